@@ -1,0 +1,1 @@
+"""Package data: bundled LeNet-5 weights, icons, sample images."""

@@ -1,0 +1,215 @@
+"""Loading images robustly and turning them into network inputs.
+
+Presets:
+- ``weights``: the weights' own evaluation transform (resize, centre crop, normalise), read from the
+  model's ``InputSpec`` (which the registry reads from torchvision's ``transforms()``);
+- ``standardize``: the lecture's ``0.5 + 0.5 * (x - x.mean()) / x.std()`` on the whole image, no resize or
+  crop (the network must accept the image's size);
+- ``full``: normalisation only, at full resolution (the input of dense heatmaps).
+
+Krizhevsky's test-time augmentation (``ten_crop``): the four corners and the centre, each also
+mirrored, at the crop size.
+"""
+
+from __future__ import annotations
+
+import os
+import warnings
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import torch
+import torchvision.transforms.v2.functional as TF
+from PIL import Image, ImageFile, ImageOps, UnidentifiedImageError
+
+from viewer.engine.errors import ImageError
+from viewer.engine.registry import InputSpec
+
+__all__ = [
+    "PRESETS",
+    "LoadedImage",
+    "MAX_IMAGE_PIXELS",
+    "denormalize",
+    "load_image",
+    "preprocess",
+    "ten_crop",
+    "to_display_array",
+]
+
+PRESETS = ("weights", "standardize", "full")
+# Pillow's own bomb guard, made an error at the limit rather than a warning below 2x the limit.
+MAX_IMAGE_PIXELS = 120_000_000
+IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".gif", ".tif", ".tiff", ".webp", ".ppm", ".pgm", ".pbm")
+
+
+@dataclass
+class LoadedImage:
+    """An image ready for any network: upright, 8-bit RGB (alpha composited over white)."""
+
+    path: str
+    image: Image.Image  # mode "RGB"
+    original_mode: str
+    original_size: tuple[int, int]  # (width, height) after EXIF orientation
+    notes: list[str] = field(default_factory=list)  # what was done that a user should know
+
+    @property
+    def name(self) -> str:
+        return Path(self.path).name
+
+    @property
+    def size(self) -> tuple[int, int]:
+        return self.image.size
+
+
+def load_image(path: str | os.PathLike[str], *, max_pixels: int = MAX_IMAGE_PIXELS) -> LoadedImage:
+    """Read ``path`` into an upright RGB image, or raise ``ImageError`` with one readable sentence."""
+    path = Path(path)
+    name = path.name or str(path)
+    if path.is_dir():
+        raise ImageError(f"{name}: is a folder, not an image file.")
+    if not path.exists():
+        raise ImageError(f"{name}: no such file.")
+    if not os.access(path, os.R_OK):
+        raise ImageError(f"{name}: permission denied.")
+    if path.stat().st_size == 0:
+        raise ImageError(f"{name}: the file is empty.")
+    notes: list[str] = []
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(path) as opened:
+                width, height = opened.size
+                if width * height > max_pixels:
+                    raise ImageError(
+                        f"{name}: refused, {width}x{height} is {width * height / 1e6:.0f} megapixels, over the "
+                        f"{max_pixels / 1e6:.0f} MP limit (a decompression bomb or a huge image)."
+                    )
+                frames = getattr(opened, "n_frames", 1)
+                if frames > 1:
+                    opened.seek(0)
+                    notes.append(f"first of {frames} frames used")
+                original_mode = opened.mode
+                upright = ImageOps.exif_transpose(opened)
+                rgb = _to_rgb(upright)
+    except ImageError:
+        raise
+    except UnidentifiedImageError:
+        raise ImageError(f"{name}: not an image file (no known image header).") from None
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        raise ImageError(f"{name}: refused as a decompression bomb (declared size too large).") from None
+    except PermissionError:
+        raise ImageError(f"{name}: permission denied.") from None
+    except (OSError, SyntaxError, ValueError, EOFError) as error:
+        reason = str(error) or type(error).__name__
+        if "truncated" in reason or "broken data" in reason or isinstance(error, EOFError):
+            reason = "the file is truncated or corrupt"
+        raise ImageError(f"{name}: cannot be decoded ({reason}).") from None
+    except MemoryError:
+        raise ImageError(f"{name}: too large to decode in memory.") from None
+    if original_mode not in ("RGB", "L", "RGBA"):
+        notes.append(f"converted from {original_mode}")
+    return LoadedImage(str(path), rgb, original_mode, rgb.size, notes)
+
+
+def _to_rgb(image: Image.Image) -> Image.Image:
+    """8-bit RGB from any mode; transparency is composited over white (how viewers show it)."""
+    ImageFile.LOAD_TRUNCATED_IMAGES = False
+    image.load()
+    if image.mode in ("I;16", "I;16B", "I;16L", "I", "F"):
+        # 16-bit and float greyscale: scale the actual range to 8 bits rather than clipping at 255.
+        array = np.asarray(image, dtype=np.float64)
+        low, high = float(array.min()), float(array.max())
+        scaled = (array - low) / (high - low) * 255.0 if high > low else np.zeros_like(array)
+        return Image.fromarray(scaled.round().astype(np.uint8), "L").convert("RGB")
+    if image.mode == "P" and "transparency" in image.info:
+        image = image.convert("RGBA")
+    if image.mode in ("RGBA", "LA", "PA", "RGBa", "La"):
+        rgba = image.convert("RGBA")
+        white = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
+        return Image.alpha_composite(white, rgba).convert("RGB")
+    return image.convert("RGB")
+
+
+def _tensor(image: Image.Image, channels: int) -> torch.Tensor:
+    """A float CHW tensor in [0, 1] with the channel count the network wants."""
+    picture = image.convert("L") if channels == 1 else image.convert("RGB")
+    return TF.to_dtype(TF.pil_to_tensor(picture), torch.float32, scale=True)
+
+
+def _resize_crop(tensor: torch.Tensor, spec: InputSpec) -> torch.Tensor:
+    interpolation = TF.InterpolationMode(spec.interpolation)
+    tensor = TF.resize(tensor, [spec.resize_size], interpolation=interpolation, antialias=True)
+    return TF.center_crop(tensor, [spec.crop_size, spec.crop_size])
+
+
+def _normalize(tensor: torch.Tensor, spec: InputSpec) -> torch.Tensor:
+    return TF.normalize(tensor, list(spec.mean), list(spec.std))
+
+
+def standardize(tensor: torch.Tensor) -> torch.Tensor:
+    """The lecture's per-image standardisation: mean 0.5, standard deviation 0.5."""
+    std = tensor.std()
+    return 0.5 + 0.5 * (tensor - tensor.mean()) / (std if std > 0 else 1.0)
+
+
+def preprocess(image: LoadedImage | Image.Image, spec: InputSpec, preset: str = "weights") -> torch.Tensor:
+    """One CHW float tensor for ``spec`` under ``preset`` (see the module docstring)."""
+    picture = image.image if isinstance(image, LoadedImage) else image
+    tensor = _tensor(picture, spec.channels)
+    if preset == "weights":
+        return _normalize(_resize_crop(tensor, spec), spec)
+    if preset == "standardize":
+        return standardize(tensor)
+    if preset == "full":
+        return _normalize(tensor, spec)
+    raise ValueError(f"unknown preprocessing preset {preset!r}; use one of {', '.join(PRESETS)}")
+
+
+def ten_crop(image: LoadedImage | Image.Image, spec: InputSpec, preset: str = "weights") -> torch.Tensor:
+    """Krizhevsky's ten views, shape (10, C, crop, crop): 4 corners + centre, then the same mirrored.
+
+    With ``weights`` the image is resized to ``resize_size`` first (the crops then cover most of it);
+    with ``standardize`` the crops come from the full-resolution standardised image.
+    """
+    picture = image.image if isinstance(image, LoadedImage) else image
+    tensor = _tensor(picture, spec.channels)
+    if preset == "weights":
+        tensor = _normalize(TF.resize(tensor, [spec.resize_size], antialias=True), spec)
+    elif preset == "standardize":
+        tensor = standardize(tensor)
+    elif preset == "full":
+        tensor = _normalize(tensor, spec)
+    else:
+        raise ValueError(f"unknown preprocessing preset {preset!r}")
+    size = spec.crop_size
+    if min(tensor.shape[-2:]) < size:
+        tensor = TF.resize(tensor, [size], antialias=True)
+    views = TF.ten_crop(tensor, [size, size])  # 5 crops, then the same of the mirrored image
+    return torch.stack(views)
+
+
+def denormalize(tensor: torch.Tensor, spec: InputSpec, preset: str = "weights") -> np.ndarray:
+    """What the network sees, as an 8-bit HxWxC (or HxW) array for display."""
+    data = tensor.detach().float().cpu()
+    if preset == "standardize":
+        data = data.clamp(0, 1)
+    else:
+        mean = torch.tensor(spec.mean).view(-1, 1, 1)
+        std = torch.tensor(spec.std).view(-1, 1, 1)
+        data = (data * std + mean).clamp(0, 1)
+    array = (data.numpy() * 255).round().astype(np.uint8)
+    return array[0] if array.shape[0] == 1 else np.ascontiguousarray(array.transpose(1, 2, 0))
+
+
+def to_display_array(image: LoadedImage, max_side: int = 4096) -> np.ndarray:
+    """The image as an 8-bit HxWx3 array, downscaled so that its longer side is at most ``max_side``."""
+    picture = image.image
+    if max(picture.size) > max_side:
+        picture = picture.copy()
+        picture.thumbnail((max_side, max_side), Image.Resampling.LANCZOS)
+    return np.asarray(picture)
+
+
+def is_image_path(path: str | os.PathLike[str]) -> bool:
+    return Path(path).suffix.lower() in IMAGE_SUFFIXES

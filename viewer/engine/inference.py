@@ -1,0 +1,150 @@
+"""Classification: top-k classes with logits and probabilities, batched over images."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import torch
+
+from viewer.engine.images import LoadedImage, denormalize, load_image, preprocess, ten_crop
+from viewer.engine.weights import LoadedModel
+
+__all__ = ["Prediction", "TopClass", "classify", "forward_logits"]
+
+
+@dataclass(frozen=True)
+class TopClass:
+    index: int
+    name: str
+    logit: float
+    prob: float
+
+
+@dataclass
+class Prediction:
+    """What a network says about one image."""
+
+    image: str
+    model: str
+    weights: str  # weights label: enum name, file name + sha256, or "random init ..."
+    weights_sha256: str | None
+    pretrained: bool
+    device: str
+    preprocess: str
+    tta: bool
+    topk: list[TopClass]
+    logits: np.ndarray  # float32 (num_classes,), averaged over the ten views with TTA
+    probs: np.ndarray  # float32 (num_classes,)
+    seen: np.ndarray  # uint8 HxWxC or HxW: the (first) input view, de-normalised, as the network sees it
+    timings_ms: dict[str, float] = field(default_factory=dict)
+
+    def as_dict(self) -> dict:
+        """The JSON form used by ``viewer classify --json``."""
+        return {
+            "image": self.image,
+            "model": self.model,
+            "weights": self.weights,
+            "weights_sha256": self.weights_sha256,
+            "pretrained": self.pretrained,
+            "device": self.device,
+            "preprocess": self.preprocess,
+            "tta": self.tta,
+            "topk": [{"index": t.index, "name": t.name, "logit": t.logit, "prob": t.prob} for t in self.topk],
+            "timings_ms": self.timings_ms,
+        }
+
+
+def forward_logits(loaded: LoadedModel, batch: torch.Tensor) -> torch.Tensor:
+    """Logits of a batch on the model's device, returned on the CPU as float32."""
+    with torch.inference_mode():
+        output = loaded.model(batch.to(loaded.device, non_blocking=True))
+        if isinstance(output, tuple):  # torchvision's Inception/GoogLeNet outputs in training mode
+            output = output[0]
+        return output.float().cpu()
+
+
+def _views(image: LoadedImage, loaded: LoadedModel, preset: str, tta: bool) -> torch.Tensor:
+    if tta:
+        return ten_crop(image, loaded.input, preset)
+    return preprocess(image, loaded.input, preset).unsqueeze(0)
+
+
+def classify(
+    images: Sequence[LoadedImage | str],
+    loaded: LoadedModel,
+    *,
+    topk: int = 5,
+    preset: str = "weights",
+    tta: bool = False,
+) -> list[Prediction]:
+    """Top-k for each image. Images of one size are run as one batch; with ``tta`` each image's ten
+    views are one batch and their logits averaged (Krizhevsky et al.). Probabilities are the softmax of
+    the (averaged) logits.
+    """
+    started = time.perf_counter()
+    loaded_images = [image if isinstance(image, LoadedImage) else load_image(image) for image in images]
+    load_ms = (time.perf_counter() - started) * 1e3
+    started = time.perf_counter()
+    views = [_views(image, loaded, preset, tta) for image in loaded_images]
+    preprocess_ms = (time.perf_counter() - started) * 1e3
+
+    started = time.perf_counter()
+    logits = _run_batched(loaded, views)
+    forward_ms = (time.perf_counter() - started) * 1e3
+
+    k = max(1, min(topk, len(loaded.categories)))
+    predictions = []
+    for image, image_views, image_logits in zip(loaded_images, views, logits):
+        mean_logits = image_logits.mean(dim=0)
+        probs = torch.softmax(mean_logits, dim=0)
+        top_probs, top_indices = probs.topk(k)
+        top = [
+            TopClass(int(i), _category(loaded, int(i)), float(mean_logits[i]), float(p))
+            for p, i in zip(top_probs, top_indices)
+        ]
+        predictions.append(
+            Prediction(
+                image=image.path,
+                model=loaded.name,
+                weights=loaded.weights_label,
+                weights_sha256=loaded.weights_sha256,
+                pretrained=loaded.pretrained,
+                device=str(loaded.device),
+                preprocess=preset,
+                tta=tta,
+                topk=top,
+                logits=mean_logits.numpy().astype(np.float32),
+                probs=probs.numpy().astype(np.float32),
+                seen=denormalize(image_views[0], loaded.input, preset),
+                timings_ms={
+                    "load": load_ms / len(loaded_images),
+                    "preprocess": preprocess_ms / len(loaded_images),
+                    "forward": forward_ms / len(loaded_images),
+                },
+            )
+        )
+    return predictions
+
+
+def _category(loaded: LoadedModel, index: int) -> str:
+    return loaded.categories[index] if index < len(loaded.categories) else str(index)
+
+
+def _run_batched(loaded: LoadedModel, views: list[torch.Tensor]) -> list[torch.Tensor]:
+    """Logits per image, each (views, classes); images of the same input shape share one forward."""
+    results: list[torch.Tensor | None] = [None] * len(views)
+    groups: dict[tuple[int, ...], list[int]] = {}
+    for index, image_views in enumerate(views):
+        groups.setdefault(tuple(image_views.shape[1:]), []).append(index)
+    for indices in groups.values():
+        batch = torch.cat([views[i] for i in indices])
+        logits = forward_logits(loaded, batch)
+        offset = 0
+        for i in indices:
+            count = views[i].shape[0]
+            results[i] = logits[offset : offset + count]
+            offset += count
+    return [r for r in results if r is not None]

@@ -1,0 +1,349 @@
+"""Building a network with its weights: default, random, a torchvision enum, a local file, a custom model.
+
+Every weights file is read with ``torch.load(..., weights_only=True)``: a checkpoint from a stranger can
+hold tensors, never code. Downloads go to torch hub's cache (``$TORCH_HOME/hub/checkpoints``) so that
+torchvision and this app share one cache.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import os
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+import torch
+from torch import nn
+
+from viewer.engine import registry
+from viewer.engine.download import ProgressCallback, fetch_url_to_cache
+from viewer.engine.errors import ModelError, WeightsError
+from viewer.engine.registry import InputSpec, ModelSpec
+
+__all__ = [
+    "LoadedModel",
+    "bundled_path",
+    "custom_spec",
+    "file_sha256",
+    "load_model",
+    "load_state_dict_file",
+    "resolve_device",
+]
+
+RANDOM = "none"
+
+
+@dataclass
+class LoadedModel:
+    """A built network in eval mode, on its device, with everything needed to feed and read it."""
+
+    spec: ModelSpec
+    model: nn.Module
+    weights: str  # an enum name, "MNIST", "none" (random init) or the file's path
+    weights_sha256: str | None
+    input: InputSpec
+    categories: tuple[str, ...]
+    device: torch.device
+    seed: int | None = None
+
+    @property
+    def name(self) -> str:
+        return self.spec.name
+
+    @property
+    def pretrained(self) -> bool:
+        return self.weights != RANDOM
+
+    @property
+    def weights_label(self) -> str:
+        """How every view names these weights; random init always says so."""
+        if not self.pretrained:
+            return f"random init (seed {self.seed}), not trained"
+        if self.weights_sha256 and Path(self.weights).is_absolute():
+            return f"{Path(self.weights).name} (sha256 {self.weights_sha256[:12]})"
+        return self.weights
+
+
+def resolve_device(device: str | torch.device = "auto") -> torch.device:
+    """``auto`` picks cuda, then mps, then cpu; an explicit device that is absent is a clear error."""
+    if isinstance(device, torch.device):
+        return device
+    if device == "auto":
+        if torch.cuda.is_available():
+            return torch.device("cuda")
+        if getattr(torch.backends, "mps", None) and torch.backends.mps.is_available():
+            return torch.device("mps")
+        return torch.device("cpu")
+    try:
+        resolved = torch.device(device)
+    except RuntimeError:
+        raise ModelError(f"Unknown device {device!r} (use auto, cpu, cuda, cuda:N or mps).") from None
+    if resolved.type == "cuda" and not torch.cuda.is_available():
+        raise ModelError(f"Device {device} was asked for but this machine has no usable CUDA GPU; use --device cpu.")
+    if resolved.type == "mps" and not (getattr(torch.backends, "mps", None) and torch.backends.mps.is_available()):
+        raise ModelError(f"Device {device} was asked for but MPS is not available here; use --device cpu.")
+    return resolved
+
+
+def bundled_path(filename: str) -> Path:
+    """A file of ``resources/``, from a checkout or from an installed wheel."""
+    try:
+        from importlib.resources import files
+
+        candidate = Path(str(files("viewer.resources") / filename))
+        if candidate.exists():
+            return candidate
+    except ModuleNotFoundError:
+        pass
+    return Path(__file__).resolve().parents[2] / "resources" / filename
+
+
+def file_sha256(path: str | os.PathLike[str]) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def load_state_dict_file(path: str | os.PathLike[str]) -> dict[str, torch.Tensor]:
+    """A plain state_dict from a file, safely.
+
+    Accepts a bare state_dict or a training checkpoint that wraps it (``state_dict`` / ``model`` key),
+    and strips the ``module.`` prefix that ``nn.DataParallel`` leaves on every key.
+    """
+    path = Path(path)
+    name = path.name
+    if path.is_dir():
+        raise WeightsError(f"{name}: is a folder, not a weights file.")
+    if not path.exists():
+        raise WeightsError(f"{name}: no such file.")
+    if path.stat().st_size == 0:
+        raise WeightsError(f"{name}: the file is empty, not a weights file.")
+    try:
+        loaded = torch.load(path, map_location="cpu", weights_only=True)
+    except PermissionError:
+        raise WeightsError(f"{name}: permission denied.") from None
+    except Exception as error:  # torch raises several unrelated types for foreign content
+        raise WeightsError(_why_not_loadable(path, error)) from None
+    state = _unwrap_checkpoint(loaded)
+    if not isinstance(state, dict) or not state or not all(isinstance(v, torch.Tensor) for v in state.values()):
+        raise WeightsError(f"{name}: holds no state_dict (a mapping of parameter names to tensors).")
+    if all(key.startswith("module.") for key in state):
+        state = {key[len("module.") :]: value for key, value in state.items()}
+    return state
+
+
+def _unwrap_checkpoint(loaded: Any) -> Any:
+    if isinstance(loaded, dict):
+        for key in ("state_dict", "model_state_dict", "model"):
+            if isinstance(loaded.get(key), dict):
+                return loaded[key]
+    return loaded
+
+
+def _why_not_loadable(path: Path, error: Exception) -> str:
+    text = str(error)
+    with open(path, "rb") as handle:
+        head = handle.read(512)
+    if "constants.pkl" in text or b"constants.pkl" in head or b"code/" in head:
+        return f"{path.name}: is a TorchScript archive, not a state_dict; save model.state_dict() instead."
+    if "Weights only load failed" in text or "Unsupported global" in text or "GLOBAL" in text:
+        return (
+            f"{path.name}: refused: the file would run Python code when unpickled (only tensors are loaded, "
+            "with weights_only=True)."
+        )
+    return f"{path.name}: not a PyTorch weights file ({text.splitlines()[0][:120] if text else type(error).__name__})."
+
+
+def _fit_state_dict(model: nn.Module, state: dict[str, torch.Tensor], source: str) -> None:
+    """``load_state_dict(strict=True)``, with a mismatch told in one sentence naming the first culprits."""
+    own = model.state_dict()
+    missing = [key for key in own if key not in state]
+    unexpected = [key for key in state if key not in own]
+    wrong = [
+        f"{key} {tuple(state[key].shape)} vs {tuple(own[key].shape)}"
+        for key in own
+        if key in state and tuple(state[key].shape) != tuple(own[key].shape)
+    ]
+    if missing or unexpected or wrong:
+        parts = []
+        if missing:
+            parts.append(f"{len(missing)} missing key(s) (first: {', '.join(missing[:3])})")
+        if unexpected:
+            parts.append(f"{len(unexpected)} unexpected key(s) (first: {', '.join(unexpected[:3])})")
+        if wrong:
+            parts.append(f"{len(wrong)} shape mismatch(es) (first: {'; '.join(wrong[:2])})")
+        raise WeightsError(f"{source} does not fit this model: " + ", ".join(parts) + ".")
+    model.load_state_dict(state, strict=True)
+
+
+def custom_spec(reference: str) -> ModelSpec:
+    """A spec for ``path/to/file.py:builder``: a user's function that returns an ``nn.Module``.
+
+    Optional attributes, on the function or on its module: ``categories`` (or ``classes``, a list of
+    names), ``input_size`` (C, H, W), ``mean`` and ``std``. Running the file runs the user's code: callers
+    must only pass files the user named explicitly.
+    """
+    file_part, _, function_name = reference.rpartition(":")
+    if not file_part or not function_name:
+        raise ModelError(f"{reference}: expected path/to/file.py:function_name.")
+    path = Path(file_part).expanduser()
+    if not path.is_file():
+        raise ModelError(f"{path.name}: no such model file.")
+    module_name = f"viewer_custom_{hashlib.sha1(str(path.resolve()).encode()).hexdigest()[:10]}"
+    loader_spec = importlib.util.spec_from_file_location(module_name, path)
+    if loader_spec is None or loader_spec.loader is None:
+        raise ModelError(f"{path.name}: not a Python file.")
+    module = importlib.util.module_from_spec(loader_spec)
+    try:
+        loader_spec.loader.exec_module(module)
+    except Exception as error:
+        raise ModelError(f"{path.name}: failed to run ({type(error).__name__}: {error}).") from None
+    builder = getattr(module, function_name, None)
+    if not callable(builder):
+        raise ModelError(f"{path.name}: has no function {function_name!r}.")
+
+    def attribute(*names: str, default: Any = None) -> Any:
+        for owner in (builder, module):
+            for attr in names:
+                if getattr(owner, attr, None) is not None:
+                    return getattr(owner, attr)
+        return default
+
+    channels, height, width = tuple(attribute("input_size", default=(3, 224, 224)))
+    categories = attribute("categories", "classes")
+    mean = tuple(attribute("mean", default=registry.IMAGENET_MEAN if channels == 3 else (0.5,)))
+    std = tuple(attribute("std", default=registry.IMAGENET_STD if channels == 3 else (0.5,)))
+    if categories is None:
+        categories = ()
+    return ModelSpec(
+        name=f"{path.stem}:{function_name}",
+        family="Custom",
+        paper=str(path),
+        source="custom",
+        input=InputSpec(int(channels), int(height), int(height), mean, std),
+        categories=tuple(str(c) for c in categories),
+        weights=(),
+        default_weights=None,
+        builder=builder,
+    )
+
+
+# torchvision's own loader calls torch.hub.load_state_dict_from_url with weights_only=False and reports
+# progress only through tqdm. Routing it through our fetcher keeps torchvision's exact builders (its
+# per-model kwargs, DenseNet's key renaming, GoogLeNet's aux-head removal) while loading tensors only and
+# reporting progress to the caller. The swap is process-global, hence the lock.
+_TORCHVISION_LOAD_LOCK = threading.Lock()
+
+
+@contextmanager
+def _safe_torchvision_downloads(progress: ProgressCallback | None) -> Iterator[None]:
+    import torchvision.models._api as tv_api
+
+    def safe_load(url: str, *args: Any, check_hash: bool = False, **kwargs: Any) -> dict[str, Any]:
+        path = fetch_url_to_cache(url, check_hash=check_hash, progress=progress)
+        return torch.load(path, map_location="cpu", weights_only=True)
+
+    with _TORCHVISION_LOAD_LOCK:
+        original = tv_api.load_state_dict_from_url
+        tv_api.load_state_dict_from_url = safe_load
+        try:
+            yield
+        finally:
+            tv_api.load_state_dict_from_url = original
+
+
+def load_model(
+    name: str | None,
+    weights: str = "default",
+    *,
+    model_file: str | None = None,
+    device: str | torch.device = "auto",
+    progress: ProgressCallback | None = None,
+    seed: int = 0,
+) -> LoadedModel:
+    """Build ``name`` (or the custom ``model_file``) with ``weights`` and move it to ``device``.
+
+    ``weights``: ``default``, ``none`` (random init, seeded), a torchvision enum name such as
+    ``IMAGENET1K_V2``, ``MNIST`` for the bundled LeNet-5, or the path of a local state_dict file.
+    """
+    spec = custom_spec(model_file) if model_file else registry.get_spec(name or "")
+    target = resolve_device(device)
+    weights = weights or "default"
+    is_file = weights not in ("default", RANDOM) and weights not in spec.weights and (
+        os.sep in weights or Path(weights).suffix != "" or Path(weights).exists()
+    )
+    if weights == "default" and spec.default_weights is None:
+        weights = RANDOM if not is_file else weights
+    choice = spec.default_weights if weights == "default" else weights
+    input_spec = spec.input
+    categories = spec.categories
+    sha256 = None
+
+    torch.manual_seed(seed)
+    if choice == RANDOM or is_file:
+        model = _build(spec)
+        if is_file:
+            state = load_state_dict_file(choice)
+            _fit_state_dict(model, state, Path(choice).name)
+            sha256 = file_sha256(choice)
+            choice = str(Path(choice).resolve())
+    elif spec.source == "seed":
+        model = _build(spec)
+        if choice not in spec.weights:
+            raise ModelError(f"{spec.name} has no weights named {choice!r} (known: {', '.join(spec.weights)}, none).")
+        bundled = bundled_path(f"{spec.name}_{choice.lower()}.pt")
+        _fit_state_dict(model, load_state_dict_file(bundled), bundled.name)
+        sha256 = file_sha256(bundled)
+    elif spec.source == "torchvision":
+        enum_member = registry.torchvision_weights(spec.name, choice)
+        from torchvision import models as tv_models
+
+        with _safe_torchvision_downloads(progress):
+            model = tv_models.get_model(spec.name, weights=enum_member)
+        choice = enum_member.name
+        input_spec = registry.input_spec_of(enum_member)
+        categories = tuple(enum_member.meta["categories"])
+    else:
+        raise ModelError(f"{spec.name} has no weights named {choice!r}; use --weights none or a file.")
+
+    if not categories:
+        categories = tuple(str(i) for i in range(_output_count(model, input_spec)))
+    model = model.eval().to(target)
+    return LoadedModel(
+        spec=spec if input_spec == spec.input else replace(spec, input=input_spec),
+        model=model,
+        weights=choice,
+        weights_sha256=sha256,
+        input=input_spec,
+        categories=categories,
+        device=target,
+        seed=seed if choice == RANDOM else None,
+    )
+
+
+def _build(spec: ModelSpec) -> nn.Module:
+    assert spec.builder is not None
+    try:
+        model = spec.builder()
+    except Exception as error:
+        raise ModelError(f"{spec.name}: the builder failed ({type(error).__name__}: {error}).") from None
+    if not isinstance(model, nn.Module):
+        raise ModelError(f"{spec.name}: the builder returned {type(model).__name__}, not a torch nn.Module.")
+    return model
+
+
+def _output_count(model: nn.Module, input_spec: InputSpec) -> int:
+    """Number of classes of a model whose categories nobody named: one forward on a blank input."""
+    try:
+        with torch.no_grad():
+            out = model.eval()(torch.zeros(1, *input_spec.shape))
+        return int(out.shape[-1])
+    except Exception as error:
+        raise ModelError(f"{type(model).__name__}: fails on a {input_spec.shape} input ({error}).") from None
