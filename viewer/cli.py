@@ -1,0 +1,371 @@
+"""Command line: ``viewer [gui] | classify | models | summary | activations | heatmap | bench``.
+
+Each subcommand parses its arguments, makes one engine call and prints or exports the result; there is no
+logic here of its own. A ``ViewerError`` (bad input) prints its one sentence on stderr and exits 2; any
+other exception is a bug: one line on stderr naming the log file that holds the traceback, exit 1.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import tempfile
+import traceback
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from viewer import __version__
+
+__all__ = ["build_parser", "main"]
+
+EXIT_BAD_INPUT = 2
+EXIT_BUG = 1
+LOG_PATH = Path(tempfile.gettempdir()) / "convnet-viewer.log"
+
+
+def _add_model_options(parser: argparse.ArgumentParser, *, default_model: str | None = "resnet18") -> None:
+    parser.add_argument("--model", default=default_model, help="network name (`viewer models` lists them)")
+    parser.add_argument(
+        "--weights",
+        default="default",
+        help="default | none (random init) | a torchvision enum such as IMAGENET1K_V2 | a state_dict FILE",
+    )
+    parser.add_argument(
+        "--model-file", metavar="FILE.py:FUNCTION", help="a custom architecture: a function returning an nn.Module"
+    )
+    parser.add_argument("--device", default="auto", help="auto | cpu | cuda | cuda:N | mps (auto: cuda > mps > cpu)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="viewer", description="Look inside image-classification networks.")
+    parser.add_argument("--version", action="version", version=f"convnet-viewer {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    gui = commands.add_parser("gui", help="open the desktop app (the default)")
+    gui.add_argument("images", nargs="*", metavar="IMAGE")
+    _add_model_options(gui, default_model=None)
+    gui.add_argument("--tab", choices=("predictions", "activations", "architecture", "heatmap"))
+    gui.add_argument("--layer", help="layer to show in the Activations tab (a name from `viewer summary`)")
+    gui.add_argument("--class", dest="class_", metavar="CLASS", help="class for the Heatmap tab (index or name)")
+    gui.add_argument("--screenshot", metavar="FILE.png", help="wait for every job, save the window, exit")
+
+    classify = commands.add_parser("classify", help="top-k classes of images")
+    classify.add_argument("images", nargs="+", metavar="IMAGE")
+    _add_model_options(classify)
+    classify.add_argument("--topk", type=int, default=5)
+    classify.add_argument("--preprocess", choices=("weights", "standardize", "full"), default="weights")
+    classify.add_argument("--tta", action="store_true", help="average Krizhevsky's ten views (corners+centre, flipped)")
+    classify.add_argument("--json", action="store_true", help="print one JSON document (a list, one object per image)")
+
+    models = commands.add_parser("models", help="list the networks")
+    models.add_argument("--json", action="store_true")
+
+    summary = commands.add_parser("summary", help="architecture table: output shapes, parameters, MACs")
+    summary.add_argument("--model", default="resnet18")
+    summary.add_argument("--model-file", metavar="FILE.py:FUNCTION")
+    summary.add_argument("--input", metavar="CxHxW", help="input size (default: the network's own)")
+    summary.add_argument("--depth", type=int, help="deepest level shown (default: all)")
+    summary.add_argument("--json", action="store_true")
+    summary.add_argument("--out", metavar="FILE", help="also write .json, .csv or .txt")
+    summary.add_argument("--force", action="store_true", help="overwrite --out")
+
+    activations = commands.add_parser("activations", help="activation maps of one layer")
+    activations.add_argument("image", metavar="IMAGE")
+    _add_model_options(activations)
+    activations.add_argument("--layer", required=True, help="a layer name from `viewer summary`")
+    activations.add_argument("--preprocess", choices=("weights", "standardize", "full"), default="weights")
+    activations.add_argument("--sort", choices=("index", "mean", "max"), default="index")
+    activations.add_argument("--normalize", choices=("channel", "layer"), default="channel")
+    activations.add_argument("--colormap", default="viridis")
+    activations.add_argument("--out", metavar="GRID.png")
+    activations.add_argument("--npy", metavar="FILE.npy")
+    activations.add_argument("--json", action="store_true")
+    activations.add_argument("--force", action="store_true", help="overwrite existing files")
+
+    heatmap = commands.add_parser("heatmap", help="dense class heatmap (convolutionized network, several scales)")
+    heatmap.add_argument("image", metavar="IMAGE")
+    _add_model_options(heatmap)
+    heatmap.add_argument("--class", dest="class_", default="top", help="top | INDEX | NAME")
+    heatmap.add_argument("--scales", default="1,1.4,2", help="comma-separated scales of the base size")
+    heatmap.add_argument("--offsets", action="store_true", help="OverFeat's stride-1 final max-pool offsets")
+    heatmap.add_argument("--fuse", choices=("mean", "max"), default="mean")
+    heatmap.add_argument("--mode", choices=("softmax", "logit"), default="softmax")
+    heatmap.add_argument("--alpha", type=float, default=0.5)
+    heatmap.add_argument("--colormap", default="turbo")
+    heatmap.add_argument("--out", metavar="OVERLAY.png")
+    heatmap.add_argument("--npy", metavar="MAP.npy")
+    heatmap.add_argument("--json", action="store_true")
+    heatmap.add_argument("--force", action="store_true", help="overwrite existing files")
+
+    bench = commands.add_parser("bench", help="benchmarks: ratios against bare torchvision, as a table")
+    bench.add_argument("--quick", action="store_true", help="fewer repetitions and smaller inputs")
+    bench.add_argument("--only", help="comma-separated: classify,activations,dense,gui")
+    bench.add_argument("--device", default="auto")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    arguments = list(sys.argv[1:] if argv is None else argv)
+    if not arguments or arguments[0] not in (*_COMMANDS, "-h", "--help", "--version"):
+        arguments = ["gui", *arguments]  # `viewer` and `viewer IMAGE...` open the app
+    args = build_parser().parse_args(arguments)
+    command = args.command
+    from viewer.engine.errors import ViewerError
+
+    try:
+        return int(_COMMANDS[command](args) or 0)
+    except ViewerError as error:
+        print(f"viewer: {error}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except KeyboardInterrupt:
+        print("viewer: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:  # `viewer models | head`: the reader left, which is not an error
+        import os
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
+    except Exception as error:  # a bug: keep the user's terminal clean, keep the traceback in the log
+        with open(LOG_PATH, "a", encoding="utf-8") as log:
+            traceback.print_exc(file=log)
+        print(f"viewer: internal error ({type(error).__name__}: {error}); details in {LOG_PATH}", file=sys.stderr)
+        return EXIT_BUG
+
+
+def _load(args: argparse.Namespace):
+    from viewer.engine.weights import load_model
+
+    progress = _TextProgress() if sys.stderr.isatty() else None
+    return load_model(args.model, args.weights, model_file=args.model_file, device=args.device, progress=progress)
+
+
+class _TextProgress:
+    """A one-line text progress bar on stderr for weight downloads."""
+
+    def __call__(self, done: int, total: int) -> bool:
+        if total:
+            filled = int(30 * done / total)
+            sys.stderr.write(f"\rdownloading [{'#' * filled}{'.' * (30 - filled)}] {done / 2**20:6.1f}/{total / 2**20:.1f} MB")
+        else:
+            sys.stderr.write(f"\rdownloading {done / 2**20:6.1f} MB")
+        if total and done >= total:
+            sys.stderr.write("\n")
+        sys.stderr.flush()
+        return True
+
+
+def _cmd_gui(args: argparse.Namespace) -> int:
+    from viewer.gui.launch import run_gui
+
+    return run_gui(
+        list(args.images),
+        model=args.model,
+        weights=None if args.weights == "default" else args.weights,
+        model_file=args.model_file,
+        device=args.device,
+        tab=args.tab,
+        layer=args.layer,
+        class_=args.class_,
+        screenshot=args.screenshot,
+    )
+
+
+def _cmd_classify(args: argparse.Namespace) -> int:
+    from viewer.engine.errors import ViewerError
+    from viewer.engine.images import load_image
+    from viewer.engine.inference import classify
+
+    loaded = _load(args)
+    images, failed = [], False
+    for path in args.images:
+        try:
+            images.append(load_image(path))
+        except ViewerError as error:  # other images are still classified
+            print(f"viewer: {error}", file=sys.stderr)
+            failed = True
+    predictions = classify(images, loaded, topk=args.topk, preset=args.preprocess, tta=args.tta) if images else []
+    if args.json:
+        print(json.dumps([p.as_dict() for p in predictions], indent=2))
+    else:
+        for number, prediction in enumerate(predictions):
+            if number:
+                print()
+            extra = ", ten-crop TTA" if prediction.tta else ""
+            print(f"{Path(prediction.image).name}: {prediction.model}, {prediction.weights}, {prediction.device}, "
+                  f"preprocess {prediction.preprocess}{extra}")
+            for top in prediction.topk:
+                print(f"{top.logit:.2f} {top.name}  (p={top.prob:.3f})")
+    return EXIT_BAD_INPUT if failed else 0
+
+
+def _cmd_models(args: argparse.Namespace) -> int:
+    from viewer.engine.registry import list_specs
+
+    specs = list_specs()
+    if args.json:
+        rows = [
+            {
+                "name": s.name,
+                "family": s.family,
+                "paper": s.paper,
+                "params": s.num_params,
+                "gmacs": s.gmacs,
+                "input": list(s.input.shape),
+                "weights": list(s.weights),
+                "default_weights": s.default_weights,
+                "accuracy": s.accuracy,
+            }
+            for s in specs
+        ]
+        print(json.dumps(rows, indent=2))
+        return 0
+    print(f"{'name':<20} {'family':<22} {'params':>9} {'GMACs':>8} {'input':>10}  weights")
+    for s in specs:
+        params = f"{s.num_params / 1e6:.2f}M" if s.num_params else "-"
+        gmacs = f"{s.gmacs:.3f}" if s.gmacs is not None else "-"
+        weights = ", ".join(s.weights) if s.weights else "none (random init only)"
+        print(f"{s.name:<20} {s.family:<22} {params:>9} {gmacs:>8} {'x'.join(map(str, s.input.shape)):>10}  {weights}")
+    return 0
+
+
+def _parse_input(text: str | None) -> tuple[int, int, int] | None:
+    from viewer.engine.errors import ModelError
+
+    if not text:
+        return None
+    try:
+        channels, height, width = (int(v) for v in text.lower().split("x"))
+    except ValueError:
+        raise ModelError(f"--input {text}: expected CxHxW, e.g. 3x224x224.") from None
+    return channels, height, width
+
+
+def _cmd_summary(args: argparse.Namespace) -> int:
+    from viewer.engine import export, summary
+    from viewer.engine.registry import get_spec
+    from viewer.engine.weights import custom_spec
+
+    spec = custom_spec(args.model_file) if args.model_file else get_spec(args.model)
+    result = summary.summarize(spec.name if not args.model_file else spec.builder(), _parse_input(args.input) or spec.input.shape)
+    document = summary.summary_to_dict(result)
+    text = summary.format_table(result, depth=args.depth)
+    print(json.dumps(document, indent=2) if args.json else text)
+    if args.out:
+        export.write_summary(args.out, document, summary.summary_rows(result), text, force=args.force)
+    return 0
+
+
+def _print_written(paths: Sequence[Any]) -> None:
+    for path in paths:
+        print(f"wrote {path}", file=sys.stderr)
+
+
+def _cmd_activations(args: argparse.Namespace) -> int:
+    from viewer.engine import activations, export
+    from viewer.engine.images import load_image, preprocess
+
+    loaded = _load(args)
+    image = load_image(args.image)
+    tensor = preprocess(image, loaded.input, args.preprocess)
+    activation = activations.capture(loaded, tensor, [args.layer])[args.layer]
+    written = []
+    if args.out:
+        grid = activations.channel_grid(activation, normalize=args.normalize, order=args.sort, colormap=args.colormap)
+        written.append(export.write_png(args.out, grid, force=args.force))
+    if args.npy:
+        written.append(export.write_npy(args.npy, activation.array.astype("float32"), force=args.force))
+    _print_written(written)
+    order = activation.order[args.sort]
+    if args.json:
+        print(json.dumps({
+            "image": image.path, "model": loaded.name, "weights": loaded.weights_label, "layer": args.layer,
+            "shape": list(activation.array.shape), "channels": [
+                {"index": int(c), "mean": float(activation.mean[c]), "max": float(activation.max[c]),
+                 "zero_fraction": float(activation.zero_fraction[c]), "dead": bool(activation.dead[c])}
+                for c in order
+            ],
+        }, indent=2))
+    else:
+        print(f"{image.name}: {loaded.name}, {loaded.weights_label}, layer {args.layer}, "
+              f"shape {'x'.join(map(str, activation.array.shape))}, {int(activation.dead.sum())} dead channel(s)")
+        for c in order[:16]:
+            print(f"channel {int(c):4d}  mean {activation.mean[c]:8.4f}  max {activation.max[c]:8.4f}  "
+                  f"zeros {activation.zero_fraction[c]:5.1%}{'  dead' if activation.dead[c] else ''}")
+    return 0
+
+
+def _cmd_heatmap(args: argparse.Namespace) -> int:
+    from viewer.engine import export, heatmap
+    from viewer.engine.errors import ModelError
+    from viewer.engine.images import load_image, to_display_array
+
+    loaded = _load(args)
+    image = load_image(args.image)
+    try:
+        scales = tuple(float(s) for s in args.scales.split(","))
+    except ValueError:
+        raise ModelError(f"--scales {args.scales}: expected numbers separated by commas, e.g. 1,1.4,2.") from None
+    result = heatmap.run_heatmap(
+        loaded, image, class_index=_class_index(args.class_, loaded.categories), mode=args.mode, scales=scales,
+        offsets=args.offsets, fuse=args.fuse,
+    )
+    written = []
+    rgb = to_display_array(image, max_side=max(image.size))
+    if args.out:
+        overlay = export.overlay(rgb, result.scores, alpha=args.alpha, colormap=args.colormap)
+        written.append(export.write_png(args.out, overlay, force=args.force))
+        sidecar = Path(args.out).with_suffix(".json")
+        provenance = {**result.provenance(), "colormap": args.colormap, "alpha": args.alpha}
+        written.append(export.write_json(sidecar, provenance, force=args.force))
+    if args.npy:
+        written.append(export.write_npy(args.npy, result.scores.astype("float32"), force=args.force))
+    _print_written(written)
+    peak_row, peak_col = divmod(int(result.scores.argmax()), result.scores.shape[1])
+    if args.json:
+        print(json.dumps({**result.provenance(), "peak": {"x": peak_col, "y": peak_row,
+                                                         "value": float(result.scores.max())}}, indent=2))
+    else:
+        print(f"{image.name}: {loaded.name}, {loaded.weights_label}; class {result.class_index} {result.class_name}; "
+              f"scales {', '.join(map(str, result.scales))}; peak {result.scores.max():.3f} at x={peak_col}, y={peak_row}")
+        for note in result.notes:
+            print(f"note: {note}")
+    return 0
+
+
+def _class_index(choice: str, categories: Sequence[str]) -> int | None:
+    from viewer.engine.errors import ModelError
+
+    if choice in ("", "top"):
+        return None
+    if choice.isdigit():
+        index = int(choice)
+        if index >= len(categories):
+            raise ModelError(f"--class {index}: this model has {len(categories)} classes (0..{len(categories) - 1}).")
+        return index
+    lowered = [c.lower() for c in categories]
+    if choice.lower() in lowered:
+        return lowered.index(choice.lower())
+    import difflib
+
+    close = difflib.get_close_matches(choice, list(categories), n=3)
+    hint = f" Did you mean {', '.join(close)}?" if close else ""
+    raise ModelError(f"--class {choice!r}: no such class for this model.{hint}")
+
+
+def _cmd_bench(args: argparse.Namespace) -> int:
+    from viewer.bench import run_benchmarks
+
+    return run_benchmarks(quick=args.quick, only=args.only, device=args.device)
+
+
+_COMMANDS = {
+    "gui": _cmd_gui,
+    "classify": _cmd_classify,
+    "models": _cmd_models,
+    "summary": _cmd_summary,
+    "activations": _cmd_activations,
+    "heatmap": _cmd_heatmap,
+    "bench": _cmd_bench,
+}
