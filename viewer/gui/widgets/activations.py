@@ -1,0 +1,329 @@
+"""Activations tab: a layer tree, a mosaic of the layer's channels and a large view of one channel.
+
+A pure view over engine results: ``set_summary`` fills the tree from a ``Summary``, ``set_activation`` shows
+an ``Activation`` (captured by the engine on the worker), and user actions leave as signals. The app answers
+``layerRequested`` by capturing that layer and calling ``set_activation``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6 import QtCore, QtWidgets
+from PySide6.QtCore import Qt, Signal
+
+from viewer.gui.widgets.activations_grid import MosaicLayout, layout_for, normalise_maps, tile_maps
+from viewer.gui.widgets.activations_large import ChannelDetail, pyqtgraph_colormap
+from viewer.gui.widgets.architecture_format import format_shape
+
+__all__ = ["COLORMAPS", "ActivationsView"]
+
+COLORMAPS = ("viridis", "inferno", "magma", "gray", "turbo")
+NORMALISATIONS = {"per channel": True, "per layer": False}
+SORT_KEYS = ("index", "mean", "max")
+_NAME_ROLE = Qt.ItemDataRole.UserRole
+
+
+class ActivationsView(QtWidgets.QWidget):
+    """Layer tree + channel mosaic + selected channel, large and over the network input.
+
+    Signals:
+        layerRequested(str): the user picked a node in the tree (not emitted by ``select_layer``).
+        channelSelected(int): the user clicked a channel in the mosaic (channel index in the layer).
+        receptiveFieldRequested(int, int): the user clicked cell (row, col) of the large channel view.
+        receptiveFieldBox(float, float, float, float): that cell's receptive field (x0, y0, x1, y1) in
+            network-input pixels; also drawn over the input image here.
+    """
+
+    layerRequested = Signal(str)
+    channelSelected = Signal(int)
+    receptiveFieldRequested = Signal(int, int)
+    receptiveFieldBox = Signal(float, float, float, float)
+
+    def __init__(self, parent: QtWidgets.QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._summary: Any = None
+        self._activation: Any = None
+        self._maps: np.ndarray | None = None  # (C, H, W) float32 of the shown activation
+        self._order: np.ndarray = np.zeros(0, dtype=np.int64)
+        self._layout: MosaicLayout | None = None
+        self._selected_channel: int | None = None
+        self._current_layer: str | None = None
+        self._items_by_name: dict[str, QtWidgets.QTreeWidgetItem] = {}
+        self._filling_tree = False
+        self._build()
+
+    # ----------------------------------------------------------------------------------------- layout
+    def _build(self) -> None:
+        self.tree = QtWidgets.QTreeWidget(objectName="layerTree")
+        self.tree.setHeaderLabels(["Layer", "Type", "Output"])
+        self.tree.setUniformRowHeights(True)
+        self.tree.setAlternatingRowColors(True)
+        self.tree.header().setStretchLastSection(True)
+        self.tree.currentItemChanged.connect(self._on_tree_current_changed)
+
+        self.notice = QtWidgets.QLabel(objectName="activationsNotice")
+        self.notice.setWordWrap(True)
+        self.notice.setStyleSheet("QLabel { background: #fff3cd; color: #664d03; padding: 4px; }")
+        self.notice.hide()
+
+        self.colormap_picker = QtWidgets.QComboBox(objectName="activationColormap")
+        self.colormap_picker.addItems(COLORMAPS)
+        self.normalisation_picker = QtWidgets.QComboBox(objectName="activationNormalisation")
+        self.normalisation_picker.addItems(list(NORMALISATIONS))
+        self.sort_picker = QtWidgets.QComboBox(objectName="activationSort")
+        self.sort_picker.addItems(SORT_KEYS)
+        for picker in (self.colormap_picker, self.normalisation_picker, self.sort_picker):
+            picker.currentIndexChanged.connect(self._redraw)
+        controls = QtWidgets.QHBoxLayout()
+        for label, widget in (("Colormap", self.colormap_picker), ("Scale", self.normalisation_picker),
+                              ("Sort by", self.sort_picker)):
+            controls.addWidget(QtWidgets.QLabel(label))
+            controls.addWidget(widget)
+        controls.addStretch(1)
+
+        self.header = QtWidgets.QLabel("Pick a layer on the left.", objectName="activationHeader")
+        self.header.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+
+        self.grid = pg.GraphicsLayoutWidget()
+        self.grid.setObjectName("activationGrid")
+        self.grid.setMinimumSize(200, 200)
+        self._grid_box = self.grid.addViewBox(lockAspect=True, enableMenu=False)
+        self._grid_box.invertY(True)
+        self._mosaic_item = pg.ImageItem(axisOrder="row-major")
+        self._grid_box.addItem(self._mosaic_item)
+        self._dead_marks = QtWidgets.QGraphicsPathItem()
+        self._dead_marks.setPen(pg.mkPen("#ff3030", width=1.5))
+        self._grid_box.addItem(self._dead_marks)
+        self._grid_selection = QtWidgets.QGraphicsRectItem()
+        self._grid_selection.setPen(pg.mkPen("#ffffff", width=2))
+        self._grid_selection.hide()
+        self._grid_box.addItem(self._grid_selection)
+        self.grid.scene().sigMouseClicked.connect(self._on_grid_clicked)
+
+        self.detail = ChannelDetail(self)
+        self.detail.cellClicked.connect(self._on_cell_clicked)
+
+        right = QtWidgets.QWidget()
+        right_layout = QtWidgets.QVBoxLayout(right)
+        right_layout.setContentsMargins(0, 0, 0, 0)
+        right_layout.addWidget(self.notice)
+        right_layout.addLayout(controls)
+        right_layout.addWidget(self.header)
+        views = QtWidgets.QSplitter(Qt.Orientation.Vertical)
+        views.addWidget(self.grid)
+        views.addWidget(self.detail)
+        views.setSizes([500, 400])
+        right_layout.addWidget(views, 1)
+
+        splitter = QtWidgets.QSplitter(Qt.Orientation.Horizontal)
+        splitter.addWidget(self.tree)
+        splitter.addWidget(right)
+        splitter.setStretchFactor(1, 1)
+        splitter.setSizes([280, 720])
+        layout = QtWidgets.QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(splitter)
+
+    # ----------------------------------------------------------------------------------------- public API
+    @property
+    def current_layer(self) -> str | None:
+        """Name of the layer selected in the tree (or shown, when an activation arrived for it)."""
+        return self._current_layer
+
+    @property
+    def shown_channel_count(self) -> int:
+        """How many channels (or units, for a flat output) the mosaic shows."""
+        return 0 if self._maps is None else int(self._maps.shape[0])
+
+    @property
+    def selected_channel(self) -> int | None:
+        """Channel index (in the layer, not the mosaic position) shown in the large view."""
+        return self._selected_channel
+
+    @property
+    def channel_order(self) -> list[int]:
+        """Channel indices in mosaic order (follows the sort picker)."""
+        return [int(i) for i in self._order]
+
+    @property
+    def notice_text(self) -> str:
+        return self.notice.text() if self.notice.isVisible() or self.notice.text() else ""
+
+    @property
+    def layout_info(self) -> MosaicLayout | None:
+        """Geometry of the mosaic, for tests and for mapping clicks."""
+        return self._layout
+
+    def set_summary(self, summary: Any | None) -> None:
+        """Fill the layer tree from an engine ``Summary`` (None clears it)."""
+        self._summary = summary
+        self._filling_tree = True
+        try:
+            self.tree.clear()
+            self._items_by_name.clear()
+            if summary is not None:
+                for child in summary.root.children:
+                    self.tree.addTopLevelItem(self._tree_item(child, parent_name=""))
+                self.tree.expandToDepth(0)
+                for column in range(self.tree.columnCount()):
+                    self.tree.resizeColumnToContents(column)
+            if self._current_layer in self._items_by_name:
+                self.tree.setCurrentItem(self._items_by_name[self._current_layer])
+        finally:
+            self._filling_tree = False
+
+    def select_layer(self, name: str) -> None:
+        """Select ``name`` in the tree without emitting ``layerRequested`` (the app already knows)."""
+        self._current_layer = name
+        item = self._items_by_name.get(name)
+        if item is None:
+            return
+        self._filling_tree = True
+        try:
+            self.tree.setCurrentItem(item)
+            self.tree.scrollToItem(item)
+        finally:
+            self._filling_tree = False
+
+    def set_activation(self, activation: Any | None) -> None:
+        """Show an engine ``Activation``: its channels in the mosaic, the first one (or the same one) large."""
+        self._activation = activation
+        if activation is None:
+            self._maps = None
+            self._order = np.zeros(0, dtype=np.int64)
+            self._selected_channel = None
+            self._layout = None
+            self._mosaic_item.clear()
+            self._dead_marks.setPath(pg.QtGui.QPainterPath())
+            self._grid_selection.hide()
+            self.detail.set_channel(None, None)
+            self.header.setText("Pick a layer on the left.")
+            return
+        array = np.asarray(activation.array, dtype=np.float32)
+        # A flat output (Linear, pooled features) is shown as N one-pixel tiles, one per unit.
+        self._maps = array.reshape(array.shape[0], 1, 1) if array.ndim == 1 else array
+        if activation.layer != self._current_layer:
+            self.select_layer(activation.layer)
+        if self._selected_channel is None or self._selected_channel >= self._maps.shape[0]:
+            self._selected_channel = 0
+        self.detail.set_geometry(activation)
+        self._redraw()
+
+    def set_input_image(self, image: np.ndarray | None) -> None:
+        """The network input as uint8 HxWx3 (or HxW), e.g. ``Prediction.seen``; the overlay's background."""
+        self.detail.set_input_image(image)
+
+    def set_notice(self, text: str) -> None:
+        """A short message above the views (e.g. a memory-budget refusal, "random init"); '' hides it."""
+        self.notice.setText(text)
+        self.notice.setVisible(bool(text))
+
+    def select_channel(self, channel: int) -> None:
+        """Show ``channel`` large and mark it in the mosaic (as a click would, and emits channelSelected)."""
+        if self._maps is None or not 0 <= channel < self._maps.shape[0]:
+            return
+        self._selected_channel = int(channel)
+        self._show_selected()
+        self.channelSelected.emit(int(channel))
+
+    def channel_center(self, channel: int) -> QtCore.QPoint:
+        """Widget coordinates (in ``grid.viewport()``) of a channel's tile centre, for clicks in tests."""
+        position = int(np.flatnonzero(self._order == channel)[0])
+        x, y = self._layout.tile_origin(position)
+        centre = QtCore.QPointF(x + self._layout.tile_width / 2, y + self._layout.tile_height / 2)
+        return self.grid.mapFromScene(self._grid_box.mapViewToScene(centre))
+
+    # ----------------------------------------------------------------------------------------- drawing
+    def _tree_item(self, node: Any, parent_name: str) -> QtWidgets.QTreeWidgetItem:
+        short = node.name[len(parent_name) + 1:] if parent_name and node.name.startswith(parent_name + ".") \
+            else node.name
+        item = QtWidgets.QTreeWidgetItem([short, node.type, format_shape(node.output_shape)])
+        item.setData(0, _NAME_ROLE, node.name)
+        item.setToolTip(0, node.name)
+        self._items_by_name[node.name] = item
+        for child in node.children:
+            item.addChild(self._tree_item(child, node.name))
+        return item
+
+    def _on_tree_current_changed(self, current: QtWidgets.QTreeWidgetItem | None, _previous: Any) -> None:
+        if current is None or self._filling_tree:
+            return
+        name = current.data(0, _NAME_ROLE)
+        self._current_layer = name
+        self.layerRequested.emit(name)
+
+    def _colormap_name(self) -> str:
+        return self.colormap_picker.currentText()
+
+    def _per_channel(self) -> bool:
+        # Scaling 1x1 "maps" on their own would paint every unit the same colour.
+        flat = self._maps is not None and self._maps.shape[1:] == (1, 1)
+        return NORMALISATIONS[self.normalisation_picker.currentText()] and not flat
+
+    def _redraw(self) -> None:
+        if self._maps is None:
+            return
+        activation = self._activation
+        count, height, width = self._maps.shape
+        key = self.sort_picker.currentText()
+        order = getattr(activation, "order", None) or {}
+        self._order = np.asarray(order.get(key, np.arange(count)), dtype=np.int64)
+        self._layout = layout_for(count, height, width)
+        mosaic = tile_maps(normalise_maps(self._maps, self._per_channel()), self._order, self._layout)
+        self._mosaic_item.setImage(mosaic, levels=(0.0, 1.0), autoLevels=False)
+        self._mosaic_item.setColorMap(pyqtgraph_colormap(self._colormap_name()))
+        self._grid_box.autoRange(padding=0.01)
+
+        dead = np.asarray(getattr(activation, "dead", np.zeros(count, bool)), dtype=bool)
+        self._dead_marks.setPath(self._dead_path(dead))
+        dead_count = int(dead.sum())
+        shape = format_shape(np.asarray(activation.array).shape)
+        self.header.setText(
+            f"<b>{activation.layer}</b> · {shape} · {count} {'units' if height == width == 1 else 'channels'}"
+            f" · {dead_count} dead (marked ✕) · sorted by {key}"
+        )
+        self._show_selected()
+
+    def _dead_path(self, dead: np.ndarray) -> pg.QtGui.QPainterPath:
+        path = pg.QtGui.QPainterPath()
+        layout = self._layout
+        for position, channel in enumerate(self._order):
+            if dead[channel]:
+                x, y = layout.tile_origin(position)
+                path.moveTo(x, y)
+                path.lineTo(x + layout.tile_width, y + layout.tile_height)
+                path.moveTo(x + layout.tile_width, y)
+                path.lineTo(x, y + layout.tile_height)
+        return path
+
+    def _show_selected(self) -> None:
+        channel = self._selected_channel
+        if self._maps is None or channel is None:
+            return
+        position = int(np.flatnonzero(self._order == channel)[0])
+        x, y = self._layout.tile_origin(position)
+        self._grid_selection.setRect(QtCore.QRectF(x - 0.5, y - 0.5, self._layout.tile_width + 1,
+                                                   self._layout.tile_height + 1))
+        self._grid_selection.show()
+        levels = None if self._per_channel() else (float(self._maps.min()), float(self._maps.max()))
+        self.detail.set_colormap(self._colormap_name())
+        self.detail.set_channel(channel, self._maps[channel], levels=levels, activation=self._activation)
+
+    def _on_grid_clicked(self, event: Any) -> None:
+        if self._layout is None or event.button() != Qt.MouseButton.LeftButton:
+            return
+        if not self._grid_box.sceneBoundingRect().contains(event.scenePos()):
+            return
+        point = self._grid_box.mapSceneToView(event.scenePos())
+        position = self._layout.position_at(point.x(), point.y())
+        if position is not None:
+            self.select_channel(int(self._order[position]))
+
+    def _on_cell_clicked(self, row: int, column: int) -> None:
+        self.receptiveFieldRequested.emit(row, column)
+        box = self.detail.show_receptive_field(row, column)
+        if box is not None:
+            self.receptiveFieldBox.emit(*box)
