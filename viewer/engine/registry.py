@@ -36,8 +36,8 @@ IMAGENET_MEAN = (0.485, 0.456, 0.406)
 IMAGENET_STD = (0.229, 0.224, 0.225)
 CIFAR10_CLASSES = ("airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck")
 
-# (name prefix, family, paper). Order matters: the first matching prefix wins, and FAMILY_ORDER (the
-# lecture's order, then the rest of the zoo) is how pickers group them.
+# (name prefix, family, paper) in the lecture's order, then the rest of the zoo: FAMILY_ORDER, how pickers
+# group networks, follows this table. The longest matching prefix names a network's family.
 _FAMILIES: tuple[tuple[str, str, str], ...] = (
     ("lenet", "LeNet", "LeCun et al., Gradient-based learning applied to document recognition (1998)"),
     ("alexnet", "AlexNet", "Krizhevsky, Sutskever & Hinton, ImageNet classification with deep CNNs (2012)"),
@@ -45,8 +45,8 @@ _FAMILIES: tuple[tuple[str, str, str], ...] = (
     ("nin", "Network in Network", "Lin, Chen & Yan, Network in network (2013)"),
     ("googlenet", "GoogLeNet / Inception", "Szegedy et al., Going deeper with convolutions (2014)"),
     ("inception", "GoogLeNet / Inception", "Szegedy et al., Rethinking the Inception architecture (2015)"),
-    ("resnext", "ResNeXt", "Xie et al., Aggregated residual transformations (2016)"),
     ("resnet", "ResNet", "He et al., Deep residual learning for image recognition (2015)"),
+    ("resnext", "ResNeXt", "Xie et al., Aggregated residual transformations (2016)"),
     ("wide_resnet", "Wide ResNet", "Zagoruyko & Komodakis, Wide residual networks (2016)"),
     ("densenet", "DenseNet", "Huang et al., Densely connected convolutional networks (2016)"),
     ("squeezenet", "SqueezeNet", "Iandola et al., SqueezeNet (2016)"),
@@ -114,10 +114,11 @@ class ModelSpec:
 
 def family_of(name: str) -> tuple[str, str]:
     """The (family, paper) of a network name; unknown names are "Custom"."""
-    for prefix, family, paper in _FAMILIES:
-        if name.startswith(prefix):
-            return family, paper
-    return "Custom", ""
+    matches = [entry for entry in _FAMILIES if name.startswith(entry[0])]
+    if not matches:
+        return "Custom", ""
+    _, family, paper = max(matches, key=lambda entry: len(entry[0]))
+    return family, paper
 
 
 def torchvision_weights(name: str, weights: str) -> tv_models.WeightsEnum:
