@@ -164,7 +164,8 @@ def _why_not_loadable(path: Path, error: Exception) -> str:
 def _fit_state_dict(model: nn.Module, state: dict[str, torch.Tensor], source: str) -> None:
     """``load_state_dict(strict=True)``, with a mismatch told in one sentence naming the first culprits."""
     own = model.state_dict()
-    missing = [key for key in own if key not in state]
+    # BatchNorm fills a missing num_batches_tracked itself (checkpoints from before torch 0.4.1 lack it).
+    missing = [key for key in own if key not in state and not key.endswith("num_batches_tracked")]
     unexpected = [key for key in state if key not in own]
     wrong = [
         f"{key} {tuple(state[key].shape)} vs {tuple(own[key].shape)}"
