@@ -1,0 +1,419 @@
+"""Writing results to disk atomically: PNG, NPY, JSON, CSV and text, shared by the CLI and the GUI.
+
+Every file is written to a temporary file in its own folder, flushed to disk, then renamed over the
+target with ``os.replace``: a crash or an error midway never leaves a half-written file under the
+target's name. Files written together (a heatmap's PNG, NPY and JSON) are all written to temporary
+files first and renamed only when every one of them succeeded.
+
+Colormaps come from ``cmap`` (numpy only), which knows the same named maps as pyqtgraph and napari,
+so an exported PNG looks like the screen.
+"""
+
+from __future__ import annotations
+
+import csv
+import functools
+import io
+import json
+import math
+import os
+import re
+import tempfile
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
+from typing import Any, BinaryIO
+
+import numpy as np
+from PIL import Image
+
+from viewer.engine.errors import ExportError
+
+__all__ = [
+    "atomic_write",
+    "colorize",
+    "heatmap_paths",
+    "overlay",
+    "value_range",
+    "write_activation",
+    "write_heatmap",
+    "write_json",
+    "write_npy",
+    "write_png",
+    "write_summary",
+    "write_text",
+]
+
+Writer = Callable[[BinaryIO], None]
+TEXT_SUFFIXES = ("", ".txt", ".text", ".md", ".log")
+
+
+# --- atomic writing --------------------------------------------------------------------------------
+
+
+def atomic_write(path: str | os.PathLike[str], writer: Writer, *, force: bool = False) -> Path:
+    """Write ``path`` through ``writer(binary_handle)``; all or nothing.
+
+    Raises:
+        ExportError: the file exists (and ``force`` is false), or its folder is missing or unwritable.
+    """
+    return _write_group([(Path(path), writer)], force=force)[0]
+
+
+def _write_group(items: Sequence[tuple[Path, Writer]], *, force: bool) -> list[Path]:
+    """Write several files together: every temporary file first, then every rename."""
+    targets = [Path(os.path.expanduser(path)) for path, _ in items]
+    for target in targets:
+        _check_target(target, force)
+    temporaries: list[Path] = []
+    current = targets[0]
+    try:
+        for current, (_, writer) in zip(targets, items):
+            temporaries.append(_write_temporary(current, writer))
+        for temporary, current in zip(temporaries, targets):
+            os.replace(temporary, current)
+    except OSError as error:  # disk full, permissions, a folder removed meanwhile
+        raise ExportError(_os_error_sentence(error, current)) from None
+    finally:
+        for temporary in temporaries:
+            temporary.unlink(missing_ok=True)
+    for folder in {target.parent for target in targets}:
+        _fsync_folder(folder)
+    return targets
+
+
+def _check_target(target: Path, force: bool) -> None:
+    folder = target.parent
+    if not folder.exists():
+        raise ExportError(f"Cannot write {target.name}: the folder {folder} does not exist.")
+    if not folder.is_dir():
+        raise ExportError(f"Cannot write {target.name}: {folder} is a file, not a folder.")
+    if target.is_dir():
+        raise ExportError(f"Cannot write {target}: a folder of that name exists.")
+    if target.exists() and not force:
+        raise ExportError(f"{target} already exists; choose another name or allow overwriting (--force).")
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise ExportError(f"Cannot write {target.name}: the folder {folder} is not writable (permission denied).")
+
+
+def _write_temporary(target: Path, writer: Writer) -> Path:
+    descriptor, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    temporary = Path(name)
+    try:
+        # mkstemp creates the file 0600; an export should get the usual permissions (0666 minus umask).
+        umask = os.umask(0)
+        os.umask(umask)
+        os.fchmod(descriptor, 0o666 & ~umask)
+        with os.fdopen(descriptor, "wb") as handle:
+            writer(handle)
+            handle.flush()
+            os.fsync(handle.fileno())
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise
+    return temporary
+
+
+def _fsync_folder(folder: Path) -> None:
+    """Make the rename itself durable; not every platform or filesystem can open a folder."""
+    try:
+        descriptor = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(descriptor)
+    except OSError:
+        pass
+    finally:
+        os.close(descriptor)
+
+
+def _os_error_sentence(error: OSError, target: Path) -> str:
+    reason = error.strerror or str(error)
+    if isinstance(error, PermissionError):
+        reason = "permission denied"
+    return f"Cannot write {target.name} in {target.parent}: {reason}."
+
+
+# --- single files -----------------------------------------------------------------------------------
+
+
+def write_png(path: str | os.PathLike[str], image: np.ndarray, force: bool = False) -> Path:
+    """An 8-bit image (H, W), (H, W, 3) or (H, W, 4) as a PNG."""
+    picture = _as_image(image)
+    return atomic_write(path, lambda handle: picture.save(handle, format="PNG"), force=force)
+
+
+def write_npy(path: str | os.PathLike[str], array: np.ndarray, force: bool = False) -> Path:
+    """An array as ``.npy`` (no pickles: readable with ``np.load(..., allow_pickle=False)``)."""
+    data = np.asarray(array)
+    return atomic_write(path, lambda handle: np.save(handle, data, allow_pickle=False), force=force)
+
+
+def write_json(path: str | os.PathLike[str], obj: Any, force: bool = False) -> Path:
+    """Plain data as indented JSON; numpy values become numbers and lists, NaN becomes null."""
+    payload = _json_bytes(obj)
+    return atomic_write(path, lambda handle: handle.write(payload), force=force)
+
+
+def write_text(path: str | os.PathLike[str], text: str, force: bool = False) -> Path:
+    payload = text.encode("utf-8")
+    return atomic_write(path, lambda handle: handle.write(payload), force=force)
+
+
+def write_summary(
+    path: str | os.PathLike[str],
+    summary: Mapping[str, Any],
+    rows: Sequence[Mapping[str, Any]] | Sequence[Sequence[Any]],
+    text: str,
+    force: bool = False,
+) -> Path:
+    """A model summary in the format its suffix names: ``.json`` (``summary``), ``.csv`` (``rows``),
+    ``.txt``/``.md``/none (``text``).
+
+    ``rows`` are mappings (keys become the header, in first-seen order) or sequences whose first item is
+    the header.
+    """
+    suffix = Path(path).suffix.lower()
+    if suffix == ".json":
+        return write_json(path, summary, force=force)
+    if suffix == ".csv":
+        return write_text(path, _csv_text(rows), force=force)
+    if suffix in TEXT_SUFFIXES:
+        return write_text(path, text if text.endswith("\n") else text + "\n", force=force)
+    raise ExportError(f"{Path(path).name}: unknown summary format {suffix!r}; use .json, .csv or .txt.")
+
+
+def _csv_text(rows: Sequence[Mapping[str, Any]] | Sequence[Sequence[Any]]) -> str:
+    buffer = io.StringIO(newline="")
+    if rows and isinstance(rows[0], Mapping):
+        header = list(dict.fromkeys(key for row in rows for key in row))  # type: ignore[union-attr]
+        writer = csv.DictWriter(buffer, fieldnames=header, lineterminator="\n")
+        writer.writeheader()
+        writer.writerows({key: _csv_cell(value) for key, value in row.items()} for row in rows)  # type: ignore[union-attr]
+    else:
+        writer_plain = csv.writer(buffer, lineterminator="\n")
+        writer_plain.writerows([_csv_cell(value) for value in row] for row in rows)  # type: ignore[union-attr]
+    return buffer.getvalue()
+
+
+def _csv_cell(value: Any) -> Any:
+    if isinstance(value, (list, tuple)):
+        return "x".join(str(v) for v in value)  # shapes: (1, 64, 56, 56) -> 1x64x56x56
+    if value is None:
+        return ""
+    return _plain(value)
+
+
+def _json_bytes(obj: Any) -> bytes:
+    try:
+        return (json.dumps(_plain(obj), indent=2, ensure_ascii=False, allow_nan=False) + "\n").encode("utf-8")
+    except (TypeError, ValueError) as error:
+        raise ExportError(f"Cannot write JSON: {error}.") from None
+
+
+def _plain(value: Any) -> Any:
+    """JSON-ready data: numpy scalars and arrays, paths, tuples and non-finite floats converted."""
+    if isinstance(value, Mapping):
+        return {str(key): _plain(item) for key, item in value.items()}
+    if isinstance(value, np.ndarray):
+        return _plain(value.tolist())
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return [_plain(item) for item in value]
+    if isinstance(value, np.generic):
+        return _plain(value.item())
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, os.PathLike):
+        return os.fspath(value)
+    return value
+
+
+def _as_image(array: np.ndarray) -> Image.Image:
+    data = np.asarray(array)
+    if data.dtype != np.uint8:
+        raise ExportError(f"Cannot write a PNG from {data.dtype} data; expected 8-bit (uint8) pixels.")
+    if data.ndim == 3 and data.shape[2] == 1:
+        data = data[:, :, 0]
+    if not (data.ndim == 2 or (data.ndim == 3 and data.shape[2] in (3, 4))):
+        raise ExportError(f"Cannot write a PNG from an array of shape {data.shape}; expected HxW, HxWx3 or HxWx4.")
+    return Image.fromarray(np.ascontiguousarray(data))
+
+
+# --- colours ----------------------------------------------------------------------------------------
+
+
+@functools.lru_cache(maxsize=32)
+def _colormap(name: str) -> Any:
+    from cmap import Colormap
+
+    try:
+        return Colormap(name)
+    except (ValueError, KeyError, TypeError):
+        raise ExportError(f"Unknown colormap {name!r} (try turbo, viridis, inferno, magma or jet).") from None
+
+
+def value_range(values: np.ndarray, vmin: float | None = None, vmax: float | None = None) -> tuple[float, float]:
+    """The (vmin, vmax) a colour scale uses: the given bounds, else the finite data's extremes."""
+    data = np.asarray(values, dtype=np.float64)
+    finite = data[np.isfinite(data)]
+    low = float(finite.min()) if vmin is None and finite.size else float(vmin if vmin is not None else 0.0)
+    high = float(finite.max()) if vmax is None and finite.size else float(vmax if vmax is not None else 1.0)
+    return low, high
+
+
+def colorize(
+    values: np.ndarray, colormap: str = "turbo", vmin: float | None = None, vmax: float | None = None
+) -> np.ndarray:
+    """An (H, W) float array as an (H, W, 3) uint8 image through a named colormap.
+
+    Values are scaled from [vmin, vmax] (default: the data's finite range) to [0, 1] and clipped;
+    a constant array and non-finite values take the low end's colour.
+    """
+    data = np.asarray(values, dtype=np.float64)
+    if data.ndim != 2:
+        raise ExportError(f"Cannot colour an array of shape {data.shape}; expected a 2-D (H, W) array.")
+    low, high = value_range(data, vmin, vmax)
+    span = high - low
+    with np.errstate(invalid="ignore"):
+        scaled = (data - low) / span if span > 0 else np.zeros_like(data)
+    scaled = np.clip(np.nan_to_num(scaled, nan=0.0, posinf=1.0, neginf=0.0), 0.0, 1.0)
+    rgba = _colormap(colormap)(scaled, bytes=True)
+    return np.ascontiguousarray(rgba[..., :3], dtype=np.uint8)
+
+
+def overlay(
+    image_rgb: np.ndarray,
+    scores: np.ndarray,
+    *,
+    alpha: float = 0.5,
+    colormap: str = "jet",
+    vmin: float | None = None,
+    vmax: float | None = None,
+) -> np.ndarray:
+    """``scores`` coloured and blended over ``image_rgb``: ``(1 - alpha) * image + alpha * colour``.
+
+    Scores of another size than the image are resized to it (bilinear) so that any score map can be
+    laid over its picture.
+    """
+    image = np.asarray(image_rgb)
+    if image.dtype != np.uint8:
+        raise ExportError(f"Cannot overlay on {image.dtype} pixels; expected an 8-bit (uint8) image.")
+    if image.ndim == 2:
+        image = np.repeat(image[:, :, None], 3, axis=2)
+    image = image[:, :, :3]
+    if not 0.0 <= alpha <= 1.0:
+        raise ExportError(f"Overlay opacity {alpha} is outside 0..1.")
+    data = np.asarray(scores, dtype=np.float32)
+    if data.ndim != 2:
+        raise ExportError(f"Cannot overlay scores of shape {data.shape}; expected a 2-D (H, W) array.")
+    low, high = value_range(data, vmin, vmax)
+    height, width = image.shape[:2]
+    if data.shape != (height, width):
+        data = np.asarray(Image.fromarray(data, mode="F").resize((width, height), Image.Resampling.BILINEAR))
+    colour = colorize(data, colormap, low, high).astype(np.float32)
+    blended = (1.0 - alpha) * image.astype(np.float32) + alpha * colour
+    return np.clip(np.rint(blended), 0, 255).astype(np.uint8)
+
+
+# --- groups of files --------------------------------------------------------------------------------
+
+_UNSAFE = re.compile(r"[^A-Za-z0-9._+-]+")
+
+
+def _stem_from(provenance: Mapping[str, Any], default: str) -> str:
+    """A file stem from what a result is about: image, model, class (whichever are known)."""
+    parts = []
+    image = provenance.get("image")
+    if image:
+        parts.append(Path(str(image)).stem)
+    for key in ("model", "class_name", "category", "class", "layer"):
+        if provenance.get(key) not in (None, ""):
+            parts.append(str(provenance[key]))
+            if key in ("class_name", "category", "class"):
+                break
+    stem = _UNSAFE.sub("_", "_".join(parts) or default).strip("._") or default
+    return stem[:120]
+
+
+def _base_of(base: str | os.PathLike[str], provenance: Mapping[str, Any], default: str) -> Path:
+    path = Path(os.path.expanduser(base))
+    if path.is_dir():
+        return path / _stem_from(provenance, default)
+    if path.suffix.lower() in (".png", ".npy", ".json"):
+        return path.with_suffix("")
+    return path
+
+
+def _with_suffix(base: Path, suffix: str) -> Path:
+    # Not Path.with_suffix: a stem such as "dog.jpg_resnet50" must keep its dots.
+    return base.parent / (base.name + suffix)
+
+
+def heatmap_paths(base: str | os.PathLike[str], provenance: Mapping[str, Any]) -> list[Path]:
+    """The PNG, NPY and JSON paths ``write_heatmap`` would write (for a GUI that asks before overwriting)."""
+    stem = _base_of(base, provenance, "heatmap")
+    return [_with_suffix(stem, suffix) for suffix in (".png", ".npy", ".json")]
+
+
+def write_heatmap(
+    base: str | os.PathLike[str],
+    image_rgb: np.ndarray,
+    scores: np.ndarray,
+    provenance: Mapping[str, Any],
+    *,
+    alpha: float = 0.5,
+    colormap: str = "jet",
+    vmin: float | None = None,
+    vmax: float | None = None,
+    force: bool = False,
+) -> list[Path]:
+    """A class heatmap as ``<stem>.png`` (overlay), ``<stem>.npy`` (float32 scores) and ``<stem>.json``.
+
+    ``base`` is a folder (the stem is made from the provenance's image, model and class) or a path
+    whose suffix, if .png/.npy/.json, is dropped. Nothing is written unless all three can be.
+    """
+    png, npy, meta = heatmap_paths(base, provenance)
+    raw = np.asarray(scores, dtype=np.float32)
+    low, high = value_range(raw, vmin, vmax)
+    picture = _as_image(overlay(image_rgb, raw, alpha=alpha, colormap=colormap, vmin=low, vmax=high))
+    record = {
+        **provenance,
+        "colormap": colormap,
+        "alpha": alpha,
+        "vmin": low,
+        "vmax": high,
+        "scores_shape": list(raw.shape),
+        "image_shape": list(np.asarray(image_rgb).shape[:2]),
+        "files": {"overlay": png.name, "scores": npy.name, "metadata": meta.name},
+    }
+    payload = _json_bytes(record)
+    return _write_group(
+        [
+            (png, lambda handle: picture.save(handle, format="PNG")),
+            (npy, lambda handle: np.save(handle, raw, allow_pickle=False)),
+            (meta, lambda handle: handle.write(payload)),
+        ],
+        force=force,
+    )
+
+
+def write_activation(
+    base: str | os.PathLike[str],
+    grid_rgb: np.ndarray,
+    array: np.ndarray,
+    force: bool = False,
+    provenance: Mapping[str, Any] | None = None,
+) -> list[Path]:
+    """A layer's activations as ``<stem>.png`` (the channel grid as shown) and ``<stem>.npy`` (raw values)."""
+    stem = _base_of(base, provenance or {}, "activation")
+    png, npy = _with_suffix(stem, ".png"), _with_suffix(stem, ".npy")
+    picture = _as_image(grid_rgb)
+    data = np.asarray(array)
+    return _write_group(
+        [
+            (png, lambda handle: picture.save(handle, format="PNG")),
+            (npy, lambda handle: np.save(handle, data, allow_pickle=False)),
+        ],
+        force=force,
+    )
+
