@@ -11,6 +11,7 @@ import hashlib
 import importlib.util
 import os
 import threading
+import warnings
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
@@ -126,7 +127,9 @@ def load_state_dict_file(path: str | os.PathLike[str]) -> dict[str, torch.Tensor
     if path.stat().st_size == 0:
         raise WeightsError(f"{name}: the file is empty, not a weights file.")
     try:
-        loaded = torch.load(path, map_location="cpu", weights_only=True)
+        with warnings.catch_warnings():  # torch warns about foreign pickles before refusing them: one sentence is ours
+            warnings.simplefilter("ignore")
+            loaded = torch.load(path, map_location="cpu", weights_only=True)
     except PermissionError:
         raise WeightsError(f"{name}: permission denied.") from None
     except Exception as error:  # torch raises several unrelated types for foreign content

@@ -1,0 +1,119 @@
+"""The command line as a user types it: output format, JSON, exit codes, one-line errors."""
+
+from __future__ import annotations
+
+import json
+import pickle
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from viewer.cli import main
+
+
+@pytest.fixture()
+def mobilenet_args(shared_data: Path) -> list[str]:
+    return ["--model", "mobilenet_v2", "--weights", str(shared_data / "weights" / "mobilenet_v2_imagenet1k.pth"),
+            "--device", "cpu"]
+
+
+def test_classify_prints_score_then_name_like_the_lecture(shared_data, mobilenet_args, capsys) -> None:
+    code = main(["classify", str(shared_data / "images" / "tv_dog2.jpg"), *mobilenet_args, "--topk", "3"])
+    out = capsys.readouterr().out.splitlines()
+    assert code == 0
+    assert out[0].startswith("tv_dog2.jpg: mobilenet_v2, mobilenet_v2_imagenet1k.pth (sha256 ")
+    score, name = out[1].split("  (p=")[0].split(" ", 1)
+    assert name == "German shepherd" and float(score) > 10
+    assert len(out) == 4
+
+
+def test_classify_json_is_one_document(shared_data, mobilenet_args, capsys) -> None:
+    images = [str(shared_data / "images" / n) for n in ("sk_coffee.png", "tv_dog1.jpg")]
+    assert main(["classify", *images, *mobilenet_args, "--json", "--topk", "2"]) == 0
+    document = json.loads(capsys.readouterr().out)
+    assert [d["topk"][0]["name"] for d in document] == ["espresso", "Pembroke"]
+    assert set(document[0]) >= {"image", "model", "weights", "device", "preprocess", "topk"}
+    assert set(document[0]["topk"][0]) == {"index", "name", "logit", "prob"}
+
+
+def test_random_weights_say_so(shared_data, capsys) -> None:
+    assert main(["classify", str(shared_data / "images" / "kitten.jpg"), "--model", "nin", "--weights", "none"]) == 0
+    assert "random init" in capsys.readouterr().out
+
+
+def _bad_inputs(tmp_path: Path, shared_data: Path) -> dict[str, Path]:
+    empty = tmp_path / "empty.jpg"
+    empty.write_bytes(b"")
+    text = tmp_path / "notes.jpg"
+    text.write_text("this is text\n")
+    data = (shared_data / "images" / "tv_dog1.jpg").read_bytes()
+    truncated = tmp_path / "cut.jpg"
+    truncated.write_bytes(data[: len(data) // 2])
+    return {"empty": empty, "text": text, "truncated": truncated}
+
+
+def test_bad_images_exit_2_with_one_line_each_and_good_ones_still_classify(tmp_path, shared_data, mobilenet_args, capsys) -> None:
+    bad = _bad_inputs(tmp_path, shared_data)
+    good = shared_data / "images" / "sk_coffee.png"
+    code = main(["classify", *map(str, bad.values()), str(good), *mobilenet_args, "--topk", "1"])
+    captured = capsys.readouterr()
+    assert code == 2
+    errors = captured.err.strip().splitlines()
+    assert len(errors) == 3 and all(line.startswith("viewer: ") for line in errors)
+    assert "espresso" in captured.out
+
+
+class _Sentinel:
+    def __init__(self, path: str) -> None:
+        self.path = path
+
+    def __reduce__(self):  # unpickling would create a file: the proof that code ran
+        return (Path.touch, (Path(self.path),))
+
+
+def test_malicious_pickle_exits_2_and_never_runs(tmp_path, shared_data) -> None:
+    sentinel = tmp_path / "pwned"
+    weights = tmp_path / "evil.pth"
+    with open(weights, "wb") as handle:
+        pickle.dump({"weight": _Sentinel(str(sentinel))}, handle)
+    result = subprocess.run(
+        [sys.executable, "-m", "viewer", "classify", str(shared_data / "images" / "kitten.jpg"), "--model", "lenet5",
+         "--weights", str(weights)],
+        capture_output=True, text=True, timeout=300,
+    )
+    assert result.returncode == 2
+    assert result.stderr.count("\n") == 1 and "refused" in result.stderr
+    assert result.stdout == ""
+    assert not sentinel.exists()
+
+
+def test_console_script_bad_image_is_one_line(tmp_path) -> None:
+    text = tmp_path / "x.jpg"
+    text.write_text("not an image")
+    script = Path(sys.executable).with_name("viewer")
+    result = subprocess.run([str(script), "classify", str(text), "--model", "lenet5"], capture_output=True,
+                            text=True, timeout=300)
+    assert result.returncode == 2
+    assert result.stderr == "viewer: x.jpg: not an image file (no known image header).\n"
+
+
+def test_offline_download_says_what_to_do(shared_data, capsys) -> None:
+    code = main(["classify", str(shared_data / "images" / "kitten.jpg"), "--model", "alexnet"])
+    err = capsys.readouterr().err
+    assert code == 2 and err.count("\n") == 1
+    assert "--weights none" in err and "--weights FILE" in err and "alexnet-owt-7be5be79.pth" in err
+
+
+def test_models_lists_the_zoo(capsys) -> None:
+    assert main(["models", "--json"]) == 0
+    rows = {row["name"]: row for row in json.loads(capsys.readouterr().out)}
+    assert rows["resnet50"]["params"] == 25557032 and rows["resnet50"]["gmacs"] == pytest.approx(4.089)
+    assert rows["lenet5"]["input"] == [1, 28, 28] and rows["nin"]["weights"] == []
+    assert len(rows) >= 82
+
+
+def test_unknown_model_is_bad_input(capsys) -> None:
+    assert main(["classify", "x.jpg", "--model", "resnet05"]) == 2
+    assert "resnet50" in capsys.readouterr().err
