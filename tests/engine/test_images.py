@@ -139,3 +139,16 @@ def test_mnist_digit_becomes_one_normalised_channel(shared_data: Path) -> None:
     assert tensor.shape == (1, 28, 28)
     raw = np.asarray(Image.open(shared_data / "mnist" / "mnist_7.png"), dtype=np.float32) / 255
     np.testing.assert_allclose(tensor[0].numpy(), (raw - 0.1307) / 0.3081, atol=1e-5)
+
+
+def test_input_box_maps_back_through_resize_and_centre_crop(shared_data: Path) -> None:
+    from viewer.engine.images import input_box_to_image
+
+    image = load_image(shared_data / "images" / "tv_dog2.jpg")
+    width, height = image.size
+    # The whole crop maps to the centred square of side crop/resize of the short side.
+    x0, y0, x1, y1 = input_box_to_image((0, 0, 224, 224), image.size, IMAGENET)
+    short = min(width, height)
+    assert x1 - x0 == pytest.approx(short * 224 / 256, abs=1)
+    assert (x0 + x1) / 2 == pytest.approx(width / 2, abs=2) and (y0 + y1) / 2 == pytest.approx(height / 2, abs=2)
+    assert input_box_to_image((1, 2, 3, 4), image.size, IMAGENET, "full") == (1, 2, 3, 4)

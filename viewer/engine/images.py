@@ -31,6 +31,8 @@ __all__ = [
     "LoadedImage",
     "MAX_IMAGE_PIXELS",
     "denormalize",
+    "input_box_to_image",
+    "is_image_path",
     "load_image",
     "preprocess",
     "ten_crop",
@@ -200,6 +202,29 @@ def denormalize(tensor: torch.Tensor, spec: InputSpec, preset: str = "weights") 
         data = (data * std + mean).clamp(0, 1)
     array = (data.numpy() * 255).round().astype(np.uint8)
     return array[0] if array.shape[0] == 1 else np.ascontiguousarray(array.transpose(1, 2, 0))
+
+
+def input_box_to_image(
+    box: tuple[float, float, float, float], image_size: tuple[int, int], spec: InputSpec, preset: str = "weights"
+) -> tuple[float, float, float, float]:
+    """Map a box (x0, y0, x1, y1) in network-input pixels back to original-image pixels.
+
+    Inverts ``preprocess``: with ``weights`` the short side was resized to ``resize_size`` and the centre
+    cropped (offsets rounded as torchvision's ``center_crop`` rounds them); other presets keep the image's
+    own pixels.
+    """
+    if preset != "weights":
+        return box
+    width, height = image_size
+    scale = spec.resize_size / min(width, height)
+    resized_w, resized_h = (
+        (spec.resize_size, int(spec.resize_size * height / width)) if width <= height
+        else (int(spec.resize_size * width / height), spec.resize_size)
+    )
+    left = int(round((resized_w - spec.crop_size) / 2.0))
+    top = int(round((resized_h - spec.crop_size) / 2.0))
+    x0, y0, x1, y1 = box
+    return ((x0 + left) / scale, (y0 + top) / scale, (x1 + left) / scale, (y1 + top) / scale)
 
 
 def to_display_array(image: LoadedImage, max_side: int = 4096) -> np.ndarray:
