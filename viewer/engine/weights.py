@@ -154,7 +154,7 @@ def _why_not_loadable(path: Path, error: Exception) -> str:
     text = str(error)
     with open(path, "rb") as handle:
         head = handle.read(512)
-    if "constants.pkl" in text or b"constants.pkl" in head or b"code/" in head:
+    if "TorchScript" in text or "constants.pkl" in text or b"constants.pkl" in head or b"code/" in head:
         return f"{path.name}: is a TorchScript archive, not a state_dict; save model.state_dict() instead."
     if "Weights only load failed" in text or "Unsupported global" in text or "GLOBAL" in text:
         return (
