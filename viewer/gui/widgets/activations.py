@@ -167,9 +167,11 @@ class ActivationsView(QtWidgets.QWidget):
             if summary is not None:
                 for child in summary.root.children:
                     self.tree.addTopLevelItem(self._tree_item(child, parent_name=""))
-                self.tree.expandToDepth(0)
+                self.tree.expandAll()  # so that column widths fit the deepest names too
                 for column in range(self.tree.columnCount()):
                     self.tree.resizeColumnToContents(column)
+                self.tree.collapseAll()
+                self.tree.expandToDepth(0)
             if self._current_layer in self._items_by_name:
                 self.tree.setCurrentItem(self._items_by_name[self._current_layer])
         finally:
