@@ -152,3 +152,13 @@ def test_input_box_maps_back_through_resize_and_centre_crop(shared_data: Path) -
     assert x1 - x0 == pytest.approx(short * 224 / 256, abs=1)
     assert (x0 + x1) / 2 == pytest.approx(width / 2, abs=2) and (y0 + y1) / 2 == pytest.approx(height / 2, abs=2)
     assert input_box_to_image((1, 2, 3, 4), image.size, IMAGENET, "full") == (1, 2, 3, 4)
+
+
+def test_weights_preset_is_exactly_torchvisions_own_transform(shared_data: Path) -> None:
+    from torchvision.models import ResNet50_Weights, get_model_weights
+
+    image = load_image(shared_data / "images" / "kitten.jpg")
+    spec = get_spec("resnet50").input
+    torch.testing.assert_close(preprocess(image, spec), ResNet50_Weights.DEFAULT.transforms()(image.image), rtol=0, atol=0)
+    inception = get_model_weights("inception_v3").DEFAULT.transforms()
+    torch.testing.assert_close(preprocess(image, get_spec("inception_v3").input), inception(image.image))

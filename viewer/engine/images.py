@@ -13,6 +13,7 @@ mirrored, at the crop size.
 
 from __future__ import annotations
 
+import functools
 import os
 import warnings
 from dataclasses import dataclass, field
@@ -22,6 +23,7 @@ import numpy as np
 import torch
 import torchvision.transforms.v2.functional as TF
 from PIL import Image, ImageFile, ImageOps, UnidentifiedImageError
+from torchvision.transforms._presets import ImageClassification
 
 from viewer.engine.errors import ImageError
 from viewer.engine.registry import InputSpec
@@ -31,6 +33,7 @@ __all__ = [
     "LoadedImage",
     "MAX_IMAGE_PIXELS",
     "denormalize",
+    "eval_transform",
     "input_box_to_image",
     "is_image_path",
     "load_image",
@@ -139,10 +142,17 @@ def _tensor(image: Image.Image, channels: int) -> torch.Tensor:
     return TF.to_dtype(TF.pil_to_tensor(picture), torch.float32, scale=True)
 
 
-def _resize_crop(tensor: torch.Tensor, spec: InputSpec) -> torch.Tensor:
-    interpolation = TF.InterpolationMode(spec.interpolation)
-    tensor = TF.resize(tensor, [spec.resize_size], interpolation=interpolation, antialias=True)
-    return TF.center_crop(tensor, [spec.crop_size, spec.crop_size])
+@functools.lru_cache(maxsize=32)
+def eval_transform(spec: InputSpec) -> ImageClassification:
+    """The evaluation transform of ``spec``: torchvision's own class, the one every ``weights.transforms()``
+    returns, so the ``weights`` preset is exactly torchvision's (PIL resize, centre crop, normalise)."""
+    return ImageClassification(
+        crop_size=spec.crop_size,
+        resize_size=spec.resize_size,
+        mean=spec.mean,
+        std=spec.std,
+        interpolation=TF.InterpolationMode(spec.interpolation),
+    )
 
 
 def _normalize(tensor: torch.Tensor, spec: InputSpec) -> torch.Tensor:
@@ -158,9 +168,9 @@ def standardize(tensor: torch.Tensor) -> torch.Tensor:
 def preprocess(image: LoadedImage | Image.Image, spec: InputSpec, preset: str = "weights") -> torch.Tensor:
     """One CHW float tensor for ``spec`` under ``preset`` (see the module docstring)."""
     picture = image.image if isinstance(image, LoadedImage) else image
-    tensor = _tensor(picture, spec.channels)
     if preset == "weights":
-        return _normalize(_resize_crop(tensor, spec), spec)
+        return eval_transform(spec)(picture.convert("L") if spec.channels == 1 else picture.convert("RGB"))
+    tensor = _tensor(picture, spec.channels)
     if preset == "standardize":
         return standardize(tensor)
     if preset == "full":
