@@ -1,0 +1,406 @@
+"""Turning a classifier into a fully convolutional network (Long et al.; Sermanet et al., OverFeat).
+
+The lecture's routine replaces every ``nn.Linear`` of a ``Sequential`` by a convolution. Real networks are
+not Sequentials, so the rewrite works on the ``torch.fx`` graph of the model instead, which makes it one
+mechanism for every architecture rather than code per model:
+
+1. trace the model (in eval mode) and propagate shapes at the canonical input size, on fake tensors so that
+   no arithmetic is done;
+2. find the *flatten point*: the last node that turns an (N, C, H, W) map into an (N, C·H·W) vector
+   (``torch.flatten``, ``nn.Flatten``, ``view``/``reshape``, or ``mean`` over the spatial axes);
+3. look upstream of it for the pooling that only exists to fix the size of that vector and remove it:
+   an adaptive pooling that is the identity at the canonical size (AlexNet/VGG's ``AdaptiveAvgPool2d``), or
+   a *global* pooling (ResNet, GoogLeNet, MobileNet, DenseNet, EfficientNet, NiN...), whose removal leaves
+   one feature vector per position, so that the classifier becomes dense (a class activation map);
+4. downstream, the first ``Linear`` becomes a C→N H×W convolution holding the same weights (a reshape), the
+   later ones 1×1 convolutions; dropout and activations stay (they act per position);
+5. shape-propagate again at a larger input to prove that the result really is an (N, classes, h, w) map.
+
+Networks where it cannot hold raise :class:`UnsupportedModelError` with the reason (attention over a fixed
+token grid, an operation after the flatten that mixes the vector's entries, an untraceable forward...).
+"""
+
+from __future__ import annotations
+
+import math
+import operator
+from dataclasses import dataclass, field
+
+import torch
+import torch.nn.functional as F
+from torch import fx, nn
+
+from viewer.engine.errors import UnsupportedModelError
+
+__all__ = ["ConversionInfo", "ConvolutionizedLinear", "convolutionize", "propagate_shapes", "reduce_to_logits"]
+
+# Modules and functions that act on each position (or each element) independently: they commute with
+# "apply at every position", so they may stay between the flatten and the classifier's linears.
+_PER_POSITION_MODULES = (
+    nn.Dropout, nn.Dropout1d, nn.Dropout2d, nn.AlphaDropout, nn.Identity, nn.ReLU, nn.ReLU6, nn.LeakyReLU,
+    nn.ELU, nn.SELU, nn.CELU, nn.GELU, nn.SiLU, nn.Mish, nn.Hardswish, nn.Hardsigmoid, nn.Hardtanh,
+    nn.Sigmoid, nn.Tanh, nn.Softplus, nn.PReLU,
+)
+_PER_POSITION_FUNCTIONS = {
+    F.relu, F.relu6, F.leaky_relu, F.elu, F.selu, F.gelu, F.silu, F.mish, F.hardswish, F.hardsigmoid,
+    F.hardtanh, F.dropout, F.sigmoid, F.tanh, torch.relu, torch.sigmoid, torch.tanh, operator.mul,
+    operator.add, operator.truediv, operator.sub,
+}
+_GLOBAL_POOL_MODULES = (nn.AdaptiveAvgPool2d, nn.AdaptiveMaxPool2d, nn.AvgPool2d, nn.MaxPool2d)
+_GLOBAL_POOL_FUNCTIONS = {F.adaptive_avg_pool2d, F.adaptive_max_pool2d, F.avg_pool2d, F.max_pool2d}
+_ADAPTIVE_POOLS = (nn.AdaptiveAvgPool2d, nn.AdaptiveMaxPool2d)
+_ATTENTION_NAMES = ("MultiheadAttention", "ShiftedWindowAttention", "RelativePositionalMultiHeadAttention",
+                    "Attention", "SelfAttention")
+
+
+@dataclass
+class ConversionInfo:
+    """What :func:`convolutionize` did, for notes, tests and the heatmap's reduction at the canonical size.
+
+    ``head``: ``"window"`` when the class map at the canonical size is 1×1 and equals the original logits
+    (AlexNet, VGG, LeNet); ``"global-average"``/``"global-max"`` when a global pooling was removed, so the
+    map at the canonical size is h×w and its spatial mean (max) gives the original logits — exactly when
+    ``exact_reduction`` (the head after the pool is affine).
+    """
+
+    head: str
+    input_shape: tuple[int, int, int]
+    canonical_grid: tuple[int, int]
+    exact_reduction: bool
+    converted: list[str] = field(default_factory=list)  # "classifier.1: Linear(9216→4096) → Conv2d 6×6"
+    removed: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+
+class ConvolutionizedLinear(nn.Conv2d):
+    """The convolution a ``Linear`` becomes: its weights reshaped to (out, C, kh, kw), shared, not copied.
+
+    It *is* a ``Conv2d`` (summaries and receptive-field code read it as one), but computes itself as a
+    GEMM over output positions: at the canonical size exactly the original ``Linear``; a 1×1 kernel as a
+    matmul on channels-last rows; a larger kernel as unfold + matmul in bands of output rows. On CPU
+    oneDNN's direct convolution handles a 6×6 or 7×7 kernel with 4096 outputs on a small map poorly, while a
+    matmul runs near the machine's peak (measured in ``bench/dense.py``).
+    """
+
+    # Bound the unfolded columns of one band (bytes): large images would otherwise unfold hundreds of MB.
+    max_band_bytes = 64 * 1024 * 1024
+
+    def __init__(self, linear: nn.Linear, in_channels: int, kernel: tuple[int, int]) -> None:
+        kh, kw = kernel
+        if linear.in_features != in_channels * kh * kw:
+            raise UnsupportedModelError(
+                f"a Linear with {linear.in_features} inputs follows a {in_channels}×{kh}×{kw} map; they do not match."
+            )
+        with torch.device("meta"):  # no allocation: the weights below are the Linear's own
+            super().__init__(in_channels, linear.out_features, (kh, kw), bias=linear.bias is not None)
+        self.weight = nn.Parameter(
+            linear.weight.detach().view(linear.out_features, in_channels, kh, kw),
+            requires_grad=linear.weight.requires_grad,
+        )
+        if linear.bias is not None:
+            self.bias = nn.Parameter(linear.bias.detach(), requires_grad=linear.bias.requires_grad)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        batch, channels, height, width = x.shape
+        kh, kw = self.kernel_size
+        matrix = self.weight.reshape(self.out_channels, -1)
+        if (height, width) == (kh, kw):
+            return F.linear(x.flatten(1), matrix, self.bias)[:, :, None, None]
+        if (kh, kw) == (1, 1):
+            # Rows of channels: after the first 1×1 layer the data already is channels-last, so no copy.
+            return F.linear(x.permute(0, 2, 3, 1), matrix, self.bias).permute(0, 3, 1, 2)
+        out_h, out_w = height - kh + 1, width - kw + 1
+        if out_h <= 0 or out_w <= 0:
+            return super().forward(x)  # let Conv2d raise its own message
+        row_bytes = matrix.shape[1] * out_w * batch * x.element_size()
+        band = max(1, min(out_h, self.max_band_bytes // max(row_bytes, 1)))
+        outputs = []
+        for top in range(0, out_h, band):
+            rows = min(band, out_h - top)
+            columns = F.unfold(x[:, :, top : top + rows + kh - 1], (kh, kw))  # (N, C·kh·kw, rows·out_w)
+            result = torch.matmul(matrix, columns)
+            if self.bias is not None:
+                result = result + self.bias[:, None]
+            outputs.append(result.view(batch, self.out_channels, rows, out_w))
+        return outputs[0] if len(outputs) == 1 else torch.cat(outputs, dim=2)
+
+
+def propagate_shapes(module: fx.GraphModule, input_shape: tuple[int, ...]) -> torch.Size:
+    """Record ``node.meta["shape"]`` for every tensor node at ``input_shape`` (N, C, H, W), doing no arithmetic.
+
+    Fake tensors take the real parameters' shapes and devices without touching their data, so this costs
+    the same for VGG-19 as for LeNet.
+    """
+    from torch._subclasses.fake_tensor import FakeTensorMode
+
+    device = next((p.device for p in module.parameters()), torch.device("cpu"))
+    mode = FakeTensorMode(allow_non_fake_inputs=True)
+    with mode:
+        example = torch.empty(input_shape, device=device)
+
+    class _Recorder(fx.Interpreter):
+        def run_node(self, node: fx.Node):  # type: ignore[override]
+            result = super().run_node(node)
+            node.meta["shape"] = tuple(result.shape) if isinstance(result, torch.Tensor) else None
+            return result
+
+    with mode, torch.no_grad():
+        result = _Recorder(module).run(example)
+    if isinstance(result, (tuple, list)):
+        result = result[0]
+    return result.shape
+
+
+def _shape(node: fx.Node) -> tuple[int, ...] | None:
+    return node.meta.get("shape")
+
+
+def _module(gm: fx.GraphModule, node: fx.Node) -> nn.Module | None:
+    return gm.get_submodule(node.target) if node.op == "call_module" else None
+
+
+def _first_tensor_input(node: fx.Node) -> fx.Node | None:
+    return next((arg for arg in node.all_input_nodes if _shape(arg) is not None), None)
+
+
+def _is_flatten_point(gm: fx.GraphModule, node: fx.Node) -> bool:
+    """A node turning an (N, C, H, W) map into an (N, features) vector."""
+    source = _first_tensor_input(node)
+    out = _shape(node)
+    if source is None or out is None or len(out) != 2 or len(_shape(source)) != 4:
+        return False
+    module = _module(gm, node)
+    if isinstance(module, nn.Flatten):
+        return True
+    if node.op == "call_function" and node.target in (torch.flatten, torch.reshape, torch.mean, torch.squeeze):
+        return True
+    return node.op == "call_method" and node.target in ("flatten", "view", "reshape", "mean", "squeeze")
+
+
+def _is_global_pool(gm: fx.GraphModule, node: fx.Node) -> str | None:
+    """``"average"``/``"max"`` when ``node`` reduces an h×w map (h·w > 1) to 1×1 by pooling, else None."""
+    source = _first_tensor_input(node)
+    out = _shape(node)
+    if source is None or out is None or len(out) not in (2, 4) or len(_shape(source)) != 4:
+        return None
+    if _shape(source)[-2:] == (1, 1) or (len(out) == 4 and out[-2:] != (1, 1)):
+        return None
+    module = _module(gm, node)
+    if isinstance(module, _GLOBAL_POOL_MODULES) or (node.op == "call_function" and node.target in _GLOBAL_POOL_FUNCTIONS):
+        name = type(module).__name__ if module is not None else node.target.__name__
+        return "max" if "max" in name.lower() else "average"
+    if node.target in ("mean", torch.mean) or node.target in ("amax", torch.amax):
+        return "max" if "amax" in str(node.target) else "average"
+    return None
+
+
+def _reject_attention(model: nn.Module) -> None:
+    for name, module in model.named_modules():
+        kind = type(module).__name__
+        if isinstance(module, nn.MultiheadAttention) or kind in _ATTENTION_NAMES:
+            raise UnsupportedModelError(
+                f"{type(model).__name__} cannot be made fully convolutional: its attention layer {name or kind} "
+                "mixes every token of a fixed grid, so an output has no bounded receptive field to slide."
+            )
+
+
+def convolutionize(model: nn.Module, input_shape: tuple[int, int, int]) -> fx.GraphModule:
+    """A fully convolutional copy of ``model`` whose output is (N, classes, h, w).
+
+    Parameters are shared with ``model`` (no copy). The copy is traced in eval mode; dropout modules keep
+    following ``.train()``. ``result.conversion`` is a :class:`ConversionInfo`.
+
+    Args:
+        model: a classifier returning (N, classes) logits at ``input_shape``.
+        input_shape: its canonical input (C, H, W), e.g. (3, 224, 224).
+
+    Raises:
+        UnsupportedModelError: the model cannot be converted (the message says why).
+    """
+    _reject_attention(model)
+    was_training = model.training
+    model.eval()
+    try:
+        gm = fx.symbolic_trace(model)
+    except Exception as error:
+        raise UnsupportedModelError(
+            f"{type(model).__name__} cannot be traced by torch.fx ({type(error).__name__}: {str(error)[:160]})."
+        ) from None
+    finally:
+        model.train(was_training)
+    canonical = (1, *input_shape)
+    try:
+        out = propagate_shapes(gm, canonical)
+    except Exception as error:
+        raise UnsupportedModelError(
+            f"{type(model).__name__} fails on a {tuple(input_shape)} input ({str(error).splitlines()[0][:160]})."
+        ) from None
+    if len(out) == 4:
+        raise UnsupportedModelError(f"{type(model).__name__} already outputs a {tuple(out)} map: it is convolutional.")
+
+    nodes = list(gm.graph.nodes)
+    flatten = next((n for n in reversed(nodes) if _is_flatten_point(gm, n)), None)
+    if flatten is None:
+        raise UnsupportedModelError(
+            f"{type(model).__name__} never flattens a C×H×W feature map into its classifier, so there is no "
+            "linear layer to turn into a convolution."
+        )
+    info = ConversionInfo(head="window", input_shape=tuple(input_shape), canonical_grid=(1, 1), exact_reduction=True)
+    order = {node: index for index, node in enumerate(nodes)}
+    downstream = sorted(_descendants(flatten), key=order.__getitem__)  # what consumed the vector
+    feature_node, pool_kind, affine = _remove_upstream_pooling(gm, flatten, info)
+    if flatten.users:
+        flatten.replace_all_uses_with(_first_tensor_input(flatten))
+    channels, height, width = _shape(feature_node)[1:]
+    if pool_kind is not None:
+        info.head = f"global-{pool_kind}"
+        height = width = 1  # a vector per position: the linears become 1×1 convolutions
+    affine = _rewrite_downstream(gm, downstream, channels, (height, width), info, type(model).__name__) and affine
+    if pool_kind is not None and not affine:
+        info.exact_reduction = False
+        info.notes.append("the classifier after the removed pooling is not affine, so the class map's spatial "
+                          "mean only approximates the original logits")
+    gm.graph.eliminate_dead_code()
+    gm.graph.lint()
+    gm.recompile()
+    gm.delete_all_unused_submodules()
+
+    _check_dense(gm, canonical, type(model).__name__)
+    info.canonical_grid = (1, 1) if pool_kind is None else tuple(_shape(feature_node)[2:])
+    gm.conversion = info
+    return gm
+
+
+def _remove_upstream_pooling(
+    gm: fx.GraphModule, flatten: fx.Node, info: ConversionInfo
+) -> tuple[fx.Node, str | None, bool]:
+    """Remove the size-fixing pooling above the flatten.
+
+    Returns the node that now feeds the classifier, the kind of global pooling removed (or None) and
+    whether everything between that pooling and the flatten is affine (so that averaging commutes with it).
+    """
+    source = _first_tensor_input(flatten)
+    # The flatten may itself be the global pooling (``x.mean([2, 3])`` in ShuffleNet, MnasNet).
+    kind = _is_global_pool(gm, flatten)
+    if kind is not None:
+        info.removed.append(f"{flatten.name}: global {kind} pooling and flatten")
+        flatten.replace_all_uses_with(source)
+        return source, kind, True
+    features = _shape(flatten)[1]
+    # Walk up through nodes that hold just the vector (dropout, ConvNeXt's LayerNorm2d...) to a global pool.
+    node, affine = source, True
+    while node is not None and node.op != "placeholder" and math.prod(_shape(node)[1:]) == features:
+        kind = _is_global_pool(gm, node)
+        if kind is not None:
+            below = _first_tensor_input(node)
+            info.removed.append(f"{_label(node)}: global {kind} pooling")
+            node.replace_all_uses_with(below)
+            return (below if source is node else source), kind, affine
+        if not isinstance(_module(gm, node), (nn.Dropout, nn.Identity)):
+            affine = False
+        node = _first_tensor_input(node)
+    # Otherwise drop adaptive poolings that are the identity at the canonical size (AlexNet, VGG).
+    node = source
+    while node is not None:
+        module = _module(gm, node)
+        is_adaptive = isinstance(module, _ADAPTIVE_POOLS) or (
+            node.op == "call_function" and node.target in (F.adaptive_avg_pool2d, F.adaptive_max_pool2d)
+        )
+        below = _first_tensor_input(node)
+        if is_adaptive and below is not None and _shape(below) == _shape(node):
+            info.removed.append(f"{_label(node)}: adaptive pooling, the identity at the canonical size "
+                                f"(it only forces the {_shape(node)[2]}×{_shape(node)[3]} size)")
+            node.replace_all_uses_with(below)
+            source = below if node is source else source
+        if isinstance(module, (nn.Dropout, nn.Identity)) and below is not None:
+            node = below
+            continue
+        break
+    return source, None, True
+
+
+def _label(node: fx.Node) -> str:
+    return str(node.target) if node.op == "call_module" else node.name
+
+
+def _rewrite_downstream(
+    gm: fx.GraphModule,
+    downstream: list[fx.Node],
+    channels: int,
+    kernel: tuple[int, int],
+    info: ConversionInfo,
+    model_name: str,
+) -> bool:
+    """Turn every Linear after the flatten into a convolution; reject what has no per-position form.
+
+    Returns whether the whole head is affine (only linears and dropout), i.e. commutes with averaging.
+    """
+    converted_any = False
+    affine = True
+    for node in downstream:
+        if node.op in ("output", "get_attr") or (node.op == "call_function" and node.target is operator.getitem):
+            continue
+        module = _module(gm, node)
+        if isinstance(module, nn.Linear):
+            conv = ConvolutionizedLinear(module, channels, kernel)
+            gm.add_submodule(node.target, conv)
+            info.converted.append(
+                f"{node.target}: Linear({module.in_features}→{module.out_features}) → Conv2d "
+                f"{conv.in_channels}→{conv.out_channels} {conv.kernel_size[0]}×{conv.kernel_size[1]}"
+            )
+            converted_any = True
+            channels, kernel = module.out_features, (1, 1)
+        elif isinstance(module, nn.BatchNorm1d):
+            norm = nn.BatchNorm2d(module.num_features, module.eps, module.momentum, module.affine,
+                                  module.track_running_stats).to(next(module.buffers()).device)
+            norm.load_state_dict(module.state_dict())
+            gm.add_submodule(node.target, norm.train(module.training))
+            info.converted.append(f"{node.target}: BatchNorm1d → BatchNorm2d")
+        elif isinstance(module, _PER_POSITION_MODULES) or (
+            node.op == "call_function" and node.target in _PER_POSITION_FUNCTIONS
+        ):
+            if not isinstance(module, (nn.Dropout, nn.Identity)) and node.target is not F.dropout:
+                affine = False
+        else:
+            what = node.target if node.op == "call_module" else getattr(node.target, "__name__", str(node.target))
+            raise UnsupportedModelError(
+                f"{model_name}: {what} after the flatten acts on the whole feature vector, which has no "
+                "per-position (convolutional) equivalent."
+            )
+    if not converted_any and kernel != (1, 1):
+        raise UnsupportedModelError(f"{model_name}: the flattened {kernel[0]}×{kernel[1]} map feeds no Linear layer.")
+    return affine
+
+
+def _descendants(node: fx.Node) -> set[fx.Node]:
+    found: set[fx.Node] = set()
+    stack = list(node.users)
+    while stack:
+        current = stack.pop()
+        if current not in found:
+            found.add(current)
+            stack.extend(current.users)
+    return found
+
+
+def _check_dense(gm: fx.GraphModule, canonical: tuple[int, ...], name: str) -> None:
+    """Prove the result is an (N, classes, h, w) map that grows with the input (one fake pass, no arithmetic)."""
+    larger = (*canonical[:2], canonical[2] + canonical[2] // 2, canonical[3] + canonical[3] // 2)
+    try:
+        bigger = propagate_shapes(gm, larger)
+    except Exception as error:
+        raise UnsupportedModelError(
+            f"{name}: the convolutionized network fails on a larger input ({str(error).splitlines()[0][:160]})."
+        ) from None
+    if len(bigger) != 4 or bigger[2] * bigger[3] <= 1:
+        raise UnsupportedModelError(f"{name}: the rewritten network does not output a growing class map ({tuple(bigger)}).")
+
+
+def reduce_to_logits(fcn: fx.GraphModule, class_map: torch.Tensor) -> torch.Tensor:
+    """(N, classes, h, w) → (N, classes) the way the original network reduces its canonical input."""
+    head = fcn.conversion.head
+    if head == "global-average":
+        return class_map.mean(dim=(2, 3))
+    if head == "global-max":
+        return class_map.amax(dim=(2, 3))
+    return class_map.flatten(2).mean(dim=2) if class_map.shape[-2:] != (1, 1) else class_map[:, :, 0, 0]
