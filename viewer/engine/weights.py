@@ -252,7 +252,7 @@ def _safe_torchvision_downloads(progress: ProgressCallback | None) -> Iterator[N
 
     def safe_load(url: str, *args: Any, check_hash: bool = False, **kwargs: Any) -> dict[str, Any]:
         path = fetch_url_to_cache(url, check_hash=check_hash, progress=progress)
-        return torch.load(path, map_location="cpu", weights_only=True)
+        return load_state_dict_file(path)  # weights_only, and a WeightsError for a bad cached file
 
     with _TORCHVISION_LOAD_LOCK:
         original = tv_api.load_state_dict_from_url
