@@ -1,0 +1,313 @@
+"""Heatmap tab: pick a class, ask for a dense class heatmap, see it over the image with a colour bar.
+
+A pure view over the engine's ``ClassHeatmap``: the parameters leave as ``computeRequested(dict)``, the
+app runs ``dense_heatmap`` on the worker and feeds back ``set_progress`` / ``set_heatmap``. Export asks
+for a path (and before overwriting) and leaves as ``exportRequested``; the app writes the files.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6 import QtCore, QtWidgets
+from PySide6.QtCore import Qt, Signal
+
+from viewer.engine.export import heatmap_paths
+from viewer.gui.widgets.activations_large import pyqtgraph_colormap
+from viewer.gui.widgets.heatmap_classes import ClassPicker
+
+__all__ = ["HEATMAP_COLORMAPS", "HeatmapView", "parse_scales"]
+
+HEATMAP_COLORMAPS = ("turbo", "jet", "viridis", "inferno", "magma", "gray")
+MODES = ("softmax", "logit")
+FUSES = ("mean", "max")
+DEFAULT_SCALES = "1, 1.4, 2"
+
+
+def parse_scales(text: str) -> tuple[float, ...]:
+    """``"1, 1.4, 2"`` -> ``(1.0, 1.4, 2.0)``; raises ValueError with a readable sentence otherwise."""
+    parts = [part for part in text.replace(";", ",").replace(" ", ",").split(",") if part]
+    try:
+        scales = tuple(float(part) for part in parts)
+    except ValueError:
+        raise ValueError(f"Scales {text!r}: expected numbers separated by commas, e.g. {DEFAULT_SCALES}.") from None
+    if not scales or any(not np.isfinite(s) or s <= 0 for s in scales):
+        raise ValueError(f"Scales {text!r}: give one or more positive numbers, e.g. {DEFAULT_SCALES}.")
+    return scales
+
+
+class HeatmapView(QtWidgets.QWidget):
+    """Class picker, dense-evaluation options, overlay (objectName ``heatmapView``) and colour bar.
+
+    Signals:
+        computeRequested(dict): keys class_index (int), mode ("softmax"|"logit"), scales (tuple of float),
+            offsets (bool), fuse ("mean"|"max").
+        cancelRequested(): the user pressed Cancel while busy.
+        exportRequested(str, bool): a path chosen for the export and whether overwriting was confirmed
+            (False when none of the files exists). The app writes with ``colormap_name`` and ``alpha``.
+    """
+
+    computeRequested = Signal(dict)
+    cancelRequested = Signal()
+    exportRequested = Signal(str, bool)
+
+    def __init__(self, parent: QtWidgets.QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._image: np.ndarray | None = None
+        self._heatmap: Any = None
+        self._build()
+
+    # ----------------------------------------------------------------------------------------- layout
+    def _build(self) -> None:
+        self.class_picker = ClassPicker(self)  # objectName heatmapClassPicker
+        self.mode_picker = QtWidgets.QComboBox(objectName="heatmapMode")
+        self.mode_picker.addItems(MODES)
+        self.mode_picker.setToolTip("softmax: probability of the class at each place; logit: its raw score")
+        self.scales_edit = QtWidgets.QLineEdit(DEFAULT_SCALES, objectName="heatmapScales")
+        self.scales_edit.setToolTip("Image sizes as multiples of the network's input size")
+        self.scales_edit.setMaximumWidth(110)
+        self.offsets_check = QtWidgets.QCheckBox("offsets", objectName="heatmapOffsets")
+        self.offsets_check.setToolTip("OverFeat's shifted final pooling: denser maps, more work")
+        self.fuse_picker = QtWidgets.QComboBox(objectName="heatmapFuse")
+        self.fuse_picker.addItems(FUSES)
+        self.fuse_picker.setToolTip("How the scales' maps are combined")
+
+        self.colormap_picker = QtWidgets.QComboBox(objectName="heatmapColormap")
+        self.colormap_picker.addItems(HEATMAP_COLORMAPS)
+        self.colormap_picker.currentIndexChanged.connect(self._apply_colormap)
+        self.alpha_slider = QtWidgets.QSlider(Qt.Orientation.Horizontal, objectName="heatmapAlpha")
+        self.alpha_slider.setRange(0, 100)
+        self.alpha_slider.setValue(50)
+        self.alpha_slider.setMaximumWidth(140)
+        self.alpha_slider.valueChanged.connect(self._apply_alpha)
+        self.compute_button = QtWidgets.QPushButton("Compute", objectName="computeHeatmapButton")
+        self.compute_button.setDefault(True)
+        self.compute_button.clicked.connect(self._on_compute)
+        self.cancel_button = QtWidgets.QPushButton("Cancel", objectName="cancelHeatmapButton")
+        self.cancel_button.clicked.connect(self.cancelRequested)
+        self.progress = QtWidgets.QProgressBar(objectName="heatmapProgress")
+        self.progress.setTextVisible(True)
+        self.export_button = QtWidgets.QPushButton("Export…", objectName="exportHeatmapButton")
+        self.export_button.setToolTip("Save the overlay (PNG), the scores (NPY) and how they were made (JSON)")
+        self.export_button.clicked.connect(self._on_export)
+
+        first = QtWidgets.QHBoxLayout()
+        for label, widget in (("Class", self.class_picker), ("Mode", self.mode_picker),
+                              ("Scales", self.scales_edit), (None, self.offsets_check), ("Fuse", self.fuse_picker)):
+            if label:
+                first.addWidget(QtWidgets.QLabel(label))
+            first.addWidget(widget, 3 if widget is self.class_picker else 0)
+        first.addWidget(self.compute_button)
+        second = QtWidgets.QHBoxLayout()
+        for label, widget in (("Colormap", self.colormap_picker), ("Opacity", self.alpha_slider)):
+            second.addWidget(QtWidgets.QLabel(label))
+            second.addWidget(widget)
+        second.addWidget(self.progress, 1)
+        second.addWidget(self.cancel_button)
+        second.addWidget(self.export_button)
+
+        self.notice = QtWidgets.QLabel(objectName="heatmapNotice")
+        self.notice.setWordWrap(True)
+        self.notice.setStyleSheet("QLabel { background: #fff3cd; color: #664d03; padding: 4px; }")
+        self.notice.hide()
+
+        self.graphics = pg.GraphicsLayoutWidget()
+        self.graphics.setObjectName("heatmapView")
+        self.plot = self.graphics.addPlot()
+        self.plot.setAspectLocked(True)
+        self.plot.invertY(True)
+        self.plot.hideButtons()
+        self.image_item = pg.ImageItem(axisOrder="row-major")
+        self.heat_item = pg.ImageItem(axisOrder="row-major")
+        self.plot.addItem(self.image_item)
+        self.plot.addItem(self.heat_item)
+        self.heat_item.setZValue(1)
+        self.colorbar = pg.ColorBarItem(values=(0, 1), colorMap=pyqtgraph_colormap(HEATMAP_COLORMAPS[0]),
+                                        interactive=False, label="score", colorMapMenu=False)
+        self.graphics.addItem(self.colorbar)
+        self.peak_mark = pg.ScatterPlotItem(size=14, symbol="+", pen=pg.mkPen("w", width=2), brush=None)
+        self.peak_mark.setZValue(2)
+        self.plot.addItem(self.peak_mark)
+
+        self.info = QtWidgets.QLabel(objectName="heatmapInfo")
+        self.info.setWordWrap(True)
+        self.info.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+
+        layout = QtWidgets.QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addLayout(first)
+        layout.addLayout(second)
+        layout.addWidget(self.notice)
+        layout.addWidget(self.graphics, 1)
+        layout.addWidget(self.info)
+        self._apply_alpha()
+        self.set_busy(False)
+        self.set_heatmap(None)
+
+    # ----------------------------------------------------------------------------------------- state
+    @property
+    def shown_class(self) -> int | None:
+        """Class index of the heatmap on screen (None when there is none)."""
+        return None if self._heatmap is None else int(self._heatmap.class_index)
+
+    @property
+    def selected_class(self) -> int | None:
+        """Class index the picker resolves to (what Compute would ask for)."""
+        return self.class_picker.class_index()
+
+    @property
+    def colormap_name(self) -> str:
+        return self.colormap_picker.currentText()
+
+    @property
+    def alpha(self) -> float:
+        """Heatmap opacity over the image, 0..1."""
+        return self.alpha_slider.value() / 100
+
+    @property
+    def overlay_peak(self) -> tuple[float, float] | None:
+        """(x, y) in displayed-image pixels of the hottest overlay pixel, from what the ImageItem shows."""
+        shown = self.heat_item.image
+        if self._heatmap is None or shown is None:
+            return None
+        row, column = np.unravel_index(int(np.nanargmax(shown)), shown.shape)
+        rect = self.heat_item.mapRectToParent(self.heat_item.boundingRect())
+        return (rect.x() + (column + 0.5) * rect.width() / shown.shape[1],
+                rect.y() + (row + 0.5) * rect.height() / shown.shape[0])
+
+    @property
+    def busy(self) -> bool:
+        return self.cancel_button.isEnabled()
+
+    # ----------------------------------------------------------------------------------------- API
+    def set_image(self, image: np.ndarray | None) -> None:
+        """The picture (uint8 HxWx3 or HxW) the heatmap is laid over; clears an older image's heatmap."""
+        self._image = None if image is None else np.asarray(image)
+        if self._image is None:
+            self.image_item.clear()
+        else:
+            self.image_item.setImage(self._image, levels=(0, 255), autoLevels=False)
+        self.set_heatmap(None)
+        self.plot.autoRange(padding=0.01)
+
+    def set_classes(self, categories: list[str], top_indices: list[int]) -> None:
+        """All classes of the model, with this image's top-k (best first) listed before the rest."""
+        self.class_picker.set_classes(categories, top_indices)
+
+    def set_heatmap(self, heatmap: Any | None) -> None:
+        """Show an engine ``ClassHeatmap`` over the image (None removes the overlay)."""
+        self._heatmap = heatmap
+        self.export_button.setEnabled(heatmap is not None)
+        if heatmap is None:
+            self.heat_item.clear()
+            self.peak_mark.setData([], [])
+            self.info.setText("Pick a class and press Compute.")
+            return
+        scores = np.asarray(heatmap.scores, dtype=np.float32)
+        low, high = float(np.nanmin(scores)), float(np.nanmax(scores))
+        if high <= low:
+            high = low + 1e-6  # a flat map still draws (one colour) instead of dividing by zero
+        self.heat_item.setImage(scores, levels=(low, high), autoLevels=False)
+        # Scores are in original-image pixels; the image on screen may be a smaller display copy, so the
+        # map is stretched over whatever image is shown.
+        height, width = self._image.shape[:2] if self._image is not None else scores.shape
+        self.heat_item.setRect(QtCore.QRectF(0, 0, width, height))
+        self.colorbar.setLevels((low, high))
+        self._apply_colormap()
+        self.colorbar.setImageItem(self.heat_item)
+        peak_x, peak_y = self.overlay_peak
+        self.peak_mark.setData([peak_x], [peak_y])
+        if self._image is None:
+            self.plot.autoRange(padding=0.01)
+        self.info.setText(self._describe(heatmap, high))
+
+    def set_progress(self, step: int, total: int, message: str = "") -> None:
+        """Advance the progress bar (the engine's ``HeatmapProgress``)."""
+        self.progress.setRange(0, max(int(total), 1))
+        self.progress.setValue(int(step))
+        self.progress.setFormat(f"{message}  %v/%m" if message else "%v/%m")
+
+    def set_busy(self, busy: bool) -> None:
+        """While computing: Compute off, Cancel and the progress bar on."""
+        self.compute_button.setEnabled(not busy)
+        self.cancel_button.setEnabled(busy)
+        self.progress.setVisible(busy)
+        if busy:
+            self.progress.setRange(0, 0)  # "working" until the first progress report
+            self.progress.setFormat("starting…")
+
+    def set_notice(self, text: str) -> None:
+        """A short message above the image (e.g. "random init", a refused size); '' hides it."""
+        self.notice.setText(text)
+        self.notice.setVisible(bool(text))
+
+    def choose_export_path(self) -> str:
+        """Ask for an export path ('' when cancelled). Overwriting is asked separately. Tests override this."""
+        suggested = f"{self._heatmap.class_name}.png" if self._heatmap is not None else "heatmap.png"
+        path, _ = QtWidgets.QFileDialog.getSaveFileName(
+            self, "Export heatmap", suggested, "PNG overlay + NPY + JSON (*.png)",
+            options=QtWidgets.QFileDialog.Option.DontConfirmOverwrite)
+        return path
+
+    def confirm_overwrite(self, existing: list[Path]) -> bool:
+        """Ask before replacing files. Tests override this."""
+        names = "\n".join(str(path) for path in existing)
+        answer = QtWidgets.QMessageBox.question(self, "Replace files?", f"These files exist:\n{names}\nReplace them?")
+        return answer == QtWidgets.QMessageBox.StandardButton.Yes
+
+    # ----------------------------------------------------------------------------------------- internals
+    def _describe(self, heatmap: Any, peak: float) -> str:
+        scales = ", ".join(f"{s:g}" for s in getattr(heatmap, "scales", ()))
+        text = (f"<b>{heatmap.class_index} {heatmap.class_name}</b> · {heatmap.mode} · scales {scales} · "
+                f"fuse {heatmap.fuse}{' · offsets' if heatmap.offsets else ''} · peak {peak:.3g} · "
+                f"{heatmap.model}, {heatmap.weights}")
+        notes = list(getattr(heatmap, "notes", ()) or ())
+        if notes:
+            text += "<br>" + "<br>".join(f"note: {note}" for note in notes)
+        return text
+
+    def _apply_colormap(self) -> None:
+        colormap = pyqtgraph_colormap(self.colormap_name)
+        self.heat_item.setColorMap(colormap)
+        self.colorbar.setColorMap(colormap)
+
+    def _apply_alpha(self) -> None:
+        self.heat_item.setOpacity(self.alpha)
+
+    def _on_compute(self) -> None:
+        index = self.class_picker.class_index()
+        if index is None:
+            self.set_notice(f"No class matches {self.class_picker.currentText()!r}; pick one from the list.")
+            return
+        try:
+            scales = parse_scales(self.scales_edit.text())
+        except ValueError as error:
+            self.set_notice(str(error))
+            return
+        self.set_notice("")
+        self.computeRequested.emit({
+            "class_index": index,
+            "mode": self.mode_picker.currentText(),
+            "scales": scales,
+            "offsets": self.offsets_check.isChecked(),
+            "fuse": self.fuse_picker.currentText(),
+        })
+
+    def _on_export(self) -> None:
+        if self._heatmap is None:
+            return
+        path = self.choose_export_path()
+        if not path:
+            return
+        existing = [p for p in self._bundle_paths(path) if p.exists()]
+        if existing and not self.confirm_overwrite(existing):
+            return
+        self.exportRequested.emit(path, bool(existing))
+
+    def _bundle_paths(self, path: str | os.PathLike[str]) -> list[Path]:
+        """Every file the export would write (overlay PNG, scores NPY, provenance JSON)."""
+        return heatmap_paths(path, self._heatmap.provenance())

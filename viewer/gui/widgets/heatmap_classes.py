@@ -1,0 +1,76 @@
+"""The heatmap's class picker: this image's top-k first, then every class, searchable by typing."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from PySide6 import QtWidgets
+from PySide6.QtCore import Qt
+
+__all__ = ["ClassPicker"]
+
+
+class ClassPicker(QtWidgets.QComboBox):
+    """Editable combo box (objectName ``heatmapClassPicker``) whose completer matches anywhere in a name."""
+
+    def __init__(self, parent: QtWidgets.QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("heatmapClassPicker")
+        self.setEditable(True)
+        self.setInsertPolicy(QtWidgets.QComboBox.InsertPolicy.NoInsert)
+        self.setSizeAdjustPolicy(QtWidgets.QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.setMinimumContentsLength(22)
+        self.setMaxVisibleItems(20)
+        self.lineEdit().setPlaceholderText("type to search the classes")
+        completer = self.completer()
+        completer.setFilterMode(Qt.MatchFlag.MatchContains)
+        completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
+        completer.setCompletionMode(QtWidgets.QCompleter.CompletionMode.PopupCompletion)
+        self._categories: list[str] = []
+        self._top: list[int] = []
+
+    @property
+    def listed_classes(self) -> list[int]:
+        """Class indices in list order (top-k first, then all), separators left out."""
+        return [self.itemData(row) for row in range(self.count()) if self.itemData(row) is not None]
+
+    def set_classes(self, categories: Sequence[str], top_indices: Sequence[int]) -> None:
+        """Fill the list; the image's best class becomes the current one."""
+        self._categories = list(categories)
+        self._top = [int(i) for i in top_indices if 0 <= int(i) < len(self._categories)]
+        self.blockSignals(True)
+        try:
+            self.clear()
+            for rank, index in enumerate(self._top, start=1):
+                self.addItem(f"{rank}. {self._categories[index]}  (#{index})", index)
+            if self._top:
+                self.insertSeparator(self.count())
+            for index, name in enumerate(self._categories):
+                self.addItem(f"{name}  (#{index})", index)
+            self.setCurrentIndex(0 if self.count() else -1)
+        finally:
+            self.blockSignals(False)
+
+    def select_class(self, index: int) -> None:
+        """Make class ``index`` current (its top-k entry when it has one)."""
+        row = self.findData(int(index))
+        if row >= 0:
+            self.setCurrentIndex(row)
+
+    def class_index(self) -> int | None:
+        """The class the text names: a listed entry, a class index, or a (unique) name, any case."""
+        text = self.currentText().strip()
+        row = self.currentIndex()
+        if row >= 0 and self.itemText(row) == self.currentText():
+            return self.itemData(row)
+        row = self.findText(text, Qt.MatchFlag.MatchFixedString)
+        if row >= 0 and self.itemData(row) is not None:
+            return self.itemData(row)
+        if text.lstrip("#").isdigit():
+            number = int(text.lstrip("#"))
+            return number if number < len(self._categories) else None
+        lowered = [name.lower() for name in self._categories]
+        if text.lower() in lowered:
+            return lowered.index(text.lower())
+        matches = [i for i, name in enumerate(lowered) if text.lower() in name] if text else []
+        return matches[0] if len(matches) == 1 else None
