@@ -53,7 +53,8 @@ class LocalServer:
 
         self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}/models"
-        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        # A short poll interval: shutdown() waits for the next poll.
+        self.thread = threading.Thread(target=self.httpd.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True)
         self.thread.start()
 
     def close(self) -> None:
@@ -163,7 +164,7 @@ def test_offline_tells_the_user_what_to_do(cache, monkeypatch):
     message = str(caught.value)
     assert "no connection" in message
     assert "--weights none" in message and "--weights FILE" in message
-    assert f"copy the file from http://127.0.0.1:" in message
+    assert "copy the file from http://127.0.0.1:" in message
     assert str(cache / "net-0123abcd.pth") in message
     assert "\n" not in message
     assert _leftovers(cache) == []

@@ -185,14 +185,14 @@ def write_summary(
 
 def _csv_text(rows: Sequence[Mapping[str, Any]] | Sequence[Sequence[Any]]) -> str:
     buffer = io.StringIO(newline="")
+    writer = csv.writer(buffer, lineterminator="\n")
     if rows and isinstance(rows[0], Mapping):
-        header = list(dict.fromkeys(key for row in rows for key in row))  # type: ignore[union-attr]
-        writer = csv.DictWriter(buffer, fieldnames=header, lineterminator="\n")
-        writer.writeheader()
-        writer.writerows({key: _csv_cell(value) for key, value in row.items()} for row in rows)  # type: ignore[union-attr]
+        mappings: list[Mapping[str, Any]] = list(rows)  # type: ignore[arg-type]
+        header = list(dict.fromkeys(key for row in mappings for key in row))
+        writer.writerow(header)
+        writer.writerows([_csv_cell(row.get(key)) for key in header] for row in mappings)
     else:
-        writer_plain = csv.writer(buffer, lineterminator="\n")
-        writer_plain.writerows([_csv_cell(value) for value in row] for row in rows)  # type: ignore[union-attr]
+        writer.writerows([_csv_cell(value) for value in row] for row in rows)
     return buffer.getvalue()
 
 
