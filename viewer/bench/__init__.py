@@ -1,0 +1,97 @@
+"""Benchmarks (``viewer bench``): each row a ratio measured in one run against bare torchvision.
+
+Not tests: speed is measured here, printed as a table, and copied into the README with the machine it ran on.
+"""
+
+from __future__ import annotations
+
+import platform
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+__all__ = ["Row", "best_of", "machine_line", "print_table", "run_benchmarks"]
+
+
+@dataclass
+class Row:
+    """One measured comparison: ``value`` (usually a ratio) against a ``goal``."""
+
+    section: str
+    case: str
+    ours: str
+    reference: str
+    value: float
+    goal: str
+    met: bool | None
+
+    @property
+    def verdict(self) -> str:
+        return "-" if self.met is None else ("yes" if self.met else "NO")
+
+
+def best_of(function: Callable[[], object], repeats: int, warmup: int = 1) -> float:
+    """Best wall time in seconds over ``repeats`` runs: the least disturbed by other processes."""
+    for _ in range(warmup):
+        function()
+    best = float("inf")
+    for _ in range(repeats):
+        started = time.perf_counter()
+        function()
+        best = min(best, time.perf_counter() - started)
+    return best
+
+
+def machine_line(device: str) -> str:
+    import torch
+
+    cpu = platform.processor() or platform.machine()
+    where = torch.cuda.get_device_name(0) if device.startswith("cuda") else f"{cpu}, {torch.get_num_threads()} threads"
+    return f"torch {torch.__version__}, {device}: {where}"
+
+
+def print_table(rows: list[Row]) -> None:
+    headers = ("section", "case", "ours", "reference", "ratio", "goal", "met")
+    table = [headers] + [(r.section, r.case, r.ours, r.reference, f"{r.value:.3f}", r.goal, r.verdict) for r in rows]
+    widths = [max(len(str(line[i])) for line in table) for i in range(len(headers))]
+    print("| " + " | ".join(h.ljust(w) for h, w in zip(headers, widths)) + " |")
+    print("|" + "|".join("-" * (w + 2) for w in widths) + "|")
+    for line in table[1:]:
+        print("| " + " | ".join(str(c).ljust(w) for c, w in zip(line, widths)) + " |")
+
+
+def run_benchmarks(*, quick: bool = False, only: str | None = None, device: str = "auto") -> int:
+    """Run the chosen sections and print one table; returns a process exit code."""
+    from viewer.engine.weights import resolve_device
+
+    resolved = str(resolve_device(device))
+    sections = (only or "classify,activations,dense,gui").split(",")
+    print(f"# viewer bench — {machine_line(resolved)}")
+    rows: list[Row] = []
+    for section in sections:
+        runner = _section(section.strip())
+        rows.extend(runner(quick=quick, device=resolved))
+    print_table(rows)
+    return 0
+
+
+def _section(name: str) -> Callable[..., list[Row]]:
+    from viewer.engine.errors import ModelError
+
+    if name == "classify":
+        from viewer.bench.classify import bench_classify
+
+        return bench_classify
+    if name == "activations":
+        from viewer.bench.capture import bench_capture
+
+        return bench_capture
+    if name == "dense":
+        from viewer.bench.dense import bench_dense
+
+        return bench_dense
+    if name == "gui":
+        from viewer.bench.gui import bench_gui
+
+        return bench_gui
+    raise ModelError(f"--only {name}: no such benchmark (classify, activations, dense, gui).")
