@@ -1,0 +1,70 @@
+"""The QApplication: names for QSettings, pyqtgraph's row-major images, and the one error sink.
+
+Every error the app shows goes through :data:`error_sink`: job failures (via the state) and uncaught
+exceptions in Qt slots (``sys.excepthook``), so that a bug shows a short message with the traceback in
+the banner's details instead of vanishing into a terminal or killing the app.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+import traceback
+from types import TracebackType
+
+from PySide6 import QtWidgets
+from PySide6.QtCore import QObject, Signal
+
+from viewer.gui import settings
+
+__all__ = ["ErrorSink", "LAUNCHED_AT", "create_application", "error_sink"]
+
+# When the process started the GUI (for the launch-to-window time shown in the log and the status bar).
+LAUNCHED_AT = time.perf_counter()
+_configured = False
+
+
+class ErrorSink(QObject):
+    """Where every error message ends up; the main window shows ``reported`` in its banner."""
+
+    reported = Signal(str, str, str)  # text, details, level
+
+    def report(self, text: str, details: str = "", level: str = "error") -> None:
+        self.reported.emit(text, details, level)
+
+    def excepthook(
+        self, kind: type[BaseException], error: BaseException, trace: TracebackType | None
+    ) -> None:
+        if issubclass(kind, KeyboardInterrupt):
+            sys.__excepthook__(kind, error, trace)
+            return
+        details = "".join(traceback.format_exception(kind, error, trace))
+        sys.stderr.write(details)
+        from viewer.engine.errors import ViewerError
+
+        if isinstance(error, ViewerError):
+            self.report(str(error), "", "error")
+        else:
+            text = str(error).splitlines()[0][:200] if str(error) else ""
+            self.report(f"Bug: {kind.__name__}{': ' + text if text else ''} (details show the traceback).", details)
+
+
+error_sink = ErrorSink()
+
+
+def create_application(argv: list[str] | None = None) -> QtWidgets.QApplication:
+    """The QApplication (created once), with the app's names and pyqtgraph configured."""
+    global _configured
+    app = QtWidgets.QApplication.instance()
+    if app is None:
+        app = QtWidgets.QApplication(argv if argv is not None else sys.argv[:1])
+    if not _configured:
+        app.setOrganizationName(settings.ORGANIZATION)
+        app.setApplicationName(settings.APPLICATION)
+        app.setApplicationDisplayName("ConvNet Viewer")
+        import pyqtgraph as pg
+
+        pg.setConfigOptions(imageAxisOrder="row-major", antialias=True)
+        sys.excepthook = error_sink.excepthook
+        _configured = True
+    return app  # type: ignore[return-value]

@@ -1,0 +1,320 @@
+"""The one worker: a background thread that runs jobs one at a time and owns the model cache.
+
+``submit(kind, fn, *args)`` queues ``fn(*args)`` and returns a :class:`Ticket`. A newer submit of the same
+kind supersedes the older one: a superseded job is skipped if still queued, stopped at its next ``yield``
+if it is a generator, and its result is dropped, never delivered. Long jobs are generators (napari's
+pattern): every yielded progress object (anything with ``step`` and ``total``) is reported, the last
+other value is the result.
+
+Arguments that are :class:`ModelKey` are replaced, on the worker, by the cached ``LoadedModel`` (built on
+first use, downloading pretrained weights with progress), so torch is imported and models are built only
+off the GUI thread. One thread (not a pool) because jobs that touch a model must not run concurrently.
+
+A plain daemon ``threading.Thread`` carries the jobs rather than a QThread: a job stuck in a long forward
+pass can then never block the app's exit, and nothing is left to report "QThread destroyed while
+running". Results cross into the GUI thread through queued Qt signals.
+"""
+
+from __future__ import annotations
+
+import inspect
+import itertools
+import queue
+import threading
+import traceback
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from PySide6.QtCore import QObject, Qt, Signal, Slot
+
+__all__ = ["DownloadProgress", "JobError", "JobRunner", "ModelCache", "ModelKey", "Ticket"]
+
+MODEL_CACHE_SIZE = 3
+
+
+@dataclass(frozen=True)
+class ModelKey:
+    """Which model a job needs; the worker swaps it for the cached ``LoadedModel``."""
+
+    model: str | None
+    weights: str = "default"
+    model_file: str | None = None
+    device: str = "auto"
+
+
+@dataclass(eq=False)
+class Ticket:
+    """One submitted job. ``cancel()`` is safe from any thread."""
+
+    kind: str
+    number: int
+    description: str = ""
+    _cancelled: threading.Event = field(default_factory=threading.Event, repr=False)
+
+    def cancel(self) -> None:
+        self._cancelled.set()
+
+    @property
+    def cancelled(self) -> bool:
+        return self._cancelled.is_set()
+
+
+@dataclass(frozen=True)
+class JobError:
+    """How a failed job is shown: one sentence, and for bugs the traceback as details."""
+
+    message: str
+    details: str = ""
+    is_bug: bool = False
+    error_type: str = ""
+
+
+@dataclass(frozen=True)
+class DownloadProgress:
+    """Progress of a weights download (bytes), shaped like the engine's other progress objects."""
+
+    step: int
+    total: int
+    message: str = "Downloading weights"
+
+
+def describe_error(error: BaseException) -> JobError:
+    """A ``ViewerError`` is the user's to fix (its sentence); anything else is a bug (with traceback)."""
+    from viewer.engine.errors import ViewerError  # errors.py imports nothing heavy
+
+    if isinstance(error, ViewerError):
+        return JobError(str(error), "", False, type(error).__name__)
+    details = "".join(traceback.format_exception(type(error), error, error.__traceback__))
+    text = str(error).splitlines()[0] if str(error) else ""
+    message = f"Bug: {type(error).__name__}{': ' + text[:200] if text else ''} (details show the traceback)."
+    return JobError(message, details, True, type(error).__name__)
+
+
+def _is_out_of_memory(error: BaseException) -> bool:
+    return type(error).__name__ == "OutOfMemoryError" or "out of memory" in str(error).lower()
+
+
+class ModelCache:
+    """An LRU of a few ``LoadedModel`` keyed by ``ModelKey``; used only on the worker thread."""
+
+    def __init__(self, size: int = MODEL_CACHE_SIZE) -> None:
+        self.size = size
+        self._models: OrderedDict[ModelKey, Any] = OrderedDict()
+
+    def __contains__(self, key: ModelKey) -> bool:
+        return key in self._models
+
+    def keys(self) -> list[ModelKey]:
+        return list(self._models)
+
+    def get(self, key: ModelKey, progress: Callable[[int, int], bool | None] | None = None) -> Any:
+        if key in self._models:
+            self._models.move_to_end(key)
+            return self._models[key]
+        from viewer.engine.weights import load_model  # torch is imported here, on the worker, on first use
+
+        loaded = load_model(key.model, key.weights, model_file=key.model_file, device=key.device, progress=progress)
+        self._models[key] = loaded
+        while len(self._models) > self.size:
+            self._models.popitem(last=False)
+        return loaded
+
+    def clear(self) -> None:
+        self._models.clear()
+
+
+class _Cancelled(Exception):
+    pass
+
+
+class JobRunner(QObject):
+    """Runs submitted jobs on one background thread; see the module docstring for the rules."""
+
+    started = Signal(object)  # Ticket
+    progress = Signal(object, object)  # progress object (step, total, message), Ticket
+    returned = Signal(object, object)  # result, Ticket
+    errored = Signal(object, object)  # JobError, Ticket
+    cancelled = Signal(object)  # Ticket: cancelled by the user (not superseded)
+    finished = Signal(object)  # Ticket: ended with any outcome, superseded ones included
+    message = Signal(str)  # notes such as "GPU out of memory: ran on the CPU instead"
+    idle = Signal()  # nothing queued or running any more
+
+    # Raw signals emitted on the worker thread, received in the GUI thread (queued) and filtered there.
+    _raw_started = Signal(object)
+    _raw_progress = Signal(object, object)
+    _raw_done = Signal(str, object, object)  # outcome, payload, Ticket
+    _raw_message = Signal(str)
+
+    def __init__(self, parent: QObject | None = None, *, cache_size: int = MODEL_CACHE_SIZE) -> None:
+        super().__init__(parent)
+        self.cache = ModelCache(cache_size)
+        self._queue: queue.Queue[tuple | None] = queue.Queue()
+        self._numbers = itertools.count(1)
+        self._latest: dict[str, Ticket] = {}
+        self._live: list[Ticket] = []  # submitted, not finished (GUI-thread view)
+        self._closed = False
+        self._raw_started.connect(self._on_started, Qt.ConnectionType.QueuedConnection)
+        self._raw_progress.connect(self._on_progress, Qt.ConnectionType.QueuedConnection)
+        self._raw_done.connect(self._on_done, Qt.ConnectionType.QueuedConnection)
+        self._raw_message.connect(self.message, Qt.ConnectionType.QueuedConnection)
+        self._thread = threading.Thread(target=self._work, name="viewer-jobs", daemon=True)
+        self._thread.start()
+
+    # --- GUI-thread API -----------------------------------------------------------------------------
+    def submit(self, kind: str, fn: Callable[..., Any], *args: Any, description: str = "", **kwargs: Any) -> Ticket:
+        """Queue ``fn(*args, **kwargs)``; supersedes the queued or running job of the same ``kind``."""
+        if self._closed:
+            raise RuntimeError("the job runner is shut down")
+        ticket = Ticket(kind, next(self._numbers), description or kind)
+        previous = self._latest.get(kind)
+        if previous is not None:
+            previous.cancel()
+        self._latest[kind] = ticket
+        self._live.append(ticket)
+        self._queue.put((ticket, fn, args, kwargs))
+        return ticket
+
+    def is_latest(self, ticket: Ticket) -> bool:
+        return self._latest.get(ticket.kind) is ticket and not ticket.cancelled
+
+    def cancel(self, kind: str | None = None) -> None:
+        """Cancel the jobs of ``kind`` (all jobs when None); they stop at their next yield."""
+        for ticket in list(self._live):
+            if kind is None or ticket.kind == kind:
+                ticket.cancel()
+
+    def pending(self, kind: str | None = None) -> list[Ticket]:
+        """Jobs submitted and not yet finished (in the GUI thread's view), optionally of one kind."""
+        return [t for t in self._live if kind is None or t.kind == kind]
+
+    def is_busy(self) -> bool:
+        return bool(self._live)
+
+    def shutdown(self, timeout: float = 5.0) -> bool:
+        """Cancel everything and stop the thread; True if it stopped within ``timeout`` seconds."""
+        if self._closed:
+            return not self._thread.is_alive()
+        self._closed = True
+        self.cancel()
+        self._queue.put(None)
+        self._thread.join(timeout)
+        return not self._thread.is_alive()
+
+    # --- GUI-thread filters: superseded jobs never reach the public signals -------------------------
+    @Slot(object)
+    def _on_started(self, ticket: Ticket) -> None:
+        if not self._closed and self.is_latest(ticket):
+            self.started.emit(ticket)
+
+    @Slot(object, object)
+    def _on_progress(self, item: Any, ticket: Ticket) -> None:
+        if not self._closed and self.is_latest(ticket):
+            self.progress.emit(item, ticket)
+
+    @Slot(str, object, object)
+    def _on_done(self, outcome: str, payload: Any, ticket: Ticket) -> None:
+        if self._closed:
+            return
+        deliver = self.is_latest(ticket)
+        user_cancelled = ticket.cancelled and self._latest.get(ticket.kind) is ticket
+        if ticket in self._live:
+            self._live.remove(ticket)
+        # Emit before the idle check so that a slot may submit follow-up jobs (then not idle yet).
+        if outcome == "returned" and deliver:
+            self.returned.emit(payload, ticket)
+        elif outcome == "errored" and deliver:
+            self.errored.emit(payload, ticket)
+        elif outcome == "cancelled" and user_cancelled:
+            self.cancelled.emit(ticket)
+        self.finished.emit(ticket)
+        if not self._live:
+            self.idle.emit()
+
+    # --- worker thread ------------------------------------------------------------------------------
+    def _emit(self, signal: Any, *args: Any) -> None:
+        if self._closed:
+            return
+        try:
+            signal.emit(*args)
+        except RuntimeError:  # the QObject is gone (app exiting): nothing left to tell
+            pass
+
+    def _work(self) -> None:
+        while True:
+            entry = self._queue.get()
+            if entry is None:
+                return
+            ticket, fn, args, kwargs = entry
+            if ticket.cancelled or self._closed:
+                self._emit(self._raw_done, "cancelled", None, ticket)
+                continue
+            self._emit(self._raw_started, ticket)
+            try:
+                result = self._run(ticket, fn, args, kwargs)
+            except _Cancelled:
+                self._emit(self._raw_done, "cancelled", None, ticket)
+            except BaseException as error:  # noqa: BLE001 - every failure becomes a message
+                if type(error).__name__ == "CancelledError" and ticket.cancelled:
+                    self._emit(self._raw_done, "cancelled", None, ticket)
+                else:
+                    self._emit(self._raw_done, "errored", describe_error(error), ticket)
+            else:
+                self._emit(self._raw_done, "cancelled" if ticket.cancelled else "returned", result, ticket)
+
+    def _run(self, ticket: Ticket, fn: Callable[..., Any], args: tuple, kwargs: dict) -> Any:
+        try:
+            return self._call(ticket, fn, args, kwargs)
+        except _Cancelled:
+            raise
+        except Exception as error:
+            keys = [a for a in (*args, *kwargs.values()) if isinstance(a, ModelKey)]
+            if not (_is_out_of_memory(error) and any(k.device != "cpu" for k in keys)):
+                raise
+            # The GPU ran out of memory: free what this job held and run it again on the CPU.
+            self._release_gpu_memory()
+            self._emit(self._raw_message, f"{ticket.description}: GPU out of memory, ran on the CPU instead.")
+            args = tuple(replace(a, device="cpu") if isinstance(a, ModelKey) else a for a in args)
+            kwargs = {k: replace(v, device="cpu") if isinstance(v, ModelKey) else v for k, v in kwargs.items()}
+            return self._call(ticket, fn, args, kwargs)
+
+    def _release_gpu_memory(self) -> None:
+        self.cache.clear()
+        try:
+            import torch
+
+            if torch.cuda.is_available():
+                torch.cuda.empty_cache()
+        except Exception:  # noqa: BLE001 - best effort only
+            pass
+
+    def _call(self, ticket: Ticket, fn: Callable[..., Any], args: tuple, kwargs: dict) -> Any:
+        def download_progress(done: int, total: int) -> bool:
+            self._emit(self._raw_progress, DownloadProgress(done, total), ticket)
+            return not ticket.cancelled
+
+        def resolve(value: Any) -> Any:
+            return self.cache.get(value, download_progress) if isinstance(value, ModelKey) else value
+
+        args = tuple(resolve(a) for a in args)
+        kwargs = {k: resolve(v) for k, v in kwargs.items()}
+        if ticket.cancelled:
+            raise _Cancelled
+        outcome = fn(*args, **kwargs)
+        if not inspect.isgenerator(outcome):
+            return outcome
+        result = None
+        try:
+            for item in outcome:
+                if ticket.cancelled:
+                    raise _Cancelled
+                if hasattr(item, "step") and hasattr(item, "total"):
+                    self._emit(self._raw_progress, item, ticket)
+                else:
+                    result = item
+        finally:
+            outcome.close()
+        if ticket.cancelled:
+            raise _Cancelled
+        return result

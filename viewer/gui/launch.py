@@ -1,0 +1,133 @@
+"""``run_gui``: open the app in a given state; with ``screenshot``, save the window once settled and exit.
+
+The CLI's ``viewer gui [IMAGE...] --model --weights --tab --layer --class --screenshot`` and a bare
+``viewer`` call this function.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from PySide6 import QtCore, QtWidgets
+
+from viewer.gui.app import LAUNCHED_AT, create_application
+from viewer.gui.main_window import TABS, MainWindow
+from viewer.gui.settings import use_settings_path
+from viewer.gui.state import AppState, ModelChoice
+
+__all__ = ["SCREENSHOT_TIMEOUT_S", "run_gui", "save_when_settled"]
+
+SCREENSHOT_TIMEOUT_S = 600
+SCREENSHOT_SIZE = (1400, 860)
+
+
+def run_gui(
+    images: list[str],
+    *,
+    model: str | None = None,
+    weights: str | None = None,
+    model_file: str | None = None,
+    device: str = "auto",
+    tab: str | None = None,
+    layer: str | None = None,
+    class_: str | int | None = None,
+    screenshot: str | None = None,
+) -> int:
+    """Run the app; returns the exit status (0, or 1 when a screenshot could not wait for its jobs)."""
+    if screenshot and not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
+        os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # a screenshot needs no screen
+    app = create_application()
+    if screenshot:
+        # Screenshots start from default settings (same picture on every machine) and leave the user's alone.
+        scratch = tempfile.TemporaryDirectory(prefix="viewer-screenshot-settings-")
+        use_settings_path(scratch.name)
+    state = AppState()
+    window = MainWindow(state)
+    saved = state.choice
+    if model or model_file or weights or device != "auto":
+        # A model file named on the command line is the user's explicit consent to run it.
+        same_model = (model is None and model_file is None) or (model == saved.model and not model_file)
+        state.choice = ModelChoice(
+            model=None if model_file else (model or saved.model),
+            weights=weights or (saved.weights if same_model else ("none" if model_file else "default")),
+            model_file=model_file,
+            device=device if device != "auto" else saved.device,
+        )
+        window.model_bar.set_choice(state.choice)
+    if tab is not None:
+        if tab not in TABS:
+            raise ValueError(f"unknown tab {tab!r}; use one of {', '.join(TABS)}")
+        window.set_tab(tab)
+    if layer:
+        state.layers = [layer]
+    if class_ is not None or tab == "heatmap":
+        state.heatmap_request = {} if class_ is None else {"class_": class_}
+    if screenshot:
+        window.resize(*SCREENSHOT_SIZE)
+    window.show()
+    print(f"window shown {time.perf_counter() - LAUNCHED_AT:.2f} s after launch", file=sys.stderr)
+    state.start()
+    if images:
+        window.open_paths([str(p) for p in images])
+    outcome = {"status": 0}
+    if screenshot:
+        save_when_settled(window, Path(screenshot), on_done=lambda status: _finish(window, outcome, status))
+    app.exec()
+    return outcome["status"]
+
+
+def _finish(window: MainWindow, outcome: dict, status: int) -> None:
+    outcome["status"] = status
+    window.close()
+    QtWidgets.QApplication.instance().quit()
+
+
+def save_when_settled(window: MainWindow, path: Path, *, on_done=None, timeout_s: float = SCREENSHOT_TIMEOUT_S,
+                      expect_images: bool = True) -> None:
+    """Grab the window into ``path`` once every job of the current state has finished.
+
+    Settled means: the zoo and the model are loaded (or failed with a message), the images are open and
+    nothing is queued or running. Checked on every ``idle`` of the runner; a timer gives up after
+    ``timeout_s`` (saving what is there, status 1).
+    """
+    state = window.state
+    started = time.perf_counter()
+    done = {"saved": False}
+
+    def settled() -> bool:
+        if state.jobs.is_busy() or state.registry is None:
+            return False
+        if state.model_info is None and state.model_error is None:
+            return False
+        return not expect_images or bool(state.images) or state.jobs.pending() == []
+
+    def save(status: int) -> None:
+        if done["saved"]:
+            return
+        done["saved"] = True
+        poll.stop()
+        QtWidgets.QApplication.processEvents()
+        path.parent.mkdir(parents=True, exist_ok=True)
+        window.grab().save(str(path), "PNG")
+        print(f"screenshot {path} after {time.perf_counter() - started:.1f} s", file=sys.stderr)
+        if on_done is not None:
+            on_done(status)
+
+    def check() -> None:
+        if done["saved"]:
+            return
+        if settled():
+            # One more turn of the event loop so that the views draw what the last signal gave them.
+            QtCore.QTimer.singleShot(100, lambda: save(0) if settled() else None)
+        elif time.perf_counter() - started > timeout_s:
+            save(1)
+
+    poll = QtCore.QTimer(window)
+    poll.setInterval(250)
+    poll.timeout.connect(check)
+    poll.start()
+    state.jobs.idle.connect(check)

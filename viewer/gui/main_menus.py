@@ -1,0 +1,145 @@
+"""The main window's menus and toolbar actions: File, View, Help (kept apart to keep the window small)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from PySide6 import QtGui, QtWidgets
+from PySide6.QtGui import QAction, QKeySequence
+
+if TYPE_CHECKING:
+    from viewer.gui.main_window import MainWindow
+
+__all__ = ["RecentMenu", "about_text", "build_menus", "export_all"]
+
+IMAGE_FILTER = "Images (*.jpg *.jpeg *.png *.bmp *.gif *.tif *.tiff *.webp *.ppm *.pgm *.pbm);;All files (*)"
+
+
+class RecentMenu(QtWidgets.QMenu):
+    """File ▸ Recent files, read from the settings each time it changes."""
+
+    def __init__(self, window: MainWindow) -> None:
+        super().__init__("Recent files", window)
+        self.setObjectName("recentMenu")
+        self._window = window
+        self.refresh()
+
+    def refresh(self) -> None:
+        self.clear()
+        recent = self._window.settings.recent_files()
+        for path in recent:
+            action = self.addAction(Path(path).name)
+            action.setToolTip(path)
+            action.triggered.connect(lambda _checked=False, p=path: self._window.open_paths([p]))
+        if recent:
+            self.addSeparator()
+            self.addAction("Clear list", self._clear)
+        self.setEnabled(bool(recent))
+
+    def _clear(self) -> None:
+        self._window.settings.clear_recent_files()
+        self.refresh()
+
+
+def _action(window: MainWindow, text: str, slot, shortcut: QKeySequence | str | None = None,
+            name: str = "") -> QAction:
+    action = QAction(text, window)
+    if shortcut is not None:
+        action.setShortcut(QKeySequence(shortcut))
+    if name:
+        action.setObjectName(name)
+    action.triggered.connect(lambda _checked=False: slot())
+    return action
+
+
+def build_menus(window: MainWindow) -> None:
+    menu_bar = window.menuBar()
+    file_menu = menu_bar.addMenu("&File")
+    window.open_action = _action(window, "&Open…", lambda: open_dialog(window), QKeySequence.StandardKey.Open,
+                                 "openAction")
+    window.paste_action = _action(window, "&Paste image or path", window.paste, QKeySequence.StandardKey.Paste,
+                                  "pasteAction")
+    window.export_action = _action(window, "&Export all…", lambda: export_all(window), "Ctrl+E", "exportAllAction")
+    quit_action = _action(window, "&Quit", window.close, QKeySequence.StandardKey.Quit, "quitAction")
+    window.recent_menu = RecentMenu(window)
+    for item in (window.open_action, window.paste_action):
+        file_menu.addAction(item)
+    file_menu.addMenu(window.recent_menu)
+    file_menu.addSeparator()
+    file_menu.addAction(window.export_action)
+    file_menu.addSeparator()
+    file_menu.addAction(quit_action)
+
+    view_menu = menu_bar.addMenu("&View")
+    from viewer.gui.main_window import TABS
+
+    for number, tab in enumerate(TABS, 1):
+        view_menu.addAction(_action(window, tab.capitalize(), lambda t=tab: window.set_tab(t), f"Ctrl+{number}"))
+    view_menu.addSeparator()
+    view_menu.addAction(_action(window, "Previous image", lambda: window.state.step_image(-1), "PgUp"))
+    view_menu.addAction(_action(window, "Next image", lambda: window.state.step_image(1), "PgDown"))
+    view_menu.addAction(_action(window, "Fit image", window.image_panel.fit, "Ctrl+0"))
+    view_menu.addAction(_action(window, "Cancel running job", window.state.cancel, "Esc"))
+
+    help_menu = menu_bar.addMenu("&Help")
+    help_menu.addAction(_action(window, "&About", lambda: show_about(window), name="aboutAction"))
+
+    toolbar = QtWidgets.QToolBar("File", objectName="fileToolbar")
+    style = window.style()
+    window.open_action.setIcon(style.standardIcon(QtWidgets.QStyle.StandardPixmap.SP_DialogOpenButton))
+    window.paste_action.setIcon(QtGui.QIcon.fromTheme("edit-paste"))
+    toolbar.addAction(window.open_action)
+    toolbar.addAction(window.paste_action)
+    toolbar.addAction(window.export_action)
+    window.addToolBar(toolbar)
+    window.addToolBarBreak()
+    window.addToolBar(window.model_toolbar)
+
+
+def open_dialog(window: MainWindow) -> None:
+    paths, _ = QtWidgets.QFileDialog.getOpenFileNames(window, "Open images", window.settings.last_folder(),
+                                                      IMAGE_FILTER)
+    window.open_paths(paths)
+
+
+def about_text(window: MainWindow) -> str:
+    registry = window.state.registry
+    versions = dict(registry.versions) if registry is not None else {"torch": "loading…"}
+    if registry is not None:
+        versions["device (auto)"] = registry.auto_device
+        versions["devices"] = ", ".join(registry.devices)
+    rows = "".join(f"<tr><td>{name}</td><td><b>{value}</b></td></tr>" for name, value in versions.items())
+    return ("<h3>ConvNet Viewer</h3><p>Look inside image-classification networks: top-k, activations, "
+            f"architecture, dense class heatmaps.</p><table>{rows}</table>")
+
+
+def show_about(window: MainWindow) -> None:
+    QtWidgets.QMessageBox.about(window, "About ConvNet Viewer", about_text(window))
+
+
+def export_all(window: MainWindow, folder: str | None = None, *, heatmaps: bool | None = None,
+               overwrite: bool | None = None) -> None:
+    """File ▸ Export all: top-k of every image in one CSV (+ heatmap files), asking what is not given."""
+    if folder is None:
+        folder = QtWidgets.QFileDialog.getExistingDirectory(window, "Export all into folder",
+                                                            window.settings.last_folder())
+        if not folder:
+            return
+    if heatmaps is None:
+        answer = QtWidgets.QMessageBox.question(
+            window, "Export all", "Also compute and export each image's class heatmap (slower)?",
+            QtWidgets.QMessageBox.StandardButton.Yes | QtWidgets.QMessageBox.StandardButton.No
+            | QtWidgets.QMessageBox.StandardButton.Cancel)
+        if answer == QtWidgets.QMessageBox.StandardButton.Cancel:
+            return
+        heatmaps = answer == QtWidgets.QMessageBox.StandardButton.Yes
+    existing = Path(folder) / "topk.csv"
+    force = bool(overwrite)
+    if existing.exists() and overwrite is None:
+        answer = QtWidgets.QMessageBox.question(window, "Export all",
+                                                f"{existing} and other files may exist already. Overwrite them?")
+        if answer != QtWidgets.QMessageBox.StandardButton.Yes:
+            return
+        force = True
+    window.state.export_all(folder, heatmaps=heatmaps, force=force)

@@ -1,0 +1,445 @@
+"""The main window: composition only. Menus, model bar, thumbnails, image panel, tabs, banner, status.
+
+Every widget is wired to the :class:`AppState` (requests go in, results come out as signals); no widget
+reads another one. Files and folders can be dropped anywhere on the window.
+"""
+
+from __future__ import annotations
+
+import importlib
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from PySide6 import QtCore, QtGui, QtWidgets
+from PySide6.QtCore import Qt
+
+from viewer.gui import settings as settings_module
+from viewer.gui.app import LAUNCHED_AT, error_sink
+from viewer.gui.main_menus import build_menus
+from viewer.gui.settings import Settings
+from viewer.gui.state import AppState, ModelChoice, Notice
+from viewer.gui.widgets.image_panel import ImagePanel, input_box_to_image
+from viewer.gui.widgets.model_bar import ModelBar
+from viewer.gui.widgets.notices import NoticeBanner
+from viewer.gui.widgets.predictions import PredictionsView, array_to_pixmap
+
+__all__ = ["MainWindow", "TABS"]
+
+TABS = ("predictions", "activations", "architecture", "heatmap")
+_VIEWS = {  # tab -> (module, class) of gui-views' widgets
+    "activations": ("viewer.gui.widgets.activations", "ActivationsView"),
+    "architecture": ("viewer.gui.widgets.architecture", "ArchitectureView"),
+    "heatmap": ("viewer.gui.widgets.heatmap", "HeatmapView"),
+}
+
+
+def _make_view(tab: str) -> QtWidgets.QWidget:
+    """The tab's view, or a plain placeholder if that view cannot be imported (reported, not fatal)."""
+    module_name, class_name = _VIEWS[tab]
+    try:
+        return getattr(importlib.import_module(module_name), class_name)()
+    except Exception as error:  # noqa: BLE001 - a broken view must not stop the app
+        placeholder = QtWidgets.QLabel(f"The {tab} view is unavailable ({type(error).__name__}: {error}).")
+        placeholder.setObjectName(f"{tab}Placeholder")
+        placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        return placeholder
+
+
+class MainWindow(QtWidgets.QMainWindow):
+    """The viewer's window; ``state`` may be passed in (tests, launch) or is created."""
+
+    def __init__(self, state: AppState | None = None, *, settings: Settings | None = None,
+                 restore_choice: bool = True) -> None:
+        super().__init__()
+        self.setWindowTitle("ConvNet Viewer")
+        self.setAcceptDrops(True)
+        self.settings = settings or Settings()
+        self.state = state or AppState(parent=self)
+        self.shown_at: float | None = None  # seconds from launch to the window first shown
+        self._temp_dir = tempfile.TemporaryDirectory(prefix="viewer-paste-")
+        self._closing = False
+        self._build()
+        self._connect()
+        build_menus(self)
+        self._restore(restore_choice)
+        QtWidgets.QApplication.instance().installEventFilter(self)
+
+    # --- construction ------------------------------------------------------------------------------
+    def _build(self) -> None:
+        self.model_bar = ModelBar(self, settings=self.settings)
+        self.image_panel = ImagePanel(self)
+        self.thumbnails = QtWidgets.QListWidget(objectName="thumbnails")
+        self.thumbnails.setViewMode(QtWidgets.QListView.ViewMode.IconMode)
+        self.thumbnails.setFlow(QtWidgets.QListView.Flow.LeftToRight)
+        self.thumbnails.setWrapping(False)
+        self.thumbnails.setIconSize(QtCore.QSize(72, 72))
+        self.thumbnails.setFixedHeight(118)
+        self.thumbnails.setMovement(QtWidgets.QListView.Movement.Static)
+        self.thumbnails.setAcceptDrops(False)
+        self.thumbnails.setToolTip("Arrow keys or PgUp/PgDn switch images; Delete removes one")
+
+        self.notices = NoticeBanner(self)
+        self.tabs = QtWidgets.QTabWidget(objectName="tabs")
+        self.predictions = PredictionsView(self)
+        self.views: dict[str, QtWidgets.QWidget] = {"predictions": self.predictions}
+        for tab in ("activations", "architecture", "heatmap"):
+            self.views[tab] = _make_view(tab)
+        for tab in TABS:
+            self.tabs.addTab(self.views[tab], tab.capitalize())
+
+        left = QtWidgets.QWidget()
+        left_layout = QtWidgets.QVBoxLayout(left)
+        left_layout.setContentsMargins(4, 4, 4, 4)
+        left_layout.addWidget(self.thumbnails)
+        left_layout.addWidget(self.image_panel, 1)
+        right = QtWidgets.QWidget()
+        right_layout = QtWidgets.QVBoxLayout(right)
+        right_layout.setContentsMargins(4, 4, 4, 4)
+        right_layout.addWidget(self.notices)
+        right_layout.addWidget(self.tabs, 1)
+        self.splitter = QtWidgets.QSplitter(Qt.Orientation.Horizontal, objectName="mainSplitter")
+        self.splitter.addWidget(left)
+        self.splitter.addWidget(right)
+        self.splitter.setStretchFactor(0, 2)
+        self.splitter.setStretchFactor(1, 3)
+        self.setCentralWidget(self.splitter)
+
+        self.model_toolbar = QtWidgets.QToolBar("Model", objectName="modelToolbar")
+        self.model_toolbar.addWidget(self.model_bar)  # added below the file toolbar by build_menus
+
+        status = QtWidgets.QStatusBar(objectName="statusBar")
+        self.setStatusBar(status)
+        self.status_label = QtWidgets.QLabel("Starting…", objectName="statusText")
+        self.busy_label = QtWidgets.QLabel("", objectName="busyText")
+        self.progress_bar = QtWidgets.QProgressBar(objectName="progressBar")
+        self.progress_bar.setMaximumWidth(180)
+        self.progress_bar.hide()
+        self.cancel_button = QtWidgets.QPushButton("Cancel", objectName="cancelButton")
+        self.cancel_button.hide()
+        status.addWidget(self.status_label, 1)
+        status.addPermanentWidget(self.busy_label)
+        status.addPermanentWidget(self.progress_bar)
+        status.addPermanentWidget(self.cancel_button)
+        self.resize(1400, 860)
+
+    def _connect(self) -> None:
+        state = self.state
+        state.registry_changed.connect(self.model_bar.set_registry)
+        state.choice_changed.connect(self._on_choice_changed)
+        state.model_changed.connect(self._on_model_changed)
+        state.options_changed.connect(self._on_options_changed)
+        state.images_changed.connect(self._on_images_changed)
+        state.image_changed.connect(self._on_image_changed)
+        state.prediction_changed.connect(self._on_prediction_changed)
+        state.summary_changed.connect(self._on_summary_changed)
+        state.activation_changed.connect(self._on_activation_changed)
+        state.heatmap_changed.connect(self._on_heatmap_changed)
+        state.progress.connect(self._on_progress)
+        state.busy_changed.connect(self._on_busy)
+        state.message.connect(self._show_notice)
+        state.timings_changed.connect(lambda _t: self._update_status())
+        state.weights_file_requested.connect(self.model_bar.choose_weights_file)
+        error_sink.reported.connect(lambda text, details, level: self.notices.show_notice(text, details, level))
+
+        self.model_bar.choiceRequested.connect(state.set_model)
+        self.model_bar.optionsRequested.connect(lambda preset, tta: state.set_options(preset=preset, tta=tta))
+        self.predictions.topkRequested.connect(lambda k: state.set_options(topk=k))
+        self.predictions.logit_toggle.toggled.connect(self.settings.set_show_logits)
+        self.thumbnails.currentRowChanged.connect(state.set_current)
+        self.cancel_button.clicked.connect(state.cancel)
+        self.tabs.currentChanged.connect(lambda i: self.settings.set_tab(TABS[i]))
+
+        activations = self.views["activations"]
+        if hasattr(activations, "layerRequested"):
+            activations.layerRequested.connect(lambda name: state.set_layers([name]))
+            activations.receptiveFieldBox.connect(self._on_receptive_field)
+        architecture = self.views["architecture"]
+        if hasattr(architecture, "layerSelected"):
+            architecture.layerSelected.connect(self._on_architecture_layer)
+        heatmap = self.views["heatmap"]
+        if hasattr(heatmap, "computeRequested"):
+            heatmap.computeRequested.connect(lambda options: state.request_heatmap(**options))
+            heatmap.cancelRequested.connect(lambda: state.cancel("heatmap"))
+            heatmap.exportRequested.connect(self._on_heatmap_export)
+        state.job_started.connect(self._on_job_started)
+        state.job_finished.connect(self._on_job_finished)
+
+    def _restore(self, restore_choice: bool) -> None:
+        s = self.settings
+        if s.geometry() is not None:
+            self.restoreGeometry(s.geometry())
+        if s.window_state() is not None:
+            self.restoreState(s.window_state())
+        if s.splitter() is not None:
+            self.splitter.restoreState(s.splitter())
+        if s.tab() in TABS:
+            self.tabs.setCurrentIndex(TABS.index(s.tab()))
+        self.predictions.set_show_logits(s.show_logits())
+        if restore_choice:
+            choice = ModelChoice(s.model() or ModelChoice().model, s.weights() or "default", s.model_file(), s.device())
+            self.state.choice = choice
+            self.state.preset, self.state.tta, self.state.topk = s.preset(), s.tta(), s.topk()
+        self.model_bar.set_choice(self.state.choice)
+        self.model_bar.set_options(self.state.preset, self.state.tta)
+        self.predictions.set_topk(self.state.topk)
+
+    # --- public API --------------------------------------------------------------------------------
+    def open_paths(self, paths: list[str]) -> None:
+        if paths:
+            self.settings.set_last_folder(str(Path(paths[0]).resolve().parent))
+            self.state.open_paths(paths)
+
+    def set_tab(self, name: str) -> None:
+        self.tabs.setCurrentIndex(TABS.index(name))
+
+    def current_tab(self) -> str:
+        return TABS[self.tabs.currentIndex()]
+
+    def paste(self) -> None:
+        """Open what the clipboard holds: file paths/URLs, or image data (saved to a temporary PNG)."""
+        mime = QtWidgets.QApplication.clipboard().mimeData()
+        paths = [url.toLocalFile() for url in mime.urls() if url.isLocalFile()] if mime.hasUrls() else []
+        if not paths and mime.hasText():
+            candidates = [line.strip().strip('"') for line in mime.text().splitlines() if line.strip()]
+            paths = [c[7:] if c.startswith("file://") else c for c in candidates]
+            paths = [p for p in paths if Path(p).exists()]
+        if paths:
+            self.open_paths(paths)
+            return
+        if mime.hasImage():
+            image = QtGui.QImage(mime.imageData())
+            if not image.isNull():
+                target = Path(self._temp_dir.name) / f"pasted-{len(list(Path(self._temp_dir.name).iterdir())) + 1}.png"
+                image.save(str(target), "PNG")
+                self.open_paths([str(target)])
+                return
+        self.notices.show_notice("The clipboard holds no image and no path of an existing file.", level="warning")
+
+    # --- drag and drop (anywhere on the window) ----------------------------------------------------
+    def eventFilter(self, watched: QtCore.QObject, event: QtCore.QEvent) -> bool:  # noqa: N802 - Qt API
+        kinds = (QtCore.QEvent.Type.DragEnter, QtCore.QEvent.Type.DragMove, QtCore.QEvent.Type.Drop)
+        if (event.type() in kinds and isinstance(watched, QtWidgets.QWidget) and watched is not self
+                and watched.window() is self):
+            if event.type() == QtCore.QEvent.Type.Drop:
+                self.dropEvent(event)
+            else:
+                self.dragEnterEvent(event)
+            return True
+        return super().eventFilter(watched, event)
+
+    def dragEnterEvent(self, event: QtGui.QDragEnterEvent) -> None:  # noqa: N802 - Qt API
+        if event.mimeData().hasUrls() and any(u.isLocalFile() for u in event.mimeData().urls()):
+            event.acceptProposedAction()
+        else:
+            event.ignore()
+
+    def dragMoveEvent(self, event: QtGui.QDragMoveEvent) -> None:  # noqa: N802 - Qt API
+        self.dragEnterEvent(event)
+
+    def dropEvent(self, event: QtGui.QDropEvent) -> None:  # noqa: N802 - Qt API
+        paths = [url.toLocalFile() for url in event.mimeData().urls() if url.isLocalFile()]
+        if not paths:
+            event.ignore()
+            return
+        event.acceptProposedAction()
+        self.open_paths(paths)
+
+    def keyPressEvent(self, event: QtGui.QKeyEvent) -> None:  # noqa: N802 - Qt API
+        if event.key() == Qt.Key.Key_Delete and self.thumbnails.hasFocus():
+            self.state.remove_image(self.thumbnails.currentRow())
+            return
+        super().keyPressEvent(event)
+
+    # --- state → widgets ---------------------------------------------------------------------------
+    def _on_choice_changed(self, choice: ModelChoice) -> None:
+        self.model_bar.set_choice(choice)
+        self._save_choice()
+        self._update_status()
+
+    def _on_options_changed(self) -> None:
+        self.model_bar.set_options(self.state.preset, self.state.tta)
+        self.predictions.set_topk(self.state.topk)
+        self._save_choice()
+
+    def _save_choice(self) -> None:
+        c, s = self.state.choice, self.state
+        self.settings.save_choice(model=c.model, weights=c.weights, model_file=c.model_file, device=c.device,
+                                  preset=s.preset, tta=s.tta, topk=s.topk)
+
+    def _on_model_changed(self, info: Any) -> None:
+        self._update_status()
+        notice = "" if info is None or info.pretrained else "Random init: not trained, the outputs mean nothing."
+        for tab in ("activations", "heatmap"):
+            view = self.views[tab]
+            if hasattr(view, "set_notice"):
+                view.set_notice(notice)
+        architecture = self.views["architecture"]
+        if info is None and hasattr(architecture, "set_summary"):
+            pass  # the summary is cleared by summary_changed
+
+    def _on_images_changed(self, images: list) -> None:
+        blocked = self.thumbnails.blockSignals(True)
+        self.thumbnails.clear()
+        for entry in images:
+            item = QtWidgets.QListWidgetItem(QtGui.QIcon(array_to_pixmap(entry.thumbnail)), entry.name)
+            item.setToolTip(entry.path)
+            self.thumbnails.addItem(item)
+        self.thumbnails.blockSignals(blocked)
+        for path in [entry.path for entry in images][-1:]:
+            self._add_recent(path)
+
+    def _add_recent(self, path: str) -> None:
+        self.settings.add_recent_file(path)
+        if hasattr(self, "recent_menu"):
+            self.recent_menu.refresh()
+
+    def _on_image_changed(self, entry: Any) -> None:
+        blocked = self.thumbnails.blockSignals(True)
+        self.thumbnails.setCurrentRow(self.state.current)
+        self.thumbnails.blockSignals(blocked)
+        if entry is None:
+            self.image_panel.set_image(None)
+            self.predictions.set_original(None)
+        else:
+            self.image_panel.set_image(entry.display, entry.name, entry.loaded.original_size, entry.loaded.notes)
+            self.predictions.set_original(entry.display)
+            self._add_recent(entry.path)
+        heatmap = self.views["heatmap"]
+        if hasattr(heatmap, "set_image"):
+            heatmap.set_image(None if entry is None else entry.display)
+        self._update_status()
+
+    def _on_prediction_changed(self, prediction: Any) -> None:
+        self.predictions.set_prediction(prediction)
+        activations = self.views["activations"]
+        if hasattr(activations, "set_input_image"):
+            activations.set_input_image(None if prediction is None else prediction.seen)
+        heatmap = self.views["heatmap"]
+        if hasattr(heatmap, "set_classes") and self.state.model_info is not None:
+            top = [] if prediction is None else [top.index for top in prediction.topk]
+            heatmap.set_classes(list(self.state.model_info.categories), top)
+
+    def _on_summary_changed(self, summary: Any) -> None:
+        for tab in ("activations", "architecture"):
+            view = self.views[tab]
+            if hasattr(view, "set_summary"):
+                view.set_summary(summary)
+        if summary is not None and self.state.layers:
+            for tab in ("activations", "architecture"):
+                if hasattr(self.views[tab], "select_layer"):
+                    self.views[tab].select_layer(self.state.layers[0])
+
+    def _on_activation_changed(self, activations: dict | None) -> None:
+        view = self.views["activations"]
+        self.image_panel.set_box(None)
+        if hasattr(view, "set_activation"):
+            layer = self.state.layers[0] if self.state.layers else None
+            view.set_activation(None if not activations or layer not in activations else activations[layer])
+
+    def _on_heatmap_changed(self, result: Any) -> None:
+        view = self.views["heatmap"]
+        if hasattr(view, "set_heatmap"):
+            view.set_heatmap(result)
+        if result is None:
+            self.image_panel.set_overlay(None)
+        else:
+            colormap = getattr(view, "colormap_name", "jet")
+            self.image_panel.set_overlay(np.asarray(result.scores), colormap=colormap,
+                                         opacity=float(getattr(view, "alpha", 0.5)))
+
+    def _on_heatmap_export(self, path: str, overwrite: bool) -> None:
+        view = self.views["heatmap"]
+        self.state.export_heatmap(path, colormap=view.colormap_name, alpha=view.alpha, force=overwrite)
+
+    def _on_job_started(self, kind: str) -> None:
+        if kind == "heatmap" and hasattr(self.views["heatmap"], "set_busy"):
+            self.views["heatmap"].set_busy(True)
+
+    def _on_job_finished(self, kind: str) -> None:
+        if kind == "heatmap" and hasattr(self.views["heatmap"], "set_busy"):
+            self.views["heatmap"].set_busy(False)
+
+    def _on_receptive_field(self, x0: float, y0: float, x1: float, y1: float) -> None:
+        entry, info = self.state.image, self.state.model_info
+        if entry is None or info is None:
+            return
+        size = entry.loaded.original_size
+        if self.state.preset == "weights":
+            spec = next((s for s in (self.state.registry.specs if self.state.registry else []) if s.name == info.name),
+                        None)
+            resize = spec.input.resize_size if spec is not None else info.input_shape[-1]
+            box = input_box_to_image((x0, y0, x1, y1), size, resize, info.input_shape[-1])
+        else:
+            box = (x0, y0, x1, y1)
+        self.image_panel.set_box(box)
+
+    def _on_architecture_layer(self, name: str) -> None:
+        activations = self.views["activations"]
+        if hasattr(activations, "select_layer"):
+            activations.select_layer(name)
+        self.state.set_layers([name])
+
+    def _on_progress(self, item: Any, kind: str) -> None:
+        if item is None:
+            self.progress_bar.hide()
+            return
+        if kind == "heatmap" and hasattr(self.views["heatmap"], "set_progress"):
+            self.views["heatmap"].set_progress(item.step, item.total, getattr(item, "message", ""))
+        total = int(getattr(item, "total", 0) or 0)
+        self.progress_bar.setRange(0, total if total > 0 else 0)
+        if total > 0:
+            self.progress_bar.setValue(int(getattr(item, "step", 0)))
+        message = getattr(item, "message", "")
+        if message:
+            self.busy_label.setText(str(message))
+        self.progress_bar.show()
+
+    def _on_busy(self, description: str) -> None:
+        self.busy_label.setText(f"{description}…" if description else "")
+        self.cancel_button.setVisible(bool(description))
+        if description:
+            self.progress_bar.setRange(0, 0)
+            self.progress_bar.show()
+        else:
+            self.progress_bar.hide()
+        self.predictions.set_busy(f"{description}…" if description else "")
+
+    def _show_notice(self, notice: Notice) -> None:
+        self.notices.show_notice(notice.text, notice.details, notice.level, notice.actions)
+
+    def _update_status(self) -> None:
+        state, info = self.state, self.state.model_info
+        if state.registry is None:
+            text = "Loading torch and the model zoo…"
+        elif info is None:
+            label = state.choice.model_file or state.choice.model
+            text = f"{label}: not loaded" if state.model_error else f"Loading {label}…"
+        else:
+            text = f"{info.device} · {info.name} · {info.weights_label}"
+        timings = " · ".join(f"{k} {v:.0f} ms" for k, v in state.timings.items())
+        self.status_label.setText(text + (f" · {timings}" if timings else ""))
+
+    # --- lifecycle ---------------------------------------------------------------------------------
+    def showEvent(self, event: QtGui.QShowEvent) -> None:  # noqa: N802 - Qt API
+        super().showEvent(event)
+        if self.shown_at is None:
+            import time
+
+            self.shown_at = time.perf_counter() - LAUNCHED_AT
+
+    def closeEvent(self, event: QtGui.QCloseEvent) -> None:  # noqa: N802 - Qt API
+        if not self._closing:
+            self._closing = True
+            self.settings.save_window(self.saveGeometry(), self.saveState(), self.splitter.saveState())
+            self.settings.set_tab(self.current_tab())
+            self.settings.sync()
+            QtWidgets.QApplication.instance().removeEventFilter(self)
+            self.state.jobs.shutdown(timeout=3.0)
+            self._temp_dir.cleanup()
+        super().closeEvent(event)
+
+
+# Keep the settings module importable from here for scripts that configure it before creating the window.
+use_settings_path = settings_module.use_settings_path

@@ -1,0 +1,182 @@
+"""Every QSettings key the app uses, in one place, with typed accessors.
+
+Tests point QSettings at a temporary folder with :func:`use_settings_path` so that no test reads or
+writes the user's real settings.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QByteArray, QSettings
+
+__all__ = [
+    "ORGANIZATION",
+    "APPLICATION",
+    "MAX_RECENT",
+    "Settings",
+    "use_settings_path",
+]
+
+ORGANIZATION = "convnet-viewer"
+APPLICATION = "viewer"
+MAX_RECENT = 10
+
+GEOMETRY = "window/geometry"
+WINDOW_STATE = "window/state"
+SPLITTER = "window/splitter"
+TAB = "window/tab"
+MODEL = "model/name"
+WEIGHTS = "model/weights"
+MODEL_FILE = "model/file"
+DEVICE = "model/device"
+PRESET = "model/preset"
+TTA = "model/tta"
+TOPK = "predictions/topk"
+SHOW_LOGITS = "predictions/logits"
+RECENT = "files/recent"
+LAST_FOLDER = "files/last_folder"
+TRUSTED_MODEL_FILES = "security/trusted_model_files"  # {resolved path: sha256} of custom model files run before
+
+
+def use_settings_path(folder: str | Path) -> None:
+    """Store every setting as an INI file under ``folder`` (tests; portable installs)."""
+    QSettings.setDefaultFormat(QSettings.Format.IniFormat)
+    for scope in (QSettings.Scope.UserScope, QSettings.Scope.SystemScope):
+        QSettings.setPath(QSettings.Format.IniFormat, scope, str(folder))
+
+
+class Settings:
+    """Typed access to the app's QSettings (a fresh QSettings per call keeps it thread-agnostic)."""
+
+    def __init__(self) -> None:
+        self._settings = QSettings(QSettings.defaultFormat(), QSettings.Scope.UserScope, ORGANIZATION, APPLICATION)
+
+    @property
+    def qsettings(self) -> QSettings:
+        return self._settings
+
+    def sync(self) -> None:
+        self._settings.sync()
+
+    # --- plain values -------------------------------------------------------------------------------
+    def _str(self, key: str, default: str | None = None) -> str | None:
+        value = self._settings.value(key, default)
+        return None if value in (None, "") else str(value)
+
+    def _bool(self, key: str, default: bool) -> bool:
+        value = self._settings.value(key, default)
+        if isinstance(value, str):
+            return value.lower() in ("1", "true", "yes")
+        return bool(value)
+
+    def _int(self, key: str, default: int) -> int:
+        try:
+            return int(self._settings.value(key, default))
+        except (TypeError, ValueError):
+            return default
+
+    def _bytes(self, key: str) -> QByteArray | None:
+        value = self._settings.value(key)
+        return value if isinstance(value, QByteArray) and not value.isEmpty() else None
+
+    # --- window -------------------------------------------------------------------------------------
+    def geometry(self) -> QByteArray | None:
+        return self._bytes(GEOMETRY)
+
+    def window_state(self) -> QByteArray | None:
+        return self._bytes(WINDOW_STATE)
+
+    def splitter(self) -> QByteArray | None:
+        return self._bytes(SPLITTER)
+
+    def save_window(self, geometry: QByteArray, state: QByteArray, splitter: QByteArray) -> None:
+        self._settings.setValue(GEOMETRY, geometry)
+        self._settings.setValue(WINDOW_STATE, state)
+        self._settings.setValue(SPLITTER, splitter)
+
+    def tab(self) -> str | None:
+        return self._str(TAB)
+
+    def set_tab(self, name: str) -> None:
+        self._settings.setValue(TAB, name)
+
+    # --- model choice -------------------------------------------------------------------------------
+    def model(self) -> str | None:
+        return self._str(MODEL)
+
+    def weights(self) -> str | None:
+        return self._str(WEIGHTS)
+
+    def model_file(self) -> str | None:
+        return self._str(MODEL_FILE)
+
+    def device(self) -> str:
+        return self._str(DEVICE) or "auto"
+
+    def preset(self) -> str:
+        return self._str(PRESET) or "weights"
+
+    def tta(self) -> bool:
+        return self._bool(TTA, False)
+
+    def topk(self) -> int:
+        return self._int(TOPK, 5)
+
+    def show_logits(self) -> bool:
+        return self._bool(SHOW_LOGITS, False)
+
+    def save_choice(
+        self,
+        *,
+        model: str | None,
+        weights: str | None,
+        model_file: str | None,
+        device: str,
+        preset: str,
+        tta: bool,
+        topk: int,
+    ) -> None:
+        values = {MODEL: model, WEIGHTS: weights, MODEL_FILE: model_file, DEVICE: device, PRESET: preset, TTA: tta,
+                  TOPK: topk}
+        for key, value in values.items():
+            self._settings.setValue(key, "" if value is None else value)
+
+    def set_show_logits(self, value: bool) -> None:
+        self._settings.setValue(SHOW_LOGITS, value)
+
+    # --- files --------------------------------------------------------------------------------------
+    def recent_files(self) -> list[str]:
+        value = self._settings.value(RECENT, [])
+        if isinstance(value, str):
+            value = [value] if value else []
+        return [str(item) for item in value or []]
+
+    def add_recent_file(self, path: str) -> list[str]:
+        resolved = str(Path(path).resolve())
+        recent = [resolved] + [item for item in self.recent_files() if item != resolved]
+        recent = recent[:MAX_RECENT]
+        self._settings.setValue(RECENT, recent)
+        return recent
+
+    def clear_recent_files(self) -> None:
+        self._settings.setValue(RECENT, [])
+
+    def last_folder(self) -> str:
+        return self._str(LAST_FOLDER) or str(Path.home())
+
+    def set_last_folder(self, folder: str) -> None:
+        self._settings.setValue(LAST_FOLDER, folder)
+
+    # --- custom model files (Python code: run only after the user said yes once for this content) ---
+    def _trusted(self) -> dict[str, str]:
+        value = self._settings.value(TRUSTED_MODEL_FILES, {})
+        return {str(k): str(v) for k, v in value.items()} if isinstance(value, dict) else {}
+
+    def is_trusted_model_file(self, path: str, sha256: str) -> bool:
+        return self._trusted().get(str(Path(path).resolve())) == sha256
+
+    def trust_model_file(self, path: str, sha256: str) -> None:
+        trusted = self._trusted()
+        trusted[str(Path(path).resolve())] = sha256
+        self._settings.setValue(TRUSTED_MODEL_FILES, trusted)

@@ -1,0 +1,407 @@
+"""AppState: what the app is looking at and the latest result of each kind; the only caller of jobs.
+
+Data flows one way: a widget asks the state (``set_image``, ``set_model``...), the state submits a job,
+the worker returns ``(result, ticket)``, the runner drops superseded tickets, the state keeps the result
+and emits a signal, the widgets draw it. Widgets never call the engine and never read each other.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+from typing import Any
+
+from PySide6.QtCore import QObject, Signal, Slot
+
+from viewer.gui import tasks
+from viewer.gui.jobs import JobError, JobRunner, ModelKey, Ticket
+
+__all__ = ["AppState", "ModelChoice", "Notice"]
+
+ANALYSIS_KINDS = ("classify", "summary", "activations", "heatmap")
+DEFAULT_MODEL = "mobilenet_v2"
+
+
+@dataclass(frozen=True)
+class ModelChoice:
+    """The user's model choice; ``weights`` is "default", "none" (random init), an enum name or a file."""
+
+    model: str | None = DEFAULT_MODEL
+    weights: str = "default"
+    model_file: str | None = None  # "path/to/file.py:function" for a custom model
+    device: str = "auto"
+
+    def key(self) -> ModelKey:
+        return ModelKey(None if self.model_file else self.model, self.weights, self.model_file, self.device)
+
+
+@dataclass(frozen=True)
+class Notice:
+    """One message for the banner: ``actions`` are (button text, callback) offered beside it."""
+
+    text: str
+    details: str = ""
+    level: str = "error"  # "error", "warning" or "info"
+    actions: tuple[tuple[str, Callable[[], None]], ...] = ()
+
+
+class AppState(QObject):
+    """Images, model choice, options and the latest results; see the module docstring."""
+
+    registry_changed = Signal(object)  # tasks.Registry
+    images_changed = Signal(list)  # list[tasks.ImageEntry]
+    image_changed = Signal(object)  # tasks.ImageEntry | None
+    choice_changed = Signal(object)  # ModelChoice (model loading from now on)
+    model_changed = Signal(object)  # tasks.ModelInfo | None (None while loading or after a failure)
+    options_changed = Signal()  # preset, tta, topk
+    prediction_changed = Signal(object)  # engine Prediction | None
+    summary_changed = Signal(object)  # engine Summary | None
+    activation_changed = Signal(object)  # dict[str, Activation] | None
+    heatmap_changed = Signal(object)  # engine ClassHeatmap | None
+    progress = Signal(object, str)  # a progress object (step, total, message) or None when idle; job kind
+    job_started = Signal(str)  # kind of the job now running
+    job_finished = Signal(str)  # kind of a job that ended (any outcome) with nothing more of its kind queued
+    busy_changed = Signal(str)  # description of the running job, "" when idle
+    message = Signal(object)  # Notice
+    timings_changed = Signal(dict)  # {"forward": ms, "load model": ms, ...}
+    export_finished = Signal(object)  # tasks.ExportResult
+    weights_file_requested = Signal()  # a notice's "Choose a weights file…" was clicked
+
+    def __init__(self, runner: JobRunner | None = None, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.jobs = runner or JobRunner(self)
+        self.registry: tasks.Registry | None = None
+        self.images: list[tasks.ImageEntry] = []
+        self.current: int = -1
+        self.choice = ModelChoice()
+        self.preset = "weights"
+        self.tta = False
+        self.topk = 5
+        self.model_info: tasks.ModelInfo | None = None
+        self.prediction: Any = None
+        self.summary: Any = None
+        self.activations: dict[str, Any] | None = None
+        self.heatmap: Any = None
+        self.layers: list[str] = []
+        self.heatmap_request: dict[str, Any] | None = None  # options of the heatmap to keep up to date
+        self.timings: dict[str, float] = {}
+        self.model_error: JobError | None = None
+        self._submitted_at: dict[int, float] = {}
+        self._open_requests = 0
+        self.jobs.returned.connect(self._on_returned)
+        self.jobs.errored.connect(self._on_errored)
+        self.jobs.progress.connect(lambda item, ticket: self.progress.emit(item, ticket.kind))
+        self.jobs.finished.connect(self._on_finished)
+        self.jobs.started.connect(self._on_started)
+        self.jobs.idle.connect(self._on_idle)
+        self.jobs.cancelled.connect(lambda ticket: self.notify(f"{ticket.description}: cancelled.", level="info"))
+        self.jobs.message.connect(lambda text: self.notify(text, level="warning"))
+
+    # --- queries -----------------------------------------------------------------------------------
+    @property
+    def image(self) -> tasks.ImageEntry | None:
+        return self.images[self.current] if 0 <= self.current < len(self.images) else None
+
+    def is_settled(self) -> bool:
+        """Nothing queued or running, and everything asked for is shown (screenshot mode waits for it)."""
+        return not self.jobs.is_busy() and self.registry is not None
+
+    # --- requests from widgets ---------------------------------------------------------------------
+    def start(self) -> None:
+        """Read the registry on the worker (first torch import), then load the chosen model."""
+        self._submit("registry", tasks.load_registry, description="Loading torch and the model zoo")
+
+    def open_paths(self, paths: Sequence[str], *, select: str = "first_new") -> Ticket:
+        """Load image files or folders (on the worker); files that fail are reported, nothing else changes."""
+        paths = [str(p) for p in paths]
+        # One kind per request: a second drop must not supersede the first one's loading.
+        self._open_requests += 1
+        return self._submit(f"open#{self._open_requests}", tasks.open_images, paths, description="Opening images")
+
+    def set_current(self, index: int) -> None:
+        if not (0 <= index < len(self.images)) or index == self.current:
+            return
+        self.current = index
+        self._image_switched()
+
+    def step_image(self, delta: int) -> None:
+        if self.images:
+            self.set_current(max(0, min(len(self.images) - 1, self.current + delta)))
+
+    def remove_image(self, index: int) -> None:
+        if not (0 <= index < len(self.images)):
+            return
+        del self.images[index]
+        self.images_changed.emit(list(self.images))
+        self.current = min(self.current, len(self.images) - 1) if index <= self.current else self.current
+        self._image_switched()
+
+    def set_model(self, choice: ModelChoice) -> None:
+        """Switch model, weights or device; results of the previous model are never shown afterwards."""
+        self.choice = choice
+        self.model_info = None
+        self.model_error = None
+        for kind in ANALYSIS_KINDS:
+            self.jobs.cancel(kind)
+        self._clear_results(summary=True)
+        self.choice_changed.emit(choice)
+        self.model_changed.emit(None)
+        if self.registry is not None:
+            label = choice.model_file or choice.model
+            self._submit("model", tasks.model_info, choice.key(), description=f"Loading {label}")
+
+    def set_options(self, *, preset: str | None = None, tta: bool | None = None, topk: int | None = None) -> None:
+        changed = False
+        for name, value in (("preset", preset), ("tta", tta), ("topk", topk)):
+            if value is not None and getattr(self, name) != value:
+                setattr(self, name, value)
+                changed = True
+        if changed:
+            self.options_changed.emit()
+            self._classify()
+            if preset is not None:
+                self._capture()
+
+    def set_layers(self, layers: Sequence[str]) -> None:
+        """Capture ``layers`` for the current image (and keep them captured as the image changes)."""
+        self.layers = list(layers)
+        self._capture()
+
+    def request_heatmap(self, **options: Any) -> None:
+        """Compute the dense heatmap (options go to the engine's ``dense_heatmap``) and keep it current."""
+        self.heatmap_request = dict(options)
+        self._heatmap()
+
+    def cancel(self, kind: str | None = None) -> None:
+        self.jobs.cancel(kind)
+
+    def export_heatmap(self, path: str, *, colormap: str, alpha: float, force: bool) -> Ticket | None:
+        if self.heatmap is None or self.image is None:
+            return None
+        return self._submit("export-heatmap", tasks.export_heatmap, self.heatmap, self.image, path,
+                            colormap=colormap, alpha=alpha, force=force, description="Exporting the heatmap")
+
+    def export_all(self, folder: str, *, heatmaps: bool, force: bool = False) -> Ticket | None:
+        if self.model_info is None or not self.images:
+            self.notify("Load an image and a model before exporting.", level="warning")
+            return None
+        return self._submit(
+            "export",
+            tasks.export_all,
+            list(self.images),
+            self.model_info.key,
+            folder,
+            topk=self.topk,
+            preset=self.preset,
+            tta=self.tta,
+            heatmaps=heatmaps,
+            heatmap_options=dict(self.heatmap_request or {}),
+            force=force,
+            description="Exporting",
+        )
+
+    def notify(self, text: str, details: str = "", level: str = "error", actions: tuple = ()) -> None:
+        self.message.emit(Notice(text, details, level, tuple(actions)))
+
+    # --- job results -------------------------------------------------------------------------------
+    def _submit(self, kind: str, fn: Callable[..., Any], *args: Any, description: str = "", **kwargs: Any) -> Ticket:
+        ticket = self.jobs.submit(kind, fn, *args, description=description, **kwargs)
+        self._submitted_at[ticket.number] = time.perf_counter()
+        return ticket
+
+    def _image_switched(self) -> None:
+        self.image_changed.emit(self.image)
+        self._clear_results(summary=False)
+        self._classify()
+        self._capture()
+        self._heatmap()
+
+    def _clear_results(self, *, summary: bool) -> None:
+        if self.prediction is not None:
+            self.prediction = None
+            self.prediction_changed.emit(None)
+        if self.activations is not None:
+            self.activations = None
+            self.activation_changed.emit(None)
+        if self.heatmap is not None:
+            self.heatmap = None
+            self.heatmap_changed.emit(None)
+        if summary and self.summary is not None:
+            self.summary = None
+            self.summary_changed.emit(None)
+
+    def _ready(self, kind: str) -> bool:
+        """True when the current image and model allow ``kind``; otherwise cancels what is pending."""
+        if self.model_info is None or self.image is None:
+            self.jobs.cancel(kind)
+            return False
+        return True
+
+    def _classify(self) -> None:
+        if self._ready("classify"):
+            self._submit("classify", tasks.classify, self.image, self.model_info.key, topk=self.topk,
+                         preset=self.preset, tta=self.tta, description=f"Classifying {self.image.name}")
+
+    def _capture(self) -> None:
+        if not self.layers or self.summary is None:  # the summary's arrival captures (layers checked then)
+            self.jobs.cancel("activations")
+        elif self._ready("activations"):
+            self._submit("activations", tasks.activations, self.image, self.model_info.key, list(self.layers),
+                         preset=self.preset, summary=self.summary, description=f"Capturing {', '.join(self.layers)}")
+
+    def _heatmap(self) -> None:
+        if self.heatmap_request is None:
+            self.jobs.cancel("heatmap")
+        elif self._ready("heatmap"):
+            options = dict(self.heatmap_request)
+            if "class_" in options:
+                index = self.class_index(options.pop("class_"))
+                if index is None:
+                    return
+                options["class_index"] = index
+            self._submit("heatmap", tasks.heatmap, self.image, self.model_info.key, **options,
+                         description=f"Heatmap of {self.image.name}")
+
+    def class_index(self, wanted: str | int | None) -> int | None:
+        """A class given as an index or a name (case-insensitive) of the loaded model; None if unknown."""
+        if wanted is None or self.model_info is None:
+            return None
+        categories = self.model_info.categories
+        if isinstance(wanted, int) or str(wanted).strip().isdigit():
+            index = int(wanted)
+            if 0 <= index < len(categories):
+                return index
+        else:
+            names = [name.lower() for name in categories]
+            if str(wanted).strip().lower() in names:
+                return names.index(str(wanted).strip().lower())
+        self.notify(f"{wanted!r} is not a class of {self.model_info.name} (use 0-{len(categories) - 1} or a "
+                    "class name).", level="warning")
+        return None
+
+    @Slot(object)
+    def _on_started(self, ticket: Ticket) -> None:
+        self._submitted_at[ticket.number] = time.perf_counter()
+        self.busy_changed.emit(ticket.description)
+        self.job_started.emit(ticket.kind)
+
+    @Slot(object)
+    def _on_finished(self, ticket: Ticket) -> None:
+        if not self.jobs.pending(ticket.kind):
+            self.job_finished.emit(ticket.kind)
+
+    @Slot()
+    def _on_idle(self) -> None:
+        self.progress.emit(None, "")
+        self.busy_changed.emit("")
+
+    @Slot(object, object)
+    def _on_returned(self, result: Any, ticket: Ticket) -> None:
+        elapsed_ms = (time.perf_counter() - self._submitted_at.pop(ticket.number, time.perf_counter())) * 1e3
+        kind = ticket.kind
+        if kind == "registry":
+            self.registry = result
+            self.registry_changed.emit(result)
+            self.set_model(self.choice)
+        elif kind.startswith("open#"):
+            self._opened(result)
+        elif kind == "model":
+            self.model_info = result
+            self.timings = {"load model": elapsed_ms}
+            self.timings_changed.emit(dict(self.timings))
+            self.model_changed.emit(result)
+            self._submit("summary", tasks.summary, result.key, description=f"Summarising {result.name}")
+            self._classify()
+            self._heatmap()
+        elif kind == "classify":
+            self.prediction = result
+            self.timings.update({k: v for k, v in result.timings_ms.items()})
+            self.timings_changed.emit(dict(self.timings))
+            self.prediction_changed.emit(result)
+        elif kind == "summary":
+            self.summary = result
+            known = _layer_names(result.root)
+            if not self.layers or not all(name in known for name in self.layers):
+                # Show something in the Activations tab at once: the first convolution.
+                self.layers = [name for name in [_first_conv(result.root)] if name]
+            self.summary_changed.emit(result)
+            self._capture()
+        elif kind == "activations":
+            self.activations = result
+            self.timings["activations"] = elapsed_ms
+            self.timings_changed.emit(dict(self.timings))
+            self.activation_changed.emit(result)
+        elif kind == "heatmap":
+            self.heatmap = result
+            self.timings["heatmap"] = elapsed_ms
+            self.timings_changed.emit(dict(self.timings))
+            self.heatmap_changed.emit(result)
+        elif kind in ("export", "export-heatmap"):
+            self.export_finished.emit(result)
+            extra = f" ({len(result.errors)} problem(s): see details)" if result.errors else ""
+            self.notify(f"Exported {len(result.files)} file(s) to {result.folder}{extra}.", "\n".join(result.errors),
+                        level="warning" if result.errors else "info")
+
+    def _opened(self, result: tasks.OpenResult) -> None:
+        if result.errors:
+            first = result.errors[0]
+            more = f" (and {len(result.errors) - 1} more: see details)" if len(result.errors) > 1 else ""
+            self.notify(first + more, "\n".join(result.errors), level="error")
+        if not result.images:
+            return
+        known = {entry.path: index for index, entry in enumerate(self.images)}
+        first_index = None
+        for entry in result.images:
+            if entry.path in known:
+                self.images[known[entry.path]] = entry
+                index = known[entry.path]
+            else:
+                self.images.append(entry)
+                index = len(self.images) - 1
+            first_index = index if first_index is None else first_index
+        self.images_changed.emit(list(self.images))
+        self.current = first_index if first_index is not None else self.current
+        self._image_switched()
+
+    @Slot(object, object)
+    def _on_errored(self, error: JobError, ticket: Ticket) -> None:
+        self._submitted_at.pop(ticket.number, None)
+        kind = ticket.kind
+        if kind == "model":
+            self.model_error = error
+            self.model_changed.emit(None)
+            self.notify(error.message, error.details, actions=self._model_fallbacks(error))
+            return
+        if kind == "registry":
+            self.notify("Could not load torch and the model zoo: " + error.message, error.details)
+            return
+        label = {"classify": "Classification", "summary": "Summary", "activations": "Activations",
+                 "heatmap": "Heatmap", "export": "Export"}.get(kind, ticket.description)
+        self.notify(f"{label}: {error.message}" if not error.is_bug else error.message, error.details,
+                    level="warning" if error.error_type == "BudgetError" else "error")
+
+    def _model_fallbacks(self, error: JobError) -> tuple[tuple[str, Callable[[], None]], ...]:
+        actions: list[tuple[str, Callable[[], None]]] = []
+        if self.choice.weights != "none":
+            actions.append(("Use random weights", lambda: self.set_model(replace(self.choice, weights="none"))))
+        actions.append(("Choose a weights file…", self.weights_file_requested.emit))
+        return tuple(actions)
+
+
+def _first_conv(node: Any) -> str | None:
+    """Name of the first convolution in a summary tree (depth first), or None."""
+    for child in getattr(node, "children", ()):
+        if "Conv" in str(getattr(child, "type", "")) and not getattr(child, "children", ()):
+            return child.name
+        found = _first_conv(child)
+        if found:
+            return found
+    return None
+
+
+def _layer_names(node: Any) -> set[str]:
+    names = {getattr(node, "name", "")}
+    for child in getattr(node, "children", ()):
+        names |= _layer_names(child)
+    return names

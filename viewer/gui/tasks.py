@@ -1,0 +1,281 @@
+"""The job functions the GUI submits to the worker: one engine call each, engine imported lazily.
+
+Every function here runs on the worker thread (see ``jobs.py``), so torch, torchvision and the engine are
+imported there on first use and the window appears at once. They only adapt arguments and bundle what
+the views need; all computation is the engine's.
+"""
+
+from __future__ import annotations
+
+import platform
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+__all__ = [
+    "ImageEntry",
+    "ModelInfo",
+    "OpenResult",
+    "Registry",
+    "activations",
+    "classify",
+    "export_all",
+    "export_heatmap",
+    "heatmap",
+    "load_registry",
+    "model_info",
+    "open_images",
+    "summary",
+]
+
+THUMBNAIL_SIDE = 96
+
+
+@dataclass(frozen=True)
+class Registry:
+    """The model zoo and the machine, read once at start-up."""
+
+    specs: list[Any]  # ModelSpec, in the lecture's family order
+    family_order: tuple[str, ...]
+    devices: list[str]  # "cuda:0", ..., "mps", "cpu"
+    auto_device: str
+    versions: dict[str, str]
+
+
+@dataclass(frozen=True)
+class ImageEntry:
+    """A loaded image with what the panels show of it."""
+
+    loaded: Any  # engine LoadedImage
+    display: np.ndarray  # uint8 HxWx3
+    thumbnail: np.ndarray  # uint8 hxwx3
+
+    @property
+    def path(self) -> str:
+        return self.loaded.path
+
+    @property
+    def name(self) -> str:
+        return self.loaded.name
+
+
+@dataclass(frozen=True)
+class OpenResult:
+    images: list[ImageEntry]
+    errors: list[str] = field(default_factory=list)  # one sentence per file that could not be opened
+
+
+@dataclass(frozen=True)
+class ModelInfo:
+    """What the views need to know about the model now loaded (never the module itself)."""
+
+    key: Any  # jobs.ModelKey
+    name: str
+    label: str
+    weights_label: str
+    pretrained: bool
+    device: str
+    categories: tuple[str, ...]
+    input_shape: tuple[int, int, int]
+    family: str
+    paper: str
+
+
+def load_registry() -> Registry:
+    import torch
+    import torchvision
+    from PySide6 import __version__ as qt_version
+
+    from viewer import __version__
+    from viewer.engine import registry
+    from viewer.engine.weights import resolve_device
+
+    devices = [f"cuda:{i}" for i in range(torch.cuda.device_count())] if torch.cuda.is_available() else []
+    if getattr(torch.backends, "mps", None) and torch.backends.mps.is_available():
+        devices.append("mps")
+    devices.append("cpu")
+    auto = resolve_device("auto")
+    versions = {
+        "viewer": __version__,
+        "torch": torch.__version__,
+        "torchvision": torchvision.__version__,
+        "PySide6 (Qt)": qt_version,
+        "Python": platform.python_version(),
+    }
+    if auto.type == "cuda":
+        versions["GPU"] = torch.cuda.get_device_name(auto.index or 0)
+    return Registry(registry.list_specs(), registry.FAMILY_ORDER, devices, str(auto), versions)
+
+
+def open_images(paths: Sequence[str]) -> OpenResult:
+    """Load every image file of ``paths`` (folders expand to the images inside, sorted)."""
+    from PIL import Image
+
+    from viewer.engine.errors import ImageError
+    from viewer.engine.images import is_image_path, load_image, to_display_array
+
+    files: list[Path] = []
+    errors: list[str] = []
+    for raw in paths:
+        path = Path(raw)
+        if path.is_dir():
+            found = sorted(p for p in path.iterdir() if p.is_file() and is_image_path(p))
+            if not found:
+                errors.append(f"{path.name}: the folder holds no image files.")
+            files.extend(found)
+        else:
+            files.append(path)
+    entries = []
+    for path in files:
+        try:
+            loaded = load_image(path)
+        except ImageError as error:
+            errors.append(str(error))
+            continue
+        thumb = loaded.image.copy()
+        thumb.thumbnail((THUMBNAIL_SIDE, THUMBNAIL_SIDE), Image.Resampling.BILINEAR)
+        entries.append(ImageEntry(loaded, to_display_array(loaded), np.asarray(thumb.convert("RGB"))))
+    return OpenResult(entries, errors)
+
+
+def model_info(loaded: Any) -> ModelInfo:
+    """Summarise the loaded model (the worker's cache keeps the module)."""
+    from viewer.gui.jobs import ModelKey
+
+    key = ModelKey(
+        loaded.spec.name if loaded.spec.source != "custom" else None,
+        loaded.weights,
+        loaded.spec.paper if loaded.spec.source == "custom" else None,
+        str(loaded.device),
+    )
+    return ModelInfo(
+        key=key,
+        name=loaded.name,
+        label=loaded.spec.label(),
+        weights_label=loaded.weights_label,
+        pretrained=loaded.pretrained,
+        device=str(loaded.device),
+        categories=tuple(loaded.categories),
+        input_shape=tuple(loaded.input.shape),
+        family=loaded.spec.family,
+        paper=loaded.spec.paper,
+    )
+
+
+def classify(image: ImageEntry, loaded: Any, *, topk: int, preset: str, tta: bool) -> Any:
+    from viewer.engine.inference import classify as engine_classify
+
+    return engine_classify([image.loaded], loaded, topk=topk, preset=preset, tta=tta)[0]
+
+
+def summary(loaded: Any) -> Any:
+    """The layer tree of the loaded model at its input size (shapes only: the meta device)."""
+    from viewer.engine.summary import summarize
+
+    return summarize(loaded)
+
+
+def activations(image: ImageEntry, loaded: Any, layers: Sequence[str], *, preset: str, summary: Any = None) -> Any:
+    """Captured activations of ``layers`` for ``image`` (the engine refuses over-budget captures)."""
+    from viewer.engine.activations import capture
+    from viewer.engine.images import preprocess
+
+    tensor = preprocess(image.loaded, loaded.input, preset).unsqueeze(0)
+    return capture(loaded, tensor, list(layers), summary=summary)
+
+
+def heatmap(image: ImageEntry, loaded: Any, **options: Any) -> Iterator[Any]:
+    """The dense class heatmap: progress objects, then the ``ClassHeatmap`` (a generator)."""
+    from viewer.engine.heatmap import dense_heatmap
+
+    yield from dense_heatmap(loaded, image.loaded, **options)
+
+
+def export_heatmap(heatmap: Any, image: ImageEntry, path: str, *, colormap: str, alpha: float, force: bool) -> Any:
+    """Write the shown heatmap (PNG overlay, NPY scores, JSON provenance) through the engine's writer."""
+    from viewer.engine import export
+
+    paths = export.write_heatmap(path, np.asarray(image.loaded.image), heatmap.scores, heatmap.provenance(),
+                                 alpha=alpha, colormap=colormap, force=force)
+    return ExportResult(str(Path(path).parent), [str(p) for p in paths], [])
+
+
+@dataclass(frozen=True)
+class ExportProgress:
+    step: int
+    total: int
+    message: str
+
+
+@dataclass(frozen=True)
+class ExportResult:
+    folder: str
+    files: list[str]
+    errors: list[str]
+
+
+def export_all(
+    images: Sequence[ImageEntry],
+    loaded: Any,
+    folder: str,
+    *,
+    topk: int,
+    preset: str,
+    tta: bool,
+    heatmaps: bool,
+    heatmap_options: dict | None = None,
+    force: bool = False,
+) -> Iterator[Any]:
+    """Top-k of every image into one CSV, and each image's heatmap files (a generator with progress)."""
+    import csv
+    import io
+
+    from viewer.engine import export
+    from viewer.engine.errors import ViewerError
+    from viewer.engine.inference import classify as engine_classify
+
+    out = Path(folder)
+    steps = len(images) * (2 if heatmaps else 1)
+    step = 0
+    rows = []
+    written: list[str] = []
+    errors: list[str] = []
+    for entry in images:
+        yield ExportProgress(step, steps, f"Classifying {entry.name}")
+        prediction = engine_classify([entry.loaded], loaded, topk=topk, preset=preset, tta=tta)[0]
+        for rank, top in enumerate(prediction.topk, 1):
+            rows.append([entry.path, prediction.model, prediction.weights, rank, top.index, top.name,
+                         f"{top.logit:.6g}", f"{top.prob:.6g}"])
+        step += 1
+        if heatmaps:
+            yield ExportProgress(step, steps, f"Heatmap of {entry.name}")
+            try:
+                from viewer.engine.heatmap import dense_heatmap
+
+                result = None
+                for item in dense_heatmap(loaded, entry.loaded, **(heatmap_options or {})):
+                    if hasattr(item, "step") and hasattr(item, "total"):
+                        yield ExportProgress(step, steps, f"Heatmap of {entry.name}: {getattr(item, 'message', '')}")
+                    else:
+                        result = item
+                if result is not None:
+                    # A folder as base: the engine names the files from the image, model and class.
+                    paths = export.write_heatmap(
+                        out, np.asarray(entry.loaded.image), result.scores, result.provenance(), force=force
+                    )
+                    written.extend(str(p) for p in paths)
+            except ViewerError as error:
+                errors.append(f"{entry.name}: {error}")
+            step += 1
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(["image", "model", "weights", "rank", "class_index", "class_name", "logit", "probability"])
+    writer.writerows(rows)
+    csv_path = out / "topk.csv"
+    export.write_text(csv_path, buffer.getvalue(), force=force)
+    written.insert(0, str(csv_path))
+    yield ExportProgress(steps, steps, "Done")
+    yield ExportResult(str(out), written, errors)

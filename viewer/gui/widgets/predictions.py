@@ -1,0 +1,187 @@
+"""Predictions tab: the top-k as horizontal bars, and what the network actually sees beside the original.
+
+Everything drawn comes from the engine's ``Prediction``: class index and name, probability or logit,
+timings, the de-normalised network input (``Prediction.seen``). Random-init weights are said so in red.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6 import QtCore, QtGui, QtWidgets
+from PySide6.QtCore import Signal
+
+__all__ = ["PredictionsView", "array_to_pixmap"]
+
+BAR_COLOUR = "#3b7dd8"
+TOP_COLOUR = "#1b5fbf"
+
+
+def array_to_pixmap(array: np.ndarray) -> QtGui.QPixmap:
+    """A QPixmap of a uint8 HxW or HxWx3 array (copied: the QImage must not outlive the array)."""
+    data = np.ascontiguousarray(array)
+    height, width = data.shape[:2]
+    if data.ndim == 2:
+        image = QtGui.QImage(data.data, width, height, data.strides[0], QtGui.QImage.Format.Format_Grayscale8)
+    else:
+        image = QtGui.QImage(data.data, width, height, data.strides[0], QtGui.QImage.Format.Format_RGB888)
+    return QtGui.QPixmap.fromImage(image.copy())
+
+
+class PredictionsView(QtWidgets.QWidget):
+    """Top-k bars with k and probability/logit controls; ``set_prediction(None)`` clears (never stale).
+
+    Signals:
+        topkRequested(int): the user changed k (the state re-classifies).
+    """
+
+    topkRequested = Signal(int)
+
+    def __init__(self, parent: QtWidgets.QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("topkView")
+        self._prediction: Any = None
+        self._original: np.ndarray | None = None
+        self.header = QtWidgets.QLabel("No prediction yet: open an image.", objectName="predictionHeader")
+        self.header.setWordWrap(True)
+        self.header.setTextFormat(QtCore.Qt.TextFormat.RichText)
+        self.k_spin = QtWidgets.QSpinBox(objectName="topkSpin", minimum=1, maximum=50, value=5)
+        self.k_spin.setPrefix("top ")
+        self.logit_toggle = QtWidgets.QCheckBox("Show logits", objectName="logitToggle")
+        self.logit_toggle.setToolTip("Bars show raw logits instead of softmax probabilities")
+        self.timing = QtWidgets.QLabel("", objectName="predictionTiming")
+
+        self.plot = pg.PlotWidget()
+        self.plot.setObjectName("topkPlot")
+        self.plot.setBackground(self.palette().color(QtGui.QPalette.ColorRole.Base))
+        self.plot.setMenuEnabled(False)
+        self.plot.setMouseEnabled(x=False, y=False)
+        self.plot.hideButtons()
+        self.plot.getPlotItem().getAxis("left").setStyle(tickLength=0)
+        self.plot.getViewBox().invertY(True)
+        self.plot.setAcceptDrops(False)
+        self.bars = pg.BarGraphItem(x0=[], y=[], height=0.7, width=[], brush=BAR_COLOUR)
+        self.plot.addItem(self.bars)
+        self._labels: list[pg.TextItem] = []
+
+        self.original_label = QtWidgets.QLabel(objectName="originalPreview")
+        self.seen_label = QtWidgets.QLabel(objectName="seenPreview")
+        for label in (self.original_label, self.seen_label):
+            label.setAlignment(QtCore.Qt.AlignmentFlag.AlignCenter)
+            label.setMinimumSize(140, 140)
+            label.setFrameShape(QtWidgets.QFrame.Shape.StyledPanel)
+        self.seen_caption = QtWidgets.QLabel("What the network sees", objectName="seenCaption")
+
+        controls = QtWidgets.QHBoxLayout()
+        controls.addWidget(self.k_spin)
+        controls.addWidget(self.logit_toggle)
+        controls.addStretch(1)
+        controls.addWidget(self.timing)
+        previews = QtWidgets.QGridLayout()
+        previews.addWidget(QtWidgets.QLabel("Original"), 0, 0)
+        previews.addWidget(self.seen_caption, 0, 1)
+        previews.addWidget(self.original_label, 1, 0)
+        previews.addWidget(self.seen_label, 1, 1)
+        layout = QtWidgets.QVBoxLayout(self)
+        layout.addWidget(self.header)
+        layout.addLayout(controls)
+        layout.addWidget(self.plot, 3)
+        layout.addLayout(previews, 1)
+
+        self.k_spin.valueChanged.connect(self.topkRequested)
+        self.logit_toggle.toggled.connect(lambda _on: self._draw())
+
+    # --- setters -----------------------------------------------------------------------------------
+    def set_prediction(self, prediction: Any | None) -> None:
+        self._prediction = prediction
+        self._draw()
+
+    def set_original(self, array: np.ndarray | None) -> None:
+        self._original = array
+        self._set_preview(self.original_label, array)
+
+    def set_topk(self, k: int) -> None:
+        blocked = self.k_spin.blockSignals(True)
+        self.k_spin.setValue(k)
+        self.k_spin.blockSignals(blocked)
+
+    def set_show_logits(self, on: bool) -> None:
+        self.logit_toggle.setChecked(on)
+
+    def set_busy(self, text: str) -> None:
+        """Say what is being computed while no prediction is shown."""
+        if self._prediction is None:
+            self.header.setText(text or "No prediction yet: open an image.")
+
+    # --- queries -----------------------------------------------------------------------------------
+    def rows(self) -> list[tuple[int, str, float]]:
+        """(class index, class name, shown value) of every bar, top first: what the user reads."""
+        if self._prediction is None:
+            return []
+        logits = self.logit_toggle.isChecked()
+        return [(t.index, t.name, t.logit if logits else t.prob) for t in self._prediction.topk]
+
+    def top_names(self) -> list[str]:
+        return [name for _, name, _ in self.rows()]
+
+    def prediction(self) -> Any:
+        return self._prediction
+
+    # --- drawing -----------------------------------------------------------------------------------
+    def _draw(self) -> None:
+        for label in self._labels:
+            self.plot.removeItem(label)
+        self._labels.clear()
+        prediction = self._prediction
+        if prediction is None:
+            self.bars.setOpts(x0=[], y=[], width=[], height=0.7)
+            self.plot.getPlotItem().getAxis("left").setTicks([[]])
+            self.timing.setText("")
+            self._set_preview(self.seen_label, None)
+            self.header.setText("No prediction yet: open an image." if self._original is None else "Classifying…")
+            return
+        rows = self.rows()
+        logits = self.logit_toggle.isChecked()
+        values = np.array([value for _, _, value in rows], dtype=np.float64)
+        brushes = [TOP_COLOUR] + [BAR_COLOUR] * (len(rows) - 1)
+        self.bars.setOpts(x0=np.minimum(values, 0), y=np.arange(len(rows)), width=np.abs(values), height=0.7,
+                          brushes=brushes)
+        # Class names as the left axis' ticks, the value at the end of each bar.
+        self.plot.getPlotItem().getAxis("left").setTicks([[(i, f"{name}  #{index}") for i, (index, name, _) in
+                                                           enumerate(rows)]])
+        for position, (_, _, value) in enumerate(rows):
+            label = pg.TextItem(f"{value:.3f}" if logits else f"{value:.1%}", color="#202020",
+                                anchor=(0, 0.5) if value >= 0 else (1, 0.5))
+            label.setPos(float(value), position)
+            self.plot.addItem(label)
+            self._labels.append(label)
+        high = float(max(values.max(), 0.0)) if len(values) else 1.0
+        low = float(min(values.min(), 0.0)) if len(values) else 0.0
+        span = (high - low) or 1.0
+        # Room on both sides for the value labels.
+        if logits:
+            self.plot.setXRange(low - (span * 0.15 if low < 0 else 0), high + span * 0.15, padding=0)
+        else:
+            self.plot.setXRange(0, 1.15, padding=0)
+        self.plot.setYRange(-0.6, len(rows) - 0.4, padding=0)
+        self.plot.getPlotItem().setLabel("bottom", "logit" if logits else "probability")
+        warning = "" if prediction.pretrained else " <span style='color:#b3261e'><b>random init: not trained, " \
+                                                   "the classes mean nothing</b></span>"
+        extras = ", ten-crop TTA" if prediction.tta else ""
+        self.header.setText(
+            f"<b>{prediction.model}</b> · weights {prediction.weights} · {prediction.device} · "
+            f"preprocess {prediction.preprocess}{extras}{warning}"
+        )
+        timings = prediction.timings_ms
+        self.timing.setText(" · ".join(f"{name} {ms:.0f} ms" for name, ms in timings.items()))
+        self._set_preview(self.seen_label, prediction.seen)
+
+    def _set_preview(self, label: QtWidgets.QLabel, array: np.ndarray | None) -> None:
+        if array is None:
+            label.clear()
+            return
+        pixmap = array_to_pixmap(array)
+        label.setPixmap(pixmap.scaled(label.minimumSize() * 1.4, QtCore.Qt.AspectRatioMode.KeepAspectRatio,
+                                      QtCore.Qt.TransformationMode.SmoothTransformation))
