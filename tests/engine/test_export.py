@@ -97,6 +97,19 @@ def test_failed_overwrite_keeps_the_old_file_intact(tmp_path):
     assert [p.name for p in tmp_path.iterdir()] == ["a.bin"]
 
 
+def test_file_appearing_while_writing_is_not_clobbered(tmp_path):
+    target = tmp_path / "a.txt"
+
+    def another_program_saves_first(handle):
+        target.write_text("theirs")  # between our existence check and our rename
+        handle.write(b"ours")
+
+    with pytest.raises(ExportError, match="already exists"):
+        export.atomic_write(target, another_program_saves_first)
+    assert target.read_text() == "theirs"
+    assert [p.name for p in tmp_path.iterdir()] == ["a.txt"]
+
+
 def test_written_file_gets_ordinary_permissions(tmp_path):
     umask = os.umask(0o022)
     try:
@@ -209,6 +222,15 @@ def test_write_heatmap_writes_png_npy_json_together(tmp_path):
 def test_write_heatmap_with_explicit_base_and_suffix(tmp_path):
     paths = export.write_heatmap(tmp_path / "out.v1.png", _rgb(4, 4), np.ones((4, 4)), {})
     assert [p.name for p in paths] == ["out.v1.png", "out.v1.npy", "out.v1.json"]
+
+
+def test_write_heatmap_keeps_coarse_scores_raw_and_overlays_them_resized(tmp_path):
+    scores = np.array([[0.0, 1.0], [2.0, 3.0]])
+    png, npy, meta = export.write_heatmap(tmp_path / "coarse", _rgb(8, 10), scores, {"stride": 32})
+    with Image.open(png) as picture:
+        assert picture.size == (10, 8)
+    np.testing.assert_array_equal(np.load(npy), scores.astype(np.float32))
+    assert json.loads(meta.read_text())["scores_shape"] == [2, 2]
 
 
 def test_write_heatmap_is_all_or_nothing(tmp_path, monkeypatch):

@@ -2,7 +2,8 @@
 
 Every file is written to a temporary file in its own folder, flushed to disk, then renamed over the
 target with ``os.replace``: a crash or an error midway never leaves a half-written file under the
-target's name. Files written together (a heatmap's PNG, NPY and JSON) are all written to temporary
+target's name, and without ``force`` an existing file is never replaced (not even one that appears
+while writing: the final step is a hard link, which fails if the name exists). Files written together (a heatmap's PNG, NPY and JSON) are all written to temporary
 files first and renamed only when every one of them succeeded.
 
 Colormaps come from ``cmap`` (numpy only), which knows the same named maps as pyqtgraph and napari,
@@ -65,13 +66,20 @@ def _write_group(items: Sequence[tuple[Path, Writer]], *, force: bool) -> list[P
     for target in targets:
         _check_target(target, force)
     temporaries: list[Path] = []
+    published: list[Path] = []
     current = targets[0]
     try:
         for current, (_, writer) in zip(targets, items):
             temporaries.append(_write_temporary(current, writer))
         for temporary, current in zip(temporaries, targets):
-            os.replace(temporary, current)
+            _publish(temporary, current, force)
+            published.append(current)
     except OSError as error:  # disk full, permissions, a folder removed meanwhile
+        if not force:  # only files this call created; with force the old ones are already gone
+            for path in published:
+                path.unlink(missing_ok=True)
+        if isinstance(error, FileExistsError):
+            raise ExportError(_exists_sentence(current)) from None
         raise ExportError(_os_error_sentence(error, current)) from None
     finally:
         for temporary in temporaries:
@@ -79,6 +87,26 @@ def _write_group(items: Sequence[tuple[Path, Writer]], *, force: bool) -> list[P
     for folder in {target.parent for target in targets}:
         _fsync_folder(folder)
     return targets
+
+
+def _publish(temporary: Path, target: Path, force: bool) -> None:
+    """Give the finished temporary file its name; without ``force`` never replace a file that
+    appeared since the check (a hard link fails if the name exists, where a rename would not)."""
+    if force:
+        os.replace(temporary, target)
+        return
+    try:
+        os.link(temporary, target)
+    except FileExistsError:
+        raise
+    except OSError:  # a filesystem without hard links (FAT, some network shares): check, then rename
+        if target.exists():
+            raise FileExistsError(target) from None
+        os.replace(temporary, target)
+
+
+def _exists_sentence(target: Path) -> str:
+    return f"{target} already exists; choose another name or allow overwriting (--force)."
 
 
 def _check_target(target: Path, force: bool) -> None:
@@ -90,7 +118,7 @@ def _check_target(target: Path, force: bool) -> None:
     if target.is_dir():
         raise ExportError(f"Cannot write {target}: a folder of that name exists.")
     if target.exists() and not force:
-        raise ExportError(f"{target} already exists; choose another name or allow overwriting (--force).")
+        raise ExportError(_exists_sentence(target))
     if not os.access(folder, os.W_OK | os.X_OK):
         raise ExportError(f"Cannot write {target.name}: the folder {folder} is not writable (permission denied).")
 
