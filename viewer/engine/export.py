@@ -3,8 +3,9 @@
 Every file is written to a temporary file in its own folder, flushed to disk, then renamed over the
 target with ``os.replace``: a crash or an error midway never leaves a half-written file under the
 target's name, and without ``force`` an existing file is never replaced (not even one that appears
-while writing: the final step is a hard link, which fails if the name exists). Files written together (a heatmap's PNG, NPY and JSON) are all written to temporary
-files first and renamed only when every one of them succeeded.
+while writing: the final step is a hard link, which fails if the name exists). Files written
+together (a heatmap's PNG, NPY and JSON) are all written to temporary files first and renamed only
+when every one of them succeeded.
 
 Colormaps come from ``cmap`` (numpy only), which knows the same named maps as pyqtgraph and napari,
 so an exported PNG looks like the screen.
