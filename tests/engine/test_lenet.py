@@ -73,5 +73,6 @@ def test_held_out_accuracy_is_at_least_99_percent_and_as_recorded(lenet, mnist_t
     accuracy = float((predicted == labels[HELD_OUT]).mean())
     record = json.loads(bundled_path("lenet5_mnist.json").read_text())
     assert record["held_out_range"] == [8000, 10000]
+    assert {"seed", "epochs", "torch"} <= set(record)
     assert accuracy >= 0.99
     assert accuracy == pytest.approx(record["held_out_accuracy"], abs=1e-3)
