@@ -3,78 +3,53 @@
 from __future__ import annotations
 
 import xml.etree.ElementTree as ElementTree
-from dataclasses import dataclass, field
-from types import SimpleNamespace
 
 import pyqtgraph as pg
 import pytest
 from PIL import Image
 from PySide6.QtCore import Qt
 
+from viewer.engine.summary import summarize
 from viewer.gui.widgets.architecture import ArchitectureView
 
 pg.setConfigOptions(imageAxisOrder="row-major")
 
 
-@dataclass
-class FakeNode:
-    name: str
-    type: str
-    output_shape: tuple
-    params: int = 0
-    macs: int = 0
-    hyper: dict = field(default_factory=dict)
-    children: list = field(default_factory=list)
-    memory_bytes: int = 0
-    receptive_field: object = None
-
-    @property
-    def is_block(self) -> bool:
-        return bool(self.children)
-
-
-def fake_summary(blocks: int = 3) -> SimpleNamespace:
-    """A small ResNet-shaped tree: stem, ``blocks`` stages of two residual blocks of three layers, head."""
-    children = [FakeNode("conv1", "Conv2d", (8, 16, 16), 216, 55296, {"kernel_size": (3, 3), "stride": (2, 2)})]
-    for stage in range(1, blocks + 1):
-        units = []
-        for unit in range(2):
-            prefix = f"layer{stage}.{unit}"
-            units.append(FakeNode(prefix, "BasicBlock", (8, 16, 16), 1200, 30000, children=[
-                FakeNode(f"{prefix}.conv1", "Conv2d", (8, 16, 16), 576, 14000),
-                FakeNode(f"{prefix}.bn1", "BatchNorm2d", (8, 16, 16), 16, 0),
-                FakeNode(f"{prefix}.relu", "ReLU", (8, 16, 16)),
-            ]))
-        children.append(FakeNode(f"layer{stage}", "Sequential", (8, 16, 16), 2400, 60000, children=units))
-    children.append(FakeNode("fc", "Linear", (10,), 90, 80, {"in_features": 8, "out_features": 10}))
-    root = FakeNode("", "TinyResNet", (10,), 7506, 235376, children=children)
-    return SimpleNamespace(model_name="tinyresnet", input_shape=(3, 32, 32), root=root, total_params=7506,
-                           trainable_params=7506, macs=235376)
+@pytest.fixture(scope="module")
+def resnet18():
+    return summarize("resnet18")  # meta device: shapes, params and MACs without weights or arithmetic
 
 
 @pytest.fixture
-def view(qtbot):
+def view(qtbot, resnet18):
     widget = ArchitectureView()
     qtbot.addWidget(widget)
     widget.resize(800, 600)
     widget.show()
     qtbot.waitExposed(widget)
-    widget.set_summary(fake_summary())
+    widget.set_summary(resnet18)
     return widget
 
 
 def test_totals_show_the_summary(view):
     text = view.totals_text
-    assert "tinyresnet" in text and "3×32×32" in text
-    assert "7.51k params" in text and "235.38 kMACs" in text
+    assert "resnet18" in text and "input 3×224×224" in text
+    assert "11.69M params (11.69M trainable)" in text and "1.81 GMACs" in text
 
 
 def test_first_view_opens_blocks_within_the_limit(view):
-    # 5 top-level boxes; opening the 3 stages gives 11, their 6 blocks 23 boxes, all under the limit of 40.
-    assert view.expanded_blocks == {"layer1", "layer2", "layer3", "layer1.0", "layer1.1", "layer2.0", "layer2.1",
-                                    "layer3.0", "layer3.1"}
-    assert "layer2.1.bn1" in view.visible_box_names
-    assert len(view.visible_box_names) == 2 + 3 * 2 * 3
+    # 10 top-level boxes; opening layer1-4 and then their blocks breadth-first stops at 40 boxes: layer4's
+    # blocks (5-6 layers each) would pass the limit.
+    assert view.expanded_blocks == {"layer1", "layer2", "layer3", "layer4", "layer1.0", "layer1.1", "layer2.0",
+                                    "layer2.1", "layer3.0", "layer3.1"}
+    assert len(view.visible_box_names) == 40
+    assert {"layer2.1.bn1", "layer4.0", "layer3.0.downsample", "fc"} <= set(view.visible_box_names)
+
+
+def test_box_text_shows_type_hyper_parameters_shape_and_cost(view):
+    texts = [item.text() for item in view._boxes["conv1"].childItems() if hasattr(item, "text")]
+    assert texts == ["conv1", "Conv2d  in=3 out=64 k=7 s=2 p=3 no bias", "out 64×112×112",
+                     "9.41k params · 118.01 MMACs"]
 
 
 def test_collapsing_and_expanding_a_block_by_mouse(view, qtbot):
@@ -84,7 +59,7 @@ def test_collapsing_and_expanding_a_block_by_mouse(view, qtbot):
     assert "layer2" not in view.expanded_blocks
     assert "layer2" in view.visible_box_names
     assert not any(name.startswith("layer2.") for name in view.visible_box_names)
-    assert len(view.visible_box_names) == len(before) - 6 + 1
+    assert len(view.visible_box_names) == len(before) - (6 + 5) + 1  # layer2.0 has a downsample block
 
     qtbot.mouseDClick(viewport, Qt.MouseButton.LeftButton, pos=view.box_center("layer2"))
     assert "layer2" in view.expanded_blocks
@@ -93,27 +68,29 @@ def test_collapsing_and_expanding_a_block_by_mouse(view, qtbot):
 
 def test_clicking_a_box_selects_the_layer(view, qtbot):
     with qtbot.waitSignal(view.layerSelected) as blocker:
-        qtbot.mouseClick(view.diagram.viewport(), Qt.MouseButton.LeftButton, pos=view.box_center("layer1.0.conv1"))
-    assert blocker.args == ["layer1.0.conv1"]
-    assert view.selected_layer == "layer1.0.conv1"
-    assert view.table.currentItem().data(0, Qt.ItemDataRole.UserRole) == "layer1.0.conv1"
+        qtbot.mouseClick(view.diagram.viewport(), Qt.MouseButton.LeftButton, pos=view.box_center("layer3.1.conv2"))
+    assert blocker.args == ["layer3.1.conv2"]
+    assert view.selected_layer == "layer3.1.conv2"
+    assert view.table.currentItem().data(0, Qt.ItemDataRole.UserRole) == "layer3.1.conv2"
 
 
 def test_select_layer_opens_its_blocks_silently(view, qtbot):
     view.collapse_all()
-    assert view.visible_box_names == ["conv1", "layer1", "layer2", "layer3", "fc"]
+    assert view.visible_box_names == ["conv1", "bn1", "relu", "maxpool", "layer1", "layer2", "layer3", "layer4",
+                                      "avgpool", "fc"]
     with qtbot.assertNotEmitted(view.layerSelected):
-        view.select_layer("layer3.1.relu")
-    assert {"layer3", "layer3.1"} <= view.expanded_blocks
-    assert "layer3.1.relu" in view.visible_box_names
-    assert view.selected_layer == "layer3.1.relu"
+        view.select_layer("layer4.0.downsample.0")
+    assert {"layer4", "layer4.0", "layer4.0.downsample"} <= view.expanded_blocks
+    assert "layer4.0.downsample.0" in view.visible_box_names
+    assert view.selected_layer == "layer4.0.downsample.0"
 
 
 def test_table_lists_every_node_and_selects(view, qtbot):
     top = [view.table.topLevelItem(i).text(0) for i in range(view.table.topLevelItemCount())]
-    assert top == ["conv1", "layer1", "layer2", "layer3", "fc"]
-    fc = view.table.topLevelItem(4)
-    assert fc.text(2) == "in=8 out=10" and fc.text(3) == "10"
+    assert top == ["conv1", "bn1", "relu", "maxpool", "layer1", "layer2", "layer3", "layer4", "avgpool", "fc"]
+    maxpool, fc = view.table.topLevelItem(3), view.table.topLevelItem(9)
+    assert [maxpool.text(c) for c in (1, 2, 3, 7)] == ["MaxPool2d", "k=3 s=2 p=1", "64×56×56", "11 px, jump 4"]
+    assert [fc.text(c) for c in (2, 3, 4)] == ["in=512 out=1000", "1000", "513.00k"]
     with qtbot.waitSignal(view.layerSelected) as blocker:
         view.table.setCurrentItem(fc)
     assert blocker.args == ["fc"]
@@ -135,7 +112,7 @@ def test_export_svg_and_png(view, tmp_path, qtbot):
     view.export_svg(svg)
     root = ElementTree.parse(svg).getroot()
     assert root.tag.endswith("svg")
-    assert "layer2.1.bn1" in svg.read_text()
+    assert "layer2.1.bn1" in svg.read_text()  # the boxes' text is in the vector file
 
     view.choose_export_path = lambda: str(png)
     with qtbot.waitSignal(view.exported) as blocker:

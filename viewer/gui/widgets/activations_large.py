@@ -208,7 +208,10 @@ class ChannelDetail(QtWidgets.QWidget):
             self._box = None
             self.box_mark.hide()
         else:
-            x0, y0, x1, y1 = (float(v) for v in field.box(row, column))
+            # Clipped to the input: the part of a field that hangs over the border only sees padding.
+            clip = self._input_size if self._input_size is not None else (
+                None if self._input_image is None else tuple(self._input_image.shape[:2]))
+            x0, y0, x1, y1 = (float(v) for v in field.box(row, column, clip=clip))
             self._box = (x0, y0, x1, y1)
             self.box_mark.setRect(QtCore.QRectF(x0, y0, x1 - x0, y1 - y0))
             self.box_mark.show()

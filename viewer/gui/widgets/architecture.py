@@ -19,6 +19,7 @@ from viewer.gui.widgets.architecture_diagram import DiagramView, NodeBox, layout
 from viewer.gui.widgets.architecture_format import (
     format_bytes,
     format_count,
+    format_field,
     format_hyper,
     format_macs,
     format_shape,
@@ -277,11 +278,11 @@ class ArchitectureView(QtWidgets.QWidget):
             self._syncing_table = False
 
     def _table_item(self, node: Any) -> QtWidgets.QTreeWidgetItem:
-        field = getattr(node, "receptive_field", None)
-        field_text = f"{field.size} px, step {field.jump}" if field is not None else ""
+        field_text = format_field(getattr(node, "receptive_field", None))
         short = node.name.rsplit(".", 1)[-1]
+        type_text = node.type + (" (training only)" if getattr(node, "training_only", False) else "")
         item = QtWidgets.QTreeWidgetItem([
-            short, node.type, format_hyper(getattr(node, "hyper", None), limit=12), format_shape(node.output_shape),
+            short, type_text, format_hyper(getattr(node, "hyper", None), limit=12), format_shape(node.output_shape),
             format_count(node.params), format_macs(node.macs), format_bytes(getattr(node, "memory_bytes", None)),
             field_text,
         ])

@@ -66,7 +66,7 @@ class NodeBox(QtWidgets.QGraphicsRectItem):
 
 
 def _node_lines(node: Any) -> list[str]:
-    type_line = node.type
+    type_line = node.type + (" (training only)" if getattr(node, "training_only", False) else "")
     hyper = format_hyper(getattr(node, "hyper", None))
     if hyper:
         type_line += f"  {hyper}"
@@ -96,69 +96,123 @@ def _add_marker(box: NodeBox) -> None:
     sign.setPos(box.marker_rect.center().x() - bounds.width() / 2, box.marker_rect.center().y() - bounds.height() / 2)
 
 
-def _arrow(scene: QtWidgets.QGraphicsScene, x: float, y0: float, y1: float) -> None:
-    pen = QtGui.QPen(QtGui.QColor("#8090a0"), 1.5)
-    scene.addLine(x, y0 + 1, x, y1 - 2, pen)
-    head = QtGui.QPolygonF([QtCore.QPointF(x - 4, y1 - 7), QtCore.QPointF(x + 4, y1 - 7), QtCore.QPointF(x, y1 - 1)])
-    scene.addPolygon(head, pen, QtGui.QBrush(QtGui.QColor("#8090a0")))
+_LINE_PEN = QtGui.QPen(QtGui.QColor("#8090a0"), 1.5)
 
 
-def layout_diagram(scene: QtWidgets.QGraphicsScene, summary: Any, expanded: set[str]) -> dict[str, NodeBox]:
-    """Draw ``summary`` onto an emptied ``scene``; returns the box of every visible node by name."""
+def _arrow_head(parent: QtWidgets.QGraphicsItem, x: float, y: float) -> None:
+    head = QtWidgets.QGraphicsPolygonItem(
+        QtGui.QPolygonF([QtCore.QPointF(x - 4, y - 6), QtCore.QPointF(x + 4, y - 6), QtCore.QPointF(x, y)]), parent)
+    head.setPen(_LINE_PEN)
+    head.setBrush(QtGui.QColor("#8090a0"))
+
+
+def _arrow(parent: QtWidgets.QGraphicsItem, x: float, y0: float, y1: float) -> None:
+    QtWidgets.QGraphicsLineItem(x, y0 + 1, x, y1 - 2, parent).setPen(_LINE_PEN)
+    _arrow_head(parent, x, y1 - 1)
+
+
+def _container(scene: QtWidgets.QGraphicsScene) -> QtWidgets.QGraphicsRectItem:
+    """An invisible parent: everything drawn for one top-level node moves with it into its column."""
+    item = QtWidgets.QGraphicsRectItem()
+    item.setPen(Qt.PenStyle.NoPen)
+    scene.addItem(item)
+    return item
+
+
+def layout_diagram(scene: QtWidgets.QGraphicsScene, summary: Any, expanded: set[str],
+                   aspect: float = 0.6) -> dict[str, NodeBox]:
+    """Draw ``summary`` onto an emptied ``scene``; returns the box of every visible node by name.
+
+    The top-level sequence is wrapped into columns (never splitting a block) so that the whole diagram
+    is about ``aspect`` (height / width) and a long network still fits a landscape window.
+    """
     scene.clear()
     boxes: dict[str, NodeBox] = {}
     box_height = PADDING * 2 + LINE_HEIGHT * 4
 
-    input_box = scene.addRect(QtCore.QRectF(0, 0, BOX_WIDTH, PADDING * 2 + LINE_HEIGHT * 2),
-                              _NORMAL_PEN, QtGui.QBrush(QtGui.QColor("#fff8d6")))
-    _add_text(input_box, [f"{format_shape(summary.input_shape)}"], PADDING, PADDING, BOX_WIDTH - 2 * PADDING,
-              "input")
-
-    def place(node: Any, x: float, y: float) -> tuple[float, float]:
-        """Place ``node`` with its top-left at (x, y); returns (bottom, width)."""
+    def place(node: Any, parent: QtWidgets.QGraphicsItem, x: float, y: float) -> tuple[float, float]:
+        """Place ``node`` with its top-left at (x, y) in ``parent``; returns (bottom, width)."""
         is_block = bool(node.children)
-        if is_block and node.name in expanded:
-            header = NodeBox(node.name, QtCore.QRectF(x, y, BOX_WIDTH, box_height), block=True, expanded=True)
-            header.setBrush(QtGui.QColor(_BLOCK_COLOUR))
-            scene.addItem(header)
-            _add_text(header, _node_lines(node), PADDING, PADDING, BOX_WIDTH - 2 * PADDING - MARKER_SIZE,
-                      node.name)
-            _add_marker(header)
-            boxes[node.name] = header
-            _arrow(scene, x + FRAME_INDENT + BOX_WIDTH / 2, y + box_height, y + box_height + GAP)
-            bottom, width = place_sequence(node.children, x + FRAME_INDENT, y + box_height + GAP)
-            frame_rect = QtCore.QRectF(x - 4, y - 4, max(BOX_WIDTH, width + FRAME_INDENT) + 8, bottom - y + 8)
-            frame = scene.addRect(frame_rect, QtGui.QPen(QtGui.QColor("#9aa8b8"), 1, Qt.PenStyle.DashLine),
-                                  QtGui.QBrush(QtGui.QColor(_FRAME_COLOUR)))
-            frame.setZValue(-100 + node.name.count("."))  # inner frames over outer ones, all under boxes
-            return bottom + 4, frame_rect.width() - 8
-        box = NodeBox(node.name, QtCore.QRectF(x, y, BOX_WIDTH, box_height), block=is_block, expanded=False)
+        open_block = is_block and node.name in expanded
+        box = NodeBox(node.name, QtCore.QRectF(x, y, BOX_WIDTH, box_height), block=is_block, expanded=open_block)
+        box.setParentItem(parent)
         box.setBrush(QtGui.QColor(_BLOCK_COLOUR if is_block else _fill_for(node.type)))
-        scene.addItem(box)
         _add_text(box, _node_lines(node), PADDING, PADDING,
                   BOX_WIDTH - 2 * PADDING - (MARKER_SIZE if is_block else 0), node.name)
         if is_block:
             _add_marker(box)
         boxes[node.name] = box
-        return y + box_height, BOX_WIDTH
+        if not open_block:
+            return y + box_height, BOX_WIDTH
+        _arrow(parent, x + FRAME_INDENT + BOX_WIDTH / 2, y + box_height, y + box_height + GAP)
+        bottom, width = place_sequence(node.children, parent, x + FRAME_INDENT, y + box_height + GAP)
+        frame = QtWidgets.QGraphicsRectItem(
+            QtCore.QRectF(x - 4, y - 4, max(BOX_WIDTH, width + FRAME_INDENT) + 8, bottom - y + 8), parent)
+        frame.setPen(QtGui.QPen(QtGui.QColor("#9aa8b8"), 1, Qt.PenStyle.DashLine))
+        frame.setBrush(QtGui.QColor(_FRAME_COLOUR))
+        frame.setZValue(-100 + node.name.count("."))  # inner frames over outer ones, all under boxes
+        return bottom + 4, frame.rect().width() - 8
 
-    def place_sequence(nodes: list[Any], x: float, y: float) -> tuple[float, float]:
+    def place_sequence(nodes: list[Any], parent: QtWidgets.QGraphicsItem, x: float, y: float) -> tuple[float, float]:
         width = BOX_WIDTH
         for index, child in enumerate(nodes):
             if index:
-                _arrow(scene, x + BOX_WIDTH / 2, y, y + GAP)
+                _arrow(parent, x + BOX_WIDTH / 2, y, y + GAP)
                 y += GAP
-            y, child_width = place(child, x, y)
+            y, child_width = place(child, parent, x, y)
             width = max(width, child_width)
         return y, width
 
-    first_y = input_box.rect().bottom() + GAP
-    _arrow(scene, BOX_WIDTH / 2, input_box.rect().bottom(), first_y)
-    place_sequence(list(summary.root.children), 0, first_y)
+    input_group = _container(scene)
+    input_box = QtWidgets.QGraphicsRectItem(QtCore.QRectF(0, 0, BOX_WIDTH, PADDING * 2 + LINE_HEIGHT * 2),
+                                            input_group)
+    input_box.setPen(_NORMAL_PEN)
+    input_box.setBrush(QtGui.QColor("#fff8d6"))
+    _add_text(input_box, [format_shape(summary.input_shape)], PADDING, PADDING, BOX_WIDTH - 2 * PADDING, "input")
+    groups = [(input_group, input_box.rect().height(), BOX_WIDTH)]
+    for child in summary.root.children:
+        group = _container(scene)
+        bottom, width = place(child, group, 0, 0)
+        groups.append((group, bottom, width))
     for box in boxes.values():
         box.set_selected_look(False)
+
+    _wrap_into_columns(groups, aspect)
     scene.setSceneRect(scene.itemsBoundingRect().adjusted(-20, -20, 20, 20))
     return boxes
+
+
+def _wrap_into_columns(groups: list[tuple[QtWidgets.QGraphicsItem, float, float]], aspect: float) -> None:
+    """Move each (group, height, width) into newspaper columns and join them with arrows."""
+    column_gap = 3 * GAP
+    total = sum(height for _, height, _ in groups) + GAP * (len(groups) - 1)
+    columns = max(1, round((total / (aspect * (BOX_WIDTH + column_gap))) ** 0.5))
+    limit = max(total / columns, max(height for _, height, _ in groups))
+    x = y = 0.0
+    column_width = 0.0
+    previous: tuple[float, float] | None = None  # bottom-centre of the previous group
+    scene = groups[0][0].scene()
+    lines = _container(scene)
+    for group, height, width in groups:
+        if y > 0 and y + height > limit * 1.05:
+            x += column_width + column_gap
+            y, column_width = 0.0, 0.0
+        group.setPos(x, y)
+        centre = x + BOX_WIDTH / 2
+        if previous is not None:
+            if previous[0] == centre:
+                _arrow(lines, centre, previous[1], y)
+            else:  # down, across the gap, up to the top of the next column, down into its first box
+                turn_x = x - column_gap / 2
+                path = QtGui.QPainterPath(QtCore.QPointF(*previous))
+                for point in ((previous[0], previous[1] + GAP / 2), (turn_x, previous[1] + GAP / 2),
+                              (turn_x, -GAP / 2), (centre, -GAP / 2), (centre, y - 2)):
+                    path.lineTo(*point)
+                QtWidgets.QGraphicsPathItem(path, lines).setPen(_LINE_PEN)
+                _arrow_head(lines, centre, y - 1)
+        previous = (centre, y + height)
+        y += height + GAP
+        column_width = max(column_width, width)
 
 
 class DiagramView(QtWidgets.QGraphicsView):

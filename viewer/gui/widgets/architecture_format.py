@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-__all__ = ["format_bytes", "format_count", "format_hyper", "format_macs", "format_shape"]
+__all__ = ["format_bytes", "format_count", "format_field", "format_hyper", "format_macs", "format_shape"]
 
 _MULTIPLICATION = "\u00d7"
 
@@ -82,16 +82,42 @@ _SHORT_KEYS = {
 }
 
 
+# Values that are PyTorch's defaults say nothing about a design; leaving them out keeps boxes readable.
+_DEFAULTS = {"stride": 1, "padding": 0, "dilation": 1, "groups": 1, "ceil_mode": False, "bias": True}
+_NEVER_SHOWN = {"inplace"}  # a memory trick, not part of the architecture
+
+
+def _is_default(key: str, value: Any) -> bool:
+    if key not in _DEFAULTS:
+        return False
+    values = value if isinstance(value, (tuple, list)) else (value,)
+    return all(v == _DEFAULTS[key] for v in values)
+
+
 def format_hyper(hyper: Mapping[str, Any] | None, limit: int = 6) -> str:
-    """Key hyper-parameters in a compact line: ``k=3 s=2 p=1 out=64``."""
+    """Key hyper-parameters in a compact line, defaults left out: ``in=3 out=64 k=7 s=2 p=3 no bias``."""
     if not hyper:
         return ""
     parts = []
     for key, value in hyper.items():
-        if value is None or value is False:
+        if key in _NEVER_SHOWN or value is None or _is_default(key, value):
+            continue
+        if key == "bias" and value is False:
+            parts.append("no bias")
+            continue
+        if value is False:
             continue
         short = _SHORT_KEYS.get(key, key)
         parts.append(short if value is True else f"{short}={_format_value(value)}")
         if len(parts) >= limit:
             break
     return " ".join(parts)
+
+
+def format_field(field: Any) -> str:
+    """A receptive field as ``11×11 px, jump 4`` (size and jump are (height, width) pairs); '' for none."""
+    if field is None:
+        return ""
+    size = _format_value(tuple(field.size))
+    jump = _format_value(tuple(field.jump))
+    return f"{size} px, jump {jump}"
