@@ -87,3 +87,7 @@ def test_googlenet_is_built_like_its_default_weights() -> None:
         with_aux = registry.build_model("googlenet", aux_logits=True)
     assert sum(p.numel() for p in plain.parameters()) == registry.get_spec("googlenet").num_params
     assert with_aux.aux1 is not None and plain.aux1 is None
+
+
+def test_lenet5_reports_its_held_out_accuracy() -> None:
+    assert registry.get_spec("lenet5").accuracy["acc@1"] >= 99.0

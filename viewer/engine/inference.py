@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import torch
 
+from viewer.engine.errors import ImageError
 from viewer.engine.images import LoadedImage, denormalize, load_image, preprocess, ten_crop
 from viewer.engine.weights import LoadedModel
 
@@ -92,7 +93,7 @@ def classify(
     preprocess_ms = (time.perf_counter() - started) * 1e3
 
     started = time.perf_counter()
-    logits = _run_batched(loaded, views)
+    logits = _run_batched(loaded, views, [image.name for image in loaded_images], preset)
     forward_ms = (time.perf_counter() - started) * 1e3
 
     k = max(1, min(topk, len(loaded.categories)))
@@ -133,7 +134,9 @@ def _category(loaded: LoadedModel, index: int) -> str:
     return loaded.categories[index] if index < len(loaded.categories) else str(index)
 
 
-def _run_batched(loaded: LoadedModel, views: list[torch.Tensor]) -> list[torch.Tensor]:
+def _run_batched(
+    loaded: LoadedModel, views: list[torch.Tensor], names: list[str], preset: str
+) -> list[torch.Tensor]:
     """Logits per image, each (views, classes); images of the same input shape share one forward."""
     results: list[torch.Tensor | None] = [None] * len(views)
     groups: dict[tuple[int, ...], list[int]] = {}
@@ -141,7 +144,16 @@ def _run_batched(loaded: LoadedModel, views: list[torch.Tensor]) -> list[torch.T
         groups.setdefault(tuple(image_views.shape[1:]), []).append(index)
     for indices in groups.values():
         batch = torch.cat([views[i] for i in indices])
-        logits = forward_logits(loaded, batch)
+        try:
+            logits = forward_logits(loaded, batch)
+        except torch.OutOfMemoryError:
+            raise  # the caller may retry elsewhere (the GUI falls back to the CPU)
+        except RuntimeError as error:
+            height, width = batch.shape[-2:]
+            raise ImageError(
+                f"{names[indices[0]]}: a {width}x{height} input is too small or the wrong shape for {loaded.name} "
+                f"with the {preset} preset ({str(error).splitlines()[0][:100]}); the weights preset resizes it."
+            ) from None
         offset = 0
         for i in indices:
             count = views[i].shape[0]

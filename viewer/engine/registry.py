@@ -196,6 +196,7 @@ def _seed_specs() -> list[ModelSpec]:
             weights=("MNIST",),
             default_weights="MNIST",
             **_measure(LeNet5, (1, 28, 28)),
+            accuracy=_bundled_accuracy("lenet5_mnist.json"),
             builder=LeNet5,
         ),
         ModelSpec(
@@ -225,6 +226,19 @@ def _measure(builder: Callable[[], nn.Module], shape: tuple[int, int, int]) -> d
             model(torch.empty(1, *shape))
     # FlopCounterMode counts a multiply-add as two FLOPs; torchvision's `_ops` are MACs.
     return {"num_params": sum(p.numel() for p in model.parameters()), "gmacs": counter.get_total_flops() / 2e9}
+
+
+def _bundled_accuracy(filename: str) -> dict[str, float]:
+    """The held-out accuracy recorded by the script that trained a bundled weights file."""
+    import json
+
+    from viewer.engine.weights import bundled_path
+
+    try:
+        record = json.loads(bundled_path(filename).read_text())
+        return {"acc@1": round(100 * float(record["held_out_accuracy"]), 2)}
+    except (OSError, KeyError, ValueError):
+        return {}
 
 
 @functools.cache
