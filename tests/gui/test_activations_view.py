@@ -11,6 +11,7 @@ import pytest
 from PySide6 import QtCore
 from PySide6.QtCore import Qt
 
+from viewer.engine.receptive import ReceptiveField
 from viewer.gui.widgets.activations import ActivationsView
 
 pg.setConfigOptions(imageAxisOrder="row-major")
@@ -23,18 +24,6 @@ class FakeNode:
     output_shape: tuple
     children: list = field(default_factory=list)
     is_block: bool = False
-
-
-@dataclass
-class FakeField:
-    size: int = 5
-    jump: int = 2
-    start: float = 0.5
-
-    def box(self, row: int, col: int) -> tuple[float, float, float, float]:
-        x = self.start + col * self.jump
-        y = self.start + row * self.jump
-        return (x - self.size / 2, y - self.size / 2, x + self.size / 2, y + self.size / 2)
 
 
 def fake_summary() -> SimpleNamespace:
@@ -56,7 +45,7 @@ def fake_activation(layer: str = "features.0", channels: int = 6, size: int = 24
     return SimpleNamespace(
         layer=layer, array=array, mean=mean, max=peak, zero_fraction=(flat == 0).mean(1),
         dead=peak <= 0, order={"index": np.arange(channels), "mean": np.argsort(-mean), "max": np.argsort(-peak)},
-        receptive_field=FakeField(), input_shape=(1, 48, 48),
+        receptive_field=ReceptiveField(size=(5, 5), jump=(2, 2), start=(0.0, 0.0)), input_shape=(1, 48, 48),
     )
 
 
@@ -142,6 +131,11 @@ def test_clicking_a_cell_emits_and_draws_its_receptive_field(view, qtbot):
     assert detail.receptive_field_box == pytest.approx((12.0, 4.0, 17.0, 9.0))
     drawn = detail.box_mark.rect()
     assert (drawn.x(), drawn.y(), drawn.width(), drawn.height()) == pytest.approx((12.0, 4.0, 5.0, 5.0))
+
+    # A border cell's field hangs over the image (it sees padding there): the box is clipped to the input.
+    with qtbot.waitSignal(view.receptiveFieldBox) as box:
+        qtbot.mouseClick(detail.view.viewport(), Qt.MouseButton.LeftButton, pos=detail.cell_center(0, 23))
+    assert box.args == pytest.approx([44.0, 0.0, 48.0, 3.0])
 
 
 def test_notice_and_alpha(view):
