@@ -64,6 +64,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self._connect()
         build_menus(self)
         self._restore(restore_choice)
+        self._update_status()
         QtWidgets.QApplication.instance().installEventFilter(self)
 
     # --- construction ------------------------------------------------------------------------------

@@ -1,0 +1,77 @@
+"""GUI fixtures: isolated QSettings, a configured QApplication, a main window on a chosen model, real drops."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
+
+import pytest
+from PySide6 import QtCore, QtGui, QtWidgets
+
+from viewer.gui.app import create_application
+from viewer.gui.settings import use_settings_path
+
+# Generous: the CPU is shared and the first job of a session imports torch.
+JOB_TIMEOUT_MS = 120_000
+
+
+@pytest.fixture(autouse=True)
+def isolated_settings(tmp_path_factory: pytest.TempPathFactory, qapp: QtWidgets.QApplication) -> Path:
+    """Every GUI test reads and writes QSettings in its own folder, never the user's."""
+    folder = tmp_path_factory.mktemp("settings")
+    create_application()  # names, row-major pyqtgraph images (pytest-qt created the QApplication)
+    use_settings_path(folder)
+    return folder
+
+
+@pytest.fixture
+def make_window(qtbot) -> Iterator[Callable[..., object]]:
+    """``make_window(model=..., weights=...)``: a shown MainWindow whose state has started on that model."""
+    from viewer.gui.main_window import MainWindow
+    from viewer.gui.state import AppState, ModelChoice
+
+    windows = []
+
+    def make(model: str | None = "lenet5", weights: str = "none", *, start: bool = True,
+             restore: bool = False, wait_model: bool = True):
+        state = AppState()
+        window = MainWindow(state, restore_choice=restore)
+        if not restore:
+            state.choice = ModelChoice(model, weights, None, "cpu")
+            window.model_bar.set_choice(state.choice)
+        qtbot.addWidget(window)
+        window.show()
+        windows.append(window)
+        if start:
+            state.start()
+            if wait_model:
+                qtbot.waitUntil(lambda: state.model_info is not None or state.model_error is not None,
+                                timeout=JOB_TIMEOUT_MS)
+        return window
+
+    yield make
+    for window in windows:
+        window.close()
+        assert not window.state.jobs._thread.is_alive()
+
+
+@pytest.fixture
+def drop_files() -> Callable[[QtWidgets.QWidget, Sequence[str | Path]], bool]:
+    return _drop_files
+
+
+def _drop_files(target: QtWidgets.QWidget, paths: Sequence[str | Path]) -> bool:
+    """A real drag-enter + drop of file URLs on ``target``; True if the drop was accepted."""
+    mime = QtCore.QMimeData()
+    mime.setUrls([QtCore.QUrl.fromLocalFile(str(Path(p).resolve())) for p in paths])
+    centre = QtCore.QPoint(max(target.width() // 2, 1), max(target.height() // 2, 1))
+    actions = QtCore.Qt.DropAction.CopyAction
+    buttons = QtCore.Qt.MouseButton.LeftButton
+    modifiers = QtCore.Qt.KeyboardModifier.NoModifier
+    enter = QtGui.QDragEnterEvent(QtCore.QPointF(centre), actions, mime, buttons, modifiers)
+    QtWidgets.QApplication.sendEvent(target, enter)
+    if not enter.isAccepted():
+        return False
+    drop = QtGui.QDropEvent(QtCore.QPointF(centre), actions, mime, buttons, modifiers)
+    QtWidgets.QApplication.sendEvent(target, drop)
+    return drop.isAccepted()

@@ -1,0 +1,157 @@
+"""The one worker: results delivered once, superseded jobs dropped, progress, cancel, errors, cache, OOM, exit."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import pytest
+
+from viewer.engine.errors import ImageError
+from viewer.gui.jobs import JobRunner, ModelKey
+
+JOB_TIMEOUT_MS = 120_000  # generous: the CPU is shared
+
+
+class Step:
+    def __init__(self, step: int, total: int) -> None:
+        self.step, self.total, self.message = step, total, f"step {step}"
+
+
+@pytest.fixture
+def runner(qtbot):
+    jobs = JobRunner()
+    yield jobs
+    assert jobs.shutdown(timeout=10)
+
+
+def collect(runner: JobRunner) -> dict[str, list]:
+    seen: dict[str, list] = {"returned": [], "errored": [], "progress": [], "cancelled": []}
+    runner.returned.connect(lambda result, ticket: seen["returned"].append((result, ticket)))
+    runner.errored.connect(lambda error, ticket: seen["errored"].append((error, ticket)))
+    runner.progress.connect(lambda item, ticket: seen["progress"].append(item.step))
+    runner.cancelled.connect(lambda ticket: seen["cancelled"].append(ticket))
+    return seen
+
+
+def test_result_arrives_with_its_ticket(qtbot, runner):
+    seen = collect(runner)
+    with qtbot.waitSignal(runner.idle, timeout=JOB_TIMEOUT_MS):
+        ticket = runner.submit("sum", sum, [1, 2, 3])
+    assert seen["returned"] == [(6, ticket)]
+    assert not runner.is_busy()
+
+
+def test_newer_job_of_a_kind_supersedes_older_ones(qtbot, runner):
+    seen = collect(runner)
+    gate = threading.Event()
+    blocker = runner.submit("classify", lambda: gate.wait(30) and "first")
+    middle = runner.submit("classify", lambda: "middle")
+    other = runner.submit("summary", lambda: "other kind")  # a different kind is not superseded
+    last = runner.submit("classify", lambda: "last")
+    assert blocker.cancelled and middle.cancelled and not last.cancelled
+    with qtbot.waitSignal(runner.idle, timeout=JOB_TIMEOUT_MS):
+        gate.set()
+    results = [result for result, _ in seen["returned"]]
+    assert results == ["other kind", "last"]
+    assert seen["returned"][1][1] is last and seen["cancelled"] == []
+
+
+def test_generator_reports_progress_and_its_last_value(qtbot, runner):
+    seen = collect(runner)
+
+    def job():
+        for step in range(3):
+            yield Step(step, 3)
+        yield "done"
+
+    with qtbot.waitSignal(runner.idle, timeout=JOB_TIMEOUT_MS):
+        runner.submit("heatmap", job)
+    assert seen["progress"] == [0, 1, 2]
+    assert [r for r, _ in seen["returned"]] == ["done"]
+
+
+def test_cancel_stops_a_generator_between_yields(qtbot, runner):
+    seen = collect(runner)
+    reached = threading.Event()
+    steps_run = []
+
+    def job():
+        for step in range(10_000):
+            steps_run.append(step)
+            reached.set()
+            time.sleep(0.01)  # simulated work inside the job, not synchronisation
+            yield Step(step, 10_000)
+        yield "never"
+
+    ticket = runner.submit("heatmap", job)
+    qtbot.waitUntil(reached.is_set, timeout=JOB_TIMEOUT_MS)
+    with qtbot.waitSignal(runner.cancelled, timeout=JOB_TIMEOUT_MS):
+        runner.cancel("heatmap")
+    assert seen["cancelled"] == [ticket] and seen["returned"] == []
+    assert len(steps_run) < 10_000
+
+
+def test_user_errors_read_as_sentences_and_bugs_carry_a_traceback(qtbot, runner):
+    seen = collect(runner)
+
+    def user_error():
+        raise ImageError("cat.txt: not an image file (no known image header).")
+
+    def bug():
+        return {}["missing"]
+
+    with qtbot.waitSignal(runner.idle, timeout=JOB_TIMEOUT_MS):
+        runner.submit("a", user_error)
+        runner.submit("b", bug)
+    (first, _), (second, _) = seen["errored"]
+    assert first.message == "cat.txt: not an image file (no known image header)." and not first.is_bug
+    assert second.is_bug and second.message.startswith("Bug: KeyError")
+    assert "Traceback" in second.details and "def bug" not in second.message
+
+
+def test_model_keys_resolve_through_one_cached_model(qtbot, runner):
+    seen = collect(runner)
+    key = ModelKey("lenet5", "none", None, "cpu")
+    with qtbot.waitSignal(runner.idle, timeout=JOB_TIMEOUT_MS):
+        runner.submit("one", lambda loaded: loaded, key)
+        runner.submit("two", lambda loaded: loaded, key)
+    first, second = (result for result, _ in seen["returned"])
+    assert first is second and first.name == "lenet5" and not first.pretrained
+    assert runner.cache.keys() == [key]
+
+
+def test_out_of_memory_on_a_gpu_retries_on_the_cpu(qtbot, runner, monkeypatch):
+    seen = collect(runner)
+    messages = []
+    runner.message.connect(messages.append)
+    monkeypatch.setattr(runner.cache, "get", lambda key, progress=None: key)  # no model needed here
+
+    def job(key):
+        if key.device != "cpu":
+            raise RuntimeError("CUDA out of memory. Tried to allocate 2.00 GiB")
+        return "ran on " + key.device
+
+    with qtbot.waitSignal(runner.idle, timeout=JOB_TIMEOUT_MS):
+        runner.submit("classify", job, ModelKey("resnet50", "none", None, "cuda:0"), description="Classifying")
+    assert [r for r, _ in seen["returned"]] == ["ran on cpu"]
+    assert messages and "out of memory" in messages[0] and "CPU" in messages[0]
+
+
+def test_shutdown_while_a_long_job_runs_is_prompt(qtbot):
+    jobs = JobRunner()
+    reached = threading.Event()
+
+    def endless():
+        while True:
+            reached.set()
+            time.sleep(0.01)  # simulated work
+            yield Step(0, 1)
+
+    jobs.submit("heatmap", endless)
+    qtbot.waitUntil(reached.is_set, timeout=JOB_TIMEOUT_MS)
+    started = time.perf_counter()
+    assert jobs.shutdown(timeout=10)
+    assert time.perf_counter() - started < 10
+    with pytest.raises(RuntimeError):
+        jobs.submit("late", sum, [])

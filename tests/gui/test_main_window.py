@@ -1,0 +1,187 @@
+"""The main window driven as a user would: real drops, a bad file, the real MobileNetV2, bursts of switches."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import threading
+import time
+
+from PySide6 import QtCore, QtWidgets
+
+from viewer.gui.state import ModelChoice
+
+TIMEOUT = 120_000  # generous: the CPU is shared
+
+
+def wait_classified(qtbot, window, path) -> None:
+    state = window.state
+    qtbot.waitUntil(lambda: state.prediction is not None and state.prediction.image == str(path)
+                    and not state.jobs.pending("classify"), timeout=TIMEOUT)
+
+
+def test_window_appears_before_torch_is_imported(tmp_path):
+    # A fresh process: the window is shown with torch not imported yet (the worker imports it later).
+    code = (
+        "import sys, time; from viewer.gui.settings import use_settings_path; use_settings_path(sys.argv[1]);"
+        "from viewer.gui.app import create_application; app = create_application();"
+        "from viewer.gui.main_window import MainWindow; w = MainWindow(); w.show(); app.processEvents();"
+        "print('torch' in sys.modules, 'torchvision' in sys.modules, round(w.shown_at, 3)); w.close()"
+    )
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
+    done = subprocess.run([sys.executable, "-c", code, str(tmp_path)], capture_output=True, text=True, env=env,
+                          timeout=300)
+    assert done.returncode == 0, done.stderr
+    torch_loaded, torchvision_loaded, shown_after = done.stdout.split()
+    assert (torch_loaded, torchvision_loaded) == ("False", "False")
+    assert float(shown_after) > 0
+
+
+def test_window_has_its_named_parts(make_window):
+    window = make_window(start=False)
+    assert window.isVisible()
+    assert window.findChild(QtWidgets.QStatusBar, "statusBar").isVisible()
+    for name in ("imageView", "modelPicker", "weightsPicker", "devicePicker", "topkView"):
+        assert window.findChild(QtWidgets.QWidget, name) is not None, name
+    assert "Loading" in window.status_label.text()
+
+
+def test_dropping_one_file_anywhere_loads_and_classifies_it(qtbot, make_window, drop_files, shared_data):
+    window = make_window()
+    path = shared_data / "images" / "kitten.jpg"
+    assert drop_files(window.image_panel.graphics.viewport(), [path])
+    wait_classified(qtbot, window, path)
+    assert window.thumbnails.count() == 1
+    assert "kitten.jpg" in window.image_panel.title.text()
+    assert window.image_panel.image_size() == window.state.image.loaded.original_size
+    assert len(window.predictions.rows()) == 5
+
+
+def test_dropping_several_files_and_a_folder(qtbot, make_window, drop_files, shared_data, tmp_path):
+    folder = tmp_path / "digits"
+    folder.mkdir()
+    for digit in (0, 1):
+        shutil.copy(shared_data / "mnist" / f"mnist_{digit}.png", folder)
+    (folder / "readme.txt").write_text("not an image, and skipped: only image files are taken from folders")
+    window = make_window()
+    assert drop_files(window.tabs, [shared_data / "images" / "kitten.jpg", folder])
+    qtbot.waitUntil(lambda: window.thumbnails.count() == 3, timeout=TIMEOUT)
+    assert [entry.name for entry in window.state.images] == ["kitten.jpg", "mnist_0.png", "mnist_1.png"]
+    window.thumbnails.setFocus()
+    window.thumbnails.setCurrentRow(0)
+    qtbot.keyClick(window.thumbnails, QtCore.Qt.Key.Key_Right)
+    assert window.state.current == 1
+    assert "mnist_0.png" in window.image_panel.title.text()
+
+
+def test_a_bad_file_shows_a_message_and_changes_nothing(qtbot, make_window, drop_files, shared_data, tmp_path):
+    window = make_window()
+    good = shared_data / "images" / "sk_coffee.png"
+    drop_files(window, [good])
+    wait_classified(qtbot, window, good)
+    shown = window.state.prediction
+    bad = tmp_path / "holiday.jpg"
+    bad.write_text("this is text, not a JPEG")
+    drop_files(window, [bad])
+    qtbot.waitUntil(lambda: any("holiday.jpg" in text for _, text, _ in window.notices.history), timeout=TIMEOUT)
+    assert window.notices.isVisible() and "not an image file" in window.notices.text_label.text()
+    assert [entry.name for entry in window.state.images] == ["sk_coffee.png"]
+    assert window.state.prediction is shown and window.predictions.prediction() is shown
+    # A good file dropped next still classifies.
+    next_good = shared_data / "images" / "kitten.jpg"
+    drop_files(window, [next_good])
+    wait_classified(qtbot, window, next_good)
+    assert window.predictions.prediction().image == str(next_good)
+
+
+def test_real_mobilenet_weights_chosen_as_a_file_see_a_german_shepherd(qtbot, make_window, drop_files, shared_data):
+    weights = shared_data / "weights" / "mobilenet_v2_imagenet1k.pth"
+    window = make_window("mobilenet_v2", "none")
+    bar = window.model_bar
+    bar.ask_open_file = lambda _title, _filters: str(weights)  # the file dialog's answer
+    index = bar.weights_picker.findText("From file…")
+    bar.weights_picker.setCurrentIndex(index)
+    bar.weights_picker.activated.emit(index)
+    assert window.state.choice.weights == str(weights)
+    qtbot.waitUntil(lambda: window.state.model_info is not None, timeout=TIMEOUT)
+    assert window.state.model_info.pretrained
+    dog = shared_data / "images" / "tv_dog2.jpg"
+    drop_files(window, [dog])
+    wait_classified(qtbot, window, dog)
+    assert window.predictions.top_names()[0] == "German shepherd"
+    assert window.predictions.rows()[0][0] == 235
+    assert "random init" not in window.predictions.header.text()
+    assert "mobilenet_v2_imagenet1k.pth" in window.status_label.text()
+
+
+def test_random_init_is_labelled_as_such(qtbot, make_window, drop_files, shared_data):
+    window = make_window("lenet5", "none")
+    drop_files(window, [shared_data / "mnist" / "mnist_3.png"])
+    wait_classified(qtbot, window, shared_data / "mnist" / "mnist_3.png")
+    assert "random init" in window.predictions.header.text()
+    assert "random init" in window.status_label.text()
+
+
+def test_switching_model_or_image_during_jobs_never_shows_a_stale_result(qtbot, make_window, shared_data):
+    window = make_window("lenet5", "none")
+    state = window.state
+    paths = [shared_data / "images" / name for name in ("kitten.jpg", "sk_chelsea.png", "tv_dog1.jpg")]
+    state.open_paths([str(p) for p in paths])
+    qtbot.waitUntil(lambda: len(state.images) == 3, timeout=TIMEOUT)
+    shown = []
+
+    def check(prediction):
+        if prediction is not None:
+            # Whenever a result is shown it belongs to the image and model chosen at that moment.
+            shown.append((prediction.image, prediction.model, state.image.path, state.model_info.name))
+
+    state.prediction_changed.connect(check)
+    lenet, nin = ModelChoice("lenet5", "none", None, "cpu"), ModelChoice("nin", "none", None, "cpu")
+    for step in range(6):
+        state.set_current(step % 3)
+        state.set_model(nin if step % 2 else lenet)
+    state.set_current(1)
+    qtbot.waitUntil(lambda: not state.jobs.is_busy() and state.prediction is not None, timeout=TIMEOUT)
+    assert all(image == current and model == loaded for image, model, current, loaded in shown)
+    assert state.prediction.image == str(paths[1]) and state.prediction.model == "nin"
+    assert window.predictions.prediction() is state.prediction
+    assert "sk_chelsea.png" in window.image_panel.title.text()
+
+
+def test_settings_persist_across_two_windows(qtbot, make_window, shared_data):
+    first = make_window(restore=True, start=False)
+    first.state.set_model(ModelChoice("nin", "none", None, "cpu"))
+    first.state.set_options(preset="standardize", tta=True, topk=3)
+    first.set_tab("architecture")
+    first.resize(1111, 777)
+    first.settings.add_recent_file(str(shared_data / "images" / "kitten.jpg"))
+    first.close()
+    second = make_window(restore=True, start=False)
+    assert second.state.choice == ModelChoice("nin", "none", None, "cpu")
+    assert (second.state.preset, second.state.tta, second.state.topk) == ("standardize", True, 3)
+    assert second.current_tab() == "architecture"
+    # Restored geometry: the size chosen, not the default 1400x860 (give or take the window frame).
+    assert abs(second.width() - 1111) <= 40 and abs(second.height() - 777) <= 40
+    assert second.model_bar.preset_picker.currentData() == "standardize" and second.model_bar.tta_box.isChecked()
+    assert [a.text() for a in second.recent_menu.actions()][0] == "kitten.jpg"
+
+
+def test_closing_during_a_long_job_exits_promptly(qtbot, make_window):
+    window = make_window(start=False)
+    running = threading.Event()
+
+    def long_job():
+        for step in range(100_000):
+            running.set()
+            time.sleep(0.01)  # simulated work of a long heatmap
+            yield type("Progress", (), {"step": step, "total": 100_000, "message": "working"})()
+        yield "never delivered"
+
+    window.state.jobs.submit("heatmap", long_job)
+    qtbot.waitUntil(running.is_set, timeout=TIMEOUT)
+    started = time.perf_counter()
+    window.close()
+    assert not window.state.jobs._thread.is_alive()
+    assert time.perf_counter() - started < 5
