@@ -107,8 +107,12 @@ class HeatmapView(QtWidgets.QWidget):
             second.addWidget(QtWidgets.QLabel(label))
             second.addWidget(widget)
         second.addWidget(self.progress, 1)
+        second.addStretch(0)  # holds the buttons right while the progress bar is hidden
         second.addWidget(self.cancel_button)
         second.addWidget(self.export_button)
+        fixed = QtWidgets.QSizePolicy.Policy.Fixed
+        for widget in (self.colormap_picker, self.cancel_button, self.export_button, self.compute_button):
+            widget.setSizePolicy(fixed, widget.sizePolicy().verticalPolicy())
 
         self.notice = QtWidgets.QLabel(objectName="heatmapNotice")
         self.notice.setWordWrap(True)
