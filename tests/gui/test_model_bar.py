@@ -1,0 +1,69 @@
+"""Model bar: the zoo grouped in the lecture's order with sizes, weights choices, custom files asked once."""
+
+from __future__ import annotations
+
+import pytest
+from PySide6.QtCore import Qt
+
+from viewer.gui import tasks
+from viewer.gui.state import ModelChoice
+from viewer.gui.widgets.model_bar import ModelBar
+
+
+@pytest.fixture(scope="module")
+def registry():
+    return tasks.load_registry()
+
+
+@pytest.fixture
+def bar(qtbot, registry):
+    widget = ModelBar()
+    qtbot.addWidget(widget)
+    widget.set_registry(registry)
+    widget.set_choice(ModelChoice("resnet18", "default", None, "auto"))
+    return widget
+
+
+def test_models_are_grouped_by_family_in_lecture_order_with_sizes(bar):
+    picker = bar.model_picker
+    texts = [picker.itemText(i) for i in range(picker.count())]
+    headers = [t.strip("— ") for t in texts if t.startswith("—")]
+    assert headers[:7] == ["LeNet", "AlexNet", "VGG", "Network in Network", "GoogLeNet / Inception", "ResNet",
+                           "ResNeXt"]
+    assert not picker.model().item(0).isEnabled()  # a family header cannot be chosen
+    resnet50 = texts[picker.findData("resnet50", Qt.ItemDataRole.UserRole)]
+    assert "25.6M" in resnet50 and "4.09 GMACs" in resnet50
+    lenet = texts[picker.findData("lenet5", Qt.ItemDataRole.UserRole)]
+    assert "k" in lenet and "MMACs" in lenet
+    assert texts[-1] == "Custom model file…"
+
+
+def test_weights_and_devices_offer_every_choice(bar, qtbot):
+    weights = [bar.weights_picker.itemData(i) for i in range(bar.weights_picker.count())]
+    assert weights[:1] == ["IMAGENET1K_V1"] and "none" in weights and weights[-1] == "\x00file"
+    assert bar.weights_picker.currentData() == "IMAGENET1K_V1"
+    devices = [bar.device_picker.itemData(i) for i in range(bar.device_picker.count())]
+    assert devices[0] == "auto" and "cpu" in devices
+    with qtbot.waitSignal(bar.choiceRequested) as blocker:
+        bar.pick_model("nin")  # no published weights: random init
+    assert blocker.args[0] == ModelChoice("nin", "none", None, "auto")
+    assert bar.weights_picker.currentText().startswith("Random init")
+
+
+def test_a_custom_model_file_is_run_only_after_asking_once(bar, qtbot, tmp_path):
+    source = tmp_path / "tiny.py"
+    source.write_text("from torch import nn\n\ndef build():\n    return nn.Sequential(nn.Flatten(), nn.LazyLinear(3))\n")
+    asked = []
+    bar.ask_open_file = lambda _title, _filters: str(source)
+    bar.ask_yes_no = lambda _title, text: asked.append(text) or len(asked) > 1  # "no" first, then "yes"
+    requested = []
+    bar.choiceRequested.connect(requested.append)
+    bar.choose_model_file()
+    assert len(asked) == 1 and "Python code" in asked[0] and requested == []
+    bar.choose_model_file()
+    assert len(asked) == 2 and requested[-1].model_file == f"{source.resolve()}:build"
+    bar.choose_model_file()  # same content: trusted now, not asked again
+    assert len(asked) == 2 and len(requested) == 2
+    source.write_text(source.read_text() + "# edited\n")
+    bar.choose_model_file()  # edited: ask again
+    assert len(asked) == 3
