@@ -150,3 +150,10 @@ def test_export_asks_for_a_path_and_before_overwriting(view, qtbot, tmp_path):
     with qtbot.waitSignal(view.exportRequested) as blocker:
         qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
     assert blocker.args == [str(target), True]
+
+
+def test_options_match_the_engine():
+    from viewer.engine import heatmap as engine_heatmap
+    from viewer.gui.widgets import heatmap as view_module
+
+    assert view_module.MODES == engine_heatmap.MODES and view_module.FUSES == engine_heatmap.FUSIONS

@@ -23,6 +23,8 @@ from viewer.gui.widgets.heatmap_classes import ClassPicker
 __all__ = ["HEATMAP_COLORMAPS", "HeatmapView", "parse_scales"]
 
 HEATMAP_COLORMAPS = ("turbo", "jet", "viridis", "inferno", "magma", "gray")
+# The engine's heatmap.MODES / FUSIONS, repeated because importing that module loads torch, and the window
+# must appear before the worker has imported it. tests/gui/test_heatmap_view.py checks they agree.
 MODES = ("softmax", "logit")
 FUSES = ("mean", "max")
 DEFAULT_SCALES = "1, 1.4, 2"
