@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6 import QtGui, QtWidgets
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QKeySequence
 
 if TYPE_CHECKING:
@@ -86,6 +87,7 @@ def build_menus(window: MainWindow) -> None:
     help_menu.addAction(_action(window, "&About", lambda: show_about(window), name="aboutAction"))
 
     toolbar = QtWidgets.QToolBar("File", objectName="fileToolbar")
+    toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
     style = window.style()
     window.open_action.setIcon(style.standardIcon(QtWidgets.QStyle.StandardPixmap.SP_DialogOpenButton))
     window.paste_action.setIcon(QtGui.QIcon.fromTheme("edit-paste"))

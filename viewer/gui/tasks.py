@@ -191,7 +191,33 @@ def heatmap(image: ImageEntry, loaded: Any, **options: Any) -> Iterator[Any]:
     """The dense class heatmap: progress objects, then the ``ClassHeatmap`` (a generator)."""
     from viewer.engine.heatmap import dense_heatmap
 
-    yield from dense_heatmap(loaded, image.loaded, **options)
+    try:
+        yield from dense_heatmap(loaded, image.loaded, **options)
+    except Exception as error:
+        if not _is_gpu_out_of_memory(error, loaded) or options.get("max_tile_pixels"):
+            raise
+        # The GPU ran out of memory: smaller tiles first (same result, the engine overlaps them); the
+        # worker falls back to the CPU if even this fails.
+        import torch
+
+        torch.cuda.empty_cache()
+        yield TileRetry(0, 1, "GPU out of memory: retrying with smaller tiles")
+        yield from dense_heatmap(loaded, image.loaded, **options, max_tile_pixels=SMALL_TILE_PIXELS)
+
+
+SMALL_TILE_PIXELS = 512 * 512
+
+
+@dataclass(frozen=True)
+class TileRetry:
+    step: int
+    total: int
+    message: str
+
+
+def _is_gpu_out_of_memory(error: BaseException, loaded: Any) -> bool:
+    out_of_memory = type(error).__name__ == "OutOfMemoryError" or "out of memory" in str(error).lower()
+    return out_of_memory and getattr(loaded.device, "type", "cpu") == "cuda"
 
 
 def export_heatmap(heatmap: Any, image: ImageEntry, path: str, *, colormap: str, alpha: float, force: bool) -> Any:
