@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from types import SimpleNamespace
 
 import numpy as np
@@ -12,27 +11,10 @@ from PySide6 import QtCore
 from PySide6.QtCore import Qt
 
 from viewer.engine.receptive import ReceptiveField
+from viewer.engine.summary import summarize
 from viewer.gui.widgets.activations import ActivationsView
 
 pg.setConfigOptions(imageAxisOrder="row-major")
-
-
-@dataclass
-class FakeNode:
-    name: str
-    type: str
-    output_shape: tuple
-    children: list = field(default_factory=list)
-    is_block: bool = False
-
-
-def fake_summary() -> SimpleNamespace:
-    features = FakeNode("features", "Sequential", (16, 5, 5), is_block=True, children=[
-        FakeNode("features.0", "Conv2d", (6, 24, 24)),
-        FakeNode("features.1", "ReLU", (6, 24, 24)),
-    ])
-    root = FakeNode("", "Net", (10,), children=[features, FakeNode("fc", "Linear", (10,))])
-    return SimpleNamespace(model_name="net", input_shape=(1, 28, 28), root=root)
 
 
 def fake_activation(layer: str = "features.0", channels: int = 6, size: int = 24, dead=(3,)) -> SimpleNamespace:
@@ -49,34 +31,43 @@ def fake_activation(layer: str = "features.0", channels: int = 6, size: int = 24
     )
 
 
+@pytest.fixture(scope="module")
+def lenet():
+    return summarize("lenet5")  # meta device: the real layer tree, no weights needed
+
+
 @pytest.fixture
-def view(qtbot):
+def view(qtbot, lenet):
     widget = ActivationsView()
     qtbot.addWidget(widget)
     widget.resize(900, 700)
     widget.show()
     qtbot.waitExposed(widget)
-    widget.set_summary(fake_summary())
+    widget.set_summary(lenet)
     return widget
 
 
 def test_picking_a_layer_in_the_tree_requests_it(view, qtbot):
     tree = view.findChild(pg.QtWidgets.QTreeWidget, "layerTree")
-    block = tree.topLevelItem(0)
-    assert (block.text(0), block.text(1), block.text(2)) == ("features", "Sequential", "16×5×5")
-    assert block.childCount() == 2
-    conv = block.child(0)
+    top = [tree.topLevelItem(i) for i in range(tree.topLevelItemCount())]
+    assert [(i.text(0), i.text(1), i.text(2)) for i in top] == [
+        ("features", "Sequential", "16×4×4"), ("classifier", "Sequential", "10")]
+    features = top[0]
+    assert features.isExpanded() and features.childCount() == 6
+    conv = features.child(3)
+    assert (conv.text(0), conv.text(1), conv.text(2)) == ("3", "Conv2d", "16×8×8")
     with qtbot.waitSignal(view.layerRequested) as blocker:
         rect = tree.visualItemRect(conv)
         qtbot.mouseClick(tree.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
-    assert blocker.args == ["features.0"]
-    assert view.current_layer == "features.0"
+    assert blocker.args == ["features.3"]
+    assert view.current_layer == "features.3"
 
 
 def test_select_layer_is_silent(view, qtbot):
     with qtbot.assertNotEmitted(view.layerRequested):
-        view.select_layer("fc")
-    assert view.tree.currentItem().text(0) == "fc"
+        view.select_layer("classifier.2")
+    assert view.tree.currentItem().toolTip(0) == "classifier.2"
+    assert view.tree.currentItem().parent().isExpanded()
 
 
 def test_activation_shows_every_channel_and_marks_dead_ones(view):
@@ -92,13 +83,13 @@ def test_activation_shows_every_channel_and_marks_dead_ones(view):
 
 
 def test_flat_activation_is_one_tile_per_unit(view):
-    act = fake_activation(layer="fc")
+    act = fake_activation(layer="classifier.4")
     act.array = np.linspace(-1, 1, 10, dtype=np.float32)
     act.order = {"index": np.arange(10)}
     act.dead = np.zeros(10, bool)
     view.set_activation(act)
     assert view.shown_channel_count == 10
-    assert view.current_layer == "fc"
+    assert view.current_layer == "classifier.4"
 
 
 def test_sorting_reorders_the_mosaic(view):
