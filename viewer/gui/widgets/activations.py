@@ -102,6 +102,7 @@ class ActivationsView(QtWidgets.QWidget):
         self._grid_selection.hide()
         self._grid_box.addItem(self._grid_selection)
         self.grid.scene().sigMouseClicked.connect(self._on_grid_clicked)
+        self.grid.scene().sigMouseMoved.connect(self._on_grid_hovered)
 
         self.detail = ChannelDetail(self)
         self.detail.cellClicked.connect(self._on_cell_clicked)
@@ -315,14 +316,29 @@ class ActivationsView(QtWidgets.QWidget):
         self.detail.set_channel(channel, self._maps[channel], levels=levels, activation=self._activation)
 
     def _on_grid_clicked(self, event: Any) -> None:
-        if self._layout is None or event.button() != Qt.MouseButton.LeftButton:
+        if event.button() != Qt.MouseButton.LeftButton:
             return
-        if not self._grid_box.sceneBoundingRect().contains(event.scenePos()):
-            return
-        point = self._grid_box.mapSceneToView(event.scenePos())
+        channel = self._channel_at(event.scenePos())
+        if channel is not None:
+            self.select_channel(channel)
+
+    def _channel_at(self, scene_position: QtCore.QPointF) -> int | None:
+        if self._layout is None or not self._grid_box.sceneBoundingRect().contains(scene_position):
+            return None
+        point = self._grid_box.mapSceneToView(scene_position)
         position = self._layout.position_at(point.x(), point.y())
-        if position is not None:
-            self.select_channel(int(self._order[position]))
+        return None if position is None else int(self._order[position])
+
+    def _on_grid_hovered(self, scene_position: QtCore.QPointF) -> None:
+        channel = self._channel_at(scene_position)
+        activation = self._activation
+        if channel is None or activation is None:
+            self.grid.setToolTip("")
+            return
+        text = f"channel {channel}: mean {float(activation.mean[channel]):.3g}, max {float(activation.max[channel]):.3g}"
+        if bool(np.asarray(activation.dead)[channel]):
+            text += " (dead: never positive on this image)"
+        self.grid.setToolTip(text)
 
     def _on_cell_clicked(self, row: int, column: int) -> None:
         self.receptiveFieldRequested.emit(row, column)
