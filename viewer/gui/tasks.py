@@ -184,7 +184,8 @@ def activations(image: ImageEntry, loaded: Any, layers: Sequence[str], *, preset
     from viewer.engine.images import preprocess
 
     tensor = preprocess(image.loaded, loaded.input, preset).unsqueeze(0)
-    return capture(loaded, tensor, list(layers), summary=summary)
+    # The summary is at the weights' crop size; other presets feed the whole image (other shapes).
+    return capture(loaded, tensor, list(layers), summary=summary if preset == "weights" else None)
 
 
 def heatmap(image: ImageEntry, loaded: Any, **options: Any) -> Iterator[Any]:
