@@ -1,0 +1,288 @@
+"""Capturing what chosen layers output for one image, with per-channel statistics and a channel mosaic.
+
+Outputs come from ``torchvision.models.feature_extraction.create_feature_extractor`` where the model traces
+with torch.fx (only the graph up to the asked layers runs), otherwise from forward hooks that are always
+removed again. Either way each output is copied the moment it is made, because an in-place ReLU that follows
+a convolution overwrites the convolution's output tensor.
+"""
+
+from __future__ import annotations
+
+import difflib
+import math
+import weakref
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import torch
+from torch import fx, nn
+from torch.utils._pytree import tree_leaves
+from torchvision.models.feature_extraction import create_feature_extractor
+
+from viewer.engine.errors import BudgetError, ModelError
+from viewer.engine.receptive import ReceptiveField
+from viewer.engine.summary import Summary, summarize
+
+__all__ = ["Activation", "DEFAULT_BUDGET_BYTES", "capture", "channel_grid", "estimate_bytes", "recording_outputs"]
+
+DEFAULT_BUDGET_BYTES = 2**31
+_GAP_COLOUR = (32, 32, 32)
+_DEAD_COLOUR = (220, 30, 30)
+
+
+@dataclass
+class Activation:
+    """One layer's output for one image, on the CPU, with per-channel statistics.
+
+    ``array`` is (C, H, W) for feature maps and (N,) for anything else (vectors, token sequences). The
+    statistics are per channel (per element for (N,)), computed in float32 before the ``array`` is stored in
+    its smaller dtype. ``dead`` channels never rise above zero for this image (all zeros after a ReLU).
+    """
+
+    layer: str
+    array: np.ndarray
+    mean: np.ndarray
+    max: np.ndarray
+    zero_fraction: np.ndarray
+    dead: np.ndarray
+    order: dict[str, np.ndarray]  # "index", "mean", "max" → channel indices ("mean"/"max": descending)
+    receptive_field: ReceptiveField | None
+    input_shape: tuple[int, ...]  # (C, H, W) of the network input
+    method: str = "fx"  # "fx" (feature extraction) or "hooks"
+
+    @property
+    def channels(self) -> int:
+        return int(self.mean.shape[0])
+
+
+def estimate_bytes(summary: Summary, layers: Sequence[str], *, dtype: Any = np.float16) -> int:
+    """Memory a capture of ``layers`` holds: each output in float32 while copied, plus the stored array."""
+    per_element = 4 + np.dtype(dtype).itemsize
+    total = 0
+    for name in layers:
+        shape = summary.find(name).output_shape or ()
+        total += math.prod(shape) * per_element
+    return total
+
+
+def _channel_view(output: torch.Tensor) -> torch.Tensor:
+    # Feature maps keep (C, H, W); anything else (a vector, tokens) is one flat row of "channels".
+    return output if output.dim() == 3 else output.reshape(-1, 1, 1)
+
+
+def _activation(layer: str, output: torch.Tensor, summary: Summary, dtype: Any, method: str) -> Activation:
+    values = _channel_view(output.detach().float())
+    flat = values.reshape(values.shape[0], -1)
+    mean = flat.mean(dim=1).cpu().numpy()
+    peak = flat.amax(dim=1).cpu().numpy()
+    zero_fraction = (flat == 0).float().mean(dim=1).cpu().numpy()
+    array = output.detach().float().cpu().numpy()
+    array = (array if array.ndim == 3 else array.reshape(-1)).astype(dtype)
+    return Activation(
+        layer=layer,
+        array=array,
+        mean=mean,
+        max=peak,
+        zero_fraction=zero_fraction,
+        dead=peak <= 0,
+        order={
+            "index": np.arange(mean.shape[0]),
+            "mean": np.argsort(-mean, kind="stable"),
+            "max": np.argsort(-peak, kind="stable"),
+        },
+        receptive_field=summary.find(layer).receptive_field,
+        input_shape=summary.input_shape,
+        method=method,
+    )
+
+
+def _first_tensor(output: Any) -> torch.Tensor | None:
+    return next((leaf for leaf in tree_leaves(output) if isinstance(leaf, torch.Tensor)), None)
+
+
+@contextmanager
+def recording_outputs(model: nn.Module, layers: Sequence[str]) -> Iterator[dict[str, torch.Tensor]]:
+    """Forward hooks on ``layers`` that keep a copy of each one's first output; removed on exit."""
+    modules = dict(model.named_modules())
+    outputs: dict[str, torch.Tensor] = {}
+    handles = []
+    for name in layers:
+
+        def keep(_module: nn.Module, _args: Any, output: Any, name: str = name) -> None:
+            tensor = _first_tensor(output)
+            if tensor is not None and name not in outputs:
+                outputs[name] = tensor.detach().clone()  # an in-place ReLU would overwrite the original
+
+        handles.append(modules[name].register_forward_hook(keep))
+    try:
+        yield outputs
+    finally:
+        for handle in handles:
+            handle.remove()
+
+
+# The last extractor built per model: the GUI captures the same layers for image after image, and tracing a
+# large network twice (create_feature_extractor traces train and eval graphs) costs far more than a forward.
+_EXTRACTORS: weakref.WeakKeyDictionary[nn.Module, tuple[tuple[str, ...], fx.GraphModule]] = weakref.WeakKeyDictionary()
+
+
+def _extractor(model: nn.Module, layers: tuple[str, ...]) -> fx.GraphModule:
+    cached = _EXTRACTORS.get(model)
+    if cached is not None and cached[0] == layers:
+        return cached[1]
+    extractor = create_feature_extractor(model, return_nodes={name: name for name in layers})
+    # Copy each returned value right where it is made: a later in-place op (ReLU(inplace=True) after a
+    # convolution) would otherwise change it before the graph returns.
+    graph = extractor.graph
+    output_node = next(node for node in graph.nodes if node.op == "output")
+    returned = dict(output_node.args[0])
+    for key, node in returned.items():
+        with graph.inserting_after(node):
+            returned[key] = graph.call_function(torch.clone, (node,))
+    output_node.args = (returned,)
+    extractor.recompile()
+    _EXTRACTORS[model] = (layers, extractor)
+    return extractor
+
+
+def _run_fx(model: nn.Module, batch: torch.Tensor, layers: tuple[str, ...]) -> dict[str, torch.Tensor]:
+    outputs = _extractor(model, layers)(batch)
+    return {name: _first_tensor(value) for name, value in outputs.items()}  # type: ignore[misc]
+
+
+def _run_hooks(model: nn.Module, batch: torch.Tensor, layers: tuple[str, ...]) -> dict[str, torch.Tensor]:
+    with recording_outputs(model, layers) as outputs:
+        model(batch)
+    return dict(outputs)
+
+
+def _model_and_name(loaded_or_model: Any) -> tuple[nn.Module, str]:
+    if isinstance(loaded_or_model, nn.Module):
+        return loaded_or_model, type(loaded_or_model).__name__
+    model = getattr(loaded_or_model, "model", None)
+    if not isinstance(model, nn.Module):
+        raise ModelError(f"Cannot capture activations of {type(loaded_or_model).__name__}: expected a model.")
+    return model, str(getattr(loaded_or_model, "name", type(model).__name__))
+
+
+def capture(
+    loaded_or_model: Any,
+    input_tensor: torch.Tensor,
+    layers: Sequence[str],
+    *,
+    budget_bytes: int = DEFAULT_BUDGET_BYTES,
+    summary: Summary | None = None,
+    dtype: Any = np.float16,
+    method: str = "auto",
+) -> dict[str, Activation]:
+    """The outputs of ``layers`` (qualified module names, as in the summary tree) for one input image.
+
+    Args:
+        loaded_or_model: A ``LoadedModel`` or an ``nn.Module`` in eval mode; it runs on its own device.
+        input_tensor: The preprocessed image, (1, C, H, W) or (C, H, W).
+        layers: Module names to capture, e.g. ``["features.0", "layer1.0"]``; only these are kept.
+        budget_bytes: Refuse (``BudgetError``) captures estimated to need more memory than this.
+        summary: The model's summary at this input size, if already computed (else one meta pass).
+        dtype: The dtype of the stored arrays (statistics are always computed in float32).
+        method: "auto" (feature extraction, hooks where the model does not trace), "fx" or "hooks".
+
+    Returns:
+        ``{layer: Activation}`` in the order asked.
+    """
+    model, model_name = _model_and_name(loaded_or_model)
+    batch = input_tensor if input_tensor.dim() == 4 else input_tensor.unsqueeze(0)
+    if batch.dim() != 4 or batch.shape[0] != 1:
+        raise ModelError(f"Activations need one image (C, H, W); got a tensor of shape {tuple(input_tensor.shape)}.")
+    if summary is None or tuple(summary.input_shape) != tuple(batch.shape[1:]):
+        summary = summarize(model, tuple(batch.shape[1:]), model_name=model_name)  # type: ignore[arg-type]
+    wanted = tuple(dict.fromkeys(layers))
+    if not wanted:
+        raise ModelError("No layer was chosen for activations.")
+    for name in wanted:
+        node = summary.find(name)  # a ModelError with close names for a typo
+        if node.output_shape is None or node.training_only:
+            raise ModelError(f"{model_name} layer {name!r} does not run at inference, so it has no activations.")
+    needed = estimate_bytes(summary, wanted, dtype=dtype)
+    if needed > budget_bytes:
+        raise BudgetError(
+            f"Capturing {len(wanted)} layer(s) of {model_name} needs about {needed / 2**20:,.0f} MB, over the "
+            f"{budget_bytes / 2**20:,.0f} MB budget; choose fewer or later (smaller) layers."
+        )
+
+    parameter = next(iter([*model.parameters(), *model.buffers()]), None)
+    batch = batch.to(parameter.device if parameter is not None else batch.device)
+    used = "hooks" if method == "hooks" or "" in wanted else "fx"
+    with torch.no_grad():
+        outputs = None
+        if used == "fx":
+            try:
+                outputs = _run_fx(model, batch, wanted)
+                # Safety net for the name mapping: each output must have the shape the summary saw.
+                if any(tuple(outputs[n].shape[1:]) != summary.find(n).output_shape for n in wanted):
+                    outputs = None
+            except Exception:
+                if method == "fx":
+                    raise
+                outputs = None  # data-dependent control flow, untraceable ops: hooks see the real run
+            used = "fx" if outputs is not None else "hooks"
+        if outputs is None:
+            outputs = _run_hooks(model, batch, wanted)
+    missing = [name for name in wanted if outputs.get(name) is None]
+    if missing:
+        raise ModelError(f"{model_name} layer(s) {', '.join(missing)} produced no tensor output for this input.")
+    return {name: _activation(name, outputs[name][0], summary, dtype, used) for name in wanted}
+
+
+def channel_grid(
+    activation: Activation,
+    *,
+    normalize: str = "channel",
+    order: str = "index",
+    colormap: str = "viridis",
+    columns: int | None = None,
+    mark_dead: bool = True,
+) -> np.ndarray:
+    """All channels of an activation as one RGB mosaic (uint8, H x W x 3), tiles 1 px apart.
+
+    Args:
+        activation: The captured activation.
+        normalize: "channel" scales each tile to its own min..max; "layer" uses one scale for all.
+        order: "index", "mean" or "max": the tile order (descending statistic), row by row.
+        colormap: A ``cmap`` colormap name (the same names pyqtgraph uses), e.g. "viridis", "gray".
+        columns: Tiles per row; about square by default.
+        mark_dead: Draw a red border around channels that never rise above zero.
+
+    Tile ``k`` of the order lies at row ``k // columns``, column ``k % columns``, with a pitch of tile size + 1.
+    """
+    from cmap import Colormap
+
+    if normalize not in ("channel", "layer"):
+        raise ValueError(f"normalize must be 'channel' or 'layer', not {normalize!r}")
+    maps = np.asarray(activation.array, dtype=np.float32)
+    maps = maps if maps.ndim == 3 else maps.reshape(-1, 1, 1)
+    count, height, width = maps.shape
+    columns = max(1, min(columns or math.ceil(math.sqrt(count)), count))
+    rows = math.ceil(count / columns)
+
+    if normalize == "layer":
+        low, high = np.full(count, maps.min()), np.full(count, maps.max())
+    else:
+        low, high = maps.min(axis=(1, 2)), maps.max(axis=(1, 2))
+    span = np.where(high > low, high - low, 1.0)
+    scaled = np.clip((maps - low[:, None, None]) / span[:, None, None], 0.0, 1.0)
+    lut = (Colormap(colormap).lut(256)[:, :3] * 255).round().astype(np.uint8)
+    tiles = lut[(scaled * 255).round().astype(np.intp)]
+
+    mosaic = np.empty((rows * (height + 1) - 1, columns * (width + 1) - 1, 3), dtype=np.uint8)
+    mosaic[:] = _GAP_COLOUR
+    for position, channel in enumerate(activation.order[order]):
+        top, left = (position // columns) * (height + 1), (position % columns) * (width + 1)
+        tile = mosaic[top : top + height, left : left + width]
+        tile[:] = tiles[channel]
+        if mark_dead and activation.dead[channel]:
+            tile[[0, -1], :] = _DEAD_COLOUR
+            tile[:, [0, -1]] = _DEAD_COLOUR
+    return mosaic
