@@ -1,39 +1,42 @@
-"""ActivationsView: a pure view, driven with engine-shaped results and real mouse clicks."""
+"""ActivationsView: a pure view, fed real engine results (LeNet-5 on an MNIST digit) and driven by clicks."""
 
 from __future__ import annotations
-
-from types import SimpleNamespace
 
 import numpy as np
 import pyqtgraph as pg
 import pytest
-from PySide6 import QtCore
+import torch
 from PySide6.QtCore import Qt
 
-from viewer.engine.receptive import ReceptiveField
+from viewer.engine.activations import capture
+from viewer.engine.images import load_image, preprocess
+from viewer.engine.inference import classify
+from viewer.engine.registry import build_model
 from viewer.engine.summary import summarize
+from viewer.engine.weights import load_model
 from viewer.gui.widgets.activations import ActivationsView
 
 pg.setConfigOptions(imageAxisOrder="row-major")
-
-
-def fake_activation(layer: str = "features.0", channels: int = 6, size: int = 24, dead=(3,)) -> SimpleNamespace:
-    rng = np.random.default_rng(0)
-    array = rng.random((channels, size, size), dtype=np.float32)
-    for c in dead:
-        array[c] = 0
-    flat = array.reshape(channels, -1)
-    mean, peak = flat.mean(1), flat.max(1)
-    return SimpleNamespace(
-        layer=layer, array=array, mean=mean, max=peak, zero_fraction=(flat == 0).mean(1),
-        dead=peak <= 0, order={"index": np.arange(channels), "mean": np.argsort(-mean), "max": np.argsort(-peak)},
-        receptive_field=ReceptiveField(size=(5, 5), jump=(2, 2), start=(0.0, 0.0)), input_shape=(1, 48, 48),
-    )
+DEAD_RED = (220, 30, 30)  # the engine's channel_grid border for dead channels
 
 
 @pytest.fixture(scope="module")
-def lenet():
-    return summarize("lenet5")  # meta device: the real layer tree, no weights needed
+def lenet(shared_data):
+    """The bundled MNIST LeNet-5, its summary, captures of three layers and what it saw, for digit 7."""
+    loaded = load_model("lenet5")
+    image = load_image(str(shared_data / "mnist" / "mnist_7.png"))
+    summary = summarize(loaded)
+    activations = capture(loaded, preprocess(image, loaded.input), ["features.0", "features.3", "classifier.0"],
+                          summary=summary)
+    return summary, activations, classify([image], loaded)[0].seen
+
+
+@pytest.fixture(scope="module")
+def wide_activation():
+    """512 channels: layer4 of a random-init ResNet-18 on a small input (many tiles, some dead)."""
+    torch.manual_seed(0)
+    model = build_model("resnet18").eval()
+    return capture(model, torch.rand(3, 64, 64), ["layer4"])["layer4"]
 
 
 @pytest.fixture
@@ -43,7 +46,7 @@ def view(qtbot, lenet):
     widget.resize(900, 700)
     widget.show()
     qtbot.waitExposed(widget)
-    widget.set_summary(lenet)
+    widget.set_summary(lenet[0])
     return widget
 
 
@@ -70,77 +73,87 @@ def test_select_layer_is_silent(view, qtbot):
     assert view.tree.currentItem().parent().isExpanded()
 
 
-def test_activation_shows_every_channel_and_marks_dead_ones(view):
-    view.set_activation(fake_activation(channels=6))
-    assert view.shown_channel_count == 6
+def test_activation_shows_every_channel(view, lenet):
+    view.set_activation(lenet[1]["features.3"])
+    assert view.shown_channel_count == 16
+    assert view.current_layer == "features.3"
+    assert view.tree.currentItem().toolTip(0) == "features.3"
     assert view.selected_channel == 0
-    assert "1 dead" in view.header.text()
-    assert not view._dead_marks.path().isEmpty()
-
-    view.set_activation(fake_activation(channels=600, size=7, dead=()))
-    assert view.shown_channel_count == 600
-    assert view._mosaic_item.image.shape == view.layout_info.shape
+    layout = view.layout_info
+    assert view._mosaic_item.image.shape[:2] == layout.shape == (4 * 9 - 1, 4 * 9 - 1)
 
 
-def test_flat_activation_is_one_tile_per_unit(view):
-    act = fake_activation(layer="classifier.4")
-    act.array = np.linspace(-1, 1, 10, dtype=np.float32)
-    act.order = {"index": np.arange(10)}
-    act.dead = np.zeros(10, bool)
-    view.set_activation(act)
-    assert view.shown_channel_count == 10
-    assert view.current_layer == "classifier.4"
+def test_many_channels_and_dead_ones_are_marked(view, wide_activation):
+    view.set_activation(wide_activation)
+    assert view.shown_channel_count == 512
+    dead = np.flatnonzero(wide_activation.dead)
+    assert f"{len(dead)} dead" in view.header.text()
+    mosaic = view._mosaic_item.image
+    for channel in (dead[0], np.flatnonzero(~wide_activation.dead)[0]):
+        x, y = view.layout_info.tile_origin(view.channel_order.index(channel))
+        assert (tuple(mosaic[y, x]) == DEAD_RED) == bool(wide_activation.dead[channel])
 
 
-def test_sorting_reorders_the_mosaic(view):
-    act = fake_activation()
-    view.set_activation(act)
-    view.sort_picker.setCurrentText("mean")
-    assert view.channel_order == list(act.order["mean"])
+def test_flat_layer_is_one_tile_per_unit(view, lenet):
+    view.set_activation(lenet[1]["classifier.0"])
+    assert view.shown_channel_count == 120
+    assert "120 units" in view.header.text()
 
 
-def test_clicking_a_channel_shows_it_large(view, qtbot):
-    act = fake_activation()
-    view.set_activation(act)
+def test_sorting_reorders_the_mosaic(view, lenet):
+    activation = lenet[1]["features.0"]
+    view.set_activation(activation)
     view.sort_picker.setCurrentText("max")
-    qtbot.wait_until(lambda: view.grid.isVisible())
+    assert view.channel_order == list(activation.order["max"])
+    assert view.channel_order != list(range(6))
+
+
+def test_clicking_a_channel_shows_it_large(view, qtbot, lenet):
+    activation = lenet[1]["features.3"]
+    view.set_activation(activation)
+    view.sort_picker.setCurrentText("mean")
     with qtbot.waitSignal(view.channelSelected) as blocker:
-        qtbot.mouseClick(view.grid.viewport(), Qt.MouseButton.LeftButton, pos=view.channel_center(4))
-    assert blocker.args == [4]
-    assert view.selected_channel == 4
-    np.testing.assert_array_equal(view.detail.channel_image, act.array[4])
+        qtbot.mouseClick(view.grid.viewport(), Qt.MouseButton.LeftButton, pos=view.channel_center(11))
+    assert blocker.args == [11]
+    assert view.selected_channel == 11
+    np.testing.assert_array_equal(view.detail.channel_image, activation.array[11].astype(np.float32))
+    assert view.detail.info.text().startswith("channel 11")
 
 
-def test_clicking_a_cell_emits_and_draws_its_receptive_field(view, qtbot):
-    view.set_input_image(np.full((48, 48, 3), 128, np.uint8))
-    view.set_activation(fake_activation())
+def test_clicking_a_cell_emits_and_draws_its_receptive_field(view, qtbot, lenet):
+    view.set_input_image(lenet[2])  # 28x28 grey: what LeNet saw
+    view.set_activation(lenet[1]["features.3"])  # 8x8 cells, field 14 px, jump 2, centre of (0, 0) at 6.5
     detail = view.detail
     with qtbot.waitSignal(view.receptiveFieldRequested) as cell, qtbot.waitSignal(view.receptiveFieldBox) as box:
-        qtbot.mouseClick(detail.view.viewport(), Qt.MouseButton.LeftButton, pos=detail.cell_center(3, 7))
-    assert cell.args == [3, 7]
-    assert box.args == pytest.approx([12.0, 4.0, 17.0, 9.0])
-    assert detail.receptive_field_box == pytest.approx((12.0, 4.0, 17.0, 9.0))
+        qtbot.mouseClick(detail.view.viewport(), Qt.MouseButton.LeftButton, pos=detail.cell_center(3, 5))
+    assert cell.args == [3, 5]
+    # centre x = 6.5 + 5 * 2 = 16.5, y = 6.5 + 3 * 2 = 12.5; 14 px wide: 16.5 - 6.5 .. + 14
+    assert box.args == pytest.approx([10.0, 6.0, 24.0, 20.0])
     drawn = detail.box_mark.rect()
-    assert (drawn.x(), drawn.y(), drawn.width(), drawn.height()) == pytest.approx((12.0, 4.0, 5.0, 5.0))
+    assert (drawn.x(), drawn.y(), drawn.width(), drawn.height()) == pytest.approx((10.0, 6.0, 14.0, 14.0))
+    assert detail.receptive_field_box == pytest.approx((10.0, 6.0, 24.0, 20.0))
 
-    # A border cell's field hangs over the image (it sees padding there): the box is clipped to the input.
+
+def test_a_border_cells_field_is_clipped_to_the_input(view, qtbot, wide_activation):
+    view.set_activation(wide_activation)  # 2x2 cells whose 435 px fields cover all of a 64 px input
+    detail = view.detail
     with qtbot.waitSignal(view.receptiveFieldBox) as box:
-        qtbot.mouseClick(detail.view.viewport(), Qt.MouseButton.LeftButton, pos=detail.cell_center(0, 23))
-    assert box.args == pytest.approx([44.0, 0.0, 48.0, 3.0])
+        qtbot.mouseClick(detail.view.viewport(), Qt.MouseButton.LeftButton, pos=detail.cell_center(1, 0))
+    assert box.args == pytest.approx([0.0, 0.0, 64.0, 64.0])
 
 
-def test_notice_and_alpha(view):
-    view.set_notice("layer4 would need 3.2 GiB; capture refused")
+def test_notice_and_alpha(view, lenet):
+    view.set_notice("Capturing layer1 needs about 3,200 MB, over the 2,048 MB budget.")
     assert not view.notice.isHidden()
     view.set_notice("")
     assert view.notice.isHidden()
-    view.set_activation(fake_activation())
+    view.set_activation(lenet[1]["features.0"])
     view.detail.alpha.setValue(25)
     assert view.detail.overlay_alpha == pytest.approx(0.25)
 
 
-def test_clearing(view):
-    view.set_activation(fake_activation())
+def test_clearing(view, lenet):
+    view.set_activation(lenet[1]["features.0"])
     view.set_activation(None)
     assert view.shown_channel_count == 0
     assert view.selected_channel is None

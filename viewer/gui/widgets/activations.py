@@ -14,14 +14,14 @@ import pyqtgraph as pg
 from PySide6 import QtCore, QtWidgets
 from PySide6.QtCore import Qt, Signal
 
-from viewer.gui.widgets.activations_grid import MosaicLayout, layout_for, normalise_maps, tile_maps
+from viewer.gui.widgets.activations_grid import MosaicLayout, layout_for
 from viewer.gui.widgets.activations_large import ChannelDetail, pyqtgraph_colormap
 from viewer.gui.widgets.architecture_format import format_shape
 
 __all__ = ["COLORMAPS", "ActivationsView"]
 
 COLORMAPS = ("viridis", "inferno", "magma", "gray", "turbo")
-NORMALISATIONS = {"per channel": True, "per layer": False}
+NORMALISATIONS = {"per channel": "channel", "per layer": "layer"}  # label -> channel_grid(normalize=...)
 SORT_KEYS = ("index", "mean", "max")
 _NAME_ROLE = Qt.ItemDataRole.UserRole
 
@@ -94,9 +94,6 @@ class ActivationsView(QtWidgets.QWidget):
         self._grid_box.invertY(True)
         self._mosaic_item = pg.ImageItem(axisOrder="row-major")
         self._grid_box.addItem(self._mosaic_item)
-        self._dead_marks = QtWidgets.QGraphicsPathItem()
-        self._dead_marks.setPen(pg.mkPen("#ff3030", width=1.5))
-        self._grid_box.addItem(self._dead_marks)
         self._grid_selection = QtWidgets.QGraphicsRectItem()
         self._grid_selection.setPen(pg.mkPen("#ffffff", width=2))
         self._grid_selection.hide()
@@ -123,7 +120,7 @@ class ActivationsView(QtWidgets.QWidget):
         splitter.addWidget(self.tree)
         splitter.addWidget(right)
         splitter.setStretchFactor(1, 1)
-        splitter.setSizes([280, 720])
+        splitter.setSizes([340, 760])
         layout = QtWidgets.QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(splitter)
@@ -200,7 +197,6 @@ class ActivationsView(QtWidgets.QWidget):
             self._selected_channel = None
             self._layout = None
             self._mosaic_item.clear()
-            self._dead_marks.setPath(pg.QtGui.QPainterPath())
             self._grid_selection.hide()
             self.detail.set_channel(None, None)
             self.header.setText("Pick a layer on the left.")
@@ -264,7 +260,7 @@ class ActivationsView(QtWidgets.QWidget):
     def _per_channel(self) -> bool:
         # Scaling 1x1 "maps" on their own would paint every unit the same colour.
         flat = self._maps is not None and self._maps.shape[1:] == (1, 1)
-        return NORMALISATIONS[self.normalisation_picker.currentText()] and not flat
+        return NORMALISATIONS[self.normalisation_picker.currentText()] == "channel" and not flat
 
     def _redraw(self) -> None:
         if self._maps is None:
@@ -272,35 +268,23 @@ class ActivationsView(QtWidgets.QWidget):
         activation = self._activation
         count, height, width = self._maps.shape
         key = self.sort_picker.currentText()
-        order = getattr(activation, "order", None) or {}
-        self._order = np.asarray(order.get(key, np.arange(count)), dtype=np.int64)
+        self._order = np.asarray(activation.order[key], dtype=np.int64)
         self._layout = layout_for(count, height, width)
-        mosaic = tile_maps(normalise_maps(self._maps, self._per_channel()), self._order, self._layout)
-        self._mosaic_item.setImage(mosaic, levels=(0.0, 1.0), autoLevels=False)
-        self._mosaic_item.setColorMap(pyqtgraph_colormap(self._colormap_name()))
-        self._grid_box.autoRange(padding=0.01)
+        # Imported here, not at the top: the engine module loads torch, which the worker imports anyway
+        # before any activation exists, while the window should appear without waiting for it.
+        from viewer.engine.activations import channel_grid
 
-        dead = np.asarray(getattr(activation, "dead", np.zeros(count, bool)), dtype=bool)
-        self._dead_marks.setPath(self._dead_path(dead))
-        dead_count = int(dead.sum())
+        mosaic = channel_grid(activation, normalize="channel" if self._per_channel() else "layer", order=key,
+                              colormap=self._colormap_name(), columns=self._layout.columns, mark_dead=True)
+        self._mosaic_item.setImage(mosaic, levels=(0, 255), autoLevels=False)
+        self._grid_box.autoRange(padding=0.01)
+        dead_count = int(np.asarray(activation.dead, dtype=bool).sum())
         shape = format_shape(np.asarray(activation.array).shape)
         self.header.setText(
             f"<b>{activation.layer}</b> · {shape} · {count} {'units' if height == width == 1 else 'channels'}"
-            f" · {dead_count} dead (marked ✕) · sorted by {key}"
+            f" · {dead_count} dead (red border) · sorted by {key}"
         )
         self._show_selected()
-
-    def _dead_path(self, dead: np.ndarray) -> pg.QtGui.QPainterPath:
-        path = pg.QtGui.QPainterPath()
-        layout = self._layout
-        for position, channel in enumerate(self._order):
-            if dead[channel]:
-                x, y = layout.tile_origin(position)
-                path.moveTo(x, y)
-                path.lineTo(x + layout.tile_width, y + layout.tile_height)
-                path.moveTo(x + layout.tile_width, y)
-                path.lineTo(x, y + layout.tile_height)
-        return path
 
     def _show_selected(self) -> None:
         channel = self._selected_channel

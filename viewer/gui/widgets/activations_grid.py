@@ -1,8 +1,8 @@
-"""Display layout of a layer's channels as one tiled image (a mosaic).
+"""Geometry of the channel mosaic: which tile is where, to turn a click into a channel.
 
-One ImageItem for all channels instead of one ViewBox per channel: with 512-2048 channels a ViewBox each
-costs seconds to build and makes the scene crawl, while one mosaic draws at once. This is display layout
-only (where each tile goes, how it is scaled to colours); every number shown comes from the engine.
+The mosaic image itself is the engine's ``activations.channel_grid`` (the same picture ``viewer activations
+--out`` writes), shown as one ImageItem: with 512-2048 channels one ViewBox per channel would take seconds
+to build, one image draws at once. This mirrors its layout (tiles 1 px apart, row by row).
 """
 
 from __future__ import annotations
@@ -10,9 +10,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-import numpy as np
-
-__all__ = ["MosaicLayout", "layout_for", "normalise_maps", "tile_maps"]
+__all__ = ["MosaicLayout", "layout_for"]
 
 
 @dataclass(frozen=True)
@@ -52,39 +50,9 @@ class MosaicLayout:
 
 
 def layout_for(count: int, tile_height: int, tile_width: int) -> MosaicLayout:
-    """A roughly square mosaic for ``count`` tiles; 1-pixel gaps except between 1x1 tiles."""
-    gap = 0 if tile_height == 1 and tile_width == 1 else 1
+    """A roughly square mosaic for ``count`` tiles (pass its ``columns`` to ``channel_grid``)."""
+    gap = 1
     aspect = (tile_height + gap) / (tile_width + gap)
     columns = max(1, min(count, math.ceil(math.sqrt(count * aspect))))
     rows = max(1, math.ceil(count / columns))
     return MosaicLayout(count, tile_height, tile_width, columns, rows, gap)
-
-
-def normalise_maps(maps: np.ndarray, per_channel: bool) -> np.ndarray:
-    """Scale (C, H, W) maps to [0, 1] for colouring, each channel on its own or all on one scale.
-
-    A constant channel (a dead ReLU, or 1x1 maps scaled per channel) becomes 0 rather than NaN.
-    """
-    maps = np.asarray(maps, dtype=np.float32)
-    flat = maps.reshape(maps.shape[0], -1)
-    if per_channel:
-        low = flat.min(axis=1)[:, None, None]
-        high = flat.max(axis=1)[:, None, None]
-    else:
-        low = np.float32(flat.min()) if flat.size else np.float32(0)
-        high = np.float32(flat.max()) if flat.size else np.float32(0)
-    span = np.asarray(high - low, dtype=np.float32)
-    safe_span = np.where(span > 0, span, 1).astype(np.float32)
-    return np.where(span > 0, (maps - low) / safe_span, 0).astype(np.float32)
-
-
-def tile_maps(maps: np.ndarray, order: np.ndarray, layout: MosaicLayout) -> np.ndarray:
-    """The mosaic image: ``maps[order[i]]`` in tile i; gaps and unused tiles are NaN (drawn transparent)."""
-    count, height, width = maps.shape
-    gap = layout.gap
-    tiles = np.full((layout.rows * layout.columns, height + gap, width + gap), np.nan, dtype=np.float32)
-    tiles[: len(order), :height, :width] = maps[np.asarray(order, dtype=np.int64)]
-    mosaic = tiles.reshape(layout.rows, layout.columns, height + gap, width + gap)
-    mosaic = mosaic.transpose(0, 2, 1, 3).reshape(layout.rows * (height + gap), layout.columns * (width + gap))
-    rows_out, columns_out = layout.shape
-    return np.ascontiguousarray(mosaic[:rows_out, :columns_out])

@@ -104,8 +104,12 @@ class ChannelDetail(QtWidgets.QWidget):
         self.overlay_item.setColorMap(colormap)
 
     def set_geometry(self, activation: Any) -> None:
-        """Remember the activation's network-input size (C, H, W) for placing the overlay."""
+        """A new activation: remember its network-input size (C, H, W) and forget the old cell and box."""
         self._activation = activation
+        self._channel = None
+        self._box = self._cell = None
+        self.cell_mark.hide()
+        self.box_mark.hide()
         shape = getattr(activation, "input_shape", None)
         if shape is not None and len(shape) >= 2:
             self._input_size = (int(shape[-2]), int(shape[-1]))
