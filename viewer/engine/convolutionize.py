@@ -265,8 +265,8 @@ def convolutionize(model: nn.Module, input_shape: tuple[int, int, int]) -> fx.Gr
     gm.recompile()
     gm.delete_all_unused_submodules()
 
-    _check_dense(gm, canonical, type(model).__name__)
     info.canonical_grid = (1, 1) if pool_kind is None else tuple(_shape(feature_node)[2:])
+    _check_dense(gm, canonical, type(model).__name__)
     gm.conversion = info
     return gm
 

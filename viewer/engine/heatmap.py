@@ -1,0 +1,343 @@
+"""Dense class heatmaps over images larger than the training size (OverFeat; Long et al.'s FCN).
+
+The network is convolutionized once (:mod:`viewer.engine.convolutionize`), the image is resized so that its
+short side is ``base_size × scale`` for each scale, one dense pass gives a class map per scale, each map is
+placed in the original image's pixel coordinates from the receptive-field geometry
+(:mod:`viewer.engine.heatmap_geometry`), and the scales are fused.
+
+:func:`dense_heatmap` is a generator, like napari's ``HistogramModel.compute()``: it yields
+:class:`HeatmapProgress` before each forward pass and finally the :class:`ClassHeatmap`. A consumer cancels by
+no longer iterating (``gen.close()``): no work happens between two yields but one pass.
+"""
+
+from __future__ import annotations
+
+import time
+import weakref
+from collections.abc import Generator, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+import numpy as np
+import torch
+import torchvision.transforms.v2.functional as TF
+
+from viewer.engine.convolutionize import convolutionize, propagate_shapes
+from viewer.engine.errors import ImageError, UnsupportedModelError
+from viewer.engine.heatmap_geometry import GridGeometry, OffsetSplit, grid_geometry, place_on_image, plan_tiles
+from viewer.engine.heatmap_geometry import split_for_offsets
+from viewer.engine.images import LoadedImage, load_image
+from viewer.engine.weights import LoadedModel
+
+__all__ = ["MODES", "FUSIONS", "ClassHeatmap", "HeatmapProgress", "dense_heatmap", "dense_network", "run_heatmap"]
+
+MODES = ("softmax", "logit")
+FUSIONS = ("mean", "max")
+
+
+@dataclass(frozen=True)
+class HeatmapProgress:
+    step: int  # passes done so far
+    total: int
+    message: str
+
+
+@dataclass
+class ClassHeatmap:
+    """One class's dense map over an image, fused over scales, in the image's own pixel coordinates."""
+
+    scores: np.ndarray  # float32 (H, W): fused over the scales used
+    per_scale: list[np.ndarray]  # float32 (H, W) each, one per entry of ``scales``
+    class_index: int
+    class_name: str
+    mode: str  # "softmax" (probability per cell) or "logit"
+    scales: tuple[float, ...]  # the scales used (skipped ones are in ``notes``)
+    offsets: bool  # OverFeat's offsets were applied
+    fuse: str
+    image_path: str
+    image_size: tuple[int, int]  # (width, height)
+    model: str
+    weights: str
+    weights_sha256: str | None
+    grid_shapes: list[tuple[int, int]]  # class-map cells (rows, cols) per scale
+    notes: list[str] = field(default_factory=list)
+    requested_scales: tuple[float, ...] = ()
+    base_size: int = 0
+    input_sizes: list[tuple[int, int]] = field(default_factory=list)  # (width, height) the network saw per scale
+    geometry: dict[str, Any] = field(default_factory=dict)
+    preprocessing: dict[str, Any] = field(default_factory=dict)
+    device: str = "cpu"
+    timings_ms: dict[str, float] = field(default_factory=dict)
+
+    def provenance(self) -> dict[str, Any]:
+        """Everything needed to reproduce this map, JSON-able (exports embed it)."""
+        import torchvision
+
+        import viewer
+
+        return {
+            "kind": "dense class heatmap",
+            "model": self.model,
+            "weights": self.weights,
+            "weights_sha256": self.weights_sha256,
+            "preprocessing": self.preprocessing,
+            "class_index": self.class_index,
+            "class_name": self.class_name,
+            "mode": self.mode,
+            "scales": list(self.scales),
+            "requested_scales": list(self.requested_scales),
+            "base_size": self.base_size,
+            "input_sizes": [list(size) for size in self.input_sizes],
+            "grid_shapes": [list(shape) for shape in self.grid_shapes],
+            "geometry": self.geometry,
+            "offsets": self.offsets,
+            "fuse": self.fuse,
+            "image": {"path": self.image_path, "size": list(self.image_size)},
+            "score_range": [float(self.scores.min()), float(self.scores.max())],
+            "notes": list(self.notes),
+            "device": self.device,
+            "versions": {"torch": torch.__version__, "torchvision": torchvision.__version__, "viewer": viewer.__version__},
+        }
+
+
+@dataclass
+class DenseNetwork:
+    """A convolutionized network with its geometry, cached per model."""
+
+    fcn: torch.fx.GraphModule
+    geometry: GridGeometry
+    split: OffsetSplit | str  # the cut for OverFeat offsets, or why there is none
+    device: torch.device
+
+
+_CACHE: weakref.WeakKeyDictionary[torch.nn.Module, DenseNetwork] = weakref.WeakKeyDictionary()
+
+
+def dense_network(loaded: LoadedModel) -> DenseNetwork:
+    """The convolutionized form of ``loaded.model`` (built once per model and device)."""
+    cached = _CACHE.get(loaded.model)
+    if cached is not None and cached.device == loaded.device:
+        return cached
+    shape = loaded.input.shape
+    fcn = convolutionize(loaded.model, shape)
+    # Geometry is read at twice the canonical size so that no layer sits at a degenerate 1×1 map.
+    propagate_shapes(fcn, (1, shape[0], 2 * shape[1], 2 * shape[2]))
+    dense = DenseNetwork(fcn, grid_geometry(fcn), split_for_offsets(fcn), loaded.device)
+    _CACHE[loaded.model] = dense
+    return dense
+
+
+def _offset_runner(split: OffsetSplit) -> Callable[[torch.Tensor], torch.Tensor]:
+    """OverFeat's offsets: the final max-pool applied at every shift (Δy, Δx) < stride, the classifier on
+    each, and the outputs interleaved into a grid ``stride`` times finer (Sermanet et al., §3.3)."""
+    stride_y, stride_x = split.stride
+
+    def run(x: torch.Tensor) -> torch.Tensor:
+        features = split.features(x)
+        outputs = [[split.head(split.pool(features[:, :, dy:, dx:])) for dx in range(stride_x)] for dy in range(stride_y)]
+        rows = sum(outputs[dy][0].shape[2] for dy in range(stride_y))
+        cols = sum(outputs[0][dx].shape[3] for dx in range(stride_x))
+        combined = features.new_empty((x.shape[0], outputs[0][0].shape[1], rows, cols))
+        for dy in range(stride_y):
+            for dx in range(stride_x):
+                # A shift drops at most one pooled cell, so the valid fine cells form a prefix of each axis.
+                combined[:, :, dy::stride_y, dx::stride_x] = outputs[dy][dx]
+        return combined
+
+    return run
+
+
+def _class_scores(class_map: torch.Tensor, class_index: int, mode: str) -> np.ndarray:
+    if mode == "softmax":
+        class_map = torch.softmax(class_map.float(), dim=1)
+    return class_map[0, class_index].float().cpu().numpy()
+
+
+def _grid_shape(runner: Callable[[torch.Tensor], torch.Tensor], shape: tuple[int, ...], device: torch.device) -> tuple[int, int]:
+    """The class-map size at an input shape, without arithmetic (fake tensors)."""
+    from torch._subclasses.fake_tensor import FakeTensorMode
+
+    mode = FakeTensorMode(allow_non_fake_inputs=True)
+    with mode, torch.no_grad():
+        out = runner(torch.empty(shape, device=device))
+    return int(out.shape[2]), int(out.shape[3])
+
+
+def _image_tensor(image: LoadedImage, channels: int) -> torch.Tensor:
+    picture = image.image.convert("L") if channels == 1 else image.image
+    return TF.to_dtype(TF.pil_to_tensor(picture), torch.float32, scale=True)
+
+
+def dense_heatmap(
+    loaded: LoadedModel,
+    image: LoadedImage | str,
+    *,
+    class_index: int | None = None,
+    mode: str = "softmax",
+    scales: Sequence[float] = (1.0, 1.4, 2.0),
+    base_size: int | None = None,
+    offsets: bool = False,
+    fuse: str = "mean",
+    max_tile_pixels: int | None = None,
+) -> Generator[HeatmapProgress | ClassHeatmap, None, None]:
+    """Yield :class:`HeatmapProgress` items, then the :class:`ClassHeatmap` of ``class_index``.
+
+    Args:
+        loaded: the network and its weights; it runs on ``loaded.device``.
+        image: a loaded image or a path.
+        class_index: the class to map; None takes the top class of the whole image (weights preset).
+        mode: ``softmax`` (per-cell probability) or ``logit``.
+        scales: multiples of ``base_size`` for the image's short side.
+        base_size: short side at scale 1; default the weights' resize size (256 for ImageNet), so that
+            objects appear about as large as in training.
+        offsets: OverFeat's shifted final max-pool, for a grid twice as fine (AlexNet/VGG-like networks).
+        fuse: how scales combine, ``mean`` or ``max``.
+        max_tile_pixels: largest input tile; tiles overlap by one receptive field so that the result equals
+            the untiled one (except where squeeze-excitation gates see the whole image; noted).
+
+    Raises:
+        UnsupportedModelError: the network cannot be convolutionized. ImageError: no scale fits.
+    """
+    if mode not in MODES:
+        raise ValueError(f"mode must be one of {MODES}, not {mode!r}")
+    if fuse not in FUSIONS:
+        raise ValueError(f"fuse must be one of {FUSIONS}, not {fuse!r}")
+    if not scales or any(s <= 0 for s in scales):
+        raise ValueError("scales must be positive numbers")
+    image = image if isinstance(image, LoadedImage) else load_image(image)
+    started = time.perf_counter()
+    dense = dense_network(loaded)
+    timings = {"convolutionize": (time.perf_counter() - started) * 1e3}
+    notes = list(dense.fcn.conversion.notes)
+    if dense.fcn.conversion.head.startswith("global"):
+        notes.append("the global pooling was removed: each cell is the classifier applied to one position's "
+                     "features (a class activation map)")
+    geometry = dense.geometry
+    runner: Callable[[torch.Tensor], torch.Tensor] = dense.fcn
+    align = (int(geometry.jump[0]), int(geometry.jump[1]))
+    if offsets and isinstance(dense.split, str):
+        notes.append(f"offsets ignored: {loaded.name} {dense.split}; OverFeat's offsets need a final max-pool "
+                     "right before the classifier (AlexNet, VGG)")
+        offsets = False
+    elif offsets:
+        runner = _offset_runner(dense.split)
+        geometry = geometry.refined(dense.split.stride)
+    if geometry.global_context:
+        notes.append("squeeze-excitation gates pool the whole image: every cell also sees global context")
+
+    spec = loaded.input
+    base = int(base_size or spec.resize_size or spec.crop_size)
+    width, height = image.size
+    minimum = min(geometry.size[0], spec.crop_size)
+    plans = []
+    for scale in scales:
+        short = int(round(base * scale))
+        if short < minimum:
+            notes.append(f"scale {scale:g} skipped: a short side of {short} px is below the network's window "
+                         f"({minimum:.0f} px, the smaller of its receptive field and crop size)")
+            continue
+        if width <= height:
+            size = (short, max(1, int(round(height * short / width))))
+        else:
+            size = (max(1, int(round(width * short / height))), short)
+        pixels = size[0] * size[1]
+        tiles = None
+        if max_tile_pixels is not None and pixels > max_tile_pixels:
+            shape = (1, spec.channels, size[1], size[0])
+            grid = _grid_shape(runner, shape, loaded.device)
+            tiles = plan_tiles(geometry, grid, (size[1], size[0]), align, max_tile_pixels)
+            if geometry.global_context:
+                notes.append(f"scale {scale:g}: tiled, approximate (global context differs per tile)")
+        plans.append((scale, size, tiles))
+    if not plans:
+        raise ImageError(
+            f"{image.name}: no scale fits {loaded.name}: every resized image is smaller than its {minimum:.0f} px "
+            "window; use larger scales or base size."
+        )
+
+    total = sum(len(tiles) if tiles else 1 for _, _, tiles in plans) + (class_index is None) + 1
+    step = 0
+    if class_index is None:
+        yield HeatmapProgress(step, total, "classifying the whole image")
+        from viewer.engine.inference import classify
+
+        class_index = classify([image], loaded, topk=1)[0].topk[0].index
+        step += 1
+    if not 0 <= class_index < len(loaded.categories):
+        raise ValueError(f"class index {class_index} out of range (0..{len(loaded.categories) - 1})")
+
+    source = _image_tensor(image, spec.channels)
+    interpolation = TF.InterpolationMode(spec.interpolation)
+    per_scale, grid_shapes, used, input_sizes = [], [], [], []
+    forward_ms = 0.0
+    for scale, size, tiles in plans:
+        resized = TF.resize(source, [size[1], size[0]], interpolation=interpolation, antialias=True)
+        batch = TF.normalize(resized, list(spec.mean), list(spec.std)).unsqueeze(0).to(loaded.device)
+        label = f"scale {scale:g} ({size[0]}×{size[1]})"
+        tick = time.perf_counter()
+        if not tiles:
+            yield HeatmapProgress(step, total, f"{label}: dense pass")
+            with torch.inference_mode():
+                scores = _class_scores(runner(batch), class_index, mode)
+            step += 1
+        else:
+            rows = max(t.place[0].stop for t in tiles)
+            cols = max(t.place[1].stop for t in tiles)
+            scores = np.zeros((rows, cols), dtype=np.float32)
+            for number, tile in enumerate(tiles, 1):
+                yield HeatmapProgress(step, total, f"{label}: tile {number}/{len(tiles)}")
+                y0, y1, x0, x1 = tile.window
+                with torch.inference_mode():
+                    part = _class_scores(runner(batch[:, :, y0:y1, x0:x1]), class_index, mode)
+                scores[tile.place] = part[tile.take]
+                step += 1
+        forward_ms += (time.perf_counter() - tick) * 1e3
+        centres = geometry.centres(scores.shape)
+        per_scale.append(place_on_image(scores, centres, size, image.size))
+        grid_shapes.append(tuple(scores.shape))
+        used.append(scale)
+        input_sizes.append(size)
+
+    yield HeatmapProgress(step, total, "fusing scales")
+    stack = np.stack(per_scale)
+    fused = stack.mean(axis=0) if fuse == "mean" else stack.max(axis=0)
+    upscale = base * max(used) / min(width, height)
+    if upscale > 2:
+        notes.append(f"the image was enlarged up to {upscale:.1f}× (its short side is {min(width, height)} px)")
+    timings["forward"] = forward_ms
+    yield ClassHeatmap(
+        scores=fused.astype(np.float32),
+        per_scale=per_scale,
+        class_index=int(class_index),
+        class_name=loaded.categories[class_index],
+        mode=mode,
+        scales=tuple(used),
+        offsets=offsets,
+        fuse=fuse,
+        image_path=image.path,
+        image_size=image.size,
+        model=loaded.name,
+        weights=loaded.weights_label,
+        weights_sha256=loaded.weights_sha256,
+        grid_shapes=grid_shapes,
+        notes=notes + list(image.notes),
+        requested_scales=tuple(scales),
+        base_size=base,
+        input_sizes=input_sizes,
+        geometry={"jump": list(geometry.jump), "start": list(geometry.start), "receptive_field": list(geometry.size),
+                  "global_context": geometry.global_context},
+        preprocessing={"resize": "short side = base_size × scale", "interpolation": spec.interpolation,
+                       "antialias": True, "mean": list(spec.mean), "std": list(spec.std), "channels": spec.channels},
+        device=str(loaded.device),
+        timings_ms=timings,
+    )
+
+
+def run_heatmap(loaded: LoadedModel, image: LoadedImage | str, **options: Any) -> ClassHeatmap:
+    """:func:`dense_heatmap` run to the end; returns its :class:`ClassHeatmap`."""
+    result = None
+    for item in dense_heatmap(loaded, image, **options):
+        result = item
+    if not isinstance(result, ClassHeatmap):  # pragma: no cover - the generator always ends with one
+        raise UnsupportedModelError("the heatmap generator ended without a result")
+    return result
