@@ -185,3 +185,49 @@ def test_closing_during_a_long_job_exits_promptly(qtbot, make_window):
     window.close()
     assert not window.state.jobs._thread.is_alive()
     assert time.perf_counter() - started < 5
+
+
+def test_export_all_writes_one_csv_and_each_heatmap(qtbot, make_window, shared_data, tmp_path):
+    from viewer.gui.main_menus import export_all
+
+    window = make_window("nin", "none")
+    state = window.state
+    state.open_paths([str(shared_data / "images" / name) for name in ("sk_coffee.png", "kitten.jpg")])
+    qtbot.waitUntil(lambda: len(state.images) == 2, timeout=TIMEOUT)
+    progress = []
+    state.progress.connect(lambda item, kind: progress.append(kind) if item is not None else None)
+    with qtbot.waitSignal(state.export_finished, timeout=TIMEOUT) as blocker:
+        export_all(window, str(tmp_path), heatmaps=True)
+    result = blocker.args[0]
+    rows = (tmp_path / "topk.csv").read_text().splitlines()
+    assert rows[0].startswith("image,model,weights,rank,class_index,class_name")
+    assert len(rows) == 1 + 2 * state.topk
+    assert {row.split(",")[0] for row in rows[1:]} == {e.path for e in state.images}
+    assert sorted(p.suffix for p in tmp_path.iterdir()) == [".csv", ".json", ".json", ".npy", ".npy", ".png", ".png"]
+    assert result.errors == [] and "export" in progress
+    assert "Exported 7 file(s)" in window.notices.text_label.text()
+    # The same folder again: refused unless overwriting is confirmed.
+    with qtbot.waitSignal(state.export_finished, timeout=TIMEOUT):
+        export_all(window, str(tmp_path), heatmaps=False, overwrite=True)
+    assert len((tmp_path / "topk.csv").read_text().splitlines()) == 1 + 2 * state.topk
+
+
+def test_heatmap_tab_computes_on_request_and_draws_it(qtbot, make_window, drop_files, shared_data):
+    window = make_window("nin", "none")
+    path = shared_data / "images" / "sk_chelsea.png"
+    drop_files(window, [path])
+    wait_classified(qtbot, window, path)
+    view = window.views["heatmap"]
+    window.set_tab("heatmap")
+    with qtbot.waitSignal(window.state.heatmap_changed, timeout=TIMEOUT,
+                          check_params_cb=lambda result: result is not None):
+        view.computeRequested.emit({"class_index": 3, "mode": "softmax", "scales": (1.0,), "offsets": False,
+                                    "fuse": "mean"})
+    assert view.shown_class == 3 and window.state.heatmap.class_index == 3
+    assert window.image_panel.has_overlay()
+    # A new image drops the old heatmap at once and computes the same request for the new one.
+    other = shared_data / "images" / "sk_coffee.png"
+    drop_files(window, [other])
+    qtbot.waitUntil(lambda: window.state.heatmap is not None and window.state.heatmap.image_path == str(other),
+                    timeout=TIMEOUT)
+    assert view.shown_class == 3

@@ -43,3 +43,48 @@ def test_classes_are_found_by_index_or_name(qtbot, make_window):
     assert state.class_index("Truck") == 9
     assert state.class_index("zebra") is None
     assert "not a class of nin" in window.notices.text_label.text()
+
+
+def test_a_download_shows_progress_and_cancel_stops_it(qtbot, make_window, monkeypatch, tmp_path):
+    import http.server
+    import os
+    import threading
+    import time
+    from pathlib import Path
+
+    from viewer.gui.jobs import DownloadProgress
+
+    size = 64 << 20
+
+    class SlowWeights(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):  # noqa: N802 - http.server API
+            self.send_response(200)
+            self.send_header("Content-Length", str(size))
+            self.end_headers()
+            try:
+                for _ in range(size >> 16):
+                    self.wfile.write(b"\0" * (1 << 16))
+                    time.sleep(0.02)  # a slow network, simulated
+            except OSError:
+                pass  # the client hung up: cancelled
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), SlowWeights)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    monkeypatch.setenv("VIEWER_WEIGHTS_URL_BASE", f"http://127.0.0.1:{server.server_port}/")
+    try:
+        window = make_window("resnet18", "default", wait_model=False)
+        state = window.state
+        seen = []
+        state.progress.connect(lambda item, kind: seen.append(item) if isinstance(item, DownloadProgress) else None)
+        qtbot.waitUntil(lambda: any(item.step > 0 for item in seen), timeout=TIMEOUT)
+        assert seen[-1].total == size and window.progress_bar.isVisible() and window.cancel_button.isVisible()
+        with qtbot.waitSignal(state.jobs.cancelled, timeout=TIMEOUT):
+            window.cancel_button.click()
+        assert state.model_info is None and "cancelled" in window.notices.text_label.text()
+        checkpoints = Path(os.environ["TORCH_HOME"]) / "hub" / "checkpoints"
+        assert not any(checkpoints.glob("resnet18*")) if checkpoints.exists() else True
+    finally:
+        server.shutdown()

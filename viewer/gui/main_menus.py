@@ -81,7 +81,7 @@ def build_menus(window: MainWindow) -> None:
     view_menu.addAction(_action(window, "Previous image", lambda: window.state.step_image(-1), "PgUp"))
     view_menu.addAction(_action(window, "Next image", lambda: window.state.step_image(1), "PgDown"))
     view_menu.addAction(_action(window, "Fit image", window.image_panel.fit, "Ctrl+0"))
-    view_menu.addAction(_action(window, "Cancel running job", window.state.cancel, "Esc"))
+    view_menu.addAction(_action(window, "Cancel running job", lambda: window.state.cancel(), "Esc"))
 
     help_menu = menu_bar.addMenu("&Help")
     help_menu.addAction(_action(window, "&About", lambda: show_about(window), name="aboutAction"))

@@ -149,7 +149,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.predictions.topkRequested.connect(lambda k: state.set_options(topk=k))
         self.predictions.logit_toggle.toggled.connect(self.settings.set_show_logits)
         self.thumbnails.currentRowChanged.connect(state.set_current)
-        self.cancel_button.clicked.connect(state.cancel)
+        self.cancel_button.clicked.connect(lambda: state.cancel())
         self.tabs.currentChanged.connect(lambda i: self.settings.set_tab(TABS[i]))
 
         activations = self.views["activations"]
