@@ -9,6 +9,8 @@ import sys
 import threading
 import time
 
+import pytest
+
 from PySide6 import QtCore, QtWidgets
 
 from viewer.gui.state import ModelChoice
@@ -122,6 +124,11 @@ def test_random_init_is_labelled_as_such(qtbot, make_window, drop_files, shared_
     wait_classified(qtbot, window, shared_data / "mnist" / "mnist_3.png")
     assert "random init" in window.predictions.header.text()
     assert "random init" in window.status_label.text()
+    assert "Random init" in window.views["activations"].notice_text
+    from viewer.gui.main_menus import about_text
+
+    about = about_text(window)
+    assert all(word in about for word in ("torch", "torchvision", "PySide6", "device (auto)", "cpu"))
 
 
 def test_switching_model_or_image_during_jobs_never_shows_a_stale_result(qtbot, make_window, shared_data):
@@ -231,3 +238,24 @@ def test_heatmap_tab_computes_on_request_and_draws_it(qtbot, make_window, drop_f
     qtbot.waitUntil(lambda: window.state.heatmap is not None and window.state.heatmap.image_path == str(other),
                     timeout=TIMEOUT)
     assert view.shown_class == 3
+
+
+def test_activations_follow_the_layer_picked_and_boxes_land_on_the_image(qtbot, make_window, drop_files,
+                                                                          shared_data):
+    from viewer.gui.widgets.image_panel import input_box_to_image
+
+    window = make_window("nin", "none")
+    state, view = window.state, window.views["activations"]
+    path = shared_data / "images" / "sk_chelsea.png"
+    drop_files(window, [path])
+    # With no layer chosen yet, the first convolution is captured so that the tab is never empty.
+    qtbot.waitUntil(lambda: state.activations is not None, timeout=TIMEOUT)
+    first = state.layers[0]
+    assert view.current_layer == first and first in state.activations
+    with qtbot.waitSignal(state.activation_changed, timeout=TIMEOUT,
+                          check_params_cb=lambda result: result is not None and "features.1" in result):
+        view.layerRequested.emit("features.1")
+    assert view.current_layer == "features.1"
+    view.receptiveFieldBox.emit(0.0, 0.0, 16.0, 16.0)
+    expected = input_box_to_image((0, 0, 16, 16), state.image.loaded.original_size, 32, 32)
+    assert window.image_panel.box() == pytest.approx(expected)

@@ -368,10 +368,7 @@ class MainWindow(QtWidgets.QMainWindow):
             return
         size = entry.loaded.original_size
         if self.state.preset == "weights":
-            spec = next((s for s in (self.state.registry.specs if self.state.registry else []) if s.name == info.name),
-                        None)
-            resize = spec.input.resize_size if spec is not None else info.input_shape[-1]
-            box = input_box_to_image((x0, y0, x1, y1), size, resize, info.input_shape[-1])
+            box = input_box_to_image((x0, y0, x1, y1), size, info.resize_size, info.input_shape[-1])
         else:
             box = (x0, y0, x1, y1)
         self.image_panel.set_box(box)

@@ -80,6 +80,7 @@ class ModelInfo:
     device: str
     categories: tuple[str, ...]
     input_shape: tuple[int, int, int]
+    resize_size: int  # the weights' resize before the centre crop (maps input boxes back onto the image)
     family: str
     paper: str
 
@@ -160,6 +161,7 @@ def model_info(loaded: Any) -> ModelInfo:
         device=str(loaded.device),
         categories=tuple(loaded.categories),
         input_shape=tuple(loaded.input.shape),
+        resize_size=int(loaded.input.resize_size),
         family=loaded.spec.family,
         paper=loaded.spec.paper,
     )
