@@ -6,7 +6,9 @@ frames reads like the papers' figures and needs no graph-layout library (graphvi
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
 from PySide6 import QtCore, QtGui, QtWidgets
@@ -97,122 +99,142 @@ def _add_marker(box: NodeBox) -> None:
 
 
 _LINE_PEN = QtGui.QPen(QtGui.QColor("#8090a0"), 1.5)
+_FRAME_PEN = QtGui.QPen(QtGui.QColor("#9aa8b8"), 1, Qt.PenStyle.DashLine)
+_NEST = 4  # how much further out each enclosing frame is drawn, so nested frames stay distinct
 
 
-def _arrow_head(parent: QtWidgets.QGraphicsItem, x: float, y: float) -> None:
-    head = QtWidgets.QGraphicsPolygonItem(
-        QtGui.QPolygonF([QtCore.QPointF(x - 4, y - 6), QtCore.QPointF(x + 4, y - 6), QtCore.QPointF(x, y)]), parent)
-    head.setPen(_LINE_PEN)
-    head.setBrush(QtGui.QColor("#8090a0"))
+@dataclass
+class _Row:
+    """One box in the flow: a layer, a collapsed block, or the header of an open block."""
+
+    node: Any
+    depth: int  # 0 for the model's direct children
+    open_block: bool
+    end: int = 0  # for an open block: index of its last descendant row
+    x: float = 0.0
+    y: float = 0.0
+    column: int = 0
 
 
-def _arrow(parent: QtWidgets.QGraphicsItem, x: float, y0: float, y1: float) -> None:
-    QtWidgets.QGraphicsLineItem(x, y0 + 1, x, y1 - 2, parent).setPen(_LINE_PEN)
-    _arrow_head(parent, x, y1 - 1)
+def _rows(summary: Any, expanded: set[str]) -> list[_Row]:
+    rows: list[_Row] = []
+
+    def visit(node: Any, depth: int) -> None:
+        open_block = bool(node.children) and node.name in expanded
+        row = _Row(node, depth, open_block)
+        rows.append(row)
+        if open_block:
+            for child in node.children:
+                visit(child, depth + 1)
+        row.end = len(rows) - 1
+
+    for child in summary.root.children:
+        visit(child, 0)
+    return rows
 
 
-def _container(scene: QtWidgets.QGraphicsScene) -> QtWidgets.QGraphicsRectItem:
-    """An invisible parent: everything drawn for one top-level node moves with it into its column."""
-    item = QtWidgets.QGraphicsRectItem()
-    item.setPen(Qt.PenStyle.NoPen)
-    scene.addItem(item)
-    return item
+def _arrow_head(scene: QtWidgets.QGraphicsScene, x: float, y: float) -> None:
+    polygon = QtGui.QPolygonF([QtCore.QPointF(x - 4, y - 6), QtCore.QPointF(x + 4, y - 6), QtCore.QPointF(x, y)])
+    scene.addPolygon(polygon, _LINE_PEN, QtGui.QBrush(QtGui.QColor("#8090a0")))
+
+
+def _arrow(scene: QtWidgets.QGraphicsScene, x: float, y0: float, y1: float) -> None:
+    scene.addLine(x, y0 + 1, x, y1 - 2, _LINE_PEN)
+    _arrow_head(scene, x, y1 - 1)
+
+
+def _column_break(scene: QtWidgets.QGraphicsScene, start: tuple[float, float], end: tuple[float, float],
+                  turn_x: float, top: float) -> None:
+    """Down out of the last box, across the gap, up over the next column, down into its first box."""
+    # Separate segments, not one QPainterPath: a path item's shape is its filled area, which would
+    # swallow the clicks meant for the boxes it encloses.
+    points = (start, (start[0], start[1] + GAP / 2), (turn_x, start[1] + GAP / 2), (turn_x, top), (end[0], top),
+              (end[0], end[1] - 2))
+    for (x0, y0), (x1, y1) in zip(points, points[1:]):
+        scene.addLine(x0, y0, x1, y1, _LINE_PEN)
+    _arrow_head(scene, end[0], end[1] - 1)
 
 
 def layout_diagram(scene: QtWidgets.QGraphicsScene, summary: Any, expanded: set[str],
                    aspect: float = 0.6) -> dict[str, NodeBox]:
     """Draw ``summary`` onto an emptied ``scene``; returns the box of every visible node by name.
 
-    The top-level sequence is wrapped into columns (never splitting a block) so that the whole diagram
-    is about ``aspect`` (height / width) and a long network still fits a landscape window.
+    Boxes flow top to bottom in execution order, open blocks indented inside dashed frames, and the flow
+    wraps into newspaper columns so that the diagram is about ``aspect`` (height / width): a long network
+    still fits a landscape window. A frame cut by a column break is drawn in pieces, one per column.
     """
     scene.clear()
-    boxes: dict[str, NodeBox] = {}
     box_height = PADDING * 2 + LINE_HEIGHT * 4
+    input_height = PADDING * 2 + LINE_HEIGHT * 2
+    rows = _rows(summary, expanded)
+    max_depth = max((row.depth for row in rows), default=0)
+    column_width = BOX_WIDTH + max_depth * FRAME_INDENT + 2 * _NEST * (max_depth + 1)
+    column_gap = 3 * GAP
 
-    def place(node: Any, parent: QtWidgets.QGraphicsItem, x: float, y: float) -> tuple[float, float]:
-        """Place ``node`` with its top-left at (x, y) in ``parent``; returns (bottom, width)."""
-        is_block = bool(node.children)
-        open_block = is_block and node.name in expanded
-        box = NodeBox(node.name, QtCore.QRectF(x, y, BOX_WIDTH, box_height), block=is_block, expanded=open_block)
-        box.setParentItem(parent)
+    # Newspaper columns: about as many as make the whole roughly ``aspect`` high for its width.
+    pitch = box_height + GAP
+    total = input_height + GAP + len(rows) * pitch
+    columns = max(1, round((total / (aspect * (column_width + column_gap))) ** 0.5))
+    per_column = max(2, math.ceil((len(rows) + 1) / columns))  # the input box takes the first slot
+    for index, row in enumerate(rows, start=1):
+        row.column, slot = divmod(index, per_column)
+        row.y = slot * pitch
+        row.x = row.column * (column_width + column_gap) + _NEST * (max_depth + 1) + row.depth * FRAME_INDENT
+
+    offset = _NEST * (max_depth + 1)
+    input_box = scene.addRect(QtCore.QRectF(offset, 0, BOX_WIDTH, input_height), _NORMAL_PEN,
+                              QtGui.QBrush(QtGui.QColor("#fff8d6")))
+    _add_text(input_box, [format_shape(summary.input_shape)], offset + PADDING, PADDING, BOX_WIDTH - 2 * PADDING,
+              "input")
+
+    boxes: dict[str, NodeBox] = {}
+    for row in rows:
+        node, is_block = row.node, bool(row.node.children)
+        box = NodeBox(node.name, QtCore.QRectF(row.x, row.y, BOX_WIDTH, box_height), block=is_block,
+                      expanded=row.open_block)
         box.setBrush(QtGui.QColor(_BLOCK_COLOUR if is_block else _fill_for(node.type)))
+        box.set_selected_look(False)
+        scene.addItem(box)
         _add_text(box, _node_lines(node), PADDING, PADDING,
                   BOX_WIDTH - 2 * PADDING - (MARKER_SIZE if is_block else 0), node.name)
         if is_block:
             _add_marker(box)
         boxes[node.name] = box
-        if not open_block:
-            return y + box_height, BOX_WIDTH
-        _arrow(parent, x + FRAME_INDENT + BOX_WIDTH / 2, y + box_height, y + box_height + GAP)
-        bottom, width = place_sequence(node.children, parent, x + FRAME_INDENT, y + box_height + GAP)
-        frame = QtWidgets.QGraphicsRectItem(
-            QtCore.QRectF(x - 4, y - 4, max(BOX_WIDTH, width + FRAME_INDENT) + 8, bottom - y + 8), parent)
-        frame.setPen(QtGui.QPen(QtGui.QColor("#9aa8b8"), 1, Qt.PenStyle.DashLine))
-        frame.setBrush(QtGui.QColor(_FRAME_COLOUR))
-        frame.setZValue(-100 + node.name.count("."))  # inner frames over outer ones, all under boxes
-        return bottom + 4, frame.rect().width() - 8
 
-    def place_sequence(nodes: list[Any], parent: QtWidgets.QGraphicsItem, x: float, y: float) -> tuple[float, float]:
-        width = BOX_WIDTH
-        for index, child in enumerate(nodes):
-            if index:
-                _arrow(parent, x + BOX_WIDTH / 2, y, y + GAP)
-                y += GAP
-            y, child_width = place(child, parent, x, y)
-            width = max(width, child_width)
-        return y, width
+    previous = (offset + BOX_WIDTH / 2, float(input_height), 0)  # bottom-centre and column of the last box
+    for row in rows:
+        centre = row.x + BOX_WIDTH / 2
+        if row.column == previous[2]:
+            _arrow(scene, centre, previous[1], row.y)
+        else:
+            left = row.column * (column_width + column_gap)
+            _column_break(scene, previous[:2], (centre, row.y), left - column_gap / 2, -GAP / 2)
+        previous = (centre, row.y + box_height, row.column)
 
-    input_group = _container(scene)
-    input_box = QtWidgets.QGraphicsRectItem(QtCore.QRectF(0, 0, BOX_WIDTH, PADDING * 2 + LINE_HEIGHT * 2),
-                                            input_group)
-    input_box.setPen(_NORMAL_PEN)
-    input_box.setBrush(QtGui.QColor("#fff8d6"))
-    _add_text(input_box, [format_shape(summary.input_shape)], PADDING, PADDING, BOX_WIDTH - 2 * PADDING, "input")
-    groups = [(input_group, input_box.rect().height(), BOX_WIDTH)]
-    for child in summary.root.children:
-        group = _container(scene)
-        bottom, width = place(child, group, 0, 0)
-        groups.append((group, bottom, width))
-    for box in boxes.values():
-        box.set_selected_look(False)
-
-    _wrap_into_columns(groups, aspect)
+    for index, row in enumerate(rows):
+        if row.open_block:
+            _draw_frame(scene, rows, index, box_height, column_width, column_gap)
     scene.setSceneRect(scene.itemsBoundingRect().adjusted(-20, -20, 20, 20))
     return boxes
 
 
-def _wrap_into_columns(groups: list[tuple[QtWidgets.QGraphicsItem, float, float]], aspect: float) -> None:
-    """Move each (group, height, width) into newspaper columns and join them with arrows."""
-    column_gap = 3 * GAP
-    total = sum(height for _, height, _ in groups) + GAP * (len(groups) - 1)
-    columns = max(1, round((total / (aspect * (BOX_WIDTH + column_gap))) ** 0.5))
-    limit = max(total / columns, max(height for _, height, _ in groups))
-    x = y = 0.0
-    column_width = 0.0
-    previous: tuple[float, float] | None = None  # bottom-centre of the previous group
-    scene = groups[0][0].scene()
-    lines = _container(scene)
-    for group, height, width in groups:
-        if y > 0 and y + height > limit * 1.05:
-            x += column_width + column_gap
-            y, column_width = 0.0, 0.0
-        group.setPos(x, y)
-        centre = x + BOX_WIDTH / 2
-        if previous is not None:
-            if previous[0] == centre:
-                _arrow(lines, centre, previous[1], y)
-            else:  # down, across the gap, up to the top of the next column, down into its first box
-                turn_x = x - column_gap / 2
-                path = QtGui.QPainterPath(QtCore.QPointF(*previous))
-                for point in ((previous[0], previous[1] + GAP / 2), (turn_x, previous[1] + GAP / 2),
-                              (turn_x, -GAP / 2), (centre, -GAP / 2), (centre, y - 2)):
-                    path.lineTo(*point)
-                QtWidgets.QGraphicsPathItem(path, lines).setPen(_LINE_PEN)
-                _arrow_head(lines, centre, y - 1)
-        previous = (centre, y + height)
-        y += height + GAP
-        column_width = max(column_width, width)
+def _draw_frame(scene: QtWidgets.QGraphicsScene, rows: list[_Row], index: int, box_height: float,
+                column_width: float, column_gap: float) -> None:
+    """The dashed frame of the open block at ``rows[index]``, one piece per column it spans."""
+    block = rows[index]
+    members = rows[index : block.end + 1]
+    for column in sorted({row.column for row in members}):
+        piece = [row for row in members if row.column == column]
+        first, last = piece[0], piece[-1]
+        # Frames that start or end on the same box as enclosing ones sit inside them by _NEST per level.
+        top = first.y - _NEST * (1 + first.depth - block.depth) if first is not block else first.y - _NEST
+        bottom = last.y + box_height + _NEST * (last.depth - block.depth)
+        left = column * (column_width + column_gap) + _NEST * (max(r.depth for r in rows) + 1) \
+            + block.depth * FRAME_INDENT - _NEST
+        right = column * (column_width + column_gap) + column_width - _NEST * (block.depth + 1)
+        frame = scene.addRect(QtCore.QRectF(left, top, right - left, bottom - top), _FRAME_PEN,
+                              QtGui.QBrush(QtGui.QColor(_FRAME_COLOUR)))
+        frame.setZValue(-100 + block.depth)  # inner frames over outer ones, all under boxes
 
 
 class DiagramView(QtWidgets.QGraphicsView):
