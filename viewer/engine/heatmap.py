@@ -60,6 +60,8 @@ class ClassHeatmap:
     weights: str
     weights_sha256: str | None
     grid_shapes: list[tuple[int, int]]  # class-map cells (rows, cols) per scale
+    grids: list[np.ndarray] = field(default_factory=list)  # float32 raw cell scores per scale, before placement
+    tiles: list[int] = field(default_factory=list)  # forward passes per scale (1 = untiled)
     notes: list[str] = field(default_factory=list)
     requested_scales: tuple[float, ...] = ()
     base_size: int = 0
@@ -89,6 +91,7 @@ class ClassHeatmap:
             "base_size": self.base_size,
             "input_sizes": [list(size) for size in self.input_sizes],
             "grid_shapes": [list(shape) for shape in self.grid_shapes],
+            "tiles": list(self.tiles),
             "geometry": self.geometry,
             "offsets": self.offsets,
             "fuse": self.fuse,
@@ -216,7 +219,7 @@ def dense_heatmap(
     runner: Callable[[torch.Tensor], torch.Tensor] = dense.fcn
     align = (int(geometry.jump[0]), int(geometry.jump[1]))
     if offsets and isinstance(dense.split, str):
-        notes.append(f"offsets ignored: {loaded.name} {dense.split}; OverFeat's offsets need a final max-pool "
+        notes.append(f"offsets ignored: {loaded.name}: {dense.split}; OverFeat's offsets need a final max-pool "
                      "right before the classifier (AlexNet, VGG)")
         offsets = False
     elif offsets:
@@ -268,7 +271,7 @@ def dense_heatmap(
 
     source = _image_tensor(image, spec.channels)
     interpolation = TF.InterpolationMode(spec.interpolation)
-    per_scale, grid_shapes, used, input_sizes = [], [], [], []
+    per_scale, grids, used, input_sizes = [], [], [], []
     forward_ms = 0.0
     for scale, size, tiles in plans:
         resized = TF.resize(source, [size[1], size[0]], interpolation=interpolation, antialias=True)
@@ -294,7 +297,7 @@ def dense_heatmap(
         forward_ms += (time.perf_counter() - tick) * 1e3
         centres = geometry.centres(scores.shape)
         per_scale.append(place_on_image(scores, centres, size, image.size))
-        grid_shapes.append(tuple(scores.shape))
+        grids.append(scores)
         used.append(scale)
         input_sizes.append(size)
 
@@ -319,7 +322,9 @@ def dense_heatmap(
         model=loaded.name,
         weights=loaded.weights_label,
         weights_sha256=loaded.weights_sha256,
-        grid_shapes=grid_shapes,
+        grid_shapes=[tuple(grid.shape) for grid in grids],
+        grids=grids,
+        tiles=[len(tiles) if tiles else 1 for _, _, tiles in plans],
         notes=notes + list(image.notes),
         requested_scales=tuple(scales),
         base_size=base,
