@@ -15,7 +15,7 @@ from PySide6 import QtCore, QtWidgets
 from PySide6.QtCore import Qt, Signal
 
 from viewer.gui.widgets.activations_grid import MosaicLayout, layout_for
-from viewer.gui.widgets.activations_large import ChannelDetail, pyqtgraph_colormap
+from viewer.gui.widgets.activations_large import ChannelDetail
 from viewer.gui.widgets.architecture_format import format_shape
 
 __all__ = ["COLORMAPS", "ActivationsView"]
@@ -319,7 +319,8 @@ class ActivationsView(QtWidgets.QWidget):
         if channel is None or activation is None:
             self.grid.setToolTip("")
             return
-        text = f"channel {channel}: mean {float(activation.mean[channel]):.3g}, max {float(activation.max[channel]):.3g}"
+        mean, peak = float(activation.mean[channel]), float(activation.max[channel])
+        text = f"channel {channel}: mean {mean:.3g}, max {peak:.3g}"
         if bool(np.asarray(activation.dead)[channel]):
             text += " (dead: never positive on this image)"
         self.grid.setToolTip(text)
