@@ -259,3 +259,31 @@ def test_activations_follow_the_layer_picked_and_boxes_land_on_the_image(qtbot, 
     view.receptiveFieldBox.emit(0.0, 0.0, 16.0, 16.0)
     expected = input_box_to_image((0, 0, 16, 16), state.image.loaded.original_size, 32, 32)
     assert window.image_panel.box() == pytest.approx(expected)
+
+
+def test_paste_of_a_file_path_opens_it(qtbot, make_window, shared_data):
+    window = make_window(start=False)
+    path = shared_data / "images" / "sk_camera.png"
+    QtWidgets.QApplication.clipboard().setText(str(path))
+    window.paste_action.trigger()
+    window.state.start()
+    qtbot.waitUntil(lambda: [e.name for e in window.state.images] == ["sk_camera.png"], timeout=TIMEOUT)
+    QtWidgets.QApplication.clipboard().setText("no such thing here")
+    window.paste()
+    assert "clipboard holds no image" in window.notices.text_label.text()
+
+
+def test_uncaught_exceptions_reach_the_banner_with_their_traceback(make_window):
+    from viewer.gui.app import error_sink
+
+    window = make_window(start=False)
+    try:
+        raise ValueError("a slot went wrong")
+    except ValueError as error:
+        error_sink.excepthook(type(error), error, error.__traceback__)
+    assert window.notices.text_label.text().startswith("Bug: ValueError: a slot went wrong")
+    assert "Traceback" in window.notices.details.toPlainText()
+    window.notices.details_button.click()
+    assert window.notices.details.isVisible()
+    window.notices.close_button.click()
+    assert not window.notices.isVisible()

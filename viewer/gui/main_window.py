@@ -15,7 +15,6 @@ import numpy as np
 from PySide6 import QtCore, QtGui, QtWidgets
 from PySide6.QtCore import Qt
 
-from viewer.gui import settings as settings_module
 from viewer.gui.app import LAUNCHED_AT, error_sink
 from viewer.gui.main_menus import build_menus
 from viewer.gui.settings import Settings
@@ -142,7 +141,7 @@ class MainWindow(QtWidgets.QMainWindow):
         state.message.connect(self._show_notice)
         state.timings_changed.connect(lambda _t: self._update_status())
         state.weights_file_requested.connect(self.model_bar.choose_weights_file)
-        error_sink.reported.connect(lambda text, details, level: self.notices.show_notice(text, details, level))
+        error_sink.reported.connect(self._on_error_reported)
 
         self.model_bar.choiceRequested.connect(state.set_model)
         self.model_bar.optionsRequested.connect(lambda preset, tta: state.set_options(preset=preset, tta=tta))
@@ -276,9 +275,6 @@ class MainWindow(QtWidgets.QMainWindow):
             view = self.views[tab]
             if hasattr(view, "set_notice"):
                 view.set_notice(notice)
-        architecture = self.views["architecture"]
-        if info is None and hasattr(architecture, "set_summary"):
-            pass  # the summary is cleared by summary_changed
 
     def _on_images_changed(self, images: list) -> None:
         blocked = self.thumbnails.blockSignals(True)
@@ -404,6 +400,9 @@ class MainWindow(QtWidgets.QMainWindow):
             self.progress_bar.hide()
         self.predictions.set_busy(f"{description}…" if description else "")
 
+    def _on_error_reported(self, text: str, details: str, level: str) -> None:
+        self.notices.show_notice(text, details, level)
+
     def _show_notice(self, notice: Notice) -> None:
         self.notices.show_notice(notice.text, notice.details, notice.level, notice.actions)
 
@@ -434,10 +433,8 @@ class MainWindow(QtWidgets.QMainWindow):
             self.settings.set_tab(self.current_tab())
             self.settings.sync()
             QtWidgets.QApplication.instance().removeEventFilter(self)
+            error_sink.reported.disconnect(self._on_error_reported)
             self.state.jobs.shutdown(timeout=3.0)
             self._temp_dir.cleanup()
         super().closeEvent(event)
 
-
-# Keep the settings module importable from here for scripts that configure it before creating the window.
-use_settings_path = settings_module.use_settings_path
