@@ -95,9 +95,18 @@ def test_many_channels_and_dead_ones_are_marked(view, wide_activation):
 
 
 def test_flat_layer_is_one_tile_per_unit(view, lenet):
-    view.set_activation(lenet[1]["classifier.0"])
+    activation = lenet[1]["classifier.0"]
+    view.set_activation(activation)
     assert view.shown_channel_count == 120
     assert "120 units" in view.header.text()
+    # No map to enlarge: every unit as a bar, the selected one marked.
+    view.select_channel(17)
+    detail = view.detail
+    assert detail.showing_units and detail.pages.currentWidget() is detail.units
+    np.testing.assert_array_equal(detail.unit_bars.opts["height"], activation.array.astype(np.float32))
+    assert list(detail.selected_bar.opts["x"]) == [17]
+    view.set_activation(lenet[1]["features.0"])
+    assert detail.pages.currentWidget() is detail.view
 
 
 def test_sorting_reorders_the_mosaic(view, lenet):

@@ -48,7 +48,7 @@ def test_first_view_opens_blocks_within_the_limit(view):
 
 def test_box_text_shows_type_hyper_parameters_shape_and_cost(view):
     texts = [item.text() for item in view._boxes["conv1"].childItems() if hasattr(item, "text")]
-    assert texts == ["conv1", "Conv2d  in=3 out=64 k=7 s=2 p=3 no bias", "out 64×112×112",
+    assert texts == ["conv1", "Conv2d  in=3 out=64 k=7 s=2 p=3 no bias", "out 64×112×112 · RF 7 px",
                      "9.41k params · 118.01 MMACs"]
 
 

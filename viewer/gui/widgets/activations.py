@@ -280,9 +280,10 @@ class ActivationsView(QtWidgets.QWidget):
         self._grid_box.autoRange(padding=0.01)
         dead_count = int(np.asarray(activation.dead, dtype=bool).sum())
         shape = format_shape(np.asarray(activation.array).shape)
+        flat = np.ndim(activation.array) == 1
+        size = f"{count} units" if flat else f"{shape} · {count} channels"
         self.header.setText(
-            f"<b>{activation.layer}</b> · {shape} · {count} {'units' if height == width == 1 else 'channels'}"
-            f" · {dead_count} dead (red border) · sorted by {key}"
+            f"<b>{activation.layer}</b> · {size} · {dead_count} dead (never above 0, red border) · sorted by {key}"
         )
         self._show_selected()
 
@@ -292,8 +293,7 @@ class ActivationsView(QtWidgets.QWidget):
             return
         position = int(np.flatnonzero(self._order == channel)[0])
         x, y = self._layout.tile_origin(position)
-        self._grid_selection.setRect(QtCore.QRectF(x - 0.5, y - 0.5, self._layout.tile_width + 1,
-                                                   self._layout.tile_height + 1))
+        self._grid_selection.setRect(QtCore.QRectF(x, y, self._layout.tile_width, self._layout.tile_height))
         self._grid_selection.show()
         levels = None if self._per_channel() else (float(self._maps.min()), float(self._maps.max()))
         self.detail.set_colormap(self._colormap_name())

@@ -74,12 +74,26 @@ class ChannelDetail(QtWidgets.QWidget):
 
         bar = QtWidgets.QHBoxLayout()
         bar.addWidget(self.info, 1)
-        bar.addWidget(QtWidgets.QLabel("Overlay"))
+        self.alpha_label = QtWidgets.QLabel("Overlay")
+        bar.addWidget(self.alpha_label)
         bar.addWidget(self.alpha)
         layout = QtWidgets.QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(bar)
-        layout.addWidget(self.view, 1)
+        # A flat output (Linear, pooled features) has no map to enlarge: all its units as bars instead.
+        self.units = pg.PlotWidget()
+        self.units.setObjectName("unitsView")
+        self.units.setLabel("bottom", "unit")
+        self.units.setLabel("left", "value")
+        self.units.setMouseEnabled(x=True, y=False)
+        self.unit_bars = pg.BarGraphItem(x=[], height=[], width=0.8, brush="#5b8def", pen=None)
+        self.selected_bar = pg.BarGraphItem(x=[], height=[], width=0.8, brush="#ff9f1c", pen=None)
+        self.units.addItem(self.unit_bars)
+        self.units.addItem(self.selected_bar)
+        self.pages = QtWidgets.QStackedWidget()
+        self.pages.addWidget(self.view)
+        self.pages.addWidget(self.units)
+        layout.addWidget(self.pages, 1)
         self._apply_alpha()
 
     # ----------------------------------------------------------------------------------------- state
@@ -92,6 +106,24 @@ class ChannelDetail(QtWidgets.QWidget):
     def receptive_field_box(self) -> tuple[float, float, float, float] | None:
         """The box drawn over the input, (x0, y0, x1, y1) in network-input pixels."""
         return self._box if self.box_mark.isVisible() else None
+
+    @property
+    def showing_units(self) -> bool:
+        """True for a flat activation (N,): its units are drawn as bars, not as a map."""
+        return self._activation is not None and np.ndim(self._activation.array) == 1
+
+    def _show_units(self, channel: int) -> None:
+        values = np.asarray(self._activation.array, dtype=np.float32)
+        self.unit_bars.setOpts(x=np.arange(values.size), height=values)
+        self.selected_bar.setOpts(x=[channel], height=[values[channel]])
+        self.units.autoRange()
+        self.pages.setCurrentWidget(self.units)
+        self._set_overlay_controls_visible(False)
+        self.info.setText(self._describe())
+
+    def _set_overlay_controls_visible(self, visible: bool) -> None:
+        self.alpha.setVisible(visible)
+        self.alpha_label.setVisible(visible)
 
     @property
     def overlay_alpha(self) -> float:
@@ -139,7 +171,13 @@ class ChannelDetail(QtWidgets.QWidget):
             self.channel_item.clear()
             self.overlay_item.clear()
             self.info.setText("")
+            self.pages.setCurrentWidget(self.view)
             return
+        if self.showing_units:
+            self._show_units(channel)
+            return
+        self.pages.setCurrentWidget(self.view)
+        self._set_overlay_controls_visible(True)
         if levels is None:
             levels = (float(channel_map.min()), float(channel_map.max()))
         if levels[1] <= levels[0]:
@@ -152,7 +190,7 @@ class ChannelDetail(QtWidgets.QWidget):
 
     def _describe(self) -> str:
         channel, activation = self._channel, self._activation
-        text = f"channel {channel}"
+        text = f"{'unit' if self.showing_units else 'channel'} {channel}"
         for label, attribute in (("mean", "mean"), ("max", "max"), ("zeros", "zero_fraction")):
             values = getattr(activation, attribute, None)
             if values is not None and np.ndim(values) and channel < len(values):

@@ -14,7 +14,13 @@ from typing import Any
 from PySide6 import QtCore, QtGui, QtWidgets
 from PySide6.QtCore import Qt, Signal
 
-from viewer.gui.widgets.architecture_format import format_count, format_hyper, format_macs, format_shape
+from viewer.gui.widgets.architecture_format import (
+    format_count,
+    format_field,
+    format_hyper,
+    format_macs,
+    format_shape,
+)
 
 __all__ = ["BOX_WIDTH", "DiagramView", "NodeBox", "layout_diagram"]
 
@@ -73,7 +79,11 @@ def _node_lines(node: Any) -> list[str]:
     if hyper:
         type_line += f"  {hyper}"
     cost = f"{format_count(node.params)} params · {format_macs(node.macs)}"
-    return [type_line, f"out {format_shape(node.output_shape)}", cost]
+    shape_line = f"out {format_shape(node.output_shape)}"
+    field = getattr(node, "receptive_field", None)
+    if field is not None:
+        shape_line += f" · RF {format_field(field).split(',')[0]}"
+    return [type_line, shape_line, cost]
 
 
 def _add_text(box: QtWidgets.QGraphicsItem, lines: Iterable[str], x: float, y: float, width: float,
