@@ -7,6 +7,7 @@ import xml.etree.ElementTree as ElementTree
 import pyqtgraph as pg
 import pytest
 from PIL import Image
+from PySide6 import QtCore, QtGui, QtWidgets
 from PySide6.QtCore import Qt
 
 from viewer.engine.summary import summarize
@@ -103,6 +104,30 @@ def test_zoom_keys(view, qtbot):
     assert view.diagram.zoom == pytest.approx(before * 1.25)
     qtbot.keyClick(view.diagram, Qt.Key.Key_Minus, Qt.KeyboardModifier.ControlModifier)
     assert view.diagram.zoom == pytest.approx(before)
+
+
+def test_wheel_zooms_and_dragging_pans(view, qtbot):
+    diagram = view.diagram
+    viewport = diagram.viewport()
+    centre = QtCore.QPointF(viewport.width() / 2, viewport.height() / 2)
+    before = diagram.zoom
+    wheel = QtGui.QWheelEvent(centre, diagram.mapToGlobal(centre), QtCore.QPoint(), QtCore.QPoint(0, 240),
+                              Qt.MouseButton.NoButton, Qt.KeyboardModifier.NoModifier, Qt.ScrollPhase.NoScrollPhase,
+                              False)
+    QtWidgets.QApplication.sendEvent(viewport, wheel)
+    assert diagram.zoom == pytest.approx(before * 1.15**2)
+
+    scroll = diagram.horizontalScrollBar()
+    assert scroll.maximum() > 0  # zoomed in: there is somewhere to pan to
+    start = scroll.value()
+    for kind, x, buttons in ((QtCore.QEvent.Type.MouseButtonPress, 300, Qt.MouseButton.LeftButton),
+                             (QtCore.QEvent.Type.MouseMove, 200, Qt.MouseButton.LeftButton),
+                             (QtCore.QEvent.Type.MouseButtonRelease, 200, Qt.MouseButton.NoButton)):
+        point = QtCore.QPointF(x, 20)
+        event = QtGui.QMouseEvent(kind, point, diagram.mapToGlobal(point), Qt.MouseButton.LeftButton, buttons,
+                                  Qt.KeyboardModifier.NoModifier)
+        QtWidgets.QApplication.sendEvent(viewport, event)
+    assert scroll.value() == start + 100
 
 
 def test_export_svg_and_png(view, tmp_path, qtbot):

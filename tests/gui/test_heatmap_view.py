@@ -82,6 +82,14 @@ def test_compute_emits_the_parameters(view, qtbot):
                              "fuse": "max"}]
 
 
+def test_enter_in_the_scales_computes(view, qtbot):
+    view.scales_edit.clear()
+    qtbot.keyClicks(view.scales_edit, "1.5")
+    with qtbot.waitSignal(view.computeRequested) as blocker:
+        qtbot.keyClick(view.scales_edit, Qt.Key.Key_Return)
+    assert blocker.args[0]["scales"] == (1.5,) and blocker.args[0]["class_index"] == 3
+
+
 def test_bad_scales_are_refused_with_a_notice(view, qtbot):
     view.scales_edit.setText("1, big")
     with qtbot.assertNotEmitted(view.computeRequested):

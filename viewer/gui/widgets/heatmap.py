@@ -72,6 +72,7 @@ class HeatmapView(QtWidgets.QWidget):
         self.scales_edit = QtWidgets.QLineEdit(DEFAULT_SCALES, objectName="heatmapScales")
         self.scales_edit.setToolTip("Image sizes as multiples of the network's input size")
         self.scales_edit.setMaximumWidth(110)
+        self.scales_edit.returnPressed.connect(self._on_compute)
         self.offsets_check = QtWidgets.QCheckBox("offsets", objectName="heatmapOffsets")
         self.offsets_check.setToolTip("OverFeat's shifted final pooling: denser maps, more work")
         self.fuse_picker = QtWidgets.QComboBox(objectName="heatmapFuse")
