@@ -148,3 +148,16 @@ def test_export_svg_and_png(view, tmp_path, qtbot):
         rect = view.diagram.sceneRect()
         assert image.size == pytest.approx((rect.width() * 2, rect.height() * 2), abs=1)  # at twice the scale
     assert sorted(p.name for p in tmp_path.iterdir()) == ["net.png", "net.svg"]  # no temp files left
+
+
+def test_a_hidden_view_fits_the_diagram_when_shown(qtbot, resnet18):
+    widget = ArchitectureView()
+    qtbot.addWidget(widget)
+    widget.resize(800, 600)
+    widget.set_summary(resnet18)  # e.g. while another tab is current
+    widget.show()
+    qtbot.waitExposed(widget)
+    shown = widget.diagram.mapToScene(widget.diagram.viewport().rect()).boundingRect()
+    scene = widget.diagram.sceneRect()
+    assert shown.contains(scene.adjusted(1, 1, -1, -1))  # all of it in view …
+    assert shown.width() < scene.width() * 1.1 or shown.height() < scene.height() * 1.1  # … and filling it

@@ -82,7 +82,7 @@ class ArchitectureView(QtWidgets.QWidget):
         for text, name, slot, tip in (
             ("Expand all", "expandAllButton", self.expand_all, "Open every block"),
             ("Collapse all", "collapseAllButton", self.collapse_all, "Close every block"),
-            ("Fit", "fitButton", self.diagram.fit, "Whole diagram in view (Ctrl+0); wheel or Ctrl+± zooms"),
+            ("Fit", "fitButton", self.diagram.request_fit, "Whole diagram in view (Ctrl+0); wheel or Ctrl+± zooms"),
             ("Export…", "exportArchitectureButton", self._on_export_clicked, "Save the diagram as SVG or PNG"),
         ):
             button = QtWidgets.QPushButton(text, objectName=name)
@@ -147,7 +147,7 @@ class ArchitectureView(QtWidgets.QWidget):
         )
         self._fill_table(summary)
         self._redraw()
-        self.diagram.fit()
+        self.diagram.request_fit()
 
     def select_layer(self, name: str) -> None:
         """Highlight ``name`` in the diagram (opening the blocks around it) and the table; emits nothing."""

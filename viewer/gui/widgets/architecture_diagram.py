@@ -262,19 +262,39 @@ class DiagramView(QtWidgets.QGraphicsView):
         self.setDragMode(QtWidgets.QGraphicsView.DragMode.ScrollHandDrag)
         self.setTransformationAnchor(QtWidgets.QGraphicsView.ViewportAnchor.AnchorUnderMouse)
         self.setBackgroundBrush(QtGui.QColor("#ffffff"))
+        self._auto_fit = False
         for keys, action in ((QtGui.QKeySequence.StandardKey.ZoomIn, self.zoom_in),
                              (QtGui.QKeySequence("Ctrl+="), self.zoom_in),
                              (QtGui.QKeySequence.StandardKey.ZoomOut, self.zoom_out),
-                             (QtGui.QKeySequence("Ctrl+0"), self.fit)):
+                             (QtGui.QKeySequence("Ctrl+0"), self.request_fit)):
             shortcut = QtGui.QShortcut(keys, self)
             shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
             shortcut.activated.connect(action)
+
+    def request_fit(self) -> None:
+        """Fit now and keep fitting as the view is shown or resized, until the user zooms.
+
+        A view in a hidden tab has no real size yet, so fitting once at ``set_summary`` would be wrong.
+        """
+        self._auto_fit = True
+        self.fit()
+
+    def showEvent(self, event: QtGui.QShowEvent) -> None:  # noqa: N802 (Qt override)
+        super().showEvent(event)
+        if self._auto_fit:
+            self.fit()
+
+    def resizeEvent(self, event: QtGui.QResizeEvent) -> None:  # noqa: N802 (Qt override)
+        super().resizeEvent(event)
+        if self._auto_fit:
+            self.fit()
 
     @property
     def zoom(self) -> float:
         return self.transform().m11()
 
     def zoom_by(self, factor: float) -> None:
+        self._auto_fit = False
         new_zoom = self.zoom * factor
         if 0.05 <= new_zoom <= 8:
             self.scale(factor, factor)
