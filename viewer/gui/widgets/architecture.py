@@ -251,6 +251,7 @@ class ArchitectureView(QtWidgets.QWidget):
             return
         self._boxes = layout_diagram(self.diagram.scene(), self._summary, self._expanded)
         self._apply_selection()
+        self.diagram.refit_if_auto()
 
     def _apply_selection(self) -> None:
         for name, box in self._boxes.items():

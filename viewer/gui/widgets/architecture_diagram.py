@@ -279,6 +279,11 @@ class DiagramView(QtWidgets.QGraphicsView):
         self._auto_fit = True
         self.fit()
 
+    def refit_if_auto(self) -> None:
+        """After the diagram changed (a block opened or closed): fit again unless the user has zoomed."""
+        if self._auto_fit:
+            self.fit()
+
     def showEvent(self, event: QtGui.QShowEvent) -> None:  # noqa: N802 (Qt override)
         super().showEvent(event)
         if self._auto_fit:
