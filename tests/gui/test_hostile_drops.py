@@ -1,0 +1,103 @@
+"""Hostile files dropped on the real window, and hostile weights files chosen in it.
+
+Every case ends within a bound (a hang fails the test) with either a correct result on screen (top-k
+shown) or one readable sentence in the banner naming the file; never a "Bug:" message; and the next good
+image dropped still classifies. Weights that would run code when unpickled are refused without running it.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from hostile_corpus import Case, make_image_corpus, make_weights_corpus
+
+from viewer.gui.state import ModelChoice
+
+CASE_TIMEOUT_MS = 60_000  # catches hangs only; a case takes well under a second here
+FIRST_TIMEOUT_MS = 180_000  # the first job of a process imports torch on a shared CPU
+
+
+def _interleaved(cases: list[Case]) -> list[Case]:
+    """Bad, good, bad, good, ...: every refused file is followed by a good one that must still classify."""
+    bad = [case for case in cases if not case.ok]
+    good = [case for case in cases if case.ok]
+    order: list[Case] = []
+    while bad or good:
+        if bad:
+            order.append(bad.pop(0))
+        if good:
+            order.append(good.pop(0))
+    return order
+
+
+def _no_bug_messages(window) -> None:
+    bugs = [(level, text) for level, text, _details in window.notices.history if "Bug" in text or "Traceback" in text]
+    assert bugs == []
+
+
+def test_hostile_drops_give_a_result_or_a_sentence(qtbot, make_window, drop_files, shared_data, tmp_path):
+    cases = _interleaved(make_image_corpus(tmp_path / "corpus", shared_data))
+    assert sum(not c.ok for c in cases) >= 7 and sum(c.ok for c in cases) >= 10
+    window = make_window("squeezenet1_1", "none")
+    assert window.state.model_info is not None
+    state = window.state
+    target = window.image_panel.graphics.viewport()
+    for case in cases:
+        notices_before = len(window.notices.history)
+        images_before = [entry.path for entry in state.images]
+        assert drop_files(target, [case.path]), case.name
+        if case.ok:
+            qtbot.waitUntil(lambda: state.prediction is not None and state.prediction.image == str(case.path)
+                            and not state.jobs.pending("classify"), timeout=CASE_TIMEOUT_MS)
+            shown = window.predictions.prediction()
+            assert shown is state.prediction and shown.image == str(case.path), case.name
+            assert len(window.predictions.rows()) == 5, case.name
+            assert case.name in window.image_panel.title.text()
+        else:
+            qtbot.waitUntil(lambda: len(window.notices.history) > notices_before, timeout=CASE_TIMEOUT_MS)
+            # The opening job has ended (nothing else is left to arrive for this drop).
+            qtbot.waitUntil(lambda: not any(t.kind.startswith("open#") for t in state.jobs.pending()),
+                            timeout=CASE_TIMEOUT_MS)
+            level, text, _details = window.notices.history[-1]
+            assert level == "error" and text.startswith(f"{case.name}: "), (case.name, text)
+            assert case.phrase in text, (case.name, text)
+            assert len(text.splitlines()) == 1
+            assert window.notices.isVisible() and window.notices.text_label.text() == text
+            assert [entry.path for entry in state.images] == images_before  # nothing else changed
+        _no_bug_messages(window)
+    assert window.thumbnails.count() == sum(case.ok for case in cases)
+
+
+def test_hostile_weights_files_are_refused_and_the_app_stays_usable(qtbot, make_window, drop_files, shared_data,
+                                                                    tmp_path):
+    cases, sentinel = make_weights_corpus(tmp_path / "weights")
+    window = make_window("lenet5", "none")
+    state, bar = window.state, window.model_bar
+    digit = shared_data / "mnist" / "mnist_7.png"
+    for case in cases:
+        bar.ask_open_file = lambda _title, _filters, path=case.path: str(path)  # the file dialog's answer
+        index = bar.weights_picker.findText("From file…")
+        bar.weights_picker.setCurrentIndex(index)
+        bar.weights_picker.activated.emit(index)
+        assert state.choice.weights == str(case.path)
+        qtbot.waitUntil(lambda: state.model_error is not None or state.model_info is not None,
+                        timeout=CASE_TIMEOUT_MS)
+        assert state.model_info is None, case.name
+        text = window.notices.text_label.text()
+        assert window.notices.isVisible() and case.name in text and case.phrase in text, (case.name, text)
+        assert "Bug" not in text and len(text.splitlines()) == 1
+        assert not sentinel.exists(), f"{case.name}: code in the file ran"
+        # The banner offers a way out: random weights.
+        assert any("random" in button.text().lower() for button in window.notices.action_buttons())
+    _no_bug_messages(window)
+    # Still usable: back to random weights (the banner's own action), and a digit classifies.
+    next(b for b in window.notices.action_buttons() if "random" in b.text().lower()).click()
+    assert state.choice == ModelChoice("lenet5", "none", None, "cpu")
+    qtbot.waitUntil(lambda: state.model_info is not None, timeout=CASE_TIMEOUT_MS)
+    drop_files(window, [digit])
+    qtbot.waitUntil(lambda: state.prediction is not None and state.prediction.image == str(digit),
+                    timeout=CASE_TIMEOUT_MS)
+    assert len(window.predictions.rows()) == 5
+    assert not sentinel.exists()
