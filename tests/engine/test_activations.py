@@ -171,3 +171,44 @@ def test_channel_grid_layout_order_and_dead_border() -> None:
 
     vector = _activation(np.array([1.0, -1.0, 3.0], dtype=np.float32).reshape(3, 1, 1))
     assert channel_grid(vector).shape == (3, 3, 3)  # 2 columns of 1x1 tiles
+
+
+class _Suffixed(nn.Module):
+    """Module names ending in _<n>: torchvision's node names renumber them (``ln_2`` becomes node ``ln_1``)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.ln_1 = nn.Conv2d(1, 2, 1)
+        self.ln_2 = nn.Conv2d(2, 2, 1)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.ln_2(self.ln_1(x).tanh())
+
+
+def test_feature_extraction_names_are_the_module_names() -> None:
+    torch.manual_seed(0)
+    model = _Suffixed().eval()
+    image = _image(1, 1, 5, 5)
+    with torch.no_grad():
+        first = model.ln_1(image)
+        second = model.ln_2(first.tanh())
+    result = capture(model, image, ["ln_2", "ln_1"], method="fx", dtype=np.float32)
+    np.testing.assert_allclose(result["ln_1"].array, first[0].numpy(), atol=1e-6)
+    np.testing.assert_allclose(result["ln_2"].array, second[0].numpy(), atol=1e-6)
+
+
+def test_layers_inside_modules_torchvision_keeps_whole_use_hooks() -> None:
+    torch.manual_seed(0)
+    model = build_model("mobilenet_v2")
+    image = _image(1, 3, 64, 64)
+    # features.0 is a Conv2dNormActivation, one node for feature extraction: its conv has no node of its own.
+    inner = capture(model, image, ["features.0.0", "features.1"], dtype=np.float32)
+    assert {activation.method for activation in inner.values()} == {"hooks"}
+    with torch.no_grad():
+        conv = model.features[0][0](image)
+    np.testing.assert_allclose(inner["features.0.0"].array, conv[0].numpy(), atol=1e-5)
+    outer = capture(model, image, ["features.0", "features.1"], dtype=np.float32)
+    assert {activation.method for activation in outer.values()} == {"fx"}
+    np.testing.assert_allclose(outer["features.1"].array, inner["features.1"].array, atol=1e-5)
+    with pytest.raises(ModelError, match="cannot reach features.0.0"):
+        capture(model, image, ["features.0.0"], method="fx")

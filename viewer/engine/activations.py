@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 import torch
 from torch import fx, nn
-from torch.utils._pytree import tree_leaves
+from torch.utils._pytree import tree_leaves, tree_map
 from torchvision.models.feature_extraction import create_feature_extractor
 
 from viewer.engine.errors import BudgetError, ModelError
@@ -99,6 +99,11 @@ def _activation(layer: str, output: torch.Tensor, summary: Summary, dtype: Any, 
     )
 
 
+def _copied(value: Any) -> Any:
+    """``value`` with every tensor in it cloned (a module may return a tuple, e.g. attention)."""
+    return tree_map(lambda leaf: leaf.clone() if isinstance(leaf, torch.Tensor) else leaf, value)
+
+
 def _first_tensor(output: Any) -> torch.Tensor | None:
     return next((leaf for leaf in tree_leaves(output) if isinstance(leaf, torch.Tensor)), None)
 
@@ -124,33 +129,80 @@ def recording_outputs(model: nn.Module, layers: Sequence[str]) -> Iterator[dict[
             handle.remove()
 
 
+def _node_names(model: nn.Module, layers: tuple[str, ...]) -> dict[str, str | None]:
+    """Map module names to create_feature_extractor's node names (None where a layer has no node of its own).
+
+    The two differ: torchvision strips a trailing ``_<n>`` from a node's name and renumbers calls, so in
+    ViT the module ``ln_2`` is the node ``ln_1`` (same shape, wrong values). A module call's node carries the
+    exact module name as its target, so the mapping is made from the graph that torchvision's own tracer
+    (same settings) records. A block maps to the last node inside it; a module that runs several times to
+    its first call (as hooks record it); a layer inside a module torchvision keeps whole (``Conv2dNormActivation``)
+    has no node, and the capture falls back to hooks.
+    """
+    # Private helper, but it is exactly the tracer set-up create_feature_extractor uses, so names agree.
+    from torchvision.models.feature_extraction import NodePathTracer, _set_default_tracer_kwargs
+
+    was_training = model.training
+    model.eval()
+    try:
+        tracer = NodePathTracer(**_set_default_tracer_kwargs(None))
+        graph = tracer.trace(model)
+    finally:
+        model.train(was_training)
+    named = [(node, tracer.node_to_qualname[node]) for node in graph.nodes if node in tracer.node_to_qualname]
+    scopes = [node.target if node.op == "call_module" else qualname for node, qualname in named]
+    names: dict[str, str | None] = {}
+    for layer in layers:
+        calls = [qualname for (node, qualname) in named if node.op == "call_module" and node.target == layer]
+        inside = [qualname for (_, qualname), scope in zip(named, scopes) if scope.startswith(layer + ".")]
+        chosen = calls[0] if calls else (inside[-1] if inside else None)
+        # create_feature_extractor matches by prefix: the name must not also prefix another node's name.
+        if chosen is not None and any(qualname.startswith(chosen + ".") for _, qualname in named):
+            chosen = None
+        names[layer] = chosen
+    return names
+
+
 # The last extractor built per model: the GUI captures the same layers for image after image, and tracing a
-# large network twice (create_feature_extractor traces train and eval graphs) costs far more than a forward.
-_EXTRACTORS: weakref.WeakKeyDictionary[nn.Module, tuple[tuple[str, ...], fx.GraphModule]] = weakref.WeakKeyDictionary()
+# large network three times (names, then train and eval graphs) costs more than a forward pass.
+_EXTRACTORS: weakref.WeakKeyDictionary[nn.Module, tuple[tuple[str, ...], fx.GraphModule | None, dict[str, str | None]]]
+_EXTRACTORS = weakref.WeakKeyDictionary()
 
 
-def _extractor(model: nn.Module, layers: tuple[str, ...]) -> fx.GraphModule:
+def _extractor(model: nn.Module, layers: tuple[str, ...]) -> tuple[fx.GraphModule | None, dict[str, str | None]]:
+    """The feature extractor for ``layers`` (None if one of them has no node) and the layer → node names."""
     cached = _EXTRACTORS.get(model)
     if cached is not None and cached[0] == layers:
-        return cached[1]
-    extractor = create_feature_extractor(model, return_nodes={name: name for name in layers})
-    # Copy each returned value right where it is made: a later in-place op (ReLU(inplace=True) after a
-    # convolution) would otherwise change it before the graph returns.
-    graph = extractor.graph
-    output_node = next(node for node in graph.nodes if node.op == "output")
-    returned = dict(output_node.args[0])
-    for key, node in returned.items():
-        with graph.inserting_after(node):
-            returned[key] = graph.call_function(torch.clone, (node,))
-    output_node.args = (returned,)
-    extractor.recompile()
-    _EXTRACTORS[model] = (layers, extractor)
-    return extractor
+        return cached[1], cached[2]
+    names = _node_names(model, layers)
+    extractor = None
+    if all(names.values()):
+        nodes = sorted({node for node in names.values() if node})
+        extractor = create_feature_extractor(model, return_nodes={node: node for node in nodes})
+        # Copy each returned value right where it is made: a later in-place op (ReLU(inplace=True) after a
+        # convolution) would otherwise change it before the graph returns.
+        graph = extractor.graph
+        output_node = next(node for node in graph.nodes if node.op == "output")
+        returned = dict(output_node.args[0])
+        for key, node in returned.items():
+            with graph.inserting_after(node):
+                returned[key] = graph.call_function(_copied, (node,))
+        output_node.args = (returned,)
+        extractor.recompile()
+    _EXTRACTORS[model] = (layers, extractor, names)
+    return extractor, names
 
 
 def _run_fx(model: nn.Module, batch: torch.Tensor, layers: tuple[str, ...]) -> dict[str, torch.Tensor]:
-    outputs = _extractor(model, layers)(batch)
-    return {name: _first_tensor(value) for name, value in outputs.items()}  # type: ignore[misc]
+    extractor, names = _extractor(model, layers)
+    if extractor is None:
+        unreachable = [layer for layer, node in names.items() if node is None]
+        raise ModelError(
+            f"feature extraction cannot reach {', '.join(unreachable[:3])}{' …' if len(unreachable) > 3 else ''} "
+            "(inside a module torchvision keeps whole); use hooks."
+        )
+    outputs = extractor(batch)
+    return {layer: _first_tensor(outputs[node]) for layer, node in names.items()}  # type: ignore[misc,index]
 
 
 def _run_hooks(model: nn.Module, batch: torch.Tensor, layers: tuple[str, ...]) -> dict[str, torch.Tensor]:
@@ -221,8 +273,9 @@ def capture(
             try:
                 outputs = _run_fx(model, batch, wanted)
                 # Safety net for the name mapping: each output must have the shape the summary saw.
-                if any(tuple(outputs[n].shape[1:]) != summary.find(n).output_shape for n in wanted):
-                    outputs = None
+                wrong = [n for n in wanted if tuple(outputs[n].shape[1:]) != summary.find(n).output_shape]
+                if wrong:
+                    raise ModelError(f"feature extraction returned unexpected shapes for {', '.join(wrong[:3])}.")
             except Exception:
                 if method == "fx":
                     raise
