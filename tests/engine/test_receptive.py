@@ -28,7 +28,8 @@ def test_lenet5_by_hand() -> None:
 def test_alexnet_features_by_hand() -> None:
     fields = _fields("alexnet", (3, 224, 224))
     # (index, size, jump): conv 11/4 p2, pool 3/2, conv 5 p2, pool 3/2, three conv 3 p1, pool 3/2.
-    expected = [(0, 11, 4), (2, 19, 8), (3, 51, 8), (5, 67, 16), (6, 99, 16), (8, 131, 16), (10, 163, 16), (12, 195, 32)]
+    expected = [(0, 11, 4), (2, 19, 8), (3, 51, 8), (5, 67, 16), (6, 99, 16), (8, 131, 16), (10, 163, 16),
+                (12, 195, 32)]  # fmt: skip
     for index, size, jump in expected:
         field = fields[f"features.{index}"]
         assert field is not None and (field.size, field.jump) == ((size, size), (jump, jump)), index
@@ -52,8 +53,8 @@ def test_branches_take_the_largest_field() -> None:
     assert googlenet["inception3a.branch1"].size == (27, 27)
     assert googlenet["inception3a"].size == (43, 43)
     resnet = _fields("resnet18", (3, 224, 224))
-    # layer1 ends at 11 + 4 convs·2·4 = 43 (jump 4). layer2.0: conv 3/2 → 43 + 2·4 = 51 (jump 8), conv 3 → 51 + 2·8
-    # = 67. The 1x1/2 shortcut stays 43 (jump 8), so the block's output field is the residual path's.
+    # layer1 ends at 11 + 4 convs·2·4 = 43 (jump 4). layer2.0: conv 3/2 → 43 + 2·4 = 51 (jump 8),
+    # conv 3 → 51 + 2·8 = 67. The 1x1/2 shortcut stays 43 (jump 8): the block's field is the residual path's.
     assert resnet["layer1"].size == (43, 43)
     assert resnet["layer2.0.downsample"].size == (43, 43) and resnet["layer2.0.downsample"].jump == (8, 8)
     assert resnet["layer2.0"].size == (67, 67) and resnet["layer2.0"].jump == (8, 8)

@@ -44,7 +44,8 @@ def test_totals_match_published_metadata(name: str) -> None:
 
 
 @pytest.mark.parametrize(
-    ("name", "gmacs"), [("resnet18", 1.8), ("resnet34", 3.7), ("resnet50", 4.1), ("resnet101", 7.8), ("resnet152", 11.5)]
+    ("name", "gmacs"),
+    [("resnet18", 1.8), ("resnet34", 3.7), ("resnet50", 4.1), ("resnet101", 7.8), ("resnet152", 11.5)],
 )
 def test_lecture_resnet_gmacs(name: str, gmacs: float) -> None:
     assert round(summarize(name).gmacs, 1) == gmacs
@@ -87,7 +88,8 @@ def test_blocks_are_collapsible_nodes() -> None:
     googlenet = summarize("googlenet")
     inception = googlenet.find("inception3a")
     assert inception.type == "Inception" and inception.is_block
-    assert [child.name.rsplit(".", 1)[1] for child in inception.children] == ["branch1", "branch2", "branch3", "branch4"]
+    branches = [child.name.rsplit(".", 1)[1] for child in inception.children]
+    assert branches == ["branch1", "branch2", "branch3", "branch4"]
     assert googlenet.find("inception3a").output_shape == (256, 28, 28)
     assert summarize("resnet18").find("layer1.0").type == "BasicBlock"
     assert summarize("resnext50_32x4d").find("layer1.0.conv2").hyper["groups"] == 32

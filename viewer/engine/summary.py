@@ -107,11 +107,13 @@ def _parameters_on_meta() -> Iterator[None]:
         if tensor is not None:
             self._buffers[name] = tensor.to("meta")
 
-    nn.Module.register_parameter, nn.Module.register_buffer = parameter_on_meta, buffer_on_meta  # type: ignore[method-assign]
+    nn.Module.register_parameter = parameter_on_meta  # type: ignore[method-assign]
+    nn.Module.register_buffer = buffer_on_meta  # type: ignore[method-assign]
     try:
         yield
     finally:
-        nn.Module.register_parameter, nn.Module.register_buffer = register_parameter, register_buffer  # type: ignore[method-assign]
+        nn.Module.register_parameter = register_parameter  # type: ignore[method-assign]
+        nn.Module.register_buffer = register_buffer  # type: ignore[method-assign]
 
 
 def meta_model(name: str, **kwargs: Any) -> nn.Module:
@@ -199,16 +201,12 @@ def _forward_pass(model: nn.Module, input_shape: tuple[int, ...], device: str, t
     return record
 
 
-def _model_device(model: nn.Module) -> torch.device:
-    tensor = next(iter([*model.parameters(), *model.buffers()]), None)
-    return tensor.device if tensor is not None else torch.device("cpu")
-
-
 def _run(model: nn.Module, input_shape: tuple[int, ...], device: str, model_name: str, training: bool = False) -> _Pass:
     try:
         return _forward_pass(model, input_shape, device, training)
     except Exception as error:  # a custom model may do data-dependent work the meta device cannot
-        own_device = _model_device(model)
+        tensor = next(iter([*model.parameters(), *model.buffers()]), None)
+        own_device = tensor.device if tensor is not None else torch.device("cpu")
         if device == "meta" and own_device.type != "meta" and not training:
             return _forward_pass(model, input_shape, str(own_device))
         raise ModelError(f"{model_name} cannot run on a {'x'.join(map(str, input_shape))} input: {error}") from error
