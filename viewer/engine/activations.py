@@ -8,7 +8,6 @@ a convolution overwrites the convolution's output tensor.
 
 from __future__ import annotations
 
-import difflib
 import math
 import weakref
 from collections.abc import Iterator, Sequence
