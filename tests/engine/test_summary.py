@@ -26,9 +26,7 @@ ALL_MODELS = [spec.name for spec in list_specs()]
 def test_totals_match_published_metadata(name: str) -> None:
     spec = get_spec(name)
     model = meta_model(name)
-    if getattr(model, "image_size", spec.input.crop_size) != spec.input.crop_size:
-        pytest.xfail(f"registry builds {name} for {model.image_size}px but its DEFAULT weights are "
-                     f"{spec.input.crop_size}px (builder needs image_size={spec.input.crop_size})")  # fmt: skip
+    assert getattr(model, "image_size", spec.input.crop_size) == spec.input.crop_size
     summary = summarize(model, spec.input.shape, model_name=name)
 
     assert summary.total_params == spec.num_params

@@ -148,11 +148,14 @@ def _torchvision_builder(name: str) -> Callable[..., nn.Module]:
     # Random-init models are built the way the DEFAULT weights build them, so that a summary of a random
     # model has the same shape and totals as the pretrained one: GoogLeNet drops its auxiliary heads for
     # inference, Inception-v3 keeps them (its DEFAULT num_params counts them).
+    # ViTs are sized by their weights (vit_h_14's DEFAULT SWAG weights are 518 px, not the builder's 224).
     defaults: dict[str, Any] = {}
     if name == "googlenet":
         defaults = {"aux_logits": False, "init_weights": True}
     elif name == "inception_v3":
         defaults = {"aux_logits": True, "init_weights": True}
+    elif name.startswith("vit_"):
+        defaults = {"image_size": tv_models.get_model_weights(name).DEFAULT.meta["min_size"][0]}
 
     def build(**kwargs: Any) -> nn.Module:
         return tv_models.get_model(name, weights=None, **{**defaults, **kwargs})
