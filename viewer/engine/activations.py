@@ -38,7 +38,8 @@ class Activation:
 
     ``array`` is (C, H, W) for feature maps and (N,) for anything else (vectors, token sequences). The
     statistics are per channel (per element for (N,)), computed in float32 before the ``array`` is stored in
-    its smaller dtype. ``dead`` channels never rise above zero for this image (all zeros after a ReLU).
+    its smaller dtype. ``dead`` channels are exactly zero everywhere for this image (what a ReLU leaves of a
+    unit that never fires); a logit or a pre-activation that stays negative is not dead.
     """
 
     layer: str
@@ -86,7 +87,7 @@ def _activation(layer: str, output: torch.Tensor, summary: Summary, dtype: Any, 
         mean=mean,
         max=peak,
         zero_fraction=zero_fraction,
-        dead=peak <= 0,
+        dead=zero_fraction >= 1.0,
         order={
             "index": np.arange(mean.shape[0]),
             "mean": np.argsort(-mean, kind="stable"),
@@ -305,7 +306,7 @@ def channel_grid(
         order: "index", "mean" or "max": the tile order (descending statistic), row by row.
         colormap: A ``cmap`` colormap name (the same names pyqtgraph uses), e.g. "viridis", "gray".
         columns: Tiles per row; about square by default.
-        mark_dead: Draw a red border around channels that never rise above zero.
+        mark_dead: Draw a red border around channels that are zero everywhere.
 
     Tile ``k`` of the order lies at row ``k // columns``, column ``k % columns``, with a pitch of tile size + 1.
     """

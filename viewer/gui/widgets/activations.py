@@ -283,7 +283,7 @@ class ActivationsView(QtWidgets.QWidget):
         flat = np.ndim(activation.array) == 1
         size = f"{count} units" if flat else f"{shape} · {count} channels"
         self.header.setText(
-            f"<b>{activation.layer}</b> · {size} · {dead_count} dead (never above 0, red border) · sorted by {key}"
+            f"<b>{activation.layer}</b> · {size} · {dead_count} dead (zero everywhere, red border) · sorted by {key}"
         )
         self._show_selected()
 
@@ -322,7 +322,7 @@ class ActivationsView(QtWidgets.QWidget):
         mean, peak = float(activation.mean[channel]), float(activation.max[channel])
         text = f"channel {channel}: mean {mean:.3g}, max {peak:.3g}"
         if bool(np.asarray(activation.dead)[channel]):
-            text += " (dead: never positive on this image)"
+            text += " (dead: zero everywhere on this image)"
         self.grid.setToolTip(text)
 
     def _on_cell_clicked(self, row: int, column: int) -> None:
