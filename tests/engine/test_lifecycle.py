@@ -1,0 +1,78 @@
+"""Fifty cycles of loading different models and capturing activations, as the GUI's worker does them.
+
+The worker's model cache stays bounded, capture leaves no hook behind, resident memory levels off after
+the first cycles, and once the cache lets go every large tensor is freed (the cyclic garbage collector is
+needed for that: torchvision's fx tracers keep a traced model in reference cycles).
+"""
+
+from __future__ import annotations
+
+import gc
+import os
+import sys
+import weakref
+from pathlib import Path
+
+import pytest
+import torch
+from torch import nn
+
+from viewer.engine.activations import capture
+from viewer.engine.images import load_image, preprocess
+from viewer.gui.jobs import ModelCache, ModelKey  # the worker's cache (imports Qt's core only)
+
+MODELS = ("lenet5", "nin", "squeezenet1_1", "mobilenet_v3_small", "resnet18")  # five names, a cache of three
+CYCLES = 50
+LARGE = 10_000  # elements: every model here has weights this large; an image batch too
+
+
+def _resident_mb() -> float:
+    with open("/proc/self/statm") as statm:
+        return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+
+
+def _large_tensors() -> dict[int, torch.Tensor]:
+    gc.collect()
+    gc.collect()  # a second pass: weak-keyed caches drop their values only when the first pass frees the key
+    return {id(o): o for o in gc.get_objects() if issubclass(type(o), torch.Tensor) and o.numel() >= LARGE}
+    # (type(), not isinstance(): isinstance reads __class__, which warns on some of torch's lazy objects)
+
+
+def _hooks(model: nn.Module) -> list[str]:
+    return [name for name, module in model.named_modules()
+            if module._forward_hooks or module._forward_pre_hooks or module._backward_hooks]
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads resident memory from /proc")
+def test_fifty_load_and_capture_cycles_stay_bounded(shared_data: Path) -> None:
+    torch.manual_seed(0)
+    image = load_image(shared_data / "images" / "kitten.jpg")
+    before = set(_large_tensors())
+    cache = ModelCache(size=3)
+    models: list[weakref.ref] = []
+    resident: list[float] = []
+    for cycle in range(CYCLES):
+        loaded = cache.get(ModelKey(MODELS[cycle % len(MODELS)], "none", None, "cpu"))
+        models.append(weakref.ref(loaded.model))
+        batch = preprocess(image, loaded.input, "weights").unsqueeze(0)
+        convolutions = [name for name, m in loaded.model.named_modules() if isinstance(m, nn.Conv2d)]
+        layer = convolutions[cycle % len(convolutions)]
+        activations = capture(loaded, batch, [layer])
+        assert list(activations) == [layer] and activations[layer].array.ndim == 3
+        assert _hooks(loaded.model) == [] and not torch.nn.modules.module._global_forward_hooks
+        assert len(cache.keys()) <= 3
+        del loaded, batch, activations
+        resident.append(_resident_mb())
+    gc.collect()
+    gc.collect()
+    alive = [ref() for ref in models if ref() is not None]
+    assert len({id(m) for m in alive}) <= 3  # only the cached models are left
+    del alive
+    # Resident memory levels off: the last cycles' peak stays near the early cycles' (a model kept per cycle
+    # would add several hundred MB over these forty cycles).
+    early, late = max(resident[5:15]), max(resident[-10:])
+    assert late - early < 200, (early, late, [round(r) for r in resident])
+    cache.clear()
+    left = {key: tensor for key, tensor in _large_tensors().items() if key not in before}
+    assert left == {}, [(tuple(t.shape), t.dtype) for t in left.values()][:5]
+    assert all(ref() is None for ref in models)
