@@ -1,0 +1,143 @@
+"""Activation capture against a plain forward pass: one layer, every layer, and the memory every layer takes.
+
+One layer is the deepest convolution, so that the captured graph runs (almost) the whole network: the worst
+case for the overhead of capturing. Peak memory is read from the kernel, not from ``tracemalloc``, which only
+sees Python's allocator and misses torch's tensors; on the CPU a fresh subprocess reads its ``VmHWM`` (the
+high-water mark of resident memory) after a plain forward and again after the all-layer capture, so the
+difference is what capturing every layer adds at its peak. On CUDA the allocator's own peak counter is used.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from typing import Any
+
+import torch
+from torch import nn
+
+from viewer.bench import Row, best_of
+from viewer.bench.classify import sample_image
+
+__all__ = ["MODELS", "bench_capture"]
+
+MODELS = ("resnet50", "vgg16")
+ONE_LAYER_GOAL = 1.10
+
+
+def _synchronized(function: Any, device: str) -> Any:
+    if not device.startswith("cuda"):
+        return function
+
+    def run() -> None:
+        function()
+        torch.cuda.synchronize()
+
+    return run
+
+
+def _inputs(name: str, device: str) -> tuple[Any, torch.Tensor, Any]:
+    from viewer.engine.images import load_image, preprocess
+    from viewer.engine.summary import summarize
+    from viewer.engine.weights import load_model
+
+    loaded = load_model(name, "none", device=device)
+    batch = preprocess(load_image(sample_image()), loaded.input, "weights").unsqueeze(0).to(device)
+    return loaded, batch, summarize(loaded)
+
+
+def _leaf_layers(node: Any) -> list[str]:
+    """Every leaf module that runs at inference (what "all layers" means in the GUI's tree)."""
+    if not node.children:
+        return [node.name] if node.name and node.output_shape is not None and not node.training_only else []
+    return [name for child in node.children for name in _leaf_layers(child)]
+
+
+def _deepest_convolution(model: nn.Module) -> str:
+    return [name for name, module in model.named_modules() if isinstance(module, nn.Conv2d)][-1]
+
+
+def bench_capture(*, quick: bool = False, device: str = "cpu") -> list[Row]:
+    from viewer.engine.activations import capture
+
+    repeats = 3 if quick else 7
+    rows = []
+    for name in MODELS:
+        loaded, batch, summary = _inputs(name, device)
+        model = loaded.model
+        layer = _deepest_convolution(model)
+        layers = _leaf_layers(summary.root)
+
+        def forward() -> None:
+            with torch.inference_mode():
+                model(batch)
+
+        forward_once = _synchronized(forward, device)
+        one = _synchronized(lambda: capture(loaded, batch, [layer], summary=summary), device)
+        every = _synchronized(lambda: capture(loaded, batch, layers, summary=summary), device)
+        # Interleaved, best of each: drifts of a shared machine hit both sides alike.
+        reference = best_of(forward_once, repeats)
+        measured_one = best_of(one, repeats)
+        reference = min(reference, best_of(forward_once, repeats, warmup=0))
+        measured_all = best_of(every, max(2, repeats // 2))
+        ratio = measured_one / reference
+        rows.append(Row("activations", f"{name} one layer ({layer})", f"{measured_one * 1e3:.1f} ms",
+                        f"forward {reference * 1e3:.1f} ms", ratio, f"≤{ONE_LAYER_GOAL:.2f}",
+                        ratio <= ONE_LAYER_GOAL))
+        rows.append(Row("activations", f"{name} all {len(layers)} layers", f"{measured_all * 1e3:.1f} ms",
+                        f"forward {reference * 1e3:.1f} ms", measured_all / reference, "-", None))
+        extra_mb, stored_mb = _peak_memory(name, device, loaded, batch, summary, layers)
+        rows.append(Row("activations", f"{name} all layers: peak memory", f"+{extra_mb:.0f} MB peak",
+                        f"{stored_mb:.0f} MB kept (float16)", extra_mb / stored_mb if stored_mb else 0.0, "-", None))
+        del loaded, model, batch, summary
+    return rows
+
+
+def _peak_memory(name: str, device: str, loaded: Any, batch: torch.Tensor, summary: Any,
+                 layers: list[str]) -> tuple[float, float]:
+    """(MB the all-layer capture adds to the peak over a plain forward, MB of the arrays it keeps)."""
+    from viewer.engine.activations import capture
+
+    if device.startswith("cuda"):
+        with torch.inference_mode():
+            loaded.model(batch)
+        torch.cuda.synchronize()
+        torch.cuda.reset_peak_memory_stats()
+        base = torch.cuda.max_memory_allocated()
+        with torch.inference_mode():
+            loaded.model(batch)
+        forward_peak = torch.cuda.max_memory_allocated()
+        torch.cuda.reset_peak_memory_stats()
+        result = capture(loaded, batch, layers, summary=summary)
+        capture_peak = torch.cuda.max_memory_allocated()
+        stored = sum(a.array.nbytes for a in result.values())
+        return (capture_peak - max(forward_peak, base)) / 2**20, stored / 2**20
+    # The CPU: a fresh process, so that the high-water mark is this measurement's alone.
+    done = subprocess.run([sys.executable, "-c", _PEAK_SCRIPT, name], capture_output=True, text=True, timeout=600,
+                          check=True)
+    numbers = json.loads(done.stdout.strip().splitlines()[-1])
+    return (numbers["capture_hwm_kb"] - numbers["forward_hwm_kb"]) / 1024, numbers["stored_bytes"] / 2**20
+
+
+_PEAK_SCRIPT = """
+import json, sys
+import torch
+from viewer.bench.capture import _inputs, _leaf_layers
+from viewer.engine.activations import capture
+
+def hwm_kb():
+    with open("/proc/self/status") as status:
+        return next(int(line.split()[1]) for line in status if line.startswith("VmHWM:"))
+
+loaded, batch, summary = _inputs(sys.argv[1], "cpu")
+layers = _leaf_layers(summary.root)
+with torch.inference_mode():
+    loaded.model(batch)
+    loaded.model(batch)
+forward = hwm_kb()
+result = capture(loaded, batch, layers, summary=summary)
+captured = hwm_kb()
+stored = sum(a.array.nbytes for a in result.values())
+print(json.dumps({"forward_hwm_kb": forward, "capture_hwm_kb": captured, "stored_bytes": stored}))
+"""
