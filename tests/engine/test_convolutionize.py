@@ -155,3 +155,23 @@ def test_operation_on_the_whole_vector_is_refused() -> None:
 def test_already_convolutional_model_is_refused() -> None:
     with pytest.raises(UnsupportedModelError, match="convolutional"):
         convolutionize(nn.Sequential(nn.Conv2d(3, 2, 3)), (3, 8, 8))
+
+
+@pytest.mark.parametrize(("channels", "kernel", "batch", "band_bytes"), [(16, 4, 1, 1 << 26), (16, 4, 3, 1000), (32, 1, 2, 1 << 26)])
+def test_gemm_convolution_equals_conv2d(channels: int, kernel: int, batch: int, band_bytes: int) -> None:
+    """The GEMM forms (unfold in bands, batched, channels-last input) compute exactly a Conv2d."""
+    torch.manual_seed(0)
+    linear = nn.Linear(channels * kernel * kernel, 24)
+    conv = ConvolutionizedLinear(linear, channels, (kernel, kernel))
+    conv.max_band_bytes = band_bytes  # 1000 bytes: one output row per band
+    x = torch.randn(batch, channels, 9, 11)
+    expected = torch.nn.functional.conv2d(x, linear.weight.view(24, channels, kernel, kernel), linear.bias)
+    torch.testing.assert_close(conv(x), expected, rtol=1e-5, atol=1e-5)
+    with torch.inference_mode():  # the MKL-packed path, where available
+        torch.testing.assert_close(conv(x), expected, rtol=1e-5, atol=1e-5)
+        channels_last = x.contiguous(memory_format=torch.channels_last)
+        torch.testing.assert_close(conv(channels_last), expected, rtol=1e-5, atol=1e-5)
+        linear.weight.mul_(2)  # weights changed in place: the pack must follow
+        torch.testing.assert_close(conv(x), 2 * expected - linear.bias[:, None, None], rtol=1e-5, atol=1e-5)
+    conv.to(memory_format=torch.channels_last)
+    assert conv.weight.is_contiguous()
