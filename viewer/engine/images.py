@@ -85,6 +85,9 @@ def load_image(path: str | os.PathLike[str], *, max_pixels: int = MAX_IMAGE_PIXE
             # The size is checked against max_pixels below; Pillow's own guard still stops a bomb whose
             # declared size is over twice its limit before anything is allocated.
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            # Pillow warns about damaged metadata (the corrupt EXIF many phones write) while the pixels decode
+            # fine: not the user's problem, and `viewer classify` must not print it for a good photo.
+            warnings.filterwarnings("ignore", category=UserWarning, module=r"PIL\.")
             with Image.open(path) as opened:
                 width, height = opened.size
                 if width * height > max_pixels:
