@@ -7,6 +7,8 @@ result is expected ("ok") or one readable sentence naming the file ("error", wit
 
 from __future__ import annotations
 
+import io
+import os
 import pickle
 import struct
 import warnings
@@ -49,6 +51,12 @@ def _bomb_png(path: Path, width: int = 100_000, height: int = 100_000) -> None:
                      + _png_chunk(b"IEND", b""))
 
 
+def data_of(image: Image.Image, format: str) -> bytes:
+    buffer = io.BytesIO()
+    image.save(buffer, format)
+    return buffer.getvalue()
+
+
 def _photo(shared_data: Path, size: tuple[int, int] = (160, 120)) -> Image.Image:
     return Image.open(shared_data / "images" / "tv_dog1.jpg").convert("RGB").resize(size)
 
@@ -82,6 +90,15 @@ def make_image_corpus(folder: Path, shared_data: Path) -> list[Case]:
     error("cut.png", "cannot be decoded").write_bytes(data[: len(data) // 2])
     _bomb_png(error("bomb.png", "refused"))
     error("x.jpg", "folder").mkdir()  # a directory with an image's name
+    error("gone.png", "no such file")  # dropped, then deleted before it was read: never written here
+    jpeg_header = bytearray(data_of(photo, "JPEG"))
+    start = jpeg_header.find(b"\xff\xc0")  # SOF0: height and width follow the length and precision
+    jpeg_header[start + 5 : start + 9] = (60000).to_bytes(2, "big") * 2
+    error("huge.jpg", "refused").write_bytes(bytes(jpeg_header))  # declares 60000x60000 (3600 MP)
+    if hasattr(os, "mkfifo"):
+        # Would block a reader forever; and a link to an endless device: neither may hang the app.
+        os.mkfifo(error("pipe.jpg", "empty"))
+        os.symlink("/dev/zero", error("zeros.png", "empty"))
 
     Image.new("RGB", (1, 1), (200, 30, 30)).save(ok("one_pixel.png"))
     photo.resize((3, 2)).save(ok("three_by_two.jpg"))
@@ -94,6 +111,15 @@ def make_image_corpus(folder: Path, shared_data: Path) -> list[Case]:
     frames[0].save(ok("animated.gif"), save_all=True, append_images=frames[1:], duration=50, loop=0)
     frames[0].save(ok("pages.tiff"), save_all=True, append_images=frames[1:])
     photo.save(ok("photo.webp"))
+    photo.convert("1").save(ok("bilevel.png"))
+    photo.convert("LA").save(ok("grey_alpha.png"))
+    Image.fromarray(np.linspace(-5, 5, 64 * 48, dtype=np.float32).reshape(48, 64)).save(ok("float.tiff"))
+    # Broken EXIF as some phones write it: an orientation entry pointing past the end of the block.
+    broken_exif = b"Exif\x00\x00MM\x00\x2a\x00\x00\x00\x08\x00\x05\x01\x12\x00\x03\xff\xff\xff\xff"
+    photo.save(ok("broken_exif.jpg"), exif=broken_exif)
+    exif = Image.Exif()
+    exif[0x0112] = 9  # an orientation that does not exist
+    photo.save(ok("orientation9.jpg"), exif=exif.tobytes())
     photo.save(ok("name with spaces é 日本.png"))
     photo.save(ok("no_extension"), format="PNG")
     return cases
