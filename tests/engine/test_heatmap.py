@@ -142,3 +142,13 @@ def test_placement_follows_the_receptive_field_geometry() -> None:
     # Cell (2, 3) is centred at (64, 96) in the 320×256 input, i.e. (128.5, 192.5) in the 640×512 image.
     assert abs(row - 128.5) <= 0.5 and abs(col - 192.5) <= 0.5
     assert placed.shape == (512, 640) and placed.max() <= 1.0
+
+
+def test_lenet_digit_with_offsets_on_a_tiny_image(shared_data: Path) -> None:
+    """At 28 px only the unshifted pooling fits LeNet's 4×4 classifier window; larger scales interleave."""
+    lenet = load_model("lenet5", "default", device="cpu")
+    plain = run_heatmap(lenet, shared_data / "mnist/mnist_3.png")
+    fine = run_heatmap(lenet, shared_data / "mnist/mnist_3.png", offsets=True)
+    assert plain.class_name == fine.class_name == "3"
+    assert plain.grid_shapes == [(1, 1), (3, 3), (8, 8)] and fine.grid_shapes == [(1, 1), (6, 6), (15, 15)]
+    np.testing.assert_allclose(fine.grids[2][::2, ::2], plain.grids[2], rtol=1e-5, atol=1e-6)

@@ -22,7 +22,7 @@ import numpy as np
 import torch
 import torchvision.transforms.v2.functional as TF
 
-from viewer.engine.convolutionize import convolutionize, propagate_shapes
+from viewer.engine.convolutionize import ConvolutionizedLinear, convolutionize, propagate_shapes
 from viewer.engine.errors import ImageError, UnsupportedModelError
 from viewer.engine.heatmap_geometry import GridGeometry, OffsetSplit, grid_geometry, place_on_image, plan_tiles
 from viewer.engine.heatmap_geometry import split_for_offsets
@@ -134,17 +134,27 @@ def _offset_runner(split: OffsetSplit) -> Callable[[torch.Tensor], torch.Tensor]
     """OverFeat's offsets: the final max-pool applied at every shift (Δy, Δx) < stride, the classifier on
     each, and the outputs interleaved into a grid ``stride`` times finer (Sermanet et al., §3.3)."""
     stride_y, stride_x = split.stride
+    kernel_h, kernel_w = next(
+        (m.kernel_size for m in split.head.modules() if isinstance(m, ConvolutionizedLinear)), (1, 1)
+    )
 
     def run(x: torch.Tensor) -> torch.Tensor:
         features = split.features(x)
-        outputs = [[split.head(split.pool(features[:, :, dy:, dx:])) for dx in range(stride_x)] for dy in range(stride_y)]
-        rows = sum(outputs[dy][0].shape[2] for dy in range(stride_y))
-        cols = sum(outputs[0][dx].shape[3] for dx in range(stride_x))
-        combined = features.new_empty((x.shape[0], outputs[0][0].shape[1], rows, cols))
-        for dy in range(stride_y):
-            for dx in range(stride_x):
-                # A shift drops at most one pooled cell, so the valid fine cells form a prefix of each axis.
-                combined[:, :, dy::stride_y, dx::stride_x] = outputs[dy][dx]
+        pooled = {(dy, dx): split.pool(features[:, :, dy:, dx:]) for dy in range(stride_y) for dx in range(stride_x)}
+        # A shift may leave too few pooled cells for the classifier's window (small inputs): no row there.
+        fits = {key: p.shape[2] >= kernel_h and p.shape[3] >= kernel_w for key, p in pooled.items()}
+        if not fits[(0, 0)]:
+            return split.head(pooled[(0, 0)])  # let the classifier raise its own size error
+        outputs = {key: split.head(p) for key, p in pooled.items() if fits[key]}
+        reference = outputs[(0, 0)]
+        rows_of = [next((outputs[(dy, dx)].shape[2] for dx in range(stride_x) if (dy, dx) in outputs), 0)
+                   for dy in range(stride_y)]
+        cols_of = [next((outputs[(dy, dx)].shape[3] for dy in range(stride_y) if (dy, dx) in outputs), 0)
+                   for dx in range(stride_x)]
+        combined = reference.new_empty((x.shape[0], reference.shape[1], sum(rows_of), sum(cols_of)))
+        for (dy, dx), output in outputs.items():
+            # A shift drops at most one pooled cell, so the valid fine cells form a prefix of each axis.
+            combined[:, :, dy::stride_y, dx::stride_x] = output
         return combined
 
     return run
