@@ -170,10 +170,29 @@ def standardize(tensor: torch.Tensor) -> torch.Tensor:
     return 0.5 + 0.5 * (tensor - tensor.mean()) / (std if std > 0 else 1.0)
 
 
+def _refuse_huge_resize(image: LoadedImage | Image.Image, short_side: int) -> None:
+    """An ``ImageError`` when resizing the short side to ``short_side`` would exceed ``MAX_IMAGE_PIXELS``.
+
+    A tiny but very elongated file (a 20000x2 PNG is 40 kP) would otherwise be resized to millions of
+    pixels a side before the centre crop throws nearly all of it away: gigabytes, or the process killed.
+    """
+    picture = image.image if isinstance(image, LoadedImage) else image
+    width, height = picture.size
+    scale = short_side / max(1, min(width, height))
+    resized = (max(1, round(width * scale)), max(1, round(height * scale)))
+    if resized[0] * resized[1] > MAX_IMAGE_PIXELS:
+        name = f"{image.name}: " if isinstance(image, LoadedImage) else ""
+        raise ImageError(
+            f"{name}{width}x{height} is too elongated: resizing its short side to {short_side} px would make "
+            f"{resized[0]}x{resized[1]}, over the {MAX_IMAGE_PIXELS / 1e6:.0f} MP limit."
+        )
+
+
 def preprocess(image: LoadedImage | Image.Image, spec: InputSpec, preset: str = "weights") -> torch.Tensor:
     """One CHW float tensor for ``spec`` under ``preset`` (see the module docstring)."""
     picture = image.image if isinstance(image, LoadedImage) else image
     if preset == "weights":
+        _refuse_huge_resize(image, spec.resize_size)
         return eval_transform(spec)(picture.convert("L") if spec.channels == 1 else picture.convert("RGB"))
     tensor = _tensor(picture, spec.channels)
     if preset == "standardize":
@@ -190,6 +209,10 @@ def ten_crop(image: LoadedImage | Image.Image, spec: InputSpec, preset: str = "w
     with ``standardize`` the crops come from the full-resolution standardised image.
     """
     picture = image.image if isinstance(image, LoadedImage) else image
+    if preset == "weights":
+        _refuse_huge_resize(image, spec.resize_size)
+    elif min(picture.size) < spec.crop_size:
+        _refuse_huge_resize(image, spec.crop_size)  # enlarged below to fit the crops
     tensor = _tensor(picture, spec.channels)
     if preset == "weights":
         tensor = _normalize(TF.resize(tensor, [spec.resize_size], antialias=True), spec)
