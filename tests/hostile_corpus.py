@@ -29,6 +29,7 @@ class Case:
     path: Path
     ok: bool  # True: a correct result is expected; False: one sentence naming the file
     phrase: str = ""  # for errors, words the sentence must hold
+    stage: str = "open"  # for errors: refused on opening, or opened and then refused by "classify"
 
     @property
     def name(self) -> str:
@@ -67,8 +68,8 @@ def make_image_corpus(folder: Path, shared_data: Path) -> list[Case]:
     photo = _photo(shared_data)
     cases: list[Case] = []
 
-    def error(name: str, phrase: str) -> Path:
-        cases.append(Case(folder / name, False, phrase))
+    def error(name: str, phrase: str, stage: str = "open") -> Path:
+        cases.append(Case(folder / name, False, phrase, stage))
         return folder / name
 
     def ok(name: str) -> Path:
@@ -95,6 +96,8 @@ def make_image_corpus(folder: Path, shared_data: Path) -> list[Case]:
     start = jpeg_header.find(b"\xff\xc0")  # SOF0: height and width follow the length and precision
     jpeg_header[start + 5 : start + 9] = (60000).to_bytes(2, "big") * 2
     error("huge.jpg", "refused").write_bytes(bytes(jpeg_header))  # declares 60000x60000 (3600 MP)
+    # 40 kP on disk, but resizing its short side to 256 px for a network would make 655 MP (gigabytes).
+    Image.new("RGB", (20000, 2), (90, 120, 200)).save(error("strip.png", "too elongated", stage="classify"))
     if hasattr(os, "mkfifo"):
         # Would block a reader forever; and a link to an endless device: neither may hang the app.
         os.mkfifo(error("pipe.jpg", "empty"))

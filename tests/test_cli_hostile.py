@@ -26,7 +26,7 @@ def _assert_clean(stderr: str) -> None:
 
 
 def test_hostile_images_in_one_call(tmp_path: Path, shared_data: Path) -> None:
-    cases = make_image_corpus(tmp_path / "corpus", shared_data)
+    cases = [case for case in make_image_corpus(tmp_path / "corpus", shared_data) if case.stage == "open"]
     done = subprocess.run(
         _viewer("classify", *(str(c.path) for c in cases), "--model", "squeezenet1_1", "--weights", "none",
                 "--device", "cpu", "--json"),
@@ -43,6 +43,19 @@ def test_hostile_images_in_one_call(tmp_path: Path, shared_data: Path) -> None:
     good = [c for c in cases if c.ok]
     assert [p["image"] for p in predictions] == [str(c.path) for c in good]
     assert all(len(p["topk"]) == 5 for p in predictions)
+
+
+def test_an_image_refused_at_classification(tmp_path: Path, shared_data: Path) -> None:
+    # Opens (a valid PNG) but cannot be preprocessed: refused with its sentence instead of gigabytes.
+    cases = [case for case in make_image_corpus(tmp_path / "corpus", shared_data) if case.stage == "classify"]
+    assert cases
+    for case in cases:
+        done = subprocess.run(_viewer("classify", str(case.path), "--model", "squeezenet1_1", "--weights", "none",
+                                      "--device", "cpu"), capture_output=True, text=True, timeout=CALL_TIMEOUT_S)
+        _assert_clean(done.stderr)
+        assert done.returncode == 2 and done.stdout == ""
+        lines = done.stderr.splitlines()
+        assert len(lines) == 1 and lines[0].startswith(f"viewer: {case.name}: ") and case.phrase in lines[0], lines
 
 
 # Runs ``viewer.cli.main`` once per weights file in one process (a torch import per file would cost seconds

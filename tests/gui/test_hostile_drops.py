@@ -75,6 +75,13 @@ def test_hostile_drops_give_a_result_or_a_sentence(qtbot, make_window, shared_da
             assert shown is state.prediction and shown.image == str(case.path), case.name
             assert len(window.predictions.rows()) == 5, case.name
             assert case.name in window.image_panel.title.text()
+        elif case.stage == "classify":  # opens, then classification refuses it with its sentence
+            qtbot.waitUntil(lambda: any(case.name in text for _l, text, _d in window.notices.history[notices_before:]),
+                            timeout=CASE_TIMEOUT_MS)
+            level, text, _details = next(n for n in window.notices.history[notices_before:] if case.name in n[1])
+            assert level == "error" and f"{case.name}: " in text and case.phrase in text, (case.name, text)
+            assert state.image.path == str(case.path) and state.prediction is None
+            assert window.predictions.prediction() is None  # no earlier image's result left on screen
         else:
             qtbot.waitUntil(lambda: len(window.notices.history) > notices_before, timeout=CASE_TIMEOUT_MS)
             # The opening job has ended (nothing else is left to arrive for this drop).
@@ -87,7 +94,7 @@ def test_hostile_drops_give_a_result_or_a_sentence(qtbot, make_window, shared_da
             assert window.notices.isVisible() and window.notices.text_label.text() == text
             assert [entry.path for entry in state.images] == images_before  # nothing else changed
         _no_bug_messages(window)
-    assert window.thumbnails.count() == sum(case.ok for case in cases)
+    assert window.thumbnails.count() == sum(case.ok or case.stage == "classify" for case in cases)
 
 
 def test_hostile_weights_files_are_refused_and_the_app_stays_usable(qtbot, make_window, drop_files, shared_data,
