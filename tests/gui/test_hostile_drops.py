@@ -128,3 +128,25 @@ def test_hostile_weights_files_are_refused_and_the_app_stays_usable(qtbot, make_
                     timeout=CASE_TIMEOUT_MS)
     assert len(window.predictions.rows()) == 5
     assert not sentinel.exists()
+
+
+def test_the_whole_corpus_in_one_drop(qtbot, make_window, shared_data, tmp_path):
+    cases = make_image_corpus(tmp_path / "corpus", shared_data)
+    refused = [case for case in cases if not case.ok and case.stage == "open"]
+    opened = [case for case in cases if case.ok or case.stage == "classify"]
+    window = make_window("lenet5", "none")
+    state = window.state
+    assert _drop(window, [case.path for case in cases])
+    qtbot.waitUntil(lambda: len(state.images) == len(opened), timeout=CASE_TIMEOUT_MS)
+    assert [entry.path for entry in state.images] == [str(case.path) for case in opened]
+    # One banner for the drop: one refusal, the count of the others, every sentence in the details.
+    drop_notices = [n for n in window.notices.history if "more: see details" in n[1]]
+    assert len(drop_notices) == 1
+    level, text, details = drop_notices[0]
+    assert level == "error" and f"(and {len(refused) - 1} more: see details)" in text
+    named = [line.split(": ", 1)[0] for line in details.splitlines()]
+    assert sorted(named) == sorted(case.name for case in refused) and text.startswith(f"{named[0]}: ")
+    first = opened[0]
+    qtbot.waitUntil(lambda: state.prediction is not None and state.prediction.image == str(first.path),
+                    timeout=CASE_TIMEOUT_MS)
+    _no_bug_messages(window)
