@@ -152,3 +152,10 @@ def test_lenet_digit_with_offsets_on_a_tiny_image(shared_data: Path) -> None:
     assert plain.class_name == fine.class_name == "3"
     assert plain.grid_shapes == [(1, 1), (3, 3), (8, 8)] and fine.grid_shapes == [(1, 1), (6, 6), (15, 15)]
     np.testing.assert_allclose(fine.grids[2][::2, ::2], plain.grids[2], rtol=1e-5, atol=1e-6)
+
+
+def test_class_index_out_of_range_is_refused_before_any_work(mobilenet, shared_data: Path) -> None:
+    from viewer.engine.errors import ModelError
+
+    with pytest.raises(ModelError, match="no class 1000"):
+        next(dense_heatmap(mobilenet, shared_data / "images/cat_dog.png", class_index=1000))

@@ -19,7 +19,7 @@ class ConvolutionizedLinear(nn.Conv2d):
     outputs on a small map at 0.3–0.7 of the machine's matmul rate, a GEMM at 0.7–0.95 (``bench/dense.py``):
 
     - at the canonical size: exactly the original ``Linear``;
-    - otherwise: rows of (C·kh·kw) features per output position (``unfold``, in bands of rows to bound
+    - otherwise: rows of (C·kh·kw) features per output position (im2col in bands of output rows to bound
       memory; a free view for 1×1 on channels-last maps) times the weight matrix, so the output comes out
       channels-last, which is what the next 1×1 layer reads without a copy;
     - on CPU with MKL the weight matrix is packed once for MKL's GEMM (``torch.ops.mkl._mkl_linear``, what
@@ -69,19 +69,21 @@ class ConvolutionizedLinear(nn.Conv2d):
         if (kh, kw) == (1, 1):
             rows = x.permute(0, 2, 3, 1).reshape(-1, channels)  # a view when x is channels-last
             return self._rows_times_weights(rows, matrix).view(batch, height, width, -1).permute(0, 3, 1, 2)
-        x = x.contiguous()  # unfold reads NCHW
         row_bytes = matrix.shape[1] * out_w * batch * x.element_size()
         band = max(1, min(out_h, self.max_band_bytes // max(row_bytes, 1)))
         outputs = []
         for top in range(0, out_h, band):
             rows_in_band = min(band, out_h - top)
-            columns = F.unfold(x[:, :, top : top + rows_in_band + kh - 1], (kh, kw))  # (N, C·kh·kw, positions)
-            rows = columns.transpose(1, 2).reshape(-1, columns.shape[1])
+            # im2col straight into rows (position, C·kh·kw), the weight's own (C, kh, kw) order: one copy.
+            windows = x[:, :, top : top + rows_in_band + kh - 1].unfold(2, kh, 1).unfold(3, kw, 1)
+            rows = windows.permute(0, 2, 3, 1, 4, 5).reshape(-1, matrix.shape[1])
             outputs.append(self._rows_times_weights(rows, matrix).view(batch, rows_in_band, out_w, -1))
         return (outputs[0] if len(outputs) == 1 else torch.cat(outputs, dim=1)).permute(0, 3, 1, 2)
 
     def _rows_times_weights(self, rows: torch.Tensor, matrix: torch.Tensor) -> torch.Tensor:
         packed = self._packed(matrix, rows)
+        if packed is not None:
+            rows = rows.contiguous()
         if packed is None:
             return F.linear(rows, matrix, self.bias)
         return torch.ops.mkl._mkl_linear(rows, packed, matrix, self.bias, rows.shape[0])
@@ -89,7 +91,7 @@ class ConvolutionizedLinear(nn.Conv2d):
     def _packed(self, matrix: torch.Tensor, rows: torch.Tensor) -> torch.Tensor | None:
         if not (self.use_mkl_pack and matrix.device.type == "cpu" and matrix.dtype == rows.dtype == torch.float32
                 and torch.backends.mkl.is_available() and hasattr(torch.ops.mkl, "_mkl_linear")
-                and not torch.is_grad_enabled() and rows.is_contiguous() and not _is_fake(rows)):
+                and not torch.is_grad_enabled() and not _is_fake(rows)):
             return None
         key = (id(self.weight), self.weight._version)
         if self._pack is None or self._pack[:2] != key:

@@ -23,7 +23,7 @@ import torch
 import torchvision.transforms.v2.functional as TF
 
 from viewer.engine.convolutionize import ConvolutionizedLinear, convolutionize, propagate_shapes
-from viewer.engine.errors import ImageError, UnsupportedModelError
+from viewer.engine.errors import ImageError, ModelError, UnsupportedModelError
 from viewer.engine.heatmap_geometry import GridGeometry, OffsetSplit, grid_geometry, place_on_image, plan_tiles
 from viewer.engine.heatmap_geometry import split_for_offsets
 from viewer.engine.images import LoadedImage, load_image
@@ -217,6 +217,11 @@ def dense_heatmap(
         raise ValueError(f"fuse must be one of {FUSIONS}, not {fuse!r}")
     if not scales or any(s <= 0 for s in scales):
         raise ValueError("scales must be positive numbers")
+    if class_index is not None and not 0 <= class_index < len(loaded.categories):
+        raise ModelError(
+            f"{loaded.name} has {len(loaded.categories)} classes (0..{len(loaded.categories) - 1}); "
+            f"there is no class {class_index}."
+        )
     image = image if isinstance(image, LoadedImage) else load_image(image)
     started = time.perf_counter()
     dense = dense_network(loaded)
@@ -276,9 +281,6 @@ def dense_heatmap(
 
         class_index = classify([image], loaded, topk=1)[0].topk[0].index
         step += 1
-    if not 0 <= class_index < len(loaded.categories):
-        raise ValueError(f"class index {class_index} out of range (0..{len(loaded.categories) - 1})")
-
     source = _image_tensor(image, spec.channels)
     interpolation = TF.InterpolationMode(spec.interpolation)
     per_scale, grids, used, input_sizes = [], [], [], []
