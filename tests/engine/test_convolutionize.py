@@ -175,3 +175,14 @@ def test_gemm_convolution_equals_conv2d(channels: int, kernel: int, batch: int, 
         torch.testing.assert_close(conv(x), 2 * expected - linear.bias[:, None, None], rtol=1e-5, atol=1e-5)
     conv.to(memory_format=torch.channels_last)
     assert conv.weight.is_contiguous()
+
+
+def test_googlenet_keeps_its_input_transform() -> None:
+    """torchvision's pretrained GoogLeNet re-normalises its input first (transform_input); it must survive."""
+    torch.manual_seed(0)
+    model = build_model("googlenet", transform_input=True).eval()
+    fcn = convolutionize(model, (3, 224, 224))
+    assert "0.458" in fcn.code  # the red channel's re-normalisation, traced into the graph
+    x = torch.randn(1, 3, 224, 224)
+    with torch.inference_mode():
+        torch.testing.assert_close(reduce_to_logits(fcn, fcn(x)), model(x), rtol=1e-5, atol=1e-5)

@@ -216,6 +216,7 @@ def convolutionize(model: nn.Module, input_shape: tuple[int, int, int]) -> fx.Gr
     info.canonical_grid = (1, 1) if pool_kind is None else tuple(_shape(feature_node)[2:])
     _check_dense(gm, canonical, type(model).__name__)
     gm.conversion = info
+    gm.training = was_training  # its own flag only: .train()/.eval() would recurse into the shared layers
     return gm
 
 
