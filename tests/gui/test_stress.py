@@ -12,6 +12,7 @@ import random
 import subprocess
 import sys
 import textwrap
+import threading
 from pathlib import Path
 
 import pytest
@@ -43,6 +44,17 @@ def test_200_rapid_switches_never_show_a_stale_result(qtbot, make_window, shared
         return result
 
     monkeypatch.setattr(tasks, "activations", recording_activations)
+    # Set on the worker the moment a classification is computed, before its result is posted to the GUI.
+    classified = threading.Event()
+    real_classify = tasks.classify
+
+    def signalling_classify(*args, **options):
+        try:
+            return real_classify(*args, **options)
+        finally:
+            classified.set()
+
+    monkeypatch.setattr(tasks, "classify", signalling_classify)
 
     window = make_window(MODELS[0], "none")
     state = window.state
@@ -88,8 +100,20 @@ def test_200_rapid_switches_never_show_a_stale_result(qtbot, make_window, shared
     state.heatmap_changed.connect(on_heatmap)
 
     rng = random.Random(7)
+    races = 0
     for step in range(SWITCHES):
         action = rng.choices(("image", "model", "layer", "class"), weights=(4, 2, 3, 3))[0]
+        if step % 8 == 3 and state.model_info is not None:
+            # The worst moment: a result is computed and on its way to the GUI thread when the user switches
+            # image. Switch (a classification is submitted), wait for the worker to compute it (not for its
+            # delivery: the GUI thread is blocked here), then switch again before it lands.
+            classified.clear()
+            window.thumbnails.setCurrentRow((state.current + 1) % len(paths))
+            assert state.jobs.pending("classify")
+            assert classified.wait(timeout=TIMEOUT_MS / 1000)
+            window.thumbnails.setCurrentRow((state.current + 1) % len(paths))
+            action = "race"
+            races += 1
         if action == "image":
             window.thumbnails.setCurrentRow(rng.randrange(len(paths)))  # as a click on a thumbnail
         elif action == "model":
@@ -111,6 +135,7 @@ def test_200_rapid_switches_never_show_a_stale_result(qtbot, make_window, shared
 
     qtbot.waitUntil(lambda: not state.jobs.is_busy(), timeout=TIMEOUT_MS)
     assert stale == []
+    assert races >= 5, races
     assert shown["prediction"] >= 8 and shown["activations"] >= 4 and shown["heatmap"] >= 4, shown
     # The views end showing the final selection.
     image, model = now()
