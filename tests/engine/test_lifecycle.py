@@ -1,8 +1,12 @@
 """Fifty cycles of loading different models and capturing activations, as the GUI's worker does them.
 
 The worker's model cache stays bounded, capture leaves no hook behind, resident memory levels off after
-the first cycles, and once the cache lets go every large tensor is freed (the cyclic garbage collector is
-needed for that: torchvision's fx tracers keep a traced model in reference cycles).
+the first cycles, and once the cache lets go every large tensor is freed.
+
+The cyclic garbage collector is needed for that last part: torch.fx's ``Tracer.trace`` defines a recursive
+local function (``collect_tensor_attrs``) that closes over the tracer, whose ``root`` is the model, so
+every model traced by feature extraction sits in a reference cycle and outlives its last reference until
+a full collection runs.
 """
 
 from __future__ import annotations
