@@ -34,7 +34,17 @@ from torch.utils.flop_counter import FlopCounterMode
 from viewer.engine.convolutionize import ConvolutionizedLinear, convolutionize
 from viewer.engine.registry import build_model, get_spec
 
-__all__ = ["CASES", "DenseBenchRow", "format_table", "lecture_variant", "matmul_rate", "measure", "random_model", "run"]
+__all__ = [
+    "CASES",
+    "DenseBenchRow",
+    "format_table",
+    "lecture_variant",
+    "matmul_rate",
+    "measure",
+    "random_model",
+    "run",
+    "viewer_bench_rows",
+]
 
 CASES: tuple[tuple[str, int, int], ...] = (("alexnet", 1024, 768), ("vgg16", 512, 512))
 VARIANTS = ("lecture", "gemm", "viewer")
@@ -234,6 +244,31 @@ def run(cases=CASES, variants=VARIANTS, *, repeats: int = 5, max_windows: int | 
         rows.extend(measure(name, width, height, variants=tuple(variants), repeats=repeats, max_windows=max_windows))
     if echo is not None:
         echo(format_table(rows))
+    return rows
+
+
+def viewer_bench_rows(*, quick: bool = False) -> list[dict]:
+    """The measurements as rows for ``viewer bench`` (keys of ``viewer.bench.Row``); CPU only.
+
+    ``quick``: AlexNet at 1024×768 only, fewer repeats and windows (about 20 s on 2 cores).
+    """
+    cases = CASES[:1] if quick else CASES
+    measured = run(cases, ("lecture", "viewer"), repeats=3 if quick else 5, max_windows=16 if quick else 64, echo=None)
+    rows = []
+    for row in measured:
+        case = f"{row.model} {row.image[0]}×{row.image[1]} ({row.variant})"
+        judged = row.variant == "viewer"  # the lecture's conversion is shown for comparison, not judged
+        rows.append({
+            "section": "dense", "case": case, "ours": f"dense {row.dense_gflops:.0f} GFLOP/s",
+            "reference": f"matmul {row.matmul_gflops:.0f} GFLOP/s", "value": row.fraction_of_matmul,
+            "goal": ">= 0.85", "met": row.fraction_of_matmul >= 0.85 if judged else None,
+        })
+        rows.append({
+            "section": "dense", "case": case, "ours": f"dense {row.dense_ms:.0f} ms",
+            "reference": f"sliding {row.sliding_ms:.0f} ms / FLOP ratio {row.flop_ratio:.1f}",
+            "value": row.speedup / row.flop_ratio, "goal": ">= 1 (speed-up / FLOP ratio)",
+            "met": row.speedup >= row.flop_ratio if judged else None,
+        })
     return rows
 
 
