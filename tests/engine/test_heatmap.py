@@ -159,3 +159,16 @@ def test_class_index_out_of_range_is_refused_before_any_work(mobilenet, shared_d
 
     with pytest.raises(ModelError, match="no class 1000"):
         next(dense_heatmap(mobilenet, shared_data / "images/cat_dog.png", class_index=1000))
+
+
+def test_a_tile_budget_below_one_receptive_field_uses_the_smallest_exact_tiles(shared_data) -> None:
+    from viewer.engine.heatmap import run_heatmap
+    from viewer.engine.images import load_image
+    from viewer.engine.weights import load_model
+
+    loaded = load_model("nin", "none", device="cpu")
+    image = load_image(shared_data / "images" / "sk_coffee.png")
+    whole = run_heatmap(loaded, image, class_index=3, scales=(4.0,))
+    tiny = run_heatmap(loaded, image, class_index=3, scales=(4.0,), max_tile_pixels=16)
+    assert tiny.tiles[0] > 1
+    np.testing.assert_allclose(tiny.scores, whole.scores, rtol=1e-4, atol=1e-5)

@@ -220,13 +220,9 @@ def plan_tiles(
         # Rows first (as square as the budget allows), then as many columns as the rows leave room for.
         side = min(length, math.sqrt(budget)) if axis == 0 else budget
         count = cells if not tiling or side >= length else int((side - geometry.size[axis] - align[axis]) // jump) + 1
-        if count < 1:
-            from viewer.engine.errors import BudgetError
-
-            raise BudgetError(
-                f"tiles of {max_tile_pixels} pixels are smaller than one receptive field "
-                f"({geometry.size[axis]:.0f} px plus alignment {align[axis]} px); allow larger tiles."
-            )
+        # A budget below one receptive field still gets the smallest exact tile (one cell along this axis):
+        # the caller asked for less memory (e.g. after a GPU out-of-memory), and that is the least there is.
+        count = max(count, 1)
         if axis == 0:
             budget /= min(length, (count - 1) * jump + geometry.size[axis] + align[axis])
         ranges = []
