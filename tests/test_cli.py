@@ -117,3 +117,15 @@ def test_models_lists_the_zoo(capsys) -> None:
 def test_unknown_model_is_bad_input(capsys) -> None:
     assert main(["classify", "x.jpg", "--model", "resnet05"]) == 2
     assert "resnet50" in capsys.readouterr().err
+
+
+def test_summary_json_and_googlenet_auxiliary_heads(capsys) -> None:
+    assert main(["summary", "--model", "resnet50", "--json"]) == 0
+    document = json.loads(capsys.readouterr().out)
+    assert document["total_params"] == 25557032 and round(document["macs"] / 1e9, 3) == 4.089
+    assert set(document["layers"][0]) >= {"name", "type", "output_shape", "params", "macs", "children"}
+    assert main(["summary", "--model", "googlenet", "--aux", "--depth", "1"]) == 0
+    table = capsys.readouterr().out
+    assert "aux1 (InceptionAux)" in table and "aux2 (InceptionAux)" in table
+    assert main(["summary", "--model", "googlenet", "--depth", "1"]) == 0
+    assert "aux1" not in capsys.readouterr().out

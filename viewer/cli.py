@@ -68,6 +68,8 @@ def build_parser() -> argparse.ArgumentParser:
     summary.add_argument("--input", metavar="CxHxW", help="input size (default: the network's own)")
     summary.add_argument("--depth", type=int, help="deepest level shown (default: all)")
     summary.add_argument("--json", action="store_true")
+    summary.add_argument("--aux", action="store_true",
+                         help="GoogLeNet/Inception: include the auxiliary classifiers (training-time heads)")
     summary.add_argument("--out", metavar="FILE", help="also write .json, .csv or .txt")
     summary.add_argument("--force", action="store_true", help="overwrite --out")
 
@@ -248,7 +250,13 @@ def _cmd_summary(args: argparse.Namespace) -> int:
     from viewer.engine.weights import custom_spec
 
     spec = custom_spec(args.model_file) if args.model_file else get_spec(args.model)
-    result = summary.summarize(spec.name if not args.model_file else spec.builder(), _parse_input(args.input) or spec.input.shape)
+    if args.model_file:
+        model = spec.builder()
+    elif args.aux and spec.name in ("googlenet", "inception_v3"):
+        model = summary.meta_model(spec.name, aux_logits=True)
+    else:
+        model = summary.meta_model(spec.name)
+    result = summary.summarize(model, _parse_input(args.input) or spec.input.shape, model_name=spec.name)
     document = summary.summary_to_dict(result)
     text = summary.format_table(result, depth=args.depth)
     print(json.dumps(document, indent=2) if args.json else text)
