@@ -172,3 +172,15 @@ def test_a_tile_budget_below_one_receptive_field_uses_the_smallest_exact_tiles(s
     tiny = run_heatmap(loaded, image, class_index=3, scales=(4.0,), max_tile_pixels=16)
     assert tiny.tiles[0] > 1
     np.testing.assert_allclose(tiny.scores, whole.scores, rtol=1e-4, atol=1e-5)
+
+
+def test_a_thin_strip_is_refused_without_allocating_gigabytes(tmp_path) -> None:
+    from PIL import Image
+
+    from viewer.engine.weights import load_model
+
+    path = tmp_path / "strip.png"
+    Image.new("RGB", (20000, 2), (90, 120, 30)).save(path)
+    loaded = load_model("squeezenet1_1", "none", device="cpu")
+    with pytest.raises(ImageError, match="no scale fits"):
+        run_heatmap(loaded, load_image(path), class_index=1, scales=(1.0, 2.0))

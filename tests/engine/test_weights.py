@@ -200,3 +200,14 @@ def test_missing_file_and_folder_are_refused(tmp_path):
         load_state_dict_file(tmp_path / "gone.pth")
     with pytest.raises(WeightsError, match="is a folder"):
         load_state_dict_file(tmp_path)
+
+
+def test_a_text_file_as_weights_says_so_in_plain_words(tmp_path) -> None:
+    from viewer.engine.errors import WeightsError
+    from viewer.engine.weights import load_state_dict_file
+
+    path = tmp_path / "notes.pth"
+    path.write_text("just some text\n")
+    with pytest.raises(WeightsError) as error:
+        load_state_dict_file(path)
+    assert str(error.value) == "notes.pth: not a PyTorch weights file (neither a torch archive nor a pickle)."

@@ -26,7 +26,7 @@ from viewer.engine.convolutionize import ConvolutionizedLinear, convolutionize, 
 from viewer.engine.errors import ImageError, ModelError, UnsupportedModelError
 from viewer.engine.heatmap_geometry import GridGeometry, OffsetSplit, grid_geometry, place_on_image, plan_tiles
 from viewer.engine.heatmap_geometry import split_for_offsets
-from viewer.engine.images import LoadedImage, load_image
+from viewer.engine.images import MAX_IMAGE_PIXELS, LoadedImage, load_image
 from viewer.engine.weights import LoadedModel
 
 __all__ = ["MODES", "FUSIONS", "ClassHeatmap", "HeatmapProgress", "dense_heatmap", "dense_network", "run_heatmap"]
@@ -259,6 +259,9 @@ def dense_heatmap(
         else:
             size = (max(1, int(round(width * short / height))), short)
         pixels = size[0] * size[1]
+        if pixels > MAX_IMAGE_PIXELS:  # a long thin strip scaled to the base size would need gigabytes
+            notes.append(f"scale {scale:g} skipped: {size[0]}x{size[1]} is over the {MAX_IMAGE_PIXELS / 1e6:.0f} MP limit")
+            continue
         tiles = None
         if max_tile_pixels is not None and pixels > max_tile_pixels:
             shape = (1, spec.channels, size[1], size[0])

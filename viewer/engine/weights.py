@@ -161,7 +161,9 @@ def _why_not_loadable(path: Path, error: Exception) -> str:
             f"{path.name}: refused: the file would run Python code when unpickled (only tensors are loaded, "
             "with weights_only=True)."
         )
-    return f"{path.name}: not a PyTorch weights file ({text.splitlines()[0][:120] if text else type(error).__name__})."
+    # torch's own words for foreign bytes ("pop from empty list", "invalid load key") mean nothing to a user.
+    kind = "a zip archive that torch cannot read" if head.startswith(b"PK") else "neither a torch archive nor a pickle"
+    return f"{path.name}: not a PyTorch weights file ({kind})."
 
 
 def _fit_state_dict(model: nn.Module, state: dict[str, torch.Tensor], source: str) -> None:
