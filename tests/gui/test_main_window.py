@@ -76,6 +76,10 @@ def test_dropping_several_files_and_a_folder(qtbot, make_window, drop_files, sha
     qtbot.keyClick(window.thumbnails, QtCore.Qt.Key.Key_Right)
     assert window.state.current == 1
     assert "mnist_0.png" in window.image_panel.title.text()
+    qtbot.keyClick(window.thumbnails, QtCore.Qt.Key.Key_Delete)  # the shown one goes, its neighbour shows
+    assert [entry.name for entry in window.state.images] == ["kitten.jpg", "mnist_1.png"]
+    assert window.thumbnails.currentRow() == window.state.current == 1
+    assert "mnist_1.png" in window.image_panel.title.text()
 
 
 def test_a_bad_file_shows_a_message_and_changes_nothing(qtbot, make_window, drop_files, shared_data, tmp_path):

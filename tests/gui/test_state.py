@@ -88,3 +88,23 @@ def test_a_download_shows_progress_and_cancel_stops_it(qtbot, make_window, monke
         assert not any(checkpoints.glob("resnet18*")) if checkpoints.exists() else True
     finally:
         server.shutdown()
+
+
+def test_removing_an_image_before_the_current_one_keeps_showing_the_current_one(qtbot, shared_data):
+    state = AppState()
+    names = ["sk_camera.png", "sk_chelsea.png", "sk_coffee.png", "kitten.jpg"]
+    with qtbot.waitSignal(state.images_changed, timeout=TIMEOUT):
+        state.open_paths([str(shared_data / "images" / name) for name in names])
+    state.set_current(2)
+    shown = []
+    state.image_changed.connect(lambda entry: shown.append(None if entry is None else entry.name))
+    state.remove_image(0)
+    assert [entry.name for entry in state.images] == names[1:]
+    assert state.image.name == "sk_coffee.png" and state.current == 1
+    state.remove_image(2)  # after the current one
+    assert state.image.name == "sk_coffee.png" and shown == []  # the shown image never changed
+    state.remove_image(1)  # the current one, the last: its neighbour takes its place
+    assert state.image.name == "sk_chelsea.png" and shown == ["sk_chelsea.png"]
+    state.remove_image(0)
+    assert state.image is None and state.current == -1 and shown[-1] is None
+    state.jobs.shutdown()

@@ -283,6 +283,7 @@ class MainWindow(QtWidgets.QMainWindow):
             item = QtWidgets.QListWidgetItem(QtGui.QIcon(array_to_pixmap(entry.thumbnail)), entry.name)
             item.setToolTip(entry.path)
             self.thumbnails.addItem(item)
+        self.thumbnails.setCurrentRow(self.state.current)  # the list was rebuilt: mark the shown image again
         self.thumbnails.blockSignals(blocked)
         for path in [entry.path for entry in images][-1:]:
             self._add_recent(path)

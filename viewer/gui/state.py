@@ -132,10 +132,14 @@ class AppState(QObject):
     def remove_image(self, index: int) -> None:
         if not (0 <= index < len(self.images)):
             return
+        shown = self.image
         del self.images[index]
+        # The current image keeps its place when one before it goes; when it goes itself, the next one
+        # (or the last) takes over. Only a change of the shown image recomputes the results.
+        self.current = self.current - 1 if index < self.current else min(self.current, len(self.images) - 1)
         self.images_changed.emit(list(self.images))
-        self.current = min(self.current, len(self.images) - 1) if index <= self.current else self.current
-        self._image_switched()
+        if self.image is not shown:
+            self._image_switched()
 
     def set_model(self, choice: ModelChoice) -> None:
         """Switch model, weights or device; results of the previous model are never shown afterwards."""
