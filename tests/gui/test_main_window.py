@@ -291,3 +291,18 @@ def test_uncaught_exceptions_reach_the_banner_with_their_traceback(make_window):
     assert window.notices.details.isVisible()
     window.notices.close_button.click()
     assert not window.notices.isVisible()
+
+
+def test_export_all_maps_the_class_named_on_the_command_line(qtbot, make_window, shared_data, tmp_path):
+    import json
+
+    window = make_window("nin", "none")
+    state = window.state
+    state.heatmap_request = {"class_": "cat"}  # as `viewer gui --class cat` leaves it
+    state.open_paths([str(shared_data / "images" / "sk_chelsea.png")])
+    qtbot.waitUntil(lambda: state.heatmap is not None, timeout=TIMEOUT)
+    with qtbot.waitSignal(state.export_finished, timeout=TIMEOUT) as blocker:
+        state.export_all(str(tmp_path), heatmaps=True)
+    assert blocker.args[0].errors == []
+    (sidecar,) = tmp_path.glob("*.json")
+    assert json.loads(sidecar.read_text())["class_index"] == 3 == state.heatmap.class_index

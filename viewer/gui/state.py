@@ -190,6 +190,9 @@ class AppState(QObject):
         if self.model_info is None or not self.images:
             self.notify("Load an image and a model before exporting.", level="warning")
             return None
+        heatmap_options = self._heatmap_options() if heatmaps else {}
+        if heatmap_options is None:
+            return None  # a class this model does not have (already said)
         return self._submit(
             "export",
             tasks.export_all,
@@ -200,7 +203,7 @@ class AppState(QObject):
             preset=self.preset,
             tta=self.tta,
             heatmaps=heatmaps,
-            heatmap_options=dict(self.heatmap_request or {}),
+            heatmap_options=heatmap_options,
             force=force,
             description="Exporting",
         )
@@ -258,14 +261,21 @@ class AppState(QObject):
         if self.heatmap_request is None:
             self.jobs.cancel("heatmap")
         elif self._ready("heatmap"):
-            options = dict(self.heatmap_request)
-            if "class_" in options:
-                index = self.class_index(options.pop("class_"))
-                if index is None:
-                    return
-                options["class_index"] = index
+            options = self._heatmap_options()
+            if options is None:
+                return
             self._submit("heatmap", tasks.heatmap, self.image, self.model_info.key, **options,
                          description=f"Heatmap of {self.image.name}")
+
+    def _heatmap_options(self) -> dict[str, Any] | None:
+        """The heatmap request as ``dense_heatmap`` arguments (a class name resolved); None if unknown."""
+        options = dict(self.heatmap_request or {})
+        if "class_" in options:
+            index = self.class_index(options.pop("class_"))
+            if index is None:
+                return None
+            options["class_index"] = index
+        return options
 
     def class_index(self, wanted: str | int | None) -> int | None:
         """A class given as an index or a name (case-insensitive) of the loaded model; None if unknown."""

@@ -274,7 +274,12 @@ def export_all(
     errors: list[str] = []
     for entry in images:
         yield ExportProgress(step, steps, f"Classifying {entry.name}")
-        prediction = engine_classify([entry.loaded], loaded, topk=topk, preset=preset, tta=tta)[0]
+        try:
+            prediction = engine_classify([entry.loaded], loaded, topk=topk, preset=preset, tta=tta)[0]
+        except ViewerError as error:  # one image the network refuses must not cost the others their rows
+            errors.append(f"{entry.name}: {error}")
+            step += 2 if heatmaps else 1
+            continue
         for rank, top in enumerate(prediction.topk, 1):
             rows.append([entry.path, prediction.model, prediction.weights, rank, top.index, top.name,
                          f"{top.logit:.6g}", f"{top.prob:.6g}"])

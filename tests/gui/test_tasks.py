@@ -1,0 +1,29 @@
+"""The worker's job functions: Export all keeps going past an image the network refuses."""
+
+from __future__ import annotations
+
+import shutil
+
+from PIL import Image
+
+from viewer.engine.weights import load_model
+from viewer.gui import tasks
+
+
+def test_export_all_reports_an_image_the_network_refuses_and_writes_the_others(shared_data, tmp_path):
+    # 20000x2 opens, but MobileNetV2's resize of its short side would make ~540 MP: refused at classification.
+    strip = tmp_path / "strip.png"
+    Image.new("RGB", (20000, 2), "white").save(strip)
+    shutil.copy(shared_data / "images" / "kitten.jpg", tmp_path / "kitten.jpg")
+    opened = tasks.open_images([str(strip), str(tmp_path / "kitten.jpg")])
+    assert [entry.name for entry in opened.images] == ["strip.png", "kitten.jpg"]
+    out = tmp_path / "out"
+    out.mkdir()
+    items = list(tasks.export_all(opened.images, load_model("mobilenet_v2", "none"), str(out), topk=3,
+                                  preset="weights", tta=False, heatmaps=False))
+    result = items[-1]
+    assert isinstance(result, tasks.ExportResult)
+    assert len(result.errors) == 1 and result.errors[0].startswith("strip.png: ") and "elongated" in result.errors[0]
+    rows = (out / "topk.csv").read_text().splitlines()
+    assert len(rows) == 1 + 3 and all(row.split(",")[0].endswith("kitten.jpg") for row in rows[1:])
+    assert [p.step <= p.total for p in items[:-1]] == [True] * (len(items) - 1)
