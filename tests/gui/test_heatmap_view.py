@@ -100,6 +100,17 @@ def test_bad_scales_are_refused_with_a_notice(view, qtbot):
         parse_scales("0, 1")
 
 
+def test_the_random_init_notice_survives_compute(view, qtbot):
+    view.set_notice("Random init: not trained, the outputs mean nothing.")
+    view.scales_edit.setText("1, big")
+    qtbot.mouseClick(view.compute_button, Qt.MouseButton.LeftButton)
+    assert "big" in view.notice.text()
+    view.scales_edit.setText("1")
+    with qtbot.waitSignal(view.computeRequested):
+        qtbot.mouseClick(view.compute_button, Qt.MouseButton.LeftButton)
+    assert not view.notice.isHidden() and view.notice.text().startswith("Random init")
+
+
 def test_overlay_peak_is_where_the_scores_peak(view):
     view.set_heatmap(FakeHeatmap(peaked_scores(x=50, y=20)))
     assert view.shown_class == 3

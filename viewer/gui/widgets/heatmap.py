@@ -61,6 +61,7 @@ class HeatmapView(QtWidgets.QWidget):
         super().__init__(parent)
         self._image: np.ndarray | None = None
         self._heatmap: Any = None
+        self._standing_notice = ""
         self._build()
 
     # ----------------------------------------------------------------------------------------- layout
@@ -248,7 +249,12 @@ class HeatmapView(QtWidgets.QWidget):
             self.progress.setFormat("starting…")
 
     def set_notice(self, text: str) -> None:
-        """A short message above the image (e.g. "random init", a refused size); '' hides it."""
+        """A standing message above the image (e.g. "random init"); '' hides it. It comes back after a
+        refused Compute's own message is gone."""
+        self._standing_notice = text
+        self._show_notice(text)
+
+    def _show_notice(self, text: str) -> None:
         self.notice.setText(text)
         self.notice.setVisible(bool(text))
 
@@ -288,14 +294,14 @@ class HeatmapView(QtWidgets.QWidget):
     def _on_compute(self) -> None:
         index = self.class_picker.class_index()
         if index is None:
-            self.set_notice(f"No class matches {self.class_picker.currentText()!r}; pick one from the list.")
+            self._show_notice(f"No class matches {self.class_picker.currentText()!r}; pick one from the list.")
             return
         try:
             scales = parse_scales(self.scales_edit.text())
         except ValueError as error:
-            self.set_notice(str(error))
+            self._show_notice(str(error))
             return
-        self.set_notice("")
+        self._show_notice(self._standing_notice)  # a refusal's message goes, "random init" stays
         self.computeRequested.emit({
             "class_index": index,
             "mode": self.mode_picker.currentText(),
