@@ -166,3 +166,33 @@ def test_clearing(view, lenet):
     view.set_activation(None)
     assert view.shown_channel_count == 0
     assert view.selected_channel is None
+
+
+def test_in_the_app_mosaics_are_drawn_on_the_worker_never_on_the_gui_thread(qtbot, make_window, shared_data,
+                                                                           monkeypatch):
+    import threading
+
+    from viewer.engine import activations as engine_activations
+
+    drawn_on: list[threading.Thread] = []
+    real_grid = engine_activations.channel_grid
+
+    def recording_grid(*args, **options):
+        drawn_on.append(threading.current_thread())
+        return real_grid(*args, **options)
+
+    monkeypatch.setattr(engine_activations, "channel_grid", recording_grid)
+    window = make_window("lenet5", "default")
+    state, view = window.state, window.views["activations"]
+    state.open_paths([str(shared_data / "mnist" / "mnist_7.png")])
+    qtbot.waitUntil(lambda: view.shown_grid is not None, timeout=60_000)
+    activation = state.activations[state.layers[0]]
+    assert view.shown_grid.activation is activation and view.shown_channel_count == activation.channels
+    assert drawn_on and np.array_equal(view._mosaic_item.image, view.shown_grid.image)
+
+    # A new sort order: the old mosaic stays until the worker's redraw arrives, then matches the order.
+    with qtbot.waitSignal(state.activation_grid_changed, timeout=60_000):
+        view.sort_picker.setCurrentText("max")
+    assert view.shown_grid.options.order == "max" and view.channel_order == list(activation.order["max"])
+    assert len(drawn_on) == 2
+    assert all(thread is not threading.main_thread() for thread in drawn_on), drawn_on

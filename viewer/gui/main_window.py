@@ -155,6 +155,12 @@ class MainWindow(QtWidgets.QMainWindow):
         if hasattr(activations, "layerRequested"):
             activations.layerRequested.connect(lambda name: state.set_layers([name]))
             activations.receptiveFieldBox.connect(self._on_receptive_field)
+        if hasattr(activations, "gridOptionsChanged"):
+            # Mosaics are drawn on the worker (with the capture, or again when these options change).
+            activations.deferred_grids = True
+            state.grid_options = activations.grid_options()
+            activations.gridOptionsChanged.connect(state.set_grid_options)
+            state.activation_grid_changed.connect(activations.set_grid)
         architecture = self.views["architecture"]
         if hasattr(architecture, "layerSelected"):
             architecture.layerSelected.connect(self._on_architecture_layer)
@@ -334,7 +340,8 @@ class MainWindow(QtWidgets.QMainWindow):
         self.image_panel.set_box(None)
         if hasattr(view, "set_activation"):
             layer = self.state.layers[0] if self.state.layers else None
-            view.set_activation(None if not activations or layer not in activations else activations[layer])
+            activation = None if not activations or layer not in activations else activations[layer]
+            view.set_activation(activation, self.state.activation_grid)
 
     def _on_heatmap_changed(self, result: Any) -> None:
         view = self.views["heatmap"]

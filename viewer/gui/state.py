@@ -16,10 +16,11 @@ from PySide6.QtCore import QObject, Signal, Slot
 
 from viewer.gui import tasks
 from viewer.gui.jobs import JobError, JobRunner, ModelKey, Ticket
+from viewer.gui.widgets.activations_grid import GridOptions
 
 __all__ = ["AppState", "ModelChoice", "Notice"]
 
-ANALYSIS_KINDS = ("classify", "summary", "activations", "heatmap")
+ANALYSIS_KINDS = ("classify", "summary", "activations", "activation-grid", "heatmap")
 DEFAULT_MODEL = "mobilenet_v2"
 
 
@@ -57,7 +58,8 @@ class AppState(QObject):
     options_changed = Signal()  # preset, tta, topk
     prediction_changed = Signal(object)  # engine Prediction | None
     summary_changed = Signal(object)  # engine Summary | None
-    activation_changed = Signal(object)  # dict[str, Activation] | None
+    activation_changed = Signal(object)  # dict[str, Activation] | None (``activation_grid`` drawn with it)
+    activation_grid_changed = Signal(object)  # ChannelGrid redrawn after ``set_grid_options``
     heatmap_changed = Signal(object)  # engine ClassHeatmap | None
     progress = Signal(object, str)  # a progress object (step, total, message) or None when idle; job kind
     job_started = Signal(str)  # kind of the job now running
@@ -82,6 +84,8 @@ class AppState(QObject):
         self.prediction: Any = None
         self.summary: Any = None
         self.activations: dict[str, Any] | None = None
+        self.activation_grid: Any = None  # ChannelGrid of the first layer's activation, drawn on the worker
+        self.grid_options = GridOptions()
         self.heatmap: Any = None
         self.layers: list[str] = []
         self.heatmap_request: dict[str, Any] | None = None  # options of the heatmap to keep up to date
@@ -172,6 +176,13 @@ class AppState(QObject):
         self.layers = list(layers)
         self._capture()
 
+    def set_grid_options(self, options: GridOptions) -> None:
+        """Draw the shown activation's mosaic with new options (on the worker; cheap next to a capture)."""
+        if options == self.grid_options:
+            return
+        self.grid_options = options
+        self._draw_grid()
+
     def request_heatmap(self, **options: Any) -> None:
         """Compute the dense heatmap (options go to the engine's ``dense_heatmap``) and keep it current."""
         self.heatmap_request = dict(options)
@@ -228,6 +239,8 @@ class AppState(QObject):
         if self.prediction is not None:
             self.prediction = None
             self.prediction_changed.emit(None)
+        self.jobs.cancel("activation-grid")
+        self.activation_grid = None
         if self.activations is not None:
             self.activations = None
             self.activation_changed.emit(None)
@@ -251,11 +264,24 @@ class AppState(QObject):
                          preset=self.preset, tta=self.tta, description=f"Classifying {self.image.name}")
 
     def _capture(self) -> None:
+        self.jobs.cancel("activation-grid")  # a grid of the old capture is not wanted any more
         if not self.layers or self.summary is None:  # the summary's arrival captures (layers checked then)
             self.jobs.cancel("activations")
         elif self._ready("activations"):
-            self._submit("activations", tasks.activations, self.image, self.model_info.key, list(self.layers),
-                         preset=self.preset, summary=self.summary, description=f"Capturing {', '.join(self.layers)}")
+            self._submit("activations", tasks.activations_with_grid, self.image, self.model_info.key,
+                         list(self.layers), preset=self.preset, summary=self.summary, grid_options=self.grid_options,
+                         description=f"Capturing {', '.join(self.layers)}")
+
+    def _draw_grid(self) -> None:
+        """Redraw the first layer's mosaic if the one shown was drawn with other options."""
+        grid = self.activation_grid
+        activation = (self.activations or {}).get(self.layers[0]) if self.layers else None
+        if activation is None or (grid is not None and grid.activation is activation
+                                  and grid.options == self.grid_options):
+            self.jobs.cancel("activation-grid")
+            return
+        self._submit("activation-grid", tasks.activation_grid, activation, self.grid_options,
+                     description=f"Drawing the channels of {activation.layer}")
 
     def _heatmap(self) -> None:
         if self.heatmap_request is None:
@@ -342,10 +368,16 @@ class AppState(QObject):
             self.summary_changed.emit(result)
             self._capture()
         elif kind == "activations":
-            self.activations = result
+            self.activations, self.activation_grid = result.activations, result.grid
             self.timings["activations"] = elapsed_ms
             self.timings_changed.emit(dict(self.timings))
-            self.activation_changed.emit(result)
+            self.activation_changed.emit(result.activations)
+            self._draw_grid()  # the options may have changed while it was captured
+        elif kind == "activation-grid":
+            activation = (self.activations or {}).get(result.layer)
+            if activation is result.activation and self.layers and result.layer == self.layers[0]:
+                self.activation_grid = result
+                self.activation_grid_changed.emit(result)
         elif kind == "heatmap":
             self.heatmap = result
             self.timings["heatmap"] = elapsed_ms
@@ -391,6 +423,7 @@ class AppState(QObject):
             self.notify("Could not load torch and the model zoo: " + error.message, error.details)
             return
         label = {"classify": "Classification", "summary": "Summary", "activations": "Activations",
+                 "activation-grid": "Activations",
                  "heatmap": "Heatmap", "export": "Export"}.get(kind, ticket.description)
         self.notify(f"{label}: {error.message}" if not error.is_bug else error.message, error.details,
                     level="warning" if error.error_type == "BudgetError" else "error")

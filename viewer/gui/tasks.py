@@ -16,11 +16,14 @@ from typing import Any
 import numpy as np
 
 __all__ = [
+    "CaptureResult",
     "ImageEntry",
     "ModelInfo",
     "OpenResult",
     "Registry",
+    "activation_grid",
     "activations",
+    "activations_with_grid",
     "classify",
     "export_all",
     "export_heatmap",
@@ -188,6 +191,30 @@ def activations(image: ImageEntry, loaded: Any, layers: Sequence[str], *, preset
     tensor = preprocess(image.loaded, loaded.input, preset).unsqueeze(0)
     # The summary is at the weights' crop size; other presets feed the whole image (other shapes).
     return capture(loaded, tensor, list(layers), summary=summary if preset == "weights" else None)
+
+
+@dataclass(frozen=True)
+class CaptureResult:
+    """Captured activations and the mosaic of the first layer, drawn with the view's options."""
+
+    activations: dict[str, Any]  # layer -> engine Activation, exactly what ``activations`` returned
+    grid: Any = None  # activations_grid.ChannelGrid of the first layer, or None
+
+
+def activations_with_grid(image: ImageEntry, loaded: Any, layers: Sequence[str], *, preset: str,
+                          summary: Any = None, grid_options: Any = None) -> CaptureResult:
+    """``activations`` plus the first layer's channel mosaic, so that the GUI thread only has to show it."""
+    captured = activations(image, loaded, layers, preset=preset, summary=summary)
+    first = captured.get(layers[0]) if layers else None
+    grid = None if first is None or grid_options is None else activation_grid(first, grid_options)
+    return CaptureResult(captured, grid)
+
+
+def activation_grid(activation: Any, options: Any) -> Any:
+    """The channel mosaic of ``activation`` drawn with ``options`` (a ``GridOptions``)."""
+    from viewer.gui.widgets.activations_grid import render_grid
+
+    return render_grid(activation, options)
 
 
 def heatmap(image: ImageEntry, loaded: Any, **options: Any) -> Iterator[Any]:

@@ -3,6 +3,12 @@
 A pure view over engine results: ``set_summary`` fills the tree from a ``Summary``, ``set_activation`` shows
 an ``Activation`` (captured by the engine on the worker), and user actions leave as signals. The app answers
 ``layerRequested`` by capturing that layer and calling ``set_activation``.
+
+The mosaic of a wide layer takes 100-200 ms of numpy to draw, too long for the GUI thread. In the app
+(``deferred_grids`` True) the worker draws it: ``set_activation(activation, grid)`` receives it with the
+capture, a change of colormap, scale or sort leaves as ``gridOptionsChanged`` and the new mosaic comes back
+through ``set_grid`` (the old one stays until then). Standalone (``deferred_grids`` False) the view draws it
+itself.
 """
 
 from __future__ import annotations
@@ -14,7 +20,7 @@ import pyqtgraph as pg
 from PySide6 import QtCore, QtWidgets
 from PySide6.QtCore import Qt, Signal
 
-from viewer.gui.widgets.activations_grid import MosaicLayout, layout_for
+from viewer.gui.widgets.activations_grid import ChannelGrid, GridOptions, MosaicLayout, effective_normalize, render_grid
 from viewer.gui.widgets.activations_large import ChannelDetail
 from viewer.gui.widgets.architecture_format import format_shape
 
@@ -35,20 +41,24 @@ class ActivationsView(QtWidgets.QWidget):
         receptiveFieldRequested(int, int): the user clicked cell (row, col) of the large channel view.
         receptiveFieldBox(float, float, float, float): that cell's receptive field (x0, y0, x1, y1) in
             network-input pixels; also drawn over the input image here.
+        gridOptionsChanged(GridOptions): the user changed colormap, scale or sort (with ``deferred_grids``
+            the app answers with ``set_grid``).
     """
 
     layerRequested = Signal(str)
     channelSelected = Signal(int)
     receptiveFieldRequested = Signal(int, int)
     receptiveFieldBox = Signal(float, float, float, float)
+    gridOptionsChanged = Signal(object)
 
     def __init__(self, parent: QtWidgets.QWidget | None = None) -> None:
         super().__init__(parent)
         self._summary: Any = None
         self._activation: Any = None
-        self._maps: np.ndarray | None = None  # (C, H, W) float32 of the shown activation
+        self._grid: ChannelGrid | None = None  # the mosaic on screen (always of ``_activation``)
         self._order: np.ndarray = np.zeros(0, dtype=np.int64)
         self._layout: MosaicLayout | None = None
+        self.deferred_grids = False  # True in the app: mosaics are drawn on the worker, see the module docstring
         self._selected_channel: int | None = None
         self._current_layer: str | None = None
         self._items_by_name: dict[str, QtWidgets.QTreeWidgetItem] = {}
@@ -76,7 +86,7 @@ class ActivationsView(QtWidgets.QWidget):
         self.sort_picker = QtWidgets.QComboBox(objectName="activationSort")
         self.sort_picker.addItems(SORT_KEYS)
         for picker in (self.colormap_picker, self.normalisation_picker, self.sort_picker):
-            picker.currentIndexChanged.connect(self._redraw)
+            picker.currentIndexChanged.connect(self._on_options_changed)
         controls = QtWidgets.QHBoxLayout()
         for label, widget in (("Colormap", self.colormap_picker), ("Scale", self.normalisation_picker),
                               ("Sort by", self.sort_picker)):
@@ -134,7 +144,7 @@ class ActivationsView(QtWidgets.QWidget):
     @property
     def shown_channel_count(self) -> int:
         """How many channels (or units, for a flat output) the mosaic shows."""
-        return 0 if self._maps is None else int(self._maps.shape[0])
+        return 0 if self._activation is None else int(np.shape(self._activation.array)[0])
 
     @property
     def selected_channel(self) -> int | None:
@@ -145,6 +155,16 @@ class ActivationsView(QtWidgets.QWidget):
     def channel_order(self) -> list[int]:
         """Channel indices in mosaic order (follows the sort picker)."""
         return [int(i) for i in self._order]
+
+    @property
+    def shown_grid(self) -> ChannelGrid | None:
+        """The mosaic on screen (None while the app draws it on the worker)."""
+        return self._grid
+
+    def grid_options(self) -> GridOptions:
+        """The mosaic options the pickers show."""
+        return GridOptions(NORMALISATIONS[self.normalisation_picker.currentText()], self.sort_picker.currentText(),
+                           self.colormap_picker.currentText())
 
     @property
     def notice_text(self) -> str:
@@ -188,28 +208,50 @@ class ActivationsView(QtWidgets.QWidget):
         finally:
             self._filling_tree = False
 
-    def set_activation(self, activation: Any | None) -> None:
-        """Show an engine ``Activation``: its channels in the mosaic, the first one (or the same one) large."""
+    def set_activation(self, activation: Any | None, grid: ChannelGrid | None = None) -> None:
+        """Show an engine ``Activation``: its channels in the mosaic, the first one (or the same one) large.
+
+        ``grid`` is its mosaic drawn on the worker; without one (or with one of another activation) the view
+        draws it here, unless ``deferred_grids`` is set: then the mosaic stays empty until ``set_grid``.
+        """
         self._activation = activation
+        self._clear_mosaic()
         if activation is None:
-            self._maps = None
-            self._order = np.zeros(0, dtype=np.int64)
             self._selected_channel = None
-            self._layout = None
-            self._mosaic_item.clear()
-            self._grid_selection.hide()
             self.detail.set_channel(None, None)
             self.header.setText("Pick a layer on the left.")
             return
-        array = np.asarray(activation.array, dtype=np.float32)
-        # A flat output (Linear, pooled features) is shown as N one-pixel tiles, one per unit.
-        self._maps = array.reshape(array.shape[0], 1, 1) if array.ndim == 1 else array
         if activation.layer != self._current_layer:
             self.select_layer(activation.layer)
-        if self._selected_channel is None or self._selected_channel >= self._maps.shape[0]:
+        if self._selected_channel is None or self._selected_channel >= self.shown_channel_count:
             self._selected_channel = 0
         self.detail.set_geometry(activation)
-        self._redraw()
+        if grid is None or grid.activation is not activation:
+            if self.deferred_grids:
+                self.header.setText(f"<b>{activation.layer}</b> · drawing {self.shown_channel_count} channels…")
+                self._show_selected()
+                return
+            grid = render_grid(activation, self.grid_options())
+        self.set_grid(grid)
+
+    def set_grid(self, grid: ChannelGrid) -> None:
+        """Show a mosaic drawn on the worker; ignored unless it was drawn from the activation shown."""
+        activation = self._activation
+        if activation is None or grid.activation is not activation:
+            return
+        self._grid = grid
+        self._order = np.asarray(activation.order[grid.options.order], dtype=np.int64)
+        self._layout = grid.layout
+        # No levels: a uint8 RGB image then goes to a QImage as it is, without a rescale at each paint.
+        self._mosaic_item.setImage(grid.image, autoLevels=False)
+        self._grid_box.autoRange(padding=0.01)
+        count = self.shown_channel_count
+        dead_count = int(np.asarray(activation.dead, dtype=bool).sum())
+        shape = format_shape(np.shape(activation.array))
+        size = f"{count} units" if np.ndim(activation.array) == 1 else f"{shape} · {count} channels"
+        self.header.setText(f"<b>{activation.layer}</b> · {size} · {dead_count} dead (zero everywhere, red border) · "
+                            f"sorted by {grid.options.order}")
+        self._show_selected()
 
     def set_input_image(self, image: np.ndarray | None) -> None:
         """The network input as uint8 HxWx3 (or HxW), e.g. ``Prediction.seen``; the overlay's background."""
@@ -222,7 +264,7 @@ class ActivationsView(QtWidgets.QWidget):
 
     def select_channel(self, channel: int) -> None:
         """Show ``channel`` large and mark it in the mosaic (as a click would, and emits channelSelected)."""
-        if self._maps is None or not 0 <= channel < self._maps.shape[0]:
+        if self._activation is None or not 0 <= channel < self.shown_channel_count:
             return
         self._selected_channel = int(channel)
         self._show_selected()
@@ -254,50 +296,37 @@ class ActivationsView(QtWidgets.QWidget):
         self._current_layer = name
         self.layerRequested.emit(name)
 
-    def _colormap_name(self) -> str:
-        return self.colormap_picker.currentText()
+    def _clear_mosaic(self) -> None:
+        self._grid = None
+        self._order = np.zeros(0, dtype=np.int64)
+        self._layout = None
+        self._mosaic_item.clear()
+        self._grid_selection.hide()
 
-    def _per_channel(self) -> bool:
-        # Scaling 1x1 "maps" on their own would paint every unit the same colour.
-        flat = self._maps is not None and self._maps.shape[1:] == (1, 1)
-        return NORMALISATIONS[self.normalisation_picker.currentText()] == "channel" and not flat
-
-    def _redraw(self) -> None:
-        if self._maps is None:
-            return
-        activation = self._activation
-        count, height, width = self._maps.shape
-        key = self.sort_picker.currentText()
-        self._order = np.asarray(activation.order[key], dtype=np.int64)
-        self._layout = layout_for(count, height, width)
-        # Imported here, not at the top: the engine module loads torch, which the worker imports anyway
-        # before any activation exists, while the window should appear without waiting for it.
-        from viewer.engine.activations import channel_grid
-
-        mosaic = channel_grid(activation, normalize="channel" if self._per_channel() else "layer", order=key,
-                              colormap=self._colormap_name(), columns=self._layout.columns, mark_dead=True)
-        self._mosaic_item.setImage(mosaic, levels=(0, 255), autoLevels=False)
-        self._grid_box.autoRange(padding=0.01)
-        dead_count = int(np.asarray(activation.dead, dtype=bool).sum())
-        shape = format_shape(np.asarray(activation.array).shape)
-        flat = np.ndim(activation.array) == 1
-        size = f"{count} units" if flat else f"{shape} · {count} channels"
-        self.header.setText(
-            f"<b>{activation.layer}</b> · {size} · {dead_count} dead (zero everywhere, red border) · sorted by {key}"
-        )
-        self._show_selected()
+    def _on_options_changed(self) -> None:
+        options = self.grid_options()
+        self.gridOptionsChanged.emit(options)
+        if not self.deferred_grids and self._activation is not None:
+            self.set_grid(render_grid(self._activation, options))
 
     def _show_selected(self) -> None:
-        channel = self._selected_channel
-        if self._maps is None or channel is None:
+        channel, activation, grid = self._selected_channel, self._activation, self._grid
+        if activation is None or channel is None:
             return
-        position = int(np.flatnonzero(self._order == channel)[0])
-        x, y = self._layout.tile_origin(position)
-        self._grid_selection.setRect(QtCore.QRectF(x, y, self._layout.tile_width, self._layout.tile_height))
-        self._grid_selection.show()
-        levels = None if self._per_channel() else (float(self._maps.min()), float(self._maps.max()))
-        self.detail.set_colormap(self._colormap_name())
-        self.detail.set_channel(channel, self._maps[channel], levels=levels, activation=self._activation)
+        if grid is not None:
+            position = int(np.flatnonzero(self._order == channel)[0])
+            x, y = self._layout.tile_origin(position)
+            self._grid_selection.setRect(QtCore.QRectF(x, y, self._layout.tile_width, self._layout.tile_height))
+            self._grid_selection.show()
+        array = np.asarray(activation.array)
+        # A flat output (Linear, pooled features) is N one-pixel maps, one per unit.
+        maps = array.reshape(array.shape[0], 1, 1) if array.ndim == 1 else array
+        options = grid.options if grid is not None else self.grid_options()
+        per_channel = effective_normalize(options, *maps.shape[1:]) == "channel"
+        # The layer's range comes with the mosaic (computed on the worker); one channel's own range is cheap.
+        levels = None if per_channel or grid is None else grid.levels
+        self.detail.set_colormap(options.colormap)
+        self.detail.set_channel(channel, maps[channel].astype(np.float32), levels=levels, activation=activation)
 
     def _on_grid_clicked(self, event: Any) -> None:
         if event.button() != Qt.MouseButton.LeftButton:
