@@ -67,3 +67,45 @@ def test_a_custom_model_file_is_run_only_after_asking_once(bar, qtbot, tmp_path)
     source.write_text(source.read_text() + "# edited\n")
     bar.choose_model_file()  # edited: ask again
     assert len(asked) == 3
+
+
+def test_a_custom_model_file_edited_since_it_was_allowed_is_not_run_unasked(bar, qtbot, tmp_path):
+    source = tmp_path / "tiny.py"
+    source.write_text("from torch import nn\n\ndef build():\n    return nn.Sequential(nn.Flatten(), nn.LazyLinear(3))\n")
+    asked = []
+    bar.ask_yes_no = lambda _title, text: asked.append(text) or False  # allowed once below, then "no"
+    bar.settings.trust_model_file(str(source), __import__("hashlib").sha256(source.read_bytes()).hexdigest())
+    requested = []
+    bar.choiceRequested.connect(requested.append)
+    assert bar.use_model_file(str(source), "build") and asked == [] and bar.trusts(f"{source.resolve()}:build")
+    source.write_text(source.read_text() + "import os  # edited by someone else\n")
+    assert not bar.trusts(f"{source.resolve()}:build")
+    row = bar.model_picker.findData(f"{source.resolve()}:build", Qt.ItemDataRole.UserRole)
+    bar.set_choice(ModelChoice("resnet18", "default", None, "auto"))
+    bar.model_picker.activated.emit(row)  # picked again from the list
+    assert len(asked) == 1 and len(requested) == 1
+
+
+def test_a_restored_model_file_runs_only_with_the_content_allowed(qtbot, tmp_path):
+    import hashlib
+
+    from viewer.gui.main_window import MainWindow
+    from viewer.gui.settings import Settings
+    from viewer.gui.state import AppState
+
+    source = tmp_path / "tiny.py"
+    source.write_text("from torch import nn\n\ndef build():\n    return nn.Sequential(nn.Flatten(), nn.LazyLinear(3))\n")
+    settings = Settings()
+    settings.trust_model_file(str(source), hashlib.sha256(source.read_bytes()).hexdigest())
+    settings.save_choice(model=None, weights="none", model_file=f"{source.resolve()}:build", device="cpu",
+                         preset="weights", tta=False, topk=5)
+    window = MainWindow(AppState())
+    qtbot.addWidget(window)
+    assert window.state.choice.model_file == f"{source.resolve()}:build"  # same content: restored
+    window.close()
+    source.write_text(source.read_text() + "import os  # edited since\n")
+    window = MainWindow(AppState())
+    qtbot.addWidget(window)
+    assert window.state.choice.model_file is None and window.state.choice.model == "mobilenet_v2"
+    assert "tiny.py changed since you allowed it" in window.notices.text_label.text()
+    window.close()

@@ -207,7 +207,11 @@ class ModelBar(QtWidgets.QWidget):
 
     def use_model_file(self, path: str, function: str) -> bool:
         """Switch to ``path:function`` after the user agreed to run it (once per path and content)."""
-        digest = hashlib.sha256(Path(path).read_bytes()).hexdigest()
+        try:
+            digest = hashlib.sha256(Path(path).read_bytes()).hexdigest()
+        except OSError as error:
+            self._refuse(f"{Path(path).name}: cannot be read ({error.strerror or error}).")
+            return False
         if not self.settings.is_trusted_model_file(path, digest):
             question = (f"{Path(path).name} is Python code: loading it runs it with your permissions.\n\n"
                         f"{Path(path).resolve()}\nsha256 {digest[:16]}…\n\nRun it only if you trust it. Run it?")
@@ -217,6 +221,15 @@ class ModelBar(QtWidgets.QWidget):
             self.settings.trust_model_file(path, digest)
         self._request(ModelChoice(None, RANDOM, f"{Path(path).resolve()}:{function}", self._choice.device))
         return True
+
+    def trusts(self, model_file: str) -> bool:
+        """Whether ``path:function`` may run without asking: the user allowed this path with this content."""
+        path = model_file.rpartition(":")[0] or model_file
+        try:
+            digest = hashlib.sha256(Path(path).read_bytes()).hexdigest()
+        except OSError:
+            return False
+        return self.settings.is_trusted_model_file(path, digest)
 
     # --- internals ---------------------------------------------------------------------------------
     def _request(self, choice: ModelChoice) -> None:
@@ -250,7 +263,8 @@ class ModelBar(QtWidgets.QWidget):
         if data == CUSTOM_MODEL:
             self.choose_model_file()
         elif ":" in str(data):  # a custom model file chosen before ("path:function")
-            self._request(replace(self._choice, model=None, model_file=str(data)))
+            path, _, function = str(data).rpartition(":")
+            self.use_model_file(path, function)  # asks again if the file changed since
         else:
             self.pick_model(str(data))
 
