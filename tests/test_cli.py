@@ -129,3 +129,19 @@ def test_summary_json_and_googlenet_auxiliary_heads(capsys) -> None:
     assert "aux1 (InceptionAux)" in table and "aux2 (InceptionAux)" in table
     assert main(["summary", "--model", "googlenet", "--depth", "1"]) == 0
     assert "aux1" not in capsys.readouterr().out
+
+
+def test_an_existing_export_file_is_refused_before_anything_is_written(tmp_path, shared_data, capsys) -> None:
+    overlay = tmp_path / "overlay.png"
+    (tmp_path / "overlay.json").write_text("{}")  # the sidecar exists: the whole export is refused
+    image = str(shared_data / "mnist" / "mnist_3.png")
+    code = main(["heatmap", image, "--model", "lenet5", "--out", str(overlay), "--npy", str(tmp_path / "map.npy")])
+    assert code == 2 and "overlay.json already exists" in capsys.readouterr().err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["overlay.json"]
+    (tmp_path / "grid.npy").write_bytes(b"")
+    code = main(["activations", image, "--model", "lenet5", "--layer", "features.0", "--out", str(tmp_path / "grid.png"),
+                 "--npy", str(tmp_path / "grid.npy")])
+    assert code == 2 and not (tmp_path / "grid.png").exists()
+    code = main(["heatmap", image, "--model", "lenet5", "--out", str(overlay), "--npy", str(tmp_path / "map.npy"),
+                 "--force"])
+    assert code == 0 and overlay.exists() and (tmp_path / "map.npy").exists()

@@ -249,6 +249,7 @@ def _cmd_summary(args: argparse.Namespace) -> int:
     from viewer.engine.registry import get_spec
     from viewer.engine.weights import custom_spec
 
+    export.check_targets([args.out], force=args.force)
     spec = custom_spec(args.model_file) if args.model_file else get_spec(args.model)
     if args.model_file:
         model = spec.builder()
@@ -274,6 +275,7 @@ def _cmd_activations(args: argparse.Namespace) -> int:
     from viewer.engine import activations, export
     from viewer.engine.images import load_image, preprocess
 
+    export.check_targets([args.out, args.npy], force=args.force)  # refuse before any work, write all or none
     loaded = _load(args)
     image = load_image(args.image)
     tensor = preprocess(image, loaded.input, args.preprocess)
@@ -309,6 +311,8 @@ def _cmd_heatmap(args: argparse.Namespace) -> int:
     from viewer.engine.errors import ModelError
     from viewer.engine.images import load_image, to_display_array
 
+    sidecar = Path(args.out).with_suffix(".json") if args.out else None
+    export.check_targets([args.out, sidecar, args.npy], force=args.force)  # refuse before any work
     loaded = _load(args)
     image = load_image(args.image)
     try:
@@ -324,7 +328,6 @@ def _cmd_heatmap(args: argparse.Namespace) -> int:
     if args.out:
         overlay = export.overlay(rgb, result.scores, alpha=args.alpha, colormap=args.colormap)
         written.append(export.write_png(args.out, overlay, force=args.force))
-        sidecar = Path(args.out).with_suffix(".json")
         provenance = {**result.provenance(), "colormap": args.colormap, "alpha": args.alpha}
         written.append(export.write_json(sidecar, provenance, force=args.force))
     if args.npy:

@@ -32,6 +32,7 @@ from viewer.engine.errors import ExportError
 
 __all__ = [
     "atomic_write",
+    "check_targets",
     "colorize",
     "heatmap_paths",
     "overlay",
@@ -88,6 +89,17 @@ def _write_group(items: Sequence[tuple[Path, Writer]], *, force: bool) -> list[P
     for folder in {target.parent for target in targets}:
         _fsync_folder(folder)
     return targets
+
+
+def check_targets(paths: Sequence[str | os.PathLike[str] | None], *, force: bool = False) -> None:
+    """Raise the ``ExportError`` that writing ``paths`` (None skipped) would raise, before any work.
+
+    For callers that write several files with separate calls (the CLI): all are checked first, so that
+    one refusal does not leave the others written, and a long computation is not wasted.
+    """
+    for path in paths:
+        if path is not None:
+            _check_target(Path(os.path.expanduser(path)), force)
 
 
 def _publish(temporary: Path, target: Path, force: bool) -> None:
