@@ -306,3 +306,18 @@ def test_export_all_maps_the_class_named_on_the_command_line(qtbot, make_window,
     assert blocker.args[0].errors == []
     (sidecar,) = tmp_path.glob("*.json")
     assert json.loads(sidecar.read_text())["class_index"] == 3 == state.heatmap.class_index
+
+
+def test_the_class_picker_keeps_naming_the_class_whose_heatmap_follows_the_images(qtbot, make_window, shared_data):
+    window = make_window("lenet5", "default")
+    state, view = window.state, window.views["heatmap"]
+    state.open_paths([str(shared_data / "mnist" / "mnist_3.png")])
+    qtbot.waitUntil(lambda: state.prediction is not None and view.selected_class == 3, timeout=TIMEOUT)
+    view.class_picker.select_class(5)
+    view.compute_button.click()
+    qtbot.waitUntil(lambda: view.shown_class == 5, timeout=TIMEOUT)
+    state.open_paths([str(shared_data / "mnist" / "mnist_7.png")])
+    qtbot.waitUntil(lambda: state.image.name == "mnist_7.png" and state.prediction is not None
+                    and state.heatmap is not None, timeout=TIMEOUT)
+    assert state.prediction.topk[0].index == 7
+    assert view.shown_class == 5 and view.selected_class == 5  # not this image's top class

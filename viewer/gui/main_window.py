@@ -331,6 +331,11 @@ class MainWindow(QtWidgets.QMainWindow):
         if hasattr(heatmap, "set_classes") and self.state.model_info is not None:
             top = [] if prediction is None else [top.index for top in prediction.topk]
             heatmap.set_classes(list(self.state.model_info.categories), top)
+            # The heatmap kept for the next image is of the class asked for: the picker must name it, not
+            # fall back to this image's top class.
+            wanted = (self.state.heatmap_request or {}).get("class_index")
+            if wanted is not None and hasattr(heatmap, "class_picker"):
+                heatmap.class_picker.select_class(wanted)
 
     def _on_summary_changed(self, summary: Any) -> None:
         for tab in ("activations", "architecture"):
