@@ -27,3 +27,21 @@ def test_export_all_reports_an_image_the_network_refuses_and_writes_the_others(s
     rows = (out / "topk.csv").read_text().splitlines()
     assert len(rows) == 1 + 3 and all(row.split(",")[0].endswith("kitten.jpg") for row in rows[1:])
     assert [p.step <= p.total for p in items[:-1]] == [True] * (len(items) - 1)
+
+
+def test_an_unreadable_folder_is_one_refusal_and_the_other_files_open(shared_data, tmp_path, monkeypatch):
+    from pathlib import Path
+
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    real_iterdir = Path.iterdir
+
+    def iterdir(self):  # root reads any folder, so the OS's refusal is simulated where it surfaces
+        if self == locked:
+            raise PermissionError(13, "Permission denied", str(self))
+        return real_iterdir(self)
+
+    monkeypatch.setattr(Path, "iterdir", iterdir)
+    opened = tasks.open_images([str(locked), str(shared_data / "images" / "kitten.jpg")])
+    assert [entry.name for entry in opened.images] == ["kitten.jpg"]
+    assert opened.errors == ["locked: the folder cannot be read (permission denied)."]

@@ -126,7 +126,12 @@ def open_images(paths: Sequence[str]) -> OpenResult:
     for raw in paths:
         path = Path(raw)
         if path.is_dir():
-            found = sorted(p for p in path.iterdir() if p.is_file() and is_image_path(p))
+            try:
+                found = sorted(p for p in path.iterdir() if p.is_file() and is_image_path(p))
+            except OSError as error:  # an unreadable folder is one refusal, not a failed drop
+                reason = "permission denied" if isinstance(error, PermissionError) else (error.strerror or str(error))
+                errors.append(f"{path.name}: the folder cannot be read ({reason}).")
+                continue
             if not found:
                 errors.append(f"{path.name}: the folder holds no image files.")
             files.extend(found)
