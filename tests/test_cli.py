@@ -145,3 +145,19 @@ def test_an_existing_export_file_is_refused_before_anything_is_written(tmp_path,
     code = main(["heatmap", image, "--model", "lenet5", "--out", str(overlay), "--npy", str(tmp_path / "map.npy"),
                  "--force"])
     assert code == 0 and overlay.exists() and (tmp_path / "map.npy").exists()
+
+
+@pytest.mark.parametrize("arguments, phrase", [
+    (["heatmap", "--scales", "1,0"], "every scale must be a positive number"),
+    (["heatmap", "--scales", "nan"], "every scale must be a positive number"),
+    (["activations", "--layer", "features.0", "--colormap", "nosuch", "--out", "grid.png"], "Unknown colormap"),
+    (["classify", "--topk", "0"], "at least one class"),
+])
+def test_bad_option_values_are_bad_input_not_internal_errors(arguments, phrase, shared_data, tmp_path, capsys,
+                                                              monkeypatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    command, *options = arguments
+    code = main([command, str(shared_data / "mnist" / "mnist_7.png"), "--model", "lenet5", *options])
+    err = capsys.readouterr().err.splitlines()
+    assert code == 2 and len(err) == 1 and phrase in err[0], err
+    assert list(tmp_path.iterdir()) == []

@@ -175,10 +175,12 @@ def _cmd_gui(args: argparse.Namespace) -> int:
 
 
 def _cmd_classify(args: argparse.Namespace) -> int:
-    from viewer.engine.errors import ViewerError
+    from viewer.engine.errors import ModelError, ViewerError
     from viewer.engine.images import load_image
     from viewer.engine.inference import classify
 
+    if args.topk < 1:
+        raise ModelError(f"--topk {args.topk}: ask for at least one class.")
     loaded = _load(args)
     images, failed = [], False
     for path in args.images:
@@ -319,6 +321,8 @@ def _cmd_heatmap(args: argparse.Namespace) -> int:
         scales = tuple(float(s) for s in args.scales.split(","))
     except ValueError:
         raise ModelError(f"--scales {args.scales}: expected numbers separated by commas, e.g. 1,1.4,2.") from None
+    if not all(0 < s < float("inf") for s in scales):
+        raise ModelError(f"--scales {args.scales}: every scale must be a positive number, e.g. 1,1.4,2.")
     result = heatmap.run_heatmap(
         loaded, image, class_index=_class_index(args.class_, loaded.categories), mode=args.mode, scales=scales,
         offsets=args.offsets, fuse=args.fuse,

@@ -326,7 +326,10 @@ def channel_grid(
         low, high = maps.min(axis=(1, 2)), maps.max(axis=(1, 2))
     span = np.where(high > low, high - low, 1.0)
     scaled = np.clip((maps - low[:, None, None]) / span[:, None, None], 0.0, 1.0)
-    lut = (Colormap(colormap).lut(256)[:, :3] * 255).round().astype(np.uint8)
+    try:
+        lut = (Colormap(colormap).lut(256)[:, :3] * 255).round().astype(np.uint8)
+    except (ValueError, KeyError, TypeError):  # cmap's own words name no alternative
+        raise ModelError(f"Unknown colormap {colormap!r} (try viridis, inferno, magma, gray or turbo).") from None
     tiles = lut[(scaled * 255).round().astype(np.intp)]
 
     mosaic = np.empty((rows * (height + 1) - 1, columns * (width + 1) - 1, 3), dtype=np.uint8)
