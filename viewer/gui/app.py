@@ -22,6 +22,7 @@ __all__ = ["ErrorSink", "LAUNCHED_AT", "create_application", "error_sink"]
 # When the process started the GUI (for the launch-to-window time shown in the log and the status bar).
 LAUNCHED_AT = time.perf_counter()
 _configured = False
+GIL_SWITCH_INTERVAL_S = 0.001
 
 
 class ErrorSink(QObject):
@@ -65,6 +66,10 @@ def create_application(argv: list[str] | None = None) -> QtWidgets.QApplication:
         import pyqtgraph as pg
 
         pg.setConfigOptions(imageAxisOrder="row-major", antialias=True)
+        # The worker runs Python-heavy code (torch.fx tracing, summaries) while the GUI thread draws. Each time
+        # the GUI thread releases the GIL (most Qt calls do) it waits for the worker to hand it back, by
+        # default up to 5 ms; 1 ms keeps a repaint that crosses into Qt a dozen times well under a frame.
+        sys.setswitchinterval(min(sys.getswitchinterval(), GIL_SWITCH_INTERVAL_S))
         sys.excepthook = error_sink.excepthook
         _configured = True
     return app  # type: ignore[return-value]

@@ -315,7 +315,7 @@ class MainWindow(QtWidgets.QMainWindow):
             self.predictions.set_original(None)
         else:
             self.image_panel.set_image(entry.display, entry.name, entry.loaded.original_size, entry.loaded.notes)
-            self.predictions.set_original(entry.display)
+            self.predictions.set_original(entry.preview if entry.preview is not None else entry.display)
             self._add_recent(entry.path)
         heatmap = self.views["heatmap"]
         if hasattr(heatmap, "set_image"):

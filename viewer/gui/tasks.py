@@ -35,6 +35,7 @@ __all__ = [
 ]
 
 THUMBNAIL_SIDE = 96
+PREVIEW_SIDE = 400  # the Predictions tab's "Original" (about 200 px, twice for high-DPI screens)
 
 
 @dataclass(frozen=True)
@@ -55,6 +56,7 @@ class ImageEntry:
     loaded: Any  # engine LoadedImage
     display: np.ndarray  # uint8 HxWx3
     thumbnail: np.ndarray  # uint8 hxwx3
+    preview: np.ndarray | None = None  # uint8, longer side at most PREVIEW_SIDE (scaled here, not in the GUI)
 
     @property
     def path(self) -> str:
@@ -144,9 +146,12 @@ def open_images(paths: Sequence[str]) -> OpenResult:
         except ImageError as error:
             errors.append(str(error))
             continue
-        thumb = loaded.image.copy()
+        preview = loaded.image.copy()
+        preview.thumbnail((PREVIEW_SIDE, PREVIEW_SIDE), Image.Resampling.BILINEAR)
+        thumb = preview.copy()
         thumb.thumbnail((THUMBNAIL_SIDE, THUMBNAIL_SIDE), Image.Resampling.BILINEAR)
-        entries.append(ImageEntry(loaded, to_display_array(loaded), np.asarray(thumb.convert("RGB"))))
+        entries.append(ImageEntry(loaded, to_display_array(loaded), np.asarray(thumb.convert("RGB")),
+                                  np.asarray(preview.convert("RGB"))))
     return OpenResult(entries, errors)
 
 

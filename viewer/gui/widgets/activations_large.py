@@ -15,13 +15,24 @@ from cmap import Colormap
 from PySide6 import QtCore, QtWidgets
 from PySide6.QtCore import Qt, Signal
 
-__all__ = ["ChannelDetail", "pyqtgraph_colormap"]
+__all__ = ["ChannelDetail", "lookup_table", "pyqtgraph_colormap"]
 
 
 @functools.lru_cache(maxsize=16)
 def pyqtgraph_colormap(name: str) -> pg.ColorMap:
     """A named colormap from ``cmap`` (the one the engine's PNG exports use), so screen and file agree."""
     return Colormap(name).to_pyqtgraph()
+
+
+@functools.lru_cache(maxsize=16)
+def lookup_table(name: str) -> np.ndarray:
+    """The same colormap as a 256 x 3 uint8 table for ``ImageItem.setLookupTable``.
+
+    A table is a plain array; a ``pg.ColorMap`` builds 256 QColors, milliseconds of GUI time per name.
+    """
+    table = (Colormap(name).lut(256)[:, :3] * 255).round().astype(np.uint8)
+    table.setflags(write=False)
+    return table
 
 
 class ChannelDetail(QtWidgets.QWidget):
@@ -131,9 +142,9 @@ class ChannelDetail(QtWidgets.QWidget):
 
     # ----------------------------------------------------------------------------------------- setters
     def set_colormap(self, name: str) -> None:
-        colormap = pyqtgraph_colormap(name)
-        self.channel_item.setColorMap(colormap)
-        self.overlay_item.setColorMap(colormap)
+        table = lookup_table(name)
+        self.channel_item.setLookupTable(table)
+        self.overlay_item.setLookupTable(table)
 
     def set_geometry(self, activation: Any) -> None:
         """A new activation: remember its network-input size (C, H, W) and forget the old cell and box."""
@@ -151,8 +162,8 @@ class ChannelDetail(QtWidgets.QWidget):
         if self._input_image is None:
             self.input_item.clear()
         else:
-            levels = (0, 255)
-            self.input_item.setImage(self._input_image, levels=levels, autoLevels=False)
+            # uint8 without levels goes to a QImage as it is (levels would rescale it at every render).
+            self.input_item.setImage(self._input_image, autoLevels=False)
             self.input_item.setRect(QtCore.QRectF(0, 0, self._input_image.shape[1], self._input_image.shape[0]))
         self._place_overlay()
 

@@ -198,7 +198,7 @@ class HeatmapView(QtWidgets.QWidget):
         if self._image is None:
             self.image_item.clear()
         else:
-            self.image_item.setImage(self._image, levels=(0, 255), autoLevels=False)
+            self.image_item.setImage(self._image, autoLevels=False)  # uint8 without levels: shown as it is
         self.set_heatmap(None)
         self.plot.autoRange(padding=0.01)
 

@@ -10,8 +10,9 @@ from typing import Any
 
 import numpy as np
 import pyqtgraph as pg
-from cmap import Colormap
 from PySide6 import QtCore, QtGui, QtWidgets
+
+from viewer.gui.widgets.activations_large import lookup_table
 
 __all__ = ["ImagePanel", "input_box_to_image"]
 
@@ -90,7 +91,8 @@ class ImagePanel(QtWidgets.QWidget):
             return
         height, width = array.shape[:2]
         self._image_size = size or (width, height)
-        self.image_item.setImage(array, autoLevels=False, levels=(0, 255))
+        # uint8 without levels goes to a QImage as it is (levels would rescale every pixel at each render).
+        self.image_item.setImage(array, autoLevels=False)
         # The displayed array may be downscaled: stretch it over the true size so that every coordinate
         # given to this panel (boxes, overlays) is in original-image pixels.
         self.image_item.setRect(QtCore.QRectF(0, 0, *self._image_size))
@@ -112,7 +114,7 @@ class ImagePanel(QtWidgets.QWidget):
                 levels = (levels[0], levels[0] + 1.0)
         self.overlay_item.setImage(data, autoLevels=False, levels=levels)
         # cmap names the same maps as the engine's PNG exports, so the screen matches the files.
-        self.overlay_item.setColorMap(Colormap(colormap).to_pyqtgraph())
+        self.overlay_item.setLookupTable(lookup_table(colormap))
         self.overlay_item.setRect(QtCore.QRectF(0, 0, *self._image_size))
         self.overlay_item.setOpacity(opacity)
         self.overlay_item.show()

@@ -132,8 +132,7 @@ class PredictionsView(QtWidgets.QWidget):
     # --- drawing -----------------------------------------------------------------------------------
     def _draw(self) -> None:
         for label in self._labels:
-            self.plot.removeItem(label)
-        self._labels.clear()
+            label.hide()
         prediction = self._prediction
         if prediction is None:
             self.bars.setOpts(x0=[], y=[], width=[], height=0.7)
@@ -151,12 +150,15 @@ class PredictionsView(QtWidgets.QWidget):
         # Class names as the left axis' ticks, the value at the end of each bar.
         self.plot.getPlotItem().getAxis("left").setTicks([[(i, f"{name}  #{index}") for i, (index, name, _) in
                                                            enumerate(rows)]])
-        for position, (_, _, value) in enumerate(rows):
-            label = pg.TextItem(f"{value:.3f}" if logits else f"{value:.1%}", color="#202020",
-                                anchor=(0, 0.5) if value >= 0 else (1, 0.5))
-            label.setPos(float(value), position)
+        while len(self._labels) < len(rows):  # made once and reused: new items cost the GUI thread
+            label = pg.TextItem("", color="#202020")
             self.plot.addItem(label)
             self._labels.append(label)
+        for label, (position, (_, _, value)) in zip(self._labels, enumerate(rows)):
+            label.setText(f"{value:.3f}" if logits else f"{value:.1%}")
+            label.setAnchor((0, 0.5) if value >= 0 else (1, 0.5))
+            label.setPos(float(value), position)
+            label.show()
         high = float(max(values.max(), 0.0)) if len(values) else 1.0
         low = float(min(values.min(), 0.0)) if len(values) else 0.0
         span = (high - low) or 1.0
