@@ -321,3 +321,13 @@ def test_the_class_picker_keeps_naming_the_class_whose_heatmap_follows_the_image
                     and state.heatmap is not None, timeout=TIMEOUT)
     assert state.prediction.topk[0].index == 7
     assert view.shown_class == 5 and view.selected_class == 5  # not this image's top class
+
+
+def test_the_class_picker_names_a_class_given_by_name_on_the_command_line(qtbot, make_window, shared_data):
+    window = make_window("lenet5", "default")
+    state, view = window.state, window.views["heatmap"]
+    state.heatmap_request = {"class_": "5"}  # as `viewer gui --class 5` leaves it
+    state.open_paths([str(shared_data / "mnist" / "mnist_7.png")])
+    qtbot.waitUntil(lambda: state.prediction is not None and state.heatmap is not None, timeout=TIMEOUT)
+    assert state.prediction.topk[0].index == 7
+    assert view.shown_class == 5 and view.selected_class == 5

@@ -333,7 +333,7 @@ class MainWindow(QtWidgets.QMainWindow):
             heatmap.set_classes(list(self.state.model_info.categories), top)
             # The heatmap kept for the next image is of the class asked for: the picker must name it, not
             # fall back to this image's top class.
-            wanted = (self.state.heatmap_request or {}).get("class_index")
+            wanted = self.state.requested_class()
             if wanted is not None and hasattr(heatmap, "class_picker"):
                 heatmap.class_picker.select_class(wanted)
 

@@ -303,8 +303,9 @@ class AppState(QObject):
             options["class_index"] = index
         return options
 
-    def class_index(self, wanted: str | int | None) -> int | None:
-        """A class given as an index or a name (case-insensitive) of the loaded model; None if unknown."""
+    def class_index(self, wanted: str | int | None, *, quiet: bool = False) -> int | None:
+        """A class given as an index or a name (case-insensitive) of the loaded model; None if unknown
+        (said in the banner unless ``quiet``)."""
         if wanted is None or self.model_info is None:
             return None
         categories = self.model_info.categories
@@ -316,9 +317,17 @@ class AppState(QObject):
             names = [name.lower() for name in categories]
             if str(wanted).strip().lower() in names:
                 return names.index(str(wanted).strip().lower())
-        self.notify(f"{wanted!r} is not a class of {self.model_info.name} (use 0-{len(categories) - 1} or a "
-                    "class name).", level="warning")
+        if not quiet:
+            self.notify(f"{wanted!r} is not a class of {self.model_info.name} (use 0-{len(categories) - 1} or a "
+                        "class name).", level="warning")
         return None
+
+    def requested_class(self) -> int | None:
+        """The class the kept heatmap request maps (an index, or a name resolved quietly); None for top."""
+        request = self.heatmap_request or {}
+        if request.get("class_index") is not None:
+            return int(request["class_index"])
+        return self.class_index(request.get("class_"), quiet=True)
 
     @Slot(object)
     def _on_started(self, ticket: Ticket) -> None:
