@@ -161,3 +161,21 @@ def test_a_hidden_view_fits_the_diagram_when_shown(qtbot, resnet18):
     scene = widget.diagram.sceneRect()
     assert shown.contains(scene.adjusted(1, 1, -1, -1))  # all of it in view …
     assert shown.width() < scene.width() * 1.1 or shown.height() < scene.height() * 1.1  # … and filling it
+
+
+def test_ctrl_0_fits_the_diagram_when_it_has_the_focus_and_the_image_otherwise(qtbot, make_window, monkeypatch):
+    from PySide6 import QtCore, QtWidgets
+
+    window = make_window("lenet5", "default")
+    window.set_tab("architecture")
+    diagram = window.findChild(QtWidgets.QGraphicsView, "architectureView")
+    fitted = []
+    monkeypatch.setattr(diagram, "request_fit", lambda: fitted.append("diagram"))
+    monkeypatch.setattr(window.image_panel, "fit", lambda: fitted.append("image"))
+    diagram.setFocus()
+    qtbot.waitUntil(diagram.hasFocus)
+    qtbot.keyClick(diagram, QtCore.Qt.Key.Key_0, QtCore.Qt.KeyboardModifier.ControlModifier)
+    window.thumbnails.setFocus()
+    qtbot.waitUntil(window.thumbnails.hasFocus)
+    qtbot.keyClick(window.thumbnails, QtCore.Qt.Key.Key_0, QtCore.Qt.KeyboardModifier.ControlModifier)
+    assert fitted == ["diagram", "image"]  # an ambiguous shortcut would run neither

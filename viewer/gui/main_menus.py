@@ -12,7 +12,7 @@ from PySide6.QtGui import QAction, QKeySequence
 if TYPE_CHECKING:
     from viewer.gui.main_window import MainWindow
 
-__all__ = ["RecentMenu", "about_text", "build_menus", "export_all"]
+__all__ = ["RecentMenu", "about_text", "build_menus", "export_all", "fit_focused"]
 
 IMAGE_FILTER = "Images (*.jpg *.jpeg *.png *.bmp *.gif *.tif *.tiff *.webp *.ppm *.pgm *.pbm);;All files (*)"
 
@@ -80,7 +80,7 @@ def build_menus(window: MainWindow) -> None:
     view_menu.addSeparator()
     view_menu.addAction(_action(window, "Previous image", lambda: window.state.step_image(-1), "PgUp"))
     view_menu.addAction(_action(window, "Next image", lambda: window.state.step_image(1), "PgDown"))
-    view_menu.addAction(_action(window, "Fit image", window.image_panel.fit, "Ctrl+0"))
+    view_menu.addAction(_action(window, "Fit", lambda: fit_focused(window), "Ctrl+0", "fitAction"))
     view_menu.addAction(_action(window, "Cancel running job", lambda: window.state.cancel(), "Esc"))
 
     help_menu = menu_bar.addMenu("&Help")
@@ -97,6 +97,16 @@ def build_menus(window: MainWindow) -> None:
     window.addToolBar(toolbar)
     window.addToolBarBreak()
     window.addToolBar(window.model_toolbar)
+
+
+def fit_focused(window: MainWindow) -> None:
+    """View › Fit: the architecture diagram when it has the keyboard focus, else the image."""
+    diagram = window.findChild(QtWidgets.QGraphicsView, "architectureView")
+    focus = QtWidgets.QApplication.focusWidget()
+    if diagram is not None and focus is not None and (focus is diagram or diagram.isAncestorOf(focus)):
+        diagram.request_fit()
+    else:
+        window.image_panel.fit()
 
 
 def open_dialog(window: MainWindow) -> None:

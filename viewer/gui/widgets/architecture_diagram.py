@@ -265,8 +265,9 @@ class DiagramView(QtWidgets.QGraphicsView):
         self._auto_fit = False
         for keys, action in ((QtGui.QKeySequence.StandardKey.ZoomIn, self.zoom_in),
                              (QtGui.QKeySequence("Ctrl+="), self.zoom_in),
-                             (QtGui.QKeySequence.StandardKey.ZoomOut, self.zoom_out),
-                             (QtGui.QKeySequence("Ctrl+0"), self.request_fit)):
+                             (QtGui.QKeySequence.StandardKey.ZoomOut, self.zoom_out)):
+            # Ctrl+0 (fit) is the window's View › Fit action, which fits the diagram when it has the focus:
+            # a second Ctrl+0 here would make the key ambiguous, and Qt then runs neither.
             shortcut = QtGui.QShortcut(keys, self)
             shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
             shortcut.activated.connect(action)
