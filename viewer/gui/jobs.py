@@ -20,7 +20,9 @@ from __future__ import annotations
 import gc
 import inspect
 import itertools
+import os
 import queue
+import sys
 import threading
 import traceback
 from collections import OrderedDict
@@ -154,6 +156,25 @@ class _Cancelled(Exception):
     pass
 
 
+WORKER_NICENESS = 5
+
+
+def _lower_this_threads_priority() -> None:
+    """Let the GUI thread win the CPU over the worker (Linux, where priority is per thread).
+
+    On a machine with few cores the worker's torch threads would otherwise keep the GUI thread waiting for a
+    core while it repaints. Threads started from here (torch's OpenMP team for this thread) inherit the
+    priority; when nothing else runs the worker still gets every core.
+    """
+    if sys.platform != "linux":
+        return
+    try:
+        thread_id = threading.get_native_id()
+        os.setpriority(os.PRIO_PROCESS, thread_id, os.getpriority(os.PRIO_PROCESS, thread_id) + WORKER_NICENESS)
+    except OSError:  # not allowed here (a sandbox): run at normal priority
+        pass
+
+
 class JobRunner(QObject):
     """Runs submitted jobs on one background thread; see the module docstring for the rules."""
 
@@ -267,6 +288,7 @@ class JobRunner(QObject):
             pass
 
     def _work(self) -> None:
+        _lower_this_threads_priority()
         while True:
             entry = self._queue.get()
             if entry is None:
