@@ -331,3 +331,24 @@ def test_the_class_picker_names_a_class_given_by_name_on_the_command_line(qtbot,
     qtbot.waitUntil(lambda: state.prediction is not None and state.heatmap is not None, timeout=TIMEOUT)
     assert state.prediction.topk[0].index == 7
     assert view.shown_class == 5 and view.selected_class == 5
+
+
+def test_a_refused_capture_leaves_no_other_layers_channels_on_screen(qtbot, make_window, shared_data, monkeypatch):
+    from viewer.engine import activations
+    from viewer.engine.errors import BudgetError
+
+    real_capture = activations.capture
+
+    def capture(loaded, tensor, layers, **kwargs):  # the budget refusal, for one layer, without a huge model
+        if "features.3" in layers:
+            raise BudgetError("Capturing features.3 needs about 9,000 MB, over the 2,048 MB budget.")
+        return real_capture(loaded, tensor, layers, **kwargs)
+
+    monkeypatch.setattr(activations, "capture", capture)
+    window = make_window("lenet5", "default")
+    state, view = window.state, window.views["activations"]
+    state.open_paths([str(shared_data / "mnist" / "mnist_7.png")])
+    qtbot.waitUntil(lambda: view.shown_channel_count == 6, timeout=TIMEOUT)  # features.0
+    view.layerRequested.emit("features.3")
+    qtbot.waitUntil(lambda: "over the 2,048 MB budget" in window.notices.text_label.text(), timeout=TIMEOUT)
+    assert state.activations is None and view.shown_channel_count == 0  # not features.0's six maps

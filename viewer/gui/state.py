@@ -431,6 +431,12 @@ class AppState(QObject):
         if kind == "registry":
             self.notify("Could not load torch and the model zoo: " + error.message, error.details)
             return
+        if kind == "activations" and self.activations is not None:
+            # The capture asked for (another layer, or a budget refusal) failed: what is on screen is of
+            # the previous request, so it goes rather than stand under the new selection.
+            self.jobs.cancel("activation-grid")
+            self.activations, self.activation_grid = None, None
+            self.activation_changed.emit(None)
         label = {"classify": "Classification", "summary": "Summary", "activations": "Activations",
                  "activation-grid": "Activations",
                  "heatmap": "Heatmap", "export": "Export"}.get(kind, ticket.description)
