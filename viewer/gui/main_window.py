@@ -169,6 +169,9 @@ class MainWindow(QtWidgets.QMainWindow):
             heatmap.computeRequested.connect(lambda options: state.request_heatmap(**options))
             heatmap.cancelRequested.connect(lambda: state.cancel("heatmap"))
             heatmap.exportRequested.connect(self._on_heatmap_export)
+            # The image panel's copy of the overlay follows the tab's colormap and opacity.
+            heatmap.colormap_picker.currentIndexChanged.connect(lambda _i: self._draw_image_overlay(state.heatmap))
+            heatmap.alpha_slider.valueChanged.connect(lambda _v: self._draw_image_overlay(state.heatmap))
         state.job_started.connect(self._on_job_started)
         state.job_finished.connect(self._on_job_finished)
 
@@ -359,6 +362,11 @@ class MainWindow(QtWidgets.QMainWindow):
         view = self.views["heatmap"]
         if hasattr(view, "set_heatmap"):
             view.set_heatmap(result)
+        self._draw_image_overlay(result)
+
+    def _draw_image_overlay(self, result: Any) -> None:
+        """The heatmap over the image panel too, in the Heatmap tab's colormap and opacity."""
+        view = self.views["heatmap"]
         if result is None:
             self.image_panel.set_overlay(None)
         else:
