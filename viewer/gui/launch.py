@@ -10,6 +10,7 @@ import os
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from PySide6 import QtCore, QtWidgets
@@ -70,14 +71,48 @@ def run_gui(
         window.resize(*SCREENSHOT_SIZE)
     window.show()
     print(f"window shown {time.perf_counter() - LAUNCHED_AT:.2f} s after launch", file=sys.stderr)
-    state.start()
-    if images:
-        window.open_paths([str(p) for p in images])
+
+    def start() -> None:
+        state.start()
+        if images:
+            window.open_paths([str(p) for p in images])
+
+    # The worker's first job imports torch (a second of Python holding the GIL): start it once the window
+    # has painted, so that the first paint does not wait for it.
+    after_first_paint(window, start)
     outcome = {"status": 0}
     if screenshot:
         save_when_settled(window, Path(screenshot), on_done=lambda status: _finish(window, outcome, status))
     app.exec()
     return outcome["status"]
+
+
+FIRST_PAINT_WAIT_MS = 1000  # a window that never paints (minimised, covered) must not hold the start forever
+
+
+class _FirstPaint(QtCore.QObject):
+    def __init__(self, window: QtWidgets.QWidget, then: Callable[[], None]) -> None:
+        super().__init__(window)
+        self._window = window
+        self._then: Callable[[], None] | None = then
+        window.installEventFilter(self)
+        QtCore.QTimer.singleShot(FIRST_PAINT_WAIT_MS, self, self._fire)
+
+    def eventFilter(self, watched: QtCore.QObject, event: QtCore.QEvent) -> bool:  # noqa: N802 - Qt API
+        if event.type() == QtCore.QEvent.Type.Paint and self._then is not None:
+            QtCore.QTimer.singleShot(0, self, self._fire)  # after this paint has finished
+        return False
+
+    def _fire(self) -> None:
+        if self._then is not None:
+            then, self._then = self._then, None
+            self._window.removeEventFilter(self)
+            then()
+
+
+def after_first_paint(window: QtWidgets.QWidget, then: Callable[[], None]) -> None:
+    """Call ``then`` once ``window`` has painted for the first time (within a second in any case)."""
+    _FirstPaint(window, then)
 
 
 def _finish(window: MainWindow, outcome: dict, status: int) -> None:

@@ -1,0 +1,70 @@
+"""What keeps the GUI thread free: heavy work and its scheduling belong to the worker."""
+
+from __future__ import annotations
+
+import sys
+import threading
+
+import pytest
+from PySide6 import QtWidgets
+
+from viewer.gui import tasks
+from viewer.gui.jobs import WORKER_NICENESS, JobRunner
+from viewer.gui.launch import after_first_paint
+
+
+def _niceness(thread_id: int) -> int:
+    import os
+
+    return os.getpriority(os.PRIO_PROCESS, thread_id)
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="per-thread priority is Linux's")
+def test_the_worker_runs_below_the_gui_threads_priority(qtbot):
+    runner = JobRunner()
+    try:
+        with qtbot.waitSignal(runner.returned, timeout=30_000) as blocker:
+            runner.submit("probe", lambda: (threading.get_native_id(), _niceness(threading.get_native_id())))
+        worker_id, worker_nice = blocker.args[0]
+        gui_nice = _niceness(threading.get_native_id())
+        assert worker_id != threading.get_native_id()
+        # Lowered by WORKER_NICENESS unless the system caps it (nice is at most 19).
+        assert worker_nice == min(gui_nice + WORKER_NICENESS, 19)
+    finally:
+        assert runner.shutdown()
+
+
+def test_opened_images_come_with_a_preview_scaled_on_the_worker(shared_data):
+    result = tasks.open_images([str(shared_data / "images" / "tv_dog2.jpg")])
+    entry = result.images[0]
+    assert max(entry.preview.shape[:2]) <= tasks.PREVIEW_SIDE and entry.preview.dtype.name == "uint8"
+    assert max(entry.thumbnail.shape[:2]) <= tasks.THUMBNAIL_SIDE
+    # Same picture, only smaller: the aspect ratio is kept.
+    height, width = entry.display.shape[:2]
+    assert entry.preview.shape[1] / entry.preview.shape[0] == pytest.approx(width / height, rel=0.02)
+
+
+def test_work_waits_for_the_windows_first_paint(qtbot):
+    from PySide6 import QtCore
+
+    class Paints(QtCore.QObject):
+        count = 0
+
+        def eventFilter(self, _watched, event):  # noqa: N802 - Qt API
+            self.count += event.type() == QtCore.QEvent.Type.Paint
+            return False
+
+    window = QtWidgets.QWidget()
+    qtbot.addWidget(window)
+    paints = Paints(window)
+    window.installEventFilter(paints)
+    started: list[int] = []
+    after_first_paint(window, lambda: started.append(paints.count))
+    assert started == []
+    window.show()
+    qtbot.waitUntil(lambda: bool(started), timeout=5_000)
+    assert started[0] >= 1  # it ran after a paint
+    window.repaint()
+    qtbot.waitUntil(lambda: paints.count > started[0], timeout=5_000)
+    QtWidgets.QApplication.processEvents()
+    assert len(started) == 1  # and only once
