@@ -108,3 +108,25 @@ def test_removing_an_image_before_the_current_one_keeps_showing_the_current_one(
     state.remove_image(0)
     assert state.image is None and state.current == -1 and shown[-1] is None
     state.jobs.shutdown()
+
+
+def test_analysis_jobs_reuse_the_loaded_model_also_for_auto_device_and_custom_files(qtbot, make_window, shared_data):
+    from pathlib import Path
+
+    window = make_window(start=False)
+    state = window.state
+    state.choice = ModelChoice("lenet5", "default", None, "auto")
+    state.start()
+    state.open_paths([str(shared_data / "mnist" / "mnist_7.png")])
+    qtbot.waitUntil(lambda: state.prediction is not None and state.activations is not None, timeout=TIMEOUT)
+    assert state.prediction.topk[0].name == "7"
+    assert state.jobs.cache.keys() == [ModelChoice("lenet5", "default", None, "auto").key()]  # one copy
+    fixture = Path(__file__).resolve().parents[1] / "fixtures" / "cifar_resnet.py"
+    custom = ModelChoice(None, str(shared_data / "weights" / "resnet20-12fca82f.th"), f"{fixture}:resnet20", "cpu")
+    state.set_model(custom)  # as the model bar does once the user allowed the file
+    state.open_paths([str(shared_data / "images" / "kitten.jpg")])
+    qtbot.waitUntil(lambda: state.prediction is not None and state.image.name == "kitten.jpg"
+                    or "Classification" in window.notices.text_label.text(), timeout=TIMEOUT)
+    assert state.prediction is not None, window.notices.text_label.text()
+    assert state.prediction.model == "cifar_resnet:resnet20" and len(state.prediction.topk) == 5
+    assert state.jobs.cache.keys()[-1] == custom.key() and len(state.jobs.cache.keys()) == 2

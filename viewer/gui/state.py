@@ -356,6 +356,10 @@ class AppState(QObject):
         elif kind.startswith("open#"):
             self._opened(result)
         elif kind == "model":
+            # Later jobs must name the model by the key it was loaded (and cached) under: a key rebuilt
+            # from the LoadedModel ("cpu" for "auto", the enum for "default", a model file without its
+            # ":function") missed the cache, loaded a second copy, and could not load a custom file at all.
+            result = replace(result, key=self.choice.key())
             self.model_info = result
             self.timings = {"load model": elapsed_ms}
             self.timings_changed.emit(dict(self.timings))
