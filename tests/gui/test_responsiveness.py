@@ -68,3 +68,23 @@ def test_work_waits_for_the_windows_first_paint(qtbot):
     qtbot.waitUntil(lambda: paints.count > started[0], timeout=5_000)
     QtWidgets.QApplication.processEvents()
     assert len(started) == 1  # and only once
+
+
+def test_the_architecture_diagram_is_built_only_when_its_tab_is_shown(qtbot):
+    import torch
+
+    from viewer.engine.registry import build_model
+    from viewer.engine.summary import summarize
+    from viewer.gui.widgets.architecture import ArchitectureView
+
+    with torch.device("meta"):
+        model = build_model("resnet18").eval()
+    summary = summarize(model, (3, 64, 64), model_name="resnet18")
+    view = ArchitectureView()
+    qtbot.addWidget(view)
+    view.set_summary(summary)  # hidden, like a tab behind another
+    assert view.diagram.scene().items() == []
+    assert view.table.topLevelItemCount() > 0  # the table is cheap and filled at once
+    view.show()
+    qtbot.waitExposed(view)
+    assert len(view.diagram.scene().items()) > 0 and "conv1" in view.visible_box_names

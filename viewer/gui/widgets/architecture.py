@@ -59,6 +59,7 @@ class ArchitectureView(QtWidgets.QWidget):
         self._selected: str | None = None
         self._table_items: dict[str, QtWidgets.QTreeWidgetItem] = {}
         self._syncing_table = False
+        self._diagram_stale = False  # a summary arrived while hidden: the boxes are built when shown
         self._build()
 
     def _build(self) -> None:
@@ -105,6 +106,7 @@ class ArchitectureView(QtWidgets.QWidget):
     @property
     def visible_box_names(self) -> list[str]:
         """Layers and collapsed blocks drawn as boxes, in drawing order (open blocks are frames)."""
+        self._ensure_drawn()
         return [name for name, box in self._boxes.items() if not box.expanded]
 
     @property
@@ -117,6 +119,7 @@ class ArchitectureView(QtWidgets.QWidget):
 
     def box_center(self, name: str, marker: bool = False) -> QtCore.QPoint:
         """Viewport coordinates of a box (or its +/− marker), for clicks in tests; scrolls it into view."""
+        self._ensure_drawn()
         box = self._boxes[name]
         target = box.mapToScene(box.marker_rect.center() if marker else box.rect().center())
         self.diagram.centerOn(target)
@@ -131,6 +134,7 @@ class ArchitectureView(QtWidgets.QWidget):
         self._parents = {}
         if summary is None:
             self.totals.setText("No network yet.")
+            self._diagram_stale = False
             self.diagram.scene().clear()
             self._boxes = {}
             self.table.clear()
@@ -190,6 +194,7 @@ class ArchitectureView(QtWidgets.QWidget):
 
     def export_svg(self, path: str | os.PathLike[str]) -> Path:
         """Write the diagram as SVG, atomically (temp file + rename); overwrites ``path``."""
+        self._ensure_drawn()
         rect = self.diagram.scene().sceneRect()
         buffer = QtCore.QBuffer()
         buffer.open(QtCore.QIODevice.OpenModeFlag.WriteOnly)
@@ -209,6 +214,7 @@ class ArchitectureView(QtWidgets.QWidget):
 
     def export_png(self, path: str | os.PathLike[str]) -> Path:
         """Write the diagram as PNG at twice screen resolution, atomically; overwrites ``path``."""
+        self._ensure_drawn()
         rect = self.diagram.scene().sceneRect()
         size = (rect.size() * PNG_SCALE).toSize()
         image = QtGui.QImage(size, QtGui.QImage.Format.Format_ARGB32)
@@ -246,12 +252,27 @@ class ArchitectureView(QtWidgets.QWidget):
             frontier.extend(child for child in node.children if child.children)
         return expanded
 
-    def _redraw(self) -> None:
+    def _redraw(self, *, hidden_too: bool = False) -> None:
         if self._summary is None:
             return
+        if not (hidden_too or self.isVisible()):
+            # Hundreds of graphics items take tens of milliseconds of the GUI thread (DenseNet-201: 40 ms),
+            # and most summaries arrive while another tab is shown: build them when this one is.
+            self._diagram_stale = True
+            self._boxes = {}
+            return
+        self._diagram_stale = False
         self._boxes = layout_diagram(self.diagram.scene(), self._summary, self._expanded)
         self._apply_selection()
         self.diagram.refit_if_auto()
+
+    def _ensure_drawn(self) -> None:
+        if self._diagram_stale:
+            self._redraw(hidden_too=True)
+
+    def showEvent(self, event: QtGui.QShowEvent) -> None:  # noqa: N802 - Qt API
+        super().showEvent(event)
+        self._ensure_drawn()
 
     def _apply_selection(self) -> None:
         for name, box in self._boxes.items():
