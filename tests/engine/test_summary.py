@@ -177,3 +177,12 @@ def test_loaded_model_like_objects_are_accepted() -> None:
     summary = summarize(Loaded())
     assert summary.model_name == "lenet5" and summary.input_shape == (1, 28, 28)
     assert isinstance(summary.root, LayerNode)
+
+
+def test_a_real_model_that_cannot_take_the_input_size_is_one_sentence() -> None:
+    from viewer.engine.errors import ModelError
+    from viewer.engine.registry import build_model
+
+    # LeNet-5's flatten -> Linear(256) fails at 400x600 on the meta device and again for real.
+    with pytest.raises(ModelError, match=r"lenet5 cannot run on a 1x400x600 input: mat1 and mat2"):
+        summarize(build_model("lenet5"), (1, 400, 600), model_name="lenet5")

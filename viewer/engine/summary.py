@@ -208,7 +208,10 @@ def _run(model: nn.Module, input_shape: tuple[int, ...], device: str, model_name
         tensor = next(iter([*model.parameters(), *model.buffers()]), None)
         own_device = tensor.device if tensor is not None else torch.device("cpu")
         if device == "meta" and own_device.type != "meta" and not training:
-            return _forward_pass(model, input_shape, str(own_device))
+            try:
+                return _forward_pass(model, input_shape, str(own_device))
+            except Exception as real_error:  # it fails for real too (a wrong input size): say so, in one sentence
+                error = real_error
         raise ModelError(f"{model_name} cannot run on a {'x'.join(map(str, input_shape))} input: {error}") from error
 
 
