@@ -88,3 +88,29 @@ def test_the_architecture_diagram_is_built_only_when_its_tab_is_shown(qtbot):
     view.show()
     qtbot.waitExposed(view)
     assert len(view.diagram.scene().items()) > 0 and "conv1" in view.visible_box_names
+
+
+def test_a_large_heatmap_reaches_the_screen_as_a_small_copy_made_on_the_worker(qtbot):
+    import numpy as np
+
+    from viewer.gui.widgets.heatmap import HeatmapView
+
+    class Heatmap:  # the fields of the engine's ClassHeatmap the view reads
+        class_index, class_name, mode, scales, fuse, offsets, model, weights, notes = (
+            3, "dog", "softmax", (1.0,), "mean", False, "net", "none", ())
+
+    heatmap = Heatmap()
+    heatmap.scores = np.zeros((3000, 4000), np.float32)  # a 12 MP photo's scores
+    heatmap.scores[2400:2410, 1000:1010] = 5.0  # the hot spot: x 1000..1010 of 4000, y 2400..2410 of 3000
+    heatmap.scores[0, 0] = np.nan
+    on_screen = tasks.screen_copy(heatmap)
+    assert on_screen.heatmap is heatmap and on_screen.scores.shape == (768, 1024)
+    assert on_screen.levels == (0.0, 5.0) and np.isfinite(on_screen.scores).all()
+
+    view = HeatmapView()
+    qtbot.addWidget(view)
+    view.set_image(np.zeros((750, 1000, 3), np.uint8))  # the display copy of the photo
+    view.set_heatmap(heatmap, on_screen)
+    assert view.heat_item.image.shape == (768, 1024) and view.colorbar.levels() == pytest.approx((0.0, 5.0))
+    x, y = view.overlay_peak
+    assert x == pytest.approx(1005 / 4, abs=2) and y == pytest.approx(2405 / 4, abs=2)

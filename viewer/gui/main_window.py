@@ -361,8 +361,13 @@ class MainWindow(QtWidgets.QMainWindow):
     def _on_heatmap_changed(self, result: Any) -> None:
         view = self.views["heatmap"]
         if hasattr(view, "set_heatmap"):
-            view.set_heatmap(result)
+            view.set_heatmap(result, self._heatmap_on_screen(result))
         self._draw_image_overlay(result)
+
+    def _heatmap_on_screen(self, result: Any) -> Any:
+        """The worker's small copy of ``result``'s scores, when it is the state's current heatmap."""
+        on_screen = self.state.heatmap_on_screen
+        return on_screen if on_screen is not None and on_screen.heatmap is result else None
 
     def _draw_image_overlay(self, result: Any) -> None:
         """The heatmap over the image panel too, in the Heatmap tab's colormap and opacity."""
@@ -371,7 +376,9 @@ class MainWindow(QtWidgets.QMainWindow):
             self.image_panel.set_overlay(None)
         else:
             colormap = getattr(view, "colormap_name", "jet")
-            self.image_panel.set_overlay(np.asarray(result.scores), colormap=colormap,
+            on_screen = self._heatmap_on_screen(result)
+            scores, levels = (result.scores, None) if on_screen is None else (on_screen.scores, on_screen.levels)
+            self.image_panel.set_overlay(np.asarray(scores), colormap=colormap, levels=levels,
                                          opacity=float(getattr(view, "alpha", 0.5)))
 
     def _on_heatmap_export(self, path: str, overwrite: bool) -> None:

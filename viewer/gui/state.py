@@ -60,7 +60,7 @@ class AppState(QObject):
     summary_changed = Signal(object)  # engine Summary | None
     activation_changed = Signal(object)  # dict[str, Activation] | None (``activation_grid`` drawn with it)
     activation_grid_changed = Signal(object)  # ChannelGrid redrawn after ``set_grid_options``
-    heatmap_changed = Signal(object)  # engine ClassHeatmap | None
+    heatmap_changed = Signal(object)  # engine ClassHeatmap | None (``heatmap_on_screen`` comes with it)
     progress = Signal(object, str)  # a progress object (step, total, message) or None when idle; job kind
     job_started = Signal(str)  # kind of the job now running
     job_finished = Signal(str)  # kind of a job that ended (any outcome) with nothing more of its kind queued
@@ -87,6 +87,7 @@ class AppState(QObject):
         self.activation_grid: Any = None  # ChannelGrid of the first layer's activation, drawn on the worker
         self.grid_options = GridOptions()
         self.heatmap: Any = None
+        self.heatmap_on_screen: tasks.HeatmapOnScreen | None = None  # its scores made small on the worker
         self.layers: list[str] = []
         self.heatmap_request: dict[str, Any] | None = None  # options of the heatmap to keep up to date
         self.timings: dict[str, float] = {}
@@ -244,6 +245,7 @@ class AppState(QObject):
         if self.activations is not None:
             self.activations = None
             self.activation_changed.emit(None)
+        self.heatmap_on_screen = None
         if self.heatmap is not None:
             self.heatmap = None
             self.heatmap_changed.emit(None)
@@ -290,7 +292,7 @@ class AppState(QObject):
             options = self._heatmap_options()
             if options is None:
                 return
-            self._submit("heatmap", tasks.heatmap, self.image, self.model_info.key, **options,
+            self._submit("heatmap", tasks.heatmap_for_screen, self.image, self.model_info.key, **options,
                          description=f"Heatmap of {self.image.name}")
 
     def _heatmap_options(self) -> dict[str, Any] | None:
@@ -392,10 +394,10 @@ class AppState(QObject):
                 self.activation_grid = result
                 self.activation_grid_changed.emit(result)
         elif kind == "heatmap":
-            self.heatmap = result
+            self.heatmap, self.heatmap_on_screen = result.heatmap, result
             self.timings["heatmap"] = elapsed_ms
             self.timings_changed.emit(dict(self.timings))
-            self.heatmap_changed.emit(result)
+            self.heatmap_changed.emit(result.heatmap)
         elif kind in ("export", "export-heatmap"):
             self.export_finished.emit(result)
             extra = f" ({len(result.errors)} problem(s): see details)" if result.errors else ""

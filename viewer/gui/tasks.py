@@ -28,6 +28,7 @@ __all__ = [
     "export_all",
     "export_heatmap",
     "heatmap",
+    "heatmap_for_screen",
     "load_registry",
     "model_info",
     "open_images",
@@ -246,6 +247,55 @@ def heatmap(image: ImageEntry, loaded: Any, **options: Any) -> Iterator[Any]:
 
 
 SMALL_TILE_PIXELS = 512 * 512
+SCREEN_HEATMAP_SIDE = 1024  # a heatmap is smooth: more pixels than this add nothing on screen
+
+
+@dataclass(frozen=True)
+class HeatmapOnScreen:
+    """A ``ClassHeatmap`` and the copy of its scores the screen shows, made on the worker.
+
+    Scores come at the original image's size (tens of megapixels for a phone photo); colouring them at each
+    render would hold the GUI thread for a fraction of a second, so the views get at most
+    ``SCREEN_HEATMAP_SIDE`` pixels a side and the range precomputed. Exports use ``heatmap.scores``.
+    """
+
+    heatmap: Any  # engine ClassHeatmap
+    scores: np.ndarray  # float32, NaN-free, longer side <= SCREEN_HEATMAP_SIDE
+    levels: tuple[float, float]  # (low, high) of the full scores, high > low
+
+
+def screen_copy(heatmap: Any, max_side: int = SCREEN_HEATMAP_SIDE) -> HeatmapOnScreen:
+    """The scores made small for the screen (NaN shown as the lowest score), with their range."""
+    from PIL import Image
+
+    full = np.asarray(heatmap.scores, dtype=np.float32)
+    finite = np.isfinite(full)
+    low, high = (float(full[finite].min()), float(full[finite].max())) if finite.any() else (0.0, 1.0)
+    if high <= low:
+        high = low + 1e-6  # a flat map still draws (one colour)
+    filled = np.where(finite, full, low)
+    height, width = filled.shape
+    scale = max_side / max(height, width)
+    if scale < 1:
+        size = (max(1, round(width * scale)), max(1, round(height * scale)))
+        filled = np.asarray(Image.fromarray(filled).resize(size, Image.Resampling.BOX), dtype=np.float32)
+    return HeatmapOnScreen(heatmap, np.ascontiguousarray(filled), (low, high))
+
+
+def heatmap_for_screen(image: ImageEntry, loaded: Any, **options: Any) -> Iterator[Any]:
+    """``heatmap``'s progress, then a ``HeatmapOnScreen`` (the ClassHeatmap and its screen copy)."""
+    result = None
+    steps = heatmap(image, loaded, **options)
+    try:
+        for item in steps:
+            if hasattr(item, "step") and hasattr(item, "total"):
+                yield item
+            else:
+                result = item
+    finally:
+        steps.close()  # a cancelled job stops the engine's generator too
+    if result is not None:
+        yield screen_copy(result)
 
 
 @dataclass(frozen=True)

@@ -206,8 +206,12 @@ class HeatmapView(QtWidgets.QWidget):
         """All classes of the model, with this image's top-k (best first) listed before the rest."""
         self.class_picker.set_classes(categories, top_indices)
 
-    def set_heatmap(self, heatmap: Any | None) -> None:
-        """Show an engine ``ClassHeatmap`` over the image (None removes the overlay)."""
+    def set_heatmap(self, heatmap: Any | None, on_screen: Any = None) -> None:
+        """Show an engine ``ClassHeatmap`` over the image (None removes the overlay).
+
+        ``on_screen`` (the app's ``tasks.HeatmapOnScreen``) carries a small copy of the scores and their range
+        made on the worker; without it the full scores are shown.
+        """
         self._heatmap = heatmap
         self.export_button.setEnabled(heatmap is not None)
         if heatmap is None:
@@ -215,10 +219,13 @@ class HeatmapView(QtWidgets.QWidget):
             self.peak_mark.setData([], [])
             self.info.setText("Pick a class and press Compute.")
             return
-        scores = np.asarray(heatmap.scores, dtype=np.float32)
-        low, high = float(np.nanmin(scores)), float(np.nanmax(scores))
-        if high <= low:
-            high = low + 1e-6  # a flat map still draws (one colour) instead of dividing by zero
+        if on_screen is not None and on_screen.heatmap is heatmap:
+            scores, (low, high) = on_screen.scores, on_screen.levels
+        else:
+            scores = np.asarray(heatmap.scores, dtype=np.float32)
+            low, high = float(np.nanmin(scores)), float(np.nanmax(scores))
+            if high <= low:
+                high = low + 1e-6  # a flat map still draws (one colour) instead of dividing by zero
         self.heat_item.setImage(scores, levels=(low, high), autoLevels=False)
         # Scores are in original-image pixels; the image on screen may be a smaller display copy, so the
         # map is stretched over whatever image is shown.
