@@ -69,8 +69,8 @@ def fetch_url_to_cache(
 
 def _offline_advice(url: str, target: Path, reason: str) -> str:
     return (
-        f"Could not download {target.name} ({reason}). Work offline with --weights none (random init) or "
-        f"--weights FILE, or copy the file from {url} to {target}."
+        f"Could not download {target.name} ({reason}). Work offline with random weights (--weights none) or a "
+        f"local file (--weights FILE), or copy the file from {url} to {target}."
     )
 
 

@@ -121,7 +121,7 @@ def classify(
                 probs=probs.numpy().astype(np.float32),
                 seen=denormalize(image_views[0], loaded.input, preset),
                 timings_ms={
-                    "load": load_ms / len(loaded_images),
+                    "read image": load_ms / len(loaded_images),
                     "preprocess": preprocess_ms / len(loaded_images),
                     "forward": forward_ms / len(loaded_images),
                 },
