@@ -161,3 +161,23 @@ def test_bad_option_values_are_bad_input_not_internal_errors(arguments, phrase, 
     err = capsys.readouterr().err.splitlines()
     assert code == 2 and len(err) == 1 and phrase in err[0], err
     assert list(tmp_path.iterdir()) == []
+
+
+def test_heatmap_exports_overlay_scores_and_provenance_that_load_back(tmp_path, shared_data, mobilenet_args, capsys) -> None:
+    from PIL import Image
+    import numpy as np
+
+    image = shared_data / "images" / "cat_dog.png"
+    out, npy = tmp_path / "cat.png", tmp_path / "scores.npy"
+    code = main(["heatmap", str(image), *mobilenet_args, "--class", "tiger cat", "--scales", "1,1.4",
+                 "--out", str(out), "--npy", str(npy), "--json"])
+    assert code == 0
+    printed = json.loads(capsys.readouterr().out)
+    width, height = Image.open(image).size
+    scores = np.load(npy)
+    assert scores.dtype == np.float32 and scores.shape == (height, width)
+    assert Image.open(out).size == (width, height)
+    sidecar = json.loads((tmp_path / "cat.json").read_text())
+    assert sidecar["class_name"] == printed["class_name"] == "tiger cat"
+    assert sidecar["weights_sha256"].startswith("cea6446375b8") and sidecar["files"]["scores"] == "scores.npy"
+    assert printed["peak"]["y"] > height / 2  # the cat lies in the lower half of the photo

@@ -313,8 +313,9 @@ def _cmd_heatmap(args: argparse.Namespace) -> int:
     from viewer.engine.errors import ModelError
     from viewer.engine.images import load_image, to_display_array
 
-    sidecar = Path(args.out).with_suffix(".json") if args.out else None
-    export.check_targets([args.out, sidecar, args.npy], force=args.force)  # refuse before any work
+    outputs = [Path(args.out).with_suffix(s) for s in (".png", ".json")] if args.out else []
+    npy = args.npy or (Path(args.out).with_suffix(".npy") if args.out else None)
+    export.check_targets([*outputs, npy], force=args.force)  # refuse before any work
     loaded = _load(args)
     image = load_image(args.image)
     try:
@@ -327,15 +328,14 @@ def _cmd_heatmap(args: argparse.Namespace) -> int:
         loaded, image, class_index=_class_index(args.class_, loaded.categories), mode=args.mode, scales=scales,
         offsets=args.offsets, fuse=args.fuse,
     )
-    written = []
     rgb = to_display_array(image, max_side=max(image.size))
-    if args.out:
-        overlay = export.overlay(rgb, result.scores, alpha=args.alpha, colormap=args.colormap)
-        written.append(export.write_png(args.out, overlay, force=args.force))
-        provenance = {**result.provenance(), "colormap": args.colormap, "alpha": args.alpha}
-        written.append(export.write_json(sidecar, provenance, force=args.force))
-    if args.npy:
-        written.append(export.write_npy(args.npy, result.scores.astype("float32"), force=args.force))
+    if args.out:  # overlay PNG, float32 scores and JSON provenance, written together or not at all
+        written = export.write_heatmap(args.out, rgb, result.scores, result.provenance(), alpha=args.alpha,
+                                       colormap=args.colormap, force=args.force, npy_path=npy)
+    elif npy:
+        written = [export.write_npy(npy, result.scores.astype("float32"), force=args.force)]
+    else:
+        written = []
     _print_written(written)
     peak_row, peak_col = divmod(int(result.scores.argmax()), result.scores.shape[1])
     if args.json:

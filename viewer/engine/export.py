@@ -407,13 +407,17 @@ def write_heatmap(
     vmin: float | None = None,
     vmax: float | None = None,
     force: bool = False,
+    npy_path: str | os.PathLike[str] | None = None,
 ) -> list[Path]:
     """A class heatmap as ``<stem>.png`` (overlay), ``<stem>.npy`` (float32 scores) and ``<stem>.json``.
 
     ``base`` is a folder (the stem is made from the provenance's image, model and class) or a path
-    whose suffix, if .png/.npy/.json, is dropped. Nothing is written unless all three can be.
+    whose suffix, if .png/.npy/.json, is dropped; ``npy_path`` puts the scores elsewhere. Nothing is
+    written unless all three can be.
     """
     png, npy, meta = heatmap_paths(base, provenance)
+    if npy_path is not None:
+        npy = Path(os.path.expanduser(npy_path))
     raw = np.asarray(scores, dtype=np.float32)
     low, high = value_range(raw, vmin, vmax)
     picture = _as_image(overlay(image_rgb, raw, alpha=alpha, colormap=colormap, vmin=low, vmax=high))
