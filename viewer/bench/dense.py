@@ -14,8 +14,9 @@ Goals: dense ≥ 0.85 of the matmul rate, and a speed-up at least the FLOP ratio
 NCHW) and ``viewer`` (what ``dense_heatmap`` runs: GEMMs on MKL-packed weights, channels-last input).
 
 ``--cpu-time`` runs one thread and reads the process's CPU time: on a machine shared with other jobs it
-measures the code, not the neighbours (the rate fraction stays meaningful; the times are one core's). Run ``python -m bench.dense`` (a few minutes on 2 cores); other processes on
-the machine make every number noisy.
+measures the code, not the neighbours (the rate fraction stays meaningful; the times are one core's).
+Run ``python -m viewer.bench.dense`` (a few minutes on 2 cores); other processes on the machine make every
+number noisy.
 """
 
 from __future__ import annotations
@@ -31,10 +32,12 @@ import torch
 from torch import fx, nn
 from torch.utils.flop_counter import FlopCounterMode
 
+from viewer.bench import Row
 from viewer.engine.convolutionize import ConvolutionizedLinear, convolutionize
 from viewer.engine.registry import build_model, get_spec
 
 __all__ = [
+    "bench_dense",
     "CASES",
     "DenseBenchRow",
     "format_table",
@@ -270,6 +273,11 @@ def viewer_bench_rows(*, quick: bool = False) -> list[dict]:
             "met": row.speedup >= row.flop_ratio if judged else None,
         })
     return rows
+
+
+def bench_dense(*, quick: bool = False, device: str = "cpu") -> list[Row]:
+    """``viewer bench --only dense``: the rows above as the table's rows (the dense path is measured on the CPU)."""
+    return [Row(**row) for row in viewer_bench_rows(quick=quick)]
 
 
 def main(argv: list[str] | None = None) -> int:
