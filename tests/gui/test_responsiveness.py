@@ -114,3 +114,18 @@ def test_a_large_heatmap_reaches_the_screen_as_a_small_copy_made_on_the_worker(q
     assert view.heat_item.image.shape == (768, 1024) and view.colorbar.levels() == pytest.approx((0.0, 5.0))
     x, y = view.overlay_peak
     assert x == pytest.approx(1005 / 4, abs=2) and y == pytest.approx(2405 / 4, abs=2)
+
+
+def test_the_activations_tab_draws_its_items_when_shown_not_while_hidden(qtbot, make_window, shared_data):
+    import numpy as np
+
+    window = make_window("lenet5", "default")
+    window.set_tab("predictions")
+    state, view = window.state, window.views["activations"]
+    state.open_paths([str(shared_data / "mnist" / "mnist_7.png")])
+    qtbot.waitUntil(lambda: view.shown_grid is not None, timeout=60_000)
+    assert view.current_layer == state.layers[0] and view.shown_channel_count > 0  # its state is current …
+    assert view._mosaic_item.image is None and view.detail.channel_image is None  # … its pictures wait
+    window.set_tab("activations")
+    assert np.array_equal(view._mosaic_item.image, view.shown_grid.image)
+    assert view.detail.channel_image is not None and view.selected_channel == 0

@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6 import QtCore, QtWidgets
+from PySide6 import QtCore, QtGui, QtWidgets
 from PySide6.QtCore import Qt, Signal
 
 from viewer.gui.widgets.activations_grid import ChannelGrid, GridOptions, MosaicLayout, effective_normalize, render_grid
@@ -59,6 +59,7 @@ class ActivationsView(QtWidgets.QWidget):
         self._order: np.ndarray = np.zeros(0, dtype=np.int64)
         self._layout: MosaicLayout | None = None
         self.deferred_grids = False  # True in the app: mosaics are drawn on the worker, see the module docstring
+        self._items_stale = False  # results arrived while hidden: the graphics items are updated when shown
         self._selected_channel: int | None = None
         self._current_layer: str | None = None
         self._items_by_name: dict[str, QtWidgets.QTreeWidgetItem] = {}
@@ -229,7 +230,7 @@ class ActivationsView(QtWidgets.QWidget):
         if grid is None or grid.activation is not activation:
             if self.deferred_grids:
                 self.header.setText(f"<b>{activation.layer}</b> · drawing {self.shown_channel_count} channels…")
-                self._show_selected()
+                self._refresh_items()
                 return
             grid = render_grid(activation, self.grid_options())
         self.set_grid(grid)
@@ -242,15 +243,31 @@ class ActivationsView(QtWidgets.QWidget):
         self._grid = grid
         self._order = np.asarray(activation.order[grid.options.order], dtype=np.int64)
         self._layout = grid.layout
-        # No levels: a uint8 RGB image then goes to a QImage as it is, without a rescale at each paint.
-        self._mosaic_item.setImage(grid.image, autoLevels=False)
-        self._grid_box.autoRange(padding=0.01)
         count = self.shown_channel_count
         dead_count = int(np.asarray(activation.dead, dtype=bool).sum())
         shape = format_shape(np.shape(activation.array))
         size = f"{count} units" if np.ndim(activation.array) == 1 else f"{shape} · {count} channels"
         self.header.setText(f"<b>{activation.layer}</b> · {size} · {dead_count} dead (zero everywhere, red border) · "
                             f"sorted by {grid.options.order}")
+        self._refresh_items()
+
+    def showEvent(self, event: QtGui.QShowEvent) -> None:  # noqa: N802 - Qt API
+        super().showEvent(event)
+        if self._items_stale:
+            self._refresh_items()
+
+    def _refresh_items(self) -> None:
+        """Put the shown grid and channel into the graphics items; deferred while the tab is hidden."""
+        if not self.isVisible():
+            # Most results arrive while another tab is shown: image, ranges and the large channel cost the
+            # GUI thread milliseconds each and nobody sees them.
+            self._items_stale = True
+            return
+        self._items_stale = False
+        if self._grid is not None:
+            # No levels: a uint8 RGB image then goes to a QImage as it is, without a rescale at each paint.
+            self._mosaic_item.setImage(self._grid.image, autoLevels=False)
+            self._grid_box.autoRange(padding=0.01)
         self._show_selected()
 
     def set_input_image(self, image: np.ndarray | None) -> None:
@@ -312,6 +329,9 @@ class ActivationsView(QtWidgets.QWidget):
     def _show_selected(self) -> None:
         channel, activation, grid = self._selected_channel, self._activation, self._grid
         if activation is None or channel is None:
+            return
+        if not self.isVisible():
+            self._items_stale = True
             return
         if grid is not None:
             position = int(np.flatnonzero(self._order == channel)[0])

@@ -65,6 +65,7 @@ class PredictionsView(QtWidgets.QWidget):
         self.bars = pg.BarGraphItem(x0=[], y=[], height=0.7, width=[], brush=BAR_COLOUR)
         self.plot.addItem(self.bars)
         self._labels: list[pg.TextItem] = []
+        self._add_labels(5)  # the default k, made now: creating them when a result lands stalls the GUI thread
 
         self.original_label = QtWidgets.QLabel(objectName="originalPreview")
         self.seen_label = QtWidgets.QLabel(objectName="seenPreview")
@@ -150,10 +151,7 @@ class PredictionsView(QtWidgets.QWidget):
         # Class names as the left axis' ticks, the value at the end of each bar.
         self.plot.getPlotItem().getAxis("left").setTicks([[(i, f"{name}  #{index}") for i, (index, name, _) in
                                                            enumerate(rows)]])
-        while len(self._labels) < len(rows):  # made once and reused: new items cost the GUI thread
-            label = pg.TextItem("", color="#202020")
-            self.plot.addItem(label)
-            self._labels.append(label)
+        self._add_labels(len(rows) - len(self._labels))  # made once and reused
         for label, (position, (_, _, value)) in zip(self._labels, enumerate(rows)):
             label.setText(f"{value:.3f}" if logits else f"{value:.1%}")
             label.setAnchor((0, 0.5) if value >= 0 else (1, 0.5))
@@ -179,6 +177,13 @@ class PredictionsView(QtWidgets.QWidget):
         timings = prediction.timings_ms
         self.timing.setText(" · ".join(f"{name} {ms:.0f} ms" for name, ms in timings.items()))
         self._set_preview(self.seen_label, prediction.seen)
+
+    def _add_labels(self, count: int) -> None:
+        for _ in range(count):
+            label = pg.TextItem("", color="#202020")
+            label.hide()
+            self.plot.addItem(label)
+            self._labels.append(label)
 
     def _set_preview(self, label: QtWidgets.QLabel, array: np.ndarray | None) -> None:
         if array is None:
