@@ -114,6 +114,13 @@ def load_registry() -> Registry:
     }
     if auto.type == "cuda":
         versions["GPU"] = torch.cuda.get_device_name(auto.index or 0)
+    # Importing a module holds the GIL in long stretches (unmarshalling, class creation) that the GUI thread
+    # feels as stalls; the analysis modules are imported now, while the user waits for start-up anyway,
+    # rather than in the middle of the first heatmap. About 40 ms.
+    import viewer.engine.activations
+    import viewer.engine.heatmap
+    import viewer.engine.inference
+    import viewer.engine.summary  # noqa: F401
     return Registry(registry.list_specs(), registry.FAMILY_ORDER, devices, str(auto), versions)
 
 
