@@ -129,3 +129,12 @@ def test_the_activations_tab_draws_its_items_when_shown_not_while_hidden(qtbot, 
     window.set_tab("activations")
     assert np.array_equal(view._mosaic_item.image, view.shown_grid.image)
     assert view.detail.channel_image is not None and view.selected_channel == 0
+
+
+def test_start_up_imports_are_frozen_out_of_later_garbage_collections():
+    import gc
+
+    assert gc.isenabled()
+    registry = tasks.load_registry()
+    assert registry.specs and gc.isenabled()  # collection back on …
+    assert gc.get_freeze_count() > 100_000  # … and torch's objects no longer walked by it

@@ -7,8 +7,10 @@ the views need; all computation is the engine's.
 
 from __future__ import annotations
 
+import gc
 import platform
 from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -92,6 +94,37 @@ class ModelInfo:
 
 
 def load_registry() -> Registry:
+    """Import torch and the engine (the first job), then read the zoo; see ``_quiet_collector``."""
+    with _quiet_collector():
+        return _load_registry()
+
+
+@contextmanager
+def _quiet_collector() -> Iterator[None]:
+    """No garbage collection while torch is imported, then everything imported frozen out of later ones.
+
+    Importing torch creates millions of long-lived objects, and each full collection on the way walks them
+    all (up to 200 ms, holding the GIL, so the window froze). Module-level objects live as long as the
+    process: ``gc.freeze`` keeps every later collection from walking them again. Frozen once per process
+    only: a later call (a second window, tests) would also freeze whatever garbage is waiting then.
+    """
+    global _FROZEN
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+        if not _FROZEN:
+            _FROZEN = True
+            gc.freeze()
+
+
+_FROZEN = False
+
+
+def _load_registry() -> Registry:
     import torch
     import torchvision
     from PySide6 import __version__ as qt_version
