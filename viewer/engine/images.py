@@ -100,7 +100,7 @@ def load_image(path: str | os.PathLike[str], *, max_pixels: int = MAX_IMAGE_PIXE
                     opened.seek(0)
                     notes.append(f"first of {frames} frames used")
                 original_mode = opened.mode
-                upright = ImageOps.exif_transpose(opened)
+                upright = ImageOps.exif_transpose(opened) if _orientation(opened) not in (None, 1) else opened
                 rgb = _to_rgb(upright)
     except ImageError:
         raise
@@ -122,6 +122,15 @@ def load_image(path: str | os.PathLike[str], *, max_pixels: int = MAX_IMAGE_PIXE
     return LoadedImage(str(path), rgb, original_mode, rgb.size, notes)
 
 
+def _orientation(image: Image.Image) -> int | None:
+    """The EXIF orientation tag, read without decoding pixels (most photos need no transpose, and
+    ``exif_transpose`` copies the whole image even then)."""
+    try:
+        return image.getexif().get(0x0112)
+    except Exception:  # damaged EXIF: let exif_transpose decide
+        return 0
+
+
 def _to_rgb(image: Image.Image) -> Image.Image:
     """8-bit RGB from any mode; transparency is composited over white (how viewers show it)."""
     ImageFile.LOAD_TRUNCATED_IMAGES = False
@@ -138,7 +147,7 @@ def _to_rgb(image: Image.Image) -> Image.Image:
         rgba = image.convert("RGBA")
         white = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
         return Image.alpha_composite(white, rgba).convert("RGB")
-    return image.convert("RGB")
+    return image if image.mode == "RGB" else image.convert("RGB")  # decoded already: no second copy
 
 
 def _tensor(image: Image.Image, channels: int) -> torch.Tensor:
