@@ -241,7 +241,7 @@ def custom_spec(reference: str) -> ModelSpec:
     )
 
 
-# torchvision's own loader calls torch.hub.load_state_dict_from_url with weights_only=False and reports
+# torchvision's own loader calls torch.hub.load_state_dict_from_url with full unpickling and reports
 # progress only through tqdm. Routing it through our fetcher keeps torchvision's exact builders (its
 # per-model kwargs, DenseNet's key renaming, GoogLeNet's aux-head removal) while loading tensors only and
 # reporting progress to the caller. The swap is process-global, hence the lock.
