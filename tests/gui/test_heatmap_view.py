@@ -176,3 +176,19 @@ def test_options_match_the_engine():
     from viewer.gui.widgets import heatmap as view_module
 
     assert view_module.MODES == engine_heatmap.MODES and view_module.FUSES == engine_heatmap.FUSIONS
+
+
+def test_a_new_images_top_k_replaces_only_the_head_of_the_class_list(qtbot) -> None:
+    from viewer.gui.widgets.heatmap_classes import ClassPicker
+
+    picker = ClassPicker()
+    qtbot.addWidget(picker)
+    categories = [f"class {i}" for i in range(1000)]
+    picker.set_classes(categories, [5, 7, 9])
+    picker.set_classes(categories, [42, 3])
+    texts = [picker.itemText(i) for i in range(picker.count())]
+    assert texts[:2] == ["1. class 42  (#42)", "2. class 3  (#3)"] and texts[2] == ""
+    assert texts[3:] == [f"class {i}  (#{i})" for i in range(1000)]
+    assert picker.currentData() == 42
+    picker.set_classes(categories[:10], [1])  # another model: a full refill
+    assert picker.count() == 1 + 1 + 10 and picker.itemText(0) == "1. class 1  (#1)"
