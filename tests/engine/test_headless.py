@@ -17,6 +17,7 @@ ENGINE_MODULES = [
     "viewer.engine.convolutionize",
     "viewer.engine.heatmap",
     "viewer.engine.export",
+    "viewer.engine.colors",
     "viewer.cli",
 ]
 
