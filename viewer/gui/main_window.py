@@ -17,6 +17,7 @@ from PySide6.QtCore import Qt
 
 from viewer.gui.app import LAUNCHED_AT, error_sink
 from viewer.gui.main_menus import build_menus
+from viewer.gui.mime_paths import carries_files, local_paths, pasted_paths, save_pasted_image
 from viewer.gui.settings import Settings
 from viewer.gui.state import AppState, ModelChoice, Notice
 from viewer.gui.widgets.image_panel import ImagePanel, input_box_to_image
@@ -216,22 +217,14 @@ class MainWindow(QtWidgets.QMainWindow):
     def paste(self) -> None:
         """Open what the clipboard holds: file paths/URLs, or image data (saved to a temporary PNG)."""
         mime = QtWidgets.QApplication.clipboard().mimeData()
-        paths = [url.toLocalFile() for url in mime.urls() if url.isLocalFile()] if mime.hasUrls() else []
-        if not paths and mime.hasText():
-            candidates = [line.strip().strip('"') for line in mime.text().splitlines() if line.strip()]
-            paths = [c[7:] if c.startswith("file://") else c for c in candidates]
-            paths = [p for p in paths if Path(p).exists()]
-        if paths:
-            self.open_paths(paths)
-            return
-        if mime.hasImage():
-            image = QtGui.QImage(mime.imageData())
-            if not image.isNull():
-                target = Path(self._temp_dir.name) / f"pasted-{len(list(Path(self._temp_dir.name).iterdir())) + 1}.png"
-                image.save(str(target), "PNG")
-                self.open_paths([str(target)])
-                return
-        self.notices.show_notice("The clipboard holds no image and no path of an existing file.", level="warning")
+        pasted = pasted_paths(mime)
+        if not pasted:
+            image = save_pasted_image(mime, Path(self._temp_dir.name))
+            pasted = [str(image)] if image is not None else []
+        if pasted:
+            self.open_paths(pasted)
+        else:
+            self.notices.show_notice("The clipboard holds no image and no path of an existing file.", level="warning")
 
     # --- drag and drop (anywhere on the window) ----------------------------------------------------
     def eventFilter(self, watched: QtCore.QObject, event: QtCore.QEvent) -> bool:  # noqa: N802 - Qt API
@@ -246,7 +239,7 @@ class MainWindow(QtWidgets.QMainWindow):
         return super().eventFilter(watched, event)
 
     def dragEnterEvent(self, event: QtGui.QDragEnterEvent) -> None:  # noqa: N802 - Qt API
-        if event.mimeData().hasUrls() and any(u.isLocalFile() for u in event.mimeData().urls()):
+        if carries_files(event.mimeData()):
             event.acceptProposedAction()
         else:
             event.ignore()
@@ -255,7 +248,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.dragEnterEvent(event)
 
     def dropEvent(self, event: QtGui.QDropEvent) -> None:  # noqa: N802 - Qt API
-        paths = [url.toLocalFile() for url in event.mimeData().urls() if url.isLocalFile()]
+        paths = local_paths(event.mimeData())
         if not paths:
             event.ignore()
             return
