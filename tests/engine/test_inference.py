@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pytest
 import torch
 
@@ -53,6 +54,23 @@ def test_tta_is_the_mean_of_the_ten_views(mobilenet: LoadedModel, shared_data: P
     torch.testing.assert_close(torch.from_numpy(augmented.logits), independent, rtol=1e-4, atol=1e-4)
     assert not torch.allclose(torch.from_numpy(plain.logits), independent)
     assert augmented.tta and augmented.topk[0].name in ("Pembroke", "Cardigan")
+
+
+def test_seen_is_the_network_input_de_normalised(mobilenet: LoadedModel, shared_data: Path) -> None:
+    path = shared_data / "images" / "tv_dog2.jpg"
+    (prediction,) = classify([str(path)], mobilenet)
+    expected = preprocess(load_image(path), mobilenet.input)
+    torch.testing.assert_close(torch.from_numpy(prediction.network_input), expected)
+    assert "seen" not in vars(prediction)  # not made until someone shows it
+    seen = prediction.seen
+    assert seen.dtype == np.uint8 and seen.shape == (224, 224, 3)
+    mean, std = np.array(mobilenet.input.mean), np.array(mobilenet.input.std)
+    by_hand = np.clip(expected.numpy().transpose(1, 2, 0) * std + mean, 0, 1) * 255
+    assert np.abs(seen.astype(float) - by_hand).max() <= 0.51
+    (augmented,) = classify([str(path)], mobilenet, tta=True)
+    assert augmented.network_input.shape == (3, 224, 224)
+    # Its own memory, not a view that keeps the other nine views alive with the prediction.
+    assert augmented.network_input.base.untyped_storage().nbytes() == 3 * 224 * 224 * 4
 
 
 def test_standardize_runs_on_the_full_image_and_changes_the_scores(mobilenet: LoadedModel, shared_data: Path) -> None:

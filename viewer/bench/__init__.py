@@ -10,7 +10,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-__all__ = ["Row", "best_of", "machine_line", "print_table", "run_benchmarks"]
+__all__ = ["Row", "best_of", "best_of_interleaved", "machine_line", "print_table", "run_benchmarks"]
 
 
 @dataclass
@@ -40,6 +40,28 @@ def best_of(function: Callable[[], object], repeats: int, warmup: int = 1) -> fl
         function()
         best = min(best, time.perf_counter() - started)
     return best
+
+
+def best_of_interleaved(
+    reference: Callable[[], object], ours: Callable[[], object], repeats: int, warmup: int = 1
+) -> tuple[float, float]:
+    """Best wall times (reference, ours) in seconds, the two run alternately with as many runs each, so that
+    drifts of the machine (other processes, clocks, caches) hit both alike and neither gets more chances."""
+    for _ in range(warmup):
+        reference()
+        ours()
+    best_reference = best_ours = float("inf")
+    for turn in range(repeats):
+        # Alternate which goes first too: the one that runs after the other finds the caches warmed by it.
+        for function in ((reference, ours) if turn % 2 == 0 else (ours, reference)):
+            started = time.perf_counter()
+            function()
+            elapsed = time.perf_counter() - started
+            if function is reference:
+                best_reference = min(best_reference, elapsed)
+            else:
+                best_ours = min(best_ours, elapsed)
+    return best_reference, best_ours
 
 
 def machine_line(device: str) -> str:

@@ -17,7 +17,7 @@ from typing import Any
 import torch
 from torch import nn
 
-from viewer.bench import Row, best_of
+from viewer.bench import Row, best_of, best_of_interleaved
 from viewer.bench.classify import sample_image
 
 __all__ = ["MODELS", "bench_capture"]
@@ -76,10 +76,7 @@ def bench_capture(*, quick: bool = False, device: str = "cpu") -> list[Row]:
         forward_once = _synchronized(forward, device)
         one = _synchronized(lambda: capture(loaded, batch, [layer], summary=summary), device)
         every = _synchronized(lambda: capture(loaded, batch, layers, summary=summary), device)
-        # Interleaved, best of each: drifts of a shared machine hit both sides alike.
-        reference = best_of(forward_once, repeats)
-        measured_one = best_of(one, repeats)
-        reference = min(reference, best_of(forward_once, repeats, warmup=0))
+        reference, measured_one = best_of_interleaved(forward_once, one, repeats)
         measured_all = best_of(every, max(2, repeats // 2))
         ratio = measured_one / reference
         rows.append(Row("activations", f"{name} one layer ({layer})", f"{measured_one * 1e3:.1f} ms",

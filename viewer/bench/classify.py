@@ -8,7 +8,7 @@ import torch
 from PIL import Image
 from torchvision import models as tv_models
 
-from viewer.bench import Row, best_of
+from viewer.bench import Row, best_of_interleaved
 
 __all__ = ["bench_classify", "sample_image"]
 
@@ -53,10 +53,7 @@ def bench_classify(*, quick: bool = False, device: str = "cpu") -> list[Row]:
         def ours() -> None:
             classify([str(path)], loaded, topk=5)
 
-        # Interleave the two so that drifts of the machine (other processes, clocks) hit both alike.
-        reference = min(best_of(bare, repeats), best_of(bare, 1, warmup=0))
-        measured = best_of(ours, repeats)
-        reference = min(reference, best_of(bare, repeats, warmup=0))
+        reference, measured = best_of_interleaved(bare, ours, repeats)
         ratio = measured / reference
         rows.append(Row("classify", name, f"{measured * 1e3:.1f} ms", f"{reference * 1e3:.1f} ms", ratio, "≤1.05",
                         ratio <= 1.05))

@@ -202,7 +202,9 @@ def preprocess(image: LoadedImage | Image.Image, spec: InputSpec, preset: str = 
     picture = image.image if isinstance(image, LoadedImage) else image
     if preset == "weights":
         _refuse_huge_resize(image, spec.resize_size)
-        return eval_transform(spec)(picture.convert("L") if spec.channels == 1 else picture.convert("RGB"))
+        wanted = "L" if spec.channels == 1 else "RGB"
+        # convert() copies even when the mode already matches: skip that copy, as load_image made it RGB already
+        return eval_transform(spec)(picture if picture.mode == wanted else picture.convert(wanted))
     tensor = _tensor(picture, spec.channels)
     if preset == "standardize":
         return standardize(tensor)

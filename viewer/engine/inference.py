@@ -5,12 +5,14 @@ from __future__ import annotations
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
 import torch
 
 from viewer.engine.errors import ImageError
 from viewer.engine.images import LoadedImage, denormalize, load_image, preprocess, ten_crop
+from viewer.engine.registry import InputSpec
 from viewer.engine.weights import LoadedModel
 
 __all__ = ["Prediction", "TopClass", "classify", "forward_logits"]
@@ -39,8 +41,17 @@ class Prediction:
     topk: list[TopClass]
     logits: np.ndarray  # float32 (num_classes,), averaged over the ten views with TTA
     probs: np.ndarray  # float32 (num_classes,)
-    seen: np.ndarray  # uint8 HxWxC or HxW: the (first) input view, de-normalised, as the network sees it
+    network_input: np.ndarray  # float32 CxHxW: the (first) input view exactly as the network received it
+    input_spec: InputSpec
     timings_ms: dict[str, float] = field(default_factory=dict)
+
+    @cached_property
+    def seen(self) -> np.ndarray:
+        """uint8 HxWxC (or HxW): ``network_input`` de-normalised for display.
+
+        Made on first use, so that classifying without showing it (the CLI, batch exports) does not pay for it.
+        """
+        return denormalize(torch.from_numpy(self.network_input), self.input_spec, self.preprocess)
 
     def as_dict(self) -> dict:
         """The JSON form used by ``viewer classify --json``."""
@@ -119,7 +130,9 @@ def classify(
                 topk=top,
                 logits=mean_logits.numpy().astype(np.float32),
                 probs=probs.numpy().astype(np.float32),
-                seen=denormalize(image_views[0], loaded.input, preset),
+                # With TTA a copy, so that the other nine views are not kept alive with the prediction.
+                network_input=(image_views[0].clone() if tta else image_views[0]).numpy(),
+                input_spec=loaded.input,
                 timings_ms={
                     "read image": load_ms / len(loaded_images),
                     "preprocess": preprocess_ms / len(loaded_images),

@@ -224,7 +224,9 @@ def model_info(loaded: Any) -> ModelInfo:
 def classify(image: ImageEntry, loaded: Any, *, topk: int, preset: str, tta: bool) -> Any:
     from viewer.engine.inference import classify as engine_classify
 
-    return engine_classify([image.loaded], loaded, topk=topk, preset=preset, tta=tta)[0]
+    prediction = engine_classify([image.loaded], loaded, topk=topk, preset=preset, tta=tta)[0]
+    prediction.seen  # noqa: B018 - made here, on the worker, rather than when the GUI thread first shows it
+    return prediction
 
 
 def summary(loaded: Any) -> Any:
