@@ -8,6 +8,7 @@ import time
 import pytest
 
 from viewer.engine.errors import ImageError
+from viewer.gui import jobs
 from viewer.gui.jobs import JobRunner, ModelKey
 
 JOB_TIMEOUT_MS = 120_000  # generous: the CPU is shared
@@ -55,6 +56,37 @@ def test_newer_job_of_a_kind_supersedes_older_ones(qtbot, runner):
     results = [result for result, _ in seen["returned"]]
     assert results == ["other kind", "last"]
     assert seen["returned"][1][1] is last and seen["cancelled"] == []
+
+
+def test_the_next_job_waits_until_the_gui_thread_has_handled_a_result(qtbot, runner, monkeypatch):
+    # While the GUI thread shows a result (slots, repaints: Python called from Qt), a worker running on
+    # through Python-heavy code would make it wait for the GIL at each call. So the next job starts after.
+    monkeypatch.setattr(jobs, "DELIVERY_WAIT_S", 60.0)  # the bound is tested below
+    gate, next_started = threading.Event(), threading.Event()
+    started_while_showing = []
+    runner.returned.connect(lambda result, ticket: result == "first" and started_while_showing.append(
+        next_started.is_set()))
+    runner.submit("classify", lambda: gate.wait(30) and "first")
+    runner.submit("activations", lambda: next_started.set() or "second")
+    with qtbot.waitSignal(runner.idle, timeout=JOB_TIMEOUT_MS):
+        gate.set()
+        # The GUI thread is busy for a moment before it gets to the result; a worker that did not wait for
+        # it would start the next job meanwhile.
+        next_started.wait(0.5)
+    assert started_while_showing == [False]
+    assert next_started.is_set()
+
+
+def test_a_busy_gui_thread_does_not_hold_the_worker_back(qtbot, runner):
+    # The wait for the GUI thread is bounded: a slot that blocks (here until the next job starts) must not
+    # deadlock the worker.
+    next_started = threading.Event()
+    seen = []
+    runner.returned.connect(lambda result, ticket: result == "first" and seen.append(next_started.wait(30)))
+    with qtbot.waitSignal(runner.idle, timeout=JOB_TIMEOUT_MS):
+        runner.submit("classify", lambda: "first")
+        runner.submit("activations", lambda: next_started.set() or "second")
+    assert seen == [True]
 
 
 def test_generator_reports_progress_and_its_last_value(qtbot, runner):

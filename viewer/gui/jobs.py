@@ -30,7 +30,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from PySide6.QtCore import QObject, Qt, Signal, Slot
+from PySide6.QtCore import QCoreApplication, QEvent, QObject, Qt, Signal, Slot
 
 __all__ = ["DownloadProgress", "JobError", "JobRunner", "ModelCache", "ModelKey", "Ticket"]
 
@@ -157,6 +157,9 @@ class _Cancelled(Exception):
 
 
 WORKER_NICENESS = 5
+# How long the worker waits, after delivering a result, for the GUI thread to show it (see _deliver).
+DELIVERY_WAIT_S = 0.25
+_SHOWN = QEvent.Type(QEvent.registerEventType())
 
 
 def _lower_this_threads_priority() -> None:
@@ -201,6 +204,7 @@ class JobRunner(QObject):
         self._latest: dict[str, Ticket] = {}
         self._live: list[Ticket] = []  # submitted, not finished (GUI-thread view)
         self._closed = False
+        self._shown = threading.Event()  # the GUI thread has handled the last delivered result
         self._raw_started.connect(self._on_started, Qt.ConnectionType.QueuedConnection)
         self._raw_progress.connect(self._on_progress, Qt.ConnectionType.QueuedConnection)
         self._raw_done.connect(self._on_done, Qt.ConnectionType.QueuedConnection)
@@ -244,6 +248,7 @@ class JobRunner(QObject):
             return not self._thread.is_alive()
         self._closed = True
         self.cancel()
+        self._shown.set()  # a worker waiting for the GUI to show a result must not delay the exit
         self._queue.put(None)
         self._thread.join(timeout)
         return not self._thread.is_alive()
@@ -277,6 +282,14 @@ class JobRunner(QObject):
         self.finished.emit(ticket)
         if not self._live:
             self.idle.emit()
+        # Low priority: handled after the scene updates and repaints that the slots above have queued.
+        QCoreApplication.postEvent(self, QEvent(_SHOWN), Qt.EventPriority.LowEventPriority.value)
+
+    def event(self, event: QEvent) -> bool:
+        if event.type() == _SHOWN:
+            self._shown.set()
+            return True
+        return super().event(event)
 
     # --- worker thread ------------------------------------------------------------------------------
     def _emit(self, signal: Any, *args: Any) -> None:
@@ -308,7 +321,22 @@ class JobRunner(QObject):
                 else:
                     self._emit(self._raw_done, "errored", describe_error(error), ticket)
             else:
-                self._emit(self._raw_done, "cancelled" if ticket.cancelled else "returned", result, ticket)
+                self._deliver("cancelled" if ticket.cancelled else "returned", result, ticket)
+
+    def _deliver(self, outcome: str, result: Any, ticket: Ticket) -> None:
+        """Hand a result to the GUI thread, then let it show the result before this thread runs on.
+
+        Showing a result means many short calls from Qt into Python (slots, pyqtgraph's paint and
+        boundingRect), and each needs the GIL. When the worker went straight on with Python-heavy work (the
+        next job's fx tracing, a summary), the GUI thread waited for the GIL at each of those calls: a repaint
+        that takes 5 ms on an idle machine took 40-60 ms (``viewer bench --only gui``). Waiting here costs
+        the worker those few milliseconds per result, and at most ``DELIVERY_WAIT_S`` when the GUI thread
+        is busy elsewhere.
+        """
+        self._shown.clear()
+        self._emit(self._raw_done, outcome, result, ticket)
+        if outcome == "returned":
+            self._shown.wait(DELIVERY_WAIT_S)
 
     def _run(self, ticket: Ticket, fn: Callable[..., Any], args: tuple, kwargs: dict) -> Any:
         try:
