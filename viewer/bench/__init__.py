@@ -9,8 +9,11 @@ import platform
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
-__all__ = ["Row", "best_of", "best_of_interleaved", "machine_line", "print_table", "run_benchmarks"]
+__all__ = [
+    "Row", "best_of", "best_of_interleaved", "machine_line", "print_table", "run_benchmarks", "sample_image",
+]
 
 
 @dataclass
@@ -70,6 +73,26 @@ def machine_line(device: str) -> str:
     cpu = platform.processor() or platform.machine()
     where = torch.cuda.get_device_name(0) if device.startswith("cuda") else f"{cpu}, {torch.get_num_threads()} threads"
     return f"torch {torch.__version__}, {device}: {where}"
+
+
+def sample_image() -> Path:
+    """A real photo: the shared test data when beside the checkout, else one written here.
+
+    Imports neither torch nor Qt, so that the GUI benchmark can count the first torch import as the app's.
+    """
+    shared = Path(__file__).resolve().parents[3] / "shared" / "data" / "images" / "tv_dog2.jpg"
+    if shared.exists():
+        return shared
+    import tempfile
+
+    import numpy as np
+    from PIL import Image
+
+    path = Path(tempfile.gettempdir()) / "viewer-bench-photo.jpg"
+    if not path.exists():
+        rng = np.random.default_rng(0)
+        Image.fromarray(rng.integers(0, 255, (480, 640, 3), dtype=np.uint8)).save(path, quality=90)
+    return path
 
 
 def print_table(rows: list[Row]) -> None:

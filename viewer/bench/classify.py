@@ -2,33 +2,15 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import torch
 from PIL import Image
 from torchvision import models as tv_models
 
-from viewer.bench import Row, best_of_interleaved
+from viewer.bench import Row, best_of_interleaved, sample_image
 
-__all__ = ["bench_classify", "sample_image"]
+__all__ = ["bench_classify"]
 
 MODELS = ("alexnet", "vgg19", "resnet50", "googlenet")
-
-
-def sample_image() -> Path:
-    """A real photo: the shared test data when beside the checkout, else one written here."""
-    shared = Path(__file__).resolve().parents[3] / "shared" / "data" / "images" / "tv_dog2.jpg"
-    if shared.exists():
-        return shared
-    import tempfile
-
-    import numpy as np
-
-    path = Path(tempfile.gettempdir()) / "viewer-bench-photo.jpg"
-    if not path.exists():
-        rng = np.random.default_rng(0)
-        Image.fromarray(rng.integers(0, 255, (480, 640, 3), dtype=np.uint8)).save(path, quality=90)
-    return path
 
 
 def bench_classify(*, quick: bool = False, device: str = "cpu") -> list[Row]:
