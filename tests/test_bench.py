@@ -1,0 +1,50 @@
+"""The benchmark harness (not its timings, which the README reports): fair sampling, the table, the CLI."""
+
+from __future__ import annotations
+
+import pytest
+
+from viewer import bench
+from viewer.bench import Row, best_of_interleaved, print_table
+from viewer.cli import main
+
+
+def test_interleaving_gives_both_sides_as_many_runs_and_alternates_who_goes_first() -> None:
+    calls: list[str] = []
+    reference, ours = best_of_interleaved(lambda: calls.append("ref"), lambda: calls.append("ours"), repeats=4)
+    assert calls.count("ref") == calls.count("ours") == 5  # one warm-up each, then four
+    assert calls[2:] == ["ref", "ours", "ours", "ref", "ref", "ours", "ours", "ref"]
+    assert 0 <= reference < 1 and 0 <= ours < 1
+
+
+def test_table_is_markdown_with_a_verdict_per_row(capsys) -> None:
+    print_table([Row("classify", "alexnet", "24.9 ms", "24.1 ms", 1.034, "≤1.05", True),
+                 Row("gui", "stall", "40 ms", "5 ms timer", 40.0, "≤30 ms", False),
+                 Row("activations", "memory", "+1 MB", "2 MB", 0.5, "-", None)])
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].startswith("| section") and set(lines[1]) <= {"|", "-"}
+    assert [line.split("|")[-2].strip() for line in lines[2:]] == ["yes", "NO", "-"]
+    assert "1.034" in lines[2]
+
+
+def test_classify_section_runs_and_reports_a_ratio(monkeypatch, capsys) -> None:
+    import viewer.bench.classify as classify_bench
+
+    monkeypatch.setattr(classify_bench, "MODELS", ("alexnet",))
+    assert bench.run_benchmarks(quick=True, only="classify", device="cpu") == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[0].startswith("# viewer bench — torch ")
+    (row,) = [line for line in out if line.startswith("| classify")]
+    ratio = float(row.split("|")[5])
+    assert ratio > 0
+
+
+def test_an_unknown_section_is_one_sentence(capsys) -> None:
+    assert main(["bench", "--only", "nosuch"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "no such benchmark" in err[0]
+
+
+@pytest.mark.parametrize("name", ["classify", "activations", "dense", "gui"])
+def test_every_section_named_in_the_help_exists(name: str) -> None:
+    assert callable(bench._section(name))
