@@ -325,7 +325,7 @@ def _cmd_heatmap(args: argparse.Namespace) -> int:
     if not all(0 < s < float("inf") for s in scales):
         raise ModelError(f"--scales {args.scales}: every scale must be a positive number, e.g. 1,1.4,2.")
     result = heatmap.run_heatmap(
-        loaded, image, class_index=_class_index(args.class_, loaded.categories), mode=args.mode, scales=scales,
+        loaded, image, class_index=_class_index(args.class_, loaded.categories, loaded.name), mode=args.mode, scales=scales,
         offsets=args.offsets, fuse=args.fuse,
     )
     rgb = to_display_array(image, max_side=max(image.size))
@@ -349,24 +349,16 @@ def _cmd_heatmap(args: argparse.Namespace) -> int:
     return 0
 
 
-def _class_index(choice: str, categories: Sequence[str]) -> int | None:
+def _class_index(choice: str, categories: Sequence[str], model_name: str) -> int | None:
     from viewer.engine.errors import ModelError
+    from viewer.engine.class_names import find_class
 
     if choice in ("", "top"):
         return None
-    if choice.isdigit():
-        index = int(choice)
-        if index >= len(categories):
-            raise ModelError(f"--class {index}: this model has {len(categories)} classes (0..{len(categories) - 1}).")
-        return index
-    lowered = [c.lower() for c in categories]
-    if choice.lower() in lowered:
-        return lowered.index(choice.lower())
-    import difflib
-
-    close = difflib.get_close_matches(choice, list(categories), n=3)
-    hint = f" Did you mean {', '.join(close)}?" if close else ""
-    raise ModelError(f"--class {choice!r}: no such class for this model.{hint}")
+    try:
+        return find_class(categories, choice, model_name)
+    except ModelError as error:
+        raise ModelError(f"--class: {error}") from None
 
 
 def _cmd_bench(args: argparse.Namespace) -> int:

@@ -49,6 +49,31 @@ def test_custom_model_file_loads_the_cifar_checkpoint_strictly(resnet20, checkpo
         assert torch.equal(own[key.removeprefix("module.")], value), key
 
 
+@pytest.mark.parametrize("size, said", [("(3, 32, 48)", "3x32x48 is not square"),
+                                        ("'big'", "input_size must be three integers")])
+def test_a_model_file_with_an_unusable_input_size_says_so(tmp_path, size, said):
+    source = tmp_path / "odd.py"
+    source.write_text(f"from torch import nn\n\ninput_size = {size}\n\ndef build():\n    return nn.Flatten()\n")
+    with pytest.raises(ModelError, match=said):
+        load_model(None, "none", model_file=f"{source}:build", device="cpu")
+
+
+def test_a_model_file_changed_after_consent_is_refused_unrun(tmp_path):
+    sentinel = tmp_path / "ran"
+    source = tmp_path / "tiny.py"
+    source.write_text("from torch import nn\n\ninput_size = (3, 2, 2)\n\ndef build():\n"
+                      "    return nn.Sequential(nn.Flatten(), nn.Linear(12, 3))\n")
+    allowed = file_sha256(source)
+    loaded = load_model(None, "none", model_file=f"{source}:build", model_file_sha256=allowed, device="cpu")
+    assert loaded.spec.family == "Custom" and not sentinel.exists()
+    source.write_text(source.read_text() + f"open({str(sentinel)!r}, 'w').close()\n")  # edited afterwards
+    with pytest.raises(ModelError, match="changed since you allowed it to run, so it was not run"):
+        load_model(None, "none", model_file=f"{source}:build", model_file_sha256=allowed, device="cpu")
+    assert not sentinel.exists()
+    load_model(None, "none", model_file=f"{source}:build", device="cpu")  # named on the command line: runs
+    assert sentinel.exists()
+
+
 def test_weights_label_names_the_file_and_its_sha256(resnet20, checkpoint):
     digest = file_sha256(checkpoint)
     assert resnet20.weights_sha256 == digest

@@ -77,9 +77,9 @@ def test_a_custom_model_file_edited_since_it_was_allowed_is_not_run_unasked(bar,
     bar.settings.trust_model_file(str(source), __import__("hashlib").sha256(source.read_bytes()).hexdigest())
     requested = []
     bar.choiceRequested.connect(requested.append)
-    assert bar.use_model_file(str(source), "build") and asked == [] and bar.trusts(f"{source.resolve()}:build")
+    assert bar.use_model_file(str(source), "build") and asked == [] and bar.trusted_digest(f"{source.resolve()}:build")
     source.write_text(source.read_text() + "import os  # edited by someone else\n")
-    assert not bar.trusts(f"{source.resolve()}:build")
+    assert not bar.trusted_digest(f"{source.resolve()}:build")
     row = bar.model_picker.findData(f"{source.resolve()}:build", Qt.ItemDataRole.UserRole)
     bar.set_choice(ModelChoice("resnet18", "default", None, "auto"))
     bar.model_picker.activated.emit(row)  # picked again from the list

@@ -130,3 +130,44 @@ def test_analysis_jobs_reuse_the_loaded_model_also_for_auto_device_and_custom_fi
     assert state.prediction is not None, window.notices.text_label.text()
     assert state.prediction.model == "cifar_resnet:resnet20" and len(state.prediction.topk) == 5
     assert state.jobs.cache.keys()[-1] == custom.key() and len(state.jobs.cache.keys()) == 2
+
+
+def test_a_layer_the_model_lacks_is_said_and_its_first_convolution_shown(qtbot, make_window):
+    # As `viewer gui --layer conv9` sets it: before any model is loaded.
+    window = make_window("lenet5", "none", start=False)
+    state = window.state
+    state.layers = ["conv9"]
+    state.start()
+    qtbot.waitUntil(lambda: state.summary is not None, timeout=TIMEOUT)
+    assert state.layers == ["features.0"]
+    text = window.notices.text_label.text()
+    assert "no layer named 'conv9'" in text and "showing features.0 instead" in text
+
+
+def test_layers_chosen_on_another_model_are_replaced_quietly(qtbot, make_window):
+    window = make_window("lenet5", "none")
+    state = window.state
+    qtbot.waitUntil(lambda: state.summary is not None, timeout=TIMEOUT)
+    state.set_layers(["classifier.0"])  # NiN has no classifier
+    notices = []
+    state.message.connect(notices.append)
+    state.set_model(ModelChoice("nin", "none", None, "cpu"))
+    qtbot.waitUntil(lambda: state.summary is not None and state.summary.model_name == "nin", timeout=TIMEOUT)
+    assert state.layers == [state.summary.first_convolution()]
+    assert not [notice for notice in notices if "layer" in notice.text]
+
+
+def test_a_model_file_edited_between_consent_and_loading_is_not_run(qtbot, make_window, tmp_path):
+    import hashlib
+
+    source = tmp_path / "tiny.py"
+    source.write_text("from torch import nn\n\ndef build():\n    return nn.Sequential(nn.Flatten(), nn.LazyLinear(3))\n")
+    allowed = hashlib.sha256(source.read_bytes()).hexdigest()  # what the user saw and allowed
+    sentinel = tmp_path / "ran"
+    source.write_text(source.read_text() + f"open({str(sentinel)!r}, 'w').close()\n")  # before the worker runs it
+    window = make_window("lenet5", "none")
+    state = window.state
+    state.set_model(ModelChoice(None, "none", f"{source}:build", "cpu", allowed))
+    qtbot.waitUntil(lambda: state.model_error is not None, timeout=TIMEOUT)
+    assert "changed since you allowed it to run" in state.model_error.message
+    assert not sentinel.exists()

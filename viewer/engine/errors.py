@@ -7,6 +7,7 @@ The CLI prints ``str(error)`` and exits 2; the GUI shows it in its banner. Anyth
 from __future__ import annotations
 
 __all__ = [
+    "is_out_of_memory",
     "ViewerError",
     "ImageError",
     "WeightsError",
@@ -53,3 +54,9 @@ class ExportError(ViewerError):
 
 class CancelledError(ViewerError):
     """A long job was cancelled by the user."""
+
+
+def is_out_of_memory(error: BaseException) -> bool:
+    """True for torch's ``OutOfMemoryError`` and the "out of memory" RuntimeErrors some backends raise
+    (by name and text, so that this module needs no torch)."""
+    return type(error).__name__ == "OutOfMemoryError" or "out of memory" in str(error).lower()

@@ -80,6 +80,10 @@ class Summary:
     def iter_nodes(self) -> Iterator[LayerNode]:
         return self.root.iter_nodes()
 
+    def first_convolution(self) -> str | None:
+        """Name of the first convolution layer (in pre-order), or None for a network without one."""
+        return next((node.name for node in self.iter_nodes() if "Conv" in node.type and not node.children), None)
+
     def find(self, name: str) -> LayerNode:
         """The node of qualified name ``name``; a ``ModelError`` with close names otherwise."""
         for node in self.iter_nodes():

@@ -189,12 +189,14 @@ def _fit_state_dict(model: nn.Module, state: dict[str, torch.Tensor], source: st
     model.load_state_dict(state, strict=True)
 
 
-def custom_spec(reference: str) -> ModelSpec:
+def custom_spec(reference: str, expected_sha256: str | None = None) -> ModelSpec:
     """A spec for ``path/to/file.py:builder``: a user's function that returns an ``nn.Module``.
 
     Optional attributes, on the function or on its module: ``categories`` (or ``classes``, a list of
     names), ``input_size`` (C, H, W), ``mean`` and ``std``. Running the file runs the user's code: callers
-    must only pass files the user named explicitly.
+    must only pass files the user named explicitly. With ``expected_sha256`` (the content the user agreed
+    to run) the file is read once, checked, and those very bytes are run: a file changed after the user's
+    consent is refused rather than run.
     """
     file_part, _, function_name = reference.rpartition(":")
     if not file_part or not function_name:
@@ -202,13 +204,21 @@ def custom_spec(reference: str) -> ModelSpec:
     path = Path(file_part).expanduser()
     if not path.is_file():
         raise ModelError(f"{path.name}: no such model file.")
+    try:
+        source = path.read_bytes()
+    except OSError as error:
+        raise ModelError(f"{path.name}: cannot be read ({error.strerror or error}).") from None
+    if expected_sha256 is not None and hashlib.sha256(source).hexdigest() != expected_sha256:
+        raise ModelError(f"{path.name}: changed since you allowed it to run, so it was not run; choose it again "
+                         "to review it.")
     module_name = f"viewer_custom_{hashlib.sha1(str(path.resolve()).encode()).hexdigest()[:10]}"
     loader_spec = importlib.util.spec_from_file_location(module_name, path)
     if loader_spec is None or loader_spec.loader is None:
         raise ModelError(f"{path.name}: not a Python file.")
     module = importlib.util.module_from_spec(loader_spec)
     try:
-        loader_spec.loader.exec_module(module)
+        # The bytes read (and checked) above, not a second read of the file.
+        exec(compile(source, str(path), "exec"), module.__dict__)  # noqa: S102 - the user's own model code
     except Exception as error:
         raise ModelError(f"{path.name}: failed to run ({type(error).__name__}: {error}).") from None
     builder = getattr(module, function_name, None)
@@ -222,7 +232,14 @@ def custom_spec(reference: str) -> ModelSpec:
                     return getattr(owner, attr)
         return default
 
-    channels, height, width = tuple(attribute("input_size", default=(3, 224, 224)))
+    try:
+        channels, height, width = (int(v) for v in attribute("input_size", default=(3, 224, 224)))
+    except (TypeError, ValueError):
+        raise ModelError(f"{path.name}: input_size must be three integers (C, H, W).") from None
+    if height != width:
+        # Preprocessing (torchvision's resize + centre crop) and the heatmap geometry assume a square input.
+        raise ModelError(f"{path.name}: input_size {channels}x{height}x{width} is not square; only square inputs "
+                         "(C, N, N) are supported.")
     categories = attribute("categories", "classes")
     mean = tuple(attribute("mean", default=registry.IMAGENET_MEAN if channels == 3 else (0.5,)))
     std = tuple(attribute("std", default=registry.IMAGENET_STD if channels == 3 else (0.5,)))
@@ -270,16 +287,17 @@ def load_model(
     weights: str = "default",
     *,
     model_file: str | None = None,
+    model_file_sha256: str | None = None,
     device: str | torch.device = "auto",
     progress: ProgressCallback | None = None,
     seed: int = 0,
 ) -> LoadedModel:
-    """Build ``name`` (or the custom ``model_file``) with ``weights`` and move it to ``device``.
+    """Build ``name`` (or the custom ``model_file``, see ``custom_spec``) with ``weights`` on ``device``.
 
     ``weights``: ``default``, ``none`` (random init, seeded), a torchvision enum name such as
     ``IMAGENET1K_V2``, ``MNIST`` for the bundled LeNet-5, or the path of a local state_dict file.
     """
-    spec = custom_spec(model_file) if model_file else registry.get_spec(name or "")
+    spec = custom_spec(model_file, model_file_sha256) if model_file else registry.get_spec(name or "")
     target = resolve_device(device)
     weights = weights or "default"
     is_file = weights not in ("default", RANDOM) and weights not in spec.weights and (

@@ -32,6 +32,8 @@ from typing import Any
 
 from PySide6.QtCore import QCoreApplication, QEvent, QObject, Qt, Signal, Slot
 
+from viewer.engine.errors import ViewerError, is_out_of_memory  # errors.py imports nothing heavy
+
 __all__ = ["DownloadProgress", "JobError", "JobRunner", "ModelCache", "ModelKey", "Ticket"]
 
 MODEL_CACHE_SIZE = 3
@@ -45,6 +47,7 @@ class ModelKey:
     weights: str = "default"
     model_file: str | None = None
     device: str = "auto"
+    model_file_sha256: str | None = None  # the content the user agreed to run; another one is refused
 
 
 @dataclass(eq=False)
@@ -85,18 +88,12 @@ class DownloadProgress:
 
 def describe_error(error: BaseException) -> JobError:
     """A ``ViewerError`` is the user's to fix (its sentence); anything else is a bug (with traceback)."""
-    from viewer.engine.errors import ViewerError  # errors.py imports nothing heavy
-
     if isinstance(error, ViewerError):
         return JobError(str(error), "", False, type(error).__name__)
     details = "".join(traceback.format_exception(type(error), error, error.__traceback__))
     text = str(error).splitlines()[0] if str(error) else ""
     message = f"Bug: {type(error).__name__}{': ' + text[:200] if text else ''} (details show the traceback)."
     return JobError(message, details, True, type(error).__name__)
-
-
-def _is_out_of_memory(error: BaseException) -> bool:
-    return type(error).__name__ == "OutOfMemoryError" or "out of memory" in str(error).lower()
 
 
 class ModelCache:
@@ -118,7 +115,8 @@ class ModelCache:
             return self._models[key]
         from viewer.engine.weights import load_model  # torch is imported here, on the worker, on first use
 
-        loaded = load_model(key.model, key.weights, model_file=key.model_file, device=key.device, progress=progress)
+        loaded = load_model(key.model, key.weights, model_file=key.model_file,
+                            model_file_sha256=key.model_file_sha256, device=key.device, progress=progress)
         self._models[key] = loaded
         evicted = False
         while len(self._models) > self.size:
@@ -345,7 +343,7 @@ class JobRunner(QObject):
             raise
         except Exception as error:
             keys = [a for a in (*args, *kwargs.values()) if isinstance(a, ModelKey)]
-            if not (_is_out_of_memory(error) and any(k.device != "cpu" for k in keys)):
+            if not (is_out_of_memory(error) and any(k.device != "cpu" for k in keys)):
                 raise
             # The GPU ran out of memory: free what this job held and run it again on the CPU.
             self._release_gpu_memory()

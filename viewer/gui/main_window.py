@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import importlib
 import tempfile
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -189,14 +190,15 @@ class MainWindow(QtWidgets.QMainWindow):
         self.predictions.set_show_logits(s.show_logits())
         if restore_choice:
             choice = ModelChoice(s.model() or ModelChoice().model, s.weights() or "default", s.model_file(), s.device())
-            if choice.model_file and not self.model_bar.trusts(choice.model_file):
+            digest = self.model_bar.trusted_digest(choice.model_file) if choice.model_file else None
+            if choice.model_file and digest is None:
                 # Changed (or gone) since the user allowed it: never run it unasked at start-up.
                 self.notices.show_notice(
                     f"{Path(choice.model_file.rpartition(':')[0]).name} changed since you allowed it to run (or is "
                     "gone), so it was not loaded; choose it again under Model › Custom model file… to run it.",
                     level="warning")
                 choice = ModelChoice(device=choice.device)
-            self.state.choice = choice
+            self.state.choice = replace(choice, model_file_sha256=digest)
             self.state.preset, self.state.tta, self.state.topk = s.preset(), s.tta(), s.topk()
         self.model_bar.set_choice(self.state.choice)
         self.model_bar.set_options(self.state.preset, self.state.tta)

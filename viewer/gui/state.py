@@ -14,6 +14,8 @@ from typing import Any
 
 from PySide6.QtCore import QObject, Signal, Slot
 
+from viewer.engine.class_names import find_class
+from viewer.engine.errors import ModelError
 from viewer.gui import tasks
 from viewer.gui.jobs import JobError, JobRunner, ModelKey, Ticket
 from viewer.gui.widgets.activations_grid import GridOptions
@@ -32,9 +34,11 @@ class ModelChoice:
     weights: str = "default"
     model_file: str | None = None  # "path/to/file.py:function" for a custom model
     device: str = "auto"
+    model_file_sha256: str | None = None  # the model file's content the user agreed to run
 
     def key(self) -> ModelKey:
-        return ModelKey(None if self.model_file else self.model, self.weights, self.model_file, self.device)
+        return ModelKey(None if self.model_file else self.model, self.weights, self.model_file, self.device,
+                        self.model_file_sha256)
 
 
 @dataclass(frozen=True)
@@ -89,6 +93,7 @@ class AppState(QObject):
         self.heatmap: Any = None
         self.heatmap_on_screen: tasks.HeatmapOnScreen | None = None  # its scores made small on the worker
         self.layers: list[str] = []
+        self._layers_model: str | None = None  # the model whose summary the layers were chosen from
         self.heatmap_request: dict[str, Any] | None = None  # options of the heatmap to keep up to date
         self.timings: dict[str, float] = {}
         self.model_error: JobError | None = None
@@ -175,7 +180,29 @@ class AppState(QObject):
     def set_layers(self, layers: Sequence[str]) -> None:
         """Capture ``layers`` for the current image (and keep them captured as the image changes)."""
         self.layers = list(layers)
+        self._layers_model = None if self.summary is None else self.summary.model_name
         self._capture()
+
+    def _check_layers(self, summary: Any) -> None:
+        """Keep the chosen layers if this model has them; else show its first convolution at once.
+
+        Layers chosen on another model are replaced quietly. Layers asked for this model, or before any
+        model was loaded (``viewer gui --layer``), are a mistake worth a sentence.
+        """
+        known = {node.name for node in summary.iter_nodes()}
+        missing = [name for name in self.layers if name not in known]
+        if self.layers and not missing:
+            self._layers_model = summary.model_name
+            return
+        first = summary.first_convolution()
+        if missing and self._layers_model in (None, summary.model_name):
+            try:
+                summary.find(missing[0])
+            except ModelError as error:  # its sentence says "did you mean"
+                shown = f"; showing {first} instead." if first else "."
+                self.notify(f"{str(error).rstrip('.')}{shown}", level="warning")
+        self.layers = [first] if first else []
+        self._layers_model = summary.model_name
 
     def set_grid_options(self, options: GridOptions) -> None:
         """Draw the shown activation's mosaic with new options (on the worker; cheap next to a capture)."""
@@ -310,19 +337,12 @@ class AppState(QObject):
         (said in the banner unless ``quiet``)."""
         if wanted is None or self.model_info is None:
             return None
-        categories = self.model_info.categories
-        if isinstance(wanted, int) or str(wanted).strip().isdigit():
-            index = int(wanted)
-            if 0 <= index < len(categories):
-                return index
-        else:
-            names = [name.lower() for name in categories]
-            if str(wanted).strip().lower() in names:
-                return names.index(str(wanted).strip().lower())
-        if not quiet:
-            self.notify(f"{wanted!r} is not a class of {self.model_info.name} (use 0-{len(categories) - 1} or a "
-                        "class name).", level="warning")
-        return None
+        try:
+            return find_class(self.model_info.categories, wanted, self.model_info.name)
+        except ModelError as error:
+            if not quiet:
+                self.notify(str(error), level="warning")
+            return None
 
     def requested_class(self) -> int | None:
         """The class the kept heatmap request maps (an index, or a name resolved quietly); None for top."""
@@ -376,10 +396,7 @@ class AppState(QObject):
             self.prediction_changed.emit(result)
         elif kind == "summary":
             self.summary = result
-            known = _layer_names(result.root)
-            if not self.layers or not all(name in known for name in self.layers):
-                # Show something in the Activations tab at once: the first convolution.
-                self.layers = [name for name in [_first_conv(result.root)] if name]
+            self._check_layers(result)
             self.summary_changed.emit(result)
             self._capture()
         elif kind == "activations":
@@ -455,21 +472,3 @@ class AppState(QObject):
             actions.append(("Use random weights", lambda: self.set_model(replace(self.choice, weights="none"))))
         actions.append(("Choose a weights file…", self.weights_file_requested.emit))
         return tuple(actions)
-
-
-def _first_conv(node: Any) -> str | None:
-    """Name of the first convolution in a summary tree (depth first), or None."""
-    for child in getattr(node, "children", ()):
-        if "Conv" in str(getattr(child, "type", "")) and not getattr(child, "children", ()):
-            return child.name
-        found = _first_conv(child)
-        if found:
-            return found
-    return None
-
-
-def _layer_names(node: Any) -> set[str]:
-    names = {getattr(node, "name", "")}
-    for child in getattr(node, "children", ()):
-        names |= _layer_names(child)
-    return names

@@ -348,8 +348,9 @@ class TileRetry:
 
 
 def _is_gpu_out_of_memory(error: BaseException, loaded: Any) -> bool:
-    out_of_memory = type(error).__name__ == "OutOfMemoryError" or "out of memory" in str(error).lower()
-    return out_of_memory and getattr(loaded.device, "type", "cpu") == "cuda"
+    from viewer.engine.errors import is_out_of_memory
+
+    return is_out_of_memory(error) and getattr(loaded.device, "type", "cpu") == "cuda"
 
 
 def export_heatmap(heatmap: Any, image: ImageEntry, path: str, *, colormap: str, alpha: float, force: bool) -> Any:

@@ -219,17 +219,18 @@ class ModelBar(QtWidgets.QWidget):
                 self.set_choice(self._choice)
                 return False
             self.settings.trust_model_file(path, digest)
-        self._request(ModelChoice(None, RANDOM, f"{Path(path).resolve()}:{function}", self._choice.device))
+        self._request(ModelChoice(None, RANDOM, f"{Path(path).resolve()}:{function}", self._choice.device, digest))
         return True
 
-    def trusts(self, model_file: str) -> bool:
-        """Whether ``path:function`` may run without asking: the user allowed this path with this content."""
+    def trusted_digest(self, model_file: str) -> str | None:
+        """The sha256 of ``path:function`` if it may run without asking (the user allowed this path with
+        this content), else None."""
         path = model_file.rpartition(":")[0] or model_file
         try:
             digest = hashlib.sha256(Path(path).read_bytes()).hexdigest()
         except OSError:
-            return False
-        return self.settings.is_trusted_model_file(path, digest)
+            return None
+        return digest if self.settings.is_trusted_model_file(path, digest) else None
 
     # --- internals ---------------------------------------------------------------------------------
     def _request(self, choice: ModelChoice) -> None:
