@@ -3,6 +3,7 @@
 Data flows one way: a widget asks the state (``set_image``, ``set_model``...), the state submits a job,
 the worker returns ``(result, ticket)``, the runner drops superseded tickets, the state keeps the result
 and emits a signal, the widgets draw it. Widgets never call the engine and never read each other.
+Which analysis jobs to submit for the current image and model lives in ``state_analysis`` (a mixin).
 """
 
 from __future__ import annotations
@@ -14,10 +15,9 @@ from typing import Any
 
 from PySide6.QtCore import QObject, Signal, Slot
 
-from viewer.engine.class_names import find_class
-from viewer.engine.errors import ModelError
 from viewer.gui import tasks
 from viewer.gui.jobs import JobError, JobRunner, ModelKey, Ticket
+from viewer.gui.state_analysis import AnalysisRequests
 from viewer.gui.widgets.activations_grid import GridOptions
 
 __all__ = ["AppState", "ModelChoice", "Notice"]
@@ -51,7 +51,7 @@ class Notice:
     actions: tuple[tuple[str, Callable[[], None]], ...] = ()
 
 
-class AppState(QObject):
+class AppState(QObject, AnalysisRequests):
     """Images, model choice, options and the latest results; see the module docstring."""
 
     registry_changed = Signal(object)  # tasks.Registry
@@ -177,45 +177,6 @@ class AppState(QObject):
             if preset is not None:
                 self._capture()
 
-    def set_layers(self, layers: Sequence[str]) -> None:
-        """Capture ``layers`` for the current image (and keep them captured as the image changes)."""
-        self.layers = list(layers)
-        self._layers_model = None if self.summary is None else self.summary.model_name
-        self._capture()
-
-    def _check_layers(self, summary: Any) -> None:
-        """Keep the chosen layers if this model has them; else show its first convolution at once.
-
-        Layers chosen on another model are replaced quietly. Layers asked for this model, or before any
-        model was loaded (``viewer gui --layer``), are a mistake worth a sentence.
-        """
-        known = {node.name for node in summary.iter_nodes()}
-        missing = [name for name in self.layers if name not in known]
-        if self.layers and not missing:
-            self._layers_model = summary.model_name
-            return
-        first = summary.first_convolution()
-        if missing and self._layers_model in (None, summary.model_name):
-            try:
-                summary.find(missing[0])
-            except ModelError as error:  # its sentence says "did you mean"
-                shown = f"; showing {first} instead." if first else "."
-                self.notify(f"{str(error).rstrip('.')}{shown}", level="warning")
-        self.layers = [first] if first else []
-        self._layers_model = summary.model_name
-
-    def set_grid_options(self, options: GridOptions) -> None:
-        """Draw the shown activation's mosaic with new options (on the worker; cheap next to a capture)."""
-        if options == self.grid_options:
-            return
-        self.grid_options = options
-        self._draw_grid()
-
-    def request_heatmap(self, **options: Any) -> None:
-        """Compute the dense heatmap (options go to the engine's ``dense_heatmap``) and keep it current."""
-        self.heatmap_request = dict(options)
-        self._heatmap()
-
     def cancel(self, kind: str | None = None) -> None:
         self.jobs.cancel(kind)
 
@@ -279,77 +240,6 @@ class AppState(QObject):
         if summary and self.summary is not None:
             self.summary = None
             self.summary_changed.emit(None)
-
-    def _ready(self, kind: str) -> bool:
-        """True when the current image and model allow ``kind``; otherwise cancels what is pending."""
-        if self.model_info is None or self.image is None:
-            self.jobs.cancel(kind)
-            return False
-        return True
-
-    def _classify(self) -> None:
-        if self._ready("classify"):
-            self._submit("classify", tasks.classify, self.image, self.model_info.key, topk=self.topk,
-                         preset=self.preset, tta=self.tta, description=f"Classifying {self.image.name}")
-
-    def _capture(self) -> None:
-        self.jobs.cancel("activation-grid")  # a grid of the old capture is not wanted any more
-        if not self.layers or self.summary is None:  # the summary's arrival captures (layers checked then)
-            self.jobs.cancel("activations")
-        elif self._ready("activations"):
-            self._submit("activations", tasks.activations_with_grid, self.image, self.model_info.key,
-                         list(self.layers), preset=self.preset, summary=self.summary, grid_options=self.grid_options,
-                         description=f"Capturing {', '.join(self.layers)}")
-
-    def _draw_grid(self) -> None:
-        """Redraw the first layer's mosaic if the one shown was drawn with other options."""
-        grid = self.activation_grid
-        activation = (self.activations or {}).get(self.layers[0]) if self.layers else None
-        if activation is None or (grid is not None and grid.activation is activation
-                                  and grid.options == self.grid_options):
-            self.jobs.cancel("activation-grid")
-            return
-        self._submit("activation-grid", tasks.activation_grid, activation, self.grid_options,
-                     description=f"Drawing the channels of {activation.layer}")
-
-    def _heatmap(self) -> None:
-        if self.heatmap_request is None:
-            self.jobs.cancel("heatmap")
-        elif self._ready("heatmap"):
-            options = self._heatmap_options()
-            if options is None:
-                return
-            self._submit("heatmap", tasks.heatmap_for_screen, self.image, self.model_info.key, **options,
-                         description=f"Heatmap of {self.image.name}")
-
-    def _heatmap_options(self) -> dict[str, Any] | None:
-        """The heatmap request as ``dense_heatmap`` arguments (a class name resolved); None if unknown."""
-        options = dict(self.heatmap_request or {})
-        if "class_" in options:
-            index = self.class_index(options.pop("class_"))
-            if index is None:
-                return None
-            options["class_index"] = index
-        return options
-
-    def class_index(self, wanted: str | int | None, *, quiet: bool = False) -> int | None:
-        """A class given as an index or a name (case-insensitive) of the loaded model; None if unknown
-        (said in the banner unless ``quiet``)."""
-        if wanted is None or self.model_info is None:
-            return None
-        try:
-            return find_class(self.model_info.categories, wanted, self.model_info.name)
-        except ModelError as error:
-            if not quiet:
-                self.notify(str(error), level="warning")
-            return None
-
-    def requested_class(self) -> int | None:
-        """The class the kept heatmap request maps (an index, or a name resolved quietly); None for top."""
-        request = self.heatmap_request or {}
-        if request.get("class_index") is not None:
-            return int(request["class_index"])
-        return self.class_index(request.get("class_"), quiet=True)
 
     @Slot(object)
     def _on_started(self, ticket: Ticket) -> None:
