@@ -1,7 +1,8 @@
 """The main window: composition only. Menus, model bar, thumbnails, image panel, tabs, banner, status.
 
 Every widget is wired to the :class:`AppState` (requests go in, results come out as signals); no widget
-reads another one. Files and folders can be dropped anywhere on the window.
+reads another one. The analysis tabs' wiring lives in :mod:`viewer.gui.analysis_links`. Files and folders
+can be dropped anywhere on the window.
 """
 
 from __future__ import annotations
@@ -12,16 +13,16 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 from PySide6 import QtCore, QtGui, QtWidgets
 from PySide6.QtCore import Qt
 
+from viewer.gui.analysis_links import AnalysisLinks
 from viewer.gui.app import LAUNCHED_AT, error_sink
 from viewer.gui.main_menus import build_menus
 from viewer.gui.mime_paths import carries_files, local_paths, pasted_paths, save_pasted_image
 from viewer.gui.settings import Settings
 from viewer.gui.state import AppState, ModelChoice, Notice
-from viewer.gui.widgets.image_panel import ImagePanel, input_box_to_image
+from viewer.gui.widgets.image_panel import ImagePanel
 from viewer.gui.widgets.model_bar import ModelBar
 from viewer.gui.widgets.notices import NoticeBanner
 from viewer.gui.widgets.predictions import PredictionsView, array_to_pixmap
@@ -134,10 +135,6 @@ class MainWindow(QtWidgets.QMainWindow):
         state.options_changed.connect(self._on_options_changed)
         state.images_changed.connect(self._on_images_changed)
         state.image_changed.connect(self._on_image_changed)
-        state.prediction_changed.connect(self._on_prediction_changed)
-        state.summary_changed.connect(self._on_summary_changed)
-        state.activation_changed.connect(self._on_activation_changed)
-        state.heatmap_changed.connect(self._on_heatmap_changed)
         state.progress.connect(self._on_progress)
         state.busy_changed.connect(self._on_busy)
         state.message.connect(self._show_notice)
@@ -152,30 +149,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.thumbnails.currentRowChanged.connect(state.set_current)
         self.cancel_button.clicked.connect(lambda: state.cancel())
         self.tabs.currentChanged.connect(lambda i: self.settings.set_tab(TABS[i]))
-
-        activations = self.views["activations"]
-        if hasattr(activations, "layerRequested"):
-            activations.layerRequested.connect(lambda name: state.set_layers([name]))
-            activations.receptiveFieldBox.connect(self._on_receptive_field)
-        if hasattr(activations, "gridOptionsChanged"):
-            # Mosaics are drawn on the worker (with the capture, or again when these options change).
-            activations.deferred_grids = True
-            state.grid_options = activations.grid_options()
-            activations.gridOptionsChanged.connect(state.set_grid_options)
-            state.activation_grid_changed.connect(activations.set_grid)
-        architecture = self.views["architecture"]
-        if hasattr(architecture, "layerSelected"):
-            architecture.layerSelected.connect(self._on_architecture_layer)
-        heatmap = self.views["heatmap"]
-        if hasattr(heatmap, "computeRequested"):
-            heatmap.computeRequested.connect(lambda options: state.request_heatmap(**options))
-            heatmap.cancelRequested.connect(lambda: state.cancel("heatmap"))
-            heatmap.exportRequested.connect(self._on_heatmap_export)
-            # The image panel's copy of the overlay follows the tab's colormap and opacity.
-            heatmap.colormap_picker.currentIndexChanged.connect(lambda _i: self._draw_image_overlay(state.heatmap))
-            heatmap.alpha_slider.valueChanged.connect(lambda _v: self._draw_image_overlay(state.heatmap))
-        state.job_started.connect(self._on_job_started)
-        state.job_finished.connect(self._on_job_finished)
+        self.analysis_links = AnalysisLinks(state, self.views, self.image_panel, parent=self)
 
     def _restore(self, restore_choice: bool) -> None:
         s = self.settings
@@ -319,91 +293,6 @@ class MainWindow(QtWidgets.QMainWindow):
         if hasattr(heatmap, "set_image"):
             heatmap.set_image(None if entry is None else entry.display)
         self._update_status()
-
-    def _on_prediction_changed(self, prediction: Any) -> None:
-        self.predictions.set_prediction(prediction)
-        activations = self.views["activations"]
-        if hasattr(activations, "set_input_image"):
-            activations.set_input_image(None if prediction is None else prediction.seen)
-        heatmap = self.views["heatmap"]
-        if hasattr(heatmap, "set_classes") and self.state.model_info is not None:
-            top = [] if prediction is None else [top.index for top in prediction.topk]
-            heatmap.set_classes(list(self.state.model_info.categories), top)
-            # The heatmap kept for the next image is of the class asked for: the picker must name it, not
-            # fall back to this image's top class.
-            wanted = self.state.requested_class()
-            if wanted is not None and hasattr(heatmap, "class_picker"):
-                heatmap.class_picker.select_class(wanted)
-
-    def _on_summary_changed(self, summary: Any) -> None:
-        for tab in ("activations", "architecture"):
-            view = self.views[tab]
-            if hasattr(view, "set_summary"):
-                view.set_summary(summary)
-        if summary is not None and self.state.layers:
-            for tab in ("activations", "architecture"):
-                if hasattr(self.views[tab], "select_layer"):
-                    self.views[tab].select_layer(self.state.layers[0])
-
-    def _on_activation_changed(self, activations: dict | None) -> None:
-        view = self.views["activations"]
-        self.image_panel.set_box(None)
-        if hasattr(view, "set_activation"):
-            layer = self.state.layers[0] if self.state.layers else None
-            activation = None if not activations or layer not in activations else activations[layer]
-            view.set_activation(activation, self.state.activation_grid)
-
-    def _on_heatmap_changed(self, result: Any) -> None:
-        view = self.views["heatmap"]
-        if hasattr(view, "set_heatmap"):
-            view.set_heatmap(result, self._heatmap_on_screen(result))
-        self._draw_image_overlay(result)
-
-    def _heatmap_on_screen(self, result: Any) -> Any:
-        """The worker's small copy of ``result``'s scores, when it is the state's current heatmap."""
-        on_screen = self.state.heatmap_on_screen
-        return on_screen if on_screen is not None and on_screen.heatmap is result else None
-
-    def _draw_image_overlay(self, result: Any) -> None:
-        """The heatmap over the image panel too, in the Heatmap tab's colormap and opacity."""
-        view = self.views["heatmap"]
-        if result is None:
-            self.image_panel.set_overlay(None)
-        else:
-            colormap = getattr(view, "colormap_name", "jet")
-            on_screen = self._heatmap_on_screen(result)
-            scores, levels = (result.scores, None) if on_screen is None else (on_screen.scores, on_screen.levels)
-            self.image_panel.set_overlay(np.asarray(scores), colormap=colormap, levels=levels,
-                                         opacity=float(getattr(view, "alpha", 0.5)))
-
-    def _on_heatmap_export(self, path: str, overwrite: bool) -> None:
-        view = self.views["heatmap"]
-        self.state.export_heatmap(path, colormap=view.colormap_name, alpha=view.alpha, force=overwrite)
-
-    def _on_job_started(self, kind: str) -> None:
-        if kind == "heatmap" and hasattr(self.views["heatmap"], "set_busy"):
-            self.views["heatmap"].set_busy(True)
-
-    def _on_job_finished(self, kind: str) -> None:
-        if kind == "heatmap" and hasattr(self.views["heatmap"], "set_busy"):
-            self.views["heatmap"].set_busy(False)
-
-    def _on_receptive_field(self, x0: float, y0: float, x1: float, y1: float) -> None:
-        entry, info = self.state.image, self.state.model_info
-        if entry is None or info is None:
-            return
-        size = entry.loaded.original_size
-        if self.state.preset == "weights":
-            box = input_box_to_image((x0, y0, x1, y1), size, info.resize_size, info.input_shape[-1])
-        else:
-            box = (x0, y0, x1, y1)
-        self.image_panel.set_box(box)
-
-    def _on_architecture_layer(self, name: str) -> None:
-        activations = self.views["activations"]
-        if hasattr(activations, "select_layer"):
-            activations.select_layer(name)
-        self.state.set_layers([name])
 
     def _on_progress(self, item: Any, kind: str) -> None:
         if item is None:

@@ -1,0 +1,150 @@
+"""The wiring between :class:`AppState` and the analysis tabs: Predictions, Activations, Architecture, Heatmap.
+
+Requests from the tabs go to the state; the state's results (prediction, summary, activations, heatmap)
+come back to the tabs and to the image panel's overlay and receptive-field box. Kept apart from the main
+window, which only composes widgets. A tab whose view could not be imported is a placeholder without the
+view's methods and signals, so every link is made only where the view has it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+from PySide6 import QtCore, QtWidgets
+
+from viewer.gui.state import AppState
+from viewer.gui.widgets.image_panel import ImagePanel, input_box_to_image
+
+__all__ = ["AnalysisLinks"]
+
+
+class AnalysisLinks(QtCore.QObject):
+    """Connects ``state`` to ``views`` (tab name -> view) and ``image_panel``; give it the window as parent."""
+
+    def __init__(self, state: AppState, views: Mapping[str, QtWidgets.QWidget], image_panel: ImagePanel,
+                 parent: QtCore.QObject | None = None) -> None:
+        super().__init__(parent)
+        self.state = state
+        self.views = views
+        self.image_panel = image_panel
+        self._connect()
+
+    def _connect(self) -> None:
+        state = self.state
+        state.prediction_changed.connect(self._on_prediction_changed)
+        state.summary_changed.connect(self._on_summary_changed)
+        state.activation_changed.connect(self._on_activation_changed)
+        state.heatmap_changed.connect(self._on_heatmap_changed)
+
+        activations = self.views["activations"]
+        if hasattr(activations, "layerRequested"):
+            activations.layerRequested.connect(lambda name: state.set_layers([name]))
+            activations.receptiveFieldBox.connect(self._on_receptive_field)
+        if hasattr(activations, "gridOptionsChanged"):
+            # Mosaics are drawn on the worker (with the capture, or again when these options change).
+            activations.deferred_grids = True
+            state.grid_options = activations.grid_options()
+            activations.gridOptionsChanged.connect(state.set_grid_options)
+            state.activation_grid_changed.connect(activations.set_grid)
+        architecture = self.views["architecture"]
+        if hasattr(architecture, "layerSelected"):
+            architecture.layerSelected.connect(self._on_architecture_layer)
+        heatmap = self.views["heatmap"]
+        if hasattr(heatmap, "computeRequested"):
+            heatmap.computeRequested.connect(lambda options: state.request_heatmap(**options))
+            heatmap.cancelRequested.connect(lambda: state.cancel("heatmap"))
+            heatmap.exportRequested.connect(self._on_heatmap_export)
+            # The image panel's copy of the overlay follows the tab's colormap and opacity.
+            heatmap.colormap_picker.currentIndexChanged.connect(lambda _i: self._draw_image_overlay(state.heatmap))
+            heatmap.alpha_slider.valueChanged.connect(lambda _v: self._draw_image_overlay(state.heatmap))
+        state.job_started.connect(self._on_job_started)
+        state.job_finished.connect(self._on_job_finished)
+
+    # --- state → views -----------------------------------------------------------------------------
+    def _on_prediction_changed(self, prediction: Any) -> None:
+        self.views["predictions"].set_prediction(prediction)
+        activations = self.views["activations"]
+        if hasattr(activations, "set_input_image"):
+            activations.set_input_image(None if prediction is None else prediction.seen)
+        heatmap = self.views["heatmap"]
+        if hasattr(heatmap, "set_classes") and self.state.model_info is not None:
+            top = [] if prediction is None else [top.index for top in prediction.topk]
+            heatmap.set_classes(list(self.state.model_info.categories), top)
+            # The heatmap kept for the next image is of the class asked for: the picker must name it, not
+            # fall back to this image's top class.
+            wanted = self.state.requested_class()
+            if wanted is not None and hasattr(heatmap, "class_picker"):
+                heatmap.class_picker.select_class(wanted)
+
+    def _on_summary_changed(self, summary: Any) -> None:
+        for tab in ("activations", "architecture"):
+            view = self.views[tab]
+            if hasattr(view, "set_summary"):
+                view.set_summary(summary)
+        if summary is not None and self.state.layers:
+            for tab in ("activations", "architecture"):
+                if hasattr(self.views[tab], "select_layer"):
+                    self.views[tab].select_layer(self.state.layers[0])
+
+    def _on_activation_changed(self, activations: dict | None) -> None:
+        view = self.views["activations"]
+        self.image_panel.set_box(None)
+        if hasattr(view, "set_activation"):
+            layer = self.state.layers[0] if self.state.layers else None
+            activation = None if not activations or layer not in activations else activations[layer]
+            view.set_activation(activation, self.state.activation_grid)
+
+    def _on_heatmap_changed(self, result: Any) -> None:
+        view = self.views["heatmap"]
+        if hasattr(view, "set_heatmap"):
+            view.set_heatmap(result, self._heatmap_on_screen(result))
+        self._draw_image_overlay(result)
+
+    def _heatmap_on_screen(self, result: Any) -> Any:
+        """The worker's small copy of ``result``'s scores, when it is the state's current heatmap."""
+        on_screen = self.state.heatmap_on_screen
+        return on_screen if on_screen is not None and on_screen.heatmap is result else None
+
+    def _draw_image_overlay(self, result: Any) -> None:
+        """The heatmap over the image panel too, in the Heatmap tab's colormap and opacity."""
+        view = self.views["heatmap"]
+        if result is None:
+            self.image_panel.set_overlay(None)
+        else:
+            colormap = getattr(view, "colormap_name", "jet")
+            on_screen = self._heatmap_on_screen(result)
+            scores, levels = (result.scores, None) if on_screen is None else (on_screen.scores, on_screen.levels)
+            self.image_panel.set_overlay(np.asarray(scores), colormap=colormap, levels=levels,
+                                         opacity=float(getattr(view, "alpha", 0.5)))
+
+    def _on_job_started(self, kind: str) -> None:
+        if kind == "heatmap" and hasattr(self.views["heatmap"], "set_busy"):
+            self.views["heatmap"].set_busy(True)
+
+    def _on_job_finished(self, kind: str) -> None:
+        if kind == "heatmap" and hasattr(self.views["heatmap"], "set_busy"):
+            self.views["heatmap"].set_busy(False)
+
+    # --- views → state -----------------------------------------------------------------------------
+    def _on_heatmap_export(self, path: str, overwrite: bool) -> None:
+        view = self.views["heatmap"]
+        self.state.export_heatmap(path, colormap=view.colormap_name, alpha=view.alpha, force=overwrite)
+
+    def _on_receptive_field(self, x0: float, y0: float, x1: float, y1: float) -> None:
+        entry, info = self.state.image, self.state.model_info
+        if entry is None or info is None:
+            return
+        size = entry.loaded.original_size
+        if self.state.preset == "weights":
+            box = input_box_to_image((x0, y0, x1, y1), size, info.resize_size, info.input_shape[-1])
+        else:
+            box = (x0, y0, x1, y1)
+        self.image_panel.set_box(box)
+
+    def _on_architecture_layer(self, name: str) -> None:
+        activations = self.views["activations"]
+        if hasattr(activations, "select_layer"):
+            activations.select_layer(name)
+        self.state.set_layers([name])
