@@ -17,8 +17,13 @@ from typing import Any
 
 import numpy as np
 
+# Re-exported: AppState submits ``tasks.export_heatmap`` and ``tasks.export_all`` like every other job.
+from viewer.gui.export_tasks import ExportProgress, ExportResult, export_all, export_heatmap
+
 __all__ = [
     "CaptureResult",
+    "ExportProgress",
+    "ExportResult",
     "ImageEntry",
     "ModelInfo",
     "OpenResult",
@@ -351,95 +356,3 @@ def _is_gpu_out_of_memory(error: BaseException, loaded: Any) -> bool:
     from viewer.engine.errors import is_out_of_memory
 
     return is_out_of_memory(error) and getattr(loaded.device, "type", "cpu") == "cuda"
-
-
-def export_heatmap(heatmap: Any, image: ImageEntry, path: str, *, colormap: str, alpha: float, force: bool) -> Any:
-    """Write the shown heatmap (PNG overlay, NPY scores, JSON provenance) through the engine's writer."""
-    from viewer.engine import export
-
-    paths = export.write_heatmap(path, np.asarray(image.loaded.image), heatmap.scores, heatmap.provenance(),
-                                 alpha=alpha, colormap=colormap, force=force)
-    return ExportResult(str(Path(path).parent), [str(p) for p in paths], [])
-
-
-@dataclass(frozen=True)
-class ExportProgress:
-    step: int
-    total: int
-    message: str
-
-
-@dataclass(frozen=True)
-class ExportResult:
-    folder: str
-    files: list[str]
-    errors: list[str]
-
-
-def export_all(
-    images: Sequence[ImageEntry],
-    loaded: Any,
-    folder: str,
-    *,
-    topk: int,
-    preset: str,
-    tta: bool,
-    heatmaps: bool,
-    heatmap_options: dict | None = None,
-    force: bool = False,
-) -> Iterator[Any]:
-    """Top-k of every image into one CSV, and each image's heatmap files (a generator with progress)."""
-    import csv
-    import io
-
-    from viewer.engine import export
-    from viewer.engine.errors import ViewerError
-    from viewer.engine.inference import classify as engine_classify
-
-    out = Path(folder)
-    steps = len(images) * (2 if heatmaps else 1)
-    step = 0
-    rows = []
-    written: list[str] = []
-    errors: list[str] = []
-    for entry in images:
-        yield ExportProgress(step, steps, f"Classifying {entry.name}")
-        try:
-            prediction = engine_classify([entry.loaded], loaded, topk=topk, preset=preset, tta=tta)[0]
-        except ViewerError as error:  # one image the network refuses must not cost the others their rows
-            errors.append(f"{entry.name}: {error}")
-            step += 2 if heatmaps else 1
-            continue
-        for rank, top in enumerate(prediction.topk, 1):
-            rows.append([entry.path, prediction.model, prediction.weights, rank, top.index, top.name,
-                         f"{top.logit:.6g}", f"{top.prob:.6g}"])
-        step += 1
-        if heatmaps:
-            yield ExportProgress(step, steps, f"Heatmap of {entry.name}")
-            try:
-                from viewer.engine.heatmap import dense_heatmap
-
-                result = None
-                for item in dense_heatmap(loaded, entry.loaded, **(heatmap_options or {})):
-                    if hasattr(item, "step") and hasattr(item, "total"):
-                        yield ExportProgress(step, steps, f"Heatmap of {entry.name}: {getattr(item, 'message', '')}")
-                    else:
-                        result = item
-                if result is not None:
-                    # A folder as base: the engine names the files from the image, model and class.
-                    paths = export.write_heatmap(
-                        out, np.asarray(entry.loaded.image), result.scores, result.provenance(), force=force
-                    )
-                    written.extend(str(p) for p in paths)
-            except ViewerError as error:
-                errors.append(f"{entry.name}: {error}")
-            step += 1
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(["image", "model", "weights", "rank", "class_index", "class_name", "logit", "probability"])
-    writer.writerows(rows)
-    csv_path = out / "topk.csv"
-    export.write_text(csv_path, buffer.getvalue(), force=force)
-    written.insert(0, str(csv_path))
-    yield ExportProgress(steps, steps, "Done")
-    yield ExportResult(str(out), written, errors)
