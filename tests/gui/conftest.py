@@ -63,7 +63,8 @@ def drop_files() -> Callable[[QtWidgets.QWidget, Sequence[str | Path]], bool]:
 def _drop_files(target: QtWidgets.QWidget, paths: Sequence[str | Path]) -> bool:
     """A real drag-enter + drop of file URLs on ``target``; True if the drop was accepted."""
     mime = QtCore.QMimeData()
-    mime.setUrls([QtCore.QUrl.fromLocalFile(str(Path(p).resolve())) for p in paths])
+    # absolute() and not resolve(): a file manager sends the path as the user sees it, symbolic links kept
+    mime.setUrls([QtCore.QUrl.fromLocalFile(str(Path(p).absolute())) for p in paths])
     centre = QtCore.QPoint(max(target.width() // 2, 1), max(target.height() // 2, 1))
     actions = QtCore.Qt.DropAction.CopyAction
     buttons = QtCore.Qt.MouseButton.LeftButton
