@@ -77,6 +77,18 @@ def test_the_next_job_waits_until_the_gui_thread_has_handled_a_result(qtbot, run
     assert next_started.is_set()
 
 
+def test_a_job_runs_only_once_the_gui_thread_has_shown_that_it_started(qtbot, runner, monkeypatch):
+    # Showing "Heatmap of …" (status bar, progress) is GUI work too; the job's Python must not race it.
+    monkeypatch.setattr(jobs, "DELIVERY_WAIT_S", 60.0)
+    began = threading.Event()
+    began_before_shown = []
+    runner.started.connect(lambda ticket: began_before_shown.append(began.is_set()))
+    with qtbot.waitSignal(runner.idle, timeout=JOB_TIMEOUT_MS):
+        runner.submit("heatmap", lambda: began.set() or "map")
+        began.wait(0.5)  # the GUI thread is busy for a moment; a worker that did not wait would begin meanwhile
+    assert began_before_shown == [False] and began.is_set()
+
+
 def test_a_busy_gui_thread_does_not_hold_the_worker_back(qtbot, runner):
     # The wait for the GUI thread is bounded: a slot that blocks (here until the next job starts) must not
     # deadlock the worker.

@@ -155,9 +155,12 @@ class _Cancelled(Exception):
 
 
 WORKER_NICENESS = 5
-# How long the worker waits, after delivering a result, for the GUI thread to show it (see _deliver).
+# How long the worker waits for the GUI thread to show a result or a job start (_emit_and_let_gui_show).
 DELIVERY_WAIT_S = 0.25
-_SHOWN = QEvent.Type(QEvent.registerEventType())
+# Showing a result queues three generations of posted events: the slots queue scene updates, those queue
+# layout requests, and layouts queue repaints. The "shown" notice is re-posted behind each generation (one
+# event type per remaining hop); with fewer hops the worker often resumed before the repaint.
+_SHOWN_HOPS = [QEvent.Type(QEvent.registerEventType()) for _ in range(3)]
 
 
 def _lower_this_threads_priority() -> None:
@@ -256,6 +259,7 @@ class JobRunner(QObject):
     def _on_started(self, ticket: Ticket) -> None:
         if not self._closed and self.is_latest(ticket):
             self.started.emit(ticket)
+        self._post_shown(len(_SHOWN_HOPS) - 1)
 
     @Slot(object, object)
     def _on_progress(self, item: Any, ticket: Ticket) -> None:
@@ -280,12 +284,19 @@ class JobRunner(QObject):
         self.finished.emit(ticket)
         if not self._live:
             self.idle.emit()
-        # Low priority: handled after the scene updates and repaints that the slots above have queued.
-        QCoreApplication.postEvent(self, QEvent(_SHOWN), Qt.EventPriority.LowEventPriority.value)
+        self._post_shown(len(_SHOWN_HOPS) - 1)
+
+    def _post_shown(self, hops_left: int) -> None:
+        # Low priority: handled after the events of normal priority (and the repaints) queued before it.
+        QCoreApplication.postEvent(self, QEvent(_SHOWN_HOPS[hops_left]), Qt.EventPriority.LowEventPriority.value)
 
     def event(self, event: QEvent) -> bool:
-        if event.type() == _SHOWN:
-            self._shown.set()
+        if event.type() in _SHOWN_HOPS:
+            hops_left = _SHOWN_HOPS.index(event.type())
+            if hops_left:
+                self._post_shown(hops_left - 1)
+            else:
+                self._shown.set()
             return True
         return super().event(event)
 
@@ -308,7 +319,7 @@ class JobRunner(QObject):
             if ticket.cancelled or self._closed:
                 self._emit(self._raw_done, "cancelled", None, ticket)
                 continue
-            self._emit(self._raw_started, ticket)
+            self._emit_and_let_gui_show(self._raw_started, ticket)
             try:
                 result = self._run(ticket, fn, args, kwargs)
             except _Cancelled:
@@ -319,22 +330,21 @@ class JobRunner(QObject):
                 else:
                     self._emit(self._raw_done, "errored", describe_error(error), ticket)
             else:
-                self._deliver("cancelled" if ticket.cancelled else "returned", result, ticket)
+                outcome = "cancelled" if ticket.cancelled else "returned"
+                self._emit_and_let_gui_show(self._raw_done, outcome, result, ticket)
 
-    def _deliver(self, outcome: str, result: Any, ticket: Ticket) -> None:
-        """Hand a result to the GUI thread, then let it show the result before this thread runs on.
+    def _emit_and_let_gui_show(self, signal: Any, *args: Any) -> None:
+        """Emit to the GUI thread, then let it show what it got (a result, a job starting) before running on.
 
-        Showing a result means many short calls from Qt into Python (slots, pyqtgraph's paint and
-        boundingRect), and each needs the GIL. When the worker went straight on with Python-heavy work (the
-        next job's fx tracing, a summary), the GUI thread waited for the GIL at each of those calls: a repaint
-        that takes 5 ms on an idle machine took 40-60 ms (``viewer bench --only gui``). Waiting here costs
-        the worker those few milliseconds per result, and at most ``DELIVERY_WAIT_S`` when the GUI thread
-        is busy elsewhere.
+        Showing means many short calls from Qt into Python (slots, pyqtgraph's paint and boundingRect),
+        and each needs the GIL. When the worker went straight on with Python-heavy work (fx tracing, a
+        summary), the GUI thread waited for the GIL at each of those calls: a repaint that takes 5 ms on an
+        idle machine took 40-60 ms (``viewer bench --only gui``). Waiting here costs the worker those few
+        milliseconds, and at most ``DELIVERY_WAIT_S`` when the GUI thread is busy elsewhere.
         """
         self._shown.clear()
-        self._emit(self._raw_done, outcome, result, ticket)
-        if outcome == "returned":
-            self._shown.wait(DELIVERY_WAIT_S)
+        self._emit(signal, *args)
+        self._shown.wait(DELIVERY_WAIT_S)
 
     def _run(self, ticket: Ticket, fn: Callable[..., Any], args: tuple, kwargs: dict) -> Any:
         try:
