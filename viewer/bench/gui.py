@@ -70,6 +70,7 @@ def _measure_stalls(device: str) -> dict[str, float]:
 
     from viewer.bench import sample_image
     from viewer.gui.app import create_application
+    from viewer.gui.launch import after_first_paint
     from viewer.gui.main_window import MainWindow
     from viewer.gui.settings import use_settings_path
     from viewer.gui.state import AppState, ModelChoice
@@ -89,7 +90,7 @@ def _measure_stalls(device: str) -> dict[str, float]:
     ticker.timeout.connect(lambda: ticks.append(time.perf_counter()))
     try:
         ticker.start()
-        state.start()
+        after_first_paint(window, state.start)  # as the app starts its worker (viewer.gui.launch)
         _wait_until(lambda: state.summary is not None or state.model_error is not None)
         if state.model_error is not None:
             raise RuntimeError(f"VGG19 did not load: {state.model_error.message}")
