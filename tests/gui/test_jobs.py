@@ -182,6 +182,31 @@ def test_out_of_memory_on_a_gpu_retries_on_the_cpu(qtbot, runner, monkeypatch):
     assert messages and "out of memory" in messages[0] and "CPU" in messages[0]
 
 
+def test_after_running_out_of_gpu_memory_a_model_stays_on_the_cpu_until_chosen_again(qtbot, runner, monkeypatch):
+    monkeypatch.setattr(runner.cache, "get", lambda key, progress=None: key)
+    tried = []
+
+    def job(key):
+        tried.append(key.device)
+        if key.device != "cpu":
+            raise RuntimeError("CUDA out of memory. Tried to allocate 2.00 GiB")
+        return key.device
+
+    gpu = ModelKey("resnet50", "none", None, "cuda:0")
+    for kind in ("classify", "activations"):
+        with qtbot.waitSignal(runner.idle, timeout=JOB_TIMEOUT_MS):
+            runner.submit(kind, job, gpu)
+    assert tried == ["cuda:0", "cpu", "cpu"]  # the second job did not reload the model on the GPU to fail again
+    other = ModelKey("resnet18", "none", None, "cuda:0")
+    runner.forget_gpu_fallbacks()  # the user chose the device again
+    tried.clear()
+    with qtbot.waitSignal(runner.idle, timeout=JOB_TIMEOUT_MS):
+        runner.submit("classify", job, gpu)
+    with qtbot.waitSignal(runner.idle, timeout=JOB_TIMEOUT_MS):
+        runner.submit("summary", lambda key: tried.append(("other", key.device)), other)
+    assert tried == ["cuda:0", "cpu", ("other", "cuda:0")]  # tried the GPU again; another model was never moved
+
+
 def test_shutdown_while_a_long_job_runs_is_prompt(qtbot):
     jobs = JobRunner()
     reached = threading.Event()

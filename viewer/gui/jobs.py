@@ -154,6 +154,17 @@ class _Cancelled(Exception):
     pass
 
 
+def _on_cpu(args: tuple, kwargs: dict, only: set[ModelKey] | None = None) -> tuple[tuple, dict]:
+    """The arguments with their ``ModelKey``s (those in ``only``, when given) moved to the CPU."""
+
+    def moved(value: Any) -> Any:
+        if isinstance(value, ModelKey) and (only is None or value in only):
+            return replace(value, device="cpu")
+        return value
+
+    return tuple(moved(a) for a in args), {k: moved(v) for k, v in kwargs.items()}
+
+
 WORKER_NICENESS = 5
 # How long the worker waits for the GUI thread to show a result or a job start (_emit_and_let_gui_show).
 DELIVERY_WAIT_S = 0.25
@@ -206,6 +217,7 @@ class JobRunner(QObject):
         self._live: list[Ticket] = []  # submitted, not finished (GUI-thread view)
         self._closed = False
         self._shown = threading.Event()  # the GUI thread has handled the last delivered result
+        self._cpu_instead: set[ModelKey] = set()  # models that ran out of GPU memory: run on the CPU for now
         self._raw_started.connect(self._on_started, Qt.ConnectionType.QueuedConnection)
         self._raw_progress.connect(self._on_progress, Qt.ConnectionType.QueuedConnection)
         self._raw_done.connect(self._on_done, Qt.ConnectionType.QueuedConnection)
@@ -242,6 +254,10 @@ class JobRunner(QObject):
 
     def is_busy(self) -> bool:
         return bool(self._live)
+
+    def forget_gpu_fallbacks(self) -> None:
+        """Let models that ran out of GPU memory try the GPU again (the user chose a model or device anew)."""
+        self._cpu_instead = set()  # one assignment: the worker sees the old set or the new one, never half
 
     def shutdown(self, timeout: float = 5.0) -> bool:
         """Cancel everything and stop the thread; True if it stopped within ``timeout`` seconds."""
@@ -347,19 +363,25 @@ class JobRunner(QObject):
         self._shown.wait(DELIVERY_WAIT_S)
 
     def _run(self, ticket: Ticket, fn: Callable[..., Any], args: tuple, kwargs: dict) -> Any:
+        fallen_back = self._cpu_instead
+        if fallen_back:
+            args, kwargs = _on_cpu(args, kwargs, only=fallen_back)
         try:
             return self._call(ticket, fn, args, kwargs)
         except _Cancelled:
             raise
         except Exception as error:
-            keys = [a for a in (*args, *kwargs.values()) if isinstance(a, ModelKey)]
-            if not (is_out_of_memory(error) and any(k.device != "cpu" for k in keys)):
+            keys = [a for a in (*args, *kwargs.values()) if isinstance(a, ModelKey) and a.device != "cpu"]
+            if not (is_out_of_memory(error) and keys):
                 raise
-            # The GPU ran out of memory: free what this job held and run it again on the CPU.
+            # The GPU ran out of memory: free what this job held and run it again on the CPU. Later jobs of
+            # the same model go to the CPU directly: trying the GPU again would reload the model there (the
+            # cache was just emptied) only to run out of memory again.
             self._release_gpu_memory()
-            self._emit(self._raw_message, f"{ticket.description}: GPU out of memory, ran on the CPU instead.")
-            args = tuple(replace(a, device="cpu") if isinstance(a, ModelKey) else a for a in args)
-            kwargs = {k: replace(v, device="cpu") if isinstance(v, ModelKey) else v for k, v in kwargs.items()}
+            fallen_back.update(keys)
+            self._emit(self._raw_message, f"{ticket.description}: GPU out of memory, ran on the CPU instead "
+                                          "(and will for this model until you choose a model or device again).")
+            args, kwargs = _on_cpu(args, kwargs)
             return self._call(ticket, fn, args, kwargs)
 
     def _release_gpu_memory(self) -> None:

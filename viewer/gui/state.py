@@ -156,6 +156,7 @@ class AppState(QObject, AnalysisRequests):
         self.choice = choice
         self.model_info = None
         self.model_error = None
+        self.jobs.forget_gpu_fallbacks()
         for kind in ANALYSIS_KINDS:
             self.jobs.cancel(kind)
         self._clear_results(summary=True)
