@@ -69,7 +69,7 @@ def _drop_files(target: QtWidgets.QWidget, paths: Sequence[str | Path]) -> bool:
     actions = QtCore.Qt.DropAction.CopyAction
     buttons = QtCore.Qt.MouseButton.LeftButton
     modifiers = QtCore.Qt.KeyboardModifier.NoModifier
-    enter = QtGui.QDragEnterEvent(QtCore.QPointF(centre), actions, mime, buttons, modifiers)
+    enter = QtGui.QDragEnterEvent(centre, actions, mime, buttons, modifiers)  # a QPoint, as Qt declares it
     QtWidgets.QApplication.sendEvent(target, enter)
     if not enter.isAccepted():
         return False

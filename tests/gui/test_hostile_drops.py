@@ -7,10 +7,6 @@ image dropped still classifies. Weights that would run code when unpickled are r
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from pathlib import Path
-
-from PySide6 import QtCore, QtGui, QtWidgets
 
 from hostile_corpus import Case, make_image_corpus, make_weights_corpus
 
@@ -33,31 +29,12 @@ def _interleaved(cases: list[Case]) -> list[Case]:
     return order
 
 
-def _drop(target: QtWidgets.QWidget, paths: Sequence[Path]) -> bool:
-    """A real drag-enter + drop of file URLs, as a file manager sends them: absolute, links not resolved.
-
-    (The shared ``drop_files`` fixture resolves links, which would turn a link to /dev/zero into /dev/zero.)
-    """
-    mime = QtCore.QMimeData()
-    mime.setUrls([QtCore.QUrl.fromLocalFile(str(Path(p).absolute())) for p in paths])
-    centre = QtCore.QPointF(max(target.width() // 2, 1), max(target.height() // 2, 1))
-    action, button = QtCore.Qt.DropAction.CopyAction, QtCore.Qt.MouseButton.LeftButton
-    modifiers = QtCore.Qt.KeyboardModifier.NoModifier
-    enter = QtGui.QDragEnterEvent(centre, action, mime, button, modifiers)
-    QtWidgets.QApplication.sendEvent(target, enter)
-    if not enter.isAccepted():
-        return False
-    drop = QtGui.QDropEvent(centre, action, mime, button, modifiers)
-    QtWidgets.QApplication.sendEvent(target, drop)
-    return drop.isAccepted()
-
-
 def _no_bug_messages(window) -> None:
     bugs = [(level, text) for level, text, _details in window.notices.history if "Bug" in text or "Traceback" in text]
     assert bugs == []
 
 
-def test_hostile_drops_give_a_result_or_a_sentence(qtbot, make_window, shared_data, tmp_path):
+def test_hostile_drops_give_a_result_or_a_sentence(qtbot, make_window, drop_files, shared_data, tmp_path):
     cases = _interleaved(make_image_corpus(tmp_path / "corpus", shared_data))
     assert sum(not c.ok for c in cases) >= 7 and sum(c.ok for c in cases) >= 10
     window = make_window("squeezenet1_1", "none")
@@ -67,7 +44,7 @@ def test_hostile_drops_give_a_result_or_a_sentence(qtbot, make_window, shared_da
     for case in cases:
         notices_before = len(window.notices.history)
         images_before = [entry.path for entry in state.images]
-        assert _drop(target, [case.path]), case.name
+        assert drop_files(target, [case.path]), case.name
         if case.ok:
             qtbot.waitUntil(lambda: state.prediction is not None and state.prediction.image == str(case.path)
                             and not state.jobs.pending("classify"), timeout=CASE_TIMEOUT_MS)
@@ -130,13 +107,13 @@ def test_hostile_weights_files_are_refused_and_the_app_stays_usable(qtbot, make_
     assert not sentinel.exists()
 
 
-def test_the_whole_corpus_in_one_drop(qtbot, make_window, shared_data, tmp_path):
+def test_the_whole_corpus_in_one_drop(qtbot, make_window, drop_files, shared_data, tmp_path):
     cases = make_image_corpus(tmp_path / "corpus", shared_data)
     refused = [case for case in cases if not case.ok and case.stage == "open"]
     opened = [case for case in cases if case.ok or case.stage == "classify"]
     window = make_window("lenet5", "none")
     state = window.state
-    assert _drop(window, [case.path for case in cases])
+    assert drop_files(window, [case.path for case in cases])
     qtbot.waitUntil(lambda: len(state.images) == len(opened), timeout=CASE_TIMEOUT_MS)
     assert [entry.path for entry in state.images] == [str(case.path) for case in opened]
     # One banner for the drop: one refusal, the count of the others, every sentence in the details.
