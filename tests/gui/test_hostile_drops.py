@@ -7,7 +7,6 @@ image dropped still classifies. Weights that would run code when unpickled are r
 
 from __future__ import annotations
 
-
 from hostile_corpus import Case, make_image_corpus, make_weights_corpus
 
 from viewer.gui.state import ModelChoice
