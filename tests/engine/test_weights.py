@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 import warnings
 from pathlib import Path
 
@@ -50,12 +51,30 @@ def test_custom_model_file_loads_the_cifar_checkpoint_strictly(resnet20, checkpo
 
 
 @pytest.mark.parametrize("size, said", [("(3, 32, 48)", "3x32x48 is not square"),
-                                        ("'big'", "input_size must be three integers")])
+                                        ("'big'", "input_size must be three integers"),
+                                        ("(3, 32.9, 32.9)", "input_size must be three integers"),
+                                        ("(3, 0, 0)", "must be positive")])
 def test_a_model_file_with_an_unusable_input_size_says_so(tmp_path, size, said):
     source = tmp_path / "odd.py"
     source.write_text(f"from torch import nn\n\ninput_size = {size}\n\ndef build():\n    return nn.Flatten()\n")
     with pytest.raises(ModelError, match=said):
         load_model(None, "none", model_file=f"{source}:build", device="cpu")
+
+
+def test_a_model_file_runs_as_its_own_module(tmp_path):
+    # Its own __future__ imports (not the loader's), a dataclass config, and its module findable by name.
+    source = tmp_path / "configured.py"
+    source.write_text(
+        "import sys\nfrom dataclasses import dataclass\nfrom torch import nn\n\n"
+        "@dataclass\nclass Config:\n    width: int = 8\n\n"
+        "ANNOTATIONS_ARE_TYPES = Config.__annotations__['width'] is int\n"
+        "FOUND_BY_NAME = sys.modules[__name__].__dict__ is globals()\n"
+        "input_size = (3, 4, 4)\n\n"
+        "def build():\n    return nn.Sequential(nn.Flatten(), nn.Linear(48, Config().width))\n")
+    loaded = load_model(None, "none", model_file=f"{source}:build", device="cpu")
+    module = sys.modules[loaded.spec.builder.__module__]
+    assert module.ANNOTATIONS_ARE_TYPES and module.FOUND_BY_NAME
+    assert len(loaded.categories) == 8
 
 
 def test_a_model_file_changed_after_consent_is_refused_unrun(tmp_path):

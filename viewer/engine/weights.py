@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import hashlib
 import importlib.util
+import operator
 import os
+import sys
 import threading
 import warnings
 from collections.abc import Callable, Iterator
@@ -216,10 +218,16 @@ def custom_spec(reference: str, expected_sha256: str | None = None) -> ModelSpec
     if loader_spec is None or loader_spec.loader is None:
         raise ModelError(f"{path.name}: not a Python file.")
     module = importlib.util.module_from_spec(loader_spec)
+    # Registered as an import would be, so that code needing its own module works (dataclasses with
+    # postponed annotations, pickling, inspect.getsource).
+    sys.modules[module_name] = module
     try:
-        # The bytes read (and checked) above, not a second read of the file.
-        exec(compile(source, str(path), "exec"), module.__dict__)  # noqa: S102 - the user's own model code
+        # The bytes read (and checked) above, not a second read of the file; dont_inherit: the user's file gets
+        # its own __future__ imports, not this module's.
+        code = compile(source, str(path), "exec", dont_inherit=True)
+        exec(code, module.__dict__)  # noqa: S102 - the user's own model code, run with their consent
     except Exception as error:
+        sys.modules.pop(module_name, None)
         raise ModelError(f"{path.name}: failed to run ({type(error).__name__}: {error}).") from None
     builder = getattr(module, function_name, None)
     if not callable(builder):
@@ -232,10 +240,13 @@ def custom_spec(reference: str, expected_sha256: str | None = None) -> ModelSpec
                     return getattr(owner, attr)
         return default
 
+    size = attribute("input_size", default=(3, 224, 224))
     try:
-        channels, height, width = (int(v) for v in attribute("input_size", default=(3, 224, 224)))
+        channels, height, width = (operator.index(v) for v in size)
     except (TypeError, ValueError):
-        raise ModelError(f"{path.name}: input_size must be three integers (C, H, W).") from None
+        raise ModelError(f"{path.name}: input_size must be three integers (C, H, W), not {size!r}.") from None
+    if min(channels, height, width) <= 0:
+        raise ModelError(f"{path.name}: input_size {size!r} must be positive.")
     if height != width:
         # Preprocessing (torchvision's resize + centre crop) and the heatmap geometry assume a square input.
         raise ModelError(f"{path.name}: input_size {channels}x{height}x{width} is not square; only square inputs "
