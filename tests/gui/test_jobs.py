@@ -89,6 +89,16 @@ def test_a_job_runs_only_once_the_gui_thread_has_shown_that_it_started(qtbot, ru
     assert began_before_shown == [False] and began.is_set()
 
 
+def test_a_job_cancelled_while_its_start_is_shown_builds_no_model(qtbot, runner, monkeypatch):
+    monkeypatch.setattr(jobs, "DELIVERY_WAIT_S", 60.0)
+    built, ran = [], []
+    monkeypatch.setattr(runner.cache, "get", lambda key, progress=None: built.append(key) or key)
+    runner.started.connect(lambda ticket: ticket.cancel())  # the user changes their mind at once
+    with qtbot.waitSignal(runner.idle, timeout=JOB_TIMEOUT_MS):
+        runner.submit("model", ran.append, ModelKey("vgg19", "none", None, "cpu"))
+    assert built == [] and ran == []
+
+
 def test_a_busy_gui_thread_does_not_hold_the_worker_back(qtbot, runner):
     # The wait for the GUI thread is bounded: a slot that blocks (here until the next job starts) must not
     # deadlock the worker.

@@ -17,6 +17,7 @@ running". Results cross into the GUI thread through queued Qt signals.
 
 from __future__ import annotations
 
+import collections
 import gc
 import inspect
 import itertools
@@ -166,7 +167,7 @@ def _on_cpu(args: tuple, kwargs: dict, only: set[ModelKey] | None = None) -> tup
 
 
 WORKER_NICENESS = 5
-# How long the worker waits for the GUI thread to show a result or a job start (_emit_and_let_gui_show).
+# How long the worker waits for the GUI thread to show a job's start (see _announce).
 DELIVERY_WAIT_S = 0.25
 # Showing a result queues three generations of posted events: the slots queue scene updates, those queue
 # layout requests, and layouts queue repaints. The "shown" notice is re-posted behind each generation (one
@@ -203,7 +204,7 @@ class JobRunner(QObject):
     idle = Signal()  # nothing queued or running any more
 
     # Raw signals emitted on the worker thread, received in the GUI thread (queued) and filtered there.
-    _raw_started = Signal(object)
+    _raw_started = Signal(object, int)  # Ticket, number of this start (see _announce)
     _raw_progress = Signal(object, object)
     _raw_done = Signal(str, object, object)  # outcome, payload, Ticket
     _raw_message = Signal(str)
@@ -216,7 +217,10 @@ class JobRunner(QObject):
         self._latest: dict[str, Ticket] = {}
         self._live: list[Ticket] = []  # submitted, not finished (GUI-thread view)
         self._closed = False
-        self._shown = threading.Event()  # the GUI thread has handled the last delivered result
+        self._shown = threading.Condition()  # guards _shown_upto
+        self._shown_upto = 0  # the last job start the GUI thread has shown (see _announce)
+        self._chains: collections.deque[int] = collections.deque()  # starts whose "shown" hops are in flight
+        self._starts = 0  # job starts announced (worker thread)
         self._cpu_instead: set[ModelKey] = set()  # models that ran out of GPU memory: run on the CPU for now
         self._raw_started.connect(self._on_started, Qt.ConnectionType.QueuedConnection)
         self._raw_progress.connect(self._on_progress, Qt.ConnectionType.QueuedConnection)
@@ -265,16 +269,18 @@ class JobRunner(QObject):
             return not self._thread.is_alive()
         self._closed = True
         self.cancel()
-        self._shown.set()  # a worker waiting for the GUI to show a result must not delay the exit
+        with self._shown:
+            self._shown.notify_all()  # a worker waiting for the GUI thread must not delay the exit
         self._queue.put(None)
         self._thread.join(timeout)
         return not self._thread.is_alive()
 
     # --- GUI-thread filters: superseded jobs never reach the public signals -------------------------
-    @Slot(object)
-    def _on_started(self, ticket: Ticket) -> None:
+    @Slot(object, int)
+    def _on_started(self, ticket: Ticket, number: int) -> None:
         if not self._closed and self.is_latest(ticket):
             self.started.emit(ticket)
+        self._chains.append(number)
         self._post_shown(len(_SHOWN_HOPS) - 1)
 
     @Slot(object, object)
@@ -300,7 +306,6 @@ class JobRunner(QObject):
         self.finished.emit(ticket)
         if not self._live:
             self.idle.emit()
-        self._post_shown(len(_SHOWN_HOPS) - 1)
 
     def _post_shown(self, hops_left: int) -> None:
         # Low priority: handled after the events of normal priority (and the repaints) queued before it.
@@ -311,8 +316,10 @@ class JobRunner(QObject):
             hops_left = _SHOWN_HOPS.index(event.type())
             if hops_left:
                 self._post_shown(hops_left - 1)
-            else:
-                self._shown.set()
+            else:  # chains end in the order they began: each hop queues behind the same hop of older chains
+                with self._shown:
+                    self._shown_upto = max(self._shown_upto, self._chains.popleft())
+                    self._shown.notify_all()
             return True
         return super().event(event)
 
@@ -335,7 +342,10 @@ class JobRunner(QObject):
             if ticket.cancelled or self._closed:
                 self._emit(self._raw_done, "cancelled", None, ticket)
                 continue
-            self._emit_and_let_gui_show(self._raw_started, ticket)
+            self._announce(ticket)
+            if ticket.cancelled or self._closed:  # while the GUI thread showed it: do not build its model
+                self._emit(self._raw_done, "cancelled", None, ticket)
+                continue
             try:
                 result = self._run(ticket, fn, args, kwargs)
             except _Cancelled:
@@ -346,21 +356,23 @@ class JobRunner(QObject):
                 else:
                     self._emit(self._raw_done, "errored", describe_error(error), ticket)
             else:
-                outcome = "cancelled" if ticket.cancelled else "returned"
-                self._emit_and_let_gui_show(self._raw_done, outcome, result, ticket)
+                self._emit(self._raw_done, "cancelled" if ticket.cancelled else "returned", result, ticket)
 
-    def _emit_and_let_gui_show(self, signal: Any, *args: Any) -> None:
-        """Emit to the GUI thread, then let it show what it got (a result, a job starting) before running on.
+    def _announce(self, ticket: Ticket) -> None:
+        """Tell the GUI thread that ``ticket`` starts, and let it show that (and the previous job's result,
+        queued before) until its repaints are done, before running the job.
 
-        Showing means many short calls from Qt into Python (slots, pyqtgraph's paint and boundingRect),
-        and each needs the GIL. When the worker went straight on with Python-heavy work (fx tracing, a
-        summary), the GUI thread waited for the GIL at each of those calls: a repaint that takes 5 ms on an
-        idle machine took 40-60 ms (``viewer bench --only gui``). Waiting here costs the worker those few
-        milliseconds, and at most ``DELIVERY_WAIT_S`` when the GUI thread is busy elsewhere.
+        Showing means many short calls from Qt into Python (slots, pyqtgraph's paint and boundingRect), and
+        each needs the GIL. When the worker went straight on with Python-heavy work (fx tracing, a summary),
+        the GUI thread waited for the GIL at each of those calls: a repaint that takes 5 ms on an idle
+        machine took 40-60 ms (``viewer bench --only gui``). Waiting costs the worker those few milliseconds
+        per job, and at most ``DELIVERY_WAIT_S`` when the GUI thread is busy elsewhere.
         """
-        self._shown.clear()
-        self._emit(signal, *args)
-        self._shown.wait(DELIVERY_WAIT_S)
+        self._starts += 1
+        number = self._starts
+        self._emit(self._raw_started, ticket, number)
+        with self._shown:
+            self._shown.wait_for(lambda: self._shown_upto >= number or self._closed, timeout=DELIVERY_WAIT_S)
 
     def _run(self, ticket: Ticket, fn: Callable[..., Any], args: tuple, kwargs: dict) -> Any:
         fallen_back = self._cpu_instead
@@ -402,6 +414,8 @@ class JobRunner(QObject):
         def resolve(value: Any) -> Any:
             return self.cache.get(value, download_progress) if isinstance(value, ModelKey) else value
 
+        if ticket.cancelled:  # before building a model nobody wants any more
+            raise _Cancelled
         args = tuple(resolve(a) for a in args)
         kwargs = {k: resolve(v) for k, v in kwargs.items()}
         if ticket.cancelled:
