@@ -41,7 +41,7 @@ def on_cpu(weights: str):
     return load_model("mobilenet_v2", weights, device="cpu")
 
 
-def test_auto_picks_the_gpu(weights: str) -> None:
+def test_auto_picks_the_gpu() -> None:
     assert load_model("lenet5", "none", device="auto").device.type == "cuda"
 
 

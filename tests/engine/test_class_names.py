@@ -25,3 +25,9 @@ def test_an_unknown_name_suggests_close_ones() -> None:
         find_class(CIFAR, "horce", "resnet20")
     with pytest.raises(ModelError, match=r"Use 0-9 or a class name"):
         find_class(CIFAR, "zebra crossing", "resnet20")
+
+
+@pytest.mark.parametrize("wanted", ["²", True, "٣"])  # a superscript and an Arabic-Indic digit are not indices
+def test_look_alikes_of_numbers_are_sentences_not_crashes(wanted) -> None:
+    with pytest.raises(ModelError, match="is not a class of resnet20"):
+        find_class(CIFAR, wanted, "resnet20")

@@ -71,6 +71,8 @@ def test_seen_is_the_network_input_de_normalised(mobilenet: LoadedModel, shared_
     assert augmented.network_input.shape == (3, 224, 224)
     # Its own memory, not a view that keeps the other nine views alive with the prediction.
     assert augmented.network_input.base.untyped_storage().nbytes() == 3 * 224 * 224 * 4
+    (shown,) = classify([str(path)], mobilenet, for_display=True)  # as the GUI keeps it
+    assert shown.network_input is None and np.array_equal(shown.seen, seen)
 
 
 def test_standardize_runs_on_the_full_image_and_changes_the_scores(mobilenet: LoadedModel, shared_data: Path) -> None:

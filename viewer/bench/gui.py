@@ -56,8 +56,11 @@ def _environment() -> dict[str, str]:
 # --- GUI-thread stalls ----------------------------------------------------------------------------------
 def _stalls_in_a_fresh_process(device: str) -> tuple[float, float, float]:
     """(longest stall while working, longest stall while loading, seconds of work), measured in a new process."""
-    done = subprocess.run([sys.executable, "-m", "viewer.bench.gui", device], capture_output=True, text=True,
-                          env=_environment(), timeout=WAIT_S + 120)
+    try:
+        done = subprocess.run([sys.executable, "-m", "viewer.bench.gui", device], capture_output=True, text=True,
+                              env=_environment(), timeout=WAIT_S + 120)
+    except subprocess.TimeoutExpired:
+        raise RuntimeError(f"the GUI benchmark did not finish within {WAIT_S + 120} s") from None
     lines = [line for line in done.stdout.splitlines() if line.startswith("stalls ")]
     if done.returncode != 0 or not lines:
         raise RuntimeError(f"the GUI benchmark failed (exit {done.returncode}): {done.stderr[-800:]}")

@@ -13,8 +13,10 @@ __all__ = ["find_class"]
 def find_class(categories: Sequence[str], wanted: str | int, model_name: str = "this model") -> int:
     """The index of a class given by index or by name (case-insensitive), or a ``ModelError`` that says
     what exists and suggests close names."""
+    if isinstance(wanted, bool):  # True is an int to Python, not a class to the user
+        raise ModelError(f"{wanted!r} is not a class of {model_name}.")
     text = str(wanted).strip()
-    if isinstance(wanted, int) or text.isdigit():
+    if isinstance(wanted, int) or (text.isdecimal() and text.isascii()):
         index = int(wanted)
         if 0 <= index < len(categories):
             return index

@@ -41,7 +41,7 @@ class Prediction:
     topk: list[TopClass]
     logits: np.ndarray  # float32 (num_classes,), averaged over the ten views with TTA
     probs: np.ndarray  # float32 (num_classes,)
-    network_input: np.ndarray  # float32 CxHxW: the (first) input view exactly as the network received it
+    network_input: np.ndarray | None  # float32 CxHxW: the (first) view as the network got it; None once shown
     input_spec: InputSpec
     timings_ms: dict[str, float] = field(default_factory=dict)
 
@@ -51,6 +51,8 @@ class Prediction:
 
         Made on first use, so that classifying without showing it (the CLI, batch exports) does not pay for it.
         """
+        if self.network_input is None:
+            raise ValueError("the network input was dropped before `seen` was made (classify's for_display)")
         return denormalize(torch.from_numpy(self.network_input), self.input_spec, self.preprocess)
 
     def as_dict(self) -> dict:
@@ -91,10 +93,12 @@ def classify(
     topk: int = 5,
     preset: str = "weights",
     tta: bool = False,
+    for_display: bool = False,
 ) -> list[Prediction]:
     """Top-k for each image. Images of one size are run as one batch; with ``tta`` each image's ten
     views are one batch and their logits averaged (Krizhevsky et al.). Probabilities are the softmax of
-    the (averaged) logits.
+    the (averaged) logits. ``for_display`` makes ``seen`` now and drops the float ``network_input`` (with
+    the ``standardize`` preset it is the whole image in float32), for a GUI that keeps predictions.
     """
     started = time.perf_counter()
     loaded_images = [image if isinstance(image, LoadedImage) else load_image(image) for image in images]
@@ -117,29 +121,31 @@ def classify(
             TopClass(int(i), _category(loaded, int(i)), float(mean_logits[i]), float(p))
             for p, i in zip(top_probs, top_indices)
         ]
-        predictions.append(
-            Prediction(
-                image=image.path,
-                model=loaded.name,
-                weights=loaded.weights_label,
-                weights_sha256=loaded.weights_sha256,
-                pretrained=loaded.pretrained,
-                device=str(loaded.device),
-                preprocess=preset,
-                tta=tta,
-                topk=top,
-                logits=mean_logits.numpy().astype(np.float32),
-                probs=probs.numpy().astype(np.float32),
-                # With TTA a copy, so that the other nine views are not kept alive with the prediction.
-                network_input=(image_views[0].clone() if tta else image_views[0]).numpy(),
-                input_spec=loaded.input,
-                timings_ms={
-                    "read image": load_ms / len(loaded_images),
-                    "preprocess": preprocess_ms / len(loaded_images),
-                    "forward": forward_ms / len(loaded_images),
-                },
-            )
+        prediction = Prediction(
+            image=image.path,
+            model=loaded.name,
+            weights=loaded.weights_label,
+            weights_sha256=loaded.weights_sha256,
+            pretrained=loaded.pretrained,
+            device=str(loaded.device),
+            preprocess=preset,
+            tta=tta,
+            topk=top,
+            logits=mean_logits.numpy().astype(np.float32),
+            probs=probs.numpy().astype(np.float32),
+            # With TTA a copy, so that the other nine views are not kept alive with the prediction.
+            network_input=(image_views[0].clone() if tta else image_views[0]).numpy(),
+            input_spec=loaded.input,
+            timings_ms={
+                "read image": load_ms / len(loaded_images),
+                "preprocess": preprocess_ms / len(loaded_images),
+                "forward": forward_ms / len(loaded_images),
+            },
         )
+        if for_display:
+            prediction.seen  # noqa: B018 - made now, on the caller's (worker) thread
+            prediction.network_input = None
+        predictions.append(prediction)
     return predictions
 
 

@@ -229,9 +229,8 @@ def model_info(loaded: Any) -> ModelInfo:
 def classify(image: ImageEntry, loaded: Any, *, topk: int, preset: str, tta: bool) -> Any:
     from viewer.engine.inference import classify as engine_classify
 
-    prediction = engine_classify([image.loaded], loaded, topk=topk, preset=preset, tta=tta)[0]
-    prediction.seen  # noqa: B018 - made here, on the worker, rather than when the GUI thread first shows it
-    return prediction
+    # for_display: `seen` made here on the worker, and the float input (a whole image with "standardize") dropped
+    return engine_classify([image.loaded], loaded, topk=topk, preset=preset, tta=tta, for_display=True)[0]
 
 
 def summary(loaded: Any) -> Any:
