@@ -1,0 +1,81 @@
+"""The worker's models: ``ModelKey`` names one, ``ModelCache`` keeps the last few built (plain Python, no Qt).
+
+Used only on the worker thread of ``viewer.gui.jobs``; torch is imported on the first ``get``.
+"""
+
+from __future__ import annotations
+
+import gc
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+__all__ = ["MODEL_CACHE_SIZE", "ModelCache", "ModelKey"]
+
+MODEL_CACHE_SIZE = 3
+
+
+@dataclass(frozen=True)
+class ModelKey:
+    """Which model a job needs; the worker swaps it for the cached ``LoadedModel``."""
+
+    model: str | None
+    weights: str = "default"
+    model_file: str | None = None
+    device: str = "auto"
+    model_file_sha256: str | None = None  # the content the user agreed to run; another one is refused
+
+
+class ModelCache:
+    """An LRU of a few ``LoadedModel`` keyed by ``ModelKey``; used only on the worker thread."""
+
+    def __init__(self, size: int = MODEL_CACHE_SIZE) -> None:
+        self.size = size
+        self._models: OrderedDict[ModelKey, Any] = OrderedDict()
+
+    def __contains__(self, key: ModelKey) -> bool:
+        return key in self._models
+
+    def keys(self) -> list[ModelKey]:
+        return list(self._models)
+
+    def get(self, key: ModelKey, progress: Callable[[int, int], bool | None] | None = None) -> Any:
+        if key in self._models:
+            self._models.move_to_end(key)
+            return self._models[key]
+        from viewer.engine.weights import load_model  # torch is imported here, on the worker, on first use
+
+        loaded = load_model(key.model, key.weights, model_file=key.model_file,
+                            model_file_sha256=key.model_file_sha256, device=key.device, progress=progress)
+        self._models[key] = loaded
+        evicted = False
+        while len(self._models) > self.size:
+            self._models.popitem(last=False)
+            evicted = True
+        if evicted:
+            _release_evicted()
+        return loaded
+
+    def clear(self) -> None:
+        self._models.clear()
+        _release_evicted()
+
+
+_GC_FROZEN = False
+
+
+def _release_evicted() -> None:
+    """Free evicted models now rather than at some later cyclic collection.
+
+    torch.fx's tracer (used by feature extraction and convolutionize) leaves a reference cycle through a
+    recursive closure that holds the traced model, so an evicted model outlives its last reference until
+    the cyclic collector runs: with VGG-size models that is gigabytes. A full collection scans every object
+    (about 160 ms with the GIL held once torch and Qt are imported, a visible stall), so the objects that
+    exist once the libraries are loaded are frozen first and each later collection only scans what is new.
+    """
+    global _GC_FROZEN
+    gc.collect()
+    if not _GC_FROZEN:  # after a first full collection, so that no garbage is frozen with the libraries
+        gc.freeze()
+        _GC_FROZEN = True
