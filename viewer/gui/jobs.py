@@ -12,7 +12,9 @@ off the GUI thread. One thread (not a pool) because jobs that touch a model must
 
 A plain daemon ``threading.Thread`` carries the jobs rather than a QThread: a job stuck in a long forward
 pass can then never block the app's exit, and nothing is left to report "QThread destroyed while
-running". Results cross into the GUI thread through queued Qt signals.
+running". Results cross into the GUI thread through queued Qt signals. Before running a job the worker
+announces its start and waits, briefly and with a bound, until the GUI thread has shown it (``_announce``):
+the GUI thread's repaints then do not queue for the GIL behind the job's Python.
 """
 
 from __future__ import annotations
