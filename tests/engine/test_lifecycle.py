@@ -82,3 +82,19 @@ def test_fifty_load_and_capture_cycles_stay_bounded(shared_data: Path) -> None:
     left = {key: tensor for key, tensor in _large_tensors().items() if key not in before}
     assert left == {}, [(tuple(t.shape), t.dtype) for t in left.values()][:5]
     assert all(ref() is None for ref in models)
+
+
+def test_a_model_evicted_later_is_freed_even_when_a_cycle_holds_it() -> None:
+    # fx tracing leaves cycles that hold a traced model; each eviction must free the model it evicts, the
+    # second one as well as the first (a gc.freeze at the first eviction used to make the models cached
+    # then uncollectable).
+    cache = ModelCache(size=2)
+    cache.get(ModelKey("lenet5", "none", None, "cpu"))
+    second = cache.get(ModelKey("nin", "none", None, "cpu"))
+    cycle: dict = {"model": second.model}
+    cycle["self"] = cycle  # stands for fx's recursive closure, made while the model is cached
+    alive = weakref.ref(second.model)
+    cache.get(ModelKey("lenet5", "MNIST", None, "cpu"))  # evicts the first, the second and its cycle alive
+    del second, cycle
+    cache.get(ModelKey("squeezenet1_1", "none", None, "cpu"))  # evicts the second
+    assert alive() is None

@@ -62,20 +62,14 @@ class ModelCache:
         _release_evicted()
 
 
-_GC_FROZEN = False
-
-
 def _release_evicted() -> None:
     """Free evicted models now rather than at some later cyclic collection.
 
     torch.fx's tracer (used by feature extraction and convolutionize) leaves a reference cycle through a
     recursive closure that holds the traced model, so an evicted model outlives its last reference until
-    the cyclic collector runs: with VGG-size models that is gigabytes. A full collection scans every object
-    (about 160 ms with the GIL held once torch and Qt are imported, a visible stall), so the objects that
-    exist once the libraries are loaded are frozen first and each later collection only scans what is new.
+    the cyclic collector runs: with VGG-size models that is gigabytes. The collection stays short because
+    the objects of the libraries were frozen out of it once torch was imported (``tasks._quiet_collector``).
+    Nothing is frozen here: the models still cached would be frozen too, and a frozen cycle is never freed
+    once they are evicted in turn.
     """
-    global _GC_FROZEN
     gc.collect()
-    if not _GC_FROZEN:  # after a first full collection, so that no garbage is frozen with the libraries
-        gc.freeze()
-        _GC_FROZEN = True
