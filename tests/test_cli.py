@@ -147,6 +147,21 @@ def test_an_existing_export_file_is_refused_before_anything_is_written(tmp_path,
     assert code == 0 and overlay.exists() and (tmp_path / "map.npy").exists()
 
 
+def test_heatmap_files_land_where_out_says(tmp_path, shared_data, capsys) -> None:
+    image = str(shared_data / "mnist" / "mnist_3.png")
+    folder = tmp_path / "results"
+    folder.mkdir()
+    assert main(["heatmap", image, "--model", "lenet5", "--out", str(folder)]) == 0
+    inside = sorted(p.suffix for p in folder.iterdir())
+    assert inside == [".json", ".npy", ".png"] and sorted(p.name for p in tmp_path.iterdir()) == ["results"]
+    assert main(["heatmap", image, "--model", "lenet5", "--out", str(tmp_path / "digit.v2")]) == 0
+    assert {p.name for p in tmp_path.iterdir()} >= {"digit.v2.png", "digit.v2.npy", "digit.v2.json"}
+    (tmp_path / "digit.v2.npy").unlink()
+    (tmp_path / "again.v2.json").write_text("{}")
+    assert main(["heatmap", image, "--model", "lenet5", "--out", str(tmp_path / "again.v2")]) == 2
+    assert "again.v2.json already exists" in capsys.readouterr().err
+
+
 @pytest.mark.parametrize("arguments, phrase", [
     (["heatmap", "--scales", "1,0"], "every scale must be a positive number"),
     (["heatmap", "--scales", "nan"], "every scale must be a positive number"),

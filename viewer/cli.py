@@ -313,9 +313,12 @@ def _cmd_heatmap(args: argparse.Namespace) -> int:
     from viewer.engine.errors import ModelError
     from viewer.engine.images import load_image, to_display_array
 
-    outputs = [Path(args.out).with_suffix(s) for s in (".png", ".json")] if args.out else []
-    npy = args.npy or (Path(args.out).with_suffix(".npy") if args.out else None)
-    export.check_targets([*outputs, npy], force=args.force)  # refuse before any work
+    # Refuse before any work. Into a folder the names come from the result (write_heatmap checks them then).
+    targets = export.heatmap_paths(args.out, {}) if args.out and not Path(args.out).is_dir() else []
+    npy = args.npy
+    if npy:
+        targets = [path for path in targets if path.suffix != ".npy"] + [Path(npy)]
+    export.check_targets(targets, force=args.force)
     loaded = _load(args)
     image = load_image(args.image)
     try:
