@@ -237,9 +237,11 @@ def test_heatmap_tab_computes_on_request_and_draws_it(qtbot, make_window, drop_f
     assert view.shown_class == 3 and window.state.heatmap.class_index == 3
     assert window.image_panel.has_overlay()
     # The image panel's overlay follows the tab's colormap and opacity (the same picture in both places).
+    overlay = window.image_panel.overlay_item
+    scores_shown = overlay.image
     view.alpha_slider.setValue(80)
     view.colormap_picker.setCurrentText("gray")
-    overlay = window.image_panel.overlay_item
+    assert overlay.image is scores_shown  # restyled, not re-drawn from the scores at each slider tick
     assert overlay.opacity() == pytest.approx(0.8)
     assert overlay.lut is not None and (overlay.lut[-1][:3] == overlay.lut[-1][0]).all()  # grey: R = G = B
     # A new image drops the old heatmap at once and computes the same request for the new one.

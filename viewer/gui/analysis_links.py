@@ -57,8 +57,8 @@ class AnalysisLinks(QtCore.QObject):
             heatmap.cancelRequested.connect(lambda: state.cancel("heatmap"))
             heatmap.exportRequested.connect(self._on_heatmap_export)
             # The image panel's copy of the overlay follows the tab's colormap and opacity.
-            heatmap.colormap_picker.currentIndexChanged.connect(lambda _i: self._draw_image_overlay(state.heatmap))
-            heatmap.alpha_slider.valueChanged.connect(lambda _v: self._draw_image_overlay(state.heatmap))
+            heatmap.colormap_picker.currentIndexChanged.connect(lambda _i: self._restyle_image_overlay())
+            heatmap.alpha_slider.valueChanged.connect(lambda _v: self._restyle_image_overlay())
         state.job_started.connect(self._on_job_started)
         state.job_finished.connect(self._on_job_finished)
 
@@ -118,6 +118,10 @@ class AnalysisLinks(QtCore.QObject):
             scores, levels = (result.scores, None) if on_screen is None else (on_screen.scores, on_screen.levels)
             self.image_panel.set_overlay(np.asarray(scores), colormap=colormap, levels=levels,
                                          opacity=float(getattr(view, "alpha", 0.5)))
+
+    def _restyle_image_overlay(self) -> None:
+        view = self.views["heatmap"]
+        self.image_panel.set_overlay_style(getattr(view, "colormap_name", "jet"), float(getattr(view, "alpha", 0.5)))
 
     def _on_job_started(self, kind: str) -> None:
         if kind == "heatmap" and hasattr(self.views["heatmap"], "set_busy"):

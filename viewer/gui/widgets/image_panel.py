@@ -113,11 +113,15 @@ class ImagePanel(QtWidgets.QWidget):
             if levels[0] == levels[1]:
                 levels = (levels[0], levels[0] + 1.0)
         self.overlay_item.setImage(data, autoLevels=False, levels=levels)
+        self.overlay_item.setRect(QtCore.QRectF(0, 0, *self._image_size))
+        self.set_overlay_style(colormap, opacity)
+        self.overlay_item.show()
+
+    def set_overlay_style(self, colormap: str, opacity: float) -> None:
+        """Recolour the overlay shown (no new scores): cheap enough for every tick of an opacity slider."""
         # cmap names the same maps as the engine's PNG exports, so the screen matches the files.
         self.overlay_item.setLookupTable(lookup_table(colormap))
-        self.overlay_item.setRect(QtCore.QRectF(0, 0, *self._image_size))
         self.overlay_item.setOpacity(opacity)
-        self.overlay_item.show()
 
     def set_box(self, box: tuple[float, float, float, float] | None) -> None:
         """Draw a rectangle (x0, y0, x1, y1) in original-image pixels, e.g. a receptive field; None hides it."""
