@@ -208,7 +208,7 @@ class ModelBar(QtWidgets.QWidget):
     def use_model_file(self, path: str, function: str) -> bool:
         """Switch to ``path:function`` after the user agreed to run it (once per path and content)."""
         try:
-            digest = hashlib.sha256(Path(path).read_bytes()).hexdigest()
+            digest = _file_digest(path)
         except OSError as error:
             self._refuse(f"{Path(path).name}: cannot be read ({error.strerror or error}).")
             return False
@@ -227,7 +227,7 @@ class ModelBar(QtWidgets.QWidget):
         this content), else None."""
         path = model_file.rpartition(":")[0] or model_file
         try:
-            digest = hashlib.sha256(Path(path).read_bytes()).hexdigest()
+            digest = _file_digest(path)
         except OSError:
             return None
         return digest if self.settings.is_trusted_model_file(path, digest) else None
@@ -298,3 +298,8 @@ class ModelBar(QtWidgets.QWidget):
     def _ask_yes_no(self, title: str, text: str) -> bool:
         answer = QtWidgets.QMessageBox.question(self, title, text)
         return answer == QtWidgets.QMessageBox.StandardButton.Yes
+
+
+def _file_digest(path: str) -> str:
+    """sha256 of the file's content (hashlib, not the engine's helper, which would import torch here)."""
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
