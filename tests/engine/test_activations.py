@@ -212,3 +212,25 @@ def test_layers_inside_modules_torchvision_keeps_whole_use_hooks() -> None:
     np.testing.assert_allclose(outer["features.1"].array, inner["features.1"].array, atol=1e-5)
     with pytest.raises(ModelError, match="cannot reach features.0.0"):
         capture(model, image, ["features.0.0"], method="fx")
+
+
+def test_picking_another_layer_does_not_trace_the_model_again_for_its_names(monkeypatch) -> None:
+    import gc
+    import weakref
+
+    from torchvision.models.feature_extraction import NodePathTracer
+
+    traces = []
+    original = NodePathTracer.trace
+    monkeypatch.setattr(NodePathTracer, "trace", lambda self, *a, **k: traces.append(1) or original(self, *a, **k))
+    torch.manual_seed(0)
+    model = build_model("resnet18")
+    batch = torch.randn(1, 3, 64, 64)
+    capture(model, batch, ["layer1.0.conv1"], method="fx")
+    first = len(traces)
+    capture(model, batch, ["layer2.0.conv2"], method="fx")
+    assert len(traces) - first == first - 1  # the extractor's own traces only, not the names' trace again
+    alive = weakref.ref(model)
+    del model
+    gc.collect()
+    assert alive() is None  # what is kept per model does not keep the model

@@ -139,6 +139,29 @@ def _node_names(model: nn.Module, layers: tuple[str, ...]) -> dict[str, str | No
     its first call (as hooks record it); a layer inside a module torchvision keeps whole (``Conv2dNormActivation``)
     has no node, and the capture falls back to hooks.
     """
+    named = _traced_nodes(model)
+    names: dict[str, str | None] = {}
+    for layer in layers:
+        calls = [qualname for (called, _, qualname) in named if called == layer]
+        inside = [qualname for (_, scope, qualname) in named if scope.startswith(layer + ".")]
+        chosen = calls[0] if calls else (inside[-1] if inside else None)
+        # create_feature_extractor matches by prefix: the name must not also prefix another node's name.
+        if chosen is not None and any(qualname.startswith(chosen + ".") for _, _, qualname in named):
+            chosen = None
+        names[layer] = chosen
+    return names
+
+
+# One trace per model, kept as plain strings (a value holding the graph would keep its model alive): picking
+# another layer in the GUI then costs no new trace for the names.
+_TRACED: weakref.WeakKeyDictionary[nn.Module, list[tuple[str | None, str, str]]] = weakref.WeakKeyDictionary()
+
+
+def _traced_nodes(model: nn.Module) -> list[tuple[str | None, str, str]]:
+    """(module called or None, scope, node name) of every named node of torchvision's trace of ``model``."""
+    cached = _TRACED.get(model)
+    if cached is not None:
+        return cached
     # Private helper, but it is exactly the tracer set-up create_feature_extractor uses, so names agree.
     from torchvision.models.feature_extraction import NodePathTracer, _set_default_tracer_kwargs
 
@@ -149,18 +172,14 @@ def _node_names(model: nn.Module, layers: tuple[str, ...]) -> dict[str, str | No
         graph = tracer.trace(model)
     finally:
         model.train(was_training)
-    named = [(node, tracer.node_to_qualname[node]) for node in graph.nodes if node in tracer.node_to_qualname]
-    scopes = [node.target if node.op == "call_module" else qualname for node, qualname in named]
-    names: dict[str, str | None] = {}
-    for layer in layers:
-        calls = [qualname for (node, qualname) in named if node.op == "call_module" and node.target == layer]
-        inside = [qualname for (_, qualname), scope in zip(named, scopes) if scope.startswith(layer + ".")]
-        chosen = calls[0] if calls else (inside[-1] if inside else None)
-        # create_feature_extractor matches by prefix: the name must not also prefix another node's name.
-        if chosen is not None and any(qualname.startswith(chosen + ".") for _, qualname in named):
-            chosen = None
-        names[layer] = chosen
-    return names
+    named = []
+    for node in graph.nodes:
+        if node in tracer.node_to_qualname:
+            qualname = tracer.node_to_qualname[node]
+            called = str(node.target) if node.op == "call_module" else None
+            named.append((called, called if called is not None else qualname, qualname))
+    _TRACED[model] = named
+    return named
 
 
 # The last extractor built per model: the GUI captures the same layers for image after image, and tracing a
