@@ -30,63 +30,12 @@ from torch import nn
 from torch.utils._pytree import tree_leaves
 from torch.utils.weak import WeakTensorKeyDictionary
 
+from viewer.core.receptive import Pair, ReceptiveField, as_pair, larger_field
+
 __all__ = ["ReceptiveField", "ReceptiveFieldTracer", "layer_geometry", "receptive_fields"]
 
-Pair = tuple[int, int]
-
-
-@dataclass(frozen=True)
-class ReceptiveField:
-    """Size, jump and start (centre of cell (0, 0)) per axis, as (height, width) pairs."""
-
-    size: Pair = (1, 1)
-    jump: Pair = (1, 1)
-    start: tuple[float, float] = (0.0, 0.0)
-
-    def compose(self, kernel: Pair, stride: Pair, padding: tuple[float, float], dilation: Pair) -> ReceptiveField:
-        """The field after one more sliding-window layer."""
-        extents = [d * (k - 1) for k, d in zip(kernel, dilation)]
-        return ReceptiveField(
-            size=_pair(s + e * j for s, e, j in zip(self.size, extents, self.jump)),
-            jump=_pair(j * s for j, s in zip(self.jump, stride)),
-            start=(
-                self.start[0] + (extents[0] / 2 - padding[0]) * self.jump[0],
-                self.start[1] + (extents[1] / 2 - padding[1]) * self.jump[1],
-            ),
-        )
-
-    def center(self, row: int, col: int) -> tuple[float, float]:
-        """(y, x) of the centre of cell (row, col) in input pixel coordinates."""
-        return self.start[0] + row * self.jump[0], self.start[1] + col * self.jump[1]
-
-    def box(self, row: int, col: int, clip: Pair | None = None) -> tuple[float, float, float, float]:
-        """(x0, y0, x1, y1) edges of the field of cell (row, col); pixel ``i`` spans ``[i, i+1)``.
-
-        Args:
-            row: Cell row in the feature map.
-            col: Cell column in the feature map.
-            clip: (height, width) of the input: clip the box to the image (padding is outside it).
-        """
-        cy, cx = self.center(row, col)
-        y0, x0 = cy - (self.size[0] - 1) / 2, cx - (self.size[1] - 1) / 2
-        y1, x1 = y0 + self.size[0], x0 + self.size[1]
-        if clip is not None:
-            height, width = clip
-            x0, x1 = min(max(x0, 0.0), width), min(max(x1, 0.0), width)
-            y0, y1 = min(max(y0, 0.0), height), min(max(y1, 0.0), height)
-        return x0, y0, x1, y1
-
-    def as_dict(self) -> dict[str, list[float]]:
-        return {"size": list(self.size), "jump": list(self.jump), "start": list(self.start)}
-
-
-def _pair(values: Any) -> Pair:
-    values = tuple(values)
-    return (values[0], values[0]) if len(values) == 1 else (values[0], values[1])
-
-
 def _two(value: Any) -> tuple[Any, Any]:
-    return (value, value) if isinstance(value, (int, float)) else _pair(value)
+    return (value, value) if isinstance(value, (int, float)) else as_pair(value)
 
 
 def layer_geometry(module: nn.Module) -> tuple[Pair, Pair, tuple[float, float], Pair] | None:
@@ -110,18 +59,6 @@ def _is_attention(module: nn.Module) -> bool:
     return "Attention" in type(module).__name__
 
 
-def _larger(a: ReceptiveField | None, b: ReceptiveField | None) -> ReceptiveField | None:
-    """The union of two fields that share a centre: per axis, the larger size (and jump)."""
-    if a is None or b is None:
-        return a or b
-    main = a if a.size[0] * a.size[1] >= b.size[0] * b.size[1] else b
-    return ReceptiveField(
-        size=(max(a.size[0], b.size[0]), max(a.size[1], b.size[1])),
-        jump=(max(a.jump[0], b.jump[0]), max(a.jump[1], b.jump[1])),
-        start=main.start,
-    )
-
-
 @dataclass
 class _Frame:
     """One module call in progress: the field of its input and the largest local field made inside it."""
@@ -132,7 +69,7 @@ class _Frame:
 
     @property
     def best(self) -> ReceptiveField | None:
-        return None if self.mixed_globally else _larger(self.input_field, self.largest)
+        return None if self.mixed_globally else larger_field(self.input_field, self.largest)
 
 
 @dataclass
@@ -198,7 +135,7 @@ class ReceptiveFieldTracer:
             self.fields.setdefault(name, result)
             if self._frames:
                 parent = self._frames[-1]
-                parent.largest = _larger(parent.largest, result)
+                parent.largest = larger_field(parent.largest, result)
                 parent.mixed_globally |= mixed and result is None
 
         return hook
@@ -222,7 +159,7 @@ class ReceptiveFieldTracer:
             in_size, out_size = tuple(inputs[0].shape[-2:]), tuple(outputs[0].shape[-2:])
             if out_size == (1, 1) or any(i % o for i, o in zip(in_size, out_size)):
                 return None  # global, or uneven windows with no single jump
-            ratio = _pair(i // o for i, o in zip(in_size, out_size))
+            ratio = as_pair(i // o for i, o in zip(in_size, out_size))
             return incoming.compose(ratio, ratio, (0, 0), (1, 1))
         return incoming  # element-wise or per-position (BatchNorm, ReLU, Dropout, LayerNorm, Permute…)
 
