@@ -1,9 +1,13 @@
 """Make the README screenshots from the real app: one per tab, MobileNetV2 (shared weights) on tv_dog2.jpg.
 
-    .venv/bin/python scripts/screenshots.py [--data ../shared/data] [--out docs/screenshots]
+    .venv/bin/python scripts/screenshots.py [--data ../shared/data] [--out docs/screenshots] [--shot NAME]
 
-Each tab is shot in a fresh process through the app's own screenshot mode (``run_gui(screenshot=...)``),
-which waits until every job of that state has finished; offscreen when there is no display.
+Each shot is taken in a fresh process through the app's own screenshot mode (``run_gui(screenshot=...)``),
+which waits until every job of that state has finished (the Architecture diagram's layout included); offscreen
+when there is no display. The Architecture shots show the lecture's two building blocks: GoogLeNet's Inception
+module (``inception4a``, with the training-only auxiliary head that branches off after it) and ResNet-50's
+bottleneck (``layer1.0``: 1×1, 3×3, 1×1, the projection shortcut and the sum). Networks other than MobileNetV2
+have random weights: the diagrams need none.
 """
 
 from __future__ import annotations
@@ -13,43 +17,50 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
-TABS = ("predictions", "activations", "architecture", "heatmap")
-LAYERS = {"activations": "features.2.conv.0.0"}  # an early expansion conv: 96 channels of 56x56 maps
+sys.path.insert(0, str(ROOT))  # this checkout's app, whichever copy the environment has installed
+MOBILENET = {"model": "mobilenet_v2", "weights": "mobilenet_v2_imagenet1k.pth"}
+SHOTS: dict[str, dict[str, Any]] = {  # file name (without .png) -> run_gui arguments
+    "predictions": {"tab": "predictions", **MOBILENET},
+    # an early expansion conv: 96 channels of 56x56 maps
+    "activations": {"tab": "activations", "layer": "features.2.conv.0.0", **MOBILENET},
+    "architecture": {"tab": "architecture", "model": "googlenet", "weights": "none", "expand": "inception4a"},
+    # a bottleneck is ten boxes tall: a taller window shows it whole at 100 %
+    "architecture_resnet": {"tab": "architecture", "model": "resnet50", "weights": "none", "expand": "layer1.0",
+                            "window_size": (1400, 1180)},
+    "heatmap": {"tab": "heatmap", **MOBILENET},
+}
 
 
-def shoot(tab: str, data: Path, out: Path) -> int:
+def shoot(name: str, data: Path, out: Path) -> int:
     from viewer.gui.launch import run_gui
 
-    return run_gui(
-        [str(data / "images" / "tv_dog2.jpg")],
-        model="mobilenet_v2",
-        weights=str(data / "weights" / "mobilenet_v2_imagenet1k.pth"),
-        device="cpu",
-        tab=tab,
-        layer=LAYERS.get(tab),
-        screenshot=str(out / f"{tab}.png"),
-    )
+    options = dict(SHOTS[name])
+    if options["weights"] != "none":
+        options["weights"] = str(data / "weights" / options["weights"])
+    return run_gui([str(data / "images" / "tv_dog2.jpg")], device="cpu", screenshot=str(out / f"{name}.png"),
+                   **options)
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "data")
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "screenshots")
-    parser.add_argument("--tab", choices=TABS, help="shoot one tab in this process (used by the loop)")
+    parser.add_argument("--shot", choices=SHOTS, help="take one shot in this process (used by the loop)")
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
-    if args.tab:
-        return shoot(args.tab, args.data, args.out)
+    if args.shot:
+        return shoot(args.shot, args.data, args.out)
     env = {**os.environ}
     if not (env.get("DISPLAY") or env.get("WAYLAND_DISPLAY")):
         env["QT_QPA_PLATFORM"] = "offscreen"
     failed = 0
-    for tab in TABS:
-        command = [sys.executable, __file__, "--tab", tab, "--data", str(args.data), "--out", str(args.out)]
+    for name in SHOTS:
+        command = [sys.executable, __file__, "--shot", name, "--data", str(args.data), "--out", str(args.out)]
         status = subprocess.run(command, env=env).returncode
-        print(f"{tab}: {'ok' if status == 0 else f'failed ({status})'} -> {args.out / (tab + '.png')}")
+        print(f"{name}: {'ok' if status == 0 else f'failed ({status})'} -> {args.out / (name + '.png')}")
         failed += status != 0
     return 1 if failed else 0
 

@@ -49,6 +49,8 @@ def build_parser() -> argparse.ArgumentParser:
     gui.add_argument("--tab", choices=("predictions", "activations", "architecture", "heatmap"))
     gui.add_argument("--layer", help="layer to show in the Activations tab (a name from `viewer summary`)")
     gui.add_argument("--class", dest="class_", metavar="CLASS", help="class for the Heatmap tab (index or name)")
+    gui.add_argument("--expand", metavar="BLOCKS",
+                     help="blocks to open in the Architecture diagram: names (inception3a,layer1.0), a depth or all")
     gui.add_argument("--screenshot", metavar="FILE.png", help="wait for every job, save the window, exit")
 
     classify = commands.add_parser("classify", help="top-k classes of images")
@@ -170,6 +172,7 @@ def _cmd_gui(args: argparse.Namespace) -> int:
         tab=args.tab,
         layer=args.layer,
         class_=args.class_,
+        expand=args.expand,
         screenshot=args.screenshot,
     )
 

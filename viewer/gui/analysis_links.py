@@ -51,6 +51,11 @@ class AnalysisLinks(QtCore.QObject):
         architecture = self.views["architecture"]
         if hasattr(architecture, "layerSelected"):
             architecture.layerSelected.connect(self._on_architecture_layer)
+        if hasattr(architecture, "set_graph"):
+            # The graph and its layouts come from the worker; the view only asks which blocks to open.
+            state.graph_changed.connect(architecture.set_graph)
+            state.graph_layout_changed.connect(architecture.set_layout)
+            architecture.expansionRequested.connect(state.set_graph_expanded)
         heatmap = self.views["heatmap"]
         if hasattr(heatmap, "computeRequested"):
             heatmap.computeRequested.connect(lambda options: state.request_heatmap(**options))
@@ -79,10 +84,9 @@ class AnalysisLinks(QtCore.QObject):
                 heatmap.class_picker.select_class(wanted)
 
     def _on_summary_changed(self, summary: Any) -> None:
-        for tab in ("activations", "architecture"):
-            view = self.views[tab]
-            if hasattr(view, "set_summary"):
-                view.set_summary(summary)
+        view = self.views["activations"]
+        if hasattr(view, "set_summary"):
+            view.set_summary(summary)
         if summary is not None and self.state.layers:
             for tab in ("activations", "architecture"):
                 if hasattr(self.views[tab], "select_layer"):
@@ -148,6 +152,17 @@ class AnalysisLinks(QtCore.QObject):
         self.image_panel.set_box(box)
 
     def _on_architecture_layer(self, name: str) -> None:
+        """Show a layer picked in the Architecture tab in the Activations tab, if that tab has such a layer.
+
+        Function nodes (``layer1.0.add``) are not modules: the Activations tab captures modules only. Before its
+        summary has come (the weights are still loading), a module or block of the graph is kept for it.
+        """
+        summary, graph = self.state.summary, self.state.graph
+        if summary is not None:
+            if name not in {node.name for node in summary.iter_nodes()}:
+                return
+        elif graph is None or not (name in graph.blocks or graph.calls_of(name)):
+            return
         activations = self.views["activations"]
         if hasattr(activations, "select_layer"):
             activations.select_layer(name)

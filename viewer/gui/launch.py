@@ -1,6 +1,6 @@
 """``run_gui``: open the app in a given state; with ``screenshot``, save the window once settled and exit.
 
-The CLI's ``viewer gui [IMAGE...] --model --weights --tab --layer --class --screenshot`` and a bare
+The CLI's ``viewer gui [IMAGE...] --model --weights --tab --layer --class --expand --screenshot`` and a bare
 ``viewer`` call this function.
 """
 
@@ -36,9 +36,16 @@ def run_gui(
     tab: str | None = None,
     layer: str | None = None,
     class_: str | int | None = None,
+    expand: str | None = None,
     screenshot: str | None = None,
+    window_size: tuple[int, int] | None = None,
 ) -> int:
-    """Run the app; returns the exit status (0, or 1 when a screenshot could not wait for its jobs)."""
+    """Run the app; returns the exit status (0, or 1 when a screenshot could not wait for its jobs).
+
+    ``expand`` opens blocks of the Architecture diagram: block names ("inception3a,inception4a"), a depth or
+    "all" (``viewer.core.graph.expansion``); a screenshot waits for that layout too. ``window_size`` (width,
+    height) overrides the screenshot's ``SCREENSHOT_SIZE`` (a tall diagram needs a taller window).
+    """
     if screenshot and not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # a screenshot needs no screen
     app = create_application()
@@ -65,10 +72,12 @@ def run_gui(
         window.set_tab(tab)
     if layer:
         state.layers = [layer]
+    if expand:
+        state.graph_expand_spec = expand
     if class_ is not None or tab == "heatmap":
         state.heatmap_request = {} if class_ is None else {"class_": class_}
     if screenshot:
-        window.resize(*SCREENSHOT_SIZE)
+        window.resize(*(window_size or SCREENSHOT_SIZE))
     window.show()
     print(f"window shown {time.perf_counter() - LAUNCHED_AT:.2f} s after launch", file=sys.stderr)
 

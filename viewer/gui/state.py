@@ -15,6 +15,8 @@ from typing import Any
 
 from PySide6.QtCore import QObject, Signal, Slot
 
+from viewer.core.graph import Graph
+from viewer.core.layout import Layout
 from viewer.gui import tasks
 from viewer.gui.jobs import JobError, JobRunner, ModelKey, Ticket
 from viewer.gui.state_analysis import AnalysisRequests
@@ -62,6 +64,8 @@ class AppState(QObject, AnalysisRequests):
     options_changed = Signal()  # preset, tta, topk
     prediction_changed = Signal(object)  # engine Prediction | None
     summary_changed = Signal(object)  # engine Summary | None
+    graph_changed = Signal(object)  # core Graph | None (of the chosen network; no weights needed)
+    graph_layout_changed = Signal(object)  # core Layout | None (the graph drawn with ``graph_expanded`` open)
     activation_changed = Signal(object)  # dict[str, Activation] | None (``activation_grid`` drawn with it)
     activation_grid_changed = Signal(object)  # ChannelGrid redrawn after ``set_grid_options``
     heatmap_changed = Signal(object)  # engine ClassHeatmap | None (``heatmap_on_screen`` comes with it)
@@ -87,6 +91,11 @@ class AppState(QObject, AnalysisRequests):
         self.model_info: tasks.ModelInfo | None = None
         self.prediction: Any = None
         self.summary: Any = None
+        self.graph: Graph | None = None
+        self.graph_layout: Layout | None = None
+        self.graph_expanded: frozenset[str] | None = None  # blocks open in the layout asked for last
+        self.graph_expand_spec: str | None = None  # ``--expand``: applied to the next graph that arrives
+        self._graph_source: tuple[str | None, ...] | None = None  # the network the graph is (being) built for
         self.activations: dict[str, Any] | None = None
         self.activation_grid: Any = None  # ChannelGrid of the first layer's activation, drawn on the worker
         self.grid_options = GridOptions()
@@ -163,6 +172,8 @@ class AppState(QObject, AnalysisRequests):
         self.choice_changed.emit(choice)
         self.model_changed.emit(None)
         if self.registry is not None:
+            # The graph needs no weights: asked first, so that a long download never holds the Architecture tab.
+            self._request_graph()
             label = choice.model_file or choice.model
             self._submit("model", tasks.model_info, choice.key(), description=f"Loading {label}")
 
@@ -290,6 +301,10 @@ class AppState(QObject, AnalysisRequests):
             self._check_layers(result)
             self.summary_changed.emit(result)
             self._capture()
+        elif kind == "graph":
+            self._graph_arrived(result)
+        elif kind == "graph-layout":
+            self._layout_arrived(result)
         elif kind == "activations":
             self.activations, self.activation_grid = result.activations, result.grid
             self.timings["activations"] = elapsed_ms
@@ -342,6 +357,8 @@ class AppState(QObject, AnalysisRequests):
             self.model_changed.emit(None)
             self.notify(error.message, error.details, actions=self._model_fallbacks(error))
             return
+        if kind in ("graph", "graph-layout"):
+            self._graph_failed(kind)
         if kind == "registry":
             self.notify("Could not load torch and the model zoo: " + error.message, error.details)
             return
@@ -352,6 +369,7 @@ class AppState(QObject, AnalysisRequests):
             self.activations, self.activation_grid = None, None
             self.activation_changed.emit(None)
         label = {"classify": "Classification", "summary": "Summary", "activations": "Activations",
+                 "graph": "Architecture", "graph-layout": "Architecture",
                  "activation-grid": "Activations",
                  "heatmap": "Heatmap", "export": "Export"}.get(kind, ticket.description)
         self.notify(f"{label}: {error.message}" if not error.is_bug else error.message, error.details,

@@ -2,7 +2,9 @@
 
 Each ``_classify``/``_capture``/``_draw_grid``/``_heatmap`` submits its job when everything it needs is
 there, and otherwise cancels what is pending of its kind; results come back through AppState's
-``_on_returned``. Kept apart from AppState so that the state module stays about bookkeeping.
+``_on_returned``. The data-flow graph depends on the network only: it is asked for when the network changes
+(never for a new image, new weights or a new device), and its layout whenever the set of open blocks changes.
+Kept apart from AppState so that the state module stays about bookkeeping.
 """
 
 from __future__ import annotations
@@ -10,6 +12,8 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from viewer.core.graph import Graph, expansion
+from viewer.core.layout import Layout
 from viewer.engine.class_names import find_class
 from viewer.engine.errors import ModelError
 from viewer.gui import tasks
@@ -38,8 +42,59 @@ class AnalysisRequests:
     layers: list[str]
     _layers_model: str | None
     heatmap_request: dict[str, Any] | None
+    choice: Any  # state.ModelChoice
+    graph: Graph | None
+    graph_layout: Layout | None
+    graph_expanded: frozenset[str] | None
+    graph_expand_spec: str | None
+    _graph_source: tuple[str | None, ...] | None
+    graph_changed: Any  # Signal(object)
+    graph_layout_changed: Any  # Signal(object)
     _submit: Callable[..., Ticket]
     notify: Callable[..., None]
+
+    # --- the data-flow graph (Architecture tab) ------------------------------------------------------
+    def set_graph_expanded(self, expanded: frozenset[str] | set[str]) -> None:
+        """Lay the graph out again with the blocks of ``expanded`` open (on the worker; the latest wins)."""
+        if self.graph is None:
+            return
+        self.graph_expanded = frozenset(expanded)
+        self._submit("graph-layout", tasks.graph_layout, self.graph, self.graph_expanded,
+                     description=f"Laying out {self.graph.model_name}")
+
+    def _request_graph(self) -> None:
+        """Build the graph of the chosen network, unless the one shown (or being built) is already of it."""
+        choice = self.choice
+        source = ("file", choice.model_file, choice.model_file_sha256) if choice.model_file else ("name", choice.model)
+        if source == self._graph_source:
+            return
+        self._graph_source = source
+        self.jobs.cancel("graph-layout")
+        if self.graph is not None or self.graph_layout is not None:
+            self.graph, self.graph_layout, self.graph_expanded = None, None, None
+            self.graph_changed.emit(None)
+        label = choice.model_file or choice.model
+        self._submit("graph", tasks.graph, choice.model, choice.model_file, choice.model_file_sha256,
+                     description=f"Tracing the data flow of {label}")
+
+    def _graph_arrived(self, graph: Graph) -> None:
+        self.graph = graph
+        spec, self.graph_expand_spec = self.graph_expand_spec, None
+        try:
+            expanded = expansion(graph, spec)
+        except ModelError as error:  # ``--expand`` named a block this network lacks: its sentence says so
+            self.notify(f"{str(error).rstrip('.')}; showing the default level.", level="warning")
+            expanded = expansion(graph)
+        self.graph_changed.emit(graph)
+        self.set_graph_expanded(expanded)
+
+    def _layout_arrived(self, layout: Layout) -> None:
+        self.graph_layout = layout
+        self.graph_layout_changed.emit(layout)
+
+    def _graph_failed(self, kind: str) -> None:
+        if kind == "graph":
+            self._graph_source = None  # choosing the network again tries again
 
     def set_layers(self, layers: Sequence[str]) -> None:
         """Capture ``layers`` for the current image (and keep them captured as the image changes)."""

@@ -13,12 +13,16 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 # Re-exported: AppState submits ``tasks.export_heatmap`` and ``tasks.export_all`` like every other job.
 from viewer.gui.export_tasks import ExportProgress, ExportResult, export_all, export_heatmap
+
+if TYPE_CHECKING:
+    from viewer.core.graph import Graph
+    from viewer.core.layout import Layout
 
 __all__ = [
     "CaptureResult",
@@ -34,6 +38,8 @@ __all__ = [
     "classify",
     "export_all",
     "export_heatmap",
+    "graph",
+    "graph_layout",
     "heatmap",
     "heatmap_for_screen",
     "load_registry",
@@ -238,6 +244,43 @@ def summary(loaded: Any) -> Any:
     from viewer.engine.summary import summarize
 
     return summarize(loaded)
+
+
+def graph(model: str | None, model_file: str | None = None, model_file_sha256: str | None = None) -> Graph:
+    """The data-flow graph of a registry network or a custom model file, built without weights.
+
+    Registry networks come from ``graph_of_name`` (meta device, cached for the last few). A custom model file
+    is run the way the app loads it (``custom_spec``: the content the user agreed to run, checked) and built
+    on the meta device when its builder allows, on the CPU with random weights otherwise.
+    """
+    from viewer.engine.graph import build_graph, graph_of_name
+
+    if not model_file:
+        return graph_of_name(model or "")
+    import torch
+
+    from viewer.core.errors import ModelError
+    from viewer.engine.weights import custom_spec
+
+    spec = custom_spec(model_file, model_file_sha256)
+    assert spec.builder is not None
+    try:
+        with torch.device("meta"):
+            module = spec.builder()
+    except Exception:  # a builder that computes with tensors (``.item()``) cannot run on the meta device
+        try:
+            module = spec.builder()
+        except Exception as error:
+            raise ModelError(f"{spec.name}: the builder failed ({type(error).__name__}: {error}).") from None
+    return build_graph(module, spec.input.shape, model_name=spec.name)
+
+
+def graph_layout(graph: Graph, expanded: frozenset[str]) -> Layout:
+    """The drawing of ``graph`` with the blocks of ``expanded`` open (grandalf, pure Python)."""
+    from viewer.core.graph import collapse
+    from viewer.engine.layout import layout_view
+
+    return layout_view(collapse(graph, expanded))
 
 
 def activations(image: ImageEntry, loaded: Any, layers: Sequence[str], *, preset: str, summary: Any = None) -> Any:

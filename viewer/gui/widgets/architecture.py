@@ -1,88 +1,89 @@
-"""Architecture tab: the network as a diagram of boxes and as a table, from an engine ``Summary``.
+"""Architecture tab: the network's data-flow graph as a diagram of boxes and as a table.
 
-A pure view: ``set_summary`` draws, ``select_layer`` highlights, the user's pick leaves as
-``layerSelected`` (the app then shows that layer's activations). Exports are SVG (vector, QtSvg) or PNG.
+A pure view. ``set_graph`` (a core ``Graph``) fills the totals, notes, table and find bar; ``set_layout`` (a core
+``Layout``, computed on the worker) draws the diagram. Opening or closing blocks does not lay anything out here:
+the view asks for a new set of open blocks with ``expansionRequested`` and draws the layout that comes back.
+The user's pick leaves as ``layerSelected`` (the app then shows that layer's activations).
 """
 
 from __future__ import annotations
 
+import html
 import os
-from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 from PySide6 import QtCore, QtGui, QtSvg, QtWidgets
 from PySide6.QtCore import Qt, Signal
 
+from viewer.core.errors import ModelError
+from viewer.core.graph import Graph, GraphView, expansion
+from viewer.core.layout import Layout
 from viewer.engine.export import atomic_write
-from viewer.gui.widgets.architecture_diagram import DiagramView, NodeBox, layout_diagram
-from viewer.gui.widgets.architecture_format import (
-    format_bytes,
-    format_count,
-    format_field,
-    format_hyper,
-    format_macs,
-    format_shape,
-)
+from viewer.gui.widgets.architecture_diagram import READABLE_ZOOM, DiagramView
+from viewer.gui.widgets.architecture_find import FindBar
+from viewer.gui.widgets.architecture_format import format_count, format_macs, format_shape
+from viewer.gui.widgets.architecture_scene import SceneItems, draw_layout
+from viewer.gui.widgets.architecture_table import ArchitectureTable
 
-__all__ = ["AUTO_EXPAND_LIMIT", "ArchitectureView"]
+__all__ = ["PNG_SCALE", "ArchitectureView"]
 
-AUTO_EXPAND_LIMIT = 40  # boxes shown at first: enough to read the design, few enough to take in at once
 PNG_SCALE = 2.0  # exported PNGs at twice the screen resolution stay sharp on slides
-_NAME_ROLE = Qt.ItemDataRole.UserRole
-_TABLE_COLUMNS = ("Layer", "Type", "Hyper-parameters", "Output", "Params", "MACs", "Memory", "Receptive field")
-
-
-def _walk(node: Any) -> Iterator[Any]:
-    yield node
-    for child in node.children:
-        yield from _walk(child)
 
 
 class ArchitectureView(QtWidgets.QWidget):
-    """Diagram (objectName ``architectureView``) and table (``architectureTable``) of one network.
+    """Diagram (objectName ``architectureView``), table (``architectureTable``) and totals of one network.
 
     Signals:
-        layerSelected(str): the user clicked a box or a table row (not emitted by ``select_layer``).
+        layerSelected(str): the user picked a box, a row or a found name (a module path, a block, or a function
+            node such as ``layer1.0.add``); not emitted by ``select_layer``.
+        expansionRequested(object): the frozenset of blocks to show open; answer with ``set_layout``.
         exported(str): a diagram file was written (its path).
     """
 
     layerSelected = Signal(str)
+    expansionRequested = Signal(object)
     exported = Signal(str)
 
     def __init__(self, parent: QtWidgets.QWidget | None = None) -> None:
         super().__init__(parent)
-        self._summary: Any = None
-        self._expanded: set[str] = set()
-        self._boxes: dict[str, NodeBox] = {}
-        self._parents: dict[str, str] = {}
-        self._selected: str | None = None
-        self._table_items: dict[str, QtWidgets.QTreeWidgetItem] = {}
-        self._syncing_table = False
-        self._diagram_stale = False  # a summary arrived while hidden: the boxes are built when shown
+        self._graph: Graph | None = None
+        self._layout: Layout | None = None
+        self._items = SceneItems()
+        self._stale = False  # a layout arrived while hidden: its items are made when the tab is shown
+        self._selected: str | None = None  # node id or block name
+        self._focus: str | None = None  # key to bring into view once the next layout is drawn
+        self._first_view = True  # the next drawing is the first of this graph
+        self._pending_layer: str | None = None  # select_layer before the graph came
         self._build()
 
     def _build(self) -> None:
         self.totals = QtWidgets.QLabel("No network yet.", objectName="architectureTotals")
         self.totals.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.totals.setWordWrap(True)  # a long variant line must not widen the window
+        self.notes = QtWidgets.QLabel("", objectName="architectureNotes")
+        self.notes.setWordWrap(True)
+        self.notes.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.notes.setStyleSheet("color: #46505a")
         self.diagram = DiagramView(self)
         self.diagram.boxClicked.connect(self._on_box_clicked)
-        self.diagram.toggleRequested.connect(self.toggle_block)
-
-        self.table = QtWidgets.QTreeWidget(objectName="architectureTable")
-        self.table.setHeaderLabels(list(_TABLE_COLUMNS))
-        self.table.setUniformRowHeights(True)
-        self.table.setAlternatingRowColors(True)
-        self.table.currentItemChanged.connect(self._on_table_current_changed)
+        self.diagram.boxActivated.connect(self._on_box_activated)
+        self.diagram.frameActivated.connect(self.collapse)
+        self.diagram.expandKey.connect(self._on_expand_key)
+        self.diagram.collapseKey.connect(self._on_collapse_key)
+        self.table = ArchitectureTable(self)
+        self.table.rowSelected.connect(self._on_row_selected)
+        self.find_bar = FindBar(self)
+        self.find_bar.findRequested.connect(self.find)
 
         self.tabs = QtWidgets.QTabWidget(objectName="architectureTabs")
         self.tabs.addTab(self.diagram, "Diagram")
         self.tabs.addTab(self.table, "Table")
 
         buttons = QtWidgets.QHBoxLayout()
+        buttons.addWidget(self.find_bar, 1)
         for text, name, slot, tip in (
             ("Expand all", "expandAllButton", self.expand_all, "Open every block"),
-            ("Collapse all", "collapseAllButton", self.collapse_all, "Close every block"),
+            ("Collapse all", "collapseAllButton", self.collapse_all, "Back to the lecture's level of detail"),
             ("Fit", "fitButton", self.diagram.request_fit, "Whole diagram in view (Ctrl+0); wheel or Ctrl+± zooms"),
             ("Export…", "exportArchitectureButton", self._on_export_clicked, "Save the diagram as SVG or PNG"),
         ):
@@ -90,110 +91,162 @@ class ArchitectureView(QtWidgets.QWidget):
             button.setToolTip(tip)
             button.clicked.connect(slot)
             buttons.addWidget(button)
-        buttons.addStretch(1)
-
+        self.diagram.setToolTip("")
         layout = QtWidgets.QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.totals)
+        layout.addWidget(self.notes)
         layout.addLayout(buttons)
         layout.addWidget(self.tabs, 1)
 
     # ----------------------------------------------------------------------------------------- state
     @property
+    def graph(self) -> Graph | None:
+        return self._graph
+
+    @property
     def totals_text(self) -> str:
         return self.totals.text()
 
     @property
-    def visible_box_names(self) -> list[str]:
-        """Layers and collapsed blocks drawn as boxes, in drawing order (open blocks are frames)."""
-        self._ensure_drawn()
-        return [name for name, box in self._boxes.items() if not box.expanded]
+    def graph_view(self) -> GraphView | None:
+        """The collapsed view drawn now (or about to be, when hidden)."""
+        return None if self._layout is None else self._layout.view
 
     @property
-    def expanded_blocks(self) -> set[str]:
-        return set(self._expanded)
+    def expanded_blocks(self) -> frozenset[str]:
+        """The open blocks of the drawn layout."""
+        return frozenset() if self._layout is None else self._layout.view.expanded
+
+    @property
+    def scene_items(self) -> SceneItems:
+        """The items on the scene by view id and frame name (drawn now if the tab is hidden)."""
+        self._ensure_drawn()
+        return self._items
+
+    @property
+    def visible_box_names(self) -> list[str]:
+        """View ids drawn as boxes (calls, joins, collapsed blocks), in execution order."""
+        return [] if self._layout is None else [node.id for node in self._layout.view.nodes]
+
+    @property
+    def selected_key(self) -> str | None:
+        """The node id or block name selected."""
+        return self._selected
 
     @property
     def selected_layer(self) -> str | None:
-        return self._selected
+        """The layer name of the selection (what ``layerSelected`` carried)."""
+        return None if self._selected is None else self._layer_of(self._selected)
 
-    def box_center(self, name: str, marker: bool = False) -> QtCore.QPoint:
-        """Viewport coordinates of a box (or its +/− marker), for clicks in tests; scrolls it into view."""
-        self._ensure_drawn()
-        box = self._boxes[name]
-        target = box.mapToScene(box.marker_rect.center() if marker else box.rect().center())
+    def box_center(self, view_id: str) -> QtCore.QPoint:
+        """Viewport coordinates of a box's centre, scrolled into view (for clicks in tests)."""
+        item = self.scene_items.nodes[view_id]
+        target = item.sceneBoundingRect().center()
         self.diagram.centerOn(target)
         return self.diagram.mapFromScene(target)
 
-    # ----------------------------------------------------------------------------------------- API
-    def set_summary(self, summary: Any | None) -> None:
-        """Draw an engine ``Summary`` (None clears). Blocks open breadth-first while the boxes fit the limit."""
-        self._summary = summary
-        self._selected = None
-        self._expanded = set()
-        self._parents = {}
-        if summary is None:
+    # ----------------------------------------------------------------------------------------- input
+    def set_graph(self, graph: Graph | None) -> None:
+        """Show a new network's totals, notes and table (None clears); the diagram waits for its layout."""
+        self._graph, self._layout, self._selected, self._focus = graph, None, None, None
+        self._first_view = True
+        self._stale = False
+        self.diagram.scene().clear()
+        self._items = SceneItems()
+        self.table.set_graph(graph)
+        if graph is None:
             self.totals.setText("No network yet.")
-            self._diagram_stale = False
-            self.diagram.scene().clear()
-            self._boxes = {}
-            self.table.clear()
-            self._table_items = {}
+            self.notes.setText("")
+            self.find_bar.set_names([])
             return
-        for node in _walk(summary.root):
-            for child in node.children:
-                self._parents[child.name] = node.name
-        self._expanded = self._initial_expansion(summary)
+        extra = f" · {html.escape(graph.variant)}" if graph.variant else ""
         self.totals.setText(
-            f"<b>{summary.model_name}</b> · input {format_shape(summary.input_shape)} · "
-            f"{format_count(summary.total_params)} params ({format_count(summary.trainable_params)} trainable) · "
-            f"{format_macs(summary.macs)}"
-        )
-        self._fill_table(summary)
-        self._redraw()
-        self.diagram.request_fit()
+            f"<b>{html.escape(graph.model_name)}</b> · input {format_shape(graph.input_shape)} · "
+            f"{format_count(graph.total_params)} params · {format_macs(graph.macs)}{extra}")
+        self.notes.setText("<br>".join(html.escape(note) for note in graph.notes))
+        self.notes.setVisible(bool(graph.notes))
+        self.find_bar.set_names([*(node.id for node in graph.nodes), *graph.blocks])
+        if self._pending_layer is not None:
+            self.select_layer(self._pending_layer)
 
-    def select_layer(self, name: str) -> None:
-        """Highlight ``name`` in the diagram (opening the blocks around it) and the table; emits nothing."""
-        if self._summary is None or name not in self._parents:
+    def set_layout(self, layout: Layout | None) -> None:
+        """Draw ``layout`` (of the graph shown); drawn when the tab is next shown if it is hidden now."""
+        self._layout = layout
+        if layout is None:
+            self.diagram.scene().clear()
+            self._items = SceneItems()
             return
-        parent = self._parents.get(name)
-        opened = False
-        while parent:  # the root ("") is always open
-            if parent not in self._expanded:
-                self._expanded.add(parent)
-                opened = True
-            parent = self._parents.get(parent)
-        self._selected = name
-        if opened:
-            self._redraw()
-        else:
-            self._apply_selection()
-        if name in self._boxes:
-            self.diagram.ensureVisible(self._boxes[name].sceneBoundingRect(), 40, 40)
-        self._select_table_row(name)
+        if not self.isVisible():
+            # Hundreds of graphics items take tens of milliseconds of the GUI thread, and most layouts arrive
+            # while another tab is shown: they are made when this one is.
+            self._stale = True
+            return
+        self._draw()
 
-    def toggle_block(self, name: str) -> None:
-        """Open a collapsed block or close an open one."""
-        if name in self._expanded:
-            self._expanded.discard(name)
-            # Children's open state would otherwise pop back on re-opening: keep it simple, close them too.
-            self._expanded = {n for n in self._expanded if not n.startswith(name + ".")}
-        else:
-            self._expanded.add(name)
-        self._redraw()
+    # ----------------------------------------------------------------------------------------- actions
+    def request_expanded(self, expanded: frozenset[str] | set[str], focus: str | None = None) -> None:
+        """Ask for a layout with ``expanded`` open; ``focus`` (a key) is brought into view once drawn."""
+        if self._graph is None:
+            return
+        self._focus = focus
+        self.expansionRequested.emit(frozenset(expanded))
+
+    def expand(self, block: str) -> None:
+        """Open ``block``, the blocks around it, and the plain containers inside it (Inception's branches)."""
+        if self._graph is None or block not in self._graph.blocks:
+            return
+        opened = expansion(self._graph, block) - self._graph.default_expanded
+        inside = {name for name in self._graph.default_expanded if name.startswith(f"{block}.")}
+        self.request_expanded(self.expanded_blocks | opened | inside, focus=block)
+
+    def collapse(self, block: str) -> None:
+        """Close ``block`` into one box (the blocks inside keep their state for when it opens again)."""
+        if block in self.expanded_blocks:
+            self.request_expanded(self.expanded_blocks - {block}, focus=block)
 
     def expand_all(self) -> None:
-        if self._summary is not None:
-            self._expanded = {node.name for node in _walk(self._summary.root) if node.children and node.name}
-            self._redraw()
+        if self._graph is not None:
+            self.request_expanded(expansion(self._graph, "all"))
 
     def collapse_all(self) -> None:
-        self._expanded = set()
-        self._redraw()
+        """Back to the lecture's default level (plain containers open, real blocks closed)."""
+        if self._graph is not None:
+            self.request_expanded(expansion(self._graph))
 
+    def select_layer(self, name: str) -> None:
+        """Select ``name`` (a node id, block or module path) and its row; emits nothing.
+
+        The diagram is left as the user arranged it: the box showing the layer (or the closed block around it)
+        is highlighted, nothing opens and nothing scrolls (the Activations tab's pick must not undo the view).
+        """
+        if self._graph is None:
+            self._pending_layer = name
+            return
+        self._pending_layer = None
+        key = self._key_of(name)
+        if key is not None:
+            self._select(key, reveal=False)
+
+    def find(self, text: str) -> bool:
+        """Select and centre what ``text`` names (like a click on it); says why not in the find bar."""
+        if self._graph is None:
+            return False
+        key = self._key_of(text)
+        if key is None:
+            try:
+                self._graph.node(text)
+            except ModelError as error:  # its sentence names close matches
+                self.find_bar.set_message(str(error))
+            return False
+        self.find_bar.set_message("")
+        self._select(key, reveal=True, centre=True)
+        self.layerSelected.emit(self._layer_of(key))
+        return True
+
+    # ----------------------------------------------------------------------------------------- export
     def export_svg(self, path: str | os.PathLike[str]) -> Path:
-        """Write the diagram as SVG, atomically (temp file + rename); overwrites ``path``."""
+        """Write the diagram as SVG (vector, text kept as text), atomically; overwrites ``path``."""
         self._ensure_drawn()
         rect = self.diagram.scene().sceneRect()
         buffer = QtCore.QBuffer()
@@ -202,140 +255,48 @@ class ArchitectureView(QtWidgets.QWidget):
         generator.setOutputDevice(buffer)
         generator.setSize(rect.size().toSize())
         generator.setViewBox(QtCore.QRectF(0, 0, rect.width(), rect.height()))
-        generator.setTitle(self._summary.model_name if self._summary is not None else "network")
+        generator.setTitle(self._graph.model_name if self._graph is not None else "network")
         generator.setDescription("convnet viewer architecture diagram")
         painter = QtGui.QPainter(generator)
-        self.diagram.scene().render(painter, QtCore.QRectF(0, 0, rect.width(), rect.height()), rect)
+        self._render(painter, QtCore.QRectF(0, 0, rect.width(), rect.height()))
         painter.end()
-        data = bytes(buffer.data())
-        written = atomic_write(path, lambda handle: handle.write(data), force=True)
-        self.exported.emit(str(written))
-        return written
+        return self._write(path, bytes(buffer.data()))
 
     def export_png(self, path: str | os.PathLike[str]) -> Path:
         """Write the diagram as PNG at twice screen resolution, atomically; overwrites ``path``."""
         self._ensure_drawn()
-        rect = self.diagram.scene().sceneRect()
-        size = (rect.size() * PNG_SCALE).toSize()
+        size = (self.diagram.scene().sceneRect().size() * PNG_SCALE).toSize()
         image = QtGui.QImage(size, QtGui.QImage.Format.Format_ARGB32)
         image.fill(QtGui.QColor("white"))
         painter = QtGui.QPainter(image)
         painter.setRenderHints(QtGui.QPainter.RenderHint.Antialiasing | QtGui.QPainter.RenderHint.TextAntialiasing)
-        self.diagram.scene().render(painter, QtCore.QRectF(0, 0, size.width(), size.height()), rect)
+        self._render(painter, QtCore.QRectF(0, 0, size.width(), size.height()))
         painter.end()
         buffer = QtCore.QBuffer()
         buffer.open(QtCore.QIODevice.OpenModeFlag.WriteOnly)
         image.save(buffer, "PNG")
-        data = bytes(buffer.data())
-        written = atomic_write(path, lambda handle: handle.write(data), force=True)
-        self.exported.emit(str(written))
-        return written
+        return self._write(path, bytes(buffer.data()))
 
     def choose_export_path(self) -> str:
         """Ask where to save (QFileDialog confirms overwriting); '' when cancelled. Tests override this."""
-        name = (self._summary.model_name if self._summary is not None else "network") + ".svg"
+        name = (self._graph.model_name if self._graph is not None else "network").replace(":", "_") + ".svg"
         path, _ = QtWidgets.QFileDialog.getSaveFileName(self, "Export architecture", name,
                                                         "SVG image (*.svg);;PNG image (*.png)")
         return path
 
-    # ----------------------------------------------------------------------------------------- internals
-    def _initial_expansion(self, summary: Any) -> set[str]:
-        expanded: set[str] = set()
-        visible = len(summary.root.children)
-        frontier = [child for child in summary.root.children if child.children]
-        while frontier:
-            node = frontier.pop(0)
-            if visible - 1 + len(node.children) > AUTO_EXPAND_LIMIT:
-                continue
-            expanded.add(node.name)
-            visible += len(node.children) - 1
-            frontier.extend(child for child in node.children if child.children)
-        return expanded
+    def _render(self, painter: QtGui.QPainter, target: QtCore.QRectF) -> None:
+        scene = self.diagram.scene()
+        selected = self._items.nodes.get(self._selected_box() or "")
+        if selected is not None:
+            selected.set_selected_look(False)  # an export shows the network, not the user's selection
+        scene.render(painter, target, scene.sceneRect())
+        if selected is not None:
+            selected.set_selected_look(True)
 
-    def _redraw(self, *, hidden_too: bool = False) -> None:
-        if self._summary is None:
-            return
-        if not (hidden_too or self.isVisible()):
-            # Hundreds of graphics items take tens of milliseconds of the GUI thread (DenseNet-201: 40 ms),
-            # and most summaries arrive while another tab is shown: build them when this one is.
-            self._diagram_stale = True
-            self._boxes = {}
-            return
-        self._diagram_stale = False
-        self._boxes = layout_diagram(self.diagram.scene(), self._summary, self._expanded)
-        self._apply_selection()
-        self.diagram.refit_if_auto()
-
-    def _ensure_drawn(self) -> None:
-        if self._diagram_stale:
-            self._redraw(hidden_too=True)
-
-    def showEvent(self, event: QtGui.QShowEvent) -> None:  # noqa: N802 - Qt API
-        super().showEvent(event)
-        self._ensure_drawn()
-
-    def _apply_selection(self) -> None:
-        for name, box in self._boxes.items():
-            box.set_selected_look(name == self._selected)
-
-    def _on_box_clicked(self, name: str) -> None:
-        self._selected = name
-        self._apply_selection()
-        self._select_table_row(name)
-        self.layerSelected.emit(name)
-
-    def _fill_table(self, summary: Any) -> None:
-        self._syncing_table = True
-        try:
-            self.table.clear()
-            self._table_items = {}
-            for child in summary.root.children:
-                self.table.addTopLevelItem(self._table_item(child))
-            self.table.expandAll()  # so that column widths fit the deepest names too
-            for column in range(len(_TABLE_COLUMNS)):
-                self.table.resizeColumnToContents(column)
-            self.table.collapseAll()
-            self.table.expandToDepth(0)
-        finally:
-            self._syncing_table = False
-
-    def _table_item(self, node: Any) -> QtWidgets.QTreeWidgetItem:
-        field_text = format_field(getattr(node, "receptive_field", None))
-        short = node.name.rsplit(".", 1)[-1]
-        type_text = node.type + (" (training only)" if getattr(node, "training_only", False) else "")
-        item = QtWidgets.QTreeWidgetItem([
-            short, type_text, format_hyper(getattr(node, "hyper", None), limit=12), format_shape(node.output_shape),
-            format_count(node.params), format_macs(node.macs), format_bytes(getattr(node, "memory_bytes", None)),
-            field_text,
-        ])
-        item.setData(0, _NAME_ROLE, node.name)
-        item.setToolTip(0, node.name)
-        for column in (4, 5, 6):
-            item.setTextAlignment(column, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-        self._table_items[node.name] = item
-        for child in node.children:
-            item.addChild(self._table_item(child))
-        return item
-
-    def _select_table_row(self, name: str) -> None:
-        item = self._table_items.get(name)
-        if item is None:
-            return
-        self._syncing_table = True
-        try:
-            self.table.setCurrentItem(item)
-            self.table.scrollToItem(item)
-        finally:
-            self._syncing_table = False
-
-    def _on_table_current_changed(self, current: QtWidgets.QTreeWidgetItem | None, _previous: Any) -> None:
-        if current is None or self._syncing_table:
-            return
-        name = current.data(0, _NAME_ROLE)
-        self._selected = name
-        if name in self._boxes:
-            self._apply_selection()
-        self.layerSelected.emit(name)
+    def _write(self, path: str | os.PathLike[str], data: bytes) -> Path:
+        written = atomic_write(path, lambda handle: handle.write(data), force=True)
+        self.exported.emit(str(written))
+        return written
 
     def _on_export_clicked(self) -> None:
         path = self.choose_export_path()
@@ -345,3 +306,142 @@ class ArchitectureView(QtWidgets.QWidget):
             self.export_png(path)
         else:
             self.export_svg(path if Path(path).suffix else path + ".svg")
+
+    # ----------------------------------------------------------------------------------------- internals
+    def _key_of(self, name: str) -> str | None:
+        """The node id or block name for ``name``: itself, or a module's first call."""
+        graph = self._graph
+        if graph is None:
+            return None
+        if name in graph.blocks:
+            return name
+        try:
+            return graph.node(name).id
+        except ModelError:
+            calls = graph.calls_of(name)
+            return calls[0].id if calls else None
+
+    def _layer_of(self, key: str) -> str:
+        """What ``layerSelected`` carries for a key: a module call's module path, else the key itself."""
+        if self._graph is None or key in self._graph.blocks:
+            return key
+        try:
+            node = self._graph.node(key)
+        except ModelError:
+            return key
+        return node.module or node.id
+
+    def _enclosing(self, key: str) -> tuple[str, ...]:
+        graph = self._graph
+        assert graph is not None
+        if key in graph.blocks:
+            names, parent = [], graph.blocks[key].parent
+            while parent:
+                names.append(parent)
+                parent = graph.blocks[parent].parent
+            return tuple(names)
+        return graph.node(key).blocks
+
+    def _select(self, key: str, *, reveal: bool, centre: bool = False) -> None:
+        self._selected = key
+        self.table.select_key(key)
+        closed = [name for name in self._enclosing(key) if name not in self.expanded_blocks]
+        if reveal and closed and self._layout is not None:
+            self.request_expanded(self.expanded_blocks | set(closed), focus=key)
+            return
+        self._apply_selection()
+        if reveal:
+            self._bring_into_view(key, centre=centre)
+
+    def _selected_box(self) -> str | None:
+        """The box showing the selection: itself, or the collapsed block around it."""
+        view = self.graph_view
+        if self._selected is None or view is None:
+            return None
+        if any(node.id == self._selected for node in view.nodes):
+            return self._selected
+        return view.view_id_of(self._selected)
+
+    def _apply_selection(self) -> None:
+        chosen = self._selected_box()
+        for view_id, item in self._items.nodes.items():
+            item.set_selected_look(view_id == chosen)
+
+    def _bring_into_view(self, key: str, *, centre: bool) -> None:
+        if self._stale or not self._items.nodes:
+            self._focus = key  # once drawn
+            return
+        item = self._items.frames.get(key) or self._items.nodes.get(key)
+        if item is None and self._selected_box() is not None:
+            item = self._items.nodes.get(self._selected_box() or "")
+        if item is None:
+            return
+        rect = item.sceneBoundingRect()
+        if self.diagram.zoom < READABLE_ZOOM / 2:
+            self.diagram.show_readable(rect)
+        elif centre:
+            self.diagram.centerOn(rect.center())
+        else:
+            self.diagram.ensureVisible(rect, 40, 40)
+
+    def _draw(self) -> None:
+        layout, graph = self._layout, self._graph
+        if layout is None or graph is None:
+            return
+        self._stale = False
+        notes = {name: block.note for name, block in graph.blocks.items() if block.note}
+        self._items = draw_layout(self.diagram.scene(), layout, notes)
+        self._apply_selection()
+        focus, self._focus = self._focus, None
+        if self._first_view:
+            self._first_view = False
+            self._show_first(layout)
+        elif not self.diagram.refit_if_auto() and focus is not None:
+            self._bring_into_view(focus, centre=True)
+
+    def _show_first(self, layout: Layout) -> None:
+        """A new network: the block opened beyond the lecture's level (``--expand``), else the top, readable."""
+        graph = self._graph
+        assert graph is not None
+        opened = [frame for frame in layout.frames if frame.name not in graph.default_expanded]
+        if opened:
+            deepest = max(opened, key=lambda frame: frame.name.count("."))
+            item = self._items.frames[deepest.name]
+            self.diagram.show_readable(item.sceneBoundingRect())
+        else:
+            self.diagram.show_readable()
+
+    def _ensure_drawn(self) -> None:
+        if self._stale:
+            self._draw()
+
+    def showEvent(self, event: QtGui.QShowEvent) -> None:  # noqa: N802 - Qt API
+        super().showEvent(event)
+        self._ensure_drawn()
+
+    def _on_box_clicked(self, view_id: str) -> None:
+        self._select(view_id, reveal=False)
+        self.layerSelected.emit(self._layer_of(view_id))
+
+    def _on_box_activated(self, view_id: str) -> None:
+        if self._graph is not None and view_id in self._graph.blocks and view_id not in self.expanded_blocks:
+            self.expand(view_id)
+
+    def _on_expand_key(self) -> None:
+        box = self._selected_box()
+        if box is not None:
+            self._on_box_activated(box)
+
+    def _on_collapse_key(self) -> None:
+        """"−" closes the open block the selected box is drawn in."""
+        view, box = self.graph_view, self._selected_box()
+        if view is None or box is None:
+            return
+        parent = view.node(box).parent
+        if parent:
+            self.collapse(parent)
+
+    def _on_row_selected(self, key: str, layer: str) -> None:
+        self._selected = key
+        self._apply_selection()
+        self.layerSelected.emit(layer)

@@ -1,0 +1,64 @@
+"""The Architecture tab's find bar: a layer or block name with completion; Enter asks for it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from PySide6 import QtCore, QtWidgets
+from PySide6.QtCore import Qt, Signal
+
+__all__ = ["FindBar"]
+
+
+class FindBar(QtWidgets.QWidget):
+    """A line edit (objectName ``architectureFind``) completing every node and block name.
+
+    Signals:
+        findRequested(str): Enter was pressed, or a completion chosen, with this (stripped) text.
+    """
+
+    findRequested = Signal(str)
+
+    def __init__(self, parent: QtWidgets.QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.edit = QtWidgets.QLineEdit(objectName="architectureFind")
+        self.edit.setPlaceholderText("Find a layer… (e.g. layer1.0.conv2)")
+        self.edit.setClearButtonEnabled(True)
+        self.edit.setMinimumWidth(220)
+        self._names = QtCore.QStringListModel(self)
+        completer = QtWidgets.QCompleter(self._names, self)
+        completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
+        completer.setFilterMode(Qt.MatchFlag.MatchContains)  # "branch3" finds every Inception's branch3
+        completer.setMaxVisibleItems(16)
+        completer.activated.connect(self._on_completion)
+        self.edit.setCompleter(completer)
+        self.edit.returnPressed.connect(self._on_return)
+        self.edit.textEdited.connect(lambda _text: self.set_message(""))
+        self.message = QtWidgets.QLabel("", objectName="architectureFindMessage")
+        self.message.setStyleSheet("color: #b0413e")
+        layout = QtWidgets.QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.edit)
+        layout.addWidget(self.message, 1)
+
+    def completer(self) -> QtWidgets.QCompleter:
+        return self.edit.completer()
+
+    def set_names(self, names: Iterable[str]) -> None:
+        """The names offered as completions (node ids and block names)."""
+        self._names.setStringList(sorted(set(names)))
+        self.set_message("")
+
+    def set_message(self, text: str) -> None:
+        """Why the last search found nothing ('' clears it)."""
+        self.message.setText(text)
+        self.message.setToolTip(text)
+
+    def _on_completion(self, text: str) -> None:
+        self.edit.setText(text)
+        self._on_return()
+
+    def _on_return(self) -> None:
+        text = self.edit.text().strip()
+        if text:
+            self.findRequested.emit(text)

@@ -1,0 +1,262 @@
+"""Paint a laid-out graph (``viewer.core.layout.Layout``) onto a QGraphicsScene: boxes, joins, routes, frames.
+
+The layout (computed on the worker) fixes every position; this module only turns it into graphics items, so
+the GUI thread never lays anything out. Boxes carry the text of ``box_lines`` in the diagram font the layout
+sized them for; a line that the platform's font draws wider than planned is scaled down to fit its box.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+from PySide6 import QtCore, QtGui, QtWidgets
+from PySide6.QtCore import Qt
+
+from viewer.core.graph import ViewNode, format_shape
+from viewer.core.layout import PADDING, Box, FrameBox, Layout, Route, box_lines, format_count, join_symbol
+from viewer.gui.widgets.architecture_format import format_field, format_hyper, format_macs
+
+__all__ = ["FONT_PIXELS", "FrameItem", "JoinItem", "NodeItem", "RouteItem", "SceneItems", "draw_layout",
+           "fill_for"]
+
+FONT_PIXELS = 10  # the size the layout's CHAR_WIDTH and LINE_HEIGHT were measured for
+FRAME_LABEL_PIXELS = 10
+
+# Fill colour by layer kind (first matching word of the type name), so that a glance shows the rhythm of
+# convolution / normalisation / activation / pooling in a network.
+_KIND_COLOURS = (
+    (("conv",), "#d6e6fa"),
+    (("norm",), "#dcf0dc"),
+    (("relu", "gelu", "silu", "sigmoid", "tanh", "hardswish", "softmax", "mish", "elu"), "#fde6c8"),
+    (("pool",), "#e9dcf5"),
+    (("linear",), "#f8d6d6"),
+    (("dropout", "flatten", "identity"), "#eeeeee"),
+)
+_BLOCK_FILL = "#dfe4ea"
+_INPUT_FILL = "#fff5c2"
+_JOIN_FILL = "#ffffff"
+_BORDER = QtGui.QColor("#5a6b7c")
+_SELECTED = QtGui.QColor("#1565c0")
+_TRAINING = QtGui.QColor("#b0413e")  # training-only heads: dashed, in the colour of a warning
+_ROUTE = QtGui.QColor("#6f8194")
+_FRAME_BORDER = QtGui.QColor("#8c9bab")
+_FRAME_FILLS = ("#f4f7fb", "#eaf0f7", "#e0e8f2")  # deeper frames a little darker, so nesting reads
+_ARROW = 7.0  # arrowhead length
+
+
+def fill_for(node: ViewNode) -> str:
+    """A box's fill: the input, a collapsed block, or the colour of its layer kind."""
+    if node.kind == "input":
+        return _INPUT_FILL
+    if node.kind == "join":
+        return _JOIN_FILL
+    if node.kind == "block":
+        return _BLOCK_FILL
+    lowered = node.type.lower()
+    for words, colour in _KIND_COLOURS:
+        if any(word in lowered for word in words):
+            return colour
+    return "#ffffff"
+
+
+def _font(bold: bool = False, italic: bool = False, pixels: int = FONT_PIXELS) -> QtGui.QFont:
+    font = QtGui.QFont()
+    font.setPixelSize(pixels)
+    font.setBold(bold)
+    font.setItalic(italic)
+    return font
+
+
+def _tooltip(node: ViewNode) -> str:
+    """Everything about a box, the note (why a head is training only) first."""
+    lines = [f"<b>{node.id}</b> — {node.type}"]
+    if node.note:
+        lines.append(f"<i>{node.note}</i>")
+    hyper = format_hyper(node.hyper, limit=12)
+    if hyper:
+        lines.append(hyper)
+    if node.in_shapes:
+        lines.append("in " + ", ".join(format_shape(shape) for shape in node.in_shapes))
+    lines.append(f"out {format_shape(node.shape)}")
+    if node.params or node.macs:
+        lines.append(f"{format_count(node.params)} params · {format_macs(node.macs)}")
+    if node.receptive_field is not None:
+        lines.append(f"receptive field {format_field(node.receptive_field)}")
+    if node.kind == "block":
+        lines.append("Double-click or + to open it.")
+    return "<br>".join(lines)
+
+
+class NodeItem(QtWidgets.QGraphicsRectItem):
+    """The box of one call, the input, or a collapsed block (drawn as a stack of cards)."""
+
+    def __init__(self, node: ViewNode, box: Box) -> None:
+        super().__init__(QtCore.QRectF(0, 0, box.w, box.h))
+        self.setPos(box.x, box.y)
+        self.node = node
+        self.setZValue(10)
+        self.setBrush(QtGui.QColor(fill_for(node)))
+        self.setToolTip(_tooltip(node))
+        if node.kind == "block":
+            # Cards behind the box say "there is more inside" without a marker eating into the text.
+            for offset in (4.0, 2.0):
+                card = QtWidgets.QGraphicsRectItem(QtCore.QRectF(offset, offset, box.w, box.h), self)
+                card.setBrush(QtGui.QColor(_BLOCK_FILL).darker(108))
+                card.setPen(QtGui.QPen(_BORDER, 0.8))
+                card.setFlag(QtWidgets.QGraphicsItem.GraphicsItemFlag.ItemStacksBehindParent)
+        self._add_text(box)
+        self.set_selected_look(False)
+
+    @property
+    def view_id(self) -> str:
+        return self.node.id
+
+    def _add_text(self, box: Box) -> None:
+        lines = box_lines(self.node)
+        available = box.w - 2 * PADDING + 4  # the layout's estimate has a few units of slack
+        line_height = (box.h - 2 * PADDING) / max(len(lines), 1)
+        for index, text in enumerate(lines):
+            training = self.node.training_only and text == "training only"
+            item = QtWidgets.QGraphicsSimpleTextItem(text, self)
+            item.setFont(_font(bold=index == 0 and self.node.kind != "input", italic=training))
+            if training:
+                item.setBrush(_TRAINING)
+            bounds = item.boundingRect()
+            scale = min(1.0, available / bounds.width()) if bounds.width() else 1.0
+            item.setScale(scale)
+            item.setPos((box.w - bounds.width() * scale) / 2,
+                        PADDING + index * line_height + (line_height - bounds.height() * scale) / 2)
+
+    def set_selected_look(self, selected: bool) -> None:
+        colour = _SELECTED if selected else (_TRAINING if self.node.training_only else _BORDER)
+        pen = QtGui.QPen(colour, 3 if selected else 1.2)
+        if self.node.training_only and not selected:
+            pen.setStyle(Qt.PenStyle.DashLine)
+        self.setPen(pen)
+
+
+class JoinItem(QtWidgets.QGraphicsEllipseItem):
+    """A round join: ⊕-like "+" for a sum (ResNet's skip), "C" for a concatenation (Inception's four branches)."""
+
+    def __init__(self, node: ViewNode, box: Box) -> None:
+        super().__init__(QtCore.QRectF(0, 0, box.w, box.h))
+        self.setPos(box.x, box.y)
+        self.node = node
+        self.setZValue(10)
+        self.setBrush(QtGui.QColor(_JOIN_FILL))
+        symbol = QtWidgets.QGraphicsSimpleTextItem(join_symbol(node), self)
+        symbol.setFont(_font(bold=True, pixels=13))
+        bounds = symbol.boundingRect()
+        symbol.setPos((box.w - bounds.width()) / 2, (box.h - bounds.height()) / 2)
+        self.setToolTip(_tooltip(node))
+        self.set_selected_look(False)
+
+    @property
+    def view_id(self) -> str:
+        return self.node.id
+
+    def set_selected_look(self, selected: bool) -> None:
+        self.setPen(QtGui.QPen(_SELECTED if selected else _BORDER, 3 if selected else 1.4))
+
+
+class RouteItem(QtWidgets.QGraphicsPathItem):
+    """One edge as a polyline; hovering it tells the tensor's shape."""
+
+    def __init__(self, route: Route) -> None:
+        path = QtGui.QPainterPath(QtCore.QPointF(*route.points[0]))
+        for x, y in route.points[1:-1]:
+            path.lineTo(x, y)
+        end_x, end_y = route.points[-1]
+        before_x, before_y = route.points[-2] if len(route.points) > 1 else (end_x, end_y - 1)
+        angle = math.atan2(end_y - before_y, end_x - before_x)
+        # The line stops at the arrowhead's base, so that its width does not blunt the tip.
+        path.lineTo(end_x - 0.8 * _ARROW * math.cos(angle), end_y - 0.8 * _ARROW * math.sin(angle))
+        super().__init__(path)
+        self.route = route
+        colour = _TRAINING if route.training_only else _ROUTE
+        pen = QtGui.QPen(colour, 1.3)
+        if route.training_only:
+            pen.setStyle(Qt.PenStyle.DashLine)
+        self.setPen(pen)
+        self.setZValue(5)
+        self.setToolTip(f"{route.src} → {route.dst}<br>{format_shape(route.shape)}")
+        head = QtGui.QPolygonF([
+            QtCore.QPointF(end_x, end_y),
+            QtCore.QPointF(end_x - _ARROW * math.cos(angle - 0.4), end_y - _ARROW * math.sin(angle - 0.4)),
+            QtCore.QPointF(end_x - _ARROW * math.cos(angle + 0.4), end_y - _ARROW * math.sin(angle + 0.4)),
+        ])
+        arrow = QtWidgets.QGraphicsPolygonItem(head, self)
+        arrow.setBrush(colour)
+        arrow.setPen(QtGui.QPen(colour, 1))
+        self._hover_shape = QtGui.QPainterPathStroker(QtGui.QPen(Qt.GlobalColor.black, 6)).createStroke(path)
+
+    def shape(self) -> QtGui.QPainterPath:  # noqa: D102 - Qt override
+        # Only the stroke: a path item's default shape is the filled polygon, which would take the hover and
+        # the clicks meant for the boxes it encloses.
+        return self._hover_shape
+
+
+class FrameItem(QtWidgets.QGraphicsRectItem):
+    """An expanded block: a labelled frame behind its members (double-click closes it)."""
+
+    def __init__(self, frame: FrameBox, depth: int, note: str = "", parent: str = "") -> None:
+        super().__init__(QtCore.QRectF(0, 0, frame.w, frame.h))
+        self.setPos(frame.x, frame.y)
+        self.frame = frame
+        self.setZValue(depth)
+        pen = QtGui.QPen(_TRAINING if frame.training_only else _FRAME_BORDER, 1)
+        pen.setStyle(Qt.PenStyle.DashLine)
+        self.setPen(pen)
+        self.setBrush(QtGui.QColor(_FRAME_FILLS[min(depth, len(_FRAME_FILLS) - 1)]))
+        # Inside an open block, its name is enough ("branch2 (Sequential)"): the frame around says whose.
+        short = frame.name[len(parent) + 1:] if parent and frame.label.startswith(frame.name) else frame.name
+        label = short + frame.label[len(frame.name):] + ("  · training only" if frame.training_only else "")
+        text = QtWidgets.QGraphicsSimpleTextItem(label, self)
+        text.setFont(_font(bold=True, pixels=FRAME_LABEL_PIXELS))
+        text.setBrush(_TRAINING if frame.training_only else QtGui.QColor("#3d4b59"))
+        width = text.boundingRect().width()
+        if width > frame.w - 10:
+            text.setScale((frame.w - 10) / width)
+        text.setPos(5, 2)
+        tip = f"<b>{frame.label}</b>" + (f"<br><i>{note}</i>" if note else "")
+        self.setToolTip(tip + "<br>Double-click the frame or press − on a box inside to close it.")
+
+    @property
+    def name(self) -> str:
+        return self.frame.name
+
+
+@dataclass
+class SceneItems:
+    """What ``draw_layout`` put on the scene, by view id (boxes and joins) and by block name (frames)."""
+
+    nodes: dict[str, NodeItem | JoinItem] = field(default_factory=dict)
+    frames: dict[str, FrameItem] = field(default_factory=dict)
+    routes: list[RouteItem] = field(default_factory=list)
+
+
+def draw_layout(scene: QtWidgets.QGraphicsScene, layout: Layout, notes: dict[str, str] | None = None) -> SceneItems:
+    """Empty ``scene`` and draw ``layout`` on it; ``notes`` gives a frame's note by block name (tooltips)."""
+    scene.clear()
+    items = SceneItems()
+    notes = notes or {}
+    open_blocks = {frame.name for frame in layout.frames}
+    for frame in layout.frames:
+        parent = frame.name.rpartition(".")[0]
+        while parent and parent not in open_blocks:  # a frame's parent frame may be further up than one dot
+            parent = parent.rpartition(".")[0]
+        item = FrameItem(frame, frame.name.count("."), notes.get(frame.name, ""), parent)
+        scene.addItem(item)
+        items.frames[frame.name] = item
+    for route in layout.routes:
+        item = RouteItem(route)
+        scene.addItem(item)
+        items.routes.append(item)
+    for node in layout.view.nodes:
+        box = layout.boxes[node.id]
+        node_item: NodeItem | JoinItem = JoinItem(node, box) if node.kind == "join" else NodeItem(node, box)
+        scene.addItem(node_item)
+        items.nodes[node.id] = node_item
+    scene.setSceneRect(QtCore.QRectF(0, 0, layout.width, layout.height))
+    return items
