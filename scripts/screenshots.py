@@ -59,7 +59,7 @@ def main() -> int:
     failed = 0
     for name in SHOTS:
         command = [sys.executable, __file__, "--shot", name, "--data", str(args.data), "--out", str(args.out)]
-        status = subprocess.run(command, env=env).returncode
+        status = subprocess.run(command, env=env, check=False).returncode
         print(f"{name}: {'ok' if status == 0 else f'failed ({status})'} -> {args.out / (name + '.png')}")
         failed += status != 0
     return 1 if failed else 0

@@ -71,23 +71,21 @@ def test_work_waits_for_the_windows_first_paint(qtbot):
 
 
 def test_the_architecture_diagram_is_built_only_when_its_tab_is_shown(qtbot):
-    import torch
-
-    from viewer.engine.registry import build_model
-    from viewer.engine.summary import summarize
+    from viewer.core.graph import collapse
+    from viewer.engine.graph import graph_of_name
+    from viewer.engine.layout import layout_view
     from viewer.gui.widgets.architecture import ArchitectureView
 
-    with torch.device("meta"):
-        model = build_model("resnet18").eval()
-    summary = summarize(model, (3, 64, 64), model_name="resnet18")
+    graph = graph_of_name("resnet18")
     view = ArchitectureView()
     qtbot.addWidget(view)
-    view.set_summary(summary)  # hidden, like a tab behind another
+    view.set_graph(graph)  # hidden, like a tab behind another
+    view.set_layout(layout_view(collapse(graph)))
     assert view.diagram.scene().items() == []
     assert view.table.topLevelItemCount() > 0  # the table is cheap and filled at once
     view.show()
     qtbot.waitExposed(view)
-    assert len(view.diagram.scene().items()) > 0 and "conv1" in view.visible_box_names
+    assert len(view.diagram.scene().items()) > 0 and "conv1" in view.scene_items.nodes
 
 
 def test_a_large_heatmap_reaches_the_screen_as_a_small_copy_made_on_the_worker(qtbot):

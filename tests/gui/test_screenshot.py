@@ -33,11 +33,12 @@ def test_screenshot_mode_writes_a_settled_window(tmp_path, shared_data):
 
 # tab -> {objectName: least pixel spread (std) of that widget in the screenshot}. Measured on this
 # window: with nothing loaded these widgets spread 12, 11, 0, 5, 27, 32 and 19 (a disabled button);
-# drawn with LeNet-5 on a digit 74, 32, 72, 33, 58, 33 and 55.
+# drawn with LeNet-5 on a digit 74, 32, 72, 33, 58, 33 and 55. The architecture diagram spreads 5 empty and
+# 18 with LeNet-5's graph (one narrow column of boxes on white, at a readable zoom).
 TAB_WIDGETS = {
     "predictions": {"topkView": 40},
     "activations": {"layerTree": 20, "activationGrid": 20},
-    "architecture": {"architectureView": 20},
+    "architecture": {"architectureView": 12},
     "heatmap": {"heatmapView": 40, "heatmapClassPicker": 20, "exportHeatmapButton": 35},
 }
 

@@ -45,3 +45,27 @@ def test_an_unreadable_folder_is_one_refusal_and_the_other_files_open(shared_dat
     opened = tasks.open_images([str(locked), str(shared_data / "images" / "kitten.jpg")])
     assert [entry.name for entry in opened.images] == ["kitten.jpg"]
     assert opened.errors == ["locked: the folder cannot be read (permission denied)."]
+
+
+def test_the_graph_of_a_custom_model_file_is_built_without_weights_and_only_from_the_agreed_content(tmp_path):
+    import hashlib
+
+    import pytest
+
+    from viewer.core.errors import ModelError
+
+    source = tmp_path / "tiny.py"
+    source.write_text(
+        "from torch import nn\n"
+        "input_size = (1, 28, 28)\n"
+        "def build():\n"
+        "    return nn.Sequential(nn.Conv2d(1, 4, 3), nn.ReLU(), nn.Flatten(), nn.Linear(4 * 26 * 26, 10))\n"
+    )
+    agreed = hashlib.sha256(source.read_bytes()).hexdigest()
+    graph = tasks.graph(None, f"{source}:build", agreed)
+    assert graph.model_name == "tiny:build" and graph.input_shape == (1, 28, 28)
+    assert [node.type for node in graph.nodes] == ["Input", "Conv2d", "ReLU", "Flatten", "Linear"]
+    assert graph.total_params == 4 * 9 + 4 + 4 * 26 * 26 * 10 + 10
+    source.write_text(source.read_text() + "# changed\n")
+    with pytest.raises(ModelError, match="changed since you allowed it"):
+        tasks.graph(None, f"{source}:build", agreed)

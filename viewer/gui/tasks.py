@@ -18,7 +18,12 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 # Re-exported: AppState submits ``tasks.export_heatmap`` and ``tasks.export_all`` like every other job.
-from viewer.gui.export_tasks import ExportProgress, ExportResult, export_all, export_heatmap
+from viewer.gui.export_tasks import (
+    ExportProgress,
+    ExportResult,
+    export_all,
+    export_heatmap,
+)
 
 if TYPE_CHECKING:
     from viewer.core.graph import Graph
@@ -267,10 +272,11 @@ def graph(model: str | None, model_file: str | None = None, model_file_sha256: s
     try:
         with torch.device("meta"):
             module = spec.builder()
-    except Exception:  # a builder that computes with tensors (``.item()``) cannot run on the meta device
+    # A builder that computes with tensors (``.item()``) cannot run on the meta device: then on the CPU.
+    except Exception:  # noqa: BLE001
         try:
             module = spec.builder()
-        except Exception as error:
+        except Exception as error:  # noqa: BLE001 - the user's code: any failure becomes one sentence
             raise ModelError(f"{spec.name}: the builder failed ({type(error).__name__}: {error}).") from None
     return build_graph(module, spec.input.shape, model_name=spec.name)
 

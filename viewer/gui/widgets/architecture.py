@@ -12,7 +12,7 @@ import html
 import os
 from pathlib import Path
 
-from PySide6 import QtCore, QtGui, QtSvg, QtWidgets
+from PySide6 import QtCore, QtGui, QtWidgets
 from PySide6.QtCore import Qt, Signal
 
 from viewer.core.errors import ModelError
@@ -20,14 +20,17 @@ from viewer.core.graph import Graph, GraphView, expansion
 from viewer.core.layout import Layout
 from viewer.engine.export import atomic_write
 from viewer.gui.widgets.architecture_diagram import READABLE_ZOOM, DiagramView
+from viewer.gui.widgets.architecture_export import PNG_SCALE, scene_png, scene_svg
 from viewer.gui.widgets.architecture_find import FindBar
-from viewer.gui.widgets.architecture_format import format_count, format_macs, format_shape
+from viewer.gui.widgets.architecture_format import (
+    format_count,
+    format_macs,
+    format_shape,
+)
 from viewer.gui.widgets.architecture_scene import SceneItems, draw_layout
 from viewer.gui.widgets.architecture_table import ArchitectureTable
 
 __all__ = ["PNG_SCALE", "ArchitectureView"]
-
-PNG_SCALE = 2.0  # exported PNGs at twice the screen resolution stay sharp on slides
 
 
 class ArchitectureView(QtWidgets.QWidget):
@@ -248,34 +251,13 @@ class ArchitectureView(QtWidgets.QWidget):
     def export_svg(self, path: str | os.PathLike[str]) -> Path:
         """Write the diagram as SVG (vector, text kept as text), atomically; overwrites ``path``."""
         self._ensure_drawn()
-        rect = self.diagram.scene().sceneRect()
-        buffer = QtCore.QBuffer()
-        buffer.open(QtCore.QIODevice.OpenModeFlag.WriteOnly)
-        generator = QtSvg.QSvgGenerator()
-        generator.setOutputDevice(buffer)
-        generator.setSize(rect.size().toSize())
-        generator.setViewBox(QtCore.QRectF(0, 0, rect.width(), rect.height()))
-        generator.setTitle(self._graph.model_name if self._graph is not None else "network")
-        generator.setDescription("convnet viewer architecture diagram")
-        painter = QtGui.QPainter(generator)
-        self._render(painter, QtCore.QRectF(0, 0, rect.width(), rect.height()))
-        painter.end()
-        return self._write(path, bytes(buffer.data()))
+        title = self._graph.model_name if self._graph is not None else "network"
+        return self._write(path, scene_svg(self.diagram.scene(), title, self._render))
 
     def export_png(self, path: str | os.PathLike[str]) -> Path:
         """Write the diagram as PNG at twice screen resolution, atomically; overwrites ``path``."""
         self._ensure_drawn()
-        size = (self.diagram.scene().sceneRect().size() * PNG_SCALE).toSize()
-        image = QtGui.QImage(size, QtGui.QImage.Format.Format_ARGB32)
-        image.fill(QtGui.QColor("white"))
-        painter = QtGui.QPainter(image)
-        painter.setRenderHints(QtGui.QPainter.RenderHint.Antialiasing | QtGui.QPainter.RenderHint.TextAntialiasing)
-        self._render(painter, QtCore.QRectF(0, 0, size.width(), size.height()))
-        painter.end()
-        buffer = QtCore.QBuffer()
-        buffer.open(QtCore.QIODevice.OpenModeFlag.WriteOnly)
-        image.save(buffer, "PNG")
-        return self._write(path, bytes(buffer.data()))
+        return self._write(path, scene_png(self.diagram.scene(), self._render, PNG_SCALE))
 
     def choose_export_path(self) -> str:
         """Ask where to save (QFileDialog confirms overwriting); '' when cancelled. Tests override this."""

@@ -14,8 +14,21 @@ from PySide6 import QtCore, QtGui, QtWidgets
 from PySide6.QtCore import Qt
 
 from viewer.core.graph import ViewNode, format_shape
-from viewer.core.layout import PADDING, Box, FrameBox, Layout, Route, box_lines, format_count, join_symbol
-from viewer.gui.widgets.architecture_format import format_field, format_hyper, format_macs
+from viewer.core.layout import (
+    PADDING,
+    Box,
+    FrameBox,
+    Layout,
+    Route,
+    box_lines,
+    format_count,
+    join_symbol,
+)
+from viewer.gui.widgets.architecture_format import (
+    format_field,
+    format_hyper,
+    format_macs,
+)
 
 __all__ = ["FONT_PIXELS", "FrameItem", "JoinItem", "NodeItem", "RouteItem", "SceneItems", "draw_layout",
            "fill_for"]
@@ -211,6 +224,8 @@ class FrameItem(QtWidgets.QGraphicsRectItem):
         self.setBrush(QtGui.QColor(_FRAME_FILLS[min(depth, len(_FRAME_FILLS) - 1)]))
         # Inside an open block, its name is enough ("branch2 (Sequential)"): the frame around says whose.
         short = frame.name[len(parent) + 1:] if parent and frame.label.startswith(frame.name) else frame.name
+        if short[:1].isdigit():  # "0 (Bottleneck)" says little: "layer1.0 (Bottleneck)"
+            short = f"{parent.rpartition('.')[2]}.{short}"
         label = short + frame.label[len(frame.name):] + ("  · training only" if frame.training_only else "")
         text = QtWidgets.QGraphicsSimpleTextItem(label, self)
         text.setFont(_font(bold=True, pixels=FRAME_LABEL_PIXELS))

@@ -10,7 +10,12 @@ from PySide6 import QtWidgets
 from PySide6.QtCore import Qt, Signal
 
 from viewer.core.graph import Block, Graph, GraphNode, format_shape
-from viewer.gui.widgets.architecture_format import format_count, format_field, format_hyper, format_macs
+from viewer.gui.widgets.architecture_format import (
+    format_count,
+    format_field,
+    format_hyper,
+    format_macs,
+)
 
 __all__ = ["COLUMNS", "KEY_ROLE", "LAYER_ROLE", "ArchitectureTable"]
 
