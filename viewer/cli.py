@@ -219,6 +219,7 @@ def _cmd_models(args: argparse.Namespace) -> int:
                 "input": list(s.input.shape),
                 "weights": list(s.weights),
                 "default_weights": s.default_weights,
+                "weights_note": s.weights_note,
                 "accuracy": s.accuracy,
             }
             for s in specs
@@ -230,6 +231,7 @@ def _cmd_models(args: argparse.Namespace) -> int:
         params = f"{s.num_params / 1e6:.2f}M" if s.num_params else "-"
         gmacs = f"{s.gmacs:.3f}" if s.gmacs is not None else "-"
         weights = ", ".join(s.weights) if s.weights else "none (random init only)"
+        weights += f" ({s.weights_note})" if s.weights_note else ""
         print(f"{s.name:<20} {s.family:<22} {params:>9} {gmacs:>8} {'x'.join(map(str, s.input.shape)):>10}  {weights}")
     return 0
 
