@@ -12,13 +12,13 @@ from viewer.engine.zoo.resnet_v1 import (
 )
 
 __all__ = [
+    "V1_OF",
     "LeNet5",
     "MlpConv",
     "NetworkInNetwork",
-    "V1_OF",
     "move_stride_to_first_conv",
+    "resnet50_v1",
     "resnet101_v1",
     "resnet152_v1",
-    "resnet50_v1",
     "stride_move_saving",
 ]

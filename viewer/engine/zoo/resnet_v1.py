@@ -21,9 +21,9 @@ __all__ = [
     "V1_OF",
     "V1_WEIGHTS_NOTE",
     "move_stride_to_first_conv",
+    "resnet50_v1",
     "resnet101_v1",
     "resnet152_v1",
-    "resnet50_v1",
     "stride_move_saving",
     "v1_builder",
 ]
