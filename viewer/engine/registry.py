@@ -7,7 +7,6 @@ hand-written facts are the family/paper table below, which torchvision's metadat
 
 from __future__ import annotations
 
-
 import functools
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -20,7 +19,7 @@ from torchvision import models as tv_models
 from viewer.engine.errors import ModelError
 from viewer.engine.zoo import V1_OF, LeNet5, NetworkInNetwork
 from viewer.engine.zoo.lenet import MNIST_MEAN, MNIST_STD
-from viewer.engine.zoo.resnet_v1 import V1_WEIGHTS_NOTE, stride_move_saving, v1_builder
+from viewer.engine.zoo.resnet_v1 import BLOCKS, V1_WEIGHTS_NOTE, v1_builder, v1_macs
 
 __all__ = [
     "FAMILY_ORDER",
@@ -197,17 +196,16 @@ def _torchvision_spec(name: str) -> ModelSpec:
     )
 
 
-def _v1_spec(name: str, base: ModelSpec, saving_macs: int) -> ModelSpec:
+def _v1_spec(name: str, base: ModelSpec) -> ModelSpec:
     """He et al.'s original ResNet beside torchvision's: the same parameters and weights, fewer MACs.
 
-    Its GMACs are torchvision's published ones for the v1.5 network less the measured saving of the moved
-    stride; its accuracy is left out, because torchvision measured its weights on v1.5 only.
+    Its MACs are measured (torchvision publishes those of v1.5 only); its accuracy is left out, because
+    torchvision measured its weights on v1.5 only.
     """
     return replace(
         base,
         name=name,
-        source="torchvision",
-        gmacs=None if base.gmacs is None else round(base.gmacs - saving_macs / 1e9, 6),
+        gmacs=v1_macs(BLOCKS[base.name]) / 1e9,
         accuracy={},
         builder=v1_builder(base.name),
         weights_of=base.name,
@@ -279,9 +277,8 @@ def _all_specs() -> dict[str, ModelSpec]:
     specs = {spec.name: spec for spec in _seed_specs()}
     for name in tv_models.list_models(module=torchvision.models):
         specs[name] = _torchvision_spec(name)
-    saving = stride_move_saving()
     for name, base in V1_OF.items():
-        specs[name] = _v1_spec(name, specs[base], saving)
+        specs[name] = _v1_spec(name, specs[base])
     return specs
 
 

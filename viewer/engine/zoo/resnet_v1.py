@@ -10,7 +10,8 @@ approximately right for v1 (a different sampling grid in three blocks).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import functools
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from torch import nn
@@ -18,14 +19,15 @@ from torchvision import models as tv_models
 from torchvision.models.resnet import Bottleneck
 
 __all__ = [
+    "BLOCKS",
     "V1_OF",
     "V1_WEIGHTS_NOTE",
     "move_stride_to_first_conv",
     "resnet50_v1",
     "resnet101_v1",
     "resnet152_v1",
-    "stride_move_saving",
     "v1_builder",
+    "v1_macs",
 ]
 
 # Shown wherever these networks' weights or costs are (picker label, `viewer models`, the weights label).
@@ -72,25 +74,36 @@ resnet152_v1 = v1_builder("resnet152")
 V1_OF: dict[str, str] = {"resnet50_v1": "resnet50", "resnet101_v1": "resnet101", "resnet152_v1": "resnet152"}
 
 
-def stride_move_saving(size: int = 224) -> int:
-    """MACs that the v1 placement saves over v1.5 on a ``size``² input, for any of ResNet-50/101/152.
+# Bottleneck blocks per stage (conv2_x … conv5_x), the paper's Table 1 and torchvision's builders alike
+# (tests/engine/test_resnet_v1.py checks them against the built networks).
+BLOCKS: dict[str, tuple[int, int, int, int]] = {"resnet50": (3, 4, 6, 3), "resnet101": (3, 4, 23, 3),
+                                                "resnet152": (3, 8, 36, 3)}  # fmt: skip
 
-    Only the first block of conv3_x, conv4_x and conv5_x changes (its first 1×1 convolution runs on the
-    halved map), and those blocks are the same in the three depths, which differ only in how many blocks
-    follow. So a ResNet with one block per stage, on the meta device, measures the saving in milliseconds,
-    where measuring each full network would add a second to every start of the registry.
-    """
+
+@functools.cache
+def _twin_macs(size: int) -> tuple[int, tuple[int, ...]]:
+    """MACs of a v1 ResNet with two blocks per stage, and of each stage's second block."""
     import torch
     from torch.utils.flop_counter import FlopCounterMode
     from torchvision.models.resnet import ResNet
 
-    def macs(model: nn.Module) -> int:
+    with torch.device("meta"):
+        model = move_stride_to_first_conv(ResNet(Bottleneck, [2, 2, 2, 2]).eval())
         counter = FlopCounterMode(display=False)
         with counter, torch.no_grad():
             model(torch.empty(1, 3, size, size))
-        return counter.get_total_flops() // 2  # FLOPs count a multiply-add twice; torchvision's `_ops` are MACs
+    per_module = counter.get_flop_counts()
+    repeated = tuple(sum(per_module[f"ResNet.{stage}.1"].values()) // 2 for stage in ("layer1", *_STAGES))
+    return counter.get_total_flops() // 2, repeated  # FLOPs count a multiply-add twice; `_ops` are MACs
 
-    with torch.device("meta"):
-        model = ResNet(Bottleneck, [1, 1, 1, 1]).eval()
-        before = macs(model)
-        return before - macs(move_stride_to_first_conv(model))
+
+def v1_macs(blocks: Sequence[int], size: int = 224) -> int:
+    """Exact MACs of He et al.'s bottleneck ResNet with ``blocks`` per stage, on a ``size``² input.
+
+    Every block after a stage's first has the same widths, map size and stride, so the count is that of a
+    two-block-per-stage twin plus (n - 2) times each stage's second block: one small measurement on the meta
+    device serves ResNet-50, 101 and 152, where counting ResNet-152 itself would add about a second to every
+    start of the registry.
+    """
+    total, repeated = _twin_macs(size)
+    return total + sum((count - 2) * block for count, block in zip(blocks, repeated, strict=True))
