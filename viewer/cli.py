@@ -74,6 +74,8 @@ def build_parser() -> argparse.ArgumentParser:
                          help="GoogLeNet/Inception: include the auxiliary classifiers (training-time heads)")
     summary.add_argument("--out", metavar="FILE", help="also write .json, .csv or .txt")
     summary.add_argument("--force", action="store_true", help="overwrite --out")
+    summary.add_argument("--lecture-table", action="store_true",
+                         help="ResNet: He et al.'s Table 1 (18 to 152 layers), read from the networks")
 
     activations = commands.add_parser("activations", help="activation maps of one layer")
     activations.add_argument("image", metavar="IMAGE")
@@ -222,6 +224,7 @@ def _cmd_models(args: argparse.Namespace) -> int:
                 "input": list(s.input.shape),
                 "weights": list(s.weights),
                 "default_weights": s.default_weights,
+                "weights_note": s.weights_note,
                 "accuracy": s.accuracy,
             }
             for s in specs
@@ -233,6 +236,7 @@ def _cmd_models(args: argparse.Namespace) -> int:
         params = f"{s.num_params / 1e6:.2f}M" if s.num_params else "-"
         gmacs = f"{s.gmacs:.3f}" if s.gmacs is not None else "-"
         weights = ", ".join(s.weights) if s.weights else "none (random init only)"
+        weights += f" ({s.weights_note})" if s.weights_note else ""
         print(f"{s.name:<20} {s.family:<22} {params:>9} {gmacs:>8} {'x'.join(map(str, s.input.shape)):>10}  {weights}")
     return 0
 
@@ -254,6 +258,8 @@ def _cmd_summary(args: argparse.Namespace) -> int:
     from viewer.engine.registry import get_spec
     from viewer.engine.weights import custom_spec
 
+    if args.lecture_table:
+        return _print_lecture_table(args)
     export.check_targets([args.out], force=args.force)
     spec = custom_spec(args.model_file) if args.model_file else get_spec(args.model)
     if args.model_file:
@@ -268,6 +274,21 @@ def _cmd_summary(args: argparse.Namespace) -> int:
     print(json.dumps(document, indent=2) if args.json else text)
     if args.out:
         export.write_summary(args.out, document, summary.summary_rows(result), text, force=args.force)
+    return 0
+
+
+def _print_lecture_table(args: argparse.Namespace) -> int:
+    from dataclasses import asdict
+
+    from viewer.engine import lecture_tables
+    from viewer.engine.errors import ModelError
+
+    if args.model_file or args.input or args.out:
+        raise ModelError("--lecture-table is the paper's table of the registry's ResNets at 224×224: it takes "
+                         "--model and --json, not --model-file, --input or --out.")
+    table = lecture_tables.resnet_table(args.model)
+    print(json.dumps(asdict(table), indent=2, ensure_ascii=False) if args.json
+          else lecture_tables.format_resnet_table(table))
     return 0
 
 

@@ -95,7 +95,7 @@ def test_blocks_are_collapsible_nodes() -> None:
     assert nin.type == "MlpConv" and len(nin.children) == 6
 
 
-def test_googlenet_aux_heads_show_params_but_cost_nothing_at_inference() -> None:
+def test_googlenet_aux_heads_show_their_params_and_macs_outside_the_inference_totals() -> None:
     plain = summarize("googlenet")
     with torch.device("meta"):
         model = build_model("googlenet", aux_logits=True)
@@ -103,10 +103,16 @@ def test_googlenet_aux_heads_show_params_but_cost_nothing_at_inference() -> None
 
     aux1 = summary.find("aux1")
     assert aux1.training_only and aux1.type == "InceptionAux"
-    assert aux1.params == 3_188_968 and aux1.macs == 0
+    assert aux1.params == 3_188_968
+    # avgpool to 4x4, 1x1 conv 512->128 (1,048,576), fc 2048->1024 (2,097,152), fc 1024->1000 (1,024,000)
+    assert aux1.macs == 128 * 512 * 16 + 2048 * 1024 + 1024 * 1000
     assert summary.find("aux1.conv").output_shape == (128, 4, 4)  # traced by a training-mode meta pass
     assert summary.macs == plain.macs  # inference cost unchanged
-    assert summary.total_params == plain.total_params + aux1.params + summary.find("aux2").params
+    assert summary.total_params == plain.total_params  # a summary by name builds the auxiliary heads too
+    assert summary.graph is not None and plain.graph is not None
+    inference = summary.total_params - aux1.params - summary.find("aux2").params
+    assert summary.graph.total_params == inference == 6_624_904  # torchvision's num_params, without the heads
+    assert "training only" in format_table(summary) and "Training-only heads: 6,379,984 params" in format_table(summary)
     assert not summary.find("inception4a").training_only
 
 
@@ -164,8 +170,14 @@ def test_table_dict_and_rows() -> None:
     assert {"name", "type", "output_shape", "params", "macs", "children"} <= set(features)
 
     rows = summary_rows(summary)
-    assert len(rows) == len(list(summary.iter_nodes())) == 14
-    assert rows[1]["name"] == "features" and rows[2]["output_shape"] == "6x24x24" and rows[2]["rf_size"] == 5
+    # One row per call in execution order: the model, the input, each block entered, each call (flatten too).
+    assert [row["name"] for row in rows] == [
+        "lenet5", "input", "features", *(f"features.{i}" for i in range(6)), "flatten", "classifier",
+        *(f"classifier.{i}" for i in range(5)),
+    ]
+    assert rows[3]["output_shape"] == "6x24x24" and rows[3]["rf_size"] == 5 and rows[3]["kind"] == "call"
+    assert rows[2]["kind"] == "block" and rows[2]["output_shape"] == "16x4x4"
+    assert data["calls"][3]["name"] == "features.0"
 
 
 def test_loaded_model_like_objects_are_accepted() -> None:

@@ -16,8 +16,9 @@ from viewer.engine.graph_trace import hyper_parameters
 __all__ = ["module_tree_graph"]
 
 
-def _calls(model: nn.Module, input_shape: Shape) -> list[tuple[str, Shape | None, int]]:
+def _calls(model: nn.Module, input_shape: Shape, real: bool) -> list[tuple[str, Shape | None, int]]:
     import torch
+    from torch.func import functional_call
     from torch.utils._pytree import tree_leaves
     from torch.utils.flop_counter import FlopCounterMode
 
@@ -37,30 +38,41 @@ def _calls(model: nn.Module, input_shape: Shape) -> list[tuple[str, Shape | None
             calls.append((name, shape, (counter.get_total_flops() - started.pop(name, 0)) // 2))
 
         handles += [module.register_forward_pre_hook(before), module.register_forward_hook(after)]
+    modes = {module: module.training for module in model.modules()}
+    model.eval()
     try:
         with torch.no_grad(), counter:
-            device = next((p.device for p in model.parameters()), torch.device("meta"))
-            if device.type != "meta":
-                from torch.func import functional_call
-
+            if real:
+                model(torch.zeros(1, *input_shape, device=next(model.parameters()).device))
+            else:
                 stand_ins = {n: torch.empty_like(t, device="meta") for n, t in [*model.named_parameters(),
                                                                                  *model.named_buffers()]}
                 functional_call(model, stand_ins, (torch.empty(1, *input_shape, device="meta"),))
-            else:
-                model(torch.empty(1, *input_shape, device="meta"))
     finally:
         for handle in handles:
             handle.remove()
+        for module, was_training in modes.items():
+            module.training = was_training
     return calls
+
+
+def _cannot_run(model_name: str, input_shape: Shape, error: BaseException) -> ModelError:
+    first = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+    return ModelError(f"{model_name} cannot run on a {'x'.join(map(str, input_shape))} input: {first}")
 
 
 def module_tree_graph(model: nn.Module, input_shape: Shape, model_name: str, *, reason: str) -> Graph:
     """A chain of the model's leaf-module calls; raises ``ModelError`` if the model cannot run at all."""
+    has_weights = any(p.device.type != "meta" for p in model.parameters())
     try:
-        calls = _calls(model, input_shape)
-    except Exception as error:
-        first = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
-        raise ModelError(f"{model_name} cannot run on a {'×'.join(map(str, input_shape))} input: {first}") from error
+        calls = _calls(model, input_shape, real=False)
+    except Exception as error:  # data-dependent control flow needs real values: one real forward, if it has weights
+        if not has_weights:
+            raise _cannot_run(model_name, input_shape, error) from error
+        try:
+            calls = _calls(model, input_shape, real=True)
+        except Exception as real_error:
+            raise _cannot_run(model_name, input_shape, real_error) from real_error
     modules = dict(model.named_modules())
     nodes = [GraphNode("input", "input", "Input", None, (), 1, {}, input_shape, 0, 0, None)]
     counts: dict[str, int] = {}

@@ -29,9 +29,10 @@ def resnet_variant(model: nn.Module) -> str:
     if not hasattr(first, "conv3"):
         return "He et al. basic blocks (the same in torchvision and the paper)"
     if tuple(first.conv1.stride) == (2, 2):
-        return "He et al. original (v1): stride 2 on the first 1×1 convolution of each stage's first block"
+        return ("He et al. original (v1), the paper's Table 1: stride 2 on the first 1×1 convolution of each stage's "
+                "first block; torchvision's pretrained weights were trained for v1.5 (stride on the 3×3)")  # fmt: skip
     return ("torchvision v1.5: stride 2 on the 3×3 convolution of each stage's first block; He et al.'s original "
-            "(v1) puts it on the first 1×1 and costs less (the *_v1 networks)")  # fmt: skip
+            "(v1) puts it on the first 1×1 and costs less (resnet50_v1, resnet101_v1, resnet152_v1)")  # fmt: skip
 
 
 def _grouped_note(node: GraphNode) -> str:

@@ -75,7 +75,8 @@ class _Record:
     shape: Shape | None
     macs: int
     field: ReceptiveField | None
-    tensor: bool
+    tensor: bool  # the output carries tensors
+    packs_output: bool = False  # builds the model's returned container (GoogLeNet's namedtuple): not data flow
 
 
 @dataclass
@@ -105,7 +106,8 @@ class _MetaRunner(fx.Interpreter):
         macs = (self.counter.get_total_flops() - before) // 2 // self.batch
         tensor = _first_tensor(result)
         shape = tuple(int(s) for s in tensor.shape[1:]) if tensor is not None and tensor.dim() > 0 else None
-        self.records[n] = _Record(shape, int(macs), self._field(n, tensor), tensor is not None)
+        packs = not isinstance(result, torch.Tensor) and all(user.op == "output" for user in n.users)
+        self.records[n] = _Record(shape, int(macs), self._field(n, tensor), tensor is not None, packs)
         return result
 
     def call_module(self, target: str, args: tuple[object, ...], kwargs: dict[str, object]) -> object:
@@ -224,7 +226,7 @@ def _to_nodes(graph: fx.Graph, runner: _MetaRunner, modules: dict[str, nn.Module
             value = runner.fetch_attr(str(n.target))
             attribute_params[n] = value.numel() if isinstance(value, nn.Parameter) else 0
             continue
-        if n.op == "output" or record is None or not record.tensor:
+        if n.op == "output" or record is None or not record.tensor or record.packs_output:
             continue
         stack = _stack(n)
         module_path = str(n.target) if n.op == "call_module" else None

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import torchvision
@@ -17,8 +17,9 @@ from torch import nn
 from torchvision import models as tv_models
 
 from viewer.engine.errors import ModelError
-from viewer.engine.zoo import LeNet5, NetworkInNetwork
+from viewer.engine.zoo import V1_OF, LeNet5, NetworkInNetwork
 from viewer.engine.zoo.lenet import MNIST_MEAN, MNIST_STD
+from viewer.engine.zoo.resnet_v1 import BLOCKS, V1_WEIGHTS_NOTE, v1_builder, v1_macs
 
 __all__ = [
     "FAMILY_ORDER",
@@ -27,6 +28,7 @@ __all__ = [
     "InputSpec",
     "ModelSpec",
     "build_model",
+    "build_pretrained",
     "get_spec",
     "list_specs",
     "torchvision_weights",
@@ -97,6 +99,10 @@ class ModelSpec:
     gmacs: float | None = None
     accuracy: dict[str, float] = field(default_factory=dict)
     builder: Callable[..., nn.Module] | None = field(default=None, repr=False, compare=False)
+    # The torchvision network whose weights enum this one loads ("" = its own): He et al.'s v1 ResNets load
+    # torchvision's v1.5 weights, and every view of those weights says so with ``weights_note``.
+    weights_of: str = ""
+    weights_note: str = ""
 
     @property
     def has_pretrained(self) -> bool:
@@ -109,6 +115,8 @@ class ModelSpec:
             parts.append(f"{self.num_params / 1e6:.1f}M" if self.num_params >= 1e5 else f"{self.num_params / 1e3:.1f}k")
         if self.gmacs is not None:
             parts.append(f"{self.gmacs:.2f} GMACs" if self.gmacs >= 0.01 else f"{self.gmacs * 1e3:.2f} MMACs")
+        if self.weights_note:
+            parts.append(self.weights_note)
         return " · ".join(parts)
 
 
@@ -122,8 +130,11 @@ def family_of(name: str) -> tuple[str, str]:
 
 
 def torchvision_weights(name: str, weights: str) -> tv_models.WeightsEnum:
-    """The torchvision weights enum member ``weights`` (``"DEFAULT"`` allowed) of model ``name``."""
-    enum = tv_models.get_model_weights(name)
+    """The torchvision weights enum member ``weights`` (``"DEFAULT"`` allowed) of model ``name``.
+
+    ``name`` may be a v1 ResNet (``resnet50_v1``): its weights are those of torchvision's ``resnet50``.
+    """
+    enum = tv_models.get_model_weights(V1_OF.get(name, name))
     try:
         return enum[weights] if weights != "DEFAULT" else enum.DEFAULT
     except KeyError:
@@ -182,6 +193,23 @@ def _torchvision_spec(name: str) -> ModelSpec:
         gmacs=float(meta["_ops"]) if "_ops" in meta else None,
         accuracy={k: float(v) for k, v in metrics.items()},
         builder=_torchvision_builder(name),
+    )
+
+
+def _v1_spec(name: str, base: ModelSpec) -> ModelSpec:
+    """He et al.'s original ResNet beside torchvision's: the same parameters and weights, fewer MACs.
+
+    Its MACs are measured (torchvision publishes those of v1.5 only); its accuracy is left out, because
+    torchvision measured its weights on v1.5 only.
+    """
+    return replace(
+        base,
+        name=name,
+        gmacs=v1_macs(BLOCKS[base.name]) / 1e9,
+        accuracy={},
+        builder=v1_builder(base.name),
+        weights_of=base.name,
+        weights_note=V1_WEIGHTS_NOTE,
     )
 
 
@@ -249,6 +277,8 @@ def _all_specs() -> dict[str, ModelSpec]:
     specs = {spec.name: spec for spec in _seed_specs()}
     for name in tv_models.list_models(module=torchvision.models):
         specs[name] = _torchvision_spec(name)
+    for name, base in V1_OF.items():
+        specs[name] = _v1_spec(name, specs[base])
     return specs
 
 
@@ -274,6 +304,18 @@ def get_spec(name: str) -> ModelSpec:
     close = difflib.get_close_matches(name, list(specs), n=3)
     hint = f" Did you mean {', '.join(close)}?" if close else " `viewer models` lists them."
     raise ModelError(f"Unknown model {name!r}.{hint}")
+
+
+def build_pretrained(spec: ModelSpec, weights: tv_models.WeightsEnum) -> nn.Module:
+    """``spec``'s network with torchvision's ``weights`` loaded by torchvision's own builder (strict).
+
+    A v1 ResNet goes through torchvision's builder of its v1.5 twin too (same parameter names and
+    shapes), then moves its strides.
+    """
+    if spec.weights_of:
+        assert spec.builder is not None
+        return spec.builder(weights=weights)
+    return tv_models.get_model(spec.name, weights=weights)
 
 
 def build_model(name: str, **kwargs: Any) -> nn.Module:

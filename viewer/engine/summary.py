@@ -1,56 +1,54 @@
-"""Architecture summary: a tree of layers with output shape, parameters, MACs, memory and receptive field.
+"""Architecture summary: output shape, parameters, MACs, memory and receptive field per layer, from the graph.
 
-One forward pass on the meta device (no memory, no arithmetic) gives everything: output shapes from
-forward hooks, MACs from ``torch.utils.flop_counter.FlopCounterMode``'s per-module breakdown (FLOPs / 2, the
-same convention as torchvision's ``_ops``) and receptive fields from ``receptive.ReceptiveFieldTracer``.
-A model with real weights is not copied: ``torch.func.functional_call`` swaps in meta stand-ins for the pass.
+Everything comes from :func:`viewer.engine.graph.build_graph` (one torch.fx trace run on the meta device): the
+table (:func:`format_table`, :func:`summary_rows`) has one row per call in execution order, so a module called
+three times is three rows with three shapes, and functional operations (additions, concatenations) have rows of
+their own. :class:`Summary` also keeps the module tree (:class:`LayerNode`) that the Activations tab picks layers
+from: a module's node shows its first call's shape and field, its MACs summed over its calls.
 """
 
 from __future__ import annotations
 
 import difflib
+import math
 from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING
 
-import torch
 from torch import nn
-from torch.func import functional_call
-from torch.utils._pytree import tree_leaves
-from torch.utils.flop_counter import FlopCounterMode
 
+from viewer.core.graph import Block, Graph, GraphNode, HyperValue
+from viewer.core.graph_table import format_graph_table, graph_rows
+from viewer.core.receptive import ReceptiveField
 from viewer.engine import registry
 from viewer.engine.errors import ModelError
+from viewer.engine.graph import AUX_MODELS, build_graph
+from viewer.engine.graph_trace import hyper_parameters
 from viewer.engine.meta import meta_model
-from viewer.engine.receptive import ReceptiveField, ReceptiveFieldTracer
+
+if TYPE_CHECKING:
+    from viewer.engine.weights import LoadedModel
 
 __all__ = ["LayerNode", "Summary", "format_table", "meta_model", "summarize", "summary_rows", "summary_to_dict"]
-
-# Module attributes worth showing as hyper-parameters, in display order.
-_HYPER_ATTRIBUTES = (
-    "in_channels", "out_channels", "in_features", "out_features", "num_features", "normalized_shape",
-    "embed_dim", "num_heads", "kernel_size", "stride", "padding", "dilation", "groups", "output_size",
-    "ceil_mode", "p", "inplace",
-)  # fmt: skip
 
 
 @dataclass
 class LayerNode:
-    """One module of the network; ``params`` and ``macs`` include everything below it."""
+    """One module of the network; ``params`` and ``macs`` include everything below it (``macs`` over all calls)."""
 
     name: str  # qualified name ("layer1.0.conv1"); "" for the whole model
     type: str
-    hyper: dict[str, Any]
-    output_shape: tuple[int, ...] | None  # without the batch dimension; None if it never ran
+    hyper: dict[str, HyperValue]
+    output_shape: tuple[int, ...] | None  # of its first call, without the batch dimension; None if it never ran
     params_own: int
     params: int
     macs: int
-    memory_bytes: int  # float32 output activations of one image
+    memory_bytes: int  # float32 output activations of one image (first call)
     receptive_field: ReceptiveField | None
     is_block: bool  # has children: collapsible in a tree
     children: list[LayerNode] = field(default_factory=list)
-    training_only: bool = False  # e.g. GoogLeNet's auxiliary heads: no cost at inference (macs = 0)
+    training_only: bool = False  # e.g. GoogLeNet's auxiliary heads: not in the inference totals
+    calls: int = 1
 
     @property
     def depth(self) -> int:
@@ -65,14 +63,15 @@ class LayerNode:
 
 @dataclass
 class Summary:
-    """The layer tree of a model at one input size, with its totals."""
+    """The layer tree of a model at one input size, with its totals and the data-flow graph it came from."""
 
     model_name: str
     input_shape: tuple[int, int, int]
     root: LayerNode
-    total_params: int
+    total_params: int  # every parameter of the model, training-only heads included
     trainable_params: int
     macs: int  # multiply-accumulates of one forward pass at ``input_shape`` (inference mode)
+    graph: Graph | None = None
 
     @property
     def gmacs(self) -> float:
@@ -95,148 +94,76 @@ class Summary:
         raise ModelError(f"{self.model_name} has no layer named {name!r}.{hint}")
 
 
-def _plain(value: Any) -> Any:
-    if isinstance(value, (bool, int, float, str)):
-        return value
-    if isinstance(value, (tuple, list, torch.Size)):
-        return tuple(_plain(item) for item in value)
-    return str(value)
+def _memory(shape: tuple[int, ...] | None) -> int:
+    return 4 * math.prod(shape) if shape else 0
 
 
-def _hyper(module: nn.Module) -> dict[str, Any]:
-    hyper = {key: _plain(getattr(module, key)) for key in _HYPER_ATTRIBUTES if getattr(module, key, None) is not None}
-    if isinstance(getattr(module, "weight", None), torch.Tensor) and hasattr(module, "bias"):
-        hyper["bias"] = isinstance(module.bias, torch.Tensor)
-    return hyper
+def _output_node(graph: Graph, block: Block) -> GraphNode:
+    """The node whose tensor leaves ``block`` last (its output), else its last node."""
+    inside = set(block.nodes)
+    leaving = {edge.src for edge in graph.edges if edge.src in inside and edge.dst not in inside}
+    candidates = [node_id for node_id in block.nodes if node_id in leaving] or list(block.nodes)
+    return graph.node(candidates[-1])
 
 
-@dataclass
-class _Pass:
-    """What one forward pass recorded, per qualified module name."""
-
-    shapes: dict[str, tuple[tuple[int, ...], int]] = field(default_factory=dict)  # (shape, float32 bytes)
-    fields: dict[str, ReceptiveField | None] = field(default_factory=dict)
-    macs: dict[str, int] = field(default_factory=dict)
-    total_macs: int = 0
-
-
-@contextmanager
-def _mode(model: nn.Module, training: bool) -> Iterator[None]:
-    modes = {module: module.training for module in model.modules()}
-    model.train(training)
-    try:
-        yield
-    finally:
-        for module, was_training in modes.items():
-            module.training = was_training
-
-
-def _forward_pass(model: nn.Module, input_shape: tuple[int, ...], device: str, training: bool = False) -> _Pass:
-    """Run the model once under hooks and the FLOP counter."""
-    # Batch 2 in training mode: BatchNorm refuses one value per channel (Inception-v3's aux head is 1x1).
-    batch = 2 if training else 1
-    record = _Pass()
-    handles = []
-    for name, module in model.named_modules():
-
-        def shape_hook(_module: nn.Module, _args: Any, output: Any, name: str = name) -> None:
-            tensors = [leaf for leaf in tree_leaves(output) if isinstance(leaf, torch.Tensor)]
-            if tensors and name not in record.shapes:
-                nbytes = sum(4 * (t.numel() // batch) for t in tensors)
-                record.shapes[name] = (tuple(int(n) for n in tensors[0].shape[1:]), nbytes)
-
-        handles.append(module.register_forward_hook(shape_hook))
-    counter = FlopCounterMode(display=False)
-    try:
-        with _mode(model, training), torch.no_grad(), ReceptiveFieldTracer(model) as tracer, counter:
-            if device == "meta":
-                stand_ins = {
-                    name: torch.empty_like(tensor, device="meta")
-                    for name, tensor in [*model.named_parameters(), *model.named_buffers()]
-                }
-                functional_call(model, stand_ins, (torch.zeros(batch, *input_shape, device="meta"),))
-            else:
-                model(torch.zeros(batch, *input_shape, device=device))
-    finally:
-        for handle in handles:
-            handle.remove()
-    record.fields = tracer.fields
-    # The counter names modules "<RootClass>.<qualified name>"; the root itself is its class name.
-    prefix = type(model).__name__
-    flops = {key: sum(per_op.values()) for key, per_op in counter.get_flop_counts().items()}
-    for name, _module in model.named_modules():
-        record.macs[name] = flops.get(f"{prefix}.{name}" if name else prefix, 0) // 2
-    record.total_macs = counter.get_total_flops() // 2
-    return record
-
-
-def _run(model: nn.Module, input_shape: tuple[int, ...], device: str, model_name: str, training: bool = False) -> _Pass:
-    try:
-        return _forward_pass(model, input_shape, device, training)
-    except Exception as error:  # a custom model may do data-dependent work the meta device cannot
-        tensor = next(iter([*model.parameters(), *model.buffers()]), None)
-        own_device = tensor.device if tensor is not None else torch.device("cpu")
-        if device == "meta" and own_device.type != "meta" and not training:
-            try:
-                return _forward_pass(model, input_shape, str(own_device))
-            except Exception as real_error:  # it fails for real too (a wrong input size): say so, in one sentence
-                error = real_error
-        raise ModelError(f"{model_name} cannot run on a {'x'.join(map(str, input_shape))} input: {error}") from error
-
-
-def _build_tree(model: nn.Module, eval_pass: _Pass, train_pass: _Pass | None) -> LayerNode:
+def _tree(model: nn.Module, graph: Graph) -> LayerNode:
     def build(name: str, module: nn.Module) -> LayerNode:
         children = [build(f"{name}.{child}" if name else child, sub) for child, sub in module.named_children()]
-        shape, nbytes = eval_pass.shapes.get(name, (None, 0))
-        rf = eval_pass.fields.get(name)
-        training_only = name not in eval_pass.shapes and train_pass is not None and name in train_pass.shapes
-        if training_only:
-            assert train_pass is not None
-            shape, nbytes = train_pass.shapes[name]
-            rf = train_pass.fields.get(name)
+        calls = graph.calls_of(name) if name else []
+        shape, field_, macs, training_only = None, None, 0, False
+        if calls:
+            shape, field_ = calls[0].shape, calls[0].receptive_field
+            macs, training_only = sum(call.macs for call in calls), all(call.training_only for call in calls)
+        elif name in graph.blocks:
+            block = graph.blocks[name]
+            last = _output_node(graph, block)
+            shape, field_, macs, training_only = last.shape, last.receptive_field, block.macs, block.training_only
+        elif not name:
+            shape = next((n.shape for n in reversed(graph.nodes) if not n.training_only), None)
+            macs = graph.macs
+        else:  # never called itself (a ModuleList): its cost is its children's
+            macs = sum(child.macs for child in children)
+            training_only = bool(children) and all(child.training_only for child in children)
         return LayerNode(
             name=name,
             type=type(module).__name__,
-            hyper=_hyper(module),
+            hyper=hyper_parameters(module),
             output_shape=shape,
             params_own=sum(p.numel() for p in module.parameters(recurse=False)),
             params=sum(p.numel() for p in module.parameters()),
-            # A ModuleList is never called itself: its cost is its children's.
-            macs=eval_pass.macs.get(name, 0) if name in eval_pass.shapes else sum(c.macs for c in children),
-            memory_bytes=nbytes,
-            receptive_field=rf,
+            macs=macs,
+            memory_bytes=_memory(shape),
+            receptive_field=field_,
             is_block=bool(children),
             children=children,
             training_only=training_only,
+            calls=max(len(calls), 1),
         )
 
     return build("", model)
 
 
 def summarize(
-    model: nn.Module | str | Any,
+    model: nn.Module | str | LoadedModel,
     input_shape: tuple[int, int, int] | None = None,
     *,
-    device: str = "meta",
     model_name: str | None = None,
 ) -> Summary:
-    """The layer tree of ``model`` for one ``input_shape`` (C, H, W) image.
+    """The summary of ``model`` for one ``input_shape`` (C, H, W) image.
 
     Args:
-        model: An ``nn.Module``, a registry name (built on the meta device) or a ``LoadedModel``.
+        model: An ``nn.Module`` (never copied, never run for real unless the meta device cannot run it), a registry
+            name (built on the meta device, auxiliary heads included) or a ``LoadedModel``.
         input_shape: (C, H, W); defaults to the registry's input for a name or a ``LoadedModel``.
-        device: "meta" (free, the default) or a real device for models the meta device cannot run; a
-            model that fails on meta falls back to one real forward pass on its own device.
         model_name: The name shown in tables; defaults to the registry name or the class name.
 
-    Modules that only run in training (GoogLeNet's and Inception-v3's auxiliary classifiers) are traced by a
-    second meta pass in training mode so that they show their shapes, but their MACs stay 0: the totals
-    are those of inference, which is what torchvision's ``_ops`` report.
+    Auxiliary classifiers that only run in training are traced in training mode and marked ``training_only``; the
+    totals (``macs``) are those of inference, which is what torchvision's ``_ops`` report.
     """
     if isinstance(model, str):
         spec = registry.get_spec(model)
         model_name, input_shape = model_name or model, input_shape or spec.input.shape
-        model = meta_model(model)
+        model = meta_model(model, **({"aux_logits": True} if model in AUX_MODELS else {}))
     elif not isinstance(model, nn.Module) and isinstance(getattr(model, "model", None), nn.Module):
         model_name, input_shape = model_name or model.name, input_shape or model.input.shape
         model = model.model
@@ -245,84 +172,32 @@ def summarize(
     model_name = model_name or type(model).__name__
     if input_shape is None:
         raise ModelError(f"{model_name}: an input shape (channels, height, width) is needed for a summary.")
-    input_shape = tuple(int(n) for n in input_shape)  # type: ignore[assignment]
-    eval_pass = _run(model, input_shape, device, model_name)
-    train_pass = None
-    # Only whole sub-networks that never ran (auxiliary heads) call for a training pass: leaf layers that never
-    # ran are usually read as weights by a parent (Swin's qkv/proj go through F.linear) and would not run then.
-    skipped_blocks = [
-        name
-        for name, module in model.named_modules()
-        if name not in eval_pass.shapes
-        and next(module.children(), None) is not None
-        and not isinstance(module, (nn.ModuleList, nn.ModuleDict))  # never called themselves
-    ]
-    if skipped_blocks and device == "meta":
-        try:
-            train_pass = _forward_pass(model, input_shape, "meta", training=True)
-        except Exception:  # shapes of training-only heads are a bonus; their params are shown regardless
-            train_pass = None
-    root = _build_tree(model, eval_pass, train_pass)
+    shape = (int(input_shape[0]), int(input_shape[1]), int(input_shape[2]))
+    graph = build_graph(model, shape, model_name=model_name)
     parameters = list(model.parameters())
     return Summary(
         model_name=model_name,
-        input_shape=input_shape,  # type: ignore[arg-type]
-        root=root,
+        input_shape=shape,
+        root=_tree(model, graph),
         total_params=sum(p.numel() for p in parameters),
         trainable_params=sum(p.numel() for p in parameters if p.requires_grad),
-        macs=eval_pass.total_macs,
+        macs=graph.macs,
+        graph=graph,
     )
 
 
-def _human(count: int) -> str:
-    for scale, suffix in ((1e9, "G"), (1e6, "M"), (1e3, "k")):
-        if count >= scale:
-            return f"{count / scale:.2f}{suffix}"
-    return str(count)
-
-
-def _shape_text(shape: tuple[int, ...] | None) -> str:
-    return "—" if shape is None else "x".join(map(str, shape)) or "scalar"
+def _graph_of(summary: Summary) -> Graph:
+    if summary.graph is None:
+        raise ModelError(f"{summary.model_name}: this summary has no graph.")
+    return summary.graph
 
 
 def format_table(summary: Summary, depth: int | None = None) -> str:
-    """A text table (layer, type, output shape, params, MACs, receptive field), indented by depth.
-
-    Args:
-        summary: The summary to print.
-        depth: Deepest level shown (0: the model only; 1: its direct children …); all when None.
-    """
-    header = ("Layer (type)", "Output shape", "Params", "MACs", "RF")
-    rows = []
-    for node in summary.iter_nodes():
-        if depth is not None and node.depth > depth:
-            continue
-        label = f"{'  ' * node.depth}{node.name or summary.model_name} ({node.type})"
-        rf = node.receptive_field
-        rows.append((
-            label + (" [training only]" if node.training_only else ""),
-            _shape_text(node.output_shape),
-            f"{node.params:,}",
-            _human(node.macs),
-            f"{rf.size[0]}x{rf.size[1]}/{rf.jump[0]}" if rf else "",
-        ))  # fmt: skip
-    widths = [max(len(row[i]) for row in [header, *rows]) for i in range(len(header))]
-    align = ("<", "<", ">", ">", ">")
-
-    def line(row: tuple[str, ...]) -> str:
-        return "  ".join(f"{cell:{a}{w}}" for cell, a, w in zip(row, align, widths)).rstrip()
-
-    rule = "-" * len(line(header))
-    footer = [
-        f"Input: {_shape_text(summary.input_shape)}",
-        f"Total params: {summary.total_params:,}  (trainable {summary.trainable_params:,})",
-        f"MACs: {summary.macs:,}  ({summary.gmacs:.3f} GMACs)",
-        "RF: receptive field size / jump in input pixels",
-    ]
-    return "\n".join([line(header), rule, *map(line, rows), rule, *footer])
+    """The text table of ``summary``: one row per call in execution order (see :func:`format_graph_table`)."""
+    return format_graph_table(_graph_of(summary), depth)
 
 
-def _node_dict(node: LayerNode) -> dict[str, Any]:
+def _node_dict(node: LayerNode) -> dict[str, object]:
     return {
         "name": node.name,
         "type": node.type,
@@ -330,6 +205,7 @@ def _node_dict(node: LayerNode) -> dict[str, Any]:
         "params": node.params,
         "params_own": node.params_own,
         "macs": node.macs,
+        "calls": node.calls,
         "memory_bytes": node.memory_bytes,
         "hyper": {k: list(v) if isinstance(v, tuple) else v for k, v in node.hyper.items()},
         "receptive_field": node.receptive_field.as_dict() if node.receptive_field else None,
@@ -338,35 +214,45 @@ def _node_dict(node: LayerNode) -> dict[str, Any]:
     }
 
 
-def summary_to_dict(summary: Summary) -> dict[str, Any]:
-    """A JSON-ready dict; ``layers`` nests the model's direct children and everything below them."""
+def summary_to_dict(summary: Summary) -> dict[str, object]:
+    """A JSON-ready dict: ``layers`` nests the module tree, ``calls`` lists the table's rows in execution order."""
+    graph = _graph_of(summary)
     return {
         "model": summary.model_name,
         "input": list(summary.input_shape),
         "total_params": summary.total_params,
         "trainable_params": summary.trainable_params,
         "macs": summary.macs,
+        "variant": graph.variant,
+        "notes": list(graph.notes),
         "layers": [_node_dict(child) for child in summary.root.children],
+        "calls": summary_rows(summary),
     }
 
 
-def summary_rows(summary: Summary) -> list[dict[str, Any]]:
-    """One flat row per module (the model included), for CSV."""
-    rows = []
-    for node in summary.iter_nodes():
-        rf = node.receptive_field
+def summary_rows(summary: Summary) -> list[dict[str, object]]:
+    """One flat row per call (and per block entered), in execution order, for CSV."""
+    rows: list[dict[str, object]] = []
+    for row in graph_rows(_graph_of(summary)):
+        rf = row.receptive_field
         rows.append({
-            "name": node.name,
-            "type": node.type,
-            "depth": node.depth,
-            "output_shape": _shape_text(node.output_shape),
-            "params_own": node.params_own,
-            "params": node.params,
-            "macs": node.macs,
-            "memory_bytes": node.memory_bytes,
+            "name": row.name,
+            "kind": row.kind,
+            "type": row.type,
+            "depth": row.depth,
+            "module": row.module or "",
+            "call": row.call,
+            "calls": row.calls,
+            "output_shape": _shape_text(row.shape),
+            "params": row.params,
+            "macs": row.macs,
+            "memory_bytes": row.memory_bytes,
             "rf_size": rf.size[0] if rf else "",
             "rf_jump": rf.jump[0] if rf else "",
-            "is_block": node.is_block,
-            "training_only": node.training_only,
+            "training_only": row.training_only,
         })  # fmt: skip
     return rows
+
+
+def _shape_text(shape: tuple[int, ...] | None) -> str:
+    return "—" if shape is None else "x".join(map(str, shape)) or "scalar"

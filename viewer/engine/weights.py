@@ -69,7 +69,8 @@ class LoadedModel:
             return f"random init (seed {self.seed}), not trained"
         if self.weights_sha256 and Path(self.weights).is_absolute():
             return f"{Path(self.weights).name} (sha256 {self.weights_sha256[:12]})"
-        return self.weights
+        # He et al.'s v1 ResNets run torchvision's weights, which were trained for v1.5: say so wherever shown.
+        return f"{self.weights}, {self.spec.weights_note}" if self.spec.weights_note else self.weights
 
 
 def resolve_device(device: str | torch.device = "auto") -> torch.device:
@@ -338,10 +339,8 @@ def load_model(
         sha256 = file_sha256(bundled)
     elif spec.source == "torchvision":
         enum_member = registry.torchvision_weights(spec.name, choice)
-        from torchvision import models as tv_models
-
         with _safe_torchvision_downloads(progress):
-            model = tv_models.get_model(spec.name, weights=enum_member)
+            model = registry.build_pretrained(spec, enum_member)
         choice = enum_member.name
         input_spec = registry.input_spec_of(enum_member)
         categories = tuple(enum_member.meta["categories"])

@@ -1,0 +1,51 @@
+"""`viewer summary --lecture-table` and how `viewer models` shows He et al.'s v1 ResNets."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from viewer.cli import main
+
+
+def test_lecture_table_prints_the_five_columns_with_the_chosen_one_marked(capsys) -> None:
+    assert main(["summary", "--model", "resnet50_v1", "--lecture-table"]) == 0
+    out = capsys.readouterr().out
+    header = out.splitlines()[2].split()
+    assert header[-6:] == ["18-layer", "34-layer", "50-layer", "*", "101-layer", "152-layer"]
+    assert "3×3 max pool, stride 2" in out and "⎢3×3, 256 ⎥ ×36" in out
+    flops_v1 = next(line for line in out.splitlines() if line.startswith("FLOPs, v1 "))
+    assert flops_v1.split()[2:] == ["1.81×10⁹", "3.66×10⁹", "3.86×10⁹", "*", "7.57×10⁹", "11.28×10⁹"]
+    assert "* resnet50_v1: He et al. original (v1)" in out
+
+
+def test_lecture_table_as_json(capsys) -> None:
+    assert main(["summary", "--model", "resnet101", "--lecture-table", "--json"]) == 0
+    document = json.loads(capsys.readouterr().out)
+    assert document["chosen"] == 3 and document["chosen_v1"] is False
+    assert document["gmacs_v15"][3] == pytest.approx(7.80, abs=0.01)
+    stage4 = next(row for row in document["rows"] if row["layer"] == "conv4_x")
+    assert stage4["cells"][3] == {"lines": ["1×1, 256", "3×3, 256", "1×1, 1024"], "repeat": 23}
+
+
+@pytest.mark.parametrize("extra, said", [
+    (["--model", "alexnet"], "alexnet is not one of them"),
+    (["--model", "resnet50", "--input", "3x112x112"], "not --model-file, --input or --out"),
+])  # fmt: skip
+def test_lecture_table_of_something_else_is_one_sentence(extra, said, capsys) -> None:
+    assert main(["summary", "--lecture-table", *extra]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == "" and captured.err.count("\n") == 1 and said in captured.err
+
+
+def test_models_says_the_v1_resnets_run_weights_trained_for_v15(capsys) -> None:
+    assert main(["models"]) == 0
+    lines = {line.split()[0]: line for line in capsys.readouterr().out.splitlines()[1:]}
+    assert lines["resnet50_v1"].split()[2:4] == ["25.56M", "3.858"]
+    assert lines["resnet50_v1"].endswith("IMAGENET1K_V1, IMAGENET1K_V2 (weights trained for v1.5)")
+    assert lines["resnet50"].endswith("IMAGENET1K_V1, IMAGENET1K_V2")
+    assert main(["models", "--json"]) == 0
+    rows = {row["name"]: row for row in json.loads(capsys.readouterr().out)}
+    assert rows["resnet152_v1"]["weights_note"] == "weights trained for v1.5" and rows["resnet152"]["weights_note"] == ""
+    assert rows["resnet152_v1"]["gmacs"] == pytest.approx(11.28, abs=0.01)
