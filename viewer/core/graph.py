@@ -295,6 +295,23 @@ class GraphView:
         return None
 
 
+def _short_name(graph: Graph, name: str, blocks: tuple[str, ...]) -> str:
+    """``name`` relative to its nearest enclosing block that is not a plain container (``downsample.0``)."""
+    for block in reversed(blocks):
+        if block != name and not graph.blocks[block].container and name.startswith(f"{block}."):
+            return name[len(block) + 1:]
+    return name
+
+
+def _block_path(graph: Graph, name: str) -> tuple[str, ...]:
+    path = []
+    parent = graph.blocks[name].parent
+    while parent:
+        path.append(parent)
+        parent = graph.blocks[parent].parent
+    return tuple(reversed(path))
+
+
 def _representative(node: GraphNode, expanded: frozenset[str]) -> str:
     for block in node.blocks:
         if block not in expanded:
@@ -335,7 +352,8 @@ def collapse(graph: Graph, expanded: frozenset[str] | set[str] | None = None) ->
                 field_ = larger_field(field_, call.receptive_field) if call.receptive_field else field_
             last = calls[-1]
             nodes.append(ViewNode(
-                id=view_id, kind="block", type=block.type, label=view_id, parent=block.parent,
+                id=view_id, kind="block", type=block.type, label=_short_name(graph, view_id, _block_path(graph, view_id)),
+                parent=block.parent,
                 shape=out_shape.get(view_id, last.shape), in_shapes=tuple(in_shapes.get(view_id, ())),
                 params=block.params, macs=block.macs, receptive_field=last.receptive_field or field_,
                 hyper=_block_hyper(calls), training_only=block.training_only,
@@ -345,7 +363,7 @@ def collapse(graph: Graph, expanded: frozenset[str] | set[str] | None = None) ->
             node = calls[0]
             kind = "input" if node.op == "input" else "join" if node.is_join else "node"
             nodes.append(ViewNode(
-                id=node.id, kind=kind, type=node.type, label=node.label if node.block else node.id,
+                id=node.id, kind=kind, type=node.type, label=_short_name(graph, node.id, node.blocks),
                 parent=node.block, shape=node.shape, in_shapes=tuple(in_shapes.get(node.id, ())),
                 params=node.params, macs=node.macs, receptive_field=node.receptive_field, hyper=node.hyper,
                 training_only=node.training_only, members=(node.id,), note=node.note,

@@ -22,7 +22,7 @@ from viewer.core.graph_table import format_graph_table, graph_rows
 from viewer.core.receptive import ReceptiveField
 from viewer.engine import registry
 from viewer.engine.errors import ModelError
-from viewer.engine.graph import AUX_MODELS, build_graph
+from viewer.engine.graph import AUX_MODELS, build_graph, graph_of_name
 from viewer.engine.graph_trace import hyper_parameters
 from viewer.engine.meta import meta_model
 
@@ -160,12 +160,15 @@ def summarize(
     Auxiliary classifiers that only run in training are traced in training mode and marked ``training_only``; the
     totals (``macs``) are those of inference, which is what torchvision's ``_ops`` report.
     """
+    registry_name: str | None = None  # a network built as the registry builds it: its cached graph serves
     if isinstance(model, str):
         spec = registry.get_spec(model)
-        model_name, input_shape = model_name or model, input_shape or spec.input.shape
+        registry_name, model_name, input_shape = spec.name, model_name or model, input_shape or spec.input.shape
         model = meta_model(model, **({"aux_logits": True} if model in AUX_MODELS else {}))
     elif not isinstance(model, nn.Module) and isinstance(getattr(model, "model", None), nn.Module):
         model_name, input_shape = model_name or model.name, input_shape or model.input.shape
+        if getattr(getattr(model, "spec", None), "source", "custom") != "custom":
+            registry_name = model.name
         model = model.model
     if not isinstance(model, nn.Module):
         raise ModelError(f"Cannot summarize {type(model).__name__}: expected a model, a model name or a loaded model.")
@@ -173,7 +176,10 @@ def summarize(
     if input_shape is None:
         raise ModelError(f"{model_name}: an input shape (channels, height, width) is needed for a summary.")
     shape = (int(input_shape[0]), int(input_shape[1]), int(input_shape[2]))
-    graph = build_graph(model, shape, model_name=model_name)
+    if registry_name is not None and model_name == registry_name:
+        graph = graph_of_name(registry_name, shape)
+    else:
+        graph = build_graph(model, shape, model_name=model_name)
     parameters = list(model.parameters())
     return Summary(
         model_name=model_name,
