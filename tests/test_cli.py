@@ -127,8 +127,12 @@ def test_summary_json_and_googlenet_auxiliary_heads(capsys) -> None:
     assert main(["summary", "--model", "googlenet", "--aux", "--depth", "1"]) == 0
     table = capsys.readouterr().out
     assert "aux1 (InceptionAux)" in table and "aux2 (InceptionAux)" in table
-    assert main(["summary", "--model", "googlenet", "--depth", "1"]) == 0
-    assert "aux1" not in capsys.readouterr().out
+    assert main(["summary", "--model", "googlenet", "--depth", "1"]) == 0  # --aux is the default now
+    lines = capsys.readouterr().out.splitlines()
+    names = [line.split()[0] for line in lines if line.startswith("  ")]
+    assert names.index("aux1") == names.index("inception4a") + 1  # where it branches off, not after inception5b
+    assert names.index("aux2") == names.index("inception4d") + 1
+    assert any("aux1 (InceptionAux) [training only]" in line and "4.17M" in line for line in lines)
 
 
 def test_an_existing_export_file_is_refused_before_anything_is_written(tmp_path, shared_data, capsys) -> None:

@@ -71,7 +71,8 @@ def build_parser() -> argparse.ArgumentParser:
     summary.add_argument("--depth", type=int, help="deepest level shown (default: all)")
     summary.add_argument("--json", action="store_true")
     summary.add_argument("--aux", action="store_true",
-                         help="GoogLeNet/Inception: include the auxiliary classifiers (training-time heads)")
+                         help="kept for old scripts: auxiliary classifiers are always listed where they branch off, "
+                              "marked training only")
     summary.add_argument("--out", metavar="FILE", help="also write .json, .csv or .txt")
     summary.add_argument("--force", action="store_true", help="overwrite --out")
     summary.add_argument("--lecture-table", action="store_true",
@@ -262,12 +263,8 @@ def _cmd_summary(args: argparse.Namespace) -> int:
         return _print_lecture_table(args)
     export.check_targets([args.out], force=args.force)
     spec = custom_spec(args.model_file) if args.model_file else get_spec(args.model)
-    if args.model_file:
-        model = spec.builder()
-    elif args.aux and spec.name in ("googlenet", "inception_v3"):
-        model = summary.meta_model(spec.name, aux_logits=True)
-    else:
-        model = summary.meta_model(spec.name)
+    # A registry name is built on the meta device with its auxiliary heads, which the table marks training only.
+    model = spec.builder() if args.model_file else spec.name
     result = summary.summarize(model, _parse_input(args.input) or spec.input.shape, model_name=spec.name)
     document = summary.summary_to_dict(result)
     text = summary.format_table(result, depth=args.depth)
