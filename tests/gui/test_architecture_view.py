@@ -314,3 +314,22 @@ def test_ctrl_0_fits_the_diagram_when_it_has_the_focus_and_the_image_otherwise(q
     qtbot.waitUntil(window.thumbnails.hasFocus)
     qtbot.keyClick(window.thumbnails, QtCore.Qt.Key.Key_0, QtCore.Qt.KeyboardModifier.ControlModifier)
     assert fitted == ["diagram", "image"]  # an ambiguous shortcut would run neither
+
+
+def test_expand_groups_draws_resnexts_32_pathways_in_a_window(qtbot, make_window):
+    window = make_window("resnext50_32x4d", "none", start=False)
+    window.set_tab("architecture")
+    window.state.start()
+    view = window.views["architecture"]
+    qtbot.waitUntil(lambda: "layer1.1" in view.scene_items.nodes, timeout=JOB_TIMEOUT_MS)
+    button = window.findChild(QtWidgets.QPushButton, "expandGroupsButton")
+    assert not button.isEnabled()  # nothing grouped is selected yet
+    view.diagram.centerOn(view.scene_items.nodes["layer1.1"])
+    qtbot.mouseClick(view.diagram.viewport(), Qt.MouseButton.LeftButton, pos=view.box_center("layer1.1"))
+    assert view.selected_key == "layer1.1" and button.isEnabled()
+    qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: view.groups_window is not None and view.groups_window.isVisible(), timeout=JOB_TIMEOUT_MS)
+    drawn = view.groups_window.items.nodes
+    assert sum(1 for name in drawn if name.endswith(".conv2")) == 32 and "sum" in drawn
+    assert isinstance(drawn["sum"], JoinItem)
+    assert "32 pathways" in view.groups_window.note.text()

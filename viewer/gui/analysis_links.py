@@ -56,6 +56,8 @@ class AnalysisLinks(QtCore.QObject):
             state.graph_changed.connect(architecture.set_graph)
             state.graph_layout_changed.connect(architecture.set_layout)
             architecture.expansionRequested.connect(state.set_graph_expanded)
+            architecture.groupsRequested.connect(state.request_groups)
+            state.graph_groups_ready.connect(architecture.show_groups)
         heatmap = self.views["heatmap"]
         if hasattr(heatmap, "computeRequested"):
             heatmap.computeRequested.connect(lambda options: state.request_heatmap(**options))

@@ -65,6 +65,7 @@ class AppState(QObject, AnalysisRequests):
     prediction_changed = Signal(object)  # engine Prediction | None
     summary_changed = Signal(object)  # engine Summary | None
     graph_changed = Signal(object)  # core Graph | None (of the chosen network; no weights needed)
+    graph_groups_ready = Signal(object)  # core Layout of one block's grouped convolution drawn as its pathways
     graph_layout_changed = Signal(object)  # core Layout | None (the graph drawn with ``graph_expanded`` open)
     activation_changed = Signal(object)  # dict[str, Activation] | None (``activation_grid`` drawn with it)
     activation_grid_changed = Signal(object)  # ChannelGrid redrawn after ``set_grid_options``
@@ -305,6 +306,8 @@ class AppState(QObject, AnalysisRequests):
             self._graph_arrived(result)
         elif kind == "graph-layout":
             self._layout_arrived(result)
+        elif kind == "graph-groups":
+            self.graph_groups_ready.emit(result)
         elif kind == "activations":
             self.activations, self.activation_grid = result.activations, result.grid
             self.timings["activations"] = elapsed_ms
@@ -369,7 +372,7 @@ class AppState(QObject, AnalysisRequests):
             self.activations, self.activation_grid = None, None
             self.activation_changed.emit(None)
         label = {"classify": "Classification", "summary": "Summary", "activations": "Activations",
-                 "graph": "Architecture", "graph-layout": "Architecture",
+                 "graph": "Architecture", "graph-layout": "Architecture", "graph-groups": "Expand groups",
                  "activation-grid": "Activations",
                  "heatmap": "Heatmap", "export": "Export"}.get(kind, ticket.description)
         self.notify(f"{label}: {error.message}" if not error.is_bug else error.message, error.details,

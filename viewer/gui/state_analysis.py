@@ -62,6 +62,12 @@ class AnalysisRequests:
         self._submit("graph-layout", tasks.graph_layout, self.graph, self.graph_expanded,
                      description=f"Laying out {self.graph.model_name}")
 
+    def request_groups(self, block: str) -> None:
+        """Lay out ``block``'s grouped convolution as its parallel pathways (ResNeXt), on the worker."""
+        if self.graph is not None:
+            self._submit("graph-groups", tasks.graph_groups, self.graph, block,
+                         description=f"Expanding the groups of {block}")
+
     def _request_graph(self) -> None:
         """Build the graph of the chosen network, unless the one shown (or being built) is already of it."""
         choice = self.choice

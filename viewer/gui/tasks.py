@@ -44,6 +44,7 @@ __all__ = [
     "export_all",
     "export_heatmap",
     "graph",
+    "graph_groups",
     "graph_layout",
     "heatmap",
     "heatmap_for_screen",
@@ -287,6 +288,15 @@ def graph_layout(graph: Graph, expanded: frozenset[str]) -> Layout:
     from viewer.engine.layout import layout_view
 
     return layout_view(collapse(graph, expanded))
+
+
+def graph_groups(graph: Graph, block: str) -> Layout:
+    """``block``'s grouped convolution drawn as its pathways merged by a sum (ResNeXt's Fig. 3a)."""
+    from viewer.core.graph import collapse
+    from viewer.core.graph_groups import expand_groups
+    from viewer.engine.layout import layout_view
+
+    return layout_view(collapse(expand_groups(graph, block), frozenset()))
 
 
 def activations(image: ImageEntry, loaded: Any, layers: Sequence[str], *, preset: str, summary: Any = None) -> Any:

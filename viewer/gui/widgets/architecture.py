@@ -17,11 +17,13 @@ from PySide6.QtCore import Qt, Signal
 
 from viewer.core.errors import ModelError
 from viewer.core.graph import Graph, GraphView, expansion
+from viewer.core.graph_groups import grouped_convolution
 from viewer.core.layout import Layout
 from viewer.engine.export import atomic_write
 from viewer.gui.widgets.architecture_diagram import READABLE_ZOOM, DiagramView
 from viewer.gui.widgets.architecture_export import PNG_SCALE, scene_png, scene_svg
 from viewer.gui.widgets.architecture_find import FindBar
+from viewer.gui.widgets.architecture_groups import GroupsWindow
 from viewer.gui.widgets.architecture_format import (
     format_count,
     format_macs,
@@ -45,6 +47,7 @@ class ArchitectureView(QtWidgets.QWidget):
 
     layerSelected = Signal(str)
     expansionRequested = Signal(object)
+    groupsRequested = Signal(str)  # a block whose grouped convolution should be drawn as its pathways
     exported = Signal(str)
 
     def __init__(self, parent: QtWidgets.QWidget | None = None) -> None:
@@ -87,6 +90,8 @@ class ArchitectureView(QtWidgets.QWidget):
         for text, name, slot, tip in (
             ("Expand all", "expandAllButton", self.expand_all, "Open every block"),
             ("Collapse all", "collapseAllButton", self.collapse_all, "Back to the lecture's level of detail"),
+            ("Expand groups", "expandGroupsButton", self._on_groups_clicked,
+             "Draw the selected block's grouped convolution as its parallel pathways (ResNeXt)"),
             ("Fit", "fitButton", self.diagram.request_fit, "Whole diagram in view (Ctrl+0); wheel or Ctrl+± zooms"),
             ("Export…", "exportArchitectureButton", self._on_export_clicked, "Save the diagram as SVG or PNG"),
         ):
@@ -94,6 +99,9 @@ class ArchitectureView(QtWidgets.QWidget):
             button.setToolTip(tip)
             button.clicked.connect(slot)
             buttons.addWidget(button)
+            setattr(self, f"_{name}", button)
+        self._expandGroupsButton.setEnabled(False)
+        self.groups_window: GroupsWindow | None = None
         self.diagram.setToolTip("")
         layout = QtWidgets.QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -345,6 +353,7 @@ class ArchitectureView(QtWidgets.QWidget):
         return view.view_id_of(self._selected)
 
     def _apply_selection(self) -> None:
+        self._expandGroupsButton.setEnabled(self._grouped_block() is not None)
         chosen = self._selected_box()
         for view_id, item in self._items.nodes.items():
             item.set_selected_look(view_id == chosen)
@@ -422,6 +431,27 @@ class ArchitectureView(QtWidgets.QWidget):
         parent = view.node(box).parent
         if parent:
             self.collapse(parent)
+
+    def show_groups(self, layout: Layout) -> None:
+        """Show an aggregated-transformations layout (from ``groupsRequested``) in its own window."""
+        if self.groups_window is None:
+            self.groups_window = GroupsWindow(self)
+        self.groups_window.show_layout(layout)
+
+    def _grouped_block(self) -> str | None:
+        """The selected block (or the block around the selected call) that holds a grouped convolution."""
+        graph, key = self._graph, self._selected
+        if graph is None or key is None:
+            return None
+        for block in (key, *reversed(self._enclosing(key))) if key in graph.blocks else reversed(self._enclosing(key)):
+            if grouped_convolution(graph, block) is not None:
+                return block
+        return None
+
+    def _on_groups_clicked(self) -> None:
+        block = self._grouped_block()
+        if block is not None:
+            self.groupsRequested.emit(block)
 
     def _on_row_selected(self, key: str, layer: str) -> None:
         self._selected = key
