@@ -45,7 +45,9 @@ def test_models_says_the_v1_resnets_run_weights_trained_for_v15(capsys) -> None:
     assert lines["resnet50_v1"].split()[2:4] == ["25.56M", "3.858"]
     assert lines["resnet50_v1"].endswith("IMAGENET1K_V1, IMAGENET1K_V2 (weights trained for v1.5)")
     assert lines["resnet50"].endswith("IMAGENET1K_V1, IMAGENET1K_V2")
+    assert " v1.5 " in lines["resnet50"] and " v1, He et al. " in lines["resnet50_v1"]  # which variant costs this
     assert main(["models", "--json"]) == 0
     rows = {row["name"]: row for row in json.loads(capsys.readouterr().out)}
     assert rows["resnet152_v1"]["weights_note"] == "weights trained for v1.5" and rows["resnet152"]["weights_note"] == ""
     assert rows["resnet152_v1"]["gmacs"] == pytest.approx(11.28, abs=0.01)
+    assert (rows["resnet152"]["variant"], rows["resnet152_v1"]["variant"]) == ("v1.5", "v1, He et al.")

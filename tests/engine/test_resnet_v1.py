@@ -83,8 +83,10 @@ def test_specs_share_torchvisions_weights_and_say_they_were_trained_for_v15() ->
     assert spec.weights == twin.weights and spec.default_weights == twin.default_weights == "IMAGENET1K_V2"
     assert spec.categories == twin.categories and spec.input == twin.input
     assert spec.accuracy == {}  # torchvision measured these weights on v1.5, not on this network
-    assert spec.label() == "resnet50_v1 · 25.6M · 3.86 GMACs · weights trained for v1.5"
-    assert "v1.5" not in twin.label()
+    # Every place that shows these costs says which variant they are of.
+    assert spec.label() == "resnet50_v1 (v1, He et al.) · 25.6M · 3.86 GMACs · weights trained for v1.5"
+    assert twin.label() == "resnet50 (v1.5) · 25.6M · 4.09 GMACs"
+    assert registry.get_spec("resnet18").label() == "resnet18 · 11.7M · 1.81 GMACs"  # one form only
     assert registry.torchvision_weights("resnet50_v1", "DEFAULT") is torchvision.models.ResNet50_Weights.IMAGENET1K_V2
     with pytest.raises(ModelError, match="resnet50_v1 has no weights named 'IMAGENET1K_V9'"):
         registry.torchvision_weights("resnet50_v1", "IMAGENET1K_V9")

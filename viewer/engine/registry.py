@@ -103,6 +103,9 @@ class ModelSpec:
     # torchvision's v1.5 weights, and every view of those weights says so with ``weights_note``.
     weights_of: str = ""
     weights_note: str = ""
+    # Which form of the architecture, where the lecture's numbers depend on it: "v1.5" for torchvision's
+    # ResNet-50/101/152 (stride on the 3×3), "v1" for He et al.'s original (stride on the first 1×1).
+    variant: str = ""
 
     @property
     def has_pretrained(self) -> bool:
@@ -110,7 +113,7 @@ class ModelSpec:
 
     def label(self) -> str:
         """Short text for pickers: ``resnet50 · 25.6M · 4.09 GMACs``."""
-        parts = [self.name]
+        parts = [f"{self.name} ({self.variant})" if self.variant else self.name]
         if self.num_params is not None:
             parts.append(f"{self.num_params / 1e6:.1f}M" if self.num_params >= 1e5 else f"{self.num_params / 1e3:.1f}k")
         if self.gmacs is not None:
@@ -193,6 +196,7 @@ def _torchvision_spec(name: str) -> ModelSpec:
         gmacs=float(meta["_ops"]) if "_ops" in meta else None,
         accuracy={k: float(v) for k, v in metrics.items()},
         builder=_torchvision_builder(name),
+        variant="v1.5" if name in BLOCKS else "",
     )
 
 
@@ -210,6 +214,7 @@ def _v1_spec(name: str, base: ModelSpec) -> ModelSpec:
         builder=v1_builder(base.name),
         weights_of=base.name,
         weights_note=V1_WEIGHTS_NOTE,
+        variant="v1, He et al.",
     )
 
 
