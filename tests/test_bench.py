@@ -45,6 +45,16 @@ def test_an_unknown_section_is_one_sentence(capsys) -> None:
     assert len(err) == 1 and "no such benchmark" in err[0]
 
 
-@pytest.mark.parametrize("name", ["classify", "activations", "dense", "gui"])
+@pytest.mark.parametrize("name", ["classify", "activations", "dense", "gui", "graph"])
 def test_every_section_named_in_the_help_exists(name: str) -> None:
     assert callable(bench._section(name))
+
+
+def test_graph_section_reports_graph_and_layout_against_a_forward(monkeypatch) -> None:
+    import viewer.bench.graph as graph_bench
+
+    monkeypatch.setattr(graph_bench, "MODEL", "resnet18")
+    (row,) = bench._section("graph")(quick=True, device="cpu")
+    assert row.section == "graph" and row.case.startswith("resnet18 fully expanded (70 boxes)")
+    assert row.ours.startswith("graph ") and "layout" in row.ours and row.reference.startswith("forward ")
+    assert row.value > 0 and row.goal == "≤5" and row.met == (row.value <= 5)

@@ -110,7 +110,7 @@ def run_benchmarks(*, quick: bool = False, only: str | None = None, device: str 
     from viewer.engine.weights import resolve_device
 
     resolved = str(resolve_device(device))
-    sections = (only or "classify,activations,dense,gui").split(",")
+    sections = (only or "classify,activations,dense,gui,graph").split(",")
     print(f"# viewer bench — {machine_line(resolved)}")
     rows: list[Row] = []
     for section in sections:
@@ -139,4 +139,8 @@ def _section(name: str) -> Callable[..., list[Row]]:
         from viewer.bench.gui import bench_gui
 
         return bench_gui
-    raise ModelError(f"--only {name}: no such benchmark (classify, activations, dense, gui).")
+    if name == "graph":
+        from viewer.bench.graph import bench_graph
+
+        return bench_graph
+    raise ModelError(f"--only {name}: no such benchmark (classify, activations, dense, gui, graph).")

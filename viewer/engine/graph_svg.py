@@ -1,0 +1,225 @@
+"""A laid-out graph as a standalone SVG file (plain strings, no Qt): what ``viewer graph --svg`` writes.
+
+It draws the same :class:`viewer.core.layout.Layout` the app paints, with the app's colours: rounded boxes filled
+by layer kind (convolution, pooling, normalisation, activation, linear, collapsed block, join) holding the
+``box_lines`` text, round ⊕/concatenation joins, expanded blocks as labelled frames behind their boxes, edges as
+polylines with arrowheads and each tensor's shape in a tooltip (and as a small label where no box shows it),
+training-only heads dashed and labelled, and a caption with the totals, the variant and the notes.
+"""
+
+from __future__ import annotations
+
+import os
+import textwrap
+from collections.abc import Iterable
+from pathlib import Path
+from typing import BinaryIO
+from xml.sax.saxutils import escape
+
+from viewer.core.graph import ViewNode, format_shape
+from viewer.core.layout import (
+    CHAR_WIDTH,
+    LINE_HEIGHT,
+    Box,
+    FrameBox,
+    Layout,
+    Route,
+    box_lines,
+    format_count,
+    join_symbol,
+)
+
+__all__ = ["KIND_COLOURS", "fill_for", "graph_svg", "kind_of", "write_graph_svg"]
+
+FONT = "DejaVu Sans, Helvetica, Arial, sans-serif"
+FONT_SIZE = 10.0
+CAPTION_LINE = 15.0
+MIN_WIDTH = 480.0  # a narrow network (a single column) still gets a readable caption
+
+# The app's diagram colours (``viewer.gui.widgets.architecture_diagram``), by kind.
+KIND_COLOURS = {
+    "conv": "#dbe9f9",
+    "norm": "#def2de",
+    "activation": "#fdebd3",
+    "pool": "#ece0f5",
+    "linear": "#f8dcdc",
+    "reshape": "#f1f1f1",
+    "block": "#e4e7eb",
+    "join": "#ffffff",
+    "input": "#fff8d6",
+    "other": "#ffffff",
+}
+_KIND_WORDS = (
+    ("conv", ("conv",)),
+    ("norm", ("norm",)),
+    ("activation", ("relu", "gelu", "silu", "sigmoid", "tanh", "hardswish", "softmax", "mish", "elu")),
+    ("pool", ("pool",)),
+    ("linear", ("linear",)),
+    ("reshape", ("dropout", "flatten", "identity", "view", "reshape")),
+)
+_STROKE = "#607080"
+_LINE = "#8090a0"
+_FRAME_STROKE = "#9aa8b8"
+_FRAME_FILL = "#f7f8fa"
+_TRAINING = "#b06000"
+
+
+def kind_of(node: ViewNode) -> str:
+    """The colour class of a box: input, join, block, or the layer kind read off its type name."""
+    if node.kind in ("input", "join", "block"):
+        return node.kind
+    lowered = node.type.lower()
+    for kind, words in _KIND_WORDS:
+        if any(word in lowered for word in words):
+            return kind
+    return "other"
+
+
+def fill_for(node: ViewNode) -> str:
+    return KIND_COLOURS[kind_of(node)]
+
+
+def _number(value: float) -> str:
+    return f"{value:.1f}".rstrip("0").rstrip(".")
+
+
+def _attr(text: str) -> str:
+    return escape(text, {'"': "&quot;"})
+
+
+def _caption_lines(layout: Layout, width: float) -> tuple[list[str], list[str]]:
+    """The caption wrapped to ``width``: the title's lines (bold, so wrapped shorter), then the variant and notes."""
+    view = layout.view
+    title = (f"{view.model_name} · input {format_shape(view.input_shape)} · {format_count(view.total_params)} "
+             f"parameters · {view.macs / 1e9:.3g} GMACs")  # fmt: skip
+    wrap = int((width - 24) / CHAR_WIDTH)
+    texts = []
+    if view.variant:
+        texts.append(f"Variant: {view.variant}")
+    training = [node for node in view.nodes if node.training_only]
+    if training:
+        params = sum(node.params for node in training)
+        macs = sum(node.macs for node in training)
+        texts.append(f"Dashed: training only ({format_count(params)} parameters, {format_count(macs)} MACs), "
+                     "not counted in the totals.")  # fmt: skip
+    if not view.traced:
+        texts.append("Not traced: the boxes are the module tree in call order, without the data flow.")
+    texts.extend(view.notes)
+    lines = [line for text in texts for line in textwrap.wrap(text, wrap) or [""]]
+    return textwrap.wrap(title, int(wrap * CHAR_WIDTH / 7.4)), lines
+
+
+def graph_svg(layout: Layout) -> str:
+    """The whole drawing as SVG text (UTF-8, standalone, no external resources)."""
+    view = layout.view
+    nodes = {node.id: node for node in view.nodes}
+    width = max(layout.width, MIN_WIDTH)
+    title_lines, note_lines = _caption_lines(layout, width)
+    caption = title_lines + note_lines
+    caption_height = len(caption) * CAPTION_LINE + 12
+    height = layout.height + caption_height
+    out: list[str] = [
+        '<?xml version="1.0" encoding="UTF-8"?>',
+        (f'<svg xmlns="http://www.w3.org/2000/svg" width="{_number(width)}" height="{_number(height)}" '
+         f'viewBox="0 0 {_number(width)} {_number(height)}" font-family="{FONT}" font-size="{_number(FONT_SIZE)}">'),
+        f"<title>{escape(view.model_name)}: data-flow graph</title>",
+        "<defs>",
+        _marker("arrow", _LINE),
+        _marker("arrow-training", _TRAINING),
+        "</defs>",
+        f'<rect x="0" y="0" width="{_number(width)}" height="{_number(height)}" fill="#ffffff"/>',
+    ]
+    out.append('<g class="caption">')
+    for index, line in enumerate(caption):
+        weight = ' font-weight="bold" font-size="12"' if index < len(title_lines) else ""
+        out.append(f'<text x="{_number(12)}" y="{_number(18 + index * CAPTION_LINE)}"{weight}>{escape(line)}</text>')
+    out.append("</g>")
+    out.append(f'<g transform="translate({_number((width - layout.width) / 2)},{_number(caption_height)})">')
+    out.append('<g class="frames">')
+    out.extend(_frame(frame) for frame in sorted(layout.frames, key=lambda f: f.name.count(".")))
+    out.append("</g>")
+    out.append('<g class="edges">')
+    for route in layout.routes:
+        out.extend(_route(route, nodes))
+    out.append("</g>")
+    out.append('<g class="nodes">')
+    for node in view.nodes:
+        out.extend(_box(layout.boxes[node.id], node))
+    out.append("</g>")
+    out.append("</g>")
+    out.append("</svg>")
+    return "\n".join(out) + "\n"
+
+
+def write_graph_svg(path: str | os.PathLike[str], layout: Layout, *, force: bool = False) -> Path:
+    """Write :func:`graph_svg` atomically (an existing file is kept unless ``force``)."""
+    from viewer.engine.export import atomic_write
+
+    payload = graph_svg(layout).encode("utf-8")
+
+    def write(handle: BinaryIO) -> None:
+        handle.write(payload)
+
+    return atomic_write(path, write, force=force)
+
+
+def _marker(name: str, colour: str) -> str:
+    return (f'<marker id="{name}" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="7" markerHeight="7" '
+            f'orient="auto"><path d="M0,1 L10,5 L0,9 z" fill="{colour}"/></marker>')
+
+
+def _frame(frame: FrameBox) -> str:
+    dash = ' stroke-dasharray="6 3"' if frame.training_only else ' stroke-dasharray="4 3"'
+    stroke = _TRAINING if frame.training_only else _FRAME_STROKE
+    label = frame.label + (" · training only" if frame.training_only else "")
+    fits = max(4, int((frame.w - 10) / (CHAR_WIDTH * 0.95)))
+    shown = label if len(label) <= fits else label[: fits - 1] + "…"
+    return (f'<g class="frame" data-block="{_attr(frame.name)}"><title>{escape(label)}</title>'
+            f'<rect x="{_number(frame.x)}" y="{_number(frame.y)}" width="{_number(frame.w)}" '
+            f'height="{_number(frame.h)}" rx="6" fill="{_FRAME_FILL}" stroke="{stroke}"{dash}/>'
+            f'<text x="{_number(frame.x + 6)}" y="{_number(frame.y + 12)}" fill="#506070">{escape(shown)}</text></g>')
+
+
+def _route(route: Route, nodes: dict[str, ViewNode]) -> Iterable[str]:
+    points = " ".join(f"{_number(x)},{_number(y)}" for x, y in route.points)
+    colour, marker = (_TRAINING, "arrow-training") if route.training_only else (_LINE, "arrow")
+    dash = ' stroke-dasharray="5 3"' if route.training_only else ""
+    tip = f"{route.src} → {route.dst}: {format_shape(route.shape)}"
+    yield (f'<polyline class="edge" points="{points}" fill="none" stroke="{colour}" stroke-width="1.3"{dash} '
+           f'marker-end="url(#{marker})"><title>{escape(tip)}</title></polyline>')
+    source = nodes.get(route.src)
+    if source is not None and source.kind == "join" and route.shape is not None and len(route.points) >= 2:
+        # A join shows only its symbol: say what leaves it beside its first segment.
+        x0, y0 = route.points[0]
+        yield (f'<text class="shape" x="{_number(x0 + 14)}" y="{_number(y0 + 10)}" font-size="8" '
+               f'fill="#506070">{escape(format_shape(route.shape))}</text>')
+
+
+def _box(box: Box, node: ViewNode) -> Iterable[str]:
+    kind = kind_of(node)
+    tip = [node.id if node.kind != "input" else "input"]
+    if node.note:
+        tip.append(node.note)
+    if node.receptive_field is not None:
+        tip.append(f"receptive field {node.receptive_field}")
+    title = f"<title>{escape(chr(10).join(tip))}</title>"
+    dash = ' stroke-dasharray="4 2"' if node.training_only else ""
+    stroke = _TRAINING if node.training_only else _STROKE
+    yield f'<g class="node {kind}" data-id="{_attr(node.id)}">{title}'
+    if node.kind == "join":
+        cx, cy = box.center
+        yield (f'<circle cx="{_number(cx)}" cy="{_number(cy)}" r="{_number(box.w / 2)}" fill="{KIND_COLOURS["join"]}" '
+               f'stroke="{stroke}" stroke-width="1.2"{dash}/>')
+        yield (f'<text x="{_number(cx)}" y="{_number(cy + 4.5)}" text-anchor="middle" font-size="13" '
+               f'font-weight="bold" fill="#304050">{escape(join_symbol(node))}</text>')
+    else:
+        yield (f'<rect x="{_number(box.x)}" y="{_number(box.y)}" width="{_number(box.w)}" height="{_number(box.h)}" '
+               f'rx="5" fill="{KIND_COLOURS[kind]}" stroke="{stroke}" stroke-width="1"{dash}/>')
+        cx = box.x + box.w / 2
+        for index, line in enumerate(box_lines(node)):
+            y = box.y + 6 + LINE_HEIGHT * (index + 1) - 3
+            style = ' font-weight="bold"' if index == 0 else ""
+            if line == "training only":
+                style = f' font-style="italic" fill="{_TRAINING}"'
+            yield f'<text x="{_number(cx)}" y="{_number(y)}" text-anchor="middle"{style}>{escape(line)}</text>'
+    yield "</g>"
