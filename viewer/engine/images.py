@@ -25,6 +25,7 @@ import torchvision.transforms.v2.functional as TF
 from PIL import Image, ImageFile, ImageOps, UnidentifiedImageError
 from torchvision.transforms._presets import ImageClassification
 
+from viewer.core.image_paths import IMAGE_SUFFIXES, is_image_path
 from viewer.engine.errors import ImageError
 from viewer.engine.registry import InputSpec
 
@@ -45,7 +46,6 @@ __all__ = [
 PRESETS = ("weights", "standardize", "full")
 # Beyond this many pixels an image is refused before decoding (Pillow warns at 89 MP and refuses at 179 MP).
 MAX_IMAGE_PIXELS = 120_000_000
-IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".gif", ".tif", ".tiff", ".webp", ".ppm", ".pgm", ".pbm")
 
 
 @dataclass
@@ -283,7 +283,3 @@ def to_display_array(image: LoadedImage, max_side: int = 4096) -> np.ndarray:
         picture = picture.copy()
         picture.thumbnail((max_side, max_side), Image.Resampling.LANCZOS)
     return np.asarray(picture)
-
-
-def is_image_path(path: str | os.PathLike[str]) -> bool:
-    return Path(path).suffix.lower() in IMAGE_SUFFIXES
