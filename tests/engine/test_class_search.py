@@ -8,7 +8,12 @@ from pathlib import Path
 import pytest
 from torchvision.models import MobileNet_V2_Weights
 
-from viewer.core.class_search import full_names, imagenet_full_names, is_imagenet, search_classes
+from viewer.core.class_search import (
+    full_names,
+    imagenet_full_names,
+    is_imagenet,
+    search_classes,
+)
 from viewer.engine.class_names import find_class
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -6,6 +6,12 @@ they are re-exported here, where the engine and the CLI have always found ``find
 
 from __future__ import annotations
 
-from viewer.core.class_search import find_class, full_names, imagenet_full_names, is_imagenet, search_classes
+from viewer.core.class_search import (
+    find_class,
+    full_names,
+    imagenet_full_names,
+    is_imagenet,
+    search_classes,
+)
 
 __all__ = ["find_class", "full_names", "imagenet_full_names", "is_imagenet", "search_classes"]
