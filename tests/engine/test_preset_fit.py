@@ -9,7 +9,13 @@ import pytest
 import torch
 from PIL import Image
 
-from viewer.core.preset_fit import DIGITS, LENET_ACCURACY, preset_reason, tta_reason, unfit_reasons
+from viewer.core.preset_fit import (
+    DIGITS,
+    LENET_ACCURACY,
+    preset_reason,
+    tta_reason,
+    unfit_reasons,
+)
 from viewer.engine.images import preprocess, ten_crop_views
 from viewer.engine.inference import average_views
 from viewer.engine.weights import load_model
@@ -38,7 +44,7 @@ def test_standardising_for_mean_std_weights_is_marked_junk() -> None:
     alexnet = {"model": "alexnet", "weights": "IMAGENET1K_V1", "pretrained": True, "categories": ("tench",), **IMAGENET}
     reason = preset_reason("standardize", **alexnet)
     assert reason.startswith("These weights were trained on inputs normalised with mean (0.485, 0.456, 0.406)")
-    assert reason.endswith("so expect junk scores (use the weights preset).")
+    assert reason.endswith("so the scores can be junk (the weights preset gives them what they were trained on).")
     assert preset_reason("weights", **alexnet) is None and preset_reason("full", **alexnet) is None
     assert preset_reason("standardize", **{**alexnet, "pretrained": False, "weights": "none"}) is None
     lenet = {"model": "lenet5", "weights": "MNIST", "pretrained": True, "categories": DIGITS, "mean": (0.1307,),

@@ -70,7 +70,7 @@ def preset_reason(
     if _is_bundled_lenet(model, categories, weights):
         return (f"{text}: LeNet-5's held-out accuracy drops from {LENET_ACCURACY['weights']:.2%} to "
                 f"{LENET_ACCURACY['standardize']:.2%}.").replace("%", " %")
-    return f"{text}, so expect junk scores (use the weights preset)."
+    return f"{text}, so the scores can be junk (the weights preset gives them what they were trained on)."
 
 
 def unfit_reasons(
