@@ -26,8 +26,14 @@ from viewer.engine.receptive import ReceptiveField
 from viewer.engine.summary import Summary, summarize
 
 __all__ = [
-    "Activation", "DEFAULT_BUDGET_BYTES", "capture", "channel_grid", "estimate_bytes", "readable_scale",
-    "recording_outputs"]
+    "DEFAULT_BUDGET_BYTES",
+    "Activation",
+    "capture",
+    "channel_grid",
+    "estimate_bytes",
+    "readable_scale",
+    "recording_outputs",
+]
 
 DEFAULT_BUDGET_BYTES = 2**31
 _GAP_COLOUR = (32, 32, 32)
