@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from viewer import __version__
+from viewer.core.defaults import DEFAULT_MODEL
 
 __all__ = ["build_parser", "main"]
 
@@ -25,7 +26,7 @@ EXIT_BUG = 1
 LOG_PATH = Path(tempfile.gettempdir()) / "convnet-viewer.log"
 
 
-def _add_model_options(parser: argparse.ArgumentParser, *, default_model: str | None = "resnet18") -> None:
+def _add_model_options(parser: argparse.ArgumentParser, *, default_model: str | None = DEFAULT_MODEL) -> None:
     parser.add_argument("--model", default=default_model, help="network name (`viewer models` lists them)")
     parser.add_argument(
         "--weights",
@@ -54,18 +55,25 @@ def build_parser() -> argparse.ArgumentParser:
     gui.add_argument("--screenshot", metavar="FILE.png", help="wait for every job, save the window, exit")
 
     classify = commands.add_parser("classify", help="top-k classes of images")
-    classify.add_argument("images", nargs="+", metavar="IMAGE")
+    classify.add_argument("images", nargs="+", metavar="IMAGE|FOLDER",
+                          help="image files, or folders (the images directly inside, as a drop on the app)")
     _add_model_options(classify)
     classify.add_argument("--topk", type=int, default=5)
     classify.add_argument("--preprocess", choices=("weights", "standardize", "full"), default="weights")
-    classify.add_argument("--tta", action="store_true", help="average Krizhevsky's ten views (corners+centre, flipped)")
+    classify.add_argument("--tta", action="store_true",
+                          help="Krizhevsky's ten views: corners and centre of the central square, and their mirrors")
+    classify.add_argument("--tta-average", choices=("probs", "logits"), default="probs",
+                          help="with --tta: average the softmax outputs (the paper's, default) or the logits")
+    classify.add_argument("--format", choices=("text", "lecture", "json"), default="text",
+                          help="lecture: 'score name' lines with full WordNet names and no header, as the lecture's "
+                               "demo; json: as --json")
     classify.add_argument("--json", action="store_true", help="print one JSON document (a list, one object per image)")
 
     models = commands.add_parser("models", help="list the networks")
     models.add_argument("--json", action="store_true")
 
     summary = commands.add_parser("summary", help="architecture table: output shapes, parameters, MACs")
-    summary.add_argument("--model", default="resnet18")
+    summary.add_argument("--model", default=DEFAULT_MODEL)
     summary.add_argument("--model-file", metavar="FILE.py:FUNCTION")
     summary.add_argument("--input", metavar="CxHxW", help="input size (default: the network's own)")
     summary.add_argument("--depth", type=int, help="deepest level shown (default: all)")
@@ -112,7 +120,9 @@ def build_parser() -> argparse.ArgumentParser:
     activations.add_argument("--sort", choices=("index", "mean", "max"), default="index")
     activations.add_argument("--normalize", choices=("channel", "layer"), default="channel")
     activations.add_argument("--colormap", default="viridis")
-    activations.add_argument("--out", metavar="GRID.png")
+    activations.add_argument("--show", type=int, default=16, metavar="N", help="channels listed (default 16)")
+    activations.add_argument("--all", action="store_true", help="list every channel")
+    activations.add_argument("--out", metavar="GRID.png", help="every channel, each at least at its own resolution")
     activations.add_argument("--npy", metavar="FILE.npy")
     activations.add_argument("--json", action="store_true")
     activations.add_argument("--force", action="store_true", help="overwrite existing files")
@@ -207,6 +217,7 @@ def _cmd_gui(args: argparse.Namespace) -> int:
 
 
 def _cmd_classify(args: argparse.Namespace) -> int:
+    from viewer.core.image_paths import expand_image_paths
     from viewer.engine.errors import ModelError, ViewerError
     from viewer.engine.images import load_image
     from viewer.engine.inference import classify
@@ -214,26 +225,55 @@ def _cmd_classify(args: argparse.Namespace) -> int:
     if args.topk < 1:
         raise ModelError(f"--topk {args.topk}: ask for at least one class.")
     loaded = _load(args)
-    images, failed = [], False
-    for path in args.images:
+    _warn_unfit(loaded, args.preprocess, args.tta)
+    expanded = expand_image_paths(args.images)  # folders as a drop on the app reads them
+    for error in expanded.errors:
+        print(f"viewer: {error}", file=sys.stderr)
+    images, failed = [], bool(expanded.errors)
+    for path in expanded.files:
         try:
             images.append(load_image(path))
         except ViewerError as error:  # other images are still classified
             print(f"viewer: {error}", file=sys.stderr)
             failed = True
-    predictions = classify(images, loaded, topk=args.topk, preset=args.preprocess, tta=args.tta) if images else []
-    if args.json:
+    predictions = classify(images, loaded, topk=args.topk, preset=args.preprocess, tta=args.tta,
+                           tta_average=args.tta_average) if images else []
+    if args.json or args.format == "json":
         print(json.dumps([p.as_dict() for p in predictions], indent=2))
+    elif args.format == "lecture":
+        _print_lecture(predictions, loaded.categories)
     else:
         for number, prediction in enumerate(predictions):
             if number:
                 print()
-            extra = ", ten-crop TTA" if prediction.tta else ""
+            extra = f", ten-crop TTA ({prediction.tta_average} averaged)" if prediction.tta else ""
             print(f"{Path(prediction.image).name}: {prediction.model}, {prediction.weights}, {prediction.device}, "
                   f"preprocess {prediction.preprocess}{extra}")
             for top in prediction.topk:
                 print(f"{top.logit:.2f} {top.name}  (p={top.prob:.3f})")
     return EXIT_BAD_INPUT if failed else 0
+
+
+def _print_lecture(predictions: Sequence[Any], categories: Sequence[str]) -> None:
+    """The lecture's demo: one "score name" line per class, full WordNet names, no header; a blank line between
+    images (a single image prints exactly the lecture's lines)."""
+    from viewer.core.class_search import full_names
+
+    names = full_names(categories)
+    for number, prediction in enumerate(predictions):
+        if number:
+            print()
+        for top in prediction.topk:
+            print(f"{top.logit:.2f} {names[top.index]}")
+
+
+def _warn_unfit(loaded: Any, preset: str, tta: bool) -> None:
+    """A warning line on stderr for each preset that does not fit these weights (nothing is refused)."""
+    from viewer.core.preset_fit import unfit_reasons
+
+    for reason in unfit_reasons(preset, tta, model=loaded.name, weights=loaded.weights, pretrained=loaded.pretrained,
+                                categories=loaded.categories, mean=loaded.input.mean, std=loaded.input.std):
+        print(f"viewer: warning: {reason}", file=sys.stderr)
 
 
 def _cmd_models(args: argparse.Namespace) -> int:
@@ -286,6 +326,7 @@ def _cmd_summary(args: argparse.Namespace) -> int:
     from viewer.engine import export, summary
     from viewer.engine.registry import get_spec
     from viewer.engine.weights import custom_spec
+    from viewer.engine.weights import with_module_attributes as custom_spec_with_module
 
     if args.lecture_table:
         return _print_lecture_table(args)
@@ -293,6 +334,8 @@ def _cmd_summary(args: argparse.Namespace) -> int:
     spec = custom_spec(args.model_file) if args.model_file else get_spec(args.model)
     # A registry name is built on the meta device with its auxiliary heads, which the table marks training only.
     model = spec.builder() if args.model_file else spec.name
+    if args.model_file:
+        spec = custom_spec_with_module(spec, model)  # categories/input_size/... set on the returned module
     result = summary.summarize(model, _parse_input(args.input) or spec.input.shape, model_name=spec.name)
     document = summary.summary_to_dict(result)
     text = summary.format_table(result, depth=args.depth)
@@ -387,12 +430,15 @@ def _cmd_activations(args: argparse.Namespace) -> int:
 
     export.check_targets([args.out, args.npy], force=args.force)  # refuse before any work, write all or none
     loaded = _load(args)
+    _warn_unfit(loaded, args.preprocess, False)
     image = load_image(args.image)
     tensor = preprocess(image, loaded.input, args.preprocess)
     activation = activations.capture(loaded, tensor, [args.layer])[args.layer]
     written = []
-    if args.out:
-        grid = activations.channel_grid(activation, normalize=args.normalize, order=args.sort, colormap=args.colormap)
+    if args.out:  # every channel, each map zoomed to a readable grid (never below its own resolution)
+        scale = activations.readable_scale(activation.array.shape)
+        grid = activations.channel_grid(activation, normalize=args.normalize, order=args.sort, colormap=args.colormap,
+                                        scale=scale)
         written.append(export.write_png(args.out, grid, force=args.force))
     if args.npy:
         written.append(export.write_npy(args.npy, activation.array.astype("float32"), force=args.force))
@@ -408,9 +454,14 @@ def _cmd_activations(args: argparse.Namespace) -> int:
             ],
         }, indent=2))
     else:
+        total = len(order)
+        shown = total if args.all else max(0, min(args.show, total))
         print(f"{image.name}: {loaded.name}, {loaded.weights_label}, layer {args.layer}, "
               f"shape {'x'.join(map(str, activation.array.shape))}, {int(activation.dead.sum())} dead channel(s)")
-        for c in order[:16]:
+        print(f"showing all {total} channels" if shown == total else
+              f"showing {shown} of {total} channels, by {'index' if args.sort == 'index' else args.sort} "
+              f"(--all lists every one{'; the grid PNG has all' if args.out else ''})")
+        for c in order[:shown]:
             print(f"channel {int(c):4d}  mean {activation.mean[c]:8.4f}  max {activation.max[c]:8.4f}  "
                   f"zeros {activation.zero_fraction[c]:5.1%}{'  dead' if activation.dead[c] else ''}")
     return 0

@@ -234,3 +234,15 @@ def test_picking_another_layer_does_not_trace_the_model_again_for_its_names(monk
     del model
     gc.collect()
     assert alive() is None  # what is kept per model does not keep the model
+
+
+def test_readable_scale_zooms_small_maps_and_keeps_large_ones_native() -> None:
+    from viewer.engine.activations import readable_scale
+
+    assert readable_scale((32, 28, 28)) == 6  # 6x6 tiles: 173 px native, 1013 px zoomed
+    assert readable_scale((512, 56, 56)) == 1  # 23 columns: already 1310 px, never below one pixel per cell
+    assert readable_scale((10,)) == 255  # a vector: 4x3 one-pixel tiles become readable squares
+    activation = _activation(np.arange(1, 9, dtype=np.float32).reshape(2, 2, 2))
+    grid = channel_grid(activation, columns=2, colormap="gray", scale=3)
+    assert grid.shape == (6, 13, 3)  # two 6x6 tiles, 1 px apart
+    assert (grid[:3, :3] == grid[0, 0]).all() and not (grid[:3, :6] == grid[0, 0]).all()

@@ -25,7 +25,15 @@ from viewer.engine.errors import BudgetError, ModelError
 from viewer.engine.receptive import ReceptiveField
 from viewer.engine.summary import Summary, summarize
 
-__all__ = ["Activation", "DEFAULT_BUDGET_BYTES", "capture", "channel_grid", "estimate_bytes", "recording_outputs"]
+__all__ = [
+    "DEFAULT_BUDGET_BYTES",
+    "Activation",
+    "capture",
+    "channel_grid",
+    "estimate_bytes",
+    "readable_scale",
+    "recording_outputs",
+]
 
 DEFAULT_BUDGET_BYTES = 2**31
 _GAP_COLOUR = (32, 32, 32)
@@ -308,6 +316,27 @@ def capture(
     return {name: _activation(name, outputs[name][0], summary, dtype, used) for name in wanted}
 
 
+def readable_scale(
+    shape: tuple[int, ...], *, columns: int | None = None, target: int = 1024, limit: int = 4096
+) -> int:
+    """The integer zoom that makes a ``channel_grid`` of maps ``shape`` (C, H, W) about ``target`` px on its longer side.
+
+    Never below 1 (each channel keeps at least its own resolution), and never so large that the longer side
+    passes ``limit`` px (a readable total: 512 channels of 56 x 56 stay at one pixel per cell).
+    """
+    count, height, width = (shape if len(shape) == 3 else (int(np.prod(shape)), 1, 1))
+    columns = max(1, min(columns or math.ceil(math.sqrt(count)), count))
+    rows = math.ceil(count / columns)
+
+    def side(zoom: int) -> int:
+        return max(rows * (height * zoom + 1) - 1, columns * (width * zoom + 1) - 1)
+
+    zoom = 1
+    while side(zoom + 1) <= target and side(zoom + 1) <= limit:
+        zoom += 1
+    return zoom
+
+
 def channel_grid(
     activation: Activation,
     *,
@@ -316,6 +345,7 @@ def channel_grid(
     colormap: str = "viridis",
     columns: int | None = None,
     mark_dead: bool = True,
+    scale: int = 1,
 ) -> np.ndarray:
     """All channels of an activation as one RGB mosaic (uint8, H x W x 3), tiles 1 px apart.
 
@@ -326,6 +356,8 @@ def channel_grid(
         colormap: A ``cmap`` colormap name (the same names pyqtgraph uses), e.g. "viridis", "gray".
         columns: Tiles per row; about square by default.
         mark_dead: Draw a red border around channels that are zero everywhere.
+        scale: Each cell of a map drawn as ``scale`` x ``scale`` pixels (nearest neighbour): an exported grid
+            needs it, as 7x7 maps at one pixel per cell are unreadable (``readable_scale`` picks it).
 
     Tile ``k`` of the order lies at row ``k // columns``, column ``k % columns``, with a pitch of tile size + 1.
     """
@@ -335,6 +367,8 @@ def channel_grid(
         raise ValueError(f"normalize must be 'channel' or 'layer', not {normalize!r}")
     maps = np.asarray(activation.array, dtype=np.float32)
     maps = maps if maps.ndim == 3 else maps.reshape(-1, 1, 1)
+    if scale > 1:
+        maps = maps.repeat(scale, axis=1).repeat(scale, axis=2)
     count, height, width = maps.shape
     columns = max(1, min(columns or math.ceil(math.sqrt(count)), count))
     rows = math.ceil(count / columns)
