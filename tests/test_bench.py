@@ -48,3 +48,19 @@ def test_an_unknown_section_is_one_sentence(capsys) -> None:
 @pytest.mark.parametrize("name", ["classify", "activations", "dense", "gui"])
 def test_every_section_named_in_the_help_exists(name: str) -> None:
     assert callable(bench._section(name))
+
+
+def test_gui_latency_rows_come_from_a_quick_fresh_process_measurement() -> None:
+    """Drop → top-k, picker → top-k and the switching soak each give a positive value (quick mode)."""
+    from viewer.bench.gui import _latency_rows
+
+    rows = _latency_rows("cpu", quick=True)
+    assert [row.case.split(" ")[0] for row in rows] == ["drop", "picker", "12"]
+    assert all(row.section == "gui" and row.value > 0 and row.met in (True, False) for row in rows)
+
+
+def test_heatmap_overhead_row_in_quick_mode() -> None:
+    from viewer.bench.heatmap import bench_heatmap_overhead
+
+    (row,) = bench_heatmap_overhead(quick=True, device="cpu")
+    assert row.section == "dense" and "3-scale heatmap" in row.case and row.value > 0
