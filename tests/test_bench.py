@@ -58,3 +58,19 @@ def test_graph_section_reports_graph_and_layout_against_a_forward(monkeypatch) -
     assert row.section == "graph" and row.case.startswith("resnet18 fully expanded (70 boxes)")
     assert row.ours.startswith("graph ") and "layout" in row.ours and row.reference.startswith("forward ")
     assert row.value > 0 and row.goal == "≤5" and row.met == (row.value <= 5)
+
+
+def test_gui_latency_rows_come_from_a_quick_fresh_process_measurement() -> None:
+    """Drop → top-k, picker → top-k and the switching soak each give a positive value (quick mode)."""
+    from viewer.bench.gui import _latency_rows
+
+    rows = _latency_rows("cpu", quick=True)
+    assert [row.case.split(" ")[0] for row in rows] == ["drop", "picker", "12"]
+    assert all(row.section == "gui" and row.value > 0 and row.met in (True, False) for row in rows)
+
+
+def test_heatmap_overhead_row_in_quick_mode() -> None:
+    from viewer.bench.heatmap import bench_heatmap_overhead
+
+    (row,) = bench_heatmap_overhead(quick=True, device="cpu")
+    assert row.section == "dense" and "3-scale heatmap" in row.case and row.value > 0

@@ -276,8 +276,11 @@ def viewer_bench_rows(*, quick: bool = False) -> list[dict]:
 
 
 def bench_dense(*, quick: bool = False, device: str = "cpu") -> list[Row]:
-    """``viewer bench --only dense``: the rows above as the table's rows (the dense path is measured on the CPU)."""
-    return [Row(**row) for row in viewer_bench_rows(quick=quick)]
+    """``viewer bench --only dense``: the rows above as the table's rows (the dense path is measured on the CPU),
+    then the heatmap's overhead over the bare network (:mod:`viewer.bench.heatmap`) on ``device``."""
+    from viewer.bench.heatmap import bench_heatmap_overhead
+
+    return [Row(**row) for row in viewer_bench_rows(quick=quick)] + bench_heatmap_overhead(quick=quick, device=device)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -35,7 +35,7 @@ def bench_gui(*, quick: bool = False, device: str = "cpu") -> list[Row]:
     launches = [_launch_seconds() for _ in range(1 if quick else 3)]
     launch = min(launches)
     working, loading, elapsed = _stalls_in_a_fresh_process(device)
-    return [
+    return _latency_rows(device, quick) + [
         Row("gui", f"VGG19 classify + activations + {len(HEATMAP_SCALES)}-scale heatmap ({elapsed:.0f} s)",
             f"longest stall {working:.0f} ms", f"{TICK_MS} ms timer", working, f"≤{GAP_GOAL_MS:.0f} ms",
             working <= GAP_GOAL_MS),
@@ -51,6 +51,24 @@ def _environment() -> dict[str, str]:
     if not (env.get("DISPLAY") or env.get("WAYLAND_DISPLAY")):
         env["QT_QPA_PLATFORM"] = "offscreen"
     return env
+
+
+def _latency_rows(device: str, quick: bool) -> list[Row]:
+    """Drop → top-k, picker → top-k and the rapid-switching soak (``viewer.bench.gui_latency``), fresh process."""
+    from viewer.bench.gui_latency import latency_rows
+
+    command = [sys.executable, "-m", "viewer.bench.gui_latency", device] + (["quick"] if quick else [])
+    try:
+        done = subprocess.run(command, capture_output=True, text=True, env=_environment(), timeout=WAIT_S + 120)
+    except subprocess.TimeoutExpired:
+        raise RuntimeError(f"the GUI latency benchmark did not finish within {WAIT_S + 120} s") from None
+    lines = [line for line in done.stdout.splitlines() if line.startswith("latency ")]
+    if done.returncode != 0 or not lines:
+        raise RuntimeError(f"the GUI latency benchmark failed (exit {done.returncode}): {done.stderr[-800:]}")
+    measured = json.loads(lines[-1].removeprefix("latency "))
+    if os.environ.get("VIEWER_BENCH_DETAILS"):  # where the time goes: job starts per switch, the worst gaps
+        print("# gui latency details " + json.dumps({k: measured[k] for k in ("switch", "soak")}))
+    return latency_rows(measured)
 
 
 # --- GUI-thread stalls ----------------------------------------------------------------------------------
