@@ -78,13 +78,14 @@ def build_menus(window: MainWindow) -> None:
     for number, tab in enumerate(TABS, 1):
         view_menu.addAction(_action(window, tab.capitalize(), lambda t=tab: window.set_tab(t), f"Ctrl+{number}"))
     view_menu.addSeparator()
-    # PgUp/PgDn page through lists and tables elsewhere (the layer tree): over the thumbnails and the
-    # image only, where they switch images; window-wide they stole the trees' paging.
-    images_pane = window.splitter.widget(0)
-    for text, step, key in (("Previous image", -1, "PgUp"), ("Next image", 1, "PgDown")):
-        action = _action(window, text, lambda step=step: window.state.step_image(step), key)
-        action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
-        images_pane.addAction(action)
+    # PgUp/PgDn step images from anywhere in the window (a window-wide shortcut is matched before the focused
+    # widget sees the key, so the top-k spin box or a tree never pages instead); the arrow keys still page
+    # lists and step spin boxes.
+    for text, step, key, name in (("Previous image", -1, "PgUp", "previousImageAction"),
+                                  ("Next image", 1, "PgDown", "nextImageAction")):
+        action = _action(window, text, lambda step=step: window.state.step_image(step), key, name)
+        action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+        window.addAction(action)
         view_menu.addAction(action)
     view_menu.addAction(_action(window, "Fit", lambda: fit_focused(window), "Ctrl+0", "fitAction"))
     view_menu.addAction(_action(window, "Cancel running job", lambda: window.state.cancel(), "Esc"))

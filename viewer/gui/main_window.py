@@ -25,9 +25,14 @@ from viewer.gui.state import AppState, ModelChoice, Notice
 from viewer.gui.widgets.image_panel import ImagePanel
 from viewer.gui.widgets.model_bar import ModelBar
 from viewer.gui.widgets.notices import NoticeBanner
+from viewer.gui.widgets.elided_label import ElidedLabel
 from viewer.gui.widgets.predictions import PredictionsView, array_to_pixmap
 
-__all__ = ["MainWindow", "TABS"]
+__all__ = ["MainWindow", "PREFERRED_SIZE", "TABS", "fit_on_screen"]
+
+PREFERRED_SIZE = (1400, 860)  # the first window's size where the screen has room for it
+# What a window manager's frame and a panel take beyond availableGeometry's client area, roughly.
+_FRAME_ALLOWANCE = (16, 48)
 
 TABS = ("predictions", "activations", "architecture", "heatmap")
 _VIEWS = {  # tab -> (module, class) of gui-views' widgets
@@ -47,6 +52,26 @@ def _make_view(tab: str) -> QtWidgets.QWidget:
         placeholder.setObjectName(f"{tab}Placeholder")
         placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
         return placeholder
+
+
+def fit_on_screen(window: QtWidgets.QWidget, size: tuple[int, int]) -> None:
+    """Resize ``window`` to ``size``, shrunk to fit its screen's available area, and move it inside it.
+
+    A 1366×768 laptop has no room for the preferred 1400×860: a window wider than the screen hides its
+    right-hand controls. A geometry restored from another (larger) screen is brought back the same way.
+    """
+    screen = window.screen() or QtGui.QGuiApplication.primaryScreen()
+    if screen is None:
+        window.resize(*size)
+        return
+    area = screen.availableGeometry()
+    width = max(min(size[0], area.width() - _FRAME_ALLOWANCE[0]), window.minimumSizeHint().width())
+    height = min(size[1], area.height() - _FRAME_ALLOWANCE[1])
+    window.resize(width, height)
+    frame = window.frameGeometry()
+    x = min(max(frame.x(), area.left()), max(area.left(), area.right() - width - _FRAME_ALLOWANCE[0]))
+    y = min(max(frame.y(), area.top()), max(area.top(), area.bottom() - height - _FRAME_ALLOWANCE[1]))
+    window.move(x, y)
 
 
 class MainWindow(QtWidgets.QMainWindow):
@@ -114,8 +139,9 @@ class MainWindow(QtWidgets.QMainWindow):
 
         status = QtWidgets.QStatusBar(objectName="statusBar")
         self.setStatusBar(status)
-        self.status_label = QtWidgets.QLabel("Starting…", objectName="statusText")
-        self.busy_label = QtWidgets.QLabel("", objectName="busyText")
+        self.status_label = ElidedLabel("Starting…", objectName="statusText")
+        self.busy_label = ElidedLabel("", objectName="busyText")
+        self.busy_label.setMaximumWidth(320)
         self.progress_bar = QtWidgets.QProgressBar(objectName="progressBar")
         self.progress_bar.setMaximumWidth(180)
         self.progress_bar.hide()
@@ -125,7 +151,7 @@ class MainWindow(QtWidgets.QMainWindow):
         status.addPermanentWidget(self.busy_label)
         status.addPermanentWidget(self.progress_bar)
         status.addPermanentWidget(self.cancel_button)
-        self.resize(1400, 860)
+        fit_on_screen(self, PREFERRED_SIZE)
 
     def _connect(self) -> None:
         state = self.state
@@ -155,6 +181,7 @@ class MainWindow(QtWidgets.QMainWindow):
         s = self.settings
         if s.geometry() is not None:
             self.restoreGeometry(s.geometry())
+            fit_on_screen(self, (self.width(), self.height()))  # saved on a larger screen
         if s.window_state() is not None:
             self.restoreState(s.window_state())
         if s.splitter() is not None:
@@ -270,12 +297,15 @@ class MainWindow(QtWidgets.QMainWindow):
             self.thumbnails.addItem(item)
         self.thumbnails.setCurrentRow(self.state.current)  # the list was rebuilt: mark the shown image again
         self.thumbnails.blockSignals(blocked)
-        for path in [entry.path for entry in images][-1:]:
-            self._add_recent(path)
+        # Every image of a drop goes into Recent files, the first one on top (added last).
+        known = set(self.settings.recent_files())
+        new = [entry.path for entry in images if str(Path(entry.path).resolve()) not in known]
+        self._add_recent(*reversed(new))
 
-    def _add_recent(self, path: str) -> None:
-        self.settings.add_recent_file(path)
-        if hasattr(self, "recent_menu"):
+    def _add_recent(self, *paths: str) -> None:
+        for path in paths:
+            self.settings.add_recent_file(path)
+        if paths and hasattr(self, "recent_menu"):
             self.recent_menu.refresh()
 
     def _on_image_changed(self, entry: Any) -> None:
