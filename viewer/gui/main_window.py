@@ -87,6 +87,8 @@ class MainWindow(QtWidgets.QMainWindow):
         self.shown_at: float | None = None  # seconds from launch to the window first shown
         self._temp_dir = tempfile.TemporaryDirectory(prefix="viewer-paste-")
         self._closing = False
+        # Shows a folder in the file manager; tests (and scripts) replace it so that nothing opens.
+        self.open_folder = lambda folder: QtGui.QDesktopServices.openUrl(QtCore.QUrl.fromLocalFile(folder))
         self._build()
         self._connect()
         build_menus(self)
@@ -166,6 +168,8 @@ class MainWindow(QtWidgets.QMainWindow):
         state.message.connect(self._show_notice)
         state.timings_changed.connect(lambda _t: self._update_status())
         state.weights_file_requested.connect(self.model_bar.choose_weights_file)
+        state.weights_folder_requested.connect(lambda folder: self.open_folder(folder))
+        state.notice_cleared.connect(self.notices.clear)
         error_sink.reported.connect(self._on_error_reported)
 
         self.model_bar.choiceRequested.connect(state.set_model)
@@ -282,7 +286,14 @@ class MainWindow(QtWidgets.QMainWindow):
 
     def _on_model_changed(self, info: Any) -> None:
         self._update_status()
-        notice = "" if info is None or info.pretrained else "Random init: not trained, the outputs mean nothing."
+        error = self.state.model_error
+        self.model_bar.set_failed(error is not None)
+        label = self.state.choice.model_file or self.state.choice.model
+        if error is not None:
+            notice = f"No model: {label} could not be loaded (the message above says why)."
+        else:
+            notice = "" if info is None or info.pretrained else "Random init: not trained, the outputs mean nothing."
+        self.predictions.set_reason(notice if error is not None else "")
         for tab in ("activations", "heatmap"):
             view = self.views[tab]
             if hasattr(view, "set_notice"):
@@ -353,7 +364,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.notices.show_notice(text, details, level)
 
     def _show_notice(self, notice: Notice) -> None:
-        self.notices.show_notice(notice.text, notice.details, notice.level, notice.actions)
+        self.notices.show_notice(notice.text, notice.details, notice.level, notice.actions, notice.kind)
 
     def _update_status(self) -> None:
         state, info = self.state, self.state.model_info

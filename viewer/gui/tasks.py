@@ -67,6 +67,7 @@ class Registry:
     devices: list[str]  # "cuda:0", ..., "mps", "cpu"
     auto_device: str
     versions: dict[str, str]
+    weights_dir: str = ""  # torch hub's checkpoints folder, where pretrained weights are (or would be) cached
 
 
 @dataclass(frozen=True)
@@ -171,7 +172,9 @@ def _load_registry() -> Registry:
     import viewer.engine.heatmap
     import viewer.engine.inference
     import viewer.engine.summary  # noqa: F401
-    return Registry(registry.list_specs(), registry.FAMILY_ORDER, devices, str(auto), versions)
+    from viewer.engine.download import cache_dir
+
+    return Registry(registry.list_specs(), registry.FAMILY_ORDER, devices, str(auto), versions, str(cache_dir()))
 
 
 def open_images(paths: Sequence[str]) -> OpenResult:

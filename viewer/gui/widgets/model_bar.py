@@ -28,6 +28,7 @@ RANDOM = "none"
 FROM_FILE = "\x00file"
 CUSTOM_MODEL = "\x00custom"
 _DATA = Qt.ItemDataRole.UserRole
+NOT_LOADED = " — not loaded"
 
 
 class ModelBar(QtWidgets.QWidget):
@@ -148,6 +149,21 @@ class ModelBar(QtWidgets.QWidget):
             self.device_picker.setCurrentIndex(device)
         finally:
             self._updating = False
+
+    def set_failed(self, failed: bool) -> None:
+        """Mark the shown weights "not loaded" (a failed download or file): the picker never claims weights
+        that are not in use."""
+        index = self.weights_picker.currentIndex()
+        if index < 0:
+            return
+        text = self.weights_picker.itemText(index).removesuffix(NOT_LOADED)
+        self.weights_picker.setItemText(index, text + NOT_LOADED if failed else text)
+        self.weights_picker.setToolTip("These weights could not be loaded: the message above says why."
+                                       if failed else "")
+
+    def weights_text(self) -> str:
+        """What the weights picker shows."""
+        return self.weights_picker.currentText()
 
     def set_options(self, preset: str, tta: bool) -> None:
         self._updating = True

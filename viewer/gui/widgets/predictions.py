@@ -15,6 +15,7 @@ from PySide6.QtCore import Signal
 
 __all__ = ["PredictionsView", "array_to_pixmap"]
 
+NO_IMAGE = "No prediction yet: open, drop or paste an image."
 BAR_COLOUR = "#3b7dd8"
 TOP_COLOUR = "#1b5fbf"
 
@@ -44,7 +45,9 @@ class PredictionsView(QtWidgets.QWidget):
         self.setObjectName("topkView")
         self._prediction: Any = None
         self._original: np.ndarray | None = None
-        self.header = QtWidgets.QLabel("No prediction yet: open an image.", objectName="predictionHeader")
+        self._reason = ""  # why there is no prediction although an image is open (no model)
+        self._busy = ""
+        self.header = QtWidgets.QLabel(NO_IMAGE, objectName="predictionHeader")
         self.header.setWordWrap(True)
         self.header.setTextFormat(QtCore.Qt.TextFormat.RichText)
         self.k_spin = QtWidgets.QSpinBox(objectName="topkSpin", minimum=1, maximum=50, value=5)
@@ -102,6 +105,8 @@ class PredictionsView(QtWidgets.QWidget):
     def set_original(self, array: np.ndarray | None) -> None:
         self._original = array
         self._set_preview(self.original_label, array)
+        if self._prediction is None:
+            self.header.setText(self._placeholder())
 
     def set_topk(self, k: int) -> None:
         blocked = self.k_spin.blockSignals(True)
@@ -113,8 +118,23 @@ class PredictionsView(QtWidgets.QWidget):
 
     def set_busy(self, text: str) -> None:
         """Say what is being computed while no prediction is shown."""
+        self._busy = text
         if self._prediction is None:
-            self.header.setText(text or "No prediction yet: open an image.")
+            self.header.setText(self._placeholder())
+
+    def set_reason(self, text: str) -> None:
+        """Why no prediction can come (no model loaded), said instead of the bars; "" when one can."""
+        self._reason = text
+        if self._prediction is None:
+            self.header.setText(self._placeholder())
+
+    def _placeholder(self) -> str:
+        """The header while there is no prediction: the real reason, never "open an image" over an image."""
+        if self._reason:
+            return self._reason
+        if self._busy:
+            return self._busy
+        return NO_IMAGE if self._original is None else "Classifying…"
 
     # --- queries -----------------------------------------------------------------------------------
     def rows(self) -> list[tuple[int, str, float]]:
@@ -140,7 +160,7 @@ class PredictionsView(QtWidgets.QWidget):
             self.plot.getPlotItem().getAxis("left").setTicks([[]])
             self.timing.setText("")
             self._set_preview(self.seen_label, None)
-            self.header.setText("No prediction yet: open an image." if self._original is None else "Classifying…")
+            self.header.setText(self._placeholder())
             return
         rows = self.rows()
         logits = self.logit_toggle.isChecked()
