@@ -271,6 +271,7 @@ def _cmd_summary(args: argparse.Namespace) -> int:
     from viewer.engine import export, summary
     from viewer.engine.registry import get_spec
     from viewer.engine.weights import custom_spec
+    from viewer.engine.weights import with_module_attributes as custom_spec_with_module
 
     if args.lecture_table:
         return _print_lecture_table(args)
@@ -278,6 +279,8 @@ def _cmd_summary(args: argparse.Namespace) -> int:
     spec = custom_spec(args.model_file) if args.model_file else get_spec(args.model)
     # A registry name is built on the meta device with its auxiliary heads, which the table marks training only.
     model = spec.builder() if args.model_file else spec.name
+    if args.model_file:
+        spec = custom_spec_with_module(spec, model)  # categories/input_size/... set on the returned module
     result = summary.summarize(model, _parse_input(args.input) or spec.input.shape, model_name=spec.name)
     document = summary.summary_to_dict(result)
     text = summary.format_table(result, depth=args.depth)

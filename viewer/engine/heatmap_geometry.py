@@ -14,6 +14,7 @@ gates, so ``global_context`` is set (tiles then would not reproduce the untiled 
 from __future__ import annotations
 
 import math
+import operator
 from dataclasses import dataclass
 
 import numpy as np
@@ -59,7 +60,7 @@ class _Geo:
 
 _GLOBAL = "global"
 _SPATIAL_FUNCTIONS = {F.conv2d, F.max_pool2d, F.avg_pool2d}
-_RESIZING = {F.interpolate, F.upsample, F.upsample_bilinear, F.upsample_nearest, F.pixel_shuffle, F.pad}
+_RESIZING = {F.interpolate, F.upsample, F.upsample_bilinear, F.upsample_nearest, F.pixel_shuffle}
 
 
 def _pair(value) -> tuple[int, int]:
@@ -85,6 +86,10 @@ def _window(gm: fx.GraphModule, node: fx.Node) -> tuple | None:
         return None
     if node.op == "call_function" and node.target in _RESIZING:
         raise UnsupportedModelError(f"{node.name} resizes the map; dense heatmap geometry needs strides ≥ 1.")
+    if node.op == "call_function" and node.target is F.pad:
+        return _pad_window(node)
+    if node.op == "call_function" and node.target is operator.getitem:
+        return _slice_window(node)
     if node.op == "call_function" and node.target in _SPATIAL_FUNCTIONS:
         arguments = node.normalized_arguments(gm, normalize_to_only_use_kwargs=True)
         kwargs = dict(arguments.kwargs) if arguments is not None else {}
@@ -96,6 +101,59 @@ def _window(gm: fx.GraphModule, node: fx.Node) -> tuple | None:
             stride = kwargs.get("stride") or kernel
         return _pair(kernel), _pair(stride), _pair(kwargs.get("padding", 0)), _pair(kwargs.get("dilation", 1))
     return None
+
+
+def _pad_window(node: fx.Node) -> tuple | None:
+    """``F.pad`` as a window: channel-only padding (CIFAR ResNets' option-A shortcut) leaves the map where it is;
+    constant spatial padding shifts it as a convolution's padding does (kernel 1, stride 1)."""
+    pad = node.args[1] if len(node.args) > 1 else node.kwargs.get("pad", ())
+    mode = node.args[2] if len(node.args) > 2 else node.kwargs.get("mode", "constant")
+    pad = tuple(pad)
+    if not all(isinstance(v, int) for v in pad):
+        raise UnsupportedModelError(f"{node.name} pads by amounts computed at run time; cells have no fixed position.")
+    # F.pad lists (before, after) pairs from the last axis backwards: W, then H, then channels.
+    left, right, top, bottom = (pad + (0, 0, 0, 0))[:4]
+    if (left, right, top, bottom) == (0, 0, 0, 0):
+        return None  # channels (or batch) only: the map is not moved, each cell keeps its place
+    if mode != "constant":
+        raise UnsupportedModelError(
+            f"{node.name} pads the map in {mode!r} mode; dense heatmap geometry follows only constant padding."
+        )
+    return (1, 1), (1, 1), (top, left), (1, 1)
+
+
+def _slice_window(node: fx.Node) -> tuple | None:
+    """``x[..., a::s, b::t]`` on a 4-D map as a window: kernel 1, stride (s, t), starting at (a, b).
+
+    CIFAR ResNets' option-A shortcut subsamples with ``x[:, :, ::2, ::2]``. Any other indexing (a tuple
+    element of a multi-output call, channel selection) does not move the map and is left alone.
+    """
+    source = node.args[0] if node.args else None
+    index = node.args[1] if len(node.args) > 1 else None
+    shape = source.meta.get("shape") if isinstance(source, fx.Node) else None
+    if shape is None or len(shape) != 4 or not isinstance(index, tuple):
+        return None
+    if not all(isinstance(item, slice) or item is Ellipsis for item in index):
+        return None
+    items = list(index)
+    if Ellipsis in items:
+        at = items.index(Ellipsis)
+        items[at : at + 1] = [slice(None)] * (4 - len(items) + 1)
+    items += [slice(None)] * (4 - len(items))
+    spatial = items[2:4]
+    steps, starts = [], []
+    for axis, item in zip((2, 3), spatial):
+        start, step = item.start or 0, item.step or 1
+        if not isinstance(start, int) or not isinstance(step, int) or start < 0 or step < 1:
+            raise UnsupportedModelError(
+                f"{node.name} slices the map from its far end or by a computed amount; cells have no fixed position."
+            )
+        steps.append(step)
+        starts.append(start)
+    if steps == [1, 1] and starts == [0, 0]:
+        return None
+    # Skipping the first `start` pixels is a negative padding of the recurrence.
+    return (1, 1), tuple(steps), (-starts[0], -starts[1]), (1, 1)
 
 
 def _through(geo: _Geo, kernel, stride, padding, dilation) -> _Geo:

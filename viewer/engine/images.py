@@ -7,8 +7,8 @@ Presets:
   crop (the network must accept the image's size);
 - ``full``: normalisation only, at full resolution (the input of dense heatmaps).
 
-Krizhevsky's test-time augmentation (``ten_crop``): the four corners and the centre, each also
-mirrored, at the crop size.
+Krizhevsky's test-time augmentation (``ten_crop_views``): the four corners and the centre of the central
+``resize_size`` square of the rescaled image, each also mirrored, at the crop size (``viewer.core.tta``).
 """
 
 from __future__ import annotations
@@ -25,6 +25,8 @@ import torchvision.transforms.v2.functional as TF
 from PIL import Image, ImageFile, ImageOps, UnidentifiedImageError
 from torchvision.transforms._presets import ImageClassification
 
+from viewer.core.image_paths import is_image_path
+from viewer.core.tta import CropBox, resized_size, ten_crop_boxes
 from viewer.engine.errors import ImageError
 from viewer.engine.registry import InputSpec
 
@@ -39,13 +41,13 @@ __all__ = [
     "load_image",
     "preprocess",
     "ten_crop",
+    "ten_crop_views",
     "to_display_array",
 ]
 
 PRESETS = ("weights", "standardize", "full")
 # Beyond this many pixels an image is refused before decoding (Pillow warns at 89 MP and refuses at 179 MP).
 MAX_IMAGE_PIXELS = 120_000_000
-IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".gif", ".tif", ".tiff", ".webp", ".ppm", ".pgm", ".pbm")
 
 
 @dataclass
@@ -213,31 +215,36 @@ def preprocess(image: LoadedImage | Image.Image, spec: InputSpec, preset: str = 
     raise ValueError(f"unknown preprocessing preset {preset!r}; use one of {', '.join(PRESETS)}")
 
 
-def ten_crop(image: LoadedImage | Image.Image, spec: InputSpec, preset: str = "weights") -> torch.Tensor:
-    """Krizhevsky's ten views, shape (10, C, crop, crop): 4 corners + centre, then the same mirrored.
+def ten_crop_views(
+    image: LoadedImage | Image.Image, spec: InputSpec, preset: str = "weights"
+) -> tuple[torch.Tensor, tuple[CropBox, ...]]:
+    """Krizhevsky's ten views, shape (10, C, crop, crop), and the boxes they were cut from.
 
-    With ``weights`` the image is resized to ``resize_size`` first (the crops then cover most of it);
-    with ``standardize`` the crops come from the full-resolution standardised image.
+    As the paper (see ``viewer.core.tta``): the image rescaled so that its shorter side is ``resize_size`` (with
+    the weights' own interpolation, as the ``weights`` preset does), the central ``resize_size`` square, its four
+    corners and its centre at ``crop_size``, then the same five mirrored left-right. The preset decides only the
+    values: ``weights`` and ``full`` normalise with the weights' mean/std, ``standardize`` applies the lecture's
+    per-image standardisation to the rescaled image. The centre view of ``weights`` is exactly ``preprocess``.
     """
+    if preset not in PRESETS:
+        raise ValueError(f"unknown preprocessing preset {preset!r}; use one of {', '.join(PRESETS)}")
     picture = image.image if isinstance(image, LoadedImage) else image
-    if preset == "weights":
-        _refuse_huge_resize(image, spec.resize_size)
-    elif min(picture.size) < spec.crop_size:
-        _refuse_huge_resize(image, spec.crop_size)  # enlarged below to fit the crops
-    tensor = _tensor(picture, spec.channels)
-    if preset == "weights":
-        tensor = _normalize(TF.resize(tensor, [spec.resize_size], antialias=True), spec)
-    elif preset == "standardize":
-        tensor = standardize(tensor)
-    elif preset == "full":
-        tensor = _normalize(tensor, spec)
-    else:
-        raise ValueError(f"unknown preprocessing preset {preset!r}")
-    size = spec.crop_size
-    if min(tensor.shape[-2:]) < size:
-        tensor = TF.resize(tensor, [size], antialias=True)
-    views = TF.ten_crop(tensor, [size, size])  # 5 crops, then the same of the mirrored image
-    return torch.stack(views)
+    _refuse_huge_resize(image, spec.resize_size)
+    picture = picture.convert("L") if spec.channels == 1 else picture if picture.mode == "RGB" else picture.convert("RGB")
+    boxes = ten_crop_boxes(picture.size, spec.resize_size, spec.crop_size)
+    resized = TF.resize(picture, [spec.resize_size], interpolation=TF.InterpolationMode(spec.interpolation),
+                        antialias=True)
+    if resized.size != resized_size(picture.size, spec.resize_size):  # the boxes must be torchvision's own
+        raise AssertionError(f"torchvision resized {picture.size} to {resized.size}")
+    tensor = TF.to_dtype(TF.pil_to_tensor(resized), torch.float32, scale=True)
+    tensor = standardize(tensor) if preset == "standardize" else _normalize(tensor, spec)
+    views = [tensor[:, y0:y1, x0:x1] for x0, y0, x1, y1 in (crop.box for crop in boxes[:5])]
+    return torch.stack(views + [TF.horizontal_flip(view) for view in views]), boxes
+
+
+def ten_crop(image: LoadedImage | Image.Image, spec: InputSpec, preset: str = "weights") -> torch.Tensor:
+    """The ten views of ``ten_crop_views`` without their boxes."""
+    return ten_crop_views(image, spec, preset)[0]
 
 
 def denormalize(tensor: torch.Tensor, spec: InputSpec, preset: str = "weights") -> np.ndarray:
@@ -283,7 +290,3 @@ def to_display_array(image: LoadedImage, max_side: int = 4096) -> np.ndarray:
         picture = picture.copy()
         picture.thumbnail((max_side, max_side), Image.Resampling.LANCZOS)
     return np.asarray(picture)
-
-
-def is_image_path(path: str | os.PathLike[str]) -> bool:
-    return Path(path).suffix.lower() in IMAGE_SUFFIXES

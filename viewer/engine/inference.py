@@ -10,12 +10,19 @@ from functools import cached_property
 import numpy as np
 import torch
 
-from viewer.engine.errors import ImageError
-from viewer.engine.images import LoadedImage, denormalize, load_image, preprocess, ten_crop
+from viewer.core.tta import AVERAGES, CropBox
+from viewer.engine.errors import ImageError, ModelError
+from viewer.engine.images import (
+    LoadedImage,
+    denormalize,
+    load_image,
+    preprocess,
+    ten_crop_views,
+)
 from viewer.engine.registry import InputSpec
 from viewer.engine.weights import LoadedModel
 
-__all__ = ["Prediction", "TopClass", "classify", "forward_logits"]
+__all__ = ["Prediction", "TopClass", "average_views", "classify", "forward_logits"]
 
 
 @dataclass(frozen=True)
@@ -40,10 +47,13 @@ class Prediction:
     tta: bool
     topk: list[TopClass]
     logits: np.ndarray  # float32 (num_classes,), averaged over the ten views with TTA
-    probs: np.ndarray  # float32 (num_classes,)
-    network_input: np.ndarray | None  # float32 CxHxW: the (first) view as the network got it; None once shown
+    probs: np.ndarray  # float32 (num_classes,): with TTA the average of the views' softmax (or see tta_average)
+    network_input: np.ndarray | None  # float32 CxHxW: the (centre) view as the network got it; None once shown
     input_spec: InputSpec
     timings_ms: dict[str, float] = field(default_factory=dict)
+    tta_average: str | None = None  # with TTA: "probs" (the paper's) or "logits"
+    tta_crops: tuple[CropBox, ...] = ()  # with TTA: the ten views' boxes, in the order of ``tta_seen``
+    tta_seen: list[np.ndarray] | None = None  # with TTA and for_display: the ten views as uint8 images
 
     @cached_property
     def seen(self) -> np.ndarray:
@@ -66,6 +76,9 @@ class Prediction:
             "device": self.device,
             "preprocess": self.preprocess,
             "tta": self.tta,
+            "tta_average": self.tta_average,
+            "tta_crops": [{"view": c.label, "box": list(c.box), "image_box": [round(v, 2) for v in c.image_box]}
+                          for c in self.tta_crops],
             "topk": [{"index": t.index, "name": t.name, "logit": t.logit, "prob": t.prob} for t in self.topk],
             "timings_ms": self.timings_ms,
         }
@@ -80,10 +93,25 @@ def forward_logits(loaded: LoadedModel, batch: torch.Tensor) -> torch.Tensor:
         return output.float().cpu()
 
 
-def _views(image: LoadedImage, loaded: LoadedModel, preset: str, tta: bool) -> torch.Tensor:
+def _views(image: LoadedImage, loaded: LoadedModel, preset: str, tta: bool) -> tuple[torch.Tensor, tuple[CropBox, ...]]:
     if tta:
-        return ten_crop(image, loaded.input, preset)
-    return preprocess(image, loaded.input, preset).unsqueeze(0)
+        return ten_crop_views(image, loaded.input, preset)
+    return preprocess(image, loaded.input, preset).unsqueeze(0), ()
+
+
+def average_views(logits: torch.Tensor, average: str = "probs") -> tuple[torch.Tensor, torch.Tensor]:
+    """(logits, probabilities) of one image from its views' logits (views, classes).
+
+    ``probs``: the mean of the views' softmax outputs, as Krizhevsky et al. average "the predictions made by
+    the network's softmax layer"; ``logits``: the softmax of the mean logits. The logits returned are the mean
+    logits either way (the score the lecture prints).
+    """
+    if average not in AVERAGES:
+        raise ModelError(f"TTA average {average!r}: use {' or '.join(AVERAGES)}.")
+    mean_logits = logits.mean(dim=0)
+    if average == "probs":
+        return mean_logits, torch.softmax(logits, dim=1).mean(dim=0)
+    return mean_logits, torch.softmax(mean_logits, dim=0)
 
 
 def classify(
@@ -93,18 +121,23 @@ def classify(
     topk: int = 5,
     preset: str = "weights",
     tta: bool = False,
+    tta_average: str = "probs",
     for_display: bool = False,
 ) -> list[Prediction]:
     """Top-k for each image. Images of one size are run as one batch; with ``tta`` each image's ten
-    views are one batch and their logits averaged (Krizhevsky et al.). Probabilities are the softmax of
-    the (averaged) logits. ``for_display`` makes ``seen`` now and drops the float ``network_input`` (with
-    the ``standardize`` preset it is the whole image in float32), for a GUI that keeps predictions.
+    views (Krizhevsky et al., ``viewer.core.tta``) are one batch, and their softmax outputs are averaged
+    (``tta_average="logits"``: the softmax of their averaged logits; see ``average_views``). ``for_display``
+    makes ``seen`` (and with TTA ``tta_seen``) now and drops the float ``network_input`` (with the
+    ``standardize`` preset it is the whole image in float32), for a GUI that keeps predictions.
     """
+    if tta and tta_average not in AVERAGES:
+        raise ModelError(f"TTA average {tta_average!r}: use {' or '.join(AVERAGES)}.")
     started = time.perf_counter()
     loaded_images = [image if isinstance(image, LoadedImage) else load_image(image) for image in images]
     load_ms = (time.perf_counter() - started) * 1e3
     started = time.perf_counter()
-    views = [_views(image, loaded, preset, tta) for image in loaded_images]
+    cut = [_views(image, loaded, preset, tta) for image in loaded_images]
+    views = [image_views for image_views, _ in cut]
     preprocess_ms = (time.perf_counter() - started) * 1e3
 
     started = time.perf_counter()
@@ -113,9 +146,8 @@ def classify(
 
     k = max(1, min(topk, len(loaded.categories)))
     predictions = []
-    for image, image_views, image_logits in zip(loaded_images, views, logits):
-        mean_logits = image_logits.mean(dim=0)
-        probs = torch.softmax(mean_logits, dim=0)
+    for image, (image_views, boxes), image_logits in zip(loaded_images, cut, logits):
+        mean_logits, probs = average_views(image_logits, tta_average)
         top_probs, top_indices = probs.topk(k)
         top = [
             TopClass(int(i), _category(loaded, int(i)), float(mean_logits[i]), float(p))
@@ -133,17 +165,22 @@ def classify(
             topk=top,
             logits=mean_logits.numpy().astype(np.float32),
             probs=probs.numpy().astype(np.float32),
-            # With TTA a copy, so that the other nine views are not kept alive with the prediction.
-            network_input=(image_views[0].clone() if tta else image_views[0]).numpy(),
+            # With TTA the centre view (the plain preprocessing's input), copied, so that the other nine views are
+            # not kept alive with the prediction.
+            network_input=(image_views[4].clone() if tta else image_views[0]).numpy(),
             input_spec=loaded.input,
             timings_ms={
                 "read image": load_ms / len(loaded_images),
                 "preprocess": preprocess_ms / len(loaded_images),
                 "forward": forward_ms / len(loaded_images),
             },
+            tta_average=tta_average if tta else None,
+            tta_crops=boxes,
         )
         if for_display:
             prediction.seen  # noqa: B018 - made now, on the caller's (worker) thread
+            if tta:
+                prediction.tta_seen = [denormalize(view, loaded.input, preset) for view in image_views]
             prediction.network_input = None
         predictions.append(prediction)
     return predictions

@@ -8,13 +8,10 @@ torchvision and this app share one cache.
 from __future__ import annotations
 
 import hashlib
-import importlib.util
-import operator
 import os
-import sys
 import threading
 import warnings
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -24,6 +21,7 @@ import torch
 from torch import nn
 
 from viewer.engine import registry
+from viewer.engine.custom_model import custom_spec, with_module_attributes
 from viewer.engine.download import ProgressCallback, fetch_url_to_cache
 from viewer.engine.errors import ModelError, WeightsError
 from viewer.engine.registry import InputSpec, ModelSpec
@@ -36,6 +34,7 @@ __all__ = [
     "load_model",
     "load_state_dict_file",
     "resolve_device",
+    "with_module_attributes",
 ]
 
 RANDOM = "none"
@@ -192,84 +191,6 @@ def _fit_state_dict(model: nn.Module, state: dict[str, torch.Tensor], source: st
     model.load_state_dict(state, strict=True)
 
 
-def custom_spec(reference: str, expected_sha256: str | None = None) -> ModelSpec:
-    """A spec for ``path/to/file.py:builder``: a user's function that returns an ``nn.Module``.
-
-    Optional attributes, on the function or on its module: ``categories`` (or ``classes``, a list of
-    names), ``input_size`` (C, H, W), ``mean`` and ``std``. Running the file runs the user's code: callers
-    must only pass files the user named explicitly. With ``expected_sha256`` (the content the user agreed
-    to run) the file is read once, checked, and those very bytes are run: a file changed after the user's
-    consent is refused rather than run.
-    """
-    file_part, _, function_name = reference.rpartition(":")
-    if not file_part or not function_name:
-        raise ModelError(f"{reference}: expected path/to/file.py:function_name.")
-    path = Path(file_part).expanduser()
-    if not path.is_file():
-        raise ModelError(f"{path.name}: no such model file.")
-    try:
-        source = path.read_bytes()
-    except OSError as error:
-        raise ModelError(f"{path.name}: cannot be read ({error.strerror or error}).") from None
-    if expected_sha256 is not None and hashlib.sha256(source).hexdigest() != expected_sha256:
-        raise ModelError(f"{path.name}: changed since you allowed it to run, so it was not run; choose it again "
-                         "to review it.")
-    module_name = f"viewer_custom_{hashlib.sha1(str(path.resolve()).encode()).hexdigest()[:10]}"
-    loader_spec = importlib.util.spec_from_file_location(module_name, path)
-    if loader_spec is None or loader_spec.loader is None:
-        raise ModelError(f"{path.name}: not a Python file.")
-    module = importlib.util.module_from_spec(loader_spec)
-    # Registered as an import would be, so that code needing its own module works (dataclasses with
-    # postponed annotations, pickling, inspect.getsource).
-    sys.modules[module_name] = module
-    try:
-        # The bytes read (and checked) above, not a second read of the file; dont_inherit: the user's file gets
-        # its own __future__ imports, not this module's.
-        code = compile(source, str(path), "exec", dont_inherit=True)
-        exec(code, module.__dict__)  # noqa: S102 - the user's own model code, run with their consent
-    except Exception as error:
-        sys.modules.pop(module_name, None)
-        raise ModelError(f"{path.name}: failed to run ({type(error).__name__}: {error}).") from None
-    builder = getattr(module, function_name, None)
-    if not callable(builder):
-        raise ModelError(f"{path.name}: has no function {function_name!r}.")
-
-    def attribute(*names: str, default: Any = None) -> Any:
-        for owner in (builder, module):
-            for attr in names:
-                if getattr(owner, attr, None) is not None:
-                    return getattr(owner, attr)
-        return default
-
-    size = attribute("input_size", default=(3, 224, 224))
-    try:
-        channels, height, width = (operator.index(v) for v in size)
-    except (TypeError, ValueError):
-        raise ModelError(f"{path.name}: input_size must be three integers (C, H, W), not {size!r}.") from None
-    if min(channels, height, width) <= 0:
-        raise ModelError(f"{path.name}: input_size {size!r} must be positive.")
-    if height != width:
-        # Preprocessing (torchvision's resize + centre crop) and the heatmap geometry assume a square input.
-        raise ModelError(f"{path.name}: input_size {channels}x{height}x{width} is not square; only square inputs "
-                         "(C, N, N) are supported.")
-    categories = attribute("categories", "classes")
-    mean = tuple(attribute("mean", default=registry.IMAGENET_MEAN if channels == 3 else (0.5,)))
-    std = tuple(attribute("std", default=registry.IMAGENET_STD if channels == 3 else (0.5,)))
-    if categories is None:
-        categories = ()
-    return ModelSpec(
-        name=f"{path.stem}:{function_name}",
-        family="Custom",
-        paper=str(path),
-        source="custom",
-        input=InputSpec(int(channels), int(height), int(height), mean, std),
-        categories=tuple(str(c) for c in categories),
-        weights=(),
-        default_weights=None,
-        builder=builder,
-    )
-
-
 # torchvision's own loader calls torch.hub.load_state_dict_from_url with full unpickling and reports
 # progress only through tqdm. Routing it through our fetcher keeps torchvision's exact builders (its
 # per-model kwargs, DenseNet's key renaming, GoogLeNet's aux-head removal) while loading tensors only and
@@ -325,6 +246,9 @@ def load_model(
     torch.manual_seed(seed)
     if choice == RANDOM or is_file:
         model = _build(spec)
+        # A custom module may carry its own categories, input size and normalisation (read before any forward).
+        spec = with_module_attributes(spec, model)
+        input_spec, categories = spec.input, spec.categories
         if is_file:
             state = load_state_dict_file(choice)
             _fit_state_dict(model, state, Path(choice).name)

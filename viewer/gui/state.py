@@ -15,6 +15,7 @@ from typing import Any
 
 from PySide6.QtCore import QObject, Signal, Slot
 
+from viewer.core.defaults import DEFAULT_MODEL
 from viewer.core.graph import Graph
 from viewer.core.layout import Layout
 from viewer.gui import tasks
@@ -26,7 +27,6 @@ from viewer.gui.widgets.activations_grid import GridOptions
 __all__ = ["AppState", "ModelChoice", "Notice"]
 
 ANALYSIS_KINDS = ("classify", "summary", "activations", "activation-grid", "heatmap")
-DEFAULT_MODEL = "mobilenet_v2"
 
 
 @dataclass(frozen=True)
