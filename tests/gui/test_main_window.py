@@ -132,7 +132,7 @@ def test_random_init_is_labelled_as_such(qtbot, make_window, drop_files, shared_
     from viewer.gui.main_menus import about_text
 
     about = about_text(window)
-    assert all(word in about for word in ("torch", "torchvision", "PySide6", "device (auto)", "cpu"))
+    assert all(word in about for word in ("torch", "torchvision", "PySide6", "device (Auto)", "cpu"))
 
 
 def test_switching_model_or_image_during_jobs_never_shows_a_stale_result(qtbot, make_window, shared_data):

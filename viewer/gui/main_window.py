@@ -16,6 +16,7 @@ from typing import Any
 from PySide6 import QtCore, QtGui, QtWidgets
 from PySide6.QtCore import Qt
 
+from viewer.core.defaults import DEFAULT_MODEL
 from viewer.gui.analysis_links import AnalysisLinks
 from viewer.gui.app import LAUNCHED_AT, error_sink
 from viewer.gui.main_menus import build_menus
@@ -27,6 +28,7 @@ from viewer.gui.widgets.model_bar import ModelBar
 from viewer.gui.widgets.notices import NoticeBanner
 from viewer.gui.widgets.elided_label import ElidedLabel
 from viewer.gui.widgets.predictions import PredictionsView, array_to_pixmap
+from viewer.gui.widgets.welcome import WelcomeView
 
 __all__ = ["MainWindow", "PREFERRED_SIZE", "TABS", "fit_on_screen"]
 
@@ -123,7 +125,13 @@ class MainWindow(QtWidgets.QMainWindow):
         left_layout = QtWidgets.QVBoxLayout(left)
         left_layout.setContentsMargins(4, 4, 4, 4)
         left_layout.addWidget(self.thumbnails)
-        left_layout.addWidget(self.image_panel, 1)
+        # The welcome (samples, first steps) stands where the image will be until one is open.
+        self.welcome = WelcomeView(self)
+        self.image_stack = QtWidgets.QStackedWidget(objectName="imageStack")
+        self.image_stack.addWidget(self.welcome)
+        self.image_stack.addWidget(self.image_panel)
+        left_layout.addWidget(self.image_stack, 1)
+        self.thumbnails.hide()
         right = QtWidgets.QWidget()
         right_layout = QtWidgets.QVBoxLayout(right)
         right_layout.setContentsMargins(4, 4, 4, 4)
@@ -177,6 +185,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.predictions.topkRequested.connect(lambda k: state.set_options(topk=k))
         self.predictions.logit_toggle.toggled.connect(self.settings.set_show_logits)
         self.thumbnails.currentRowChanged.connect(state.set_current)
+        self.welcome.sampleRequested.connect(self.open_sample)
         self.cancel_button.clicked.connect(lambda: state.cancel())
         self.tabs.currentChanged.connect(lambda i: self.settings.set_tab(TABS[i]))
         self.analysis_links = AnalysisLinks(state, self.views, self.image_panel, parent=self)
@@ -214,6 +223,16 @@ class MainWindow(QtWidgets.QMainWindow):
         if paths:
             self.settings.set_last_folder(str(Path(paths[0]).resolve().parent))
             self.state.open_paths(paths)
+
+    def open_sample(self, path: str, model: str | None = None) -> None:
+        """Open a bundled sample. The MNIST digit brings LeNet-5 (an ImageNet network reads a digit as
+        nonsense); a photo opened while LeNet-5 is chosen brings back the default ImageNet network."""
+        current = self.state.choice
+        if model is not None and current.model != model:
+            self.model_bar.pick_model(model)
+        elif model is None and current.model == "lenet5" and not current.model_file:
+            self.model_bar.pick_model(DEFAULT_MODEL)
+        self.state.open_paths([path])
 
     def set_tab(self, name: str) -> None:
         self.tabs.setCurrentIndex(TABS.index(name))
@@ -308,6 +327,8 @@ class MainWindow(QtWidgets.QMainWindow):
             self.thumbnails.addItem(item)
         self.thumbnails.setCurrentRow(self.state.current)  # the list was rebuilt: mark the shown image again
         self.thumbnails.blockSignals(blocked)
+        self.thumbnails.setVisible(bool(images))
+        self.image_stack.setCurrentWidget(self.image_panel if images else self.welcome)
         # Every image of a drop goes into Recent files, the first one on top (added last).
         known = set(self.settings.recent_files())
         new = [entry.path for entry in images if str(Path(entry.path).resolve()) not in known]
