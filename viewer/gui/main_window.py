@@ -307,6 +307,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self._update_status()
         error = self.state.model_error
         self.model_bar.set_failed(error is not None)
+        self.model_bar.set_fit(info)
         label = self.state.choice.model_file or self.state.choice.model
         if error is not None:
             notice = f"No model: {label} could not be loaded (the message above says why)."

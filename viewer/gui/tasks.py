@@ -109,6 +109,9 @@ class ModelInfo:
     resize_size: int  # the weights' resize before the centre crop (maps input boxes back onto the image)
     family: str
     paper: str
+    weights: str = ""  # what was loaded: an enum name, "MNIST", "none" or a file (for the presets' fit)
+    mean: tuple[float, ...] = ()  # the normalisation the weights were trained with
+    std: tuple[float, ...] = ()
 
 
 def load_registry() -> Registry:
@@ -238,6 +241,9 @@ def model_info(loaded: Any) -> ModelInfo:
         resize_size=int(loaded.input.resize_size),
         family=loaded.spec.family,
         paper=loaded.spec.paper,
+        weights=str(loaded.weights),
+        mean=tuple(float(v) for v in loaded.input.mean),
+        std=tuple(float(v) for v in loaded.input.std),
     )
 
 

@@ -16,6 +16,7 @@ from PySide6.QtCore import Signal
 __all__ = ["PredictionsView", "array_to_pixmap"]
 
 NO_IMAGE = "No prediction yet: open, drop or paste an image."
+CROP_SIDE = 72
 BAR_COLOUR = "#3b7dd8"
 TOP_COLOUR = "#1b5fbf"
 
@@ -77,10 +78,25 @@ class PredictionsView(QtWidgets.QWidget):
             label.setMinimumSize(140, 140)
             label.setFrameShape(QtWidgets.QFrame.Shape.StyledPanel)
         self.seen_caption = QtWidgets.QLabel("What the network sees", objectName="seenCaption")
+        # With TTA: the ten views the network saw (Krizhevsky's corners + centre and their mirrors).
+        self.crops_toggle = QtWidgets.QCheckBox("Show the ten crops", objectName="cropsToggle", checked=True)
+        self.crops_toggle.setToolTip("With ten-crop TTA: the ten views whose softmax outputs are averaged")
+        self.crops_box = QtWidgets.QWidget(objectName="tenCrops")
+        crops_grid = QtWidgets.QGridLayout(self.crops_box)
+        crops_grid.setContentsMargins(0, 0, 0, 0)
+        self.crop_labels: list[QtWidgets.QLabel] = []
+        for number in range(10):
+            label = QtWidgets.QLabel(objectName=f"crop{number}")
+            label.setAlignment(QtCore.Qt.AlignmentFlag.AlignCenter)
+            label.setFixedSize(CROP_SIDE, CROP_SIDE + 16)
+            crops_grid.addWidget(label, number // 5, number % 5)
+            self.crop_labels.append(label)
+        self.crops_box.hide()
 
         controls = QtWidgets.QHBoxLayout()
         controls.addWidget(self.k_spin)
         controls.addWidget(self.logit_toggle)
+        controls.addWidget(self.crops_toggle)
         controls.addStretch(1)
         controls.addWidget(self.timing)
         previews = QtWidgets.QGridLayout()
@@ -93,14 +109,36 @@ class PredictionsView(QtWidgets.QWidget):
         layout.addLayout(controls)
         layout.addWidget(self.plot, 3)
         layout.addLayout(previews, 1)
+        layout.addWidget(self.crops_box)
 
         self.k_spin.valueChanged.connect(self.topkRequested)
         self.logit_toggle.toggled.connect(lambda _on: self._draw())
+        self.crops_toggle.toggled.connect(lambda _on: self._draw_crops())
 
     # --- setters -----------------------------------------------------------------------------------
     def set_prediction(self, prediction: Any | None) -> None:
         self._prediction = prediction
         self._draw()
+        self._draw_crops()
+
+    def shown_crops(self) -> list[str]:
+        """The captions of the crops shown (empty when none are)."""
+        return [label.toolTip() for label in self.crop_labels if label.pixmap() is not None
+                and not label.pixmap().isNull()] if self.crops_box.isVisible() else []
+
+    def _draw_crops(self) -> None:
+        prediction = self._prediction
+        views = getattr(prediction, "tta_seen", None) if prediction is not None else None
+        boxes = getattr(prediction, "tta_crops", ()) if prediction is not None else ()
+        self.crops_toggle.setEnabled(bool(views))
+        show = bool(views) and self.crops_toggle.isChecked()
+        self.crops_box.setVisible(show)
+        if not show:
+            return
+        for label, view, box in zip(self.crop_labels, views, boxes):
+            label.setPixmap(array_to_pixmap(view).scaled(CROP_SIDE, CROP_SIDE, QtCore.Qt.AspectRatioMode.KeepAspectRatio,
+                                                         QtCore.Qt.TransformationMode.SmoothTransformation))
+            label.setToolTip(f"{box.label}: box {tuple(box.box)}")
 
     def set_original(self, array: np.ndarray | None) -> None:
         self._original = array
