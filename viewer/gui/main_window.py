@@ -23,6 +23,7 @@ from viewer.gui.main_menus import build_menus
 from viewer.gui.mime_paths import carries_files, local_paths, pasted_paths, save_pasted_image
 from viewer.gui.settings import Settings
 from viewer.gui.state import AppState, ModelChoice, Notice
+from viewer.gui.tab_exports import TabExports
 from viewer.gui.widgets.image_panel import ImagePanel
 from viewer.gui.widgets.model_bar import ModelBar
 from viewer.gui.widgets.notices import NoticeBanner
@@ -189,6 +190,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.cancel_button.clicked.connect(lambda: state.cancel())
         self.tabs.currentChanged.connect(lambda i: self.settings.set_tab(TABS[i]))
         self.analysis_links = AnalysisLinks(state, self.views, self.image_panel, parent=self)
+        self.tab_exports = TabExports(self)
 
     def _restore(self, restore_choice: bool) -> None:
         s = self.settings

@@ -21,11 +21,13 @@ from viewer.core.layout import Layout
 from viewer.gui import tasks
 from viewer.gui.jobs import JobError, JobRunner, ModelKey, Ticket
 from viewer.gui.state_analysis import AnalysisRequests
+from viewer.gui.state_exports import ExportRequests
 from viewer.gui.state_weights import WeightsFallbacks
 from viewer.gui.widgets.activations_grid import GridOptions
 
 __all__ = ["AppState", "ModelChoice", "Notice"]
 
+EXPORT_KINDS = ("export", "export-heatmap", "export-predictions", "export-activations")
 ANALYSIS_KINDS = ("classify", "summary", "activations", "activation-grid", "heatmap")
 
 
@@ -55,7 +57,7 @@ class Notice:
     kind: str = ""  # what it is about ("model"): ``notice_cleared(kind)`` takes it away once that succeeds
 
 
-class AppState(QObject, AnalysisRequests, WeightsFallbacks):
+class AppState(QObject, AnalysisRequests, WeightsFallbacks, ExportRequests):
     """Images, model choice, options and the latest results; see the module docstring."""
 
     registry_changed = Signal(object)  # tasks.Registry
@@ -204,34 +206,6 @@ class AppState(QObject, AnalysisRequests, WeightsFallbacks):
     def cancel(self, kind: str | None = None) -> None:
         self.jobs.cancel(kind)
 
-    def export_heatmap(self, path: str, *, colormap: str, alpha: float, force: bool) -> Ticket | None:
-        if self.heatmap is None or self.image is None:
-            return None
-        return self._submit("export-heatmap", tasks.export_heatmap, self.heatmap, self.image, path,
-                            colormap=colormap, alpha=alpha, force=force, description="Exporting the heatmap")
-
-    def export_all(self, folder: str, *, heatmaps: bool, force: bool = False) -> Ticket | None:
-        if self.model_info is None or not self.images:
-            self.notify("Load an image and a model before exporting.", level="warning")
-            return None
-        heatmap_options = self._heatmap_options() if heatmaps else {}
-        if heatmap_options is None:
-            return None  # a class this model does not have (already said)
-        return self._submit(
-            "export",
-            tasks.export_all,
-            list(self.images),
-            self.model_info.key,
-            folder,
-            topk=self.topk,
-            preset=self.preset,
-            tta=self.tta,
-            heatmaps=heatmaps,
-            heatmap_options=heatmap_options,
-            force=force,
-            description="Exporting",
-        )
-
     def notify(self, text: str, details: str = "", level: str = "error", actions: tuple = (), *,
                kind: str = "") -> None:
         self.message.emit(Notice(text, details, level, tuple(actions), kind))
@@ -355,7 +329,7 @@ class AppState(QObject, AnalysisRequests, WeightsFallbacks):
             self.timings["heatmap"] = elapsed_ms
             self.timings_changed.emit(dict(self.timings))
             self.heatmap_changed.emit(result.heatmap)
-        elif kind in ("export", "export-heatmap"):
+        elif kind in EXPORT_KINDS:
             self.export_finished.emit(result)
             extra = f" ({len(result.errors)} problem(s): see details)" if result.errors else ""
             self.notify(f"Exported {len(result.files)} file(s) to {result.folder}{extra}.", "\n".join(result.errors),

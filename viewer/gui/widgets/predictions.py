@@ -37,9 +37,11 @@ class PredictionsView(QtWidgets.QWidget):
 
     Signals:
         topkRequested(int): the user changed k (the state re-classifies).
+        exportRequested(): Export… pressed (the window asks where and writes CSV + JSON + chart PNG).
     """
 
     topkRequested = Signal(int)
+    exportRequested = Signal()
 
     def __init__(self, parent: QtWidgets.QWidget | None = None) -> None:
         super().__init__(parent)
@@ -56,6 +58,8 @@ class PredictionsView(QtWidgets.QWidget):
         self.logit_toggle = QtWidgets.QCheckBox("Show logits", objectName="logitToggle")
         self.logit_toggle.setToolTip("Bars show raw logits instead of softmax probabilities")
         self.timing = QtWidgets.QLabel("", objectName="predictionTiming")
+        self.export_button = QtWidgets.QPushButton("Export…", objectName="exportPredictionsButton", enabled=False)
+        self.export_button.setToolTip("Save the top-k as CSV and JSON (with how it was computed) and the chart as PNG")
 
         self.plot = pg.PlotWidget()
         self.plot.setObjectName("topkPlot")
@@ -99,6 +103,7 @@ class PredictionsView(QtWidgets.QWidget):
         controls.addWidget(self.crops_toggle)
         controls.addStretch(1)
         controls.addWidget(self.timing)
+        controls.addWidget(self.export_button)
         previews = QtWidgets.QGridLayout()
         previews.addWidget(QtWidgets.QLabel("Original"), 0, 0)
         previews.addWidget(self.seen_caption, 0, 1)
@@ -112,6 +117,7 @@ class PredictionsView(QtWidgets.QWidget):
         layout.addWidget(self.crops_box)
 
         self.k_spin.valueChanged.connect(self.topkRequested)
+        self.export_button.clicked.connect(self.exportRequested)
         self.logit_toggle.toggled.connect(lambda _on: self._draw())
         self.crops_toggle.toggled.connect(lambda _on: self._draw_crops())
 
@@ -120,6 +126,14 @@ class PredictionsView(QtWidgets.QWidget):
         self._prediction = prediction
         self._draw()
         self._draw_crops()
+        self.export_button.setEnabled(prediction is not None)
+
+    def chart_png(self) -> bytes:
+        """The top-k chart as drawn, PNG-encoded (the export's picture)."""
+        buffer = QtCore.QBuffer()
+        buffer.open(QtCore.QIODevice.OpenModeFlag.WriteOnly)
+        self.plot.grab().save(buffer, "PNG")
+        return bytes(buffer.data())
 
     def shown_crops(self) -> list[str]:
         """The captions of the crops shown (empty when none are)."""
