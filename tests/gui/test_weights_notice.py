@@ -32,7 +32,7 @@ def test_offline_pick_then_use_random_weights_predicts_and_the_choice_sticks(qtb
                                       "Open the weights folder"]
     text = window.notices.text_label.text()
     assert "resnet18" in text and "--weights" not in text and "Use random weights" in text
-    assert bar.weights_text().endswith("not loaded")  # never "IMAGENET1K_V1 (default)" as if in use
+    assert bar.weights_text() == "not loaded: IMAGENET1K_V1"  # never "IMAGENET1K_V1 (default)" as if in use
     header = window.predictions.header.text()
     assert "open" not in header.lower() and "resnet18 could not be loaded" in header
     _buttons(window)["Open the weights folder"].click()

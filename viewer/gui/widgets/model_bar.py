@@ -29,7 +29,7 @@ RANDOM = "none"
 FROM_FILE = "\x00file"
 CUSTOM_MODEL = "\x00custom"
 _DATA = Qt.ItemDataRole.UserRole
-NOT_LOADED = " — not loaded"
+NOT_LOADED = "not loaded: "
 UNFIT = " ⚠"  # marks a preset or TTA that does not suit the loaded weights (the tooltip says why)
 TTA_TIP = ("Krizhevsky's test-time augmentation: the four corner and centre crops of the central square and their "
            "mirrors, softmax outputs averaged")
@@ -162,8 +162,9 @@ class ModelBar(QtWidgets.QWidget):
         index = self.weights_picker.currentIndex()
         if index < 0:
             return
-        text = self.weights_picker.itemText(index).removesuffix(NOT_LOADED)
-        self.weights_picker.setItemText(index, text + NOT_LOADED if failed else text)
+        # In front, where a narrow picker still shows it: "not loaded: IMAGENET1K_V1".
+        text = self.weights_picker.itemText(index).removeprefix(NOT_LOADED)
+        self.weights_picker.setItemText(index, NOT_LOADED + text.replace(" (default)", "") if failed else text)
         self.weights_picker.setToolTip("These weights could not be loaded: the message above says why."
                                        if failed else "")
 

@@ -96,6 +96,7 @@ class PredictionsView(QtWidgets.QWidget):
             crops_grid.addWidget(label, number // 5, number % 5)
             self.crop_labels.append(label)
         self.crops_box.hide()
+        self.crops_toggle.hide()
 
         controls = QtWidgets.QHBoxLayout()
         controls.addWidget(self.k_spin)
@@ -144,7 +145,7 @@ class PredictionsView(QtWidgets.QWidget):
         prediction = self._prediction
         views = getattr(prediction, "tta_seen", None) if prediction is not None else None
         boxes = getattr(prediction, "tta_crops", ()) if prediction is not None else ()
-        self.crops_toggle.setEnabled(bool(views))
+        self.crops_toggle.setVisible(bool(views))  # only with TTA, where there are crops to show
         show = bool(views) and self.crops_toggle.isChecked()
         self.crops_box.setVisible(show)
         if not show:
