@@ -1,5 +1,8 @@
 """Make the README screenshots from the real app: one per tab, MobileNetV2 (shared weights) on tv_dog2.jpg.
 
+Two more show the first ten minutes at ``--size 1366x768`` (a laptop): ``welcome`` (the empty window with its
+samples) and ``offline`` (ResNet-18's pretrained weights cannot be downloaded: the notice and its choices).
+
     .venv/bin/python scripts/screenshots.py [--data ../shared/data] [--out docs/screenshots] [--shot NAME]
 
 Each shot is taken in a fresh process through the app's own screenshot mode (``run_gui(screenshot=...)``),
@@ -31,17 +34,32 @@ SHOTS: dict[str, dict[str, Any]] = {  # file name (without .png) -> run_gui argu
     "architecture_resnet": {"tab": "architecture", "model": "resnet50", "weights": "none", "expand": "layer1.0",
                             "window_size": (1400, 1180)},
     "heatmap": {"tab": "heatmap", **MOBILENET},
+    # The first ten minutes, on a 1366x768 laptop: the empty window, and a pretrained pick with no network.
+    "welcome": {"tab": "predictions", "model": "lenet5", "weights": "default", "images": [],
+                "window_size": (1366, 768)},
+    "offline": {"tab": "architecture", "model": "resnet18", "weights": "default", "offline": True,
+                "images": ["sample_dog.jpg"], "window_size": (1366, 768)},
 }
 
 
 def shoot(name: str, data: Path, out: Path) -> int:
+    options = dict(SHOTS[name])
+    if options.pop("offline", False):
+        # As on a first run without a network: an empty weights cache and a weights URL nobody answers.
+        import tempfile
+
+        os.environ["TORCH_HOME"] = tempfile.mkdtemp(prefix="viewer-screenshot-torch-")
+        os.environ["VIEWER_WEIGHTS_URL_BASE"] = "http://127.0.0.1:9/"
+    from viewer.gui.help_texts import resource_path
     from viewer.gui.launch import run_gui
 
-    options = dict(SHOTS[name])
-    if options["weights"] != "none":
+    if options["weights"] not in ("none", "default"):
         options["weights"] = str(data / "weights" / options["weights"])
-    return run_gui([str(data / "images" / "tv_dog2.jpg")], device="cpu", screenshot=str(out / f"{name}.png"),
-                   **options)
+    if options["weights"] == "default":
+        del options["weights"]
+    images = options.pop("images", None)
+    images = [str(data / "images" / "tv_dog2.jpg")] if images is None else [str(resource_path(i)) for i in images]
+    return run_gui(images, device="cpu", screenshot=str(out / f"{name}.png"), **options)
 
 
 def main() -> int:

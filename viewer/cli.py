@@ -53,6 +53,8 @@ def build_parser() -> argparse.ArgumentParser:
     gui.add_argument("--expand", metavar="BLOCKS",
                      help="blocks to open in the Architecture diagram: names (inception3a,layer1.0), a depth or all")
     gui.add_argument("--screenshot", metavar="FILE.png", help="wait for every job, save the window, exit")
+    gui.add_argument("--size", metavar="WxH", type=_window_size,
+                     help="window size in pixels, e.g. 1366x768 (screenshots, tests); default: fits the screen")
 
     classify = commands.add_parser("classify", help="top-k classes of images")
     classify.add_argument("images", nargs="+", metavar="IMAGE|FOLDER",
@@ -199,6 +201,14 @@ class _TextProgress:
         return True
 
 
+def _window_size(text: str) -> tuple[int, int]:
+    """``--size 1366x768`` → (1366, 768)."""
+    width, sep, height = text.lower().partition("x")
+    if not (sep and width.strip().isdigit() and height.strip().isdigit()) or min(int(width), int(height)) < 100:
+        raise argparse.ArgumentTypeError(f"{text!r}: give the size as WIDTHxHEIGHT in pixels, e.g. 1366x768")
+    return int(width), int(height)
+
+
 def _cmd_gui(args: argparse.Namespace) -> int:
     from viewer.gui.launch import run_gui
 
@@ -213,6 +223,7 @@ def _cmd_gui(args: argparse.Namespace) -> int:
         class_=args.class_,
         expand=args.expand,
         screenshot=args.screenshot,
+        window_size=args.size,
     )
 
 

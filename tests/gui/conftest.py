@@ -76,3 +76,22 @@ def _drop_files(target: QtWidgets.QWidget, paths: Sequence[str | Path]) -> bool:
     drop = QtGui.QDropEvent(QtCore.QPointF(centre), actions, mime, buttons, modifiers)
     QtWidgets.QApplication.sendEvent(target, drop)
     return drop.isAccepted()
+
+
+@pytest.fixture
+def choose_in_combo(qtbot) -> Callable[[QtWidgets.QComboBox, object], None]:
+    """``choose_in_combo(combo, data)``: open the combo's popup and click the row holding ``data``."""
+
+    def choose(combo: QtWidgets.QComboBox, data: object) -> None:
+        row = combo.findData(data)
+        assert row >= 0, f"{data!r} is not offered by {combo.objectName()}"
+        combo.showPopup()
+        view = combo.view()
+        qtbot.waitUntil(view.isVisible)
+        index = view.model().index(row, combo.modelColumn())
+        view.scrollTo(index)
+        rect = view.visualRect(index)
+        qtbot.mouseClick(view.viewport(), QtCore.Qt.MouseButton.LeftButton, pos=rect.center())
+        qtbot.waitUntil(lambda: not view.isVisible())
+
+    return choose

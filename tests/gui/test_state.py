@@ -11,10 +11,10 @@ def test_offline_pretrained_weights_offer_random_weights(qtbot, make_window):
     window = make_window("resnet18", "default")  # the weights URL points at a closed port in tests
     state = window.state
     assert state.model_info is None and state.model_error is not None
-    assert not state.model_error.is_bug and "--weights none" in state.model_error.message
-    assert window.notices.isVisible()
+    assert not state.model_error.is_bug and state.model_error.error_type == "DownloadError"
+    assert window.notices.isVisible() and "--weights" not in window.notices.text_label.text()  # app actions, not flags
     buttons = {button.text(): button for button in window.notices.action_buttons()}
-    assert set(buttons) == {"Use random weights", "Choose a weights file…"}
+    assert set(buttons) == {"Retry", "Use random weights", "Choose a weights file…", "Open the weights folder"}
     buttons["Use random weights"].click()
     qtbot.waitUntil(lambda: state.model_info is not None, timeout=TIMEOUT)
     assert state.choice == ModelChoice("resnet18", "none", None, "cpu") and not state.model_info.pretrained

@@ -134,8 +134,12 @@ class AnalysisLinks(QtCore.QObject):
             self.views["heatmap"].set_busy(True)
 
     def _on_job_finished(self, kind: str) -> None:
-        if kind == "heatmap" and hasattr(self.views["heatmap"], "set_busy"):
-            self.views["heatmap"].set_busy(False)
+        view = self.views["heatmap"]
+        if kind == "heatmap" and hasattr(view, "set_busy"):
+            view.set_busy(False)
+            # Cancelled or failed: the map shown is still the older class's, and the picker must name it.
+            if self.state.heatmap is not None and hasattr(view, "class_picker"):
+                view.class_picker.select_class(self.state.heatmap.class_index)
 
     # --- views → state -----------------------------------------------------------------------------
     def _on_heatmap_export(self, path: str, overwrite: bool) -> None:

@@ -16,7 +16,7 @@ import numpy as np
 if TYPE_CHECKING:
     from viewer.gui.tasks import ImageEntry
 
-__all__ = ["ExportProgress", "ExportResult", "export_all", "export_heatmap"]
+__all__ = ["ExportProgress", "ExportResult", "export_activation", "export_all", "export_heatmap", "export_prediction"]
 
 
 def export_heatmap(heatmap: Any, image: ImageEntry, path: str, *, colormap: str, alpha: float, force: bool) -> Any:
@@ -109,3 +109,38 @@ def export_all(
     written.insert(0, str(csv_path))
     yield ExportProgress(steps, steps, "Done")
     yield ExportResult(str(out), written, errors)
+
+
+def export_prediction(prediction: Any, base: str, chart_png: bytes, *, force: bool) -> ExportResult:
+    """The Predictions tab: ``<base>.csv`` (the top-k rows), ``<base>.json`` (``as_dict``: model, weights,
+    preprocessing, TTA crops, timings) and ``<base>.png`` (the chart as drawn). Each file is written atomically;
+    all three are checked first, so that a refusal leaves none written."""
+    import csv
+    import io
+
+    from viewer.engine import export
+
+    stem = Path(base).with_suffix("") if Path(base).suffix.lower() in (".csv", ".json", ".png") else Path(base)
+    paths = [stem.with_name(stem.name + suffix) for suffix in (".csv", ".json", ".png")]
+    export.check_targets(paths, force=force)
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(["image", "model", "weights", "preprocess", "tta", "rank", "class_index", "class_name", "logit",
+                     "probability"])
+    for rank, top in enumerate(prediction.topk, 1):
+        writer.writerow([prediction.image, prediction.model, prediction.weights, prediction.preprocess, prediction.tta,
+                         rank, top.index, top.name, f"{top.logit:.6g}", f"{top.prob:.6g}"])
+    written = [export.write_text(paths[0], buffer.getvalue(), force=force),
+               export.write_json(paths[1], prediction.as_dict(), force=force),
+               export.atomic_write(paths[2], lambda handle: handle.write(chart_png), force=force)]
+    return ExportResult(str(stem.parent), [str(p) for p in written], [])
+
+
+def export_activation(activation: Any, grid_rgb: np.ndarray, base: str, provenance: dict, *, force: bool) -> ExportResult:
+    """The Activations tab: ``<base>.png`` (the channel grid as shown) and ``<base>.npy`` (the layer's
+    activation, all channels, float values) through the engine's writer (both or neither)."""
+    from viewer.engine import export
+
+    stem = Path(base).with_suffix("") if Path(base).suffix.lower() in (".png", ".npy") else Path(base)
+    paths = export.write_activation(stem, grid_rgb, np.asarray(activation.array), force=force, provenance=provenance)
+    return ExportResult(str(stem.parent), [str(p) for p in paths], [])

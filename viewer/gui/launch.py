@@ -44,7 +44,8 @@ def run_gui(
 
     ``expand`` opens blocks of the Architecture diagram: block names ("inception3a,inception4a"), a depth or
     "all" (``viewer.core.graph.expansion``); a screenshot waits for that layout too. ``window_size`` (width,
-    height) overrides the screenshot's ``SCREENSHOT_SIZE`` (a tall diagram needs a taller window).
+    height; ``viewer gui --size WxH``) sets the window's size exactly (a screenshot's default is
+    ``SCREENSHOT_SIZE``; without either the window fits the screen).
     """
     if screenshot and not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # a screenshot needs no screen
@@ -76,7 +77,8 @@ def run_gui(
         state.graph_expand_spec = expand
     if class_ is not None or tab == "heatmap":
         state.heatmap_request = {} if class_ is None else {"class_": class_}
-    if screenshot:
+    if window_size or screenshot:
+        # Exactly as asked (a screenshot is the same picture on every machine), not shrunk to the screen.
         window.resize(*(window_size or SCREENSHOT_SIZE))
     window.show()
     print(f"window shown {time.perf_counter() - LAUNCHED_AT:.2f} s after launch", file=sys.stderr)

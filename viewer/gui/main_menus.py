@@ -9,10 +9,12 @@ from PySide6 import QtGui, QtWidgets
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QKeySequence
 
+from viewer.gui.help_texts import LECTURE_HTML, about_html, shortcuts_html
+
 if TYPE_CHECKING:
     from viewer.gui.main_window import MainWindow
 
-__all__ = ["RecentMenu", "about_text", "build_menus", "export_all", "fit_focused"]
+__all__ = ["RecentMenu", "about_text", "build_menus", "export_all", "fit_focused", "show_help"]
 
 IMAGE_FILTER = "Images (*.jpg *.jpeg *.png *.bmp *.gif *.tif *.tiff *.webp *.ppm *.pgm *.pbm);;All files (*)"
 
@@ -78,18 +80,26 @@ def build_menus(window: MainWindow) -> None:
     for number, tab in enumerate(TABS, 1):
         view_menu.addAction(_action(window, tab.capitalize(), lambda t=tab: window.set_tab(t), f"Ctrl+{number}"))
     view_menu.addSeparator()
-    # PgUp/PgDn page through lists and tables elsewhere (the layer tree): over the thumbnails and the
-    # image only, where they switch images; window-wide they stole the trees' paging.
-    images_pane = window.splitter.widget(0)
-    for text, step, key in (("Previous image", -1, "PgUp"), ("Next image", 1, "PgDown")):
-        action = _action(window, text, lambda step=step: window.state.step_image(step), key)
-        action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
-        images_pane.addAction(action)
+    # PgUp/PgDn step images from anywhere in the window (a window-wide shortcut is matched before the focused
+    # widget sees the key, so the top-k spin box or a tree never pages instead); the arrow keys still page
+    # lists and step spin boxes.
+    for text, step, key, name in (("Previous image", -1, "PgUp", "previousImageAction"),
+                                  ("Next image", 1, "PgDown", "nextImageAction")):
+        action = _action(window, text, lambda step=step: window.state.step_image(step), key, name)
+        action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+        window.addAction(action)
         view_menu.addAction(action)
     view_menu.addAction(_action(window, "Fit", lambda: fit_focused(window), "Ctrl+0", "fitAction"))
     view_menu.addAction(_action(window, "Cancel running job", lambda: window.state.cancel(), "Esc"))
 
     help_menu = menu_bar.addMenu("&Help")
+    help_menu.addAction(_action(window, "&Keyboard shortcuts", lambda: show_help(window, "Keyboard shortcuts",
+                                                                                 shortcuts_html()),
+                                QKeySequence.StandardKey.HelpContents, "shortcutsAction"))
+    help_menu.addAction(_action(window, "The &lecture in this app",
+                                lambda: show_help(window, "The lecture in this app", LECTURE_HTML),
+                                name="lectureAction"))
+    help_menu.addSeparator()
     help_menu.addAction(_action(window, "&About", lambda: show_about(window), name="aboutAction"))
 
     toolbar = QtWidgets.QToolBar("File", objectName="fileToolbar")
@@ -122,14 +132,37 @@ def open_dialog(window: MainWindow) -> None:
 
 
 def about_text(window: MainWindow) -> str:
+    """Versions (torch, torchvision, PySide6 and Qt), the devices, and the weights cache folder."""
+    from PySide6 import QtCore
+
     registry = window.state.registry
     versions = dict(registry.versions) if registry is not None else {"torch": "loading…"}
+    versions["Qt"] = QtCore.qVersion()
     if registry is not None:
-        versions["device (auto)"] = registry.auto_device
         versions["devices"] = ", ".join(registry.devices)
-    rows = "".join(f"<tr><td>{name}</td><td><b>{value}</b></td></tr>" for name, value in versions.items())
-    return ("<h3>ConvNet Viewer</h3><p>Look inside image-classification networks: top-k, activations, "
-            f"architecture, dense class heatmaps.</p><table>{rows}</table>")
+    return about_html(versions, registry.auto_device if registry is not None else None,
+                      registry.weights_dir if registry is not None else None)
+
+
+def show_help(window: MainWindow, title: str, text: str) -> QtWidgets.QDialog:
+    """A non-modal window of help text (``window.help_dialog``; one at a time, reused)."""
+    dialog = getattr(window, "help_dialog", None)
+    if dialog is None:
+        dialog = QtWidgets.QDialog(window, objectName="helpDialog")
+        browser = QtWidgets.QTextBrowser(dialog, objectName="helpText")
+        browser.setOpenExternalLinks(True)
+        buttons = QtWidgets.QDialogButtonBox(QtWidgets.QDialogButtonBox.StandardButton.Close, dialog)
+        buttons.rejected.connect(dialog.close)
+        layout = QtWidgets.QVBoxLayout(dialog)
+        layout.addWidget(browser)
+        layout.addWidget(buttons)
+        dialog.resize(640, 520)
+        window.help_dialog = dialog
+    dialog.setWindowTitle(title)
+    dialog.findChild(QtWidgets.QTextBrowser, "helpText").setHtml(text)
+    dialog.show()
+    dialog.raise_()
+    return dialog
 
 
 def show_about(window: MainWindow) -> None:

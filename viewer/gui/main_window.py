@@ -16,18 +16,23 @@ from typing import Any
 from PySide6 import QtCore, QtGui, QtWidgets
 from PySide6.QtCore import Qt
 
+from viewer.core.defaults import DEFAULT_MODEL
 from viewer.gui.analysis_links import AnalysisLinks
 from viewer.gui.app import LAUNCHED_AT, error_sink
 from viewer.gui.main_menus import build_menus
 from viewer.gui.mime_paths import carries_files, local_paths, pasted_paths, save_pasted_image
 from viewer.gui.settings import Settings
 from viewer.gui.state import AppState, ModelChoice, Notice
+from viewer.gui.tab_exports import TabExports
 from viewer.gui.widgets.image_panel import ImagePanel
 from viewer.gui.widgets.model_bar import ModelBar
 from viewer.gui.widgets.notices import NoticeBanner
+from viewer.gui.widgets.elided_label import ElidedLabel
 from viewer.gui.widgets.predictions import PredictionsView, array_to_pixmap
+from viewer.gui.widgets.welcome import WelcomeView
+from viewer.gui.window_fit import PREFERRED_SIZE, fit_on_screen
 
-__all__ = ["MainWindow", "TABS"]
+__all__ = ["MainWindow", "PREFERRED_SIZE", "TABS", "fit_on_screen"]
 
 TABS = ("predictions", "activations", "architecture", "heatmap")
 _VIEWS = {  # tab -> (module, class) of gui-views' widgets
@@ -62,6 +67,8 @@ class MainWindow(QtWidgets.QMainWindow):
         self.shown_at: float | None = None  # seconds from launch to the window first shown
         self._temp_dir = tempfile.TemporaryDirectory(prefix="viewer-paste-")
         self._closing = False
+        # Shows a folder in the file manager; tests (and scripts) replace it so that nothing opens.
+        self.open_folder = lambda folder: QtGui.QDesktopServices.openUrl(QtCore.QUrl.fromLocalFile(folder))
         self._build()
         self._connect()
         build_menus(self)
@@ -96,7 +103,13 @@ class MainWindow(QtWidgets.QMainWindow):
         left_layout = QtWidgets.QVBoxLayout(left)
         left_layout.setContentsMargins(4, 4, 4, 4)
         left_layout.addWidget(self.thumbnails)
-        left_layout.addWidget(self.image_panel, 1)
+        # The welcome (samples, first steps) stands where the image will be until one is open.
+        self.welcome = WelcomeView(self)
+        self.image_stack = QtWidgets.QStackedWidget(objectName="imageStack")
+        self.image_stack.addWidget(self.welcome)
+        self.image_stack.addWidget(self.image_panel)
+        left_layout.addWidget(self.image_stack, 1)
+        self.thumbnails.hide()
         right = QtWidgets.QWidget()
         right_layout = QtWidgets.QVBoxLayout(right)
         right_layout.setContentsMargins(4, 4, 4, 4)
@@ -114,8 +127,9 @@ class MainWindow(QtWidgets.QMainWindow):
 
         status = QtWidgets.QStatusBar(objectName="statusBar")
         self.setStatusBar(status)
-        self.status_label = QtWidgets.QLabel("Starting…", objectName="statusText")
-        self.busy_label = QtWidgets.QLabel("", objectName="busyText")
+        self.status_label = ElidedLabel("Starting…", objectName="statusText")
+        self.busy_label = ElidedLabel("", objectName="busyText")
+        self.busy_label.setMaximumWidth(320)
         self.progress_bar = QtWidgets.QProgressBar(objectName="progressBar")
         self.progress_bar.setMaximumWidth(180)
         self.progress_bar.hide()
@@ -125,7 +139,7 @@ class MainWindow(QtWidgets.QMainWindow):
         status.addPermanentWidget(self.busy_label)
         status.addPermanentWidget(self.progress_bar)
         status.addPermanentWidget(self.cancel_button)
-        self.resize(1400, 860)
+        fit_on_screen(self, PREFERRED_SIZE)
 
     def _connect(self) -> None:
         state = self.state
@@ -140,6 +154,8 @@ class MainWindow(QtWidgets.QMainWindow):
         state.message.connect(self._show_notice)
         state.timings_changed.connect(lambda _t: self._update_status())
         state.weights_file_requested.connect(self.model_bar.choose_weights_file)
+        state.weights_folder_requested.connect(lambda folder: self.open_folder(folder))
+        state.notice_cleared.connect(self.notices.clear)
         error_sink.reported.connect(self._on_error_reported)
 
         self.model_bar.choiceRequested.connect(state.set_model)
@@ -147,14 +163,17 @@ class MainWindow(QtWidgets.QMainWindow):
         self.predictions.topkRequested.connect(lambda k: state.set_options(topk=k))
         self.predictions.logit_toggle.toggled.connect(self.settings.set_show_logits)
         self.thumbnails.currentRowChanged.connect(state.set_current)
+        self.welcome.sampleRequested.connect(self.open_sample)
         self.cancel_button.clicked.connect(lambda: state.cancel())
         self.tabs.currentChanged.connect(lambda i: self.settings.set_tab(TABS[i]))
         self.analysis_links = AnalysisLinks(state, self.views, self.image_panel, parent=self)
+        self.tab_exports = TabExports(self)
 
     def _restore(self, restore_choice: bool) -> None:
         s = self.settings
         if s.geometry() is not None:
             self.restoreGeometry(s.geometry())
+            fit_on_screen(self, (self.width(), self.height()))  # saved on a larger screen
         if s.window_state() is not None:
             self.restoreState(s.window_state())
         if s.splitter() is not None:
@@ -183,6 +202,16 @@ class MainWindow(QtWidgets.QMainWindow):
         if paths:
             self.settings.set_last_folder(str(Path(paths[0]).resolve().parent))
             self.state.open_paths(paths)
+
+    def open_sample(self, path: str, model: str | None = None) -> None:
+        """Open a bundled sample. The MNIST digit brings LeNet-5 (an ImageNet network reads a digit as
+        nonsense); a photo opened while LeNet-5 is chosen brings back the default ImageNet network."""
+        current = self.state.choice
+        if model is not None and current.model != model:
+            self.model_bar.pick_model(model)
+        elif model is None and current.model == "lenet5" and not current.model_file:
+            self.model_bar.pick_model(DEFAULT_MODEL)
+        self.state.open_paths([path])
 
     def set_tab(self, name: str) -> None:
         self.tabs.setCurrentIndex(TABS.index(name))
@@ -255,7 +284,15 @@ class MainWindow(QtWidgets.QMainWindow):
 
     def _on_model_changed(self, info: Any) -> None:
         self._update_status()
-        notice = "" if info is None or info.pretrained else "Random init: not trained, the outputs mean nothing."
+        error = self.state.model_error
+        self.model_bar.set_failed(error is not None)
+        self.model_bar.set_fit(info)
+        label = self.state.choice.model_file or self.state.choice.model
+        if error is not None:
+            notice = f"No model: {label} could not be loaded (the message above says why)."
+        else:
+            notice = "" if info is None or info.pretrained else "Random init: not trained, the outputs mean nothing."
+        self.predictions.set_reason(notice if error is not None else "")
         for tab in ("activations", "heatmap"):
             view = self.views[tab]
             if hasattr(view, "set_notice"):
@@ -270,12 +307,17 @@ class MainWindow(QtWidgets.QMainWindow):
             self.thumbnails.addItem(item)
         self.thumbnails.setCurrentRow(self.state.current)  # the list was rebuilt: mark the shown image again
         self.thumbnails.blockSignals(blocked)
-        for path in [entry.path for entry in images][-1:]:
-            self._add_recent(path)
+        self.thumbnails.setVisible(bool(images))
+        self.image_stack.setCurrentWidget(self.image_panel if images else self.welcome)
+        # Every image of a drop goes into Recent files, the first one on top (added last).
+        known = set(self.settings.recent_files())
+        new = [entry.path for entry in images if str(Path(entry.path).resolve()) not in known]
+        self._add_recent(*reversed(new))
 
-    def _add_recent(self, path: str) -> None:
-        self.settings.add_recent_file(path)
-        if hasattr(self, "recent_menu"):
+    def _add_recent(self, *paths: str) -> None:
+        for path in paths:
+            self.settings.add_recent_file(path)
+        if paths and hasattr(self, "recent_menu"):
             self.recent_menu.refresh()
 
     def _on_image_changed(self, entry: Any) -> None:
@@ -323,7 +365,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.notices.show_notice(text, details, level)
 
     def _show_notice(self, notice: Notice) -> None:
-        self.notices.show_notice(notice.text, notice.details, notice.level, notice.actions)
+        self.notices.show_notice(notice.text, notice.details, notice.level, notice.actions, notice.kind)
 
     def _update_status(self) -> None:
         state, info = self.state, self.state.model_info

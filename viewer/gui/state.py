@@ -21,10 +21,13 @@ from viewer.core.layout import Layout
 from viewer.gui import tasks
 from viewer.gui.jobs import JobError, JobRunner, ModelKey, Ticket
 from viewer.gui.state_analysis import AnalysisRequests
+from viewer.gui.state_exports import ExportRequests
+from viewer.gui.state_weights import WeightsFallbacks
 from viewer.gui.widgets.activations_grid import GridOptions
 
 __all__ = ["AppState", "ModelChoice", "Notice"]
 
+EXPORT_KINDS = ("export", "export-heatmap", "export-predictions", "export-activations")
 ANALYSIS_KINDS = ("classify", "summary", "activations", "activation-grid", "heatmap")
 
 
@@ -51,9 +54,10 @@ class Notice:
     details: str = ""
     level: str = "error"  # "error", "warning" or "info"
     actions: tuple[tuple[str, Callable[[], None]], ...] = ()
+    kind: str = ""  # what it is about ("model"): ``notice_cleared(kind)`` takes it away once that succeeds
 
 
-class AppState(QObject, AnalysisRequests):
+class AppState(QObject, AnalysisRequests, WeightsFallbacks, ExportRequests):
     """Images, model choice, options and the latest results; see the module docstring."""
 
     registry_changed = Signal(object)  # tasks.Registry
@@ -78,6 +82,8 @@ class AppState(QObject, AnalysisRequests):
     timings_changed = Signal(dict)  # {"forward": ms, "load model": ms, ...}
     export_finished = Signal(object)  # tasks.ExportResult
     weights_file_requested = Signal()  # a notice's "Choose a weights file…" was clicked
+    weights_folder_requested = Signal(str)  # a notice's "Open the weights folder" was clicked: that folder
+    notice_cleared = Signal(str)  # the kind of notice that no longer holds (its kind succeeded)
 
     def __init__(self, runner: JobRunner | None = None, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -107,7 +113,9 @@ class AppState(QObject, AnalysisRequests):
         self.heatmap_request: dict[str, Any] | None = None  # options of the heatmap to keep up to date
         self.timings: dict[str, float] = {}
         self.model_error: JobError | None = None
+        self._init_fallbacks()
         self._submitted_at: dict[int, float] = {}
+        self._quiet_cancels: set[int] = set()  # tickets the state cancelled itself (see _cancel_quietly)
         self._open_requests = 0
         self.jobs.returned.connect(self._on_returned)
         self.jobs.errored.connect(self._on_errored)
@@ -115,7 +123,7 @@ class AppState(QObject, AnalysisRequests):
         self.jobs.finished.connect(self._on_finished)
         self.jobs.started.connect(self._on_started)
         self.jobs.idle.connect(self._on_idle)
-        self.jobs.cancelled.connect(lambda ticket: self.notify(f"{ticket.description}: cancelled.", level="info"))
+        self.jobs.cancelled.connect(self._on_cancelled)
         self.jobs.message.connect(lambda text: self.notify(text, level="warning"))
 
     # --- queries -----------------------------------------------------------------------------------
@@ -162,13 +170,18 @@ class AppState(QObject, AnalysisRequests):
             self._image_switched()
 
     def set_model(self, choice: ModelChoice) -> None:
-        """Switch model, weights or device; results of the previous model are never shown afterwards."""
+        """Switch model, weights or device; results of the previous model are never shown afterwards.
+
+        A network whose pretrained weights failed earlier keeps what the user chose instead (see
+        ``state_weights``) when it is picked again with its default weights.
+        """
+        choice = self.with_sticky_weights(choice)
         self.choice = choice
         self.model_info = None
         self.model_error = None
         self.jobs.forget_gpu_fallbacks()
         for kind in ANALYSIS_KINDS:
-            self.jobs.cancel(kind)
+            self._cancel_quietly(kind)
         self._clear_results(summary=True)
         self.choice_changed.emit(choice)
         self.model_changed.emit(None)
@@ -193,36 +206,13 @@ class AppState(QObject, AnalysisRequests):
     def cancel(self, kind: str | None = None) -> None:
         self.jobs.cancel(kind)
 
-    def export_heatmap(self, path: str, *, colormap: str, alpha: float, force: bool) -> Ticket | None:
-        if self.heatmap is None or self.image is None:
-            return None
-        return self._submit("export-heatmap", tasks.export_heatmap, self.heatmap, self.image, path,
-                            colormap=colormap, alpha=alpha, force=force, description="Exporting the heatmap")
+    def notify(self, text: str, details: str = "", level: str = "error", actions: tuple = (), *,
+               kind: str = "") -> None:
+        self.message.emit(Notice(text, details, level, tuple(actions), kind))
 
-    def export_all(self, folder: str, *, heatmaps: bool, force: bool = False) -> Ticket | None:
-        if self.model_info is None or not self.images:
-            self.notify("Load an image and a model before exporting.", level="warning")
-            return None
-        heatmap_options = self._heatmap_options() if heatmaps else {}
-        if heatmap_options is None:
-            return None  # a class this model does not have (already said)
-        return self._submit(
-            "export",
-            tasks.export_all,
-            list(self.images),
-            self.model_info.key,
-            folder,
-            topk=self.topk,
-            preset=self.preset,
-            tta=self.tta,
-            heatmaps=heatmaps,
-            heatmap_options=heatmap_options,
-            force=force,
-            description="Exporting",
-        )
-
-    def notify(self, text: str, details: str = "", level: str = "error", actions: tuple = ()) -> None:
-        self.message.emit(Notice(text, details, level, tuple(actions)))
+    def clear_notice(self, kind: str) -> None:
+        """The notice about ``kind`` (if one is shown) no longer holds."""
+        self.notice_cleared.emit(kind)
 
     # --- job results -------------------------------------------------------------------------------
     def _submit(self, kind: str, fn: Callable[..., Any], *args: Any, description: str = "", **kwargs: Any) -> Ticket:
@@ -241,7 +231,7 @@ class AppState(QObject, AnalysisRequests):
         if self.prediction is not None:
             self.prediction = None
             self.prediction_changed.emit(None)
-        self.jobs.cancel("activation-grid")
+        self._cancel_quietly("activation-grid")
         self.activation_grid = None
         if self.activations is not None:
             self.activations = None
@@ -254,6 +244,19 @@ class AppState(QObject, AnalysisRequests):
             self.summary = None
             self.summary_changed.emit(None)
 
+    def _cancel_quietly(self, kind: str) -> None:
+        """Cancel ``kind``'s jobs because the state moved on (a model switch): no "cancelled" notice for those,
+        which said "Capturing conv1: cancelled." after every switch, as if the user had pressed Cancel."""
+        self._quiet_cancels.update(ticket.number for ticket in self.jobs.pending(kind))
+        self.jobs.cancel(kind)
+
+    @Slot(object)
+    def _on_cancelled(self, ticket: Ticket) -> None:
+        if ticket.number in self._quiet_cancels:
+            self._quiet_cancels.discard(ticket.number)
+            return
+        self.notify(f"{ticket.description}: cancelled.", level="info")
+
     @Slot(object)
     def _on_started(self, ticket: Ticket) -> None:
         self._submitted_at[ticket.number] = time.perf_counter()
@@ -262,6 +265,7 @@ class AppState(QObject, AnalysisRequests):
 
     @Slot(object)
     def _on_finished(self, ticket: Ticket) -> None:
+        self._quiet_cancels.discard(ticket.number)
         if not self.jobs.pending(ticket.kind):
             self.job_finished.emit(ticket.kind)
 
@@ -286,6 +290,7 @@ class AppState(QObject, AnalysisRequests):
             # ":function") missed the cache, loaded a second copy, and could not load a custom file at all.
             result = replace(result, key=self.choice.key())
             self.model_info = result
+            self._fallback_model_loaded(self.choice)
             self.timings = {"load model": elapsed_ms}
             self.timings_changed.emit(dict(self.timings))
             self.model_changed.emit(result)
@@ -324,7 +329,7 @@ class AppState(QObject, AnalysisRequests):
             self.timings["heatmap"] = elapsed_ms
             self.timings_changed.emit(dict(self.timings))
             self.heatmap_changed.emit(result.heatmap)
-        elif kind in ("export", "export-heatmap"):
+        elif kind in EXPORT_KINDS:
             self.export_finished.emit(result)
             extra = f" ({len(result.errors)} problem(s): see details)" if result.errors else ""
             self.notify(f"Exported {len(result.files)} file(s) to {result.folder}{extra}.", "\n".join(result.errors),
@@ -358,7 +363,7 @@ class AppState(QObject, AnalysisRequests):
         if kind == "model":
             self.model_error = error
             self.model_changed.emit(None)
-            self.notify(error.message, error.details, actions=self._model_fallbacks(error))
+            self._fallback_model_failed(error)
             return
         if kind in ("graph", "graph-layout"):
             self._graph_failed(kind)
@@ -368,7 +373,7 @@ class AppState(QObject, AnalysisRequests):
         if kind == "activations" and self.activations is not None:
             # The capture asked for (another layer, or a budget refusal) failed: what is on screen is of
             # the previous request, so it goes rather than stand under the new selection.
-            self.jobs.cancel("activation-grid")
+            self._cancel_quietly("activation-grid")
             self.activations, self.activation_grid = None, None
             self.activation_changed.emit(None)
         label = {"classify": "Classification", "summary": "Summary", "activations": "Activations",
@@ -377,10 +382,3 @@ class AppState(QObject, AnalysisRequests):
                  "heatmap": "Heatmap", "export": "Export"}.get(kind, ticket.description)
         self.notify(f"{label}: {error.message}" if not error.is_bug else error.message, error.details,
                     level="warning" if error.error_type == "BudgetError" else "error")
-
-    def _model_fallbacks(self, error: JobError) -> tuple[tuple[str, Callable[[], None]], ...]:
-        actions: list[tuple[str, Callable[[], None]]] = []
-        if self.choice.weights != "none":
-            actions.append(("Use random weights", lambda: self.set_model(replace(self.choice, weights="none"))))
-        actions.append(("Choose a weights file…", self.weights_file_requested.emit))
-        return tuple(actions)

@@ -75,7 +75,7 @@ class AnalysisRequests:
         if source == self._graph_source:
             return
         self._graph_source = source
-        self.jobs.cancel("graph-layout")
+        self._cancel_quietly("graph-layout")
         if self.graph is not None or self.graph_layout is not None:
             self.graph, self.graph_layout, self.graph_expanded = None, None, None
             self.graph_changed.emit(None)
@@ -144,7 +144,7 @@ class AnalysisRequests:
     def _ready(self, kind: str) -> bool:
         """True when the current image and model allow ``kind``; otherwise cancels what is pending."""
         if self.model_info is None or self.image is None:
-            self.jobs.cancel(kind)
+            self._cancel_quietly(kind)
             return False
         return True
 
@@ -154,9 +154,9 @@ class AnalysisRequests:
                          preset=self.preset, tta=self.tta, description=f"Classifying {self.image.name}")
 
     def _capture(self) -> None:
-        self.jobs.cancel("activation-grid")  # a grid of the old capture is not wanted any more
+        self._cancel_quietly("activation-grid")  # a grid of the old capture is not wanted any more
         if not self.layers or self.summary is None:  # the summary's arrival captures (layers checked then)
-            self.jobs.cancel("activations")
+            self._cancel_quietly("activations")
         elif self._ready("activations"):
             self._submit("activations", tasks.activations_with_grid, self.image, self.model_info.key,
                          list(self.layers), preset=self.preset, summary=self.summary, grid_options=self.grid_options,
@@ -168,14 +168,14 @@ class AnalysisRequests:
         activation = (self.activations or {}).get(self.layers[0]) if self.layers else None
         if activation is None or (grid is not None and grid.activation is activation
                                   and grid.options == self.grid_options):
-            self.jobs.cancel("activation-grid")
+            self._cancel_quietly("activation-grid")
             return
         self._submit("activation-grid", tasks.activation_grid, activation, self.grid_options,
                      description=f"Drawing the channels of {activation.layer}")
 
     def _heatmap(self) -> None:
         if self.heatmap_request is None:
-            self.jobs.cancel("heatmap")
+            self._cancel_quietly("heatmap")
         elif self._ready("heatmap"):
             options = self._heatmap_options()
             if options is None:

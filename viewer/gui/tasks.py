@@ -67,6 +67,7 @@ class Registry:
     devices: list[str]  # "cuda:0", ..., "mps", "cpu"
     auto_device: str
     versions: dict[str, str]
+    weights_dir: str = ""  # torch hub's checkpoints folder, where pretrained weights are (or would be) cached
 
 
 @dataclass(frozen=True)
@@ -108,6 +109,9 @@ class ModelInfo:
     resize_size: int  # the weights' resize before the centre crop (maps input boxes back onto the image)
     family: str
     paper: str
+    weights: str = ""  # what was loaded: an enum name, "MNIST", "none" or a file (for the presets' fit)
+    mean: tuple[float, ...] = ()  # the normalisation the weights were trained with
+    std: tuple[float, ...] = ()
 
 
 def load_registry() -> Registry:
@@ -171,7 +175,9 @@ def _load_registry() -> Registry:
     import viewer.engine.heatmap
     import viewer.engine.inference
     import viewer.engine.summary  # noqa: F401
-    return Registry(registry.list_specs(), registry.FAMILY_ORDER, devices, str(auto), versions)
+    from viewer.engine.download import cache_dir
+
+    return Registry(registry.list_specs(), registry.FAMILY_ORDER, devices, str(auto), versions, str(cache_dir()))
 
 
 def open_images(paths: Sequence[str]) -> OpenResult:
@@ -235,6 +241,9 @@ def model_info(loaded: Any) -> ModelInfo:
         resize_size=int(loaded.input.resize_size),
         family=loaded.spec.family,
         paper=loaded.spec.paper,
+        weights=str(loaded.weights),
+        mean=tuple(float(v) for v in loaded.input.mean),
+        std=tuple(float(v) for v in loaded.input.std),
     )
 
 

@@ -50,6 +50,7 @@ class ActivationsView(QtWidgets.QWidget):
     receptiveFieldRequested = Signal(int, int)
     receptiveFieldBox = Signal(float, float, float, float)
     gridOptionsChanged = Signal(object)
+    exportRequested = Signal()  # Export… pressed: the window writes the grid PNG and the layer's NPY
 
     def __init__(self, parent: QtWidgets.QWidget | None = None) -> None:
         super().__init__(parent)
@@ -94,6 +95,10 @@ class ActivationsView(QtWidgets.QWidget):
             controls.addWidget(QtWidgets.QLabel(label))
             controls.addWidget(widget)
         controls.addStretch(1)
+        self.export_button = QtWidgets.QPushButton("Export…", objectName="exportActivationsButton", enabled=False)
+        self.export_button.setToolTip("Save the channel grid as PNG and the layer's values (all channels) as NPY")
+        self.export_button.clicked.connect(self.exportRequested)
+        controls.addWidget(self.export_button)
 
         self.header = QtWidgets.QLabel("Pick a layer on the left.", objectName="activationHeader")
         self.header.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
@@ -216,6 +221,7 @@ class ActivationsView(QtWidgets.QWidget):
         draws it here, unless ``deferred_grids`` is set: then the mosaic stays empty until ``set_grid``.
         """
         self._activation = activation
+        self.export_button.setEnabled(activation is not None)
         self._clear_mosaic()
         if activation is None:
             self._selected_channel = None

@@ -21,7 +21,7 @@ from viewer.core.graph_groups import grouped_convolution
 from viewer.core.layout import Layout
 from viewer.engine.export import atomic_write
 from viewer.gui.widgets.architecture_diagram import READABLE_ZOOM, DiagramView
-from viewer.gui.widgets.architecture_export import PNG_SCALE, scene_png, scene_svg
+from viewer.gui.widgets.architecture_export import PNG_SCALE, graph_csv, scene_png, scene_svg
 from viewer.gui.widgets.architecture_find import FindBar
 from viewer.gui.widgets.architecture_groups import GroupsWindow
 from viewer.gui.widgets.architecture_format import (
@@ -267,11 +267,17 @@ class ArchitectureView(QtWidgets.QWidget):
         self._ensure_drawn()
         return self._write(path, scene_png(self.diagram.scene(), self._render, PNG_SCALE))
 
+    def export_csv(self, path: str | os.PathLike[str]) -> Path:
+        """Write the table (``graph_rows``: one row per call, blocks as rows), atomically; overwrites ``path``."""
+        if self._graph is None:
+            raise ValueError("no network to export yet")
+        return self._write(path, graph_csv(self._graph).encode("utf-8"))
+
     def choose_export_path(self) -> str:
         """Ask where to save (QFileDialog confirms overwriting); '' when cancelled. Tests override this."""
         name = (self._graph.model_name if self._graph is not None else "network").replace(":", "_") + ".svg"
         path, _ = QtWidgets.QFileDialog.getSaveFileName(self, "Export architecture", name,
-                                                        "SVG image (*.svg);;PNG image (*.png)")
+                                                        "SVG image (*.svg);;PNG image (*.png);;CSV table (*.csv)")
         return path
 
     def _render(self, painter: QtGui.QPainter, target: QtCore.QRectF) -> None:
@@ -294,6 +300,8 @@ class ArchitectureView(QtWidgets.QWidget):
             return
         if Path(path).suffix.lower() == ".png":
             self.export_png(path)
+        elif Path(path).suffix.lower() == ".csv":
+            self.export_csv(path)
         else:
             self.export_svg(path if Path(path).suffix else path + ".svg")
 

@@ -1,15 +1,16 @@
 """The diagram's scene as file bytes: SVG (vector, QtSvg; text stays text) and PNG (twice the screen's scale).
 
-Pure rendering of what is on the scene; the view writes the bytes atomically.
+Pure rendering of what is on the scene, and the table as CSV; the view writes the bytes atomically.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from PySide6 import QtCore, QtGui, QtSvg, QtWidgets
 
-__all__ = ["PNG_SCALE", "scene_png", "scene_svg"]
+__all__ = ["PNG_SCALE", "graph_csv", "scene_png", "scene_svg"]
 
 PNG_SCALE = 2.0  # exported PNGs at twice the screen resolution stay sharp on slides
 
@@ -50,3 +51,29 @@ def scene_png(scene: QtWidgets.QGraphicsScene, render: Render | None = None, sca
     buffer.open(QtCore.QIODevice.OpenModeFlag.WriteOnly)
     image.save(buffer, "PNG")
     return bytes(buffer.data())
+
+
+CSV_COLUMNS = ("name", "label", "kind", "type", "depth", "module", "call", "calls", "output_shape", "params", "macs",
+               "rf_size", "rf_jump", "training_only")
+
+
+def graph_csv(graph: Any) -> str:
+    """The Architecture table as CSV: one row per ``viewer.core.graph_table.graph_rows`` row (blocks and calls,
+    execution order), shapes as ``1x64x56x56``, receptive field size and jump as ``HxW``."""
+    import csv
+    import io
+
+    from viewer.core.graph_table import graph_rows
+
+    def pair(value: Any) -> str:
+        return "" if value is None else "x".join(str(v) for v in value)
+
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(CSV_COLUMNS)
+    for row in graph_rows(graph):
+        field = row.receptive_field
+        writer.writerow([row.name, row.label, row.kind, row.type, row.depth, row.module or "", row.call, row.calls,
+                         pair(row.shape), row.params, row.macs, pair(field.size if field else None),
+                         pair(field.jump if field else None), row.training_only])
+    return buffer.getvalue()

@@ -301,7 +301,10 @@ class HeatmapView(QtWidgets.QWidget):
     def _on_compute(self) -> None:
         index = self.class_picker.class_index()
         if index is None:
-            self._show_notice(f"No class matches {self.class_picker.currentText()!r}; pick one from the list.")
+            text = self.class_picker.currentText()
+            count = len(self.class_picker.matches(text))
+            self._show_notice(f"{count} classes match {text!r}; pick one from the list." if count > 1 else
+                              f"No class matches {text!r}; pick one from the list.")
             return
         try:
             scales = parse_scales(self.scales_edit.text())

@@ -1,13 +1,22 @@
-"""The heatmap's class picker: this image's top-k first, then every class, searchable by typing."""
+"""The heatmap's class picker: this image's top-k first, then every class, searchable by typing.
+
+Typing searches with :func:`viewer.core.class_search.search_classes`: short names, ImageNet's WordNet synonyms
+and groups, so "dog" lists the 118 dog breeds and "tabby" finds "tabby cat". The popup lists the matches best
+first; a plain substring filter found nothing for "dog" (the breeds are named "beagle", "German shepherd"...).
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
-from PySide6 import QtWidgets
+from PySide6 import QtCore, QtWidgets
 from PySide6.QtCore import Qt
 
+from viewer.core.class_search import search_classes
+
 __all__ = ["ClassPicker"]
+
+MAX_LISTED = 300  # matches shown in the popup (more is a list nobody reads; every class is in the combo anyway)
 
 
 class ClassPicker(QtWidgets.QComboBox):
@@ -22,12 +31,16 @@ class ClassPicker(QtWidgets.QComboBox):
         self.setMinimumContentsLength(22)
         self.setMaxVisibleItems(20)
         self.lineEdit().setPlaceholderText("type to search the classes")
-        completer = self.completer()
-        completer.setFilterMode(Qt.MatchFlag.MatchContains)
+        # The completer lists what the core search found (already filtered and ordered): unfiltered by Qt.
+        self._matches = QtCore.QStringListModel(self)
+        completer = QtWidgets.QCompleter(self._matches, self)
+        completer.setCompletionMode(QtWidgets.QCompleter.CompletionMode.UnfilteredPopupCompletion)
         completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
-        completer.setCompletionMode(QtWidgets.QCompleter.CompletionMode.PopupCompletion)
+        completer.setMaxVisibleItems(20)
+        self.setCompleter(completer)
         self._categories: list[str] = []
         self._top: list[int] = []
+        self.lineEdit().textEdited.connect(self._search)
 
     @property
     def listed_classes(self) -> list[int]:
@@ -57,11 +70,24 @@ class ClassPicker(QtWidgets.QComboBox):
                 if top:
                     self.insertSeparator(self.count())
                 for index, name in enumerate(categories):
-                    self.addItem(f"{name}  (#{index})", index)
+                    self.addItem(f"{name}  (#{index})", index)  # the same text as ``_entry``
             self._categories, self._top = categories, top
             self.setCurrentIndex(0 if self.count() else -1)
         finally:
             self.blockSignals(False)
+
+    def matches(self, text: str) -> list[int]:
+        """The classes ``text`` may mean, best first (the core search over names and synonyms)."""
+        return search_classes(self._categories, text) if text.strip() else []
+
+    def _search(self, text: str) -> None:
+        found = self.matches(text)[:MAX_LISTED]
+        self._matches.setStringList([self._entry(index) for index in found])
+        if found:
+            self.completer().complete()
+
+    def _entry(self, index: int) -> str:
+        return f"{self._categories[index]}  (#{index})"
 
     def select_class(self, index: int) -> None:
         """Make class ``index`` current (its top-k entry when it has one)."""
@@ -84,5 +110,5 @@ class ClassPicker(QtWidgets.QComboBox):
         lowered = [name.lower() for name in self._categories]
         if text.lower() in lowered:
             return lowered.index(text.lower())
-        matches = [i for i, name in enumerate(lowered) if text.lower() in name] if text else []
+        matches = self.matches(text)
         return matches[0] if len(matches) == 1 else None

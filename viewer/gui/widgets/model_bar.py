@@ -17,6 +17,7 @@ from typing import Any
 from PySide6 import QtGui, QtWidgets
 from PySide6.QtCore import Qt, Signal
 
+from viewer.core.preset_fit import preset_reason, tta_reason
 from viewer.gui.settings import Settings
 from viewer.gui.state import ModelChoice
 
@@ -28,6 +29,10 @@ RANDOM = "none"
 FROM_FILE = "\x00file"
 CUSTOM_MODEL = "\x00custom"
 _DATA = Qt.ItemDataRole.UserRole
+NOT_LOADED = "not loaded: "
+UNFIT = " ⚠"  # marks a preset or TTA that does not suit the loaded weights (the tooltip says why)
+TTA_TIP = ("Krizhevsky's test-time augmentation: the four corner and centre crops of the central square and their "
+           "mirrors, softmax outputs averaged")
 
 
 class ModelBar(QtWidgets.QWidget):
@@ -67,7 +72,7 @@ class ModelBar(QtWidgets.QWidget):
         for value, text in PRESETS:
             self.preset_picker.addItem(text, value)
         self.tta_box = QtWidgets.QCheckBox("Ten-crop TTA", objectName="ttaToggle")
-        self.tta_box.setToolTip("Krizhevsky's test-time augmentation: average the logits of ten crops")
+        self.tta_box.setToolTip(TTA_TIP)
 
         layout = QtWidgets.QHBoxLayout(self)
         layout.setContentsMargins(4, 0, 4, 0)
@@ -84,6 +89,8 @@ class ModelBar(QtWidgets.QWidget):
         self.weights_picker.activated.connect(self._on_weights_activated)
         self.device_picker.activated.connect(self._on_device_activated)
         self.preset_picker.activated.connect(self._emit_options)
+        self.preset_picker.currentIndexChanged.connect(
+            lambda row: self.preset_picker.setToolTip(self.preset_picker.itemData(row, Qt.ItemDataRole.ToolTipRole) or ""))
         self.tta_box.toggled.connect(self._emit_options)
 
     # --- setters (from the state) ------------------------------------------------------------------
@@ -148,6 +155,45 @@ class ModelBar(QtWidgets.QWidget):
             self.device_picker.setCurrentIndex(device)
         finally:
             self._updating = False
+
+    def set_failed(self, failed: bool) -> None:
+        """Mark the shown weights "not loaded" (a failed download or file): the picker never claims weights
+        that are not in use."""
+        index = self.weights_picker.currentIndex()
+        if index < 0:
+            return
+        # In front, where a narrow picker still shows it: "not loaded: IMAGENET1K_V1".
+        text = self.weights_picker.itemText(index).removeprefix(NOT_LOADED)
+        self.weights_picker.setItemText(index, NOT_LOADED + text.replace(" (default)", "") if failed else text)
+        self.weights_picker.setToolTip("These weights could not be loaded: the message above says why."
+                                       if failed else "")
+
+    def set_fit(self, info: Any | None) -> None:
+        """Mark the presets and TTA that do not suit the loaded weights (tasks.ModelInfo), with the reason as
+        tooltip. Nothing is forbidden: a marked choice can still be picked, to see what it does."""
+        for row, (value, text) in enumerate(PRESETS):
+            reason = None if info is None else preset_reason(
+                value, model=info.name, weights=info.weights, pretrained=info.pretrained,
+                categories=info.categories, mean=info.mean, std=info.std)
+            self.preset_picker.setItemText(row, text + UNFIT if reason else text)
+            self.preset_picker.setItemData(row, reason or "", Qt.ItemDataRole.ToolTipRole)
+        current = self.preset_picker.currentIndex()
+        self.preset_picker.setToolTip(self.preset_picker.itemData(current, Qt.ItemDataRole.ToolTipRole) or "")
+        reason = None if info is None else tta_reason(model=info.name, weights=info.weights,
+                                                      pretrained=info.pretrained, categories=info.categories)
+        self.tta_box.setText("Ten-crop TTA" + (UNFIT if reason else ""))
+        self.tta_box.setToolTip(reason or TTA_TIP)
+
+    def unfit_reason(self, preset: str | None = None) -> str:
+        """The tooltip of ``preset`` (or TTA when None): why it does not fit, "" when it does."""
+        if preset is None:
+            return "" if self.tta_box.toolTip() == TTA_TIP else self.tta_box.toolTip()
+        row = self.preset_picker.findData(preset)
+        return self.preset_picker.itemData(row, Qt.ItemDataRole.ToolTipRole) or ""
+
+    def weights_text(self) -> str:
+        """What the weights picker shows."""
+        return self.weights_picker.currentText()
 
     def set_options(self, preset: str, tta: bool) -> None:
         self._updating = True

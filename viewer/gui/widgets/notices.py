@@ -58,6 +58,7 @@ class NoticeBanner(QtWidgets.QFrame):
         self.close_button.clicked.connect(self.dismiss)
         self.text_label.linkActivated.connect(lambda _link: self.details_button.toggle())
         self.history: list[tuple[str, str, str]] = []  # every notice shown, for the log and for tests
+        self.kind = ""  # what the shown notice is about ("model"), "" for a plain message
         self.hide()
 
     def show_notice(
@@ -66,8 +67,11 @@ class NoticeBanner(QtWidgets.QFrame):
         details: str = "",
         level: str = "error",
         actions: Sequence[tuple[str, Callable[[], None]]] = (),
+        kind: str = "",
     ) -> None:
+        """Show one notice (replacing the one shown); ``kind`` lets ``clear(kind)`` take it away later."""
         self.history.append((level, text, details))
+        self.kind = kind
         background, foreground = _COLOURS.get(level, _COLOURS["error"])
         self.setStyleSheet(
             f"#notices {{ background: {background}; border: 1px solid {foreground}; border-radius: 3px; }}"
@@ -107,7 +111,13 @@ class NoticeBanner(QtWidgets.QFrame):
 
     def dismiss(self) -> None:
         self.hide()
+        self.kind = ""
         self.dismissed.emit()
+
+    def clear(self, kind: str) -> None:
+        """Hide the shown notice if it is about ``kind`` (that has since succeeded); others stay."""
+        if kind and self.kind == kind and not self.isHidden():
+            self.dismiss()
 
     def sizeHint(self) -> QtCore.QSize:  # noqa: N802 - Qt API
         hint = super().sizeHint()

@@ -15,6 +15,8 @@ from PySide6.QtCore import Signal
 
 __all__ = ["PredictionsView", "array_to_pixmap"]
 
+NO_IMAGE = "No prediction yet: open, drop or paste an image."
+CROP_SIDE = 72
 BAR_COLOUR = "#3b7dd8"
 TOP_COLOUR = "#1b5fbf"
 
@@ -35,16 +37,20 @@ class PredictionsView(QtWidgets.QWidget):
 
     Signals:
         topkRequested(int): the user changed k (the state re-classifies).
+        exportRequested(): Export… pressed (the window asks where and writes CSV + JSON + chart PNG).
     """
 
     topkRequested = Signal(int)
+    exportRequested = Signal()
 
     def __init__(self, parent: QtWidgets.QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("topkView")
         self._prediction: Any = None
         self._original: np.ndarray | None = None
-        self.header = QtWidgets.QLabel("No prediction yet: open an image.", objectName="predictionHeader")
+        self._reason = ""  # why there is no prediction although an image is open (no model)
+        self._busy = ""
+        self.header = QtWidgets.QLabel(NO_IMAGE, objectName="predictionHeader")
         self.header.setWordWrap(True)
         self.header.setTextFormat(QtCore.Qt.TextFormat.RichText)
         self.k_spin = QtWidgets.QSpinBox(objectName="topkSpin", minimum=1, maximum=50, value=5)
@@ -52,6 +58,8 @@ class PredictionsView(QtWidgets.QWidget):
         self.logit_toggle = QtWidgets.QCheckBox("Show logits", objectName="logitToggle")
         self.logit_toggle.setToolTip("Bars show raw logits instead of softmax probabilities")
         self.timing = QtWidgets.QLabel("", objectName="predictionTiming")
+        self.export_button = QtWidgets.QPushButton("Export…", objectName="exportPredictionsButton", enabled=False)
+        self.export_button.setToolTip("Save the top-k as CSV and JSON (with how it was computed) and the chart as PNG")
 
         self.plot = pg.PlotWidget()
         self.plot.setObjectName("topkPlot")
@@ -74,12 +82,29 @@ class PredictionsView(QtWidgets.QWidget):
             label.setMinimumSize(140, 140)
             label.setFrameShape(QtWidgets.QFrame.Shape.StyledPanel)
         self.seen_caption = QtWidgets.QLabel("What the network sees", objectName="seenCaption")
+        # With TTA: the ten views the network saw (Krizhevsky's corners + centre and their mirrors).
+        self.crops_toggle = QtWidgets.QCheckBox("Show the ten crops", objectName="cropsToggle", checked=True)
+        self.crops_toggle.setToolTip("With ten-crop TTA: the ten views whose softmax outputs are averaged")
+        self.crops_box = QtWidgets.QWidget(objectName="tenCrops")
+        crops_grid = QtWidgets.QGridLayout(self.crops_box)
+        crops_grid.setContentsMargins(0, 0, 0, 0)
+        self.crop_labels: list[QtWidgets.QLabel] = []
+        for number in range(10):
+            label = QtWidgets.QLabel(objectName=f"crop{number}")
+            label.setAlignment(QtCore.Qt.AlignmentFlag.AlignCenter)
+            label.setFixedSize(CROP_SIDE, CROP_SIDE + 16)
+            crops_grid.addWidget(label, number // 5, number % 5)
+            self.crop_labels.append(label)
+        self.crops_box.hide()
+        self.crops_toggle.hide()
 
         controls = QtWidgets.QHBoxLayout()
         controls.addWidget(self.k_spin)
         controls.addWidget(self.logit_toggle)
+        controls.addWidget(self.crops_toggle)
         controls.addStretch(1)
         controls.addWidget(self.timing)
+        controls.addWidget(self.export_button)
         previews = QtWidgets.QGridLayout()
         previews.addWidget(QtWidgets.QLabel("Original"), 0, 0)
         previews.addWidget(self.seen_caption, 0, 1)
@@ -90,18 +115,51 @@ class PredictionsView(QtWidgets.QWidget):
         layout.addLayout(controls)
         layout.addWidget(self.plot, 3)
         layout.addLayout(previews, 1)
+        layout.addWidget(self.crops_box)
 
         self.k_spin.valueChanged.connect(self.topkRequested)
+        self.export_button.clicked.connect(self.exportRequested)
         self.logit_toggle.toggled.connect(lambda _on: self._draw())
+        self.crops_toggle.toggled.connect(lambda _on: self._draw_crops())
 
     # --- setters -----------------------------------------------------------------------------------
     def set_prediction(self, prediction: Any | None) -> None:
         self._prediction = prediction
         self._draw()
+        self._draw_crops()
+        self.export_button.setEnabled(prediction is not None)
+
+    def chart_png(self) -> bytes:
+        """The top-k chart as drawn, PNG-encoded (the export's picture)."""
+        buffer = QtCore.QBuffer()
+        buffer.open(QtCore.QIODevice.OpenModeFlag.WriteOnly)
+        self.plot.grab().save(buffer, "PNG")
+        return bytes(buffer.data())
+
+    def shown_crops(self) -> list[str]:
+        """The captions of the crops shown (empty when none are)."""
+        return [label.toolTip() for label in self.crop_labels if label.pixmap() is not None
+                and not label.pixmap().isNull()] if self.crops_box.isVisible() else []
+
+    def _draw_crops(self) -> None:
+        prediction = self._prediction
+        views = getattr(prediction, "tta_seen", None) if prediction is not None else None
+        boxes = getattr(prediction, "tta_crops", ()) if prediction is not None else ()
+        self.crops_toggle.setVisible(bool(views))  # only with TTA, where there are crops to show
+        show = bool(views) and self.crops_toggle.isChecked()
+        self.crops_box.setVisible(show)
+        if not show:
+            return
+        for label, view, box in zip(self.crop_labels, views, boxes):
+            label.setPixmap(array_to_pixmap(view).scaled(CROP_SIDE, CROP_SIDE, QtCore.Qt.AspectRatioMode.KeepAspectRatio,
+                                                         QtCore.Qt.TransformationMode.SmoothTransformation))
+            label.setToolTip(f"{box.label}: box {tuple(box.box)}")
 
     def set_original(self, array: np.ndarray | None) -> None:
         self._original = array
         self._set_preview(self.original_label, array)
+        if self._prediction is None:
+            self.header.setText(self._placeholder())
 
     def set_topk(self, k: int) -> None:
         blocked = self.k_spin.blockSignals(True)
@@ -113,8 +171,23 @@ class PredictionsView(QtWidgets.QWidget):
 
     def set_busy(self, text: str) -> None:
         """Say what is being computed while no prediction is shown."""
+        self._busy = text
         if self._prediction is None:
-            self.header.setText(text or "No prediction yet: open an image.")
+            self.header.setText(self._placeholder())
+
+    def set_reason(self, text: str) -> None:
+        """Why no prediction can come (no model loaded), said instead of the bars; "" when one can."""
+        self._reason = text
+        if self._prediction is None:
+            self.header.setText(self._placeholder())
+
+    def _placeholder(self) -> str:
+        """The header while there is no prediction: the real reason, never "open an image" over an image."""
+        if self._reason:
+            return self._reason
+        if self._busy:
+            return self._busy
+        return NO_IMAGE if self._original is None else "Classifying…"
 
     # --- queries -----------------------------------------------------------------------------------
     def rows(self) -> list[tuple[int, str, float]]:
@@ -140,7 +213,7 @@ class PredictionsView(QtWidgets.QWidget):
             self.plot.getPlotItem().getAxis("left").setTicks([[]])
             self.timing.setText("")
             self._set_preview(self.seen_label, None)
-            self.header.setText("No prediction yet: open an image." if self._original is None else "Classifying…")
+            self.header.setText(self._placeholder())
             return
         rows = self.rows()
         logits = self.logit_toggle.isChecked()

@@ -1,0 +1,58 @@
+"""The empty window: samples one click away, what to do, and a Help menu that says where the lecture is."""
+
+from __future__ import annotations
+
+from PySide6 import QtCore, QtWidgets
+
+from viewer.gui.help_texts import SAMPLES
+
+TIMEOUT = 120_000
+
+
+def _menu_action(window, name: str):
+    action = None
+    for menu in window.menuBar().findChildren(QtWidgets.QMenu):
+        for item in menu.actions():
+            if item.objectName() == name:
+                action = item
+    assert action is not None, name
+    return action
+
+
+def test_the_welcome_state_loads_a_sample_with_one_click(qtbot, make_window):
+    window = make_window("nin", "none")  # an ImageNet-sized network: the digit must bring LeNet-5
+    state = window.state
+    assert window.image_stack.currentWidget() is window.welcome and window.welcome.isVisible()
+    assert not window.thumbnails.isVisible()
+    text = " ".join(label.text() for label in window.welcome.findChildren(QtWidgets.QLabel))
+    for words in ("Drop", "Ctrl+O", "Ctrl+V", "PgUp", "Ctrl+1"):
+        assert words in text, words
+    assert len(window.welcome.sample_buttons) == len(SAMPLES) >= 4
+    assert all(not button.icon().isNull() for button in window.welcome.sample_buttons.values())
+
+    qtbot.mouseClick(window.welcome.sample_buttons["sample_mnist_7.png"], QtCore.Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: state.prediction is not None, timeout=TIMEOUT)
+    # The digit brings LeNet-5 with its bundled MNIST weights: a trained answer, not random init.
+    assert state.choice.model == "lenet5" and state.prediction.pretrained
+    assert state.prediction.topk[0].name == "7"
+    assert window.image_stack.currentWidget() is window.image_panel and window.thumbnails.isVisible()
+
+
+def test_help_menu_lists_shortcuts_the_lecture_and_versions(qtbot, make_window):
+    window = make_window("lenet5", "none")
+    _menu_action(window, "shortcutsAction").trigger()
+    dialog = window.help_dialog
+    qtbot.waitUntil(dialog.isVisible)
+    text = dialog.findChild(QtWidgets.QTextBrowser, "helpText").toPlainText()
+    assert "PgUp / PgDn" in text and "Ctrl+O" in text
+    _menu_action(window, "lectureAction").trigger()
+    text = dialog.findChild(QtWidgets.QTextBrowser, "helpText").toPlainText()
+    for idea in ("LeNet-5", "AlexNet", "VGG", "Network in Network", "GoogLeNet", "aux1", "ResNet", "v1.5",
+                 "--lecture-table", "ResNeXt", "Expand groups", "OverFeat", "TTA"):
+        assert idea in text, idea
+    from viewer.gui.main_menus import about_text
+
+    about = about_text(window)
+    for word in ("torch", "torchvision", "Qt", "device (Auto)", "weights folder", "checkpoints"):
+        assert word in about, word
+    dialog.close()
