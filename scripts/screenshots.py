@@ -31,14 +31,30 @@ SHOTS: dict[str, dict[str, Any]] = {  # file name (without .png) -> run_gui argu
     "activations": {"tab": "activations", "layer": "features.2.conv.0.0", **MOBILENET},
     "architecture": {"tab": "architecture", "model": "googlenet", "weights": "none", "expand": "inception4a"},
     # a bottleneck is ten boxes tall: a taller window shows it whole at 100 %
-    "architecture_resnet": {"tab": "architecture", "model": "resnet50", "weights": "none", "expand": "layer1.0",
-                            "window_size": (1400, 1180)},
+    "architecture_resnet": {
+        "tab": "architecture",
+        "model": "resnet50",
+        "weights": "none",
+        "expand": "layer1.0",
+        "window_size": (1400, 1180),
+    },
     "heatmap": {"tab": "heatmap", **MOBILENET},
     # The first ten minutes, on a 1366x768 laptop: the empty window, and a pretrained pick with no network.
-    "welcome": {"tab": "predictions", "model": "lenet5", "weights": "default", "images": [],
-                "window_size": (1366, 768)},
-    "offline": {"tab": "architecture", "model": "resnet18", "weights": "default", "offline": True,
-                "images": ["sample_dog.jpg"], "window_size": (1366, 768)},
+    "welcome": {
+        "tab": "predictions",
+        "model": "lenet5",
+        "weights": "default",
+        "images": [],
+        "window_size": (1366, 768),
+    },
+    "offline": {
+        "tab": "architecture",
+        "model": "resnet18",
+        "weights": "default",
+        "offline": True,
+        "images": ["sample_dog.jpg"],
+        "window_size": (1366, 768),
+    },
 }
 
 

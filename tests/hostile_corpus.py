@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-__all__ = ["Case", "make_image_corpus", "make_weights_corpus", "SENTINEL_NAME"]
+__all__ = ["SENTINEL_NAME", "Case", "make_image_corpus", "make_weights_corpus"]
 
 SENTINEL_NAME = "pwned.txt"  # written only if a weights file's pickle code ever runs
 
@@ -48,8 +48,9 @@ def _bomb_png(path: Path, width: int = 100_000, height: int = 100_000) -> None:
     header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
     row = b"\x00" + b"\x00" * 3 * 16  # a few rows' worth of zeros: decoding would need far more
     idat = zlib.compress(row * 16, 9)
-    path.write_bytes(b"\x89PNG\r\n\x1a\n" + _png_chunk(b"IHDR", header) + _png_chunk(b"IDAT", idat)
-                     + _png_chunk(b"IEND", b""))
+    path.write_bytes(
+        b"\x89PNG\r\n\x1a\n" + _png_chunk(b"IHDR", header) + _png_chunk(b"IDAT", idat) + _png_chunk(b"IEND", b"")
+    )
 
 
 def data_of(image: Image.Image, format: str) -> bytes:
@@ -134,7 +135,7 @@ class _RunsCode:
     def __init__(self, sentinel: Path) -> None:
         self.sentinel = str(sentinel)
 
-    def __reduce__(self):  # noqa: ANN204 - pickle protocol
+    def __reduce__(self):
         return (open, (self.sentinel, "w"))
 
 

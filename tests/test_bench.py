@@ -18,9 +18,13 @@ def test_interleaving_gives_both_sides_as_many_runs_and_alternates_who_goes_firs
 
 
 def test_table_is_markdown_with_a_verdict_per_row(capsys) -> None:
-    print_table([Row("classify", "alexnet", "24.9 ms", "24.1 ms", 1.034, "≤1.05", True),
-                 Row("gui", "stall", "40 ms", "5 ms timer", 40.0, "≤30 ms", False),
-                 Row("activations", "memory", "+1 MB", "2 MB", 0.5, "-", None)])
+    print_table(
+        [
+            Row("classify", "alexnet", "24.9 ms", "24.1 ms", 1.034, "≤1.05", True),
+            Row("gui", "stall", "40 ms", "5 ms timer", 40.0, "≤30 ms", False),
+            Row("activations", "memory", "+1 MB", "2 MB", 0.5, "-", None),
+        ]
+    )
     lines = capsys.readouterr().out.splitlines()
     assert lines[0].startswith("| section") and set(lines[1]) <= {"|", "-"}
     assert [line.split("|")[-2].strip() for line in lines[2:]] == ["yes", "NO", "-"]

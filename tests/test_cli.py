@@ -15,8 +15,14 @@ from viewer.cli import main
 
 @pytest.fixture()
 def mobilenet_args(shared_data: Path) -> list[str]:
-    return ["--model", "mobilenet_v2", "--weights", str(shared_data / "weights" / "mobilenet_v2_imagenet1k.pth"),
-            "--device", "cpu"]
+    return [
+        "--model",
+        "mobilenet_v2",
+        "--weights",
+        str(shared_data / "weights" / "mobilenet_v2_imagenet1k.pth"),
+        "--device",
+        "cpu",
+    ]
 
 
 def test_classify_prints_score_then_name_like_the_lecture(shared_data, mobilenet_args, capsys) -> None:
@@ -54,7 +60,9 @@ def _bad_inputs(tmp_path: Path, shared_data: Path) -> dict[str, Path]:
     return {"empty": empty, "text": text, "truncated": truncated}
 
 
-def test_bad_images_exit_2_with_one_line_each_and_good_ones_still_classify(tmp_path, shared_data, mobilenet_args, capsys) -> None:
+def test_bad_images_exit_2_with_one_line_each_and_good_ones_still_classify(
+    tmp_path, shared_data, mobilenet_args, capsys
+) -> None:
     bad = _bad_inputs(tmp_path, shared_data)
     good = shared_data / "images" / "sk_coffee.png"
     code = main(["classify", *map(str, bad.values()), str(good), *mobilenet_args, "--topk", "1"])
@@ -79,9 +87,20 @@ def test_malicious_pickle_exits_2_and_never_runs(tmp_path, shared_data) -> None:
     with open(weights, "wb") as handle:
         pickle.dump({"weight": _Sentinel(str(sentinel))}, handle)
     result = subprocess.run(
-        [sys.executable, "-m", "viewer", "classify", str(shared_data / "images" / "kitten.jpg"), "--model", "lenet5",
-         "--weights", str(weights)],
-        capture_output=True, text=True, timeout=300,
+        [
+            sys.executable,
+            "-m",
+            "viewer",
+            "classify",
+            str(shared_data / "images" / "kitten.jpg"),
+            "--model",
+            "lenet5",
+            "--weights",
+            str(weights),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     assert result.returncode == 2
     assert result.stderr.count("\n") == 1 and "refused" in result.stderr
@@ -93,8 +112,9 @@ def test_console_script_bad_image_is_one_line(tmp_path) -> None:
     text = tmp_path / "x.jpg"
     text.write_text("not an image")
     script = Path(sys.executable).with_name("viewer")
-    result = subprocess.run([str(script), "classify", str(text), "--model", "lenet5"], capture_output=True,
-                            text=True, timeout=300)
+    result = subprocess.run(
+        [str(script), "classify", str(text), "--model", "lenet5"], capture_output=True, text=True, timeout=300
+    )
     assert result.returncode == 2
     assert result.stderr == "viewer: x.jpg: not an image file (no known image header).\n"
 
@@ -143,11 +163,24 @@ def test_an_existing_export_file_is_refused_before_anything_is_written(tmp_path,
     assert code == 2 and "overlay.json already exists" in capsys.readouterr().err
     assert sorted(p.name for p in tmp_path.iterdir()) == ["overlay.json"]
     (tmp_path / "grid.npy").write_bytes(b"")
-    code = main(["activations", image, "--model", "lenet5", "--layer", "features.0", "--out", str(tmp_path / "grid.png"),
-                 "--npy", str(tmp_path / "grid.npy")])
+    code = main(
+        [
+            "activations",
+            image,
+            "--model",
+            "lenet5",
+            "--layer",
+            "features.0",
+            "--out",
+            str(tmp_path / "grid.png"),
+            "--npy",
+            str(tmp_path / "grid.npy"),
+        ]
+    )
     assert code == 2 and not (tmp_path / "grid.png").exists()
-    code = main(["heatmap", image, "--model", "lenet5", "--out", str(overlay), "--npy", str(tmp_path / "map.npy"),
-                 "--force"])
+    code = main(
+        ["heatmap", image, "--model", "lenet5", "--out", str(overlay), "--npy", str(tmp_path / "map.npy"), "--force"]
+    )
     assert code == 0 and overlay.exists() and (tmp_path / "map.npy").exists()
 
 
@@ -166,14 +199,18 @@ def test_heatmap_files_land_where_out_says(tmp_path, shared_data, capsys) -> Non
     assert "again.v2.json already exists" in capsys.readouterr().err
 
 
-@pytest.mark.parametrize("arguments, phrase", [
-    (["heatmap", "--scales", "1,0"], "every scale must be a positive number"),
-    (["heatmap", "--scales", "nan"], "every scale must be a positive number"),
-    (["activations", "--layer", "features.0", "--colormap", "nosuch", "--out", "grid.png"], "Unknown colormap"),
-    (["classify", "--topk", "0"], "at least one class"),
-])
-def test_bad_option_values_are_bad_input_not_internal_errors(arguments, phrase, shared_data, tmp_path, capsys,
-                                                              monkeypatch) -> None:
+@pytest.mark.parametrize(
+    "arguments, phrase",
+    [
+        (["heatmap", "--scales", "1,0"], "every scale must be a positive number"),
+        (["heatmap", "--scales", "nan"], "every scale must be a positive number"),
+        (["activations", "--layer", "features.0", "--colormap", "nosuch", "--out", "grid.png"], "Unknown colormap"),
+        (["classify", "--topk", "0"], "at least one class"),
+    ],
+)
+def test_bad_option_values_are_bad_input_not_internal_errors(
+    arguments, phrase, shared_data, tmp_path, capsys, monkeypatch
+) -> None:
     monkeypatch.chdir(tmp_path)
     command, *options = arguments
     code = main([command, str(shared_data / "mnist" / "mnist_7.png"), "--model", "lenet5", *options])
@@ -182,14 +219,30 @@ def test_bad_option_values_are_bad_input_not_internal_errors(arguments, phrase, 
     assert list(tmp_path.iterdir()) == []
 
 
-def test_heatmap_exports_overlay_scores_and_provenance_that_load_back(tmp_path, shared_data, mobilenet_args, capsys) -> None:
-    from PIL import Image
+def test_heatmap_exports_overlay_scores_and_provenance_that_load_back(
+    tmp_path, shared_data, mobilenet_args, capsys
+) -> None:
     import numpy as np
+    from PIL import Image
 
     image = shared_data / "images" / "cat_dog.png"
     out, npy = tmp_path / "cat.png", tmp_path / "scores.npy"
-    code = main(["heatmap", str(image), *mobilenet_args, "--class", "tiger cat", "--scales", "1,1.4",
-                 "--out", str(out), "--npy", str(npy), "--json"])
+    code = main(
+        [
+            "heatmap",
+            str(image),
+            *mobilenet_args,
+            "--class",
+            "tiger cat",
+            "--scales",
+            "1,1.4",
+            "--out",
+            str(out),
+            "--npy",
+            str(npy),
+            "--json",
+        ]
+    )
     assert code == 0
     printed = json.loads(capsys.readouterr().out)
     width, height = Image.open(image).size

@@ -19,16 +19,21 @@ SCORE_NAME = re.compile(r"^-?\d+\.\d\d \S.*$")
 
 @pytest.fixture()
 def mobilenet_args(shared_data: Path) -> list[str]:
-    return ["--model", "mobilenet_v2", "--weights", str(shared_data / "weights" / "mobilenet_v2_imagenet1k.pth"),
-            "--device", "cpu"]
+    return [
+        "--model",
+        "mobilenet_v2",
+        "--weights",
+        str(shared_data / "weights" / "mobilenet_v2_imagenet1k.pth"),
+        "--device",
+        "cpu",
+    ]
 
 
 def test_the_cli_and_the_gui_share_one_default_model() -> None:
     from viewer.gui.state import ModelChoice
 
     parser = build_parser()
-    for command in (["classify", "x.jpg"], ["activations", "x.jpg", "--layer", "a"], ["heatmap", "x.jpg"],
-                    ["summary"]):
+    for command in (["classify", "x.jpg"], ["activations", "x.jpg", "--layer", "a"], ["heatmap", "x.jpg"], ["summary"]):
         assert parser.parse_args(command).model == DEFAULT_MODEL
     assert ModelChoice().model == DEFAULT_MODEL == "mobilenet_v2"
 
@@ -44,8 +49,10 @@ def test_a_folder_is_classified_as_a_drop_reads_it(tmp_path, shared_data, mobile
     code = main(["classify", str(folder), str(tmp_path / "empty"), *mobilenet_args, "--topk", "1"])
     out, err = capsys.readouterr()
     assert code == 2
-    assert err.splitlines() == ["viewer: empty: the folder holds no image files.",
-                                "viewer: a_broken.jpg: not an image file (no known image header)."]
+    assert err.splitlines() == [
+        "viewer: empty: the folder holds no image files.",
+        "viewer: a_broken.jpg: not an image file (no known image header).",
+    ]
     lines = out.splitlines()
     assert len(lines) == 2 and lines[0].startswith("b_kitten.png: mobilenet_v2") and "dog.png" not in out
     assert lines[1].split("  (p=")[0].split(" ", 1)[1] in ("tabby", "tiger cat", "Egyptian cat")
@@ -61,8 +68,19 @@ def test_a_folder_of_good_images_exits_0(tmp_path, shared_data, mobilenet_args, 
 
 
 def test_lecture_format_prints_score_and_full_wordnet_names_only(shared_data, mobilenet_args, capsys) -> None:
-    code = main(["classify", str(shared_data / "images/tv_dog2.jpg"), *mobilenet_args, "--preprocess", "standardize",
-                 "--topk", "15", "--format", "lecture"])
+    code = main(
+        [
+            "classify",
+            str(shared_data / "images/tv_dog2.jpg"),
+            *mobilenet_args,
+            "--preprocess",
+            "standardize",
+            "--topk",
+            "15",
+            "--format",
+            "lecture",
+        ]
+    )
     out, err = capsys.readouterr()
     lines = out.splitlines()
     assert code == 0 and len(lines) == 15 and all(SCORE_NAME.match(line) for line in lines)
@@ -76,8 +94,24 @@ def test_lecture_format_prints_score_and_full_wordnet_names_only(shared_data, mo
 def test_the_lecture_command_with_alexnet(shared_data, capsys) -> None:
     from viewer.core.class_search import imagenet_full_names
 
-    code = main(["classify", str(shared_data / "images/tv_dog2.jpg"), "--model", "alexnet", "--weights", "none",
-                 "--preprocess", "standardize", "--topk", "15", "--format", "lecture", "--device", "cpu"])
+    code = main(
+        [
+            "classify",
+            str(shared_data / "images/tv_dog2.jpg"),
+            "--model",
+            "alexnet",
+            "--weights",
+            "none",
+            "--preprocess",
+            "standardize",
+            "--topk",
+            "15",
+            "--format",
+            "lecture",
+            "--device",
+            "cpu",
+        ]
+    )
     lines = capsys.readouterr().out.splitlines()
     full = set(imagenet_full_names())
     assert code == 0 and len(lines) == 15 and all(line.split(" ", 1)[1] in full for line in lines)
@@ -91,16 +125,23 @@ def test_tta_average_is_chosen_on_the_command_line(shared_data, mobilenet_args, 
     assert main(["classify", image, *mobilenet_args, "--tta", "--tta-average", "logits", "--json"]) == 0
     by_logits = json.loads(capsys.readouterr().out)[0]
     assert (default["tta_average"], by_logits["tta_average"]) == ("probs", "logits")
-    assert [c["view"] for c in default["tta_crops"]][:5] == ["top-left", "top-right", "bottom-left", "bottom-right",
-                                                           "centre"]
+    assert [c["view"] for c in default["tta_crops"]][:5] == [
+        "top-left",
+        "top-right",
+        "bottom-left",
+        "bottom-right",
+        "centre",
+    ]
     assert default["topk"][0]["prob"] != pytest.approx(by_logits["topk"][0]["prob"], abs=1e-4)
 
 
 def test_tta_on_lenet_warns_about_mirrored_digits(shared_data, capsys) -> None:
     assert main(["classify", str(shared_data / "mnist/mnist_7.png"), "--model", "lenet5", "--tta", "--topk", "1"]) == 0
     out, err = capsys.readouterr()
-    assert err == ("viewer: warning: TTA mirrors each view, and a mirrored digit is another shape: LeNet-5's held-out "
-                   "accuracy drops from 99.15 % to 91.30 % (85.85 % averaging logits).\n")
+    assert err == (
+        "viewer: warning: TTA mirrors each view, and a mirrored digit is another shape: LeNet-5's held-out "
+        "accuracy drops from 99.15 % to 91.30 % (85.85 % averaging logits).\n"
+    )
     assert "7  (p=" in out
 
 
@@ -140,8 +181,19 @@ def test_custom_model_attributes_both_ways(tmp_path, shared_data, capsys, where)
     settings = "{0}.categories = ['cross', 'circle', 'line']; {0}.input_size = (1, 12, 12)"
     on_module, on_builder = (settings.format("self"), "") if where == "module" else ("pass", settings.format("build"))
     model_file = _tiny_model_file(tmp_path, on_module, on_builder)
-    code = main(["classify", str(shared_data / "mnist/mnist_3.png"), "--model-file", model_file, "--weights", "none",
-                 "--topk", "3", "--json"])
+    code = main(
+        [
+            "classify",
+            str(shared_data / "mnist/mnist_3.png"),
+            "--model-file",
+            model_file,
+            "--weights",
+            "none",
+            "--topk",
+            "3",
+            "--json",
+        ]
+    )
     document = json.loads(capsys.readouterr().out)[0]
     assert code == 0 and {t["name"] for t in document["topk"]} == {"cross", "circle", "line"}
 
@@ -151,17 +203,36 @@ def test_custom_model_attributes_in_conflict_exit_2_with_one_sentence(tmp_path, 
     code = main(["classify", str(shared_data / "mnist/mnist_3.png"), "--model-file", model_file, "--weights", "none"])
     err = capsys.readouterr().err
     assert code == 2
-    assert err == ("viewer: digits.py: input_size is set on the function build and on the module it returns, with "
-                   "different values ((1, 16, 16) vs (1, 12, 12)); keep one.\n")
+    assert err == (
+        "viewer: digits.py: input_size is set on the function build and on the module it returns, with "
+        "different values ((1, 16, 16) vs (1, 12, 12)); keep one.\n"
+    )
 
 
 def test_cifar_resnet20_heatmap_from_a_model_file(tmp_path, shared_data, capsys) -> None:
     out = tmp_path / "overlay.png"
-    code = main(["heatmap", str(shared_data / "images/kitten.jpg"), "--model-file", RESNET20, "--weights",
-                 str(shared_data / "weights/resnet20-12fca82f.th"), "--class", "cat", "--scales", "1,2",
-                 "--out", str(out), "--device", "cpu"])
+    code = main(
+        [
+            "heatmap",
+            str(shared_data / "images/kitten.jpg"),
+            "--model-file",
+            RESNET20,
+            "--weights",
+            str(shared_data / "weights/resnet20-12fca82f.th"),
+            "--class",
+            "cat",
+            "--scales",
+            "1,2",
+            "--out",
+            str(out),
+            "--device",
+            "cpu",
+        ]
+    )
     stdout, err = capsys.readouterr()
     assert code == 0, err
-    assert stdout.startswith("kitten.jpg: cifar_resnet:resnet20, resnet20-12fca82f.th (sha256 12fca82f0beb); "
-                             "class 3 cat; scales 1.0, 2.0; peak ")
+    assert stdout.startswith(
+        "kitten.jpg: cifar_resnet:resnet20, resnet20-12fca82f.th (sha256 12fca82f0beb); "
+        "class 3 cat; scales 1.0, 2.0; peak "
+    )
     assert Image.open(out).size == Image.open(shared_data / "images/kitten.jpg").size

@@ -67,7 +67,10 @@ def test_convolutionized_alexnet(capsys) -> None:
     document = json.loads(capsys.readouterr().out)
     nodes = {node["id"]: node for node in document["nodes"]}
     assert [nodes[name]["hyper"]["kernel_size"] for name in ("classifier.1", "classifier.4", "classifier.6")] == [
-        [6, 6], [1, 1], [1, 1]]
+        [6, 6],
+        [1, 1],
+        [1, 1],
+    ]
     assert nodes["classifier.6"]["type"] == "ConvolutionizedLinear"
     assert nodes["classifier.6"]["shape"] == [1000, 18, 26] and document["input"] == [3, 768, 1024]
 

@@ -28,9 +28,20 @@ def _assert_clean(stderr: str) -> None:
 def test_hostile_images_in_one_call(tmp_path: Path, shared_data: Path) -> None:
     cases = [case for case in make_image_corpus(tmp_path / "corpus", shared_data) if case.stage == "open"]
     done = subprocess.run(
-        _viewer("classify", *(str(c.path) for c in cases), "--model", "squeezenet1_1", "--weights", "none",
-                "--device", "cpu", "--json"),
-        capture_output=True, text=True, timeout=CALL_TIMEOUT_S,
+        _viewer(
+            "classify",
+            *(str(c.path) for c in cases),
+            "--model",
+            "squeezenet1_1",
+            "--weights",
+            "none",
+            "--device",
+            "cpu",
+            "--json",
+        ),
+        capture_output=True,
+        text=True,
+        timeout=CALL_TIMEOUT_S,
     )
     _assert_clean(done.stderr)
     assert done.returncode == 2
@@ -53,8 +64,12 @@ def test_an_image_refused_at_classification(tmp_path: Path, shared_data: Path) -
     cases = [case for case in make_image_corpus(tmp_path / "corpus", shared_data) if case.stage == "classify"]
     assert cases
     for case in cases:
-        done = subprocess.run(_viewer("classify", str(case.path), "--model", "squeezenet1_1", "--weights", "none",
-                                      "--device", "cpu"), capture_output=True, text=True, timeout=CALL_TIMEOUT_S)
+        done = subprocess.run(
+            _viewer("classify", str(case.path), "--model", "squeezenet1_1", "--weights", "none", "--device", "cpu"),
+            capture_output=True,
+            text=True,
+            timeout=CALL_TIMEOUT_S,
+        )
         _assert_clean(done.stderr)
         assert done.returncode == 2 and done.stdout == ""
         lines = done.stderr.splitlines()
@@ -79,15 +94,23 @@ def test_hostile_weights_files(tmp_path: Path, shared_data: Path) -> None:
     # The code-running pickle through the real entry point: its own process, exit status 2.
     evil = cases[0]
     assert evil.name == "evil.pth"
-    done = subprocess.run(_viewer("classify", digit, "--model", "lenet5", "--weights", str(evil.path), "--device",
-                                  "cpu"), capture_output=True, text=True, timeout=CALL_TIMEOUT_S)
+    done = subprocess.run(
+        _viewer("classify", digit, "--model", "lenet5", "--weights", str(evil.path), "--device", "cpu"),
+        capture_output=True,
+        text=True,
+        timeout=CALL_TIMEOUT_S,
+    )
     _assert_clean(done.stderr)
     assert done.returncode == 2 and done.stdout == ""
     assert done.stderr.splitlines() == [done.stderr.strip()] and done.stderr.startswith("viewer: evil.pth: refused")
     assert not sentinel.exists(), "a weights file's pickled code ran"
     # Every bad file, then random-init weights (the failures were the files', the digit still classifies).
-    done = subprocess.run([sys.executable, "-c", _EACH_WEIGHTS, digit, *(str(c.path) for c in cases), "none"],
-                          capture_output=True, text=True, timeout=CALL_TIMEOUT_S)
+    done = subprocess.run(
+        [sys.executable, "-c", _EACH_WEIGHTS, digit, *(str(c.path) for c in cases), "none"],
+        capture_output=True,
+        text=True,
+        timeout=CALL_TIMEOUT_S,
+    )
     _assert_clean(done.stderr)
     assert done.returncode == 0
     calls: list[tuple[list[str], int]] = []  # (stderr lines, exit status) per call

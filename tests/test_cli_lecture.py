@@ -48,6 +48,8 @@ def test_models_says_the_v1_resnets_run_weights_trained_for_v15(capsys) -> None:
     assert " v1.5 " in lines["resnet50"] and " v1, He et al. " in lines["resnet50_v1"]  # which variant costs this
     assert main(["models", "--json"]) == 0
     rows = {row["name"]: row for row in json.loads(capsys.readouterr().out)}
-    assert rows["resnet152_v1"]["weights_note"] == "weights trained for v1.5" and rows["resnet152"]["weights_note"] == ""
+    assert (
+        rows["resnet152_v1"]["weights_note"] == "weights trained for v1.5" and rows["resnet152"]["weights_note"] == ""
+    )
     assert rows["resnet152_v1"]["gmacs"] == pytest.approx(11.28, abs=0.01)
     assert (rows["resnet152"]["variant"], rows["resnet152_v1"]["variant"]) == ("v1.5", "v1, He et al.")

@@ -61,8 +61,9 @@ def test_activations_come_back_as_numpy_equal_to_the_cpu(on_gpu, on_cpu, shared_
     gpu, cpu = capture(on_gpu, batch.cuda(), layers), capture(on_cpu, batch, layers)
     for name in layers:
         assert isinstance(gpu[name].array, np.ndarray)
-        np.testing.assert_allclose(gpu[name].array.astype(np.float32), cpu[name].array.astype(np.float32),
-                                   atol=0.05, rtol=0.02)
+        np.testing.assert_allclose(
+            gpu[name].array.astype(np.float32), cpu[name].array.astype(np.float32), atol=0.05, rtol=0.02
+        )
 
 
 def test_dense_heatmap_matches_the_cpu(on_gpu, on_cpu, shared_data: Path) -> None:
@@ -94,7 +95,11 @@ def test_a_real_out_of_memory_runs_the_job_on_the_cpu(qtbot) -> None:
 
 
 def test_the_benchmark_runs_on_the_gpu() -> None:
-    done = subprocess.run([sys.executable, "-m", "viewer", "bench", "--quick", "--only", "classify", "--device",
-                           "cuda"], capture_output=True, text=True, timeout=900)
+    done = subprocess.run(
+        [sys.executable, "-m", "viewer", "bench", "--quick", "--only", "classify", "--device", "cuda"],
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
     assert done.returncode == 0, done.stderr[-2000:]
     assert torch.cuda.get_device_name(0) in done.stdout and done.stdout.count("| classify") == 4

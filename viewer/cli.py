@@ -50,25 +50,47 @@ def build_parser() -> argparse.ArgumentParser:
     gui.add_argument("--tab", choices=("predictions", "activations", "architecture", "heatmap"))
     gui.add_argument("--layer", help="layer to show in the Activations tab (a name from `viewer summary`)")
     gui.add_argument("--class", dest="class_", metavar="CLASS", help="class for the Heatmap tab (index or name)")
-    gui.add_argument("--expand", metavar="BLOCKS",
-                     help="blocks to open in the Architecture diagram: names (inception3a,layer1.0), a depth or all")
+    gui.add_argument(
+        "--expand",
+        metavar="BLOCKS",
+        help="blocks to open in the Architecture diagram: names (inception3a,layer1.0), a depth or all",
+    )
     gui.add_argument("--screenshot", metavar="FILE.png", help="wait for every job, save the window, exit")
-    gui.add_argument("--size", metavar="WxH", type=_window_size,
-                     help="window size in pixels, e.g. 1366x768 (screenshots, tests); default: fits the screen")
+    gui.add_argument(
+        "--size",
+        metavar="WxH",
+        type=_window_size,
+        help="window size in pixels, e.g. 1366x768 (screenshots, tests); default: fits the screen",
+    )
 
     classify = commands.add_parser("classify", help="top-k classes of images")
-    classify.add_argument("images", nargs="+", metavar="IMAGE|FOLDER",
-                          help="image files, or folders (the images directly inside, as a drop on the app)")
+    classify.add_argument(
+        "images",
+        nargs="+",
+        metavar="IMAGE|FOLDER",
+        help="image files, or folders (the images directly inside, as a drop on the app)",
+    )
     _add_model_options(classify)
     classify.add_argument("--topk", type=int, default=5)
     classify.add_argument("--preprocess", choices=("weights", "standardize", "full"), default="weights")
-    classify.add_argument("--tta", action="store_true",
-                          help="Krizhevsky's ten views: corners and centre of the central square, and their mirrors")
-    classify.add_argument("--tta-average", choices=("probs", "logits"), default="probs",
-                          help="with --tta: average the softmax outputs (the paper's, default) or the logits")
-    classify.add_argument("--format", choices=("text", "lecture", "json"), default="text",
-                          help="lecture: 'score name' lines with full WordNet names and no header, as the lecture's "
-                               "demo; json: as --json")
+    classify.add_argument(
+        "--tta",
+        action="store_true",
+        help="Krizhevsky's ten views: corners and centre of the central square, and their mirrors",
+    )
+    classify.add_argument(
+        "--tta-average",
+        choices=("probs", "logits"),
+        default="probs",
+        help="with --tta: average the softmax outputs (the paper's, default) or the logits",
+    )
+    classify.add_argument(
+        "--format",
+        choices=("text", "lecture", "json"),
+        default="text",
+        help="lecture: 'score name' lines with full WordNet names and no header, as the lecture's "
+        "demo; json: as --json",
+    )
     classify.add_argument("--json", action="store_true", help="print one JSON document (a list, one object per image)")
 
     models = commands.add_parser("models", help="list the networks")
@@ -80,13 +102,19 @@ def build_parser() -> argparse.ArgumentParser:
     summary.add_argument("--input", metavar="CxHxW", help="input size (default: the network's own)")
     summary.add_argument("--depth", type=int, help="deepest level shown (default: all)")
     summary.add_argument("--json", action="store_true")
-    summary.add_argument("--aux", action="store_true",
-                         help="kept for old scripts: auxiliary classifiers are always listed where they branch off, "
-                              "marked training only")
+    summary.add_argument(
+        "--aux",
+        action="store_true",
+        help="kept for old scripts: auxiliary classifiers are always listed where they branch off, "
+        "marked training only",
+    )
     summary.add_argument("--out", metavar="FILE", help="also write .json, .csv or .txt")
     summary.add_argument("--force", action="store_true", help="overwrite --out")
-    summary.add_argument("--lecture-table", action="store_true",
-                         help="ResNet: He et al.'s Table 1 (18 to 152 layers), read from the networks")
+    summary.add_argument(
+        "--lecture-table",
+        action="store_true",
+        help="ResNet: He et al.'s Table 1 (18 to 152 layers), read from the networks",
+    )
 
     graph = commands.add_parser(
         "graph", help="the data-flow graph as the lecture draws it: text, JSON or SVG",
@@ -106,10 +134,14 @@ def build_parser() -> argparse.ArgumentParser:
     graph.add_argument("--aux", action=argparse.BooleanOptionalAction, default=True,
                        help="GoogLeNet/Inception: draw the auxiliary classifiers (training-only heads, dashed; "
                             "the default, as in the paper's figure); --no-aux hides them")  # fmt: skip
-    graph.add_argument("--convolutionized", metavar="WxH",
-                       help="the fully convolutional form for a WIDTHxHEIGHT image (Linear layers as convolutions)")
-    graph.add_argument("--expand-groups", metavar="BLOCK",
-                       help="ResNeXt: draw BLOCK's grouped convolution as its parallel pathways")
+    graph.add_argument(
+        "--convolutionized",
+        metavar="WxH",
+        help="the fully convolutional form for a WIDTHxHEIGHT image (Linear layers as convolutions)",
+    )
+    graph.add_argument(
+        "--expand-groups", metavar="BLOCK", help="ResNeXt: draw BLOCK's grouped convolution as its parallel pathways"
+    )
     graph.add_argument("--json", metavar="FILE|-", help="write the drawing as JSON (- prints it instead of the text)")
     graph.add_argument("--svg", metavar="FILE", help="write the drawing as SVG")
     graph.add_argument("--force", action="store_true", help="overwrite existing files")
@@ -192,7 +224,9 @@ class _TextProgress:
     def __call__(self, done: int, total: int) -> bool:
         if total:
             filled = int(30 * done / total)
-            sys.stderr.write(f"\rdownloading [{'#' * filled}{'.' * (30 - filled)}] {done / 2**20:6.1f}/{total / 2**20:.1f} MB")
+            sys.stderr.write(
+                f"\rdownloading [{'#' * filled}{'.' * (30 - filled)}] {done / 2**20:6.1f}/{total / 2**20:.1f} MB"
+            )
         else:
             sys.stderr.write(f"\rdownloading {done / 2**20:6.1f} MB")
         if total and done >= total:
@@ -247,8 +281,11 @@ def _cmd_classify(args: argparse.Namespace) -> int:
         except ViewerError as error:  # other images are still classified
             print(f"viewer: {error}", file=sys.stderr)
             failed = True
-    predictions = classify(images, loaded, topk=args.topk, preset=args.preprocess, tta=args.tta,
-                           tta_average=args.tta_average) if images else []
+    predictions = (
+        classify(images, loaded, topk=args.topk, preset=args.preprocess, tta=args.tta, tta_average=args.tta_average)
+        if images
+        else []
+    )
     if args.json or args.format == "json":
         print(json.dumps([p.as_dict() for p in predictions], indent=2))
     elif args.format == "lecture":
@@ -258,8 +295,10 @@ def _cmd_classify(args: argparse.Namespace) -> int:
             if number:
                 print()
             extra = f", ten-crop TTA ({prediction.tta_average} averaged)" if prediction.tta else ""
-            print(f"{Path(prediction.image).name}: {prediction.model}, {prediction.weights}, {prediction.device}, "
-                  f"preprocess {prediction.preprocess}{extra}")
+            print(
+                f"{Path(prediction.image).name}: {prediction.model}, {prediction.weights}, {prediction.device}, "
+                f"preprocess {prediction.preprocess}{extra}"
+            )
             for top in prediction.topk:
                 print(f"{top.logit:.2f} {top.name}  (p={top.prob:.3f})")
     return EXIT_BAD_INPUT if failed else 0
@@ -282,8 +321,16 @@ def _warn_unfit(loaded: Any, preset: str, tta: bool) -> None:
     """A warning line on stderr for each preset that does not fit these weights (nothing is refused)."""
     from viewer.core.preset_fit import unfit_reasons
 
-    for reason in unfit_reasons(preset, tta, model=loaded.name, weights=loaded.weights, pretrained=loaded.pretrained,
-                                categories=loaded.categories, mean=loaded.input.mean, std=loaded.input.std):
+    for reason in unfit_reasons(
+        preset,
+        tta,
+        model=loaded.name,
+        weights=loaded.weights,
+        pretrained=loaded.pretrained,
+        categories=loaded.categories,
+        mean=loaded.input.mean,
+        std=loaded.input.std,
+    ):
         print(f"viewer: warning: {reason}", file=sys.stderr)
 
 
@@ -316,8 +363,10 @@ def _cmd_models(args: argparse.Namespace) -> int:
         gmacs = f"{s.gmacs:.3f}" if s.gmacs is not None else "-"
         weights = ", ".join(s.weights) if s.weights else "none (random init only)"
         weights += f" ({s.weights_note})" if s.weights_note else ""
-        print(f"{s.name:<20} {s.family:<22} {params:>9} {gmacs:>8} {s.variant or '-':>15} "
-              f"{'x'.join(map(str, s.input.shape)):>10}  {weights}")
+        print(
+            f"{s.name:<20} {s.family:<22} {params:>9} {gmacs:>8} {s.variant or '-':>15} "
+            f"{'x'.join(map(str, s.input.shape)):>10}  {weights}"
+        )
     return 0
 
 
@@ -363,11 +412,16 @@ def _print_lecture_table(args: argparse.Namespace) -> int:
     from viewer.engine.errors import ModelError
 
     if args.model_file or args.input or args.out:
-        raise ModelError("--lecture-table is the paper's table of the registry's ResNets at 224×224: it takes "
-                         "--model and --json, not --model-file, --input or --out.")
+        raise ModelError(
+            "--lecture-table is the paper's table of the registry's ResNets at 224×224: it takes "
+            "--model and --json, not --model-file, --input or --out."
+        )
     table = lecture_tables.resnet_table(args.model)
-    print(json.dumps(asdict(table), indent=2, ensure_ascii=False) if args.json
-          else lecture_tables.format_resnet_table(table))
+    print(
+        json.dumps(asdict(table), indent=2, ensure_ascii=False)
+        if args.json
+        else lecture_tables.format_resnet_table(table)
+    )
     return 0
 
 
@@ -422,8 +476,14 @@ def _graph_text(drawing: Any) -> str:
         what = {"input": "input", "join": node.type}.get(node.kind) or box_lines(node)[1]
         if node.kind == "block":
             what += " (collapsed)"
-        costs = " · ".join(part for part in (f"{format_count(node.params)} params" if node.params else "",
-                                             f"{format_count(node.macs)} MACs" if node.macs else "") if part)
+        costs = " · ".join(
+            part
+            for part in (
+                f"{format_count(node.params)} params" if node.params else "",
+                f"{format_count(node.macs)} MACs" if node.macs else "",
+            )
+            if part
+        )
         extra = "  training only" if node.training_only else ""
         lines.append(f"{indent + node.id:<34} {what:<36} {format_shape(node.shape):>14}  {costs}{extra}".rstrip())
     lines.extend(f"note: {note}" for note in graph.notes)
@@ -448,33 +508,55 @@ def _cmd_activations(args: argparse.Namespace) -> int:
     written = []
     if args.out:  # every channel, each map zoomed to a readable grid (never below its own resolution)
         scale = activations.readable_scale(activation.array.shape)
-        grid = activations.channel_grid(activation, normalize=args.normalize, order=args.sort, colormap=args.colormap,
-                                        scale=scale)
+        grid = activations.channel_grid(
+            activation, normalize=args.normalize, order=args.sort, colormap=args.colormap, scale=scale
+        )
         written.append(export.write_png(args.out, grid, force=args.force))
     if args.npy:
         written.append(export.write_npy(args.npy, activation.array.astype("float32"), force=args.force))
     _print_written(written)
     order = activation.order[args.sort]
     if args.json:
-        print(json.dumps({
-            "image": image.path, "model": loaded.name, "weights": loaded.weights_label, "layer": args.layer,
-            "shape": list(activation.array.shape), "channels": [
-                {"index": int(c), "mean": float(activation.mean[c]), "max": float(activation.max[c]),
-                 "zero_fraction": float(activation.zero_fraction[c]), "dead": bool(activation.dead[c])}
-                for c in order
-            ],
-        }, indent=2))
+        print(
+            json.dumps(
+                {
+                    "image": image.path,
+                    "model": loaded.name,
+                    "weights": loaded.weights_label,
+                    "layer": args.layer,
+                    "shape": list(activation.array.shape),
+                    "channels": [
+                        {
+                            "index": int(c),
+                            "mean": float(activation.mean[c]),
+                            "max": float(activation.max[c]),
+                            "zero_fraction": float(activation.zero_fraction[c]),
+                            "dead": bool(activation.dead[c]),
+                        }
+                        for c in order
+                    ],
+                },
+                indent=2,
+            )
+        )
     else:
         total = len(order)
         shown = total if args.all else max(0, min(args.show, total))
-        print(f"{image.name}: {loaded.name}, {loaded.weights_label}, layer {args.layer}, "
-              f"shape {'x'.join(map(str, activation.array.shape))}, {int(activation.dead.sum())} dead channel(s)")
-        print(f"showing all {total} channels" if shown == total else
-              f"showing {shown} of {total} channels, by {'index' if args.sort == 'index' else args.sort} "
-              f"(--all lists every one{'; the grid PNG has all' if args.out else ''})")
+        print(
+            f"{image.name}: {loaded.name}, {loaded.weights_label}, layer {args.layer}, "
+            f"shape {'x'.join(map(str, activation.array.shape))}, {int(activation.dead.sum())} dead channel(s)"
+        )
+        print(
+            f"showing all {total} channels"
+            if shown == total
+            else f"showing {shown} of {total} channels, by {'index' if args.sort == 'index' else args.sort} "
+            f"(--all lists every one{'; the grid PNG has all' if args.out else ''})"
+        )
         for c in order[:shown]:
-            print(f"channel {int(c):4d}  mean {activation.mean[c]:8.4f}  max {activation.max[c]:8.4f}  "
-                  f"zeros {activation.zero_fraction[c]:5.1%}{'  dead' if activation.dead[c] else ''}")
+            print(
+                f"channel {int(c):4d}  mean {activation.mean[c]:8.4f}  max {activation.max[c]:8.4f}  "
+                f"zeros {activation.zero_fraction[c]:5.1%}{'  dead' if activation.dead[c] else ''}"
+            )
     return 0
 
 
@@ -498,13 +580,26 @@ def _cmd_heatmap(args: argparse.Namespace) -> int:
     if not all(0 < s < float("inf") for s in scales):
         raise ModelError(f"--scales {args.scales}: every scale must be a positive number, e.g. 1,1.4,2.")
     result = heatmap.run_heatmap(
-        loaded, image, class_index=_class_index(args.class_, loaded.categories, loaded.name), mode=args.mode, scales=scales,
-        offsets=args.offsets, fuse=args.fuse,
+        loaded,
+        image,
+        class_index=_class_index(args.class_, loaded.categories, loaded.name),
+        mode=args.mode,
+        scales=scales,
+        offsets=args.offsets,
+        fuse=args.fuse,
     )
     rgb = to_display_array(image, max_side=max(image.size))
     if args.out:  # overlay PNG, float32 scores and JSON provenance, written together or not at all
-        written = export.write_heatmap(args.out, rgb, result.scores, result.provenance(), alpha=args.alpha,
-                                       colormap=args.colormap, force=args.force, npy_path=npy)
+        written = export.write_heatmap(
+            args.out,
+            rgb,
+            result.scores,
+            result.provenance(),
+            alpha=args.alpha,
+            colormap=args.colormap,
+            force=args.force,
+            npy_path=npy,
+        )
     elif npy:
         written = [export.write_npy(npy, result.scores.astype("float32"), force=args.force)]
     else:
@@ -512,19 +607,25 @@ def _cmd_heatmap(args: argparse.Namespace) -> int:
     _print_written(written)
     peak_row, peak_col = divmod(int(result.scores.argmax()), result.scores.shape[1])
     if args.json:
-        print(json.dumps({**result.provenance(), "peak": {"x": peak_col, "y": peak_row,
-                                                         "value": float(result.scores.max())}}, indent=2))
+        print(
+            json.dumps(
+                {**result.provenance(), "peak": {"x": peak_col, "y": peak_row, "value": float(result.scores.max())}},
+                indent=2,
+            )
+        )
     else:
-        print(f"{image.name}: {loaded.name}, {loaded.weights_label}; class {result.class_index} {result.class_name}; "
-              f"scales {', '.join(map(str, result.scales))}; peak {result.scores.max():.3f} at x={peak_col}, y={peak_row}")
+        print(
+            f"{image.name}: {loaded.name}, {loaded.weights_label}; class {result.class_index} {result.class_name}; "
+            f"scales {', '.join(map(str, result.scales))}; peak {result.scores.max():.3f} at x={peak_col}, y={peak_row}"
+        )
         for note in result.notes:
             print(f"note: {note}")
     return 0
 
 
 def _class_index(choice: str, categories: Sequence[str], model_name: str) -> int | None:
-    from viewer.engine.errors import ModelError
     from viewer.engine.class_names import find_class
+    from viewer.engine.errors import ModelError
 
     if choice in ("", "top"):
         return None

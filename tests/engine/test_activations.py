@@ -126,9 +126,8 @@ def test_untraceable_model_falls_back_to_hooks_and_removes_them() -> None:
 
 
 def test_hooks_are_removed_even_when_the_forward_fails(lenet: nn.Module) -> None:
-    with pytest.raises(RuntimeError):
-        with recording_outputs(lenet, ["features.0", "classifier.0"]):
-            lenet(torch.zeros(1, 1, 20, 20))  # too small for the classifier
+    with pytest.raises(RuntimeError), recording_outputs(lenet, ["features.0", "classifier.0"]):
+        lenet(torch.zeros(1, 1, 20, 20))  # too small for the classifier
     assert all(not module._forward_hooks for module in lenet.modules())
 
 

@@ -21,8 +21,9 @@ IMAGENET = tuple(MobileNet_V2_Weights.IMAGENET1K_V1.meta["categories"])
 
 
 def test_the_bundled_synset_words_are_the_shared_file_in_torchvisions_order(shared_data) -> None:
-    assert filecmp.cmp(ROOT / "resources/imagenet_synset_words.txt", shared_data / "labels/imagenet_synset_words.txt",
-                       shallow=False)
+    assert filecmp.cmp(
+        ROOT / "resources/imagenet_synset_words.txt", shared_data / "labels/imagenet_synset_words.txt", shallow=False
+    )
     names = imagenet_full_names()
     assert len(names) == 1000 and is_imagenet(IMAGENET)
     assert names[IMAGENET.index("Weimaraner")] == "Weimaraner"
@@ -47,13 +48,16 @@ def test_dog_lists_the_118_breeds_and_the_other_classes_that_say_dog() -> None:
     assert len(dogs) == 119 and "dogsled" in {IMAGENET[i] for i in dogs}
 
 
-@pytest.mark.parametrize(("text", "first"), [
-    ("alsatian", "German shepherd"),  # a synonym only
-    ("garden cart", "barrow"),
-    ("wheelbarrow", "barrow"),
-    ("cat", "tabby"),  # "tabby, tabby cat" (281): a word starts with "cat"; "bullfrog" (Rana catesbeiana) later
-    ("207", "golden retriever"),
-])
+@pytest.mark.parametrize(
+    ("text", "first"),
+    [
+        ("alsatian", "German shepherd"),  # a synonym only
+        ("garden cart", "barrow"),
+        ("wheelbarrow", "barrow"),
+        ("cat", "tabby"),  # "tabby, tabby cat" (281): a word starts with "cat"; "bullfrog" (Rana catesbeiana) later
+        ("207", "golden retriever"),
+    ],
+)
 def test_synonyms_and_indices_find_their_class(text, first) -> None:
     assert IMAGENET[search_classes(IMAGENET, text)[0]] == first
 

@@ -157,7 +157,9 @@ def test_already_convolutional_model_is_refused() -> None:
         convolutionize(nn.Sequential(nn.Conv2d(3, 2, 3)), (3, 8, 8))
 
 
-@pytest.mark.parametrize(("channels", "kernel", "batch", "band_bytes"), [(16, 4, 1, 1 << 26), (16, 4, 3, 1000), (32, 1, 2, 1 << 26)])
+@pytest.mark.parametrize(
+    ("channels", "kernel", "batch", "band_bytes"), [(16, 4, 1, 1 << 26), (16, 4, 3, 1000), (32, 1, 2, 1 << 26)]
+)
 def test_gemm_convolution_equals_conv2d(channels: int, kernel: int, batch: int, band_bytes: int) -> None:
     """The GEMM forms (unfold in bands, batched, channels-last input) compute exactly a Conv2d."""
     torch.manual_seed(0)

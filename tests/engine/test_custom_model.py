@@ -10,7 +10,7 @@ from viewer.engine.custom_model import custom_spec
 from viewer.engine.errors import ModelError
 from viewer.engine.weights import load_model
 
-TINY = '''
+TINY = """
 import torch
 from torch import nn
 
@@ -35,7 +35,7 @@ def build():
 ON_MODULE = {on_module!r}
 for _key, _value in {on_builder!r}.items():
     setattr(build, _key, _value)
-'''
+"""
 
 
 def model_file(tmp_path: Path, on_module: dict, on_builder: dict) -> str:
@@ -70,11 +70,18 @@ def test_the_same_values_on_both_sides_are_no_conflict(tmp_path) -> None:
     assert loaded.input.shape == (1, 16, 16)
 
 
-@pytest.mark.parametrize(("key", "other", "said"), [
-    ("mean", (0.5,), "mean is set on the function build and on the module it returns, with different values "
-                     "((0.1,) vs (0.5,)); keep one."),
-    ("categories", ["x", "y", "z"], "categories is set on the function build and on the module it returns"),
-])
+@pytest.mark.parametrize(
+    ("key", "other", "said"),
+    [
+        (
+            "mean",
+            (0.5,),
+            "mean is set on the function build and on the module it returns, with different values "
+            "((0.1,) vs (0.5,)); keep one.",
+        ),
+        ("categories", ["x", "y", "z"], "categories is set on the function build and on the module it returns"),
+    ],
+)
 def test_a_conflict_between_builder_and_module_is_one_clear_sentence(tmp_path, key, other, said) -> None:
     with pytest.raises(ModelError) as caught:
         load_model(None, "none", model_file=model_file(tmp_path, {**DECLARED, key: other}, DECLARED), device="cpu")

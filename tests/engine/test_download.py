@@ -6,7 +6,6 @@ from __future__ import annotations
 import hashlib
 import io
 import re
-import shutil
 import socket
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -38,7 +37,7 @@ class LocalServer:
         server = self
 
         class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
+            def do_GET(self) -> None:
                 name = self.path.rsplit("/", 1)[-1]
                 server.requests.append(name)
                 route = server.routes.get(name, _Route(b"not found", status=404))

@@ -49,12 +49,26 @@ def test_npy_round_trip_without_pickles(tmp_path):
 
 
 def test_json_round_trip_converts_numpy_and_non_finite(tmp_path):
-    data = {"top": np.int64(3), "prob": np.float32(0.25), "shape": (1, 3), "values": np.array([1.5, 2.5]),
-            "nan": float("nan"), "path": tmp_path / "x.png", "name": "chien é"}
+    data = {
+        "top": np.int64(3),
+        "prob": np.float32(0.25),
+        "shape": (1, 3),
+        "values": np.array([1.5, 2.5]),
+        "nan": float("nan"),
+        "path": tmp_path / "x.png",
+        "name": "chien é",
+    }
     path = export.write_json(tmp_path / "a.json", data)
     loaded = json.loads(path.read_text(encoding="utf-8"))
-    assert loaded == {"top": 3, "prob": 0.25, "shape": [1, 3], "values": [1.5, 2.5], "nan": None,
-                      "path": str(tmp_path / "x.png"), "name": "chien é"}
+    assert loaded == {
+        "top": 3,
+        "prob": 0.25,
+        "shape": [1, 3],
+        "values": [1.5, 2.5],
+        "nan": None,
+        "path": str(tmp_path / "x.png"),
+        "name": "chien é",
+    }
 
 
 def test_text_round_trip(tmp_path):
@@ -133,8 +147,10 @@ def test_regular_file_used_as_folder_is_refused(tmp_path):
         export.write_png(tmp_path / "file" / "a.png", _rgb())
 
 
-@pytest.mark.skipif(hasattr(os, "geteuid") and os.geteuid() == 0,
-                    reason="root writes into a 0500 folder; test_os_error_while_writing_becomes_export_error covers the message")
+@pytest.mark.skipif(
+    hasattr(os, "geteuid") and os.geteuid() == 0,
+    reason="root writes into a 0500 folder; test_os_error_while_writing_becomes_export_error covers the message",
+)
 def test_read_only_folder_is_refused(tmp_path):
     folder = tmp_path / "locked"
     folder.mkdir()
@@ -199,11 +215,17 @@ def test_overlay_blends_by_alpha_and_resizes_scores():
 def test_write_heatmap_writes_png_npy_json_together(tmp_path):
     image = _rgb(8, 10)
     scores = np.random.default_rng(1).normal(size=(8, 10)).astype(np.float64)
-    provenance = {"image": "/photos/tv_dog2.jpg", "model": "resnet50", "class_name": "German shepherd",
-                  "class_index": 235, "stride": 32}
+    provenance = {
+        "image": "/photos/tv_dog2.jpg",
+        "model": "resnet50",
+        "class_name": "German shepherd",
+        "class_index": 235,
+        "stride": 32,
+    }
     paths = export.write_heatmap(tmp_path, image, scores, provenance, alpha=0.4, colormap="turbo")
     assert [p.name for p in paths] == [
-        "tv_dog2_resnet50_German_shepherd.png", "tv_dog2_resnet50_German_shepherd.npy",
+        "tv_dog2_resnet50_German_shepherd.png",
+        "tv_dog2_resnet50_German_shepherd.npy",
         "tv_dog2_resnet50_German_shepherd.json",
     ]
     png, npy, meta = paths
@@ -263,14 +285,19 @@ def test_write_activation_writes_grid_and_raw_values(tmp_path):
 
 def test_write_summary_picks_format_by_suffix(tmp_path):
     summary = {"model": "lenet5", "params": 44426, "layers": [{"name": "features.0", "shape": [1, 6, 24, 24]}]}
-    rows = [{"name": "features.0", "shape": (1, 6, 24, 24), "params": 156},
-            {"name": "classifier.4", "shape": (1, 10), "params": 850, "note": None}]
+    rows = [
+        {"name": "features.0", "shape": (1, 6, 24, 24), "params": 156},
+        {"name": "classifier.4", "shape": (1, 10), "params": 850, "note": None},
+    ]
     text = "name  params\nfeatures.0  156"
     assert json.loads(export.write_summary(tmp_path / "s.json", summary, rows, text).read_text()) == summary
     with open(export.write_summary(tmp_path / "s.csv", summary, rows, text), newline="") as handle:
         table = list(csv.reader(handle))
-    assert table == [["name", "shape", "params", "note"], ["features.0", "1x6x24x24", "156", ""],
-                     ["classifier.4", "1x10", "850", ""]]
+    assert table == [
+        ["name", "shape", "params", "note"],
+        ["features.0", "1x6x24x24", "156", ""],
+        ["classifier.4", "1x10", "850", ""],
+    ]
     assert export.write_summary(tmp_path / "s.txt", summary, rows, text).read_text() == text + "\n"
     with pytest.raises(ExportError, match="use .json, .csv or .txt"):
         export.write_summary(tmp_path / "s.xlsx", summary, rows, text)

@@ -38,14 +38,16 @@ def test_inception_module_is_four_disjoint_paths_to_one_concatenation() -> None:
     paths = _paths(graph, "maxpool2", "inception3a.cat", inside)
     assert len(paths) == 4
     inner = [set(path[:-1]) for path in paths]
-    assert all(a.isdisjoint(b) for i, a in enumerate(inner) for b in inner[i + 1:])
+    assert all(a.isdisjoint(b) for i, a in enumerate(inner) for b in inner[i + 1 :])
 
     def kinds(path: list[str]) -> list[str]:
         nodes = [graph.node(node_id) for node_id in path]
         sizes = [n.hyper["kernel_size"] for n in nodes if n.type in ("Conv2d", "MaxPool2d")]
         names = [n.type for n in nodes if n.type in ("Conv2d", "MaxPool2d")]
-        return [f"{k[0] if isinstance(k, tuple) else k}x{k[-1] if isinstance(k, tuple) else k} {t}"
-                for k, t in zip(sizes, names)]
+        return [
+            f"{k[0] if isinstance(k, tuple) else k}x{k[-1] if isinstance(k, tuple) else k} {t}"
+            for k, t in zip(sizes, names)
+        ]
 
     assert sorted(map(kinds, paths)) == sorted([
         ["1x1 Conv2d"], ["1x1 Conv2d", "3x3 Conv2d"], ["1x1 Conv2d", "3x3 Conv2d"], ["3x3 MaxPool2d", "1x1 Conv2d"],
@@ -137,7 +139,10 @@ def test_nin_mlpconv_blocks_and_global_pooling_without_linear() -> None:
     assert any(n.type == "AdaptiveAvgPool2d" and n.shape == (10, 1, 1) for n in graph.nodes)
     inner = graph.block("features.0")
     assert [graph.node(n).hyper.get("kernel_size") for n in inner.nodes if graph.node(n).type == "Conv2d"] == [
-        (5, 5), (1, 1), (1, 1)]
+        (5, 5),
+        (1, 1),
+        (1, 1),
+    ]
 
 
 def test_lenet5_is_the_lecture_chain() -> None:

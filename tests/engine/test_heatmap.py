@@ -52,7 +52,7 @@ def test_cat_dog_maps_peak_on_each_animal(mobilenet, shared_data: Path) -> None:
     assert not inside(peak(dog), CAT_DOG_CAT) or not inside(peak(cat), CAT_DOG_DOG)
     for heatmap in (dog, cat):
         assert heatmap.scores.shape == (224, 224) and heatmap.scores.dtype == np.float32
-        assert 0.0 <= heatmap.scores.min() and heatmap.scores.max() <= 1.0  # softmax probabilities
+        assert heatmap.scores.min() >= 0.0 and heatmap.scores.max() <= 1.0  # softmax probabilities
         assert len(heatmap.per_scale) == 3 and all(m.shape == (224, 224) for m in heatmap.per_scale)
         assert heatmap.grid_shapes == [(8, 8), (11, 11), (15, 15)]  # 256, 358, 512 px at stride 32
 
@@ -116,12 +116,20 @@ def test_tiled_equals_untiled(name: str, base: int, tile: int, shared_data: Path
 
 def test_cancelling_stops_within_one_step(alexnet, shared_data: Path) -> None:
     passes = []
-    handle = dense_network(alexnet).fcn.get_submodule("features.0").register_forward_hook(
-        lambda module, inputs, output: passes.append(type(output).__name__ != "FakeTensor")
+    handle = (
+        dense_network(alexnet)
+        .fcn.get_submodule("features.0")
+        .register_forward_hook(lambda module, inputs, output: passes.append(type(output).__name__ != "FakeTensor"))
     )
     try:
-        generator = dense_heatmap(alexnet, shared_data / "images/darknet_dog.jpg", class_index=1, scales=(1.0,),
-                                  base_size=400, max_tile_pixels=400 * 440)
+        generator = dense_heatmap(
+            alexnet,
+            shared_data / "images/darknet_dog.jpg",
+            class_index=1,
+            scales=(1.0,),
+            base_size=400,
+            max_tile_pixels=400 * 440,
+        )
         first, second = next(generator), next(generator)
         assert isinstance(first, HeatmapProgress) and second.step == 1 and second.total > 3
         generator.close()

@@ -10,7 +10,7 @@ import pytest
 from PIL import Image
 
 from viewer.engine.errors import ImageError, ViewerError
-from viewer.engine.images import load_image, preprocess, to_display_array
+from viewer.engine.images import load_image, to_display_array
 from viewer.engine.inference import classify
 from viewer.engine.registry import get_spec
 from viewer.engine.weights import load_model
@@ -69,8 +69,12 @@ def test_animated_gif_and_multipage_tiff_use_the_first_frame(tmp_path: Path) -> 
 
 # Pillow's exif_transpose undoes orientation k with this operation; the file stores the inverse.
 _STORED = {
-    2: Image.Transpose.FLIP_LEFT_RIGHT, 3: Image.Transpose.ROTATE_180, 4: Image.Transpose.FLIP_TOP_BOTTOM,
-    5: Image.Transpose.TRANSPOSE, 6: Image.Transpose.ROTATE_90, 7: Image.Transpose.TRANSVERSE,
+    2: Image.Transpose.FLIP_LEFT_RIGHT,
+    3: Image.Transpose.ROTATE_180,
+    4: Image.Transpose.FLIP_TOP_BOTTOM,
+    5: Image.Transpose.TRANSPOSE,
+    6: Image.Transpose.ROTATE_90,
+    7: Image.Transpose.TRANSVERSE,
     8: Image.Transpose.ROTATE_270,
 }
 

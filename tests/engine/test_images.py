@@ -159,6 +159,8 @@ def test_weights_preset_is_exactly_torchvisions_own_transform(shared_data: Path)
 
     image = load_image(shared_data / "images" / "kitten.jpg")
     spec = get_spec("resnet50").input
-    torch.testing.assert_close(preprocess(image, spec), ResNet50_Weights.DEFAULT.transforms()(image.image), rtol=0, atol=0)
+    torch.testing.assert_close(
+        preprocess(image, spec), ResNet50_Weights.DEFAULT.transforms()(image.image), rtol=0, atol=0
+    )
     inception = get_model_weights("inception_v3").DEFAULT.transforms()
     torch.testing.assert_close(preprocess(image, get_spec("inception_v3").input), inception(image.image))

@@ -14,8 +14,25 @@ from viewer.engine.registry import get_spec
 from viewer.engine.weights import LoadedModel, load_model
 
 SEED_NETWORKS = [
-    "lenet5", "alexnet", "vgg11", "vgg11_bn", "vgg13", "vgg13_bn", "vgg16", "vgg16_bn", "vgg19", "vgg19_bn", "nin",
-    "googlenet", "resnet18", "resnet34", "resnet50", "resnet101", "resnet152", "resnext50_32x4d", "resnext101_32x8d",
+    "lenet5",
+    "alexnet",
+    "vgg11",
+    "vgg11_bn",
+    "vgg13",
+    "vgg13_bn",
+    "vgg16",
+    "vgg16_bn",
+    "vgg19",
+    "vgg19_bn",
+    "nin",
+    "googlenet",
+    "resnet18",
+    "resnet34",
+    "resnet50",
+    "resnet101",
+    "resnet152",
+    "resnext50_32x4d",
+    "resnext101_32x8d",
 ]
 
 
@@ -41,7 +58,9 @@ def test_batch_gives_the_same_answers_as_one_by_one(mobilenet: LoadedModel, shar
     together = classify(paths, mobilenet)
     for path, batched in zip(paths, together):
         (alone,) = classify([path], mobilenet)
-        torch.testing.assert_close(torch.from_numpy(batched.logits), torch.from_numpy(alone.logits), rtol=1e-4, atol=1e-4)
+        torch.testing.assert_close(
+            torch.from_numpy(batched.logits), torch.from_numpy(alone.logits), rtol=1e-4, atol=1e-4
+        )
 
 
 def test_tta_is_the_mean_of_the_ten_views(mobilenet: LoadedModel, shared_data: Path) -> None:
@@ -87,8 +106,14 @@ def test_standardize_runs_on_the_full_image_and_changes_the_scores(mobilenet: Lo
 
 
 def test_edge_case_images_all_classify(mobilenet: LoadedModel, shared_data: Path) -> None:
-    names = ["tv_gray_pytorch.jpg", "sk_camera.png", "tv_rgbalpha_pytorch.png", "snake.png", "spider.png",
-             "exif_Landscape_6.jpg"]
+    names = [
+        "tv_gray_pytorch.jpg",
+        "sk_camera.png",
+        "tv_rgbalpha_pytorch.png",
+        "snake.png",
+        "spider.png",
+        "exif_Landscape_6.jpg",
+    ]
     predictions = classify([str(shared_data / "images" / n) for n in names], mobilenet)
     assert [len(p.topk) for p in predictions] == [5] * len(names)
     assert predictions[1].topk[0].name == "tripod"

@@ -60,7 +60,7 @@ def test_no_box_overlaps_another_and_no_route_crosses_a_box(name: str, spec: str
     layout = _layout(name, spec)
     boxes = list(layout.boxes.values())
     assert {box.id for box in boxes} == {node.id for node in layout.view.nodes}
-    overlapping = [(a.id, b.id) for i, a in enumerate(boxes) for b in boxes[i + 1:] if _overlap(a, b)]
+    overlapping = [(a.id, b.id) for i, a in enumerate(boxes) for b in boxes[i + 1 :] if _overlap(a, b)]
     assert overlapping == []
     assert len(layout.routes) == len(layout.view.edges)
     crossings = [(route.src, route.dst, box.id) for route in layout.routes for box in boxes
@@ -71,7 +71,7 @@ def test_no_box_overlaps_another_and_no_route_crosses_a_box(name: str, spec: str
         src, dst = layout.boxes[route.src], layout.boxes[route.dst]
         assert route.points[0] == pytest.approx((src.x + src.w / 2, src.y + src.h))
         assert route.points[-1] == pytest.approx((dst.x + dst.w / 2, dst.y))
-    assert all(0 <= box.x and box.x + box.w <= layout.width and 0 <= box.y and box.y + box.h <= layout.height
+    assert all(box.x >= 0 and box.x + box.w <= layout.width and box.y >= 0 and box.y + box.h <= layout.height
                for box in boxes)  # fmt: skip
 
 
@@ -82,7 +82,7 @@ def test_sibling_frames_do_not_overlap_and_frames_hold_their_boxes(name: str, sp
     frames = {frame.name: frame for frame in layout.frames}
     assert frames
     for i, a in enumerate(layout.frames):
-        for b in layout.frames[i + 1:]:
+        for b in layout.frames[i + 1 :]:
             nested = a.name.startswith(f"{b.name}.") or b.name.startswith(f"{a.name}.")
             assert nested or not _overlap(a, b), (a.name, b.name)
     for frame in layout.view.frames:
@@ -114,8 +114,19 @@ def test_the_residual_skip_runs_beside_the_block_and_the_sum_stays_on_the_main_c
     (skip,) = [r for r in layout.routes if r.dst == "layer1.0.add" and r.src != "layer1.0.bn2"]
     assert skip.src == "maxpool"
     assert _crossed(layout, skip.src, skip.dst) == []
-    column = [layout.boxes[name] for name in ("maxpool", "layer1.0.conv1", "layer1.0.bn1", "layer1.0.relu",
-                                               "layer1.0.conv2", "layer1.0.bn2", "layer1.0.add", "layer1.0.relu_1")]
+    column = [
+        layout.boxes[name]
+        for name in (
+            "maxpool",
+            "layer1.0.conv1",
+            "layer1.0.bn1",
+            "layer1.0.relu",
+            "layer1.0.conv2",
+            "layer1.0.bn2",
+            "layer1.0.add",
+            "layer1.0.relu_1",
+        )
+    ]
     centres = {round(box.x + box.w / 2, 3) for box in column}
     assert len(centres) == 1  # the residual branch is one straight column, the ⊕ on it
     middle = centres.pop()
@@ -126,8 +137,10 @@ def test_the_residual_skip_runs_beside_the_block_and_the_sum_stays_on_the_main_c
 
 def test_a_projection_shortcut_is_drawn_beside_the_main_column() -> None:
     layout = _layout("resnet18", "layer2.0")
-    main = [layout.boxes[name].x + layout.boxes[name].w / 2 for name in ("layer1.1", "layer2.0.conv1",
-                                                                        "layer2.0.bn2", "layer2.0.add")]
+    main = [
+        layout.boxes[name].x + layout.boxes[name].w / 2
+        for name in ("layer1.1", "layer2.0.conv1", "layer2.0.bn2", "layer2.0.add")
+    ]
     assert max(main) - min(main) < 0.1
     shortcut = layout.boxes["layer2.0.downsample.0"]
     assert shortcut.x > layout.boxes["layer2.0.conv1"].x + layout.boxes["layer2.0.conv1"].w
@@ -148,8 +161,11 @@ def test_auxiliary_heads_are_off_the_main_column(spec: str | None) -> None:
         for box in boxes:  # right of every inference box of its rank
             assert all(other.x + other.w <= box.x for other in main_at_rank.get(box.rank, [])), box.id
     # The main path itself stays one straight column through the ranks where the heads branch off.
-    column = [layout.boxes[name] for name in ("inception4a", "inception4b", "inception4d", "inception4e")] \
-        if spec is None else []
+    column = (
+        [layout.boxes[name] for name in ("inception4a", "inception4b", "inception4d", "inception4e")]
+        if spec is None
+        else []
+    )
     assert len({round(box.x + box.w / 2, 3) for box in column}) <= 1
 
 
@@ -178,8 +194,9 @@ def test_the_drawing_does_not_depend_on_the_process_hash_seed() -> None:
     digests = set()
     for seed in ("1", "2"):
         env = {**os.environ, "PYTHONHASHSEED": seed, "PYTHONPATH": str(ROOT)}
-        done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=env, timeout=300,
-                              check=False)
+        done = subprocess.run(
+            [sys.executable, "-c", script], capture_output=True, text=True, env=env, timeout=300, check=False
+        )
         assert done.returncode == 0, done.stderr
         digests.add(done.stdout.strip())
     assert len(digests) == 1
@@ -205,13 +222,14 @@ def test_a_cycle_two_components_and_a_lone_box_are_still_drawn() -> None:
     layout = layout_view(view)
     boxes = list(layout.boxes.values())
     assert len(boxes) == 7 and len(layout.routes) == 5
-    assert not any(_overlap(a, b) for i, a in enumerate(boxes) for b in boxes[i + 1:])
+    assert not any(_overlap(a, b) for i, a in enumerate(boxes) for b in boxes[i + 1 :])
 
 
 def test_a_parameter_only_branch_is_ranked_just_above_its_use() -> None:
     # Swin's relative position bias comes from parameters alone: drawn beside its use, not beside the input.
-    view = _view([_node("input", "input"), _node("a"), _node("b"), _node("c"), _node("bias"), _node("attn")],
-                 [("input", "a"), ("a", "b"), ("b", "c"), ("c", "attn"), ("bias", "attn")])
+    view = _view(
+        [_node("input", "input"), _node("a"), _node("b"), _node("c"), _node("bias"), _node("attn")],
+        [("input", "a"), ("a", "b"), ("b", "c"), ("c", "attn"), ("bias", "attn")],
+    )
     layout = layout_view(view)
     assert layout.boxes["bias"].rank == layout.boxes["attn"].rank - 1 == layout.boxes["c"].rank
-

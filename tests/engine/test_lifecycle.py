@@ -43,8 +43,11 @@ def _large_tensors() -> dict[int, torch.Tensor]:
 
 
 def _hooks(model: nn.Module) -> list[str]:
-    return [name for name, module in model.named_modules()
-            if module._forward_hooks or module._forward_pre_hooks or module._backward_hooks]
+    return [
+        name
+        for name, module in model.named_modules()
+        if module._forward_hooks or module._forward_pre_hooks or module._backward_hooks
+    ]
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads resident memory from /proc")

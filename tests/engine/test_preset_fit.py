@@ -33,8 +33,10 @@ def _read_idx(path) -> np.ndarray:
 
 def test_mirroring_digits_is_marked_and_nothing_else_is() -> None:
     lenet = {"model": "lenet5", "weights": "MNIST", "pretrained": True, "categories": DIGITS}
-    assert tta_reason(**lenet) == ("TTA mirrors each view, and a mirrored digit is another shape: LeNet-5's held-out "
-                                   "accuracy drops from 99.15 % to 91.30 % (85.85 % averaging logits).")
+    assert tta_reason(**lenet) == (
+        "TTA mirrors each view, and a mirrored digit is another shape: LeNet-5's held-out "
+        "accuracy drops from 99.15 % to 91.30 % (85.85 % averaging logits)."
+    )
     assert "digit classifier" in tta_reason(**{**lenet, "model": "mnist.py:net", "weights": "/tmp/w.pt"})
     assert tta_reason(**{**lenet, "pretrained": False, "weights": "none"}) is None  # random init: nothing to lose
     assert tta_reason(model="alexnet", weights="IMAGENET1K_V1", pretrained=True, categories=("tench",) * 1000) is None
@@ -47,8 +49,14 @@ def test_standardising_for_mean_std_weights_is_marked_junk() -> None:
     assert reason.endswith("so the scores can be junk (the weights preset gives them what they were trained on).")
     assert preset_reason("weights", **alexnet) is None and preset_reason("full", **alexnet) is None
     assert preset_reason("standardize", **{**alexnet, "pretrained": False, "weights": "none"}) is None
-    lenet = {"model": "lenet5", "weights": "MNIST", "pretrained": True, "categories": DIGITS, "mean": (0.1307,),
-             "std": (0.3081,)}
+    lenet = {
+        "model": "lenet5",
+        "weights": "MNIST",
+        "pretrained": True,
+        "categories": DIGITS,
+        "mean": (0.1307,),
+        "std": (0.3081,),
+    }
     assert preset_reason("standardize", **lenet).endswith("drops from 99.15 % to 67.85 %.")
     assert len(unfit_reasons("standardize", True, **lenet)) == 2 and unfit_reasons("weights", False, **lenet) == []
 
@@ -69,7 +77,13 @@ def test_the_quoted_lenet_accuracies_are_measured(held_out) -> None:
         views = lenet.model(torch.cat([ten_crop_views(i, lenet.input)[0] for i in images])).view(len(images), 10, -1)
     by_probs = torch.stack([average_views(v, "probs")[1] for v in views]).argmax(1)
     by_logits = torch.stack([average_views(v, "logits")[1] for v in views]).argmax(1)
-    measured = {name: int((predicted == labels).sum()) / len(labels) for name, predicted in
-                (("weights", plain), ("standardize", standardised), ("tta probs", by_probs),
-                 ("tta logits", by_logits))}
+    measured = {
+        name: int((predicted == labels).sum()) / len(labels)
+        for name, predicted in (
+            ("weights", plain),
+            ("standardize", standardised),
+            ("tta probs", by_probs),
+            ("tta logits", by_logits),
+        )
+    }
     assert measured == LENET_ACCURACY  # counts out of 2000: exact

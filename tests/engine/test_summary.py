@@ -172,7 +172,12 @@ def test_table_dict_and_rows() -> None:
     rows = summary_rows(summary)
     # One row per call in execution order: the model, the input, each block entered, each call (flatten too).
     assert [row["name"] for row in rows] == [
-        "lenet5", "input", "features", *(f"features.{i}" for i in range(6)), "flatten", "classifier",
+        "lenet5",
+        "input",
+        "features",
+        *(f"features.{i}" for i in range(6)),
+        "flatten",
+        "classifier",
         *(f"classifier.{i}" for i in range(5)),
     ]
     assert rows[3]["output_shape"] == "6x24x24" and rows[3]["rf_size"] == 5 and rows[3]["kind"] == "call"

@@ -33,7 +33,12 @@ def test_the_boxes_are_the_corners_and_centre_of_the_central_256_square() -> Non
     assert boxes[0].image_box == pytest.approx((42 * 512 / 341, 0, 266 * 512 / 341, 224 * scale))
     # A portrait image: the square is centred vertically.
     assert [b.box for b in ten_crop_boxes((300, 600), 256, 224)[:5]] == [
-        (0, 128, 224, 352), (32, 128, 256, 352), (0, 160, 224, 384), (32, 160, 256, 384), (16, 144, 240, 368)]
+        (0, 128, 224, 352),
+        (32, 128, 256, 352),
+        (0, 160, 224, 384),
+        (32, 160, 256, 384),
+        (16, 144, 240, 368),
+    ]
 
 
 def test_the_views_are_cut_from_those_boxes_and_mirrored() -> None:

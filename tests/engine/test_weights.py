@@ -50,10 +50,15 @@ def test_custom_model_file_loads_the_cifar_checkpoint_strictly(resnet20, checkpo
         assert torch.equal(own[key.removeprefix("module.")], value), key
 
 
-@pytest.mark.parametrize("size, said", [("(3, 32, 48)", "3x32x48 is not square"),
-                                        ("'big'", "input_size must be three integers"),
-                                        ("(3, 32.9, 32.9)", "input_size must be three integers"),
-                                        ("(3, 0, 0)", "must be positive")])
+@pytest.mark.parametrize(
+    "size, said",
+    [
+        ("(3, 32, 48)", "3x32x48 is not square"),
+        ("'big'", "input_size must be three integers"),
+        ("(3, 32.9, 32.9)", "input_size must be three integers"),
+        ("(3, 0, 0)", "must be positive"),
+    ],
+)
 def test_a_model_file_with_an_unusable_input_size_says_so(tmp_path, size, said):
     source = tmp_path / "odd.py"
     source.write_text(f"from torch import nn\n\ninput_size = {size}\n\ndef build():\n    return nn.Flatten()\n")
@@ -70,7 +75,8 @@ def test_a_model_file_runs_as_its_own_module(tmp_path):
         "ANNOTATIONS_ARE_TYPES = Config.__annotations__['width'] is int\n"
         "FOUND_BY_NAME = sys.modules[__name__].__dict__ is globals()\n"
         "input_size = (3, 4, 4)\n\n"
-        "def build():\n    return nn.Sequential(nn.Flatten(), nn.Linear(48, Config().width))\n")
+        "def build():\n    return nn.Sequential(nn.Flatten(), nn.Linear(48, Config().width))\n"
+    )
     loaded = load_model(None, "none", model_file=f"{source}:build", device="cpu")
     module = sys.modules[loaded.spec.builder.__module__]
     assert module.ANNOTATIONS_ARE_TYPES and module.FOUND_BY_NAME
@@ -80,8 +86,10 @@ def test_a_model_file_runs_as_its_own_module(tmp_path):
 def test_a_model_file_changed_after_consent_is_refused_unrun(tmp_path):
     sentinel = tmp_path / "ran"
     source = tmp_path / "tiny.py"
-    source.write_text("from torch import nn\n\ninput_size = (3, 2, 2)\n\ndef build():\n"
-                      "    return nn.Sequential(nn.Flatten(), nn.Linear(12, 3))\n")
+    source.write_text(
+        "from torch import nn\n\ninput_size = (3, 2, 2)\n\ndef build():\n"
+        "    return nn.Sequential(nn.Flatten(), nn.Linear(12, 3))\n"
+    )
     allowed = file_sha256(source)
     loaded = load_model(None, "none", model_file=f"{source}:build", model_file_sha256=allowed, device="cpu")
     assert loaded.spec.family == "Custom" and not sentinel.exists()

@@ -32,8 +32,14 @@ def make_window(qtbot) -> Iterator[Callable[..., object]]:
 
     windows = []
 
-    def make(model: str | None = "lenet5", weights: str = "none", *, start: bool = True,
-             restore: bool = False, wait_model: bool = True):
+    def make(
+        model: str | None = "lenet5",
+        weights: str = "none",
+        *,
+        start: bool = True,
+        restore: bool = False,
+        wait_model: bool = True,
+    ):
         state = AppState()
         window = MainWindow(state, restore_choice=restore)
         if not restore:
@@ -45,8 +51,9 @@ def make_window(qtbot) -> Iterator[Callable[..., object]]:
         if start:
             state.start()
             if wait_model:
-                qtbot.waitUntil(lambda: state.model_info is not None or state.model_error is not None,
-                                timeout=JOB_TIMEOUT_MS)
+                qtbot.waitUntil(
+                    lambda: state.model_info is not None or state.model_error is not None, timeout=JOB_TIMEOUT_MS
+                )
         return window
 
     yield make

@@ -26,8 +26,9 @@ def lenet(shared_data):
     loaded = load_model("lenet5")
     image = load_image(str(shared_data / "mnist" / "mnist_7.png"))
     summary = summarize(loaded)
-    activations = capture(loaded, preprocess(image, loaded.input), ["features.0", "features.3", "classifier.0"],
-                          summary=summary)
+    activations = capture(
+        loaded, preprocess(image, loaded.input), ["features.0", "features.3", "classifier.0"], summary=summary
+    )
     return summary, activations, classify([image], loaded)[0].seen
 
 
@@ -54,7 +55,9 @@ def test_picking_a_layer_in_the_tree_requests_it(view, qtbot):
     tree = view.findChild(pg.QtWidgets.QTreeWidget, "layerTree")
     top = [tree.topLevelItem(i) for i in range(tree.topLevelItemCount())]
     assert [(i.text(0), i.text(1), i.text(2)) for i in top] == [
-        ("features", "Sequential", "16×4×4"), ("classifier", "Sequential", "10")]
+        ("features", "Sequential", "16×4×4"),
+        ("classifier", "Sequential", "10"),
+    ]
     features = top[0]
     assert features.isExpanded() and features.childCount() == 6
     conv = features.child(3)
@@ -168,8 +171,9 @@ def test_clearing(view, lenet):
     assert view.selected_channel is None
 
 
-def test_in_the_app_mosaics_are_drawn_on_the_worker_never_on_the_gui_thread(qtbot, make_window, shared_data,
-                                                                           monkeypatch):
+def test_in_the_app_mosaics_are_drawn_on_the_worker_never_on_the_gui_thread(
+    qtbot, make_window, shared_data, monkeypatch
+):
     import threading
 
     from viewer.engine import activations as engine_activations

@@ -146,8 +146,20 @@ def test_find_opens_the_blocks_around_a_layer_selects_and_centres_it(show, googl
 def test_the_table_has_a_row_per_call(show, resnet50):
     view = show(resnet50)
     top = [view.table.topLevelItem(i).text(0) for i in range(view.table.topLevelItemCount())]
-    assert top == ["input", "conv1", "bn1", "relu", "maxpool", "layer1", "layer2", "layer3", "layer4", "avgpool",
-                   "flatten", "fc"]
+    assert top == [
+        "input",
+        "conv1",
+        "bn1",
+        "relu",
+        "maxpool",
+        "layer1",
+        "layer2",
+        "layer3",
+        "layer4",
+        "avgpool",
+        "flatten",
+        "fc",
+    ]
     relus = view.table.rows("layer1.0.relu")  # one module, called three times
     assert [row.text(0) for row in relus] == ["relu", "relu_1", "relu_2"]
     assert [row.text(3) for row in relus] == ["64×56×56", "64×56×56", "256×56×56"]
@@ -158,8 +170,12 @@ def test_the_table_has_a_row_per_call(show, resnet50):
 
 def test_clicking_a_box_selects_its_layer_and_row(show, resnet50, qtbot):
     view = show(resnet50, "layer1.0")
-    for view_id, layer in (("layer1.0.conv2", "layer1.0.conv2"), ("layer1.0.relu_1", "layer1.0.relu"),
-                           ("layer1.0.add", "layer1.0.add"), ("layer2.0", "layer2.0")):
+    for view_id, layer in (
+        ("layer1.0.conv2", "layer1.0.conv2"),
+        ("layer1.0.relu_1", "layer1.0.relu"),
+        ("layer1.0.add", "layer1.0.add"),
+        ("layer2.0", "layer2.0"),
+    ):
         with qtbot.waitSignal(view.layerSelected) as blocker:
             qtbot.mouseClick(view.diagram.viewport(), Qt.MouseButton.LeftButton, pos=view.box_center(view_id))
         assert blocker.args == [layer]  # a module call names its module; a function node names itself
@@ -192,19 +208,29 @@ def test_zoom_keys_wheel_and_dragging(show, googlenet, qtbot):
     assert diagram.zoom == pytest.approx(before)
     viewport = diagram.viewport()
     centre = QtCore.QPointF(viewport.width() / 2, viewport.height() / 2)
-    wheel = QtGui.QWheelEvent(centre, diagram.mapToGlobal(centre), QtCore.QPoint(), QtCore.QPoint(0, 240),
-                              Qt.MouseButton.NoButton, Qt.KeyboardModifier.NoModifier, Qt.ScrollPhase.NoScrollPhase,
-                              False)
+    wheel = QtGui.QWheelEvent(
+        centre,
+        diagram.mapToGlobal(centre),
+        QtCore.QPoint(),
+        QtCore.QPoint(0, 240),
+        Qt.MouseButton.NoButton,
+        Qt.KeyboardModifier.NoModifier,
+        Qt.ScrollPhase.NoScrollPhase,
+        False,
+    )
     QtWidgets.QApplication.sendEvent(viewport, wheel)
     assert diagram.zoom == pytest.approx(before * 1.15**2)
     scroll = diagram.verticalScrollBar()
     start = scroll.value()
-    for kind, y, buttons in ((QtCore.QEvent.Type.MouseButtonPress, 400, Qt.MouseButton.LeftButton),
-                             (QtCore.QEvent.Type.MouseMove, 300, Qt.MouseButton.LeftButton),
-                             (QtCore.QEvent.Type.MouseButtonRelease, 300, Qt.MouseButton.NoButton)):
+    for kind, y, buttons in (
+        (QtCore.QEvent.Type.MouseButtonPress, 400, Qt.MouseButton.LeftButton),
+        (QtCore.QEvent.Type.MouseMove, 300, Qt.MouseButton.LeftButton),
+        (QtCore.QEvent.Type.MouseButtonRelease, 300, Qt.MouseButton.NoButton),
+    ):
         point = QtCore.QPointF(20, y)  # the left margin: no box there
-        event = QtGui.QMouseEvent(kind, point, diagram.mapToGlobal(point), Qt.MouseButton.LeftButton, buttons,
-                                  Qt.KeyboardModifier.NoModifier)
+        event = QtGui.QMouseEvent(
+            kind, point, diagram.mapToGlobal(point), Qt.MouseButton.LeftButton, buttons, Qt.KeyboardModifier.NoModifier
+        )
         QtWidgets.QApplication.sendEvent(viewport, event)
     assert scroll.value() == start + 100
     qtbot.mouseClick(view.findChild(QtWidgets.QPushButton, "fitButton"), Qt.MouseButton.LeftButton)

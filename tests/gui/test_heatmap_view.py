@@ -32,8 +32,7 @@ class FakeHeatmap:
     per_scale: list = field(default_factory=list)
 
     def provenance(self) -> dict:
-        return {"image": "dog.jpg", "model": self.model, "class_index": self.class_index,
-                "class_name": self.class_name}
+        return {"image": "dog.jpg", "model": self.model, "class_index": self.class_index, "class_name": self.class_name}
 
 
 def peaked_scores(height: int = 60, width: int = 80, x: int = 50, y: int = 20) -> np.ndarray:
@@ -78,8 +77,7 @@ def test_compute_emits_the_parameters(view, qtbot):
     view.mode_picker.setCurrentText("logit")
     with qtbot.waitSignal(view.computeRequested) as blocker:
         qtbot.mouseClick(view.compute_button, Qt.MouseButton.LeftButton)
-    assert blocker.args == [{"class_index": 4, "mode": "logit", "scales": (1.0, 2.0), "offsets": True,
-                             "fuse": "max"}]
+    assert blocker.args == [{"class_index": 4, "mode": "logit", "scales": (1.0, 2.0), "offsets": True, "fuse": "max"}]
 
 
 def test_enter_in_the_scales_computes(view, qtbot):

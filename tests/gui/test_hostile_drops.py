@@ -45,15 +45,23 @@ def test_hostile_drops_give_a_result_or_a_sentence(qtbot, make_window, drop_file
         images_before = [entry.path for entry in state.images]
         assert drop_files(target, [case.path]), case.name
         if case.ok:
-            qtbot.waitUntil(lambda: state.prediction is not None and state.prediction.image == str(case.path)
-                            and not state.jobs.pending("classify"), timeout=CASE_TIMEOUT_MS)
+            qtbot.waitUntil(
+                lambda: (
+                    state.prediction is not None
+                    and state.prediction.image == str(case.path)
+                    and not state.jobs.pending("classify")
+                ),
+                timeout=CASE_TIMEOUT_MS,
+            )
             shown = window.predictions.prediction()
             assert shown is state.prediction and shown.image == str(case.path), case.name
             assert len(window.predictions.rows()) == 5, case.name
             assert case.name in window.image_panel.title.text()
         elif case.stage == "classify":  # opens, then classification refuses it with its sentence
-            qtbot.waitUntil(lambda: any(case.name in text for _l, text, _d in window.notices.history[notices_before:]),
-                            timeout=CASE_TIMEOUT_MS)
+            qtbot.waitUntil(
+                lambda: any(case.name in text for _l, text, _d in window.notices.history[notices_before:]),
+                timeout=CASE_TIMEOUT_MS,
+            )
             level, text, _details = next(n for n in window.notices.history[notices_before:] if case.name in n[1])
             assert level == "error" and f"{case.name}: " in text and case.phrase in text, (case.name, text)
             assert state.image.path == str(case.path) and state.prediction is None
@@ -61,8 +69,9 @@ def test_hostile_drops_give_a_result_or_a_sentence(qtbot, make_window, drop_file
         else:
             qtbot.waitUntil(lambda: len(window.notices.history) > notices_before, timeout=CASE_TIMEOUT_MS)
             # The opening job has ended (nothing else is left to arrive for this drop).
-            qtbot.waitUntil(lambda: not any(t.kind.startswith("open#") for t in state.jobs.pending()),
-                            timeout=CASE_TIMEOUT_MS)
+            qtbot.waitUntil(
+                lambda: not any(t.kind.startswith("open#") for t in state.jobs.pending()), timeout=CASE_TIMEOUT_MS
+            )
             level, text, _details = window.notices.history[-1]
             assert level == "error" and text.startswith(f"{case.name}: "), (case.name, text)
             assert case.phrase in text, (case.name, text)
@@ -73,8 +82,9 @@ def test_hostile_drops_give_a_result_or_a_sentence(qtbot, make_window, drop_file
     assert window.thumbnails.count() == sum(case.ok or case.stage == "classify" for case in cases)
 
 
-def test_hostile_weights_files_are_refused_and_the_app_stays_usable(qtbot, make_window, drop_files, shared_data,
-                                                                    tmp_path):
+def test_hostile_weights_files_are_refused_and_the_app_stays_usable(
+    qtbot, make_window, drop_files, shared_data, tmp_path
+):
     cases, sentinel = make_weights_corpus(tmp_path / "weights")
     window = make_window("lenet5", "none")
     state, bar = window.state, window.model_bar
@@ -86,8 +96,10 @@ def test_hostile_weights_files_are_refused_and_the_app_stays_usable(qtbot, make_
         bar.weights_picker.activated.emit(index)
         assert state.choice.weights == str(case.path)
         # Refused, and the previous working model (random init) is kept: loaded again, the pickers on it.
-        qtbot.waitUntil(lambda: case.name in window.notices.text_label.text() and state.model_info is not None,
-                        timeout=CASE_TIMEOUT_MS)
+        qtbot.waitUntil(
+            lambda: case.name in window.notices.text_label.text() and state.model_info is not None,
+            timeout=CASE_TIMEOUT_MS,
+        )
         assert state.choice == ModelChoice("lenet5", "none", None, "cpu"), case.name
         assert bar.weights_picker.currentData() == "none"
         text = window.notices.text_label.text()
@@ -97,8 +109,9 @@ def test_hostile_weights_files_are_refused_and_the_app_stays_usable(qtbot, make_
     _no_bug_messages(window)
     # Still usable: a digit classifies with the model kept.
     drop_files(window, [digit])
-    qtbot.waitUntil(lambda: state.prediction is not None and state.prediction.image == str(digit),
-                    timeout=CASE_TIMEOUT_MS)
+    qtbot.waitUntil(
+        lambda: state.prediction is not None and state.prediction.image == str(digit), timeout=CASE_TIMEOUT_MS
+    )
     assert len(window.predictions.rows()) == 5
     assert not sentinel.exists()
 
@@ -120,6 +133,7 @@ def test_the_whole_corpus_in_one_drop(qtbot, make_window, drop_files, shared_dat
     named = [line.split(": ", 1)[0] for line in details.splitlines()]
     assert sorted(named) == sorted(case.name for case in refused) and text.startswith(f"{named[0]}: ")
     first = opened[0]
-    qtbot.waitUntil(lambda: state.prediction is not None and state.prediction.image == str(first.path),
-                    timeout=CASE_TIMEOUT_MS)
+    qtbot.waitUntil(
+        lambda: state.prediction is not None and state.prediction.image == str(first.path), timeout=CASE_TIMEOUT_MS
+    )
     _no_bug_messages(window)

@@ -64,8 +64,9 @@ def test_the_next_job_waits_until_the_gui_thread_has_handled_a_result(qtbot, run
     monkeypatch.setattr(jobs, "DELIVERY_WAIT_S", 60.0)  # the bound is tested below
     gate, next_started = threading.Event(), threading.Event()
     started_while_showing = []
-    runner.returned.connect(lambda result, ticket: result == "first" and started_while_showing.append(
-        next_started.is_set()))
+    runner.returned.connect(
+        lambda result, ticket: result == "first" and started_while_showing.append(next_started.is_set())
+    )
     runner.submit("classify", lambda: gate.wait(30) and "first")
     runner.submit("activations", lambda: next_started.set() or "second")
     with qtbot.waitSignal(runner.idle, timeout=JOB_TIMEOUT_MS):

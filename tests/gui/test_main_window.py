@@ -10,7 +10,6 @@ import threading
 import time
 
 import pytest
-
 from PySide6 import QtCore, QtWidgets
 
 from viewer.gui.state import ModelChoice
@@ -20,8 +19,12 @@ TIMEOUT = 120_000  # generous: the CPU is shared
 
 def wait_classified(qtbot, window, path) -> None:
     state = window.state
-    qtbot.waitUntil(lambda: state.prediction is not None and state.prediction.image == str(path)
-                    and not state.jobs.pending("classify"), timeout=TIMEOUT)
+    qtbot.waitUntil(
+        lambda: (
+            state.prediction is not None and state.prediction.image == str(path) and not state.jobs.pending("classify")
+        ),
+        timeout=TIMEOUT,
+    )
 
 
 def test_window_appears_before_torch_is_imported(tmp_path):
@@ -33,8 +36,9 @@ def test_window_appears_before_torch_is_imported(tmp_path):
         "print('torch' in sys.modules, 'torchvision' in sys.modules, round(w.shown_at, 3)); w.close()"
     )
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
-    done = subprocess.run([sys.executable, "-c", code, str(tmp_path)], capture_output=True, text=True, env=env,
-                          timeout=300)
+    done = subprocess.run(
+        [sys.executable, "-c", code, str(tmp_path)], capture_output=True, text=True, env=env, timeout=300
+    )
     assert done.returncode == 0, done.stderr
     torch_loaded, torchvision_loaded, shown_after = done.stdout.split()
     assert (torch_loaded, torchvision_loaded) == ("False", "False")
@@ -230,10 +234,12 @@ def test_heatmap_tab_computes_on_request_and_draws_it(qtbot, make_window, drop_f
     wait_classified(qtbot, window, path)
     view = window.views["heatmap"]
     window.set_tab("heatmap")
-    with qtbot.waitSignal(window.state.heatmap_changed, timeout=TIMEOUT,
-                          check_params_cb=lambda result: result is not None):
-        view.computeRequested.emit({"class_index": 3, "mode": "softmax", "scales": (1.0,), "offsets": False,
-                                    "fuse": "mean"})
+    with qtbot.waitSignal(
+        window.state.heatmap_changed, timeout=TIMEOUT, check_params_cb=lambda result: result is not None
+    ):
+        view.computeRequested.emit(
+            {"class_index": 3, "mode": "softmax", "scales": (1.0,), "offsets": False, "fuse": "mean"}
+        )
     assert view.shown_class == 3 and window.state.heatmap.class_index == 3
     assert window.image_panel.has_overlay()
     # The image panel's overlay follows the tab's colormap and opacity (the same picture in both places).
@@ -247,13 +253,13 @@ def test_heatmap_tab_computes_on_request_and_draws_it(qtbot, make_window, drop_f
     # A new image drops the old heatmap at once and computes the same request for the new one.
     other = shared_data / "images" / "sk_coffee.png"
     drop_files(window, [other])
-    qtbot.waitUntil(lambda: window.state.heatmap is not None and window.state.heatmap.image_path == str(other),
-                    timeout=TIMEOUT)
+    qtbot.waitUntil(
+        lambda: window.state.heatmap is not None and window.state.heatmap.image_path == str(other), timeout=TIMEOUT
+    )
     assert view.shown_class == 3
 
 
-def test_activations_follow_the_layer_picked_and_boxes_land_on_the_image(qtbot, make_window, drop_files,
-                                                                          shared_data):
+def test_activations_follow_the_layer_picked_and_boxes_land_on_the_image(qtbot, make_window, drop_files, shared_data):
     from viewer.gui.widgets.image_panel import input_box_to_image
 
     window = make_window("nin", "none")
@@ -264,8 +270,11 @@ def test_activations_follow_the_layer_picked_and_boxes_land_on_the_image(qtbot, 
     qtbot.waitUntil(lambda: state.activations is not None, timeout=TIMEOUT)
     first = state.layers[0]
     assert view.current_layer == first and first in state.activations
-    with qtbot.waitSignal(state.activation_changed, timeout=TIMEOUT,
-                          check_params_cb=lambda result: result is not None and "features.1" in result):
+    with qtbot.waitSignal(
+        state.activation_changed,
+        timeout=TIMEOUT,
+        check_params_cb=lambda result: result is not None and "features.1" in result,
+    ):
         view.layerRequested.emit("features.1")
     assert view.current_layer == "features.1"
     view.receptiveFieldBox.emit(0.0, 0.0, 16.0, 16.0)
@@ -325,8 +334,10 @@ def test_the_class_picker_keeps_naming_the_class_whose_heatmap_follows_the_image
     view.compute_button.click()
     qtbot.waitUntil(lambda: view.shown_class == 5, timeout=TIMEOUT)
     state.open_paths([str(shared_data / "mnist" / "mnist_7.png")])
-    qtbot.waitUntil(lambda: state.image.name == "mnist_7.png" and state.prediction is not None
-                    and state.heatmap is not None, timeout=TIMEOUT)
+    qtbot.waitUntil(
+        lambda: state.image.name == "mnist_7.png" and state.prediction is not None and state.heatmap is not None,
+        timeout=TIMEOUT,
+    )
     assert state.prediction.topk[0].index == 7
     assert view.shown_class == 5 and view.selected_class == 5  # not this image's top class
 

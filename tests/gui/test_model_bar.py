@@ -28,8 +28,15 @@ def test_models_are_grouped_by_family_in_lecture_order_with_sizes(bar):
     picker = bar.model_picker
     texts = [picker.itemText(i) for i in range(picker.count())]
     headers = [t.strip("— ") for t in texts if t.startswith("—")]
-    assert headers[:7] == ["LeNet", "AlexNet", "VGG", "Network in Network", "GoogLeNet / Inception", "ResNet",
-                           "ResNeXt"]
+    assert headers[:7] == [
+        "LeNet",
+        "AlexNet",
+        "VGG",
+        "Network in Network",
+        "GoogLeNet / Inception",
+        "ResNet",
+        "ResNeXt",
+    ]
     assert not picker.model().item(0).isEnabled()  # a family header cannot be chosen
     resnet50 = texts[picker.findData("resnet50", Qt.ItemDataRole.UserRole)]
     assert "25.6M" in resnet50 and "4.09 GMACs" in resnet50
@@ -52,7 +59,9 @@ def test_weights_and_devices_offer_every_choice(bar, qtbot):
 
 def test_a_custom_model_file_is_run_only_after_asking_once(bar, qtbot, tmp_path):
     source = tmp_path / "tiny.py"
-    source.write_text("from torch import nn\n\ndef build():\n    return nn.Sequential(nn.Flatten(), nn.LazyLinear(3))\n")
+    source.write_text(
+        "from torch import nn\n\ndef build():\n    return nn.Sequential(nn.Flatten(), nn.LazyLinear(3))\n"
+    )
     asked = []
     bar.ask_open_file = lambda _title, _filters: str(source)
     bar.ask_yes_no = lambda _title, text: asked.append(text) or len(asked) > 1  # "no" first, then "yes"
@@ -71,7 +80,9 @@ def test_a_custom_model_file_is_run_only_after_asking_once(bar, qtbot, tmp_path)
 
 def test_a_custom_model_file_edited_since_it_was_allowed_is_not_run_unasked(bar, qtbot, tmp_path):
     source = tmp_path / "tiny.py"
-    source.write_text("from torch import nn\n\ndef build():\n    return nn.Sequential(nn.Flatten(), nn.LazyLinear(3))\n")
+    source.write_text(
+        "from torch import nn\n\ndef build():\n    return nn.Sequential(nn.Flatten(), nn.LazyLinear(3))\n"
+    )
     asked = []
     bar.ask_yes_no = lambda _title, text: asked.append(text) or False  # allowed once below, then "no"
     bar.settings.trust_model_file(str(source), __import__("hashlib").sha256(source.read_bytes()).hexdigest())
@@ -94,11 +105,20 @@ def test_a_restored_model_file_runs_only_with_the_content_allowed(qtbot, tmp_pat
     from viewer.gui.state import AppState
 
     source = tmp_path / "tiny.py"
-    source.write_text("from torch import nn\n\ndef build():\n    return nn.Sequential(nn.Flatten(), nn.LazyLinear(3))\n")
+    source.write_text(
+        "from torch import nn\n\ndef build():\n    return nn.Sequential(nn.Flatten(), nn.LazyLinear(3))\n"
+    )
     settings = Settings()
     settings.trust_model_file(str(source), hashlib.sha256(source.read_bytes()).hexdigest())
-    settings.save_choice(model=None, weights="none", model_file=f"{source.resolve()}:build", device="cpu",
-                         preset="weights", tta=False, topk=5)
+    settings.save_choice(
+        model=None,
+        weights="none",
+        model_file=f"{source.resolve()}:build",
+        device="cpu",
+        preset="weights",
+        tta=False,
+        topk=5,
+    )
     window = MainWindow(AppState())
     qtbot.addWidget(window)
     assert window.state.choice.model_file == f"{source.resolve()}:build"  # same content: restored

@@ -50,7 +50,7 @@ def test_work_waits_for_the_windows_first_paint(qtbot):
     class Paints(QtCore.QObject):
         count = 0
 
-        def eventFilter(self, _watched, event):  # noqa: N802 - Qt API
+        def eventFilter(self, _watched, event):
             self.count += event.type() == QtCore.QEvent.Type.Paint
             return False
 
@@ -95,7 +95,16 @@ def test_a_large_heatmap_reaches_the_screen_as_a_small_copy_made_on_the_worker(q
 
     class Heatmap:  # the fields of the engine's ClassHeatmap the view reads
         class_index, class_name, mode, scales, fuse, offsets, model, weights, notes = (
-            3, "dog", "softmax", (1.0,), "mean", False, "net", "none", ())
+            3,
+            "dog",
+            "softmax",
+            (1.0,),
+            "mean",
+            False,
+            "net",
+            "none",
+            (),
+        )
 
     heatmap = Heatmap()
     heatmap.scores = np.zeros((3000, 4000), np.float32)  # a 12 MP photo's scores

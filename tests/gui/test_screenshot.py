@@ -19,8 +19,13 @@ def test_screenshot_mode_writes_a_settled_window(tmp_path, shared_data):
         "tab='predictions', screenshot=sys.argv[2]))"
     )
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "HOME": str(tmp_path)}  # never the user's settings
-    done = subprocess.run([sys.executable, "-c", code, str(shared_data / "mnist" / "mnist_7.png"), str(target)],
-                          capture_output=True, text=True, env=env, timeout=600)
+    done = subprocess.run(
+        [sys.executable, "-c", code, str(shared_data / "mnist" / "mnist_7.png"), str(target)],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=600,
+    )
     assert done.returncode == 0, done.stderr[-3000:]
     assert "window shown" in done.stderr
     picture = np.asarray(Image.open(target).convert("RGB"))
@@ -68,7 +73,7 @@ def test_each_tab_screenshot_shows_its_widgets_drawn(tab, qtbot, make_window, sh
         corner = widget.mapTo(window, QtCore.QPoint(0, 0))
         ratio = picture.shape[1] / window.width()
         x, y = int(corner.x() * ratio), int(corner.y() * ratio)
-        crop = picture[y:y + int(widget.height() * ratio), x:x + int(widget.width() * ratio)]
+        crop = picture[y : y + int(widget.height() * ratio), x : x + int(widget.width() * ratio)]
         assert crop.size and crop.std() > least_spread, f"{name} looks empty in the {tab} screenshot"
     if tab == "heatmap":
         assert window.views["heatmap"].shown_class == 7  # the digit's own class, drawn before the shot

@@ -7,8 +7,9 @@ from viewer.gui.settings import MAX_RECENT, Settings
 
 def test_settings_live_in_the_test_folder(isolated_settings):
     settings = Settings()
-    settings.save_choice(model="resnet18", weights="none", model_file=None, device="cpu", preset="full",
-                         tta=True, topk=7)
+    settings.save_choice(
+        model="resnet18", weights="none", model_file=None, device="cpu", preset="full", tta=True, topk=7
+    )
     settings.sync()
     assert str(isolated_settings) in settings.qsettings.fileName()
     again = Settings()

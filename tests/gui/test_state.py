@@ -57,7 +57,7 @@ def test_a_download_shows_progress_and_cancel_stops_it(qtbot, make_window, monke
     size = 64 << 20
 
     class SlowWeights(http.server.BaseHTTPRequestHandler):
-        def do_GET(self):  # noqa: N802 - http.server API
+        def do_GET(self):
             self.send_response(200)
             self.send_header("Content-Length", str(size))
             self.end_headers()
@@ -125,8 +125,14 @@ def test_analysis_jobs_reuse_the_loaded_model_also_for_auto_device_and_custom_fi
     custom = ModelChoice(None, str(shared_data / "weights" / "resnet20-12fca82f.th"), f"{fixture}:resnet20", "cpu")
     state.set_model(custom)  # as the model bar does once the user allowed the file
     state.open_paths([str(shared_data / "images" / "kitten.jpg")])
-    qtbot.waitUntil(lambda: state.prediction is not None and state.image.name == "kitten.jpg"
-                    or "Classification" in window.notices.text_label.text(), timeout=TIMEOUT)
+    qtbot.waitUntil(
+        lambda: (
+            (state.prediction is not None
+            and state.image.name == "kitten.jpg")
+            or "Classification" in window.notices.text_label.text()
+        ),
+        timeout=TIMEOUT,
+    )
     assert state.prediction is not None, window.notices.text_label.text()
     assert state.prediction.model == "cifar_resnet:resnet20" and len(state.prediction.topk) == 5
     assert state.jobs.cache.keys()[-1] == custom.key() and len(state.jobs.cache.keys()) == 2
@@ -161,7 +167,9 @@ def test_a_model_file_edited_between_consent_and_loading_is_not_run(qtbot, make_
     import hashlib
 
     source = tmp_path / "tiny.py"
-    source.write_text("from torch import nn\n\ndef build():\n    return nn.Sequential(nn.Flatten(), nn.LazyLinear(3))\n")
+    source.write_text(
+        "from torch import nn\n\ndef build():\n    return nn.Sequential(nn.Flatten(), nn.LazyLinear(3))\n"
+    )
     allowed = hashlib.sha256(source.read_bytes()).hexdigest()  # what the user saw and allowed
     sentinel = tmp_path / "ran"
     source.write_text(source.read_text() + f"open({str(sentinel)!r}, 'w').close()\n")  # before the worker runs it

@@ -15,7 +15,6 @@ import textwrap
 import threading
 from pathlib import Path
 
-import pytest
 from PySide6 import QtWidgets
 
 from viewer.gui import tasks
@@ -82,16 +81,23 @@ def test_200_rapid_switches_never_show_a_stale_result(qtbot, make_window, shared
             return
         shown["activations"] += 1
         _kept, (image, model, layers) = made_for[id(result)]
-        if (image, model) != now() or layers != tuple(state.layers) or list(result) != state.layers \
-                or activations_view.current_layer != state.layers[0]:
+        if (
+            (image, model) != now()
+            or layers != tuple(state.layers)
+            or list(result) != state.layers
+            or activations_view.current_layer != state.layers[0]
+        ):
             stale.append(("activations", image, model, layers, now(), tuple(state.layers)))
 
     def on_heatmap(result) -> None:
         if result is None:
             return
         shown["heatmap"] += 1
-        if (result.image_path, result.model) != now() or result.class_index != wanted["class"] \
-                or heatmap_view.shown_class != result.class_index:
+        if (
+            (result.image_path, result.model) != now()
+            or result.class_index != wanted["class"]
+            or heatmap_view.shown_class != result.class_index
+        ):
             stale.append(("heatmap", result.image_path, result.model, result.class_index, now(), wanted["class"]))
 
     # Connected after the window's own slots: the views have drawn the result when these run.
@@ -194,7 +200,10 @@ def test_closing_during_a_long_heatmap_exits_promptly_and_cleanly(tmp_path, shar
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
     done = subprocess.run(
         [sys.executable, "-c", _CLOSE_DURING_HEATMAP, str(tmp_path), str(shared_data / "images" / "darknet_dog.jpg")],
-        capture_output=True, text=True, env=env, timeout=480,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=480,
     )
     assert done.returncode == 0, done.stdout + done.stderr
     lines = dict(line.split(" ", 1) for line in done.stdout.splitlines())

@@ -19,8 +19,17 @@ def test_export_all_reports_an_image_the_network_refuses_and_writes_the_others(s
     assert [entry.name for entry in opened.images] == ["strip.png", "kitten.jpg"]
     out = tmp_path / "out"
     out.mkdir()
-    items = list(tasks.export_all(opened.images, load_model("mobilenet_v2", "none"), str(out), topk=3,
-                                  preset="weights", tta=False, heatmaps=False))
+    items = list(
+        tasks.export_all(
+            opened.images,
+            load_model("mobilenet_v2", "none"),
+            str(out),
+            topk=3,
+            preset="weights",
+            tta=False,
+            heatmaps=False,
+        )
+    )
     result = items[-1]
     assert isinstance(result, tasks.ExportResult)
     assert len(result.errors) == 1 and result.errors[0].startswith("strip.png: ") and "elongated" in result.errors[0]

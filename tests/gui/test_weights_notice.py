@@ -17,8 +17,9 @@ def _buttons(window) -> dict[str, QtWidgets.QPushButton]:
     return {button.text(): button for button in window.notices.action_buttons()}
 
 
-def test_offline_pick_then_use_random_weights_predicts_and_the_choice_sticks(qtbot, make_window, choose_in_combo,
-                                                                            shared_data):
+def test_offline_pick_then_use_random_weights_predicts_and_the_choice_sticks(
+    qtbot, make_window, choose_in_combo, shared_data
+):
     opened = []
     window = make_window("lenet5", "default")
     window.open_folder = opened.append
@@ -28,8 +29,12 @@ def test_offline_pick_then_use_random_weights_predicts_and_the_choice_sticks(qtb
 
     choose_in_combo(bar.model_picker, "resnet18")  # pretrained by default: the download fails offline
     qtbot.waitUntil(lambda: state.model_error is not None, timeout=TIMEOUT)
-    assert list(_buttons(window)) == ["Retry", "Use random weights", "Choose a weights file…",
-                                      "Open the weights folder"]
+    assert list(_buttons(window)) == [
+        "Retry",
+        "Use random weights",
+        "Choose a weights file…",
+        "Open the weights folder",
+    ]
     text = window.notices.text_label.text()
     assert "resnet18" in text and "--weights" not in text and "Use random weights" in text
     assert bar.weights_text() == "not loaded: IMAGENET1K_V1"  # never "IMAGENET1K_V1 (default)" as if in use
@@ -52,11 +57,16 @@ def test_offline_pick_then_use_random_weights_predicts_and_the_choice_sticks(qtb
     choose_in_combo(bar.model_picker, "resnet18")  # picked again: random weights kept, no second failure
     assert state.choice.weights == RANDOM and bar.weights_picker.currentData() == RANDOM
     qtbot.waitUntil(lambda: state.prediction is not None and state.prediction.model == "resnet18", timeout=TIMEOUT)
-    assert state.model_error is None and len([n for n in window.notices.history if n[0] != "info"]) == shown and window.notices.isHidden()
+    assert (
+        state.model_error is None
+        and len([n for n in window.notices.history if n[0] != "info"]) == shown
+        and window.notices.isHidden()
+    )
 
 
-def test_a_failed_weights_file_keeps_the_previous_model_and_its_prediction(qtbot, make_window, choose_in_combo,
-                                                                          shared_data, tmp_path):
+def test_a_failed_weights_file_keeps_the_previous_model_and_its_prediction(
+    qtbot, make_window, choose_in_combo, shared_data, tmp_path
+):
     bad = tmp_path / "broken.pth"
     bad.write_bytes(b"not a checkpoint at all" * 10)
     window = make_window("lenet5", "default")
@@ -78,7 +88,7 @@ def test_a_failed_weights_file_keeps_the_previous_model_and_its_prediction(qtbot
     assert "broken.pth" not in window.status_label.full_text()
 
 
-def QtCore_left():  # noqa: N802 - reads as the Qt constant it is
+def QtCore_left():
     from PySide6.QtCore import Qt
 
     return Qt.MouseButton.LeftButton

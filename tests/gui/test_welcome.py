@@ -47,8 +47,21 @@ def test_help_menu_lists_shortcuts_the_lecture_and_versions(qtbot, make_window):
     assert "PgUp / PgDn" in text and "Ctrl+O" in text
     _menu_action(window, "lectureAction").trigger()
     text = dialog.findChild(QtWidgets.QTextBrowser, "helpText").toPlainText()
-    for idea in ("LeNet-5", "AlexNet", "VGG", "Network in Network", "GoogLeNet", "aux1", "ResNet", "v1.5",
-                 "--lecture-table", "ResNeXt", "Expand groups", "OverFeat", "TTA"):
+    for idea in (
+        "LeNet-5",
+        "AlexNet",
+        "VGG",
+        "Network in Network",
+        "GoogLeNet",
+        "aux1",
+        "ResNet",
+        "v1.5",
+        "--lecture-table",
+        "ResNeXt",
+        "Expand groups",
+        "OverFeat",
+        "TTA",
+    ):
         assert idea in text, idea
     from viewer.gui.main_menus import about_text
 

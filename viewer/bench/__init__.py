@@ -12,7 +12,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 __all__ = [
-    "Row", "best_of", "best_of_interleaved", "machine_line", "print_table", "run_benchmarks", "sample_image",
+    "Row",
+    "best_of",
+    "best_of_interleaved",
+    "machine_line",
+    "print_table",
+    "run_benchmarks",
+    "sample_image",
 ]
 
 
@@ -56,7 +62,7 @@ def best_of_interleaved(
     best_reference = best_ours = float("inf")
     for turn in range(repeats):
         # Alternate which goes first too: the one that runs after the other finds the caches warmed by it.
-        for function in ((reference, ours) if turn % 2 == 0 else (ours, reference)):
+        for function in (reference, ours) if turn % 2 == 0 else (ours, reference):
             started = time.perf_counter()
             function()
             elapsed = time.perf_counter() - started

@@ -78,20 +78,47 @@ def bench_capture(*, quick: bool = False, device: str = "cpu") -> list[Row]:
         reference, measured_one = best_of_interleaved(forward_once, one, repeats)
         measured_all = best_of(every, max(2, repeats // 2))
         ratio = measured_one / reference
-        rows.append(Row("activations", f"{name} one layer ({layer})", f"{measured_one * 1e3:.1f} ms",
-                        f"forward {reference * 1e3:.1f} ms", ratio, f"≤{ONE_LAYER_GOAL:.2f}",
-                        ratio <= ONE_LAYER_GOAL))
-        rows.append(Row("activations", f"{name} all {len(layers)} layers", f"{measured_all * 1e3:.1f} ms",
-                        f"forward {reference * 1e3:.1f} ms", measured_all / reference, "-", None))
+        rows.append(
+            Row(
+                "activations",
+                f"{name} one layer ({layer})",
+                f"{measured_one * 1e3:.1f} ms",
+                f"forward {reference * 1e3:.1f} ms",
+                ratio,
+                f"≤{ONE_LAYER_GOAL:.2f}",
+                ratio <= ONE_LAYER_GOAL,
+            )
+        )
+        rows.append(
+            Row(
+                "activations",
+                f"{name} all {len(layers)} layers",
+                f"{measured_all * 1e3:.1f} ms",
+                f"forward {reference * 1e3:.1f} ms",
+                measured_all / reference,
+                "-",
+                None,
+            )
+        )
         extra_mb, stored_mb = _peak_memory(name, device, loaded, batch, summary, layers)
-        rows.append(Row("activations", f"{name} all layers: peak memory", f"+{extra_mb:.0f} MB peak",
-                        f"{stored_mb:.0f} MB kept (float16)", extra_mb / stored_mb if stored_mb else 0.0, "-", None))
+        rows.append(
+            Row(
+                "activations",
+                f"{name} all layers: peak memory",
+                f"+{extra_mb:.0f} MB peak",
+                f"{stored_mb:.0f} MB kept (float16)",
+                extra_mb / stored_mb if stored_mb else 0.0,
+                "-",
+                None,
+            )
+        )
         del loaded, model, batch, summary
     return rows
 
 
-def _peak_memory(name: str, device: str, loaded: Any, batch: torch.Tensor, summary: Any,
-                 layers: list[str]) -> tuple[float, float]:
+def _peak_memory(
+    name: str, device: str, loaded: Any, batch: torch.Tensor, summary: Any, layers: list[str]
+) -> tuple[float, float]:
     """(MB the all-layer capture adds to the peak over a plain forward, MB of the arrays it keeps)."""
     from viewer.engine.activations import capture
 
@@ -110,8 +137,9 @@ def _peak_memory(name: str, device: str, loaded: Any, batch: torch.Tensor, summa
         stored = sum(a.array.nbytes for a in result.values())
         return (capture_peak - max(forward_peak, base)) / 2**20, stored / 2**20
     # The CPU: a fresh process, so that the high-water mark is this measurement's alone.
-    done = subprocess.run([sys.executable, "-c", _PEAK_SCRIPT, name], capture_output=True, text=True, timeout=600,
-                          check=True)
+    done = subprocess.run(
+        [sys.executable, "-c", _PEAK_SCRIPT, name], capture_output=True, text=True, timeout=600, check=True
+    )
     numbers = json.loads(done.stdout.strip().splitlines()[-1])
     return (numbers["capture_hwm_kb"] - numbers["forward_hwm_kb"]) / 1024, numbers["stored_bytes"] / 2**20
 

@@ -37,7 +37,10 @@ def bench_classify(*, quick: bool = False, device: str = "cpu") -> list[Row]:
 
         reference, measured = best_of_interleaved(bare, ours, repeats)
         ratio = measured / reference
-        rows.append(Row("classify", name, f"{measured * 1e3:.1f} ms", f"{reference * 1e3:.1f} ms", ratio, "≤1.05",
-                        ratio <= 1.05))
+        rows.append(
+            Row(
+                "classify", name, f"{measured * 1e3:.1f} ms", f"{reference * 1e3:.1f} ms", ratio, "≤1.05", ratio <= 1.05
+            )
+        )
         del loaded, model
     return rows

@@ -37,9 +37,9 @@ from viewer.engine.convolutionize import ConvolutionizedLinear, convolutionize
 from viewer.engine.registry import build_model, get_spec
 
 __all__ = [
-    "bench_dense",
     "CASES",
     "DenseBenchRow",
+    "bench_dense",
     "format_table",
     "lecture_variant",
     "matmul_rate",
@@ -82,8 +82,13 @@ class DenseBenchRow:
         return self.dense_gflops / self.matmul_gflops
 
     def as_dict(self) -> dict:
-        return {**asdict(self), "flop_ratio": self.flop_ratio, "speedup": self.speedup,
-                "dense_gflops": self.dense_gflops, "fraction_of_matmul": self.fraction_of_matmul}
+        return {
+            **asdict(self),
+            "flop_ratio": self.flop_ratio,
+            "speedup": self.speedup,
+            "dense_gflops": self.dense_gflops,
+            "fraction_of_matmul": self.fraction_of_matmul,
+        }
 
 
 CLOCK: Callable[[], float] = time.perf_counter  # time.process_time with --cpu-time
@@ -157,8 +162,16 @@ def _flops(function: Callable[[], object]) -> int:
     return counter.get_total_flops()
 
 
-def measure(name: str, width: int, height: int, *, variants: tuple[str, ...] = VARIANTS, repeats: int = 5,
-            window_batch: int = 32, max_windows: int | None = None) -> list[DenseBenchRow]:
+def measure(
+    name: str,
+    width: int,
+    height: int,
+    *,
+    variants: tuple[str, ...] = VARIANTS,
+    repeats: int = 5,
+    window_batch: int = 32,
+    max_windows: int | None = None,
+) -> list[DenseBenchRow]:
     """Rows for ``name`` on a ``width``×``height`` input: each dense variant against one sliding-window run.
 
     ``max_windows`` times only that many windows and scales the time linearly (batched windows each cost
@@ -215,17 +228,25 @@ def measure(name: str, width: int, height: int, *, variants: tuple[str, ...] = V
         window_flops = _flops(lambda: model(image[:, :, :crop, :crop]))
     return [
         DenseBenchRow(
-            model=name, variant=variant, image=(width, height), positions=positions, dense_ms=dense_ms,
-            sliding_ms=sliding_ms[layout], dense_gflop=flops / 1e9,
-            sliding_gflop=window_flops * len(corners) / 1e9, matmul_gflops=matmul_gflops,
+            model=name,
+            variant=variant,
+            image=(width, height),
+            positions=positions,
+            dense_ms=dense_ms,
+            sliding_ms=sliding_ms[layout],
+            dense_gflop=flops / 1e9,
+            sliding_gflop=window_flops * len(corners) / 1e9,
+            matmul_gflops=matmul_gflops,
         )
         for variant, (dense_ms, flops, matmul_gflops, positions, layout) in dense.items()
     ]
 
 
 def format_table(rows: list[DenseBenchRow]) -> str:
-    header = (f"{'model':8} {'variant':8} {'image':>9} {'cells':>6} {'dense ms':>9} {'sliding ms':>11} "
-              f"{'speed-up':>8} {'FLOP ratio':>10} {'dense GFLOP/s':>13} {'matmul':>7} {'fraction':>8}")
+    header = (
+        f"{'model':8} {'variant':8} {'image':>9} {'cells':>6} {'dense ms':>9} {'sliding ms':>11} "
+        f"{'speed-up':>8} {'FLOP ratio':>10} {'dense GFLOP/s':>13} {'matmul':>7} {'fraction':>8}"
+    )
     lines = [header, "-" * len(header)]
     for row in rows:
         lines.append(
@@ -233,14 +254,22 @@ def format_table(rows: list[DenseBenchRow]) -> str:
             f"{row.dense_ms:>9.0f} {row.sliding_ms:>11.0f} {row.speedup:>8.1f} {row.flop_ratio:>10.1f} "
             f"{row.dense_gflops:>13.1f} {row.matmul_gflops:>7.1f} {row.fraction_of_matmul:>8.2f}"
         )
-    lines.append("goals: fraction ≥ 0.85 of the matmul rate; speed-up ≥ FLOP ratio. "
-                 f"torch {torch.__version__}, {torch.get_num_threads()} thread(s), "
-                 f"{'CPU time' if CLOCK is time.process_time else 'wall clock'}; other load on the machine adds noise.")
+    lines.append(
+        "goals: fraction ≥ 0.85 of the matmul rate; speed-up ≥ FLOP ratio. "
+        f"torch {torch.__version__}, {torch.get_num_threads()} thread(s), "
+        f"{'CPU time' if CLOCK is time.process_time else 'wall clock'}; other load on the machine adds noise."
+    )
     return "\n".join(lines)
 
 
-def run(cases=CASES, variants=VARIANTS, *, repeats: int = 5, max_windows: int | None = 64,
-        echo: Callable[[str], None] | None = print) -> list[DenseBenchRow]:
+def run(
+    cases=CASES,
+    variants=VARIANTS,
+    *,
+    repeats: int = 5,
+    max_windows: int | None = 64,
+    echo: Callable[[str], None] | None = print,
+) -> list[DenseBenchRow]:
     """Measure every case and variant; ``echo`` gets the table (None: silent)."""
     rows = []
     for name, width, height in cases:
@@ -261,17 +290,28 @@ def viewer_bench_rows(*, quick: bool = False) -> list[dict]:
     for row in measured:
         case = f"{row.model} {row.image[0]}×{row.image[1]} ({row.variant})"
         judged = row.variant == "viewer"  # the lecture's conversion is shown for comparison, not judged
-        rows.append({
-            "section": "dense", "case": case, "ours": f"dense {row.dense_gflops:.0f} GFLOP/s",
-            "reference": f"matmul {row.matmul_gflops:.0f} GFLOP/s", "value": row.fraction_of_matmul,
-            "goal": ">= 0.85", "met": row.fraction_of_matmul >= 0.85 if judged else None,
-        })
-        rows.append({
-            "section": "dense", "case": case, "ours": f"dense {row.dense_ms:.0f} ms",
-            "reference": f"sliding {row.sliding_ms:.0f} ms / FLOP ratio {row.flop_ratio:.1f}",
-            "value": row.speedup / row.flop_ratio, "goal": ">= 1 (speed-up / FLOP ratio)",
-            "met": row.speedup >= row.flop_ratio if judged else None,
-        })
+        rows.append(
+            {
+                "section": "dense",
+                "case": case,
+                "ours": f"dense {row.dense_gflops:.0f} GFLOP/s",
+                "reference": f"matmul {row.matmul_gflops:.0f} GFLOP/s",
+                "value": row.fraction_of_matmul,
+                "goal": ">= 0.85",
+                "met": row.fraction_of_matmul >= 0.85 if judged else None,
+            }
+        )
+        rows.append(
+            {
+                "section": "dense",
+                "case": case,
+                "ours": f"dense {row.dense_ms:.0f} ms",
+                "reference": f"sliding {row.sliding_ms:.0f} ms / FLOP ratio {row.flop_ratio:.1f}",
+                "value": row.speedup / row.flop_ratio,
+                "goal": ">= 1 (speed-up / FLOP ratio)",
+                "met": row.speedup >= row.flop_ratio if judged else None,
+            }
+        )
     return rows
 
 
@@ -286,8 +326,12 @@ def bench_dense(*, quick: bool = False, device: str = "cpu") -> list[Row]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=5, help="dense passes timed (best kept)")
-    parser.add_argument("--max-windows", type=int, default=64,
-                        help="time this many windows and extrapolate linearly (0: all; default 64)")
+    parser.add_argument(
+        "--max-windows",
+        type=int,
+        default=64,
+        help="time this many windows and extrapolate linearly (0: all; default 64)",
+    )
     parser.add_argument("--variant", choices=VARIANTS, action="append", help="default: all")
     parser.add_argument("--cpu-time", action="store_true", help="one thread, timed by CPU time (robust to load)")
     arguments = parser.parse_args(argv)
@@ -295,8 +339,11 @@ def main(argv: list[str] | None = None) -> int:
         global CLOCK
         CLOCK = time.process_time
         torch.set_num_threads(1)
-    run(variants=tuple(arguments.variant or VARIANTS), repeats=arguments.repeats,
-        max_windows=arguments.max_windows or None)
+    run(
+        variants=tuple(arguments.variant or VARIANTS),
+        repeats=arguments.repeats,
+        max_windows=arguments.max_windows or None,
+    )
     return 0
 
 

@@ -50,15 +50,33 @@ def latency_rows(measured: dict[str, Any]) -> list[Row]:
     drop_ratio = drop["ours_s"] / drop["reference_s"]
     switch_ratio = switch["ours_s"] / switch["reference_s"]
     return [
-        Row("gui", f"drop → top-k painted ({MODEL}, warm)", f"{drop['ours_s'] * 1e3:.0f} ms",
-            f"open + transforms + forward + top-k {drop['reference_s'] * 1e3:.0f} ms", drop_ratio,
-            f"≤{DROP_GOAL}", drop_ratio <= DROP_GOAL),
-        Row("gui", f"picker → top-k painted, model not loaded ({len(SWITCH_MODELS)} models)",
-            f"{switch['ours_s'] * 1e3:.0f} ms", f"build + load + forward {switch['reference_s'] * 1e3:.0f} ms",
-            switch_ratio, f"≤{SWITCH_GOAL}", switch_ratio <= SWITCH_GOAL),
-        Row("gui", f"{soak['switches']} seeded image/model/tab switches ({soak['elapsed_s']:.0f} s)",
-            f"longest stall {soak['longest_ms']:.0f} ms", f"{TICK_MS} ms timer", soak["longest_ms"],
-            f"≤{STALL_GOAL_MS:.0f} ms", soak["longest_ms"] <= STALL_GOAL_MS),
+        Row(
+            "gui",
+            f"drop → top-k painted ({MODEL}, warm)",
+            f"{drop['ours_s'] * 1e3:.0f} ms",
+            f"open + transforms + forward + top-k {drop['reference_s'] * 1e3:.0f} ms",
+            drop_ratio,
+            f"≤{DROP_GOAL}",
+            drop_ratio <= DROP_GOAL,
+        ),
+        Row(
+            "gui",
+            f"picker → top-k painted, model not loaded ({len(SWITCH_MODELS)} models)",
+            f"{switch['ours_s'] * 1e3:.0f} ms",
+            f"build + load + forward {switch['reference_s'] * 1e3:.0f} ms",
+            switch_ratio,
+            f"≤{SWITCH_GOAL}",
+            switch_ratio <= SWITCH_GOAL,
+        ),
+        Row(
+            "gui",
+            f"{soak['switches']} seeded image/model/tab switches ({soak['elapsed_s']:.0f} s)",
+            f"longest stall {soak['longest_ms']:.0f} ms",
+            f"{TICK_MS} ms timer",
+            soak["longest_ms"],
+            f"≤{STALL_GOAL_MS:.0f} ms",
+            soak["longest_ms"] <= STALL_GOAL_MS,
+        ),
     ]
 
 
@@ -81,7 +99,7 @@ class _PaintWatch:
         self._inside = False
 
         class Filter(QtCore.QObject):
-            def eventFilter(inner, watched, event):  # noqa: N802, N805 - Qt API
+            def eventFilter(inner, watched, event):
                 return self._filter(watched, event)
 
         self._filter_object = Filter()
@@ -197,8 +215,9 @@ def _measure(device: str, quick: bool) -> dict[str, Any]:
         scratch.cleanup()
 
 
-def _alternate(reference: Callable[[], None], ours: Callable[[], None], timings: list[float],
-               repeats: int) -> dict[str, float]:
+def _alternate(
+    reference: Callable[[], None], ours: Callable[[], None], timings: list[float], repeats: int
+) -> dict[str, float]:
     """Best of each, alternated; ``ours`` appends its own time to ``timings`` (it ends on a paint)."""
     references: list[float] = []
 
@@ -236,15 +255,20 @@ def _switch(window: Any, state: Any, watch: _PaintWatch, repeats: int) -> dict[s
             started = time.perf_counter()
             window.model_bar.set_choice(choice)  # what picking it in the list does
             window.model_bar.choiceRequested.emit(choice)
-            _wait_until(lambda: watch.painted_at is not None and state.prediction is not None
-                        and state.prediction.model == name)
+            _wait_until(
+                lambda: watch.painted_at is not None and state.prediction is not None and state.prediction.model == name
+            )
             if round_ == 0:
                 continue
             ours[name] = min(ours.get(name, float("inf")), watch.painted_at - started)
             steps[name] = [[kind, round((when - started) * 1e3)] for when, kind in jobs if when >= started]
             steps[name].append(["painted", round((watch.painted_at - started) * 1e3)])
-    return {"ours_s": sum(ours.values()), "reference_s": sum(reference.values()),
-            "per_model": {name: [ours[name], reference[name]] for name in SWITCH_MODELS}, "job_starts_ms": steps}
+    return {
+        "ours_s": sum(ours.values()),
+        "reference_s": sum(reference.values()),
+        "per_model": {name: [ours[name], reference[name]] for name in SWITCH_MODELS},
+        "job_starts_ms": steps,
+    }
 
 
 def _soak(window: Any, state: Any, choice_type: Any, switches: int) -> dict[str, Any]:
@@ -303,8 +327,13 @@ def _soak(window: Any, state: Any, choice_type: Any, switches: int) -> dict[str,
         before = [what for when, what in events if when <= at + 0.001][-2:]
         worst.append({"gap_ms": round(gap * 1e3, 1), "after": before})
     slowest = sorted(actions, key=lambda item: item[1], reverse=True)[:5]
-    return {"switches": switches, "longest_ms": gaps[0][0] * 1e3 if gaps else float("nan"), "elapsed_s": elapsed,
-            "worst": worst, "slowest_actions": [[what, round(s * 1e3, 1)] for _, s, what in slowest]}
+    return {
+        "switches": switches,
+        "longest_ms": gaps[0][0] * 1e3 if gaps else float("nan"),
+        "elapsed_s": elapsed,
+        "worst": worst,
+        "slowest_actions": [[what, round(s * 1e3, 1)] for _, s, what in slowest],
+    }
 
 
 if __name__ == "__main__":  # the measurement's own process (see viewer.bench.gui)

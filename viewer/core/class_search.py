@@ -82,7 +82,11 @@ def search_classes(categories: Sequence[str], text: str) -> list[int]:
     word_start = re.compile(r"(?:^|\W)" + re.escape(wanted))
     ranks: list[list[int]] = [[], [], [], []]
     for i, (name, words) in enumerate(zip(names, synonyms)):
-        if name == wanted or wanted in (w.strip() for w in words.split(",")) or (wanted.isdecimal() and int(wanted) == i):
+        if (
+            name == wanted
+            or wanted in (w.strip() for w in words.split(","))
+            or (wanted.isdecimal() and int(wanted) == i)
+        ):
             ranks[0].append(i)
         elif whole_word.search(name) or whole_word.search(words) or i in group:
             ranks[1].append(i)

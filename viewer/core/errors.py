@@ -7,16 +7,16 @@ The CLI prints ``str(error)`` and exits 2; the GUI shows it in its banner. Anyth
 from __future__ import annotations
 
 __all__ = [
-    "is_out_of_memory",
-    "ViewerError",
-    "ImageError",
-    "WeightsError",
+    "BudgetError",
+    "CancelledError",
     "DownloadError",
+    "ExportError",
+    "ImageError",
     "ModelError",
     "UnsupportedModelError",
-    "BudgetError",
-    "ExportError",
-    "CancelledError",
+    "ViewerError",
+    "WeightsError",
+    "is_out_of_memory",
 ]
 
 

@@ -17,13 +17,13 @@ from viewer.core.errors import ModelError
 from viewer.core.receptive import ReceptiveField, larger_field
 
 __all__ = [
+    "JOIN_TYPES",
     "Block",
     "Graph",
     "GraphEdge",
     "GraphNode",
     "GraphView",
     "HyperValue",
-    "JOIN_TYPES",
     "Shape",
     "ViewFrame",
     "ViewNode",
@@ -82,7 +82,7 @@ class GraphNode:
     def label(self) -> str:
         """The node's name inside its block: ``conv1``, ``relu_1``, ``add``."""
         prefix = f"{self.block}."
-        return self.id[len(prefix):] if self.block and self.id.startswith(prefix) else self.id
+        return self.id[len(prefix) :] if self.block and self.id.startswith(prefix) else self.id
 
 
 @dataclass(frozen=True)
@@ -180,7 +180,7 @@ class Graph:
         for node in self.nodes:
             while open_blocks and open_blocks[-1] not in node.blocks:
                 open_blocks.pop()
-            for name in node.blocks[len(open_blocks):]:
+            for name in node.blocks[len(open_blocks) :]:
                 yield len(open_blocks), self.blocks[name]
                 open_blocks.append(name)
             yield len(open_blocks), node
@@ -299,7 +299,7 @@ def _short_name(graph: Graph, name: str, blocks: tuple[str, ...]) -> str:
     """``name`` relative to its nearest enclosing block that is not a plain container (``downsample.0``)."""
     for block in reversed(blocks):
         if block != name and not graph.blocks[block].container and name.startswith(f"{block}."):
-            return name[len(block) + 1:]
+            return name[len(block) + 1 :]
     return name
 
 

@@ -111,7 +111,7 @@ def expand_groups(graph: Graph, block: str) -> Graph:
     rest = [graph.node(node_id) for node_id in info.nodes if node_id not in chain]
     rename = {last: "sum"}
     for node in rest:
-        local = node.id[len(block) + 1:] if node.id.startswith(f"{block}.") else node.id
+        local = node.id[len(block) + 1 :] if node.id.startswith(f"{block}.") else node.id
         nodes.append(replace(node, id=local, blocks=()))
         rename[node.id] = local
     for edge in graph.edges:

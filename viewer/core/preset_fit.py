@@ -39,9 +39,11 @@ def tta_reason(*, model: str, weights: str, pretrained: bool, categories: Sequen
     if not pretrained or tuple(categories) != DIGITS:
         return None
     if _is_bundled_lenet(model, categories, weights):
-        return (f"TTA mirrors each view, and a mirrored digit is another shape: LeNet-5's held-out accuracy drops "
-                f"from {LENET_ACCURACY['weights']:.2%} to {LENET_ACCURACY['tta probs']:.2%} "
-                f"({LENET_ACCURACY['tta logits']:.2%} averaging logits).").replace("%", " %")
+        return (
+            f"TTA mirrors each view, and a mirrored digit is another shape: LeNet-5's held-out accuracy drops "
+            f"from {LENET_ACCURACY['weights']:.2%} to {LENET_ACCURACY['tta probs']:.2%} "
+            f"({LENET_ACCURACY['tta logits']:.2%} averaging logits)."
+        ).replace("%", " %")
     return "TTA mirrors each view, and a mirrored digit is another shape: expect a digit classifier to lose accuracy."
 
 
@@ -65,11 +67,15 @@ def preset_reason(
     if preset != "standardize" or not pretrained:
         return None
     numbers = ", ".join(f"{v:g}" for v in mean), ", ".join(f"{v:g}" for v in std)
-    text = (f"These weights were trained on inputs normalised with mean ({numbers[0]}) and std ({numbers[1]}); the "
-            "lecture's per-image standardisation gives them another range")
+    text = (
+        f"These weights were trained on inputs normalised with mean ({numbers[0]}) and std ({numbers[1]}); the "
+        "lecture's per-image standardisation gives them another range"
+    )
     if _is_bundled_lenet(model, categories, weights):
-        return (f"{text}: LeNet-5's held-out accuracy drops from {LENET_ACCURACY['weights']:.2%} to "
-                f"{LENET_ACCURACY['standardize']:.2%}.").replace("%", " %")
+        return (
+            f"{text}: LeNet-5's held-out accuracy drops from {LENET_ACCURACY['weights']:.2%} to "
+            f"{LENET_ACCURACY['standardize']:.2%}."
+        ).replace("%", " %")
     return f"{text}, so the scores can be junk (the weights preset gives them what they were trained on)."
 
 
@@ -85,8 +91,11 @@ def unfit_reasons(
     std: Sequence[float],
 ) -> list[str]:
     """Every reason why ``preset`` and ``tta`` do not fit these weights (empty when they do)."""
-    reasons = [preset_reason(preset, model=model, weights=weights, pretrained=pretrained, categories=categories,
-                             mean=mean, std=std)]
+    reasons = [
+        preset_reason(
+            preset, model=model, weights=weights, pretrained=pretrained, categories=categories, mean=mean, std=std
+        )
+    ]
     if tta:
         reasons.append(tta_reason(model=model, weights=weights, pretrained=pretrained, categories=categories))
     return [reason for reason in reasons if reason]

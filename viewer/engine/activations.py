@@ -316,15 +316,13 @@ def capture(
     return {name: _activation(name, outputs[name][0], summary, dtype, used) for name in wanted}
 
 
-def readable_scale(
-    shape: tuple[int, ...], *, columns: int | None = None, target: int = 1024, limit: int = 4096
-) -> int:
+def readable_scale(shape: tuple[int, ...], *, columns: int | None = None, target: int = 1024, limit: int = 4096) -> int:
     """The integer zoom that makes a ``channel_grid`` of maps ``shape`` (C, H, W) about ``target`` px on its longer side.
 
     Never below 1 (each channel keeps at least its own resolution), and never so large that the longer side
     passes ``limit`` px (a readable total: 512 channels of 56 x 56 stay at one pixel per cell).
     """
-    count, height, width = (shape if len(shape) == 3 else (int(np.prod(shape)), 1, 1))
+    count, height, width = shape if len(shape) == 3 else (int(np.prod(shape)), 1, 1)
     columns = max(1, min(columns or math.ceil(math.sqrt(count)), count))
     rows = math.ceil(count / columns)
 

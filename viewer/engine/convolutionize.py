@@ -38,20 +38,61 @@ __all__ = ["ConversionInfo", "ConvolutionizedLinear", "convolutionize", "propaga
 # Modules and functions that act on each position (or each element) independently: they commute with
 # "apply at every position", so they may stay between the flatten and the classifier's linears.
 _PER_POSITION_MODULES = (
-    nn.Dropout, nn.Dropout1d, nn.Dropout2d, nn.AlphaDropout, nn.Identity, nn.ReLU, nn.ReLU6, nn.LeakyReLU,
-    nn.ELU, nn.SELU, nn.CELU, nn.GELU, nn.SiLU, nn.Mish, nn.Hardswish, nn.Hardsigmoid, nn.Hardtanh,
-    nn.Sigmoid, nn.Tanh, nn.Softplus, nn.PReLU,
+    nn.Dropout,
+    nn.Dropout1d,
+    nn.Dropout2d,
+    nn.AlphaDropout,
+    nn.Identity,
+    nn.ReLU,
+    nn.ReLU6,
+    nn.LeakyReLU,
+    nn.ELU,
+    nn.SELU,
+    nn.CELU,
+    nn.GELU,
+    nn.SiLU,
+    nn.Mish,
+    nn.Hardswish,
+    nn.Hardsigmoid,
+    nn.Hardtanh,
+    nn.Sigmoid,
+    nn.Tanh,
+    nn.Softplus,
+    nn.PReLU,
 )
 _PER_POSITION_FUNCTIONS = {
-    F.relu, F.relu6, F.leaky_relu, F.elu, F.selu, F.gelu, F.silu, F.mish, F.hardswish, F.hardsigmoid,
-    F.hardtanh, F.dropout, F.sigmoid, F.tanh, torch.relu, torch.sigmoid, torch.tanh, operator.mul,
-    operator.add, operator.truediv, operator.sub,
+    F.relu,
+    F.relu6,
+    F.leaky_relu,
+    F.elu,
+    F.selu,
+    F.gelu,
+    F.silu,
+    F.mish,
+    F.hardswish,
+    F.hardsigmoid,
+    F.hardtanh,
+    F.dropout,
+    F.sigmoid,
+    F.tanh,
+    torch.relu,
+    torch.sigmoid,
+    torch.tanh,
+    operator.mul,
+    operator.add,
+    operator.truediv,
+    operator.sub,
 }
 _GLOBAL_POOL_MODULES = (nn.AdaptiveAvgPool2d, nn.AdaptiveMaxPool2d, nn.AvgPool2d, nn.MaxPool2d)
 _GLOBAL_POOL_FUNCTIONS = {F.adaptive_avg_pool2d, F.adaptive_max_pool2d, F.avg_pool2d, F.max_pool2d}
 _ADAPTIVE_POOLS = (nn.AdaptiveAvgPool2d, nn.AdaptiveMaxPool2d)
-_ATTENTION_NAMES = ("MultiheadAttention", "ShiftedWindowAttention", "RelativePositionalMultiHeadAttention",
-                    "Attention", "SelfAttention")
+_ATTENTION_NAMES = (
+    "MultiheadAttention",
+    "ShiftedWindowAttention",
+    "RelativePositionalMultiHeadAttention",
+    "Attention",
+    "SelfAttention",
+)
 
 
 @dataclass
@@ -134,7 +175,9 @@ def _is_global_pool(gm: fx.GraphModule, node: fx.Node) -> str | None:
     if _shape(source)[-2:] == (1, 1) or (len(out) == 4 and out[-2:] != (1, 1)):
         return None
     module = _module(gm, node)
-    if isinstance(module, _GLOBAL_POOL_MODULES) or (node.op == "call_function" and node.target in _GLOBAL_POOL_FUNCTIONS):
+    if isinstance(module, _GLOBAL_POOL_MODULES) or (
+        node.op == "call_function" and node.target in _GLOBAL_POOL_FUNCTIONS
+    ):
         name = type(module).__name__ if module is not None else node.target.__name__
         return "max" if "max" in name.lower() else "average"
     if node.target in ("mean", torch.mean) or node.target in ("amax", torch.amax):
@@ -206,8 +249,10 @@ def convolutionize(model: nn.Module, input_shape: tuple[int, int, int]) -> fx.Gr
     affine = _rewrite_downstream(gm, downstream, channels, (height, width), info, type(model).__name__) and affine
     if pool_kind is not None and not affine:
         info.exact_reduction = False
-        info.notes.append("the classifier after the removed pooling is not affine, so the class map's spatial "
-                          "mean only approximates the original logits")
+        info.notes.append(
+            "the classifier after the removed pooling is not affine, so the class map's spatial "
+            "mean only approximates the original logits"
+        )
     gm.graph.eliminate_dead_code()
     gm.graph.lint()
     gm.recompile()
@@ -257,8 +302,10 @@ def _remove_upstream_pooling(
         )
         below = _first_tensor_input(node)
         if is_adaptive and below is not None and _shape(below) == _shape(node):
-            info.removed.append(f"{_label(node)}: adaptive pooling, the identity at the canonical size "
-                                f"(it only forces the {_shape(node)[2]}×{_shape(node)[3]} size)")
+            info.removed.append(
+                f"{_label(node)}: adaptive pooling, the identity at the canonical size "
+                f"(it only forces the {_shape(node)[2]}×{_shape(node)[3]} size)"
+            )
             node.replace_all_uses_with(below)
             source = below if node is source else source
         if isinstance(module, (nn.Dropout, nn.Identity)) and below is not None:
@@ -300,8 +347,9 @@ def _rewrite_downstream(
             converted_any = True
             channels, kernel = module.out_features, (1, 1)
         elif isinstance(module, nn.BatchNorm1d):
-            norm = nn.BatchNorm2d(module.num_features, module.eps, module.momentum, module.affine,
-                                  module.track_running_stats).to(next(module.buffers()).device)
+            norm = nn.BatchNorm2d(
+                module.num_features, module.eps, module.momentum, module.affine, module.track_running_stats
+            ).to(next(module.buffers()).device)
             norm.load_state_dict(module.state_dict())
             gm.add_submodule(node.target, norm.train(module.training))
             info.converted.append(f"{node.target}: BatchNorm1d → BatchNorm2d")
@@ -342,7 +390,9 @@ def _check_dense(gm: fx.GraphModule, canonical: tuple[int, ...], name: str) -> N
             f"{name}: the convolutionized network fails on a larger input ({str(error).splitlines()[0][:160]})."
         ) from None
     if len(bigger) != 4 or bigger[2] * bigger[3] <= 1:
-        raise UnsupportedModelError(f"{name}: the rewritten network does not output a growing class map ({tuple(bigger)}).")
+        raise UnsupportedModelError(
+            f"{name}: the rewritten network does not output a growing class map ({tuple(bigger)})."
+        )
 
 
 def reduce_to_logits(fcn: fx.GraphModule, class_map: torch.Tensor) -> torch.Tensor:

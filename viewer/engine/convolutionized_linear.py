@@ -89,9 +89,15 @@ class ConvolutionizedLinear(nn.Conv2d):
         return torch.ops.mkl._mkl_linear(rows, packed, matrix, self.bias, rows.shape[0])
 
     def _packed(self, matrix: torch.Tensor, rows: torch.Tensor) -> torch.Tensor | None:
-        if not (self.use_mkl_pack and matrix.device.type == "cpu" and matrix.dtype == rows.dtype == torch.float32
-                and torch.backends.mkl.is_available() and hasattr(torch.ops.mkl, "_mkl_linear")
-                and not torch.is_grad_enabled() and not _is_fake(rows)):
+        if not (
+            self.use_mkl_pack
+            and matrix.device.type == "cpu"
+            and matrix.dtype == rows.dtype == torch.float32
+            and torch.backends.mkl.is_available()
+            and hasattr(torch.ops.mkl, "_mkl_linear")
+            and not torch.is_grad_enabled()
+            and not _is_fake(rows)
+        ):
             return None
         key = (id(self.weight), self.weight._version)
         if self._pack is None or self._pack[:2] != key:

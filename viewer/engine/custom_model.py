@@ -47,8 +47,9 @@ def custom_spec(reference: str, expected_sha256: str | None = None) -> ModelSpec
     except OSError as error:
         raise ModelError(f"{path.name}: cannot be read ({error.strerror or error}).") from None
     if expected_sha256 is not None and hashlib.sha256(source).hexdigest() != expected_sha256:
-        raise ModelError(f"{path.name}: changed since you allowed it to run, so it was not run; choose it again "
-                         "to review it.")
+        raise ModelError(
+            f"{path.name}: changed since you allowed it to run, so it was not run; choose it again to review it."
+        )
     module_name = f"viewer_custom_{hashlib.sha1(str(path.resolve()).encode()).hexdigest()[:10]}"
     loader_spec = importlib.util.spec_from_file_location(module_name, path)
     if loader_spec is None or loader_spec.loader is None:
@@ -61,7 +62,7 @@ def custom_spec(reference: str, expected_sha256: str | None = None) -> ModelSpec
         # The bytes read (and checked) above, not a second read of the file; dont_inherit: the user's file gets
         # its own __future__ imports, not this module's.
         code = compile(source, str(path), "exec", dont_inherit=True)
-        exec(code, module.__dict__)  # noqa: S102 - the user's own model code, run with their consent
+        exec(code, module.__dict__)
     except Exception as error:
         sys.modules.pop(module_name, None)
         raise ModelError(f"{path.name}: failed to run ({type(error).__name__}: {error}).") from None
@@ -74,8 +75,12 @@ def custom_spec(reference: str, expected_sha256: str | None = None) -> ModelSpec
 
 
 # The optional attributes of a custom model, each with the names it may go by.
-_ATTRIBUTES = {"categories": ("categories", "classes"), "input_size": ("input_size",), "mean": ("mean",),
-               "std": ("std",)}
+_ATTRIBUTES = {
+    "categories": ("categories", "classes"),
+    "input_size": ("input_size",),
+    "mean": ("mean",),
+    "std": ("std",),
+}
 
 
 def _declared_attributes(*owners: Any) -> dict[str, Any]:
@@ -87,9 +92,14 @@ def _declared_attributes(*owners: Any) -> dict[str, Any]:
     found: dict[str, Any] = {}
     for key, names in _ATTRIBUTES.items():
         for owner in owners:
-            value = next((getattr(owner, n, None) for n in names
-                          if getattr(owner, n, None) is not None and not isinstance(getattr(owner, n), torch.Tensor)),
-                         None)
+            value = next(
+                (
+                    getattr(owner, n, None)
+                    for n in names
+                    if getattr(owner, n, None) is not None and not isinstance(getattr(owner, n), torch.Tensor)
+                ),
+                None,
+            )
             if value is not None:
                 found[key] = value
                 break
@@ -106,8 +116,10 @@ def _custom_spec_from(path: Path, function_name: str, builder: Callable[..., Any
         raise ModelError(f"{path.name}: input_size {size!r} must be positive.")
     if height != width:
         # Preprocessing (torchvision's resize + centre crop) and the heatmap geometry assume a square input.
-        raise ModelError(f"{path.name}: input_size {channels}x{height}x{width} is not square; only square inputs "
-                         "(C, N, N) are supported.")
+        raise ModelError(
+            f"{path.name}: input_size {channels}x{height}x{width} is not square; only square inputs "
+            "(C, N, N) are supported."
+        )
     categories = found.get("categories") or ()
     try:
         mean = tuple(float(v) for v in found.get("mean", registry.IMAGENET_MEAN if channels == 3 else (0.5,)))
@@ -115,8 +127,9 @@ def _custom_spec_from(path: Path, function_name: str, builder: Callable[..., Any
     except (TypeError, ValueError):
         raise ModelError(f"{path.name}: mean and std must be sequences of numbers, one per channel.") from None
     if len(mean) not in (1, channels) or len(std) not in (1, channels):
-        raise ModelError(f"{path.name}: mean and std need one value per input channel ({channels}), not "
-                         f"{len(mean)} and {len(std)}.")
+        raise ModelError(
+            f"{path.name}: mean and std need one value per input channel ({channels}), not {len(mean)} and {len(std)}."
+        )
     return ModelSpec(
         name=f"{path.stem}:{function_name}",
         family="Custom",
@@ -159,8 +172,13 @@ def with_module_attributes(spec: ModelSpec, model: nn.Module) -> ModelSpec:
     on_builder = _declared_attributes(spec.builder, sys.modules.get(getattr(spec.builder, "__module__", ""), None))
     for key, value in on_module.items():
         if key in on_builder and _comparable(key, on_builder[key]) != _comparable(key, value):
-            shown = (f"{len(on_builder[key])} vs {len(value)} names" if key == "categories"
-                     else f"{tuple(on_builder[key])} vs {tuple(value)}")
-            raise ModelError(f"{path.name}: {key} is set on the function {spec.builder.__name__} and on the module it "
-                             f"returns, with different values ({shown}); keep one.")
+            shown = (
+                f"{len(on_builder[key])} vs {len(value)} names"
+                if key == "categories"
+                else f"{tuple(on_builder[key])} vs {tuple(value)}"
+            )
+            raise ModelError(
+                f"{path.name}: {key} is set on the function {spec.builder.__name__} and on the module it "
+                f"returns, with different values ({shown}); keep one."
+            )
     return _custom_spec_from(path, spec.name.rpartition(":")[2], spec.builder, {**on_builder, **on_module})

@@ -11,7 +11,6 @@ import hashlib
 import http.client
 import os
 import re
-import socket
 import tempfile
 import urllib.error
 import urllib.request
@@ -23,7 +22,7 @@ import torch
 
 from viewer.engine.errors import CancelledError, DownloadError
 
-__all__ = ["ProgressCallback", "URL_BASE_ENV", "cache_dir", "fetch_url_to_cache"]
+__all__ = ["URL_BASE_ENV", "ProgressCallback", "cache_dir", "fetch_url_to_cache"]
 
 # progress(done_bytes, total_bytes or 0 when unknown) -> False to cancel
 ProgressCallback = Callable[[int, int], "bool | None"]
@@ -74,7 +73,9 @@ def _offline_advice(url: str, target: Path, reason: str) -> str:
     )
 
 
-def _download(url: str, target: Path, hash_prefix: str | None, progress: ProgressCallback | None, timeout: float) -> None:
+def _download(
+    url: str, target: Path, hash_prefix: str | None, progress: ProgressCallback | None, timeout: float
+) -> None:
     request = urllib.request.Request(url, headers={"User-Agent": "convnet-viewer"})
     handle, partial_name = tempfile.mkstemp(prefix=target.name + ".", suffix=".partial", dir=target.parent)
     partial = Path(partial_name)
@@ -83,7 +84,7 @@ def _download(url: str, target: Path, hash_prefix: str | None, progress: Progres
             response = urllib.request.urlopen(request, timeout=timeout)
         except urllib.error.HTTPError as error:
             raise DownloadError(_offline_advice(url, target, f"HTTP {error.code}")) from None
-        except (urllib.error.URLError, socket.timeout, OSError) as error:
+        except (TimeoutError, urllib.error.URLError, OSError) as error:
             reason = getattr(error, "reason", error)
             raise DownloadError(_offline_advice(url, target, f"no connection: {reason}")) from None
         digest = hashlib.sha256()
@@ -100,7 +101,7 @@ def _download(url: str, target: Path, hash_prefix: str | None, progress: Progres
                     raise DownloadError(
                         _offline_advice(url, target, f"truncated: got {done + len(error.partial)} of {total} bytes")
                     ) from None
-                except (socket.timeout, OSError, http.client.HTTPException) as error:
+                except (TimeoutError, OSError, http.client.HTTPException) as error:
                     raise DownloadError(_offline_advice(url, target, f"connection lost: {error}")) from None
                 if not chunk:
                     break

@@ -14,14 +14,14 @@ from viewer.core.errors import (
 )
 
 __all__ = [
-    "is_out_of_memory",
-    "ViewerError",
-    "ImageError",
-    "WeightsError",
+    "BudgetError",
+    "CancelledError",
     "DownloadError",
+    "ExportError",
+    "ImageError",
     "ModelError",
     "UnsupportedModelError",
-    "BudgetError",
-    "ExportError",
-    "CancelledError",
+    "ViewerError",
+    "WeightsError",
+    "is_out_of_memory",
 ]

@@ -384,4 +384,3 @@ def write_activation(
         ],
         force=force,
     )
-

@@ -12,7 +12,6 @@ from typing import Any
 
 from torch import nn
 
-from viewer.core.errors import ModelError
 from viewer.core.graph import Graph, GraphView, Shape, ViewNode, collapse, expansion
 from viewer.core.layout import Layout
 from viewer.engine.graph import build_graph

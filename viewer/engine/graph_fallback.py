@@ -45,8 +45,10 @@ def _calls(model: nn.Module, input_shape: Shape, real: bool) -> list[tuple[str, 
             if real:
                 model(torch.zeros(1, *input_shape, device=next(model.parameters()).device))
             else:
-                stand_ins = {n: torch.empty_like(t, device="meta") for n, t in [*model.named_parameters(),
-                                                                                 *model.named_buffers()]}
+                stand_ins = {
+                    n: torch.empty_like(t, device="meta")
+                    for n, t in [*model.named_parameters(), *model.named_buffers()]
+                }
                 functional_call(model, stand_ins, (torch.empty(1, *input_shape, device="meta"),))
     finally:
         for handle in handles:

@@ -22,7 +22,7 @@ _INCEPTION_NOTE = ("torchvision's GoogLeNet uses a 3×3 convolution in branch3, 
 
 
 def resnet_variant(model: nn.Module) -> str:
-    """"" for a non-ResNet; else which ResNet this is, from where the first block of stage 2 puts its stride."""
+    """ "" for a non-ResNet; else which ResNet this is, from where the first block of stage 2 puts its stride."""
     first = getattr(getattr(model, "layer2", None), "0", None)
     if first is None or not hasattr(first, "conv1") or not hasattr(first, "conv2"):
         return ""

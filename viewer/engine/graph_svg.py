@@ -120,8 +120,10 @@ def graph_svg(layout: Layout) -> str:
     height = layout.height + caption_height
     out: list[str] = [
         '<?xml version="1.0" encoding="UTF-8"?>',
-        (f'<svg xmlns="http://www.w3.org/2000/svg" width="{_number(width)}" height="{_number(height)}" '
-         f'viewBox="0 0 {_number(width)} {_number(height)}" font-family="{FONT}" font-size="{_number(FONT_SIZE)}">'),
+        (
+            f'<svg xmlns="http://www.w3.org/2000/svg" width="{_number(width)}" height="{_number(height)}" '
+            f'viewBox="0 0 {_number(width)} {_number(height)}" font-family="{FONT}" font-size="{_number(FONT_SIZE)}">'
+        ),
         f"<title>{escape(view.model_name)}: data-flow graph</title>",
         "<defs>",
         _marker("arrow", _LINE),
@@ -164,8 +166,10 @@ def write_graph_svg(path: str | os.PathLike[str], layout: Layout, *, force: bool
 
 
 def _marker(name: str, colour: str) -> str:
-    return (f'<marker id="{name}" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="7" markerHeight="7" '
-            f'orient="auto"><path d="M0,1 L10,5 L0,9 z" fill="{colour}"/></marker>')
+    return (
+        f'<marker id="{name}" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="7" markerHeight="7" '
+        f'orient="auto"><path d="M0,1 L10,5 L0,9 z" fill="{colour}"/></marker>'
+    )
 
 
 def _frame(frame: FrameBox) -> str:
@@ -174,10 +178,12 @@ def _frame(frame: FrameBox) -> str:
     label = frame.label + (" · training only" if frame.training_only else "")
     fits = max(4, int((frame.w - 10) / (CHAR_WIDTH * 0.95)))
     shown = label if len(label) <= fits else label[: fits - 1] + "…"
-    return (f'<g class="frame" data-block="{_attr(frame.name)}"><title>{escape(label)}</title>'
-            f'<rect x="{_number(frame.x)}" y="{_number(frame.y)}" width="{_number(frame.w)}" '
-            f'height="{_number(frame.h)}" rx="6" fill="{_FRAME_FILL}" stroke="{stroke}"{dash}/>'
-            f'<text x="{_number(frame.x + 6)}" y="{_number(frame.y + 12)}" fill="#506070">{escape(shown)}</text></g>')
+    return (
+        f'<g class="frame" data-block="{_attr(frame.name)}"><title>{escape(label)}</title>'
+        f'<rect x="{_number(frame.x)}" y="{_number(frame.y)}" width="{_number(frame.w)}" '
+        f'height="{_number(frame.h)}" rx="6" fill="{_FRAME_FILL}" stroke="{stroke}"{dash}/>'
+        f'<text x="{_number(frame.x + 6)}" y="{_number(frame.y + 12)}" fill="#506070">{escape(shown)}</text></g>'
+    )
 
 
 def _route(route: Route, nodes: dict[str, ViewNode]) -> Iterable[str]:
@@ -185,14 +191,18 @@ def _route(route: Route, nodes: dict[str, ViewNode]) -> Iterable[str]:
     colour, marker = (_TRAINING, "arrow-training") if route.training_only else (_LINE, "arrow")
     dash = ' stroke-dasharray="5 3"' if route.training_only else ""
     tip = f"{route.src} → {route.dst}: {format_shape(route.shape)}"
-    yield (f'<polyline class="edge" points="{points}" fill="none" stroke="{colour}" stroke-width="1.3"{dash} '
-           f'marker-end="url(#{marker})"><title>{escape(tip)}</title></polyline>')
+    yield (
+        f'<polyline class="edge" points="{points}" fill="none" stroke="{colour}" stroke-width="1.3"{dash} '
+        f'marker-end="url(#{marker})"><title>{escape(tip)}</title></polyline>'
+    )
     source = nodes.get(route.src)
     if source is not None and source.kind == "join" and route.shape is not None and len(route.points) >= 2:
         # A join shows only its symbol: say what leaves it beside its first segment.
         x0, y0 = route.points[0]
-        yield (f'<text class="shape" x="{_number(x0 + 14)}" y="{_number(y0 + 10)}" font-size="8" '
-               f'fill="#506070">{escape(format_shape(route.shape))}</text>')
+        yield (
+            f'<text class="shape" x="{_number(x0 + 14)}" y="{_number(y0 + 10)}" font-size="8" '
+            f'fill="#506070">{escape(format_shape(route.shape))}</text>'
+        )
 
 
 def _box(box: Box, node: ViewNode) -> Iterable[str]:
@@ -208,13 +218,19 @@ def _box(box: Box, node: ViewNode) -> Iterable[str]:
     yield f'<g class="node {kind}" data-id="{_attr(node.id)}">{title}'
     if node.kind == "join":
         cx, cy = box.center
-        yield (f'<circle cx="{_number(cx)}" cy="{_number(cy)}" r="{_number(box.w / 2)}" fill="{KIND_COLOURS["join"]}" '
-               f'stroke="{stroke}" stroke-width="1.2"{dash}/>')
-        yield (f'<text x="{_number(cx)}" y="{_number(cy + 4.5)}" text-anchor="middle" font-size="13" '
-               f'font-weight="bold" fill="#304050">{escape(join_symbol(node))}</text>')
+        yield (
+            f'<circle cx="{_number(cx)}" cy="{_number(cy)}" r="{_number(box.w / 2)}" fill="{KIND_COLOURS["join"]}" '
+            f'stroke="{stroke}" stroke-width="1.2"{dash}/>'
+        )
+        yield (
+            f'<text x="{_number(cx)}" y="{_number(cy + 4.5)}" text-anchor="middle" font-size="13" '
+            f'font-weight="bold" fill="#304050">{escape(join_symbol(node))}</text>'
+        )
     else:
-        yield (f'<rect x="{_number(box.x)}" y="{_number(box.y)}" width="{_number(box.w)}" height="{_number(box.h)}" '
-               f'rx="5" fill="{KIND_COLOURS[kind]}" stroke="{stroke}" stroke-width="1"{dash}/>')
+        yield (
+            f'<rect x="{_number(box.x)}" y="{_number(box.y)}" width="{_number(box.w)}" height="{_number(box.h)}" '
+            f'rx="5" fill="{KIND_COLOURS[kind]}" stroke="{stroke}" stroke-width="1"{dash}/>'
+        )
         cx = box.x + box.w / 2
         for index, line in enumerate(box_lines(node)):
             y = box.y + 6 + LINE_HEIGHT * (index + 1) - 3

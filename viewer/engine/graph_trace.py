@@ -38,17 +38,77 @@ _POOL_FUNCTIONS: dict[Callable[..., object], tuple[str, ...]] = {
 _GLOBAL_MIXERS = ("Attention",)
 # Calls FlopCounterMode counts no FLOPs for (it counts matrix products and convolutions). They run outside it:
 # under the counter, BatchNorm and LayerNorm are decomposed op by op, which was half of a ResNet-152 graph's time.
-_FLOP_FREE_MODULES = frozenset({
-    "BatchNorm1d", "BatchNorm2d", "BatchNorm3d", "LayerNorm", "GroupNorm", "LocalResponseNorm", "ReLU", "ReLU6",
-    "LeakyReLU", "GELU", "SiLU", "Hardswish", "Hardsigmoid", "Sigmoid", "Tanh", "Softmax", "Dropout", "Dropout2d",
-    "MaxPool2d", "AvgPool2d", "AdaptiveAvgPool2d", "AdaptiveMaxPool2d", "Flatten", "Identity",
-})
-_FLOP_FREE_FUNCTIONS = frozenset({
-    "add", "iadd", "sub", "mul", "imul", "truediv", "getitem", "cat", "flatten", "relu", "relu6", "gelu", "silu",
-    "hardswish", "hardsigmoid", "sigmoid", "tanh", "softmax", "dropout", "max_pool2d", "avg_pool2d",
-    "adaptive_avg_pool2d", "adaptive_max_pool2d", "view", "reshape", "permute", "transpose", "contiguous", "mean",
-    "size", "chunk", "split", "expand", "unsqueeze", "squeeze", "layer_norm", "batch_norm", "pad", "roll",
-})  # any class with this in its name lets every token see every other
+_FLOP_FREE_MODULES = frozenset(
+    {
+        "BatchNorm1d",
+        "BatchNorm2d",
+        "BatchNorm3d",
+        "LayerNorm",
+        "GroupNorm",
+        "LocalResponseNorm",
+        "ReLU",
+        "ReLU6",
+        "LeakyReLU",
+        "GELU",
+        "SiLU",
+        "Hardswish",
+        "Hardsigmoid",
+        "Sigmoid",
+        "Tanh",
+        "Softmax",
+        "Dropout",
+        "Dropout2d",
+        "MaxPool2d",
+        "AvgPool2d",
+        "AdaptiveAvgPool2d",
+        "AdaptiveMaxPool2d",
+        "Flatten",
+        "Identity",
+    }
+)
+_FLOP_FREE_FUNCTIONS = frozenset(
+    {
+        "add",
+        "iadd",
+        "sub",
+        "mul",
+        "imul",
+        "truediv",
+        "getitem",
+        "cat",
+        "flatten",
+        "relu",
+        "relu6",
+        "gelu",
+        "silu",
+        "hardswish",
+        "hardsigmoid",
+        "sigmoid",
+        "tanh",
+        "softmax",
+        "dropout",
+        "max_pool2d",
+        "avg_pool2d",
+        "adaptive_avg_pool2d",
+        "adaptive_max_pool2d",
+        "view",
+        "reshape",
+        "permute",
+        "transpose",
+        "contiguous",
+        "mean",
+        "size",
+        "chunk",
+        "split",
+        "expand",
+        "unsqueeze",
+        "squeeze",
+        "layer_norm",
+        "batch_norm",
+        "pad",
+        "roll",
+    }
+)  # any class with this in its name lets every token see every other
 
 
 def _plain(value: object) -> HyperValue:

@@ -73,7 +73,7 @@ def convolutionized_graph(
     width, height = size
     try:
         out = propagate_shapes(fcn, (1, channels, height, width))
-    except Exception:  # noqa: BLE001 - any failure of the shapes at that size means it is too small
+    except Exception:
         out = None
     if out is None or len(out) != 4 or out[2] < 1 or out[3] < 1:
         smallest = _smallest_size(fcn, canonical)
@@ -97,8 +97,10 @@ def convolutionized_graph(
     else:
         where = f"one per cell of the last feature map (the {info.head.replace('-', ' ')} pooling removed)"
     notes = [
-        (f"Fully convolutional (Long et al.; Sermanet et al.): at {width}×{height} one pass gives {map_shape} class "
-         f"scores, {where}."),
+        (
+            f"Fully convolutional (Long et al.; Sermanet et al.): at {width}×{height} one pass gives {map_shape} class "
+            f"scores, {where}."
+        ),
         *(f"Converted {line}." for line in info.converted),
         *(f"Removed {line}." for line in info.removed),
         *info.notes,
@@ -113,7 +115,7 @@ def _smallest_size(fcn: fx.GraphModule, canonical: tuple[int, int, int]) -> tupl
     def fits(height: int, width: int) -> bool:
         try:
             out = propagate_shapes(fcn, (1, canonical[0], height, width))
-        except Exception:  # noqa: BLE001 - whatever fails at that size
+        except Exception:
             return False
         return len(out) == 4 and out[2] >= 1 and out[3] >= 1
 

@@ -14,9 +14,9 @@ from __future__ import annotations
 
 import time
 import weakref
-from collections.abc import Generator, Sequence
+from collections.abc import Callable, Generator, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 import torch
@@ -24,12 +24,18 @@ import torchvision.transforms.v2.functional as TF
 
 from viewer.engine.convolutionize import ConvolutionizedLinear, convolutionize, propagate_shapes
 from viewer.engine.errors import ImageError, ModelError, UnsupportedModelError
-from viewer.engine.heatmap_geometry import GridGeometry, OffsetSplit, grid_geometry, place_on_image, plan_tiles
-from viewer.engine.heatmap_geometry import split_for_offsets
+from viewer.engine.heatmap_geometry import (
+    GridGeometry,
+    OffsetSplit,
+    grid_geometry,
+    place_on_image,
+    plan_tiles,
+    split_for_offsets,
+)
 from viewer.engine.images import MAX_IMAGE_PIXELS, LoadedImage, load_image
 from viewer.engine.weights import LoadedModel
 
-__all__ = ["MODES", "FUSIONS", "ClassHeatmap", "HeatmapProgress", "dense_heatmap", "dense_network", "run_heatmap"]
+__all__ = ["FUSIONS", "MODES", "ClassHeatmap", "HeatmapProgress", "dense_heatmap", "dense_network", "run_heatmap"]
 
 MODES = ("softmax", "logit")
 FUSIONS = ("mean", "max")
@@ -99,7 +105,11 @@ class ClassHeatmap:
             "score_range": [float(self.scores.min()), float(self.scores.max())],
             "notes": list(self.notes),
             "device": self.device,
-            "versions": {"torch": torch.__version__, "torchvision": torchvision.__version__, "viewer": viewer.__version__},
+            "versions": {
+                "torch": torch.__version__,
+                "torchvision": torchvision.__version__,
+                "viewer": viewer.__version__,
+            },
         }
 
 
@@ -147,10 +157,14 @@ def _offset_runner(split: OffsetSplit) -> Callable[[torch.Tensor], torch.Tensor]
             return split.head(pooled[(0, 0)])  # let the classifier raise its own size error
         outputs = {key: split.head(p) for key, p in pooled.items() if fits[key]}
         reference = outputs[(0, 0)]
-        rows_of = [next((outputs[(dy, dx)].shape[2] for dx in range(stride_x) if (dy, dx) in outputs), 0)
-                   for dy in range(stride_y)]
-        cols_of = [next((outputs[(dy, dx)].shape[3] for dy in range(stride_y) if (dy, dx) in outputs), 0)
-                   for dx in range(stride_x)]
+        rows_of = [
+            next((outputs[(dy, dx)].shape[2] for dx in range(stride_x) if (dy, dx) in outputs), 0)
+            for dy in range(stride_y)
+        ]
+        cols_of = [
+            next((outputs[(dy, dx)].shape[3] for dy in range(stride_y) if (dy, dx) in outputs), 0)
+            for dx in range(stride_x)
+        ]
         combined = reference.new_empty((x.shape[0], reference.shape[1], sum(rows_of), sum(cols_of)))
         for (dy, dx), output in outputs.items():
             # A shift drops at most one pooled cell, so the valid fine cells form a prefix of each axis.
@@ -170,7 +184,9 @@ def _class_scores(class_map: torch.Tensor, class_index: int, mode: str) -> np.nd
     return class_map[0, class_index].float().cpu().numpy()
 
 
-def _grid_shape(runner: Callable[[torch.Tensor], torch.Tensor], shape: tuple[int, ...], device: torch.device) -> tuple[int, int]:
+def _grid_shape(
+    runner: Callable[[torch.Tensor], torch.Tensor], shape: tuple[int, ...], device: torch.device
+) -> tuple[int, int]:
     """The class-map size at an input shape, without arithmetic (fake tensors)."""
     from torch._subclasses.fake_tensor import FakeTensorMode
 
@@ -195,8 +211,9 @@ def _network_input(source: torch.Tensor, size: tuple[int, int], spec: Any) -> to
     channels-last: oneDNN follows the input's layout and runs the early convolutions and the poolings up to
     4× faster on CPU (bench/dense.py), with the model's weights untouched; elsewhere it is made contiguous.
     """
-    resized = TF.resize(source, [size[1], size[0]], interpolation=TF.InterpolationMode(spec.interpolation),
-                        antialias=True)
+    resized = TF.resize(
+        source, [size[1], size[0]], interpolation=TF.InterpolationMode(spec.interpolation), antialias=True
+    )
     std = torch.tensor(spec.std, dtype=torch.float32, device=source.device).view(1, -1, 1, 1)
     mean = torch.tensor(spec.mean, dtype=torch.float32, device=source.device).view(1, -1, 1, 1)
     scale, shift = 1 / (255 * std), -mean / std
@@ -252,14 +269,18 @@ def dense_heatmap(
     timings = {"convolutionize": (time.perf_counter() - started) * 1e3}
     notes = list(dense.fcn.conversion.notes)
     if dense.fcn.conversion.head.startswith("global"):
-        notes.append("the global pooling was removed: each cell is the classifier applied to one position's "
-                     "features (a class activation map)")
+        notes.append(
+            "the global pooling was removed: each cell is the classifier applied to one position's "
+            "features (a class activation map)"
+        )
     geometry = dense.geometry
     runner: Callable[[torch.Tensor], torch.Tensor] = dense.fcn
     align = (int(geometry.jump[0]), int(geometry.jump[1]))
     if offsets and isinstance(dense.split, str):
-        notes.append(f"offsets ignored: {loaded.name}: {dense.split}; OverFeat's offsets need a final max-pool "
-                     "right before the classifier (AlexNet, VGG)")
+        notes.append(
+            f"offsets ignored: {loaded.name}: {dense.split}; OverFeat's offsets need a final max-pool "
+            "right before the classifier (AlexNet, VGG)"
+        )
         offsets = False
     elif offsets:
         runner = _offset_runner(dense.split)
@@ -275,8 +296,10 @@ def dense_heatmap(
     for scale in scales:
         short = int(round(base * scale))
         if short < minimum:
-            notes.append(f"scale {scale:g} skipped: a short side of {short} px is below the network's window "
-                         f"({minimum:.0f} px, the smaller of its receptive field and crop size)")
+            notes.append(
+                f"scale {scale:g} skipped: a short side of {short} px is below the network's window "
+                f"({minimum:.0f} px, the smaller of its receptive field and crop size)"
+            )
             continue
         if width <= height:
             size = (short, max(1, int(round(height * short / width))))
@@ -284,7 +307,9 @@ def dense_heatmap(
             size = (max(1, int(round(width * short / height))), short)
         pixels = size[0] * size[1]
         if pixels > MAX_IMAGE_PIXELS:  # a long thin strip scaled to the base size would need gigabytes
-            notes.append(f"scale {scale:g} skipped: {size[0]}x{size[1]} is over the {MAX_IMAGE_PIXELS / 1e6:.0f} MP limit")
+            notes.append(
+                f"scale {scale:g} skipped: {size[0]}x{size[1]} is over the {MAX_IMAGE_PIXELS / 1e6:.0f} MP limit"
+            )
             continue
         tiles = None
         if max_tile_pixels is not None and pixels > max_tile_pixels:
@@ -369,10 +394,20 @@ def dense_heatmap(
         requested_scales=tuple(scales),
         base_size=base,
         input_sizes=input_sizes,
-        geometry={"jump": list(geometry.jump), "start": list(geometry.start), "receptive_field": list(geometry.size),
-                  "global_context": geometry.global_context},
-        preprocessing={"resize": "short side = base_size × scale, in uint8", "interpolation": spec.interpolation,
-                       "antialias": True, "mean": list(spec.mean), "std": list(spec.std), "channels": spec.channels},
+        geometry={
+            "jump": list(geometry.jump),
+            "start": list(geometry.start),
+            "receptive_field": list(geometry.size),
+            "global_context": geometry.global_context,
+        },
+        preprocessing={
+            "resize": "short side = base_size × scale, in uint8",
+            "interpolation": spec.interpolation,
+            "antialias": True,
+            "mean": list(spec.mean),
+            "std": list(spec.std),
+            "channels": spec.channels,
+        },
         device=str(loaded.device),
         timings_ms=timings,
     )

@@ -194,9 +194,7 @@ def grid_geometry(fcn: fx.GraphModule) -> GridGeometry:
         window = _window(fcn, node)
         if window is not None and local:
             geos[node] = _through(local[0], *window)
-        elif _is_global_reduction(node):
-            geos[node] = _GLOBAL
-        elif not local:
+        elif _is_global_reduction(node) or not local:
             geos[node] = _GLOBAL
         else:
             if len({geo.jump for geo in local}) > 1:
@@ -236,7 +234,9 @@ def place_on_image(
         # A cell centre c (resized pixel index) lies at (c + ½)·original/resized − ½ in the original image.
         in_image = (centre + 0.5) * (original / resized) - 0.5
         pixels = np.arange(original, dtype=np.float64)
-        position = np.interp(pixels, in_image, np.arange(length, dtype=np.float64)) if length > 1 else np.zeros(original)
+        position = (
+            np.interp(pixels, in_image, np.arange(length, dtype=np.float64)) if length > 1 else np.zeros(original)
+        )
         low = np.clip(np.floor(position).astype(np.int64), 0, length - 1)
         high = np.minimum(low + 1, length - 1)
         axes.append((low, high, (position - low).astype(np.float32)))
@@ -349,6 +349,4 @@ def split_for_offsets(fcn: fx.GraphModule) -> OffsetSplit | str:
             if arg not in env:  # a parameter fetched before the pool
                 env[arg] = head_graph.node_copy(arg, lambda a: env[a])
         env[node] = head_graph.node_copy(node, lambda arg: env[arg])
-    return OffsetSplit(
-        features, pool, fx.GraphModule(fcn, head_graph), _pair(pool.stride or pool.kernel_size)
-    )
+    return OffsetSplit(features, pool, fx.GraphModule(fcn, head_graph), _pair(pool.stride or pool.kernel_size))

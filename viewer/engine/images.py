@@ -31,9 +31,9 @@ from viewer.engine.errors import ImageError
 from viewer.engine.registry import InputSpec
 
 __all__ = [
+    "MAX_IMAGE_PIXELS",
     "PRESETS",
     "LoadedImage",
-    "MAX_IMAGE_PIXELS",
     "denormalize",
     "eval_transform",
     "input_box_to_image",
@@ -230,10 +230,13 @@ def ten_crop_views(
         raise ValueError(f"unknown preprocessing preset {preset!r}; use one of {', '.join(PRESETS)}")
     picture = image.image if isinstance(image, LoadedImage) else image
     _refuse_huge_resize(image, spec.resize_size)
-    picture = picture.convert("L") if spec.channels == 1 else picture if picture.mode == "RGB" else picture.convert("RGB")
+    picture = (
+        picture.convert("L") if spec.channels == 1 else picture if picture.mode == "RGB" else picture.convert("RGB")
+    )
     boxes = ten_crop_boxes(picture.size, spec.resize_size, spec.crop_size)
-    resized = TF.resize(picture, [spec.resize_size], interpolation=TF.InterpolationMode(spec.interpolation),
-                        antialias=True)
+    resized = TF.resize(
+        picture, [spec.resize_size], interpolation=TF.InterpolationMode(spec.interpolation), antialias=True
+    )
     if resized.size != resized_size(picture.size, spec.resize_size):  # the boxes must be torchvision's own
         raise AssertionError(f"torchvision resized {picture.size} to {resized.size}")
     tensor = TF.to_dtype(TF.pil_to_tensor(resized), torch.float32, scale=True)
@@ -274,7 +277,8 @@ def input_box_to_image(
     width, height = image_size
     scale = spec.resize_size / min(width, height)
     resized_w, resized_h = (
-        (spec.resize_size, int(spec.resize_size * height / width)) if width <= height
+        (spec.resize_size, int(spec.resize_size * height / width))
+        if width <= height
         else (int(spec.resize_size * width / height), spec.resize_size)
     )
     left = int(round((resized_w - spec.crop_size) / 2.0))

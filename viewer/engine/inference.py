@@ -77,8 +77,10 @@ class Prediction:
             "preprocess": self.preprocess,
             "tta": self.tta,
             "tta_average": self.tta_average,
-            "tta_crops": [{"view": c.label, "box": list(c.box), "image_box": [round(v, 2) for v in c.image_box]}
-                          for c in self.tta_crops],
+            "tta_crops": [
+                {"view": c.label, "box": list(c.box), "image_box": [round(v, 2) for v in c.image_box]}
+                for c in self.tta_crops
+            ],
             "topk": [{"index": t.index, "name": t.name, "logit": t.logit, "prob": t.prob} for t in self.topk],
             "timings_ms": self.timings_ms,
         }
@@ -190,9 +192,7 @@ def _category(loaded: LoadedModel, index: int) -> str:
     return loaded.categories[index] if index < len(loaded.categories) else str(index)
 
 
-def _run_batched(
-    loaded: LoadedModel, views: list[torch.Tensor], names: list[str], preset: str
-) -> list[torch.Tensor]:
+def _run_batched(loaded: LoadedModel, views: list[torch.Tensor], names: list[str], preset: str) -> list[torch.Tensor]:
     """Logits per image, each (views, classes); images of the same input shape share one forward."""
     results: list[torch.Tensor | None] = [None] * len(views)
     groups: dict[tuple[int, ...], list[int]] = {}

@@ -141,10 +141,12 @@ def layout_view(view: GraphView) -> Layout:
                     y = part.band_top[slot.rank] + part.band_height[slot.rank] / 2
                     for frame in slot.frames:
                         corridors.setdefault(frame, []).append(
-                            (slot.x + shift - slot.w / 2, slot.x + shift + slot.w / 2, y))
+                            (slot.x + shift - slot.w / 2, slot.x + shift + slot.w / 2, y)
+                        )
         for k in edge_indices:
-            routes[k] = _route(view.edges[k], part.chains[k], part, boxes, shift, k in part.inverted,
-                               view.edges[k].dst in training)
+            routes[k] = _route(
+                view.edges[k], part.chains[k], part, boxes, shift, k in part.inverted, view.edges[k].dst in training
+            )
         offset_x = right + COMPONENT_GAP
     frames = _frames(view, boxes, corridors)
     return _normalised(view, boxes, [routes[k] for k in range(len(view.edges))], frames)
@@ -397,7 +399,8 @@ def _connect(
         # to a branch much shorter than the main one (a shortcut, a projection, an auxiliary head)?
         main_at_bottom = depth[bottom] - 1 - depth[top] < MAIN_SLACK
         main_at_top = height[top] - 1 - height[bottom] < MAIN_SLACK and not (
-            _training_edge(edge, training) and top not in training)
+            _training_edge(edge, training) and top not in training
+        )
         for upper, lower in pairwise(chain):
             upper.down.append((lower, 0.0 if upper is chain[0] and not main_at_top else 1.0))
             lower.up.append((upper, 0.0 if lower is chain[-1] and not main_at_bottom else 1.0))
@@ -608,7 +611,12 @@ def _assign_y(part: _Part, sizes: dict[str, tuple[float, float]], members: dict[
 
 
 def _route(
-    edge: GraphEdge, chain: list[_Slot], part: _Part, boxes: dict[str, Box], shift: float, inverted: bool,
+    edge: GraphEdge,
+    chain: list[_Slot],
+    part: _Part,
+    boxes: dict[str, Box],
+    shift: float,
+    inverted: bool,
     training: bool,
 ) -> Route:
     """Down the bands (at a box's centre or through a corridor), straight across the gaps between them."""
@@ -669,7 +677,7 @@ def _frame_label(frame: ViewFrame, names: set[str]) -> str:
     Sequential."""
     name = frame.name
     if frame.parent in names:
-        name = name[len(frame.parent) + 1:]
+        name = name[len(frame.parent) + 1 :]
         if name.split(".")[0].isdigit():
             name = f"{frame.parent.rsplit('.', 1)[-1]}.{name}"
     return name if frame.type in ("Sequential", "ModuleList", "ModuleDict") else f"{name} ({frame.type})"

@@ -132,9 +132,7 @@ def _gflops(macs: int) -> str:
     return f"{macs / 1e9:.2f}×10⁹"
 
 
-def resnet_table_of_graphs(
-    v15: Sequence[Graph], v1: Sequence[Graph], *, chosen: str | None = None
-) -> ResNetTable:
+def resnet_table_of_graphs(v15: Sequence[Graph], v1: Sequence[Graph], *, chosen: str | None = None) -> ResNetTable:
     """Table 1 from the graphs of the five networks, torchvision's (``v15``) and He et al.'s (``v1``), column by column.
 
     Args:

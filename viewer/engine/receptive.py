@@ -34,6 +34,7 @@ from viewer.core.receptive import Pair, ReceptiveField, as_pair, larger_field
 
 __all__ = ["ReceptiveField", "ReceptiveFieldTracer", "layer_geometry", "receptive_fields"]
 
+
 def _two(value: Any) -> tuple[Any, Any]:
     return (value, value) if isinstance(value, (int, float)) else as_pair(value)
 
@@ -183,4 +184,3 @@ def receptive_fields(model: nn.Module, input_shape: tuple[int, int, int]) -> dic
     with torch.device("meta"), _eval_mode(model), torch.no_grad(), ReceptiveFieldTracer(model) as tracer:
         model(torch.empty(1, *input_shape))
     return tracer.fields
-

@@ -233,8 +233,10 @@ def load_model(
     spec = custom_spec(model_file, model_file_sha256) if model_file else registry.get_spec(name or "")
     target = resolve_device(device)
     weights = weights or "default"
-    is_file = weights not in ("default", RANDOM) and weights not in spec.weights and (
-        os.sep in weights or Path(weights).suffix != "" or Path(weights).exists()
+    is_file = (
+        weights not in ("default", RANDOM)
+        and weights not in spec.weights
+        and (os.sep in weights or Path(weights).suffix != "" or Path(weights).exists())
     )
     if weights == "default" and spec.default_weights is None:
         weights = RANDOM if not is_file else weights

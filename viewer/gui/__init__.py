@@ -5,7 +5,7 @@ from __future__ import annotations
 __all__ = ["run_gui"]
 
 
-def run_gui(*args, **kwargs) -> int:  # noqa: ANN002, ANN003 - forwards to viewer.gui.launch.run_gui
+def run_gui(*args, **kwargs) -> int:
     from viewer.gui.launch import run_gui as launch
 
     return launch(*args, **kwargs)

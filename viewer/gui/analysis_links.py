@@ -23,8 +23,13 @@ __all__ = ["AnalysisLinks"]
 class AnalysisLinks(QtCore.QObject):
     """Connects ``state`` to ``views`` (tab name -> view) and ``image_panel``; give it the window as parent."""
 
-    def __init__(self, state: AppState, views: Mapping[str, QtWidgets.QWidget], image_panel: ImagePanel,
-                 parent: QtCore.QObject | None = None) -> None:
+    def __init__(
+        self,
+        state: AppState,
+        views: Mapping[str, QtWidgets.QWidget],
+        image_panel: ImagePanel,
+        parent: QtCore.QObject | None = None,
+    ) -> None:
         super().__init__(parent)
         self.state = state
         self.views = views
@@ -122,8 +127,9 @@ class AnalysisLinks(QtCore.QObject):
             colormap = getattr(view, "colormap_name", "jet")
             on_screen = self._heatmap_on_screen(result)
             scores, levels = (result.scores, None) if on_screen is None else (on_screen.scores, on_screen.levels)
-            self.image_panel.set_overlay(np.asarray(scores), colormap=colormap, levels=levels,
-                                         opacity=float(getattr(view, "alpha", 0.5)))
+            self.image_panel.set_overlay(
+                np.asarray(scores), colormap=colormap, levels=levels, opacity=float(getattr(view, "alpha", 0.5))
+            )
 
     def _restyle_image_overlay(self) -> None:
         view = self.views["heatmap"]

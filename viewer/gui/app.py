@@ -17,7 +17,7 @@ from PySide6.QtCore import QObject, Signal
 
 from viewer.gui import settings
 
-__all__ = ["ErrorSink", "LAUNCHED_AT", "create_application", "error_sink"]
+__all__ = ["LAUNCHED_AT", "ErrorSink", "create_application", "error_sink"]
 
 # When the process started the GUI (for the launch-to-window time shown in the log and the status bar).
 LAUNCHED_AT = time.perf_counter()
@@ -33,9 +33,7 @@ class ErrorSink(QObject):
     def report(self, text: str, details: str = "", level: str = "error") -> None:
         self.reported.emit(text, details, level)
 
-    def excepthook(
-        self, kind: type[BaseException], error: BaseException, trace: TracebackType | None
-    ) -> None:
+    def excepthook(self, kind: type[BaseException], error: BaseException, trace: TracebackType | None) -> None:
         if issubclass(kind, KeyboardInterrupt):
             sys.__excepthook__(kind, error, trace)
             return

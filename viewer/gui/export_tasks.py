@@ -23,8 +23,15 @@ def export_heatmap(heatmap: Any, image: ImageEntry, path: str, *, colormap: str,
     """Write the shown heatmap (PNG overlay, NPY scores, JSON provenance) through the engine's writer."""
     from viewer.engine import export
 
-    paths = export.write_heatmap(path, np.asarray(image.loaded.image), heatmap.scores, heatmap.provenance(),
-                                 alpha=alpha, colormap=colormap, force=force)
+    paths = export.write_heatmap(
+        path,
+        np.asarray(image.loaded.image),
+        heatmap.scores,
+        heatmap.provenance(),
+        alpha=alpha,
+        colormap=colormap,
+        force=force,
+    )
     return ExportResult(str(Path(path).parent), [str(p) for p in paths], [])
 
 
@@ -77,8 +84,18 @@ def export_all(
             step += 2 if heatmaps else 1
             continue
         for rank, top in enumerate(prediction.topk, 1):
-            rows.append([entry.path, prediction.model, prediction.weights, rank, top.index, top.name,
-                         f"{top.logit:.6g}", f"{top.prob:.6g}"])
+            rows.append(
+                [
+                    entry.path,
+                    prediction.model,
+                    prediction.weights,
+                    rank,
+                    top.index,
+                    top.name,
+                    f"{top.logit:.6g}",
+                    f"{top.prob:.6g}",
+                ]
+            )
         step += 1
         if heatmaps:
             yield ExportProgress(step, steps, f"Heatmap of {entry.name}")
@@ -125,18 +142,35 @@ def export_prediction(prediction: Any, base: str, chart_png: bytes, *, force: bo
     export.check_targets(paths, force=force)
     buffer = io.StringIO()
     writer = csv.writer(buffer)
-    writer.writerow(["image", "model", "weights", "preprocess", "tta", "rank", "class_index", "class_name", "logit",
-                     "probability"])
+    writer.writerow(
+        ["image", "model", "weights", "preprocess", "tta", "rank", "class_index", "class_name", "logit", "probability"]
+    )
     for rank, top in enumerate(prediction.topk, 1):
-        writer.writerow([prediction.image, prediction.model, prediction.weights, prediction.preprocess, prediction.tta,
-                         rank, top.index, top.name, f"{top.logit:.6g}", f"{top.prob:.6g}"])
-    written = [export.write_text(paths[0], buffer.getvalue(), force=force),
-               export.write_json(paths[1], prediction.as_dict(), force=force),
-               export.atomic_write(paths[2], lambda handle: handle.write(chart_png), force=force)]
+        writer.writerow(
+            [
+                prediction.image,
+                prediction.model,
+                prediction.weights,
+                prediction.preprocess,
+                prediction.tta,
+                rank,
+                top.index,
+                top.name,
+                f"{top.logit:.6g}",
+                f"{top.prob:.6g}",
+            ]
+        )
+    written = [
+        export.write_text(paths[0], buffer.getvalue(), force=force),
+        export.write_json(paths[1], prediction.as_dict(), force=force),
+        export.atomic_write(paths[2], lambda handle: handle.write(chart_png), force=force),
+    ]
     return ExportResult(str(stem.parent), [str(p) for p in written], [])
 
 
-def export_activation(activation: Any, grid_rgb: np.ndarray, base: str, provenance: dict, *, force: bool) -> ExportResult:
+def export_activation(
+    activation: Any, grid_rgb: np.ndarray, base: str, provenance: dict, *, force: bool
+) -> ExportResult:
     """The Activations tab: ``<base>.png`` (the channel grid as shown) and ``<base>.npy`` (the layer's
     activation, all channels, float values) through the engine's writer (both or neither)."""
     from viewer.engine import export

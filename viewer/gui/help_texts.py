@@ -60,8 +60,10 @@ def resource_path(filename: str) -> Path:
 
 
 def shortcuts_html() -> str:
-    rows = "".join(f"<tr><td><b>{html.escape(keys)}</b>&nbsp;&nbsp;</td><td>{html.escape(text)}</td></tr>"
-                   for keys, text in SHORTCUTS)
+    rows = "".join(
+        f"<tr><td><b>{html.escape(keys)}</b>&nbsp;&nbsp;</td><td>{html.escape(text)}</td></tr>"
+        for keys, text in SHORTCUTS
+    )
     return f"<table cellspacing='2'>{rows}</table>"
 
 
@@ -102,9 +104,13 @@ def about_html(versions: Mapping[str, str], device: str | None, weights_dir: str
     rows = dict(versions)
     rows["device (Auto)"] = device or "loading…"
     rows["weights folder"] = weights_dir or "loading…"
-    table = "".join(f"<tr><td>{html.escape(name)}</td><td><b>{html.escape(str(value))}</b></td></tr>"
-                    for name, value in rows.items())
-    return ("<h3>ConvNet Viewer</h3><p>Look inside image-classification networks: top-k, activations, "
-            f"architecture, dense class heatmaps.</p><table>{table}</table>"
-            "<p>Sample images: CC0 and public-domain photos, and an MNIST digit (CC BY-SA 3.0); "
-            "see resources/README.md.</p>")
+    table = "".join(
+        f"<tr><td>{html.escape(name)}</td><td><b>{html.escape(str(value))}</b></td></tr>"
+        for name, value in rows.items()
+    )
+    return (
+        "<h3>ConvNet Viewer</h3><p>Look inside image-classification networks: top-k, activations, "
+        f"architecture, dense class heatmaps.</p><table>{table}</table>"
+        "<p>Sample images: CC0 and public-domain photos, and an MNIST digit (CC BY-SA 3.0); "
+        "see resources/README.md.</p>"
+    )

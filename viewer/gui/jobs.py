@@ -38,6 +38,7 @@ from viewer.gui.model_cache import MODEL_CACHE_SIZE, ModelCache, ModelKey  # re-
 
 __all__ = ["DownloadProgress", "JobError", "JobRunner", "ModelCache", "ModelKey", "Ticket"]
 
+
 @dataclass(eq=False)
 class Ticket:
     """One submitted job. ``cancel()`` is safe from any thread."""
@@ -283,7 +284,7 @@ class JobRunner(QObject):
                 result = self._run(ticket, fn, args, kwargs)
             except _Cancelled:
                 self._emit(self._raw_done, "cancelled", None, ticket)
-            except BaseException as error:  # noqa: BLE001 - every failure becomes a message
+            except BaseException as error:
                 if type(error).__name__ == "CancelledError" and ticket.cancelled:
                     self._emit(self._raw_done, "cancelled", None, ticket)
                 else:
@@ -324,8 +325,11 @@ class JobRunner(QObject):
             # cache was just emptied) only to run out of memory again.
             self._release_gpu_memory()
             fallen_back.update(keys)
-            self._emit(self._raw_message, f"{ticket.description}: GPU out of memory, ran on the CPU instead "
-                                          "(and will for this model until you choose a model or device again).")
+            self._emit(
+                self._raw_message,
+                f"{ticket.description}: GPU out of memory, ran on the CPU instead "
+                "(and will for this model until you choose a model or device again).",
+            )
             args, kwargs = _on_cpu(args, kwargs)
             return self._call(ticket, fn, args, kwargs)
 
@@ -336,7 +340,7 @@ class JobRunner(QObject):
 
             if torch.cuda.is_available():
                 torch.cuda.empty_cache()
-        except Exception:  # noqa: BLE001 - best effort only
+        except Exception:
             pass
 
     def _call(self, ticket: Ticket, fn: Callable[..., Any], args: tuple, kwargs: dict) -> Any:

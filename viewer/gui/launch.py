@@ -109,7 +109,7 @@ class _FirstPaint(QtCore.QObject):
         window.installEventFilter(self)
         QtCore.QTimer.singleShot(FIRST_PAINT_WAIT_MS, self, self._fire)
 
-    def eventFilter(self, watched: QtCore.QObject, event: QtCore.QEvent) -> bool:  # noqa: N802 - Qt API
+    def eventFilter(self, watched: QtCore.QObject, event: QtCore.QEvent) -> bool:
         if event.type() == QtCore.QEvent.Type.Paint and self._then is not None:
             QtCore.QTimer.singleShot(0, self, self._fire)  # after this paint has finished
         return False
@@ -132,8 +132,9 @@ def _finish(window: MainWindow, outcome: dict, status: int) -> None:
     QtWidgets.QApplication.instance().quit()
 
 
-def save_when_settled(window: MainWindow, path: Path, *, on_done=None, timeout_s: float = SCREENSHOT_TIMEOUT_S,
-                      expect_images: bool = True) -> None:
+def save_when_settled(
+    window: MainWindow, path: Path, *, on_done=None, timeout_s: float = SCREENSHOT_TIMEOUT_S, expect_images: bool = True
+) -> None:
     """Grab the window into ``path`` once every job of the current state has finished.
 
     Settled means: the zoo and the model are loaded (or failed with a message), the images are open and

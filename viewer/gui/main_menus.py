@@ -45,8 +45,7 @@ class RecentMenu(QtWidgets.QMenu):
         self.refresh()
 
 
-def _action(window: MainWindow, text: str, slot, shortcut: QKeySequence | str | None = None,
-            name: str = "") -> QAction:
+def _action(window: MainWindow, text: str, slot, shortcut: QKeySequence | str | None = None, name: str = "") -> QAction:
     action = QAction(text, window)
     if shortcut is not None:
         action.setShortcut(QKeySequence(shortcut))
@@ -59,10 +58,12 @@ def _action(window: MainWindow, text: str, slot, shortcut: QKeySequence | str | 
 def build_menus(window: MainWindow) -> None:
     menu_bar = window.menuBar()
     file_menu = menu_bar.addMenu("&File")
-    window.open_action = _action(window, "&Open…", lambda: open_dialog(window), QKeySequence.StandardKey.Open,
-                                 "openAction")
-    window.paste_action = _action(window, "&Paste image or path", window.paste, QKeySequence.StandardKey.Paste,
-                                  "pasteAction")
+    window.open_action = _action(
+        window, "&Open…", lambda: open_dialog(window), QKeySequence.StandardKey.Open, "openAction"
+    )
+    window.paste_action = _action(
+        window, "&Paste image or path", window.paste, QKeySequence.StandardKey.Paste, "pasteAction"
+    )
     window.export_action = _action(window, "&Export all…", lambda: export_all(window), "Ctrl+E", "exportAllAction")
     quit_action = _action(window, "&Quit", window.close, QKeySequence.StandardKey.Quit, "quitAction")
     window.recent_menu = RecentMenu(window)
@@ -83,8 +84,10 @@ def build_menus(window: MainWindow) -> None:
     # PgUp/PgDn step images from anywhere in the window (a window-wide shortcut is matched before the focused
     # widget sees the key, so the top-k spin box or a tree never pages instead); the arrow keys still page
     # lists and step spin boxes.
-    for text, step, key, name in (("Previous image", -1, "PgUp", "previousImageAction"),
-                                  ("Next image", 1, "PgDown", "nextImageAction")):
+    for text, step, key, name in (
+        ("Previous image", -1, "PgUp", "previousImageAction"),
+        ("Next image", 1, "PgDown", "nextImageAction"),
+    ):
         action = _action(window, text, lambda step=step: window.state.step_image(step), key, name)
         action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
         window.addAction(action)
@@ -93,12 +96,23 @@ def build_menus(window: MainWindow) -> None:
     view_menu.addAction(_action(window, "Cancel running job", lambda: window.state.cancel(), "Esc"))
 
     help_menu = menu_bar.addMenu("&Help")
-    help_menu.addAction(_action(window, "&Keyboard shortcuts", lambda: show_help(window, "Keyboard shortcuts",
-                                                                                 shortcuts_html()),
-                                QKeySequence.StandardKey.HelpContents, "shortcutsAction"))
-    help_menu.addAction(_action(window, "The &lecture in this app",
-                                lambda: show_help(window, "The lecture in this app", LECTURE_HTML),
-                                name="lectureAction"))
+    help_menu.addAction(
+        _action(
+            window,
+            "&Keyboard shortcuts",
+            lambda: show_help(window, "Keyboard shortcuts", shortcuts_html()),
+            QKeySequence.StandardKey.HelpContents,
+            "shortcutsAction",
+        )
+    )
+    help_menu.addAction(
+        _action(
+            window,
+            "The &lecture in this app",
+            lambda: show_help(window, "The lecture in this app", LECTURE_HTML),
+            name="lectureAction",
+        )
+    )
     help_menu.addSeparator()
     help_menu.addAction(_action(window, "&About", lambda: show_about(window), name="aboutAction"))
 
@@ -126,8 +140,9 @@ def fit_focused(window: MainWindow) -> None:
 
 
 def open_dialog(window: MainWindow) -> None:
-    paths, _ = QtWidgets.QFileDialog.getOpenFileNames(window, "Open images", window.settings.last_folder(),
-                                                      IMAGE_FILTER)
+    paths, _ = QtWidgets.QFileDialog.getOpenFileNames(
+        window, "Open images", window.settings.last_folder(), IMAGE_FILTER
+    )
     window.open_paths(paths)
 
 
@@ -140,8 +155,11 @@ def about_text(window: MainWindow) -> str:
     versions["Qt"] = QtCore.qVersion()
     if registry is not None:
         versions["devices"] = ", ".join(registry.devices)
-    return about_html(versions, registry.auto_device if registry is not None else None,
-                      registry.weights_dir if registry is not None else None)
+    return about_html(
+        versions,
+        registry.auto_device if registry is not None else None,
+        registry.weights_dir if registry is not None else None,
+    )
 
 
 def show_help(window: MainWindow, title: str, text: str) -> QtWidgets.QDialog:
@@ -169,27 +187,34 @@ def show_about(window: MainWindow) -> None:
     QtWidgets.QMessageBox.about(window, "About ConvNet Viewer", about_text(window))
 
 
-def export_all(window: MainWindow, folder: str | None = None, *, heatmaps: bool | None = None,
-               overwrite: bool | None = None) -> None:
+def export_all(
+    window: MainWindow, folder: str | None = None, *, heatmaps: bool | None = None, overwrite: bool | None = None
+) -> None:
     """File ▸ Export all: top-k of every image in one CSV (+ heatmap files), asking what is not given."""
     if folder is None:
-        folder = QtWidgets.QFileDialog.getExistingDirectory(window, "Export all into folder",
-                                                            window.settings.last_folder())
+        folder = QtWidgets.QFileDialog.getExistingDirectory(
+            window, "Export all into folder", window.settings.last_folder()
+        )
         if not folder:
             return
     if heatmaps is None:
         answer = QtWidgets.QMessageBox.question(
-            window, "Export all", "Also compute and export each image's class heatmap (slower)?",
-            QtWidgets.QMessageBox.StandardButton.Yes | QtWidgets.QMessageBox.StandardButton.No
-            | QtWidgets.QMessageBox.StandardButton.Cancel)
+            window,
+            "Export all",
+            "Also compute and export each image's class heatmap (slower)?",
+            QtWidgets.QMessageBox.StandardButton.Yes
+            | QtWidgets.QMessageBox.StandardButton.No
+            | QtWidgets.QMessageBox.StandardButton.Cancel,
+        )
         if answer == QtWidgets.QMessageBox.StandardButton.Cancel:
             return
         heatmaps = answer == QtWidgets.QMessageBox.StandardButton.Yes
     existing = Path(folder) / "topk.csv"
     force = bool(overwrite)
     if existing.exists() and overwrite is None:
-        answer = QtWidgets.QMessageBox.question(window, "Export all",
-                                                f"{existing} and other files may exist already. Overwrite them?")
+        answer = QtWidgets.QMessageBox.question(
+            window, "Export all", f"{existing} and other files may exist already. Overwrite them?"
+        )
         if answer != QtWidgets.QMessageBox.StandardButton.Yes:
             return
         force = True

@@ -24,15 +24,15 @@ from viewer.gui.mime_paths import carries_files, local_paths, pasted_paths, save
 from viewer.gui.settings import Settings
 from viewer.gui.state import AppState, ModelChoice, Notice
 from viewer.gui.tab_exports import TabExports
+from viewer.gui.widgets.elided_label import ElidedLabel
 from viewer.gui.widgets.image_panel import ImagePanel
 from viewer.gui.widgets.model_bar import ModelBar
 from viewer.gui.widgets.notices import NoticeBanner
-from viewer.gui.widgets.elided_label import ElidedLabel
 from viewer.gui.widgets.predictions import PredictionsView, array_to_pixmap
 from viewer.gui.widgets.welcome import WelcomeView
 from viewer.gui.window_fit import PREFERRED_SIZE, fit_on_screen
 
-__all__ = ["MainWindow", "PREFERRED_SIZE", "TABS", "fit_on_screen"]
+__all__ = ["PREFERRED_SIZE", "TABS", "MainWindow", "fit_on_screen"]
 
 TABS = ("predictions", "activations", "architecture", "heatmap")
 _VIEWS = {  # tab -> (module, class) of gui-views' widgets
@@ -47,7 +47,7 @@ def _make_view(tab: str) -> QtWidgets.QWidget:
     module_name, class_name = _VIEWS[tab]
     try:
         return getattr(importlib.import_module(module_name), class_name)()
-    except Exception as error:  # noqa: BLE001 - a broken view must not stop the app
+    except Exception as error:
         placeholder = QtWidgets.QLabel(f"The {tab} view is unavailable ({type(error).__name__}: {error}).")
         placeholder.setObjectName(f"{tab}Placeholder")
         placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
@@ -57,8 +57,9 @@ def _make_view(tab: str) -> QtWidgets.QWidget:
 class MainWindow(QtWidgets.QMainWindow):
     """The viewer's window; ``state`` may be passed in (tests, launch) or is created."""
 
-    def __init__(self, state: AppState | None = None, *, settings: Settings | None = None,
-                 restore_choice: bool = True) -> None:
+    def __init__(
+        self, state: AppState | None = None, *, settings: Settings | None = None, restore_choice: bool = True
+    ) -> None:
         super().__init__()
         self.setWindowTitle("ConvNet Viewer")
         self.setAcceptDrops(True)
@@ -189,7 +190,8 @@ class MainWindow(QtWidgets.QMainWindow):
                 self.notices.show_notice(
                     f"{Path(choice.model_file.rpartition(':')[0]).name} changed since you allowed it to run (or is "
                     "gone), so it was not loaded; choose it again under Model › Custom model file… to run it.",
-                    level="warning")
+                    level="warning",
+                )
                 choice = ModelChoice(device=choice.device)
             self.state.choice = replace(choice, model_file_sha256=digest)
             self.state.preset, self.state.tta, self.state.topk = s.preset(), s.tta(), s.topk()
@@ -232,10 +234,14 @@ class MainWindow(QtWidgets.QMainWindow):
             self.notices.show_notice("The clipboard holds no image and no path of an existing file.", level="warning")
 
     # --- drag and drop (anywhere on the window) ----------------------------------------------------
-    def eventFilter(self, watched: QtCore.QObject, event: QtCore.QEvent) -> bool:  # noqa: N802 - Qt API
+    def eventFilter(self, watched: QtCore.QObject, event: QtCore.QEvent) -> bool:
         kinds = (QtCore.QEvent.Type.DragEnter, QtCore.QEvent.Type.DragMove, QtCore.QEvent.Type.Drop)
-        if (event.type() in kinds and isinstance(watched, QtWidgets.QWidget) and watched is not self
-                and watched.window() is self):
+        if (
+            event.type() in kinds
+            and isinstance(watched, QtWidgets.QWidget)
+            and watched is not self
+            and watched.window() is self
+        ):
             if event.type() == QtCore.QEvent.Type.Drop:
                 self.dropEvent(event)
             else:
@@ -243,16 +249,16 @@ class MainWindow(QtWidgets.QMainWindow):
             return True
         return super().eventFilter(watched, event)
 
-    def dragEnterEvent(self, event: QtGui.QDragEnterEvent) -> None:  # noqa: N802 - Qt API
+    def dragEnterEvent(self, event: QtGui.QDragEnterEvent) -> None:
         if carries_files(event.mimeData()):
             event.acceptProposedAction()
         else:
             event.ignore()
 
-    def dragMoveEvent(self, event: QtGui.QDragMoveEvent) -> None:  # noqa: N802 - Qt API
+    def dragMoveEvent(self, event: QtGui.QDragMoveEvent) -> None:
         self.dragEnterEvent(event)
 
-    def dropEvent(self, event: QtGui.QDropEvent) -> None:  # noqa: N802 - Qt API
+    def dropEvent(self, event: QtGui.QDropEvent) -> None:
         paths = local_paths(event.mimeData())
         if not paths:
             event.ignore()
@@ -260,7 +266,7 @@ class MainWindow(QtWidgets.QMainWindow):
         event.acceptProposedAction()
         self.open_paths(paths)
 
-    def keyPressEvent(self, event: QtGui.QKeyEvent) -> None:  # noqa: N802 - Qt API
+    def keyPressEvent(self, event: QtGui.QKeyEvent) -> None:
         if event.key() == Qt.Key.Key_Delete and self.thumbnails.hasFocus():
             self.state.remove_image(self.thumbnails.currentRow())
             return
@@ -279,8 +285,15 @@ class MainWindow(QtWidgets.QMainWindow):
 
     def _save_choice(self) -> None:
         c, s = self.state.choice, self.state
-        self.settings.save_choice(model=c.model, weights=c.weights, model_file=c.model_file, device=c.device,
-                                  preset=s.preset, tta=s.tta, topk=s.topk)
+        self.settings.save_choice(
+            model=c.model,
+            weights=c.weights,
+            model_file=c.model_file,
+            device=c.device,
+            preset=s.preset,
+            tta=s.tta,
+            topk=s.topk,
+        )
 
     def _on_model_changed(self, info: Any) -> None:
         self._update_status()
@@ -380,14 +393,14 @@ class MainWindow(QtWidgets.QMainWindow):
         self.status_label.setText(text + (f" · {timings}" if timings else ""))
 
     # --- lifecycle ---------------------------------------------------------------------------------
-    def showEvent(self, event: QtGui.QShowEvent) -> None:  # noqa: N802 - Qt API
+    def showEvent(self, event: QtGui.QShowEvent) -> None:
         super().showEvent(event)
         if self.shown_at is None:
             import time
 
             self.shown_at = time.perf_counter() - LAUNCHED_AT
 
-    def closeEvent(self, event: QtGui.QCloseEvent) -> None:  # noqa: N802 - Qt API
+    def closeEvent(self, event: QtGui.QCloseEvent) -> None:
         if not self._closing:
             self._closing = True
             self.settings.save_window(self.saveGeometry(), self.saveState(), self.splitter.saveState())
@@ -398,4 +411,3 @@ class MainWindow(QtWidgets.QMainWindow):
             self.state.jobs.shutdown(timeout=3.0)
             self._temp_dir.cleanup()
         super().closeEvent(event)
-

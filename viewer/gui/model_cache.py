@@ -46,8 +46,14 @@ class ModelCache:
             return self._models[key]
         from viewer.engine.weights import load_model  # torch is imported here, on the worker, on first use
 
-        loaded = load_model(key.model, key.weights, model_file=key.model_file,
-                            model_file_sha256=key.model_file_sha256, device=key.device, progress=progress)
+        loaded = load_model(
+            key.model,
+            key.weights,
+            model_file=key.model_file,
+            model_file_sha256=key.model_file_sha256,
+            device=key.device,
+            progress=progress,
+        )
         self._models[key] = loaded
         evicted = False
         while len(self._models) > self.size:

@@ -11,9 +11,9 @@ from pathlib import Path
 from PySide6.QtCore import QByteArray, QSettings
 
 __all__ = [
-    "ORGANIZATION",
     "APPLICATION",
     "MAX_RECENT",
+    "ORGANIZATION",
     "Settings",
     "use_settings_path",
 ]
@@ -137,8 +137,15 @@ class Settings:
         tta: bool,
         topk: int,
     ) -> None:
-        values = {MODEL: model, WEIGHTS: weights, MODEL_FILE: model_file, DEVICE: device, PRESET: preset, TTA: tta,
-                  TOPK: topk}
+        values = {
+            MODEL: model,
+            WEIGHTS: weights,
+            MODEL_FILE: model_file,
+            DEVICE: device,
+            PRESET: preset,
+            TTA: tta,
+            TOPK: topk,
+        }
         for key, value in values.items():
             self._settings.setValue(key, "" if value is None else value)
 

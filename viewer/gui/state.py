@@ -42,8 +42,9 @@ class ModelChoice:
     model_file_sha256: str | None = None  # the model file's content the user agreed to run
 
     def key(self) -> ModelKey:
-        return ModelKey(None if self.model_file else self.model, self.weights, self.model_file, self.device,
-                        self.model_file_sha256)
+        return ModelKey(
+            None if self.model_file else self.model, self.weights, self.model_file, self.device, self.model_file_sha256
+        )
 
 
 @dataclass(frozen=True)
@@ -206,8 +207,9 @@ class AppState(QObject, AnalysisRequests, WeightsFallbacks, ExportRequests):
     def cancel(self, kind: str | None = None) -> None:
         self.jobs.cancel(kind)
 
-    def notify(self, text: str, details: str = "", level: str = "error", actions: tuple = (), *,
-               kind: str = "") -> None:
+    def notify(
+        self, text: str, details: str = "", level: str = "error", actions: tuple = (), *, kind: str = ""
+    ) -> None:
         self.message.emit(Notice(text, details, level, tuple(actions), kind))
 
     def clear_notice(self, kind: str) -> None:
@@ -332,8 +334,11 @@ class AppState(QObject, AnalysisRequests, WeightsFallbacks, ExportRequests):
         elif kind in EXPORT_KINDS:
             self.export_finished.emit(result)
             extra = f" ({len(result.errors)} problem(s): see details)" if result.errors else ""
-            self.notify(f"Exported {len(result.files)} file(s) to {result.folder}{extra}.", "\n".join(result.errors),
-                        level="warning" if result.errors else "info")
+            self.notify(
+                f"Exported {len(result.files)} file(s) to {result.folder}{extra}.",
+                "\n".join(result.errors),
+                level="warning" if result.errors else "info",
+            )
 
     def _opened(self, result: tasks.OpenResult) -> None:
         if result.errors:
@@ -376,9 +381,19 @@ class AppState(QObject, AnalysisRequests, WeightsFallbacks, ExportRequests):
             self._cancel_quietly("activation-grid")
             self.activations, self.activation_grid = None, None
             self.activation_changed.emit(None)
-        label = {"classify": "Classification", "summary": "Summary", "activations": "Activations",
-                 "graph": "Architecture", "graph-layout": "Architecture", "graph-groups": "Expand groups",
-                 "activation-grid": "Activations",
-                 "heatmap": "Heatmap", "export": "Export"}.get(kind, ticket.description)
-        self.notify(f"{label}: {error.message}" if not error.is_bug else error.message, error.details,
-                    level="warning" if error.error_type == "BudgetError" else "error")
+        label = {
+            "classify": "Classification",
+            "summary": "Summary",
+            "activations": "Activations",
+            "graph": "Architecture",
+            "graph-layout": "Architecture",
+            "graph-groups": "Expand groups",
+            "activation-grid": "Activations",
+            "heatmap": "Heatmap",
+            "export": "Export",
+        }.get(kind, ticket.description)
+        self.notify(
+            f"{label}: {error.message}" if not error.is_bug else error.message,
+            error.details,
+            level="warning" if error.error_type == "BudgetError" else "error",
+        )

@@ -59,14 +59,20 @@ class AnalysisRequests:
         if self.graph is None:
             return
         self.graph_expanded = frozenset(expanded)
-        self._submit("graph-layout", tasks.graph_layout, self.graph, self.graph_expanded,
-                     description=f"Laying out {self.graph.model_name}")
+        self._submit(
+            "graph-layout",
+            tasks.graph_layout,
+            self.graph,
+            self.graph_expanded,
+            description=f"Laying out {self.graph.model_name}",
+        )
 
     def request_groups(self, block: str) -> None:
         """Lay out ``block``'s grouped convolution as its parallel pathways (ResNeXt), on the worker."""
         if self.graph is not None:
-            self._submit("graph-groups", tasks.graph_groups, self.graph, block,
-                         description=f"Expanding the groups of {block}")
+            self._submit(
+                "graph-groups", tasks.graph_groups, self.graph, block, description=f"Expanding the groups of {block}"
+            )
 
     def _request_graph(self) -> None:
         """Build the graph of the chosen network, unless the one shown (or being built) is already of it."""
@@ -80,8 +86,14 @@ class AnalysisRequests:
             self.graph, self.graph_layout, self.graph_expanded = None, None, None
             self.graph_changed.emit(None)
         label = choice.model_file or choice.model
-        self._submit("graph", tasks.graph, choice.model, choice.model_file, choice.model_file_sha256,
-                     description=f"Tracing the data flow of {label}")
+        self._submit(
+            "graph",
+            tasks.graph,
+            choice.model,
+            choice.model_file,
+            choice.model_file_sha256,
+            description=f"Tracing the data flow of {label}",
+        )
 
     def _graph_arrived(self, graph: Graph) -> None:
         self.graph = graph
@@ -150,28 +162,50 @@ class AnalysisRequests:
 
     def _classify(self) -> None:
         if self._ready("classify"):
-            self._submit("classify", tasks.classify, self.image, self.model_info.key, topk=self.topk,
-                         preset=self.preset, tta=self.tta, description=f"Classifying {self.image.name}")
+            self._submit(
+                "classify",
+                tasks.classify,
+                self.image,
+                self.model_info.key,
+                topk=self.topk,
+                preset=self.preset,
+                tta=self.tta,
+                description=f"Classifying {self.image.name}",
+            )
 
     def _capture(self) -> None:
         self._cancel_quietly("activation-grid")  # a grid of the old capture is not wanted any more
         if not self.layers or self.summary is None:  # the summary's arrival captures (layers checked then)
             self._cancel_quietly("activations")
         elif self._ready("activations"):
-            self._submit("activations", tasks.activations_with_grid, self.image, self.model_info.key,
-                         list(self.layers), preset=self.preset, summary=self.summary, grid_options=self.grid_options,
-                         description=f"Capturing {', '.join(self.layers)}")
+            self._submit(
+                "activations",
+                tasks.activations_with_grid,
+                self.image,
+                self.model_info.key,
+                list(self.layers),
+                preset=self.preset,
+                summary=self.summary,
+                grid_options=self.grid_options,
+                description=f"Capturing {', '.join(self.layers)}",
+            )
 
     def _draw_grid(self) -> None:
         """Redraw the first layer's mosaic if the one shown was drawn with other options."""
         grid = self.activation_grid
         activation = (self.activations or {}).get(self.layers[0]) if self.layers else None
-        if activation is None or (grid is not None and grid.activation is activation
-                                  and grid.options == self.grid_options):
+        if activation is None or (
+            grid is not None and grid.activation is activation and grid.options == self.grid_options
+        ):
             self._cancel_quietly("activation-grid")
             return
-        self._submit("activation-grid", tasks.activation_grid, activation, self.grid_options,
-                     description=f"Drawing the channels of {activation.layer}")
+        self._submit(
+            "activation-grid",
+            tasks.activation_grid,
+            activation,
+            self.grid_options,
+            description=f"Drawing the channels of {activation.layer}",
+        )
 
     def _heatmap(self) -> None:
         if self.heatmap_request is None:
@@ -180,8 +214,14 @@ class AnalysisRequests:
             options = self._heatmap_options()
             if options is None:
                 return
-            self._submit("heatmap", tasks.heatmap_for_screen, self.image, self.model_info.key, **options,
-                         description=f"Heatmap of {self.image.name}")
+            self._submit(
+                "heatmap",
+                tasks.heatmap_for_screen,
+                self.image,
+                self.model_info.key,
+                **options,
+                description=f"Heatmap of {self.image.name}",
+            )
 
     def _heatmap_options(self) -> dict[str, Any] | None:
         """The heatmap request as ``dense_heatmap`` arguments (a class name resolved); None if unknown."""

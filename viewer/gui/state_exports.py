@@ -6,8 +6,6 @@ back as ``export_finished`` and one notice. Whether to overwrite is asked by the
 
 from __future__ import annotations
 
-from typing import Any
-
 from viewer.gui import tasks
 from viewer.gui.export_tasks import export_activation, export_prediction
 from viewer.gui.jobs import Ticket
@@ -21,8 +19,17 @@ class ExportRequests:
     def export_heatmap(self, path: str, *, colormap: str, alpha: float, force: bool) -> Ticket | None:
         if self.heatmap is None or self.image is None:
             return None
-        return self._submit("export-heatmap", tasks.export_heatmap, self.heatmap, self.image,  # type: ignore[attr-defined]
-                            path, colormap=colormap, alpha=alpha, force=force, description="Exporting the heatmap")
+        return self._submit(
+            "export-heatmap",
+            tasks.export_heatmap,
+            self.heatmap,
+            self.image,  # type: ignore[attr-defined]
+            path,
+            colormap=colormap,
+            alpha=alpha,
+            force=force,
+            description="Exporting the heatmap",
+        )
 
     def export_all(self, folder: str, *, heatmaps: bool, force: bool = False) -> Ticket | None:
         if self.model_info is None or not self.images:
@@ -50,8 +57,15 @@ class ExportRequests:
         """The shown prediction as ``base``.csv/.json/.png (the chart drawn by the view)."""
         if self.prediction is None:  # type: ignore[attr-defined]
             return None
-        return self._submit("export-predictions", export_prediction, self.prediction, base,  # type: ignore[attr-defined]
-                            chart_png, force=force, description="Exporting the predictions")
+        return self._submit(
+            "export-predictions",
+            export_prediction,
+            self.prediction,
+            base,  # type: ignore[attr-defined]
+            chart_png,
+            force=force,
+            description="Exporting the predictions",
+        )
 
     def export_activation(self, base: str, *, force: bool) -> Ticket | None:
         """The shown layer as ``base``.png (its channel grid as drawn) and ``base``.npy (all channels)."""
@@ -60,7 +74,19 @@ class ExportRequests:
             return None
         image = self.image  # type: ignore[attr-defined]
         info = self.model_info  # type: ignore[attr-defined]
-        provenance = {"image": None if image is None else image.path, "layer": grid.layer,
-                      "model": None if info is None else info.name, "weights": None if info is None else info.weights_label}
-        return self._submit("export-activations", export_activation, grid.activation, grid.image, base,  # type: ignore[attr-defined]
-                            provenance, force=force, description="Exporting the activations")
+        provenance = {
+            "image": None if image is None else image.path,
+            "layer": grid.layer,
+            "model": None if info is None else info.name,
+            "weights": None if info is None else info.weights_label,
+        }
+        return self._submit(
+            "export-activations",
+            export_activation,
+            grid.activation,
+            grid.image,
+            base,  # type: ignore[attr-defined]
+            provenance,
+            force=force,
+            description="Exporting the activations",
+        )

@@ -29,8 +29,10 @@ RANDOM = "none"
 
 # The engine's sentences end with advice for the command line; the app has buttons for the same things.
 _CLI_ADVICE = (
-    (re.compile(r"Work offline with random weights \(--weights none\) or a local file \(--weights FILE\), or copy"),
-     "Use random weights or a weights file below, or copy"),
+    (
+        re.compile(r"Work offline with random weights \(--weights none\) or a local file \(--weights FILE\), or copy"),
+        "Use random weights or a weights file below, or copy",
+    ),
     (re.compile(r"use --weights none or a file"), "choose Random init or a weights file"),
     (re.compile(r"\(--weights none\)"), "(Weights › Random init)"),
     (re.compile(r"--weights FILE"), "Weights › From file…"),
@@ -94,22 +96,36 @@ class WeightsFallbacks:
             if previous is not None and previous != choice:
                 label = previous.model_file or previous.model
                 weights = "random init" if previous.weights == RANDOM else Path(previous.weights).name
-                self.notify(f"Weights file {name} was not loaded: {text} Kept {label} ({weights}).",  # type: ignore[attr-defined]
-                            error.details, kind="weights-file")
+                self.notify(
+                    f"Weights file {name} was not loaded: {text} Kept {label} ({weights}).",  # type: ignore[attr-defined]
+                    error.details,
+                    kind="weights-file",
+                )
                 self.set_model(previous)  # type: ignore[attr-defined]
                 return
-            self.notify(f"Weights file {name} was not loaded: {text}", error.details,  # type: ignore[attr-defined]
-                        kind="model", actions=self._fallback_actions(choice))
+            self.notify(
+                f"Weights file {name} was not loaded: {text}",
+                error.details,  # type: ignore[attr-defined]
+                kind="model",
+                actions=self._fallback_actions(choice),
+            )
             return
         if error.error_type == "DownloadError" and choice.model and not choice.model_file:
             self._unavailable.add(choice.model)
-            self.notify(f"{choice.model}: its pretrained weights cannot be had. {text}", error.details,  # type: ignore[attr-defined]
-                        level="warning", kind="model", actions=self._fallback_actions(choice, offline=True))
+            self.notify(
+                f"{choice.model}: its pretrained weights cannot be had. {text}",
+                error.details,  # type: ignore[attr-defined]
+                level="warning",
+                kind="model",
+                actions=self._fallback_actions(choice, offline=True),
+            )
             return
         self.notify(text, error.details, kind="model", actions=self._fallback_actions(choice))  # type: ignore[attr-defined]
 
     # --- the notice's actions --------------------------------------------------------------------------
-    def _fallback_actions(self, failed: ModelChoice, *, offline: bool = False) -> tuple[tuple[str, Callable[[], None]], ...]:
+    def _fallback_actions(
+        self, failed: ModelChoice, *, offline: bool = False
+    ) -> tuple[tuple[str, Callable[[], None]], ...]:
         actions: list[tuple[str, Callable[[], None]]] = []
         if offline:
             actions.append(("Retry", lambda: self.retry_weights(failed)))

@@ -49,8 +49,9 @@ class TabExports(QtCore.QObject):
         if prediction is None:
             return False
         suggested = f"{Path(prediction.image).stem}_{prediction.model}_top{len(prediction.topk)}.csv"
-        base = base or self.ask_save_path("Export predictions (CSV + JSON + chart PNG)", suggested,
-                                          "Top-k table (*.csv)")
+        base = base or self.ask_save_path(
+            "Export predictions (CSV + JSON + chart PNG)", suggested, "Top-k table (*.csv)"
+        )
         force = self._confirm(base, PREDICTION_SUFFIXES)
         if force is None:
             return False
@@ -82,12 +83,18 @@ class TabExports(QtCore.QObject):
     def _ask_save_path(self, title: str, suggested: str, filters: str) -> str:
         folder = Path(self._window.settings.last_folder() or ".")
         # Overwriting is asked once for all the files of the bundle (below), not by the dialog for one of them.
-        path, _ = QtWidgets.QFileDialog.getSaveFileName(self._window, title, str(folder / suggested), filters,
-                                                        options=QtWidgets.QFileDialog.Option.DontConfirmOverwrite)
+        path, _ = QtWidgets.QFileDialog.getSaveFileName(
+            self._window,
+            title,
+            str(folder / suggested),
+            filters,
+            options=QtWidgets.QFileDialog.Option.DontConfirmOverwrite,
+        )
         return path
 
     def _ask_overwrite(self, existing: list[Path]) -> bool:
         names = "\n".join(str(path) for path in existing)
-        answer = QtWidgets.QMessageBox.question(self._window, "Replace files?",
-                                                f"These files exist:\n{names}\nReplace them?")
+        answer = QtWidgets.QMessageBox.question(
+            self._window, "Replace files?", f"These files exist:\n{names}\nReplace them?"
+        )
         return answer == QtWidgets.QMessageBox.StandardButton.Yes

@@ -214,8 +214,11 @@ def open_images(paths: Sequence[str]) -> OpenResult:
         preview.thumbnail((PREVIEW_SIDE, PREVIEW_SIDE), Image.Resampling.BILINEAR)
         thumb = preview.copy()
         thumb.thumbnail((THUMBNAIL_SIDE, THUMBNAIL_SIDE), Image.Resampling.BILINEAR)
-        entries.append(ImageEntry(loaded, to_display_array(loaded), np.asarray(thumb.convert("RGB")),
-                                  np.asarray(preview.convert("RGB"))))
+        entries.append(
+            ImageEntry(
+                loaded, to_display_array(loaded), np.asarray(thumb.convert("RGB")), np.asarray(preview.convert("RGB"))
+            )
+        )
     return OpenResult(entries, errors)
 
 
@@ -283,10 +286,10 @@ def graph(model: str | None, model_file: str | None = None, model_file_sha256: s
         with torch.device("meta"):
             module = spec.builder()
     # A builder that computes with tensors (``.item()``) cannot run on the meta device: then on the CPU.
-    except Exception:  # noqa: BLE001
+    except Exception:
         try:
             module = spec.builder()
-        except Exception as error:  # noqa: BLE001 - the user's code: any failure becomes one sentence
+        except Exception as error:
             raise ModelError(f"{spec.name}: the builder failed ({type(error).__name__}: {error}).") from None
     return build_graph(module, spec.input.shape, model_name=spec.name)
 
@@ -326,8 +329,9 @@ class CaptureResult:
     grid: Any = None  # activations_grid.ChannelGrid of the first layer, or None
 
 
-def activations_with_grid(image: ImageEntry, loaded: Any, layers: Sequence[str], *, preset: str,
-                          summary: Any = None, grid_options: Any = None) -> CaptureResult:
+def activations_with_grid(
+    image: ImageEntry, loaded: Any, layers: Sequence[str], *, preset: str, summary: Any = None, grid_options: Any = None
+) -> CaptureResult:
     """``activations`` plus the first layer's channel mosaic, so that the GUI thread only has to show it."""
     captured = activations(image, loaded, layers, preset=preset, summary=summary)
     first = captured.get(layers[0]) if layers else None

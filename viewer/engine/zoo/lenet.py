@@ -5,7 +5,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-__all__ = ["LeNet5", "MNIST_MEAN", "MNIST_STD"]
+__all__ = ["MNIST_MEAN", "MNIST_STD", "LeNet5"]
 
 # The usual MNIST statistics (torchvision's MNIST examples use the same values).
 MNIST_MEAN = (0.1307,)

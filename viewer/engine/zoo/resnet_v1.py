@@ -61,8 +61,10 @@ def v1_builder(torchvision_name: str) -> Callable[..., nn.Module]:
         return move_stride_to_first_conv(tv_models.get_model(torchvision_name, weights=weights, **kwargs))
 
     build.__name__ = f"{torchvision_name}_v1"
-    build.__doc__ = (f"He et al.'s original {torchvision_name} (stride 2 on the first 1×1 convolution); "
-                     f"``weights``: a member of torchvision's {torchvision_name} weights enum, or None.")
+    build.__doc__ = (
+        f"He et al.'s original {torchvision_name} (stride 2 on the first 1×1 convolution); "
+        f"``weights``: a member of torchvision's {torchvision_name} weights enum, or None."
+    )
     return build
 
 

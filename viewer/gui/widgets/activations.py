@@ -90,8 +90,11 @@ class ActivationsView(QtWidgets.QWidget):
         for picker in (self.colormap_picker, self.normalisation_picker, self.sort_picker):
             picker.currentIndexChanged.connect(self._on_options_changed)
         controls = QtWidgets.QHBoxLayout()
-        for label, widget in (("Colormap", self.colormap_picker), ("Scale", self.normalisation_picker),
-                              ("Sort by", self.sort_picker)):
+        for label, widget in (
+            ("Colormap", self.colormap_picker),
+            ("Scale", self.normalisation_picker),
+            ("Sort by", self.sort_picker),
+        ):
             controls.addWidget(QtWidgets.QLabel(label))
             controls.addWidget(widget)
         controls.addStretch(1)
@@ -169,8 +172,11 @@ class ActivationsView(QtWidgets.QWidget):
 
     def grid_options(self) -> GridOptions:
         """The mosaic options the pickers show."""
-        return GridOptions(NORMALISATIONS[self.normalisation_picker.currentText()], self.sort_picker.currentText(),
-                           self.colormap_picker.currentText())
+        return GridOptions(
+            NORMALISATIONS[self.normalisation_picker.currentText()],
+            self.sort_picker.currentText(),
+            self.colormap_picker.currentText(),
+        )
 
     @property
     def notice_text(self) -> str:
@@ -253,11 +259,13 @@ class ActivationsView(QtWidgets.QWidget):
         dead_count = int(np.asarray(activation.dead, dtype=bool).sum())
         shape = format_shape(np.shape(activation.array))
         size = f"{count} units" if np.ndim(activation.array) == 1 else f"{shape} · {count} channels"
-        self.header.setText(f"<b>{activation.layer}</b> · {size} · {dead_count} dead (zero everywhere, red border) · "
-                            f"sorted by {grid.options.order}")
+        self.header.setText(
+            f"<b>{activation.layer}</b> · {size} · {dead_count} dead (zero everywhere, red border) · "
+            f"sorted by {grid.options.order}"
+        )
         self._refresh_items()
 
-    def showEvent(self, event: QtGui.QShowEvent) -> None:  # noqa: N802 - Qt API
+    def showEvent(self, event: QtGui.QShowEvent) -> None:
         super().showEvent(event)
         if self._items_stale:
             self._refresh_items()
@@ -302,8 +310,9 @@ class ActivationsView(QtWidgets.QWidget):
 
     # ----------------------------------------------------------------------------------------- drawing
     def _tree_item(self, node: Any, parent_name: str) -> QtWidgets.QTreeWidgetItem:
-        short = node.name[len(parent_name) + 1:] if parent_name and node.name.startswith(parent_name + ".") \
-            else node.name
+        short = (
+            node.name[len(parent_name) + 1 :] if parent_name and node.name.startswith(parent_name + ".") else node.name
+        )
         item = QtWidgets.QTreeWidgetItem([short, node.type, format_shape(node.output_shape)])
         item.setData(0, _NAME_ROLE, node.name)
         item.setToolTip(0, node.name)

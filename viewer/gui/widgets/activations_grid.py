@@ -105,7 +105,13 @@ def render_grid(activation: Any, options: GridOptions) -> ChannelGrid:
     array = np.asarray(activation.array)
     count, height, width = (array.shape[0], 1, 1) if array.ndim == 1 else array.shape
     layout = layout_for(count, height, width)
-    image = channel_grid(activation, normalize=effective_normalize(options, height, width), order=options.order,
-                         colormap=options.colormap, columns=layout.columns, mark_dead=True)
+    image = channel_grid(
+        activation,
+        normalize=effective_normalize(options, height, width),
+        order=options.order,
+        colormap=options.colormap,
+        columns=layout.columns,
+        mark_dead=True,
+    )
     levels = (float(array.min()), float(array.max())) if array.size else (0.0, 1.0)
     return ChannelGrid(activation, options, layout, image, levels)

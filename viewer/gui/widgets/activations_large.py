@@ -167,8 +167,9 @@ class ChannelDetail(QtWidgets.QWidget):
             self.input_item.setRect(QtCore.QRectF(0, 0, self._input_image.shape[1], self._input_image.shape[0]))
         self._place_overlay()
 
-    def set_channel(self, channel: int | None, channel_map: np.ndarray | None, levels: tuple | None = None,
-                    activation: Any = None) -> None:
+    def set_channel(
+        self, channel: int | None, channel_map: np.ndarray | None, levels: tuple | None = None, activation: Any = None
+    ) -> None:
         """Show one (H, W) map; ``levels`` None scales it on its own (per-channel normalisation)."""
         changed = channel != self._channel or activation is not self._activation
         self._channel, self._channel_map = channel, channel_map
@@ -262,8 +263,11 @@ class ChannelDetail(QtWidgets.QWidget):
             self.box_mark.hide()
         else:
             # Clipped to the input: the part of a field that hangs over the border only sees padding.
-            clip = self._input_size if self._input_size is not None else (
-                None if self._input_image is None else tuple(self._input_image.shape[:2]))
+            clip = (
+                self._input_size
+                if self._input_size is not None
+                else (None if self._input_image is None else tuple(self._input_image.shape[:2]))
+            )
             x0, y0, x1, y1 = (float(v) for v in field.box(row, column, clip=clip))
             self._box = (x0, y0, x1, y1)
             self.box_mark.setRect(QtCore.QRectF(x0, y0, x1 - x0, y1 - y0))

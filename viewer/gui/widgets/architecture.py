@@ -23,12 +23,12 @@ from viewer.engine.export import atomic_write
 from viewer.gui.widgets.architecture_diagram import READABLE_ZOOM, DiagramView
 from viewer.gui.widgets.architecture_export import PNG_SCALE, graph_csv, scene_png, scene_svg
 from viewer.gui.widgets.architecture_find import FindBar
-from viewer.gui.widgets.architecture_groups import GroupsWindow
 from viewer.gui.widgets.architecture_format import (
     format_count,
     format_macs,
     format_shape,
 )
+from viewer.gui.widgets.architecture_groups import GroupsWindow
 from viewer.gui.widgets.architecture_scene import SceneItems, draw_layout
 from viewer.gui.widgets.architecture_table import ArchitectureTable
 
@@ -90,8 +90,12 @@ class ArchitectureView(QtWidgets.QWidget):
         for text, name, slot, tip in (
             ("Expand all", "expandAllButton", self.expand_all, "Open every block"),
             ("Collapse all", "collapseAllButton", self.collapse_all, "Back to the lecture's level of detail"),
-            ("Expand groups", "expandGroupsButton", self._on_groups_clicked,
-             "Draw the selected block's grouped convolution as its parallel pathways (ResNeXt)"),
+            (
+                "Expand groups",
+                "expandGroupsButton",
+                self._on_groups_clicked,
+                "Draw the selected block's grouped convolution as its parallel pathways (ResNeXt)",
+            ),
             ("Fit", "fitButton", self.diagram.request_fit, "Whole diagram in view (Ctrl+0); wheel or Ctrl+± zooms"),
             ("Export…", "exportArchitectureButton", self._on_export_clicked, "Save the diagram as SVG or PNG"),
         ):
@@ -174,7 +178,8 @@ class ArchitectureView(QtWidgets.QWidget):
         extra = f" · {html.escape(graph.variant)}" if graph.variant else ""
         self.totals.setText(
             f"<b>{html.escape(graph.model_name)}</b> · input {format_shape(graph.input_shape)} · "
-            f"{format_count(graph.total_params)} params · {format_macs(graph.macs)}{extra}")
+            f"{format_count(graph.total_params)} params · {format_macs(graph.macs)}{extra}"
+        )
         self.notes.setText("<br>".join(html.escape(note) for note in graph.notes))
         self.notes.setVisible(bool(graph.notes))
         self.find_bar.set_names([*(node.id for node in graph.nodes), *graph.blocks])
@@ -276,8 +281,9 @@ class ArchitectureView(QtWidgets.QWidget):
     def choose_export_path(self) -> str:
         """Ask where to save (QFileDialog confirms overwriting); '' when cancelled. Tests override this."""
         name = (self._graph.model_name if self._graph is not None else "network").replace(":", "_") + ".svg"
-        path, _ = QtWidgets.QFileDialog.getSaveFileName(self, "Export architecture", name,
-                                                        "SVG image (*.svg);;PNG image (*.png);;CSV table (*.csv)")
+        path, _ = QtWidgets.QFileDialog.getSaveFileName(
+            self, "Export architecture", name, "SVG image (*.svg);;PNG image (*.png);;CSV table (*.csv)"
+        )
         return path
 
     def _render(self, painter: QtGui.QPainter, target: QtCore.QRectF) -> None:
@@ -414,7 +420,7 @@ class ArchitectureView(QtWidgets.QWidget):
         if self._stale:
             self._draw()
 
-    def showEvent(self, event: QtGui.QShowEvent) -> None:  # noqa: N802 - Qt API
+    def showEvent(self, event: QtGui.QShowEvent) -> None:
         super().showEvent(event)
         self._ensure_drawn()
 
@@ -432,7 +438,7 @@ class ArchitectureView(QtWidgets.QWidget):
             self._on_box_activated(box)
 
     def _on_collapse_key(self) -> None:
-        """"−" closes the open block the selected box is drawn in."""
+        """ "−" closes the open block the selected box is drawn in."""
         view, box = self.graph_view, self._selected_box()
         if view is None or box is None:
             return

@@ -45,9 +45,11 @@ class DiagramView(QtWidgets.QGraphicsView):
         self.setBackgroundBrush(QtGui.QColor("#ffffff"))
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self._auto_fit = False
-        for keys, action in ((QtGui.QKeySequence.StandardKey.ZoomIn, self.zoom_in),
-                             (QtGui.QKeySequence("Ctrl+="), self.zoom_in),
-                             (QtGui.QKeySequence.StandardKey.ZoomOut, self.zoom_out)):
+        for keys, action in (
+            (QtGui.QKeySequence.StandardKey.ZoomIn, self.zoom_in),
+            (QtGui.QKeySequence("Ctrl+="), self.zoom_in),
+            (QtGui.QKeySequence.StandardKey.ZoomOut, self.zoom_out),
+        ):
             # Ctrl+0 (fit) is the window's View › Fit action, which fits the diagram when it has the focus:
             # a second Ctrl+0 here would make the key ambiguous, and Qt then runs neither.
             shortcut = QtGui.QShortcut(keys, self)
@@ -113,17 +115,17 @@ class DiagramView(QtWidgets.QGraphicsView):
         else:
             self.centerOn(QtCore.QPointF(target.center().x(), target.top() + visible_height / 2))
 
-    def showEvent(self, event: QtGui.QShowEvent) -> None:  # noqa: N802 (Qt override)
+    def showEvent(self, event: QtGui.QShowEvent) -> None:
         super().showEvent(event)
         if self._auto_fit:
             self.fit()
 
-    def resizeEvent(self, event: QtGui.QResizeEvent) -> None:  # noqa: N802 (Qt override)
+    def resizeEvent(self, event: QtGui.QResizeEvent) -> None:
         super().resizeEvent(event)
         if self._auto_fit:
             self.fit()
 
-    def wheelEvent(self, event: QtGui.QWheelEvent) -> None:  # noqa: N802 (Qt override)
+    def wheelEvent(self, event: QtGui.QWheelEvent) -> None:
         steps = event.angleDelta().y() / 120
         if steps:
             self.zoom_by(1.15**steps)
@@ -142,13 +144,13 @@ class DiagramView(QtWidgets.QGraphicsView):
                 frame = item
         return frame
 
-    def mousePressEvent(self, event: QtGui.QMouseEvent) -> None:  # noqa: N802 (Qt override)
+    def mousePressEvent(self, event: QtGui.QMouseEvent) -> None:
         item = self.item_at(event.position().toPoint())
         if isinstance(item, (NodeItem, JoinItem)) and event.button() == Qt.MouseButton.LeftButton:
             self.boxClicked.emit(item.view_id)
         super().mousePressEvent(event)
 
-    def mouseDoubleClickEvent(self, event: QtGui.QMouseEvent) -> None:  # noqa: N802 (Qt override)
+    def mouseDoubleClickEvent(self, event: QtGui.QMouseEvent) -> None:
         item = self.item_at(event.position().toPoint())
         if isinstance(item, (NodeItem, JoinItem)):
             self.boxActivated.emit(item.view_id)
@@ -160,7 +162,7 @@ class DiagramView(QtWidgets.QGraphicsView):
             return
         super().mouseDoubleClickEvent(event)
 
-    def keyPressEvent(self, event: QtGui.QKeyEvent) -> None:  # noqa: N802 (Qt override)
+    def keyPressEvent(self, event: QtGui.QKeyEvent) -> None:
         plain = not (event.modifiers() & (Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.AltModifier))
         if plain and event.key() in (Qt.Key.Key_Plus, Qt.Key.Key_Equal):
             self.expandKey.emit()

@@ -53,8 +53,22 @@ def scene_png(scene: QtWidgets.QGraphicsScene, render: Render | None = None, sca
     return bytes(buffer.data())
 
 
-CSV_COLUMNS = ("name", "label", "kind", "type", "depth", "module", "call", "calls", "output_shape", "params", "macs",
-               "rf_size", "rf_jump", "training_only")
+CSV_COLUMNS = (
+    "name",
+    "label",
+    "kind",
+    "type",
+    "depth",
+    "module",
+    "call",
+    "calls",
+    "output_shape",
+    "params",
+    "macs",
+    "rf_size",
+    "rf_jump",
+    "training_only",
+)
 
 
 def graph_csv(graph: Any) -> str:
@@ -73,7 +87,22 @@ def graph_csv(graph: Any) -> str:
     writer.writerow(CSV_COLUMNS)
     for row in graph_rows(graph):
         field = row.receptive_field
-        writer.writerow([row.name, row.label, row.kind, row.type, row.depth, row.module or "", row.call, row.calls,
-                         pair(row.shape), row.params, row.macs, pair(field.size if field else None),
-                         pair(field.jump if field else None), row.training_only])
+        writer.writerow(
+            [
+                row.name,
+                row.label,
+                row.kind,
+                row.type,
+                row.depth,
+                row.module or "",
+                row.call,
+                row.calls,
+                pair(row.shape),
+                row.params,
+                row.macs,
+                pair(field.size if field else None),
+                pair(field.jump if field else None),
+                row.training_only,
+            ]
+        )
     return buffer.getvalue()

@@ -30,8 +30,7 @@ from viewer.gui.widgets.architecture_format import (
     format_macs,
 )
 
-__all__ = ["FONT_PIXELS", "FrameItem", "JoinItem", "NodeItem", "RouteItem", "SceneItems", "draw_layout",
-           "fill_for"]
+__all__ = ["FONT_PIXELS", "FrameItem", "JoinItem", "NodeItem", "RouteItem", "SceneItems", "draw_layout", "fill_for"]
 
 FONT_PIXELS = 10  # the size the layout's CHAR_WIDTH and LINE_HEIGHT were measured for
 FRAME_LABEL_PIXELS = 10
@@ -138,8 +137,10 @@ class NodeItem(QtWidgets.QGraphicsRectItem):
             bounds = item.boundingRect()
             scale = min(1.0, available / bounds.width()) if bounds.width() else 1.0
             item.setScale(scale)
-            item.setPos((box.w - bounds.width() * scale) / 2,
-                        PADDING + index * line_height + (line_height - bounds.height() * scale) / 2)
+            item.setPos(
+                (box.w - bounds.width() * scale) / 2,
+                PADDING + index * line_height + (line_height - bounds.height() * scale) / 2,
+            )
 
     def set_selected_look(self, selected: bool) -> None:
         colour = _SELECTED if selected else (_TRAINING if self.node.training_only else _BORDER)
@@ -194,17 +195,19 @@ class RouteItem(QtWidgets.QGraphicsPathItem):
         self.setPen(pen)
         self.setZValue(5)
         self.setToolTip(f"{route.src} → {route.dst}<br>{format_shape(route.shape)}")
-        head = QtGui.QPolygonF([
-            QtCore.QPointF(end_x, end_y),
-            QtCore.QPointF(end_x - _ARROW * math.cos(angle - 0.4), end_y - _ARROW * math.sin(angle - 0.4)),
-            QtCore.QPointF(end_x - _ARROW * math.cos(angle + 0.4), end_y - _ARROW * math.sin(angle + 0.4)),
-        ])
+        head = QtGui.QPolygonF(
+            [
+                QtCore.QPointF(end_x, end_y),
+                QtCore.QPointF(end_x - _ARROW * math.cos(angle - 0.4), end_y - _ARROW * math.sin(angle - 0.4)),
+                QtCore.QPointF(end_x - _ARROW * math.cos(angle + 0.4), end_y - _ARROW * math.sin(angle + 0.4)),
+            ]
+        )
         arrow = QtWidgets.QGraphicsPolygonItem(head, self)
         arrow.setBrush(colour)
         arrow.setPen(QtGui.QPen(colour, 1))
         self._hover_shape = QtGui.QPainterPathStroker(QtGui.QPen(Qt.GlobalColor.black, 6)).createStroke(path)
 
-    def shape(self) -> QtGui.QPainterPath:  # noqa: D102 - Qt override
+    def shape(self) -> QtGui.QPainterPath:
         # Only the stroke: a path item's default shape is the filled polygon, which would take the hover and
         # the clicks meant for the boxes it encloses.
         return self._hover_shape
@@ -223,10 +226,10 @@ class FrameItem(QtWidgets.QGraphicsRectItem):
         self.setPen(pen)
         self.setBrush(QtGui.QColor(_FRAME_FILLS[min(depth, len(_FRAME_FILLS) - 1)]))
         # Inside an open block, its name is enough ("branch2 (Sequential)"): the frame around says whose.
-        short = frame.name[len(parent) + 1:] if parent and frame.label.startswith(frame.name) else frame.name
+        short = frame.name[len(parent) + 1 :] if parent and frame.label.startswith(frame.name) else frame.name
         if short[:1].isdigit():  # "0 (Bottleneck)" says little: "layer1.0 (Bottleneck)"
             short = f"{parent.rpartition('.')[2]}.{short}"
-        label = short + frame.label[len(frame.name):] + ("  · training only" if frame.training_only else "")
+        label = short + frame.label[len(frame.name) :] + ("  · training only" if frame.training_only else "")
         text = QtWidgets.QGraphicsSimpleTextItem(label, self)
         text.setFont(_font(bold=True, pixels=FRAME_LABEL_PIXELS))
         text.setBrush(_TRAINING if frame.training_only else QtGui.QColor("#3d4b59"))

@@ -25,7 +25,7 @@ LAYER_ROLE = Qt.ItemDataRole.UserRole + 1  # the layer the Activations tab would
 
 
 def _short(name: str, parent: str) -> str:
-    return name[len(parent) + 1:] if parent and name.startswith(f"{parent}.") else name
+    return name[len(parent) + 1 :] if parent and name.startswith(f"{parent}.") else name
 
 
 class ArchitectureTable(QtWidgets.QTreeWidget):
@@ -75,8 +75,9 @@ class ArchitectureTable(QtWidgets.QTreeWidget):
 
     def rows(self, key_or_layer: str) -> list[QtWidgets.QTreeWidgetItem]:
         """Every row whose key or layer is ``key_or_layer`` (a module's calls), in execution order."""
-        return [item for key, item in self._items.items()
-                if key == key_or_layer or item.data(0, LAYER_ROLE) == key_or_layer]
+        return [
+            item for key, item in self._items.items() if key == key_or_layer or item.data(0, LAYER_ROLE) == key_or_layer
+        ]
 
     def select_key(self, key: str) -> None:
         """Make the row of ``key`` current and visible, without emitting ``rowSelected``."""
@@ -121,7 +122,8 @@ class ArchitectureTable(QtWidgets.QTreeWidget):
         self._items[key] = item
         return item
 
-    def _on_current_changed(self, current: QtWidgets.QTreeWidgetItem | None,
-                            _previous: QtWidgets.QTreeWidgetItem | None) -> None:
+    def _on_current_changed(
+        self, current: QtWidgets.QTreeWidgetItem | None, _previous: QtWidgets.QTreeWidgetItem | None
+    ) -> None:
         if current is not None and not self._syncing:
             self.rowSelected.emit(current.data(0, KEY_ROLE), current.data(0, LAYER_ROLE))

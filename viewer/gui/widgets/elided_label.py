@@ -19,7 +19,7 @@ MIN_CHARACTERS = 12  # what the label asks for at least: a model name stays read
 class ElidedLabel(QtWidgets.QLabel):
     """Plain-text label drawn elided on the right; ``full_text()`` is what was set."""
 
-    def __init__(self, text: str = "", parent: QtWidgets.QWidget | None = None, *, objectName: str = "") -> None:  # noqa: N803
+    def __init__(self, text: str = "", parent: QtWidgets.QWidget | None = None, *, objectName: str = "") -> None:
         super().__init__(parent)
         if objectName:
             self.setObjectName(objectName)
@@ -28,7 +28,7 @@ class ElidedLabel(QtWidgets.QLabel):
         self.setSizePolicy(QtWidgets.QSizePolicy.Policy.Ignored, QtWidgets.QSizePolicy.Policy.Preferred)
         self.setText(text)
 
-    def setText(self, text: str) -> None:  # noqa: N802 - Qt API
+    def setText(self, text: str) -> None:
         self._full = text
         self.setToolTip(text)
         super().setText(text)
@@ -37,17 +37,17 @@ class ElidedLabel(QtWidgets.QLabel):
     def full_text(self) -> str:
         return self._full
 
-    def minimumSizeHint(self) -> QtCore.QSize:  # noqa: N802 - Qt API
+    def minimumSizeHint(self) -> QtCore.QSize:
         metrics = self.fontMetrics()
         return QtCore.QSize(metrics.averageCharWidth() * MIN_CHARACTERS, metrics.height())
 
-    def sizeHint(self) -> QtCore.QSize:  # noqa: N802 - Qt API
+    def sizeHint(self) -> QtCore.QSize:
         # The whole text up to the label's maximum width; the minimum (what a layout must give) stays small.
         metrics = self.fontMetrics()
         width = min(metrics.horizontalAdvance(self._full) + 8, self.maximumWidth())
         return QtCore.QSize(max(width, self.minimumSizeHint().width()), metrics.height())
 
-    def paintEvent(self, event: QtGui.QPaintEvent) -> None:  # noqa: N802 - Qt API
+    def paintEvent(self, event: QtGui.QPaintEvent) -> None:
         painter = QtGui.QPainter(self)
         rect = self.contentsRect()
         shown = self.fontMetrics().elidedText(self._full, Qt.TextElideMode.ElideRight, rect.width())

@@ -100,8 +100,13 @@ class HeatmapView(QtWidgets.QWidget):
         self.export_button.clicked.connect(self._on_export)
 
         first = QtWidgets.QHBoxLayout()
-        for label, widget in (("Class", self.class_picker), ("Mode", self.mode_picker),
-                              ("Scales", self.scales_edit), (None, self.offsets_check), ("Fuse", self.fuse_picker)):
+        for label, widget in (
+            ("Class", self.class_picker),
+            ("Mode", self.mode_picker),
+            ("Scales", self.scales_edit),
+            (None, self.offsets_check),
+            ("Fuse", self.fuse_picker),
+        ):
             if label:
                 first.addWidget(QtWidgets.QLabel(label))
             first.addWidget(widget, 3 if widget is self.class_picker else 0)
@@ -134,8 +139,13 @@ class HeatmapView(QtWidgets.QWidget):
         self.plot.addItem(self.image_item)
         self.plot.addItem(self.heat_item)
         self.heat_item.setZValue(1)
-        self.colorbar = pg.ColorBarItem(values=(0, 1), colorMap=pyqtgraph_colormap(HEATMAP_COLORMAPS[0]),
-                                        interactive=False, label="score", colorMapMenu=False)
+        self.colorbar = pg.ColorBarItem(
+            values=(0, 1),
+            colorMap=pyqtgraph_colormap(HEATMAP_COLORMAPS[0]),
+            interactive=False,
+            label="score",
+            colorMapMenu=False,
+        )
         self.graphics.addItem(self.colorbar)
         self.peak_mark = pg.ScatterPlotItem(size=14, symbol="+", pen=pg.mkPen("w", width=2), brush=None)
         self.peak_mark.setZValue(2)
@@ -184,8 +194,10 @@ class HeatmapView(QtWidgets.QWidget):
             return None
         row, column = np.unravel_index(int(np.nanargmax(shown)), shown.shape)
         rect = self.heat_item.mapRectToParent(self.heat_item.boundingRect())
-        return (rect.x() + (column + 0.5) * rect.width() / shown.shape[1],
-                rect.y() + (row + 0.5) * rect.height() / shown.shape[0])
+        return (
+            rect.x() + (column + 0.5) * rect.width() / shown.shape[1],
+            rect.y() + (row + 0.5) * rect.height() / shown.shape[0],
+        )
 
     @property
     def busy(self) -> bool:
@@ -269,8 +281,12 @@ class HeatmapView(QtWidgets.QWidget):
         """Ask for an export path ('' when cancelled). Overwriting is asked separately. Tests override this."""
         suggested = f"{self._heatmap.class_name}.png" if self._heatmap is not None else "heatmap.png"
         path, _ = QtWidgets.QFileDialog.getSaveFileName(
-            self, "Export heatmap", suggested, "PNG overlay + NPY + JSON (*.png)",
-            options=QtWidgets.QFileDialog.Option.DontConfirmOverwrite)
+            self,
+            "Export heatmap",
+            suggested,
+            "PNG overlay + NPY + JSON (*.png)",
+            options=QtWidgets.QFileDialog.Option.DontConfirmOverwrite,
+        )
         return path
 
     def confirm_overwrite(self, existing: list[Path]) -> bool:
@@ -282,9 +298,11 @@ class HeatmapView(QtWidgets.QWidget):
     # ----------------------------------------------------------------------------------------- internals
     def _describe(self, heatmap: Any, peak: float) -> str:
         scales = ", ".join(f"{s:g}" for s in getattr(heatmap, "scales", ()))
-        text = (f"<b>{heatmap.class_index} {heatmap.class_name}</b> · {heatmap.mode} · scales {scales} · "
-                f"fuse {heatmap.fuse}{' · offsets' if heatmap.offsets else ''} · peak {peak:.3g} · "
-                f"{heatmap.model}, {heatmap.weights}")
+        text = (
+            f"<b>{heatmap.class_index} {heatmap.class_name}</b> · {heatmap.mode} · scales {scales} · "
+            f"fuse {heatmap.fuse}{' · offsets' if heatmap.offsets else ''} · peak {peak:.3g} · "
+            f"{heatmap.model}, {heatmap.weights}"
+        )
         notes = list(getattr(heatmap, "notes", ()) or ())
         if notes:
             text += "<br>" + "<br>".join(f"note: {note}" for note in notes)
@@ -303,8 +321,11 @@ class HeatmapView(QtWidgets.QWidget):
         if index is None:
             text = self.class_picker.currentText()
             count = len(self.class_picker.matches(text))
-            self._show_notice(f"{count} classes match {text!r}; pick one from the list." if count > 1 else
-                              f"No class matches {text!r}; pick one from the list.")
+            self._show_notice(
+                f"{count} classes match {text!r}; pick one from the list."
+                if count > 1
+                else f"No class matches {text!r}; pick one from the list."
+            )
             return
         try:
             scales = parse_scales(self.scales_edit.text())
@@ -312,13 +333,15 @@ class HeatmapView(QtWidgets.QWidget):
             self._show_notice(str(error))
             return
         self._show_notice(self._standing_notice)  # a refusal's message goes, "random init" stays
-        self.computeRequested.emit({
-            "class_index": index,
-            "mode": self.mode_picker.currentText(),
-            "scales": scales,
-            "offsets": self.offsets_check.isChecked(),
-            "fuse": self.fuse_picker.currentText(),
-        })
+        self.computeRequested.emit(
+            {
+                "class_index": index,
+                "mode": self.mode_picker.currentText(),
+                "scales": scales,
+                "offsets": self.offsets_check.isChecked(),
+                "fuse": self.fuse_picker.currentText(),
+            }
+        )
 
     def _on_export(self) -> None:
         if self._heatmap is None:

@@ -79,8 +79,13 @@ class ImagePanel(QtWidgets.QWidget):
         self._image_size: tuple[int, int] | None = None  # (width, height) of the original image
 
     # --- setters -----------------------------------------------------------------------------------
-    def set_image(self, array: np.ndarray | None, name: str = "", size: tuple[int, int] | None = None,
-                  notes: list[str] | None = None) -> None:
+    def set_image(
+        self,
+        array: np.ndarray | None,
+        name: str = "",
+        size: tuple[int, int] | None = None,
+        notes: list[str] | None = None,
+    ) -> None:
         """Show ``array`` (uint8 HxWx3, maybe downscaled) of an image whose true size is ``size`` (w, h)."""
         self.set_overlay(None)
         self.set_box(None)
@@ -100,8 +105,14 @@ class ImagePanel(QtWidgets.QWidget):
         self.title.setText(f"<b>{name}</b> · {self._image_size[0]}×{self._image_size[1]}{extra}")
         self.fit()
 
-    def set_overlay(self, scores: np.ndarray | None, *, colormap: str = "jet", opacity: float = 0.5,
-                    levels: tuple[float, float] | None = None) -> None:
+    def set_overlay(
+        self,
+        scores: np.ndarray | None,
+        *,
+        colormap: str = "jet",
+        opacity: float = 0.5,
+        levels: tuple[float, float] | None = None,
+    ) -> None:
         """Draw ``scores`` (H×W, any resolution) stretched over the image with a colormap; None hides it."""
         if scores is None or self._image_size is None:
             self.overlay_item.hide()

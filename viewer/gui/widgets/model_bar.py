@@ -21,18 +21,23 @@ from viewer.core.preset_fit import preset_reason, tta_reason
 from viewer.gui.settings import Settings
 from viewer.gui.state import ModelChoice
 
-__all__ = ["ModelBar", "PRESETS"]
+__all__ = ["PRESETS", "ModelBar"]
 
-PRESETS = (("weights", "Weights' own (resize + crop)"), ("standardize", "Standardise (lecture)"),
-           ("full", "Full resolution"))
+PRESETS = (
+    ("weights", "Weights' own (resize + crop)"),
+    ("standardize", "Standardise (lecture)"),
+    ("full", "Full resolution"),
+)
 RANDOM = "none"
 FROM_FILE = "\x00file"
 CUSTOM_MODEL = "\x00custom"
 _DATA = Qt.ItemDataRole.UserRole
 NOT_LOADED = "not loaded: "
 UNFIT = " ⚠"  # marks a preset or TTA that does not suit the loaded weights (the tooltip says why)
-TTA_TIP = ("Krizhevsky's test-time augmentation: the four corner and centre crops of the central square and their "
-           "mirrors, softmax outputs averaged")
+TTA_TIP = (
+    "Krizhevsky's test-time augmentation: the four corner and centre crops of the central square and their "
+    "mirrors, softmax outputs averaged"
+)
 
 
 class ModelBar(QtWidgets.QWidget):
@@ -59,13 +64,17 @@ class ModelBar(QtWidgets.QWidget):
 
         self.model_picker = QtWidgets.QComboBox(objectName="modelPicker")
         self.model_picker.setMinimumContentsLength(28)
-        self.model_picker.setSizeAdjustPolicy(QtWidgets.QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.model_picker.setSizeAdjustPolicy(
+            QtWidgets.QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
+        )
         self.model_picker.setMaxVisibleItems(30)
         self.model_picker.addItem("Loading models…")
         self.model_picker.setEnabled(False)
         self.weights_picker = QtWidgets.QComboBox(objectName="weightsPicker")
         self.weights_picker.setMinimumContentsLength(18)
-        self.weights_picker.setSizeAdjustPolicy(QtWidgets.QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.weights_picker.setSizeAdjustPolicy(
+            QtWidgets.QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
+        )
         self.device_picker = QtWidgets.QComboBox(objectName="devicePicker")
         self.device_picker.addItem("Auto", "auto")
         self.preset_picker = QtWidgets.QComboBox(objectName="presetPicker")
@@ -76,8 +85,12 @@ class ModelBar(QtWidgets.QWidget):
 
         layout = QtWidgets.QHBoxLayout(self)
         layout.setContentsMargins(4, 0, 4, 0)
-        for label, widget in (("Model", self.model_picker), ("Weights", self.weights_picker),
-                              ("Device", self.device_picker), ("Preprocess", self.preset_picker)):
+        for label, widget in (
+            ("Model", self.model_picker),
+            ("Weights", self.weights_picker),
+            ("Device", self.device_picker),
+            ("Preprocess", self.preset_picker),
+        ):
             caption = QtWidgets.QLabel(label)
             caption.setBuddy(widget)
             layout.addWidget(caption)
@@ -90,7 +103,10 @@ class ModelBar(QtWidgets.QWidget):
         self.device_picker.activated.connect(self._on_device_activated)
         self.preset_picker.activated.connect(self._emit_options)
         self.preset_picker.currentIndexChanged.connect(
-            lambda row: self.preset_picker.setToolTip(self.preset_picker.itemData(row, Qt.ItemDataRole.ToolTipRole) or ""))
+            lambda row: self.preset_picker.setToolTip(
+                self.preset_picker.itemData(row, Qt.ItemDataRole.ToolTipRole) or ""
+            )
+        )
         self.tta_box.toggled.connect(self._emit_options)
 
     # --- setters (from the state) ------------------------------------------------------------------
@@ -165,22 +181,38 @@ class ModelBar(QtWidgets.QWidget):
         # In front, where a narrow picker still shows it: "not loaded: IMAGENET1K_V1".
         text = self.weights_picker.itemText(index).removeprefix(NOT_LOADED)
         self.weights_picker.setItemText(index, NOT_LOADED + text.replace(" (default)", "") if failed else text)
-        self.weights_picker.setToolTip("These weights could not be loaded: the message above says why."
-                                       if failed else "")
+        self.weights_picker.setToolTip(
+            "These weights could not be loaded: the message above says why." if failed else ""
+        )
 
     def set_fit(self, info: Any | None) -> None:
         """Mark the presets and TTA that do not suit the loaded weights (tasks.ModelInfo), with the reason as
         tooltip. Nothing is forbidden: a marked choice can still be picked, to see what it does."""
         for row, (value, text) in enumerate(PRESETS):
-            reason = None if info is None else preset_reason(
-                value, model=info.name, weights=info.weights, pretrained=info.pretrained,
-                categories=info.categories, mean=info.mean, std=info.std)
+            reason = (
+                None
+                if info is None
+                else preset_reason(
+                    value,
+                    model=info.name,
+                    weights=info.weights,
+                    pretrained=info.pretrained,
+                    categories=info.categories,
+                    mean=info.mean,
+                    std=info.std,
+                )
+            )
             self.preset_picker.setItemText(row, text + UNFIT if reason else text)
             self.preset_picker.setItemData(row, reason or "", Qt.ItemDataRole.ToolTipRole)
         current = self.preset_picker.currentIndex()
         self.preset_picker.setToolTip(self.preset_picker.itemData(current, Qt.ItemDataRole.ToolTipRole) or "")
-        reason = None if info is None else tta_reason(model=info.name, weights=info.weights,
-                                                      pretrained=info.pretrained, categories=info.categories)
+        reason = (
+            None
+            if info is None
+            else tta_reason(
+                model=info.name, weights=info.weights, pretrained=info.pretrained, categories=info.categories
+            )
+        )
         self.tta_box.setText("Ten-crop TTA" + (UNFIT if reason else ""))
         self.tta_box.setToolTip(reason or TTA_TIP)
 
@@ -221,8 +253,9 @@ class ModelBar(QtWidgets.QWidget):
         self._request(replace(self._choice, device=device))
 
     def choose_weights_file(self) -> None:
-        path = self.ask_open_file("Choose a weights file (a state_dict)",
-                                  "PyTorch weights (*.pt *.pth *.th *.bin *.ckpt);;All files (*)")
+        path = self.ask_open_file(
+            "Choose a weights file (a state_dict)", "PyTorch weights (*.pt *.pth *.th *.bin *.ckpt);;All files (*)"
+        )
         if path:
             self.pick_weights(path)
         else:
@@ -230,8 +263,9 @@ class ModelBar(QtWidgets.QWidget):
 
     def choose_model_file(self) -> None:
         """Pick a Python file and its builder function; ask before running a file not run before."""
-        path = self.ask_open_file("Choose a model file (Python, with a function returning an nn.Module)",
-                                  "Python files (*.py)")
+        path = self.ask_open_file(
+            "Choose a model file (Python, with a function returning an nn.Module)", "Python files (*.py)"
+        )
         if not path:
             self.set_choice(self._choice)
             return
@@ -244,8 +278,11 @@ class ModelBar(QtWidgets.QWidget):
         if not functions:
             self._refuse(f"{Path(path).name}: defines no top-level function that could build a model.")
             return
-        function = functions[0] if len(functions) == 1 else self.ask_item(
-            "Model builder", "Which function builds the model?", functions)
+        function = (
+            functions[0]
+            if len(functions) == 1
+            else self.ask_item("Model builder", "Which function builds the model?", functions)
+        )
         if not function:
             self.set_choice(self._choice)
             return
@@ -259,8 +296,10 @@ class ModelBar(QtWidgets.QWidget):
             self._refuse(f"{Path(path).name}: cannot be read ({error.strerror or error}).")
             return False
         if not self.settings.is_trusted_model_file(path, digest):
-            question = (f"{Path(path).name} is Python code: loading it runs it with your permissions.\n\n"
-                        f"{Path(path).resolve()}\nsha256 {digest[:16]}…\n\nRun it only if you trust it. Run it?")
+            question = (
+                f"{Path(path).name} is Python code: loading it runs it with your permissions.\n\n"
+                f"{Path(path).resolve()}\nsha256 {digest[:16]}…\n\nRun it only if you trust it. Run it?"
+            )
             if not self.ask_yes_no("Run a model file?", question):
                 self.set_choice(self._choice)
                 return False

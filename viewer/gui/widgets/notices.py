@@ -119,6 +119,6 @@ class NoticeBanner(QtWidgets.QFrame):
         if kind and self.kind == kind and not self.isHidden():
             self.dismiss()
 
-    def sizeHint(self) -> QtCore.QSize:  # noqa: N802 - Qt API
+    def sizeHint(self) -> QtCore.QSize:
         hint = super().sizeHint()
         return QtCore.QSize(hint.width(), max(hint.height(), 32))

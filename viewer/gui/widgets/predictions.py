@@ -138,8 +138,15 @@ class PredictionsView(QtWidgets.QWidget):
 
     def shown_crops(self) -> list[str]:
         """The captions of the crops shown (empty when none are)."""
-        return [label.toolTip() for label in self.crop_labels if label.pixmap() is not None
-                and not label.pixmap().isNull()] if self.crops_box.isVisible() else []
+        return (
+            [
+                label.toolTip()
+                for label in self.crop_labels
+                if label.pixmap() is not None and not label.pixmap().isNull()
+            ]
+            if self.crops_box.isVisible()
+            else []
+        )
 
     def _draw_crops(self) -> None:
         prediction = self._prediction
@@ -151,8 +158,14 @@ class PredictionsView(QtWidgets.QWidget):
         if not show:
             return
         for label, view, box in zip(self.crop_labels, views, boxes):
-            label.setPixmap(array_to_pixmap(view).scaled(CROP_SIDE, CROP_SIDE, QtCore.Qt.AspectRatioMode.KeepAspectRatio,
-                                                         QtCore.Qt.TransformationMode.SmoothTransformation))
+            label.setPixmap(
+                array_to_pixmap(view).scaled(
+                    CROP_SIDE,
+                    CROP_SIDE,
+                    QtCore.Qt.AspectRatioMode.KeepAspectRatio,
+                    QtCore.Qt.TransformationMode.SmoothTransformation,
+                )
+            )
             label.setToolTip(f"{box.label}: box {tuple(box.box)}")
 
     def set_original(self, array: np.ndarray | None) -> None:
@@ -219,11 +232,13 @@ class PredictionsView(QtWidgets.QWidget):
         logits = self.logit_toggle.isChecked()
         values = np.array([value for _, _, value in rows], dtype=np.float64)
         brushes = [TOP_COLOUR] + [BAR_COLOUR] * (len(rows) - 1)
-        self.bars.setOpts(x0=np.minimum(values, 0), y=np.arange(len(rows)), width=np.abs(values), height=0.7,
-                          brushes=brushes)
+        self.bars.setOpts(
+            x0=np.minimum(values, 0), y=np.arange(len(rows)), width=np.abs(values), height=0.7, brushes=brushes
+        )
         # Class names as the left axis' ticks, the value at the end of each bar.
-        self.plot.getPlotItem().getAxis("left").setTicks([[(i, f"{name}  #{index}") for i, (index, name, _) in
-                                                           enumerate(rows)]])
+        self.plot.getPlotItem().getAxis("left").setTicks(
+            [[(i, f"{name}  #{index}") for i, (index, name, _) in enumerate(rows)]]
+        )
         self._add_labels(len(rows) - len(self._labels))  # made once and reused
         for label, (position, (_, _, value)) in zip(self._labels, enumerate(rows)):
             label.setText(f"{value:.3f}" if logits else f"{value:.1%}")
@@ -240,8 +255,11 @@ class PredictionsView(QtWidgets.QWidget):
             self.plot.setXRange(0, 1.15, padding=0)
         self.plot.setYRange(-0.6, len(rows) - 0.4, padding=0)
         self.plot.getPlotItem().setLabel("bottom", "logit" if logits else "probability")
-        warning = "" if prediction.pretrained else " <span style='color:#b3261e'><b>random init: not trained, " \
-                                                   "the classes mean nothing</b></span>"
+        warning = (
+            ""
+            if prediction.pretrained
+            else " <span style='color:#b3261e'><b>random init: not trained, the classes mean nothing</b></span>"
+        )
         extras = ", ten-crop TTA" if prediction.tta else ""
         self.header.setText(
             f"<b>{prediction.model}</b> · weights {prediction.weights} · {prediction.device} · "
@@ -263,5 +281,10 @@ class PredictionsView(QtWidgets.QWidget):
             label.clear()
             return
         pixmap = array_to_pixmap(array)
-        label.setPixmap(pixmap.scaled(label.minimumSize() * 1.4, QtCore.Qt.AspectRatioMode.KeepAspectRatio,
-                                      QtCore.Qt.TransformationMode.SmoothTransformation))
+        label.setPixmap(
+            pixmap.scaled(
+                label.minimumSize() * 1.4,
+                QtCore.Qt.AspectRatioMode.KeepAspectRatio,
+                QtCore.Qt.TransformationMode.SmoothTransformation,
+            )
+        )

@@ -36,7 +36,8 @@ class WelcomeView(QtWidgets.QScrollArea):
         title = QtWidgets.QLabel("<h2>Look inside a network</h2>")
         steps = QtWidgets.QLabel(
             "<b>Drop</b> images or folders anywhere on this window, <b>open</b> them with Ctrl+O, or "
-            "<b>paste</b> an image or its path with Ctrl+V. Or try one of these:")
+            "<b>paste</b> an image or its path with Ctrl+V. Or try one of these:"
+        )
         steps.setWordWrap(True)
         layout.addWidget(title)
         layout.addWidget(steps)
@@ -49,9 +50,12 @@ class WelcomeView(QtWidgets.QScrollArea):
         layout.addLayout(grid)
 
         keys = "".join(f"<tr><td><b>{k}</b>&nbsp;&nbsp;</td><td>{text}</td></tr>" for k, text in SHORTCUTS[3:])
-        shortcuts = QtWidgets.QLabel(f"<p><b>Shortcuts</b></p><table>{keys}</table>"
-                                     "<p>Help › The lecture in this app: where each network and idea of the "
-                                     "lecture is shown.</p>", objectName="welcomeShortcuts")
+        shortcuts = QtWidgets.QLabel(
+            f"<p><b>Shortcuts</b></p><table>{keys}</table>"
+            "<p>Help › The lecture in this app: where each network and idea of the "
+            "lecture is shown.</p>",
+            objectName="welcomeShortcuts",
+        )
         shortcuts.setWordWrap(True)
         layout.addWidget(shortcuts)
         layout.addStretch(1)
@@ -65,8 +69,11 @@ class WelcomeView(QtWidgets.QScrollArea):
         pixmap = QtGui.QPixmap(str(path))
         if not pixmap.isNull():
             # A 28-px digit scaled up without smoothing stays a crisp digit.
-            mode = (Qt.TransformationMode.FastTransformation if pixmap.width() < 64
-                    else Qt.TransformationMode.SmoothTransformation)
+            mode = (
+                Qt.TransformationMode.FastTransformation
+                if pixmap.width() < 64
+                else Qt.TransformationMode.SmoothTransformation
+            )
             button.setIcon(QtGui.QIcon(pixmap.scaled(ICON_SIDE, ICON_SIDE, Qt.AspectRatioMode.KeepAspectRatio, mode)))
         button.setIconSize(QtCore.QSize(ICON_SIDE, ICON_SIDE))
         button.setText(sample.caption)
