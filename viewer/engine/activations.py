@@ -21,6 +21,7 @@ from torch import fx, nn
 from torch.utils._pytree import tree_leaves, tree_map
 from torchvision.models.feature_extraction import create_feature_extractor
 
+from viewer.core.activation_grid import channel_grid  # re-exported: the CLI and tests name it here
 from viewer.engine.errors import BudgetError, ModelError
 from viewer.engine.receptive import ReceptiveField
 from viewer.engine.summary import Summary, summarize
@@ -36,8 +37,6 @@ __all__ = [
 ]
 
 DEFAULT_BUDGET_BYTES = 2**31
-_GAP_COLOUR = (32, 32, 32)
-_DEAD_COLOUR = (220, 30, 30)
 
 
 @dataclass
@@ -333,63 +332,3 @@ def readable_scale(shape: tuple[int, ...], *, columns: int | None = None, target
     while side(zoom + 1) <= target and side(zoom + 1) <= limit:
         zoom += 1
     return zoom
-
-
-def channel_grid(
-    activation: Activation,
-    *,
-    normalize: str = "channel",
-    order: str = "index",
-    colormap: str = "viridis",
-    columns: int | None = None,
-    mark_dead: bool = True,
-    scale: int = 1,
-) -> np.ndarray:
-    """All channels of an activation as one RGB mosaic (uint8, H x W x 3), tiles 1 px apart.
-
-    Args:
-        activation: The captured activation.
-        normalize: "channel" scales each tile to its own min..max; "layer" uses one scale for all.
-        order: "index", "mean" or "max": the tile order (descending statistic), row by row.
-        colormap: A ``cmap`` colormap name (the same names pyqtgraph uses), e.g. "viridis", "gray".
-        columns: Tiles per row; about square by default.
-        mark_dead: Draw a red border around channels that are zero everywhere.
-        scale: Each cell of a map drawn as ``scale`` x ``scale`` pixels (nearest neighbour): an exported grid
-            needs it, as 7x7 maps at one pixel per cell are unreadable (``readable_scale`` picks it).
-
-    Tile ``k`` of the order lies at row ``k // columns``, column ``k % columns``, with a pitch of tile size + 1.
-    """
-    from cmap import Colormap
-
-    if normalize not in ("channel", "layer"):
-        raise ValueError(f"normalize must be 'channel' or 'layer', not {normalize!r}")
-    maps = np.asarray(activation.array, dtype=np.float32)
-    maps = maps if maps.ndim == 3 else maps.reshape(-1, 1, 1)
-    if scale > 1:
-        maps = maps.repeat(scale, axis=1).repeat(scale, axis=2)
-    count, height, width = maps.shape
-    columns = max(1, min(columns or math.ceil(math.sqrt(count)), count))
-    rows = math.ceil(count / columns)
-
-    if normalize == "layer":
-        low, high = np.full(count, maps.min()), np.full(count, maps.max())
-    else:
-        low, high = maps.min(axis=(1, 2)), maps.max(axis=(1, 2))
-    span = np.where(high > low, high - low, 1.0)
-    scaled = np.clip((maps - low[:, None, None]) / span[:, None, None], 0.0, 1.0)
-    try:
-        lut = (Colormap(colormap).lut(256)[:, :3] * 255).round().astype(np.uint8)
-    except (ValueError, KeyError, TypeError):  # cmap's own words name no alternative
-        raise ModelError(f"Unknown colormap {colormap!r} (try viridis, inferno, magma, gray or turbo).") from None
-    tiles = lut[(scaled * 255).round().astype(np.intp)]
-
-    mosaic = np.empty((rows * (height + 1) - 1, columns * (width + 1) - 1, 3), dtype=np.uint8)
-    mosaic[:] = _GAP_COLOUR
-    for position, channel in enumerate(activation.order[order]):
-        top, left = (position // columns) * (height + 1), (position % columns) * (width + 1)
-        tile = mosaic[top : top + height, left : left + width]
-        tile[:] = tiles[channel]
-        if mark_dead and activation.dead[channel]:
-            tile[[0, -1], :] = _DEAD_COLOUR
-            tile[:, [0, -1]] = _DEAD_COLOUR
-    return mosaic

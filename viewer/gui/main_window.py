@@ -17,6 +17,7 @@ from PySide6 import QtCore, QtGui, QtWidgets
 from PySide6.QtCore import Qt
 
 from viewer.core.defaults import DEFAULT_MODEL
+from viewer.core.trust import ModelFileTrust
 from viewer.gui.analysis_links import AnalysisLinks
 from viewer.gui.app import LAUNCHED_AT, error_sink
 from viewer.gui.main_menus import build_menus
@@ -64,6 +65,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.setWindowTitle("ConvNet Viewer")
         self.setAcceptDrops(True)
         self.settings = settings or Settings()
+        self.trust = ModelFileTrust(self.settings)  # which custom model files may run unasked
         self.state = state or AppState(parent=self)
         self.shown_at: float | None = None  # seconds from launch to the window first shown
         self._temp_dir = tempfile.TemporaryDirectory(prefix="viewer-paste-")
@@ -79,7 +81,7 @@ class MainWindow(QtWidgets.QMainWindow):
 
     # --- construction ------------------------------------------------------------------------------
     def _build(self) -> None:
-        self.model_bar = ModelBar(self, settings=self.settings)
+        self.model_bar = ModelBar(self, trust=self.trust, start_folder=self.settings.last_folder)
         self.image_panel = ImagePanel(self)
         self.thumbnails = QtWidgets.QListWidget(objectName="thumbnails")
         self.thumbnails.setViewMode(QtWidgets.QListView.ViewMode.IconMode)
@@ -184,7 +186,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.predictions.set_show_logits(s.show_logits())
         if restore_choice:
             choice = ModelChoice(s.model() or ModelChoice().model, s.weights() or "default", s.model_file(), s.device())
-            digest = self.model_bar.trusted_digest(choice.model_file) if choice.model_file else None
+            digest = self.trust.trusted_digest(choice.model_file) if choice.model_file else None
             if choice.model_file and digest is None:
                 # Changed (or gone) since the user allowed it: never run it unasked at start-up.
                 self.notices.show_notice(

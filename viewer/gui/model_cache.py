@@ -8,23 +8,13 @@ from __future__ import annotations
 import gc
 from collections import OrderedDict
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
+
+from viewer.core.choice import ModelKey  # re-exported: the worker names it here
 
 __all__ = ["MODEL_CACHE_SIZE", "ModelCache", "ModelKey"]
 
 MODEL_CACHE_SIZE = 3
-
-
-@dataclass(frozen=True)
-class ModelKey:
-    """Which model a job needs; the worker swaps it for the cached ``LoadedModel``."""
-
-    model: str | None
-    weights: str = "default"
-    model_file: str | None = None
-    device: str = "auto"
-    model_file_sha256: str | None = None  # the content the user agreed to run; another one is refused
 
 
 class ModelCache:

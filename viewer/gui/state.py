@@ -15,36 +15,20 @@ from typing import Any
 
 from PySide6.QtCore import QObject, Signal, Slot
 
-from viewer.core.defaults import DEFAULT_MODEL
+from viewer.core.activation_grid import GridOptions
+from viewer.core.choice import ModelChoice  # re-exported: the GUI names it here
 from viewer.core.graph import Graph
 from viewer.core.layout import Layout
 from viewer.gui import tasks
-from viewer.gui.jobs import JobError, JobRunner, ModelKey, Ticket
+from viewer.gui.jobs import JobError, JobRunner, Ticket
 from viewer.gui.state_analysis import AnalysisRequests
 from viewer.gui.state_exports import ExportRequests
 from viewer.gui.state_weights import WeightsFallbacks
-from viewer.gui.widgets.activations_grid import GridOptions
 
 __all__ = ["AppState", "ModelChoice", "Notice"]
 
 EXPORT_KINDS = ("export", "export-heatmap", "export-predictions", "export-activations")
 ANALYSIS_KINDS = ("classify", "summary", "activations", "activation-grid", "heatmap")
-
-
-@dataclass(frozen=True)
-class ModelChoice:
-    """The user's model choice; ``weights`` is "default", "none" (random init), an enum name or a file."""
-
-    model: str | None = DEFAULT_MODEL
-    weights: str = "default"
-    model_file: str | None = None  # "path/to/file.py:function" for a custom model
-    device: str = "auto"
-    model_file_sha256: str | None = None  # the model file's content the user agreed to run
-
-    def key(self) -> ModelKey:
-        return ModelKey(
-            None if self.model_file else self.model, self.weights, self.model_file, self.device, self.model_file_sha256
-        )
 
 
 @dataclass(frozen=True)

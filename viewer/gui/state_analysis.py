@@ -12,13 +12,13 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from viewer.core.activation_grid import GridOptions
 from viewer.core.graph import Graph, expansion
 from viewer.core.layout import Layout
 from viewer.engine.class_names import find_class
 from viewer.engine.errors import ModelError
 from viewer.gui import tasks
 from viewer.gui.jobs import JobRunner, Ticket
-from viewer.gui.widgets.activations_grid import GridOptions
 
 __all__ = ["AnalysisRequests"]
 

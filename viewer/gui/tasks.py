@@ -326,7 +326,7 @@ class CaptureResult:
     """Captured activations and the mosaic of the first layer, drawn with the view's options."""
 
     activations: dict[str, Any]  # layer -> engine Activation, exactly what ``activations`` returned
-    grid: Any = None  # activations_grid.ChannelGrid of the first layer, or None
+    grid: Any = None  # activation_grid.ChannelGrid of the first layer, or None
 
 
 def activations_with_grid(
@@ -341,7 +341,7 @@ def activations_with_grid(
 
 def activation_grid(activation: Any, options: Any) -> Any:
     """The channel mosaic of ``activation`` drawn with ``options`` (a ``GridOptions``)."""
-    from viewer.gui.widgets.activations_grid import render_grid
+    from viewer.core.activation_grid import render_grid
 
     return render_grid(activation, options)
 

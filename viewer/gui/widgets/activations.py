@@ -20,7 +20,7 @@ import pyqtgraph as pg
 from PySide6 import QtCore, QtGui, QtWidgets
 from PySide6.QtCore import Qt, Signal
 
-from viewer.gui.widgets.activations_grid import ChannelGrid, GridOptions, MosaicLayout, effective_normalize, render_grid
+from viewer.core.activation_grid import ChannelGrid, GridOptions, MosaicLayout, effective_normalize, render_grid
 from viewer.gui.widgets.activations_large import ChannelDetail
 from viewer.gui.widgets.architecture_format import format_shape
 

@@ -16,10 +16,10 @@ from PySide6 import QtCore, QtGui, QtWidgets
 from PySide6.QtCore import Qt, Signal
 
 from viewer.core.errors import ModelError
+from viewer.core.file_export import atomic_write
 from viewer.core.graph import Graph, GraphView, expansion
 from viewer.core.graph_groups import grouped_convolution
 from viewer.core.layout import Layout
-from viewer.engine.export import atomic_write
 from viewer.gui.widgets.architecture_diagram import READABLE_ZOOM, DiagramView
 from viewer.gui.widgets.architecture_export import PNG_SCALE, graph_csv, scene_png, scene_svg
 from viewer.gui.widgets.architecture_find import FindBar

@@ -16,7 +16,7 @@ import pyqtgraph as pg
 from PySide6 import QtCore, QtWidgets
 from PySide6.QtCore import Qt, Signal
 
-from viewer.engine.export import heatmap_paths
+from viewer.core.file_export import heatmap_paths
 from viewer.gui.widgets.activations_large import pyqtgraph_colormap
 from viewer.gui.widgets.heatmap_classes import ClassPicker
 
