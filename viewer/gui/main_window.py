@@ -7,7 +7,6 @@ can be dropped anywhere on the window.
 
 from __future__ import annotations
 
-import importlib
 import tempfile
 from dataclasses import replace
 from pathlib import Path
@@ -25,7 +24,10 @@ from viewer.gui.mime_paths import carries_files, local_paths, pasted_paths, save
 from viewer.gui.settings import Settings
 from viewer.gui.state import AppState, ModelChoice, Notice
 from viewer.gui.tab_exports import TabExports
+from viewer.gui.widgets.activations import ActivationsView
+from viewer.gui.widgets.architecture import ArchitectureView
 from viewer.gui.widgets.elided_label import ElidedLabel
+from viewer.gui.widgets.heatmap import HeatmapView
 from viewer.gui.widgets.image_panel import ImagePanel
 from viewer.gui.widgets.model_bar import ModelBar
 from viewer.gui.widgets.notices import NoticeBanner
@@ -36,23 +38,6 @@ from viewer.gui.window_fit import PREFERRED_SIZE, fit_on_screen
 __all__ = ["PREFERRED_SIZE", "TABS", "MainWindow", "fit_on_screen"]
 
 TABS = ("predictions", "activations", "architecture", "heatmap")
-_VIEWS = {  # tab -> (module, class) of gui-views' widgets
-    "activations": ("viewer.gui.widgets.activations", "ActivationsView"),
-    "architecture": ("viewer.gui.widgets.architecture", "ArchitectureView"),
-    "heatmap": ("viewer.gui.widgets.heatmap", "HeatmapView"),
-}
-
-
-def _make_view(tab: str) -> QtWidgets.QWidget:
-    """The tab's view, or a plain placeholder if that view cannot be imported (reported, not fatal)."""
-    module_name, class_name = _VIEWS[tab]
-    try:
-        return getattr(importlib.import_module(module_name), class_name)()
-    except Exception as error:
-        placeholder = QtWidgets.QLabel(f"The {tab} view is unavailable ({type(error).__name__}: {error}).")
-        placeholder.setObjectName(f"{tab}Placeholder")
-        placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        return placeholder
 
 
 class MainWindow(QtWidgets.QMainWindow):
@@ -74,7 +59,11 @@ class MainWindow(QtWidgets.QMainWindow):
         self.open_folder = lambda folder: QtGui.QDesktopServices.openUrl(QtCore.QUrl.fromLocalFile(folder))
         self._build()
         self._connect()
-        build_menus(self)
+        self.menus = build_menus(self, self, TABS)
+        self.open_action = self.menus.open_action
+        self.paste_action = self.menus.paste_action
+        self.export_action = self.menus.export_action
+        self.recent_menu = self.menus.recent_menu
         self._restore(restore_choice)
         self._update_status()
         QtWidgets.QApplication.instance().installEventFilter(self)
@@ -96,9 +85,15 @@ class MainWindow(QtWidgets.QMainWindow):
         self.notices = NoticeBanner(self)
         self.tabs = QtWidgets.QTabWidget(objectName="tabs")
         self.predictions = PredictionsView(self)
-        self.views: dict[str, QtWidgets.QWidget] = {"predictions": self.predictions}
-        for tab in ("activations", "architecture", "heatmap"):
-            self.views[tab] = _make_view(tab)
+        self.activations = ActivationsView(self)
+        self.architecture = ArchitectureView(self)
+        self.heatmap = HeatmapView(self)
+        self.views: dict[str, QtWidgets.QWidget] = {
+            "predictions": self.predictions,
+            "activations": self.activations,
+            "architecture": self.architecture,
+            "heatmap": self.heatmap,
+        }
         for tab in TABS:
             self.tabs.addTab(self.views[tab], tab.capitalize())
 
@@ -200,6 +195,11 @@ class MainWindow(QtWidgets.QMainWindow):
         self.model_bar.set_choice(self.state.choice)
         self.model_bar.set_options(self.state.preset, self.state.tta)
         self.predictions.set_topk(self.state.topk)
+
+    @property
+    def help_dialog(self) -> QtWidgets.QDialog | None:
+        """The help window (Help › Keyboard shortcuts, The lecture), once shown."""
+        return self.menus.help_dialog
 
     # --- public API --------------------------------------------------------------------------------
     def open_paths(self, paths: list[str]) -> None:
@@ -308,10 +308,8 @@ class MainWindow(QtWidgets.QMainWindow):
         else:
             notice = "" if info is None or info.pretrained else "Random init: not trained, the outputs mean nothing."
         self.predictions.set_reason(notice if error is not None else "")
-        for tab in ("activations", "heatmap"):
-            view = self.views[tab]
-            if hasattr(view, "set_notice"):
-                view.set_notice(notice)
+        self.activations.set_notice(notice)
+        self.heatmap.set_notice(notice)
 
     def _on_images_changed(self, images: list) -> None:
         blocked = self.thumbnails.blockSignals(True)
@@ -332,7 +330,7 @@ class MainWindow(QtWidgets.QMainWindow):
     def _add_recent(self, *paths: str) -> None:
         for path in paths:
             self.settings.add_recent_file(path)
-        if paths and hasattr(self, "recent_menu"):
+        if paths:
             self.recent_menu.refresh()
 
     def _on_image_changed(self, entry: Any) -> None:
@@ -346,17 +344,15 @@ class MainWindow(QtWidgets.QMainWindow):
             self.image_panel.set_image(entry.display, entry.name, entry.loaded.original_size, entry.loaded.notes)
             self.predictions.set_original(entry.preview if entry.preview is not None else entry.display)
             self._add_recent(entry.path)
-        heatmap = self.views["heatmap"]
-        if hasattr(heatmap, "set_image"):
-            heatmap.set_image(None if entry is None else entry.display)
+        self.heatmap.set_image(None if entry is None else entry.display)
         self._update_status()
 
     def _on_progress(self, item: Any, kind: str) -> None:
         if item is None:
             self.progress_bar.hide()
             return
-        if kind == "heatmap" and hasattr(self.views["heatmap"], "set_progress"):
-            self.views["heatmap"].set_progress(item.step, item.total, getattr(item, "message", ""))
+        if kind == "heatmap":
+            self.heatmap.set_progress(item.step, item.total, getattr(item, "message", ""))
         total = int(getattr(item, "total", 0) or 0)
         self.progress_bar.setRange(0, total if total > 0 else 0)
         if total > 0:

@@ -38,9 +38,7 @@ class TabExports(QtCore.QObject):
         self.ask_save_path: Callable[[str, str, str], str] = self._ask_save_path
         self.ask_overwrite: Callable[[list[Path]], bool] = self._ask_overwrite
         window.predictions.exportRequested.connect(lambda: self.export_predictions())
-        activations = window.views["activations"]
-        if hasattr(activations, "exportRequested"):
-            activations.exportRequested.connect(lambda: self.export_activations())
+        window.activations.exportRequested.connect(lambda: self.export_activations())
 
     def export_predictions(self, base: str | None = None) -> bool:
         """Export the shown prediction; False when there is none or the user declined."""
