@@ -19,6 +19,7 @@ from viewer.core.defaults import DEFAULT_MODEL
 from viewer.core.trust import ModelFileTrust
 from viewer.gui.analysis_links import AnalysisLinks
 from viewer.gui.app import LAUNCHED_AT, error_sink
+from viewer.gui.help_texts import SAMPLES, SHORTCUTS, resource_path
 from viewer.gui.main_menus import build_menus
 from viewer.gui.mime_paths import carries_files, local_paths, pasted_paths, save_pasted_image
 from viewer.gui.settings import Settings
@@ -32,7 +33,7 @@ from viewer.gui.widgets.image_panel import ImagePanel
 from viewer.gui.widgets.model_bar import ModelBar
 from viewer.gui.widgets.notices import NoticeBanner
 from viewer.gui.widgets.predictions import PredictionsView, array_to_pixmap
-from viewer.gui.widgets.welcome import WelcomeView
+from viewer.gui.widgets.welcome import SampleImage, WelcomeView
 from viewer.gui.window_fit import PREFERRED_SIZE, fit_on_screen
 
 __all__ = ["PREFERRED_SIZE", "TABS", "MainWindow", "fit_on_screen"]
@@ -102,7 +103,8 @@ class MainWindow(QtWidgets.QMainWindow):
         left_layout.setContentsMargins(4, 4, 4, 4)
         left_layout.addWidget(self.thumbnails)
         # The welcome (samples, first steps) stands where the image will be until one is open.
-        self.welcome = WelcomeView(self)
+        samples = [SampleImage(resource_path(s.filename), s.caption, s.model) for s in SAMPLES]
+        self.welcome = WelcomeView(self, samples=samples, shortcuts=SHORTCUTS)
         self.image_stack = QtWidgets.QStackedWidget(objectName="imageStack")
         self.image_stack.addWidget(self.welcome)
         self.image_stack.addWidget(self.image_panel)
