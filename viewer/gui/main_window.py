@@ -167,7 +167,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.cancel_button.clicked.connect(lambda: state.cancel())
         self.tabs.currentChanged.connect(lambda i: self.settings.set_tab(TABS[i]))
         self.analysis_links = AnalysisLinks(state, self.views, self.image_panel, parent=self)
-        self.tab_exports = TabExports(self)
+        self.tab_exports = TabExports(self, state, self.settings, self.predictions, self.activations)
 
     def _restore(self, restore_choice: bool) -> None:
         s = self.settings
