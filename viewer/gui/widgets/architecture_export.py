@@ -5,12 +5,17 @@ Pure rendering of what is on the scene, and the table as CSV; the view writes th
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from PySide6 import QtCore, QtGui, QtSvg, QtWidgets
 
-__all__ = ["PNG_SCALE", "graph_csv", "scene_png", "scene_svg"]
+from viewer.core.file_export import atomic_write
+from viewer.gui.widgets.architecture_scene import JoinItem, NodeItem
+
+__all__ = ["PNG_SCALE", "export_format", "graph_csv", "scene_png", "scene_svg", "unselected_render", "write_file"]
 
 PNG_SCALE = 2.0  # exported PNGs at twice the screen resolution stay sharp on slides
 
@@ -106,3 +111,30 @@ def graph_csv(graph: Any) -> str:
             ]
         )
     return buffer.getvalue()
+
+
+def export_format(path: str) -> tuple[str, str]:
+    """The format a chosen file name asks for ("png", "csv" or "svg") and the path to write; a name without a
+    suffix becomes an SVG (the dialog's first filter)."""
+    suffix = Path(path).suffix.lower()
+    if suffix in (".png", ".csv"):
+        return suffix[1:], path
+    return "svg", path if Path(path).suffix else path + ".svg"
+
+
+def unselected_render(scene: QtWidgets.QGraphicsScene, selected: NodeItem | JoinItem | None) -> Render:
+    """Paint ``scene`` with the ``selected`` box drawn plain: an export shows the network, not the selection."""
+
+    def render(painter: QtGui.QPainter, target: QtCore.QRectF) -> None:
+        if selected is not None:
+            selected.set_selected_look(False)
+        scene.render(painter, target, scene.sceneRect())
+        if selected is not None:
+            selected.set_selected_look(True)
+
+    return render
+
+
+def write_file(path: str | os.PathLike[str], data: bytes) -> Path:
+    """Write ``data`` to ``path`` all or nothing, replacing a file there (the save dialog asked)."""
+    return atomic_write(path, lambda handle: handle.write(data), force=True)
