@@ -69,23 +69,28 @@ class ActivationsView(QtWidgets.QWidget):
 
     # ----------------------------------------------------------------------------------------- layout
     def _build(self) -> None:
-        self.tree = QtWidgets.QTreeWidget(objectName="layerTree")
+        self.tree = QtWidgets.QTreeWidget()
+        self.tree.setObjectName("layerTree")
         self.tree.setHeaderLabels(["Layer", "Type", "Output"])
         self.tree.setUniformRowHeights(True)
         self.tree.setAlternatingRowColors(True)
         self.tree.header().setStretchLastSection(True)
         self.tree.currentItemChanged.connect(self._on_tree_current_changed)
 
-        self.notice = QtWidgets.QLabel(objectName="activationsNotice")
+        self.notice = QtWidgets.QLabel()
+        self.notice.setObjectName("activationsNotice")
         self.notice.setWordWrap(True)
         self.notice.setStyleSheet("QLabel { background: #fff3cd; color: #664d03; padding: 4px; }")
         self.notice.hide()
 
-        self.colormap_picker = QtWidgets.QComboBox(objectName="activationColormap")
+        self.colormap_picker = QtWidgets.QComboBox()
+        self.colormap_picker.setObjectName("activationColormap")
         self.colormap_picker.addItems(COLORMAPS)
-        self.normalisation_picker = QtWidgets.QComboBox(objectName="activationNormalisation")
+        self.normalisation_picker = QtWidgets.QComboBox()
+        self.normalisation_picker.setObjectName("activationNormalisation")
         self.normalisation_picker.addItems(list(NORMALISATIONS))
-        self.sort_picker = QtWidgets.QComboBox(objectName="activationSort")
+        self.sort_picker = QtWidgets.QComboBox()
+        self.sort_picker.setObjectName("activationSort")
         self.sort_picker.addItems(SORT_KEYS)
         for picker in (self.colormap_picker, self.normalisation_picker, self.sort_picker):
             picker.currentIndexChanged.connect(self._on_options_changed)
@@ -98,12 +103,14 @@ class ActivationsView(QtWidgets.QWidget):
             controls.addWidget(QtWidgets.QLabel(label))
             controls.addWidget(widget)
         controls.addStretch(1)
-        self.export_button = QtWidgets.QPushButton("Export…", objectName="exportActivationsButton", enabled=False)
+        self.export_button = QtWidgets.QPushButton("Export…", enabled=False)
+        self.export_button.setObjectName("exportActivationsButton")
         self.export_button.setToolTip("Save the channel grid as PNG and the layer's values (all channels) as NPY")
         self.export_button.clicked.connect(self.exportRequested)
         controls.addWidget(self.export_button)
 
-        self.header = QtWidgets.QLabel("Pick a layer on the left.", objectName="activationHeader")
+        self.header = QtWidgets.QLabel("Pick a layer on the left.")
+        self.header.setObjectName("activationHeader")
         self.header.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
 
         self.grid = pg.GraphicsLayoutWidget()

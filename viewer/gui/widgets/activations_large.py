@@ -74,9 +74,11 @@ class ChannelDetail(QtWidgets.QWidget):
         self.overlay_box.addItem(self.box_mark)
         self.view.scene().sigMouseClicked.connect(self._on_clicked)
 
-        self.info = QtWidgets.QLabel(objectName="channelInfo")
+        self.info = QtWidgets.QLabel()
+        self.info.setObjectName("channelInfo")
         self.info.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.alpha = QtWidgets.QSlider(Qt.Orientation.Horizontal, objectName="overlayAlpha")
+        self.alpha = QtWidgets.QSlider(Qt.Orientation.Horizontal)
+        self.alpha.setObjectName("overlayAlpha")
         self.alpha.setRange(0, 100)
         self.alpha.setValue(60)
         self.alpha.setMaximumWidth(160)

@@ -23,7 +23,8 @@ class FindBar(QtWidgets.QWidget):
 
     def __init__(self, parent: QtWidgets.QWidget | None = None) -> None:
         super().__init__(parent)
-        self.edit = QtWidgets.QLineEdit(objectName="architectureFind")
+        self.edit = QtWidgets.QLineEdit()
+        self.edit.setObjectName("architectureFind")
         self.edit.setPlaceholderText("Find a layer… (e.g. layer1.0.conv2)")
         self.edit.setClearButtonEnabled(True)
         self.edit.setMinimumWidth(220)
@@ -36,7 +37,8 @@ class FindBar(QtWidgets.QWidget):
         self.edit.setCompleter(completer)
         self.edit.returnPressed.connect(self._on_return)
         self.edit.textEdited.connect(lambda _text: self.set_message(""))
-        self.message = QtWidgets.QLabel("", objectName="architectureFindMessage")
+        self.message = QtWidgets.QLabel("")
+        self.message.setObjectName("architectureFindMessage")
         self.message.setStyleSheet("color: #b0413e")
         layout = QtWidgets.QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)

@@ -46,7 +46,8 @@ class ImagePanel(QtWidgets.QWidget):
     def __init__(self, parent: QtWidgets.QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("imageView")
-        self.title = QtWidgets.QLabel("Drop images or folders here, or File ▸ Open (Ctrl+O)", objectName="imageTitle")
+        self.title = QtWidgets.QLabel("Drop images or folders here, or File ▸ Open (Ctrl+O)")
+        self.title.setObjectName("imageTitle")
         self.title.setWordWrap(True)
         self.graphics = pg.GraphicsLayoutWidget()
         self.graphics.setObjectName("imageGraphics")
@@ -65,7 +66,8 @@ class ImagePanel(QtWidgets.QWidget):
         self.view.addItem(self.image_item)
         self.view.addItem(self.overlay_item)
         self.view.addItem(self.box_item)
-        self.reset_button = QtWidgets.QToolButton(text="Fit", objectName="imageFitButton")
+        self.reset_button = QtWidgets.QToolButton(text="Fit")
+        self.reset_button.setObjectName("imageFitButton")
         self.reset_button.setToolTip("Zoom to fit (scroll to zoom, drag to pan)")
         self.reset_button.clicked.connect(self.fit)
 

@@ -68,7 +68,8 @@ class ModelBar(QtWidgets.QWidget):
         self.ask_item: Callable[[str, str, list[str]], str | None] = self._ask_item
         self.ask_yes_no: Callable[[str, str], bool] = self._ask_yes_no
 
-        self.model_picker = QtWidgets.QComboBox(objectName="modelPicker")
+        self.model_picker = QtWidgets.QComboBox()
+        self.model_picker.setObjectName("modelPicker")
         self.model_picker.setMinimumContentsLength(28)
         self.model_picker.setSizeAdjustPolicy(
             QtWidgets.QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
@@ -76,17 +77,21 @@ class ModelBar(QtWidgets.QWidget):
         self.model_picker.setMaxVisibleItems(30)
         self.model_picker.addItem("Loading models…")
         self.model_picker.setEnabled(False)
-        self.weights_picker = QtWidgets.QComboBox(objectName="weightsPicker")
+        self.weights_picker = QtWidgets.QComboBox()
+        self.weights_picker.setObjectName("weightsPicker")
         self.weights_picker.setMinimumContentsLength(18)
         self.weights_picker.setSizeAdjustPolicy(
             QtWidgets.QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
         )
-        self.device_picker = QtWidgets.QComboBox(objectName="devicePicker")
+        self.device_picker = QtWidgets.QComboBox()
+        self.device_picker.setObjectName("devicePicker")
         self.device_picker.addItem("Auto", "auto")
-        self.preset_picker = QtWidgets.QComboBox(objectName="presetPicker")
+        self.preset_picker = QtWidgets.QComboBox()
+        self.preset_picker.setObjectName("presetPicker")
         for value, text in PRESETS:
             self.preset_picker.addItem(text, value)
-        self.tta_box = QtWidgets.QCheckBox("Ten-crop TTA", objectName="ttaToggle")
+        self.tta_box = QtWidgets.QCheckBox("Ten-crop TTA")
+        self.tta_box.setObjectName("ttaToggle")
         self.tta_box.setToolTip(TTA_TIP)
 
         layout = QtWidgets.QHBoxLayout(self)
