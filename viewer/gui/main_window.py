@@ -67,7 +67,9 @@ class MainWindow(QtWidgets.QMainWindow):
         self.recent_menu = self.menus.recent_menu
         self._restore(restore_choice)
         self._update_status()
-        QtWidgets.QApplication.instance().installEventFilter(self)
+        app = QtWidgets.QApplication.instance()
+        if app is not None:  # drops anywhere on the window come through the application's filter
+            app.installEventFilter(self)
 
     # --- construction ------------------------------------------------------------------------------
     def _build(self) -> None:
@@ -181,13 +183,14 @@ class MainWindow(QtWidgets.QMainWindow):
 
     def _restore(self, restore_choice: bool) -> None:
         s = self.settings
-        if s.geometry() is not None:
-            self.restoreGeometry(s.geometry())
+        geometry, window_state, splitter = s.geometry(), s.window_state(), s.splitter()
+        if geometry is not None:
+            self.restoreGeometry(geometry)
             fit_on_screen(self, (self.width(), self.height()))  # saved on a larger screen
-        if s.window_state() is not None:
-            self.restoreState(s.window_state())
-        if s.splitter() is not None:
-            self.splitter.restoreState(s.splitter())
+        if window_state is not None:
+            self.restoreState(window_state)
+        if splitter is not None:
+            self.splitter.restoreState(splitter)
         if s.tab() in TABS:
             self.tabs.setCurrentIndex(TABS.index(s.tab()))
         self.predictions.set_show_logits(s.show_logits())
@@ -252,6 +255,7 @@ class MainWindow(QtWidgets.QMainWindow):
         kinds = (QtCore.QEvent.Type.DragEnter, QtCore.QEvent.Type.DragMove, QtCore.QEvent.Type.Drop)
         if (
             event.type() in kinds
+            and isinstance(event, QtGui.QDropEvent)  # drag enter and move events are drop events too
             and isinstance(watched, QtWidgets.QWidget)
             and watched is not self
             and watched.window() is self
@@ -263,7 +267,7 @@ class MainWindow(QtWidgets.QMainWindow):
             return True
         return super().eventFilter(watched, event)
 
-    def dragEnterEvent(self, event: QtGui.QDragEnterEvent) -> None:
+    def dragEnterEvent(self, event: QtGui.QDropEvent) -> None:  # also called for moves and filtered events
         if carries_files(event.mimeData()):
             event.acceptProposedAction()
         else:
@@ -416,7 +420,9 @@ class MainWindow(QtWidgets.QMainWindow):
             self.settings.save_window(self.saveGeometry(), self.saveState(), self.splitter.saveState())
             self.settings.set_tab(self.current_tab())
             self.settings.sync()
-            QtWidgets.QApplication.instance().removeEventFilter(self)
+            app = QtWidgets.QApplication.instance()
+            if app is not None:
+                app.removeEventFilter(self)
             error_sink.reported.disconnect(self._on_error_reported)
             self.state.jobs.shutdown(timeout=3.0)
             self._temp_dir.cleanup()

@@ -103,7 +103,8 @@ class ActivationsView(QtWidgets.QWidget):
             controls.addWidget(QtWidgets.QLabel(label))
             controls.addWidget(widget)
         controls.addStretch(1)
-        self.export_button = QtWidgets.QPushButton("Export…", enabled=False)
+        self.export_button = QtWidgets.QPushButton("Export…")
+        self.export_button.setEnabled(False)
         self.export_button.setObjectName("exportActivationsButton")
         self.export_button.setToolTip("Save the channel grid as PNG and the layer's values (all channels) as NPY")
         self.export_button.clicked.connect(self.exportRequested)
@@ -310,9 +311,12 @@ class ActivationsView(QtWidgets.QWidget):
 
     def channel_center(self, channel: int) -> QtCore.QPoint:
         """Widget coordinates (in ``grid.viewport()``) of a channel's tile centre, for clicks in tests."""
+        layout = self._layout
+        if layout is None:
+            raise ValueError("no mosaic is shown")
         position = int(np.flatnonzero(self._order == channel)[0])
-        x, y = self._layout.tile_origin(position)
-        centre = QtCore.QPointF(x + self._layout.tile_width / 2, y + self._layout.tile_height / 2)
+        x, y = layout.tile_origin(position)
+        centre = QtCore.QPointF(x + layout.tile_width / 2, y + layout.tile_height / 2)
         return self.grid.mapFromScene(self._grid_box.mapViewToScene(centre))
 
     # ----------------------------------------------------------------------------------------- drawing
@@ -357,8 +361,8 @@ class ActivationsView(QtWidgets.QWidget):
             return
         if grid is not None:
             position = int(np.flatnonzero(self._order == channel)[0])
-            x, y = self._layout.tile_origin(position)
-            self._grid_selection.setRect(QtCore.QRectF(x, y, self._layout.tile_width, self._layout.tile_height))
+            x, y = grid.layout.tile_origin(position)
+            self._grid_selection.setRect(QtCore.QRectF(x, y, grid.layout.tile_width, grid.layout.tile_height))
             self._grid_selection.show()
         array = np.asarray(activation.array)
         # A flat output (Linear, pooled features) is N one-pixel maps, one per unit.

@@ -181,7 +181,7 @@ class ChannelDetail(QtWidgets.QWidget):
             self.cell_mark.hide()
             self.box_mark.hide()
             self._box = self._cell = None
-        if channel_map is None:
+        if channel is None or channel_map is None:
             self.channel_item.clear()
             self.overlay_item.clear()
             self.info.setText("")
@@ -204,6 +204,8 @@ class ChannelDetail(QtWidgets.QWidget):
 
     def _describe(self) -> str:
         channel, activation = self._channel, self._activation
+        if channel is None or self._channel_map is None:
+            return ""
         text = f"{'unit' if self.showing_units else 'channel'} {channel}"
         for label, attribute in (("mean", "mean"), ("max", "max"), ("zeros", "zero_fraction")):
             values = getattr(activation, attribute, None)

@@ -8,12 +8,13 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from PySide6 import QtCore, QtGui, QtSvg, QtWidgets
 
 from viewer.core.file_export import atomic_write
 from viewer.gui.widgets.architecture_scene import JoinItem, NodeItem
+from viewer.gui.widgets.png import png_bytes
 
 __all__ = ["PNG_SCALE", "export_format", "graph_csv", "scene_png", "scene_svg", "unselected_render", "write_file"]
 
@@ -40,7 +41,7 @@ def scene_svg(scene: QtWidgets.QGraphicsScene, title: str, render: Render | None
     painter = QtGui.QPainter(generator)
     (render or _default_render(scene))(painter, QtCore.QRectF(0, 0, rect.width(), rect.height()))
     painter.end()
-    return bytes(buffer.data())
+    return bytes(buffer.data().data())
 
 
 def scene_png(scene: QtWidgets.QGraphicsScene, render: Render | None = None, scale: float = PNG_SCALE) -> bytes:
@@ -52,10 +53,7 @@ def scene_png(scene: QtWidgets.QGraphicsScene, render: Render | None = None, sca
     painter.setRenderHints(QtGui.QPainter.RenderHint.Antialiasing | QtGui.QPainter.RenderHint.TextAntialiasing)
     (render or _default_render(scene))(painter, QtCore.QRectF(0, 0, size.width(), size.height()))
     painter.end()
-    buffer = QtCore.QBuffer()
-    buffer.open(QtCore.QIODevice.OpenModeFlag.WriteOnly)
-    image.save(buffer, "PNG")
-    return bytes(buffer.data())
+    return png_bytes(image)
 
 
 CSV_COLUMNS = (
@@ -137,4 +135,8 @@ def unselected_render(scene: QtWidgets.QGraphicsScene, selected: NodeItem | Join
 
 def write_file(path: str | os.PathLike[str], data: bytes) -> Path:
     """Write ``data`` to ``path`` all or nothing, replacing a file there (the save dialog asked)."""
-    return atomic_write(path, lambda handle: handle.write(data), force=True)
+
+    def write(handle: BinaryIO) -> None:
+        handle.write(data)
+
+    return atomic_write(path, write, force=True)

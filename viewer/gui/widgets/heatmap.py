@@ -110,6 +110,7 @@ class HeatmapView(QtWidgets.QWidget):
         self.export_button.clicked.connect(self._on_export)
 
         first = QtWidgets.QHBoxLayout()
+        widget: QtWidgets.QWidget
         for label, widget in (
             ("Class", self.class_picker),
             ("Mode", self.mode_picker),
@@ -258,7 +259,7 @@ class HeatmapView(QtWidgets.QWidget):
         self.colorbar.setLevels((low, high))
         self._apply_colormap()
         self.colorbar.setImageItem(self.heat_item)
-        peak_x, peak_y = self.overlay_peak
+        peak_x, peak_y = self.overlay_peak or (0.0, 0.0)  # a heatmap was just set: there is a peak
         self.peak_mark.setData([peak_x], [peak_y])
         if self._image is None:
             self.plot.autoRange(padding=0.01)

@@ -13,6 +13,8 @@ import pyqtgraph as pg
 from PySide6 import QtCore, QtGui, QtWidgets
 from PySide6.QtCore import Signal
 
+from viewer.gui.widgets.png import png_bytes
+
 __all__ = ["PredictionsView", "array_to_pixmap"]
 
 NO_IMAGE = "No prediction yet: open, drop or paste an image."
@@ -62,7 +64,8 @@ class PredictionsView(QtWidgets.QWidget):
         self.logit_toggle.setToolTip("Bars show raw logits instead of softmax probabilities")
         self.timing = QtWidgets.QLabel("")
         self.timing.setObjectName("predictionTiming")
-        self.export_button = QtWidgets.QPushButton("Export…", enabled=False)
+        self.export_button = QtWidgets.QPushButton("Export…")
+        self.export_button.setEnabled(False)
         self.export_button.setObjectName("exportPredictionsButton")
         self.export_button.setToolTip("Save the top-k as CSV and JSON (with how it was computed) and the chart as PNG")
 
@@ -91,7 +94,8 @@ class PredictionsView(QtWidgets.QWidget):
         self.seen_caption = QtWidgets.QLabel("What the network sees")
         self.seen_caption.setObjectName("seenCaption")
         # With TTA: the ten views the network saw (Krizhevsky's corners + centre and their mirrors).
-        self.crops_toggle = QtWidgets.QCheckBox("Show the ten crops", checked=True)
+        self.crops_toggle = QtWidgets.QCheckBox("Show the ten crops")
+        self.crops_toggle.setChecked(True)
         self.crops_toggle.setObjectName("cropsToggle")
         self.crops_toggle.setToolTip("With ten-crop TTA: the ten views whose softmax outputs are averaged")
         self.crops_box = QtWidgets.QWidget()
@@ -142,10 +146,7 @@ class PredictionsView(QtWidgets.QWidget):
 
     def chart_png(self) -> bytes:
         """The top-k chart as drawn, PNG-encoded (the export's picture)."""
-        buffer = QtCore.QBuffer()
-        buffer.open(QtCore.QIODevice.OpenModeFlag.WriteOnly)
-        self.plot.grab().save(buffer, "PNG")
-        return bytes(buffer.data())
+        return png_bytes(self.plot.grab().toImage())
 
     def shown_crops(self) -> list[str]:
         """The captions of the crops shown (empty when none are)."""
@@ -168,7 +169,7 @@ class PredictionsView(QtWidgets.QWidget):
         self.crops_box.setVisible(show)
         if not show:
             return
-        for label, view, box in zip(self.crop_labels, views, boxes, strict=False):
+        for label, view, box in zip(self.crop_labels, views or (), boxes, strict=False):
             label.setPixmap(
                 array_to_pixmap(view).scaled(
                     CROP_SIDE,
