@@ -13,6 +13,7 @@ from typing import Any, BinaryIO
 from PySide6 import QtCore, QtGui, QtSvg, QtWidgets
 
 from viewer.core.file_export import atomic_write
+from viewer.core.graph import Graph
 from viewer.gui.widgets.architecture_scene import JoinItem, NodeItem
 from viewer.gui.widgets.png import png_bytes
 
@@ -74,7 +75,7 @@ CSV_COLUMNS = (
 )
 
 
-def graph_csv(graph: Any) -> str:
+def graph_csv(graph: Graph) -> str:
     """The Architecture table as CSV: one row per ``viewer.core.graph_table.graph_rows`` row (blocks and calls,
     execution order), shapes as ``1x64x56x56``, receptive field size and jump as ``HxW``."""
     import csv
