@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from activation_factory import make_activation
 
 from viewer.core.activation_grid import (
     GridOptions,
@@ -14,24 +15,6 @@ from viewer.core.activation_grid import (
     render_grid,
 )
 from viewer.core.errors import ModelError
-from viewer.engine.activations import Activation
-
-
-def make_activation(maps: np.ndarray, layer: str = "features.0") -> Activation:
-    """A real Activation with the statistics ``capture`` would compute for ``maps``."""
-    flat = maps.reshape(maps.shape[0], -1)
-    mean, peak = flat.mean(axis=1), flat.max(axis=1)
-    return Activation(
-        layer=layer,
-        array=maps,
-        mean=mean,
-        max=peak,
-        zero_fraction=(flat == 0).mean(axis=1),
-        dead=peak <= 0,
-        order={"index": np.arange(len(mean)), "mean": np.argsort(-mean), "max": np.argsort(-peak)},
-        receptive_field=None,
-        input_shape=(1, 8, 8),
-    )
 
 
 def test_layout_is_about_square_and_maps_points_to_tiles() -> None:
