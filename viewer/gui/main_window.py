@@ -17,7 +17,7 @@ from PySide6.QtCore import Qt
 
 from viewer.core.defaults import DEFAULT_MODEL
 from viewer.core.trust import ModelFileTrust
-from viewer.gui.analysis_links import AnalysisLinks
+from viewer.gui.analysis_links import AnalysisLinks, AnalysisViews
 from viewer.gui.app import LAUNCHED_AT, error_sink
 from viewer.gui.help_texts import SAMPLES, SHORTCUTS, resource_path
 from viewer.gui.main_menus import build_menus
@@ -178,7 +178,8 @@ class MainWindow(QtWidgets.QMainWindow):
         self.welcome.sampleRequested.connect(self.open_sample)
         self.cancel_button.clicked.connect(lambda: state.cancel())
         self.tabs.currentChanged.connect(lambda i: self.settings.set_tab(TABS[i]))
-        self.analysis_links = AnalysisLinks(state, self.views, self.image_panel, parent=self)
+        views = AnalysisViews(self.predictions, self.activations, self.architecture, self.heatmap)
+        self.analysis_links = AnalysisLinks(state, views, self.image_panel, parent=self)
         self.tab_exports = TabExports(self, state, self.settings, self.predictions, self.activations)
 
     def _restore(self, restore_choice: bool) -> None:
