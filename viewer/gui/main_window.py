@@ -10,7 +10,7 @@ from __future__ import annotations
 import tempfile
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6 import QtCore, QtGui, QtWidgets
 from PySide6.QtCore import Qt
@@ -35,6 +35,9 @@ from viewer.gui.widgets.notices import NoticeBanner
 from viewer.gui.widgets.predictions import PredictionsView, array_to_pixmap
 from viewer.gui.widgets.welcome import SampleImage, WelcomeView
 from viewer.gui.window_fit import PREFERRED_SIZE, fit_on_screen
+
+if TYPE_CHECKING:
+    from viewer.gui.tasks import ImageEntry, ModelInfo
 
 __all__ = ["PREFERRED_SIZE", "TABS", "MainWindow", "fit_on_screen"]
 
@@ -314,7 +317,7 @@ class MainWindow(QtWidgets.QMainWindow):
             topk=s.topk,
         )
 
-    def _on_model_changed(self, info: Any) -> None:
+    def _on_model_changed(self, info: ModelInfo | None) -> None:
         self._update_status()
         error = self.state.model_error
         self.model_bar.set_failed(error is not None)
@@ -328,7 +331,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.activations.set_notice(notice)
         self.heatmap.set_notice(notice)
 
-    def _on_images_changed(self, images: list) -> None:
+    def _on_images_changed(self, images: list[ImageEntry]) -> None:
         blocked = self.thumbnails.blockSignals(True)
         self.thumbnails.clear()
         for entry in images:
@@ -350,7 +353,7 @@ class MainWindow(QtWidgets.QMainWindow):
         if paths:
             self.recent_menu.refresh()
 
-    def _on_image_changed(self, entry: Any) -> None:
+    def _on_image_changed(self, entry: ImageEntry | None) -> None:
         blocked = self.thumbnails.blockSignals(True)
         self.thumbnails.setCurrentRow(self.state.current)
         self.thumbnails.blockSignals(blocked)

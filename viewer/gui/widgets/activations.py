@@ -17,6 +17,7 @@ from typing import Any
 
 import numpy as np
 import pyqtgraph as pg
+from pyqtgraph.GraphicsScene.mouseEvents import MouseClickEvent
 from PySide6 import QtCore, QtGui, QtWidgets
 from PySide6.QtCore import Qt, Signal
 
@@ -332,7 +333,9 @@ class ActivationsView(QtWidgets.QWidget):
             item.addChild(self._tree_item(child, node.name))
         return item
 
-    def _on_tree_current_changed(self, current: QtWidgets.QTreeWidgetItem | None, _previous: Any) -> None:
+    def _on_tree_current_changed(
+        self, current: QtWidgets.QTreeWidgetItem | None, _previous: QtWidgets.QTreeWidgetItem | None
+    ) -> None:
         if current is None or self._filling_tree:
             return
         name = current.data(0, _NAME_ROLE)
@@ -374,7 +377,7 @@ class ActivationsView(QtWidgets.QWidget):
         self.detail.set_colormap(options.colormap)
         self.detail.set_channel(channel, maps[channel].astype(np.float32), levels=levels, activation=activation)
 
-    def _on_grid_clicked(self, event: Any) -> None:
+    def _on_grid_clicked(self, event: MouseClickEvent) -> None:
         if event.button() != Qt.MouseButton.LeftButton:
             return
         channel = self._channel_at(event.scenePos())

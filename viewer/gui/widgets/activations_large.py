@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 import pyqtgraph as pg
 from cmap import Colormap
+from pyqtgraph.GraphicsScene.mouseEvents import MouseClickEvent
 from PySide6 import QtCore, QtWidgets
 from PySide6.QtCore import Qt, Signal
 
@@ -245,7 +246,7 @@ class ChannelDetail(QtWidgets.QWidget):
         scene_point = self.channel_box.mapViewToScene(QtCore.QPointF(column + 0.5, row + 0.5))
         return self.view.mapFromScene(scene_point)
 
-    def _on_clicked(self, event: Any) -> None:
+    def _on_clicked(self, event: MouseClickEvent) -> None:
         if self._channel_map is None or event.button() != Qt.MouseButton.LeftButton:
             return
         if not self.channel_box.sceneBoundingRect().contains(event.scenePos()):

@@ -6,9 +6,9 @@ Pure rendering of what is on the scene, and the table as CSV; the view writes th
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import BinaryIO
 
 from PySide6 import QtCore, QtGui, QtSvg, QtWidgets
 
@@ -83,7 +83,7 @@ def graph_csv(graph: Graph) -> str:
 
     from viewer.core.graph_table import graph_rows
 
-    def pair(value: Any) -> str:
+    def pair(value: Iterable[object] | None) -> str:
         return "" if value is None else "x".join(str(v) for v in value)
 
     buffer = io.StringIO()

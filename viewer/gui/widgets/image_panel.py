@@ -6,8 +6,6 @@ the picture, one for the overlay (stretched over the whole image) and a rectangl
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 import pyqtgraph as pg
 from PySide6 import QtCore, QtGui, QtWidgets
@@ -162,5 +160,5 @@ class ImagePanel(QtWidgets.QWidget):
         rect = self.box_item.rect()
         return (rect.left(), rect.top(), rect.right(), rect.bottom())
 
-    def image_array(self) -> Any:
+    def image_array(self) -> np.ndarray | None:
         return self.image_item.image

@@ -366,7 +366,7 @@ class ModelBar(QtWidgets.QWidget):
         if not self._updating and data is not None:
             self.pick_device(str(data))
 
-    def _emit_options(self, *_args: Any) -> None:
+    def _emit_options(self, *_args: object) -> None:
         if not self._updating:
             self.optionsRequested.emit(str(self.preset_picker.currentData()), self.tta_box.isChecked())
 
