@@ -8,6 +8,7 @@ from PySide6 import QtCore, QtGui, QtWidgets
 
 from viewer.gui.help_texts import SAMPLES, SHORTCUTS, resource_path
 from viewer.gui.widgets.elided_label import ElidedLabel
+from viewer.gui.widgets.job_status import JobStatusBar
 from viewer.gui.widgets.png import png_bytes
 from viewer.gui.widgets.welcome import SampleImage, WelcomeView
 
@@ -46,3 +47,22 @@ def test_welcome_offers_each_sample_and_the_shortcuts(qtbot) -> None:
     with qtbot.waitSignal(view.sampleRequested) as blocker:
         view.sample_buttons[digit.path.name].click()
     assert blocker.args == [str(digit.path), "lenet5"]
+
+
+def test_job_status_bar_shows_busy_progress_and_cancel(qtbot) -> None:
+    bar = JobStatusBar()
+    qtbot.addWidget(bar)
+    bar.show()
+    assert not bar.cancel_button.isVisible() and not bar.progress_bar.isVisible()
+    bar.set_busy("Classifying")
+    assert bar.busy_label.full_text() == "Classifying…" and bar.cancel_button.isVisible()
+    assert bar.progress_bar.isVisible() and bar.progress_bar.maximum() == 0  # busy: no total yet
+    bar.show_progress(3, 10, "Downloading weights")
+    assert (bar.progress_bar.value(), bar.progress_bar.maximum()) == (3, 10)
+    assert bar.busy_label.full_text() == "Downloading weights"
+    bar.show_progress(4, 10)  # no message: the job's stays
+    assert bar.busy_label.full_text() == "Downloading weights"
+    bar.hide_progress()
+    assert not bar.progress_bar.isVisible()
+    bar.set_busy("")
+    assert not bar.cancel_button.isVisible() and bar.busy_label.full_text() == ""

@@ -27,9 +27,9 @@ from viewer.gui.state import AppState, ModelChoice, Notice
 from viewer.gui.tab_exports import TabExports
 from viewer.gui.widgets.activations import ActivationsView
 from viewer.gui.widgets.architecture import ArchitectureView
-from viewer.gui.widgets.elided_label import ElidedLabel
 from viewer.gui.widgets.heatmap import HeatmapView
 from viewer.gui.widgets.image_panel import ImagePanel
+from viewer.gui.widgets.job_status import JobStatusBar
 from viewer.gui.widgets.model_bar import ModelBar
 from viewer.gui.widgets.notices import NoticeBanner
 from viewer.gui.widgets.predictions import PredictionsView, array_to_pixmap
@@ -135,25 +135,12 @@ class MainWindow(QtWidgets.QMainWindow):
         self.model_toolbar.setObjectName("modelToolbar")
         self.model_toolbar.addWidget(self.model_bar)  # added below the file toolbar by build_menus
 
-        status = QtWidgets.QStatusBar()
-        status.setObjectName("statusBar")
-        self.setStatusBar(status)
-        self.status_label = ElidedLabel("Starting…")
-        self.status_label.setObjectName("statusText")
-        self.busy_label = ElidedLabel("")
-        self.busy_label.setObjectName("busyText")
-        self.busy_label.setMaximumWidth(320)
-        self.progress_bar = QtWidgets.QProgressBar()
-        self.progress_bar.setObjectName("progressBar")
-        self.progress_bar.setMaximumWidth(180)
-        self.progress_bar.hide()
-        self.cancel_button = QtWidgets.QPushButton("Cancel")
-        self.cancel_button.setObjectName("cancelButton")
-        self.cancel_button.hide()
-        status.addWidget(self.status_label, 1)
-        status.addPermanentWidget(self.busy_label)
-        status.addPermanentWidget(self.progress_bar)
-        status.addPermanentWidget(self.cancel_button)
+        self.status_bar = JobStatusBar()
+        self.setStatusBar(self.status_bar)
+        self.status_label = self.status_bar.status_label
+        self.busy_label = self.status_bar.busy_label
+        self.progress_bar = self.status_bar.progress_bar
+        self.cancel_button = self.status_bar.cancel_button
         fit_on_screen(self, PREFERRED_SIZE)
 
     def _connect(self) -> None:
@@ -369,27 +356,15 @@ class MainWindow(QtWidgets.QMainWindow):
 
     def _on_progress(self, item: Any, kind: str) -> None:
         if item is None:
-            self.progress_bar.hide()
+            self.status_bar.hide_progress()
             return
         if kind == "heatmap":
             self.heatmap.set_progress(item.step, item.total, getattr(item, "message", ""))
         total = int(getattr(item, "total", 0) or 0)
-        self.progress_bar.setRange(0, total if total > 0 else 0)
-        if total > 0:
-            self.progress_bar.setValue(int(getattr(item, "step", 0)))
-        message = getattr(item, "message", "")
-        if message:
-            self.busy_label.setText(str(message))
-        self.progress_bar.show()
+        self.status_bar.show_progress(int(getattr(item, "step", 0)), total, str(getattr(item, "message", "")))
 
     def _on_busy(self, description: str) -> None:
-        self.busy_label.setText(f"{description}…" if description else "")
-        self.cancel_button.setVisible(bool(description))
-        if description:
-            self.progress_bar.setRange(0, 0)
-            self.progress_bar.show()
-        else:
-            self.progress_bar.hide()
+        self.status_bar.set_busy(description)
         self.predictions.set_busy(f"{description}…" if description else "")
 
     def _on_error_reported(self, text: str, details: str, level: str) -> None:
