@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from viewer.gui.help_texts import SAMPLES, SHORTCUTS, resource_path
 from viewer.gui.widgets.elided_label import ElidedLabel
 from viewer.gui.widgets.job_status import JobStatusBar
 from viewer.gui.widgets.png import png_bytes
+from viewer.gui.widgets.thumbnails import Thumbnail, ThumbnailStrip
 from viewer.gui.widgets.welcome import SampleImage, WelcomeView
 
 
@@ -66,3 +68,21 @@ def test_job_status_bar_shows_busy_progress_and_cancel(qtbot) -> None:
     assert not bar.progress_bar.isVisible()
     bar.set_busy("")
     assert not bar.cancel_button.isVisible() and bar.busy_label.full_text() == ""
+
+
+def test_thumbnail_strip_shows_images_and_reports_only_user_picks(qtbot) -> None:
+    strip = ThumbnailStrip()
+    qtbot.addWidget(strip)
+    strip.show()
+    pictures = [np.full((8, 8, 3), value, dtype=np.uint8) for value in (0, 128, 255)]
+    images = [Thumbnail(picture, f"img{i}.png", f"/photos/img{i}.png") for i, picture in enumerate(pictures)]
+    with qtbot.assertNotEmitted(strip.currentRowChanged):
+        strip.set_images(images, current=1)
+        strip.mark_current(2)
+    assert strip.count() == 3 and strip.currentRow() == 2 and strip.isVisible()
+    assert strip.item(0).text() == "img0.png" and strip.item(0).toolTip() == "/photos/img0.png"
+    with qtbot.waitSignal(strip.currentRowChanged) as blocker:
+        strip.setCurrentRow(0)  # as a click or an arrow key does
+    assert blocker.args == [0]
+    strip.set_images([], current=-1)
+    assert strip.count() == 0 and not strip.isVisible()

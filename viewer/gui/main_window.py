@@ -32,7 +32,8 @@ from viewer.gui.widgets.image_panel import ImagePanel
 from viewer.gui.widgets.job_status import JobStatusBar
 from viewer.gui.widgets.model_bar import ModelBar
 from viewer.gui.widgets.notices import NoticeBanner
-from viewer.gui.widgets.predictions import PredictionsView, array_to_pixmap
+from viewer.gui.widgets.predictions import PredictionsView
+from viewer.gui.widgets.thumbnails import Thumbnail, ThumbnailStrip
 from viewer.gui.widgets.welcome import SampleImage, WelcomeView
 from viewer.gui.window_fit import PREFERRED_SIZE, fit_on_screen
 
@@ -78,16 +79,7 @@ class MainWindow(QtWidgets.QMainWindow):
     def _build(self) -> None:
         self.model_bar = ModelBar(self, trust=self.trust, start_folder=self.settings.last_folder)
         self.image_panel = ImagePanel(self)
-        self.thumbnails = QtWidgets.QListWidget()
-        self.thumbnails.setObjectName("thumbnails")
-        self.thumbnails.setViewMode(QtWidgets.QListView.ViewMode.IconMode)
-        self.thumbnails.setFlow(QtWidgets.QListView.Flow.LeftToRight)
-        self.thumbnails.setWrapping(False)
-        self.thumbnails.setIconSize(QtCore.QSize(72, 72))
-        self.thumbnails.setFixedHeight(118)
-        self.thumbnails.setMovement(QtWidgets.QListView.Movement.Static)
-        self.thumbnails.setAcceptDrops(False)
-        self.thumbnails.setToolTip("Arrow keys or PgUp/PgDn switch images; Delete removes one")
+        self.thumbnails = ThumbnailStrip()
 
         self.notices = NoticeBanner(self)
         self.tabs = QtWidgets.QTabWidget()
@@ -319,15 +311,8 @@ class MainWindow(QtWidgets.QMainWindow):
         self.heatmap.set_notice(notice)
 
     def _on_images_changed(self, images: list[ImageEntry]) -> None:
-        blocked = self.thumbnails.blockSignals(True)
-        self.thumbnails.clear()
-        for entry in images:
-            item = QtWidgets.QListWidgetItem(QtGui.QIcon(array_to_pixmap(entry.thumbnail)), entry.name)
-            item.setToolTip(entry.path)
-            self.thumbnails.addItem(item)
-        self.thumbnails.setCurrentRow(self.state.current)  # the list was rebuilt: mark the shown image again
-        self.thumbnails.blockSignals(blocked)
-        self.thumbnails.setVisible(bool(images))
+        thumbnails = [Thumbnail(entry.thumbnail, entry.name, entry.path) for entry in images]
+        self.thumbnails.set_images(thumbnails, self.state.current)
         self.image_stack.setCurrentWidget(self.image_panel if images else self.welcome)
         # Every image of a drop goes into Recent files, the first one on top (added last).
         known = set(self.settings.recent_files())
@@ -341,9 +326,7 @@ class MainWindow(QtWidgets.QMainWindow):
             self.recent_menu.refresh()
 
     def _on_image_changed(self, entry: ImageEntry | None) -> None:
-        blocked = self.thumbnails.blockSignals(True)
-        self.thumbnails.setCurrentRow(self.state.current)
-        self.thumbnails.blockSignals(blocked)
+        self.thumbnails.mark_current(self.state.current)
         if entry is None:
             self.image_panel.set_image(None)
             self.predictions.set_original(None)
