@@ -18,6 +18,7 @@ from typing import Any
 
 from viewer import __version__
 from viewer.core.defaults import DEFAULT_MODEL
+from viewer.core.options import FUSIONS, MODES, NORMALIZATIONS, PRESETS, SORT_KEYS
 
 __all__ = ["build_parser", "main"]
 
@@ -72,7 +73,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _add_model_options(classify)
     classify.add_argument("--topk", type=int, default=5)
-    classify.add_argument("--preprocess", choices=("weights", "standardize", "full"), default="weights")
+    classify.add_argument("--preprocess", choices=PRESETS, default="weights")
     classify.add_argument(
         "--tta",
         action="store_true",
@@ -150,9 +151,9 @@ def build_parser() -> argparse.ArgumentParser:
     activations.add_argument("image", metavar="IMAGE")
     _add_model_options(activations)
     activations.add_argument("--layer", required=True, help="a layer name from `viewer summary`")
-    activations.add_argument("--preprocess", choices=("weights", "standardize", "full"), default="weights")
-    activations.add_argument("--sort", choices=("index", "mean", "max"), default="index")
-    activations.add_argument("--normalize", choices=("channel", "layer"), default="channel")
+    activations.add_argument("--preprocess", choices=PRESETS, default="weights")
+    activations.add_argument("--sort", choices=SORT_KEYS, default="index")
+    activations.add_argument("--normalize", choices=NORMALIZATIONS, default="channel")
     activations.add_argument("--colormap", default="viridis")
     activations.add_argument("--show", type=int, default=16, metavar="N", help="channels listed (default 16)")
     activations.add_argument("--all", action="store_true", help="list every channel")
@@ -167,8 +168,8 @@ def build_parser() -> argparse.ArgumentParser:
     heatmap.add_argument("--class", dest="class_", default="top", help="top | INDEX | NAME")
     heatmap.add_argument("--scales", default="1,1.4,2", help="comma-separated scales of the base size")
     heatmap.add_argument("--offsets", action="store_true", help="OverFeat's stride-1 final max-pool offsets")
-    heatmap.add_argument("--fuse", choices=("mean", "max"), default="mean")
-    heatmap.add_argument("--mode", choices=("softmax", "logit"), default="softmax")
+    heatmap.add_argument("--fuse", choices=FUSIONS, default="mean")
+    heatmap.add_argument("--mode", choices=MODES, default="softmax")
     heatmap.add_argument("--alpha", type=float, default=0.5)
     heatmap.add_argument("--colormap", default="turbo")
     heatmap.add_argument("--out", metavar="OVERLAY.png")

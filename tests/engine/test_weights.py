@@ -10,11 +10,12 @@ import pytest
 import torch
 from torch import nn
 
+from viewer.core.hashing import file_sha256
 from viewer.engine.errors import ModelError, WeightsError
 from viewer.engine.images import load_image
 from viewer.engine.inference import classify
 from viewer.engine.registry import IMAGENET_MEAN, IMAGENET_STD
-from viewer.engine.weights import file_sha256, load_model, load_state_dict_file, resolve_device
+from viewer.engine.weights import load_model, load_state_dict_file, resolve_device
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 RESNET20 = f"{FIXTURES / 'cifar_resnet.py'}:resnet20"

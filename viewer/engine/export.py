@@ -26,7 +26,8 @@ from typing import Any, BinaryIO
 import numpy as np
 from PIL import Image
 
-from viewer.engine.colors import colorize, overlay, value_range
+from viewer.core.ranges import score_range
+from viewer.engine.colors import colorize, overlay
 from viewer.engine.errors import ExportError
 
 __all__ = [
@@ -35,7 +36,6 @@ __all__ = [
     "colorize",
     "heatmap_paths",
     "overlay",
-    "value_range",
     "write_activation",
     "write_heatmap",
     "write_json",
@@ -342,7 +342,7 @@ def write_heatmap(
     if npy_path is not None:
         npy = Path(os.path.expanduser(npy_path))
     raw = np.asarray(scores, dtype=np.float32)
-    low, high = value_range(raw, vmin, vmax)
+    low, high = score_range(raw, vmin, vmax)
     picture = _as_image(overlay(image_rgb, raw, alpha=alpha, colormap=colormap, vmin=low, vmax=high))
     record = {
         **provenance,

@@ -22,6 +22,7 @@ import numpy as np
 import torch
 import torchvision.transforms.v2.functional as TF
 
+from viewer.core.options import FUSIONS, MODES
 from viewer.engine.convolutionize import ConvolutionizedLinear, convolutionize, propagate_shapes
 from viewer.engine.errors import ImageError, ModelError, UnsupportedModelError
 from viewer.engine.heatmap_geometry import (
@@ -36,9 +37,6 @@ from viewer.engine.images import MAX_IMAGE_PIXELS, LoadedImage, load_image
 from viewer.engine.weights import LoadedModel
 
 __all__ = ["FUSIONS", "MODES", "ClassHeatmap", "HeatmapProgress", "dense_heatmap", "dense_network", "run_heatmap"]
-
-MODES = ("softmax", "logit")
-FUSIONS = ("mean", "max")
 
 
 @dataclass(frozen=True)

@@ -26,6 +26,7 @@ from PIL import Image, ImageFile, ImageOps, UnidentifiedImageError
 from torchvision.transforms._presets import ImageClassification
 
 from viewer.core.image_paths import is_image_path
+from viewer.core.options import PRESETS
 from viewer.core.tta import CropBox, resized_size, ten_crop_boxes
 from viewer.engine.errors import ImageError
 from viewer.engine.registry import InputSpec
@@ -45,7 +46,6 @@ __all__ = [
     "to_display_array",
 ]
 
-PRESETS = ("weights", "standardize", "full")
 # Beyond this many pixels an image is refused before decoding (Pillow warns at 89 MP and refuses at 179 MP).
 MAX_IMAGE_PIXELS = 120_000_000
 

@@ -16,6 +16,7 @@ import torchvision
 from torch import nn
 from torchvision import models as tv_models
 
+from viewer.core.resources import bundled_path
 from viewer.engine.errors import ModelError
 from viewer.engine.zoo import V1_OF, LeNet5, NetworkInNetwork
 from viewer.engine.zoo.lenet import MNIST_MEAN, MNIST_STD
@@ -267,8 +268,6 @@ def _measure(builder: Callable[[], nn.Module], shape: tuple[int, int, int]) -> d
 def _bundled_accuracy(filename: str) -> dict[str, float]:
     """The held-out accuracy recorded by the script that trained a bundled weights file."""
     import json
-
-    from viewer.engine.weights import bundled_path
 
     try:
         record = json.loads(bundled_path(filename).read_text())

@@ -15,6 +15,8 @@ from typing import Any
 
 import numpy as np
 
+from viewer.core.ranges import score_range
+
 __all__ = ["ChannelGrid", "GridOptions", "MosaicLayout", "effective_normalize", "layout_for", "render_grid"]
 
 
@@ -113,5 +115,5 @@ def render_grid(activation: Any, options: GridOptions) -> ChannelGrid:
         columns=layout.columns,
         mark_dead=True,
     )
-    levels = (float(array.min()), float(array.max())) if array.size else (0.0, 1.0)
+    levels = score_range(array)
     return ChannelGrid(activation, options, layout, image, levels)

@@ -7,7 +7,6 @@ model file is Python code: the bar asks before running a file (path + content ha
 
 from __future__ import annotations
 
-import hashlib
 import re
 from collections.abc import Callable
 from dataclasses import replace
@@ -17,17 +16,15 @@ from typing import Any
 from PySide6 import QtGui, QtWidgets
 from PySide6.QtCore import Qt, Signal
 
+from viewer.core.hashing import file_sha256
+from viewer.core.options import PRESET_LABELS
 from viewer.core.preset_fit import preset_reason, tta_reason
 from viewer.gui.settings import Settings
 from viewer.gui.state import ModelChoice
 
 __all__ = ["PRESETS", "ModelBar"]
 
-PRESETS = (
-    ("weights", "Weights' own (resize + crop)"),
-    ("standardize", "Standardise (lecture)"),
-    ("full", "Full resolution"),
-)
+PRESETS = tuple(PRESET_LABELS.items())  # (value, label) of the preset picker
 RANDOM = "none"
 FROM_FILE = "\x00file"
 CUSTOM_MODEL = "\x00custom"
@@ -385,6 +382,4 @@ class ModelBar(QtWidgets.QWidget):
         return answer == QtWidgets.QMessageBox.StandardButton.Yes
 
 
-def _file_digest(path: str) -> str:
-    """sha256 of the file's content (hashlib, not the engine's helper, which would import torch here)."""
-    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+_file_digest = file_sha256
