@@ -6,7 +6,7 @@ placed in the original image's pixel coordinates from the receptive-field geomet
 (:mod:`viewer.engine.heatmap_geometry`), and the scales are fused.
 
 :func:`dense_heatmap` is a generator, like napari's ``HistogramModel.compute()``: it yields
-:class:`HeatmapProgress` before each forward pass and finally the :class:`ClassHeatmap`. A consumer cancels by
+:class:`Progress` before each forward pass and finally the :class:`ClassHeatmap`. A consumer cancels by
 no longer iterating (``gen.close()``): no work happens between two yields but one pass.
 """
 
@@ -23,6 +23,7 @@ import torch
 import torchvision.transforms.v2.functional as TF
 
 from viewer.core.options import FUSIONS, MODES
+from viewer.core.progress import Progress
 from viewer.engine.convolutionize import ConvolutionizedLinear, convolutionize, propagate_shapes
 from viewer.engine.errors import ImageError, ModelError, UnsupportedModelError
 from viewer.engine.heatmap_geometry import (
@@ -36,14 +37,7 @@ from viewer.engine.heatmap_geometry import (
 from viewer.engine.images import MAX_IMAGE_PIXELS, LoadedImage, load_image
 from viewer.engine.weights import LoadedModel
 
-__all__ = ["FUSIONS", "MODES", "ClassHeatmap", "HeatmapProgress", "dense_heatmap", "dense_network", "run_heatmap"]
-
-
-@dataclass(frozen=True)
-class HeatmapProgress:
-    step: int  # passes done so far
-    total: int
-    message: str
+__all__ = ["FUSIONS", "MODES", "ClassHeatmap", "dense_heatmap", "dense_network", "run_heatmap"]
 
 
 @dataclass
@@ -231,8 +225,8 @@ def dense_heatmap(
     offsets: bool = False,
     fuse: str = "mean",
     max_tile_pixels: int | None = None,
-) -> Generator[HeatmapProgress | ClassHeatmap, None, None]:
-    """Yield :class:`HeatmapProgress` items, then the :class:`ClassHeatmap` of ``class_index``.
+) -> Generator[Progress | ClassHeatmap, None, None]:
+    """Yield :class:`Progress` items, then the :class:`ClassHeatmap` of ``class_index``.
 
     Args:
         loaded: the network and its weights; it runs on ``loaded.device``.
@@ -326,7 +320,7 @@ def dense_heatmap(
     total = sum(len(tiles) if tiles else 1 for _, _, tiles in plans) + (class_index is None) + 1
     step = 0
     if class_index is None:
-        yield HeatmapProgress(step, total, "classifying the whole image")
+        yield Progress(step, total, "classifying the whole image")
         from viewer.engine.inference import classify
 
         class_index = classify([image], loaded, topk=1)[0].topk[0].index
@@ -339,7 +333,7 @@ def dense_heatmap(
         label = f"scale {scale:g} ({size[0]}×{size[1]})"
         tick = time.perf_counter()
         if not tiles:
-            yield HeatmapProgress(step, total, f"{label}: dense pass")
+            yield Progress(step, total, f"{label}: dense pass")
             with torch.inference_mode():
                 scores = _class_scores(runner(batch), class_index, mode)
             step += 1
@@ -348,7 +342,7 @@ def dense_heatmap(
             cols = max(t.place[1].stop for t in tiles)
             scores = np.zeros((rows, cols), dtype=np.float32)
             for number, tile in enumerate(tiles, 1):
-                yield HeatmapProgress(step, total, f"{label}: tile {number}/{len(tiles)}")
+                yield Progress(step, total, f"{label}: tile {number}/{len(tiles)}")
                 y0, y1, x0, x1 = tile.window
                 with torch.inference_mode():
                     part = _class_scores(runner(batch[:, :, y0:y1, x0:x1]), class_index, mode)
@@ -361,7 +355,7 @@ def dense_heatmap(
         used.append(scale)
         input_sizes.append(size)
 
-    yield HeatmapProgress(step, total, "fusing scales")
+    yield Progress(step, total, "fusing scales")
     fused = per_scale[0].copy()
     for placed in per_scale[1:]:  # in place: no (scales, H, W) stack of a large photo
         np.add(fused, placed, out=fused) if fuse == "mean" else np.maximum(fused, placed, out=fused)

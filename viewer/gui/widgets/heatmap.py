@@ -248,7 +248,7 @@ class HeatmapView(QtWidgets.QWidget):
         self.info.setText(self._describe(heatmap, high))
 
     def set_progress(self, step: int, total: int, message: str = "") -> None:
-        """Advance the progress bar (the engine's ``HeatmapProgress``)."""
+        """Advance the progress bar (a ``core.progress.Progress``)."""
         self.progress.setRange(0, max(int(total), 1))
         self.progress.setValue(int(step))
         self.progress.setFormat(f"{message}  %v/%m" if message else "%v/%m")
