@@ -17,7 +17,7 @@ from typing import Any
 import torch
 from torch import nn
 
-from viewer.bench import Row, best_of, best_of_interleaved, sample_image
+from viewer.bench.common import Row, best_of, best_of_interleaved, sample_image
 
 __all__ = ["MODELS", "bench_capture"]
 

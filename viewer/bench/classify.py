@@ -6,7 +6,7 @@ import torch
 from PIL import Image
 from torchvision import models as tv_models
 
-from viewer.bench import Row, best_of_interleaved, sample_image
+from viewer.bench.common import Row, best_of_interleaved, sample_image
 
 __all__ = ["bench_classify"]
 

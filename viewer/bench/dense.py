@@ -32,7 +32,7 @@ import torch
 from torch import fx, nn
 from torch.utils.flop_counter import FlopCounterMode
 
-from viewer.bench import Row
+from viewer.bench.common import Row
 from viewer.engine.convolutionize import ConvolutionizedLinear, convolutionize
 from viewer.engine.registry import build_model, get_spec
 

@@ -29,7 +29,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from viewer.bench import Row, sample_image
+from viewer.bench.common import Row, sample_image, wait_until
 
 __all__ = ["DROP_GOAL", "STALL_GOAL_MS", "SWITCH_GOAL", "latency_rows"]
 
@@ -82,9 +82,7 @@ def latency_rows(measured: dict[str, Any]) -> list[Row]:
 
 # --- in the fresh process ---------------------------------------------------------------------------------
 def _wait_until(predicate: Callable[[], bool], timeout_s: float = WAIT_S) -> None:
-    from viewer.bench.gui import _wait_until as wait
-
-    wait(predicate, timeout_s)
+    wait_until(predicate, timeout_s)
 
 
 class _PaintWatch:
