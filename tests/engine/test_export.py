@@ -170,7 +170,7 @@ def test_os_error_while_writing_becomes_export_error(tmp_path, monkeypatch):
         raise PermissionError(13, "Permission denied")
 
     monkeypatch.setattr(tempfile, "mkstemp", refuse)
-    with pytest.raises(ExportError, match="a.txt.*permission denied"):
+    with pytest.raises(ExportError, match=r"a.txt.*permission denied"):
         export.write_text(tmp_path / "a.txt", "x")
     assert list(tmp_path.iterdir()) == []
 
@@ -222,7 +222,7 @@ def test_write_heatmap_keeps_coarse_scores_raw_and_overlays_them_resized(tmp_pat
 def test_write_heatmap_is_all_or_nothing(tmp_path, monkeypatch):
     base = tmp_path / "h"
     (tmp_path / "h.json").write_text("{}")
-    with pytest.raises(ExportError, match="h.json already exists"):
+    with pytest.raises(ExportError, match=r"h.json already exists"):
         export.write_heatmap(base, _rgb(4, 4), np.ones((4, 4)), {})
     assert sorted(p.name for p in tmp_path.iterdir()) == ["h.json"]
 
@@ -262,7 +262,7 @@ def test_write_summary_picks_format_by_suffix(tmp_path):
         ["classifier.4", "1x10", "850", ""],
     ]
     assert export.write_summary(tmp_path / "s.txt", summary, rows, text).read_text() == text + "\n"
-    with pytest.raises(ExportError, match="use .json, .csv or .txt"):
+    with pytest.raises(ExportError, match=r"use .json, .csv or .txt"):
         export.write_summary(tmp_path / "s.xlsx", summary, rows, text)
 
 

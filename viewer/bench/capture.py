@@ -58,61 +58,65 @@ def _deepest_convolution(model: nn.Module) -> str:
 
 
 def bench_capture(*, quick: bool = False, device: str = "cpu") -> list[Row]:
-    from viewer.engine.activations import capture
 
     repeats = 3 if quick else 7
-    rows = []
-    for name in MODELS:
-        loaded, batch, summary = _inputs(name, device)
-        model = loaded.model
-        layer = _deepest_convolution(model)
-        layers = _leaf_layers(summary.root)
+    # One function call per model: its closures bind that model only, and it is freed before the next loads.
+    return [row for name in MODELS for row in _capture_rows(name, device, repeats)]
 
-        def forward() -> None:
-            with torch.inference_mode():
-                model(batch)
 
-        forward_once = _synchronized(forward, device)
-        one = _synchronized(lambda: capture(loaded, batch, [layer], summary=summary), device)
-        every = _synchronized(lambda: capture(loaded, batch, layers, summary=summary), device)
-        reference, measured_one = best_of_interleaved(forward_once, one, repeats)
-        measured_all = best_of(every, max(2, repeats // 2))
-        ratio = measured_one / reference
-        rows.append(
-            Row(
-                "activations",
-                f"{name} one layer ({layer})",
-                f"{measured_one * 1e3:.1f} ms",
-                f"forward {reference * 1e3:.1f} ms",
-                ratio,
-                f"≤{ONE_LAYER_GOAL:.2f}",
-                ratio <= ONE_LAYER_GOAL,
-            )
+def _capture_rows(name: str, device: str, repeats: int) -> list[Row]:
+    from viewer.engine.activations import capture
+
+    rows: list[Row] = []
+    loaded, batch, summary = _inputs(name, device)
+    model = loaded.model
+    layer = _deepest_convolution(model)
+    layers = _leaf_layers(summary.root)
+
+    def forward() -> None:
+        with torch.inference_mode():
+            model(batch)
+
+    forward_once = _synchronized(forward, device)
+    one = _synchronized(lambda: capture(loaded, batch, [layer], summary=summary), device)
+    every = _synchronized(lambda: capture(loaded, batch, layers, summary=summary), device)
+    reference, measured_one = best_of_interleaved(forward_once, one, repeats)
+    measured_all = best_of(every, max(2, repeats // 2))
+    ratio = measured_one / reference
+    rows.append(
+        Row(
+            "activations",
+            f"{name} one layer ({layer})",
+            f"{measured_one * 1e3:.1f} ms",
+            f"forward {reference * 1e3:.1f} ms",
+            ratio,
+            f"≤{ONE_LAYER_GOAL:.2f}",
+            ratio <= ONE_LAYER_GOAL,
         )
-        rows.append(
-            Row(
-                "activations",
-                f"{name} all {len(layers)} layers",
-                f"{measured_all * 1e3:.1f} ms",
-                f"forward {reference * 1e3:.1f} ms",
-                measured_all / reference,
-                "-",
-                None,
-            )
+    )
+    rows.append(
+        Row(
+            "activations",
+            f"{name} all {len(layers)} layers",
+            f"{measured_all * 1e3:.1f} ms",
+            f"forward {reference * 1e3:.1f} ms",
+            measured_all / reference,
+            "-",
+            None,
         )
-        extra_mb, stored_mb = _peak_memory(name, device, loaded, batch, summary, layers)
-        rows.append(
-            Row(
-                "activations",
-                f"{name} all layers: peak memory",
-                f"+{extra_mb:.0f} MB peak",
-                f"{stored_mb:.0f} MB kept (float16)",
-                extra_mb / stored_mb if stored_mb else 0.0,
-                "-",
-                None,
-            )
+    )
+    extra_mb, stored_mb = _peak_memory(name, device, loaded, batch, summary, layers)
+    rows.append(
+        Row(
+            "activations",
+            f"{name} all layers: peak memory",
+            f"+{extra_mb:.0f} MB peak",
+            f"{stored_mb:.0f} MB kept (float16)",
+            extra_mb / stored_mb if stored_mb else 0.0,
+            "-",
+            None,
         )
-        del loaded, model, batch, summary
+    )
     return rows
 
 

@@ -106,10 +106,10 @@ def print_table(rows: list[Row]) -> None:
     headers = ("section", "case", "ours", "reference", "ratio", "goal", "met")
     table = [headers] + [(r.section, r.case, r.ours, r.reference, f"{r.value:.3f}", r.goal, r.verdict) for r in rows]
     widths = [max(len(str(line[i])) for line in table) for i in range(len(headers))]
-    print("| " + " | ".join(h.ljust(w) for h, w in zip(headers, widths)) + " |")
+    print("| " + " | ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True)) + " |")
     print("|" + "|".join("-" * (w + 2) for w in widths) + "|")
     for line in table[1:]:
-        print("| " + " | ".join(str(c).ljust(w) for c, w in zip(line, widths)) + " |")
+        print("| " + " | ".join(str(c).ljust(w) for c, w in zip(line, widths, strict=True)) + " |")
 
 
 def wait_until(predicate: Callable[[], bool], timeout_s: float = 900.0) -> None:

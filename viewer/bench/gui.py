@@ -18,6 +18,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from itertools import pairwise
 
 from viewer.bench.common import Row, sample_image, wait_until
 
@@ -34,7 +35,8 @@ def bench_gui(*, quick: bool = False, device: str = "cpu") -> list[Row]:
     launches = [_launch_seconds() for _ in range(1 if quick else 3)]
     launch = min(launches)
     working, loading, elapsed = _stalls_in_a_fresh_process(device)
-    return _latency_rows(device, quick) + [
+    return [
+        *_latency_rows(device, quick),
         Row(
             "gui",
             f"VGG19 classify + activations + {len(HEATMAP_SCALES)}-scale heatmap ({elapsed:.0f} s)",
@@ -162,7 +164,7 @@ def _measure_stalls(device: str) -> dict[str, float]:
 
 
 def _longest_gap_ms(ticks: list[float]) -> float:
-    return max((b - a for a, b in zip(ticks, ticks[1:])), default=float("nan")) * 1e3
+    return max((b - a for a, b in pairwise(ticks)), default=float("nan")) * 1e3
 
 
 # --- launch time ----------------------------------------------------------------------------------------

@@ -19,6 +19,7 @@ the same process:
 
 from __future__ import annotations
 
+import functools
 import json
 import random
 import shutil
@@ -26,6 +27,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -83,6 +85,11 @@ def latency_rows(measured: dict[str, Any]) -> list[Row]:
 # --- in the fresh process ---------------------------------------------------------------------------------
 def _wait_until(predicate: Callable[[], bool], timeout_s: float = WAIT_S) -> None:
     wait_until(predicate, timeout_s)
+
+
+def _painted(watch: _PaintWatch, state: Any, name: str) -> bool:
+    """``name``'s prediction is on the state and painted (a function, not a closure over the loop's name)."""
+    return watch.painted_at is not None and state.prediction is not None and state.prediction.model == name
 
 
 class _PaintWatch:
@@ -253,9 +260,7 @@ def _switch(window: Any, state: Any, watch: _PaintWatch, repeats: int) -> dict[s
             started = time.perf_counter()
             window.model_bar.set_choice(choice)  # what picking it in the list does
             window.model_bar.choiceRequested.emit(choice)
-            _wait_until(
-                lambda: watch.painted_at is not None and state.prediction is not None and state.prediction.model == name
-            )
+            _wait_until(functools.partial(_painted, watch, state, name))
             if round_ == 0:
                 continue
             ours[name] = min(ours.get(name, float("inf")), watch.painted_at - started)
@@ -319,7 +324,7 @@ def _soak(window: Any, state: Any, choice_type: Any, switches: int) -> dict[str,
     _wait_until(lambda: done["count"] >= switches and not state.jobs.is_busy())
     ticker.stop()
     elapsed = time.perf_counter() - started
-    gaps = sorted(((b - a, a) for a, b in zip(ticks, ticks[1:])), reverse=True)[:8]
+    gaps = sorted(((b - a, a) for a, b in pairwise(ticks)), reverse=True)[:8]
     worst = []
     for gap, at in gaps:
         before = [what for when, what in events if when <= at + 0.001][-2:]

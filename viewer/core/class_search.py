@@ -68,7 +68,7 @@ def search_classes(categories: Sequence[str], text: str) -> list[int]:
     whole_word = re.compile(r"(?:^|\W)" + re.escape(wanted) + r"(?:$|\W)")
     word_start = re.compile(r"(?:^|\W)" + re.escape(wanted))
     ranks: list[list[int]] = [[], [], [], []]
-    for i, (name, words) in enumerate(zip(names, synonyms)):
+    for i, (name, words) in enumerate(zip(names, synonyms, strict=True)):
         if (
             name == wanted
             or wanted in (w.strip() for w in words.split(","))

@@ -320,7 +320,8 @@ def capture(
 
 
 def readable_scale(shape: tuple[int, ...], *, columns: int | None = None, target: int = 1024, limit: int = 4096) -> int:
-    """The integer zoom that makes a ``channel_grid`` of maps ``shape`` (C, H, W) about ``target`` px on its longer side.
+    """The integer zoom that makes a ``channel_grid`` of maps ``shape`` (C, H, W) about ``target`` px on its longer
+    side.
 
     Never below 1 (each channel keeps at least its own resolution), and never so large that the longer side
     passes ``limit`` px (a readable total: 512 channels of 56 x 56 stay at one pixel per cell).
@@ -372,10 +373,7 @@ def channel_grid(
     columns = max(1, min(columns or math.ceil(math.sqrt(count)), count))
     rows = math.ceil(count / columns)
 
-    if normalize == "layer":
-        ranges = [score_range(maps)] * count
-    else:
-        ranges = [score_range(channel_map) for channel_map in maps]
+    ranges = [score_range(maps)] * count if normalize == "layer" else [score_range(channel_map) for channel_map in maps]
     low = np.array([r[0] for r in ranges], dtype=np.float64)[:, None, None]
     high = np.array([r[1] for r in ranges], dtype=np.float64)[:, None, None]
     scaled = np.clip((maps - low) / (high - low), 0.0, 1.0)

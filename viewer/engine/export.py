@@ -70,9 +70,9 @@ def _write_group(items: Sequence[tuple[Path, Writer]], *, force: bool) -> list[P
     published: list[Path] = []
     current = targets[0]
     try:
-        for current, (_, writer) in zip(targets, items):
+        for current, (_, writer) in zip(targets, items, strict=True):
             temporaries.append(_write_temporary(current, writer))
-        for temporary, current in zip(temporaries, targets):
+        for temporary, current in zip(temporaries, targets, strict=True):
             _publish(temporary, current, force)
             published.append(current)
     except OSError as error:  # disk full, permissions, a folder removed meanwhile

@@ -233,7 +233,7 @@ class _MetaRunner(fx.Interpreter):
                 source = n.all_input_nodes[0]
                 in_shape, out_shape = self.records[source].shape or (), tuple(output.shape[1:])
                 in_size, out_size = tuple(in_shape[-2:]), tuple(out_shape[-2:])
-                if len(in_size) < 2 or out_size == (1, 1) or any(i % o for i, o in zip(in_size, out_size)):
+                if len(in_size) < 2 or out_size == (1, 1) or any(i % o for i, o in zip(in_size, out_size, strict=True)):
                     return None
                 ratio = (in_size[0] // out_size[0], in_size[1] // out_size[1])
                 return incoming.compose(ratio, ratio, (0, 0), (1, 1))
@@ -254,7 +254,7 @@ def _pair(value: object) -> tuple[int, int]:
 
 def _pool_function_field(n: fx.Node, incoming: ReceptiveField) -> ReceptiveField:
     names = _POOL_FUNCTIONS[n.target]  # type: ignore[index]
-    values = dict(zip(names, n.args[1:]))
+    values = dict(zip(names, n.args[1:], strict=False))
     values.update({key: value for key, value in n.kwargs.items() if key in names})
     kernel = _pair(values.get("kernel_size", 1))
     stride = _pair(values.get("stride") or kernel)

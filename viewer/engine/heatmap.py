@@ -286,7 +286,7 @@ def dense_heatmap(
     minimum = min(geometry.size[0], spec.crop_size)
     plans = []
     for scale in scales:
-        short = int(round(base * scale))
+        short = round(base * scale)
         if short < minimum:
             notes.append(
                 f"scale {scale:g} skipped: a short side of {short} px is below the network's window "
@@ -294,9 +294,9 @@ def dense_heatmap(
             )
             continue
         if width <= height:
-            size = (short, max(1, int(round(height * short / width))))
+            size = (short, max(1, round(height * short / width)))
         else:
-            size = (max(1, int(round(width * short / height))), short)
+            size = (max(1, round(width * short / height)), short)
         pixels = size[0] * size[1]
         if pixels > MAX_IMAGE_PIXELS:  # a long thin strip scaled to the base size would need gigabytes
             notes.append(

@@ -75,7 +75,11 @@ def _window(gm: fx.GraphModule, node: fx.Node) -> tuple | None:
             kernel, dilation = module.kernel_size, module.dilation
             padding = module.padding
             if isinstance(padding, str):
-                padding = (0, 0) if padding == "valid" else tuple(d * (k - 1) // 2 for k, d in zip(kernel, dilation))
+                padding = (
+                    (0, 0)
+                    if padding == "valid"
+                    else tuple(d * (k - 1) // 2 for k, d in zip(kernel, dilation, strict=True))
+                )
             return kernel, module.stride, padding, dilation
         if isinstance(module, (nn.MaxPool2d, nn.AvgPool2d)):
             kernel = _pair(module.kernel_size)
@@ -112,7 +116,7 @@ def _pad_window(node: fx.Node) -> tuple | None:
     if not all(isinstance(v, int) for v in pad):
         raise UnsupportedModelError(f"{node.name} pads by amounts computed at run time; cells have no fixed position.")
     # F.pad lists (before, after) pairs from the last axis backwards: W, then H, then channels.
-    left, right, top, bottom = (pad + (0, 0, 0, 0))[:4]
+    left, right, top, bottom = ((*pad, 0, 0, 0, 0))[:4]
     if (left, right, top, bottom) == (0, 0, 0, 0):
         return None  # channels (or batch) only: the map is not moved, each cell keeps its place
     if mode != "constant":
@@ -142,7 +146,7 @@ def _slice_window(node: fx.Node) -> tuple | None:
     items += [slice(None)] * (4 - len(items))
     spatial = items[2:4]
     steps, starts = [], []
-    for axis, item in zip((2, 3), spatial):
+    for item in spatial:
         start, step = item.start or 0, item.step or 1
         if not isinstance(start, int) or not isinstance(step, int) or start < 0 or step < 1:
             raise UnsupportedModelError(
@@ -157,11 +161,13 @@ def _slice_window(node: fx.Node) -> tuple | None:
 
 
 def _through(geo: _Geo, kernel, stride, padding, dilation) -> _Geo:
-    effective = [d * (k - 1) + 1 for k, d in zip(kernel, dilation)]
+    effective = [d * (k - 1) + 1 for k, d in zip(kernel, dilation, strict=True)]
     return _Geo(
-        jump=tuple(j * s for j, s in zip(geo.jump, stride)),
-        start=tuple(c + ((e - 1) / 2 - p) * j for c, e, p, j in zip(geo.start, effective, padding, geo.jump)),
-        size=tuple(z + (e - 1) * j for z, e, j in zip(geo.size, effective, geo.jump)),
+        jump=tuple(j * s for j, s in zip(geo.jump, stride, strict=True)),
+        start=tuple(
+            c + ((e - 1) / 2 - p) * j for c, e, p, j in zip(geo.start, effective, padding, geo.jump, strict=True)
+        ),
+        size=tuple(z + (e - 1) * j for z, e, j in zip(geo.size, effective, geo.jump, strict=True)),
     )
 
 
@@ -293,7 +299,7 @@ def plan_tiles(
             low = geometry.start[axis] + first * jump - half[axis]
             high = geometry.start[axis] + last * jump + half[axis]
             begin = 0 if low <= 0 else int(low // align[axis]) * align[axis]
-            end = length if high >= length - 1 else min(length, int(math.ceil(high)) + 1)
+            end = length if high >= length - 1 else min(length, math.ceil(high) + 1)
             offset = round(begin / jump)
             ranges.append(((begin, end), slice(first - offset, last + 1 - offset), slice(first, last + 1)))
         per_axis.append(ranges)

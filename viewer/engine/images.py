@@ -281,8 +281,8 @@ def input_box_to_image(
         if width <= height
         else (int(spec.resize_size * width / height), spec.resize_size)
     )
-    left = int(round((resized_w - spec.crop_size) / 2.0))
-    top = int(round((resized_h - spec.crop_size) / 2.0))
+    left = round((resized_w - spec.crop_size) / 2.0)
+    top = round((resized_h - spec.crop_size) / 2.0)
     x0, y0, x1, y1 = box
     return ((x0 + left) / scale, (y0 + top) / scale, (x1 + left) / scale, (y1 + top) / scale)
 

@@ -148,12 +148,12 @@ def classify(
 
     k = max(1, min(topk, len(loaded.categories)))
     predictions = []
-    for image, (image_views, boxes), image_logits in zip(loaded_images, cut, logits):
+    for image, (image_views, boxes), image_logits in zip(loaded_images, cut, logits, strict=True):
         mean_logits, probs = average_views(image_logits, tta_average)
         top_probs, top_indices = probs.topk(k)
         top = [
             TopClass(int(i), _category(loaded, int(i)), float(mean_logits[i]), float(p))
-            for p, i in zip(top_probs, top_indices)
+            for p, i in zip(top_probs, top_indices, strict=True)
         ]
         prediction = Prediction(
             image=image.path,

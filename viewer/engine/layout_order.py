@@ -153,7 +153,9 @@ def rank_and_order(
         # Auxiliary heads and the edges into them go to the right end of the rank, off the main path.
         side = [s.id in training if s.id is not None else _training_edge(edge_of[s.edge], training) for s in slots]
         if any(side):
-            slots = [s for s, off in zip(slots, side) if not off] + [s for s, off in zip(slots, side) if off]
+            slots = [s for s, off in zip(slots, side, strict=True) if not off] + [
+                s for s, off in zip(slots, side, strict=True) if off
+            ]
         part.layers.append(slots)
     _connect(part, edges, depth, height, training)
     return part

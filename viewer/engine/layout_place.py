@@ -32,7 +32,7 @@ def _gap(a: Slot, b: Slot) -> float:
 def assign_x(part: Part) -> None:
     layers = part.layers
     gaps = [[_gap(a, b) for a, b in pairwise(layer)] for layer in layers]
-    for layer, layer_gaps in zip(layers, gaps):
+    for layer, layer_gaps in zip(layers, gaps, strict=True):
         x = 0.0
         for index, slot in enumerate(layer):
             slot.x = x - sum(layer_gaps) / 2
@@ -58,12 +58,9 @@ def _place_rank(layer: list[Slot], gaps: list[float], downwards: bool) -> float:
             total += weight
             weighted += weight * other.x
         targets.append(weighted / total if total else slot.x)
-    if len(layer) == 1:
-        places = targets
-    else:
-        places = _ordered_least_squares(targets, [slot.stiffness for slot in layer], gaps)
+    places = targets if len(layer) == 1 else _ordered_least_squares(targets, [slot.stiffness for slot in layer], gaps)
     moved = 0.0
-    for slot, x in zip(layer, places):
+    for slot, x in zip(layer, places, strict=True):
         if slot.id is not None:
             moved = max(moved, abs(slot.x - x))
         slot.x = x
@@ -76,7 +73,7 @@ def _ordered_least_squares(targets: list[float], weights: list[float], gaps: lis
     for gap in gaps:
         offsets.append(offsets[-1] + gap)
     pools: list[list[float]] = []  # [total weight, weighted sum, count]
-    for target, weight, offset in zip(targets, weights, offsets):
+    for target, weight, offset in zip(targets, weights, offsets, strict=True):
         pools.append([weight, weight * (target - offset), 1])
         while len(pools) > 1 and pools[-2][1] / pools[-2][0] > pools[-1][1] / pools[-1][0]:
             weight_sum, value_sum, count = pools.pop()
@@ -86,7 +83,7 @@ def _ordered_least_squares(targets: list[float], weights: list[float], gaps: lis
     result = []
     for weight_sum, value_sum, count in pools:
         result.extend([value_sum / weight_sum] * int(count))
-    return [value + offset for value, offset in zip(result, offsets)]
+    return [value + offset for value, offset in zip(result, offsets, strict=True)]
 
 
 def separate_frames(part: Part) -> None:

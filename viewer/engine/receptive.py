@@ -48,7 +48,7 @@ def layer_geometry(module: nn.Module) -> tuple[Pair, Pair, tuple[float, float], 
     dilation = _two(getattr(module, "dilation", 1))
     padding: Any = getattr(module, "padding", 0)
     if padding == "same":
-        padding = tuple(d * (k - 1) / 2 for k, d in zip(kernel, dilation))
+        padding = tuple(d * (k - 1) / 2 for k, d in zip(kernel, dilation, strict=True))
     elif padding == "valid":
         padding = (0, 0)
     return kernel, stride, _two(padding), dilation
@@ -158,9 +158,9 @@ class ReceptiveFieldTracer:
             return None if not inputs or inputs[0].dim() <= 2 else incoming
         if isinstance(module, (nn.AdaptiveAvgPool2d, nn.AdaptiveMaxPool2d)) and inputs and outputs:
             in_size, out_size = tuple(inputs[0].shape[-2:]), tuple(outputs[0].shape[-2:])
-            if out_size == (1, 1) or any(i % o for i, o in zip(in_size, out_size)):
+            if out_size == (1, 1) or any(i % o for i, o in zip(in_size, out_size, strict=True)):
                 return None  # global, or uneven windows with no single jump
-            ratio = as_pair(i // o for i, o in zip(in_size, out_size))
+            ratio = as_pair(i // o for i, o in zip(in_size, out_size, strict=True))
             return incoming.compose(ratio, ratio, (0, 0), (1, 1))
         return incoming  # element-wise or per-position (BatchNorm, ReLU, Dropout, LayerNorm, Permute…)
 

@@ -65,7 +65,7 @@ _FAMILIES: tuple[tuple[str, str, str], ...] = (
     ("swin", "Swin Transformer", "Liu et al., Swin Transformer (2021)"),
     ("maxvit", "MaxViT", "Tu et al., MaxViT (2022)"),
 )
-FAMILY_ORDER: tuple[str, ...] = tuple(dict.fromkeys(family for _, family, _ in _FAMILIES)) + ("Custom",)
+FAMILY_ORDER: tuple[str, ...] = (*tuple(dict.fromkeys(family for _, family, _ in _FAMILIES)), "Custom")
 
 
 @dataclass(frozen=True)
