@@ -142,7 +142,8 @@ def lecture_variant(fcn: fx.GraphModule) -> fx.GraphModule:
     plain = fx.GraphModule(fcn, fcn.graph)
     for name, module in list(plain.named_modules()):
         if isinstance(module, ConvolutionizedLinear):
-            conv = nn.Conv2d(module.in_channels, module.out_channels, module.kernel_size, bias=module.bias is not None)
+            height, width = module.kernel_size
+            conv = nn.Conv2d(module.in_channels, module.out_channels, (height, width), bias=module.bias is not None)
             conv.weight, conv.bias = module.weight, module.bias
             plain.add_submodule(name, conv)
     return plain

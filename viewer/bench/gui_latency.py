@@ -29,7 +29,7 @@ import time
 from collections.abc import Callable
 from itertools import pairwise
 from pathlib import Path
-from typing import Any
+from typing import Any, TypedDict
 
 from viewer.bench.common import Row, sample_image, wait_until
 
@@ -85,6 +85,15 @@ def latency_rows(measured: dict[str, Any]) -> list[Row]:
 # --- in the fresh process ---------------------------------------------------------------------------------
 def _wait_until(predicate: Callable[[], bool], timeout_s: float = WAIT_S) -> None:
     wait_until(predicate, timeout_s)
+
+
+class SwitchTimes(TypedDict):
+    """What :func:`_switch` measures: best total times, each model's pair, and when each job started."""
+
+    ours_s: float
+    reference_s: float
+    per_model: dict[str, list[float]]
+    job_starts_ms: dict[str, list[list[object]]]
 
 
 def _painted(watch: _PaintWatch, state: Any, name: str) -> bool:
@@ -197,6 +206,7 @@ def _measure(device: str, quick: bool) -> dict[str, Any]:
             started = time.perf_counter()
             _drop(window, path)
             _wait_until(lambda: watch.painted_at is not None)
+            assert watch.painted_at is not None  # what the wait waited for
             timings.append(watch.painted_at - started)
 
         import torchvision
@@ -238,7 +248,7 @@ def _alternate(
     return {"ours_s": min(timings[1:]), "reference_s": best_reference}
 
 
-def _switch(window: Any, state: Any, watch: _PaintWatch, repeats: int) -> dict[str, float]:
+def _switch(window: Any, state: Any, watch: _PaintWatch, repeats: int) -> SwitchTimes:
     from viewer.gui.state import ModelChoice
 
     image = state.image.path
@@ -246,7 +256,7 @@ def _switch(window: Any, state: Any, watch: _PaintWatch, repeats: int) -> dict[s
     reference: dict[str, float] = {}
     jobs: list[tuple[float, str]] = []  # where the wait goes: when each worker job started
     state.job_started.connect(lambda kind: jobs.append((time.perf_counter(), kind)))
-    steps: dict[str, list] = {}
+    steps: dict[str, list[list[object]]] = {}
     for round_ in range(repeats + 1):  # round 0 warms every model's code paths (and hits the loaded one)
         for name in SWITCH_MODELS:
             # The worker may still be drawing the last model's graph: torch.fx patches ``Module.__call__``
@@ -261,11 +271,13 @@ def _switch(window: Any, state: Any, watch: _PaintWatch, repeats: int) -> dict[s
             window.model_bar.set_choice(choice)  # what picking it in the list does
             window.model_bar.choiceRequested.emit(choice)
             _wait_until(functools.partial(_painted, watch, state, name))
+            painted_at = watch.painted_at
+            assert painted_at is not None  # what _painted waited for
             if round_ == 0:
                 continue
-            ours[name] = min(ours.get(name, float("inf")), watch.painted_at - started)
+            ours[name] = min(ours.get(name, float("inf")), painted_at - started)
             steps[name] = [[kind, round((when - started) * 1e3)] for when, kind in jobs if when >= started]
-            steps[name].append(["painted", round((watch.painted_at - started) * 1e3)])
+            steps[name].append(["painted", round((painted_at - started) * 1e3)])
     return {
         "ours_s": sum(ours.values()),
         "reference_s": sum(reference.values()),

@@ -4,12 +4,17 @@ from __future__ import annotations
 
 import argparse
 import json
-from typing import Any
+from typing import TYPE_CHECKING
 
 from viewer.commands.common import (
     parse_input,
     print_written,
 )
+
+if TYPE_CHECKING:
+    from torch import nn
+
+    from viewer.engine.graph_export import GraphDrawing
 
 __all__ = ["add_parser", "run"]
 
@@ -61,7 +66,8 @@ def run(args: argparse.Namespace) -> int:
         from viewer.engine.weights import custom_spec
 
         spec = custom_spec(args.model_file)
-        model: Any = spec.builder()
+        assert spec.builder is not None  # custom_spec always holds the user's function
+        model: nn.Module | str = spec.builder()
         name, input_shape = spec.name, input_shape or spec.input.shape
     else:
         model = name = args.model
@@ -81,7 +87,7 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _graph_text(drawing: Any) -> str:
+def _graph_text(drawing: GraphDrawing) -> str:
     from viewer.core.graph import format_shape
     from viewer.core.layout import box_lines, format_count
 

@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import argparse
 import json
+from typing import TYPE_CHECKING
 
 from viewer.commands.common import (
     parse_input,
 )
 from viewer.core.defaults import DEFAULT_MODEL
+
+if TYPE_CHECKING:
+    from torch import nn
 
 __all__ = ["add_parser", "run"]
 
@@ -47,9 +51,12 @@ def run(args: argparse.Namespace) -> int:
     export.check_targets([args.out], force=args.force)
     spec = custom_spec(args.model_file) if args.model_file else get_spec(args.model)
     # A registry name is built on the meta device with its auxiliary heads, which the table marks training only.
-    model = spec.builder() if args.model_file else spec.name
+    model: nn.Module | str = spec.name
     if args.model_file:
-        spec = custom_spec_with_module(spec, model)  # categories/input_size/... set on the returned module
+        assert spec.builder is not None  # custom_spec always holds the user's function
+        module = spec.builder()
+        spec = custom_spec_with_module(spec, module)  # categories/input_size/... set on the returned module
+        model = module
     result = summary.summarize(model, parse_input(args.input) or spec.input.shape, model_name=spec.name)
     document = summary.summary_to_dict(result)
     text = summary.format_table(result, depth=args.depth)

@@ -232,7 +232,11 @@ def _run_fx(model: nn.Module, batch: torch.Tensor, layers: tuple[str, ...]) -> d
             "(inside a module torchvision keeps whole); use hooks."
         )
     outputs = extractor(batch)
-    return {layer: _first_tensor(outputs[node]) for layer, node in names.items()}  # type: ignore[misc,index]
+    tensors = {layer: _first_tensor(outputs[node]) for layer, node in names.items()}
+    empty = [layer for layer, tensor in tensors.items() if tensor is None]
+    if empty:  # the caller falls back to hooks, which see the real run
+        raise ModelError(f"feature extraction returned no tensor for {', '.join(empty[:3])}.")
+    return {layer: tensor for layer, tensor in tensors.items() if tensor is not None}
 
 
 def _run_hooks(model: nn.Module, batch: torch.Tensor, layers: tuple[str, ...]) -> dict[str, torch.Tensor]:

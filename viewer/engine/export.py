@@ -45,7 +45,7 @@ __all__ = [
     "write_text",
 ]
 
-Writer = Callable[[BinaryIO], None]
+Writer = Callable[[BinaryIO], object]  # what it returns (a byte count, None) is ignored
 TEXT_SUFFIXES = ("", ".txt", ".text", ".md", ".log")
 
 

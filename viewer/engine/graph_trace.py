@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 import torch
 import torch.nn.functional as F
@@ -194,7 +195,10 @@ class _MetaRunner(fx.Interpreter):
         self.records[n] = _Record(shape, int(macs), self._field(n, tensor), tensor is not None, packs)
         return result
 
-    def call_module(self, target: str, args: tuple[object, ...], kwargs: dict[str, object]) -> object:
+    def call_module(
+        self, target: str | Callable[..., Any], args: tuple[object, ...], kwargs: dict[str, object]
+    ) -> object:
+        assert isinstance(target, str)  # fx names a call_module's target by its qualified name
         module = self.modules[target]
         own = {name: value for name, value in [*module.named_parameters(), *module.named_buffers()]
                if value.device.type != "meta"}  # fmt: skip

@@ -24,7 +24,7 @@ import torchvision.transforms.v2.functional as TF
 
 from viewer.core.options import FUSIONS, MODES
 from viewer.core.progress import Progress
-from viewer.engine.convolutionize import ConvolutionizedLinear, convolutionize, propagate_shapes
+from viewer.engine.convolutionize import ConvolutionizedLinear, conversion_of, convolutionize, propagate_shapes
 from viewer.engine.errors import ImageError, ModelError, UnsupportedModelError
 from viewer.engine.heatmap_geometry import (
     GridGeometry,
@@ -146,8 +146,9 @@ def _offset_runner(split: OffsetSplit) -> Callable[[torch.Tensor], torch.Tensor]
         # A shift may leave too few pooled cells for the classifier's window (small inputs): no row there.
         fits = {key: p.shape[2] >= kernel_h and p.shape[3] >= kernel_w for key, p in pooled.items()}
         if not fits[(0, 0)]:
-            return split.head(pooled[(0, 0)])  # let the classifier raise its own size error
-        outputs = {key: split.head(p) for key, p in pooled.items() if fits[key]}
+            failing: torch.Tensor = split.head(pooled[(0, 0)])  # let the classifier raise its own size error
+            return failing
+        outputs: dict[tuple[int, int], torch.Tensor] = {key: split.head(p) for key, p in pooled.items() if fits[key]}
         reference = outputs[(0, 0)]
         rows_of = [
             next((outputs[(dy, dx)].shape[2] for dx in range(stride_x) if (dy, dx) in outputs), 0)
@@ -191,7 +192,8 @@ def _grid_shape(
 def _image_tensor(image: LoadedImage, channels: int, device: torch.device) -> torch.Tensor:
     """The image as a (1, C, H, W) uint8 channels-last tensor on ``device`` (a quarter of float32's bytes)."""
     picture = image.image.convert("L") if channels == 1 else image.image
-    return TF.pil_to_tensor(picture).unsqueeze(0).to(device).contiguous(memory_format=torch.channels_last)
+    tensor: torch.Tensor = TF.pil_to_tensor(picture)
+    return tensor.unsqueeze(0).to(device).contiguous(memory_format=torch.channels_last)
 
 
 def _network_input(source: torch.Tensor, size: tuple[int, int], spec: Any) -> torch.Tensor:
@@ -259,8 +261,9 @@ def dense_heatmap(
     started = time.perf_counter()
     dense = dense_network(loaded)
     timings = {"convolutionize": (time.perf_counter() - started) * 1e3}
-    notes = list(dense.fcn.conversion.notes)
-    if dense.fcn.conversion.head.startswith("global"):
+    conversion = conversion_of(dense.fcn)
+    notes = list(conversion.notes)
+    if conversion.head.startswith("global"):
         notes.append(
             "the global pooling was removed: each cell is the classifier applied to one position's "
             "features (a class activation map)"
@@ -274,7 +277,7 @@ def dense_heatmap(
             "right before the classifier (AlexNet, VGG)"
         )
         offsets = False
-    elif offsets:
+    elif offsets and isinstance(dense.split, OffsetSplit):
         runner = _offset_runner(dense.split)
         geometry = geometry.refined(dense.split.stride)
     if geometry.global_context:

@@ -155,7 +155,8 @@ def _to_rgb(image: Image.Image) -> Image.Image:
 def _tensor(image: Image.Image, channels: int) -> torch.Tensor:
     """A float CHW tensor in [0, 1] with the channel count the network wants."""
     picture = image.convert("L") if channels == 1 else image.convert("RGB")
-    return TF.to_dtype(TF.pil_to_tensor(picture), torch.float32, scale=True)
+    tensor: torch.Tensor = TF.to_dtype(TF.pil_to_tensor(picture), torch.float32, scale=True)
+    return tensor
 
 
 @functools.lru_cache(maxsize=32)
@@ -172,7 +173,8 @@ def eval_transform(spec: InputSpec) -> ImageClassification:
 
 
 def _normalize(tensor: torch.Tensor, spec: InputSpec) -> torch.Tensor:
-    return TF.normalize(tensor, list(spec.mean), list(spec.std))
+    normalized: torch.Tensor = TF.normalize(tensor, list(spec.mean), list(spec.std))
+    return normalized
 
 
 def standardize(tensor: torch.Tensor) -> torch.Tensor:
@@ -206,7 +208,8 @@ def preprocess(image: LoadedImage | Image.Image, spec: InputSpec, preset: str = 
         _refuse_huge_resize(image, spec.resize_size)
         wanted = "L" if spec.channels == 1 else "RGB"
         # convert() copies even when the mode already matches: skip that copy, as load_image made it RGB already
-        return eval_transform(spec)(picture if picture.mode == wanted else picture.convert(wanted))
+        transformed: torch.Tensor = eval_transform(spec)(picture if picture.mode == wanted else picture.convert(wanted))
+        return transformed
     tensor = _tensor(picture, spec.channels)
     if preset == "standardize":
         return standardize(tensor)

@@ -65,7 +65,7 @@ class Prediction:
             raise ValueError("the network input was dropped before `seen` was made (classify's for_display)")
         return denormalize(torch.from_numpy(self.network_input), self.input_spec, self.preprocess)
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, object]:
         """The JSON form used by ``viewer classify --json``."""
         return {
             "image": self.image,
@@ -89,7 +89,7 @@ class Prediction:
 def forward_logits(loaded: LoadedModel, batch: torch.Tensor) -> torch.Tensor:
     """Logits of a batch on the model's device, returned on the CPU as float32."""
     with torch.inference_mode():
-        output = loaded.model(batch.to(loaded.device, non_blocking=True))
+        output: torch.Tensor | tuple[torch.Tensor, ...] = loaded.model(batch.to(loaded.device, non_blocking=True))
         if isinstance(output, tuple):  # torchvision's Inception/GoogLeNet outputs in training mode
             output = output[0]
         return output.float().cpu()

@@ -63,7 +63,7 @@ class VertexSize:
         self.xy = (0.0, 0.0)
 
 
-class IndexedLayers(list):
+class IndexedLayers(list[Layer]):
     """grandalf's list of layers, where a layer's setup finds its own rank by identity.
 
     ``Layer.setup`` calls ``layers.index(layer)``, and a Layer compares by content: quadratic in the number of
@@ -74,7 +74,7 @@ class IndexedLayers(list):
         super().__init__(layers)
         self._rank = {id(layer): rank for rank, layer in enumerate(self)}
 
-    def index(self, layer: Layer, *args: object) -> int:  # type: ignore[override]
+    def index(self, layer: Layer, *args: object) -> int:
         return self._rank[id(layer)]
 
 

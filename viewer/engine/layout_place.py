@@ -132,7 +132,7 @@ def separate_frames(part: Part) -> None:
                 changed = True
 
 
-class _Extents(dict):
+class _Extents(dict[str, tuple[float, float]]):
     """Frame → (left, right) edge, computed when first asked: its slots and inner frames, padded."""
 
     def __init__(self, frames: dict[str, list[Slot]], children: dict[str, list[str]]) -> None:
@@ -146,8 +146,9 @@ class _Extents(dict):
         for child in self.children[name]:
             child_left, child_right = self[child]
             left, right = min(left, child_left), max(right, child_right)
-        self[name] = (left - FRAME_PAD, right + FRAME_PAD)
-        return self[name]
+        extent = (left - FRAME_PAD, right + FRAME_PAD)
+        self[name] = extent
+        return extent
 
 
 def _overlap(a: Slot, b: Slot, extents: _Extents) -> float:

@@ -97,7 +97,10 @@ def _kernel(value: object) -> str:
 
 
 def _stride(value: object) -> int:
-    return int(value[0] if isinstance(value, tuple) else value)  # type: ignore[index, arg-type]
+    first = value[0] if isinstance(value, tuple) else value
+    if not isinstance(first, (int, float)):
+        raise TypeError(f"a stride is a number or a tuple of numbers, not {value!r}")
+    return int(first)
 
 
 def _first(graph: Graph, kind: str) -> GraphNode:

@@ -103,7 +103,8 @@ class ReceptiveFieldTracer:
 
     def _field_of(self, tensor: torch.Tensor | None) -> ReceptiveField | None:
         if tensor is not None and tensor in self._known:
-            return self._known[tensor]
+            known: ReceptiveField | None = self._known[tensor]
+            return known
         if not self._frames:  # the network's input
             return ReceptiveField()
         if tensor is not None and tensor.dim() <= 2:

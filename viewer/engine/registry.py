@@ -173,7 +173,8 @@ def _torchvision_builder(name: str) -> Callable[..., nn.Module]:
         defaults = {"image_size": tv_models.get_model_weights(name).DEFAULT.meta["min_size"][0]}
 
     def build(**kwargs: Any) -> nn.Module:
-        return tv_models.get_model(name, weights=None, **{**defaults, **kwargs})
+        model: nn.Module = tv_models.get_model(name, weights=None, **{**defaults, **kwargs})
+        return model
 
     return build
 
@@ -183,7 +184,7 @@ def _torchvision_spec(name: str) -> ModelSpec:
     default = enum.DEFAULT
     meta = default.meta
     family, paper = family_of(name)
-    metrics = next(iter(meta.get("_metrics", {}).values()), {})
+    metrics: dict[str, float] = next(iter(meta.get("_metrics", {}).values()), {})
     return ModelSpec(
         name=name,
         family=family,
@@ -292,7 +293,7 @@ def list_specs() -> list[ModelSpec]:
     return sorted(_all_specs().values(), key=lambda s: (order.get(s.family, len(order)), _natural_key(s.name)))
 
 
-def _natural_key(name: str) -> tuple:
+def _natural_key(name: str) -> tuple[int | str, ...]:
     import re
 
     return tuple(int(part) if part.isdigit() else part for part in re.split(r"(\d+)", name))
@@ -319,7 +320,8 @@ def build_pretrained(spec: ModelSpec, weights: tv_models.WeightsEnum) -> nn.Modu
     if spec.weights_of:
         assert spec.builder is not None
         return spec.builder(weights=weights)
-    return tv_models.get_model(spec.name, weights=weights)
+    model: nn.Module = tv_models.get_model(spec.name, weights=weights)
+    return model
 
 
 def build_model(name: str, **kwargs: Any) -> nn.Module:

@@ -218,7 +218,7 @@ def load_model(
     )
     if weights == "default" and spec.default_weights is None:
         weights = RANDOM if not is_file else weights
-    choice = spec.default_weights if weights == "default" else weights
+    choice = (spec.default_weights or RANDOM) if weights == "default" else weights
     input_spec = spec.input
     categories = spec.categories
     sha256 = None
