@@ -12,12 +12,17 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-from typing import Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 import torch
 from torch import nn
 
 from viewer.bench.common import Row, best_of, best_of_interleaved, sample_image
+
+if TYPE_CHECKING:
+    from viewer.engine.summary import LayerNode, Summary
+    from viewer.engine.weights import LoadedModel
 
 __all__ = ["MODELS", "bench_capture"]
 
@@ -25,7 +30,7 @@ MODELS = ("resnet50", "vgg16")
 ONE_LAYER_GOAL = 1.10
 
 
-def _synchronized(function: Any, device: str) -> Any:
+def _synchronized(function: Callable[[], object], device: str) -> Callable[[], object]:
     if not device.startswith("cuda"):
         return function
 
@@ -36,7 +41,7 @@ def _synchronized(function: Any, device: str) -> Any:
     return run
 
 
-def _inputs(name: str, device: str) -> tuple[Any, torch.Tensor, Any]:
+def _inputs(name: str, device: str) -> tuple[LoadedModel, torch.Tensor, Summary]:
     from viewer.engine.images import load_image, preprocess
     from viewer.engine.summary import summarize
     from viewer.engine.weights import load_model
@@ -46,7 +51,7 @@ def _inputs(name: str, device: str) -> tuple[Any, torch.Tensor, Any]:
     return loaded, batch, summarize(loaded)
 
 
-def _leaf_layers(node: Any) -> list[str]:
+def _leaf_layers(node: LayerNode) -> list[str]:
     """Every leaf module that runs at inference (what "all layers" means in the GUI's tree)."""
     if not node.children:
         return [node.name] if node.name and node.output_shape is not None and not node.training_only else []
@@ -121,7 +126,7 @@ def _capture_rows(name: str, device: str, repeats: int) -> list[Row]:
 
 
 def _peak_memory(
-    name: str, device: str, loaded: Any, batch: torch.Tensor, summary: Any, layers: list[str]
+    name: str, device: str, loaded: LoadedModel, batch: torch.Tensor, summary: Summary, layers: list[str]
 ) -> tuple[float, float]:
     """(MB the all-layer capture adds to the peak over a plain forward, MB of the arrays it keeps)."""
     from viewer.engine.activations import capture

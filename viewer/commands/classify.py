@@ -7,7 +7,7 @@ import json
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from viewer.commands.common import (
     EXIT_BAD_INPUT,
@@ -16,6 +16,9 @@ from viewer.commands.common import (
     warn_unfit,
 )
 from viewer.core.options import PRESETS
+
+if TYPE_CHECKING:
+    from viewer.engine.inference import Prediction
 
 __all__ = ["add_parser", "run"]
 
@@ -96,7 +99,7 @@ def run(args: argparse.Namespace) -> int:
     return EXIT_BAD_INPUT if failed else 0
 
 
-def _print_lecture(predictions: Sequence[Any], categories: Sequence[str]) -> None:
+def _print_lecture(predictions: Sequence[Prediction], categories: Sequence[str]) -> None:
     """The lecture's demo: one "score name" line per class, full WordNet names, no header; a blank line between
     images (a single image prints exactly the lecture's lines)."""
     from viewer.core.class_search import full_names

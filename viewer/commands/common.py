@@ -5,9 +5,13 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 from viewer.core.defaults import DEFAULT_MODEL
+
+if TYPE_CHECKING:
+    from viewer.engine.weights import LoadedModel
 
 __all__ = [
     "EXIT_BAD_INPUT",
@@ -73,12 +77,12 @@ def parse_input(text: str | None) -> tuple[int, int, int] | None:
     return channels, height, width
 
 
-def print_written(paths: Sequence[Any]) -> None:
+def print_written(paths: Sequence[Path]) -> None:
     for path in paths:
         print(f"wrote {path}", file=sys.stderr)
 
 
-def warn_unfit(loaded: Any, preset: str, tta: bool) -> None:
+def warn_unfit(loaded: LoadedModel, preset: str, tta: bool) -> None:
     """A warning line on stderr for each preset that does not fit these weights (nothing is refused)."""
     from viewer.core.preset_fit import unfit_reasons
 

@@ -13,10 +13,11 @@ import weakref
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import torch
+from numpy.typing import DTypeLike
 from torch import fx, nn
 from torch.utils._pytree import tree_leaves, tree_map
 from torchvision.models.feature_extraction import create_feature_extractor
@@ -27,6 +28,9 @@ from viewer.core.ranges import score_range
 from viewer.engine.errors import BudgetError, ModelError
 from viewer.engine.receptive import ReceptiveField
 from viewer.engine.summary import Summary, summarize
+
+if TYPE_CHECKING:  # weights imports the registry and the zoo: a type here, duck-typed at run time
+    from viewer.engine.weights import LoadedModel
 
 __all__ = [
     "DEFAULT_BUDGET_BYTES",
@@ -69,7 +73,7 @@ class Activation:
         return int(self.mean.shape[0])
 
 
-def estimate_bytes(summary: Summary, layers: Sequence[str], *, dtype: Any = np.float16) -> int:
+def estimate_bytes(summary: Summary, layers: Sequence[str], *, dtype: DTypeLike = np.float16) -> int:
     """Memory a capture of ``layers`` holds: each output in float32 while copied, plus the stored array."""
     per_element = 4 + np.dtype(dtype).itemsize
     total = 0
@@ -84,7 +88,7 @@ def _channel_view(output: torch.Tensor) -> torch.Tensor:
     return output if output.dim() == 3 else output.reshape(-1, 1, 1)
 
 
-def _activation(layer: str, output: torch.Tensor, summary: Summary, dtype: Any, method: str) -> Activation:
+def _activation(layer: str, output: torch.Tensor, summary: Summary, dtype: DTypeLike, method: str) -> Activation:
     values = _channel_view(output.detach().float())
     flat = values.reshape(values.shape[0], -1)
     mean = flat.mean(dim=1).cpu().numpy()
@@ -245,7 +249,7 @@ def _run_hooks(model: nn.Module, batch: torch.Tensor, layers: tuple[str, ...]) -
     return dict(outputs)
 
 
-def _model_and_name(loaded_or_model: Any) -> tuple[nn.Module, str]:
+def _model_and_name(loaded_or_model: LoadedModel | nn.Module) -> tuple[nn.Module, str]:
     if isinstance(loaded_or_model, nn.Module):
         return loaded_or_model, type(loaded_or_model).__name__
     model = getattr(loaded_or_model, "model", None)
@@ -255,13 +259,13 @@ def _model_and_name(loaded_or_model: Any) -> tuple[nn.Module, str]:
 
 
 def capture(
-    loaded_or_model: Any,
+    loaded_or_model: LoadedModel | nn.Module,
     input_tensor: torch.Tensor,
     layers: Sequence[str],
     *,
     budget_bytes: int = DEFAULT_BUDGET_BYTES,
     summary: Summary | None = None,
-    dtype: Any = np.float16,
+    dtype: DTypeLike = np.float16,
     method: str = "auto",
 ) -> dict[str, Activation]:
     """The outputs of ``layers`` (qualified module names, as in the summary tree) for one input image.

@@ -35,6 +35,7 @@ from viewer.engine.heatmap_geometry import (
     split_for_offsets,
 )
 from viewer.engine.images import MAX_IMAGE_PIXELS, LoadedImage, load_image
+from viewer.engine.registry import InputSpec
 from viewer.engine.weights import LoadedModel
 
 __all__ = ["FUSIONS", "MODES", "ClassHeatmap", "dense_heatmap", "dense_network", "run_heatmap"]
@@ -196,7 +197,7 @@ def _image_tensor(image: LoadedImage, channels: int, device: torch.device) -> to
     return tensor.unsqueeze(0).to(device).contiguous(memory_format=torch.channels_last)
 
 
-def _network_input(source: torch.Tensor, size: tuple[int, int], spec: Any) -> torch.Tensor:
+def _network_input(source: torch.Tensor, size: tuple[int, int], spec: InputSpec) -> torch.Tensor:
     """``source`` resized to ``size`` (width, height) and normalised: the (1, C, h, w) float32 input.
 
     Resized in uint8, as the weights' own ``transforms()`` resize a PIL image: torch has AVX2 kernels for

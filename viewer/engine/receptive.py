@@ -28,6 +28,7 @@ from typing import Any
 import torch
 from torch import nn
 from torch.utils._pytree import tree_leaves
+from torch.utils.hooks import RemovableHandle
 from torch.utils.weak import WeakTensorKeyDictionary
 
 from viewer.core.receptive import Pair, ReceptiveField, as_pair, larger_field
@@ -87,7 +88,7 @@ class ReceptiveFieldTracer:
     def __post_init__(self) -> None:
         self._known = WeakTensorKeyDictionary()
         self._frames: list[_Frame] = []
-        self._handles: list[Any] = []
+        self._handles: list[RemovableHandle] = []
 
     def __enter__(self) -> ReceptiveFieldTracer:
         for name, module in self.model.named_modules():
