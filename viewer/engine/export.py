@@ -21,7 +21,7 @@ import re
 import tempfile
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import BinaryIO
 
 import numpy as np
 from PIL import Image
@@ -189,7 +189,7 @@ def write_npy(path: str | os.PathLike[str], array: np.ndarray, force: bool = Fal
     return atomic_write(path, lambda handle: np.save(handle, data, allow_pickle=False), force=force)
 
 
-def write_json(path: str | os.PathLike[str], obj: Any, force: bool = False) -> Path:
+def write_json(path: str | os.PathLike[str], obj: object, force: bool = False) -> Path:
     """Plain data as indented JSON; numpy values become numbers and lists, NaN becomes null."""
     payload = _json_bytes(obj)
     return atomic_write(path, lambda handle: handle.write(payload), force=force)
@@ -202,8 +202,8 @@ def write_text(path: str | os.PathLike[str], text: str, force: bool = False) -> 
 
 def write_summary(
     path: str | os.PathLike[str],
-    summary: Mapping[str, Any],
-    rows: Sequence[Mapping[str, Any]] | Sequence[Sequence[Any]],
+    summary: Mapping[str, object],
+    rows: Sequence[Mapping[str, object]] | Sequence[Sequence[object]],
     text: str,
     force: bool = False,
 ) -> Path:
@@ -223,11 +223,11 @@ def write_summary(
     raise ExportError(f"{Path(path).name}: unknown summary format {suffix!r}; use .json, .csv or .txt.")
 
 
-def _csv_text(rows: Sequence[Mapping[str, Any]] | Sequence[Sequence[Any]]) -> str:
+def _csv_text(rows: Sequence[Mapping[str, object]] | Sequence[Sequence[object]]) -> str:
     buffer = io.StringIO(newline="")
     writer = csv.writer(buffer, lineterminator="\n")
-    if rows and isinstance(rows[0], Mapping):
-        mappings: list[Mapping[str, Any]] = list(rows)  # type: ignore[arg-type]
+    mappings = [row for row in rows if isinstance(row, Mapping)]
+    if rows and len(mappings) == len(rows):
         header = list(dict.fromkeys(key for row in mappings for key in row))
         writer.writerow(header)
         writer.writerows([_csv_cell(row.get(key)) for key in header] for row in mappings)
@@ -236,7 +236,7 @@ def _csv_text(rows: Sequence[Mapping[str, Any]] | Sequence[Sequence[Any]]) -> st
     return buffer.getvalue()
 
 
-def _csv_cell(value: Any) -> Any:
+def _csv_cell(value: object) -> object:
     if isinstance(value, (list, tuple)):
         return "x".join(str(v) for v in value)  # shapes: (1, 64, 56, 56) -> 1x64x56x56
     if value is None:
@@ -244,14 +244,14 @@ def _csv_cell(value: Any) -> Any:
     return _plain(value)
 
 
-def _json_bytes(obj: Any) -> bytes:
+def _json_bytes(obj: object) -> bytes:
     try:
         return (json.dumps(_plain(obj), indent=2, ensure_ascii=False, allow_nan=False) + "\n").encode("utf-8")
     except (TypeError, ValueError) as error:
         raise ExportError(f"Cannot write JSON: {error}.") from None
 
 
-def _plain(value: Any) -> Any:
+def _plain(value: object) -> object:
     """JSON-ready data: numpy scalars and arrays, paths, tuples and non-finite floats converted."""
     if isinstance(value, Mapping):
         return {str(key): _plain(item) for key, item in value.items()}
@@ -284,7 +284,7 @@ def _as_image(array: np.ndarray) -> Image.Image:
 _UNSAFE = re.compile(r"[^A-Za-z0-9._+-]+")
 
 
-def _stem_from(provenance: Mapping[str, Any], default: str) -> str:
+def _stem_from(provenance: Mapping[str, object], default: str) -> str:
     """A file stem from what a result is about: image, model, class (whichever are known)."""
     parts = []
     image = provenance.get("image")
@@ -299,7 +299,7 @@ def _stem_from(provenance: Mapping[str, Any], default: str) -> str:
     return stem[:120]
 
 
-def _base_of(base: str | os.PathLike[str], provenance: Mapping[str, Any], default: str) -> Path:
+def _base_of(base: str | os.PathLike[str], provenance: Mapping[str, object], default: str) -> Path:
     path = Path(os.path.expanduser(base))
     if path.is_dir():
         return path / _stem_from(provenance, default)
@@ -313,7 +313,7 @@ def _with_suffix(base: Path, suffix: str) -> Path:
     return base.parent / (base.name + suffix)
 
 
-def heatmap_paths(base: str | os.PathLike[str], provenance: Mapping[str, Any]) -> list[Path]:
+def heatmap_paths(base: str | os.PathLike[str], provenance: Mapping[str, object]) -> list[Path]:
     """The PNG, NPY and JSON paths ``write_heatmap`` would write (for a GUI that asks before overwriting)."""
     stem = _base_of(base, provenance, "heatmap")
     return [_with_suffix(stem, suffix) for suffix in (".png", ".npy", ".json")]
@@ -323,7 +323,7 @@ def write_heatmap(
     base: str | os.PathLike[str],
     image_rgb: np.ndarray,
     scores: np.ndarray,
-    provenance: Mapping[str, Any],
+    provenance: Mapping[str, object],
     *,
     alpha: float = 0.5,
     colormap: str = "jet",
@@ -370,7 +370,7 @@ def write_activation(
     grid_rgb: np.ndarray,
     array: np.ndarray,
     force: bool = False,
-    provenance: Mapping[str, Any] | None = None,
+    provenance: Mapping[str, object] | None = None,
 ) -> list[Path]:
     """A layer's activations as ``<stem>.png`` (the channel grid as shown) and ``<stem>.npy`` (raw values)."""
     stem = _base_of(base, provenance or {}, "activation")
