@@ -308,20 +308,23 @@ def _soak(window: Any, state: Any, choice_type: Any, switches: int) -> dict[str,
 
     def act() -> None:
         kind = rng.choices(("image", "model", "tab"), weights=(4, 2, 3))[0]
+        call: Callable[[], object]
         if kind == "image":
             what = f"image {rng.randrange(len(paths))}"
-            call = lambda: window.thumbnails.setCurrentRow(int(what.split()[1]))  # noqa: E731
+            call = functools.partial(window.thumbnails.setCurrentRow, int(what.split()[1]))
         elif kind == "model":
             choice = choice_type(rng.choice(SOAK_MODELS), "none", None, state.choice.device)
             what = f"model {choice.model}"
 
-            def call() -> None:
+            def pick() -> None:
                 window.model_bar.set_choice(choice)
                 window.model_bar.choiceRequested.emit(choice)
+
+            call = pick
         else:
             tab = rng.choice(tabs)
             what = f"tab {tab}"
-            call = lambda: window.set_tab(tab)  # noqa: E731
+            call = functools.partial(window.set_tab, tab)
         started = time.perf_counter()
         call()
         actions.append((started, time.perf_counter() - started, what))

@@ -287,7 +287,8 @@ def capture(
     if batch.dim() != 4 or batch.shape[0] != 1:
         raise ModelError(f"Activations need one image (C, H, W); got a tensor of shape {tuple(input_tensor.shape)}.")
     if summary is None or tuple(summary.input_shape) != tuple(batch.shape[1:]):
-        summary = summarize(model, tuple(batch.shape[1:]), model_name=model_name)  # type: ignore[arg-type]
+        channels, height, width = (int(size) for size in batch.shape[1:])
+        summary = summarize(model, (channels, height, width), model_name=model_name)
     wanted = tuple(dict.fromkeys(layers))
     if not wanted:
         raise ModelError("No layer was chosen for activations.")

@@ -251,13 +251,15 @@ class _MetaRunner(fx.Interpreter):
 
 
 def _pair(value: object) -> tuple[int, int]:
-    if isinstance(value, (tuple, list)):
-        return (int(value[0]), int(value[-1]))
-    return (int(value), int(value))  # type: ignore[call-overload]
+    """A pooling's size, stride or padding (a number or a pair) as a pair of ints."""
+    first, last = (value[0], value[-1]) if isinstance(value, (tuple, list)) else (value, value)
+    if not isinstance(first, (int, float)) or not isinstance(last, (int, float)):
+        raise TypeError(f"expected a number or a pair of numbers, not {value!r}")
+    return (int(first), int(last))
 
 
 def _pool_function_field(n: fx.Node, incoming: ReceptiveField) -> ReceptiveField:
-    names = _POOL_FUNCTIONS[n.target]  # type: ignore[index]
+    names = _POOL_FUNCTIONS.get(n.target, ()) if callable(n.target) else ()
     values = dict(zip(names, n.args[1:], strict=False))
     values.update({key: value for key, value in n.kwargs.items() if key in names})
     kernel = _pair(values.get("kernel_size", 1))

@@ -180,7 +180,7 @@ def classify(
             tta_crops=boxes,
         )
         if for_display:
-            prediction.seen  # noqa: B018 - made now, on the caller's (worker) thread
+            _ = prediction.seen  # made now, on the caller's (worker) thread, and cached
             if tta:
                 prediction.tta_seen = [denormalize(view, loaded.input, preset) for view in image_views]
             prediction.network_input = None
