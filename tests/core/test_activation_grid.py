@@ -14,7 +14,7 @@ from viewer.core.activation_grid import (
     layout_for,
     render_grid,
 )
-from viewer.core.errors import ModelError
+from viewer.core.colormaps import ColormapError
 
 
 def test_layout_is_about_square_and_maps_points_to_tiles() -> None:
@@ -60,7 +60,7 @@ def test_render_grid_of_a_vector_uses_one_pixel_tiles() -> None:
 def test_channel_grid_scale_and_unknown_colormap() -> None:
     activation = make_activation(np.ones((4, 2, 2), dtype=np.float32))
     assert channel_grid(activation, columns=2, scale=3).shape == (2 * 7 - 1, 2 * 7 - 1, 3)
-    with pytest.raises(ModelError, match="Unknown colormap"):
+    with pytest.raises(ColormapError, match="Unknown colormap"):
         channel_grid(activation, colormap="no-such-map")
     with pytest.raises(ValueError, match="normalize"):
         channel_grid(activation, normalize="both")

@@ -127,8 +127,7 @@ def test_analysis_jobs_reuse_the_loaded_model_also_for_auto_device_and_custom_fi
     state.open_paths([str(shared_data / "images" / "kitten.jpg")])
     qtbot.waitUntil(
         lambda: (
-            (state.prediction is not None
-            and state.image.name == "kitten.jpg")
+            (state.prediction is not None and state.image.name == "kitten.jpg")
             or "Classification" in window.notices.text_label.text()
         ),
         timeout=TIMEOUT,

@@ -16,7 +16,9 @@ from typing import Protocol
 
 import numpy as np
 
-from viewer.core.errors import ModelError
+from viewer.core.colormaps import apply_colormap
+from viewer.core.options import NORMALIZATIONS
+from viewer.core.ranges import score_range
 
 __all__ = [
     "ChannelGrid",
@@ -140,7 +142,7 @@ def render_grid(activation: ChannelMaps, options: GridOptions) -> ChannelGrid:
         columns=layout.columns,
         mark_dead=True,
     )
-    levels = (float(array.min()), float(array.max())) if array.size else (0.0, 1.0)
+    levels = score_range(array)
     return ChannelGrid(activation, options, layout, image, levels)
 
 
@@ -168,10 +170,8 @@ def channel_grid(
 
     Tile ``k`` of the order lies at row ``k // columns``, column ``k % columns``, with a pitch of tile size + 1.
     """
-    from cmap import Colormap  # imported on first use: a few hundred ms the window need not wait for
-
-    if normalize not in ("channel", "layer"):
-        raise ValueError(f"normalize must be 'channel' or 'layer', not {normalize!r}")
+    if normalize not in NORMALIZATIONS:
+        raise ValueError(f"normalize must be one of {NORMALIZATIONS}, not {normalize!r}")
     maps = np.asarray(activation.array, dtype=np.float32)
     maps = maps if maps.ndim == 3 else maps.reshape(-1, 1, 1)
     if scale > 1:
@@ -180,17 +180,11 @@ def channel_grid(
     columns = max(1, min(columns or math.ceil(math.sqrt(count)), count))
     rows = math.ceil(count / columns)
 
-    if normalize == "layer":
-        low, high = np.full(count, maps.min()), np.full(count, maps.max())
-    else:
-        low, high = maps.min(axis=(1, 2)), maps.max(axis=(1, 2))
-    span = np.where(high > low, high - low, 1.0)
-    scaled = np.clip((maps - low[:, None, None]) / span[:, None, None], 0.0, 1.0)
-    try:
-        lut = (Colormap(colormap).lut(256)[:, :3] * 255).round().astype(np.uint8)
-    except (ValueError, KeyError, TypeError):  # cmap's own words name no alternative
-        raise ModelError(f"Unknown colormap {colormap!r} (try viridis, inferno, magma, gray or turbo).") from None
-    tiles = lut[(scaled * 255).round().astype(np.intp)]
+    ranges = [score_range(maps)] * count if normalize == "layer" else [score_range(channel_map) for channel_map in maps]
+    low = np.array([r[0] for r in ranges], dtype=np.float64)[:, None, None]
+    high = np.array([r[1] for r in ranges], dtype=np.float64)[:, None, None]
+    scaled = np.clip((maps - low) / (high - low), 0.0, 1.0)
+    tiles = apply_colormap(scaled, colormap)
 
     mosaic = np.empty((rows * (height + 1) - 1, columns * (width + 1) - 1, 3), dtype=np.uint8)
     mosaic[:] = _GAP_COLOUR

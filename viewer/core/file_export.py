@@ -30,7 +30,7 @@ __all__ = [
     "write_group",
 ]
 
-Writer = Callable[[BinaryIO], None]
+Writer = Callable[[BinaryIO], object]  # what it returns (a byte count, None) is ignored
 
 
 def atomic_write(path: str | os.PathLike[str], writer: Writer, *, force: bool = False) -> Path:

@@ -9,10 +9,11 @@ widget that picks files only shows the question this policy words; the allowed f
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
+
+from viewer.core.hashing import file_sha256  # re-exported: the GUI names it here
 
 __all__ = ["FileReview", "ModelFileTrust", "TrustStore", "file_sha256"]
 
@@ -31,11 +32,6 @@ class FileReview:
     path: str  # as chosen
     sha256: str
     question: str | None  # None: this path with this content was allowed before
-
-
-def file_sha256(path: str | Path) -> str:
-    """The sha256 (hex) of a file's content; raises OSError when it cannot be read."""
-    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
 
 
 class ModelFileTrust:

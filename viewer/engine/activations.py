@@ -13,10 +13,11 @@ import weakref
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import torch
+from numpy.typing import DTypeLike
 from torch import fx, nn
 from torch.utils._pytree import tree_leaves, tree_map
 from torchvision.models.feature_extraction import create_feature_extractor
@@ -25,6 +26,9 @@ from viewer.core.activation_grid import channel_grid  # re-exported: the CLI and
 from viewer.engine.errors import BudgetError, ModelError
 from viewer.engine.receptive import ReceptiveField
 from viewer.engine.summary import Summary, summarize
+
+if TYPE_CHECKING:  # weights imports the registry and the zoo: a type here, duck-typed at run time
+    from viewer.engine.weights import LoadedModel
 
 __all__ = [
     "DEFAULT_BUDGET_BYTES",
@@ -65,7 +69,7 @@ class Activation:
         return int(self.mean.shape[0])
 
 
-def estimate_bytes(summary: Summary, layers: Sequence[str], *, dtype: Any = np.float16) -> int:
+def estimate_bytes(summary: Summary, layers: Sequence[str], *, dtype: DTypeLike = np.float16) -> int:
     """Memory a capture of ``layers`` holds: each output in float32 while copied, plus the stored array."""
     per_element = 4 + np.dtype(dtype).itemsize
     total = 0
@@ -80,7 +84,7 @@ def _channel_view(output: torch.Tensor) -> torch.Tensor:
     return output if output.dim() == 3 else output.reshape(-1, 1, 1)
 
 
-def _activation(layer: str, output: torch.Tensor, summary: Summary, dtype: Any, method: str) -> Activation:
+def _activation(layer: str, output: torch.Tensor, summary: Summary, dtype: DTypeLike, method: str) -> Activation:
     values = _channel_view(output.detach().float())
     flat = values.reshape(values.shape[0], -1)
     mean = flat.mean(dim=1).cpu().numpy()
@@ -228,7 +232,11 @@ def _run_fx(model: nn.Module, batch: torch.Tensor, layers: tuple[str, ...]) -> d
             "(inside a module torchvision keeps whole); use hooks."
         )
     outputs = extractor(batch)
-    return {layer: _first_tensor(outputs[node]) for layer, node in names.items()}  # type: ignore[misc,index]
+    tensors = {layer: _first_tensor(outputs[node]) for layer, node in names.items()}
+    empty = [layer for layer, tensor in tensors.items() if tensor is None]
+    if empty:  # the caller falls back to hooks, which see the real run
+        raise ModelError(f"feature extraction returned no tensor for {', '.join(empty[:3])}.")
+    return {layer: tensor for layer, tensor in tensors.items() if tensor is not None}
 
 
 def _run_hooks(model: nn.Module, batch: torch.Tensor, layers: tuple[str, ...]) -> dict[str, torch.Tensor]:
@@ -237,7 +245,7 @@ def _run_hooks(model: nn.Module, batch: torch.Tensor, layers: tuple[str, ...]) -
     return dict(outputs)
 
 
-def _model_and_name(loaded_or_model: Any) -> tuple[nn.Module, str]:
+def _model_and_name(loaded_or_model: LoadedModel | nn.Module) -> tuple[nn.Module, str]:
     if isinstance(loaded_or_model, nn.Module):
         return loaded_or_model, type(loaded_or_model).__name__
     model = getattr(loaded_or_model, "model", None)
@@ -247,13 +255,13 @@ def _model_and_name(loaded_or_model: Any) -> tuple[nn.Module, str]:
 
 
 def capture(
-    loaded_or_model: Any,
+    loaded_or_model: LoadedModel | nn.Module,
     input_tensor: torch.Tensor,
     layers: Sequence[str],
     *,
     budget_bytes: int = DEFAULT_BUDGET_BYTES,
     summary: Summary | None = None,
-    dtype: Any = np.float16,
+    dtype: DTypeLike = np.float16,
     method: str = "auto",
 ) -> dict[str, Activation]:
     """The outputs of ``layers`` (qualified module names, as in the summary tree) for one input image.
@@ -275,7 +283,8 @@ def capture(
     if batch.dim() != 4 or batch.shape[0] != 1:
         raise ModelError(f"Activations need one image (C, H, W); got a tensor of shape {tuple(input_tensor.shape)}.")
     if summary is None or tuple(summary.input_shape) != tuple(batch.shape[1:]):
-        summary = summarize(model, tuple(batch.shape[1:]), model_name=model_name)  # type: ignore[arg-type]
+        channels, height, width = (int(size) for size in batch.shape[1:])
+        summary = summarize(model, (channels, height, width), model_name=model_name)
     wanted = tuple(dict.fromkeys(layers))
     if not wanted:
         raise ModelError("No layer was chosen for activations.")
@@ -316,7 +325,8 @@ def capture(
 
 
 def readable_scale(shape: tuple[int, ...], *, columns: int | None = None, target: int = 1024, limit: int = 4096) -> int:
-    """The integer zoom that makes a ``channel_grid`` of maps ``shape`` (C, H, W) about ``target`` px on its longer side.
+    """The integer zoom that makes a ``channel_grid`` of maps ``shape`` (C, H, W) about ``target`` px on its longer
+    side.
 
     Never below 1 (each channel keeps at least its own resolution), and never so large that the longer side
     passes ``limit`` px (a readable total: 512 channels of 56 x 56 stay at one pixel per cell).

@@ -6,34 +6,14 @@ exported PNG looks like the screen.
 
 from __future__ import annotations
 
-import functools
-from typing import Any
-
 import numpy as np
 from PIL import Image
 
+from viewer.core.colormaps import apply_colormap
+from viewer.core.ranges import score_range
 from viewer.engine.errors import ExportError
 
-__all__ = ["colorize", "overlay", "value_range"]
-
-
-@functools.lru_cache(maxsize=32)
-def _colormap(name: str) -> Any:
-    from cmap import Colormap
-
-    try:
-        return Colormap(name)
-    except (ValueError, KeyError, TypeError):
-        raise ExportError(f"Unknown colormap {name!r} (try turbo, viridis, inferno, magma or jet).") from None
-
-
-def value_range(values: np.ndarray, vmin: float | None = None, vmax: float | None = None) -> tuple[float, float]:
-    """The (vmin, vmax) a colour scale uses: the given bounds, else the finite data's extremes."""
-    data = np.asarray(values, dtype=np.float64)
-    finite = data[np.isfinite(data)]
-    low = float(finite.min()) if vmin is None and finite.size else float(vmin if vmin is not None else 0.0)
-    high = float(finite.max()) if vmax is None and finite.size else float(vmax if vmax is not None else 1.0)
-    return low, high
+__all__ = ["colorize", "overlay"]
 
 
 def colorize(
@@ -41,19 +21,17 @@ def colorize(
 ) -> np.ndarray:
     """An (H, W) float array as an (H, W, 3) uint8 image through a named colormap.
 
-    Values are scaled from [vmin, vmax] (default: the data's finite range) to [0, 1] and clipped;
-    a constant array and non-finite values take the low end's colour.
+    Values are scaled from [vmin, vmax] (default: the data's finite range, see ``core.ranges.score_range``) to
+    [0, 1] and clipped; a constant array and NaN take the low end's colour. An unknown colormap raises
+    ``core.colormaps.ColormapError``.
     """
     data = np.asarray(values, dtype=np.float64)
     if data.ndim != 2:
         raise ExportError(f"Cannot colour an array of shape {data.shape}; expected a 2-D (H, W) array.")
-    low, high = value_range(data, vmin, vmax)
-    span = high - low
+    low, high = score_range(data, vmin, vmax)
     with np.errstate(invalid="ignore"):
-        scaled = (data - low) / span if span > 0 else np.zeros_like(data)
-    scaled = np.clip(np.nan_to_num(scaled, nan=0.0, posinf=1.0, neginf=0.0), 0.0, 1.0)
-    rgba = _colormap(colormap)(scaled, bytes=True)
-    return np.ascontiguousarray(rgba[..., :3], dtype=np.uint8)
+        scaled = (data - low) / (high - low)
+    return np.ascontiguousarray(apply_colormap(scaled, colormap), dtype=np.uint8)
 
 
 def overlay(
@@ -81,7 +59,7 @@ def overlay(
     data = np.asarray(scores, dtype=np.float32)
     if data.ndim != 2:
         raise ExportError(f"Cannot overlay scores of shape {data.shape}; expected a 2-D (H, W) array.")
-    low, high = value_range(data, vmin, vmax)
+    low, high = score_range(data, vmin, vmax)
     height, width = image.shape[:2]
     if data.shape != (height, width):
         data = np.asarray(Image.fromarray(data, mode="F").resize((width, height), Image.Resampling.BILINEAR))

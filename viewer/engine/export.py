@@ -19,7 +19,6 @@ import math
 import os
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 from PIL import Image
@@ -32,7 +31,8 @@ from viewer.core.file_export import (  # atomic_write, check_targets, heatmap_pa
     with_suffix,
     write_group,
 )
-from viewer.engine.colors import colorize, overlay, value_range
+from viewer.core.ranges import score_range
+from viewer.engine.colors import colorize, overlay
 from viewer.engine.errors import ExportError
 
 __all__ = [
@@ -41,7 +41,6 @@ __all__ = [
     "colorize",
     "heatmap_paths",
     "overlay",
-    "value_range",
     "write_activation",
     "write_heatmap",
     "write_json",
@@ -69,7 +68,7 @@ def write_npy(path: str | os.PathLike[str], array: np.ndarray, force: bool = Fal
     return atomic_write(path, lambda handle: np.save(handle, data, allow_pickle=False), force=force)
 
 
-def write_json(path: str | os.PathLike[str], obj: Any, force: bool = False) -> Path:
+def write_json(path: str | os.PathLike[str], obj: object, force: bool = False) -> Path:
     """Plain data as indented JSON; numpy values become numbers and lists, NaN becomes null."""
     payload = _json_bytes(obj)
     return atomic_write(path, lambda handle: handle.write(payload), force=force)
@@ -82,8 +81,8 @@ def write_text(path: str | os.PathLike[str], text: str, force: bool = False) -> 
 
 def write_summary(
     path: str | os.PathLike[str],
-    summary: Mapping[str, Any],
-    rows: Sequence[Mapping[str, Any]] | Sequence[Sequence[Any]],
+    summary: Mapping[str, object],
+    rows: Sequence[Mapping[str, object]] | Sequence[Sequence[object]],
     text: str,
     force: bool = False,
 ) -> Path:
@@ -103,11 +102,11 @@ def write_summary(
     raise ExportError(f"{Path(path).name}: unknown summary format {suffix!r}; use .json, .csv or .txt.")
 
 
-def _csv_text(rows: Sequence[Mapping[str, Any]] | Sequence[Sequence[Any]]) -> str:
+def _csv_text(rows: Sequence[Mapping[str, object]] | Sequence[Sequence[object]]) -> str:
     buffer = io.StringIO(newline="")
     writer = csv.writer(buffer, lineterminator="\n")
-    if rows and isinstance(rows[0], Mapping):
-        mappings: list[Mapping[str, Any]] = list(rows)  # type: ignore[arg-type]
+    mappings = [row for row in rows if isinstance(row, Mapping)]
+    if rows and len(mappings) == len(rows):
         header = list(dict.fromkeys(key for row in mappings for key in row))
         writer.writerow(header)
         writer.writerows([_csv_cell(row.get(key)) for key in header] for row in mappings)
@@ -116,7 +115,7 @@ def _csv_text(rows: Sequence[Mapping[str, Any]] | Sequence[Sequence[Any]]) -> st
     return buffer.getvalue()
 
 
-def _csv_cell(value: Any) -> Any:
+def _csv_cell(value: object) -> object:
     if isinstance(value, (list, tuple)):
         return "x".join(str(v) for v in value)  # shapes: (1, 64, 56, 56) -> 1x64x56x56
     if value is None:
@@ -124,14 +123,14 @@ def _csv_cell(value: Any) -> Any:
     return _plain(value)
 
 
-def _json_bytes(obj: Any) -> bytes:
+def _json_bytes(obj: object) -> bytes:
     try:
         return (json.dumps(_plain(obj), indent=2, ensure_ascii=False, allow_nan=False) + "\n").encode("utf-8")
     except (TypeError, ValueError) as error:
         raise ExportError(f"Cannot write JSON: {error}.") from None
 
 
-def _plain(value: Any) -> Any:
+def _plain(value: object) -> object:
     """JSON-ready data: numpy scalars and arrays, paths, tuples and non-finite floats converted."""
     if isinstance(value, Mapping):
         return {str(key): _plain(item) for key, item in value.items()}
@@ -166,7 +165,7 @@ def write_heatmap(
     base: str | os.PathLike[str],
     image_rgb: np.ndarray,
     scores: np.ndarray,
-    provenance: Mapping[str, Any],
+    provenance: Mapping[str, object],
     *,
     alpha: float = 0.5,
     colormap: str = "jet",
@@ -185,7 +184,7 @@ def write_heatmap(
     if npy_path is not None:
         npy = Path(os.path.expanduser(npy_path))
     raw = np.asarray(scores, dtype=np.float32)
-    low, high = value_range(raw, vmin, vmax)
+    low, high = score_range(raw, vmin, vmax)
     picture = _as_image(overlay(image_rgb, raw, alpha=alpha, colormap=colormap, vmin=low, vmax=high))
     record = {
         **provenance,
@@ -213,7 +212,7 @@ def write_activation(
     grid_rgb: np.ndarray,
     array: np.ndarray,
     force: bool = False,
-    provenance: Mapping[str, Any] | None = None,
+    provenance: Mapping[str, object] | None = None,
 ) -> list[Path]:
     """A layer's activations as ``<stem>.png`` (the channel grid as shown) and ``<stem>.npy`` (raw values)."""
     stem = base_of(base, provenance or {}, "activation")

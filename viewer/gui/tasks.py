@@ -17,6 +17,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from viewer.core.ranges import score_range
+
 # Re-exported: AppState submits ``tasks.export_heatmap`` and ``tasks.export_all`` like every other job.
 from viewer.gui.export_tasks import (
     ExportProgress,
@@ -388,9 +390,7 @@ def screen_copy(heatmap: Any, max_side: int = SCREEN_HEATMAP_SIDE) -> HeatmapOnS
 
     full = np.asarray(heatmap.scores, dtype=np.float32)
     finite = np.isfinite(full)
-    low, high = (float(full[finite].min()), float(full[finite].max())) if finite.any() else (0.0, 1.0)
-    if high <= low:
-        high = low + 1e-6  # a flat map still draws (one colour)
+    low, high = score_range(full)  # a flat map still draws (one colour)
     filled = np.where(finite, full, low)
     height, width = filled.shape
     scale = max_side / max(height, width)

@@ -22,14 +22,14 @@ from PySide6 import QtCore, QtGui, QtWidgets
 from PySide6.QtCore import Qt, Signal
 
 from viewer.core.activation_grid import ChannelGrid, GridOptions, MosaicLayout, effective_normalize, render_grid
+from viewer.core.options import ACTIVATION_COLORMAPS, SORT_KEYS
 from viewer.gui.widgets.activations_large import ChannelDetail
 from viewer.gui.widgets.architecture_format import format_shape
 
 __all__ = ["COLORMAPS", "ActivationsView"]
 
-COLORMAPS = ("viridis", "inferno", "magma", "gray", "turbo")
+COLORMAPS = ACTIVATION_COLORMAPS
 NORMALISATIONS = {"per channel": "channel", "per layer": "layer"}  # label -> channel_grid(normalize=...)
-SORT_KEYS = ("index", "mean", "max")
 _NAME_ROLE = Qt.ItemDataRole.UserRole
 
 

@@ -17,16 +17,13 @@ from PySide6 import QtCore, QtWidgets
 from PySide6.QtCore import Qt, Signal
 
 from viewer.core.file_export import heatmap_paths
+from viewer.core.options import FUSIONS, HEATMAP_COLORMAPS, MODES
+from viewer.core.ranges import score_range
 from viewer.gui.widgets.activations_large import pyqtgraph_colormap
 from viewer.gui.widgets.heatmap_classes import ClassPicker
 
 __all__ = ["HEATMAP_COLORMAPS", "HeatmapView", "parse_scales"]
 
-HEATMAP_COLORMAPS = ("turbo", "jet", "viridis", "inferno", "magma", "gray")
-# The engine's heatmap.MODES / FUSIONS, repeated because importing that module loads torch, and the window
-# must appear before the worker has imported it. tests/gui/test_heatmap_view.py checks they agree.
-MODES = ("softmax", "logit")
-FUSES = ("mean", "max")
 DEFAULT_SCALES = "1, 1.4, 2"
 
 
@@ -81,7 +78,7 @@ class HeatmapView(QtWidgets.QWidget):
         self.offsets_check.setToolTip("OverFeat's shifted final pooling: denser maps, more work")
         self.fuse_picker = QtWidgets.QComboBox()
         self.fuse_picker.setObjectName("heatmapFuse")
-        self.fuse_picker.addItems(FUSES)
+        self.fuse_picker.addItems(FUSIONS)
         self.fuse_picker.setToolTip("How the scales' maps are combined")
 
         self.colormap_picker = QtWidgets.QComboBox()
@@ -248,9 +245,7 @@ class HeatmapView(QtWidgets.QWidget):
             scores, (low, high) = on_screen.scores, on_screen.levels
         else:
             scores = np.asarray(heatmap.scores, dtype=np.float32)
-            low, high = float(np.nanmin(scores)), float(np.nanmax(scores))
-            if high <= low:
-                high = low + 1e-6  # a flat map still draws (one colour) instead of dividing by zero
+            low, high = score_range(scores)  # a flat map still draws (one colour)
         self.heat_item.setImage(scores, levels=(low, high), autoLevels=False)
         # Scores are in original-image pixels; the image on screen may be a smaller display copy, so the
         # map is stretched over whatever image is shown.
@@ -266,7 +261,7 @@ class HeatmapView(QtWidgets.QWidget):
         self.info.setText(self._describe(heatmap, high))
 
     def set_progress(self, step: int, total: int, message: str = "") -> None:
-        """Advance the progress bar (the engine's ``HeatmapProgress``)."""
+        """Advance the progress bar (a ``core.progress.Progress``)."""
         self.progress.setRange(0, max(int(total), 1))
         self.progress.setValue(int(step))
         self.progress.setFormat(f"{message}  %v/%m" if message else "%v/%m")

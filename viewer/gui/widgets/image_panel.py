@@ -10,7 +10,8 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6 import QtCore, QtGui, QtWidgets
 
-from viewer.gui.widgets.activations_large import lookup_table
+from viewer.core.colormaps import lookup_table
+from viewer.core.ranges import score_range
 
 __all__ = ["ImagePanel", "input_box_to_image"]
 
@@ -120,10 +121,7 @@ class ImagePanel(QtWidgets.QWidget):
             return
         data = np.asarray(scores, dtype=np.float32)
         if levels is None:
-            finite = data[np.isfinite(data)]
-            levels = (float(finite.min()), float(finite.max())) if finite.size else (0.0, 1.0)
-            if levels[0] == levels[1]:
-                levels = (levels[0], levels[0] + 1.0)
+            levels = score_range(data)
         self.overlay_item.setImage(data, autoLevels=False, levels=levels)
         self.overlay_item.setRect(QtCore.QRectF(0, 0, *self._image_size))
         self.set_overlay_style(colormap, opacity)

@@ -17,16 +17,13 @@ from PySide6 import QtGui, QtWidgets
 from PySide6.QtCore import Qt, Signal
 
 from viewer.core.choice import ModelChoice
+from viewer.core.options import PRESET_LABELS
 from viewer.core.preset_fit import preset_reason, tta_reason
 from viewer.core.trust import ModelFileTrust
 
 __all__ = ["PRESETS", "ModelBar"]
 
-PRESETS = (
-    ("weights", "Weights' own (resize + crop)"),
-    ("standardize", "Standardise (lecture)"),
-    ("full", "Full resolution"),
-)
+PRESETS = tuple(PRESET_LABELS.items())  # (value, label) of the preset picker
 RANDOM = "none"
 FROM_FILE = "\x00file"
 CUSTOM_MODEL = "\x00custom"
