@@ -11,10 +11,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-import numpy as np
 from PySide6 import QtCore, QtWidgets
 
+from viewer.gui.jobs import JobKind
 from viewer.gui.state import AppState
+from viewer.gui.tasks import HeatmapOnScreen
 from viewer.gui.widgets.image_panel import ImagePanel, input_box_to_image
 
 __all__ = ["AnalysisLinks"]
@@ -66,7 +67,7 @@ class AnalysisLinks(QtCore.QObject):
         heatmap = self.views["heatmap"]
         if hasattr(heatmap, "computeRequested"):
             heatmap.computeRequested.connect(lambda options: state.request_heatmap(**options))
-            heatmap.cancelRequested.connect(lambda: state.cancel("heatmap"))
+            heatmap.cancelRequested.connect(lambda: state.cancel(JobKind.HEATMAP))
             heatmap.exportRequested.connect(self._on_heatmap_export)
             # The image panel's copy of the overlay follows the tab's colormap and opacity.
             heatmap.colormap_picker.currentIndexChanged.connect(lambda _i: self._restyle_image_overlay())
@@ -99,36 +100,32 @@ class AnalysisLinks(QtCore.QObject):
                 if hasattr(self.views[tab], "select_layer"):
                     self.views[tab].select_layer(self.state.layers[0])
 
-    def _on_activation_changed(self, activations: dict | None) -> None:
+    def _on_activation_changed(self, _activations: object) -> None:
         view = self.views["activations"]
         self.image_panel.set_box(None)
         if hasattr(view, "set_activation"):
-            layer = self.state.layers[0] if self.state.layers else None
-            activation = None if not activations or layer not in activations else activations[layer]
-            view.set_activation(activation, self.state.activation_grid)
+            capture, layers = self.state.capture, self.state.layers
+            activation = None if capture is None or not layers else capture.activations.get(layers[0])
+            view.set_activation(activation, None if capture is None else capture.grid)
 
-    def _on_heatmap_changed(self, result: Any) -> None:
+    def _on_heatmap_changed(self, _heatmap: object) -> None:
+        shown = self.state.shown_heatmap  # the ClassHeatmap with its screen copy, one object
         view = self.views["heatmap"]
         if hasattr(view, "set_heatmap"):
-            view.set_heatmap(result, self._heatmap_on_screen(result))
-        self._draw_image_overlay(result)
+            view.set_heatmap(None if shown is None else shown.heatmap, shown)
+        self._draw_image_overlay(shown)
 
-    def _heatmap_on_screen(self, result: Any) -> Any:
-        """The worker's small copy of ``result``'s scores, when it is the state's current heatmap."""
-        on_screen = self.state.heatmap_on_screen
-        return on_screen if on_screen is not None and on_screen.heatmap is result else None
-
-    def _draw_image_overlay(self, result: Any) -> None:
+    def _draw_image_overlay(self, shown: HeatmapOnScreen | None) -> None:
         """The heatmap over the image panel too, in the Heatmap tab's colormap and opacity."""
         view = self.views["heatmap"]
-        if result is None:
+        if shown is None:
             self.image_panel.set_overlay(None)
         else:
-            colormap = getattr(view, "colormap_name", "jet")
-            on_screen = self._heatmap_on_screen(result)
-            scores, levels = (result.scores, None) if on_screen is None else (on_screen.scores, on_screen.levels)
             self.image_panel.set_overlay(
-                np.asarray(scores), colormap=colormap, levels=levels, opacity=float(getattr(view, "alpha", 0.5))
+                shown.scores,
+                colormap=getattr(view, "colormap_name", "jet"),
+                levels=shown.levels,
+                opacity=float(getattr(view, "alpha", 0.5)),
             )
 
     def _restyle_image_overlay(self) -> None:
@@ -136,12 +133,12 @@ class AnalysisLinks(QtCore.QObject):
         self.image_panel.set_overlay_style(getattr(view, "colormap_name", "jet"), float(getattr(view, "alpha", 0.5)))
 
     def _on_job_started(self, kind: str) -> None:
-        if kind == "heatmap" and hasattr(self.views["heatmap"], "set_busy"):
+        if kind == JobKind.HEATMAP and hasattr(self.views["heatmap"], "set_busy"):
             self.views["heatmap"].set_busy(True)
 
     def _on_job_finished(self, kind: str) -> None:
         view = self.views["heatmap"]
-        if kind == "heatmap" and hasattr(view, "set_busy"):
+        if kind == JobKind.HEATMAP and hasattr(view, "set_busy"):
             view.set_busy(False)
             # Cancelled or failed: the map shown is still the older class's, and the picker must name it.
             if self.state.heatmap is not None and hasattr(view, "class_picker"):
