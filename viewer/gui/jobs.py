@@ -270,6 +270,7 @@ class JobRunner(QObject):
         """
         if self._closed:
             raise RuntimeError("the job runner is shut down")
+        kind = JobKind(kind)
         ticket = Ticket(kind, next(self._numbers), description, on_result, on_error, low_memory)
         if kind is not JobKind.OPEN:  # one drop must not supersede another one's loading
             previous = self._latest.get(kind)

@@ -48,7 +48,8 @@ class RepaintGate(QObject):
     def wait(self, number: int, timeout: float) -> bool:
         """Block until passage ``number`` is shown, the gate is closed, or ``timeout`` s; True if shown."""
         with self._condition:
-            return self._condition.wait_for(lambda: self._shown_upto >= number or self._closed, timeout=timeout)
+            self._condition.wait_for(lambda: self._shown_upto >= number or self._closed, timeout=timeout)
+            return self._shown_upto >= number
 
     # --- GUI thread ---------------------------------------------------------------------------------
     def mark_posted(self, number: int) -> None:
