@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 import numpy as np
 
@@ -173,9 +173,13 @@ def export_prediction(prediction: Prediction, base: str, chart_png: bytes, *, fo
     written = [
         export.write_text(paths[0], buffer.getvalue(), force=force),
         export.write_json(paths[1], prediction.as_dict(), force=force),
-        export.atomic_write(paths[2], lambda handle: handle.write(chart_png), force=force),
+        export.atomic_write(paths[2], lambda handle: _write_all(handle, chart_png), force=force),
     ]
     return ExportResult(str(stem.parent), [str(p) for p in written], [])
+
+
+def _write_all(handle: BinaryIO, data: bytes) -> None:
+    handle.write(data)
 
 
 def export_activation(

@@ -220,6 +220,7 @@ def open_images(paths: Sequence[str]) -> OpenResult:
 
 def model_info(loaded: LoadedModel) -> ModelInfo:
     """Summarise the loaded model (the worker's cache keeps the module); the state adds the choice as ``key``."""
+    channels, height, width = loaded.input.shape
     return ModelInfo(
         name=loaded.name,
         label=loaded.spec.label(),
@@ -227,7 +228,7 @@ def model_info(loaded: LoadedModel) -> ModelInfo:
         pretrained=loaded.pretrained,
         device=str(loaded.device),
         categories=tuple(loaded.categories),
-        input_shape=tuple(loaded.input.shape),
+        input_shape=(int(channels), int(height), int(width)),
         resize_size=int(loaded.input.resize_size),
         family=loaded.spec.family,
         paper=loaded.spec.paper,
