@@ -79,3 +79,16 @@ def test_nothing_is_asked_without_a_model_and_a_model_switch_withdraws_silently(
     qtbot.waitUntil(lambda: state.prediction is not None and state.prediction.model == "nin", timeout=TIMEOUT)
     qtbot.waitUntil(lambda: not state.jobs.is_busy(), timeout=TIMEOUT)
     assert cancelled == [] and state.notice is None
+
+
+def test_paging_through_images_submits_one_round_per_throttle_interval_and_ends_on_the_last(qtbot, state, shared_data):
+    state.start()
+    state.open_paths([str(shared_data / "mnist" / f"mnist_{digit}.png") for digit in range(6)])
+    qtbot.waitUntil(lambda: state.prediction is not None and not state.jobs.is_busy(), timeout=TIMEOUT)
+    assert state.image.name == "mnist_0.png"
+    for _ in range(5):  # PgDn held down: five steps before the event loop runs again
+        state.step_image(1)
+    assert state.image.name == "mnist_5.png" and state.prediction is None  # shown at once, nothing stale
+    assert len(state.jobs.pending(JobKind.CLASSIFY)) == 1  # the first step's, already withdrawn; not five
+    qtbot.waitUntil(lambda: state.prediction is not None, timeout=TIMEOUT)
+    assert state.prediction.image.endswith("mnist_5.png") and state.prediction.topk[0].name

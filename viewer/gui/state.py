@@ -14,14 +14,13 @@ newer one superseded says nothing; "cancelled" is only said for the user's Cance
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, Signal, Slot
 from superqt.utils import qthrottled
 
 from viewer.core.choice import ModelChoice
-from viewer.core.errors import BudgetError
 from viewer.core.graph import Graph
 from viewer.core.layout import Layout
 from viewer.core.progress import Progress
@@ -29,6 +28,7 @@ from viewer.gui import tasks
 from viewer.gui.jobs import ErrorHandler, JobError, JobKind, JobRunner, Ticket
 from viewer.gui.state_analysis import AnalysisRequests
 from viewer.gui.state_exports import ExportRequests
+from viewer.gui.state_notices import CHOICE_NOTICES, Notice, NoticeState
 from viewer.gui.state_weights import WeightsFallbacks
 from viewer.gui.widgets.activations_grid import GridOptions
 
@@ -43,22 +43,10 @@ if TYPE_CHECKING:
 __all__ = ["AppState", "ModelChoice", "Notice"]
 
 ANALYSIS_KINDS = (JobKind.CLASSIFY, JobKind.SUMMARY, JobKind.ACTIVATIONS, JobKind.ACTIVATION_GRID, JobKind.HEATMAP)
-CHOICE_NOTICES = ("model", "weights-file")  # notices about the model choice: they go when the choice changes
 STEP_THROTTLE_MS = 60  # PgUp/PgDn held down: at most one round of analysis jobs per this many milliseconds
 
 
-@dataclass(frozen=True)
-class Notice:
-    """One message for the banner: ``actions`` are (button text, callback) offered beside it."""
-
-    text: str
-    details: str = ""
-    level: str = "error"  # "error", "warning" or "info"
-    actions: tuple[tuple[str, Callable[[], None]], ...] = ()
-    kind: str = ""  # what it is about (a job kind, or "model"): it goes once that succeeds (``notice_cleared``)
-
-
-class AppState(QObject, AnalysisRequests, WeightsFallbacks, ExportRequests):
+class AppState(QObject, NoticeState, AnalysisRequests, WeightsFallbacks, ExportRequests):
     """Images, model choice, options and the latest results; see the module docstring."""
 
     registry_changed = Signal(object)  # tasks.Registry
@@ -246,29 +234,6 @@ class AppState(QObject, AnalysisRequests, WeightsFallbacks, ExportRequests):
         """The user's Cancel (of one kind, or of everything)."""
         self.jobs.cancel(kind)
 
-    def notify(
-        self,
-        text: str,
-        details: str = "",
-        level: str = "error",
-        actions: tuple[tuple[str, Callable[[], None]], ...] = (),
-        *,
-        kind: str = "",
-    ) -> None:
-        """Show ``text`` in the banner; with a ``kind``, it goes once that kind succeeds (see the docstring)."""
-        self.notice = Notice(text, details, level, tuple(actions), str(kind))
-        self.message.emit(self.notice)
-
-    def clear_notice(self, kind: str) -> None:
-        """The notice about ``kind`` (if one is shown) no longer holds."""
-        if self.notice is not None and self.notice.kind == kind:
-            self.notice = None
-        self.notice_cleared.emit(str(kind))
-
-    def dismiss_notice(self) -> None:
-        """The user closed the banner."""
-        self.notice = None
-
     # --- jobs --------------------------------------------------------------------------------------
     def _submit(
         self,
@@ -300,14 +265,6 @@ class AppState(QObject, AnalysisRequests, WeightsFallbacks, ExportRequests):
             **kwargs,
         )
         return ticket
-
-    def _job_failed(self, kind: JobKind, error: JobError) -> None:
-        self.notify(
-            error.message if error.is_bug else f"{kind.label}: {error.message}",
-            error.details,
-            level="warning" if isinstance(error.error, BudgetError) else "error",
-            kind=kind,
-        )
 
     def _image_switched(self, *, throttled: bool = False) -> None:
         self.image_changed.emit(self.image)
@@ -443,10 +400,6 @@ class AppState(QObject, AnalysisRequests, WeightsFallbacks, ExportRequests):
         )
 
     # --- the runner's signals ----------------------------------------------------------------------
-    @Slot(object)
-    def _on_cancelled(self, ticket: Ticket) -> None:
-        self.notify(f"{ticket.description}: cancelled.", level="info", kind=ticket.kind)
-
     @Slot(object)
     def _on_started(self, ticket: Ticket) -> None:
         self.busy_changed.emit(ticket.description)
