@@ -185,6 +185,11 @@ class JobRunner(QObject):
     def is_busy(self) -> bool:
         return bool(self._live)
 
+    @property
+    def closed(self) -> bool:
+        """True once :meth:`shutdown` was called: no more submissions."""
+        return self._closed
+
     def forget_gpu_fallbacks(self) -> None:
         """Let models that ran out of GPU memory try the GPU again (the user chose a model or device anew)."""
         self._cpu_instead = set()  # one assignment: the worker sees the old set or the new one, never half

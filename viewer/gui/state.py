@@ -277,6 +277,8 @@ class AppState(QObject, NoticeState, AnalysisRequests, WeightsFallbacks, ExportR
             self._analyse_image()
 
     def _analyse_image(self) -> None:
+        if self.jobs.closed:  # a throttled call that fires after the window closed
+            return
         self._classify()
         self._capture()
         self._heatmap()
