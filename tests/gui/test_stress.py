@@ -178,12 +178,12 @@ _CLOSE_DURING_HEATMAP = textwrap.dedent("""
     closed = {}
 
     def close():
-        closed["at"] = time.perf_counter()
         window.close()
 
     def on_progress(item, kind):
-        if item is not None and kind == "heatmap" and "at" not in closed:
-            QtCore.QTimer.singleShot(300, close)  # in the middle of the job's passes
+        if item is not None and kind == "heatmap" and item.step >= 1 and "at" not in closed:
+            closed["at"] = time.perf_counter()
+            QtCore.QTimer.singleShot(0, close)  # a pass done, the next ones to come: in the middle of the job
 
     state.progress.connect(on_progress)
     QtCore.QTimer.singleShot(400_000, lambda: (print("gave up waiting for the heatmap"), app.exit(3)))
