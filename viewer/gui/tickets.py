@@ -29,8 +29,14 @@ __all__ = [
 ]
 
 
-class JobKind(enum.StrEnum):
-    """What a job is for; a newer job of a kind supersedes the older one (except ``OPEN``: every drop counts)."""
+class JobKind(str, enum.Enum):
+    """What a job is for; a newer job of a kind supersedes the older one (except ``OPEN``: every drop counts).
+
+    A ``str`` (``JobKind.HEATMAP == "heatmap"``), so that Qt signals and notices carry it as its name.
+    """
+
+    def __str__(self) -> str:
+        return str(self.value)
 
     REGISTRY = "registry"
     OPEN = "open"
