@@ -109,7 +109,8 @@ class AppState(QObject, NoticeState, AnalysisRequests, WeightsFallbacks, ExportR
         self.jobs.started.connect(self._on_started)
         self.jobs.idle.connect(self._on_idle)
         self.jobs.cancelled.connect(self._on_cancelled)
-        self.jobs.message.connect(lambda text: self.notify(text, level="warning"))
+        # "GPU out of memory, ran on the CPU": holds until the user chooses a model or device again.
+        self.jobs.message.connect(lambda text: self.notify(text, level="warning", kind="model"))
 
     # --- queries -----------------------------------------------------------------------------------
     @property
@@ -314,7 +315,7 @@ class AppState(QObject, NoticeState, AnalysisRequests, WeightsFallbacks, ExportR
         if result.errors:
             first = result.errors[0]
             more = f" (and {len(result.errors) - 1} more: see details)" if len(result.errors) > 1 else ""
-            self.notify(first + more, "\n".join(result.errors), level="error")
+            self.notify(first + more, "\n".join(result.errors), level="error", kind=JobKind.OPEN)
         if not result.images:
             return
         known = {entry.path: index for index, entry in enumerate(self.images)}

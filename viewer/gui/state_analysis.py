@@ -123,7 +123,7 @@ class AnalysisRequests:
         try:
             expanded = expansion(graph, spec)
         except ModelError as error:  # ``--expand`` named a block this network lacks: its sentence says so
-            self.notify(f"{str(error).rstrip('.')}; showing the default level.", level="warning")
+            self.notify(f"{str(error).rstrip('.')}; showing the default level.", level="warning", kind=JobKind.GRAPH)
             expanded = expansion(graph)
         self.graph_changed.emit(graph)
         self.set_graph_expanded(expanded)
@@ -159,7 +159,7 @@ class AnalysisRequests:
                 summary.find(missing[0])
             except ModelError as error:  # its sentence says "did you mean"
                 shown = f"; showing {first} instead." if first else "."
-                self.notify(f"{str(error).rstrip('.')}{shown}", level="warning")
+                self.notify(f"{str(error).rstrip('.')}{shown}", level="warning", kind=JobKind.SUMMARY)
         self.layers = [first] if first else []
         self._layers_model = summary.model_name
 
@@ -275,7 +275,7 @@ class AnalysisRequests:
             return find_class(self.model_info.categories, wanted, self.model_info.name)
         except ModelError as error:
             if not quiet:
-                self.notify(str(error), level="warning")
+                self.notify(str(error), level="warning", kind=JobKind.HEATMAP)
             return None
 
     def requested_class(self) -> int | None:

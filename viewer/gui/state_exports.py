@@ -65,7 +65,7 @@ class ExportRequests:
 
     def export_all(self, folder: str, *, heatmaps: bool, force: bool = False) -> Ticket | None:
         if self.model_info is None or self.model_info.key is None or not self.images:
-            self.notify("Load an image and a model before exporting.", level="warning")
+            self.notify("Load an image and a model before exporting.", level="warning", kind=JobKind.EXPORT)
             return None
         heatmap_options = self._heatmap_options() if heatmaps else {}
         if heatmap_options is None:
