@@ -188,6 +188,22 @@ def test_user_errors_read_as_sentences_and_bugs_carry_a_traceback(qtbot, runner)
     assert "Traceback" in second.details and "def bug" not in second.message
 
 
+def test_a_bug_in_a_result_handler_is_reported_and_the_runner_goes_on(qtbot, runner, monkeypatch):
+    import sys
+
+    reported = []
+    monkeypatch.setattr(sys, "excepthook", lambda kind, error, trace: reported.append(error))
+
+    def broken_handler(result):
+        raise KeyError(result)
+
+    handled = []
+    with qtbot.waitSignal(runner.idle, timeout=JOB_TIMEOUT_MS):
+        runner.submit(JobKind.CLASSIFY, lambda: "first", on_result=broken_handler)
+        runner.submit(JobKind.SUMMARY, lambda: "second", on_result=handled.append)
+    assert [type(error) for error in reported] == [KeyError] and handled == ["second"] and not runner.is_busy()
+
+
 def test_model_keys_resolve_through_one_cached_model(qtbot, runner):
     seen = collect(runner)
     key = ModelChoice("lenet5", "none", None, "cpu")

@@ -231,13 +231,13 @@ class JobRunner(QObject):
             self._live.remove(ticket)
         if self._latest.get(ticket.kind) is ticket:
             del self._latest[ticket.kind]
-        # Handlers run before the idle check, so that they may submit follow-up jobs (then not idle yet).
-        if ticket.stop_requested:
-            if ticket.stopped_by is Stop.USER:
-                self.cancelled.emit(ticket)
-        else:
-            error = ticket.exception()
-            if error is None:
+        # Handlers run before the idle check, so that they may submit follow-up jobs (then not idle yet). A bug in
+        # a handler goes to the app's error sink (sys.excepthook) like one in any slot, and the runner goes on.
+        try:
+            if ticket.stop_requested:
+                if ticket.stopped_by is Stop.USER:
+                    self.cancelled.emit(ticket)
+            elif (error := ticket.exception()) is None:
                 result = ticket.result()
                 if ticket.on_result is not None:
                     ticket.on_result(result)
@@ -247,9 +247,12 @@ class JobRunner(QObject):
                 if ticket.on_error is not None:
                     ticket.on_error(described)
                 self.errored.emit(described, ticket)
-        self.finished.emit(ticket)
-        if not self._live:
-            self.idle.emit()
+        except Exception:
+            sys.excepthook(*sys.exc_info())
+        finally:
+            self.finished.emit(ticket)
+            if not self._live:
+                self.idle.emit()
 
     # --- worker thread ------------------------------------------------------------------------------
     def _emit(self, signal: Any, *args: Any) -> None:
