@@ -1,17 +1,17 @@
-"""The model choice and the key a job carries (viewer.core.choice)."""
+"""The model choice, which is also the key a job carries (viewer.core.choice)."""
 
 from __future__ import annotations
 
 from dataclasses import replace
 
-from viewer.core.choice import ModelChoice, ModelKey
+from viewer.core.choice import ModelChoice
 from viewer.core.defaults import DEFAULT_MODEL
 
 
 def test_a_zoo_choice_keys_its_model() -> None:
     choice = ModelChoice()
     assert choice.model == DEFAULT_MODEL and choice.weights == "default" and choice.device == "auto"
-    assert choice.key() == ModelKey(DEFAULT_MODEL, "default", None, "auto", None)
+    assert choice.key() == ModelChoice(DEFAULT_MODEL, "default", None, "auto", None)
 
 
 def test_a_custom_file_keys_the_file_and_its_allowed_content() -> None:

@@ -1,33 +1,22 @@
-"""Which model the user chose, and which model a job needs (plain dataclasses: no torch, no Qt).
-
-``ModelChoice`` is what the model bar shows and the state keeps; ``ModelKey`` is what a job carries to the
-worker, which swaps it for the cached model. Both live here so that the widgets, the state and the worker
-name the same types without importing each other.
-"""
+"""Which model: the one type every layer uses to name a network, its weights and its device (no torch, no Qt)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from viewer.core.defaults import DEFAULT_MODEL
 
-__all__ = ["ModelChoice", "ModelKey"]
-
-
-@dataclass(frozen=True)
-class ModelKey:
-    """Which model a job needs; the worker swaps it for the cached ``LoadedModel``."""
-
-    model: str | None
-    weights: str = "default"
-    model_file: str | None = None
-    device: str = "auto"
-    model_file_sha256: str | None = None  # the content the user agreed to run; another one is refused
+__all__ = ["ModelChoice"]
 
 
 @dataclass(frozen=True)
 class ModelChoice:
-    """The user's model choice; ``weights`` is "default", "none" (random init), an enum name or a file."""
+    """The user's model choice; ``weights`` is "default", "none" (random init), an enum name or a file.
+
+    The same type names a model everywhere: the model bar emits it, the state keeps it, jobs take it as an
+    argument (the worker swaps it for the cached ``LoadedModel``) and the worker's cache is keyed by
+    :meth:`key`.
+    """
 
     model: str | None = DEFAULT_MODEL
     weights: str = "default"
@@ -35,7 +24,10 @@ class ModelChoice:
     device: str = "auto"
     model_file_sha256: str | None = None  # the model file's content the user agreed to run
 
-    def key(self) -> ModelKey:
-        return ModelKey(
-            None if self.model_file else self.model, self.weights, self.model_file, self.device, self.model_file_sha256
-        )
+    def key(self) -> ModelChoice:
+        """The choice as the worker's cache knows it: a model file names the network, so no name beside it."""
+        return replace(self, model=None) if self.model_file else self
+
+    def on_cpu(self) -> ModelChoice:
+        """The same model on the CPU (where a job goes after the GPU ran out of memory)."""
+        return replace(self, device="cpu")

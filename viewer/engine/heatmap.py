@@ -6,7 +6,8 @@ placed in the original image's pixel coordinates from the receptive-field geomet
 (:mod:`viewer.engine.heatmap_geometry`), and the scales are fused.
 
 :func:`dense_heatmap` is a generator, like napari's ``HistogramModel.compute()``: it yields
-:class:`Progress` before each forward pass and finally the :class:`ClassHeatmap`. A consumer cancels by
+:class:`Progress` before each forward pass and returns the :class:`ClassHeatmap` (``StopIteration.value``,
+or ``result = yield from dense_heatmap(...)``; ``run_heatmap`` drives it to the end). A consumer cancels by
 no longer iterating (``gen.close()``): no work happens between two yields but one pass.
 """
 
@@ -23,9 +24,9 @@ import torch
 import torchvision.transforms.v2.functional as TF
 
 from viewer.core.options import FUSIONS, MODES
-from viewer.core.progress import Progress
+from viewer.core.progress import Progress, run_job
 from viewer.engine.convolutionize import ConvolutionizedLinear, conversion_of, convolutionize, propagate_shapes
-from viewer.engine.errors import ImageError, ModelError, UnsupportedModelError
+from viewer.engine.errors import ImageError, ModelError
 from viewer.engine.heatmap_geometry import (
     GridGeometry,
     OffsetSplit,
@@ -228,8 +229,8 @@ def dense_heatmap(
     offsets: bool = False,
     fuse: str = "mean",
     max_tile_pixels: int | None = None,
-) -> Generator[Progress | ClassHeatmap, None, None]:
-    """Yield :class:`Progress` items, then the :class:`ClassHeatmap` of ``class_index``.
+) -> Generator[Progress, None, ClassHeatmap]:
+    """Yield :class:`Progress` items, then return the :class:`ClassHeatmap` of ``class_index``.
 
     Args:
         loaded: the network and its weights; it runs on ``loaded.device``.
@@ -369,7 +370,7 @@ def dense_heatmap(
     if upscale > 2:
         notes.append(f"the image was enlarged up to {upscale:.1f}× (its short side is {min(width, height)} px)")
     timings["forward"] = forward_ms
-    yield ClassHeatmap(
+    return ClassHeatmap(
         scores=fused.astype(np.float32),
         per_scale=per_scale,
         class_index=int(class_index),
@@ -411,9 +412,4 @@ def dense_heatmap(
 
 def run_heatmap(loaded: LoadedModel, image: LoadedImage | str, **options: Any) -> ClassHeatmap:
     """:func:`dense_heatmap` run to the end; returns its :class:`ClassHeatmap`."""
-    result = None
-    for item in dense_heatmap(loaded, image, **options):
-        result = item
-    if not isinstance(result, ClassHeatmap):  # pragma: no cover - the generator always ends with one
-        raise UnsupportedModelError("the heatmap generator ended without a result")
-    return result
+    return run_job(dense_heatmap(loaded, image, **options))

@@ -8,17 +8,21 @@ window, which only composes widgets.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING
 
-import numpy as np
 from PySide6 import QtCore
 
+from viewer.gui.jobs import JobKind
 from viewer.gui.state import AppState
 from viewer.gui.widgets.activations import ActivationsView
 from viewer.gui.widgets.architecture import ArchitectureView
 from viewer.gui.widgets.heatmap import HeatmapView
 from viewer.gui.widgets.image_panel import ImagePanel, input_box_to_image
 from viewer.gui.widgets.predictions import PredictionsView
+
+if TYPE_CHECKING:
+    from viewer.engine.inference import Prediction
+    from viewer.engine.summary import Summary
 
 __all__ = ["AnalysisLinks", "AnalysisViews"]
 
@@ -74,7 +78,7 @@ class AnalysisLinks(QtCore.QObject):
         state.graph_groups_ready.connect(architecture.show_groups)
         heatmap = self.views.heatmap
         heatmap.computeRequested.connect(lambda options: state.request_heatmap(**options))
-        heatmap.cancelRequested.connect(lambda: state.cancel("heatmap"))
+        heatmap.cancelRequested.connect(lambda: state.cancel(JobKind.HEATMAP))
         heatmap.exportRequested.connect(self._on_heatmap_export)
         # The image panel's copy of the overlay follows the tab's colormap and opacity.
         heatmap.colormap_picker.currentIndexChanged.connect(lambda _i: self._restyle_image_overlay())
@@ -83,7 +87,7 @@ class AnalysisLinks(QtCore.QObject):
         state.job_finished.connect(self._on_job_finished)
 
     # --- state → views -----------------------------------------------------------------------------
-    def _on_prediction_changed(self, prediction: Any) -> None:
+    def _on_prediction_changed(self, prediction: Prediction | None) -> None:
         self.views.predictions.set_prediction(prediction)
         self.views.activations.set_input_image(None if prediction is None else prediction.seen)
         heatmap = self.views.heatmap
@@ -96,38 +100,27 @@ class AnalysisLinks(QtCore.QObject):
             if wanted is not None:
                 heatmap.class_picker.select_class(wanted)
 
-    def _on_summary_changed(self, summary: Any) -> None:
+    def _on_summary_changed(self, summary: Summary | None) -> None:
         self.views.activations.set_summary(summary)
         if summary is not None and self.state.layers:
             self.views.activations.select_layer(self.state.layers[0])
             self.views.architecture.select_layer(self.state.layers[0])
 
-    def _on_activation_changed(self, activations: dict | None) -> None:
+    def _on_activation_changed(self, _activations: object) -> None:
         self.image_panel.set_box(None)
-        layer = self.state.layers[0] if self.state.layers else None
-        activation = None if not activations or layer not in activations else activations[layer]
-        self.views.activations.set_activation(activation, self.state.activation_grid)
+        capture, layers = self.state.capture, self.state.layers
+        activation = None if capture is None or not layers else capture.activations.get(layers[0])
+        self.views.activations.set_activation(activation, None if capture is None else capture.grid)
 
-    def _on_heatmap_changed(self, result: Any) -> None:
-        self.views.heatmap.set_heatmap(result, self._heatmap_on_screen(result))
-        self._draw_image_overlay(result)
-
-    def _heatmap_on_screen(self, result: Any) -> Any:
-        """The worker's small copy of ``result``'s scores, when it is the state's current heatmap."""
-        on_screen = self.state.heatmap_on_screen
-        return on_screen if on_screen is not None and on_screen.heatmap is result else None
-
-    def _draw_image_overlay(self, result: Any) -> None:
-        """The heatmap over the image panel too, in the Heatmap tab's colormap and opacity."""
-        view = self.views.heatmap
-        if result is None:
+    def _on_heatmap_changed(self, _heatmap: object) -> None:
+        shown = self.state.shown_heatmap  # the ClassHeatmap with its screen copy, one object
+        self.views.heatmap.set_heatmap(None if shown is None else shown.heatmap, shown)
+        if shown is None:
             self.image_panel.set_overlay(None)
-        else:
-            colormap = view.colormap_name
-            on_screen = self._heatmap_on_screen(result)
-            scores, levels = (result.scores, None) if on_screen is None else (on_screen.scores, on_screen.levels)
+        else:  # the heatmap over the image panel too, in the Heatmap tab's colormap and opacity
+            view = self.views.heatmap
             self.image_panel.set_overlay(
-                np.asarray(scores), colormap=colormap, levels=levels, opacity=float(view.alpha)
+                shown.scores, colormap=view.colormap_name, levels=shown.levels, opacity=float(view.alpha)
             )
 
     def _restyle_image_overlay(self) -> None:
@@ -135,12 +128,12 @@ class AnalysisLinks(QtCore.QObject):
         self.image_panel.set_overlay_style(view.colormap_name, float(view.alpha))
 
     def _on_job_started(self, kind: str) -> None:
-        if kind == "heatmap":
+        if kind == JobKind.HEATMAP:
             self.views.heatmap.set_busy(True)
 
     def _on_job_finished(self, kind: str) -> None:
         view = self.views.heatmap
-        if kind == "heatmap":
+        if kind == JobKind.HEATMAP:
             view.set_busy(False)
             # Cancelled or failed: the map shown is still the older class's, and the picker must name it.
             if self.state.heatmap is not None:

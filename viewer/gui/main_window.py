@@ -150,6 +150,7 @@ class MainWindow(QtWidgets.QMainWindow):
         state.weights_file_requested.connect(self.model_bar.choose_weights_file)
         state.weights_folder_requested.connect(lambda folder: self.open_folder(folder))
         state.notice_cleared.connect(self.notices.clear)
+        self.notices.dismissed.connect(state.dismiss_notice)
         error_sink.reported.connect(self._on_error_reported)
 
         self.model_bar.choiceRequested.connect(state.set_model)
