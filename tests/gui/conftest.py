@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from PySide6 import QtCore, QtGui, QtWidgets
 
+from viewer.core.choice import ModelChoice
 from viewer.gui.app import create_application
 from viewer.gui.settings import use_settings_path
 
@@ -102,3 +103,14 @@ def choose_in_combo(qtbot) -> Callable[[QtWidgets.QComboBox, object], None]:
         qtbot.waitUntil(lambda: not view.isVisible())
 
     return choose
+
+
+@pytest.fixture
+def state(qtbot):
+    """An AppState without a window, on LeNet-5 with random weights on the CPU; its worker is shut down after."""
+    from viewer.gui.state import AppState
+
+    state = AppState()
+    state.choice = ModelChoice("lenet5", "none", None, "cpu")
+    yield state
+    assert state.jobs.shutdown(timeout=10)

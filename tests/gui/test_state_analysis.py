@@ -2,22 +2,11 @@
 
 from __future__ import annotations
 
-import pytest
-
 from viewer.core.activation_grid import GridOptions
 from viewer.core.choice import ModelChoice
 from viewer.gui.jobs import JobKind
-from viewer.gui.state import AppState
 
 TIMEOUT = 120_000
-
-
-@pytest.fixture
-def state(qtbot):
-    state = AppState()
-    state.choice = ModelChoice("lenet5", "none", None, "cpu")
-    yield state
-    assert state.jobs.shutdown(timeout=10)
 
 
 def test_a_heatmap_asked_for_before_image_and_model_comes_once_both_are_there(qtbot, state, shared_data):
