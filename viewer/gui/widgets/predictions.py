@@ -261,10 +261,14 @@ class PredictionsView(QtWidgets.QWidget):
         low = float(min(values.min(), 0.0)) if len(values) else 0.0
         span = (high - low) or 1.0
         # Room on both sides for the value labels.
+        bottom = self.plot.getPlotItem().getAxis("bottom")
         if logits:
             self.plot.setXRange(low - (span * 0.15 if low < 0 else 0), high + span * 0.15, padding=0)
+            bottom.setTicks(None)
         else:
             self.plot.setXRange(0, 1.15, padding=0)
+            # The range goes past 1 only to leave room for the labels: no tick promises a probability above 1.
+            bottom.setTicks([[(tick / 5, f"{tick / 5:.1f}") for tick in range(6)]])
         self.plot.setYRange(-0.6, len(rows) - 0.4, padding=0)
         self.plot.getPlotItem().setLabel("bottom", "logit" if logits else "probability")
         warning = (
