@@ -160,7 +160,7 @@ def applicable_methods(loaded: LoadedModel) -> dict[str, str | None]:
         dense_network(loaded)
     except (UnsupportedModelError, ModelError) as error:
         reasons["dense"] = str(error)
-    except Exception as error:  # noqa: BLE001 - convolutionizing an unknown network may fail in any way
+    except Exception as error:  # convolutionizing an unknown network may fail in any way
         reasons["dense"] = f"{loaded.name} cannot be convolutionized ({type(error).__name__}: {error})"
     reasons["gradcam"] = gradcam_layer(loaded)[1]
     return reasons

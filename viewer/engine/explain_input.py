@@ -50,7 +50,7 @@ def _accepts_any_size(loaded: LoadedModel, size: tuple[int, int]) -> bool:
         with FakeTensorMode(allow_non_fake_inputs=True), torch.no_grad():
             model(torch.empty(1, loaded.input.channels, size[1], size[0], device=loaded.device))
         fixed = False
-    except Exception:  # noqa: BLE001 - any refusal (a shape assert, a Linear size mismatch) means "fixed size"
+    except Exception:  # any refusal (a shape assert, a Linear size mismatch) means "fixed size"
         fixed = True
     _FIXED_SIZE[model] = fixed
     return not fixed
@@ -62,7 +62,7 @@ def _whole_size(image_size: tuple[int, int], short: int) -> tuple[tuple[int, int
     long_side = max(width, height) * scale
     clipped = long_side > MAX_ASPECT * short
     long_side = min(long_side, MAX_ASPECT * short)
-    size = (int(round(long_side)), short) if width >= height else (short, int(round(long_side)))
+    size = (round(long_side), short) if width >= height else (short, round(long_side))
     return size, clipped
 
 
