@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from viewer import __version__
+from viewer import __version__, cli_explain
 from viewer.core.defaults import DEFAULT_MODEL
 
 __all__ = ["build_parser", "main"]
@@ -180,6 +180,7 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--quick", action="store_true", help="fewer repetitions and smaller inputs")
     bench.add_argument("--only", help="comma-separated: classify,activations,dense,gui,graph")
     bench.add_argument("--device", default="auto")
+    cli_explain.add_parsers(commands)  # explain, compare, models --chart (issue 12)
     return parser
 
 
@@ -651,3 +652,4 @@ _COMMANDS = {
     "heatmap": _cmd_heatmap,
     "bench": _cmd_bench,
 }
+_COMMANDS.update(cli_explain.commands(_cmd_models))

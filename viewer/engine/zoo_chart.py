@@ -13,10 +13,10 @@ import os
 import statistics
 import time
 from collections.abc import Generator, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
 from viewer.core.progress import Progress
+from viewer.core.zoo import LECTURE_FAMILIES, LECTURE_NETWORKS, ZooPoint
 from viewer.engine.registry import ModelSpec, list_specs
 
 __all__ = [
@@ -32,32 +32,16 @@ __all__ = [
 ]
 
 CACHE_ENV = "VIEWER_CACHE_DIR"
-# The lecture's sequence; the networks it shows by name are labelled on the chart.
-LECTURE_FAMILIES = ("LeNet", "AlexNet", "VGG", "Network in Network", "GoogLeNet / Inception", "ResNet", "ResNeXt")
-LECTURE_NETWORKS = ("alexnet", "vgg16", "vgg19", "googlenet", "resnet18", "resnet50", "resnet152", "resnext50_32x4d")
-
-
-@dataclass(frozen=True)
-class ZooPoint:
-    name: str
-    family: str
-    acc1: float
-    acc5: float | None
-    gmacs: float
-    params: int
-    lecture: bool  # labelled on the chart
-
-    @property
-    def label(self) -> str:
-        return f"{self.name}: {self.acc1:.1f} % top-1, {self.gmacs:.2f} GMACs, {self.params / 1e6:.1f} M params"
 
 
 def _imagenet(spec: ModelSpec) -> bool:
     return spec.source == "torchvision" and not spec.weights_of and "acc@1" in spec.accuracy and spec.gmacs is not None
 
 
-def zoo_points() -> list[ZooPoint]:
-    """One point per registry network with ImageNet weights, in the lecture's family order."""
+def zoo_points(latency_ms: dict[str, float] | None = None) -> list[ZooPoint]:
+    """One point per registry network with ImageNet weights, in the lecture's family order; ``latency_ms``
+    (from :func:`measure_latency` or :func:`load_latency_cache`) fills each point's measured latency."""
+    latency_ms = latency_ms or {}
     return [
         ZooPoint(
             name=spec.name,
@@ -67,6 +51,7 @@ def zoo_points() -> list[ZooPoint]:
             gmacs=float(spec.gmacs or 0.0),
             params=int(spec.num_params or 0),
             lecture=spec.name in LECTURE_NETWORKS,
+            latency_ms=latency_ms.get(spec.name),
         )
         for spec in list_specs()
         if _imagenet(spec)
