@@ -178,7 +178,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     bench = commands.add_parser("bench", help="benchmarks: ratios against bare torchvision, as a table")
     bench.add_argument("--quick", action="store_true", help="fewer repetitions and smaller inputs")
-    bench.add_argument("--only", help="comma-separated: classify,activations,dense,gui,graph")
+    bench.add_argument("--only", help="comma-separated: classify,activations,dense,gui,graph,explain")
     bench.add_argument("--device", default="auto")
     cli_explain.add_parsers(commands)  # explain, compare, models --chart (issue 12)
     return parser

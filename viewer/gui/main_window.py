@@ -19,6 +19,7 @@ from PySide6.QtCore import Qt
 from viewer.core.defaults import DEFAULT_MODEL
 from viewer.gui.analysis_links import AnalysisLinks
 from viewer.gui.app import LAUNCHED_AT, error_sink
+from viewer.gui.compare_links import install as install_compare
 from viewer.gui.main_menus import build_menus
 from viewer.gui.mime_paths import carries_files, local_paths, pasted_paths, save_pasted_image
 from viewer.gui.settings import Settings
@@ -166,9 +167,10 @@ class MainWindow(QtWidgets.QMainWindow):
         self.thumbnails.currentRowChanged.connect(state.set_current)
         self.welcome.sampleRequested.connect(self.open_sample)
         self.cancel_button.clicked.connect(lambda: state.cancel())
-        self.tabs.currentChanged.connect(lambda i: self.settings.set_tab(TABS[i]))
+        self.tabs.currentChanged.connect(lambda i: self.settings.set_tab(TABS[i]) if i < len(TABS) else None)
         self.analysis_links = AnalysisLinks(state, self.views, self.image_panel, parent=self)
         self.tab_exports = TabExports(self)
+        self.compare_links = install_compare(self)  # Compare and Explain tabs, the chart window (issue 12)
 
     def _restore(self, restore_choice: bool) -> None:
         s = self.settings
@@ -219,7 +221,8 @@ class MainWindow(QtWidgets.QMainWindow):
         self.tabs.setCurrentIndex(TABS.index(name))
 
     def current_tab(self) -> str:
-        return TABS[self.tabs.currentIndex()]
+        index = self.tabs.currentIndex()
+        return TABS[index] if index < len(TABS) else self.tabs.tabText(index).lower()
 
     def paste(self) -> None:
         """Open what the clipboard holds: file paths/URLs, or image data (saved to a temporary PNG)."""

@@ -21,7 +21,7 @@ from PySide6.QtCore import Signal
 
 from viewer.core.zoo import ZooPoint
 
-__all__ = ["AXES", "ZooChart", "export_chart", "family_colours", "render_chart"]
+__all__ = ["AXES", "ChartWindow", "ZooChart", "export_chart", "family_colours", "render_chart"]
 
 AXES = {"gmacs": "GMACs (log scale)", "latency": "latency per image, ms (log scale, measured here)"}
 MAX_DIAMETER = 56.0  # px, for the largest network; area ∝ parameters, so diameter ∝ √parameters
@@ -147,6 +147,71 @@ class ZooChart(QtWidgets.QWidget):
 
     def export(self, path: str | os.PathLike[str]) -> Path:
         return export_chart(self.plot.getPlotItem(), path)
+
+
+class ChartWindow(QtWidgets.QWidget):
+    """The chart in its own window: x axis switch, latency measurement, PNG/SVG export (``zooChartWindow``).
+
+    Signals: ``picked(str)`` (a point clicked), ``measureRequested()`` (measure latency on this device),
+    ``axisChanged(str)``.
+    """
+
+    picked = Signal(str)
+    measureRequested = Signal()
+    axisChanged = Signal(str)
+
+    def __init__(self, parent: QtWidgets.QWidget | None = None) -> None:
+        super().__init__(parent, QtCore.Qt.WindowType.Window)
+        self.setObjectName("zooChartWindow")
+        self.setWindowTitle("Accuracy against cost")
+        self.chart = ZooChart(self)
+        self.axis = QtWidgets.QComboBox(objectName="zooAxis")
+        self.axis.addItem("GMACs", "gmacs")
+        self.axis.addItem("latency on this device", "latency")
+        self.measure_button = QtWidgets.QPushButton("Measure latency", objectName="zooMeasure")
+        self.export_button = QtWidgets.QPushButton("Export PNG/SVG…", objectName="zooExport")
+        self.status = QtWidgets.QLabel("Click a point to pick that network.", objectName="zooStatus")
+        self.progress = QtWidgets.QProgressBar(objectName="zooProgress")
+        self.progress.hide()
+        bar = QtWidgets.QHBoxLayout()
+        for widget in (QtWidgets.QLabel("x axis"), self.axis, self.measure_button, self.export_button):
+            bar.addWidget(widget)
+        bar.addWidget(self.status, 1)
+        bar.addWidget(self.progress)
+        layout = QtWidgets.QVBoxLayout(self)
+        layout.addLayout(bar)
+        layout.addWidget(self.chart, 1)
+        self._points: list[ZooPoint] = []
+        self.chart.picked.connect(self.picked.emit)
+        self.chart.picked.connect(lambda name: self.status.setText(f"Picked {name}."))
+        self.measure_button.clicked.connect(self.measureRequested.emit)
+        self.export_button.clicked.connect(self._choose_export)
+        self.axis.currentIndexChanged.connect(lambda _i: self._draw())
+        self.resize(1100, 750)
+
+    def set_points(self, points: Sequence[ZooPoint]) -> None:
+        self._points = list(points)
+        self.progress.hide()
+        self._draw()
+
+    def _draw(self) -> None:
+        axis = self.axis.currentData() or "gmacs"
+        if axis == "latency" and not any(p.latency_ms for p in self._points):
+            self.status.setText("No latency measured on this device yet: press Measure latency.")
+        self.chart.set_points(self._points, axis)
+        self.axisChanged.emit(axis)
+
+    def set_progress(self, step: Any) -> None:
+        self.progress.show()
+        self.progress.setRange(0, max(1, step.total))
+        self.progress.setValue(step.step)
+        self.status.setText(step.message)
+
+    def _choose_export(self) -> None:
+        path, _ = QtWidgets.QFileDialog.getSaveFileName(self, "Export the chart", "", "PNG (*.png);;SVG (*.svg)")
+        if path:
+            self.chart.export(path)
+            self.status.setText(f"Wrote {path}.")
 
 
 def export_chart(plot_item: pg.PlotItem, path: str | os.PathLike[str], width: int = 1400) -> Path:

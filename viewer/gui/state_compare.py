@@ -1,0 +1,293 @@
+"""State of the Compare tab, the Explain tab and the accuracy-versus-cost chart, beside :class:`AppState`.
+
+It follows the app's image and model (signals of ``AppState``), submits its jobs to the app's one worker, and
+keeps the latest result of each: a :class:`~viewer.engine.compare.Comparison`, an
+:class:`~viewer.gui.compare_tasks.ExplainSet`, the chart's points. A new image supersedes a running comparison
+(the worker's supersede-by-kind). Views only call the ``request_*`` methods and draw what the signals carry.
+
+The job API is reached through :class:`_Jobs`, a few lines that speak both forms of the worker: ``submit``
+returning a ticket whose result arrives on ``returned`` (generators yield their result last), and ``submit``
+with ``on_result`` handlers (generators ``return`` their result).
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Callable, Generator, Sequence
+from typing import Any
+
+from PySide6.QtCore import QObject, Signal
+
+from viewer.core.progress import Progress
+from viewer.core.zoo import LECTURE_NETWORKS
+from viewer.gui import compare_tasks
+
+__all__ = ["DEFAULT_COMPARE", "EXPLAIN_METHODS", "CompareState"]
+
+# The lecture's families, one network each, with their default (ImageNet) weights.
+DEFAULT_COMPARE: tuple[tuple[str, str], ...] = (
+    ("alexnet", "default"),
+    ("vgg16", "default"),
+    ("googlenet", "default"),
+    ("resnet50", "default"),
+    ("resnext50_32x4d", "default"),
+)
+EXPLAIN_METHODS = ("dense", "gradcam", "occlusion", "saliency", "ig")  # engine.explain.METHODS, torch-free here
+KINDS = {
+    "compare": "compare",
+    "explain": "explain",
+    "zoo": "zoo",
+    "latency": "zoo-latency",
+    "export": "export-explanation",
+}
+
+
+def _returned_value(job: Generator[Any, None, Any]) -> Generator[Any, None, None]:
+    """A ``return``-style job for a worker that takes the last non-progress item yielded as the result."""
+    result = yield from job
+    yield result
+
+
+class _Jobs:
+    """``submit(kind, fn, *args, on_result=..., on_error=...)`` on either form of the app's worker."""
+
+    def __init__(self, state: Any) -> None:
+        self.state = state
+        self.runner = state.jobs
+        self.handlers = "on_result" in inspect.signature(self.runner.submit).parameters
+        self._waiting: dict[int, tuple[Callable[[Any], None], Callable[[Any], None] | None]] = {}
+        if not self.handlers:
+            self.runner.returned.connect(self._returned)
+            self.runner.errored.connect(self._errored)
+
+    def key(self, model: str | None, weights: str = "default", device: str = "auto", **extra: Any) -> Any:
+        """What the worker swaps for a loaded model: the app's own choice type."""
+        try:
+            from viewer.core.choice import ModelChoice  # type: ignore[import-not-found]
+
+            return ModelChoice(model=model, weights=weights, device=device, **extra)
+        except ImportError:
+            from viewer.gui.model_cache import ModelKey
+
+            return ModelKey(model, weights, extra.get("model_file"), device, extra.get("model_file_sha256"))
+
+    def submit(
+        self,
+        kind: str,
+        fn: Callable[..., Any],
+        *args: Any,
+        on_result: Callable[[Any], None],
+        on_error: Callable[[Any], None] | None = None,
+        description: str = "",
+        **kwargs: Any,
+    ) -> Any:
+        if self.handlers:
+            return self.runner.submit(
+                kind, fn, *args, on_result=on_result, on_error=on_error, description=description, **kwargs
+            )
+
+        def run(*a: Any, **k: Any) -> Any:
+            outcome = fn(*a, **k)
+            return _returned_value(outcome) if inspect.isgenerator(outcome) else outcome
+
+        ticket = self.runner.submit(kind, run, *args, description=description, **kwargs)
+        self._waiting[ticket.number] = (on_result, on_error)
+        return ticket
+
+    def cancel(self, kind: str) -> None:
+        self.runner.cancel(kind)
+
+    def _returned(self, result: Any, ticket: Any) -> None:
+        handlers = self._waiting.pop(ticket.number, None)
+        if handlers is not None and self.runner.is_latest(ticket):
+            handlers[0](result)
+
+    def _errored(self, error: Any, ticket: Any) -> None:
+        handlers = self._waiting.pop(ticket.number, None)
+        if handlers is not None and handlers[1] is not None:
+            handlers[1](error)
+
+
+class CompareState(QObject):
+    """Compare, Explain and chart state; ``app`` is the app's :class:`AppState`.
+
+    Signals:
+        comparison_changed(object): the engine Comparison, or None when the image or the networks changed.
+        explanations_changed(object): an ExplainSet, or None while a new one is computed.
+        points_changed(list): the chart's ZooPoints (with measured latency where measured).
+        picked(str): a network picked on the chart.
+        progress(object, str): a Progress of one of these jobs and its kind ("compare", "explain", …).
+        exported(list): the paths an export wrote.
+        failed(str): one sentence about a job that failed.
+    """
+
+    comparison_changed = Signal(object)
+    explanations_changed = Signal(object)
+    points_changed = Signal(list)
+    networks_changed = Signal(list)
+    picked = Signal(str)
+    progress = Signal(object, str)
+    exported = Signal(list)
+    failed = Signal(str)
+
+    def __init__(self, app: Any, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.app = app
+        self.jobs = _Jobs(app)
+        self.networks: list[tuple[str, str]] = list(DEFAULT_COMPARE)
+        self.active = False  # the Compare tab has been shown: comparisons follow the image from then on
+        self.comparison: Any = None
+        self.explanations: Any = None
+        self.explain_request: dict[str, Any] | None = None
+        self.points: list[Any] = []
+        self.runs, self.topk = 5, 5
+        app.image_changed.connect(self._image_changed)
+        app.model_changed.connect(lambda _info: self._explain())
+        app.jobs.progress.connect(self._progress)
+
+    # --- Compare -------------------------------------------------------------------------------------
+    def set_networks(self, networks: Sequence[tuple[str, str]]) -> None:
+        """Compare ``networks`` ((name, weights) pairs, 2 to 6) on the current image."""
+        if not 2 <= len(networks) <= 6:
+            self.failed.emit(f"Compare takes 2 to 6 networks, not {len(networks)}.")
+            return
+        self.networks = [(str(name), str(weights)) for name, weights in networks]
+        self.networks_changed.emit(list(self.networks))
+        self.active = True
+        self._compare()
+
+    def pick(self, name: str) -> None:
+        """A network picked on the chart joins the comparison (replacing the last one when six are chosen)."""
+        if name not in [n for n, _ in self.networks]:
+            self.networks = (self.networks if len(self.networks) < 6 else self.networks[:5]) + [(name, "default")]
+            self.networks_changed.emit(list(self.networks))
+        self.picked.emit(name)
+        if self.active:
+            self._compare()
+
+    def activate(self) -> None:
+        if not self.active:
+            self.active = True
+            self._compare()
+
+    def cancel(self, kind: str = "compare") -> None:
+        self.jobs.cancel(KINDS[kind])
+
+    def _device(self) -> str:
+        choice = getattr(self.app, "choice", None)
+        return getattr(choice, "device", "auto") or "auto"
+
+    def _image_changed(self, _entry: Any) -> None:
+        self.comparison = None
+        self.comparison_changed.emit(None)
+        self._compare()
+        self._explain()
+
+    def _compare(self) -> None:
+        image = self.app.image
+        if not self.active or image is None:
+            return
+        keys = [self.jobs.key(name, weights, self._device()) for name, weights in self.networks]
+        self.jobs.submit(
+            KINDS["compare"],
+            compare_tasks.compare_networks,
+            image,
+            *keys,
+            topk=self.topk,
+            runs=self.runs,
+            on_result=self._compared,
+            on_error=self._failed,
+            description=f"Comparing {len(keys)} networks on {image.name}",
+        )
+
+    def _compared(self, comparison: Any) -> None:
+        self.comparison = comparison
+        self.comparison_changed.emit(comparison)
+
+    # --- Explain -------------------------------------------------------------------------------------
+    def request_explanations(
+        self,
+        methods: Sequence[str] = EXPLAIN_METHODS,
+        class_index: int | None = None,
+        options: dict[str, dict[str, Any]] | None = None,
+    ) -> None:
+        """Compute ``methods`` for ``class_index`` (None: the top class) and keep them current."""
+        self.explain_request = {"methods": list(methods), "class_index": class_index, "options": options or {}}
+        self._explain()
+
+    def _explain(self) -> None:
+        image, choice = self.app.image, getattr(self.app, "choice", None)
+        if self.explain_request is None or image is None or choice is None or self.app.model_info is None:
+            return
+        self.explanations = None
+        self.explanations_changed.emit(None)
+        request = self.explain_request
+        self.jobs.submit(
+            KINDS["explain"],
+            compare_tasks.explain_methods,
+            image,
+            choice.key(),
+            request["methods"],
+            class_index=request["class_index"],
+            options=request["options"],
+            on_result=self._explained,
+            on_error=self._failed,
+            description=f"Explaining {image.name}",
+        )
+
+    def _explained(self, found: Any) -> None:
+        self.explanations = found
+        self.explanations_changed.emit(found)
+
+    def export_explanation(self, method: str, path: str, *, colormap: str, alpha: float, force: bool = False) -> None:
+        result = (self.explanations.results if self.explanations else {}).get(method)
+        if result is None or self.app.image is None:
+            self.failed.emit(f"There is no {method} map to export yet.")
+            return
+        self.jobs.submit(
+            KINDS["export"],
+            compare_tasks.export_explanation,
+            result,
+            self.app.image,
+            path,
+            colormap=colormap,
+            alpha=alpha,
+            force=force,
+            on_result=self.exported.emit,
+            on_error=self._failed,
+            description=f"Exporting the {method} map",
+        )
+
+    # --- the chart ------------------------------------------------------------------------------------
+    def request_points(self, device: str = "cpu") -> None:
+        self.jobs.submit(
+            KINDS["zoo"], compare_tasks.zoo, device, on_result=self._points, description="Reading the model zoo"
+        )
+
+    def measure_latency(self, device: str = "cpu", names: Sequence[str] | None = None) -> None:
+        """Measure each chart network's latency on ``device`` (on the worker; cached per device and torch)."""
+        self.jobs.submit(
+            KINDS["latency"],
+            compare_tasks.measure_zoo,
+            device,
+            None if names is None else list(names),
+            on_result=self._points,
+            on_error=self._failed,
+            description=f"Measuring latency on {device}",
+        )
+
+    def _points(self, points: list[Any]) -> None:
+        self.points = list(points)
+        self.points_changed.emit(self.points)
+
+    def lecture_points(self) -> list[Any]:
+        return [point for point in self.points if point.name in LECTURE_NETWORKS]
+
+    # --- shared ---------------------------------------------------------------------------------------
+    def _progress(self, item: Any, ticket: Any) -> None:
+        kind = str(getattr(ticket, "kind", ""))
+        if kind in KINDS.values() and isinstance(item, Progress):
+            self.progress.emit(item, kind)
+
+    def _failed(self, error: Any) -> None:
+        self.failed.emit(str(getattr(error, "message", error)))
