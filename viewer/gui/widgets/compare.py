@@ -19,6 +19,15 @@ __all__ = ["CompareView", "NetworkColumn"]
 MAX_NETWORKS = 6
 
 
+def _discard(layout: QtWidgets.QLayout, widget: QtWidgets.QWidget) -> None:
+    """Take ``widget`` out of ``layout`` and off the screen now (deleteLater alone leaves it drawn, unlaid-out,
+    until the event loop next deletes)."""
+    layout.removeWidget(widget)
+    widget.hide()
+    widget.setParent(None)
+    widget.deleteLater()
+
+
 class _Picker(QtWidgets.QWidget):
     """One network and its weights."""
 
@@ -150,8 +159,7 @@ class CompareView(QtWidgets.QWidget):
     def set_networks(self, networks: Sequence[tuple[str, str]]) -> None:
         """Show these pickers (without asking for a comparison)."""
         for picker in self.pickers:
-            self.picker_box.removeWidget(picker)
-            picker.deleteLater()
+            _discard(self.picker_box, picker)
         self.pickers = []
         for name, weights in networks:
             self._add(name, weights)
@@ -167,9 +175,7 @@ class CompareView(QtWidgets.QWidget):
 
     def _remove(self) -> None:
         if len(self.pickers) > 2:
-            picker = self.pickers.pop()
-            self.picker_box.removeWidget(picker)
-            picker.deleteLater()
+            _discard(self.picker_box, self.pickers.pop())
         self._update_buttons()
 
     def _update_buttons(self) -> None:
@@ -191,8 +197,7 @@ class CompareView(QtWidgets.QWidget):
     def set_comparison(self, comparison: Any) -> None:
         """Draw one column per network (None clears them, while a new comparison runs)."""
         for column in self.columns:
-            self.columns_layout.removeWidget(column)
-            column.deleteLater()
+            _discard(self.columns_layout, column)
         self.columns = []
         if comparison is None:
             return

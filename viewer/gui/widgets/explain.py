@@ -202,7 +202,8 @@ class ExplainView(QtWidgets.QWidget):
                 extra = result.parameters.get("layer") or ", ".join(
                     f"{k} {v}" for k, v in result.parameters.items() if k in ("patch", "stride", "steps")
                 )
-                panel.set_result(rgb, f"range {float(scores.min()):.3g} … {float(scores.max()):.3g}; {extra}")
+                caption = f"range {float(scores.min()):.3g} … {float(scores.max()):.3g}"
+                panel.set_result(rgb, f"{caption}; {extra}" if extra else caption)
 
     def _choose_export(self, method: str) -> None:
         path, _ = QtWidgets.QFileDialog.getSaveFileName(self, f"Export the {method} map", "", "PNG (*.png)")
