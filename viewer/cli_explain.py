@@ -195,6 +195,9 @@ def _cmd_compare(args: argparse.Namespace) -> int:
         return 0
     print(f"{Path(result.image_path).name}: {len(result.networks)} networks; time = median of warm batch-1 runs")
     for network in result.networks:
+        if network.error:
+            print(f"\n{network.model}: not run: {network.error}")
+            continue
         accuracy = network.accuracy
         acc = (
             f"acc@1 {accuracy['acc@1']:.2f} %"

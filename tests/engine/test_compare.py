@@ -103,3 +103,11 @@ def test_latency_is_measured_once_per_device_and_cached(tmp_path: Path, monkeypa
     with pytest.raises(StopIteration) as stop:
         next(again)  # nothing to measure: returns at once
     assert stop.value.value == first
+
+
+def test_a_network_whose_weights_cannot_be_had_is_reported_and_the_others_run(shared_data: Path) -> None:
+    # The test session has no weights cache and a weights URL nobody answers (tests/conftest.py): offline.
+    result = run_job(compare([("resnet18", "default"), ("lenet5", "default")], shared_data / "mnist/mnist_2.png"))
+    offline, lenet = result.networks
+    assert offline.model == "resnet18" and offline.error and offline.topk == [] and offline.params == 11_689_512
+    assert not lenet.error and lenet.topk[0].name == "2"

@@ -18,7 +18,7 @@ from typing import Any
 import torch
 
 from viewer.core.progress import Progress
-from viewer.engine.errors import ModelError
+from viewer.engine.errors import ModelError, ViewerError
 from viewer.engine.images import LoadedImage, load_image, preprocess
 from viewer.engine.weights import LoadedModel, load_model
 
@@ -52,6 +52,7 @@ class NetworkResult:
     input_size: tuple[int, int, int]
     device: str
     notes: list[str] = field(default_factory=list)
+    error: str = ""  # why this network could not run (its weights could not be loaded, say); the others still run
 
     @property
     def time_label(self) -> str:
@@ -143,10 +144,26 @@ def compare(
     for number, network in enumerate(networks):
         label = network.name if isinstance(network, LoadedModel) else network[0]
         yield Progress(2 * number, total, f"compare: loading {label} ({number + 1} of {len(networks)})")
-        loaded = network if isinstance(network, LoadedModel) else load(*network)
+        try:
+            loaded = network if isinstance(network, LoadedModel) else load(*network)
+        except ViewerError as error:  # one network's weights missing (offline, say): the others still run
+            results.append(_failed(str(network[0]), str(error), device))
+            continue
         yield Progress(2 * number + 1, total, f"compare: {loaded.name}, {runs} warm runs")
         results.append(_run_one(loaded, image, topk, runs))
     return Comparison(image.path, image.size, results)
+
+
+def _failed(name: str, error: str, device: str | torch.device) -> NetworkResult:
+    from viewer.engine.registry import get_spec
+
+    try:
+        spec = get_spec(name)
+        family, params, gmacs, shape = spec.family, spec.num_params or 0, spec.gmacs, spec.input.shape
+    except ViewerError:
+        family, params, gmacs, shape = "", 0, None, (0, 0, 0)
+    return NetworkResult(name, family, "not loaded", False, [], float("nan"), 0, params, gmacs, {}, "", shape,
+                         str(device), [], error)  # fmt: skip
 
 
 def _run_one(loaded: LoadedModel, image: LoadedImage, topk: int, runs: int) -> NetworkResult:
@@ -177,7 +194,7 @@ def _run_one(loaded: LoadedModel, image: LoadedImage, topk: int, runs: int) -> N
         gmacs=loaded.spec.gmacs,
         accuracy=accuracy,
         accuracy_dataset=dataset,
-        input_size=tuple(loaded.input.shape),
+        input_size=loaded.input.shape,
         device=str(loaded.device),
         notes=notes,
     )

@@ -314,7 +314,7 @@ def explain(
         from viewer.engine.inference import classify
 
         class_index = classify([image], loaded, topk=1)[0].topk[0].index
-    common = {
+    common: dict[str, Any] = {
         "class_index": int(class_index),
         "class_name": loaded.categories[class_index],
         "image_path": image.path,
@@ -362,8 +362,9 @@ def run_explain(loaded: LoadedModel, image: LoadedImage | str, method: str, **op
 
 def option_names(method: str) -> Mapping[str, Any]:
     """The options a method takes, with their defaults (for pickers and the CLI)."""
-    return {
+    defaults: dict[str, dict[str, Any]] = {
         "occlusion": {"patch": 32, "stride": 8, "score": "prob", "batch_size": 32},
         "ig": {"steps": 32, "chunks": 4, "internal_batch_size": 8},
         "dense": {"scales": [1.0, 1.4, 2.0], "mode": "softmax"},
-    }.get(method, {})
+    }
+    return defaults.get(method, {})

@@ -68,6 +68,13 @@ class NetworkColumn(QtWidgets.QFrame):
         title.setWordWrap(True)
         layout.addWidget(title)
         self.bars: list[QtWidgets.QProgressBar] = []
+        if getattr(network, "error", ""):
+            self.facts = QtWidgets.QLabel(f"<b>not run</b>: {network.error}")
+            self.facts.setObjectName("compareFacts")
+            self.facts.setWordWrap(True)
+            layout.addWidget(self.facts)
+            layout.addStretch(1)
+            return
         for top in network.topk:
             name = QtWidgets.QLabel(top.name)
             name.setToolTip(f"class {top.index}")
