@@ -62,7 +62,7 @@ def bench_explain(*, quick: bool = False, device: str = "cpu") -> list[Row]:
     return [
         _occlusion_row(loaded, repeats, device),
         _gradcam_row(loaded, image, repeats * 3, device),
-        _compare_row(image, repeats, device),
+        _compare_row(image, max(3, repeats), device),
     ]
 
 
