@@ -111,3 +111,20 @@ def test_a_method_that_does_not_apply_is_greyed_with_its_reason(qtbot) -> None:
     before = occlusion.picture.pixmap().toImage()
     view.colormap.setCurrentText("gray")  # one colormap for every panel
     assert occlusion.picture.pixmap().toImage() != before
+
+
+def test_the_chart_switches_to_latency_measured_on_the_worker(make_window, qtbot, tmp_path, monkeypatch) -> None:
+    monkeypatch.setenv("VIEWER_CACHE_DIR", str(tmp_path))
+    window = make_window()
+    links = window.compare_links
+    chart_window = links.show_chart()
+    qtbot.waitUntil(lambda: bool(chart_window.chart.scatters), timeout=JOB_TIMEOUT_MS)
+    measured = ["shufflenet_v2_x0_5", "squeezenet1_1"]
+    with qtbot.waitSignal(links.state.points_changed, timeout=JOB_TIMEOUT_MS):
+        links.state.measure_latency("cpu", measured)
+    chart_window.axis.setCurrentIndex(chart_window.axis.findData("latency"))
+    chart = chart_window.chart
+    assert chart.axis == "latency"
+    drawn = sorted(spot.data() for scatter in chart.scatters.values() for spot in scatter.points())
+    assert drawn == measured  # only networks measured on this device have a latency to draw
+    assert list(tmp_path.glob("latency-cpu-torch*.json"))
