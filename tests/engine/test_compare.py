@@ -111,3 +111,14 @@ def test_a_network_whose_weights_cannot_be_had_is_reported_and_the_others_run(sh
     offline, lenet = result.networks
     assert offline.model == "resnet18" and offline.error and offline.topk == [] and offline.params == 11_689_512
     assert not lenet.error and lenet.topk[0].name == "2"
+
+
+def test_dense_maps_of_one_class_where_the_network_has_it(shared_data: Path) -> None:
+    weights = str(shared_data / "weights/mobilenet_v2_imagenet1k.pth")
+    networks = [("mobilenet_v2", weights), ("lenet5", "default")]
+    result = run_job(compare(networks, shared_data / "images/tv_dog2.jpg", runs=1, heatmap_class=235))
+    mobilenet, lenet = result.networks
+    assert mobilenet.heatmap is not None and mobilenet.heatmap.shape == (500, 500)
+    assert lenet.heatmap is None and any("no class 235" in note for note in lenet.notes)
+    document = json.loads(json.dumps(result.as_dict()))
+    assert document["networks"][0]["heatmap"]["shape"] == [500, 500] and document["networks"][1]["heatmap"] is None

@@ -128,3 +128,22 @@ def test_the_chart_switches_to_latency_measured_on_the_worker(make_window, qtbot
     drawn = sorted(spot.data() for scatter in chart.scatters.values() for spot in scatter.points())
     assert drawn == measured  # only networks measured on this device have a latency to draw
     assert list(tmp_path.glob("latency-cpu-torch*.json"))
+
+
+def test_compare_draws_each_networks_dense_map_of_one_class(make_window, qtbot, shared_data) -> None:
+    window = make_window()
+    _open(window, qtbot, [shared_data / "mnist/mnist_3.png"])
+    links = window.compare_links
+    links.state.runs = 1
+    view = links.compare_view
+    window.tabs.setCurrentWidget(view)
+    view.set_networks([("lenet5", "default"), ("nin", "none")])
+    view.heatmap_class.setText("3")
+    qtbot.mouseClick(view.run_button, QtCore.Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: links.state.comparison is not None, timeout=JOB_TIMEOUT_MS)
+    assert links.state.heatmap_class == 3
+    for column in view.columns:  # each network with a map shows it; one without says why in a note
+        has_map = column.network.heatmap is not None
+        assert (column.heatmap_label is not None) == has_map
+        assert has_map or any("no dense map" in note for note in column.network.notes)
+    assert any(column.heatmap_label is not None for column in view.columns)

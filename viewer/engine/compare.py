@@ -53,6 +53,7 @@ class NetworkResult:
     device: str
     notes: list[str] = field(default_factory=list)
     error: str = ""  # why this network could not run (its weights could not be loaded, say); the others still run
+    heatmap: Any = None  # float32 (H, W) dense map of ``heatmap_class`` in image pixels, when one was asked for
 
     @property
     def time_label(self) -> str:
@@ -70,8 +71,18 @@ class Comparison:
         return {
             "image": {"path": self.image_path, "size": list(self.image_size)},
             "timing": "median of warm forward passes, batch 1, after one untimed warm-up pass",
-            "networks": [asdict(network) for network in self.networks],
+            "networks": [
+                {**asdict(network), "heatmap": _heatmap_summary(network.heatmap)} for network in self.networks
+            ],
         }
+
+
+def _heatmap_summary(heatmap: Any) -> dict[str, Any] | None:
+    """A dense map in JSON: its size and peak (the map itself is an image's worth of floats)."""
+    if heatmap is None:
+        return None
+    row, col = divmod(int(heatmap.argmax()), heatmap.shape[1])
+    return {"shape": list(heatmap.shape), "peak": {"x": col, "y": row, "value": float(heatmap.max())}}
 
 
 def weights_accuracy(loaded: LoadedModel) -> tuple[dict[str, float], str]:
@@ -124,11 +135,14 @@ def compare(
     runs: int = 5,
     device: str | torch.device = "auto",
     loader: Callable[[str, str], LoadedModel] | None = None,
+    heatmap_class: int | None = None,
 ) -> Generator[Progress, None, Comparison]:
     """Yield progress; return the :class:`Comparison` of ``networks`` (2–6 loaded models or (name, weights)).
 
     ``loader`` builds a (name, weights) pair (default :func:`load_model` on ``device``); the GUI passes its
     model cache's. Networks run one after the other; a cancel between two yields stops before the next step.
+    ``heatmap_class``: also each network's dense map of that class (one scale), where the network has that class
+    and can be convolutionized (a note says why not otherwise); the views draw them on one colour scale.
     """
     if not MIN_NETWORKS <= len(networks) <= MAX_NETWORKS:
         raise ModelError(f"Compare takes {MIN_NETWORKS} to {MAX_NETWORKS} networks, not {len(networks)}.")
@@ -151,7 +165,24 @@ def compare(
             continue
         yield Progress(2 * number + 1, total, f"compare: {loaded.name}, {runs} warm runs")
         results.append(_run_one(loaded, image, topk, runs))
+        if heatmap_class is not None:
+            yield Progress(2 * number + 1, total, f"compare: {loaded.name}, dense map of class {heatmap_class}")
+            _add_heatmap(results[-1], loaded, image, heatmap_class)
     return Comparison(image.path, image.size, results)
+
+
+def _add_heatmap(result: NetworkResult, loaded: LoadedModel, image: LoadedImage, class_index: int) -> None:
+    from viewer.engine.heatmap import run_heatmap
+
+    if not 0 <= class_index < len(loaded.categories):
+        result.notes.append(f"no dense map: {loaded.name} has no class {class_index}")
+        return
+    try:
+        result.heatmap = run_heatmap(loaded, image, class_index=class_index, scales=(1.0,)).scores
+    except ViewerError as error:
+        result.notes.append(f"no dense map: {error}")
+    except Exception as error:  # convolutionizing an unknown network may fail in any way; the comparison stands
+        result.notes.append(f"no dense map: {loaded.name} cannot be convolutionized ({type(error).__name__})")
 
 
 def _failed(name: str, error: str, device: str | torch.device) -> NetworkResult:

@@ -39,7 +39,7 @@ class CompareLinks(QtCore.QObject):
         window.tabs.currentChanged.connect(self._tab_changed)
 
         view, state = self.compare_view, self.state
-        view.networksRequested.connect(state.set_networks)
+        view.networksRequested.connect(self._compare)
         view.cancelRequested.connect(lambda: state.cancel("compare"))
         view.chartRequested.connect(self.show_chart)
         state.comparison_changed.connect(view.set_comparison)
@@ -86,6 +86,16 @@ class CompareLinks(QtCore.QObject):
     def _image_changed(self, entry: Any) -> None:
         image = None if entry is None else (entry.preview if entry.preview is not None else entry.display)
         self.explain_view.set_image(image)
+        self.compare_view.image = image
+
+    def _compare(self, networks: list) -> None:
+        text = self.compare_view.heatmap_class.text().strip()
+        index = None
+        if text:
+            index = int(text) if text.isdigit() else self.app.class_index(text)
+            if index is None:
+                return
+        self.state.set_networks(networks, heatmap_class=index)
 
     def _compute(self, methods: list, wanted: Any, options: dict) -> None:
         index = None

@@ -28,11 +28,13 @@ class ExplainSet:
     image_path: str = ""
 
 
-def compare_networks(image: Any, *networks: Any, topk: int = 5, runs: int = 5) -> Generator[Progress, None, Any]:
+def compare_networks(
+    image: Any, *networks: Any, topk: int = 5, runs: int = 5, heatmap_class: int | None = None
+) -> Generator[Progress, None, Any]:
     """The engine's :func:`~viewer.engine.compare.compare` of the loaded ``networks`` on the image entry."""
     from viewer.engine.compare import compare
 
-    return (yield from compare(list(networks), image.loaded, topk=topk, runs=runs))
+    return (yield from compare(list(networks), image.loaded, topk=topk, runs=runs, heatmap_class=heatmap_class))
 
 
 def explain_methods(

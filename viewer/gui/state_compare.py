@@ -141,13 +141,16 @@ class CompareState(QObject):
         self.explain_request: dict[str, Any] | None = None
         self.points: list[Any] = []
         self.runs, self.topk = 5, 5
+        self.heatmap_class: int | None = None
         app.image_changed.connect(self._image_changed)
         app.model_changed.connect(lambda _info: self._explain())
         app.jobs.progress.connect(self._progress)
 
     # --- Compare -------------------------------------------------------------------------------------
-    def set_networks(self, networks: Sequence[tuple[str, str]]) -> None:
-        """Compare ``networks`` ((name, weights) pairs, 2 to 6) on the current image."""
+    def set_networks(self, networks: Sequence[tuple[str, str]], heatmap_class: int | None = None) -> None:
+        """Compare ``networks`` ((name, weights) pairs, 2 to 6) on the current image; with ``heatmap_class``, each
+        network's dense map of that class too."""
+        self.heatmap_class = heatmap_class
         if not 2 <= len(networks) <= 6:
             self.failed.emit(f"Compare takes 2 to 6 networks, not {len(networks)}.")
             return
@@ -195,6 +198,7 @@ class CompareState(QObject):
             *keys,
             topk=self.topk,
             runs=self.runs,
+            heatmap_class=self.heatmap_class,
             on_result=self._compared,
             on_error=self._failed,
             description=f"Comparing {len(keys)} networks on {image.name}",

@@ -11,12 +11,24 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from PySide6 import QtWidgets
+import numpy as np
+from PySide6 import QtGui, QtWidgets
 from PySide6.QtCore import Qt, Signal
+
+from viewer.engine.colors import overlay  # numpy + cmap only: the exports' colours
 
 __all__ = ["CompareView", "NetworkColumn"]
 
 MAX_NETWORKS = 6
+
+
+def _pixmap(rgb: Any, side: int) -> QtGui.QPixmap:
+    data = np.ascontiguousarray(rgb[:, :, :3])
+    height, width = data.shape[:2]
+    image = QtGui.QImage(data.data, width, height, 3 * width, QtGui.QImage.Format.Format_RGB888).copy()
+    return QtGui.QPixmap.fromImage(image).scaled(
+        side, side, Qt.AspectRatioMode.KeepAspectRatio, Qt.TransformationMode.SmoothTransformation
+    )
 
 
 def _discard(layout: QtWidgets.QLayout, widget: QtWidgets.QWidget) -> None:
@@ -58,7 +70,7 @@ class _Picker(QtWidgets.QWidget):
 class NetworkColumn(QtWidgets.QFrame):
     """One network's result: title, top-k bars, time, params, GMACs, accuracy (objectName ``compareColumn``)."""
 
-    def __init__(self, network: Any) -> None:
+    def __init__(self, network: Any, heatmap_rgb: Any = None) -> None:
         super().__init__()
         self.setObjectName("compareColumn")
         self.setFrameShape(QtWidgets.QFrame.Shape.StyledPanel)
@@ -102,6 +114,11 @@ class NetworkColumn(QtWidgets.QFrame):
         self.facts.setObjectName("compareFacts")
         self.facts.setWordWrap(True)
         layout.addWidget(self.facts)
+        self.heatmap_label: QtWidgets.QLabel | None = None
+        if heatmap_rgb is not None:
+            self.heatmap_label = QtWidgets.QLabel(objectName="compareHeatmap")
+            self.heatmap_label.setPixmap(_pixmap(heatmap_rgb, 200))
+            layout.addWidget(self.heatmap_label)
         for note in network.notes:
             label = QtWidgets.QLabel(f"<i>{note}</i>")
             label.setWordWrap(True)
@@ -131,8 +148,12 @@ class CompareView(QtWidgets.QWidget):
         self.run_button = QtWidgets.QPushButton("Compare", objectName="compareRun")
         self.cancel_button = QtWidgets.QPushButton("Cancel", objectName="compareCancel")
         self.chart_button = QtWidgets.QPushButton("Accuracy vs cost chart…", objectName="compareChart")
+        self.heatmap_class = QtWidgets.QLineEdit(objectName="compareHeatmapClass")
+        self.heatmap_class.setPlaceholderText("dense map of class (optional)")
+        self.image: Any = None
         for button in (self.add_button, self.remove_button, self.run_button, self.cancel_button, self.chart_button):
             buttons.addWidget(button)
+        buttons.addWidget(self.heatmap_class)
         buttons.addStretch(1)
         layout.addLayout(buttons)
         self.progress = QtWidgets.QProgressBar(objectName="compareProgress")
@@ -209,8 +230,16 @@ class CompareView(QtWidgets.QWidget):
         if comparison is None:
             return
         self.progress.hide()
+        maps = [n.heatmap for n in comparison.networks if getattr(n, "heatmap", None) is not None]
+        # One colour scale for every network's map, so that their strengths compare.
+        low = min((float(m.min()) for m in maps), default=0.0)
+        high = max((float(m.max()) for m in maps), default=1.0)
         for network in comparison.networks:
-            column = NetworkColumn(network)
+            heatmap = getattr(network, "heatmap", None)
+            rgb = None
+            if heatmap is not None and self.image is not None:
+                rgb = overlay(self.image, heatmap, alpha=0.5, colormap="turbo", vmin=low, vmax=high)
+            column = NetworkColumn(network, rgb)
             column.setMinimumWidth(200)
             self.columns_layout.addWidget(column)
             self.columns.append(column)
