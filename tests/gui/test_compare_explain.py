@@ -147,3 +147,45 @@ def test_compare_draws_each_networks_dense_map_of_one_class(make_window, qtbot, 
         assert (column.heatmap_label is not None) == has_map
         assert has_map or any("no dense map" in note for note in column.network.notes)
     assert any(column.heatmap_label is not None for column in view.columns)
+
+
+def test_the_job_adapter_speaks_both_forms_of_the_worker() -> None:
+    from viewer.core.progress import Progress
+    from viewer.gui.state_compare import _Jobs
+
+    def job(n: int):
+        yield Progress(0, 1, "half")
+        return n * 2
+
+    class HandlerRunner:  # submit(..., on_result=...): generators return their result
+        def __init__(self) -> None:
+            self.calls: list = []
+
+        def submit(self, kind, fn, *args, on_result=None, on_error=None, description="", **kwargs):
+            self.calls.append((kind, fn, args, kwargs, on_result))
+
+    class App:
+        jobs = HandlerRunner()
+
+    got: list = []
+    _Jobs(App()).submit("compare", job, 21, on_result=got.append, description="d", extra=1)
+    kind, fn, args, kwargs, on_result = App.jobs.calls[0]
+    assert (kind, fn, args, kwargs, on_result) == ("compare", job, (21,), {"extra": 1}, got.append)
+
+    class Signal:
+        def connect(self, slot) -> None:
+            pass
+
+    class TicketRunner:  # submit(...) -> ticket; the result is the last non-progress item a generator yields
+        returned, errored = Signal(), Signal()
+
+        def submit(self, kind, fn, *args, description="", **kwargs):
+            self.items = list(fn(*args, **kwargs))
+            return type("Ticket", (), {"number": 1, "kind": kind})()
+
+    class OldApp:
+        jobs = TicketRunner()
+
+    _Jobs(OldApp()).submit("compare", job, 21, on_result=got.append)
+    assert [type(item).__name__ for item in OldApp.jobs.items] == ["Progress", "int"]
+    assert OldApp.jobs.items[-1] == 42
