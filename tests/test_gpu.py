@@ -49,7 +49,7 @@ def test_classify_names_the_photos_as_on_the_cpu(on_gpu, on_cpu, shared_data: Pa
     paths = [str(shared_data / "images" / n) for n in ("tv_dog2.jpg", "sk_coffee.png", "tv_dog1.jpg")]
     gpu, cpu = classify(paths, on_gpu, tta=True), classify(paths, on_cpu, tta=True)
     assert [p.topk[0].name for p in gpu] == ["German shepherd", "espresso", "Pembroke"]
-    for g, c in zip(gpu, cpu):
+    for g, c in zip(gpu, cpu, strict=True):
         assert g.device.startswith("cuda") and isinstance(g.logits, np.ndarray)
         np.testing.assert_allclose(g.probs, c.probs, atol=2e-3)
         assert g.seen.dtype == np.uint8

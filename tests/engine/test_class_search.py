@@ -29,7 +29,7 @@ def test_the_bundled_synset_words_are_the_shared_file_in_torchvisions_order(shar
     assert names[IMAGENET.index("Weimaraner")] == "Weimaraner"
     assert names[IMAGENET.index("barrow")] == "barrow, garden cart, lawn cart, wheelbarrow"
     # The same order: torchvision's short name is within its class's WordNet words for 998 of the 1000 classes.
-    agree = sum(short.lower() in full.lower() for short, full in zip(IMAGENET, names))
+    agree = sum(short.lower() in full.lower() for short, full in zip(IMAGENET, names, strict=True))
     assert agree == 998
 
 

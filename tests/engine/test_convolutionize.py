@@ -8,7 +8,13 @@ import pytest
 import torch
 from torch import nn
 
-from viewer.engine.convolutionize import ConvolutionizedLinear, convolutionize, propagate_shapes, reduce_to_logits
+from viewer.engine.convolutionize import (
+    ConvolutionizedLinear,
+    conversion_of,
+    convolutionize,
+    propagate_shapes,
+    reduce_to_logits,
+)
 from viewer.engine.errors import UnsupportedModelError
 from viewer.engine.heatmap_geometry import grid_geometry, split_for_offsets
 from viewer.engine.registry import build_model, get_spec
@@ -188,3 +194,12 @@ def test_googlenet_keeps_its_input_transform() -> None:
     x = torch.randn(1, 3, 224, 224)
     with torch.inference_mode():
         torch.testing.assert_close(reduce_to_logits(fcn, fcn(x)), model(x), rtol=1e-5, atol=1e-5)
+
+
+def test_conversion_of_reads_what_convolutionize_attached() -> None:
+    model = nn.Sequential(nn.Conv2d(1, 2, 3), nn.Flatten(), nn.Linear(2 * 6 * 6, 4)).eval()
+    fcn = convolutionize(model, (1, 8, 8))
+    info = conversion_of(fcn)
+    assert info is fcn.conversion and info.head == "window" and info.input_shape == (1, 8, 8)
+    with pytest.raises(UnsupportedModelError, match="not made by convolutionize"):
+        conversion_of(model)

@@ -46,7 +46,7 @@ def test_inception_module_is_four_disjoint_paths_to_one_concatenation() -> None:
         names = [n.type for n in nodes if n.type in ("Conv2d", "MaxPool2d")]
         return [
             f"{k[0] if isinstance(k, tuple) else k}x{k[-1] if isinstance(k, tuple) else k} {t}"
-            for k, t in zip(sizes, names)
+            for k, t in zip(sizes, names, strict=True)
         ]
 
     assert sorted(map(kinds, paths)) == sorted([

@@ -32,7 +32,7 @@ def test_every_box_edge_and_frame_is_drawn_with_its_text_and_tooltip() -> None:
     assert root.tag == f"{SVG}svg" and float(root.get("width")) == pytest.approx(layout.width)
     nodes = _groups(root, "node")
     assert [g.get("data-id") for g in nodes] == [node.id for node in layout.view.nodes]
-    for group, node in zip(nodes, layout.view.nodes):
+    for group, node in zip(nodes, layout.view.nodes, strict=True):
         texts = [t.text for t in group.iter(f"{SVG}text")]
         if node.kind == "join":
             assert group.find(f"{SVG}circle") is not None and texts == ["C"]

@@ -27,7 +27,8 @@ def test_engine_imports_no_qt() -> None:
         "import importlib, sys\n"
         f"for name in {ENGINE_MODULES!r}:\n"
         "    importlib.import_module(name)\n"
-        "qt = sorted(m for m in sys.modules if m.split('.')[0] in ('PySide6', 'PyQt5', 'PyQt6', 'pyqtgraph', 'superqt', 'qtpy'))\n"
+        "qt_names = ('PySide6', 'PyQt5', 'PyQt6', 'pyqtgraph', 'superqt', 'qtpy')\n"
+        "qt = sorted(m for m in sys.modules if m.split('.')[0] in qt_names)\n"
         "print(','.join(qt))\n"
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)

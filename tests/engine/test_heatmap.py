@@ -9,8 +9,9 @@ import numpy as np
 import pytest
 import torch
 
+from viewer.core.progress import Progress
 from viewer.engine.errors import ImageError
-from viewer.engine.heatmap import ClassHeatmap, HeatmapProgress, dense_heatmap, dense_network, run_heatmap
+from viewer.engine.heatmap import ClassHeatmap, dense_heatmap, dense_network, run_heatmap
 from viewer.engine.heatmap_geometry import GridGeometry, place_on_image
 from viewer.engine.images import load_image
 from viewer.engine.weights import load_model
@@ -131,7 +132,7 @@ def test_cancelling_stops_within_one_step(alexnet, shared_data: Path) -> None:
             max_tile_pixels=400 * 440,
         )
         first, second = next(generator), next(generator)
-        assert isinstance(first, HeatmapProgress) and second.step == 1 and second.total > 3
+        assert isinstance(first, Progress) and second.step == 1 and second.total > 3
         generator.close()
         assert sum(passes) == 1  # (fake-tensor shape passes excluded) the pass announced by `second` never ran
         with pytest.raises(StopIteration):

@@ -37,7 +37,7 @@ def test_truncated_png_is_refused(shared_data: Path, tmp_path: Path) -> None:
     _photo(shared_data).save(path)
     data = path.read_bytes()
     path.write_bytes(data[: len(data) // 2])
-    with pytest.raises(ImageError, match="cut.png: cannot be decoded"):
+    with pytest.raises(ImageError, match=r"cut.png: cannot be decoded"):
         load_image(path)
 
 
@@ -106,7 +106,7 @@ def test_unreadable_file(shared_data: Path, tmp_path: Path) -> None:
     path = tmp_path / "locked.jpg"
     _photo(shared_data).save(path)
     path.chmod(0)
-    with pytest.raises(ImageError, match="locked.jpg: permission denied"):
+    with pytest.raises(ImageError, match=r"locked.jpg: permission denied"):
         load_image(path)
 
 

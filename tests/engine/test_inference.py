@@ -56,7 +56,7 @@ def test_real_weights_name_the_photo(mobilenet: LoadedModel, shared_data: Path, 
 def test_batch_gives_the_same_answers_as_one_by_one(mobilenet: LoadedModel, shared_data: Path) -> None:
     paths = [str(shared_data / "images" / name) for name in ("tv_dog2.jpg", "sk_coffee.png", "kitten.jpg")]
     together = classify(paths, mobilenet)
-    for path, batched in zip(paths, together):
+    for path, batched in zip(paths, together, strict=True):
         (alone,) = classify([path], mobilenet)
         torch.testing.assert_close(
             torch.from_numpy(batched.logits), torch.from_numpy(alone.logits), rtol=1e-4, atol=1e-4

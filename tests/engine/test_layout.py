@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from itertools import pairwise
 from pathlib import Path
 
 import pytest
@@ -51,7 +52,7 @@ def _segment_crosses(p: tuple[float, float], q: tuple[float, float], box: Box, m
 def _crossed(layout: Layout, src: str, dst: str) -> list[str]:
     route = next(r for r in layout.routes if r.src == src and r.dst == dst)
     return [box.id for box in layout.boxes.values() if box.id not in (src, dst)
-            for p, q in zip(route.points, route.points[1:]) if _segment_crosses(p, q, box)]  # fmt: skip
+            for p, q in pairwise(route.points) if _segment_crosses(p, q, box)]  # fmt: skip
 
 
 @pytest.mark.parametrize("spec", [None, "all"], ids=["default", "all"])
@@ -65,7 +66,7 @@ def test_no_box_overlaps_another_and_no_route_crosses_a_box(name: str, spec: str
     assert len(layout.routes) == len(layout.view.edges)
     crossings = [(route.src, route.dst, box.id) for route in layout.routes for box in boxes
                  if box.id not in (route.src, route.dst)
-                 and any(_segment_crosses(p, q, box) for p, q in zip(route.points, route.points[1:]))]  # fmt: skip
+                 and any(_segment_crosses(p, q, box) for p, q in pairwise(route.points))]  # fmt: skip
     assert crossings == []
     for route in layout.routes:  # from the bottom of its source to the top of its destination
         src, dst = layout.boxes[route.src], layout.boxes[route.dst]

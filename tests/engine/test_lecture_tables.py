@@ -64,8 +64,8 @@ def test_flops_v1_are_the_papers_and_v15_costs_more(table: ResNetTable) -> None:
     assert table.gmacs_v1 == pytest.approx((1.81, 3.66, 3.86, 7.57, 11.28), abs=0.01)
     assert table.gmacs_v15 == pytest.approx((1.81, 3.66, 4.09, 7.80, 11.51), abs=0.01)
     # The paper prints He et al.'s v1 to one decimal (3.66 as 3.6); torchvision's v1.5 is 0.23 GMACs above it.
-    assert all(abs(ours - paper) < 0.07 for ours, paper in zip(table.gmacs_v1, PAPER_GFLOPS))
-    assert all(v15 - v1 > 0.2 for v15, v1 in zip(table.gmacs_v15[2:], table.gmacs_v1[2:]))
+    assert all(abs(ours - paper) < 0.07 for ours, paper in zip(table.gmacs_v1, PAPER_GFLOPS, strict=True))
+    assert all(v15 - v1 > 0.2 for v15, v1 in zip(table.gmacs_v15[2:], table.gmacs_v1[2:], strict=True))
     flops = {row.layer: [cell.text for cell in row.cells] for row in table.rows if row.layer.startswith("FLOPs")}
     assert flops["FLOPs, v1"] == ["1.81×10⁹", "3.66×10⁹", "3.86×10⁹", "7.57×10⁹", "11.28×10⁹"]
     assert flops["FLOPs, v1.5"] == ["same", "same", "4.09×10⁹ *", "7.80×10⁹", "11.51×10⁹"]  # resnet50 is v1.5

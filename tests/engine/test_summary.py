@@ -78,7 +78,7 @@ def test_lenet5_tree_shapes_and_hyper_parameters() -> None:
     assert summary.find("features").is_block and not conv1.is_block
     assert summary.find("features.2").receptive_field.size == (6, 6)
     assert summary.find("classifier.0").receptive_field is None
-    with pytest.raises(ModelError, match="features.0"):
+    with pytest.raises(ModelError, match=r"features.0"):
         summary.find("feature.0")
 
 

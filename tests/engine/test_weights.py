@@ -10,11 +10,12 @@ import pytest
 import torch
 from torch import nn
 
+from viewer.core.hashing import file_sha256
 from viewer.engine.errors import ModelError, WeightsError
 from viewer.engine.images import load_image
 from viewer.engine.inference import classify
 from viewer.engine.registry import IMAGENET_MEAN, IMAGENET_STD
-from viewer.engine.weights import file_sha256, load_model, load_state_dict_file, resolve_device
+from viewer.engine.weights import load_model, load_state_dict_file, resolve_device
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 RESNET20 = f"{FIXTURES / 'cifar_resnet.py'}:resnet20"
@@ -144,7 +145,7 @@ def test_none_weights_are_labelled_random_and_seeded():
 
 @pytest.mark.skipif(torch.cuda.is_available(), reason="this machine has CUDA")
 def test_cuda_without_cuda_is_a_model_error():
-    with pytest.raises(ModelError, match="no usable CUDA GPU.*--device cpu"):
+    with pytest.raises(ModelError, match=r"no usable CUDA GPU.*--device cpu"):
         resolve_device("cuda")
 
 
@@ -222,33 +223,33 @@ def test_torchscript_archive_is_told_apart(tmp_path):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # TorchScript is deprecated; users still have such files
         torch.jit.script(_Tiny()).save(str(path))
-    with pytest.raises(WeightsError, match="scripted.pt: is a TorchScript archive, not a state_dict"):
+    with pytest.raises(WeightsError, match=r"scripted.pt: is a TorchScript archive, not a state_dict"):
         load_state_dict_file(path)
 
 
 def test_non_torch_file_is_refused(tmp_path):
     path = tmp_path / "notes.pth"
     path.write_text("these are not weights\n")
-    with pytest.raises(WeightsError, match="notes.pth: not a PyTorch weights file"):
+    with pytest.raises(WeightsError, match=r"notes.pth: not a PyTorch weights file"):
         load_model("lenet5", str(path), device="cpu")
 
 
 def test_empty_file_is_refused(tmp_path):
     path = tmp_path / "empty.pth"
     path.touch()
-    with pytest.raises(WeightsError, match="empty.pth: the file is empty"):
+    with pytest.raises(WeightsError, match=r"empty.pth: the file is empty"):
         load_model("lenet5", str(path), device="cpu")
 
 
 def test_file_without_a_state_dict_is_refused(tmp_path):
     path = tmp_path / "tensors.pt"
     torch.save([torch.zeros(2)], path)
-    with pytest.raises(WeightsError, match="tensors.pt: holds no state_dict"):
+    with pytest.raises(WeightsError, match=r"tensors.pt: holds no state_dict"):
         load_state_dict_file(path)
 
 
 def test_missing_file_and_folder_are_refused(tmp_path):
-    with pytest.raises(WeightsError, match="gone.pth: no such file"):
+    with pytest.raises(WeightsError, match=r"gone.pth: no such file"):
         load_state_dict_file(tmp_path / "gone.pth")
     with pytest.raises(WeightsError, match="is a folder"):
         load_state_dict_file(tmp_path)

@@ -59,7 +59,7 @@ def make_window(qtbot) -> Iterator[Callable[..., object]]:
     yield make
     for window in windows:
         window.close()
-        assert not window.state.jobs._thread.is_alive()
+        assert window.state.jobs.shutdown()  # already shut down by the close: True once its thread has ended
 
 
 @pytest.fixture

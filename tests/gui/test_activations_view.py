@@ -17,7 +17,7 @@ from viewer.engine.weights import load_model
 from viewer.gui.widgets.activations import ActivationsView
 
 pg.setConfigOptions(imageAxisOrder="row-major")
-DEAD_RED = (220, 30, 30)  # the engine's channel_grid border for dead channels
+DEAD_RED = (220, 30, 30)  # channel_grid's border for dead channels
 
 
 @pytest.fixture(scope="module")
@@ -176,16 +176,16 @@ def test_in_the_app_mosaics_are_drawn_on_the_worker_never_on_the_gui_thread(
 ):
     import threading
 
-    from viewer.engine import activations as engine_activations
+    from viewer.core import activation_grid
 
     drawn_on: list[threading.Thread] = []
-    real_grid = engine_activations.channel_grid
+    real_grid = activation_grid.channel_grid
 
     def recording_grid(*args, **options):
         drawn_on.append(threading.current_thread())
         return real_grid(*args, **options)
 
-    monkeypatch.setattr(engine_activations, "channel_grid", recording_grid)
+    monkeypatch.setattr(activation_grid, "channel_grid", recording_grid)
     window = make_window("lenet5", "default")
     window.set_tab("activations")
     state, view = window.state, window.views["activations"]

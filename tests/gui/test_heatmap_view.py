@@ -169,13 +169,6 @@ def test_export_asks_for_a_path_and_before_overwriting(view, qtbot, tmp_path):
     assert blocker.args == [str(target), True]
 
 
-def test_options_match_the_engine():
-    from viewer.engine import heatmap as engine_heatmap
-    from viewer.gui.widgets import heatmap as view_module
-
-    assert view_module.MODES == engine_heatmap.MODES and view_module.FUSES == engine_heatmap.FUSIONS
-
-
 def test_a_new_images_top_k_replaces_only_the_head_of_the_class_list(qtbot) -> None:
     from viewer.gui.widgets.heatmap_classes import ClassPicker
 

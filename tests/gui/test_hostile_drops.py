@@ -46,7 +46,7 @@ def test_hostile_drops_give_a_result_or_a_sentence(qtbot, make_window, drop_file
         assert drop_files(target, [case.path]), case.name
         if case.ok:
             qtbot.waitUntil(
-                lambda: (
+                lambda case=case: (
                     state.prediction is not None
                     and state.prediction.image == str(case.path)
                     and not state.jobs.pending("classify")
@@ -59,7 +59,9 @@ def test_hostile_drops_give_a_result_or_a_sentence(qtbot, make_window, drop_file
             assert case.name in window.image_panel.title.text()
         elif case.stage == "classify":  # opens, then classification refuses it with its sentence
             qtbot.waitUntil(
-                lambda: any(case.name in text for _l, text, _d in window.notices.history[notices_before:]),
+                lambda case=case, before=notices_before: any(
+                    case.name in text for _l, text, _d in window.notices.history[before:]
+                ),
                 timeout=CASE_TIMEOUT_MS,
             )
             level, text, _details = next(n for n in window.notices.history[notices_before:] if case.name in n[1])
@@ -67,7 +69,7 @@ def test_hostile_drops_give_a_result_or_a_sentence(qtbot, make_window, drop_file
             assert state.image.path == str(case.path) and state.prediction is None
             assert window.predictions.prediction() is None  # no earlier image's result left on screen
         else:
-            qtbot.waitUntil(lambda: len(window.notices.history) > notices_before, timeout=CASE_TIMEOUT_MS)
+            qtbot.waitUntil(lambda before=notices_before: len(window.notices.history) > before, timeout=CASE_TIMEOUT_MS)
             # The opening job has ended (nothing else is left to arrive for this drop).
             qtbot.waitUntil(
                 lambda: not any(t.kind.startswith("open#") for t in state.jobs.pending()), timeout=CASE_TIMEOUT_MS
@@ -97,7 +99,7 @@ def test_hostile_weights_files_are_refused_and_the_app_stays_usable(
         assert state.choice.weights == str(case.path)
         # Refused, and the previous working model (random init) is kept: loaded again, the pickers on it.
         qtbot.waitUntil(
-            lambda: case.name in window.notices.text_label.text() and state.model_info is not None,
+            lambda case=case: case.name in window.notices.text_label.text() and state.model_info is not None,
             timeout=CASE_TIMEOUT_MS,
         )
         assert state.choice == ModelChoice("lenet5", "none", None, "cpu"), case.name

@@ -7,16 +7,13 @@ import time
 
 import pytest
 
+from viewer.core.choice import ModelChoice
+from viewer.core.progress import Progress
 from viewer.engine.errors import ImageError
 from viewer.gui import jobs
-from viewer.gui.jobs import JobRunner, ModelKey
+from viewer.gui.jobs import JobKind, JobRunner
 
 JOB_TIMEOUT_MS = 120_000  # generous: the CPU is shared
-
-
-class Step:
-    def __init__(self, step: int, total: int) -> None:
-        self.step, self.total, self.message = step, total, f"step {step}"
 
 
 @pytest.fixture
@@ -38,56 +35,59 @@ def collect(runner: JobRunner) -> dict[str, list]:
 def test_result_arrives_with_its_ticket(qtbot, runner):
     seen = collect(runner)
     with qtbot.waitSignal(runner.idle, timeout=JOB_TIMEOUT_MS):
-        ticket = runner.submit("sum", sum, [1, 2, 3])
-    assert seen["returned"] == [(6, ticket)]
+        ticket = runner.submit(JobKind.CLASSIFY, sum, [1, 2, 3])
+    assert seen["returned"] == [(6, ticket)] and ticket.result() == 6
     assert not runner.is_busy()
 
 
 def test_newer_job_of_a_kind_supersedes_older_ones(qtbot, runner):
     seen = collect(runner)
     gate = threading.Event()
-    blocker = runner.submit("classify", lambda: gate.wait(30) and "first")
-    middle = runner.submit("classify", lambda: "middle")
-    other = runner.submit("summary", lambda: "other kind")  # a different kind is not superseded
-    last = runner.submit("classify", lambda: "last")
-    assert blocker.cancelled and middle.cancelled and not last.cancelled
+    blocker = runner.submit(JobKind.CLASSIFY, lambda: gate.wait(30) and "first")
+    middle = runner.submit(JobKind.CLASSIFY, lambda: "middle")
+    other = runner.submit(JobKind.SUMMARY, lambda: "other kind")  # a different kind is not superseded
+    last = runner.submit(JobKind.CLASSIFY, lambda: "last")
+    assert blocker.stopped_by is middle.stopped_by is jobs.Stop.SUPERSEDED and not last.stop_requested
+    assert middle.cancelled()  # still queued: its Future is cancelled outright
     with qtbot.waitSignal(runner.idle, timeout=JOB_TIMEOUT_MS):
         gate.set()
-    results = [result for result, _ in seen["returned"]]
-    assert results == ["other kind", "last"]
-    assert seen["returned"][1][1] is last and seen["cancelled"] == []
+    results = sorted(result for result, _ in seen["returned"])
+    assert results == ["last", "other kind"] and other.result() == "other kind"
+    assert dict(seen["returned"])["last"] is last and seen["cancelled"] == []
 
 
 def test_the_next_job_waits_until_the_gui_thread_has_handled_a_result(qtbot, runner, monkeypatch):
     # While the GUI thread shows a result (slots, repaints: Python called from Qt), a worker running on
     # through Python-heavy code would make it wait for the GIL at each call. So the next job starts after.
     monkeypatch.setattr(jobs, "DELIVERY_WAIT_S", 60.0)  # the bound is tested below
-    gate, next_started = threading.Event(), threading.Event()
-    started_while_showing = []
-    runner.returned.connect(
-        lambda result, ticket: result == "first" and started_while_showing.append(next_started.is_set())
-    )
-    runner.submit("classify", lambda: gate.wait(30) and "first")
-    runner.submit("activations", lambda: next_started.set() or "second")
+    handled = threading.Event()
+    handled_before_next = []
+    runner.submit(JobKind.CLASSIFY, lambda: "first", on_result=lambda _result: handled.set())
     with qtbot.waitSignal(runner.idle, timeout=JOB_TIMEOUT_MS):
-        gate.set()
-        # The GUI thread is busy for a moment before it gets to the result; a worker that did not wait for
-        # it would start the next job meanwhile.
-        next_started.wait(0.5)
-    assert started_while_showing == [False]
-    assert next_started.is_set()
+        runner.submit(JobKind.ACTIVATIONS, lambda: handled_before_next.append(handled.is_set()))
+    assert handled_before_next == [True]
 
 
 def test_a_job_runs_only_once_the_gui_thread_has_shown_that_it_started(qtbot, runner, monkeypatch):
     # Showing "Heatmap of …" (status bar, progress) is GUI work too; the job's Python must not race it.
     monkeypatch.setattr(jobs, "DELIVERY_WAIT_S", 60.0)
-    began = threading.Event()
-    began_before_shown = []
-    runner.started.connect(lambda ticket: began_before_shown.append(began.is_set()))
+    shown = threading.Event()
+    runner.started.connect(lambda ticket: shown.set())
+    shown_before_running = []
     with qtbot.waitSignal(runner.idle, timeout=JOB_TIMEOUT_MS):
-        runner.submit("heatmap", lambda: began.set() or "map")
-        began.wait(0.5)  # the GUI thread is busy for a moment; a worker that did not wait would begin meanwhile
-    assert began_before_shown == [False] and began.is_set()
+        runner.submit(JobKind.HEATMAP, lambda: shown_before_running.append(shown.is_set()))
+    assert shown_before_running == [True]
+
+
+def test_what_the_user_waits_for_runs_before_the_graph_and_the_summary(qtbot, runner):
+    gate = threading.Event()
+    ran = []
+    runner.submit(JobKind.HEATMAP, lambda: gate.wait(30))  # busy: the others queue behind it
+    for kind in (JobKind.GRAPH, JobKind.SUMMARY, JobKind.ACTIVATIONS, JobKind.CLASSIFY):
+        runner.submit(kind, ran.append, kind)
+    with qtbot.waitSignal(runner.idle, timeout=JOB_TIMEOUT_MS):
+        gate.set()
+    assert ran == [JobKind.CLASSIFY, JobKind.ACTIVATIONS, JobKind.GRAPH, JobKind.SUMMARY]
 
 
 def test_a_job_cancelled_while_its_start_is_shown_builds_no_model(qtbot, runner, monkeypatch):
@@ -96,7 +96,7 @@ def test_a_job_cancelled_while_its_start_is_shown_builds_no_model(qtbot, runner,
     monkeypatch.setattr(runner.cache, "get", lambda key, progress=None: built.append(key) or key)
     runner.started.connect(lambda ticket: ticket.cancel())  # the user changes their mind at once
     with qtbot.waitSignal(runner.idle, timeout=JOB_TIMEOUT_MS):
-        runner.submit("model", ran.append, ModelKey("vgg19", "none", None, "cpu"))
+        runner.submit(JobKind.MODEL, ran.append, ModelChoice("vgg19", "none", None, "cpu"))
     assert built == [] and ran == []
 
 
@@ -107,23 +107,25 @@ def test_a_busy_gui_thread_does_not_hold_the_worker_back(qtbot, runner):
     seen = []
     runner.returned.connect(lambda result, ticket: result == "first" and seen.append(next_started.wait(30)))
     with qtbot.waitSignal(runner.idle, timeout=JOB_TIMEOUT_MS):
-        runner.submit("classify", lambda: "first")
-        runner.submit("activations", lambda: next_started.set() or "second")
+        runner.submit(JobKind.CLASSIFY, lambda: "first")
+        runner.submit(JobKind.ACTIVATIONS, lambda: next_started.set() or "second")
     assert seen == [True]
 
 
-def test_generator_reports_progress_and_its_last_value(qtbot, runner):
+def test_a_generator_reports_progress_and_its_returned_value_goes_to_its_own_handler(qtbot, runner):
     seen = collect(runner)
+    handled = []
 
     def job():
         for step in range(3):
-            yield Step(step, 3)
-        yield "done"
+            yield Progress(step, 3)
+        return "done"
 
     with qtbot.waitSignal(runner.idle, timeout=JOB_TIMEOUT_MS):
-        runner.submit("heatmap", job)
+        runner.submit(JobKind.HEATMAP, job, on_result=handled.append)
+        runner.submit(JobKind.CLASSIFY, lambda: "other", on_result=lambda result: handled.append(("classify", result)))
     assert seen["progress"] == [0, 1, 2]
-    assert [r for r, _ in seen["returned"]] == ["done"]
+    assert sorted(handled, key=str) == [("classify", "other"), "done"]  # each result to its own handler
 
 
 def test_cancel_stops_a_generator_between_yields(qtbot, runner):
@@ -136,15 +138,35 @@ def test_cancel_stops_a_generator_between_yields(qtbot, runner):
             steps_run.append(step)
             reached.set()
             time.sleep(0.01)  # simulated work inside the job, not synchronisation
-            yield Step(step, 10_000)
-        yield "never"
+            yield Progress(step, 10_000)
+        return "never"
 
-    ticket = runner.submit("heatmap", job)
+    ticket = runner.submit(JobKind.HEATMAP, job)
     qtbot.waitUntil(reached.is_set, timeout=JOB_TIMEOUT_MS)
     with qtbot.waitSignal(runner.cancelled, timeout=JOB_TIMEOUT_MS):
-        runner.cancel("heatmap")
+        runner.cancel(JobKind.HEATMAP)
     assert seen["cancelled"] == [ticket] and seen["returned"] == []
+    assert isinstance(ticket.exception(), jobs.JobCancelled) and ticket.stopped_by is jobs.Stop.USER
     assert len(steps_run) < 10_000
+
+
+def test_a_withdrawn_or_superseded_job_says_nothing(qtbot, runner):
+    seen = collect(runner)
+    reached = threading.Event()
+
+    def job():
+        while True:
+            reached.set()
+            yield Progress(0, 1)
+
+    runner.submit(JobKind.HEATMAP, job)
+    qtbot.waitUntil(reached.is_set, timeout=JOB_TIMEOUT_MS)
+    runner.submit(JobKind.HEATMAP, job)  # supersedes the running one
+    reached.clear()
+    qtbot.waitUntil(reached.is_set, timeout=JOB_TIMEOUT_MS)
+    with qtbot.waitSignal(runner.idle, timeout=JOB_TIMEOUT_MS):
+        runner.withdraw(JobKind.HEATMAP)  # the state moved on
+    assert seen["cancelled"] == [] and seen["returned"] == [] and seen["errored"] == []
 
 
 def test_user_errors_read_as_sentences_and_bugs_carry_a_traceback(qtbot, runner):
@@ -157,20 +179,37 @@ def test_user_errors_read_as_sentences_and_bugs_carry_a_traceback(qtbot, runner)
         return {}["missing"]
 
     with qtbot.waitSignal(runner.idle, timeout=JOB_TIMEOUT_MS):
-        runner.submit("a", user_error)
-        runner.submit("b", bug)
+        runner.submit(JobKind.CLASSIFY, user_error)
+        runner.submit(JobKind.SUMMARY, bug)
     (first, _), (second, _) = seen["errored"]
     assert first.message == "cat.txt: not an image file (no known image header)." and not first.is_bug
+    assert isinstance(first.error, ImageError)
     assert second.is_bug and second.message.startswith("Bug: KeyError")
     assert "Traceback" in second.details and "def bug" not in second.message
 
 
+def test_a_bug_in_a_result_handler_is_reported_and_the_runner_goes_on(qtbot, runner, monkeypatch):
+    import sys
+
+    reported = []
+    monkeypatch.setattr(sys, "excepthook", lambda kind, error, trace: reported.append(error))
+
+    def broken_handler(result):
+        raise KeyError(result)
+
+    handled = []
+    with qtbot.waitSignal(runner.idle, timeout=JOB_TIMEOUT_MS):
+        runner.submit(JobKind.CLASSIFY, lambda: "first", on_result=broken_handler)
+        runner.submit(JobKind.SUMMARY, lambda: "second", on_result=handled.append)
+    assert [type(error) for error in reported] == [KeyError] and handled == ["second"] and not runner.is_busy()
+
+
 def test_model_keys_resolve_through_one_cached_model(qtbot, runner):
     seen = collect(runner)
-    key = ModelKey("lenet5", "none", None, "cpu")
+    key = ModelChoice("lenet5", "none", None, "cpu")
     with qtbot.waitSignal(runner.idle, timeout=JOB_TIMEOUT_MS):
-        runner.submit("one", lambda loaded: loaded, key)
-        runner.submit("two", lambda loaded: loaded, key)
+        runner.submit(JobKind.CLASSIFY, lambda loaded: loaded, key)
+        runner.submit(JobKind.SUMMARY, lambda loaded: loaded, key)
     first, second = (result for result, _ in seen["returned"])
     assert first is second and first.name == "lenet5" and not first.pretrained
     assert runner.cache.keys() == [key]
@@ -188,7 +227,7 @@ def test_out_of_memory_on_a_gpu_retries_on_the_cpu(qtbot, runner, monkeypatch):
         return "ran on " + key.device
 
     with qtbot.waitSignal(runner.idle, timeout=JOB_TIMEOUT_MS):
-        runner.submit("classify", job, ModelKey("resnet50", "none", None, "cuda:0"), description="Classifying")
+        runner.submit(JobKind.CLASSIFY, job, ModelChoice("resnet50", "none", None, "cuda:0"), description="Classifying")
     assert [r for r, _ in seen["returned"]] == ["ran on cpu"]
     assert messages and "out of memory" in messages[0] and "CPU" in messages[0]
 
@@ -203,35 +242,40 @@ def test_after_running_out_of_gpu_memory_a_model_stays_on_the_cpu_until_chosen_a
             raise RuntimeError("CUDA out of memory. Tried to allocate 2.00 GiB")
         return key.device
 
-    gpu = ModelKey("resnet50", "none", None, "cuda:0")
-    for kind in ("classify", "activations"):
+    gpu = ModelChoice("resnet50", "none", None, "cuda:0")
+    for kind in (JobKind.CLASSIFY, JobKind.ACTIVATIONS):
         with qtbot.waitSignal(runner.idle, timeout=JOB_TIMEOUT_MS):
             runner.submit(kind, job, gpu)
     assert tried == ["cuda:0", "cpu", "cpu"]  # the second job did not reload the model on the GPU to fail again
-    other = ModelKey("resnet18", "none", None, "cuda:0")
+    other = ModelChoice("resnet18", "none", None, "cuda:0")
     runner.forget_gpu_fallbacks()  # the user chose the device again
     tried.clear()
     with qtbot.waitSignal(runner.idle, timeout=JOB_TIMEOUT_MS):
-        runner.submit("classify", job, gpu)
+        runner.submit(JobKind.CLASSIFY, job, gpu)
     with qtbot.waitSignal(runner.idle, timeout=JOB_TIMEOUT_MS):
-        runner.submit("summary", lambda key: tried.append(("other", key.device)), other)
+        runner.submit(JobKind.SUMMARY, lambda key: tried.append(("other", key.device)), other)
     assert tried == ["cuda:0", "cpu", ("other", "cuda:0")]  # tried the GPU again; another model was never moved
 
 
-def test_shutdown_while_a_long_job_runs_is_prompt(qtbot):
-    jobs = JobRunner()
-    reached = threading.Event()
+def test_out_of_memory_retries_with_less_memory_on_the_gpu_before_the_cpu(qtbot, runner, monkeypatch):
+    monkeypatch.setattr(runner.cache, "get", lambda key, progress=None: key)
+    tried = []
 
-    def endless():
-        while True:
-            reached.set()
-            time.sleep(0.01)  # simulated work
-            yield Step(0, 1)
+    def job(key, *, tile=None):
+        tried.append((key.device, tile))
+        if key.device != "cpu":
+            raise RuntimeError("CUDA out of memory. Tried to allocate 2.00 GiB")
+        return key.device
 
-    jobs.submit("heatmap", endless)
-    qtbot.waitUntil(reached.is_set, timeout=JOB_TIMEOUT_MS)
-    started = time.perf_counter()
-    assert jobs.shutdown(timeout=10)
-    assert time.perf_counter() - started < 10
+    gpu = ModelChoice("resnet50", "none", None, "cuda:0")
+    with qtbot.waitSignal(runner.idle, timeout=JOB_TIMEOUT_MS):
+        ticket = runner.submit(JobKind.HEATMAP, job, gpu, low_memory={"tile": 512})
+    assert tried == [("cuda:0", None), ("cuda:0", 512), ("cpu", 512)] and ticket.result() == "cpu"
+
+
+def test_a_closed_runner_takes_no_more_jobs(qtbot):
+    # Closing during a long job is tested once, end to end: test_stress.py (a real window, a real heatmap).
+    runner = JobRunner()
+    assert runner.shutdown(timeout=10)
     with pytest.raises(RuntimeError):
-        jobs.submit("late", sum, [])
+        runner.submit(JobKind.CLASSIFY, sum, [])

@@ -5,8 +5,10 @@ from __future__ import annotations
 import pytest
 from PySide6.QtCore import Qt
 
+from viewer.core.choice import ModelChoice
+from viewer.core.trust import ModelFileTrust, file_sha256
 from viewer.gui import tasks
-from viewer.gui.state import ModelChoice
+from viewer.gui.settings import Settings
 from viewer.gui.widgets.model_bar import ModelBar
 
 
@@ -16,8 +18,13 @@ def registry():
 
 
 @pytest.fixture
-def bar(qtbot, registry):
-    widget = ModelBar()
+def trust():
+    return ModelFileTrust(Settings())
+
+
+@pytest.fixture
+def bar(qtbot, registry, trust):
+    widget = ModelBar(trust=trust)
     qtbot.addWidget(widget)
     widget.set_registry(registry)
     widget.set_choice(ModelChoice("resnet18", "default", None, "auto"))
@@ -78,19 +85,21 @@ def test_a_custom_model_file_is_run_only_after_asking_once(bar, qtbot, tmp_path)
     assert len(asked) == 3
 
 
-def test_a_custom_model_file_edited_since_it_was_allowed_is_not_run_unasked(bar, qtbot, tmp_path):
+def test_a_custom_model_file_edited_since_it_was_allowed_is_not_run_unasked(bar, trust, tmp_path):
     source = tmp_path / "tiny.py"
     source.write_text(
         "from torch import nn\n\ndef build():\n    return nn.Sequential(nn.Flatten(), nn.LazyLinear(3))\n"
     )
     asked = []
     bar.ask_yes_no = lambda _title, text: asked.append(text) or False  # allowed once below, then "no"
-    bar.settings.trust_model_file(str(source), __import__("hashlib").sha256(source.read_bytes()).hexdigest())
+    Settings().trust_model_file(str(source), file_sha256(source))
     requested = []
     bar.choiceRequested.connect(requested.append)
-    assert bar.use_model_file(str(source), "build") and asked == [] and bar.trusted_digest(f"{source.resolve()}:build")
+    assert (
+        bar.use_model_file(str(source), "build") and asked == [] and trust.trusted_digest(f"{source.resolve()}:build")
+    )
     source.write_text(source.read_text() + "import os  # edited by someone else\n")
-    assert not bar.trusted_digest(f"{source.resolve()}:build")
+    assert not trust.trusted_digest(f"{source.resolve()}:build")
     row = bar.model_picker.findData(f"{source.resolve()}:build", Qt.ItemDataRole.UserRole)
     bar.set_choice(ModelChoice("resnet18", "default", None, "auto"))
     bar.model_picker.activated.emit(row)  # picked again from the list
@@ -98,10 +107,7 @@ def test_a_custom_model_file_edited_since_it_was_allowed_is_not_run_unasked(bar,
 
 
 def test_a_restored_model_file_runs_only_with_the_content_allowed(qtbot, tmp_path):
-    import hashlib
-
     from viewer.gui.main_window import MainWindow
-    from viewer.gui.settings import Settings
     from viewer.gui.state import AppState
 
     source = tmp_path / "tiny.py"
@@ -109,7 +115,7 @@ def test_a_restored_model_file_runs_only_with_the_content_allowed(qtbot, tmp_pat
         "from torch import nn\n\ndef build():\n    return nn.Sequential(nn.Flatten(), nn.LazyLinear(3))\n"
     )
     settings = Settings()
-    settings.trust_model_file(str(source), hashlib.sha256(source.read_bytes()).hexdigest())
+    settings.trust_model_file(str(source), file_sha256(source))
     settings.save_choice(
         model=None,
         weights="none",

@@ -9,7 +9,7 @@ import pytest
 from PySide6 import QtWidgets
 
 from viewer.gui import tasks
-from viewer.gui.jobs import WORKER_NICENESS, JobRunner
+from viewer.gui.jobs import WORKER_NICENESS, JobKind, JobRunner
 from viewer.gui.launch import after_first_paint
 
 
@@ -24,7 +24,7 @@ def test_the_worker_runs_below_the_gui_threads_priority(qtbot):
     runner = JobRunner()
     try:
         with qtbot.waitSignal(runner.returned, timeout=30_000) as blocker:
-            runner.submit("probe", lambda: (threading.get_native_id(), _niceness(threading.get_native_id())))
+            runner.submit(JobKind.CLASSIFY, lambda: (threading.get_native_id(), _niceness(threading.get_native_id())))
         worker_id, worker_nice = blocker.args[0]
         gui_nice = _niceness(threading.get_native_id())
         assert worker_id != threading.get_native_id()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from viewer.core.errors import DownloadError
 from viewer.gui.state import AppState, ModelChoice
 
 TIMEOUT = 120_000
@@ -11,7 +12,7 @@ def test_offline_pretrained_weights_offer_random_weights(qtbot, make_window):
     window = make_window("resnet18", "default")  # the weights URL points at a closed port in tests
     state = window.state
     assert state.model_info is None and state.model_error is not None
-    assert not state.model_error.is_bug and state.model_error.error_type == "DownloadError"
+    assert not state.model_error.is_bug and isinstance(state.model_error.error, DownloadError)
     assert window.notices.isVisible() and "--weights" not in window.notices.text_label.text()  # app actions, not flags
     buttons = {button.text(): button for button in window.notices.action_buttons()}
     assert set(buttons) == {"Retry", "Use random weights", "Choose a weights file…", "Open the weights folder"}
@@ -52,7 +53,7 @@ def test_a_download_shows_progress_and_cancel_stops_it(qtbot, make_window, monke
     import time
     from pathlib import Path
 
-    from viewer.gui.jobs import DownloadProgress
+    from viewer.core.progress import Progress
 
     size = 64 << 20
 
@@ -78,7 +79,9 @@ def test_a_download_shows_progress_and_cancel_stops_it(qtbot, make_window, monke
         window = make_window("resnet18", "default", wait_model=False)
         state = window.state
         seen = []
-        state.progress.connect(lambda item, kind: seen.append(item) if isinstance(item, DownloadProgress) else None)
+        state.progress.connect(
+            lambda item, kind: seen.append(item) if isinstance(item, Progress) and kind == "model" else None
+        )
         qtbot.waitUntil(lambda: any(item.step > 0 for item in seen), timeout=TIMEOUT)
         assert seen[-1].total == size and window.progress_bar.isVisible() and window.cancel_button.isVisible()
         with qtbot.waitSignal(state.jobs.cancelled, timeout=TIMEOUT):
@@ -127,8 +130,7 @@ def test_analysis_jobs_reuse_the_loaded_model_also_for_auto_device_and_custom_fi
     state.open_paths([str(shared_data / "images" / "kitten.jpg")])
     qtbot.waitUntil(
         lambda: (
-            (state.prediction is not None
-            and state.image.name == "kitten.jpg")
+            (state.prediction is not None and state.image.name == "kitten.jpg")
             or "Classification" in window.notices.text_label.text()
         ),
         timeout=TIMEOUT,

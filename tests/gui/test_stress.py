@@ -166,7 +166,6 @@ _CLOSE_DURING_HEATMAP = textwrap.dedent("""
     use_settings_path(sys.argv[1])
     from viewer.gui.app import create_application
     app = create_application()
-    baseline = sorted(t.name for t in threading.enumerate())
     from viewer.gui.main_window import MainWindow
     from viewer.gui.state import AppState, ModelChoice
     state = AppState()
@@ -179,12 +178,12 @@ _CLOSE_DURING_HEATMAP = textwrap.dedent("""
     closed = {}
 
     def close():
-        closed["at"] = time.perf_counter()
         window.close()
 
     def on_progress(item, kind):
-        if item is not None and kind == "heatmap" and "at" not in closed:
-            QtCore.QTimer.singleShot(300, close)  # in the middle of the job's passes
+        if item is not None and kind == "heatmap" and item.step >= 1 and "at" not in closed:
+            closed["at"] = time.perf_counter()
+            QtCore.QTimer.singleShot(0, close)  # a pass done, the next ones to come: in the middle of the job
 
     state.progress.connect(on_progress)
     QtCore.QTimer.singleShot(400_000, lambda: (print("gave up waiting for the heatmap"), app.exit(3)))
@@ -192,7 +191,7 @@ _CLOSE_DURING_HEATMAP = textwrap.dedent("""
     after = sorted(t.name for t in threading.enumerate())
     print("closed", "at" in closed, "status", status)
     print("seconds", round(time.perf_counter() - closed.get("at", 0), 2))
-    print("threads", baseline == after, baseline, after)
+    print("threads", "viewer-jobs" not in after, after)
 """)
 
 
@@ -208,7 +207,8 @@ def test_closing_during_a_long_heatmap_exits_promptly_and_cleanly(tmp_path, shar
     assert done.returncode == 0, done.stdout + done.stderr
     lines = dict(line.split(" ", 1) for line in done.stdout.splitlines())
     assert lines["closed"] == "True status 0", done.stdout
-    assert lines["threads"].startswith("True"), lines["threads"]  # the worker thread has ended
+    # The worker thread has ended (libraries may leave daemon threads of their own, e.g. tqdm's monitor).
+    assert lines["threads"].startswith("True"), lines["threads"]
     assert "QThread" not in done.stderr and "Traceback" not in done.stderr and "Bug" not in done.stderr, done.stderr
     # "Promptly": the window waits for the worker at most its shutdown timeout (3 s) plus exit; the bound here
     # only catches a hang, never measures speed.

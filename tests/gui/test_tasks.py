@@ -1,41 +1,11 @@
-"""The worker's job functions: Export all keeps going past an image the network refuses."""
+"""The worker's job functions: opening images and folders, a custom model file's graph, the heatmap's screen copy."""
 
 from __future__ import annotations
 
-import shutil
+import numpy as np
 
-from PIL import Image
-
-from viewer.engine.weights import load_model
+from viewer.core.progress import Progress, run_job
 from viewer.gui import tasks
-
-
-def test_export_all_reports_an_image_the_network_refuses_and_writes_the_others(shared_data, tmp_path):
-    # 20000x2 opens, but MobileNetV2's resize of its short side would make ~540 MP: refused at classification.
-    strip = tmp_path / "strip.png"
-    Image.new("RGB", (20000, 2), "white").save(strip)
-    shutil.copy(shared_data / "images" / "kitten.jpg", tmp_path / "kitten.jpg")
-    opened = tasks.open_images([str(strip), str(tmp_path / "kitten.jpg")])
-    assert [entry.name for entry in opened.images] == ["strip.png", "kitten.jpg"]
-    out = tmp_path / "out"
-    out.mkdir()
-    items = list(
-        tasks.export_all(
-            opened.images,
-            load_model("mobilenet_v2", "none"),
-            str(out),
-            topk=3,
-            preset="weights",
-            tta=False,
-            heatmaps=False,
-        )
-    )
-    result = items[-1]
-    assert isinstance(result, tasks.ExportResult)
-    assert len(result.errors) == 1 and result.errors[0].startswith("strip.png: ") and "elongated" in result.errors[0]
-    rows = (out / "topk.csv").read_text().splitlines()
-    assert len(rows) == 1 + 3 and all(row.split(",")[0].endswith("kitten.jpg") for row in rows[1:])
-    assert [p.step <= p.total for p in items[:-1]] == [True] * (len(items) - 1)
 
 
 def test_an_unreadable_folder_is_one_refusal_and_the_other_files_open(shared_data, tmp_path, monkeypatch):
@@ -78,3 +48,27 @@ def test_the_graph_of_a_custom_model_file_is_built_without_weights_and_only_from
     source.write_text(source.read_text() + "# changed\n")
     with pytest.raises(ModelError, match="changed since you allowed it"):
         tasks.graph(None, f"{source}:build", agreed)
+
+
+def test_the_heatmap_job_returns_its_screen_copy_after_progress(shared_data):
+    from viewer.engine.weights import load_model
+
+    opened = tasks.open_images([str(shared_data / "mnist" / "mnist_7.png")])
+    steps: list[Progress] = []  # the engine's progress (HeatmapProgress until it moves to core's Progress)
+    shown = run_job(
+        tasks.heatmap_for_screen(opened.images[0], load_model("lenet5", "none"), class_index=7, scales=(1.0,)),
+        steps.append,
+    )
+    assert steps and all(step.step <= step.total for step in steps)
+    assert isinstance(shown, tasks.HeatmapOnScreen) and shown.heatmap.class_index == 7
+    low, high = shown.levels
+    assert high > low and np.isfinite(shown.scores).all()
+
+
+def test_the_screen_copy_is_small_and_keeps_the_full_range():
+    from types import SimpleNamespace
+
+    scores = np.zeros((3000, 1500), dtype=np.float32)
+    scores[0, 0], scores[-1, -1] = -4.0, float("nan")
+    shown = tasks.screen_copy(SimpleNamespace(scores=scores), max_side=300)
+    assert shown.scores.shape == (300, 150) and shown.levels[0] == -4.0 and shown.levels[1] > shown.levels[0]

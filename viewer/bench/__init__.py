@@ -5,11 +5,9 @@ Not tests: speed is measured here, printed as a table, and copied into the READM
 
 from __future__ import annotations
 
-import platform
-import time
 from collections.abc import Callable
-from dataclasses import dataclass
-from pathlib import Path
+
+from viewer.bench.common import Row, best_of, best_of_interleaved, machine_line, print_table, sample_image
 
 __all__ = [
     "Row",
@@ -20,95 +18,6 @@ __all__ = [
     "run_benchmarks",
     "sample_image",
 ]
-
-
-@dataclass
-class Row:
-    """One measured comparison: ``value`` (usually a ratio) against a ``goal``."""
-
-    section: str
-    case: str
-    ours: str
-    reference: str
-    value: float
-    goal: str
-    met: bool | None
-
-    @property
-    def verdict(self) -> str:
-        return "-" if self.met is None else ("yes" if self.met else "NO")
-
-
-def best_of(function: Callable[[], object], repeats: int, warmup: int = 1) -> float:
-    """Best wall time in seconds over ``repeats`` runs: the least disturbed by other processes."""
-    for _ in range(warmup):
-        function()
-    best = float("inf")
-    for _ in range(repeats):
-        started = time.perf_counter()
-        function()
-        best = min(best, time.perf_counter() - started)
-    return best
-
-
-def best_of_interleaved(
-    reference: Callable[[], object], ours: Callable[[], object], repeats: int, warmup: int = 1
-) -> tuple[float, float]:
-    """Best wall times (reference, ours) in seconds, the two run alternately with as many runs each, so that
-    drifts of the machine (other processes, clocks, caches) hit both alike and neither gets more chances."""
-    for _ in range(warmup):
-        reference()
-        ours()
-    best_reference = best_ours = float("inf")
-    for turn in range(repeats):
-        # Alternate which goes first too: the one that runs after the other finds the caches warmed by it.
-        for function in (reference, ours) if turn % 2 == 0 else (ours, reference):
-            started = time.perf_counter()
-            function()
-            elapsed = time.perf_counter() - started
-            if function is reference:
-                best_reference = min(best_reference, elapsed)
-            else:
-                best_ours = min(best_ours, elapsed)
-    return best_reference, best_ours
-
-
-def machine_line(device: str) -> str:
-    import torch
-
-    cpu = platform.processor() or platform.machine()
-    where = torch.cuda.get_device_name(0) if device.startswith("cuda") else f"{cpu}, {torch.get_num_threads()} threads"
-    return f"torch {torch.__version__}, {device}: {where}"
-
-
-def sample_image() -> Path:
-    """A real photo: the shared test data when beside the checkout, else one written here.
-
-    Imports neither torch nor Qt, so that the GUI benchmark can count the first torch import as the app's.
-    """
-    shared = Path(__file__).resolve().parents[3] / "shared" / "data" / "images" / "tv_dog2.jpg"
-    if shared.exists():
-        return shared
-    import tempfile
-
-    import numpy as np
-    from PIL import Image
-
-    path = Path(tempfile.gettempdir()) / "viewer-bench-photo.jpg"
-    if not path.exists():
-        rng = np.random.default_rng(0)
-        Image.fromarray(rng.integers(0, 255, (480, 640, 3), dtype=np.uint8)).save(path, quality=90)
-    return path
-
-
-def print_table(rows: list[Row]) -> None:
-    headers = ("section", "case", "ours", "reference", "ratio", "goal", "met")
-    table = [headers] + [(r.section, r.case, r.ours, r.reference, f"{r.value:.3f}", r.goal, r.verdict) for r in rows]
-    widths = [max(len(str(line[i])) for line in table) for i in range(len(headers))]
-    print("| " + " | ".join(h.ljust(w) for h, w in zip(headers, widths)) + " |")
-    print("|" + "|".join("-" * (w + 2) for w in widths) + "|")
-    for line in table[1:]:
-        print("| " + " | ".join(str(c).ljust(w) for c, w in zip(line, widths)) + " |")
 
 
 def run_benchmarks(*, quick: bool = False, only: str | None = None, device: str = "auto") -> int:

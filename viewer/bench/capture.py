@@ -12,12 +12,17 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-from typing import Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 import torch
 from torch import nn
 
-from viewer.bench import Row, best_of, best_of_interleaved, sample_image
+from viewer.bench.common import Row, best_of, best_of_interleaved, sample_image
+
+if TYPE_CHECKING:
+    from viewer.engine.summary import LayerNode, Summary
+    from viewer.engine.weights import LoadedModel
 
 __all__ = ["MODELS", "bench_capture"]
 
@@ -25,7 +30,7 @@ MODELS = ("resnet50", "vgg16")
 ONE_LAYER_GOAL = 1.10
 
 
-def _synchronized(function: Any, device: str) -> Any:
+def _synchronized(function: Callable[[], object], device: str) -> Callable[[], object]:
     if not device.startswith("cuda"):
         return function
 
@@ -36,7 +41,7 @@ def _synchronized(function: Any, device: str) -> Any:
     return run
 
 
-def _inputs(name: str, device: str) -> tuple[Any, torch.Tensor, Any]:
+def _inputs(name: str, device: str) -> tuple[LoadedModel, torch.Tensor, Summary]:
     from viewer.engine.images import load_image, preprocess
     from viewer.engine.summary import summarize
     from viewer.engine.weights import load_model
@@ -46,7 +51,7 @@ def _inputs(name: str, device: str) -> tuple[Any, torch.Tensor, Any]:
     return loaded, batch, summarize(loaded)
 
 
-def _leaf_layers(node: Any) -> list[str]:
+def _leaf_layers(node: LayerNode) -> list[str]:
     """Every leaf module that runs at inference (what "all layers" means in the GUI's tree)."""
     if not node.children:
         return [node.name] if node.name and node.output_shape is not None and not node.training_only else []
@@ -58,66 +63,70 @@ def _deepest_convolution(model: nn.Module) -> str:
 
 
 def bench_capture(*, quick: bool = False, device: str = "cpu") -> list[Row]:
-    from viewer.engine.activations import capture
 
     repeats = 3 if quick else 7
-    rows = []
-    for name in MODELS:
-        loaded, batch, summary = _inputs(name, device)
-        model = loaded.model
-        layer = _deepest_convolution(model)
-        layers = _leaf_layers(summary.root)
+    # One function call per model: its closures bind that model only, and it is freed before the next loads.
+    return [row for name in MODELS for row in _capture_rows(name, device, repeats)]
 
-        def forward() -> None:
-            with torch.inference_mode():
-                model(batch)
 
-        forward_once = _synchronized(forward, device)
-        one = _synchronized(lambda: capture(loaded, batch, [layer], summary=summary), device)
-        every = _synchronized(lambda: capture(loaded, batch, layers, summary=summary), device)
-        reference, measured_one = best_of_interleaved(forward_once, one, repeats)
-        measured_all = best_of(every, max(2, repeats // 2))
-        ratio = measured_one / reference
-        rows.append(
-            Row(
-                "activations",
-                f"{name} one layer ({layer})",
-                f"{measured_one * 1e3:.1f} ms",
-                f"forward {reference * 1e3:.1f} ms",
-                ratio,
-                f"≤{ONE_LAYER_GOAL:.2f}",
-                ratio <= ONE_LAYER_GOAL,
-            )
+def _capture_rows(name: str, device: str, repeats: int) -> list[Row]:
+    from viewer.engine.activations import capture
+
+    rows: list[Row] = []
+    loaded, batch, summary = _inputs(name, device)
+    model = loaded.model
+    layer = _deepest_convolution(model)
+    layers = _leaf_layers(summary.root)
+
+    def forward() -> None:
+        with torch.inference_mode():
+            model(batch)
+
+    forward_once = _synchronized(forward, device)
+    one = _synchronized(lambda: capture(loaded, batch, [layer], summary=summary), device)
+    every = _synchronized(lambda: capture(loaded, batch, layers, summary=summary), device)
+    reference, measured_one = best_of_interleaved(forward_once, one, repeats)
+    measured_all = best_of(every, max(2, repeats // 2))
+    ratio = measured_one / reference
+    rows.append(
+        Row(
+            "activations",
+            f"{name} one layer ({layer})",
+            f"{measured_one * 1e3:.1f} ms",
+            f"forward {reference * 1e3:.1f} ms",
+            ratio,
+            f"≤{ONE_LAYER_GOAL:.2f}",
+            ratio <= ONE_LAYER_GOAL,
         )
-        rows.append(
-            Row(
-                "activations",
-                f"{name} all {len(layers)} layers",
-                f"{measured_all * 1e3:.1f} ms",
-                f"forward {reference * 1e3:.1f} ms",
-                measured_all / reference,
-                "-",
-                None,
-            )
+    )
+    rows.append(
+        Row(
+            "activations",
+            f"{name} all {len(layers)} layers",
+            f"{measured_all * 1e3:.1f} ms",
+            f"forward {reference * 1e3:.1f} ms",
+            measured_all / reference,
+            "-",
+            None,
         )
-        extra_mb, stored_mb = _peak_memory(name, device, loaded, batch, summary, layers)
-        rows.append(
-            Row(
-                "activations",
-                f"{name} all layers: peak memory",
-                f"+{extra_mb:.0f} MB peak",
-                f"{stored_mb:.0f} MB kept (float16)",
-                extra_mb / stored_mb if stored_mb else 0.0,
-                "-",
-                None,
-            )
+    )
+    extra_mb, stored_mb = _peak_memory(name, device, loaded, batch, summary, layers)
+    rows.append(
+        Row(
+            "activations",
+            f"{name} all layers: peak memory",
+            f"+{extra_mb:.0f} MB peak",
+            f"{stored_mb:.0f} MB kept (float16)",
+            extra_mb / stored_mb if stored_mb else 0.0,
+            "-",
+            None,
         )
-        del loaded, model, batch, summary
+    )
     return rows
 
 
 def _peak_memory(
-    name: str, device: str, loaded: Any, batch: torch.Tensor, summary: Any, layers: list[str]
+    name: str, device: str, loaded: LoadedModel, batch: torch.Tensor, summary: Summary, layers: list[str]
 ) -> tuple[float, float]:
     """(MB the all-layer capture adds to the peak over a plain forward, MB of the arrays it keeps)."""
     from viewer.engine.activations import capture

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import functools
 import math
 import time
 from collections.abc import Callable, Iterator
@@ -32,7 +33,7 @@ import torch
 from torch import fx, nn
 from torch.utils.flop_counter import FlopCounterMode
 
-from viewer.bench import Row
+from viewer.bench.common import Row
 from viewer.engine.convolutionize import ConvolutionizedLinear, convolutionize
 from viewer.engine.registry import build_model, get_spec
 
@@ -141,7 +142,8 @@ def lecture_variant(fcn: fx.GraphModule) -> fx.GraphModule:
     plain = fx.GraphModule(fcn, fcn.graph)
     for name, module in list(plain.named_modules()):
         if isinstance(module, ConvolutionizedLinear):
-            conv = nn.Conv2d(module.in_channels, module.out_channels, module.kernel_size, bias=module.bias is not None)
+            height, width = module.kernel_size
+            conv = nn.Conv2d(module.in_channels, module.out_channels, (height, width), bias=module.bias is not None)
             conv.weight, conv.bias = module.weight, module.bias
             plain.add_submodule(name, conv)
     return plain
@@ -201,9 +203,9 @@ def measure(
             dense_ms, matmul_gflops = math.inf, 0.0
             for _ in range(repeats):
                 matmul_gflops = max(matmul_gflops, matmul_rate(repeats=1))
-                dense_ms = min(dense_ms, _best_ms(lambda: fcn(batch), 1))
+                dense_ms = min(dense_ms, _best_ms(functools.partial(fcn, batch), 1))
             ConvolutionizedLinear.use_mkl_pack = False  # FlopCounterMode does not see MKL's packed GEMM
-            flops = _flops(lambda: fcn(batch))
+            flops = _flops(functools.partial(fcn, batch))
             ConvolutionizedLinear.use_mkl_pack = True
             layout = torch.channels_last if variant == "viewer" else torch.contiguous_format
             dense[variant] = (dense_ms, flops, matmul_gflops, (int(rows), int(cols)), layout)
@@ -250,7 +252,8 @@ def format_table(rows: list[DenseBenchRow]) -> str:
     lines = [header, "-" * len(header)]
     for row in rows:
         lines.append(
-            f"{row.model:8} {row.variant:8} {row.image[0]:>4}×{row.image[1]:<4} {row.positions[0] * row.positions[1]:>6} "
+            f"{row.model:8} {row.variant:8} {row.image[0]:>4}×{row.image[1]:<4} "
+            f"{row.positions[0] * row.positions[1]:>6} "
             f"{row.dense_ms:>9.0f} {row.sliding_ms:>11.0f} {row.speedup:>8.1f} {row.flop_ratio:>10.1f} "
             f"{row.dense_gflops:>13.1f} {row.matmul_gflops:>7.1f} {row.fraction_of_matmul:>8.2f}"
         )

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import torch
 
-from viewer.bench import Row, best_of
+from viewer.bench.common import Row, best_of
 
 __all__ = ["GOAL", "MODEL", "bench_graph"]
 

@@ -18,9 +18,9 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from itertools import pairwise
 
-from viewer.bench import Row
+from viewer.bench.common import Row, sample_image, wait_until
 
 __all__ = ["bench_gui"]
 
@@ -35,7 +35,8 @@ def bench_gui(*, quick: bool = False, device: str = "cpu") -> list[Row]:
     launches = [_launch_seconds() for _ in range(1 if quick else 3)]
     launch = min(launches)
     working, loading, elapsed = _stalls_in_a_fresh_process(device)
-    return _latency_rows(device, quick) + [
+    return [
+        *_latency_rows(device, quick),
         Row(
             "gui",
             f"VGG19 classify + activations + {len(HEATMAP_SCALES)}-scale heatmap ({elapsed:.0f} s)",
@@ -114,7 +115,6 @@ def _stalls_in_a_fresh_process(device: str) -> tuple[float, float, float]:
 def _measure_stalls(device: str) -> dict[str, float]:
     from PySide6 import QtCore
 
-    from viewer.bench import sample_image
     from viewer.gui.app import create_application
     from viewer.gui.launch import after_first_paint
     from viewer.gui.main_window import MainWindow
@@ -137,7 +137,7 @@ def _measure_stalls(device: str) -> dict[str, float]:
     try:
         ticker.start()
         after_first_paint(window, state.start)  # as the app starts its worker (viewer.gui.launch)
-        _wait_until(lambda: state.summary is not None or state.model_error is not None)
+        wait_until(lambda: state.summary is not None or state.model_error is not None)
         if state.model_error is not None:
             raise RuntimeError(f"VGG19 did not load: {state.model_error.message}")
         loading = _longest_gap_ms(ticks)
@@ -145,7 +145,7 @@ def _measure_stalls(device: str) -> dict[str, float]:
         started = time.perf_counter()
         state.request_heatmap(scales=HEATMAP_SCALES)
         window.open_paths([str(sample_image())])
-        _wait_until(
+        wait_until(
             lambda: (
                 state.prediction is not None
                 and state.activations is not None
@@ -164,29 +164,7 @@ def _measure_stalls(device: str) -> dict[str, float]:
 
 
 def _longest_gap_ms(ticks: list[float]) -> float:
-    return max((b - a for a, b in zip(ticks, ticks[1:])), default=float("nan")) * 1e3
-
-
-def _wait_until(predicate: Callable[[], bool], timeout_s: float = WAIT_S) -> None:
-    """Run the event loop until ``predicate`` holds (checked every 20 ms), or fail after ``timeout_s``."""
-    from PySide6 import QtCore
-
-    loop = QtCore.QEventLoop()
-    deadline = time.perf_counter() + timeout_s
-
-    def check() -> None:
-        if predicate() or time.perf_counter() > deadline:
-            loop.quit()
-
-    poll = QtCore.QTimer()
-    poll.setInterval(20)
-    poll.timeout.connect(check)
-    poll.start()
-    if not predicate():
-        loop.exec()
-    poll.stop()
-    if not predicate():
-        raise TimeoutError(f"the GUI benchmark gave up after {timeout_s:.0f} s")
+    return max((b - a for a, b in pairwise(ticks)), default=float("nan")) * 1e3
 
 
 # --- launch time ----------------------------------------------------------------------------------------

@@ -19,6 +19,7 @@ the same process:
 
 from __future__ import annotations
 
+import functools
 import json
 import random
 import shutil
@@ -26,10 +27,11 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
+from itertools import pairwise
 from pathlib import Path
-from typing import Any
+from typing import Any, TypedDict
 
-from viewer.bench import Row, sample_image
+from viewer.bench.common import Row, sample_image, wait_until
 
 __all__ = ["DROP_GOAL", "STALL_GOAL_MS", "SWITCH_GOAL", "latency_rows"]
 
@@ -82,9 +84,21 @@ def latency_rows(measured: dict[str, Any]) -> list[Row]:
 
 # --- in the fresh process ---------------------------------------------------------------------------------
 def _wait_until(predicate: Callable[[], bool], timeout_s: float = WAIT_S) -> None:
-    from viewer.bench.gui import _wait_until as wait
+    wait_until(predicate, timeout_s)
 
-    wait(predicate, timeout_s)
+
+class SwitchTimes(TypedDict):
+    """What :func:`_switch` measures: best total times, each model's pair, and when each job started."""
+
+    ours_s: float
+    reference_s: float
+    per_model: dict[str, list[float]]
+    job_starts_ms: dict[str, list[list[object]]]
+
+
+def _painted(watch: _PaintWatch, state: Any, name: str) -> bool:
+    """``name``'s prediction is on the state and painted (a function, not a closure over the loop's name)."""
+    return watch.painted_at is not None and state.prediction is not None and state.prediction.model == name
 
 
 class _PaintWatch:
@@ -192,6 +206,7 @@ def _measure(device: str, quick: bool) -> dict[str, Any]:
             started = time.perf_counter()
             _drop(window, path)
             _wait_until(lambda: watch.painted_at is not None)
+            assert watch.painted_at is not None  # what the wait waited for
             timings.append(watch.painted_at - started)
 
         import torchvision
@@ -233,7 +248,7 @@ def _alternate(
     return {"ours_s": min(timings[1:]), "reference_s": best_reference}
 
 
-def _switch(window: Any, state: Any, watch: _PaintWatch, repeats: int) -> dict[str, float]:
+def _switch(window: Any, state: Any, watch: _PaintWatch, repeats: int) -> SwitchTimes:
     from viewer.gui.state import ModelChoice
 
     image = state.image.path
@@ -241,7 +256,7 @@ def _switch(window: Any, state: Any, watch: _PaintWatch, repeats: int) -> dict[s
     reference: dict[str, float] = {}
     jobs: list[tuple[float, str]] = []  # where the wait goes: when each worker job started
     state.job_started.connect(lambda kind: jobs.append((time.perf_counter(), kind)))
-    steps: dict[str, list] = {}
+    steps: dict[str, list[list[object]]] = {}
     for round_ in range(repeats + 1):  # round 0 warms every model's code paths (and hits the loaded one)
         for name in SWITCH_MODELS:
             # The worker may still be drawing the last model's graph: torch.fx patches ``Module.__call__``
@@ -255,14 +270,14 @@ def _switch(window: Any, state: Any, watch: _PaintWatch, repeats: int) -> dict[s
             started = time.perf_counter()
             window.model_bar.set_choice(choice)  # what picking it in the list does
             window.model_bar.choiceRequested.emit(choice)
-            _wait_until(
-                lambda: watch.painted_at is not None and state.prediction is not None and state.prediction.model == name
-            )
+            _wait_until(functools.partial(_painted, watch, state, name))
+            painted_at = watch.painted_at
+            assert painted_at is not None  # what _painted waited for
             if round_ == 0:
                 continue
-            ours[name] = min(ours.get(name, float("inf")), watch.painted_at - started)
+            ours[name] = min(ours.get(name, float("inf")), painted_at - started)
             steps[name] = [[kind, round((when - started) * 1e3)] for when, kind in jobs if when >= started]
-            steps[name].append(["painted", round((watch.painted_at - started) * 1e3)])
+            steps[name].append(["painted", round((painted_at - started) * 1e3)])
     return {
         "ours_s": sum(ours.values()),
         "reference_s": sum(reference.values()),
@@ -293,20 +308,23 @@ def _soak(window: Any, state: Any, choice_type: Any, switches: int) -> dict[str,
 
     def act() -> None:
         kind = rng.choices(("image", "model", "tab"), weights=(4, 2, 3))[0]
+        call: Callable[[], object]
         if kind == "image":
             what = f"image {rng.randrange(len(paths))}"
-            call = lambda: window.thumbnails.setCurrentRow(int(what.split()[1]))  # noqa: E731
+            call = functools.partial(window.thumbnails.setCurrentRow, int(what.split()[1]))
         elif kind == "model":
             choice = choice_type(rng.choice(SOAK_MODELS), "none", None, state.choice.device)
             what = f"model {choice.model}"
 
-            def call() -> None:
+            def pick() -> None:
                 window.model_bar.set_choice(choice)
                 window.model_bar.choiceRequested.emit(choice)
+
+            call = pick
         else:
             tab = rng.choice(tabs)
             what = f"tab {tab}"
-            call = lambda: window.set_tab(tab)  # noqa: E731
+            call = functools.partial(window.set_tab, tab)
         started = time.perf_counter()
         call()
         actions.append((started, time.perf_counter() - started, what))
@@ -321,7 +339,7 @@ def _soak(window: Any, state: Any, choice_type: Any, switches: int) -> dict[str,
     _wait_until(lambda: done["count"] >= switches and not state.jobs.is_busy())
     ticker.stop()
     elapsed = time.perf_counter() - started
-    gaps = sorted(((b - a, a) for a, b in zip(ticks, ticks[1:])), reverse=True)[:8]
+    gaps = sorted(((b - a, a) for a, b in pairwise(ticks)), reverse=True)[:8]
     worst = []
     for gap, at in gaps:
         before = [what for when, what in events if when <= at + 0.001][-2:]

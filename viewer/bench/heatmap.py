@@ -14,7 +14,7 @@ from __future__ import annotations
 import tempfile
 from pathlib import Path
 
-from viewer.bench import Row, best_of_interleaved, sample_image
+from viewer.bench.common import Row, best_of_interleaved, sample_image
 
 __all__ = ["HEATMAP_GOAL", "bench_heatmap_overhead"]
 
@@ -42,6 +42,7 @@ def bench_heatmap_overhead(*, quick: bool = False, device: str = "cpu") -> list[
     """One row: heatmap time / bare trunk + 1×1 classifier time at the same input sizes."""
     import torch
     import torch.nn.functional as F
+    from torch import nn
 
     from viewer.engine.heatmap import _image_tensor, _network_input, run_heatmap
     from viewer.engine.images import load_image
@@ -52,7 +53,8 @@ def bench_heatmap_overhead(*, quick: bool = False, device: str = "cpu") -> list[
     first = run_heatmap(loaded, image, class_index=0, scales=SCALES)  # builds the dense network: not timed
     source = _image_tensor(image, loaded.input.channels, loaded.device)
     inputs = [_network_input(source, size, loaded.input) for size in first.input_sizes]
-    trunk, linear = loaded.model.features, loaded.model.classifier[1]
+    trunk, linear = loaded.model.get_submodule("features"), loaded.model.get_submodule("classifier.1")
+    assert isinstance(linear, nn.Linear)  # MobileNetV2's classifier: Dropout, Linear
     kernel = linear.weight[:, :, None, None]
 
     def synchronise() -> None:

@@ -12,9 +12,9 @@ import difflib
 import functools
 import re
 from collections.abc import Sequence
-from pathlib import Path
 
 from viewer.core.errors import ModelError
+from viewer.core.resources import bundled_path
 
 __all__ = ["find_class", "full_names", "imagenet_full_names", "is_imagenet", "search_classes"]
 
@@ -28,23 +28,10 @@ SYNSET_FILE = "imagenet_synset_words.txt"
 _IMAGENET_GROUPS: dict[str, range] = {"dog": range(151, 269)}
 
 
-def _resource(filename: str) -> Path:
-    """A file of ``resources/``, from an installed wheel (``viewer.resources``) or from a checkout."""
-    try:
-        from importlib.resources import files
-
-        candidate = Path(str(files("viewer.resources") / filename))
-        if candidate.exists():
-            return candidate
-    except ModuleNotFoundError:
-        pass
-    return Path(__file__).resolve().parents[2] / "resources" / filename
-
-
 @functools.lru_cache(maxsize=1)
 def imagenet_full_names() -> tuple[str, ...]:
     """The 1000 ImageNet-1k classes' WordNet words, in torchvision's index order ("barrow, garden cart, ...")."""
-    lines = _resource(SYNSET_FILE).read_text(encoding="utf-8").splitlines()
+    lines = bundled_path(SYNSET_FILE).read_text(encoding="utf-8").splitlines()
     return tuple(line.partition(" ")[2].strip() for line in lines if line.strip())
 
 
@@ -81,7 +68,7 @@ def search_classes(categories: Sequence[str], text: str) -> list[int]:
     whole_word = re.compile(r"(?:^|\W)" + re.escape(wanted) + r"(?:$|\W)")
     word_start = re.compile(r"(?:^|\W)" + re.escape(wanted))
     ranks: list[list[int]] = [[], [], [], []]
-    for i, (name, words) in enumerate(zip(names, synonyms)):
+    for i, (name, words) in enumerate(zip(names, synonyms, strict=True)):
         if (
             name == wanted
             or wanted in (w.strip() for w in words.split(","))

@@ -352,7 +352,8 @@ def collapse(graph: Graph, expanded: frozenset[str] | set[str] | None = None) ->
                 field_ = larger_field(field_, call.receptive_field) if call.receptive_field else field_
             last = calls[-1]
             nodes.append(ViewNode(
-                id=view_id, kind="block", type=block.type, label=_short_name(graph, view_id, _block_path(graph, view_id)),
+                id=view_id, kind="block", type=block.type,
+                label=_short_name(graph, view_id, _block_path(graph, view_id)),
                 parent=block.parent,
                 shape=out_shape.get(view_id, last.shape), in_shapes=tuple(in_shapes.get(view_id, ())),
                 params=block.params, macs=block.macs, receptive_field=last.receptive_field or field_,

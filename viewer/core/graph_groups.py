@@ -81,7 +81,9 @@ def expand_groups(graph: Graph, block: str) -> Graph:
     grouped = grouped_convolution(graph, block)
     if grouped is None:
         raise ModelError(f"{block} has no grouped convolution: there are no pathways to expand.")
-    groups = int(grouped.hyper["groups"])  # type: ignore[arg-type]
+    groups = grouped.hyper["groups"]
+    if not isinstance(groups, int):  # grouped_convolution found an int above 1
+        raise ModelError(f"{grouped.id} has no whole number of groups ({groups!r}).")
     if groups > MAX_PATHWAYS:
         raise ModelError(f"{grouped.id} has {groups} groups (a depthwise convolution): too many pathways to draw.")
     inside = set(info.nodes)

@@ -110,7 +110,7 @@ def format_graph_table(graph: Graph, depth: int | None = None) -> str:
     align = ("<", "<", ">", ">", ">")
 
     def line(row: tuple[str, ...]) -> str:
-        return "  ".join(f"{cell:{a}{w}}" for cell, a, w in zip(row, align, widths)).rstrip()
+        return "  ".join(f"{cell:{a}{w}}" for cell, a, w in zip(row, align, widths, strict=True)).rstrip()
 
     rule = "-" * len(line(header))
     footer = [

@@ -28,10 +28,10 @@ class ReceptiveField:
 
     def compose(self, kernel: Pair, stride: Pair, padding: tuple[float, float], dilation: Pair) -> ReceptiveField:
         """The field after one more sliding-window layer."""
-        extents = [d * (k - 1) for k, d in zip(kernel, dilation)]
+        extents = [d * (k - 1) for k, d in zip(kernel, dilation, strict=True)]
         return ReceptiveField(
-            size=as_pair(s + e * j for s, e, j in zip(self.size, extents, self.jump)),
-            jump=as_pair(j * s for j, s in zip(self.jump, stride)),
+            size=as_pair(s + e * j for s, e, j in zip(self.size, extents, self.jump, strict=True)),
+            jump=as_pair(j * s for j, s in zip(self.jump, stride, strict=True)),
             start=(
                 self.start[0] + (extents[0] / 2 - padding[0]) * self.jump[0],
                 self.start[1] + (extents[1] / 2 - padding[1]) * self.jump[1],

@@ -60,7 +60,7 @@ def ten_crop_boxes(image_size: tuple[int, int], resize_size: int, crop_size: int
     scale_x, scale_y = width / resized_w, height / resized_h
     boxes = []
     for mirrored in (False, True):
-        for name, (dx, dy) in zip(CORNERS, origins):
+        for name, (dx, dy) in zip(CORNERS, origins, strict=True):
             x0, y0 = left + dx, top + dy
             box = (x0, y0, x0 + crop_size, y0 + crop_size)
             image_box = (box[0] * scale_x, box[1] * scale_y, box[2] * scale_x, box[3] * scale_y)

@@ -13,17 +13,22 @@ import weakref
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import torch
+from numpy.typing import DTypeLike
 from torch import fx, nn
 from torch.utils._pytree import tree_leaves, tree_map
 from torchvision.models.feature_extraction import create_feature_extractor
 
+from viewer.core.activation_grid import channel_grid  # re-exported: the CLI and tests name it here
 from viewer.engine.errors import BudgetError, ModelError
 from viewer.engine.receptive import ReceptiveField
 from viewer.engine.summary import Summary, summarize
+
+if TYPE_CHECKING:  # weights imports the registry and the zoo: a type here, duck-typed at run time
+    from viewer.engine.weights import LoadedModel
 
 __all__ = [
     "DEFAULT_BUDGET_BYTES",
@@ -36,8 +41,6 @@ __all__ = [
 ]
 
 DEFAULT_BUDGET_BYTES = 2**31
-_GAP_COLOUR = (32, 32, 32)
-_DEAD_COLOUR = (220, 30, 30)
 
 
 @dataclass
@@ -66,7 +69,7 @@ class Activation:
         return int(self.mean.shape[0])
 
 
-def estimate_bytes(summary: Summary, layers: Sequence[str], *, dtype: Any = np.float16) -> int:
+def estimate_bytes(summary: Summary, layers: Sequence[str], *, dtype: DTypeLike = np.float16) -> int:
     """Memory a capture of ``layers`` holds: each output in float32 while copied, plus the stored array."""
     per_element = 4 + np.dtype(dtype).itemsize
     total = 0
@@ -81,7 +84,7 @@ def _channel_view(output: torch.Tensor) -> torch.Tensor:
     return output if output.dim() == 3 else output.reshape(-1, 1, 1)
 
 
-def _activation(layer: str, output: torch.Tensor, summary: Summary, dtype: Any, method: str) -> Activation:
+def _activation(layer: str, output: torch.Tensor, summary: Summary, dtype: DTypeLike, method: str) -> Activation:
     values = _channel_view(output.detach().float())
     flat = values.reshape(values.shape[0], -1)
     mean = flat.mean(dim=1).cpu().numpy()
@@ -229,7 +232,11 @@ def _run_fx(model: nn.Module, batch: torch.Tensor, layers: tuple[str, ...]) -> d
             "(inside a module torchvision keeps whole); use hooks."
         )
     outputs = extractor(batch)
-    return {layer: _first_tensor(outputs[node]) for layer, node in names.items()}  # type: ignore[misc,index]
+    tensors = {layer: _first_tensor(outputs[node]) for layer, node in names.items()}
+    empty = [layer for layer, tensor in tensors.items() if tensor is None]
+    if empty:  # the caller falls back to hooks, which see the real run
+        raise ModelError(f"feature extraction returned no tensor for {', '.join(empty[:3])}.")
+    return {layer: tensor for layer, tensor in tensors.items() if tensor is not None}
 
 
 def _run_hooks(model: nn.Module, batch: torch.Tensor, layers: tuple[str, ...]) -> dict[str, torch.Tensor]:
@@ -238,7 +245,7 @@ def _run_hooks(model: nn.Module, batch: torch.Tensor, layers: tuple[str, ...]) -
     return dict(outputs)
 
 
-def _model_and_name(loaded_or_model: Any) -> tuple[nn.Module, str]:
+def _model_and_name(loaded_or_model: LoadedModel | nn.Module) -> tuple[nn.Module, str]:
     if isinstance(loaded_or_model, nn.Module):
         return loaded_or_model, type(loaded_or_model).__name__
     model = getattr(loaded_or_model, "model", None)
@@ -248,13 +255,13 @@ def _model_and_name(loaded_or_model: Any) -> tuple[nn.Module, str]:
 
 
 def capture(
-    loaded_or_model: Any,
+    loaded_or_model: LoadedModel | nn.Module,
     input_tensor: torch.Tensor,
     layers: Sequence[str],
     *,
     budget_bytes: int = DEFAULT_BUDGET_BYTES,
     summary: Summary | None = None,
-    dtype: Any = np.float16,
+    dtype: DTypeLike = np.float16,
     method: str = "auto",
 ) -> dict[str, Activation]:
     """The outputs of ``layers`` (qualified module names, as in the summary tree) for one input image.
@@ -276,7 +283,8 @@ def capture(
     if batch.dim() != 4 or batch.shape[0] != 1:
         raise ModelError(f"Activations need one image (C, H, W); got a tensor of shape {tuple(input_tensor.shape)}.")
     if summary is None or tuple(summary.input_shape) != tuple(batch.shape[1:]):
-        summary = summarize(model, tuple(batch.shape[1:]), model_name=model_name)  # type: ignore[arg-type]
+        channels, height, width = (int(size) for size in batch.shape[1:])
+        summary = summarize(model, (channels, height, width), model_name=model_name)
     wanted = tuple(dict.fromkeys(layers))
     if not wanted:
         raise ModelError("No layer was chosen for activations.")
@@ -317,7 +325,8 @@ def capture(
 
 
 def readable_scale(shape: tuple[int, ...], *, columns: int | None = None, target: int = 1024, limit: int = 4096) -> int:
-    """The integer zoom that makes a ``channel_grid`` of maps ``shape`` (C, H, W) about ``target`` px on its longer side.
+    """The integer zoom that makes a ``channel_grid`` of maps ``shape`` (C, H, W) about ``target`` px on its longer
+    side.
 
     Never below 1 (each channel keeps at least its own resolution), and never so large that the longer side
     passes ``limit`` px (a readable total: 512 channels of 56 x 56 stay at one pixel per cell).
@@ -333,63 +342,3 @@ def readable_scale(shape: tuple[int, ...], *, columns: int | None = None, target
     while side(zoom + 1) <= target and side(zoom + 1) <= limit:
         zoom += 1
     return zoom
-
-
-def channel_grid(
-    activation: Activation,
-    *,
-    normalize: str = "channel",
-    order: str = "index",
-    colormap: str = "viridis",
-    columns: int | None = None,
-    mark_dead: bool = True,
-    scale: int = 1,
-) -> np.ndarray:
-    """All channels of an activation as one RGB mosaic (uint8, H x W x 3), tiles 1 px apart.
-
-    Args:
-        activation: The captured activation.
-        normalize: "channel" scales each tile to its own min..max; "layer" uses one scale for all.
-        order: "index", "mean" or "max": the tile order (descending statistic), row by row.
-        colormap: A ``cmap`` colormap name (the same names pyqtgraph uses), e.g. "viridis", "gray".
-        columns: Tiles per row; about square by default.
-        mark_dead: Draw a red border around channels that are zero everywhere.
-        scale: Each cell of a map drawn as ``scale`` x ``scale`` pixels (nearest neighbour): an exported grid
-            needs it, as 7x7 maps at one pixel per cell are unreadable (``readable_scale`` picks it).
-
-    Tile ``k`` of the order lies at row ``k // columns``, column ``k % columns``, with a pitch of tile size + 1.
-    """
-    from cmap import Colormap
-
-    if normalize not in ("channel", "layer"):
-        raise ValueError(f"normalize must be 'channel' or 'layer', not {normalize!r}")
-    maps = np.asarray(activation.array, dtype=np.float32)
-    maps = maps if maps.ndim == 3 else maps.reshape(-1, 1, 1)
-    if scale > 1:
-        maps = maps.repeat(scale, axis=1).repeat(scale, axis=2)
-    count, height, width = maps.shape
-    columns = max(1, min(columns or math.ceil(math.sqrt(count)), count))
-    rows = math.ceil(count / columns)
-
-    if normalize == "layer":
-        low, high = np.full(count, maps.min()), np.full(count, maps.max())
-    else:
-        low, high = maps.min(axis=(1, 2)), maps.max(axis=(1, 2))
-    span = np.where(high > low, high - low, 1.0)
-    scaled = np.clip((maps - low[:, None, None]) / span[:, None, None], 0.0, 1.0)
-    try:
-        lut = (Colormap(colormap).lut(256)[:, :3] * 255).round().astype(np.uint8)
-    except (ValueError, KeyError, TypeError):  # cmap's own words name no alternative
-        raise ModelError(f"Unknown colormap {colormap!r} (try viridis, inferno, magma, gray or turbo).") from None
-    tiles = lut[(scaled * 255).round().astype(np.intp)]
-
-    mosaic = np.empty((rows * (height + 1) - 1, columns * (width + 1) - 1, 3), dtype=np.uint8)
-    mosaic[:] = _GAP_COLOUR
-    for position, channel in enumerate(activation.order[order]):
-        top, left = (position // columns) * (height + 1), (position % columns) * (width + 1)
-        tile = mosaic[top : top + height, left : left + width]
-        tile[:] = tiles[channel]
-        if mark_dead and activation.dead[channel]:
-            tile[[0, -1], :] = _DEAD_COLOUR
-            tile[:, [0, -1]] = _DEAD_COLOUR
-    return mosaic

@@ -33,7 +33,14 @@ from torch import fx, nn
 from viewer.engine.convolutionized_linear import ConvolutionizedLinear
 from viewer.engine.errors import UnsupportedModelError
 
-__all__ = ["ConversionInfo", "ConvolutionizedLinear", "convolutionize", "propagate_shapes", "reduce_to_logits"]
+__all__ = [
+    "ConversionInfo",
+    "ConvolutionizedLinear",
+    "conversion_of",
+    "convolutionize",
+    "propagate_shapes",
+    "reduce_to_logits",
+]
 
 # Modules and functions that act on each position (or each element) independently: they commute with
 # "apply at every position", so they may stay between the flatten and the classifier's linears.
@@ -128,24 +135,35 @@ def propagate_shapes(module: fx.GraphModule, input_shape: tuple[int, ...]) -> to
         example = torch.empty(input_shape, device=device)
 
     class _Recorder(fx.Interpreter):
-        def run_node(self, node: fx.Node):  # type: ignore[override]
-            result = super().run_node(node)
-            node.meta["shape"] = tuple(result.shape) if isinstance(result, torch.Tensor) else None
+        def run_node(self, n: fx.Node) -> object:
+            result = super().run_node(n)
+            n.meta["shape"] = tuple(result.shape) if isinstance(result, torch.Tensor) else None
             return result
 
     with mode, torch.no_grad():
         result = _Recorder(module).run(example)
     if isinstance(result, (tuple, list)):
         result = result[0]
-    return result.shape
+    shape: torch.Size = result.shape
+    return shape
 
 
 def _shape(node: fx.Node) -> tuple[int, ...] | None:
-    return node.meta.get("shape")
+    shape: tuple[int, ...] | None = node.meta.get("shape")
+    return shape
+
+
+def _shape_of(node: fx.Node) -> tuple[int, ...]:
+    """The shape of a node that carries a tensor (found by ``_first_tensor_input`` or a flatten point)."""
+    shape = _shape(node)
+    if shape is None:
+        raise UnsupportedModelError(f"{node.name} carries no tensor where a feature map was expected.")
+    return shape
 
 
 def _module(gm: fx.GraphModule, node: fx.Node) -> nn.Module | None:
-    return gm.get_submodule(node.target) if node.op == "call_module" else None
+    # A call_module's target is the module's qualified name.
+    return gm.get_submodule(str(node.target)) if node.op == "call_module" else None
 
 
 def _first_tensor_input(node: fx.Node) -> fx.Node | None:
@@ -156,7 +174,7 @@ def _is_flatten_point(gm: fx.GraphModule, node: fx.Node) -> bool:
     """A node turning an (N, C, H, W) map into an (N, features) vector."""
     source = _first_tensor_input(node)
     out = _shape(node)
-    if source is None or out is None or len(out) != 2 or len(_shape(source)) != 4:
+    if source is None or out is None or len(out) != 2 or len(_shape_of(source)) != 4:
         return False
     module = _module(gm, node)
     if isinstance(module, nn.Flatten):
@@ -170,15 +188,15 @@ def _is_global_pool(gm: fx.GraphModule, node: fx.Node) -> str | None:
     """``"average"``/``"max"`` when ``node`` reduces an h×w map (h·w > 1) to 1×1 by pooling, else None."""
     source = _first_tensor_input(node)
     out = _shape(node)
-    if source is None or out is None or len(out) not in (2, 4) or len(_shape(source)) != 4:
+    if source is None or out is None or len(out) not in (2, 4) or len(_shape_of(source)) != 4:
         return None
-    if _shape(source)[-2:] == (1, 1) or (len(out) == 4 and out[-2:] != (1, 1)):
+    if _shape_of(source)[-2:] == (1, 1) or (len(out) == 4 and out[-2:] != (1, 1)):
         return None
     module = _module(gm, node)
     if isinstance(module, _GLOBAL_POOL_MODULES) or (
         node.op == "call_function" and node.target in _GLOBAL_POOL_FUNCTIONS
     ):
-        name = type(module).__name__ if module is not None else node.target.__name__
+        name = type(module).__name__ if module is not None else getattr(node.target, "__name__", str(node.target))
         return "max" if "max" in name.lower() else "average"
     if node.target in ("mean", torch.mean) or node.target in ("amax", torch.amax):
         return "max" if "amax" in str(node.target) else "average"
@@ -236,13 +254,15 @@ def convolutionize(model: nn.Module, input_shape: tuple[int, int, int]) -> fx.Gr
             f"{type(model).__name__} never flattens a C×H×W feature map into its classifier, so there is no "
             "linear layer to turn into a convolution."
         )
-    info = ConversionInfo(head="window", input_shape=tuple(input_shape), canonical_grid=(1, 1), exact_reduction=True)
+    c, h, w = input_shape
+    info = ConversionInfo(head="window", input_shape=(c, h, w), canonical_grid=(1, 1), exact_reduction=True)
     order = {node: index for index, node in enumerate(nodes)}
     downstream = sorted(_descendants(flatten), key=order.__getitem__)  # what consumed the vector
     feature_node, pool_kind, affine = _remove_upstream_pooling(gm, flatten, info)
-    if flatten.users:
-        flatten.replace_all_uses_with(_first_tensor_input(flatten))
-    channels, height, width = _shape(feature_node)[1:]
+    flattened = _first_tensor_input(flatten)
+    if flatten.users and flattened is not None:
+        flatten.replace_all_uses_with(flattened)
+    channels, height, width = _shape_of(feature_node)[1:]
     if pool_kind is not None:
         info.head = f"global-{pool_kind}"
         height = width = 1  # a vector per position: the linears become 1×1 convolutions
@@ -258,9 +278,10 @@ def convolutionize(model: nn.Module, input_shape: tuple[int, int, int]) -> fx.Gr
     gm.recompile()
     gm.delete_all_unused_submodules()
 
-    info.canonical_grid = (1, 1) if pool_kind is None else tuple(_shape(feature_node)[2:])
+    grid_height, grid_width = _shape_of(feature_node)[2:]
+    info.canonical_grid = (1, 1) if pool_kind is None else (grid_height, grid_width)
     _check_dense(gm, canonical, type(model).__name__)
-    gm.conversion = info
+    vars(gm)["conversion"] = info  # a plain attribute (as ``gm.conversion = info``); see conversion_of
     gm.training = was_training  # its own flag only: .train()/.eval() would recurse into the shared layers
     return gm
 
@@ -274,19 +295,22 @@ def _remove_upstream_pooling(
     whether everything between that pooling and the flatten is affine (so that averaging commutes with it).
     """
     source = _first_tensor_input(flatten)
+    if source is None:  # a flatten point has a tensor input (_is_flatten_point)
+        raise UnsupportedModelError(f"{flatten.name} flattens no tensor.")
     # The flatten may itself be the global pooling (``x.mean([2, 3])`` in ShuffleNet, MnasNet).
     kind = _is_global_pool(gm, flatten)
     if kind is not None:
         info.removed.append(f"{flatten.name}: global {kind} pooling and flatten")
         flatten.replace_all_uses_with(source)
         return source, kind, True
-    features = _shape(flatten)[1]
+    features = _shape_of(flatten)[1]
     # Walk up through nodes that hold just the vector (dropout, ConvNeXt's LayerNorm2d...) to a global pool.
-    node, affine = source, True
-    while node is not None and node.op != "placeholder" and math.prod(_shape(node)[1:]) == features:
+    node: fx.Node | None = source
+    affine = True
+    while node is not None and node.op != "placeholder" and math.prod(_shape_of(node)[1:]) == features:
         kind = _is_global_pool(gm, node)
-        if kind is not None:
-            below = _first_tensor_input(node)
+        below = _first_tensor_input(node)
+        if kind is not None and below is not None:  # a global pool has a tensor input (_is_global_pool)
             info.removed.append(f"{_label(node)}: global {kind} pooling")
             node.replace_all_uses_with(below)
             return (below if source is node else source), kind, affine
@@ -304,7 +328,7 @@ def _remove_upstream_pooling(
         if is_adaptive and below is not None and _shape(below) == _shape(node):
             info.removed.append(
                 f"{_label(node)}: adaptive pooling, the identity at the canonical size "
-                f"(it only forces the {_shape(node)[2]}×{_shape(node)[3]} size)"
+                f"(it only forces the {_shape_of(node)[2]}×{_shape_of(node)[3]} size)"
             )
             node.replace_all_uses_with(below)
             source = below if node is source else source
@@ -339,7 +363,7 @@ def _rewrite_downstream(
         module = _module(gm, node)
         if isinstance(module, nn.Linear):
             conv = ConvolutionizedLinear(module, channels, kernel)
-            gm.add_submodule(node.target, conv)
+            gm.add_submodule(str(node.target), conv)
             info.converted.append(
                 f"{node.target}: Linear({module.in_features}→{module.out_features}) → Conv2d "
                 f"{conv.in_channels}→{conv.out_channels} {conv.kernel_size[0]}×{conv.kernel_size[1]}"
@@ -351,7 +375,7 @@ def _rewrite_downstream(
                 module.num_features, module.eps, module.momentum, module.affine, module.track_running_stats
             ).to(next(module.buffers()).device)
             norm.load_state_dict(module.state_dict())
-            gm.add_submodule(node.target, norm.train(module.training))
+            gm.add_submodule(str(node.target), norm.train(module.training))
             info.converted.append(f"{node.target}: BatchNorm1d → BatchNorm2d")
         elif isinstance(module, _PER_POSITION_MODULES) or (
             node.op == "call_function" and node.target in _PER_POSITION_FUNCTIONS
@@ -395,9 +419,17 @@ def _check_dense(gm: fx.GraphModule, canonical: tuple[int, ...], name: str) -> N
         )
 
 
+def conversion_of(network: nn.Module) -> ConversionInfo:
+    """The :class:`ConversionInfo` that :func:`convolutionize` attached to ``network`` as ``.conversion``."""
+    info = vars(network).get("conversion")
+    if not isinstance(info, ConversionInfo):
+        raise UnsupportedModelError(f"{type(network).__name__} was not made by convolutionize().")
+    return info
+
+
 def reduce_to_logits(fcn: fx.GraphModule, class_map: torch.Tensor) -> torch.Tensor:
     """(N, classes, h, w) → (N, classes) the way the original network reduces its canonical input."""
-    head = fcn.conversion.head
+    head = conversion_of(fcn).head
     if head == "global-average":
         return class_map.mean(dim=(2, 3))
     if head == "global-max":

@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
 import torch
 import torch.nn.functional as F
 from torch import nn
 
 from viewer.engine.errors import UnsupportedModelError
+
+if TYPE_CHECKING:
+    from typing_extensions import Self  # typing.Self from Python 3.11
 
 __all__ = ["ConvolutionizedLinear"]
 
@@ -48,10 +54,10 @@ class ConvolutionizedLinear(nn.Conv2d):
             self.bias = nn.Parameter(linear.bias.detach(), requires_grad=linear.bias.requires_grad)
         self._pack: tuple[int, int, torch.Tensor] | None = None  # (weight id, weight version, packed)
 
-    def _apply(self, fn, recurse=True):  # type: ignore[override]
+    def _apply(self, fn: Callable[[torch.Tensor], torch.Tensor], recurse: bool = True) -> Self:
         # ``model.to(memory_format=torch.channels_last)`` would make the weight non-contiguous, and every
         # GEMM would then copy it: keep the matrix contiguous whatever the activations' layout.
-        result = super()._apply(fn, recurse)
+        result: Self = super()._apply(fn, recurse)  # type: ignore[no-untyped-call]  # unannotated in torch
         if not self.weight.is_contiguous():
             self.weight = nn.Parameter(self.weight.detach().contiguous(), requires_grad=self.weight.requires_grad)
         self._pack = None
@@ -86,7 +92,8 @@ class ConvolutionizedLinear(nn.Conv2d):
             rows = rows.contiguous()
         if packed is None:
             return F.linear(rows, matrix, self.bias)
-        return torch.ops.mkl._mkl_linear(rows, packed, matrix, self.bias, rows.shape[0])
+        result: torch.Tensor = torch.ops.mkl._mkl_linear(rows, packed, matrix, self.bias, rows.shape[0])
+        return result
 
     def _packed(self, matrix: torch.Tensor, rows: torch.Tensor) -> torch.Tensor | None:
         if not (

@@ -18,6 +18,7 @@ from typing import Any
 import torch
 from torch import nn
 
+from viewer.core.hashing import sha256_bytes
 from viewer.engine import registry
 from viewer.engine.errors import ModelError
 from viewer.engine.registry import InputSpec, ModelSpec
@@ -46,7 +47,7 @@ def custom_spec(reference: str, expected_sha256: str | None = None) -> ModelSpec
         source = path.read_bytes()
     except OSError as error:
         raise ModelError(f"{path.name}: cannot be read ({error.strerror or error}).") from None
-    if expected_sha256 is not None and hashlib.sha256(source).hexdigest() != expected_sha256:
+    if expected_sha256 is not None and sha256_bytes(source) != expected_sha256:
         raise ModelError(
             f"{path.name}: changed since you allowed it to run, so it was not run; choose it again to review it."
         )

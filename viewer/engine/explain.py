@@ -22,6 +22,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from viewer.core.options import EXPLAIN_METHODS
 from viewer.core.progress import Progress
 from viewer.engine.errors import ModelError, UnsupportedModelError
 from viewer.engine.explain_input import ExplainInput, explain_input, to_image_pixels
@@ -39,7 +40,7 @@ __all__ = [
     "run_explain",
 ]
 
-METHODS = ("dense", "gradcam", "occlusion", "saliency", "ig")
+METHODS = EXPLAIN_METHODS
 METHOD_LABELS = {
     "dense": "Dense map",
     "gradcam": "Grad-CAM",

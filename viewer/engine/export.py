@@ -17,16 +17,22 @@ import io
 import json
 import math
 import os
-import re
-import tempfile
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any, BinaryIO
 
 import numpy as np
 from PIL import Image
 
-from viewer.engine.colors import colorize, overlay, value_range
+from viewer.core.file_export import (  # atomic_write, check_targets, heatmap_paths: re-exported
+    atomic_write,
+    base_of,
+    check_targets,
+    heatmap_paths,
+    with_suffix,
+    write_group,
+)
+from viewer.core.ranges import score_range
+from viewer.engine.colors import colorize, overlay
 from viewer.engine.errors import ExportError
 
 __all__ = [
@@ -35,7 +41,6 @@ __all__ = [
     "colorize",
     "heatmap_paths",
     "overlay",
-    "value_range",
     "write_activation",
     "write_heatmap",
     "write_json",
@@ -45,133 +50,7 @@ __all__ = [
     "write_text",
 ]
 
-Writer = Callable[[BinaryIO], None]
 TEXT_SUFFIXES = ("", ".txt", ".text", ".md", ".log")
-
-
-# --- atomic writing --------------------------------------------------------------------------------
-
-
-def atomic_write(path: str | os.PathLike[str], writer: Writer, *, force: bool = False) -> Path:
-    """Write ``path`` through ``writer(binary_handle)``; all or nothing.
-
-    Raises:
-        ExportError: the file exists (and ``force`` is false), or its folder is missing or unwritable.
-    """
-    return _write_group([(Path(path), writer)], force=force)[0]
-
-
-def _write_group(items: Sequence[tuple[Path, Writer]], *, force: bool) -> list[Path]:
-    """Write several files together: every temporary file first, then every rename."""
-    targets = [Path(os.path.expanduser(path)) for path, _ in items]
-    for target in targets:
-        _check_target(target, force)
-    temporaries: list[Path] = []
-    published: list[Path] = []
-    current = targets[0]
-    try:
-        for current, (_, writer) in zip(targets, items):
-            temporaries.append(_write_temporary(current, writer))
-        for temporary, current in zip(temporaries, targets):
-            _publish(temporary, current, force)
-            published.append(current)
-    except OSError as error:  # disk full, permissions, a folder removed meanwhile
-        if not force:  # only files this call created; with force the old ones are already gone
-            for path in published:
-                path.unlink(missing_ok=True)
-        if isinstance(error, FileExistsError):
-            raise ExportError(_exists_sentence(current)) from None
-        raise ExportError(_os_error_sentence(error, current)) from None
-    finally:
-        for temporary in temporaries:
-            temporary.unlink(missing_ok=True)
-    for folder in {target.parent for target in targets}:
-        _fsync_folder(folder)
-    return targets
-
-
-def check_targets(paths: Sequence[str | os.PathLike[str] | None], *, force: bool = False) -> None:
-    """Raise the ``ExportError`` that writing ``paths`` (None skipped) would raise, before any work.
-
-    For callers that write several files with separate calls (the CLI): all are checked first, so that
-    one refusal does not leave the others written, and a long computation is not wasted.
-    """
-    for path in paths:
-        if path is not None:
-            _check_target(Path(os.path.expanduser(path)), force)
-
-
-def _publish(temporary: Path, target: Path, force: bool) -> None:
-    """Give the finished temporary file its name; without ``force`` never replace a file that
-    appeared since the check (a hard link fails if the name exists, where a rename would not)."""
-    if force:
-        os.replace(temporary, target)
-        return
-    try:
-        os.link(temporary, target)
-    except FileExistsError:
-        raise
-    except OSError:  # a filesystem without hard links (FAT, some network shares): check, then rename
-        if target.exists():
-            raise FileExistsError(target) from None
-        os.replace(temporary, target)
-
-
-def _exists_sentence(target: Path) -> str:
-    return f"{target} already exists; choose another name or allow overwriting (--force)."
-
-
-def _check_target(target: Path, force: bool) -> None:
-    folder = target.parent
-    if not folder.exists():
-        raise ExportError(f"Cannot write {target.name}: the folder {folder} does not exist.")
-    if not folder.is_dir():
-        raise ExportError(f"Cannot write {target.name}: {folder} is a file, not a folder.")
-    if target.is_dir():
-        raise ExportError(f"Cannot write {target}: a folder of that name exists.")
-    if target.exists() and not force:
-        raise ExportError(_exists_sentence(target))
-    if not os.access(folder, os.W_OK | os.X_OK):
-        raise ExportError(f"Cannot write {target.name}: the folder {folder} is not writable (permission denied).")
-
-
-def _write_temporary(target: Path, writer: Writer) -> Path:
-    descriptor, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    temporary = Path(name)
-    try:
-        # mkstemp creates the file 0600; an export should get the usual permissions (0666 minus umask).
-        umask = os.umask(0)
-        os.umask(umask)
-        os.fchmod(descriptor, 0o666 & ~umask)
-        with os.fdopen(descriptor, "wb") as handle:
-            writer(handle)
-            handle.flush()
-            os.fsync(handle.fileno())
-    except BaseException:
-        temporary.unlink(missing_ok=True)
-        raise
-    return temporary
-
-
-def _fsync_folder(folder: Path) -> None:
-    """Make the rename itself durable; not every platform or filesystem can open a folder."""
-    try:
-        descriptor = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(descriptor)
-    except OSError:
-        pass
-    finally:
-        os.close(descriptor)
-
-
-def _os_error_sentence(error: OSError, target: Path) -> str:
-    reason = error.strerror or str(error)
-    if isinstance(error, PermissionError):
-        reason = "permission denied"
-    return f"Cannot write {target.name} in {target.parent}: {reason}."
 
 
 # --- single files -----------------------------------------------------------------------------------
@@ -189,7 +68,7 @@ def write_npy(path: str | os.PathLike[str], array: np.ndarray, force: bool = Fal
     return atomic_write(path, lambda handle: np.save(handle, data, allow_pickle=False), force=force)
 
 
-def write_json(path: str | os.PathLike[str], obj: Any, force: bool = False) -> Path:
+def write_json(path: str | os.PathLike[str], obj: object, force: bool = False) -> Path:
     """Plain data as indented JSON; numpy values become numbers and lists, NaN becomes null."""
     payload = _json_bytes(obj)
     return atomic_write(path, lambda handle: handle.write(payload), force=force)
@@ -202,8 +81,8 @@ def write_text(path: str | os.PathLike[str], text: str, force: bool = False) -> 
 
 def write_summary(
     path: str | os.PathLike[str],
-    summary: Mapping[str, Any],
-    rows: Sequence[Mapping[str, Any]] | Sequence[Sequence[Any]],
+    summary: Mapping[str, object],
+    rows: Sequence[Mapping[str, object]] | Sequence[Sequence[object]],
     text: str,
     force: bool = False,
 ) -> Path:
@@ -223,11 +102,11 @@ def write_summary(
     raise ExportError(f"{Path(path).name}: unknown summary format {suffix!r}; use .json, .csv or .txt.")
 
 
-def _csv_text(rows: Sequence[Mapping[str, Any]] | Sequence[Sequence[Any]]) -> str:
+def _csv_text(rows: Sequence[Mapping[str, object]] | Sequence[Sequence[object]]) -> str:
     buffer = io.StringIO(newline="")
     writer = csv.writer(buffer, lineterminator="\n")
-    if rows and isinstance(rows[0], Mapping):
-        mappings: list[Mapping[str, Any]] = list(rows)  # type: ignore[arg-type]
+    mappings = [row for row in rows if isinstance(row, Mapping)]
+    if rows and len(mappings) == len(rows):
         header = list(dict.fromkeys(key for row in mappings for key in row))
         writer.writerow(header)
         writer.writerows([_csv_cell(row.get(key)) for key in header] for row in mappings)
@@ -236,7 +115,7 @@ def _csv_text(rows: Sequence[Mapping[str, Any]] | Sequence[Sequence[Any]]) -> st
     return buffer.getvalue()
 
 
-def _csv_cell(value: Any) -> Any:
+def _csv_cell(value: object) -> object:
     if isinstance(value, (list, tuple)):
         return "x".join(str(v) for v in value)  # shapes: (1, 64, 56, 56) -> 1x64x56x56
     if value is None:
@@ -244,14 +123,14 @@ def _csv_cell(value: Any) -> Any:
     return _plain(value)
 
 
-def _json_bytes(obj: Any) -> bytes:
+def _json_bytes(obj: object) -> bytes:
     try:
         return (json.dumps(_plain(obj), indent=2, ensure_ascii=False, allow_nan=False) + "\n").encode("utf-8")
     except (TypeError, ValueError) as error:
         raise ExportError(f"Cannot write JSON: {error}.") from None
 
 
-def _plain(value: Any) -> Any:
+def _plain(value: object) -> object:
     """JSON-ready data: numpy scalars and arrays, paths, tuples and non-finite floats converted."""
     if isinstance(value, Mapping):
         return {str(key): _plain(item) for key, item in value.items()}
@@ -281,49 +160,12 @@ def _as_image(array: np.ndarray) -> Image.Image:
 
 # --- groups of files --------------------------------------------------------------------------------
 
-_UNSAFE = re.compile(r"[^A-Za-z0-9._+-]+")
-
-
-def _stem_from(provenance: Mapping[str, Any], default: str) -> str:
-    """A file stem from what a result is about: image, model, class (whichever are known)."""
-    parts = []
-    image = provenance.get("image")
-    if image:
-        parts.append(Path(str(image)).stem)
-    for key in ("model", "class_name", "category", "class", "layer"):
-        if provenance.get(key) not in (None, ""):
-            parts.append(str(provenance[key]))
-            if key in ("class_name", "category", "class"):
-                break
-    stem = _UNSAFE.sub("_", "_".join(parts) or default).strip("._") or default
-    return stem[:120]
-
-
-def _base_of(base: str | os.PathLike[str], provenance: Mapping[str, Any], default: str) -> Path:
-    path = Path(os.path.expanduser(base))
-    if path.is_dir():
-        return path / _stem_from(provenance, default)
-    if path.suffix.lower() in (".png", ".npy", ".json"):
-        return path.with_suffix("")
-    return path
-
-
-def _with_suffix(base: Path, suffix: str) -> Path:
-    # Not Path.with_suffix: a stem such as "dog.jpg_resnet50" must keep its dots.
-    return base.parent / (base.name + suffix)
-
-
-def heatmap_paths(base: str | os.PathLike[str], provenance: Mapping[str, Any]) -> list[Path]:
-    """The PNG, NPY and JSON paths ``write_heatmap`` would write (for a GUI that asks before overwriting)."""
-    stem = _base_of(base, provenance, "heatmap")
-    return [_with_suffix(stem, suffix) for suffix in (".png", ".npy", ".json")]
-
 
 def write_heatmap(
     base: str | os.PathLike[str],
     image_rgb: np.ndarray,
     scores: np.ndarray,
-    provenance: Mapping[str, Any],
+    provenance: Mapping[str, object],
     *,
     alpha: float = 0.5,
     colormap: str = "jet",
@@ -342,7 +184,7 @@ def write_heatmap(
     if npy_path is not None:
         npy = Path(os.path.expanduser(npy_path))
     raw = np.asarray(scores, dtype=np.float32)
-    low, high = value_range(raw, vmin, vmax)
+    low, high = score_range(raw, vmin, vmax)
     picture = _as_image(overlay(image_rgb, raw, alpha=alpha, colormap=colormap, vmin=low, vmax=high))
     record = {
         **provenance,
@@ -355,7 +197,7 @@ def write_heatmap(
         "files": {"overlay": png.name, "scores": npy.name, "metadata": meta.name},
     }
     payload = _json_bytes(record)
-    return _write_group(
+    return write_group(
         [
             (png, lambda handle: picture.save(handle, format="PNG")),
             (npy, lambda handle: np.save(handle, raw, allow_pickle=False)),
@@ -370,14 +212,14 @@ def write_activation(
     grid_rgb: np.ndarray,
     array: np.ndarray,
     force: bool = False,
-    provenance: Mapping[str, Any] | None = None,
+    provenance: Mapping[str, object] | None = None,
 ) -> list[Path]:
     """A layer's activations as ``<stem>.png`` (the channel grid as shown) and ``<stem>.npy`` (raw values)."""
-    stem = _base_of(base, provenance or {}, "activation")
-    png, npy = _with_suffix(stem, ".png"), _with_suffix(stem, ".npy")
+    stem = base_of(base, provenance or {}, "activation")
+    png, npy = with_suffix(stem, ".png"), with_suffix(stem, ".npy")
     picture = _as_image(grid_rgb)
     data = np.asarray(array)
-    return _write_group(
+    return write_group(
         [
             (png, lambda handle: picture.save(handle, format="PNG")),
             (npy, lambda handle: np.save(handle, data, allow_pickle=False)),

@@ -7,6 +7,8 @@ chained one after another, since hooks cannot see which tensor feeds which call.
 
 from __future__ import annotations
 
+from itertools import pairwise
+
 from torch import nn
 
 from viewer.core.errors import ModelError
@@ -82,12 +84,12 @@ def module_tree_graph(model: nn.Module, input_shape: Shape, model_name: str, *, 
         call = counts.get(path, 0)
         counts[path] = call + 1
         parts = path.split(".")
-        blocks = tuple(".".join(parts[:i]) for i in range(1, len(parts)))
+        ancestors = tuple(".".join(parts[:i]) for i in range(1, len(parts)))
         params = sum(p.numel() for p in modules[path].parameters()) if call == 0 else 0
         nodes.append(GraphNode(path if call == 0 else f"{path}_{call}", "module", type(modules[path]).__name__,
-                               path, blocks, call + 1, hyper_parameters(modules[path]), shape, params, int(macs),
+                               path, ancestors, call + 1, hyper_parameters(modules[path]), shape, params, int(macs),
                                None))  # fmt: skip
-    edges = [GraphEdge(a.id, b.id, a.shape) for a, b in zip(nodes, nodes[1:])]
+    edges = [GraphEdge(a.id, b.id, a.shape) for a, b in pairwise(nodes)]
     members: dict[str, list[GraphNode]] = {}
     for node in nodes:
         for path in node.blocks:

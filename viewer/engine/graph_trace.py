@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 import torch
 import torch.nn.functional as F
@@ -194,7 +195,10 @@ class _MetaRunner(fx.Interpreter):
         self.records[n] = _Record(shape, int(macs), self._field(n, tensor), tensor is not None, packs)
         return result
 
-    def call_module(self, target: str, args: tuple[object, ...], kwargs: dict[str, object]) -> object:
+    def call_module(
+        self, target: str | Callable[..., Any], args: tuple[object, ...], kwargs: dict[str, object]
+    ) -> object:
+        assert isinstance(target, str)  # fx names a call_module's target by its qualified name
         module = self.modules[target]
         own = {name: value for name, value in [*module.named_parameters(), *module.named_buffers()]
                if value.device.type != "meta"}  # fmt: skip
@@ -233,7 +237,7 @@ class _MetaRunner(fx.Interpreter):
                 source = n.all_input_nodes[0]
                 in_shape, out_shape = self.records[source].shape or (), tuple(output.shape[1:])
                 in_size, out_size = tuple(in_shape[-2:]), tuple(out_shape[-2:])
-                if len(in_size) < 2 or out_size == (1, 1) or any(i % o for i, o in zip(in_size, out_size)):
+                if len(in_size) < 2 or out_size == (1, 1) or any(i % o for i, o in zip(in_size, out_size, strict=True)):
                     return None
                 ratio = (in_size[0] // out_size[0], in_size[1] // out_size[1])
                 return incoming.compose(ratio, ratio, (0, 0), (1, 1))
@@ -247,14 +251,16 @@ class _MetaRunner(fx.Interpreter):
 
 
 def _pair(value: object) -> tuple[int, int]:
-    if isinstance(value, (tuple, list)):
-        return (int(value[0]), int(value[-1]))
-    return (int(value), int(value))  # type: ignore[call-overload]
+    """A pooling's size, stride or padding (a number or a pair) as a pair of ints."""
+    first, last = (value[0], value[-1]) if isinstance(value, (tuple, list)) else (value, value)
+    if not isinstance(first, (int, float)) or not isinstance(last, (int, float)):
+        raise TypeError(f"expected a number or a pair of numbers, not {value!r}")
+    return (int(first), int(last))
 
 
 def _pool_function_field(n: fx.Node, incoming: ReceptiveField) -> ReceptiveField:
-    names = _POOL_FUNCTIONS[n.target]  # type: ignore[index]
-    values = dict(zip(names, n.args[1:]))
+    names = _POOL_FUNCTIONS.get(n.target, ()) if callable(n.target) else ()
+    values = dict(zip(names, n.args[1:], strict=False))
     values.update({key: value for key, value in n.kwargs.items() if key in names})
     kernel = _pair(values.get("kernel_size", 1))
     stride = _pair(values.get("stride") or kernel)

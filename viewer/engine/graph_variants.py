@@ -15,7 +15,7 @@ from torch import fx, nn
 from viewer.core.errors import ModelError, UnsupportedModelError
 from viewer.core.graph import Graph, Shape, format_shape
 from viewer.engine import registry
-from viewer.engine.convolutionize import ConversionInfo, ConvolutionizedLinear, convolutionize, propagate_shapes
+from viewer.engine.convolutionize import ConvolutionizedLinear, conversion_of, convolutionize, propagate_shapes
 from viewer.engine.graph import build_graph
 from viewer.engine.meta import meta_model
 
@@ -89,7 +89,7 @@ def convolutionized_graph(
         raise UnsupportedModelError(
             f"{name}: the convolutionized network could not be traced ({graph.fallback_reason})."
         )
-    info: ConversionInfo = getattr(fcn, "conversion")  # noqa: B009 - set by convolutionize, unknown to the type
+    info = conversion_of(fcn)
     map_shape = format_shape(tuple(out[1:]))
     variant = f"convolutionized for {width}×{height}: a {map_shape} map of class scores"
     if info.head == "window":

@@ -6,7 +6,8 @@ placed in the original image's pixel coordinates from the receptive-field geomet
 (:mod:`viewer.engine.heatmap_geometry`), and the scales are fused.
 
 :func:`dense_heatmap` is a generator, like napari's ``HistogramModel.compute()``: it yields
-:class:`HeatmapProgress` before each forward pass and finally the :class:`ClassHeatmap`. A consumer cancels by
+:class:`Progress` before each forward pass and returns the :class:`ClassHeatmap` (``StopIteration.value``,
+or ``result = yield from dense_heatmap(...)``; ``run_heatmap`` drives it to the end). A consumer cancels by
 no longer iterating (``gen.close()``): no work happens between two yields but one pass.
 """
 
@@ -22,8 +23,10 @@ import numpy as np
 import torch
 import torchvision.transforms.v2.functional as TF
 
-from viewer.engine.convolutionize import ConvolutionizedLinear, convolutionize, propagate_shapes
-from viewer.engine.errors import ImageError, ModelError, UnsupportedModelError
+from viewer.core.options import FUSIONS, MODES
+from viewer.core.progress import Progress, run_job
+from viewer.engine.convolutionize import ConvolutionizedLinear, conversion_of, convolutionize, propagate_shapes
+from viewer.engine.errors import ImageError, ModelError
 from viewer.engine.heatmap_geometry import (
     GridGeometry,
     OffsetSplit,
@@ -33,19 +36,10 @@ from viewer.engine.heatmap_geometry import (
     split_for_offsets,
 )
 from viewer.engine.images import MAX_IMAGE_PIXELS, LoadedImage, load_image
+from viewer.engine.registry import InputSpec
 from viewer.engine.weights import LoadedModel
 
-__all__ = ["FUSIONS", "MODES", "ClassHeatmap", "HeatmapProgress", "dense_heatmap", "dense_network", "run_heatmap"]
-
-MODES = ("softmax", "logit")
-FUSIONS = ("mean", "max")
-
-
-@dataclass(frozen=True)
-class HeatmapProgress:
-    step: int  # passes done so far
-    total: int
-    message: str
+__all__ = ["FUSIONS", "MODES", "ClassHeatmap", "dense_heatmap", "dense_network", "run_heatmap"]
 
 
 @dataclass
@@ -154,8 +148,9 @@ def _offset_runner(split: OffsetSplit) -> Callable[[torch.Tensor], torch.Tensor]
         # A shift may leave too few pooled cells for the classifier's window (small inputs): no row there.
         fits = {key: p.shape[2] >= kernel_h and p.shape[3] >= kernel_w for key, p in pooled.items()}
         if not fits[(0, 0)]:
-            return split.head(pooled[(0, 0)])  # let the classifier raise its own size error
-        outputs = {key: split.head(p) for key, p in pooled.items() if fits[key]}
+            failing: torch.Tensor = split.head(pooled[(0, 0)])  # let the classifier raise its own size error
+            return failing
+        outputs: dict[tuple[int, int], torch.Tensor] = {key: split.head(p) for key, p in pooled.items() if fits[key]}
         reference = outputs[(0, 0)]
         rows_of = [
             next((outputs[(dy, dx)].shape[2] for dx in range(stride_x) if (dy, dx) in outputs), 0)
@@ -199,10 +194,11 @@ def _grid_shape(
 def _image_tensor(image: LoadedImage, channels: int, device: torch.device) -> torch.Tensor:
     """The image as a (1, C, H, W) uint8 channels-last tensor on ``device`` (a quarter of float32's bytes)."""
     picture = image.image.convert("L") if channels == 1 else image.image
-    return TF.pil_to_tensor(picture).unsqueeze(0).to(device).contiguous(memory_format=torch.channels_last)
+    tensor: torch.Tensor = TF.pil_to_tensor(picture)
+    return tensor.unsqueeze(0).to(device).contiguous(memory_format=torch.channels_last)
 
 
-def _network_input(source: torch.Tensor, size: tuple[int, int], spec: Any) -> torch.Tensor:
+def _network_input(source: torch.Tensor, size: tuple[int, int], spec: InputSpec) -> torch.Tensor:
     """``source`` resized to ``size`` (width, height) and normalised: the (1, C, h, w) float32 input.
 
     Resized in uint8, as the weights' own ``transforms()`` resize a PIL image: torch has AVX2 kernels for
@@ -233,8 +229,8 @@ def dense_heatmap(
     offsets: bool = False,
     fuse: str = "mean",
     max_tile_pixels: int | None = None,
-) -> Generator[HeatmapProgress | ClassHeatmap, None, None]:
-    """Yield :class:`HeatmapProgress` items, then the :class:`ClassHeatmap` of ``class_index``.
+) -> Generator[Progress, None, ClassHeatmap]:
+    """Yield :class:`Progress` items, then return the :class:`ClassHeatmap` of ``class_index``.
 
     Args:
         loaded: the network and its weights; it runs on ``loaded.device``.
@@ -267,8 +263,9 @@ def dense_heatmap(
     started = time.perf_counter()
     dense = dense_network(loaded)
     timings = {"convolutionize": (time.perf_counter() - started) * 1e3}
-    notes = list(dense.fcn.conversion.notes)
-    if dense.fcn.conversion.head.startswith("global"):
+    conversion = conversion_of(dense.fcn)
+    notes = list(conversion.notes)
+    if conversion.head.startswith("global"):
         notes.append(
             "the global pooling was removed: each cell is the classifier applied to one position's "
             "features (a class activation map)"
@@ -282,7 +279,7 @@ def dense_heatmap(
             "right before the classifier (AlexNet, VGG)"
         )
         offsets = False
-    elif offsets:
+    elif offsets and isinstance(dense.split, OffsetSplit):
         runner = _offset_runner(dense.split)
         geometry = geometry.refined(dense.split.stride)
     if geometry.global_context:
@@ -294,7 +291,7 @@ def dense_heatmap(
     minimum = min(geometry.size[0], spec.crop_size)
     plans = []
     for scale in scales:
-        short = int(round(base * scale))
+        short = round(base * scale)
         if short < minimum:
             notes.append(
                 f"scale {scale:g} skipped: a short side of {short} px is below the network's window "
@@ -302,9 +299,9 @@ def dense_heatmap(
             )
             continue
         if width <= height:
-            size = (short, max(1, int(round(height * short / width))))
+            size = (short, max(1, round(height * short / width)))
         else:
-            size = (max(1, int(round(width * short / height))), short)
+            size = (max(1, round(width * short / height)), short)
         pixels = size[0] * size[1]
         if pixels > MAX_IMAGE_PIXELS:  # a long thin strip scaled to the base size would need gigabytes
             notes.append(
@@ -328,7 +325,7 @@ def dense_heatmap(
     total = sum(len(tiles) if tiles else 1 for _, _, tiles in plans) + (class_index is None) + 1
     step = 0
     if class_index is None:
-        yield HeatmapProgress(step, total, "classifying the whole image")
+        yield Progress(step, total, "classifying the whole image")
         from viewer.engine.inference import classify
 
         class_index = classify([image], loaded, topk=1)[0].topk[0].index
@@ -341,7 +338,7 @@ def dense_heatmap(
         label = f"scale {scale:g} ({size[0]}×{size[1]})"
         tick = time.perf_counter()
         if not tiles:
-            yield HeatmapProgress(step, total, f"{label}: dense pass")
+            yield Progress(step, total, f"{label}: dense pass")
             with torch.inference_mode():
                 scores = _class_scores(runner(batch), class_index, mode)
             step += 1
@@ -350,7 +347,7 @@ def dense_heatmap(
             cols = max(t.place[1].stop for t in tiles)
             scores = np.zeros((rows, cols), dtype=np.float32)
             for number, tile in enumerate(tiles, 1):
-                yield HeatmapProgress(step, total, f"{label}: tile {number}/{len(tiles)}")
+                yield Progress(step, total, f"{label}: tile {number}/{len(tiles)}")
                 y0, y1, x0, x1 = tile.window
                 with torch.inference_mode():
                     part = _class_scores(runner(batch[:, :, y0:y1, x0:x1]), class_index, mode)
@@ -363,7 +360,7 @@ def dense_heatmap(
         used.append(scale)
         input_sizes.append(size)
 
-    yield HeatmapProgress(step, total, "fusing scales")
+    yield Progress(step, total, "fusing scales")
     fused = per_scale[0].copy()
     for placed in per_scale[1:]:  # in place: no (scales, H, W) stack of a large photo
         np.add(fused, placed, out=fused) if fuse == "mean" else np.maximum(fused, placed, out=fused)
@@ -373,7 +370,7 @@ def dense_heatmap(
     if upscale > 2:
         notes.append(f"the image was enlarged up to {upscale:.1f}× (its short side is {min(width, height)} px)")
     timings["forward"] = forward_ms
-    yield ClassHeatmap(
+    return ClassHeatmap(
         scores=fused.astype(np.float32),
         per_scale=per_scale,
         class_index=int(class_index),
@@ -415,9 +412,4 @@ def dense_heatmap(
 
 def run_heatmap(loaded: LoadedModel, image: LoadedImage | str, **options: Any) -> ClassHeatmap:
     """:func:`dense_heatmap` run to the end; returns its :class:`ClassHeatmap`."""
-    result = None
-    for item in dense_heatmap(loaded, image, **options):
-        result = item
-    if not isinstance(result, ClassHeatmap):  # pragma: no cover - the generator always ends with one
-        raise UnsupportedModelError("the heatmap generator ended without a result")
-    return result
+    return run_job(dense_heatmap(loaded, image, **options))

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import math
 import operator
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -63,20 +64,31 @@ _SPATIAL_FUNCTIONS = {F.conv2d, F.max_pool2d, F.avg_pool2d}
 _RESIZING = {F.interpolate, F.upsample, F.upsample_bilinear, F.upsample_nearest, F.pixel_shuffle}
 
 
-def _pair(value) -> tuple[int, int]:
-    return tuple(value) if isinstance(value, (tuple, list)) else (value, value)
+Pair = tuple[int, int]
+Window = tuple[Pair, Pair, Pair, Pair]
+"""(kernel, stride, padding, dilation), each (height, width)."""
 
 
-def _window(gm: fx.GraphModule, node: fx.Node) -> tuple | None:
+def _pair(value: int | Sequence[int]) -> Pair:
+    """An int or a (height, width) sequence as a pair (a one-element sequence counts for both, as in torch)."""
+    if isinstance(value, int):
+        return value, value
+    return int(value[0]), int(value[-1])
+
+
+def _window(gm: fx.GraphModule, node: fx.Node) -> Window | None:
     """(kernel, stride, padding, dilation) pairs of a convolution or pooling node, else None."""
     if node.op == "call_module":
-        module = gm.get_submodule(node.target)
+        module = gm.get_submodule(str(node.target))  # a call_module's target is the module's name
         if isinstance(module, nn.Conv2d):
-            kernel, dilation = module.kernel_size, module.dilation
-            padding = module.padding
-            if isinstance(padding, str):
-                padding = (0, 0) if padding == "valid" else tuple(d * (k - 1) // 2 for k, d in zip(kernel, dilation))
-            return kernel, module.stride, padding, dilation
+            kernel, dilation = _pair(module.kernel_size), _pair(module.dilation)
+            if module.padding == "valid":
+                padding: Pair = (0, 0)
+            elif isinstance(module.padding, str):  # "same"
+                padding = (dilation[0] * (kernel[0] - 1) // 2, dilation[1] * (kernel[1] - 1) // 2)
+            else:
+                padding = _pair(module.padding)
+            return kernel, _pair(module.stride), padding, dilation
         if isinstance(module, (nn.MaxPool2d, nn.AvgPool2d)):
             kernel = _pair(module.kernel_size)
             stride = _pair(module.stride or module.kernel_size)
@@ -94,25 +106,25 @@ def _window(gm: fx.GraphModule, node: fx.Node) -> tuple | None:
         arguments = node.normalized_arguments(gm, normalize_to_only_use_kwargs=True)
         kwargs = dict(arguments.kwargs) if arguments is not None else {}
         if node.target is F.conv2d:
-            kernel = node.all_input_nodes[1].meta["shape"][-2:]
-            stride = kwargs.get("stride", 1)
+            kernel_size = node.all_input_nodes[1].meta["shape"][-2:]  # the weight's (kH, kW)
+            stride_arg = kwargs.get("stride", 1)
         else:
-            kernel = kwargs.get("kernel_size")
-            stride = kwargs.get("stride") or kernel
-        return _pair(kernel), _pair(stride), _pair(kwargs.get("padding", 0)), _pair(kwargs.get("dilation", 1))
+            kernel_size = kwargs.get("kernel_size")
+            stride_arg = kwargs.get("stride") or kernel_size
+        return _pair(kernel_size), _pair(stride_arg), _pair(kwargs.get("padding", 0)), _pair(kwargs.get("dilation", 1))
     return None
 
 
-def _pad_window(node: fx.Node) -> tuple | None:
+def _pad_window(node: fx.Node) -> Window | None:
     """``F.pad`` as a window: channel-only padding (CIFAR ResNets' option-A shortcut) leaves the map where it is;
     constant spatial padding shifts it as a convolution's padding does (kernel 1, stride 1)."""
-    pad = node.args[1] if len(node.args) > 1 else node.kwargs.get("pad", ())
+    raw = node.args[1] if len(node.args) > 1 else node.kwargs.get("pad", ())
     mode = node.args[2] if len(node.args) > 2 else node.kwargs.get("mode", "constant")
-    pad = tuple(pad)
-    if not all(isinstance(v, int) for v in pad):
+    pad = [v for v in raw if isinstance(v, int)] if isinstance(raw, (tuple, list)) else []
+    if not isinstance(raw, (tuple, list)) or len(pad) != len(raw):
         raise UnsupportedModelError(f"{node.name} pads by amounts computed at run time; cells have no fixed position.")
     # F.pad lists (before, after) pairs from the last axis backwards: W, then H, then channels.
-    left, right, top, bottom = (pad + (0, 0, 0, 0))[:4]
+    left, right, top, bottom = ((*pad, 0, 0, 0, 0))[:4]
     if (left, right, top, bottom) == (0, 0, 0, 0):
         return None  # channels (or batch) only: the map is not moved, each cell keeps its place
     if mode != "constant":
@@ -122,7 +134,7 @@ def _pad_window(node: fx.Node) -> tuple | None:
     return (1, 1), (1, 1), (top, left), (1, 1)
 
 
-def _slice_window(node: fx.Node) -> tuple | None:
+def _slice_window(node: fx.Node) -> Window | None:
     """``x[..., a::s, b::t]`` on a 4-D map as a window: kernel 1, stride (s, t), starting at (a, b).
 
     CIFAR ResNets' option-A shortcut subsamples with ``x[:, :, ::2, ::2]``. Any other indexing (a tuple
@@ -141,8 +153,9 @@ def _slice_window(node: fx.Node) -> tuple | None:
         items[at : at + 1] = [slice(None)] * (4 - len(items) + 1)
     items += [slice(None)] * (4 - len(items))
     spatial = items[2:4]
-    steps, starts = [], []
-    for axis, item in zip((2, 3), spatial):
+    steps: list[int] = []
+    starts: list[int] = []
+    for item in spatial:
         start, step = item.start or 0, item.step or 1
         if not isinstance(start, int) or not isinstance(step, int) or start < 0 or step < 1:
             raise UnsupportedModelError(
@@ -153,16 +166,15 @@ def _slice_window(node: fx.Node) -> tuple | None:
     if steps == [1, 1] and starts == [0, 0]:
         return None
     # Skipping the first `start` pixels is a negative padding of the recurrence.
-    return (1, 1), tuple(steps), (-starts[0], -starts[1]), (1, 1)
+    return (1, 1), (steps[0], steps[1]), (-starts[0], -starts[1]), (1, 1)
 
 
-def _through(geo: _Geo, kernel, stride, padding, dilation) -> _Geo:
-    effective = [d * (k - 1) + 1 for k, d in zip(kernel, dilation)]
-    return _Geo(
-        jump=tuple(j * s for j, s in zip(geo.jump, stride)),
-        start=tuple(c + ((e - 1) / 2 - p) * j for c, e, p, j in zip(geo.start, effective, padding, geo.jump)),
-        size=tuple(z + (e - 1) * j for z, e, j in zip(geo.size, effective, geo.jump)),
-    )
+def _through(geo: _Geo, kernel: Pair, stride: Pair, padding: Pair, dilation: Pair) -> _Geo:
+    effective = [d * (k - 1) + 1 for k, d in zip(kernel, dilation, strict=True)]
+    jump = [j * s for j, s in zip(geo.jump, stride, strict=True)]
+    start = [c + ((e - 1) / 2 - p) * j for c, e, p, j in zip(geo.start, effective, padding, geo.jump, strict=True)]
+    size = [z + (e - 1) * j for z, e, j in zip(geo.size, effective, geo.jump, strict=True)]
+    return _Geo((jump[0], jump[1]), (start[0], start[1]), (size[0], size[1]))
 
 
 def _is_global_reduction(node: fx.Node) -> bool:
@@ -202,7 +214,7 @@ def grid_geometry(fcn: fx.GraphModule) -> GridGeometry:
                     f"{node.name} merges branches of different strides; cells have no single position."
                 )
             global_context = global_context or len(local) < len(inputs)
-            size = tuple(max(geo.size[axis] for geo in local) for axis in range(2))
+            size = (max(geo.size[0] for geo in local), max(geo.size[1] for geo in local))
             geos[node] = _Geo(local[0].jump, local[0].start, size)
     if not isinstance(result, _Geo):
         raise UnsupportedModelError("the class map does not come from a sliding window (it sees the whole image).")
@@ -293,7 +305,7 @@ def plan_tiles(
             low = geometry.start[axis] + first * jump - half[axis]
             high = geometry.start[axis] + last * jump + half[axis]
             begin = 0 if low <= 0 else int(low // align[axis]) * align[axis]
-            end = length if high >= length - 1 else min(length, int(math.ceil(high)) + 1)
+            end = length if high >= length - 1 else min(length, math.ceil(high) + 1)
             offset = round(begin / jump)
             ranges.append(((begin, end), slice(first - offset, last + 1 - offset), slice(first, last + 1)))
         per_axis.append(ranges)
@@ -317,7 +329,7 @@ class OffsetSplit:
 def split_for_offsets(fcn: fx.GraphModule) -> OffsetSplit | str:
     """Cut ``fcn`` at its last max-pool if nothing spatial but the classifier follows it; else the reason."""
     nodes = list(fcn.graph.nodes)
-    pools = [n for n in nodes if n.op == "call_module" and isinstance(fcn.get_submodule(n.target), nn.MaxPool2d)]
+    pools = [n for n in nodes if n.op == "call_module" and isinstance(fcn.get_submodule(str(n.target)), nn.MaxPool2d)]
     if not pools:
         return "it has no max-pooling layer before its classifier"
     pool_node = pools[-1]
@@ -325,16 +337,19 @@ def split_for_offsets(fcn: fx.GraphModule) -> OffsetSplit | str:
     allowed = {pool_node} | set(after)
     for node in after:
         window = _window(fcn, node) if node.op != "output" else None
-        module = fcn.get_submodule(node.target) if node.op == "call_module" else None
+        module = fcn.get_submodule(str(node.target)) if node.op == "call_module" else None
         if window is not None and not (isinstance(module, ConvolutionizedLinear) and tuple(module.stride) == (1, 1)):
             return f"its last max-pool is followed by another spatial layer ({node.name})"
         if any(arg not in allowed and arg.op != "get_attr" for arg in node.all_input_nodes):
             return "its last max-pool does not carry all the information to the classifier (a skip connection)"
-    pool = fcn.get_submodule(pool_node.target)
+    pool = fcn.get_submodule(str(pool_node.target))
+    if not isinstance(pool, nn.MaxPool2d):  # found as one above
+        return "its last max-pool is not a max-pool module"
     if pool.padding not in (0, (0, 0)) or pool.ceil_mode:
         return "its last max-pool pads its input, so shifted poolings would not line up"
 
-    features_graph, env = fx.Graph(), {}
+    features_graph = fx.Graph()
+    env: dict[fx.Node, fx.Node] = {}
     for node in nodes[: nodes.index(pool_node)]:
         env[node] = features_graph.node_copy(node, lambda arg: env[arg])
     features_graph.output(env[pool_node.all_input_nodes[0]])

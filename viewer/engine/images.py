@@ -26,6 +26,7 @@ from PIL import Image, ImageFile, ImageOps, UnidentifiedImageError
 from torchvision.transforms._presets import ImageClassification
 
 from viewer.core.image_paths import is_image_path
+from viewer.core.options import PRESETS
 from viewer.core.tta import CropBox, resized_size, ten_crop_boxes
 from viewer.engine.errors import ImageError
 from viewer.engine.registry import InputSpec
@@ -45,7 +46,6 @@ __all__ = [
     "to_display_array",
 ]
 
-PRESETS = ("weights", "standardize", "full")
 # Beyond this many pixels an image is refused before decoding (Pillow warns at 89 MP and refuses at 179 MP).
 MAX_IMAGE_PIXELS = 120_000_000
 
@@ -155,7 +155,8 @@ def _to_rgb(image: Image.Image) -> Image.Image:
 def _tensor(image: Image.Image, channels: int) -> torch.Tensor:
     """A float CHW tensor in [0, 1] with the channel count the network wants."""
     picture = image.convert("L") if channels == 1 else image.convert("RGB")
-    return TF.to_dtype(TF.pil_to_tensor(picture), torch.float32, scale=True)
+    tensor: torch.Tensor = TF.to_dtype(TF.pil_to_tensor(picture), torch.float32, scale=True)
+    return tensor
 
 
 @functools.lru_cache(maxsize=32)
@@ -172,7 +173,8 @@ def eval_transform(spec: InputSpec) -> ImageClassification:
 
 
 def _normalize(tensor: torch.Tensor, spec: InputSpec) -> torch.Tensor:
-    return TF.normalize(tensor, list(spec.mean), list(spec.std))
+    normalized: torch.Tensor = TF.normalize(tensor, list(spec.mean), list(spec.std))
+    return normalized
 
 
 def standardize(tensor: torch.Tensor) -> torch.Tensor:
@@ -206,7 +208,8 @@ def preprocess(image: LoadedImage | Image.Image, spec: InputSpec, preset: str = 
         _refuse_huge_resize(image, spec.resize_size)
         wanted = "L" if spec.channels == 1 else "RGB"
         # convert() copies even when the mode already matches: skip that copy, as load_image made it RGB already
-        return eval_transform(spec)(picture if picture.mode == wanted else picture.convert(wanted))
+        transformed: torch.Tensor = eval_transform(spec)(picture if picture.mode == wanted else picture.convert(wanted))
+        return transformed
     tensor = _tensor(picture, spec.channels)
     if preset == "standardize":
         return standardize(tensor)
@@ -281,8 +284,8 @@ def input_box_to_image(
         if width <= height
         else (int(spec.resize_size * width / height), spec.resize_size)
     )
-    left = int(round((resized_w - spec.crop_size) / 2.0))
-    top = int(round((resized_h - spec.crop_size) / 2.0))
+    left = round((resized_w - spec.crop_size) / 2.0)
+    top = round((resized_h - spec.crop_size) / 2.0)
     x0, y0, x1, y1 = box
     return ((x0 + left) / scale, (y0 + top) / scale, (x1 + left) / scale, (y1 + top) / scale)
 

@@ -65,7 +65,7 @@ class Prediction:
             raise ValueError("the network input was dropped before `seen` was made (classify's for_display)")
         return denormalize(torch.from_numpy(self.network_input), self.input_spec, self.preprocess)
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, object]:
         """The JSON form used by ``viewer classify --json``."""
         return {
             "image": self.image,
@@ -89,7 +89,7 @@ class Prediction:
 def forward_logits(loaded: LoadedModel, batch: torch.Tensor) -> torch.Tensor:
     """Logits of a batch on the model's device, returned on the CPU as float32."""
     with torch.inference_mode():
-        output = loaded.model(batch.to(loaded.device, non_blocking=True))
+        output: torch.Tensor | tuple[torch.Tensor, ...] = loaded.model(batch.to(loaded.device, non_blocking=True))
         if isinstance(output, tuple):  # torchvision's Inception/GoogLeNet outputs in training mode
             output = output[0]
         return output.float().cpu()
@@ -148,12 +148,12 @@ def classify(
 
     k = max(1, min(topk, len(loaded.categories)))
     predictions = []
-    for image, (image_views, boxes), image_logits in zip(loaded_images, cut, logits):
+    for image, (image_views, boxes), image_logits in zip(loaded_images, cut, logits, strict=True):
         mean_logits, probs = average_views(image_logits, tta_average)
         top_probs, top_indices = probs.topk(k)
         top = [
             TopClass(int(i), _category(loaded, int(i)), float(mean_logits[i]), float(p))
-            for p, i in zip(top_probs, top_indices)
+            for p, i in zip(top_probs, top_indices, strict=True)
         ]
         prediction = Prediction(
             image=image.path,
@@ -180,7 +180,7 @@ def classify(
             tta_crops=boxes,
         )
         if for_display:
-            prediction.seen  # noqa: B018 - made now, on the caller's (worker) thread
+            _ = prediction.seen  # made now, on the caller's (worker) thread, and cached
             if tta:
                 prediction.tta_seen = [denormalize(view, loaded.input, preset) for view in image_views]
             prediction.network_input = None

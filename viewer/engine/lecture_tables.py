@@ -97,7 +97,10 @@ def _kernel(value: object) -> str:
 
 
 def _stride(value: object) -> int:
-    return int(value[0] if isinstance(value, tuple) else value)  # type: ignore[index, arg-type]
+    first = value[0] if isinstance(value, tuple) else value
+    if not isinstance(first, (int, float)):
+        raise TypeError(f"a stride is a number or a tuple of numbers, not {value!r}")
+    return int(first)
 
 
 def _first(graph: Graph, kind: str) -> GraphNode:
@@ -251,7 +254,8 @@ def format_resnet_table(table: ResNetTable) -> str:
     headers = [f"{name} *" if index == table.chosen else name for index, name in enumerate(table.columns)]
     width = max(
         [len(h) for h in headers] + [len(m) for m in table.models]
-        + [len(line) for row, cells in zip(table.rows, rendered) if not row.spans for cell in cells for line in cell]
+        + [len(line) for row, cells in zip(table.rows, rendered, strict=True) if not row.spans
+           for cell in cells for line in cell]
     ) + 2  # fmt: skip
     label_width = max([len("layer name")] + [len(row.layer) for row in table.rows]) + 2
     size_width = max([len("output size")] + [len(row.output) for row in table.rows]) + 2
@@ -260,7 +264,7 @@ def format_resnet_table(table: ResNetTable) -> str:
     out = [table.title, rule,
            f"{'layer name':<{label_width}}{'output size':<{size_width}}" + "".join(f"{h:<{width}}" for h in headers),
            f"{'':<{label_width}}{'':<{size_width}}" + "".join(f"{m:<{width}}" for m in table.models), rule]  # fmt: skip
-    for number, (row, cells) in enumerate(zip(table.rows, rendered)):
+    for number, (row, cells) in enumerate(zip(table.rows, rendered, strict=True)):
         if row.layer.startswith("FLOPs") and not table.rows[number - 1].layer.startswith("FLOPs"):
             out.append(rule)
         if row.spans:

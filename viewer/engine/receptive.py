@@ -28,6 +28,7 @@ from typing import Any
 import torch
 from torch import nn
 from torch.utils._pytree import tree_leaves
+from torch.utils.hooks import RemovableHandle
 from torch.utils.weak import WeakTensorKeyDictionary
 
 from viewer.core.receptive import Pair, ReceptiveField, as_pair, larger_field
@@ -48,7 +49,7 @@ def layer_geometry(module: nn.Module) -> tuple[Pair, Pair, tuple[float, float], 
     dilation = _two(getattr(module, "dilation", 1))
     padding: Any = getattr(module, "padding", 0)
     if padding == "same":
-        padding = tuple(d * (k - 1) / 2 for k, d in zip(kernel, dilation))
+        padding = tuple(d * (k - 1) / 2 for k, d in zip(kernel, dilation, strict=True))
     elif padding == "valid":
         padding = (0, 0)
     return kernel, stride, _two(padding), dilation
@@ -87,7 +88,7 @@ class ReceptiveFieldTracer:
     def __post_init__(self) -> None:
         self._known = WeakTensorKeyDictionary()
         self._frames: list[_Frame] = []
-        self._handles: list[Any] = []
+        self._handles: list[RemovableHandle] = []
 
     def __enter__(self) -> ReceptiveFieldTracer:
         for name, module in self.model.named_modules():
@@ -103,7 +104,8 @@ class ReceptiveFieldTracer:
 
     def _field_of(self, tensor: torch.Tensor | None) -> ReceptiveField | None:
         if tensor is not None and tensor in self._known:
-            return self._known[tensor]
+            known: ReceptiveField | None = self._known[tensor]
+            return known
         if not self._frames:  # the network's input
             return ReceptiveField()
         if tensor is not None and tensor.dim() <= 2:
@@ -158,9 +160,9 @@ class ReceptiveFieldTracer:
             return None if not inputs or inputs[0].dim() <= 2 else incoming
         if isinstance(module, (nn.AdaptiveAvgPool2d, nn.AdaptiveMaxPool2d)) and inputs and outputs:
             in_size, out_size = tuple(inputs[0].shape[-2:]), tuple(outputs[0].shape[-2:])
-            if out_size == (1, 1) or any(i % o for i, o in zip(in_size, out_size)):
+            if out_size == (1, 1) or any(i % o for i, o in zip(in_size, out_size, strict=True)):
                 return None  # global, or uneven windows with no single jump
-            ratio = as_pair(i // o for i, o in zip(in_size, out_size))
+            ratio = as_pair(i // o for i, o in zip(in_size, out_size, strict=True))
             return incoming.compose(ratio, ratio, (0, 0), (1, 1))
         return incoming  # element-wise or per-position (BatchNorm, ReLU, Dropout, LayerNorm, Permute…)
 

@@ -16,6 +16,7 @@ import torchvision
 from torch import nn
 from torchvision import models as tv_models
 
+from viewer.core.resources import bundled_path
 from viewer.engine.errors import ModelError
 from viewer.engine.zoo import V1_OF, LeNet5, NetworkInNetwork
 from viewer.engine.zoo.lenet import MNIST_MEAN, MNIST_STD
@@ -64,7 +65,7 @@ _FAMILIES: tuple[tuple[str, str, str], ...] = (
     ("swin", "Swin Transformer", "Liu et al., Swin Transformer (2021)"),
     ("maxvit", "MaxViT", "Tu et al., MaxViT (2022)"),
 )
-FAMILY_ORDER: tuple[str, ...] = tuple(dict.fromkeys(family for _, family, _ in _FAMILIES)) + ("Custom",)
+FAMILY_ORDER: tuple[str, ...] = (*tuple(dict.fromkeys(family for _, family, _ in _FAMILIES)), "Custom")
 
 
 @dataclass(frozen=True)
@@ -172,7 +173,8 @@ def _torchvision_builder(name: str) -> Callable[..., nn.Module]:
         defaults = {"image_size": tv_models.get_model_weights(name).DEFAULT.meta["min_size"][0]}
 
     def build(**kwargs: Any) -> nn.Module:
-        return tv_models.get_model(name, weights=None, **{**defaults, **kwargs})
+        model: nn.Module = tv_models.get_model(name, weights=None, **{**defaults, **kwargs})
+        return model
 
     return build
 
@@ -182,7 +184,7 @@ def _torchvision_spec(name: str) -> ModelSpec:
     default = enum.DEFAULT
     meta = default.meta
     family, paper = family_of(name)
-    metrics = next(iter(meta.get("_metrics", {}).values()), {})
+    metrics: dict[str, float] = next(iter(meta.get("_metrics", {}).values()), {})
     return ModelSpec(
         name=name,
         family=family,
@@ -268,8 +270,6 @@ def _bundled_accuracy(filename: str) -> dict[str, float]:
     """The held-out accuracy recorded by the script that trained a bundled weights file."""
     import json
 
-    from viewer.engine.weights import bundled_path
-
     try:
         record = json.loads(bundled_path(filename).read_text())
         return {"acc@1": round(100 * float(record["held_out_accuracy"]), 2)}
@@ -293,7 +293,7 @@ def list_specs() -> list[ModelSpec]:
     return sorted(_all_specs().values(), key=lambda s: (order.get(s.family, len(order)), _natural_key(s.name)))
 
 
-def _natural_key(name: str) -> tuple:
+def _natural_key(name: str) -> tuple[int | str, ...]:
     import re
 
     return tuple(int(part) if part.isdigit() else part for part in re.split(r"(\d+)", name))
@@ -320,7 +320,8 @@ def build_pretrained(spec: ModelSpec, weights: tv_models.WeightsEnum) -> nn.Modu
     if spec.weights_of:
         assert spec.builder is not None
         return spec.builder(weights=weights)
-    return tv_models.get_model(spec.name, weights=weights)
+    model: nn.Module = tv_models.get_model(spec.name, weights=weights)
+    return model
 
 
 def build_model(name: str, **kwargs: Any) -> nn.Module:

@@ -7,7 +7,6 @@ torchvision and this app share one cache.
 
 from __future__ import annotations
 
-import hashlib
 import os
 import threading
 import warnings
@@ -20,6 +19,8 @@ from typing import Any
 import torch
 from torch import nn
 
+from viewer.core.hashing import file_sha256
+from viewer.core.resources import bundled_path
 from viewer.engine import registry
 from viewer.engine.custom_model import custom_spec, with_module_attributes
 from viewer.engine.download import ProgressCallback, fetch_url_to_cache
@@ -28,9 +29,7 @@ from viewer.engine.registry import InputSpec, ModelSpec
 
 __all__ = [
     "LoadedModel",
-    "bundled_path",
     "custom_spec",
-    "file_sha256",
     "load_model",
     "load_state_dict_file",
     "resolve_device",
@@ -91,27 +90,6 @@ def resolve_device(device: str | torch.device = "auto") -> torch.device:
     if resolved.type == "mps" and not (getattr(torch.backends, "mps", None) and torch.backends.mps.is_available()):
         raise ModelError(f"Device {device} was asked for but MPS is not available here; use --device cpu.")
     return resolved
-
-
-def bundled_path(filename: str) -> Path:
-    """A file of ``resources/``, from a checkout or from an installed wheel."""
-    try:
-        from importlib.resources import files
-
-        candidate = Path(str(files("viewer.resources") / filename))
-        if candidate.exists():
-            return candidate
-    except ModuleNotFoundError:
-        pass
-    return Path(__file__).resolve().parents[2] / "resources" / filename
-
-
-def file_sha256(path: str | os.PathLike[str]) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for chunk in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def load_state_dict_file(path: str | os.PathLike[str]) -> dict[str, torch.Tensor]:
@@ -240,7 +218,7 @@ def load_model(
     )
     if weights == "default" and spec.default_weights is None:
         weights = RANDOM if not is_file else weights
-    choice = spec.default_weights if weights == "default" else weights
+    choice = (spec.default_weights or RANDOM) if weights == "default" else weights
     input_spec = spec.input
     categories = spec.categories
     sha256 = None

@@ -2,22 +2,39 @@
 
 Requests from the tabs go to the state; the state's results (prediction, summary, activations, heatmap)
 come back to the tabs and to the image panel's overlay and receptive-field box. Kept apart from the main
-window, which only composes widgets. A tab whose view could not be imported is a placeholder without the
-view's methods and signals, so every link is made only where the view has it.
+window, which only composes widgets.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-import numpy as np
-from PySide6 import QtCore, QtWidgets
+from PySide6 import QtCore
 
+from viewer.gui.jobs import JobKind
 from viewer.gui.state import AppState
+from viewer.gui.widgets.activations import ActivationsView
+from viewer.gui.widgets.architecture import ArchitectureView
+from viewer.gui.widgets.heatmap import HeatmapView
 from viewer.gui.widgets.image_panel import ImagePanel, input_box_to_image
+from viewer.gui.widgets.predictions import PredictionsView
 
-__all__ = ["AnalysisLinks"]
+if TYPE_CHECKING:
+    from viewer.engine.inference import Prediction
+    from viewer.engine.summary import Summary
+
+__all__ = ["AnalysisLinks", "AnalysisViews"]
+
+
+@dataclass(frozen=True)
+class AnalysisViews:
+    """The four analysis tabs' views."""
+
+    predictions: PredictionsView
+    activations: ActivationsView
+    architecture: ArchitectureView
+    heatmap: HeatmapView
 
 
 class AnalysisLinks(QtCore.QObject):
@@ -26,7 +43,7 @@ class AnalysisLinks(QtCore.QObject):
     def __init__(
         self,
         state: AppState,
-        views: Mapping[str, QtWidgets.QWidget],
+        views: AnalysisViews,
         image_panel: ImagePanel,
         parent: QtCore.QObject | None = None,
     ) -> None:
@@ -43,113 +60,88 @@ class AnalysisLinks(QtCore.QObject):
         state.activation_changed.connect(self._on_activation_changed)
         state.heatmap_changed.connect(self._on_heatmap_changed)
 
-        activations = self.views["activations"]
-        if hasattr(activations, "layerRequested"):
-            activations.layerRequested.connect(lambda name: state.set_layers([name]))
-            activations.receptiveFieldBox.connect(self._on_receptive_field)
-        if hasattr(activations, "gridOptionsChanged"):
-            # Mosaics are drawn on the worker (with the capture, or again when these options change).
-            activations.deferred_grids = True
-            state.grid_options = activations.grid_options()
-            activations.gridOptionsChanged.connect(state.set_grid_options)
-            state.activation_grid_changed.connect(activations.set_grid)
-        architecture = self.views["architecture"]
-        if hasattr(architecture, "layerSelected"):
-            architecture.layerSelected.connect(self._on_architecture_layer)
-        if hasattr(architecture, "set_graph"):
-            # The graph and its layouts come from the worker; the view only asks which blocks to open.
-            state.graph_changed.connect(architecture.set_graph)
-            state.graph_layout_changed.connect(architecture.set_layout)
-            architecture.expansionRequested.connect(state.set_graph_expanded)
-            architecture.groupsRequested.connect(state.request_groups)
-            state.graph_groups_ready.connect(architecture.show_groups)
-        heatmap = self.views["heatmap"]
-        if hasattr(heatmap, "computeRequested"):
-            heatmap.computeRequested.connect(lambda options: state.request_heatmap(**options))
-            heatmap.cancelRequested.connect(lambda: state.cancel("heatmap"))
-            heatmap.exportRequested.connect(self._on_heatmap_export)
-            # The image panel's copy of the overlay follows the tab's colormap and opacity.
-            heatmap.colormap_picker.currentIndexChanged.connect(lambda _i: self._restyle_image_overlay())
-            heatmap.alpha_slider.valueChanged.connect(lambda _v: self._restyle_image_overlay())
+        activations = self.views.activations
+        activations.layerRequested.connect(lambda name: state.set_layers([name]))
+        activations.receptiveFieldBox.connect(self._on_receptive_field)
+        # Mosaics are drawn on the worker (with the capture, or again when these options change).
+        activations.deferred_grids = True
+        state.grid_options = activations.grid_options()
+        activations.gridOptionsChanged.connect(state.set_grid_options)
+        state.activation_grid_changed.connect(activations.set_grid)
+        architecture = self.views.architecture
+        architecture.layerSelected.connect(self._on_architecture_layer)
+        # The graph and its layouts come from the worker; the view only asks which blocks to open.
+        state.graph_changed.connect(architecture.set_graph)
+        state.graph_layout_changed.connect(architecture.set_layout)
+        architecture.expansionRequested.connect(state.set_graph_expanded)
+        architecture.groupsRequested.connect(state.request_groups)
+        state.graph_groups_ready.connect(architecture.show_groups)
+        heatmap = self.views.heatmap
+        heatmap.computeRequested.connect(lambda options: state.request_heatmap(**options))
+        heatmap.cancelRequested.connect(lambda: state.cancel(JobKind.HEATMAP))
+        heatmap.exportRequested.connect(self._on_heatmap_export)
+        # The image panel's copy of the overlay follows the tab's colormap and opacity.
+        heatmap.colormap_picker.currentIndexChanged.connect(lambda _i: self._restyle_image_overlay())
+        heatmap.alpha_slider.valueChanged.connect(lambda _v: self._restyle_image_overlay())
         state.job_started.connect(self._on_job_started)
         state.job_finished.connect(self._on_job_finished)
 
     # --- state → views -----------------------------------------------------------------------------
-    def _on_prediction_changed(self, prediction: Any) -> None:
-        self.views["predictions"].set_prediction(prediction)
-        activations = self.views["activations"]
-        if hasattr(activations, "set_input_image"):
-            activations.set_input_image(None if prediction is None else prediction.seen)
-        heatmap = self.views["heatmap"]
-        if hasattr(heatmap, "set_classes") and self.state.model_info is not None:
+    def _on_prediction_changed(self, prediction: Prediction | None) -> None:
+        self.views.predictions.set_prediction(prediction)
+        self.views.activations.set_input_image(None if prediction is None else prediction.seen)
+        heatmap = self.views.heatmap
+        if self.state.model_info is not None:
             top = [] if prediction is None else [top.index for top in prediction.topk]
             heatmap.set_classes(list(self.state.model_info.categories), top)
             # The heatmap kept for the next image is of the class asked for: the picker must name it, not
             # fall back to this image's top class.
             wanted = self.state.requested_class()
-            if wanted is not None and hasattr(heatmap, "class_picker"):
+            if wanted is not None:
                 heatmap.class_picker.select_class(wanted)
 
-    def _on_summary_changed(self, summary: Any) -> None:
-        view = self.views["activations"]
-        if hasattr(view, "set_summary"):
-            view.set_summary(summary)
+    def _on_summary_changed(self, summary: Summary | None) -> None:
+        self.views.activations.set_summary(summary)
         if summary is not None and self.state.layers:
-            for tab in ("activations", "architecture"):
-                if hasattr(self.views[tab], "select_layer"):
-                    self.views[tab].select_layer(self.state.layers[0])
+            self.views.activations.select_layer(self.state.layers[0])
+            self.views.architecture.select_layer(self.state.layers[0])
 
-    def _on_activation_changed(self, activations: dict | None) -> None:
-        view = self.views["activations"]
+    def _on_activation_changed(self, _activations: object) -> None:
         self.image_panel.set_box(None)
-        if hasattr(view, "set_activation"):
-            layer = self.state.layers[0] if self.state.layers else None
-            activation = None if not activations or layer not in activations else activations[layer]
-            view.set_activation(activation, self.state.activation_grid)
+        capture, layers = self.state.capture, self.state.layers
+        activation = None if capture is None or not layers else capture.activations.get(layers[0])
+        self.views.activations.set_activation(activation, None if capture is None else capture.grid)
 
-    def _on_heatmap_changed(self, result: Any) -> None:
-        view = self.views["heatmap"]
-        if hasattr(view, "set_heatmap"):
-            view.set_heatmap(result, self._heatmap_on_screen(result))
-        self._draw_image_overlay(result)
-
-    def _heatmap_on_screen(self, result: Any) -> Any:
-        """The worker's small copy of ``result``'s scores, when it is the state's current heatmap."""
-        on_screen = self.state.heatmap_on_screen
-        return on_screen if on_screen is not None and on_screen.heatmap is result else None
-
-    def _draw_image_overlay(self, result: Any) -> None:
-        """The heatmap over the image panel too, in the Heatmap tab's colormap and opacity."""
-        view = self.views["heatmap"]
-        if result is None:
+    def _on_heatmap_changed(self, _heatmap: object) -> None:
+        shown = self.state.shown_heatmap  # the ClassHeatmap with its screen copy, one object
+        self.views.heatmap.set_heatmap(None if shown is None else shown.heatmap, shown)
+        if shown is None:
             self.image_panel.set_overlay(None)
-        else:
-            colormap = getattr(view, "colormap_name", "jet")
-            on_screen = self._heatmap_on_screen(result)
-            scores, levels = (result.scores, None) if on_screen is None else (on_screen.scores, on_screen.levels)
+        else:  # the heatmap over the image panel too, in the Heatmap tab's colormap and opacity
+            view = self.views.heatmap
             self.image_panel.set_overlay(
-                np.asarray(scores), colormap=colormap, levels=levels, opacity=float(getattr(view, "alpha", 0.5))
+                shown.scores, colormap=view.colormap_name, levels=shown.levels, opacity=float(view.alpha)
             )
 
     def _restyle_image_overlay(self) -> None:
-        view = self.views["heatmap"]
-        self.image_panel.set_overlay_style(getattr(view, "colormap_name", "jet"), float(getattr(view, "alpha", 0.5)))
+        view = self.views.heatmap
+        self.image_panel.set_overlay_style(view.colormap_name, float(view.alpha))
 
     def _on_job_started(self, kind: str) -> None:
-        if kind == "heatmap" and hasattr(self.views["heatmap"], "set_busy"):
-            self.views["heatmap"].set_busy(True)
+        if kind == JobKind.HEATMAP:
+            self.views.heatmap.set_busy(True)
 
     def _on_job_finished(self, kind: str) -> None:
-        view = self.views["heatmap"]
-        if kind == "heatmap" and hasattr(view, "set_busy"):
+        view = self.views.heatmap
+        if kind == JobKind.HEATMAP:
             view.set_busy(False)
             # Cancelled or failed: the map shown is still the older class's, and the picker must name it.
-            if self.state.heatmap is not None and hasattr(view, "class_picker"):
+            if self.state.heatmap is not None:
                 view.class_picker.select_class(self.state.heatmap.class_index)
 
     # --- views → state -----------------------------------------------------------------------------
     def _on_heatmap_export(self, path: str, overwrite: bool) -> None:
-        view = self.views["heatmap"]
+        view = self.views.heatmap
         self.state.export_heatmap(path, colormap=view.colormap_name, alpha=view.alpha, force=overwrite)
 
     def _on_receptive_field(self, x0: float, y0: float, x1: float, y1: float) -> None:
@@ -175,7 +167,5 @@ class AnalysisLinks(QtCore.QObject):
                 return
         elif graph is None or not (name in graph.blocks or graph.calls_of(name)):
             return
-        activations = self.views["activations"]
-        if hasattr(activations, "select_layer"):
-            activations.select_layer(name)
+        self.views.activations.select_layer(name)
         self.state.set_layers([name])

@@ -39,7 +39,7 @@ class ErrorSink(QObject):
             return
         details = "".join(traceback.format_exception(kind, error, trace))
         sys.stderr.write(details)
-        from viewer.engine.errors import ViewerError
+        from viewer.core.errors import ViewerError
 
         if isinstance(error, ViewerError):
             self.report(str(error), "", "error")
@@ -54,9 +54,13 @@ error_sink = ErrorSink()
 def create_application(argv: list[str] | None = None) -> QtWidgets.QApplication:
     """The QApplication (created once), with the app's names and pyqtgraph configured."""
     global _configured
-    app = QtWidgets.QApplication.instance()
-    if app is None:
+    existing = QtWidgets.QApplication.instance()
+    if existing is None:
         app = QtWidgets.QApplication(argv if argv is not None else sys.argv[:1])
+    elif isinstance(existing, QtWidgets.QApplication):
+        app = existing
+    else:  # a QCoreApplication made elsewhere cannot show windows
+        raise RuntimeError("a non-GUI QCoreApplication already exists")
     if not _configured:
         app.setOrganizationName(settings.ORGANIZATION)
         app.setApplicationName(settings.APPLICATION)
@@ -70,4 +74,4 @@ def create_application(argv: list[str] | None = None) -> QtWidgets.QApplication:
         sys.setswitchinterval(min(sys.getswitchinterval(), GIL_SWITCH_INTERVAL_S))
         sys.excepthook = error_sink.excepthook
         _configured = True
-    return app  # type: ignore[return-value]
+    return app

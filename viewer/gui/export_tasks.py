@@ -1,25 +1,34 @@
 """The worker's export jobs: Export all (top-k CSV and each image's heatmap) and the shown heatmap's files.
 
-Like every job in ``tasks.py`` (which re-exports these), they run on the worker thread and import the
-engine lazily, so the GUI thread never imports torch. The engine's writers do the writing.
+Like every job in ``tasks.py``, they run on the worker thread and import the engine lazily, so the GUI thread
+never imports torch. The engine's writers do the writing. Long ones are generators that yield
+``viewer.core.progress.Progress`` and return their :class:`ExportResult`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 import numpy as np
 
+from viewer.core.progress import Job, Progress
+
 if TYPE_CHECKING:
+    from viewer.engine.activations import Activation
+    from viewer.engine.heatmap import ClassHeatmap
+    from viewer.engine.inference import Prediction
+    from viewer.engine.weights import LoadedModel
     from viewer.gui.tasks import ImageEntry
 
-__all__ = ["ExportProgress", "ExportResult", "export_activation", "export_all", "export_heatmap", "export_prediction"]
+__all__ = ["ExportResult", "export_activation", "export_all", "export_heatmap", "export_prediction"]
 
 
-def export_heatmap(heatmap: Any, image: ImageEntry, path: str, *, colormap: str, alpha: float, force: bool) -> Any:
+def export_heatmap(
+    heatmap: ClassHeatmap, image: ImageEntry, path: str, *, colormap: str, alpha: float, force: bool
+) -> ExportResult:
     """Write the shown heatmap (PNG overlay, NPY scores, JSON provenance) through the engine's writer."""
     from viewer.engine import export
 
@@ -36,14 +45,9 @@ def export_heatmap(heatmap: Any, image: ImageEntry, path: str, *, colormap: str,
 
 
 @dataclass(frozen=True)
-class ExportProgress:
-    step: int
-    total: int
-    message: str
-
-
-@dataclass(frozen=True)
 class ExportResult:
+    """What an export wrote: its folder, the files, and one sentence per problem (the others were written)."""
+
     folder: str
     files: list[str]
     errors: list[str]
@@ -51,17 +55,17 @@ class ExportResult:
 
 def export_all(
     images: Sequence[ImageEntry],
-    loaded: Any,
+    loaded: LoadedModel,
     folder: str,
     *,
     topk: int,
     preset: str,
     tta: bool,
     heatmaps: bool,
-    heatmap_options: dict | None = None,
+    heatmap_options: dict[str, Any] | None = None,
     force: bool = False,
-) -> Iterator[Any]:
-    """Top-k of every image into one CSV, and each image's heatmap files (a generator with progress)."""
+) -> Job[ExportResult]:
+    """Top-k of every image into one CSV, and each image's heatmap files (yields progress, returns the result)."""
     import csv
     import io
 
@@ -76,7 +80,7 @@ def export_all(
     written: list[str] = []
     errors: list[str] = []
     for entry in images:
-        yield ExportProgress(step, steps, f"Classifying {entry.name}")
+        yield Progress(step, steps, f"Classifying {entry.name}")
         try:
             prediction = engine_classify([entry.loaded], loaded, topk=topk, preset=preset, tta=tta)[0]
         except ViewerError as error:  # one image the network refuses must not cost the others their rows
@@ -98,22 +102,18 @@ def export_all(
             )
         step += 1
         if heatmaps:
-            yield ExportProgress(step, steps, f"Heatmap of {entry.name}")
+            yield Progress(step, steps, f"Heatmap of {entry.name}")
             try:
                 from viewer.engine.heatmap import dense_heatmap
 
-                result = None
-                for item in dense_heatmap(loaded, entry.loaded, **(heatmap_options or {})):
-                    if hasattr(item, "step") and hasattr(item, "total"):
-                        yield ExportProgress(step, steps, f"Heatmap of {entry.name}: {getattr(item, 'message', '')}")
-                    else:
-                        result = item
-                if result is not None:
-                    # A folder as base: the engine names the files from the image, model and class.
-                    paths = export.write_heatmap(
-                        out, np.asarray(entry.loaded.image), result.scores, result.provenance(), force=force
-                    )
-                    written.extend(str(p) for p in paths)
+                heatmap = yield from _relabelled(
+                    dense_heatmap(loaded, entry.loaded, **(heatmap_options or {})), step, steps, entry.name
+                )
+                # A folder as base: the engine names the files from the image, model and class.
+                paths = export.write_heatmap(
+                    out, np.asarray(entry.loaded.image), heatmap.scores, heatmap.provenance(), force=force
+                )
+                written.extend(str(p) for p in paths)
             except ViewerError as error:
                 errors.append(f"{entry.name}: {error}")
             step += 1
@@ -124,11 +124,21 @@ def export_all(
     csv_path = out / "topk.csv"
     export.write_text(csv_path, buffer.getvalue(), force=force)
     written.insert(0, str(csv_path))
-    yield ExportProgress(steps, steps, "Done")
-    yield ExportResult(str(out), written, errors)
+    yield Progress(steps, steps, "Done")
+    return ExportResult(str(out), written, errors)
 
 
-def export_prediction(prediction: Any, base: str, chart_png: bytes, *, force: bool) -> ExportResult:
+def _relabelled(job: Job[Any], step: int, steps: int, name: str) -> Job[Any]:
+    """``job`` (an image's heatmap) as one step of the export: its progress said as "Heatmap of <name>: …"."""
+    while True:
+        try:
+            inner = next(job)
+        except StopIteration as end:
+            return end.value
+        yield Progress(step, steps, f"Heatmap of {name}: {inner.message}")
+
+
+def export_prediction(prediction: Prediction, base: str, chart_png: bytes, *, force: bool) -> ExportResult:
     """The Predictions tab: ``<base>.csv`` (the top-k rows), ``<base>.json`` (``as_dict``: model, weights,
     preprocessing, TTA crops, timings) and ``<base>.png`` (the chart as drawn). Each file is written atomically;
     all three are checked first, so that a refusal leaves none written."""
@@ -163,13 +173,17 @@ def export_prediction(prediction: Any, base: str, chart_png: bytes, *, force: bo
     written = [
         export.write_text(paths[0], buffer.getvalue(), force=force),
         export.write_json(paths[1], prediction.as_dict(), force=force),
-        export.atomic_write(paths[2], lambda handle: handle.write(chart_png), force=force),
+        export.atomic_write(paths[2], lambda handle: _write_all(handle, chart_png), force=force),
     ]
     return ExportResult(str(stem.parent), [str(p) for p in written], [])
 
 
+def _write_all(handle: BinaryIO, data: bytes) -> None:
+    handle.write(data)
+
+
 def export_activation(
-    activation: Any, grid_rgb: np.ndarray, base: str, provenance: dict, *, force: bool
+    activation: Activation, grid_rgb: np.ndarray, base: str, provenance: dict[str, Any], *, force: bool
 ) -> ExportResult:
     """The Activations tab: ``<base>.png`` (the channel grid as shown) and ``<base>.npy`` (the layer's
     activation, all channels, float values) through the engine's writer (both or neither)."""

@@ -9,7 +9,8 @@ from __future__ import annotations
 import html
 from collections.abc import Mapping
 from dataclasses import dataclass
-from pathlib import Path
+
+from viewer.core.resources import bundled_path
 
 __all__ = ["LECTURE_HTML", "SAMPLES", "SHORTCUTS", "Sample", "about_html", "resource_path", "shortcuts_html"]
 
@@ -46,17 +47,7 @@ SAMPLES: tuple[Sample, ...] = (
 )
 
 
-def resource_path(filename: str) -> Path:
-    """A file of ``resources/``, from an installed wheel (``viewer.resources``) or from a checkout."""
-    try:
-        from importlib.resources import files
-
-        candidate = Path(str(files("viewer.resources") / filename))
-        if candidate.exists():
-            return candidate
-    except ModuleNotFoundError:
-        pass
-    return Path(__file__).resolve().parents[2] / "resources" / filename
+resource_path = bundled_path  # kept under the name the welcome screen imports
 
 
 def shortcuts_html() -> str:

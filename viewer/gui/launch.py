@@ -129,7 +129,9 @@ def after_first_paint(window: QtWidgets.QWidget, then: Callable[[], None]) -> No
 def _finish(window: MainWindow, outcome: dict, status: int) -> None:
     outcome["status"] = status
     window.close()
-    QtWidgets.QApplication.instance().quit()
+    app = QtWidgets.QApplication.instance()
+    if app is not None:
+        app.quit()
 
 
 def save_when_settled(

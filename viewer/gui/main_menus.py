@@ -1,51 +1,101 @@
-"""The main window's menus and toolbar actions: File, View, Help (kept apart to keep the window small)."""
+"""The main window's menus and toolbar actions: File, View, Help (kept apart to keep the window small).
+
+The menus reach the window only through ``MenuHost`` (what they need of it) and are handed the tab names,
+so this module never imports ``main_window``: the window imports the menus, not the other way round.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import Protocol
 
-from PySide6 import QtGui, QtWidgets
+from PySide6 import QtCore, QtGui, QtWidgets
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QKeySequence
 
 from viewer.gui.help_texts import LECTURE_HTML, about_html, shortcuts_html
+from viewer.gui.settings import Settings
+from viewer.gui.state import AppState
+from viewer.gui.widgets.architecture_diagram import DiagramView
+from viewer.gui.widgets.image_panel import ImagePanel
 
-if TYPE_CHECKING:
-    from viewer.gui.main_window import MainWindow
-
-__all__ = ["RecentMenu", "about_text", "build_menus", "export_all", "fit_focused", "show_help"]
+__all__ = [
+    "MenuHost",
+    "Menus",
+    "RecentMenu",
+    "about_text",
+    "build_menus",
+    "export_all",
+    "fit_focused",
+    "show_help",
+]
 
 IMAGE_FILTER = "Images (*.jpg *.jpeg *.png *.bmp *.gif *.tif *.tiff *.webp *.ppm *.pgm *.pbm);;All files (*)"
+
+
+class MenuHost(Protocol):
+    """What the menus need of the main window (``MainWindow`` has all of it)."""
+
+    @property
+    def settings(self) -> Settings: ...
+    @property
+    def state(self) -> AppState: ...
+    @property
+    def image_panel(self) -> ImagePanel: ...
+    @property
+    def model_toolbar(self) -> QtWidgets.QToolBar: ...
+    def window(self) -> QtWidgets.QWidget: ...  # the parent of the menus' dialogs
+    def open_paths(self, paths: list[str]) -> None: ...
+    def paste(self) -> None: ...
+    def set_tab(self, name: str) -> None: ...
 
 
 class RecentMenu(QtWidgets.QMenu):
     """File ▸ Recent files, read from the settings each time it changes."""
 
-    def __init__(self, window: MainWindow) -> None:
-        super().__init__("Recent files", window)
+    def __init__(self, host: MenuHost) -> None:
+        super().__init__("Recent files", host.window())
         self.setObjectName("recentMenu")
-        self._window = window
+        self._host = host
         self.refresh()
 
     def refresh(self) -> None:
         self.clear()
-        recent = self._window.settings.recent_files()
+        recent = self._host.settings.recent_files()
         for path in recent:
             action = self.addAction(Path(path).name)
             action.setToolTip(path)
-            action.triggered.connect(lambda _checked=False, p=path: self._window.open_paths([p]))
+            action.triggered.connect(lambda _checked=False, p=path: self._host.open_paths([p]))
         if recent:
             self.addSeparator()
             self.addAction("Clear list", self._clear)
         self.setEnabled(bool(recent))
 
     def _clear(self) -> None:
-        self._window.settings.clear_recent_files()
+        self._host.settings.clear_recent_files()
         self.refresh()
 
 
-def _action(window: MainWindow, text: str, slot, shortcut: QKeySequence | str | None = None, name: str = "") -> QAction:
+@dataclass
+class Menus:
+    """The actions and menus the window keeps, and the help window once shown (reused)."""
+
+    open_action: QAction
+    paste_action: QAction
+    export_action: QAction
+    recent_menu: RecentMenu
+    help_dialog: QtWidgets.QDialog | None = None
+
+
+def _action(
+    window: QtWidgets.QWidget,
+    text: str,
+    slot: Callable[[], object],
+    shortcut: QKeySequence | QKeySequence.StandardKey | str | None = None,
+    name: str = "",
+) -> QAction:
     action = QAction(text, window)
     if shortcut is not None:
         action.setShortcut(QKeySequence(shortcut))
@@ -55,31 +105,28 @@ def _action(window: MainWindow, text: str, slot, shortcut: QKeySequence | str | 
     return action
 
 
-def build_menus(window: MainWindow) -> None:
+def build_menus(window: QtWidgets.QMainWindow, host: MenuHost, tabs: Sequence[str]) -> Menus:
+    """File, View and Help on ``window``'s menu bar, and the File toolbar above ``host.model_toolbar``."""
     menu_bar = window.menuBar()
     file_menu = menu_bar.addMenu("&File")
-    window.open_action = _action(
-        window, "&Open…", lambda: open_dialog(window), QKeySequence.StandardKey.Open, "openAction"
+    menus = Menus(
+        open_action=_action(window, "&Open…", lambda: open_dialog(host), QKeySequence.StandardKey.Open, "openAction"),
+        paste_action=_action(window, "&Paste image or path", host.paste, QKeySequence.StandardKey.Paste, "pasteAction"),
+        export_action=_action(window, "&Export all…", lambda: export_all(host), "Ctrl+E", "exportAllAction"),
+        recent_menu=RecentMenu(host),
     )
-    window.paste_action = _action(
-        window, "&Paste image or path", window.paste, QKeySequence.StandardKey.Paste, "pasteAction"
-    )
-    window.export_action = _action(window, "&Export all…", lambda: export_all(window), "Ctrl+E", "exportAllAction")
     quit_action = _action(window, "&Quit", window.close, QKeySequence.StandardKey.Quit, "quitAction")
-    window.recent_menu = RecentMenu(window)
-    for item in (window.open_action, window.paste_action):
+    for item in (menus.open_action, menus.paste_action):
         file_menu.addAction(item)
-    file_menu.addMenu(window.recent_menu)
+    file_menu.addMenu(menus.recent_menu)
     file_menu.addSeparator()
-    file_menu.addAction(window.export_action)
+    file_menu.addAction(menus.export_action)
     file_menu.addSeparator()
     file_menu.addAction(quit_action)
 
     view_menu = menu_bar.addMenu("&View")
-    from viewer.gui.main_window import TABS
-
-    for number, tab in enumerate(TABS, 1):
-        view_menu.addAction(_action(window, tab.capitalize(), lambda t=tab: window.set_tab(t), f"Ctrl+{number}"))
+    for number, tab in enumerate(tabs, 1):
+        view_menu.addAction(_action(window, tab.capitalize(), _tab_switcher(host, tab), f"Ctrl+{number}"))
     view_menu.addSeparator()
     # PgUp/PgDn step images from anywhere in the window (a window-wide shortcut is matched before the focused
     # widget sees the key, so the top-k spin box or a tree never pages instead); the arrow keys still page
@@ -88,19 +135,19 @@ def build_menus(window: MainWindow) -> None:
         ("Previous image", -1, "PgUp", "previousImageAction"),
         ("Next image", 1, "PgDown", "nextImageAction"),
     ):
-        action = _action(window, text, lambda step=step: window.state.step_image(step), key, name)
+        action = _action(window, text, _image_stepper(host, step), key, name)
         action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
         window.addAction(action)
         view_menu.addAction(action)
-    view_menu.addAction(_action(window, "Fit", lambda: fit_focused(window), "Ctrl+0", "fitAction"))
-    view_menu.addAction(_action(window, "Cancel running job", lambda: window.state.cancel(), "Esc"))
+    view_menu.addAction(_action(window, "Fit", lambda: fit_focused(window, host.image_panel), "Ctrl+0", "fitAction"))
+    view_menu.addAction(_action(window, "Cancel running job", lambda: host.state.cancel(), "Esc"))
 
     help_menu = menu_bar.addMenu("&Help")
     help_menu.addAction(
         _action(
             window,
             "&Keyboard shortcuts",
-            lambda: show_help(window, "Keyboard shortcuts", shortcuts_html()),
+            lambda: show_help(window, menus, "Keyboard shortcuts", shortcuts_html()),
             QKeySequence.StandardKey.HelpContents,
             "shortcutsAction",
         )
@@ -109,48 +156,56 @@ def build_menus(window: MainWindow) -> None:
         _action(
             window,
             "The &lecture in this app",
-            lambda: show_help(window, "The lecture in this app", LECTURE_HTML),
+            lambda: show_help(window, menus, "The lecture in this app", LECTURE_HTML),
             name="lectureAction",
         )
     )
     help_menu.addSeparator()
-    help_menu.addAction(_action(window, "&About", lambda: show_about(window), name="aboutAction"))
+    help_menu.addAction(_action(window, "&About", lambda: show_about(host), name="aboutAction"))
 
-    toolbar = QtWidgets.QToolBar("File", objectName="fileToolbar")
+    toolbar = QtWidgets.QToolBar("File")
+    toolbar.setObjectName("fileToolbar")
     toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
     style = window.style()
-    window.open_action.setIcon(style.standardIcon(QtWidgets.QStyle.StandardPixmap.SP_DialogOpenButton))
-    window.paste_action.setIcon(QtGui.QIcon.fromTheme("edit-paste"))
-    toolbar.addAction(window.open_action)
-    toolbar.addAction(window.paste_action)
-    toolbar.addAction(window.export_action)
+    menus.open_action.setIcon(style.standardIcon(QtWidgets.QStyle.StandardPixmap.SP_DialogOpenButton))
+    menus.paste_action.setIcon(QtGui.QIcon.fromTheme("edit-paste"))
+    toolbar.addAction(menus.open_action)
+    toolbar.addAction(menus.paste_action)
+    toolbar.addAction(menus.export_action)
     window.addToolBar(toolbar)
     window.addToolBarBreak()
-    window.addToolBar(window.model_toolbar)
+    window.addToolBar(host.model_toolbar)
+    return menus
 
 
-def fit_focused(window: MainWindow) -> None:
+def _tab_switcher(host: MenuHost, tab: str) -> Callable[[], None]:
+    return lambda: host.set_tab(tab)
+
+
+def _image_stepper(host: MenuHost, step: int) -> Callable[[], None]:
+    return lambda: host.state.step_image(step)
+
+
+def fit_focused(window: QtWidgets.QWidget, image_panel: ImagePanel) -> None:
     """View › Fit: the architecture diagram when it has the keyboard focus, else the image."""
-    diagram = window.findChild(QtWidgets.QGraphicsView, "architectureView")
+    diagram = window.findChild(DiagramView, "architectureView")
     focus = QtWidgets.QApplication.focusWidget()
     if diagram is not None and focus is not None and (focus is diagram or diagram.isAncestorOf(focus)):
         diagram.request_fit()
     else:
-        window.image_panel.fit()
+        image_panel.fit()
 
 
-def open_dialog(window: MainWindow) -> None:
+def open_dialog(host: MenuHost) -> None:
     paths, _ = QtWidgets.QFileDialog.getOpenFileNames(
-        window, "Open images", window.settings.last_folder(), IMAGE_FILTER
+        host.window(), "Open images", host.settings.last_folder(), IMAGE_FILTER
     )
-    window.open_paths(paths)
+    host.open_paths(paths)
 
 
-def about_text(window: MainWindow) -> str:
+def about_text(host: MenuHost) -> str:
     """Versions (torch, torchvision, PySide6 and Qt), the devices, and the weights cache folder."""
-    from PySide6 import QtCore
-
-    registry = window.state.registry
+    registry = host.state.registry
     versions = dict(registry.versions) if registry is not None else {"torch": "loading…"}
     versions["Qt"] = QtCore.qVersion()
     if registry is not None:
@@ -162,44 +217,48 @@ def about_text(window: MainWindow) -> str:
     )
 
 
-def show_help(window: MainWindow, title: str, text: str) -> QtWidgets.QDialog:
-    """A non-modal window of help text (``window.help_dialog``; one at a time, reused)."""
-    dialog = getattr(window, "help_dialog", None)
+def show_help(window: QtWidgets.QWidget, menus: Menus, title: str, text: str) -> QtWidgets.QDialog:
+    """A non-modal window of help text (``menus.help_dialog``; one at a time, reused)."""
+    dialog = menus.help_dialog
     if dialog is None:
-        dialog = QtWidgets.QDialog(window, objectName="helpDialog")
-        browser = QtWidgets.QTextBrowser(dialog, objectName="helpText")
-        browser.setOpenExternalLinks(True)
+        dialog = QtWidgets.QDialog(window)
+        dialog.setObjectName("helpDialog")
+        text_view = QtWidgets.QTextBrowser(dialog)
+        text_view.setObjectName("helpText")
+        text_view.setOpenExternalLinks(True)
         buttons = QtWidgets.QDialogButtonBox(QtWidgets.QDialogButtonBox.StandardButton.Close, dialog)
         buttons.rejected.connect(dialog.close)
         layout = QtWidgets.QVBoxLayout(dialog)
-        layout.addWidget(browser)
+        layout.addWidget(text_view)
         layout.addWidget(buttons)
         dialog.resize(640, 520)
-        window.help_dialog = dialog
+        menus.help_dialog = dialog
     dialog.setWindowTitle(title)
-    dialog.findChild(QtWidgets.QTextBrowser, "helpText").setHtml(text)
+    browser = dialog.findChild(QtWidgets.QTextBrowser, "helpText")
+    assert browser is not None  # made with the dialog above
+    browser.setHtml(text)
     dialog.show()
     dialog.raise_()
     return dialog
 
 
-def show_about(window: MainWindow) -> None:
-    QtWidgets.QMessageBox.about(window, "About ConvNet Viewer", about_text(window))
+def show_about(host: MenuHost) -> None:
+    QtWidgets.QMessageBox.about(host.window(), "About ConvNet Viewer", about_text(host))
 
 
 def export_all(
-    window: MainWindow, folder: str | None = None, *, heatmaps: bool | None = None, overwrite: bool | None = None
+    host: MenuHost, folder: str | None = None, *, heatmaps: bool | None = None, overwrite: bool | None = None
 ) -> None:
     """File ▸ Export all: top-k of every image in one CSV (+ heatmap files), asking what is not given."""
     if folder is None:
         folder = QtWidgets.QFileDialog.getExistingDirectory(
-            window, "Export all into folder", window.settings.last_folder()
+            host.window(), "Export all into folder", host.settings.last_folder()
         )
         if not folder:
             return
     if heatmaps is None:
         answer = QtWidgets.QMessageBox.question(
-            window,
+            host.window(),
             "Export all",
             "Also compute and export each image's class heatmap (slower)?",
             QtWidgets.QMessageBox.StandardButton.Yes
@@ -213,9 +272,9 @@ def export_all(
     force = bool(overwrite)
     if existing.exists() and overwrite is None:
         answer = QtWidgets.QMessageBox.question(
-            window, "Export all", f"{existing} and other files may exist already. Overwrite them?"
+            host.window(), "Export all", f"{existing} and other files may exist already. Overwrite them?"
         )
         if answer != QtWidgets.QMessageBox.StandardButton.Yes:
             return
         force = True
-    window.state.export_all(folder, heatmaps=heatmaps, force=force)
+    host.state.export_all(folder, heatmaps=heatmaps, force=force)

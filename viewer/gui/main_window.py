@@ -7,52 +7,43 @@ can be dropped anywhere on the window.
 
 from __future__ import annotations
 
-import importlib
 import tempfile
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6 import QtCore, QtGui, QtWidgets
 from PySide6.QtCore import Qt
 
 from viewer.core.defaults import DEFAULT_MODEL
-from viewer.gui.analysis_links import AnalysisLinks
+from viewer.core.trust import ModelFileTrust
+from viewer.gui.analysis_links import AnalysisLinks, AnalysisViews
 from viewer.gui.app import LAUNCHED_AT, error_sink
 from viewer.gui.compare_links import install as install_compare
+from viewer.gui.help_texts import SAMPLES, SHORTCUTS, resource_path
 from viewer.gui.main_menus import build_menus
 from viewer.gui.mime_paths import carries_files, local_paths, pasted_paths, save_pasted_image
 from viewer.gui.settings import Settings
 from viewer.gui.state import AppState, ModelChoice, Notice
 from viewer.gui.tab_exports import TabExports
-from viewer.gui.widgets.elided_label import ElidedLabel
+from viewer.gui.widgets.activations import ActivationsView
+from viewer.gui.widgets.architecture import ArchitectureView
+from viewer.gui.widgets.heatmap import HeatmapView
 from viewer.gui.widgets.image_panel import ImagePanel
+from viewer.gui.widgets.job_status import JobStatusBar
 from viewer.gui.widgets.model_bar import ModelBar
 from viewer.gui.widgets.notices import NoticeBanner
-from viewer.gui.widgets.predictions import PredictionsView, array_to_pixmap
-from viewer.gui.widgets.welcome import WelcomeView
+from viewer.gui.widgets.predictions import PredictionsView
+from viewer.gui.widgets.thumbnails import Thumbnail, ThumbnailStrip
+from viewer.gui.widgets.welcome import SampleImage, WelcomeView
 from viewer.gui.window_fit import PREFERRED_SIZE, fit_on_screen
+
+if TYPE_CHECKING:
+    from viewer.gui.tasks import ImageEntry, ModelInfo
 
 __all__ = ["PREFERRED_SIZE", "TABS", "MainWindow", "fit_on_screen"]
 
 TABS = ("predictions", "activations", "architecture", "heatmap")
-_VIEWS = {  # tab -> (module, class) of gui-views' widgets
-    "activations": ("viewer.gui.widgets.activations", "ActivationsView"),
-    "architecture": ("viewer.gui.widgets.architecture", "ArchitectureView"),
-    "heatmap": ("viewer.gui.widgets.heatmap", "HeatmapView"),
-}
-
-
-def _make_view(tab: str) -> QtWidgets.QWidget:
-    """The tab's view, or a plain placeholder if that view cannot be imported (reported, not fatal)."""
-    module_name, class_name = _VIEWS[tab]
-    try:
-        return getattr(importlib.import_module(module_name), class_name)()
-    except Exception as error:
-        placeholder = QtWidgets.QLabel(f"The {tab} view is unavailable ({type(error).__name__}: {error}).")
-        placeholder.setObjectName(f"{tab}Placeholder")
-        placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        return placeholder
 
 
 class MainWindow(QtWidgets.QMainWindow):
@@ -65,6 +56,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.setWindowTitle("ConvNet Viewer")
         self.setAcceptDrops(True)
         self.settings = settings or Settings()
+        self.trust = ModelFileTrust(self.settings)  # which custom model files may run unasked
         self.state = state or AppState(parent=self)
         self.shown_at: float | None = None  # seconds from launch to the window first shown
         self._temp_dir = tempfile.TemporaryDirectory(prefix="viewer-paste-")
@@ -73,31 +65,36 @@ class MainWindow(QtWidgets.QMainWindow):
         self.open_folder = lambda folder: QtGui.QDesktopServices.openUrl(QtCore.QUrl.fromLocalFile(folder))
         self._build()
         self._connect()
-        build_menus(self)
+        self.menus = build_menus(self, self, TABS)
+        self.open_action = self.menus.open_action
+        self.paste_action = self.menus.paste_action
+        self.export_action = self.menus.export_action
+        self.recent_menu = self.menus.recent_menu
         self._restore(restore_choice)
         self._update_status()
-        QtWidgets.QApplication.instance().installEventFilter(self)
+        app = QtWidgets.QApplication.instance()
+        if app is not None:  # drops anywhere on the window come through the application's filter
+            app.installEventFilter(self)
 
     # --- construction ------------------------------------------------------------------------------
     def _build(self) -> None:
-        self.model_bar = ModelBar(self, settings=self.settings)
+        self.model_bar = ModelBar(self, trust=self.trust, start_folder=self.settings.last_folder)
         self.image_panel = ImagePanel(self)
-        self.thumbnails = QtWidgets.QListWidget(objectName="thumbnails")
-        self.thumbnails.setViewMode(QtWidgets.QListView.ViewMode.IconMode)
-        self.thumbnails.setFlow(QtWidgets.QListView.Flow.LeftToRight)
-        self.thumbnails.setWrapping(False)
-        self.thumbnails.setIconSize(QtCore.QSize(72, 72))
-        self.thumbnails.setFixedHeight(118)
-        self.thumbnails.setMovement(QtWidgets.QListView.Movement.Static)
-        self.thumbnails.setAcceptDrops(False)
-        self.thumbnails.setToolTip("Arrow keys or PgUp/PgDn switch images; Delete removes one")
+        self.thumbnails = ThumbnailStrip()
 
         self.notices = NoticeBanner(self)
-        self.tabs = QtWidgets.QTabWidget(objectName="tabs")
+        self.tabs = QtWidgets.QTabWidget()
+        self.tabs.setObjectName("tabs")
         self.predictions = PredictionsView(self)
-        self.views: dict[str, QtWidgets.QWidget] = {"predictions": self.predictions}
-        for tab in ("activations", "architecture", "heatmap"):
-            self.views[tab] = _make_view(tab)
+        self.activations = ActivationsView(self)
+        self.architecture = ArchitectureView(self)
+        self.heatmap = HeatmapView(self)
+        self.views: dict[str, QtWidgets.QWidget] = {
+            "predictions": self.predictions,
+            "activations": self.activations,
+            "architecture": self.architecture,
+            "heatmap": self.heatmap,
+        }
         for tab in TABS:
             self.tabs.addTab(self.views[tab], tab.capitalize())
 
@@ -106,8 +103,10 @@ class MainWindow(QtWidgets.QMainWindow):
         left_layout.setContentsMargins(4, 4, 4, 4)
         left_layout.addWidget(self.thumbnails)
         # The welcome (samples, first steps) stands where the image will be until one is open.
-        self.welcome = WelcomeView(self)
-        self.image_stack = QtWidgets.QStackedWidget(objectName="imageStack")
+        samples = [SampleImage(resource_path(s.filename), s.caption, s.model) for s in SAMPLES]
+        self.welcome = WelcomeView(self, samples=samples, shortcuts=SHORTCUTS)
+        self.image_stack = QtWidgets.QStackedWidget()
+        self.image_stack.setObjectName("imageStack")
         self.image_stack.addWidget(self.welcome)
         self.image_stack.addWidget(self.image_panel)
         left_layout.addWidget(self.image_stack, 1)
@@ -117,30 +116,24 @@ class MainWindow(QtWidgets.QMainWindow):
         right_layout.setContentsMargins(4, 4, 4, 4)
         right_layout.addWidget(self.notices)
         right_layout.addWidget(self.tabs, 1)
-        self.splitter = QtWidgets.QSplitter(Qt.Orientation.Horizontal, objectName="mainSplitter")
+        self.splitter = QtWidgets.QSplitter(Qt.Orientation.Horizontal)
+        self.splitter.setObjectName("mainSplitter")
         self.splitter.addWidget(left)
         self.splitter.addWidget(right)
         self.splitter.setStretchFactor(0, 2)
         self.splitter.setStretchFactor(1, 3)
         self.setCentralWidget(self.splitter)
 
-        self.model_toolbar = QtWidgets.QToolBar("Model", objectName="modelToolbar")
+        self.model_toolbar = QtWidgets.QToolBar("Model")
+        self.model_toolbar.setObjectName("modelToolbar")
         self.model_toolbar.addWidget(self.model_bar)  # added below the file toolbar by build_menus
 
-        status = QtWidgets.QStatusBar(objectName="statusBar")
-        self.setStatusBar(status)
-        self.status_label = ElidedLabel("Starting…", objectName="statusText")
-        self.busy_label = ElidedLabel("", objectName="busyText")
-        self.busy_label.setMaximumWidth(320)
-        self.progress_bar = QtWidgets.QProgressBar(objectName="progressBar")
-        self.progress_bar.setMaximumWidth(180)
-        self.progress_bar.hide()
-        self.cancel_button = QtWidgets.QPushButton("Cancel", objectName="cancelButton")
-        self.cancel_button.hide()
-        status.addWidget(self.status_label, 1)
-        status.addPermanentWidget(self.busy_label)
-        status.addPermanentWidget(self.progress_bar)
-        status.addPermanentWidget(self.cancel_button)
+        self.status_bar = JobStatusBar()
+        self.setStatusBar(self.status_bar)
+        self.status_label = self.status_bar.status_label
+        self.busy_label = self.status_bar.busy_label
+        self.progress_bar = self.status_bar.progress_bar
+        self.cancel_button = self.status_bar.cancel_button
         fit_on_screen(self, PREFERRED_SIZE)
 
     def _connect(self) -> None:
@@ -158,6 +151,7 @@ class MainWindow(QtWidgets.QMainWindow):
         state.weights_file_requested.connect(self.model_bar.choose_weights_file)
         state.weights_folder_requested.connect(lambda folder: self.open_folder(folder))
         state.notice_cleared.connect(self.notices.clear)
+        self.notices.dismissed.connect(state.dismiss_notice)
         error_sink.reported.connect(self._on_error_reported)
 
         self.model_bar.choiceRequested.connect(state.set_model)
@@ -168,25 +162,27 @@ class MainWindow(QtWidgets.QMainWindow):
         self.welcome.sampleRequested.connect(self.open_sample)
         self.cancel_button.clicked.connect(lambda: state.cancel())
         self.tabs.currentChanged.connect(lambda i: self.settings.set_tab(TABS[i]) if i < len(TABS) else None)
-        self.analysis_links = AnalysisLinks(state, self.views, self.image_panel, parent=self)
-        self.tab_exports = TabExports(self)
-        self.compare_links = install_compare(self)  # Compare and Explain tabs, the chart window (issue 12)
+        views = AnalysisViews(self.predictions, self.activations, self.architecture, self.heatmap)
+        self.analysis_links = AnalysisLinks(state, views, self.image_panel, parent=self)
+        self.tab_exports = TabExports(self, state, self.settings, self.predictions, self.activations)
+        self.compare_links = install_compare(self)  # Compare and Explain tabs, the chart window
 
     def _restore(self, restore_choice: bool) -> None:
         s = self.settings
-        if s.geometry() is not None:
-            self.restoreGeometry(s.geometry())
+        geometry, window_state, splitter = s.geometry(), s.window_state(), s.splitter()
+        if geometry is not None:
+            self.restoreGeometry(geometry)
             fit_on_screen(self, (self.width(), self.height()))  # saved on a larger screen
-        if s.window_state() is not None:
-            self.restoreState(s.window_state())
-        if s.splitter() is not None:
-            self.splitter.restoreState(s.splitter())
+        if window_state is not None:
+            self.restoreState(window_state)
+        if splitter is not None:
+            self.splitter.restoreState(splitter)
         if s.tab() in TABS:
             self.tabs.setCurrentIndex(TABS.index(s.tab()))
         self.predictions.set_show_logits(s.show_logits())
         if restore_choice:
             choice = ModelChoice(s.model() or ModelChoice().model, s.weights() or "default", s.model_file(), s.device())
-            digest = self.model_bar.trusted_digest(choice.model_file) if choice.model_file else None
+            digest = self.trust.trusted_digest(choice.model_file) if choice.model_file else None
             if choice.model_file and digest is None:
                 # Changed (or gone) since the user allowed it: never run it unasked at start-up.
                 self.notices.show_notice(
@@ -200,6 +196,11 @@ class MainWindow(QtWidgets.QMainWindow):
         self.model_bar.set_choice(self.state.choice)
         self.model_bar.set_options(self.state.preset, self.state.tta)
         self.predictions.set_topk(self.state.topk)
+
+    @property
+    def help_dialog(self) -> QtWidgets.QDialog | None:
+        """The help window (Help › Keyboard shortcuts, The lecture), once shown."""
+        return self.menus.help_dialog
 
     # --- public API --------------------------------------------------------------------------------
     def open_paths(self, paths: list[str]) -> None:
@@ -241,6 +242,7 @@ class MainWindow(QtWidgets.QMainWindow):
         kinds = (QtCore.QEvent.Type.DragEnter, QtCore.QEvent.Type.DragMove, QtCore.QEvent.Type.Drop)
         if (
             event.type() in kinds
+            and isinstance(event, QtGui.QDropEvent)  # drag enter and move events are drop events too
             and isinstance(watched, QtWidgets.QWidget)
             and watched is not self
             and watched.window() is self
@@ -252,7 +254,7 @@ class MainWindow(QtWidgets.QMainWindow):
             return True
         return super().eventFilter(watched, event)
 
-    def dragEnterEvent(self, event: QtGui.QDragEnterEvent) -> None:
+    def dragEnterEvent(self, event: QtGui.QDropEvent) -> None:  # also called for moves and filtered events
         if carries_files(event.mimeData()):
             event.acceptProposedAction()
         else:
@@ -298,7 +300,7 @@ class MainWindow(QtWidgets.QMainWindow):
             topk=s.topk,
         )
 
-    def _on_model_changed(self, info: Any) -> None:
+    def _on_model_changed(self, info: ModelInfo | None) -> None:
         self._update_status()
         error = self.state.model_error
         self.model_bar.set_failed(error is not None)
@@ -309,21 +311,12 @@ class MainWindow(QtWidgets.QMainWindow):
         else:
             notice = "" if info is None or info.pretrained else "Random init: not trained, the outputs mean nothing."
         self.predictions.set_reason(notice if error is not None else "")
-        for tab in ("activations", "heatmap"):
-            view = self.views[tab]
-            if hasattr(view, "set_notice"):
-                view.set_notice(notice)
+        self.activations.set_notice(notice)
+        self.heatmap.set_notice(notice)
 
-    def _on_images_changed(self, images: list) -> None:
-        blocked = self.thumbnails.blockSignals(True)
-        self.thumbnails.clear()
-        for entry in images:
-            item = QtWidgets.QListWidgetItem(QtGui.QIcon(array_to_pixmap(entry.thumbnail)), entry.name)
-            item.setToolTip(entry.path)
-            self.thumbnails.addItem(item)
-        self.thumbnails.setCurrentRow(self.state.current)  # the list was rebuilt: mark the shown image again
-        self.thumbnails.blockSignals(blocked)
-        self.thumbnails.setVisible(bool(images))
+    def _on_images_changed(self, images: list[ImageEntry]) -> None:
+        thumbnails = [Thumbnail(entry.thumbnail, entry.name, entry.path) for entry in images]
+        self.thumbnails.set_images(thumbnails, self.state.current)
         self.image_stack.setCurrentWidget(self.image_panel if images else self.welcome)
         # Every image of a drop goes into Recent files, the first one on top (added last).
         known = set(self.settings.recent_files())
@@ -333,13 +326,11 @@ class MainWindow(QtWidgets.QMainWindow):
     def _add_recent(self, *paths: str) -> None:
         for path in paths:
             self.settings.add_recent_file(path)
-        if paths and hasattr(self, "recent_menu"):
+        if paths:
             self.recent_menu.refresh()
 
-    def _on_image_changed(self, entry: Any) -> None:
-        blocked = self.thumbnails.blockSignals(True)
-        self.thumbnails.setCurrentRow(self.state.current)
-        self.thumbnails.blockSignals(blocked)
+    def _on_image_changed(self, entry: ImageEntry | None) -> None:
+        self.thumbnails.mark_current(self.state.current)
         if entry is None:
             self.image_panel.set_image(None)
             self.predictions.set_original(None)
@@ -347,34 +338,20 @@ class MainWindow(QtWidgets.QMainWindow):
             self.image_panel.set_image(entry.display, entry.name, entry.loaded.original_size, entry.loaded.notes)
             self.predictions.set_original(entry.preview if entry.preview is not None else entry.display)
             self._add_recent(entry.path)
-        heatmap = self.views["heatmap"]
-        if hasattr(heatmap, "set_image"):
-            heatmap.set_image(None if entry is None else entry.display)
+        self.heatmap.set_image(None if entry is None else entry.display)
         self._update_status()
 
     def _on_progress(self, item: Any, kind: str) -> None:
         if item is None:
-            self.progress_bar.hide()
+            self.status_bar.hide_progress()
             return
-        if kind == "heatmap" and hasattr(self.views["heatmap"], "set_progress"):
-            self.views["heatmap"].set_progress(item.step, item.total, getattr(item, "message", ""))
+        if kind == "heatmap":
+            self.heatmap.set_progress(item.step, item.total, getattr(item, "message", ""))
         total = int(getattr(item, "total", 0) or 0)
-        self.progress_bar.setRange(0, total if total > 0 else 0)
-        if total > 0:
-            self.progress_bar.setValue(int(getattr(item, "step", 0)))
-        message = getattr(item, "message", "")
-        if message:
-            self.busy_label.setText(str(message))
-        self.progress_bar.show()
+        self.status_bar.show_progress(int(getattr(item, "step", 0)), total, str(getattr(item, "message", "")))
 
     def _on_busy(self, description: str) -> None:
-        self.busy_label.setText(f"{description}…" if description else "")
-        self.cancel_button.setVisible(bool(description))
-        if description:
-            self.progress_bar.setRange(0, 0)
-            self.progress_bar.show()
-        else:
-            self.progress_bar.hide()
+        self.status_bar.set_busy(description)
         self.predictions.set_busy(f"{description}…" if description else "")
 
     def _on_error_reported(self, text: str, details: str, level: str) -> None:
@@ -409,7 +386,9 @@ class MainWindow(QtWidgets.QMainWindow):
             self.settings.save_window(self.saveGeometry(), self.saveState(), self.splitter.saveState())
             self.settings.set_tab(self.current_tab())
             self.settings.sync()
-            QtWidgets.QApplication.instance().removeEventFilter(self)
+            app = QtWidgets.QApplication.instance()
+            if app is not None:
+                app.removeEventFilter(self)
             error_sink.reported.disconnect(self._on_error_reported)
             self.state.jobs.shutdown(timeout=3.0)
             self._temp_dir.cleanup()

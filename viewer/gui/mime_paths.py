@@ -36,5 +36,5 @@ def save_pasted_image(mime: QtCore.QMimeData, folder: Path) -> Path | None:
     if image.isNull():
         return None
     target = folder / f"pasted-{len(list(folder.iterdir())) + 1}.png"
-    image.save(str(target), "PNG")
+    image.save(str(target))  # PNG, from the suffix
     return target

@@ -1,4 +1,4 @@
-"""The worker's models: ``ModelKey`` names one, ``ModelCache`` keeps the last few built (plain Python, no Qt).
+"""The worker's models: ``ModelCache`` keeps the last few built, keyed by ``ModelChoice.key()`` (plain Python, no Qt).
 
 Used only on the worker thread of ``viewer.gui.jobs``; torch is imported on the first ``get``.
 """
@@ -8,39 +8,39 @@ from __future__ import annotations
 import gc
 from collections import OrderedDict
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING
+
+from viewer.core.choice import ModelChoice
+
+if TYPE_CHECKING:
+    from viewer.engine.weights import LoadedModel
+
 
 __all__ = ["MODEL_CACHE_SIZE", "ModelCache", "ModelKey"]
 
 MODEL_CACHE_SIZE = 3
 
 
-@dataclass(frozen=True)
-class ModelKey:
-    """Which model a job needs; the worker swaps it for the cached ``LoadedModel``."""
-
-    model: str | None
-    weights: str = "default"
-    model_file: str | None = None
-    device: str = "auto"
-    model_file_sha256: str | None = None  # the content the user agreed to run; another one is refused
+ModelKey = ModelChoice
+"""The cache's key: a :class:`ModelChoice` (``choice.key()``); one type names a model everywhere."""
 
 
 class ModelCache:
-    """An LRU of a few ``LoadedModel`` keyed by ``ModelKey``; used only on the worker thread."""
+    """An LRU of a few ``LoadedModel`` keyed by ``ModelChoice.key()``; used only on the worker thread."""
 
     def __init__(self, size: int = MODEL_CACHE_SIZE) -> None:
         self.size = size
-        self._models: OrderedDict[ModelKey, Any] = OrderedDict()
+        self._models: OrderedDict[ModelChoice, LoadedModel] = OrderedDict()
 
-    def __contains__(self, key: ModelKey) -> bool:
-        return key in self._models
+    def __contains__(self, choice: object) -> bool:
+        return isinstance(choice, ModelChoice) and choice.key() in self._models
 
-    def keys(self) -> list[ModelKey]:
+    def keys(self) -> list[ModelChoice]:
         return list(self._models)
 
-    def get(self, key: ModelKey, progress: Callable[[int, int], bool | None] | None = None) -> Any:
+    def get(self, choice: ModelChoice, progress: Callable[[int, int], bool | None] | None = None) -> LoadedModel:
+        """The model of ``choice``, built (and its weights downloaded, reporting ``progress``) on first use."""
+        key = choice.key()
         if key in self._models:
             self._models.move_to_end(key)
             return self._models[key]

@@ -72,7 +72,7 @@ class Settings:
 
     def _int(self, key: str, default: int) -> int:
         try:
-            return int(self._settings.value(key, default))
+            return int(str(self._settings.value(key, default)))
         except (TypeError, ValueError):
             return default
 
@@ -155,9 +155,9 @@ class Settings:
     # --- files --------------------------------------------------------------------------------------
     def recent_files(self) -> list[str]:
         value = self._settings.value(RECENT, [])
-        if isinstance(value, str):
-            value = [value] if value else []
-        return [str(item) for item in value or []]
+        if isinstance(value, str):  # a one-item list comes back from some formats as a plain string
+            return [value] if value else []
+        return [str(item) for item in value] if isinstance(value, list | tuple) else []
 
     def add_recent_file(self, path: str) -> list[str]:
         resolved = str(Path(path).resolve())

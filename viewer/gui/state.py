@@ -1,64 +1,52 @@
 """AppState: what the app is looking at and the latest result of each kind; the only caller of jobs.
 
-Data flows one way: a widget asks the state (``set_image``, ``set_model``...), the state submits a job,
-the worker returns ``(result, ticket)``, the runner drops superseded tickets, the state keeps the result
-and emits a signal, the widgets draw it. Widgets never call the engine and never read each other.
-Which analysis jobs to submit for the current image and model lives in ``state_analysis`` (a mixin).
+Data flows one way: a widget asks the state (``set_current``, ``set_model``...), the state submits a job with
+the handler that stores its result, the worker runs it, the runner drops superseded and withdrawn jobs, the
+handler keeps the result (with its on-screen form, as one object) and emits a signal, the widgets draw it.
+Widgets never call the engine and never read each other. Which analysis jobs to submit for the current image
+and model lives in ``state_analysis`` (a mixin).
+
+Notices are state too (:attr:`AppState.notice`): each belongs to a job kind or to the model choice ("model"),
+and goes when that kind next succeeds or the choice changes (``notice_cleared``). A job the state withdrew or a
+newer one superseded says nothing; "cancelled" is only said for the user's Cancel.
 """
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
-from typing import Any
+from dataclasses import replace
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, Signal, Slot
+from superqt.utils import qthrottled
 
-from viewer.core.defaults import DEFAULT_MODEL
+from viewer.core.activation_grid import GridOptions
+from viewer.core.choice import ModelChoice  # re-exported: the GUI names it here
 from viewer.core.graph import Graph
 from viewer.core.layout import Layout
+from viewer.core.progress import Progress
 from viewer.gui import tasks
-from viewer.gui.jobs import JobError, JobRunner, ModelKey, Ticket
+from viewer.gui.jobs import ErrorHandler, JobError, JobKind, JobRunner, Ticket
 from viewer.gui.state_analysis import AnalysisRequests
 from viewer.gui.state_exports import ExportRequests
+from viewer.gui.state_notices import CHOICE_NOTICES, Notice, NoticeState
 from viewer.gui.state_weights import WeightsFallbacks
-from viewer.gui.widgets.activations_grid import GridOptions
+
+if TYPE_CHECKING:
+    from viewer.core.activation_grid import ChannelGrid
+    from viewer.engine.activations import Activation
+    from viewer.engine.heatmap import ClassHeatmap
+    from viewer.engine.inference import Prediction
+    from viewer.engine.summary import Summary
+    from viewer.gui.export_tasks import ExportResult
 
 __all__ = ["AppState", "ModelChoice", "Notice"]
 
-EXPORT_KINDS = ("export", "export-heatmap", "export-predictions", "export-activations")
-ANALYSIS_KINDS = ("classify", "summary", "activations", "activation-grid", "heatmap")
+ANALYSIS_KINDS = (JobKind.CLASSIFY, JobKind.SUMMARY, JobKind.ACTIVATIONS, JobKind.ACTIVATION_GRID, JobKind.HEATMAP)
+STEP_THROTTLE_MS = 60  # PgUp/PgDn held down: at most one round of analysis jobs per this many milliseconds
 
 
-@dataclass(frozen=True)
-class ModelChoice:
-    """The user's model choice; ``weights`` is "default", "none" (random init), an enum name or a file."""
-
-    model: str | None = DEFAULT_MODEL
-    weights: str = "default"
-    model_file: str | None = None  # "path/to/file.py:function" for a custom model
-    device: str = "auto"
-    model_file_sha256: str | None = None  # the model file's content the user agreed to run
-
-    def key(self) -> ModelKey:
-        return ModelKey(
-            None if self.model_file else self.model, self.weights, self.model_file, self.device, self.model_file_sha256
-        )
-
-
-@dataclass(frozen=True)
-class Notice:
-    """One message for the banner: ``actions`` are (button text, callback) offered beside it."""
-
-    text: str
-    details: str = ""
-    level: str = "error"  # "error", "warning" or "info"
-    actions: tuple[tuple[str, Callable[[], None]], ...] = ()
-    kind: str = ""  # what it is about ("model"): ``notice_cleared(kind)`` takes it away once that succeeds
-
-
-class AppState(QObject, AnalysisRequests, WeightsFallbacks, ExportRequests):
+class AppState(QObject, NoticeState, AnalysisRequests, WeightsFallbacks, ExportRequests):
     """Images, model choice, options and the latest results; see the module docstring."""
 
     registry_changed = Signal(object)  # tasks.Registry
@@ -72,19 +60,19 @@ class AppState(QObject, AnalysisRequests, WeightsFallbacks, ExportRequests):
     graph_changed = Signal(object)  # core Graph | None (of the chosen network; no weights needed)
     graph_groups_ready = Signal(object)  # core Layout of one block's grouped convolution drawn as its pathways
     graph_layout_changed = Signal(object)  # core Layout | None (the graph drawn with ``graph_expanded`` open)
-    activation_changed = Signal(object)  # dict[str, Activation] | None (``activation_grid`` drawn with it)
+    activation_changed = Signal(object)  # dict[str, Activation] | None (``capture`` holds it with its grid)
     activation_grid_changed = Signal(object)  # ChannelGrid redrawn after ``set_grid_options``
-    heatmap_changed = Signal(object)  # engine ClassHeatmap | None (``heatmap_on_screen`` comes with it)
-    progress = Signal(object, str)  # a progress object (step, total, message) or None when idle; job kind
+    heatmap_changed = Signal(object)  # engine ClassHeatmap | None (``shown_heatmap`` holds it with its screen copy)
+    progress = Signal(object, str)  # Progress or None when idle; job kind
     job_started = Signal(str)  # kind of the job now running
     job_finished = Signal(str)  # kind of a job that ended (any outcome) with nothing more of its kind queued
     busy_changed = Signal(str)  # description of the running job, "" when idle
     message = Signal(object)  # Notice
     timings_changed = Signal(dict)  # {"forward": ms, "load model": ms, ...}
-    export_finished = Signal(object)  # tasks.ExportResult
+    export_finished = Signal(object)  # export_tasks.ExportResult
     weights_file_requested = Signal()  # a notice's "Choose a weights file…" was clicked
     weights_folder_requested = Signal(str)  # a notice's "Open the weights folder" was clicked: that folder
-    notice_cleared = Signal(str)  # the kind of notice that no longer holds (its kind succeeded)
+    notice_cleared = Signal(str)  # the kind of notice that no longer holds (its kind succeeded, the choice changed)
 
     def __init__(self, runner: JobRunner | None = None, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -97,40 +85,52 @@ class AppState(QObject, AnalysisRequests, WeightsFallbacks, ExportRequests):
         self.tta = False
         self.topk = 5
         self.model_info: tasks.ModelInfo | None = None
-        self.prediction: Any = None
-        self.summary: Any = None
+        self.prediction: Prediction | None = None
+        self.summary: Summary | None = None
         self.graph: Graph | None = None
         self.graph_layout: Layout | None = None
         self.graph_expanded: frozenset[str] | None = None  # blocks open in the layout asked for last
         self.graph_expand_spec: str | None = None  # ``--expand``: applied to the next graph that arrives
         self._graph_source: tuple[str | None, ...] | None = None  # the network the graph is (being) built for
-        self.activations: dict[str, Any] | None = None
-        self.activation_grid: Any = None  # ChannelGrid of the first layer's activation, drawn on the worker
+        self.capture: tasks.CaptureResult | None = None  # activations with the first layer's mosaic
         self.grid_options = GridOptions()
-        self.heatmap: Any = None
-        self.heatmap_on_screen: tasks.HeatmapOnScreen | None = None  # its scores made small on the worker
+        self.shown_heatmap: tasks.HeatmapOnScreen | None = None  # the ClassHeatmap with its screen copy
         self.layers: list[str] = []
         self._layers_model: str | None = None  # the model whose summary the layers were chosen from
         self.heatmap_request: dict[str, Any] | None = None  # options of the heatmap to keep up to date
         self.timings: dict[str, float] = {}
         self.model_error: JobError | None = None
+        self.notice: Notice | None = None  # the latest notice, until its kind succeeds or the user dismisses it
+        self._delivering_ms: float | None = None  # how long the job whose result is being stored ran
         self._init_fallbacks()
-        self._submitted_at: dict[int, float] = {}
-        self._quiet_cancels: set[int] = set()  # tickets the state cancelled itself (see _cancel_quietly)
-        self._open_requests = 0
-        self.jobs.returned.connect(self._on_returned)
-        self.jobs.errored.connect(self._on_errored)
-        self.jobs.progress.connect(lambda item, ticket: self.progress.emit(item, ticket.kind))
+        self._analyse_stepped = qthrottled(self._analyse_image, STEP_THROTTLE_MS, leading=True, parent=self)
+        self.jobs.progress.connect(self._on_progress)
         self.jobs.finished.connect(self._on_finished)
         self.jobs.started.connect(self._on_started)
         self.jobs.idle.connect(self._on_idle)
         self.jobs.cancelled.connect(self._on_cancelled)
-        self.jobs.message.connect(lambda text: self.notify(text, level="warning"))
+        # "GPU out of memory, ran on the CPU": holds until the user chooses a model or device again.
+        self.jobs.message.connect(lambda text: self.notify(text, level="warning", kind="model"))
 
     # --- queries -----------------------------------------------------------------------------------
     @property
     def image(self) -> tasks.ImageEntry | None:
         return self.images[self.current] if 0 <= self.current < len(self.images) else None
+
+    @property
+    def heatmap(self) -> ClassHeatmap | None:
+        """The heatmap shown (``shown_heatmap.heatmap``)."""
+        return None if self.shown_heatmap is None else self.shown_heatmap.heatmap
+
+    @property
+    def activations(self) -> dict[str, Activation] | None:
+        """The activations shown (``capture.activations``)."""
+        return None if self.capture is None else self.capture.activations
+
+    @property
+    def activation_grid(self) -> ChannelGrid | None:
+        """The first layer's mosaic as shown (``capture.grid``)."""
+        return None if self.capture is None else self.capture.grid
 
     def is_settled(self) -> bool:
         """Nothing queued or running, and everything asked for is shown (screenshot mode waits for it)."""
@@ -139,14 +139,25 @@ class AppState(QObject, AnalysisRequests, WeightsFallbacks, ExportRequests):
     # --- requests from widgets ---------------------------------------------------------------------
     def start(self) -> None:
         """Read the registry on the worker (first torch import), then load the chosen model."""
-        self._submit("registry", tasks.load_registry, description="Loading torch and the model zoo")
+        self._submit(
+            JobKind.REGISTRY,
+            tasks.load_registry,
+            on_result=self._registry_loaded,
+            on_error=lambda error: self.notify(
+                "Could not load torch and the model zoo: " + error.message, error.details, kind=JobKind.REGISTRY
+            ),
+            description="Loading torch and the model zoo",
+        )
 
     def open_paths(self, paths: Sequence[str], *, select: str = "first_new") -> Ticket:
         """Load image files or folders (on the worker); files that fail are reported, nothing else changes."""
-        paths = [str(p) for p in paths]
-        # One kind per request: a second drop must not supersede the first one's loading.
-        self._open_requests += 1
-        return self._submit(f"open#{self._open_requests}", tasks.open_images, paths, description="Opening images")
+        return self._submit(
+            JobKind.OPEN,  # never superseded: a second drop must not cost the first one its loading
+            tasks.open_images,
+            [str(p) for p in paths],
+            on_result=self._opened,
+            description="Opening images",
+        )
 
     def set_current(self, index: int) -> None:
         if not (0 <= index < len(self.images)) or index == self.current:
@@ -155,8 +166,13 @@ class AppState(QObject, AnalysisRequests, WeightsFallbacks, ExportRequests):
         self._image_switched()
 
     def step_image(self, delta: int) -> None:
-        if self.images:
-            self.set_current(max(0, min(len(self.images) - 1, self.current + delta)))
+        """PgUp/PgDn: the image changes at once; its analyses are throttled while the key is held down."""
+        if not self.images:
+            return
+        index = max(0, min(len(self.images) - 1, self.current + delta))
+        if index != self.current:
+            self.current = index
+            self._image_switched(throttled=True)
 
     def remove_image(self, index: int) -> None:
         if not (0 <= index < len(self.images)):
@@ -174,57 +190,96 @@ class AppState(QObject, AnalysisRequests, WeightsFallbacks, ExportRequests):
         """Switch model, weights or device; results of the previous model are never shown afterwards.
 
         A network whose pretrained weights failed earlier keeps what the user chose instead (see
-        ``state_weights``) when it is picked again with its default weights.
+        ``state_weights``) when it is picked again with its default weights. The model is loaded and the image
+        classified before the graph is traced: the top-k is what the user waits for (``viewer bench``).
         """
         choice = self.with_sticky_weights(choice)
         self.choice = choice
         self.model_info = None
         self.model_error = None
+        for kind in CHOICE_NOTICES:
+            self.clear_notice(kind)
         self.jobs.forget_gpu_fallbacks()
-        for kind in ANALYSIS_KINDS:
-            self._cancel_quietly(kind)
+        for job_kind in ANALYSIS_KINDS:
+            self.jobs.withdraw(job_kind)
         self._clear_results(summary=True)
         self.choice_changed.emit(choice)
         self.model_changed.emit(None)
         if self.registry is not None:
-            # The graph needs no weights: asked first, so that a long download never holds the Architecture tab.
-            self._request_graph()
             label = choice.model_file or choice.model
-            self._submit("model", tasks.model_info, choice.key(), description=f"Loading {label}")
+            self._submit(
+                JobKind.MODEL,
+                tasks.model_info,
+                choice,
+                on_result=lambda info: self._model_loaded(choice, info),
+                on_error=self._model_failed,
+                description=f"Loading {label}",
+            )
+            self._request_graph()
 
     def set_options(self, *, preset: str | None = None, tta: bool | None = None, topk: int | None = None) -> None:
         changed = False
-        for name, value in (("preset", preset), ("tta", tta), ("topk", topk)):
-            if value is not None and getattr(self, name) != value:
-                setattr(self, name, value)
-                changed = True
+        if preset is not None and preset != self.preset:
+            self.preset, changed = preset, True
+        if tta is not None and tta != self.tta:
+            self.tta, changed = tta, True
+        if topk is not None and topk != self.topk:
+            self.topk, changed = topk, True
         if changed:
             self.options_changed.emit()
             self._classify()
             if preset is not None:
                 self._capture()
 
-    def cancel(self, kind: str | None = None) -> None:
+    def cancel(self, kind: JobKind | None = None) -> None:
+        """The user's Cancel (of one kind, or of everything)."""
         self.jobs.cancel(kind)
 
-    def notify(
-        self, text: str, details: str = "", level: str = "error", actions: tuple = (), *, kind: str = ""
-    ) -> None:
-        self.message.emit(Notice(text, details, level, tuple(actions), kind))
+    # --- jobs --------------------------------------------------------------------------------------
+    def _submit(
+        self,
+        kind: JobKind,
+        fn: Callable[..., Any],
+        *args: Any,
+        on_result: Callable[[Any], None],
+        on_error: ErrorHandler | None = None,
+        description: str = "",
+        low_memory: dict[str, Any] | None = None,
+        **kwargs: Any,
+    ) -> Ticket:
+        """Submit a job whose result goes to ``on_result``; its success clears the notices of its kind, and a
+        failure is a notice of its kind unless ``on_error`` handles it."""
 
-    def clear_notice(self, kind: str) -> None:
-        """The notice about ``kind`` (if one is shown) no longer holds."""
-        self.notice_cleared.emit(kind)
+        def delivered(result: Any) -> None:
+            self._delivering_ms = ticket.elapsed_ms
+            self.clear_notice(kind)
+            on_result(result)
 
-    # --- job results -------------------------------------------------------------------------------
-    def _submit(self, kind: str, fn: Callable[..., Any], *args: Any, description: str = "", **kwargs: Any) -> Ticket:
-        ticket = self.jobs.submit(kind, fn, *args, description=description, **kwargs)
-        self._submitted_at[ticket.number] = time.perf_counter()
+        ticket = self.jobs.submit(
+            kind,
+            fn,
+            *args,
+            on_result=delivered,
+            on_error=on_error or (lambda error: self._job_failed(kind, error)),
+            description=description,
+            low_memory=low_memory,
+            **kwargs,
+        )
         return ticket
 
-    def _image_switched(self) -> None:
+    def _image_switched(self, *, throttled: bool = False) -> None:
         self.image_changed.emit(self.image)
         self._clear_results(summary=False)
+        if throttled:
+            for kind in (JobKind.CLASSIFY, JobKind.ACTIVATIONS, JobKind.HEATMAP):
+                self.jobs.withdraw(kind)  # of an image no longer shown: never delivered, not computed
+            self._analyse_stepped()
+        else:
+            self._analyse_image()
+
+    def _analyse_image(self) -> None:
+        if self.jobs.closed:  # a throttled call that fires after the window closed
+            return
         self._classify()
         self._capture()
         self._heatmap()
@@ -233,118 +288,34 @@ class AppState(QObject, AnalysisRequests, WeightsFallbacks, ExportRequests):
         if self.prediction is not None:
             self.prediction = None
             self.prediction_changed.emit(None)
-        self._cancel_quietly("activation-grid")
-        self.activation_grid = None
-        if self.activations is not None:
-            self.activations = None
+        self.jobs.withdraw(JobKind.ACTIVATION_GRID)
+        if self.capture is not None:
+            self.capture = None
             self.activation_changed.emit(None)
-        self.heatmap_on_screen = None
-        if self.heatmap is not None:
-            self.heatmap = None
+        if self.shown_heatmap is not None:
+            self.shown_heatmap = None
             self.heatmap_changed.emit(None)
         if summary and self.summary is not None:
             self.summary = None
             self.summary_changed.emit(None)
 
-    def _cancel_quietly(self, kind: str) -> None:
-        """Cancel ``kind``'s jobs because the state moved on (a model switch): no "cancelled" notice for those,
-        which said "Capturing conv1: cancelled." after every switch, as if the user had pressed Cancel."""
-        self._quiet_cancels.update(ticket.number for ticket in self.jobs.pending(kind))
-        self.jobs.cancel(kind)
-
-    @Slot(object)
-    def _on_cancelled(self, ticket: Ticket) -> None:
-        if ticket.number in self._quiet_cancels:
-            self._quiet_cancels.discard(ticket.number)
-            return
-        self.notify(f"{ticket.description}: cancelled.", level="info")
-
-    @Slot(object)
-    def _on_started(self, ticket: Ticket) -> None:
-        self._submitted_at[ticket.number] = time.perf_counter()
-        self.busy_changed.emit(ticket.description)
-        self.job_started.emit(ticket.kind)
-
-    @Slot(object)
-    def _on_finished(self, ticket: Ticket) -> None:
-        self._quiet_cancels.discard(ticket.number)
-        if not self.jobs.pending(ticket.kind):
-            self.job_finished.emit(ticket.kind)
-
-    @Slot()
-    def _on_idle(self) -> None:
-        self.progress.emit(None, "")
-        self.busy_changed.emit("")
-
-    @Slot(object, object)
-    def _on_returned(self, result: Any, ticket: Ticket) -> None:
-        elapsed_ms = (time.perf_counter() - self._submitted_at.pop(ticket.number, time.perf_counter())) * 1e3
-        kind = ticket.kind
-        if kind == "registry":
-            self.registry = result
-            self.registry_changed.emit(result)
-            self.set_model(self.choice)
-        elif kind.startswith("open#"):
-            self._opened(result)
-        elif kind == "model":
-            # Later jobs must name the model by the key it was loaded (and cached) under: a key rebuilt
-            # from the LoadedModel ("cpu" for "auto", the enum for "default", a model file without its
-            # ":function") missed the cache, loaded a second copy, and could not load a custom file at all.
-            result = replace(result, key=self.choice.key())
-            self.model_info = result
-            self._fallback_model_loaded(self.choice)
-            self.timings = {"load model": elapsed_ms}
+    def _record_time(self, name: str) -> None:
+        """How long the job being delivered ran, shown in the status bar as ``name``."""
+        if self._delivering_ms is not None:
+            self.timings[name] = self._delivering_ms
             self.timings_changed.emit(dict(self.timings))
-            self.model_changed.emit(result)
-            self._submit("summary", tasks.summary, result.key, description=f"Summarising {result.name}")
-            self._classify()
-            self._heatmap()
-        elif kind == "classify":
-            self.prediction = result
-            self.timings.update({k: v for k, v in result.timings_ms.items()})
-            self.timings_changed.emit(dict(self.timings))
-            self.prediction_changed.emit(result)
-        elif kind == "summary":
-            self.summary = result
-            self._check_layers(result)
-            self.summary_changed.emit(result)
-            self._capture()
-        elif kind == "graph":
-            self._graph_arrived(result)
-        elif kind == "graph-layout":
-            self._layout_arrived(result)
-        elif kind == "graph-groups":
-            self.graph_groups_ready.emit(result)
-        elif kind == "activations":
-            self.activations, self.activation_grid = result.activations, result.grid
-            self.timings["activations"] = elapsed_ms
-            self.timings_changed.emit(dict(self.timings))
-            self.activation_changed.emit(result.activations)
-            self._draw_grid()  # the options may have changed while it was captured
-        elif kind == "activation-grid":
-            activation = (self.activations or {}).get(result.layer)
-            if activation is result.activation and self.layers and result.layer == self.layers[0]:
-                self.activation_grid = result
-                self.activation_grid_changed.emit(result)
-        elif kind == "heatmap":
-            self.heatmap, self.heatmap_on_screen = result.heatmap, result
-            self.timings["heatmap"] = elapsed_ms
-            self.timings_changed.emit(dict(self.timings))
-            self.heatmap_changed.emit(result.heatmap)
-        elif kind in EXPORT_KINDS:
-            self.export_finished.emit(result)
-            extra = f" ({len(result.errors)} problem(s): see details)" if result.errors else ""
-            self.notify(
-                f"Exported {len(result.files)} file(s) to {result.folder}{extra}.",
-                "\n".join(result.errors),
-                level="warning" if result.errors else "info",
-            )
+
+    # --- results -----------------------------------------------------------------------------------
+    def _registry_loaded(self, registry: tasks.Registry) -> None:
+        self.registry = registry
+        self.registry_changed.emit(registry)
+        self.set_model(self.choice)
 
     def _opened(self, result: tasks.OpenResult) -> None:
         if result.errors:
             first = result.errors[0]
             more = f" (and {len(result.errors) - 1} more: see details)" if len(result.errors) > 1 else ""
-            self.notify(first + more, "\n".join(result.errors), level="error")
+            self.notify(first + more, "\n".join(result.errors), level="error", kind=JobKind.OPEN)
         if not result.images:
             return
         known = {entry.path: index for index, entry in enumerate(self.images)}
@@ -361,39 +332,92 @@ class AppState(QObject, AnalysisRequests, WeightsFallbacks, ExportRequests):
         self.current = first_index if first_index is not None else self.current
         self._image_switched()
 
-    @Slot(object, object)
-    def _on_errored(self, error: JobError, ticket: Ticket) -> None:
-        self._submitted_at.pop(ticket.number, None)
-        kind = ticket.kind
-        if kind == "model":
-            self.model_error = error
-            self.model_changed.emit(None)
-            self._fallback_model_failed(error)
-            return
-        if kind in ("graph", "graph-layout"):
-            self._graph_failed(kind)
-        if kind == "registry":
-            self.notify("Could not load torch and the model zoo: " + error.message, error.details)
-            return
-        if kind == "activations" and self.activations is not None:
-            # The capture asked for (another layer, or a budget refusal) failed: what is on screen is of
-            # the previous request, so it goes rather than stand under the new selection.
-            self._cancel_quietly("activation-grid")
-            self.activations, self.activation_grid = None, None
-            self.activation_changed.emit(None)
-        label = {
-            "classify": "Classification",
-            "summary": "Summary",
-            "activations": "Activations",
-            "graph": "Architecture",
-            "graph-layout": "Architecture",
-            "graph-groups": "Expand groups",
-            "activation-grid": "Activations",
-            "heatmap": "Heatmap",
-            "export": "Export",
-        }.get(kind, ticket.description)
-        self.notify(
-            f"{label}: {error.message}" if not error.is_bug else error.message,
-            error.details,
-            level="warning" if error.error_type == "BudgetError" else "error",
+    def _model_loaded(self, choice: ModelChoice, info: tasks.ModelInfo) -> None:
+        # Later jobs name the model by the choice it was loaded (and cached) under.
+        info = replace(info, key=choice)
+        self.model_info = info
+        self._fallback_model_loaded(choice)
+        self.timings = {}
+        self._record_time("load model")
+        self.model_changed.emit(info)
+        self._classify()  # first: the top-k is what the user waits for
+        self._heatmap()
+        self._submit(
+            JobKind.SUMMARY,
+            tasks.summary,
+            choice,
+            on_result=self._summary_arrived,
+            description=f"Summarising {info.name}",
         )
+
+    def _model_failed(self, error: JobError) -> None:
+        self.model_error = error
+        self.model_changed.emit(None)
+        self._fallback_model_failed(error)
+
+    def _classified(self, prediction: Prediction) -> None:
+        self.prediction = prediction
+        self.timings.update(prediction.timings_ms)
+        self.timings_changed.emit(dict(self.timings))
+        self.prediction_changed.emit(prediction)
+
+    def _summary_arrived(self, summary: Summary) -> None:
+        self.summary = summary
+        self._check_layers(summary)
+        self.summary_changed.emit(summary)
+        self._capture()
+
+    def _captured(self, capture: tasks.CaptureResult) -> None:
+        self.capture = capture
+        self._record_time("activations")
+        self.activation_changed.emit(capture.activations)
+        self._draw_grid()  # the options may have changed while it was captured
+
+    def _capture_failed(self, error: JobError) -> None:
+        if self.capture is not None:
+            # The capture asked for (another layer, or a budget refusal) failed: what is on screen is of the
+            # previous request, so it goes rather than stand under the new selection.
+            self.jobs.withdraw(JobKind.ACTIVATION_GRID)
+            self.capture = None
+            self.activation_changed.emit(None)
+        self._job_failed(JobKind.ACTIVATIONS, error)
+
+    def _grid_drawn(self, grid: ChannelGrid) -> None:
+        # Withdrawn whenever the capture or the layers change, so a grid delivered is of the capture shown.
+        if self.capture is not None:
+            self.capture = replace(self.capture, grid=grid)
+            self.activation_grid_changed.emit(grid)
+
+    def _heatmap_arrived(self, shown: tasks.HeatmapOnScreen) -> None:
+        self.shown_heatmap = shown
+        self._record_time("heatmap")
+        self.heatmap_changed.emit(shown.heatmap)
+
+    def _exported(self, result: ExportResult) -> None:
+        self.export_finished.emit(result)
+        extra = f" ({len(result.errors)} problem(s): see details)" if result.errors else ""
+        self.notify(
+            f"Exported {len(result.files)} file(s) to {result.folder}{extra}.",
+            "\n".join(result.errors),
+            level="warning" if result.errors else "info",
+        )
+
+    # --- the runner's signals ----------------------------------------------------------------------
+    @Slot(object)
+    def _on_started(self, ticket: Ticket) -> None:
+        self.busy_changed.emit(ticket.description)
+        self.job_started.emit(ticket.kind)
+
+    @Slot(object, object)
+    def _on_progress(self, item: Progress, ticket: Ticket) -> None:
+        self.progress.emit(item, ticket.kind)
+
+    @Slot(object)
+    def _on_finished(self, ticket: Ticket) -> None:
+        if not self.jobs.pending(ticket.kind):
+            self.job_finished.emit(ticket.kind)
+
+    @Slot()
+    def _on_idle(self) -> None:
+        self.progress.emit(None, "")
+        self.busy_changed.emit("")

@@ -1,8 +1,8 @@
 """Which analysis jobs AppState submits for the current image, model and options (a mixin of AppState).
 
-Each ``_classify``/``_capture``/``_draw_grid``/``_heatmap`` submits its job when everything it needs is
-there, and otherwise cancels what is pending of its kind; results come back through AppState's
-``_on_returned``. The data-flow graph depends on the network only: it is asked for when the network changes
+Each ``_classify``/``_capture``/``_draw_grid``/``_heatmap`` submits its job, bound to the AppState handler that
+stores its result, when everything it needs is there, and otherwise withdraws what is pending of its kind.
+The data-flow graph depends on the network only: it is asked for when the network changes
 (never for a new image, new weights or a new device), and its layout whenever the set of open blocks changes.
 Kept apart from AppState so that the state module stays about bookkeeping.
 """
@@ -10,15 +10,20 @@ Kept apart from AppState so that the state module stays about bookkeeping.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from viewer.core.activation_grid import GridOptions
+from viewer.core.choice import ModelChoice
+from viewer.core.errors import ModelError
 from viewer.core.graph import Graph, expansion
 from viewer.core.layout import Layout
 from viewer.engine.class_names import find_class
-from viewer.engine.errors import ModelError
 from viewer.gui import tasks
-from viewer.gui.jobs import JobRunner, Ticket
-from viewer.gui.widgets.activations_grid import GridOptions
+from viewer.gui.jobs import JobError, JobKind, JobRunner, Ticket
+
+if TYPE_CHECKING:
+    from viewer.core.activation_grid import ChannelGrid
+    from viewer.engine.summary import Summary
 
 __all__ = ["AnalysisRequests"]
 
@@ -30,19 +35,17 @@ class AnalysisRequests:
     """
 
     jobs: JobRunner
-    image: Any
-    model_info: Any
+    model_info: tasks.ModelInfo | None
     preset: str
     tta: bool
     topk: int
-    summary: Any
-    activations: dict[str, Any] | None
-    activation_grid: Any
+    summary: Summary | None
+    capture: tasks.CaptureResult | None
     grid_options: GridOptions
     layers: list[str]
     _layers_model: str | None
     heatmap_request: dict[str, Any] | None
-    choice: Any  # state.ModelChoice
+    choice: ModelChoice
     graph: Graph | None
     graph_layout: Layout | None
     graph_expanded: frozenset[str] | None
@@ -50,8 +53,19 @@ class AnalysisRequests:
     _graph_source: tuple[str | None, ...] | None
     graph_changed: Any  # Signal(object)
     graph_layout_changed: Any  # Signal(object)
+    graph_groups_ready: Any  # Signal(object)
     _submit: Callable[..., Ticket]
     notify: Callable[..., None]
+    _classified: Callable[[Any], None]
+    _captured: Callable[[tasks.CaptureResult], None]
+    _capture_failed: Callable[[JobError], None]
+    _grid_drawn: Callable[[ChannelGrid], None]
+    _heatmap_arrived: Callable[[tasks.HeatmapOnScreen], None]
+    _job_failed: Callable[[JobKind, JobError], None]
+
+    @property
+    def image(self) -> tasks.ImageEntry | None:
+        raise NotImplementedError  # AppState's
 
     # --- the data-flow graph (Architecture tab) ------------------------------------------------------
     def set_graph_expanded(self, expanded: frozenset[str] | set[str]) -> None:
@@ -60,10 +74,11 @@ class AnalysisRequests:
             return
         self.graph_expanded = frozenset(expanded)
         self._submit(
-            "graph-layout",
+            JobKind.GRAPH_LAYOUT,
             tasks.graph_layout,
             self.graph,
             self.graph_expanded,
+            on_result=self._layout_arrived,
             description=f"Laying out {self.graph.model_name}",
         )
 
@@ -71,7 +86,12 @@ class AnalysisRequests:
         """Lay out ``block``'s grouped convolution as its parallel pathways (ResNeXt), on the worker."""
         if self.graph is not None:
             self._submit(
-                "graph-groups", tasks.graph_groups, self.graph, block, description=f"Expanding the groups of {block}"
+                JobKind.GRAPH_GROUPS,
+                tasks.graph_groups,
+                self.graph,
+                block,
+                on_result=self.graph_groups_ready.emit,
+                description=f"Expanding the groups of {block}",
             )
 
     def _request_graph(self) -> None:
@@ -81,17 +101,19 @@ class AnalysisRequests:
         if source == self._graph_source:
             return
         self._graph_source = source
-        self._cancel_quietly("graph-layout")
+        self.jobs.withdraw(JobKind.GRAPH_LAYOUT)
         if self.graph is not None or self.graph_layout is not None:
             self.graph, self.graph_layout, self.graph_expanded = None, None, None
             self.graph_changed.emit(None)
         label = choice.model_file or choice.model
         self._submit(
-            "graph",
+            JobKind.GRAPH,
             tasks.graph,
             choice.model,
             choice.model_file,
             choice.model_file_sha256,
+            on_result=self._graph_arrived,
+            on_error=self._graph_failed,
             description=f"Tracing the data flow of {label}",
         )
 
@@ -101,7 +123,7 @@ class AnalysisRequests:
         try:
             expanded = expansion(graph, spec)
         except ModelError as error:  # ``--expand`` named a block this network lacks: its sentence says so
-            self.notify(f"{str(error).rstrip('.')}; showing the default level.", level="warning")
+            self.notify(f"{str(error).rstrip('.')}; showing the default level.", level="warning", kind=JobKind.GRAPH)
             expanded = expansion(graph)
         self.graph_changed.emit(graph)
         self.set_graph_expanded(expanded)
@@ -110,9 +132,9 @@ class AnalysisRequests:
         self.graph_layout = layout
         self.graph_layout_changed.emit(layout)
 
-    def _graph_failed(self, kind: str) -> None:
-        if kind == "graph":
-            self._graph_source = None  # choosing the network again tries again
+    def _graph_failed(self, error: JobError) -> None:
+        self._graph_source = None  # choosing the network again tries again
+        self._job_failed(JobKind.GRAPH, error)
 
     def set_layers(self, layers: Sequence[str]) -> None:
         """Capture ``layers`` for the current image (and keep them captured as the image changes)."""
@@ -120,7 +142,7 @@ class AnalysisRequests:
         self._layers_model = None if self.summary is None else self.summary.model_name
         self._capture()
 
-    def _check_layers(self, summary: Any) -> None:
+    def _check_layers(self, summary: Summary) -> None:
         """Keep the chosen layers if this model has them; else show its first convolution at once.
 
         Layers chosen on another model are replaced quietly. Layers asked for this model, or before any
@@ -137,7 +159,7 @@ class AnalysisRequests:
                 summary.find(missing[0])
             except ModelError as error:  # its sentence says "did you mean"
                 shown = f"; showing {first} instead." if first else "."
-                self.notify(f"{str(error).rstrip('.')}{shown}", level="warning")
+                self.notify(f"{str(error).rstrip('.')}{shown}", level="warning", kind=JobKind.SUMMARY)
         self.layers = [first] if first else []
         self._layers_model = summary.model_name
 
@@ -153,74 +175,85 @@ class AnalysisRequests:
         self.heatmap_request = dict(options)
         self._heatmap()
 
-    def _ready(self, kind: str) -> bool:
-        """True when the current image and model allow ``kind``; otherwise cancels what is pending."""
-        if self.model_info is None or self.image is None:
-            self._cancel_quietly(kind)
-            return False
-        return True
+    def _ready(self, kind: JobKind) -> tuple[tasks.ImageEntry, ModelChoice] | None:
+        """The current image and model when both are there for ``kind``; otherwise withdraws what is pending."""
+        image, info = self.image, self.model_info
+        if info is None or info.key is None or image is None:
+            self.jobs.withdraw(kind)
+            return None
+        return image, info.key
 
     def _classify(self) -> None:
-        if self._ready("classify"):
+        ready = self._ready(JobKind.CLASSIFY)
+        if ready is not None:
+            image, model = ready
             self._submit(
-                "classify",
+                JobKind.CLASSIFY,
                 tasks.classify,
-                self.image,
-                self.model_info.key,
+                image,
+                model,
                 topk=self.topk,
                 preset=self.preset,
                 tta=self.tta,
-                description=f"Classifying {self.image.name}",
+                on_result=self._classified,
+                description=f"Classifying {image.name}",
             )
 
     def _capture(self) -> None:
-        self._cancel_quietly("activation-grid")  # a grid of the old capture is not wanted any more
+        self.jobs.withdraw(JobKind.ACTIVATION_GRID)  # a grid of the old capture is not wanted any more
         if not self.layers or self.summary is None:  # the summary's arrival captures (layers checked then)
-            self._cancel_quietly("activations")
-        elif self._ready("activations"):
+            self.jobs.withdraw(JobKind.ACTIVATIONS)
+            return
+        ready = self._ready(JobKind.ACTIVATIONS)
+        if ready is not None:
+            image, model = ready
             self._submit(
-                "activations",
+                JobKind.ACTIVATIONS,
                 tasks.activations_with_grid,
-                self.image,
-                self.model_info.key,
+                image,
+                model,
                 list(self.layers),
                 preset=self.preset,
                 summary=self.summary,
                 grid_options=self.grid_options,
+                on_result=self._captured,
+                on_error=self._capture_failed,
                 description=f"Capturing {', '.join(self.layers)}",
             )
 
     def _draw_grid(self) -> None:
         """Redraw the first layer's mosaic if the one shown was drawn with other options."""
-        grid = self.activation_grid
-        activation = (self.activations or {}).get(self.layers[0]) if self.layers else None
-        if activation is None or (
-            grid is not None and grid.activation is activation and grid.options == self.grid_options
-        ):
-            self._cancel_quietly("activation-grid")
+        capture = self.capture
+        activation = capture.activations.get(self.layers[0]) if capture is not None and self.layers else None
+        if activation is None or (capture is not None and capture.grid_matches(self.layers[0], self.grid_options)):
+            self.jobs.withdraw(JobKind.ACTIVATION_GRID)
             return
         self._submit(
-            "activation-grid",
+            JobKind.ACTIVATION_GRID,
             tasks.activation_grid,
             activation,
             self.grid_options,
+            on_result=self._grid_drawn,
             description=f"Drawing the channels of {activation.layer}",
         )
 
     def _heatmap(self) -> None:
         if self.heatmap_request is None:
-            self._cancel_quietly("heatmap")
-        elif self._ready("heatmap"):
-            options = self._heatmap_options()
-            if options is None:
-                return
+            self.jobs.withdraw(JobKind.HEATMAP)
+            return
+        ready = self._ready(JobKind.HEATMAP)
+        options = None if ready is None else self._heatmap_options()
+        if ready is not None and options is not None:
+            image, model = ready
             self._submit(
-                "heatmap",
+                JobKind.HEATMAP,
                 tasks.heatmap_for_screen,
-                self.image,
-                self.model_info.key,
+                image,
+                model,
                 **options,
-                description=f"Heatmap of {self.image.name}",
+                on_result=self._heatmap_arrived,
+                low_memory=None if options.get("max_tile_pixels") else {"max_tile_pixels": tasks.SMALL_TILE_PIXELS},
+                description=f"Heatmap of {image.name}",
             )
 
     def _heatmap_options(self) -> dict[str, Any] | None:
@@ -242,7 +275,7 @@ class AnalysisRequests:
             return find_class(self.model_info.categories, wanted, self.model_info.name)
         except ModelError as error:
             if not quiet:
-                self.notify(str(error), level="warning")
+                self.notify(str(error), level="warning", kind=JobKind.HEATMAP)
             return None
 
     def requested_class(self) -> int | None:

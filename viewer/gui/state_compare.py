@@ -4,23 +4,21 @@ It follows the app's image and model (signals of ``AppState``), submits its jobs
 keeps the latest result of each: a :class:`~viewer.engine.compare.Comparison`, an
 :class:`~viewer.gui.compare_tasks.ExplainSet`, the chart's points. A new image supersedes a running comparison
 (the worker's supersede-by-kind). Views only call the ``request_*`` methods and draw what the signals carry.
-
-The job API is reached through :class:`_Jobs`, a few lines that speak both forms of the worker: ``submit``
-returning a ticket whose result arrives on ``returned`` (generators yield their result last), and ``submit``
-with ``on_result`` handlers (generators ``return`` their result).
 """
 
 from __future__ import annotations
 
-import inspect
-from collections.abc import Callable, Generator, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 from PySide6.QtCore import QObject, Signal
 
+from viewer.core.choice import ModelChoice
+from viewer.core.options import EXPLAIN_METHODS
 from viewer.core.progress import Progress
 from viewer.core.zoo import LECTURE_NETWORKS
 from viewer.gui import compare_tasks
+from viewer.gui.jobs import JobKind
 
 __all__ = ["DEFAULT_COMPARE", "EXPLAIN_METHODS", "CompareState"]
 
@@ -32,80 +30,13 @@ DEFAULT_COMPARE: tuple[tuple[str, str], ...] = (
     ("resnet50", "default"),
     ("resnext50_32x4d", "default"),
 )
-EXPLAIN_METHODS = ("dense", "gradcam", "occlusion", "saliency", "ig")  # engine.explain.METHODS, torch-free here
 KINDS = {
-    "compare": "compare",
-    "explain": "explain",
-    "zoo": "zoo",
-    "latency": "zoo-latency",
-    "export": "export-explanation",
+    "compare": JobKind.COMPARE,
+    "explain": JobKind.EXPLAIN,
+    "zoo": JobKind.ZOO,
+    "latency": JobKind.ZOO_LATENCY,
+    "export": JobKind.EXPORT_EXPLANATION,
 }
-
-
-def _returned_value(job: Generator[Any, None, Any]) -> Generator[Any, None, None]:
-    """A ``return``-style job for a worker that takes the last non-progress item yielded as the result."""
-    result = yield from job
-    yield result
-
-
-class _Jobs:
-    """``submit(kind, fn, *args, on_result=..., on_error=...)`` on either form of the app's worker."""
-
-    def __init__(self, state: Any) -> None:
-        self.state = state
-        self.runner = state.jobs
-        self.handlers = "on_result" in inspect.signature(self.runner.submit).parameters
-        self._waiting: dict[int, tuple[Callable[[Any], None], Callable[[Any], None] | None]] = {}
-        if not self.handlers:
-            self.runner.returned.connect(self._returned)
-            self.runner.errored.connect(self._errored)
-
-    def key(self, model: str | None, weights: str = "default", device: str = "auto", **extra: Any) -> Any:
-        """What the worker swaps for a loaded model: the app's own choice type."""
-        try:
-            from viewer.core.choice import ModelChoice  # type: ignore[import-not-found]
-
-            return ModelChoice(model=model, weights=weights, device=device, **extra)
-        except ImportError:
-            from viewer.gui.model_cache import ModelKey
-
-            return ModelKey(model, weights, extra.get("model_file"), device, extra.get("model_file_sha256"))
-
-    def submit(
-        self,
-        kind: str,
-        fn: Callable[..., Any],
-        *args: Any,
-        on_result: Callable[[Any], None],
-        on_error: Callable[[Any], None] | None = None,
-        description: str = "",
-        **kwargs: Any,
-    ) -> Any:
-        if self.handlers:
-            return self.runner.submit(
-                kind, fn, *args, on_result=on_result, on_error=on_error, description=description, **kwargs
-            )
-
-        def run(*a: Any, **k: Any) -> Any:
-            outcome = fn(*a, **k)
-            return _returned_value(outcome) if inspect.isgenerator(outcome) else outcome
-
-        ticket = self.runner.submit(kind, run, *args, description=description, **kwargs)
-        self._waiting[ticket.number] = (on_result, on_error)
-        return ticket
-
-    def cancel(self, kind: str) -> None:
-        self.runner.cancel(kind)
-
-    def _returned(self, result: Any, ticket: Any) -> None:
-        handlers = self._waiting.pop(ticket.number, None)
-        if handlers is not None and self.runner.is_latest(ticket):
-            handlers[0](result)
-
-    def _errored(self, error: Any, ticket: Any) -> None:
-        handlers = self._waiting.pop(ticket.number, None)
-        if handlers is not None and handlers[1] is not None:
-            handlers[1](error)
 
 
 class CompareState(QObject):
@@ -133,7 +64,7 @@ class CompareState(QObject):
     def __init__(self, app: Any, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.app = app
-        self.jobs = _Jobs(app)
+        self.jobs = app.jobs
         self.networks: list[tuple[str, str]] = list(DEFAULT_COMPARE)
         self.active = False  # the Compare tab has been shown: comparisons follow the image from then on
         self.comparison: Any = None
@@ -177,8 +108,7 @@ class CompareState(QObject):
         self.jobs.cancel(KINDS[kind])
 
     def _device(self) -> str:
-        choice = getattr(self.app, "choice", None)
-        return getattr(choice, "device", "auto") or "auto"
+        return self.app.choice.device or "auto"
 
     def _image_changed(self, _entry: Any) -> None:
         self.comparison = None
@@ -190,7 +120,7 @@ class CompareState(QObject):
         image = self.app.image
         if not self.active or image is None:
             return
-        keys = [self.jobs.key(name, weights, self._device()) for name, weights in self.networks]
+        keys = [ModelChoice(model=name, weights=weights, device=self._device()) for name, weights in self.networks]
         self.jobs.submit(
             KINDS["compare"],
             compare_tasks.compare_networks,
@@ -220,7 +150,7 @@ class CompareState(QObject):
         self._explain()
 
     def _explain(self) -> None:
-        image, choice = self.app.image, getattr(self.app, "choice", None)
+        image, choice = self.app.image, self.app.choice
         if self.explain_request is None or image is None or choice is None or self.app.model_info is None:
             return
         self.explanations = None

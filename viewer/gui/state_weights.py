@@ -13,15 +13,21 @@ A mixin of :class:`viewer.gui.state.AppState` (kept apart to keep the state smal
 
 from __future__ import annotations
 
+import contextlib
 import re
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from viewer.core.choice import ModelChoice
+from viewer.core.errors import DownloadError
+
 if TYPE_CHECKING:
+    from PySide6.QtCore import SignalInstance
+
     from viewer.gui.jobs import JobError
-    from viewer.gui.state import ModelChoice
+    from viewer.gui.tasks import Registry
 
 __all__ = ["WeightsFallbacks", "gui_wording", "is_weights_file"]
 
@@ -61,6 +67,13 @@ class WeightsFallbacks:
     sticky_weights: dict[str, str]  # network name -> weights the user chose after its default failed
     last_loaded_choice: ModelChoice | None  # the last choice whose model loaded (what a failed file returns to)
     _unavailable: set[str]  # networks whose pretrained weights could not be had this session
+    registry: Registry | None
+    choice: ModelChoice
+    weights_file_requested: SignalInstance
+    weights_folder_requested: SignalInstance
+    notify: Callable[..., None]
+    clear_notice: Callable[[str], None]
+    set_model: Callable[[ModelChoice], None]
 
     def _init_fallbacks(self) -> None:
         self.sticky_weights = {}
@@ -68,7 +81,7 @@ class WeightsFallbacks:
         self._unavailable = set()
 
     def _specs(self) -> dict[str, Any]:
-        registry = self.registry  # type: ignore[attr-defined]
+        registry = self.registry
         return {} if registry is None else {spec.name: spec for spec in registry.specs}
 
     def with_sticky_weights(self, choice: ModelChoice) -> ModelChoice:
@@ -85,10 +98,10 @@ class WeightsFallbacks:
             spec = self._specs().get(choice.model or "")
             if spec is None or choice.weights not in spec.weights:  # random init or a file, not a retried enum
                 self.sticky_weights[choice.model] = choice.weights
-        self.clear_notice("model")  # type: ignore[attr-defined]
+        self.clear_notice("model")
 
     def _fallback_model_failed(self, error: JobError) -> None:
-        choice: ModelChoice = self.choice  # type: ignore[attr-defined]
+        choice = self.choice
         text = gui_wording(error.message)
         if is_weights_file(choice, self._specs()) and not error.is_bug:
             previous = self.last_loaded_choice
@@ -96,31 +109,31 @@ class WeightsFallbacks:
             if previous is not None and previous != choice:
                 label = previous.model_file or previous.model
                 weights = "random init" if previous.weights == RANDOM else Path(previous.weights).name
+                self.set_model(previous)  # first: a change of choice clears the notices about the choice
                 self.notify(
-                    f"Weights file {name} was not loaded: {text} Kept {label} ({weights}).",  # type: ignore[attr-defined]
+                    f"Weights file {name} was not loaded: {text} Kept {label} ({weights}).",
                     error.details,
                     kind="weights-file",
                 )
-                self.set_model(previous)  # type: ignore[attr-defined]
                 return
             self.notify(
                 f"Weights file {name} was not loaded: {text}",
-                error.details,  # type: ignore[attr-defined]
+                error.details,
                 kind="model",
                 actions=self._fallback_actions(choice),
             )
             return
-        if error.error_type == "DownloadError" and choice.model and not choice.model_file:
+        if isinstance(error.error, DownloadError) and choice.model and not choice.model_file:
             self._unavailable.add(choice.model)
             self.notify(
                 f"{choice.model}: its pretrained weights cannot be had. {text}",
-                error.details,  # type: ignore[attr-defined]
+                error.details,
                 level="warning",
                 kind="model",
                 actions=self._fallback_actions(choice, offline=True),
             )
             return
-        self.notify(text, error.details, kind="model", actions=self._fallback_actions(choice))  # type: ignore[attr-defined]
+        self.notify(text, error.details, kind="model", actions=self._fallback_actions(choice))
 
     # --- the notice's actions --------------------------------------------------------------------------
     def _fallback_actions(
@@ -131,7 +144,7 @@ class WeightsFallbacks:
             actions.append(("Retry", lambda: self.retry_weights(failed)))
         if failed.weights != RANDOM:
             actions.append(("Use random weights", lambda: self.use_random_weights(failed)))
-        actions.append(("Choose a weights file…", self.weights_file_requested.emit))  # type: ignore[attr-defined]
+        actions.append(("Choose a weights file…", self.weights_file_requested.emit))
         if offline:
             actions.append(("Open the weights folder", self.open_weights_folder))
         return tuple(actions)
@@ -141,21 +154,19 @@ class WeightsFallbacks:
         if failed.model:
             self.sticky_weights.pop(failed.model, None)
             self._unavailable.discard(failed.model)
-        self.set_model(failed)  # type: ignore[attr-defined]
+        self.set_model(failed)
 
     def use_random_weights(self, failed: ModelChoice) -> None:
         """Random init for the failed network, kept for it for the rest of the session."""
         if failed.model and not failed.model_file:
             self.sticky_weights[failed.model] = RANDOM
-        self.set_model(replace(failed, weights=RANDOM))  # type: ignore[attr-defined]
+        self.set_model(replace(failed, weights=RANDOM))
 
     def open_weights_folder(self) -> None:
         """Ask the window to show torch hub's checkpoints folder (created, so that a file can be copied in)."""
-        registry = self.registry  # type: ignore[attr-defined]
+        registry = self.registry
         folder = registry.weights_dir if registry is not None else ""
         if folder:
-            try:
+            with contextlib.suppress(OSError):  # shown anyway: the file manager says what is wrong with it
                 Path(folder).mkdir(parents=True, exist_ok=True)
-            except OSError:
-                pass  # shown anyway: the file manager says what is wrong with it
-            self.weights_folder_requested.emit(folder)  # type: ignore[attr-defined]
+            self.weights_folder_requested.emit(folder)

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from PySide6 import QtCore, QtWidgets
 
-if TYPE_CHECKING:
-    from viewer.gui.main_window import MainWindow
+from viewer.gui.settings import Settings
+from viewer.gui.state import AppState
+from viewer.gui.widgets.activations import ActivationsView
+from viewer.gui.widgets.predictions import PredictionsView
 
 __all__ = ["TabExports", "bundle_paths"]
 
@@ -32,19 +33,28 @@ def bundle_paths(base: str, suffixes: Sequence[str]) -> list[Path]:
 class TabExports(QtCore.QObject):
     """Wires the Predictions and Activations tabs' Export buttons to the state's export jobs."""
 
-    def __init__(self, window: MainWindow) -> None:
+    def __init__(
+        self,
+        window: QtWidgets.QWidget,
+        state: AppState,
+        settings: Settings,
+        predictions: PredictionsView,
+        activations: ActivationsView,
+    ) -> None:
+        """``window`` is the dialogs' parent; the buttons are the two views' ``exportRequested``."""
         super().__init__(window)
         self._window = window
+        self._state = state
+        self._settings = settings
+        self._predictions = predictions
         self.ask_save_path: Callable[[str, str, str], str] = self._ask_save_path
         self.ask_overwrite: Callable[[list[Path]], bool] = self._ask_overwrite
-        window.predictions.exportRequested.connect(lambda: self.export_predictions())
-        activations = window.views["activations"]
-        if hasattr(activations, "exportRequested"):
-            activations.exportRequested.connect(lambda: self.export_activations())
+        predictions.exportRequested.connect(lambda: self.export_predictions())
+        activations.exportRequested.connect(lambda: self.export_activations())
 
     def export_predictions(self, base: str | None = None) -> bool:
         """Export the shown prediction; False when there is none or the user declined."""
-        state = self._window.state
+        state = self._state
         prediction = state.prediction
         if prediction is None:
             return False
@@ -55,12 +65,12 @@ class TabExports(QtCore.QObject):
         force = self._confirm(base, PREDICTION_SUFFIXES)
         if force is None:
             return False
-        chart = self._window.predictions.chart_png()
+        chart = self._predictions.chart_png()
         return state.export_prediction(base, chart, force=force) is not None
 
     def export_activations(self, base: str | None = None) -> bool:
         """Export the shown layer's grid and values; False when there is none or the user declined."""
-        state = self._window.state
+        state = self._state
         grid = state.activation_grid
         if grid is None or state.image is None:
             return False
@@ -81,7 +91,7 @@ class TabExports(QtCore.QObject):
         return bool(existing)
 
     def _ask_save_path(self, title: str, suggested: str, filters: str) -> str:
-        folder = Path(self._window.settings.last_folder() or ".")
+        folder = Path(self._settings.last_folder() or ".")
         # Overwriting is asked once for all the files of the bundle (below), not by the dialog for one of them.
         path, _ = QtWidgets.QFileDialog.getSaveFileName(
             self._window,

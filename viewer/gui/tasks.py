@@ -17,22 +17,21 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-# Re-exported: AppState submits ``tasks.export_heatmap`` and ``tasks.export_all`` like every other job.
-from viewer.gui.export_tasks import (
-    ExportProgress,
-    ExportResult,
-    export_all,
-    export_heatmap,
-)
+from viewer.core.choice import ModelChoice
+from viewer.core.progress import Job
+from viewer.core.ranges import score_range
 
 if TYPE_CHECKING:
+    from viewer.core.activation_grid import ChannelGrid, GridOptions
     from viewer.core.graph import Graph
     from viewer.core.layout import Layout
+    from viewer.engine.activations import Activation
+    from viewer.engine.heatmap import ClassHeatmap
+    from viewer.engine.weights import LoadedModel
 
 __all__ = [
     "CaptureResult",
-    "ExportProgress",
-    "ExportResult",
+    "HeatmapOnScreen",
     "ImageEntry",
     "ModelInfo",
     "OpenResult",
@@ -41,8 +40,6 @@ __all__ = [
     "activations",
     "activations_with_grid",
     "classify",
-    "export_all",
-    "export_heatmap",
     "graph",
     "graph_groups",
     "graph_layout",
@@ -98,7 +95,6 @@ class OpenResult:
 class ModelInfo:
     """What the views need to know about the model now loaded (never the module itself)."""
 
-    key: Any  # jobs.ModelKey
     name: str
     label: str
     weights_label: str
@@ -112,6 +108,7 @@ class ModelInfo:
     weights: str = ""  # what was loaded: an enum name, "MNIST", "none" or a file (for the presets' fit)
     mean: tuple[float, ...] = ()  # the normalisation the weights were trained with
     std: tuple[float, ...] = ()
+    key: ModelChoice | None = None  # the choice it was loaded (and cached) under, set by the state
 
 
 def load_registry() -> Registry:
@@ -222,25 +219,17 @@ def open_images(paths: Sequence[str]) -> OpenResult:
     return OpenResult(entries, errors)
 
 
-def model_info(loaded: Any) -> ModelInfo:
-    """Summarise the loaded model (the worker's cache keeps the module)."""
-    from viewer.gui.jobs import ModelKey
-
-    key = ModelKey(
-        loaded.spec.name if loaded.spec.source != "custom" else None,
-        loaded.weights,
-        loaded.spec.paper if loaded.spec.source == "custom" else None,
-        str(loaded.device),
-    )
+def model_info(loaded: LoadedModel) -> ModelInfo:
+    """Summarise the loaded model (the worker's cache keeps the module); the state adds the choice as ``key``."""
+    channels, height, width = loaded.input.shape
     return ModelInfo(
-        key=key,
         name=loaded.name,
         label=loaded.spec.label(),
         weights_label=loaded.weights_label,
         pretrained=loaded.pretrained,
         device=str(loaded.device),
         categories=tuple(loaded.categories),
-        input_shape=tuple(loaded.input.shape),
+        input_shape=(int(channels), int(height), int(width)),
         resize_size=int(loaded.input.resize_size),
         family=loaded.spec.family,
         paper=loaded.spec.paper,
@@ -325,8 +314,12 @@ def activations(image: ImageEntry, loaded: Any, layers: Sequence[str], *, preset
 class CaptureResult:
     """Captured activations and the mosaic of the first layer, drawn with the view's options."""
 
-    activations: dict[str, Any]  # layer -> engine Activation, exactly what ``activations`` returned
-    grid: Any = None  # activations_grid.ChannelGrid of the first layer, or None
+    activations: dict[str, Activation]  # layer -> engine Activation, exactly what ``activations`` returned
+    grid: ChannelGrid | None = None  # the mosaic of the first layer, or None
+
+    def grid_matches(self, layer: str, options: GridOptions) -> bool:
+        """True when the mosaic held is ``layer``'s, drawn with ``options``."""
+        return self.grid is not None and self.grid.layer == layer and self.grid.options == options
 
 
 def activations_with_grid(
@@ -341,27 +334,20 @@ def activations_with_grid(
 
 def activation_grid(activation: Any, options: Any) -> Any:
     """The channel mosaic of ``activation`` drawn with ``options`` (a ``GridOptions``)."""
-    from viewer.gui.widgets.activations_grid import render_grid
+    from viewer.core.activation_grid import render_grid
 
     return render_grid(activation, options)
 
 
-def heatmap(image: ImageEntry, loaded: Any, **options: Any) -> Iterator[Any]:
-    """The dense class heatmap: progress objects, then the ``ClassHeatmap`` (a generator)."""
+def heatmap(image: ImageEntry, loaded: LoadedModel, **options: Any) -> Job[ClassHeatmap]:
+    """The dense class heatmap: progress, then the ``ClassHeatmap`` returned (a generator).
+
+    Out of GPU memory the worker runs it again with ``max_tile_pixels=SMALL_TILE_PIXELS`` (same result, the
+    engine overlaps the tiles), then on the CPU: that policy is the worker's (``jobs.py``), submitted with it.
+    """
     from viewer.engine.heatmap import dense_heatmap
 
-    try:
-        yield from dense_heatmap(loaded, image.loaded, **options)
-    except Exception as error:
-        if not _is_gpu_out_of_memory(error, loaded) or options.get("max_tile_pixels"):
-            raise
-        # The GPU ran out of memory: smaller tiles first (same result, the engine overlaps them); the
-        # worker falls back to the CPU if even this fails.
-        import torch
-
-        torch.cuda.empty_cache()
-        yield TileRetry(0, 1, "GPU out of memory: retrying with smaller tiles")
-        yield from dense_heatmap(loaded, image.loaded, **options, max_tile_pixels=SMALL_TILE_PIXELS)
+    return (yield from dense_heatmap(loaded, image.loaded, **options))
 
 
 SMALL_TILE_PIXELS = 512 * 512
@@ -388,9 +374,7 @@ def screen_copy(heatmap: Any, max_side: int = SCREEN_HEATMAP_SIDE) -> HeatmapOnS
 
     full = np.asarray(heatmap.scores, dtype=np.float32)
     finite = np.isfinite(full)
-    low, high = (float(full[finite].min()), float(full[finite].max())) if finite.any() else (0.0, 1.0)
-    if high <= low:
-        high = low + 1e-6  # a flat map still draws (one colour)
+    low, high = score_range(full)  # a flat map still draws (one colour)
     filled = np.where(finite, full, low)
     height, width = filled.shape
     scale = max_side / max(height, width)
@@ -400,30 +384,6 @@ def screen_copy(heatmap: Any, max_side: int = SCREEN_HEATMAP_SIDE) -> HeatmapOnS
     return HeatmapOnScreen(heatmap, np.ascontiguousarray(filled), (low, high))
 
 
-def heatmap_for_screen(image: ImageEntry, loaded: Any, **options: Any) -> Iterator[Any]:
-    """``heatmap``'s progress, then a ``HeatmapOnScreen`` (the ClassHeatmap and its screen copy)."""
-    result = None
-    steps = heatmap(image, loaded, **options)
-    try:
-        for item in steps:
-            if hasattr(item, "step") and hasattr(item, "total"):
-                yield item
-            else:
-                result = item
-    finally:
-        steps.close()  # a cancelled job stops the engine's generator too
-    if result is not None:
-        yield screen_copy(result)
-
-
-@dataclass(frozen=True)
-class TileRetry:
-    step: int
-    total: int
-    message: str
-
-
-def _is_gpu_out_of_memory(error: BaseException, loaded: Any) -> bool:
-    from viewer.engine.errors import is_out_of_memory
-
-    return is_out_of_memory(error) and getattr(loaded.device, "type", "cpu") == "cuda"
+def heatmap_for_screen(image: ImageEntry, loaded: LoadedModel, **options: Any) -> Job[HeatmapOnScreen]:
+    """``heatmap``'s progress, then a ``HeatmapOnScreen`` (the ClassHeatmap and its screen copy) returned."""
+    return screen_copy((yield from heatmap(image, loaded, **options)))

@@ -40,4 +40,5 @@ class LeNet5(nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         x = self.features(x)
         x = torch.flatten(x, 1)
-        return self.classifier(x)
+        logits: torch.Tensor = self.classifier(x)
+        return logits

@@ -17,18 +17,19 @@ from typing import Any
 
 import numpy as np
 import pyqtgraph as pg
+from pyqtgraph.GraphicsScene.mouseEvents import MouseClickEvent
 from PySide6 import QtCore, QtGui, QtWidgets
 from PySide6.QtCore import Qt, Signal
 
-from viewer.gui.widgets.activations_grid import ChannelGrid, GridOptions, MosaicLayout, effective_normalize, render_grid
+from viewer.core.activation_grid import ChannelGrid, GridOptions, MosaicLayout, effective_normalize, render_grid
+from viewer.core.options import ACTIVATION_COLORMAPS, SORT_KEYS
 from viewer.gui.widgets.activations_large import ChannelDetail
 from viewer.gui.widgets.architecture_format import format_shape
 
 __all__ = ["COLORMAPS", "ActivationsView"]
 
-COLORMAPS = ("viridis", "inferno", "magma", "gray", "turbo")
+COLORMAPS = ACTIVATION_COLORMAPS
 NORMALISATIONS = {"per channel": "channel", "per layer": "layer"}  # label -> channel_grid(normalize=...)
-SORT_KEYS = ("index", "mean", "max")
 _NAME_ROLE = Qt.ItemDataRole.UserRole
 
 
@@ -69,23 +70,28 @@ class ActivationsView(QtWidgets.QWidget):
 
     # ----------------------------------------------------------------------------------------- layout
     def _build(self) -> None:
-        self.tree = QtWidgets.QTreeWidget(objectName="layerTree")
+        self.tree = QtWidgets.QTreeWidget()
+        self.tree.setObjectName("layerTree")
         self.tree.setHeaderLabels(["Layer", "Type", "Output"])
         self.tree.setUniformRowHeights(True)
         self.tree.setAlternatingRowColors(True)
         self.tree.header().setStretchLastSection(True)
         self.tree.currentItemChanged.connect(self._on_tree_current_changed)
 
-        self.notice = QtWidgets.QLabel(objectName="activationsNotice")
+        self.notice = QtWidgets.QLabel()
+        self.notice.setObjectName("activationsNotice")
         self.notice.setWordWrap(True)
         self.notice.setStyleSheet("QLabel { background: #fff3cd; color: #664d03; padding: 4px; }")
         self.notice.hide()
 
-        self.colormap_picker = QtWidgets.QComboBox(objectName="activationColormap")
+        self.colormap_picker = QtWidgets.QComboBox()
+        self.colormap_picker.setObjectName("activationColormap")
         self.colormap_picker.addItems(COLORMAPS)
-        self.normalisation_picker = QtWidgets.QComboBox(objectName="activationNormalisation")
+        self.normalisation_picker = QtWidgets.QComboBox()
+        self.normalisation_picker.setObjectName("activationNormalisation")
         self.normalisation_picker.addItems(list(NORMALISATIONS))
-        self.sort_picker = QtWidgets.QComboBox(objectName="activationSort")
+        self.sort_picker = QtWidgets.QComboBox()
+        self.sort_picker.setObjectName("activationSort")
         self.sort_picker.addItems(SORT_KEYS)
         for picker in (self.colormap_picker, self.normalisation_picker, self.sort_picker):
             picker.currentIndexChanged.connect(self._on_options_changed)
@@ -98,12 +104,15 @@ class ActivationsView(QtWidgets.QWidget):
             controls.addWidget(QtWidgets.QLabel(label))
             controls.addWidget(widget)
         controls.addStretch(1)
-        self.export_button = QtWidgets.QPushButton("Export…", objectName="exportActivationsButton", enabled=False)
+        self.export_button = QtWidgets.QPushButton("Export…")
+        self.export_button.setEnabled(False)
+        self.export_button.setObjectName("exportActivationsButton")
         self.export_button.setToolTip("Save the channel grid as PNG and the layer's values (all channels) as NPY")
         self.export_button.clicked.connect(self.exportRequested)
         controls.addWidget(self.export_button)
 
-        self.header = QtWidgets.QLabel("Pick a layer on the left.", objectName="activationHeader")
+        self.header = QtWidgets.QLabel("Pick a layer on the left.")
+        self.header.setObjectName("activationHeader")
         self.header.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
 
         self.grid = pg.GraphicsLayoutWidget()
@@ -303,9 +312,12 @@ class ActivationsView(QtWidgets.QWidget):
 
     def channel_center(self, channel: int) -> QtCore.QPoint:
         """Widget coordinates (in ``grid.viewport()``) of a channel's tile centre, for clicks in tests."""
+        layout = self._layout
+        if layout is None:
+            raise ValueError("no mosaic is shown")
         position = int(np.flatnonzero(self._order == channel)[0])
-        x, y = self._layout.tile_origin(position)
-        centre = QtCore.QPointF(x + self._layout.tile_width / 2, y + self._layout.tile_height / 2)
+        x, y = layout.tile_origin(position)
+        centre = QtCore.QPointF(x + layout.tile_width / 2, y + layout.tile_height / 2)
         return self.grid.mapFromScene(self._grid_box.mapViewToScene(centre))
 
     # ----------------------------------------------------------------------------------------- drawing
@@ -321,7 +333,9 @@ class ActivationsView(QtWidgets.QWidget):
             item.addChild(self._tree_item(child, node.name))
         return item
 
-    def _on_tree_current_changed(self, current: QtWidgets.QTreeWidgetItem | None, _previous: Any) -> None:
+    def _on_tree_current_changed(
+        self, current: QtWidgets.QTreeWidgetItem | None, _previous: QtWidgets.QTreeWidgetItem | None
+    ) -> None:
         if current is None or self._filling_tree:
             return
         name = current.data(0, _NAME_ROLE)
@@ -350,8 +364,8 @@ class ActivationsView(QtWidgets.QWidget):
             return
         if grid is not None:
             position = int(np.flatnonzero(self._order == channel)[0])
-            x, y = self._layout.tile_origin(position)
-            self._grid_selection.setRect(QtCore.QRectF(x, y, self._layout.tile_width, self._layout.tile_height))
+            x, y = grid.layout.tile_origin(position)
+            self._grid_selection.setRect(QtCore.QRectF(x, y, grid.layout.tile_width, grid.layout.tile_height))
             self._grid_selection.show()
         array = np.asarray(activation.array)
         # A flat output (Linear, pooled features) is N one-pixel maps, one per unit.
@@ -363,7 +377,7 @@ class ActivationsView(QtWidgets.QWidget):
         self.detail.set_colormap(options.colormap)
         self.detail.set_channel(channel, maps[channel].astype(np.float32), levels=levels, activation=activation)
 
-    def _on_grid_clicked(self, event: Any) -> None:
+    def _on_grid_clicked(self, event: MouseClickEvent) -> None:
         if event.button() != Qt.MouseButton.LeftButton:
             return
         channel = self._channel_at(event.scenePos())

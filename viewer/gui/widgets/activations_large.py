@@ -11,9 +11,12 @@ from typing import Any
 
 import numpy as np
 import pyqtgraph as pg
-from cmap import Colormap
+from pyqtgraph.GraphicsScene.mouseEvents import MouseClickEvent
 from PySide6 import QtCore, QtWidgets
 from PySide6.QtCore import Qt, Signal
+
+from viewer.core.colormaps import LUT_SIZE, lookup_table
+from viewer.core.ranges import score_range
 
 __all__ = ["ChannelDetail", "lookup_table", "pyqtgraph_colormap"]
 
@@ -21,18 +24,7 @@ __all__ = ["ChannelDetail", "lookup_table", "pyqtgraph_colormap"]
 @functools.lru_cache(maxsize=16)
 def pyqtgraph_colormap(name: str) -> pg.ColorMap:
     """A named colormap from ``cmap`` (the one the engine's PNG exports use), so screen and file agree."""
-    return Colormap(name).to_pyqtgraph()
-
-
-@functools.lru_cache(maxsize=16)
-def lookup_table(name: str) -> np.ndarray:
-    """The same colormap as a 256 x 3 uint8 table for ``ImageItem.setLookupTable``.
-
-    A table is a plain array; a ``pg.ColorMap`` builds 256 QColors, milliseconds of GUI time per name.
-    """
-    table = (Colormap(name).lut(256)[:, :3] * 255).round().astype(np.uint8)
-    table.setflags(write=False)
-    return table
+    return pg.ColorMap(np.linspace(0.0, 1.0, LUT_SIZE), lookup_table(name))
 
 
 class ChannelDetail(QtWidgets.QWidget):
@@ -74,9 +66,11 @@ class ChannelDetail(QtWidgets.QWidget):
         self.overlay_box.addItem(self.box_mark)
         self.view.scene().sigMouseClicked.connect(self._on_clicked)
 
-        self.info = QtWidgets.QLabel(objectName="channelInfo")
+        self.info = QtWidgets.QLabel()
+        self.info.setObjectName("channelInfo")
         self.info.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.alpha = QtWidgets.QSlider(Qt.Orientation.Horizontal, objectName="overlayAlpha")
+        self.alpha = QtWidgets.QSlider(Qt.Orientation.Horizontal)
+        self.alpha.setObjectName("overlayAlpha")
         self.alpha.setRange(0, 100)
         self.alpha.setValue(60)
         self.alpha.setMaximumWidth(160)
@@ -179,7 +173,7 @@ class ChannelDetail(QtWidgets.QWidget):
             self.cell_mark.hide()
             self.box_mark.hide()
             self._box = self._cell = None
-        if channel_map is None:
+        if channel is None or channel_map is None:
             self.channel_item.clear()
             self.overlay_item.clear()
             self.info.setText("")
@@ -190,10 +184,7 @@ class ChannelDetail(QtWidgets.QWidget):
             return
         self.pages.setCurrentWidget(self.view)
         self._set_overlay_controls_visible(True)
-        if levels is None:
-            levels = (float(channel_map.min()), float(channel_map.max()))
-        if levels[1] <= levels[0]:
-            levels = (levels[0], levels[0] + 1.0)  # a dead channel: one flat colour, not a division by zero
+        levels = score_range(channel_map, *(levels or (None, None)))  # a dead channel: one flat colour
         self.channel_item.setImage(channel_map, levels=levels, autoLevels=False)
         self.overlay_item.setImage(channel_map, levels=levels, autoLevels=False)
         self.channel_box.autoRange(padding=0.02)
@@ -202,6 +193,8 @@ class ChannelDetail(QtWidgets.QWidget):
 
     def _describe(self) -> str:
         channel, activation = self._channel, self._activation
+        if channel is None or self._channel_map is None:
+            return ""
         text = f"{'unit' if self.showing_units else 'channel'} {channel}"
         for label, attribute in (("mean", "mean"), ("max", "max"), ("zeros", "zero_fraction")):
             values = getattr(activation, attribute, None)
@@ -241,7 +234,7 @@ class ChannelDetail(QtWidgets.QWidget):
         scene_point = self.channel_box.mapViewToScene(QtCore.QPointF(column + 0.5, row + 0.5))
         return self.view.mapFromScene(scene_point)
 
-    def _on_clicked(self, event: Any) -> None:
+    def _on_clicked(self, event: MouseClickEvent) -> None:
         if self._channel_map is None or event.button() != Qt.MouseButton.LeftButton:
             return
         if not self.channel_box.sceneBoundingRect().contains(event.scenePos()):

@@ -8,7 +8,6 @@ The user's pick leaves as ``layerSelected`` (the app then shows that layer's act
 
 from __future__ import annotations
 
-import html
 import os
 from pathlib import Path
 
@@ -17,17 +16,20 @@ from PySide6.QtCore import Qt, Signal
 
 from viewer.core.errors import ModelError
 from viewer.core.graph import Graph, GraphView, expansion
-from viewer.core.graph_groups import grouped_convolution
+from viewer.core.graph_keys import enclosing_blocks, grouped_block, key_of, layer_of
 from viewer.core.layout import Layout
-from viewer.engine.export import atomic_write
-from viewer.gui.widgets.architecture_diagram import READABLE_ZOOM, DiagramView
-from viewer.gui.widgets.architecture_export import PNG_SCALE, graph_csv, scene_png, scene_svg
-from viewer.gui.widgets.architecture_find import FindBar
-from viewer.gui.widgets.architecture_format import (
-    format_count,
-    format_macs,
-    format_shape,
+from viewer.gui.widgets.architecture_diagram import DiagramView
+from viewer.gui.widgets.architecture_export import (
+    PNG_SCALE,
+    export_format,
+    graph_csv,
+    scene_png,
+    scene_svg,
+    unselected_render,
+    write_file,
 )
+from viewer.gui.widgets.architecture_find import FindBar, button_row
+from viewer.gui.widgets.architecture_format import graph_notes_html, graph_totals_html
 from viewer.gui.widgets.architecture_groups import GroupsWindow
 from viewer.gui.widgets.architecture_scene import SceneItems, draw_layout
 from viewer.gui.widgets.architecture_table import ArchitectureTable
@@ -63,12 +65,9 @@ class ArchitectureView(QtWidgets.QWidget):
         self._build()
 
     def _build(self) -> None:
-        self.totals = QtWidgets.QLabel("No network yet.", objectName="architectureTotals")
-        self.totals.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.totals.setWordWrap(True)  # a long variant line must not widen the window
-        self.notes = QtWidgets.QLabel("", objectName="architectureNotes")
-        self.notes.setWordWrap(True)
-        self.notes.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        # Word-wrapped: a long variant line or note must not widen the window.
+        self.totals, self.notes = _text_label("architectureTotals"), _text_label("architectureNotes")
+        self.totals.setText("No network yet.")
         self.notes.setStyleSheet("color: #46505a")
         self.diagram = DiagramView(self)
         self.diagram.boxClicked.connect(self._on_box_clicked)
@@ -79,32 +78,29 @@ class ArchitectureView(QtWidgets.QWidget):
         self.table = ArchitectureTable(self)
         self.table.rowSelected.connect(self._on_row_selected)
         self.find_bar = FindBar(self)
-        self.find_bar.findRequested.connect(self.find)
+        self.find_bar.findRequested.connect(self.find_name)
 
-        self.tabs = QtWidgets.QTabWidget(objectName="architectureTabs")
+        self.tabs = QtWidgets.QTabWidget()
+        self.tabs.setObjectName("architectureTabs")
         self.tabs.addTab(self.diagram, "Diagram")
         self.tabs.addTab(self.table, "Table")
 
-        buttons = QtWidgets.QHBoxLayout()
-        buttons.addWidget(self.find_bar, 1)
-        for text, name, slot, tip in (
-            ("Expand all", "expandAllButton", self.expand_all, "Open every block"),
-            ("Collapse all", "collapseAllButton", self.collapse_all, "Back to the lecture's level of detail"),
+        buttons, self._buttons = button_row(
+            self.find_bar,
             (
-                "Expand groups",
-                "expandGroupsButton",
-                self._on_groups_clicked,
-                "Draw the selected block's grouped convolution as its parallel pathways (ResNeXt)",
+                ("Expand all", "expandAllButton", self.expand_all, "Open every block"),
+                ("Collapse all", "collapseAllButton", self.collapse_all, "Back to the lecture's level of detail"),
+                (
+                    "Expand groups",
+                    "expandGroupsButton",
+                    self._on_groups_clicked,
+                    "Draw the selected block's grouped convolution as its parallel pathways (ResNeXt)",
+                ),
+                ("Fit", "fitButton", self.diagram.request_fit, "Whole diagram in view (Ctrl+0); wheel or Ctrl+± zooms"),
+                ("Export…", "exportArchitectureButton", self._on_export_clicked, "Save the diagram as SVG or PNG"),
             ),
-            ("Fit", "fitButton", self.diagram.request_fit, "Whole diagram in view (Ctrl+0); wheel or Ctrl+± zooms"),
-            ("Export…", "exportArchitectureButton", self._on_export_clicked, "Save the diagram as SVG or PNG"),
-        ):
-            button = QtWidgets.QPushButton(text, objectName=name)
-            button.setToolTip(tip)
-            button.clicked.connect(slot)
-            buttons.addWidget(button)
-            setattr(self, f"_{name}", button)
-        self._expandGroupsButton.setEnabled(False)
+        )
+        self._buttons["expandGroupsButton"].setEnabled(False)
         self.groups_window: GroupsWindow | None = None
         self.diagram.setToolTip("")
         layout = QtWidgets.QVBoxLayout(self)
@@ -152,7 +148,8 @@ class ArchitectureView(QtWidgets.QWidget):
     @property
     def selected_layer(self) -> str | None:
         """The layer name of the selection (what ``layerSelected`` carried)."""
-        return None if self._selected is None else self._layer_of(self._selected)
+        graph, key = self._graph, self._selected
+        return None if key is None else key if graph is None else layer_of(graph, key)
 
     def box_center(self, view_id: str) -> QtCore.QPoint:
         """Viewport coordinates of a box's centre, scrolled into view (for clicks in tests)."""
@@ -175,12 +172,8 @@ class ArchitectureView(QtWidgets.QWidget):
             self.notes.setText("")
             self.find_bar.set_names([])
             return
-        extra = f" · {html.escape(graph.variant)}" if graph.variant else ""
-        self.totals.setText(
-            f"<b>{html.escape(graph.model_name)}</b> · input {format_shape(graph.input_shape)} · "
-            f"{format_count(graph.total_params)} params · {format_macs(graph.macs)}{extra}"
-        )
-        self.notes.setText("<br>".join(html.escape(note) for note in graph.notes))
+        self.totals.setText(graph_totals_html(graph))
+        self.notes.setText(graph_notes_html(graph))
         self.notes.setVisible(bool(graph.notes))
         self.find_bar.set_names([*(node.id for node in graph.nodes), *graph.blocks])
         if self._pending_layer is not None:
@@ -240,15 +233,15 @@ class ArchitectureView(QtWidgets.QWidget):
             self._pending_layer = name
             return
         self._pending_layer = None
-        key = self._key_of(name)
+        key = key_of(self._graph, name)
         if key is not None:
             self._select(key, reveal=False)
 
-    def find(self, text: str) -> bool:
+    def find_name(self, text: str) -> bool:
         """Select and centre what ``text`` names (like a click on it); says why not in the find bar."""
         if self._graph is None:
             return False
-        key = self._key_of(text)
+        key = key_of(self._graph, text)
         if key is None:
             try:
                 self._graph.node(text)
@@ -257,7 +250,7 @@ class ArchitectureView(QtWidgets.QWidget):
             return False
         self.find_bar.set_message("")
         self._select(key, reveal=True, centre=True)
-        self.layerSelected.emit(self._layer_of(key))
+        self.layerSelected.emit(layer_of(self._graph, key))
         return True
 
     # ----------------------------------------------------------------------------------------- export
@@ -287,69 +280,26 @@ class ArchitectureView(QtWidgets.QWidget):
         return path
 
     def _render(self, painter: QtGui.QPainter, target: QtCore.QRectF) -> None:
-        scene = self.diagram.scene()
         selected = self._items.nodes.get(self._selected_box() or "")
-        if selected is not None:
-            selected.set_selected_look(False)  # an export shows the network, not the user's selection
-        scene.render(painter, target, scene.sceneRect())
-        if selected is not None:
-            selected.set_selected_look(True)
+        unselected_render(self.diagram.scene(), selected)(painter, target)
 
     def _write(self, path: str | os.PathLike[str], data: bytes) -> Path:
-        written = atomic_write(path, lambda handle: handle.write(data), force=True)
+        written = write_file(path, data)
         self.exported.emit(str(written))
         return written
 
     def _on_export_clicked(self) -> None:
         path = self.choose_export_path()
-        if not path:
-            return
-        if Path(path).suffix.lower() == ".png":
-            self.export_png(path)
-        elif Path(path).suffix.lower() == ".csv":
-            self.export_csv(path)
-        else:
-            self.export_svg(path if Path(path).suffix else path + ".svg")
+        if path:
+            kind, path = export_format(path)
+            {"png": self.export_png, "csv": self.export_csv, "svg": self.export_svg}[kind](path)
 
     # ----------------------------------------------------------------------------------------- internals
-    def _key_of(self, name: str) -> str | None:
-        """The node id or block name for ``name``: itself, or a module's first call."""
-        graph = self._graph
-        if graph is None:
-            return None
-        if name in graph.blocks:
-            return name
-        try:
-            return graph.node(name).id
-        except ModelError:
-            calls = graph.calls_of(name)
-            return calls[0].id if calls else None
-
-    def _layer_of(self, key: str) -> str:
-        """What ``layerSelected`` carries for a key: a module call's module path, else the key itself."""
-        if self._graph is None or key in self._graph.blocks:
-            return key
-        try:
-            node = self._graph.node(key)
-        except ModelError:
-            return key
-        return node.module or node.id
-
-    def _enclosing(self, key: str) -> tuple[str, ...]:
-        graph = self._graph
-        assert graph is not None
-        if key in graph.blocks:
-            names, parent = [], graph.blocks[key].parent
-            while parent:
-                names.append(parent)
-                parent = graph.blocks[parent].parent
-            return tuple(names)
-        return graph.node(key).blocks
-
     def _select(self, key: str, *, reveal: bool, centre: bool = False) -> None:
         self._selected = key
         self.table.select_key(key)
-        closed = [name for name in self._enclosing(key) if name not in self.expanded_blocks]
+        around = () if self._graph is None else enclosing_blocks(self._graph, key)
+        closed = [name for name in around if name not in self.expanded_blocks]
         if reveal and closed and self._layout is not None:
             self.request_expanded(self.expanded_blocks | set(closed), focus=key)
             return
@@ -367,7 +317,7 @@ class ArchitectureView(QtWidgets.QWidget):
         return view.view_id_of(self._selected)
 
     def _apply_selection(self) -> None:
-        self._expandGroupsButton.setEnabled(self._grouped_block() is not None)
+        self._buttons["expandGroupsButton"].setEnabled(self._grouped_block() is not None)
         chosen = self._selected_box()
         for view_id, item in self._items.nodes.items():
             item.set_selected_look(view_id == chosen)
@@ -381,13 +331,7 @@ class ArchitectureView(QtWidgets.QWidget):
             item = self._items.nodes.get(self._selected_box() or "")
         if item is None:
             return
-        rect = item.sceneBoundingRect()
-        if self.diagram.zoom < READABLE_ZOOM / 2:
-            self.diagram.show_readable(rect)
-        elif centre:
-            self.diagram.centerOn(rect.center())
-        else:
-            self.diagram.ensureVisible(rect, 40, 40)
+        self.diagram.reveal(item.sceneBoundingRect(), centre=centre)
 
     def _draw(self) -> None:
         layout, graph = self._layout, self._graph
@@ -406,15 +350,10 @@ class ArchitectureView(QtWidgets.QWidget):
 
     def _show_first(self, layout: Layout) -> None:
         """A new network: the block opened beyond the lecture's level (``--expand``), else the top, readable."""
-        graph = self._graph
-        assert graph is not None
-        opened = [frame for frame in layout.frames if frame.name not in graph.default_expanded]
-        if opened:
-            deepest = max(opened, key=lambda frame: frame.name.count("."))
-            item = self._items.frames[deepest.name]
-            self.diagram.show_readable(item.sceneBoundingRect())
-        else:
-            self.diagram.show_readable()
+        default = self._graph.default_expanded if self._graph is not None else frozenset()
+        opened = [frame.name for frame in layout.frames if frame.name not in default]
+        deepest = max(opened, key=lambda name: name.count("."), default=None)
+        self.diagram.show_readable(None if deepest is None else self._items.frames[deepest].sceneBoundingRect())
 
     def _ensure_drawn(self) -> None:
         if self._stale:
@@ -426,7 +365,7 @@ class ArchitectureView(QtWidgets.QWidget):
 
     def _on_box_clicked(self, view_id: str) -> None:
         self._select(view_id, reveal=False)
-        self.layerSelected.emit(self._layer_of(view_id))
+        self.layerSelected.emit(view_id if self._graph is None else layer_of(self._graph, view_id))
 
     def _on_box_activated(self, view_id: str) -> None:
         if self._graph is not None and view_id in self._graph.blocks and view_id not in self.expanded_blocks:
@@ -455,12 +394,7 @@ class ArchitectureView(QtWidgets.QWidget):
     def _grouped_block(self) -> str | None:
         """The selected block (or the block around the selected call) that holds a grouped convolution."""
         graph, key = self._graph, self._selected
-        if graph is None or key is None:
-            return None
-        for block in (key, *reversed(self._enclosing(key))) if key in graph.blocks else reversed(self._enclosing(key)):
-            if grouped_convolution(graph, block) is not None:
-                return block
-        return None
+        return None if graph is None or key is None else grouped_block(graph, key)
 
     def _on_groups_clicked(self) -> None:
         block = self._grouped_block()
@@ -471,3 +405,11 @@ class ArchitectureView(QtWidgets.QWidget):
         self._selected = key
         self._apply_selection()
         self.layerSelected.emit(layer)
+
+
+def _text_label(name: str) -> QtWidgets.QLabel:
+    label = QtWidgets.QLabel()
+    label.setObjectName(name)
+    label.setWordWrap(True)
+    label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+    return label

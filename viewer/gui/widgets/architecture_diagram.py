@@ -97,6 +97,15 @@ class DiagramView(QtWidgets.QGraphicsView):
             self.set_zoom(1.0)
             self.centerOn(self.sceneRect().center())
 
+    def reveal(self, rect: QtCore.QRectF, *, centre: bool) -> None:
+        """Bring ``rect`` into view: readable if zoomed far out, else centred (``centre``) or just scrolled to."""
+        if self.zoom < READABLE_ZOOM / 2:
+            self.show_readable(rect)
+        elif centre:
+            self.centerOn(rect.center())
+        else:
+            self.ensureVisible(rect, 40, 40)
+
     def show_readable(self, rect: QtCore.QRectF | None = None) -> None:
         """Bring ``rect`` (the whole diagram if None) into view as large as fits, between readable and 100 %.
 

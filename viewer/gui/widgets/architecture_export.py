@@ -5,12 +5,19 @@ Pure rendering of what is on the scene, and the table as CSV; the view writes th
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
+import os
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import BinaryIO
 
 from PySide6 import QtCore, QtGui, QtSvg, QtWidgets
 
-__all__ = ["PNG_SCALE", "graph_csv", "scene_png", "scene_svg"]
+from viewer.core.file_export import atomic_write
+from viewer.core.graph import Graph
+from viewer.gui.widgets.architecture_scene import JoinItem, NodeItem
+from viewer.gui.widgets.png import png_bytes
+
+__all__ = ["PNG_SCALE", "export_format", "graph_csv", "scene_png", "scene_svg", "unselected_render", "write_file"]
 
 PNG_SCALE = 2.0  # exported PNGs at twice the screen resolution stay sharp on slides
 
@@ -35,7 +42,7 @@ def scene_svg(scene: QtWidgets.QGraphicsScene, title: str, render: Render | None
     painter = QtGui.QPainter(generator)
     (render or _default_render(scene))(painter, QtCore.QRectF(0, 0, rect.width(), rect.height()))
     painter.end()
-    return bytes(buffer.data())
+    return bytes(buffer.data().data())
 
 
 def scene_png(scene: QtWidgets.QGraphicsScene, render: Render | None = None, scale: float = PNG_SCALE) -> bytes:
@@ -47,10 +54,7 @@ def scene_png(scene: QtWidgets.QGraphicsScene, render: Render | None = None, sca
     painter.setRenderHints(QtGui.QPainter.RenderHint.Antialiasing | QtGui.QPainter.RenderHint.TextAntialiasing)
     (render or _default_render(scene))(painter, QtCore.QRectF(0, 0, size.width(), size.height()))
     painter.end()
-    buffer = QtCore.QBuffer()
-    buffer.open(QtCore.QIODevice.OpenModeFlag.WriteOnly)
-    image.save(buffer, "PNG")
-    return bytes(buffer.data())
+    return png_bytes(image)
 
 
 CSV_COLUMNS = (
@@ -71,7 +75,7 @@ CSV_COLUMNS = (
 )
 
 
-def graph_csv(graph: Any) -> str:
+def graph_csv(graph: Graph) -> str:
     """The Architecture table as CSV: one row per ``viewer.core.graph_table.graph_rows`` row (blocks and calls,
     execution order), shapes as ``1x64x56x56``, receptive field size and jump as ``HxW``."""
     import csv
@@ -79,7 +83,7 @@ def graph_csv(graph: Any) -> str:
 
     from viewer.core.graph_table import graph_rows
 
-    def pair(value: Any) -> str:
+    def pair(value: Iterable[object] | None) -> str:
         return "" if value is None else "x".join(str(v) for v in value)
 
     buffer = io.StringIO()
@@ -106,3 +110,34 @@ def graph_csv(graph: Any) -> str:
             ]
         )
     return buffer.getvalue()
+
+
+def export_format(path: str) -> tuple[str, str]:
+    """The format a chosen file name asks for ("png", "csv" or "svg") and the path to write; a name without a
+    suffix becomes an SVG (the dialog's first filter)."""
+    suffix = Path(path).suffix.lower()
+    if suffix in (".png", ".csv"):
+        return suffix[1:], path
+    return "svg", path if Path(path).suffix else path + ".svg"
+
+
+def unselected_render(scene: QtWidgets.QGraphicsScene, selected: NodeItem | JoinItem | None) -> Render:
+    """Paint ``scene`` with the ``selected`` box drawn plain: an export shows the network, not the selection."""
+
+    def render(painter: QtGui.QPainter, target: QtCore.QRectF) -> None:
+        if selected is not None:
+            selected.set_selected_look(False)
+        scene.render(painter, target, scene.sceneRect())
+        if selected is not None:
+            selected.set_selected_look(True)
+
+    return render
+
+
+def write_file(path: str | os.PathLike[str], data: bytes) -> Path:
+    """Write ``data`` to ``path`` all or nothing, replacing a file there (the save dialog asked)."""
+
+    def write(handle: BinaryIO) -> None:
+        handle.write(data)
+
+    return atomic_write(path, write, force=True)

@@ -1,13 +1,15 @@
-"""The Architecture tab's find bar: a layer or block name with completion; Enter asks for it."""
+"""The Architecture tab's find bar (a layer or block name with completion; Enter asks for it) and its button row."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
 
 from PySide6 import QtCore, QtWidgets
 from PySide6.QtCore import Qt, Signal
 
-__all__ = ["FindBar"]
+__all__ = ["ButtonSpec", "FindBar", "button_row"]
+
+ButtonSpec = tuple[str, str, Callable[[], object], str]  # text, objectName, slot, tooltip
 
 
 class FindBar(QtWidgets.QWidget):
@@ -21,7 +23,8 @@ class FindBar(QtWidgets.QWidget):
 
     def __init__(self, parent: QtWidgets.QWidget | None = None) -> None:
         super().__init__(parent)
-        self.edit = QtWidgets.QLineEdit(objectName="architectureFind")
+        self.edit = QtWidgets.QLineEdit()
+        self.edit.setObjectName("architectureFind")
         self.edit.setPlaceholderText("Find a layer… (e.g. layer1.0.conv2)")
         self.edit.setClearButtonEnabled(True)
         self.edit.setMinimumWidth(220)
@@ -34,7 +37,8 @@ class FindBar(QtWidgets.QWidget):
         self.edit.setCompleter(completer)
         self.edit.returnPressed.connect(self._on_return)
         self.edit.textEdited.connect(lambda _text: self.set_message(""))
-        self.message = QtWidgets.QLabel("", objectName="architectureFindMessage")
+        self.message = QtWidgets.QLabel("")
+        self.message.setObjectName("architectureFindMessage")
         self.message.setStyleSheet("color: #b0413e")
         layout = QtWidgets.QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -62,3 +66,20 @@ class FindBar(QtWidgets.QWidget):
         text = self.edit.text().strip()
         if text:
             self.findRequested.emit(text)
+
+
+def button_row(
+    find_bar: FindBar, specs: Sequence[ButtonSpec]
+) -> tuple[QtWidgets.QHBoxLayout, dict[str, QtWidgets.QPushButton]]:
+    """The find bar, stretched, then one push button per spec; the buttons by objectName."""
+    row = QtWidgets.QHBoxLayout()
+    row.addWidget(find_bar, 1)
+    buttons: dict[str, QtWidgets.QPushButton] = {}
+    for text, name, slot, tip in specs:
+        button = QtWidgets.QPushButton(text)
+        button.setObjectName(name)
+        button.setToolTip(tip)
+        button.clicked.connect(slot)
+        row.addWidget(button)
+        buttons[name] = button
+    return row, buttons

@@ -6,10 +6,22 @@ same everywhere. Pure string formatting, no Qt.
 
 from __future__ import annotations
 
+import html
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-__all__ = ["format_bytes", "format_count", "format_field", "format_hyper", "format_macs", "format_shape"]
+from viewer.core.graph import Graph
+
+__all__ = [
+    "format_bytes",
+    "format_count",
+    "format_field",
+    "format_hyper",
+    "format_macs",
+    "format_shape",
+    "graph_notes_html",
+    "graph_totals_html",
+]
 
 _MULTIPLICATION = "\u00d7"
 
@@ -121,3 +133,17 @@ def format_field(field: Any) -> str:
     size = _format_value(tuple(field.size))
     jump = _format_value(tuple(field.jump))
     return f"{size} px, jump {jump}"
+
+
+def graph_totals_html(graph: Graph) -> str:
+    """One line of a network's totals: name, input shape, parameters, MACs and its variant (HTML)."""
+    extra = f" · {html.escape(graph.variant)}" if graph.variant else ""
+    return (
+        f"<b>{html.escape(graph.model_name)}</b> · input {format_shape(graph.input_shape)} · "
+        f"{format_count(graph.total_params)} params · {format_macs(graph.macs)}{extra}"
+    )
+
+
+def graph_notes_html(graph: Graph) -> str:
+    """The graph's notes (what was simplified or could not be traced), one per line (HTML)."""
+    return "<br>".join(html.escape(note) for note in graph.notes)

@@ -21,14 +21,18 @@ class GroupsWindow(QtWidgets.QDialog):
     """Non-modal window (objectName ``architectureGroups``) drawing one aggregated-transformations layout."""
 
     def __init__(self, parent: QtWidgets.QWidget | None = None) -> None:
-        super().__init__(parent, objectName="architectureGroups")
+        super().__init__(parent)
+        self.setObjectName("architectureGroups")
         self.setWindowTitle("Expanded groups")
-        self.title = QtWidgets.QLabel("", objectName="groupsTitle")
-        self.note = QtWidgets.QLabel("", objectName="groupsNote")
+        self.title = QtWidgets.QLabel("")
+        self.title.setObjectName("groupsTitle")
+        self.note = QtWidgets.QLabel("")
+        self.note.setObjectName("groupsNote")
         self.note.setWordWrap(True)
         self.diagram = DiagramView(self)
         self.items = SceneItems()
-        fit = QtWidgets.QPushButton("Fit", objectName="groupsFitButton")
+        fit = QtWidgets.QPushButton("Fit")
+        fit.setObjectName("groupsFitButton")
         fit.clicked.connect(self.diagram.request_fit)
         header = QtWidgets.QHBoxLayout()
         header.addWidget(self.title, 1)

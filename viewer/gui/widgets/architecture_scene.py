@@ -264,13 +264,13 @@ def draw_layout(scene: QtWidgets.QGraphicsScene, layout: Layout, notes: dict[str
         parent = frame.name.rpartition(".")[0]
         while parent and parent not in open_blocks:  # a frame's parent frame may be further up than one dot
             parent = parent.rpartition(".")[0]
-        item = FrameItem(frame, frame.name.count("."), notes.get(frame.name, ""), parent)
-        scene.addItem(item)
-        items.frames[frame.name] = item
+        frame_item = FrameItem(frame, frame.name.count("."), notes.get(frame.name, ""), parent)
+        scene.addItem(frame_item)
+        items.frames[frame.name] = frame_item
     for route in layout.routes:
-        item = RouteItem(route)
-        scene.addItem(item)
-        items.routes.append(item)
+        route_item = RouteItem(route)
+        scene.addItem(route_item)
+        items.routes.append(route_item)
     for node in layout.view.nodes:
         box = layout.boxes[node.id]
         node_item: NodeItem | JoinItem = JoinItem(node, box) if node.kind == "join" else NodeItem(node, box)

@@ -15,7 +15,7 @@ import numpy as np
 from PySide6 import QtGui, QtWidgets
 from PySide6.QtCore import Qt, Signal
 
-from viewer.engine.colors import overlay  # numpy + cmap only: the exports' colours
+from viewer.core.colors import overlay  # the exports' colours
 
 __all__ = ["EXPLAIN_COLORMAPS", "METHOD_TITLES", "ExplainView", "MethodPanel"]
 

@@ -16,17 +16,14 @@ import pyqtgraph as pg
 from PySide6 import QtCore, QtWidgets
 from PySide6.QtCore import Qt, Signal
 
-from viewer.engine.export import heatmap_paths
+from viewer.core.file_export import heatmap_paths
+from viewer.core.options import FUSIONS, HEATMAP_COLORMAPS, MODES
+from viewer.core.ranges import score_range
 from viewer.gui.widgets.activations_large import pyqtgraph_colormap
 from viewer.gui.widgets.heatmap_classes import ClassPicker
 
 __all__ = ["HEATMAP_COLORMAPS", "HeatmapView", "parse_scales"]
 
-HEATMAP_COLORMAPS = ("turbo", "jet", "viridis", "inferno", "magma", "gray")
-# The engine's heatmap.MODES / FUSIONS, repeated because importing that module loads torch, and the window
-# must appear before the worker has imported it. tests/gui/test_heatmap_view.py checks they agree.
-MODES = ("softmax", "logit")
-FUSES = ("mean", "max")
 DEFAULT_SCALES = "1, 1.4, 2"
 
 
@@ -67,39 +64,50 @@ class HeatmapView(QtWidgets.QWidget):
     # ----------------------------------------------------------------------------------------- layout
     def _build(self) -> None:
         self.class_picker = ClassPicker(self)  # objectName heatmapClassPicker
-        self.mode_picker = QtWidgets.QComboBox(objectName="heatmapMode")
+        self.mode_picker = QtWidgets.QComboBox()
+        self.mode_picker.setObjectName("heatmapMode")
         self.mode_picker.addItems(MODES)
         self.mode_picker.setToolTip("softmax: probability of the class at each place; logit: its raw score")
-        self.scales_edit = QtWidgets.QLineEdit(DEFAULT_SCALES, objectName="heatmapScales")
+        self.scales_edit = QtWidgets.QLineEdit(DEFAULT_SCALES)
+        self.scales_edit.setObjectName("heatmapScales")
         self.scales_edit.setToolTip("Image sizes as multiples of the network's input size")
         self.scales_edit.setMaximumWidth(110)
         self.scales_edit.returnPressed.connect(self._on_compute)
-        self.offsets_check = QtWidgets.QCheckBox("offsets", objectName="heatmapOffsets")
+        self.offsets_check = QtWidgets.QCheckBox("offsets")
+        self.offsets_check.setObjectName("heatmapOffsets")
         self.offsets_check.setToolTip("OverFeat's shifted final pooling: denser maps, more work")
-        self.fuse_picker = QtWidgets.QComboBox(objectName="heatmapFuse")
-        self.fuse_picker.addItems(FUSES)
+        self.fuse_picker = QtWidgets.QComboBox()
+        self.fuse_picker.setObjectName("heatmapFuse")
+        self.fuse_picker.addItems(FUSIONS)
         self.fuse_picker.setToolTip("How the scales' maps are combined")
 
-        self.colormap_picker = QtWidgets.QComboBox(objectName="heatmapColormap")
+        self.colormap_picker = QtWidgets.QComboBox()
+        self.colormap_picker.setObjectName("heatmapColormap")
         self.colormap_picker.addItems(HEATMAP_COLORMAPS)
         self.colormap_picker.currentIndexChanged.connect(self._apply_colormap)
-        self.alpha_slider = QtWidgets.QSlider(Qt.Orientation.Horizontal, objectName="heatmapAlpha")
+        self.alpha_slider = QtWidgets.QSlider(Qt.Orientation.Horizontal)
+        self.alpha_slider.setObjectName("heatmapAlpha")
         self.alpha_slider.setRange(0, 100)
         self.alpha_slider.setValue(50)
         self.alpha_slider.setMaximumWidth(140)
         self.alpha_slider.valueChanged.connect(self._apply_alpha)
-        self.compute_button = QtWidgets.QPushButton("Compute", objectName="computeHeatmapButton")
+        self.compute_button = QtWidgets.QPushButton("Compute")
+        self.compute_button.setObjectName("computeHeatmapButton")
         self.compute_button.setDefault(True)
         self.compute_button.clicked.connect(self._on_compute)
-        self.cancel_button = QtWidgets.QPushButton("Cancel", objectName="cancelHeatmapButton")
+        self.cancel_button = QtWidgets.QPushButton("Cancel")
+        self.cancel_button.setObjectName("cancelHeatmapButton")
         self.cancel_button.clicked.connect(self.cancelRequested)
-        self.progress = QtWidgets.QProgressBar(objectName="heatmapProgress")
+        self.progress = QtWidgets.QProgressBar()
+        self.progress.setObjectName("heatmapProgress")
         self.progress.setTextVisible(True)
-        self.export_button = QtWidgets.QPushButton("Export…", objectName="exportHeatmapButton")
+        self.export_button = QtWidgets.QPushButton("Export…")
+        self.export_button.setObjectName("exportHeatmapButton")
         self.export_button.setToolTip("Save the overlay (PNG), the scores (NPY) and how they were made (JSON)")
         self.export_button.clicked.connect(self._on_export)
 
         first = QtWidgets.QHBoxLayout()
+        widget: QtWidgets.QWidget
         for label, widget in (
             ("Class", self.class_picker),
             ("Mode", self.mode_picker),
@@ -123,7 +131,8 @@ class HeatmapView(QtWidgets.QWidget):
         for widget in (self.colormap_picker, self.cancel_button, self.export_button, self.compute_button):
             widget.setSizePolicy(fixed, widget.sizePolicy().verticalPolicy())
 
-        self.notice = QtWidgets.QLabel(objectName="heatmapNotice")
+        self.notice = QtWidgets.QLabel()
+        self.notice.setObjectName("heatmapNotice")
         self.notice.setWordWrap(True)
         self.notice.setStyleSheet("QLabel { background: #fff3cd; color: #664d03; padding: 4px; }")
         self.notice.hide()
@@ -151,7 +160,8 @@ class HeatmapView(QtWidgets.QWidget):
         self.peak_mark.setZValue(2)
         self.plot.addItem(self.peak_mark)
 
-        self.info = QtWidgets.QLabel(objectName="heatmapInfo")
+        self.info = QtWidgets.QLabel()
+        self.info.setObjectName("heatmapInfo")
         self.info.setWordWrap(True)
         self.info.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
 
@@ -235,9 +245,7 @@ class HeatmapView(QtWidgets.QWidget):
             scores, (low, high) = on_screen.scores, on_screen.levels
         else:
             scores = np.asarray(heatmap.scores, dtype=np.float32)
-            low, high = float(np.nanmin(scores)), float(np.nanmax(scores))
-            if high <= low:
-                high = low + 1e-6  # a flat map still draws (one colour) instead of dividing by zero
+            low, high = score_range(scores)  # a flat map still draws (one colour)
         self.heat_item.setImage(scores, levels=(low, high), autoLevels=False)
         # Scores are in original-image pixels; the image on screen may be a smaller display copy, so the
         # map is stretched over whatever image is shown.
@@ -246,14 +254,14 @@ class HeatmapView(QtWidgets.QWidget):
         self.colorbar.setLevels((low, high))
         self._apply_colormap()
         self.colorbar.setImageItem(self.heat_item)
-        peak_x, peak_y = self.overlay_peak
+        peak_x, peak_y = self.overlay_peak or (0.0, 0.0)  # a heatmap was just set: there is a peak
         self.peak_mark.setData([peak_x], [peak_y])
         if self._image is None:
             self.plot.autoRange(padding=0.01)
         self.info.setText(self._describe(heatmap, high))
 
     def set_progress(self, step: int, total: int, message: str = "") -> None:
-        """Advance the progress bar (the engine's ``HeatmapProgress``)."""
+        """Advance the progress bar (a ``core.progress.Progress``)."""
         self.progress.setRange(0, max(int(total), 1))
         self.progress.setValue(int(step))
         self.progress.setFormat(f"{message}  %v/%m" if message else "%v/%m")

@@ -30,7 +30,9 @@ class ClassPicker(QtWidgets.QComboBox):
         self.setSizeAdjustPolicy(QtWidgets.QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
         self.setMinimumContentsLength(22)
         self.setMaxVisibleItems(20)
-        self.lineEdit().setPlaceholderText("type to search the classes")
+        edit = self.lineEdit()
+        assert edit is not None  # made by setEditable above
+        edit.setPlaceholderText("type to search the classes")
         # The completer lists what the core search found (already filtered and ordered): unfiltered by Qt.
         self._matches = QtCore.QStringListModel(self)
         completer = QtWidgets.QCompleter(self._matches, self)
@@ -40,7 +42,7 @@ class ClassPicker(QtWidgets.QComboBox):
         self.setCompleter(completer)
         self._categories: list[str] = []
         self._top: list[int] = []
-        self.lineEdit().textEdited.connect(self._search)
+        edit.textEdited.connect(self._search)
 
     @property
     def listed_classes(self) -> list[int]:
@@ -83,8 +85,9 @@ class ClassPicker(QtWidgets.QComboBox):
     def _search(self, text: str) -> None:
         found = self.matches(text)[:MAX_LISTED]
         self._matches.setStringList([self._entry(index) for index in found])
-        if found:
-            self.completer().complete()
+        completer = self.completer()
+        if found and completer is not None:
+            completer.complete()
 
     def _entry(self, index: int) -> str:
         return f"{self._categories[index]}  (#{index})"

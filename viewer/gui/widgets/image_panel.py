@@ -6,13 +6,12 @@ the picture, one for the overlay (stretched over the whole image) and a rectangl
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 import pyqtgraph as pg
 from PySide6 import QtCore, QtGui, QtWidgets
 
-from viewer.gui.widgets.activations_large import lookup_table
+from viewer.core.colormaps import lookup_table
+from viewer.core.ranges import score_range
 
 __all__ = ["ImagePanel", "input_box_to_image"]
 
@@ -46,7 +45,8 @@ class ImagePanel(QtWidgets.QWidget):
     def __init__(self, parent: QtWidgets.QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("imageView")
-        self.title = QtWidgets.QLabel("Drop images or folders here, or File ▸ Open (Ctrl+O)", objectName="imageTitle")
+        self.title = QtWidgets.QLabel("Drop images or folders here, or File ▸ Open (Ctrl+O)")
+        self.title.setObjectName("imageTitle")
         self.title.setWordWrap(True)
         self.graphics = pg.GraphicsLayoutWidget()
         self.graphics.setObjectName("imageGraphics")
@@ -65,7 +65,9 @@ class ImagePanel(QtWidgets.QWidget):
         self.view.addItem(self.image_item)
         self.view.addItem(self.overlay_item)
         self.view.addItem(self.box_item)
-        self.reset_button = QtWidgets.QToolButton(text="Fit", objectName="imageFitButton")
+        self.reset_button = QtWidgets.QToolButton()
+        self.reset_button.setText("Fit")
+        self.reset_button.setObjectName("imageFitButton")
         self.reset_button.setToolTip("Zoom to fit (scroll to zoom, drag to pan)")
         self.reset_button.clicked.connect(self.fit)
 
@@ -119,10 +121,7 @@ class ImagePanel(QtWidgets.QWidget):
             return
         data = np.asarray(scores, dtype=np.float32)
         if levels is None:
-            finite = data[np.isfinite(data)]
-            levels = (float(finite.min()), float(finite.max())) if finite.size else (0.0, 1.0)
-            if levels[0] == levels[1]:
-                levels = (levels[0], levels[0] + 1.0)
+            levels = score_range(data)
         self.overlay_item.setImage(data, autoLevels=False, levels=levels)
         self.overlay_item.setRect(QtCore.QRectF(0, 0, *self._image_size))
         self.set_overlay_style(colormap, opacity)
@@ -159,5 +158,5 @@ class ImagePanel(QtWidgets.QWidget):
         rect = self.box_item.rect()
         return (rect.left(), rect.top(), rect.right(), rect.bottom())
 
-    def image_array(self) -> Any:
+    def image_array(self) -> np.ndarray | None:
         return self.image_item.image

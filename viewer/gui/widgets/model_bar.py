@@ -7,7 +7,6 @@ model file is Python code: the bar asks before running a file (path + content ha
 
 from __future__ import annotations
 
-import hashlib
 import re
 from collections.abc import Callable
 from dataclasses import replace
@@ -17,17 +16,14 @@ from typing import Any
 from PySide6 import QtGui, QtWidgets
 from PySide6.QtCore import Qt, Signal
 
+from viewer.core.choice import ModelChoice
+from viewer.core.options import PRESET_LABELS
 from viewer.core.preset_fit import preset_reason, tta_reason
-from viewer.gui.settings import Settings
-from viewer.gui.state import ModelChoice
+from viewer.core.trust import ModelFileTrust
 
 __all__ = ["PRESETS", "ModelBar"]
 
-PRESETS = (
-    ("weights", "Weights' own (resize + crop)"),
-    ("standardize", "Standardise (lecture)"),
-    ("full", "Full resolution"),
-)
+PRESETS = tuple(PRESET_LABELS.items())  # (value, label) of the preset picker
 RANDOM = "none"
 FROM_FILE = "\x00file"
 CUSTOM_MODEL = "\x00custom"
@@ -51,9 +47,16 @@ class ModelBar(QtWidgets.QWidget):
     choiceRequested = Signal(object)
     optionsRequested = Signal(str, bool)
 
-    def __init__(self, parent: QtWidgets.QWidget | None = None, settings: Settings | None = None) -> None:
+    def __init__(
+        self,
+        parent: QtWidgets.QWidget | None = None,
+        *,
+        trust: ModelFileTrust,
+        start_folder: Callable[[], str] = lambda: "",
+    ) -> None:
         super().__init__(parent)
-        self.settings = settings or Settings()
+        self._trust = trust  # decides whether a model file must be asked about; this widget only asks
+        self._start_folder = start_folder  # where the file dialogs open
         self._choice = ModelChoice()
         self._specs: dict[str, Any] = {}
         self._updating = False
@@ -62,7 +65,8 @@ class ModelBar(QtWidgets.QWidget):
         self.ask_item: Callable[[str, str, list[str]], str | None] = self._ask_item
         self.ask_yes_no: Callable[[str, str], bool] = self._ask_yes_no
 
-        self.model_picker = QtWidgets.QComboBox(objectName="modelPicker")
+        self.model_picker = QtWidgets.QComboBox()
+        self.model_picker.setObjectName("modelPicker")
         self.model_picker.setMinimumContentsLength(28)
         self.model_picker.setSizeAdjustPolicy(
             QtWidgets.QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
@@ -70,17 +74,21 @@ class ModelBar(QtWidgets.QWidget):
         self.model_picker.setMaxVisibleItems(30)
         self.model_picker.addItem("Loading models…")
         self.model_picker.setEnabled(False)
-        self.weights_picker = QtWidgets.QComboBox(objectName="weightsPicker")
+        self.weights_picker = QtWidgets.QComboBox()
+        self.weights_picker.setObjectName("weightsPicker")
         self.weights_picker.setMinimumContentsLength(18)
         self.weights_picker.setSizeAdjustPolicy(
             QtWidgets.QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
         )
-        self.device_picker = QtWidgets.QComboBox(objectName="devicePicker")
+        self.device_picker = QtWidgets.QComboBox()
+        self.device_picker.setObjectName("devicePicker")
         self.device_picker.addItem("Auto", "auto")
-        self.preset_picker = QtWidgets.QComboBox(objectName="presetPicker")
+        self.preset_picker = QtWidgets.QComboBox()
+        self.preset_picker.setObjectName("presetPicker")
         for value, text in PRESETS:
             self.preset_picker.addItem(text, value)
-        self.tta_box = QtWidgets.QCheckBox("Ten-crop TTA", objectName="ttaToggle")
+        self.tta_box = QtWidgets.QCheckBox("Ten-crop TTA")
+        self.tta_box.setObjectName("ttaToggle")
         self.tta_box.setToolTip(TTA_TIP)
 
         layout = QtWidgets.QHBoxLayout(self)
@@ -291,31 +299,18 @@ class ModelBar(QtWidgets.QWidget):
     def use_model_file(self, path: str, function: str) -> bool:
         """Switch to ``path:function`` after the user agreed to run it (once per path and content)."""
         try:
-            digest = _file_digest(path)
+            review = self._trust.review(path)
         except OSError as error:
             self._refuse(f"{Path(path).name}: cannot be read ({error.strerror or error}).")
             return False
-        if not self.settings.is_trusted_model_file(path, digest):
-            question = (
-                f"{Path(path).name} is Python code: loading it runs it with your permissions.\n\n"
-                f"{Path(path).resolve()}\nsha256 {digest[:16]}…\n\nRun it only if you trust it. Run it?"
-            )
-            if not self.ask_yes_no("Run a model file?", question):
+        if review.question is not None:
+            if not self.ask_yes_no("Run a model file?", review.question):
                 self.set_choice(self._choice)
                 return False
-            self.settings.trust_model_file(path, digest)
-        self._request(ModelChoice(None, RANDOM, f"{Path(path).resolve()}:{function}", self._choice.device, digest))
+            self._trust.allow(review)
+        model_file = f"{Path(path).resolve()}:{function}"
+        self._request(ModelChoice(None, RANDOM, model_file, self._choice.device, review.sha256))
         return True
-
-    def trusted_digest(self, model_file: str) -> str | None:
-        """The sha256 of ``path:function`` if it may run without asking (the user allowed this path with
-        this content), else None."""
-        path = model_file.rpartition(":")[0] or model_file
-        try:
-            digest = _file_digest(path)
-        except OSError:
-            return None
-        return digest if self.settings.is_trusted_model_file(path, digest) else None
 
     # --- internals ---------------------------------------------------------------------------------
     def _request(self, choice: ModelChoice) -> None:
@@ -331,7 +326,7 @@ class ModelBar(QtWidgets.QWidget):
         picker.clear()
         spec = self._specs.get(choice.model or "")
         if spec is not None and not choice.model_file:
-            for index, name in enumerate(spec.weights):
+            for name in spec.weights:
                 picker.addItem(f"{name} (default)" if name == spec.default_weights else name, name)
         picker.addItem("Random init (not trained)", RANDOM)
         if choice.weights not in ("default", RANDOM) and (spec is None or choice.weights not in spec.weights):
@@ -368,12 +363,12 @@ class ModelBar(QtWidgets.QWidget):
         if not self._updating and data is not None:
             self.pick_device(str(data))
 
-    def _emit_options(self, *_args: Any) -> None:
+    def _emit_options(self, *_args: object) -> None:
         if not self._updating:
             self.optionsRequested.emit(str(self.preset_picker.currentData()), self.tta_box.isChecked())
 
     def _ask_open_file(self, title: str, filters: str) -> str:
-        path, _ = QtWidgets.QFileDialog.getOpenFileName(self, title, self.settings.last_folder(), filters)
+        path, _ = QtWidgets.QFileDialog.getOpenFileName(self, title, self._start_folder(), filters)
         return path
 
     def _ask_item(self, title: str, label: str, items: list[str]) -> str | None:
@@ -383,8 +378,3 @@ class ModelBar(QtWidgets.QWidget):
     def _ask_yes_no(self, title: str, text: str) -> bool:
         answer = QtWidgets.QMessageBox.question(self, title, text)
         return answer == QtWidgets.QMessageBox.StandardButton.Yes
-
-
-def _file_digest(path: str) -> str:
-    """sha256 of the file's content (hashlib, not the engine's helper, which would import torch here)."""
-    return hashlib.sha256(Path(path).read_bytes()).hexdigest()

@@ -28,18 +28,25 @@ class NoticeBanner(QtWidgets.QFrame):
         super().__init__(parent)
         self.setObjectName("notices")
         self.setFrameShape(QtWidgets.QFrame.Shape.StyledPanel)
-        self.text_label = QtWidgets.QLabel(objectName="noticeText")
+        self.text_label = QtWidgets.QLabel()
+        self.text_label.setObjectName("noticeText")
         self.text_label.setWordWrap(True)
         self.text_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.details_button = QtWidgets.QToolButton(text="Details", objectName="noticeDetailsButton")
+        self.details_button = QtWidgets.QToolButton()
+        self.details_button.setText("Details")
+        self.details_button.setObjectName("noticeDetailsButton")
         self.details_button.setCheckable(True)
-        self.close_button = QtWidgets.QToolButton(text="×", objectName="noticeCloseButton")
+        self.close_button = QtWidgets.QToolButton()
+        self.close_button.setText("×")
+        self.close_button.setObjectName("noticeCloseButton")
         self.close_button.setToolTip("Dismiss")
-        self.details = QtWidgets.QPlainTextEdit(objectName="noticeDetails")
+        self.details = QtWidgets.QPlainTextEdit()
+        self.details.setObjectName("noticeDetails")
         self.details.setReadOnly(True)
         self.details.setMaximumHeight(180)
         self.details.hide()
         self._actions_box = QtWidgets.QHBoxLayout()
+        self._action_buttons: list[QtWidgets.QPushButton] = []  # what ``_actions_box`` holds
         self._actions_box.setContentsMargins(0, 0, 0, 0)
 
         top = QtWidgets.QHBoxLayout()
@@ -82,14 +89,15 @@ class NoticeBanner(QtWidgets.QFrame):
         self.details_button.setVisible(bool(details))
         self.details_button.setChecked(False)
         self.details.hide()
-        while self._actions_box.count():
-            item = self._actions_box.takeAt(0)
-            if item.widget() is not None:
-                item.widget().deleteLater()
+        for old in self._action_buttons:
+            self._actions_box.removeWidget(old)
+            old.deleteLater()
+        self._action_buttons = []
         for label, callback in actions:
             button = QtWidgets.QPushButton(label)
             button.clicked.connect(self._run_action(callback))
             self._actions_box.addWidget(button)
+            self._action_buttons.append(button)
         self.show()
 
     def _run_action(self, callback: Callable[[], None]) -> Callable[[], None]:
@@ -100,14 +108,12 @@ class NoticeBanner(QtWidgets.QFrame):
         return run
 
     def text(self) -> str:
-        return self.text_label.text() if self.isVisibleTo(self.parentWidget()) or self.isVisible() else ""
+        parent = self.parentWidget()
+        shown = self.isVisibleTo(parent) if parent is not None else not self.isHidden()
+        return self.text_label.text() if shown or self.isVisible() else ""
 
     def action_buttons(self) -> list[QtWidgets.QPushButton]:
-        return [
-            self._actions_box.itemAt(i).widget()
-            for i in range(self._actions_box.count())
-            if isinstance(self._actions_box.itemAt(i).widget(), QtWidgets.QPushButton)
-        ]
+        return list(self._action_buttons)
 
     def dismiss(self) -> None:
         self.hide()

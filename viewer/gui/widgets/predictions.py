@@ -13,6 +13,8 @@ import pyqtgraph as pg
 from PySide6 import QtCore, QtGui, QtWidgets
 from PySide6.QtCore import Signal
 
+from viewer.gui.widgets.png import png_bytes
+
 __all__ = ["PredictionsView", "array_to_pixmap"]
 
 NO_IMAGE = "No prediction yet: open, drop or paste an image."
@@ -50,15 +52,21 @@ class PredictionsView(QtWidgets.QWidget):
         self._original: np.ndarray | None = None
         self._reason = ""  # why there is no prediction although an image is open (no model)
         self._busy = ""
-        self.header = QtWidgets.QLabel(NO_IMAGE, objectName="predictionHeader")
+        self.header = QtWidgets.QLabel(NO_IMAGE)
+        self.header.setObjectName("predictionHeader")
         self.header.setWordWrap(True)
         self.header.setTextFormat(QtCore.Qt.TextFormat.RichText)
-        self.k_spin = QtWidgets.QSpinBox(objectName="topkSpin", minimum=1, maximum=50, value=5)
+        self.k_spin = QtWidgets.QSpinBox(minimum=1, maximum=50, value=5)
+        self.k_spin.setObjectName("topkSpin")
         self.k_spin.setPrefix("top ")
-        self.logit_toggle = QtWidgets.QCheckBox("Show logits", objectName="logitToggle")
+        self.logit_toggle = QtWidgets.QCheckBox("Show logits")
+        self.logit_toggle.setObjectName("logitToggle")
         self.logit_toggle.setToolTip("Bars show raw logits instead of softmax probabilities")
-        self.timing = QtWidgets.QLabel("", objectName="predictionTiming")
-        self.export_button = QtWidgets.QPushButton("Export…", objectName="exportPredictionsButton", enabled=False)
+        self.timing = QtWidgets.QLabel("")
+        self.timing.setObjectName("predictionTiming")
+        self.export_button = QtWidgets.QPushButton("Export…")
+        self.export_button.setEnabled(False)
+        self.export_button.setObjectName("exportPredictionsButton")
         self.export_button.setToolTip("Save the top-k as CSV and JSON (with how it was computed) and the chart as PNG")
 
         self.plot = pg.PlotWidget()
@@ -75,22 +83,29 @@ class PredictionsView(QtWidgets.QWidget):
         self._labels: list[pg.TextItem] = []
         self._add_labels(5)  # the default k, made now: creating them when a result lands stalls the GUI thread
 
-        self.original_label = QtWidgets.QLabel(objectName="originalPreview")
-        self.seen_label = QtWidgets.QLabel(objectName="seenPreview")
+        self.original_label = QtWidgets.QLabel()
+        self.original_label.setObjectName("originalPreview")
+        self.seen_label = QtWidgets.QLabel()
+        self.seen_label.setObjectName("seenPreview")
         for label in (self.original_label, self.seen_label):
             label.setAlignment(QtCore.Qt.AlignmentFlag.AlignCenter)
             label.setMinimumSize(140, 140)
             label.setFrameShape(QtWidgets.QFrame.Shape.StyledPanel)
-        self.seen_caption = QtWidgets.QLabel("What the network sees", objectName="seenCaption")
+        self.seen_caption = QtWidgets.QLabel("What the network sees")
+        self.seen_caption.setObjectName("seenCaption")
         # With TTA: the ten views the network saw (Krizhevsky's corners + centre and their mirrors).
-        self.crops_toggle = QtWidgets.QCheckBox("Show the ten crops", objectName="cropsToggle", checked=True)
+        self.crops_toggle = QtWidgets.QCheckBox("Show the ten crops")
+        self.crops_toggle.setChecked(True)
+        self.crops_toggle.setObjectName("cropsToggle")
         self.crops_toggle.setToolTip("With ten-crop TTA: the ten views whose softmax outputs are averaged")
-        self.crops_box = QtWidgets.QWidget(objectName="tenCrops")
+        self.crops_box = QtWidgets.QWidget()
+        self.crops_box.setObjectName("tenCrops")
         crops_grid = QtWidgets.QGridLayout(self.crops_box)
         crops_grid.setContentsMargins(0, 0, 0, 0)
         self.crop_labels: list[QtWidgets.QLabel] = []
         for number in range(10):
-            label = QtWidgets.QLabel(objectName=f"crop{number}")
+            label = QtWidgets.QLabel()
+            label.setObjectName(f"crop{number}")
             label.setAlignment(QtCore.Qt.AlignmentFlag.AlignCenter)
             label.setFixedSize(CROP_SIDE, CROP_SIDE + 16)
             crops_grid.addWidget(label, number // 5, number % 5)
@@ -131,10 +146,7 @@ class PredictionsView(QtWidgets.QWidget):
 
     def chart_png(self) -> bytes:
         """The top-k chart as drawn, PNG-encoded (the export's picture)."""
-        buffer = QtCore.QBuffer()
-        buffer.open(QtCore.QIODevice.OpenModeFlag.WriteOnly)
-        self.plot.grab().save(buffer, "PNG")
-        return bytes(buffer.data())
+        return png_bytes(self.plot.grab().toImage())
 
     def shown_crops(self) -> list[str]:
         """The captions of the crops shown (empty when none are)."""
@@ -157,7 +169,7 @@ class PredictionsView(QtWidgets.QWidget):
         self.crops_box.setVisible(show)
         if not show:
             return
-        for label, view, box in zip(self.crop_labels, views, boxes):
+        for label, view, box in zip(self.crop_labels, views or (), boxes, strict=False):
             label.setPixmap(
                 array_to_pixmap(view).scaled(
                     CROP_SIDE,
@@ -240,7 +252,7 @@ class PredictionsView(QtWidgets.QWidget):
             [[(i, f"{name}  #{index}") for i, (index, name, _) in enumerate(rows)]]
         )
         self._add_labels(len(rows) - len(self._labels))  # made once and reused
-        for label, (position, (_, _, value)) in zip(self._labels, enumerate(rows)):
+        for label, (position, (_, _, value)) in zip(self._labels, enumerate(rows), strict=False):
             label.setText(f"{value:.3f}" if logits else f"{value:.1%}")
             label.setAnchor((0, 0.5) if value >= 0 else (1, 0.5))
             label.setPos(float(value), position)

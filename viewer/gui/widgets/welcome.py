@@ -5,14 +5,25 @@ Shown in place of the image panel while no image is open; the first image replac
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
 from PySide6 import QtCore, QtGui, QtWidgets
 from PySide6.QtCore import Qt, Signal
 
-from viewer.gui.help_texts import SAMPLES, SHORTCUTS, Sample, resource_path
-
-__all__ = ["WelcomeView"]
+__all__ = ["SampleImage", "WelcomeView"]
 
 ICON_SIDE = 120
+
+
+@dataclass(frozen=True)
+class SampleImage:
+    """A sample to offer: its file, a caption, and the network it is meant for (None: any ImageNet one)."""
+
+    path: Path
+    caption: str
+    model: str | None = None
 
 
 class WelcomeView(QtWidgets.QScrollArea):
@@ -24,7 +35,14 @@ class WelcomeView(QtWidgets.QScrollArea):
 
     sampleRequested = Signal(str, object)
 
-    def __init__(self, parent: QtWidgets.QWidget | None = None) -> None:
+    def __init__(
+        self,
+        parent: QtWidgets.QWidget | None = None,
+        *,
+        samples: Sequence[SampleImage] = (),
+        shortcuts: Sequence[tuple[str, str]] = (),
+    ) -> None:
+        """``shortcuts`` are (keys, what they do); the first three (open, paste, drop) are told in words."""
         super().__init__(parent)
         self.setObjectName("welcome")
         self.setWidgetResizable(True)
@@ -44,26 +62,27 @@ class WelcomeView(QtWidgets.QScrollArea):
 
         grid = QtWidgets.QGridLayout()
         self.sample_buttons: dict[str, QtWidgets.QToolButton] = {}
-        for number, sample in enumerate(SAMPLES):
+        for number, sample in enumerate(samples):
             button = self._sample_button(sample)
             grid.addWidget(button, number // 2, number % 2)
         layout.addLayout(grid)
 
-        keys = "".join(f"<tr><td><b>{k}</b>&nbsp;&nbsp;</td><td>{text}</td></tr>" for k, text in SHORTCUTS[3:])
-        shortcuts = QtWidgets.QLabel(
+        keys = "".join(f"<tr><td><b>{k}</b>&nbsp;&nbsp;</td><td>{text}</td></tr>" for k, text in shortcuts[3:])
+        shortcuts_label = QtWidgets.QLabel(
             f"<p><b>Shortcuts</b></p><table>{keys}</table>"
             "<p>Help › The lecture in this app: where each network and idea of the "
             "lecture is shown.</p>",
-            objectName="welcomeShortcuts",
         )
-        shortcuts.setWordWrap(True)
-        layout.addWidget(shortcuts)
+        shortcuts_label.setObjectName("welcomeShortcuts")
+        shortcuts_label.setWordWrap(True)
+        layout.addWidget(shortcuts_label)
         layout.addStretch(1)
         self.setWidget(body)
 
-    def _sample_button(self, sample: Sample) -> QtWidgets.QToolButton:
-        path = resource_path(sample.filename)
-        button = QtWidgets.QToolButton(objectName=f"sample_{path.stem}")
+    def _sample_button(self, sample: SampleImage) -> QtWidgets.QToolButton:
+        path = sample.path
+        button = QtWidgets.QToolButton()
+        button.setObjectName(f"sample_{path.stem}")
         button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextUnderIcon)
         button.setAutoRaise(True)
         pixmap = QtGui.QPixmap(str(path))
@@ -77,7 +96,7 @@ class WelcomeView(QtWidgets.QScrollArea):
             button.setIcon(QtGui.QIcon(pixmap.scaled(ICON_SIDE, ICON_SIDE, Qt.AspectRatioMode.KeepAspectRatio, mode)))
         button.setIconSize(QtCore.QSize(ICON_SIDE, ICON_SIDE))
         button.setText(sample.caption)
-        button.setToolTip(f"Open {sample.filename}" + (f" with {sample.model}" if sample.model else ""))
+        button.setToolTip(f"Open {path.name}" + (f" with {sample.model}" if sample.model else ""))
         button.clicked.connect(lambda _checked=False: self.sampleRequested.emit(str(path), sample.model))
-        self.sample_buttons[sample.filename] = button
+        self.sample_buttons[path.name] = button
         return button

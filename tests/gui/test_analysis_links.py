@@ -1,0 +1,87 @@
+"""AnalysisLinks: the state's results reach the tabs and the image panel; the tabs' requests reach the state."""
+
+from __future__ import annotations
+
+import pytest
+from PySide6 import QtWidgets
+from PySide6.QtCore import Qt
+
+from viewer.core.choice import ModelChoice
+from viewer.gui.analysis_links import AnalysisLinks
+from viewer.gui.jobs import JobKind
+from viewer.gui.state import AppState
+from viewer.gui.widgets.activations import ActivationsView
+from viewer.gui.widgets.architecture import ArchitectureView
+from viewer.gui.widgets.heatmap import HeatmapView
+from viewer.gui.widgets.image_panel import ImagePanel
+from viewer.gui.widgets.predictions import PredictionsView
+
+TIMEOUT = 120_000
+
+
+@pytest.fixture
+def state(qtbot):
+    state = AppState()
+    state.choice = ModelChoice("lenet5", "none", None, "cpu")
+    yield state
+    assert state.jobs.shutdown(timeout=10)
+
+
+def _open(qtbot, state: AppState, panel: ImagePanel, path) -> None:
+    state.image_changed.connect(
+        lambda entry: panel.set_image(entry.display, entry.name, entry.loaded.original_size) if entry else None
+    )
+    state.start()
+    state.open_paths([str(path)])
+    qtbot.waitUntil(lambda: state.prediction is not None, timeout=TIMEOUT)
+
+
+def test_a_heatmap_is_drawn_in_its_tab_and_over_the_image_from_one_screen_copy(qtbot, state, shared_data):
+    views = {
+        "predictions": PredictionsView(),
+        "activations": ActivationsView(),
+        "architecture": ArchitectureView(),
+        "heatmap": HeatmapView(),
+    }
+    panel = ImagePanel()
+    for widget in (*views.values(), panel):
+        qtbot.addWidget(widget)
+    links = AnalysisLinks(state, views, panel)
+    heatmap = views["heatmap"]
+    assert links.heatmap is heatmap
+    _open(qtbot, state, panel, shared_data / "mnist" / "mnist_7.png")
+    assert views["predictions"].isEnabled() and state.prediction.topk[0].name == "7"
+
+    with qtbot.waitSignal(state.heatmap_changed, timeout=TIMEOUT, check_params_cb=lambda result: result is not None):
+        heatmap.computeRequested.emit({"class_index": 3, "scales": (1.0,)})
+    shown = state.shown_heatmap
+    assert shown is not None and heatmap.shown_class == 3 == shown.heatmap.class_index
+    assert panel.has_overlay() and tuple(panel.overlay_item.getLevels()) == pytest.approx(shown.levels)
+
+    heatmap.alpha_slider.setValue(heatmap.alpha_slider.minimum())  # the image panel's copy follows the tab
+    assert panel.overlay_item.opacity() == pytest.approx(heatmap.alpha)
+
+    def cancel_at_start(kind: str) -> None:  # Cancel is enabled while the tab's job runs
+        if kind == JobKind.HEATMAP:
+            state.job_started.disconnect(cancel_at_start)
+            assert heatmap.cancel_button.isEnabled()
+            qtbot.mouseClick(heatmap.cancel_button, Qt.MouseButton.LeftButton)
+
+    state.job_started.connect(cancel_at_start)
+    with qtbot.waitSignal(state.jobs.cancelled, timeout=TIMEOUT):  # the tab's Cancel is the user's Cancel
+        heatmap.computeRequested.emit({"class_index": 5, "scales": (1.0, 2.0)})
+    assert state.heatmap is shown.heatmap and heatmap.shown_class == 3  # the older map stays, and is named
+    assert not heatmap.cancel_button.isEnabled()
+
+
+def test_tabs_whose_view_is_missing_get_no_links_and_results_still_arrive(qtbot, state, shared_data):
+    views = {tab: QtWidgets.QLabel(f"{tab} unavailable") for tab in ("predictions", "activations", "heatmap")}
+    panel = ImagePanel()
+    for widget in (*views.values(), panel):
+        qtbot.addWidget(widget)
+    links = AnalysisLinks(state, views, panel)
+    assert (links.predictions, links.activations, links.architecture, links.heatmap) == (None, None, None, None)
+    _open(qtbot, state, panel, shared_data / "mnist" / "mnist_7.png")
+    with qtbot.waitSignal(state.heatmap_changed, timeout=TIMEOUT, check_params_cb=lambda result: result is not None):
+        state.request_heatmap(class_index=7, scales=(1.0,))
+    assert panel.has_overlay()  # the image panel shows it even without the tab

@@ -1,0 +1,167 @@
+"""The Architecture tab's parts, each on its own: text, export, find bar, table, diagram and groups window.
+
+Built from real graphs and layouts of zoo networks (the engine's tracer and layered layout), as the app does.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import pytest
+from PySide6 import QtCore, QtWidgets
+from PySide6.QtCore import Qt
+
+from viewer.core.graph import Graph, collapse, expansion
+from viewer.core.graph_groups import expand_groups
+from viewer.core.layout import Layout
+from viewer.engine.graph import graph_of_name
+from viewer.engine.layout import layout_view
+from viewer.gui.widgets.architecture_diagram import READABLE_ZOOM, DiagramView
+from viewer.gui.widgets.architecture_export import (
+    export_format,
+    graph_csv,
+    scene_png,
+    scene_svg,
+    unselected_render,
+    write_file,
+)
+from viewer.gui.widgets.architecture_find import FindBar, button_row
+from viewer.gui.widgets.architecture_format import (
+    format_count,
+    format_macs,
+    format_shape,
+    graph_notes_html,
+    graph_totals_html,
+)
+from viewer.gui.widgets.architecture_groups import GroupsWindow
+from viewer.gui.widgets.architecture_scene import draw_layout
+from viewer.gui.widgets.architecture_table import ArchitectureTable
+
+
+@pytest.fixture(scope="module")
+def lenet() -> Graph:
+    return graph_of_name("lenet5")
+
+
+@pytest.fixture(scope="module")
+def lenet_layout(lenet: Graph) -> Layout:
+    return layout_view(collapse(lenet, expansion(lenet, "all")))
+
+
+def test_numbers_read_the_same_everywhere(lenet: Graph) -> None:
+    assert format_shape((64, 56, 56)) == "64×56×56" and format_shape(None) == "—"
+    assert format_count(11_689_512) == "11.69M" and format_count(864) == "864"
+    assert format_macs(lenet.macs) == "281.64 kMACs"  # LeNet-5 on a 28×28 digit
+    totals = graph_totals_html(lenet)
+    assert totals.startswith("<b>lenet5</b>") and format_count(lenet.total_params) in totals
+    assert graph_notes_html(lenet) == "<br>".join(lenet.notes)
+
+
+def test_export_format_follows_the_chosen_suffix() -> None:
+    assert export_format("/tmp/net.png") == ("png", "/tmp/net.png")
+    assert export_format("/tmp/net.CSV") == ("csv", "/tmp/net.CSV")
+    assert export_format("/tmp/net.svg") == ("svg", "/tmp/net.svg")
+    assert export_format("/tmp/net") == ("svg", "/tmp/net.svg")
+
+
+def test_graph_csv_has_one_row_per_table_row(lenet: Graph) -> None:
+    rows = list(csv.reader(io.StringIO(graph_csv(lenet))))
+    names = [row[0] for row in rows[1:]]
+    assert rows[0][0] == "name" and len(rows) > 5
+    assert any(name.startswith("conv") or ".conv" in name or "features" in name for name in names)
+
+
+def test_scene_exports_and_the_selection_left_out(qtbot, lenet_layout: Layout, tmp_path) -> None:
+    scene = QtWidgets.QGraphicsScene()
+    items = draw_layout(scene, lenet_layout)
+    assert set(items.nodes) == {node.id for node in lenet_layout.view.nodes}
+    selected = next(iter(items.nodes.values()))
+    selected.set_selected_look(True)
+    pen_before = selected.pen().color().name()
+    looks: list[str] = []
+
+    def spy(painter, target) -> None:
+        looks.append(selected.pen().color().name())
+        unselected_render(scene, selected)(painter, target)
+
+    png = scene_png(scene, spy, 1.0)
+    svg = scene_svg(scene, "lenet5", unselected_render(scene, selected))
+    assert png.startswith(b"\x89PNG") and b"<svg" in svg and b"lenet5" in svg
+    assert selected.pen().color().name() == pen_before  # the selection comes back after the export
+    written = write_file(tmp_path / "net.png", png)
+    assert written.read_bytes() == png
+    assert write_file(written, b"again").read_bytes() == b"again"  # overwrites: the dialog asked
+
+
+def test_find_bar_completes_names_and_asks_on_enter(qtbot) -> None:
+    bar = FindBar()
+    qtbot.addWidget(bar)
+    bar.set_names(["layer1.0.conv1", "layer1", "layer1"])
+    assert bar.completer().model().rowCount() == 2
+    bar.set_message("no layer 'x'")
+    assert bar.message.text() == "no layer 'x'"
+    with qtbot.waitSignal(bar.findRequested) as blocker:
+        qtbot.keyClicks(bar.edit, "  layer1 ")
+        qtbot.keyClick(bar.edit, Qt.Key.Key_Return)
+    assert blocker.args == ["layer1"]
+    assert bar.message.text() == ""  # typing cleared the old message
+
+
+def test_button_row_names_and_wires_each_button(qtbot) -> None:
+    holder = QtWidgets.QWidget()
+    qtbot.addWidget(holder)
+    clicked: list[str] = []
+    row, buttons = button_row(FindBar(holder), [("Go", "goButton", lambda: clicked.append("go"), "tip")])
+    holder.setLayout(row)
+    assert list(buttons) == ["goButton"] and buttons["goButton"].toolTip() == "tip"
+    qtbot.mouseClick(buttons["goButton"], Qt.MouseButton.LeftButton)
+    assert clicked == ["go"]
+
+
+def test_table_rows_selection_and_signal(qtbot, lenet: Graph) -> None:
+    table = ArchitectureTable()
+    qtbot.addWidget(table)
+    table.set_graph(lenet)
+    node = next(node for node in lenet.nodes if node.module)
+    assert table.rows(node.id) and table.rows(node.module)
+    with qtbot.assertNotEmitted(table.rowSelected):
+        table.select_key(node.id)  # the app's own selection: no echo
+    assert table.currentItem() is table.rows(node.id)[0]
+    other = next(n for n in lenet.nodes if n.id != node.id and n.module)
+    with qtbot.waitSignal(table.rowSelected) as blocker:
+        table.setCurrentItem(table.rows(other.id)[0])  # as a click does
+    assert blocker.args == [other.id, other.module]
+    table.set_graph(None)
+    assert table.topLevelItemCount() == 0
+
+
+def test_diagram_zoom_fit_and_reveal(qtbot, lenet_layout: Layout) -> None:
+    view = DiagramView()
+    qtbot.addWidget(view)
+    view.resize(600, 400)
+    view.show()
+    qtbot.waitExposed(view)
+    items = draw_layout(view.scene(), lenet_layout)
+    view.request_fit()
+    assert view.zoom <= 1.0
+    view.zoom_in()
+    assert not view.refit_if_auto()  # the user zoomed: no more automatic fitting
+    view.set_zoom(READABLE_ZOOM / 4)
+    box = next(iter(items.nodes.values())).sceneBoundingRect()
+    view.reveal(box, centre=True)
+    assert view.zoom >= READABLE_ZOOM / 2  # zoomed far out: shown readable
+    assert view.mapToScene(view.viewport().rect()).boundingRect().intersects(box)
+
+
+def test_groups_window_draws_the_pathways(qtbot) -> None:
+    resnext = graph_of_name("resnext50_32x4d")
+    layout = layout_view(collapse(expand_groups(resnext, "layer1.0"), frozenset()))
+    window = GroupsWindow()
+    qtbot.addWidget(window)
+    window.show_layout(layout)
+    qtbot.waitExposed(window)
+    assert "resnext50_32x4d" in window.title.text()
+    assert len(window.items.nodes) == len(layout.view.nodes) and window.isVisible()
+    assert window.diagram.sceneRect() == QtCore.QRectF(0, 0, layout.width, layout.height)
+    window.close()

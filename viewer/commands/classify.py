@@ -1,0 +1,112 @@
+"""``viewer classify``: the top-k classes of images, as text, the lecture's lines or JSON."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from viewer.commands.common import (
+    EXIT_BAD_INPUT,
+    add_model_options,
+    load_model_from,
+    warn_unfit,
+)
+from viewer.core.options import PRESETS
+
+if TYPE_CHECKING:
+    from viewer.engine.inference import Prediction
+
+__all__ = ["add_parser", "run"]
+
+
+def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    classify = subparsers.add_parser("classify", help="top-k classes of images")
+    classify.add_argument(
+        "images",
+        nargs="+",
+        metavar="IMAGE|FOLDER",
+        help="image files, or folders (the images directly inside, as a drop on the app)",
+    )
+    add_model_options(classify)
+    classify.add_argument("--topk", type=int, default=5)
+    classify.add_argument("--preprocess", choices=PRESETS, default="weights")
+    classify.add_argument(
+        "--tta",
+        action="store_true",
+        help="Krizhevsky's ten views: corners and centre of the central square, and their mirrors",
+    )
+    classify.add_argument(
+        "--tta-average",
+        choices=("probs", "logits"),
+        default="probs",
+        help="with --tta: average the softmax outputs (the paper's, default) or the logits",
+    )
+    classify.add_argument(
+        "--format",
+        choices=("text", "lecture", "json"),
+        default="text",
+        help="lecture: 'score name' lines with full WordNet names and no header, as the lecture's "
+        "demo; json: as --json",
+    )
+    classify.add_argument("--json", action="store_true", help="print one JSON document (a list, one object per image)")
+    classify.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from viewer.core.image_paths import expand_image_paths
+    from viewer.engine.errors import ModelError, ViewerError
+    from viewer.engine.images import load_image
+    from viewer.engine.inference import classify
+
+    if args.topk < 1:
+        raise ModelError(f"--topk {args.topk}: ask for at least one class.")
+    loaded = load_model_from(args)
+    warn_unfit(loaded, args.preprocess, args.tta)
+    expanded = expand_image_paths(args.images)  # folders as a drop on the app reads them
+    for error in expanded.errors:
+        print(f"viewer: {error}", file=sys.stderr)
+    images, failed = [], bool(expanded.errors)
+    for path in expanded.files:
+        try:
+            images.append(load_image(path))
+        except ViewerError as error:  # other images are still classified
+            print(f"viewer: {error}", file=sys.stderr)
+            failed = True
+    predictions = (
+        classify(images, loaded, topk=args.topk, preset=args.preprocess, tta=args.tta, tta_average=args.tta_average)
+        if images
+        else []
+    )
+    if args.json or args.format == "json":
+        print(json.dumps([p.as_dict() for p in predictions], indent=2))
+    elif args.format == "lecture":
+        _print_lecture(predictions, loaded.categories)
+    else:
+        for number, prediction in enumerate(predictions):
+            if number:
+                print()
+            extra = f", ten-crop TTA ({prediction.tta_average} averaged)" if prediction.tta else ""
+            print(
+                f"{Path(prediction.image).name}: {prediction.model}, {prediction.weights}, {prediction.device}, "
+                f"preprocess {prediction.preprocess}{extra}"
+            )
+            for top in prediction.topk:
+                print(f"{top.logit:.2f} {top.name}  (p={top.prob:.3f})")
+    return EXIT_BAD_INPUT if failed else 0
+
+
+def _print_lecture(predictions: Sequence[Prediction], categories: Sequence[str]) -> None:
+    """The lecture's demo: one "score name" line per class, full WordNet names, no header; a blank line between
+    images (a single image prints exactly the lecture's lines)."""
+    from viewer.core.class_search import full_names
+
+    names = full_names(categories)
+    for number, prediction in enumerate(predictions):
+        if number:
+            print()
+        for top in prediction.topk:
+            print(f"{top.logit:.2f} {names[top.index]}")

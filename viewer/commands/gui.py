@@ -1,0 +1,59 @@
+"""``viewer gui`` (the default): open the desktop app, optionally on images, a model, a tab or a screenshot."""
+
+from __future__ import annotations
+
+import argparse
+
+from viewer.commands.common import (
+    add_model_options,
+)
+
+__all__ = ["add_parser", "run"]
+
+
+def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    gui = subparsers.add_parser("gui", help="open the desktop app (the default)")
+    gui.add_argument("images", nargs="*", metavar="IMAGE")
+    add_model_options(gui, default_model=None)
+    gui.add_argument("--tab", choices=("predictions", "activations", "architecture", "heatmap"))
+    gui.add_argument("--layer", help="layer to show in the Activations tab (a name from `viewer summary`)")
+    gui.add_argument("--class", dest="class_", metavar="CLASS", help="class for the Heatmap tab (index or name)")
+    gui.add_argument(
+        "--expand",
+        metavar="BLOCKS",
+        help="blocks to open in the Architecture diagram: names (inception3a,layer1.0), a depth or all",
+    )
+    gui.add_argument("--screenshot", metavar="FILE.png", help="wait for every job, save the window, exit")
+    gui.add_argument(
+        "--size",
+        metavar="WxH",
+        type=_window_size,
+        help="window size in pixels, e.g. 1366x768 (screenshots, tests); default: fits the screen",
+    )
+    gui.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from viewer.gui.launch import run_gui
+
+    return run_gui(
+        list(args.images),
+        model=args.model,
+        weights=None if args.weights == "default" else args.weights,
+        model_file=args.model_file,
+        device=args.device,
+        tab=args.tab,
+        layer=args.layer,
+        class_=args.class_,
+        expand=args.expand,
+        screenshot=args.screenshot,
+        window_size=args.size,
+    )
+
+
+def _window_size(text: str) -> tuple[int, int]:
+    """``--size 1366x768`` → (1366, 768)."""
+    width, sep, height = text.lower().partition("x")
+    if not (sep and width.strip().isdigit() and height.strip().isdigit()) or min(int(width), int(height)) < 100:
+        raise argparse.ArgumentTypeError(f"{text!r}: give the size as WIDTHxHEIGHT in pixels, e.g. 1366x768")
+    return int(width), int(height)

@@ -1,0 +1,57 @@
+"""The option values every layer offers: preprocessing presets, heatmap modes and fusions, activation orders.
+
+Defined once here (no torch) so that the engine validates them, the CLI lists them as ``choices`` and the GUI
+fills its pickers from the same tuples, without importing the engine.
+"""
+
+from __future__ import annotations
+
+from typing import Literal, get_args
+
+__all__ = [
+    "ACTIVATION_COLORMAPS",
+    "EXPLAIN_METHODS",
+    "FUSIONS",
+    "HEATMAP_COLORMAPS",
+    "MODES",
+    "NORMALIZATIONS",
+    "PRESETS",
+    "PRESET_LABELS",
+    "SORT_KEYS",
+    "Fusion",
+    "Mode",
+    "Normalization",
+    "Preset",
+    "SortKey",
+]
+
+Preset = Literal["weights", "standardize", "full"]
+PRESETS: tuple[Preset, ...] = get_args(Preset)
+"""How an image becomes the network input: the weights' own transform, the lecture's standardisation, or the
+full-resolution image."""
+PRESET_LABELS: dict[Preset, str] = {
+    "weights": "Weights' own (resize + crop)",
+    "standardize": "Standardise (lecture)",
+    "full": "Full resolution",
+}
+
+Mode = Literal["softmax", "logit"]
+MODES: tuple[Mode, ...] = get_args(Mode)
+"""What a dense heatmap shows per position: the class probability or its raw logit."""
+
+Fusion = Literal["mean", "max"]
+FUSIONS: tuple[Fusion, ...] = get_args(Fusion)
+"""How the maps of several scales are fused into one."""
+
+SortKey = Literal["index", "mean", "max"]
+SORT_KEYS: tuple[SortKey, ...] = get_args(SortKey)
+"""The order of an activation grid's tiles: channel index, or descending mean or maximum."""
+
+Normalization = Literal["channel", "layer"]
+NORMALIZATIONS: tuple[Normalization, ...] = get_args(Normalization)
+"""An activation grid's scale: each tile on its own min..max, or one scale for the whole layer."""
+
+EXPLAIN_METHODS = ("dense", "gradcam", "occlusion", "saliency", "ig")
+"""The explanation methods of ``viewer explain`` and the Explain view (``viewer.engine.explain``)."""
+ACTIVATION_COLORMAPS = ("viridis", "inferno", "magma", "gray", "turbo")
+HEATMAP_COLORMAPS = ("turbo", "jet", "viridis", "inferno", "magma", "gray")

@@ -1,0 +1,74 @@
+"""Notices as state (a mixin of :class:`viewer.gui.state.AppState`): what the banner says, and when it stops holding.
+
+Each notice belongs to a job kind or to the model choice ("model", "weights-file"): it goes when that kind next
+succeeds (``AppState._submit`` clears it on delivery) or the choice changes (``set_model``). The runner says
+nothing of a job the state withdrew or a newer one superseded, so "cancelled" is said only for the user's Cancel.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from PySide6.QtCore import SignalInstance, Slot
+
+from viewer.core.errors import BudgetError
+from viewer.gui.tickets import JobError, JobKind, Ticket
+
+__all__ = ["CHOICE_NOTICES", "Notice", "NoticeState"]
+
+CHOICE_NOTICES = ("model", "weights-file")  # notices about the model choice: they go when the choice changes
+
+
+@dataclass(frozen=True)
+class Notice:
+    """One message for the banner: ``actions`` are (button text, callback) offered beside it."""
+
+    text: str
+    details: str = ""
+    level: str = "error"  # "error", "warning" or "info"
+    actions: tuple[tuple[str, Callable[[], None]], ...] = ()
+    kind: str = ""  # what it is about (a job kind, or "model"): it goes once that succeeds (``notice_cleared``)
+
+
+class NoticeState:
+    """``notice`` with ``notify``/``clear_notice``/``dismiss_notice``; needs AppState's ``message`` signals."""
+
+    notice: Notice | None
+    message: SignalInstance
+    notice_cleared: SignalInstance
+
+    def notify(
+        self,
+        text: str,
+        details: str = "",
+        level: str = "error",
+        actions: tuple[tuple[str, Callable[[], None]], ...] = (),
+        *,
+        kind: str = "",
+    ) -> None:
+        """Show ``text`` in the banner; with a ``kind``, it goes once that kind succeeds (see the docstring)."""
+        self.notice = Notice(text, details, level, tuple(actions), str(kind))
+        self.message.emit(self.notice)
+
+    def clear_notice(self, kind: str) -> None:
+        """The notice about ``kind`` (if one is shown) no longer holds."""
+        if self.notice is not None and self.notice.kind == kind:
+            self.notice = None
+        self.notice_cleared.emit(str(kind))
+
+    def dismiss_notice(self) -> None:
+        """The user closed the banner."""
+        self.notice = None
+
+    def _job_failed(self, kind: JobKind, error: JobError) -> None:
+        self.notify(
+            error.message if error.is_bug else f"{kind.label}: {error.message}",
+            error.details,
+            level="warning" if isinstance(error.error, BudgetError) else "error",
+            kind=kind,
+        )
+
+    @Slot(object)
+    def _on_cancelled(self, ticket: Ticket) -> None:
+        self.notify(f"{ticket.description}: cancelled.", level="info", kind=ticket.kind)
