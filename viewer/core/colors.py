@@ -10,8 +10,8 @@ import numpy as np
 from PIL import Image
 
 from viewer.core.colormaps import apply_colormap
-from viewer.core.ranges import score_range
 from viewer.core.errors import ExportError
+from viewer.core.ranges import score_range
 
 __all__ = ["colorize", "overlay"]
 
