@@ -161,7 +161,7 @@ def compare(
         try:
             loaded = network if isinstance(network, LoadedModel) else load(*network)
         except ViewerError as error:  # one network's weights missing (offline, say): the others still run
-            results.append(_failed(str(network[0]), str(error), device))
+            results.append(_failed(label, str(error), device))
             continue
         yield Progress(2 * number + 1, total, f"compare: {loaded.name}, {runs} warm runs")
         results.append(_run_one(loaded, image, topk, runs))

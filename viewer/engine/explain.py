@@ -14,9 +14,9 @@ from __future__ import annotations
 
 import time
 import weakref
-from collections.abc import Generator, Mapping
+from collections.abc import Callable, Generator, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import torch
@@ -29,6 +29,9 @@ from viewer.engine.explain_input import ExplainInput, explain_input, to_image_pi
 from viewer.engine.explain_occlusion import occlusion_sweep
 from viewer.engine.images import LoadedImage, load_image
 from viewer.engine.weights import LoadedModel
+
+if TYPE_CHECKING:  # heatmap is imported when the dense method first runs
+    from viewer.engine.heatmap import ClassHeatmap
 
 __all__ = [
     "METHODS",
@@ -170,14 +173,19 @@ def applicable_methods(loaded: LoadedModel) -> dict[str, str | None]:
 # --- the methods --------------------------------------------------------------------------------------------
 
 
-def _module(model: nn.Module, name: str) -> nn.Module:
-    return dict(model.named_modules())[name]
+# A method's result: the map in network-input pixels, and its raw grid where it has one (else None).
+_MethodJob = Generator[Progress, None, tuple[np.ndarray, np.ndarray | None]]
 
 
-def _forward(model: nn.Module) -> Any:
+def _forward(model: nn.Module) -> Callable[[torch.Tensor], torch.Tensor]:
+    """``model`` as Captum's forward: the logits tensor, the first item where the network returns a tuple."""
+
     def forward(x: torch.Tensor) -> torch.Tensor:
         output = model(x)
-        return output[0] if isinstance(output, tuple) else output
+        logits = output[0] if isinstance(output, tuple) else output
+        if not isinstance(logits, torch.Tensor):
+            raise ModelError(f"the network returned {type(logits).__name__}, not a tensor of class scores")
+        return logits
 
     return forward
 
@@ -187,7 +195,7 @@ def _leaf(tensor: torch.Tensor) -> torch.Tensor:
     return tensor.detach().clone().requires_grad_(True)
 
 
-def _gradcam(loaded: LoadedModel, prepared: ExplainInput, class_index: int, params: dict[str, Any]):
+def _gradcam(loaded: LoadedModel, prepared: ExplainInput, class_index: int, params: dict[str, Any]) -> _MethodJob:
     from captum.attr import LayerGradCam
 
     layer, reason = gradcam_layer(loaded)
@@ -195,14 +203,14 @@ def _gradcam(loaded: LoadedModel, prepared: ExplainInput, class_index: int, para
         raise UnsupportedModelError(f"Grad-CAM: {reason}.")
     params["layer"] = layer
     yield Progress(1, 2, f"Grad-CAM on {layer}: forward and backward")
-    cam = LayerGradCam(_forward(loaded.model), _module(loaded.model, layer))
+    cam = LayerGradCam(_forward(loaded.model), loaded.model.get_submodule(layer))
     with torch.enable_grad():
         attribution = cam.attribute(_leaf(prepared.tensor), target=class_index, relu_attributions=True)
     raw = attribution.detach()[0, 0].float().cpu().numpy()
     return raw, raw
 
 
-def _saliency(loaded: LoadedModel, prepared: ExplainInput, class_index: int, params: dict[str, Any]):
+def _saliency(loaded: LoadedModel, prepared: ExplainInput, class_index: int, params: dict[str, Any]) -> _MethodJob:
     from captum.attr import Saliency
 
     params["reduce"] = "max |gradient| over channels (Simonyan et al. 2014)"
@@ -212,7 +220,9 @@ def _saliency(loaded: LoadedModel, prepared: ExplainInput, class_index: int, par
     return attribution.detach()[0].amax(dim=0).float().cpu().numpy(), None
 
 
-def _integrated_gradients(loaded: LoadedModel, prepared: ExplainInput, class_index: int, params: dict[str, Any]):
+def _integrated_gradients(
+    loaded: LoadedModel, prepared: ExplainInput, class_index: int, params: dict[str, Any]
+) -> _MethodJob:
     """Captum's IG, the path split into ``chunks`` sub-paths so that the worker may cancel between them.
 
     IG over [0, 1] is the sum of IG over [a_k, a_{k+1}] taken with baseline b + a_k (x - b) and input
@@ -245,7 +255,7 @@ def _integrated_gradients(loaded: LoadedModel, prepared: ExplainInput, class_ind
     return total[0].abs().sum(dim=0).float().cpu().numpy(), None
 
 
-def _occlusion(loaded: LoadedModel, prepared: ExplainInput, class_index: int, params: dict[str, Any]):
+def _occlusion(loaded: LoadedModel, prepared: ExplainInput, class_index: int, params: dict[str, Any]) -> _MethodJob:
     patch, stride = int(params.setdefault("patch", 32)), int(params.setdefault("stride", 8))
     score = str(params.setdefault("score", "prob"))
     batch = int(params.setdefault("batch_size", 32))
@@ -262,7 +272,9 @@ def _occlusion(loaded: LoadedModel, prepared: ExplainInput, class_index: int, pa
 _GRADIENT_METHODS = {"gradcam": _gradcam, "saliency": _saliency, "ig": _integrated_gradients, "occlusion": _occlusion}
 
 
-def _dense(loaded: LoadedModel, image: LoadedImage, class_index: int, params: dict[str, Any]):
+def _dense(
+    loaded: LoadedModel, image: LoadedImage, class_index: int, params: dict[str, Any]
+) -> Generator[Progress, None, ClassHeatmap]:
     """The convolutionized map; accepts the heatmap generator's protocol of either kind (a final yielded
     result, or a ``return``\\ ed one)."""
     from viewer.engine.heatmap import ClassHeatmap, dense_heatmap
@@ -270,7 +282,7 @@ def _dense(loaded: LoadedModel, image: LoadedImage, class_index: int, params: di
     params.setdefault("scales", [1.0, 1.4, 2.0])
     params.setdefault("mode", "softmax")
     job = dense_heatmap(loaded, image, class_index=class_index, scales=tuple(params["scales"]), mode=params["mode"])
-    result = None
+    result: ClassHeatmap | None = None
     while True:
         try:
             item = next(job)
