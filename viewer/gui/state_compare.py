@@ -9,16 +9,21 @@ keeps the latest result of each: a :class:`~viewer.engine.compare.Comparison`, a
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, Signal
 
 from viewer.core.choice import ModelChoice
 from viewer.core.options import EXPLAIN_METHODS
 from viewer.core.progress import Progress
-from viewer.core.zoo import LECTURE_NETWORKS
+from viewer.core.zoo import LECTURE_NETWORKS, ZooPoint
 from viewer.gui import compare_tasks
-from viewer.gui.jobs import JobKind
+from viewer.gui.jobs import JobError, JobKind, Ticket
+from viewer.gui.state import AppState
+from viewer.gui.tasks import ImageEntry
+
+if TYPE_CHECKING:
+    from viewer.engine.compare import Comparison
 
 __all__ = ["DEFAULT_COMPARE", "EXPLAIN_METHODS", "CompareState"]
 
@@ -61,16 +66,16 @@ class CompareState(QObject):
     exported = Signal(list)
     failed = Signal(str)
 
-    def __init__(self, app: Any, parent: QObject | None = None) -> None:
+    def __init__(self, app: AppState, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.app = app
         self.jobs = app.jobs
         self.networks: list[tuple[str, str]] = list(DEFAULT_COMPARE)
         self.active = False  # the Compare tab has been shown: comparisons follow the image from then on
-        self.comparison: Any = None
-        self.explanations: Any = None
+        self.comparison: Comparison | None = None
+        self.explanations: compare_tasks.ExplainSet | None = None
         self.explain_request: dict[str, Any] | None = None
-        self.points: list[Any] = []
+        self.points: list[ZooPoint] = []
         self.runs, self.topk = 5, 5
         self.heatmap_class: int | None = None
         app.image_changed.connect(self._image_changed)
@@ -110,7 +115,7 @@ class CompareState(QObject):
     def _device(self) -> str:
         return self.app.choice.device or "auto"
 
-    def _image_changed(self, _entry: Any) -> None:
+    def _image_changed(self, _entry: ImageEntry | None) -> None:
         self.comparison = None
         self.comparison_changed.emit(None)
         self._compare()
@@ -134,7 +139,7 @@ class CompareState(QObject):
             description=f"Comparing {len(keys)} networks on {image.name}",
         )
 
-    def _compared(self, comparison: Any) -> None:
+    def _compared(self, comparison: Comparison) -> None:
         self.comparison = comparison
         self.comparison_changed.emit(comparison)
 
@@ -169,7 +174,7 @@ class CompareState(QObject):
             description=f"Explaining {image.name}",
         )
 
-    def _explained(self, found: Any) -> None:
+    def _explained(self, found: compare_tasks.ExplainSet) -> None:
         self.explanations = found
         self.explanations_changed.emit(found)
 
@@ -210,18 +215,17 @@ class CompareState(QObject):
             description=f"Measuring latency on {device}",
         )
 
-    def _points(self, points: list[Any]) -> None:
+    def _points(self, points: list[ZooPoint]) -> None:
         self.points = list(points)
         self.points_changed.emit(self.points)
 
-    def lecture_points(self) -> list[Any]:
+    def lecture_points(self) -> list[ZooPoint]:
         return [point for point in self.points if point.name in LECTURE_NETWORKS]
 
     # --- shared ---------------------------------------------------------------------------------------
-    def _progress(self, item: Any, ticket: Any) -> None:
-        kind = str(getattr(ticket, "kind", ""))
-        if kind in KINDS.values() and isinstance(item, Progress):
-            self.progress.emit(item, kind)
+    def _progress(self, item: object, ticket: Ticket) -> None:
+        if ticket.kind in KINDS.values() and isinstance(item, Progress):
+            self.progress.emit(item, str(ticket.kind))
 
-    def _failed(self, error: Any) -> None:
-        self.failed.emit(str(getattr(error, "message", error)))
+    def _failed(self, error: JobError) -> None:
+        self.failed.emit(error.message)
