@@ -9,9 +9,16 @@ from __future__ import annotations
 
 from collections.abc import Generator, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from viewer.core.progress import Progress
+
+if TYPE_CHECKING:  # the engine is imported on the worker, when a job first runs
+    from viewer.core.zoo import ZooPoint
+    from viewer.engine.compare import Comparison
+    from viewer.engine.explain import Explanation
+    from viewer.engine.weights import LoadedModel
+    from viewer.gui.tasks import ImageEntry
 
 __all__ = ["ExplainSet", "compare_networks", "explain_methods", "export_explanation", "measure_zoo", "zoo"]
 
@@ -22,15 +29,15 @@ class ExplainSet:
 
     class_index: int | None
     class_name: str
-    results: dict[str, Any] = field(default_factory=dict)  # method -> engine Explanation
+    results: dict[str, Explanation] = field(default_factory=dict)  # method -> its map
     reasons: dict[str, str] = field(default_factory=dict)  # method -> why it does not apply or failed
     model: str = ""
     image_path: str = ""
 
 
 def compare_networks(
-    image: Any, *networks: Any, topk: int = 5, runs: int = 5, heatmap_class: int | None = None
-) -> Generator[Progress, None, Any]:
+    image: ImageEntry, *networks: LoadedModel, topk: int = 5, runs: int = 5, heatmap_class: int | None = None
+) -> Generator[Progress, None, Comparison]:
     """The engine's :func:`~viewer.engine.compare.compare` of the loaded ``networks`` on the image entry."""
     from viewer.engine.compare import compare
 
@@ -38,8 +45,8 @@ def compare_networks(
 
 
 def explain_methods(
-    image: Any,
-    loaded: Any,
+    image: ImageEntry,
+    loaded: LoadedModel,
     methods: Sequence[str],
     *,
     class_index: int | None = None,
@@ -70,7 +77,7 @@ def explain_methods(
 
 
 def export_explanation(
-    result: Any, image: Any, path: str, *, colormap: str, alpha: float, force: bool = False
+    result: Explanation, image: ImageEntry, path: str, *, colormap: str, alpha: float, force: bool = False
 ) -> list[str]:
     """Write one method's map like a heatmap: PNG overlay, float32 NPY, JSON provenance."""
     import numpy as np
@@ -83,7 +90,7 @@ def export_explanation(
     return [str(p) for p in written]
 
 
-def zoo(device: str = "cpu") -> list[Any]:
+def zoo(device: str = "cpu") -> list[ZooPoint]:
     """The chart's points, with the latencies measured earlier on ``device`` (if any)."""
     from viewer.engine.weights import resolve_device
     from viewer.engine.zoo_chart import load_latency_cache, zoo_points
@@ -91,7 +98,7 @@ def zoo(device: str = "cpu") -> list[Any]:
     return zoo_points(load_latency_cache(str(resolve_device(device))))
 
 
-def measure_zoo(device: str = "cpu", names: Sequence[str] | None = None) -> Generator[Progress, None, list[Any]]:
+def measure_zoo(device: str = "cpu", names: Sequence[str] | None = None) -> Generator[Progress, None, list[ZooPoint]]:
     """Measure the latency of the chart's networks on ``device`` (cached), then return the points with it."""
     from viewer.engine.weights import resolve_device
     from viewer.engine.zoo_chart import measure_latency, zoo_points
