@@ -17,7 +17,7 @@ from __future__ import annotations
 import tempfile
 from pathlib import Path
 
-from viewer.bench import Row, best_of_interleaved, sample_image
+from viewer.bench.common import Row, best_of_interleaved, sample_image
 
 __all__ = ["COMPARE_GOAL", "GRADCAM_GOAL", "OCCLUSION_GOAL", "bench_explain"]
 
