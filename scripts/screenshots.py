@@ -56,10 +56,16 @@ SHOTS: dict[str, dict[str, Any]] = {  # file name (without .png) -> run_gui argu
         "window_size": (1366, 768),
     },
 }
+SHOTS.update({shot: {"custom": True} for shot in ("compare", "explain", "chart")})  # screenshots_compare.py
 
 
 def shoot(name: str, data: Path, out: Path) -> int:
     options = dict(SHOTS[name])
+    if options.get("custom"):
+        sys.path.insert(0, str(Path(__file__).resolve().parent))
+        from screenshots_compare import shoot_custom
+
+        return shoot_custom(name, data, out)
     if options.pop("offline", False):
         # As on a first run without a network: an empty weights cache and a weights URL nobody answers.
         import tempfile

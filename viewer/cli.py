@@ -1,4 +1,5 @@
-"""Command line: ``viewer [gui] | classify | models | summary | graph | activations | heatmap | bench``.
+"""Command line: ``viewer [gui] | classify | models | summary | graph | activations | heatmap | explain | compare |
+bench``.
 
 Each subcommand (a module of ``viewer.commands``) parses its arguments, makes one engine call and prints or
 exports the result; there is no logic here of its own. A ``ViewerError`` (bad input) prints its one sentence on
@@ -17,12 +18,23 @@ from pathlib import Path
 from types import ModuleType
 
 from viewer import __version__
-from viewer.commands import activations, bench, classify, graph, gui, heatmap, models, summary
+from viewer.commands import activations, bench, classify, compare, explain, graph, gui, heatmap, models, summary
 from viewer.commands.common import EXIT_BAD_INPUT, EXIT_BUG
 
 __all__ = ["COMMANDS", "build_parser", "main"]
 
-COMMANDS: tuple[ModuleType, ...] = (gui, classify, models, summary, graph, activations, heatmap, bench)
+COMMANDS: tuple[ModuleType, ...] = (
+    gui,
+    classify,
+    models,
+    summary,
+    graph,
+    activations,
+    heatmap,
+    explain,
+    compare,
+    bench,
+)
 """The subcommands, in ``--help`` order: each module's ``add_parser(subparsers)`` registers one."""
 LOG_PATH = Path(tempfile.gettempdir()) / "convnet-viewer.log"
 

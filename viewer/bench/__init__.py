@@ -25,7 +25,7 @@ def run_benchmarks(*, quick: bool = False, only: str | None = None, device: str 
     from viewer.engine.weights import resolve_device
 
     resolved = str(resolve_device(device))
-    sections = (only or "classify,activations,dense,gui,graph").split(",")
+    sections = (only or "classify,activations,dense,gui,graph,explain").split(",")
     print(f"# viewer bench — {machine_line(resolved)}")
     rows: list[Row] = []
     for section in sections:
@@ -58,4 +58,8 @@ def _section(name: str) -> Callable[..., list[Row]]:
         from viewer.bench.graph import bench_graph
 
         return bench_graph
-    raise ModelError(f"--only {name}: no such benchmark (classify, activations, dense, gui, graph).")
+    if name == "explain":  # occlusion, Grad-CAM and compare (issue 12)
+        from viewer.bench.explain import bench_explain
+
+        return bench_explain
+    raise ModelError(f"--only {name}: no such benchmark (classify, activations, dense, gui, graph, explain).")

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 from viewer.core.defaults import DEFAULT_MODEL
 
 if TYPE_CHECKING:
+    from viewer.core.progress import Progress
     from viewer.engine.weights import LoadedModel
 
 __all__ = [
@@ -21,6 +22,7 @@ __all__ = [
     "load_model_from",
     "parse_input",
     "print_written",
+    "progress_line",
     "warn_unfit",
 ]
 
@@ -97,3 +99,9 @@ def warn_unfit(loaded: LoadedModel, preset: str, tta: bool) -> None:
         std=loaded.input.std,
     ):
         print(f"viewer: warning: {reason}", file=sys.stderr)
+
+
+def progress_line(step: Progress) -> None:
+    """One overwritten stderr line per step of a long engine job."""
+    sys.stderr.write(f"\r{step.message[:70]:<70} {100 * step.fraction:3.0f}%")
+    sys.stderr.flush()

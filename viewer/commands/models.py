@@ -4,6 +4,11 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
+import sys
+from pathlib import Path
+
+from viewer.commands.common import print_written, progress_line
 
 __all__ = ["add_parser", "run"]
 
@@ -11,10 +16,22 @@ __all__ = ["add_parser", "run"]
 def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     models = subparsers.add_parser("models", help="list the networks")
     models.add_argument("--json", action="store_true")
+    models.add_argument("--chart", metavar="FILE.png|FILE.svg", help="draw the accuracy-versus-cost chart")
+    models.add_argument(
+        "--chart-x",
+        choices=("gmacs", "latency"),
+        default="gmacs",
+        help="latency: the x axis is the time measured on --chart-device (measured once, then cached)",
+    )
+    models.add_argument("--chart-device", default="cpu")
+    models.add_argument("--force", action="store_true", help="overwrite --chart")
+
     models.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.chart:
+        return _chart(args)
     from viewer.engine.registry import list_specs
 
     specs = list_specs()
@@ -47,4 +64,26 @@ def run(args: argparse.Namespace) -> int:
             f"{s.name:<20} {s.family:<22} {params:>9} {gmacs:>8} {s.variant or '-':>15} "
             f"{'x'.join(map(str, s.input.shape)):>10}  {weights}"
         )
+    return 0
+
+
+def _chart(args: argparse.Namespace) -> int:
+    from viewer.core.progress import run_job
+    from viewer.engine import export
+    from viewer.engine.errors import ExportError
+    from viewer.engine.zoo_chart import measure_latency, zoo_points
+
+    path = Path(args.chart)
+    if path.suffix.lower() not in (".png", ".svg"):
+        raise ExportError(f"{path.name}: the chart is written as .png or .svg.")
+    export.check_targets([path], force=args.force)
+    latency = None
+    if args.chart_x == "latency":
+        latency = run_job(measure_latency(device=args.chart_device), progress_line if sys.stderr.isatty() else None)
+    points = zoo_points(latency)
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    from viewer.gui.widgets.zoo_chart import render_chart  # the GUI only inside this subcommand
+
+    print_written([render_chart(points, path, axis=args.chart_x)])
+    print(f"{len(points)} networks with ImageNet weights; x: {args.chart_x}; point area ∝ parameters")
     return 0

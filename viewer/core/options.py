@@ -10,6 +10,7 @@ from typing import Literal, get_args
 
 __all__ = [
     "ACTIVATION_COLORMAPS",
+    "EXPLAIN_METHODS",
     "FUSIONS",
     "HEATMAP_COLORMAPS",
     "MODES",
@@ -50,5 +51,7 @@ Normalization = Literal["channel", "layer"]
 NORMALIZATIONS: tuple[Normalization, ...] = get_args(Normalization)
 """An activation grid's scale: each tile on its own min..max, or one scale for the whole layer."""
 
+EXPLAIN_METHODS = ("dense", "gradcam", "occlusion", "saliency", "ig")
+"""The explanation methods of ``viewer explain`` and the Explain view (``viewer.engine.explain``)."""
 ACTIVATION_COLORMAPS = ("viridis", "inferno", "magma", "gray", "turbo")
 HEATMAP_COLORMAPS = ("turbo", "jet", "viridis", "inferno", "magma", "gray")

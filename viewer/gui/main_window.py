@@ -19,6 +19,7 @@ from viewer.core.defaults import DEFAULT_MODEL
 from viewer.core.trust import ModelFileTrust
 from viewer.gui.analysis_links import AnalysisLinks, AnalysisViews
 from viewer.gui.app import LAUNCHED_AT, error_sink
+from viewer.gui.compare_links import install as install_compare
 from viewer.gui.help_texts import SAMPLES, SHORTCUTS, resource_path
 from viewer.gui.main_menus import build_menus
 from viewer.gui.mime_paths import carries_files, local_paths, pasted_paths, save_pasted_image
@@ -160,10 +161,11 @@ class MainWindow(QtWidgets.QMainWindow):
         self.thumbnails.currentRowChanged.connect(state.set_current)
         self.welcome.sampleRequested.connect(self.open_sample)
         self.cancel_button.clicked.connect(lambda: state.cancel())
-        self.tabs.currentChanged.connect(lambda i: self.settings.set_tab(TABS[i]))
+        self.tabs.currentChanged.connect(lambda i: self.settings.set_tab(TABS[i]) if i < len(TABS) else None)
         views = AnalysisViews(self.predictions, self.activations, self.architecture, self.heatmap)
         self.analysis_links = AnalysisLinks(state, views, self.image_panel, parent=self)
         self.tab_exports = TabExports(self, state, self.settings, self.predictions, self.activations)
+        self.compare_links = install_compare(self, state, self.tabs)  # Compare and Explain tabs, the chart window
 
     def _restore(self, restore_choice: bool) -> None:
         s = self.settings
@@ -220,7 +222,8 @@ class MainWindow(QtWidgets.QMainWindow):
         self.tabs.setCurrentIndex(TABS.index(name))
 
     def current_tab(self) -> str:
-        return TABS[self.tabs.currentIndex()]
+        index = self.tabs.currentIndex()
+        return TABS[index] if index < len(TABS) else self.tabs.tabText(index).lower()
 
     def paste(self) -> None:
         """Open what the clipboard holds: file paths/URLs, or image data (saved to a temporary PNG)."""

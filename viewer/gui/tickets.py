@@ -53,6 +53,11 @@ class JobKind(str, enum.Enum):
     EXPORT_HEATMAP = "export-heatmap"
     EXPORT_PREDICTIONS = "export-predictions"
     EXPORT_ACTIVATIONS = "export-activations"
+    COMPARE = "compare"
+    EXPLAIN = "explain"
+    ZOO = "zoo"
+    ZOO_LATENCY = "zoo-latency"
+    EXPORT_EXPLANATION = "export-explanation"
 
     @property
     def label(self) -> str:
@@ -66,6 +71,10 @@ _LABELS = {
     JobKind.GRAPH_LAYOUT: "Architecture",
     JobKind.GRAPH_GROUPS: "Expand groups",
     JobKind.ACTIVATION_GRID: "Activations",
+    JobKind.COMPARE: "Compare",
+    JobKind.ZOO: "Model zoo",
+    JobKind.ZOO_LATENCY: "Latency",
+    JobKind.EXPORT_EXPLANATION: "Export",
 }
 
 

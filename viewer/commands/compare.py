@@ -1,0 +1,89 @@
+"""``viewer compare``: one image through 2-6 networks, one after the other: top-k, warm time, params, GMACs and
+the ImageNet accuracy of the weights."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+from typing import Any
+
+from viewer.commands.common import print_written
+
+__all__ = ["add_parser", "run"]
+
+
+class _Network(argparse.Action):
+    """``--model A [--weights W] --model B …``: each ``--weights`` belongs to the ``--model`` before it."""
+
+    def __call__(self, parser: argparse.ArgumentParser, namespace: argparse.Namespace, value: Any, option: Any = None):
+        networks = list(getattr(namespace, "networks", None) or [])
+        if self.dest == "model":
+            networks.append([value, "default"])
+        elif not networks:
+            parser.error("--weights must follow the --model it belongs to")
+        elif networks[-1][1] != "default":
+            parser.error(f"--model {networks[-1][0]} has two --weights")
+        else:
+            networks[-1][1] = value
+        namespace.networks = networks
+
+
+def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    compare = subparsers.add_parser(
+        "compare",
+        help="one image through 2-6 networks: top-k, warm time, params, GMACs, ImageNet accuracy",
+        description="Networks run one after the other on the current device; the time is the median of warm "
+        "batch-1 forward passes. Give each network as --model NAME, optionally followed by its --weights.",
+    )
+    compare.add_argument("image", metavar="IMAGE")
+    compare.add_argument("--model", action=_Network, required=True, metavar="NAME")
+    compare.add_argument("--weights", action=_Network, metavar="W", help="weights of the --model before it")
+    compare.add_argument("--topk", type=int, default=5)
+    compare.add_argument("--runs", type=int, default=5, help="timed warm runs per network (the median is shown)")
+    compare.add_argument("--device", default="auto")
+    compare.add_argument("--json", metavar="FILE", help="also write the comparison as JSON (- prints it instead)")
+    compare.add_argument("--force", action="store_true", help="overwrite --json")
+    compare.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from viewer.core.progress import run_job
+    from viewer.engine import export
+    from viewer.engine.compare import compare
+    from viewer.engine.errors import ModelError
+
+    if args.topk < 1 or args.runs < 1:
+        raise ModelError("--topk and --runs must be at least 1.")
+    json_file = args.json if args.json and args.json != "-" else None
+    export.check_targets([json_file], force=args.force)
+    networks = [tuple(pair) for pair in args.networks]
+    result = run_job(compare(networks, args.image, topk=args.topk, runs=args.runs, device=args.device))
+    document = result.as_dict()
+    if json_file:
+        print_written([export.write_json(json_file, document, force=args.force)])
+    if args.json == "-":
+        print(json.dumps(document, indent=2))
+        return 0
+    print(f"{Path(result.image_path).name}: {len(result.networks)} networks; time = median of warm batch-1 runs")
+    for network in result.networks:
+        if network.error:
+            print(f"\n{network.model}: not run: {network.error}")
+            continue
+        accuracy = network.accuracy
+        acc = (
+            f"acc@1 {accuracy['acc@1']:.2f} %"
+            + (f", acc@5 {accuracy['acc@5']:.2f} %" if "acc@5" in accuracy else "")
+            + f" ({network.accuracy_dataset})"
+            if "acc@1" in accuracy
+            else "accuracy: none published for these weights"
+        )
+        gmacs = f"{network.gmacs:.3g} GMACs" if network.gmacs is not None else "GMACs unknown"
+        print()
+        print(f"{network.model} [{network.weights}]")
+        print(f"  {network.time_label}; {network.params / 1e6:.2f} M params; {gmacs}; {acc}")
+        for top in network.topk:
+            print(f"  {top.prob:7.2%}  {top.name}")
+        for note in network.notes:
+            print(f"  note: {note}")
+    return 0

@@ -1,0 +1,263 @@
+"""Compare tab: 2–6 networks on the current image, side by side.
+
+Pickers (network and weights) on top, then one column per network: its top-k as bars, the warm inference time
+(median of a few runs, labelled as such), parameters, GMACs and ImageNet accuracy of the weights loaded, where
+torchvision publishes it. A pure view: ``networksRequested(list)`` asks for a comparison; ``set_comparison``
+draws the engine's ``Comparison``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+from PySide6 import QtGui, QtWidgets
+from PySide6.QtCore import Qt, Signal
+
+from viewer.core.colors import overlay  # the exports' colours
+
+__all__ = ["CompareView", "NetworkColumn"]
+
+MAX_NETWORKS = 6
+
+
+def _pixmap(rgb: Any, side: int) -> QtGui.QPixmap:
+    data = np.ascontiguousarray(rgb[:, :, :3])
+    height, width = data.shape[:2]
+    image = QtGui.QImage(data.data, width, height, 3 * width, QtGui.QImage.Format.Format_RGB888).copy()
+    return QtGui.QPixmap.fromImage(image).scaled(
+        side, side, Qt.AspectRatioMode.KeepAspectRatio, Qt.TransformationMode.SmoothTransformation
+    )
+
+
+def _discard(layout: QtWidgets.QLayout, widget: QtWidgets.QWidget) -> None:
+    """Take ``widget`` out of ``layout`` and off the screen now (deleteLater alone leaves it drawn, unlaid-out,
+    until the event loop next deletes)."""
+    layout.removeWidget(widget)
+    widget.hide()
+    widget.setParent(None)
+    widget.deleteLater()
+
+
+class _Picker(QtWidgets.QWidget):
+    """One network and its weights."""
+
+    def __init__(self, names: Sequence[str], weights_of: dict[str, Sequence[str]], name: str, weights: str) -> None:
+        super().__init__()
+        self.weights_of = weights_of
+        layout = QtWidgets.QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        self.model = QtWidgets.QComboBox()
+        self.model.setObjectName("compareModel")
+        self.model.addItems(list(names) if names else [name])
+        self.model.setCurrentText(name)
+        self.weights = QtWidgets.QComboBox()
+        self.weights.setObjectName("compareWeights")
+        self.weights.setEditable(True)  # a state_dict file may be typed
+        layout.addWidget(self.model, 2)
+        layout.addWidget(self.weights, 2)
+        self.model.currentTextChanged.connect(self._fill_weights)
+        self._fill_weights(name)
+        self.weights.setCurrentText(weights)
+
+    def _fill_weights(self, name: str) -> None:
+        self.weights.clear()
+        self.weights.addItems(["default", *self.weights_of.get(name, ()), "none"])
+
+    def value(self) -> tuple[str, str]:
+        return self.model.currentText(), self.weights.currentText() or "default"
+
+
+class NetworkColumn(QtWidgets.QFrame):
+    """One network's result: title, top-k bars, time, params, GMACs, accuracy (objectName ``compareColumn``)."""
+
+    def __init__(self, network: Any, heatmap_rgb: Any = None) -> None:
+        super().__init__()
+        self.setObjectName("compareColumn")
+        self.setFrameShape(QtWidgets.QFrame.Shape.StyledPanel)
+        self.network = network
+        layout = QtWidgets.QVBoxLayout(self)
+        title = QtWidgets.QLabel(f"<b>{network.model}</b><br><small>{network.weights}</small>")
+        title.setWordWrap(True)
+        layout.addWidget(title)
+        self.bars: list[QtWidgets.QProgressBar] = []
+        if getattr(network, "error", ""):
+            self.facts = QtWidgets.QLabel(f"<b>not run</b>: {network.error}")
+            self.facts.setObjectName("compareFacts")
+            self.facts.setWordWrap(True)
+            layout.addWidget(self.facts)
+            layout.addStretch(1)
+            return
+        for top in network.topk:
+            name = QtWidgets.QLabel(top.name)
+            name.setToolTip(f"class {top.index}")
+            bar = QtWidgets.QProgressBar()
+            bar.setObjectName("compareBar")
+            bar.setRange(0, 1000)
+            bar.setValue(round(1000 * top.prob))
+            bar.setFormat(f"{100 * top.prob:.1f} %")
+            bar.setMaximumHeight(14)
+            layout.addWidget(name)
+            layout.addWidget(bar)
+            self.bars.append(bar)
+        accuracy = network.accuracy
+        acc = (
+            f"acc@1 {accuracy['acc@1']:.2f} %" + (f" · acc@5 {accuracy['acc@5']:.2f} %" if "acc@5" in accuracy else "")
+            if "acc@1" in accuracy
+            else "not published for these weights"
+        )
+        dataset = f" ({network.accuracy_dataset})" if network.accuracy_dataset else ""
+        gmacs = f"{network.gmacs:.3g}" if network.gmacs is not None else "?"
+        self.facts = QtWidgets.QLabel(
+            f"<b>time</b> {network.time_ms:.1f} ms<br><small>median of {network.runs} warm runs, batch 1, "
+            f"{network.device}</small><br><b>params</b> {network.params / 1e6:.2f} M<br><b>GMACs</b> {gmacs}"
+            f"<br><b>accuracy</b>{dataset}: {acc}"
+        )
+        self.facts.setObjectName("compareFacts")
+        self.facts.setWordWrap(True)
+        layout.addWidget(self.facts)
+        self.heatmap_label: QtWidgets.QLabel | None = None
+        if heatmap_rgb is not None:
+            self.heatmap_label = QtWidgets.QLabel()
+            self.heatmap_label.setObjectName("compareHeatmap")
+            self.heatmap_label.setPixmap(_pixmap(heatmap_rgb, 200))
+            layout.addWidget(self.heatmap_label)
+        for note in network.notes:
+            label = QtWidgets.QLabel(f"<i>{note}</i>")
+            label.setWordWrap(True)
+            layout.addWidget(label)
+        layout.addStretch(1)
+
+
+class CompareView(QtWidgets.QWidget):
+    """Network pickers, Compare/Cancel, progress and the columns (objectName ``compareView``)."""
+
+    networksRequested = Signal(list)  # [(name, weights), ...]
+    cancelRequested = Signal()
+    chartRequested = Signal()
+
+    def __init__(self, parent: QtWidgets.QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("compareView")
+        self.names: list[str] = []
+        self.weights_of: dict[str, Sequence[str]] = {}
+        self.pickers: list[_Picker] = []
+        layout = QtWidgets.QVBoxLayout(self)
+        self.picker_box = QtWidgets.QGridLayout()
+        layout.addLayout(self.picker_box)
+        buttons = QtWidgets.QHBoxLayout()
+        self.add_button = QtWidgets.QPushButton("Add network")
+        self.add_button.setObjectName("compareAdd")
+        self.remove_button = QtWidgets.QPushButton("Remove last")
+        self.remove_button.setObjectName("compareRemove")
+        self.run_button = QtWidgets.QPushButton("Compare")
+        self.run_button.setObjectName("compareRun")
+        self.cancel_button = QtWidgets.QPushButton("Cancel")
+        self.cancel_button.setObjectName("compareCancel")
+        self.chart_button = QtWidgets.QPushButton("Accuracy vs cost chart…")
+        self.chart_button.setObjectName("compareChart")
+        self.heatmap_class = QtWidgets.QLineEdit()
+        self.heatmap_class.setObjectName("compareHeatmapClass")
+        self.heatmap_class.setPlaceholderText("dense map of class (optional)")
+        self.image: Any = None
+        for button in (self.add_button, self.remove_button, self.run_button, self.cancel_button, self.chart_button):
+            buttons.addWidget(button)
+        buttons.addWidget(self.heatmap_class)
+        buttons.addStretch(1)
+        layout.addLayout(buttons)
+        self.progress = QtWidgets.QProgressBar()
+        self.progress.setObjectName("compareProgress")
+        self.progress.hide()
+        self.status = QtWidgets.QLabel("Choose 2 to 6 networks and press Compare.")
+        self.status.setObjectName("compareStatus")
+        layout.addWidget(self.status)
+        layout.addWidget(self.progress)
+        self.columns_widget = QtWidgets.QWidget()
+        self.columns_layout = QtWidgets.QHBoxLayout(self.columns_widget)
+        self.columns_layout.setAlignment(Qt.AlignmentFlag.AlignLeft)
+        scroll = QtWidgets.QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setWidget(self.columns_widget)
+        layout.addWidget(scroll, 1)
+        self.columns: list[NetworkColumn] = []
+        self.add_button.clicked.connect(lambda: self._add(self.names[0] if self.names else "resnet18", "default"))
+        self.remove_button.clicked.connect(self._remove)
+        self.run_button.clicked.connect(self.request)
+        self.cancel_button.clicked.connect(self.cancelRequested.emit)
+        self.chart_button.clicked.connect(self.chartRequested.emit)
+
+    def set_registry(self, registry: Any) -> None:
+        """Model names and their weights from the app's registry (``tasks.Registry``)."""
+        self.names = [spec.name for spec in registry.specs]
+        self.weights_of = {spec.name: tuple(spec.weights) for spec in registry.specs}
+        self.set_networks(self.networks())
+
+    def networks(self) -> list[tuple[str, str]]:
+        return [picker.value() for picker in self.pickers]
+
+    def set_networks(self, networks: Sequence[tuple[str, str]]) -> None:
+        """Show these pickers (without asking for a comparison)."""
+        for picker in self.pickers:
+            _discard(self.picker_box, picker)
+        self.pickers = []
+        for name, weights in networks:
+            self._add(name, weights)
+
+    def _add(self, name: str, weights: str) -> None:
+        if len(self.pickers) >= MAX_NETWORKS:
+            return
+        picker = _Picker(self.names, self.weights_of, name, weights)
+        index = len(self.pickers)
+        self.picker_box.addWidget(picker, index // 3, index % 3)
+        self.pickers.append(picker)
+        self._update_buttons()
+
+    def _remove(self) -> None:
+        if len(self.pickers) > 2:
+            _discard(self.picker_box, self.pickers.pop())
+        self._update_buttons()
+
+    def _update_buttons(self) -> None:
+        self.add_button.setEnabled(len(self.pickers) < MAX_NETWORKS)
+        self.remove_button.setEnabled(len(self.pickers) > 2)
+
+    def request(self) -> None:
+        self.networksRequested.emit(self.networks())
+
+    def set_progress(self, step: Any) -> None:
+        if step is None:
+            self.progress.hide()
+            return
+        self.progress.show()
+        self.progress.setRange(0, max(1, step.total))
+        self.progress.setValue(step.step)
+        self.status.setText(step.message)
+
+    def set_comparison(self, comparison: Any) -> None:
+        """Draw one column per network (None clears them, while a new comparison runs)."""
+        for column in self.columns:
+            _discard(self.columns_layout, column)
+        self.columns = []
+        if comparison is None:
+            return
+        self.progress.hide()
+        maps = [n.heatmap for n in comparison.networks if getattr(n, "heatmap", None) is not None]
+        # One colour scale for every network's map, so that their strengths compare.
+        low = min((float(m.min()) for m in maps), default=0.0)
+        high = max((float(m.max()) for m in maps), default=1.0)
+        for network in comparison.networks:
+            heatmap = getattr(network, "heatmap", None)
+            rgb = None
+            if heatmap is not None and self.image is not None:
+                rgb = overlay(self.image, heatmap, alpha=0.5, colormap="turbo", vmin=low, vmax=high)
+            column = NetworkColumn(network, rgb)
+            column.setMinimumWidth(200)
+            self.columns_layout.addWidget(column)
+            self.columns.append(column)
+        name = comparison.image_path.rsplit("/", 1)[-1]
+        self.status.setText(f"{name}: {len(self.columns)} networks, run one after the other on this device.")
+
+    def show_error(self, text: str) -> None:
+        self.progress.hide()
+        self.status.setText(text)

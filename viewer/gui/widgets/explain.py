@@ -1,0 +1,227 @@
+"""Explain tab: the explanation methods side by side over the current image, for one class.
+
+One panel per method (dense map, Grad-CAM, occlusion, saliency, integrated gradients), all drawn with one shared
+colormap and one opacity; each map spans its own range (the methods' units differ: probability, gradient,
+score drop). A method that does not apply to the network is greyed out, with the reason as its tooltip. Each
+panel exports its map (PNG overlay, NPY, JSON) through ``exportRequested``. A pure view.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+from PySide6 import QtGui, QtWidgets
+from PySide6.QtCore import Qt, Signal
+
+from viewer.core.colors import overlay  # the exports' colours
+
+__all__ = ["EXPLAIN_COLORMAPS", "METHOD_TITLES", "ExplainView", "MethodPanel"]
+
+EXPLAIN_COLORMAPS = ("turbo", "jet", "viridis", "inferno", "magma", "gray")
+METHOD_TITLES = {
+    "dense": "Dense map (convolutionized)",
+    "gradcam": "Grad-CAM (last conv stage)",
+    "occlusion": "Occlusion (Zeiler & Fergus)",
+    "saliency": "Gradient saliency",
+    "ig": "Integrated gradients",
+}
+PANEL_SIDE = 260
+
+
+def _pixmap(rgb: np.ndarray) -> QtGui.QPixmap:
+    data = np.ascontiguousarray(rgb[:, :, :3])
+    height, width = data.shape[:2]
+    image = QtGui.QImage(data.data, width, height, 3 * width, QtGui.QImage.Format.Format_RGB888)
+    return QtGui.QPixmap.fromImage(image.copy())
+
+
+class MethodPanel(QtWidgets.QFrame):
+    """One method: title, the map over the image, Export (objectName ``explainPanel_<method>``)."""
+
+    exportClicked = Signal(str)
+
+    def __init__(self, method: str) -> None:
+        super().__init__()
+        self.method = method
+        self.setObjectName(f"explainPanel_{method}")
+        self.setFrameShape(QtWidgets.QFrame.Shape.StyledPanel)
+        layout = QtWidgets.QVBoxLayout(self)
+        self.title = QtWidgets.QLabel(f"<b>{METHOD_TITLES[method]}</b>")
+        self.picture = QtWidgets.QLabel("—", alignment=Qt.AlignmentFlag.AlignCenter)
+        self.picture.setMinimumSize(PANEL_SIDE // 2, PANEL_SIDE // 2)
+        self.caption = QtWidgets.QLabel("")
+        self.caption.setObjectName("explainCaption")
+        self.caption.setWordWrap(True)
+        self.export_button = QtWidgets.QPushButton("Export…")
+        self.export_button.setObjectName("explainExport")
+        self.export_button.setEnabled(False)
+        for widget in (self.title, self.picture, self.caption, self.export_button):
+            layout.addWidget(widget)
+        self.export_button.clicked.connect(lambda: self.exportClicked.emit(self.method))
+        self.reason: str | None = None
+        self.shown = False
+
+    def set_result(self, rgb: np.ndarray | None, caption: str) -> None:
+        self.reason, self.shown = None, rgb is not None
+        self.setEnabled(True)
+        self.setToolTip("")
+        if rgb is not None:
+            pixmap = _pixmap(rgb).scaled(
+                PANEL_SIDE,
+                PANEL_SIDE,
+                Qt.AspectRatioMode.KeepAspectRatio,
+                Qt.TransformationMode.SmoothTransformation,
+            )
+            self.picture.setPixmap(pixmap)
+        if rgb is None:
+            self.picture.setText("…")
+        self.caption.setText(caption)
+        self.export_button.setEnabled(rgb is not None)
+
+    def set_unavailable(self, reason: str) -> None:
+        """Greyed out, with ``reason`` as tooltip and caption."""
+        self.reason, self.shown = reason, False
+        self.picture.setPixmap(QtGui.QPixmap())
+        self.picture.setText("not available")
+        self.caption.setText(reason)
+        self.setToolTip(reason)
+        self.setEnabled(False)
+
+
+class ExplainView(QtWidgets.QWidget):
+    """Class, method options, Compute/Cancel, shared colormap and opacity, and the panels.
+
+    Signals:
+        computeRequested(list, object, dict): methods, class (None: top, or text: an index or a name), options
+            per method ({"occlusion": {"patch": 32, "stride": 8}, "ig": {"steps": 32}}).
+        exportRequested(str, str): method and the path chosen.
+        cancelRequested().
+    """
+
+    computeRequested = Signal(list, object, dict)
+    exportRequested = Signal(str, str)
+    cancelRequested = Signal()
+
+    def __init__(self, methods: Sequence[str] = tuple(METHOD_TITLES), parent: QtWidgets.QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("explainView")
+        self.methods = list(methods)
+        self.image: np.ndarray | None = None
+        self.found: Any = None
+        layout = QtWidgets.QVBoxLayout(self)
+        controls = QtWidgets.QHBoxLayout()
+        self.class_edit = QtWidgets.QLineEdit()
+        self.class_edit.setObjectName("explainClass")
+        self.class_edit.setPlaceholderText("class: top, an index or a name")
+        self.patch = QtWidgets.QSpinBox(minimum=4, maximum=224, value=32)
+        self.patch.setObjectName("explainPatch")
+        self.stride = QtWidgets.QSpinBox(minimum=1, maximum=224, value=8)
+        self.stride.setObjectName("explainStride")
+        self.steps = QtWidgets.QSpinBox(minimum=4, maximum=256, value=32)
+        self.steps.setObjectName("explainSteps")
+        self.colormap = QtWidgets.QComboBox()
+        self.colormap.setObjectName("explainColormap")
+        self.colormap.addItems(EXPLAIN_COLORMAPS)
+        self.opacity = QtWidgets.QSlider(Qt.Orientation.Horizontal)
+        self.opacity.setObjectName("explainOpacity")
+        self.opacity.setRange(0, 100)
+        self.opacity.setValue(50)
+        self.compute_button = QtWidgets.QPushButton("Compute")
+        self.compute_button.setObjectName("explainCompute")
+        self.cancel_button = QtWidgets.QPushButton("Cancel")
+        self.cancel_button.setObjectName("explainCancel")
+        labelled = (
+            ("Class", self.class_edit),
+            ("Patch", self.patch),
+            ("Stride", self.stride),
+            ("IG steps", self.steps),
+            ("Colormap", self.colormap),
+            ("Opacity", self.opacity),
+        )
+        for label, widget in labelled:
+            controls.addWidget(QtWidgets.QLabel(label))
+            controls.addWidget(widget)
+        controls.addWidget(self.compute_button)
+        controls.addWidget(self.cancel_button)
+        layout.addLayout(controls)
+        self.progress = QtWidgets.QProgressBar()
+        self.progress.setObjectName("explainProgress")
+        self.progress.hide()
+        self.status = QtWidgets.QLabel("Press Compute for the current image and class.")
+        self.status.setObjectName("explainStatus")
+        layout.addWidget(self.status)
+        layout.addWidget(self.progress)
+        grid = QtWidgets.QGridLayout()
+        self.panels: dict[str, MethodPanel] = {}
+        for index, method in enumerate(self.methods):
+            panel = MethodPanel(method)
+            panel.exportClicked.connect(self._choose_export)
+            grid.addWidget(panel, index // 3, index % 3)
+            self.panels[method] = panel
+        layout.addLayout(grid, 1)
+        self.compute_button.clicked.connect(self.request)
+        self.cancel_button.clicked.connect(self.cancelRequested.emit)
+        self.colormap.currentTextChanged.connect(lambda _name: self._redraw())
+        self.opacity.valueChanged.connect(lambda _value: self._redraw())
+
+    @property
+    def alpha(self) -> float:
+        return self.opacity.value() / 100
+
+    def request(self) -> None:
+        text = self.class_edit.text().strip()
+        wanted: Any = None if text in ("", "top") else (int(text) if text.isdigit() else text)
+        options = {
+            "occlusion": {"patch": self.patch.value(), "stride": self.stride.value()},
+            "ig": {"steps": self.steps.value(), "chunks": 4},
+        }
+        self.computeRequested.emit(list(self.methods), wanted, options)
+
+    def set_image(self, rgb: np.ndarray | None) -> None:
+        self.image = rgb
+        self.set_explanations(None)
+
+    def set_progress(self, step: Any) -> None:
+        self.progress.show()
+        self.progress.setRange(0, max(1, step.total))
+        self.progress.setValue(step.step)
+        self.status.setText(step.message)
+
+    def set_explanations(self, found: Any) -> None:
+        """Draw an ExplainSet (None: clear, a new one is on its way)."""
+        self.found = found
+        if found is None:
+            for panel in self.panels.values():
+                panel.set_result(None, "")
+            return
+        self.progress.hide()
+        self.status.setText(f"{found.model}: class {found.class_index} {found.class_name}")
+        self._redraw()
+
+    def _redraw(self) -> None:
+        found = self.found
+        if found is None or self.image is None:
+            return
+        for method, panel in self.panels.items():
+            if method in found.reasons:
+                panel.set_unavailable(found.reasons[method])
+            elif method in found.results:
+                result = found.results[method]
+                scores = result.scores
+                rgb = overlay(self.image, scores, alpha=self.alpha, colormap=self.colormap.currentText())
+                extra = result.parameters.get("layer") or ", ".join(
+                    f"{k} {v}" for k, v in result.parameters.items() if k in ("patch", "stride", "steps")
+                )
+                caption = f"range {float(scores.min()):.3g} … {float(scores.max()):.3g}"
+                panel.set_result(rgb, f"{caption}; {extra}" if extra else caption)
+
+    def _choose_export(self, method: str) -> None:
+        path, _ = QtWidgets.QFileDialog.getSaveFileName(self, f"Export the {method} map", "", "PNG (*.png)")
+        if path:
+            self.exportRequested.emit(method, path)
+
+    def show_error(self, text: str) -> None:
+        self.progress.hide()
+        self.status.setText(text)
