@@ -21,10 +21,11 @@ __all__ = [
 ORGANIZATION = "convnet-viewer"
 APPLICATION = "viewer"
 MAX_RECENT = 10
-# A QSettings write rewrites the INI file and waits for the disk (fdatasync: 10-25 ms here). Qt writes after
-# every change, on the GUI thread: during rapid switching (each tab or image switch saves the tab or the recent
-# files) that was a stall per switch. Changes are written at most once per this many milliseconds instead.
-WRITE_DELAY_MS = 1000
+# A QSettings write rewrites the INI file and waits for the disk (fdatasync: 10-25 ms here, 130-390 ms while
+# other processes write). Qt writes after every change, on the GUI thread, holding the GIL (so no other thread
+# can take it over): during rapid switching (each tab or image switch saves the tab or the recent files) that
+# was a stall per switch. Changes are written once they pause for this many milliseconds, and on exit.
+WRITE_DELAY_MS = 2000
 
 GEOMETRY = "window/geometry"
 WINDOW_STATE = "window/state"
@@ -51,7 +52,7 @@ def use_settings_path(folder: str | Path) -> None:
 
 
 class _DelayedWrites(QObject):
-    """Holds QSettings' own write-after-every-change back to one write per ``WRITE_DELAY_MS``.
+    """Holds QSettings' own write-after-every-change back until changes pause for ``WRITE_DELAY_MS``.
 
     Values set but not yet written are seen by every QSettings of the process (Qt shares them); they are
     written by the timer, by :meth:`Settings.sync`, or when the QSettings is destroyed.
@@ -69,14 +70,13 @@ class _DelayedWrites(QObject):
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if event.type() != QEvent.Type.UpdateRequest:  # Qt's "write now", posted after a change
             return False
-        if not self._timer.isActive():  # not restarted: a steady stream of changes is still written
-            self._timer.start()
+        self._timer.start()  # (re)started: while the user switches, nothing waits for the disk
         return True
 
 
 class Settings:
-    """Typed access to the app's QSettings; changes are written to disk at most once a second (and by
-    :meth:`sync`), made on the GUI thread."""
+    """Typed access to the app's QSettings; changes made on the GUI thread are written to disk once they pause
+    for two seconds (and by :meth:`sync`, or when the QSettings goes)."""
 
     def __init__(self) -> None:
         self._settings = QSettings(QSettings.defaultFormat(), QSettings.Scope.UserScope, ORGANIZATION, APPLICATION)
