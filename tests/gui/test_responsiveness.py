@@ -82,10 +82,29 @@ def test_the_architecture_diagram_is_built_only_when_its_tab_is_shown(qtbot):
     view.set_graph(graph)  # hidden, like a tab behind another
     view.set_layout(layout_view(collapse(graph)))
     assert view.diagram.scene().items() == []
-    assert view.table.topLevelItemCount() > 0  # the table is cheap and filled at once
     view.show()
     qtbot.waitExposed(view)
     assert len(view.diagram.scene().items()) > 0 and "conv1" in view.scene_items.nodes
+
+
+def test_the_architecture_table_is_filled_only_when_shown_or_read(qtbot):
+    from PySide6.QtCore import Qt
+
+    from viewer.engine.graph import graph_of_name
+    from viewer.gui.widgets.architecture import ArchitectureView
+
+    graph = graph_of_name("resnet18")
+    view = ArchitectureView()
+    qtbot.addWidget(view)
+    view.show()
+    qtbot.waitExposed(view)
+    view.set_graph(graph)  # the diagram's tab is in front: the table is hidden
+    view.select_layer("layer1.0.conv1")
+    assert QtWidgets.QTreeWidget.topLevelItemCount(view.table) == 0  # the widget's own count: not filled yet
+    view.tabs.setCurrentWidget(view.table)
+    assert QtWidgets.QTreeWidget.topLevelItemCount(view.table) == 12  # input, conv1 ... fc
+    current = QtWidgets.QTreeWidget.currentItem(view.table)
+    assert current is not None and current.data(0, Qt.ItemDataRole.UserRole) == "layer1.0.conv1"  # kept
 
 
 def test_a_large_heatmap_reaches_the_screen_as_a_small_copy_made_on_the_worker(qtbot):

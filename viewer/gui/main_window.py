@@ -72,9 +72,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.recent_menu = self.menus.recent_menu
         self._restore(restore_choice)
         self._update_status()
-        app = QtWidgets.QApplication.instance()
-        if app is not None:  # drops anywhere on the window come through the application's filter
-            app.installEventFilter(self)
+        self._watch_drops()
 
     # --- construction ------------------------------------------------------------------------------
     def _build(self) -> None:
@@ -238,6 +236,25 @@ class MainWindow(QtWidgets.QMainWindow):
             self.notices.show_notice("The clipboard holds no image and no path of an existing file.", level="warning")
 
     # --- drag and drop (anywhere on the window) ----------------------------------------------------
+    def _watch_drops(self) -> None:
+        """Make every drop on a child reach this window, without an application-wide event filter.
+
+        Qt hands a drag to the innermost widget that accepts drops, else to its nearest such ancestor (this
+        window). Graphics views accept drops by default: they stop accepting them, so drops on them come here
+        natively. Text fields (which would paste the file's URL) keep accepting, and only they are filtered.
+        An application filter would send every event of the app (thousands a second while views repaint)
+        through Python, each crossing waiting for the GIL while the worker runs. Runs again whenever the
+        window is shown, so children built since are covered (a filter installed twice is kept once).
+        """
+        texts = (QtWidgets.QLineEdit, QtWidgets.QPlainTextEdit, QtWidgets.QTextEdit)
+        for child in self.findChildren(QtWidgets.QWidget):
+            if not child.acceptDrops():
+                continue
+            if isinstance(child, texts) or isinstance(child.parentWidget(), texts):  # a text edit's viewport
+                child.installEventFilter(self)
+            else:
+                child.setAcceptDrops(False)
+
     def eventFilter(self, watched: QtCore.QObject, event: QtCore.QEvent) -> bool:
         kinds = (QtCore.QEvent.Type.DragEnter, QtCore.QEvent.Type.DragMove, QtCore.QEvent.Type.Drop)
         if (
@@ -375,6 +392,7 @@ class MainWindow(QtWidgets.QMainWindow):
     # --- lifecycle ---------------------------------------------------------------------------------
     def showEvent(self, event: QtGui.QShowEvent) -> None:
         super().showEvent(event)
+        self._watch_drops()
         if self.shown_at is None:
             import time
 
@@ -386,9 +404,6 @@ class MainWindow(QtWidgets.QMainWindow):
             self.settings.save_window(self.saveGeometry(), self.saveState(), self.splitter.saveState())
             self.settings.set_tab(self.current_tab())
             self.settings.sync()
-            app = QtWidgets.QApplication.instance()
-            if app is not None:
-                app.removeEventFilter(self)
             error_sink.reported.disconnect(self._on_error_reported)
             self.state.jobs.shutdown(timeout=3.0)
             self._temp_dir.cleanup()

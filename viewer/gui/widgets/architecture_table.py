@@ -2,11 +2,14 @@
 
 Filled from ``Graph.iter_rows()``, so a module called three times (ResNet's ``relu``) is three rows with three
 output shapes, and an Inception module's four branches come in the order they run.
+
+Filled when first shown or read, not when a graph arrives: its items and fitted columns take 10-120 ms of the
+GUI thread (MobileNetV3 the most), and graphs arrive at every model switch while the table is mostly hidden.
 """
 
 from __future__ import annotations
 
-from PySide6 import QtWidgets
+from PySide6 import QtGui, QtWidgets
 from PySide6.QtCore import Qt, Signal
 
 from viewer.core.graph import Block, Graph, GraphNode, format_shape
@@ -45,10 +48,40 @@ class ArchitectureTable(QtWidgets.QTreeWidget):
         self.setAlternatingRowColors(True)
         self._items: dict[str, QtWidgets.QTreeWidgetItem] = {}
         self._syncing = False
+        self._graph: Graph | None = None
+        self._filled = True  # the rows are those of ``_graph``
+        self._pending_key: str | None = None  # selected while not filled yet
         self.currentItemChanged.connect(self._on_current_changed)
 
     def set_graph(self, graph: Graph | None) -> None:
-        """Fill the table from ``graph`` (None empties it); top-level blocks start open."""
+        """Show ``graph`` (None empties it); top-level blocks start open. Filled now if shown, else when first
+        shown or read (see the module docstring)."""
+        self._graph, self._filled, self._pending_key = graph, False, None
+        if self.isVisible():
+            self._fill()
+
+    # The reads of a tree widget fill it first (Python callers: tests, the view).
+    def currentItem(self) -> QtWidgets.QTreeWidgetItem | None:
+        self._fill()
+        return super().currentItem()
+
+    def topLevelItem(self, index: int) -> QtWidgets.QTreeWidgetItem | None:
+        self._fill()
+        return super().topLevelItem(index)
+
+    def topLevelItemCount(self) -> int:
+        self._fill()
+        return super().topLevelItemCount()
+
+    def showEvent(self, event: QtGui.QShowEvent) -> None:
+        self._fill()
+        super().showEvent(event)
+
+    def _fill(self) -> None:
+        if self._filled:
+            return
+        self._filled = True
+        graph = self._graph
         self._syncing = True
         try:
             self.clear()
@@ -72,15 +105,22 @@ class ArchitectureTable(QtWidgets.QTreeWidget):
             self.expandToDepth(0)
         finally:
             self._syncing = False
+        if self._pending_key is not None:
+            key, self._pending_key = self._pending_key, None
+            self.select_key(key)
 
     def rows(self, key_or_layer: str) -> list[QtWidgets.QTreeWidgetItem]:
         """Every row whose key or layer is ``key_or_layer`` (a module's calls), in execution order."""
+        self._fill()
         return [
             item for key, item in self._items.items() if key == key_or_layer or item.data(0, LAYER_ROLE) == key_or_layer
         ]
 
     def select_key(self, key: str) -> None:
         """Make the row of ``key`` current and visible, without emitting ``rowSelected``."""
+        if not self._filled:  # made current when filled
+            self._pending_key = key
+            return
         item = self._items.get(key)
         if item is None:
             return
