@@ -8,7 +8,7 @@ from torch import nn
 
 from viewer.engine.convolutionize import convolutionize
 from viewer.engine.heatmap import dense_network
-from viewer.engine.heatmap_fold import fold_batchnorm
+from viewer.engine.heatmap_fold import PackedConv2d, fold_batchnorm
 from viewer.engine.registry import build_model
 from viewer.engine.weights import load_model
 
@@ -48,12 +48,28 @@ def test_folded_network_gives_the_unfolded_logits(name: str, batchnorms: int) ->
             assert (got - expected).abs().max().item() <= 1e-4 * max(1.0, expected.abs().max().item())
 
 
-def test_a_network_without_batchnorm_is_run_as_converted() -> None:
-    with torch.device("meta"):  # only the graph matters
-        fcn = convolutionize(build_model("alexnet").eval(), (3, 224, 224))
+def test_convolutions_are_packed_with_their_activation_and_give_the_same_map() -> None:
+    torch.manual_seed(0)
+    fcn = convolutionize(build_model("alexnet").eval(), (3, 224, 224))
     folded = fold_batchnorm(fcn)
-    assert folded.folded == 0 and folded.sources == ()
-    assert [n.target for n in folded.module.graph.nodes] == [n.target for n in fcn.graph.nodes]
+    assert folded.folded == 0 and folded.sources == ()  # no BatchNorm in AlexNet
+    packed = [m for m in folded.module.modules() if isinstance(m, PackedConv2d)]
+    assert len(packed) == 5 and all(m.attr == "relu" for m in packed)  # each convolution with its ReLU
+    relus = [
+        n
+        for n in folded.module.graph.nodes
+        if n.op == "call_module" and "ReLU" in type(folded.module.get_submodule(str(n.target))).__name__
+    ]
+    assert len(relus) == 2  # fc6's and fc7's stay in the graph
+    assert not any(isinstance(m, PackedConv2d) for m in fcn.modules())  # the converted network is untouched
+    image = torch.randn(1, 3, 288, 320, generator=torch.Generator().manual_seed(2))
+    with torch.inference_mode():
+        for batch in (image, image.contiguous(memory_format=torch.channels_last)):
+            expected, got = fcn(batch), folded.module(batch)
+            assert got.shape == expected.shape and got.shape[-2:] == (3, 4)
+            assert (got - expected).abs().max().item() <= 1e-4 * max(1.0, expected.abs().max().item())
+    with torch.no_grad():  # outside inference mode, with gradients: the plain path, same values
+        assert torch.allclose(folded.module(image), fcn(image), atol=1e-4)
 
 
 def test_a_batchnorm_changed_in_place_is_folded_again() -> None:
