@@ -7,6 +7,11 @@ normalising per scale, the per-cell softmax, placing each grid on the image and 
 Reference: torchvision's own ``model.features`` followed by the classifier's weights as a 1×1 convolution, on
 the same network inputs prepared beforehand (channels-last, as the heatmap feeds oneDNN, so that the layout
 is not counted as our gain). The two run alternately, best of each. Goal: ≤ 1.05.
+
+The heatmap runs the dense network with its BatchNorms folded into the convolutions and each convolution's
+ReLU/ReLU6 fused, on weights reordered once (:mod:`viewer.engine.heatmap_fold`); the reference stays
+torchvision's trunk as it is, so that gain is counted as the app's. Without it the heatmap's own work
+(resizing, normalising, softmax, placement, fusion) costs a few per cent over its dense passes.
 """
 
 from __future__ import annotations

@@ -27,6 +27,7 @@ from viewer.core.options import FUSIONS, MODES
 from viewer.core.progress import Progress, run_job
 from viewer.engine.convolutionize import ConvolutionizedLinear, conversion_of, convolutionize, propagate_shapes
 from viewer.engine.errors import ImageError, ModelError
+from viewer.engine.heatmap_fold import FoldedNetwork, fold_batchnorm
 from viewer.engine.heatmap_geometry import (
     GridGeometry,
     OffsetSplit,
@@ -109,12 +110,18 @@ class ClassHeatmap:
 
 @dataclass
 class DenseNetwork:
-    """A convolutionized network with its geometry, cached per model."""
+    """A convolutionized network with its geometry, cached per model.
+
+    ``fcn`` is the convolutionized model as converted (its graph is what geometry, notes and summaries read);
+    the heatmap's passes run ``folded.module``, the same network with its BatchNorms folded into the
+    convolutions before them (:mod:`viewer.engine.heatmap_fold`), and the offset split is cut from that one.
+    """
 
     fcn: torch.fx.GraphModule
     geometry: GridGeometry
     split: OffsetSplit | str  # the cut for OverFeat offsets, or why there is none
     device: torch.device
+    folded: FoldedNetwork
 
 
 _CACHE: weakref.WeakKeyDictionary[torch.nn.Module, DenseNetwork] = weakref.WeakKeyDictionary()
@@ -124,12 +131,16 @@ def dense_network(loaded: LoadedModel) -> DenseNetwork:
     """The convolutionized form of ``loaded.model`` (built once per model and device)."""
     cached = _CACHE.get(loaded.model)
     if cached is not None and cached.device == loaded.device:
+        if not cached.folded.is_current():  # weights changed in place: fold again, no new trace
+            cached.folded = fold_batchnorm(cached.fcn)
+            cached.split = split_for_offsets(cached.folded.module)
         return cached
     shape = loaded.input.shape
     fcn = convolutionize(loaded.model, shape)
     # Geometry is read at twice the canonical size so that no layer sits at a degenerate 1×1 map.
     propagate_shapes(fcn, (1, shape[0], 2 * shape[1], 2 * shape[2]))
-    dense = DenseNetwork(fcn, grid_geometry(fcn), split_for_offsets(fcn), loaded.device)
+    folded = fold_batchnorm(fcn)
+    dense = DenseNetwork(fcn, grid_geometry(fcn), split_for_offsets(folded.module), loaded.device, folded)
     _CACHE[loaded.model] = dense
     return dense
 
@@ -271,7 +282,7 @@ def dense_heatmap(
             "features (a class activation map)"
         )
     geometry = dense.geometry
-    runner: Callable[[torch.Tensor], torch.Tensor] = dense.fcn
+    runner: Callable[[torch.Tensor], torch.Tensor] = dense.folded.module
     align = (int(geometry.jump[0]), int(geometry.jump[1]))
     if offsets and isinstance(dense.split, str):
         notes.append(
