@@ -25,3 +25,16 @@ def _isolated_torch_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: 
     """No test may read or fill the user's real weights cache, or reach the network for weights."""
     monkeypatch.setenv("TORCH_HOME", str(tmp_path_factory.getbasetemp() / "torch_home"))
     monkeypatch.setenv("VIEWER_WEIGHTS_URL_BASE", "http://127.0.0.1:9/")  # port 9 (discard): fails at once
+
+
+@pytest.fixture()
+def mobilenet_args(shared_data: Path) -> list[str]:
+    """CLI options for the shared real ImageNet MobileNetV2 weights on the CPU."""
+    return [
+        "--model",
+        "mobilenet_v2",
+        "--weights",
+        str(shared_data / "weights" / "mobilenet_v2_imagenet1k.pth"),
+        "--device",
+        "cpu",
+    ]

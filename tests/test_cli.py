@@ -13,18 +13,6 @@ import pytest
 from viewer.cli import main
 
 
-@pytest.fixture()
-def mobilenet_args(shared_data: Path) -> list[str]:
-    return [
-        "--model",
-        "mobilenet_v2",
-        "--weights",
-        str(shared_data / "weights" / "mobilenet_v2_imagenet1k.pth"),
-        "--device",
-        "cpu",
-    ]
-
-
 def test_classify_prints_score_then_name_like_the_lecture(shared_data, mobilenet_args, capsys) -> None:
     code = main(["classify", str(shared_data / "images" / "tv_dog2.jpg"), *mobilenet_args, "--topk", "3"])
     out = capsys.readouterr().out.splitlines()

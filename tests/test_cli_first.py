@@ -17,18 +17,6 @@ RESNET20 = f"{Path(__file__).resolve().parent / 'fixtures' / 'cifar_resnet.py'}:
 SCORE_NAME = re.compile(r"^-?\d+\.\d\d \S.*$")
 
 
-@pytest.fixture()
-def mobilenet_args(shared_data: Path) -> list[str]:
-    return [
-        "--model",
-        "mobilenet_v2",
-        "--weights",
-        str(shared_data / "weights" / "mobilenet_v2_imagenet1k.pth"),
-        "--device",
-        "cpu",
-    ]
-
-
 def test_the_cli_and_the_gui_share_one_default_model() -> None:
     from viewer.gui.state import ModelChoice
 
