@@ -6,6 +6,7 @@ import pytest
 
 from viewer import bench
 from viewer.bench import Row, best_of_interleaved, print_table
+from viewer.bench.common import best_of_stepwise
 from viewer.cli import main
 
 
@@ -15,6 +16,26 @@ def test_interleaving_gives_both_sides_as_many_runs_and_alternates_who_goes_firs
     assert calls.count("ref") == calls.count("ours") == 5  # one warm-up each, then four
     assert calls[2:] == ["ref", "ours", "ours", "ref", "ref", "ours", "ours", "ref"]
     assert 0 <= reference < 1 and 0 <= ours < 1
+
+
+def test_stepwise_timing_alternates_the_steps_of_the_two_jobs_and_sums_each_steps_best() -> None:
+    calls: list[str] = []
+
+    def job(name: str, steps: int):
+        def run():
+            for step in range(steps):
+                calls.append(f"{name}{step}")
+                yield
+
+        return run
+
+    reference, ours = best_of_stepwise(job("r", 3), job("o", 3), repeats=2, warmup=0)
+    # Each next() is one step; the step that ends the job (StopIteration) is timed too.
+    assert calls[:6] == ["r0", "o0", "o1", "r1", "r2", "o2"]
+    assert len(calls) == 12  # two repeats of three steps each, nothing more
+    assert 0 <= reference < 1 and 0 <= ours < 1
+    with pytest.raises(ValueError, match="as many steps"):
+        best_of_stepwise(job("r", 2), job("o", 3), repeats=1)
 
 
 def test_table_is_markdown_with_a_verdict_per_row(capsys) -> None:
@@ -49,7 +70,7 @@ def test_an_unknown_section_is_one_sentence(capsys) -> None:
     assert len(err) == 1 and "no such benchmark" in err[0]
 
 
-@pytest.mark.parametrize("name", ["classify", "activations", "dense", "gui", "graph"])
+@pytest.mark.parametrize("name", ["classify", "activations", "dense", "gui", "graph", "explain"])
 def test_every_section_named_in_the_help_exists(name: str) -> None:
     assert callable(bench._section(name))
 
