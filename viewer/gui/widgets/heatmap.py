@@ -143,6 +143,10 @@ class HeatmapView(QtWidgets.QWidget):
         self.plot.setAspectLocked(True)
         self.plot.invertY(True)
         self.plot.hideButtons()
+        # No pixel axes: an image needs none, and redrawing their ticks for each new image was the costliest
+        # part of this view's repaint (``viewer bench``: the GUI thread's stalls while switching images).
+        self.plot.hideAxis("left")
+        self.plot.hideAxis("bottom")
         self.image_item = pg.ImageItem(axisOrder="row-major")
         self.heat_item = pg.ImageItem(axisOrder="row-major")
         self.plot.addItem(self.image_item)
