@@ -2,35 +2,49 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import replace
 
 import numpy as np
 
-from viewer.engine.inference import TopClass
+from viewer.engine.inference import Prediction, TopClass
+from viewer.engine.registry import IMAGENET_MEAN, IMAGENET_STD, InputSpec
 from viewer.gui.widgets.predictions import PredictionsView
 
-
-@dataclass
-class FakePrediction:
-    topk: list
-    pretrained: bool = True
-    model: str = "resnet18"
-    weights: str = "IMAGENET1K_V1"
-    device: str = "cpu"
-    preprocess: str = "weights"
-    tta: bool = False
-    image: str = "dog.jpg"
-    seen: np.ndarray = field(default_factory=lambda: np.full((8, 8, 3), 128, np.uint8))
-    timings_ms: dict = field(default_factory=lambda: {"forward": 12.0})
-
-
 TOP = [TopClass(235, "German shepherd", 9.5, 0.91), TopClass(174, "Norwegian elkhound", 5.1, 0.05)]
+SPEC = InputSpec(3, 224, 256, IMAGENET_MEAN, IMAGENET_STD)  # resnet18's ImageNet preprocessing
+
+
+def _prediction(top: list[TopClass]) -> Prediction:
+    """What ``classify`` returns for one image, with ``top`` as its top-k: 1000 ImageNet classes whose arrays
+    agree with ``top`` there, and a mid-grey 8x8 network input (normalised as the weights' transform does)."""
+    logits = np.zeros(1000, np.float32)
+    probs = np.full(1000, (1 - sum(t.prob for t in top)) / (1000 - len(top)), np.float32)
+    for t in top:
+        logits[t.index], probs[t.index] = t.logit, t.prob
+    grey = (0.5 - np.array(SPEC.mean)) / np.array(SPEC.std)
+    network_input = np.broadcast_to(grey[:, None, None], (3, 8, 8)).astype(np.float32)
+    return Prediction(
+        image="dog.jpg",
+        model="resnet18",
+        weights="IMAGENET1K_V1",
+        weights_sha256=None,
+        pretrained=True,
+        device="cpu",
+        preprocess="weights",
+        tta=False,
+        topk=top,
+        logits=logits,
+        probs=probs,
+        network_input=network_input,
+        input_spec=SPEC,
+        timings_ms={"forward": 12.0},
+    )
 
 
 def test_bars_follow_the_prediction_and_the_logit_toggle(qtbot):
     view = PredictionsView()
     qtbot.addWidget(view)
-    view.set_prediction(FakePrediction(TOP))
+    view.set_prediction(_prediction(TOP))
     assert view.rows() == [(235, "German shepherd", 0.91), (174, "Norwegian elkhound", 0.05)]
     assert list(view.bars.opts["width"]) == [0.91, 0.05]
     assert "forward 12 ms" in view.timing.text()
@@ -45,7 +59,7 @@ def test_bars_follow_the_prediction_and_the_logit_toggle(qtbot):
 def test_random_init_is_said_and_k_is_a_request(qtbot):
     view = PredictionsView()
     qtbot.addWidget(view)
-    view.set_prediction(FakePrediction(TOP, pretrained=False, weights="random init (seed 0), not trained"))
+    view.set_prediction(replace(_prediction(TOP), pretrained=False, weights="random init (seed 0), not trained"))
     assert "random init" in view.header.text()
     with qtbot.waitSignal(view.topkRequested) as blocker:
         view.k_spin.setValue(3)

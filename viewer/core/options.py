@@ -6,7 +6,8 @@ fills its pickers from the same tuples, without importing the engine.
 
 from __future__ import annotations
 
-from typing import Literal, get_args
+from collections.abc import Mapping
+from typing import Literal, TypeAlias, get_args
 
 __all__ = [
     "ACTIVATION_COLORMAPS",
@@ -18,6 +19,7 @@ __all__ = [
     "PRESETS",
     "PRESET_LABELS",
     "SORT_KEYS",
+    "ExplainOptions",
     "Fusion",
     "Mode",
     "Normalization",
@@ -53,5 +55,8 @@ NORMALIZATIONS: tuple[Normalization, ...] = get_args(Normalization)
 
 EXPLAIN_METHODS = ("dense", "gradcam", "occlusion", "saliency", "ig")
 """The explanation methods of ``viewer explain`` and the Explain view (``viewer.engine.explain``)."""
+ExplainOptions: TypeAlias = Mapping[str, Mapping[str, int | float | str | tuple[float, ...]]]
+"""Per method, its keyword options of ``viewer.engine.explain.explain``, which validates them:
+``{"occlusion": {"patch": 32, "stride": 8}, "ig": {"steps": 32, "chunks": 4}}``."""
 ACTIVATION_COLORMAPS = ("viridis", "inferno", "magma", "gray", "turbo")
 HEATMAP_COLORMAPS = ("turbo", "jet", "viridis", "inferno", "magma", "gray")

@@ -15,6 +15,7 @@ from collections.abc import Callable, Generator, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+import numpy as np
 import torch
 
 from viewer.core.progress import Progress
@@ -53,7 +54,7 @@ class NetworkResult:
     device: str
     notes: list[str] = field(default_factory=list)
     error: str = ""  # why this network could not run (its weights could not be loaded, say); the others still run
-    heatmap: Any = None  # float32 (H, W) dense map of ``heatmap_class`` in image pixels, when one was asked for
+    heatmap: np.ndarray | None = None  # float32 (H, W) dense map of ``heatmap_class`` in image pixels, if asked for
 
     @property
     def time_label(self) -> str:
@@ -77,7 +78,7 @@ class Comparison:
         }
 
 
-def _heatmap_summary(heatmap: Any) -> dict[str, Any] | None:
+def _heatmap_summary(heatmap: np.ndarray | None) -> dict[str, Any] | None:
     """A dense map in JSON: its size and peak (the map itself is an image's worth of floats)."""
     if heatmap is None:
         return None

@@ -18,6 +18,9 @@ mechanism for every architecture rather than code per model:
 
 Networks where it cannot hold raise :class:`UnsupportedModelError` with the reason (attention over a fixed
 token grid, an operation after the flatten that mixes the vector's entries, an untraceable forward...).
+
+This module changes the graph; what it asks of the graph (shapes, which node flattens, pools globally or acts
+per position) is answered by :mod:`viewer.engine.convolutionize_graph`.
 """
 
 from __future__ import annotations
@@ -30,6 +33,22 @@ import torch
 import torch.nn.functional as F
 from torch import fx, nn
 
+from viewer.engine.convolutionize_graph import (
+    ADAPTIVE_POOL_FUNCTIONS,
+    ADAPTIVE_POOLS,
+    PER_POSITION_FUNCTIONS,
+    PER_POSITION_MODULES,
+    descendants,
+    first_tensor_input,
+    global_pool_kind,
+    is_flatten_point,
+    module_of,
+    node_label,
+    propagate_shapes,
+    reject_attention,
+    shape_if_tensor,
+    shape_of,
+)
 from viewer.engine.convolutionized_linear import ConvolutionizedLinear
 from viewer.engine.errors import UnsupportedModelError
 
@@ -41,65 +60,6 @@ __all__ = [
     "propagate_shapes",
     "reduce_to_logits",
 ]
-
-# Modules and functions that act on each position (or each element) independently: they commute with
-# "apply at every position", so they may stay between the flatten and the classifier's linears.
-_PER_POSITION_MODULES = (
-    nn.Dropout,
-    nn.Dropout1d,
-    nn.Dropout2d,
-    nn.AlphaDropout,
-    nn.Identity,
-    nn.ReLU,
-    nn.ReLU6,
-    nn.LeakyReLU,
-    nn.ELU,
-    nn.SELU,
-    nn.CELU,
-    nn.GELU,
-    nn.SiLU,
-    nn.Mish,
-    nn.Hardswish,
-    nn.Hardsigmoid,
-    nn.Hardtanh,
-    nn.Sigmoid,
-    nn.Tanh,
-    nn.Softplus,
-    nn.PReLU,
-)
-_PER_POSITION_FUNCTIONS = {
-    F.relu,
-    F.relu6,
-    F.leaky_relu,
-    F.elu,
-    F.selu,
-    F.gelu,
-    F.silu,
-    F.mish,
-    F.hardswish,
-    F.hardsigmoid,
-    F.hardtanh,
-    F.dropout,
-    F.sigmoid,
-    F.tanh,
-    torch.relu,
-    torch.sigmoid,
-    torch.tanh,
-    operator.mul,
-    operator.add,
-    operator.truediv,
-    operator.sub,
-}
-_GLOBAL_POOL_MODULES = (nn.AdaptiveAvgPool2d, nn.AdaptiveMaxPool2d, nn.AvgPool2d, nn.MaxPool2d)
-_GLOBAL_POOL_FUNCTIONS = {F.adaptive_avg_pool2d, F.adaptive_max_pool2d, F.avg_pool2d, F.max_pool2d}
-_ADAPTIVE_POOLS = (nn.AdaptiveAvgPool2d, nn.AdaptiveMaxPool2d)
-_ATTENTION_NAMES = (
-    "MultiheadAttention",
-    "ShiftedWindowAttention",
-    "RelativePositionalMultiHeadAttention",
-    "Attention",
-    "SelfAttention",
-)
 
 
 @dataclass
@@ -121,98 +81,6 @@ class ConversionInfo:
     notes: list[str] = field(default_factory=list)
 
 
-def propagate_shapes(module: fx.GraphModule, input_shape: tuple[int, ...]) -> torch.Size:
-    """Record ``node.meta["shape"]`` for every tensor node at ``input_shape`` (N, C, H, W), doing no arithmetic.
-
-    Fake tensors take the real parameters' shapes and devices without touching their data, so this costs
-    the same for VGG-19 as for LeNet.
-    """
-    from torch._subclasses.fake_tensor import FakeTensorMode
-
-    device = next((p.device for p in module.parameters()), torch.device("cpu"))
-    mode = FakeTensorMode(allow_non_fake_inputs=True)
-    with mode:
-        example = torch.empty(input_shape, device=device)
-
-    class _Recorder(fx.Interpreter):
-        def run_node(self, n: fx.Node) -> object:
-            result = super().run_node(n)
-            n.meta["shape"] = tuple(result.shape) if isinstance(result, torch.Tensor) else None
-            return result
-
-    with mode, torch.no_grad():
-        result = _Recorder(module).run(example)
-    if isinstance(result, (tuple, list)):
-        result = result[0]
-    shape: torch.Size = result.shape
-    return shape
-
-
-def _shape(node: fx.Node) -> tuple[int, ...] | None:
-    shape: tuple[int, ...] | None = node.meta.get("shape")
-    return shape
-
-
-def _shape_of(node: fx.Node) -> tuple[int, ...]:
-    """The shape of a node that carries a tensor (found by ``_first_tensor_input`` or a flatten point)."""
-    shape = _shape(node)
-    if shape is None:
-        raise UnsupportedModelError(f"{node.name} carries no tensor where a feature map was expected.")
-    return shape
-
-
-def _module(gm: fx.GraphModule, node: fx.Node) -> nn.Module | None:
-    # A call_module's target is the module's qualified name.
-    return gm.get_submodule(str(node.target)) if node.op == "call_module" else None
-
-
-def _first_tensor_input(node: fx.Node) -> fx.Node | None:
-    return next((arg for arg in node.all_input_nodes if _shape(arg) is not None), None)
-
-
-def _is_flatten_point(gm: fx.GraphModule, node: fx.Node) -> bool:
-    """A node turning an (N, C, H, W) map into an (N, features) vector."""
-    source = _first_tensor_input(node)
-    out = _shape(node)
-    if source is None or out is None or len(out) != 2 or len(_shape_of(source)) != 4:
-        return False
-    module = _module(gm, node)
-    if isinstance(module, nn.Flatten):
-        return True
-    if node.op == "call_function" and node.target in (torch.flatten, torch.reshape, torch.mean, torch.squeeze):
-        return True
-    return node.op == "call_method" and node.target in ("flatten", "view", "reshape", "mean", "squeeze")
-
-
-def _is_global_pool(gm: fx.GraphModule, node: fx.Node) -> str | None:
-    """``"average"``/``"max"`` when ``node`` reduces an h×w map (h·w > 1) to 1×1 by pooling, else None."""
-    source = _first_tensor_input(node)
-    out = _shape(node)
-    if source is None or out is None or len(out) not in (2, 4) or len(_shape_of(source)) != 4:
-        return None
-    if _shape_of(source)[-2:] == (1, 1) or (len(out) == 4 and out[-2:] != (1, 1)):
-        return None
-    module = _module(gm, node)
-    if isinstance(module, _GLOBAL_POOL_MODULES) or (
-        node.op == "call_function" and node.target in _GLOBAL_POOL_FUNCTIONS
-    ):
-        name = type(module).__name__ if module is not None else getattr(node.target, "__name__", str(node.target))
-        return "max" if "max" in name.lower() else "average"
-    if node.target in ("mean", torch.mean) or node.target in ("amax", torch.amax):
-        return "max" if "amax" in str(node.target) else "average"
-    return None
-
-
-def _reject_attention(model: nn.Module) -> None:
-    for name, module in model.named_modules():
-        kind = type(module).__name__
-        if isinstance(module, nn.MultiheadAttention) or kind in _ATTENTION_NAMES:
-            raise UnsupportedModelError(
-                f"{type(model).__name__} cannot be made fully convolutional: its attention layer {name or kind} "
-                "mixes every token of a fixed grid, so an output has no bounded receptive field to slide."
-            )
-
-
 def convolutionize(model: nn.Module, input_shape: tuple[int, int, int]) -> fx.GraphModule:
     """A fully convolutional copy of ``model`` whose output is (N, classes, h, w).
 
@@ -226,7 +94,7 @@ def convolutionize(model: nn.Module, input_shape: tuple[int, int, int]) -> fx.Gr
     Raises:
         UnsupportedModelError: the model cannot be converted (the message says why).
     """
-    _reject_attention(model)
+    reject_attention(model)
     was_training = model.training
     model.eval()
     try:
@@ -248,7 +116,7 @@ def convolutionize(model: nn.Module, input_shape: tuple[int, int, int]) -> fx.Gr
         raise UnsupportedModelError(f"{type(model).__name__} already outputs a {tuple(out)} map: it is convolutional.")
 
     nodes = list(gm.graph.nodes)
-    flatten = next((n for n in reversed(nodes) if _is_flatten_point(gm, n)), None)
+    flatten = next((n for n in reversed(nodes) if is_flatten_point(gm, n)), None)
     if flatten is None:
         raise UnsupportedModelError(
             f"{type(model).__name__} never flattens a C×H×W feature map into its classifier, so there is no "
@@ -257,12 +125,12 @@ def convolutionize(model: nn.Module, input_shape: tuple[int, int, int]) -> fx.Gr
     c, h, w = input_shape
     info = ConversionInfo(head="window", input_shape=(c, h, w), canonical_grid=(1, 1), exact_reduction=True)
     order = {node: index for index, node in enumerate(nodes)}
-    downstream = sorted(_descendants(flatten), key=order.__getitem__)  # what consumed the vector
+    downstream = sorted(descendants(flatten), key=order.__getitem__)  # what consumed the vector
     feature_node, pool_kind, affine = _remove_upstream_pooling(gm, flatten, info)
-    flattened = _first_tensor_input(flatten)
+    flattened = first_tensor_input(flatten)
     if flatten.users and flattened is not None:
         flatten.replace_all_uses_with(flattened)
-    channels, height, width = _shape_of(feature_node)[1:]
+    channels, height, width = shape_of(feature_node)[1:]
     if pool_kind is not None:
         info.head = f"global-{pool_kind}"
         height = width = 1  # a vector per position: the linears become 1×1 convolutions
@@ -278,7 +146,7 @@ def convolutionize(model: nn.Module, input_shape: tuple[int, int, int]) -> fx.Gr
     gm.recompile()
     gm.delete_all_unused_submodules()
 
-    grid_height, grid_width = _shape_of(feature_node)[2:]
+    grid_height, grid_width = shape_of(feature_node)[2:]
     info.canonical_grid = (1, 1) if pool_kind is None else (grid_height, grid_width)
     _check_dense(gm, canonical, type(model).__name__)
     vars(gm)["conversion"] = info  # a plain attribute (as ``gm.conversion = info``); see conversion_of
@@ -294,41 +162,41 @@ def _remove_upstream_pooling(
     Returns the node that now feeds the classifier, the kind of global pooling removed (or None) and
     whether everything between that pooling and the flatten is affine (so that averaging commutes with it).
     """
-    source = _first_tensor_input(flatten)
+    source = first_tensor_input(flatten)
     if source is None:  # a flatten point has a tensor input (_is_flatten_point)
         raise UnsupportedModelError(f"{flatten.name} flattens no tensor.")
     # The flatten may itself be the global pooling (``x.mean([2, 3])`` in ShuffleNet, MnasNet).
-    kind = _is_global_pool(gm, flatten)
+    kind = global_pool_kind(gm, flatten)
     if kind is not None:
         info.removed.append(f"{flatten.name}: global {kind} pooling and flatten")
         flatten.replace_all_uses_with(source)
         return source, kind, True
-    features = _shape_of(flatten)[1]
+    features = shape_of(flatten)[1]
     # Walk up through nodes that hold just the vector (dropout, ConvNeXt's LayerNorm2d...) to a global pool.
     node: fx.Node | None = source
     affine = True
-    while node is not None and node.op != "placeholder" and math.prod(_shape_of(node)[1:]) == features:
-        kind = _is_global_pool(gm, node)
-        below = _first_tensor_input(node)
+    while node is not None and node.op != "placeholder" and math.prod(shape_of(node)[1:]) == features:
+        kind = global_pool_kind(gm, node)
+        below = first_tensor_input(node)
         if kind is not None and below is not None:  # a global pool has a tensor input (_is_global_pool)
-            info.removed.append(f"{_label(node)}: global {kind} pooling")
+            info.removed.append(f"{node_label(node)}: global {kind} pooling")
             node.replace_all_uses_with(below)
             return (below if source is node else source), kind, affine
-        if not isinstance(_module(gm, node), (nn.Dropout, nn.Identity)):
+        if not isinstance(module_of(gm, node), (nn.Dropout, nn.Identity)):
             affine = False
-        node = _first_tensor_input(node)
+        node = first_tensor_input(node)
     # Otherwise drop adaptive poolings that are the identity at the canonical size (AlexNet, VGG).
     node = source
     while node is not None:
-        module = _module(gm, node)
-        is_adaptive = isinstance(module, _ADAPTIVE_POOLS) or (
-            node.op == "call_function" and node.target in (F.adaptive_avg_pool2d, F.adaptive_max_pool2d)
+        module = module_of(gm, node)
+        is_adaptive = isinstance(module, ADAPTIVE_POOLS) or (
+            node.op == "call_function" and node.target in ADAPTIVE_POOL_FUNCTIONS
         )
-        below = _first_tensor_input(node)
-        if is_adaptive and below is not None and _shape(below) == _shape(node):
+        below = first_tensor_input(node)
+        if is_adaptive and below is not None and shape_if_tensor(below) == shape_if_tensor(node):
             info.removed.append(
-                f"{_label(node)}: adaptive pooling, the identity at the canonical size "
-                f"(it only forces the {_shape_of(node)[2]}×{_shape_of(node)[3]} size)"
+                f"{node_label(node)}: adaptive pooling, the identity at the canonical size "
+                f"(it only forces the {shape_of(node)[2]}×{shape_of(node)[3]} size)"
             )
             node.replace_all_uses_with(below)
             source = below if node is source else source
@@ -337,10 +205,6 @@ def _remove_upstream_pooling(
             continue
         break
     return source, None, True
-
-
-def _label(node: fx.Node) -> str:
-    return str(node.target) if node.op == "call_module" else node.name
 
 
 def _rewrite_downstream(
@@ -360,7 +224,7 @@ def _rewrite_downstream(
     for node in downstream:
         if node.op in ("output", "get_attr") or (node.op == "call_function" and node.target is operator.getitem):
             continue
-        module = _module(gm, node)
+        module = module_of(gm, node)
         if isinstance(module, nn.Linear):
             conv = ConvolutionizedLinear(module, channels, kernel)
             gm.add_submodule(str(node.target), conv)
@@ -377,8 +241,8 @@ def _rewrite_downstream(
             norm.load_state_dict(module.state_dict())
             gm.add_submodule(str(node.target), norm.train(module.training))
             info.converted.append(f"{node.target}: BatchNorm1d → BatchNorm2d")
-        elif isinstance(module, _PER_POSITION_MODULES) or (
-            node.op == "call_function" and node.target in _PER_POSITION_FUNCTIONS
+        elif isinstance(module, PER_POSITION_MODULES) or (
+            node.op == "call_function" and node.target in PER_POSITION_FUNCTIONS
         ):
             if not isinstance(module, (nn.Dropout, nn.Identity)) and node.target is not F.dropout:
                 affine = False
@@ -391,17 +255,6 @@ def _rewrite_downstream(
     if not converted_any and kernel != (1, 1):
         raise UnsupportedModelError(f"{model_name}: the flattened {kernel[0]}×{kernel[1]} map feeds no Linear layer.")
     return affine
-
-
-def _descendants(node: fx.Node) -> set[fx.Node]:
-    found: set[fx.Node] = set()
-    stack = list(node.users)
-    while stack:
-        current = stack.pop()
-        if current not in found:
-            found.add(current)
-            stack.extend(current.users)
-    return found
 
 
 def _check_dense(gm: fx.GraphModule, canonical: tuple[int, ...], name: str) -> None:

@@ -9,19 +9,27 @@ state and tabs as arguments (as :class:`~viewer.gui.analysis_links.AnalysisLinks
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from PySide6 import QtCore, QtWidgets
 
+from viewer.core.options import ExplainOptions
 from viewer.core.progress import Progress
 from viewer.gui.state import AppState
 from viewer.gui.state_compare import CompareState
 from viewer.gui.tasks import ImageEntry
-from viewer.gui.widgets.compare import CompareView
-from viewer.gui.widgets.explain import ExplainView
+from viewer.gui.widgets.compare import CompareView, ComparisonShown
+from viewer.gui.widgets.explain import ExplainShown, ExplainView
 
-if TYPE_CHECKING:  # the chart (pyqtgraph) is imported when first opened
+if TYPE_CHECKING:  # the chart (pyqtgraph) is imported when first opened, the engine on the worker
+    from viewer.engine.compare import Comparison
+    from viewer.gui.compare_tasks import ExplainSet
     from viewer.gui.widgets.zoo_chart import ChartWindow
+
+    # The views draw what the state's signals carry through protocols (widgets never import the engine); a
+    # change to the engine's dataclasses that a view would trip over fails mypy here.
+    _COMPARISON: type[ComparisonShown] = Comparison
+    _EXPLAINED: type[ExplainShown] = ExplainSet
 
 __all__ = ["CompareLinks", "install"]
 
@@ -104,7 +112,7 @@ class CompareLinks(QtCore.QObject):
                 return
         self.state.set_networks(networks, heatmap_class=index)
 
-    def _compute(self, methods: list[str], wanted: int | str | None, options: dict[str, dict[str, Any]]) -> None:
+    def _compute(self, methods: list[str], wanted: int | str | None, options: ExplainOptions) -> None:
         index = None
         if isinstance(wanted, int):
             index = wanted

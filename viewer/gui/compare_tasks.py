@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from collections.abc import Generator, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from viewer.core.options import ExplainOptions
 from viewer.core.progress import Progress
 
 if TYPE_CHECKING:  # the engine is imported on the worker, when a job first runs
@@ -50,7 +51,7 @@ def explain_methods(
     methods: Sequence[str],
     *,
     class_index: int | None = None,
-    options: dict[str, dict[str, Any]] | None = None,
+    options: ExplainOptions | None = None,
 ) -> Generator[Progress, None, ExplainSet]:
     """Each applicable method of ``methods`` in turn; the others get their reason instead of a map."""
     from viewer.engine.errors import ViewerError

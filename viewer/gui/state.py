@@ -4,7 +4,7 @@ Data flows one way: a widget asks the state (``set_current``, ``set_model``...),
 the handler that stores its result, the worker runs it, the runner drops superseded and withdrawn jobs, the
 handler keeps the result (with its on-screen form, as one object) and emits a signal, the widgets draw it.
 Widgets never call the engine and never read each other. Which analysis jobs to submit for the current image
-and model lives in ``state_analysis`` (a mixin).
+and model lives in ``state_analysis``, the image list (open, choose, step, remove) in ``state_images`` (mixins).
 
 Notices are state too (:attr:`AppState.notice`): each belongs to a job kind or to the model choice ("model"),
 and goes when that kind next succeeds or the choice changes (``notice_cleared``). A job the state withdrew or a
@@ -13,7 +13,7 @@ newer one superseded says nothing; "cancelled" is only said for the user's Cance
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
@@ -29,6 +29,7 @@ from viewer.gui import tasks
 from viewer.gui.jobs import ErrorHandler, JobError, JobKind, JobRunner, Ticket
 from viewer.gui.state_analysis import AnalysisRequests
 from viewer.gui.state_exports import ExportRequests
+from viewer.gui.state_images import ImageList
 from viewer.gui.state_notices import CHOICE_NOTICES, Notice, NoticeState
 from viewer.gui.state_weights import WeightsFallbacks
 
@@ -46,7 +47,7 @@ ANALYSIS_KINDS = (JobKind.CLASSIFY, JobKind.SUMMARY, JobKind.ACTIVATIONS, JobKin
 STEP_THROTTLE_MS = 60  # PgUp/PgDn held down: at most one round of analysis jobs per this many milliseconds
 
 
-class AppState(QObject, NoticeState, AnalysisRequests, WeightsFallbacks, ExportRequests):
+class AppState(QObject, NoticeState, ImageList, AnalysisRequests, WeightsFallbacks, ExportRequests):
     """Images, model choice, options and the latest results; see the module docstring."""
 
     registry_changed = Signal(object)  # tasks.Registry
@@ -149,43 +150,6 @@ class AppState(QObject, NoticeState, AnalysisRequests, WeightsFallbacks, ExportR
             description="Loading torch and the model zoo",
         )
 
-    def open_paths(self, paths: Sequence[str], *, select: str = "first_new") -> Ticket:
-        """Load image files or folders (on the worker); files that fail are reported, nothing else changes."""
-        return self._submit(
-            JobKind.OPEN,  # never superseded: a second drop must not cost the first one its loading
-            tasks.open_images,
-            [str(p) for p in paths],
-            on_result=self._opened,
-            description="Opening images",
-        )
-
-    def set_current(self, index: int) -> None:
-        if not (0 <= index < len(self.images)) or index == self.current:
-            return
-        self.current = index
-        self._image_switched()
-
-    def step_image(self, delta: int) -> None:
-        """PgUp/PgDn: the image changes at once; its analyses are throttled while the key is held down."""
-        if not self.images:
-            return
-        index = max(0, min(len(self.images) - 1, self.current + delta))
-        if index != self.current:
-            self.current = index
-            self._image_switched(throttled=True)
-
-    def remove_image(self, index: int) -> None:
-        if not (0 <= index < len(self.images)):
-            return
-        shown = self.image
-        del self.images[index]
-        # The current image keeps its place when one before it goes; when it goes itself, the next one
-        # (or the last) takes over. Only a change of the shown image recomputes the results.
-        self.current = self.current - 1 if index < self.current else min(self.current, len(self.images) - 1)
-        self.images_changed.emit(list(self.images))
-        if self.image is not shown:
-            self._image_switched()
-
     def set_model(self, choice: ModelChoice) -> None:
         """Switch model, weights or device; results of the previous model are never shown afterwards.
 
@@ -267,23 +231,6 @@ class AppState(QObject, NoticeState, AnalysisRequests, WeightsFallbacks, ExportR
         )
         return ticket
 
-    def _image_switched(self, *, throttled: bool = False) -> None:
-        self.image_changed.emit(self.image)
-        self._clear_results(summary=False)
-        if throttled:
-            for kind in (JobKind.CLASSIFY, JobKind.ACTIVATIONS, JobKind.HEATMAP):
-                self.jobs.withdraw(kind)  # of an image no longer shown: never delivered, not computed
-            self._analyse_stepped()
-        else:
-            self._analyse_image()
-
-    def _analyse_image(self) -> None:
-        if self.jobs.closed:  # a throttled call that fires after the window closed
-            return
-        self._classify()
-        self._capture()
-        self._heatmap()
-
     def _clear_results(self, *, summary: bool) -> None:
         if self.prediction is not None:
             self.prediction = None
@@ -310,27 +257,6 @@ class AppState(QObject, NoticeState, AnalysisRequests, WeightsFallbacks, ExportR
         self.registry = registry
         self.registry_changed.emit(registry)
         self.set_model(self.choice)
-
-    def _opened(self, result: tasks.OpenResult) -> None:
-        if result.errors:
-            first = result.errors[0]
-            more = f" (and {len(result.errors) - 1} more: see details)" if len(result.errors) > 1 else ""
-            self.notify(first + more, "\n".join(result.errors), level="error", kind=JobKind.OPEN)
-        if not result.images:
-            return
-        known = {entry.path: index for index, entry in enumerate(self.images)}
-        first_index = None
-        for entry in result.images:
-            if entry.path in known:
-                self.images[known[entry.path]] = entry
-                index = known[entry.path]
-            else:
-                self.images.append(entry)
-                index = len(self.images) - 1
-            first_index = index if first_index is None else first_index
-        self.images_changed.emit(list(self.images))
-        self.current = first_index if first_index is not None else self.current
-        self._image_switched()
 
     def _model_loaded(self, choice: ModelChoice, info: tasks.ModelInfo) -> None:
         # Later jobs name the model by the choice it was loaded (and cached) under.

@@ -9,12 +9,13 @@ keeps the latest result of each: a :class:`~viewer.engine.compare.Comparison`, a
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Signal
 
 from viewer.core.choice import ModelChoice
-from viewer.core.options import EXPLAIN_METHODS
+from viewer.core.options import EXPLAIN_METHODS, ExplainOptions
 from viewer.core.progress import Progress
 from viewer.core.zoo import LECTURE_NETWORKS, ZooPoint
 from viewer.gui import compare_tasks
@@ -25,7 +26,7 @@ from viewer.gui.tasks import ImageEntry
 if TYPE_CHECKING:
     from viewer.engine.compare import Comparison
 
-__all__ = ["DEFAULT_COMPARE", "EXPLAIN_METHODS", "CompareState"]
+__all__ = ["DEFAULT_COMPARE", "EXPLAIN_METHODS", "CompareState", "ExplainRequest"]
 
 # The lecture's families, one network each, with their default (ImageNet) weights.
 DEFAULT_COMPARE: tuple[tuple[str, str], ...] = (
@@ -42,6 +43,15 @@ KINDS = {
     "latency": JobKind.ZOO_LATENCY,
     "export": JobKind.EXPORT_EXPLANATION,
 }
+
+
+@dataclass(frozen=True)
+class ExplainRequest:
+    """The explanations asked for last; they are computed again for each new image and model."""
+
+    methods: list[str]
+    class_index: int | None  # None: the top class
+    options: ExplainOptions = field(default_factory=dict)
 
 
 class CompareState(QObject):
@@ -74,7 +84,7 @@ class CompareState(QObject):
         self.active = False  # the Compare tab has been shown: comparisons follow the image from then on
         self.comparison: Comparison | None = None
         self.explanations: compare_tasks.ExplainSet | None = None
-        self.explain_request: dict[str, Any] | None = None
+        self.explain_request: ExplainRequest | None = None
         self.points: list[ZooPoint] = []
         self.runs, self.topk = 5, 5
         self.heatmap_class: int | None = None
@@ -148,10 +158,10 @@ class CompareState(QObject):
         self,
         methods: Sequence[str] = EXPLAIN_METHODS,
         class_index: int | None = None,
-        options: dict[str, dict[str, Any]] | None = None,
+        options: ExplainOptions | None = None,
     ) -> None:
         """Compute ``methods`` for ``class_index`` (None: the top class) and keep them current."""
-        self.explain_request = {"methods": list(methods), "class_index": class_index, "options": options or {}}
+        self.explain_request = ExplainRequest(list(methods), class_index, options or {})
         self._explain()
 
     def _explain(self) -> None:
@@ -166,9 +176,9 @@ class CompareState(QObject):
             compare_tasks.explain_methods,
             image,
             choice.key(),
-            request["methods"],
-            class_index=request["class_index"],
-            options=request["options"],
+            request.methods,
+            class_index=request.class_index,
+            options=request.options,
             on_result=self._explained,
             on_error=self._failed,
             description=f"Explaining {image.name}",

@@ -8,21 +8,90 @@ draws the engine's ``Comparison``.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Mapping, Sequence
+from typing import Protocol
 
 import numpy as np
 from PySide6 import QtGui, QtWidgets
 from PySide6.QtCore import Qt, Signal
 
 from viewer.core.colors import overlay  # the exports' colours
+from viewer.core.progress import Progress
 
-__all__ = ["CompareView", "NetworkColumn"]
+__all__ = ["CompareView", "ComparisonShown", "NetworkColumn", "NetworkShown", "RegistryShown", "TopShown"]
 
 MAX_NETWORKS = 6
 
 
-def _pixmap(rgb: Any, side: int) -> QtGui.QPixmap:
+# What the view reads of the engine's results, as protocols: widgets never import the engine (an import-linter
+# contract, which counts imports under TYPE_CHECKING too). compare_links.py has mypy check that the engine's
+# dataclasses satisfy them. Read-only properties, so that frozen and plain dataclasses both do.
+class TopShown(Protocol):
+    """One class of a network's top-k (the engine's ``compare.TopEntry``)."""
+
+    @property
+    def index(self) -> int: ...
+    @property
+    def name(self) -> str: ...
+    @property
+    def prob(self) -> float: ...
+
+
+class NetworkShown(Protocol):
+    """One network's result, as a column draws it (the engine's ``compare.NetworkResult``)."""
+
+    @property
+    def model(self) -> str: ...
+    @property
+    def weights(self) -> str: ...
+    @property
+    def error(self) -> str: ...  # why it did not run; "" when it did
+    @property
+    def topk(self) -> Sequence[TopShown]: ...
+    @property
+    def time_ms(self) -> float: ...
+    @property
+    def runs(self) -> int: ...
+    @property
+    def device(self) -> str: ...
+    @property
+    def params(self) -> int: ...
+    @property
+    def gmacs(self) -> float | None: ...
+    @property
+    def accuracy(self) -> Mapping[str, float]: ...
+    @property
+    def accuracy_dataset(self) -> str: ...
+    @property
+    def notes(self) -> Sequence[str]: ...
+    @property
+    def heatmap(self) -> np.ndarray | None: ...
+
+
+class ComparisonShown(Protocol):
+    """The networks' results on one image (the engine's ``compare.Comparison``)."""
+
+    @property
+    def image_path(self) -> str: ...
+    @property
+    def networks(self) -> Sequence[NetworkShown]: ...
+
+
+class _SpecShown(Protocol):
+    @property
+    def name(self) -> str: ...
+    @property
+    def weights(self) -> Sequence[str]: ...
+
+
+class RegistryShown(Protocol):
+    """The model zoo the pickers offer (the app's ``tasks.Registry`` of the engine's ``ModelSpec``s)."""
+
+    @property
+    def specs(self) -> Sequence[_SpecShown]: ...
+
+
+def _pixmap(rgb: np.ndarray, side: int) -> QtGui.QPixmap:
     data = np.ascontiguousarray(rgb[:, :, :3])
     height, width = data.shape[:2]
     image = QtGui.QImage(data.data, width, height, 3 * width, QtGui.QImage.Format.Format_RGB888).copy()
@@ -72,7 +141,7 @@ class _Picker(QtWidgets.QWidget):
 class NetworkColumn(QtWidgets.QFrame):
     """One network's result: title, top-k bars, time, params, GMACs, accuracy (objectName ``compareColumn``)."""
 
-    def __init__(self, network: Any, heatmap_rgb: Any = None) -> None:
+    def __init__(self, network: NetworkShown, heatmap_rgb: np.ndarray | None = None) -> None:
         super().__init__()
         self.setObjectName("compareColumn")
         self.setFrameShape(QtWidgets.QFrame.Shape.StyledPanel)
@@ -82,7 +151,7 @@ class NetworkColumn(QtWidgets.QFrame):
         title.setWordWrap(True)
         layout.addWidget(title)
         self.bars: list[QtWidgets.QProgressBar] = []
-        if getattr(network, "error", ""):
+        if network.error:
             self.facts = QtWidgets.QLabel(f"<b>not run</b>: {network.error}")
             self.facts.setObjectName("compareFacts")
             self.facts.setWordWrap(True)
@@ -160,7 +229,7 @@ class CompareView(QtWidgets.QWidget):
         self.heatmap_class = QtWidgets.QLineEdit()
         self.heatmap_class.setObjectName("compareHeatmapClass")
         self.heatmap_class.setPlaceholderText("dense map of class (optional)")
-        self.image: Any = None
+        self.image: np.ndarray | None = None  # uint8 HxWx3, under the dense maps
         for button in (self.add_button, self.remove_button, self.run_button, self.cancel_button, self.chart_button):
             buttons.addWidget(button)
         buttons.addWidget(self.heatmap_class)
@@ -187,7 +256,7 @@ class CompareView(QtWidgets.QWidget):
         self.cancel_button.clicked.connect(self.cancelRequested.emit)
         self.chart_button.clicked.connect(self.chartRequested.emit)
 
-    def set_registry(self, registry: Any) -> None:
+    def set_registry(self, registry: RegistryShown) -> None:
         """Model names and their weights from the app's registry (``tasks.Registry``)."""
         self.names = [spec.name for spec in registry.specs]
         self.weights_of = {spec.name: tuple(spec.weights) for spec in registry.specs}
@@ -225,7 +294,7 @@ class CompareView(QtWidgets.QWidget):
     def request(self) -> None:
         self.networksRequested.emit(self.networks())
 
-    def set_progress(self, step: Any) -> None:
+    def set_progress(self, step: Progress | None) -> None:
         if step is None:
             self.progress.hide()
             return
@@ -234,7 +303,7 @@ class CompareView(QtWidgets.QWidget):
         self.progress.setValue(step.step)
         self.status.setText(step.message)
 
-    def set_comparison(self, comparison: Any) -> None:
+    def set_comparison(self, comparison: ComparisonShown | None) -> None:
         """Draw one column per network (None clears them, while a new comparison runs)."""
         for column in self.columns:
             _discard(self.columns_layout, column)
@@ -242,12 +311,12 @@ class CompareView(QtWidgets.QWidget):
         if comparison is None:
             return
         self.progress.hide()
-        maps = [n.heatmap for n in comparison.networks if getattr(n, "heatmap", None) is not None]
+        maps = [n.heatmap for n in comparison.networks if n.heatmap is not None]
         # One colour scale for every network's map, so that their strengths compare.
         low = min((float(m.min()) for m in maps), default=0.0)
         high = max((float(m.max()) for m in maps), default=1.0)
         for network in comparison.networks:
-            heatmap = getattr(network, "heatmap", None)
+            heatmap = network.heatmap
             rgb = None
             if heatmap is not None and self.image is not None:
                 rgb = overlay(self.image, heatmap, alpha=0.5, colormap="turbo", vmin=low, vmax=high)

@@ -8,16 +8,18 @@ panel exports its map (PNG overlay, NPY, JSON) through ``exportRequested``. A pu
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Mapping, Sequence
+from typing import Protocol
 
 import numpy as np
 from PySide6 import QtGui, QtWidgets
 from PySide6.QtCore import Qt, Signal
 
 from viewer.core.colors import overlay  # the exports' colours
+from viewer.core.options import ExplainOptions
+from viewer.core.progress import Progress
 
-__all__ = ["EXPLAIN_COLORMAPS", "METHOD_TITLES", "ExplainView", "MethodPanel"]
+__all__ = ["EXPLAIN_COLORMAPS", "METHOD_TITLES", "ExplainShown", "ExplainView", "MapShown", "MethodPanel"]
 
 EXPLAIN_COLORMAPS = ("turbo", "jet", "viridis", "inferno", "magma", "gray")
 METHOD_TITLES = {
@@ -28,6 +30,33 @@ METHOD_TITLES = {
     "ig": "Integrated gradients",
 }
 PANEL_SIDE = 260
+
+
+# What the view reads of the results, as protocols: widgets never import the engine nor the rest of the GUI
+# (import-linter contracts, which count imports under TYPE_CHECKING too). compare_links.py has mypy check that
+# the engine's ``Explanation`` and the worker's ``ExplainSet`` satisfy them.
+class MapShown(Protocol):
+    """One method's map (the engine's ``explain.Explanation``)."""
+
+    @property
+    def scores(self) -> np.ndarray: ...  # float32 (H, W) in the image's pixels
+    @property
+    def parameters(self) -> Mapping[str, object]: ...
+
+
+class ExplainShown(Protocol):
+    """The methods' maps of one class, and why the others are missing (``compare_tasks.ExplainSet``)."""
+
+    @property
+    def model(self) -> str: ...
+    @property
+    def class_index(self) -> int | None: ...
+    @property
+    def class_name(self) -> str: ...
+    @property
+    def results(self) -> Mapping[str, MapShown]: ...
+    @property
+    def reasons(self) -> Mapping[str, str]: ...
 
 
 def _pixmap(rgb: np.ndarray) -> QtGui.QPixmap:
@@ -109,7 +138,7 @@ class ExplainView(QtWidgets.QWidget):
         self.setObjectName("explainView")
         self.methods = list(methods)
         self.image: np.ndarray | None = None
-        self.found: Any = None
+        self.found: ExplainShown | None = None
         layout = QtWidgets.QVBoxLayout(self)
         controls = QtWidgets.QHBoxLayout()
         self.class_edit = QtWidgets.QLineEdit()
@@ -172,8 +201,8 @@ class ExplainView(QtWidgets.QWidget):
 
     def request(self) -> None:
         text = self.class_edit.text().strip()
-        wanted: Any = None if text in ("", "top") else (int(text) if text.isdigit() else text)
-        options = {
+        wanted: int | str | None = None if text in ("", "top") else (int(text) if text.isdigit() else text)
+        options: ExplainOptions = {
             "occlusion": {"patch": self.patch.value(), "stride": self.stride.value()},
             "ig": {"steps": self.steps.value(), "chunks": 4},
         }
@@ -183,13 +212,13 @@ class ExplainView(QtWidgets.QWidget):
         self.image = rgb
         self.set_explanations(None)
 
-    def set_progress(self, step: Any) -> None:
+    def set_progress(self, step: Progress) -> None:
         self.progress.show()
         self.progress.setRange(0, max(1, step.total))
         self.progress.setValue(step.step)
         self.status.setText(step.message)
 
-    def set_explanations(self, found: Any) -> None:
+    def set_explanations(self, found: ExplainShown | None) -> None:
         """Draw an ExplainSet (None: clear, a new one is on its way)."""
         self.found = found
         if found is None:
