@@ -207,3 +207,13 @@ def test_expansion_specs() -> None:
     assert "inception3a.branch1" not in named  # a BasicConv2d stays one box
     with pytest.raises(ModelError, match="Did you mean inception3b, inception3a"):
         expansion(graph, "inception3x")
+
+
+def test_the_architecture_tab_and_the_summary_share_one_cached_graph() -> None:
+    from viewer.engine.graph import graph_of_name
+    from viewer.engine.summary import summarize
+
+    shown = graph_of_name("squeezenet1_1")  # what the Architecture tab asks for: no size
+    assert graph_of_name("squeezenet1_1", (3, 224, 224)) is shown
+    assert summarize("squeezenet1_1").graph is shown  # the summary traced nothing again
+    assert graph_of_name("squeezenet1_1", (3, 256, 256)) is not shown

@@ -177,7 +177,15 @@ def _reason(error: BaseException) -> str:
     return f"{type(error).__name__}: {text[:160]}" if text else type(error).__name__
 
 
-@functools.lru_cache(maxsize=8)
 def graph_of_name(name: str, input_shape: Shape | None = None) -> Graph:
-    """``build_graph(name)``, kept for the last few networks (the graph depends on the name and size only)."""
-    return build_graph(name, input_shape)
+    """``build_graph(name)``, kept for the last few networks (the graph depends on the name and size only).
+
+    The network's own input size is filled in before the cache is asked, so that the Architecture tab (no
+    size given) and the summary (the loaded model's size) share one entry instead of tracing twice.
+    """
+    shape = tuple(int(n) for n in (input_shape or registry.get_spec(name).input.shape))
+    return _graph_of_name(name, shape)
+
+
+# Graphs are small (plain dataclasses, hundreds of nodes) and each costs a meta-device build and an fx trace.
+_graph_of_name = functools.lru_cache(maxsize=16)(build_graph)
