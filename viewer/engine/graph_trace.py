@@ -67,6 +67,14 @@ _FLOP_FREE_MODULES = frozenset(
         "Identity",
     }
 )
+# torch.nn's elementwise and normalising layers: their output has their input's shape. On meta tensors their
+# forward still runs PyTorch's Python decompositions (BatchNorm's above all), a third of a MobileNet's trace, all
+# of it holding the GIL while the GUI thread waits to repaint; their shape is known without running them.
+_SAME_SHAPE_MODULES: tuple[type[nn.Module], ...] = (
+    nn.BatchNorm1d, nn.BatchNorm2d, nn.BatchNorm3d, nn.LayerNorm, nn.GroupNorm, nn.LocalResponseNorm,
+    nn.ReLU, nn.ReLU6, nn.LeakyReLU, nn.GELU, nn.SiLU, nn.Hardswish, nn.Hardsigmoid, nn.Sigmoid, nn.Tanh,
+    nn.Softmax, nn.Dropout, nn.Dropout2d, nn.Identity,
+)  # fmt: skip
 _FLOP_FREE_FUNCTIONS = frozenset(
     {
         "add",
@@ -200,6 +208,8 @@ class _MetaRunner(fx.Interpreter):
     ) -> object:
         assert isinstance(target, str)  # fx names a call_module's target by its qualified name
         module = self.modules[target]
+        if type(module) in _SAME_SHAPE_MODULES and len(args) == 1 and not kwargs and isinstance(args[0], torch.Tensor):
+            return torch.empty_like(args[0], device="meta")
         own = {name: value for name, value in [*module.named_parameters(), *module.named_buffers()]
                if value.device.type != "meta"}  # fmt: skip
         if not own:
