@@ -18,7 +18,6 @@ from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, Signal, Slot
-from superqt.utils import qthrottled
 
 from viewer.core.activation_grid import GridOptions
 from viewer.core.choice import ModelChoice  # re-exported: the GUI names it here
@@ -104,7 +103,7 @@ class AppState(QObject, NoticeState, ImageList, AnalysisRequests, WeightsFallbac
         self.notice: Notice | None = None  # the latest notice, until its kind succeeds or the user dismisses it
         self._delivering_ms: float | None = None  # how long the job whose result is being stored ran
         self._init_fallbacks()
-        self._analyse_stepped = qthrottled(self._analyse_image, STEP_THROTTLE_MS, leading=True, parent=self)
+        self._stepped: Callable[[], object] | None = None  # see _analyse_stepped
         self.jobs.progress.connect(self._on_progress)
         self.jobs.finished.connect(self._on_finished)
         self.jobs.started.connect(self._on_started)
@@ -112,6 +111,18 @@ class AppState(QObject, NoticeState, ImageList, AnalysisRequests, WeightsFallbac
         self.jobs.cancelled.connect(self._on_cancelled)
         # "GPU out of memory, ran on the CPU": holds until the user chooses a model or device again.
         self.jobs.message.connect(lambda text: self.notify(text, level="warning", kind="model"))
+
+    def _analyse_stepped(self) -> object:
+        """``_analyse_image`` throttled, for PgUp/PgDn held down; returns a Future.
+
+        Built on the first step rather than at start-up: importing superqt loads all its widgets and qtpy,
+        a tenth of the time to the first painted window.
+        """
+        if self._stepped is None:
+            from superqt.utils import qthrottled
+
+            self._stepped = qthrottled(self._analyse_image, STEP_THROTTLE_MS, leading=True, parent=self)
+        return self._stepped()
 
     # --- queries -----------------------------------------------------------------------------------
     @property

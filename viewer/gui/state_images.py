@@ -28,7 +28,7 @@ class ImageList:
     _submit: Callable[..., Ticket]
     notify: Callable[..., None]
     _clear_results: Callable[..., None]
-    _analyse_stepped: Callable[[], object]  # throttled: returns a Future
+    _analyse_stepped: Callable[[], object]  # throttled (AppState): returns a Future
     _classify: Callable[[], None]
     _capture: Callable[[], None]
     _heatmap: Callable[[], None]
