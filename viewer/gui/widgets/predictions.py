@@ -81,6 +81,7 @@ class PredictionsView(QtWidgets.QWidget):
         self.bars = pg.BarGraphItem(x0=[], y=[], height=0.7, width=[], brush=BAR_COLOUR)
         self.plot.addItem(self.bars)
         self._labels: list[pg.TextItem] = []
+        self._axis_for_logits: bool | None = None  # the mode the bottom axis was last set up for
         self._add_labels(5)  # the default k, made now: creating them when a result lands stalls the GUI thread
 
         self.original_label = QtWidgets.QLabel()
@@ -264,13 +265,14 @@ class PredictionsView(QtWidgets.QWidget):
         bottom = self.plot.getPlotItem().getAxis("bottom")
         if logits:
             self.plot.setXRange(low - (span * 0.15 if low < 0 else 0), high + span * 0.15, padding=0)
-            bottom.setTicks(None)
         else:
             self.plot.setXRange(0, 1.15, padding=0)
-            # The range goes past 1 only to leave room for the labels: no tick promises a probability above 1.
-            bottom.setTicks([[(tick / 5, f"{tick / 5:.1f}") for tick in range(6)]])
         self.plot.setYRange(-0.6, len(rows) - 0.4, padding=0)
-        self.plot.getPlotItem().setLabel("bottom", "logit" if logits else "probability")
+        if self._axis_for_logits is not logits:  # set once per mode: the axis re-lays its label out each time
+            self._axis_for_logits = logits
+            # The range goes past 1 only to leave room for the labels: no tick promises a probability above 1.
+            bottom.setTicks(None if logits else [[(tick / 5, f"{tick / 5:.1f}") for tick in range(6)]])
+            self.plot.getPlotItem().setLabel("bottom", "logit" if logits else "probability")
         warning = (
             ""
             if prediction.pretrained
