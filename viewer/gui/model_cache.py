@@ -6,6 +6,7 @@ Used only on the worker thread of ``viewer.gui.jobs``; torch is imported on the 
 from __future__ import annotations
 
 import gc
+import weakref
 from collections import OrderedDict
 from collections.abc import Callable
 from typing import TYPE_CHECKING
@@ -55,27 +56,31 @@ class ModelCache:
             progress=progress,
         )
         self._models[key] = loaded
-        evicted = False
+        evicted = []
         while len(self._models) > self.size:
-            self._models.popitem(last=False)
-            evicted = True
+            evicted.append(self._models.popitem(last=False)[1])
         if evicted:
-            _release_evicted()
+            _release(evicted)
         return loaded
 
     def clear(self) -> None:
+        models = list(self._models.values())
         self._models.clear()
-        _release_evicted()
+        _release(models)
 
 
-def _release_evicted() -> None:
+def _release(models: list[LoadedModel]) -> None:
     """Free evicted models now rather than at some later cyclic collection.
 
     torch.fx's tracer (used by feature extraction and convolutionize) leaves a reference cycle through a
-    recursive closure that holds the traced model, so an evicted model outlives its last reference until
-    the cyclic collector runs: with VGG-size models that is gigabytes. The collection stays short because
-    the objects of the libraries were frozen out of it once torch was imported (``tasks._quiet_collector``).
-    Nothing is frozen here: the models still cached would be frozen too, and a frozen cycle is never freed
-    once they are evicted in turn.
+    recursive closure that holds the traced model, so an evicted model may outlive its last reference until
+    the cyclic collector runs: with VGG-size models that is gigabytes. A full collection holds the GIL for
+    10-40 ms (the window stalls), so it runs only when a model did outlive the list that held it. It stays
+    that short because the objects of the libraries were frozen out of it once torch was imported
+    (``tasks._quiet_collector``). Nothing is frozen here: the models still cached would be frozen too, and a
+    frozen cycle is never freed once they are evicted in turn.
     """
-    gc.collect()
+    survivors = [weakref.ref(loaded.model) for loaded in models]
+    models.clear()  # the caller's last references: what nothing else holds is freed here
+    if any(survivor() is not None for survivor in survivors):
+        gc.collect()
