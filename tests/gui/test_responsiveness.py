@@ -84,7 +84,8 @@ def test_the_architecture_diagram_is_built_only_when_its_tab_is_shown(qtbot):
     assert view.diagram.scene().items() == []
     view.show()
     qtbot.waitExposed(view)
-    assert len(view.diagram.scene().items()) > 0 and "conv1" in view.scene_items.nodes
+    qtbot.waitUntil(lambda: len(view.diagram.scene().items()) > 0)  # drawn once shown, without being asked
+    assert "conv1" in view.scene_items.nodes
 
 
 def test_the_architecture_table_is_filled_only_when_shown_or_read(qtbot):

@@ -361,7 +361,14 @@ class ArchitectureView(QtWidgets.QWidget):
 
     def showEvent(self, event: QtGui.QShowEvent) -> None:
         super().showEvent(event)
-        self._ensure_drawn()
+        if self._stale:
+            # One event-loop turn later: the tab switch paints first, and the GUI thread's work is two short
+            # stretches instead of one long one (``viewer bench``: the 200-switch stall).
+            QtCore.QTimer.singleShot(0, self._draw_if_shown)
+
+    def _draw_if_shown(self) -> None:
+        if self.isVisible():
+            self._ensure_drawn()
 
     def _on_box_clicked(self, view_id: str) -> None:
         self._select(view_id, reveal=False)
