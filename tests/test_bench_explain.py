@@ -12,8 +12,13 @@ def test_explain_section_reports_three_ratios(monkeypatch, capsys) -> None:
     monkeypatch.setattr(explain_bench, "SIDE", 64)
     monkeypatch.setattr(explain_bench, "PATCH", 16)
     monkeypatch.setattr(explain_bench, "STRIDE", 16)
+    monkeypatch.setattr(explain_bench, "BATCH", 8)  # two batches: the steps end with the sweep going first
     monkeypatch.setattr(explain_bench, "COMPARED", ("lenet5", "nin", "squeezenet1_1"))
+    import torch
+
     assert bench.run_benchmarks(quick=True, only="explain", device="cpu") == 0
+    # The occlusion row steps the sweep and its reference alternately: the grad mode is left as it was found.
+    assert torch.is_grad_enabled() and not torch.is_inference_mode_enabled()
     rows = [line for line in capsys.readouterr().out.splitlines() if line.startswith("| explain")]
     assert len(rows) == 3
     assert [row.split("|")[2].split(",")[0].strip() for row in rows] == ["occlusion", "Grad-CAM", "compare lenet5"]

@@ -83,13 +83,16 @@ def _occlusion_row(loaded, repeats: int, device: str) -> Row:
     model = loaded.model
 
     def bare() -> Iterator[None]:
-        # The same steps as the sweep: a start, the unoccluded image, then one batch per step.
+        # The same steps as the sweep: a start, the unoccluded image, then one batch per step. Inference mode is
+        # entered within each step, never across a yield: the sweep's own holds across its yields, and two
+        # interleaved holders would restore each other's state out of order, leaving it on for what follows.
         yield
         with torch.inference_mode():
             torch.softmax(model(x), dim=1)
             synchronise()
-            for start in range(0, occluded.shape[0], BATCH):
-                yield
+        for start in range(0, occluded.shape[0], BATCH):
+            yield
+            with torch.inference_mode():
                 torch.softmax(model(occluded[start : start + BATCH]), dim=1)[:, 1]
                 synchronise()
 
@@ -124,8 +127,9 @@ def _gradcam_row(loaded, image, repeats: int, device: str) -> Row:
     model = loaded.model
 
     def bare() -> None:
-        x = prepared.detach().clone().requires_grad_(True)
-        torch.autograd.grad(model(x)[0, 1], x)
+        with torch.enable_grad():  # as the engine's explanation does, whatever mode the caller left
+            x = prepared.detach().clone().requires_grad_(True)
+            torch.autograd.grad(model(x)[0, 1], x)
         synchronise()
 
     def ours() -> None:
