@@ -6,21 +6,65 @@ timings, the de-normalised network input (``Prediction.seen``). Random-init weig
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Mapping, Sequence
+from typing import Protocol
 
 import numpy as np
 import pyqtgraph as pg
 from PySide6 import QtCore, QtGui, QtWidgets
 from PySide6.QtCore import Signal
 
+from viewer.core.tta import CropBox
 from viewer.gui.widgets.png import png_bytes
 
-__all__ = ["PredictionsView", "array_to_pixmap"]
+__all__ = ["ClassShown", "PredictionShown", "PredictionsView", "array_to_pixmap"]
 
 NO_IMAGE = "No prediction yet: open, drop or paste an image."
 CROP_SIDE = 72
 BAR_COLOUR = "#3b7dd8"
 TOP_COLOUR = "#1b5fbf"
+
+
+class ClassShown(Protocol):
+    """One bar of the top-k (the engine's ``inference.TopClass``)."""
+
+    @property
+    def index(self) -> int: ...
+    @property
+    def name(self) -> str: ...
+    @property
+    def logit(self) -> float: ...
+    @property
+    def prob(self) -> float: ...
+
+
+class PredictionShown(Protocol):
+    """What this view draws of a prediction (the engine's ``inference.Prediction``; widgets never import it)."""
+
+    @property
+    def image(self) -> str: ...
+    @property
+    def model(self) -> str: ...
+    @property
+    def weights(self) -> str: ...
+    @property
+    def pretrained(self) -> bool: ...
+    @property
+    def device(self) -> str: ...
+    @property
+    def preprocess(self) -> str: ...
+    @property
+    def tta(self) -> bool: ...
+    @property
+    def topk(self) -> Sequence[ClassShown]: ...
+    @property
+    def timings_ms(self) -> Mapping[str, float]: ...
+    @property
+    def seen(self) -> np.ndarray: ...  # the network's input de-normalised, uint8
+    @property
+    def tta_crops(self) -> Sequence[CropBox]: ...
+    @property
+    def tta_seen(self) -> Sequence[np.ndarray] | None: ...
 
 
 def array_to_pixmap(array: np.ndarray) -> QtGui.QPixmap:
@@ -48,7 +92,7 @@ class PredictionsView(QtWidgets.QWidget):
     def __init__(self, parent: QtWidgets.QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("topkView")
-        self._prediction: Any = None
+        self._prediction: PredictionShown | None = None
         self._original: np.ndarray | None = None
         self._reason = ""  # why there is no prediction although an image is open (no model)
         self._busy = ""
@@ -139,7 +183,7 @@ class PredictionsView(QtWidgets.QWidget):
         self.crops_toggle.toggled.connect(lambda _on: self._draw_crops())
 
     # --- setters -----------------------------------------------------------------------------------
-    def set_prediction(self, prediction: Any | None) -> None:
+    def set_prediction(self, prediction: PredictionShown | None) -> None:
         self._prediction = prediction
         self._draw()
         self._draw_crops()
@@ -163,8 +207,8 @@ class PredictionsView(QtWidgets.QWidget):
 
     def _draw_crops(self) -> None:
         prediction = self._prediction
-        views = getattr(prediction, "tta_seen", None) if prediction is not None else None
-        boxes = getattr(prediction, "tta_crops", ()) if prediction is not None else ()
+        views = prediction.tta_seen if prediction is not None else None
+        boxes = prediction.tta_crops if prediction is not None else ()
         self.crops_toggle.setVisible(bool(views))  # only with TTA, where there are crops to show
         show = bool(views) and self.crops_toggle.isChecked()
         self.crops_box.setVisible(show)
@@ -226,7 +270,7 @@ class PredictionsView(QtWidgets.QWidget):
     def top_names(self) -> list[str]:
         return [name for _, name, _ in self.rows()]
 
-    def prediction(self) -> Any:
+    def prediction(self) -> PredictionShown | None:
         return self._prediction
 
     # --- drawing -----------------------------------------------------------------------------------
