@@ -19,6 +19,7 @@ __all__ = [
     "EXIT_BUG",
     "TextProgress",
     "add_model_options",
+    "class_index_option",
     "load_model_from",
     "parse_input",
     "print_written",
@@ -41,6 +42,19 @@ def add_model_options(parser: argparse.ArgumentParser, *, default_model: str | N
         "--model-file", metavar="FILE.py:FUNCTION", help="a custom architecture: a function returning an nn.Module"
     )
     parser.add_argument("--device", default="auto", help="auto | cpu | cuda | cuda:N | mps (auto: cuda > mps > cpu)")
+
+
+def class_index_option(choice: str, categories: Sequence[str], model_name: str) -> int | None:
+    """``--class`` (a name, an index, or "top"/empty for the image's top class, None) as a class index."""
+    from viewer.engine.class_names import find_class
+    from viewer.engine.errors import ModelError
+
+    if choice in ("", "top"):
+        return None
+    try:
+        return find_class(categories, choice, model_name)
+    except ModelError as error:
+        raise ModelError(f"--class: {error}") from None
 
 
 def load_model_from(args: argparse.Namespace):

@@ -6,10 +6,9 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections.abc import Sequence
 from pathlib import Path
 
-from viewer.commands.common import add_model_options, print_written, progress_line
+from viewer.commands.common import add_model_options, class_index_option, print_written, progress_line
 from viewer.core.options import EXPLAIN_METHODS
 
 __all__ = ["add_parser", "run"]
@@ -37,18 +36,6 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
     explain.set_defaults(run=run)
 
 
-def _class_index(choice: str, categories: Sequence[str], model_name: str) -> int | None:
-    from viewer.engine.class_names import find_class
-    from viewer.engine.errors import ModelError
-
-    if choice in ("", "top"):
-        return None
-    try:
-        return find_class(categories, choice, model_name)
-    except ModelError as error:
-        raise ModelError(f"--class: {error}") from None
-
-
 def run(args: argparse.Namespace) -> int:
     from viewer.core.progress import run_job
     from viewer.engine import export
@@ -71,8 +58,8 @@ def run(args: argparse.Namespace) -> int:
         options = {"patch": args.patch, "stride": args.stride}
     elif args.method == "ig":
         options = {"steps": args.steps, "chunks": min(4, args.steps)}
-    job = explain(loaded, image, args.method, class_index=_class_index(args.class_, loaded.categories, loaded.name),
-                  **options)  # fmt: skip
+    class_index = class_index_option(args.class_, loaded.categories, loaded.name)
+    job = explain(loaded, image, args.method, class_index=class_index, **options)
     result = run_job(job, progress_line if sys.stderr.isatty() else None)
     if sys.stderr.isatty():
         sys.stderr.write("\n")

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import argparse
 import json
-from collections.abc import Sequence
 from pathlib import Path
 
 from viewer.commands.common import (
     add_model_options,
+    class_index_option,
     load_model_from,
     print_written,
 )
@@ -57,7 +57,7 @@ def run(args: argparse.Namespace) -> int:
     result = heatmap.run_heatmap(
         loaded,
         image,
-        class_index=_class_index(args.class_, loaded.categories, loaded.name),
+        class_index=class_index_option(args.class_, loaded.categories, loaded.name),
         mode=args.mode,
         scales=scales,
         offsets=args.offsets,
@@ -96,15 +96,3 @@ def run(args: argparse.Namespace) -> int:
         for note in result.notes:
             print(f"note: {note}")
     return 0
-
-
-def _class_index(choice: str, categories: Sequence[str], model_name: str) -> int | None:
-    from viewer.engine.class_names import find_class
-    from viewer.engine.errors import ModelError
-
-    if choice in ("", "top"):
-        return None
-    try:
-        return find_class(categories, choice, model_name)
-    except ModelError as error:
-        raise ModelError(f"--class: {error}") from None
