@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import copy
 from dataclasses import dataclass
+from typing import Any
 
 import torch
 from torch import fx, nn
@@ -36,16 +37,7 @@ class PackedConv2d(nn.Conv2d):
 
     def __init__(self, conv: nn.Conv2d, activation: nn.Module | None) -> None:
         with torch.device("meta"):  # no allocation: the weights below are conv's own
-            super().__init__(
-                conv.in_channels,
-                conv.out_channels,
-                conv.kernel_size,  # type: ignore[arg-type]  # a tuple of two ints
-                stride=conv.stride,  # type: ignore[arg-type]
-                padding=conv.padding,  # type: ignore[arg-type]
-                dilation=conv.dilation,  # type: ignore[arg-type]
-                groups=conv.groups,
-                bias=conv.bias is not None,
-            )
+            super().__init__(**_geometry(conv), bias=conv.bias is not None)
         self.weight, self.bias = conv.weight, conv.bias
         self.activation = activation
         self.attr: str
@@ -159,21 +151,23 @@ def _container_is_shared(folded: fx.GraphModule, fcn: fx.GraphModule, target: st
     return bool(prefix) and folded.get_submodule(prefix) is fcn.get_submodule(prefix)
 
 
+def _geometry(conv: nn.Conv2d) -> dict[str, Any]:  # Any: torch types these ints, they are tuples
+    """The arguments that give a new convolution ``conv``'s shape (its attributes are the tuples it was made with)."""
+    return {
+        "in_channels": conv.in_channels,
+        "out_channels": conv.out_channels,
+        "kernel_size": conv.kernel_size,
+        "stride": conv.stride,
+        "padding": conv.padding,
+        "dilation": conv.dilation,
+        "groups": conv.groups,
+    }
+
+
 def _folded_conv(conv: nn.Conv2d, bn: nn.BatchNorm2d) -> nn.Conv2d:
     """A new convolution computing ``bn(conv(x))`` (built on the meta device: its weights are assigned below)."""
     assert bn.running_mean is not None and bn.running_var is not None  # checked by _foldable
-    fused = nn.Conv2d(
-        conv.in_channels,
-        conv.out_channels,
-        conv.kernel_size,  # type: ignore[arg-type]  # a tuple of two ints
-        stride=conv.stride,  # type: ignore[arg-type]
-        padding=conv.padding,  # type: ignore[arg-type]
-        dilation=conv.dilation,  # type: ignore[arg-type]
-        groups=conv.groups,
-        bias=True,
-        padding_mode=conv.padding_mode,
-        device="meta",
-    )
+    fused = nn.Conv2d(**_geometry(conv), bias=True, padding_mode=conv.padding_mode, device="meta")
     with torch.no_grad():
         weight, bias = fuse_conv_bn_weights(
             conv.weight, conv.bias, bn.running_mean, bn.running_var, bn.eps, bn.weight, bn.bias
