@@ -124,6 +124,16 @@ def test_overlay_is_stretched_over_a_smaller_display_image(view):
     assert view.overlay_peak == pytest.approx((25.25, 10.25))
 
 
+def test_a_near_flat_maps_colour_bar_labels_are_not_cut(view, qtbot):
+    # A random-init network's softmax: every score within 3e-7 of 0.001, ticks like "0.00100005". The bar's
+    # axis used to keep a fixed 45 px, which cut every label down to the same "0.001".
+    view.set_image(np.zeros((60, 80, 3), np.uint8))
+    scores = np.linspace(0.00099987, 0.00100013, 60 * 80, dtype=np.float32).reshape(60, 80)
+    view.set_heatmap(FakeHeatmap(scores))
+    # Painting measures the labels; the axis then widens to them in the next layout pass.
+    qtbot.waitUntil(lambda: view.graphics.grab() is not None and view.colorbar.axis.width() > 45, timeout=5_000)
+
+
 def test_alpha_and_colormap_reach_the_overlay(view):
     view.set_heatmap(FakeHeatmap(peaked_scores()))
     view.alpha_slider.setValue(30)

@@ -159,6 +159,9 @@ class HeatmapView(QtWidgets.QWidget):
             label="score",
             colorMapMenu=False,
         )
+        # Labels as wide as they need: the bar's fixed 45 px cut a near-flat map's ticks (a random-init network's
+        # softmax, 0.00099987…0.00100013) down to six identical "0.001".
+        self.colorbar.axis.setWidth(None)
         self.graphics.addItem(self.colorbar)
         self.peak_mark = pg.ScatterPlotItem(size=14, symbol="+", pen=pg.mkPen("w", width=2), brush=None)
         self.peak_mark.setZValue(2)
