@@ -78,7 +78,7 @@ def test_totals_notes_and_the_training_only_heads(show, googlenet):
     aux = view.scene_items.nodes["aux1"]
     assert aux.pen().style() == Qt.PenStyle.DashLine
     assert "do not train" in aux.toolTip() or "not trained" in aux.toolTip()
-    texts = [item.text() for item in aux.childItems() if isinstance(item, QtWidgets.QGraphicsSimpleTextItem)]
+    texts = [item.text() for item in aux.item.childItems() if isinstance(item, QtWidgets.QGraphicsSimpleTextItem)]
     assert texts[0] == "aux1" and "training only" in texts
 
 
@@ -352,7 +352,7 @@ def test_expand_groups_draws_resnexts_32_pathways_in_a_window(qtbot, make_window
     qtbot.waitUntil(lambda: "layer1.1" in view.scene_items.nodes, timeout=JOB_TIMEOUT_MS)
     button = window.findChild(QtWidgets.QPushButton, "expandGroupsButton")
     assert not button.isEnabled()  # nothing grouped is selected yet
-    view.diagram.centerOn(view.scene_items.nodes["layer1.1"])
+    view.diagram.centerOn(view.scene_items.nodes["layer1.1"].item)
     qtbot.mouseClick(view.diagram.viewport(), Qt.MouseButton.LeftButton, pos=view.box_center("layer1.1"))
     assert view.selected_key == "layer1.1" and button.isEnabled()
     qtbot.mouseClick(button, Qt.MouseButton.LeftButton)

@@ -22,7 +22,7 @@ __all__ = ["LAUNCHED_AT", "ErrorSink", "create_application", "error_sink"]
 # When the process started the GUI (for the launch-to-window time shown in the log and the status bar).
 LAUNCHED_AT = time.perf_counter()
 _configured = False
-GIL_SWITCH_INTERVAL_S = 0.0002
+GIL_SWITCH_INTERVAL_S = 0.00005
 
 
 class ErrorSink(QObject):
@@ -71,7 +71,8 @@ def create_application(argv: list[str] | None = None) -> QtWidgets.QApplication:
         # The worker runs Python-heavy code (torch.fx tracing, summaries) while the GUI thread draws. Each time
         # the GUI thread releases the GIL (most Qt calls do) it waits for the worker to hand it back, by
         # default up to 5 ms. A repaint crosses into Qt hundreds of times (pyqtgraph paints in Python); at 1 ms
-        # the 200-switch soak's longest stalls were 77-123 ms on the 2-core VM, at 0.2 ms 64-83 ms.
+        # the 200-switch soak's longest stalls were 77-123 ms on the 2-core VM, at 0.2 ms 53-66 ms, at 0.05 ms
+        # 42-49 ms (below that the hand-over itself costs as much: 44 ms at 0.02 ms). An idle worker never waits.
         sys.setswitchinterval(min(sys.getswitchinterval(), GIL_SWITCH_INTERVAL_S))
         sys.excepthook = error_sink.excepthook
         _configured = True

@@ -9,7 +9,7 @@ from __future__ import annotations
 from PySide6 import QtCore, QtGui, QtWidgets
 from PySide6.QtCore import Qt, Signal
 
-from viewer.gui.widgets.architecture_scene import FrameItem, JoinItem, NodeItem
+from viewer.gui.widgets.architecture_scene import item_key
 
 __all__ = ["MAX_ZOOM", "MIN_ZOOM", "READABLE_ZOOM", "DiagramView"]
 
@@ -141,32 +141,31 @@ class DiagramView(QtWidgets.QGraphicsView):
         event.accept()
 
     # --- clicks and keys ---------------------------------------------------------------------------
-    def item_at(self, position: QtCore.QPoint) -> NodeItem | JoinItem | FrameItem | None:
-        """The box (or else the frame) under a viewport position; routes and texts are looked through."""
+    def item_at(self, position: QtCore.QPoint) -> tuple[str, str] | None:
+        """("box", view id) under a viewport position, else ("frame", block name); routes and texts are looked
+        through."""
         frame = None
         for item in self.items(position):
-            while item is not None and not isinstance(item, (NodeItem, JoinItem, FrameItem)):
-                item = item.parentItem()
-            if isinstance(item, (NodeItem, JoinItem)):
-                return item
-            if isinstance(item, FrameItem) and frame is None:
-                frame = item
+            key = item_key(item)
+            if key is not None and key[0] == "box":
+                return key
+            if key is not None and frame is None:
+                frame = key
         return frame
 
     def mousePressEvent(self, event: QtGui.QMouseEvent) -> None:
-        item = self.item_at(event.position().toPoint())
-        if isinstance(item, (NodeItem, JoinItem)) and event.button() == Qt.MouseButton.LeftButton:
-            self.boxClicked.emit(item.view_id)
+        key = self.item_at(event.position().toPoint())
+        if key is not None and key[0] == "box" and event.button() == Qt.MouseButton.LeftButton:
+            self.boxClicked.emit(key[1])
         super().mousePressEvent(event)
 
     def mouseDoubleClickEvent(self, event: QtGui.QMouseEvent) -> None:
-        item = self.item_at(event.position().toPoint())
-        if isinstance(item, (NodeItem, JoinItem)):
-            self.boxActivated.emit(item.view_id)
-            event.accept()
-            return
-        if isinstance(item, FrameItem):
-            self.frameActivated.emit(item.name)
+        key = self.item_at(event.position().toPoint())
+        if key is not None:
+            if key[0] == "box":
+                self.boxActivated.emit(key[1])
+            else:
+                self.frameActivated.emit(key[1])
             event.accept()
             return
         super().mouseDoubleClickEvent(event)

@@ -30,7 +30,17 @@ from viewer.gui.widgets.architecture_format import (
     format_macs,
 )
 
-__all__ = ["FONT_PIXELS", "FrameItem", "JoinItem", "NodeItem", "RouteItem", "SceneItems", "draw_layout", "fill_for"]
+__all__ = [
+    "FONT_PIXELS",
+    "FrameItem",
+    "JoinItem",
+    "NodeItem",
+    "RouteItem",
+    "SceneItems",
+    "draw_layout",
+    "fill_for",
+    "item_key",
+]
 
 FONT_PIXELS = 10  # the size the layout's CHAR_WIDTH and LINE_HEIGHT were measured for
 FRAME_LABEL_PIXELS = 10
@@ -100,38 +110,96 @@ def _tooltip(node: ViewNode) -> str:
     return "<br>".join(lines)
 
 
-class NodeItem(QtWidgets.QGraphicsRectItem):
-    """The box of one call, the input, or a collapsed block (drawn as a stack of cards)."""
+KEY = 0  # ``QGraphicsItem.data`` slot naming what a box or frame item stands for: "box:<view id>", "frame:<name>"
 
-    def __init__(self, node: ViewNode, box: Box) -> None:
-        super().__init__(QtCore.QRectF(0, 0, box.w, box.h))
-        self.setPos(box.x, box.y)
-        self.node = node
-        self.setZValue(10)
-        self.setBrush(QtGui.QColor(fill_for(node)))
-        self.setToolTip(_tooltip(node))
-        if node.kind == "block":
-            # Cards behind the box say "there is more inside" without a marker eating into the text.
-            for offset in (4.0, 2.0):
-                card = QtWidgets.QGraphicsRectItem(QtCore.QRectF(offset, offset, box.w, box.h), self)
-                card.setBrush(QtGui.QColor(_BLOCK_FILL).darker(108))
-                card.setPen(QtGui.QPen(_BORDER, 0.8))
-                card.setFlag(QtWidgets.QGraphicsItem.GraphicsItemFlag.ItemStacksBehindParent)
-        self._add_text(box)
-        self.set_selected_look(False)
+
+def item_key(item: QtWidgets.QGraphicsItem | None) -> tuple[str, str] | None:
+    """("box", view id) or ("frame", block name) of a scene item or of the box/frame it is drawn in; None for
+    routes and anything else."""
+    while item is not None:
+        key = item.data(KEY)
+        if isinstance(key, str) and key:
+            kind, _, name = key.partition(":")
+            return kind, name
+        item = item.parentItem()
+    return None
+
+
+def _pen(colour: QtGui.QColor | str, width: float, style: Qt.PenStyle = Qt.PenStyle.SolidLine) -> QtGui.QPen:
+    pen = QtGui.QPen(QtGui.QColor(colour), width)
+    pen.setStyle(style)
+    return pen
+
+
+def _add_label(
+    scene: QtWidgets.QGraphicsScene, text: str, font: QtGui.QFont, parent: QtWidgets.QGraphicsItem
+) -> QtWidgets.QGraphicsSimpleTextItem:
+    item = scene.addSimpleText(text, font)
+    item.setParentItem(parent)
+    return item
+
+
+# Every graphics item here is made by the scene (``scene.addRect``...), never by a Python subclass: Qt then
+# paints, indexes and hit-tests it without calling into Python. A Python-made item makes Qt take the GIL at
+# its first paint, bounding-rect and shape calls, and while the worker runs Python (fx tracing, summaries) each
+# of those waits for it: drawing ResNet-18's diagram took 40 ms instead of 11 (``viewer bench``: the
+# 200-switch stall). These classes are plain records around their items.
+class _Drawn:
+    """What the records share: the item, and the item's own methods that callers and tests read."""
+
+    item: QtWidgets.QAbstractGraphicsShapeItem
+
+    def sceneBoundingRect(self) -> QtCore.QRectF:
+        return self.item.sceneBoundingRect()
+
+    def pen(self) -> QtGui.QPen:
+        return self.item.pen()
+
+    def toolTip(self) -> str:
+        return self.item.toolTip()
+
+
+class _Box(_Drawn):
+    node: ViewNode
 
     @property
     def view_id(self) -> str:
         return self.node.id
 
-    def _add_text(self, box: Box) -> None:
+
+class NodeItem(_Box):
+    """The box of one call, the input, or a collapsed block (drawn as a stack of cards)."""
+
+    def __init__(self, scene: QtWidgets.QGraphicsScene, node: ViewNode, box: Box) -> None:
+        self.node = node
+        self.item = scene.addRect(QtCore.QRectF(0, 0, box.w, box.h))
+        self.item.setPos(box.x, box.y)
+        self.item.setZValue(10)
+        self.item.setBrush(QtGui.QColor(fill_for(node)))
+        self.item.setToolTip(_tooltip(node))
+        self.item.setData(KEY, f"box:{node.id}")
+        if node.kind == "block":
+            # Cards behind the box say "there is more inside" without a marker eating into the text.
+            for offset in (4.0, 2.0):
+                card = scene.addRect(
+                    QtCore.QRectF(offset, offset, box.w, box.h),
+                    _pen(_BORDER, 0.8),
+                    QtGui.QColor(_BLOCK_FILL).darker(108),
+                )
+                card.setParentItem(self.item)
+                card.setFlag(QtWidgets.QGraphicsItem.GraphicsItemFlag.ItemStacksBehindParent)
+        self._add_text(scene, box)
+        self.set_selected_look(False)
+
+    def _add_text(self, scene: QtWidgets.QGraphicsScene, box: Box) -> None:
         lines = box_lines(self.node)
         available = box.w - 2 * PADDING + 4  # the layout's estimate has a few units of slack
         line_height = (box.h - 2 * PADDING) / max(len(lines), 1)
         for index, text in enumerate(lines):
             training = self.node.training_only and text == "training only"
-            item = QtWidgets.QGraphicsSimpleTextItem(text, self)
-            item.setFont(_font(bold=index == 0 and self.node.kind != "input", italic=training))
+            item = _add_label(
+                scene, text, _font(bold=index == 0 and self.node.kind != "input", italic=training), self.item
+            )
             if training:
                 item.setBrush(_TRAINING)
             bounds = item.boundingRect()
@@ -144,40 +212,42 @@ class NodeItem(QtWidgets.QGraphicsRectItem):
 
     def set_selected_look(self, selected: bool) -> None:
         colour = _SELECTED if selected else (_TRAINING if self.node.training_only else _BORDER)
-        pen = QtGui.QPen(colour, 3 if selected else 1.2)
-        if self.node.training_only and not selected:
-            pen.setStyle(Qt.PenStyle.DashLine)
-        self.setPen(pen)
+        dashed = self.node.training_only and not selected
+        self.item.setPen(
+            _pen(colour, 3 if selected else 1.2, Qt.PenStyle.DashLine if dashed else Qt.PenStyle.SolidLine)
+        )
 
 
-class JoinItem(QtWidgets.QGraphicsEllipseItem):
+class JoinItem(_Box):
     """A round join: ⊕-like "+" for a sum (ResNet's skip), "C" for a concatenation (Inception's four branches)."""
 
-    def __init__(self, node: ViewNode, box: Box) -> None:
-        super().__init__(QtCore.QRectF(0, 0, box.w, box.h))
-        self.setPos(box.x, box.y)
+    def __init__(self, scene: QtWidgets.QGraphicsScene, node: ViewNode, box: Box) -> None:
         self.node = node
-        self.setZValue(10)
-        self.setBrush(QtGui.QColor(_JOIN_FILL))
-        symbol = QtWidgets.QGraphicsSimpleTextItem(join_symbol(node), self)
-        symbol.setFont(_font(bold=True, pixels=13))
+        self.item = scene.addEllipse(QtCore.QRectF(0, 0, box.w, box.h))
+        self.item.setPos(box.x, box.y)
+        self.item.setZValue(10)
+        self.item.setBrush(QtGui.QColor(_JOIN_FILL))
+        self.item.setData(KEY, f"box:{node.id}")
+        symbol = _add_label(scene, join_symbol(node), _font(bold=True, pixels=13), self.item)
         bounds = symbol.boundingRect()
         symbol.setPos((box.w - bounds.width()) / 2, (box.h - bounds.height()) / 2)
-        self.setToolTip(_tooltip(node))
+        self.item.setToolTip(_tooltip(node))
         self.set_selected_look(False)
 
-    @property
-    def view_id(self) -> str:
-        return self.node.id
-
     def set_selected_look(self, selected: bool) -> None:
-        self.setPen(QtGui.QPen(_SELECTED if selected else _BORDER, 3 if selected else 1.4))
+        self.item.setPen(_pen(_SELECTED if selected else _BORDER, 3 if selected else 1.4))
 
 
-class RouteItem(QtWidgets.QGraphicsPathItem):
-    """One edge as a polyline; hovering it tells the tensor's shape."""
+class RouteItem(_Drawn):
+    """One edge as a polyline; hovering it tells the tensor's shape.
 
-    def __init__(self, route: Route) -> None:
+    The tooltip sits on an invisible outline of the line, 6 px wide, with the line and its arrowhead drawn as
+    its children: a path item's own shape is the filled polygon, which would take the hover and the clicks
+    meant for the boxes and frames it encloses.
+    """
+
+    def __init__(self, scene: QtWidgets.QGraphicsScene, route: Route) -> None:
+        self.route = route
         path = QtGui.QPainterPath(QtCore.QPointF(*route.points[0]))
         for x, y in route.points[1:-1]:
             path.lineTo(x, y)
@@ -186,15 +256,15 @@ class RouteItem(QtWidgets.QGraphicsPathItem):
         angle = math.atan2(end_y - before_y, end_x - before_x)
         # The line stops at the arrowhead's base, so that its width does not blunt the tip.
         path.lineTo(end_x - 0.8 * _ARROW * math.cos(angle), end_y - 0.8 * _ARROW * math.sin(angle))
-        super().__init__(path)
-        self.route = route
+        outline = QtGui.QPainterPathStroker(QtGui.QPen(Qt.GlobalColor.black, 6)).createStroke(path)
+        self.item = scene.addPath(outline, QtGui.QPen(Qt.PenStyle.NoPen), QtGui.QBrush(Qt.BrushStyle.NoBrush))
+        self.item.setZValue(5)
+        self.item.setToolTip(f"{route.src} → {route.dst}<br>{format_shape(route.shape)}")
         colour = _TRAINING if route.training_only else _ROUTE
-        pen = QtGui.QPen(colour, 1.3)
-        if route.training_only:
-            pen.setStyle(Qt.PenStyle.DashLine)
-        self.setPen(pen)
-        self.setZValue(5)
-        self.setToolTip(f"{route.src} → {route.dst}<br>{format_shape(route.shape)}")
+        line = scene.addPath(
+            path, _pen(colour, 1.3, Qt.PenStyle.DashLine if route.training_only else Qt.PenStyle.SolidLine)
+        )
+        line.setParentItem(self.item)
         head = QtGui.QPolygonF(
             [
                 QtCore.QPointF(end_x, end_y),
@@ -202,43 +272,38 @@ class RouteItem(QtWidgets.QGraphicsPathItem):
                 QtCore.QPointF(end_x - _ARROW * math.cos(angle + 0.4), end_y - _ARROW * math.sin(angle + 0.4)),
             ]
         )
-        arrow = QtWidgets.QGraphicsPolygonItem(head, self)
-        arrow.setBrush(colour)
-        arrow.setPen(QtGui.QPen(colour, 1))
-        self._hover_shape = QtGui.QPainterPathStroker(QtGui.QPen(Qt.GlobalColor.black, 6)).createStroke(path)
-
-    def shape(self) -> QtGui.QPainterPath:
-        # Only the stroke: a path item's default shape is the filled polygon, which would take the hover and
-        # the clicks meant for the boxes it encloses.
-        return self._hover_shape
+        arrow = scene.addPolygon(head, _pen(colour, 1), QtGui.QColor(colour))
+        arrow.setParentItem(self.item)
 
 
-class FrameItem(QtWidgets.QGraphicsRectItem):
+class FrameItem(_Drawn):
     """An expanded block: a labelled frame behind its members (double-click closes it)."""
 
-    def __init__(self, frame: FrameBox, depth: int, note: str = "", parent: str = "") -> None:
-        super().__init__(QtCore.QRectF(0, 0, frame.w, frame.h))
-        self.setPos(frame.x, frame.y)
+    def __init__(
+        self, scene: QtWidgets.QGraphicsScene, frame: FrameBox, depth: int, note: str = "", parent: str = ""
+    ) -> None:
         self.frame = frame
-        self.setZValue(depth)
-        pen = QtGui.QPen(_TRAINING if frame.training_only else _FRAME_BORDER, 1)
-        pen.setStyle(Qt.PenStyle.DashLine)
-        self.setPen(pen)
-        self.setBrush(QtGui.QColor(_FRAME_FILLS[min(depth, len(_FRAME_FILLS) - 1)]))
+        self.item = scene.addRect(
+            QtCore.QRectF(0, 0, frame.w, frame.h),
+            _pen(_TRAINING if frame.training_only else _FRAME_BORDER, 1, Qt.PenStyle.DashLine),
+            QtGui.QColor(_FRAME_FILLS[min(depth, len(_FRAME_FILLS) - 1)]),
+        )
+        self.item.setPos(frame.x, frame.y)
+        self.item.setZValue(depth)
+        self.item.setData(KEY, f"frame:{frame.name}")
         # Inside an open block, its name is enough ("branch2 (Sequential)"): the frame around says whose.
         short = frame.name[len(parent) + 1 :] if parent and frame.label.startswith(frame.name) else frame.name
         if short[:1].isdigit():  # "0 (Bottleneck)" says little: "layer1.0 (Bottleneck)"
             short = f"{parent.rpartition('.')[2]}.{short}"
         label = short + frame.label[len(frame.name) :] + ("  · training only" if frame.training_only else "")
-        text = QtWidgets.QGraphicsSimpleTextItem(label, self)
-        text.setFont(_font(bold=True, pixels=FRAME_LABEL_PIXELS))
+        text = _add_label(scene, label, _font(bold=True, pixels=FRAME_LABEL_PIXELS), self.item)
         text.setBrush(_TRAINING if frame.training_only else QtGui.QColor("#3d4b59"))
         width = text.boundingRect().width()
         if width > frame.w - 10:
             text.setScale((frame.w - 10) / width)
         text.setPos(5, 2)
         tip = f"<b>{frame.label}</b>" + (f"<br><i>{note}</i>" if note else "")
-        self.setToolTip(tip + "<br>Double-click the frame or press − on a box inside to close it.")
+        self.item.setToolTip(tip + "<br>Double-click the frame or press − on a box inside to close it.")
 
     @property
     def name(self) -> str:
@@ -264,17 +329,11 @@ def draw_layout(scene: QtWidgets.QGraphicsScene, layout: Layout, notes: dict[str
         parent = frame.name.rpartition(".")[0]
         while parent and parent not in open_blocks:  # a frame's parent frame may be further up than one dot
             parent = parent.rpartition(".")[0]
-        frame_item = FrameItem(frame, frame.name.count("."), notes.get(frame.name, ""), parent)
-        scene.addItem(frame_item)
-        items.frames[frame.name] = frame_item
+        items.frames[frame.name] = FrameItem(scene, frame, frame.name.count("."), notes.get(frame.name, ""), parent)
     for route in layout.routes:
-        route_item = RouteItem(route)
-        scene.addItem(route_item)
-        items.routes.append(route_item)
+        items.routes.append(RouteItem(scene, route))
     for node in layout.view.nodes:
         box = layout.boxes[node.id]
-        node_item: NodeItem | JoinItem = JoinItem(node, box) if node.kind == "join" else NodeItem(node, box)
-        scene.addItem(node_item)
-        items.nodes[node.id] = node_item
+        items.nodes[node.id] = JoinItem(scene, node, box) if node.kind == "join" else NodeItem(scene, node, box)
     scene.setSceneRect(QtCore.QRectF(0, 0, layout.width, layout.height))
     return items
