@@ -165,3 +165,62 @@ def test_start_up_imports_are_frozen_out_of_later_garbage_collections():
     registry = tasks.load_registry()
     assert registry.specs and gc.isenabled()  # collection back on …
     assert gc.get_freeze_count() > 100_000  # … and torch's objects no longer walked by it
+
+
+def test_later_turns_run_one_call_per_turn_and_a_newer_call_replaces_a_waiting_one(qtbot):
+    from PySide6 import QtCore
+
+    from viewer.gui.turns import LaterTurns
+
+    turns = LaterTurns()
+    ran: list[str] = []
+    turns.call("original", lambda: ran.append("old original"))
+    turns.call("heatmap", lambda: ran.append("heatmap"))
+    turns.call("original", lambda: ran.append("new original"))  # the image changed again before it ran
+    assert ran == [] and turns.pending()
+    # A posted event queued now is handled before the first call: the calls wait for the repaints queued before.
+    posted: list[str] = []
+    QtCore.QTimer.singleShot(0, lambda: posted.append(f"after {len(ran)} calls"))
+    qtbot.waitUntil(lambda: len(ran) == 1)
+    assert posted == ["after 0 calls"] and turns.pending()  # one call per turn: the second still waits
+    qtbot.waitUntil(lambda: not turns.pending())
+    assert ran == ["heatmap", "new original"]
+
+
+def test_a_hidden_heatmap_view_draws_its_image_when_shown(qtbot):
+    import numpy as np
+
+    from viewer.gui.widgets.heatmap import HeatmapView
+
+    view = HeatmapView()
+    qtbot.addWidget(view)
+    view.set_image(np.full((30, 40, 3), 90, np.uint8))  # on a tab behind another
+    assert view.image_item.image is None
+    view.show()
+    qtbot.waitExposed(view)
+    assert view.image_item.image is not None and view.image_item.image.shape == (30, 40, 3)
+
+
+def test_the_diagrams_items_are_made_by_the_scene_not_by_python_subclasses(qtbot):
+    # A Python-made item makes Qt take the GIL for its paint and hit-test calls; scene-made ones never do.
+    from PySide6 import QtWidgets
+
+    from viewer.core.graph import collapse
+    from viewer.engine.graph import graph_of_name
+    from viewer.engine.layout import layout_view
+    from viewer.gui.widgets.architecture_scene import draw_layout, item_key
+
+    scene = QtWidgets.QGraphicsScene()
+    graph = graph_of_name("resnet18")
+    drawn = draw_layout(scene, layout_view(collapse(graph)))
+    standard = (
+        QtWidgets.QGraphicsRectItem,
+        QtWidgets.QGraphicsEllipseItem,
+        QtWidgets.QGraphicsPathItem,
+        QtWidgets.QGraphicsPolygonItem,
+        QtWidgets.QGraphicsSimpleTextItem,
+    )
+    assert scene.items() and all(type(item) in standard for item in scene.items())
+    box = drawn.nodes["conv1"]
+    text = box.item.childItems()[0]
+    assert item_key(text) == ("box", "conv1") and item_key(drawn.routes[0].item) is None

@@ -26,6 +26,7 @@ from viewer.gui.mime_paths import carries_files, local_paths, pasted_paths, save
 from viewer.gui.settings import Settings
 from viewer.gui.state import AppState, ModelChoice, Notice
 from viewer.gui.tab_exports import TabExports
+from viewer.gui.turns import LaterTurns
 from viewer.gui.widgets.activations import ActivationsView
 from viewer.gui.widgets.architecture import ArchitectureView
 from viewer.gui.widgets.heatmap import HeatmapView
@@ -76,6 +77,7 @@ class MainWindow(QtWidgets.QMainWindow):
 
     # --- construction ------------------------------------------------------------------------------
     def _build(self) -> None:
+        self.later = LaterTurns(self)  # an image switch's view updates, each in its own event-loop turn
         self.model_bar = ModelBar(self, trust=self.trust, start_folder=self.settings.last_folder)
         self.image_panel = ImagePanel(self)
         self.thumbnails = ThumbnailStrip()
@@ -350,12 +352,13 @@ class MainWindow(QtWidgets.QMainWindow):
         self.thumbnails.mark_current(self.state.current)
         if entry is None:
             self.image_panel.set_image(None)
-            self.predictions.set_original(None)
+            self.later.call("original", lambda: self.predictions.set_original(None))
         else:
             self.image_panel.set_image(entry.display, entry.name, entry.loaded.original_size, entry.loaded.notes)
-            self.predictions.set_original(entry.preview if entry.preview is not None else entry.display)
+            preview = entry.preview if entry.preview is not None else entry.display
+            self.later.call("original", lambda: self.predictions.set_original(preview))
             self._add_recent(entry.path)
-        self.heatmap.set_image(None if entry is None else entry.display)
+        self.later.call("heatmap image", lambda: self.heatmap.set_image(None if entry is None else entry.display))
         self._update_status()
 
     def _on_progress(self, item: Any, kind: str) -> None:

@@ -115,13 +115,15 @@ KEY = 0  # ``QGraphicsItem.data`` slot naming what a box or frame item stands fo
 
 def item_key(item: QtWidgets.QGraphicsItem | None) -> tuple[str, str] | None:
     """("box", view id) or ("frame", block name) of a scene item or of the box/frame it is drawn in; None for
-    routes and anything else."""
-    while item is not None:
-        key = item.data(KEY)
-        if isinstance(key, str) and key:
-            kind, _, name = key.partition(":")
-            return kind, name
-        item = item.parentItem()
+    routes and anything else.
+
+    Every part of a box or frame carries its key itself: ``parentItem()`` on a scene-made top-level item makes
+    PySide 6 crash later, when the scene is deleted (seen with PySide6 6.11.3).
+    """
+    key = None if item is None else item.data(KEY)
+    if isinstance(key, str) and key:
+        kind, _, name = key.partition(":")
+        return kind, name
     return None
 
 
@@ -136,6 +138,7 @@ def _add_label(
 ) -> QtWidgets.QGraphicsSimpleTextItem:
     item = scene.addSimpleText(text, font)
     item.setParentItem(parent)
+    item.setData(KEY, parent.data(KEY))
     return item
 
 
@@ -187,6 +190,7 @@ class NodeItem(_Box):
                     QtGui.QColor(_BLOCK_FILL).darker(108),
                 )
                 card.setParentItem(self.item)
+                card.setData(KEY, self.item.data(KEY))
                 card.setFlag(QtWidgets.QGraphicsItem.GraphicsItemFlag.ItemStacksBehindParent)
         self._add_text(scene, box)
         self.set_selected_look(False)

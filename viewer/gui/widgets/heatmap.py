@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6 import QtCore, QtWidgets
+from PySide6 import QtCore, QtGui, QtWidgets
 from PySide6.QtCore import Qt, Signal
 
 from viewer.core.file_export import heatmap_paths
@@ -57,6 +57,7 @@ class HeatmapView(QtWidgets.QWidget):
     def __init__(self, parent: QtWidgets.QWidget | None = None) -> None:
         super().__init__(parent)
         self._image: np.ndarray | None = None
+        self._image_drawn = True  # False: ``_image`` is drawn when the view is next shown
         self._heatmap: Any = None
         self._standing_notice = ""
         self._build()
@@ -224,12 +225,25 @@ class HeatmapView(QtWidgets.QWidget):
     def set_image(self, image: np.ndarray | None) -> None:
         """The picture (uint8 HxWx3 or HxW) the heatmap is laid over; clears an older image's heatmap."""
         self._image = None if image is None else np.asarray(image)
+        self.set_heatmap(None)
+        # Most image switches happen on another tab: drawing the picture then waits until this one is shown,
+        # which keeps an image switch's work on the GUI thread short (``viewer bench``: the 200-switch stall).
+        self._image_drawn = False
+        if self.isVisible():
+            self._draw_image()
+
+    def _draw_image(self) -> None:
+        self._image_drawn = True
         if self._image is None:
             self.image_item.clear()
         else:
             self.image_item.setImage(self._image, autoLevels=False)  # uint8 without levels: shown as it is
-        self.set_heatmap(None)
         self.plot.autoRange(padding=0.01)
+
+    def showEvent(self, event: QtGui.QShowEvent) -> None:
+        super().showEvent(event)
+        if not self._image_drawn:
+            self._draw_image()
 
     def set_classes(self, categories: list[str], top_indices: list[int]) -> None:
         """All classes of the model, with this image's top-k (best first) listed before the rest."""
