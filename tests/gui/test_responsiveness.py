@@ -170,7 +170,7 @@ def test_start_up_imports_are_frozen_out_of_later_garbage_collections():
 def test_later_turns_run_one_call_per_turn_and_a_newer_call_replaces_a_waiting_one(qtbot):
     from PySide6 import QtCore
 
-    from viewer.gui.turns import LaterTurns
+    from viewer.gui.widgets.turns import LaterTurns
 
     turns = LaterTurns()
     ran: list[str] = []
@@ -224,3 +224,28 @@ def test_the_diagrams_items_are_made_by_the_scene_not_by_python_subclasses(qtbot
     box = drawn.nodes["conv1"]
     text = box.item.childItems()[0]
     assert item_key(text) == ("box", "conv1") and item_key(drawn.routes[0].item) is None
+
+
+def test_a_large_diagram_is_made_a_few_boxes_per_turn_and_at_once_when_read(qtbot):
+    from viewer.core.graph import collapse
+    from viewer.engine.graph import graph_of_name
+    from viewer.engine.layout import layout_view
+    from viewer.gui.widgets.architecture import ArchitectureView
+    from viewer.gui.widgets.architecture_scene import BOXES_PER_STEP
+
+    graph = graph_of_name("mobilenet_v2")
+    layout = layout_view(collapse(graph))
+    assert len(layout.view.nodes) > BOXES_PER_STEP
+    view = ArchitectureView()
+    qtbot.addWidget(view)
+    view.show()
+    qtbot.waitExposed(view)
+    view.set_graph(graph)
+    view.set_layout(layout)
+    scene = view.diagram.scene()
+    first_turn = len(scene.items())
+    assert 0 < first_turn  # the routes are made in the turn that asked
+    qtbot.waitUntil(lambda: len(scene.items()) > first_turn)  # later turns add the boxes
+    drawn = view.scene_items  # reading them finishes the drawing at once
+    assert set(drawn.nodes) == {node.id for node in layout.view.nodes}
+    assert len(scene.items()) > first_turn

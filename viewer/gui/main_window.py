@@ -26,7 +26,6 @@ from viewer.gui.mime_paths import carries_files, local_paths, pasted_paths, save
 from viewer.gui.settings import Settings
 from viewer.gui.state import AppState, ModelChoice, Notice
 from viewer.gui.tab_exports import TabExports
-from viewer.gui.turns import LaterTurns
 from viewer.gui.widgets.activations import ActivationsView
 from viewer.gui.widgets.architecture import ArchitectureView
 from viewer.gui.widgets.heatmap import HeatmapView
@@ -36,6 +35,7 @@ from viewer.gui.widgets.model_bar import ModelBar
 from viewer.gui.widgets.notices import NoticeBanner
 from viewer.gui.widgets.predictions import PredictionsView
 from viewer.gui.widgets.thumbnails import Thumbnail, ThumbnailStrip
+from viewer.gui.widgets.turns import LaterTurns
 from viewer.gui.widgets.welcome import SampleImage, WelcomeView
 from viewer.gui.window_fit import PREFERRED_SIZE, fit_on_screen
 

@@ -31,8 +31,9 @@ from viewer.gui.widgets.architecture_export import (
 from viewer.gui.widgets.architecture_find import FindBar, button_row
 from viewer.gui.widgets.architecture_format import graph_notes_html, graph_totals_html
 from viewer.gui.widgets.architecture_groups import GroupsWindow
-from viewer.gui.widgets.architecture_scene import SceneItems, draw_layout
+from viewer.gui.widgets.architecture_scene import SceneItems, drawing_steps
 from viewer.gui.widgets.architecture_table import ArchitectureTable
+from viewer.gui.widgets.turns import StepsInTurns
 
 __all__ = ["PNG_SCALE", "ArchitectureView"]
 
@@ -57,6 +58,7 @@ class ArchitectureView(QtWidgets.QWidget):
         self._graph: Graph | None = None
         self._layout: Layout | None = None
         self._items = SceneItems()
+        self._drawing: StepsInTurns[SceneItems] = StepsInTurns(self)  # items are made a few boxes per turn
         self._stale = False  # a layout arrived while hidden: its items are made when the tab is shown
         self._selected: str | None = None  # node id or block name
         self._focus: str | None = None  # key to bring into view once the next layout is drawn
@@ -164,6 +166,8 @@ class ArchitectureView(QtWidgets.QWidget):
         self._graph, self._layout, self._selected, self._focus = graph, None, None, None
         self._first_view = True
         self._stale = False
+        self._drawing.cancel()
+        self.diagram.viewport().setUpdatesEnabled(True)
         self.diagram.scene().clear()
         self._items = SceneItems()
         self.table.set_graph(graph)
@@ -183,6 +187,8 @@ class ArchitectureView(QtWidgets.QWidget):
         """Draw ``layout`` (of the graph shown); drawn when the tab is next shown if it is hidden now."""
         self._layout = layout
         if layout is None:
+            self._drawing.cancel()
+            self.diagram.viewport().setUpdatesEnabled(True)
             self.diagram.scene().clear()
             self._items = SceneItems()
             return
@@ -339,7 +345,15 @@ class ArchitectureView(QtWidgets.QWidget):
             return
         self._stale = False
         notes = {name: block.note for name, block in graph.blocks.items() if block.note}
-        self._items = draw_layout(self.diagram.scene(), layout, notes)
+        self._items = SceneItems()
+        self.diagram.viewport().setUpdatesEnabled(False)  # painted once made: each turn would paint it all so far
+        self._drawing.start(
+            drawing_steps(self.diagram.scene(), layout, notes), lambda items: self._drawn(layout, items)
+        )
+
+    def _drawn(self, layout: Layout, items: SceneItems) -> None:
+        self.diagram.viewport().setUpdatesEnabled(True)
+        self._items = items
         self._apply_selection()
         focus, self._focus = self._focus, None
         if self._first_view:
@@ -358,6 +372,7 @@ class ArchitectureView(QtWidgets.QWidget):
     def _ensure_drawn(self) -> None:
         if self._stale:
             self._draw()
+        self._drawing.finish()
 
     def showEvent(self, event: QtGui.QShowEvent) -> None:
         super().showEvent(event)
@@ -367,8 +382,8 @@ class ArchitectureView(QtWidgets.QWidget):
             QtCore.QTimer.singleShot(0, self._draw_if_shown)
 
     def _draw_if_shown(self) -> None:
-        if self.isVisible():
-            self._ensure_drawn()
+        if self.isVisible() and self._stale:
+            self._draw()  # in steps; reading ``scene_items`` finishes it at once
 
     def _on_box_clicked(self, view_id: str) -> None:
         self._select(view_id, reveal=False)
