@@ -31,7 +31,7 @@ __all__ = ["COLORMAPS", "ActivationsView"]
 COLORMAPS = ACTIVATION_COLORMAPS
 NORMALISATIONS = {"per channel": "channel", "per layer": "layer"}  # label -> channel_grid(normalize=...)
 _NAME_ROLE = Qt.ItemDataRole.UserRole
-_COLUMN_PADDING = 24  # what a column needs beyond its text: margins and the branch arrow
+_COLUMN_PADDING = 10  # what a column needs beyond its text and indentation: the cell margins
 
 
 class ActivationsView(QtWidgets.QWidget):
