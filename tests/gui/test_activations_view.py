@@ -69,6 +69,20 @@ def test_picking_a_layer_in_the_tree_requests_it(view, qtbot):
     assert view.current_layer == "features.3"
 
 
+def test_every_layer_name_and_type_fits_its_column(view):
+    tree = view.tree
+    metrics = tree.fontMetrics()
+    rows, stack = [], [(tree.topLevelItem(i), 1) for i in range(tree.topLevelItemCount())]
+    while stack:
+        item, depth = stack.pop()
+        rows.append((item, depth))
+        stack.extend((item.child(i), depth + 1) for i in range(item.childCount()))
+    assert len(rows) > 6  # the nested rows too, although they are collapsed
+    for item, depth in rows:
+        assert depth * tree.indentation() + metrics.horizontalAdvance(item.text(0)) <= tree.columnWidth(0)
+        assert metrics.horizontalAdvance(item.text(1)) <= tree.columnWidth(1)
+
+
 def test_select_layer_is_silent(view, qtbot):
     with qtbot.assertNotEmitted(view.layerRequested):
         view.select_layer("classifier.2")

@@ -24,14 +24,13 @@ from PySide6.QtCore import Qt, Signal
 from viewer.core.activation_grid import ChannelGrid, GridOptions, MosaicLayout, effective_normalize, render_grid
 from viewer.core.options import ACTIVATION_COLORMAPS, SORT_KEYS
 from viewer.gui.widgets.activations_large import ChannelDetail
+from viewer.gui.widgets.activations_tree import LayerTree
 from viewer.gui.widgets.architecture_format import format_shape
 
 __all__ = ["COLORMAPS", "ActivationsView"]
 
 COLORMAPS = ACTIVATION_COLORMAPS
 NORMALISATIONS = {"per channel": "channel", "per layer": "layer"}  # label -> channel_grid(normalize=...)
-_NAME_ROLE = Qt.ItemDataRole.UserRole
-_COLUMN_PADDING = 10  # what a column needs beyond its text and indentation: the cell margins
 
 
 class ActivationsView(QtWidgets.QWidget):
@@ -64,20 +63,12 @@ class ActivationsView(QtWidgets.QWidget):
         self.deferred_grids = False  # True in the app: mosaics are drawn on the worker, see the module docstring
         self._items_stale = False  # results arrived while hidden: the graphics items are updated when shown
         self._selected_channel: int | None = None
-        self._current_layer: str | None = None
-        self._items_by_name: dict[str, QtWidgets.QTreeWidgetItem] = {}
-        self._filling_tree = False
         self._build()
 
     # ----------------------------------------------------------------------------------------- layout
     def _build(self) -> None:
-        self.tree = QtWidgets.QTreeWidget()
-        self.tree.setObjectName("layerTree")
-        self.tree.setHeaderLabels(["Layer", "Type", "Output"])
-        self.tree.setUniformRowHeights(True)
-        self.tree.setAlternatingRowColors(True)
-        self.tree.header().setStretchLastSection(True)
-        self.tree.currentItemChanged.connect(self._on_tree_current_changed)
+        self.tree = LayerTree()
+        self.tree.layerChosen.connect(self.layerRequested)
 
         self.notice = QtWidgets.QLabel()
         self.notice.setObjectName("activationsNotice")
@@ -158,7 +149,7 @@ class ActivationsView(QtWidgets.QWidget):
     @property
     def current_layer(self) -> str | None:
         """Name of the layer selected in the tree (or shown, when an activation arrived for it)."""
-        return self._current_layer
+        return self.tree.current_layer
 
     @property
     def shown_channel_count(self) -> int:
@@ -199,37 +190,11 @@ class ActivationsView(QtWidgets.QWidget):
 
     def set_summary(self, summary: Any | None) -> None:
         """Fill the layer tree from an engine ``Summary`` (None clears it)."""
-        self._summary = summary
-        self._filling_tree = True
-        try:
-            self.tree.clear()
-            self._items_by_name.clear()
-            if summary is not None:
-                widths = [0] * self.tree.columnCount()
-                for child in summary.root.children:
-                    self.tree.addTopLevelItem(self._tree_item(child, parent_name="", widths=widths))
-                # Widths that fit the deepest names too, from the texts: expanding every row to let Qt measure
-                # them took 10-30 ms of the GUI thread per model (``viewer bench``: the 200-switch stall).
-                for column, width in enumerate(widths):
-                    self.tree.setColumnWidth(column, width + _COLUMN_PADDING)
-                self.tree.expandToDepth(0)
-            if self._current_layer in self._items_by_name:
-                self.tree.setCurrentItem(self._items_by_name[self._current_layer])
-        finally:
-            self._filling_tree = False
+        self.tree.set_summary(summary)
 
     def select_layer(self, name: str) -> None:
         """Select ``name`` in the tree without emitting ``layerRequested`` (the app already knows)."""
-        self._current_layer = name
-        item = self._items_by_name.get(name)
-        if item is None:
-            return
-        self._filling_tree = True
-        try:
-            self.tree.setCurrentItem(item)
-            self.tree.scrollToItem(item)
-        finally:
-            self._filling_tree = False
+        self.tree.select_layer(name)
 
     def set_activation(self, activation: Any | None, grid: ChannelGrid | None = None) -> None:
         """Show an engine ``Activation``: its channels in the mosaic, the first one (or the same one) large.
@@ -245,7 +210,7 @@ class ActivationsView(QtWidgets.QWidget):
             self.detail.set_channel(None, None)
             self.header.setText("Pick a layer on the left.")
             return
-        if activation.layer != self._current_layer:
+        if activation.layer != self.tree.current_layer:
             self.select_layer(activation.layer)
         if self._selected_channel is None or self._selected_channel >= self.shown_channel_count:
             self._selected_channel = 0
@@ -323,33 +288,6 @@ class ActivationsView(QtWidgets.QWidget):
         return self.grid.mapFromScene(self._grid_box.mapViewToScene(centre))
 
     # ----------------------------------------------------------------------------------------- drawing
-    def _tree_item(self, node: Any, parent_name: str, widths: list[int], depth: int = 1) -> QtWidgets.QTreeWidgetItem:
-        """The row of ``node`` and its children; ``widths`` grows to each column's widest text (with indent)."""
-        short = (
-            node.name[len(parent_name) + 1 :] if parent_name and node.name.startswith(parent_name + ".") else node.name
-        )
-        texts = [short, node.type, format_shape(node.output_shape)]
-        item = QtWidgets.QTreeWidgetItem(texts)
-        item.setData(0, _NAME_ROLE, node.name)
-        item.setToolTip(0, node.name)
-        metrics = self.tree.fontMetrics()
-        for column, text in enumerate(texts):
-            indent = depth * self.tree.indentation() if column == 0 else 0
-            widths[column] = max(widths[column], indent + metrics.horizontalAdvance(text))
-        self._items_by_name[node.name] = item
-        for child in node.children:
-            item.addChild(self._tree_item(child, node.name, widths, depth + 1))
-        return item
-
-    def _on_tree_current_changed(
-        self, current: QtWidgets.QTreeWidgetItem | None, _previous: QtWidgets.QTreeWidgetItem | None
-    ) -> None:
-        if current is None or self._filling_tree:
-            return
-        name = current.data(0, _NAME_ROLE)
-        self._current_layer = name
-        self.layerRequested.emit(name)
-
     def _clear_mosaic(self) -> None:
         self._grid = None
         self._order = np.zeros(0, dtype=np.int64)
