@@ -215,3 +215,14 @@ def test_in_the_app_mosaics_are_drawn_on_the_worker_never_on_the_gui_thread(
     assert view.shown_grid.options.order == "max" and view.channel_order == list(activation.order["max"])
     assert len(drawn_on) == 2
     assert all(thread is not threading.main_thread() for thread in drawn_on), drawn_on
+
+
+def test_a_hidden_layer_tree_is_filled_when_shown(qtbot, lenet):
+    hidden = ActivationsView()
+    qtbot.addWidget(hidden)
+    hidden.set_summary(lenet[0])  # a model chosen while another tab is in front
+    hidden.select_layer("features.3")
+    assert hidden.tree.topLevelItemCount() == 0
+    hidden.show()
+    qtbot.waitExposed(hidden)
+    assert hidden.tree.topLevelItemCount() == 2 and hidden.tree.currentItem().toolTip(0) == "features.3"

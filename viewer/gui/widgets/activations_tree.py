@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from typing import Any
 
-from PySide6 import QtWidgets
+from PySide6 import QtGui, QtWidgets
 from PySide6.QtCore import Qt, Signal
 
 from viewer.gui.widgets.architecture_format import format_shape
@@ -33,19 +35,39 @@ class LayerTree(QtWidgets.QTreeWidget):
         self.header().setStretchLastSection(True)
         self.current_layer: str | None = None  # chosen or selected, even before its row exists
         self._items_by_name: dict[str, QtWidgets.QTreeWidgetItem] = {}
+        self._summary: Any | None = None
+        self._indent = self.indentation()
+        self._stale = False  # a summary arrived while hidden: its rows are made when the tree is shown
         self._filling = False
         self.currentItemChanged.connect(self._on_current_changed)
 
     def set_summary(self, summary: Any | None) -> None:
-        """Fill the tree from an engine ``Summary`` (None clears it); the current layer stays selected."""
+        """Fill the tree from an engine ``Summary`` (None clears it); the current layer stays selected.
+
+        While the tree is hidden (another tab is shown) it is filled when next shown: a model's few hundred rows
+        are 10-30 ms of the GUI thread, and most models are chosen with another tab in front.
+        """
+        self._summary, self._stale = summary, True
+        if self.isVisible():
+            self._fill()
+
+    def showEvent(self, event: QtGui.QShowEvent) -> None:
+        super().showEvent(event)
+        if self._stale:
+            self._fill()
+
+    def _fill(self) -> None:
+        self._stale = False
         self._filling = True
         try:
             self.clear()
             self._items_by_name.clear()
-            if summary is not None:
+            if self._summary is not None:
                 widths = [0] * self.columnCount()
-                for child in summary.root.children:
-                    self.addTopLevelItem(self._item(child, parent_name="", widths=widths))
+                self._indent = self.indentation()
+                measure = functools.cache(self.fontMetrics().horizontalAdvance)  # names and types repeat
+                for child in self._summary.root.children:
+                    self.addTopLevelItem(self._item(child, "", widths, measure))
                 # Widths that fit the deepest names too, from the texts: expanding every row to let Qt measure
                 # them took 10-30 ms of the GUI thread per model (``viewer bench``: the 200-switch stall).
                 for column, width in enumerate(widths):
@@ -69,7 +91,9 @@ class LayerTree(QtWidgets.QTreeWidget):
         finally:
             self._filling = False
 
-    def _item(self, node: Any, parent_name: str, widths: list[int], depth: int = 1) -> QtWidgets.QTreeWidgetItem:
+    def _item(
+        self, node: Any, parent_name: str, widths: list[int], measure: Callable[[str], int], depth: int = 1
+    ) -> QtWidgets.QTreeWidgetItem:
         """The row of ``node`` and its children; ``widths`` grows to each column's widest text (with indent)."""
         short = (
             node.name[len(parent_name) + 1 :] if parent_name and node.name.startswith(parent_name + ".") else node.name
@@ -78,13 +102,12 @@ class LayerTree(QtWidgets.QTreeWidget):
         item = QtWidgets.QTreeWidgetItem(texts)
         item.setData(0, _NAME_ROLE, node.name)
         item.setToolTip(0, node.name)
-        metrics = self.fontMetrics()
-        for column, text in enumerate(texts):
-            indent = depth * self.indentation() if column == 0 else 0
-            widths[column] = max(widths[column], indent + metrics.horizontalAdvance(text))
+        widths[0] = max(widths[0], depth * self._indent + measure(short))
+        for column, text in enumerate(texts[1:], start=1):
+            widths[column] = max(widths[column], measure(text))
         self._items_by_name[node.name] = item
         for child in node.children:
-            item.addChild(self._item(child, node.name, widths, depth + 1))
+            item.addChild(self._item(child, node.name, widths, measure, depth + 1))
         return item
 
     def _on_current_changed(
