@@ -224,5 +224,5 @@ def test_a_hidden_layer_tree_is_filled_when_shown(qtbot, lenet):
     hidden.select_layer("features.3")
     assert hidden.tree.topLevelItemCount() == 0
     hidden.show()
-    qtbot.waitExposed(hidden)
-    assert hidden.tree.topLevelItemCount() == 2 and hidden.tree.currentItem().toolTip(0) == "features.3"
+    qtbot.waitUntil(lambda: hidden.tree.topLevelItemCount() == 2)  # the turn after it is shown
+    assert hidden.tree.currentItem().toolTip(0) == "features.3"

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Callable
 from typing import Any
 
-from PySide6 import QtGui, QtWidgets
+from PySide6 import QtCore, QtGui, QtWidgets
 from PySide6.QtCore import Qt, Signal
 
 from viewer.gui.widgets.architecture_format import format_shape
@@ -39,6 +38,10 @@ class LayerTree(QtWidgets.QTreeWidget):
         self._indent = self.indentation()
         self._stale = False  # a summary arrived while hidden: its rows are made when the tree is shown
         self._filling = False
+        self._fill_later = QtCore.QTimer(self)
+        self._fill_later.setSingleShot(True)
+        self._fill_later.setInterval(0)
+        self._fill_later.timeout.connect(self._fill_if_stale)
         self.currentItemChanged.connect(self._on_current_changed)
 
     def set_summary(self, summary: Any | None) -> None:
@@ -54,6 +57,10 @@ class LayerTree(QtWidgets.QTreeWidget):
     def showEvent(self, event: QtGui.QShowEvent) -> None:
         super().showEvent(event)
         if self._stale:
+            self._fill_later.start()  # the tab switch paints first, in a turn of its own
+
+    def _fill_if_stale(self) -> None:
+        if self._stale and self.isVisible():
             self._fill()
 
     def _fill(self) -> None:
@@ -65,7 +72,13 @@ class LayerTree(QtWidgets.QTreeWidget):
             if self._summary is not None:
                 widths = [0] * self.columnCount()
                 self._indent = self.indentation()
-                measure = functools.cache(self.fontMetrics().horizontalAdvance)  # names and types repeat
+                metrics, sizes = self.fontMetrics(), {}  # names and types repeat: each measured once
+
+                def measure(text: str) -> int:
+                    if text not in sizes:
+                        sizes[text] = metrics.horizontalAdvance(text)
+                    return sizes[text]
+
                 for child in self._summary.root.children:
                     self.addTopLevelItem(self._item(child, "", widths, measure))
                 # Widths that fit the deepest names too, from the texts: expanding every row to let Qt measure
