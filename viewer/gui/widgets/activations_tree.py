@@ -5,10 +5,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from PySide6 import QtCore, QtGui, QtWidgets
+from PySide6 import QtGui, QtWidgets
 from PySide6.QtCore import Qt, Signal
 
 from viewer.gui.widgets.architecture_format import format_shape
+from viewer.gui.widgets.turns import next_turn_timer
 
 __all__ = ["LayerTree"]
 
@@ -38,10 +39,7 @@ class LayerTree(QtWidgets.QTreeWidget):
         self._indent = self.indentation()
         self._stale = False  # a summary arrived while hidden: its rows are made when the tree is shown
         self._filling = False
-        self._fill_later = QtCore.QTimer(self)
-        self._fill_later.setSingleShot(True)
-        self._fill_later.setInterval(0)
-        self._fill_later.timeout.connect(self._fill_if_stale)
+        self._fill_later = next_turn_timer(self, self._fill_if_stale)
         self.currentItemChanged.connect(self._on_current_changed)
 
     def set_summary(self, summary: Any | None) -> None:

@@ -15,9 +15,19 @@ from PySide6 import QtCore
 
 from viewer.core.progress import Job
 
-__all__ = ["LaterTurns", "StepsInTurns"]
+__all__ = ["LaterTurns", "StepsInTurns", "next_turn_timer"]
 
 ResultT = TypeVar("ResultT")
+
+
+def next_turn_timer(parent: QtCore.QObject, slot: Callable[[], None]) -> QtCore.QTimer:
+    """A single-shot zero-interval timer calling ``slot``: ``start()`` runs it in a later event-loop turn, after
+    the events posted before (a static ``QTimer.singleShot(0)`` is a posted event itself, run in the same turn)."""
+    timer = QtCore.QTimer(parent)
+    timer.setSingleShot(True)
+    timer.setInterval(0)
+    timer.timeout.connect(slot)
+    return timer
 
 
 class LaterTurns(QtCore.QObject):
@@ -26,10 +36,7 @@ class LaterTurns(QtCore.QObject):
     def __init__(self, parent: QtCore.QObject | None = None) -> None:
         super().__init__(parent)
         self._calls: dict[str, Callable[[], None]] = {}
-        self._timer = QtCore.QTimer(self)
-        self._timer.setSingleShot(True)
-        self._timer.setInterval(0)
-        self._timer.timeout.connect(self._run_next)
+        self._timer = next_turn_timer(self, self._run_next)
 
     def call(self, key: str, function: Callable[[], None]) -> None:
         """Run ``function`` in a later turn (instead of a call still waiting under ``key``)."""
@@ -60,19 +67,13 @@ class StepsInTurns(QtCore.QObject, Generic[ResultT]):
         super().__init__(parent)
         self._job: Job[ResultT] | None = None
         self._on_done: Callable[[ResultT], None] | None = None
-        self._timer = QtCore.QTimer(self)
-        self._timer.setSingleShot(True)
-        self._timer.setInterval(0)
-        self._timer.timeout.connect(self._step)
+        self._timer = next_turn_timer(self, self._step)
 
     def start(self, job: Job[ResultT], on_done: Callable[[ResultT], None]) -> None:
         """Run ``job`` in turns (instead of a job still running) and hand its result to ``on_done``."""
         self.cancel()
         self._job, self._on_done = job, on_done
         self._step()  # the first step now: the work starts in the turn that asked for it
-
-    def running(self) -> bool:
-        return self._job is not None
 
     def finish(self) -> None:
         """Run the remaining steps at once (someone needs the result now)."""
