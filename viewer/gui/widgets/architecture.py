@@ -33,7 +33,7 @@ from viewer.gui.widgets.architecture_format import graph_notes_html, graph_total
 from viewer.gui.widgets.architecture_groups import GroupsWindow
 from viewer.gui.widgets.architecture_scene import SceneItems, drawing_steps
 from viewer.gui.widgets.architecture_table import ArchitectureTable
-from viewer.gui.widgets.turns import StepsInTurns
+from viewer.gui.widgets.turns import StepsInTurns, next_turn_timer
 
 __all__ = ["PNG_SCALE", "ArchitectureView"]
 
@@ -59,6 +59,7 @@ class ArchitectureView(QtWidgets.QWidget):
         self._layout: Layout | None = None
         self._items = SceneItems()
         self._drawing: StepsInTurns[SceneItems] = StepsInTurns(self)  # items are made a few boxes per turn
+        self._draw_later = next_turn_timer(self, self._draw_if_shown)
         self._stale = False  # a layout arrived while hidden: its items are made when the tab is shown
         self._selected: str | None = None  # node id or block name
         self._focus: str | None = None  # key to bring into view once the next layout is drawn
@@ -379,7 +380,7 @@ class ArchitectureView(QtWidgets.QWidget):
         if self._stale:
             # One event-loop turn later: the tab switch paints first, and the GUI thread's work is two short
             # stretches instead of one long one (``viewer bench``: the 200-switch stall).
-            QtCore.QTimer.singleShot(0, self._draw_if_shown)
+            self._draw_later.start()
 
     def _draw_if_shown(self) -> None:
         if self.isVisible() and self._stale:
