@@ -89,7 +89,7 @@ def test_a_real_out_of_memory_runs_the_job_on_the_cpu(qtbot) -> None:
         return loaded.device.type
 
     with qtbot.waitSignal(runner.idle, timeout=300_000):
-        runner.submit("classify", greedy, ModelKey("lenet5", "none", None, "cuda"), description="Greedy")
+        runner.submit("classify", greedy, model=ModelKey("lenet5", "none", None, "cuda"), description="Greedy")
     assert returned == ["cpu"] and "GPU out of memory" in messages[0]
     assert runner.shutdown(timeout=10)
 

@@ -96,7 +96,7 @@ def test_a_job_cancelled_while_its_start_is_shown_builds_no_model(qtbot, runner,
     monkeypatch.setattr(runner.cache, "get", lambda key, progress=None: built.append(key) or key)
     runner.started.connect(lambda ticket: ticket.cancel())  # the user changes their mind at once
     with qtbot.waitSignal(runner.idle, timeout=JOB_TIMEOUT_MS):
-        runner.submit(JobKind.MODEL, ran.append, ModelChoice("vgg19", "none", None, "cpu"))
+        runner.submit(JobKind.MODEL, lambda loaded: ran.append(loaded), model=ModelChoice("vgg19", "none", None, "cpu"))
     assert built == [] and ran == []
 
 
@@ -208,8 +208,8 @@ def test_model_keys_resolve_through_one_cached_model(qtbot, runner):
     seen = collect(runner)
     key = ModelChoice("lenet5", "none", None, "cpu")
     with qtbot.waitSignal(runner.idle, timeout=JOB_TIMEOUT_MS):
-        runner.submit(JobKind.CLASSIFY, lambda loaded: loaded, key)
-        runner.submit(JobKind.SUMMARY, lambda loaded: loaded, key)
+        runner.submit(JobKind.CLASSIFY, lambda loaded: loaded, model=key)
+        runner.submit(JobKind.SUMMARY, lambda loaded: loaded, model=key)
     first, second = (result for result, _ in seen["returned"])
     assert first is second and first.name == "lenet5" and not first.pretrained
     assert runner.cache.keys() == [key]
@@ -221,13 +221,16 @@ def test_out_of_memory_on_a_gpu_retries_on_the_cpu(qtbot, runner, monkeypatch):
     runner.message.connect(messages.append)
     monkeypatch.setattr(runner.cache, "get", lambda key, progress=None: key)  # no model needed here
 
-    def job(key):
+    def job(loaded):
+        key = loaded
         if key.device != "cpu":
             raise RuntimeError("CUDA out of memory. Tried to allocate 2.00 GiB")
         return "ran on " + key.device
 
     with qtbot.waitSignal(runner.idle, timeout=JOB_TIMEOUT_MS):
-        runner.submit(JobKind.CLASSIFY, job, ModelChoice("resnet50", "none", None, "cuda:0"), description="Classifying")
+        runner.submit(
+            JobKind.CLASSIFY, job, model=ModelChoice("resnet50", "none", None, "cuda:0"), description="Classifying"
+        )
     assert [r for r, _ in seen["returned"]] == ["ran on cpu"]
     assert messages and "out of memory" in messages[0] and "CPU" in messages[0]
 
@@ -236,7 +239,8 @@ def test_after_running_out_of_gpu_memory_a_model_stays_on_the_cpu_until_chosen_a
     monkeypatch.setattr(runner.cache, "get", lambda key, progress=None: key)
     tried = []
 
-    def job(key):
+    def job(loaded):
+        key = loaded
         tried.append(key.device)
         if key.device != "cpu":
             raise RuntimeError("CUDA out of memory. Tried to allocate 2.00 GiB")
@@ -245,15 +249,15 @@ def test_after_running_out_of_gpu_memory_a_model_stays_on_the_cpu_until_chosen_a
     gpu = ModelChoice("resnet50", "none", None, "cuda:0")
     for kind in (JobKind.CLASSIFY, JobKind.ACTIVATIONS):
         with qtbot.waitSignal(runner.idle, timeout=JOB_TIMEOUT_MS):
-            runner.submit(kind, job, gpu)
+            runner.submit(kind, job, model=gpu)
     assert tried == ["cuda:0", "cpu", "cpu"]  # the second job did not reload the model on the GPU to fail again
     other = ModelChoice("resnet18", "none", None, "cuda:0")
     runner.forget_gpu_fallbacks()  # the user chose the device again
     tried.clear()
     with qtbot.waitSignal(runner.idle, timeout=JOB_TIMEOUT_MS):
-        runner.submit(JobKind.CLASSIFY, job, gpu)
+        runner.submit(JobKind.CLASSIFY, job, model=gpu)
     with qtbot.waitSignal(runner.idle, timeout=JOB_TIMEOUT_MS):
-        runner.submit(JobKind.SUMMARY, lambda key: tried.append(("other", key.device)), other)
+        runner.submit(JobKind.SUMMARY, lambda loaded: tried.append(("other", loaded.device)), model=other)
     assert tried == ["cuda:0", "cpu", ("other", "cuda:0")]  # tried the GPU again; another model was never moved
 
 
@@ -261,7 +265,8 @@ def test_out_of_memory_retries_with_less_memory_on_the_gpu_before_the_cpu(qtbot,
     monkeypatch.setattr(runner.cache, "get", lambda key, progress=None: key)
     tried = []
 
-    def job(key, *, tile=None):
+    def job(*, loaded, tile=None):
+        key = loaded
         tried.append((key.device, tile))
         if key.device != "cpu":
             raise RuntimeError("CUDA out of memory. Tried to allocate 2.00 GiB")
@@ -269,7 +274,7 @@ def test_out_of_memory_retries_with_less_memory_on_the_gpu_before_the_cpu(qtbot,
 
     gpu = ModelChoice("resnet50", "none", None, "cuda:0")
     with qtbot.waitSignal(runner.idle, timeout=JOB_TIMEOUT_MS):
-        ticket = runner.submit(JobKind.HEATMAP, job, gpu, low_memory={"tile": 512})
+        ticket = runner.submit(JobKind.HEATMAP, job, model=gpu, low_memory={"tile": 512})
     assert tried == [("cuda:0", None), ("cuda:0", 512), ("cpu", 512)] and ticket.result() == "cpu"
 
 

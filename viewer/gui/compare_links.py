@@ -1,22 +1,26 @@
-"""Wiring of the Compare and Explain tabs and the chart window into the main window (issue 12).
+"""Wiring of the Compare and Explain tabs and the chart window into the main window.
 
 ``install(window, state, tabs)`` adds the two tabs after the window's own, opens the chart from the Compare tab
-and the View menu, and connects the views to a :class:`~viewer.gui.state_compare.CompareState` beside the app's
-state. The main window calls it once; nothing else of the window needs to know these tabs. It takes the window's
-state and tabs as arguments (as :class:`~viewer.gui.analysis_links.AnalysisLinks` does) rather than importing
-``MainWindow``, which imports this module.
+and the View menu, and connects the views to the app state's sub-states (``state.compare``, ``state.explain``).
+The notices of their kinds are said on their own tab (``Notice.tab``), never in the window's banner. It takes
+the window's state and tabs as arguments (as :class:`~viewer.gui.analysis_links.AnalysisLinks` does) rather
+than importing ``MainWindow``, which imports this module.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from pathlib import Path
 from typing import TYPE_CHECKING
 
+import numpy as np
 from PySide6 import QtCore, QtWidgets
 
 from viewer.core.options import ExplainOptions
 from viewer.core.progress import Progress
-from viewer.gui.state import AppState
-from viewer.gui.state_compare import CompareState
+from viewer.gui.jobs import JobKind
+from viewer.gui.state import AppState, Notice
+from viewer.gui.state_notices import TAB_OF_KIND
 from viewer.gui.tasks import ImageEntry
 from viewer.gui.widgets.compare import CompareView, ComparisonShown
 from viewer.gui.widgets.explain import ExplainShown, ExplainView
@@ -33,17 +37,26 @@ if TYPE_CHECKING:  # the chart (pyqtgraph) is imported when first opened, the en
 
 __all__ = ["CompareLinks", "install"]
 
+EXPLANATION_SUFFIXES = (".png", ".npy", ".json")
+
+
+def _picture(entry: ImageEntry | None) -> np.ndarray | None:
+    return None if entry is None else (entry.preview if entry.preview is not None else entry.display)
+
 
 class CompareLinks(QtCore.QObject):
-    """The Compare tab, the Explain tab and the chart window, bound to one :class:`CompareState`."""
+    """The Compare tab, the Explain tab and the chart window, bound to the app's Compare and Explain states."""
 
     def __init__(self, window: QtWidgets.QMainWindow, app: AppState, tabs: QtWidgets.QTabWidget) -> None:
         super().__init__(window)
         self.window, self.app, self.tabs = window, app, tabs
-        self.state = CompareState(app, parent=self)
+        self.state, self.explain = app.compare, app.explain
         self.compare_view = CompareView()
         self.explain_view = ExplainView()
         self.chart_window: ChartWindow | None = None
+        # Dialogs, replaceable by tests and scripts: a weights file for a failed network, overwrite or not.
+        self.ask_weights_file: Callable[[str], str] = self._ask_weights_file
+        self.ask_overwrite: Callable[[list[Path]], bool] = self._ask_overwrite
         tabs.addTab(self.compare_view, "Compare")
         tabs.addTab(self.explain_view, "Explain")
         self.compare_view.set_networks(self.state.networks)
@@ -51,28 +64,27 @@ class CompareLinks(QtCore.QObject):
             self.compare_view.set_registry(app.registry)
         app.registry_changed.connect(self.compare_view.set_registry)
         app.image_changed.connect(self._image_changed)
+        app.message.connect(self._notice)
+        app.notice_cleared.connect(self._notice_cleared)
+        app.progress.connect(self._progress)
+        app.job_finished.connect(self._job_finished)
         tabs.currentChanged.connect(self._tab_changed)
 
         view, state = self.compare_view, self.state
         view.networksRequested.connect(self._compare)
-        view.cancelRequested.connect(lambda: state.cancel("compare"))
+        view.remedyRequested.connect(self._remedy)
+        view.cancelRequested.connect(state.cancel)
         view.chartRequested.connect(self.show_chart)
-        state.comparison_changed.connect(view.set_comparison)
+        state.comparison_changed.connect(self._comparison_changed)
         state.networks_changed.connect(view.set_networks)
-        state.progress.connect(self._progress)
-        state.failed.connect(view.show_error)
-        state.failed.connect(self.explain_view.show_error)
 
         explain = self.explain_view
-        explain.computeRequested.connect(self._compute)
-        explain.cancelRequested.connect(lambda: state.cancel("explain"))
-        explain.exportRequested.connect(
-            lambda method, path: state.export_explanation(
-                method, path, colormap=explain.colormap.currentText(), alpha=explain.alpha
-            )
-        )
-        state.explanations_changed.connect(explain.set_explanations)
-        state.exported.connect(lambda paths: explain.status.setText("Wrote " + ", ".join(paths)))
+        explain.computeRequested.connect(self._explain)
+        explain.costlyRequested.connect(self._explain_costly)
+        explain.cancelRequested.connect(self.explain.cancel)
+        explain.exportRequested.connect(self._export_explanation)
+        self.explain.explanations_changed.connect(self._explanations_changed)
+        self.explain.exported.connect(lambda paths: explain.status.setText("Wrote " + ", ".join(paths)))
         menu = next((a.menu() for a in window.menuBar().actions() if a.text().replace("&", "") == "View"), None)
         if isinstance(menu, QtWidgets.QMenu):  # QAction.menu() is typed as any QObject
             menu.addAction("Accuracy vs cost chart…", self.show_chart)
@@ -94,41 +106,98 @@ class CompareLinks(QtCore.QObject):
         self.chart_window.raise_()
         return self.chart_window
 
+    # --- state → views ---------------------------------------------------------------------------------
     def _tab_changed(self, index: int) -> None:
-        if self.tabs.widget(index) is self.compare_view:
-            self.state.activate()
+        self.explain.set_shown(self.tabs.widget(index) is self.explain_view)
 
     def _image_changed(self, entry: ImageEntry | None) -> None:
-        image = None if entry is None else (entry.preview if entry.preview is not None else entry.display)
-        self.explain_view.set_image(image)
-        self.compare_view.image = image
+        self.explain_view.set_image(_picture(entry))
+        self.compare_view.image = _picture(entry)
 
+    def _comparison_changed(self, comparison: Comparison | None) -> None:
+        self.compare_view.image = _picture(self.state.compared_image or self.app.image)
+        self.compare_view.set_comparison(comparison)
+
+    def _explanations_changed(self, found: ExplainSet | None) -> None:
+        self.explain_view.set_explanations(found, _picture(self.explain.explained_image))
+
+    def _notice(self, notice: Notice) -> None:
+        if notice.tab == "compare":
+            self.compare_view.show_error(notice.text)
+        elif notice.tab == "explain":
+            self.explain_view.show_error(notice.text)
+        elif notice.tab == "chart" and self.chart_window is not None:
+            self.chart_window.status.setText(notice.text)
+
+    def _notice_cleared(self, kind: str) -> None:
+        tab = TAB_OF_KIND.get(kind)
+        if tab == "compare":
+            self.compare_view.clear_error()
+        elif tab == "explain":
+            self.explain_view.clear_error()
+
+    def _progress(self, step: Progress | None, kind: str) -> None:
+        tab = TAB_OF_KIND.get(kind)
+        if tab == "compare":
+            self.compare_view.set_progress(step)
+        elif tab == "explain":
+            self.explain_view.set_progress(step)
+        elif tab == "chart" and self.chart_window is not None and step is not None:
+            self.chart_window.set_progress(step)
+
+    def _job_finished(self, kind: str) -> None:
+        """Nothing of ``kind`` runs any more (delivered, failed, cancelled, withdrawn): no progress bar stays."""
+        self._progress(None, kind)
+
+    # --- views → state ---------------------------------------------------------------------------------
     def _compare(self, networks: list[tuple[str, str]]) -> None:
         text = self.compare_view.heatmap_class.text().strip()
         index = None
         if text:
-            index = int(text) if text.isdigit() else self.app.class_index(text)
+            index = self.app.class_index(text, kind=JobKind.COMPARE)
             if index is None:
-                return
-        self.state.set_networks(networks, heatmap_class=index)
+                return  # said on the tab
+        self.state.request_compare(networks, heatmap_class=index)
 
-    def _compute(self, methods: list[str], wanted: int | str | None, options: ExplainOptions) -> None:
-        index = None
-        if isinstance(wanted, int):
-            index = wanted
-        elif wanted is not None:
-            index = self.app.class_index(wanted)
-            if index is None:
-                return
-        self.state.request_explanations(methods, index, options)
+    def _remedy(self, index: int, action: str) -> None:
+        """A failed column's button: random weights, a weights file, the weights folder."""
+        if action == "random":
+            self.state.use_random_weights(index)
+        elif action == "file":
+            name = self.state.networks[index][0] if 0 <= index < len(self.state.networks) else ""
+            path = self.ask_weights_file(name)
+            if path:
+                self.state.use_weights(index, path)
+        elif action == "folder":
+            self.app.open_weights_folder()
 
-    def _progress(self, step: Progress, kind: str) -> None:
-        if kind == "compare":
-            self.compare_view.set_progress(step)
-        elif kind == "explain":
-            self.explain_view.set_progress(step)
-        elif self.chart_window is not None:
-            self.chart_window.set_progress(step)
+    def _explain(self, _methods: list[str], wanted: int | str | None, options: ExplainOptions) -> None:
+        self.explain.request(wanted, options)
+
+    def _explain_costly(self, method: str, options: ExplainOptions) -> None:
+        self.explain.request_costly(method, options)
+
+    def _export_explanation(self, method: str, path: str) -> None:
+        stem = Path(path).with_suffix("") if Path(path).suffix.lower() in EXPLANATION_SUFFIXES else Path(path)
+        existing = [p for p in (stem.with_name(stem.name + s) for s in EXPLANATION_SUFFIXES) if p.exists()]
+        if existing and not self.ask_overwrite(existing):
+            return
+        view = self.explain_view
+        self.explain.export(method, path, colormap=view.colormap.currentText(), alpha=view.alpha, force=bool(existing))
+
+    # --- dialogs -----------------------------------------------------------------------------------------
+    def _ask_weights_file(self, name: str) -> str:
+        path, _ = QtWidgets.QFileDialog.getOpenFileName(
+            self.window, f"Weights file for {name}", "", "PyTorch weights (*.pth *.pt *.bin);;All files (*)"
+        )
+        return path
+
+    def _ask_overwrite(self, existing: list[Path]) -> bool:
+        names = "\n".join(str(path) for path in existing)
+        answer = QtWidgets.QMessageBox.question(
+            self.window, "Replace files?", f"These files exist:\n{names}\nReplace them?"
+        )
+        return answer == QtWidgets.QMessageBox.StandardButton.Yes
 
 
 def install(window: QtWidgets.QMainWindow, app: AppState, tabs: QtWidgets.QTabWidget) -> CompareLinks:

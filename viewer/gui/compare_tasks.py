@@ -8,9 +8,11 @@ result (:mod:`viewer.core.progress`).
 from __future__ import annotations
 
 from collections.abc import Generator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
+from viewer.core.choice import ModelChoice
+from viewer.core.class_search import find_class
 from viewer.core.options import ExplainOptions
 from viewer.core.progress import Progress
 
@@ -19,6 +21,7 @@ if TYPE_CHECKING:  # the engine is imported on the worker, when a job first runs
     from viewer.engine.compare import Comparison
     from viewer.engine.explain import Explanation
     from viewer.engine.weights import LoadedModel
+    from viewer.gui.model_cache import ModelLoader
     from viewer.gui.tasks import ImageEntry
 
 __all__ = ["ExplainSet", "compare_networks", "explain_methods", "export_explanation", "measure_zoo", "zoo"]
@@ -26,7 +29,10 @@ __all__ = ["ExplainSet", "compare_networks", "explain_methods", "export_explanat
 
 @dataclass
 class ExplainSet:
-    """The methods' maps of one class, and why the others are missing."""
+    """The methods' maps of one class over one image, and why the others are missing.
+
+    ``input_size`` and ``forward_ms`` (measured with the cheap methods) give the costly methods' estimates.
+    """
 
     class_index: int | None
     class_name: str
@@ -34,26 +40,53 @@ class ExplainSet:
     reasons: dict[str, str] = field(default_factory=dict)  # method -> why it does not apply or failed
     model: str = ""
     image_path: str = ""
+    pretrained: bool = True  # False: random init, the maps mean nothing (said on the tab)
+    input_size: tuple[int, int] = (0, 0)  # (width, height) the methods see
+    forward_ms: float = 0.0  # one warm forward pass of that input; 0 when not measured
+
+    def merged(self, later: ExplainSet) -> ExplainSet:
+        """This set with the maps and reasons of ``later`` (same image, model and class) added."""
+        return replace(self, results={**self.results, **later.results}, reasons={**self.reasons, **later.reasons})
 
 
 def compare_networks(
-    image: ImageEntry, *networks: LoadedModel, topk: int = 5, runs: int = 5, heatmap_class: int | None = None
+    image: ImageEntry,
+    networks: Sequence[ModelChoice],
+    *,
+    load: ModelLoader,
+    topk: int = 5,
+    runs: int = 5,
+    heatmap_class: int | None = None,
 ) -> Generator[Progress, None, Comparison]:
-    """The engine's :func:`~viewer.engine.compare.compare` of the loaded ``networks`` on the image entry."""
+    """The engine's :func:`~viewer.engine.compare.compare` of ``networks`` on the image entry; each network is
+    built through the worker's cache when its turn comes (``load``), and one that fails is a row with its reason."""
     from viewer.engine.compare import compare
 
-    return (yield from compare(list(networks), image.loaded, topk=topk, runs=runs, heatmap_class=heatmap_class))
+    by_pair = {(choice.model or "", choice.weights): choice for choice in networks}
+    pairs = [(choice.model or "", choice.weights) for choice in networks]
+    return (
+        yield from compare(
+            pairs,
+            image.loaded,
+            topk=topk,
+            runs=runs,
+            loader=lambda name, weights: load(by_pair[(name, weights)]),
+            heatmap_class=heatmap_class,
+        )
+    )
 
 
 def explain_methods(
     image: ImageEntry,
-    loaded: LoadedModel,
     methods: Sequence[str],
     *,
+    loaded: LoadedModel,
     class_index: int | None = None,
     options: ExplainOptions | None = None,
+    measure: bool = False,
 ) -> Generator[Progress, None, ExplainSet]:
-    """Each applicable method of ``methods`` in turn; the others get their reason instead of a map."""
+    """Each applicable method of ``methods`` in turn; the others get their reason instead of a map. With
+    ``measure``, also one forward pass timed, for the costly methods' estimates."""
     from viewer.engine.errors import ViewerError
     from viewer.engine.explain import applicable_methods, explain
     from viewer.engine.inference import classify
@@ -62,7 +95,14 @@ def explain_methods(
     reasons = {method: reason for method, reason in applicable_methods(loaded).items() if reason}
     if class_index is None:
         class_index = classify([image.loaded], loaded, topk=1)[0].topk[0].index
-    found = ExplainSet(class_index, loaded.categories[class_index], model=loaded.name, image_path=image.path)
+    class_index = find_class(loaded.categories, class_index, loaded.name)  # a sentence for a class it lacks
+    found = ExplainSet(
+        class_index,
+        loaded.categories[class_index],
+        model=loaded.name,
+        image_path=image.path,
+        pretrained=loaded.pretrained,
+    )
     found.reasons = {method: reasons[method] for method in methods if method in reasons}
     for number, method in enumerate(methods):
         if method in found.reasons:
@@ -74,6 +114,10 @@ def explain_methods(
             )
         except ViewerError as error:  # this method fails here; the others still run
             found.reasons[method] = str(error)
+    if measure:
+        from viewer.engine.explain_timing import forward_time
+
+        found.input_size, found.forward_ms = forward_time(loaded, image.loaded)
     return found
 
 

@@ -8,9 +8,12 @@ result. The handlers bound to a submission run on the GUI thread, only if the jo
 stopped; ``cancelled`` is emitted only for the user's Cancel (:meth:`JobRunner.cancel`), never for a job the
 state withdrew (:meth:`JobRunner.withdraw`) or a newer one superseded.
 
-Arguments that are :class:`ModelChoice` are replaced, on the worker, by the cached ``LoadedModel`` (built on first
-use, downloading pretrained weights with progress), so torch is imported and models are built only off the GUI
-thread. One thread (not a pool) because jobs that touch a model must not run concurrently.
+A job names the models it needs, typed, when it is submitted: ``model=choice`` runs ``fn(*args, loaded=<the
+cached LoadedModel>)``; ``models=[choice, ...]`` runs ``fn(*args, load=<ModelLoader>)``, whose call builds (or
+takes from the cache) one of the named models when the job's turn for it comes, so that a comparison of six
+networks never holds more models than the cache does, and one that fails is that network's problem alone. Models
+are built on the worker (downloading pretrained weights with progress), so torch is imported and models are
+built only off the GUI thread. One thread (not a pool) because jobs that touch a model must not run concurrently.
 
 Out of GPU memory, in this layer only: a job submitted with ``low_memory`` arguments is run again with them on
 the GPU (a heatmap in smaller tiles), and otherwise, or if that fails too, on the CPU; that model stays on the CPU
@@ -32,7 +35,8 @@ import queue
 import sys
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from PySide6.QtCore import QObject, Qt, Signal, Slot
@@ -40,11 +44,10 @@ from PySide6.QtCore import QObject, Qt, Signal, Slot
 from viewer.core.choice import ModelChoice
 from viewer.core.errors import is_out_of_memory
 from viewer.core.progress import Progress
-from viewer.gui.model_cache import MODEL_CACHE_SIZE, ModelCache, ModelKey
+from viewer.gui.job_policy import priority
+from viewer.gui.model_cache import MODEL_CACHE_SIZE, ModelCache, ModelKey, ModelLoader
 from viewer.gui.repaint_gate import RepaintGate
 from viewer.gui.tickets import (
-    LOW_PRIORITY,
-    PRIORITY,
     ErrorHandler,
     JobCancelled,
     JobError,
@@ -63,6 +66,7 @@ __all__ = [
     "JobRunner",
     "ModelCache",
     "ModelKey",
+    "ModelLoader",
     "Stop",
     "Ticket",
     "describe_error",
@@ -97,15 +101,27 @@ def _lower_this_threads_priority() -> None:
         pass
 
 
-def _on_cpu(args: tuple[Any, ...], kwargs: dict[str, Any], only: set[ModelChoice] | None = None) -> tuple[Any, Any]:
-    """The arguments with their model choices (those in ``only``, when given) moved to the CPU."""
+@dataclass
+class _Call:
+    """What a ticket runs: ``fn(*args, **kwargs)`` with the models it named (see the module docstring)."""
 
-    def moved(value: Any) -> Any:
-        if isinstance(value, ModelChoice) and (only is None or value in only):
-            return value.on_cpu()
-        return value
+    fn: Callable[..., Any]
+    args: tuple[Any, ...]
+    kwargs: dict[str, Any]
+    model: ModelChoice | None = None
+    models: tuple[ModelChoice, ...] = field(default_factory=tuple)
 
-    return tuple(moved(a) for a in args), {k: moved(v) for k, v in kwargs.items()}
+    def needed(self) -> list[ModelChoice]:
+        return ([self.model] if self.model is not None else []) + list(self.models)
+
+    def on_cpu(self, only: set[ModelChoice] | None = None) -> _Call:
+        """The same call with its models (those in ``only``, when given) moved to the CPU."""
+
+        def moved(choice: ModelChoice) -> ModelChoice:
+            return choice.on_cpu() if only is None or choice in only else choice
+
+        model = None if self.model is None else moved(self.model)
+        return replace(self, model=model, models=tuple(moved(choice) for choice in self.models))
 
 
 class JobRunner(QObject):
@@ -131,7 +147,7 @@ class JobRunner(QObject):
         self.cache = ModelCache(cache_size)
         self.gate = RepaintGate(self)
         self._queue: queue.PriorityQueue[tuple[int, int, Ticket | None]] = queue.PriorityQueue()
-        self._calls: dict[int, tuple[Callable[..., Any], tuple[Any, ...], dict[str, Any]]] = {}
+        self._calls: dict[int, _Call] = {}
         self._numbers = itertools.count(1)
         self._latest: dict[JobKind, Ticket] = {}
         self._live: list[Ticket] = []  # submitted, not delivered (GUI-thread view)
@@ -150,6 +166,8 @@ class JobRunner(QObject):
         kind: JobKind,
         fn: Callable[..., Any],
         *args: Any,
+        model: ModelChoice | None = None,
+        models: Sequence[ModelChoice] = (),
         on_result: ResultHandler | None = None,
         on_error: ErrorHandler | None = None,
         description: str = "",
@@ -158,8 +176,10 @@ class JobRunner(QObject):
     ) -> Ticket:
         """Queue ``fn(*args, **kwargs)``; supersedes the queued or running job of the same ``kind``.
 
-        ``on_result(result)`` / ``on_error(JobError)`` run on the GUI thread when it is delivered; ``low_memory``
-        are keyword arguments to retry with on the GPU after it ran out of memory.
+        ``model``: ``fn`` also gets ``loaded=`` that model (built or cached on the worker); ``models``: ``fn``
+        gets ``load=`` a :class:`ModelLoader` of those, built one at a time as the job asks. ``on_result(result)``
+        / ``on_error(JobError)`` run on the GUI thread when it is delivered; ``low_memory`` are keyword arguments
+        to retry with on the GPU after it ran out of memory.
         """
         if self._closed:
             raise RuntimeError("the job runner is shut down")
@@ -171,8 +191,8 @@ class JobRunner(QObject):
                 previous.stop(Stop.SUPERSEDED)
             self._latest[kind] = ticket
         self._live.append(ticket)
-        self._calls[ticket.number] = (fn, args, kwargs)
-        self._queue.put((PRIORITY.get(kind, LOW_PRIORITY), ticket.number, ticket))
+        self._calls[ticket.number] = _Call(fn, args, dict(kwargs), model, tuple(models))
+        self._queue.put((priority(kind), ticket.number, ticket))
         return ticket
 
     def cancel(self, kind: JobKind | None = None) -> None:
@@ -218,7 +238,8 @@ class JobRunner(QObject):
     def _on_started(self, ticket: Ticket, passage: int) -> None:
         if not self._closed and not ticket.stop_requested:
             self.started.emit(ticket)
-        self.gate.mark_posted(passage)
+        if passage:  # 0: a job that resumes after urgent ones ran (nothing waits for it to be shown)
+            self.gate.mark_posted(passage)
 
     @Slot(object, object)
     def _on_progress(self, item: Progress, ticket: Ticket) -> None:
@@ -274,43 +295,66 @@ class JobRunner(QObject):
             _priority, _number, ticket = self._queue.get()
             if ticket is None:
                 return
-            fn, args, kwargs = self._calls.pop(ticket.number)
-            if not ticket.set_running_or_notify_cancel():  # stopped while queued
-                self._emit(self._raw_done, ticket, 0)
-                continue
-            passage = self.gate.open_passage()
-            self._emit(self._raw_started, ticket, passage)
-            if ticket.kind not in _STARTS_AT_ONCE:
-                self.gate.wait(passage, DELIVERY_WAIT_S)
-            began = time.perf_counter()
-            try:
-                result = self._run(ticket, fn, args, kwargs)
-            except BaseException as error:
-                ticket.set_exception(JobCancelled() if ticket.stop_requested else error)
-            else:
-                if ticket.stop_requested:
-                    ticket.set_exception(JobCancelled())
-                else:
-                    ticket.elapsed_ms = (time.perf_counter() - began) * 1e3
-                    ticket.set_result(result)
-            # The next job waits until the GUI thread has shown this one's result (and has submitted what
-            # follows from it, which may come first: see _PRIORITY).
-            passage = self.gate.open_passage()
-            self._emit(self._raw_done, ticket, passage)
-            self.gate.wait(passage, DELIVERY_WAIT_S)
+            self._process(ticket)
 
-    def _run(self, ticket: Ticket, fn: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
-        """``fn`` with the one out-of-memory policy (see the module docstring)."""
+    def _process(self, ticket: Ticket) -> None:
+        """Run one dequeued ticket and hand its outcome to the GUI thread."""
+        call = self._calls.pop(ticket.number)
+        if not ticket.set_running_or_notify_cancel():  # stopped while queued
+            self._emit(self._raw_done, ticket, 0)
+            return
+        passage = self.gate.open_passage()
+        self._emit(self._raw_started, ticket, passage)
+        if ticket.kind not in _STARTS_AT_ONCE:
+            self.gate.wait(passage, DELIVERY_WAIT_S)
+        began = time.perf_counter()
+        try:
+            result = self._run(ticket, call)
+        except BaseException as error:
+            ticket.set_exception(JobCancelled() if ticket.stop_requested else error)
+        else:
+            if ticket.stop_requested:
+                ticket.set_exception(JobCancelled())
+            else:
+                ticket.elapsed_ms = (time.perf_counter() - began) * 1e3
+                ticket.set_result(result)
+        # The next job waits until the GUI thread has shown this one's result (and has submitted what
+        # follows from it, which may come first: see job_policy).
+        passage = self.gate.open_passage()
+        self._emit(self._raw_done, ticket, passage)
+        self.gate.wait(passage, DELIVERY_WAIT_S)
+
+    def _run_urgent(self, running: Ticket) -> None:
+        """Between two steps of ``running``, run the queued jobs of a better priority (the top-k of a new model
+        while a comparison runs, say), then say that ``running`` goes on. One thread still runs one job at a
+        time: the urgent ones run here, nested, and ``running`` resumes where it yielded."""
+        ran = False
+        while True:
+            with self._queue.mutex:  # a peek: only this thread takes from the queue
+                head = self._queue.queue[0] if self._queue.queue else None
+            if head is None or head[0] >= priority(running.kind):
+                break
+            _priority, _number, ticket = self._queue.get_nowait()
+            if ticket is None:  # shutting down: leave the sentinel for the main loop
+                self._queue.put((-1, 0, None))
+                return
+            self._process(ticket)
+            ran = True
+        if ran and not running.stop_requested:
+            self._emit(self._raw_started, running, 0)  # the status bar names the running job again
+
+    def _run(self, ticket: Ticket, call: _Call) -> Any:
+        """``call`` with the one out-of-memory policy (see the module docstring)."""
         fallen_back = self._cpu_instead
         if fallen_back:
-            args, kwargs = _on_cpu(args, kwargs, only=fallen_back)
-        on_gpu = [a for a in (*args, *kwargs.values()) if isinstance(a, ModelChoice) and a.device != "cpu"]
+            call = call.on_cpu(only=fallen_back)
+        on_gpu = [choice for choice in call.needed() if choice.device != "cpu"]
         retries: list[tuple[str, dict[str, Any]]] = []
         if on_gpu and ticket.low_memory:
-            retries.append(("retried with less memory", {**kwargs, **ticket.low_memory}))
+            retries.append(("retried with less memory", {**call.kwargs, **ticket.low_memory}))
         while True:
             try:
-                return self._call(ticket, fn, args, kwargs)
+                return self._call(ticket, call)
             except JobCancelled:
                 raise
             except Exception as error:
@@ -319,6 +363,7 @@ class JobRunner(QObject):
                 self._release_gpu_memory()
                 if retries:
                     note, kwargs = retries.pop(0)
+                    call = replace(call, kwargs=kwargs)
                     self._emit(self._raw_message, f"{ticket.description}: GPU out of memory, {note}.")
                     continue
                 # Later jobs of the same model go to the CPU directly: trying the GPU again would reload the
@@ -329,7 +374,7 @@ class JobRunner(QObject):
                     f"{ticket.description}: GPU out of memory, ran on the CPU instead "
                     "(and will for this model until you choose a model or device again).",
                 )
-                args, kwargs = _on_cpu(args, kwargs)
+                call = call.on_cpu()
                 on_gpu = []
 
     def _release_gpu_memory(self) -> None:
@@ -342,21 +387,24 @@ class JobRunner(QObject):
         except Exception:
             pass
 
-    def _call(self, ticket: Ticket, fn: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+    def _call(self, ticket: Ticket, call: _Call) -> Any:
         def download_progress(done: int, total: int) -> bool:
             self._emit(self._raw_progress, Progress(done, total, "Downloading weights"), ticket)
             return not ticket.stop_requested
 
-        def resolve(value: Any) -> Any:
-            return self.cache.get(value, download_progress) if isinstance(value, ModelChoice) else value
+        def get(choice: ModelChoice) -> Any:
+            if ticket.stop_requested:  # before building a model nobody wants any more
+                raise JobCancelled
+            return self.cache.get(choice, download_progress)
 
-        if ticket.stop_requested:  # before building a model nobody wants any more
-            raise JobCancelled
-        args = tuple(resolve(a) for a in args)
-        kwargs = {k: resolve(v) for k, v in kwargs.items()}
+        kwargs = dict(call.kwargs)
+        if call.model is not None:
+            kwargs["loaded"] = get(call.model)
+        if call.models:
+            kwargs["load"] = ModelLoader(call.models, get)
         if ticket.stop_requested:
             raise JobCancelled
-        outcome = fn(*args, **kwargs)
+        outcome = call.fn(*call.args, **kwargs)
         if not inspect.isgenerator(outcome):
             return outcome
         try:  # a generator: progress at each yield (where it may be stopped), its result returned
@@ -368,5 +416,8 @@ class JobRunner(QObject):
                 if ticket.stop_requested:
                     raise JobCancelled
                 self._emit(self._raw_progress, step, ticket)
+                self._run_urgent(ticket)
+                if ticket.stop_requested:
+                    raise JobCancelled
         finally:
             outcome.close()

@@ -378,6 +378,8 @@ class MainWindow(QtWidgets.QMainWindow):
         self.notices.show_notice(text, details, level)
 
     def _show_notice(self, notice: Notice) -> None:
+        if notice.tab:  # said on its own tab (compare_links), never in the banner above every tab
+            return
         self.notices.show_notice(notice.text, notice.details, notice.level, notice.actions, notice.kind)
 
     def _update_status(self) -> None:

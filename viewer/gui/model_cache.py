@@ -8,7 +8,8 @@ from __future__ import annotations
 import gc
 import weakref
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from viewer.core.choice import ModelChoice
@@ -17,13 +18,31 @@ if TYPE_CHECKING:
     from viewer.engine.weights import LoadedModel
 
 
-__all__ = ["MODEL_CACHE_SIZE", "ModelCache", "ModelKey"]
+__all__ = ["MODEL_CACHE_SIZE", "ModelCache", "ModelKey", "ModelLoader"]
 
 MODEL_CACHE_SIZE = 3
 
 
 ModelKey = ModelChoice
 """The cache's key: a :class:`ModelChoice` (``choice.key()``); one type names a model everywhere."""
+
+
+class ModelLoader:
+    """The models a job named (``JobRunner.submit(..., models=...)``), each built when the job asks for it.
+
+    The job asks with the choices it was given; the runner may have moved them to the CPU (out of GPU memory),
+    so a choice is matched on everything but its device. A choice the job did not name is a bug in the job.
+    """
+
+    def __init__(self, named: Sequence[ModelChoice], get: Callable[[ModelChoice], LoadedModel]) -> None:
+        self._named = {replace(choice, device=""): choice for choice in named}
+        self._get = get
+
+    def __call__(self, choice: ModelChoice) -> LoadedModel:
+        named = self._named.get(replace(choice, device=""))
+        if named is None:
+            raise KeyError(f"the job did not name {choice} among its models")
+        return self._get(named)
 
 
 class ModelCache:

@@ -25,8 +25,10 @@ from viewer.core.graph import Graph
 from viewer.core.layout import Layout
 from viewer.core.progress import Progress
 from viewer.gui import tasks
+from viewer.gui.job_policy import Change, withdrawn_on
 from viewer.gui.jobs import ErrorHandler, JobError, JobKind, JobRunner, Ticket
 from viewer.gui.state_analysis import AnalysisRequests
+from viewer.gui.state_compare import CompareState, ExplainState
 from viewer.gui.state_exports import ExportRequests
 from viewer.gui.state_images import ImageList
 from viewer.gui.state_notices import CHOICE_NOTICES, Notice, NoticeState
@@ -42,7 +44,6 @@ if TYPE_CHECKING:
 
 __all__ = ["AppState", "ModelChoice", "Notice"]
 
-ANALYSIS_KINDS = (JobKind.CLASSIFY, JobKind.SUMMARY, JobKind.ACTIVATIONS, JobKind.ACTIVATION_GRID, JobKind.HEATMAP)
 STEP_THROTTLE_MS = 60  # PgUp/PgDn held down: at most one round of analysis jobs per this many milliseconds
 
 
@@ -100,9 +101,12 @@ class AppState(QObject, NoticeState, ImageList, AnalysisRequests, WeightsFallbac
         self.heatmap_request: dict[str, Any] | None = None  # options of the heatmap to keep up to date
         self.timings: dict[str, float] = {}
         self.model_error: JobError | None = None
-        self.notice: Notice | None = None  # the latest notice, until its kind succeeds or the user dismisses it
+        self.notice: Notice | None = None  # the banner's notice, until its kind succeeds or the user dismisses it
+        self.tab_notices: dict[str, Notice] = {}  # each tab's own notice (Compare, Explain, the chart)
         self._delivering_ms: float | None = None  # how long the job whose result is being stored ran
         self._init_fallbacks()
+        self.compare = CompareState(self)  # the Compare tab and the chart
+        self.explain = ExplainState(self)  # the Explain tab
         self._stepped: Callable[[], object] | None = None  # see _analyse_stepped
         self.jobs.progress.connect(self._on_progress)
         self.jobs.finished.connect(self._on_finished)
@@ -175,8 +179,7 @@ class AppState(QObject, NoticeState, ImageList, AnalysisRequests, WeightsFallbac
         for kind in CHOICE_NOTICES:
             self.clear_notice(kind)
         self.jobs.forget_gpu_fallbacks()
-        for job_kind in ANALYSIS_KINDS:
-            self.jobs.withdraw(job_kind)
+        self.input_changed(Change.MODEL)
         self._clear_results(summary=True)
         self.choice_changed.emit(choice)
         self.model_changed.emit(None)
@@ -185,7 +188,7 @@ class AppState(QObject, NoticeState, ImageList, AnalysisRequests, WeightsFallbac
             self._submit(
                 JobKind.MODEL,
                 tasks.model_info,
-                choice,
+                model=choice,
                 on_result=lambda info: self._model_loaded(choice, info),
                 on_error=self._model_failed,
                 description=f"Loading {label}",
@@ -206,6 +209,14 @@ class AppState(QObject, NoticeState, ImageList, AnalysisRequests, WeightsFallbac
             if preset is not None:
                 self._capture()
 
+    def input_changed(self, change: Change) -> None:
+        """The one place where the job policy's withdrawals happen (``job_policy.POLICY``): jobs computing for
+        an input that is no longer shown stop at their next step, and the notices about them (a failure, the
+        user's "cancelled") go with them."""
+        for kind in withdrawn_on(change):
+            self.jobs.withdraw(kind)
+            self.clear_notice(kind)
+
     def cancel(self, kind: JobKind | None = None) -> None:
         """The user's Cancel (of one kind, or of everything)."""
         self.jobs.cancel(kind)
@@ -222,8 +233,10 @@ class AppState(QObject, NoticeState, ImageList, AnalysisRequests, WeightsFallbac
         low_memory: dict[str, Any] | None = None,
         **kwargs: Any,
     ) -> Ticket:
-        """Submit a job whose result goes to ``on_result``; its success clears the notices of its kind, and a
-        failure is a notice of its kind unless ``on_error`` handles it."""
+        """Submit a job whose result goes to ``on_result``; a failure is a notice of its kind unless ``on_error``
+        handles it. A new run of a kind clears what was said about its last run ("cancelled", a failure), and so
+        does its success (a notice may come from elsewhere: a class name that is not known)."""
+        self.clear_notice(kind)
 
         def delivered(result: Any) -> None:
             self._delivering_ms = ticket.elapsed_ms
@@ -282,7 +295,7 @@ class AppState(QObject, NoticeState, ImageList, AnalysisRequests, WeightsFallbac
         self._submit(
             JobKind.SUMMARY,
             tasks.summary,
-            choice,
+            model=choice,
             on_result=self._summary_arrived,
             description=f"Summarising {info.name}",
         )

@@ -19,6 +19,7 @@ from viewer.core.graph import Graph, expansion
 from viewer.core.layout import Layout
 from viewer.engine.class_names import find_class
 from viewer.gui import tasks
+from viewer.gui.job_policy import Change
 from viewer.gui.jobs import JobError, JobKind, JobRunner, Ticket
 
 if TYPE_CHECKING:
@@ -55,6 +56,7 @@ class AnalysisRequests:
     graph_layout_changed: Any  # Signal(object)
     graph_groups_ready: Any  # Signal(object)
     _submit: Callable[..., Ticket]
+    input_changed: Callable[[Change], None]
     notify: Callable[..., None]
     _classified: Callable[[Any], None]
     _captured: Callable[[tasks.CaptureResult], None]
@@ -101,7 +103,7 @@ class AnalysisRequests:
         if source == self._graph_source:
             return
         self._graph_source = source
-        self.jobs.withdraw(JobKind.GRAPH_LAYOUT)
+        self.input_changed(Change.NETWORK)
         if self.graph is not None or self.graph_layout is not None:
             self.graph, self.graph_layout, self.graph_expanded = None, None, None
             self.graph_changed.emit(None)
@@ -191,7 +193,7 @@ class AnalysisRequests:
                 JobKind.CLASSIFY,
                 tasks.classify,
                 image,
-                model,
+                model=model,
                 topk=self.topk,
                 preset=self.preset,
                 tta=self.tta,
@@ -211,8 +213,8 @@ class AnalysisRequests:
                 JobKind.ACTIVATIONS,
                 tasks.activations_with_grid,
                 image,
-                model,
-                list(self.layers),
+                model=model,
+                layers=list(self.layers),
                 preset=self.preset,
                 summary=self.summary,
                 grid_options=self.grid_options,
@@ -249,7 +251,7 @@ class AnalysisRequests:
                 JobKind.HEATMAP,
                 tasks.heatmap_for_screen,
                 image,
-                model,
+                model=model,
                 **options,
                 on_result=self._heatmap_arrived,
                 low_memory=None if options.get("max_tile_pixels") else {"max_tile_pixels": tasks.SMALL_TILE_PIXELS},
@@ -266,16 +268,18 @@ class AnalysisRequests:
             options["class_index"] = index
         return options
 
-    def class_index(self, wanted: str | int | None, *, quiet: bool = False) -> int | None:
+    def class_index(
+        self, wanted: str | int | None, *, quiet: bool = False, kind: JobKind = JobKind.HEATMAP
+    ) -> int | None:
         """A class given as an index or a name (case-insensitive) of the loaded model; None if unknown
-        (said in the banner unless ``quiet``)."""
+        (said as a notice of ``kind`` unless ``quiet``)."""
         if wanted is None or self.model_info is None:
             return None
         try:
             return find_class(self.model_info.categories, wanted, self.model_info.name)
         except ModelError as error:
             if not quiet:
-                self.notify(str(error), level="warning", kind=JobKind.HEATMAP)
+                self.notify(str(error), level="warning", kind=kind)
             return None
 
     def requested_class(self) -> int | None:

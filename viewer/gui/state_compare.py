@@ -1,32 +1,44 @@
-"""State of the Compare tab, the Explain tab and the accuracy-versus-cost chart, beside :class:`AppState`.
+"""The Compare and Explain tabs' state (and the accuracy-versus-cost chart's): sub-states of :class:`AppState`.
 
-It follows the app's image and model (signals of ``AppState``), submits its jobs to the app's one worker, and
-keeps the latest result of each: a :class:`~viewer.engine.compare.Comparison`, an
-:class:`~viewer.gui.compare_tasks.ExplainSet`, the chart's points. A new image supersedes a running comparison
-(the worker's supersede-by-kind). Views only call the ``request_*`` methods and draw what the signals carry.
+They follow the app's image and model through its signals, submit their jobs through the app's one submission
+path (``AppState._submit``: notices of their kinds, said on their own tab, see ``state_notices``) and obey the
+job policy (``job_policy``):
+
+- Compare runs only when asked. Each network is built when its turn comes, through the worker's model cache
+  (``models=``), so no more models are held than the cache holds; one that cannot be had is a row with its
+  reason and the tab's remedies, and the others run. A new image withdraws a running comparison and clears the
+  one shown (it was of the previous image).
+- Explain runs the cheap methods (dense map, Grad-CAM, saliency) by itself for the shown image and class while
+  its tab is shown; occlusion and integrated gradients only when asked, with their cost said beforehand
+  (:mod:`viewer.core.explain_cost`). A change of image or model withdraws both and clears what is shown.
+
+A result is kept with the image entry it was computed for, and is delivered only while that image and model are
+still the ones shown: a late result never lands over another image, and an export writes that image's files.
+Views only call the ``request_*`` methods and draw what the signals carry.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Signal
 
 from viewer.core.choice import ModelChoice
+from viewer.core.explain_cost import COSTLY_METHODS
 from viewer.core.options import EXPLAIN_METHODS, ExplainOptions
-from viewer.core.progress import Progress
 from viewer.core.zoo import LECTURE_NETWORKS, ZooPoint
 from viewer.gui import compare_tasks
-from viewer.gui.jobs import JobError, JobKind, Ticket
-from viewer.gui.state import AppState
+from viewer.gui.jobs import JobKind
+from viewer.gui.state_weights import RANDOM, gui_wording
 from viewer.gui.tasks import ImageEntry
 
 if TYPE_CHECKING:
     from viewer.engine.compare import Comparison
+    from viewer.gui.state import AppState
 
-__all__ = ["DEFAULT_COMPARE", "EXPLAIN_METHODS", "CompareState", "ExplainRequest"]
+__all__ = ["CHEAP_METHODS", "DEFAULT_COMPARE", "EXPLAIN_METHODS", "CompareState", "ExplainState"]
 
 # The lecture's families, one network each, with their default (ImageNet) weights.
 DEFAULT_COMPARE: tuple[tuple[str, str], ...] = (
@@ -36,192 +48,130 @@ DEFAULT_COMPARE: tuple[tuple[str, str], ...] = (
     ("resnet50", "default"),
     ("resnext50_32x4d", "default"),
 )
-KINDS = {
-    "compare": JobKind.COMPARE,
-    "explain": JobKind.EXPLAIN,
-    "zoo": JobKind.ZOO,
-    "latency": JobKind.ZOO_LATENCY,
-    "export": JobKind.EXPORT_EXPLANATION,
-}
-
-
-@dataclass(frozen=True)
-class ExplainRequest:
-    """The explanations asked for last; they are computed again for each new image and model."""
-
-    methods: list[str]
-    class_index: int | None  # None: the top class
-    options: ExplainOptions = field(default_factory=dict)
+MIN_NETWORKS, MAX_NETWORKS = 2, 6
+CHEAP_METHODS = tuple(method for method in EXPLAIN_METHODS if method not in COSTLY_METHODS)
 
 
 class CompareState(QObject):
-    """Compare, Explain and chart state; ``app`` is the app's :class:`AppState`.
+    """Compare and the chart; ``app`` is the app's :class:`AppState` (see the module docstring).
 
     Signals:
-        comparison_changed(object): the engine Comparison, or None when the image or the networks changed.
-        explanations_changed(object): an ExplainSet, or None while a new one is computed.
+        comparison_changed(object): the engine Comparison, or None when the image changed or a new one runs.
+        networks_changed(list): the (name, weights) pairs to compare.
         points_changed(list): the chart's ZooPoints (with measured latency where measured).
         picked(str): a network picked on the chart.
-        progress(object, str): a Progress of one of these jobs and its kind ("compare", "explain", …).
-        exported(list): the paths an export wrote.
-        failed(str): one sentence about a job that failed.
     """
 
     comparison_changed = Signal(object)
-    explanations_changed = Signal(object)
-    points_changed = Signal(list)
     networks_changed = Signal(list)
+    points_changed = Signal(list)
     picked = Signal(str)
-    progress = Signal(object, str)
-    exported = Signal(list)
-    failed = Signal(str)
 
-    def __init__(self, app: AppState, parent: QObject | None = None) -> None:
-        super().__init__(parent)
+    def __init__(self, app: AppState) -> None:
+        super().__init__(app)
         self.app = app
-        self.jobs = app.jobs
         self.networks: list[tuple[str, str]] = list(DEFAULT_COMPARE)
-        self.active = False  # the Compare tab has been shown: comparisons follow the image from then on
         self.comparison: Comparison | None = None
-        self.explanations: compare_tasks.ExplainSet | None = None
-        self.explain_request: ExplainRequest | None = None
+        self.compared_image: ImageEntry | None = None  # the image the shown comparison is of
         self.points: list[ZooPoint] = []
         self.runs, self.topk = 5, 5
         self.heatmap_class: int | None = None
         app.image_changed.connect(self._image_changed)
-        app.model_changed.connect(lambda _info: self._explain())
-        app.jobs.progress.connect(self._progress)
 
     # --- Compare -------------------------------------------------------------------------------------
-    def set_networks(self, networks: Sequence[tuple[str, str]], heatmap_class: int | None = None) -> None:
+    def request_compare(self, networks: Sequence[tuple[str, str]], heatmap_class: int | None = None) -> None:
         """Compare ``networks`` ((name, weights) pairs, 2 to 6) on the current image; with ``heatmap_class``, each
-        network's dense map of that class too."""
-        self.heatmap_class = heatmap_class
-        if not 2 <= len(networks) <= 6:
-            self.failed.emit(f"Compare takes 2 to 6 networks, not {len(networks)}.")
+        network's dense map of that class too. The user asked: nothing else starts a comparison."""
+        if not MIN_NETWORKS <= len(networks) <= MAX_NETWORKS:
+            self.app.notify(
+                f"Compare takes {MIN_NETWORKS} to {MAX_NETWORKS} networks, not {len(networks)}.",
+                level="warning",
+                kind=JobKind.COMPARE,
+            )
             return
-        self.networks = [(str(name), str(weights)) for name, weights in networks]
-        self.networks_changed.emit(list(self.networks))
-        self.active = True
+        self.heatmap_class = heatmap_class
+        self.set_networks(networks)
         self._compare()
+
+    def set_networks(self, networks: Sequence[tuple[str, str]]) -> None:
+        """The networks to compare next (shown in the pickers); nothing runs."""
+        self.networks = [(str(name), str(weights)) for name, weights in networks][:MAX_NETWORKS]
+        self.networks_changed.emit(list(self.networks))
 
     def pick(self, name: str) -> None:
-        """A network picked on the chart joins the comparison (replacing the last one when six are chosen)."""
+        """A network picked on the chart joins the list (replacing the last one when six are chosen)."""
         if name not in [n for n, _ in self.networks]:
-            self.networks = (self.networks if len(self.networks) < 6 else self.networks[:5]) + [(name, "default")]
-            self.networks_changed.emit(list(self.networks))
+            kept = self.networks if len(self.networks) < MAX_NETWORKS else self.networks[: MAX_NETWORKS - 1]
+            self.set_networks([*kept, (name, "default")])
         self.picked.emit(name)
-        if self.active:
-            self._compare()
 
-    def activate(self) -> None:
-        if not self.active:
-            self.active = True
-            self._compare()
+    def use_weights(self, index: int, weights: str) -> None:
+        """A failed row's remedy: network ``index`` with other weights (random init, a file), compared again."""
+        if 0 <= index < len(self.networks):
+            name, _old = self.networks[index]
+            networks = list(self.networks)
+            networks[index] = (name, weights)
+            self.request_compare(networks, self.heatmap_class)
 
-    def cancel(self, kind: str = "compare") -> None:
-        self.jobs.cancel(KINDS[kind])
+    def use_random_weights(self, index: int) -> None:
+        self.use_weights(index, RANDOM)
 
-    def _device(self) -> str:
-        return self.app.choice.device or "auto"
+    def cancel(self) -> None:
+        self.app.cancel(JobKind.COMPARE)
 
     def _image_changed(self, _entry: ImageEntry | None) -> None:
-        self.comparison = None
-        self.comparison_changed.emit(None)
-        self._compare()
-        self._explain()
+        if self.comparison is not None:
+            self.comparison, self.compared_image = None, None
+            self.comparison_changed.emit(None)
 
     def _compare(self) -> None:
-        image = self.app.image
-        if not self.active or image is None:
+        app, image = self.app, self.app.image
+        if image is None:
+            app.notify("Open an image to compare the networks on.", level="info", kind=JobKind.COMPARE)
             return
-        keys = [ModelChoice(model=name, weights=weights, device=self._device()) for name, weights in self.networks]
-        self.jobs.submit(
-            KINDS["compare"],
+        device = app.choice.device or "auto"
+        keys = [app.with_sticky_weights(ModelChoice(name, weights, None, device)) for name, weights in self.networks]
+        if self.comparison is not None:
+            self.comparison, self.compared_image = None, None
+            self.comparison_changed.emit(None)
+        app._submit(
+            JobKind.COMPARE,
             compare_tasks.compare_networks,
             image,
-            *keys,
+            keys,
+            models=keys,
             topk=self.topk,
             runs=self.runs,
             heatmap_class=self.heatmap_class,
-            on_result=self._compared,
-            on_error=self._failed,
+            on_result=lambda comparison: self._compared(comparison, image),
             description=f"Comparing {len(keys)} networks on {image.name}",
         )
 
-    def _compared(self, comparison: Comparison) -> None:
-        self.comparison = comparison
+    def _compared(self, comparison: Comparison, image: ImageEntry) -> None:
+        if image is not self.app.image:  # withdrawn on an image change; kept as a guard all the same
+            return
+        # The engine's sentences advise command-line flags; the tab has buttons for the same things.
+        comparison.networks = [
+            replace(network, error=gui_wording(network.error)) if network.error else network
+            for network in comparison.networks
+        ]
+        self.comparison, self.compared_image = comparison, image
         self.comparison_changed.emit(comparison)
-
-    # --- Explain -------------------------------------------------------------------------------------
-    def request_explanations(
-        self,
-        methods: Sequence[str] = EXPLAIN_METHODS,
-        class_index: int | None = None,
-        options: ExplainOptions | None = None,
-    ) -> None:
-        """Compute ``methods`` for ``class_index`` (None: the top class) and keep them current."""
-        self.explain_request = ExplainRequest(list(methods), class_index, options or {})
-        self._explain()
-
-    def _explain(self) -> None:
-        image, choice = self.app.image, self.app.choice
-        if self.explain_request is None or image is None or choice is None or self.app.model_info is None:
-            return
-        self.explanations = None
-        self.explanations_changed.emit(None)
-        request = self.explain_request
-        self.jobs.submit(
-            KINDS["explain"],
-            compare_tasks.explain_methods,
-            image,
-            choice.key(),
-            request.methods,
-            class_index=request.class_index,
-            options=request.options,
-            on_result=self._explained,
-            on_error=self._failed,
-            description=f"Explaining {image.name}",
-        )
-
-    def _explained(self, found: compare_tasks.ExplainSet) -> None:
-        self.explanations = found
-        self.explanations_changed.emit(found)
-
-    def export_explanation(self, method: str, path: str, *, colormap: str, alpha: float, force: bool = False) -> None:
-        result = (self.explanations.results if self.explanations else {}).get(method)
-        if result is None or self.app.image is None:
-            self.failed.emit(f"There is no {method} map to export yet.")
-            return
-        self.jobs.submit(
-            KINDS["export"],
-            compare_tasks.export_explanation,
-            result,
-            self.app.image,
-            path,
-            colormap=colormap,
-            alpha=alpha,
-            force=force,
-            on_result=self.exported.emit,
-            on_error=self._failed,
-            description=f"Exporting the {method} map",
-        )
 
     # --- the chart ------------------------------------------------------------------------------------
     def request_points(self, device: str = "cpu") -> None:
-        self.jobs.submit(
-            KINDS["zoo"], compare_tasks.zoo, device, on_result=self._points, description="Reading the model zoo"
+        self.app._submit(
+            JobKind.ZOO, compare_tasks.zoo, device, on_result=self._points, description="Reading the model zoo"
         )
 
     def measure_latency(self, device: str = "cpu", names: Sequence[str] | None = None) -> None:
         """Measure each chart network's latency on ``device`` (on the worker; cached per device and torch)."""
-        self.jobs.submit(
-            KINDS["latency"],
+        self.app._submit(
+            JobKind.ZOO_LATENCY,
             compare_tasks.measure_zoo,
             device,
             None if names is None else list(names),
             on_result=self._points,
-            on_error=self._failed,
             description=f"Measuring latency on {device}",
         )
 
@@ -232,10 +182,143 @@ class CompareState(QObject):
     def lecture_points(self) -> list[ZooPoint]:
         return [point for point in self.points if point.name in LECTURE_NETWORKS]
 
-    # --- shared ---------------------------------------------------------------------------------------
-    def _progress(self, item: object, ticket: Ticket) -> None:
-        if ticket.kind in KINDS.values() and isinstance(item, Progress):
-            self.progress.emit(item, str(ticket.kind))
 
-    def _failed(self, error: JobError) -> None:
-        self.failed.emit(error.message)
+class ExplainState(QObject):
+    """Explain (see the module docstring); ``app`` is the app's :class:`AppState`.
+
+    Signals:
+        explanations_changed(object): the ExplainSet shown, or None when the image, model or class changed.
+        exported(list): the paths an export wrote.
+    """
+
+    explanations_changed = Signal(object)
+    exported = Signal(list)
+
+    def __init__(self, app: AppState) -> None:
+        super().__init__(app)
+        self.app = app
+        self.shown = False  # the Explain tab is shown: the cheap methods follow the image and model
+        self.class_wanted: int | str | None = None  # None: the top class
+        self.options: ExplainOptions = {}
+        self.explanations: compare_tasks.ExplainSet | None = None
+        self.explained_image: ImageEntry | None = None  # the image the shown set is of
+        self.costly_asked: list[str] = []  # costly methods asked for the shown set, not delivered yet
+        app.image_changed.connect(lambda _entry: self._input_changed())
+        app.model_changed.connect(lambda _info: self._input_changed())
+
+    def set_shown(self, shown: bool) -> None:
+        """The Explain tab was shown (or hidden): the cheap methods are computed for what is shown."""
+        self.shown = shown
+        if shown and self.explanations is None:
+            self._explain()
+
+    def request(self, class_wanted: int | str | None = None, options: ExplainOptions | None = None) -> None:
+        """Explain ``class_wanted`` (None: the top class; an index or a name) with ``options`` per method."""
+        if class_wanted != self.class_wanted:
+            self._clear()
+        self.class_wanted = class_wanted
+        self.options = dict(options or {})
+        self._explain(force=True)
+
+    def request_costly(self, method: str, options: ExplainOptions | None = None) -> None:
+        """Run ``method`` (occlusion, integrated gradients) for the shown set's image, model and class."""
+        if method not in COSTLY_METHODS:
+            raise ValueError(f"{method!r} is not a costly method")
+        found, image, info = self.explanations, self.explained_image, self.app.model_info
+        if found is None or image is None or info is None or info.key is None:
+            self.app.notify(
+                "Wait for the cheap methods' maps: the costly ones explain the same class.",
+                level="info",
+                kind=JobKind.EXPLAIN_COSTLY,
+            )
+            return
+        if options is not None:
+            self.options = {**self.options, **options}
+        self.costly_asked = [m for m in COSTLY_METHODS if m in {*self.costly_asked, method}]
+        self.app._submit(
+            JobKind.EXPLAIN_COSTLY,
+            compare_tasks.explain_methods,
+            image,
+            list(self.costly_asked),
+            model=info.key,
+            class_index=found.class_index,
+            options=self.options,
+            on_result=lambda later: self._costly_explained(later, image, found),
+            description=f"{' and '.join(self.costly_asked)} of {image.name}",
+        )
+
+    def cancel(self) -> None:
+        self.app.cancel(JobKind.EXPLAIN)
+        self.app.cancel(JobKind.EXPLAIN_COSTLY)
+
+    def export(self, method: str, path: str, *, colormap: str, alpha: float, force: bool = False) -> None:
+        """Write the shown ``method`` map with the image it was computed for (PNG, NPY, JSON as one set)."""
+        result = (self.explanations.results if self.explanations else {}).get(method)
+        image = self.explained_image
+        if result is None or image is None:
+            self.app.notify(f"There is no {method} map to export yet.", level="warning", kind=JobKind.EXPLAIN)
+            return
+        self.app._submit(
+            JobKind.EXPORT_EXPLANATION,
+            compare_tasks.export_explanation,
+            result,
+            image,
+            path,
+            colormap=colormap,
+            alpha=alpha,
+            force=force,
+            on_result=self.exported.emit,
+            description=f"Exporting the {method} map",
+        )
+
+    # --- internals -----------------------------------------------------------------------------------
+    def _clear(self) -> None:
+        self.costly_asked = []
+        if self.explanations is not None:
+            self.explanations, self.explained_image = None, None
+            self.explanations_changed.emit(None)
+
+    def _input_changed(self) -> None:
+        # The policy already withdrew the jobs of the old input (AppState.input_changed).
+        self._clear()
+        if self.shown:
+            self._explain()
+
+    def _explain(self, *, force: bool = False) -> None:
+        app = self.app
+        image, info = app.image, app.model_info
+        if image is None or info is None or info.key is None or not (self.shown or force):
+            return
+        key = info.key
+        app._submit(
+            JobKind.EXPLAIN,
+            compare_tasks.explain_methods,
+            image,
+            list(CHEAP_METHODS),
+            model=key,
+            class_index=self.class_wanted,
+            options=self.options,
+            measure=True,
+            on_result=lambda found: self._explained(found, image, key),
+            description=f"Explaining {image.name}",
+        )
+
+    def _current(self, image: ImageEntry, key: ModelChoice | None) -> bool:
+        info = self.app.model_info
+        return image is self.app.image and info is not None and info.key == key
+
+    def _explained(self, found: compare_tasks.ExplainSet, image: ImageEntry, key: ModelChoice) -> None:
+        if not self._current(image, key):  # withdrawn on a change; a guard all the same
+            return
+        self.costly_asked = []
+        self.explanations, self.explained_image = found, image
+        self.explanations_changed.emit(found)
+
+    def _costly_explained(
+        self, later: compare_tasks.ExplainSet, image: ImageEntry, base: compare_tasks.ExplainSet
+    ) -> None:
+        if self.explanations is not base or image is not self.explained_image:
+            return  # the shown set changed meanwhile (another class): these maps are not of it
+        self.costly_asked = [m for m in self.costly_asked if m not in later.results and m not in later.reasons]
+        self.explanations = base.merged(later)
+        self.explanations_changed.emit(self.explanations)

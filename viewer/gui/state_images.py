@@ -11,6 +11,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from viewer.gui import tasks
+from viewer.gui.job_policy import Change
 from viewer.gui.jobs import JobKind, JobRunner, Ticket
 
 __all__ = ["ImageList"]
@@ -28,6 +29,7 @@ class ImageList:
     _submit: Callable[..., Ticket]
     notify: Callable[..., None]
     _clear_results: Callable[..., None]
+    input_changed: Callable[[Change], None]
     _analyse_stepped: Callable[[], object]  # throttled (AppState): returns a Future
     _classify: Callable[[], None]
     _capture: Callable[[], None]
@@ -96,11 +98,10 @@ class ImageList:
         self._image_switched()
 
     def _image_switched(self, *, throttled: bool = False) -> None:
+        self.input_changed(Change.IMAGE)  # jobs for the previous image: never delivered, not computed further
         self.image_changed.emit(self.image)
         self._clear_results(summary=False)
         if throttled:
-            for kind in (JobKind.CLASSIFY, JobKind.ACTIVATIONS, JobKind.HEATMAP):
-                self.jobs.withdraw(kind)  # of an image no longer shown: never delivered, not computed
             self._analyse_stepped()
         else:
             self._analyse_image()

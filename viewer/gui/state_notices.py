@@ -1,8 +1,13 @@
 """Notices as state (a mixin of :class:`viewer.gui.state.AppState`): what the banner says, and when it stops holding.
 
 Each notice belongs to a job kind or to the model choice ("model", "weights-file"): it goes when that kind next
-succeeds (``AppState._submit`` clears it on delivery) or the choice changes (``set_model``). The runner says
-nothing of a job the state withdrew or a newer one superseded, so "cancelled" is said only for the user's Cancel.
+runs or succeeds (``AppState._submit``), when the input it was about changes (``AppState.input_changed``, by the
+job policy) or when the choice changes (``set_model``). The runner says nothing of a job the state withdrew or a
+newer one superseded, so "cancelled" is said only for the user's Cancel.
+
+A notice also belongs to a tab: the kinds of the Compare and Explain tabs (and the chart's) are said on their own
+tab, never in the window's banner, so that a comparison's failure never shows on another tab
+(:attr:`Notice.tab`); everything else is the window's (the banner above every tab).
 """
 
 from __future__ import annotations
@@ -15,9 +20,18 @@ from PySide6.QtCore import SignalInstance, Slot
 from viewer.core.errors import BudgetError
 from viewer.gui.tickets import JobError, JobKind, Ticket
 
-__all__ = ["CHOICE_NOTICES", "Notice", "NoticeState"]
+__all__ = ["CHOICE_NOTICES", "TAB_OF_KIND", "Notice", "NoticeState"]
 
 CHOICE_NOTICES = ("model", "weights-file")  # notices about the model choice: they go when the choice changes
+# The kinds whose notices are said on one tab (or the chart window) only; the others go to the window's banner.
+TAB_OF_KIND: dict[str, str] = {
+    JobKind.COMPARE: "compare",
+    JobKind.EXPLAIN: "explain",
+    JobKind.EXPLAIN_COSTLY: "explain",
+    JobKind.EXPORT_EXPLANATION: "explain",
+    JobKind.ZOO: "chart",
+    JobKind.ZOO_LATENCY: "chart",
+}
 
 
 @dataclass(frozen=True)
@@ -30,11 +44,17 @@ class Notice:
     actions: tuple[tuple[str, Callable[[], None]], ...] = ()
     kind: str = ""  # what it is about (a job kind, or "model"): it goes once that succeeds (``notice_cleared``)
 
+    @property
+    def tab(self) -> str:
+        """The tab that says it ("compare", "explain", "chart"), or "" for the window's banner."""
+        return TAB_OF_KIND.get(self.kind, "")
+
 
 class NoticeState:
     """``notice`` with ``notify``/``clear_notice``/``dismiss_notice``; needs AppState's ``message`` signals."""
 
     notice: Notice | None
+    tab_notices: dict[str, Notice]  # tab -> the notice it says (see the module docstring)
     message: SignalInstance
     notice_cleared: SignalInstance
 
@@ -48,13 +68,20 @@ class NoticeState:
         kind: str = "",
     ) -> None:
         """Show ``text`` in the banner; with a ``kind``, it goes once that kind succeeds (see the docstring)."""
-        self.notice = Notice(text, details, level, tuple(actions), str(kind))
-        self.message.emit(self.notice)
+        notice = Notice(text, details, level, tuple(actions), str(kind))
+        if notice.tab:
+            self.tab_notices[notice.tab] = notice
+        else:
+            self.notice = notice
+        self.message.emit(notice)
 
     def clear_notice(self, kind: str) -> None:
         """The notice about ``kind`` (if one is shown) no longer holds."""
         if self.notice is not None and self.notice.kind == kind:
             self.notice = None
+        tab = TAB_OF_KIND.get(str(kind))
+        if tab and (held := self.tab_notices.get(tab)) is not None and held.kind == kind:
+            del self.tab_notices[tab]
         self.notice_cleared.emit(str(kind))
 
     def dismiss_notice(self) -> None:

@@ -16,8 +16,6 @@ from typing import Any
 from viewer.core.errors import ViewerError
 
 __all__ = [
-    "LOW_PRIORITY",
-    "PRIORITY",
     "ErrorHandler",
     "JobCancelled",
     "JobError",
@@ -55,6 +53,7 @@ class JobKind(str, enum.Enum):
     EXPORT_ACTIVATIONS = "export-activations"
     COMPARE = "compare"
     EXPLAIN = "explain"
+    EXPLAIN_COSTLY = "explain-costly"
     ZOO = "zoo"
     ZOO_LATENCY = "zoo-latency"
     EXPORT_EXPLANATION = "export-explanation"
@@ -75,23 +74,8 @@ _LABELS = {
     JobKind.ZOO: "Model zoo",
     JobKind.ZOO_LATENCY: "Latency",
     JobKind.EXPORT_EXPLANATION: "Export",
+    JobKind.EXPLAIN_COSTLY: "Explain",
 }
-
-
-# What the user waits for runs first: a model switch's load and top-k before the graph, the layout and the
-# summary queued with it (``viewer bench``: picker → top-k painted). Equal priorities run in submission order.
-PRIORITY = {
-    JobKind.REGISTRY: 0,
-    JobKind.OPEN: 0,
-    JobKind.MODEL: 0,
-    JobKind.CLASSIFY: 0,
-    JobKind.ACTIVATIONS: 1,
-    JobKind.ACTIVATION_GRID: 1,
-    JobKind.HEATMAP: 1,
-    JobKind.GRAPH_LAYOUT: 1,
-    JobKind.GRAPH_GROUPS: 1,
-}
-LOW_PRIORITY = 2  # the graph, the summary, exports
 
 
 class Stop(enum.Enum):

@@ -3,7 +3,9 @@
 Pickers (network and weights) on top, then one column per network: its top-k as bars, the warm inference time
 (median of a few runs, labelled as such), parameters, GMACs and ImageNet accuracy of the weights loaded, where
 torchvision publishes it. A pure view: ``networksRequested(list)`` asks for a comparison; ``set_comparison``
-draws the engine's ``Comparison``.
+draws the engine's ``Comparison``. A network that could not run is a column with its reason and the remedies
+the window offers for weights that cannot be had (``remedyRequested(index, action)``); a random-init network's
+column says in red that its classes mean nothing, as the Predictions tab does.
 """
 
 from __future__ import annotations
@@ -18,9 +20,17 @@ from PySide6.QtCore import Qt, Signal
 from viewer.core.colors import overlay  # the exports' colours
 from viewer.core.progress import Progress
 
-__all__ = ["CompareView", "ComparisonShown", "NetworkColumn", "NetworkShown", "RegistryShown", "TopShown"]
+__all__ = ["REMEDIES", "CompareView", "ComparisonShown", "NetworkColumn", "NetworkShown", "RegistryShown", "TopShown"]
 
 MAX_NETWORKS = 6
+# What a failed column offers: (action, button text); the links carry them out.
+REMEDIES = (
+    ("random", "Use random weights"),
+    ("file", "Choose a weights file…"),
+    ("folder", "Open the weights folder"),
+)
+READY = "Choose 2 to 6 networks and press Compare: they run one after the other on the current image."
+UNTRAINED = "<span style='color:#b3261e'><b>random init: not trained, its classes mean nothing</b></span>"
 
 
 # What the view reads of the engine's results, as protocols: widgets never import the engine (an import-linter
@@ -44,6 +54,8 @@ class NetworkShown(Protocol):
     def model(self) -> str: ...
     @property
     def weights(self) -> str: ...
+    @property
+    def pretrained(self) -> bool: ...
     @property
     def error(self) -> str: ...  # why it did not run; "" when it did
     @property
@@ -141,6 +153,8 @@ class _Picker(QtWidgets.QWidget):
 class NetworkColumn(QtWidgets.QFrame):
     """One network's result: title, top-k bars, time, params, GMACs, accuracy (objectName ``compareColumn``)."""
 
+    remedyClicked = Signal(str)  # one of REMEDIES' actions
+
     def __init__(self, network: NetworkShown, heatmap_rgb: np.ndarray | None = None) -> None:
         super().__init__()
         self.setObjectName("compareColumn")
@@ -151,13 +165,27 @@ class NetworkColumn(QtWidgets.QFrame):
         title.setWordWrap(True)
         layout.addWidget(title)
         self.bars: list[QtWidgets.QProgressBar] = []
+        self.remedies: dict[str, QtWidgets.QPushButton] = {}
+        self.heatmap_label: QtWidgets.QLabel | None = None
         if network.error:
             self.facts = QtWidgets.QLabel(f"<b>not run</b>: {network.error}")
             self.facts.setObjectName("compareFacts")
             self.facts.setWordWrap(True)
+            self.facts.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
             layout.addWidget(self.facts)
+            for action, text in REMEDIES:
+                button = QtWidgets.QPushButton(text)
+                button.setObjectName(f"compareRemedy_{action}")
+                button.clicked.connect(lambda _checked=False, a=action: self.remedyClicked.emit(a))
+                layout.addWidget(button)
+                self.remedies[action] = button
             layout.addStretch(1)
             return
+        if not network.pretrained:
+            untrained = QtWidgets.QLabel(UNTRAINED)
+            untrained.setObjectName("compareUntrained")
+            untrained.setWordWrap(True)
+            layout.addWidget(untrained)
         for top in network.topk:
             name = QtWidgets.QLabel(top.name)
             name.setToolTip(f"class {top.index}")
@@ -186,13 +214,14 @@ class NetworkColumn(QtWidgets.QFrame):
         self.facts.setObjectName("compareFacts")
         self.facts.setWordWrap(True)
         layout.addWidget(self.facts)
-        self.heatmap_label: QtWidgets.QLabel | None = None
         if heatmap_rgb is not None:
             self.heatmap_label = QtWidgets.QLabel()
             self.heatmap_label.setObjectName("compareHeatmap")
             self.heatmap_label.setPixmap(_pixmap(heatmap_rgb, 200))
             layout.addWidget(self.heatmap_label)
         for note in network.notes:
+            if not network.pretrained and note.startswith("random init"):
+                continue  # said in red above
             label = QtWidgets.QLabel(f"<i>{note}</i>")
             label.setWordWrap(True)
             layout.addWidget(label)
@@ -203,6 +232,7 @@ class CompareView(QtWidgets.QWidget):
     """Network pickers, Compare/Cancel, progress and the columns (objectName ``compareView``)."""
 
     networksRequested = Signal(list)  # [(name, weights), ...]
+    remedyRequested = Signal(int, str)  # a failed column's index, one of REMEDIES' actions
     cancelRequested = Signal()
     chartRequested = Signal()
 
@@ -238,7 +268,8 @@ class CompareView(QtWidgets.QWidget):
         self.progress = QtWidgets.QProgressBar()
         self.progress.setObjectName("compareProgress")
         self.progress.hide()
-        self.status = QtWidgets.QLabel("Choose 2 to 6 networks and press Compare.")
+        self.status = QtWidgets.QLabel(READY)
+        self.status.setWordWrap(True)  # a long error wraps: it never widens the window
         self.status.setObjectName("compareStatus")
         layout.addWidget(self.status)
         layout.addWidget(self.progress)
@@ -321,6 +352,8 @@ class CompareView(QtWidgets.QWidget):
             if heatmap is not None and self.image is not None:
                 rgb = overlay(self.image, heatmap, alpha=0.5, colormap="turbo", vmin=low, vmax=high)
             column = NetworkColumn(network, rgb)
+            index = len(self.columns)
+            column.remedyClicked.connect(lambda action, i=index: self.remedyRequested.emit(i, action))
             column.setMinimumWidth(200)
             self.columns_layout.addWidget(column)
             self.columns.append(column)
@@ -328,5 +361,12 @@ class CompareView(QtWidgets.QWidget):
         self.status.setText(f"{name}: {len(self.columns)} networks, run one after the other on this device.")
 
     def show_error(self, text: str) -> None:
+        """Say ``text`` on this tab (a notice about a comparison: its failure, its cancel)."""
         self.progress.hide()
         self.status.setText(text)
+        self.status.setToolTip(text)
+
+    def clear_error(self) -> None:
+        """The notice said no longer holds."""
+        self.status.setText(READY)
+        self.status.setToolTip("")

@@ -4,6 +4,11 @@ One panel per method (dense map, Grad-CAM, occlusion, saliency, integrated gradi
 colormap and one opacity; each map spans its own range (the methods' units differ: probability, gradient,
 score drop). A method that does not apply to the network is greyed out, with the reason as its tooltip. Each
 panel exports its map (PNG overlay, NPY, JSON) through ``exportRequested``. A pure view.
+
+The cheap methods come by themselves; occlusion and integrated gradients take hundreds of passes, so their
+panels offer a button that says the cost first (``costlyRequested``), estimated from the forward time the
+worker measured (:mod:`viewer.core.explain_cost`). Maps are drawn over the image they were computed for, which
+comes with them (``set_explanations``), never over whatever image is shown meanwhile.
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ from PySide6 import QtGui, QtWidgets
 from PySide6.QtCore import Qt, Signal
 
 from viewer.core.colors import overlay  # the exports' colours
+from viewer.core.explain_cost import COSTLY_METHODS, estimate_cost
 from viewer.core.options import ExplainOptions
 from viewer.core.progress import Progress
 
@@ -30,6 +36,8 @@ METHOD_TITLES = {
     "ig": "Integrated gradients",
 }
 PANEL_SIDE = 260
+UNTRAINED = "<span style='color:#b3261e'><b>random init: not trained, the maps mean nothing</b></span>"
+READY = "The dense map, Grad-CAM and saliency come by themselves; occlusion and integrated gradients when asked."
 
 
 # What the view reads of the results, as protocols: widgets never import the engine nor the rest of the GUI
@@ -57,6 +65,12 @@ class ExplainShown(Protocol):
     def results(self) -> Mapping[str, MapShown]: ...
     @property
     def reasons(self) -> Mapping[str, str]: ...
+    @property
+    def pretrained(self) -> bool: ...
+    @property
+    def input_size(self) -> tuple[int, int]: ...  # (width, height) the methods see
+    @property
+    def forward_ms(self) -> float: ...  # one forward pass of that input; 0 when not measured
 
 
 def _pixmap(rgb: np.ndarray) -> QtGui.QPixmap:
@@ -70,6 +84,7 @@ class MethodPanel(QtWidgets.QFrame):
     """One method: title, the map over the image, Export (objectName ``explainPanel_<method>``)."""
 
     exportClicked = Signal(str)
+    computeClicked = Signal(str)  # a costly method's "Compute" (its panel says the cost first)
 
     def __init__(self, method: str) -> None:
         super().__init__()
@@ -86,7 +101,15 @@ class MethodPanel(QtWidgets.QFrame):
         self.export_button = QtWidgets.QPushButton("Export…")
         self.export_button.setObjectName("explainExport")
         self.export_button.setEnabled(False)
-        for widget in (self.title, self.picture, self.caption, self.export_button):
+        self.compute_button: QtWidgets.QPushButton | None = None
+        widgets: list[QtWidgets.QWidget] = [self.title, self.picture, self.caption]
+        if method in COSTLY_METHODS:
+            self.compute_button = QtWidgets.QPushButton("Compute")
+            self.compute_button.setObjectName("explainComputeCostly")
+            self.compute_button.setEnabled(False)
+            self.compute_button.clicked.connect(lambda: self.computeClicked.emit(self.method))
+            widgets.append(self.compute_button)
+        for widget in (*widgets, self.export_button):
             layout.addWidget(widget)
         self.export_button.clicked.connect(lambda: self.exportClicked.emit(self.method))
         self.reason: str | None = None
@@ -105,6 +128,7 @@ class MethodPanel(QtWidgets.QFrame):
             )
             self.picture.setPixmap(pixmap)
         if rgb is None:
+            self.picture.setPixmap(QtGui.QPixmap())
             self.picture.setText("…")
         self.caption.setText(caption)
         self.export_button.setEnabled(rgb is not None)
@@ -130,6 +154,7 @@ class ExplainView(QtWidgets.QWidget):
     """
 
     computeRequested = Signal(list, object, dict)
+    costlyRequested = Signal(str, dict)  # occlusion or ig, and the options per method
     exportRequested = Signal(str, str)
     cancelRequested = Signal()
 
@@ -157,8 +182,9 @@ class ExplainView(QtWidgets.QWidget):
         self.opacity.setObjectName("explainOpacity")
         self.opacity.setRange(0, 100)
         self.opacity.setValue(50)
-        self.compute_button = QtWidgets.QPushButton("Compute")
+        self.compute_button = QtWidgets.QPushButton("Explain")
         self.compute_button.setObjectName("explainCompute")
+        self.compute_button.setToolTip("Explain this class (top: the network's first) with the cheap methods")
         self.cancel_button = QtWidgets.QPushButton("Cancel")
         self.cancel_button.setObjectName("explainCancel")
         labelled = (
@@ -178,15 +204,21 @@ class ExplainView(QtWidgets.QWidget):
         self.progress = QtWidgets.QProgressBar()
         self.progress.setObjectName("explainProgress")
         self.progress.hide()
-        self.status = QtWidgets.QLabel("Press Compute for the current image and class.")
+        self.status = QtWidgets.QLabel(READY)
         self.status.setObjectName("explainStatus")
+        self.status.setWordWrap(True)  # a long message wraps: it never widens the window
+        self.untrained = QtWidgets.QLabel(UNTRAINED)
+        self.untrained.setObjectName("explainUntrained")
+        self.untrained.hide()
         layout.addWidget(self.status)
+        layout.addWidget(self.untrained)
         layout.addWidget(self.progress)
         grid = QtWidgets.QGridLayout()
         self.panels: dict[str, MethodPanel] = {}
         for index, method in enumerate(self.methods):
             panel = MethodPanel(method)
             panel.exportClicked.connect(self._choose_export)
+            panel.computeClicked.connect(self._request_costly)
             grid.addWidget(panel, index // 3, index % 3)
             self.panels[method] = panel
         layout.addLayout(grid, 1)
@@ -194,40 +226,83 @@ class ExplainView(QtWidgets.QWidget):
         self.cancel_button.clicked.connect(self.cancelRequested.emit)
         self.colormap.currentTextChanged.connect(lambda _name: self._redraw())
         self.opacity.valueChanged.connect(lambda _value: self._redraw())
+        for spin in (self.patch, self.stride, self.steps):
+            spin.valueChanged.connect(lambda _value: self._show_costs())
 
     @property
     def alpha(self) -> float:
         return self.opacity.value() / 100
 
-    def request(self) -> None:
-        text = self.class_edit.text().strip()
-        wanted: int | str | None = None if text in ("", "top") else (int(text) if text.isdigit() else text)
-        options: ExplainOptions = {
+    def options(self) -> ExplainOptions:
+        """The methods' options as set in the controls."""
+        return {
             "occlusion": {"patch": self.patch.value(), "stride": self.stride.value()},
-            "ig": {"steps": self.steps.value(), "chunks": 4},
+            "ig": {"steps": self.steps.value(), "chunks": min(4, self.steps.value())},
         }
-        self.computeRequested.emit(list(self.methods), wanted, options)
+
+    def wanted_class(self) -> int | str | None:
+        text = self.class_edit.text().strip()
+        return None if text in ("", "top") else (int(text) if text.isdecimal() and text.isascii() else text)
+
+    def request(self) -> None:
+        self.computeRequested.emit(list(self.methods), self.wanted_class(), dict(self.options()))
+
+    def _request_costly(self, method: str) -> None:
+        self.costlyRequested.emit(method, dict(self.options()))
 
     def set_image(self, rgb: np.ndarray | None) -> None:
+        """The image shown (maps of it are on their way); the maps of another image go."""
         self.image = rgb
         self.set_explanations(None)
 
-    def set_progress(self, step: Progress) -> None:
+    def set_progress(self, step: Progress | None) -> None:
+        if step is None:
+            self.progress.hide()
+            return
         self.progress.show()
         self.progress.setRange(0, max(1, step.total))
         self.progress.setValue(step.step)
         self.status.setText(step.message)
 
-    def set_explanations(self, found: ExplainShown | None) -> None:
-        """Draw an ExplainSet (None: clear, a new one is on its way)."""
+    def set_explanations(self, found: ExplainShown | None, image: np.ndarray | None = None) -> None:
+        """Draw an ExplainSet over ``image``, the one it was computed for (None: clear, a new one is on its way)."""
         self.found = found
+        if image is not None:
+            self.image = image
+        self.untrained.setVisible(found is not None and not found.pretrained)
         if found is None:
             for panel in self.panels.values():
                 panel.set_result(None, "")
+            self._show_costs()
             return
         self.progress.hide()
         self.status.setText(f"{found.model}: class {found.class_index} {found.class_name}")
+        self.status.setToolTip("")
         self._redraw()
+        self._show_costs()
+
+    def _show_costs(self) -> None:
+        """Each costly panel not computed yet: its Compute button with the cost of the current options."""
+        found = self.found
+        for method in COSTLY_METHODS:
+            panel = self.panels.get(method)
+            if panel is None or panel.compute_button is None:
+                continue
+            button = panel.compute_button
+            done = found is not None and (method in found.results or method in found.reasons)
+            button.setVisible(not done)
+            if found is None or found.forward_ms <= 0:
+                button.setEnabled(False)
+                button.setText("Compute")
+                button.setToolTip("The cost is said once the dense map, Grad-CAM and saliency are shown.")
+                continue
+            cost = estimate_cost(method, found.input_size, found.forward_ms, self.options().get(method, {}))
+            button.setEnabled(True)
+            button.setText(f"Compute ({cost.text})")
+            button.setToolTip(
+                f"{cost.text}: from one forward pass measured at {found.forward_ms:.0f} ms on "
+                f"{found.input_size[0]}×{found.input_size[1]}; batches make it faster."
+            )
 
     def _redraw(self) -> None:
         found = self.found
@@ -247,10 +322,25 @@ class ExplainView(QtWidgets.QWidget):
                 panel.set_result(rgb, f"{caption}; {extra}" if extra else caption)
 
     def _choose_export(self, method: str) -> None:
-        path, _ = QtWidgets.QFileDialog.getSaveFileName(self, f"Export the {method} map", "", "PNG (*.png)")
+        # Replacing is asked once for the whole set (PNG, NPY, JSON) by the links, not here for the PNG alone.
+        path, _ = QtWidgets.QFileDialog.getSaveFileName(
+            self,
+            f"Export the {method} map (PNG + NPY + JSON)",
+            "",
+            "PNG (*.png)",
+            options=QtWidgets.QFileDialog.Option.DontConfirmOverwrite,
+        )
         if path:
             self.exportRequested.emit(method, path)
 
     def show_error(self, text: str) -> None:
+        """Say ``text`` on this tab (a notice about an explanation: its failure, its cancel)."""
         self.progress.hide()
         self.status.setText(text)
+        self.status.setToolTip(text)
+
+    def clear_error(self) -> None:
+        """The notice said no longer holds."""
+        found = self.found
+        self.status.setText(READY if found is None else f"{found.model}: class {found.class_index} {found.class_name}")
+        self.status.setToolTip("")

@@ -257,7 +257,8 @@ class PredictionsView(QtWidgets.QWidget):
             return self._reason
         if self._busy:
             return self._busy
-        return NO_IMAGE if self._original is None else "Classifying…"
+        # Never "Classifying…" here: that is said only while a job runs (``set_busy``), not after one failed.
+        return NO_IMAGE if self._original is None else "No prediction for this image yet."
 
     # --- queries -----------------------------------------------------------------------------------
     def rows(self) -> list[tuple[int, str, float]]:

@@ -1,0 +1,51 @@
+"""The job policy: one table (``job_policy.POLICY``) for every kind, shown in docs/gui.md, obeyed by the runner."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+from tests.gui.conftest import JOB_TIMEOUT_MS
+from viewer.core.progress import Progress
+from viewer.gui.job_policy import POLICY, Change, policy_table, withdrawn_on
+from viewer.gui.jobs import JobKind, JobRunner
+
+DOCS = Path(__file__).resolve().parents[2] / "docs" / "gui.md"
+
+
+def test_every_job_kind_has_a_policy_and_the_docs_show_the_table() -> None:
+    assert set(POLICY) == set(JobKind)
+    assert policy_table() in DOCS.read_text(encoding="utf-8")
+
+
+def test_a_new_image_withdraws_the_shown_images_work_and_never_an_export() -> None:
+    withdrawn = set(withdrawn_on(Change.IMAGE))
+    assert {JobKind.CLASSIFY, JobKind.EXPLAIN, JobKind.EXPLAIN_COSTLY, JobKind.COMPARE} <= withdrawn
+    assert not {kind for kind in withdrawn if kind.value.startswith("export")}
+    assert JobKind.GRAPH not in withdrawn  # the graph is of the network, not of the image
+
+
+def test_a_queued_top_k_runs_between_two_steps_of_a_long_job(qtbot) -> None:
+    runner = JobRunner()
+    order: list[str] = []
+    stepped = threading.Event()
+    go_on = threading.Event()
+
+    def long_job():
+        for step in range(3):
+            order.append(f"long {step}")
+            if step == 0:
+                stepped.set()
+                go_on.wait(30)
+            yield Progress(step + 1, 3, "long")
+        return "long done"
+
+    try:
+        with qtbot.waitSignal(runner.idle, timeout=JOB_TIMEOUT_MS):
+            runner.submit(JobKind.COMPARE, long_job)  # priority 2
+            assert stepped.wait(30)
+            runner.submit(JobKind.CLASSIFY, lambda: order.append("top-k"))  # priority 0, queued meanwhile
+            go_on.set()
+        assert order == ["long 0", "top-k", "long 1", "long 2"]
+    finally:
+        assert runner.shutdown(timeout=10)

@@ -1,0 +1,34 @@
+"""How long one forward pass of an explanation's input takes: the base of the costly methods' estimates.
+
+The Explain tab says what occlusion and integrated gradients will cost before the user starts them
+(:mod:`viewer.core.explain_cost`); the worker measures one warm forward pass of the same input they would see.
+"""
+
+from __future__ import annotations
+
+import time
+
+import torch
+
+from viewer.engine.explain_input import explain_input
+from viewer.engine.images import LoadedImage
+from viewer.engine.weights import LoadedModel
+
+__all__ = ["forward_time"]
+
+
+def forward_time(loaded: LoadedModel, image: LoadedImage) -> tuple[tuple[int, int], float]:
+    """(The input's (width, height), milliseconds of one warm forward pass of it, batch 1)."""
+    prepared = explain_input(loaded, image)
+    with torch.inference_mode():
+        loaded.model(prepared.tensor)  # warm-up: allocator, oneDNN primitives for this shape
+        _synchronise(loaded.device)
+        started = time.perf_counter()
+        loaded.model(prepared.tensor)
+        _synchronise(loaded.device)
+    return prepared.size, (time.perf_counter() - started) * 1e3
+
+
+def _synchronise(device: torch.device) -> None:
+    if device.type == "cuda":
+        torch.cuda.synchronize(device)
