@@ -105,8 +105,8 @@ class AppState(QObject, NoticeState, ImageList, AnalysisRequests, WeightsFallbac
         self.tab_notices: dict[str, Notice] = {}  # each tab's own notice (Compare, Explain, the chart)
         self._delivering_ms: float | None = None  # how long the job whose result is being stored ran
         self._init_fallbacks()
-        self.compare = CompareState(self)  # the Compare tab and the chart
-        self.explain = ExplainState(self)  # the Explain tab
+        self.compare = CompareState(self, parent=self)  # the Compare tab and the chart
+        self.explain = ExplainState(self, parent=self)  # the Explain tab
         self._stepped: Callable[[], object] | None = None  # see _analyse_stepped
         self.jobs.progress.connect(self._on_progress)
         self.jobs.finished.connect(self._on_finished)

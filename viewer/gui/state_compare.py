@@ -1,4 +1,4 @@
-"""The Compare and Explain tabs' state (and the accuracy-versus-cost chart's): sub-states of :class:`AppState`.
+"""The Compare and Explain tabs' state (and the chart's): sub-states of :class:`~viewer.gui.state.AppState`.
 
 They follow the app's image and model through its signals, submit their jobs through the app's one submission
 path (``AppState._submit``: notices of their kinds, said on their own tab, see ``state_notices``) and obey the
@@ -19,24 +19,24 @@ Views only call the ``request_*`` methods and draw what the signals carry.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import replace
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, Protocol
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QObject, Signal, SignalInstance
 
 from viewer.core.choice import ModelChoice
 from viewer.core.explain_cost import COSTLY_METHODS
 from viewer.core.options import EXPLAIN_METHODS, ExplainOptions
 from viewer.core.zoo import LECTURE_NETWORKS, ZooPoint
 from viewer.gui import compare_tasks
-from viewer.gui.jobs import JobKind
+from viewer.gui.jobs import JobKind, Ticket
 from viewer.gui.state_weights import RANDOM, gui_wording
 from viewer.gui.tasks import ImageEntry
 
 if TYPE_CHECKING:
     from viewer.engine.compare import Comparison
-    from viewer.gui.state import AppState
+    from viewer.gui.tasks import ModelInfo
 
 __all__ = ["CHEAP_METHODS", "DEFAULT_COMPARE", "EXPLAIN_METHODS", "CompareState", "ExplainState"]
 
@@ -52,8 +52,29 @@ MIN_NETWORKS, MAX_NETWORKS = 2, 6
 CHEAP_METHODS = tuple(method for method in EXPLAIN_METHODS if method not in COSTLY_METHODS)
 
 
+class AppLike(Protocol):
+    """What the sub-states use of :class:`viewer.gui.state.AppState` (which owns them; named here rather than
+    imported, which would be an import circle)."""
+
+    image_changed: SignalInstance
+    model_changed: SignalInstance
+
+    @property
+    def image(self) -> ImageEntry | None: ...
+    @property
+    def model_info(self) -> ModelInfo | None: ...
+    @property
+    def choice(self) -> ModelChoice: ...
+    def with_sticky_weights(self, choice: ModelChoice) -> ModelChoice: ...
+    def notify(self, text: str, details: str = "", level: str = "error", *, kind: str = "") -> None: ...
+    def cancel(self, kind: JobKind | None = None) -> None: ...
+    def _submit(
+        self, kind: JobKind, fn: Callable[..., Any], *args: Any, on_result: Callable[[Any], None], **kwargs: Any
+    ) -> Ticket: ...
+
+
 class CompareState(QObject):
-    """Compare and the chart; ``app`` is the app's :class:`AppState` (see the module docstring).
+    """Compare and the chart; ``app`` is the app's state (see the module docstring).
 
     Signals:
         comparison_changed(object): the engine Comparison, or None when the image changed or a new one runs.
@@ -67,8 +88,8 @@ class CompareState(QObject):
     points_changed = Signal(list)
     picked = Signal(str)
 
-    def __init__(self, app: AppState) -> None:
-        super().__init__(app)
+    def __init__(self, app: AppLike, parent: QObject | None = None) -> None:
+        super().__init__(parent)
         self.app = app
         self.networks: list[tuple[str, str]] = list(DEFAULT_COMPARE)
         self.comparison: Comparison | None = None
@@ -184,7 +205,7 @@ class CompareState(QObject):
 
 
 class ExplainState(QObject):
-    """Explain (see the module docstring); ``app`` is the app's :class:`AppState`.
+    """Explain (see the module docstring); ``app`` is the app's state.
 
     Signals:
         explanations_changed(object): the ExplainSet shown, or None when the image, model or class changed.
@@ -194,8 +215,8 @@ class ExplainState(QObject):
     explanations_changed = Signal(object)
     exported = Signal(list)
 
-    def __init__(self, app: AppState) -> None:
-        super().__init__(app)
+    def __init__(self, app: AppLike, parent: QObject | None = None) -> None:
+        super().__init__(parent)
         self.app = app
         self.shown = False  # the Explain tab is shown: the cheap methods follow the image and model
         self.class_wanted: int | str | None = None  # None: the top class
