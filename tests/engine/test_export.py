@@ -5,7 +5,6 @@ from __future__ import annotations
 import csv
 import json
 import os
-import tempfile
 
 import numpy as np
 import pytest
@@ -163,15 +162,14 @@ def test_read_only_folder_is_refused(tmp_path):
         folder.chmod(0o700)
 
 
-def test_os_error_while_writing_becomes_export_error(tmp_path, monkeypatch):
-    # Root can write anywhere, so the OS's refusal is simulated where it would surface: creating the
-    # temporary file. The point is the sentence, and that nothing is left behind.
-    def refuse(*args, **kwargs):
+def test_os_error_while_writing_becomes_export_error(tmp_path):
+    # Root can write anywhere, so the OS's refusal is simulated where it would surface: writing the
+    # temporary file. The point is the sentence, and that nothing (no temporary, no journal) is left behind.
+    def refuse(handle):
         raise PermissionError(13, "Permission denied")
 
-    monkeypatch.setattr(tempfile, "mkstemp", refuse)
     with pytest.raises(ExportError, match=r"a.txt.*permission denied"):
-        export.write_text(tmp_path / "a.txt", "x")
+        export.atomic_write(tmp_path / "a.txt", refuse)
     assert list(tmp_path.iterdir()) == []
 
 

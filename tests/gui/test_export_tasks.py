@@ -67,3 +67,7 @@ def test_a_prediction_export_writes_three_files_or_none(shared_data, tmp_path):
     with pytest.raises(ExportError):
         export_tasks.export_prediction(prediction, str(tmp_path / "again"), b"chart", force=False)
     assert not (tmp_path / "again.csv").exists() and not (tmp_path / "again.png").exists()
+    # A chart never drawn (empty bytes) is refused with a sentence, and the CSV and JSON do not appear alone.
+    with pytest.raises(ExportError, match="nothing to write"):
+        export_tasks.export_prediction(prediction, str(tmp_path / "blank"), b"", force=False)
+    assert not list(tmp_path.glob("blank*")) and not list(tmp_path.glob(".viewer-export-*"))

@@ -1,4 +1,5 @@
-"""Every tab exports its files, atomically, from its own Export… button, asking before overwriting."""
+"""Every tab exports its files, atomically, from its own Export… button, asking before overwriting; a refusal is
+one sentence on the tab, and a tab never shown still exports what it would draw."""
 
 from __future__ import annotations
 
@@ -6,8 +7,11 @@ import csv
 import json
 
 import numpy as np
-from PySide6 import QtWidgets
+from PySide6 import QtGui, QtWidgets
 from PySide6.QtCore import Qt
+
+from viewer.core.file_export import TEMPORARY_PREFIX
+from viewer.gui.settings import Settings
 
 TIMEOUT = 120_000
 
@@ -75,3 +79,81 @@ def test_each_tab_export_writes_its_files(qtbot, make_window, shared_data, tmp_p
     with qtbot.waitSignal(state.export_finished, timeout=TIMEOUT) as done:
         _click(qtbot, window, "exportHeatmapButton")
     assert {p.rsplit(".", 1)[-1] for p in done.args[0].files} == {"png", "npy", "json"}
+
+
+def _leftovers(folder) -> list:
+    return [p.name for p in folder.iterdir() if p.name.startswith(TEMPORARY_PREFIX)]
+
+
+def test_a_predictions_export_from_a_never_shown_tab_draws_the_chart_and_asks_before_replacing(
+    qtbot, make_window, shared_data, tmp_path
+):
+    settings = Settings()
+    settings.set_tab("architecture")  # the window opens on another tab: Predictions is never shown
+    settings.sync()
+    window = make_window("lenet5", "default")
+    state = window.state
+    assert window.current_tab() == "architecture"
+    state.open_paths([str(shared_data / "mnist" / "mnist_7.png")])
+    qtbot.waitUntil(lambda: state.prediction is not None, timeout=TIMEOUT)
+    assert not window.predictions.isVisible()
+    for suffix in (".csv", ".json", ".png"):  # an older set: replaced only when the user says so
+        (tmp_path / f"seven{suffix}").write_text("old")
+    exports = window.tab_exports
+    asked: list[list] = []
+    exports.ask_overwrite = lambda paths: asked.append(paths) or True
+    with qtbot.waitSignal(state.export_finished, timeout=TIMEOUT):
+        assert exports.export_predictions(str(tmp_path / "seven.csv"))
+    assert [[p.name for p in paths] for paths in asked] == [["seven.csv", "seven.json", "seven.png"]]
+    chart = QtGui.QImage(str(tmp_path / "seven.png"))
+    assert not chart.isNull() and chart.width() >= 300 and chart.height() >= 150
+    assert len({chart.pixel(x, chart.height() // 2) for x in range(chart.width())}) > 1  # bars, not a blank
+    assert json.loads((tmp_path / "seven.json").read_text())["topk"][0]["name"] == "7"
+    assert _leftovers(tmp_path) == [] and window.predictions.export_message.text() == ""
+
+
+def test_a_refused_export_is_one_sentence_on_its_tab_and_nothing_on_stderr(
+    qtbot, make_window, shared_data, tmp_path, capfd
+):
+    window = make_window("lenet5", "default")
+    state = window.state
+    state.open_paths([str(shared_data / "mnist" / "mnist_7.png")])
+    qtbot.waitUntil(lambda: state.prediction is not None and state.graph is not None, timeout=TIMEOUT)
+    (tmp_path / "file.txt").write_text("a file where a folder should be: read-only even for root")
+    capfd.readouterr()
+
+    # Architecture: written on the GUI thread by the button's own handler.
+    window.set_tab("architecture")
+    view = window.views["architecture"]
+    message = view.findChild(QtWidgets.QLabel, "architectureExportMessage")
+    for target, sentence in (
+        (tmp_path / "file.txt" / "net.svg", "is a file, not a folder"),
+        (tmp_path / "missing" / "net.png", "does not exist"),
+        (tmp_path / "file.txt" / "net.csv", "is a file, not a folder"),
+    ):
+        view.choose_export_path = lambda target=target: str(target)
+        _click(qtbot, window, "exportArchitectureButton")
+        assert message.isVisible() and sentence in message.text() and message.text().count(". ") == 0
+    assert not (tmp_path / "missing").exists()
+
+    # Predictions: refused before the worker is asked.
+    window.set_tab("predictions")
+    window.tab_exports.ask_save_path = lambda _title, _suggested, _filters: str(tmp_path / "missing" / "top.csv")
+    _click(qtbot, window, "exportPredictionsButton")
+    label = window.findChild(QtWidgets.QLabel, "predictionsExportMessage")
+    assert label.isVisible() and "does not exist" in label.text()
+
+    # Heatmap: refused on the worker, said on the tab.
+    window.set_tab("heatmap")
+    heatmap = window.views["heatmap"]
+    qtbot.mouseClick(heatmap.compute_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: state.heatmap is not None, timeout=TIMEOUT)
+    heatmap.choose_export_path = lambda: str(tmp_path / "file.txt" / "map.png")
+    with qtbot.waitSignal(state.jobs.errored, timeout=TIMEOUT):
+        _click(qtbot, window, "exportHeatmapButton")
+    said = window.findChild(QtWidgets.QLabel, "heatmapExportMessage")
+    assert said.isVisible() and "is a file, not a folder" in said.text()
+    assert state.notice is None or "file.txt" not in state.notice.text  # on the tab, not also in the banner
+
+    assert "Traceback" not in capfd.readouterr().err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["file.txt"]

@@ -1,11 +1,10 @@
 """Writing results to disk atomically: PNG, NPY, JSON, CSV and text, shared by the CLI and the GUI.
 
-Every file is written to a temporary file in its own folder, flushed to disk, then renamed over the
-target with ``os.replace``: a crash or an error midway never leaves a half-written file under the
-target's name, and without ``force`` an existing file is never replaced (not even one that appears
-while writing: the final step is a hard link, which fails if the name exists). Files written
-together (a heatmap's PNG, NPY and JSON) are all written to temporary files first and renamed only
-when every one of them succeeded.
+Every file goes through ``viewer.core.file_export``: written as a recognisable temporary file in its own
+folder, synced, then renamed, so that a crash or an error midway never leaves a half-written file under the
+target's name, and without ``force`` an existing file is never replaced. Files written together (a heatmap's
+PNG, NPY and JSON) are one set: a journal makes them appear together or not at all, even across a SIGKILL
+(the next export into the folder finishes or removes what a killed one left).
 
 Colouring (``colorize``, ``overlay``) lives in ``viewer.engine.colors`` and is re-exported here.
 """
@@ -23,7 +22,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from viewer.core.file_export import (  # atomic_write, check_targets, heatmap_paths: re-exported
+from viewer.core.file_export import (  # atomic_write, check_targets, heatmap_paths, write_group: re-exported
     atomic_write,
     base_of,
     check_targets,
@@ -40,8 +39,10 @@ __all__ = [
     "check_targets",
     "colorize",
     "heatmap_paths",
+    "json_bytes",
     "overlay",
     "write_activation",
+    "write_group",
     "write_heatmap",
     "write_json",
     "write_npy",
@@ -70,7 +71,7 @@ def write_npy(path: str | os.PathLike[str], array: np.ndarray, force: bool = Fal
 
 def write_json(path: str | os.PathLike[str], obj: object, force: bool = False) -> Path:
     """Plain data as indented JSON; numpy values become numbers and lists, NaN becomes null."""
-    payload = _json_bytes(obj)
+    payload = json_bytes(obj)
     return atomic_write(path, lambda handle: handle.write(payload), force=force)
 
 
@@ -123,7 +124,8 @@ def _csv_cell(value: object) -> object:
     return _plain(value)
 
 
-def _json_bytes(obj: object) -> bytes:
+def json_bytes(obj: object) -> bytes:
+    """Plain data as the indented UTF-8 JSON ``write_json`` writes (for a member of a set of files)."""
     try:
         return (json.dumps(_plain(obj), indent=2, ensure_ascii=False, allow_nan=False) + "\n").encode("utf-8")
     except (TypeError, ValueError) as error:
@@ -196,7 +198,7 @@ def write_heatmap(
         "image_shape": list(np.asarray(image_rgb).shape[:2]),
         "files": {"overlay": png.name, "scores": npy.name, "metadata": meta.name},
     }
-    payload = _json_bytes(record)
+    payload = json_bytes(record)
     return write_group(
         [
             (png, lambda handle: picture.save(handle, format="PNG")),

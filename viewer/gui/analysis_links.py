@@ -14,6 +14,7 @@ from PySide6 import QtCore
 
 from viewer.gui.jobs import JobKind
 from viewer.gui.state import AppState
+from viewer.gui.tab_exports import said_on_tab
 from viewer.gui.widgets.activations import ActivationsView
 from viewer.gui.widgets.architecture import ArchitectureView
 from viewer.gui.widgets.heatmap import HeatmapView
@@ -146,7 +147,11 @@ class AnalysisLinks(QtCore.QObject):
     # --- views → state -----------------------------------------------------------------------------
     def _on_heatmap_export(self, path: str, overwrite: bool) -> None:
         view = self.views.heatmap
-        self.state.export_heatmap(path, colormap=view.colormap_name, alpha=view.alpha, force=overwrite)
+        # A refusal (read-only folder, full disk) is said on the heatmap tab, beside its Export… button.
+        on_error = said_on_tab(self.state, view.show_export_message, JobKind.EXPORT_HEATMAP)
+        self.state.export_heatmap(
+            path, colormap=view.colormap_name, alpha=view.alpha, force=overwrite, on_error=on_error
+        )
 
     def _on_receptive_field(self, x0: float, y0: float, x1: float, y1: float) -> None:
         entry, info = self.state.image, self.state.model_info

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO
 
@@ -140,8 +141,8 @@ def _relabelled(job: Job[Any], step: int, steps: int, name: str) -> Job[Any]:
 
 def export_prediction(prediction: Prediction, base: str, chart_png: bytes, *, force: bool) -> ExportResult:
     """The Predictions tab: ``<base>.csv`` (the top-k rows), ``<base>.json`` (``as_dict``: model, weights,
-    preprocessing, TTA crops, timings) and ``<base>.png`` (the chart as drawn). Each file is written atomically;
-    all three are checked first, so that a refusal leaves none written."""
+    preprocessing, TTA crops, timings) and ``<base>.png`` (the chart as drawn), written as one set: all three
+    appear or none (an empty chart is refused)."""
     import csv
     import io
 
@@ -170,11 +171,10 @@ def export_prediction(prediction: Prediction, base: str, chart_png: bytes, *, fo
                 f"{top.prob:.6g}",
             ]
         )
-    written = [
-        export.write_text(paths[0], buffer.getvalue(), force=force),
-        export.write_json(paths[1], prediction.as_dict(), force=force),
-        export.atomic_write(paths[2], lambda handle: _write_all(handle, chart_png), force=force),
-    ]
+    contents = [buffer.getvalue().encode("utf-8"), export.json_bytes(prediction.as_dict()), chart_png]
+    written = export.write_group(
+        [(path, partial(_write_all, data=data)) for path, data in zip(paths, contents, strict=True)], force=force
+    )
     return ExportResult(str(stem.parent), [str(p) for p in written], [])
 
 

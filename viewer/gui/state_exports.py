@@ -1,7 +1,8 @@
 """The state's export requests: Export all, and each tab's files, as jobs on the worker (a mixin of AppState).
 
 Every export is written by the engine's atomic writers on the worker thread; the result (files, problems) comes
-back as ``export_finished`` and one notice. Whether to overwrite is asked by the window before, never here.
+back as ``export_finished`` and one notice. Whether to overwrite is asked by the window before, never here. A
+failure is a notice of its kind, unless the caller passes ``on_error`` (the tabs say it on themselves).
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from viewer.gui.export_tasks import ExportResult, export_activation, export_all, export_heatmap, export_prediction
-from viewer.gui.jobs import JobKind, Ticket
+from viewer.gui.jobs import ErrorHandler, JobKind, Ticket
 
 if TYPE_CHECKING:
     from viewer.core.activation_grid import ChannelGrid
@@ -47,7 +48,9 @@ class ExportRequests:
     def activation_grid(self) -> ChannelGrid | None:
         raise NotImplementedError  # AppState's
 
-    def export_heatmap(self, path: str, *, colormap: str, alpha: float, force: bool) -> Ticket | None:
+    def export_heatmap(
+        self, path: str, *, colormap: str, alpha: float, force: bool, on_error: ErrorHandler | None = None
+    ) -> Ticket | None:
         if self.heatmap is None or self.image is None:
             return None
         return self._submit(
@@ -60,6 +63,7 @@ class ExportRequests:
             alpha=alpha,
             force=force,
             on_result=self._exported,
+            on_error=on_error,
             description="Exporting the heatmap",
         )
 
@@ -86,7 +90,9 @@ class ExportRequests:
             description="Exporting",
         )
 
-    def export_prediction(self, base: str, chart_png: bytes, *, force: bool) -> Ticket | None:
+    def export_prediction(
+        self, base: str, chart_png: bytes, *, force: bool, on_error: ErrorHandler | None = None
+    ) -> Ticket | None:
         """The shown prediction as ``base``.csv/.json/.png (the chart drawn by the view)."""
         if self.prediction is None:
             return None
@@ -98,10 +104,11 @@ class ExportRequests:
             chart_png,
             force=force,
             on_result=self._exported,
+            on_error=on_error,
             description="Exporting the predictions",
         )
 
-    def export_activation(self, base: str, *, force: bool) -> Ticket | None:
+    def export_activation(self, base: str, *, force: bool, on_error: ErrorHandler | None = None) -> Ticket | None:
         """The shown layer as ``base``.png (its channel grid as drawn) and ``base``.npy (all channels)."""
         grid = self.activation_grid
         if grid is None:
@@ -123,5 +130,6 @@ class ExportRequests:
             provenance,
             force=force,
             on_result=self._exported,
+            on_error=on_error,
             description="Exporting the activations",
         )

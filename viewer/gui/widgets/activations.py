@@ -26,6 +26,7 @@ from viewer.core.options import ACTIVATION_COLORMAPS, SORT_KEYS
 from viewer.gui.widgets.activations_large import ChannelDetail
 from viewer.gui.widgets.activations_tree import LayerTree
 from viewer.gui.widgets.architecture_format import format_shape
+from viewer.gui.widgets.export_message import ExportMessage
 
 __all__ = ["COLORMAPS", "ActivationsView"]
 
@@ -102,6 +103,7 @@ class ActivationsView(QtWidgets.QWidget):
         self.export_button.setToolTip("Save the channel grid as PNG and the layer's values (all channels) as NPY")
         self.export_button.clicked.connect(self.exportRequested)
         controls.addWidget(self.export_button)
+        self.export_message = ExportMessage("activationsExportMessage")
 
         self.header = QtWidgets.QLabel("Pick a layer on the left.")
         self.header.setObjectName("activationHeader")
@@ -128,6 +130,7 @@ class ActivationsView(QtWidgets.QWidget):
         right_layout = QtWidgets.QVBoxLayout(right)
         right_layout.setContentsMargins(0, 0, 0, 0)
         right_layout.addWidget(self.notice)
+        right_layout.addWidget(self.export_message)
         right_layout.addLayout(controls)
         right_layout.addWidget(self.header)
         views = QtWidgets.QSplitter(Qt.Orientation.Vertical)
@@ -268,6 +271,10 @@ class ActivationsView(QtWidgets.QWidget):
         """A short message above the views (e.g. a memory-budget refusal, "random init"); '' hides it."""
         self.notice.setText(text)
         self.notice.setVisible(bool(text))
+
+    def show_export_message(self, text: str) -> None:
+        """Why the last export failed, above the views ('' hides it)."""
+        self.export_message.say(text)
 
     def select_channel(self, channel: int) -> None:
         """Show ``channel`` large and mark it in the mosaic (as a click would, and emits channelSelected)."""

@@ -14,7 +14,7 @@ from pathlib import Path
 from PySide6 import QtCore, QtGui, QtWidgets
 from PySide6.QtCore import Qt, Signal
 
-from viewer.core.errors import ModelError
+from viewer.core.errors import ExportError, ModelError, ViewerError
 from viewer.core.graph import Graph, GraphView, expansion
 from viewer.core.graph_keys import enclosing_blocks, grouped_block, key_of, layer_of
 from viewer.core.layout import Layout
@@ -33,6 +33,7 @@ from viewer.gui.widgets.architecture_format import graph_notes_html, graph_total
 from viewer.gui.widgets.architecture_groups import GroupsWindow
 from viewer.gui.widgets.architecture_scene import SceneItems, drawing_steps
 from viewer.gui.widgets.architecture_table import ArchitectureTable
+from viewer.gui.widgets.export_message import ExportMessage
 from viewer.gui.widgets.turns import StepsInTurns, next_turn_timer
 
 __all__ = ["PNG_SCALE", "ArchitectureView"]
@@ -104,6 +105,7 @@ class ArchitectureView(QtWidgets.QWidget):
             ),
         )
         self._buttons["expandGroupsButton"].setEnabled(False)
+        self.export_message = ExportMessage("architectureExportMessage")
         self.groups_window: GroupsWindow | None = None
         self.diagram.setToolTip("")
         layout = QtWidgets.QVBoxLayout(self)
@@ -111,6 +113,7 @@ class ArchitectureView(QtWidgets.QWidget):
         layout.addWidget(self.totals)
         layout.addWidget(self.notes)
         layout.addLayout(buttons)
+        layout.addWidget(self.export_message)
         layout.addWidget(self.tabs, 1)
 
     # ----------------------------------------------------------------------------------------- state
@@ -261,6 +264,7 @@ class ArchitectureView(QtWidgets.QWidget):
         return True
 
     # ----------------------------------------------------------------------------------------- export
+    # Each export_* raises ExportError (one sentence) when it cannot write; the Export… button says it on the tab.
     def export_svg(self, path: str | os.PathLike[str]) -> Path:
         """Write the diagram as SVG (vector, text kept as text), atomically; overwrites ``path``."""
         self._ensure_drawn()
@@ -275,7 +279,7 @@ class ArchitectureView(QtWidgets.QWidget):
     def export_csv(self, path: str | os.PathLike[str]) -> Path:
         """Write the table (``graph_rows``: one row per call, blocks as rows), atomically; overwrites ``path``."""
         if self._graph is None:
-            raise ValueError("no network to export yet")
+            raise ExportError("There is no network to export yet.")
         return self._write(path, graph_csv(self._graph).encode("utf-8"))
 
     def choose_export_path(self) -> str:
@@ -295,11 +299,24 @@ class ArchitectureView(QtWidgets.QWidget):
         self.exported.emit(str(written))
         return written
 
+    def show_export_message(self, text: str) -> None:
+        """Why the last export failed, under the buttons ('' hides it)."""
+        self.export_message.say(text)
+
     def _on_export_clicked(self) -> None:
+        # A slot: what the user can cause (a read-only or missing folder, a full disk, a folder in the way) is
+        # said on the tab; nothing may leave it, or it would reach sys.excepthook as a traceback.
+        self.show_export_message("")
         path = self.choose_export_path()
-        if path:
-            kind, path = export_format(path)
+        if not path:
+            return
+        kind, path = export_format(path)
+        try:
             {"png": self.export_png, "csv": self.export_csv, "svg": self.export_svg}[kind](path)
+        except ViewerError as error:
+            self.show_export_message(str(error))
+        except OSError as error:  # not one the writer turned into a sentence (it turns those it meets)
+            self.show_export_message(f"Cannot write {path}: {error.strerror or error}.")
 
     # ----------------------------------------------------------------------------------------- internals
     def _select(self, key: str, *, reveal: bool, centre: bool = False) -> None:

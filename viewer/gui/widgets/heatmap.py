@@ -20,6 +20,7 @@ from viewer.core.file_export import heatmap_paths
 from viewer.core.options import FUSIONS, HEATMAP_COLORMAPS, MODES
 from viewer.core.ranges import score_range
 from viewer.gui.widgets.activations_large import pyqtgraph_colormap
+from viewer.gui.widgets.export_message import ExportMessage
 from viewer.gui.widgets.heatmap_classes import ClassPicker
 
 __all__ = ["HEATMAP_COLORMAPS", "HeatmapView", "parse_scales"]
@@ -106,6 +107,7 @@ class HeatmapView(QtWidgets.QWidget):
         self.export_button.setObjectName("exportHeatmapButton")
         self.export_button.setToolTip("Save the overlay (PNG), the scores (NPY) and how they were made (JSON)")
         self.export_button.clicked.connect(self._on_export)
+        self.export_message = ExportMessage("heatmapExportMessage")
 
         first = QtWidgets.QHBoxLayout()
         widget: QtWidgets.QWidget
@@ -178,6 +180,7 @@ class HeatmapView(QtWidgets.QWidget):
         layout.addLayout(first)
         layout.addLayout(second)
         layout.addWidget(self.notice)
+        layout.addWidget(self.export_message)
         layout.addWidget(self.graphics, 1)
         layout.addWidget(self.info)
         self._apply_alpha()
@@ -306,6 +309,10 @@ class HeatmapView(QtWidgets.QWidget):
         self.notice.setText(text)
         self.notice.setVisible(bool(text))
 
+    def show_export_message(self, text: str) -> None:
+        """Why the last export failed, above the picture ('' hides it)."""
+        self.export_message.say(text)
+
     def choose_export_path(self) -> str:
         """Ask for an export path ('' when cancelled). Overwriting is asked separately. Tests override this."""
         suggested = f"{self._heatmap.class_name}.png" if self._heatmap is not None else "heatmap.png"
@@ -375,10 +382,15 @@ class HeatmapView(QtWidgets.QWidget):
     def _on_export(self) -> None:
         if self._heatmap is None:
             return
+        self.show_export_message("")
         path = self.choose_export_path()
         if not path:
             return
-        existing = [p for p in self._bundle_paths(path) if p.exists()]
+        try:
+            existing = [p for p in self._bundle_paths(path) if p.exists()]
+        except OSError as error:  # a path the system refuses even to look at: one sentence, never a traceback
+            self.show_export_message(f"Cannot export to {path}: {error.strerror or error}.")
+            return
         if existing and not self.confirm_overwrite(existing):
             return
         self.exportRequested.emit(path, bool(existing))

@@ -15,6 +15,7 @@ from PySide6 import QtCore, QtGui, QtWidgets
 from PySide6.QtCore import Signal
 
 from viewer.core.tta import CropBox
+from viewer.gui.widgets.export_message import ExportMessage
 from viewer.gui.widgets.png import png_bytes
 
 __all__ = ["ClassShown", "PredictionShown", "PredictionsView", "array_to_pixmap"]
@@ -23,6 +24,7 @@ NO_IMAGE = "No prediction yet: open, drop or paste an image."
 CROP_SIDE = 72
 BAR_COLOUR = "#3b7dd8"
 TOP_COLOUR = "#1b5fbf"
+CHART_EXPORT_SIZE = QtCore.QSize(960, 600)  # a view never laid out (its tab never shown) is exported at this size
 
 
 class ClassShown(Protocol):
@@ -112,6 +114,7 @@ class PredictionsView(QtWidgets.QWidget):
         self.export_button.setEnabled(False)
         self.export_button.setObjectName("exportPredictionsButton")
         self.export_button.setToolTip("Save the top-k as CSV and JSON (with how it was computed) and the chart as PNG")
+        self.export_message = ExportMessage("predictionsExportMessage")
 
         self.plot = pg.PlotWidget()
         self.plot.setObjectName("topkPlot")
@@ -173,6 +176,7 @@ class PredictionsView(QtWidgets.QWidget):
         layout = QtWidgets.QVBoxLayout(self)
         layout.addWidget(self.header)
         layout.addLayout(controls)
+        layout.addWidget(self.export_message)
         layout.addWidget(self.plot, 3)
         layout.addLayout(previews, 1)
         layout.addWidget(self.crops_box)
@@ -190,8 +194,31 @@ class PredictionsView(QtWidgets.QWidget):
         self.export_button.setEnabled(prediction is not None)
 
     def chart_png(self) -> bytes:
-        """The top-k chart as drawn, PNG-encoded (the export's picture)."""
+        """The top-k chart as drawn, PNG-encoded (the export's picture).
+
+        A view whose tab was never shown has never been laid out (its chart is 0 pixels high, and its grab an
+        empty image): it is laid out first at its tab's size, or ``CHART_EXPORT_SIZE`` when that is unknown.
+        """
+        if not self.isVisible():
+            self._lay_out_unshown()
+            # The first paint sizes the class-name axis to its texts; the re-layout that follows is posted.
+            self.plot.grab()
+            QtCore.QCoreApplication.sendPostedEvents(None, QtCore.QEvent.Type.LayoutRequest)
         return png_bytes(self.plot.grab().toImage())
+
+    def show_export_message(self, text: str) -> None:
+        """Why the last export failed, under the controls ('' hides it)."""
+        self.export_message.say(text)
+
+    def _lay_out_unshown(self) -> None:
+        parent = self.parentWidget()
+        size = parent.size() if parent is not None else QtCore.QSize()
+        if size.width() < CHART_EXPORT_SIZE.width() // 2 or size.height() < CHART_EXPORT_SIZE.height() // 2:
+            size = CHART_EXPORT_SIZE
+        self.resize(size)  # the tab resizes it again when it is shown
+        layout = self.layout()
+        if layout is not None:
+            layout.activate()  # the children's geometry now; grab() then sends their pending resize events
 
     def shown_crops(self) -> list[str]:
         """The captions of the crops shown (empty when none are)."""

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import math
 import os
-import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -19,7 +18,10 @@ import pyqtgraph as pg
 from PySide6 import QtCore, QtWidgets
 from PySide6.QtCore import Signal
 
+from viewer.core.errors import ExportError, ViewerError
+from viewer.core.file_export import atomic_write
 from viewer.core.zoo import ZooPoint
+from viewer.gui.widgets.png import png_bytes
 
 __all__ = ["AXES", "ChartWindow", "ZooChart", "export_chart", "family_colours", "render_chart"]
 
@@ -215,49 +217,48 @@ class ChartWindow(QtWidgets.QWidget):
     def _choose_export(self) -> None:
         path, _ = QtWidgets.QFileDialog.getSaveFileName(self, "Export the chart", "", "PNG (*.png);;SVG (*.svg)")
         if path:
-            self.chart.export(path)
+            try:
+                self.chart.export(path)
+            except ViewerError as error:  # a read-only or missing folder, a full disk: said here, never raised
+                self.status.setText(str(error))
+                return
             self.status.setText(f"Wrote {path}.")
 
 
 def export_chart(plot_item: pg.PlotItem, path: str | os.PathLike[str], width: int = 1400) -> Path:
-    """Write the chart as PNG (``ImageExporter``) or SVG (``SVGExporter``) by its suffix, atomically: the exporter
-    writes a temporary file in the target's folder, which is then renamed over the target."""
+    """Write the chart as PNG (``ImageExporter``) or SVG (``SVGExporter``) by its suffix, through the app's one
+    atomic writer (``viewer.core.file_export``): the bytes are drawn first, then written and renamed; an
+    existing file is replaced (the save dialog, or the CLI's ``--force`` check, asked)."""
     import pyqtgraph.exporters as exporters
 
     target = Path(path)
     suffix = target.suffix.lower()
     if suffix not in (".png", ".svg"):
-        raise ValueError(f"{target.name}: the chart is written as .png or .svg")
-    descriptor, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=suffix, dir=target.parent)
-    os.close(descriptor)
-    try:
-        if suffix == ".png":
-            exporter = exporters.ImageExporter(plot_item)
-            exporter.parameters()["width"] = width
-            exporter.export(name)
-        else:
-            try:
-                exporters.SVGExporter(plot_item).export(name)
-            except ValueError:
-                # pyqtgraph 0.14's SVGExporter cannot parse the path syntax of recent Qt SVG output
-                # (pyqtgraph/pyqtgraph#3485): let Qt's own SVG generator paint the same scene instead.
-                _qt_svg(plot_item, name)
-        os.chmod(name, 0o644)
-        os.replace(name, target)
-    finally:
-        if os.path.exists(name):
-            os.unlink(name)
-    return target
+        raise ExportError(f"{target.name}: the chart is written as .png or .svg.")
+    if suffix == ".png":
+        exporter = exporters.ImageExporter(plot_item)
+        exporter.parameters()["width"] = width
+        data = png_bytes(exporter.export(toBytes=True))
+    else:
+        try:
+            data = exporters.SVGExporter(plot_item).export(toBytes=True)
+        except ValueError:
+            # pyqtgraph 0.14's SVGExporter cannot parse the path syntax of recent Qt SVG output
+            # (pyqtgraph/pyqtgraph#3485): let Qt's own SVG generator paint the same scene instead.
+            data = _qt_svg(plot_item)
+    return atomic_write(target, lambda handle: handle.write(data), force=True)
 
 
-def _qt_svg(plot_item: pg.PlotItem, path: str) -> None:
+def _qt_svg(plot_item: pg.PlotItem) -> bytes:
     from PySide6 import QtGui
     from PySide6.QtSvg import QSvgGenerator
 
     scene = plot_item.scene()
     source = plot_item.sceneBoundingRect()
+    buffer = QtCore.QBuffer()
+    buffer.open(QtCore.QIODevice.OpenModeFlag.WriteOnly)
     generator = QSvgGenerator()
-    generator.setFileName(path)
+    generator.setOutputDevice(buffer)
     generator.setSize(source.size().toSize())
     generator.setViewBox(QtCore.QRectF(0, 0, source.width(), source.height()))
     generator.setTitle("Accuracy against cost")
@@ -267,6 +268,7 @@ def _qt_svg(plot_item: pg.PlotItem, path: str) -> None:
         scene.render(painter, QtCore.QRectF(0, 0, source.width(), source.height()), source)
     finally:
         painter.end()
+    return bytes(buffer.data().data())
 
 
 def render_chart(
