@@ -180,7 +180,7 @@ def test_explain_shows_the_cheap_methods_by_itself_the_costly_ones_when_asked_an
         with qtbot.waitSignal(links.explain.explanations_changed, timeout=JOB_TIMEOUT_MS):
             qtbot.mouseClick(button, QtCore.Qt.MouseButton.LeftButton)
     assert set(view.found.results) == {"dense", "gradcam", "saliency", "occlusion", "ig"}
-    links.ask_overwrite = lambda existing: True
+    window.tab_exports.ask_overwrite = lambda existing: True
     for method, panel in view.panels.items():
         assert panel.shown and panel.isEnabled() and not panel.picture.pixmap().isNull(), method
         target = tmp_path / f"{method}.png"
@@ -246,7 +246,7 @@ def test_a_stale_explanation_is_never_drawn_over_another_image(make_window, qtbo
     shown = window.state.image
     assert links.explain.explained_image is shown and view.image is not None
     assert view.image.shape == (shown.preview if shown.preview is not None else shown.display).shape
-    links.ask_overwrite = lambda existing: True
+    window.tab_exports.ask_overwrite = lambda existing: True
     target = tmp_path / "saliency.png"
     with qtbot.waitSignal(links.explain.exported, timeout=JOB_TIMEOUT_MS):
         links.explain.export("saliency", str(target), colormap="turbo", alpha=0.5)

@@ -10,7 +10,6 @@ than importing ``MainWindow``, which imports this module.
 from __future__ import annotations
 
 from collections.abc import Callable
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -18,9 +17,10 @@ from PySide6 import QtCore, QtWidgets
 
 from viewer.core.options import ExplainOptions
 from viewer.core.progress import Progress
-from viewer.gui.jobs import JobKind
+from viewer.gui.jobs import JobKind, Ticket
 from viewer.gui.state import AppState, Notice
 from viewer.gui.state_notices import TAB_OF_KIND
+from viewer.gui.tab_exports import TabExports
 from viewer.gui.tasks import ImageEntry
 from viewer.gui.widgets.compare import CompareView, ComparisonShown
 from viewer.gui.widgets.explain import ExplainShown, ExplainView
@@ -47,16 +47,18 @@ def _picture(entry: ImageEntry | None) -> np.ndarray | None:
 class CompareLinks(QtCore.QObject):
     """The Compare tab, the Explain tab and the chart window, bound to the app's Compare and Explain states."""
 
-    def __init__(self, window: QtWidgets.QMainWindow, app: AppState, tabs: QtWidgets.QTabWidget) -> None:
+    def __init__(
+        self, window: QtWidgets.QMainWindow, app: AppState, tabs: QtWidgets.QTabWidget, exports: TabExports
+    ) -> None:
+        """``exports``: the window's export helper (asks before replacing files, says refusals on the tab)."""
         super().__init__(window)
-        self.window, self.app, self.tabs = window, app, tabs
+        self.window, self.app, self.tabs, self.exports = window, app, tabs, exports
         self.state, self.explain = app.compare, app.explain
         self.compare_view = CompareView()
         self.explain_view = ExplainView()
         self.chart_window: ChartWindow | None = None
-        # Dialogs, replaceable by tests and scripts: a weights file for a failed network, overwrite or not.
+        # A dialog, replaceable by tests and scripts: a weights file for a failed network.
         self.ask_weights_file: Callable[[str], str] = self._ask_weights_file
-        self.ask_overwrite: Callable[[list[Path]], bool] = self._ask_overwrite
         tabs.addTab(self.compare_view, "Compare")
         tabs.addTab(self.explain_view, "Explain")
         self.compare_view.set_networks(self.state.networks)
@@ -178,12 +180,15 @@ class CompareLinks(QtCore.QObject):
         self.explain.request_costly(method, options)
 
     def _export_explanation(self, method: str, path: str) -> None:
-        stem = Path(path).with_suffix("") if Path(path).suffix.lower() in EXPLANATION_SUFFIXES else Path(path)
-        existing = [p for p in (stem.with_name(stem.name + s) for s in EXPLANATION_SUFFIXES) if p.exists()]
-        if existing and not self.ask_overwrite(existing):
-            return
+        """The shown ``method`` map as one set (PNG, NPY, JSON), after asking before replacing files."""
         view = self.explain_view
-        self.explain.export(method, path, colormap=view.colormap.currentText(), alpha=view.alpha, force=bool(existing))
+
+        def submit(force: bool) -> Ticket | None:
+            return self.explain.export(
+                method, path, colormap=view.colormap.currentText(), alpha=view.alpha, force=force
+            )
+
+        self.exports.export_set(path, EXPLANATION_SUFFIXES, view.show_error, submit)
 
     # --- dialogs -----------------------------------------------------------------------------------------
     def _ask_weights_file(self, name: str) -> str:
@@ -192,14 +197,9 @@ class CompareLinks(QtCore.QObject):
         )
         return path
 
-    def _ask_overwrite(self, existing: list[Path]) -> bool:
-        names = "\n".join(str(path) for path in existing)
-        answer = QtWidgets.QMessageBox.question(
-            self.window, "Replace files?", f"These files exist:\n{names}\nReplace them?"
-        )
-        return answer == QtWidgets.QMessageBox.StandardButton.Yes
 
-
-def install(window: QtWidgets.QMainWindow, app: AppState, tabs: QtWidgets.QTabWidget) -> CompareLinks:
+def install(
+    window: QtWidgets.QMainWindow, app: AppState, tabs: QtWidgets.QTabWidget, exports: TabExports
+) -> CompareLinks:
     """Add the Compare and Explain tabs to ``tabs`` and the chart to the window's View menu, bound to ``app``."""
-    return CompareLinks(window, app, tabs)
+    return CompareLinks(window, app, tabs, exports)

@@ -165,7 +165,9 @@ class MainWindow(QtWidgets.QMainWindow):
         views = AnalysisViews(self.predictions, self.activations, self.architecture, self.heatmap)
         self.analysis_links = AnalysisLinks(state, views, self.image_panel, parent=self)
         self.tab_exports = TabExports(self, state, self.settings, self.predictions, self.activations)
-        self.compare_links = install_compare(self, state, self.tabs)  # Compare and Explain tabs, the chart window
+        self.compare_links = install_compare(
+            self, state, self.tabs, self.tab_exports
+        )  # Compare and Explain tabs, the chart window
 
     def _restore(self, restore_choice: bool) -> None:
         s = self.settings

@@ -272,14 +272,14 @@ class ExplainState(QObject):
         self.app.cancel(JobKind.EXPLAIN)
         self.app.cancel(JobKind.EXPLAIN_COSTLY)
 
-    def export(self, method: str, path: str, *, colormap: str, alpha: float, force: bool = False) -> None:
+    def export(self, method: str, path: str, *, colormap: str, alpha: float, force: bool = False) -> Ticket | None:
         """Write the shown ``method`` map with the image it was computed for (PNG, NPY, JSON as one set)."""
         result = (self.explanations.results if self.explanations else {}).get(method)
         image = self.explained_image
         if result is None or image is None:
             self.app.notify(f"There is no {method} map to export yet.", level="warning", kind=JobKind.EXPLAIN)
-            return
-        self.app._submit(
+            return None
+        return self.app._submit(
             JobKind.EXPORT_EXPLANATION,
             compare_tasks.export_explanation,
             result,

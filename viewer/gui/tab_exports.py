@@ -92,7 +92,7 @@ class TabExports(QtCore.QObject):
             on_error = said_on_tab(state, view.show_export_message, JobKind.EXPORT_PREDICTIONS)
             return state.export_prediction(chosen, chart, force=force, on_error=on_error)
 
-        return self._export(chosen, PREDICTION_SUFFIXES, view.show_export_message, submit)
+        return self.export_set(chosen, PREDICTION_SUFFIXES, view.show_export_message, submit)
 
     def export_activations(self, base: str | None = None) -> bool:
         """Export the shown layer's grid and values; False when there is none, the user declined, or it was
@@ -110,7 +110,7 @@ class TabExports(QtCore.QObject):
             on_error = said_on_tab(state, view.show_export_message, JobKind.EXPORT_ACTIVATIONS)
             return state.export_activation(chosen, force=force, on_error=on_error)
 
-        return self._export(chosen, ACTIVATION_SUFFIXES, view.show_export_message, submit)
+        return self.export_set(chosen, ACTIVATION_SUFFIXES, view.show_export_message, submit)
 
     def confirm(self, base: str, suffixes: Sequence[str]) -> bool | None:
         """May an export to ``base`` (each of ``suffixes``, see ``bundle_paths``) go ahead, and with ``force``?
@@ -130,7 +130,7 @@ class TabExports(QtCore.QObject):
             return None
         return bool(existing)
 
-    def _export(
+    def export_set(
         self, base: str, suffixes: Sequence[str], say: Callable[[str], None], submit: Callable[[bool], Ticket | None]
     ) -> bool:
         """Ask before overwriting, then ``submit(force)``; a refusal on the way is ``say``'s sentence (a slot
