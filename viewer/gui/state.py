@@ -97,7 +97,9 @@ class AppState(QObject, NoticeState, ImageList, AnalysisRequests, WeightsFallbac
         self.grid_options = GridOptions()
         self.shown_heatmap: tasks.HeatmapOnScreen | None = None  # the ClassHeatmap with its screen copy
         self.layers: list[str] = []
-        self._layers_model: str | None = None  # the model whose summary the layers were chosen from
+        self._layers_model: str | None = None  # the network the layers were chosen on; None: before any
+        # Per network: the view state made on it (its layers, its open blocks), restored when it is chosen again.
+        self.view_memory: dict[str, dict[str, list[str]]] = {}
         self.heatmap_request: dict[str, Any] | None = None  # options of the heatmap to keep up to date
         self.timings: dict[str, float] = {}
         self.model_error: JobError | None = None
@@ -173,7 +175,9 @@ class AppState(QObject, NoticeState, ImageList, AnalysisRequests, WeightsFallbac
         classified before the graph is traced: the top-k is what the user waits for (``viewer bench``).
         """
         choice = self.with_sticky_weights(choice)
+        previous = self.network_id()
         self.choice = choice
+        self._network_switched(previous)
         self.model_info = None
         self.model_error = None
         for kind in CHOICE_NOTICES:

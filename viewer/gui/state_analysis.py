@@ -45,6 +45,7 @@ class AnalysisRequests:
     grid_options: GridOptions
     layers: list[str]
     _layers_model: str | None
+    view_memory: dict[str, dict[str, list[str]]]
     heatmap_request: dict[str, Any] | None
     choice: ModelChoice
     graph: Graph | None
@@ -75,6 +76,7 @@ class AnalysisRequests:
         if self.graph is None:
             return
         self.graph_expanded = frozenset(expanded)
+        self.view_memory.setdefault(self.network_id(), {})["expanded"] = sorted(self.graph_expanded)
         self._submit(
             JobKind.GRAPH_LAYOUT,
             tasks.graph_layout,
@@ -122,8 +124,9 @@ class AnalysisRequests:
     def _graph_arrived(self, graph: Graph) -> None:
         self.graph = graph
         spec, self.graph_expand_spec = self.graph_expand_spec, None
+        remembered = self.view_memory.get(self.network_id(), {}).get("expanded")
         try:
-            expanded = expansion(graph, spec)
+            expanded = expansion(graph, spec) if spec is not None or remembered is None else frozenset(remembered)
         except ModelError as error:  # ``--expand`` named a block this network lacks: its sentence says so
             self.notify(f"{str(error).rstrip('.')}; showing the default level.", level="warning", kind=JobKind.GRAPH)
             expanded = expansion(graph)
@@ -138,32 +141,45 @@ class AnalysisRequests:
         self._graph_source = None  # choosing the network again tries again
         self._job_failed(JobKind.GRAPH, error)
 
+    def network_id(self) -> str:
+        """The chosen network (a registry name or a model file), whatever its weights and device."""
+        return self.choice.model_file or self.choice.model or ""
+
     def set_layers(self, layers: Sequence[str]) -> None:
-        """Capture ``layers`` for the current image (and keep them captured as the image changes)."""
+        """Capture ``layers`` for the current image (and keep them captured as the image changes); they are
+        remembered for this network, and chosen again when it is (``_network_switched``)."""
         self.layers = list(layers)
-        self._layers_model = None if self.summary is None else self.summary.model_name
+        self._layers_model = self.network_id()
+        self.view_memory.setdefault(self._layers_model, {})["layers"] = list(layers)
         self._capture()
+
+    def _network_switched(self, previous: str | None) -> None:
+        """Another network: its own remembered view state (layers, open blocks), or a clean start."""
+        if previous is None or previous == self.network_id():
+            return  # the first model (``viewer gui --layer`` set the layers for it), or other weights
+        remembered = self.view_memory.get(self.network_id(), {})
+        self.layers = list(remembered.get("layers", []))
+        self._layers_model = self.network_id() if self.layers else None
 
     def _check_layers(self, summary: Summary) -> None:
         """Keep the chosen layers if this model has them; else show its first convolution at once.
 
-        Layers chosen on another model are replaced quietly. Layers asked for this model, or before any
-        model was loaded (``viewer gui --layer``), are a mistake worth a sentence.
+        Layers remembered for another network never reach here (``_network_switched``); layers a view asked for
+        are this network's. Only layers named before any model was loaded (``viewer gui --layer``) can be
+        missing, a mistake worth a sentence.
         """
         known = {node.name for node in summary.iter_nodes()}
         missing = [name for name in self.layers if name not in known]
         if self.layers and not missing:
-            self._layers_model = summary.model_name
             return
         first = summary.first_convolution()
-        if missing and self._layers_model in (None, summary.model_name):
+        if missing and self._layers_model is None:
             try:
                 summary.find(missing[0])
             except ModelError as error:  # its sentence says "did you mean"
                 shown = f"; showing {first} instead." if first else "."
                 self.notify(f"{str(error).rstrip('.')}{shown}", level="warning", kind=JobKind.SUMMARY)
         self.layers = [first] if first else []
-        self._layers_model = summary.model_name
 
     def set_grid_options(self, options: GridOptions) -> None:
         """Draw the shown activation's mosaic with new options (on the worker; cheap next to a capture)."""

@@ -66,6 +66,7 @@ class ArchitectureView(QtWidgets.QWidget):
         self._focus: str | None = None  # key to bring into view once the next layout is drawn
         self._first_view = True  # the next drawing is the first of this graph
         self._pending_layer: str | None = None  # select_layer before the graph came
+        self._searches: dict[str, str] = {}  # network -> the find box's text when it was last shown
         self._build()
 
     def _build(self) -> None:
@@ -166,7 +167,14 @@ class ArchitectureView(QtWidgets.QWidget):
 
     # ----------------------------------------------------------------------------------------- input
     def set_graph(self, graph: Graph | None) -> None:
-        """Show a new network's totals, notes and table (None clears); the diagram waits for its layout."""
+        """Show a new network's totals, notes and table (None clears); the diagram waits for its layout.
+
+        The find box belongs to the network it was typed on: a new network starts with its own last search, or
+        an empty box, and no message.
+        """
+        if self._graph is not None:
+            self._searches[self._graph.model_name] = self.find_bar.edit.text()
+        self.find_bar.edit.setText(self._searches.get(graph.model_name, "") if graph is not None else "")
         self._graph, self._layout, self._selected, self._focus = graph, None, None, None
         self._first_view = True
         self._stale = False
