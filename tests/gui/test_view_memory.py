@@ -12,10 +12,12 @@ from viewer.gui.state import ModelChoice
 def _settled(window, qtbot, network: str) -> None:
     state = window.state
     qtbot.waitUntil(
-        lambda: state.summary is not None
-        and state.graph is not None
-        and state.graph.model_name == network
-        and not state.jobs.is_busy(),
+        lambda: (
+            state.summary is not None
+            and state.graph is not None
+            and state.graph.model_name == network
+            and not state.jobs.is_busy()
+        ),
         timeout=JOB_TIMEOUT_MS,
     )
 

@@ -47,6 +47,12 @@ __all__ = ["PREFERRED_SIZE", "TABS", "MainWindow", "fit_on_screen"]
 TABS = ("predictions", "activations", "architecture", "heatmap")
 
 
+def _collect_after_deletion() -> None:
+    from viewer.gui.tasks import collect_closed_window
+
+    QtCore.QTimer.singleShot(0, collect_closed_window)  # once the deletion of its children is over
+
+
 class MainWindow(QtWidgets.QMainWindow):
     """The viewer's window; ``state`` may be passed in (tests, launch) or is created."""
 
@@ -59,6 +65,8 @@ class MainWindow(QtWidgets.QMainWindow):
         self.settings = settings or Settings()
         self.trust = ModelFileTrust(self.settings)  # which custom model files may run unasked
         self.state = state or AppState(parent=self)
+        if self.state.parent() is None:
+            self.state.setParent(self)  # deleted with the window: its signals' connections go with it
         self.shown_at: float | None = None  # seconds from launch to the window first shown
         self._temp_dir = tempfile.TemporaryDirectory(prefix="viewer-paste-")
         self._closing = False
@@ -414,4 +422,10 @@ class MainWindow(QtWidgets.QMainWindow):
             error_sink.reported.disconnect(self._on_error_reported)
             self.state.jobs.shutdown(timeout=3.0)
             self._temp_dir.cleanup()
+            # Freed once closed: the connections to lambdas and bound methods of the window (its own signals,
+            # the state's) are references Python's collector cannot see, so only deleting the Qt objects drops
+            # them; the window, its state, its models and images then go.
+            self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose, True)
+            # Not a method of the window: nothing of it may outlive its deletion, not even this connection.
+            self.destroyed.connect(_collect_after_deletion)
         super().closeEvent(event)

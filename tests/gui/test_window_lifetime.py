@@ -1,0 +1,55 @@
+"""Closing a window frees it: nothing holds a closed window, its state, its models or its images."""
+
+from __future__ import annotations
+
+import gc
+import weakref
+
+from PySide6 import QtCore, QtWidgets
+
+from tests.gui.conftest import JOB_TIMEOUT_MS
+from viewer.gui.main_window import MainWindow
+from viewer.gui.state import AppState, ModelChoice
+
+
+def _rss_mb() -> float:
+    with open("/proc/self/statm") as statm:
+        pages = int(statm.read().split()[1])
+    import os
+
+    return pages * os.sysconf("SC_PAGE_SIZE") / 2**20
+
+
+def _free_deleted() -> None:
+    for _ in range(3):  # deferred deletions may post more of them
+        QtCore.QCoreApplication.sendPostedEvents(None, QtCore.QEvent.Type.DeferredDelete)
+        QtWidgets.QApplication.processEvents()
+    gc.collect()
+
+
+def test_eight_close_and_reopen_cycles_free_every_window(qtbot, shared_data) -> None:
+    windows: list[weakref.ref] = []
+    states: list[weakref.ref] = []
+    rss: list[float] = []
+    for _cycle in range(8):
+        state = AppState()
+        state.choice = ModelChoice("resnet18", "none", None, "cpu")
+        window = MainWindow(state, restore_choice=False)
+        window.show()
+        state.start()
+        window.open_paths([str(shared_data / "images" / "kitten.jpg")])
+        qtbot.waitUntil(lambda s=state: s.prediction is not None and not s.jobs.is_busy(), timeout=JOB_TIMEOUT_MS)
+        for tab in range(window.tabs.count()):  # every tab's view made and shown once
+            window.tabs.setCurrentIndex(tab)
+            QtWidgets.QApplication.processEvents()
+        windows.append(weakref.ref(window))
+        states.append(weakref.ref(state))
+        window.close()
+        del window, state
+        _free_deleted()
+        rss.append(_rss_mb())
+    assert [ref() for ref in windows] == [None] * 8
+    assert [ref() for ref in states] == [None] * 8
+    # Each leaked window would keep ResNet-18 (45 MB of weights) and its images: the last six cycles together
+    # must not grow by one of them.
+    assert rss[-1] - rss[1] < 45, rss
