@@ -6,6 +6,7 @@ from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
 import pytest
+import shiboken6
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from viewer.core.choice import ModelChoice
@@ -46,7 +47,8 @@ def make_window(qtbot) -> Iterator[Callable[..., object]]:
         if not restore:
             state.choice = ModelChoice(model, weights, None, "cpu")
             window.model_bar.set_choice(state.choice)
-        qtbot.addWidget(window)
+        # Not qtbot.addWidget: a window closed by its test is deleted (freed on close); the loop below closes
+        # the others.
         window.show()
         windows.append(window)
         if start:
@@ -59,7 +61,8 @@ def make_window(qtbot) -> Iterator[Callable[..., object]]:
 
     yield make
     for window in windows:
-        window.close()
+        if shiboken6.isValid(window):  # a window the test closed is deleted by now (it is freed on close)
+            window.close()
         assert window.state.jobs.shutdown()  # already shut down by the close: True once its thread has ended
 
 

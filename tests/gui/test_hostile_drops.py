@@ -7,6 +7,8 @@ image dropped still classifies. Weights that would run code when unpickled are r
 
 from __future__ import annotations
 
+import os
+
 from hostile_corpus import Case, make_image_corpus, make_weights_corpus
 
 from viewer.gui.state import ModelChoice
@@ -139,3 +141,24 @@ def test_the_whole_corpus_in_one_drop(qtbot, make_window, drop_files, shared_dat
         lambda: state.prediction is not None and state.prediction.image == str(first.path), timeout=CASE_TIMEOUT_MS
     )
     _no_bug_messages(window)
+
+
+def test_a_symlink_loop_dropped_with_a_photo_is_one_sentence_and_the_photo_opens(
+    qtbot, make_window, drop_files, shared_data, tmp_path, capfd
+):
+    loop = tmp_path / "loop_a.png"
+    os.symlink("loop_a.png", loop)  # a link to itself: resolving it raised RuntimeError and lost the drop
+    photo = shared_data / "images" / "kitten.jpg"
+    window = make_window("lenet5", "none")
+    state = window.state
+    before = len(window.notices.history)
+    assert drop_files(window.image_panel.graphics.viewport(), [loop, photo])
+    qtbot.waitUntil(lambda: state.image is not None, timeout=FIRST_TIMEOUT_MS)
+    qtbot.waitUntil(lambda: len(window.notices.history) > before, timeout=CASE_TIMEOUT_MS)
+    assert state.image.path == str(photo.absolute()) and [e.name for e in state.images] == ["kitten.jpg"]
+    notices = window.notices.history[before:]
+    assert len(notices) == 1
+    level, text, _details = notices[0]
+    assert level == "error" and text.startswith("loop_a.png: ") and len(text.splitlines()) == 1, text
+    _no_bug_messages(window)
+    assert "Traceback" not in capfd.readouterr().err

@@ -31,3 +31,22 @@ def test_input_box_maps_back_through_resize_and_centre_crop():
     box = input_box_to_image((0, 0, 112, 112), (512, 256), resize_size=128, crop_size=112)
     assert box == pytest.approx(((0 + 72) * 2, (0 + 8) * 2, (112 + 72) * 2, (112 + 8) * 2))
     assert input_box_to_image((1, 2, 3, 4), (10, 10), None, None) == (1, 2, 3, 4)
+
+
+def test_decorations_hidden_by_the_window_come_back_unchanged(qtbot):
+    panel = ImagePanel()
+    qtbot.addWidget(panel)
+    panel.set_image(np.zeros((10, 20, 3), np.uint8), "a.png")
+    panel.set_overlay(np.ones((2, 2), np.float32))
+    panel.set_box((1, 2, 3, 4))
+    panel.show_decorations(overlay=False, box=False)  # a tab that draws nothing over the image
+    assert not panel.has_overlay() and panel.box() is None
+    panel.set_overlay(np.zeros((2, 2), np.float32))  # a new heatmap meanwhile: kept, not drawn
+    assert not panel.has_overlay()
+    panel.show_decorations(overlay=True, box=False)
+    assert panel.has_overlay() and panel.box() is None
+    panel.show_decorations(overlay=False, box=True)
+    assert not panel.has_overlay() and panel.box() == (1, 2, 3, 4)
+    panel.set_box(None)
+    panel.show_decorations(overlay=True, box=True)
+    assert panel.box() is None  # what was taken away stays away

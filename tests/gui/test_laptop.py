@@ -1,12 +1,17 @@
-"""A 1366-px laptop: the window fits, never widens itself; PgUp/PgDn step images from anywhere."""
+"""A 1366-px laptop: the window fits, never widens itself, every tab fits; PgUp/PgDn step images, Ctrl+1…6 tabs."""
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 from PySide6 import QtCore, QtWidgets
 
 from viewer.cli import build_parser
-from viewer.gui.main_window import PREFERRED_SIZE
+from viewer.commands import gui as gui_command
+from viewer.engine.compare import Comparison, NetworkResult, TopEntry
+from viewer.engine.explain import Explanation
+from viewer.gui.compare_tasks import ExplainSet
+from viewer.gui.main_window import PREFERRED_SIZE, TABS
 
 TIMEOUT = 120_000
 LAPTOP_WIDTH = 1280
@@ -79,3 +84,111 @@ def test_recent_files_keep_every_image_of_a_multi_drop(qtbot, make_window, drop_
     names = [action.text() for action in window.recent_menu.actions() if action.toolTip().endswith(".png")]
     assert sorted(names) == [p.name for p in paths]
     assert names[0] == "mnist_1.png"  # the image shown, on top
+
+
+# --- a 1366×768 laptop: every tab fits, with six networks and long messages (issue 19) -----------------------
+SIX = [
+    ("regnet_y_128gf", "IMAGENET1K_SWAG_LINEAR_V1"),
+    ("efficientnet_v2_l", "IMAGENET1K_V1"),
+    ("vit_h_14", "IMAGENET1K_SWAG_E2E_V1"),
+    ("resnext101_64x4d", "IMAGENET1K_V1"),
+    ("convnext_large", "IMAGENET1K_V1"),
+    ("mobilenet_v3_large", "IMAGENET1K_V2"),
+]
+LONG = "resnext101_64x4d: its pretrained weights cannot be had (no network); copy the file there. " * 12
+
+
+def _network(name: str, weights: str, *, error: str = "", topk=(), heatmap=None) -> NetworkResult:
+    """A Compare column's result: the engine's own dataclass, with long names and notes."""
+    return NetworkResult(
+        model=name,
+        family="RegNet",
+        weights=weights,
+        pretrained=True,
+        topk=list(topk),
+        time_ms=812.5,
+        runs=3,
+        params=644_812_456,
+        gmacs=127.52,
+        accuracy={"acc@1": 86.07, "acc@5": 97.84},
+        accuracy_dataset="ImageNet-1K",
+        input_size=(3, 384, 384),
+        device="cpu",
+        notes=["weights trained at 384 px: the input is resized to it, which takes long " * 3],
+        error=error,
+        heatmap=heatmap,
+    )
+
+
+def _six_columns() -> Comparison:
+    top = [TopEntry(i, f"a class with a long WordNet name, synonym {i}, another synonym", 0.2) for i in range(5)]
+    maps = np.linspace(0, 1, 24 * 32, dtype=np.float32).reshape(24, 32)
+    networks = [_network(name, weights, topk=top, heatmap=maps) for name, weights in SIX[:5]]
+    networks.append(_network(*SIX[5], error=LONG))
+    return Comparison("/photos/a very long folder name/kitten.jpg", (400, 300), networks)
+
+
+def _map(method: str, scores: np.ndarray, parameters: dict[str, object]) -> Explanation:
+    return Explanation(
+        method, scores, 281, "tabby, tabby cat", parameters, "kitten.jpg", (400, 300), "regnet_y_128gf",
+        "IMAGENET1K_SWAG_E2E_V1", None, (384, 288),
+    )  # fmt: skip
+
+
+def _five_maps() -> ExplainSet:
+    scores = np.linspace(0, 1, 300 * 400, dtype=np.float32).reshape(300, 400)
+    layer = {"layer": "features.denseblock4.denselayer32"}
+    results = {m: _map(m, scores, layer) for m in ("dense", "occlusion", "ig")}
+    results["saliency"] = _map("saliency", scores, {"patch": 32, "stride": 8})
+    return ExplainSet(281, "tabby, tabby cat", results, {"gradcam": LONG}, "regnet_y_128gf", "kitten.jpg")
+
+
+def test_compare_with_six_networks_and_explain_fit_a_1366_by_768_window(qtbot, make_window):
+    window = make_window("lenet5", "none")
+    window.resize(1366, 768)
+    qtbot.waitUntil(lambda: window.width() == 1366 and window.height() == 768)
+    QtWidgets.QApplication.processEvents()
+    width, minimum = window.width(), window.minimumSizeHint().width()
+    assert window.state.registry is not None  # the pickers list the whole zoo, as the student's did
+
+    links = window.compare_links
+    compare, explain = links.compare_view, links.explain_view
+    compare.set_networks(SIX)
+    compare.image = np.full((300, 400, 3), 90, np.uint8)
+    compare.set_comparison(_six_columns())
+    compare.show_error(LONG)
+    explain.set_image(np.full((300, 400, 3), 120, np.uint8))
+    explain.set_explanations(_five_maps())
+    explain.show_error(LONG)
+    assert len(compare.pickers) == len(compare.columns) == 6
+    assert compare.status.full_text() == LONG and compare.status.toolTip() == LONG  # the whole text on hover
+
+    for index, tab in enumerate(TABS):
+        qtbot.keyClick(window, QtCore.Qt.Key(QtCore.Qt.Key.Key_1 + index), QtCore.Qt.KeyboardModifier.ControlModifier)
+        page = window.tabs.currentWidget()
+        qtbot.waitUntil(lambda tab=tab, page=page: window.current_tab() == tab and page.isVisible())
+        QtWidgets.QApplication.processEvents()  # the layout requests a grown window would come from
+        hint = page.minimumSizeHint()
+        # The page fits the room it has: nothing cut off, nothing asking the window to grow.
+        assert hint.width() <= page.width() and hint.height() <= page.height(), (tab, hint, page.size())
+        assert window.width() == width and window.minimumSizeHint().width() == minimum, tab
+    assert window.minimumSizeHint().height() <= 768
+    assert all(panel.picture.pixmap().width() <= panel.picture.width() for panel in explain.panels.values())
+
+
+def test_ctrl_1_to_6_switch_to_every_tab(qtbot, make_window):
+    window = make_window(start=False)
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow)
+    assert window.tabs.count() == len(TABS) == 6
+    for index in reversed(range(len(TABS))):  # from the last: the restored first tab proves nothing
+        qtbot.keyClick(window, QtCore.Qt.Key(QtCore.Qt.Key.Key_1 + index), QtCore.Qt.KeyboardModifier.ControlModifier)
+        assert window.tabs.currentIndex() == index and window.current_tab() == TABS[index]
+
+
+def test_gui_tab_flag_takes_every_tab_of_the_window():
+    assert gui_command.TABS == TABS
+    for tab in ("compare", "explain"):
+        assert build_parser().parse_args(["gui", "--tab", tab]).tab == tab
+    with pytest.raises(SystemExit):
+        build_parser().parse_args(["gui", "--tab", "nonsense"])

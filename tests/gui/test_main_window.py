@@ -221,6 +221,11 @@ def test_heatmap_tab_computes_on_request_and_draws_it(qtbot, make_window, drop_f
         )
     assert view.shown_class == 3 and window.state.heatmap.class_index == 3
     assert window.image_panel.has_overlay()
+    for tab in ("predictions", "activations", "architecture", "compare", "explain"):
+        window.set_tab(tab)
+        assert not window.image_panel.has_overlay(), tab  # the plain image on tabs without an overlay
+    window.set_tab("heatmap")
+    assert window.image_panel.has_overlay()
     # The image panel's overlay follows the tab's colormap and opacity (the same picture in both places).
     overlay = window.image_panel.overlay_item
     scores_shown = overlay.image
@@ -256,8 +261,13 @@ def test_activations_follow_the_layer_picked_and_boxes_land_on_the_image(qtbot, 
     ):
         view.layerRequested.emit("features.1")
     assert view.current_layer == "features.1"
+    window.set_tab("activations")  # the image panel draws the receptive field on this tab only
     view.receptiveFieldBox.emit(0.0, 0.0, 16.0, 16.0)
     expected = input_box_to_image((0, 0, 16, 16), state.image.loaded.original_size, 32, 32)
+    assert window.image_panel.box() == pytest.approx(expected)
+    window.set_tab("predictions")
+    assert window.image_panel.box() is None  # the plain image elsewhere
+    window.set_tab("activations")
     assert window.image_panel.box() == pytest.approx(expected)
 
 
@@ -273,7 +283,7 @@ def test_paste_of_a_file_path_opens_it(qtbot, make_window, shared_data):
     assert "clipboard holds no image" in window.notices.text_label.text()
 
 
-def test_uncaught_exceptions_reach_the_banner_with_their_traceback(make_window):
+def test_uncaught_exceptions_reach_the_banner_with_their_traceback(make_window, isolated_settings, capfd):
     from viewer.gui.app import error_sink
 
     window = make_window(start=False)
@@ -281,12 +291,42 @@ def test_uncaught_exceptions_reach_the_banner_with_their_traceback(make_window):
         raise ValueError("a slot went wrong")
     except ValueError as error:
         error_sink.excepthook(type(error), error, error.__traceback__)
-    assert window.notices.text_label.text().startswith("Bug: ValueError: a slot went wrong")
+    text = window.notices.text_label.text()
+    assert text.startswith("Bug: ValueError: a slot went wrong")
+    log = isolated_settings / "convnet-viewer" / "logs" / "errors.log"  # beside the tests' own settings
+    assert str(log) in text and "ValueError: a slot went wrong" in log.read_text()
     assert "Traceback" in window.notices.details.toPlainText()
+    assert "Traceback" not in capfd.readouterr().err
     window.notices.details_button.click()
     assert window.notices.details.isVisible()
     window.notices.close_button.click()
     assert not window.notices.isVisible()
+
+
+@pytest.mark.qt_no_exception_capture  # the app's own hook, not pytest-qt's, sees what a slot raises
+def test_an_exception_in_a_slot_gives_one_notice_and_a_log_never_a_traceback(
+    qtbot, make_window, tmp_path, capfd, monkeypatch
+):
+    from viewer.gui.app import error_sink
+
+    # create_application installs it once per process; pytest-qt puts back the hook it found after each test.
+    monkeypatch.setattr(sys, "excepthook", error_sink.excepthook)
+    window = make_window(start=False)
+    error_sink.log_path = tmp_path / "logs" / "bug.log"
+    try:
+        button = QtWidgets.QPushButton("break", window)
+        button.show()
+        button.clicked.connect(lambda: {}["no such key"])
+        before = len(window.notices.history)
+        qtbot.mouseClick(button, QtCore.Qt.MouseButton.LeftButton)
+        qtbot.waitUntil(lambda: len(window.notices.history) > before)
+    finally:
+        error_sink.log_path = None
+    assert len(window.notices.history) == before + 1  # one notice
+    level, text, details = window.notices.history[-1]
+    assert level == "error" and text.startswith("Bug: KeyError: 'no such key'") and str(tmp_path / "logs") in text
+    assert "KeyError" in (tmp_path / "logs" / "bug.log").read_text() and "Traceback" in details
+    assert "Traceback" not in capfd.readouterr().err
 
 
 def test_export_all_maps_the_class_named_on_the_command_line(qtbot, make_window, shared_data, tmp_path):

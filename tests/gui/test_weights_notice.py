@@ -92,3 +92,45 @@ def QtCore_left():
     from PySide6.QtCore import Qt
 
     return Qt.MouseButton.LeftButton
+
+
+def test_open_the_weights_folder_with_no_file_manager_shows_its_path_and_keeps_the_notice(
+    qtbot, make_window, choose_in_combo
+):
+    window = make_window("lenet5", "default")
+    tried: list[str] = []
+    window.open_folder = lambda folder: tried.append(folder) is not None  # False: nothing could open it
+    state, notices = window.state, window.notices
+    choose_in_combo(window.model_bar.model_picker, "resnet18")  # offline: the download fails
+    qtbot.waitUntil(lambda: state.model_error is not None and bool(_buttons(window)), timeout=TIMEOUT)
+    text = notices.text_label.text()
+    assert notices.shown_path() == ""
+
+    qtbot.mouseClick(_buttons(window)["Open the weights folder"], QtCore_left())
+    assert tried and tried[0].endswith("checkpoints")
+    assert notices.isVisible() and notices.text_label.text() == text  # the notice stays...
+    assert "Retry" in _buttons(window) and state.notice is not None  # ...with its choices
+    assert notices.shown_path() == tried[0] and notices.path_field.isVisible()  # ...and the path, to copy
+    assert "No file manager" in notices.path_note.text()
+    field = notices.path_field
+    assert field.isReadOnly() and field.text() == tried[0]
+    QtWidgets.QApplication.clipboard().clear()
+    qtbot.mouseClick(notices.copy_button, QtCore_left())
+    assert QtWidgets.QApplication.clipboard().text() == tried[0]
+    field.setFocus()
+    qtbot.keyClick(field, QtCore_key("A"), QtCore_ctrl())  # selectable: Ctrl+A, Ctrl+C copies it exactly
+    QtWidgets.QApplication.clipboard().clear()
+    qtbot.keyClick(field, QtCore_key("C"), QtCore_ctrl())
+    assert QtWidgets.QApplication.clipboard().text() == tried[0]
+
+
+def QtCore_key(letter: str):
+    from PySide6.QtCore import Qt
+
+    return getattr(Qt.Key, f"Key_{letter}")
+
+
+def QtCore_ctrl():
+    from PySide6.QtCore import Qt
+
+    return Qt.KeyboardModifier.ControlModifier

@@ -69,3 +69,35 @@ def test_help_menu_lists_shortcuts_the_lecture_and_versions(qtbot, make_window):
     for word in ("torch", "torchvision", "Qt", "device (Auto)", "weights folder", "checkpoints"):
         assert word in about, word
     dialog.close()
+
+
+def test_file_samples_stay_one_click_away_once_an_image_is_open(qtbot, make_window, shared_data):
+    window = make_window("nin", "none")
+    state = window.state
+    photo = shared_data / "images" / "kitten.jpg"
+    window.open_paths([str(photo)])
+    qtbot.waitUntil(lambda: state.image is not None, timeout=TIMEOUT)
+    assert window.image_stack.currentWidget() is window.image_panel  # the welcome and its buttons are gone
+
+    menu = window.findChild(QtWidgets.QMenu, "samplesMenu")
+    assert [action.text() for action in menu.actions()] == [sample.caption for sample in SAMPLES]
+    menu.popup(window.mapToGlobal(QtCore.QPoint(10, 10)))
+    qtbot.waitUntil(menu.isVisible)
+    (digit,) = [action for action in menu.actions() if action.objectName() == "sample_sample_mnist_7Action"]
+    qtbot.mouseClick(menu, QtCore.Qt.MouseButton.LeftButton, pos=menu.actionGeometry(digit).center())
+    qtbot.waitUntil(
+        lambda: state.prediction is not None and state.prediction.image.endswith("sample_mnist_7.png"), timeout=TIMEOUT
+    )
+    assert state.choice.model == "lenet5" and state.prediction.topk[0].name == "7"  # as the welcome's button does
+    assert [entry.name for entry in state.images] == ["kitten.jpg", "sample_mnist_7.png"]
+
+
+def test_help_lists_all_six_tabs(qtbot, make_window):
+    window = make_window(start=False)
+    for name in ("shortcutsAction", "lectureAction"):
+        _menu_action(window, name).trigger()
+        text = window.help_dialog.findChild(QtWidgets.QTextBrowser, "helpText").toPlainText()
+        assert "Ctrl+1 … Ctrl+6" in text, name
+        for tab in ("Predictions", "Activations", "Architecture", "Heatmap", "Compare", "Explain"):
+            assert tab in text, (name, tab)
+    window.help_dialog.close()

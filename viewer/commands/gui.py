@@ -8,14 +8,17 @@ from viewer.commands.common import (
     add_model_options,
 )
 
-__all__ = ["add_parser", "run"]
+__all__ = ["TABS", "add_parser", "run"]
+
+# The window's tabs in order (viewer.gui.main_window.TABS, which imports Qt: a test checks they agree).
+TABS = ("predictions", "activations", "architecture", "heatmap", "compare", "explain")
 
 
 def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     gui = subparsers.add_parser("gui", help="open the desktop app (the default)")
     gui.add_argument("images", nargs="*", metavar="IMAGE")
     add_model_options(gui, default_model=None)
-    gui.add_argument("--tab", choices=("predictions", "activations", "architecture", "heatmap"))
+    gui.add_argument("--tab", choices=TABS)
     gui.add_argument("--layer", help="layer to show in the Activations tab (a name from `viewer summary`)")
     gui.add_argument("--class", dest="class_", metavar="CLASS", help="class for the Heatmap tab (index or name)")
     gui.add_argument(

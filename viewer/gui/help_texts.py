@@ -21,7 +21,7 @@ SHORTCUTS: tuple[tuple[str, str], ...] = (
     ("drag and drop", "images or folders, anywhere on the window"),
     ("PgUp / PgDn", "previous / next image, from anywhere"),
     ("Delete", "remove the image selected in the strip"),
-    ("Ctrl+1 … Ctrl+4", "Predictions, Activations, Architecture, Heatmap"),
+    ("Ctrl+1 … Ctrl+6", "Predictions, Activations, Architecture, Heatmap, Compare, Explain"),
     ("Ctrl+E", "export the top-k of every image (and heatmaps)"),
     ("Ctrl+0", "fit the image (or the diagram, when it has the focus)"),
     ("Esc", "cancel the running job"),
@@ -62,7 +62,8 @@ def shortcuts_html() -> str:
 LECTURE_HTML = """
 <h3>The lecture in this app</h3>
 <p>Pick the network in the <b>Model</b> list (grouped in the lecture's order); the tabs are
-<b>Predictions</b>, <b>Activations</b>, <b>Architecture</b> and <b>Heatmap</b> (Ctrl+1 … Ctrl+4).</p>
+<b>Predictions</b>, <b>Activations</b>, <b>Architecture</b>, <b>Heatmap</b>, <b>Compare</b> and <b>Explain</b>
+(Ctrl+1 … Ctrl+6). File › Samples opens the sample images at any time.</p>
 <table cellspacing="4">
 <tr><td><b>LeNet-5</b></td><td>Model › LeNet › lenet5 with its bundled MNIST weights; the welcome screen's digit
 loads it. Activations shows the 6 then 16 feature maps; Architecture the conv/pool/fc stack.</td></tr>
@@ -84,6 +85,11 @@ convolution drawn as its 32 pathways.</td></tr>
 <tr><td><b>Convolutionized networks, OverFeat</b></td><td>Heatmap: the fully-connected layers become convolutions,
 one pass gives the class score at every position; <i>scales</i> and <i>offsets</i> are OverFeat's several scales
 and stride-1 max-pooling offsets. Try it on the dog-bicycle-truck sample with "bicycle" and "pickup".</td></tr>
+<tr><td><b>The networks side by side</b></td><td>Compare: two to six networks on the same image, their top-k,
+warm inference time, parameters, GMACs and published accuracy; <i>Accuracy vs cost chart…</i> places the whole zoo.
+</td></tr>
+<tr><td><b>What the network looks at</b></td><td>Explain: the convolutionized dense map beside Grad-CAM, occlusion
+(Zeiler &amp; Fergus), gradient saliency and integrated gradients, for one class, in one colormap.</td></tr>
 <tr><td><b>Test-time augmentation</b></td><td>The <i>Ten-crop TTA</i> box beside the model; a preset that does
 not suit the chosen weights is marked, its tooltip says why.</td></tr>
 </table>

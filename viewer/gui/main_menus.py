@@ -15,7 +15,7 @@ from PySide6 import QtCore, QtGui, QtWidgets
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QKeySequence
 
-from viewer.gui.help_texts import LECTURE_HTML, about_html, shortcuts_html
+from viewer.gui.help_texts import LECTURE_HTML, SAMPLES, about_html, resource_path, shortcuts_html
 from viewer.gui.settings import Settings
 from viewer.gui.state import AppState
 from viewer.gui.widgets.architecture_diagram import DiagramView
@@ -29,6 +29,7 @@ __all__ = [
     "build_menus",
     "export_all",
     "fit_focused",
+    "samples_menu",
     "show_help",
 ]
 
@@ -48,6 +49,7 @@ class MenuHost(Protocol):
     def model_toolbar(self) -> QtWidgets.QToolBar: ...
     def window(self) -> QtWidgets.QWidget: ...  # the parent of the menus' dialogs
     def open_paths(self, paths: list[str]) -> None: ...
+    def open_sample(self, path: str, model: str | None = None) -> None: ...
     def paste(self) -> None: ...
     def set_tab(self, name: str) -> None: ...
 
@@ -119,6 +121,7 @@ def build_menus(window: QtWidgets.QMainWindow, host: MenuHost, tabs: Sequence[st
     for item in (menus.open_action, menus.paste_action):
         file_menu.addAction(item)
     file_menu.addMenu(menus.recent_menu)
+    file_menu.addMenu(samples_menu(host))
     file_menu.addSeparator()
     file_menu.addAction(menus.export_action)
     file_menu.addSeparator()
@@ -176,6 +179,20 @@ def build_menus(window: QtWidgets.QMainWindow, host: MenuHost, tabs: Sequence[st
     window.addToolBarBreak()
     window.addToolBar(host.model_toolbar)
     return menus
+
+
+def samples_menu(host: MenuHost) -> QtWidgets.QMenu:
+    """File ▸ Samples: the welcome screen's samples, still one click away once an image is open (the welcome
+    is gone then). Each opens as its welcome button does (the digit brings LeNet-5)."""
+    menu = QtWidgets.QMenu("&Samples", host.window())
+    menu.setObjectName("samplesMenu")
+    for sample in SAMPLES:
+        path = str(resource_path(sample.filename))
+        action = menu.addAction(sample.caption)
+        action.setObjectName(f"sample_{Path(sample.filename).stem}Action")
+        action.setToolTip(path)
+        action.triggered.connect(lambda _checked=False, p=path, m=sample.model: host.open_sample(p, m))
+    return menu
 
 
 def _tab_switcher(host: MenuHost, tab: str) -> Callable[[], None]:

@@ -22,7 +22,7 @@ from viewer.gui.app import LAUNCHED_AT, error_sink
 from viewer.gui.compare_links import install as install_compare
 from viewer.gui.help_texts import SAMPLES, SHORTCUTS, resource_path
 from viewer.gui.main_menus import build_menus
-from viewer.gui.mime_paths import carries_files, local_paths, pasted_paths, save_pasted_image
+from viewer.gui.mime_paths import carries_files, local_paths, pasted_paths, real_path, save_pasted_image
 from viewer.gui.settings import Settings
 from viewer.gui.state import AppState, ModelChoice, Notice
 from viewer.gui.tab_exports import TabExports
@@ -40,11 +40,15 @@ from viewer.gui.widgets.welcome import SampleImage, WelcomeView
 from viewer.gui.window_fit import PREFERRED_SIZE, fit_on_screen
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from viewer.gui.tasks import ImageEntry, ModelInfo
 
 __all__ = ["PREFERRED_SIZE", "TABS", "MainWindow", "fit_on_screen"]
 
-TABS = ("predictions", "activations", "architecture", "heatmap")
+TABS = ("predictions", "activations", "architecture", "heatmap", "compare", "explain")
+ANALYSIS_TABS = TABS[:4]  # built here; Compare and Explain are added after them by compare_links
+OVERLAY_TABS = {"heatmap": "overlay", "activations": "box"}  # what each tab draws over the image panel
 
 
 def _collect_after_deletion() -> None:
@@ -70,8 +74,11 @@ class MainWindow(QtWidgets.QMainWindow):
         self.shown_at: float | None = None  # seconds from launch to the window first shown
         self._temp_dir = tempfile.TemporaryDirectory(prefix="viewer-paste-")
         self._closing = False
-        # Shows a folder in the file manager; tests (and scripts) replace it so that nothing opens.
-        self.open_folder = lambda folder: QtGui.QDesktopServices.openUrl(QtCore.QUrl.fromLocalFile(folder))
+        # Shows a folder in the file manager (False: none could); tests replace it so that nothing opens.
+        self.open_folder: Callable[[str], bool] = lambda folder: QtGui.QDesktopServices.openUrl(
+            QtCore.QUrl.fromLocalFile(folder)
+        )
+        self._shown_notice: Notice | None = None  # the state's latest notice, kept after its banner is dismissed
         self._build()
         self._connect()
         self.menus = build_menus(self, self, TABS)
@@ -80,6 +87,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.export_action = self.menus.export_action
         self.recent_menu = self.menus.recent_menu
         self._restore(restore_choice)
+        self._show_tab_overlay()
         self._update_status()
         self._watch_drops()
 
@@ -103,7 +111,7 @@ class MainWindow(QtWidgets.QMainWindow):
             "architecture": self.architecture,
             "heatmap": self.heatmap,
         }
-        for tab in TABS:
+        for tab in ANALYSIS_TABS:
             self.tabs.addTab(self.views[tab], tab.capitalize())
 
         left = QtWidgets.QWidget()
@@ -157,7 +165,7 @@ class MainWindow(QtWidgets.QMainWindow):
         state.message.connect(self._show_notice)
         state.timings_changed.connect(lambda _t: self._update_status())
         state.weights_file_requested.connect(self.model_bar.choose_weights_file)
-        state.weights_folder_requested.connect(lambda folder: self.open_folder(folder))
+        state.weights_folder_requested.connect(self._open_weights_folder)
         state.notice_cleared.connect(self.notices.clear)
         self.notices.dismissed.connect(state.dismiss_notice)
         error_sink.reported.connect(self._on_error_reported)
@@ -170,6 +178,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.welcome.sampleRequested.connect(self.open_sample)
         self.cancel_button.clicked.connect(lambda: state.cancel())
         self.tabs.currentChanged.connect(lambda i: self.settings.set_tab(TABS[i]) if i < len(TABS) else None)
+        self.tabs.currentChanged.connect(lambda _i: self._show_tab_overlay())
         views = AnalysisViews(self.predictions, self.activations, self.architecture, self.heatmap)
         self.analysis_links = AnalysisLinks(state, views, self.image_panel, parent=self)
         self.tab_exports = TabExports(self, state, self.settings, self.predictions, self.activations)
@@ -215,7 +224,7 @@ class MainWindow(QtWidgets.QMainWindow):
     # --- public API --------------------------------------------------------------------------------
     def open_paths(self, paths: list[str]) -> None:
         if paths:
-            self.settings.set_last_folder(str(Path(paths[0]).resolve().parent))
+            self.settings.set_last_folder(str(real_path(paths[0]).parent))
             self.state.open_paths(paths)
 
     def open_sample(self, path: str, model: str | None = None) -> None:
@@ -349,7 +358,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.image_stack.setCurrentWidget(self.image_panel if images else self.welcome)
         # Every image of a drop goes into Recent files, the first one on top (added last).
         known = set(self.settings.recent_files())
-        new = [entry.path for entry in images if str(Path(entry.path).resolve()) not in known]
+        new = [entry.path for entry in images if str(real_path(entry.path)) not in known]
         self._add_recent(*reversed(new))
 
     def _add_recent(self, *paths: str) -> None:
@@ -390,7 +399,27 @@ class MainWindow(QtWidgets.QMainWindow):
     def _show_notice(self, notice: Notice) -> None:
         if notice.tab:  # said on its own tab (compare_links), never in the banner above every tab
             return
+        self._shown_notice = notice
         self.notices.show_notice(notice.text, notice.details, notice.level, notice.actions, notice.kind)
+
+    def _open_weights_folder(self, folder: str) -> None:
+        """The notice's "Open the weights folder": open it, and keep the notice (its Retry is needed once a file
+        is copied there) with the folder's path to copy, which is all there is when no file manager opens it."""
+        opened = bool(self.open_folder(folder))
+        notice = self._shown_notice
+        if notice is not None and self.notices.isHidden():  # its button dismissed it: it comes back
+            self.state.notify(notice.text, notice.details, notice.level, notice.actions, kind=notice.kind)
+        if opened:
+            note = "Opened in the file manager. Copy the weights file into this folder, then Retry:"
+        else:
+            note = "No file manager could open the weights folder. Copy its path and put the weights file there:"
+        self.notices.show_path(folder, note)
+
+    def _show_tab_overlay(self) -> None:
+        """The image panel draws the heatmap only on the Heatmap tab and the receptive field only on the
+        Activations tab; on the others it shows the plain image (both are kept for the way back)."""
+        drawn = OVERLAY_TABS.get(self.current_tab())
+        self.image_panel.show_decorations(overlay=drawn == "overlay", box=drawn == "box")
 
     def _update_status(self) -> None:
         state, info = self.state, self.state.model_info

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from PySide6 import QtCore, QtGui
 
-__all__ = ["carries_files", "local_paths", "pasted_paths", "save_pasted_image"]
+__all__ = ["carries_files", "local_paths", "pasted_paths", "real_path", "save_pasted_image"]
 
 
 def local_paths(mime: QtCore.QMimeData) -> list[str]:
@@ -38,3 +38,13 @@ def save_pasted_image(mime: QtCore.QMimeData, folder: Path) -> Path | None:
     target = folder / f"pasted-{len(list(folder.iterdir())) + 1}.png"
     image.save(str(target))  # PNG, from the suffix
     return target
+
+
+def real_path(path: str) -> Path:
+    """``path`` with its symbolic links resolved, or made absolute where they cannot be: a link that loops
+    (``ln -s a.png a.png``) made pathlib raise RuntimeError (Python < 3.13), which lost the whole drop, its good
+    photos too; the file itself is then refused by the image loader with one sentence."""
+    try:
+        return Path(path).resolve()
+    except (OSError, RuntimeError):
+        return Path(path).absolute()

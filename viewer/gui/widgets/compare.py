@@ -19,10 +19,12 @@ from PySide6.QtCore import Qt, Signal
 
 from viewer.core.colors import overlay  # the exports' colours
 from viewer.core.progress import Progress
+from viewer.gui.widgets.elided_label import ElidedLabel
 
 __all__ = ["REMEDIES", "CompareView", "ComparisonShown", "NetworkColumn", "NetworkShown", "RegistryShown", "TopShown"]
 
 MAX_NETWORKS = 6
+PICKER_CHARACTERS = 10  # what a closed picker shows at least; its list is as wide as its longest entry
 # What a failed column offers: (action, button text); the links carry them out.
 REMEDIES = (
     ("random", "Use random weights"),
@@ -121,6 +123,20 @@ def _discard(layout: QtWidgets.QLayout, widget: QtWidgets.QWidget) -> None:
     widget.deleteLater()
 
 
+def _narrow(combo: QtWidgets.QComboBox) -> None:
+    """A combo as wide as a few characters, not as its longest entry (82 network names, three pickers to a
+    row, were 1100 px); its list still shows whole entries and its tooltip the current one."""
+    combo.setSizeAdjustPolicy(QtWidgets.QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+    combo.setMinimumContentsLength(PICKER_CHARACTERS)
+    combo.currentTextChanged.connect(combo.setToolTip)
+    _fit_popup(combo)
+
+
+def _fit_popup(combo: QtWidgets.QComboBox) -> None:
+    view = combo.view()
+    view.setMinimumWidth(view.sizeHintForColumn(0) + view.verticalScrollBar().sizeHint().width())
+
+
 class _Picker(QtWidgets.QWidget):
     """One network and its weights."""
 
@@ -133,18 +149,25 @@ class _Picker(QtWidgets.QWidget):
         self.model.setObjectName("compareModel")
         self.model.addItems(list(names) if names else [name])
         self.model.setCurrentText(name)
+        self.model.setToolTip(name)
         self.weights = QtWidgets.QComboBox()
         self.weights.setObjectName("compareWeights")
         self.weights.setEditable(True)  # a state_dict file may be typed
+        for combo in (self.model, self.weights):
+            _narrow(combo)
         layout.addWidget(self.model, 2)
         layout.addWidget(self.weights, 2)
         self.model.currentTextChanged.connect(self._fill_weights)
         self._fill_weights(name)
         self.weights.setCurrentText(weights)
+        field = self.weights.lineEdit()  # editable: it has one
+        if field is not None:
+            field.setCursorPosition(0)  # a narrow field shows the name's start, not its end
 
     def _fill_weights(self, name: str) -> None:
         self.weights.clear()
         self.weights.addItems(["default", *self.weights_of.get(name, ()), "none"])
+        _fit_popup(self.weights)
 
     def value(self) -> tuple[str, str]:
         return self.model.currentText(), self.weights.currentText() or "default"
@@ -163,6 +186,7 @@ class NetworkColumn(QtWidgets.QFrame):
         layout = QtWidgets.QVBoxLayout(self)
         title = QtWidgets.QLabel(f"<b>{network.model}</b><br><small>{network.weights}</small>")
         title.setWordWrap(True)
+        title.setToolTip(f"{network.model} · {network.weights}")
         layout.addWidget(title)
         self.bars: list[QtWidgets.QProgressBar] = []
         self.remedies: dict[str, QtWidgets.QPushButton] = {}
@@ -187,8 +211,8 @@ class NetworkColumn(QtWidgets.QFrame):
             untrained.setWordWrap(True)
             layout.addWidget(untrained)
         for top in network.topk:
-            name = QtWidgets.QLabel(top.name)
-            name.setToolTip(f"class {top.index}")
+            name = ElidedLabel(top.name)  # a long class name elides inside its column
+            name.setToolTip(f"{top.name} (class {top.index})")
             bar = QtWidgets.QProgressBar()
             bar.setObjectName("compareBar")
             bar.setRange(0, 1000)
@@ -268,9 +292,9 @@ class CompareView(QtWidgets.QWidget):
         self.progress = QtWidgets.QProgressBar()
         self.progress.setObjectName("compareProgress")
         self.progress.hide()
-        self.status = QtWidgets.QLabel(READY)
-        self.status.setWordWrap(True)  # a long error wraps: it never widens the window
-        self.status.setObjectName("compareStatus")
+        # Up to three lines, elided, with the whole text on hover: an error as long as a paragraph (six networks'
+        # reasons) made a one-line label 2300 px wide, and the window with it.
+        self.status = ElidedLabel(READY, objectName="compareStatus", lines=3)
         layout.addWidget(self.status)
         layout.addWidget(self.progress)
         self.columns_widget = QtWidgets.QWidget()

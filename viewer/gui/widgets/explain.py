@@ -17,13 +17,14 @@ from collections.abc import Mapping, Sequence
 from typing import Protocol
 
 import numpy as np
-from PySide6 import QtGui, QtWidgets
+from PySide6 import QtCore, QtGui, QtWidgets
 from PySide6.QtCore import Qt, Signal
 
 from viewer.core.colors import overlay  # the exports' colours
 from viewer.core.explain_cost import COSTLY_METHODS, estimate_cost
 from viewer.core.options import ExplainOptions
 from viewer.core.progress import Progress
+from viewer.gui.widgets.elided_label import ElidedLabel
 
 __all__ = ["EXPLAIN_COLORMAPS", "METHOD_TITLES", "ExplainShown", "ExplainView", "MapShown", "MethodPanel"]
 
@@ -35,7 +36,8 @@ METHOD_TITLES = {
     "saliency": "Gradient saliency",
     "ig": "Integrated gradients",
 }
-PANEL_SIDE = 260
+PANEL_SIDE = 260  # the pictures' side where there is room; they shrink to fit the window, down to a third of it
+CAPTION_LINES = 3
 UNTRAINED = "<span style='color:#b3261e'><b>random init: not trained, the maps mean nothing</b></span>"
 READY = "The dense map, Grad-CAM and saliency come by themselves; occlusion and integrated gradients when asked."
 
@@ -80,6 +82,42 @@ def _pixmap(rgb: np.ndarray) -> QtGui.QPixmap:
     return QtGui.QPixmap.fromImage(image.copy())
 
 
+class _Picture(QtWidgets.QLabel):
+    """A map scaled to the room the layout gives it (at most ``PANEL_SIDE``), never asking for more.
+
+    A label holding a 260-px pixmap asks for 260 px: five panels of them made the Explain tab taller and wider
+    than a 1366×768 screen, and the window grew. ``pixmap()`` is what is drawn; ``source`` the full picture.
+    """
+
+    def __init__(self, text: str) -> None:
+        super().__init__(text, alignment=Qt.AlignmentFlag.AlignCenter)
+        self.source = QtGui.QPixmap()
+        self.setSizePolicy(QtWidgets.QSizePolicy.Policy.Expanding, QtWidgets.QSizePolicy.Policy.Expanding)
+
+    def set_picture(self, pixmap: QtGui.QPixmap) -> None:
+        self.source = pixmap
+        if pixmap.isNull():
+            self.setPixmap(pixmap)
+        self._rescale()
+
+    def minimumSizeHint(self) -> QtCore.QSize:
+        return QtCore.QSize(PANEL_SIDE // 3, PANEL_SIDE // 3)
+
+    def sizeHint(self) -> QtCore.QSize:
+        return QtCore.QSize(PANEL_SIDE, PANEL_SIDE)
+
+    def resizeEvent(self, event: QtGui.QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._rescale()
+
+    def _rescale(self) -> None:
+        if self.source.isNull():
+            return  # the text shown instead ("…", "not available") stays
+        side = max(1, min(self.width(), self.height(), PANEL_SIDE))
+        mode = Qt.TransformationMode.SmoothTransformation
+        self.setPixmap(self.source.scaled(side, side, Qt.AspectRatioMode.KeepAspectRatio, mode))
+
+
 class MethodPanel(QtWidgets.QFrame):
     """One method: title, the map over the image, Export (objectName ``explainPanel_<method>``)."""
 
@@ -92,12 +130,13 @@ class MethodPanel(QtWidgets.QFrame):
         self.setObjectName(f"explainPanel_{method}")
         self.setFrameShape(QtWidgets.QFrame.Shape.StyledPanel)
         layout = QtWidgets.QVBoxLayout(self)
-        self.title = QtWidgets.QLabel(f"<b>{METHOD_TITLES[method]}</b>")
-        self.picture = QtWidgets.QLabel("—", alignment=Qt.AlignmentFlag.AlignCenter)
-        self.picture.setMinimumSize(PANEL_SIDE // 2, PANEL_SIDE // 2)
-        self.caption = QtWidgets.QLabel("")
-        self.caption.setObjectName("explainCaption")
-        self.caption.setWordWrap(True)
+        self.title = ElidedLabel(METHOD_TITLES[method])
+        bold = self.title.font()
+        bold.setBold(True)
+        self.title.setFont(bold)
+        self.picture = _Picture("—")
+        # A reason can be a paragraph: three lines of it, the whole in the tooltip (the panel's too).
+        self.caption = ElidedLabel("", objectName="explainCaption", lines=CAPTION_LINES)
         self.export_button = QtWidgets.QPushButton("Export…")
         self.export_button.setObjectName("explainExport")
         self.export_button.setEnabled(False)
@@ -120,15 +159,9 @@ class MethodPanel(QtWidgets.QFrame):
         self.setEnabled(True)
         self.setToolTip("")
         if rgb is not None:
-            pixmap = _pixmap(rgb).scaled(
-                PANEL_SIDE,
-                PANEL_SIDE,
-                Qt.AspectRatioMode.KeepAspectRatio,
-                Qt.TransformationMode.SmoothTransformation,
-            )
-            self.picture.setPixmap(pixmap)
-        if rgb is None:
-            self.picture.setPixmap(QtGui.QPixmap())
+            self.picture.set_picture(_pixmap(rgb))
+        else:
+            self.picture.set_picture(QtGui.QPixmap())
             self.picture.setText("…")
         self.caption.setText(caption)
         self.export_button.setEnabled(rgb is not None)
@@ -136,7 +169,7 @@ class MethodPanel(QtWidgets.QFrame):
     def set_unavailable(self, reason: str) -> None:
         """Greyed out, with ``reason`` as tooltip and caption."""
         self.reason, self.shown = reason, False
-        self.picture.setPixmap(QtGui.QPixmap())
+        self.picture.set_picture(QtGui.QPixmap())
         self.picture.setText("not available")
         self.caption.setText(reason)
         self.setToolTip(reason)
@@ -204,11 +237,11 @@ class ExplainView(QtWidgets.QWidget):
         self.progress = QtWidgets.QProgressBar()
         self.progress.setObjectName("explainProgress")
         self.progress.hide()
-        self.status = QtWidgets.QLabel(READY)
-        self.status.setObjectName("explainStatus")
-        self.status.setWordWrap(True)  # a long message wraps: it never widens the window
+        # Up to three lines, elided, the whole text on hover: a long error must not widen the window.
+        self.status = ElidedLabel(READY, objectName="explainStatus", lines=3)
         self.untrained = QtWidgets.QLabel(UNTRAINED)
         self.untrained.setObjectName("explainUntrained")
+        self.untrained.setWordWrap(True)
         self.untrained.hide()
         layout.addWidget(self.status)
         layout.addWidget(self.untrained)
@@ -221,6 +254,10 @@ class ExplainView(QtWidgets.QWidget):
             panel.computeClicked.connect(self._request_costly)
             grid.addWidget(panel, index // 3, index % 3)
             self.panels[method] = panel
+        for column in range(min(3, len(self.methods))):  # equal columns, whatever their captions ask for
+            grid.setColumnStretch(column, 1)
+        for row in range((len(self.methods) + 2) // 3):
+            grid.setRowStretch(row, 1)
         layout.addLayout(grid, 1)
         self.compute_button.clicked.connect(self.request)
         self.cancel_button.clicked.connect(self.cancelRequested.emit)

@@ -2,6 +2,7 @@
 
 A pyqtgraph ViewBox with a locked aspect ratio (images are row-major, top row first), one ImageItem for
 the picture, one for the overlay (stretched over the whole image) and a rectangle for a receptive field.
+``show_decorations`` hides either without forgetting it: the window shows the heatmap only on its own tab.
 """
 
 from __future__ import annotations
@@ -79,6 +80,8 @@ class ImagePanel(QtWidgets.QWidget):
         layout.addLayout(header)
         layout.addWidget(self.graphics, 1)
         self._image_size: tuple[int, int] | None = None  # (width, height) of the original image
+        self._overlay_set = self._box_set = False  # what is set, drawn where show_decorations allows it
+        self._overlay_allowed = self._box_allowed = True
 
     # --- setters -----------------------------------------------------------------------------------
     def set_image(
@@ -117,6 +120,7 @@ class ImagePanel(QtWidgets.QWidget):
     ) -> None:
         """Draw ``scores`` (H×W, any resolution) stretched over the image with a colormap; None hides it."""
         if scores is None or self._image_size is None:
+            self._overlay_set = False
             self.overlay_item.hide()
             return
         data = np.asarray(scores, dtype=np.float32)
@@ -125,7 +129,8 @@ class ImagePanel(QtWidgets.QWidget):
         self.overlay_item.setImage(data, autoLevels=False, levels=levels)
         self.overlay_item.setRect(QtCore.QRectF(0, 0, *self._image_size))
         self.set_overlay_style(colormap, opacity)
-        self.overlay_item.show()
+        self._overlay_set = True
+        self.overlay_item.setVisible(self._overlay_allowed)
 
     def set_overlay_style(self, colormap: str, opacity: float) -> None:
         """Recolour the overlay shown (no new scores): cheap enough for every tick of an opacity slider."""
@@ -136,11 +141,19 @@ class ImagePanel(QtWidgets.QWidget):
     def set_box(self, box: tuple[float, float, float, float] | None) -> None:
         """Draw a rectangle (x0, y0, x1, y1) in original-image pixels, e.g. a receptive field; None hides it."""
         if box is None or self._image_size is None:
+            self._box_set = False
             self.box_item.hide()
             return
         x0, y0, x1, y1 = box
         self.box_item.setRect(QtCore.QRectF(x0, y0, x1 - x0, y1 - y0))
-        self.box_item.show()
+        self._box_set = True
+        self.box_item.setVisible(self._box_allowed)
+
+    def show_decorations(self, *, overlay: bool, box: bool) -> None:
+        """Draw the overlay and the box set (or not), keeping both for when they are allowed again."""
+        self._overlay_allowed, self._box_allowed = overlay, box
+        self.overlay_item.setVisible(overlay and self._overlay_set)
+        self.box_item.setVisible(box and self._box_set)
 
     def fit(self) -> None:
         self.view.autoRange(padding=0.02)
@@ -150,6 +163,7 @@ class ImagePanel(QtWidgets.QWidget):
         return self._image_size
 
     def has_overlay(self) -> bool:
+        """True when an overlay is drawn over the image now."""
         return self.overlay_item.isVisible()
 
     def box(self) -> tuple[float, float, float, float] | None:

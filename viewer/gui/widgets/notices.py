@@ -1,16 +1,21 @@
-"""The message banner above the tabs: one line, dismissible, details (a traceback, a list) on click.
+"""The message banner above the tabs: its text (wrapped), dismissible, details (a traceback, a list) on click.
 
-Non-modal on purpose: a bad file dropped or a failed download must never block the window.
+Non-modal on purpose: a bad file dropped or a failed download must never block the window. Its action buttons
+have a row of their own (four of them beside a long offline message made the banner wider than a laptop's
+screen), and a notice about a folder can show the folder's path, selectable and with a Copy button, for when no
+file manager can open it.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-from PySide6 import QtCore, QtWidgets
+from PySide6 import QtCore, QtGui, QtWidgets
 from PySide6.QtCore import Qt, Signal
 
 __all__ = ["NoticeBanner"]
+
+TEXT_MIN_WIDTH = 160  # a long word (a URL, a path) may run past it, clipped, rather than widen the window
 
 _COLOURS = {
     "error": ("#fdecea", "#b3261e"),
@@ -32,6 +37,7 @@ class NoticeBanner(QtWidgets.QFrame):
         self.text_label.setObjectName("noticeText")
         self.text_label.setWordWrap(True)
         self.text_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.text_label.setMinimumWidth(TEXT_MIN_WIDTH)  # not its longest word's width: see TEXT_MIN_WIDTH
         self.details_button = QtWidgets.QToolButton()
         self.details_button.setText("Details")
         self.details_button.setObjectName("noticeDetailsButton")
@@ -47,21 +53,42 @@ class NoticeBanner(QtWidgets.QFrame):
         self.details.hide()
         self._actions_box = QtWidgets.QHBoxLayout()
         self._action_buttons: list[QtWidgets.QPushButton] = []  # what ``_actions_box`` holds
-        self._actions_box.setContentsMargins(0, 0, 0, 0)
+        self._actions_box.setContentsMargins(6, 0, 6, 4)
+        self._actions_box.addStretch(1)
+        self.path_row = QtWidgets.QWidget()
+        self.path_row.setObjectName("noticePathRow")
+        self.path_note = QtWidgets.QLabel()
+        self.path_note.setObjectName("noticePathNote")
+        self.path_note.setWordWrap(True)
+        self.path_note.setMinimumWidth(TEXT_MIN_WIDTH)
+        self.path_field = QtWidgets.QLineEdit()  # read-only: selectable, Ctrl+C copies the path exactly
+        self.path_field.setObjectName("noticePath")
+        self.path_field.setReadOnly(True)
+        self.copy_button = QtWidgets.QPushButton("Copy")
+        self.copy_button.setObjectName("noticeCopyPath")
+        self.copy_button.setToolTip("Copy the path to the clipboard")
+        path_layout = QtWidgets.QHBoxLayout(self.path_row)
+        path_layout.setContentsMargins(6, 0, 6, 4)
+        path_layout.addWidget(self.path_note, 1)
+        path_layout.addWidget(self.path_field, 2)
+        path_layout.addWidget(self.copy_button)
+        self.path_row.hide()
 
         top = QtWidgets.QHBoxLayout()
         top.setContentsMargins(6, 4, 6, 4)
         top.addWidget(self.text_label, 1)
-        top.addLayout(self._actions_box)
-        top.addWidget(self.details_button)
-        top.addWidget(self.close_button)
+        top.addWidget(self.details_button, 0, Qt.AlignmentFlag.AlignTop)
+        top.addWidget(self.close_button, 0, Qt.AlignmentFlag.AlignTop)
         layout = QtWidgets.QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(0)
         layout.addLayout(top)
+        layout.addLayout(self._actions_box)
+        layout.addWidget(self.path_row)
         layout.addWidget(self.details)
 
         self.details_button.toggled.connect(self.details.setVisible)
+        self.copy_button.clicked.connect(self.copy_path)
         self.close_button.clicked.connect(self.dismiss)
         self.text_label.linkActivated.connect(lambda _link: self.details_button.toggle())
         self.history: list[tuple[str, str, str]] = []  # every notice shown, for the log and for tests
@@ -85,7 +112,10 @@ class NoticeBanner(QtWidgets.QFrame):
             f"#noticeText {{ color: {foreground}; }}"
         )
         self.text_label.setText(text)
+        self.text_label.setToolTip(text)
         self.details.setPlainText(details)
+        self.path_field.clear()
+        self.path_row.hide()
         self.details_button.setVisible(bool(details))
         self.details_button.setChecked(False)
         self.details.hide()
@@ -93,12 +123,30 @@ class NoticeBanner(QtWidgets.QFrame):
             self._actions_box.removeWidget(old)
             old.deleteLater()
         self._action_buttons = []
+        self._actions_box.setContentsMargins(6, 0, 6, 4 if actions else 0)
         for label, callback in actions:
             button = QtWidgets.QPushButton(label)
             button.clicked.connect(self._run_action(callback))
-            self._actions_box.addWidget(button)
+            self._actions_box.insertWidget(len(self._action_buttons), button)  # before the stretch
             self._action_buttons.append(button)
         self.show()
+
+    def show_path(self, path: str, note: str) -> None:
+        """Show ``path`` under the notice shown, selectable and copyable, with ``note`` saying what it is for."""
+        self.path_note.setText(note)
+        self.path_field.setText(path)
+        self.path_field.setToolTip(path)
+        self.path_field.setCursorPosition(0)
+        self.path_row.show()
+        self.show()
+
+    def shown_path(self) -> str:
+        """The path shown under the notice ("" when none is)."""
+        return self.path_field.text() if self.path_row.isVisibleTo(self) else ""
+
+    def copy_path(self) -> None:
+        clipboard = QtGui.QGuiApplication.clipboard()
+        clipboard.setText(self.path_field.text())
 
     def _run_action(self, callback: Callable[[], None]) -> Callable[[], None]:
         def run() -> None:
