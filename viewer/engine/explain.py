@@ -139,8 +139,10 @@ def gradcam_layer(loaded: LoadedModel) -> tuple[str | None, str | None]:
     handles = [module.register_forward_hook(record) for module in names]
     from torch._subclasses.fake_tensor import FakeTensorMode
 
-    try:
-        with FakeTensorMode(allow_non_fake_inputs=True), torch.no_grad():
+    from viewer.engine.quiet import quiet_torch_logs
+
+    try:  # a network that refuses its own input size raises here, and torch would log it first
+        with quiet_torch_logs(), FakeTensorMode(allow_non_fake_inputs=True), torch.no_grad():
             model(torch.empty(1, *loaded.input.shape, device=loaded.device))
     finally:
         for handle in handles:
