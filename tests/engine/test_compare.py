@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 import torchvision
+from PIL import Image
 
 from viewer.core.progress import Progress, run_job
 from viewer.engine.compare import compare, weights_accuracy
@@ -111,6 +112,15 @@ def test_a_network_whose_weights_cannot_be_had_is_reported_and_the_others_run(sh
     offline, lenet = result.networks
     assert offline.model == "resnet18" and offline.error and offline.topk == [] and offline.params == 11_689_512
     assert not lenet.error and lenet.topk[0].name == "2"
+
+
+def test_a_network_that_refuses_the_image_is_reported_and_the_others_run(tmp_path: Path) -> None:
+    strip = tmp_path / "strip.png"  # opens, but resizing its short side to 256 px would make 2.5 gigapixels
+    Image.new("RGB", (20000, 2)).save(strip)
+    result = run_job(compare([("squeezenet1_1", "none"), ("lenet5", "default")], strip, runs=1, device="cpu"))
+    refused, lenet = result.networks
+    assert refused.model == "squeezenet1_1" and "too elongated" in refused.error and refused.topk == []
+    assert not lenet.error and len(lenet.topk) == 5
 
 
 def test_dense_maps_of_one_class_where_the_network_has_it(shared_data: Path) -> None:

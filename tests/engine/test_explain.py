@@ -17,7 +17,7 @@ from viewer.engine.errors import ModelError, UnsupportedModelError
 from viewer.engine.explain import METHODS, applicable_methods, explain, gradcam_layer, run_explain
 from viewer.engine.explain_export import explanation_paths, write_explanation
 from viewer.engine.explain_input import explain_input
-from viewer.engine.explain_occlusion import occlusion_origins, occlusion_sweep
+from viewer.engine.explain_occlusion import check_occlusion, occlusion_origins, occlusion_sweep
 from viewer.engine.images import load_image, to_display_array
 from viewer.engine.weights import load_model
 
@@ -133,6 +133,35 @@ def test_occlusion_equals_captums_where_the_strides_fit() -> None:
         x, sliding_window_shapes=(3, 6, 6), strides=(3, 4, 4), baselines=0, target=1
     )
     np.testing.assert_allclose(sweep.scores, theirs[0, 0].detach().numpy(), rtol=1e-4, atol=1e-7)
+
+
+@pytest.mark.parametrize(("size", "patch", "stride", "words"), [
+    ((28, 28), 28, 4, "would be one value everywhere; use a patch of at most 27 pixels"),
+    ((300, 224), 224, 8, "would not vary along its height"),
+    ((224, 300), 230, 8, "would not vary along its width"),
+    ((224, 224), 32, 40, "a stride of 40 pixels is longer than the 32-pixel patch"),
+    ((224, 224), 0, 8, "at least one pixel"),
+])  # fmt: skip
+def test_occlusion_refuses_a_patch_or_stride_whose_map_would_mean_nothing(
+    size: tuple[int, int], patch: int, stride: int, words: str
+) -> None:
+    with pytest.raises(ModelError, match=words):
+        check_occlusion(size, patch, stride)
+
+
+@pytest.mark.parametrize(("size", "patch", "stride"), [((28, 28), 27, 8), ((28, 28), 20, 30), ((300, 224), 32, 32)])
+def test_occlusion_takes_a_stride_past_the_patch_where_the_flush_origin_covers_the_rest(
+    size: tuple[int, int], patch: int, stride: int
+) -> None:
+    check_occlusion(size, patch, stride)  # 28 px, patch 20, stride 30: origins 0 and 8 cover every pixel
+
+
+def test_explain_checks_the_occlusion_against_the_network_input(shared_data: Path) -> None:
+    lenet = load_model("lenet5", "default", device="cpu")
+    digit = shared_data / "mnist/mnist_3.png"
+    with pytest.raises(ModelError, match="32-pixel patch is not smaller than the 28×28 network input"):
+        run_explain(lenet, digit, "occlusion", class_index=3, patch=32, stride=8)
+    assert run_explain(lenet, digit, "occlusion", class_index=3, patch=7, stride=7).scores.std() > 0
 
 
 def test_occlusion_yields_a_progress_per_batch_and_cancels(mobilenet, two_objects) -> None:

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from viewer.commands.common import (
-    EXIT_BAD_INPUT,
+    Failures,
     add_model_options,
     load_model_from,
     warn_unfit,
@@ -18,7 +17,9 @@ from viewer.commands.common import (
 from viewer.core.options import PRESETS
 
 if TYPE_CHECKING:
+    from viewer.engine.images import LoadedImage
     from viewer.engine.inference import Prediction
+    from viewer.engine.weights import LoadedModel
 
 __all__ = ["add_parser", "run"]
 
@@ -60,27 +61,22 @@ def run(args: argparse.Namespace) -> int:
     from viewer.core.image_paths import expand_image_paths
     from viewer.engine.errors import ModelError, ViewerError
     from viewer.engine.images import load_image
-    from viewer.engine.inference import classify
 
     if args.topk < 1:
         raise ModelError(f"--topk {args.topk}: ask for at least one class.")
     loaded = load_model_from(args)
     warn_unfit(loaded, args.preprocess, args.tta)
     expanded = expand_image_paths(args.images)  # folders as a drop on the app reads them
+    failures = Failures()
     for error in expanded.errors:
-        print(f"viewer: {error}", file=sys.stderr)
-    images, failed = [], bool(expanded.errors)
+        failures.report(error)
+    images = []
     for path in expanded.files:
         try:
             images.append(load_image(path))
         except ViewerError as error:  # other images are still classified
-            print(f"viewer: {error}", file=sys.stderr)
-            failed = True
-    predictions = (
-        classify(images, loaded, topk=args.topk, preset=args.preprocess, tta=args.tta, tta_average=args.tta_average)
-        if images
-        else []
-    )
+            failures.report(error)
+    predictions = _classify_each(images, loaded, failures, args)
     if args.json or args.format == "json":
         print(json.dumps([p.as_dict() for p in predictions], indent=2))
     elif args.format == "lecture":
@@ -96,7 +92,39 @@ def run(args: argparse.Namespace) -> int:
             )
             for top in prediction.topk:
                 print(f"{top.logit:.2f} {top.name}  (p={top.prob:.3f})")
-    return EXIT_BAD_INPUT if failed else 0
+    return failures.exit_status
+
+
+def _classify_each(
+    images: Sequence[LoadedImage], loaded: LoadedModel, failures: Failures, args: argparse.Namespace
+) -> list[Prediction]:
+    """The predictions of the images that can be classified, in order; the others reported to ``failures``.
+
+    The engine classifies all the images in one call (those of one size as one batch), and an image refused
+    while it is preprocessed (too elongated to resize, say) fails that whole call: then each image is classified
+    alone, so that only the refused ones are missing.
+    """
+    from viewer.engine.errors import ViewerError
+    from viewer.engine.inference import classify
+
+    def run_on(batch: Sequence[LoadedImage]) -> list[Prediction]:
+        return classify(
+            batch, loaded, topk=args.topk, preset=args.preprocess, tta=args.tta, tta_average=args.tta_average
+        )
+
+    try:
+        return run_on(images) if images else []
+    except ViewerError as error:
+        if len(images) == 1:
+            failures.report(error)
+            return []
+    predictions = []
+    for image in images:
+        try:
+            predictions.extend(run_on([image]))
+        except ViewerError as error:
+            failures.report(error)
+    return predictions
 
 
 def _print_lecture(predictions: Sequence[Prediction], categories: Sequence[str]) -> None:

@@ -1,4 +1,5 @@
-"""What several subcommands share: the model options, loading a model with a download bar, printing paths."""
+"""What several subcommands share: the model options, loading a model with a download bar, printing paths, and
+the exit status of a call in which some inputs failed."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ if TYPE_CHECKING:
 __all__ = [
     "EXIT_BAD_INPUT",
     "EXIT_BUG",
+    "Failures",
     "TextProgress",
     "add_model_options",
     "class_index_option",
@@ -29,6 +31,25 @@ __all__ = [
 
 EXIT_BAD_INPUT = 2
 EXIT_BUG = 1
+
+
+class Failures:
+    """The inputs of one call that failed while the others went on (an image that is not one, a network whose
+    weights do not load): each is one ``viewer: `` sentence on stderr as it happens, and the call then exits 2,
+    as a call refused as a whole does, so that a script sees that not everything it asked for was done."""
+
+    def __init__(self) -> None:
+        self.count = 0
+
+    def report(self, error: object) -> None:
+        """Print ``error`` (a :class:`ViewerError` or its sentence) on stderr and count it."""
+        print(f"viewer: {error}", file=sys.stderr)
+        self.count += 1
+
+    @property
+    def exit_status(self) -> int:
+        """0 when every input was processed, :data:`EXIT_BAD_INPUT` when any failed."""
+        return EXIT_BAD_INPUT if self.count else 0
 
 
 def add_model_options(parser: argparse.ArgumentParser, *, default_model: str | None = DEFAULT_MODEL) -> None:

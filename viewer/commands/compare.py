@@ -1,5 +1,6 @@
 """``viewer compare``: one image through 2-6 networks, one after the other: top-k, warm time, params, GMACs and
-the ImageNet accuracy of the weights."""
+the ImageNet accuracy of the weights. A network that cannot run (an unknown name, weights that do not load) is
+one sentence on stderr, the others are still compared, and the call exits 2."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from viewer.commands.common import print_written
+from viewer.commands.common import Failures, print_written
 
 __all__ = ["add_parser", "run"]
 
@@ -60,16 +61,19 @@ def run(args: argparse.Namespace) -> int:
     networks = [tuple(pair) for pair in args.networks]
     result = run_job(compare(networks, args.image, topk=args.topk, runs=args.runs, device=args.device))
     document = result.as_dict()
+    failures = Failures()
+    for network in result.networks:  # a network that could not run is named on stderr; the others are compared
+        if network.error:  # "Unknown model 'x'" names it already; a weights file's sentence names only the file
+            failures.report(network.error if network.model in network.error else f"{network.model}: {network.error}")
     if json_file:
         print_written([export.write_json(json_file, document, force=args.force)])
     if args.json == "-":
-        print(json.dumps(document, indent=2))
-        return 0
-    print(f"{Path(result.image_path).name}: {len(result.networks)} networks; time = median of warm batch-1 runs")
-    for network in result.networks:
-        if network.error:
-            print(f"\n{network.model}: not run: {network.error}")
-            continue
+        print(json.dumps(document, indent=2))  # its "error" fields say which networks did not run
+        return failures.exit_status
+    ran = [network for network in result.networks if not network.error]
+    count = f"{len(ran)} of {len(result.networks)} networks run" if failures.count else f"{len(ran)} networks"
+    print(f"{Path(result.image_path).name}: {count}; time = median of warm batch-1 runs")
+    for network in ran:
         accuracy = network.accuracy
         acc = (
             f"acc@1 {accuracy['acc@1']:.2f} %"
@@ -86,4 +90,4 @@ def run(args: argparse.Namespace) -> int:
             print(f"  {top.prob:7.2%}  {top.name}")
         for note in network.notes:
             print(f"  note: {note}")
-    return 0
+    return failures.exit_status

@@ -165,7 +165,11 @@ def compare(
             results.append(_failed(label, str(error), device))
             continue
         yield Progress(2 * number + 1, total, f"compare: {loaded.name}, {runs} warm runs")
-        results.append(_run_one(loaded, image, topk, runs))
+        try:
+            results.append(_run_one(loaded, image, topk, runs))
+        except ViewerError as error:  # this network refuses the image (too elongated for its resize, say)
+            results.append(_failed(loaded.name, str(error), loaded.device))
+            continue
         if heatmap_class is not None:
             yield Progress(2 * number + 1, total, f"compare: {loaded.name}, dense map of class {heatmap_class}")
             _add_heatmap(results[-1], loaded, image, heatmap_class)

@@ -103,6 +103,8 @@ def propagate_shapes(module: fx.GraphModule, input_shape: tuple[int, ...]) -> to
     """
     from torch._subclasses.fake_tensor import FakeTensorMode
 
+    from viewer.engine.quiet import quiet_torch_logs
+
     device = next((p.device for p in module.parameters()), torch.device("cpu"))
     mode = FakeTensorMode(allow_non_fake_inputs=True)
     with mode:
@@ -114,7 +116,7 @@ def propagate_shapes(module: fx.GraphModule, input_shape: tuple[int, ...]) -> to
             n.meta["shape"] = tuple(result.shape) if isinstance(result, torch.Tensor) else None
             return result
 
-    with mode, torch.no_grad():
+    with quiet_torch_logs(), mode, torch.no_grad():  # a too-small input raises; the caller says so in one sentence
         result = _Recorder(module).run(example)
     if isinstance(result, (tuple, list)):
         result = result[0]

@@ -26,7 +26,7 @@ from viewer.core.options import EXPLAIN_METHODS
 from viewer.core.progress import Progress
 from viewer.engine.errors import ModelError, UnsupportedModelError
 from viewer.engine.explain_input import ExplainInput, explain_input, to_image_pixels
-from viewer.engine.explain_occlusion import occlusion_sweep
+from viewer.engine.explain_occlusion import check_occlusion, occlusion_sweep
 from viewer.engine.images import LoadedImage, load_image
 from viewer.engine.weights import LoadedModel
 
@@ -139,8 +139,10 @@ def gradcam_layer(loaded: LoadedModel) -> tuple[str | None, str | None]:
     handles = [module.register_forward_hook(record) for module in names]
     from torch._subclasses.fake_tensor import FakeTensorMode
 
-    try:
-        with FakeTensorMode(allow_non_fake_inputs=True), torch.no_grad():
+    from viewer.engine.quiet import quiet_torch_logs
+
+    try:  # a network that refuses its own input size raises here, and torch would log it first
+        with quiet_torch_logs(), FakeTensorMode(allow_non_fake_inputs=True), torch.no_grad():
             model(torch.empty(1, *loaded.input.shape, device=loaded.device))
     finally:
         for handle in handles:
@@ -259,6 +261,7 @@ def _occlusion(loaded: LoadedModel, prepared: ExplainInput, class_index: int, pa
     patch, stride = int(params.setdefault("patch", 32)), int(params.setdefault("stride", 8))
     score = str(params.setdefault("score", "prob"))
     batch = int(params.setdefault("batch_size", 32))
+    check_occlusion(prepared.size, patch, stride)
     params["fill"] = "the training mean colour (0 after normalisation)"
     params["units"] = "patch and stride in network-input pixels"
     sweep = yield from occlusion_sweep(

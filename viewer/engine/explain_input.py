@@ -45,9 +45,12 @@ def _accepts_any_size(loaded: LoadedModel, size: tuple[int, int]) -> bool:
         return not _FIXED_SIZE[model]
     from torch._subclasses.fake_tensor import FakeTensorMode
 
-    # Fake tensors: the shapes are checked without computing anything.
+    from viewer.engine.quiet import quiet_torch_logs
+
+    # Fake tensors: the shapes are checked without computing anything. A refusal is the answer here, so torch's
+    # own log of it (a traceback on stderr) is silenced.
     try:
-        with FakeTensorMode(allow_non_fake_inputs=True), torch.no_grad():
+        with quiet_torch_logs(), FakeTensorMode(allow_non_fake_inputs=True), torch.no_grad():
             model(torch.empty(1, loaded.input.channels, size[1], size[0], device=loaded.device))
         fixed = False
     except Exception:  # any refusal (a shape assert, a Linear size mismatch) means "fixed size"

@@ -196,8 +196,10 @@ def _grid_shape(
     """The class-map size at an input shape, without arithmetic (fake tensors)."""
     from torch._subclasses.fake_tensor import FakeTensorMode
 
+    from viewer.engine.quiet import quiet_torch_logs
+
     mode = FakeTensorMode(allow_non_fake_inputs=True)
-    with mode, torch.no_grad():
+    with quiet_torch_logs(), mode, torch.no_grad():  # a too-small size raises; the caller says so in one sentence
         out = runner(torch.empty(shape, device=device))
     return int(out.shape[2]), int(out.shape[3])
 
