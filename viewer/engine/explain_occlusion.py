@@ -22,6 +22,7 @@ from itertools import pairwise
 import numpy as np
 import torch
 
+from viewer.core.explain_cost import occlusion_origins  # the Explain tab's cost estimate counts the same
 from viewer.core.progress import Progress
 from viewer.engine.errors import ModelError
 
@@ -36,16 +37,6 @@ class OcclusionSweep:
     grid: np.ndarray  # float32 (len(rows), len(cols))
     base_score: float  # the class score of the unoccluded input
     patches: int
-
-
-def occlusion_origins(length: int, patch: int, stride: int) -> list[int]:
-    """Patch origins along one axis: 0, stride, … and, if those miss the end, one flush with it."""
-    if patch > length:
-        return [0]
-    origins = list(range(0, length - patch + 1, stride))
-    if origins[-1] != length - patch:
-        origins.append(length - patch)
-    return origins
 
 
 def check_occlusion(size: tuple[int, int], patch: int, stride: int) -> None:
