@@ -34,7 +34,7 @@ from viewer.gui.widgets.architecture_groups import GroupsWindow
 from viewer.gui.widgets.architecture_scene import SceneItems, drawing_steps
 from viewer.gui.widgets.architecture_table import ArchitectureTable
 from viewer.gui.widgets.export_message import ExportMessage
-from viewer.gui.widgets.turns import StepsInTurns, next_turn_timer
+from viewer.gui.widgets.turns import DrawWhenShown, StepsInTurns
 
 __all__ = ["PNG_SCALE", "ArchitectureView"]
 
@@ -60,8 +60,9 @@ class ArchitectureView(QtWidgets.QWidget):
         self._layout: Layout | None = None
         self._items = SceneItems()
         self._drawing: StepsInTurns[SceneItems] = StepsInTurns(self)  # items are made a few boxes per turn
-        self._draw_later = next_turn_timer(self, self._draw_if_shown)
-        self._stale = False  # a layout arrived while hidden: its items are made when the tab is shown
+        # Hundreds of graphics items take tens of milliseconds of the GUI thread, and most layouts arrive while
+        # another tab is shown: they are made when this one is, a turn after the tab switch has painted.
+        self._when_shown = DrawWhenShown(self, self._draw)
         self._selected: str | None = None  # node id or block name
         self._focus: str | None = None  # key to bring into view once the next layout is drawn
         self._first_view = True  # the next drawing is the first of this graph
@@ -177,7 +178,7 @@ class ArchitectureView(QtWidgets.QWidget):
         self.find_bar.edit.setText(self._searches.get(graph.model_name, "") if graph is not None else "")
         self._graph, self._layout, self._selected, self._focus = graph, None, None, None
         self._first_view = True
-        self._stale = False
+        self._when_shown.cancel()
         self._drawing.cancel()
         self.diagram.viewport().setUpdatesEnabled(True)
         self.diagram.scene().clear()
@@ -199,17 +200,13 @@ class ArchitectureView(QtWidgets.QWidget):
         """Draw ``layout`` (of the graph shown); drawn when the tab is next shown if it is hidden now."""
         self._layout = layout
         if layout is None:
+            self._when_shown.cancel()
             self._drawing.cancel()
             self.diagram.viewport().setUpdatesEnabled(True)
             self.diagram.scene().clear()
             self._items = SceneItems()
             return
-        if not self.isVisible():
-            # Hundreds of graphics items take tens of milliseconds of the GUI thread, and most layouts arrive
-            # while another tab is shown: they are made when this one is.
-            self._stale = True
-            return
-        self._draw()
+        self._when_shown.request()  # in steps; reading ``scene_items`` finishes it at once
 
     # ----------------------------------------------------------------------------------------- actions
     def request_expanded(self, expanded: frozenset[str] | set[str], focus: str | None = None) -> None:
@@ -355,7 +352,7 @@ class ArchitectureView(QtWidgets.QWidget):
             item.set_selected_look(view_id == chosen)
 
     def _bring_into_view(self, key: str, *, centre: bool) -> None:
-        if self._stale or not self._items.nodes:
+        if self._when_shown.pending() or not self._items.nodes:
             self._focus = key  # once drawn
             return
         item = self._items.frames.get(key) or self._items.nodes.get(key)
@@ -369,7 +366,6 @@ class ArchitectureView(QtWidgets.QWidget):
         layout, graph = self._layout, self._graph
         if layout is None or graph is None:
             return
-        self._stale = False
         notes = {name: block.note for name, block in graph.blocks.items() if block.note}
         self._items = SceneItems()
         self.diagram.viewport().setUpdatesEnabled(False)  # painted once made: each turn would paint it all so far
@@ -396,20 +392,8 @@ class ArchitectureView(QtWidgets.QWidget):
         self.diagram.show_readable(None if deepest is None else self._items.frames[deepest].sceneBoundingRect())
 
     def _ensure_drawn(self) -> None:
-        if self._stale:
-            self._draw()
+        self._when_shown.flush()
         self._drawing.finish()
-
-    def showEvent(self, event: QtGui.QShowEvent) -> None:
-        super().showEvent(event)
-        if self._stale:
-            # One event-loop turn later: the tab switch paints first, and the GUI thread's work is two short
-            # stretches instead of one long one (``viewer bench``: the 200-switch stall).
-            self._draw_later.start()
-
-    def _draw_if_shown(self) -> None:
-        if self.isVisible() and self._stale:
-            self._draw()  # in steps; reading ``scene_items`` finishes it at once
 
     def _on_box_clicked(self, view_id: str) -> None:
         self._select(view_id, reveal=False)

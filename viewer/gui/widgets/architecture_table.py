@@ -9,7 +9,7 @@ GUI thread (MobileNetV3 the most), and graphs arrive at every model switch while
 
 from __future__ import annotations
 
-from PySide6 import QtGui, QtWidgets
+from PySide6 import QtWidgets
 from PySide6.QtCore import Qt, Signal
 
 from viewer.core.graph import Block, Graph, GraphNode, format_shape
@@ -19,6 +19,7 @@ from viewer.gui.widgets.architecture_format import (
     format_hyper,
     format_macs,
 )
+from viewer.gui.widgets.turns import DrawWhenShown
 
 __all__ = ["COLUMNS", "KEY_ROLE", "LAYER_ROLE", "ArchitectureTable"]
 
@@ -49,38 +50,31 @@ class ArchitectureTable(QtWidgets.QTreeWidget):
         self._items: dict[str, QtWidgets.QTreeWidgetItem] = {}
         self._syncing = False
         self._graph: Graph | None = None
-        self._filled = True  # the rows are those of ``_graph``
+        # Filled in its Show event, before its first paint: a table is never seen empty or of another network.
+        self._when_shown = DrawWhenShown(self, self._fill, when_shown="now")
         self._pending_key: str | None = None  # selected while not filled yet
         self.currentItemChanged.connect(self._on_current_changed)
 
     def set_graph(self, graph: Graph | None) -> None:
         """Show ``graph`` (None empties it); top-level blocks start open. Filled now if shown, else when first
         shown or read (see the module docstring)."""
-        self._graph, self._filled, self._pending_key = graph, False, None
-        if self.isVisible():
-            self._fill()
+        self._graph, self._pending_key = graph, None
+        self._when_shown.request()
 
     # The reads of a tree widget fill it first (Python callers: tests, the view).
     def currentItem(self) -> QtWidgets.QTreeWidgetItem | None:
-        self._fill()
+        self._when_shown.flush()
         return super().currentItem()
 
     def topLevelItem(self, index: int) -> QtWidgets.QTreeWidgetItem | None:
-        self._fill()
+        self._when_shown.flush()
         return super().topLevelItem(index)
 
     def topLevelItemCount(self) -> int:
-        self._fill()
+        self._when_shown.flush()
         return super().topLevelItemCount()
 
-    def showEvent(self, event: QtGui.QShowEvent) -> None:
-        self._fill()
-        super().showEvent(event)
-
     def _fill(self) -> None:
-        if self._filled:
-            return
-        self._filled = True
         graph = self._graph
         self._syncing = True
         try:
@@ -111,14 +105,14 @@ class ArchitectureTable(QtWidgets.QTreeWidget):
 
     def rows(self, key_or_layer: str) -> list[QtWidgets.QTreeWidgetItem]:
         """Every row whose key or layer is ``key_or_layer`` (a module's calls), in execution order."""
-        self._fill()
+        self._when_shown.flush()
         return [
             item for key, item in self._items.items() if key == key_or_layer or item.data(0, LAYER_ROLE) == key_or_layer
         ]
 
     def select_key(self, key: str) -> None:
         """Make the row of ``key`` current and visible, without emitting ``rowSelected``."""
-        if not self._filled:  # made current when filled
+        if self._when_shown.pending():  # made current when filled
             self._pending_key = key
             return
         item = self._items.get(key)
