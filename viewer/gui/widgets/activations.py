@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 import pyqtgraph as pg
 from pyqtgraph.GraphicsScene.mouseEvents import MouseClickEvent
-from PySide6 import QtCore, QtGui, QtWidgets
+from PySide6 import QtCore, QtWidgets
 from PySide6.QtCore import Qt, Signal
 
 from viewer.core.activation_grid import ChannelGrid, GridOptions, MosaicLayout, effective_normalize, render_grid
@@ -27,6 +27,7 @@ from viewer.gui.widgets.activations_large import ChannelDetail
 from viewer.gui.widgets.activations_tree import LayerTree
 from viewer.gui.widgets.architecture_format import format_shape
 from viewer.gui.widgets.export_message import ExportMessage
+from viewer.gui.widgets.turns import DrawWhenShown
 
 __all__ = ["COLORMAPS", "ActivationsView"]
 
@@ -62,7 +63,10 @@ class ActivationsView(QtWidgets.QWidget):
         self._order: np.ndarray = np.zeros(0, dtype=np.int64)
         self._layout: MosaicLayout | None = None
         self.deferred_grids = False  # True in the app: mosaics are drawn on the worker, see the module docstring
-        self._items_stale = False  # results arrived while hidden: the graphics items are updated when shown
+        # Most results arrive while another tab is shown: image, ranges and the large channel cost the GUI thread
+        # milliseconds each and nobody sees them. They go into the graphics items when the tab is shown, in its
+        # Show event (before its first paint: the tab never shows the previous layer's pictures).
+        self._when_shown = DrawWhenShown(self, self._draw_items, when_shown="now")
         self._selected_channel: int | None = None
         self._build()
 
@@ -221,7 +225,7 @@ class ActivationsView(QtWidgets.QWidget):
         if grid is None or grid.activation is not activation:
             if self.deferred_grids:
                 self.header.setText(f"<b>{activation.layer}</b> · drawing {self.shown_channel_count} channels…")
-                self._refresh_items()
+                self._when_shown.request()
                 return
             grid = render_grid(activation, self.grid_options())
         self.set_grid(grid)
@@ -242,21 +246,10 @@ class ActivationsView(QtWidgets.QWidget):
             f"<b>{activation.layer}</b> · {size} · {dead_count} dead (zero everywhere, red border) · "
             f"sorted by {grid.options.order}"
         )
-        self._refresh_items()
+        self._when_shown.request()
 
-    def showEvent(self, event: QtGui.QShowEvent) -> None:
-        super().showEvent(event)
-        if self._items_stale:
-            self._refresh_items()
-
-    def _refresh_items(self) -> None:
-        """Put the shown grid and channel into the graphics items; deferred while the tab is hidden."""
-        if not self.isVisible():
-            # Most results arrive while another tab is shown: image, ranges and the large channel cost the
-            # GUI thread milliseconds each and nobody sees them.
-            self._items_stale = True
-            return
-        self._items_stale = False
+    def _draw_items(self) -> None:
+        """Put the shown grid and channel into the graphics items (``_when_shown``: once shown, if hidden)."""
         if self._grid is not None:
             # No levels: a uint8 RGB image then goes to a QImage as it is, without a rescale at each paint.
             self._mosaic_item.setImage(self._grid.image, autoLevels=False)
@@ -313,7 +306,7 @@ class ActivationsView(QtWidgets.QWidget):
         if activation is None or channel is None:
             return
         if not self.isVisible():
-            self._items_stale = True
+            self._when_shown.request()  # hidden: the mosaic and the channel are drawn together when shown
             return
         if grid is not None:
             position = int(np.flatnonzero(self._order == channel)[0])

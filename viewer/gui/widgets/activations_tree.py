@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from PySide6 import QtGui, QtWidgets
+from PySide6 import QtWidgets
 from PySide6.QtCore import Qt, Signal
 
 from viewer.gui.widgets.architecture_format import format_shape
-from viewer.gui.widgets.turns import next_turn_timer
+from viewer.gui.widgets.turns import DrawWhenShown
 
 __all__ = ["LayerTree"]
 
@@ -37,9 +37,8 @@ class LayerTree(QtWidgets.QTreeWidget):
         self._items_by_name: dict[str, QtWidgets.QTreeWidgetItem] = {}
         self._summary: Any | None = None
         self._indent = self.indentation()
-        self._stale = False  # a summary arrived while hidden: its rows are made when the tree is shown
         self._filling = False
-        self._fill_later = next_turn_timer(self, self._fill_if_stale)
+        self._when_shown = DrawWhenShown(self, self._fill)
         self.currentItemChanged.connect(self._on_current_changed)
 
     def set_summary(self, summary: Any | None) -> None:
@@ -48,21 +47,10 @@ class LayerTree(QtWidgets.QTreeWidget):
         While the tree is hidden (another tab is shown) it is filled when next shown: a model's few hundred rows
         are 10-30 ms of the GUI thread, and most models are chosen with another tab in front.
         """
-        self._summary, self._stale = summary, True
-        if self.isVisible():
-            self._fill()
-
-    def showEvent(self, event: QtGui.QShowEvent) -> None:
-        super().showEvent(event)
-        if self._stale:
-            self._fill_later.start()  # the tab switch paints first, in a turn of its own
-
-    def _fill_if_stale(self) -> None:
-        if self._stale and self.isVisible():
-            self._fill()
+        self._summary = summary
+        self._when_shown.request()  # hidden: a turn after it is shown, so that the tab switch paints first
 
     def _fill(self) -> None:
-        self._stale = False
         self._filling = True
         try:
             self.clear()
