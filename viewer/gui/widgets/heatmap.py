@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6 import QtCore, QtGui, QtWidgets
+from PySide6 import QtCore, QtWidgets
 from PySide6.QtCore import Qt, Signal
 
 from viewer.core.file_export import heatmap_paths
@@ -22,6 +22,7 @@ from viewer.core.ranges import score_range
 from viewer.gui.widgets.activations_large import pyqtgraph_colormap
 from viewer.gui.widgets.export_message import ExportMessage
 from viewer.gui.widgets.heatmap_classes import ClassPicker
+from viewer.gui.widgets.turns import DrawWhenShown
 
 __all__ = ["HEATMAP_COLORMAPS", "HeatmapView", "parse_scales"]
 
@@ -58,7 +59,10 @@ class HeatmapView(QtWidgets.QWidget):
     def __init__(self, parent: QtWidgets.QWidget | None = None) -> None:
         super().__init__(parent)
         self._image: np.ndarray | None = None
-        self._image_drawn = True  # False: ``_image`` is drawn when the view is next shown
+        # Most image switches happen on another tab: the picture is drawn when this one is shown, in its Show
+        # event (before its first paint), which keeps an image switch's work on the GUI thread short
+        # (``viewer bench``: the 200-switch stall).
+        self._when_shown = DrawWhenShown(self, self._draw_image, when_shown="now")
         self._heatmap: Any = None
         self._standing_notice = ""
         self._build()
@@ -229,24 +233,14 @@ class HeatmapView(QtWidgets.QWidget):
         """The picture (uint8 HxWx3 or HxW) the heatmap is laid over; clears an older image's heatmap."""
         self._image = None if image is None else np.asarray(image)
         self.set_heatmap(None)
-        # Most image switches happen on another tab: drawing the picture then waits until this one is shown,
-        # which keeps an image switch's work on the GUI thread short (``viewer bench``: the 200-switch stall).
-        self._image_drawn = False
-        if self.isVisible():
-            self._draw_image()
+        self._when_shown.request()
 
     def _draw_image(self) -> None:
-        self._image_drawn = True
         if self._image is None:
             self.image_item.clear()
         else:
             self.image_item.setImage(self._image, autoLevels=False)  # uint8 without levels: shown as it is
         self.plot.autoRange(padding=0.01)
-
-    def showEvent(self, event: QtGui.QShowEvent) -> None:
-        super().showEvent(event)
-        if not self._image_drawn:
-            self._draw_image()
 
     def set_classes(self, categories: list[str], top_indices: list[int]) -> None:
         """All classes of the model, with this image's top-k (best first) listed before the rest."""
