@@ -278,6 +278,8 @@ class _Found(ExplainSet):
 def test_a_method_that_does_not_apply_is_greyed_with_its_reason(qtbot) -> None:
     view = ExplainView()
     qtbot.addWidget(view)
+    view.show()  # a hidden view draws its maps once shown
+    qtbot.waitExposed(view)
     view.set_image(np.full((40, 60, 3), 120, np.uint8))
 
     class Result:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from PySide6 import QtCore, QtWidgets
 
 from viewer.gui.widgets.turns import DrawWhenShown
@@ -104,3 +106,29 @@ def test_cancel_forgets_and_flush_draws_while_hidden(qtbot) -> None:
     tabs.setCurrentWidget(view)
     qtbot.wait(20)
     assert drawn == ["draw"]  # drawn already: not again when shown
+
+
+def test_the_explain_tabs_maps_that_land_while_it_is_hidden_are_drawn_when_it_is_shown(qtbot) -> None:
+    import numpy as np
+
+    from viewer.gui.widgets.explain import ExplainView
+
+    class Map:
+        scores = np.linspace(0, 1, 40 * 60, dtype=np.float32).reshape(40, 60)
+        parameters: ClassVar[dict[str, object]] = {}
+
+    class Found:  # what the view reads of an ExplainSet
+        model, class_index, class_name, pretrained, input_size, forward_ms = "net", 3, "tabby", True, (60, 40), 0.0
+        results: ClassVar[dict[str, Map]] = {"saliency": Map()}
+        reasons: ClassVar[dict[str, str]] = {"gradcam": "not a convolutional network"}
+
+    tabs, _ = _tabs(qtbot)
+    view = ExplainView()
+    tabs.addTab(view, "explain")
+    view.set_image(np.full((40, 60, 3), 120, np.uint8))
+    view.set_explanations(Found())  # behind another tab
+    saliency, gradcam = view.panels["saliency"], view.panels["gradcam"]
+    assert not saliency.shown and saliency.picture.source.isNull() and gradcam.isEnabled()
+    tabs.setCurrentWidget(view)
+    qtbot.waitUntil(lambda: saliency.shown)
+    assert not saliency.picture.source.isNull() and not gradcam.isEnabled()

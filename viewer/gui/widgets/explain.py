@@ -25,6 +25,7 @@ from viewer.core.explain_cost import COSTLY_METHODS, estimate_cost
 from viewer.core.options import ExplainOptions
 from viewer.core.progress import Progress
 from viewer.gui.widgets.elided_label import ElidedLabel
+from viewer.gui.widgets.turns import DrawWhenShown
 
 __all__ = ["EXPLAIN_COLORMAPS", "METHOD_TITLES", "ExplainShown", "ExplainView", "MapShown", "MethodPanel"]
 
@@ -197,6 +198,9 @@ class ExplainView(QtWidgets.QWidget):
         self.methods = list(methods)
         self.image: np.ndarray | None = None
         self.found: ExplainShown | None = None
+        # A costly method's maps often land after the user has left the tab: the five overlays (numpy, tens of
+        # milliseconds) are made a turn after it is shown again, not for a tab nobody sees.
+        self._when_shown = DrawWhenShown(self, self._redraw)
         layout = QtWidgets.QVBoxLayout(self)
         controls = QtWidgets.QHBoxLayout()
         self.class_edit = QtWidgets.QLineEdit()
@@ -261,8 +265,8 @@ class ExplainView(QtWidgets.QWidget):
         layout.addLayout(grid, 1)
         self.compute_button.clicked.connect(self.request)
         self.cancel_button.clicked.connect(self.cancelRequested.emit)
-        self.colormap.currentTextChanged.connect(lambda _name: self._redraw())
-        self.opacity.valueChanged.connect(lambda _value: self._redraw())
+        self.colormap.currentTextChanged.connect(lambda _name: self._when_shown.request())
+        self.opacity.valueChanged.connect(lambda _value: self._when_shown.request())
         for spin in (self.patch, self.stride, self.steps):
             spin.valueChanged.connect(lambda _value: self._show_costs())
 
@@ -308,6 +312,7 @@ class ExplainView(QtWidgets.QWidget):
             self.image = image
         self.untrained.setVisible(found is not None and not found.pretrained)
         if found is None:
+            self._when_shown.cancel()
             for panel in self.panels.values():
                 panel.set_result(None, "")
             self._show_costs()
@@ -315,7 +320,7 @@ class ExplainView(QtWidgets.QWidget):
         self.progress.hide()
         self.status.setText(f"{found.model}: class {found.class_index} {found.class_name}")
         self.status.setToolTip("")
-        self._redraw()
+        self._when_shown.request()
         self._show_costs()
 
     def _show_costs(self) -> None:
@@ -342,6 +347,7 @@ class ExplainView(QtWidgets.QWidget):
             )
 
     def _redraw(self) -> None:
+        """Each panel's map over the image, or its reason (``_when_shown``: once shown, if hidden)."""
         found = self.found
         if found is None or self.image is None:
             return
