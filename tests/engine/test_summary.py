@@ -170,19 +170,24 @@ def test_table_dict_and_rows() -> None:
     assert {"name", "type", "output_shape", "params", "macs", "children"} <= set(features)
 
     rows = summary_rows(summary)
-    # One row per call in execution order: the model, the input, each block entered, each call (flatten too).
+    # One row per call in execution order: the model, the input, each block entered (the two conv-pool stages
+    # of ``features`` too: engine.graph_stages), each call (flatten too).
     assert [row["name"] for row in rows] == [
         "lenet5",
         "input",
         "features",
-        *(f"features.{i}" for i in range(6)),
+        "features.stage1",
+        *(f"features.{i}" for i in range(3)),
+        "features.stage2",
+        *(f"features.{i}" for i in range(3, 6)),
         "flatten",
         "classifier",
         *(f"classifier.{i}" for i in range(5)),
     ]
-    assert rows[3]["output_shape"] == "6x24x24" and rows[3]["rf_size"] == 5 and rows[3]["kind"] == "call"
+    assert rows[4]["output_shape"] == "6x24x24" and rows[4]["rf_size"] == 5 and rows[4]["kind"] == "call"
     assert rows[2]["kind"] == "block" and rows[2]["output_shape"] == "16x4x4"
-    assert data["calls"][3]["name"] == "features.0"
+    assert rows[3]["kind"] == "block" and rows[3]["type"] == "Stage" and rows[3]["output_shape"] == "6x12x12"
+    assert data["calls"][4]["name"] == "features.0"
 
 
 def test_loaded_model_like_objects_are_accepted() -> None:

@@ -378,10 +378,19 @@ def collapse(graph: Graph, expanded: frozenset[str] | set[str] | None = None) ->
     )  # fmt: skip
 
 
+# What a collapsed block that wraps one convolution (GoogLeNet's BasicConv2d, a conv + BN + ReLU) shows of it: the
+# lecture draws such a box as its convolution ("3×3", "1×1", "7×7/2"), not as a class name alone.
+_WRAPPED_CONV_KEYS = ("kernel_size", "stride", "in_channels", "out_channels")
+
+
 def _block_hyper(calls: list[GraphNode]) -> dict[str, HyperValue]:
-    """What a collapsed block's box says about its inside: its calls' count, and the groups of a grouped conv."""
+    """What a collapsed block's box says about its inside: its calls' count, the kernel, stride and channels of
+    the one convolution it wraps, and the groups of a grouped conv."""
     hyper: dict[str, HyperValue] = {"calls": len(calls)}
-    groups = [call.hyper.get("groups") for call in calls if call.type == "Conv2d"]
+    convolutions = [call for call in calls if call.type == "Conv2d"]
+    if len(convolutions) == 1:
+        hyper.update({key: convolutions[0].hyper[key] for key in _WRAPPED_CONV_KEYS if key in convolutions[0].hyper})
+    groups = [call.hyper.get("groups") for call in convolutions]
     grouped = [g for g in groups if isinstance(g, int) and g > 1]
     if grouped:
         hyper["groups"] = max(grouped)

@@ -20,6 +20,7 @@ from viewer.core.graph import Block, Graph, GraphEdge, GraphNode, Shape
 from viewer.engine import registry
 from viewer.engine.graph_fallback import module_tree_graph
 from viewer.engine.graph_notes import annotate
+from viewer.engine.graph_stages import STAGE_TYPE, split_stages
 from viewer.engine.graph_trace import TracedGraph, trace_graph
 from viewer.engine.meta import meta_model
 
@@ -153,8 +154,8 @@ def build_graph(
     except Exception as error:
         return module_tree_graph(model, shape, name, reason=_reason(error))
     notes = _splice_training_heads(model, shape, traced)
-    nodes = _ordered(traced.nodes, traced.edges)
-    blocks = _blocks(nodes, traced.block_types)
+    nodes, block_types = split_stages(_ordered(traced.nodes, traced.edges), traced.block_types)
+    blocks = _blocks(nodes, block_types)
     inference = [node for node in nodes if not node.training_only]
     graph = Graph(
         model_name=name,
@@ -165,7 +166,10 @@ def build_graph(
         total_params=sum(node.params for node in inference),
         macs=sum(node.macs for node in inference),
         notes=notes,
-        default_expanded=frozenset(path for path, block in blocks.items() if block.container),
+        # Open at the lecture's level: plain containers and VGG's stages (frames around their layers).
+        default_expanded=frozenset(
+            path for path, block in blocks.items() if block.container or block.type == STAGE_TYPE
+        ),
     )
     return annotate(graph, model)
 
