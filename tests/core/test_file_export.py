@@ -170,3 +170,11 @@ def test_a_running_writers_set_is_left_alone_by_another_recovery(tmp_path: Path)
     child.stdin.close()  # let it go on: it publishes its set
     assert child.stdout.readline().strip() == "done" and child.wait() == 0
     assert _contents(tmp_path) == {b"new "} and _leftovers(tmp_path) == []
+
+
+def test_a_long_non_ascii_name_that_the_system_allows_is_written(tmp_path) -> None:
+    from viewer.core.file_export import atomic_write
+
+    target = tmp_path / ("犬" * 80 + ".png")  # 244 bytes: a valid name, whose temporary must not be longer
+    atomic_write(target, lambda handle: handle.write(b"\x89PNG"))
+    assert target.read_bytes() == b"\x89PNG" and [p.name for p in tmp_path.iterdir()] == [target.name]

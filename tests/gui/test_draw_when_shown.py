@@ -19,6 +19,19 @@ class _Counting(DrawWhenShown):
         return super().eventFilter(watched, event)
 
 
+def _let_turns_pass(qtbot, turns: int = 2) -> None:
+    """Wait until ``turns`` event-loop turns have passed (a zero-interval timer started now fires after the
+    helper's, started earlier): a negative check then means something, not a timer that had no time yet."""
+    for _ in range(turns):
+        fired: list[int] = []
+        timer = QtCore.QTimer()
+        timer.setSingleShot(True)
+        timer.setInterval(0)
+        timer.timeout.connect(lambda fired=fired: fired.append(1))
+        timer.start()
+        qtbot.waitUntil(lambda fired=fired: bool(fired))
+
+
 def _tabs(qtbot) -> tuple[QtWidgets.QTabWidget, QtWidgets.QWidget]:
     """A shown tab widget whose second tab (the view) is behind the first."""
     tabs = QtWidgets.QTabWidget()
@@ -59,7 +72,7 @@ def test_a_hidden_view_draws_once_a_turn_after_it_is_shown(qtbot) -> None:
     tabs.setCurrentIndex(0)
     tabs.setCurrentWidget(view)
     view.resize(view.width() + 10, view.height())
-    qtbot.wait(20)
+    _let_turns_pass(qtbot)
     assert events.count("draw") == 1  # shown again with nothing new: nothing drawn
     assert helper.filtered == seen  # and the filter is off: a shown view's events never go through Python
 
@@ -71,7 +84,7 @@ def test_a_view_hidden_again_before_its_turn_draws_at_its_next_show(qtbot) -> No
     helper.request()
     tabs.setCurrentWidget(view)
     tabs.setCurrentIndex(0)  # gone again in the same turn
-    qtbot.wait(20)
+    _let_turns_pass(qtbot)
     assert drawn == [] and helper.pending()
     tabs.setCurrentWidget(view)
     qtbot.waitUntil(lambda: drawn == ["draw"])
@@ -95,7 +108,7 @@ def test_cancel_forgets_and_flush_draws_while_hidden(qtbot) -> None:
     helper.cancel()
     assert not helper.pending()
     tabs.setCurrentWidget(view)
-    qtbot.wait(20)
+    _let_turns_pass(qtbot)
     assert drawn == []  # what it would have drawn is gone
     tabs.setCurrentIndex(0)
     helper.flush()
@@ -104,7 +117,7 @@ def test_cancel_forgets_and_flush_draws_while_hidden(qtbot) -> None:
     helper.flush()  # someone reads the picture of the hidden view
     assert drawn == ["draw"] and not helper.pending()
     tabs.setCurrentWidget(view)
-    qtbot.wait(20)
+    _let_turns_pass(qtbot)
     assert drawn == ["draw"]  # drawn already: not again when shown
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 from tests.gui.conftest import JOB_TIMEOUT_MS
 from viewer.core.progress import Progress
 from viewer.gui.job_policy import POLICY, Change, policy_table, withdrawn_on
-from viewer.gui.jobs import JobKind, JobRunner
+from viewer.gui.jobs import JobKind, JobRunner, Stop
 
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "gui.md"
 
@@ -47,5 +47,62 @@ def test_a_queued_top_k_runs_between_two_steps_of_a_long_job(qtbot) -> None:
             runner.submit(JobKind.CLASSIFY, lambda: order.append("top-k"))  # priority 0, queued meanwhile
             go_on.set()
         assert order == ["long 0", "top-k", "long 1", "long 2"]
+    finally:
+        assert runner.shutdown(timeout=10)
+
+
+def test_a_job_run_between_two_steps_starts_with_torchs_default_modes(qtbot) -> None:
+    import torch
+
+    runner = JobRunner()
+    seen: list[tuple[bool, bool]] = []
+    stepped, go_on = threading.Event(), threading.Event()
+
+    def careless_long_job():  # holds inference mode across its yield, as a sloppy generator might
+        with torch.inference_mode():
+            stepped.set()
+            go_on.wait(30)
+            yield Progress(1, 2, "long")
+        return "long done"
+
+    try:
+        with qtbot.waitSignal(runner.idle, timeout=JOB_TIMEOUT_MS):
+            runner.submit(JobKind.EXPLAIN_COSTLY, careless_long_job)
+            assert stepped.wait(30)
+            runner.submit(
+                JobKind.CLASSIFY, lambda: seen.append((torch.is_grad_enabled(), torch.is_inference_mode_enabled()))
+            )
+            go_on.set()
+        assert seen == [(True, False)]
+    finally:
+        assert runner.shutdown(timeout=10)
+
+
+def test_a_long_job_withdrawn_by_a_job_it_hosts_hosts_no_more(qtbot) -> None:
+    runner = JobRunner()
+    order: list[str] = []
+    stepped, go_on = threading.Event(), threading.Event()
+
+    def long_job():
+        try:
+            stepped.set()
+            go_on.wait(30)
+            yield Progress(1, 2, "long")
+            return "long done"
+        finally:
+            order.append("long closed")
+
+    def first():  # a model switch: it withdraws the long job (of the previous model)
+        order.append("first")
+        long.stop(Stop.WITHDRAWN)
+
+    try:
+        with qtbot.waitSignal(runner.idle, timeout=JOB_TIMEOUT_MS):
+            long = runner.submit(JobKind.COMPARE, long_job)
+            assert stepped.wait(30)
+            runner.submit(JobKind.MODEL, first)
+            runner.submit(JobKind.CLASSIFY, lambda: order.append("second"))
+            go_on.set()
+        assert order == ["first", "long closed", "second"]  # the second ran after the withdrawn job ended
     finally:
         assert runner.shutdown(timeout=10)

@@ -13,9 +13,9 @@ __all__ = ["ModelChoice"]
 class ModelChoice:
     """The user's model choice; ``weights`` is "default", "none" (random init), an enum name or a file.
 
-    The same type names a model everywhere: the model bar emits it, the state keeps it, jobs take it as an
-    argument (the worker swaps it for the cached ``LoadedModel``) and the worker's cache is keyed by
-    :meth:`key`.
+    The same type names a model everywhere: the model bar emits it, the state keeps it, a job names the models
+    it needs with it (``JobRunner.submit(..., model=choice)``: the worker builds or takes the cached
+    ``LoadedModel``) and the worker's cache is keyed by :meth:`key`.
     """
 
     model: str | None = DEFAULT_MODEL

@@ -247,7 +247,7 @@ def _open_journals(folders: Sequence[Path]) -> tuple[str, list[_Journal]]:
 
 
 def _temporary_name(set_id: str, number: int, target: Path) -> str:
-    return f"{TEMPORARY_PREFIX}{set_id}.{number}.{target.name[:80]}.part"
+    return f"{TEMPORARY_PREFIX}{set_id}.{number}.part"  # no target name: a long (or non-ASCII) one would overflow
 
 
 def _is_of_set(name: str, set_id: str) -> bool:

@@ -105,11 +105,14 @@ def occlusion_sweep(
     grey = torch.tensor(fill, dtype=tensor.dtype, device=device)
 
     yield Progress(0, batches + 1, "occlusion: the unoccluded image")
+    # Inference mode is entered for each step and never held across a yield: it is the thread's state, and the
+    # worker may run another job (a gradient method) at a yield.
     with torch.inference_mode():
         base = _score(model(tensor), class_index, score)[0]
-        for number, start in enumerate(range(0, total, batch_size)):
-            stop = min(total, start + batch_size)
-            yield Progress(number + 1, batches + 1, f"occlusion: patches {start + 1}–{stop} of {total}")
+    for number, start in enumerate(range(0, total, batch_size)):
+        stop = min(total, start + batch_size)
+        yield Progress(number + 1, batches + 1, f"occlusion: patches {start + 1}–{stop} of {total}")
+        with torch.inference_mode():
             mask = row_in[start:stop, :, None] & col_in[start:stop, None, :]  # (n, h, w)
             occluded = torch.where(mask[:, None], grey, tensor)  # (n, C, h, w), broadcast over the batch
             drops[start:stop] = base - _score(model(occluded), class_index, score)

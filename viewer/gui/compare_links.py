@@ -133,6 +133,8 @@ class CompareLinks(QtCore.QObject):
 
     def _notice_cleared(self, kind: str) -> None:
         tab = TAB_OF_KIND.get(kind)
+        if tab is None or tab in self.app.tab_notices:
+            return  # the tab's notice is about another of its kinds, and still holds
         if tab == "compare":
             self.compare_view.clear_error()
         elif tab == "explain":

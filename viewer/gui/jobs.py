@@ -101,6 +101,18 @@ def _lower_this_threads_priority() -> None:
         pass
 
 
+def _default_torch_modes() -> contextlib.AbstractContextManager[object]:
+    """torch's per-thread modes as a job starts with them (gradients on, inference mode off), whatever the job
+    suspended around it holds at its yield; nothing to do before torch is imported."""
+    torch = sys.modules.get("torch")
+    if torch is None:
+        return contextlib.nullcontext()
+    stack = contextlib.ExitStack()
+    stack.enter_context(torch.inference_mode(False))
+    stack.enter_context(torch.enable_grad())
+    return stack
+
+
 @dataclass
 class _Call:
     """What a ticket runs: ``fn(*args, **kwargs)`` with the models it named (see the module docstring)."""
@@ -316,7 +328,7 @@ class JobRunner(QObject):
             if ticket.stop_requested:
                 ticket.set_exception(JobCancelled())
             else:
-                ticket.elapsed_ms = (time.perf_counter() - began) * 1e3
+                ticket.elapsed_ms = (time.perf_counter() - began) * 1e3 - ticket.nested_ms
                 ticket.set_result(result)
         # The next job waits until the GUI thread has shown this one's result (and has submitted what
         # follows from it, which may come first: see job_policy).
@@ -328,8 +340,8 @@ class JobRunner(QObject):
         """Between two steps of ``running``, run the queued jobs of a better priority (the top-k of a new model
         while a comparison runs, say), then say that ``running`` goes on. One thread still runs one job at a
         time: the urgent ones run here, nested, and ``running`` resumes where it yielded."""
-        ran = False
-        while True:
+        ran, began = False, time.perf_counter()
+        while not running.stop_requested:  # a job withdrawn meanwhile hosts nothing: it ends at once
             with self._queue.mutex:  # a peek: only this thread takes from the queue
                 head = self._queue.queue[0] if self._queue.queue else None
             if head is None or head[0] >= priority(running.kind):
@@ -338,10 +350,13 @@ class JobRunner(QObject):
             if ticket is None:  # shutting down: leave the sentinel for the main loop
                 self._queue.put((-1, 0, None))
                 return
-            self._process(ticket)
+            with _default_torch_modes():
+                self._process(ticket)
             ran = True
-        if ran and not running.stop_requested:
-            self._emit(self._raw_started, running, 0)  # the status bar names the running job again
+        if ran:
+            running.nested_ms += (time.perf_counter() - began) * 1e3
+            if not running.stop_requested:
+                self._emit(self._raw_started, running, 0)  # the status bar names the running job again
 
     def _run(self, ticket: Ticket, call: _Call) -> Any:
         """``call`` with the one out-of-memory policy (see the module docstring)."""

@@ -153,9 +153,9 @@ class AnalysisRequests:
         self.view_memory.setdefault(self._layers_model, {})["layers"] = list(layers)
         self._capture()
 
-    def _network_switched(self, previous: str | None) -> None:
+    def _network_switched(self, previous: str) -> None:
         """Another network: its own remembered view state (layers, open blocks), or a clean start."""
-        if previous is None or previous == self.network_id():
+        if previous == self.network_id():
             return  # the first model (``viewer gui --layer`` set the layers for it), or other weights
         remembered = self.view_memory.get(self.network_id(), {})
         self.layers = list(remembered.get("layers", []))

@@ -30,7 +30,7 @@ from viewer.core.explain_cost import COSTLY_METHODS
 from viewer.core.options import EXPLAIN_METHODS, ExplainOptions
 from viewer.core.zoo import LECTURE_NETWORKS, ZooPoint
 from viewer.gui import compare_tasks
-from viewer.gui.jobs import JobKind, Ticket
+from viewer.gui.jobs import JobKind, JobRunner, Ticket
 from viewer.gui.state_weights import RANDOM, gui_wording
 from viewer.gui.tasks import ImageEntry
 
@@ -58,6 +58,7 @@ class AppLike(Protocol):
 
     image_changed: SignalInstance
     model_changed: SignalInstance
+    jobs: JobRunner
 
     @property
     def image(self) -> ImageEntry | None: ...
@@ -236,6 +237,7 @@ class ExplainState(QObject):
     def request(self, class_wanted: int | str | None = None, options: ExplainOptions | None = None) -> None:
         """Explain ``class_wanted`` (None: the top class; an index or a name) with ``options`` per method."""
         if class_wanted != self.class_wanted:
+            self.app.jobs.withdraw(JobKind.EXPLAIN_COSTLY)  # of the previous class: its maps would be dropped
             self._clear()
         self.class_wanted = class_wanted
         self.options = dict(options or {})
@@ -264,7 +266,7 @@ class ExplainState(QObject):
             model=info.key,
             class_index=found.class_index,
             options=self.options,
-            on_result=lambda later: self._costly_explained(later, image, found),
+            on_result=lambda later: self._costly_explained(later, image, info.key),
             description=f"{' and '.join(self.costly_asked)} of {image.name}",
         )
 
@@ -335,11 +337,12 @@ class ExplainState(QObject):
         self.explanations, self.explained_image = found, image
         self.explanations_changed.emit(found)
 
-    def _costly_explained(
-        self, later: compare_tasks.ExplainSet, image: ImageEntry, base: compare_tasks.ExplainSet
-    ) -> None:
-        if self.explanations is not base or image is not self.explained_image:
-            return  # the shown set changed meanwhile (another class): these maps are not of it
+    def _costly_explained(self, later: compare_tasks.ExplainSet, image: ImageEntry, key: ModelChoice | None) -> None:
+        shown = self.explanations
+        if shown is None or image is not self.explained_image or not self._current(image, key):
+            return  # another image or model meanwhile (the job was withdrawn; a guard all the same)
+        if shown.class_index != later.class_index:
+            return  # another class meanwhile: these maps are not of it
         self.costly_asked = [m for m in self.costly_asked if m not in later.results and m not in later.reasons]
-        self.explanations = base.merged(later)
+        self.explanations = shown.merged(later)  # the cheap maps shown now (new options keep the costly ones)
         self.explanations_changed.emit(self.explanations)

@@ -129,7 +129,8 @@ class Ticket(Future[Any]):
         self.on_error = on_error
         self.low_memory = dict(low_memory or {})
         self.stopped_by: Stop | None = None
-        self.elapsed_ms: float | None = None  # how long it ran on the worker, once done
+        self.elapsed_ms: float | None = None  # how long it ran on the worker, once done (nested jobs not counted)
+        self.nested_ms = 0.0  # time other jobs ran between two of its steps (``JobRunner._run_urgent``)
         self._stop = threading.Event()
 
     def __repr__(self) -> str:
