@@ -35,6 +35,7 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
 
 
 def run(args: argparse.Namespace) -> int:
+    from viewer.core.recipe import recipe_used
     from viewer.engine import activations, export
     from viewer.engine.images import load_image, preprocess
 
@@ -62,6 +63,7 @@ def run(args: argparse.Namespace) -> int:
                     "image": image.path,
                     "model": loaded.name,
                     "weights": loaded.weights_label,
+                    "recipe": recipe_used(loaded.recipe, args.preprocess),
                     "layer": args.layer,
                     "shape": list(activation.array.shape),
                     "channels": [

@@ -90,6 +90,8 @@ def run(args: argparse.Namespace) -> int:
                 f"{Path(prediction.image).name}: {prediction.model}, {prediction.weights}, {prediction.device}, "
                 f"preprocess {prediction.preprocess}{extra}"
             )
+            if prediction.preprocess == "weights":
+                print(f"recipe {loaded.recipe.label} ({loaded.recipe.said_by})")
             for top in prediction.topk:
                 print(f"{top.logit:.2f} {top.name}  (p={top.prob:.3f})")
     return failures.exit_status

@@ -19,6 +19,7 @@ import numpy as np
 import torch
 
 from viewer.core.progress import Progress
+from viewer.core.recipe import recipe_used
 from viewer.engine.errors import ModelError, ViewerError
 from viewer.engine.images import LoadedImage, load_image, preprocess
 from viewer.engine.weights import LoadedModel, load_model
@@ -55,6 +56,7 @@ class NetworkResult:
     notes: list[str] = field(default_factory=list)
     error: str = ""  # why this network could not run (its weights could not be loaded, say); the others still run
     heatmap: np.ndarray | None = None  # float32 (H, W) dense map of ``heatmap_class`` in image pixels, if asked for
+    recipe: dict[str, Any] = field(default_factory=dict)  # the preprocessing applied (viewer.core.recipe)
 
     @property
     def time_label(self) -> str:
@@ -104,7 +106,8 @@ def weights_accuracy(loaded: LoadedModel) -> tuple[dict[str, float], str]:
     return {}, ""
 
 
-Network = LoadedModel | tuple[str, str]
+# A loaded model, (name, weights) or (name, weights, recipe): ``recipe`` as ``load_model`` takes it (None: default).
+Network = LoadedModel | tuple[str, str] | tuple[str, str, str | None]
 
 
 def _synchronise(device: torch.device) -> None:
@@ -151,8 +154,10 @@ def compare(
         raise ModelError("compare: runs and top-k must be at least 1.")
     image = image if isinstance(image, LoadedImage) else load_image(image)
 
-    def load(name: str, weights: str) -> LoadedModel:
-        return loader(name, weights) if loader else load_model(name, weights, device=device)
+    def load(name: str, weights: str, recipe: str | None = None) -> LoadedModel:
+        if loader and recipe is None:
+            return loader(name, weights)
+        return load_model(name, weights, device=device, recipe=recipe)
 
     total = 2 * len(networks)
     results = []
@@ -233,4 +238,5 @@ def _run_one(loaded: LoadedModel, image: LoadedImage, topk: int, runs: int) -> N
         input_size=loaded.input.shape,
         device=str(loaded.device),
         notes=notes,
+        recipe=recipe_used(loaded.recipe, "weights"),
     )

@@ -74,6 +74,10 @@ class Explanation:
     notes: list[str] = field(default_factory=list)
     device: str = "cpu"
     timings_ms: dict[str, float] = field(default_factory=dict)
+    # The weights' recipe (viewer.core.recipe): interpolation, mean and std applied to the whole image, whose
+    # short side is the recipe's crop (``parameters["input"]`` says how it was fitted); the dense method's base
+    # size is the recipe's resize.
+    recipe: dict[str, Any] = field(default_factory=dict)
 
     def provenance(self) -> dict[str, Any]:
         """Everything needed to reproduce this map, JSON-able (exports embed it)."""
@@ -92,6 +96,7 @@ class Explanation:
             "class_index": self.class_index,
             "class_name": self.class_name,
             "parameters": self.parameters,
+            "recipe": self.recipe,
             "image": {"path": self.image_path, "size": list(self.image_size)},
             "input_size": list(self.input_size),
             "score_range": [float(self.scores.min()), float(self.scores.max())],
@@ -339,6 +344,7 @@ def explain(
         "weights": loaded.weights_label,
         "weights_sha256": loaded.weights_sha256,
         "device": str(loaded.device),
+        "recipe": loaded.recipe.as_dict(),
     }
     if method == "dense":
         heat = yield from _dense(loaded, image, class_index, params)

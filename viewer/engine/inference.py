@@ -10,6 +10,7 @@ from functools import cached_property
 import numpy as np
 import torch
 
+from viewer.core.recipe import recipe_used
 from viewer.core.tta import AVERAGES, CropBox
 from viewer.engine.errors import ImageError, ModelError
 from viewer.engine.images import (
@@ -54,6 +55,7 @@ class Prediction:
     tta_average: str | None = None  # with TTA: "probs" (the paper's) or "logits"
     tta_crops: tuple[CropBox, ...] = ()  # with TTA: the ten views' boxes, in the order of ``tta_seen``
     tta_seen: list[np.ndarray] | None = None  # with TTA and for_display: the ten views as uint8 images
+    recipe: dict[str, object] = field(default_factory=dict)  # the resize, crop, interpolation, mean, std applied
 
     @cached_property
     def seen(self) -> np.ndarray:
@@ -75,6 +77,7 @@ class Prediction:
             "pretrained": self.pretrained,
             "device": self.device,
             "preprocess": self.preprocess,
+            "recipe": self.recipe,
             "tta": self.tta,
             "tta_average": self.tta_average,
             "tta_crops": [
@@ -178,6 +181,7 @@ def classify(
             },
             tta_average=tta_average if tta else None,
             tta_crops=boxes,
+            recipe=recipe_used(loaded.recipe, preset),
         )
         if for_display:
             _ = prediction.seen  # made now, on the caller's (worker) thread, and cached
