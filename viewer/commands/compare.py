@@ -91,7 +91,8 @@ def run(args: argparse.Namespace) -> int:
         gmacs = f"{network.gmacs:.3g} GMACs" if network.gmacs is not None else "GMACs unknown"
         print()
         print(f"{network.model} [{network.weights}]")
-        print(f"  {network.time_label}; {network.params / 1e6:.2f} M params; {gmacs}; {acc}")
+        heads = f" (+{network.training_only_params / 1e6:.2f} M training-only)" if network.training_only_params else ""
+        print(f"  {network.time_label}; {network.params / 1e6:.2f} M params{heads}; {gmacs}; {acc}")
         for top in network.topk:
             print(f"  {top.prob:7.2%}  {top.name}")
         for note in network.notes:

@@ -47,7 +47,7 @@ class NetworkResult:
     topk: list[TopEntry]
     time_ms: float  # median of ``runs`` warm forward passes, batch 1
     runs: int
-    params: int
+    params: int  # of the network that predicts (training-only heads are in ``training_only_params``)
     gmacs: float | None  # at the network's own input size (torchvision's `_ops`, or measured for seed networks)
     accuracy: dict[str, float]  # {"acc@1": …, "acc@5": …} of these weights, where published
     accuracy_dataset: str  # "ImageNet-1K", "MNIST" or "" (none published for these weights)
@@ -57,6 +57,7 @@ class NetworkResult:
     error: str = ""  # why this network could not run (its weights could not be loaded, say); the others still run
     heatmap: np.ndarray | None = None  # float32 (H, W) dense map of ``heatmap_class`` in image pixels, if asked for
     recipe: dict[str, Any] = field(default_factory=dict)  # the preprocessing applied (viewer.core.recipe)
+    training_only_params: int = 0  # auxiliary classifiers loaded with the weights (Inception-v3's), not counted above
 
     @property
     def time_label(self) -> str:
@@ -207,6 +208,20 @@ def _failed(name: str, error: str, device: str | torch.device) -> NetworkResult:
                          str(device), [], error)  # fmt: skip
 
 
+def _parameters(loaded: LoadedModel) -> tuple[int, int]:
+    """(parameters of the network that predicts, of its training-only heads), as ``viewer summary`` counts them.
+
+    Only networks with training-only heads need the graph (a meta trace, cached per network and size).
+    """
+    from viewer.engine.graph import AUX_MODELS, graph_of_name
+    from viewer.engine.summary import parameter_split
+
+    if loaded.name not in AUX_MODELS:
+        return sum(p.numel() for p in loaded.model.parameters()), 0
+    predicting, _, heads = parameter_split(loaded.model, graph_of_name(loaded.name, loaded.input.shape))
+    return predicting, heads
+
+
 def _run_one(loaded: LoadedModel, image: LoadedImage, topk: int, runs: int) -> NetworkResult:
     batch = preprocess(image, loaded.input, "weights").unsqueeze(0).to(loaded.device)
     logits, times = _timed_forwards(loaded, batch, runs)
@@ -215,6 +230,7 @@ def _run_one(loaded: LoadedModel, image: LoadedImage, topk: int, runs: int) -> N
     top_probs, top_indices = probs.topk(k)
     categories = loaded.categories
     accuracy, dataset = weights_accuracy(loaded)
+    params, heads = _parameters(loaded)
     notes = []
     if not loaded.pretrained:
         notes.append("random init: its classes mean nothing")
@@ -231,7 +247,8 @@ def _run_one(loaded: LoadedModel, image: LoadedImage, topk: int, runs: int) -> N
         ],
         time_ms=float(statistics.median(times)),
         runs=runs,
-        params=sum(p.numel() for p in loaded.model.parameters()),
+        params=params,
+        training_only_params=heads,
         gmacs=loaded.spec.gmacs,
         accuracy=accuracy,
         accuracy_dataset=dataset,
