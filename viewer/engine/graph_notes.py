@@ -58,8 +58,10 @@ def googlenet_batchnorm_note(model: nn.Module) -> str:
     """ "" unless ``model`` is a GoogLeNet with BatchNorm (torchvision's): then that the paper has none."""
     if type(model).__name__ != "GoogLeNet" or not any(isinstance(m, nn.BatchNorm2d) for m in model.modules()):
         return ""
-    return ("torchvision's GoogLeNet puts a BatchNorm after every convolution and has no local response "
-            "normalisation; the paper (Szegedy et al., 2014) predates BatchNorm and uses LRN in its stem.")
+    return (
+        "torchvision's GoogLeNet puts a BatchNorm after every convolution and has no local response "
+        "normalisation; the paper (Szegedy et al., 2014) predates BatchNorm and uses LRN in its stem."
+    )
 
 
 def _grouped_note(node: GraphNode) -> str:
