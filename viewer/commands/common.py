@@ -24,7 +24,6 @@ __all__ = [
     "add_model_options",
     "class_index_option",
     "load_model_from",
-    "note_recipe",
     "parse_input",
     "print_written",
     "progress_line",
@@ -99,18 +98,7 @@ def load_model_from(args: argparse.Namespace):
         progress=progress,
         recipe=args.recipe,
     )
-    note_recipe(loaded)
     return loaded
-
-
-def note_recipe(loaded: LoadedModel) -> None:
-    """A note on stderr when a weights file did not say its recipe and the network's default is assumed."""
-    if loaded.recipe.said_by.startswith("not said by the file"):
-        print(
-            f"viewer: note: {Path(loaded.weights).name} does not say its preprocessing; assuming "
-            f"{loaded.recipe.label} (--recipe sets it)",
-            file=sys.stderr,
-        )
 
 
 class TextProgress:

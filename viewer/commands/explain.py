@@ -8,7 +8,7 @@ import json
 import sys
 from pathlib import Path
 
-from viewer.commands.common import add_model_options, class_index_option, note_recipe, print_written, progress_line
+from viewer.commands.common import add_model_options, class_index_option, print_written, progress_line
 from viewer.core.options import EXPLAIN_METHODS
 
 __all__ = ["add_parser", "run"]
@@ -52,7 +52,6 @@ def run(args: argparse.Namespace) -> int:
         targets = [path for path in targets if path.suffix != ".npy"] + [Path(args.npy)]
     export.check_targets(targets, force=args.force)  # refuse before any work
     loaded = load_model(args.model, args.weights, model_file=args.model_file, device=args.device, recipe=args.recipe)
-    note_recipe(loaded)
     image = load_image(args.image)
     options: dict[str, int] = {}
     if args.method == "occlusion":
