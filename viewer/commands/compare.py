@@ -62,7 +62,9 @@ def run(args: argparse.Namespace) -> int:
 
     if args.topk < 1 or args.runs < 1:
         raise ModelError("--topk and --runs must be at least 1.")
-    json_file = args.json if args.json and args.json != "-" else None
+    from viewer.core.out_paths import prepare_out
+
+    json_file = prepare_out(args.json, "compare.json") if args.json and args.json != "-" else None
     export.check_targets([json_file], force=args.force)
     networks = [tuple(pair) for pair in args.networks]
     result = run_job(compare(networks, args.image, topk=args.topk, runs=args.runs, device=args.device))
