@@ -53,3 +53,35 @@ def test_models_says_the_v1_resnets_run_weights_trained_for_v15(capsys) -> None:
     )
     assert rows["resnet152_v1"]["gmacs"] == pytest.approx(11.28, abs=0.01)
     assert (rows["resnet152"]["variant"], rows["resnet152_v1"]["variant"]) == ("v1.5", "v1, He et al.")
+
+
+def test_total_params_is_the_network_that_predicts_everywhere(tmp_path, shared_data, capsys) -> None:
+    """GoogLeNet: 6,624,904 parameters predict (torchvision, torchinfo, the table); the auxiliary heads' 6,379,984
+    are training only, in fields of their own, in the summary's text, JSON and CSV, the graph's JSON and compare."""
+    predicting, heads = 6_624_904, 6_379_984
+    assert main(["summary", "--model", "googlenet", "--json", "--out", str(tmp_path / "g.csv")]) == 0
+    document = json.loads(capsys.readouterr().out)
+    assert (document["total_params"], document["training_only_params"]) == (predicting, heads)
+    assert document["trainable_params"] == predicting and document["training_only_macs"] > 0
+    csv_rows = (tmp_path / "g.csv").read_text().splitlines()
+    header = csv_rows[0].split(",")
+    model_row = dict(zip(header, csv_rows[1].split(","), strict=True))
+    assert (model_row["kind"], int(model_row["params"])) == ("model", predicting)
+    aux = [dict(zip(header, row.split(","), strict=False)) for row in csv_rows[1:] if row.startswith("aux1,")]
+    assert aux and aux[0]["training_only"] == "True"
+
+    assert main(["summary", "--model", "googlenet"]) == 0
+    text = capsys.readouterr().out
+    assert f"Total params: {predicting:,}" in text and f"Training-only heads: {heads:,} params" in text
+
+    assert main(["graph", "--model", "googlenet", "--json", "-"]) == 0
+    totals = json.loads(capsys.readouterr().out)["totals"]
+    assert (totals["params"], totals["training_only_params"]) == (predicting, heads)
+
+    # Inception-v3 keeps its auxiliary head with its weights (torchvision's num_params counts it): compare says so.
+    photo = str(shared_data / "images" / "sk_coffee.png")
+    assert main(["compare", photo, "--model", "googlenet", "--weights", "none", "--model", "inception_v3",
+                 "--weights", "none", "--runs", "1", "--device", "cpu", "--json", "-"]) == 0  # fmt: skip
+    googlenet, inception = json.loads(capsys.readouterr().out)["networks"]
+    assert (googlenet["params"], googlenet["training_only_params"]) == (predicting, 0)
+    assert (inception["params"], inception["training_only_params"]) == (23_834_568, 3_326_696)

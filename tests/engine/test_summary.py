@@ -29,11 +29,13 @@ def test_totals_match_published_metadata(name: str) -> None:
     assert getattr(model, "image_size", spec.input.crop_size) == spec.input.crop_size
     summary = summarize(model, spec.input.shape, model_name=name)
 
-    assert summary.total_params == spec.num_params
+    # torchvision's num_params counts Inception-v3's auxiliary head (built by its DEFAULT weights); ours never does.
+    assert summary.total_params + summary.training_only_params == spec.num_params
+    assert summary.training_only_params == (summary.graph.training_params if summary.graph else 0)
     assert spec.gmacs is not None
     assert round(summary.macs / 1e9, 3) == round(spec.gmacs, 3)
     # The tree adds up: the root's count is the model's, each block's is its own plus its children's.
-    assert summary.root.params == summary.total_params
+    assert summary.root.params == summary.total_params + summary.training_only_params
     assert summary.root.macs == summary.macs
     for node in summary.iter_nodes():
         assert node.params == node.params_own + sum(child.params for child in node.children), node.name
@@ -110,8 +112,10 @@ def test_googlenet_aux_heads_show_their_params_and_macs_outside_the_inference_to
     assert summary.macs == plain.macs  # inference cost unchanged
     assert summary.total_params == plain.total_params  # a summary by name builds the auxiliary heads too
     assert summary.graph is not None and plain.graph is not None
-    inference = summary.total_params - aux1.params - summary.find("aux2").params
-    assert summary.graph.total_params == inference == 6_624_904  # torchvision's num_params, without the heads
+    # total_params is the network that predicts (torchvision's num_params); the heads have their own field.
+    assert summary.total_params == summary.graph.total_params == 6_624_904
+    assert summary.training_only_params == aux1.params + summary.find("aux2").params == 6_379_984
+    assert summary.root.params == 6_624_904 + 6_379_984
     assert "training only" in format_table(summary) and "Training-only heads: 6,379,984 params" in format_table(summary)
     assert not summary.find("inception4a").training_only
 

@@ -8,7 +8,7 @@ import torch
 import torchvision.transforms.v2.functional as TF
 from PIL import Image
 
-from viewer.core.tta import ten_crop_boxes
+from viewer.core.tta import ten_crop_boxes, tta_resize_size
 from viewer.engine.errors import ModelError
 from viewer.engine.images import LoadedImage, preprocess, ten_crop_views
 from viewer.engine.inference import average_views, classify
@@ -65,7 +65,8 @@ def test_probabilities_not_logits_are_averaged_by_default(mobilenet, shared_data
     path = str(shared_data / "images/tv_dog1.jpg")
     (default,) = classify([path], mobilenet, tta=True, topk=3)
     (by_logits,) = classify([path], mobilenet, tta=True, topk=3, tta_average="logits")
-    views, boxes = ten_crop_views(LoadedImage(path, Image.open(path).convert("RGB"), "RGB", (0, 0)), mobilenet.input)
+    picture = LoadedImage(path, Image.open(path).convert("RGB"), "RGB", (0, 0))
+    views, boxes = ten_crop_views(picture, mobilenet.input, resize=256)  # the paper's, not the weights' 232
     with torch.inference_mode():
         logits = mobilenet.model(views)
     mean_of_softmax = torch.softmax(logits, dim=1).mean(0)
@@ -89,3 +90,51 @@ def test_the_gui_gets_the_ten_views_as_images(mobilenet, shared_data) -> None:
 def test_average_views_refuses_an_unknown_average() -> None:
     with pytest.raises(ModelError, match="use probs or logits"):
         average_views(torch.zeros(10, 3), "median")
+
+
+def test_the_paper_resize_is_256_for_a_224_crop_whatever_the_weights_say() -> None:
+    assert tta_resize_size("paper", 232, 224) == 256 and tta_resize_size("weights", 232, 224) == 232
+    assert tta_resize_size("paper", 342, 299) == 342 and tta_resize_size("paper", 28, 28) == 32  # the same ratio
+    with pytest.raises(ValueError, match="paper, weights"):
+        tta_resize_size("crop", 232, 224)
+
+
+def test_the_views_are_labelled_for_a_gui_to_draw() -> None:
+    boxes = ten_crop_boxes((512, 384), 256, 224)
+    assert [b.tag for b in boxes] == ["TL", "TR", "BL", "BR", "C"] + [
+        f"{tag} mirrored" for tag in ("TL", "TR", "BL", "BR", "C")
+    ]
+
+
+def test_classify_cuts_the_papers_boxes_by_default_and_the_weights_on_request(mobilenet, shared_data) -> None:
+    """MobileNetV2's default recipe resizes to 232 (IMAGENET1K_V2): the paper's TTA still rescales to 256."""
+    path = str(shared_data / "images/darknet_dog.jpg")  # 768x576
+    assert mobilenet.input.resize_size == 232
+    (paper,) = classify([path], mobilenet, tta=True, topk=1)
+    (weights,) = classify([path], mobilenet, tta=True, topk=1, tta_resize="weights")
+    # 768x576 -> 341x256; the central square at x round(42.5) = 42; its corners and centre at 224.
+    assert [crop.box for crop in paper.tta_crops[:5]] == [
+        (42, 0, 266, 224),
+        (74, 0, 298, 224),
+        (42, 32, 266, 256),
+        (74, 32, 298, 256),
+        (58, 16, 282, 240),
+    ]
+    assert paper.tta_crops[:5] == ten_crop_boxes((768, 576), 256, 224)[:5]
+    # The weights' 232: 309x232, the square at x round(38.5) = 38 (banker's rounding), views 8 px apart.
+    assert [crop.box for crop in weights.tta_crops[:5]] == [
+        (38, 0, 262, 224),
+        (46, 0, 270, 224),
+        (38, 8, 262, 232),
+        (46, 8, 270, 232),
+        (42, 4, 266, 228),
+    ]
+    document = paper.as_dict()
+    assert document["tta_geometry"] == {"resize": "paper", "short_side": 256, "square": 256, "crop": 224}
+    assert document["recipe"]["resize"] == 256 and document["recipe"]["crop"] == 224
+    assert [entry["tag"] for entry in document["tta_crops"]][:6] == ["TL", "TR", "BL", "BR", "C", "TL mirrored"]
+    assert weights.as_dict()["tta_geometry"] == {"resize": "weights", "short_side": 232, "square": 232, "crop": 224}
+    # --tta-resize weights is what this app did before: its centre view is the plain preprocessing.
+    (plain,) = classify([path], mobilenet, topk=1)
+    (centre_only,) = classify([path], mobilenet, tta=True, topk=1, tta_resize="weights", for_display=True)
+    assert np.array_equal(centre_only.seen, plain.seen)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+from pathlib import Path
 
 from viewer.commands.common import (
     add_model_options,
@@ -27,17 +28,23 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
     activations.add_argument("--colormap", default="viridis")
     activations.add_argument("--show", type=int, default=16, metavar="N", help="channels listed (default 16)")
     activations.add_argument("--all", action="store_true", help="list every channel")
-    activations.add_argument("--out", metavar="GRID.png", help="every channel, each at least at its own resolution")
-    activations.add_argument("--npy", metavar="FILE.npy")
+    activations.add_argument(
+        "--out", metavar="GRID.png|FOLDER/", help="every channel, each at least at its own resolution"
+    )
+    activations.add_argument("--npy", metavar="FILE.npy|FOLDER/")
     activations.add_argument("--json", action="store_true")
     activations.add_argument("--force", action="store_true", help="overwrite existing files")
     activations.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
+    from viewer.core.out_paths import prepare_out
+    from viewer.core.recipe import recipe_used
     from viewer.engine import activations, export
     from viewer.engine.images import load_image, preprocess
 
+    stem = f"{Path(args.image).stem}_{args.model if not args.model_file else 'custom'}_{args.layer}"
+    args.out, args.npy = prepare_out(args.out, f"{stem}.png"), prepare_out(args.npy, f"{stem}.npy")
     export.check_targets([args.out, args.npy], force=args.force)  # refuse before any work, write all or none
     loaded = load_model_from(args)
     warn_unfit(loaded, args.preprocess, False)
@@ -62,6 +69,7 @@ def run(args: argparse.Namespace) -> int:
                     "image": image.path,
                     "model": loaded.name,
                     "weights": loaded.weights_label,
+                    "recipe": recipe_used(loaded.recipe, args.preprocess),
                     "layer": args.layer,
                     "shape": list(activation.array.shape),
                     "channels": [

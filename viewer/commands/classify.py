@@ -15,6 +15,7 @@ from viewer.commands.common import (
     warn_unfit,
 )
 from viewer.core.options import PRESETS
+from viewer.core.tta import TTA_RESIZES
 
 if TYPE_CHECKING:
     from viewer.engine.images import LoadedImage
@@ -45,6 +46,13 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
         choices=("probs", "logits"),
         default="probs",
         help="with --tta: average the softmax outputs (the paper's, default) or the logits",
+    )
+    classify.add_argument(
+        "--tta-resize",
+        choices=TTA_RESIZES,
+        default="paper",
+        help="with --tta: rescale the shorter side to 256 for a 224 crop as the paper does (default), or to the "
+        "weights' resize size (weights)",
     )
     classify.add_argument(
         "--format",
@@ -85,14 +93,29 @@ def run(args: argparse.Namespace) -> int:
         for number, prediction in enumerate(predictions):
             if number:
                 print()
-            extra = f", ten-crop TTA ({prediction.tta_average} averaged)" if prediction.tta else ""
+            geometry = prediction.tta_geometry or {}
+            extra = (
+                f", ten-crop TTA ({prediction.tta_average} averaged; shorter side {geometry.get('short_side')}, "
+                f"central {geometry.get('square')}² square, {geometry.get('crop')}² views)"
+                if prediction.tta
+                else ""
+            )
+            recipe = _recipe_text(loaded) if prediction.preprocess == "weights" else ""
             print(
                 f"{Path(prediction.image).name}: {prediction.model}, {prediction.weights}, {prediction.device}, "
-                f"preprocess {prediction.preprocess}{extra}"
+                f"preprocess {prediction.preprocess}{recipe}{extra}"
             )
             for top in prediction.topk:
                 print(f"{top.logit:.2f} {top.name}  (p={top.prob:.3f})")
     return failures.exit_status
+
+
+def _recipe_text(loaded: LoadedModel) -> str:
+    """`` (IMAGENET1K_V1: resize 256, crop 224, bilinear)``, and "assumed" when a weights file did not say it."""
+    recipe = loaded.recipe
+    values = f"resize {recipe.resize}, crop {recipe.crop}, {recipe.interpolation}"
+    assumed = "; assumed, the file does not say (--recipe)" if recipe.said_by.startswith("not said by the file") else ""
+    return f" ({recipe.name + ': ' if recipe.name else ''}{values}{assumed})"
 
 
 def _classify_each(
@@ -109,7 +132,13 @@ def _classify_each(
 
     def run_on(batch: Sequence[LoadedImage]) -> list[Prediction]:
         return classify(
-            batch, loaded, topk=args.topk, preset=args.preprocess, tta=args.tta, tta_average=args.tta_average
+            batch,
+            loaded,
+            topk=args.topk,
+            preset=args.preprocess,
+            tta=args.tta,
+            tta_average=args.tta_average,
+            tta_resize=args.tta_resize,
         )
 
     try:

@@ -18,6 +18,7 @@ if TYPE_CHECKING:
 __all__ = [
     "EXIT_BAD_INPUT",
     "EXIT_BUG",
+    "RECIPE_HELP",
     "Failures",
     "TextProgress",
     "add_model_options",
@@ -31,6 +32,12 @@ __all__ = [
 
 EXIT_BAD_INPUT = 2
 EXIT_BUG = 1
+RECIPE_HELP = (
+    "the preprocessing the weights were trained with: a weights enum name of the network (IMAGENET1K_V1: its "
+    "transforms()) or resize=256,crop=224,interpolation=bilinear,mean=0.485:0.456:0.406,std=0.229:0.224:0.225 "
+    "(keys left out keep the default); default: the weights' own, or what a file says (torchvision's sha256 or "
+    "a saved 'recipe'), else the network's default"
+)
 
 
 class Failures:
@@ -59,6 +66,7 @@ def add_model_options(parser: argparse.ArgumentParser, *, default_model: str | N
         default="default",
         help="default | none (random init) | a torchvision enum such as IMAGENET1K_V2 | a state_dict FILE",
     )
+    parser.add_argument("--recipe", metavar="ENUM|KEY=VALUE,...", help=RECIPE_HELP)
     parser.add_argument(
         "--model-file", metavar="FILE.py:FUNCTION", help="a custom architecture: a function returning an nn.Module"
     )
@@ -82,7 +90,15 @@ def load_model_from(args: argparse.Namespace):
     from viewer.engine.weights import load_model
 
     progress = TextProgress() if sys.stderr.isatty() else None
-    return load_model(args.model, args.weights, model_file=args.model_file, device=args.device, progress=progress)
+    loaded = load_model(
+        args.model,
+        args.weights,
+        model_file=args.model_file,
+        device=args.device,
+        progress=progress,
+        recipe=args.recipe,
+    )
+    return loaded
 
 
 class TextProgress:

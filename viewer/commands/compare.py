@@ -9,24 +9,26 @@ import json
 from pathlib import Path
 from typing import Any
 
-from viewer.commands.common import Failures, print_written
+from viewer.commands.common import RECIPE_HELP, Failures, print_written
 
 __all__ = ["add_parser", "run"]
 
 
 class _Network(argparse.Action):
-    """``--model A [--weights W] --model B …``: each ``--weights`` belongs to the ``--model`` before it."""
+    """``--model A [--weights W] [--recipe R] --model B …``: each ``--weights`` and ``--recipe`` belongs to the
+    ``--model`` before it."""
 
     def __call__(self, parser: argparse.ArgumentParser, namespace: argparse.Namespace, value: Any, option: Any = None):
         networks = list(getattr(namespace, "networks", None) or [])
-        if self.dest == "model":
-            networks.append([value, "default"])
+        slot = {"model": 0, "weights": 1, "recipe": 2}[self.dest]
+        if slot == 0:
+            networks.append([value, "default", None])
         elif not networks:
-            parser.error("--weights must follow the --model it belongs to")
-        elif networks[-1][1] != "default":
-            parser.error(f"--model {networks[-1][0]} has two --weights")
+            parser.error(f"--{self.dest} must follow the --model it belongs to")
+        elif networks[-1][slot] not in ("default", None):
+            parser.error(f"--model {networks[-1][0]} has two --{self.dest}")
         else:
-            networks[-1][1] = value
+            networks[-1][slot] = value
         namespace.networks = networks
 
 
@@ -35,11 +37,15 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
         "compare",
         help="one image through 2-6 networks: top-k, warm time, params, GMACs, ImageNet accuracy",
         description="Networks run one after the other on the current device; the time is the median of warm "
-        "batch-1 forward passes. Give each network as --model NAME, optionally followed by its --weights.",
+        "batch-1 forward passes. Give each network as --model NAME, optionally followed by its --weights and "
+        "--recipe.",
     )
     compare.add_argument("image", metavar="IMAGE")
     compare.add_argument("--model", action=_Network, required=True, metavar="NAME")
     compare.add_argument("--weights", action=_Network, metavar="W", help="weights of the --model before it")
+    compare.add_argument(
+        "--recipe", action=_Network, metavar="R", help=f"recipe of the --model before it: {RECIPE_HELP}"
+    )
     compare.add_argument("--topk", type=int, default=5)
     compare.add_argument("--runs", type=int, default=5, help="timed warm runs per network (the median is shown)")
     compare.add_argument("--device", default="auto")
@@ -56,7 +62,9 @@ def run(args: argparse.Namespace) -> int:
 
     if args.topk < 1 or args.runs < 1:
         raise ModelError("--topk and --runs must be at least 1.")
-    json_file = args.json if args.json and args.json != "-" else None
+    from viewer.core.out_paths import prepare_out
+
+    json_file = prepare_out(args.json, "compare.json") if args.json and args.json != "-" else None
     export.check_targets([json_file], force=args.force)
     networks = [tuple(pair) for pair in args.networks]
     result = run_job(compare(networks, args.image, topk=args.topk, runs=args.runs, device=args.device))
@@ -85,7 +93,8 @@ def run(args: argparse.Namespace) -> int:
         gmacs = f"{network.gmacs:.3g} GMACs" if network.gmacs is not None else "GMACs unknown"
         print()
         print(f"{network.model} [{network.weights}]")
-        print(f"  {network.time_label}; {network.params / 1e6:.2f} M params; {gmacs}; {acc}")
+        heads = f" (+{network.training_only_params / 1e6:.2f} M training-only)" if network.training_only_params else ""
+        print(f"  {network.time_label}; {network.params / 1e6:.2f} M params{heads}; {gmacs}; {acc}")
         for top in network.topk:
             print(f"  {top.prob:7.2%}  {top.name}")
         for note in network.notes:

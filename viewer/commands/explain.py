@@ -37,6 +37,7 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
 
 
 def run(args: argparse.Namespace) -> int:
+    from viewer.core.out_paths import prepare_out
     from viewer.core.progress import run_job
     from viewer.engine import export
     from viewer.engine.errors import ModelError
@@ -47,11 +48,13 @@ def run(args: argparse.Namespace) -> int:
 
     if args.patch < 1 or args.stride < 1 or args.steps < 1:
         raise ModelError("--patch, --stride and --steps must be at least 1.")
+    args.out = prepare_out(args.out)  # "maps/" is a folder, made now: the names come from the result
+    args.npy = prepare_out(args.npy, f"{Path(args.image).stem}_{args.method}.npy")
     targets = export.heatmap_paths(args.out, {}) if args.out and not Path(args.out).is_dir() else []
     if args.npy:
         targets = [path for path in targets if path.suffix != ".npy"] + [Path(args.npy)]
     export.check_targets(targets, force=args.force)  # refuse before any work
-    loaded = load_model(args.model, args.weights, model_file=args.model_file, device=args.device)
+    loaded = load_model(args.model, args.weights, model_file=args.model_file, device=args.device, recipe=args.recipe)
     image = load_image(args.image)
     options: dict[str, int] = {}
     if args.method == "occlusion":

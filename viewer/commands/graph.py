@@ -53,12 +53,15 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
 
 
 def run(args: argparse.Namespace) -> int:
+    from viewer.core.out_paths import prepare_out
     from viewer.engine import export
     from viewer.engine.graph_export import draw_graph, graph_document
     from viewer.engine.graph_svg import write_graph_svg
     from viewer.engine.graph_variants import parse_size
 
-    json_file = args.json if args.json and args.json != "-" else None
+    name = args.model_file.rpartition(":")[2] if args.model_file else args.model
+    json_file = prepare_out(args.json, f"{name}_graph.json") if args.json and args.json != "-" else None
+    args.svg = prepare_out(args.svg, f"{name}_graph.svg")
     export.check_targets([json_file, args.svg], force=args.force)  # refuse before any work
     size = parse_size(args.convolutionized) if args.convolutionized else None
     input_shape = parse_input(args.input)

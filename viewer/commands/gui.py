@@ -37,6 +37,14 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.recipe:
+        from viewer.core.recipe import RecipeError
+
+        # The window keeps one model choice per network and has no recipe in it yet: refusing is better than a
+        # flag that is silently ignored.
+        raise RecipeError(
+            "--recipe is not taken by the window yet; use it with classify, activations, heatmap, explain or compare."
+        )
     from viewer.gui.launch import run_gui
 
     return run_gui(

@@ -28,7 +28,7 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
     heatmap.add_argument("--mode", choices=MODES, default="softmax")
     heatmap.add_argument("--alpha", type=float, default=0.5)
     heatmap.add_argument("--colormap", default="turbo")
-    heatmap.add_argument("--out", metavar="OVERLAY.png")
+    heatmap.add_argument("--out", metavar="OVERLAY.png|FOLDER/", help="overlay PNG + float32 NPY + JSON provenance")
     heatmap.add_argument("--npy", metavar="MAP.npy")
     heatmap.add_argument("--json", action="store_true")
     heatmap.add_argument("--force", action="store_true", help="overwrite existing files")
@@ -36,11 +36,14 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
 
 
 def run(args: argparse.Namespace) -> int:
+    from viewer.core.out_paths import prepare_out
     from viewer.engine import export, heatmap
     from viewer.engine.errors import ModelError
     from viewer.engine.images import load_image, to_display_array
 
     # Refuse before any work. Into a folder the names come from the result (write_heatmap checks them then).
+    args.out = prepare_out(args.out)  # "maps/" is a folder, made now: the names come from the result
+    args.npy = prepare_out(args.npy, f"{Path(args.image).stem}_heatmap.npy")
     targets = export.heatmap_paths(args.out, {}) if args.out and not Path(args.out).is_dir() else []
     npy = args.npy
     if npy:

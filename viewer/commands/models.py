@@ -68,12 +68,13 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _chart(args: argparse.Namespace) -> int:
+    from viewer.core.out_paths import prepare_out
     from viewer.core.progress import run_job
     from viewer.engine import export
     from viewer.engine.errors import ExportError
     from viewer.engine.zoo_chart import measure_latency, zoo_points
 
-    path = Path(args.chart)
+    path = Path(prepare_out(args.chart, "zoo_chart.svg") or args.chart)
     if path.suffix.lower() not in (".png", ".svg"):
         raise ExportError(f"{path.name}: the chart is written as .png or .svg.")
     export.check_targets([path], force=args.force)

@@ -30,7 +30,7 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
         help="kept for old scripts: auxiliary classifiers are always listed where they branch off, "
         "marked training only",
     )
-    summary.add_argument("--out", metavar="FILE", help="also write .json, .csv or .txt")
+    summary.add_argument("--out", metavar="FILE|FOLDER/", help="also write .json, .csv or .txt (a folder: MODEL.txt)")
     summary.add_argument("--force", action="store_true", help="overwrite --out")
     summary.add_argument(
         "--lecture-table",
@@ -48,6 +48,9 @@ def run(args: argparse.Namespace) -> int:
 
     if args.lecture_table:
         return _print_lecture_table(args)
+    from viewer.core.out_paths import prepare_out
+
+    args.out = prepare_out(args.out, f"{args.model_file.rpartition(':')[2] if args.model_file else args.model}.txt")
     export.check_targets([args.out], force=args.force)
     spec = custom_spec(args.model_file) if args.model_file else get_spec(args.model)
     # A registry name is built on the meta device with its auxiliary heads, which the table marks training only.

@@ -4,19 +4,35 @@ The paper (ImageNet classification with deep CNNs, 2012, section 4.1): "At test 
 prediction by extracting five 224 × 224 patches (the four corner patches and the center patch) as well as their
 horizontal reflections (hence ten patches in all), and averaging the predictions made by the network's softmax
 layer on the ten patches." The patches come from the central 256 × 256 patch of the image rescaled so that its
-shorter side is 256 (section 2). Here 256 and 224 are the weights' own resize and crop sizes.
+shorter side is 256 (section 2). By default (``paper``) the shorter side is 256 for a 224 crop whatever the weights'
+own resize (232 for MobileNetV2's IMAGENET1K_V2), and the same 256 : 224 ratio for other crop sizes; ``weights``
+uses the weights' resize size instead (what this app did before).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-__all__ = ["AVERAGES", "CropBox", "resized_size", "ten_crop_boxes"]
+__all__ = ["AVERAGES", "CORNER_TAGS", "TTA_RESIZES", "CropBox", "resized_size", "ten_crop_boxes", "tta_resize_size"]
 
 # "probs": the paper's average of the softmax outputs (the default); "logits": softmax of the averaged logits
 # (what this app did before, and what some libraries do).
 AVERAGES = ("probs", "logits")
 CORNERS = ("top-left", "top-right", "bottom-left", "bottom-right", "centre")
+# The short labels a view draws on its picture.
+CORNER_TAGS = {"top-left": "TL", "top-right": "TR", "bottom-left": "BL", "bottom-right": "BR", "centre": "C"}
+# "paper": the shorter side 256 for a 224 crop (Krizhevsky et al.), "weights": the weights' own resize size.
+TTA_RESIZES = ("paper", "weights")
+PAPER_RESIZE, PAPER_CROP = 256, 224
+
+
+def tta_resize_size(mode: str, resize_size: int, crop_size: int) -> int:
+    """The shorter side the image is rescaled to before the ten views are cut (see ``TTA_RESIZES``)."""
+    if mode == "weights":
+        return resize_size
+    if mode != "paper":
+        raise ValueError(f"unknown TTA resize {mode!r}; use one of {', '.join(TTA_RESIZES)}")
+    return round(crop_size * PAPER_RESIZE / PAPER_CROP)
 
 
 @dataclass(frozen=True)
@@ -31,6 +47,11 @@ class CropBox:
     @property
     def label(self) -> str:
         return f"{self.name}, mirrored" if self.mirrored else self.name
+
+    @property
+    def tag(self) -> str:
+        """The short label a view draws: TL, TR, C, BL, BR, or with " mirrored" (``TL mirrored``)."""
+        return f"{CORNER_TAGS[self.name]} mirrored" if self.mirrored else CORNER_TAGS[self.name]
 
 
 def resized_size(image_size: tuple[int, int], short_side: int) -> tuple[int, int]:

@@ -19,6 +19,7 @@ import numpy as np
 import torch
 
 from viewer.core.progress import Progress
+from viewer.core.recipe import recipe_used
 from viewer.engine.errors import ModelError, ViewerError
 from viewer.engine.images import LoadedImage, load_image, preprocess
 from viewer.engine.weights import LoadedModel, load_model
@@ -46,7 +47,7 @@ class NetworkResult:
     topk: list[TopEntry]
     time_ms: float  # median of ``runs`` warm forward passes, batch 1
     runs: int
-    params: int
+    params: int  # of the network that predicts (training-only heads are in ``training_only_params``)
     gmacs: float | None  # at the network's own input size (torchvision's `_ops`, or measured for seed networks)
     accuracy: dict[str, float]  # {"acc@1": …, "acc@5": …} of these weights, where published
     accuracy_dataset: str  # "ImageNet-1K", "MNIST" or "" (none published for these weights)
@@ -55,6 +56,8 @@ class NetworkResult:
     notes: list[str] = field(default_factory=list)
     error: str = ""  # why this network could not run (its weights could not be loaded, say); the others still run
     heatmap: np.ndarray | None = None  # float32 (H, W) dense map of ``heatmap_class`` in image pixels, if asked for
+    recipe: dict[str, Any] = field(default_factory=dict)  # the preprocessing applied (viewer.core.recipe)
+    training_only_params: int = 0  # auxiliary classifiers loaded with the weights (Inception-v3's), not counted above
 
     @property
     def time_label(self) -> str:
@@ -104,7 +107,8 @@ def weights_accuracy(loaded: LoadedModel) -> tuple[dict[str, float], str]:
     return {}, ""
 
 
-Network = LoadedModel | tuple[str, str]
+# A loaded model, (name, weights) or (name, weights, recipe): ``recipe`` as ``load_model`` takes it (None: default).
+Network = LoadedModel | tuple[str, str] | tuple[str, str, str | None]
 
 
 def _synchronise(device: torch.device) -> None:
@@ -151,8 +155,10 @@ def compare(
         raise ModelError("compare: runs and top-k must be at least 1.")
     image = image if isinstance(image, LoadedImage) else load_image(image)
 
-    def load(name: str, weights: str) -> LoadedModel:
-        return loader(name, weights) if loader else load_model(name, weights, device=device)
+    def load(name: str, weights: str, recipe: str | None = None) -> LoadedModel:
+        if loader and recipe is None:
+            return loader(name, weights)
+        return load_model(name, weights, device=device, recipe=recipe)
 
     total = 2 * len(networks)
     results = []
@@ -202,6 +208,20 @@ def _failed(name: str, error: str, device: str | torch.device) -> NetworkResult:
                          str(device), [], error)  # fmt: skip
 
 
+def _parameters(loaded: LoadedModel) -> tuple[int, int]:
+    """(parameters of the network that predicts, of its training-only heads), as ``viewer summary`` counts them.
+
+    Only networks with training-only heads need the graph (a meta trace, cached per network and size).
+    """
+    from viewer.engine.graph import AUX_MODELS, graph_of_name
+    from viewer.engine.summary import parameter_split
+
+    if loaded.name not in AUX_MODELS:
+        return sum(p.numel() for p in loaded.model.parameters()), 0
+    predicting, _, heads = parameter_split(loaded.model, graph_of_name(loaded.name, loaded.input.shape))
+    return predicting, heads
+
+
 def _run_one(loaded: LoadedModel, image: LoadedImage, topk: int, runs: int) -> NetworkResult:
     batch = preprocess(image, loaded.input, "weights").unsqueeze(0).to(loaded.device)
     logits, times = _timed_forwards(loaded, batch, runs)
@@ -210,6 +230,7 @@ def _run_one(loaded: LoadedModel, image: LoadedImage, topk: int, runs: int) -> N
     top_probs, top_indices = probs.topk(k)
     categories = loaded.categories
     accuracy, dataset = weights_accuracy(loaded)
+    params, heads = _parameters(loaded)
     notes = []
     if not loaded.pretrained:
         notes.append("random init: its classes mean nothing")
@@ -226,11 +247,13 @@ def _run_one(loaded: LoadedModel, image: LoadedImage, topk: int, runs: int) -> N
         ],
         time_ms=float(statistics.median(times)),
         runs=runs,
-        params=sum(p.numel() for p in loaded.model.parameters()),
+        params=params,
+        training_only_params=heads,
         gmacs=loaded.spec.gmacs,
         accuracy=accuracy,
         accuracy_dataset=dataset,
         input_size=loaded.input.shape,
         device=str(loaded.device),
         notes=notes,
+        recipe=recipe_used(loaded.recipe, "weights"),
     )

@@ -74,6 +74,10 @@ class Explanation:
     notes: list[str] = field(default_factory=list)
     device: str = "cpu"
     timings_ms: dict[str, float] = field(default_factory=dict)
+    # The weights' recipe (viewer.core.recipe): interpolation, mean and std applied to the whole image, whose
+    # short side is the recipe's crop (``parameters["input"]`` says how it was fitted); the dense method's base
+    # size is the recipe's resize.
+    recipe: dict[str, Any] = field(default_factory=dict)
 
     def provenance(self) -> dict[str, Any]:
         """Everything needed to reproduce this map, JSON-able (exports embed it)."""
@@ -92,6 +96,7 @@ class Explanation:
             "class_index": self.class_index,
             "class_name": self.class_name,
             "parameters": self.parameters,
+            "recipe": self.recipe,
             "image": {"path": self.image_path, "size": list(self.image_size)},
             "input_size": list(self.input_size),
             "score_range": [float(self.scores.min()), float(self.scores.max())],
@@ -225,36 +230,24 @@ def _saliency(loaded: LoadedModel, prepared: ExplainInput, class_index: int, par
 def _integrated_gradients(
     loaded: LoadedModel, prepared: ExplainInput, class_index: int, params: dict[str, Any]
 ) -> _MethodJob:
-    """Captum's IG, the path split into ``chunks`` sub-paths so that the worker may cancel between them.
-
-    IG over [0, 1] is the sum of IG over [a_k, a_{k+1}] taken with baseline b + a_k (x - b) and input
-    b + a_{k+1} (x - b): each chunk is one exact Captum call, and the chunks add up to the whole path.
-    """
-    from captum.attr import IntegratedGradients
+    """Captum's IG quadrature over exactly ``steps`` points, in ``chunks`` groups so that the worker may cancel
+    between them (``viewer.engine.explain_ig``)."""
+    from viewer.engine.explain_ig import QUADRATURE, chunk_sizes, integrated_gradients
 
     steps, chunks = int(params.setdefault("steps", 32)), int(params.setdefault("chunks", 4))
     internal = int(params.setdefault("internal_batch_size", 8))
-    if steps < 1 or chunks < 1:
-        raise ModelError("integrated gradients: steps and chunks must be at least 1.")
+    if steps < 1 or chunks < 1 or internal < 1:
+        raise ModelError("integrated gradients: steps, chunks and internal_batch_size must be at least 1.")
     params["baseline"] = "the training mean colour (0 after normalisation)"
     params["reduce"] = "sum of |attribution| over channels"
+    params["method"] = QUADRATURE
+    params["chunk_steps"] = chunk_sizes(steps, chunks)  # they add up to ``steps``: the number used is the one asked
     x = prepared.tensor
-    baseline = torch.zeros_like(x)
-    ig = IntegratedGradients(_forward(loaded.model))
-    total = torch.zeros_like(x)
-    per_chunk = max(1, steps // chunks)
-    for number in range(chunks):
-        yield Progress(number + 1, chunks + 1, f"integrated gradients: part {number + 1} of {chunks}")
-        low, high = number / chunks, (number + 1) / chunks
-        with torch.enable_grad():
-            total += ig.attribute(
-                baseline + high * (x - baseline),
-                baselines=baseline + low * (x - baseline),
-                target=class_index,
-                n_steps=per_chunk,
-                internal_batch_size=internal,
-            ).detach()
-    return total[0].abs().sum(dim=0).float().cpu().numpy(), None
+    attribution = yield from integrated_gradients(
+        _forward(loaded.model), x, torch.zeros_like(x), class_index, steps=steps, chunks=chunks,
+        internal_batch_size=internal,
+    )  # fmt: skip
+    return attribution[0].abs().sum(dim=0).float().cpu().numpy(), None
 
 
 def _occlusion(loaded: LoadedModel, prepared: ExplainInput, class_index: int, params: dict[str, Any]) -> _MethodJob:
@@ -339,6 +332,7 @@ def explain(
         "weights": loaded.weights_label,
         "weights_sha256": loaded.weights_sha256,
         "device": str(loaded.device),
+        "recipe": loaded.recipe.as_dict(),
     }
     if method == "dense":
         heat = yield from _dense(loaded, image, class_index, params)

@@ -12,7 +12,7 @@ from torch import nn
 
 from viewer.core.graph import Block, Graph, GraphNode
 
-__all__ = ["annotate", "resnet_variant"]
+__all__ = ["alexnet_note", "annotate", "googlenet_batchnorm_note", "resnet_variant"]
 
 _AUX_NOTE = ("Auxiliary classifier: runs only in training (its loss is added with weight 0.3) and is not counted "
              "in the inference totals; torchvision's pretrained GoogLeNet/Inception weights do not train it. "
@@ -28,11 +28,40 @@ def resnet_variant(model: nn.Module) -> str:
         return ""
     if not hasattr(first, "conv3"):
         return "He et al. basic blocks (the same in torchvision and the paper)"
+    if getattr(first.conv2, "groups", 1) > 1:
+        # Xie et al. (2016, section 4) put the stride on the 3×3 of each stage's first block, as torchvision does:
+        # the v1/v1.5 question of ResNet does not arise.
+        return ("ResNeXt as in the paper (Xie et al., 2016): stride 2 on the grouped 3×3 convolution of each "
+                "stage's first block, as torchvision builds it")  # fmt: skip
     if tuple(first.conv1.stride) == (2, 2):
         return ("He et al. original (v1), the paper's Table 1: stride 2 on the first 1×1 convolution of each stage's "
                 "first block; torchvision's pretrained weights were trained for v1.5 (stride on the 3×3)")  # fmt: skip
     return ("torchvision v1.5: stride 2 on the 3×3 convolution of each stage's first block; He et al.'s original "
             "(v1) puts it on the first 1×1 and costs less (resnet50_v1, resnet101_v1, resnet152_v1)")  # fmt: skip
+
+
+def alexnet_note(model: nn.Module) -> str:
+    """ "" unless ``model`` is an AlexNet without local response normalisation (torchvision's): then how it
+    differs from the 2012 paper, with its filter counts read from its convolutions."""
+    convolutions = [m for m in model.modules() if isinstance(m, nn.Conv2d)]
+    if len(convolutions) != 5 or convolutions[0].kernel_size != (11, 11) or convolutions[0].stride != (4, 4):
+        return ""
+    if any(isinstance(m, nn.LocalResponseNorm) for m in model.modules()):
+        return ""
+    filters = ", ".join(str(conv.out_channels) for conv in convolutions)
+    return (f"torchvision's AlexNet is the single-GPU form (Krizhevsky, One weird trick, 2014): {filters} filters "
+            "and no local response normalisation; the 2012 paper has 96, 256, 384, 384, 256 split over two GPUs, "
+            "with LRN after conv1 and conv2.")  # fmt: skip
+
+
+def googlenet_batchnorm_note(model: nn.Module) -> str:
+    """ "" unless ``model`` is a GoogLeNet with BatchNorm (torchvision's): then that the paper has none."""
+    if type(model).__name__ != "GoogLeNet" or not any(isinstance(m, nn.BatchNorm2d) for m in model.modules()):
+        return ""
+    return (
+        "torchvision's GoogLeNet puts a BatchNorm after every convolution and has no local response "
+        "normalisation; the paper (Szegedy et al., 2014) predates BatchNorm and uses LRN in its stem."
+    )
 
 
 def _grouped_note(node: GraphNode) -> str:
@@ -82,6 +111,7 @@ def annotate(graph: Graph, model: nn.Module) -> Graph:
                      "weights do not train them.")  # fmt: skip
     if inception_branch3:
         notes.append(_INCEPTION_NOTE)
+    notes.extend(note for note in (googlenet_batchnorm_note(model), alexnet_note(model)) if note)
     variant = resnet_variant(model)
     return Graph(
         model_name=graph.model_name, input_shape=graph.input_shape, nodes=nodes, edges=graph.edges, blocks=blocks,

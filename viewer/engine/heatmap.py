@@ -69,6 +69,9 @@ class ClassHeatmap:
     input_sizes: list[tuple[int, int]] = field(default_factory=list)  # (width, height) the network saw per scale
     geometry: dict[str, Any] = field(default_factory=dict)
     preprocessing: dict[str, Any] = field(default_factory=dict)
+    # The weights' recipe (viewer.core.recipe): its resize is the base size, its interpolation, mean and std
+    # are applied; its crop is not (the whole image is seen).
+    recipe: dict[str, Any] = field(default_factory=dict)
     device: str = "cpu"
     timings_ms: dict[str, float] = field(default_factory=dict)
 
@@ -84,6 +87,7 @@ class ClassHeatmap:
             "weights": self.weights,
             "weights_sha256": self.weights_sha256,
             "preprocessing": self.preprocessing,
+            "recipe": self.recipe,
             "class_index": self.class_index,
             "class_name": self.class_name,
             "mode": self.mode,
@@ -418,6 +422,7 @@ def dense_heatmap(
             "std": list(spec.std),
             "channels": spec.channels,
         },
+        recipe=loaded.recipe.as_dict(),
         device=str(loaded.device),
         timings_ms=timings,
     )

@@ -219,7 +219,7 @@ def preprocess(image: LoadedImage | Image.Image, spec: InputSpec, preset: str = 
 
 
 def ten_crop_views(
-    image: LoadedImage | Image.Image, spec: InputSpec, preset: str = "weights"
+    image: LoadedImage | Image.Image, spec: InputSpec, preset: str = "weights", resize: int | None = None
 ) -> tuple[torch.Tensor, tuple[CropBox, ...]]:
     """Krizhevsky's ten views, shape (10, C, crop, crop), and the boxes they were cut from.
 
@@ -228,19 +228,19 @@ def ten_crop_views(
     corners and its centre at ``crop_size``, then the same five mirrored left-right. The preset decides only the
     values: ``weights`` and ``full`` normalise with the weights' mean/std, ``standardize`` applies the lecture's
     per-image standardisation to the rescaled image. The centre view of ``weights`` is exactly ``preprocess``.
+    ``resize`` replaces ``resize_size`` (``viewer.core.tta.tta_resize_size``: the paper's 256 for a 224 crop).
     """
     if preset not in PRESETS:
         raise ValueError(f"unknown preprocessing preset {preset!r}; use one of {', '.join(PRESETS)}")
     picture = image.image if isinstance(image, LoadedImage) else image
-    _refuse_huge_resize(image, spec.resize_size)
+    short_side = resize or spec.resize_size
+    _refuse_huge_resize(image, short_side)
     picture = (
         picture.convert("L") if spec.channels == 1 else picture if picture.mode == "RGB" else picture.convert("RGB")
     )
-    boxes = ten_crop_boxes(picture.size, spec.resize_size, spec.crop_size)
-    resized = TF.resize(
-        picture, [spec.resize_size], interpolation=TF.InterpolationMode(spec.interpolation), antialias=True
-    )
-    if resized.size != resized_size(picture.size, spec.resize_size):  # the boxes must be torchvision's own
+    boxes = ten_crop_boxes(picture.size, short_side, spec.crop_size)
+    resized = TF.resize(picture, [short_side], interpolation=TF.InterpolationMode(spec.interpolation), antialias=True)
+    if resized.size != resized_size(picture.size, short_side):  # the boxes must be torchvision's own
         raise AssertionError(f"torchvision resized {picture.size} to {resized.size}")
     tensor = TF.to_dtype(TF.pil_to_tensor(resized), torch.float32, scale=True)
     tensor = standardize(tensor) if preset == "standardize" else _normalize(tensor, spec)
@@ -248,9 +248,11 @@ def ten_crop_views(
     return torch.stack(views + [TF.horizontal_flip(view) for view in views]), boxes
 
 
-def ten_crop(image: LoadedImage | Image.Image, spec: InputSpec, preset: str = "weights") -> torch.Tensor:
+def ten_crop(
+    image: LoadedImage | Image.Image, spec: InputSpec, preset: str = "weights", resize: int | None = None
+) -> torch.Tensor:
     """The ten views of ``ten_crop_views`` without their boxes."""
-    return ten_crop_views(image, spec, preset)[0]
+    return ten_crop_views(image, spec, preset, resize)[0]
 
 
 def denormalize(tensor: torch.Tensor, spec: InputSpec, preset: str = "weights") -> np.ndarray:

@@ -10,7 +10,8 @@ from functools import cached_property
 import numpy as np
 import torch
 
-from viewer.core.tta import AVERAGES, CropBox
+from viewer.core.recipe import recipe_used
+from viewer.core.tta import AVERAGES, TTA_RESIZES, CropBox, tta_resize_size
 from viewer.engine.errors import ImageError, ModelError
 from viewer.engine.images import (
     LoadedImage,
@@ -54,6 +55,9 @@ class Prediction:
     tta_average: str | None = None  # with TTA: "probs" (the paper's) or "logits"
     tta_crops: tuple[CropBox, ...] = ()  # with TTA: the ten views' boxes, in the order of ``tta_seen``
     tta_seen: list[np.ndarray] | None = None  # with TTA and for_display: the ten views as uint8 images
+    recipe: dict[str, object] = field(default_factory=dict)  # the resize, crop, interpolation, mean, std applied
+    # With TTA: {"resize": "paper" or "weights", "short_side": 256, "square": 256, "crop": 224}
+    tta_geometry: dict[str, object] | None = None
 
     @cached_property
     def seen(self) -> np.ndarray:
@@ -75,10 +79,12 @@ class Prediction:
             "pretrained": self.pretrained,
             "device": self.device,
             "preprocess": self.preprocess,
+            "recipe": self.recipe,
             "tta": self.tta,
             "tta_average": self.tta_average,
+            "tta_geometry": self.tta_geometry,
             "tta_crops": [
-                {"view": c.label, "box": list(c.box), "image_box": [round(v, 2) for v in c.image_box]}
+                {"view": c.label, "tag": c.tag, "box": list(c.box), "image_box": [round(v, 2) for v in c.image_box]}
                 for c in self.tta_crops
             ],
             "topk": [{"index": t.index, "name": t.name, "logit": t.logit, "prob": t.prob} for t in self.topk],
@@ -95,9 +101,11 @@ def forward_logits(loaded: LoadedModel, batch: torch.Tensor) -> torch.Tensor:
         return output.float().cpu()
 
 
-def _views(image: LoadedImage, loaded: LoadedModel, preset: str, tta: bool) -> tuple[torch.Tensor, tuple[CropBox, ...]]:
-    if tta:
-        return ten_crop_views(image, loaded.input, preset)
+def _views(
+    image: LoadedImage, loaded: LoadedModel, preset: str, tta_short_side: int | None
+) -> tuple[torch.Tensor, tuple[CropBox, ...]]:
+    if tta_short_side is not None:
+        return ten_crop_views(image, loaded.input, preset, resize=tta_short_side)
     return preprocess(image, loaded.input, preset).unsqueeze(0), ()
 
 
@@ -124,21 +132,34 @@ def classify(
     preset: str = "weights",
     tta: bool = False,
     tta_average: str = "probs",
+    tta_resize: str = "paper",
     for_display: bool = False,
 ) -> list[Prediction]:
     """Top-k for each image. Images of one size are run as one batch; with ``tta`` each image's ten
     views (Krizhevsky et al., ``viewer.core.tta``) are one batch, and their softmax outputs are averaged
-    (``tta_average="logits"``: the softmax of their averaged logits; see ``average_views``). ``for_display``
+    (``tta_average="logits"``: the softmax of their averaged logits; see ``average_views``), cut after rescaling the
+    shorter side to the paper's 256 (for a 224 crop; ``tta_resize="weights"``: the weights' resize). ``for_display``
     makes ``seen`` (and with TTA ``tta_seen``) now and drops the float ``network_input`` (with the
     ``standardize`` preset it is the whole image in float32), for a GUI that keeps predictions.
     """
     if tta and tta_average not in AVERAGES:
         raise ModelError(f"TTA average {tta_average!r}: use {' or '.join(AVERAGES)}.")
+    if tta and tta_resize not in TTA_RESIZES:
+        raise ModelError(f"TTA resize {tta_resize!r}: use {' or '.join(TTA_RESIZES)}.")
+    spec = loaded.input
+    short_side = tta_resize_size(tta_resize, spec.resize_size, spec.crop_size) if tta else None
+    used = recipe_used(loaded.recipe, preset)
+    geometry: dict[str, object] | None = None
+    if short_side is not None:
+        square = max(short_side, spec.crop_size)
+        geometry = {"resize": tta_resize, "short_side": short_side, "square": square, "crop": spec.crop_size}
+        # Every preset's views are cut from the rescaled image: the recipe's resize gives way to the TTA's.
+        used.update(resize=short_side, crop=spec.crop_size, interpolation=spec.interpolation)
     started = time.perf_counter()
     loaded_images = [image if isinstance(image, LoadedImage) else load_image(image) for image in images]
     load_ms = (time.perf_counter() - started) * 1e3
     started = time.perf_counter()
-    cut = [_views(image, loaded, preset, tta) for image in loaded_images]
+    cut = [_views(image, loaded, preset, short_side) for image in loaded_images]
     views = [image_views for image_views, _ in cut]
     preprocess_ms = (time.perf_counter() - started) * 1e3
 
@@ -178,6 +199,8 @@ def classify(
             },
             tta_average=tta_average if tta else None,
             tta_crops=boxes,
+            recipe=dict(used),
+            tta_geometry=geometry,
         )
         if for_display:
             _ = prediction.seen  # made now, on the caller's (worker) thread, and cached

@@ -29,7 +29,16 @@ from viewer.engine.meta import meta_model
 if TYPE_CHECKING:
     from viewer.engine.weights import LoadedModel
 
-__all__ = ["LayerNode", "Summary", "format_table", "meta_model", "summarize", "summary_rows", "summary_to_dict"]
+__all__ = [
+    "LayerNode",
+    "Summary",
+    "format_table",
+    "meta_model",
+    "parameter_split",
+    "summarize",
+    "summary_rows",
+    "summary_to_dict",
+]
 
 
 @dataclass
@@ -68,10 +77,14 @@ class Summary:
     model_name: str
     input_shape: tuple[int, int, int]
     root: LayerNode
-    total_params: int  # every parameter of the model, training-only heads included
-    trainable_params: int
+    total_params: int  # parameters of the network that predicts (training-only heads are counted apart)
+    trainable_params: int  # of those, the ones that require gradients
     macs: int  # multiply-accumulates of one forward pass at ``input_shape`` (inference mode)
     graph: Graph | None = None
+    # GoogLeNet's and Inception-v3's auxiliary classifiers: built, traced and listed, never in the totals above,
+    # as torchvision's num_params and torchinfo count GoogLeNet (6,624,904) and the text table prints it.
+    training_only_params: int = 0
+    training_only_macs: int = 0
 
     @property
     def gmacs(self) -> float:
@@ -180,16 +193,37 @@ def summarize(
         graph = graph_of_name(registry_name, shape)
     else:
         graph = build_graph(model, shape, model_name=model_name)
-    parameters = list(model.parameters())
+    predicting, trainable, heads = parameter_split(model, graph)
     return Summary(
         model_name=model_name,
         input_shape=shape,
         root=_tree(model, graph),
-        total_params=sum(p.numel() for p in parameters),
-        trainable_params=sum(p.numel() for p in parameters if p.requires_grad),
+        total_params=predicting,
+        trainable_params=trainable,
         macs=graph.macs,
         graph=graph,
+        training_only_params=heads,
+        training_only_macs=graph.training_macs,
     )
+
+
+def parameter_split(model: nn.Module, graph: Graph) -> tuple[int, int, int]:
+    """(parameters of the network that predicts, of those the trainable ones, parameters of training-only heads).
+
+    A parameter is a training-only head's when the module that owns it is called only in training (the graph's
+    ``training_only`` nodes: GoogLeNet's ``aux1``/``aux2``, Inception-v3's ``AuxLogits``). A shared parameter is
+    counted once, as ``model.parameters()`` counts it.
+    """
+    heads = {node.module for node in graph.nodes if node.training_only and node.module}
+    predicting = trainable = training_only = 0
+    for name, parameter in model.named_parameters():
+        count = parameter.numel()
+        if name.rpartition(".")[0] in heads:
+            training_only += count
+        else:
+            predicting += count
+            trainable += count if parameter.requires_grad else 0
+    return predicting, trainable, training_only
 
 
 def _graph_of(summary: Summary) -> Graph:
@@ -229,6 +263,8 @@ def summary_to_dict(summary: Summary) -> dict[str, object]:
         "total_params": summary.total_params,
         "trainable_params": summary.trainable_params,
         "macs": summary.macs,
+        "training_only_params": summary.training_only_params,
+        "training_only_macs": summary.training_only_macs,
         "variant": graph.variant,
         "notes": list(graph.notes),
         "layers": [_node_dict(child) for child in summary.root.children],

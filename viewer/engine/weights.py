@@ -20,11 +20,13 @@ import torch
 from torch import nn
 
 from viewer.core.hashing import file_sha256
+from viewer.core.recipe import Recipe
 from viewer.core.resources import bundled_path
 from viewer.engine import registry
 from viewer.engine.custom_model import custom_spec, with_module_attributes
 from viewer.engine.download import ProgressCallback, fetch_url_to_cache
 from viewer.engine.errors import ModelError, WeightsError
+from viewer.engine.recipes import checkpoint_recipe, enum_recipe, input_for, resolve_recipe, spec_recipe
 from viewer.engine.registry import InputSpec, ModelSpec
 
 __all__ = [
@@ -32,6 +34,7 @@ __all__ = [
     "custom_spec",
     "load_model",
     "load_state_dict_file",
+    "read_checkpoint",
     "resolve_device",
     "with_module_attributes",
 ]
@@ -47,9 +50,10 @@ class LoadedModel:
     model: nn.Module
     weights: str  # an enum name, "MNIST", "none" (random init) or the file's path
     weights_sha256: str | None
-    input: InputSpec
+    input: InputSpec  # what the network is fed: ``recipe``'s values at the network's channel count
     categories: tuple[str, ...]
     device: torch.device
+    recipe: Recipe  # the evaluation recipe in use, and how it was chosen (every result's provenance records it)
     seed: int | None = None
 
     @property
@@ -98,6 +102,11 @@ def load_state_dict_file(path: str | os.PathLike[str]) -> dict[str, torch.Tensor
     Accepts a bare state_dict or a training checkpoint that wraps it (``state_dict`` / ``model`` key),
     and strips the ``module.`` prefix that ``nn.DataParallel`` leaves on every key.
     """
+    return read_checkpoint(path)[0]
+
+
+def read_checkpoint(path: str | os.PathLike[str]) -> tuple[dict[str, torch.Tensor], Any | None]:
+    """(state_dict, the checkpoint's saved ``recipe`` entry or None), read as ``load_state_dict_file`` reads."""
     path = Path(path)
     name = path.name
     if path.is_dir():
@@ -119,7 +128,7 @@ def load_state_dict_file(path: str | os.PathLike[str]) -> dict[str, torch.Tensor
         raise WeightsError(f"{name}: holds no state_dict (a mapping of parameter names to tensors).")
     if all(key.startswith("module.") for key in state):
         state = {key[len("module.") :]: value for key, value in state.items()}
-    return state
+    return state, checkpoint_recipe(loaded) if state is not loaded else None
 
 
 def _unwrap_checkpoint(loaded: Any) -> Any:
@@ -202,11 +211,15 @@ def load_model(
     device: str | torch.device = "auto",
     progress: ProgressCallback | None = None,
     seed: int = 0,
+    recipe: str | None = None,
 ) -> LoadedModel:
     """Build ``name`` (or the custom ``model_file``, see ``custom_spec``) with ``weights`` on ``device``.
 
     ``weights``: ``default``, ``none`` (random init, seeded), a torchvision enum name such as
     ``IMAGENET1K_V2``, ``MNIST`` for the bundled LeNet-5, or the path of a local state_dict file.
+    ``recipe``: the evaluation preprocessing (``--recipe``: an enum name of the network or explicit values,
+    see ``viewer.core.recipe``); without it the weights' own, or for a file what the file says
+    (``viewer.engine.recipes.resolve_recipe``).
     """
     spec = custom_spec(model_file, model_file_sha256) if model_file else registry.get_spec(name or "")
     target = resolve_device(device)
@@ -222,6 +235,7 @@ def load_model(
     input_spec = spec.input
     categories = spec.categories
     sha256 = None
+    saved_recipe = None
 
     torch.manual_seed(seed)
     if choice == RANDOM or is_file:
@@ -230,7 +244,7 @@ def load_model(
         spec = with_module_attributes(spec, model)
         input_spec, categories = spec.input, spec.categories
         if is_file:
-            state = load_state_dict_file(choice)
+            state, saved_recipe = read_checkpoint(choice)
             _fit_state_dict(model, state, Path(choice).name)
             sha256 = file_sha256(choice)
             choice = str(Path(choice).resolve())
@@ -250,6 +264,8 @@ def load_model(
         categories = tuple(enum_member.meta["categories"])
     else:
         raise ModelError(f"{spec.name} has no weights named {choice!r}; use --weights none or a file.")
+    in_use = _recipe(spec, input_spec, choice, is_file=is_file, request=recipe, sha256=sha256, saved=saved_recipe)
+    input_spec = input_for(in_use, input_spec.channels)
 
     if not categories:
         categories = tuple(str(i) for i in range(_output_count(model, input_spec)))
@@ -262,7 +278,38 @@ def load_model(
         input=input_spec,
         categories=categories,
         device=target,
+        recipe=in_use,
         seed=seed if choice == RANDOM else None,
+    )
+
+
+def _recipe(
+    spec: ModelSpec,
+    weights_input: InputSpec,
+    choice: str,
+    *,
+    is_file: bool,
+    request: str | None,
+    sha256: str | None,
+    saved: Any | None,
+) -> Recipe:
+    """The recipe of these weights (see ``viewer.engine.recipes``): an enum's own, the file's, or the default."""
+    if spec.source == "torchvision" and not is_file and choice != RANDOM:
+        default = enum_recipe(registry.torchvision_weights(spec.name, choice), said_by="the weights")
+    elif spec.source == "torchvision":  # a file or random init: the network's DEFAULT weights' recipe
+        said_by = "random init: the default weights' recipe" if choice == RANDOM else "the default weights"
+        default = enum_recipe(registry.torchvision_weights(spec.name, "DEFAULT"), said_by=said_by)
+    else:
+        said_by = "random init: the network's input" if choice == RANDOM else "the network's input"
+        named = spec.source == "seed" and not is_file and choice != RANDOM  # the bundled MNIST weights
+        default = spec_recipe(weights_input, name=choice if named else "", said_by=said_by)
+    return resolve_recipe(
+        spec,
+        default=default,
+        channels=weights_input.channels,
+        request=request,
+        file_sha256=sha256 if is_file else None,
+        saved=saved,
     )
 
 
