@@ -70,7 +70,7 @@ def test_an_unknown_section_is_one_sentence(capsys) -> None:
     assert len(err) == 1 and "no such benchmark" in err[0]
 
 
-@pytest.mark.parametrize("name", ["classify", "activations", "dense", "gui", "graph", "explain"])
+@pytest.mark.parametrize("name", ["classify", "activations", "dense", "gui", "graph", "explain", "soak"])
 def test_every_section_named_in_the_help_exists(name: str) -> None:
     assert callable(bench._section(name))
 
