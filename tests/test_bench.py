@@ -70,7 +70,7 @@ def test_an_unknown_section_is_one_sentence(capsys) -> None:
     assert len(err) == 1 and "no such benchmark" in err[0]
 
 
-@pytest.mark.parametrize("name", ["classify", "activations", "dense", "gui", "graph", "explain"])
+@pytest.mark.parametrize("name", ["classify", "activations", "dense", "gui", "graph", "explain", "soak"])
 def test_every_section_named_in_the_help_exists(name: str) -> None:
     assert callable(bench._section(name))
 
@@ -86,11 +86,13 @@ def test_graph_section_reports_graph_and_layout_against_a_forward(monkeypatch) -
 
 
 def test_gui_latency_rows_come_from_a_quick_fresh_process_measurement() -> None:
-    """Drop → top-k, picker → top-k and the switching soak each give a positive value (quick mode)."""
+    """Drop → top-k, picker → top-k (idle, then during an occlusion sweep) and the switching soak each give a
+    positive value (quick mode)."""
     from viewer.bench.gui import _latency_rows
 
     rows = _latency_rows("cpu", quick=True)
-    assert [row.case.split(" ")[0] for row in rows] == ["drop", "picker", "12"]
+    assert [row.case.split(" ")[0] for row in rows] == ["drop", "picker", "picker", "12"]
+    assert "occlusion sweep" in rows[2].case
     assert all(row.section == "gui" and row.value > 0 and row.met in (True, False) for row in rows)
 
 

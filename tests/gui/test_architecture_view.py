@@ -256,6 +256,23 @@ def test_export_svg_and_png(show, googlenet, tmp_path, qtbot):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["net.png", "net.svg"]  # no temp files left
 
 
+def test_export_before_the_diagram_is_laid_out_is_one_sentence_and_writes_nothing(googlenet, tmp_path, qtbot, capfd):
+    # Found by the soak (tests/gui/test_soak.py): the tab's Export… before the layout arrived painted an empty
+    # scene, QPainter's warnings went to stderr and an empty SVG was written.
+    view = ArchitectureView()
+    qtbot.addWidget(view)
+    view.show()
+    button = view.findChild(QtWidgets.QPushButton, "exportArchitectureButton")
+    for graph in (None, googlenet):  # no network yet, then a network whose layout is still being made
+        view.set_graph(graph)
+        for name in ("net.svg", "net.png"):
+            view.choose_export_path = lambda name=name: str(tmp_path / name)
+            qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+            assert "no diagram to export yet" in view.export_message.text()
+    assert list(tmp_path.iterdir()) == []
+    assert "QPainter" not in capfd.readouterr().err
+
+
 class _Branchy(nn.Module):
     """A loop over a tensor's size: torch.fx cannot trace it (the meta device runs it)."""
 

@@ -90,7 +90,7 @@ def _latency_rows(device: str, quick: bool) -> list[Row]:
         raise RuntimeError(f"the GUI latency benchmark failed (exit {done.returncode}): {done.stderr[-800:]}")
     measured = json.loads(lines[-1].removeprefix("latency "))
     if os.environ.get("VIEWER_BENCH_DETAILS"):  # where the time goes: job starts per switch, the worst gaps
-        print("# gui latency details " + json.dumps({k: measured[k] for k in ("switch", "soak")}))
+        print("# gui latency details " + json.dumps({k: measured[k] for k in ("switch", "occlusion", "soak")}))
     return latency_rows(measured)
 
 

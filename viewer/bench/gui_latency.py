@@ -1,4 +1,5 @@
-"""What a user waits for in the real window: drop → top-k painted, picker → top-k painted, rapid switching.
+"""What a user waits for in the real window: drop → top-k painted, picker → top-k painted (on an idle worker and
+during an occlusion sweep), rapid switching.
 
 Measured in a fresh process (``python -m viewer.bench.gui_latency``), as ``viewer.bench.gui`` measures stalls:
 the app's own worker imports torch after the first paint. Every row is a ratio to a reference measured in
@@ -12,8 +13,11 @@ the same process:
   (four models cycled through a cache of three), until the top-k of the open image is painted. Reference:
   bare ``get_model`` (random init) + ``eval`` + transforms + forward + top-k of the same model. Summed over
   the models, best round of each.
+- **model switch during an occlusion sweep**: the same, while the Explain tab's occlusion of the previous
+  network runs (``viewer.bench.gui_occlusion``).
 - **rapid switching**: the longest gap of a 5 ms ``QTimer`` on the GUI thread during seeded switches of
-  images, models (built and loaded on the worker) and tabs, one every 20–150 ms. The worst gaps are printed
+  images, models (built and loaded on the worker) and all six tabs (the Explain tab computes its maps whenever
+  it is shown), one every 20–150 ms. The worst gaps are printed
   with what ran then (the action on the GUI thread, the job on the worker) to find their cause.
 """
 
@@ -32,6 +36,8 @@ from pathlib import Path
 from typing import Any, TypedDict
 
 from viewer.bench.common import Row, sample_image, wait_until
+from viewer.bench.gui_occlusion import occlusion_row, switch_during_occlusion
+from viewer.bench.gui_paint import PaintWatch, bare, painted
 
 __all__ = ["DROP_GOAL", "STALL_GOAL_MS", "SWITCH_GOAL", "latency_rows"]
 
@@ -49,6 +55,7 @@ WAIT_S = 600
 def latency_rows(measured: dict[str, Any]) -> list[Row]:
     """The table's rows from what :func:`_measure` printed."""
     drop, switch, soak = measured["drop"], measured["switch"], measured["soak"]
+    occlusion = occlusion_row(measured["occlusion"])
     drop_ratio = drop["ours_s"] / drop["reference_s"]
     switch_ratio = switch["ours_s"] / switch["reference_s"]
     return [
@@ -70,6 +77,7 @@ def latency_rows(measured: dict[str, Any]) -> list[Row]:
             f"≤{SWITCH_GOAL}",
             switch_ratio <= SWITCH_GOAL,
         ),
+        occlusion,
         Row(
             "gui",
             f"{soak['switches']} seeded image/model/tab switches ({soak['elapsed_s']:.0f} s)",
@@ -96,50 +104,6 @@ class SwitchTimes(TypedDict):
     job_starts_ms: dict[str, list[list[object]]]
 
 
-def _painted(watch: _PaintWatch, state: Any, name: str) -> bool:
-    """``name``'s prediction is on the state and painted (a function, not a closure over the loop's name)."""
-    return watch.painted_at is not None and state.prediction is not None and state.prediction.model == name
-
-
-class _PaintWatch:
-    """Records when the Predictions plot has finished painting a prediction of ``expected`` (an image path)."""
-
-    def __init__(self, window: Any) -> None:
-        from PySide6 import QtCore
-
-        self.window = window
-        self.expected: str | None = None
-        self.painted_at: float | None = None
-        self._inside = False
-
-        class Filter(QtCore.QObject):
-            def eventFilter(inner, watched, event):
-                return self._filter(watched, event)
-
-        self._filter_object = Filter()
-        window.predictions.plot.viewport().installEventFilter(self._filter_object)
-
-    def expect(self, path: str) -> None:
-        self.expected, self.painted_at = path, None
-
-    def _filter(self, watched: Any, event: Any) -> bool:
-        from PySide6 import QtCore, QtWidgets
-
-        if self._inside or event.type() != QtCore.QEvent.Type.Paint or self.expected is None:
-            return False
-        prediction = self.window.predictions.prediction()
-        if prediction is None or Path(prediction.image).resolve() != Path(self.expected).resolve():
-            return False
-        self._inside = True
-        try:  # deliver the paint here, so that the time taken is after the bars are drawn
-            QtWidgets.QApplication.sendEvent(watched, event)
-        finally:
-            self._inside = False
-        self.painted_at = time.perf_counter()
-        self.expected = None
-        return True
-
-
 def _drop(window: Any, path: Path) -> None:
     from PySide6 import QtCore, QtGui, QtWidgets
 
@@ -150,24 +114,6 @@ def _drop(window: Any, path: Path) -> None:
     modifiers = QtCore.Qt.KeyboardModifier.NoModifier
     QtWidgets.QApplication.sendEvent(window, QtGui.QDragEnterEvent(centre, action, mime, button, modifiers))
     QtWidgets.QApplication.sendEvent(window, QtGui.QDropEvent(QtCore.QPointF(centre), action, mime, button, modifiers))
-
-
-def _bare(name: str, path: Path, model: Any = None) -> Callable[[], None]:
-    """Bare torchvision: (build +) open + transforms + forward + top-k, as a user would write it."""
-    import torch
-    import torchvision
-    from PIL import Image
-
-    transforms = torchvision.models.get_model_weights(name).DEFAULT.transforms()
-
-    def run() -> None:
-        network = model if model is not None else torchvision.models.get_model(name).eval()
-        with Image.open(path) as image:
-            batch = transforms(image.convert("RGB")).unsqueeze(0)
-        with torch.inference_mode():
-            network(batch).softmax(dim=1).topk(5)
-
-    return run
 
 
 def _measure(device: str, quick: bool) -> dict[str, Any]:
@@ -189,7 +135,7 @@ def _measure(device: str, quick: bool) -> dict[str, Any]:
     window.model_bar.set_choice(state.choice)
     window.resize(1200, 800)
     window.show()
-    watch = _PaintWatch(window)
+    watch = PaintWatch(window)
     try:
         after_first_paint(window, state.start)
         _wait_until(lambda: state.model_info is not None or state.model_error is not None)
@@ -213,7 +159,7 @@ def _measure(device: str, quick: bool) -> dict[str, Any]:
 
         timings: list[float] = []
         reference_model = torchvision.models.get_model(MODEL).eval()
-        bare_run = _bare(MODEL, sample_image(), reference_model)
+        bare_run = bare(MODEL, sample_image(), reference_model)
 
         def bare_drop() -> None:
             _wait_until(lambda: not state.jobs.is_busy())  # see _switch: never beside an fx trace
@@ -222,8 +168,9 @@ def _measure(device: str, quick: bool) -> dict[str, Any]:
         repeats = 2 if quick else 7
         drop = _alternate(bare_drop, drop_and_paint, timings, repeats)
         switch = _switch(window, state, watch, repeats=1 if quick else 3)
+        occlusion = switch_during_occlusion(window, state, watch, repeats=1 if quick else 2)
         soak = _soak(window, state, ModelChoice, switches=12 if quick else 200)
-        return {"drop": drop, "switch": switch, "soak": soak}
+        return {"drop": drop, "switch": switch, "occlusion": occlusion, "soak": soak}
     finally:
         window.close()
         QtCore.QCoreApplication.processEvents()
@@ -248,7 +195,7 @@ def _alternate(
     return {"ours_s": min(timings[1:]), "reference_s": best_reference}
 
 
-def _switch(window: Any, state: Any, watch: _PaintWatch, repeats: int) -> SwitchTimes:
+def _switch(window: Any, state: Any, watch: PaintWatch, repeats: int) -> SwitchTimes:
     from viewer.gui.state import ModelChoice
 
     image = state.image.path
@@ -263,14 +210,14 @@ def _switch(window: Any, state: Any, watch: _PaintWatch, repeats: int) -> Switch
             # process-wide while it traces, so the bare run waits until the worker is idle.
             _wait_until(lambda: not state.jobs.is_busy())
             started = time.perf_counter()
-            _bare(name, Path(image))()
+            bare(name, Path(image))()
             reference[name] = min(reference.get(name, float("inf")), time.perf_counter() - started)
             choice = ModelChoice(name, "none", None, state.choice.device)
             watch.expect(image)
             started = time.perf_counter()
             window.model_bar.set_choice(choice)  # what picking it in the list does
             window.model_bar.choiceRequested.emit(choice)
-            _wait_until(functools.partial(_painted, watch, state, name))
+            _wait_until(functools.partial(painted, watch, state, name))
             painted_at = watch.painted_at
             assert painted_at is not None  # what _painted waited for
             if round_ == 0:
@@ -294,7 +241,9 @@ def _soak(window: Any, state: Any, choice_type: Any, switches: int) -> dict[str,
     paths = [str(shared / name) for name in SOAK_PHOTOS if (shared / name).exists()] or [str(sample_image())]
     state.open_paths(paths)
     _wait_until(lambda: len(state.images) >= len(paths))
-    tabs = list(window.views)
+    from viewer.gui.main_window import TABS
+
+    tabs = list(TABS)  # Compare and Explain too: Explain computes its maps whenever it is shown
     rng = random.Random(13)
     ticks: list[float] = []
     events: list[tuple[float, str]] = []  # (time, what started): actions on the GUI thread, jobs on the worker

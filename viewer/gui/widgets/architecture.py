@@ -272,14 +272,21 @@ class ArchitectureView(QtWidgets.QWidget):
     # Each export_* raises ExportError (one sentence) when it cannot write; the Export… button says it on the tab.
     def export_svg(self, path: str | os.PathLike[str]) -> Path:
         """Write the diagram as SVG (vector, text kept as text), atomically; overwrites ``path``."""
-        self._ensure_drawn()
+        self._ensure_drawn_for_export()
         title = self._graph.model_name if self._graph is not None else "network"
         return self._write(path, scene_svg(self.diagram.scene(), title, self._render))
 
     def export_png(self, path: str | os.PathLike[str]) -> Path:
         """Write the diagram as PNG at twice screen resolution, atomically; overwrites ``path``."""
-        self._ensure_drawn()
+        self._ensure_drawn_for_export()
         return self._write(path, scene_png(self.diagram.scene(), self._render, PNG_SCALE))
+
+    def _ensure_drawn_for_export(self) -> None:
+        """Draw the diagram now if it waits for the tab; refuse while there is none (no network, or its layout still
+        being made): an empty scene would be an empty SVG, and a PNG of no pixels Qt cannot even paint."""
+        self._ensure_drawn()
+        if self._layout is None or not self._items.nodes:
+            raise ExportError("There is no diagram to export yet: wait until it is drawn.")
 
     def export_csv(self, path: str | os.PathLike[str]) -> Path:
         """Write the table (``graph_rows``: one row per call, blocks as rows), atomically; overwrites ``path``."""
