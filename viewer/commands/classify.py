@@ -147,12 +147,14 @@ def _classify_each(
         if len(images) == 1:
             failures.report(error)
             return []
-    predictions = []
+    predictions, said = [], set()
     for image in images:
         try:
             predictions.extend(run_on([image]))
         except ViewerError as error:
-            failures.report(error)
+            if str(error) not in said:  # a refusal of the model itself would read the same for every image
+                said.add(str(error))
+                failures.report(error)
     return predictions
 
 

@@ -13,6 +13,8 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from viewer.core.options import IG_STEPS, OCCLUSION_PATCH, OCCLUSION_STRIDE
+
 __all__ = ["COSTLY_METHODS", "CostEstimate", "estimate_cost", "occlusion_origins"]
 
 COSTLY_METHODS = ("occlusion", "ig")  # run only when asked (the job policy's ``explain-costly``)
@@ -57,12 +59,12 @@ def estimate_cost(
     """The cost of ``method`` with ``options`` on an input of ``input_size`` (width, height) pixels, for a network
     whose single forward pass at that size took ``forward_ms``."""
     if method == "occlusion":
-        patch, stride = _positive(options, "patch", 32), _positive(options, "stride", 8)
+        patch, stride = _positive(options, "patch", OCCLUSION_PATCH), _positive(options, "stride", OCCLUSION_STRIDE)
         width, height = input_size
         passes = len(occlusion_origins(height, patch, stride)) * len(occlusion_origins(width, patch, stride)) + 1
         return CostEstimate(method, passes, passes * forward_ms / 1e3)
     if method == "ig":
-        steps = _positive(options, "steps", 32)
+        steps = _positive(options, "steps", IG_STEPS)
         return CostEstimate(method, steps, steps * forward_ms * (1 + BACKWARD_OVER_FORWARD) / 1e3)
     raise ValueError(f"{method!r} is not one of the costly methods {COSTLY_METHODS}")
 

@@ -38,6 +38,7 @@ __all__ = [
     "Writer",
     "atomic_write",
     "base_of",
+    "bundle_paths",
     "check_target",
     "check_targets",
     "heatmap_paths",
@@ -416,3 +417,11 @@ def heatmap_paths(base: str | os.PathLike[str], provenance: Mapping[str, Any]) -
     """The PNG, NPY and JSON paths ``write_heatmap`` would write (for a GUI that asks before overwriting)."""
     stem = base_of(base, provenance, "heatmap")
     return [with_suffix(stem, suffix) for suffix in (".png", ".npy", ".json")]
+
+
+def bundle_paths(base: str | os.PathLike[str], suffixes: Sequence[str]) -> list[Path]:
+    """The files of a set exported to ``base``: its stem (one of ``suffixes`` dropped) with each suffix. The one
+    place that names them, so that the question "replace these files?" names the files that are written."""
+    path = Path(base)
+    stem = path.with_suffix("") if path.suffix.lower() in suffixes else path
+    return [stem.with_name(stem.name + suffix) for suffix in suffixes]

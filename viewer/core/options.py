@@ -11,11 +11,15 @@ from typing import Literal, TypeAlias, get_args
 
 __all__ = [
     "ACTIVATION_COLORMAPS",
+    "EXPLAIN_DEFAULTS",
     "EXPLAIN_METHODS",
     "FUSIONS",
     "HEATMAP_COLORMAPS",
+    "IG_STEPS",
     "MODES",
     "NORMALIZATIONS",
+    "OCCLUSION_PATCH",
+    "OCCLUSION_STRIDE",
     "PRESETS",
     "PRESET_LABELS",
     "SORT_KEYS",
@@ -58,5 +62,12 @@ EXPLAIN_METHODS = ("dense", "gradcam", "occlusion", "saliency", "ig")
 ExplainOptions: TypeAlias = Mapping[str, Mapping[str, int | float | str | tuple[float, ...]]]
 """Per method, its keyword options of ``viewer.engine.explain.explain``, which validates them:
 ``{"occlusion": {"patch": 32, "stride": 8}, "ig": {"steps": 32, "chunks": 4}}``."""
+OCCLUSION_PATCH, OCCLUSION_STRIDE, IG_STEPS = 32, 8, 32  # network-input pixels; integration steps
+EXPLAIN_DEFAULTS: Mapping[str, Mapping[str, int | float | str | tuple[float, ...]]] = {
+    "occlusion": {"patch": OCCLUSION_PATCH, "stride": OCCLUSION_STRIDE, "score": "prob", "batch_size": 32},
+    "ig": {"steps": IG_STEPS, "chunks": 4, "internal_batch_size": 8},
+    "dense": {"scales": (1.0, 1.4, 2.0), "mode": "softmax"},
+}
+"""Each method's options and their defaults: the engine, the CLI, the Explain tab and its cost estimates."""
 ACTIVATION_COLORMAPS = ("viridis", "inferno", "magma", "gray", "turbo")
 HEATMAP_COLORMAPS = ("turbo", "jet", "viridis", "inferno", "magma", "gray")

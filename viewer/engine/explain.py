@@ -22,7 +22,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from viewer.core.options import EXPLAIN_METHODS
+from viewer.core.options import EXPLAIN_DEFAULTS, EXPLAIN_METHODS
 from viewer.core.progress import Progress
 from viewer.engine.errors import ModelError, UnsupportedModelError
 from viewer.engine.explain_input import ExplainInput, explain_input, to_image_pixels
@@ -234,7 +234,8 @@ def _integrated_gradients(
     between them (``viewer.engine.explain_ig``)."""
     from viewer.engine.explain_ig import QUADRATURE, chunk_sizes, integrated_gradients
 
-    steps, chunks = int(params.setdefault("steps", 32)), int(params.setdefault("chunks", 4))
+    ig = EXPLAIN_DEFAULTS["ig"]
+    steps, chunks = int(params.setdefault("steps", ig["steps"])), int(params.setdefault("chunks", ig["chunks"]))
     internal = int(params.setdefault("internal_batch_size", 8))
     if steps < 1 or chunks < 1 or internal < 1:
         raise ModelError("integrated gradients: steps, chunks and internal_batch_size must be at least 1.")
@@ -251,7 +252,11 @@ def _integrated_gradients(
 
 
 def _occlusion(loaded: LoadedModel, prepared: ExplainInput, class_index: int, params: dict[str, Any]) -> _MethodJob:
-    patch, stride = int(params.setdefault("patch", 32)), int(params.setdefault("stride", 8))
+    occlusion = EXPLAIN_DEFAULTS["occlusion"]
+    patch, stride = (
+        int(params.setdefault("patch", occlusion["patch"])),
+        int(params.setdefault("stride", occlusion["stride"])),
+    )
     score = str(params.setdefault("score", "prob"))
     batch = int(params.setdefault("batch_size", 32))
     check_occlusion(prepared.size, patch, stride)
@@ -372,9 +377,8 @@ def run_explain(loaded: LoadedModel, image: LoadedImage | str, method: str, **op
 
 def option_names(method: str) -> Mapping[str, Any]:
     """The options a method takes, with their defaults (for pickers and the CLI)."""
-    defaults: dict[str, dict[str, Any]] = {
-        "occlusion": {"patch": 32, "stride": 8, "score": "prob", "batch_size": 32},
-        "ig": {"steps": 32, "chunks": 4, "internal_batch_size": 8},
-        "dense": {"scales": [1.0, 1.4, 2.0], "mode": "softmax"},
+    defaults = {
+        key: list(value) if isinstance(value, tuple) else value
+        for key, value in EXPLAIN_DEFAULTS.get(method, {}).items()
     }
-    return defaults.get(method, {})
+    return defaults

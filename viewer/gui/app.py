@@ -72,7 +72,7 @@ class ErrorSink(QObject):
 
     def thread_excepthook(self, hook: threading.ExceptHookArgs) -> None:
         """``threading.excepthook``: a thread's bug reported like a slot's (the signal crosses to the GUI)."""
-        if hook.exc_value is not None:
+        if hook.exc_value is not None and not issubclass(hook.exc_type, SystemExit):  # as threading's own hook
             self.excepthook(hook.exc_type, hook.exc_value, hook.exc_traceback)
 
     def _report_bug(self, kind: type[BaseException], error: BaseException, trace: TracebackType | None) -> None:

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any, BinaryIO
 
 import numpy as np
 
+from viewer.core.file_export import bundle_paths
 from viewer.core.progress import Job, Progress
 
 if TYPE_CHECKING:
@@ -148,8 +149,8 @@ def export_prediction(prediction: Prediction, base: str, chart_png: bytes, *, fo
 
     from viewer.engine import export
 
-    stem = Path(base).with_suffix("") if Path(base).suffix.lower() in (".csv", ".json", ".png") else Path(base)
-    paths = [stem.with_name(stem.name + suffix) for suffix in (".csv", ".json", ".png")]
+    paths = bundle_paths(base, (".csv", ".json", ".png"))
+    stem = paths[0].with_suffix("")
     export.check_targets(paths, force=force)
     buffer = io.StringIO()
     writer = csv.writer(buffer)
@@ -189,6 +190,6 @@ def export_activation(
     activation, all channels, float values) through the engine's writer (both or neither)."""
     from viewer.engine import export
 
-    stem = Path(base).with_suffix("") if Path(base).suffix.lower() in (".png", ".npy") else Path(base)
+    stem = bundle_paths(base, (".png", ".npy"))[0].with_suffix("")
     paths = export.write_activation(stem, grid_rgb, np.asarray(activation.array), force=force, provenance=provenance)
     return ExportResult(str(stem.parent), [str(p) for p in paths], [])

@@ -15,24 +15,17 @@ from pathlib import Path
 from PySide6 import QtCore, QtWidgets
 
 from viewer.core.errors import ExportError, ViewerError
-from viewer.core.file_export import check_targets
+from viewer.core.file_export import bundle_paths, check_targets
 from viewer.gui.jobs import ErrorHandler, JobError, JobKind, Ticket
 from viewer.gui.settings import Settings
 from viewer.gui.state import AppState
 from viewer.gui.widgets.activations import ActivationsView
 from viewer.gui.widgets.predictions import PredictionsView
 
-__all__ = ["TabExports", "bundle_paths", "said_on_tab"]
+__all__ = ["TabExports", "said_on_tab"]
 
 PREDICTION_SUFFIXES = (".csv", ".json", ".png")
 ACTIVATION_SUFFIXES = (".png", ".npy")
-
-
-def bundle_paths(base: str, suffixes: Sequence[str]) -> list[Path]:
-    """The files an export to ``base`` writes: its stem (a known suffix dropped) with each suffix."""
-    path = Path(base)
-    stem = path.with_suffix("") if path.suffix.lower() in suffixes else path
-    return [stem.with_name(stem.name + suffix) for suffix in suffixes]
 
 
 def said_on_tab(state: AppState, say: Callable[[str], None], kind: JobKind) -> ErrorHandler:

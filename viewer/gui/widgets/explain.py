@@ -22,7 +22,7 @@ from PySide6.QtCore import Qt, Signal
 
 from viewer.core.colors import overlay  # the exports' colours
 from viewer.core.explain_cost import COSTLY_METHODS, estimate_cost
-from viewer.core.options import ExplainOptions
+from viewer.core.options import IG_STEPS, OCCLUSION_PATCH, OCCLUSION_STRIDE, ExplainOptions
 from viewer.core.progress import Progress
 from viewer.gui.widgets.elided_label import ElidedLabel
 from viewer.gui.widgets.turns import DrawWhenShown
@@ -206,11 +206,11 @@ class ExplainView(QtWidgets.QWidget):
         self.class_edit = QtWidgets.QLineEdit()
         self.class_edit.setObjectName("explainClass")
         self.class_edit.setPlaceholderText("class: top, an index or a name")
-        self.patch = QtWidgets.QSpinBox(minimum=4, maximum=224, value=32)
+        self.patch = QtWidgets.QSpinBox(minimum=4, maximum=224, value=OCCLUSION_PATCH)
         self.patch.setObjectName("explainPatch")
-        self.stride = QtWidgets.QSpinBox(minimum=1, maximum=224, value=8)
+        self.stride = QtWidgets.QSpinBox(minimum=1, maximum=224, value=OCCLUSION_STRIDE)
         self.stride.setObjectName("explainStride")
-        self.steps = QtWidgets.QSpinBox(minimum=4, maximum=256, value=32)
+        self.steps = QtWidgets.QSpinBox(minimum=4, maximum=256, value=IG_STEPS)
         self.steps.setObjectName("explainSteps")
         self.colormap = QtWidgets.QComboBox()
         self.colormap.setObjectName("explainColormap")
