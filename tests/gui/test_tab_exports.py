@@ -118,7 +118,8 @@ def test_a_refused_export_is_one_sentence_on_its_tab_and_nothing_on_stderr(
     window = make_window("lenet5", "default")
     state = window.state
     state.open_paths([str(shared_data / "mnist" / "mnist_7.png")])
-    qtbot.waitUntil(lambda: state.prediction is not None and state.graph is not None, timeout=TIMEOUT)
+    # The diagram laid out: before that, its export says there is nothing to export yet.
+    qtbot.waitUntil(lambda: state.prediction is not None and state.graph_layout is not None, timeout=TIMEOUT)
     (tmp_path / "file.txt").write_text("a file where a folder should be: read-only even for root")
     capfd.readouterr()
 

@@ -146,13 +146,15 @@ def collect_closed_window() -> None:
     """A window was deleted: collect what of it the freeze above kept out of the collector's sight.
 
     The freeze also froze whatever the first window held when torch was imported (its Python wrappers and the
-    cycles between them), so a closed window would never be freed. The collection walks every object once
-    (up to 200 ms, at a close, when nobody waits for the window); what is still alive is frozen again.
+    cycles between them), so a closed window would never be freed. The objects are unfrozen for good: freezing
+    again would also freeze the models another window holds now, and a model evicted later is freed only by the
+    collector (torch.fx leaves cycles), which never looks at frozen objects (a soak of close-and-reopen cycles
+    kept 50 MB more that way). Later full collections walk torch's objects again: longer pauses, after a window
+    closed, rather than a leak.
     """
     if _FROZEN:
-        gc.unfreeze()
+        gc.unfreeze()  # nothing left to unfreeze after the first close: then a plain collection
         gc.collect()
-        gc.freeze()
 
 
 def _load_registry() -> Registry:
