@@ -122,6 +122,23 @@ def test_occlusion_equals_a_brute_force_loop(height: int, width: int, patch: int
     np.testing.assert_allclose(sweep.scores, (total / count).numpy(), rtol=1e-5, atol=1e-6)
 
 
+def test_a_step_time_bound_makes_smaller_batches_with_the_same_map() -> None:
+    torch.manual_seed(0)
+    model = TinyNet().eval()
+    x = torch.randn(1, 3, 20, 24)
+    whole = run_job(occlusion_sweep(model, x, 2, patch=6, stride=3, score="logit", batch_size=32))
+    job = occlusion_sweep(model, x, 2, patch=6, stride=3, score="logit", batch_size=32, step_seconds=1e-9)
+    steps = []
+    while True:
+        try:
+            steps.append(next(job))
+        except StopIteration as end:
+            bounded = end.value
+            break
+    assert len(steps) == bounded.patches + 1  # one patch a step: the bound is below one forward pass
+    np.testing.assert_allclose(bounded.scores, whole.scores, rtol=1e-5, atol=1e-6)
+
+
 def test_occlusion_equals_captums_where_the_strides_fit() -> None:
     from captum.attr import Occlusion
 

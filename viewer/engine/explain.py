@@ -263,7 +263,14 @@ def _occlusion(loaded: LoadedModel, prepared: ExplainInput, class_index: int, pa
     params["fill"] = "the training mean colour (0 after normalisation)"
     params["units"] = "patch and stride in network-input pixels"
     sweep = yield from occlusion_sweep(
-        loaded.model, prepared.tensor, class_index, patch=patch, stride=stride, score=score, batch_size=batch
+        loaded.model,
+        prepared.tensor,
+        class_index,
+        patch=patch,
+        stride=stride,
+        score=score,
+        batch_size=batch,
+        step_seconds=params.get("step_seconds"),
     )
     params["patches"] = sweep.patches
     params["base_score"] = sweep.base_score

@@ -50,6 +50,9 @@ DEFAULT_COMPARE: tuple[tuple[str, str], ...] = (
 )
 MIN_NETWORKS, MAX_NETWORKS = 2, 6
 CHEAP_METHODS = tuple(method for method in EXPLAIN_METHODS if method not in COSTLY_METHODS)
+# An occlusion sweep's steps last about this long, so that it yields as often to more urgent jobs (a new model's
+# top-k runs between two of its steps) and to Cancel.
+OCCLUSION_STEP_S = 0.1
 
 
 class AppLike(Protocol):
@@ -265,7 +268,10 @@ class ExplainState(QObject):
             list(self.costly_asked),
             model=info.key,
             class_index=found.class_index,
-            options=self.options,
+            options={
+                **self.options,
+                "occlusion": {**self.options.get("occlusion", {}), "step_seconds": OCCLUSION_STEP_S},
+            },
             on_result=lambda later: self._costly_explained(later, image, info.key),
             description=f"{' and '.join(self.costly_asked)} of {image.name}",
         )
