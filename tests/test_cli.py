@@ -192,6 +192,7 @@ def test_heatmap_files_land_where_out_says(tmp_path, shared_data, capsys) -> Non
     [
         (["heatmap", "--scales", "1,0"], "every scale must be a positive number"),
         (["heatmap", "--scales", "nan"], "every scale must be a positive number"),
+        (["heatmap", "--scales", "big"], "or a preset (default or overfeat)"),
         (["activations", "--layer", "features.0", "--colormap", "nosuch", "--out", "grid.png"], "Unknown colormap"),
         (["classify", "--topk", "0"], "at least one class"),
     ],
@@ -205,6 +206,16 @@ def test_bad_option_values_are_bad_input_not_internal_errors(
     err = capsys.readouterr().err.splitlines()
     assert code == 2 and len(err) == 1 and phrase in err[0], err
     assert list(tmp_path.iterdir()) == []
+
+
+def test_heatmap_overfeat_scales_give_the_papers_six_short_sides(shared_data, capsys) -> None:
+    """``--scales overfeat``: Sermanet et al.'s 245, 281, 317, 389, 425 and 461 px (multiples of AlexNet's 256 px
+    resize size; the long side follows the photo's aspect)."""
+    image = str(shared_data / "images" / "cat_dog.png")
+    code = main(["heatmap", image, "--model", "alexnet", "--weights", "none", "--scales", "OverFeat", "--json"])
+    assert code == 0
+    printed = json.loads(capsys.readouterr().out)
+    assert [min(size) for size in printed["input_sizes"]] == [245, 281, 317, 389, 425, 461]
 
 
 def test_heatmap_exports_overlay_scores_and_provenance_that_load_back(

@@ -83,6 +83,7 @@ def test_models_chart_png_and_svg(tmp_path: Path, capsys) -> None:
     with Image.open(png) as picture:
         assert picture.width >= 1000
     assert ET.parse(svg).getroot().tag.endswith("svg")
+    assert "<circle" in svg.read_text() and "<image" not in svg.read_text()  # vector points, not pixmaps
     assert main(["models", "--chart", str(tmp_path / "zoo.jpg")]) == 2
     assert ".png or .svg" in _one_error(capsys)
     assert main(["models", "--chart", str(png)]) == 2  # kept without --force

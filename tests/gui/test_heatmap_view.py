@@ -9,6 +9,7 @@ import pyqtgraph as pg
 import pytest
 from PySide6.QtCore import Qt
 
+from viewer.core.options import SCALE_PRESETS
 from viewer.gui.widgets.heatmap import HeatmapView, parse_scales
 
 pg.setConfigOptions(imageAxisOrder="row-major")
@@ -96,6 +97,15 @@ def test_bad_scales_are_refused_with_a_notice(view, qtbot):
     assert parse_scales("1 1.4;2") == (1.0, 1.4, 2.0)
     with pytest.raises(ValueError):
         parse_scales("0, 1")
+
+
+def test_the_overfeat_preset_by_name(view, qtbot):
+    assert "resize size" in view.scales_edit.toolTip() and "overfeat" in view.scales_edit.toolTip()
+    view.class_picker.select_class(4)
+    view.scales_edit.setText("overfeat")
+    with qtbot.waitSignal(view.computeRequested) as blocker:
+        qtbot.mouseClick(view.compute_button, Qt.MouseButton.LeftButton)
+    assert blocker.args[0]["scales"] == SCALE_PRESETS["overfeat"] and len(SCALE_PRESETS["overfeat"]) == 6
 
 
 def test_the_random_init_notice_survives_compute(view, qtbot):

@@ -12,7 +12,7 @@ from viewer.commands.common import (
     load_model_from,
     print_written,
 )
-from viewer.core.options import FUSIONS, MODES
+from viewer.core.options import FUSIONS, MODES, SCALE_PRESETS, parse_scales
 
 __all__ = ["add_parser", "run"]
 
@@ -22,7 +22,12 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
     heatmap.add_argument("image", metavar="IMAGE")
     add_model_options(heatmap)
     heatmap.add_argument("--class", dest="class_", default="top", help="top | INDEX | NAME")
-    heatmap.add_argument("--scales", default="1,1.4,2", help="comma-separated scales of the base size")
+    heatmap.add_argument(
+        "--scales",
+        default="1,1.4,2",
+        help="image short sides as multiples of the resize size (256 for ImageNet; not the network's 224 input), "
+        f"comma-separated, or a preset: {', '.join(SCALE_PRESETS)} (Sermanet et al.'s 6 sizes, 245 to 461 px)",
+    )
     heatmap.add_argument("--offsets", action="store_true", help="OverFeat's stride-1 final max-pool offsets")
     heatmap.add_argument("--fuse", choices=FUSIONS, default="mean")
     heatmap.add_argument("--mode", choices=MODES, default="softmax")
@@ -52,11 +57,9 @@ def run(args: argparse.Namespace) -> int:
     loaded = load_model_from(args)
     image = load_image(args.image)
     try:
-        scales = tuple(float(s) for s in args.scales.split(","))
-    except ValueError:
-        raise ModelError(f"--scales {args.scales}: expected numbers separated by commas, e.g. 1,1.4,2.") from None
-    if not all(0 < s < float("inf") for s in scales):
-        raise ModelError(f"--scales {args.scales}: every scale must be a positive number, e.g. 1,1.4,2.")
+        scales = parse_scales(args.scales)
+    except ValueError as error:
+        raise ModelError(f"--scales {args.scales}: {error}.") from None
     result = heatmap.run_heatmap(
         loaded,
         image,

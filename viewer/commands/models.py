@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 from pathlib import Path
 
@@ -82,8 +81,9 @@ def _chart(args: argparse.Namespace) -> int:
     if args.chart_x == "latency":
         latency = run_job(measure_latency(device=args.chart_device), progress_line if sys.stderr.isatty() else None)
     points = zoo_points(latency)
-    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-    from viewer.gui.widgets.zoo_chart import render_chart  # the GUI only inside this subcommand
+    from viewer.gui.widgets.zoo_chart import (
+        render_chart,
+    )  # the GUI only inside this subcommand (offscreen without a display)
 
     print_written([render_chart(points, path, axis=args.chart_x)])
     print(f"{len(points)} networks with ImageNet weights; x: {args.chart_x}; point area ∝ parameters")

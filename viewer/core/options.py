@@ -6,6 +6,7 @@ fills its pickers from the same tuples, without importing the engine.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from typing import Literal, TypeAlias, get_args
 
@@ -22,6 +23,7 @@ __all__ = [
     "OCCLUSION_STRIDE",
     "PRESETS",
     "PRESET_LABELS",
+    "SCALE_PRESETS",
     "SORT_KEYS",
     "ExplainOptions",
     "Fusion",
@@ -29,6 +31,7 @@ __all__ = [
     "Normalization",
     "Preset",
     "SortKey",
+    "parse_scales",
 ]
 
 Preset = Literal["weights", "standardize", "full"]
@@ -48,6 +51,36 @@ MODES: tuple[Mode, ...] = get_args(Mode)
 Fusion = Literal["mean", "max"]
 FUSIONS: tuple[Fusion, ...] = get_args(Fusion)
 """How the maps of several scales are fused into one."""
+
+SCALE_PRESETS: Mapping[str, tuple[float, ...]] = {
+    "default": (1.0, 1.4, 2.0),
+    # Sermanet et al. (OverFeat, ICLR 2014), Table 5: multi-scale classification at 6 input sizes, 245×245,
+    # 281×317, 317×389, 389×461, 425×497 and 461×569. A scale here multiplies the resize size (256 for the
+    # ImageNet weights of AlexNet and VGG) to give the image's *short* side, and the image keeps its own aspect
+    # ratio; so the preset gives the paper's six short sides exactly (round(256 × s) = 245, 281, 317, 389, 425,
+    # 461), and the long sides follow the photo rather than the paper's fixed 1.0–1.29 aspect ratios.
+    "overfeat": (0.957, 1.098, 1.238, 1.52, 1.66, 1.801),
+}
+"""Named sets of heatmap scales, each a multiple of the resize size (the weights' short side before the crop,
+256 for ImageNet), not of the network's input (crop) size: ``viewer heatmap --scales overfeat``, the Heatmap tab."""
+
+
+def parse_scales(text: str) -> tuple[float, ...]:
+    """A preset's name (``"overfeat"``) or numbers separated by commas, spaces or semicolons (``"1, 1.4, 2"``) as
+    a tuple of scales; ValueError with a sentence to show after the option's name otherwise."""
+    preset = SCALE_PRESETS.get(text.strip().lower())
+    if preset is not None:
+        return preset
+    parts = [part for part in text.replace(";", ",").replace(" ", ",").split(",") if part]
+    try:
+        scales = tuple(float(part) for part in parts)
+    except ValueError:
+        names = " or ".join(SCALE_PRESETS)
+        raise ValueError(f"expected numbers separated by commas (e.g. 1,1.4,2) or a preset ({names})") from None
+    if not scales or any(not math.isfinite(s) or s <= 0 for s in scales):
+        raise ValueError("every scale must be a positive number, e.g. 1,1.4,2")
+    return scales
+
 
 SortKey = Literal["index", "mean", "max"]
 SORT_KEYS: tuple[SortKey, ...] = get_args(SortKey)

@@ -28,10 +28,10 @@ from viewer.core.layout import (
     format_count,
     join_symbol,
 )
+from viewer.core.svg import attr, number, svg_header
 
 __all__ = ["KIND_COLOURS", "fill_for", "graph_svg", "kind_of", "write_graph_svg"]
 
-FONT = "DejaVu Sans, Helvetica, Arial, sans-serif"
 FONT_SIZE = 10.0
 CAPTION_LINE = 15.0
 MIN_WIDTH = 480.0  # a narrow network (a single column) still gets a readable caption
@@ -79,14 +79,6 @@ def fill_for(node: ViewNode) -> str:
     return KIND_COLOURS[kind_of(node)]
 
 
-def _number(value: float) -> str:
-    return f"{value:.1f}".rstrip("0").rstrip(".")
-
-
-def _attr(text: str) -> str:
-    return escape(text, {'"': "&quot;"})
-
-
 def _caption_lines(layout: Layout, width: float) -> tuple[list[str], list[str]]:
     """The caption wrapped to ``width``: the title's lines (bold, so wrapped shorter), then the variant and notes."""
     view = layout.view
@@ -119,24 +111,19 @@ def graph_svg(layout: Layout) -> str:
     caption_height = len(caption) * CAPTION_LINE + 12
     height = layout.height + caption_height
     out: list[str] = [
-        '<?xml version="1.0" encoding="UTF-8"?>',
-        (
-            f'<svg xmlns="http://www.w3.org/2000/svg" width="{_number(width)}" height="{_number(height)}" '
-            f'viewBox="0 0 {_number(width)} {_number(height)}" font-family="{FONT}" font-size="{_number(FONT_SIZE)}">'
-        ),
-        f"<title>{escape(view.model_name)}: data-flow graph</title>",
+        *svg_header(width, height, title=f"{view.model_name}: data-flow graph", font_size=FONT_SIZE),
         "<defs>",
         _marker("arrow", _LINE),
         _marker("arrow-training", _TRAINING),
         "</defs>",
-        f'<rect x="0" y="0" width="{_number(width)}" height="{_number(height)}" fill="#ffffff"/>',
+        f'<rect x="0" y="0" width="{number(width)}" height="{number(height)}" fill="#ffffff"/>',
     ]
     out.append('<g class="caption">')
     for index, line in enumerate(caption):
         weight = ' font-weight="bold" font-size="12"' if index < len(title_lines) else ""
-        out.append(f'<text x="{_number(12)}" y="{_number(18 + index * CAPTION_LINE)}"{weight}>{escape(line)}</text>')
+        out.append(f'<text x="{number(12)}" y="{number(18 + index * CAPTION_LINE)}"{weight}>{escape(line)}</text>')
     out.append("</g>")
-    out.append(f'<g transform="translate({_number((width - layout.width) / 2)},{_number(caption_height)})">')
+    out.append(f'<g transform="translate({number((width - layout.width) / 2)},{number(caption_height)})">')
     out.append('<g class="frames">')
     out.extend(_frame(frame) for frame in sorted(layout.frames, key=lambda f: f.name.count(".")))
     out.append("</g>")
@@ -179,15 +166,15 @@ def _frame(frame: FrameBox) -> str:
     fits = max(4, int((frame.w - 10) / (CHAR_WIDTH * 0.95)))
     shown = label if len(label) <= fits else label[: fits - 1] + "…"
     return (
-        f'<g class="frame" data-block="{_attr(frame.name)}"><title>{escape(label)}</title>'
-        f'<rect x="{_number(frame.x)}" y="{_number(frame.y)}" width="{_number(frame.w)}" '
-        f'height="{_number(frame.h)}" rx="6" fill="{_FRAME_FILL}" stroke="{stroke}"{dash}/>'
-        f'<text x="{_number(frame.x + 6)}" y="{_number(frame.y + 12)}" fill="#506070">{escape(shown)}</text></g>'
+        f'<g class="frame" data-block="{attr(frame.name)}"><title>{escape(label)}</title>'
+        f'<rect x="{number(frame.x)}" y="{number(frame.y)}" width="{number(frame.w)}" '
+        f'height="{number(frame.h)}" rx="6" fill="{_FRAME_FILL}" stroke="{stroke}"{dash}/>'
+        f'<text x="{number(frame.x + 6)}" y="{number(frame.y + 12)}" fill="#506070">{escape(shown)}</text></g>'
     )
 
 
 def _route(route: Route, nodes: dict[str, ViewNode]) -> Iterable[str]:
-    points = " ".join(f"{_number(x)},{_number(y)}" for x, y in route.points)
+    points = " ".join(f"{number(x)},{number(y)}" for x, y in route.points)
     colour, marker = (_TRAINING, "arrow-training") if route.training_only else (_LINE, "arrow")
     dash = ' stroke-dasharray="5 3"' if route.training_only else ""
     tip = f"{route.src} → {route.dst}: {format_shape(route.shape)}"
@@ -200,7 +187,7 @@ def _route(route: Route, nodes: dict[str, ViewNode]) -> Iterable[str]:
         # A join shows only its symbol: say what leaves it beside its first segment.
         x0, y0 = route.points[0]
         yield (
-            f'<text class="shape" x="{_number(x0 + 14)}" y="{_number(y0 + 10)}" font-size="8" '
+            f'<text class="shape" x="{number(x0 + 14)}" y="{number(y0 + 10)}" font-size="8" '
             f'fill="#506070">{escape(format_shape(route.shape))}</text>'
         )
 
@@ -215,20 +202,20 @@ def _box(box: Box, node: ViewNode) -> Iterable[str]:
     title = f"<title>{escape(chr(10).join(tip))}</title>"
     dash = ' stroke-dasharray="4 2"' if node.training_only else ""
     stroke = _TRAINING if node.training_only else _STROKE
-    yield f'<g class="node {kind}" data-id="{_attr(node.id)}">{title}'
+    yield f'<g class="node {kind}" data-id="{attr(node.id)}">{title}'
     if node.kind == "join":
         cx, cy = box.center
         yield (
-            f'<circle cx="{_number(cx)}" cy="{_number(cy)}" r="{_number(box.w / 2)}" fill="{KIND_COLOURS["join"]}" '
+            f'<circle cx="{number(cx)}" cy="{number(cy)}" r="{number(box.w / 2)}" fill="{KIND_COLOURS["join"]}" '
             f'stroke="{stroke}" stroke-width="1.2"{dash}/>'
         )
         yield (
-            f'<text x="{_number(cx)}" y="{_number(cy + 4.5)}" text-anchor="middle" font-size="13" '
+            f'<text x="{number(cx)}" y="{number(cy + 4.5)}" text-anchor="middle" font-size="13" '
             f'font-weight="bold" fill="#304050">{escape(join_symbol(node))}</text>'
         )
     else:
         yield (
-            f'<rect x="{_number(box.x)}" y="{_number(box.y)}" width="{_number(box.w)}" height="{_number(box.h)}" '
+            f'<rect x="{number(box.x)}" y="{number(box.y)}" width="{number(box.w)}" height="{number(box.h)}" '
             f'rx="5" fill="{KIND_COLOURS[kind]}" stroke="{stroke}" stroke-width="1"{dash}/>'
         )
         cx = box.x + box.w / 2
@@ -237,5 +224,5 @@ def _box(box: Box, node: ViewNode) -> Iterable[str]:
             style = ' font-weight="bold"' if index == 0 else ""
             if line == "training only":
                 style = f' font-style="italic" fill="{_TRAINING}"'
-            yield f'<text x="{_number(cx)}" y="{_number(y)}" text-anchor="middle"{style}>{escape(line)}</text>'
+            yield f'<text x="{number(cx)}" y="{number(y)}" text-anchor="middle"{style}>{escape(line)}</text>'
     yield "</g>"

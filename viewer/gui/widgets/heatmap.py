@@ -17,7 +17,8 @@ from PySide6 import QtCore, QtWidgets
 from PySide6.QtCore import Qt, Signal
 
 from viewer.core.file_export import heatmap_paths
-from viewer.core.options import FUSIONS, HEATMAP_COLORMAPS, MODES
+from viewer.core.options import FUSIONS, HEATMAP_COLORMAPS, MODES, SCALE_PRESETS
+from viewer.core.options import parse_scales as parse_core_scales
 from viewer.core.ranges import score_range
 from viewer.gui.widgets.activations_large import pyqtgraph_colormap
 from viewer.gui.widgets.export_message import ExportMessage
@@ -30,15 +31,12 @@ DEFAULT_SCALES = "1, 1.4, 2"
 
 
 def parse_scales(text: str) -> tuple[float, ...]:
-    """``"1, 1.4, 2"`` -> ``(1.0, 1.4, 2.0)``; raises ValueError with a readable sentence otherwise."""
-    parts = [part for part in text.replace(";", ",").replace(" ", ",").split(",") if part]
+    """``"1, 1.4, 2"`` -> ``(1.0, 1.4, 2.0)``, ``"overfeat"`` -> its preset; raises ValueError with a readable
+    sentence otherwise (the core's parser, the CLI's too)."""
     try:
-        scales = tuple(float(part) for part in parts)
-    except ValueError:
-        raise ValueError(f"Scales {text!r}: expected numbers separated by commas, e.g. {DEFAULT_SCALES}.") from None
-    if not scales or any(not np.isfinite(s) or s <= 0 for s in scales):
-        raise ValueError(f"Scales {text!r}: give one or more positive numbers, e.g. {DEFAULT_SCALES}.")
-    return scales
+        return parse_core_scales(text)
+    except ValueError as error:
+        raise ValueError(f"Scales {text!r}: {error}.") from None
 
 
 class HeatmapView(QtWidgets.QWidget):
@@ -76,7 +74,11 @@ class HeatmapView(QtWidgets.QWidget):
         self.mode_picker.setToolTip("softmax: probability of the class at each place; logit: its raw score")
         self.scales_edit = QtWidgets.QLineEdit(DEFAULT_SCALES)
         self.scales_edit.setObjectName("heatmapScales")
-        self.scales_edit.setToolTip("Image sizes as multiples of the network's input size")
+        self.scales_edit.setToolTip(
+            "Image short sides as multiples of the resize size (256 for ImageNet weights), not of the network's "
+            f"input size; or a preset: {', '.join(SCALE_PRESETS)} (Sermanet et al.'s 6 scales)"
+        )
+        self.scales_edit.setCompleter(QtWidgets.QCompleter(list(SCALE_PRESETS), self.scales_edit))
         self.scales_edit.setMaximumWidth(110)
         self.scales_edit.returnPressed.connect(self._on_compute)
         self.offsets_check = QtWidgets.QCheckBox("offsets")

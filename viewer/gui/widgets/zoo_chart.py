@@ -3,13 +3,14 @@
 pyqtgraph draws it: one ``ScatterPlotItem`` per lecture family (its colour and legend entry), x on a log axis
 (GMACs, or the latency measured on this device), point *area* proportional to the parameter count, the lecture's
 networks labelled. Clicking a point emits ``picked(name)``. :func:`render_chart` draws it without a window
-(``viewer models --chart``) and writes PNG or SVG through pyqtgraph's exporters.
+(``viewer models --chart``) and writes PNG (pyqtgraph's exporter) or a vector SVG (``zoo_chart_svg``).
 """
 
 from __future__ import annotations
 
 import math
 import os
+import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -22,6 +23,7 @@ from viewer.core.errors import ExportError, ViewerError
 from viewer.core.file_export import atomic_write
 from viewer.core.zoo import ZooPoint
 from viewer.gui.widgets.png import png_bytes
+from viewer.gui.widgets.zoo_chart_svg import chart_svg
 
 __all__ = ["AXES", "ChartWindow", "ZooChart", "export_chart", "family_colours", "render_chart"]
 
@@ -226,9 +228,10 @@ class ChartWindow(QtWidgets.QWidget):
 
 
 def export_chart(plot_item: pg.PlotItem, path: str | os.PathLike[str], width: int = 1400) -> Path:
-    """Write the chart as PNG (``ImageExporter``) or SVG (``SVGExporter``) by its suffix, through the app's one
-    atomic writer (``viewer.core.file_export``): the bytes are drawn first, then written and renamed; an
-    existing file is replaced (the save dialog, or the CLI's ``--force`` check, asked)."""
+    """Write the chart as PNG (pyqtgraph's ``ImageExporter``) or SVG (:func:`chart_svg`: vector, written from the
+    same laid-out plot) by its suffix, through the app's one atomic writer (``viewer.core.file_export``): the
+    bytes are drawn first, then written and renamed; an existing file is replaced (the save dialog, or the CLI's
+    ``--force`` check, asked)."""
     import pyqtgraph.exporters as exporters
 
     target = Path(path)
@@ -240,35 +243,19 @@ def export_chart(plot_item: pg.PlotItem, path: str | os.PathLike[str], width: in
         exporter.parameters()["width"] = width
         data = png_bytes(exporter.export(toBytes=True))
     else:
-        try:
-            data = exporters.SVGExporter(plot_item).export(toBytes=True)
-        except ValueError:
-            # pyqtgraph 0.14's SVGExporter cannot parse the path syntax of recent Qt SVG output
-            # (pyqtgraph/pyqtgraph#3485): let Qt's own SVG generator paint the same scene instead.
-            data = _qt_svg(plot_item)
+        data = chart_svg(plot_item, width)
     return atomic_write(target, lambda handle: handle.write(data), force=True)
 
 
-def _qt_svg(plot_item: pg.PlotItem) -> bytes:
-    from PySide6 import QtGui
-    from PySide6.QtSvg import QSvgGenerator
+def _quiet_offscreen(kind: QtCore.QtMsgType, context: QtCore.QMessageLogContext, message: str) -> None:
+    """Drop the offscreen platform's "does not support propagateSizeHints()" warning, print anything else.
 
-    scene = plot_item.scene()
-    source = plot_item.sceneBoundingRect()
-    buffer = QtCore.QBuffer()
-    buffer.open(QtCore.QIODevice.OpenModeFlag.WriteOnly)
-    generator = QSvgGenerator()
-    generator.setOutputDevice(buffer)
-    generator.setSize(source.size().toSize())
-    generator.setViewBox(QtCore.QRectF(0, 0, source.width(), source.height()))
-    generator.setTitle("Accuracy against cost")
-    painter = QtGui.QPainter(generator)
-    try:
-        painter.fillRect(QtCore.QRectF(0, 0, source.width(), source.height()), QtGui.QColor("white"))
-        scene.render(painter, QtCore.QRectF(0, 0, source.width(), source.height()), source)
-    finally:
-        painter.end()
-    return bytes(buffer.data().data())
+    ``render_chart`` shows its widget (off screen) so that pyqtgraph lays the plot out at its size, and the
+    offscreen platform plugin, which the CLI uses when there is no display, warns that it cannot pass size hints
+    to a window manager there is none of: harmless, and a line of noise in ``viewer models --chart``'s output.
+    """
+    if "propagateSizeHints" not in message:
+        sys.stderr.write(message + "\n")
 
 
 def render_chart(
@@ -279,17 +266,22 @@ def render_chart(
     size: tuple[int, int] = (1200, 800),
 ) -> Path:
     """Draw the chart without showing a window and write it to ``path`` (.png or .svg)."""
-    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    if not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY"):
+        os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # nothing to show it on: no window system needed
     app = QtWidgets.QApplication.instance() or QtWidgets.QApplication([])
-    chart = ZooChart()
-    chart.setAttribute(QtCore.Qt.WidgetAttribute.WA_DontShowOnScreen, True)
-    chart.resize(*size)
-    chart.show()  # laid out at its size: the exporters read the scene's geometry
-    chart.set_points(points, axis)
-    chart.plot.getPlotItem().vb.autoRange()
-    app.processEvents()
-    written = chart.export(path)
-    chart.close()
-    chart.deleteLater()
-    QtCore.QCoreApplication.sendPostedEvents(None, 0)
+    previous = QtCore.qInstallMessageHandler(_quiet_offscreen)
+    try:
+        chart = ZooChart()
+        chart.setAttribute(QtCore.Qt.WidgetAttribute.WA_DontShowOnScreen, True)
+        chart.resize(*size)
+        chart.show()  # laid out at its size: the exporters read the scene's geometry
+        chart.set_points(points, axis)
+        chart.plot.getPlotItem().vb.autoRange()
+        app.processEvents()
+        written = chart.export(path)
+        chart.close()
+        chart.deleteLater()
+        QtCore.QCoreApplication.sendPostedEvents(None, 0)
+    finally:
+        QtCore.qInstallMessageHandler(previous)  # None puts Qt's default handler back
     return written
