@@ -43,3 +43,10 @@ def test_other_networks_get_none_of_these_notes(name: str) -> None:
     graph = graph_of_name(name)
     assert not any("AlexNet" in note or "GoogLeNet" in note for note in graph.notes)
     assert "ResNeXt" not in graph.variant
+
+
+def test_googlenet_compares_its_parameters_with_alexnets_and_the_lectures_12x() -> None:
+    notes = [note for note in graph_of_name("googlenet").notes if "AlexNet" in note]
+    googlenet, alexnet = graph_of_name("googlenet").total_params, graph_of_name("alexnet").total_params
+    assert len(notes) == 1 and f"{alexnet / googlenet:.1f}× fewer than AlexNet" in notes[0]
+    assert "9.2×" in notes[0] and "12×" in notes[0] and "BatchNorm" in notes[0] and "single-GPU" in notes[0]

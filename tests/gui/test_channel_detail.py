@@ -62,3 +62,14 @@ def test_a_cell_shows_its_receptive_field_clipped_to_the_input(detail: ChannelDe
 def test_the_overlay_opacity_follows_the_slider(detail: ChannelDetail) -> None:
     detail.alpha.setValue(25)
     assert detail.overlay_alpha == pytest.approx(0.25)
+
+
+def test_the_receptive_field_label_says_x_and_y_with_inclusive_pixel_ranges(detail: ChannelDetail) -> None:
+    field = ReceptiveField(size=(5, 5), jump=(2, 2), start=(0.0, 0.0))
+    maps = np.ones((1, 4, 4), dtype=np.float32)
+    activation = make_activation(maps, receptive_field=field, input_shape=(1, 8, 8))
+    detail.set_geometry(activation)
+    detail.set_channel(0, maps[0], activation=activation)
+    assert detail.show_receptive_field(1, 2) == (2.0, 0.0, 7.0, 5.0)  # row 1, column 2: edges x 2..7, y 0..5
+    # Column 2 is x 2 and row 1 is y 1; the five pixels are x 2..6 and y 0..4, inclusive, and said as 5×5.
+    assert "cell x 2, y 1 = 1 · sees x 2..6, y 0..4 (5×5 px)" in detail.info.text()

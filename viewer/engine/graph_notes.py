@@ -12,7 +12,7 @@ from torch import nn
 
 from viewer.core.graph import Block, Graph, GraphNode
 
-__all__ = ["alexnet_note", "annotate", "googlenet_batchnorm_note", "resnet_variant"]
+__all__ = ["alexnet_note", "annotate", "googlenet_alexnet_note", "googlenet_batchnorm_note", "resnet_variant"]
 
 _AUX_NOTE = ("Auxiliary classifier: runs only in training (its loss is added with weight 0.3) and is not counted "
              "in the inference totals; torchvision's pretrained GoogLeNet/Inception weights do not train it. "
@@ -93,6 +93,19 @@ def _block_note(block: Block) -> str:
     return block.note
 
 
+def googlenet_alexnet_note(model: nn.Module, params: int) -> str:
+    """ "" unless ``model`` is a GoogLeNet: then its ``params`` (inference) against AlexNet's as built here, beside
+    the lecture's "12 times fewer" and why the two ratios differ."""
+    if type(model).__name__ != "GoogLeNet" or not params:
+        return ""
+    from viewer.engine.meta import meta_model  # the registry's AlexNet on the meta device: no memory, no weights
+
+    alexnet = sum(parameter.numel() for parameter in meta_model("alexnet").parameters())
+    return (f"Parameters: {params / 1e6:.2f}M, {alexnet / params:.1f}× fewer than AlexNet's {alexnet / 1e6:.2f}M as "
+            "built here, where the lecture says 12×: torchvision's GoogLeNet has BatchNorm and a 1000-way fc of "
+            "1024 inputs, its AlexNet is the single-GPU form, and the papers count their own versions.")  # fmt: skip
+
+
 def annotate(graph: Graph, model: nn.Module) -> Graph:
     """``graph`` with the lecture's notes on its nodes, blocks and as a whole, and its ResNet variant."""
     inception_branch3 = {
@@ -111,7 +124,8 @@ def annotate(graph: Graph, model: nn.Module) -> Graph:
                      "weights do not train them.")  # fmt: skip
     if inception_branch3:
         notes.append(_INCEPTION_NOTE)
-    notes.extend(note for note in (googlenet_batchnorm_note(model), alexnet_note(model)) if note)
+    notes.extend(note for note in (googlenet_batchnorm_note(model), alexnet_note(model),
+                                   googlenet_alexnet_note(model, graph.total_params)) if note)  # fmt: skip
     variant = resnet_variant(model)
     return Graph(
         model_name=graph.model_name, input_shape=graph.input_shape, nodes=nodes, edges=graph.edges, blocks=blocks,

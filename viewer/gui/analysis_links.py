@@ -19,15 +19,18 @@ from viewer.gui.widgets.activations import ActivationsView
 from viewer.gui.widgets.architecture import ArchitectureView
 from viewer.gui.widgets.heatmap import HeatmapView
 from viewer.gui.widgets.image_panel import ImagePanel, input_box_to_image
+from viewer.gui.widgets.lecture_table_view import ResNetTableShown
 from viewer.gui.widgets.predictions import PredictionShown, PredictionsView
 
 if TYPE_CHECKING:
     from viewer.engine.inference import Prediction
+    from viewer.engine.lecture_tables import ResNetTable
     from viewer.engine.summary import Summary
 
     # The Predictions view draws through a protocol (widgets never import the engine): a change to the
     # engine's Prediction that the view would trip over fails mypy here.
     _PREDICTION: type[PredictionShown] = Prediction
+    _RESNET_TABLE: type[ResNetTableShown] = ResNetTable  # so does Table 1's view
 
 __all__ = ["AnalysisLinks", "AnalysisViews"]
 
@@ -81,6 +84,12 @@ class AnalysisLinks(QtCore.QObject):
         architecture.expansionRequested.connect(state.set_graph_expanded)
         architecture.groupsRequested.connect(state.request_groups)
         state.graph_groups_ready.connect(architecture.show_groups)
+        # The lecture's views: Table 1 and the convolutionized graph are built on the worker when asked for.
+        lecture = architecture.lecture
+        lecture.table.tableRequested.connect(state.request_lecture_table)
+        state.lecture_table_changed.connect(lecture.table.set_table)
+        lecture.convolutionize.convolutionizedRequested.connect(state.set_convolutionized)
+        state.convolutionized_failed.connect(lecture.convolutionize.say)
         heatmap = self.views.heatmap
         heatmap.computeRequested.connect(lambda options: state.request_heatmap(**options))
         heatmap.cancelRequested.connect(lambda: state.cancel(JobKind.HEATMAP))

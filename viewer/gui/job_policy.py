@@ -73,6 +73,10 @@ POLICY: dict[JobKind, JobPolicy] = {
     JobKind.EXPLAIN: JobPolicy(Start.WHEN_SHOWN, 1, _SHOWN, "dense map, Grad-CAM, saliency of one class"),
     JobKind.GRAPH_LAYOUT: JobPolicy(Start.WHEN_ASKED, 1, _NETWORK, "lay the graph out with other blocks open"),
     JobKind.GRAPH_GROUPS: JobPolicy(Start.WHEN_ASKED, 1, _NETWORK, "ResNeXt's groups as pathways"),
+    JobKind.GRAPH_CONVOLUTIONIZED: JobPolicy(
+        Start.WHEN_ASKED, 1, _NETWORK, "the convolutionized graph at the size asked for (meta device)"
+    ),
+    JobKind.LECTURE_TABLE: JobPolicy(Start.WHEN_ASKED, 1, _NETWORK, "ResNet's Table 1 from the five ResNets' graphs"),
     JobKind.SUMMARY: JobPolicy(Start.BY_ITSELF, 2, _MODEL, "the layer table (meta device)"),
     JobKind.GRAPH: JobPolicy(Start.BY_ITSELF, 2, _NETWORK, "trace the data-flow graph (meta device)"),
     JobKind.EXPLAIN_COSTLY: JobPolicy(Start.WHEN_ASKED, 2, _SHOWN, "occlusion or integrated gradients"),

@@ -31,6 +31,7 @@ from viewer.gui.state_analysis import AnalysisRequests
 from viewer.gui.state_compare import CompareState, ExplainState
 from viewer.gui.state_exports import ExportRequests
 from viewer.gui.state_images import ImageList
+from viewer.gui.state_lecture import LectureRequests
 from viewer.gui.state_notices import CHOICE_NOTICES, Notice, NoticeState
 from viewer.gui.state_weights import WeightsFallbacks
 
@@ -47,7 +48,7 @@ __all__ = ["AppState", "ModelChoice", "Notice"]
 STEP_THROTTLE_MS = 60  # PgUp/PgDn held down: at most one round of analysis jobs per this many milliseconds
 
 
-class AppState(QObject, NoticeState, ImageList, AnalysisRequests, WeightsFallbacks, ExportRequests):
+class AppState(QObject, NoticeState, ImageList, AnalysisRequests, LectureRequests, WeightsFallbacks, ExportRequests):
     """Images, model choice, options and the latest results; see the module docstring."""
 
     registry_changed = Signal(object)  # tasks.Registry
@@ -61,6 +62,8 @@ class AppState(QObject, NoticeState, ImageList, AnalysisRequests, WeightsFallbac
     graph_changed = Signal(object)  # core Graph | None (of the chosen network; no weights needed)
     graph_groups_ready = Signal(object)  # core Layout of one block's grouped convolution drawn as its pathways
     graph_layout_changed = Signal(object)  # core Layout | None (the graph drawn with ``graph_expanded`` open)
+    lecture_table_changed = Signal(object)  # engine ResNetTable | None (Table 1, the chosen network marked)
+    convolutionized_failed = Signal(str)  # why the convolutionized graph asked for is not shown
     activation_changed = Signal(object)  # dict[str, Activation] | None (``capture`` holds it with its grid)
     activation_grid_changed = Signal(object)  # ChannelGrid redrawn after ``set_grid_options``
     heatmap_changed = Signal(object)  # engine ClassHeatmap | None (``shown_heatmap`` holds it with its screen copy)
@@ -107,6 +110,7 @@ class AppState(QObject, NoticeState, ImageList, AnalysisRequests, WeightsFallbac
         self.tab_notices: dict[str, Notice] = {}  # each tab's own notice (Compare, Explain, the chart)
         self._delivering_ms: float | None = None  # how long the job whose result is being stored ran
         self._init_fallbacks()
+        self._init_lecture()  # Table 1 and the convolutionized graph (``state_lecture``)
         self.compare = CompareState(self, parent=self)  # the Compare tab and the chart
         self.explain = ExplainState(self, parent=self)  # the Explain tab
         self._stepped: Callable[[], object] | None = None  # see _analyse_stepped

@@ -65,6 +65,9 @@ class AnalysisRequests:
     _grid_drawn: Callable[[ChannelGrid], None]
     _heatmap_arrived: Callable[[tasks.HeatmapOnScreen], None]
     _job_failed: Callable[[JobKind, JobError], None]
+    shows_plain_graph: Callable[[], bool]
+    _lecture_network_changed: Callable[[], None]
+    _plain_graph_arrived: Callable[[Graph], None]
 
     @property
     def image(self) -> tasks.ImageEntry | None:
@@ -76,7 +79,8 @@ class AnalysisRequests:
         if self.graph is None:
             return
         self.graph_expanded = frozenset(expanded)
-        self.view_memory.setdefault(self.network_id(), {})["expanded"] = sorted(self.graph_expanded)
+        if self.shows_plain_graph():  # the convolutionized form's blocks are not the network's to remember
+            self.view_memory.setdefault(self.network_id(), {})["expanded"] = sorted(self.graph_expanded)
         self._submit(
             JobKind.GRAPH_LAYOUT,
             tasks.graph_layout,
@@ -106,6 +110,7 @@ class AnalysisRequests:
             return
         self._graph_source = source
         self.input_changed(Change.NETWORK)
+        self._lecture_network_changed()
         if self.graph is not None or self.graph_layout is not None:
             self.graph, self.graph_layout, self.graph_expanded = None, None, None
             self.graph_changed.emit(None)
@@ -132,6 +137,7 @@ class AnalysisRequests:
             expanded = expansion(graph)
         self.graph_changed.emit(graph)
         self.set_graph_expanded(expanded)
+        self._plain_graph_arrived(graph)  # shown convolutionized too while that toggle is on
 
     def _layout_arrived(self, layout: Layout) -> None:
         self.graph_layout = layout

@@ -44,6 +44,8 @@ class JobKind(str, enum.Enum):
     GRAPH = "graph"
     GRAPH_LAYOUT = "graph-layout"
     GRAPH_GROUPS = "graph-groups"
+    GRAPH_CONVOLUTIONIZED = "graph-convolutionized"
+    LECTURE_TABLE = "lecture-table"
     ACTIVATIONS = "activations"
     ACTIVATION_GRID = "activation-grid"
     HEATMAP = "heatmap"
@@ -69,6 +71,8 @@ _LABELS = {
     JobKind.GRAPH: "Architecture",
     JobKind.GRAPH_LAYOUT: "Architecture",
     JobKind.GRAPH_GROUPS: "Expand groups",
+    JobKind.GRAPH_CONVOLUTIONIZED: "Convolutionized",
+    JobKind.LECTURE_TABLE: "Table 1",
     JobKind.ACTIVATION_GRID: "Activations",
     JobKind.COMPARE: "Compare",
     JobKind.ZOO: "Model zoo",

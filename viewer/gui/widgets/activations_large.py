@@ -7,6 +7,7 @@ for the box and ``show_receptive_field`` draws it over the input image.
 from __future__ import annotations
 
 import functools
+import math
 from typing import Any
 
 import numpy as np
@@ -203,12 +204,15 @@ class ChannelDetail(QtWidgets.QWidget):
         dead = getattr(activation, "dead", None)
         if dead is not None and np.ndim(dead) and channel < len(dead) and bool(dead[channel]):
             text += " · dead"
+        # x is the column and y the row, in the cell as in the pixels it sees; pixel ranges are inclusive and
+        # their size is said, so that "x 12..17" is not read as ending before 17.
         if self._cell is not None:
             row, column = self._cell
-            text += f" · cell ({row}, {column}) = {float(self._channel_map[row, column]):.3g}"
+            text += f" · cell x {column}, y {row} = {float(self._channel_map[row, column]):.3g}"
         if self._box is not None:
             x0, y0, x1, y1 = self._box
-            text += f" · sees x {x0:g}..{x1:g}, y {y0:g}..{y1:g}"
+            (left, right), (top, bottom) = _pixels(x0, x1), _pixels(y0, y1)
+            text += f" · sees x {left}..{right}, y {top}..{bottom} ({right - left + 1}×{bottom - top + 1} px)"
         return text
 
     def _place_overlay(self) -> None:
@@ -267,3 +271,9 @@ class ChannelDetail(QtWidgets.QWidget):
             self.box_mark.show()
         self.info.setText(self._describe())
         return self._box
+
+
+def _pixels(start: float, end: float) -> tuple[int, int]:
+    """The first and last pixel (inclusive) a box edge pair covers, pixel ``i`` spanning ``[i, i+1)``."""
+    first = math.floor(start)
+    return first, max(first, math.ceil(end) - 1)

@@ -31,6 +31,7 @@ from viewer.gui.widgets.architecture_export import (
 from viewer.gui.widgets.architecture_find import FindBar, button_row
 from viewer.gui.widgets.architecture_format import graph_notes_html, graph_totals_html
 from viewer.gui.widgets.architecture_groups import GroupsWindow
+from viewer.gui.widgets.architecture_lecture import LectureViews, block_notes
 from viewer.gui.widgets.architecture_scene import SceneItems, drawing_steps
 from viewer.gui.widgets.architecture_table import ArchitectureTable
 from viewer.gui.widgets.export_message import ExportMessage
@@ -90,6 +91,8 @@ class ArchitectureView(QtWidgets.QWidget):
         self.tabs.setObjectName("architectureTabs")
         self.tabs.addTab(self.diagram, "Diagram")
         self.tabs.addTab(self.table, "Table")
+        self.lecture = LectureViews(self.tabs)  # Table 1, naive Inception, the convolutionized toggle
+        self.layerSelected.connect(self.lecture.inception.follow)
 
         buttons, self._buttons = button_row(
             self.find_bar,
@@ -116,6 +119,7 @@ class ArchitectureView(QtWidgets.QWidget):
         layout.addWidget(self.notes)
         layout.addLayout(buttons)
         layout.addWidget(self.export_message)
+        layout.addWidget(self.lecture.message)
         layout.addWidget(self.tabs, 1)
 
     # ----------------------------------------------------------------------------------------- state
@@ -184,6 +188,7 @@ class ArchitectureView(QtWidgets.QWidget):
         self.diagram.scene().clear()
         self._items = SceneItems()
         self.table.set_graph(graph)
+        self.lecture.set_graph(graph)
         if graph is None:
             self.totals.setText("No network yet.")
             self.notes.setText("")
@@ -373,7 +378,7 @@ class ArchitectureView(QtWidgets.QWidget):
         layout, graph = self._layout, self._graph
         if layout is None or graph is None:
             return
-        notes = {name: block.note for name, block in graph.blocks.items() if block.note}
+        notes = block_notes(graph)  # with the lecture's formula for ResNet's blocks
         self._items = SceneItems()
         self.diagram.viewport().setUpdatesEnabled(False)  # painted once made: each turn would paint it all so far
         self._drawing.start(

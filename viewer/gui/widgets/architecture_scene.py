@@ -94,11 +94,12 @@ def _font(bold: bool = False, italic: bool = False, pixels: int = FONT_PIXELS) -
     return font
 
 
-def _tooltip(node: ViewNode) -> str:
-    """Everything about a box, the note (why a head is training only) first."""
+def _tooltip(node: ViewNode, note: str | None = None) -> str:
+    """Everything about a box, the note (why a head is training only; ``note`` in place of the node's) first."""
     lines = [f"<b>{node.id}</b> — {node.type}"]
-    if node.note:
-        lines.append(f"<i>{node.note}</i>")
+    note = node.note if note is None else note
+    if note:
+        lines.append(f"<i>{note}</i>")
     hyper = format_hyper(node.hyper, limit=12)
     if hyper:
         lines.append(hyper)
@@ -177,13 +178,13 @@ class _Box(_Drawn):
 class NodeItem(_Box):
     """The box of one call, the input, or a collapsed block (drawn as a stack of cards)."""
 
-    def __init__(self, scene: QtWidgets.QGraphicsScene, node: ViewNode, box: Box) -> None:
+    def __init__(self, scene: QtWidgets.QGraphicsScene, node: ViewNode, box: Box, note: str | None = None) -> None:
         self.node = node
         self.item = scene.addRect(QtCore.QRectF(0, 0, box.w, box.h))
         self.item.setPos(box.x, box.y)
         self.item.setZValue(10)
         self.item.setBrush(QtGui.QColor(fill_for(node)))
-        self.item.setToolTip(_tooltip(node))
+        self.item.setToolTip(_tooltip(node, note))
         self.item.setData(KEY, f"box:{node.id}")
         if node.kind == "block":
             # Cards behind the box say "there is more inside" without a marker eating into the text.
@@ -356,7 +357,10 @@ def drawing_steps(
     yield Progress(len(layout.routes), total, "Drawing the diagram")
     for index, node in enumerate(layout.view.nodes, start=1):
         box = layout.boxes[node.id]
-        items.nodes[node.id] = JoinItem(scene, node, box) if node.kind == "join" else NodeItem(scene, node, box)
+        if node.kind == "join":
+            items.nodes[node.id] = JoinItem(scene, node, box)
+        else:  # a closed block's box says what its frame would (``notes``: the lecture's formula, for one)
+            items.nodes[node.id] = NodeItem(scene, node, box, notes.get(node.id) if node.kind == "block" else None)
         if index % BOXES_PER_STEP == 0 and index < len(layout.view.nodes):
             yield Progress(len(layout.routes) + 2 * index, total, "Drawing the diagram")
     return items
