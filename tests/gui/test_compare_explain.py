@@ -173,7 +173,9 @@ def test_explain_shows_the_cheap_methods_by_itself_the_costly_ones_when_asked_an
     qtbot.waitUntil(lambda: view.found is not None, timeout=JOB_TIMEOUT_MS)
     assert set(view.found.results) == {"dense", "gradcam", "saliency"} and view.found.class_index == 3
     occlusion = view.panels["occlusion"].compute_button
-    assert occlusion.isEnabled() and "17 forward passes" in occlusion.text()  # 4×4 patches of 7 on 28×28, +1
+    assert (
+        occlusion.isEnabled() and "17 forward passes" in occlusion.toolTip() and "Compute (≤" in occlusion.text()
+    )  # 4×4 patches of 7 on 28×28, +1
     view.class_edit.setText("3")
     for method in ("occlusion", "ig"):
         button = view.panels[method].compute_button
@@ -332,3 +334,29 @@ def test_compare_draws_each_networks_dense_map_of_one_class(make_window, qtbot, 
         assert (column.heatmap_label is not None) == has_map
         assert has_map or any("no dense map" in note for note in column.network.notes)
     assert any(column.heatmap_label is not None for column in view.columns)
+
+
+def test_a_meaningless_patch_is_said_before_a_run_and_a_cancelled_method_is_not_run_again(
+    make_window, qtbot, shared_data
+) -> None:
+    window = make_window("lenet5", "default")
+    _open(window, qtbot, [shared_data / "mnist/mnist_3.png"])
+    links = window.compare_links
+    view = links.explain_view
+    window.tabs.setCurrentWidget(view)
+    qtbot.waitUntil(lambda: view.found is not None, timeout=JOB_TIMEOUT_MS)
+    occlusion, ig = view.panels["occlusion"].compute_button, view.panels["ig"].compute_button
+    assert view.patch.value() >= 28  # the default patch covers LeNet-5's whole 28×28 input: refused beforehand
+    assert not occlusion.isEnabled() and "patch" in occlusion.toolTip()
+    view.patch.setValue(7)
+    view.stride.setValue(7)
+    assert occlusion.isEnabled() and "17 forward passes" in occlusion.toolTip() and "Compute (≤" in occlusion.text()
+    with qtbot.waitSignal(window.state.jobs.cancelled, timeout=JOB_TIMEOUT_MS):
+        qtbot.mouseClick(occlusion, QtCore.Qt.MouseButton.LeftButton)
+        links.explain.cancel()  # at once: the user changed their mind
+    qtbot.mouseClick(ig, QtCore.Qt.MouseButton.LeftButton)
+    (costly,) = window.state.jobs.pending(JobKind.EXPLAIN_COSTLY)
+    assert costly.description.startswith("ig of")  # not "occlusion and ig"
+    with qtbot.waitSignal(links.explain.explanations_changed, timeout=JOB_TIMEOUT_MS):
+        pass
+    assert "ig" in view.found.results and "occlusion" not in view.found.results

@@ -26,14 +26,23 @@ def test_a_notice_shows_its_text_and_details_on_demand(banner: NoticeBanner, qtb
     assert not banner.details_button.isVisibleTo(banner)  # no details: no button
 
 
-def test_an_action_runs_once_and_dismisses(banner: NoticeBanner, qtbot) -> None:
+def test_an_action_runs_once_per_click_and_the_notice_stays_until_cleared(banner: NoticeBanner, qtbot) -> None:
     ran: list[str] = []
-    banner.show_notice("Weights missing.", actions=[("Download", lambda: ran.append("download"))])
+    enabled_while_running: list[bool] = []
+
+    def download() -> None:  # a dialog the user cancels, say: nothing changes
+        ran.append("download")
+        enabled_while_running.append(button.isEnabled())
+
+    banner.show_notice("Weights missing.", actions=[("Download", download)], kind="model")
     (button,) = banner.action_buttons()
     assert button.text() == "Download"
+    qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+    assert ran == ["download"] and enabled_while_running == [False]
+    assert banner.text() == "Weights missing." and button.isEnabled()  # its remedies are still there
     with qtbot.waitSignal(banner.dismissed):
-        qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
-    assert ran == ["download"] and banner.text() == ""
+        banner.clear("model")  # what the state does once the action resolved it
+    assert banner.text() == ""
     banner.show_notice("Again.", actions=[("A", lambda: None), ("B", lambda: None)])
     assert [b.text() for b in banner.action_buttons()] == ["A", "B"]  # the old buttons are gone
 

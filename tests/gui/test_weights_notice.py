@@ -6,7 +6,7 @@ Offline is real: tests/conftest.py points TORCH_HOME at an empty folder and the 
 
 from __future__ import annotations
 
-from PySide6 import QtWidgets
+from PySide6 import QtCore, QtWidgets
 
 from viewer.gui.widgets.model_bar import FROM_FILE, RANDOM
 
@@ -134,3 +134,18 @@ def QtCore_ctrl():
     from PySide6.QtCore import Qt
 
     return Qt.KeyboardModifier.ControlModifier
+
+
+def test_cancelling_the_weights_file_dialog_keeps_the_notice_and_its_remedies(qtbot, make_window, choose_in_combo):
+    window = make_window("lenet5", "default")
+    state, bar = window.state, window.model_bar
+    choose_in_combo(bar.model_picker, "resnet18")  # pretrained by default: the download fails offline
+    qtbot.waitUntil(lambda: state.model_error is not None, timeout=TIMEOUT)
+    text = window.notices.text_label.text()
+    asked: list[str] = []
+    bar.ask_open_file = lambda title, _filters: asked.append(title) or ""  # the user presses Cancel
+    qtbot.mouseClick(_buttons(window)["Choose a weights file…"], QtCore.Qt.MouseButton.LeftButton)
+    assert asked  # the dialog was shown …
+    assert window.notices.text() == text and all(button.isEnabled() for button in _buttons(window).values())
+    assert bar.weights_text() == "not loaded: IMAGENET1K_V1"  # … and nothing claims the weights are in use
+    assert state.notice is not None and state.notice.text == text

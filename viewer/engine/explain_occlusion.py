@@ -18,14 +18,12 @@ from __future__ import annotations
 import time
 from collections.abc import Generator
 from dataclasses import dataclass
-from itertools import pairwise
 
 import numpy as np
 import torch
 
-from viewer.core.explain_cost import occlusion_origins  # the Explain tab's cost estimate counts the same
+from viewer.core.explain_cost import check_occlusion, occlusion_origins  # the Explain tab checks the same
 from viewer.core.progress import Progress
-from viewer.engine.errors import ModelError
 
 __all__ = ["OcclusionSweep", "check_occlusion", "occlusion_origins", "occlusion_sweep"]
 
@@ -38,33 +36,6 @@ class OcclusionSweep:
     grid: np.ndarray  # float32 (len(rows), len(cols))
     base_score: float  # the class score of the unoccluded input
     patches: int
-
-
-def check_occlusion(size: tuple[int, int], patch: int, stride: int) -> None:
-    """Refuse, with one sentence, a patch and stride whose map over an input of ``size`` (width, height) would
-    mean nothing, rather than draw it.
-
-    A patch at least as long as a side has one position along it: the map cannot vary that way (over a square
-    input it is one constant). A stride longer than the patch leaves pixels between two patches that no patch
-    covers, whose value would read 0, "no drop", though they were never occluded. :func:`occlusion_sweep` itself
-    takes both (its arithmetic stays right); this is the check of what a user asks of an explanation.
-    """
-    width, height = size
-    if patch < 1 or stride < 1:
-        raise ModelError(f"occlusion: patch ({patch}) and stride ({stride}) must be at least one pixel.")
-    if patch >= min(width, height):
-        short = "height" if height <= width else "width"
-        what = "be one value everywhere" if patch >= max(width, height) else f"not vary along its {short}"
-        raise ModelError(
-            f"occlusion: a {patch}-pixel patch is not smaller than the {width}×{height} network input, so the map "
-            f"would {what}; use a patch of at most {min(width, height) - 1} pixels."
-        )
-    origins = (occlusion_origins(side, patch, stride) for side in size)
-    if any(later - earlier > patch for axis in origins for earlier, later in pairwise(axis)):
-        raise ModelError(
-            f"occlusion: a stride of {stride} pixels is longer than the {patch}-pixel patch, so some pixels would "
-            f"never be occluded and read 0; use a stride of at most {patch} pixels."
-        )
 
 
 def _score(logits: torch.Tensor, class_index: int, score: str) -> torch.Tensor:

@@ -66,6 +66,7 @@ class CompareLinks(QtCore.QObject):
             self.compare_view.set_registry(app.registry)
         app.registry_changed.connect(self.compare_view.set_registry)
         app.image_changed.connect(self._image_changed)
+        app.model_changed.connect(self._model_changed)
         app.message.connect(self._notice)
         app.notice_cleared.connect(self._notice_cleared)
         app.progress.connect(self._progress)
@@ -115,6 +116,12 @@ class CompareLinks(QtCore.QObject):
     def _image_changed(self, entry: ImageEntry | None) -> None:
         self.explain_view.set_image(_picture(entry))
         self.compare_view.image = _picture(entry)
+
+    def _model_changed(self, _info: object) -> None:
+        """No model (its weights could not be had): Explain says why it shows nothing, as Predictions does."""
+        if self.app.model_error is not None:
+            label = self.app.choice.model_file or self.app.choice.model
+            self.explain_view.show_error(f"No model: {label} could not be loaded (the message above says why).")
 
     def _comparison_changed(self, comparison: Comparison | None) -> None:
         self.compare_view.image = _picture(self.state.compared_image or self.app.image)

@@ -230,6 +230,7 @@ class ExplainState(QObject):
         self.costly_asked: list[str] = []  # costly methods asked for the shown set, not delivered yet
         app.image_changed.connect(lambda _entry: self._input_changed())
         app.model_changed.connect(lambda _info: self._input_changed())
+        app.jobs.cancelled.connect(self._cancelled)
 
     def set_shown(self, shown: bool) -> None:
         """The Explain tab was shown (or hidden): the cheap methods are computed for what is shown."""
@@ -279,6 +280,12 @@ class ExplainState(QObject):
     def cancel(self) -> None:
         self.app.cancel(JobKind.EXPLAIN)
         self.app.cancel(JobKind.EXPLAIN_COSTLY)
+
+    def _cancelled(self, ticket: Ticket) -> None:
+        """The user's Cancel (this tab's or the window's): what was asked is no longer asked, so a later request
+        for the other costly method does not run this one again."""
+        if ticket.kind == JobKind.EXPLAIN_COSTLY:
+            self.costly_asked = []
 
     def export(self, method: str, path: str, *, colormap: str, alpha: float, force: bool = False) -> Ticket | None:
         """Write the shown ``method`` map with the image it was computed for (PNG, NPY, JSON as one set)."""

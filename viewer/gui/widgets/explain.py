@@ -21,7 +21,8 @@ from PySide6 import QtCore, QtGui, QtWidgets
 from PySide6.QtCore import Qt, Signal
 
 from viewer.core.colors import overlay  # the exports' colours
-from viewer.core.explain_cost import COSTLY_METHODS, estimate_cost
+from viewer.core.errors import ViewerError
+from viewer.core.explain_cost import COSTLY_METHODS, check_occlusion, estimate_cost
 from viewer.core.options import IG_STEPS, OCCLUSION_PATCH, OCCLUSION_STRIDE, ExplainOptions
 from viewer.core.progress import Progress
 from viewer.gui.widgets.elided_label import ElidedLabel
@@ -264,6 +265,7 @@ class ExplainView(QtWidgets.QWidget):
             grid.setRowStretch(row, 1)
         layout.addLayout(grid, 1)
         self.compute_button.clicked.connect(self.request)
+        self.class_edit.returnPressed.connect(self.request)  # Return in the class field explains that class
         self.cancel_button.clicked.connect(self.cancelRequested.emit)
         self.colormap.currentTextChanged.connect(lambda _name: self._when_shown.request())
         self.opacity.valueChanged.connect(lambda _value: self._when_shown.request())
@@ -338,9 +340,18 @@ class ExplainView(QtWidgets.QWidget):
                 button.setText("Compute")
                 button.setToolTip("The cost is said once the dense map, Grad-CAM and saliency are shown.")
                 continue
-            cost = estimate_cost(method, found.input_size, found.forward_ms, self.options().get(method, {}))
+            options = self.options().get(method, {})
+            if method == "occlusion":
+                try:  # a patch or stride that would make the map meaningless is said before, not after, a run
+                    check_occlusion(found.input_size, self.patch.value(), self.stride.value())
+                except ViewerError as error:
+                    button.setEnabled(False)
+                    button.setText("Compute: change the patch or stride")
+                    button.setToolTip(str(error))
+                    continue
+            cost = estimate_cost(method, found.input_size, found.forward_ms, options)
             button.setEnabled(True)
-            button.setText(f"Compute ({cost.text})")
+            button.setText(f"Compute ({cost.short})")  # short: a long button squeezed the other panels' columns
             button.setToolTip(
                 f"{cost.text}: from one forward pass measured at {found.forward_ms:.0f} ms on "
                 f"{found.input_size[0]}×{found.input_size[1]}; batches make it faster."

@@ -58,6 +58,7 @@ class ModelBar(QtWidgets.QWidget):
         self._trust = trust  # decides whether a model file must be asked about; this widget only asks
         self._start_folder = start_folder  # where the file dialogs open
         self._choice = ModelChoice()
+        self._failed = False  # the shown weights could not be loaded (set_failed)
         self._specs: dict[str, Any] = {}
         self._updating = False
         # Dialogs go through these so that tests (and scripts) can answer them without a modal loop.
@@ -183,6 +184,7 @@ class ModelBar(QtWidgets.QWidget):
     def set_failed(self, failed: bool) -> None:
         """Mark the shown weights "not loaded" (a failed download or file): the picker never claims weights
         that are not in use."""
+        self._failed = failed
         index = self.weights_picker.currentIndex()
         if index < 0:
             return
@@ -266,8 +268,9 @@ class ModelBar(QtWidgets.QWidget):
         )
         if path:
             self.pick_weights(path)
-        else:
+        else:  # cancelled: the pickers show the choice as it was, "not loaded" included
             self.set_choice(self._choice)
+            self.set_failed(self._failed)
 
     def choose_model_file(self) -> None:
         """Pick a Python file and its builder function; ask before running a file not run before."""

@@ -149,9 +149,20 @@ class NoticeBanner(QtWidgets.QFrame):
         clipboard.setText(self.path_field.text())
 
     def _run_action(self, callback: Callable[[], None]) -> Callable[[], None]:
+        """A button's slot: the notice stays while its action runs and after it, until the state clears or
+        replaces it. An action that resolves it (Retry, Use random weights, a weights file chosen) makes the state
+        clear it; one that changes nothing (a file dialog cancelled) must leave its remedies on screen."""
+
         def run() -> None:
-            self.dismiss()
-            callback()
+            shown = len(self.history)
+            for button in self._action_buttons:  # one run per click, even with a dialog open meanwhile
+                button.setEnabled(False)
+            try:
+                callback()
+            finally:
+                if len(self.history) == shown:  # still the same notice: its buttons work again
+                    for button in self._action_buttons:
+                        button.setEnabled(True)
 
         return run
 
