@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from viewer.core.graph import Graph, collapse
 from viewer.engine.graph import build_graph
+from viewer.engine.layout import frame_label
 from viewer.engine.registry import list_specs
 
 # Networks whose forward torch.fx cannot trace: they fall back to the module tree (none at present; a new one
@@ -31,3 +33,17 @@ def test_graph_of_every_registry_network(name: str) -> None:
         assert graph.total_params + heads == spec.num_params
     if spec.gmacs is not None:
         assert round(graph.macs / 1e9, 3) == round(spec.gmacs, 3)
+    _labels_are_names(graph)
+
+
+def _labels_are_names(graph: Graph) -> None:
+    """Every box and frame label, fully expanded, is the tail of its own name plus its type: never a spliced or
+    garbled string ("inception4a.branch2.0d)" was one)."""
+    view = collapse(graph, frozenset(graph.blocks))
+    names = {frame.name for frame in view.frames}
+    for frame in view.frames:
+        label = frame_label(frame, names)
+        name, _, kind = label.partition(" (")
+        assert frame.name.endswith(name) and (not kind or kind == f"{frame.type})"), (frame.name, label)
+    for node in view.nodes:
+        assert node.id.endswith(node.label) or node.kind == "input", (node.id, node.label)

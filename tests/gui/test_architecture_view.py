@@ -70,6 +70,16 @@ def test_an_inception_modules_four_branches_are_drawn_side_by_side(show, googlen
     assert all(frame.contains(c) for c in centres)
 
 
+def test_frame_labels_are_drawn_as_laid_out_relative_to_the_frame_around(show, googlenet):
+    view = show(googlenet, "inception4a,inception4a.branch2,inception4a.branch2.0")
+    drawn = {name: item.label.text() for name, item in view.scene_items.frames.items()}
+    assert drawn["inception4a"] == "inception4a (Inception)"
+    assert drawn["inception4a.branch2"] == "branch2"  # a plain Sequential: no type
+    assert drawn["inception4a.branch2.0"] == "branch2.0 (BasicConv2d)"  # was "inception4a.branch2.0d)"
+    laid_out = {frame.name: frame.label for frame in layout_view(collapse(googlenet, view.expanded_blocks)).frames}
+    assert all(drawn[name] == laid_out[name] for name in drawn)  # the SVG export draws the same
+
+
 def test_totals_notes_and_the_training_only_heads(show, googlenet):
     view = show(googlenet)
     assert "googlenet" in view.totals_text and "6.62M params" in view.totals_text

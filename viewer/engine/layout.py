@@ -144,12 +144,12 @@ def _frames(
         x1 = max([b.x + b.w for b in inside] + [f.x + f.w for f in inner] + [lane[1] for lane in lanes]) + FRAME_PAD
         y0 = min([b.y for b in inside] + [f.y for f in inner]) - FRAME_PAD - FRAME_LABEL
         y1 = max([b.y + b.h for b in inside] + [f.y + f.h for f in inner]) + FRAME_PAD
-        frames[frame.name] = FrameBox(frame.name, _frame_label(frame, names), x0, y0, x1 - x0, y1 - y0,
+        frames[frame.name] = FrameBox(frame.name, frame_label(frame, names), x0, y0, x1 - x0, y1 - y0,
                                       frame.training_only)  # fmt: skip
     return [frames[f.name] for f in view.frames if f.name in frames]
 
 
-def _frame_label(frame: ViewFrame, names: set[str]) -> str:
+def frame_label(frame: ViewFrame, names: set[str]) -> str:
     """``inception3a (Inception)``; inside a drawn frame, the name from there on: ``branch2``, ``branch2.0
     (BasicConv2d)``, ``layer1.0 (BasicBlock)`` (a number alone keeps its parent's name); no type for a plain
     Sequential."""

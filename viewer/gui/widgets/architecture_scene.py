@@ -288,9 +288,7 @@ class RouteItem(_Drawn):
 class FrameItem(_Drawn):
     """An expanded block: a labelled frame behind its members (double-click closes it)."""
 
-    def __init__(
-        self, scene: QtWidgets.QGraphicsScene, frame: FrameBox, depth: int, note: str = "", parent: str = ""
-    ) -> None:
+    def __init__(self, scene: QtWidgets.QGraphicsScene, frame: FrameBox, depth: int, note: str = "") -> None:
         self.frame = frame
         self.item = scene.addRect(
             QtCore.QRectF(0, 0, frame.w, frame.h),
@@ -300,12 +298,10 @@ class FrameItem(_Drawn):
         self.item.setPos(frame.x, frame.y)
         self.item.setZValue(depth)
         self.item.setData(KEY, f"frame:{frame.name}")
-        # Inside an open block, its name is enough ("branch2 (Sequential)"): the frame around says whose.
-        short = frame.name[len(parent) + 1 :] if parent and frame.label.startswith(frame.name) else frame.name
-        if short[:1].isdigit():  # "0 (Bottleneck)" says little: "layer1.0 (Bottleneck)"
-            short = f"{parent.rpartition('.')[2]}.{short}"
-        label = short + frame.label[len(frame.name) :] + ("  · training only" if frame.training_only else "")
-        text = _add_label(scene, label, _font(bold=True, pixels=FRAME_LABEL_PIXELS), self.item)
+        # The layout's label, as the SVG export draws it: already relative to the frame around ("branch2.0
+        # (BasicConv2d)" inside inception4a.branch2). Shortening it again here garbled it ("inception4a.branch2.0d)").
+        label = frame.label + ("  · training only" if frame.training_only else "")
+        self.label = text = _add_label(scene, label, _font(bold=True, pixels=FRAME_LABEL_PIXELS), self.item)
         text.setBrush(_TRAINING if frame.training_only else QtGui.QColor("#3d4b59"))
         width = text.boundingRect().width()
         if width > frame.w - 10:
@@ -343,12 +339,8 @@ def drawing_steps(
     scene.setSceneRect(QtCore.QRectF(0, 0, layout.width, layout.height))
     items = SceneItems()
     notes = notes or {}
-    open_blocks = {frame.name for frame in layout.frames}
     for frame in layout.frames:
-        parent = frame.name.rpartition(".")[0]
-        while parent and parent not in open_blocks:  # a frame's parent frame may be further up than one dot
-            parent = parent.rpartition(".")[0]
-        items.frames[frame.name] = FrameItem(scene, frame, frame.name.count("."), notes.get(frame.name, ""), parent)
+        items.frames[frame.name] = FrameItem(scene, frame, frame.name.count("."), notes.get(frame.name, ""))
     total = len(layout.routes) + 2 * len(layout.view.nodes)  # a route is about half a box's work
     for index, route in enumerate(layout.routes, start=1):
         items.routes.append(RouteItem(scene, route))
