@@ -203,7 +203,7 @@ def test_in_the_app_mosaics_are_drawn_on_the_worker_never_on_the_gui_thread(
     window = make_window("lenet5", "default")
     window.set_tab("activations")
     state, view = window.state, window.views["activations"]
-    state.open_paths([str(shared_data / "mnist" / "mnist_7.png")])
+    state.images.open_paths([str(shared_data / "mnist" / "mnist_7.png")])
     qtbot.waitUntil(lambda: view.shown_grid is not None, timeout=60_000)
     activation = state.activations[state.layers[0]]
     assert view.shown_grid.activation is activation and view.shown_channel_count == activation.channels

@@ -18,11 +18,11 @@ TIMEOUT = 120_000
 
 
 def _open(qtbot, state: AppState, panel: ImagePanel, path) -> None:
-    state.image_changed.connect(
+    state.images.image_changed.connect(
         lambda entry: panel.set_image(entry.display, entry.name, entry.loaded.original_size) if entry else None
     )
     state.start()
-    state.open_paths([str(path)])
+    state.images.open_paths([str(path)])
     qtbot.waitUntil(lambda: state.prediction is not None, timeout=TIMEOUT)
 
 

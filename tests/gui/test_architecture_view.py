@@ -328,7 +328,7 @@ def test_a_new_image_does_not_rebuild_the_graph(qtbot, make_window, shared_data)
     graph, layout = state.graph, state.graph_layout
     kinds: list[str] = []
     state.job_started.connect(kinds.append)
-    state.open_paths([str(shared_data / "mnist" / "mnist_7.png")])
+    state.images.open_paths([str(shared_data / "mnist" / "mnist_7.png")])
     qtbot.waitUntil(lambda: state.prediction is not None and not state.jobs.is_busy(), timeout=JOB_TIMEOUT_MS)
     assert "classify" in kinds and not {"graph", "graph-layout"} & set(kinds)
     assert state.graph is graph and state.graph_layout is layout

@@ -76,11 +76,11 @@ def test_dropping_several_files_and_a_folder(qtbot, make_window, drop_files, sha
     window.thumbnails.setFocus()
     window.thumbnails.setCurrentRow(0)
     qtbot.keyClick(window.thumbnails, QtCore.Qt.Key.Key_Right)
-    assert window.state.current == 1
+    assert window.state.images.current == 1
     assert "mnist_0.png" in window.image_panel.title.text()
     qtbot.keyClick(window.thumbnails, QtCore.Qt.Key.Key_Delete)  # the shown one goes, its neighbour shows
     assert [entry.name for entry in window.state.images] == ["kitten.jpg", "mnist_1.png"]
-    assert window.thumbnails.currentRow() == window.state.current == 1
+    assert window.thumbnails.currentRow() == window.state.images.current == 1
     assert "mnist_1.png" in window.image_panel.title.text()
 
 
@@ -141,7 +141,7 @@ def test_switching_model_or_image_during_jobs_never_shows_a_stale_result(qtbot, 
     window = make_window("lenet5", "none")
     state = window.state
     paths = [shared_data / "images" / name for name in ("kitten.jpg", "sk_chelsea.png", "tv_dog1.jpg")]
-    state.open_paths([str(p) for p in paths])
+    state.images.open_paths([str(p) for p in paths])
     qtbot.waitUntil(lambda: len(state.images) == 3, timeout=TIMEOUT)
     shown = []
 
@@ -153,9 +153,9 @@ def test_switching_model_or_image_during_jobs_never_shows_a_stale_result(qtbot, 
     state.prediction_changed.connect(check)
     lenet, nin = ModelChoice("lenet5", "none", None, "cpu"), ModelChoice("nin", "none", None, "cpu")
     for step in range(6):
-        state.set_current(step % 3)
+        state.images.set_current(step % 3)
         state.set_model(nin if step % 2 else lenet)
-    state.set_current(1)
+    state.images.set_current(1)
     qtbot.waitUntil(lambda: not state.jobs.is_busy() and state.prediction is not None, timeout=TIMEOUT)
     assert all(image == current and model == loaded for image, model, current, loaded in shown)
     assert state.prediction.image == str(paths[1]) and state.prediction.model == "nin"
@@ -186,7 +186,7 @@ def test_export_all_writes_one_csv_and_each_heatmap(qtbot, make_window, shared_d
 
     window = make_window("nin", "none")
     state = window.state
-    state.open_paths([str(shared_data / "images" / name) for name in ("sk_coffee.png", "kitten.jpg")])
+    state.images.open_paths([str(shared_data / "images" / name) for name in ("sk_coffee.png", "kitten.jpg")])
     qtbot.waitUntil(lambda: len(state.images) == 2, timeout=TIMEOUT)
     progress = []
     state.progress.connect(lambda item, kind: progress.append(kind) if item is not None else None)
@@ -335,7 +335,7 @@ def test_export_all_maps_the_class_named_on_the_command_line(qtbot, make_window,
     window = make_window("nin", "none")
     state = window.state
     state.heatmap_request = {"class_": "cat"}  # as `viewer gui --class cat` leaves it
-    state.open_paths([str(shared_data / "images" / "sk_chelsea.png")])
+    state.images.open_paths([str(shared_data / "images" / "sk_chelsea.png")])
     qtbot.waitUntil(lambda: state.heatmap is not None, timeout=TIMEOUT)
     with qtbot.waitSignal(state.export_finished, timeout=TIMEOUT) as blocker:
         state.export_all(str(tmp_path), heatmaps=True)
@@ -347,12 +347,12 @@ def test_export_all_maps_the_class_named_on_the_command_line(qtbot, make_window,
 def test_the_class_picker_keeps_naming_the_class_whose_heatmap_follows_the_images(qtbot, make_window, shared_data):
     window = make_window("lenet5", "default")
     state, view = window.state, window.views["heatmap"]
-    state.open_paths([str(shared_data / "mnist" / "mnist_3.png")])
+    state.images.open_paths([str(shared_data / "mnist" / "mnist_3.png")])
     qtbot.waitUntil(lambda: state.prediction is not None and view.selected_class == 3, timeout=TIMEOUT)
     view.class_picker.select_class(5)
     view.compute_button.click()
     qtbot.waitUntil(lambda: view.shown_class == 5, timeout=TIMEOUT)
-    state.open_paths([str(shared_data / "mnist" / "mnist_7.png")])
+    state.images.open_paths([str(shared_data / "mnist" / "mnist_7.png")])
     qtbot.waitUntil(
         lambda: state.image.name == "mnist_7.png" and state.prediction is not None and state.heatmap is not None,
         timeout=TIMEOUT,
@@ -365,7 +365,7 @@ def test_the_class_picker_names_a_class_given_by_name_on_the_command_line(qtbot,
     window = make_window("lenet5", "default")
     state, view = window.state, window.views["heatmap"]
     state.heatmap_request = {"class_": "5"}  # as `viewer gui --class 5` leaves it
-    state.open_paths([str(shared_data / "mnist" / "mnist_7.png")])
+    state.images.open_paths([str(shared_data / "mnist" / "mnist_7.png")])
     qtbot.waitUntil(lambda: state.prediction is not None and state.heatmap is not None, timeout=TIMEOUT)
     assert state.prediction.topk[0].index == 7
     assert view.shown_class == 5 and view.selected_class == 5
@@ -385,7 +385,7 @@ def test_a_refused_capture_leaves_no_other_layers_channels_on_screen(qtbot, make
     monkeypatch.setattr(activations, "capture", capture)
     window = make_window("lenet5", "default")
     state, view = window.state, window.views["activations"]
-    state.open_paths([str(shared_data / "mnist" / "mnist_7.png")])
+    state.images.open_paths([str(shared_data / "mnist" / "mnist_7.png")])
     qtbot.waitUntil(lambda: view.shown_channel_count == 6, timeout=TIMEOUT)  # features.0
     view.layerRequested.emit("features.3")
     qtbot.waitUntil(lambda: "over the 2,048 MB budget" in window.notices.text_label.text(), timeout=TIMEOUT)

@@ -15,12 +15,12 @@ def test_a_heatmap_asked_for_before_image_and_model_comes_once_both_are_there(qt
     started: list[str] = []
     state.job_started.connect(started.append)
     state.start()
-    state.open_paths([str(shared_data / "mnist" / "mnist_7.png")])
+    state.images.open_paths([str(shared_data / "mnist" / "mnist_7.png")])
     qtbot.waitUntil(lambda: state.heatmap is not None, timeout=TIMEOUT)
     assert state.heatmap.class_index == 7 and state.requested_class() == 7
     assert started.count(JobKind.HEATMAP) == 1
 
-    state.open_paths([str(shared_data / "mnist" / "mnist_2.png")])  # the request is kept for the next image
+    state.images.open_paths([str(shared_data / "mnist" / "mnist_2.png")])  # the request is kept for the next image
     qtbot.waitUntil(
         lambda: state.heatmap is not None and state.heatmap.image_path.endswith("mnist_2.png"), timeout=TIMEOUT
     )
@@ -29,10 +29,10 @@ def test_a_heatmap_asked_for_before_image_and_model_comes_once_both_are_there(qt
 
 def test_an_unknown_class_submits_nothing_and_says_so(qtbot, state, shared_data):
     state.start()
-    state.open_paths([str(shared_data / "mnist" / "mnist_7.png")])
+    state.images.open_paths([str(shared_data / "mnist" / "mnist_7.png")])
     qtbot.waitUntil(lambda: state.prediction is not None and not state.jobs.is_busy(), timeout=TIMEOUT)
     notices = []
-    state.message.connect(notices.append)
+    state.notices.message.connect(notices.append)
     state.request_heatmap(class_="zebra")
     assert state.jobs.pending(JobKind.HEATMAP) == [] and len(notices) == 1 and "zebra" in notices[0].text
     assert state.requested_class() is None  # asked quietly: no second notice
@@ -41,7 +41,7 @@ def test_an_unknown_class_submits_nothing_and_says_so(qtbot, state, shared_data)
 
 def test_new_grid_options_redraw_the_mosaic_and_keep_the_capture(qtbot, state, shared_data):
     state.start()
-    state.open_paths([str(shared_data / "mnist" / "mnist_7.png")])
+    state.images.open_paths([str(shared_data / "mnist" / "mnist_7.png")])
     qtbot.waitUntil(lambda: state.capture is not None and state.capture.grid is not None, timeout=TIMEOUT)
     capture = state.capture
     options = GridOptions(normalize="layer", order="mean", colormap="gray")
@@ -56,7 +56,7 @@ def test_new_grid_options_redraw_the_mosaic_and_keep_the_capture(qtbot, state, s
 
 
 def test_nothing_is_asked_without_a_model_and_a_model_switch_withdraws_silently(qtbot, state, shared_data):
-    state.open_paths([str(shared_data / "mnist" / "mnist_7.png")])  # no registry, so no model yet
+    state.images.open_paths([str(shared_data / "mnist" / "mnist_7.png")])  # no registry, so no model yet
     qtbot.waitUntil(lambda: state.image is not None, timeout=TIMEOUT)
     assert state.jobs.pending(JobKind.CLASSIFY) == [] and state.prediction is None
     state.start()
@@ -67,16 +67,16 @@ def test_nothing_is_asked_without_a_model_and_a_model_switch_withdraws_silently(
     state.set_model(ModelChoice("nin", "none", None, "cpu"))  # the capture for lenet5 is withdrawn, not cancelled
     qtbot.waitUntil(lambda: state.prediction is not None and state.prediction.model == "nin", timeout=TIMEOUT)
     qtbot.waitUntil(lambda: not state.jobs.is_busy(), timeout=TIMEOUT)
-    assert cancelled == [] and state.notice is None
+    assert cancelled == [] and state.notices.notice is None
 
 
 def test_paging_through_images_submits_one_round_per_throttle_interval_and_ends_on_the_last(qtbot, state, shared_data):
     state.start()
-    state.open_paths([str(shared_data / "mnist" / f"mnist_{digit}.png") for digit in range(6)])
+    state.images.open_paths([str(shared_data / "mnist" / f"mnist_{digit}.png") for digit in range(6)])
     qtbot.waitUntil(lambda: state.prediction is not None and not state.jobs.is_busy(), timeout=TIMEOUT)
     assert state.image.name == "mnist_0.png"
     for _ in range(5):  # PgDn held down: five steps before the event loop runs again
-        state.step_image(1)
+        state.images.step(1)
     assert state.image.name == "mnist_5.png" and state.prediction is None  # shown at once, nothing stale
     assert len(state.jobs.pending(JobKind.CLASSIFY)) == 1  # the first step's, already withdrawn; not five
     qtbot.waitUntil(lambda: state.prediction is not None, timeout=TIMEOUT)

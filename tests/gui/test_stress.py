@@ -58,7 +58,7 @@ def test_200_rapid_switches_never_show_a_stale_result(qtbot, make_window, shared
     window = make_window(MODELS[0], "none")
     state = window.state
     paths = [str(shared_data / "images" / name) for name in PHOTOS]
-    state.open_paths(paths)
+    state.images.open_paths(paths)
     qtbot.waitUntil(lambda: len(state.images) == len(paths), timeout=TIMEOUT_MS)
     heatmap_view, activations_view = window.views["heatmap"], window.views["activations"]
     wanted = {"class": None}
@@ -114,10 +114,10 @@ def test_200_rapid_switches_never_show_a_stale_result(qtbot, make_window, shared
             # image. Switch (a classification is submitted), wait for the worker to compute it (not for its
             # delivery: the GUI thread is blocked here), then switch again before it lands.
             classified.clear()
-            window.thumbnails.setCurrentRow((state.current + 1) % len(paths))
+            window.thumbnails.setCurrentRow((state.images.current + 1) % len(paths))
             assert state.jobs.pending("classify")
             assert classified.wait(timeout=TIMEOUT_MS / 1000)
-            window.thumbnails.setCurrentRow((state.current + 1) % len(paths))
+            window.thumbnails.setCurrentRow((state.images.current + 1) % len(paths))
             action = "race"
             races += 1
         if action == "image":
@@ -146,7 +146,7 @@ def test_200_rapid_switches_never_show_a_stale_result(qtbot, make_window, shared
     # The views end showing the final selection.
     image, model = now()
     assert model == state.choice.model and image == state.image.path
-    assert window.thumbnails.currentRow() == state.current
+    assert window.thumbnails.currentRow() == state.images.current
     assert Path(image).name in window.image_panel.title.text()
     prediction = window.predictions.prediction()
     assert prediction is state.prediction and (prediction.image, prediction.model) == (image, model)
@@ -174,7 +174,7 @@ _CLOSE_DURING_HEATMAP = textwrap.dedent("""
     window.show()
     state.heatmap_request = {"scales": (1.0, 2.0, 3.0, 4.0)}  # a long job: ~25 GMACs at the largest scale
     state.start()
-    state.open_paths([sys.argv[2]])
+    state.images.open_paths([sys.argv[2]])
     closed = {}
 
     def close():

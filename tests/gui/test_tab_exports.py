@@ -25,7 +25,7 @@ def _click(qtbot, window, name: str) -> None:
 def test_each_tab_export_writes_its_files(qtbot, make_window, shared_data, tmp_path):
     window = make_window("lenet5", "default")
     state = window.state
-    state.open_paths([str(shared_data / "mnist" / "mnist_7.png")])
+    state.images.open_paths([str(shared_data / "mnist" / "mnist_7.png")])
     qtbot.waitUntil(lambda: state.prediction is not None and state.activation_grid is not None, timeout=TIMEOUT)
     exports = window.tab_exports
     asked: list[list] = []
@@ -94,7 +94,7 @@ def test_a_predictions_export_from_a_never_shown_tab_draws_the_chart_and_asks_be
     window = make_window("lenet5", "default")
     state = window.state
     assert window.current_tab() == "architecture"
-    state.open_paths([str(shared_data / "mnist" / "mnist_7.png")])
+    state.images.open_paths([str(shared_data / "mnist" / "mnist_7.png")])
     qtbot.waitUntil(lambda: state.prediction is not None, timeout=TIMEOUT)
     assert not window.predictions.isVisible()
     for suffix in (".csv", ".json", ".png"):  # an older set: replaced only when the user says so
@@ -117,7 +117,7 @@ def test_a_refused_export_is_one_sentence_on_its_tab_and_nothing_on_stderr(
 ):
     window = make_window("lenet5", "default")
     state = window.state
-    state.open_paths([str(shared_data / "mnist" / "mnist_7.png")])
+    state.images.open_paths([str(shared_data / "mnist" / "mnist_7.png")])
     # The diagram laid out: before that, its export says there is nothing to export yet.
     qtbot.waitUntil(lambda: state.prediction is not None and state.graph_layout is not None, timeout=TIMEOUT)
     (tmp_path / "file.txt").write_text("a file where a folder should be: read-only even for root")
@@ -154,7 +154,9 @@ def test_a_refused_export_is_one_sentence_on_its_tab_and_nothing_on_stderr(
         _click(qtbot, window, "exportHeatmapButton")
     said = window.findChild(QtWidgets.QLabel, "heatmapExportMessage")
     assert said.isVisible() and "is a file, not a folder" in said.text()
-    assert state.notice is None or "file.txt" not in state.notice.text  # on the tab, not also in the banner
+    assert (
+        state.notices.notice is None or "file.txt" not in state.notices.notice.text
+    )  # on the tab, not also in the banner
 
     assert "Traceback" not in capfd.readouterr().err
     assert sorted(p.name for p in tmp_path.iterdir()) == ["file.txt"]

@@ -151,7 +151,7 @@ class Faults:
             state.compare.comparison_changed,
         ):
             signal.connect(delivered)
-        state.message.connect(lambda notice: self.bug(notice.text) if notice.text.startswith("Bug") else None)
+        state.notices.message.connect(lambda notice: self.bug(notice.text) if notice.text.startswith("Bug") else None)
 
     @contextlib.contextmanager
     def hooked(self) -> Iterator[None]:

@@ -30,9 +30,9 @@ from viewer.gui.jobs import ErrorHandler, JobError, JobKind, JobRunner, Ticket
 from viewer.gui.state_analysis import AnalysisRequests
 from viewer.gui.state_compare import CompareState, ExplainState
 from viewer.gui.state_exports import ExportRequests
-from viewer.gui.state_images import ImageList
+from viewer.gui.state_images import Images
 from viewer.gui.state_lecture import LectureRequests
-from viewer.gui.state_notices import CHOICE_NOTICES, Notice, NoticeState
+from viewer.gui.state_notices import CHOICE_NOTICES, Notice, Notices
 from viewer.gui.state_weights import WeightsFallbacks
 
 if TYPE_CHECKING:
@@ -48,12 +48,10 @@ __all__ = ["AppState", "ModelChoice", "Notice"]
 STEP_THROTTLE_MS = 60  # PgUp/PgDn held down: at most one round of analysis jobs per this many milliseconds
 
 
-class AppState(QObject, NoticeState, ImageList, AnalysisRequests, LectureRequests, WeightsFallbacks, ExportRequests):
+class AppState(QObject, AnalysisRequests, LectureRequests, ExportRequests):
     """Images, model choice, options and the latest results; see the module docstring."""
 
     registry_changed = Signal(object)  # tasks.Registry
-    images_changed = Signal(list)  # list[tasks.ImageEntry]
-    image_changed = Signal(object)  # tasks.ImageEntry | None
     choice_changed = Signal(object)  # ModelChoice (model loading from now on)
     model_changed = Signal(object)  # tasks.ModelInfo | None (None while loading or after a failure)
     options_changed = Signal()  # preset, tta, topk
@@ -71,19 +69,16 @@ class AppState(QObject, NoticeState, ImageList, AnalysisRequests, LectureRequest
     job_started = Signal(str)  # kind of the job now running
     job_finished = Signal(str)  # kind of a job that ended (any outcome) with nothing more of its kind queued
     busy_changed = Signal(str)  # description of the running job, "" when idle
-    message = Signal(object)  # Notice
     timings_changed = Signal(dict)  # {"forward": ms, "load model": ms, ...}
     export_finished = Signal(object)  # export_tasks.ExportResult
-    weights_file_requested = Signal()  # a notice's "Choose a weights file…" was clicked
-    weights_folder_requested = Signal(str)  # a notice's "Open the weights folder" was clicked: that folder
-    notice_cleared = Signal(str)  # the kind of notice that no longer holds (its kind succeeded, the choice changed)
 
     def __init__(self, runner: JobRunner | None = None, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.jobs = runner or JobRunner(self)
+        self.notices = Notices(parent=self)  # what the banner and the tabs say, until it no longer holds
+        self.images = Images(self, self.notices, parent=self)  # the opened images and the one shown
+        self.weights = WeightsFallbacks(self, self.notices, parent=self)  # what a failed load leaves chosen
         self.registry: tasks.Registry | None = None
-        self.images: list[tasks.ImageEntry] = []
-        self.current: int = -1
         self.choice = ModelChoice()
         self.preset = "weights"
         self.tta = False
@@ -106,10 +101,7 @@ class AppState(QObject, NoticeState, ImageList, AnalysisRequests, LectureRequest
         self.heatmap_request: dict[str, Any] | None = None  # options of the heatmap to keep up to date
         self.timings: dict[str, float] = {}
         self.model_error: JobError | None = None
-        self.notice: Notice | None = None  # the banner's notice, until its kind succeeds or the user dismisses it
-        self.tab_notices: dict[str, Notice] = {}  # each tab's own notice (Compare, Explain, the chart)
         self._delivering_ms: float | None = None  # how long the job whose result is being stored ran
-        self._init_fallbacks()
         self._init_lecture()  # Table 1 and the convolutionized graph (``state_lecture``)
         self.compare = CompareState(self, parent=self)  # the Compare tab and the chart
         self.explain = ExplainState(self, parent=self)  # the Explain tab
@@ -118,9 +110,9 @@ class AppState(QObject, NoticeState, ImageList, AnalysisRequests, LectureRequest
         self.jobs.finished.connect(self._on_finished)
         self.jobs.started.connect(self._on_started)
         self.jobs.idle.connect(self._on_idle)
-        self.jobs.cancelled.connect(self._on_cancelled)
+        self.jobs.cancelled.connect(self.notices.cancelled)
         # "GPU out of memory, ran on the CPU": holds until the user chooses a model or device again.
-        self.jobs.message.connect(lambda text: self.notify(text, level="warning", kind="model"))
+        self.jobs.message.connect(lambda text: self.notices.notify(text, level="warning", kind="model"))
 
     def _analyse_stepped(self) -> object:
         """``_analyse_image`` throttled, for PgUp/PgDn held down; returns a Future.
@@ -134,10 +126,26 @@ class AppState(QObject, NoticeState, ImageList, AnalysisRequests, LectureRequest
             self._stepped = qthrottled(self._analyse_image, STEP_THROTTLE_MS, leading=True, parent=self)
         return self._stepped()
 
+    def image_switched(self, *, throttled: bool) -> None:
+        """Another image is shown (``Images``): its previous results go, its analyses are asked for."""
+        self._clear_results(summary=False)
+        if throttled:
+            self._analyse_stepped()
+        else:
+            self._analyse_image()
+
+    def _analyse_image(self) -> None:
+        if self.jobs.closed:  # a throttled call that fires after the window closed
+            return
+        self._classify()
+        self._capture()
+        self._heatmap()
+
     # --- queries -----------------------------------------------------------------------------------
     @property
     def image(self) -> tasks.ImageEntry | None:
-        return self.images[self.current] if 0 <= self.current < len(self.images) else None
+        """The image shown (``images.shown``)."""
+        return self.images.shown
 
     @property
     def heatmap(self) -> ClassHeatmap | None:
@@ -165,7 +173,7 @@ class AppState(QObject, NoticeState, ImageList, AnalysisRequests, LectureRequest
             JobKind.REGISTRY,
             tasks.load_registry,
             on_result=self._registry_loaded,
-            on_error=lambda error: self.notify(
+            on_error=lambda error: self.notices.notify(
                 "Could not load torch and the model zoo: " + error.message, error.details, kind=JobKind.REGISTRY
             ),
             description="Loading torch and the model zoo",
@@ -178,14 +186,14 @@ class AppState(QObject, NoticeState, ImageList, AnalysisRequests, LectureRequest
         ``state_weights``) when it is picked again with its default weights. The model is loaded and the image
         classified before the graph is traced: the top-k is what the user waits for (``viewer bench``).
         """
-        choice = self.with_sticky_weights(choice)
+        choice = self.weights.with_sticky_weights(choice)
         previous = self.network_id()
         self.choice = choice
         self._network_switched(previous)
         self.model_info = None
         self.model_error = None
         for kind in CHOICE_NOTICES:
-            self.clear_notice(kind)
+            self.notices.clear(kind)
         self.jobs.forget_gpu_fallbacks()
         self.input_changed(Change.MODEL)
         self._clear_results(summary=True)
@@ -223,7 +231,7 @@ class AppState(QObject, NoticeState, ImageList, AnalysisRequests, LectureRequest
         user's "cancelled") go with them."""
         for kind in withdrawn_on(change):
             self.jobs.withdraw(kind)
-            self.clear_notice(kind)
+            self.notices.clear(kind)
 
     def cancel(self, kind: JobKind | None = None) -> None:
         """The user's Cancel (of one kind, or of everything)."""
@@ -244,11 +252,11 @@ class AppState(QObject, NoticeState, ImageList, AnalysisRequests, LectureRequest
         """Submit a job whose result goes to ``on_result``; a failure is a notice of its kind unless ``on_error``
         handles it. A new run of a kind clears what was said about its last run ("cancelled", a failure), and so
         does its success (a notice may come from elsewhere: a class name that is not known)."""
-        self.clear_notice(kind)
+        self.notices.clear(kind)
 
         def delivered(result: Any) -> None:
             self._delivering_ms = ticket.elapsed_ms
-            self.clear_notice(kind)
+            self.notices.clear(kind)
             on_result(result)
 
         ticket = self.jobs.submit(
@@ -256,7 +264,7 @@ class AppState(QObject, NoticeState, ImageList, AnalysisRequests, LectureRequest
             fn,
             *args,
             on_result=delivered,
-            on_error=on_error or (lambda error: self._job_failed(kind, error)),
+            on_error=on_error or (lambda error: self.notices.job_failed(kind, error)),
             description=description,
             low_memory=low_memory,
             **kwargs,
@@ -294,7 +302,7 @@ class AppState(QObject, NoticeState, ImageList, AnalysisRequests, LectureRequest
         # Later jobs name the model by the choice it was loaded (and cached) under.
         info = replace(info, key=choice)
         self.model_info = info
-        self._fallback_model_loaded(choice)
+        self.weights.model_loaded(choice)
         self.timings = {}
         self._record_time("load model")
         self.model_changed.emit(info)
@@ -311,7 +319,7 @@ class AppState(QObject, NoticeState, ImageList, AnalysisRequests, LectureRequest
     def _model_failed(self, error: JobError) -> None:
         self.model_error = error
         self.model_changed.emit(None)
-        self._fallback_model_failed(error)
+        self.weights.model_failed(error)
 
     def _classified(self, prediction: Prediction) -> None:
         self.prediction = prediction
@@ -338,7 +346,7 @@ class AppState(QObject, NoticeState, ImageList, AnalysisRequests, LectureRequest
             self.jobs.withdraw(JobKind.ACTIVATION_GRID)
             self.capture = None
             self.activation_changed.emit(None)
-        self._job_failed(JobKind.ACTIVATIONS, error)
+        self.notices.job_failed(JobKind.ACTIVATIONS, error)
 
     def _grid_drawn(self, grid: ChannelGrid) -> None:
         # Withdrawn whenever the capture or the layers change, so a grid delivered is of the capture shown.
@@ -354,7 +362,7 @@ class AppState(QObject, NoticeState, ImageList, AnalysisRequests, LectureRequest
     def _exported(self, result: ExportResult) -> None:
         self.export_finished.emit(result)
         extra = f" ({len(result.errors)} problem(s): see details)" if result.errors else ""
-        self.notify(
+        self.notices.notify(
             f"Exported {len(result.files)} file(s) to {result.folder}{extra}.",
             "\n".join(result.errors),
             level="warning" if result.errors else "info",

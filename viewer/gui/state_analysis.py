@@ -25,6 +25,7 @@ from viewer.gui.jobs import JobError, JobKind, JobRunner, Ticket
 if TYPE_CHECKING:
     from viewer.core.activation_grid import ChannelGrid
     from viewer.engine.summary import Summary
+    from viewer.gui.state_notices import Notices
 
 __all__ = ["AnalysisRequests"]
 
@@ -58,13 +59,12 @@ class AnalysisRequests:
     graph_groups_ready: Any  # Signal(object)
     _submit: Callable[..., Ticket]
     input_changed: Callable[[Change], None]
-    notify: Callable[..., None]
+    notices: Notices
     _classified: Callable[[Any], None]
     _captured: Callable[[tasks.CaptureResult], None]
     _capture_failed: Callable[[JobError], None]
     _grid_drawn: Callable[[ChannelGrid], None]
     _heatmap_arrived: Callable[[tasks.HeatmapOnScreen], None]
-    _job_failed: Callable[[JobKind, JobError], None]
     shows_plain_graph: Callable[[], bool]
     _lecture_network_changed: Callable[[], None]
     _plain_graph_arrived: Callable[[Graph], None]
@@ -133,7 +133,9 @@ class AnalysisRequests:
         try:
             expanded = expansion(graph, spec) if spec is not None or remembered is None else frozenset(remembered)
         except ModelError as error:  # ``--expand`` named a block this network lacks: its sentence says so
-            self.notify(f"{str(error).rstrip('.')}; showing the default level.", level="warning", kind=JobKind.GRAPH)
+            self.notices.notify(
+                f"{str(error).rstrip('.')}; showing the default level.", level="warning", kind=JobKind.GRAPH
+            )
             expanded = expansion(graph)
         self.graph_changed.emit(graph)
         self.set_graph_expanded(expanded)
@@ -145,7 +147,7 @@ class AnalysisRequests:
 
     def _graph_failed(self, error: JobError) -> None:
         self._graph_source = None  # choosing the network again tries again
-        self._job_failed(JobKind.GRAPH, error)
+        self.notices.job_failed(JobKind.GRAPH, error)
 
     def network_id(self) -> str:
         """The chosen network (a registry name or a model file), whatever its weights and device."""
@@ -184,7 +186,7 @@ class AnalysisRequests:
                 summary.find(missing[0])
             except ModelError as error:  # its sentence says "did you mean"
                 shown = f"; showing {first} instead." if first else "."
-                self.notify(f"{str(error).rstrip('.')}{shown}", level="warning", kind=JobKind.SUMMARY)
+                self.notices.notify(f"{str(error).rstrip('.')}{shown}", level="warning", kind=JobKind.SUMMARY)
         self.layers = [first] if first else []
 
     def set_grid_options(self, options: GridOptions) -> None:
@@ -301,7 +303,7 @@ class AnalysisRequests:
             return find_class(self.model_info.categories, wanted, self.model_info.name)
         except ModelError as error:
             if not quiet:
-                self.notify(str(error), level="warning", kind=kind)
+                self.notices.notify(str(error), level="warning", kind=kind)
             return None
 
     def requested_class(self) -> int | None:

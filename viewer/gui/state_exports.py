@@ -17,6 +17,8 @@ if TYPE_CHECKING:
     from viewer.core.activation_grid import ChannelGrid
     from viewer.engine.heatmap import ClassHeatmap
     from viewer.engine.inference import Prediction
+    from viewer.gui.state_images import Images
+    from viewer.gui.state_notices import Notices
     from viewer.gui.tasks import ImageEntry, ModelInfo
 
 __all__ = ["ExportRequests"]
@@ -25,7 +27,7 @@ __all__ = ["ExportRequests"]
 class ExportRequests:
     """``export_all``, ``export_heatmap``, ``export_prediction``, ``export_activation``; needs AppState."""
 
-    images: list[ImageEntry]
+    images: Images
     model_info: ModelInfo | None
     prediction: Prediction | None
     topk: int
@@ -33,7 +35,7 @@ class ExportRequests:
     tta: bool
     _submit: Callable[..., Ticket]
     _exported: Callable[[ExportResult], None]
-    notify: Callable[..., None]
+    notices: Notices
     _heatmap_options: Callable[[], dict[str, Any] | None]
 
     @property
@@ -69,7 +71,7 @@ class ExportRequests:
 
     def export_all(self, folder: str, *, heatmaps: bool, force: bool = False) -> Ticket | None:
         if self.model_info is None or self.model_info.key is None or not self.images:
-            self.notify("Load an image and a model before exporting.", level="warning", kind=JobKind.EXPORT)
+            self.notices.notify("Load an image and a model before exporting.", level="warning", kind=JobKind.EXPORT)
             return None
         heatmap_options = self._heatmap_options() if heatmaps else {}
         if heatmap_options is None:

@@ -21,6 +21,7 @@ from viewer.gui.jobs import JobError, JobKind, JobRunner, Ticket
 if TYPE_CHECKING:
     from viewer.core.layout import Layout
     from viewer.engine.lecture_tables import ResNetTable
+    from viewer.gui.state_notices import Notices
 
 __all__ = ["LectureRequests"]
 
@@ -36,7 +37,7 @@ class LectureRequests:
     lecture_table_changed: Any  # Signal(object): engine ResNetTable | None
     convolutionized_failed: Any  # Signal(str): why the convolutionized graph cannot be shown
     _submit: Callable[..., Ticket]
-    _job_failed: Callable[[JobKind, JobError], None]
+    notices: Notices
     set_graph_expanded: Callable[[frozenset[str] | set[str]], None]
     network_id: Callable[[], str]
     view_memory: dict[str, dict[str, list[str]]]
@@ -95,7 +96,7 @@ class LectureRequests:
 
     def _convolutionized_error(self, error: JobError) -> None:
         if error.is_bug:
-            self._job_failed(JobKind.GRAPH_CONVOLUTIONIZED, error)
+            self.notices.job_failed(JobKind.GRAPH_CONVOLUTIONIZED, error)
         else:  # a size too small, a network the engine refuses: said beside the toggle
             self.convolutionized_failed.emit(error.message)
         if self.graph_plain is not None and self.graph is not self.graph_plain:

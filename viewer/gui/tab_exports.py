@@ -34,7 +34,7 @@ def said_on_tab(state: AppState, say: Callable[[str], None], kind: JobKind) -> E
 
     def failed(error: JobError) -> None:
         if error.is_bug:
-            state.notify(error.message, error.details, kind=kind)
+            state.notices.notify(error.message, error.details, kind=kind)
         else:
             say(error.message)
 
