@@ -54,9 +54,9 @@ def test_cancelled_goes_when_the_next_heatmap_arrives(qtbot, make_window, drop_f
     state.job_started.connect(cancel_at_start)
     with qtbot.waitSignal(state.jobs.cancelled, timeout=TIMEOUT):
         qtbot.mouseClick(view.compute_button, Qt.MouseButton.LeftButton)
-    assert "cancelled" in _shown(window) and state.heatmap is None
+    assert "cancelled" in _shown(window) and state.heatmap.shown is None
 
-    with qtbot.waitSignal(state.heatmap_changed, timeout=TIMEOUT, check_params_cb=lambda result: result is not None):
+    with qtbot.waitSignal(state.heatmap.changed, timeout=TIMEOUT, check_params_cb=lambda result: result is not None):
         qtbot.mouseClick(view.compute_button, Qt.MouseButton.LeftButton)
     assert _shown(window) == "" and state.notices.notice is None
 
@@ -75,7 +75,7 @@ def test_a_burst_of_image_and_model_switches_leaves_no_notice(qtbot, make_window
         window.thumbnails.setCurrentRow(0)  # as a click on the first thumbnail
         bar.choiceRequested.emit(ModelChoice(model, "none", None, "cpu"))  # what picking it (random init) sends
     qtbot.waitUntil(
-        lambda: not state.jobs.is_busy() and state.prediction is not None and state.heatmap is not None,
+        lambda: not state.jobs.is_busy() and state.prediction is not None and state.heatmap.shown is not None,
         timeout=TIMEOUT,
     )
     assert state.prediction.model == "lenet5" and state.prediction.image.endswith(IMAGES[0])

@@ -121,7 +121,7 @@ def test_analysis_jobs_reuse_the_loaded_model_also_for_auto_device_and_custom_fi
     state.choice = ModelChoice("lenet5", "default", None, "auto")
     state.start()
     state.images.open_paths([str(shared_data / "mnist" / "mnist_7.png")])
-    qtbot.waitUntil(lambda: state.prediction is not None and state.activations is not None, timeout=TIMEOUT)
+    qtbot.waitUntil(lambda: state.prediction is not None and state.activations.shown is not None, timeout=TIMEOUT)
     assert state.prediction.topk[0].name == "7"
     assert state.jobs.cache.keys() == [ModelChoice("lenet5", "default", None, "auto").key()]  # one copy
     fixture = Path(__file__).resolve().parents[1] / "fixtures" / "cifar_resnet.py"
@@ -144,10 +144,10 @@ def test_a_layer_the_model_lacks_is_said_and_its_first_convolution_shown(qtbot, 
     # As `viewer gui --layer conv9` sets it: before any model is loaded.
     window = make_window("lenet5", "none", start=False)
     state = window.state
-    state.layers = ["conv9"]
+    state.activations.layers = ["conv9"]
     state.start()
     qtbot.waitUntil(lambda: state.summary is not None, timeout=TIMEOUT)
-    assert state.layers == ["features.0"]
+    assert state.activations.layers == ["features.0"]
     text = window.notices.text_label.text()
     assert "no layer named 'conv9'" in text and "showing features.0 instead" in text
 
@@ -156,12 +156,12 @@ def test_layers_chosen_on_another_model_are_replaced_quietly(qtbot, make_window)
     window = make_window("lenet5", "none")
     state = window.state
     qtbot.waitUntil(lambda: state.summary is not None, timeout=TIMEOUT)
-    state.set_layers(["classifier.0"])  # NiN has no classifier
+    state.activations.set_layers(["classifier.0"])  # NiN has no classifier
     notices = []
     state.notices.message.connect(notices.append)
     state.set_model(ModelChoice("nin", "none", None, "cpu"))
     qtbot.waitUntil(lambda: state.summary is not None and state.summary.model_name == "nin", timeout=TIMEOUT)
-    assert state.layers == [state.summary.first_convolution()]
+    assert state.activations.layers == [state.summary.first_convolution()]
     assert not [notice for notice in notices if "layer" in notice.text]
 
 

@@ -83,11 +83,11 @@ def test_200_rapid_switches_never_show_a_stale_result(qtbot, make_window, shared
         _kept, (image, model, layers) = made_for[id(result)]
         if (
             (image, model) != now()
-            or layers != tuple(state.layers)
-            or list(result) != state.layers
-            or activations_view.current_layer != state.layers[0]
+            or layers != tuple(state.activations.layers)
+            or list(result) != state.activations.layers
+            or activations_view.current_layer != state.activations.layers[0]
         ):
-            stale.append(("activations", image, model, layers, now(), tuple(state.layers)))
+            stale.append(("activations", image, model, layers, now(), tuple(state.activations.layers)))
 
     def on_heatmap(result) -> None:
         if result is None:
@@ -102,8 +102,8 @@ def test_200_rapid_switches_never_show_a_stale_result(qtbot, make_window, shared
 
     # Connected after the window's own slots: the views have drawn the result when these run.
     state.prediction_changed.connect(on_prediction)
-    state.activation_changed.connect(on_activations)
-    state.heatmap_changed.connect(on_heatmap)
+    state.activations.changed.connect(on_activations)
+    state.heatmap.changed.connect(on_heatmap)
 
     rng = random.Random(7)
     races = 0
@@ -150,12 +150,12 @@ def test_200_rapid_switches_never_show_a_stale_result(qtbot, make_window, shared
     assert Path(image).name in window.image_panel.title.text()
     prediction = window.predictions.prediction()
     assert prediction is state.prediction and (prediction.image, prediction.model) == (image, model)
-    layer = state.layers[0]
-    assert list(state.activations) == [layer] and activations_view.current_layer == layer
-    assert made_for[id(state.activations)][1] == (image, model, (layer,))
-    assert activations_view.shown_channel_count == state.activations[layer].channels
-    assert state.heatmap is not None and heatmap_view.shown_class == wanted["class"]
-    assert (state.heatmap.image_path, state.heatmap.model) == (image, model)
+    layer = state.activations.layers[0]
+    assert list(state.activations.shown) == [layer] and activations_view.current_layer == layer
+    assert made_for[id(state.activations.shown)][1] == (image, model, (layer,))
+    assert activations_view.shown_channel_count == state.activations.shown[layer].channels
+    assert state.heatmap.shown is not None and heatmap_view.shown_class == wanted["class"]
+    assert (state.heatmap.shown.image_path, state.heatmap.shown.model) == (image, model)
     assert not [t for _l, t, _d in window.notices.history if "Bug" in t]
 
 
@@ -172,7 +172,7 @@ _CLOSE_DURING_HEATMAP = textwrap.dedent("""
     state.choice = ModelChoice("resnet18", "none", None, "cpu")
     window = MainWindow(state, restore_choice=False)
     window.show()
-    state.heatmap_request = {"scales": (1.0, 2.0, 3.0, 4.0)}  # a long job: ~25 GMACs at the largest scale
+    state.heatmap.request_options = {"scales": (1.0, 2.0, 3.0, 4.0)}  # a long job: ~25 GMACs at the largest scale
     state.start()
     state.images.open_paths([sys.argv[2]])
     closed = {}

@@ -294,4 +294,4 @@ def export_all(
         if answer != QtWidgets.QMessageBox.StandardButton.Yes:
             return
         force = True
-    host.state.export_all(folder, heatmaps=heatmaps, force=force)
+    host.state.exports.all(folder, heatmaps=heatmaps, force=force)
