@@ -203,14 +203,14 @@ def test_in_the_app_mosaics_are_drawn_on_the_worker_never_on_the_gui_thread(
     window = make_window("lenet5", "default")
     window.set_tab("activations")
     state, view = window.state, window.views["activations"]
-    state.open_paths([str(shared_data / "mnist" / "mnist_7.png")])
+    state.images.open_paths([str(shared_data / "mnist" / "mnist_7.png")])
     qtbot.waitUntil(lambda: view.shown_grid is not None, timeout=60_000)
-    activation = state.activations[state.layers[0]]
+    activation = state.activations.shown[state.activations.layers[0]]
     assert view.shown_grid.activation is activation and view.shown_channel_count == activation.channels
     assert drawn_on and np.array_equal(view._mosaic_item.image, view.shown_grid.image)
 
     # A new sort order: the old mosaic stays until the worker's redraw arrives, then matches the order.
-    with qtbot.waitSignal(state.activation_grid_changed, timeout=60_000):
+    with qtbot.waitSignal(state.activations.grid_changed, timeout=60_000):
         view.sort_picker.setCurrentText("max")
     assert view.shown_grid.options.order == "max" and view.channel_order == list(activation.order["max"])
     assert len(drawn_on) == 2

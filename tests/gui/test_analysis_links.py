@@ -18,11 +18,11 @@ TIMEOUT = 120_000
 
 
 def _open(qtbot, state: AppState, panel: ImagePanel, path) -> None:
-    state.image_changed.connect(
+    state.images.image_changed.connect(
         lambda entry: panel.set_image(entry.display, entry.name, entry.loaded.original_size) if entry else None
     )
     state.start()
-    state.open_paths([str(path)])
+    state.images.open_paths([str(path)])
     qtbot.waitUntil(lambda: state.prediction is not None, timeout=TIMEOUT)
 
 
@@ -37,9 +37,9 @@ def test_a_heatmap_is_drawn_in_its_tab_and_over_the_image_from_one_screen_copy(q
     _open(qtbot, state, panel, shared_data / "mnist" / "mnist_7.png")
     assert views.predictions.isEnabled() and state.prediction.topk[0].name == "7"
 
-    with qtbot.waitSignal(state.heatmap_changed, timeout=TIMEOUT, check_params_cb=lambda result: result is not None):
+    with qtbot.waitSignal(state.heatmap.changed, timeout=TIMEOUT, check_params_cb=lambda result: result is not None):
         heatmap.computeRequested.emit({"class_index": 3, "scales": (1.0,)})
-    shown = state.shown_heatmap
+    shown = state.heatmap.on_screen
     assert shown is not None and heatmap.shown_class == 3 == shown.heatmap.class_index
     assert panel.has_overlay() and tuple(panel.overlay_item.getLevels()) == pytest.approx(shown.levels)
 
@@ -55,5 +55,5 @@ def test_a_heatmap_is_drawn_in_its_tab_and_over_the_image_from_one_screen_copy(q
     state.job_started.connect(cancel_at_start)
     with qtbot.waitSignal(state.jobs.cancelled, timeout=TIMEOUT):  # the tab's Cancel is the user's Cancel
         heatmap.computeRequested.emit({"class_index": 5, "scales": (1.0, 2.0)})
-    assert state.heatmap is shown.heatmap and heatmap.shown_class == 3  # the older map stays, and is named
+    assert state.heatmap.shown is shown.heatmap and heatmap.shown_class == 3  # the older map stays, and is named
     assert not heatmap.cancel_button.isEnabled()

@@ -84,10 +84,10 @@ def test_the_convolutionized_alexnet_at_1024x768_has_18x26_class_scores(qtbot, m
     fc8 = view.scene_items.nodes["classifier.6"]
     assert "1000×18×26" in fc8.toolTip() and "k=6" in view.scene_items.nodes["classifier.1"].toolTip()
     assert "18×26" in view.totals_text  # "convolutionized for 1024×768: a 1000×18×26 map of class scores"
-    plain = state.graph_plain
+    plain = state.architecture.plain
     qtbot.mouseClick(bar.toggle, Qt.MouseButton.LeftButton)  # off: the network as it is
     qtbot.waitUntil(lambda: fc8_shape() == (1000,), timeout=JOB_TIMEOUT_MS)
-    assert state.graph is plain
+    assert state.architecture.graph is plain
 
 
 def test_the_toggle_is_offered_only_where_the_network_can_be_convolutionized(qtbot):

@@ -318,20 +318,20 @@ def test_the_tab_draws_the_graph_when_the_weights_cannot_be_loaded(qtbot, make_w
     qtbot.mouseDClick(view.diagram.viewport(), Qt.MouseButton.LeftButton, pos=view.box_center("layer1.0"))
     qtbot.waitUntil(lambda: "layer1.0.conv1" in view.visible_box_names, timeout=JOB_TIMEOUT_MS)  # on the worker
     qtbot.mouseClick(view.diagram.viewport(), Qt.MouseButton.LeftButton, pos=view.box_center("layer1.0.conv1"))
-    assert state.layers == ["layer1.0.conv1"]  # kept for the Activations tab, once a model loads
+    assert state.activations.layers == ["layer1.0.conv1"]  # kept for the Activations tab, once a model loads
 
 
 def test_a_new_image_does_not_rebuild_the_graph(qtbot, make_window, shared_data):
     window = make_window("lenet5", "default")
     state = window.state
-    qtbot.waitUntil(lambda: state.graph_layout is not None and not state.jobs.is_busy(), timeout=JOB_TIMEOUT_MS)
-    graph, layout = state.graph, state.graph_layout
+    qtbot.waitUntil(lambda: state.architecture.layout is not None and not state.jobs.is_busy(), timeout=JOB_TIMEOUT_MS)
+    graph, layout = state.architecture.graph, state.architecture.layout
     kinds: list[str] = []
     state.job_started.connect(kinds.append)
-    state.open_paths([str(shared_data / "mnist" / "mnist_7.png")])
+    state.images.open_paths([str(shared_data / "mnist" / "mnist_7.png")])
     qtbot.waitUntil(lambda: state.prediction is not None and not state.jobs.is_busy(), timeout=JOB_TIMEOUT_MS)
     assert "classify" in kinds and not {"graph", "graph-layout"} & set(kinds)
-    assert state.graph is graph and state.graph_layout is layout
+    assert state.architecture.graph is graph and state.architecture.layout is layout
 
 
 def test_expand_spec_opens_that_block_before_the_screenshot(qtbot, make_window, shared_data, tmp_path):
@@ -340,7 +340,7 @@ def test_expand_spec_opens_that_block_before_the_screenshot(qtbot, make_window, 
     window = make_window("googlenet", "none", start=False)
     window.resize(1400, 860)
     window.set_tab("architecture")
-    window.state.graph_expand_spec = "inception3a"  # what `viewer gui --expand inception3a` sets
+    window.state.architecture.expand_spec = "inception3a"  # what `viewer gui --expand inception3a` sets
     window.state.start()
     window.open_paths([str(shared_data / "images" / "tv_dog2.jpg")])
     statuses: list[int] = []

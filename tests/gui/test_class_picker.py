@@ -10,7 +10,7 @@ TIMEOUT = 120_000
 def test_dog_in_the_class_picker_lists_the_dog_classes(qtbot, make_window, shared_data):
     window = make_window("resnet18", "none")  # ImageNet's 1000 classes; the weights do not matter here
     state = window.state
-    state.open_paths([str(shared_data / "images" / "kitten.jpg")])
+    state.images.open_paths([str(shared_data / "images" / "kitten.jpg")])
     qtbot.waitUntil(lambda: state.prediction is not None, timeout=TIMEOUT)
     window.set_tab("heatmap")
     picker = window.views["heatmap"].class_picker

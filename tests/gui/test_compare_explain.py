@@ -46,23 +46,23 @@ def test_compare_runs_only_when_asked_and_a_new_image_withdraws_it(make_window, 
     window = make_window()
     first, second = shared_data / "mnist/mnist_3.png", shared_data / "mnist/mnist_7.png"
     _open(window, qtbot, [first, second])
-    window.state.set_current(0)
+    window.state.images.set_current(0)
     _idle(window, qtbot)
     started = _submitted(window)
     links = window.compare_links
     links.state.runs = 1
     view = links.compare_view
     window.tabs.setCurrentWidget(view)
-    window.state.set_current(1)
+    window.state.images.set_current(1)
     _idle(window, qtbot)
     assert JobKind.COMPARE not in started  # neither opening the tab nor a new image starts a comparison
     delivered: list[str] = []
     links.state.comparison_changed.connect(lambda c: delivered.append(c.image_path if c else "cleared"))
     view.set_networks(SMALL)
-    window.state.set_current(0)
+    window.state.images.set_current(0)
     qtbot.mouseClick(view.run_button, QtCore.Qt.MouseButton.LeftButton)
     ticket = window.state.jobs.pending(JobKind.COMPARE)[0]
-    window.state.set_current(1)  # a new image while the comparison is queued or running
+    window.state.images.set_current(1)  # a new image while the comparison is queued or running
     _idle(window, qtbot)
     assert ticket.stopped_by is Stop.WITHDRAWN and str(first) not in delivered and links.state.comparison is None
     qtbot.mouseClick(view.run_button, QtCore.Qt.MouseButton.LeftButton)
@@ -205,7 +205,7 @@ def test_image_switches_after_explain_start_no_costly_job(make_window, qtbot, sh
     qtbot.waitUntil(lambda: view.found is not None, timeout=JOB_TIMEOUT_MS)
     started = _submitted(window)
     for step in range(5):
-        window.state.set_current(step % 2)
+        window.state.images.set_current(step % 2)
         qtbot.waitUntil(lambda: view.found is not None, timeout=JOB_TIMEOUT_MS)
     assert JobKind.EXPLAIN in started and JobKind.EXPLAIN_COSTLY not in started
 
@@ -236,13 +236,13 @@ def test_a_stale_explanation_is_never_drawn_over_another_image(make_window, qtbo
     window = make_window("resnet18", "none")
     photos = [shared_data / "images" / name for name in ("kitten.jpg", "tv_dog2.jpg")]
     _open(window, qtbot, photos)
-    window.state.set_current(0)
+    window.state.images.set_current(0)
     links = window.compare_links
     view = links.explain_view
     drawn: list[str] = []
     links.explain.explanations_changed.connect(lambda found: drawn.append(found.image_path if found else ""))
     window.tabs.setCurrentWidget(view)  # explains kitten.jpg
-    window.state.set_current(1)  # at once: tv_dog2.jpg
+    window.state.images.set_current(1)  # at once: tv_dog2.jpg
     qtbot.waitUntil(lambda: view.found is not None, timeout=JOB_TIMEOUT_MS)
     assert str(photos[0]) not in drawn and view.found.image_path == str(photos[1])
     shown = window.state.image

@@ -23,10 +23,10 @@ def test_a_burst_of_images_with_long_status_texts_never_widens_the_window(qtbot,
     qtbot.waitUntil(lambda: window.width() == 1200)
     state = window.state
     names = ["sk_camera.png", "sk_chelsea.png", "sk_coffee.png", "kitten.jpg", "tv_dog2.jpg"]
-    state.open_paths([str(shared_data / "images" / name) for name in names])
+    state.images.open_paths([str(shared_data / "images" / name) for name in names])
     qtbot.waitUntil(lambda: len(state.images) == len(names) and state.prediction is not None, timeout=TIMEOUT)
     for index in range(len(names)):
-        state.set_current(index)
+        state.images.set_current(index)
         qtbot.waitUntil(lambda: state.prediction is not None, timeout=TIMEOUT)
     # Long texts, as a slow laptop's timings and a long download message give them.
     state.timings = {f"a long step number {i}": 1234.5 for i in range(12)}
@@ -56,7 +56,7 @@ def test_gui_size_flag_is_parsed():
 def test_page_down_on_the_predictions_tab_steps_the_image_not_top_k(qtbot, make_window, shared_data):
     window = make_window("lenet5", "default")
     state = window.state
-    state.open_paths([str(shared_data / "mnist" / f"mnist_{digit}.png") for digit in (1, 2, 3)])
+    state.images.open_paths([str(shared_data / "mnist" / f"mnist_{digit}.png") for digit in (1, 2, 3)])
     qtbot.waitUntil(lambda: len(state.images) == 3 and state.prediction is not None, timeout=TIMEOUT)
     window.set_tab("predictions")
     spin = window.predictions.k_spin
@@ -64,16 +64,16 @@ def test_page_down_on_the_predictions_tab_steps_the_image_not_top_k(qtbot, make_
     qtbot.waitUntil(spin.hasFocus)
     topk = spin.value()
     qtbot.keyClick(spin, QtCore.Qt.Key.Key_PageDown)
-    assert state.current == 1 and spin.value() == topk and state.topk == topk
+    assert state.images.current == 1 and spin.value() == topk and state.topk == topk
     qtbot.keyClick(spin, QtCore.Qt.Key.Key_PageUp)
-    assert state.current == 0 and spin.value() == topk
+    assert state.images.current == 0 and spin.value() == topk
     # From the layer tree too (it used to page instead).
     window.set_tab("activations")
     tree = window.views["activations"].tree
     tree.setFocus()
     qtbot.waitUntil(tree.hasFocus)
     qtbot.keyClick(tree, QtCore.Qt.Key.Key_PageDown)
-    assert state.current == 1
+    assert state.images.current == 1
 
 
 def test_recent_files_keep_every_image_of_a_multi_drop(qtbot, make_window, drop_files, shared_data):

@@ -76,11 +76,11 @@ def test_dropping_several_files_and_a_folder(qtbot, make_window, drop_files, sha
     window.thumbnails.setFocus()
     window.thumbnails.setCurrentRow(0)
     qtbot.keyClick(window.thumbnails, QtCore.Qt.Key.Key_Right)
-    assert window.state.current == 1
+    assert window.state.images.current == 1
     assert "mnist_0.png" in window.image_panel.title.text()
     qtbot.keyClick(window.thumbnails, QtCore.Qt.Key.Key_Delete)  # the shown one goes, its neighbour shows
     assert [entry.name for entry in window.state.images] == ["kitten.jpg", "mnist_1.png"]
-    assert window.thumbnails.currentRow() == window.state.current == 1
+    assert window.thumbnails.currentRow() == window.state.images.current == 1
     assert "mnist_1.png" in window.image_panel.title.text()
 
 
@@ -141,7 +141,7 @@ def test_switching_model_or_image_during_jobs_never_shows_a_stale_result(qtbot, 
     window = make_window("lenet5", "none")
     state = window.state
     paths = [shared_data / "images" / name for name in ("kitten.jpg", "sk_chelsea.png", "tv_dog1.jpg")]
-    state.open_paths([str(p) for p in paths])
+    state.images.open_paths([str(p) for p in paths])
     qtbot.waitUntil(lambda: len(state.images) == 3, timeout=TIMEOUT)
     shown = []
 
@@ -153,9 +153,9 @@ def test_switching_model_or_image_during_jobs_never_shows_a_stale_result(qtbot, 
     state.prediction_changed.connect(check)
     lenet, nin = ModelChoice("lenet5", "none", None, "cpu"), ModelChoice("nin", "none", None, "cpu")
     for step in range(6):
-        state.set_current(step % 3)
+        state.images.set_current(step % 3)
         state.set_model(nin if step % 2 else lenet)
-    state.set_current(1)
+    state.images.set_current(1)
     qtbot.waitUntil(lambda: not state.jobs.is_busy() and state.prediction is not None, timeout=TIMEOUT)
     assert all(image == current and model == loaded for image, model, current, loaded in shown)
     assert state.prediction.image == str(paths[1]) and state.prediction.model == "nin"
@@ -186,11 +186,11 @@ def test_export_all_writes_one_csv_and_each_heatmap(qtbot, make_window, shared_d
 
     window = make_window("nin", "none")
     state = window.state
-    state.open_paths([str(shared_data / "images" / name) for name in ("sk_coffee.png", "kitten.jpg")])
+    state.images.open_paths([str(shared_data / "images" / name) for name in ("sk_coffee.png", "kitten.jpg")])
     qtbot.waitUntil(lambda: len(state.images) == 2, timeout=TIMEOUT)
     progress = []
     state.progress.connect(lambda item, kind: progress.append(kind) if item is not None else None)
-    with qtbot.waitSignal(state.export_finished, timeout=TIMEOUT) as blocker:
+    with qtbot.waitSignal(state.exports.finished, timeout=TIMEOUT) as blocker:
         export_all(window, str(tmp_path), heatmaps=True)
     result = blocker.args[0]
     rows = (tmp_path / "topk.csv").read_text().splitlines()
@@ -201,7 +201,7 @@ def test_export_all_writes_one_csv_and_each_heatmap(qtbot, make_window, shared_d
     assert result.errors == [] and "export" in progress
     assert "Exported 7 file(s)" in window.notices.text_label.text()
     # The same folder again: refused unless overwriting is confirmed.
-    with qtbot.waitSignal(state.export_finished, timeout=TIMEOUT):
+    with qtbot.waitSignal(state.exports.finished, timeout=TIMEOUT):
         export_all(window, str(tmp_path), heatmaps=False, overwrite=True)
     assert len((tmp_path / "topk.csv").read_text().splitlines()) == 1 + 2 * state.topk
 
@@ -214,12 +214,12 @@ def test_heatmap_tab_computes_on_request_and_draws_it(qtbot, make_window, drop_f
     view = window.views["heatmap"]
     window.set_tab("heatmap")
     with qtbot.waitSignal(
-        window.state.heatmap_changed, timeout=TIMEOUT, check_params_cb=lambda result: result is not None
+        window.state.heatmap.changed, timeout=TIMEOUT, check_params_cb=lambda result: result is not None
     ):
         view.computeRequested.emit(
             {"class_index": 3, "mode": "softmax", "scales": (1.0,), "offsets": False, "fuse": "mean"}
         )
-    assert view.shown_class == 3 and window.state.heatmap.class_index == 3
+    assert view.shown_class == 3 and window.state.heatmap.shown.class_index == 3
     assert window.image_panel.has_overlay()
     for tab in ("predictions", "activations", "architecture", "compare", "explain"):
         window.set_tab(tab)
@@ -238,7 +238,8 @@ def test_heatmap_tab_computes_on_request_and_draws_it(qtbot, make_window, drop_f
     other = shared_data / "images" / "sk_coffee.png"
     drop_files(window, [other])
     qtbot.waitUntil(
-        lambda: window.state.heatmap is not None and window.state.heatmap.image_path == str(other), timeout=TIMEOUT
+        lambda: window.state.heatmap.shown is not None and window.state.heatmap.shown.image_path == str(other),
+        timeout=TIMEOUT,
     )
     assert view.shown_class == 3
 
@@ -251,11 +252,11 @@ def test_activations_follow_the_layer_picked_and_boxes_land_on_the_image(qtbot, 
     path = shared_data / "images" / "sk_chelsea.png"
     drop_files(window, [path])
     # With no layer chosen yet, the first convolution is captured so that the tab is never empty.
-    qtbot.waitUntil(lambda: state.activations is not None, timeout=TIMEOUT)
-    first = state.layers[0]
-    assert view.current_layer == first and first in state.activations
+    qtbot.waitUntil(lambda: state.activations.shown is not None, timeout=TIMEOUT)
+    first = state.activations.layers[0]
+    assert view.current_layer == first and first in state.activations.shown
     with qtbot.waitSignal(
-        state.activation_changed,
+        state.activations.changed,
         timeout=TIMEOUT,
         check_params_cb=lambda result: result is not None and "features.1" in result,
     ):
@@ -334,27 +335,27 @@ def test_export_all_maps_the_class_named_on_the_command_line(qtbot, make_window,
 
     window = make_window("nin", "none")
     state = window.state
-    state.heatmap_request = {"class_": "cat"}  # as `viewer gui --class cat` leaves it
-    state.open_paths([str(shared_data / "images" / "sk_chelsea.png")])
-    qtbot.waitUntil(lambda: state.heatmap is not None, timeout=TIMEOUT)
-    with qtbot.waitSignal(state.export_finished, timeout=TIMEOUT) as blocker:
-        state.export_all(str(tmp_path), heatmaps=True)
+    state.heatmap.request_options = {"class_": "cat"}  # as `viewer gui --class cat` leaves it
+    state.images.open_paths([str(shared_data / "images" / "sk_chelsea.png")])
+    qtbot.waitUntil(lambda: state.heatmap.shown is not None, timeout=TIMEOUT)
+    with qtbot.waitSignal(state.exports.finished, timeout=TIMEOUT) as blocker:
+        state.exports.all(str(tmp_path), heatmaps=True)
     assert blocker.args[0].errors == []
     (sidecar,) = tmp_path.glob("*.json")
-    assert json.loads(sidecar.read_text())["class_index"] == 3 == state.heatmap.class_index
+    assert json.loads(sidecar.read_text())["class_index"] == 3 == state.heatmap.shown.class_index
 
 
 def test_the_class_picker_keeps_naming_the_class_whose_heatmap_follows_the_images(qtbot, make_window, shared_data):
     window = make_window("lenet5", "default")
     state, view = window.state, window.views["heatmap"]
-    state.open_paths([str(shared_data / "mnist" / "mnist_3.png")])
+    state.images.open_paths([str(shared_data / "mnist" / "mnist_3.png")])
     qtbot.waitUntil(lambda: state.prediction is not None and view.selected_class == 3, timeout=TIMEOUT)
     view.class_picker.select_class(5)
     view.compute_button.click()
     qtbot.waitUntil(lambda: view.shown_class == 5, timeout=TIMEOUT)
-    state.open_paths([str(shared_data / "mnist" / "mnist_7.png")])
+    state.images.open_paths([str(shared_data / "mnist" / "mnist_7.png")])
     qtbot.waitUntil(
-        lambda: state.image.name == "mnist_7.png" and state.prediction is not None and state.heatmap is not None,
+        lambda: state.image.name == "mnist_7.png" and state.prediction is not None and state.heatmap.shown is not None,
         timeout=TIMEOUT,
     )
     assert state.prediction.topk[0].index == 7
@@ -364,9 +365,9 @@ def test_the_class_picker_keeps_naming_the_class_whose_heatmap_follows_the_image
 def test_the_class_picker_names_a_class_given_by_name_on_the_command_line(qtbot, make_window, shared_data):
     window = make_window("lenet5", "default")
     state, view = window.state, window.views["heatmap"]
-    state.heatmap_request = {"class_": "5"}  # as `viewer gui --class 5` leaves it
-    state.open_paths([str(shared_data / "mnist" / "mnist_7.png")])
-    qtbot.waitUntil(lambda: state.prediction is not None and state.heatmap is not None, timeout=TIMEOUT)
+    state.heatmap.request_options = {"class_": "5"}  # as `viewer gui --class 5` leaves it
+    state.images.open_paths([str(shared_data / "mnist" / "mnist_7.png")])
+    qtbot.waitUntil(lambda: state.prediction is not None and state.heatmap.shown is not None, timeout=TIMEOUT)
     assert state.prediction.topk[0].index == 7
     assert view.shown_class == 5 and view.selected_class == 5
 
@@ -385,8 +386,8 @@ def test_a_refused_capture_leaves_no_other_layers_channels_on_screen(qtbot, make
     monkeypatch.setattr(activations, "capture", capture)
     window = make_window("lenet5", "default")
     state, view = window.state, window.views["activations"]
-    state.open_paths([str(shared_data / "mnist" / "mnist_7.png")])
+    state.images.open_paths([str(shared_data / "mnist" / "mnist_7.png")])
     qtbot.waitUntil(lambda: view.shown_channel_count == 6, timeout=TIMEOUT)  # features.0
     view.layerRequested.emit("features.3")
     qtbot.waitUntil(lambda: "over the 2,048 MB budget" in window.notices.text_label.text(), timeout=TIMEOUT)
-    assert state.activations is None and view.shown_channel_count == 0  # not features.0's six maps
+    assert state.activations.shown is None and view.shown_channel_count == 0  # not features.0's six maps

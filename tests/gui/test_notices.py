@@ -31,10 +31,10 @@ def test_a_failed_download_notice_goes_when_a_working_model_is_chosen(
 
     choose_in_combo(bar.model_picker, "resnet18")  # pretrained by default: the download fails offline
     qtbot.waitUntil(lambda: state.model_error is not None and "resnet18" in _shown(window), timeout=TIMEOUT)
-    assert state.notice is not None and state.notice.kind == "model"
+    assert state.notices.notice is not None and state.notices.notice.kind == "model"
 
     choose_in_combo(bar.model_picker, "lenet5")  # a working model: the notice about resnet18 no longer holds
-    assert _shown(window) == "" and state.notice is None
+    assert _shown(window) == "" and state.notices.notice is None
     qtbot.waitUntil(lambda: state.prediction is not None and state.prediction.model == "lenet5", timeout=TIMEOUT)
     assert _shown(window) == ""
 
@@ -54,11 +54,11 @@ def test_cancelled_goes_when_the_next_heatmap_arrives(qtbot, make_window, drop_f
     state.job_started.connect(cancel_at_start)
     with qtbot.waitSignal(state.jobs.cancelled, timeout=TIMEOUT):
         qtbot.mouseClick(view.compute_button, Qt.MouseButton.LeftButton)
-    assert "cancelled" in _shown(window) and state.heatmap is None
+    assert "cancelled" in _shown(window) and state.heatmap.shown is None
 
-    with qtbot.waitSignal(state.heatmap_changed, timeout=TIMEOUT, check_params_cb=lambda result: result is not None):
+    with qtbot.waitSignal(state.heatmap.changed, timeout=TIMEOUT, check_params_cb=lambda result: result is not None):
         qtbot.mouseClick(view.compute_button, Qt.MouseButton.LeftButton)
-    assert _shown(window) == "" and state.notice is None
+    assert _shown(window) == "" and state.notices.notice is None
 
 
 def test_a_burst_of_image_and_model_switches_leaves_no_notice(qtbot, make_window, drop_files, shared_data):
@@ -75,9 +75,9 @@ def test_a_burst_of_image_and_model_switches_leaves_no_notice(qtbot, make_window
         window.thumbnails.setCurrentRow(0)  # as a click on the first thumbnail
         bar.choiceRequested.emit(ModelChoice(model, "none", None, "cpu"))  # what picking it (random init) sends
     qtbot.waitUntil(
-        lambda: not state.jobs.is_busy() and state.prediction is not None and state.heatmap is not None,
+        lambda: not state.jobs.is_busy() and state.prediction is not None and state.heatmap.shown is not None,
         timeout=TIMEOUT,
     )
     assert state.prediction.model == "lenet5" and state.prediction.image.endswith(IMAGES[0])
     assert [text for _level, text, _details in window.notices.history] == []
-    assert _shown(window) == "" and state.notice is None
+    assert _shown(window) == "" and state.notices.notice is None

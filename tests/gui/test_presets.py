@@ -16,7 +16,7 @@ def test_lenet_marks_standardise_and_tta_with_the_reason_and_still_allows_them(q
     assert "held-out accuracy" in bar.unfit_reason("standardize") and "mean" in bar.unfit_reason("standardize")
     assert bar.unfit_reason("weights") == "" and not bar.preset_picker.itemText(0).endswith(UNFIT)
     assert bar.tta_box.text().endswith(UNFIT) and "mirrored digit" in bar.unfit_reason()
-    state.open_paths([str(shared_data / "mnist" / "mnist_7.png")])
+    state.images.open_paths([str(shared_data / "mnist" / "mnist_7.png")])
     qtbot.waitUntil(lambda: state.prediction is not None, timeout=TIMEOUT)
     bar.tta_box.click()  # allowed all the same
     qtbot.waitUntil(lambda: state.prediction is not None and state.prediction.tta, timeout=TIMEOUT)

@@ -149,9 +149,9 @@ def test_the_activations_tab_draws_its_items_when_shown_not_while_hidden(qtbot, 
     window = make_window("lenet5", "default")
     window.set_tab("predictions")
     state, view = window.state, window.views["activations"]
-    state.open_paths([str(shared_data / "mnist" / "mnist_7.png")])
+    state.images.open_paths([str(shared_data / "mnist" / "mnist_7.png")])
     qtbot.waitUntil(lambda: view.shown_grid is not None, timeout=60_000)
-    assert view.current_layer == state.layers[0] and view.shown_channel_count > 0  # its state is current …
+    assert view.current_layer == state.activations.layers[0] and view.shown_channel_count > 0  # its state is current …
     assert view._mosaic_item.image is None and view.detail.channel_image is None  # … its pictures wait
     window.set_tab("activations")
     assert np.array_equal(view._mosaic_item.image, view.shown_grid.image)

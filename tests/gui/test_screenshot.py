@@ -58,7 +58,7 @@ def test_each_tab_screenshot_shows_its_widgets_drawn(tab, qtbot, make_window, sh
     window.resize(1400, 860)
     window.set_tab(tab)
     if tab == "heatmap":
-        window.state.heatmap_request = {}  # as `viewer gui --tab heatmap` asks: the top class's map
+        window.state.heatmap.request_options = {}  # as `viewer gui --tab heatmap` asks: the top class's map
     window.state.start()
     window.open_paths([str(shared_data / "mnist" / "mnist_7.png")])
     target = tmp_path / f"{tab}.png"

@@ -25,12 +25,12 @@ def test_offline_pretrained_weights_offer_random_weights(qtbot, make_window):
 def test_images_that_fail_are_reported_and_the_rest_open(qtbot, shared_data, tmp_path):
     state = AppState()
     notices = []
-    state.message.connect(notices.append)
+    state.notices.message.connect(notices.append)
     empty = tmp_path / "empty.png"
     empty.write_bytes(b"")
-    with qtbot.waitSignal(state.images_changed, timeout=TIMEOUT):
-        state.open_paths([str(empty), str(shared_data / "images" / "sk_camera.png"), str(tmp_path / "nope.jpg")])
-    assert [entry.name for entry in state.images] == ["sk_camera.png"] and state.current == 0
+    with qtbot.waitSignal(state.images.images_changed, timeout=TIMEOUT):
+        state.images.open_paths([str(empty), str(shared_data / "images" / "sk_camera.png"), str(tmp_path / "nope.jpg")])
+    assert [entry.name for entry in state.images] == ["sk_camera.png"] and state.images.current == 0
     assert "empty.png: the file is empty" in notices[0].text and "1 more" in notices[0].text
     assert "nope.jpg: no such file" in notices[0].details
     assert state.image.display.shape[2] == 3 and max(state.image.thumbnail.shape[:2]) <= 96
@@ -96,20 +96,20 @@ def test_a_download_shows_progress_and_cancel_stops_it(qtbot, make_window, monke
 def test_removing_an_image_before_the_current_one_keeps_showing_the_current_one(qtbot, shared_data):
     state = AppState()
     names = ["sk_camera.png", "sk_chelsea.png", "sk_coffee.png", "kitten.jpg"]
-    with qtbot.waitSignal(state.images_changed, timeout=TIMEOUT):
-        state.open_paths([str(shared_data / "images" / name) for name in names])
-    state.set_current(2)
+    with qtbot.waitSignal(state.images.images_changed, timeout=TIMEOUT):
+        state.images.open_paths([str(shared_data / "images" / name) for name in names])
+    state.images.set_current(2)
     shown = []
-    state.image_changed.connect(lambda entry: shown.append(None if entry is None else entry.name))
-    state.remove_image(0)
+    state.images.image_changed.connect(lambda entry: shown.append(None if entry is None else entry.name))
+    state.images.remove(0)
     assert [entry.name for entry in state.images] == names[1:]
-    assert state.image.name == "sk_coffee.png" and state.current == 1
-    state.remove_image(2)  # after the current one
+    assert state.image.name == "sk_coffee.png" and state.images.current == 1
+    state.images.remove(2)  # after the current one
     assert state.image.name == "sk_coffee.png" and shown == []  # the shown image never changed
-    state.remove_image(1)  # the current one, the last: its neighbour takes its place
+    state.images.remove(1)  # the current one, the last: its neighbour takes its place
     assert state.image.name == "sk_chelsea.png" and shown == ["sk_chelsea.png"]
-    state.remove_image(0)
-    assert state.image is None and state.current == -1 and shown[-1] is None
+    state.images.remove(0)
+    assert state.image is None and state.images.current == -1 and shown[-1] is None
     state.jobs.shutdown()
 
 
@@ -120,14 +120,14 @@ def test_analysis_jobs_reuse_the_loaded_model_also_for_auto_device_and_custom_fi
     state = window.state
     state.choice = ModelChoice("lenet5", "default", None, "auto")
     state.start()
-    state.open_paths([str(shared_data / "mnist" / "mnist_7.png")])
-    qtbot.waitUntil(lambda: state.prediction is not None and state.activations is not None, timeout=TIMEOUT)
+    state.images.open_paths([str(shared_data / "mnist" / "mnist_7.png")])
+    qtbot.waitUntil(lambda: state.prediction is not None and state.activations.shown is not None, timeout=TIMEOUT)
     assert state.prediction.topk[0].name == "7"
     assert state.jobs.cache.keys() == [ModelChoice("lenet5", "default", None, "auto").key()]  # one copy
     fixture = Path(__file__).resolve().parents[1] / "fixtures" / "cifar_resnet.py"
     custom = ModelChoice(None, str(shared_data / "weights" / "resnet20-12fca82f.th"), f"{fixture}:resnet20", "cpu")
     state.set_model(custom)  # as the model bar does once the user allowed the file
-    state.open_paths([str(shared_data / "images" / "kitten.jpg")])
+    state.images.open_paths([str(shared_data / "images" / "kitten.jpg")])
     qtbot.waitUntil(
         lambda: (
             (state.prediction is not None and state.image.name == "kitten.jpg")
@@ -144,10 +144,10 @@ def test_a_layer_the_model_lacks_is_said_and_its_first_convolution_shown(qtbot, 
     # As `viewer gui --layer conv9` sets it: before any model is loaded.
     window = make_window("lenet5", "none", start=False)
     state = window.state
-    state.layers = ["conv9"]
+    state.activations.layers = ["conv9"]
     state.start()
     qtbot.waitUntil(lambda: state.summary is not None, timeout=TIMEOUT)
-    assert state.layers == ["features.0"]
+    assert state.activations.layers == ["features.0"]
     text = window.notices.text_label.text()
     assert "no layer named 'conv9'" in text and "showing features.0 instead" in text
 
@@ -156,12 +156,12 @@ def test_layers_chosen_on_another_model_are_replaced_quietly(qtbot, make_window)
     window = make_window("lenet5", "none")
     state = window.state
     qtbot.waitUntil(lambda: state.summary is not None, timeout=TIMEOUT)
-    state.set_layers(["classifier.0"])  # NiN has no classifier
+    state.activations.set_layers(["classifier.0"])  # NiN has no classifier
     notices = []
-    state.message.connect(notices.append)
+    state.notices.message.connect(notices.append)
     state.set_model(ModelChoice("nin", "none", None, "cpu"))
     qtbot.waitUntil(lambda: state.summary is not None and state.summary.model_name == "nin", timeout=TIMEOUT)
-    assert state.layers == [state.summary.first_convolution()]
+    assert state.activations.layers == [state.summary.first_convolution()]
     assert not [notice for notice in notices if "layer" in notice.text]
 
 

@@ -58,7 +58,7 @@ def test_200_rapid_switches_never_show_a_stale_result(qtbot, make_window, shared
     window = make_window(MODELS[0], "none")
     state = window.state
     paths = [str(shared_data / "images" / name) for name in PHOTOS]
-    state.open_paths(paths)
+    state.images.open_paths(paths)
     qtbot.waitUntil(lambda: len(state.images) == len(paths), timeout=TIMEOUT_MS)
     heatmap_view, activations_view = window.views["heatmap"], window.views["activations"]
     wanted = {"class": None}
@@ -83,11 +83,11 @@ def test_200_rapid_switches_never_show_a_stale_result(qtbot, make_window, shared
         _kept, (image, model, layers) = made_for[id(result)]
         if (
             (image, model) != now()
-            or layers != tuple(state.layers)
-            or list(result) != state.layers
-            or activations_view.current_layer != state.layers[0]
+            or layers != tuple(state.activations.layers)
+            or list(result) != state.activations.layers
+            or activations_view.current_layer != state.activations.layers[0]
         ):
-            stale.append(("activations", image, model, layers, now(), tuple(state.layers)))
+            stale.append(("activations", image, model, layers, now(), tuple(state.activations.layers)))
 
     def on_heatmap(result) -> None:
         if result is None:
@@ -102,8 +102,8 @@ def test_200_rapid_switches_never_show_a_stale_result(qtbot, make_window, shared
 
     # Connected after the window's own slots: the views have drawn the result when these run.
     state.prediction_changed.connect(on_prediction)
-    state.activation_changed.connect(on_activations)
-    state.heatmap_changed.connect(on_heatmap)
+    state.activations.changed.connect(on_activations)
+    state.heatmap.changed.connect(on_heatmap)
 
     rng = random.Random(7)
     races = 0
@@ -114,10 +114,10 @@ def test_200_rapid_switches_never_show_a_stale_result(qtbot, make_window, shared
             # image. Switch (a classification is submitted), wait for the worker to compute it (not for its
             # delivery: the GUI thread is blocked here), then switch again before it lands.
             classified.clear()
-            window.thumbnails.setCurrentRow((state.current + 1) % len(paths))
+            window.thumbnails.setCurrentRow((state.images.current + 1) % len(paths))
             assert state.jobs.pending("classify")
             assert classified.wait(timeout=TIMEOUT_MS / 1000)
-            window.thumbnails.setCurrentRow((state.current + 1) % len(paths))
+            window.thumbnails.setCurrentRow((state.images.current + 1) % len(paths))
             action = "race"
             races += 1
         if action == "image":
@@ -146,16 +146,16 @@ def test_200_rapid_switches_never_show_a_stale_result(qtbot, make_window, shared
     # The views end showing the final selection.
     image, model = now()
     assert model == state.choice.model and image == state.image.path
-    assert window.thumbnails.currentRow() == state.current
+    assert window.thumbnails.currentRow() == state.images.current
     assert Path(image).name in window.image_panel.title.text()
     prediction = window.predictions.prediction()
     assert prediction is state.prediction and (prediction.image, prediction.model) == (image, model)
-    layer = state.layers[0]
-    assert list(state.activations) == [layer] and activations_view.current_layer == layer
-    assert made_for[id(state.activations)][1] == (image, model, (layer,))
-    assert activations_view.shown_channel_count == state.activations[layer].channels
-    assert state.heatmap is not None and heatmap_view.shown_class == wanted["class"]
-    assert (state.heatmap.image_path, state.heatmap.model) == (image, model)
+    layer = state.activations.layers[0]
+    assert list(state.activations.shown) == [layer] and activations_view.current_layer == layer
+    assert made_for[id(state.activations.shown)][1] == (image, model, (layer,))
+    assert activations_view.shown_channel_count == state.activations.shown[layer].channels
+    assert state.heatmap.shown is not None and heatmap_view.shown_class == wanted["class"]
+    assert (state.heatmap.shown.image_path, state.heatmap.shown.model) == (image, model)
     assert not [t for _l, t, _d in window.notices.history if "Bug" in t]
 
 
@@ -172,9 +172,9 @@ _CLOSE_DURING_HEATMAP = textwrap.dedent("""
     state.choice = ModelChoice("resnet18", "none", None, "cpu")
     window = MainWindow(state, restore_choice=False)
     window.show()
-    state.heatmap_request = {"scales": (1.0, 2.0, 3.0, 4.0)}  # a long job: ~25 GMACs at the largest scale
+    state.heatmap.request_options = {"scales": (1.0, 2.0, 3.0, 4.0)}  # a long job: ~25 GMACs at the largest scale
     state.start()
-    state.open_paths([sys.argv[2]])
+    state.images.open_paths([sys.argv[2]])
     closed = {}
 
     def close():

@@ -25,15 +25,15 @@ def _click(qtbot, window, name: str) -> None:
 def test_each_tab_export_writes_its_files(qtbot, make_window, shared_data, tmp_path):
     window = make_window("lenet5", "default")
     state = window.state
-    state.open_paths([str(shared_data / "mnist" / "mnist_7.png")])
-    qtbot.waitUntil(lambda: state.prediction is not None and state.activation_grid is not None, timeout=TIMEOUT)
+    state.images.open_paths([str(shared_data / "mnist" / "mnist_7.png")])
+    qtbot.waitUntil(lambda: state.prediction is not None and state.activations.grid is not None, timeout=TIMEOUT)
     exports = window.tab_exports
     asked: list[list] = []
     exports.ask_overwrite = lambda paths: asked.append(paths) or True
 
     # Predictions: CSV + JSON + chart PNG.
     exports.ask_save_path = lambda _title, _suggested, _filters: str(tmp_path / "seven.csv")
-    with qtbot.waitSignal(state.export_finished, timeout=TIMEOUT) as done:
+    with qtbot.waitSignal(state.exports.finished, timeout=TIMEOUT) as done:
         _click(qtbot, window, "exportPredictionsButton")
     assert sorted(p.rsplit("/", 1)[-1] for p in done.args[0].files) == ["seven.csv", "seven.json", "seven.png"]
     rows = list(csv.DictReader((tmp_path / "seven.csv").open()))
@@ -52,31 +52,31 @@ def test_each_tab_export_writes_its_files(qtbot, make_window, shared_data, tmp_p
     # Activations: the grid PNG and the layer's NPY (all channels).
     window.set_tab("activations")
     exports.ask_save_path = lambda _title, _suggested, _filters: str(tmp_path / "conv1.png")
-    with qtbot.waitSignal(state.export_finished, timeout=TIMEOUT):
+    with qtbot.waitSignal(state.exports.finished, timeout=TIMEOUT):
         _click(qtbot, window, "exportActivationsButton")
     values = np.load(tmp_path / "conv1.npy")
-    assert values.shape == np.shape(state.activation_grid.activation.array) and values.shape[0] == 6
+    assert values.shape == np.shape(state.activations.grid.activation.array) and values.shape[0] == 6
     assert (tmp_path / "conv1.png").read_bytes()[:4] == b"\x89PNG"
 
     # Architecture: the table as CSV (rows of graph_rows), beside SVG/PNG.
     window.set_tab("architecture")
     view = window.views["architecture"]
-    qtbot.waitUntil(lambda: state.graph is not None, timeout=TIMEOUT)
+    qtbot.waitUntil(lambda: state.architecture.graph is not None, timeout=TIMEOUT)
     view.choose_export_path = lambda: str(tmp_path / "lenet5.csv")
     with qtbot.waitSignal(view.exported, timeout=TIMEOUT):
         _click(qtbot, window, "exportArchitectureButton")
     from viewer.core.graph_table import graph_rows
 
     table = list(csv.DictReader((tmp_path / "lenet5.csv").open()))
-    assert len(table) == len(graph_rows(state.graph)) and any(row["type"] == "Conv2d" for row in table)
+    assert len(table) == len(graph_rows(state.architecture.graph)) and any(row["type"] == "Conv2d" for row in table)
 
     # Heatmap: PNG overlay + NPY + JSON, as before.
     window.set_tab("heatmap")
     heatmap = window.views["heatmap"]
     qtbot.mouseClick(heatmap.compute_button, Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: state.heatmap is not None, timeout=TIMEOUT)
+    qtbot.waitUntil(lambda: state.heatmap.shown is not None, timeout=TIMEOUT)
     heatmap.choose_export_path = lambda: str(tmp_path / "map.png")
-    with qtbot.waitSignal(state.export_finished, timeout=TIMEOUT) as done:
+    with qtbot.waitSignal(state.exports.finished, timeout=TIMEOUT) as done:
         _click(qtbot, window, "exportHeatmapButton")
     assert {p.rsplit(".", 1)[-1] for p in done.args[0].files} == {"png", "npy", "json"}
 
@@ -94,7 +94,7 @@ def test_a_predictions_export_from_a_never_shown_tab_draws_the_chart_and_asks_be
     window = make_window("lenet5", "default")
     state = window.state
     assert window.current_tab() == "architecture"
-    state.open_paths([str(shared_data / "mnist" / "mnist_7.png")])
+    state.images.open_paths([str(shared_data / "mnist" / "mnist_7.png")])
     qtbot.waitUntil(lambda: state.prediction is not None, timeout=TIMEOUT)
     assert not window.predictions.isVisible()
     for suffix in (".csv", ".json", ".png"):  # an older set: replaced only when the user says so
@@ -102,7 +102,7 @@ def test_a_predictions_export_from_a_never_shown_tab_draws_the_chart_and_asks_be
     exports = window.tab_exports
     asked: list[list] = []
     exports.ask_overwrite = lambda paths: asked.append(paths) or True
-    with qtbot.waitSignal(state.export_finished, timeout=TIMEOUT):
+    with qtbot.waitSignal(state.exports.finished, timeout=TIMEOUT):
         assert exports.export_predictions(str(tmp_path / "seven.csv"))
     assert [[p.name for p in paths] for paths in asked] == [["seven.csv", "seven.json", "seven.png"]]
     chart = QtGui.QImage(str(tmp_path / "seven.png"))
@@ -117,9 +117,9 @@ def test_a_refused_export_is_one_sentence_on_its_tab_and_nothing_on_stderr(
 ):
     window = make_window("lenet5", "default")
     state = window.state
-    state.open_paths([str(shared_data / "mnist" / "mnist_7.png")])
+    state.images.open_paths([str(shared_data / "mnist" / "mnist_7.png")])
     # The diagram laid out: before that, its export says there is nothing to export yet.
-    qtbot.waitUntil(lambda: state.prediction is not None and state.graph_layout is not None, timeout=TIMEOUT)
+    qtbot.waitUntil(lambda: state.prediction is not None and state.architecture.layout is not None, timeout=TIMEOUT)
     (tmp_path / "file.txt").write_text("a file where a folder should be: read-only even for root")
     capfd.readouterr()
 
@@ -148,13 +148,15 @@ def test_a_refused_export_is_one_sentence_on_its_tab_and_nothing_on_stderr(
     window.set_tab("heatmap")
     heatmap = window.views["heatmap"]
     qtbot.mouseClick(heatmap.compute_button, Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: state.heatmap is not None, timeout=TIMEOUT)
+    qtbot.waitUntil(lambda: state.heatmap.shown is not None, timeout=TIMEOUT)
     heatmap.choose_export_path = lambda: str(tmp_path / "file.txt" / "map.png")
     with qtbot.waitSignal(state.jobs.errored, timeout=TIMEOUT):
         _click(qtbot, window, "exportHeatmapButton")
     said = window.findChild(QtWidgets.QLabel, "heatmapExportMessage")
     assert said.isVisible() and "is a file, not a folder" in said.text()
-    assert state.notice is None or "file.txt" not in state.notice.text  # on the tab, not also in the banner
+    assert (
+        state.notices.notice is None or "file.txt" not in state.notices.notice.text
+    )  # on the tab, not also in the banner
 
     assert "Traceback" not in capfd.readouterr().err
     assert sorted(p.name for p in tmp_path.iterdir()) == ["file.txt"]

@@ -14,8 +14,8 @@ def _settled(window, qtbot, network: str) -> None:
     qtbot.waitUntil(
         lambda: (
             state.summary is not None
-            and state.graph is not None
-            and state.graph.model_name == network
+            and state.architecture.graph is not None
+            and state.architecture.graph.model_name == network
             and not state.jobs.is_busy()
         ),
         timeout=JOB_TIMEOUT_MS,
@@ -31,18 +31,18 @@ def test_a_second_network_starts_with_an_empty_find_box_and_no_notice(make_windo
     find = architecture.find_bar.edit
     qtbot.keyClicks(find, "layer1.0")
     qtbot.keyClick(find, QtCore.Qt.Key.Key_Return)
-    state.set_layers(["layer1.0"])
-    state.set_graph_expanded({"layer1"})
+    state.activations.set_layers(["layer1.0"])
+    state.architecture.set_expanded({"layer1"})
     qtbot.waitUntil(lambda: not state.jobs.is_busy(), timeout=JOB_TIMEOUT_MS)
 
     state.set_model(ModelChoice("nin", "none", None, "cpu"))
     _settled(window, qtbot, "nin")
     assert find.text() == "" and architecture.find_bar.message.text() == ""
-    assert state.layers == [state.summary.first_convolution()]
+    assert state.activations.layers == [state.summary.first_convolution()]
     assert window.notices.isHidden() or not window.notices.text(), window.notices.text()
-    assert "layer1" not in (state.graph_expanded or ())
+    assert "layer1" not in (state.architecture.expanded or ())
 
     state.set_model(ModelChoice("resnet18", "none", None, "cpu"))
     _settled(window, qtbot, "resnet18")
-    assert find.text() == "layer1.0" and state.layers == ["layer1.0"]
-    assert "layer1" in (state.graph_expanded or ())
+    assert find.text() == "layer1.0" and state.activations.layers == ["layer1.0"]
+    assert "layer1" in (state.architecture.expanded or ())

@@ -24,7 +24,7 @@ def test_offline_pick_then_use_random_weights_predicts_and_the_choice_sticks(
     window = make_window("lenet5", "default")
     window.open_folder = opened.append
     state, bar = window.state, window.model_bar
-    state.open_paths([str(shared_data / "images" / "kitten.jpg")])
+    state.images.open_paths([str(shared_data / "images" / "kitten.jpg")])
     qtbot.waitUntil(lambda: state.prediction is not None, timeout=TIMEOUT)
 
     choose_in_combo(bar.model_picker, "resnet18")  # pretrained by default: the download fails offline
@@ -71,7 +71,7 @@ def test_a_failed_weights_file_keeps_the_previous_model_and_its_prediction(
     bad.write_bytes(b"not a checkpoint at all" * 10)
     window = make_window("lenet5", "default")
     state, bar = window.state, window.model_bar
-    state.open_paths([str(shared_data / "mnist" / "mnist_7.png")])
+    state.images.open_paths([str(shared_data / "mnist" / "mnist_7.png")])
     qtbot.waitUntil(lambda: state.prediction is not None, timeout=TIMEOUT)
     before = [(t.index, round(t.prob, 5)) for t in state.prediction.topk]
     kept_weights = bar.weights_picker.currentData()
@@ -109,7 +109,7 @@ def test_open_the_weights_folder_with_no_file_manager_shows_its_path_and_keeps_t
     qtbot.mouseClick(_buttons(window)["Open the weights folder"], QtCore_left())
     assert tried and tried[0].endswith("checkpoints")
     assert notices.isVisible() and notices.text_label.text() == text  # the notice stays...
-    assert "Retry" in _buttons(window) and state.notice is not None  # ...with its choices
+    assert "Retry" in _buttons(window) and state.notices.notice is not None  # ...with its choices
     assert notices.shown_path() == tried[0] and notices.path_field.isVisible()  # ...and the path, to copy
     assert "No file manager" in notices.path_note.text()
     field = notices.path_field
@@ -148,4 +148,4 @@ def test_cancelling_the_weights_file_dialog_keeps_the_notice_and_its_remedies(qt
     assert asked  # the dialog was shown …
     assert window.notices.text() == text and all(button.isEnabled() for button in _buttons(window).values())
     assert bar.weights_text() == "not loaded: IMAGENET1K_V1"  # … and nothing claims the weights are in use
-    assert state.notice is not None and state.notice.text == text
+    assert state.notices.notice is not None and state.notices.notice.text == text

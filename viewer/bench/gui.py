@@ -145,13 +145,13 @@ def _measure_stalls(device: str) -> dict[str, float]:
         loading = _longest_gap_ms(ticks)
         ticks.clear()
         started = time.perf_counter()
-        state.request_heatmap(scales=HEATMAP_SCALES)
+        state.heatmap.request(scales=HEATMAP_SCALES)
         window.open_paths([str(sample_image())])
         wait_until(
             lambda: (
                 state.prediction is not None
-                and state.activations is not None
-                and state.heatmap is not None
+                and state.activations.shown is not None
+                and state.heatmap.shown is not None
                 and not state.jobs.is_busy()
             )
         )

@@ -239,7 +239,7 @@ def _soak(window: Any, state: Any, choice_type: Any, switches: int) -> dict[str,
 
     shared = sample_image().parent
     paths = [str(shared / name) for name in SOAK_PHOTOS if (shared / name).exists()] or [str(sample_image())]
-    state.open_paths(paths)
+    state.images.open_paths(paths)
     _wait_until(lambda: len(state.images) >= len(paths))
     from viewer.gui.main_window import TABS
 

@@ -284,7 +284,7 @@ def _button_type() -> type:
 
 def _notice_action(context: SoakContext) -> str:
     """One of the banner's buttons (Retry, Use random weights, Choose a weights file…, Open the weights folder)."""
-    notice = context.state.notice
+    notice = context.state.notices.notice
     if notice is None or not notice.actions:
         return "no notice action"
     label, act = context.rng.choice(notice.actions)

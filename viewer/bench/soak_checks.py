@@ -62,7 +62,13 @@ def held_by_design_mb(window: Any) -> float:
     """
     state = window.state
     links = window.compare_links
-    shown = (state.prediction, state.capture, state.shown_heatmap, links.explain.explanations, links.state.comparison)
+    shown = (
+        state.prediction,
+        state.activations.capture,
+        state.heatmap.on_screen,
+        links.explain.explanations,
+        links.state.comparison,
+    )
     total = sum(_array_bytes(result) for result in shown)
     for loaded in list(state.jobs.cache._models.values()):
         model = loaded.model
@@ -100,7 +106,7 @@ def wrong_results(window: Any) -> tuple[list[str], list[str]]:
         shown.append("prediction")
         if (prediction.image, prediction.model) != (image, model):
             wrong.append(f"prediction of {prediction.image} by {prediction.model} over {image} on {model}")
-    heatmap = state.heatmap
+    heatmap = state.heatmap.shown
     if heatmap is not None:
         shown.append("heatmap")
         if (heatmap.image_path, heatmap.model) != (image, model):
@@ -146,12 +152,12 @@ class Faults:
 
         for signal in (
             state.prediction_changed,
-            state.heatmap_changed,
+            state.heatmap.changed,
             state.explain.explanations_changed,
             state.compare.comparison_changed,
         ):
             signal.connect(delivered)
-        state.message.connect(lambda notice: self.bug(notice.text) if notice.text.startswith("Bug") else None)
+        state.notices.message.connect(lambda notice: self.bug(notice.text) if notice.text.startswith("Bug") else None)
 
     @contextlib.contextmanager
     def hooked(self) -> Iterator[None]:

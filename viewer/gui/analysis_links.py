@@ -65,33 +65,33 @@ class AnalysisLinks(QtCore.QObject):
         state = self.state
         state.prediction_changed.connect(self._on_prediction_changed)
         state.summary_changed.connect(self._on_summary_changed)
-        state.activation_changed.connect(self._on_activation_changed)
-        state.heatmap_changed.connect(self._on_heatmap_changed)
+        state.activations.changed.connect(self._on_activation_changed)
+        state.heatmap.changed.connect(self._on_heatmap_changed)
 
         activations = self.views.activations
-        activations.layerRequested.connect(lambda name: state.set_layers([name]))
+        activations.layerRequested.connect(lambda name: state.activations.set_layers([name]))
         activations.receptiveFieldBox.connect(self._on_receptive_field)
         # Mosaics are drawn on the worker (with the capture, or again when these options change).
         activations.deferred_grids = True
-        state.grid_options = activations.grid_options()
-        activations.gridOptionsChanged.connect(state.set_grid_options)
-        state.activation_grid_changed.connect(activations.set_grid)
+        state.activations.grid_options = activations.grid_options()
+        activations.gridOptionsChanged.connect(state.activations.set_grid_options)
+        state.activations.grid_changed.connect(activations.set_grid)
         architecture = self.views.architecture
         architecture.layerSelected.connect(self._on_architecture_layer)
         # The graph and its layouts come from the worker; the view only asks which blocks to open.
-        state.graph_changed.connect(architecture.set_graph)
-        state.graph_layout_changed.connect(architecture.set_layout)
-        architecture.expansionRequested.connect(state.set_graph_expanded)
-        architecture.groupsRequested.connect(state.request_groups)
-        state.graph_groups_ready.connect(architecture.show_groups)
+        state.architecture.graph_changed.connect(architecture.set_graph)
+        state.architecture.layout_changed.connect(architecture.set_layout)
+        architecture.expansionRequested.connect(state.architecture.set_expanded)
+        architecture.groupsRequested.connect(state.architecture.request_groups)
+        state.architecture.groups_ready.connect(architecture.show_groups)
         # The lecture's views: Table 1 and the convolutionized graph are built on the worker when asked for.
         lecture = architecture.lecture
-        lecture.table.tableRequested.connect(state.request_lecture_table)
-        state.lecture_table_changed.connect(lecture.table.set_table)
-        lecture.convolutionize.convolutionizedRequested.connect(state.set_convolutionized)
-        state.convolutionized_failed.connect(lecture.convolutionize.say)
+        lecture.table.tableRequested.connect(state.lecture.request_table)
+        state.lecture.table_changed.connect(lecture.table.set_table)
+        lecture.convolutionize.convolutionizedRequested.connect(state.lecture.set_convolutionized)
+        state.lecture.convolutionized_failed.connect(lecture.convolutionize.say)
         heatmap = self.views.heatmap
-        heatmap.computeRequested.connect(lambda options: state.request_heatmap(**options))
+        heatmap.computeRequested.connect(lambda options: state.heatmap.request(**options))
         heatmap.cancelRequested.connect(lambda: state.cancel(JobKind.HEATMAP))
         heatmap.exportRequested.connect(self._on_heatmap_export)
         # The image panel's copy of the overlay follows the tab's colormap and opacity.
@@ -110,24 +110,24 @@ class AnalysisLinks(QtCore.QObject):
             heatmap.set_classes(list(self.state.model_info.categories), top)
             # The heatmap kept for the next image is of the class asked for: the picker must name it, not
             # fall back to this image's top class.
-            wanted = self.state.requested_class()
+            wanted = self.state.heatmap.requested_class()
             if wanted is not None:
                 heatmap.class_picker.select_class(wanted)
 
     def _on_summary_changed(self, summary: Summary | None) -> None:
         self.views.activations.set_summary(summary)
-        if summary is not None and self.state.layers:
-            self.views.activations.select_layer(self.state.layers[0])
-            self.views.architecture.select_layer(self.state.layers[0])
+        if summary is not None and self.state.activations.layers:
+            self.views.activations.select_layer(self.state.activations.layers[0])
+            self.views.architecture.select_layer(self.state.activations.layers[0])
 
     def _on_activation_changed(self, _activations: object) -> None:
         self.image_panel.set_box(None)
-        capture, layers = self.state.capture, self.state.layers
+        capture, layers = self.state.activations.capture, self.state.activations.layers
         activation = None if capture is None or not layers else capture.activations.get(layers[0])
         self.views.activations.set_activation(activation, None if capture is None else capture.grid)
 
     def _on_heatmap_changed(self, _heatmap: object) -> None:
-        shown = self.state.shown_heatmap  # the ClassHeatmap with its screen copy, one object
+        shown = self.state.heatmap.on_screen  # the ClassHeatmap with its screen copy, one object
         self.views.heatmap.set_heatmap(None if shown is None else shown.heatmap, shown)
         if shown is None:
             self.image_panel.set_overlay(None)
@@ -150,15 +150,15 @@ class AnalysisLinks(QtCore.QObject):
         if kind == JobKind.HEATMAP:
             view.set_busy(False)
             # Cancelled or failed: the map shown is still the older class's, and the picker must name it.
-            if self.state.heatmap is not None:
-                view.class_picker.select_class(self.state.heatmap.class_index)
+            if self.state.heatmap.shown is not None:
+                view.class_picker.select_class(self.state.heatmap.shown.class_index)
 
     # --- views → state -----------------------------------------------------------------------------
     def _on_heatmap_export(self, path: str, overwrite: bool) -> None:
         view = self.views.heatmap
         # A refusal (read-only folder, full disk) is said on the heatmap tab, beside its Export… button.
         on_error = said_on_tab(self.state, view.show_export_message, JobKind.EXPORT_HEATMAP)
-        self.state.export_heatmap(
+        self.state.exports.heatmap(
             path, colormap=view.colormap_name, alpha=view.alpha, force=overwrite, on_error=on_error
         )
 
@@ -179,11 +179,11 @@ class AnalysisLinks(QtCore.QObject):
         Function nodes (``layer1.0.add``) are not modules: the Activations tab captures modules only. Before its
         summary has come (the weights are still loading), a module or block of the graph is kept for it.
         """
-        summary, graph = self.state.summary, self.state.graph
+        summary, graph = self.state.summary, self.state.architecture.graph
         if summary is not None:
             if name not in {node.name for node in summary.iter_nodes()}:
                 return
         elif graph is None or not (name in graph.blocks or graph.calls_of(name)):
             return
         self.views.activations.select_layer(name)
-        self.state.set_layers([name])
+        self.state.activations.set_layers([name])

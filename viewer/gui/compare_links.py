@@ -65,10 +65,10 @@ class CompareLinks(QtCore.QObject):
         if app.registry is not None:
             self.compare_view.set_registry(app.registry)
         app.registry_changed.connect(self.compare_view.set_registry)
-        app.image_changed.connect(self._image_changed)
+        app.images.image_changed.connect(self._image_changed)
         app.model_changed.connect(self._model_changed)
-        app.message.connect(self._notice)
-        app.notice_cleared.connect(self._notice_cleared)
+        app.notices.message.connect(self._notice)
+        app.notices.cleared.connect(self._notice_cleared)
         app.progress.connect(self._progress)
         app.job_finished.connect(self._job_finished)
         tabs.currentChanged.connect(self._tab_changed)
@@ -140,7 +140,7 @@ class CompareLinks(QtCore.QObject):
 
     def _notice_cleared(self, kind: str) -> None:
         tab = TAB_OF_KIND.get(kind)
-        if tab is None or tab in self.app.tab_notices:
+        if tab is None or tab in self.app.notices.tab_notices:
             return  # the tab's notice is about another of its kinds, and still holds
         if tab == "compare":
             self.compare_view.clear_error()
@@ -180,7 +180,7 @@ class CompareLinks(QtCore.QObject):
             if path:
                 self.state.use_weights(index, path)
         elif action == "folder":
-            self.app.open_weights_folder()
+            self.app.weights.open_weights_folder()
 
     def _explain(self, _methods: list[str], wanted: int | str | None, options: ExplainOptions) -> None:
         self.explain.request(wanted, options)

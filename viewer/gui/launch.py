@@ -72,11 +72,11 @@ def run_gui(
             raise ValueError(f"unknown tab {tab!r}; use one of {', '.join(TABS)}")
         window.set_tab(tab)
     if layer:
-        state.layers = [layer]
+        state.activations.layers = [layer]
     if expand:
-        state.graph_expand_spec = expand
+        state.architecture.expand_spec = expand
     if class_ is not None or tab == "heatmap":
-        state.heatmap_request = {} if class_ is None else {"class_": class_}
+        state.heatmap.request_options = {} if class_ is None else {"class_": class_}
     if window_size or screenshot:
         # Exactly as asked (a screenshot is the same picture on every machine), not shrunk to the screen.
         window.resize(*(window_size or SCREENSHOT_SIZE))

@@ -200,7 +200,7 @@ def _tab_switcher(host: MenuHost, tab: str) -> Callable[[], None]:
 
 
 def _image_stepper(host: MenuHost, step: int) -> Callable[[], None]:
-    return lambda: host.state.step_image(step)
+    return lambda: host.state.images.step(step)
 
 
 def fit_focused(window: QtWidgets.QWidget, image_panel: ImagePanel) -> None:
@@ -294,4 +294,4 @@ def export_all(
         if answer != QtWidgets.QMessageBox.StandardButton.Yes:
             return
         force = True
-    host.state.export_all(folder, heatmaps=heatmaps, force=force)
+    host.state.exports.all(folder, heatmaps=heatmaps, force=force)

@@ -158,23 +158,23 @@ class MainWindow(QtWidgets.QMainWindow):
         state.choice_changed.connect(self._on_choice_changed)
         state.model_changed.connect(self._on_model_changed)
         state.options_changed.connect(self._on_options_changed)
-        state.images_changed.connect(self._on_images_changed)
-        state.image_changed.connect(self._on_image_changed)
+        state.images.images_changed.connect(self._on_images_changed)
+        state.images.image_changed.connect(self._on_image_changed)
         state.progress.connect(self._on_progress)
         state.busy_changed.connect(self._on_busy)
-        state.message.connect(self._show_notice)
+        state.notices.message.connect(self._show_notice)
         state.timings_changed.connect(lambda _t: self._update_status())
-        state.weights_file_requested.connect(self.model_bar.choose_weights_file)
-        state.weights_folder_requested.connect(self._open_weights_folder)
-        state.notice_cleared.connect(self.notices.clear)
-        self.notices.dismissed.connect(state.dismiss_notice)
+        state.weights.file_requested.connect(self.model_bar.choose_weights_file)
+        state.weights.folder_requested.connect(self._open_weights_folder)
+        state.notices.cleared.connect(self.notices.clear)
+        self.notices.dismissed.connect(state.notices.dismiss)
         error_sink.reported.connect(self._on_error_reported)
 
         self.model_bar.choiceRequested.connect(state.set_model)
         self.model_bar.optionsRequested.connect(lambda preset, tta: state.set_options(preset=preset, tta=tta))
         self.predictions.topkRequested.connect(lambda k: state.set_options(topk=k))
         self.predictions.logit_toggle.toggled.connect(self.settings.set_show_logits)
-        self.thumbnails.currentRowChanged.connect(state.set_current)
+        self.thumbnails.currentRowChanged.connect(state.images.set_current)
         self.welcome.sampleRequested.connect(self.open_sample)
         self.cancel_button.clicked.connect(lambda: state.cancel())
         self.tabs.currentChanged.connect(lambda i: self.settings.set_tab(TABS[i]) if i < len(TABS) else None)
@@ -225,7 +225,7 @@ class MainWindow(QtWidgets.QMainWindow):
     def open_paths(self, paths: list[str]) -> None:
         if paths:
             self.settings.set_last_folder(str(real_path(paths[0]).parent))
-            self.state.open_paths(paths)
+            self.state.images.open_paths(paths)
 
     def open_sample(self, path: str, model: str | None = None) -> None:
         """Open a bundled sample. The MNIST digit brings LeNet-5 (an ImageNet network reads a digit as
@@ -235,7 +235,7 @@ class MainWindow(QtWidgets.QMainWindow):
             self.model_bar.pick_model(model)
         elif model is None and current.model == "lenet5" and not current.model_file:
             self.model_bar.pick_model(DEFAULT_MODEL)
-        self.state.open_paths([path])
+        self.state.images.open_paths([path])
 
     def set_tab(self, name: str) -> None:
         self.tabs.setCurrentIndex(TABS.index(name))
@@ -311,7 +311,7 @@ class MainWindow(QtWidgets.QMainWindow):
 
     def keyPressEvent(self, event: QtGui.QKeyEvent) -> None:
         if event.key() == Qt.Key.Key_Delete and self.thumbnails.hasFocus():
-            self.state.remove_image(self.thumbnails.currentRow())
+            self.state.images.remove(self.thumbnails.currentRow())
             return
         super().keyPressEvent(event)
 
@@ -354,7 +354,7 @@ class MainWindow(QtWidgets.QMainWindow):
 
     def _on_images_changed(self, images: list[ImageEntry]) -> None:
         thumbnails = [Thumbnail(entry.thumbnail, entry.name, entry.path) for entry in images]
-        self.thumbnails.set_images(thumbnails, self.state.current)
+        self.thumbnails.set_images(thumbnails, self.state.images.current)
         self.image_stack.setCurrentWidget(self.image_panel if images else self.welcome)
         # Every image of a drop goes into Recent files, the first one on top (added last).
         known = set(self.settings.recent_files())
@@ -368,7 +368,7 @@ class MainWindow(QtWidgets.QMainWindow):
             self.recent_menu.refresh()
 
     def _on_image_changed(self, entry: ImageEntry | None) -> None:
-        self.thumbnails.mark_current(self.state.current)
+        self.thumbnails.mark_current(self.state.images.current)
         if entry is None:
             self.image_panel.set_image(None)
             self.later.call("original", lambda: self.predictions.set_original(None))
@@ -408,7 +408,7 @@ class MainWindow(QtWidgets.QMainWindow):
         opened = bool(self.open_folder(folder))
         notice = self._shown_notice
         if notice is not None and self.notices.isHidden():  # its button dismissed it: it comes back
-            self.state.notify(notice.text, notice.details, notice.level, notice.actions, kind=notice.kind)
+            self.state.notices.notify(notice.text, notice.details, notice.level, notice.actions, kind=notice.kind)
         if opened:
             note = "Opened in the file manager. Copy the weights file into this folder, then Retry:"
         else:

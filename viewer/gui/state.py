@@ -3,11 +3,24 @@
 Data flows one way: a widget asks the state (``set_current``, ``set_model``...), the state submits a job with
 the handler that stores its result, the worker runs it, the runner drops superseded and withdrawn jobs, the
 handler keeps the result (with its on-screen form, as one object) and emits a signal, the widgets draw it.
-Widgets never call the engine and never read each other. Which analysis jobs to submit for the current image
-and model lives in ``state_analysis``, the image list (open, choose, step, remove) in ``state_images`` (mixins).
+Widgets never call the engine and never read each other.
 
-Notices are state too (:attr:`AppState.notice`): each belongs to a job kind or to the model choice ("model"),
-and goes when that kind next succeeds or the choice changes (``notice_cleared``). A job the state withdrew or a
+AppState holds the runner, the one submission path (``_submit``), the job policy's one place (``input_changed``),
+the model choice (``choice``, ``model_info``, ``model_error``, the options preset/tta/topk) with its results (the
+top-k ``prediction``, the layer ``summary``, the ``timings``), and is composed of typed sub-states, each owning
+its data and its signals and reaching the app through a narrow Protocol of what it uses:
+
+- ``notices`` (``state_notices``): what the banner and the tabs say, until it no longer holds;
+- ``images`` (``state_images``): the opened images and the one shown (a ``Sequence[ImageEntry]``);
+- ``weights`` (``state_weights``): what a failed load of weights leaves chosen, and the notice's remedies;
+- ``architecture`` and ``lecture`` (``state_architecture``, ``state_lecture``): the Architecture tab's graph,
+  layout and open blocks; ResNet's Table 1 and the convolutionized graph;
+- ``activations`` and ``heatmap`` (``state_analysis``): those tabs' requests and results;
+- ``exports`` (``state_exports``): Export all and each tab's Export…;
+- ``compare`` and ``explain`` (``state_compare``): the Compare tab (and the chart) and the Explain tab.
+
+Notices are state too (:attr:`Notices.notice`): each belongs to a job kind or to the model choice ("model"),
+and goes when that kind next succeeds or the choice changes (``Notices.cleared``). A job the state withdrew or a
 newer one superseded says nothing; "cancelled" is only said for the user's Cancel.
 """
 
@@ -19,71 +32,53 @@ from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, Signal, Slot
 
-from viewer.core.activation_grid import GridOptions
 from viewer.core.choice import ModelChoice  # re-exported: the GUI names it here
-from viewer.core.graph import Graph
-from viewer.core.layout import Layout
+from viewer.core.errors import ModelError
 from viewer.core.progress import Progress
+from viewer.engine.class_names import find_class
 from viewer.gui import tasks
 from viewer.gui.job_policy import Change, withdrawn_on
 from viewer.gui.jobs import ErrorHandler, JobError, JobKind, JobRunner, Ticket
-from viewer.gui.state_analysis import AnalysisRequests
+from viewer.gui.state_analysis import ActivationsState, HeatmapState
+from viewer.gui.state_architecture import ArchitectureState
 from viewer.gui.state_compare import CompareState, ExplainState
-from viewer.gui.state_exports import ExportRequests
-from viewer.gui.state_images import ImageList
-from viewer.gui.state_lecture import LectureRequests
-from viewer.gui.state_notices import CHOICE_NOTICES, Notice, NoticeState
+from viewer.gui.state_exports import ExportState
+from viewer.gui.state_images import Images
+from viewer.gui.state_lecture import LectureState
+from viewer.gui.state_notices import CHOICE_NOTICES, Notice, Notices
 from viewer.gui.state_weights import WeightsFallbacks
 
 if TYPE_CHECKING:
-    from viewer.core.activation_grid import ChannelGrid
-    from viewer.engine.activations import Activation
-    from viewer.engine.heatmap import ClassHeatmap
     from viewer.engine.inference import Prediction
     from viewer.engine.summary import Summary
-    from viewer.gui.export_tasks import ExportResult
 
 __all__ = ["AppState", "ModelChoice", "Notice"]
 
 STEP_THROTTLE_MS = 60  # PgUp/PgDn held down: at most one round of analysis jobs per this many milliseconds
 
 
-class AppState(QObject, NoticeState, ImageList, AnalysisRequests, LectureRequests, WeightsFallbacks, ExportRequests):
-    """Images, model choice, options and the latest results; see the module docstring."""
+class AppState(QObject):
+    """The model choice, its options and results, and the sub-states; see the module docstring."""
 
     registry_changed = Signal(object)  # tasks.Registry
-    images_changed = Signal(list)  # list[tasks.ImageEntry]
-    image_changed = Signal(object)  # tasks.ImageEntry | None
     choice_changed = Signal(object)  # ModelChoice (model loading from now on)
     model_changed = Signal(object)  # tasks.ModelInfo | None (None while loading or after a failure)
     options_changed = Signal()  # preset, tta, topk
     prediction_changed = Signal(object)  # engine Prediction | None
     summary_changed = Signal(object)  # engine Summary | None
-    graph_changed = Signal(object)  # core Graph | None (of the chosen network; no weights needed)
-    graph_groups_ready = Signal(object)  # core Layout of one block's grouped convolution drawn as its pathways
-    graph_layout_changed = Signal(object)  # core Layout | None (the graph drawn with ``graph_expanded`` open)
-    lecture_table_changed = Signal(object)  # engine ResNetTable | None (Table 1, the chosen network marked)
-    convolutionized_failed = Signal(str)  # why the convolutionized graph asked for is not shown
-    activation_changed = Signal(object)  # dict[str, Activation] | None (``capture`` holds it with its grid)
-    activation_grid_changed = Signal(object)  # ChannelGrid redrawn after ``set_grid_options``
-    heatmap_changed = Signal(object)  # engine ClassHeatmap | None (``shown_heatmap`` holds it with its screen copy)
     progress = Signal(object, str)  # Progress or None when idle; job kind
     job_started = Signal(str)  # kind of the job now running
     job_finished = Signal(str)  # kind of a job that ended (any outcome) with nothing more of its kind queued
     busy_changed = Signal(str)  # description of the running job, "" when idle
-    message = Signal(object)  # Notice
     timings_changed = Signal(dict)  # {"forward": ms, "load model": ms, ...}
-    export_finished = Signal(object)  # export_tasks.ExportResult
-    weights_file_requested = Signal()  # a notice's "Choose a weights file…" was clicked
-    weights_folder_requested = Signal(str)  # a notice's "Open the weights folder" was clicked: that folder
-    notice_cleared = Signal(str)  # the kind of notice that no longer holds (its kind succeeded, the choice changed)
 
     def __init__(self, runner: JobRunner | None = None, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.jobs = runner or JobRunner(self)
+        self.notices = Notices(parent=self)  # what the banner and the tabs say, until it no longer holds
+        self.images = Images(self, self.notices, parent=self)  # the opened images and the one shown
+        self.weights = WeightsFallbacks(self, self.notices, parent=self)  # what a failed load leaves chosen
         self.registry: tasks.Registry | None = None
-        self.images: list[tasks.ImageEntry] = []
-        self.current: int = -1
         self.choice = ModelChoice()
         self.preset = "weights"
         self.tta = False
@@ -91,26 +86,21 @@ class AppState(QObject, NoticeState, ImageList, AnalysisRequests, LectureRequest
         self.model_info: tasks.ModelInfo | None = None
         self.prediction: Prediction | None = None
         self.summary: Summary | None = None
-        self.graph: Graph | None = None
-        self.graph_layout: Layout | None = None
-        self.graph_expanded: frozenset[str] | None = None  # blocks open in the layout asked for last
-        self.graph_expand_spec: str | None = None  # ``--expand``: applied to the next graph that arrives
-        self._graph_source: tuple[str | None, ...] | None = None  # the network the graph is (being) built for
-        self.capture: tasks.CaptureResult | None = None  # activations with the first layer's mosaic
-        self.grid_options = GridOptions()
-        self.shown_heatmap: tasks.HeatmapOnScreen | None = None  # the ClassHeatmap with its screen copy
-        self.layers: list[str] = []
-        self._layers_model: str | None = None  # the network the layers were chosen on; None: before any
-        # Per network: the view state made on it (its layers, its open blocks), restored when it is chosen again.
-        self.view_memory: dict[str, dict[str, list[str]]] = {}
-        self.heatmap_request: dict[str, Any] | None = None  # options of the heatmap to keep up to date
         self.timings: dict[str, float] = {}
         self.model_error: JobError | None = None
-        self.notice: Notice | None = None  # the banner's notice, until its kind succeeds or the user dismisses it
-        self.tab_notices: dict[str, Notice] = {}  # each tab's own notice (Compare, Explain, the chart)
         self._delivering_ms: float | None = None  # how long the job whose result is being stored ran
-        self._init_fallbacks()
-        self._init_lecture()  # Table 1 and the convolutionized graph (``state_lecture``)
+        self.architecture = ArchitectureState(self, self.notices, parent=self)  # the data-flow graph on screen
+        self.lecture = LectureState(self, self.architecture, self.notices, parent=self)  # Table 1, convolutionized
+        self.activations = ActivationsState(self, self.notices, parent=self)  # the layers captured, their mosaic
+        self.heatmap = HeatmapState(self, parent=self)  # the dense heatmap asked for and the one shown
+        self.exports = ExportState(
+            self,
+            images=self.images,
+            heatmap=self.heatmap,
+            activations=self.activations,
+            notices=self.notices,
+            parent=self,
+        )
         self.compare = CompareState(self, parent=self)  # the Compare tab and the chart
         self.explain = ExplainState(self, parent=self)  # the Explain tab
         self._stepped: Callable[[], object] | None = None  # see _analyse_stepped
@@ -118,9 +108,9 @@ class AppState(QObject, NoticeState, ImageList, AnalysisRequests, LectureRequest
         self.jobs.finished.connect(self._on_finished)
         self.jobs.started.connect(self._on_started)
         self.jobs.idle.connect(self._on_idle)
-        self.jobs.cancelled.connect(self._on_cancelled)
+        self.jobs.cancelled.connect(self.notices.cancelled)
         # "GPU out of memory, ran on the CPU": holds until the user chooses a model or device again.
-        self.jobs.message.connect(lambda text: self.notify(text, level="warning", kind="model"))
+        self.jobs.message.connect(lambda text: self.notices.notify(text, level="warning", kind="model"))
 
     def _analyse_stepped(self) -> object:
         """``_analyse_image`` throttled, for PgUp/PgDn held down; returns a Future.
@@ -134,25 +124,44 @@ class AppState(QObject, NoticeState, ImageList, AnalysisRequests, LectureRequest
             self._stepped = qthrottled(self._analyse_image, STEP_THROTTLE_MS, leading=True, parent=self)
         return self._stepped()
 
+    def image_switched(self, *, throttled: bool) -> None:
+        """Another image is shown (``Images``): its previous results go, its analyses are asked for."""
+        self._clear_results(summary=False)
+        if throttled:
+            self._analyse_stepped()
+        else:
+            self._analyse_image()
+
+    def _analyse_image(self) -> None:
+        if self.jobs.closed:  # a throttled call that fires after the window closed
+            return
+        self._classify()
+        self.activations.request()
+        self.heatmap.refresh()
+
     # --- queries -----------------------------------------------------------------------------------
     @property
     def image(self) -> tasks.ImageEntry | None:
-        return self.images[self.current] if 0 <= self.current < len(self.images) else None
+        """The image shown (``images.shown``)."""
+        return self.images.shown
 
-    @property
-    def heatmap(self) -> ClassHeatmap | None:
-        """The heatmap shown (``shown_heatmap.heatmap``)."""
-        return None if self.shown_heatmap is None else self.shown_heatmap.heatmap
+    def network_id(self) -> str:
+        """The chosen network (a registry name or a model file), whatever its weights and device."""
+        return self.choice.model_file or self.choice.model or ""
 
-    @property
-    def activations(self) -> dict[str, Activation] | None:
-        """The activations shown (``capture.activations``)."""
-        return None if self.capture is None else self.capture.activations
-
-    @property
-    def activation_grid(self) -> ChannelGrid | None:
-        """The first layer's mosaic as shown (``capture.grid``)."""
-        return None if self.capture is None else self.capture.grid
+    def class_index(
+        self, wanted: str | int | None, *, quiet: bool = False, kind: JobKind = JobKind.HEATMAP
+    ) -> int | None:
+        """A class given as an index or a name (case-insensitive) of the loaded model; None if unknown
+        (said as a notice of ``kind`` unless ``quiet``)."""
+        if wanted is None or self.model_info is None:
+            return None
+        try:
+            return find_class(self.model_info.categories, wanted, self.model_info.name)
+        except ModelError as error:
+            if not quiet:
+                self.notices.notify(str(error), level="warning", kind=kind)
+            return None
 
     def is_settled(self) -> bool:
         """Nothing queued or running, and everything asked for is shown (screenshot mode waits for it)."""
@@ -165,7 +174,7 @@ class AppState(QObject, NoticeState, ImageList, AnalysisRequests, LectureRequest
             JobKind.REGISTRY,
             tasks.load_registry,
             on_result=self._registry_loaded,
-            on_error=lambda error: self.notify(
+            on_error=lambda error: self.notices.notify(
                 "Could not load torch and the model zoo: " + error.message, error.details, kind=JobKind.REGISTRY
             ),
             description="Loading torch and the model zoo",
@@ -178,14 +187,14 @@ class AppState(QObject, NoticeState, ImageList, AnalysisRequests, LectureRequest
         ``state_weights``) when it is picked again with its default weights. The model is loaded and the image
         classified before the graph is traced: the top-k is what the user waits for (``viewer bench``).
         """
-        choice = self.with_sticky_weights(choice)
+        choice = self.weights.with_sticky_weights(choice)
         previous = self.network_id()
         self.choice = choice
-        self._network_switched(previous)
+        self.activations.network_switched(previous)
         self.model_info = None
         self.model_error = None
         for kind in CHOICE_NOTICES:
-            self.clear_notice(kind)
+            self.notices.clear(kind)
         self.jobs.forget_gpu_fallbacks()
         self.input_changed(Change.MODEL)
         self._clear_results(summary=True)
@@ -201,7 +210,7 @@ class AppState(QObject, NoticeState, ImageList, AnalysisRequests, LectureRequest
                 on_error=self._model_failed,
                 description=f"Loading {label}",
             )
-            self._request_graph()
+            self.architecture.request_graph()
 
     def set_options(self, *, preset: str | None = None, tta: bool | None = None, topk: int | None = None) -> None:
         changed = False
@@ -215,7 +224,7 @@ class AppState(QObject, NoticeState, ImageList, AnalysisRequests, LectureRequest
             self.options_changed.emit()
             self._classify()
             if preset is not None:
-                self._capture()
+                self.activations.request()
 
     def input_changed(self, change: Change) -> None:
         """The one place where the job policy's withdrawals happen (``job_policy.POLICY``): jobs computing for
@@ -223,7 +232,7 @@ class AppState(QObject, NoticeState, ImageList, AnalysisRequests, LectureRequest
         user's "cancelled") go with them."""
         for kind in withdrawn_on(change):
             self.jobs.withdraw(kind)
-            self.clear_notice(kind)
+            self.notices.clear(kind)
 
     def cancel(self, kind: JobKind | None = None) -> None:
         """The user's Cancel (of one kind, or of everything)."""
@@ -244,11 +253,11 @@ class AppState(QObject, NoticeState, ImageList, AnalysisRequests, LectureRequest
         """Submit a job whose result goes to ``on_result``; a failure is a notice of its kind unless ``on_error``
         handles it. A new run of a kind clears what was said about its last run ("cancelled", a failure), and so
         does its success (a notice may come from elsewhere: a class name that is not known)."""
-        self.clear_notice(kind)
+        self.notices.clear(kind)
 
         def delivered(result: Any) -> None:
             self._delivering_ms = ticket.elapsed_ms
-            self.clear_notice(kind)
+            self.notices.clear(kind)
             on_result(result)
 
         ticket = self.jobs.submit(
@@ -256,24 +265,43 @@ class AppState(QObject, NoticeState, ImageList, AnalysisRequests, LectureRequest
             fn,
             *args,
             on_result=delivered,
-            on_error=on_error or (lambda error: self._job_failed(kind, error)),
+            on_error=on_error or (lambda error: self.notices.job_failed(kind, error)),
             description=description,
             low_memory=low_memory,
             **kwargs,
         )
         return ticket
 
+    def _ready(self, kind: JobKind) -> tuple[tasks.ImageEntry, ModelChoice] | None:
+        """The current image and model when both are there for ``kind``; otherwise withdraws what is pending."""
+        image, info = self.image, self.model_info
+        if info is None or info.key is None or image is None:
+            self.jobs.withdraw(kind)
+            return None
+        return image, info.key
+
+    def _classify(self) -> None:
+        ready = self._ready(JobKind.CLASSIFY)
+        if ready is not None:
+            image, model = ready
+            self._submit(
+                JobKind.CLASSIFY,
+                tasks.classify,
+                image,
+                model=model,
+                topk=self.topk,
+                preset=self.preset,
+                tta=self.tta,
+                on_result=self._classified,
+                description=f"Classifying {image.name}",
+            )
+
     def _clear_results(self, *, summary: bool) -> None:
         if self.prediction is not None:
             self.prediction = None
             self.prediction_changed.emit(None)
-        self.jobs.withdraw(JobKind.ACTIVATION_GRID)
-        if self.capture is not None:
-            self.capture = None
-            self.activation_changed.emit(None)
-        if self.shown_heatmap is not None:
-            self.shown_heatmap = None
-            self.heatmap_changed.emit(None)
+        self.activations.clear()
+        self.heatmap.clear()
         if summary and self.summary is not None:
             self.summary = None
             self.summary_changed.emit(None)
@@ -294,12 +322,12 @@ class AppState(QObject, NoticeState, ImageList, AnalysisRequests, LectureRequest
         # Later jobs name the model by the choice it was loaded (and cached) under.
         info = replace(info, key=choice)
         self.model_info = info
-        self._fallback_model_loaded(choice)
+        self.weights.model_loaded(choice)
         self.timings = {}
         self._record_time("load model")
         self.model_changed.emit(info)
         self._classify()  # first: the top-k is what the user waits for
-        self._heatmap()
+        self.heatmap.refresh()
         self._submit(
             JobKind.SUMMARY,
             tasks.summary,
@@ -311,7 +339,7 @@ class AppState(QObject, NoticeState, ImageList, AnalysisRequests, LectureRequest
     def _model_failed(self, error: JobError) -> None:
         self.model_error = error
         self.model_changed.emit(None)
-        self._fallback_model_failed(error)
+        self.weights.model_failed(error)
 
     def _classified(self, prediction: Prediction) -> None:
         self.prediction = prediction
@@ -321,44 +349,9 @@ class AppState(QObject, NoticeState, ImageList, AnalysisRequests, LectureRequest
 
     def _summary_arrived(self, summary: Summary) -> None:
         self.summary = summary
-        self._check_layers(summary)
+        self.activations.check_layers(summary)
         self.summary_changed.emit(summary)
-        self._capture()
-
-    def _captured(self, capture: tasks.CaptureResult) -> None:
-        self.capture = capture
-        self._record_time("activations")
-        self.activation_changed.emit(capture.activations)
-        self._draw_grid()  # the options may have changed while it was captured
-
-    def _capture_failed(self, error: JobError) -> None:
-        if self.capture is not None:
-            # The capture asked for (another layer, or a budget refusal) failed: what is on screen is of the
-            # previous request, so it goes rather than stand under the new selection.
-            self.jobs.withdraw(JobKind.ACTIVATION_GRID)
-            self.capture = None
-            self.activation_changed.emit(None)
-        self._job_failed(JobKind.ACTIVATIONS, error)
-
-    def _grid_drawn(self, grid: ChannelGrid) -> None:
-        # Withdrawn whenever the capture or the layers change, so a grid delivered is of the capture shown.
-        if self.capture is not None:
-            self.capture = replace(self.capture, grid=grid)
-            self.activation_grid_changed.emit(grid)
-
-    def _heatmap_arrived(self, shown: tasks.HeatmapOnScreen) -> None:
-        self.shown_heatmap = shown
-        self._record_time("heatmap")
-        self.heatmap_changed.emit(shown.heatmap)
-
-    def _exported(self, result: ExportResult) -> None:
-        self.export_finished.emit(result)
-        extra = f" ({len(result.errors)} problem(s): see details)" if result.errors else ""
-        self.notify(
-            f"Exported {len(result.files)} file(s) to {result.folder}{extra}.",
-            "\n".join(result.errors),
-            level="warning" if result.errors else "info",
-        )
+        self.activations.request()
 
     # --- the runner's signals ----------------------------------------------------------------------
     @Slot(object)

@@ -1,176 +1,117 @@
-"""Which analysis jobs AppState submits for the current image, model and options (a mixin of AppState).
+"""The Activations and Heatmap tabs' state (``AppState.activations``, ``AppState.heatmap``): request and result.
 
-Each ``_classify``/``_capture``/``_draw_grid``/``_heatmap`` submits its job, bound to the AppState handler that
-stores its result, when everything it needs is there, and otherwise withdraws what is pending of its kind.
-The data-flow graph depends on the network only: it is asked for when the network changes
-(never for a new image, new weights or a new device), and its layout whenever the set of open blocks changes.
-Kept apart from AppState so that the state module stays about bookkeeping.
+Each submits its job for the shown image and the loaded model through the app's one submission path when
+everything it needs is there (``AnalysisHost._ready``), and otherwise withdraws what is pending of its kind. A
+result is kept with its on-screen form, as one object (a capture with its first layer's mosaic, a heatmap with
+its screen copy). The app asks for them again when the image, the model or the preset changes, and clears them
+(``clear``) when what they were of is no longer shown.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Any
+from dataclasses import replace
+from typing import TYPE_CHECKING, Any, Protocol
+
+from PySide6.QtCore import QObject, Signal
 
 from viewer.core.activation_grid import GridOptions
 from viewer.core.choice import ModelChoice
 from viewer.core.errors import ModelError
-from viewer.core.graph import Graph, expansion
-from viewer.core.layout import Layout
-from viewer.engine.class_names import find_class
 from viewer.gui import tasks
-from viewer.gui.job_policy import Change
 from viewer.gui.jobs import JobError, JobKind, JobRunner, Ticket
+from viewer.gui.state_notices import Notices
 
 if TYPE_CHECKING:
     from viewer.core.activation_grid import ChannelGrid
+    from viewer.engine.activations import Activation
+    from viewer.engine.heatmap import ClassHeatmap
     from viewer.engine.summary import Summary
 
-__all__ = ["AnalysisRequests"]
+__all__ = ["ActivationsState", "AnalysisHost", "HeatmapState"]
 
 
-class AnalysisRequests:
-    """Requests for classification, activations (and their mosaic) and the dense heatmap.
-
-    Mixed into ``AppState``, which owns the attributes declared here.
-    """
+class AnalysisHost(Protocol):
+    """What the analysis sub-states use of the app: the runner, the one submission path, the shown image with the
+    loaded model (``_ready``), the options, the summary and the timings."""
 
     jobs: JobRunner
-    model_info: tasks.ModelInfo | None
-    preset: str
-    tta: bool
-    topk: int
-    summary: Summary | None
-    capture: tasks.CaptureResult | None
-    grid_options: GridOptions
-    layers: list[str]
-    _layers_model: str | None
-    view_memory: dict[str, dict[str, list[str]]]
-    heatmap_request: dict[str, Any] | None
-    choice: ModelChoice
-    graph: Graph | None
-    graph_layout: Layout | None
-    graph_expanded: frozenset[str] | None
-    graph_expand_spec: str | None
-    _graph_source: tuple[str | None, ...] | None
-    graph_changed: Any  # Signal(object)
-    graph_layout_changed: Any  # Signal(object)
-    graph_groups_ready: Any  # Signal(object)
-    _submit: Callable[..., Ticket]
-    input_changed: Callable[[Change], None]
-    notify: Callable[..., None]
-    _classified: Callable[[Any], None]
-    _captured: Callable[[tasks.CaptureResult], None]
-    _capture_failed: Callable[[JobError], None]
-    _grid_drawn: Callable[[ChannelGrid], None]
-    _heatmap_arrived: Callable[[tasks.HeatmapOnScreen], None]
-    _job_failed: Callable[[JobKind, JobError], None]
-    shows_plain_graph: Callable[[], bool]
-    _lecture_network_changed: Callable[[], None]
-    _plain_graph_arrived: Callable[[Graph], None]
 
     @property
-    def image(self) -> tasks.ImageEntry | None:
-        raise NotImplementedError  # AppState's
+    def preset(self) -> str: ...
+    @property
+    def summary(self) -> Summary | None: ...
+    def network_id(self) -> str: ...
+    def class_index(
+        self, wanted: str | int | None, *, quiet: bool = False, kind: JobKind = JobKind.HEATMAP
+    ) -> int | None: ...
+    def _ready(self, kind: JobKind) -> tuple[tasks.ImageEntry, ModelChoice] | None: ...
+    def _record_time(self, name: str) -> None: ...
+    def _submit(
+        self, kind: JobKind, fn: Callable[..., Any], *args: Any, on_result: Callable[[Any], None], **kwargs: Any
+    ) -> Ticket: ...
 
-    # --- the data-flow graph (Architecture tab) ------------------------------------------------------
-    def set_graph_expanded(self, expanded: frozenset[str] | set[str]) -> None:
-        """Lay the graph out again with the blocks of ``expanded`` open (on the worker; the latest wins)."""
-        if self.graph is None:
-            return
-        self.graph_expanded = frozenset(expanded)
-        if self.shows_plain_graph():  # the convolutionized form's blocks are not the network's to remember
-            self.view_memory.setdefault(self.network_id(), {})["expanded"] = sorted(self.graph_expanded)
-        self._submit(
-            JobKind.GRAPH_LAYOUT,
-            tasks.graph_layout,
-            self.graph,
-            self.graph_expanded,
-            on_result=self._layout_arrived,
-            description=f"Laying out {self.graph.model_name}",
-        )
 
-    def request_groups(self, block: str) -> None:
-        """Lay out ``block``'s grouped convolution as its parallel pathways (ResNeXt), on the worker."""
-        if self.graph is not None:
-            self._submit(
-                JobKind.GRAPH_GROUPS,
-                tasks.graph_groups,
-                self.graph,
-                block,
-                on_result=self.graph_groups_ready.emit,
-                description=f"Expanding the groups of {block}",
-            )
+class ActivationsState(QObject):
+    """``layers`` (captured for the shown image), ``capture`` (their activations with the first layer's mosaic),
+    ``grid_options`` (how the mosaic is drawn) and ``memory`` (network -> the layers chosen on it).
 
-    def _request_graph(self) -> None:
-        """Build the graph of the chosen network, unless the one shown (or being built) is already of it."""
-        choice = self.choice
-        source = ("file", choice.model_file, choice.model_file_sha256) if choice.model_file else ("name", choice.model)
-        if source == self._graph_source:
-            return
-        self._graph_source = source
-        self.input_changed(Change.NETWORK)
-        self._lecture_network_changed()
-        if self.graph is not None or self.graph_layout is not None:
-            self.graph, self.graph_layout, self.graph_expanded = None, None, None
-            self.graph_changed.emit(None)
-        label = choice.model_file or choice.model
-        self._submit(
-            JobKind.GRAPH,
-            tasks.graph,
-            choice.model,
-            choice.model_file,
-            choice.model_file_sha256,
-            on_result=self._graph_arrived,
-            on_error=self._graph_failed,
-            description=f"Tracing the data flow of {label}",
-        )
+    Signals:
+        changed(object): dict[str, Activation] captured, or None when they no longer hold.
+        grid_changed(object): the ChannelGrid redrawn after ``set_grid_options``.
+    """
 
-    def _graph_arrived(self, graph: Graph) -> None:
-        self.graph = graph
-        spec, self.graph_expand_spec = self.graph_expand_spec, None
-        remembered = self.view_memory.get(self.network_id(), {}).get("expanded")
-        try:
-            expanded = expansion(graph, spec) if spec is not None or remembered is None else frozenset(remembered)
-        except ModelError as error:  # ``--expand`` named a block this network lacks: its sentence says so
-            self.notify(f"{str(error).rstrip('.')}; showing the default level.", level="warning", kind=JobKind.GRAPH)
-            expanded = expansion(graph)
-        self.graph_changed.emit(graph)
-        self.set_graph_expanded(expanded)
-        self._plain_graph_arrived(graph)  # shown convolutionized too while that toggle is on
+    changed = Signal(object)
+    grid_changed = Signal(object)
 
-    def _layout_arrived(self, layout: Layout) -> None:
-        self.graph_layout = layout
-        self.graph_layout_changed.emit(layout)
+    def __init__(self, app: AnalysisHost, notices: Notices, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._app = app
+        self._notices = notices
+        self.layers: list[str] = []
+        self._layers_model: str | None = None  # the network the layers were chosen on; None: before any
+        self.memory: dict[str, list[str]] = {}  # network -> the layers chosen on it, restored when chosen again
+        self.capture: tasks.CaptureResult | None = None  # activations with the first layer's mosaic
+        self.grid_options = GridOptions()
 
-    def _graph_failed(self, error: JobError) -> None:
-        self._graph_source = None  # choosing the network again tries again
-        self._job_failed(JobKind.GRAPH, error)
+    @property
+    def shown(self) -> dict[str, Activation] | None:
+        """The activations shown (``capture.activations``)."""
+        return None if self.capture is None else self.capture.activations
 
-    def network_id(self) -> str:
-        """The chosen network (a registry name or a model file), whatever its weights and device."""
-        return self.choice.model_file or self.choice.model or ""
+    @property
+    def grid(self) -> ChannelGrid | None:
+        """The first layer's mosaic as shown (``capture.grid``)."""
+        return None if self.capture is None else self.capture.grid
 
+    # --- requests ------------------------------------------------------------------------------------
     def set_layers(self, layers: Sequence[str]) -> None:
         """Capture ``layers`` for the current image (and keep them captured as the image changes); they are
-        remembered for this network, and chosen again when it is (``_network_switched``)."""
+        remembered for this network, and chosen again when it is (``network_switched``)."""
         self.layers = list(layers)
-        self._layers_model = self.network_id()
-        self.view_memory.setdefault(self._layers_model, {})["layers"] = list(layers)
-        self._capture()
+        self._layers_model = self._app.network_id()
+        self.memory[self._layers_model] = list(layers)
+        self.request()
 
-    def _network_switched(self, previous: str) -> None:
-        """Another network: its own remembered view state (layers, open blocks), or a clean start."""
-        if previous == self.network_id():
+    def set_grid_options(self, options: GridOptions) -> None:
+        """Draw the shown activation's mosaic with new options (on the worker; cheap next to a capture)."""
+        if options == self.grid_options:
+            return
+        self.grid_options = options
+        self._draw_grid()
+
+    def network_switched(self, previous: str) -> None:
+        """Another network: its own remembered layers, or a clean start."""
+        network = self._app.network_id()
+        if previous == network:
             return  # the first model (``viewer gui --layer`` set the layers for it), or other weights
-        remembered = self.view_memory.get(self.network_id(), {})
-        self.layers = list(remembered.get("layers", []))
-        self._layers_model = self.network_id() if self.layers else None
+        self.layers = list(self.memory.get(network, []))
+        self._layers_model = network if self.layers else None
 
-    def _check_layers(self, summary: Summary) -> None:
+    def check_layers(self, summary: Summary) -> None:
         """Keep the chosen layers if this model has them; else show its first convolution at once.
 
-        Layers remembered for another network never reach here (``_network_switched``); layers a view asked for
+        Layers remembered for another network never reach here (``network_switched``); layers a view asked for
         are this network's. Only layers named before any model was loaded (``viewer gui --layer``) can be
         missing, a mistake worth a sentence.
         """
@@ -184,75 +125,49 @@ class AnalysisRequests:
                 summary.find(missing[0])
             except ModelError as error:  # its sentence says "did you mean"
                 shown = f"; showing {first} instead." if first else "."
-                self.notify(f"{str(error).rstrip('.')}{shown}", level="warning", kind=JobKind.SUMMARY)
+                self._notices.notify(f"{str(error).rstrip('.')}{shown}", level="warning", kind=JobKind.SUMMARY)
         self.layers = [first] if first else []
 
-    def set_grid_options(self, options: GridOptions) -> None:
-        """Draw the shown activation's mosaic with new options (on the worker; cheap next to a capture)."""
-        if options == self.grid_options:
+    def request(self) -> None:
+        """Capture the chosen layers for the shown image (withdrawn while something it needs is missing)."""
+        jobs = self._app.jobs
+        jobs.withdraw(JobKind.ACTIVATION_GRID)  # a grid of the old capture is not wanted any more
+        summary = self._app.summary
+        if not self.layers or summary is None:  # the summary's arrival captures (layers checked then)
+            jobs.withdraw(JobKind.ACTIVATIONS)
             return
-        self.grid_options = options
-        self._draw_grid()
-
-    def request_heatmap(self, **options: Any) -> None:
-        """Compute the dense heatmap (options go to the engine's ``dense_heatmap``) and keep it current."""
-        self.heatmap_request = dict(options)
-        self._heatmap()
-
-    def _ready(self, kind: JobKind) -> tuple[tasks.ImageEntry, ModelChoice] | None:
-        """The current image and model when both are there for ``kind``; otherwise withdraws what is pending."""
-        image, info = self.image, self.model_info
-        if info is None or info.key is None or image is None:
-            self.jobs.withdraw(kind)
-            return None
-        return image, info.key
-
-    def _classify(self) -> None:
-        ready = self._ready(JobKind.CLASSIFY)
+        ready = self._app._ready(JobKind.ACTIVATIONS)
         if ready is not None:
             image, model = ready
-            self._submit(
-                JobKind.CLASSIFY,
-                tasks.classify,
-                image,
-                model=model,
-                topk=self.topk,
-                preset=self.preset,
-                tta=self.tta,
-                on_result=self._classified,
-                description=f"Classifying {image.name}",
-            )
-
-    def _capture(self) -> None:
-        self.jobs.withdraw(JobKind.ACTIVATION_GRID)  # a grid of the old capture is not wanted any more
-        if not self.layers or self.summary is None:  # the summary's arrival captures (layers checked then)
-            self.jobs.withdraw(JobKind.ACTIVATIONS)
-            return
-        ready = self._ready(JobKind.ACTIVATIONS)
-        if ready is not None:
-            image, model = ready
-            self._submit(
+            self._app._submit(
                 JobKind.ACTIVATIONS,
                 tasks.activations_with_grid,
                 image,
                 model=model,
                 layers=list(self.layers),
-                preset=self.preset,
-                summary=self.summary,
+                preset=self._app.preset,
+                summary=summary,
                 grid_options=self.grid_options,
                 on_result=self._captured,
                 on_error=self._capture_failed,
                 description=f"Capturing {', '.join(self.layers)}",
             )
 
+    def clear(self) -> None:
+        """What is shown is of an image or model no longer shown: it goes (and its mosaic's job)."""
+        self._app.jobs.withdraw(JobKind.ACTIVATION_GRID)
+        if self.capture is not None:
+            self.capture = None
+            self.changed.emit(None)
+
     def _draw_grid(self) -> None:
         """Redraw the first layer's mosaic if the one shown was drawn with other options."""
         capture = self.capture
         activation = capture.activations.get(self.layers[0]) if capture is not None and self.layers else None
         if activation is None or (capture is not None and capture.grid_matches(self.layers[0], self.grid_options)):
-            self.jobs.withdraw(JobKind.ACTIVATION_GRID)
+            self._app.jobs.withdraw(JobKind.ACTIVATION_GRID)
             return
-        self._submit(
+        self._app._submit(
             JobKind.ACTIVATION_GRID,
             tasks.activation_grid,
             activation,
@@ -261,52 +176,97 @@ class AnalysisRequests:
             description=f"Drawing the channels of {activation.layer}",
         )
 
-    def _heatmap(self) -> None:
-        if self.heatmap_request is None:
-            self.jobs.withdraw(JobKind.HEATMAP)
+    # --- results -------------------------------------------------------------------------------------
+    def _captured(self, capture: tasks.CaptureResult) -> None:
+        self.capture = capture
+        self._app._record_time("activations")
+        self.changed.emit(capture.activations)
+        self._draw_grid()  # the options may have changed while it was captured
+
+    def _capture_failed(self, error: JobError) -> None:
+        # The capture asked for (another layer, or a budget refusal) failed: what is on screen is of the
+        # previous request, so it goes rather than stand under the new selection.
+        if self.capture is not None:
+            self.clear()
+        self._notices.job_failed(JobKind.ACTIVATIONS, error)
+
+    def _grid_drawn(self, grid: ChannelGrid) -> None:
+        # Withdrawn whenever the capture or the layers change, so a grid delivered is of the capture shown.
+        if self.capture is not None:
+            self.capture = replace(self.capture, grid=grid)
+            self.grid_changed.emit(grid)
+
+
+class HeatmapState(QObject):
+    """``request_options`` (the dense heatmap asked for, kept up to date for every image and model; None until
+    one is asked for) and ``on_screen`` (the ClassHeatmap shown, with its screen copy).
+
+    Signals:
+        changed(object): the engine ClassHeatmap shown, or None when it no longer holds.
+    """
+
+    changed = Signal(object)
+
+    def __init__(self, app: AnalysisHost, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._app = app
+        self.request_options: dict[str, Any] | None = None
+        self.on_screen: tasks.HeatmapOnScreen | None = None
+
+    @property
+    def shown(self) -> ClassHeatmap | None:
+        """The heatmap shown (``on_screen.heatmap``)."""
+        return None if self.on_screen is None else self.on_screen.heatmap
+
+    def request(self, **options: Any) -> None:
+        """Compute the dense heatmap (options go to the engine's ``dense_heatmap``) and keep it current."""
+        self.request_options = dict(options)
+        self.refresh()
+
+    def refresh(self) -> None:
+        """Compute the heatmap asked for on the shown image and model (withdrawn while one is missing)."""
+        if self.request_options is None:
+            self._app.jobs.withdraw(JobKind.HEATMAP)
             return
-        ready = self._ready(JobKind.HEATMAP)
-        options = None if ready is None else self._heatmap_options()
+        ready = self._app._ready(JobKind.HEATMAP)
+        options = None if ready is None else self.options()
         if ready is not None and options is not None:
             image, model = ready
-            self._submit(
+            self._app._submit(
                 JobKind.HEATMAP,
                 tasks.heatmap_for_screen,
                 image,
                 model=model,
                 **options,
-                on_result=self._heatmap_arrived,
+                on_result=self._arrived,
                 low_memory=None if options.get("max_tile_pixels") else {"max_tile_pixels": tasks.SMALL_TILE_PIXELS},
                 description=f"Heatmap of {image.name}",
             )
 
-    def _heatmap_options(self) -> dict[str, Any] | None:
+    def options(self) -> dict[str, Any] | None:
         """The heatmap request as ``dense_heatmap`` arguments (a class name resolved); None if unknown."""
-        options = dict(self.heatmap_request or {})
+        options = dict(self.request_options or {})
         if "class_" in options:
-            index = self.class_index(options.pop("class_"))
+            index = self._app.class_index(options.pop("class_"))
             if index is None:
                 return None
             options["class_index"] = index
         return options
 
-    def class_index(
-        self, wanted: str | int | None, *, quiet: bool = False, kind: JobKind = JobKind.HEATMAP
-    ) -> int | None:
-        """A class given as an index or a name (case-insensitive) of the loaded model; None if unknown
-        (said as a notice of ``kind`` unless ``quiet``)."""
-        if wanted is None or self.model_info is None:
-            return None
-        try:
-            return find_class(self.model_info.categories, wanted, self.model_info.name)
-        except ModelError as error:
-            if not quiet:
-                self.notify(str(error), level="warning", kind=kind)
-            return None
-
     def requested_class(self) -> int | None:
         """The class the kept heatmap request maps (an index, or a name resolved quietly); None for top."""
-        request = self.heatmap_request or {}
+        request = self.request_options or {}
         if request.get("class_index") is not None:
             return int(request["class_index"])
-        return self.class_index(request.get("class_"), quiet=True)
+        return self._app.class_index(request.get("class_"), quiet=True)
+
+    def clear(self) -> None:
+        """The heatmap shown is of an image or model no longer shown: it goes."""
+        if self.on_screen is not None:
+            self.on_screen = None
+            self.changed.emit(None)
+
+    def _arrived(self, shown: tasks.HeatmapOnScreen) -> None:
+        self.on_screen = shown
+        self._app._record_time("heatmap")
+        self.changed.emit(shown.heatmap)

@@ -31,7 +31,9 @@ from viewer.core.options import EXPLAIN_METHODS, ExplainOptions
 from viewer.core.zoo import LECTURE_NETWORKS, ZooPoint
 from viewer.gui import compare_tasks
 from viewer.gui.jobs import JobKind, JobRunner, Ticket
-from viewer.gui.state_weights import RANDOM, gui_wording
+from viewer.gui.state_images import Images
+from viewer.gui.state_notices import Notices
+from viewer.gui.state_weights import RANDOM, WeightsFallbacks, gui_wording
 from viewer.gui.tasks import ImageEntry
 
 if TYPE_CHECKING:
@@ -59,9 +61,11 @@ class AppLike(Protocol):
     """What the sub-states use of :class:`viewer.gui.state.AppState` (which owns them; named here rather than
     imported, which would be an import circle)."""
 
-    image_changed: SignalInstance
     model_changed: SignalInstance
     jobs: JobRunner
+    notices: Notices
+    images: Images
+    weights: WeightsFallbacks
 
     @property
     def image(self) -> ImageEntry | None: ...
@@ -69,8 +73,6 @@ class AppLike(Protocol):
     def model_info(self) -> ModelInfo | None: ...
     @property
     def choice(self) -> ModelChoice: ...
-    def with_sticky_weights(self, choice: ModelChoice) -> ModelChoice: ...
-    def notify(self, text: str, details: str = "", level: str = "error", *, kind: str = "") -> None: ...
     def cancel(self, kind: JobKind | None = None) -> None: ...
     def _submit(
         self, kind: JobKind, fn: Callable[..., Any], *args: Any, on_result: Callable[[Any], None], **kwargs: Any
@@ -101,14 +103,14 @@ class CompareState(QObject):
         self.points: list[ZooPoint] = []
         self.runs, self.topk = 5, 5
         self.heatmap_class: int | None = None
-        app.image_changed.connect(self._image_changed)
+        app.images.image_changed.connect(self._image_changed)
 
     # --- Compare -------------------------------------------------------------------------------------
     def request_compare(self, networks: Sequence[tuple[str, str]], heatmap_class: int | None = None) -> None:
         """Compare ``networks`` ((name, weights) pairs, 2 to 6) on the current image; with ``heatmap_class``, each
         network's dense map of that class too. The user asked: nothing else starts a comparison."""
         if not MIN_NETWORKS <= len(networks) <= MAX_NETWORKS:
-            self.app.notify(
+            self.app.notices.notify(
                 f"Compare takes {MIN_NETWORKS} to {MAX_NETWORKS} networks, not {len(networks)}.",
                 level="warning",
                 kind=JobKind.COMPARE,
@@ -152,10 +154,12 @@ class CompareState(QObject):
     def _compare(self) -> None:
         app, image = self.app, self.app.image
         if image is None:
-            app.notify("Open an image to compare the networks on.", level="info", kind=JobKind.COMPARE)
+            app.notices.notify("Open an image to compare the networks on.", level="info", kind=JobKind.COMPARE)
             return
         device = app.choice.device or "auto"
-        keys = [app.with_sticky_weights(ModelChoice(name, weights, None, device)) for name, weights in self.networks]
+        keys = [
+            app.weights.with_sticky_weights(ModelChoice(name, weights, None, device)) for name, weights in self.networks
+        ]
         if self.comparison is not None:
             self.comparison, self.compared_image = None, None
             self.comparison_changed.emit(None)
@@ -228,7 +232,7 @@ class ExplainState(QObject):
         self.explanations: compare_tasks.ExplainSet | None = None
         self.explained_image: ImageEntry | None = None  # the image the shown set is of
         self.costly_asked: list[str] = []  # costly methods asked for the shown set, not delivered yet
-        app.image_changed.connect(lambda _entry: self._input_changed())
+        app.images.image_changed.connect(lambda _entry: self._input_changed())
         app.model_changed.connect(lambda _info: self._input_changed())
         app.jobs.cancelled.connect(self._cancelled)
 
@@ -253,7 +257,7 @@ class ExplainState(QObject):
             raise ValueError(f"{method!r} is not a costly method")
         found, image, info = self.explanations, self.explained_image, self.app.model_info
         if found is None or image is None or info is None or info.key is None:
-            self.app.notify(
+            self.app.notices.notify(
                 "Wait for the cheap methods' maps: the costly ones explain the same class.",
                 level="info",
                 kind=JobKind.EXPLAIN_COSTLY,
@@ -292,7 +296,7 @@ class ExplainState(QObject):
         result = (self.explanations.results if self.explanations else {}).get(method)
         image = self.explained_image
         if result is None or image is None:
-            self.app.notify(f"There is no {method} map to export yet.", level="warning", kind=JobKind.EXPLAIN)
+            self.app.notices.notify(f"There is no {method} map to export yet.", level="warning", kind=JobKind.EXPLAIN)
             return None
         return self.app._submit(
             JobKind.EXPORT_EXPLANATION,

@@ -1,63 +1,87 @@
-"""The state's export requests: Export all, and each tab's files, as jobs on the worker (a mixin of AppState).
+"""The state's export requests (``AppState.exports``): Export all, and each tab's files, as jobs on the worker.
 
 Every export is written by the engine's atomic writers on the worker thread; the result (files, problems) comes
-back as ``export_finished`` and one notice. Whether to overwrite is asked by the window before, never here. A
-failure is a notice of its kind, unless the caller passes ``on_error`` (the tabs say it on themselves).
+back as ``finished`` and one notice. Whether to overwrite is asked by the window before, never here. A failure is
+a notice of its kind, unless the caller passes ``on_error`` (the tabs say it on themselves).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
+
+from PySide6.QtCore import QObject, Signal
 
 from viewer.gui.export_tasks import ExportResult, export_activation, export_all, export_heatmap, export_prediction
 from viewer.gui.jobs import ErrorHandler, JobKind, Ticket
+from viewer.gui.state_analysis import ActivationsState, HeatmapState
+from viewer.gui.state_images import Images
+from viewer.gui.state_notices import Notices
 
 if TYPE_CHECKING:
-    from viewer.core.activation_grid import ChannelGrid
-    from viewer.engine.heatmap import ClassHeatmap
     from viewer.engine.inference import Prediction
-    from viewer.gui.tasks import ImageEntry, ModelInfo
+    from viewer.gui.tasks import ModelInfo
 
-__all__ = ["ExportRequests"]
+__all__ = ["ExportState", "ExportsHost"]
 
 
-class ExportRequests:
-    """``export_all``, ``export_heatmap``, ``export_prediction``, ``export_activation``; needs AppState."""
-
-    images: list[ImageEntry]
-    model_info: ModelInfo | None
-    prediction: Prediction | None
-    topk: int
-    preset: str
-    tta: bool
-    _submit: Callable[..., Ticket]
-    _exported: Callable[[ExportResult], None]
-    notify: Callable[..., None]
-    _heatmap_options: Callable[[], dict[str, Any] | None]
+class ExportsHost(Protocol):
+    """What :class:`ExportState` uses of the app: the model, its options, the prediction, the submission path."""
 
     @property
-    def image(self) -> ImageEntry | None:
-        raise NotImplementedError  # AppState's
-
+    def model_info(self) -> ModelInfo | None: ...
     @property
-    def heatmap(self) -> ClassHeatmap | None:
-        raise NotImplementedError  # AppState's
-
+    def prediction(self) -> Prediction | None: ...
     @property
-    def activation_grid(self) -> ChannelGrid | None:
-        raise NotImplementedError  # AppState's
+    def topk(self) -> int: ...
+    @property
+    def preset(self) -> str: ...
+    @property
+    def tta(self) -> bool: ...
+    def _submit(
+        self, kind: JobKind, fn: Callable[..., Any], *args: Any, on_result: Callable[[Any], None], **kwargs: Any
+    ) -> Ticket: ...
 
-    def export_heatmap(
+
+class ExportState(QObject):
+    """``all``, ``heatmap``, ``prediction``, ``activation``: what is shown, written to files. Holds no data of its
+    own; reads the images, the heatmap and the activations it is given.
+
+    Signals:
+        finished(object): the export_tasks.ExportResult of an export that ran.
+    """
+
+    finished = Signal(object)
+
+    def __init__(
+        self,
+        app: ExportsHost,
+        *,
+        images: Images,
+        heatmap: HeatmapState,
+        activations: ActivationsState,
+        notices: Notices,
+        parent: QObject | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self._app = app
+        self._images = images
+        self._heatmap = heatmap
+        self._activations = activations
+        self._notices = notices
+
+    def heatmap(
         self, path: str, *, colormap: str, alpha: float, force: bool, on_error: ErrorHandler | None = None
     ) -> Ticket | None:
-        if self.heatmap is None or self.image is None:
+        """The shown heatmap over its image as ``path`` (a PNG and its sidecar)."""
+        heatmap, image = self._heatmap.shown, self._images.shown
+        if heatmap is None or image is None:
             return None
-        return self._submit(
+        return self._app._submit(
             JobKind.EXPORT_HEATMAP,
             export_heatmap,
-            self.heatmap,
-            self.image,
+            heatmap,
+            image,
             path,
             colormap=colormap,
             alpha=alpha,
@@ -67,22 +91,24 @@ class ExportRequests:
             description="Exporting the heatmap",
         )
 
-    def export_all(self, folder: str, *, heatmaps: bool, force: bool = False) -> Ticket | None:
-        if self.model_info is None or self.model_info.key is None or not self.images:
-            self.notify("Load an image and a model before exporting.", level="warning", kind=JobKind.EXPORT)
+    def all(self, folder: str, *, heatmaps: bool, force: bool = False) -> Ticket | None:
+        """File › Export all: every image's predictions (and heatmaps) with the loaded model, into ``folder``."""
+        info = self._app.model_info
+        if info is None or info.key is None or not self._images:
+            self._notices.notify("Load an image and a model before exporting.", level="warning", kind=JobKind.EXPORT)
             return None
-        heatmap_options = self._heatmap_options() if heatmaps else {}
+        heatmap_options = self._heatmap.options() if heatmaps else {}
         if heatmap_options is None:
             return None  # a class this model does not have (already said)
-        return self._submit(
+        return self._app._submit(
             JobKind.EXPORT,
             export_all,
-            list(self.images),
-            model=self.model_info.key,
+            list(self._images),
+            model=info.key,
             folder=folder,
-            topk=self.topk,
-            preset=self.preset,
-            tta=self.tta,
+            topk=self._app.topk,
+            preset=self._app.preset,
+            tta=self._app.tta,
             heatmaps=heatmaps,
             heatmap_options=heatmap_options,
             force=force,
@@ -90,16 +116,17 @@ class ExportRequests:
             description="Exporting",
         )
 
-    def export_prediction(
+    def prediction(
         self, base: str, chart_png: bytes, *, force: bool, on_error: ErrorHandler | None = None
     ) -> Ticket | None:
         """The shown prediction as ``base``.csv/.json/.png (the chart drawn by the view)."""
-        if self.prediction is None:
+        prediction = self._app.prediction
+        if prediction is None:
             return None
-        return self._submit(
+        return self._app._submit(
             JobKind.EXPORT_PREDICTIONS,
             export_prediction,
-            self.prediction,
+            prediction,
             base,
             chart_png,
             force=force,
@@ -108,20 +135,20 @@ class ExportRequests:
             description="Exporting the predictions",
         )
 
-    def export_activation(self, base: str, *, force: bool, on_error: ErrorHandler | None = None) -> Ticket | None:
+    def activation(self, base: str, *, force: bool, on_error: ErrorHandler | None = None) -> Ticket | None:
         """The shown layer as ``base``.png (its channel grid as drawn) and ``base``.npy (all channels)."""
-        grid = self.activation_grid
+        grid = self._activations.grid
         if grid is None:
             return None
-        image = self.image
-        info = self.model_info
+        image = self._images.shown
+        info = self._app.model_info
         provenance = {
             "image": None if image is None else image.path,
             "layer": grid.layer,
             "model": None if info is None else info.name,
             "weights": None if info is None else info.weights_label,
         }
-        return self._submit(
+        return self._app._submit(
             JobKind.EXPORT_ACTIVATIONS,
             export_activation,
             grid.activation,
@@ -132,4 +159,13 @@ class ExportRequests:
             on_result=self._exported,
             on_error=on_error,
             description="Exporting the activations",
+        )
+
+    def _exported(self, result: ExportResult) -> None:
+        self.finished.emit(result)
+        extra = f" ({len(result.errors)} problem(s): see details)" if result.errors else ""
+        self._notices.notify(
+            f"Exported {len(result.files)} file(s) to {result.folder}{extra}.",
+            "\n".join(result.errors),
+            level="warning" if result.errors else "info",
         )

@@ -1,47 +1,85 @@
-"""The state's image list: opening, choosing, stepping through and removing images (a mixin of AppState).
+"""The image list (``AppState.images``, a sub-state of AppState): opening, choosing, stepping through, removing.
 
-Which image is shown decides what every analysis is of: when it changes, the results of the previous one go at
-once (never shown under the new image) and the analyses of the new one are asked for; held PgUp/PgDn throttles
-those, not the change of image. Kept apart from AppState so that the state module stays about bookkeeping.
+Which image is shown decides what every analysis is of: when it changes, the jobs for the previous one are
+withdrawn (``AppState.input_changed``), ``image_changed`` is emitted, and the app clears the previous image's
+results and asks for the new one's analyses (``ImagesHost.image_switched``); held PgUp/PgDn throttles those,
+not the change of image. The list is a ``Sequence[ImageEntry]``: ``len(state.images)``, ``state.images[i]``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from typing import Any
+from abc import ABCMeta
+from collections.abc import Callable, Iterator, Sequence
+from typing import TYPE_CHECKING, Any, Protocol, overload
+
+from PySide6.QtCore import QObject, Signal
 
 from viewer.gui import tasks
 from viewer.gui.job_policy import Change
-from viewer.gui.jobs import JobKind, JobRunner, Ticket
+from viewer.gui.jobs import JobKind, Ticket
+from viewer.gui.state_notices import Notices
 
-__all__ = ["ImageList"]
+__all__ = ["Images", "ImagesHost"]
+
+if TYPE_CHECKING:
+    _Meta = ABCMeta
+else:
+
+    class _Meta(type(QObject), ABCMeta):
+        """QObject's metaclass with ``Sequence``'s (an ABC), so that the list is both."""
 
 
-class ImageList:
-    """``open_paths``, ``set_current``, ``step_image``, ``remove_image``; mixed into AppState, which owns the
-    attributes declared here."""
+class ImagesHost(Protocol):
+    """What :class:`Images` uses of the app: its one submission path, the job policy, and what follows a switch."""
 
-    jobs: JobRunner
-    images: list[tasks.ImageEntry]
-    current: int
-    images_changed: Any  # Signal(list)
-    image_changed: Any  # Signal(object)
-    _submit: Callable[..., Ticket]
-    notify: Callable[..., None]
-    _clear_results: Callable[..., None]
-    input_changed: Callable[[Change], None]
-    _analyse_stepped: Callable[[], object]  # throttled (AppState): returns a Future
-    _classify: Callable[[], None]
-    _capture: Callable[[], None]
-    _heatmap: Callable[[], None]
+    def _submit(
+        self, kind: JobKind, fn: Callable[..., Any], *args: Any, on_result: Callable[[Any], None], **kwargs: Any
+    ) -> Ticket: ...
+    def input_changed(self, change: Change) -> None: ...
+    def image_switched(self, *, throttled: bool) -> None: ...
+
+
+class Images(QObject, Sequence[tasks.ImageEntry], metaclass=_Meta):
+    """The opened images (in order) and ``current``, the index of the one shown (-1: none).
+
+    Signals:
+        images_changed(list): the list of ImageEntry after an open or a removal.
+        image_changed(object): the ImageEntry shown now, or None.
+    """
+
+    images_changed = Signal(list)
+    image_changed = Signal(object)
+
+    def __init__(self, app: ImagesHost, notices: Notices, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._app = app
+        self._notices = notices
+        self._entries: list[tasks.ImageEntry] = []
+        self.current: int = -1
+
+    # --- the sequence --------------------------------------------------------------------------------
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    @overload
+    def __getitem__(self, index: int) -> tasks.ImageEntry: ...
+    @overload
+    def __getitem__(self, index: slice) -> Sequence[tasks.ImageEntry]: ...
+    def __getitem__(self, index: int | slice) -> tasks.ImageEntry | Sequence[tasks.ImageEntry]:
+        return self._entries[index]
+
+    def __iter__(self) -> Iterator[tasks.ImageEntry]:
+        return iter(self._entries)
 
     @property
-    def image(self) -> tasks.ImageEntry | None:
-        raise NotImplementedError  # AppState's
+    def shown(self) -> tasks.ImageEntry | None:
+        """The image shown (``self[current]``), or None."""
+        return self._entries[self.current] if 0 <= self.current < len(self._entries) else None
 
+    # --- requests ------------------------------------------------------------------------------------
     def open_paths(self, paths: Sequence[str], *, select: str = "first_new") -> Ticket:
         """Load image files or folders (on the worker); files that fail are reported, nothing else changes."""
-        return self._submit(
+        return self._app._submit(
             JobKind.OPEN,  # never superseded: a second drop must not cost the first one its loading
             tasks.open_images,
             [str(p) for p in paths],
@@ -50,65 +88,55 @@ class ImageList:
         )
 
     def set_current(self, index: int) -> None:
-        if not (0 <= index < len(self.images)) or index == self.current:
+        if not (0 <= index < len(self._entries)) or index == self.current:
             return
         self.current = index
-        self._image_switched()
+        self._switched()
 
-    def step_image(self, delta: int) -> None:
+    def step(self, delta: int) -> None:
         """PgUp/PgDn: the image changes at once; its analyses are throttled while the key is held down."""
-        if not self.images:
+        if not self._entries:
             return
-        index = max(0, min(len(self.images) - 1, self.current + delta))
+        index = max(0, min(len(self._entries) - 1, self.current + delta))
         if index != self.current:
             self.current = index
-            self._image_switched(throttled=True)
+            self._switched(throttled=True)
 
-    def remove_image(self, index: int) -> None:
-        if not (0 <= index < len(self.images)):
+    def remove(self, index: int) -> None:
+        if not (0 <= index < len(self._entries)):
             return
-        shown = self.image
-        del self.images[index]
+        shown = self.shown
+        del self._entries[index]
         # The current image keeps its place when one before it goes; when it goes itself, the next one
         # (or the last) takes over. Only a change of the shown image recomputes the results.
-        self.current = self.current - 1 if index < self.current else min(self.current, len(self.images) - 1)
-        self.images_changed.emit(list(self.images))
-        if self.image is not shown:
-            self._image_switched()
+        self.current = self.current - 1 if index < self.current else min(self.current, len(self._entries) - 1)
+        self.images_changed.emit(list(self._entries))
+        if self.shown is not shown:
+            self._switched()
 
+    # --- results -------------------------------------------------------------------------------------
     def _opened(self, result: tasks.OpenResult) -> None:
         if result.errors:
             first = result.errors[0]
             more = f" (and {len(result.errors) - 1} more: see details)" if len(result.errors) > 1 else ""
-            self.notify(first + more, "\n".join(result.errors), level="error", kind=JobKind.OPEN)
+            self._notices.notify(first + more, "\n".join(result.errors), level="error", kind=JobKind.OPEN)
         if not result.images:
             return
-        known = {entry.path: index for index, entry in enumerate(self.images)}
+        known = {entry.path: index for index, entry in enumerate(self._entries)}
         first_index = None
         for entry in result.images:
             if entry.path in known:
-                self.images[known[entry.path]] = entry
+                self._entries[known[entry.path]] = entry
                 index = known[entry.path]
             else:
-                self.images.append(entry)
-                index = len(self.images) - 1
+                self._entries.append(entry)
+                index = len(self._entries) - 1
             first_index = index if first_index is None else first_index
-        self.images_changed.emit(list(self.images))
+        self.images_changed.emit(list(self._entries))
         self.current = first_index if first_index is not None else self.current
-        self._image_switched()
+        self._switched()
 
-    def _image_switched(self, *, throttled: bool = False) -> None:
-        self.input_changed(Change.IMAGE)  # jobs for the previous image: never delivered, not computed further
-        self.image_changed.emit(self.image)
-        self._clear_results(summary=False)
-        if throttled:
-            self._analyse_stepped()
-        else:
-            self._analyse_image()
-
-    def _analyse_image(self) -> None:
-        if self.jobs.closed:  # a throttled call that fires after the window closed
-            return
-        self._classify()
-        self._capture()
-        self._heatmap()
+    def _switched(self, *, throttled: bool = False) -> None:
+        self._app.input_changed(Change.IMAGE)  # jobs for the previous image: never delivered, not computed further
+        self.image_changed.emit(self.shown)
+        self._app.image_switched(throttled=throttled)

@@ -1,4 +1,4 @@
-"""Notices as state (a mixin of :class:`viewer.gui.state.AppState`): what the banner says, and when it stops holding.
+"""Notices as state (``AppState.notices``, a sub-state of :class:`viewer.gui.state.AppState`): what is said, until when.
 
 Each notice belongs to a job kind or to the model choice ("model", "weights-file"): it goes when that kind next
 runs or succeeds (``AppState._submit``), when the input it was about changes (``AppState.input_changed``, by the
@@ -15,12 +15,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from PySide6.QtCore import SignalInstance, Slot
+from PySide6.QtCore import QObject, Signal, Slot
 
 from viewer.core.errors import BudgetError
 from viewer.gui.tickets import JobError, JobKind, Ticket
 
-__all__ = ["CHOICE_NOTICES", "TAB_OF_KIND", "Notice", "NoticeState"]
+__all__ = ["CHOICE_NOTICES", "TAB_OF_KIND", "Notice", "Notices"]
 
 CHOICE_NOTICES = ("model", "weights-file")  # notices about the model choice: they go when the choice changes
 # The kinds whose notices are said on one tab (or the chart window) only; the others go to the window's banner.
@@ -42,7 +42,7 @@ class Notice:
     details: str = ""
     level: str = "error"  # "error", "warning" or "info"
     actions: tuple[tuple[str, Callable[[], None]], ...] = ()
-    kind: str = ""  # what it is about (a job kind, or "model"): it goes once that succeeds (``notice_cleared``)
+    kind: str = ""  # what it is about (a job kind, or "model"): it goes once that succeeds (``Notices.cleared``)
 
     @property
     def tab(self) -> str:
@@ -50,13 +50,21 @@ class Notice:
         return TAB_OF_KIND.get(self.kind, "")
 
 
-class NoticeState:
-    """``notice`` with ``notify``/``clear_notice``/``dismiss_notice``; needs AppState's ``message`` signals."""
+class Notices(QObject):
+    """The notices said now: ``notice`` (the window's banner) and ``tab_notices`` (tab -> the notice it says).
 
-    notice: Notice | None
-    tab_notices: dict[str, Notice]  # tab -> the notice it says (see the module docstring)
-    message: SignalInstance
-    notice_cleared: SignalInstance
+    Signals:
+        message(object): a Notice just said (the banner or its tab shows it).
+        cleared(str): the kind of notice that no longer holds (its kind succeeded, its input or the choice changed).
+    """
+
+    message = Signal(object)
+    cleared = Signal(str)
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.notice: Notice | None = None  # the banner's notice, until its kind succeeds or the user dismisses it
+        self.tab_notices: dict[str, Notice] = {}  # each tab's own notice (Compare, Explain, the chart)
 
     def notify(
         self,
@@ -75,20 +83,21 @@ class NoticeState:
             self.notice = notice
         self.message.emit(notice)
 
-    def clear_notice(self, kind: str) -> None:
+    def clear(self, kind: str) -> None:
         """The notice about ``kind`` (if one is shown) no longer holds."""
         if self.notice is not None and self.notice.kind == kind:
             self.notice = None
         tab = TAB_OF_KIND.get(str(kind))
         if tab and (held := self.tab_notices.get(tab)) is not None and held.kind == kind:
             del self.tab_notices[tab]
-        self.notice_cleared.emit(str(kind))
+        self.cleared.emit(str(kind))
 
-    def dismiss_notice(self) -> None:
+    def dismiss(self) -> None:
         """The user closed the banner."""
         self.notice = None
 
-    def _job_failed(self, kind: JobKind, error: JobError) -> None:
+    def job_failed(self, kind: JobKind, error: JobError) -> None:
+        """A job of ``kind`` failed: a notice of its kind, or, for a bug, the window's banner with its traceback."""
         if error.is_bug and error.error is not None:
             # A bug, whatever tab it happened for: the window's banner with its traceback and a log entry, like
             # a bug in any handler (a tab's own line has no room for the details).
@@ -104,5 +113,6 @@ class NoticeState:
         )
 
     @Slot(object)
-    def _on_cancelled(self, ticket: Ticket) -> None:
+    def cancelled(self, ticket: Ticket) -> None:
+        """The user's Cancel of ``ticket``'s job: said until its kind runs again or its input changes."""
         self.notify(f"{ticket.description}: cancelled.", level="info", kind=ticket.kind)

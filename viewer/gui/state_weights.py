@@ -1,6 +1,6 @@
 """What the state does when weights cannot be loaded: one honest notice, a choice that sticks, the old model kept.
 
-A mixin of :class:`viewer.gui.state.AppState` (kept apart to keep the state small):
+``AppState.weights``, a sub-state of :class:`viewer.gui.state.AppState`:
 
 - a pretrained download that fails (offline, first run) leaves the chosen network (its Architecture tab
   needs no weights) and offers, in one notice: Retry, Use random weights, Choose a weights file…, Open the
@@ -18,18 +18,19 @@ import re
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
+
+from PySide6.QtCore import QObject, Signal
 
 from viewer.core.choice import ModelChoice
 from viewer.core.errors import DownloadError
+from viewer.gui.state_notices import Notices
 
 if TYPE_CHECKING:
-    from PySide6.QtCore import SignalInstance
-
     from viewer.gui.jobs import JobError
     from viewer.gui.tasks import Registry
 
-__all__ = ["WeightsFallbacks", "gui_wording", "is_weights_file"]
+__all__ = ["WeightsFallbacks", "WeightsHost", "gui_wording", "is_weights_file"]
 
 RANDOM = "none"
 
@@ -61,27 +62,41 @@ def is_weights_file(choice: ModelChoice, specs: dict[str, Any]) -> bool:
     return choice.model_file is not None or spec is None or choice.weights not in spec.weights
 
 
-class WeightsFallbacks:
-    """The state's model-failure handling; see the module docstring. Needs AppState's attributes."""
+class WeightsHost(Protocol):
+    """What :class:`WeightsFallbacks` uses of the app: the registry, the choice, and choosing again."""
 
-    sticky_weights: dict[str, str]  # network name -> weights the user chose after its default failed
-    last_loaded_choice: ModelChoice | None  # the last choice whose model loaded (what a failed file returns to)
-    _unavailable: set[str]  # networks whose pretrained weights could not be had this session
-    registry: Registry | None
-    choice: ModelChoice
-    weights_file_requested: SignalInstance
-    weights_folder_requested: SignalInstance
-    notify: Callable[..., None]
-    clear_notice: Callable[[str], None]
-    set_model: Callable[[ModelChoice], None]
+    @property
+    def registry(self) -> Registry | None: ...
+    @property
+    def choice(self) -> ModelChoice: ...
+    def set_model(self, choice: ModelChoice) -> None: ...
 
-    def _init_fallbacks(self) -> None:
-        self.sticky_weights = {}
-        self.last_loaded_choice = None
-        self._unavailable = set()
+
+class WeightsFallbacks(QObject):
+    """The model-failure handling (``AppState.weights``; see the module docstring).
+
+    Holds ``sticky_weights`` (network name -> the weights the user chose after its default failed),
+    ``last_loaded_choice`` (the last choice whose model loaded: what a failed file returns to) and the networks
+    whose pretrained weights could not be had this session.
+
+    Signals:
+        file_requested(): a notice's "Choose a weights file…" was clicked.
+        folder_requested(str): a notice's "Open the weights folder" was clicked: that folder.
+    """
+
+    file_requested = Signal()
+    folder_requested = Signal(str)
+
+    def __init__(self, app: WeightsHost, notices: Notices, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._app = app
+        self._notices = notices
+        self.sticky_weights: dict[str, str] = {}
+        self.last_loaded_choice: ModelChoice | None = None
+        self._unavailable: set[str] = set()
 
     def _specs(self) -> dict[str, Any]:
-        registry = self.registry
+        registry = self._app.registry
         return {} if registry is None else {spec.name: spec for spec in registry.specs}
 
     def with_sticky_weights(self, choice: ModelChoice) -> ModelChoice:
@@ -92,16 +107,16 @@ class WeightsFallbacks:
         return choice
 
     # --- called by AppState --------------------------------------------------------------------------
-    def _fallback_model_loaded(self, choice: ModelChoice) -> None:
+    def model_loaded(self, choice: ModelChoice) -> None:
         self.last_loaded_choice = choice
         if choice.model in self._unavailable and choice.weights not in ("default",) and not choice.model_file:
             spec = self._specs().get(choice.model or "")
             if spec is None or choice.weights not in spec.weights:  # random init or a file, not a retried enum
                 self.sticky_weights[choice.model] = choice.weights
-        self.clear_notice("model")
+        self._notices.clear("model")
 
-    def _fallback_model_failed(self, error: JobError) -> None:
-        choice = self.choice
+    def model_failed(self, error: JobError) -> None:
+        choice = self._app.choice
         text = gui_wording(error.message)
         if is_weights_file(choice, self._specs()) and not error.is_bug:
             previous = self.last_loaded_choice
@@ -109,14 +124,14 @@ class WeightsFallbacks:
             if previous is not None and previous != choice:
                 label = previous.model_file or previous.model
                 weights = "random init" if previous.weights == RANDOM else Path(previous.weights).name
-                self.set_model(previous)  # first: a change of choice clears the notices about the choice
-                self.notify(
+                self._app.set_model(previous)  # first: a change of choice clears the notices about the choice
+                self._notices.notify(
                     f"Weights file {name} was not loaded: {text} Kept {label} ({weights}).",
                     error.details,
                     kind="weights-file",
                 )
                 return
-            self.notify(
+            self._notices.notify(
                 f"Weights file {name} was not loaded: {text}",
                 error.details,
                 kind="model",
@@ -125,7 +140,7 @@ class WeightsFallbacks:
             return
         if isinstance(error.error, DownloadError) and choice.model and not choice.model_file:
             self._unavailable.add(choice.model)
-            self.notify(
+            self._notices.notify(
                 f"{choice.model}: its pretrained weights cannot be had. {text}",
                 error.details,
                 level="warning",
@@ -133,7 +148,7 @@ class WeightsFallbacks:
                 actions=self._fallback_actions(choice, offline=True),
             )
             return
-        self.notify(text, error.details, kind="model", actions=self._fallback_actions(choice))
+        self._notices.notify(text, error.details, kind="model", actions=self._fallback_actions(choice))
 
     # --- the notice's actions --------------------------------------------------------------------------
     def _fallback_actions(
@@ -144,7 +159,7 @@ class WeightsFallbacks:
             actions.append(("Retry", lambda: self.retry_weights(failed)))
         if failed.weights != RANDOM:
             actions.append(("Use random weights", lambda: self.use_random_weights(failed)))
-        actions.append(("Choose a weights file…", self.weights_file_requested.emit))
+        actions.append(("Choose a weights file…", self.file_requested.emit))
         if offline:
             actions.append(("Open the weights folder", self.open_weights_folder))
         return tuple(actions)
@@ -154,19 +169,19 @@ class WeightsFallbacks:
         if failed.model:
             self.sticky_weights.pop(failed.model, None)
             self._unavailable.discard(failed.model)
-        self.set_model(failed)
+        self._app.set_model(failed)
 
     def use_random_weights(self, failed: ModelChoice) -> None:
         """Random init for the failed network, kept for it for the rest of the session."""
         if failed.model and not failed.model_file:
             self.sticky_weights[failed.model] = RANDOM
-        self.set_model(replace(failed, weights=RANDOM))
+        self._app.set_model(replace(failed, weights=RANDOM))
 
     def open_weights_folder(self) -> None:
         """Ask the window to show torch hub's checkpoints folder (created, so that a file can be copied in)."""
-        registry = self.registry
+        registry = self._app.registry
         folder = registry.weights_dir if registry is not None else ""
         if folder:
             with contextlib.suppress(OSError):  # shown anyway: the file manager says what is wrong with it
                 Path(folder).mkdir(parents=True, exist_ok=True)
-            self.weights_folder_requested.emit(folder)
+            self.folder_requested.emit(folder)

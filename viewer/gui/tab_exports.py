@@ -34,7 +34,7 @@ def said_on_tab(state: AppState, say: Callable[[str], None], kind: JobKind) -> E
 
     def failed(error: JobError) -> None:
         if error.is_bug:
-            state.notify(error.message, error.details, kind=kind)
+            state.notices.notify(error.message, error.details, kind=kind)
         else:
             say(error.message)
 
@@ -83,7 +83,7 @@ class TabExports(QtCore.QObject):
             if not chart:
                 raise ExportError("The chart could not be drawn, so nothing was exported.")
             on_error = said_on_tab(state, view.show_export_message, JobKind.EXPORT_PREDICTIONS)
-            return state.export_prediction(chosen, chart, force=force, on_error=on_error)
+            return state.exports.prediction(chosen, chart, force=force, on_error=on_error)
 
         return self.export_set(chosen, PREDICTION_SUFFIXES, view.show_export_message, submit)
 
@@ -91,7 +91,7 @@ class TabExports(QtCore.QObject):
         """Export the shown layer's grid and values; False when there is none, the user declined, or it was
         refused (said on the tab)."""
         state = self._state
-        grid = state.activation_grid
+        grid = state.activations.grid
         if grid is None or state.image is None:
             return False
         view = self._activations
@@ -101,7 +101,7 @@ class TabExports(QtCore.QObject):
 
         def submit(force: bool) -> Ticket | None:
             on_error = said_on_tab(state, view.show_export_message, JobKind.EXPORT_ACTIVATIONS)
-            return state.export_activation(chosen, force=force, on_error=on_error)
+            return state.exports.activation(chosen, force=force, on_error=on_error)
 
         return self.export_set(chosen, ACTIVATION_SUFFIXES, view.show_export_message, submit)
 
