@@ -42,8 +42,11 @@ def test_result_arrives_with_its_ticket(qtbot, runner):
 
 def test_newer_job_of_a_kind_supersedes_older_ones(qtbot, runner):
     seen = collect(runner)
-    gate = threading.Event()
-    blocker = runner.submit(JobKind.CLASSIFY, lambda: gate.wait(30) and "first")
+    gate, running = threading.Event(), threading.Event()
+    blocker = runner.submit(JobKind.CLASSIFY, lambda: running.set() or (gate.wait(30) and "first"))
+    # Running before the next is submitted: superseded while still queued, the worker would skip it and start
+    # the next one, which is then no longer queued when the last supersedes it (a race CI once lost).
+    assert running.wait(30)
     middle = runner.submit(JobKind.CLASSIFY, lambda: "middle")
     other = runner.submit(JobKind.SUMMARY, lambda: "other kind")  # a different kind is not superseded
     last = runner.submit(JobKind.CLASSIFY, lambda: "last")

@@ -334,7 +334,8 @@ class JobRunner(QObject):
         # follows from it, which may come first: see job_policy).
         passage = self.gate.open_passage()
         self._emit(self._raw_done, ticket, passage)
-        self.gate.wait(passage, DELIVERY_WAIT_S)
+        if not ticket.stop_requested:  # a stopped job shows nothing: the next one (what replaced it) need not wait
+            self.gate.wait(passage, DELIVERY_WAIT_S)
 
     def _run_urgent(self, running: Ticket) -> None:
         """Between two steps of ``running``, run the queued jobs of a better priority (the top-k of a new model

@@ -54,7 +54,7 @@ MIN_NETWORKS, MAX_NETWORKS = 2, 6
 CHEAP_METHODS = tuple(method for method in EXPLAIN_METHODS if method not in COSTLY_METHODS)
 # An occlusion sweep's steps last about this long, so that it yields as often to more urgent jobs (a new model's
 # top-k runs between two of its steps) and to Cancel.
-OCCLUSION_STEP_S = 0.1
+OCCLUSION_STEP_S = 0.05
 
 
 class AppLike(Protocol):
