@@ -67,6 +67,28 @@ def make_window(qtbot) -> Iterator[Callable[..., object]]:
 
 
 @pytest.fixture
+def show(qtbot):
+    """``show(graph, spec)``: a shown Architecture view of ``graph`` with ``expansion(graph, spec)`` laid out and
+    drawn (the layout computed here, as the worker would)."""
+    from viewer.core.graph import collapse, expansion
+    from viewer.engine.layout import layout_view
+    from viewer.gui.widgets.architecture import ArchitectureView
+
+    def make(graph, spec=None):
+        view = ArchitectureView()
+        qtbot.addWidget(view)
+        view.resize(1000, 700)
+        view.show()
+        qtbot.waitExposed(view)
+        view.expansionRequested.connect(lambda expanded: view.set_layout(layout_view(collapse(graph, expanded))))
+        view.set_graph(graph)
+        view.request_expanded(expansion(graph, spec))
+        return view
+
+    return make
+
+
+@pytest.fixture
 def drop_files() -> Callable[[QtWidgets.QWidget, Sequence[str | Path]], bool]:
     return _drop_files
 

@@ -6,35 +6,15 @@ tooltips' formulas are views of a graph, shown here on the engine's own graphs a
 
 from __future__ import annotations
 
-import pytest
 from PySide6 import QtGui
 from PySide6.QtCore import Qt
 
-from viewer.core.graph import collapse, expansion
 from viewer.engine.graph import graph_of_name
-from viewer.engine.layout import layout_view
 from viewer.engine.lecture_tables import resnet_table
-from viewer.gui.widgets.architecture import ArchitectureView
 from viewer.gui.widgets.convolutionize_bar import ConvolutionizeBar
 from viewer.gui.widgets.lecture_table_view import HIGHLIGHT, cell_text
 
 JOB_TIMEOUT_MS = 120_000
-
-
-@pytest.fixture
-def show(qtbot):
-    def make(graph, spec=None):
-        view = ArchitectureView()
-        qtbot.addWidget(view)
-        view.resize(1000, 700)
-        view.show()
-        qtbot.waitExposed(view)
-        view.expansionRequested.connect(lambda expanded: view.set_layout(layout_view(collapse(graph, expanded))))
-        view.set_graph(graph)
-        view.request_expanded(expansion(graph, spec))
-        return view
-
-    return make
 
 
 def _architecture(window):

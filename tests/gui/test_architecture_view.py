@@ -15,7 +15,7 @@ from PySide6 import QtCore, QtGui, QtWidgets
 from PySide6.QtCore import Qt
 from torch import nn
 
-from viewer.core.graph import collapse, expansion
+from viewer.core.graph import collapse
 from viewer.engine.graph import build_graph, graph_of_name
 from viewer.engine.layout import layout_view
 from viewer.gui.widgets.architecture import ArchitectureView
@@ -34,24 +34,6 @@ def googlenet():
 @pytest.fixture(scope="module")
 def resnet50():
     return graph_of_name("resnet50")
-
-
-@pytest.fixture
-def show(qtbot):
-    """``show(graph, spec)``: a shown view of ``graph`` with ``expansion(graph, spec)`` laid out and drawn."""
-
-    def make(graph, spec=None):
-        view = ArchitectureView()
-        qtbot.addWidget(view)
-        view.resize(1000, 700)
-        view.show()
-        qtbot.waitExposed(view)
-        view.expansionRequested.connect(lambda expanded: view.set_layout(layout_view(collapse(graph, expanded))))
-        view.set_graph(graph)
-        view.request_expanded(expansion(graph, spec))
-        return view
-
-    return make
 
 
 def _centre(view, view_id):

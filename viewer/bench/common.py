@@ -12,6 +12,7 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 __all__ = [
     "Row",
@@ -19,6 +20,8 @@ __all__ = [
     "best_of_interleaved",
     "best_of_stepwise",
     "machine_line",
+    "measured_in_fresh_process",
+    "offscreen_unless_display",
     "print_table",
     "sample_image",
     "wait_until",
@@ -183,3 +186,28 @@ def wait_until(predicate: Callable[[], bool], timeout_s: float = 900.0) -> None:
     poll.stop()
     if not predicate():
         raise TimeoutError(f"the GUI benchmark gave up after {timeout_s:.0f} s")
+
+
+def offscreen_unless_display(env: dict[str, str]) -> dict[str, str]:
+    """``env`` for a GUI child process: Qt's offscreen platform when there is no display to show it on."""
+    if not (env.get("DISPLAY") or env.get("WAYLAND_DISPLAY")):
+        env["QT_QPA_PLATFORM"] = "offscreen"
+    return env
+
+
+def measured_in_fresh_process(
+    command: list[str], env: dict[str, str], prefix: str, what: str, timeout_s: float
+) -> tuple[dict[str, Any], str]:
+    """Run a measurement in a process of its own (its memory and its GIL are its own): the JSON of its last
+    stdout line that starts with ``prefix``, and its stderr; a sentence naming ``what`` when it fails."""
+    import json
+    import subprocess
+
+    try:
+        done = subprocess.run(command, capture_output=True, text=True, env=env, timeout=timeout_s)
+    except subprocess.TimeoutExpired:
+        raise RuntimeError(f"{what} did not finish within {timeout_s:.0f} s") from None
+    lines = [line for line in done.stdout.splitlines() if line.startswith(prefix)]
+    if done.returncode != 0 or not lines:
+        raise RuntimeError(f"{what} failed (exit {done.returncode}): {done.stderr[-800:]}")
+    return json.loads(lines[-1].removeprefix(prefix)), done.stderr

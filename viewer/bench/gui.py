@@ -20,7 +20,7 @@ import tempfile
 import time
 from itertools import pairwise
 
-from viewer.bench.common import Row, sample_image, wait_until
+from viewer.bench.common import Row, measured_in_fresh_process, offscreen_unless_display, sample_image, wait_until
 
 __all__ = ["bench_gui"]
 
@@ -70,10 +70,7 @@ def bench_gui(*, quick: bool = False, device: str = "cpu") -> list[Row]:
 
 
 def _environment() -> dict[str, str]:
-    env = {**os.environ}
-    if not (env.get("DISPLAY") or env.get("WAYLAND_DISPLAY")):
-        env["QT_QPA_PLATFORM"] = "offscreen"
-    return env
+    return offscreen_unless_display({**os.environ})
 
 
 def _latency_rows(device: str, quick: bool) -> list[Row]:
@@ -81,14 +78,9 @@ def _latency_rows(device: str, quick: bool) -> list[Row]:
     from viewer.bench.gui_latency import latency_rows
 
     command = [sys.executable, "-m", "viewer.bench.gui_latency", device] + (["quick"] if quick else [])
-    try:
-        done = subprocess.run(command, capture_output=True, text=True, env=_environment(), timeout=WAIT_S + 120)
-    except subprocess.TimeoutExpired:
-        raise RuntimeError(f"the GUI latency benchmark did not finish within {WAIT_S + 120} s") from None
-    lines = [line for line in done.stdout.splitlines() if line.startswith("latency ")]
-    if done.returncode != 0 or not lines:
-        raise RuntimeError(f"the GUI latency benchmark failed (exit {done.returncode}): {done.stderr[-800:]}")
-    measured = json.loads(lines[-1].removeprefix("latency "))
+    measured, _stderr = measured_in_fresh_process(
+        command, _environment(), "latency ", "the GUI latency benchmark", WAIT_S + 120
+    )
     if os.environ.get("VIEWER_BENCH_DETAILS"):  # where the time goes: job starts per switch, the worst gaps
         print("# gui latency details " + json.dumps({k: measured[k] for k in ("switch", "occlusion", "soak")}))
     return latency_rows(measured)

@@ -34,7 +34,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from viewer.bench.common import Row
+from viewer.bench.common import Row, measured_in_fresh_process, offscreen_unless_display
 from viewer.bench.soak_actions import ACTIONS, SoakContext, SoakData, answer_dialogs, prepare_window
 from viewer.bench.soak_checks import Faults, held_by_design_mb, rss_mb, slope_per_100
 
@@ -193,27 +193,15 @@ def run_soak(
 # --- the bench row -------------------------------------------------------------------------------------------
 def bench_soak(*, quick: bool = False, device: str = "cpu") -> list[Row]:
     """The long soak in a fresh process (its RSS is the soak's alone), with an empty weights cache, offline."""
-    import subprocess
 
     actions = BENCH_QUICK_ACTIONS if quick else BENCH_ACTIONS
     with tempfile.TemporaryDirectory(prefix="viewer-bench-soak-") as folder:
-        env = {
-            **os.environ,
-            "TORCH_HOME": str(Path(folder) / "torch"),
-            "VIEWER_WEIGHTS_URL_BASE": "http://127.0.0.1:9/",
-        }
-        if not (env.get("DISPLAY") or env.get("WAYLAND_DISPLAY")):
-            env["QT_QPA_PLATFORM"] = "offscreen"
+        env = offscreen_unless_display(
+            {**os.environ, "TORCH_HOME": str(Path(folder) / "torch"), "VIEWER_WEIGHTS_URL_BASE": "http://127.0.0.1:9/"}
+        )
         command = [sys.executable, "-m", "viewer.bench.soak", str(actions), folder]
-        try:
-            done = subprocess.run(command, capture_output=True, text=True, env=env, timeout=WAIT_S)
-        except subprocess.TimeoutExpired:
-            raise RuntimeError(f"the soak did not finish within {WAIT_S} s") from None
-    lines = [line for line in done.stdout.splitlines() if line.startswith("soak ")]
-    if done.returncode != 0 or not lines:
-        raise RuntimeError(f"the soak failed (exit {done.returncode}): {done.stderr[-800:]}")
-    measured = json.loads(lines[-1].removeprefix("soak "))
-    tracebacks = done.stderr.count("Traceback")
+        measured, stderr = measured_in_fresh_process(command, env, "soak ", "the soak", WAIT_S)
+    tracebacks = stderr.count("Traceback")
     if os.environ.get("VIEWER_BENCH_DETAILS"):
         print("# soak details " + json.dumps({k: measured[k] for k in ("exceptions", "wrong_input", "rss")}))
     bugs, wrong = len(measured["exceptions"]) + tracebacks, len(measured["wrong_input"])
