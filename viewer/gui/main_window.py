@@ -37,6 +37,7 @@ from viewer.gui.widgets.predictions import PredictionsView
 from viewer.gui.widgets.thumbnails import Thumbnail, ThumbnailStrip
 from viewer.gui.widgets.turns import LaterTurns
 from viewer.gui.widgets.welcome import SampleImage, WelcomeView
+from viewer.gui.window_drops import DropRouter
 from viewer.gui.window_fit import PREFERRED_SIZE, fit_on_screen
 
 if TYPE_CHECKING:
@@ -89,7 +90,8 @@ class MainWindow(QtWidgets.QMainWindow):
         self._restore(restore_choice)
         self._show_tab_overlay()
         self._update_status()
-        self._watch_drops()
+        self.drops = DropRouter(self, self.dragEnterEvent, self.dropEvent)
+        self.drops.watch()
 
     # --- construction ------------------------------------------------------------------------------
     def _build(self) -> None:
@@ -256,42 +258,7 @@ class MainWindow(QtWidgets.QMainWindow):
         else:
             self.notices.show_notice("The clipboard holds no image and no path of an existing file.", level="warning")
 
-    # --- drag and drop (anywhere on the window) ----------------------------------------------------
-    def _watch_drops(self) -> None:
-        """Make every drop on a child reach this window, without an application-wide event filter.
-
-        Qt hands a drag to the innermost widget that accepts drops, else to its nearest such ancestor (this
-        window). Graphics views accept drops by default: they stop accepting them, so drops on them come here
-        natively. Text fields (which would paste the file's URL) keep accepting, and only they are filtered.
-        An application filter would send every event of the app (thousands a second while views repaint)
-        through Python, each crossing waiting for the GIL while the worker runs. Runs again whenever the
-        window is shown, so children built since are covered (a filter installed twice is kept once).
-        """
-        texts = (QtWidgets.QLineEdit, QtWidgets.QPlainTextEdit, QtWidgets.QTextEdit)
-        for child in self.findChildren(QtWidgets.QWidget):
-            if not child.acceptDrops():
-                continue
-            if isinstance(child, texts) or isinstance(child.parentWidget(), texts):  # a text edit's viewport
-                child.installEventFilter(self)
-            else:
-                child.setAcceptDrops(False)
-
-    def eventFilter(self, watched: QtCore.QObject, event: QtCore.QEvent) -> bool:
-        kinds = (QtCore.QEvent.Type.DragEnter, QtCore.QEvent.Type.DragMove, QtCore.QEvent.Type.Drop)
-        if (
-            event.type() in kinds
-            and isinstance(event, QtGui.QDropEvent)  # drag enter and move events are drop events too
-            and isinstance(watched, QtWidgets.QWidget)
-            and watched is not self
-            and watched.window() is self
-        ):
-            if event.type() == QtCore.QEvent.Type.Drop:
-                self.dropEvent(event)
-            else:
-                self.dragEnterEvent(event)
-            return True
-        return super().eventFilter(watched, event)
-
+    # --- drag and drop (anywhere on the window: window_drops routes the children's) ------------------
     def dragEnterEvent(self, event: QtGui.QDropEvent) -> None:  # also called for moves and filtered events
         if carries_files(event.mimeData()):
             event.acceptProposedAction()
@@ -436,7 +403,7 @@ class MainWindow(QtWidgets.QMainWindow):
     # --- lifecycle ---------------------------------------------------------------------------------
     def showEvent(self, event: QtGui.QShowEvent) -> None:
         super().showEvent(event)
-        self._watch_drops()
+        self.drops.watch()
         if self.shown_at is None:
             import time
 
