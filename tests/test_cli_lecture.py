@@ -1,4 +1,5 @@
-"""`viewer summary --lecture-table` and how `viewer models` shows He et al.'s v1 ResNets."""
+"""`viewer summary --lecture-table`, the lecture's block formulas in `viewer summary`, and how `viewer models` shows
+He et al.'s v1 ResNets."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import json
 
 import pytest
 
+from tests.resnet_counts import block_counts, meta_resnet
 from viewer.cli import main
 
 
@@ -37,6 +39,31 @@ def test_lecture_table_of_something_else_is_one_sentence(extra, said, capsys) ->
     assert main(["summary", "--lecture-table", *extra]) == 2
     captured = capsys.readouterr()
     assert captured.out == "" and captured.err.count("\n") == 1 and said in captured.err
+
+
+def test_summary_prints_the_lectures_formula_under_a_basic_block(tmp_path, capsys) -> None:
+    """The lecture's 2 × (3×3×64 + 1) × 64 ≈ 73k beside the module's 73,984, as printed, in text and JSON."""
+    counts = block_counts(meta_resnet("resnet18").layer1[0])
+    assert (counts.lecture, counts.real) == (73_856, 73_984)
+    assert main(["summary", "--model", "resnet18", "--depth", "2", "--out", str(tmp_path / "r18.csv")]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    row = next(index for index, line in enumerate(lines) if line.startswith("    layer1.0 (BasicBlock)"))
+    assert lines[row].split()[-3] == f"{counts.real:,}"
+    assert lines[row + 1 : row + 3] == [
+        f"      lecture: 2 × (3×3×64 + 1) × 64 = {counts.lecture:,}",
+        "      differs: no convolution bias (−128), BatchNorm's scale and shift (+256)",
+    ]
+    assert "lecture_formula" in (tmp_path / "r18.csv").read_text().splitlines()[0]
+    assert main(["summary", "--model", "resnet18", "--json"]) == 0
+    out = capsys.readouterr().out
+    assert "2 × (3×3×64 + 1) × 64" in out  # printed as the lecture writes it, not \u00d7
+    block = next(row for row in json.loads(out)["calls"] if row["name"] == "layer1.0")
+    assert (block["params"], block["lecture"]["value"], block["lecture"]["real"]) == (
+        counts.real,
+        counts.lecture,
+        counts.real,
+    )
+    assert block["lecture"]["reason"] == "no convolution bias (−128), BatchNorm's scale and shift (+256)"
 
 
 def test_models_says_the_v1_resnets_run_weights_trained_for_v15(capsys) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from tests.resnet_counts import basic_block_counts, block_counts, meta_resnet, signed_amounts
 from viewer.core.lecture_counts import basic_block_formula, block_formula, block_formulas
 from viewer.core.lecture_inception import inception_blocks, inception_comparison
 from viewer.engine.graph import graph_of_name
@@ -12,6 +13,29 @@ from viewer.engine.graph import graph_of_name
 def test_the_basic_block_formula_at_64_and_256_channels() -> None:
     assert basic_block_formula(64) == ("2 × (3×3×64 + 1) × 64", 73_856)  # the lecture's ≈ 73k
     assert basic_block_formula(256) == ("2 × (3×3×256 + 1) × 256", 1_180_160)  # ≈ 1.2M: why the bottleneck
+    # The same arithmetic on torchvision's BasicBlock as built: its convolutions, a bias per filter added.
+    for channels in (64, 256):
+        assert basic_block_formula(channels)[1] == basic_block_counts(channels).lecture
+    assert basic_block_counts(256).real == 1_180_672  # the module: no bias, a BatchNorm after each convolution
+
+
+@pytest.mark.parametrize("name", ["resnet18", "resnet50"])
+def test_every_blocks_formula_and_reasons_against_torchvisions_module(name: str) -> None:
+    """Each number a block's note states, counted again from torchvision's module (meta device)."""
+    model = meta_resnet(name)
+    formulas = block_formulas(graph_of_name(name))
+    assert len(formulas) == sum(len(getattr(model, f"layer{stage}")) for stage in range(1, 5))
+    for block, formula in formulas.items():
+        counts = block_counts(model.get_submodule(block))
+        assert (formula.value, formula.real) == (counts.lecture, counts.real), block
+        # The reasons' amounts: the biases the module lacks, its BatchNorms, a projection shortcut if it has one.
+        expected = [counts.bias, counts.batchnorm] + ([counts.shortcut] if counts.shortcut else [])
+        assert signed_amounts(formula.why) == expected, block
+        assert formula.value + sum(expected) == formula.real, block  # the reasons account for all of it
+        if formula.basic_width is not None:  # a bottleneck: the basic block at its output width, as built
+            width = model.get_submodule(block).conv3.out_channels
+            assert formula.basic_alternative == basic_block_formula(width)
+            assert formula.basic_alternative[1] == basic_block_counts(width).lecture
 
 
 def test_a_resnet18_basic_block_beside_its_real_count() -> None:
@@ -30,13 +54,28 @@ def test_a_bottleneck_says_what_a_basic_block_at_its_width_would_cost() -> None:
     assert formula.value == 257 * 64 + 577 * 64 + 65 * 256 == 70_016
     assert formula.real == 70_400
     assert formula.basic_alternative == ("2 × (3×3×256 + 1) × 256", 1_180_160)
-    assert "≈ 1.2M" in formula.lines[-1]
+    sentence = "A basic block at 256 channels would have 2 × (3×3×256 + 1) × 256 ≈ 1.2M, this bottleneck 70k"
+    assert formula.lines[-1] == sentence  # the tooltip's last line
+    assert (
+        formula.table_lines
+        == [  # under the block's row in `viewer summary`
+            "lecture: (1×1×256 + 1) × 64 + (3×3×64 + 1) × 64 + (1×1×64 + 1) × 256 = 70,016",
+            "         a" + sentence[1:],
+            "differs: no convolution bias (−384), BatchNorm's scale and shift (+768)",
+        ]
+    )
+    assert formula.as_dict()["basic_block"] == {
+        "channels": 256,
+        "formula": "2 × (3×3×256 + 1) × 256",
+        "value": 1_180_160,
+        "text": sentence,
+    }
 
 
 def test_the_first_block_of_a_stage_counts_its_projection_shortcut() -> None:
     formula = block_formula(graph_of_name("resnet18"), "layer2.0")
     assert formula is not None and formula.real == 230_144
-    assert "the shortcut's projection (+8,448)" in formula.why  # 1×1 64→128 (8,192) and its BatchNorm (256)
+    assert "projection shortcut (+8,448)" in formula.why  # 1×1 64→128 (8,192) and its BatchNorm (256)
 
 
 def test_only_basic_blocks_and_bottlenecks_get_a_formula() -> None:

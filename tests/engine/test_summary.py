@@ -7,7 +7,9 @@ import json
 import pytest
 import torch
 from torch import nn
+from torchvision.models.resnet import Bottleneck
 
+from tests.resnet_counts import basic_block_counts, block_counts, meta_resnet, signed_amounts
 from viewer.engine.errors import ModelError
 from viewer.engine.registry import build_model, get_spec, list_specs
 from viewer.engine.summary import (
@@ -212,3 +214,68 @@ def test_a_real_model_that_cannot_take_the_input_size_is_one_sentence() -> None:
     # LeNet-5's flatten -> Linear(256) fails at 400x600 on the meta device and again for real.
     with pytest.raises(ModelError, match=r"lenet5 cannot run on a 1x400x600 input: mat1 and mat2"):
         summarize(build_model("lenet5"), (1, 400, 600), model_name="lenet5")
+
+
+def _lines_under(table: str, block: str) -> tuple[str, list[str]]:
+    """The row of ``block`` in a text table and the note lines printed under it (more indented, not a row)."""
+    lines = table.splitlines()
+    index = next(i for i, line in enumerate(lines) if line.lstrip().startswith(f"{block} ("))
+    indent = len(lines[index]) - len(lines[index].lstrip()) + 2
+    notes = []
+    for line in lines[index + 1 :]:
+        if not line.startswith(" " * indent) or line.strip().split()[0].startswith(f"{block}."):
+            break
+        notes.append(line[indent:])
+    return lines[index], notes
+
+
+@pytest.mark.parametrize("name", ["resnet18", "resnet50"])
+def test_each_resnet_block_prints_the_lectures_count_beside_the_modules(name: str) -> None:
+    """What the table, the JSON and the CSV say of each block, against torchvision's module (meta device)."""
+    model = meta_resnet(name)
+    summary = summarize(name)
+    table = format_table(summary)
+    document = json.loads(json.dumps(summary_to_dict(summary)))
+    calls = {row["name"]: row for row in document["calls"]}
+    csv_rows = {row["name"]: row for row in summary_rows(summary)}
+    blocks = [f"layer{stage}.{i}" for stage in range(1, 5) for i in range(len(getattr(model, f"layer{stage}")))]
+    for block in blocks:
+        module = model.get_submodule(block)
+        counts = block_counts(module)
+        row, notes = _lines_under(table, block)
+        assert f" {counts.real:,} " in row  # the Params column: the module's count
+        assert notes[0].startswith("lecture: ") and notes[0].endswith(f" = {counts.lecture:,}")
+        assert notes[-1].startswith("differs: ")
+        reasons = [counts.bias, counts.batchnorm] + ([counts.shortcut] if counts.shortcut else [])
+        assert signed_amounts(notes[-1]) == reasons and counts.lecture + sum(reasons) == counts.real
+        lecture = calls[block]["lecture"]
+        assert (lecture["value"], lecture["real"], calls[block]["params"]) == (counts.lecture, counts.real, counts.real)
+        assert notes[0] == f"lecture: {lecture['formula']} = {counts.lecture:,}"
+        assert notes[-1] == f"differs: {lecture['reason']}"
+        csv_row = csv_rows[block]
+        assert (csv_row["lecture_params"], csv_row["lecture_reason"]) == (counts.lecture, lecture["reason"])
+        # A bottleneck: the lecture's motivation, a basic block at its width as torchvision builds one.
+        if isinstance(module, Bottleneck):
+            width = module.conv3.out_channels
+            basic = basic_block_counts(width)
+            assert lecture["basic_block"]["value"] == basic.lecture and lecture["basic_block"]["channels"] == width
+            assert notes[1].strip().startswith(f"a basic block at {width} channels would have 2 × (3×3×{width} + 1)")
+            assert f"≈ {basic.lecture / 1e6:.1f}M, this bottleneck " in notes[1]
+        else:
+            assert len(notes) == 2 and lecture["basic_block"] is None
+    layer1 = next(node for node in document["layers"] if node["name"] == "layer1")
+    assert [child["lecture"] for child in layer1["children"]] == [
+        calls[f"layer1.{i}"]["lecture"] for i in range(len(layer1["children"]))
+    ]
+    assert "lecture" not in calls["layer1"] and "lecture" not in calls["layer1.0.conv1"]
+
+
+def test_the_lecture_lines_keep_the_table_readable_and_leave_other_networks_alone() -> None:
+    table = format_table(summarize("resnet50"))
+    assert "a basic block at 256 channels would have 2 × (3×3×256 + 1) × 256 ≈ 1.2M, this bottleneck 70k" in table
+    body = table.split("\nInput:")[0]
+    assert max(map(len, body.splitlines())) <= 120
+    assert table.splitlines()[-1].startswith("lecture: (k×k×C_in + 1) × C_out per convolution")
+    assert "lecture:" not in format_table(summarize("resnet50"), depth=1)  # the blocks' rows hidden, their notes too
+    plain = summarize("googlenet")
+    assert "lecture:" not in format_table(plain) and not any("lecture_params" in row for row in summary_rows(plain))

@@ -63,7 +63,7 @@ def run(args: argparse.Namespace) -> int:
     result = summary.summarize(model, parse_input(args.input) or spec.input.shape, model_name=spec.name)
     document = summary.summary_to_dict(result)
     text = summary.format_table(result, depth=args.depth)
-    print(json.dumps(document, indent=2) if args.json else text)
+    print(json.dumps(document, indent=2, ensure_ascii=False) if args.json else text)  # the lecture's ×, as printed
     if args.out:
         export.write_summary(args.out, document, summary.summary_rows(result), text, force=args.force)
     return 0

@@ -6,6 +6,7 @@ three times is three rows with three shapes, and additions and concatenations ha
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from viewer.core.graph import Block, Graph, GraphNode
@@ -86,15 +87,23 @@ def _shape_text(shape: tuple[int, ...] | None) -> str:
     return "—" if shape is None else "x".join(map(str, shape)) or "scalar"
 
 
-def format_graph_table(graph: Graph, depth: int | None = None) -> str:
+def format_graph_table(
+    graph: Graph,
+    depth: int | None = None,
+    block_notes: Mapping[str, Sequence[str]] | None = None,
+    notes_key: str = "",
+) -> str:
     """A text table (layer, output shape, params, MACs, receptive field), indented by depth, and a footer.
 
     Args:
         graph: The graph to print.
         depth: Deepest level shown (0: the model only; 1: its direct children …); all when None.
+        block_notes: Lines printed under a block's row, indented one level deeper; they span the columns and
+            never widen them (the lecture's formulas are longer than any cell).
+        notes_key: A footer line that explains the notes, printed when at least one note is.
     """
     header = ("Layer (type)", "Output shape", "Params", "MACs", "RF")
-    lines = []
+    lines: list[tuple[str, ...] | str] = []  # a str is a note: printed as it is
     for row in graph_rows(graph):
         if depth is not None and row.depth > depth:
             continue
@@ -106,10 +115,15 @@ def format_graph_table(graph: Graph, depth: int | None = None) -> str:
             human_count(row.macs) if row.macs else "",
             f"{rf.size[0]}x{rf.size[1]}/{rf.jump[0]}" if rf else "",
         ))  # fmt: skip
-    widths = [max(len(line[i]) for line in [header, *lines]) for i in range(len(header))]
+        if row.kind == "block" and block_notes:
+            lines += [f"{'  ' * (row.depth + 1)}{note}" for note in block_notes.get(row.name, ())]
+    cells = [line for line in lines if isinstance(line, tuple)]
+    widths = [max(len(line[i]) for line in [header, *cells]) for i in range(len(header))]
     align = ("<", "<", ">", ">", ">")
 
-    def line(row: tuple[str, ...]) -> str:
+    def line(row: tuple[str, ...] | str) -> str:
+        if isinstance(row, str):
+            return row
         return "  ".join(f"{cell:{a}{w}}" for cell, a, w in zip(row, align, widths, strict=True)).rstrip()
 
     rule = "-" * len(line(header))
@@ -125,4 +139,6 @@ def format_graph_table(graph: Graph, depth: int | None = None) -> str:
         footer.append(f"Variant: {graph.variant}")
     footer += [f"Note: {note}" for note in graph.notes]
     footer.append("RF: receptive field size / jump in input pixels")
+    if notes_key and len(cells) < len(lines):
+        footer.append(notes_key)
     return "\n".join([line(header), rule, *map(line, lines), rule, *footer])

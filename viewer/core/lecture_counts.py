@@ -5,6 +5,8 @@ and shows that a basic block at 256 channels costs 1.2M parameters, which the bo
 torchvision's blocks have no convolution bias and a BatchNorm (a scale and a shift per channel) after every
 convolution, and the first block of a stage adds a projection on its shortcut, so the real count differs: here
 both, and why, from the block's channel counts as the data-flow graph records them. Pure arithmetic, no Qt.
+Shown in the Architecture diagram's block tooltips (:attr:`LectureFormula.lines`) and under the block's row of
+``viewer summary`` (:attr:`LectureFormula.table_lines`; ``lecture`` in its JSON, :meth:`LectureFormula.as_dict`).
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from viewer.core.graph import Graph, GraphNode
 __all__ = [
     "ConvSpec",
     "LectureFormula",
+    "approx_count",
     "basic_block_formula",
     "block_formula",
     "block_formulas",
@@ -70,19 +73,58 @@ class LectureFormula:
     value: int  # what the formula gives: 73,856
     real: int  # the real module's parameters (the graph's count): 73,984
     why: str  # "no convolution bias (−128), BatchNorm's scale and shift (+256)"
-    basic_alternative: tuple[str, int] | None = None  # a bottleneck: the basic block at its output width
+    basic_width: int | None = None  # a bottleneck: its output width, where the lecture compares a basic block
+
+    @property
+    def basic_alternative(self) -> tuple[str, int] | None:
+        """A bottleneck: the basic block at its output width, ``("2 × (3×3×256 + 1) × 256", 1_180_160)``."""
+        return None if self.basic_width is None else basic_block_formula(self.basic_width)
+
+    @property
+    def basic_sentence(self) -> str | None:
+        """A bottleneck: the lecture's motivation, a basic block at the same width beside this block's count."""
+        if self.basic_alternative is None:
+            return None
+        text, value = self.basic_alternative
+        return (
+            f"A basic block at {self.basic_width} channels would have {text} ≈ {approx_count(value)}, "
+            f"this bottleneck {approx_count(self.value)}"
+        )
 
     @property
     def lines(self) -> list[str]:
         """Plain-text lines for a tooltip: the formula, the real count and why, the basic block it replaces."""
         out = [f"Lecture: {self.formula} = {self.value:,}", f"This module: {self.real:,} ({self.why})"]
-        if self.basic_alternative is not None:
-            text, value = self.basic_alternative
-            out.append(f"A basic block at this width: {text} ≈ {_approx(value)}, what the bottleneck avoids")
-        return out
+        return out if self.basic_sentence is None else [*out, self.basic_sentence]
+
+    @property
+    def table_lines(self) -> list[str]:
+        """Lines under the block's row of a text table, whose Params column has the real count already.
+
+        Labelled and short (the widest, a wide ResNet's first bottleneck of a stage, is under 120 characters with
+        the table's indent); a bottleneck's comparison with a basic block continues the lecture's line.
+        """
+        out = [f"lecture: {self.formula} = {self.value:,}"]
+        if self.basic_sentence is not None:
+            out.append(f"         {self.basic_sentence[0].lower()}{self.basic_sentence[1:]}")
+        return [*out, f"differs: {self.why}"]
+
+    def as_dict(self) -> dict[str, object]:
+        """JSON-ready: ``formula``, ``value``, ``real``, ``reason`` and, for a bottleneck, ``basic_block``."""
+        basic = self.basic_alternative
+        return {
+            "formula": self.formula,
+            "value": self.value,
+            "real": self.real,
+            "reason": self.why,
+            "basic_block": None
+            if basic is None
+            else {"channels": self.basic_width, "formula": basic[0], "value": basic[1], "text": self.basic_sentence},
+        }
 
 
-def _approx(value: int) -> str:
+def approx_count(value: int) -> str:
+    """The lecture's rounding: ``1.2M``, ``70k``."""
     return f"{value / 1e6:.1f}M" if value >= 1e6 else f"{value / 1e3:.0f}k"
 
 
@@ -131,8 +173,8 @@ def block_formula(graph: Graph, name: str) -> LectureFormula | None:
     if batchnorm:
         why.append(f"BatchNorm's scale and shift ({_signed(batchnorm)})")
     if shortcut:
-        why.append(f"the shortcut's projection ({_signed(shortcut)})")
-    basic = basic_block_formula(convs[-1].out_channels) if block.type == "Bottleneck" else None
+        why.append(f"projection shortcut ({_signed(shortcut)})")  # He et al.'s name for the 1×1 on the shortcut
+    basic = convs[-1].out_channels if block.type == "Bottleneck" else None
     real = sum(node.params for node in nodes)
     return LectureFormula(name, formula, value, real, ", ".join(why) or "the same", basic)
 

@@ -3,7 +3,9 @@
 Everything comes from :func:`viewer.engine.graph.build_graph` (one torch.fx trace run on the meta device): the
 table (:func:`format_table`, :func:`summary_rows`) has one row per call in execution order, so a module called
 three times is three rows with three shapes, and functional operations (additions, concatenations) have rows of
-their own. :class:`Summary` also keeps the module tree (:class:`LayerNode`) that the Activations tab picks layers
+their own. A ResNet block's row carries the lecture's count beside the real one
+(:mod:`viewer.core.lecture_counts`): lines under it in the text, a ``lecture`` object in JSON, ``lecture_*``
+columns in CSV. :class:`Summary` also keeps the module tree (:class:`LayerNode`) that the Activations tab picks layers
 from: a module's node shows its first call's shape and field, its MACs summed over its calls.
 """
 
@@ -19,6 +21,7 @@ from torch import nn
 
 from viewer.core.graph import Block, Graph, GraphNode, HyperValue
 from viewer.core.graph_table import format_graph_table, graph_rows
+from viewer.core.lecture_counts import LectureFormula, block_formulas
 from viewer.core.receptive import ReceptiveField
 from viewer.engine import registry
 from viewer.engine.errors import ModelError
@@ -232,12 +235,22 @@ def _graph_of(summary: Summary) -> Graph:
     return summary.graph
 
 
+_LECTURE_KEY = "lecture: (k×k×C_in + 1) × C_out per convolution, a bias per filter; differs: why Params is not that"
+
+
 def format_table(summary: Summary, depth: int | None = None) -> str:
-    """The text table of ``summary``: one row per call in execution order (see :func:`format_graph_table`)."""
-    return format_graph_table(_graph_of(summary), depth)
+    """The text table of ``summary``: one row per call in execution order (see :func:`format_graph_table`).
+
+    Under each ResNet basic block and bottleneck, the lecture's formula and value, and why the module's count
+    differs; under a bottleneck, the basic block at its width that the lecture compares it with.
+    """
+    graph = _graph_of(summary)
+    notes = {name: formula.table_lines for name, formula in block_formulas(graph).items()}
+    return format_graph_table(graph, depth, block_notes=notes, notes_key=_LECTURE_KEY)
 
 
-def _node_dict(node: LayerNode) -> dict[str, object]:
+def _node_dict(node: LayerNode, formulas: dict[str, LectureFormula]) -> dict[str, object]:
+    lecture = {"lecture": formulas[node.name].as_dict()} if node.name in formulas else {}
     return {
         "name": node.name,
         "type": node.type,
@@ -250,13 +263,19 @@ def _node_dict(node: LayerNode) -> dict[str, object]:
         "hyper": {k: list(v) if isinstance(v, tuple) else v for k, v in node.hyper.items()},
         "receptive_field": node.receptive_field.as_dict() if node.receptive_field else None,
         "training_only": node.training_only,
-        "children": [_node_dict(child) for child in node.children],
+        **lecture,
+        "children": [_node_dict(child, formulas) for child in node.children],
     }
 
 
 def summary_to_dict(summary: Summary) -> dict[str, object]:
-    """A JSON-ready dict: ``layers`` nests the module tree, ``calls`` lists the table's rows in execution order."""
+    """A JSON-ready dict: ``layers`` nests the module tree, ``calls`` lists the table's rows in execution order.
+
+    A ResNet block has a ``lecture`` object in both (see :meth:`LectureFormula.as_dict`).
+    """
     graph = _graph_of(summary)
+    formulas = block_formulas(graph)
+    calls = [row if f is None else {**row, "lecture": f.as_dict()} for row, f in _rows(graph, formulas)]
     return {
         "model": summary.model_name,
         "input": list(summary.input_shape),
@@ -267,17 +286,32 @@ def summary_to_dict(summary: Summary) -> dict[str, object]:
         "training_only_macs": summary.training_only_macs,
         "variant": graph.variant,
         "notes": list(graph.notes),
-        "layers": [_node_dict(child) for child in summary.root.children],
-        "calls": summary_rows(summary),
+        "layers": [_node_dict(child, formulas) for child in summary.root.children],
+        "calls": calls,
     }
 
 
 def summary_rows(summary: Summary) -> list[dict[str, object]]:
-    """One flat row per call (and per block entered), in execution order, for CSV."""
+    """One flat row per call (and per block entered), in execution order, for CSV.
+
+    A ResNet block's row adds ``lecture_formula``, ``lecture_params`` and ``lecture_reason`` (only then: other
+    networks' CSV keeps its columns).
+    """
+    graph = _graph_of(summary)
     rows: list[dict[str, object]] = []
-    for row in graph_rows(_graph_of(summary)):
+    for row, formula in _rows(graph, block_formulas(graph)):
+        if formula is not None:
+            row |= {"lecture_formula": formula.formula, "lecture_params": formula.value, "lecture_reason": formula.why}
+        rows.append(row)
+    return rows
+
+
+def _rows(graph: Graph, formulas: dict[str, LectureFormula]) -> list[tuple[dict[str, object], LectureFormula | None]]:
+    """The table's rows, each with its block's lecture formula (None for calls and other blocks)."""
+    rows: list[tuple[dict[str, object], LectureFormula | None]] = []
+    for row in graph_rows(graph):
         rf = row.receptive_field
-        rows.append({
+        base = {
             "name": row.name,
             "kind": row.kind,
             "type": row.type,
@@ -292,7 +326,8 @@ def summary_rows(summary: Summary) -> list[dict[str, object]]:
             "rf_size": rf.size[0] if rf else "",
             "rf_jump": rf.jump[0] if rf else "",
             "training_only": row.training_only,
-        })  # fmt: skip
+        }
+        rows.append((base, formulas.get(row.name) if row.kind == "block" else None))
     return rows
 
 
