@@ -207,3 +207,17 @@ def _type(qtbot, field: QtWidgets.QLineEdit, text: str) -> None:
     field.setFocus()
     qtbot.keyClick(field, Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)
     qtbot.keyClicks(field, text)
+
+
+def test_an_answer_is_applied_only_where_the_network_can_take_it(qtbot, state, weights_file):
+    state.start()
+    qtbot.waitUntil(lambda: state.model_info is not None, timeout=TIMEOUT)
+    state.recipes.store.remember_recipe(weights_file, "ab" * 32, "IMAGENET1K_V1")
+    mobilenet = ModelChoice("mobilenet_v2", weights_file, None, "cpu")
+    assert state.recipes.with_remembered(mobilenet).recipe == "IMAGENET1K_V1"
+    # The same file chosen for LeNet-5 (it will not fit, and must fail for that reason): no torchvision enum there.
+    assert state.recipes.with_remembered(ModelChoice("lenet5", weights_file, None, "cpu")).recipe is None
+    state.recipes.store.remember_recipe(weights_file, "ab" * 32, "resize=36,crop=32,mean=0.1,std=0.3")
+    assert state.recipes.with_remembered(ModelChoice("lenet5", weights_file, None, "cpu")).recipe is not None
+    assert state.recipes.with_remembered(mobilenet).recipe is None  # one mean for a 3-channel network
+    assert state.recipes.with_remembered(ModelChoice("mobilenet_v2", "IMAGENET1K_V1", None, "cpu")).recipe is None

@@ -19,12 +19,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from PySide6.QtCore import QObject, Signal
 
 from viewer.core.choice import ModelChoice
-from viewer.core.recipe import Recipe
+from viewer.core.recipe import Recipe, RecipeError, parse_recipe
 from viewer.gui.state_notices import Notices
 from viewer.gui.state_weights import is_weights_file
 
@@ -125,10 +125,25 @@ class WeightsRecipes(QObject):
     def use_store(self, store: RecipeStore) -> None:
         self.store = store
 
-    def _is_file(self, choice: ModelChoice | None) -> bool:
+    def _specs(self) -> dict[str, Any]:
         registry = self._app.registry
-        specs = {} if registry is None else {spec.name: spec for spec in registry.specs}
-        return choice is not None and is_weights_file(choice, specs)
+        return {} if registry is None else {spec.name: spec for spec in registry.specs}
+
+    def _is_file(self, choice: ModelChoice | None) -> bool:
+        return choice is not None and is_weights_file(choice, self._specs())
+
+    def _fits(self, text: str, choice: ModelChoice) -> bool:
+        """Whether ``text``, an answer kept for ``choice``'s file, can be its network's recipe (as far as the
+        registry tells before loading): answers are kept per file, and the same file chosen for another network
+        must not fail to load for a recipe given for the first."""
+        spec = None if choice.model_file else self._specs().get(choice.model or "")
+        if spec is None:
+            return True
+        try:
+            parsed = parse_recipe(text, channels=spec.input.channels)
+        except RecipeError:
+            return False
+        return isinstance(parsed, dict) or (spec.source == "torchvision" and parsed in spec.weights)
 
     # --- called by AppState --------------------------------------------------------------------------
     def with_remembered(self, choice: ModelChoice) -> ModelChoice:
@@ -136,7 +151,7 @@ class WeightsRecipes(QObject):
         if choice.recipe is not None or not self._is_file(choice):
             return choice
         entry = self.store.recipe_of_file(choice.weights)
-        if entry is None or not entry[1]:
+        if entry is None or not entry[1] or not self._fits(entry[1], choice):
             return choice
         self._remembered = replace(choice, recipe=entry[1])
         return self._remembered
@@ -154,11 +169,13 @@ class WeightsRecipes(QObject):
             if choice == self._remembered:  # that recipe was for the former content
                 return replace(choice, recipe=None)
             entry = None
+        if entry is not None and entry[1] and not self._fits(entry[1], choice):
+            entry = None  # given for this file under another network: for this one, it is asked about
         if choice.recipe is not None:  # the user's answer, or --recipe: kept for this content
             self.store.remember_recipe(path, sha256, choice.recipe)
         elif entry is None:
             known = self.store.recipe_of_content(sha256)
-            if known is not None:
+            if known is not None and self._fits(known, choice):
                 self.store.remember_recipe(path, sha256, known)
                 if known:
                     return replace(choice, recipe=known)
@@ -213,8 +230,7 @@ class WeightsRecipes(QObject):
             return None
         assert choice is not None
         recipe = info.recipe
-        entry = self.store.recipe_of_file(info.weights)
-        remembered = entry is not None and entry[0] == info.weights_sha256
+        remembered = self.store.recipe_of_file(info.weights) == (info.weights_sha256, "")  # the default, chosen
         if choice.recipe is not None:
             how = "chosen for this file"
         elif recipe.assumed:
