@@ -137,6 +137,18 @@ def test_a_recipe_the_network_does_not_have_is_one_sentence(mobilenet_args, shar
     assert "give explicit values" in capsys.readouterr().err
 
 
-def test_the_window_refuses_a_recipe_rather_than_ignore_it(capsys) -> None:
-    assert main(["gui", "--recipe", "IMAGENET1K_V1"]) == 2
-    assert "not taken by the window yet" in capsys.readouterr().err
+def test_the_window_takes_a_recipe_for_its_first_weights_and_refuses_a_typo_before_opening(
+    monkeypatch, mobilenet_args, capsys
+) -> None:
+    import viewer.gui.launch
+
+    opened: list[dict] = []
+    monkeypatch.setattr(viewer.gui.launch, "run_gui", lambda images, **options: opened.append(options) or 0)
+    assert main(["gui", *mobilenet_args, "--recipe", "IMAGENET1K_V1"]) == 0
+    assert opened[0]["recipe"] == "IMAGENET1K_V1" and opened[0]["weights"].endswith("mobilenet_v2_imagenet1k.pth")
+    # Explicit values are read before the network is known: a 1-channel mean (LeNet-5's) is no error here.
+    assert main(["gui", "--model", "lenet5", "--recipe", "resize=36,crop=32,mean=0.13,std=0.31"]) == 0
+    assert opened[1]["recipe"] == "resize=36,crop=32,mean=0.13,std=0.31" and len(opened) == 2
+
+    assert main(["gui", "--recipe", "resize=big"]) == 2  # one sentence, and no window
+    assert "resize=big: expected a whole number of pixels" in capsys.readouterr().err and len(opened) == 2

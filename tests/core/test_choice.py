@@ -24,3 +24,13 @@ def test_a_custom_file_keys_the_file_and_its_allowed_content() -> None:
 
 def test_keys_are_hashable_and_equal_by_value() -> None:
     assert len({ModelChoice("resnet18").key(), ModelChoice("resnet18").key()}) == 1
+
+
+def test_the_recipe_is_part_of_the_key_and_is_kept_with_the_device() -> None:
+    plain = ModelChoice("mobilenet_v2", "/w/mobilenet.pth", None, "cpu")
+    v1 = replace(plain, recipe="IMAGENET1K_V1")
+    assert plain.recipe is None and v1.key().recipe == "IMAGENET1K_V1"
+    assert v1.key() != plain.key() and len({plain.key(), v1.key(), replace(plain, recipe="IMAGENET1K_V1").key()}) == 2
+    assert v1.on_cpu().recipe == "IMAGENET1K_V1"  # the same weights and preprocessing, moved
+    custom = ModelChoice("resnet18", "/w/r20.th", "/m/cifar.py:resnet20", "cpu", "ab" * 32, "resize=32,crop=32")
+    assert custom.key().recipe == "resize=32,crop=32" and custom.key().model is None

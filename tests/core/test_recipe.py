@@ -2,9 +2,20 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
-from viewer.core.recipe import Recipe, RecipeError, format_recipe, parse_recipe, recipe_used
+from viewer.core.recipe import (
+    Recipe,
+    RecipeError,
+    check_recipe_text,
+    format_recipe,
+    parse_recipe,
+    recipe_used,
+    used_details,
+    used_label,
+)
 
 V1 = Recipe(256, 224, "bilinear", (0.485, 0.456, 0.406), (0.229, 0.224, 0.225), "IMAGENET1K_V1", "--recipe")
 
@@ -54,3 +65,29 @@ def test_provenance_says_what_each_preset_applied() -> None:
     assert (full["resize"], full["crop"], full["mean"]) == (None, None, [0.485, 0.456, 0.406])
     standardized = recipe_used(V1, "standardize")
     assert standardized["mean"] is None and standardized["std"] is None
+
+
+def test_a_recipe_says_itself_briefly_and_whether_it_was_assumed() -> None:
+    assert V1.short_label == "IMAGENET1K_V1: resize 256, crop 224, bilinear" and not V1.assumed
+    explicit = V1.with_values({"resize": 240}, said_by="--recipe")
+    assert explicit.short_label == "resize 240, crop 224, bilinear"
+    assumed = Recipe(232, 224, "bilinear", V1.mean, V1.std, "IMAGENET1K_V2", "not said by the file: the default")
+    assert assumed.assumed
+
+
+def test_a_results_recipe_is_said_as_the_views_say_it() -> None:
+    assert used_label(recipe_used(V1, "weights")) == " (IMAGENET1K_V1: resize 256, crop 224, bilinear)"
+    assert used_label(recipe_used(V1, "full")) == "" and used_label({}) == ""  # no resize applied, or no recipe
+    details = used_details(recipe_used(V1, "weights"))
+    assert "resize: 256" in details and "std: [0.229, 0.224, 0.225]" in details
+    assert details.endswith("chosen by: the user's choice (--recipe, or the window's Recipe…)")
+    assert used_details({}) == ""
+
+
+def test_recipe_text_is_checked_before_the_network_is_known() -> None:
+    check_recipe_text("IMAGENET1K_V1")
+    check_recipe_text("resize=36,crop=32,mean=0.13,std=0.31")  # one channel: LeNet-5's
+    check_recipe_text("mean=0.5:0.5:0.5")
+    for bad, said in (("resize=big", "whole number"), ("mean=0.5:0.5,std=0.5", "2 value(s) for a 1-channel")):
+        with pytest.raises(RecipeError, match=re.escape(said)):  # mean and std disagree: no network fits
+            check_recipe_text(bad)

@@ -122,7 +122,9 @@ def choose_in_combo(qtbot) -> Callable[[QtWidgets.QComboBox, object], None]:
         view = combo.view()
         qtbot.waitUntil(view.isVisible)
         index = view.model().index(row, combo.modelColumn())
-        view.scrollTo(index)
+        # Centred: scrolled only "into view", a row near the end of a long list sat half under the popup's edge
+        # (offscreen, 800 px high), where the click landed on nothing.
+        view.scrollTo(index, QtWidgets.QAbstractItemView.ScrollHint.PositionAtCenter)
         rect = view.visualRect(index)
         qtbot.mouseClick(view.viewport(), QtCore.Qt.MouseButton.LeftButton, pos=rect.center())
         qtbot.waitUntil(lambda: not view.isVisible())

@@ -34,3 +34,13 @@ def test_a_model_file_is_one_key_whatever_network_name_comes_with_it(shared_data
     loaded = cache.get(named)
     assert cache.get(ModelChoice(None, weights, f"{fixture}:resnet20", "cpu")) is loaded
     assert cache.keys() == [named.key()] and cache.keys()[0].model is None and named in cache
+
+
+def test_the_same_weights_under_another_recipe_are_another_model():
+    cache = ModelCache(size=3)
+    plain = ModelChoice("lenet5", "none", None, "cpu")
+    wider = ModelChoice("lenet5", "none", None, "cpu", recipe="resize=40,crop=32")
+    first, second = cache.get(plain), cache.get(wider)
+    assert first is not second and cache.keys() == [plain, wider]
+    assert first.recipe.resize != 40 and (second.recipe.resize, second.input.resize_size) == (40, 40)
+    assert cache.get(ModelChoice("lenet5", "none", None, "cpu", recipe="resize=40,crop=32")) is second

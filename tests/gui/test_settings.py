@@ -37,3 +37,20 @@ def test_a_model_file_is_trusted_only_with_the_same_content(tmp_path):
     settings.trust_model_file(path, "aa")
     assert Settings().is_trusted_model_file(path, "aa")
     assert not Settings().is_trusted_model_file(path, "bb")  # edited since: ask again
+
+
+def test_a_weights_files_recipe_is_kept_with_its_content(tmp_path):
+    settings = Settings()
+    path = str(tmp_path / "net.pth")
+    assert settings.recipe_of_file(path) is None and settings.recipe_of_content("aa") is None
+    settings.remember_recipe(path, "aa", "IMAGENET1K_V1")
+    settings.remember_recipe(str(tmp_path / "other.pth"), "bb", "")  # the network's default, chosen
+    again = Settings()
+    assert again.recipe_of_file(str(tmp_path / "." / "net.pth")) == ("aa", "IMAGENET1K_V1")  # by resolved path
+    assert again.recipe_of_content("aa") == "IMAGENET1K_V1" and again.recipe_of_content("bb") == ""
+    explicit = "resize=256,crop=224,interpolation=bilinear,mean=0.485:0.456:0.406,std=0.229:0.224:0.225"
+    again.remember_recipe(path, "cc", explicit)
+    again.sync()
+    assert Settings().recipe_of_file(path) == ("cc", explicit)
+    Settings().forget_recipe(path)
+    assert Settings().recipe_of_file(path) is None and Settings().recipe_of_content("bb") == ""

@@ -38,13 +38,11 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
 
 def run(args: argparse.Namespace) -> int:
     if args.recipe:
-        from viewer.core.recipe import RecipeError
+        from viewer.core.recipe import check_recipe_text
 
-        # The window keeps one model choice per network and has no recipe in it yet: refusing is better than a
-        # flag that is silently ignored.
-        raise RecipeError(
-            "--recipe is not taken by the window yet; use it with classify, activations, heatmap, explain or compare."
-        )
+        # Read now, so that a typo is one sentence and exit status 2 rather than a window with a failed model
+        # (whether the network has the enum named is known only once it is loaded: then the window says so).
+        check_recipe_text(args.recipe)
     from viewer.gui.launch import run_gui
 
     return run_gui(
@@ -53,6 +51,7 @@ def run(args: argparse.Namespace) -> int:
         weights=None if args.weights == "default" else args.weights,
         model_file=args.model_file,
         device=args.device,
+        recipe=args.recipe,
         tab=args.tab,
         layer=args.layer,
         class_=args.class_,

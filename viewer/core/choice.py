@@ -11,7 +11,8 @@ __all__ = ["ModelChoice"]
 
 @dataclass(frozen=True)
 class ModelChoice:
-    """The user's model choice; ``weights`` is "default", "none" (random init), an enum name or a file.
+    """The user's model choice; ``weights`` is "default", "none" (random init), an enum name or a file, and
+    ``recipe`` the preprocessing they get when it is not their own (a file that does not say it).
 
     The same type names a model everywhere: the model bar emits it, the state keeps it, a job names the models
     it needs with it (``JobRunner.submit(..., model=choice)``: the worker builds or takes the cached
@@ -23,6 +24,10 @@ class ModelChoice:
     model_file: str | None = None  # "path/to/file.py:function" for a custom model
     device: str = "auto"
     model_file_sha256: str | None = None  # the model file's content the user agreed to run
+    # The evaluation recipe as ``--recipe`` takes it (an enum name or key=value text, ``viewer.core.recipe``);
+    # None: what a weights file says, else the weights' own or the network's default. Part of the key: the same
+    # weights under another recipe are another model for every job (another input size, another normalisation).
+    recipe: str | None = None
 
     def key(self) -> ModelChoice:
         """The choice as the worker's cache knows it: a model file names the network, so no name beside it."""

@@ -26,10 +26,23 @@ from typing import Any
 
 from viewer.core.errors import ViewerError
 
-__all__ = ["INTERPOLATIONS", "RECIPE_KEYS", "Recipe", "RecipeError", "format_recipe", "parse_recipe", "recipe_used"]
+__all__ = [
+    "INTERPOLATIONS",
+    "NOT_SAID",
+    "RECIPE_KEYS",
+    "Recipe",
+    "RecipeError",
+    "check_recipe_text",
+    "format_recipe",
+    "parse_recipe",
+    "recipe_used",
+    "used_details",
+    "used_label",
+]
 
 INTERPOLATIONS = ("nearest", "bilinear", "bicubic")
 RECIPE_KEYS = ("resize", "crop", "interpolation", "mean", "std")
+NOT_SAID = "not said by the file"  # how ``said_by`` begins when a weights file did not say its recipe
 RECIPE_SYNTAX = "an enum name such as IMAGENET1K_V1, or resize=256,crop=224,interpolation=bilinear,mean=A:B:C,std=A:B:C"
 
 
@@ -56,6 +69,17 @@ class Recipe:
             raise RecipeError(f"recipe: unknown key(s) {', '.join(unknown)} (use {', '.join(RECIPE_KEYS)}).")
         changed = {key: value for key, value in values.items() if getattr(self, key) != value}
         return replace(self, **values, name=self.name if not changed else "", said_by=said_by)
+
+    @property
+    def assumed(self) -> bool:
+        """True when a weights file did not say its recipe and this one (the network's default) was assumed."""
+        return self.said_by.startswith(NOT_SAID)
+
+    @property
+    def short_label(self) -> str:
+        """The values that tell recipes apart, for a status line: ``IMAGENET1K_V1: resize 256, crop 224, bilinear``."""
+        values = f"resize {self.resize}, crop {self.crop}, {self.interpolation}"
+        return f"{self.name}: {values}" if self.name else values
 
     @property
     def label(self) -> str:
@@ -115,6 +139,17 @@ def parse_recipe(text: str, *, channels: int = 3) -> str | dict[str, Any]:
     return values
 
 
+def check_recipe_text(text: str) -> None:
+    """Raise :class:`RecipeError` when ``text`` is no recipe for any network (before the network is known: mean
+    and std are checked against its channel count when it is loaded; ``viewer gui --recipe``)."""
+    counts = {
+        len(part.partition("=")[2].split(":"))
+        for part in text.split(",")
+        if part.partition("=")[0].strip().lower() in ("mean", "std")
+    }
+    parse_recipe(text, channels=min(counts) if counts else 3)
+
+
 def _value(key: str, text: str, channels: int) -> Any:
     if key in ("resize", "crop"):
         if not text.isdigit() or int(text) < 1:
@@ -143,3 +178,22 @@ def format_recipe(recipe: Recipe) -> str:
         f"resize={recipe.resize},crop={recipe.crop},interpolation={recipe.interpolation},"
         f"mean={':'.join(repr(v) for v in recipe.mean)},std={':'.join(repr(v) for v in recipe.std)}"
     )
+
+
+def used_label(used: Mapping[str, object]) -> str:
+    """`` (IMAGENET1K_V1: resize 256, crop 224, bilinear)``: the resize and crop a result's provenance says
+    (:func:`recipe_used`), "" when its preset applied none (``full``, ``standardize``: the whole image)."""
+    if used.get("resize") is None:
+        return ""
+    name = f"{used['name']}: " if used.get("name") else ""
+    return f" ({name}resize {used['resize']}, crop {used.get('crop')}, {used.get('interpolation')})"
+
+
+def used_details(used: Mapping[str, object]) -> str:
+    """Every value of a result's recipe (:func:`recipe_used`) on its own line, and what chose it (a tooltip)."""
+    if not used:
+        return ""
+    lines = [f"{key}: {used[key]}" for key in ("resize", "crop", "interpolation", "mean", "std") if key in used]
+    said_by = used.get("said_by")
+    said_by = "the user's choice (--recipe, or the window's Recipe…)" if said_by == "--recipe" else said_by
+    return "Preprocessing applied\n" + "\n".join(lines) + (f"\nchosen by: {said_by}" if said_by else "")

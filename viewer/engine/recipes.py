@@ -17,10 +17,18 @@ from typing import Any
 
 from torchvision import models as tv_models
 
-from viewer.core.recipe import Recipe, RecipeError, parse_recipe
+from viewer.core.recipe import NOT_SAID, Recipe, RecipeError, parse_recipe
 from viewer.engine.registry import InputSpec, ModelSpec
 
-__all__ = ["checkpoint_recipe", "enum_recipe", "input_for", "published_member", "resolve_recipe", "spec_recipe"]
+__all__ = [
+    "checkpoint_recipe",
+    "enum_recipe",
+    "enum_recipes",
+    "input_for",
+    "published_member",
+    "resolve_recipe",
+    "spec_recipe",
+]
 
 _HASH_IN_URL = re.compile(r"-([a-f0-9]{8,})\.[a-z]+$")
 
@@ -57,6 +65,12 @@ def _enum_of(spec: ModelSpec) -> Any | None:
     if spec.source != "torchvision":
         return None
     return tv_models.get_model_weights(spec.weights_of or spec.name)
+
+
+def enum_recipes(spec: ModelSpec) -> tuple[Recipe, ...]:
+    """The recipe of each torchvision weights entry of ``spec``'s architecture (none for other networks): what
+    a weights file of it may have been trained with, for the GUI to offer."""
+    return tuple(enum_recipe(member, said_by="the weights") for member in _enum_of(spec) or ())
 
 
 def published_member(spec: ModelSpec, sha256: str) -> tv_models.WeightsEnum | None:
@@ -127,4 +141,4 @@ def resolve_recipe(
     if saved is not None:
         return _requested(spec, saved, default, channels, "the checkpoint's saved recipe")
     what = f"the default weights' {default.name}" if default.name else "the network's default"
-    return replace(default, said_by=f"not said by the file: {what} recipe")
+    return replace(default, said_by=f"{NOT_SAID}: {what} recipe")

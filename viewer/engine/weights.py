@@ -20,7 +20,7 @@ import torch
 from torch import nn
 
 from viewer.core.hashing import file_sha256
-from viewer.core.recipe import Recipe
+from viewer.core.recipe import Recipe, RecipeError
 from viewer.core.resources import bundled_path
 from viewer.engine import registry
 from viewer.engine.custom_model import custom_spec, with_module_attributes
@@ -55,6 +55,9 @@ class LoadedModel:
     device: torch.device
     recipe: Recipe  # the evaluation recipe in use, and how it was chosen (every result's provenance records it)
     seed: int | None = None
+    # The recipe without a ``recipe`` request: the weights' own, what the file says, or the network's default
+    # (its ``said_by`` tells which); what the GUI offers beside the others when the user changes a file's recipe.
+    own_recipe: Recipe | None = None
 
     @property
     def name(self) -> str:
@@ -264,7 +267,7 @@ def load_model(
         categories = tuple(enum_member.meta["categories"])
     else:
         raise ModelError(f"{spec.name} has no weights named {choice!r}; use --weights none or a file.")
-    in_use = _recipe(spec, input_spec, choice, is_file=is_file, request=recipe, sha256=sha256, saved=saved_recipe)
+    in_use, own = _recipe(spec, input_spec, choice, is_file=is_file, request=recipe, sha256=sha256, saved=saved_recipe)
     input_spec = input_for(in_use, input_spec.channels)
 
     if not categories:
@@ -280,6 +283,7 @@ def load_model(
         device=target,
         recipe=in_use,
         seed=seed if choice == RANDOM else None,
+        own_recipe=own,
     )
 
 
@@ -292,8 +296,9 @@ def _recipe(
     request: str | None,
     sha256: str | None,
     saved: Any | None,
-) -> Recipe:
-    """The recipe of these weights (see ``viewer.engine.recipes``): an enum's own, the file's, or the default."""
+) -> tuple[Recipe, Recipe]:
+    """(the recipe in use, the one without ``request``) of these weights (see ``viewer.engine.recipes``): the
+    request, else an enum's own, the file's, or the default."""
     if spec.source == "torchvision" and not is_file and choice != RANDOM:
         default = enum_recipe(registry.torchvision_weights(spec.name, choice), said_by="the weights")
     elif spec.source == "torchvision":  # a file or random init: the network's DEFAULT weights' recipe
@@ -303,14 +308,16 @@ def _recipe(
         said_by = "random init: the network's input" if choice == RANDOM else "the network's input"
         named = spec.source == "seed" and not is_file and choice != RANDOM  # the bundled MNIST weights
         default = spec_recipe(weights_input, name=choice if named else "", said_by=said_by)
-    return resolve_recipe(
-        spec,
-        default=default,
-        channels=weights_input.channels,
-        request=request,
-        file_sha256=sha256 if is_file else None,
-        saved=saved,
-    )
+    channels, file_sha256 = weights_input.channels, sha256 if is_file else None
+    if not request:
+        own = resolve_recipe(spec, default=default, channels=channels, file_sha256=file_sha256, saved=saved)
+        return own, own
+    in_use = resolve_recipe(spec, default=default, channels=channels, request=request)
+    try:
+        own = resolve_recipe(spec, default=default, channels=channels, file_sha256=file_sha256, saved=saved)
+    except RecipeError:  # the checkpoint's saved entry cannot be read: the request, which won anyway, still holds
+        own = resolve_recipe(spec, default=default, channels=channels, file_sha256=file_sha256)
+    return in_use, own
 
 
 def _build(spec: ModelSpec) -> nn.Module:

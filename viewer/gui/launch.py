@@ -1,7 +1,7 @@
 """``run_gui``: open the app in a given state; with ``screenshot``, save the window once settled and exit.
 
-The CLI's ``viewer gui [IMAGE...] --model --weights --tab --layer --class --expand --screenshot`` and a bare
-``viewer`` call this function.
+The CLI's ``viewer gui [IMAGE...] --model --weights --recipe --tab --layer --class --expand --screenshot`` and a
+bare ``viewer`` call this function.
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
 from PySide6 import QtCore, QtWidgets
@@ -33,6 +34,7 @@ def run_gui(
     weights: str | None = None,
     model_file: str | None = None,
     device: str = "auto",
+    recipe: str | None = None,
     tab: str | None = None,
     layer: str | None = None,
     class_: str | int | None = None,
@@ -45,7 +47,8 @@ def run_gui(
     ``expand`` opens blocks of the Architecture diagram: block names ("inception3a,inception4a"), a depth or
     "all" (``viewer.core.graph.expansion``); a screenshot waits for that layout too. ``window_size`` (width,
     height; ``viewer gui --size WxH``) sets the window's size exactly (a screenshot's default is
-    ``SCREENSHOT_SIZE``; without either the window fits the screen).
+    ``SCREENSHOT_SIZE``; without either the window fits the screen). ``recipe`` (``--recipe``) is the initial
+    weights' preprocessing; for a weights file it is remembered as the user's answer (``state_recipe``).
     """
     if screenshot and not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # a screenshot needs no screen
@@ -66,7 +69,9 @@ def run_gui(
             model_file=model_file,
             device=device if device != "auto" else saved.device,
         )
-        window.model_bar.set_choice(state.choice)
+    if recipe:
+        state.choice = replace(state.choice, recipe=recipe)
+    window.model_bar.set_choice(state.choice)
     if tab is not None:
         if tab not in TABS:
             raise ValueError(f"unknown tab {tab!r}; use one of {', '.join(TABS)}")

@@ -1,4 +1,4 @@
-"""The main window's menus and toolbar actions: File, View, Help (kept apart to keep the window small).
+"""The main window's menus and toolbar actions: File, View, Model, Help (kept apart to keep the window small).
 
 The menus reach the window only through ``MenuHost`` (what they need of it) and are handed the tab names,
 so this module never imports ``main_window``: the window imports the menus, not the other way round.
@@ -88,6 +88,7 @@ class Menus:
     paste_action: QAction
     export_action: QAction
     recent_menu: RecentMenu
+    model_menu: QtWidgets.QMenu  # filled by viewer.gui.recipe_links (weights file, weights recipe)
     help_dialog: QtWidgets.QDialog | None = None
 
 
@@ -108,14 +109,16 @@ def _action(
 
 
 def build_menus(window: QtWidgets.QMainWindow, host: MenuHost, tabs: Sequence[str]) -> Menus:
-    """File, View and Help on ``window``'s menu bar, and the File toolbar above ``host.model_toolbar``."""
+    """File, View, Model and Help on ``window``'s menu bar, and the File toolbar above ``host.model_toolbar``."""
     menu_bar = window.menuBar()
     file_menu = menu_bar.addMenu("&File")
+    view_menu = menu_bar.addMenu("&View")
     menus = Menus(
         open_action=_action(window, "&Open…", lambda: open_dialog(host), QKeySequence.StandardKey.Open, "openAction"),
         paste_action=_action(window, "&Paste image or path", host.paste, QKeySequence.StandardKey.Paste, "pasteAction"),
         export_action=_action(window, "&Export all…", lambda: export_all(host), "Ctrl+E", "exportAllAction"),
         recent_menu=RecentMenu(host),
+        model_menu=menu_bar.addMenu("&Model"),
     )
     quit_action = _action(window, "&Quit", window.close, QKeySequence.StandardKey.Quit, "quitAction")
     for item in (menus.open_action, menus.paste_action):
@@ -127,7 +130,6 @@ def build_menus(window: QtWidgets.QMainWindow, host: MenuHost, tabs: Sequence[st
     file_menu.addSeparator()
     file_menu.addAction(quit_action)
 
-    view_menu = menu_bar.addMenu("&View")
     for number, tab in enumerate(tabs, 1):
         view_menu.addAction(_action(window, tab.capitalize(), _tab_switcher(host, tab), f"Ctrl+{number}"))
     view_menu.addSeparator()

@@ -23,6 +23,7 @@ from viewer.gui.compare_links import install as install_compare
 from viewer.gui.help_texts import SAMPLES, SHORTCUTS, resource_path
 from viewer.gui.main_menus import build_menus
 from viewer.gui.mime_paths import carries_files, local_paths, pasted_paths, real_path, save_pasted_image
+from viewer.gui.recipe_links import RecipeLinks
 from viewer.gui.settings import Settings
 from viewer.gui.state import AppState, ModelChoice, Notice
 from viewer.gui.tab_exports import TabExports
@@ -87,6 +88,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.paste_action = self.menus.paste_action
         self.export_action = self.menus.export_action
         self.recent_menu = self.menus.recent_menu
+        self.recipe_links = RecipeLinks(self)  # a weights file's recipe: the Recipe button, Model › Weights recipe…
         self._restore(restore_choice)
         self._show_tab_overlay()
         self._update_status()
@@ -166,6 +168,7 @@ class MainWindow(QtWidgets.QMainWindow):
         state.busy_changed.connect(self._on_busy)
         state.notices.message.connect(self._show_notice)
         state.timings_changed.connect(lambda _t: self._update_status())
+        state.recipes.changed.connect(self._update_status)
         state.weights.file_requested.connect(self.model_bar.choose_weights_file)
         state.weights.folder_requested.connect(self._open_weights_folder)
         state.notices.cleared.connect(self.notices.clear)
@@ -397,6 +400,8 @@ class MainWindow(QtWidgets.QMainWindow):
             text = f"{label}: not loaded" if state.model_error else f"Loading {label}…"
         else:
             text = f"{info.device} · {info.name} · {info.weights_label}"
+            recipe = state.recipes.shown()  # a weights file's: what said it, or "assumed"
+            text += f" · {recipe.text}" if recipe is not None else ""
         timings = " · ".join(f"{k} {v:.0f} ms" for k, v in state.timings.items())
         self.status_label.setText(text + (f" · {timings}" if timings else ""))
 

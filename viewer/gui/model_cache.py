@@ -73,6 +73,7 @@ class ModelCache:
             model_file_sha256=key.model_file_sha256,
             device=key.device,
             progress=progress,
+            recipe=key.recipe,
         )
         self._models[key] = loaded
         evicted = []

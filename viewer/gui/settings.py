@@ -42,6 +42,9 @@ SHOW_LOGITS = "predictions/logits"
 RECENT = "files/recent"
 LAST_FOLDER = "files/last_folder"
 TRUSTED_MODEL_FILES = "security/trusted_model_files"  # {resolved path: sha256} of custom model files run before
+# {resolved path: "sha256 recipe"} of the weights files whose recipe the user chose ("" after the sha256: the
+# network's default, or what the file says); see viewer.gui.state_recipe.
+WEIGHTS_RECIPES = "weights/recipes"
 
 
 def use_settings_path(folder: str | Path) -> None:
@@ -220,3 +223,34 @@ class Settings:
         trusted[str(Path(path).resolve())] = sha256
         self._settings.setValue(TRUSTED_MODEL_FILES, trusted)
         self._settings.sync()  # a yes to running code is written at once
+
+    # --- the recipe chosen for each weights file (viewer.gui.state_recipe.RecipeStore) ----------------
+    def _weights_recipes(self) -> dict[str, str]:
+        value = self._settings.value(WEIGHTS_RECIPES, {})
+        return {str(k): str(v) for k, v in value.items()} if isinstance(value, dict) else {}
+
+    def recipe_of_file(self, path: str) -> tuple[str, str] | None:
+        """(sha256, recipe text) chosen for the file at ``path`` (resolved), or None."""
+        entry = self._weights_recipes().get(str(Path(path).resolve()))
+        if entry is None:
+            return None
+        sha256, _, text = entry.partition(" ")
+        return sha256, text
+
+    def recipe_of_content(self, sha256: str) -> str | None:
+        """The recipe text chosen for a file with this content, under any path, or None."""
+        for entry in self._weights_recipes().values():
+            digest, _, text = entry.partition(" ")
+            if digest == sha256:
+                return text
+        return None
+
+    def remember_recipe(self, path: str, sha256: str, text: str) -> None:
+        recipes = self._weights_recipes()
+        recipes[str(Path(path).resolve())] = f"{sha256} {text}"
+        self._settings.setValue(WEIGHTS_RECIPES, recipes)
+
+    def forget_recipe(self, path: str) -> None:
+        recipes = self._weights_recipes()
+        if recipes.pop(str(Path(path).resolve()), None) is not None:
+            self._settings.setValue(WEIGHTS_RECIPES, recipes)

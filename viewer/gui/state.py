@@ -13,6 +13,7 @@ its data and its signals and reaching the app through a narrow Protocol of what 
 - ``notices`` (``state_notices``): what the banner and the tabs say, until it no longer holds;
 - ``images`` (``state_images``): the opened images and the one shown (a ``Sequence[ImageEntry]``);
 - ``weights`` (``state_weights``): what a failed load of weights leaves chosen, and the notice's remedies;
+- ``recipes`` (``state_recipe``): the preprocessing a weights file gets, asked once per file and remembered;
 - ``architecture`` and ``lecture`` (``state_architecture``, ``state_lecture``): the Architecture tab's graph,
   layout and open blocks; ResNet's Table 1 and the convolutionized graph;
 - ``activations`` and ``heatmap`` (``state_analysis``): those tabs' requests and results;
@@ -46,6 +47,7 @@ from viewer.gui.state_exports import ExportState
 from viewer.gui.state_images import Images
 from viewer.gui.state_lecture import LectureState
 from viewer.gui.state_notices import CHOICE_NOTICES, Notice, Notices
+from viewer.gui.state_recipe import WeightsRecipes
 from viewer.gui.state_weights import WeightsFallbacks
 
 if TYPE_CHECKING:
@@ -78,6 +80,7 @@ class AppState(QObject):
         self.notices = Notices(parent=self)  # what the banner and the tabs say, until it no longer holds
         self.images = Images(self, self.notices, parent=self)  # the opened images and the one shown
         self.weights = WeightsFallbacks(self, self.notices, parent=self)  # what a failed load leaves chosen
+        self.recipes = WeightsRecipes(self, self.notices, parent=self)  # a weights file's preprocessing
         self.registry: tasks.Registry | None = None
         self.choice = ModelChoice()
         self.preset = "weights"
@@ -187,7 +190,7 @@ class AppState(QObject):
         ``state_weights``) when it is picked again with its default weights. The model is loaded and the image
         classified before the graph is traced: the top-k is what the user waits for (``viewer bench``).
         """
-        choice = self.weights.with_sticky_weights(choice)
+        choice = self.recipes.with_remembered(self.weights.with_sticky_weights(choice))
         previous = self.network_id()
         self.choice = choice
         self.activations.network_switched(previous)
@@ -321,6 +324,10 @@ class AppState(QObject):
     def _model_loaded(self, choice: ModelChoice, info: tasks.ModelInfo) -> None:
         # Later jobs name the model by the choice it was loaded (and cached) under.
         info = replace(info, key=choice)
+        instead = self.recipes.model_loaded(choice, info)
+        if instead is not None:  # the file's content has another recipe remembered (state_recipe)
+            self.set_model(instead)
+            return
         self.model_info = info
         self.weights.model_loaded(choice)
         self.timings = {}

@@ -1,7 +1,7 @@
 """Notices as state (``AppState.notices``, a sub-state of :class:`viewer.gui.state.AppState`): what is said, until when.
 
-Each notice belongs to a job kind or to the model choice ("model", "weights-file"): it goes when that kind next
-runs or succeeds (``AppState._submit``), when the input it was about changes (``AppState.input_changed``, by the
+Each notice belongs to a job kind or to the model choice ("model", "weights-file", "recipe"): it goes when that kind
+next runs or succeeds (``AppState._submit``), when the input it was about changes (``AppState.input_changed``, by the
 job policy) or when the choice changes (``set_model``). The runner says nothing of a job the state withdrew or a
 newer one superseded, so "cancelled" is said only for the user's Cancel.
 
@@ -22,7 +22,7 @@ from viewer.gui.tickets import JobError, JobKind, Ticket
 
 __all__ = ["CHOICE_NOTICES", "TAB_OF_KIND", "Notice", "Notices"]
 
-CHOICE_NOTICES = ("model", "weights-file")  # notices about the model choice: they go when the choice changes
+CHOICE_NOTICES = ("model", "weights-file", "recipe")  # notices about the model choice: they go when it changes
 # The kinds whose notices are said on one tab (or the chart window) only; the others go to the window's banner.
 TAB_OF_KIND: dict[str, str] = {
     JobKind.COMPARE: "compare",

@@ -175,7 +175,7 @@ class WeightsFallbacks(QObject):
         """Random init for the failed network, kept for it for the rest of the session."""
         if failed.model and not failed.model_file:
             self.sticky_weights[failed.model] = RANDOM
-        self._app.set_model(replace(failed, weights=RANDOM))
+        self._app.set_model(replace(failed, weights=RANDOM, recipe=None))
 
     def open_weights_folder(self) -> None:
         """Ask the window to show torch hub's checkpoints folder (created, so that a file can be copied in)."""

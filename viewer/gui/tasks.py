@@ -20,6 +20,7 @@ import numpy as np
 from viewer.core.choice import ModelChoice
 from viewer.core.progress import Job
 from viewer.core.ranges import score_range
+from viewer.core.recipe import Recipe
 
 if TYPE_CHECKING:
     from viewer.core.activation_grid import ChannelGrid, GridOptions
@@ -109,6 +110,10 @@ class ModelInfo:
     mean: tuple[float, ...] = ()  # the normalisation the weights were trained with
     std: tuple[float, ...] = ()
     key: ModelChoice | None = None  # the choice it was loaded (and cached) under, set by the state
+    weights_sha256: str | None = None  # of a weights file (or the bundled weights)
+    recipe: Recipe | None = None  # the evaluation recipe in use, and what said it (``Recipe.said_by``)
+    own_recipe: Recipe | None = None  # the one without the choice's ``recipe``: the file's or the default
+    recipe_choices: tuple[Recipe, ...] = ()  # the recipes of the architecture's torchvision weights, to offer
 
 
 def load_registry() -> Registry:
@@ -236,6 +241,8 @@ def open_images(paths: Sequence[str]) -> OpenResult:
 
 def model_info(loaded: LoadedModel) -> ModelInfo:
     """Summarise the loaded model (the worker's cache keeps the module); the state adds the choice as ``key``."""
+    from viewer.engine.recipes import enum_recipes
+
     channels, height, width = loaded.input.shape
     return ModelInfo(
         name=loaded.name,
@@ -251,6 +258,10 @@ def model_info(loaded: LoadedModel) -> ModelInfo:
         weights=str(loaded.weights),
         mean=tuple(float(v) for v in loaded.input.mean),
         std=tuple(float(v) for v in loaded.input.std),
+        weights_sha256=loaded.weights_sha256,
+        recipe=loaded.recipe,
+        own_recipe=loaded.own_recipe,
+        recipe_choices=enum_recipes(loaded.spec),
     )
 
 

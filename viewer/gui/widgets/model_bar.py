@@ -256,8 +256,9 @@ class ModelBar(QtWidgets.QWidget):
         self._request(ModelChoice(name, weights, None, self._choice.device))
 
     def pick_weights(self, weights: str) -> None:
-        """``default``, ``none``, an enum name or the path of a state_dict file."""
-        self._request(replace(self._choice, weights=weights))
+        """``default``, ``none``, an enum name or the path of a state_dict file (with its own recipe: the state
+        applies the one remembered for a file)."""
+        self._request(replace(self._choice, weights=weights, recipe=None))
 
     def pick_device(self, device: str) -> None:
         self._request(replace(self._choice, device=device))

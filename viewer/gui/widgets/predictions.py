@@ -14,6 +14,7 @@ import pyqtgraph as pg
 from PySide6 import QtCore, QtGui, QtWidgets
 from PySide6.QtCore import Signal
 
+from viewer.core.recipe import used_details, used_label
 from viewer.core.tta import CropBox
 from viewer.gui.widgets.export_message import ExportMessage
 from viewer.gui.widgets.png import png_bytes
@@ -55,6 +56,8 @@ class PredictionShown(Protocol):
     def device(self) -> str: ...
     @property
     def preprocess(self) -> str: ...
+    @property
+    def recipe(self) -> Mapping[str, object]: ...  # the preprocessing applied (``viewer.core.recipe.recipe_used``)
     @property
     def tta(self) -> bool: ...
     @property
@@ -312,6 +315,7 @@ class PredictionsView(QtWidgets.QWidget):
             self.timing.setText("")
             self._set_preview(self.seen_label, None)
             self.header.setText(self._placeholder())
+            self.header.setToolTip("")
             return
         rows = self.rows()
         logits = self.logit_toggle.isChecked()
@@ -353,8 +357,9 @@ class PredictionsView(QtWidgets.QWidget):
         extras = ", ten-crop TTA" if prediction.tta else ""
         self.header.setText(
             f"<b>{prediction.model}</b> · weights {prediction.weights} · {prediction.device} · "
-            f"preprocess {prediction.preprocess}{extras}{warning}"
+            f"preprocess {prediction.preprocess}{used_label(prediction.recipe)}{extras}{warning}"
         )
+        self.header.setToolTip(used_details(prediction.recipe))
         timings = prediction.timings_ms
         self.timing.setText(" · ".join(f"{name} {ms:.0f} ms" for name, ms in timings.items()))
         self._set_preview(self.seen_label, prediction.seen)
