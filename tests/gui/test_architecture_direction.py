@@ -11,6 +11,7 @@ from PySide6 import QtWidgets
 from PySide6.QtCore import Qt
 
 from tests.gui.conftest import JOB_TIMEOUT_MS
+from viewer.cli import build_parser
 from viewer.core.layout import box_lines
 from viewer.engine.graph import graph_of_name
 from viewer.gui.settings import Settings
@@ -100,3 +101,10 @@ def test_the_direction_is_laid_out_by_the_worker_and_remembered(qtbot, make_wind
     again = make_window("googlenet", "none", start=False, restore=True)
     combo = again.views["architecture"].findChild(QtWidgets.QComboBox, "architectureDirection")
     assert combo.currentText() == "Left-to-right" and again.state.architecture.direction == "LR"
+
+
+def test_gui_direction_flag_is_parsed():
+    assert build_parser().parse_args(["gui", "--direction", "lr"]).direction == "LR"
+    assert build_parser().parse_args(["gui"]).direction is None  # the window's last choice
+    with pytest.raises(SystemExit):
+        build_parser().parse_args(["gui", "--direction", "diagonal"])

@@ -116,7 +116,7 @@ class DiagramView(QtWidgets.QGraphicsView):
     def show_readable(self, rect: QtCore.QRectF | None = None) -> None:
         """Bring ``rect`` (the whole diagram if None) into view as large as fits, between readable and 100 %.
 
-        When it does not fit at a readable zoom, where the data comes in is shown: its top, or its left end when
+        When it does not fit at a readable zoom, where the data comes in is shown: its top, and its left end when
         the data flows left to right.
         """
         self._auto_fit = False
@@ -127,12 +127,12 @@ class DiagramView(QtWidgets.QGraphicsView):
         fitting = min(viewport.width() / target.width(), viewport.height() / target.height())
         self.set_zoom(max(READABLE_ZOOM, min(1.0, fitting)))
         visible_width, visible_height = viewport.width() / self.zoom, viewport.height() / self.zoom
+        x, y = target.center().x(), target.center().y()
         if self.direction == "LR" and target.width() > visible_width:
-            self.centerOn(QtCore.QPointF(target.left() + visible_width / 2, target.center().y()))
-        elif self.direction == "TB" and target.height() > visible_height:
-            self.centerOn(QtCore.QPointF(target.center().x(), target.top() + visible_height / 2))
-        else:
-            self.centerOn(target.center())
+            x = target.left() + visible_width / 2
+        if target.height() > visible_height:  # left to right too: a frame's label is at its top
+            y = target.top() + visible_height / 2
+        self.centerOn(QtCore.QPointF(x, y))
 
     def showEvent(self, event: QtGui.QShowEvent) -> None:
         super().showEvent(event)
