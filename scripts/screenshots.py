@@ -9,8 +9,9 @@ Each shot is taken in a fresh process through the app's own screenshot mode (``r
 which waits until every job of that state has finished (the Architecture diagram's layout included); offscreen
 when there is no display. The Architecture shots show the lecture's two building blocks: GoogLeNet's Inception
 module (``inception4a``, with the training-only auxiliary head that branches off after it) and ResNet-50's
-bottleneck (``layer1.0``: 1×1, 3×3, 1×1, the projection shortcut and the sum). Networks other than MobileNetV2
-have random weights: the diagrams need none.
+bottleneck (``layer1.0``: 1×1, 3×3, 1×1, the projection shortcut and the sum); ``architecture_lr`` shows
+GoogLeNet left to right (top-down it is a tall, narrow column, too small to read when fitted on a laptop).
+Networks other than MobileNetV2 have random weights: the diagrams need none.
 """
 
 from __future__ import annotations
@@ -37,6 +38,14 @@ SHOTS: dict[str, dict[str, Any]] = {  # file name (without .png) -> run_gui argu
         "weights": "none",
         "expand": "layer1.0",
         "window_size": (1400, 1180),
+    },
+    # Left to right: the data flows across the screen, the Inception module's branches stacked, the head below.
+    "architecture_lr": {
+        "tab": "architecture",
+        "model": "googlenet",
+        "weights": "none",
+        "expand": "inception4a",
+        "direction": "LR",
     },
     "heatmap": {"tab": "heatmap", **MOBILENET},
     # The first ten minutes, on a 1366x768 laptop: the empty window, and a pretrained pick with no network.

@@ -105,3 +105,30 @@ def test_help_says_weights_do_not_matter(capsys) -> None:
         main(["graph", "--help"])
     text = " ".join(capsys.readouterr().out.split())
     assert "never on weights" in text and "--no-aux" in text and "--convolutionized" in text
+
+
+def test_direction_left_to_right_in_the_text_json_and_svg(tmp_path, capsys) -> None:
+    svg = tmp_path / "resnet18.svg"
+    assert main(["graph", "--model", "resnet18", "--expand", "layer1.0", "--direction", "LR", "--svg", str(svg)]) == 0
+    assert capsys.readouterr().out.splitlines()[0].endswith(" left to right")
+    for edge in ET.fromstring(svg.read_text()).iter("{http://www.w3.org/2000/svg}polyline"):
+        xs = [float(point.split(",")[0]) for point in edge.get("points", "").split()]
+        assert xs == sorted(xs) and xs[0] < xs[-1]  # every edge drawn left to right
+    assert main(["graph", "--model", "resnet18", "--direction", "lr", "--json", "-"]) == 0  # any case
+    document = json.loads(capsys.readouterr().out)
+    assert document["drawing"]["direction"] == "LR"
+    assert document["drawing"]["width"] > document["drawing"]["height"]
+    boxes = {node["id"]: node["box"] for node in document["nodes"]}
+    for edge in document["edges"]:
+        source, target = boxes[edge["src"]], boxes[edge["dst"]]
+        assert source["x"] + source["w"] <= target["x"] and edge["points"][0][0] < edge["points"][-1][0]
+
+
+def test_direction_is_top_down_by_default_and_checked(capsys) -> None:
+    assert main(["graph", "--model", "resnet18", "--json", "-"]) == 0
+    document = json.loads(capsys.readouterr().out)
+    assert document["drawing"]["direction"] == "TB" and document["drawing"]["height"] > document["drawing"]["width"]
+    with pytest.raises(SystemExit) as stopped:
+        main(["graph", "--model", "resnet18", "--direction", "up"])
+    error = capsys.readouterr().err
+    assert stopped.value.code == 2 and "--direction" in error and "invalid choice" in error

@@ -69,7 +69,7 @@ def make_window(qtbot) -> Iterator[Callable[..., object]]:
 @pytest.fixture
 def show(qtbot):
     """``show(graph, spec)``: a shown Architecture view of ``graph`` with ``expansion(graph, spec)`` laid out and
-    drawn (the layout computed here, as the worker would)."""
+    drawn (the layout computed here, as the worker would, in the direction the view's box asks for)."""
     from viewer.core.graph import collapse, expansion
     from viewer.engine.layout import layout_view
     from viewer.gui.widgets.architecture import ArchitectureView
@@ -80,7 +80,12 @@ def show(qtbot):
         view.resize(1000, 700)
         view.show()
         qtbot.waitExposed(view)
-        view.expansionRequested.connect(lambda expanded: view.set_layout(layout_view(collapse(graph, expanded))))
+
+        def lay_out(expanded):
+            view.set_layout(layout_view(collapse(graph, expanded), view.direction))
+
+        view.expansionRequested.connect(lay_out)
+        view.directionChanged.connect(lambda _direction: lay_out(view.expanded_blocks))
         view.set_graph(graph)
         view.request_expanded(expansion(graph, spec))
         return view

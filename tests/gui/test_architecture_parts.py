@@ -7,11 +7,15 @@ from __future__ import annotations
 
 import csv
 import io
+import re
+import xml.etree.ElementTree as ElementTree
 
 import pytest
+from PIL import Image
 from PySide6 import QtCore, QtWidgets
 from PySide6.QtCore import Qt
 
+from viewer.core.errors import ExportError
 from viewer.core.graph import Graph, collapse, expansion
 from viewer.core.graph_groups import expand_groups
 from viewer.core.layout import Layout
@@ -19,6 +23,7 @@ from viewer.engine.graph import graph_of_name
 from viewer.engine.layout import layout_view
 from viewer.gui.widgets.architecture_diagram import READABLE_ZOOM, DiagramView
 from viewer.gui.widgets.architecture_export import (
+    PNG_SCALE,
     export_format,
     graph_csv,
     scene_png,
@@ -37,6 +42,8 @@ from viewer.gui.widgets.architecture_format import (
 from viewer.gui.widgets.architecture_groups import GroupsWindow
 from viewer.gui.widgets.architecture_scene import draw_layout
 from viewer.gui.widgets.architecture_table import ArchitectureTable
+
+SVG = "{http://www.w3.org/2000/svg}"
 
 
 @pytest.fixture(scope="module")
@@ -165,3 +172,50 @@ def test_groups_window_draws_the_pathways(qtbot) -> None:
     assert len(window.items.nodes) == len(layout.view.nodes) and window.isVisible()
     assert window.diagram.sceneRect() == QtCore.QRectF(0, 0, layout.width, layout.height)
     window.close()
+
+
+def test_the_groups_window_exports_its_pathways_as_svg_and_png(qtbot, tmp_path) -> None:
+    resnext = graph_of_name("resnext50_32x4d")
+    layout = layout_view(collapse(expand_groups(resnext, "layer1.0"), frozenset()))
+    window = GroupsWindow()
+    qtbot.addWidget(window)
+    window.show_layout(layout)
+    qtbot.waitExposed(window)
+    button = window.findChild(QtWidgets.QPushButton, "groupsExportButton")
+    message = window.findChild(QtWidgets.QLabel, "groupsExportMessage")
+    svg, png = tmp_path / "pathways.svg", tmp_path / "pathways.png"
+    for target in (svg, png):
+        window.choose_export_path = lambda target=target: str(target)
+        with qtbot.waitSignal(window.exported) as blocker:
+            qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+        assert blocker.args == [str(target)] and message.isHidden()
+    with Image.open(png) as image:
+        image.load()  # decodes
+        width, height = image.size  # the drawing at twice the screen's scale (Qt rounds the half pixel)
+        assert abs(width - layout.width * PNG_SCALE) <= 1 and abs(height - layout.height * PNG_SCALE) <= 1
+        assert image.getpixel((0, 0))[:3] == (255, 255, 255)
+    root = ElementTree.parse(svg).getroot()
+    texts = [element.text or "" for element in root.iter(f"{SVG}text")]
+    pathways = {text.split(".")[0] for text in texts if re.fullmatch(r"pathway\d+\.conv2", text)}
+    assert len(pathways) == 32  # each of the 32 aggregated transformations, its box labelled
+    assert sum(1 for text in texts if text == "Conv2d 3×3 4→4") == 32
+    assert len(list(root.iter(f"{SVG}rect"))) >= 32 * 7  # a box per call of each pathway
+    assert not list(tmp_path.glob(".viewer-export-*"))  # written whole: no temporary left
+
+
+def test_the_groups_window_says_why_an_export_failed_and_writes_nothing(qtbot, tmp_path) -> None:
+    window = GroupsWindow()
+    qtbot.addWidget(window)
+    with pytest.raises(ExportError, match="no drawing to export"):
+        window.export_svg(tmp_path / "early.svg")  # nothing drawn yet
+    resnext = graph_of_name("resnext50_32x4d")
+    window.show_layout(layout_view(collapse(expand_groups(resnext, "layer2.0"), frozenset()), "LR"))
+    qtbot.waitExposed(window)
+    window.choose_export_path = lambda: str(tmp_path / "missing" / "pathways.png")
+    qtbot.mouseClick(window.findChild(QtWidgets.QPushButton, "groupsExportButton"), Qt.MouseButton.LeftButton)
+    message = window.findChild(QtWidgets.QLabel, "groupsExportMessage")
+    assert message.isVisible() and "missing" in message.text()
+    assert list(tmp_path.iterdir()) == []
+    window.choose_export_path = lambda: ""  # cancelled: nothing happens, the message goes
+    qtbot.mouseClick(window.findChild(QtWidgets.QPushButton, "groupsExportButton"), Qt.MouseButton.LeftButton)
+    assert message.isHidden() and list(tmp_path.iterdir()) == []

@@ -46,6 +46,9 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
     graph.add_argument(
         "--expand-groups", metavar="BLOCK", help="ResNeXt: draw BLOCK's grouped convolution as its parallel pathways"
     )
+    graph.add_argument("--direction", choices=("TB", "LR"), default="TB", type=str.upper,
+                       help="where the data flows: TB top to bottom (the default, as in the lecture's figures) or LR "
+                            "left to right (a deep network then fits a wide screen or slide)")  # fmt: skip
     graph.add_argument("--json", metavar="FILE|-", help="write the drawing as JSON (- prints it instead of the text)")
     graph.add_argument("--svg", metavar="FILE", help="write the drawing as SVG")
     graph.add_argument("--force", action="store_true", help="overwrite existing files")
@@ -75,7 +78,8 @@ def run(args: argparse.Namespace) -> int:
     else:
         model = name = args.model
     drawing = draw_graph(model, input_shape=input_shape, model_name=name, expand=args.expand, aux=args.aux,
-                         convolutionized=size, expand_groups=args.expand_groups)  # fmt: skip
+                         convolutionized=size, expand_groups=args.expand_groups,
+                         direction=args.direction)  # fmt: skip
     document = graph_document(drawing.layout, drawing.graph) if args.json else None
     written = []
     if json_file:
@@ -97,7 +101,8 @@ def _graph_text(drawing: GraphDrawing) -> str:
     graph, view, layout = drawing.graph, drawing.view, drawing.layout
     lines = [f"{graph.model_name}: input {format_shape(graph.input_shape)}, {format_count(graph.total_params)} "
              f"parameters, {graph.gmacs:.3g} GMACs; {len(view.nodes)} boxes, {len(view.edges)} edges, "
-             f"{len(layout.frames)} open blocks, drawing {layout.width:.0f}×{layout.height:.0f}"]  # fmt: skip
+             f"{len(layout.frames)} open blocks, drawing {layout.width:.0f}×{layout.height:.0f}"
+             + (" left to right" if layout.direction == "LR" else "")]  # fmt: skip
     if graph.variant:
         lines.append(f"variant: {graph.variant}")
     if not graph.traced:

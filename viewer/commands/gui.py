@@ -26,6 +26,9 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
         metavar="BLOCKS",
         help="blocks to open in the Architecture diagram: names (inception3a,layer1.0), a depth or all",
     )
+    gui.add_argument("--direction", choices=("TB", "LR"), type=str.upper,
+                     help="where the data flows in the Architecture diagram: TB top to bottom, LR left to right "
+                          "(default: as last chosen in the window)")  # fmt: skip
     gui.add_argument("--screenshot", metavar="FILE.png", help="wait for every job, save the window, exit")
     gui.add_argument(
         "--size",
@@ -56,6 +59,7 @@ def run(args: argparse.Namespace) -> int:
         layer=args.layer,
         class_=args.class_,
         expand=args.expand,
+        direction=args.direction,
         screenshot=args.screenshot,
         window_size=args.size,
     )

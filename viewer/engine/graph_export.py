@@ -13,7 +13,7 @@ from typing import Any
 from torch import nn
 
 from viewer.core.graph import Graph, GraphView, Shape, ViewNode, collapse, expansion
-from viewer.core.layout import Layout
+from viewer.core.layout import Direction, Layout
 from viewer.engine.graph import build_graph
 from viewer.engine.layout import layout_view
 
@@ -44,6 +44,7 @@ def draw_graph(
     aux: bool = True,
     convolutionized: tuple[int, int] | None = None,
     expand_groups: str | None = None,
+    direction: Direction = "TB",
 ) -> GraphDrawing:
     """Build, expand and lay out the graph of ``model`` (a registry name or a module, on any device).
 
@@ -52,6 +53,7 @@ def draw_graph(
         aux: Keep the training-only heads (GoogLeNet's auxiliary classifiers), drawn dashed to the side.
         convolutionized: (width, height): the fully convolutional form at that image size.
         expand_groups: A block whose grouped convolution is drawn as its parallel pathways (ResNeXt).
+        direction: "TB" (the data flows down, as in the lecture's figures) or "LR" (to the right).
 
     Raises:
         ModelError: an unknown block (with close matches), a size too small, no Linear layer to convolutionize…
@@ -71,7 +73,7 @@ def draw_graph(
         graph = pathways(graph, expand_groups)
         expanded = frozenset(graph.blocks)  # the pathways' picture is drawn whole
     view = collapse(graph, expanded)
-    return GraphDrawing(graph, view, layout_view(view))
+    return GraphDrawing(graph, view, layout_view(view, direction))
 
 
 def _shape(shape: Shape | None) -> list[int] | None:
@@ -154,7 +156,7 @@ def graph_document(layout: Layout, graph: Graph) -> dict[str, Any]:
         },
         "expanded": sorted(view.expanded & set(graph.blocks)),
         "collapsed_blocks": COLLAPSED_BLOCKS,
-        "drawing": {"width": layout.width, "height": layout.height},
+        "drawing": {"width": layout.width, "height": layout.height, "direction": layout.direction},
         "nodes": [_node_entry(node, graph, layout) for node in view.nodes],
         "edges": edges,
         "frames": [

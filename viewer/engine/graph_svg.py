@@ -4,7 +4,8 @@ It draws the same :class:`viewer.core.layout.Layout` the app paints, with the ap
 by layer kind (convolution, pooling, normalisation, activation, linear, collapsed block, join) holding the
 ``box_lines`` text, round ⊕/concatenation joins, expanded blocks as labelled frames behind their boxes, edges as
 polylines with arrowheads and each tensor's shape in a tooltip (and as a small label where no box shows it),
-training-only heads dashed and labelled, and a caption with the totals, the variant and the notes.
+training-only heads dashed and labelled, and a caption with the totals, the variant and the notes. The data
+flows down or to the right, as the layout was made (``Layout.direction``).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from viewer.core.layout import (
     CHAR_WIDTH,
     LINE_HEIGHT,
     Box,
+    Direction,
     FrameBox,
     Layout,
     Route,
@@ -129,11 +131,11 @@ def graph_svg(layout: Layout) -> str:
     out.append("</g>")
     out.append('<g class="edges">')
     for route in layout.routes:
-        out.extend(_route(route, nodes))
+        out.extend(_route(route, nodes, layout))
     out.append("</g>")
     out.append('<g class="nodes">')
     for node in view.nodes:
-        out.extend(_box(layout.boxes[node.id], node))
+        out.extend(_box(layout.boxes[node.id], node, layout.direction))
     out.append("</g>")
     out.append("</g>")
     out.append("</svg>")
@@ -173,7 +175,7 @@ def _frame(frame: FrameBox) -> str:
     )
 
 
-def _route(route: Route, nodes: dict[str, ViewNode]) -> Iterable[str]:
+def _route(route: Route, nodes: dict[str, ViewNode], layout: Layout) -> Iterable[str]:
     points = " ".join(f"{number(x)},{number(y)}" for x, y in route.points)
     colour, marker = (_TRAINING, "arrow-training") if route.training_only else (_LINE, "arrow")
     dash = ' stroke-dasharray="5 3"' if route.training_only else ""
@@ -184,15 +186,21 @@ def _route(route: Route, nodes: dict[str, ViewNode]) -> Iterable[str]:
     )
     source = nodes.get(route.src)
     if source is not None and source.kind == "join" and route.shape is not None and len(route.points) >= 2:
-        # A join shows only its symbol: say what leaves it beside its first segment.
+        # A join shows only its symbol: say what leaves it beside its first segment (top-down), or under the join
+        # (left to right: the gap to the next column is narrower than the text).
         x0, y0 = route.points[0]
+        if layout.direction == "LR":
+            join = layout.boxes[route.src]
+            x, y, anchor = join.center[0], join.y + join.h + 9, ' text-anchor="middle"'
+        else:
+            x, y, anchor = x0 + 14, y0 + 10, ""
         yield (
-            f'<text class="shape" x="{number(x0 + 14)}" y="{number(y0 + 10)}" font-size="8" '
+            f'<text class="shape" x="{number(x)}" y="{number(y)}"{anchor} font-size="8" '
             f'fill="#506070">{escape(format_shape(route.shape))}</text>'
         )
 
 
-def _box(box: Box, node: ViewNode) -> Iterable[str]:
+def _box(box: Box, node: ViewNode, direction: Direction) -> Iterable[str]:
     kind = kind_of(node)
     tip = [node.id if node.kind != "input" else "input"]
     if node.note:
@@ -219,7 +227,7 @@ def _box(box: Box, node: ViewNode) -> Iterable[str]:
             f'rx="5" fill="{KIND_COLOURS[kind]}" stroke="{stroke}" stroke-width="1"{dash}/>'
         )
         cx = box.x + box.w / 2
-        for index, line in enumerate(box_lines(node)):
+        for index, line in enumerate(box_lines(node, direction)):
             y = box.y + 6 + LINE_HEIGHT * (index + 1) - 3
             style = ' font-weight="bold"' if index == 0 else ""
             if line == "training only":

@@ -21,14 +21,19 @@
 
 Frames (expanded blocks) are the bounding boxes of their members, including the corridors of the edges that
 run inside them (the shortcut of a residual block), padded; sibling frames are kept apart by the padding.
-Pure Python and deterministic (the same view gives the same drawing); it runs on the worker, and the same layout
-feeds the GUI and the SVG export.
+
+Left to right (``direction="LR"``), the same steps lay out the drawing turned a quarter: every box is placed
+with its width and height swapped, and the result is mirrored on the diagonal (x ↔ y), so that ranks become
+columns, routes leave a box's right side and enter the next one's left side, and a frame's label (written above
+it in both directions) takes room along a rank rather than between ranks.
+Pure Python and deterministic (the same view and direction give the same drawing); it runs on the worker, and
+the same layout feeds the GUI and the SVG export.
 """
 
 from __future__ import annotations
 
 from viewer.core.graph import GraphEdge, GraphView, ViewFrame
-from viewer.core.layout import Box, FrameBox, Layout, Route, box_size
+from viewer.core.layout import Box, Direction, FrameBox, Layout, Route, box_size
 from viewer.engine.layout_order import components, frame_members, rank_and_order
 from viewer.engine.layout_parts import (
     COMPONENT_GAP,
@@ -43,9 +48,13 @@ from viewer.engine.layout_place import assign_x, assign_y, separate_frames
 __all__ = ["MARGIN", "layout_view"]
 
 
-def layout_view(view: GraphView) -> Layout:
-    """Boxes, routes and frames for ``view``; the same view always gives the same drawing."""
-    sizes = {node.id: box_size(node) for node in view.nodes}
+def layout_view(view: GraphView, direction: Direction = "TB") -> Layout:
+    """Boxes, routes and frames for ``view``, the data flowing down (``"TB"``) or to the right (``"LR"``); the same
+    view and direction always give the same drawing."""
+    across = direction == "LR"
+    sizes = {node.id: box_size(node, direction) for node in view.nodes}
+    if across:  # laid out top-down with each box turned, then mirrored on the diagonal
+        sizes = {node_id: (h, w) for node_id, (w, h) in sizes.items()}
     training = {node.id for node in view.nodes if node.training_only}
     inputs = {node.id for node in view.nodes if node.kind == "input"}
     members = frame_members(view)
@@ -55,6 +64,7 @@ def layout_view(view: GraphView) -> Layout:
     offset_x = 0.0
     for ids, edge_indices in components(view):
         part = rank_and_order(ids, [(k, view.edges[k]) for k in edge_indices], sizes, training, members, inputs)
+        part.label_across = across
         assign_x(part)
         separate_frames(part)
         assign_y(part, sizes, members)
@@ -81,8 +91,12 @@ def layout_view(view: GraphView) -> Layout:
                 view.edges[k], part.chains[k], part, boxes, shift, k in part.inverted, view.edges[k].dst in training
             )
         offset_x = right + COMPONENT_GAP
-    frames = _frames(view, boxes, corridors)
-    return _normalised(view, boxes, [routes[k] for k in range(len(view.edges))], frames)
+    ordered = [routes[k] for k in range(len(view.edges))]
+    lanes = {frame: [(x0, y, x1, y) for x0, x1, y in found] for frame, found in corridors.items()}
+    if across:
+        boxes, ordered, lanes = _turned(boxes, ordered, lanes)
+    frames = _frames(view, boxes, lanes)
+    return _normalised(view, boxes, ordered, frames, direction)
 
 
 # --- 4. routes, frames ------------------------------------------------------------------------------------------
@@ -128,10 +142,24 @@ def _simplified(points: list[tuple[float, float]]) -> tuple[tuple[float, float],
     return tuple(kept)
 
 
-def _frames(
-    view: GraphView, boxes: dict[str, Box], corridors: dict[str, list[tuple[float, float, float]]]
-) -> list[FrameBox]:
-    """A frame per expanded block: its members and the corridors inside it, padded; outer frames around inner ones."""
+Lane = tuple[float, float, float, float]  # a corridor as a line (x0, y0, x1, y1) across a rank
+
+
+def _turned(
+    boxes: dict[str, Box], routes: list[Route], lanes: dict[str, list[Lane]]
+) -> tuple[dict[str, Box], list[Route], dict[str, list[Lane]]]:
+    """A top-down drawing of turned boxes mirrored on the diagonal (x ↔ y): the left-to-right drawing."""
+    boxes = {key: Box(b.id, b.y, b.x, b.h, b.w, b.rank) for key, b in boxes.items()}
+    routes = [Route(r.src, r.dst, tuple((y, x) for x, y in r.points), r.shape, r.training_only) for r in routes]
+    lanes = {frame: [(y0, x0, y1, x1) for x0, y0, x1, y1 in found] for frame, found in lanes.items()}
+    return boxes, routes, lanes
+
+
+def _frames(view: GraphView, boxes: dict[str, Box], corridors: dict[str, list[Lane]]) -> list[FrameBox]:
+    """A frame per expanded block: its members and the corridors inside it, padded; outer frames around inner ones.
+
+    The label is above the frame in both directions.
+    """
     frames: dict[str, FrameBox] = {}
     names = {frame.name for frame in view.frames}
     for frame in sorted(view.frames, key=lambda f: -f.name.count(".")):  # innermost first
@@ -141,9 +169,9 @@ def _frames(
         inner = [frames[name] for name in frames if name.startswith(f"{frame.name}.")]
         lanes = corridors.get(frame.name, [])
         x0 = min([b.x for b in inside] + [f.x for f in inner] + [lane[0] for lane in lanes]) - FRAME_PAD
-        x1 = max([b.x + b.w for b in inside] + [f.x + f.w for f in inner] + [lane[1] for lane in lanes]) + FRAME_PAD
-        y0 = min([b.y for b in inside] + [f.y for f in inner]) - FRAME_PAD - FRAME_LABEL
-        y1 = max([b.y + b.h for b in inside] + [f.y + f.h for f in inner]) + FRAME_PAD
+        x1 = max([b.x + b.w for b in inside] + [f.x + f.w for f in inner] + [lane[2] for lane in lanes]) + FRAME_PAD
+        y0 = min([b.y for b in inside] + [f.y for f in inner] + [lane[1] for lane in lanes]) - FRAME_PAD - FRAME_LABEL
+        y1 = max([b.y + b.h for b in inside] + [f.y + f.h for f in inner] + [lane[3] for lane in lanes]) + FRAME_PAD
         frames[frame.name] = FrameBox(frame.name, frame_label(frame, names), x0, y0, x1 - x0, y1 - y0,
                                       frame.training_only)  # fmt: skip
     return [frames[f.name] for f in view.frames if f.name in frames]
@@ -161,11 +189,17 @@ def frame_label(frame: ViewFrame, names: set[str]) -> str:
     return name if frame.type in ("Sequential", "ModuleList", "ModuleDict") else f"{name} ({frame.type})"
 
 
-def _normalised(view: GraphView, boxes: dict[str, Box], routes: list[Route], frames: list[FrameBox]) -> Layout:
-    """Everything moved so that the drawing starts at (MARGIN, MARGIN)."""
+def _normalised(
+    view: GraphView, boxes: dict[str, Box], routes: list[Route], frames: list[FrameBox], direction: Direction
+) -> Layout:
+    """Everything moved so that the drawing starts at (MARGIN, MARGIN).
+
+    Routes may run beside every box (a shortcut's corridor): left of them top-down, above them left to right.
+    """
     left = min([b.x for b in boxes.values()] + [f.x for f in frames], default=0.0)
     top = min([b.y for b in boxes.values()] + [f.y for f in frames], default=0.0)
     left = min([left] + [x for route in routes for x, _ in route.points])
+    top = min([top] + [y for route in routes for _, y in route.points])
     dx, dy = MARGIN - left, MARGIN - top
     boxes = {key: Box(b.id, b.x + dx, b.y + dy, b.w, b.h, b.rank) for key, b in boxes.items()}
     routes = [Route(r.src, r.dst, tuple((x + dx, y + dy) for x, y in r.points), r.shape, r.training_only)
@@ -173,5 +207,7 @@ def _normalised(view: GraphView, boxes: dict[str, Box], routes: list[Route], fra
     frames = [FrameBox(f.name, f.label, f.x + dx, f.y + dy, f.w, f.h, f.training_only) for f in frames]
     right = max([b.x + b.w for b in boxes.values()] + [f.x + f.w for f in frames]
                 + [x for route in routes for x, _ in route.points], default=0.0)  # fmt: skip
-    bottom = max([b.y + b.h for b in boxes.values()] + [f.y + f.h for f in frames], default=0.0)
-    return Layout(view=view, boxes=boxes, routes=routes, frames=frames, width=right + MARGIN, height=bottom + MARGIN)
+    bottom = max([b.y + b.h for b in boxes.values()] + [f.y + f.h for f in frames]
+                 + [y for route in routes for _, y in route.points], default=0.0)  # fmt: skip
+    return Layout(view=view, boxes=boxes, routes=routes, frames=frames, width=right + MARGIN, height=bottom + MARGIN,
+                  direction=direction)  # fmt: skip

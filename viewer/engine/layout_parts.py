@@ -95,11 +95,18 @@ class Slot:
 
 @dataclass
 class Part:
-    """One connected component, laid out on its own."""
+    """One connected component, laid out on its own.
+
+    Its coordinates are those of a top-down drawing: ``x`` along a rank, ``y`` from rank to rank. A left-to-right
+    drawing is laid out so and turned (``x`` becomes ``y``); ``label_across`` is then true, and a frame's label,
+    which is always written above the frame, takes room along the ranks (before the frame's first slot in
+    ``x``) instead of between them.
+    """
 
     layers: list[list[Slot]]
     slots: dict[str, Slot]
     chains: dict[int, list[Slot]]  # edge index → its slots from the upper end to the lower end
     inverted: set[int]  # edges drawn upwards (only in a cyclic view)
+    label_across: bool = False
     band_top: list[float] = field(default_factory=list)
     band_height: list[float] = field(default_factory=list)

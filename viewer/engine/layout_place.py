@@ -2,6 +2,8 @@
 
 x: sweeps down and up, each rank solved exactly (ordered least squares, boxes kept apart); sibling frames are
 then pushed apart. y: one band per rank, the gaps grown by the frame borders and labels that open or close there.
+A left-to-right drawing is placed here as a top-down one and turned afterwards (``Part.label_across``): its frame
+labels then take room in x, before the frame, and none in y.
 """
 
 from __future__ import annotations
@@ -23,15 +25,16 @@ from viewer.engine.layout_parts import (
 __all__ = ["assign_x", "assign_y", "separate_frames"]
 
 
-def _gap(a: Slot, b: Slot) -> float:
+def _gap(a: Slot, b: Slot, label_across: bool) -> float:
     """Least distance between the centres of neighbours ``a`` (left) and ``b`` in a rank."""
     space = DUMMY_SPACE if a.id is None and b.id is None else X_SPACE
-    return (a.w + b.w) / 2 + space + FRAME_PAD * len(a.frames ^ b.frames)
+    labels = FRAME_LABEL * len(b.frames - a.frames) if label_across else 0.0  # the frames opening at b
+    return (a.w + b.w) / 2 + space + FRAME_PAD * len(a.frames ^ b.frames) + labels
 
 
 def assign_x(part: Part) -> None:
     layers = part.layers
-    gaps = [[_gap(a, b) for a, b in pairwise(layer)] for layer in layers]
+    gaps = [[_gap(a, b, part.label_across) for a, b in pairwise(layer)] for layer in layers]
     for layer, layer_gaps in zip(layers, gaps, strict=True):
         x = 0.0
         for index, slot in enumerate(layer):
@@ -112,7 +115,7 @@ def separate_frames(part: Part) -> None:
             if parent in frames:
                 children[parent].append(name)
                 break
-    extents = _Extents(frames, children)
+    extents = _Extents(frames, children, FRAME_LABEL if part.label_across else 0.0)
     pushes = 0
     changed = True
     while changed and pushes < 4 * len(frames) + 8:
@@ -133,11 +136,12 @@ def separate_frames(part: Part) -> None:
 
 
 class _Extents(dict[str, tuple[float, float]]):
-    """Frame → (left, right) edge, computed when first asked: its slots and inner frames, padded."""
+    """Frame → (left, right) edge, computed when first asked: its slots and inner frames, padded (and its label
+    before it, ``label`` wide, in a left-to-right drawing)."""
 
-    def __init__(self, frames: dict[str, list[Slot]], children: dict[str, list[str]]) -> None:
+    def __init__(self, frames: dict[str, list[Slot]], children: dict[str, list[str]], label: float) -> None:
         super().__init__()
-        self.frames, self.children = frames, children
+        self.frames, self.children, self.label = frames, children, label
 
     def __missing__(self, name: str) -> tuple[float, float]:
         slots = self.frames[name]
@@ -146,7 +150,7 @@ class _Extents(dict[str, tuple[float, float]]):
         for child in self.children[name]:
             child_left, child_right = self[child]
             left, right = min(left, child_left), max(right, child_right)
-        extent = (left - FRAME_PAD, right + FRAME_PAD)
+        extent = (left - FRAME_PAD - self.label, right + FRAME_PAD)
         self[name] = extent
         return extent
 
@@ -201,18 +205,20 @@ def _dragged(
 
 
 def assign_y(part: Part, sizes: dict[str, tuple[float, float]], members: dict[str, frozenset[str]]) -> None:
-    """A band per rank, as tall as its tallest box, after a gap that makes room for the frames opening and closing."""
+    """A band per rank, as tall as its tallest box, after a gap that makes room for the frames opening and closing
+    (their labels too, unless they are written across the ranks)."""
     ranks = len(part.layers)
     opening, closing = [0] * ranks, [0] * ranks
     rank = {node_id: slot.rank for node_id, slot in part.slots.items()}
     for low, high in frame_spans({i: members[i] for i in rank}, rank).values():
         opening[low] += 1
         closing[high] += 1
+    label = 0.0 if part.label_across else FRAME_LABEL
     y = 0.0
     for r, layer in enumerate(part.layers):
         if r:
             y += Y_SPACE + closing[r - 1] * FRAME_PAD
-        y += opening[r] * (FRAME_PAD + FRAME_LABEL)
+        y += opening[r] * (FRAME_PAD + label)
         height = max((sizes[slot.id][1] for slot in layer if slot.id is not None), default=0.0)
         part.band_top.append(y)
         part.band_height.append(height)

@@ -78,10 +78,11 @@ class AnalysisLinks(QtCore.QObject):
         state.activations.grid_changed.connect(activations.set_grid)
         architecture = self.views.architecture
         architecture.layerSelected.connect(self._on_architecture_layer)
-        # The graph and its layouts come from the worker; the view only asks which blocks to open.
+        # The graph and its layouts come from the worker; the view only asks which blocks to open, and which way.
         state.architecture.graph_changed.connect(architecture.set_graph)
         state.architecture.layout_changed.connect(architecture.set_layout)
         architecture.expansionRequested.connect(state.architecture.set_expanded)
+        architecture.directionChanged.connect(state.architecture.set_direction)
         architecture.groupsRequested.connect(state.architecture.request_groups)
         state.architecture.groups_ready.connect(architecture.show_groups)
         # The lecture's views: Table 1 and the convolutionized graph are built on the worker when asked for.

@@ -76,12 +76,12 @@ Activations for any layer.</td></tr>
 mlpconv blocks (1×1 convolutions) and the global average pooling.</td></tr>
 <tr><td><b>GoogLeNet</b></td><td>Architecture: one box per Inception module, double-click opens its four branches
 merged by a concatenation (C); the auxiliary heads aux1/aux2 are drawn dashed, "training only", where they
-branch off.</td></tr>
+branch off. <i>Left-to-right</i> (beside Fit) lays the tall network across the screen.</td></tr>
 <tr><td><b>ResNet</b></td><td>Architecture: each block's skip (+), the 1×1-3×3-1×1 bottleneck with its projection
 shortcut; resnet50 is torchvision's v1.5 (stride on the 3×3), resnet50_v1 He et al.'s original. Table 1 of the
 paper: <code>viewer summary --model resnet50 --lecture-table</code>.</td></tr>
 <tr><td><b>ResNeXt</b></td><td>Architecture: select a block and press <i>Expand groups</i>: the grouped
-convolution drawn as its 32 pathways.</td></tr>
+convolution drawn as its 32 pathways, in a window with its own <i>Export…</i> (SVG or PNG).</td></tr>
 <tr><td><b>Convolutionized networks, OverFeat</b></td><td>Heatmap: the fully-connected layers become convolutions,
 one pass gives the class score at every position; <i>scales</i> and <i>offsets</i> are OverFeat's several scales
 and stride-1 max-pooling offsets. Try it on the dog-bicycle-truck sample with "bicycle" and "pickup".</td></tr>

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from PySide6 import QtCore, QtWidgets
 
+from viewer.core.layout import direction_of
 from viewer.gui.app import LAUNCHED_AT, create_application
 from viewer.gui.main_window import TABS, MainWindow
 from viewer.gui.settings import use_settings_path
@@ -39,13 +40,15 @@ def run_gui(
     layer: str | None = None,
     class_: str | int | None = None,
     expand: str | None = None,
+    direction: str | None = None,
     screenshot: str | None = None,
     window_size: tuple[int, int] | None = None,
 ) -> int:
     """Run the app; returns the exit status (0, or 1 when a screenshot could not wait for its jobs).
 
     ``expand`` opens blocks of the Architecture diagram: block names ("inception3a,inception4a"), a depth or
-    "all" (``viewer.core.graph.expansion``); a screenshot waits for that layout too. ``window_size`` (width,
+    "all" (``viewer.core.graph.expansion``); a screenshot waits for that layout too. ``direction`` ("TB" or "LR")
+    is where the data flows in it (None: as last chosen). ``window_size`` (width,
     height; ``viewer gui --size WxH``) sets the window's size exactly (a screenshot's default is
     ``SCREENSHOT_SIZE``; without either the window fits the screen). ``recipe`` (``--recipe``) is the initial
     weights' preprocessing; for a weights file it is remembered as the user's answer (``state_recipe``).
@@ -80,6 +83,8 @@ def run_gui(
         state.activations.layers = [layer]
     if expand:
         state.architecture.expand_spec = expand
+    if direction:
+        window.architecture.set_direction(direction_of(direction))
     if class_ is not None or tab == "heatmap":
         state.heatmap.request_options = {} if class_ is None else {"class_": class_}
     if window_size or screenshot:

@@ -179,6 +179,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.model_bar.optionsRequested.connect(lambda preset, tta: state.set_options(preset=preset, tta=tta))
         self.predictions.topkRequested.connect(lambda k: state.set_options(topk=k))
         self.predictions.logit_toggle.toggled.connect(self.settings.set_show_logits)
+        self.architecture.directionChanged.connect(self.settings.set_diagram_direction)
         self.thumbnails.currentRowChanged.connect(state.images.set_current)
         self.welcome.sampleRequested.connect(self.open_sample)
         self.cancel_button.clicked.connect(lambda: state.cancel())
@@ -204,6 +205,7 @@ class MainWindow(QtWidgets.QMainWindow):
         if s.tab() in TABS:
             self.tabs.setCurrentIndex(TABS.index(s.tab()))
         self.predictions.set_show_logits(s.show_logits())
+        self.architecture.set_direction(s.diagram_direction())
         if restore_choice:
             choice = ModelChoice(s.model() or ModelChoice().model, s.weights() or "default", s.model_file(), s.device())
             digest = self.trust.trusted_digest(choice.model_file) if choice.model_file else None

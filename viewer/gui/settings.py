@@ -10,6 +10,8 @@ from pathlib import Path
 
 from PySide6.QtCore import QByteArray, QCoreApplication, QEvent, QObject, QSettings, QThread, QTimer
 
+from viewer.core.layout import Direction, direction_of
+
 __all__ = [
     "APPLICATION",
     "MAX_RECENT",
@@ -39,6 +41,7 @@ PRESET = "model/preset"
 TTA = "model/tta"
 TOPK = "predictions/topk"
 SHOW_LOGITS = "predictions/logits"
+DIAGRAM_DIRECTION = "architecture/direction"  # "TB" or "LR": where the data flows in the diagram
 RECENT = "files/recent"
 LAST_FOLDER = "files/last_folder"
 TRUSTED_MODEL_FILES = "security/trusted_model_files"  # {resolved path: sha256} of custom model files run before
@@ -186,6 +189,12 @@ class Settings:
 
     def set_show_logits(self, value: bool) -> None:
         self._settings.setValue(SHOW_LOGITS, value)
+
+    def diagram_direction(self) -> Direction:
+        return direction_of(self._str(DIAGRAM_DIRECTION) or "TB")
+
+    def set_diagram_direction(self, direction: str) -> None:
+        self._settings.setValue(DIAGRAM_DIRECTION, direction_of(direction))
 
     # --- files --------------------------------------------------------------------------------------
     def recent_files(self) -> list[str]:

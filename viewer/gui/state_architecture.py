@@ -1,7 +1,8 @@
 """The Architecture tab's state (``AppState.architecture``): the data-flow graph on screen and its layout.
 
 The graph depends on the network only: it is asked for when the network changes (never for a new image, new
-weights or a new device), and its layout whenever the set of open blocks changes. The blocks open on a network
+weights or a new device), and its layout whenever the set of open blocks or the direction (``direction``: the
+data flowing down or to the right) changes. The blocks open on a network
 are remembered for it (``memory``) and opened again when it is chosen again. ``graph`` is the graph on screen:
 the network's own (``plain``) or, while the lecture's toggle is on, its convolutionized form
 (:class:`~viewer.gui.state_lecture.LectureState` puts it there with :meth:`ArchitectureState.show_graph`).
@@ -17,7 +18,7 @@ from PySide6.QtCore import QObject, Signal
 from viewer.core.choice import ModelChoice
 from viewer.core.errors import ModelError
 from viewer.core.graph import Graph, expansion
-from viewer.core.layout import Layout
+from viewer.core.layout import Direction, Layout
 from viewer.gui import tasks
 from viewer.gui.job_policy import Change
 from viewer.gui.jobs import JobError, JobKind, Ticket
@@ -39,9 +40,9 @@ class ArchitectureHost(Protocol):
 
 
 class ArchitectureState(QObject):
-    """``graph`` (on screen), ``layout`` (of it, with the blocks of ``expanded`` open), ``plain`` (the chosen
-    network's own graph), ``expand_spec`` (``--expand``, for the next graph) and ``memory`` (network -> its open
-    blocks).
+    """``graph`` (on screen), ``layout`` (of it, with the blocks of ``expanded`` open, flowing in ``direction``),
+    ``plain`` (the chosen network's own graph), ``expand_spec`` (``--expand``, for the next graph) and ``memory``
+    (network -> its open blocks).
 
     Signals:
         graph_changed(object): the core Graph on screen, or None while the network's is built.
@@ -62,6 +63,7 @@ class ArchitectureState(QObject):
         self.graph: Graph | None = None
         self.layout: Layout | None = None
         self.expanded: frozenset[str] | None = None  # blocks open in the layout asked for last
+        self.direction: Direction = "TB"  # where the data flows in every layout asked for (the groups' window too)
         self.expand_spec: str | None = None  # ``--expand``: applied to the next graph that arrives
         self.plain: Graph | None = None  # the chosen network's own graph, shown or not
         self.memory: dict[str, list[str]] = {}  # network -> the blocks open on it, restored when chosen again
@@ -83,9 +85,18 @@ class ArchitectureState(QObject):
             tasks.graph_layout,
             self.graph,
             self.expanded,
+            self.direction,
             on_result=self._layout_arrived,
             description=f"Laying out {self.graph.model_name}",
         )
+
+    def set_direction(self, direction: Direction) -> None:
+        """Lay the graph out again with the data flowing down ("TB") or to the right ("LR"), the same blocks open."""
+        if direction == self.direction:
+            return
+        self.direction = direction
+        if self.graph is not None and self.expanded is not None:
+            self.set_expanded(self.expanded)
 
     def request_groups(self, block: str) -> None:
         """Lay out ``block``'s grouped convolution as its parallel pathways (ResNeXt), on the worker."""
@@ -95,6 +106,7 @@ class ArchitectureState(QObject):
                 tasks.graph_groups,
                 self.graph,
                 block,
+                self.direction,
                 on_result=self.groups_ready.emit,
                 description=f"Expanding the groups of {block}",
             )

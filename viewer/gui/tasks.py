@@ -25,7 +25,7 @@ from viewer.core.recipe import Recipe
 if TYPE_CHECKING:
     from viewer.core.activation_grid import ChannelGrid, GridOptions
     from viewer.core.graph import Graph
-    from viewer.core.layout import Layout
+    from viewer.core.layout import Direction, Layout
     from viewer.engine.activations import Activation
     from viewer.engine.heatmap import ClassHeatmap
     from viewer.engine.weights import LoadedModel
@@ -309,21 +309,22 @@ def graph(model: str | None, model_file: str | None = None, model_file_sha256: s
     return build_graph(module, spec.input.shape, model_name=spec.name)
 
 
-def graph_layout(graph: Graph, expanded: frozenset[str]) -> Layout:
-    """The drawing of ``graph`` with the blocks of ``expanded`` open (grandalf, pure Python)."""
+def graph_layout(graph: Graph, expanded: frozenset[str], direction: Direction = "TB") -> Layout:
+    """The drawing of ``graph`` with the blocks of ``expanded`` open, flowing in ``direction`` (grandalf, pure
+    Python)."""
     from viewer.core.graph import collapse
     from viewer.engine.layout import layout_view
 
-    return layout_view(collapse(graph, expanded))
+    return layout_view(collapse(graph, expanded), direction)
 
 
-def graph_groups(graph: Graph, block: str) -> Layout:
+def graph_groups(graph: Graph, block: str, direction: Direction = "TB") -> Layout:
     """``block``'s grouped convolution drawn as its pathways merged by a sum (ResNeXt's Fig. 3a)."""
     from viewer.core.graph import collapse
     from viewer.core.graph_groups import expand_groups
     from viewer.engine.layout import layout_view
 
-    return layout_view(collapse(expand_groups(graph, block), frozenset()))
+    return layout_view(collapse(expand_groups(graph, block), frozenset()), direction)
 
 
 def activations(image: ImageEntry, loaded: Any, layers: Sequence[str], *, preset: str, summary: Any = None) -> Any:

@@ -2,8 +2,9 @@
 
 A pure view. ``set_graph`` (a core ``Graph``) fills the totals, notes, table and find bar; ``set_layout`` (a core
 ``Layout``, computed on the worker) draws the diagram. Opening or closing blocks does not lay anything out here:
-the view asks for a new set of open blocks with ``expansionRequested`` and draws the layout that comes back.
-The user's pick leaves as ``layerSelected`` (the app then shows that layer's activations).
+the view asks for a new set of open blocks with ``expansionRequested`` (a new direction, top-down or left to
+right, with ``directionChanged``) and draws the layout that comes back. The user's pick leaves as
+``layerSelected`` (the app then shows that layer's activations).
 """
 
 from __future__ import annotations
@@ -14,21 +15,23 @@ from pathlib import Path
 from PySide6 import QtCore, QtGui, QtWidgets
 from PySide6.QtCore import Qt, Signal
 
-from viewer.core.errors import ExportError, ModelError, ViewerError
+from viewer.core.errors import ExportError, ModelError
 from viewer.core.graph import Graph, GraphView, expansion
 from viewer.core.graph_keys import enclosing_blocks, grouped_block, key_of, layer_of
-from viewer.core.layout import Layout
+from viewer.core.layout import Direction, Layout
 from viewer.gui.widgets.architecture_diagram import DiagramView
 from viewer.gui.widgets.architecture_export import (
+    DIAGRAM_FILTERS,
     PNG_SCALE,
-    export_format,
+    ask_export_path,
     graph_csv,
+    run_export,
     scene_png,
     scene_svg,
     unselected_render,
     write_file,
 )
-from viewer.gui.widgets.architecture_find import FindBar, button_row
+from viewer.gui.widgets.architecture_find import FindBar, button_row, direction_combo
 from viewer.gui.widgets.architecture_format import graph_notes_html, graph_totals_html
 from viewer.gui.widgets.architecture_groups import GroupsWindow
 from viewer.gui.widgets.architecture_lecture import LectureViews, block_notes
@@ -47,11 +50,14 @@ class ArchitectureView(QtWidgets.QWidget):
         layerSelected(str): the user picked a box, a row or a found name (a module path, a block, or a function
             node such as ``layer1.0.add``); not emitted by ``select_layer``.
         expansionRequested(object): the frozenset of blocks to show open; answer with ``set_layout``.
+        directionChanged(str): the data should flow "TB" (down) or "LR" (right); answer with ``set_layout``. Also
+            emitted by ``set_direction`` (the window restores the saved choice through it).
         exported(str): a diagram file was written (its path).
     """
 
     layerSelected = Signal(str)
     expansionRequested = Signal(object)
+    directionChanged = Signal(str)
     groupsRequested = Signal(str)  # a block whose grouped convolution should be drawn as its pathways
     exported = Signal(str)
 
@@ -110,6 +116,8 @@ class ArchitectureView(QtWidgets.QWidget):
             ),
         )
         self._buttons["expandGroupsButton"].setEnabled(False)
+        self.direction_combo = direction_combo(self._on_direction_chosen)
+        buttons.insertWidget(buttons.indexOf(self._buttons["fitButton"]), self.direction_combo)
         self.export_message = ExportMessage("architectureExportMessage")
         self.groups_window: GroupsWindow | None = None
         self.diagram.setToolTip("")
@@ -126,6 +134,11 @@ class ArchitectureView(QtWidgets.QWidget):
     @property
     def graph(self) -> Graph | None:
         return self._graph
+
+    @property
+    def direction(self) -> Direction:
+        """Where the data flows in the diagram asked for: "TB" (down) or "LR" (to the right)."""
+        return "LR" if self.direction_combo.currentData() == "LR" else "TB"
 
     @property
     def totals_text(self) -> str:
@@ -212,6 +225,10 @@ class ArchitectureView(QtWidgets.QWidget):
             self._items = SceneItems()
             return
         self._when_shown.request()  # in steps; reading ``scene_items`` finishes it at once
+
+    def set_direction(self, direction: Direction) -> None:
+        """Choose the direction the data flows in (as the combo box does; emits ``directionChanged`` if it changes)."""
+        self.direction_combo.setCurrentIndex(max(self.direction_combo.findData(direction), 0))
 
     # ----------------------------------------------------------------------------------------- actions
     def request_expanded(self, expanded: frozenset[str] | set[str], focus: str | None = None) -> None:
@@ -302,10 +319,7 @@ class ArchitectureView(QtWidgets.QWidget):
     def choose_export_path(self) -> str:
         """Ask where to save (QFileDialog confirms overwriting); '' when cancelled. Tests override this."""
         name = (self._graph.model_name if self._graph is not None else "network").replace(":", "_") + ".svg"
-        path, _ = QtWidgets.QFileDialog.getSaveFileName(
-            self, "Export architecture", name, "SVG image (*.svg);;PNG image (*.png);;CSV table (*.csv)"
-        )
-        return path
+        return ask_export_path(self, "Export architecture", name, DIAGRAM_FILTERS + ";;CSV table (*.csv)")
 
     def _render(self, painter: QtGui.QPainter, target: QtCore.QRectF) -> None:
         selected = self._items.nodes.get(self._selected_box() or "")
@@ -321,19 +335,11 @@ class ArchitectureView(QtWidgets.QWidget):
         self.export_message.say(text)
 
     def _on_export_clicked(self) -> None:
-        # A slot: what the user can cause (a read-only or missing folder, a full disk, a folder in the way) is
-        # said on the tab; nothing may leave it, or it would reach sys.excepthook as a traceback.
         self.show_export_message("")
         path = self.choose_export_path()
-        if not path:
-            return
-        kind, path = export_format(path)
-        try:
-            {"png": self.export_png, "csv": self.export_csv, "svg": self.export_svg}[kind](path)
-        except ViewerError as error:
-            self.show_export_message(str(error))
-        except OSError as error:  # not one the writer turned into a sentence (it turns those it meets)
-            self.show_export_message(f"Cannot write {path}: {error.strerror or error}.")
+        if path:
+            writers = {"png": self.export_png, "csv": self.export_csv, "svg": self.export_svg}
+            run_export(path, writers, self.show_export_message)
 
     # ----------------------------------------------------------------------------------------- internals
     def _select(self, key: str, *, reveal: bool, centre: bool = False) -> None:
@@ -387,6 +393,7 @@ class ArchitectureView(QtWidgets.QWidget):
 
     def _drawn(self, layout: Layout, items: SceneItems) -> None:
         self.diagram.viewport().setUpdatesEnabled(True)
+        self.diagram.direction = layout.direction
         self._items = items
         self._apply_selection()
         focus, self._focus = self._focus, None
@@ -406,6 +413,16 @@ class ArchitectureView(QtWidgets.QWidget):
     def _ensure_drawn(self) -> None:
         self._when_shown.flush()
         self._drawing.finish()
+
+    def _on_direction_chosen(self, direction: Direction) -> None:
+        # The turned drawing has nothing where the old one was: fitted, it is fitted again; else the selection
+        # is brought into view, or, with none, the drawing is shown as a new network's is.
+        if self._layout is not None and not self.diagram.auto_fit:
+            if self._selected is None:
+                self._first_view = True
+            else:
+                self._focus = self._selected
+        self.directionChanged.emit(direction)
 
     def _on_box_clicked(self, view_id: str) -> None:
         self._select(view_id, reveal=False)

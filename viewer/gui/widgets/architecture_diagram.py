@@ -9,6 +9,7 @@ from __future__ import annotations
 from PySide6 import QtCore, QtGui, QtWidgets
 from PySide6.QtCore import Qt, Signal
 
+from viewer.core.layout import Direction
 from viewer.gui.widgets.architecture_scene import item_key
 
 __all__ = ["MAX_ZOOM", "MIN_ZOOM", "READABLE_ZOOM", "DiagramView"]
@@ -45,6 +46,7 @@ class DiagramView(QtWidgets.QGraphicsView):
         self.setBackgroundBrush(QtGui.QColor("#ffffff"))
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self._auto_fit = False
+        self.direction: Direction = "TB"  # where the data flows in the drawing shown: where it starts is shown first
         for keys, action in (
             (QtGui.QKeySequence.StandardKey.ZoomIn, self.zoom_in),
             (QtGui.QKeySequence("Ctrl+="), self.zoom_in),
@@ -84,6 +86,11 @@ class DiagramView(QtWidgets.QGraphicsView):
         self._auto_fit = True
         self.fit()
 
+    @property
+    def auto_fit(self) -> bool:
+        """Whether the view keeps fitting the whole diagram (Fit was asked for and the user has not zoomed since)."""
+        return self._auto_fit
+
     def refit_if_auto(self) -> bool:
         """After the diagram changed: fit again unless the user has zoomed since; True if it fitted."""
         if self._auto_fit:
@@ -109,7 +116,8 @@ class DiagramView(QtWidgets.QGraphicsView):
     def show_readable(self, rect: QtCore.QRectF | None = None) -> None:
         """Bring ``rect`` (the whole diagram if None) into view as large as fits, between readable and 100 %.
 
-        When it does not fit at a readable zoom, its top (where the data comes in) is shown.
+        When it does not fit at a readable zoom, where the data comes in is shown: its top, and its left end when
+        the data flows left to right.
         """
         self._auto_fit = False
         target = QtCore.QRectF(self.sceneRect() if rect is None else rect)
@@ -118,11 +126,13 @@ class DiagramView(QtWidgets.QGraphicsView):
             return
         fitting = min(viewport.width() / target.width(), viewport.height() / target.height())
         self.set_zoom(max(READABLE_ZOOM, min(1.0, fitting)))
-        visible_height = viewport.height() / self.zoom
-        if target.height() <= visible_height:
-            self.centerOn(target.center())
-        else:
-            self.centerOn(QtCore.QPointF(target.center().x(), target.top() + visible_height / 2))
+        visible_width, visible_height = viewport.width() / self.zoom, viewport.height() / self.zoom
+        x, y = target.center().x(), target.center().y()
+        if self.direction == "LR" and target.width() > visible_width:
+            x = target.left() + visible_width / 2
+        if target.height() > visible_height:  # left to right too: a frame's label is at its top
+            y = target.top() + visible_height / 2
+        self.centerOn(QtCore.QPointF(x, y))
 
     def showEvent(self, event: QtGui.QShowEvent) -> None:
         super().showEvent(event)

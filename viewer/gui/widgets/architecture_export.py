@@ -1,25 +1,42 @@
 """The diagram's scene as file bytes: SVG (vector, QtSvg; text stays text) and PNG (twice the screen's scale).
 
-Pure rendering of what is on the scene, and the table as CSV; the view writes the bytes atomically.
+Pure rendering of what is on the scene, and the table as CSV; the view writes the bytes atomically. The Export…
+flow the diagram windows share (the Architecture tab, the expanded groups' window) is here too: ask where
+(``ask_export_path``: the save dialog confirms overwriting), then write by the name's suffix (``run_export``),
+saying what failed in one sentence.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import BinaryIO
 
 from PySide6 import QtCore, QtGui, QtSvg, QtWidgets
 
+from viewer.core.errors import ViewerError
 from viewer.core.file_export import atomic_write
 from viewer.core.graph import Graph
 from viewer.gui.widgets.architecture_scene import JoinItem, NodeItem
 from viewer.gui.widgets.png import png_bytes
 
-__all__ = ["PNG_SCALE", "export_format", "graph_csv", "scene_png", "scene_svg", "unselected_render", "write_file"]
+__all__ = [
+    "DIAGRAM_FILTERS",
+    "PNG_SCALE",
+    "ask_export_path",
+    "export_format",
+    "graph_csv",
+    "run_export",
+    "scene_png",
+    "scene_svg",
+    "unselected_render",
+    "write_file",
+]
 
 PNG_SCALE = 2.0  # exported PNGs at twice the screen resolution stay sharp on slides
+
+DIAGRAM_FILTERS = "SVG image (*.svg);;PNG image (*.png)"
 
 Render = Callable[[QtGui.QPainter, QtCore.QRectF], None]
 
@@ -112,13 +129,34 @@ def graph_csv(graph: Graph) -> str:
     return buffer.getvalue()
 
 
-def export_format(path: str) -> tuple[str, str]:
-    """The format a chosen file name asks for ("png", "csv" or "svg") and the path to write; a name without a
-    suffix becomes an SVG (the dialog's first filter)."""
+def export_format(path: str, others: Iterable[str] = ("png", "csv")) -> tuple[str, str]:
+    """The format a chosen file name asks for (one of ``others``, else "svg") and the path to write; a name without
+    a suffix becomes an SVG (the dialog's first filter)."""
     suffix = Path(path).suffix.lower()
-    if suffix in (".png", ".csv"):
+    if suffix[1:] in others:
         return suffix[1:], path
     return "svg", path if Path(path).suffix else path + ".svg"
+
+
+def ask_export_path(parent: QtWidgets.QWidget, caption: str, name: str, filters: str) -> str:
+    """The save dialog (it asks before overwriting a file); '' when cancelled."""
+    path, _ = QtWidgets.QFileDialog.getSaveFileName(parent, caption, name, filters)
+    return path
+
+
+def run_export(path: str, writers: Mapping[str, Callable[[str], object]], say: Callable[[str], None]) -> None:
+    """Write ``path`` with the writer its suffix asks for ("svg" for any other); a failure is ``say``'s sentence.
+
+    What the user can cause (a read-only or missing folder, a full disk, a folder in the way) must not leave an
+    Export… button's slot, or it would reach sys.excepthook as a traceback.
+    """
+    kind, path = export_format(path, [kind for kind in writers if kind != "svg"])
+    try:
+        writers[kind](path)
+    except ViewerError as error:
+        say(str(error))
+    except OSError as error:  # not one the writer turned into a sentence (it turns those it meets)
+        say(f"Cannot write {path}: {error.strerror or error}.")
 
 
 def unselected_render(scene: QtWidgets.QGraphicsScene, selected: NodeItem | JoinItem | None) -> Render:

@@ -1,4 +1,5 @@
-"""The Architecture tab's find bar (a layer or block name with completion; Enter asks for it) and its button row."""
+"""The Architecture tab's find bar (a layer or block name with completion; Enter asks for it), its button row and
+its direction box (the data flowing down or to the right)."""
 
 from __future__ import annotations
 
@@ -7,9 +8,12 @@ from collections.abc import Callable, Iterable, Sequence
 from PySide6 import QtCore, QtWidgets
 from PySide6.QtCore import Qt, Signal
 
-__all__ = ["ButtonSpec", "FindBar", "button_row"]
+from viewer.core.layout import Direction
+
+__all__ = ["DIRECTION_CHOICES", "ButtonSpec", "FindBar", "button_row", "direction_combo"]
 
 ButtonSpec = tuple[str, str, Callable[[], object], str]  # text, objectName, slot, tooltip
+DIRECTION_CHOICES = (("Top-down", "TB"), ("Left-to-right", "LR"))  # text, the layout's direction
 
 
 class FindBar(QtWidgets.QWidget):
@@ -83,3 +87,17 @@ def button_row(
         row.addWidget(button)
         buttons[name] = button
     return row, buttons
+
+
+def direction_combo(chosen: Callable[[Direction], object]) -> QtWidgets.QComboBox:
+    """The direction box (objectName ``architectureDirection``); ``chosen("TB" | "LR")`` when its choice changes."""
+    combo = QtWidgets.QComboBox()
+    combo.setObjectName("architectureDirection")
+    combo.setToolTip(
+        "Where the data flows: top-down as in the lecture's figures, or left-to-right, which fits a deep, narrow "
+        "network (GoogLeNet) on a wide screen at a readable size"
+    )
+    for text, direction in DIRECTION_CHOICES:
+        combo.addItem(text, direction)
+    combo.currentIndexChanged.connect(lambda _index: chosen("LR" if combo.currentData() == "LR" else "TB"))
+    return combo

@@ -1,29 +1,53 @@
 """A window with ResNeXt's aggregated-transformations picture of one block (its grouped convolution's pathways).
 
 The layout comes from the worker (``core.graph_groups.expand_groups`` + the engine's layout); this window only
-paints it with the Architecture tab's own scene items, beside its title and the note on the equivalence.
+paints it with the Architecture tab's own scene items, beside its title and the note on the equivalence, and
+exports it as the tab exports its diagram (SVG or PNG, written all or nothing, the save dialog asking before
+it replaces a file).
 """
 
 from __future__ import annotations
 
 import html
+import os
+from pathlib import Path
 
 from PySide6 import QtWidgets
+from PySide6.QtCore import Signal
 
+from viewer.core.errors import ExportError
+from viewer.core.file_export import stem_from
 from viewer.core.layout import Layout
 from viewer.gui.widgets.architecture_diagram import DiagramView
+from viewer.gui.widgets.architecture_export import (
+    DIAGRAM_FILTERS,
+    PNG_SCALE,
+    ask_export_path,
+    run_export,
+    scene_png,
+    scene_svg,
+    write_file,
+)
 from viewer.gui.widgets.architecture_scene import SceneItems, draw_layout
+from viewer.gui.widgets.export_message import ExportMessage
 
 __all__ = ["GroupsWindow"]
 
 
 class GroupsWindow(QtWidgets.QDialog):
-    """Non-modal window (objectName ``architectureGroups``) drawing one aggregated-transformations layout."""
+    """Non-modal window (objectName ``architectureGroups``) drawing one aggregated-transformations layout.
+
+    Signals:
+        exported(str): a file of the drawing was written (its path).
+    """
+
+    exported = Signal(str)
 
     def __init__(self, parent: QtWidgets.QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("architectureGroups")
         self.setWindowTitle("Expanded groups")
+        self.layout_shown: Layout | None = None
         self.title = QtWidgets.QLabel("")
         self.title.setObjectName("groupsTitle")
         self.note = QtWidgets.QLabel("")
@@ -34,11 +58,19 @@ class GroupsWindow(QtWidgets.QDialog):
         fit = QtWidgets.QPushButton("Fit")
         fit.setObjectName("groupsFitButton")
         fit.clicked.connect(self.diagram.request_fit)
+        export = QtWidgets.QPushButton("Export…")
+        export.setObjectName("groupsExportButton")
+        export.setToolTip("Save the pathways' drawing as SVG or PNG")
+        export.clicked.connect(self._on_export_clicked)
+        self.export_message = ExportMessage("groupsExportMessage")
         header = QtWidgets.QHBoxLayout()
         header.addWidget(self.title, 1)
-        header.addWidget(fit)
+        for button in (fit, export):
+            button.setAutoDefault(False)  # in a dialog, Enter would press it (and open a save dialog)
+            header.addWidget(button)
         layout = QtWidgets.QVBoxLayout(self)
         layout.addLayout(header)
+        layout.addWidget(self.export_message)
         layout.addWidget(self.note)
         layout.addWidget(self.diagram, 1)
         self.resize(1100, 700)
@@ -46,9 +78,46 @@ class GroupsWindow(QtWidgets.QDialog):
     def show_layout(self, layout: Layout) -> None:
         """Draw ``layout``, fit it, and bring the window up."""
         view = layout.view
+        self.layout_shown = layout
         self.title.setText(f"<b>{html.escape(view.model_name)}</b>")
         self.note.setText(html.escape(" ".join(view.notes)))
+        self.export_message.say("")
+        self.diagram.direction = layout.direction
         self.items = draw_layout(self.diagram.scene(), layout)
         self.show()
         self.raise_()
         self.diagram.request_fit()
+
+    # --- export ------------------------------------------------------------------------------------
+    # Each export_* raises ExportError (one sentence) when it cannot write; the Export… button says it here.
+    def export_svg(self, path: str | os.PathLike[str]) -> Path:
+        """Write the drawing as SVG (vector, text kept as text), atomically; overwrites ``path``."""
+        title = self._shown().view.model_name
+        return self._write(path, scene_svg(self.diagram.scene(), title))
+
+    def export_png(self, path: str | os.PathLike[str]) -> Path:
+        """Write the drawing as PNG at twice screen resolution, atomically; overwrites ``path``."""
+        self._shown()
+        return self._write(path, scene_png(self.diagram.scene(), scale=PNG_SCALE))
+
+    def choose_export_path(self) -> str:
+        """Ask where to save (QFileDialog confirms overwriting); '' when cancelled. Tests override this."""
+        shown = self.layout_shown
+        name = "groups" if shown is None else stem_from({"model": shown.view.model_name}, "groups")
+        return ask_export_path(self, "Export the pathways", name + ".svg", DIAGRAM_FILTERS)
+
+    def _shown(self) -> Layout:
+        if self.layout_shown is None or not self.items.nodes:
+            raise ExportError("There is no drawing to export yet: wait until it is drawn.")
+        return self.layout_shown
+
+    def _write(self, path: str | os.PathLike[str], data: bytes) -> Path:
+        written = write_file(path, data)
+        self.exported.emit(str(written))
+        return written
+
+    def _on_export_clicked(self) -> None:
+        self.export_message.say("")
+        path = self.choose_export_path()
+        if path:
+            run_export(path, {"png": self.export_png, "svg": self.export_svg}, self.export_message.say)

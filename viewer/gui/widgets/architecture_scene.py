@@ -18,6 +18,7 @@ from viewer.core.graph import ViewNode, format_shape
 from viewer.core.layout import (
     PADDING,
     Box,
+    Direction,
     FrameBox,
     Layout,
     Route,
@@ -178,8 +179,16 @@ class _Box(_Drawn):
 class NodeItem(_Box):
     """The box of one call, the input, or a collapsed block (drawn as a stack of cards)."""
 
-    def __init__(self, scene: QtWidgets.QGraphicsScene, node: ViewNode, box: Box, note: str | None = None) -> None:
+    def __init__(
+        self,
+        scene: QtWidgets.QGraphicsScene,
+        node: ViewNode,
+        box: Box,
+        note: str | None = None,
+        direction: Direction = "TB",
+    ) -> None:
         self.node = node
+        self.direction = direction  # the layout's: its lines are broken as the layout sized the box
         self.item = scene.addRect(QtCore.QRectF(0, 0, box.w, box.h))
         self.item.setPos(box.x, box.y)
         self.item.setZValue(10)
@@ -201,7 +210,7 @@ class NodeItem(_Box):
         self.set_selected_look(False)
 
     def _add_text(self, scene: QtWidgets.QGraphicsScene, box: Box) -> None:
-        lines = box_lines(self.node)
+        lines = box_lines(self.node, self.direction)
         available = box.w - 2 * PADDING + 4  # the layout's estimate has a few units of slack
         line_height = (box.h - 2 * PADDING) / max(len(lines), 1)
         for index, text in enumerate(lines):
@@ -352,7 +361,8 @@ def drawing_steps(
         if node.kind == "join":
             items.nodes[node.id] = JoinItem(scene, node, box)
         else:  # a closed block's box says what its frame would (``notes``: the lecture's formula, for one)
-            items.nodes[node.id] = NodeItem(scene, node, box, notes.get(node.id) if node.kind == "block" else None)
+            note = notes.get(node.id) if node.kind == "block" else None
+            items.nodes[node.id] = NodeItem(scene, node, box, note, layout.direction)
         if index % BOXES_PER_STEP == 0 and index < len(layout.view.nodes):
             yield Progress(len(layout.routes) + 2 * index, total, "Drawing the diagram")
     return items
