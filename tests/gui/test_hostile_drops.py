@@ -39,7 +39,7 @@ def test_hostile_drops_give_a_result_or_a_sentence(qtbot, make_window, drop_file
     cases = _interleaved(make_image_corpus(tmp_path / "corpus", shared_data))
     assert sum(not c.ok for c in cases) >= 7 and sum(c.ok for c in cases) >= 10
     window = make_window("squeezenet1_1", "none")
-    assert window.state.model_info is not None
+    assert window.state.model.info is not None
     state = window.state
     target = window.image_panel.graphics.viewport()
     for case in cases:
@@ -98,13 +98,13 @@ def test_hostile_weights_files_are_refused_and_the_app_stays_usable(
         index = bar.weights_picker.findText("From file…")
         bar.weights_picker.setCurrentIndex(index)
         bar.weights_picker.activated.emit(index)
-        assert state.choice.weights == str(case.path)
+        assert state.model.choice.weights == str(case.path)
         # Refused, and the previous working model (random init) is kept: loaded again, the pickers on it.
         qtbot.waitUntil(
-            lambda case=case: case.name in window.notices.text_label.text() and state.model_info is not None,
+            lambda case=case: case.name in window.notices.text_label.text() and state.model.info is not None,
             timeout=CASE_TIMEOUT_MS,
         )
-        assert state.choice == ModelChoice("lenet5", "none", None, "cpu"), case.name
+        assert state.model.choice == ModelChoice("lenet5", "none", None, "cpu"), case.name
         assert bar.weights_picker.currentData() == "none"
         text = window.notices.text_label.text()
         assert window.notices.isVisible() and case.phrase in text and "Kept lenet5" in text, (case.name, text)

@@ -29,8 +29,8 @@ def test_a_burst_of_images_with_long_status_texts_never_widens_the_window(qtbot,
         state.images.set_current(index)
         qtbot.waitUntil(lambda: state.prediction is not None, timeout=TIMEOUT)
     # Long texts, as a slow laptop's timings and a long download message give them.
-    state.timings = {f"a long step number {i}": 1234.5 for i in range(12)}
-    state.timings_changed.emit(dict(state.timings))
+    state.model.timings = {f"a long step number {i}": 1234.5 for i in range(12)}
+    state.model.timings_changed.emit(dict(state.model.timings))
     window.busy_label.setText("Downloading resnext101_64x4d-173b62eb.pth from a very slow mirror " * 3)
     QtWidgets.QApplication.processEvents()
     assert "a long step number 11" in window.status_label.full_text()
@@ -149,7 +149,7 @@ def test_compare_with_six_networks_and_explain_fit_a_1366_by_768_window(qtbot, m
     qtbot.waitUntil(lambda: window.width() == 1366 and window.height() == 768)
     QtWidgets.QApplication.processEvents()
     width, minimum = window.width(), window.minimumSizeHint().width()
-    assert window.state.registry is not None  # the pickers list the whole zoo, as the student's did
+    assert window.state.model.registry is not None  # the pickers list the whole zoo, as the student's did
 
     links = window.compare_links
     compare, explain = links.compare_view, links.explain_view

@@ -112,9 +112,9 @@ def test_real_mobilenet_weights_chosen_as_a_file_see_a_german_shepherd(qtbot, ma
     index = bar.weights_picker.findText("From file…")
     bar.weights_picker.setCurrentIndex(index)
     bar.weights_picker.activated.emit(index)
-    assert window.state.choice.weights == str(weights)
-    qtbot.waitUntil(lambda: window.state.model_info is not None, timeout=TIMEOUT)
-    assert window.state.model_info.pretrained
+    assert window.state.model.choice.weights == str(weights)
+    qtbot.waitUntil(lambda: window.state.model.info is not None, timeout=TIMEOUT)
+    assert window.state.model.info.pretrained
     dog = shared_data / "images" / "tv_dog2.jpg"
     drop_files(window, [dog])
     wait_classified(qtbot, window, dog)
@@ -148,7 +148,7 @@ def test_switching_model_or_image_during_jobs_never_shows_a_stale_result(qtbot, 
     def check(prediction):
         if prediction is not None:
             # Whenever a result is shown it belongs to the image and model chosen at that moment.
-            shown.append((prediction.image, prediction.model, state.image.path, state.model_info.name))
+            shown.append((prediction.image, prediction.model, state.image.path, state.model.info.name))
 
     state.prediction_changed.connect(check)
     lenet, nin = ModelChoice("lenet5", "none", None, "cpu"), ModelChoice("nin", "none", None, "cpu")
@@ -172,7 +172,7 @@ def test_settings_persist_across_two_windows(qtbot, make_window, shared_data):
     first.settings.add_recent_file(str(shared_data / "images" / "kitten.jpg"))
     first.close()
     second = make_window(restore=True, start=False)
-    assert second.state.choice == ModelChoice("nin", "none", None, "cpu")
+    assert second.state.model.choice == ModelChoice("nin", "none", None, "cpu")
     assert (second.state.preset, second.state.tta, second.state.topk) == ("standardize", True, 3)
     assert second.current_tab() == "architecture"
     # Restored geometry: the size chosen, not the default 1400x860 (give or take the window frame).

@@ -30,7 +30,7 @@ def test_a_failed_download_notice_goes_when_a_working_model_is_chosen(
     qtbot.waitUntil(lambda: state.prediction is not None, timeout=TIMEOUT)
 
     choose_in_combo(bar.model_picker, "resnet18")  # pretrained by default: the download fails offline
-    qtbot.waitUntil(lambda: state.model_error is not None and "resnet18" in _shown(window), timeout=TIMEOUT)
+    qtbot.waitUntil(lambda: state.model.error is not None and "resnet18" in _shown(window), timeout=TIMEOUT)
     assert state.notices.notice is not None and state.notices.notice.kind == "model"
 
     choose_in_combo(bar.model_picker, "lenet5")  # a working model: the notice about resnet18 no longer holds

@@ -10,7 +10,7 @@ TIMEOUT = 120_000
 def test_lenet_marks_standardise_and_tta_with_the_reason_and_still_allows_them(qtbot, make_window, shared_data):
     window = make_window("lenet5", "default")
     bar, state = window.model_bar, window.state
-    assert state.model_info is not None and state.model_info.pretrained
+    assert state.model.info is not None and state.model.info.pretrained
     standardise = bar.preset_picker.findData("standardize")
     assert bar.preset_picker.itemText(standardise).endswith(UNFIT)
     assert "held-out accuracy" in bar.unfit_reason("standardize") and "mean" in bar.unfit_reason("standardize")

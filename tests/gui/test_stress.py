@@ -66,7 +66,7 @@ def test_200_rapid_switches_never_show_a_stale_result(qtbot, make_window, shared
     stale: list[tuple] = []
 
     def now() -> tuple[str | None, str | None]:
-        info = state.model_info
+        info = state.model.info
         return (state.image.path if state.image else None, info.name if info else None)
 
     def on_prediction(prediction) -> None:
@@ -109,7 +109,7 @@ def test_200_rapid_switches_never_show_a_stale_result(qtbot, make_window, shared
     races = 0
     for step in range(SWITCHES):
         action = rng.choices(("image", "model", "layer", "class"), weights=(4, 2, 3, 3))[0]
-        if step % 8 == 3 and state.model_info is not None:
+        if step % 8 == 3 and state.model.info is not None:
             # The worst moment: a result is computed and on its way to the GUI thread when the user switches
             # image. Switch (a classification is submitted), wait for the worker to compute it (not for its
             # delivery: the GUI thread is blocked here), then switch again before it lands.
@@ -124,8 +124,8 @@ def test_200_rapid_switches_never_show_a_stale_result(qtbot, make_window, shared
             window.thumbnails.setCurrentRow(rng.randrange(len(paths)))  # as a click on a thumbnail
         elif action == "model":
             window.model_bar.choiceRequested.emit(ModelChoice(rng.choice(MODELS), "none", None, "cpu"))
-        elif action == "layer" and state.summary is not None:
-            layer = rng.choice(_leaf_layers(state.summary.root))
+        elif action == "layer" and state.model.summary is not None:
+            layer = rng.choice(_leaf_layers(state.model.summary.root))
             if rng.random() < 0.5:  # a click in the Activations tree, or on a box of the Architecture diagram
                 activations_view.layerRequested.emit(layer)
             else:
@@ -145,7 +145,7 @@ def test_200_rapid_switches_never_show_a_stale_result(qtbot, make_window, shared
     assert shown["prediction"] >= 8 and shown["activations"] >= 4 and shown["heatmap"] >= 4, shown
     # The views end showing the final selection.
     image, model = now()
-    assert model == state.choice.model and image == state.image.path
+    assert model == state.model.choice.model and image == state.image.path
     assert window.thumbnails.currentRow() == state.images.current
     assert Path(image).name in window.image_panel.title.text()
     prediction = window.predictions.prediction()
@@ -169,7 +169,7 @@ _CLOSE_DURING_HEATMAP = textwrap.dedent("""
     from viewer.gui.main_window import MainWindow
     from viewer.gui.state import AppState, ModelChoice
     state = AppState()
-    state.choice = ModelChoice("resnet18", "none", None, "cpu")
+    state.model.choice = ModelChoice("resnet18", "none", None, "cpu")
     window = MainWindow(state, restore_choice=False)
     window.show()
     state.heatmap.request_options = {"scales": (1.0, 2.0, 3.0, 4.0)}  # a long job: ~25 GMACs at the largest scale

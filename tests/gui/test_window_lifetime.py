@@ -36,7 +36,7 @@ def test_eight_close_and_reopen_cycles_free_every_window(qtbot, shared_data) -> 
     rss: list[float] = []
     for _cycle in range(8):
         state = AppState()
-        state.choice = ModelChoice("resnet18", "none", None, "cpu")
+        state.model.choice = ModelChoice("resnet18", "none", None, "cpu")
         window = MainWindow(state, restore_choice=False)
         window.show()
         state.start()

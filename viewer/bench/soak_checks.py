@@ -97,7 +97,7 @@ def wrong_results(window: Any) -> tuple[list[str], list[str]]:
     """(the results shown over another image or model than the one shown, the kinds of results shown)."""
     state = window.state
     image = state.image.path if state.image is not None else None
-    info = state.model_info
+    info = state.model.info
     model = info.name if info is not None else None
     wrong: list[str] = []
     shown: list[str] = []

@@ -16,20 +16,18 @@ from viewer.gui.export_tasks import ExportResult, export_activation, export_all,
 from viewer.gui.jobs import ErrorHandler, JobKind, Ticket
 from viewer.gui.state_analysis import ActivationsState, HeatmapState
 from viewer.gui.state_images import Images
+from viewer.gui.state_model import ModelState
 from viewer.gui.state_notices import Notices
 
 if TYPE_CHECKING:
     from viewer.engine.inference import Prediction
-    from viewer.gui.tasks import ModelInfo
 
 __all__ = ["ExportState", "ExportsHost"]
 
 
 class ExportsHost(Protocol):
-    """What :class:`ExportState` uses of the app: the model, its options, the prediction, the submission path."""
+    """What :class:`ExportState` uses of the app: the options, the prediction, the submission path."""
 
-    @property
-    def model_info(self) -> ModelInfo | None: ...
     @property
     def prediction(self) -> Prediction | None: ...
     @property
@@ -45,7 +43,7 @@ class ExportsHost(Protocol):
 
 class ExportState(QObject):
     """``all``, ``heatmap``, ``prediction``, ``activation``: what is shown, written to files. Holds no data of its
-    own; reads the images, the heatmap and the activations it is given.
+    own; reads the model, the images, the heatmap and the activations it is given.
 
     Signals:
         finished(object): the export_tasks.ExportResult of an export that ran.
@@ -57,6 +55,7 @@ class ExportState(QObject):
         self,
         app: ExportsHost,
         *,
+        model: ModelState,
         images: Images,
         heatmap: HeatmapState,
         activations: ActivationsState,
@@ -65,6 +64,7 @@ class ExportState(QObject):
     ) -> None:
         super().__init__(parent)
         self._app = app
+        self._model = model
         self._images = images
         self._heatmap = heatmap
         self._activations = activations
@@ -93,7 +93,7 @@ class ExportState(QObject):
 
     def all(self, folder: str, *, heatmaps: bool, force: bool = False) -> Ticket | None:
         """File › Export all: every image's predictions (and heatmaps) with the loaded model, into ``folder``."""
-        info = self._app.model_info
+        info = self._model.info
         if info is None or info.key is None or not self._images:
             self._notices.notify("Load an image and a model before exporting.", level="warning", kind=JobKind.EXPORT)
             return None
@@ -141,7 +141,7 @@ class ExportState(QObject):
         if grid is None:
             return None
         image = self._images.shown
-        info = self._app.model_info
+        info = self._model.info
         provenance = {
             "image": None if image is None else image.path,
             "layer": grid.layer,
