@@ -311,7 +311,9 @@ def test_a_new_image_does_not_rebuild_the_graph(qtbot, make_window, shared_data)
     kinds: list[str] = []
     state.job_started.connect(kinds.append)
     state.images.open_paths([str(shared_data / "mnist" / "mnist_7.png")])
-    qtbot.waitUntil(lambda: state.prediction is not None and not state.jobs.is_busy(), timeout=JOB_TIMEOUT_MS)
+    qtbot.waitUntil(
+        lambda: state.predictions.prediction is not None and not state.jobs.is_busy(), timeout=JOB_TIMEOUT_MS
+    )
     assert "classify" in kinds and not {"graph", "graph-layout"} & set(kinds)
     assert state.architecture.graph is graph and state.architecture.layout is layout
 

@@ -49,14 +49,14 @@ def test_hostile_drops_give_a_result_or_a_sentence(qtbot, make_window, drop_file
         if case.ok:
             qtbot.waitUntil(
                 lambda case=case: (
-                    state.prediction is not None
-                    and state.prediction.image == str(case.path)
+                    state.predictions.prediction is not None
+                    and state.predictions.prediction.image == str(case.path)
                     and not state.jobs.pending("classify")
                 ),
                 timeout=CASE_TIMEOUT_MS,
             )
             shown = window.predictions.prediction()
-            assert shown is state.prediction and shown.image == str(case.path), case.name
+            assert shown is state.predictions.prediction and shown.image == str(case.path), case.name
             assert len(window.predictions.rows()) == 5, case.name
             assert case.name in window.image_panel.title.text()
         elif case.stage == "classify":  # opens, then classification refuses it with its sentence
@@ -68,7 +68,7 @@ def test_hostile_drops_give_a_result_or_a_sentence(qtbot, make_window, drop_file
             )
             level, text, _details = next(n for n in window.notices.history[notices_before:] if case.name in n[1])
             assert level == "error" and f"{case.name}: " in text and case.phrase in text, (case.name, text)
-            assert state.image.path == str(case.path) and state.prediction is None
+            assert state.image.path == str(case.path) and state.predictions.prediction is None
             assert window.predictions.prediction() is None  # no earlier image's result left on screen
         else:
             qtbot.waitUntil(lambda before=notices_before: len(window.notices.history) > before, timeout=CASE_TIMEOUT_MS)
@@ -114,7 +114,8 @@ def test_hostile_weights_files_are_refused_and_the_app_stays_usable(
     # Still usable: a digit classifies with the model kept.
     drop_files(window, [digit])
     qtbot.waitUntil(
-        lambda: state.prediction is not None and state.prediction.image == str(digit), timeout=CASE_TIMEOUT_MS
+        lambda: state.predictions.prediction is not None and state.predictions.prediction.image == str(digit),
+        timeout=CASE_TIMEOUT_MS,
     )
     assert len(window.predictions.rows()) == 5
     assert not sentinel.exists()
@@ -138,7 +139,8 @@ def test_the_whole_corpus_in_one_drop(qtbot, make_window, drop_files, shared_dat
     assert sorted(named) == sorted(case.name for case in refused) and text.startswith(f"{named[0]}: ")
     first = opened[0]
     qtbot.waitUntil(
-        lambda: state.prediction is not None and state.prediction.image == str(first.path), timeout=CASE_TIMEOUT_MS
+        lambda: state.predictions.prediction is not None and state.predictions.prediction.image == str(first.path),
+        timeout=CASE_TIMEOUT_MS,
     )
     _no_bug_messages(window)
 

@@ -24,10 +24,12 @@ def test_a_burst_of_images_with_long_status_texts_never_widens_the_window(qtbot,
     state = window.state
     names = ["sk_camera.png", "sk_chelsea.png", "sk_coffee.png", "kitten.jpg", "tv_dog2.jpg"]
     state.images.open_paths([str(shared_data / "images" / name) for name in names])
-    qtbot.waitUntil(lambda: len(state.images) == len(names) and state.prediction is not None, timeout=TIMEOUT)
+    qtbot.waitUntil(
+        lambda: len(state.images) == len(names) and state.predictions.prediction is not None, timeout=TIMEOUT
+    )
     for index in range(len(names)):
         state.images.set_current(index)
-        qtbot.waitUntil(lambda: state.prediction is not None, timeout=TIMEOUT)
+        qtbot.waitUntil(lambda: state.predictions.prediction is not None, timeout=TIMEOUT)
     # Long texts, as a slow laptop's timings and a long download message give them.
     state.model.timings = {f"a long step number {i}": 1234.5 for i in range(12)}
     state.model.timings_changed.emit(dict(state.model.timings))
@@ -57,14 +59,14 @@ def test_page_down_on_the_predictions_tab_steps_the_image_not_top_k(qtbot, make_
     window = make_window("lenet5", "default")
     state = window.state
     state.images.open_paths([str(shared_data / "mnist" / f"mnist_{digit}.png") for digit in (1, 2, 3)])
-    qtbot.waitUntil(lambda: len(state.images) == 3 and state.prediction is not None, timeout=TIMEOUT)
+    qtbot.waitUntil(lambda: len(state.images) == 3 and state.predictions.prediction is not None, timeout=TIMEOUT)
     window.set_tab("predictions")
     spin = window.predictions.k_spin
     spin.setFocus()
     qtbot.waitUntil(spin.hasFocus)
     topk = spin.value()
     qtbot.keyClick(spin, QtCore.Qt.Key.Key_PageDown)
-    assert state.images.current == 1 and spin.value() == topk and state.topk == topk
+    assert state.images.current == 1 and spin.value() == topk and state.predictions.topk == topk
     qtbot.keyClick(spin, QtCore.Qt.Key.Key_PageUp)
     assert state.images.current == 0 and spin.value() == topk
     # From the layer tree too (it used to page instead).

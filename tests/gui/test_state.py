@@ -112,8 +112,10 @@ def test_analysis_jobs_reuse_the_loaded_model_also_for_auto_device_and_custom_fi
     state.model.choice = ModelChoice("lenet5", "default", None, "auto")
     state.start()
     state.images.open_paths([str(shared_data / "mnist" / "mnist_7.png")])
-    qtbot.waitUntil(lambda: state.prediction is not None and state.activations.shown is not None, timeout=TIMEOUT)
-    assert state.prediction.topk[0].name == "7"
+    qtbot.waitUntil(
+        lambda: state.predictions.prediction is not None and state.activations.shown is not None, timeout=TIMEOUT
+    )
+    assert state.predictions.prediction.topk[0].name == "7"
     assert state.jobs.cache.keys() == [ModelChoice("lenet5", "default", None, "auto").key()]  # one copy
     fixture = Path(__file__).resolve().parents[1] / "fixtures" / "cifar_resnet.py"
     custom = ModelChoice(None, str(shared_data / "weights" / "resnet20-12fca82f.th"), f"{fixture}:resnet20", "cpu")
@@ -121,13 +123,13 @@ def test_analysis_jobs_reuse_the_loaded_model_also_for_auto_device_and_custom_fi
     state.images.open_paths([str(shared_data / "images" / "kitten.jpg")])
     qtbot.waitUntil(
         lambda: (
-            (state.prediction is not None and state.image.name == "kitten.jpg")
+            (state.predictions.prediction is not None and state.image.name == "kitten.jpg")
             or "Classification" in window.notices.text_label.text()
         ),
         timeout=TIMEOUT,
     )
-    assert state.prediction is not None, window.notices.text_label.text()
-    assert state.prediction.model == "cifar_resnet:resnet20" and len(state.prediction.topk) == 5
+    assert state.predictions.prediction is not None, window.notices.text_label.text()
+    assert state.predictions.prediction.model == "cifar_resnet:resnet20" and len(state.predictions.prediction.topk) == 5
     assert state.jobs.cache.keys()[-1] == custom.key() and len(state.jobs.cache.keys()) == 2
 
 

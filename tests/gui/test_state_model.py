@@ -14,10 +14,12 @@ def test_a_switch_says_the_choice_once_the_old_results_went_and_the_timings_star
     window = make_window("lenet5", "none")
     state = window.state
     state.images.open_paths([str(shared_data / "mnist" / "mnist_7.png")])
-    qtbot.waitUntil(lambda: state.prediction is not None and state.model.summary is not None, timeout=TIMEOUT)
+    qtbot.waitUntil(
+        lambda: state.predictions.prediction is not None and state.model.summary is not None, timeout=TIMEOUT
+    )
     assert "forward" in state.model.timings and "forward" in window.status_label.text()
     said = []
-    state.prediction_changed.connect(lambda prediction: said.append(("prediction", prediction)))
+    state.predictions.changed.connect(lambda prediction: said.append(("prediction", prediction)))
     state.model.summary_changed.connect(lambda summary: said.append(("summary", summary)))
     state.model.choice_changed.connect(lambda choice: said.append(("choice", choice.model)))
     state.model.info_changed.connect(

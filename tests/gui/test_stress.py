@@ -101,7 +101,7 @@ def test_200_rapid_switches_never_show_a_stale_result(qtbot, make_window, shared
             stale.append(("heatmap", result.image_path, result.model, result.class_index, now(), wanted["class"]))
 
     # Connected after the window's own slots: the views have drawn the result when these run.
-    state.prediction_changed.connect(on_prediction)
+    state.predictions.changed.connect(on_prediction)
     state.activations.changed.connect(on_activations)
     state.heatmap.changed.connect(on_heatmap)
 
@@ -135,7 +135,7 @@ def test_200_rapid_switches_never_show_a_stale_result(qtbot, make_window, shared
             heatmap_view.computeRequested.emit({"class_index": wanted["class"], "scales": (1.0,)})
         QtWidgets.QApplication.processEvents()
         if step % 25 == 12:  # let some results through mid-way, so that displays happen between switches
-            qtbot.waitUntil(lambda: state.prediction is not None, timeout=TIMEOUT_MS)
+            qtbot.waitUntil(lambda: state.predictions.prediction is not None, timeout=TIMEOUT_MS)
         elif step % 25 == 24:  # and now and then everything, so that each view displays between switches
             qtbot.waitUntil(lambda: not state.jobs.is_busy(), timeout=TIMEOUT_MS)
 
@@ -149,7 +149,7 @@ def test_200_rapid_switches_never_show_a_stale_result(qtbot, make_window, shared
     assert window.thumbnails.currentRow() == state.images.current
     assert Path(image).name in window.image_panel.title.text()
     prediction = window.predictions.prediction()
-    assert prediction is state.prediction and (prediction.image, prediction.model) == (image, model)
+    assert prediction is state.predictions.prediction and (prediction.image, prediction.model) == (image, model)
     layer = state.activations.layers[0]
     assert list(state.activations.shown) == [layer] and activations_view.current_layer == layer
     assert made_for[id(state.activations.shown)][1] == (image, model, (layer,))

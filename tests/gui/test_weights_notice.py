@@ -25,7 +25,7 @@ def test_offline_pick_then_use_random_weights_predicts_and_the_choice_sticks(
     window.open_folder = opened.append
     state, bar = window.state, window.model_bar
     state.images.open_paths([str(shared_data / "images" / "kitten.jpg")])
-    qtbot.waitUntil(lambda: state.prediction is not None, timeout=TIMEOUT)
+    qtbot.waitUntil(lambda: state.predictions.prediction is not None, timeout=TIMEOUT)
 
     choose_in_combo(bar.model_picker, "resnet18")  # pretrained by default: the download fails offline
     qtbot.waitUntil(lambda: state.model.error is not None, timeout=TIMEOUT)
@@ -47,16 +47,22 @@ def test_offline_pick_then_use_random_weights_predicts_and_the_choice_sticks(
     qtbot.waitUntil(lambda: state.model.error is not None and bool(_buttons(window)), timeout=TIMEOUT)
     shown = len([n for n in window.notices.history if n[0] != "info"])
     qtbot.mouseClick(_buttons(window)["Use random weights"], QtCore_left())
-    qtbot.waitUntil(lambda: state.prediction is not None, timeout=TIMEOUT)
-    assert state.prediction.model == "resnet18" and not state.prediction.pretrained
+    qtbot.waitUntil(lambda: state.predictions.prediction is not None, timeout=TIMEOUT)
+    assert state.predictions.prediction.model == "resnet18" and not state.predictions.prediction.pretrained
     assert window.notices.isHidden()
     assert bar.weights_picker.currentData() == RANDOM and bar.weights_text().startswith("Random init")
 
     choose_in_combo(bar.model_picker, "lenet5")
-    qtbot.waitUntil(lambda: state.prediction is not None and state.prediction.model == "lenet5", timeout=TIMEOUT)
+    qtbot.waitUntil(
+        lambda: state.predictions.prediction is not None and state.predictions.prediction.model == "lenet5",
+        timeout=TIMEOUT,
+    )
     choose_in_combo(bar.model_picker, "resnet18")  # picked again: random weights kept, no second failure
     assert state.model.choice.weights == RANDOM and bar.weights_picker.currentData() == RANDOM
-    qtbot.waitUntil(lambda: state.prediction is not None and state.prediction.model == "resnet18", timeout=TIMEOUT)
+    qtbot.waitUntil(
+        lambda: state.predictions.prediction is not None and state.predictions.prediction.model == "resnet18",
+        timeout=TIMEOUT,
+    )
     assert (
         state.model.error is None
         and len([n for n in window.notices.history if n[0] != "info"]) == shown
@@ -72,15 +78,15 @@ def test_a_failed_weights_file_keeps_the_previous_model_and_its_prediction(
     window = make_window("lenet5", "default")
     state, bar = window.state, window.model_bar
     state.images.open_paths([str(shared_data / "mnist" / "mnist_7.png")])
-    qtbot.waitUntil(lambda: state.prediction is not None, timeout=TIMEOUT)
-    before = [(t.index, round(t.prob, 5)) for t in state.prediction.topk]
+    qtbot.waitUntil(lambda: state.predictions.prediction is not None, timeout=TIMEOUT)
+    before = [(t.index, round(t.prob, 5)) for t in state.predictions.prediction.topk]
     kept_weights = bar.weights_picker.currentData()
 
     bar.ask_open_file = lambda _title, _filters: str(bad)
     choose_in_combo(bar.weights_picker, FROM_FILE)
     qtbot.waitUntil(lambda: "broken.pth" in window.notices.text_label.text(), timeout=TIMEOUT)
-    qtbot.waitUntil(lambda: state.prediction is not None, timeout=TIMEOUT)
-    assert [(t.index, round(t.prob, 5)) for t in state.prediction.topk] == before
+    qtbot.waitUntil(lambda: state.predictions.prediction is not None, timeout=TIMEOUT)
+    assert [(t.index, round(t.prob, 5)) for t in state.predictions.prediction.topk] == before
     assert state.model.choice.weights == "default" and state.model.info is not None
     assert bar.weights_picker.currentData() == kept_weights
     text = window.notices.text_label.text()

@@ -141,7 +141,7 @@ def _measure_stalls(device: str) -> dict[str, float]:
         window.open_paths([str(sample_image())])
         wait_until(
             lambda: (
-                state.prediction is not None
+                state.predictions.prediction is not None
                 and state.activations.shown is not None
                 and state.heatmap.shown is not None
                 and not state.jobs.is_busy()

@@ -63,7 +63,7 @@ class AnalysisLinks(QtCore.QObject):
 
     def _connect(self) -> None:
         state = self.state
-        state.prediction_changed.connect(self._on_prediction_changed)
+        state.predictions.changed.connect(self._on_prediction_changed)
         state.model.summary_changed.connect(self._on_summary_changed)
         state.activations.changed.connect(self._on_activation_changed)
         state.heatmap.changed.connect(self._on_heatmap_changed)
@@ -167,7 +167,7 @@ class AnalysisLinks(QtCore.QObject):
         if entry is None or info is None:
             return
         size = entry.loaded.original_size
-        if self.state.preset == "weights":
+        if self.state.predictions.preset == "weights":
             box = input_box_to_image((x0, y0, x1, y1), size, info.resize_size, info.input_shape[-1])
         else:
             box = (x0, y0, x1, y1)

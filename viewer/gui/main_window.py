@@ -159,7 +159,7 @@ class MainWindow(QtWidgets.QMainWindow):
         state.model.registry_changed.connect(self.model_bar.set_registry)
         state.model.choice_changed.connect(self._on_choice_changed)
         state.model.info_changed.connect(self._on_model_changed)
-        state.options_changed.connect(self._on_options_changed)
+        state.predictions.options_changed.connect(self._on_options_changed)
         state.images.images_changed.connect(self._on_images_changed)
         state.images.image_changed.connect(self._on_image_changed)
         state.progress.connect(self._on_progress)
@@ -173,8 +173,10 @@ class MainWindow(QtWidgets.QMainWindow):
         error_sink.reported.connect(self._on_error_reported)
 
         self.model_bar.choiceRequested.connect(state.set_model)
-        self.model_bar.optionsRequested.connect(lambda preset, tta: state.set_options(preset=preset, tta=tta))
-        self.predictions.topkRequested.connect(lambda k: state.set_options(topk=k))
+        self.model_bar.optionsRequested.connect(
+            lambda preset, tta: state.predictions.set_options(preset=preset, tta=tta)
+        )
+        self.predictions.topkRequested.connect(lambda k: state.predictions.set_options(topk=k))
         self.predictions.logit_toggle.toggled.connect(self.settings.set_show_logits)
         self.thumbnails.currentRowChanged.connect(state.images.set_current)
         self.welcome.sampleRequested.connect(self.open_sample)
@@ -213,10 +215,11 @@ class MainWindow(QtWidgets.QMainWindow):
                 )
                 choice = ModelChoice(device=choice.device)
             self.state.model.choice = replace(choice, model_file_sha256=digest)
-            self.state.preset, self.state.tta, self.state.topk = s.preset(), s.tta(), s.topk()
+            predictions = self.state.predictions
+            predictions.preset, predictions.tta, predictions.topk = s.preset(), s.tta(), s.topk()
         self.model_bar.set_choice(self.state.model.choice)
-        self.model_bar.set_options(self.state.preset, self.state.tta)
-        self.predictions.set_topk(self.state.topk)
+        self.model_bar.set_options(self.state.predictions.preset, self.state.predictions.tta)
+        self.predictions.set_topk(self.state.predictions.topk)
 
     @property
     def help_dialog(self) -> QtWidgets.QDialog | None:
@@ -289,20 +292,21 @@ class MainWindow(QtWidgets.QMainWindow):
         self._update_status()
 
     def _on_options_changed(self) -> None:
-        self.model_bar.set_options(self.state.preset, self.state.tta)
-        self.predictions.set_topk(self.state.topk)
+        options = self.state.predictions
+        self.model_bar.set_options(options.preset, options.tta)
+        self.predictions.set_topk(options.topk)
         self._save_choice()
 
     def _save_choice(self) -> None:
-        c, s = self.state.model.choice, self.state
+        c, options = self.state.model.choice, self.state.predictions
         self.settings.save_choice(
             model=c.model,
             weights=c.weights,
             model_file=c.model_file,
             device=c.device,
-            preset=s.preset,
-            tta=s.tta,
-            topk=s.topk,
+            preset=options.preset,
+            tta=options.tta,
+            topk=options.topk,
         )
 
     def _on_model_changed(self, info: ModelInfo | None) -> None:

@@ -5,15 +5,16 @@ the handler that stores its result, the worker runs it, the runner drops superse
 handler keeps the result (with its on-screen form, as one object) and emits a signal, the widgets draw it.
 Widgets never call the engine and never read each other.
 
-AppState holds the runner, the one submission path (``_submit``), the job policy's one place (``input_changed``),
-the orchestration of what follows a change of model (``set_model`` and the model's jobs) or of image
-(``image_switched``), and the options preset/tta/topk with the top-k ``prediction``; it is composed of typed
-sub-states, each owning its data and its signals and reaching the app through a narrow Protocol of what it uses:
+AppState holds the runner, the one submission path (``_submit``), the job policy's one place (``input_changed``)
+and the orchestration of what follows a change of model (``set_model`` and the model's jobs) or of image
+(``image_switched``), and is composed of typed sub-states, each owning its data and its signals and reaching the
+app through a narrow Protocol of what it uses:
 
 - ``notices`` (``state_notices``): what the banner and the tabs say, until it no longer holds;
 - ``images`` (``state_images``): the opened images and the one shown (a ``Sequence[ImageEntry]``);
 - ``model`` (``state_model``): the registry, the model choice, the model loaded for it (or why not), its layer
   summary and the status bar's timings;
+- ``predictions`` (``state_predictions``): the Predictions tab's top-k, its options (preset, TTA, k) and result;
 - ``weights`` (``state_weights``): what a failed load of weights leaves chosen, and the notice's remedies;
 - ``architecture`` and ``lecture`` (``state_architecture``, ``state_lecture``): the Architecture tab's graph,
   layout and open blocks; ResNet's Table 1 and the convolutionized graph;
@@ -47,10 +48,10 @@ from viewer.gui.state_images import Images
 from viewer.gui.state_lecture import LectureState
 from viewer.gui.state_model import ModelState
 from viewer.gui.state_notices import CHOICE_NOTICES, Notice, Notices
+from viewer.gui.state_predictions import PredictionsState
 from viewer.gui.state_weights import WeightsFallbacks
 
 if TYPE_CHECKING:
-    from viewer.engine.inference import Prediction
     from viewer.engine.summary import Summary
 
 __all__ = ["AppState", "ModelChoice", "Notice"]
@@ -59,11 +60,9 @@ STEP_THROTTLE_MS = 60  # PgUp/PgDn held down: at most one round of analysis jobs
 
 
 class AppState(QObject):
-    """The runner, the job policy, what follows a change of model or image, the options and the top-k, and the
-    sub-states; see the module docstring."""
+    """The runner, the job policy, what follows a change of model or image, and the sub-states; see the module
+    docstring."""
 
-    options_changed = Signal()  # preset, tta, topk
-    prediction_changed = Signal(object)  # engine Prediction | None
     progress = Signal(object, str)  # Progress or None when idle; job kind
     job_started = Signal(str)  # kind of the job now running
     job_finished = Signal(str)  # kind of a job that ended (any outcome) with nothing more of its kind queued
@@ -76,10 +75,7 @@ class AppState(QObject):
         self.images = Images(self, self.notices, parent=self)  # the opened images and the one shown
         self.model = ModelState(self.notices, parent=self)  # the choice, the model loaded, its summary, timings
         self.weights = WeightsFallbacks(self, self.notices, parent=self)  # what a failed load leaves chosen
-        self.preset = "weights"
-        self.tta = False
-        self.topk = 5
-        self.prediction: Prediction | None = None
+        self.predictions = PredictionsState(self, parent=self)  # the top-k, its options
         self._delivering_ms: float | None = None  # how long the job whose result is being stored ran
         self.architecture = ArchitectureState(self, self.notices, parent=self)  # the data-flow graph on screen
         self.lecture = LectureState(self, self.architecture, self.notices, parent=self)  # Table 1, convolutionized
@@ -88,6 +84,7 @@ class AppState(QObject):
         self.exports = ExportState(
             self,
             model=self.model,
+            predictions=self.predictions,
             images=self.images,
             heatmap=self.heatmap,
             activations=self.activations,
@@ -128,9 +125,14 @@ class AppState(QObject):
     def _analyse_image(self) -> None:
         if self.jobs.closed:  # a throttled call that fires after the window closed
             return
-        self._classify()
+        self.predictions.request()
         self.activations.request()
         self.heatmap.refresh()
+
+    def preset_switched(self) -> None:
+        """Options were set with a preset (``PredictionsState.set_options``, which asks for the top-k again): the
+        activations, prepared with it, are asked for again."""
+        self.activations.request()
 
     # --- queries -----------------------------------------------------------------------------------
     @property
@@ -183,20 +185,6 @@ class AppState(QObject):
                 description=f"Loading {label}",
             )
             self.architecture.request_graph()
-
-    def set_options(self, *, preset: str | None = None, tta: bool | None = None, topk: int | None = None) -> None:
-        changed = False
-        if preset is not None and preset != self.preset:
-            self.preset, changed = preset, True
-        if tta is not None and tta != self.tta:
-            self.tta, changed = tta, True
-        if topk is not None and topk != self.topk:
-            self.topk, changed = topk, True
-        if changed:
-            self.options_changed.emit()
-            self._classify()
-            if preset is not None:
-                self.activations.request()
 
     def input_changed(self, change: Change) -> None:
         """The one place where the job policy's withdrawals happen (``job_policy.POLICY``): jobs computing for
@@ -252,26 +240,8 @@ class AppState(QObject):
             return None
         return image, info.key
 
-    def _classify(self) -> None:
-        ready = self._ready(JobKind.CLASSIFY)
-        if ready is not None:
-            image, model = ready
-            self._submit(
-                JobKind.CLASSIFY,
-                tasks.classify,
-                image,
-                model=model,
-                topk=self.topk,
-                preset=self.preset,
-                tta=self.tta,
-                on_result=self._classified,
-                description=f"Classifying {image.name}",
-            )
-
     def _clear_results(self, *, summary: bool) -> None:
-        if self.prediction is not None:
-            self.prediction = None
-            self.prediction_changed.emit(None)
+        self.predictions.clear()
         self.activations.clear()
         self.heatmap.clear()
         if summary:
@@ -291,7 +261,7 @@ class AppState(QObject):
         self.weights.model_loaded(choice)
         # Later jobs name the model by the choice it was loaded (and cached) under.
         self.model.loaded(replace(info, key=choice), self._delivering_ms)
-        self._classify()  # first: the top-k is what the user waits for
+        self.predictions.request()  # first: the top-k is what the user waits for
         self.heatmap.refresh()
         self._submit(
             JobKind.SUMMARY,
@@ -304,11 +274,6 @@ class AppState(QObject):
     def _model_failed(self, error: JobError) -> None:
         self.model.failed(error)
         self.weights.model_failed(error)
-
-    def _classified(self, prediction: Prediction) -> None:
-        self.prediction = prediction
-        self.model.add_timings(prediction.timings_ms)
-        self.prediction_changed.emit(prediction)
 
     def _summary_arrived(self, summary: Summary) -> None:
         self.activations.check_layers(summary)  # before the views see the summary: they select the layers

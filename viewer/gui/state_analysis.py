@@ -22,6 +22,7 @@ from viewer.gui import tasks
 from viewer.gui.jobs import JobError, JobKind, JobRunner, Ticket
 from viewer.gui.state_model import ModelState
 from viewer.gui.state_notices import Notices
+from viewer.gui.state_predictions import PredictionsState
 
 if TYPE_CHECKING:
     from viewer.core.activation_grid import ChannelGrid
@@ -38,9 +39,8 @@ class AnalysisHost(Protocol):
 
     jobs: JobRunner
     model: ModelState
+    predictions: PredictionsState
 
-    @property
-    def preset(self) -> str: ...
     def _ready(self, kind: JobKind) -> tuple[tasks.ImageEntry, ModelChoice] | None: ...
     def _record_time(self, name: str) -> None: ...
     def _submit(
@@ -141,7 +141,7 @@ class ActivationsState(QObject):
                 image,
                 model=model,
                 layers=list(self.layers),
-                preset=self._app.preset,
+                preset=self._app.predictions.preset,
                 summary=summary,
                 grid_options=self.grid_options,
                 on_result=self._captured,
