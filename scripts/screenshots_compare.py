@@ -45,13 +45,13 @@ def shoot_custom(name: str, data: Path, out: Path) -> int:
     use_settings_path(scratch.name)
     state = AppState()
     window = MainWindow(state)
-    state.choice = ModelChoice("mobilenet_v2", str(data / "weights" / "mobilenet_v2_imagenet1k.pth"), None, "cpu")
-    window.model_bar.set_choice(state.choice)
+    state.model.choice = ModelChoice("mobilenet_v2", str(data / "weights" / "mobilenet_v2_imagenet1k.pth"), None, "cpu")
+    window.model_bar.set_choice(state.model.choice)
     window.resize(*SIZE)
     window.show()
     state.start()
     window.open_paths([str(data / "images" / "tv_dog2.jpg")])
-    ok = _wait(app, lambda: state.model_info is not None and bool(state.images) and not state.jobs.is_busy())
+    ok = _wait(app, lambda: state.model.info is not None and bool(state.images) and not state.jobs.is_busy())
     links = window.compare_links
     target = out / f"{name}.png"
     if name == "compare":

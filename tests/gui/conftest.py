@@ -45,8 +45,8 @@ def make_window(qtbot) -> Iterator[Callable[..., object]]:
         state = AppState()
         window = MainWindow(state, restore_choice=restore)
         if not restore:
-            state.choice = ModelChoice(model, weights, None, "cpu")
-            window.model_bar.set_choice(state.choice)
+            state.model.choice = ModelChoice(model, weights, None, "cpu")
+            window.model_bar.set_choice(state.model.choice)
         # Not qtbot.addWidget: a window closed by its test is deleted (freed on close); the loop below closes
         # the others.
         window.show()
@@ -55,7 +55,7 @@ def make_window(qtbot) -> Iterator[Callable[..., object]]:
             state.start()
             if wait_model:
                 qtbot.waitUntil(
-                    lambda: state.model_info is not None or state.model_error is not None, timeout=JOB_TIMEOUT_MS
+                    lambda: state.model.info is not None or state.model.error is not None, timeout=JOB_TIMEOUT_MS
                 )
         return window
 
@@ -143,6 +143,6 @@ def state(qtbot):
     from viewer.gui.state import AppState
 
     state = AppState()
-    state.choice = ModelChoice("lenet5", "none", None, "cpu")
+    state.model.choice = ModelChoice("lenet5", "none", None, "cpu")
     yield state
     assert state.jobs.shutdown(timeout=10)

@@ -23,7 +23,7 @@ def _open(qtbot, state: AppState, panel: ImagePanel, path) -> None:
     )
     state.start()
     state.images.open_paths([str(path)])
-    qtbot.waitUntil(lambda: state.prediction is not None, timeout=TIMEOUT)
+    qtbot.waitUntil(lambda: state.predictions.prediction is not None, timeout=TIMEOUT)
 
 
 def test_a_heatmap_is_drawn_in_its_tab_and_over_the_image_from_one_screen_copy(qtbot, state, shared_data):
@@ -35,7 +35,7 @@ def test_a_heatmap_is_drawn_in_its_tab_and_over_the_image_from_one_screen_copy(q
     heatmap = views.heatmap
     assert links.views.heatmap is heatmap
     _open(qtbot, state, panel, shared_data / "mnist" / "mnist_7.png")
-    assert views.predictions.isEnabled() and state.prediction.topk[0].name == "7"
+    assert views.predictions.isEnabled() and state.predictions.prediction.topk[0].name == "7"
 
     with qtbot.waitSignal(state.heatmap.changed, timeout=TIMEOUT, check_params_cb=lambda result: result is not None):
         heatmap.computeRequested.emit({"class_index": 3, "scales": (1.0,)})

@@ -294,8 +294,8 @@ def test_the_tab_draws_the_graph_when_the_weights_cannot_be_loaded(qtbot, make_w
     window.set_tab("architecture")
     view, state = window.views["architecture"], window.state
     state.start()
-    qtbot.waitUntil(lambda: bool(view.visible_box_names) and state.model_error is not None, timeout=JOB_TIMEOUT_MS)
-    assert state.model_info is None and view.graph.model_name == "resnet18"
+    qtbot.waitUntil(lambda: bool(view.visible_box_names) and state.model.error is not None, timeout=JOB_TIMEOUT_MS)
+    assert state.model.info is None and view.graph.model_name == "resnet18"
     assert "layer1.0" in view.scene_items.nodes
     qtbot.mouseDClick(view.diagram.viewport(), Qt.MouseButton.LeftButton, pos=view.box_center("layer1.0"))
     qtbot.waitUntil(lambda: "layer1.0.conv1" in view.visible_box_names, timeout=JOB_TIMEOUT_MS)  # on the worker
@@ -311,7 +311,9 @@ def test_a_new_image_does_not_rebuild_the_graph(qtbot, make_window, shared_data)
     kinds: list[str] = []
     state.job_started.connect(kinds.append)
     state.images.open_paths([str(shared_data / "mnist" / "mnist_7.png")])
-    qtbot.waitUntil(lambda: state.prediction is not None and not state.jobs.is_busy(), timeout=JOB_TIMEOUT_MS)
+    qtbot.waitUntil(
+        lambda: state.predictions.prediction is not None and not state.jobs.is_busy(), timeout=JOB_TIMEOUT_MS
+    )
     assert "classify" in kinds and not {"graph", "graph-layout"} & set(kinds)
     assert state.architecture.graph is graph and state.architecture.layout is layout
 

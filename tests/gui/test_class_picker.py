@@ -11,7 +11,7 @@ def test_dog_in_the_class_picker_lists_the_dog_classes(qtbot, make_window, share
     window = make_window("resnet18", "none")  # ImageNet's 1000 classes; the weights do not matter here
     state = window.state
     state.images.open_paths([str(shared_data / "images" / "kitten.jpg")])
-    qtbot.waitUntil(lambda: state.prediction is not None, timeout=TIMEOUT)
+    qtbot.waitUntil(lambda: state.predictions.prediction is not None, timeout=TIMEOUT)
     window.set_tab("heatmap")
     picker = window.views["heatmap"].class_picker
     line = picker.lineEdit()
@@ -31,4 +31,4 @@ def test_dog_in_the_class_picker_lists_the_dog_classes(qtbot, make_window, share
     index = model.index(row, 0)
     popup.scrollTo(index)
     qtbot.mouseClick(popup.viewport(), QtCore.Qt.MouseButton.LeftButton, pos=popup.visualRect(index).center())
-    assert state.prediction.topk and picker.class_index() == 162  # beagle
+    assert state.predictions.prediction.topk and picker.class_index() == 162  # beagle

@@ -225,8 +225,8 @@ def test_a_model_switch_cancels_a_running_occlusion_and_paints_its_top_k(make_wi
         qtbot.mouseClick(view.panels["occlusion"].compute_button, QtCore.Qt.MouseButton.LeftButton)
     occlusion = window.state.jobs.pending(JobKind.EXPLAIN_COSTLY)[0]
     window.state.set_model(ModelChoice("lenet5", "none", None, "cpu"))
-    qtbot.waitUntil(lambda: window.state.prediction is not None, timeout=JOB_TIMEOUT_MS)
-    assert occlusion.stopped_by is Stop.WITHDRAWN and window.state.prediction.model == "lenet5"
+    qtbot.waitUntil(lambda: window.state.predictions.prediction is not None, timeout=JOB_TIMEOUT_MS)
+    assert occlusion.stopped_by is Stop.WITHDRAWN and window.state.predictions.prediction.model == "lenet5"
     assert window.predictions.rows()  # painted
     _idle(window, qtbot)
     assert "occlusion" not in (view.found.results if view.found else {})

@@ -39,7 +39,7 @@ def test_hostile_drops_give_a_result_or_a_sentence(qtbot, make_window, drop_file
     cases = _interleaved(make_image_corpus(tmp_path / "corpus", shared_data))
     assert sum(not c.ok for c in cases) >= 7 and sum(c.ok for c in cases) >= 10
     window = make_window("squeezenet1_1", "none")
-    assert window.state.model_info is not None
+    assert window.state.model.info is not None
     state = window.state
     target = window.image_panel.graphics.viewport()
     for case in cases:
@@ -49,14 +49,14 @@ def test_hostile_drops_give_a_result_or_a_sentence(qtbot, make_window, drop_file
         if case.ok:
             qtbot.waitUntil(
                 lambda case=case: (
-                    state.prediction is not None
-                    and state.prediction.image == str(case.path)
+                    state.predictions.prediction is not None
+                    and state.predictions.prediction.image == str(case.path)
                     and not state.jobs.pending("classify")
                 ),
                 timeout=CASE_TIMEOUT_MS,
             )
             shown = window.predictions.prediction()
-            assert shown is state.prediction and shown.image == str(case.path), case.name
+            assert shown is state.predictions.prediction and shown.image == str(case.path), case.name
             assert len(window.predictions.rows()) == 5, case.name
             assert case.name in window.image_panel.title.text()
         elif case.stage == "classify":  # opens, then classification refuses it with its sentence
@@ -68,7 +68,7 @@ def test_hostile_drops_give_a_result_or_a_sentence(qtbot, make_window, drop_file
             )
             level, text, _details = next(n for n in window.notices.history[notices_before:] if case.name in n[1])
             assert level == "error" and f"{case.name}: " in text and case.phrase in text, (case.name, text)
-            assert state.image.path == str(case.path) and state.prediction is None
+            assert state.image.path == str(case.path) and state.predictions.prediction is None
             assert window.predictions.prediction() is None  # no earlier image's result left on screen
         else:
             qtbot.waitUntil(lambda before=notices_before: len(window.notices.history) > before, timeout=CASE_TIMEOUT_MS)
@@ -98,13 +98,13 @@ def test_hostile_weights_files_are_refused_and_the_app_stays_usable(
         index = bar.weights_picker.findText("From file…")
         bar.weights_picker.setCurrentIndex(index)
         bar.weights_picker.activated.emit(index)
-        assert state.choice.weights == str(case.path)
+        assert state.model.choice.weights == str(case.path)
         # Refused, and the previous working model (random init) is kept: loaded again, the pickers on it.
         qtbot.waitUntil(
-            lambda case=case: case.name in window.notices.text_label.text() and state.model_info is not None,
+            lambda case=case: case.name in window.notices.text_label.text() and state.model.info is not None,
             timeout=CASE_TIMEOUT_MS,
         )
-        assert state.choice == ModelChoice("lenet5", "none", None, "cpu"), case.name
+        assert state.model.choice == ModelChoice("lenet5", "none", None, "cpu"), case.name
         assert bar.weights_picker.currentData() == "none"
         text = window.notices.text_label.text()
         assert window.notices.isVisible() and case.phrase in text and "Kept lenet5" in text, (case.name, text)
@@ -114,7 +114,8 @@ def test_hostile_weights_files_are_refused_and_the_app_stays_usable(
     # Still usable: a digit classifies with the model kept.
     drop_files(window, [digit])
     qtbot.waitUntil(
-        lambda: state.prediction is not None and state.prediction.image == str(digit), timeout=CASE_TIMEOUT_MS
+        lambda: state.predictions.prediction is not None and state.predictions.prediction.image == str(digit),
+        timeout=CASE_TIMEOUT_MS,
     )
     assert len(window.predictions.rows()) == 5
     assert not sentinel.exists()
@@ -138,7 +139,8 @@ def test_the_whole_corpus_in_one_drop(qtbot, make_window, drop_files, shared_dat
     assert sorted(named) == sorted(case.name for case in refused) and text.startswith(f"{named[0]}: ")
     first = opened[0]
     qtbot.waitUntil(
-        lambda: state.prediction is not None and state.prediction.image == str(first.path), timeout=CASE_TIMEOUT_MS
+        lambda: state.predictions.prediction is not None and state.predictions.prediction.image == str(first.path),
+        timeout=CASE_TIMEOUT_MS,
     )
     _no_bug_messages(window)
 

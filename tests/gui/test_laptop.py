@@ -24,13 +24,15 @@ def test_a_burst_of_images_with_long_status_texts_never_widens_the_window(qtbot,
     state = window.state
     names = ["sk_camera.png", "sk_chelsea.png", "sk_coffee.png", "kitten.jpg", "tv_dog2.jpg"]
     state.images.open_paths([str(shared_data / "images" / name) for name in names])
-    qtbot.waitUntil(lambda: len(state.images) == len(names) and state.prediction is not None, timeout=TIMEOUT)
+    qtbot.waitUntil(
+        lambda: len(state.images) == len(names) and state.predictions.prediction is not None, timeout=TIMEOUT
+    )
     for index in range(len(names)):
         state.images.set_current(index)
-        qtbot.waitUntil(lambda: state.prediction is not None, timeout=TIMEOUT)
+        qtbot.waitUntil(lambda: state.predictions.prediction is not None, timeout=TIMEOUT)
     # Long texts, as a slow laptop's timings and a long download message give them.
-    state.timings = {f"a long step number {i}": 1234.5 for i in range(12)}
-    state.timings_changed.emit(dict(state.timings))
+    state.model.timings = {f"a long step number {i}": 1234.5 for i in range(12)}
+    state.model.timings_changed.emit(dict(state.model.timings))
     window.busy_label.setText("Downloading resnext101_64x4d-173b62eb.pth from a very slow mirror " * 3)
     QtWidgets.QApplication.processEvents()
     assert "a long step number 11" in window.status_label.full_text()
@@ -57,14 +59,14 @@ def test_page_down_on_the_predictions_tab_steps_the_image_not_top_k(qtbot, make_
     window = make_window("lenet5", "default")
     state = window.state
     state.images.open_paths([str(shared_data / "mnist" / f"mnist_{digit}.png") for digit in (1, 2, 3)])
-    qtbot.waitUntil(lambda: len(state.images) == 3 and state.prediction is not None, timeout=TIMEOUT)
+    qtbot.waitUntil(lambda: len(state.images) == 3 and state.predictions.prediction is not None, timeout=TIMEOUT)
     window.set_tab("predictions")
     spin = window.predictions.k_spin
     spin.setFocus()
     qtbot.waitUntil(spin.hasFocus)
     topk = spin.value()
     qtbot.keyClick(spin, QtCore.Qt.Key.Key_PageDown)
-    assert state.images.current == 1 and spin.value() == topk and state.topk == topk
+    assert state.images.current == 1 and spin.value() == topk and state.predictions.topk == topk
     qtbot.keyClick(spin, QtCore.Qt.Key.Key_PageUp)
     assert state.images.current == 0 and spin.value() == topk
     # From the layer tree too (it used to page instead).
@@ -149,7 +151,7 @@ def test_compare_with_six_networks_and_explain_fit_a_1366_by_768_window(qtbot, m
     qtbot.waitUntil(lambda: window.width() == 1366 and window.height() == 768)
     QtWidgets.QApplication.processEvents()
     width, minimum = window.width(), window.minimumSizeHint().width()
-    assert window.state.registry is not None  # the pickers list the whole zoo, as the student's did
+    assert window.state.model.registry is not None  # the pickers list the whole zoo, as the student's did
 
     links = window.compare_links
     compare, explain = links.compare_view, links.explain_view

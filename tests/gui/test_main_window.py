@@ -19,7 +19,9 @@ def wait_classified(qtbot, window, path) -> None:
     state = window.state
     qtbot.waitUntil(
         lambda: (
-            state.prediction is not None and state.prediction.image == str(path) and not state.jobs.pending("classify")
+            state.predictions.prediction is not None
+            and state.predictions.prediction.image == str(path)
+            and not state.jobs.pending("classify")
         ),
         timeout=TIMEOUT,
     )
@@ -89,14 +91,14 @@ def test_a_bad_file_shows_a_message_and_changes_nothing(qtbot, make_window, drop
     good = shared_data / "images" / "sk_coffee.png"
     drop_files(window, [good])
     wait_classified(qtbot, window, good)
-    shown = window.state.prediction
+    shown = window.state.predictions.prediction
     bad = tmp_path / "holiday.jpg"
     bad.write_text("this is text, not a JPEG")
     drop_files(window, [bad])
     qtbot.waitUntil(lambda: any("holiday.jpg" in text for _, text, _ in window.notices.history), timeout=TIMEOUT)
     assert window.notices.isVisible() and "not an image file" in window.notices.text_label.text()
     assert [entry.name for entry in window.state.images] == ["sk_coffee.png"]
-    assert window.state.prediction is shown and window.predictions.prediction() is shown
+    assert window.state.predictions.prediction is shown and window.predictions.prediction() is shown
     # A good file dropped next still classifies.
     next_good = shared_data / "images" / "kitten.jpg"
     drop_files(window, [next_good])
@@ -112,9 +114,9 @@ def test_real_mobilenet_weights_chosen_as_a_file_see_a_german_shepherd(qtbot, ma
     index = bar.weights_picker.findText("From file…")
     bar.weights_picker.setCurrentIndex(index)
     bar.weights_picker.activated.emit(index)
-    assert window.state.choice.weights == str(weights)
-    qtbot.waitUntil(lambda: window.state.model_info is not None, timeout=TIMEOUT)
-    assert window.state.model_info.pretrained
+    assert window.state.model.choice.weights == str(weights)
+    qtbot.waitUntil(lambda: window.state.model.info is not None, timeout=TIMEOUT)
+    assert window.state.model.info.pretrained
     dog = shared_data / "images" / "tv_dog2.jpg"
     drop_files(window, [dog])
     wait_classified(qtbot, window, dog)
@@ -148,32 +150,36 @@ def test_switching_model_or_image_during_jobs_never_shows_a_stale_result(qtbot, 
     def check(prediction):
         if prediction is not None:
             # Whenever a result is shown it belongs to the image and model chosen at that moment.
-            shown.append((prediction.image, prediction.model, state.image.path, state.model_info.name))
+            shown.append((prediction.image, prediction.model, state.image.path, state.model.info.name))
 
-    state.prediction_changed.connect(check)
+    state.predictions.changed.connect(check)
     lenet, nin = ModelChoice("lenet5", "none", None, "cpu"), ModelChoice("nin", "none", None, "cpu")
     for step in range(6):
         state.images.set_current(step % 3)
         state.set_model(nin if step % 2 else lenet)
     state.images.set_current(1)
-    qtbot.waitUntil(lambda: not state.jobs.is_busy() and state.prediction is not None, timeout=TIMEOUT)
+    qtbot.waitUntil(lambda: not state.jobs.is_busy() and state.predictions.prediction is not None, timeout=TIMEOUT)
     assert all(image == current and model == loaded for image, model, current, loaded in shown)
-    assert state.prediction.image == str(paths[1]) and state.prediction.model == "nin"
-    assert window.predictions.prediction() is state.prediction
+    assert state.predictions.prediction.image == str(paths[1]) and state.predictions.prediction.model == "nin"
+    assert window.predictions.prediction() is state.predictions.prediction
     assert "sk_chelsea.png" in window.image_panel.title.text()
 
 
 def test_settings_persist_across_two_windows(qtbot, make_window, shared_data):
     first = make_window(restore=True, start=False)
     first.state.set_model(ModelChoice("nin", "none", None, "cpu"))
-    first.state.set_options(preset="standardize", tta=True, topk=3)
+    first.state.predictions.set_options(preset="standardize", tta=True, topk=3)
     first.set_tab("architecture")
     first.resize(1111, 777)
     first.settings.add_recent_file(str(shared_data / "images" / "kitten.jpg"))
     first.close()
     second = make_window(restore=True, start=False)
-    assert second.state.choice == ModelChoice("nin", "none", None, "cpu")
-    assert (second.state.preset, second.state.tta, second.state.topk) == ("standardize", True, 3)
+    assert second.state.model.choice == ModelChoice("nin", "none", None, "cpu")
+    assert (second.state.predictions.preset, second.state.predictions.tta, second.state.predictions.topk) == (
+        "standardize",
+        True,
+        3,
+    )
     assert second.current_tab() == "architecture"
     # Restored geometry: the size chosen, not the default 1400x860 (give or take the window frame).
     assert abs(second.width() - 1111) <= 40 and abs(second.height() - 777) <= 40
@@ -195,7 +201,7 @@ def test_export_all_writes_one_csv_and_each_heatmap(qtbot, make_window, shared_d
     result = blocker.args[0]
     rows = (tmp_path / "topk.csv").read_text().splitlines()
     assert rows[0].startswith("image,model,weights,rank,class_index,class_name")
-    assert len(rows) == 1 + 2 * state.topk
+    assert len(rows) == 1 + 2 * state.predictions.topk
     assert {row.split(",")[0] for row in rows[1:]} == {e.path for e in state.images}
     assert sorted(p.suffix for p in tmp_path.iterdir()) == [".csv", ".json", ".json", ".npy", ".npy", ".png", ".png"]
     assert result.errors == [] and "export" in progress
@@ -203,7 +209,7 @@ def test_export_all_writes_one_csv_and_each_heatmap(qtbot, make_window, shared_d
     # The same folder again: refused unless overwriting is confirmed.
     with qtbot.waitSignal(state.exports.finished, timeout=TIMEOUT):
         export_all(window, str(tmp_path), heatmaps=False, overwrite=True)
-    assert len((tmp_path / "topk.csv").read_text().splitlines()) == 1 + 2 * state.topk
+    assert len((tmp_path / "topk.csv").read_text().splitlines()) == 1 + 2 * state.predictions.topk
 
 
 def test_heatmap_tab_computes_on_request_and_draws_it(qtbot, make_window, drop_files, shared_data):
@@ -349,16 +355,20 @@ def test_the_class_picker_keeps_naming_the_class_whose_heatmap_follows_the_image
     window = make_window("lenet5", "default")
     state, view = window.state, window.views["heatmap"]
     state.images.open_paths([str(shared_data / "mnist" / "mnist_3.png")])
-    qtbot.waitUntil(lambda: state.prediction is not None and view.selected_class == 3, timeout=TIMEOUT)
+    qtbot.waitUntil(lambda: state.predictions.prediction is not None and view.selected_class == 3, timeout=TIMEOUT)
     view.class_picker.select_class(5)
     view.compute_button.click()
     qtbot.waitUntil(lambda: view.shown_class == 5, timeout=TIMEOUT)
     state.images.open_paths([str(shared_data / "mnist" / "mnist_7.png")])
     qtbot.waitUntil(
-        lambda: state.image.name == "mnist_7.png" and state.prediction is not None and state.heatmap.shown is not None,
+        lambda: (
+            state.image.name == "mnist_7.png"
+            and state.predictions.prediction is not None
+            and state.heatmap.shown is not None
+        ),
         timeout=TIMEOUT,
     )
-    assert state.prediction.topk[0].index == 7
+    assert state.predictions.prediction.topk[0].index == 7
     assert view.shown_class == 5 and view.selected_class == 5  # not this image's top class
 
 
@@ -367,8 +377,10 @@ def test_the_class_picker_names_a_class_given_by_name_on_the_command_line(qtbot,
     state, view = window.state, window.views["heatmap"]
     state.heatmap.request_options = {"class_": "5"}  # as `viewer gui --class 5` leaves it
     state.images.open_paths([str(shared_data / "mnist" / "mnist_7.png")])
-    qtbot.waitUntil(lambda: state.prediction is not None and state.heatmap.shown is not None, timeout=TIMEOUT)
-    assert state.prediction.topk[0].index == 7
+    qtbot.waitUntil(
+        lambda: state.predictions.prediction is not None and state.heatmap.shown is not None, timeout=TIMEOUT
+    )
+    assert state.predictions.prediction.topk[0].index == 7
     assert view.shown_class == 5 and view.selected_class == 5
 
 

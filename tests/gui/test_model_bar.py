@@ -127,11 +127,11 @@ def test_a_restored_model_file_runs_only_with_the_content_allowed(qtbot, tmp_pat
     )
     window = MainWindow(AppState())
     qtbot.addWidget(window)
-    assert window.state.choice.model_file == f"{source.resolve()}:build"  # same content: restored
+    assert window.state.model.choice.model_file == f"{source.resolve()}:build"  # same content: restored
     window.close()
     source.write_text(source.read_text() + "import os  # edited since\n")
     window = MainWindow(AppState())
     qtbot.addWidget(window)
-    assert window.state.choice.model_file is None and window.state.choice.model == "mobilenet_v2"
+    assert window.state.model.choice.model_file is None and window.state.model.choice.model == "mobilenet_v2"
     assert "tiny.py changed since you allowed it" in window.notices.text_label.text()
     window.close()

@@ -27,15 +27,18 @@ def test_a_failed_download_notice_goes_when_a_working_model_is_chosen(
     window = make_window("lenet5", "default")
     state, bar = window.state, window.model_bar
     assert drop_files(window, [shared_data / "mnist" / "mnist_7.png"])
-    qtbot.waitUntil(lambda: state.prediction is not None, timeout=TIMEOUT)
+    qtbot.waitUntil(lambda: state.predictions.prediction is not None, timeout=TIMEOUT)
 
     choose_in_combo(bar.model_picker, "resnet18")  # pretrained by default: the download fails offline
-    qtbot.waitUntil(lambda: state.model_error is not None and "resnet18" in _shown(window), timeout=TIMEOUT)
+    qtbot.waitUntil(lambda: state.model.error is not None and "resnet18" in _shown(window), timeout=TIMEOUT)
     assert state.notices.notice is not None and state.notices.notice.kind == "model"
 
     choose_in_combo(bar.model_picker, "lenet5")  # a working model: the notice about resnet18 no longer holds
     assert _shown(window) == "" and state.notices.notice is None
-    qtbot.waitUntil(lambda: state.prediction is not None and state.prediction.model == "lenet5", timeout=TIMEOUT)
+    qtbot.waitUntil(
+        lambda: state.predictions.prediction is not None and state.predictions.prediction.model == "lenet5",
+        timeout=TIMEOUT,
+    )
     assert _shown(window) == ""
 
 
@@ -43,7 +46,7 @@ def test_cancelled_goes_when_the_next_heatmap_arrives(qtbot, make_window, drop_f
     window = make_window("nin", "none")
     state, view = window.state, window.views["heatmap"]
     assert drop_files(window, [shared_data / "images" / "sk_chelsea.png"])
-    qtbot.waitUntil(lambda: state.prediction is not None, timeout=TIMEOUT)
+    qtbot.waitUntil(lambda: state.predictions.prediction is not None, timeout=TIMEOUT)
     window.set_tab("heatmap")
 
     def cancel_at_start(kind: str) -> None:  # the user presses Cancel as soon as it runs: no race with its end
@@ -65,7 +68,9 @@ def test_a_burst_of_image_and_model_switches_leaves_no_notice(qtbot, make_window
     window = make_window("lenet5", "none")
     state, bar = window.state, window.model_bar
     assert drop_files(window, [shared_data / "images" / name for name in IMAGES])
-    qtbot.waitUntil(lambda: len(state.images) == len(IMAGES) and state.prediction is not None, timeout=TIMEOUT)
+    qtbot.waitUntil(
+        lambda: len(state.images) == len(IMAGES) and state.predictions.prediction is not None, timeout=TIMEOUT
+    )
     window.views["heatmap"].computeRequested.emit({"class_index": 0, "scales": (1.0,)})  # kept for each image
     next_image = window.findChild(QtGui.QAction, "nextImageAction")
     previous_image = window.findChild(QtGui.QAction, "previousImageAction")
@@ -75,9 +80,11 @@ def test_a_burst_of_image_and_model_switches_leaves_no_notice(qtbot, make_window
         window.thumbnails.setCurrentRow(0)  # as a click on the first thumbnail
         bar.choiceRequested.emit(ModelChoice(model, "none", None, "cpu"))  # what picking it (random init) sends
     qtbot.waitUntil(
-        lambda: not state.jobs.is_busy() and state.prediction is not None and state.heatmap.shown is not None,
+        lambda: (
+            not state.jobs.is_busy() and state.predictions.prediction is not None and state.heatmap.shown is not None
+        ),
         timeout=TIMEOUT,
     )
-    assert state.prediction.model == "lenet5" and state.prediction.image.endswith(IMAGES[0])
+    assert state.predictions.prediction.model == "lenet5" and state.predictions.prediction.image.endswith(IMAGES[0])
     assert [text for _level, text, _details in window.notices.history] == []
     assert _shown(window) == "" and state.notices.notice is None

@@ -10,17 +10,19 @@ TIMEOUT = 120_000
 def test_lenet_marks_standardise_and_tta_with_the_reason_and_still_allows_them(qtbot, make_window, shared_data):
     window = make_window("lenet5", "default")
     bar, state = window.model_bar, window.state
-    assert state.model_info is not None and state.model_info.pretrained
+    assert state.model.info is not None and state.model.info.pretrained
     standardise = bar.preset_picker.findData("standardize")
     assert bar.preset_picker.itemText(standardise).endswith(UNFIT)
     assert "held-out accuracy" in bar.unfit_reason("standardize") and "mean" in bar.unfit_reason("standardize")
     assert bar.unfit_reason("weights") == "" and not bar.preset_picker.itemText(0).endswith(UNFIT)
     assert bar.tta_box.text().endswith(UNFIT) and "mirrored digit" in bar.unfit_reason()
     state.images.open_paths([str(shared_data / "mnist" / "mnist_7.png")])
-    qtbot.waitUntil(lambda: state.prediction is not None, timeout=TIMEOUT)
+    qtbot.waitUntil(lambda: state.predictions.prediction is not None, timeout=TIMEOUT)
     bar.tta_box.click()  # allowed all the same
-    qtbot.waitUntil(lambda: state.prediction is not None and state.prediction.tta, timeout=TIMEOUT)
-    assert len(state.prediction.tta_crops) == 10
+    qtbot.waitUntil(
+        lambda: state.predictions.prediction is not None and state.predictions.prediction.tta, timeout=TIMEOUT
+    )
+    assert len(state.predictions.prediction.tta_crops) == 10
     qtbot.waitUntil(lambda: len(window.predictions.shown_crops()) == 10)
 
 

@@ -65,7 +65,7 @@ def test_each_tab_screenshot_shows_its_widgets_drawn(tab, qtbot, make_window, sh
     statuses = []
     save_when_settled(window, target, on_done=statuses.append, timeout_s=120)
     qtbot.waitUntil(lambda: statuses != [], timeout=150_000)
-    assert statuses == [0] and window.state.model_info is not None and window.state.prediction is not None
+    assert statuses == [0] and window.state.model.info is not None and window.state.predictions.prediction is not None
     picture = np.asarray(Image.open(target).convert("RGB")).astype(float)
     for name, least_spread in TAB_WIDGETS[tab].items():
         widget = window.findChild(QtWidgets.QWidget, name)

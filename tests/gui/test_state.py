@@ -1,4 +1,4 @@
-"""AppState: results kept only for the latest request; offline weights offer a way out; class lookup."""
+"""AppState: results kept only for the latest request; offline weights offer a way out."""
 
 from __future__ import annotations
 
@@ -11,14 +11,14 @@ TIMEOUT = 120_000
 def test_offline_pretrained_weights_offer_random_weights(qtbot, make_window):
     window = make_window("resnet18", "default")  # the weights URL points at a closed port in tests
     state = window.state
-    assert state.model_info is None and state.model_error is not None
-    assert not state.model_error.is_bug and isinstance(state.model_error.error, DownloadError)
+    assert state.model.info is None and state.model.error is not None
+    assert not state.model.error.is_bug and isinstance(state.model.error.error, DownloadError)
     assert window.notices.isVisible() and "--weights" not in window.notices.text_label.text()  # app actions, not flags
     buttons = {button.text(): button for button in window.notices.action_buttons()}
     assert set(buttons) == {"Retry", "Use random weights", "Choose a weights file…", "Open the weights folder"}
     buttons["Use random weights"].click()
-    qtbot.waitUntil(lambda: state.model_info is not None, timeout=TIMEOUT)
-    assert state.choice == ModelChoice("resnet18", "none", None, "cpu") and not state.model_info.pretrained
+    qtbot.waitUntil(lambda: state.model.info is not None, timeout=TIMEOUT)
+    assert state.model.choice == ModelChoice("resnet18", "none", None, "cpu") and not state.model.info.pretrained
     assert "random init" in window.status_label.text()
 
 
@@ -35,15 +35,6 @@ def test_images_that_fail_are_reported_and_the_rest_open(qtbot, shared_data, tmp
     assert "nope.jpg: no such file" in notices[0].details
     assert state.image.display.shape[2] == 3 and max(state.image.thumbnail.shape[:2]) <= 96
     state.jobs.shutdown()
-
-
-def test_classes_are_found_by_index_or_name(qtbot, make_window):
-    window = make_window("nin", "none")
-    state = window.state
-    assert state.class_index(3) == 3 and state.class_index("3") == 3
-    assert state.class_index("Truck") == 9
-    assert state.class_index("zebra") is None
-    assert "not a class of nin" in window.notices.text_label.text()
 
 
 def test_a_download_shows_progress_and_cancel_stops_it(qtbot, make_window, monkeypatch, tmp_path):
@@ -86,7 +77,7 @@ def test_a_download_shows_progress_and_cancel_stops_it(qtbot, make_window, monke
         assert seen[-1].total == size and window.progress_bar.isVisible() and window.cancel_button.isVisible()
         with qtbot.waitSignal(state.jobs.cancelled, timeout=TIMEOUT):
             window.cancel_button.click()
-        assert state.model_info is None and "cancelled" in window.notices.text_label.text()
+        assert state.model.info is None and "cancelled" in window.notices.text_label.text()
         checkpoints = Path(os.environ["TORCH_HOME"]) / "hub" / "checkpoints"
         assert not any(checkpoints.glob("resnet18*")) if checkpoints.exists() else True
     finally:
@@ -118,11 +109,13 @@ def test_analysis_jobs_reuse_the_loaded_model_also_for_auto_device_and_custom_fi
 
     window = make_window(start=False)
     state = window.state
-    state.choice = ModelChoice("lenet5", "default", None, "auto")
+    state.model.choice = ModelChoice("lenet5", "default", None, "auto")
     state.start()
     state.images.open_paths([str(shared_data / "mnist" / "mnist_7.png")])
-    qtbot.waitUntil(lambda: state.prediction is not None and state.activations.shown is not None, timeout=TIMEOUT)
-    assert state.prediction.topk[0].name == "7"
+    qtbot.waitUntil(
+        lambda: state.predictions.prediction is not None and state.activations.shown is not None, timeout=TIMEOUT
+    )
+    assert state.predictions.prediction.topk[0].name == "7"
     assert state.jobs.cache.keys() == [ModelChoice("lenet5", "default", None, "auto").key()]  # one copy
     fixture = Path(__file__).resolve().parents[1] / "fixtures" / "cifar_resnet.py"
     custom = ModelChoice(None, str(shared_data / "weights" / "resnet20-12fca82f.th"), f"{fixture}:resnet20", "cpu")
@@ -130,13 +123,13 @@ def test_analysis_jobs_reuse_the_loaded_model_also_for_auto_device_and_custom_fi
     state.images.open_paths([str(shared_data / "images" / "kitten.jpg")])
     qtbot.waitUntil(
         lambda: (
-            (state.prediction is not None and state.image.name == "kitten.jpg")
+            (state.predictions.prediction is not None and state.image.name == "kitten.jpg")
             or "Classification" in window.notices.text_label.text()
         ),
         timeout=TIMEOUT,
     )
-    assert state.prediction is not None, window.notices.text_label.text()
-    assert state.prediction.model == "cifar_resnet:resnet20" and len(state.prediction.topk) == 5
+    assert state.predictions.prediction is not None, window.notices.text_label.text()
+    assert state.predictions.prediction.model == "cifar_resnet:resnet20" and len(state.predictions.prediction.topk) == 5
     assert state.jobs.cache.keys()[-1] == custom.key() and len(state.jobs.cache.keys()) == 2
 
 
@@ -146,7 +139,7 @@ def test_a_layer_the_model_lacks_is_said_and_its_first_convolution_shown(qtbot, 
     state = window.state
     state.activations.layers = ["conv9"]
     state.start()
-    qtbot.waitUntil(lambda: state.summary is not None, timeout=TIMEOUT)
+    qtbot.waitUntil(lambda: state.model.summary is not None, timeout=TIMEOUT)
     assert state.activations.layers == ["features.0"]
     text = window.notices.text_label.text()
     assert "no layer named 'conv9'" in text and "showing features.0 instead" in text
@@ -155,13 +148,15 @@ def test_a_layer_the_model_lacks_is_said_and_its_first_convolution_shown(qtbot, 
 def test_layers_chosen_on_another_model_are_replaced_quietly(qtbot, make_window):
     window = make_window("lenet5", "none")
     state = window.state
-    qtbot.waitUntil(lambda: state.summary is not None, timeout=TIMEOUT)
+    qtbot.waitUntil(lambda: state.model.summary is not None, timeout=TIMEOUT)
     state.activations.set_layers(["classifier.0"])  # NiN has no classifier
     notices = []
     state.notices.message.connect(notices.append)
     state.set_model(ModelChoice("nin", "none", None, "cpu"))
-    qtbot.waitUntil(lambda: state.summary is not None and state.summary.model_name == "nin", timeout=TIMEOUT)
-    assert state.activations.layers == [state.summary.first_convolution()]
+    qtbot.waitUntil(
+        lambda: state.model.summary is not None and state.model.summary.model_name == "nin", timeout=TIMEOUT
+    )
+    assert state.activations.layers == [state.model.summary.first_convolution()]
     assert not [notice for notice in notices if "layer" in notice.text]
 
 
@@ -178,6 +173,6 @@ def test_a_model_file_edited_between_consent_and_loading_is_not_run(qtbot, make_
     window = make_window("lenet5", "none")
     state = window.state
     state.set_model(ModelChoice(None, "none", f"{source}:build", "cpu", allowed))
-    qtbot.waitUntil(lambda: state.model_error is not None, timeout=TIMEOUT)
-    assert "changed since you allowed it to run" in state.model_error.message
+    qtbot.waitUntil(lambda: state.model.error is not None, timeout=TIMEOUT)
+    assert "changed since you allowed it to run" in state.model.error.message
     assert not sentinel.exists()

@@ -31,7 +31,7 @@ def test_a_heatmap_asked_for_before_image_and_model_comes_once_both_are_there(qt
 def test_an_unknown_class_submits_nothing_and_says_so(qtbot, state, shared_data):
     state.start()
     state.images.open_paths([str(shared_data / "mnist" / "mnist_7.png")])
-    qtbot.waitUntil(lambda: state.prediction is not None and not state.jobs.is_busy(), timeout=TIMEOUT)
+    qtbot.waitUntil(lambda: state.predictions.prediction is not None and not state.jobs.is_busy(), timeout=TIMEOUT)
     notices = []
     state.notices.message.connect(notices.append)
     state.heatmap.request(class_="zebra")
@@ -61,14 +61,17 @@ def test_new_grid_options_redraw_the_mosaic_and_keep_the_capture(qtbot, state, s
 def test_nothing_is_asked_without_a_model_and_a_model_switch_withdraws_silently(qtbot, state, shared_data):
     state.images.open_paths([str(shared_data / "mnist" / "mnist_7.png")])  # no registry, so no model yet
     qtbot.waitUntil(lambda: state.image is not None, timeout=TIMEOUT)
-    assert state.jobs.pending(JobKind.CLASSIFY) == [] and state.prediction is None
+    assert state.jobs.pending(JobKind.CLASSIFY) == [] and state.predictions.prediction is None
     state.start()
-    qtbot.waitUntil(lambda: state.prediction is not None, timeout=TIMEOUT)
+    qtbot.waitUntil(lambda: state.predictions.prediction is not None, timeout=TIMEOUT)
     cancelled = []
     state.jobs.cancelled.connect(cancelled.append)
     state.activations.set_layers(["features.0"])
     state.set_model(ModelChoice("nin", "none", None, "cpu"))  # the capture for lenet5 is withdrawn, not cancelled
-    qtbot.waitUntil(lambda: state.prediction is not None and state.prediction.model == "nin", timeout=TIMEOUT)
+    qtbot.waitUntil(
+        lambda: state.predictions.prediction is not None and state.predictions.prediction.model == "nin",
+        timeout=TIMEOUT,
+    )
     qtbot.waitUntil(lambda: not state.jobs.is_busy(), timeout=TIMEOUT)
     assert cancelled == [] and state.notices.notice is None
 
@@ -76,11 +79,11 @@ def test_nothing_is_asked_without_a_model_and_a_model_switch_withdraws_silently(
 def test_paging_through_images_submits_one_round_per_throttle_interval_and_ends_on_the_last(qtbot, state, shared_data):
     state.start()
     state.images.open_paths([str(shared_data / "mnist" / f"mnist_{digit}.png") for digit in range(6)])
-    qtbot.waitUntil(lambda: state.prediction is not None and not state.jobs.is_busy(), timeout=TIMEOUT)
+    qtbot.waitUntil(lambda: state.predictions.prediction is not None and not state.jobs.is_busy(), timeout=TIMEOUT)
     assert state.image.name == "mnist_0.png"
     for _ in range(5):  # PgDn held down: five steps before the event loop runs again
         state.images.step(1)
-    assert state.image.name == "mnist_5.png" and state.prediction is None  # shown at once, nothing stale
+    assert state.image.name == "mnist_5.png" and state.predictions.prediction is None  # shown at once, nothing stale
     assert len(state.jobs.pending(JobKind.CLASSIFY)) == 1  # the first step's, already withdrawn; not five
-    qtbot.waitUntil(lambda: state.prediction is not None, timeout=TIMEOUT)
-    assert state.prediction.image.endswith("mnist_5.png") and state.prediction.topk[0].name
+    qtbot.waitUntil(lambda: state.predictions.prediction is not None, timeout=TIMEOUT)
+    assert state.predictions.prediction.image.endswith("mnist_5.png") and state.predictions.prediction.topk[0].name

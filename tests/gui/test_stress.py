@@ -66,7 +66,7 @@ def test_200_rapid_switches_never_show_a_stale_result(qtbot, make_window, shared
     stale: list[tuple] = []
 
     def now() -> tuple[str | None, str | None]:
-        info = state.model_info
+        info = state.model.info
         return (state.image.path if state.image else None, info.name if info else None)
 
     def on_prediction(prediction) -> None:
@@ -101,7 +101,7 @@ def test_200_rapid_switches_never_show_a_stale_result(qtbot, make_window, shared
             stale.append(("heatmap", result.image_path, result.model, result.class_index, now(), wanted["class"]))
 
     # Connected after the window's own slots: the views have drawn the result when these run.
-    state.prediction_changed.connect(on_prediction)
+    state.predictions.changed.connect(on_prediction)
     state.activations.changed.connect(on_activations)
     state.heatmap.changed.connect(on_heatmap)
 
@@ -109,7 +109,7 @@ def test_200_rapid_switches_never_show_a_stale_result(qtbot, make_window, shared
     races = 0
     for step in range(SWITCHES):
         action = rng.choices(("image", "model", "layer", "class"), weights=(4, 2, 3, 3))[0]
-        if step % 8 == 3 and state.model_info is not None:
+        if step % 8 == 3 and state.model.info is not None:
             # The worst moment: a result is computed and on its way to the GUI thread when the user switches
             # image. Switch (a classification is submitted), wait for the worker to compute it (not for its
             # delivery: the GUI thread is blocked here), then switch again before it lands.
@@ -124,8 +124,8 @@ def test_200_rapid_switches_never_show_a_stale_result(qtbot, make_window, shared
             window.thumbnails.setCurrentRow(rng.randrange(len(paths)))  # as a click on a thumbnail
         elif action == "model":
             window.model_bar.choiceRequested.emit(ModelChoice(rng.choice(MODELS), "none", None, "cpu"))
-        elif action == "layer" and state.summary is not None:
-            layer = rng.choice(_leaf_layers(state.summary.root))
+        elif action == "layer" and state.model.summary is not None:
+            layer = rng.choice(_leaf_layers(state.model.summary.root))
             if rng.random() < 0.5:  # a click in the Activations tree, or on a box of the Architecture diagram
                 activations_view.layerRequested.emit(layer)
             else:
@@ -135,7 +135,7 @@ def test_200_rapid_switches_never_show_a_stale_result(qtbot, make_window, shared
             heatmap_view.computeRequested.emit({"class_index": wanted["class"], "scales": (1.0,)})
         QtWidgets.QApplication.processEvents()
         if step % 25 == 12:  # let some results through mid-way, so that displays happen between switches
-            qtbot.waitUntil(lambda: state.prediction is not None, timeout=TIMEOUT_MS)
+            qtbot.waitUntil(lambda: state.predictions.prediction is not None, timeout=TIMEOUT_MS)
         elif step % 25 == 24:  # and now and then everything, so that each view displays between switches
             qtbot.waitUntil(lambda: not state.jobs.is_busy(), timeout=TIMEOUT_MS)
 
@@ -145,11 +145,11 @@ def test_200_rapid_switches_never_show_a_stale_result(qtbot, make_window, shared
     assert shown["prediction"] >= 8 and shown["activations"] >= 4 and shown["heatmap"] >= 4, shown
     # The views end showing the final selection.
     image, model = now()
-    assert model == state.choice.model and image == state.image.path
+    assert model == state.model.choice.model and image == state.image.path
     assert window.thumbnails.currentRow() == state.images.current
     assert Path(image).name in window.image_panel.title.text()
     prediction = window.predictions.prediction()
-    assert prediction is state.prediction and (prediction.image, prediction.model) == (image, model)
+    assert prediction is state.predictions.prediction and (prediction.image, prediction.model) == (image, model)
     layer = state.activations.layers[0]
     assert list(state.activations.shown) == [layer] and activations_view.current_layer == layer
     assert made_for[id(state.activations.shown)][1] == (image, model, (layer,))
@@ -169,7 +169,7 @@ _CLOSE_DURING_HEATMAP = textwrap.dedent("""
     from viewer.gui.main_window import MainWindow
     from viewer.gui.state import AppState, ModelChoice
     state = AppState()
-    state.choice = ModelChoice("resnet18", "none", None, "cpu")
+    state.model.choice = ModelChoice("resnet18", "none", None, "cpu")
     window = MainWindow(state, restore_choice=False)
     window.show()
     state.heatmap.request_options = {"scales": (1.0, 2.0, 3.0, 4.0)}  # a long job: ~25 GMACs at the largest scale

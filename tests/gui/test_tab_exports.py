@@ -26,7 +26,9 @@ def test_each_tab_export_writes_its_files(qtbot, make_window, shared_data, tmp_p
     window = make_window("lenet5", "default")
     state = window.state
     state.images.open_paths([str(shared_data / "mnist" / "mnist_7.png")])
-    qtbot.waitUntil(lambda: state.prediction is not None and state.activations.grid is not None, timeout=TIMEOUT)
+    qtbot.waitUntil(
+        lambda: state.predictions.prediction is not None and state.activations.grid is not None, timeout=TIMEOUT
+    )
     exports = window.tab_exports
     asked: list[list] = []
     exports.ask_overwrite = lambda paths: asked.append(paths) or True
@@ -37,7 +39,7 @@ def test_each_tab_export_writes_its_files(qtbot, make_window, shared_data, tmp_p
         _click(qtbot, window, "exportPredictionsButton")
     assert sorted(p.rsplit("/", 1)[-1] for p in done.args[0].files) == ["seven.csv", "seven.json", "seven.png"]
     rows = list(csv.DictReader((tmp_path / "seven.csv").open()))
-    assert len(rows) == state.topk and rows[0]["class_name"] == "7" and rows[0]["model"] == "lenet5"
+    assert len(rows) == state.predictions.topk and rows[0]["class_name"] == "7" and rows[0]["model"] == "lenet5"
     assert json.loads((tmp_path / "seven.json").read_text())["topk"][0]["name"] == "7"
     assert (tmp_path / "seven.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert asked == []
@@ -95,7 +97,7 @@ def test_a_predictions_export_from_a_never_shown_tab_draws_the_chart_and_asks_be
     state = window.state
     assert window.current_tab() == "architecture"
     state.images.open_paths([str(shared_data / "mnist" / "mnist_7.png")])
-    qtbot.waitUntil(lambda: state.prediction is not None, timeout=TIMEOUT)
+    qtbot.waitUntil(lambda: state.predictions.prediction is not None, timeout=TIMEOUT)
     assert not window.predictions.isVisible()
     for suffix in (".csv", ".json", ".png"):  # an older set: replaced only when the user says so
         (tmp_path / f"seven{suffix}").write_text("old")
@@ -119,7 +121,9 @@ def test_a_refused_export_is_one_sentence_on_its_tab_and_nothing_on_stderr(
     state = window.state
     state.images.open_paths([str(shared_data / "mnist" / "mnist_7.png")])
     # The diagram laid out: before that, its export says there is nothing to export yet.
-    qtbot.waitUntil(lambda: state.prediction is not None and state.architecture.layout is not None, timeout=TIMEOUT)
+    qtbot.waitUntil(
+        lambda: state.predictions.prediction is not None and state.architecture.layout is not None, timeout=TIMEOUT
+    )
     (tmp_path / "file.txt").write_text("a file where a folder should be: read-only even for root")
     capfd.readouterr()
 

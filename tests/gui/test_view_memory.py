@@ -13,7 +13,7 @@ def _settled(window, qtbot, network: str) -> None:
     state = window.state
     qtbot.waitUntil(
         lambda: (
-            state.summary is not None
+            state.model.summary is not None
             and state.architecture.graph is not None
             and state.architecture.graph.model_name == network
             and not state.jobs.is_busy()
@@ -38,7 +38,7 @@ def test_a_second_network_starts_with_an_empty_find_box_and_no_notice(make_windo
     state.set_model(ModelChoice("nin", "none", None, "cpu"))
     _settled(window, qtbot, "nin")
     assert find.text() == "" and architecture.find_bar.message.text() == ""
-    assert state.activations.layers == [state.summary.first_convolution()]
+    assert state.activations.layers == [state.model.summary.first_convolution()]
     assert window.notices.isHidden() or not window.notices.text(), window.notices.text()
     assert "layer1" not in (state.architecture.expanded or ())
 

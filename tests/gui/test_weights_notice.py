@@ -25,10 +25,10 @@ def test_offline_pick_then_use_random_weights_predicts_and_the_choice_sticks(
     window.open_folder = opened.append
     state, bar = window.state, window.model_bar
     state.images.open_paths([str(shared_data / "images" / "kitten.jpg")])
-    qtbot.waitUntil(lambda: state.prediction is not None, timeout=TIMEOUT)
+    qtbot.waitUntil(lambda: state.predictions.prediction is not None, timeout=TIMEOUT)
 
     choose_in_combo(bar.model_picker, "resnet18")  # pretrained by default: the download fails offline
-    qtbot.waitUntil(lambda: state.model_error is not None, timeout=TIMEOUT)
+    qtbot.waitUntil(lambda: state.model.error is not None, timeout=TIMEOUT)
     assert list(_buttons(window)) == [
         "Retry",
         "Use random weights",
@@ -44,21 +44,27 @@ def test_offline_pick_then_use_random_weights_predicts_and_the_choice_sticks(
     assert opened and opened[0].endswith("checkpoints")
 
     choose_in_combo(bar.model_picker, "resnet18")  # the notice comes back: its buttons are fresh
-    qtbot.waitUntil(lambda: state.model_error is not None and bool(_buttons(window)), timeout=TIMEOUT)
+    qtbot.waitUntil(lambda: state.model.error is not None and bool(_buttons(window)), timeout=TIMEOUT)
     shown = len([n for n in window.notices.history if n[0] != "info"])
     qtbot.mouseClick(_buttons(window)["Use random weights"], QtCore_left())
-    qtbot.waitUntil(lambda: state.prediction is not None, timeout=TIMEOUT)
-    assert state.prediction.model == "resnet18" and not state.prediction.pretrained
+    qtbot.waitUntil(lambda: state.predictions.prediction is not None, timeout=TIMEOUT)
+    assert state.predictions.prediction.model == "resnet18" and not state.predictions.prediction.pretrained
     assert window.notices.isHidden()
     assert bar.weights_picker.currentData() == RANDOM and bar.weights_text().startswith("Random init")
 
     choose_in_combo(bar.model_picker, "lenet5")
-    qtbot.waitUntil(lambda: state.prediction is not None and state.prediction.model == "lenet5", timeout=TIMEOUT)
+    qtbot.waitUntil(
+        lambda: state.predictions.prediction is not None and state.predictions.prediction.model == "lenet5",
+        timeout=TIMEOUT,
+    )
     choose_in_combo(bar.model_picker, "resnet18")  # picked again: random weights kept, no second failure
-    assert state.choice.weights == RANDOM and bar.weights_picker.currentData() == RANDOM
-    qtbot.waitUntil(lambda: state.prediction is not None and state.prediction.model == "resnet18", timeout=TIMEOUT)
+    assert state.model.choice.weights == RANDOM and bar.weights_picker.currentData() == RANDOM
+    qtbot.waitUntil(
+        lambda: state.predictions.prediction is not None and state.predictions.prediction.model == "resnet18",
+        timeout=TIMEOUT,
+    )
     assert (
-        state.model_error is None
+        state.model.error is None
         and len([n for n in window.notices.history if n[0] != "info"]) == shown
         and window.notices.isHidden()
     )
@@ -72,16 +78,16 @@ def test_a_failed_weights_file_keeps_the_previous_model_and_its_prediction(
     window = make_window("lenet5", "default")
     state, bar = window.state, window.model_bar
     state.images.open_paths([str(shared_data / "mnist" / "mnist_7.png")])
-    qtbot.waitUntil(lambda: state.prediction is not None, timeout=TIMEOUT)
-    before = [(t.index, round(t.prob, 5)) for t in state.prediction.topk]
+    qtbot.waitUntil(lambda: state.predictions.prediction is not None, timeout=TIMEOUT)
+    before = [(t.index, round(t.prob, 5)) for t in state.predictions.prediction.topk]
     kept_weights = bar.weights_picker.currentData()
 
     bar.ask_open_file = lambda _title, _filters: str(bad)
     choose_in_combo(bar.weights_picker, FROM_FILE)
     qtbot.waitUntil(lambda: "broken.pth" in window.notices.text_label.text(), timeout=TIMEOUT)
-    qtbot.waitUntil(lambda: state.prediction is not None, timeout=TIMEOUT)
-    assert [(t.index, round(t.prob, 5)) for t in state.prediction.topk] == before
-    assert state.choice.weights == "default" and state.model_info is not None
+    qtbot.waitUntil(lambda: state.predictions.prediction is not None, timeout=TIMEOUT)
+    assert [(t.index, round(t.prob, 5)) for t in state.predictions.prediction.topk] == before
+    assert state.model.choice.weights == "default" and state.model.info is not None
     assert bar.weights_picker.currentData() == kept_weights
     text = window.notices.text_label.text()
     assert "was not loaded" in text and "Kept lenet5" in text and window.notices.isVisible()
@@ -102,7 +108,7 @@ def test_open_the_weights_folder_with_no_file_manager_shows_its_path_and_keeps_t
     window.open_folder = lambda folder: tried.append(folder) is not None  # False: nothing could open it
     state, notices = window.state, window.notices
     choose_in_combo(window.model_bar.model_picker, "resnet18")  # offline: the download fails
-    qtbot.waitUntil(lambda: state.model_error is not None and bool(_buttons(window)), timeout=TIMEOUT)
+    qtbot.waitUntil(lambda: state.model.error is not None and bool(_buttons(window)), timeout=TIMEOUT)
     text = notices.text_label.text()
     assert notices.shown_path() == ""
 
@@ -140,7 +146,7 @@ def test_cancelling_the_weights_file_dialog_keeps_the_notice_and_its_remedies(qt
     window = make_window("lenet5", "default")
     state, bar = window.state, window.model_bar
     choose_in_combo(bar.model_picker, "resnet18")  # pretrained by default: the download fails offline
-    qtbot.waitUntil(lambda: state.model_error is not None, timeout=TIMEOUT)
+    qtbot.waitUntil(lambda: state.model.error is not None, timeout=TIMEOUT)
     text = window.notices.text_label.text()
     asked: list[str] = []
     bar.ask_open_file = lambda title, _filters: asked.append(title) or ""  # the user presses Cancel

@@ -34,7 +34,9 @@ def _asked(window) -> int:
 
 
 def _with_recipe(state, resize: int):
-    return lambda: state.prediction is not None and state.prediction.recipe.get("resize") == resize
+    return lambda: (
+        state.predictions.prediction is not None and state.predictions.prediction.recipe.get("resize") == resize
+    )
 
 
 def _reference(weights_file: str, photo: str, recipe: str):
@@ -55,7 +57,7 @@ def test_choosing_the_file_asks_its_recipe_and_v1_gives_the_engines_result_then_
     qtbot.waitUntil(lambda: window.width() == 1400)
     state, bar, links = window.state, window.model_bar, window.recipe_links
     state.images.open_paths([photo])
-    qtbot.waitUntil(lambda: state.prediction is not None, timeout=TIMEOUT)
+    qtbot.waitUntil(lambda: state.predictions.prediction is not None, timeout=TIMEOUT)
     assert not links.button.isVisible() and not links.recipe_action.isEnabled()  # random init: no file, no recipe
 
     bar.ask_open_file = lambda _title, _filters: weights_file
@@ -76,7 +78,7 @@ def test_choosing_the_file_asks_its_recipe_and_v1_gives_the_engines_result_then_
     qtbot.mouseClick(_buttons(window)["IMAGENET1K_V1 (resize 256, crop 224)"], LEFT)
     qtbot.waitUntil(_with_recipe(state, 256), timeout=TIMEOUT)
     reference = _reference(weights_file, photo, "IMAGENET1K_V1")
-    shown = state.prediction
+    shown = state.predictions.prediction
     assert [top.index for top in shown.topk] == [top.index for top in reference.topk]
     for ours, theirs in zip(shown.topk, reference.topk, strict=True):
         assert ours.prob == pytest.approx(theirs.prob, abs=1e-5)
@@ -91,13 +93,16 @@ def test_choosing_the_file_asks_its_recipe_and_v1_gives_the_engines_result_then_
 
     # Chosen again (after other weights): not asked again, the answer is applied before the file is read.
     choose_in_combo(bar.weights_picker, RANDOM)
-    qtbot.waitUntil(lambda: state.prediction is not None and not state.prediction.pretrained, timeout=TIMEOUT)
+    qtbot.waitUntil(
+        lambda: state.predictions.prediction is not None and not state.predictions.prediction.pretrained,
+        timeout=TIMEOUT,
+    )
     assert not links.button.isVisible()
     choose_in_combo(bar.weights_picker, FROM_FILE)
-    assert state.choice.recipe == "IMAGENET1K_V1"
+    assert state.model.choice.recipe == "IMAGENET1K_V1"
     qtbot.waitUntil(_with_recipe(state, 256), timeout=TIMEOUT)
     assert _asked(window) == 1 and window.notices.isHidden()
-    assert state.prediction.topk[0].index == reference.topk[0].index
+    assert state.predictions.prediction.topk[0].index == reference.topk[0].index
 
 
 def test_the_failed_downloads_remedy_asks_too_and_the_dialog_changes_the_recipe_for_good(
@@ -107,7 +112,7 @@ def test_the_failed_downloads_remedy_asks_too_and_the_dialog_changes_the_recipe_
     state, bar, links = window.state, window.model_bar, window.recipe_links
     state.images.open_paths([str(shared_data / "images" / "kitten.jpg")])
     choose_in_combo(bar.model_picker, "mobilenet_v2")  # its default weights cannot be downloaded offline
-    qtbot.waitUntil(lambda: state.model_error is not None and bool(_buttons(window)), timeout=TIMEOUT)
+    qtbot.waitUntil(lambda: state.model.error is not None and bool(_buttons(window)), timeout=TIMEOUT)
     bar.ask_open_file = lambda _title, _filters: weights_file
     qtbot.mouseClick(_buttons(window)["Choose a weights file…"], LEFT)
     qtbot.waitUntil(_with_recipe(state, 232), timeout=TIMEOUT)
@@ -135,7 +140,7 @@ def test_the_failed_downloads_remedy_asks_too_and_the_dialog_changes_the_recipe_
     qtbot.mouseClick(dialog.buttons.button(QtWidgets.QDialogButtonBox.StandardButton.Ok), LEFT)
     assert not dialog.isVisible()
     qtbot.waitUntil(_with_recipe(state, 240), timeout=TIMEOUT)
-    assert state.prediction.recipe["name"] is None and state.prediction.recipe["crop"] == 224
+    assert state.predictions.prediction.recipe["name"] is None and state.predictions.prediction.recipe["crop"] == 224
     assert "recipe resize 240, crop 224, bilinear (chosen for this file)" in window.status_label.full_text()
     assert links.button_action.isVisible() and links.button.text() == "Recipe: resize 240, crop 224"
 
@@ -145,7 +150,7 @@ def test_the_failed_downloads_remedy_asks_too_and_the_dialog_changes_the_recipe_
     _click_radio(qtbot, dialog.option(None))
     qtbot.mouseClick(dialog.buttons.button(QtWidgets.QDialogButtonBox.StandardButton.Ok), LEFT)
     qtbot.waitUntil(_with_recipe(state, 232), timeout=TIMEOUT)
-    assert state.choice.recipe is None and window.notices.isHidden() and _asked(window) == 1
+    assert state.model.choice.recipe is None and window.notices.isHidden() and _asked(window) == 1
     assert "recipe IMAGENET1K_V2: resize 232, crop 224, bilinear (the network's default, as chosen)" in (
         window.status_label.full_text()
     )
@@ -153,7 +158,7 @@ def test_the_failed_downloads_remedy_asks_too_and_the_dialog_changes_the_recipe_
 
     # Another window (the settings are the same): the file is not asked about again.
     other = make_window("mobilenet_v2", weights_file)
-    assert other.state.model_info is not None and _asked(other) == 0
+    assert other.state.model.info is not None and _asked(other) == 0
     assert "(the network's default, as chosen)" in other.status_label.full_text()
 
 
@@ -161,13 +166,13 @@ def test_a_recipe_given_at_start_applies_to_the_file_and_is_its_answer(qtbot, ma
     # What `viewer gui --weights FILE --recipe IMAGENET1K_V1` does (viewer.gui.launch): the first choice has it.
     window = make_window(start=False)
     state = window.state
-    state.choice = ModelChoice("mobilenet_v2", weights_file, None, "cpu", recipe="imagenet1k_v1")
-    window.model_bar.set_choice(state.choice)
+    state.model.choice = ModelChoice("mobilenet_v2", weights_file, None, "cpu", recipe="imagenet1k_v1")
+    window.model_bar.set_choice(state.model.choice)
     state.start()
-    qtbot.waitUntil(lambda: state.model_info is not None, timeout=TIMEOUT)
-    assert state.model_info.recipe.resize == 256 and _asked(window) == 0
+    qtbot.waitUntil(lambda: state.model.info is not None, timeout=TIMEOUT)
+    assert state.model.info.recipe.resize == 256 and _asked(window) == 0
     assert window.recipe_links.button.text() == "Recipe: IMAGENET1K_V1"
-    assert window.settings.recipe_of_file(weights_file) == (state.model_info.weights_sha256, "imagenet1k_v1")
+    assert window.settings.recipe_of_file(weights_file) == (state.model.info.weights_sha256, "imagenet1k_v1")
     dialog = window.recipe_links.open_dialog()
     assert dialog is not None and dialog.option("IMAGENET1K_V1").isChecked()
 
@@ -180,20 +185,20 @@ def test_a_file_whose_content_changed_is_asked_about_again(qtbot, make_window, w
     window = make_window(start=False)
     state = window.state
     window.settings.remember_recipe(str(copy), "0" * 64, "IMAGENET1K_V1")  # chosen for the file's former content
-    state.choice = ModelChoice("mobilenet_v2", str(copy), None, "cpu")
+    state.model.choice = ModelChoice("mobilenet_v2", str(copy), None, "cpu")
     state.start()
-    qtbot.waitUntil(lambda: state.model_info is not None and state.model_info.recipe.resize == 232, timeout=TIMEOUT)
-    assert state.choice.recipe is None and _asked(window) == 1
+    qtbot.waitUntil(lambda: state.model.info is not None and state.model.info.recipe.resize == 232, timeout=TIMEOUT)
+    assert state.model.choice.recipe is None and _asked(window) == 1
     assert window.settings.recipe_of_file(str(copy)) is None
 
     # The same content under another path gets the answer given for it, once loaded (nothing asked).
     qtbot.mouseClick(_buttons(window)["IMAGENET1K_V1 (resize 256, crop 224)"], LEFT)
-    qtbot.waitUntil(lambda: state.model_info is not None and state.model_info.recipe.resize == 256, timeout=TIMEOUT)
+    qtbot.waitUntil(lambda: state.model.info is not None and state.model.info.recipe.resize == 256, timeout=TIMEOUT)
     moved = tmp_path / "moved.pth"
     shutil.copy(copy, moved)
     window.model_bar.pick_weights(str(moved))
-    qtbot.waitUntil(lambda: state.model_info is not None and state.model_info.recipe.resize == 256, timeout=TIMEOUT)
-    assert state.choice.recipe == "IMAGENET1K_V1" and _asked(window) == 1
+    qtbot.waitUntil(lambda: state.model.info is not None and state.model.info.recipe.resize == 256, timeout=TIMEOUT)
+    assert state.model.choice.recipe == "IMAGENET1K_V1" and _asked(window) == 1
 
 
 def _click_radio(qtbot, button: QtWidgets.QRadioButton) -> None:
@@ -211,7 +216,7 @@ def _type(qtbot, field: QtWidgets.QLineEdit, text: str) -> None:
 
 def test_an_answer_is_applied_only_where_the_network_can_take_it(qtbot, state, weights_file):
     state.start()
-    qtbot.waitUntil(lambda: state.model_info is not None, timeout=TIMEOUT)
+    qtbot.waitUntil(lambda: state.model.info is not None, timeout=TIMEOUT)
     state.recipes.store.remember_recipe(weights_file, "ab" * 32, "IMAGENET1K_V1")
     mobilenet = ModelChoice("mobilenet_v2", weights_file, None, "cpu")
     assert state.recipes.with_remembered(mobilenet).recipe == "IMAGENET1K_V1"
@@ -221,3 +226,22 @@ def test_an_answer_is_applied_only_where_the_network_can_take_it(qtbot, state, w
     assert state.recipes.with_remembered(ModelChoice("lenet5", weights_file, None, "cpu")).recipe is not None
     assert state.recipes.with_remembered(mobilenet).recipe is None  # one mean for a 3-channel network
     assert state.recipes.with_remembered(ModelChoice("mobilenet_v2", "IMAGENET1K_V1", None, "cpu")).recipe is None
+
+
+def test_a_compare_column_of_the_file_gets_the_recipe_chosen_for_it(
+    qtbot, make_window, choose_in_combo, shared_data, weights_file
+):
+    window = make_window("mobilenet_v2", RANDOM)
+    state = window.state
+    state.images.open_paths([str(shared_data / "images" / "tv_dog1.jpg")])
+    window.model_bar.ask_open_file = lambda _title, _filters: weights_file
+    choose_in_combo(window.model_bar.weights_picker, FROM_FILE)
+    qtbot.waitUntil(lambda: bool(_buttons(window)), timeout=TIMEOUT)
+    qtbot.mouseClick(_buttons(window)["IMAGENET1K_V1 (resize 256, crop 224)"], LEFT)
+    qtbot.waitUntil(_with_recipe(state, 256), timeout=TIMEOUT)
+
+    with qtbot.waitSignal(state.compare.comparison_changed, check_params_cb=bool, timeout=TIMEOUT):
+        state.compare.request_compare([("mobilenet_v2", weights_file), ("mobilenet_v2", "none")])
+    file_column, random_column = state.compare.comparison.networks
+    assert not file_column.error and file_column.recipe["resize"] == 256  # the file's answer, not the default
+    assert random_column.recipe["resize"] == 232

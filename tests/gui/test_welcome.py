@@ -31,10 +31,10 @@ def test_the_welcome_state_loads_a_sample_with_one_click(qtbot, make_window):
     assert all(not button.icon().isNull() for button in window.welcome.sample_buttons.values())
 
     qtbot.mouseClick(window.welcome.sample_buttons["sample_mnist_7.png"], QtCore.Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: state.prediction is not None, timeout=TIMEOUT)
+    qtbot.waitUntil(lambda: state.predictions.prediction is not None, timeout=TIMEOUT)
     # The digit brings LeNet-5 with its bundled MNIST weights: a trained answer, not random init.
-    assert state.choice.model == "lenet5" and state.prediction.pretrained
-    assert state.prediction.topk[0].name == "7"
+    assert state.model.choice.model == "lenet5" and state.predictions.prediction.pretrained
+    assert state.predictions.prediction.topk[0].name == "7"
     assert window.image_stack.currentWidget() is window.image_panel and window.thumbnails.isVisible()
 
 
@@ -86,9 +86,15 @@ def test_file_samples_stay_one_click_away_once_an_image_is_open(qtbot, make_wind
     (digit,) = [action for action in menu.actions() if action.objectName() == "sample_sample_mnist_7Action"]
     qtbot.mouseClick(menu, QtCore.Qt.MouseButton.LeftButton, pos=menu.actionGeometry(digit).center())
     qtbot.waitUntil(
-        lambda: state.prediction is not None and state.prediction.image.endswith("sample_mnist_7.png"), timeout=TIMEOUT
+        lambda: (
+            state.predictions.prediction is not None
+            and state.predictions.prediction.image.endswith("sample_mnist_7.png")
+        ),
+        timeout=TIMEOUT,
     )
-    assert state.choice.model == "lenet5" and state.prediction.topk[0].name == "7"  # as the welcome's button does
+    assert (
+        state.model.choice.model == "lenet5" and state.predictions.prediction.topk[0].name == "7"
+    )  # as the welcome's button does
     assert [entry.name for entry in state.images] == ["kitten.jpg", "sample_mnist_7.png"]
 
 

@@ -36,12 +36,14 @@ def test_eight_close_and_reopen_cycles_free_every_window(qtbot, shared_data) -> 
     rss: list[float] = []
     for _cycle in range(8):
         state = AppState()
-        state.choice = ModelChoice("resnet18", "none", None, "cpu")
+        state.model.choice = ModelChoice("resnet18", "none", None, "cpu")
         window = MainWindow(state, restore_choice=False)
         window.show()
         state.start()
         window.open_paths([str(shared_data / "images" / "kitten.jpg")])
-        qtbot.waitUntil(lambda s=state: s.prediction is not None and not s.jobs.is_busy(), timeout=JOB_TIMEOUT_MS)
+        qtbot.waitUntil(
+            lambda s=state: s.predictions.prediction is not None and not s.jobs.is_busy(), timeout=JOB_TIMEOUT_MS
+        )
         for tab in range(window.tabs.count()):  # every tab's view made and shown once
             window.tabs.setCurrentIndex(tab)
             QtWidgets.QApplication.processEvents()

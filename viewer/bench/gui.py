@@ -120,8 +120,8 @@ def _measure_stalls(device: str) -> dict[str, float]:
     use_settings_path(scratch.name)  # the user's own settings are neither read nor changed
     state = AppState()
     window = MainWindow(state, restore_choice=False)
-    state.choice = ModelChoice("vgg19", "none", None, device)
-    window.model_bar.set_choice(state.choice)
+    state.model.choice = ModelChoice("vgg19", "none", None, device)
+    window.model_bar.set_choice(state.model.choice)
     window.show()
     ticks: list[float] = []
     ticker = QtCore.QTimer()
@@ -131,9 +131,9 @@ def _measure_stalls(device: str) -> dict[str, float]:
     try:
         ticker.start()
         after_first_paint(window, state.start)  # as the app starts its worker (viewer.gui.launch)
-        wait_until(lambda: state.summary is not None or state.model_error is not None)
-        if state.model_error is not None:
-            raise RuntimeError(f"VGG19 did not load: {state.model_error.message}")
+        wait_until(lambda: state.model.summary is not None or state.model.error is not None)
+        if state.model.error is not None:
+            raise RuntimeError(f"VGG19 did not load: {state.model.error.message}")
         loading = _longest_gap_ms(ticks)
         ticks.clear()
         started = time.perf_counter()
@@ -141,7 +141,7 @@ def _measure_stalls(device: str) -> dict[str, float]:
         window.open_paths([str(sample_image())])
         wait_until(
             lambda: (
-                state.prediction is not None
+                state.predictions.prediction is not None
                 and state.activations.shown is not None
                 and state.heatmap.shown is not None
                 and not state.jobs.is_busy()

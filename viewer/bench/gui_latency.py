@@ -131,14 +131,14 @@ def _measure(device: str, quick: bool) -> dict[str, Any]:
     folder = Path(scratch.name)
     state = AppState()
     window = MainWindow(state, restore_choice=False)
-    state.choice = ModelChoice(MODEL, "none", None, device)
-    window.model_bar.set_choice(state.choice)
+    state.model.choice = ModelChoice(MODEL, "none", None, device)
+    window.model_bar.set_choice(state.model.choice)
     window.resize(1200, 800)
     window.show()
     watch = PaintWatch(window)
     try:
         after_first_paint(window, state.start)
-        _wait_until(lambda: state.model_info is not None or state.model_error is not None)
+        _wait_until(lambda: state.model.info is not None or state.model.error is not None)
         copies = iter(range(10_000))
 
         def fresh_copy() -> Path:
@@ -212,7 +212,7 @@ def _switch(window: Any, state: Any, watch: PaintWatch, repeats: int) -> SwitchT
             started = time.perf_counter()
             bare(name, Path(image))()
             reference[name] = min(reference.get(name, float("inf")), time.perf_counter() - started)
-            choice = ModelChoice(name, "none", None, state.choice.device)
+            choice = ModelChoice(name, "none", None, state.model.choice.device)
             watch.expect(image)
             started = time.perf_counter()
             window.model_bar.set_choice(choice)  # what picking it in the list does
@@ -262,7 +262,7 @@ def _soak(window: Any, state: Any, choice_type: Any, switches: int) -> dict[str,
             what = f"image {rng.randrange(len(paths))}"
             call = functools.partial(window.thumbnails.setCurrentRow, int(what.split()[1]))
         elif kind == "model":
-            choice = choice_type(rng.choice(SOAK_MODELS), "none", None, state.choice.device)
+            choice = choice_type(rng.choice(SOAK_MODELS), "none", None, state.model.choice.device)
             what = f"model {choice.model}"
 
             def pick() -> None:

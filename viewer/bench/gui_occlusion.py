@@ -47,7 +47,7 @@ def occlusion_row(measured: dict[str, Any]) -> Row:
 def _pick(window: Any, name: str) -> None:
     from viewer.gui.state import ModelChoice
 
-    choice = ModelChoice(name, "none", None, window.state.choice.device)
+    choice = ModelChoice(name, "none", None, window.state.model.choice.device)
     window.model_bar.set_choice(choice)  # what picking it in the list does
     window.model_bar.choiceRequested.emit(choice)
 

@@ -16,7 +16,11 @@ __all__ = ["PaintWatch", "bare", "painted"]
 
 def painted(watch: PaintWatch, state: Any, name: str) -> bool:
     """``name``'s prediction is on the state and painted (a function, not a closure over the loop's name)."""
-    return watch.painted_at is not None and state.prediction is not None and state.prediction.model == name
+    return (
+        watch.painted_at is not None
+        and state.predictions.prediction is not None
+        and state.predictions.prediction.model == name
+    )
 
 
 class PaintWatch:

@@ -82,8 +82,8 @@ def new_window(choice: Any = None) -> Any:
 
     state = AppState()
     window = MainWindow(state, restore_choice=False)
-    state.choice = choice or ModelChoice("lenet5", "none", None, "cpu")
-    window.model_bar.set_choice(state.choice)
+    state.model.choice = choice or ModelChoice("lenet5", "none", None, "cpu")
+    window.model_bar.set_choice(state.model.choice)
     window.resize(1200, 800)
     window.show()
     state.start()
@@ -139,7 +139,7 @@ def run_soak(
     def open_window() -> Any:
         window = window_factory()
         faults.watch(window)
-        _run_until(lambda: window.state.model_info is not None or window.state.model_error is not None, 120)
+        _run_until(lambda: window.state.model.info is not None or window.state.model.error is not None, 120)
         return window
 
     def reopen() -> None:

@@ -166,7 +166,7 @@ def _switch_image(context: SoakContext) -> str:
 
 def _pick_model(context: SoakContext) -> str:
     rng, window = context.rng, context.window
-    device = window.state.choice.device
+    device = window.state.model.choice.device
     roll = rng.random()
     if roll < 0.15:
         name, weights = FAILING_DEFAULT

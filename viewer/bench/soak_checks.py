@@ -63,7 +63,7 @@ def held_by_design_mb(window: Any) -> float:
     state = window.state
     links = window.compare_links
     shown = (
-        state.prediction,
+        state.predictions.prediction,
         state.activations.capture,
         state.heatmap.on_screen,
         links.explain.explanations,
@@ -97,11 +97,11 @@ def wrong_results(window: Any) -> tuple[list[str], list[str]]:
     """(the results shown over another image or model than the one shown, the kinds of results shown)."""
     state = window.state
     image = state.image.path if state.image is not None else None
-    info = state.model_info
+    info = state.model.info
     model = info.name if info is not None else None
     wrong: list[str] = []
     shown: list[str] = []
-    prediction = state.prediction
+    prediction = state.predictions.prediction
     if prediction is not None:
         shown.append("prediction")
         if (prediction.image, prediction.model) != (image, model):
@@ -151,7 +151,7 @@ class Faults:
                 self.check(window, "delivered")
 
         for signal in (
-            state.prediction_changed,
+            state.predictions.changed,
             state.heatmap.changed,
             state.explain.explanations_changed,
             state.compare.comparison_changed,

@@ -63,8 +63,8 @@ class AnalysisLinks(QtCore.QObject):
 
     def _connect(self) -> None:
         state = self.state
-        state.prediction_changed.connect(self._on_prediction_changed)
-        state.summary_changed.connect(self._on_summary_changed)
+        state.predictions.changed.connect(self._on_prediction_changed)
+        state.model.summary_changed.connect(self._on_summary_changed)
         state.activations.changed.connect(self._on_activation_changed)
         state.heatmap.changed.connect(self._on_heatmap_changed)
 
@@ -106,9 +106,9 @@ class AnalysisLinks(QtCore.QObject):
         self.views.predictions.set_prediction(prediction)
         self.views.activations.set_input_image(None if prediction is None else prediction.seen)
         heatmap = self.views.heatmap
-        if self.state.model_info is not None:
+        if self.state.model.info is not None:
             top = [] if prediction is None else [top.index for top in prediction.topk]
-            heatmap.set_classes(list(self.state.model_info.categories), top)
+            heatmap.set_classes(list(self.state.model.info.categories), top)
             # The heatmap kept for the next image is of the class asked for: the picker must name it, not
             # fall back to this image's top class.
             wanted = self.state.heatmap.requested_class()
@@ -164,11 +164,11 @@ class AnalysisLinks(QtCore.QObject):
         )
 
     def _on_receptive_field(self, x0: float, y0: float, x1: float, y1: float) -> None:
-        entry, info = self.state.image, self.state.model_info
+        entry, info = self.state.image, self.state.model.info
         if entry is None or info is None:
             return
         size = entry.loaded.original_size
-        if self.state.preset == "weights":
+        if self.state.predictions.preset == "weights":
             box = input_box_to_image((x0, y0, x1, y1), size, info.resize_size, info.input_shape[-1])
         else:
             box = (x0, y0, x1, y1)
@@ -180,7 +180,7 @@ class AnalysisLinks(QtCore.QObject):
         Function nodes (``layer1.0.add``) are not modules: the Activations tab captures modules only. Before its
         summary has come (the weights are still loading), a module or block of the graph is kept for it.
         """
-        summary, graph = self.state.summary, self.state.architecture.graph
+        summary, graph = self.state.model.summary, self.state.architecture.graph
         if summary is not None:
             if name not in {node.name for node in summary.iter_nodes()}:
                 return

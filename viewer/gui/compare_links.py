@@ -62,11 +62,11 @@ class CompareLinks(QtCore.QObject):
         tabs.addTab(self.compare_view, "Compare")
         tabs.addTab(self.explain_view, "Explain")
         self.compare_view.set_networks(self.state.networks)
-        if app.registry is not None:
-            self.compare_view.set_registry(app.registry)
-        app.registry_changed.connect(self.compare_view.set_registry)
+        if app.model.registry is not None:
+            self.compare_view.set_registry(app.model.registry)
+        app.model.registry_changed.connect(self.compare_view.set_registry)
         app.images.image_changed.connect(self._image_changed)
-        app.model_changed.connect(self._model_changed)
+        app.model.info_changed.connect(self._model_changed)
         app.notices.message.connect(self._notice)
         app.notices.cleared.connect(self._notice_cleared)
         app.progress.connect(self._progress)
@@ -93,7 +93,7 @@ class CompareLinks(QtCore.QObject):
             menu.addAction("Accuracy vs cost chart…", self.show_chart)
 
     def _device(self) -> str:
-        return self.app.choice.device or "auto"
+        return self.app.model.choice.device or "auto"
 
     def show_chart(self) -> ChartWindow:
         """Open (or raise) the chart window; its points are read on the worker."""
@@ -119,8 +119,8 @@ class CompareLinks(QtCore.QObject):
 
     def _model_changed(self, _info: object) -> None:
         """No model (its weights could not be had): Explain says why it shows nothing, as Predictions does."""
-        if self.app.model_error is not None:
-            label = self.app.choice.model_file or self.app.choice.model
+        if self.app.model.error is not None:
+            label = self.app.model.choice.model_file or self.app.model.choice.model
             self.explain_view.show_error(f"No model: {label} could not be loaded (the message above says why).")
 
     def _comparison_changed(self, comparison: Comparison | None) -> None:
@@ -165,7 +165,7 @@ class CompareLinks(QtCore.QObject):
         text = self.compare_view.heatmap_class.text().strip()
         index = None
         if text:
-            index = self.app.class_index(text, kind=JobKind.COMPARE)
+            index = self.app.model.class_index(text, kind=JobKind.COMPARE)
             if index is None:
                 return  # said on the tab
         self.state.request_compare(networks, heatmap_class=index)

@@ -62,19 +62,19 @@ def run_gui(
         use_settings_path(scratch.name)
     state = AppState()
     window = MainWindow(state)
-    saved = state.choice
+    saved = state.model.choice
     if model or model_file or weights or device != "auto":
         # A model file named on the command line is the user's explicit consent to run it.
         same_model = (model is None and model_file is None) or (model == saved.model and not model_file)
-        state.choice = ModelChoice(
+        state.model.choice = ModelChoice(
             model=None if model_file else (model or saved.model),
             weights=weights or (saved.weights if same_model else ("none" if model_file else "default")),
             model_file=model_file,
             device=device if device != "auto" else saved.device,
         )
     if recipe:
-        state.choice = replace(state.choice, recipe=recipe)
-    window.model_bar.set_choice(state.choice)
+        state.model.choice = replace(state.model.choice, recipe=recipe)
+    window.model_bar.set_choice(state.model.choice)
     if tab is not None:
         if tab not in TABS:
             raise ValueError(f"unknown tab {tab!r}; use one of {', '.join(TABS)}")
@@ -158,9 +158,9 @@ def save_when_settled(
     done = {"saved": False}
 
     def settled() -> bool:
-        if state.jobs.is_busy() or state.registry is None:
+        if state.jobs.is_busy() or state.model.registry is None:
             return False
-        if state.model_info is None and state.model_error is None:
+        if state.model.info is None and state.model.error is None:
             return False
         return not expect_images or bool(state.images) or state.jobs.pending() == []
 

@@ -224,7 +224,7 @@ def open_dialog(host: MenuHost) -> None:
 
 def about_text(host: MenuHost) -> str:
     """Versions (torch, torchvision, PySide6 and Qt), the devices, and the weights cache folder."""
-    registry = host.state.registry
+    registry = host.state.model.registry
     versions = dict(registry.versions) if registry is not None else {"torch": "loading…"}
     versions["Qt"] = QtCore.qVersion()
     if registry is not None:

@@ -158,16 +158,16 @@ class MainWindow(QtWidgets.QMainWindow):
 
     def _connect(self) -> None:
         state = self.state
-        state.registry_changed.connect(self.model_bar.set_registry)
-        state.choice_changed.connect(self._on_choice_changed)
-        state.model_changed.connect(self._on_model_changed)
-        state.options_changed.connect(self._on_options_changed)
+        state.model.registry_changed.connect(self.model_bar.set_registry)
+        state.model.choice_changed.connect(self._on_choice_changed)
+        state.model.info_changed.connect(self._on_model_changed)
+        state.predictions.options_changed.connect(self._on_options_changed)
         state.images.images_changed.connect(self._on_images_changed)
         state.images.image_changed.connect(self._on_image_changed)
         state.progress.connect(self._on_progress)
         state.busy_changed.connect(self._on_busy)
         state.notices.message.connect(self._show_notice)
-        state.timings_changed.connect(lambda _t: self._update_status())
+        state.model.timings_changed.connect(lambda _t: self._update_status())
         state.recipes.changed.connect(self._update_status)
         state.weights.file_requested.connect(self.model_bar.choose_weights_file)
         state.weights.folder_requested.connect(self._open_weights_folder)
@@ -176,8 +176,10 @@ class MainWindow(QtWidgets.QMainWindow):
         error_sink.reported.connect(self._on_error_reported)
 
         self.model_bar.choiceRequested.connect(state.set_model)
-        self.model_bar.optionsRequested.connect(lambda preset, tta: state.set_options(preset=preset, tta=tta))
-        self.predictions.topkRequested.connect(lambda k: state.set_options(topk=k))
+        self.model_bar.optionsRequested.connect(
+            lambda preset, tta: state.predictions.set_options(preset=preset, tta=tta)
+        )
+        self.predictions.topkRequested.connect(lambda k: state.predictions.set_options(topk=k))
         self.predictions.logit_toggle.toggled.connect(self.settings.set_show_logits)
         self.architecture.directionChanged.connect(self.settings.set_diagram_direction)
         self.thumbnails.currentRowChanged.connect(state.images.set_current)
@@ -217,11 +219,12 @@ class MainWindow(QtWidgets.QMainWindow):
                     level="warning",
                 )
                 choice = ModelChoice(device=choice.device)
-            self.state.choice = replace(choice, model_file_sha256=digest)
-            self.state.preset, self.state.tta, self.state.topk = s.preset(), s.tta(), s.topk()
-        self.model_bar.set_choice(self.state.choice)
-        self.model_bar.set_options(self.state.preset, self.state.tta)
-        self.predictions.set_topk(self.state.topk)
+            self.state.model.choice = replace(choice, model_file_sha256=digest)
+            predictions = self.state.predictions
+            predictions.preset, predictions.tta, predictions.topk = s.preset(), s.tta(), s.topk()
+        self.model_bar.set_choice(self.state.model.choice)
+        self.model_bar.set_options(self.state.predictions.preset, self.state.predictions.tta)
+        self.predictions.set_topk(self.state.predictions.topk)
 
     @property
     def help_dialog(self) -> QtWidgets.QDialog | None:
@@ -237,7 +240,7 @@ class MainWindow(QtWidgets.QMainWindow):
     def open_sample(self, path: str, model: str | None = None) -> None:
         """Open a bundled sample. The MNIST digit brings LeNet-5 (an ImageNet network reads a digit as
         nonsense); a photo opened while LeNet-5 is chosen brings back the default ImageNet network."""
-        current = self.state.choice
+        current = self.state.model.choice
         if model is not None and current.model != model:
             self.model_bar.pick_model(model)
         elif model is None and current.model == "lenet5" and not current.model_file:
@@ -294,28 +297,29 @@ class MainWindow(QtWidgets.QMainWindow):
         self._update_status()
 
     def _on_options_changed(self) -> None:
-        self.model_bar.set_options(self.state.preset, self.state.tta)
-        self.predictions.set_topk(self.state.topk)
+        options = self.state.predictions
+        self.model_bar.set_options(options.preset, options.tta)
+        self.predictions.set_topk(options.topk)
         self._save_choice()
 
     def _save_choice(self) -> None:
-        c, s = self.state.choice, self.state
+        c, options = self.state.model.choice, self.state.predictions
         self.settings.save_choice(
             model=c.model,
             weights=c.weights,
             model_file=c.model_file,
             device=c.device,
-            preset=s.preset,
-            tta=s.tta,
-            topk=s.topk,
+            preset=options.preset,
+            tta=options.tta,
+            topk=options.topk,
         )
 
     def _on_model_changed(self, info: ModelInfo | None) -> None:
         self._update_status()
-        error = self.state.model_error
+        error = self.state.model.error
         self.model_bar.set_failed(error is not None)
         self.model_bar.set_fit(info)
-        label = self.state.choice.model_file or self.state.choice.model
+        label = self.state.model.choice.model_file or self.state.model.choice.model
         if error is not None:
             notice = f"No model: {label} could not be loaded (the message above says why)."
         else:
@@ -394,17 +398,17 @@ class MainWindow(QtWidgets.QMainWindow):
         self.image_panel.show_decorations(overlay=drawn == "overlay", box=drawn == "box")
 
     def _update_status(self) -> None:
-        state, info = self.state, self.state.model_info
-        if state.registry is None:
+        model, info = self.state.model, self.state.model.info
+        if model.registry is None:
             text = "Loading torch and the model zoo…"
         elif info is None:
-            label = state.choice.model_file or state.choice.model
-            text = f"{label}: not loaded" if state.model_error else f"Loading {label}…"
+            label = model.choice.model_file or model.choice.model
+            text = f"{label}: not loaded" if model.error else f"Loading {label}…"
         else:
             text = f"{info.device} · {info.name} · {info.weights_label}"
-            recipe = state.recipes.shown()  # a weights file's: what said it, or "assumed"
+            recipe = self.state.recipes.shown()  # a weights file's: what said it, or "assumed"
             text += f" · {recipe.text}" if recipe is not None else ""
-        timings = " · ".join(f"{k} {v:.0f} ms" for k, v in state.timings.items())
+        timings = " · ".join(f"{k} {v:.0f} ms" for k, v in model.timings.items())
         self.status_label.setText(text + (f" · {timings}" if timings else ""))
 
     # --- lifecycle ---------------------------------------------------------------------------------

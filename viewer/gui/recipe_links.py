@@ -67,7 +67,7 @@ class RecipeLinks(QtCore.QObject):
         self.button.clicked.connect(lambda _checked=False: self.open_dialog())
         self.app.recipes.dialog_requested.connect(self.open_dialog)
         self.app.recipes.changed.connect(self.refresh)
-        self.app.model_changed.connect(lambda _info: self.refresh())
+        self.app.model.info_changed.connect(lambda _info: self.refresh())
         self.refresh()
 
     def refresh(self) -> None:

@@ -5,13 +5,16 @@ the handler that stores its result, the worker runs it, the runner drops superse
 handler keeps the result (with its on-screen form, as one object) and emits a signal, the widgets draw it.
 Widgets never call the engine and never read each other.
 
-AppState holds the runner, the one submission path (``_submit``), the job policy's one place (``input_changed``),
-the model choice (``choice``, ``model_info``, ``model_error``, the options preset/tta/topk) with its results (the
-top-k ``prediction``, the layer ``summary``, the ``timings``), and is composed of typed sub-states, each owning
-its data and its signals and reaching the app through a narrow Protocol of what it uses:
+AppState holds the runner, the one submission path (``_submit``), the job policy's one place (``input_changed``)
+and the orchestration of what follows a change of model (``set_model`` and the model's jobs) or of image
+(``image_switched``), and is composed of typed sub-states, each owning its data and its signals and reaching the
+app through a narrow Protocol of what it uses:
 
 - ``notices`` (``state_notices``): what the banner and the tabs say, until it no longer holds;
 - ``images`` (``state_images``): the opened images and the one shown (a ``Sequence[ImageEntry]``);
+- ``model`` (``state_model``): the registry, the model choice, the model loaded for it (or why not), its layer
+  summary and the status bar's timings;
+- ``predictions`` (``state_predictions``): the Predictions tab's top-k, its options (preset, TTA, k) and result;
 - ``weights`` (``state_weights``): what a failed load of weights leaves chosen, and the notice's remedies;
 - ``recipes`` (``state_recipe``): the preprocessing a weights file gets, asked once per file and remembered;
 - ``architecture`` and ``lecture`` (``state_architecture``, ``state_lecture``): the Architecture tab's graph,
@@ -34,9 +37,7 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtCore import QObject, Signal, Slot
 
 from viewer.core.choice import ModelChoice  # re-exported: the GUI names it here
-from viewer.core.errors import ModelError
 from viewer.core.progress import Progress
-from viewer.engine.class_names import find_class
 from viewer.gui import tasks
 from viewer.gui.job_policy import Change, withdrawn_on
 from viewer.gui.jobs import ErrorHandler, JobError, JobKind, JobRunner, Ticket
@@ -46,12 +47,13 @@ from viewer.gui.state_compare import CompareState, ExplainState
 from viewer.gui.state_exports import ExportState
 from viewer.gui.state_images import Images
 from viewer.gui.state_lecture import LectureState
+from viewer.gui.state_model import ModelState
 from viewer.gui.state_notices import CHOICE_NOTICES, Notice, Notices
+from viewer.gui.state_predictions import PredictionsState
 from viewer.gui.state_recipe import WeightsRecipes
 from viewer.gui.state_weights import WeightsFallbacks
 
 if TYPE_CHECKING:
-    from viewer.engine.inference import Prediction
     from viewer.engine.summary import Summary
 
 __all__ = ["AppState", "ModelChoice", "Notice"]
@@ -60,37 +62,23 @@ STEP_THROTTLE_MS = 60  # PgUp/PgDn held down: at most one round of analysis jobs
 
 
 class AppState(QObject):
-    """The model choice, its options and results, and the sub-states; see the module docstring."""
+    """The runner, the job policy, what follows a change of model or image, and the sub-states; see the module
+    docstring."""
 
-    registry_changed = Signal(object)  # tasks.Registry
-    choice_changed = Signal(object)  # ModelChoice (model loading from now on)
-    model_changed = Signal(object)  # tasks.ModelInfo | None (None while loading or after a failure)
-    options_changed = Signal()  # preset, tta, topk
-    prediction_changed = Signal(object)  # engine Prediction | None
-    summary_changed = Signal(object)  # engine Summary | None
     progress = Signal(object, str)  # Progress or None when idle; job kind
     job_started = Signal(str)  # kind of the job now running
     job_finished = Signal(str)  # kind of a job that ended (any outcome) with nothing more of its kind queued
     busy_changed = Signal(str)  # description of the running job, "" when idle
-    timings_changed = Signal(dict)  # {"forward": ms, "load model": ms, ...}
 
     def __init__(self, runner: JobRunner | None = None, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.jobs = runner or JobRunner(self)
         self.notices = Notices(parent=self)  # what the banner and the tabs say, until it no longer holds
         self.images = Images(self, self.notices, parent=self)  # the opened images and the one shown
+        self.model = ModelState(self.notices, parent=self)  # the choice, the model loaded, its summary, timings
         self.weights = WeightsFallbacks(self, self.notices, parent=self)  # what a failed load leaves chosen
         self.recipes = WeightsRecipes(self, self.notices, parent=self)  # a weights file's preprocessing
-        self.registry: tasks.Registry | None = None
-        self.choice = ModelChoice()
-        self.preset = "weights"
-        self.tta = False
-        self.topk = 5
-        self.model_info: tasks.ModelInfo | None = None
-        self.prediction: Prediction | None = None
-        self.summary: Summary | None = None
-        self.timings: dict[str, float] = {}
-        self.model_error: JobError | None = None
+        self.predictions = PredictionsState(self, parent=self)  # the top-k, its options
         self._delivering_ms: float | None = None  # how long the job whose result is being stored ran
         self.architecture = ArchitectureState(self, self.notices, parent=self)  # the data-flow graph on screen
         self.lecture = LectureState(self, self.architecture, self.notices, parent=self)  # Table 1, convolutionized
@@ -98,6 +86,8 @@ class AppState(QObject):
         self.heatmap = HeatmapState(self, parent=self)  # the dense heatmap asked for and the one shown
         self.exports = ExportState(
             self,
+            model=self.model,
+            predictions=self.predictions,
             images=self.images,
             heatmap=self.heatmap,
             activations=self.activations,
@@ -138,9 +128,14 @@ class AppState(QObject):
     def _analyse_image(self) -> None:
         if self.jobs.closed:  # a throttled call that fires after the window closed
             return
-        self._classify()
+        self.predictions.request()
         self.activations.request()
         self.heatmap.refresh()
+
+    def preset_switched(self) -> None:
+        """Options were set with a preset (``PredictionsState.set_options``, which asks for the top-k again): the
+        activations, prepared with it, are asked for again."""
+        self.activations.request()
 
     # --- queries -----------------------------------------------------------------------------------
     @property
@@ -148,27 +143,9 @@ class AppState(QObject):
         """The image shown (``images.shown``)."""
         return self.images.shown
 
-    def network_id(self) -> str:
-        """The chosen network (a registry name or a model file), whatever its weights and device."""
-        return self.choice.model_file or self.choice.model or ""
-
-    def class_index(
-        self, wanted: str | int | None, *, quiet: bool = False, kind: JobKind = JobKind.HEATMAP
-    ) -> int | None:
-        """A class given as an index or a name (case-insensitive) of the loaded model; None if unknown
-        (said as a notice of ``kind`` unless ``quiet``)."""
-        if wanted is None or self.model_info is None:
-            return None
-        try:
-            return find_class(self.model_info.categories, wanted, self.model_info.name)
-        except ModelError as error:
-            if not quiet:
-                self.notices.notify(str(error), level="warning", kind=kind)
-            return None
-
     def is_settled(self) -> bool:
         """Nothing queued or running, and everything asked for is shown (screenshot mode waits for it)."""
-        return not self.jobs.is_busy() and self.registry is not None
+        return not self.jobs.is_busy() and self.model.registry is not None
 
     # --- requests from widgets ---------------------------------------------------------------------
     def start(self) -> None:
@@ -191,19 +168,16 @@ class AppState(QObject):
         classified before the graph is traced: the top-k is what the user waits for (``viewer bench``).
         """
         choice = self.recipes.with_remembered(self.weights.with_sticky_weights(choice))
-        previous = self.network_id()
-        self.choice = choice
+        previous = self.model.network_id()
+        self.model.choose(choice)
         self.activations.network_switched(previous)
-        self.model_info = None
-        self.model_error = None
         for kind in CHOICE_NOTICES:
             self.notices.clear(kind)
         self.jobs.forget_gpu_fallbacks()
         self.input_changed(Change.MODEL)
         self._clear_results(summary=True)
-        self.choice_changed.emit(choice)
-        self.model_changed.emit(None)
-        if self.registry is not None:
+        self.model.announce()
+        if self.model.registry is not None:
             label = choice.model_file or choice.model
             self._submit(
                 JobKind.MODEL,
@@ -214,20 +188,6 @@ class AppState(QObject):
                 description=f"Loading {label}",
             )
             self.architecture.request_graph()
-
-    def set_options(self, *, preset: str | None = None, tta: bool | None = None, topk: int | None = None) -> None:
-        changed = False
-        if preset is not None and preset != self.preset:
-            self.preset, changed = preset, True
-        if tta is not None and tta != self.tta:
-            self.tta, changed = tta, True
-        if topk is not None and topk != self.topk:
-            self.topk, changed = topk, True
-        if changed:
-            self.options_changed.emit()
-            self._classify()
-            if preset is not None:
-                self.activations.request()
 
     def input_changed(self, change: Change) -> None:
         """The one place where the job policy's withdrawals happen (``job_policy.POLICY``): jobs computing for
@@ -277,63 +237,38 @@ class AppState(QObject):
 
     def _ready(self, kind: JobKind) -> tuple[tasks.ImageEntry, ModelChoice] | None:
         """The current image and model when both are there for ``kind``; otherwise withdraws what is pending."""
-        image, info = self.image, self.model_info
+        image, info = self.image, self.model.info
         if info is None or info.key is None or image is None:
             self.jobs.withdraw(kind)
             return None
         return image, info.key
 
-    def _classify(self) -> None:
-        ready = self._ready(JobKind.CLASSIFY)
-        if ready is not None:
-            image, model = ready
-            self._submit(
-                JobKind.CLASSIFY,
-                tasks.classify,
-                image,
-                model=model,
-                topk=self.topk,
-                preset=self.preset,
-                tta=self.tta,
-                on_result=self._classified,
-                description=f"Classifying {image.name}",
-            )
-
     def _clear_results(self, *, summary: bool) -> None:
-        if self.prediction is not None:
-            self.prediction = None
-            self.prediction_changed.emit(None)
+        self.predictions.clear()
         self.activations.clear()
         self.heatmap.clear()
-        if summary and self.summary is not None:
-            self.summary = None
-            self.summary_changed.emit(None)
+        if summary:
+            self.model.set_summary(None)
 
     def _record_time(self, name: str) -> None:
         """How long the job being delivered ran, shown in the status bar as ``name``."""
         if self._delivering_ms is not None:
-            self.timings[name] = self._delivering_ms
-            self.timings_changed.emit(dict(self.timings))
+            self.model.add_timings({name: self._delivering_ms})
 
     # --- results -----------------------------------------------------------------------------------
     def _registry_loaded(self, registry: tasks.Registry) -> None:
-        self.registry = registry
-        self.registry_changed.emit(registry)
-        self.set_model(self.choice)
+        self.model.set_registry(registry)
+        self.set_model(self.model.choice)
 
     def _model_loaded(self, choice: ModelChoice, info: tasks.ModelInfo) -> None:
-        # Later jobs name the model by the choice it was loaded (and cached) under.
-        info = replace(info, key=choice)
-        instead = self.recipes.model_loaded(choice, info)
+        instead = self.recipes.model_loaded(choice, replace(info, key=choice))
         if instead is not None:  # the file's content has another recipe remembered (state_recipe)
             self.set_model(instead)
             return
-        self.model_info = info
         self.weights.model_loaded(choice)
-        self.timings = {}
-        self._record_time("load model")
-        self.model_changed.emit(info)
-        self._classify()  # first: the top-k is what the user waits for
+        # Later jobs name the model by the choice it was loaded (and cached) under.
+        self.model.loaded(replace(info, key=choice), self._delivering_ms)
+        self.predictions.request()  # first: the top-k is what the user waits for
         self.heatmap.refresh()
         self._submit(
             JobKind.SUMMARY,
@@ -344,20 +279,12 @@ class AppState(QObject):
         )
 
     def _model_failed(self, error: JobError) -> None:
-        self.model_error = error
-        self.model_changed.emit(None)
+        self.model.failed(error)
         self.weights.model_failed(error)
 
-    def _classified(self, prediction: Prediction) -> None:
-        self.prediction = prediction
-        self.timings.update(prediction.timings_ms)
-        self.timings_changed.emit(dict(self.timings))
-        self.prediction_changed.emit(prediction)
-
     def _summary_arrived(self, summary: Summary) -> None:
-        self.summary = summary
-        self.activations.check_layers(summary)
-        self.summary_changed.emit(summary)
+        self.activations.check_layers(summary)  # before the views see the summary: they select the layers
+        self.model.set_summary(summary)
         self.activations.request()
 
     # --- the runner's signals ----------------------------------------------------------------------

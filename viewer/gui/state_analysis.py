@@ -20,7 +20,9 @@ from viewer.core.choice import ModelChoice
 from viewer.core.errors import ModelError
 from viewer.gui import tasks
 from viewer.gui.jobs import JobError, JobKind, JobRunner, Ticket
+from viewer.gui.state_model import ModelState
 from viewer.gui.state_notices import Notices
+from viewer.gui.state_predictions import PredictionsState
 
 if TYPE_CHECKING:
     from viewer.core.activation_grid import ChannelGrid
@@ -33,18 +35,12 @@ __all__ = ["ActivationsState", "AnalysisHost", "HeatmapState"]
 
 class AnalysisHost(Protocol):
     """What the analysis sub-states use of the app: the runner, the one submission path, the shown image with the
-    loaded model (``_ready``), the options, the summary and the timings."""
+    loaded model (``_ready``), the model (its summary, its classes), the preset and the timings."""
 
     jobs: JobRunner
+    model: ModelState
+    predictions: PredictionsState
 
-    @property
-    def preset(self) -> str: ...
-    @property
-    def summary(self) -> Summary | None: ...
-    def network_id(self) -> str: ...
-    def class_index(
-        self, wanted: str | int | None, *, quiet: bool = False, kind: JobKind = JobKind.HEATMAP
-    ) -> int | None: ...
     def _ready(self, kind: JobKind) -> tuple[tasks.ImageEntry, ModelChoice] | None: ...
     def _record_time(self, name: str) -> None: ...
     def _submit(
@@ -89,7 +85,7 @@ class ActivationsState(QObject):
         """Capture ``layers`` for the current image (and keep them captured as the image changes); they are
         remembered for this network, and chosen again when it is (``network_switched``)."""
         self.layers = list(layers)
-        self._layers_model = self._app.network_id()
+        self._layers_model = self._app.model.network_id()
         self.memory[self._layers_model] = list(layers)
         self.request()
 
@@ -102,7 +98,7 @@ class ActivationsState(QObject):
 
     def network_switched(self, previous: str) -> None:
         """Another network: its own remembered layers, or a clean start."""
-        network = self._app.network_id()
+        network = self._app.model.network_id()
         if previous == network:
             return  # the first model (``viewer gui --layer`` set the layers for it), or other weights
         self.layers = list(self.memory.get(network, []))
@@ -132,7 +128,7 @@ class ActivationsState(QObject):
         """Capture the chosen layers for the shown image (withdrawn while something it needs is missing)."""
         jobs = self._app.jobs
         jobs.withdraw(JobKind.ACTIVATION_GRID)  # a grid of the old capture is not wanted any more
-        summary = self._app.summary
+        summary = self._app.model.summary
         if not self.layers or summary is None:  # the summary's arrival captures (layers checked then)
             jobs.withdraw(JobKind.ACTIVATIONS)
             return
@@ -145,7 +141,7 @@ class ActivationsState(QObject):
                 image,
                 model=model,
                 layers=list(self.layers),
-                preset=self._app.preset,
+                preset=self._app.predictions.preset,
                 summary=summary,
                 grid_options=self.grid_options,
                 on_result=self._captured,
@@ -247,7 +243,7 @@ class HeatmapState(QObject):
         """The heatmap request as ``dense_heatmap`` arguments (a class name resolved); None if unknown."""
         options = dict(self.request_options or {})
         if "class_" in options:
-            index = self._app.class_index(options.pop("class_"))
+            index = self._app.model.class_index(options.pop("class_"))
             if index is None:
                 return None
             options["class_index"] = index
@@ -258,7 +254,7 @@ class HeatmapState(QObject):
         request = self.request_options or {}
         if request.get("class_index") is not None:
             return int(request["class_index"])
-        return self._app.class_index(request.get("class_"), quiet=True)
+        return self._app.model.class_index(request.get("class_"), quiet=True)
 
     def clear(self) -> None:
         """The heatmap shown is of an image or model no longer shown: it goes."""

@@ -15,24 +15,23 @@ from typing import Any, Protocol
 
 from PySide6.QtCore import QObject, Signal
 
-from viewer.core.choice import ModelChoice
 from viewer.core.errors import ModelError
 from viewer.core.graph import Graph, expansion
 from viewer.core.layout import Direction, Layout
 from viewer.gui import tasks
 from viewer.gui.job_policy import Change
 from viewer.gui.jobs import JobError, JobKind, Ticket
+from viewer.gui.state_model import ModelState
 from viewer.gui.state_notices import Notices
 
 __all__ = ["ArchitectureHost", "ArchitectureState"]
 
 
 class ArchitectureHost(Protocol):
-    """What :class:`ArchitectureState` uses of the app: the choice, the job policy and the one submission path."""
+    """What :class:`ArchitectureState` uses of the app: the model, the job policy and the one submission path."""
 
-    @property
-    def choice(self) -> ModelChoice: ...
-    def network_id(self) -> str: ...
+    model: ModelState
+
     def input_changed(self, change: Change) -> None: ...
     def _submit(
         self, kind: JobKind, fn: Callable[..., Any], *args: Any, on_result: Callable[[Any], None], **kwargs: Any
@@ -79,7 +78,7 @@ class ArchitectureState(QObject):
             return
         self.expanded = frozenset(expanded)
         if self.shows_plain_graph():  # the convolutionized form's blocks are not the network's to remember
-            self.memory[self._app.network_id()] = sorted(self.expanded)
+            self.memory[self._app.model.network_id()] = sorted(self.expanded)
         self._app._submit(
             JobKind.GRAPH_LAYOUT,
             tasks.graph_layout,
@@ -116,13 +115,13 @@ class ArchitectureState(QObject):
         self.graph, self.layout = graph, None
         self.graph_changed.emit(graph)
         if expanded is None:
-            remembered = self.memory.get(self._app.network_id())
+            remembered = self.memory.get(self._app.model.network_id())
             expanded = expansion(graph) if remembered is None else frozenset(remembered)
         self.set_expanded(expanded)
 
     def request_graph(self) -> None:
         """Build the graph of the chosen network, unless the one shown (or being built) is already of it."""
-        choice = self._app.choice
+        choice = self._app.model.choice
         source = ("file", choice.model_file, choice.model_file_sha256) if choice.model_file else ("name", choice.model)
         if source == self._source:
             return
@@ -148,7 +147,7 @@ class ArchitectureState(QObject):
     def _graph_arrived(self, graph: Graph) -> None:
         self.graph = graph
         spec, self.expand_spec = self.expand_spec, None
-        remembered = self.memory.get(self._app.network_id())
+        remembered = self.memory.get(self._app.model.network_id())
         try:
             expanded = expansion(graph, spec) if spec is not None or remembered is None else frozenset(remembered)
         except ModelError as error:  # ``--expand`` named a block this network lacks: its sentence says so

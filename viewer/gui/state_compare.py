@@ -23,7 +23,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any, Protocol
 
-from PySide6.QtCore import QObject, Signal, SignalInstance
+from PySide6.QtCore import QObject, Signal
 
 from viewer.core.choice import ModelChoice
 from viewer.core.explain_cost import COSTLY_METHODS
@@ -32,13 +32,14 @@ from viewer.core.zoo import LECTURE_NETWORKS, ZooPoint
 from viewer.gui import compare_tasks
 from viewer.gui.jobs import JobKind, JobRunner, Ticket
 from viewer.gui.state_images import Images
+from viewer.gui.state_model import ModelState
 from viewer.gui.state_notices import Notices
 from viewer.gui.state_weights import RANDOM, WeightsFallbacks, gui_wording
 from viewer.gui.tasks import ImageEntry
 
 if TYPE_CHECKING:
     from viewer.engine.compare import Comparison
-    from viewer.gui.tasks import ModelInfo
+    from viewer.gui.state_recipe import WeightsRecipes
 
 __all__ = ["CHEAP_METHODS", "DEFAULT_COMPARE", "EXPLAIN_METHODS", "CompareState", "ExplainState"]
 
@@ -61,18 +62,15 @@ class AppLike(Protocol):
     """What the sub-states use of :class:`viewer.gui.state.AppState` (which owns them; named here rather than
     imported, which would be an import circle)."""
 
-    model_changed: SignalInstance
     jobs: JobRunner
     notices: Notices
     images: Images
+    model: ModelState
     weights: WeightsFallbacks
+    recipes: WeightsRecipes
 
     @property
     def image(self) -> ImageEntry | None: ...
-    @property
-    def model_info(self) -> ModelInfo | None: ...
-    @property
-    def choice(self) -> ModelChoice: ...
     def cancel(self, kind: JobKind | None = None) -> None: ...
     def _submit(
         self, kind: JobKind, fn: Callable[..., Any], *args: Any, on_result: Callable[[Any], None], **kwargs: Any
@@ -156,9 +154,10 @@ class CompareState(QObject):
         if image is None:
             app.notices.notify("Open an image to compare the networks on.", level="info", kind=JobKind.COMPARE)
             return
-        device = app.choice.device or "auto"
+        device = app.model.choice.device or "auto"
         keys = [
-            app.weights.with_sticky_weights(ModelChoice(name, weights, None, device)) for name, weights in self.networks
+            app.recipes.remembered_for(app.weights.with_sticky_weights(ModelChoice(name, weights, None, device)))
+            for name, weights in self.networks
         ]
         if self.comparison is not None:
             self.comparison, self.compared_image = None, None
@@ -233,7 +232,7 @@ class ExplainState(QObject):
         self.explained_image: ImageEntry | None = None  # the image the shown set is of
         self.costly_asked: list[str] = []  # costly methods asked for the shown set, not delivered yet
         app.images.image_changed.connect(lambda _entry: self._input_changed())
-        app.model_changed.connect(lambda _info: self._input_changed())
+        app.model.info_changed.connect(lambda _info: self._input_changed())
         app.jobs.cancelled.connect(self._cancelled)
 
     def set_shown(self, shown: bool) -> None:
@@ -255,7 +254,7 @@ class ExplainState(QObject):
         """Run ``method`` (occlusion, integrated gradients) for the shown set's image, model and class."""
         if method not in COSTLY_METHODS:
             raise ValueError(f"{method!r} is not a costly method")
-        found, image, info = self.explanations, self.explained_image, self.app.model_info
+        found, image, info = self.explanations, self.explained_image, self.app.model.info
         if found is None or image is None or info is None or info.key is None:
             self.app.notices.notify(
                 "Wait for the cheap methods' maps: the costly ones explain the same class.",
@@ -326,7 +325,7 @@ class ExplainState(QObject):
 
     def _explain(self, *, force: bool = False) -> None:
         app = self.app
-        image, info = app.image, app.model_info
+        image, info = app.image, app.model.info
         if image is None or info is None or info.key is None or not (self.shown or force):
             return
         key = info.key
@@ -344,7 +343,7 @@ class ExplainState(QObject):
         )
 
     def _current(self, image: ImageEntry, key: ModelChoice | None) -> bool:
-        info = self.app.model_info
+        info = self.app.model.info
         return image is self.app.image and info is not None and info.key == key
 
     def _explained(self, found: compare_tasks.ExplainSet, image: ImageEntry, key: ModelChoice) -> None:

@@ -8,7 +8,7 @@ a notice of its kind, unless the caller passes ``on_error`` (the tabs say it on 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import Any, Protocol
 
 from PySide6.QtCore import QObject, Signal
 
@@ -16,28 +16,16 @@ from viewer.gui.export_tasks import ExportResult, export_activation, export_all,
 from viewer.gui.jobs import ErrorHandler, JobKind, Ticket
 from viewer.gui.state_analysis import ActivationsState, HeatmapState
 from viewer.gui.state_images import Images
+from viewer.gui.state_model import ModelState
 from viewer.gui.state_notices import Notices
-
-if TYPE_CHECKING:
-    from viewer.engine.inference import Prediction
-    from viewer.gui.tasks import ModelInfo
+from viewer.gui.state_predictions import PredictionsState
 
 __all__ = ["ExportState", "ExportsHost"]
 
 
 class ExportsHost(Protocol):
-    """What :class:`ExportState` uses of the app: the model, its options, the prediction, the submission path."""
+    """What :class:`ExportState` uses of the app: the one submission path."""
 
-    @property
-    def model_info(self) -> ModelInfo | None: ...
-    @property
-    def prediction(self) -> Prediction | None: ...
-    @property
-    def topk(self) -> int: ...
-    @property
-    def preset(self) -> str: ...
-    @property
-    def tta(self) -> bool: ...
     def _submit(
         self, kind: JobKind, fn: Callable[..., Any], *args: Any, on_result: Callable[[Any], None], **kwargs: Any
     ) -> Ticket: ...
@@ -45,7 +33,8 @@ class ExportsHost(Protocol):
 
 class ExportState(QObject):
     """``all``, ``heatmap``, ``prediction``, ``activation``: what is shown, written to files. Holds no data of its
-    own; reads the images, the heatmap and the activations it is given.
+    own; reads the model, the predictions (and their options), the images, the heatmap and the activations it is
+    given.
 
     Signals:
         finished(object): the export_tasks.ExportResult of an export that ran.
@@ -57,6 +46,8 @@ class ExportState(QObject):
         self,
         app: ExportsHost,
         *,
+        model: ModelState,
+        predictions: PredictionsState,
         images: Images,
         heatmap: HeatmapState,
         activations: ActivationsState,
@@ -65,6 +56,8 @@ class ExportState(QObject):
     ) -> None:
         super().__init__(parent)
         self._app = app
+        self._model = model
+        self._predictions = predictions
         self._images = images
         self._heatmap = heatmap
         self._activations = activations
@@ -93,7 +86,7 @@ class ExportState(QObject):
 
     def all(self, folder: str, *, heatmaps: bool, force: bool = False) -> Ticket | None:
         """File › Export all: every image's predictions (and heatmaps) with the loaded model, into ``folder``."""
-        info = self._app.model_info
+        info = self._model.info
         if info is None or info.key is None or not self._images:
             self._notices.notify("Load an image and a model before exporting.", level="warning", kind=JobKind.EXPORT)
             return None
@@ -106,9 +99,9 @@ class ExportState(QObject):
             list(self._images),
             model=info.key,
             folder=folder,
-            topk=self._app.topk,
-            preset=self._app.preset,
-            tta=self._app.tta,
+            topk=self._predictions.topk,
+            preset=self._predictions.preset,
+            tta=self._predictions.tta,
             heatmaps=heatmaps,
             heatmap_options=heatmap_options,
             force=force,
@@ -120,7 +113,7 @@ class ExportState(QObject):
         self, base: str, chart_png: bytes, *, force: bool, on_error: ErrorHandler | None = None
     ) -> Ticket | None:
         """The shown prediction as ``base``.csv/.json/.png (the chart drawn by the view)."""
-        prediction = self._app.prediction
+        prediction = self._predictions.prediction
         if prediction is None:
             return None
         return self._app._submit(
@@ -141,7 +134,7 @@ class ExportState(QObject):
         if grid is None:
             return None
         image = self._images.shown
-        info = self._app.model_info
+        info = self._model.info
         provenance = {
             "image": None if image is None else image.path,
             "layer": grid.layer,

@@ -15,12 +15,12 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from PySide6.QtCore import QObject, Signal
 
-from viewer.core.choice import ModelChoice
 from viewer.core.convolutionizable import convolutionize_refusal
 from viewer.core.graph import Graph, expansion
 from viewer.gui import lecture_tasks
 from viewer.gui.jobs import JobError, JobKind, JobRunner, Ticket
 from viewer.gui.state_architecture import ArchitectureState
+from viewer.gui.state_model import ModelState
 from viewer.gui.state_notices import Notices
 
 if TYPE_CHECKING:
@@ -30,12 +30,11 @@ __all__ = ["LectureHost", "LectureState"]
 
 
 class LectureHost(Protocol):
-    """What :class:`LectureState` uses of the app: the choice, the runner and the one submission path."""
+    """What :class:`LectureState` uses of the app: the model choice, the runner and the one submission path."""
 
     jobs: JobRunner
+    model: ModelState
 
-    @property
-    def choice(self) -> ModelChoice: ...
     def _submit(
         self, kind: JobKind, fn: Callable[..., Any], *args: Any, on_result: Callable[[Any], None], **kwargs: Any
     ) -> Ticket: ...
@@ -69,7 +68,7 @@ class LectureState(QObject):
         if self.table is not None:
             self.table_changed.emit(self.table)
             return
-        choice = self._app.choice
+        choice = self._app.model.choice
         chosen = None if choice.model_file else choice.model
         self._app._submit(
             JobKind.LECTURE_TABLE,
@@ -94,7 +93,7 @@ class LectureState(QObject):
                 architecture.show_graph(plain, None)
             return  # with no graph yet, its arrival asks (``_plain_changed``)
         refusal = convolutionize_refusal(plain)
-        if not refusal and self._app.choice.model_file:
+        if not refusal and self._app.model.choice.model_file:
             refusal = f"{plain.model_name}: `viewer graph --model-file … --convolutionized WxH` draws a file's form."
         if refusal:
             self.convolutionized_failed.emit(refusal)
@@ -102,7 +101,7 @@ class LectureState(QObject):
         self._app._submit(
             JobKind.GRAPH_CONVOLUTIONIZED,
             lecture_tasks.convolutionized_graph,
-            self._app.choice.model,
+            self._app.model.choice.model,
             size,
             on_result=self._convolutionized_arrived,
             on_error=self._convolutionized_error,

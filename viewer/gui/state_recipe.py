@@ -29,7 +29,8 @@ from viewer.gui.state_notices import Notices
 from viewer.gui.state_weights import is_weights_file
 
 if TYPE_CHECKING:
-    from viewer.gui.tasks import ModelInfo, Registry
+    from viewer.gui.state_model import ModelState
+    from viewer.gui.tasks import ModelInfo
 
 __all__ = [
     "RECIPE_NOTICE",
@@ -76,10 +77,8 @@ class SessionRecipes:
 class RecipeHost(Protocol):
     """What :class:`WeightsRecipes` uses of the app: the registry, the loaded model, and choosing again."""
 
-    @property
-    def registry(self) -> Registry | None: ...
-    @property
-    def model_info(self) -> ModelInfo | None: ...
+    model: ModelState
+
     def set_model(self, choice: ModelChoice) -> None: ...
 
 
@@ -126,7 +125,7 @@ class WeightsRecipes(QObject):
         self.store = store
 
     def _specs(self) -> dict[str, Any]:
-        registry = self._app.registry
+        registry = self._app.model.registry
         return {} if registry is None else {spec.name: spec for spec in registry.specs}
 
     def _is_file(self, choice: ModelChoice | None) -> bool:
@@ -146,15 +145,22 @@ class WeightsRecipes(QObject):
         return isinstance(parsed, dict) or (spec.source == "torchvision" and parsed in spec.weights)
 
     # --- called by AppState --------------------------------------------------------------------------
-    def with_remembered(self, choice: ModelChoice) -> ModelChoice:
-        """``choice`` with the recipe chosen before for its weights file, when it names none itself."""
+    def remembered_for(self, choice: ModelChoice) -> ModelChoice:
+        """``choice`` with the recipe chosen before for its weights file, when it names none itself (what a
+        Compare column of that file is built with)."""
         if choice.recipe is not None or not self._is_file(choice):
             return choice
         entry = self.store.recipe_of_file(choice.weights)
         if entry is None or not entry[1] or not self._fits(entry[1], choice):
             return choice
-        self._remembered = replace(choice, recipe=entry[1])
-        return self._remembered
+        return replace(choice, recipe=entry[1])
+
+    def with_remembered(self, choice: ModelChoice) -> ModelChoice:
+        """:meth:`remembered_for` of the model choice, kept to tell the file's answer from the user's own."""
+        remembered = self.remembered_for(choice)
+        if remembered is not choice:
+            self._remembered = remembered
+        return remembered
 
     def model_loaded(self, choice: ModelChoice, info: ModelInfo) -> ModelChoice | None:
         """A model is loaded under ``choice``: remember a recipe given for its file, ask for one that nothing said,
@@ -187,7 +193,7 @@ class WeightsRecipes(QObject):
     def choose(self, text: str | None) -> None:
         """Use and remember ``text`` (an enum name or key=value text; None or "": what the file says, else the
         network's default) for the weights file loaded now."""
-        info = self._app.model_info
+        info = self._app.model.info
         choice = info.key if info is not None else None
         if info is None or choice is None or info.weights_sha256 is None or not self._is_file(choice):
             return
@@ -224,7 +230,7 @@ class WeightsRecipes(QObject):
     # --- what the views show -------------------------------------------------------------------------
     def shown(self) -> RecipeShown | None:
         """The recipe of the weights file loaded now, as the views say it; None when the weights are no file."""
-        info = self._app.model_info
+        info = self._app.model.info
         choice = info.key if info is not None else None
         if info is None or info.recipe is None or not self._is_file(choice):
             return None
@@ -248,7 +254,7 @@ class WeightsRecipes(QObject):
 
     def offered(self) -> RecipeOffer | None:
         """What the recipe dialog offers for the weights file loaded now (None when the weights are no file)."""
-        info = self._app.model_info
+        info = self._app.model.info
         choice = info.key if info is not None else None
         if info is None or info.recipe is None or info.own_recipe is None or not self._is_file(choice):
             return None

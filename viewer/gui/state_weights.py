@@ -24,11 +24,11 @@ from PySide6.QtCore import QObject, Signal
 
 from viewer.core.choice import ModelChoice
 from viewer.core.errors import DownloadError
+from viewer.gui.state_model import ModelState
 from viewer.gui.state_notices import Notices
 
 if TYPE_CHECKING:
     from viewer.gui.jobs import JobError
-    from viewer.gui.tasks import Registry
 
 __all__ = ["WeightsFallbacks", "WeightsHost", "gui_wording", "is_weights_file"]
 
@@ -63,12 +63,10 @@ def is_weights_file(choice: ModelChoice, specs: dict[str, Any]) -> bool:
 
 
 class WeightsHost(Protocol):
-    """What :class:`WeightsFallbacks` uses of the app: the registry, the choice, and choosing again."""
+    """What :class:`WeightsFallbacks` uses of the app: the model (the registry, the choice), and choosing again."""
 
-    @property
-    def registry(self) -> Registry | None: ...
-    @property
-    def choice(self) -> ModelChoice: ...
+    model: ModelState
+
     def set_model(self, choice: ModelChoice) -> None: ...
 
 
@@ -96,7 +94,7 @@ class WeightsFallbacks(QObject):
         self._unavailable: set[str] = set()
 
     def _specs(self) -> dict[str, Any]:
-        registry = self._app.registry
+        registry = self._app.model.registry
         return {} if registry is None else {spec.name: spec for spec in registry.specs}
 
     def with_sticky_weights(self, choice: ModelChoice) -> ModelChoice:
@@ -116,7 +114,7 @@ class WeightsFallbacks(QObject):
         self._notices.clear("model")
 
     def model_failed(self, error: JobError) -> None:
-        choice = self._app.choice
+        choice = self._app.model.choice
         text = gui_wording(error.message)
         if is_weights_file(choice, self._specs()) and not error.is_bug:
             previous = self.last_loaded_choice
@@ -179,7 +177,7 @@ class WeightsFallbacks(QObject):
 
     def open_weights_folder(self) -> None:
         """Ask the window to show torch hub's checkpoints folder (created, so that a file can be copied in)."""
-        registry = self._app.registry
+        registry = self._app.model.registry
         folder = registry.weights_dir if registry is not None else ""
         if folder:
             with contextlib.suppress(OSError):  # shown anyway: the file manager says what is wrong with it

@@ -68,7 +68,7 @@ class TabExports(QtCore.QObject):
         """Export the shown prediction; False when there is none, the user declined, or it was refused (said on
         the tab). The chart is drawn first even if the tab was never shown."""
         state = self._state
-        prediction = state.prediction
+        prediction = state.predictions.prediction
         if prediction is None:
             return False
         view = self._predictions
