@@ -51,6 +51,7 @@ from viewer.engine.convolutionize_graph import (
 )
 from viewer.engine.convolutionized_linear import ConvolutionizedLinear
 from viewer.engine.errors import UnsupportedModelError
+from viewer.engine.fx_tracers import symbolic_trace
 
 __all__ = [
     "ConversionInfo",
@@ -98,7 +99,7 @@ def convolutionize(model: nn.Module, input_shape: tuple[int, int, int]) -> fx.Gr
     was_training = model.training
     model.eval()
     try:
-        gm = fx.symbolic_trace(model)
+        gm = symbolic_trace(model)  # fx.symbolic_trace, with nothing left holding the model (fx_tracers)
     except Exception as error:
         raise UnsupportedModelError(
             f"{type(model).__name__} cannot be traced by torch.fx ({type(error).__name__}: {str(error)[:160]})."

@@ -22,6 +22,7 @@ from torch.utils.flop_counter import FlopCounterMode
 
 from viewer.core.graph import GraphEdge, GraphNode, HyperValue, Shape
 from viewer.core.receptive import ReceptiveField, larger_field
+from viewer.engine.fx_tracers import forget_tracer
 from viewer.engine.receptive import layer_geometry
 
 __all__ = ["TracedGraph", "hyper_parameters", "trace_graph"]
@@ -290,7 +291,11 @@ def trace_graph(model: nn.Module, input_shape: Shape, *, training: bool = False)
     modes = {module: module.training for module in model.modules()}
     model.train(training)
     try:
-        graph = fx.Tracer().trace(model)
+        tracer = fx.Tracer()
+        try:
+            graph = tracer.trace(model)
+        finally:
+            forget_tracer(tracer)  # else a reference cycle holds the model until a full collection (fx_tracers)
         module = fx.GraphModule(model, graph)
         batch = 2 if training else 1  # BatchNorm in training mode refuses one value per channel
         runner = _MetaRunner(module, model, batch)
