@@ -95,6 +95,16 @@ def test_weights_are_shared_with_the_original() -> None:
     assert fcn.get_submodule("classifier.0").weight.data_ptr() == model.classifier[0].weight.data_ptr()
 
 
+def test_shapes_are_propagated_without_touching_the_real_weights() -> None:
+    model = fast_random_model("mobilenet_v2")
+    fcn = convolutionize(model, (3, 224, 224))
+    before = {name: (tensor, tensor.data_ptr()) for name, tensor in fcn.state_dict(keep_vars=True).items()}
+    assert tuple(propagate_shapes(fcn, (1, 3, 448, 320))) == (1, 1000, 14, 10)  # the 7×7 map of a 32-px stride
+    after = fcn.state_dict(keep_vars=True)
+    assert all(after[name] is tensor and tensor.data_ptr() == pointer for name, (tensor, pointer) in before.items())
+    assert {node.meta["shape"] for node in fcn.graph.nodes if node.op == "placeholder"} == {(1, 3, 448, 320)}
+
+
 def test_lenet_cells_equal_sliding_windows() -> None:
     """Without padding, each cell of the dense map is exactly the network applied to one 28×28 window."""
     model = fast_random_model("lenet5")

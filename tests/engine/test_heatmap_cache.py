@@ -12,7 +12,6 @@ import weakref
 from pathlib import Path
 
 import pytest
-from torch import fx
 
 import viewer.engine.convolutionize as convolutionize_module
 from viewer.engine import heatmap
@@ -26,13 +25,13 @@ LENET = ModelKey("lenet5", "default", None, "cpu")
 def traces(monkeypatch) -> list[str]:
     """The class names of the models ``convolutionize`` traces from now on."""
     traced: list[str] = []
-    original = fx.symbolic_trace
+    original = convolutionize_module.symbolic_trace
 
     def counting(root, *args, **kwargs):
         traced.append(type(root).__name__)
         return original(root, *args, **kwargs)
 
-    monkeypatch.setattr(convolutionize_module.fx, "symbolic_trace", counting)
+    monkeypatch.setattr(convolutionize_module, "symbolic_trace", counting)
     return traced
 
 

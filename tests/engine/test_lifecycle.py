@@ -3,10 +3,10 @@
 The worker's model cache stays bounded, capture leaves no hook behind, resident memory levels off after
 the first cycles, and once the cache lets go every large tensor is freed.
 
-The cyclic garbage collector is needed for that last part: torch.fx's ``Tracer.trace`` defines a recursive
-local function (``collect_tensor_attrs``) that closes over the tracer, whose ``root`` is the model, so
-every model traced by feature extraction sits in a reference cycle and outlives its last reference until
-a full collection runs.
+torch.fx's ``Tracer.trace`` defines a recursive local function (``collect_tensor_attrs``) that closes over the
+tracer, whose ``root`` is the model: a reference cycle that would keep every traced model until a full
+collection. The engine empties its tracers once done (``viewer.engine.fx_tracers``), so an evicted model goes
+with its last reference (``tests/engine/test_fx_tracers.py`` checks it with the cyclic collector off).
 """
 
 from __future__ import annotations

@@ -164,16 +164,18 @@ def test_start_up_imports_are_frozen_out_of_later_garbage_collections():
     import sys
 
     script = (
-        "import gc\n"
+        "import gc, sys\n"
         "from viewer.gui import tasks\n"
         "assert gc.isenabled()\n"
         "registry = tasks.load_registry()\n"
         "print(bool(registry.specs), gc.isenabled(), gc.get_freeze_count())\n"
+        "print(*(name in sys.modules for name in ('captum.attr', 'matplotlib', 'grandalf')))\n"
     )
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300, check=True)
-    specs, enabled, frozen = done.stdout.split()
+    specs, enabled, frozen, *imported = done.stdout.split()
     assert specs == "True" and enabled == "True"  # collection back on …
     assert int(frozen) > 100_000  # … and torch's objects no longer walked by it
+    assert imported == ["True"] * 3  # nor those of the libraries Explain and the diagram import later
 
 
 def test_later_turns_run_one_call_per_turn_and_a_newer_call_replaces_a_waiting_one(qtbot):

@@ -24,6 +24,7 @@ from torchvision.models.feature_extraction import create_feature_extractor
 
 from viewer.core.activation_grid import channel_grid  # re-exported: the CLI and tests name it here
 from viewer.engine.errors import BudgetError, ModelError
+from viewer.engine.fx_tracers import forget_tracer, forgetting_feature_extractor_tracers
 from viewer.engine.receptive import ReceptiveField
 from viewer.engine.summary import Summary, summarize
 
@@ -177,18 +178,19 @@ def _traced_nodes(model: nn.Module) -> list[tuple[str | None, str, str]]:
     from torchvision.models.feature_extraction import NodePathTracer, _set_default_tracer_kwargs
 
     was_training = model.training
+    tracer = NodePathTracer(**_set_default_tracer_kwargs(None))
     model.eval()
     try:
-        tracer = NodePathTracer(**_set_default_tracer_kwargs(None))
         graph = tracer.trace(model)
+        named = []
+        for node in graph.nodes:
+            if node in tracer.node_to_qualname:
+                qualname = tracer.node_to_qualname[node]
+                called = str(node.target) if node.op == "call_module" else None
+                named.append((called, called if called is not None else qualname, qualname))
     finally:
         model.train(was_training)
-    named = []
-    for node in graph.nodes:
-        if node in tracer.node_to_qualname:
-            qualname = tracer.node_to_qualname[node]
-            called = str(node.target) if node.op == "call_module" else None
-            named.append((called, called if called is not None else qualname, qualname))
+        forget_tracer(tracer)  # else a reference cycle holds the model until a full collection (fx_tracers)
     _TRACED[model] = named
     return named
 
@@ -208,7 +210,8 @@ def _extractor(model: nn.Module, layers: tuple[str, ...]) -> tuple[fx.GraphModul
     extractor = None
     if all(names.values()):
         nodes = sorted({node for node in names.values() if node})
-        extractor = create_feature_extractor(model, return_nodes={node: node for node in nodes})
+        with forgetting_feature_extractor_tracers():  # see fx_tracers: its tracers would hold the model
+            extractor = create_feature_extractor(model, return_nodes={node: node for node in nodes})
         # Copy each returned value right where it is made: a later in-place op (ReLU(inplace=True) after a
         # convolution) would otherwise change it before the graph returns.
         graph = extractor.graph

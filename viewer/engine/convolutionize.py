@@ -4,7 +4,7 @@ The lecture's routine replaces every ``nn.Linear`` of a ``Sequential`` by a conv
 not Sequentials, so the rewrite works on the ``torch.fx`` graph of the model instead, which makes it one
 mechanism for every architecture rather than code per model:
 
-1. trace the model (in eval mode) and propagate shapes at the canonical input size, on fake tensors so that
+1. trace the model (in eval mode) and propagate shapes at the canonical input size, on meta tensors so that
    no arithmetic is done;
 2. find the *flatten point*: the last node that turns an (N, C, H, W) map into an (N, C·H·W) vector
    (``torch.flatten``, ``nn.Flatten``, ``view``/``reshape``, or ``mean`` over the spatial axes);
@@ -51,6 +51,7 @@ from viewer.engine.convolutionize_graph import (
 )
 from viewer.engine.convolutionized_linear import ConvolutionizedLinear
 from viewer.engine.errors import UnsupportedModelError
+from viewer.engine.fx_tracers import symbolic_trace
 
 __all__ = [
     "ConversionInfo",
@@ -98,7 +99,7 @@ def convolutionize(model: nn.Module, input_shape: tuple[int, int, int]) -> fx.Gr
     was_training = model.training
     model.eval()
     try:
-        gm = fx.symbolic_trace(model)
+        gm = symbolic_trace(model)  # fx.symbolic_trace, with nothing left holding the model (fx_tracers)
     except Exception as error:
         raise UnsupportedModelError(
             f"{type(model).__name__} cannot be traced by torch.fx ({type(error).__name__}: {str(error)[:160]})."
@@ -258,7 +259,7 @@ def _rewrite_downstream(
 
 
 def _check_dense(gm: fx.GraphModule, canonical: tuple[int, ...], name: str) -> None:
-    """Prove the result is an (N, classes, h, w) map that grows with the input (one fake pass, no arithmetic)."""
+    """Prove the result is an (N, classes, h, w) map that grows with the input (one meta pass, no arithmetic)."""
     larger = (*canonical[:2], canonical[2] + canonical[2] // 2, canonical[3] + canonical[3] // 2)
     try:
         bigger = propagate_shapes(gm, larger)

@@ -1,7 +1,7 @@
 """Reading a traced classifier for :mod:`viewer.engine.convolutionize`: shapes, and what each node does.
 
 The rewrite needs to know, of each ``torch.fx`` node, the shape it carries at the canonical input (found on
-fake tensors, so without arithmetic) and what kind of operation it is: a *flatten point* (an (N, C, H, W) map
+meta tensors, so without arithmetic) and what kind of operation it is: a *flatten point* (an (N, C, H, W) map
 made an (N, features) vector), a *global pooling* (an h×w map reduced to 1×1), an operation that acts on each
 position alone (which may stay in a convolutionized head), or attention over a fixed token grid (which rules the
 network out). These questions only read the graph; :mod:`~viewer.engine.convolutionize` changes it.
@@ -10,12 +10,16 @@ network out). These questions only read the graph; :mod:`~viewer.engine.convolut
 from __future__ import annotations
 
 import operator
+from collections.abc import Callable
+from typing import Any
 
 import torch
 import torch.nn.functional as F
 from torch import fx, nn
+from torch.func import functional_call
 
 from viewer.engine.errors import UnsupportedModelError
+from viewer.engine.graph_trace import SAME_SHAPE_MODULES
 
 __all__ = [
     "ADAPTIVE_POOLS",
@@ -98,30 +102,56 @@ ADAPTIVE_POOL_FUNCTIONS = {F.adaptive_avg_pool2d, F.adaptive_max_pool2d}
 def propagate_shapes(module: fx.GraphModule, input_shape: tuple[int, ...]) -> torch.Size:
     """Record ``node.meta["shape"]`` for every tensor node at ``input_shape`` (N, C, H, W), doing no arithmetic.
 
-    Fake tensors take the real parameters' shapes and devices without touching their data, so this costs
-    the same for VGG-19 as for LeNet.
+    The graph runs on meta tensors: each module call with meta stand-ins of its real parameters (the same
+    shapes, no data), so this costs the same for VGG-19 as for LeNet, and the layers that keep their input's
+    shape (normalisations, activations, dropout) are answered without running them. Fake tensors
+    (``FakeTensorMode``) gave the same shapes but dispatched every operation through Python: 0.1-0.4 s per pass
+    of a MobileNet, three passes per network, all of it holding the GIL while the GUI thread waited to repaint
+    (``viewer bench``: the Explain tab asks which methods apply to each new network; the longest stalls of the
+    200-switch soak).
     """
-    from torch._subclasses.fake_tensor import FakeTensorMode
-
     from viewer.engine.quiet import quiet_torch_logs
 
-    device = next((p.device for p in module.parameters()), torch.device("cpu"))
-    mode = FakeTensorMode(allow_non_fake_inputs=True)
-    with mode:
-        example = torch.empty(input_shape, device=device)
-
-    class _Recorder(fx.Interpreter):
-        def run_node(self, n: fx.Node) -> object:
-            result = super().run_node(n)
-            n.meta["shape"] = tuple(result.shape) if isinstance(result, torch.Tensor) else None
-            return result
-
-    with quiet_torch_logs(), mode, torch.no_grad():  # a too-small input raises; the caller says so in one sentence
-        result = _Recorder(module).run(example)
+    # a too-small input raises; the caller says so in one sentence
+    with quiet_torch_logs(), torch.no_grad():
+        result = _ShapeRecorder(module).run(torch.empty(input_shape, device="meta"))
     if isinstance(result, (tuple, list)):
         result = result[0]
     shape: torch.Size = result.shape
     return shape
+
+
+class _ShapeRecorder(fx.Interpreter):
+    """Runs a graph on meta tensors (see :func:`propagate_shapes`), recording each node's output shape."""
+
+    def __init__(self, module: fx.GraphModule) -> None:
+        super().__init__(module, garbage_collect_values=True)
+        self.modules = dict(module.named_modules())
+
+    def run_node(self, n: fx.Node) -> object:
+        result = super().run_node(n)
+        n.meta["shape"] = tuple(result.shape) if isinstance(result, torch.Tensor) else None
+        return result
+
+    def call_module(
+        self, target: str | Callable[..., Any], args: tuple[object, ...], kwargs: dict[str, object]
+    ) -> object:
+        assert isinstance(target, str)  # fx names a call_module's target by its qualified name
+        module = self.modules[target]
+        if type(module) in SAME_SHAPE_MODULES and len(args) == 1 and not kwargs and isinstance(args[0], torch.Tensor):
+            return torch.empty_like(args[0], device="meta")
+        real = {name: value for name, value in [*module.named_parameters(), *module.named_buffers()]
+                if value.device.type != "meta"}  # fmt: skip
+        if not real:
+            return module(*args, **kwargs)
+        stand_ins = {name: torch.empty_like(value, device="meta") for name, value in real.items()}
+        return functional_call(module, stand_ins, args, kwargs)
+
+    def fetch_attr(self, target: str) -> object:
+        value = super().fetch_attr(target)
+        if isinstance(value, torch.Tensor) and value.device.type != "meta":
+            return torch.empty_like(value, device="meta")
+        return value
 
 
 def shape_if_tensor(node: fx.Node) -> tuple[int, ...] | None:

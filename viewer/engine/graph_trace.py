@@ -22,9 +22,10 @@ from torch.utils.flop_counter import FlopCounterMode
 
 from viewer.core.graph import GraphEdge, GraphNode, HyperValue, Shape
 from viewer.core.receptive import ReceptiveField, larger_field
+from viewer.engine.fx_tracers import forget_tracer
 from viewer.engine.receptive import layer_geometry
 
-__all__ = ["TracedGraph", "hyper_parameters", "trace_graph"]
+__all__ = ["SAME_SHAPE_MODULES", "TracedGraph", "hyper_parameters", "trace_graph"]
 
 # Module attributes worth showing as hyper-parameters, in display order.
 _HYPER_ATTRIBUTES = (
@@ -70,7 +71,7 @@ _FLOP_FREE_MODULES = frozenset(
 # torch.nn's elementwise and normalising layers: their output has their input's shape. On meta tensors their
 # forward still runs PyTorch's Python decompositions (BatchNorm's above all), a third of a MobileNet's trace, all
 # of it holding the GIL while the GUI thread waits to repaint; their shape is known without running them.
-_SAME_SHAPE_MODULES: tuple[type[nn.Module], ...] = (
+SAME_SHAPE_MODULES: tuple[type[nn.Module], ...] = (
     nn.BatchNorm1d, nn.BatchNorm2d, nn.BatchNorm3d, nn.LayerNorm, nn.GroupNorm, nn.LocalResponseNorm,
     nn.ReLU, nn.ReLU6, nn.LeakyReLU, nn.GELU, nn.SiLU, nn.Hardswish, nn.Hardsigmoid, nn.Sigmoid, nn.Tanh,
     nn.Softmax, nn.Dropout, nn.Dropout2d, nn.Identity,
@@ -208,7 +209,7 @@ class _MetaRunner(fx.Interpreter):
     ) -> object:
         assert isinstance(target, str)  # fx names a call_module's target by its qualified name
         module = self.modules[target]
-        if type(module) in _SAME_SHAPE_MODULES and len(args) == 1 and not kwargs and isinstance(args[0], torch.Tensor):
+        if type(module) in SAME_SHAPE_MODULES and len(args) == 1 and not kwargs and isinstance(args[0], torch.Tensor):
             return torch.empty_like(args[0], device="meta")
         own = {name: value for name, value in [*module.named_parameters(), *module.named_buffers()]
                if value.device.type != "meta"}  # fmt: skip
@@ -290,7 +291,11 @@ def trace_graph(model: nn.Module, input_shape: Shape, *, training: bool = False)
     modes = {module: module.training for module in model.modules()}
     model.train(training)
     try:
-        graph = fx.Tracer().trace(model)
+        tracer = fx.Tracer()
+        try:
+            graph = tracer.trace(model)
+        finally:
+            forget_tracer(tracer)  # else a reference cycle holds the model until a full collection (fx_tracers)
         module = fx.GraphModule(model, graph)
         batch = 2 if training else 1  # BatchNorm in training mode refuses one value per channel
         runner = _MetaRunner(module, model, batch)

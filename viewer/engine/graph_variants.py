@@ -69,7 +69,7 @@ def convolutionized_graph(
             f"{name} has no fully-connected (Linear) layer to turn into a convolution: it is convolutional already, "
             "so its plain graph is the one to draw at any size."
         )
-    fcn = convolutionize(module, canonical)  # shapes on fake tensors: cheap even for VGG
+    fcn = convolutionize(module, canonical)  # shapes on meta tensors: cheap even for VGG
     width, height = size
     try:
         out = propagate_shapes(fcn, (1, channels, height, width))

@@ -92,13 +92,13 @@ class ModelCache:
 def _release(models: list[LoadedModel]) -> None:
     """Free evicted models now rather than at some later cyclic collection.
 
-    torch.fx's tracer (used by feature extraction and convolutionize) leaves a reference cycle through a
-    recursive closure that holds the traced model, so an evicted model may outlive its last reference until
-    the cyclic collector runs: with VGG-size models that is gigabytes. A full collection holds the GIL for
-    10-40 ms (the window stalls), so it runs only when a model did outlive the list that held it. It stays
-    that short because the objects of the libraries were frozen out of it once torch was imported
-    (``tasks._quiet_collector``). Nothing is frozen here: the models still cached would be frozen too, and a
-    frozen cycle is never freed once they are evicted in turn.
+    A model left in a reference cycle outlives its last reference until the cyclic collector runs: with
+    VGG-size models that is gigabytes. torch.fx's tracers made such cycles; the engine empties them once done
+    (``viewer.engine.fx_tracers``), so this is a safety net for whatever else may. A full collection holds the
+    GIL for 50-190 ms on a 2-core machine (``viewer bench``: it was the longest stall of the 200-switch soak),
+    so it runs only when a model did outlive the list that held it; the objects of the libraries were frozen
+    out of it once torch was imported (``tasks._quiet_collector``). Nothing is frozen here: the models still
+    cached would be frozen too, and a frozen cycle is never freed once they are evicted in turn.
     """
     survivors = [weakref.ref(loaded.model) for loaded in models]
     models.clear()  # the caller's last references: what nothing else holds is freed here

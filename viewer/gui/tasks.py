@@ -187,10 +187,17 @@ def _load_registry() -> Registry:
         versions["GPU"] = torch.cuda.get_device_name(auto.index or 0)
     # Importing a module holds the GIL in long stretches (unmarshalling, class creation) that the GUI thread
     # feels as stalls; the analysis modules are imported now, while the user waits for start-up anyway,
-    # rather than in the middle of the first heatmap. About 40 ms.
+    # rather than in the middle of the first heatmap. About 40 ms. Captum (with matplotlib, which it imports)
+    # and grandalf are imported here too, in the collector's freeze (about 0.35 s on a 2-core machine): imported
+    # at the first Explain tab or diagram they left 50 thousand objects that every later full collection
+    # walked, holding the GIL, which made the longest stalls of ``viewer bench``'s 200-switch soak.
+    import captum.attr  # noqa: F401
+
     import viewer.engine.activations
+    import viewer.engine.explain
     import viewer.engine.heatmap
     import viewer.engine.inference
+    import viewer.engine.layout
     import viewer.engine.summary  # noqa: F401
     from viewer.engine.download import cache_dir
 
