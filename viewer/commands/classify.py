@@ -113,9 +113,8 @@ def run(args: argparse.Namespace) -> int:
 def _recipe_text(loaded: LoadedModel) -> str:
     """`` (IMAGENET1K_V1: resize 256, crop 224, bilinear)``, and "assumed" when a weights file did not say it."""
     recipe = loaded.recipe
-    values = f"resize {recipe.resize}, crop {recipe.crop}, {recipe.interpolation}"
     assumed = "; assumed, the file does not say (--recipe)" if recipe.said_by.startswith("not said by the file") else ""
-    return f" ({recipe.name + ': ' if recipe.name else ''}{values}{assumed})"
+    return f" ({recipe.short_label}{assumed})"
 
 
 def _classify_each(
