@@ -70,6 +70,16 @@ class Channel:
     def close(self) -> None:
         self.connection.close()
 
+    def shutdown(self) -> None:
+        """End the connection both ways, from any thread: a ``recv`` blocked in another thread gets EOF (a plain
+        close from another thread would leave it blocked, and its descriptor free for reuse under it)."""
+        with contextlib.suppress(OSError, ValueError):
+            sock = socket.socket(fileno=self.connection.fileno())
+            try:
+                sock.shutdown(socket.SHUT_RDWR)
+            finally:
+                sock.detach()  # the connection still owns the descriptor and closes it
+
     @property
     def closed(self) -> bool:
         return self.connection.closed
