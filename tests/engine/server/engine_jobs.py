@@ -13,6 +13,9 @@ import numpy as np
 from viewer.core.errors import ImageError
 from viewer.core.progress import Progress
 
+TABLE = "engine_jobs:JOBS"  # how the tests name this table (this folder is on the engines' path)
+RESULT_TIMEOUT_S = 180  # generous: the CPU is shared, and a first job imports torch
+
 
 def classify(path: str, *, loaded: Any, topk: int = 3) -> dict[str, Any]:
     """The real engine's top-k of one image, as plain values (the result types are not in the core yet)."""
@@ -25,6 +28,12 @@ def classify(path: str, *, loaded: Any, topk: int = 3) -> dict[str, Any]:
         "probs": prediction.probs,
         "pid": os.getpid(),
     }
+
+
+def torch_version() -> str:
+    import torch
+
+    return str(torch.__version__)
 
 
 def echo(*args: Any, **kwargs: Any) -> Any:
@@ -65,6 +74,7 @@ def big(n: int) -> np.ndarray:
 JOBS: dict[str, Callable[..., Any]] = {
     "classify": classify,
     "echo": echo,
+    "torch_version": torch_version,
     "spin": spin,
     "hang": hang,
     "exit_now": exit_now,
