@@ -1,5 +1,5 @@
 """Command line: ``viewer [gui] | classify | models | summary | graph | activations | heatmap | explain | compare |
-bench``.
+bench | engine``.
 
 Each subcommand (a module of ``viewer.commands``) parses its arguments, makes one engine call and prints or
 exports the result; there is no logic here of its own. A ``ViewerError`` (bad input) prints its one sentence on
@@ -18,7 +18,19 @@ from pathlib import Path
 from types import ModuleType
 
 from viewer import __version__
-from viewer.commands import activations, bench, classify, compare, explain, graph, gui, heatmap, models, summary
+from viewer.commands import (
+    activations,
+    bench,
+    classify,
+    compare,
+    engine,
+    explain,
+    graph,
+    gui,
+    heatmap,
+    models,
+    summary,
+)
 from viewer.commands.common import EXIT_BAD_INPUT, EXIT_BUG
 
 __all__ = ["COMMANDS", "build_parser", "main"]
@@ -34,6 +46,7 @@ COMMANDS: tuple[ModuleType, ...] = (
     explain,
     compare,
     bench,
+    engine,
 )
 """The subcommands, in ``--help`` order: each module's ``add_parser(subparsers)`` registers one."""
 LOG_PATH = Path(tempfile.gettempdir()) / "convnet-viewer.log"

@@ -1,0 +1,193 @@
+"""The wire codec: what crosses between the window and the engine round-trips, and nothing else is accepted."""
+
+from __future__ import annotations
+
+import enum
+import functools
+import json
+import struct
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from viewer.core.choice import ModelChoice
+from viewer.core.progress import Progress
+from viewer.core.wire import WireError, allow, decode, encode
+from viewer.core.wire.codec import MAGIC
+from viewer.core.wire.shared import SEGMENT_PREFIX
+
+
+@allow
+class Colour(str, enum.Enum):
+    RED = "red"
+    BLUE = "blue"
+
+
+@allow
+@dataclass(frozen=True)
+class Inner:
+    name: str
+    values: np.ndarray
+    colour: Colour = Colour.RED
+
+
+@allow
+@dataclass
+class Outer:
+    inners: list[Inner]
+    by_index: dict[int, Inner]
+    shape: tuple[int, int]
+    path: Path
+    progress: Progress
+    choice: ModelChoice
+    raw: bytes = b""
+    tags: frozenset[str] = frozenset()
+    later: int = field(default=0, init=False)
+
+    @functools.cached_property
+    def total(self) -> float:
+        return float(sum(inner.values.sum() for inner in self.inners))
+
+
+@dataclass
+class NotAllowed:
+    x: int
+
+
+def _outer() -> Outer:
+    inners = [Inner("a", np.arange(12, dtype=np.float32).reshape(3, 4)), Inner("b", np.eye(2), Colour.BLUE)]
+    outer = Outer(
+        inners,
+        {7: inners[1]},
+        (3, 4),
+        Path("/tmp/x.png"),
+        Progress(1, 3, "step"),
+        ModelChoice("mobilenet_v2", device="cpu"),
+        b"\x00\x01",
+        frozenset({"x"}),
+    )
+    outer.later = 5
+    _ = outer.total  # made: it travels with the object
+    return outer
+
+
+def _forge(value: object, buffers: bytes = b"", offsets: list[list[int]] | None = None) -> bytes:
+    header = json.dumps({"v": value, "b": offsets or []}).encode()
+    return struct.pack(">4sI", MAGIC, len(header)) + header + buffers
+
+
+def _assert_same(a: Outer, b: Outer) -> None:
+    assert type(b) is Outer
+    assert b.shape == a.shape and b.path == a.path and b.progress == a.progress and b.choice == a.choice
+    assert b.raw == a.raw and b.tags == a.tags and b.later == 5 and b.__dict__["total"] == a.total
+    for x, y in zip(a.inners, b.inners, strict=True):
+        assert (y.name, y.colour) == (x.name, x.colour) and y.colour is x.colour
+        assert y.values.dtype == x.values.dtype and np.array_equal(y.values, x.values)
+        assert y.values.flags.writeable
+    assert b.by_index[7].name == "b"
+
+
+def test_nested_dataclasses_with_arrays_round_trip() -> None:
+    _assert_same(_outer(), decode(encode({"op": "result", "value": _outer()}).data)["value"])
+
+
+def test_large_arrays_go_through_shared_memory_and_are_unlinked() -> None:
+    encoded = encode(_outer(), shm_min_bytes=32)
+    assert len(encoded.segments) == 3  # inners[1] is sent twice: identity is not kept
+    _assert_same(_outer(), decode(encoded.data))
+    if sys.platform == "linux":
+        assert not [p for p in Path("/dev/shm").glob(f"{SEGMENT_PREFIX}*") if p.name in encoded.segments]
+    with pytest.raises(WireError, match="gone"):
+        decode(encoded.data)  # consumed once
+
+
+def test_plain_values_round_trip() -> None:
+    value = [None, True, 3, 2.5, "é", {"k": (1, [2])}, np.float32(1.5), np.int64(7), np.complex64(1 + 2j), set()]
+    assert decode(encode(value).data) == value
+    strided = np.arange(20).reshape(4, 5)[:, ::2].astype(">i4")  # not contiguous, not native order
+    assert np.array_equal(decode(encode(strided).data), strided)
+
+
+@pytest.mark.parametrize(
+    "value",
+    [NotAllowed(1), object(), np.array(["a"]), np.array([object()]), lambda: 0, 1 + 2j],
+    ids=["dataclass", "object", "str-array", "object-array", "function", "complex"],
+)
+def test_what_is_not_allowed_cannot_be_sent(value: object) -> None:
+    with pytest.raises(WireError):
+        encode(value)
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "os:system",
+        "subprocess:Popen",
+        "builtins:eval",
+        "viewer.engine.inference:Prediction",
+        "tests_wire_evil_module:X",
+        "viewer.core.progress:run_job",  # in the core, but a function
+        "viewer.core.progress:Job",  # in the core, but not a dataclass
+        "viewer.core.nothing_here:X",
+        "viewer.core.progress:<locals>.X",
+        f"{__name__}:NotAllowed",  # a dataclass, but neither core nor registered
+    ],
+)
+def test_a_forged_class_is_refused(name: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    imported: list[str] = []
+    import importlib
+
+    real_import = importlib.import_module
+    monkeypatch.setattr(importlib, "import_module", lambda n, *a: imported.append(n) or real_import(n, *a))
+    for node in (
+        {"$t": "object", "c": name, "f": {"x": 1}},
+        {"$t": "enum", "c": name, "v": 1},
+    ):
+        with pytest.raises(WireError):
+            decode(_forge(node))
+    assert all(n.startswith("viewer.core") for n in imported)
+    assert "tests_wire_evil_module" not in sys.modules
+
+
+@pytest.mark.parametrize("dtype", ["|O", "<U3", "|S4", "|V8", "<M8[s]", "object", 5])
+def test_a_forged_dtype_is_refused(dtype: object) -> None:
+    with pytest.raises(WireError, match="dtype"):
+        decode(_forge({"$t": "array", "d": dtype, "s": [1], "b": 0}, b"\x00" * 8, [[0, 8]]))
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        b"",
+        b"garbage that is no message",
+        b'VWR1\x00\x00\x00\x09{"v":1}',  # shorter than the header says
+        _forge({"$t": "bytes", "b": 3}),  # no such buffer
+        _forge({"$t": "bytes", "b": 0}, b"ab", [[0, 5]]),  # past the end
+        _forge({"$t": "array", "d": "<f4", "s": [3], "b": 0}, b"\x00" * 8, [[0, 8]]),  # does not fit
+        _forge({"$t": "array", "d": "<f4", "s": [-1], "b": 0}),
+        _forge({"$t": "array", "d": "<f4", "s": [4], "shm": "/../etc/passwd"}),
+        _forge({"$t": "array", "d": "<f4", "s": [4], "shm": "psm_someone_elses"}),
+        _forge({"$t": "nope"}),
+        _forge({"plain": "dict"}),
+        _forge({"$t": "dict", "v": [[[1], 2]]}),  # unhashable key
+        _forge({"$t": "dict", "v": [1]}),
+        _forge({"$t": "path", "v": 3}),
+        _forge({"$t": "object", "c": "viewer.core.progress:Progress", "f": {"step": 1}}),  # fields missing
+        _forge(  # a property, not a cached one
+            {
+                "$t": "object",
+                "c": "viewer.core.progress:Progress",
+                "f": {"step": 1, "total": 1, "message": ""},
+                "p": {"fraction": 1},
+            }
+        ),
+        _forge({"$t": "enum", "c": f"{__name__}:Colour", "v": "green"}),
+        _forge(json.loads("[" * 200 + "]" * 200)),
+    ],
+)
+def test_malformed_input_raises_one_clear_error(data: bytes) -> None:
+    with pytest.raises(WireError):
+        decode(data)

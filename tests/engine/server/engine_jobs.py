@@ -1,0 +1,84 @@
+"""The job table of the engine tests (``engine_jobs:JOBS``): a real classification, and jobs that misbehave."""
+
+from __future__ import annotations
+
+import os
+import signal
+import time
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import numpy as np
+
+from viewer.core.errors import ImageError
+from viewer.core.progress import Progress
+
+TABLE = "engine_jobs:JOBS"  # how the tests name this table (this folder is on the engines' path)
+RESULT_TIMEOUT_S = 180  # generous: the CPU is shared, and a first job imports torch
+
+
+def classify(path: str, *, loaded: Any, topk: int = 3) -> dict[str, Any]:
+    """The real engine's top-k of one image, as plain values (the result types are not in the core yet)."""
+    from viewer.engine.inference import classify as engine_classify
+
+    prediction = engine_classify([path], loaded, topk=topk)[0]
+    return {
+        "image": prediction.image,
+        "top": [(top.name, top.prob) for top in prediction.topk],
+        "probs": prediction.probs,
+        "pid": os.getpid(),
+    }
+
+
+def torch_version() -> str:
+    import torch
+
+    return str(torch.__version__)
+
+
+def echo(*args: Any, **kwargs: Any) -> Any:
+    return {"args": args, "kwargs": kwargs, "pid": os.getpid()}
+
+
+def spin(steps: int, pause_s: float = 0.02) -> Iterator[Progress]:
+    """A long job: ``steps`` steps, each a short wait (cancelled between them)."""
+    for step in range(steps):
+        time.sleep(pause_s)
+        yield Progress(step + 1, steps, "spinning")
+    return steps
+
+
+def hang() -> None:
+    """A job stuck "in C" that ignores SIGTERM: only a kill ends it (the job loop runs on the main thread)."""
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    while True:
+        time.sleep(3600)
+
+
+def exit_now(status: int) -> None:
+    os._exit(status)
+
+
+def user_error(name: str) -> None:
+    raise ImageError(f"{name}: not an image file (no known image header).")
+
+
+def bug() -> float:
+    return 1 / 0
+
+
+def big(n: int) -> np.ndarray:
+    return np.arange(n, dtype=np.float32)
+
+
+JOBS: dict[str, Callable[..., Any]] = {
+    "classify": classify,
+    "echo": echo,
+    "torch_version": torch_version,
+    "spin": spin,
+    "hang": hang,
+    "exit_now": exit_now,
+    "user_error": user_error,
+    "bug": bug,
+    "big": big,
+}

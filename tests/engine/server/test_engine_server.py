@@ -1,0 +1,158 @@
+"""The engine in its own process: real jobs round-trip, cancels, deaths and restarts, tokens, several clients."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import pytest
+from engine_jobs import RESULT_TIMEOUT_S
+from engine_jobs import TABLE as JOBS
+
+from viewer.core.choice import ModelChoice
+from viewer.core.errors import ImageError, ViewerError
+from viewer.core.progress import Progress
+from viewer.core.wire.shared import SEGMENT_PREFIX
+from viewer.gui.client import EngineBug, EngineClient, EngineStopped
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parents[2]
+pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="signals and /dev/shm as on POSIX")
+
+
+def _mobilenet(shared_data: Path) -> ModelChoice:
+    return ModelChoice(
+        "mobilenet_v2", weights=str(shared_data / "weights" / "mobilenet_v2_imagenet1k.pth"), device="cpu"
+    )
+
+
+def _leftover_segments() -> list[str]:
+    shm = Path("/dev/shm")
+    return [p.name for p in shm.glob(f"{SEGMENT_PREFIX}*")] if shm.is_dir() else []
+
+
+def _started(client: EngineClient, name: str, *args: object) -> tuple[object, threading.Event]:
+    started = threading.Event()
+    future = client.submit(name, *args, on_started=lambda _future: started.set())
+    assert started.wait(RESULT_TIMEOUT_S)
+    return future, started
+
+
+def test_a_real_classification_round_trips(local_engine: EngineClient, shared_data: Path) -> None:
+    before = set(_leftover_segments())
+    steps: list[Progress] = []
+    spun = local_engine.submit("spin", 3, 0.0, on_progress=steps.append)
+    future = local_engine.submit("classify", str(shared_data / "images" / "tv_dog2.jpg"), model=_mobilenet(shared_data))
+    result = future.result(RESULT_TIMEOUT_S)
+    assert result["top"][0][0] == "German shepherd" and result["top"][0][1] > 0.9
+    assert result["probs"].shape == (1000,) and result["probs"].dtype.name == "float32"  # through shared memory
+    assert result["pid"] == local_engine.pid != os.getpid()
+    assert spun.result(RESULT_TIMEOUT_S) == 3 and [s.step for s in steps] == [1, 2, 3]
+    assert set(_leftover_segments()) <= before  # every segment was unlinked once read
+
+
+def test_errors_are_one_sentence_and_bugs_carry_the_traceback(local_engine: EngineClient) -> None:
+    with pytest.raises(ImageError, match=r"^x\.jpg: not an image file"):
+        local_engine.submit("user_error", "x.jpg").result(RESULT_TIMEOUT_S)
+    with pytest.raises(EngineBug, match="ZeroDivisionError") as bug:
+        local_engine.submit("bug").result(RESULT_TIMEOUT_S)
+    assert "return 1 / 0" in bug.value.details
+    with pytest.raises(ViewerError, match="no job 'nosuch'"):
+        local_engine.submit("nosuch").result(RESULT_TIMEOUT_S)
+
+
+def test_cancel_stops_a_running_job_between_steps(local_engine: EngineClient) -> None:
+    long, _ = _started(local_engine, "spin", 100_000)
+    assert long.cancel() and long.cancelled()
+    assert local_engine.submit("echo", 1).result(RESULT_TIMEOUT_S)["args"] == (1,)  # it ran: the spin stopped
+
+
+def test_a_killed_engine_fails_its_jobs_and_a_new_one_starts(local_engine: EngineClient) -> None:
+    long, _ = _started(local_engine, "spin", 100_000)
+    queued = local_engine.submit("echo", "queued")
+    first = local_engine.pid
+    assert first is not None
+    os.kill(first, signal.SIGKILL)
+    for future in (long, queued):
+        with pytest.raises(EngineStopped, match=r"^the engine stopped: it was killed by SIGKILL\.$"):
+            future.result(RESULT_TIMEOUT_S)
+    answer = local_engine.submit("echo", "after").result(RESULT_TIMEOUT_S)
+    assert answer["args"] == ("after",) and answer["pid"] != first
+
+
+def test_a_job_that_exits_the_engine_fails_and_a_new_one_starts(local_engine: EngineClient) -> None:
+    with pytest.raises(EngineStopped, match=r"^the engine stopped: it exited with status 3\.$"):
+        local_engine.submit("exit_now", 3).result(RESULT_TIMEOUT_S)
+    assert local_engine.submit("echo", 2).result(RESULT_TIMEOUT_S)["args"] == (2,)
+
+
+def test_close_ends_an_engine_hung_in_a_job() -> None:
+    client = EngineClient(jobs=JOBS)
+    hung, _ = _started(client, "hang")
+    pid = client.pid
+    assert pid is not None
+    assert client.close(timeout=2.0)  # goodbye is not heard, SIGTERM is ignored: it was killed
+    with pytest.raises(ProcessLookupError):
+        os.kill(pid, 0)
+    with pytest.raises(EngineStopped):
+        hung.result(0)
+    with pytest.raises(RuntimeError, match="closed"):
+        client.submit("echo")
+
+
+def test_a_wrong_token_is_refused_while_a_client_keeps_working(tcp_engine: tuple[str, int, bytes]) -> None:
+    host, port, token = tcp_engine
+    good = EngineClient(address=(host, port), token=token)
+    bad = EngineClient(address=(host, port), token=b"not-the-token-at-all")
+    try:
+        assert good.submit("echo", 1).result(RESULT_TIMEOUT_S)["args"] == (1,)
+        with pytest.raises(EngineStopped, match=r"could not be reached: wrong token: this engine did not accept"):
+            bad.submit("echo", 2).result(RESULT_TIMEOUT_S)
+        assert good.submit("echo", 3).result(RESULT_TIMEOUT_S)["args"] == (3,)
+    finally:
+        bad.close()
+        good.close()
+
+
+def test_two_clients_get_their_own_answers_and_cancels(tcp_engine: tuple[str, int, bytes], shared_data: Path) -> None:
+    host, port, token = tcp_engine
+    clients = [EngineClient(address=(host, port), token=token) for _ in range(2)]
+    try:
+        # Both clients number their jobs from 1: the engine must keep them apart.
+        long = [client.submit("spin", 100_000 if n else 20) for n, client in enumerate(clients)]
+        images = ["tv_dog2.jpg", "sk_coffee.png"]
+        futures = [
+            client.submit("classify", str(shared_data / "images" / image), model=_mobilenet(shared_data))
+            for client, image in zip(clients, images, strict=True)
+        ]
+        assert long[1].cancel()  # the second client's cancel of its job 1 ...
+        assert long[0].result(RESULT_TIMEOUT_S) == 20  # ... leaves the first client's job 1 alone
+        tops = [future.result(RESULT_TIMEOUT_S)["top"][0][0] for future in futures]
+        assert tops == ["German shepherd", "espresso"]
+    finally:
+        for client in clients:
+            client.close()
+
+
+def test_client_imports_no_torch() -> None:
+    """The window's process: the client, the wire and the server package import neither torch nor Qt, even
+    while a job that uses torch runs in its engine."""
+    code = (
+        "import sys\n"
+        "from viewer.gui.client import EngineClient\n"
+        "import viewer.core.wire, viewer.engine.server\n"
+        f"client = EngineClient(jobs={JOBS!r})\n"
+        "print(client.submit('torch_version').result(300) > '2')\n"
+        "client.close()\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('torch', 'torchvision', 'PySide6')))\n"
+    )
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), str(HERE)])}
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=600, check=False
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines() == ["True", "[]"], result.stdout + result.stderr

@@ -1,0 +1,13 @@
+"""What crosses between the window and the engine: messages, their encoding, and the connection that carries them.
+
+Torch-free and Qt-free, so both processes use the same code: :mod:`codec` (JSON header + raw array buffers,
+never pickle), :mod:`allowed` (which classes a message may name), :mod:`shared` (large arrays through shared
+memory to a local engine) and :mod:`channel` (framed messages over a socket, with the token's challenge).
+"""
+
+from __future__ import annotations
+
+from viewer.core.wire.allowed import allow, is_allowed
+from viewer.core.wire.codec import DTYPES, Encoded, WireError, decode, encode
+
+__all__ = ["DTYPES", "Encoded", "WireError", "allow", "decode", "encode", "is_allowed"]

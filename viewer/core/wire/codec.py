@@ -1,0 +1,313 @@
+"""The wire format: one message is a JSON header describing the value, then the raw buffers of its arrays.
+
+Why plain framing and not a restricted unpickler: an unpickler that refuses unknown globals still runs pickle's
+opcode machine (``__reduce__`` results, ``__setstate__``, ``REDUCE`` of any allowed callable) on bytes a network
+peer chose, and every allowed class widens what those bytes can call. Here decoding only parses JSON, checks
+every tag, and builds values of a closed set of kinds: JSON scalars, lists, tuples, sets, dicts, bytes, paths,
+numpy arrays of an allowed numeric dtype, and the dataclasses and enums that :mod:`viewer.core.wire.allowed`
+allows. Nothing in a message is ever called, and no class outside that set is ever instantiated.
+
+Layout: ``MAGIC``, the header's length (4 bytes, big-endian), the header (UTF-8 JSON ``{"v": value, "b":
+[[offset, length], ...]}``), then the buffers the header's arrays and bytes refer to by index. Containers other
+than lists are tagged objects (``{"$t": "dict", "v": [[key, value], ...]}``), so no user dict can be mistaken
+for a tag. Arrays of at least ``shm_min_bytes`` go through shared memory instead (a local engine only). Values are
+sent as trees: one referenced twice arrives as two copies, and a cycle cannot be sent.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import enum
+import functools
+import json
+import struct
+from collections.abc import Callable
+from pathlib import Path, PurePath
+from typing import Any
+
+import numpy as np
+
+from viewer.core.wire import shared
+from viewer.core.wire.allowed import class_name, is_allowed, lookup
+
+__all__ = ["DTYPES", "MAGIC", "Encoded", "WireError", "decode", "encode"]
+
+MAGIC = b"VWR1"
+_PREFIX = struct.Struct(">4sI")
+MAX_DEPTH = 64  # a forged header nested deeper is refused rather than exhausting the stack
+DTYPES = frozenset(
+    np.dtype(name).str
+    for name in (
+        "bool",
+        "int8",
+        "int16",
+        "int32",
+        "int64",
+        "uint8",
+        "uint16",
+        "uint32",
+        "uint64",
+        "float16",
+        "float32",
+        "float64",
+        "complex64",
+        "complex128",
+    )
+)
+"""The array dtypes a message may carry, in this machine's byte order: numbers only (no objects, no strings)."""
+
+
+class WireError(ValueError):
+    """A value that cannot be sent, or a message that cannot be read (malformed, or naming what is not allowed)."""
+
+
+@dataclasses.dataclass
+class Encoded:
+    """A message's bytes, and the shared-memory segments it refers to (to discard if it is never sent)."""
+
+    data: bytes
+    segments: list[str]
+
+
+class _Writer:
+    def __init__(self, shm_min_bytes: int | None) -> None:
+        self.shm_min_bytes = shm_min_bytes
+        self.buffers: list[bytes | memoryview] = []
+        self.segments: list[str] = []
+
+    def buffer(self, data: bytes | memoryview) -> int:
+        self.buffers.append(data)
+        return len(self.buffers) - 1
+
+    def value(self, value: Any, depth: int = 0) -> Any:
+        if depth > MAX_DEPTH:
+            raise WireError(f"a value nested more than {MAX_DEPTH} deep cannot be sent")
+        if isinstance(value, enum.Enum):  # before int and str: an IntEnum or str enum is still an enum
+            return {"$t": "enum", "c": self.allowed(type(value)), "v": self.value(value.value, depth + 1)}
+        if value is None or isinstance(value, str):
+            return value
+        if isinstance(value, np.generic):  # before float: np.float64 is a float
+            item = value.item()
+            item = [item.real, item.imag] if isinstance(item, complex) else item
+            return {"$t": "scalar", "d": _dtype_name(value.dtype), "v": item}
+        if isinstance(value, (bool, int, float)):
+            return value
+        if isinstance(value, list):
+            return [self.value(item, depth + 1) for item in value]
+        if isinstance(value, (tuple, set, frozenset)):
+            tag = {tuple: "tuple", set: "set", frozenset: "frozenset"}[type(value)]
+            return {"$t": tag, "v": [self.value(item, depth + 1) for item in value]}
+        if isinstance(value, dict):
+            items = [[self.value(k, depth + 1), self.value(v, depth + 1)] for k, v in value.items()]
+            return {"$t": "dict", "v": items}
+        if isinstance(value, (bytes, bytearray, memoryview)):
+            return {"$t": "bytes", "b": self.buffer(memoryview(value).cast("B"))}
+        if isinstance(value, PurePath):
+            return {"$t": "path", "v": str(value)}
+        if isinstance(value, np.ndarray):
+            return self.array(value)
+        if dataclasses.is_dataclass(value) and not isinstance(value, type):
+            return self.dataclass(value, depth)
+        raise WireError(f"a {type(value).__qualname__} cannot be sent to or from the engine")
+
+    def allowed(self, cls: type) -> str:
+        if not is_allowed(cls):
+            raise WireError(f"{class_name(cls)} is not allowed on the wire (only viewer.core's types are)")
+        return class_name(cls)
+
+    def array(self, array: np.ndarray) -> dict[str, Any]:
+        dtype = _dtype_name(array.dtype)
+        array = array.astype(np.dtype(dtype), order="C", copy=False)  # not ascontiguousarray: it makes 0-d 1-d
+        header: dict[str, Any] = {"$t": "array", "d": dtype, "s": list(array.shape)}
+        if self.shm_min_bytes is not None and array.nbytes >= max(1, self.shm_min_bytes):
+            header["shm"] = shared.put(array)
+            self.segments.append(header["shm"])
+        else:
+            header["b"] = self.buffer(array.reshape(-1).view(np.uint8).data if array.size else b"")
+        return header
+
+    def dataclass(self, value: Any, depth: int) -> dict[str, Any]:
+        cls = type(value)
+        fields = {f.name: self.value(getattr(value, f.name), depth + 1) for f in dataclasses.fields(value)}
+        header = {"$t": "object", "c": self.allowed(cls), "f": fields}
+        # cached_property values already made (a prediction's ``seen`` image): the receiver may lack what made them
+        made = {
+            name: self.value(item, depth + 1)
+            for name, item in getattr(value, "__dict__", {}).items()
+            if isinstance(getattr(cls, name, None), functools.cached_property)
+        }
+        if made:
+            header["p"] = made
+        return header
+
+
+def _dtype_name(dtype: np.dtype[Any]) -> str:
+    native = dtype.newbyteorder("=").str if dtype.byteorder not in ("=", "|") else dtype.str
+    if native not in DTYPES:
+        raise WireError(f"arrays of dtype {dtype} cannot be sent (numbers and booleans only)")
+    return native
+
+
+def encode(value: Any, *, shm_min_bytes: int | None = None) -> Encoded:
+    """``value`` as one message; arrays of ``shm_min_bytes`` or more go through shared memory (None: never)."""
+    writer = _Writer(shm_min_bytes)
+    try:
+        tree = writer.value(value)
+        offsets, position = [], 0
+        for buffer in writer.buffers:
+            offsets.append([position, len(buffer)])
+            position += len(buffer)
+        header = json.dumps({"v": tree, "b": offsets}, separators=(",", ":")).encode()
+    except BaseException:
+        shared.discard(writer.segments)
+        raise
+    data = b"".join([_PREFIX.pack(MAGIC, len(header)), header, *writer.buffers])
+    return Encoded(data, writer.segments)
+
+
+class _Reader:
+    def __init__(self, data: memoryview, buffers: list[tuple[int, int]]) -> None:
+        self.data = data
+        self.buffers = buffers
+
+    def buffer(self, index: object) -> memoryview:
+        if not isinstance(index, int) or isinstance(index, bool) or not 0 <= index < len(self.buffers):
+            raise WireError(f"buffer {index!r} does not exist")
+        start, length = self.buffers[index]
+        return self.data[start : start + length]
+
+    def value(self, node: Any, depth: int = 0) -> Any:
+        if depth > MAX_DEPTH:
+            raise WireError(f"nested more than {MAX_DEPTH} deep")
+        if node is None or isinstance(node, (bool, int, float, str)):
+            return node
+        if isinstance(node, list):
+            return [self.value(item, depth + 1) for item in node]
+        if not isinstance(node, dict) or not isinstance(node.get("$t"), str):
+            raise WireError(f"untagged object {str(node)[:60]}")
+        decoder = _DECODERS.get(node["$t"])
+        if decoder is None:
+            raise WireError(f"unknown tag {node['$t']!r}")
+        return decoder(self, node, depth + 1)
+
+    def items(self, node: dict[str, Any], depth: int) -> list[Any]:
+        items = node.get("v")
+        if not isinstance(items, list):
+            raise WireError(f"{node['$t']} without items")
+        return [self.value(item, depth) for item in items]
+
+    def mapping(self, node: dict[str, Any], depth: int) -> dict[Any, Any]:
+        pairs = self.items(node, depth)
+        if not all(isinstance(pair, list) and len(pair) == 2 for pair in pairs):
+            raise WireError("a dict's items are not pairs")
+        return {key: item for key, item in pairs}
+
+    def array(self, node: dict[str, Any], depth: int) -> np.ndarray:
+        dtype_name, shape = node.get("d"), node.get("s")
+        if dtype_name not in DTYPES:
+            raise WireError(f"array dtype {dtype_name!r} is not allowed")
+        if not isinstance(shape, list) or not all(
+            isinstance(n, int) and not isinstance(n, bool) and n >= 0 for n in shape
+        ):
+            raise WireError(f"bad array shape {shape!r}")
+        dtype = np.dtype(dtype_name)
+        if "shm" in node:
+            try:
+                return shared.take(node["shm"], dtype, tuple(shape))
+            except ValueError as error:
+                raise WireError(str(error)) from None
+        data = self.buffer(node.get("b"))
+        if len(data) != int(np.prod(shape, dtype=np.int64)) * dtype.itemsize:
+            raise WireError(f"array of shape {shape} and dtype {dtype} does not fit its {len(data)} bytes")
+        return np.frombuffer(data, dtype=dtype).reshape(shape).copy()  # its own memory, writable
+
+    def object(self, node: dict[str, Any], depth: int) -> object:
+        cls = self.cls(node)
+        fields, made = node.get("f"), node.get("p", {})
+        if not dataclasses.is_dataclass(cls) or not isinstance(fields, dict) or not isinstance(made, dict):
+            raise WireError(f"{node.get('c')} is not sent as a dataclass")
+        names = {f.name for f in dataclasses.fields(cls)}
+        if set(fields) != names:
+            raise WireError(f"{node['c']}: fields {sorted(fields)} are not its fields {sorted(names)}")
+        if not all(isinstance(getattr(cls, name, None), functools.cached_property) for name in made):
+            raise WireError(f"{node['c']}: {sorted(made)} are not its cached properties")
+        # Rebuilt field by field as pickle would, without running __init__/__post_init__ on a peer's values.
+        instance = cls.__new__(cls)
+        for name, item in fields.items():
+            object.__setattr__(instance, name, self.value(item, depth))
+        for name, item in made.items():
+            instance.__dict__[name] = self.value(item, depth)
+        return instance
+
+    def enum(self, node: dict[str, Any], depth: int) -> enum.Enum:
+        cls = self.cls(node)
+        if not issubclass(cls, enum.Enum):
+            raise WireError(f"{node.get('c')} is not an enum")
+        try:
+            return cls(self.value(node.get("v"), depth))
+        except ValueError as error:
+            raise WireError(str(error)) from None
+
+    def cls(self, node: dict[str, Any]) -> type:
+        try:
+            return lookup(str(node.get("c")))
+        except LookupError as error:
+            raise WireError(str(error)) from None
+
+    def text(self, node: dict[str, Any]) -> str:
+        if not isinstance(node.get("v"), str):
+            raise WireError(f"malformed {node['$t']}")
+        return str(node["v"])
+
+    def scalar(self, node: dict[str, Any], depth: int) -> np.generic:
+        if node.get("d") not in DTYPES or not isinstance(node.get("v"), (bool, int, float, list)):
+            raise WireError(f"bad numpy scalar {str(node)[:60]}")
+        value: Any = node["v"]
+        if isinstance(value, list):  # a complex number as [real, imag]
+            value = complex(*value)
+        scalar: np.generic = np.dtype(node["d"]).type(value)
+        return scalar
+
+
+_DECODERS: dict[str, Callable[[_Reader, dict[str, Any], int], Any]] = {
+    "tuple": lambda r, n, d: tuple(r.items(n, d)),
+    "set": lambda r, n, d: set(r.items(n, d)),
+    "frozenset": lambda r, n, d: frozenset(r.items(n, d)),
+    "dict": _Reader.mapping,
+    "bytes": lambda r, n, d: bytes(r.buffer(n.get("b"))),
+    "path": lambda r, n, d: Path(r.text(n)),
+    "array": _Reader.array,
+    "object": _Reader.object,
+    "enum": _Reader.enum,
+    "scalar": _Reader.scalar,
+}
+
+
+def decode(data: bytes | bytearray | memoryview) -> Any:
+    """The value of one message; :class:`WireError` for anything malformed or not allowed."""
+    view = memoryview(data).cast("B")
+    if len(view) < _PREFIX.size:
+        raise WireError("message too short")
+    magic, length = _PREFIX.unpack_from(view)
+    if magic != MAGIC:
+        raise WireError("not a message of the viewer's wire format")
+    body = _PREFIX.size + length
+    if body > len(view):
+        raise WireError("message shorter than its header says")
+    try:
+        header = json.loads(bytes(view[_PREFIX.size : body]))
+    except (ValueError, RecursionError) as error:  # UnicodeDecodeError and JSONDecodeError are ValueErrors
+        raise WireError(f"unreadable header ({error})") from None
+    if not isinstance(header, dict) or set(header) != {"v", "b"} or not isinstance(header["b"], list):
+        raise WireError("header is not {v, b}")
+    buffers = []
+    for entry in header["b"]:
+        if not (isinstance(entry, list) and len(entry) == 2 and all(type(n) is int and n >= 0 for n in entry)):
+            raise WireError(f"bad buffer entry {entry!r}")
+        if body + entry[0] + entry[1] > len(view):
+            raise WireError("a buffer runs past the message's end")
+        buffers.append((body + entry[0], entry[1]))
+    try:
+        return _Reader(view, buffers).value(header["v"])
+    except (TypeError, RecursionError) as error:  # an unhashable key, a set of lists: forged, not ours
+        raise WireError(f"malformed value ({error})") from None

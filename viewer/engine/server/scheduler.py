@@ -1,0 +1,230 @@
+"""The engine's job loop: requests of every client, run one at a time by priority, cancelled between steps.
+
+A job is a function of the job table, or a generator yielding :class:`~viewer.core.progress.Progress` that
+returns its result. It runs on the thread that calls :meth:`Scheduler.run` (the engine's main thread); the
+sessions' reader threads put requests and cancel them. Between two steps of a job, queued jobs of a better
+priority run nested (the top-k of a new image while a comparison runs), as the window's worker did.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib
+import inspect
+import itertools
+import logging
+import queue
+import sys
+import threading
+import traceback
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from viewer.core.choice import ModelChoice
+from viewer.core.errors import CancelledError, ViewerError
+from viewer.core.progress import Progress
+from viewer.core.wire import WireError
+
+__all__ = ["JobCancelled", "Request", "Scheduler", "Sender", "describe", "load_jobs", "model_cache"]
+
+log = logging.getLogger(__name__)
+
+
+class JobCancelled(Exception):
+    """Raised inside the loop when a job's client cancelled it (or left)."""
+
+
+class Sender(Protocol):
+    """Where a request's messages go: its client's session."""
+
+    client_id: int
+
+    def send(self, message: dict[str, Any]) -> None: ...
+
+
+@dataclass(eq=False)
+class Request:
+    """One job of one client, as the session read it."""
+
+    sender: Sender
+    job: int
+    name: str
+    args: tuple[Any, ...] = ()
+    kwargs: dict[str, Any] = field(default_factory=dict)
+    model: ModelChoice | None = None  # the job gets ``loaded=`` this model
+    models: tuple[ModelChoice, ...] = ()  # the job gets ``load=`` a loader of these, built when it asks
+    priority: int = 0
+    kind: str = ""
+    cancelled: threading.Event = field(default_factory=threading.Event)
+
+
+def load_jobs(path: str) -> Mapping[str, Callable[..., Any]]:
+    """The job table named ``module:attr`` (the engine's own is ``viewer.engine.jobs:JOBS``)."""
+    module_name, _, attr = path.partition(":")
+    table = getattr(importlib.import_module(module_name), attr or "JOBS")
+    if not isinstance(table, Mapping):
+        raise TypeError(f"{path} is not a table of jobs")
+    return table
+
+
+def model_cache() -> Any:
+    """The module with ``ModelCache`` and ``ModelLoader``: the one place to change once they move to the engine.
+
+    Imported by name, not by an import statement, only because ``viewer.gui.model_cache`` (plain Python, no Qt)
+    is still in the GUI package, which the engine's import contract forbids; it moves to ``viewer.engine.jobs``.
+    """
+    return importlib.import_module("viewer.gui.model_cache")
+
+
+def describe(error: BaseException) -> dict[str, Any]:
+    """A failed job as its client shows it: a ``ViewerError``'s sentence, or for a bug a line and the traceback."""
+    if isinstance(error, ViewerError):
+        return {"message": str(error), "details": "", "is_bug": False, "type": type(error).__name__}
+    details = "".join(traceback.format_exception(type(error), error, error.__traceback__))
+    text = str(error).splitlines()[0] if str(error) else ""
+    message = f"Bug: {type(error).__name__}{': ' + text[:200] if text else ''} (details show the traceback)."
+    return {"message": message, "details": details, "is_bug": True, "type": type(error).__name__}
+
+
+def _send(request: Request, message: dict[str, Any]) -> None:
+    """To the request's client; a client gone is its session's business (it cancels its jobs)."""
+    try:
+        request.sender.send({"job": request.job, **message})
+    except (OSError, EOFError):
+        request.cancelled.set()
+
+
+class Scheduler:
+    """Runs the requests of every session one at a time; see the module docstring."""
+
+    def __init__(self, jobs: Mapping[str, Callable[..., Any]], cache_size: int | None = None) -> None:
+        self.jobs = jobs
+        self._queue: queue.PriorityQueue[tuple[float, int, Request | None]] = queue.PriorityQueue()
+        self._numbers = itertools.count(1)
+        self._lock = threading.Lock()
+        self._live: dict[tuple[int, int], Request] = {}  # (client, job): queued or running
+        self._cache_size = cache_size
+        self._cache: Any = None
+
+    # --- any thread ------------------------------------------------------------------------------
+    def put(self, request: Request) -> None:
+        with self._lock:
+            self._live[(request.sender.client_id, request.job)] = request
+        self._queue.put((request.priority, next(self._numbers), request))
+
+    def cancel(self, client_id: int, job: int | None = None) -> None:
+        """Cancel one job of a client (all its jobs when ``job`` is None); never another client's."""
+        with self._lock:
+            for (client, number), request in self._live.items():
+                if client == client_id and (job is None or number == job):
+                    request.cancelled.set()
+
+    def stop(self) -> None:
+        """End :meth:`run` after the running job stops (every job is cancelled)."""
+        with self._lock:
+            for request in self._live.values():
+                request.cancelled.set()
+        self._queue.put((float("-inf"), 0, None))
+
+    # --- the loop's thread -----------------------------------------------------------------------
+    def run(self) -> None:
+        while True:
+            _priority, _number, request = self._queue.get()
+            if request is None:
+                return
+            self._process(request)
+
+    def _process(self, request: Request) -> None:
+        try:
+            if request.cancelled.is_set():
+                _send(request, {"op": "cancelled"})
+                return
+            _send(request, {"op": "started"})
+            try:
+                result = self._call(request)
+            except (JobCancelled, CancelledError):
+                _send(request, {"op": "cancelled"})
+                return
+            except Exception as error:
+                log.debug("job %s failed", request.name, exc_info=True)
+                _send(request, {"op": "error", **describe(error)})
+                return
+            if request.cancelled.is_set():
+                _send(request, {"op": "cancelled"})
+                return
+            try:
+                _send(request, {"op": "result", "value": result})
+            except WireError as error:  # a result of a type that may not cross: the job's bug, said as one
+                _send(request, {"op": "error", **describe(error)})
+        finally:
+            with self._lock:
+                self._live.pop((request.sender.client_id, request.job), None)
+
+    def _models(self) -> Any:
+        if self._cache is None:
+            cache_module = model_cache()
+            size = self._cache_size if self._cache_size is not None else cache_module.MODEL_CACHE_SIZE
+            self._cache = cache_module.ModelCache(size)
+        return self._cache
+
+    def _call(self, request: Request) -> Any:
+        fn = self.jobs.get(request.name)
+        if fn is None:
+            raise ViewerError(f"this engine has no job {request.name!r} (is it another version of the viewer?).")
+
+        def download_progress(done: int, total: int) -> bool:
+            _send(request, {"op": "progress", "progress": Progress(done, total, "Downloading weights")})
+            return not request.cancelled.is_set()
+
+        def get(choice: ModelChoice) -> Any:
+            if request.cancelled.is_set():  # before building a model nobody wants any more
+                raise JobCancelled
+            return self._models().get(choice, download_progress)
+
+        kwargs = dict(request.kwargs)
+        if request.model is not None:
+            kwargs["loaded"] = get(request.model)
+        if request.models:
+            kwargs["load"] = model_cache().ModelLoader(request.models, get)
+        if request.cancelled.is_set():
+            raise JobCancelled
+        outcome = fn(*request.args, **kwargs)
+        if not inspect.isgenerator(outcome):
+            return outcome
+        with contextlib.closing(outcome):
+            while True:
+                try:
+                    step = next(outcome)
+                except StopIteration as end:
+                    return end.value
+                if request.cancelled.is_set():
+                    raise JobCancelled
+                if isinstance(step, Progress):
+                    _send(request, {"op": "progress", "progress": step})
+                self._run_urgent(request)
+                if request.cancelled.is_set():
+                    raise JobCancelled
+
+    def _run_urgent(self, running: Request) -> None:
+        """Between two steps of ``running``, the queued jobs of a better priority, nested on this thread."""
+        while not running.cancelled.is_set():
+            with self._queue.mutex:  # a peek: only this thread takes from the queue
+                head = self._queue.queue[0] if self._queue.queue else None
+            if head is None or head[2] is None or head[0] >= running.priority:
+                return
+            _priority, _number, request = self._queue.get_nowait()
+            if request is not None:
+                with _default_torch_modes():
+                    self._process(request)
+
+
+def _default_torch_modes() -> contextlib.AbstractContextManager[object]:
+    """torch's per-thread modes as a job starts with them, whatever the job suspended around it holds."""
+    torch = sys.modules.get("torch")
+    if torch is None:
+        return contextlib.nullcontext()
+    stack = contextlib.ExitStack()
+    stack.enter_context(torch.inference_mode(False))
+    stack.enter_context(torch.enable_grad())
+    return stack

@@ -1,0 +1,386 @@
+"""The window's side of the engine: start a local engine (or reach a remote one), submit jobs, get Futures.
+
+No torch and no Qt here (a test proves it in a fresh interpreter). One thread per client, the link, owns the
+connection: it starts the local engine (a ``spawn`` child; the engine never shares this process's memory),
+reads every message and resolves the Futures; callbacks (``on_progress``, ``on_started``) run on it, so the GUI
+bounces them to its own thread. When the engine dies (end of the connection, the process's exit) the jobs it had
+fail with "the engine stopped: <reason>" and a local engine is started again at once; jobs submitted meanwhile
+wait for it. :meth:`EngineClient.close` stops a local engine within two seconds even mid-job or hung in C: it
+says goodbye, then terminates, then kills.
+"""
+
+from __future__ import annotations
+
+import atexit
+import contextlib
+import itertools
+import logging
+import multiprocessing
+import multiprocessing.connection
+import secrets
+import signal
+import socket
+import threading
+import time
+import weakref
+from collections.abc import Callable, Sequence
+from concurrent.futures import Future
+from multiprocessing.connection import Connection
+from typing import Any
+
+from viewer.core import errors as core_errors
+from viewer.core.choice import ModelChoice
+from viewer.core.progress import Progress
+from viewer.core.wire import WireError
+from viewer.core.wire.channel import Channel, Refused, answer_challenge, connect
+
+__all__ = ["DEFAULT_JOBS", "SHM_MIN_BYTES", "EngineBug", "EngineClient", "EngineFuture", "EngineStopped"]
+
+log = logging.getLogger(__name__)
+
+DEFAULT_JOBS = "viewer.engine.jobs:JOBS"
+SHM_MIN_BYTES = 1 << 20  # arrays of 1 MiB or more cross to a local engine through shared memory
+START_TIMEOUT_S = 120.0  # a spawned engine's interpreter start on a loaded 2-core machine
+
+
+class EngineStopped(RuntimeError):
+    """The engine ended (or could not start) while the job was submitted; ``str()`` is the sentence to show."""
+
+
+class EngineBug(RuntimeError):
+    """A job failed with a bug in the engine: ``str()`` is one line, ``details`` the engine's traceback."""
+
+    def __init__(self, message: str, details: str = "", type_name: str = "") -> None:
+        super().__init__(message)
+        self.details = details
+        self.type_name = type_name
+
+
+class EngineFuture(Future[Any]):
+    """One submitted job. ``cancel()`` works until the result arrives: a running job stops at its next step."""
+
+    def __init__(
+        self,
+        client: EngineClient,
+        job: int,
+        message: dict[str, Any],
+        on_progress: Callable[[Progress], object] | None,
+        on_started: Callable[[EngineFuture], object] | None,
+    ) -> None:
+        super().__init__()
+        self.job = job
+        self.name = str(message["name"])
+        self.kind = str(message["kind"])
+        self.message = message
+        self.on_progress = on_progress
+        self.on_started = on_started
+        self.started = threading.Event()
+        self._client = weakref.ref(client)
+
+    def __repr__(self) -> str:
+        return f"EngineFuture({self.name!r}, job={self.job}, state={self._state})"
+
+    def cancel(self) -> bool:
+        """Cancelled at once here (the Future never enters RUNNING); the engine is told to stop the job."""
+        cancelled = super().cancel()
+        client = self._client()
+        if cancelled and client is not None:
+            client._cancel(self)
+        return cancelled
+
+
+class EngineClient:
+    """A local engine (``EngineClient()``) or a remote one (``EngineClient(address=(host, port), token=...)``)."""
+
+    def __init__(
+        self,
+        *,
+        address: tuple[str, int] | None = None,
+        token: bytes | None = None,
+        jobs: str = DEFAULT_JOBS,
+        shm_min_bytes: int | None = SHM_MIN_BYTES,
+    ) -> None:
+        if address is not None and not token:
+            raise ValueError("a remote engine needs its token")
+        self.address = address
+        self.jobs = jobs
+        self.shm_min_bytes = None if address is not None else shm_min_bytes
+        self._token = token
+        self._numbers = itertools.count(1)
+        self._lock = threading.Lock()
+        self._unsent: list[EngineFuture] = []  # submitted while no engine was connected
+        self._sent: dict[int, EngineFuture] = {}  # sent to the engine now connected, not finished
+        self._channel: Channel | None = None
+        self._process: multiprocessing.process.BaseProcess | None = None
+        self._closed = False
+        self._wake = threading.Event()
+        self.connected = threading.Event()
+        self.welcome: dict[str, Any] = {}
+        self.starts = 0  # how many engines were connected (a restart adds one)
+        self._link = threading.Thread(target=self._run_link, name="engine-link", daemon=True)
+        self._link.start()
+        # Before multiprocessing's own exit handler, which would wait for a non-daemonic engine forever.
+        atexit.register(_close_at_exit, weakref.ref(self))
+
+    # --- any thread --------------------------------------------------------------------------------
+    def submit(
+        self,
+        name: str,
+        *args: Any,
+        model: ModelChoice | None = None,
+        models: Sequence[ModelChoice] = (),
+        priority: int = 0,
+        kind: str = "",
+        on_progress: Callable[[Progress], object] | None = None,
+        on_started: Callable[[EngineFuture], object] | None = None,
+        **kwargs: Any,
+    ) -> EngineFuture:
+        """Run the engine's job ``name(*args, **kwargs)`` (with ``loaded=`` ``model``, or ``load=`` ``models``)."""
+        job = next(self._numbers)
+        message = {"op": "submit", "job": job, "name": name, "args": list(args), "kwargs": kwargs, "model": model,
+                   "models": list(models), "priority": int(priority), "kind": str(kind)}  # fmt: skip
+        future = EngineFuture(self, job, message, on_progress, on_started)
+        with self._lock:
+            if self._closed:
+                raise RuntimeError("the engine client is closed")
+            channel = self._channel
+            if channel is None:
+                self._unsent.append(future)
+                self._wake.set()
+                return future
+            self._sent[job] = future
+        self._send(channel, future)
+        return future
+
+    def close(self, timeout: float = 2.0) -> bool:
+        """Fail what is pending, stop the engine (goodbye, then terminate, then kill); True once it is gone."""
+        deadline = time.monotonic() + timeout
+        with self._lock:
+            if self._closed:
+                return self._process is None or not self._process.is_alive()
+            self._closed = True
+            channel, process = self._channel, self._process
+            pending = [*self._unsent, *self._sent.values()]
+            self._unsent, self._sent = [], {}
+        self._wake.set()
+        for future in pending:
+            _fail(future, EngineStopped("the engine stopped: the window closed it."))
+        if channel is not None:
+            with contextlib.suppress(OSError, EOFError, ValueError):
+                channel.send({"op": "bye"})
+            channel.shutdown()
+        gone = True
+        if process is not None:
+            gone = _stop_process(process, deadline)
+        self._link.join(max(0.0, deadline - time.monotonic()))
+        return gone
+
+    @property
+    def pid(self) -> int | None:
+        """The local engine's process id, while one runs."""
+        process = self._process
+        return process.pid if process is not None and process.is_alive() else None
+
+    # --- the link thread ---------------------------------------------------------------------------
+    def _run_link(self) -> None:
+        while not self._closed:
+            try:
+                channel, process = self._open()
+            except Exception as error:  # no engine: the jobs waiting for one fail, the next submit tries again
+                with self._lock:
+                    waiting, self._unsent = self._unsent, []
+                where = "could not start" if self.address is None else f"at {_where(self.address)} could not be reached"
+                for future in waiting:
+                    _fail(future, EngineStopped(f"the engine {where}: {error}"))
+                self._wait_for_work()
+                continue
+            with self._lock:
+                if self._closed:
+                    channel.shutdown()
+                    channel.close()
+                    if process is not None:
+                        _stop_process(process, time.monotonic() + 1.0)
+                    return
+                self._channel, self._process = channel, process
+                waiting, self._unsent = self._unsent, []
+                self._sent.update((future.job, future) for future in waiting)
+                self.starts += 1
+            self.connected.set()
+            for future in waiting:
+                self._send(channel, future)
+            reason = self._read(channel)
+            self.connected.clear()
+            with self._lock:
+                self._channel = None
+                lost, self._sent = list(self._sent.values()), {}
+            channel.close()
+            reason = _why(process) if process is not None else reason
+            for future in lost:
+                _fail(future, EngineStopped(f"the engine stopped: {reason}."))
+            if not self._closed:
+                log.warning("the engine stopped: %s", reason)
+                if process is None:  # a remote engine: reconnect when there is work again
+                    self._wait_for_work()
+
+    def _wait_for_work(self) -> None:
+        while not self._closed:
+            with self._lock:
+                if self._unsent:
+                    return
+                self._wake.clear()
+            self._wake.wait()
+
+    def _open(self) -> tuple[Channel, multiprocessing.process.BaseProcess | None]:
+        if self.address is not None:
+            channel = Channel(connect(*self.address))
+            assert self._token is not None
+            try:
+                self.welcome = answer_challenge(channel, self._token)
+            except BaseException:
+                channel.close()
+                raise
+            return channel, None
+        return self._start_local()
+
+    def _start_local(self) -> tuple[Channel, multiprocessing.process.BaseProcess]:
+        from viewer.engine.server.serve import run_local_engine  # torch-free: the job table is imported there
+
+        token = secrets.token_bytes(32)
+        with socket.create_server(("127.0.0.1", 0)) as listener:
+            host, port = listener.getsockname()[:2]
+            context = multiprocessing.get_context("spawn")
+            # Not daemonic: a daemonic process may not start its own (a DataLoader's workers); close() ends it.
+            process = context.Process(
+                target=run_local_engine, args=(host, port, token, self.jobs, self.shm_min_bytes), name="viewer-engine"
+            )
+            process.start()
+            deadline = time.monotonic() + START_TIMEOUT_S
+            while True:
+                remaining = deadline - time.monotonic()
+                ready = multiprocessing.connection.wait([listener, process.sentinel], max(0.0, remaining))
+                if listener in ready:
+                    sock, _peer = listener.accept()
+                    channel = Channel(Connection(sock.detach()), shm_min_bytes=self.shm_min_bytes)
+                    try:
+                        self.welcome = answer_challenge(channel, token)
+                    except (Refused, WireError, TimeoutError, OSError, EOFError):
+                        channel.close()  # somebody else on this machine, or the engine died meanwhile
+                        continue
+                    return channel, process
+                if ready or remaining <= 0:
+                    _stop_process(process, time.monotonic() + 1.0)
+                    raise EngineStopped(_why(process) if ready else f"it did not answer in {START_TIMEOUT_S:g} s")
+
+    def _send(self, channel: Channel, future: EngineFuture) -> None:
+        try:
+            channel.send(future.message)
+        except WireError as error:  # an argument of a type that may not cross: the caller's bug
+            with self._lock:
+                self._sent.pop(future.job, None)
+            future.set_exception(error)
+        except (OSError, EOFError, ValueError):
+            pass  # the engine is gone: the link fails the job when it sees the end
+
+    def _cancel(self, future: EngineFuture) -> None:
+        with self._lock:
+            if future in self._unsent:
+                self._unsent.remove(future)
+                return
+            channel = self._channel if future.job in self._sent else None
+        if channel is not None:
+            with contextlib.suppress(OSError, EOFError, ValueError):
+                channel.send({"op": "cancel", "job": future.job})
+
+    def _read(self, channel: Channel) -> str:
+        """Deliver the engine's messages until the connection ends; why it ended."""
+        while True:
+            try:
+                message = channel.recv()
+            except (EOFError, OSError):
+                return (
+                    "the connection to it closed"
+                    if self.address is None
+                    else f"the connection to {_where(self.address)} closed"
+                )
+            except WireError as error:
+                log.error("the engine sent a malformed message: %s", error)
+                channel.shutdown()
+                return f"it sent a malformed message ({error})"
+            with self._lock:
+                future = self._sent.get(message.get("job"))  # type: ignore[arg-type]
+                if future is not None and message["op"] in ("result", "error", "cancelled"):
+                    del self._sent[future.job]
+            if future is not None:
+                _deliver(future, message)
+
+
+def _deliver(future: EngineFuture, message: dict[str, Any]) -> None:
+    op = message["op"]
+    try:
+        if op == "started":
+            future.started.set()
+            if future.on_started is not None and not future.done():
+                future.on_started(future)
+        elif op == "progress":
+            if future.on_progress is not None and not future.done():
+                future.on_progress(message["progress"])
+        elif op == "result":
+            if not future.done():
+                future.set_result(message.get("value"))
+        elif op == "error":
+            _fail(future, _error(message))
+        elif op == "cancelled":
+            Future.cancel(future)
+    except Exception:  # a callback's bug must not end the link
+        log.exception("delivering %s of %r", op, future)
+
+
+def _error(message: dict[str, Any]) -> BaseException:
+    """An ``error`` message as the exception a caller expects: the core's ``ViewerError`` class, or a bug."""
+    text = str(message.get("message", "the engine failed."))
+    type_name = str(message.get("type", ""))
+    if message.get("is_bug"):
+        return EngineBug(text, str(message.get("details", "")), type_name)
+    cls = getattr(core_errors, type_name, None)
+    if isinstance(cls, type) and issubclass(cls, core_errors.ViewerError):
+        return cls(text)
+    return core_errors.ViewerError(text)
+
+
+def _fail(future: Future[Any], error: BaseException) -> None:
+    if not future.done():
+        with contextlib.suppress(Exception):  # done meanwhile (cancelled on another thread)
+            future.set_exception(error)
+
+
+def _why(process: multiprocessing.process.BaseProcess) -> str:
+    process.join(1.0)  # the connection can end a moment before the exit status is known
+    code = process.exitcode
+    if code is None:
+        return "the connection to it closed"
+    if code < 0:
+        with contextlib.suppress(ValueError):
+            return f"it was killed by {signal.Signals(-code).name}"
+        return f"it was killed by signal {-code}"
+    return f"it exited with status {code}"
+
+
+def _where(address: tuple[str, int]) -> str:
+    return f"{address[0]}:{address[1]}"
+
+
+def _stop_process(process: multiprocessing.process.BaseProcess, deadline: float) -> bool:
+    """Wait for ``process`` to end on its own, then terminate it, then kill it; True once it is gone."""
+    for stop, share in ((None, 0.4), (process.terminate, 0.5), (process.kill, 1.0)):
+        if stop is not None:
+            stop()
+        process.join(max(0.1, (deadline - time.monotonic()) * share))
+        if not process.is_alive():
+            return True
+    return False
+
+
+def _close_at_exit(client: weakref.ref[EngineClient]) -> None:
+    alive = client()
+    if alive is not None:
+        alive.close()
