@@ -16,9 +16,9 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QObject, Signal
 
 from viewer.core.choice import ModelChoice
+from viewer.core.class_search import find_class
 from viewer.core.errors import ModelError
 from viewer.core.results.session import ModelInfo, Registry
-from viewer.core.class_search import find_class
 from viewer.gui.state_notices import Notices
 from viewer.gui.tickets import JobError, JobKind
 
