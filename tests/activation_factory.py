@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from viewer.core.receptive import ReceptiveField
-from viewer.engine.activations import Activation
+from viewer.core.results.activation import Activation
 
 
 def make_activation(

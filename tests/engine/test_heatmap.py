@@ -10,8 +10,9 @@ import pytest
 import torch
 
 from viewer.core.progress import Progress
+from viewer.core.results.heatmap import ClassHeatmap
 from viewer.engine.errors import ImageError
-from viewer.engine.heatmap import ClassHeatmap, dense_heatmap, dense_network, run_heatmap
+from viewer.engine.heatmap import dense_heatmap, dense_network, run_heatmap
 from viewer.engine.heatmap_geometry import GridGeometry, place_on_image
 from viewer.engine.images import load_image
 from viewer.engine.weights import load_model

@@ -16,7 +16,7 @@ import pytest
 import viewer.engine.convolutionize as convolutionize_module
 from viewer.engine import heatmap
 from viewer.engine.heatmap import run_heatmap
-from viewer.gui.model_cache import ModelCache, ModelKey
+from viewer.engine.jobs.models import ModelCache, ModelKey
 
 LENET = ModelKey("lenet5", "default", None, "cpu")
 

@@ -5,15 +5,9 @@ from __future__ import annotations
 import pytest
 
 from viewer.core.errors import ModelError
+from viewer.core.results.lecture import ResNetTable, TableRow
 from viewer.engine.graph import graph_of_name
-from viewer.engine.lecture_tables import (
-    PAPER_GFLOPS,
-    ResNetTable,
-    TableRow,
-    format_resnet_table,
-    resnet_table,
-    resnet_table_of_graphs,
-)
+from viewer.engine.lecture_tables import PAPER_GFLOPS, format_resnet_table, resnet_table, resnet_table_of_graphs
 
 STAGES = ("conv2_x", "conv3_x", "conv4_x", "conv5_x")
 

@@ -23,7 +23,7 @@ from torch import nn
 
 from viewer.engine.activations import capture
 from viewer.engine.images import load_image, preprocess
-from viewer.gui.model_cache import ModelCache, ModelKey  # the worker's cache (plain Python, no Qt)
+from viewer.engine.jobs.models import ModelCache, ModelKey  # the runner's cache (plain Python, no Qt)
 
 MODELS = ("lenet5", "nin", "squeezenet1_1", "mobilenet_v3_small", "resnet18")  # five names, a cache of three
 CYCLES = 50

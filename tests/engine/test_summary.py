@@ -10,16 +10,10 @@ from torch import nn
 from torchvision.models.resnet import Bottleneck
 
 from tests.resnet_counts import basic_block_counts, block_counts, meta_resnet, signed_amounts
+from viewer.core.results.summary import LayerNode
 from viewer.engine.errors import ModelError
 from viewer.engine.registry import build_model, get_spec, list_specs
-from viewer.engine.summary import (
-    LayerNode,
-    format_table,
-    meta_model,
-    summarize,
-    summary_rows,
-    summary_to_dict,
-)
+from viewer.engine.summary import format_table, meta_model, summarize, summary_rows, summary_to_dict
 
 ALL_MODELS = [spec.name for spec in list_specs()]
 

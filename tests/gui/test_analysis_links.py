@@ -19,7 +19,7 @@ TIMEOUT = 120_000
 
 def _open(qtbot, state: AppState, panel: ImagePanel, path) -> None:
     state.images.image_changed.connect(
-        lambda entry: panel.set_image(entry.display, entry.name, entry.loaded.original_size) if entry else None
+        lambda entry: panel.set_image(entry.display, entry.name, entry.original_size) if entry else None
     )
     state.start()
     state.images.open_paths([str(path)])

@@ -17,7 +17,7 @@ import numpy as np
 from PySide6 import QtCore, QtWidgets
 
 from tests.gui.conftest import JOB_TIMEOUT_MS
-from viewer.gui.compare_tasks import ExplainSet
+from viewer.core.results.explain import ExplainSet
 from viewer.gui.jobs import JobKind, Stop
 from viewer.gui.state import ModelChoice
 from viewer.gui.widgets.compare import NetworkColumn
@@ -253,7 +253,7 @@ def test_a_stale_explanation_is_never_drawn_over_another_image(make_window, qtbo
     with qtbot.waitSignal(links.explain.exported, timeout=JOB_TIMEOUT_MS):
         links.explain.export("saliency", str(target), colormap="turbo", alpha=0.5)
     record = json.loads(target.with_suffix(".json").read_text())
-    width, height = shown.loaded.size
+    width, height = shown.size
     assert record["image"]["path"] == str(photos[1]) and np.load(target.with_suffix(".npy")).shape == (height, width)
 
 

@@ -8,9 +8,8 @@ from PySide6 import QtCore, QtWidgets
 
 from viewer.cli import build_parser
 from viewer.commands import gui as gui_command
-from viewer.engine.compare import Comparison, NetworkResult, TopEntry
-from viewer.engine.explain import Explanation
-from viewer.gui.compare_tasks import ExplainSet
+from viewer.core.results.compare import Comparison, NetworkResult, TopEntry
+from viewer.core.results.explain import ExplainSet, Explanation
 from viewer.gui.main_window import PREFERRED_SIZE, TABS
 
 TIMEOUT = 120_000

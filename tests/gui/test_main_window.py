@@ -61,7 +61,7 @@ def test_dropping_one_file_anywhere_loads_and_classifies_it(qtbot, make_window, 
     wait_classified(qtbot, window, path)
     assert window.thumbnails.count() == 1
     assert "kitten.jpg" in window.image_panel.title.text()
-    assert window.image_panel.image_size() == window.state.image.loaded.original_size
+    assert window.image_panel.image_size() == window.state.image.original_size
     assert len(window.predictions.rows()) == 5
 
 
@@ -270,7 +270,7 @@ def test_activations_follow_the_layer_picked_and_boxes_land_on_the_image(qtbot, 
     assert view.current_layer == "features.1"
     window.set_tab("activations")  # the image panel draws the receptive field on this tab only
     view.receptiveFieldBox.emit(0.0, 0.0, 16.0, 16.0)
-    expected = input_box_to_image((0, 0, 16, 16), state.image.loaded.original_size, 32, 32)
+    expected = input_box_to_image((0, 0, 16, 16), state.image.original_size, 32, 32)
     assert window.image_panel.box() == pytest.approx(expected)
     window.set_tab("predictions")
     assert window.image_panel.box() is None  # the plain image elsewhere

@@ -7,14 +7,14 @@ from PySide6.QtCore import Qt
 
 from viewer.core.choice import ModelChoice
 from viewer.core.trust import ModelFileTrust, file_sha256
-from viewer.gui import tasks
+from viewer.engine.jobs import session
 from viewer.gui.settings import Settings
 from viewer.gui.widgets.model_bar import ModelBar
 
 
 @pytest.fixture(scope="module")
 def registry():
-    return tasks.load_registry()
+    return session.load_registry()
 
 
 @pytest.fixture

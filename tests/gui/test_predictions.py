@@ -6,8 +6,9 @@ from dataclasses import replace
 
 import numpy as np
 
-from viewer.engine.inference import Prediction, TopClass
-from viewer.engine.registry import IMAGENET_MEAN, IMAGENET_STD, InputSpec
+from viewer.core.input_spec import InputSpec
+from viewer.core.results.prediction import Prediction, TopClass
+from viewer.engine.registry import IMAGENET_MEAN, IMAGENET_STD
 from viewer.gui.widgets.predictions import PredictionsView
 
 TOP = [TopClass(235, "German shepherd", 9.5, 0.91), TopClass(174, "Norwegian elkhound", 5.1, 0.05)]

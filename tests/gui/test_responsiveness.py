@@ -8,7 +8,7 @@ import threading
 import pytest
 from PySide6 import QtWidgets
 
-from viewer.gui import tasks
+from viewer.engine.jobs import analysis, session
 from viewer.gui.jobs import WORKER_NICENESS, JobKind, JobRunner
 from viewer.gui.launch import after_first_paint
 
@@ -35,10 +35,10 @@ def test_the_worker_runs_below_the_gui_threads_priority(qtbot):
 
 
 def test_opened_images_come_with_a_preview_scaled_on_the_worker(shared_data):
-    result = tasks.open_images([str(shared_data / "images" / "tv_dog2.jpg")])
+    result = session.open_images([str(shared_data / "images" / "tv_dog2.jpg")])
     entry = result.images[0]
-    assert max(entry.preview.shape[:2]) <= tasks.PREVIEW_SIDE and entry.preview.dtype.name == "uint8"
-    assert max(entry.thumbnail.shape[:2]) <= tasks.THUMBNAIL_SIDE
+    assert max(entry.preview.shape[:2]) <= session.PREVIEW_SIDE and entry.preview.dtype.name == "uint8"
+    assert max(entry.thumbnail.shape[:2]) <= session.THUMBNAIL_SIDE
     # Same picture, only smaller: the aspect ratio is kept.
     height, width = entry.display.shape[:2]
     assert entry.preview.shape[1] / entry.preview.shape[0] == pytest.approx(width / height, rel=0.02)
@@ -130,7 +130,7 @@ def test_a_large_heatmap_reaches_the_screen_as_a_small_copy_made_on_the_worker(q
     heatmap.scores = np.zeros((3000, 4000), np.float32)  # a 12 MP photo's scores
     heatmap.scores[2400:2410, 1000:1010] = 5.0  # the hot spot: x 1000..1010 of 4000, y 2400..2410 of 3000
     heatmap.scores[0, 0] = np.nan
-    on_screen = tasks.screen_copy(heatmap)
+    on_screen = analysis.screen_copy(heatmap)
     assert on_screen.heatmap is heatmap and on_screen.scores.shape == (768, 1024)
     assert on_screen.levels == (0.0, 5.0) and np.isfinite(on_screen.scores).all()
 
@@ -165,9 +165,9 @@ def test_start_up_imports_are_frozen_out_of_later_garbage_collections():
 
     script = (
         "import gc, sys\n"
-        "from viewer.gui import tasks\n"
+        "from viewer.engine.jobs import session\n"
         "assert gc.isenabled()\n"
-        "registry = tasks.load_registry()\n"
+        "registry = session.load_registry()\n"
         "print(bool(registry.specs), gc.isenabled(), gc.get_freeze_count())\n"
         "print(*(name in sys.modules for name in ('captum.attr', 'matplotlib', 'grandalf')))\n"
     )

@@ -17,7 +17,8 @@ from pathlib import Path
 
 from PySide6 import QtWidgets
 
-from viewer.gui import tasks
+from viewer.core.job_names import JobName
+from viewer.engine.jobs import JOBS, analysis
 from viewer.gui.state import ModelChoice
 
 TIMEOUT_MS = 120_000  # catches hangs only
@@ -35,17 +36,17 @@ def _leaf_layers(node) -> list[str]:
 def test_200_rapid_switches_never_show_a_stale_result(qtbot, make_window, shared_data, monkeypatch):
     # Activations carry no image or model of their own: remember, on the worker, what each was computed for.
     made_for: dict[int, tuple[object, tuple[str, str, tuple[str, ...]]]] = {}
-    real_activations = tasks.activations
+    real_activations = analysis.activations
 
     def recording_activations(image, loaded, layers, **options):
         result = real_activations(image, loaded, layers, **options)
         made_for[id(result)] = (result, (image.path, loaded.name, tuple(layers)))
         return result
 
-    monkeypatch.setattr(tasks, "activations", recording_activations)
+    monkeypatch.setattr(analysis, "activations", recording_activations)  # what activations_with_grid calls
     # Set on the worker the moment a classification is computed, before its result is posted to the GUI.
     classified = threading.Event()
-    real_classify = tasks.classify
+    real_classify = JOBS[JobName.CLASSIFY]
 
     def signalling_classify(*args, **options):
         try:
@@ -53,7 +54,7 @@ def test_200_rapid_switches_never_show_a_stale_result(qtbot, make_window, shared
         finally:
             classified.set()
 
-    monkeypatch.setattr(tasks, "classify", signalling_classify)
+    monkeypatch.setitem(JOBS, JobName.CLASSIFY, signalling_classify)  # the runner looks jobs up at submit
 
     window = make_window(MODELS[0], "none")
     state = window.state

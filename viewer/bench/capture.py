@@ -21,7 +21,7 @@ from torch import nn
 from viewer.bench.common import Row, best_of, best_of_interleaved, sample_image
 
 if TYPE_CHECKING:
-    from viewer.engine.summary import LayerNode, Summary
+    from viewer.core.results.summary import LayerNode, Summary
     from viewer.engine.weights import LoadedModel
 
 __all__ = ["MODELS", "bench_capture"]

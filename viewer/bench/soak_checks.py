@@ -74,7 +74,7 @@ def held_by_design_mb(window: Any) -> float:
         model = loaded.model
         total += sum(t.numel() * t.element_size() for t in (*model.parameters(), *model.buffers()))
     for entry in list(state.images):
-        width, height = entry.loaded.image.size
+        width, height = entry.size
         total += width * height * 3  # the decoded RGB image the engine reads
         for array in (entry.display, entry.thumbnail, entry.preview):
             total += 0 if array is None else array.nbytes

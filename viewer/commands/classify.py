@@ -18,8 +18,8 @@ from viewer.core.options import PRESETS
 from viewer.core.tta import TTA_RESIZES
 
 if TYPE_CHECKING:
+    from viewer.core.results.prediction import Prediction
     from viewer.engine.images import LoadedImage
-    from viewer.engine.inference import Prediction
     from viewer.engine.weights import LoadedModel
 
 __all__ = ["add_parser", "run"]

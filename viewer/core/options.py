@@ -24,6 +24,7 @@ __all__ = [
     "PRESETS",
     "PRESET_LABELS",
     "SCALE_PRESETS",
+    "SMALL_TILE_PIXELS",
     "SORT_KEYS",
     "ExplainOptions",
     "Fusion",
@@ -51,6 +52,10 @@ MODES: tuple[Mode, ...] = get_args(Mode)
 Fusion = Literal["mean", "max"]
 FUSIONS: tuple[Fusion, ...] = get_args(Fusion)
 """How the maps of several scales are fused into one."""
+
+SMALL_TILE_PIXELS = 512 * 512
+"""A dense heatmap's ``max_tile_pixels`` when it is run again after the GPU ran out of memory (same map: the
+engine overlaps the tiles)."""
 
 SCALE_PRESETS: Mapping[str, tuple[float, ...]] = {
     "default": (1.0, 1.4, 2.0),

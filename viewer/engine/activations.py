@@ -12,7 +12,6 @@ import math
 import weakref
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -23,17 +22,17 @@ from torch.utils._pytree import tree_leaves, tree_map
 from torchvision.models.feature_extraction import create_feature_extractor
 
 from viewer.core.activation_grid import channel_grid  # re-exported: the CLI and tests name it here
+from viewer.core.results.activation import Activation
+from viewer.core.results.summary import Summary
 from viewer.engine.errors import BudgetError, ModelError
 from viewer.engine.fx_tracers import forget_tracer, forgetting_feature_extractor_tracers
-from viewer.engine.receptive import ReceptiveField
-from viewer.engine.summary import Summary, summarize
+from viewer.engine.summary import summarize
 
 if TYPE_CHECKING:  # weights imports the registry and the zoo: a type here, duck-typed at run time
     from viewer.engine.weights import LoadedModel
 
 __all__ = [
     "DEFAULT_BUDGET_BYTES",
-    "Activation",
     "capture",
     "channel_grid",
     "estimate_bytes",
@@ -42,32 +41,6 @@ __all__ = [
 ]
 
 DEFAULT_BUDGET_BYTES = 2**31
-
-
-@dataclass
-class Activation:
-    """One layer's output for one image, on the CPU, with per-channel statistics.
-
-    ``array`` is (C, H, W) for feature maps and (N,) for anything else (vectors, token sequences). The
-    statistics are per channel (per element for (N,)), computed in float32 before the ``array`` is stored in
-    its smaller dtype. ``dead`` channels are exactly zero everywhere for this image (what a ReLU leaves of a
-    unit that never fires); a logit or a pre-activation that stays negative is not dead.
-    """
-
-    layer: str
-    array: np.ndarray
-    mean: np.ndarray
-    max: np.ndarray
-    zero_fraction: np.ndarray
-    dead: np.ndarray
-    order: dict[str, np.ndarray]  # "index", "mean", "max" → channel indices ("mean"/"max": descending)
-    receptive_field: ReceptiveField | None
-    input_shape: tuple[int, ...]  # (C, H, W) of the network input
-    method: str = "fx"  # "fx" (feature extraction) or "hooks"
-
-    @property
-    def channels(self) -> int:
-        return int(self.mean.shape[0])
 
 
 def estimate_bytes(summary: Summary, layers: Sequence[str], *, dtype: DTypeLike = np.float16) -> int:

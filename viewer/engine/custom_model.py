@@ -19,9 +19,10 @@ import torch
 from torch import nn
 
 from viewer.core.hashing import sha256_bytes
+from viewer.core.input_spec import InputSpec
 from viewer.engine import registry
 from viewer.engine.errors import ModelError
-from viewer.engine.registry import InputSpec, ModelSpec
+from viewer.engine.registry import ModelSpec
 
 __all__ = ["custom_spec", "with_module_attributes"]
 

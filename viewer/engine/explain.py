@@ -15,7 +15,6 @@ from __future__ import annotations
 import time
 import weakref
 from collections.abc import Callable, Generator, Mapping
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -24,19 +23,20 @@ from torch import nn
 
 from viewer.core.options import EXPLAIN_DEFAULTS, EXPLAIN_METHODS
 from viewer.core.progress import Progress
+from viewer.core.results.explain import METHOD_LABELS, Explanation
 from viewer.engine.errors import ModelError, UnsupportedModelError
 from viewer.engine.explain_input import ExplainInput, explain_input, to_image_pixels
 from viewer.engine.explain_occlusion import check_occlusion, occlusion_sweep
 from viewer.engine.images import LoadedImage, load_image
+from viewer.engine.versions import library_versions
 from viewer.engine.weights import LoadedModel
 
 if TYPE_CHECKING:  # heatmap is imported when the dense method first runs
-    from viewer.engine.heatmap import ClassHeatmap
+    from viewer.core.results.heatmap import ClassHeatmap
 
 __all__ = [
     "METHODS",
     "METHOD_LABELS",
-    "Explanation",
     "applicable_methods",
     "explain",
     "gradcam_layer",
@@ -44,71 +44,8 @@ __all__ = [
 ]
 
 METHODS = EXPLAIN_METHODS
-METHOD_LABELS = {
-    "dense": "Dense map",
-    "gradcam": "Grad-CAM",
-    "occlusion": "Occlusion",
-    "saliency": "Saliency",
-    "ig": "Integrated gradients",
-}
 _TRANSFORMERS = ("Vision Transformer", "Swin Transformer", "MaxViT")
 _POOLS = (nn.AdaptiveAvgPool2d, nn.AdaptiveMaxPool2d, nn.AvgPool2d, nn.MaxPool2d)
-
-
-@dataclass
-class Explanation:
-    """One method's map of one class over one image."""
-
-    method: str
-    scores: np.ndarray  # float32 (H, W) in the image's pixel coordinates
-    class_index: int
-    class_name: str
-    parameters: dict[str, Any]
-    image_path: str
-    image_size: tuple[int, int]  # (width, height)
-    model: str
-    weights: str
-    weights_sha256: str | None
-    input_size: tuple[int, int]  # (width, height) the network saw
-    raw: np.ndarray | None = None  # float32: the map before resizing (Grad-CAM's layer grid, occlusion's patches)
-    notes: list[str] = field(default_factory=list)
-    device: str = "cpu"
-    timings_ms: dict[str, float] = field(default_factory=dict)
-    # The weights' recipe (viewer.core.recipe): interpolation, mean and std applied to the whole image, whose
-    # short side is the recipe's crop (``parameters["input"]`` says how it was fitted); the dense method's base
-    # size is the recipe's resize.
-    recipe: dict[str, Any] = field(default_factory=dict)
-
-    def provenance(self) -> dict[str, Any]:
-        """Everything needed to reproduce this map, JSON-able (exports embed it)."""
-        import captum
-        import torchvision
-
-        import viewer
-
-        return {
-            "kind": "explanation",
-            "method": self.method,
-            "method_label": METHOD_LABELS[self.method],
-            "model": self.model,
-            "weights": self.weights,
-            "weights_sha256": self.weights_sha256,
-            "class_index": self.class_index,
-            "class_name": self.class_name,
-            "parameters": self.parameters,
-            "recipe": self.recipe,
-            "image": {"path": self.image_path, "size": list(self.image_size)},
-            "input_size": list(self.input_size),
-            "score_range": [float(self.scores.min()), float(self.scores.max())],
-            "notes": list(self.notes),
-            "device": self.device,
-            "versions": {
-                "torch": torch.__version__,
-                "torchvision": torchvision.__version__,
-                "captum": captum.__version__,
-                "viewer": viewer.__version__,
-            },
-        }
 
 
 # --- which methods apply ------------------------------------------------------------------------------------
@@ -285,7 +222,8 @@ def _dense(
 ) -> Generator[Progress, None, ClassHeatmap]:
     """The convolutionized map; accepts the heatmap generator's protocol of either kind (a final yielded
     result, or a ``return``\\ ed one)."""
-    from viewer.engine.heatmap import ClassHeatmap, dense_heatmap
+    from viewer.core.results.heatmap import ClassHeatmap
+    from viewer.engine.heatmap import dense_heatmap
 
     params.setdefault("scales", [1.0, 1.4, 2.0])
     params.setdefault("mode", "softmax")
@@ -345,6 +283,7 @@ def explain(
         "weights_sha256": loaded.weights_sha256,
         "device": str(loaded.device),
         "recipe": loaded.recipe.as_dict(),
+        "versions": library_versions(captum=True),
     }
     if method == "dense":
         heat = yield from _dense(loaded, image, class_index, params)

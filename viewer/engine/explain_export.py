@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from viewer.engine.explain import Explanation
+from viewer.core.results.explain import Explanation
 from viewer.engine.export import heatmap_paths, write_heatmap
 
 __all__ = ["explanation_paths", "write_explanation"]

@@ -4,7 +4,7 @@
 function and its cell form a reference cycle that keeps the tracer, and with it the traced module (``root``) and
 every tensor of it (``tensor_attrs``), after the trace returns. Only the cyclic collector frees that cycle, and a
 trace allocates so much that the tracer has reached the oldest generation by then: the model outlives its last
-reference until a full collection. The GUI's worker cache (``viewer.gui.model_cache``) then has to run one when
+reference until a full collection. The job runner's model cache (``viewer.engine.jobs.models``) then has to run one when
 it evicts a traced model (a VGG holds gigabytes), and a full collection holds the GIL for 50-190 ms while the
 window waits (``viewer bench``: the longest stalls of the 200-switch soak, and in the way of the top-k of a newly
 picked network). Emptying the tracer once its caller is done leaves the cycle holding nothing heavy, so the

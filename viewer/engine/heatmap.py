@@ -16,15 +16,17 @@ from __future__ import annotations
 import time
 import weakref
 from collections.abc import Callable, Generator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import torch
 import torchvision.transforms.v2.functional as TF
 
+from viewer.core.input_spec import InputSpec
 from viewer.core.options import FUSIONS, MODES
 from viewer.core.progress import Progress, run_job
+from viewer.core.results.heatmap import ClassHeatmap
 from viewer.engine.convolutionize import ConvolutionizedLinear, conversion_of, convolutionize, propagate_shapes
 from viewer.engine.errors import ImageError, ModelError
 from viewer.engine.heatmap_fold import FoldedNetwork, fold_batchnorm
@@ -37,79 +39,10 @@ from viewer.engine.heatmap_geometry import (
     split_for_offsets,
 )
 from viewer.engine.images import MAX_IMAGE_PIXELS, LoadedImage, load_image
-from viewer.engine.registry import InputSpec
+from viewer.engine.versions import library_versions
 from viewer.engine.weights import LoadedModel
 
-__all__ = ["FUSIONS", "MODES", "ClassHeatmap", "dense_heatmap", "dense_network", "run_heatmap"]
-
-
-@dataclass
-class ClassHeatmap:
-    """One class's dense map over an image, fused over scales, in the image's own pixel coordinates."""
-
-    scores: np.ndarray  # float32 (H, W): fused over the scales used
-    per_scale: list[np.ndarray]  # float32 (H, W) each, one per entry of ``scales``
-    class_index: int
-    class_name: str
-    mode: str  # "softmax" (probability per cell) or "logit"
-    scales: tuple[float, ...]  # the scales used (skipped ones are in ``notes``)
-    offsets: bool  # OverFeat's offsets were applied
-    fuse: str
-    image_path: str
-    image_size: tuple[int, int]  # (width, height)
-    model: str
-    weights: str
-    weights_sha256: str | None
-    grid_shapes: list[tuple[int, int]]  # class-map cells (rows, cols) per scale
-    grids: list[np.ndarray] = field(default_factory=list)  # float32 raw cell scores per scale, before placement
-    tiles: list[int] = field(default_factory=list)  # forward passes per scale (1 = untiled)
-    notes: list[str] = field(default_factory=list)
-    requested_scales: tuple[float, ...] = ()
-    base_size: int = 0
-    input_sizes: list[tuple[int, int]] = field(default_factory=list)  # (width, height) the network saw per scale
-    geometry: dict[str, Any] = field(default_factory=dict)
-    preprocessing: dict[str, Any] = field(default_factory=dict)
-    # The weights' recipe (viewer.core.recipe): its resize is the base size, its interpolation, mean and std
-    # are applied; its crop is not (the whole image is seen).
-    recipe: dict[str, Any] = field(default_factory=dict)
-    device: str = "cpu"
-    timings_ms: dict[str, float] = field(default_factory=dict)
-
-    def provenance(self) -> dict[str, Any]:
-        """Everything needed to reproduce this map, JSON-able (exports embed it)."""
-        import torchvision
-
-        import viewer
-
-        return {
-            "kind": "dense class heatmap",
-            "model": self.model,
-            "weights": self.weights,
-            "weights_sha256": self.weights_sha256,
-            "preprocessing": self.preprocessing,
-            "recipe": self.recipe,
-            "class_index": self.class_index,
-            "class_name": self.class_name,
-            "mode": self.mode,
-            "scales": list(self.scales),
-            "requested_scales": list(self.requested_scales),
-            "base_size": self.base_size,
-            "input_sizes": [list(size) for size in self.input_sizes],
-            "grid_shapes": [list(shape) for shape in self.grid_shapes],
-            "tiles": list(self.tiles),
-            "geometry": self.geometry,
-            "offsets": self.offsets,
-            "fuse": self.fuse,
-            "image": {"path": self.image_path, "size": list(self.image_size)},
-            "score_range": [float(self.scores.min()), float(self.scores.max())],
-            "notes": list(self.notes),
-            "device": self.device,
-            "versions": {
-                "torch": torch.__version__,
-                "torchvision": torchvision.__version__,
-                "viewer": viewer.__version__,
-            },
-        }
+__all__ = ["FUSIONS", "MODES", "dense_heatmap", "dense_network", "run_heatmap"]
 
 
 @dataclass
@@ -425,6 +358,7 @@ def dense_heatmap(
         recipe=loaded.recipe.as_dict(),
         device=str(loaded.device),
         timings_ms=timings,
+        versions=library_versions(),
     )
 
 

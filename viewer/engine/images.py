@@ -26,10 +26,10 @@ from PIL import Image, ImageFile, ImageOps, UnidentifiedImageError
 from torchvision.transforms._presets import ImageClassification
 
 from viewer.core.image_paths import is_image_path
+from viewer.core.input_spec import InputSpec
 from viewer.core.options import PRESETS
 from viewer.core.tta import CropBox, resized_size, ten_crop_boxes
 from viewer.engine.errors import ImageError
-from viewer.engine.registry import InputSpec
 
 __all__ = [
     "MAX_IMAGE_PIXELS",

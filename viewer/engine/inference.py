@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, field
-from functools import cached_property
 
 import numpy as np
 import torch
 
 from viewer.core.recipe import recipe_used
+from viewer.core.results.prediction import Prediction, TopClass
 from viewer.core.tta import AVERAGES, TTA_RESIZES, CropBox, tta_resize_size
 from viewer.engine.errors import ImageError, ModelError
 from viewer.engine.images import (
@@ -20,76 +19,9 @@ from viewer.engine.images import (
     preprocess,
     ten_crop_views,
 )
-from viewer.engine.registry import InputSpec
 from viewer.engine.weights import LoadedModel
 
-__all__ = ["Prediction", "TopClass", "average_views", "classify", "forward_logits"]
-
-
-@dataclass(frozen=True)
-class TopClass:
-    index: int
-    name: str
-    logit: float
-    prob: float
-
-
-@dataclass
-class Prediction:
-    """What a network says about one image."""
-
-    image: str
-    model: str
-    weights: str  # weights label: enum name, file name + sha256, or "random init ..."
-    weights_sha256: str | None
-    pretrained: bool
-    device: str
-    preprocess: str
-    tta: bool
-    topk: list[TopClass]
-    logits: np.ndarray  # float32 (num_classes,), averaged over the ten views with TTA
-    probs: np.ndarray  # float32 (num_classes,): with TTA the average of the views' softmax (or see tta_average)
-    network_input: np.ndarray | None  # float32 CxHxW: the (centre) view as the network got it; None once shown
-    input_spec: InputSpec
-    timings_ms: dict[str, float] = field(default_factory=dict)
-    tta_average: str | None = None  # with TTA: "probs" (the paper's) or "logits"
-    tta_crops: tuple[CropBox, ...] = ()  # with TTA: the ten views' boxes, in the order of ``tta_seen``
-    tta_seen: list[np.ndarray] | None = None  # with TTA and for_display: the ten views as uint8 images
-    recipe: dict[str, object] = field(default_factory=dict)  # the resize, crop, interpolation, mean, std applied
-    # With TTA: {"resize": "paper" or "weights", "short_side": 256, "square": 256, "crop": 224}
-    tta_geometry: dict[str, object] | None = None
-
-    @cached_property
-    def seen(self) -> np.ndarray:
-        """uint8 HxWxC (or HxW): ``network_input`` de-normalised for display.
-
-        Made on first use, so that classifying without showing it (the CLI, batch exports) does not pay for it.
-        """
-        if self.network_input is None:
-            raise ValueError("the network input was dropped before `seen` was made (classify's for_display)")
-        return denormalize(torch.from_numpy(self.network_input), self.input_spec, self.preprocess)
-
-    def as_dict(self) -> dict[str, object]:
-        """The JSON form used by ``viewer classify --json``."""
-        return {
-            "image": self.image,
-            "model": self.model,
-            "weights": self.weights,
-            "weights_sha256": self.weights_sha256,
-            "pretrained": self.pretrained,
-            "device": self.device,
-            "preprocess": self.preprocess,
-            "recipe": self.recipe,
-            "tta": self.tta,
-            "tta_average": self.tta_average,
-            "tta_geometry": self.tta_geometry,
-            "tta_crops": [
-                {"view": c.label, "tag": c.tag, "box": list(c.box), "image_box": [round(v, 2) for v in c.image_box]}
-                for c in self.tta_crops
-            ],
-            "topk": [{"index": t.index, "name": t.name, "logit": t.logit, "prob": t.prob} for t in self.topk],
-            "timings_ms": self.timings_ms,
-        }
+__all__ = ["average_views", "classify", "forward_logits"]
 
 
 def forward_logits(loaded: LoadedModel, batch: torch.Tensor) -> torch.Tensor:

@@ -16,6 +16,7 @@ import torchvision
 from torch import nn
 from torchvision import models as tv_models
 
+from viewer.core.input_spec import InputSpec
 from viewer.core.resources import bundled_path
 from viewer.engine.errors import ModelError
 from viewer.engine.zoo import V1_OF, LeNet5, NetworkInNetwork
@@ -26,7 +27,6 @@ __all__ = [
     "FAMILY_ORDER",
     "IMAGENET_MEAN",
     "IMAGENET_STD",
-    "InputSpec",
     "ModelSpec",
     "build_model",
     "build_pretrained",
@@ -66,22 +66,6 @@ _FAMILIES: tuple[tuple[str, str, str], ...] = (
     ("maxvit", "MaxViT", "Tu et al., MaxViT (2022)"),
 )
 FAMILY_ORDER: tuple[str, ...] = (*tuple(dict.fromkeys(family for _, family, _ in _FAMILIES)), "Custom")
-
-
-@dataclass(frozen=True)
-class InputSpec:
-    """What a network expects: channels and size, plus the preprocessing its weights were trained with."""
-
-    channels: int
-    crop_size: int
-    resize_size: int
-    mean: tuple[float, ...]
-    std: tuple[float, ...]
-    interpolation: str = "bilinear"
-
-    @property
-    def shape(self) -> tuple[int, int, int]:
-        return (self.channels, self.crop_size, self.crop_size)
 
 
 @dataclass(frozen=True)

@@ -20,6 +20,7 @@ import torch
 from torch import nn
 
 from viewer.core.hashing import file_sha256
+from viewer.core.input_spec import InputSpec
 from viewer.core.recipe import Recipe, RecipeError
 from viewer.core.resources import bundled_path
 from viewer.engine import registry
@@ -27,7 +28,7 @@ from viewer.engine.custom_model import custom_spec, with_module_attributes
 from viewer.engine.download import ProgressCallback, fetch_url_to_cache
 from viewer.engine.errors import ModelError, WeightsError
 from viewer.engine.recipes import checkpoint_recipe, enum_recipe, input_for, resolve_recipe, spec_recipe
-from viewer.engine.registry import InputSpec, ModelSpec
+from viewer.engine.registry import ModelSpec
 
 __all__ = [
     "LoadedModel",

@@ -23,9 +23,9 @@ from viewer.gui.widgets.lecture_table_view import ResNetTableShown
 from viewer.gui.widgets.predictions import PredictionShown, PredictionsView
 
 if TYPE_CHECKING:
-    from viewer.engine.inference import Prediction
-    from viewer.engine.lecture_tables import ResNetTable
-    from viewer.engine.summary import Summary
+    from viewer.core.results.lecture import ResNetTable
+    from viewer.core.results.prediction import Prediction
+    from viewer.core.results.summary import Summary
 
     # The Predictions view draws through a protocol (widgets never import the engine): a change to the
     # engine's Prediction that the view would trip over fails mypy here.
@@ -167,7 +167,7 @@ class AnalysisLinks(QtCore.QObject):
         entry, info = self.state.image, self.state.model.info
         if entry is None or info is None:
             return
-        size = entry.loaded.original_size
+        size = entry.original_size
         if self.state.predictions.preset == "weights":
             box = input_box_to_image((x0, y0, x1, y1), size, info.resize_size, info.input_shape[-1])
         else:

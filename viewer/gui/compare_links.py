@@ -17,17 +17,17 @@ from PySide6 import QtCore, QtWidgets
 
 from viewer.core.options import ExplainOptions
 from viewer.core.progress import Progress
+from viewer.core.results.explain import ExplainSet
+from viewer.core.results.session import ImageEntry
 from viewer.gui.jobs import JobKind, Ticket
 from viewer.gui.state import AppState, Notice
 from viewer.gui.state_notices import TAB_OF_KIND
 from viewer.gui.tab_exports import TabExports
-from viewer.gui.tasks import ImageEntry
 from viewer.gui.widgets.compare import CompareView, ComparisonShown
 from viewer.gui.widgets.explain import ExplainShown, ExplainView
 
 if TYPE_CHECKING:  # the chart (pyqtgraph) is imported when first opened, the engine on the worker
-    from viewer.engine.compare import Comparison
-    from viewer.gui.compare_tasks import ExplainSet
+    from viewer.core.results.compare import Comparison
     from viewer.gui.widgets.zoo_chart import ChartWindow
 
     # The views draw what the state's signals carry through protocols (widgets never import the engine); a

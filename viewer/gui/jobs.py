@@ -1,6 +1,8 @@
 """The one worker: a background thread that runs jobs one at a time and owns the model cache.
 
-``submit(kind, fn, *args, on_result=..., on_error=...)`` queues ``fn(*args)`` and returns a :class:`Ticket`, a
+``submit(kind, job, *args, on_result=..., on_error=...)`` queues the job called ``job`` (a
+:class:`~viewer.core.job_names.JobName`, looked up in the engine's table ``viewer.engine.jobs.JOBS``) with plain
+arguments, ``fn(*args)``, and returns a :class:`Ticket`, a
 ``concurrent.futures.Future``. A newer submit of the same :class:`JobKind` supersedes the older one: a superseded
 job is skipped if still queued, stopped at its next ``yield`` if it is a generator, and its result is dropped,
 never delivered. Long jobs are generators (``viewer.core.progress``): they yield ``Progress`` and ``return`` their
@@ -23,6 +25,10 @@ A plain daemon ``threading.Thread`` carries the jobs rather than a QThread: a jo
 can then never block the app's exit, and nothing is left to report "QThread destroyed while running". Results
 cross into the GUI thread through queued Qt signals; before each job the worker waits for the GUI thread to show
 what it was told (:mod:`viewer.gui.repaint_gate`).
+
+This module and the model cache it owns are the only places of ``viewer.gui`` that touch ``viewer.engine``: the
+lookup of a job's function in ``JOBS``, the cache of built models, and the collection after a window closed. They
+move into the engine's process next (issue 21); the rest of the GUI names jobs and reads core results only.
 """
 
 from __future__ import annotations
@@ -43,9 +49,14 @@ from PySide6.QtCore import QObject, Qt, Signal, Slot
 
 from viewer.core.choice import ModelChoice
 from viewer.core.errors import is_out_of_memory
+from viewer.core.job_names import JobName
 from viewer.core.progress import Progress
+
+# The GUI's only imports of the engine (see the module docstring): torch-free at import, the jobs import it.
+from viewer.engine.jobs import job as engine_job
+from viewer.engine.jobs.models import MODEL_CACHE_SIZE, ModelCache, ModelKey, ModelLoader
+from viewer.engine.jobs.session import collect_closed_window as engine_collect_closed_window
 from viewer.gui.job_policy import priority
-from viewer.gui.model_cache import MODEL_CACHE_SIZE, ModelCache, ModelKey, ModelLoader
 from viewer.gui.repaint_gate import RepaintGate
 from viewer.gui.tickets import (
     ErrorHandler,
@@ -63,12 +74,14 @@ __all__ = [
     "JobCancelled",
     "JobError",
     "JobKind",
+    "JobName",
     "JobRunner",
     "ModelCache",
     "ModelKey",
     "ModelLoader",
     "Stop",
     "Ticket",
+    "collect_closed_window",
     "describe_error",
 ]
 
@@ -99,6 +112,11 @@ def _lower_this_threads_priority() -> None:
         os.setpriority(os.PRIO_PROCESS, thread_id, os.getpriority(os.PRIO_PROCESS, thread_id) + WORKER_NICENESS)
     except OSError:  # not allowed here (a sandbox): run at normal priority
         pass
+
+
+def collect_closed_window() -> None:
+    """A window was deleted: let the engine collect what the import-time freeze kept of it (same process today)."""
+    engine_collect_closed_window()
 
 
 def _default_torch_modes() -> contextlib.AbstractContextManager[object]:
@@ -176,7 +194,7 @@ class JobRunner(QObject):
     def submit(
         self,
         kind: JobKind,
-        fn: Callable[..., Any],
+        job: JobName | str | Callable[..., Any],
         *args: Any,
         model: ModelChoice | None = None,
         models: Sequence[ModelChoice] = (),
@@ -186,7 +204,10 @@ class JobRunner(QObject):
         low_memory: Mapping[str, Any] | None = None,
         **kwargs: Any,
     ) -> Ticket:
-        """Queue ``fn(*args, **kwargs)``; supersedes the queued or running job of the same ``kind``.
+        """Queue the job ``job(*args, **kwargs)``; supersedes the queued or running job of the same ``kind``.
+
+        ``job`` is a job's name (the GUI's way: a key of ``viewer.engine.jobs.JOBS``, whose function runs); a plain
+        callable runs as it is (tests and in-process tools only: it cannot cross to the engine's process).
 
         ``model``: ``fn`` also gets ``loaded=`` that model (built or cached on the worker); ``models``: ``fn``
         gets ``load=`` a :class:`ModelLoader` of those, built one at a time as the job asks. ``on_result(result)``
@@ -196,6 +217,7 @@ class JobRunner(QObject):
         if self._closed:
             raise RuntimeError("the job runner is shut down")
         kind = JobKind(kind)
+        fn = job if callable(job) else engine_job(job)  # an unknown name fails here, before superseding anything
         ticket = Ticket(kind, next(self._numbers), description, on_result, on_error, low_memory)
         if kind is not JobKind.OPEN:  # one drop must not supersede another one's loading
             previous = self._latest.get(kind)

@@ -16,6 +16,7 @@ from PySide6 import QtCore, QtGui, QtWidgets
 from PySide6.QtCore import Qt
 
 from viewer.core.defaults import DEFAULT_MODEL
+from viewer.core.results.session import ImageEntry, ModelInfo
 from viewer.core.trust import ModelFileTrust
 from viewer.gui.analysis_links import AnalysisLinks, AnalysisViews
 from viewer.gui.app import LAUNCHED_AT, error_sink
@@ -44,8 +45,6 @@ from viewer.gui.window_fit import PREFERRED_SIZE, fit_on_screen
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-    from viewer.gui.tasks import ImageEntry, ModelInfo
-
 __all__ = ["PREFERRED_SIZE", "TABS", "MainWindow", "fit_on_screen"]
 
 TABS = ("predictions", "activations", "architecture", "heatmap", "compare", "explain")
@@ -54,7 +53,7 @@ OVERLAY_TABS = {"heatmap": "overlay", "activations": "box"}  # what each tab dra
 
 
 def _collect_after_deletion() -> None:
-    from viewer.gui.tasks import collect_closed_window
+    from viewer.gui.jobs import collect_closed_window
 
     QtCore.QTimer.singleShot(0, collect_closed_window)  # once the deletion of its children is over
 
@@ -349,7 +348,7 @@ class MainWindow(QtWidgets.QMainWindow):
             self.image_panel.set_image(None)
             self.later.call("original", lambda: self.predictions.set_original(None))
         else:
-            self.image_panel.set_image(entry.display, entry.name, entry.loaded.original_size, entry.loaded.notes)
+            self.image_panel.set_image(entry.display, entry.name, entry.original_size, entry.notes)
             preview = entry.preview if entry.preview is not None else entry.display
             self.later.call("original", lambda: self.predictions.set_original(preview))
             self._add_recent(entry.path)

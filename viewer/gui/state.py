@@ -37,8 +37,9 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtCore import QObject, Signal, Slot
 
 from viewer.core.choice import ModelChoice  # re-exported: the GUI names it here
+from viewer.core.job_names import JobName
 from viewer.core.progress import Progress
-from viewer.gui import tasks
+from viewer.core.results.session import ImageEntry, ModelInfo, Registry
 from viewer.gui.job_policy import Change, withdrawn_on
 from viewer.gui.jobs import ErrorHandler, JobError, JobKind, JobRunner, Ticket
 from viewer.gui.state_analysis import ActivationsState, HeatmapState
@@ -54,7 +55,7 @@ from viewer.gui.state_recipe import WeightsRecipes
 from viewer.gui.state_weights import WeightsFallbacks
 
 if TYPE_CHECKING:
-    from viewer.engine.summary import Summary
+    from viewer.core.results.summary import Summary
 
 __all__ = ["AppState", "ModelChoice", "Notice"]
 
@@ -139,7 +140,7 @@ class AppState(QObject):
 
     # --- queries -----------------------------------------------------------------------------------
     @property
-    def image(self) -> tasks.ImageEntry | None:
+    def image(self) -> ImageEntry | None:
         """The image shown (``images.shown``)."""
         return self.images.shown
 
@@ -152,7 +153,7 @@ class AppState(QObject):
         """Read the registry on the worker (first torch import), then load the chosen model."""
         self._submit(
             JobKind.REGISTRY,
-            tasks.load_registry,
+            JobName.LOAD_REGISTRY,
             on_result=self._registry_loaded,
             on_error=lambda error: self.notices.notify(
                 "Could not load torch and the model zoo: " + error.message, error.details, kind=JobKind.REGISTRY
@@ -181,7 +182,7 @@ class AppState(QObject):
             label = choice.model_file or choice.model
             self._submit(
                 JobKind.MODEL,
-                tasks.model_info,
+                JobName.MODEL_INFO,
                 model=choice,
                 on_result=lambda info: self._model_loaded(choice, info),
                 on_error=self._model_failed,
@@ -205,7 +206,7 @@ class AppState(QObject):
     def _submit(
         self,
         kind: JobKind,
-        fn: Callable[..., Any],
+        job: JobName,
         *args: Any,
         on_result: Callable[[Any], None],
         on_error: ErrorHandler | None = None,
@@ -225,7 +226,7 @@ class AppState(QObject):
 
         ticket = self.jobs.submit(
             kind,
-            fn,
+            job,
             *args,
             on_result=delivered,
             on_error=on_error or (lambda error: self.notices.job_failed(kind, error)),
@@ -235,7 +236,7 @@ class AppState(QObject):
         )
         return ticket
 
-    def _ready(self, kind: JobKind) -> tuple[tasks.ImageEntry, ModelChoice] | None:
+    def _ready(self, kind: JobKind) -> tuple[ImageEntry, ModelChoice] | None:
         """The current image and model when both are there for ``kind``; otherwise withdraws what is pending."""
         image, info = self.image, self.model.info
         if info is None or info.key is None or image is None:
@@ -256,11 +257,11 @@ class AppState(QObject):
             self.model.add_timings({name: self._delivering_ms})
 
     # --- results -----------------------------------------------------------------------------------
-    def _registry_loaded(self, registry: tasks.Registry) -> None:
+    def _registry_loaded(self, registry: Registry) -> None:
         self.model.set_registry(registry)
         self.set_model(self.model.choice)
 
-    def _model_loaded(self, choice: ModelChoice, info: tasks.ModelInfo) -> None:
+    def _model_loaded(self, choice: ModelChoice, info: ModelInfo) -> None:
         instead = self.recipes.model_loaded(choice, replace(info, key=choice))
         if instead is not None:  # the file's content has another recipe remembered (state_recipe)
             self.set_model(instead)
@@ -272,7 +273,7 @@ class AppState(QObject):
         self.heatmap.refresh()
         self._submit(
             JobKind.SUMMARY,
-            tasks.summary,
+            JobName.SUMMARY,
             model=choice,
             on_result=self._summary_arrived,
             description=f"Summarising {info.name}",

@@ -18,7 +18,11 @@ from PySide6.QtCore import QObject, Signal
 from viewer.core.activation_grid import GridOptions
 from viewer.core.choice import ModelChoice
 from viewer.core.errors import ModelError
-from viewer.gui import tasks
+from viewer.core.job_names import JobName
+from viewer.core.options import SMALL_TILE_PIXELS
+from viewer.core.results.activation import CaptureResult
+from viewer.core.results.heatmap import HeatmapOnScreen
+from viewer.core.results.session import ImageEntry
 from viewer.gui.jobs import JobError, JobKind, JobRunner, Ticket
 from viewer.gui.state_model import ModelState
 from viewer.gui.state_notices import Notices
@@ -26,9 +30,9 @@ from viewer.gui.state_predictions import PredictionsState
 
 if TYPE_CHECKING:
     from viewer.core.activation_grid import ChannelGrid
-    from viewer.engine.activations import Activation
-    from viewer.engine.heatmap import ClassHeatmap
-    from viewer.engine.summary import Summary
+    from viewer.core.results.activation import Activation
+    from viewer.core.results.heatmap import ClassHeatmap
+    from viewer.core.results.summary import Summary
 
 __all__ = ["ActivationsState", "AnalysisHost", "HeatmapState"]
 
@@ -41,10 +45,10 @@ class AnalysisHost(Protocol):
     model: ModelState
     predictions: PredictionsState
 
-    def _ready(self, kind: JobKind) -> tuple[tasks.ImageEntry, ModelChoice] | None: ...
+    def _ready(self, kind: JobKind) -> tuple[ImageEntry, ModelChoice] | None: ...
     def _record_time(self, name: str) -> None: ...
     def _submit(
-        self, kind: JobKind, fn: Callable[..., Any], *args: Any, on_result: Callable[[Any], None], **kwargs: Any
+        self, kind: JobKind, job: JobName, *args: Any, on_result: Callable[[Any], None], **kwargs: Any
     ) -> Ticket: ...
 
 
@@ -67,7 +71,7 @@ class ActivationsState(QObject):
         self.layers: list[str] = []
         self._layers_model: str | None = None  # the network the layers were chosen on; None: before any
         self.memory: dict[str, list[str]] = {}  # network -> the layers chosen on it, restored when chosen again
-        self.capture: tasks.CaptureResult | None = None  # activations with the first layer's mosaic
+        self.capture: CaptureResult | None = None  # activations with the first layer's mosaic
         self.grid_options = GridOptions()
 
     @property
@@ -137,7 +141,7 @@ class ActivationsState(QObject):
             image, model = ready
             self._app._submit(
                 JobKind.ACTIVATIONS,
-                tasks.activations_with_grid,
+                JobName.ACTIVATIONS_WITH_GRID,
                 image,
                 model=model,
                 layers=list(self.layers),
@@ -165,7 +169,7 @@ class ActivationsState(QObject):
             return
         self._app._submit(
             JobKind.ACTIVATION_GRID,
-            tasks.activation_grid,
+            JobName.ACTIVATION_GRID,
             activation,
             self.grid_options,
             on_result=self._grid_drawn,
@@ -173,7 +177,7 @@ class ActivationsState(QObject):
         )
 
     # --- results -------------------------------------------------------------------------------------
-    def _captured(self, capture: tasks.CaptureResult) -> None:
+    def _captured(self, capture: CaptureResult) -> None:
         self.capture = capture
         self._app._record_time("activations")
         self.changed.emit(capture.activations)
@@ -207,7 +211,7 @@ class HeatmapState(QObject):
         super().__init__(parent)
         self._app = app
         self.request_options: dict[str, Any] | None = None
-        self.on_screen: tasks.HeatmapOnScreen | None = None
+        self.on_screen: HeatmapOnScreen | None = None
 
     @property
     def shown(self) -> ClassHeatmap | None:
@@ -230,12 +234,12 @@ class HeatmapState(QObject):
             image, model = ready
             self._app._submit(
                 JobKind.HEATMAP,
-                tasks.heatmap_for_screen,
+                JobName.HEATMAP_FOR_SCREEN,
                 image,
                 model=model,
                 **options,
                 on_result=self._arrived,
-                low_memory=None if options.get("max_tile_pixels") else {"max_tile_pixels": tasks.SMALL_TILE_PIXELS},
+                low_memory=None if options.get("max_tile_pixels") else {"max_tile_pixels": SMALL_TILE_PIXELS},
                 description=f"Heatmap of {image.name}",
             )
 
@@ -262,7 +266,7 @@ class HeatmapState(QObject):
             self.on_screen = None
             self.changed.emit(None)
 
-    def _arrived(self, shown: tasks.HeatmapOnScreen) -> None:
+    def _arrived(self, shown: HeatmapOnScreen) -> None:
         self.on_screen = shown
         self._app._record_time("heatmap")
         self.changed.emit(shown.heatmap)

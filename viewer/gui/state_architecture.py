@@ -17,8 +17,8 @@ from PySide6.QtCore import QObject, Signal
 
 from viewer.core.errors import ModelError
 from viewer.core.graph import Graph, expansion
+from viewer.core.job_names import JobName
 from viewer.core.layout import Direction, Layout
-from viewer.gui import tasks
 from viewer.gui.job_policy import Change
 from viewer.gui.jobs import JobError, JobKind, Ticket
 from viewer.gui.state_model import ModelState
@@ -34,7 +34,7 @@ class ArchitectureHost(Protocol):
 
     def input_changed(self, change: Change) -> None: ...
     def _submit(
-        self, kind: JobKind, fn: Callable[..., Any], *args: Any, on_result: Callable[[Any], None], **kwargs: Any
+        self, kind: JobKind, job: JobName, *args: Any, on_result: Callable[[Any], None], **kwargs: Any
     ) -> Ticket: ...
 
 
@@ -81,7 +81,7 @@ class ArchitectureState(QObject):
             self.memory[self._app.model.network_id()] = sorted(self.expanded)
         self._app._submit(
             JobKind.GRAPH_LAYOUT,
-            tasks.graph_layout,
+            JobName.GRAPH_LAYOUT,
             self.graph,
             self.expanded,
             self.direction,
@@ -102,7 +102,7 @@ class ArchitectureState(QObject):
         if self.graph is not None:
             self._app._submit(
                 JobKind.GRAPH_GROUPS,
-                tasks.graph_groups,
+                JobName.GRAPH_GROUPS,
                 self.graph,
                 block,
                 self.direction,
@@ -135,7 +135,7 @@ class ArchitectureState(QObject):
         label = choice.model_file or choice.model
         self._app._submit(
             JobKind.GRAPH,
-            tasks.graph,
+            JobName.GRAPH,
             choice.model,
             choice.model_file,
             choice.model_file_sha256,

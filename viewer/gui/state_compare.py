@@ -27,18 +27,19 @@ from PySide6.QtCore import QObject, Signal
 
 from viewer.core.choice import ModelChoice
 from viewer.core.explain_cost import COSTLY_METHODS
+from viewer.core.job_names import JobName
 from viewer.core.options import EXPLAIN_METHODS, ExplainOptions
+from viewer.core.results.explain import ExplainSet
+from viewer.core.results.session import ImageEntry
 from viewer.core.zoo import LECTURE_NETWORKS, ZooPoint
-from viewer.gui import compare_tasks
 from viewer.gui.jobs import JobKind, JobRunner, Ticket
 from viewer.gui.state_images import Images
 from viewer.gui.state_model import ModelState
 from viewer.gui.state_notices import Notices
 from viewer.gui.state_weights import RANDOM, WeightsFallbacks, gui_wording
-from viewer.gui.tasks import ImageEntry
 
 if TYPE_CHECKING:
-    from viewer.engine.compare import Comparison
+    from viewer.core.results.compare import Comparison
     from viewer.gui.state_recipe import WeightsRecipes
 
 __all__ = ["CHEAP_METHODS", "DEFAULT_COMPARE", "EXPLAIN_METHODS", "CompareState", "ExplainState"]
@@ -73,7 +74,7 @@ class AppLike(Protocol):
     def image(self) -> ImageEntry | None: ...
     def cancel(self, kind: JobKind | None = None) -> None: ...
     def _submit(
-        self, kind: JobKind, fn: Callable[..., Any], *args: Any, on_result: Callable[[Any], None], **kwargs: Any
+        self, kind: JobKind, job: JobName, *args: Any, on_result: Callable[[Any], None], **kwargs: Any
     ) -> Ticket: ...
 
 
@@ -164,7 +165,7 @@ class CompareState(QObject):
             self.comparison_changed.emit(None)
         app._submit(
             JobKind.COMPARE,
-            compare_tasks.compare_networks,
+            JobName.COMPARE_NETWORKS,
             image,
             keys,
             models=keys,
@@ -188,15 +189,13 @@ class CompareState(QObject):
 
     # --- the chart ------------------------------------------------------------------------------------
     def request_points(self, device: str = "cpu") -> None:
-        self.app._submit(
-            JobKind.ZOO, compare_tasks.zoo, device, on_result=self._points, description="Reading the model zoo"
-        )
+        self.app._submit(JobKind.ZOO, JobName.ZOO, device, on_result=self._points, description="Reading the model zoo")
 
     def measure_latency(self, device: str = "cpu", names: Sequence[str] | None = None) -> None:
         """Measure each chart network's latency on ``device`` (on the worker; cached per device and torch)."""
         self.app._submit(
             JobKind.ZOO_LATENCY,
-            compare_tasks.measure_zoo,
+            JobName.MEASURE_ZOO,
             device,
             None if names is None else list(names),
             on_result=self._points,
@@ -228,7 +227,7 @@ class ExplainState(QObject):
         self.shown = False  # the Explain tab is shown: the cheap methods follow the image and model
         self.class_wanted: int | str | None = None  # None: the top class
         self.options: ExplainOptions = {}
-        self.explanations: compare_tasks.ExplainSet | None = None
+        self.explanations: ExplainSet | None = None
         self.explained_image: ImageEntry | None = None  # the image the shown set is of
         self.costly_asked: list[str] = []  # costly methods asked for the shown set, not delivered yet
         app.images.image_changed.connect(lambda _entry: self._input_changed())
@@ -267,7 +266,7 @@ class ExplainState(QObject):
         self.costly_asked = [m for m in COSTLY_METHODS if m in {*self.costly_asked, method}]
         self.app._submit(
             JobKind.EXPLAIN_COSTLY,
-            compare_tasks.explain_methods,
+            JobName.EXPLAIN_METHODS,
             image,
             list(self.costly_asked),
             model=info.key,
@@ -299,7 +298,7 @@ class ExplainState(QObject):
             return None
         return self.app._submit(
             JobKind.EXPORT_EXPLANATION,
-            compare_tasks.export_explanation,
+            JobName.EXPORT_EXPLANATION,
             result,
             image,
             path,
@@ -331,7 +330,7 @@ class ExplainState(QObject):
         key = info.key
         app._submit(
             JobKind.EXPLAIN,
-            compare_tasks.explain_methods,
+            JobName.EXPLAIN_METHODS,
             image,
             list(CHEAP_METHODS),
             model=key,
@@ -346,14 +345,14 @@ class ExplainState(QObject):
         info = self.app.model.info
         return image is self.app.image and info is not None and info.key == key
 
-    def _explained(self, found: compare_tasks.ExplainSet, image: ImageEntry, key: ModelChoice) -> None:
+    def _explained(self, found: ExplainSet, image: ImageEntry, key: ModelChoice) -> None:
         if not self._current(image, key):  # withdrawn on a change; a guard all the same
             return
         self.costly_asked = []
         self.explanations, self.explained_image = found, image
         self.explanations_changed.emit(found)
 
-    def _costly_explained(self, later: compare_tasks.ExplainSet, image: ImageEntry, key: ModelChoice | None) -> None:
+    def _costly_explained(self, later: ExplainSet, image: ImageEntry, key: ModelChoice | None) -> None:
         shown = self.explanations
         if shown is None or image is not self.explained_image or not self._current(image, key):
             return  # another image or model meanwhile (the job was withdrawn; a guard all the same)

@@ -12,7 +12,8 @@ from typing import Any, Protocol
 
 from PySide6.QtCore import QObject, Signal
 
-from viewer.gui.export_tasks import ExportResult, export_activation, export_all, export_heatmap, export_prediction
+from viewer.core.job_names import JobName
+from viewer.core.results.session import ExportResult
 from viewer.gui.jobs import ErrorHandler, JobKind, Ticket
 from viewer.gui.state_analysis import ActivationsState, HeatmapState
 from viewer.gui.state_images import Images
@@ -27,7 +28,7 @@ class ExportsHost(Protocol):
     """What :class:`ExportState` uses of the app: the one submission path."""
 
     def _submit(
-        self, kind: JobKind, fn: Callable[..., Any], *args: Any, on_result: Callable[[Any], None], **kwargs: Any
+        self, kind: JobKind, job: JobName, *args: Any, on_result: Callable[[Any], None], **kwargs: Any
     ) -> Ticket: ...
 
 
@@ -37,7 +38,7 @@ class ExportState(QObject):
     given.
 
     Signals:
-        finished(object): the export_tasks.ExportResult of an export that ran.
+        finished(object): the core ExportResult (viewer.core.results.session) of an export that ran.
     """
 
     finished = Signal(object)
@@ -72,7 +73,7 @@ class ExportState(QObject):
             return None
         return self._app._submit(
             JobKind.EXPORT_HEATMAP,
-            export_heatmap,
+            JobName.EXPORT_HEATMAP,
             heatmap,
             image,
             path,
@@ -95,7 +96,7 @@ class ExportState(QObject):
             return None  # a class this model does not have (already said)
         return self._app._submit(
             JobKind.EXPORT,
-            export_all,
+            JobName.EXPORT_ALL,
             list(self._images),
             model=info.key,
             folder=folder,
@@ -118,7 +119,7 @@ class ExportState(QObject):
             return None
         return self._app._submit(
             JobKind.EXPORT_PREDICTIONS,
-            export_prediction,
+            JobName.EXPORT_PREDICTION,
             prediction,
             base,
             chart_png,
@@ -143,7 +144,7 @@ class ExportState(QObject):
         }
         return self._app._submit(
             JobKind.EXPORT_ACTIVATIONS,
-            export_activation,
+            JobName.EXPORT_ACTIVATION,
             grid.activation,
             grid.image,
             base,

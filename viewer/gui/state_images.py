@@ -14,7 +14,8 @@ from typing import TYPE_CHECKING, Any, Protocol, overload
 
 from PySide6.QtCore import QObject, Signal
 
-from viewer.gui import tasks
+from viewer.core.job_names import JobName
+from viewer.core.results.session import ImageEntry, OpenResult
 from viewer.gui.job_policy import Change
 from viewer.gui.jobs import JobKind, Ticket
 from viewer.gui.state_notices import Notices
@@ -33,13 +34,13 @@ class ImagesHost(Protocol):
     """What :class:`Images` uses of the app: its one submission path, the job policy, and what follows a switch."""
 
     def _submit(
-        self, kind: JobKind, fn: Callable[..., Any], *args: Any, on_result: Callable[[Any], None], **kwargs: Any
+        self, kind: JobKind, job: JobName, *args: Any, on_result: Callable[[Any], None], **kwargs: Any
     ) -> Ticket: ...
     def input_changed(self, change: Change) -> None: ...
     def image_switched(self, *, throttled: bool) -> None: ...
 
 
-class Images(QObject, Sequence[tasks.ImageEntry], metaclass=_Meta):
+class Images(QObject, Sequence[ImageEntry], metaclass=_Meta):
     """The opened images (in order) and ``current``, the index of the one shown (-1: none).
 
     Signals:
@@ -54,7 +55,7 @@ class Images(QObject, Sequence[tasks.ImageEntry], metaclass=_Meta):
         super().__init__(parent)
         self._app = app
         self._notices = notices
-        self._entries: list[tasks.ImageEntry] = []
+        self._entries: list[ImageEntry] = []
         self.current: int = -1
 
     # --- the sequence --------------------------------------------------------------------------------
@@ -62,17 +63,17 @@ class Images(QObject, Sequence[tasks.ImageEntry], metaclass=_Meta):
         return len(self._entries)
 
     @overload
-    def __getitem__(self, index: int) -> tasks.ImageEntry: ...
+    def __getitem__(self, index: int) -> ImageEntry: ...
     @overload
-    def __getitem__(self, index: slice) -> Sequence[tasks.ImageEntry]: ...
-    def __getitem__(self, index: int | slice) -> tasks.ImageEntry | Sequence[tasks.ImageEntry]:
+    def __getitem__(self, index: slice) -> Sequence[ImageEntry]: ...
+    def __getitem__(self, index: int | slice) -> ImageEntry | Sequence[ImageEntry]:
         return self._entries[index]
 
-    def __iter__(self) -> Iterator[tasks.ImageEntry]:
+    def __iter__(self) -> Iterator[ImageEntry]:
         return iter(self._entries)
 
     @property
-    def shown(self) -> tasks.ImageEntry | None:
+    def shown(self) -> ImageEntry | None:
         """The image shown (``self[current]``), or None."""
         return self._entries[self.current] if 0 <= self.current < len(self._entries) else None
 
@@ -81,7 +82,7 @@ class Images(QObject, Sequence[tasks.ImageEntry], metaclass=_Meta):
         """Load image files or folders (on the worker); files that fail are reported, nothing else changes."""
         return self._app._submit(
             JobKind.OPEN,  # never superseded: a second drop must not cost the first one its loading
-            tasks.open_images,
+            JobName.OPEN_IMAGES,
             [str(p) for p in paths],
             on_result=self._opened,
             description="Opening images",
@@ -115,7 +116,7 @@ class Images(QObject, Sequence[tasks.ImageEntry], metaclass=_Meta):
             self._switched()
 
     # --- results -------------------------------------------------------------------------------------
-    def _opened(self, result: tasks.OpenResult) -> None:
+    def _opened(self, result: OpenResult) -> None:
         if result.errors:
             first = result.errors[0]
             more = f" (and {len(result.errors) - 1} more: see details)" if len(result.errors) > 1 else ""

@@ -17,14 +17,14 @@ from PySide6.QtCore import QObject, Signal
 
 from viewer.core.convolutionizable import convolutionize_refusal
 from viewer.core.graph import Graph, expansion
-from viewer.gui import lecture_tasks
+from viewer.core.job_names import JobName
 from viewer.gui.jobs import JobError, JobKind, JobRunner, Ticket
 from viewer.gui.state_architecture import ArchitectureState
 from viewer.gui.state_model import ModelState
 from viewer.gui.state_notices import Notices
 
 if TYPE_CHECKING:
-    from viewer.engine.lecture_tables import ResNetTable
+    from viewer.core.results.lecture import ResNetTable
 
 __all__ = ["LectureHost", "LectureState"]
 
@@ -36,7 +36,7 @@ class LectureHost(Protocol):
     model: ModelState
 
     def _submit(
-        self, kind: JobKind, fn: Callable[..., Any], *args: Any, on_result: Callable[[Any], None], **kwargs: Any
+        self, kind: JobKind, job: JobName, *args: Any, on_result: Callable[[Any], None], **kwargs: Any
     ) -> Ticket: ...
 
 
@@ -72,7 +72,7 @@ class LectureState(QObject):
         chosen = None if choice.model_file else choice.model
         self._app._submit(
             JobKind.LECTURE_TABLE,
-            lecture_tasks.lecture_table,
+            JobName.LECTURE_TABLE,
             chosen,
             on_result=self._table_arrived,
             description="Reading Table 1 off the five ResNets",
@@ -100,7 +100,7 @@ class LectureState(QObject):
             return
         self._app._submit(
             JobKind.GRAPH_CONVOLUTIONIZED,
-            lecture_tasks.convolutionized_graph,
+            JobName.CONVOLUTIONIZED_GRAPH,
             self._app.model.choice.model,
             size,
             on_result=self._convolutionized_arrived,

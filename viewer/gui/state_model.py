@@ -16,14 +16,14 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QObject, Signal
 
 from viewer.core.choice import ModelChoice
+from viewer.core.class_search import find_class
 from viewer.core.errors import ModelError
-from viewer.engine.class_names import find_class
+from viewer.core.results.session import ModelInfo, Registry
 from viewer.gui.state_notices import Notices
 from viewer.gui.tickets import JobError, JobKind
 
 if TYPE_CHECKING:
-    from viewer.engine.summary import Summary
-    from viewer.gui.tasks import ModelInfo, Registry
+    from viewer.core.results.summary import Summary
 
 __all__ = ["LOAD_TIMING", "ModelState"]
 
@@ -34,9 +34,9 @@ class ModelState(QObject):
     """``registry``, ``choice``, ``info``, ``error``, ``summary`` and ``timings``; see the module docstring.
 
     Signals:
-        registry_changed(object): the tasks.Registry, once read.
+        registry_changed(object): the Registry, once read.
         choice_changed(object): the ModelChoice (its model loading from now on).
-        info_changed(object): the tasks.ModelInfo loaded, or None (while loading, or after a failure).
+        info_changed(object): the ModelInfo loaded, or None (while loading, or after a failure).
         summary_changed(object): the engine Summary of the loaded model, or None when the choice changed.
         timings_changed(dict): {"load model": ms, "forward": ms, ...}, how long this model's jobs took.
     """

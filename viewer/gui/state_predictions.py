@@ -15,12 +15,13 @@ from typing import TYPE_CHECKING, Any, Protocol
 from PySide6.QtCore import QObject, Signal
 
 from viewer.core.choice import ModelChoice
-from viewer.gui import tasks
+from viewer.core.job_names import JobName
+from viewer.core.results.session import ImageEntry
 from viewer.gui.state_model import ModelState
 from viewer.gui.tickets import JobKind, Ticket
 
 if TYPE_CHECKING:
-    from viewer.engine.inference import Prediction
+    from viewer.core.results.prediction import Prediction
 
 __all__ = ["PredictionsHost", "PredictionsState"]
 
@@ -31,9 +32,9 @@ class PredictionsHost(Protocol):
 
     model: ModelState
 
-    def _ready(self, kind: JobKind) -> tuple[tasks.ImageEntry, ModelChoice] | None: ...
+    def _ready(self, kind: JobKind) -> tuple[ImageEntry, ModelChoice] | None: ...
     def _submit(
-        self, kind: JobKind, fn: Callable[..., Any], *args: Any, on_result: Callable[[Any], None], **kwargs: Any
+        self, kind: JobKind, job: JobName, *args: Any, on_result: Callable[[Any], None], **kwargs: Any
     ) -> Ticket: ...
     def preset_switched(self) -> None: ...
 
@@ -80,7 +81,7 @@ class PredictionsState(QObject):
             image, model = ready
             self._app._submit(
                 JobKind.CLASSIFY,
-                tasks.classify,
+                JobName.CLASSIFY,
                 image,
                 model=model,
                 topk=self.topk,

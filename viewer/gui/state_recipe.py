@@ -25,12 +25,12 @@ from PySide6.QtCore import QObject, Signal
 
 from viewer.core.choice import ModelChoice
 from viewer.core.recipe import Recipe, RecipeError, parse_recipe
+from viewer.core.results.session import ModelInfo
 from viewer.gui.state_notices import Notices
 from viewer.gui.state_weights import is_weights_file
 
 if TYPE_CHECKING:
     from viewer.gui.state_model import ModelState
-    from viewer.gui.tasks import ModelInfo
 
 __all__ = [
     "RECIPE_NOTICE",

@@ -25,8 +25,9 @@ from viewer.core.choice import ModelChoice
 from viewer.core.errors import CancelledError, ViewerError
 from viewer.core.progress import Progress
 from viewer.core.wire import WireError
+from viewer.engine.jobs.models import MODEL_CACHE_SIZE, ModelCache, ModelLoader
 
-__all__ = ["JobCancelled", "Request", "Scheduler", "Sender", "describe", "load_jobs", "model_cache"]
+__all__ = ["JobCancelled", "Request", "Scheduler", "Sender", "describe", "load_jobs"]
 
 log = logging.getLogger(__name__)
 
@@ -68,15 +69,6 @@ def load_jobs(path: str) -> Mapping[str, Callable[..., Any]]:
     return table
 
 
-def model_cache() -> Any:
-    """The module with ``ModelCache`` and ``ModelLoader``: the one place to change once they move to the engine.
-
-    Imported by name, not by an import statement, only because ``viewer.gui.model_cache`` (plain Python, no Qt)
-    is still in the GUI package, which the engine's import contract forbids; it moves to ``viewer.engine.jobs``.
-    """
-    return importlib.import_module("viewer.gui.model_cache")
-
-
 def describe(error: BaseException) -> dict[str, Any]:
     """A failed job as its client shows it: a ``ViewerError``'s sentence, or for a bug a line and the traceback."""
     if isinstance(error, ViewerError):
@@ -105,7 +97,7 @@ class Scheduler:
         self._lock = threading.Lock()
         self._live: dict[tuple[int, int], Request] = {}  # (client, job): queued or running
         self._cache_size = cache_size
-        self._cache: Any = None
+        self._cache: ModelCache | None = None
 
     # --- any thread ------------------------------------------------------------------------------
     def put(self, request: Request) -> None:
@@ -161,11 +153,10 @@ class Scheduler:
             with self._lock:
                 self._live.pop((request.sender.client_id, request.job), None)
 
-    def _models(self) -> Any:
+    def _models(self) -> ModelCache:
         if self._cache is None:
-            cache_module = model_cache()
-            size = self._cache_size if self._cache_size is not None else cache_module.MODEL_CACHE_SIZE
-            self._cache = cache_module.ModelCache(size)
+            size = self._cache_size if self._cache_size is not None else MODEL_CACHE_SIZE
+            self._cache = ModelCache(size)
         return self._cache
 
     def _call(self, request: Request) -> Any:
@@ -186,7 +177,7 @@ class Scheduler:
         if request.model is not None:
             kwargs["loaded"] = get(request.model)
         if request.models:
-            kwargs["load"] = model_cache().ModelLoader(request.models, get)
+            kwargs["load"] = ModelLoader(request.models, get)
         if request.cancelled.is_set():
             raise JobCancelled
         outcome = fn(*request.args, **kwargs)

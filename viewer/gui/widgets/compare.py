@@ -83,7 +83,7 @@ class NetworkShown(Protocol):
 
 
 class ComparisonShown(Protocol):
-    """The networks' results on one image (the engine's ``compare.Comparison``)."""
+    """The networks' results on one image (``viewer.core.results.compare.Comparison``)."""
 
     @property
     def image_path(self) -> str: ...
@@ -99,7 +99,7 @@ class _SpecShown(Protocol):
 
 
 class RegistryShown(Protocol):
-    """The model zoo the pickers offer (the app's ``tasks.Registry`` of the engine's ``ModelSpec``s)."""
+    """The model zoo the pickers offer (``viewer.core.results.session.Registry`` of the engine's ``ModelSpec``s)."""
 
     @property
     def specs(self) -> Sequence[_SpecShown]: ...
@@ -312,7 +312,7 @@ class CompareView(QtWidgets.QWidget):
         self.chart_button.clicked.connect(self.chartRequested.emit)
 
     def set_registry(self, registry: RegistryShown) -> None:
-        """Model names and their weights from the app's registry (``tasks.Registry``)."""
+        """Model names and their weights from the app's registry (``viewer.core.results.session.Registry``)."""
         self.names = [spec.name for spec in registry.specs]
         self.weights_of = {spec.name: tuple(spec.weights) for spec in registry.specs}
         self.set_networks(self.networks())

@@ -48,7 +48,7 @@ READY = "The dense map, Grad-CAM and saliency come by themselves; occlusion and 
 # (import-linter contracts, which count imports under TYPE_CHECKING too). compare_links.py has mypy check that
 # the engine's ``Explanation`` and the worker's ``ExplainSet`` satisfy them.
 class MapShown(Protocol):
-    """One method's map (the engine's ``explain.Explanation``)."""
+    """One method's map (``viewer.core.results.explain.Explanation``)."""
 
     @property
     def scores(self) -> np.ndarray: ...  # float32 (H, W) in the image's pixels
@@ -57,7 +57,7 @@ class MapShown(Protocol):
 
 
 class ExplainShown(Protocol):
-    """The methods' maps of one class, and why the others are missing (``compare_tasks.ExplainSet``)."""
+    """The methods' maps of one class, and why the others are missing (``viewer.core.results.explain.ExplainSet``)."""
 
     @property
     def model(self) -> str: ...

@@ -251,8 +251,8 @@ class HeatmapView(QtWidgets.QWidget):
     def set_heatmap(self, heatmap: Any | None, on_screen: Any = None) -> None:
         """Show an engine ``ClassHeatmap`` over the image (None removes the overlay).
 
-        ``on_screen`` (the app's ``tasks.HeatmapOnScreen``) carries a small copy of the scores and their range
-        made on the worker; without it the full scores are shown.
+        ``on_screen`` (``viewer.core.results.heatmap.HeatmapOnScreen``) carries a small copy of the scores and
+        their range made on the worker; without it the full scores are shown.
         """
         self._heatmap = heatmap
         self.export_button.setEnabled(heatmap is not None)

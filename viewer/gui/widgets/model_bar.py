@@ -120,7 +120,7 @@ class ModelBar(QtWidgets.QWidget):
 
     # --- setters (from the state) ------------------------------------------------------------------
     def set_registry(self, registry: Any) -> None:
-        """Fill the pickers from ``tasks.Registry``: grouped models, devices."""
+        """Fill the pickers from the core ``Registry``: grouped models, devices."""
         self._updating = True
         try:
             self._specs = {spec.name: spec for spec in registry.specs}
@@ -196,7 +196,7 @@ class ModelBar(QtWidgets.QWidget):
         )
 
     def set_fit(self, info: Any | None) -> None:
-        """Mark the presets and TTA that do not suit the loaded weights (tasks.ModelInfo), with the reason as
+        """Mark the presets and TTA that do not suit the loaded weights (the core ModelInfo), with the reason as
         tooltip. Nothing is forbidden: a marked choice can still be picked, to see what it does."""
         for row, (value, text) in enumerate(PRESETS):
             reason = (

@@ -42,7 +42,7 @@ class ClassShown(Protocol):
 
 
 class PredictionShown(Protocol):
-    """What this view draws of a prediction (the engine's ``inference.Prediction``; widgets never import it)."""
+    """What this view draws of a prediction (``viewer.core.results.prediction.Prediction``)."""
 
     @property
     def image(self) -> str: ...

@@ -1,14 +1,12 @@
-"""The worker's export jobs: Export all (top-k CSV and each image's heatmap) and the shown heatmap's files.
+"""The export jobs: Export all (top-k CSV and each image's heatmap) and the files of what a tab shows.
 
-Like every job in ``tasks.py``, they run on the worker thread and import the engine lazily, so the GUI thread
-never imports torch. The engine's writers do the writing. Long ones are generators that yield
-``viewer.core.progress.Progress`` and return their :class:`ExportResult`.
+The engine's writers do the writing. Long ones are generators that yield ``viewer.core.progress.Progress`` and
+return their :class:`~viewer.core.results.session.ExportResult`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO
@@ -17,15 +15,16 @@ import numpy as np
 
 from viewer.core.file_export import bundle_paths
 from viewer.core.progress import Job, Progress
+from viewer.core.results.session import ExportResult, ImageEntry
+from viewer.engine.jobs.images import loaded_image
 
 if TYPE_CHECKING:
-    from viewer.engine.activations import Activation
-    from viewer.engine.heatmap import ClassHeatmap
-    from viewer.engine.inference import Prediction
+    from viewer.core.results.activation import Activation
+    from viewer.core.results.heatmap import ClassHeatmap
+    from viewer.core.results.prediction import Prediction
     from viewer.engine.weights import LoadedModel
-    from viewer.gui.tasks import ImageEntry
 
-__all__ = ["ExportResult", "export_activation", "export_all", "export_heatmap", "export_prediction"]
+__all__ = ["export_activation", "export_all", "export_heatmap", "export_prediction"]
 
 
 def export_heatmap(
@@ -36,7 +35,7 @@ def export_heatmap(
 
     paths = export.write_heatmap(
         path,
-        np.asarray(image.loaded.image),
+        image.pixels,
         heatmap.scores,
         heatmap.provenance(),
         alpha=alpha,
@@ -44,15 +43,6 @@ def export_heatmap(
         force=force,
     )
     return ExportResult(str(Path(path).parent), [str(p) for p in paths], [])
-
-
-@dataclass(frozen=True)
-class ExportResult:
-    """What an export wrote: its folder, the files, and one sentence per problem (the others were written)."""
-
-    folder: str
-    files: list[str]
-    errors: list[str]
 
 
 def export_all(
@@ -84,7 +74,7 @@ def export_all(
     for entry in images:
         yield Progress(step, steps, f"Classifying {entry.name}")
         try:
-            prediction = engine_classify([entry.loaded], loaded, topk=topk, preset=preset, tta=tta)[0]
+            prediction = engine_classify([loaded_image(entry)], loaded, topk=topk, preset=preset, tta=tta)[0]
         except ViewerError as error:  # one image the network refuses must not cost the others their rows
             errors.append(f"{entry.name}: {error}")
             step += 2 if heatmaps else 1
@@ -109,12 +99,10 @@ def export_all(
                 from viewer.engine.heatmap import dense_heatmap
 
                 heatmap = yield from _relabelled(
-                    dense_heatmap(loaded, entry.loaded, **(heatmap_options or {})), step, steps, entry.name
+                    dense_heatmap(loaded, loaded_image(entry), **(heatmap_options or {})), step, steps, entry.name
                 )
                 # A folder as base: the engine names the files from the image, model and class.
-                paths = export.write_heatmap(
-                    out, np.asarray(entry.loaded.image), heatmap.scores, heatmap.provenance(), force=force
-                )
+                paths = export.write_heatmap(out, entry.pixels, heatmap.scores, heatmap.provenance(), force=force)
                 written.extend(str(p) for p in paths)
             except ViewerError as error:
                 errors.append(f"{entry.name}: {error}")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from viewer.core.choice import ModelChoice
-from viewer.gui.model_cache import ModelCache
+from viewer.engine.jobs.models import ModelCache
 
 
 def test_a_choice_is_built_once_and_the_least_recently_used_goes_first():

@@ -1,6 +1,7 @@
-"""The worker's models: ``ModelCache`` keeps the last few built, keyed by ``ModelChoice.key()`` (plain Python, no Qt).
+"""The models of the jobs: ``ModelCache`` keeps the last few built, keyed by ``ModelChoice.key()`` (plain Python).
 
-Used only on the worker thread of ``viewer.gui.jobs``; torch is imported on the first ``get``.
+Used only by the job runner (today the worker thread of ``viewer.gui.jobs``); torch is imported on the first
+``get``.
 """
 
 from __future__ import annotations
@@ -97,7 +98,7 @@ def _release(models: list[LoadedModel]) -> None:
     (``viewer.engine.fx_tracers``), so this is a safety net for whatever else may. A full collection holds the
     GIL for 50-190 ms on a 2-core machine (``viewer bench``: it was the longest stall of the 200-switch soak),
     so it runs only when a model did outlive the list that held it; the objects of the libraries were frozen
-    out of it once torch was imported (``tasks._quiet_collector``). Nothing is frozen here: the models still
+    out of it once torch was imported (``viewer.engine.jobs.session``). Nothing is frozen here: the models still
     cached would be frozen too, and a frozen cycle is never freed once they are evicted in turn.
     """
     survivors = [weakref.ref(loaded.model) for loaded in models]

@@ -1,52 +1,30 @@
-"""The worker's jobs for Compare, Explain and the accuracy-versus-cost chart.
+"""The jobs of Compare, Explain and the accuracy-versus-cost chart.
 
-Like ``tasks.py``, they run on the worker thread and import the engine lazily, so that the GUI thread never
-imports torch. Long ones are generators of the engine's protocol: they yield ``Progress`` and ``return`` their
-result (:mod:`viewer.core.progress`).
+Long ones are generators of the engine's protocol: they yield ``Progress`` and ``return`` their result
+(:mod:`viewer.core.progress`). The engine is imported when a job first runs.
 """
 
 from __future__ import annotations
 
 from collections.abc import Generator, Sequence
-from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 from viewer.core.choice import ModelChoice
 from viewer.core.class_search import find_class
 from viewer.core.options import ExplainOptions
 from viewer.core.progress import Progress
+from viewer.core.results.explain import ExplainSet
+from viewer.core.results.session import ImageEntry
+from viewer.engine.jobs.images import loaded_image
 
-if TYPE_CHECKING:  # the engine is imported on the worker, when a job first runs
+if TYPE_CHECKING:
+    from viewer.core.results.compare import Comparison
+    from viewer.core.results.explain import Explanation
     from viewer.core.zoo import ZooPoint
-    from viewer.engine.compare import Comparison
-    from viewer.engine.explain import Explanation
+    from viewer.engine.jobs.models import ModelLoader
     from viewer.engine.weights import LoadedModel
-    from viewer.gui.model_cache import ModelLoader
-    from viewer.gui.tasks import ImageEntry
 
-__all__ = ["ExplainSet", "compare_networks", "explain_methods", "export_explanation", "measure_zoo", "zoo"]
-
-
-@dataclass
-class ExplainSet:
-    """The methods' maps of one class over one image, and why the others are missing.
-
-    ``input_size`` and ``forward_ms`` (measured with the cheap methods) give the costly methods' estimates.
-    """
-
-    class_index: int | None
-    class_name: str
-    results: dict[str, Explanation] = field(default_factory=dict)  # method -> its map
-    reasons: dict[str, str] = field(default_factory=dict)  # method -> why it does not apply or failed
-    model: str = ""
-    image_path: str = ""
-    pretrained: bool = True  # False: random init, the maps mean nothing (said on the tab)
-    input_size: tuple[int, int] = (0, 0)  # (width, height) the methods see
-    forward_ms: float = 0.0  # one warm forward pass of that input; 0 when not measured
-
-    def merged(self, later: ExplainSet) -> ExplainSet:
-        """This set with the maps and reasons of ``later`` (same image, model and class) added."""
-        return replace(self, results={**self.results, **later.results}, reasons={**self.reasons, **later.reasons})
+__all__ = ["compare_networks", "explain_methods", "export_explanation", "measure_zoo", "zoo"]
 
 
 def compare_networks(
@@ -59,7 +37,7 @@ def compare_networks(
     heatmap_class: int | None = None,
 ) -> Generator[Progress, None, Comparison]:
     """The engine's :func:`~viewer.engine.compare.compare` of ``networks`` on the image entry; each network is
-    built through the worker's cache when its turn comes (``load``), and one that fails is a row with its reason."""
+    built through the runner's cache when its turn comes (``load``), and one that fails is a row with its reason."""
     from viewer.engine.compare import compare
 
     by_pair = {(choice.model or "", choice.weights): choice for choice in networks}
@@ -67,7 +45,7 @@ def compare_networks(
     return (
         yield from compare(
             pairs,
-            image.loaded,
+            loaded_image(image),
             topk=topk,
             runs=runs,
             loader=lambda name, weights: load(by_pair[(name, weights)]),
@@ -94,7 +72,7 @@ def explain_methods(
     yield Progress(0, len(methods) + 1, "explain: which methods apply")
     reasons = {method: reason for method, reason in applicable_methods(loaded).items() if reason}
     if class_index is None:
-        class_index = classify([image.loaded], loaded, topk=1)[0].topk[0].index
+        class_index = classify([loaded_image(image)], loaded, topk=1)[0].topk[0].index
     class_index = find_class(loaded.categories, class_index, loaded.name)  # a sentence for a class it lacks
     found = ExplainSet(
         class_index,
@@ -110,14 +88,14 @@ def explain_methods(
         yield Progress(number + 1, len(methods) + 1, f"explain: {method}")
         try:
             found.results[method] = yield from explain(
-                loaded, image.loaded, method, class_index=class_index, **(options or {}).get(method, {})
+                loaded, loaded_image(image), method, class_index=class_index, **(options or {}).get(method, {})
             )
         except ViewerError as error:  # this method fails here; the others still run
             found.reasons[method] = str(error)
     if measure:
         from viewer.engine.explain_timing import forward_time
 
-        found.input_size, found.forward_ms = forward_time(loaded, image.loaded)
+        found.input_size, found.forward_ms = forward_time(loaded, loaded_image(image))
     return found
 
 
@@ -125,13 +103,9 @@ def export_explanation(
     result: Explanation, image: ImageEntry, path: str, *, colormap: str, alpha: float, force: bool = False
 ) -> list[str]:
     """Write one method's map like a heatmap: PNG overlay, float32 NPY, JSON provenance."""
-    import numpy as np
-
     from viewer.engine.explain_export import write_explanation
 
-    written = write_explanation(
-        path, np.asarray(image.loaded.image), result, colormap=colormap, alpha=alpha, force=force
-    )
+    written = write_explanation(path, image.pixels, result, colormap=colormap, alpha=alpha, force=force)
     return [str(p) for p in written]
 
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 
 from viewer.core.progress import Progress, run_job
-from viewer.gui import tasks
+from viewer.core.results.heatmap import HeatmapOnScreen
+from viewer.engine.jobs import analysis, architecture, session
 
 
 def test_an_unreadable_folder_is_one_refusal_and_the_other_files_open(shared_data, tmp_path, monkeypatch):
@@ -21,7 +22,7 @@ def test_an_unreadable_folder_is_one_refusal_and_the_other_files_open(shared_dat
         return real_iterdir(self)
 
     monkeypatch.setattr(Path, "iterdir", iterdir)
-    opened = tasks.open_images([str(locked), str(shared_data / "images" / "kitten.jpg")])
+    opened = session.open_images([str(locked), str(shared_data / "images" / "kitten.jpg")])
     assert [entry.name for entry in opened.images] == ["kitten.jpg"]
     assert opened.errors == ["locked: the folder cannot be read (permission denied)."]
 
@@ -41,26 +42,26 @@ def test_the_graph_of_a_custom_model_file_is_built_without_weights_and_only_from
         "    return nn.Sequential(nn.Conv2d(1, 4, 3), nn.ReLU(), nn.Flatten(), nn.Linear(4 * 26 * 26, 10))\n"
     )
     agreed = hashlib.sha256(source.read_bytes()).hexdigest()
-    graph = tasks.graph(None, f"{source}:build", agreed)
+    graph = architecture.graph(None, f"{source}:build", agreed)
     assert graph.model_name == "tiny:build" and graph.input_shape == (1, 28, 28)
     assert [node.type for node in graph.nodes] == ["Input", "Conv2d", "ReLU", "Flatten", "Linear"]
     assert graph.total_params == 4 * 9 + 4 + 4 * 26 * 26 * 10 + 10
     source.write_text(source.read_text() + "# changed\n")
     with pytest.raises(ModelError, match="changed since you allowed it"):
-        tasks.graph(None, f"{source}:build", agreed)
+        architecture.graph(None, f"{source}:build", agreed)
 
 
 def test_the_heatmap_job_returns_its_screen_copy_after_progress(shared_data):
     from viewer.engine.weights import load_model
 
-    opened = tasks.open_images([str(shared_data / "mnist" / "mnist_7.png")])
+    opened = session.open_images([str(shared_data / "mnist" / "mnist_7.png")])
     steps: list[Progress] = []  # the engine's progress (HeatmapProgress until it moves to core's Progress)
     shown = run_job(
-        tasks.heatmap_for_screen(opened.images[0], load_model("lenet5", "none"), class_index=7, scales=(1.0,)),
+        analysis.heatmap_for_screen(opened.images[0], load_model("lenet5", "none"), class_index=7, scales=(1.0,)),
         steps.append,
     )
     assert steps and all(step.step <= step.total for step in steps)
-    assert isinstance(shown, tasks.HeatmapOnScreen) and shown.heatmap.class_index == 7
+    assert isinstance(shown, HeatmapOnScreen) and shown.heatmap.class_index == 7
     low, high = shown.levels
     assert high > low and np.isfinite(shown.scores).all()
 
@@ -70,5 +71,5 @@ def test_the_screen_copy_is_small_and_keeps_the_full_range():
 
     scores = np.zeros((3000, 1500), dtype=np.float32)
     scores[0, 0], scores[-1, -1] = -4.0, float("nan")
-    shown = tasks.screen_copy(SimpleNamespace(scores=scores), max_side=300)
+    shown = analysis.screen_copy(SimpleNamespace(scores=scores), max_side=300)
     assert shown.scores.shape == (300, 150) and shown.levels[0] == -4.0 and shown.levels[1] > shown.levels[0]

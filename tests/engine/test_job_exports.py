@@ -10,9 +10,11 @@ from PIL import Image
 
 from viewer.core.errors import ExportError
 from viewer.core.progress import Progress, run_job
+from viewer.core.results.session import ExportResult
 from viewer.engine.inference import classify
+from viewer.engine.jobs import exports, session
+from viewer.engine.jobs.images import loaded_image
 from viewer.engine.weights import load_model
-from viewer.gui import export_tasks, tasks
 
 
 def test_export_all_reports_an_image_the_network_refuses_and_writes_the_others(shared_data, tmp_path):
@@ -20,16 +22,16 @@ def test_export_all_reports_an_image_the_network_refuses_and_writes_the_others(s
     strip = tmp_path / "strip.png"
     Image.new("RGB", (20000, 2), "white").save(strip)
     shutil.copy(shared_data / "images" / "kitten.jpg", tmp_path / "kitten.jpg")
-    opened = tasks.open_images([str(strip), str(tmp_path / "kitten.jpg")])
+    opened = session.open_images([str(strip), str(tmp_path / "kitten.jpg")])
     assert [entry.name for entry in opened.images] == ["strip.png", "kitten.jpg"]
     out = tmp_path / "out"
     out.mkdir()
     steps: list[Progress] = []
-    job = export_tasks.export_all(
+    job = exports.export_all(
         opened.images, load_model("mobilenet_v2", "none"), str(out), topk=3, preset="weights", tta=False, heatmaps=False
     )
     result = run_job(job, steps.append)
-    assert isinstance(result, export_tasks.ExportResult)
+    assert isinstance(result, ExportResult)
     assert len(result.errors) == 1 and result.errors[0].startswith("strip.png: ") and "elongated" in result.errors[0]
     rows = (out / "topk.csv").read_text().splitlines()
     assert len(rows) == 1 + 3 and all(row.split(",")[0].endswith("kitten.jpg") for row in rows[1:])
@@ -37,9 +39,9 @@ def test_export_all_reports_an_image_the_network_refuses_and_writes_the_others(s
 
 
 def test_export_all_with_heatmaps_writes_each_images_files_and_says_which_image_it_maps(shared_data, tmp_path):
-    opened = tasks.open_images([str(shared_data / "mnist" / "mnist_7.png")])
+    opened = session.open_images([str(shared_data / "mnist" / "mnist_7.png")])
     steps: list[Progress] = []
-    job = export_tasks.export_all(
+    job = exports.export_all(
         opened.images,
         load_model("lenet5", "none"),
         str(tmp_path),
@@ -58,16 +60,16 @@ def test_export_all_with_heatmaps_writes_each_images_files_and_says_which_image_
 
 def test_a_prediction_export_writes_three_files_or_none(shared_data, tmp_path):
     loaded = load_model("lenet5", "none")
-    image = tasks.open_images([str(shared_data / "mnist" / "mnist_7.png")]).images[0]
-    prediction = classify([image.loaded], loaded, topk=3)[0]
-    result = export_tasks.export_prediction(prediction, str(tmp_path / "top"), b"\x89PNG fake chart", force=False)
+    image = session.open_images([str(shared_data / "mnist" / "mnist_7.png")]).images[0]
+    prediction = classify([loaded_image(image)], loaded, topk=3)[0]
+    result = exports.export_prediction(prediction, str(tmp_path / "top"), b"\x89PNG fake chart", force=False)
     assert sorted(p.rsplit("/", 1)[-1] for p in result.files) == ["top.csv", "top.json", "top.png"]
     assert json.loads((tmp_path / "top.json").read_text())["model"] == prediction.model
     (tmp_path / "again.json").write_text("{}")  # one of the three exists: nothing is written
     with pytest.raises(ExportError):
-        export_tasks.export_prediction(prediction, str(tmp_path / "again"), b"chart", force=False)
+        exports.export_prediction(prediction, str(tmp_path / "again"), b"chart", force=False)
     assert not (tmp_path / "again.csv").exists() and not (tmp_path / "again.png").exists()
     # A chart never drawn (empty bytes) is refused with a sentence, and the CSV and JSON do not appear alone.
     with pytest.raises(ExportError, match="nothing to write"):
-        export_tasks.export_prediction(prediction, str(tmp_path / "blank"), b"", force=False)
+        exports.export_prediction(prediction, str(tmp_path / "blank"), b"", force=False)
     assert not list(tmp_path.glob("blank*")) and not list(tmp_path.glob(".viewer-export-*"))

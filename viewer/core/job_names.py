@@ -1,0 +1,43 @@
+"""The names of the engine's jobs: what the window submits (with plain arguments) instead of a function.
+
+The engine's table ``viewer.engine.jobs.JOBS`` maps each name to its function; the window never imports those
+functions, so a job can run in another process (issue 21). A ``str`` enum: each member is its own key.
+"""
+
+from __future__ import annotations
+
+from enum import Enum
+
+__all__ = ["JobName"]
+
+
+class JobName(str, Enum):
+    """One member per job function of ``viewer.engine.jobs.JOBS``."""
+
+    LOAD_REGISTRY = "load_registry"
+    OPEN_IMAGES = "open_images"
+    MODEL_INFO = "model_info"
+    CLASSIFY = "classify"
+    SUMMARY = "summary"
+    ACTIVATIONS = "activations"
+    ACTIVATIONS_WITH_GRID = "activations_with_grid"
+    ACTIVATION_GRID = "activation_grid"
+    HEATMAP = "heatmap"
+    HEATMAP_FOR_SCREEN = "heatmap_for_screen"
+    GRAPH = "graph"
+    GRAPH_LAYOUT = "graph_layout"
+    GRAPH_GROUPS = "graph_groups"
+    CONVOLUTIONIZED_GRAPH = "convolutionized_graph"
+    LECTURE_TABLE = "lecture_table"
+    COMPARE_NETWORKS = "compare_networks"
+    EXPLAIN_METHODS = "explain_methods"
+    EXPORT_EXPLANATION = "export_explanation"
+    ZOO = "zoo"
+    MEASURE_ZOO = "measure_zoo"
+    EXPORT_HEATMAP = "export_heatmap"
+    EXPORT_ALL = "export_all"
+    EXPORT_PREDICTION = "export_prediction"
+    EXPORT_ACTIVATION = "export_activation"
+
+    def __str__(self) -> str:
+        return self.value

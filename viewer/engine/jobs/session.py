@@ -1,0 +1,211 @@
+"""The jobs of a session's start and its images: the zoo and the machine, opened images, the loaded model.
+
+``load_registry`` is the first job: it imports torch and the analysis modules while the garbage collector is off,
+then freezes what they made out of later collections (see ``_quiet_collector``).
+"""
+
+from __future__ import annotations
+
+import gc
+import platform
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from viewer.core.results.session import ImageEntry, ModelInfo, OpenResult, Registry
+from viewer.engine.jobs.images import keep_picture
+
+if TYPE_CHECKING:
+    from viewer.engine.weights import LoadedModel
+
+__all__ = [
+    "DISPLAY_SIDE",
+    "PREVIEW_SIDE",
+    "THUMBNAIL_SIDE",
+    "collect_closed_window",
+    "load_registry",
+    "model_info",
+    "open_images",
+]
+
+THUMBNAIL_SIDE = 96
+PREVIEW_SIDE = 400  # the Predictions tab's "Original" (about 200 px, twice for high-DPI screens)
+DISPLAY_SIDE = 4096  # the image panel's copy (``to_display_array``'s limit)
+
+
+def load_registry() -> Registry:
+    """Import torch and the engine (the first job), then read the zoo; see ``_quiet_collector``."""
+    with _quiet_collector():
+        return _load_registry()
+
+
+@contextmanager
+def _quiet_collector() -> Iterator[None]:
+    """No garbage collection while torch is imported, then everything imported frozen out of later ones.
+
+    Importing torch creates millions of long-lived objects, and each full collection on the way walks them
+    all (up to 200 ms, holding the GIL, so the window froze). Module-level objects live as long as the
+    process: ``gc.freeze`` keeps every later collection from walking them again. Frozen once per process
+    only: a later call (a second window, tests) would also freeze whatever garbage is waiting then.
+    """
+    global _FROZEN
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+        if not _FROZEN:
+            _FROZEN = True
+            gc.freeze()
+
+
+_FROZEN = False
+
+
+def collect_closed_window() -> None:
+    """A window was deleted: collect what of it the freeze above kept out of the collector's sight.
+
+    The freeze also froze whatever the first window held when torch was imported (its Python wrappers and the
+    cycles between them), so a closed window would never be freed. The objects are unfrozen for good: freezing
+    again would also freeze the models another window holds now, and a model evicted later is freed only by the
+    collector (torch.fx leaves cycles), which never looks at frozen objects (a soak of close-and-reopen cycles
+    kept 50 MB more that way). Later full collections walk torch's objects again: longer pauses, after a window
+    closed, rather than a leak.
+    """
+    if _FROZEN:
+        gc.unfreeze()  # nothing left to unfreeze after the first close: then a plain collection
+        gc.collect()
+
+
+def _load_registry() -> Registry:
+    import torch
+    import torchvision
+
+    from viewer import __version__
+    from viewer.engine import registry
+    from viewer.engine.weights import resolve_device
+
+    devices = [f"cuda:{i}" for i in range(torch.cuda.device_count())] if torch.cuda.is_available() else []
+    if getattr(torch.backends, "mps", None) and torch.backends.mps.is_available():
+        devices.append("mps")
+    devices.append("cpu")
+    auto = resolve_device("auto")
+    versions = {
+        "viewer": __version__,
+        "torch": torch.__version__,
+        "torchvision": torchvision.__version__,
+        "PySide6 (Qt)": _qt_version(),
+        "Python": platform.python_version(),
+    }
+    if auto.type == "cuda":
+        versions["GPU"] = torch.cuda.get_device_name(auto.index or 0)
+    # Importing a module holds the GIL in long stretches (unmarshalling, class creation) that the GUI thread
+    # feels as stalls; the analysis modules are imported now, while the user waits for start-up anyway,
+    # rather than in the middle of the first heatmap. About 40 ms. Captum (with matplotlib, which it imports)
+    # and grandalf are imported here too, in the collector's freeze (about 0.35 s on a 2-core machine): imported
+    # at the first Explain tab or diagram they left 50 thousand objects that every later full collection
+    # walked, holding the GIL, which made the longest stalls of ``viewer bench``'s 200-switch soak.
+    import captum.attr  # noqa: F401
+
+    import viewer.engine.activations
+    import viewer.engine.explain
+    import viewer.engine.heatmap
+    import viewer.engine.inference
+    import viewer.engine.layout
+    import viewer.engine.summary  # noqa: F401
+    from viewer.engine.download import cache_dir
+
+    return Registry(registry.list_specs(), registry.FAMILY_ORDER, devices, str(auto), versions, str(cache_dir()))
+
+
+def _qt_version() -> str:
+    """The window's Qt binding's version, read from its package metadata: the engine never imports Qt."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("PySide6")
+    except PackageNotFoundError:
+        return "not installed"
+
+
+def open_images(paths: Sequence[str]) -> OpenResult:
+    """Load every image file of ``paths`` (folders expand to the images inside, sorted)."""
+    from PIL import Image
+
+    from viewer.engine.errors import ImageError
+    from viewer.engine.images import is_image_path, load_image, to_display_array
+
+    files: list[Path] = []
+    errors: list[str] = []
+    for raw in paths:
+        path = Path(raw)
+        if path.is_dir():
+            try:
+                found = sorted(p for p in path.iterdir() if p.is_file() and is_image_path(p))
+            except OSError as error:  # an unreadable folder is one refusal, not a failed drop
+                reason = "permission denied" if isinstance(error, PermissionError) else (error.strerror or str(error))
+                errors.append(f"{path.name}: the folder cannot be read ({reason}).")
+                continue
+            if not found:
+                errors.append(f"{path.name}: the folder holds no image files.")
+            files.extend(found)
+        else:
+            files.append(path)
+    entries = []
+    for path in files:
+        try:
+            loaded = load_image(path)
+        except ImageError as error:
+            errors.append(str(error))
+            continue
+        preview = loaded.image.copy()
+        preview.thumbnail((PREVIEW_SIDE, PREVIEW_SIDE), Image.Resampling.BILINEAR)
+        thumb = preview.copy()
+        thumb.thumbnail((THUMBNAIL_SIDE, THUMBNAIL_SIDE), Image.Resampling.BILINEAR)
+        pixels = np.asarray(loaded.image)
+        # The panel's copy is the image itself unless it is larger than the panel shows (then downscaled).
+        display = pixels if max(loaded.image.size) <= DISPLAY_SIDE else to_display_array(loaded, DISPLAY_SIDE)
+        entry = ImageEntry(
+            loaded.path,
+            pixels,
+            loaded.original_mode,
+            loaded.original_size,
+            display,
+            np.asarray(thumb.convert("RGB")),
+            np.asarray(preview.convert("RGB")),
+            list(loaded.notes),
+        )
+        keep_picture(entry, loaded)
+        entries.append(entry)
+    return OpenResult(entries, errors)
+
+
+def model_info(loaded: LoadedModel) -> ModelInfo:
+    """Summarise the loaded model (the runner's cache keeps the module); the state adds the choice as ``key``."""
+    from viewer.engine.recipes import enum_recipes
+
+    channels, height, width = loaded.input.shape
+    return ModelInfo(
+        name=loaded.name,
+        label=loaded.spec.label(),
+        weights_label=loaded.weights_label,
+        pretrained=loaded.pretrained,
+        device=str(loaded.device),
+        categories=tuple(loaded.categories),
+        input_shape=(int(channels), int(height), int(width)),
+        resize_size=int(loaded.input.resize_size),
+        family=loaded.spec.family,
+        paper=loaded.spec.paper,
+        weights=str(loaded.weights),
+        mean=tuple(float(v) for v in loaded.input.mean),
+        std=tuple(float(v) for v in loaded.input.std),
+        weights_sha256=loaded.weights_sha256,
+        recipe=loaded.recipe,
+        own_recipe=loaded.own_recipe,
+        recipe_choices=enum_recipes(loaded.spec),
+    )
