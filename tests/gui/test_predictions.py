@@ -67,3 +67,36 @@ def test_random_init_is_said_and_k_is_a_request(qtbot):
     assert blocker.args == [3]
     view.set_topk(7)  # from the state: no request back
     assert view.k_spin.value() == 7
+
+
+def test_previews_show_the_whole_picture_in_the_room_they_are_given(qtbot):
+    view = PredictionsView()
+    qtbot.addWidget(view)
+    view.resize(900, 420)  # less height than the previews' largest size: they must shrink, not be cut
+    view.show()
+    qtbot.waitExposed(view)
+    view.set_original(np.zeros((500, 500, 3), np.uint8))  # a square photo
+    view.set_prediction(_prediction(TOP))
+    for label in (view.original_label, view.seen_label):
+        pixmap = label.pixmap()
+        room = label.contentsRect()
+        assert pixmap.width() == pixmap.height()  # the aspect ratio kept: nothing cropped
+        assert pixmap.width() <= room.width() and pixmap.height() <= room.height()
+
+
+def test_ten_crops_are_drawn_labelled_and_the_header_says_their_geometry(qtbot):
+    from viewer.core.tta import ten_crop_boxes
+
+    view = PredictionsView()
+    qtbot.addWidget(view)
+    view.show()
+    qtbot.waitExposed(view)
+    boxes = ten_crop_boxes((500, 500), 256, 224)
+    views = [np.zeros((224, 224, 3), np.uint8) for _ in boxes]
+    geometry = {"resize": "paper", "short_side": 256, "square": 256, "crop": 224}
+    view.set_prediction(
+        replace(_prediction(TOP), tta=True, tta_crops=boxes, tta_seen=views, tta_geometry=geometry, tta_average="probs")
+    )
+    assert view.shown_crops() == [box.tag for box in boxes]
+    assert {"TL", "TR", "C", "BL", "BR", "TL mirrored", "C mirrored"} <= set(view.shown_crops())
+    assert "shorter side 256 (the paper's), central 256² square, 224² views" in view.header.text()

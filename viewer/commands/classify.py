@@ -15,7 +15,7 @@ from viewer.commands.common import (
     warn_unfit,
 )
 from viewer.core.options import PRESETS
-from viewer.core.tta import TTA_RESIZES
+from viewer.core.tta import TTA_RESIZES, tta_description
 
 if TYPE_CHECKING:
     from viewer.core.results.prediction import Prediction
@@ -93,10 +93,8 @@ def run(args: argparse.Namespace) -> int:
         for number, prediction in enumerate(predictions):
             if number:
                 print()
-            geometry = prediction.tta_geometry or {}
             extra = (
-                f", ten-crop TTA ({prediction.tta_average} averaged; shorter side {geometry.get('short_side')}, "
-                f"central {geometry.get('square')}² square, {geometry.get('crop')}² views)"
+                f", ten-crop TTA ({tta_description(prediction.tta_geometry, prediction.tta_average)})"
                 if prediction.tta
                 else ""
             )

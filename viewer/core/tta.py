@@ -11,9 +11,19 @@ uses the weights' resize size instead (what this app did before).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
-__all__ = ["AVERAGES", "CORNER_TAGS", "TTA_RESIZES", "CropBox", "resized_size", "ten_crop_boxes", "tta_resize_size"]
+__all__ = [
+    "AVERAGES",
+    "CORNER_TAGS",
+    "TTA_RESIZES",
+    "CropBox",
+    "resized_size",
+    "ten_crop_boxes",
+    "tta_description",
+    "tta_resize_size",
+]
 
 # "probs": the paper's average of the softmax outputs (the default); "logits": softmax of the averaged logits
 # (what this app did before, and what some libraries do).
@@ -52,6 +62,18 @@ class CropBox:
     def tag(self) -> str:
         """The short label a view draws: TL, TR, C, BL, BR, or with " mirrored" (``TL mirrored``)."""
         return f"{CORNER_TAGS[self.name]} mirrored" if self.mirrored else CORNER_TAGS[self.name]
+
+
+def tta_description(geometry: Mapping[str, object] | None, average: str | None) -> str:
+    """How the ten views were made, for a header or a provenance line: ``probs averaged; shorter side 256 (the
+    paper's), central 256² square, 224² views``; the CLI and the window say it in the same words."""
+    geometry = geometry or {}
+    resize = geometry.get("resize")
+    whose = " (the paper's)" if resize == "paper" else " (the weights' resize)" if resize == "weights" else ""
+    return (
+        f"{average or 'probs'} averaged; shorter side {geometry.get('short_side')}{whose}, "
+        f"central {geometry.get('square')}² square, {geometry.get('crop')}² views"
+    )
 
 
 def resized_size(image_size: tuple[int, int], short_side: int) -> tuple[int, int]:

@@ -17,7 +17,7 @@ from collections.abc import Mapping, Sequence
 from typing import Protocol
 
 import numpy as np
-from PySide6 import QtCore, QtGui, QtWidgets
+from PySide6 import QtGui, QtWidgets
 from PySide6.QtCore import Qt, Signal
 
 from viewer.core.colors import overlay  # the exports' colours
@@ -26,6 +26,7 @@ from viewer.core.explain_cost import COSTLY_METHODS, check_occlusion, estimate_c
 from viewer.core.options import IG_STEPS, OCCLUSION_PATCH, OCCLUSION_STRIDE, ExplainOptions
 from viewer.core.progress import Progress
 from viewer.gui.widgets.elided_label import ElidedLabel
+from viewer.gui.widgets.fitted_picture import FittedPicture
 from viewer.gui.widgets.turns import DrawWhenShown
 
 __all__ = ["EXPLAIN_COLORMAPS", "METHOD_TITLES", "ExplainShown", "ExplainView", "MapShown", "MethodPanel"]
@@ -90,42 +91,6 @@ def _pixmap(rgb: np.ndarray) -> QtGui.QPixmap:
     return QtGui.QPixmap.fromImage(image.copy())
 
 
-class _Picture(QtWidgets.QLabel):
-    """A map scaled to the room the layout gives it (at most ``PANEL_SIDE``), never asking for more.
-
-    A label holding a 260-px pixmap asks for 260 px: five panels of them made the Explain tab taller and wider
-    than a 1366×768 screen, and the window grew. ``pixmap()`` is what is drawn; ``source`` the full picture.
-    """
-
-    def __init__(self, text: str) -> None:
-        super().__init__(text, alignment=Qt.AlignmentFlag.AlignCenter)
-        self.source = QtGui.QPixmap()
-        self.setSizePolicy(QtWidgets.QSizePolicy.Policy.Expanding, QtWidgets.QSizePolicy.Policy.Expanding)
-
-    def set_picture(self, pixmap: QtGui.QPixmap) -> None:
-        self.source = pixmap
-        if pixmap.isNull():
-            self.setPixmap(pixmap)
-        self._rescale()
-
-    def minimumSizeHint(self) -> QtCore.QSize:
-        return QtCore.QSize(PANEL_SIDE // 3, PANEL_SIDE // 3)
-
-    def sizeHint(self) -> QtCore.QSize:
-        return QtCore.QSize(PANEL_SIDE, PANEL_SIDE)
-
-    def resizeEvent(self, event: QtGui.QResizeEvent) -> None:
-        super().resizeEvent(event)
-        self._rescale()
-
-    def _rescale(self) -> None:
-        if self.source.isNull():
-            return  # the text shown instead ("…", "not available") stays
-        side = max(1, min(self.width(), self.height(), PANEL_SIDE))
-        mode = Qt.TransformationMode.SmoothTransformation
-        self.setPixmap(self.source.scaled(side, side, Qt.AspectRatioMode.KeepAspectRatio, mode))
-
-
 class MethodPanel(QtWidgets.QFrame):
     """One method: title, the map over the image, Export (objectName ``explainPanel_<method>``)."""
 
@@ -142,7 +107,7 @@ class MethodPanel(QtWidgets.QFrame):
         bold = self.title.font()
         bold.setBold(True)
         self.title.setFont(bold)
-        self.picture = _Picture("—")
+        self.picture = FittedPicture("—", largest=PANEL_SIDE, smallest=PANEL_SIDE // 3)
         # A reason can be a paragraph: three lines of it, the whole in the tooltip (the panel's too).
         self.caption = ElidedLabel("", objectName="explainCaption", lines=CAPTION_LINES)
         self.export_button = QtWidgets.QPushButton("Export…")

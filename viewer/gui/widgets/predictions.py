@@ -15,14 +15,16 @@ from PySide6 import QtCore, QtGui, QtWidgets
 from PySide6.QtCore import Signal
 
 from viewer.core.recipe import used_details, used_label
-from viewer.core.tta import CropBox
+from viewer.core.tta import CropBox, tta_description
 from viewer.gui.widgets.export_message import ExportMessage
+from viewer.gui.widgets.fitted_picture import FittedPicture
 from viewer.gui.widgets.png import png_bytes
 
 __all__ = ["ClassShown", "PredictionShown", "PredictionsView", "array_to_pixmap"]
 
 NO_IMAGE = "No prediction yet: open, drop or paste an image."
 CROP_SIDE = 72
+PREVIEW_LARGEST, PREVIEW_SMALLEST = 224, 100
 BAR_COLOUR = "#3b7dd8"
 TOP_COLOUR = "#1b5fbf"
 CHART_EXPORT_SIZE = QtCore.QSize(960, 600)  # a view never laid out (its tab never shown) is exported at this size
@@ -68,6 +70,10 @@ class PredictionShown(Protocol):
     def seen(self) -> np.ndarray: ...  # the network's input de-normalised, uint8
     @property
     def tta_crops(self) -> Sequence[CropBox]: ...
+    @property
+    def tta_geometry(self) -> Mapping[str, object] | None: ...
+    @property
+    def tta_average(self) -> str | None: ...
     @property
     def tta_seen(self) -> Sequence[np.ndarray] | None: ...
 
@@ -134,13 +140,12 @@ class PredictionsView(QtWidgets.QWidget):
         self._axis_for_logits: bool | None = None  # the mode the bottom axis was last set up for
         self._add_labels(5)  # the default k, made now: creating them when a result lands stalls the GUI thread
 
-        self.original_label = QtWidgets.QLabel()
+        # Whole pictures scaled to the room the plot leaves them (a fixed size was cut off at 1366×768).
+        self.original_label = FittedPicture(largest=PREVIEW_LARGEST, smallest=PREVIEW_SMALLEST)
         self.original_label.setObjectName("originalPreview")
-        self.seen_label = QtWidgets.QLabel()
+        self.seen_label = FittedPicture(largest=PREVIEW_LARGEST, smallest=PREVIEW_SMALLEST)
         self.seen_label.setObjectName("seenPreview")
         for label in (self.original_label, self.seen_label):
-            label.setAlignment(QtCore.Qt.AlignmentFlag.AlignCenter)
-            label.setMinimumSize(140, 140)
             label.setFrameShape(QtWidgets.QFrame.Shape.StyledPanel)
         self.seen_caption = QtWidgets.QLabel("What the network sees")
         self.seen_caption.setObjectName("seenCaption")
@@ -154,13 +159,20 @@ class PredictionsView(QtWidgets.QWidget):
         crops_grid = QtWidgets.QGridLayout(self.crops_box)
         crops_grid.setContentsMargins(0, 0, 0, 0)
         self.crop_labels: list[QtWidgets.QLabel] = []
+        self.crop_tags: list[QtWidgets.QLabel] = []  # TL, TR, C, BL, BR (mirrored): drawn, not only in tooltips
         for number in range(10):
             label = QtWidgets.QLabel()
             label.setObjectName(f"crop{number}")
             label.setAlignment(QtCore.Qt.AlignmentFlag.AlignCenter)
-            label.setFixedSize(CROP_SIDE, CROP_SIDE + 16)
-            crops_grid.addWidget(label, number // 5, number % 5)
+            label.setFixedSize(CROP_SIDE, CROP_SIDE)
+            tag = QtWidgets.QLabel()
+            tag.setObjectName(f"cropTag{number}")
+            tag.setAlignment(QtCore.Qt.AlignmentFlag.AlignHCenter | QtCore.Qt.AlignmentFlag.AlignTop)
+            row, column = 2 * (number // 5), number % 5
+            crops_grid.addWidget(label, row, column, QtCore.Qt.AlignmentFlag.AlignHCenter)
+            crops_grid.addWidget(tag, row + 1, column)
             self.crop_labels.append(label)
+            self.crop_tags.append(tag)
         self.crops_box.hide()
         self.crops_toggle.hide()
 
@@ -224,11 +236,11 @@ class PredictionsView(QtWidgets.QWidget):
             layout.activate()  # the children's geometry now; grab() then sends their pending resize events
 
     def shown_crops(self) -> list[str]:
-        """The captions of the crops shown (empty when none are)."""
+        """The captions drawn under the crops shown, in order (empty when none are)."""
         return (
             [
-                label.toolTip()
-                for label in self.crop_labels
+                tag.text()
+                for label, tag in zip(self.crop_labels, self.crop_tags, strict=True)
                 if label.pixmap() is not None and not label.pixmap().isNull()
             ]
             if self.crops_box.isVisible()
@@ -244,7 +256,7 @@ class PredictionsView(QtWidgets.QWidget):
         self.crops_box.setVisible(show)
         if not show:
             return
-        for label, view, box in zip(self.crop_labels, views or (), boxes, strict=False):
+        for label, tag, view, box in zip(self.crop_labels, self.crop_tags, views or (), boxes, strict=False):
             label.setPixmap(
                 array_to_pixmap(view).scaled(
                     CROP_SIDE,
@@ -253,7 +265,10 @@ class PredictionsView(QtWidgets.QWidget):
                     QtCore.Qt.TransformationMode.SmoothTransformation,
                 )
             )
-            label.setToolTip(f"{box.label}: box {tuple(box.box)}")
+            tag.setText(box.tag)
+            where = f"{box.label}: box {tuple(box.box)} of the rescaled image"
+            label.setToolTip(where)
+            tag.setToolTip(where)
 
     def set_original(self, array: np.ndarray | None) -> None:
         self._original = array
@@ -354,7 +369,11 @@ class PredictionsView(QtWidgets.QWidget):
             if prediction.pretrained
             else " <span style='color:#b3261e'><b>random init: not trained, the classes mean nothing</b></span>"
         )
-        extras = ", ten-crop TTA" if prediction.tta else ""
+        extras = (
+            f", ten-crop TTA ({tta_description(prediction.tta_geometry, prediction.tta_average)})"
+            if prediction.tta
+            else ""
+        )
         self.header.setText(
             f"<b>{prediction.model}</b> · weights {prediction.weights} · {prediction.device} · "
             f"preprocess {prediction.preprocess}{used_label(prediction.recipe)}{extras}{warning}"
@@ -371,15 +390,8 @@ class PredictionsView(QtWidgets.QWidget):
             self.plot.addItem(label)
             self._labels.append(label)
 
-    def _set_preview(self, label: QtWidgets.QLabel, array: np.ndarray | None) -> None:
+    def _set_preview(self, label: FittedPicture, array: np.ndarray | None) -> None:
         if array is None:
-            label.clear()
-            return
-        pixmap = array_to_pixmap(array)
-        label.setPixmap(
-            pixmap.scaled(
-                label.minimumSize() * 1.4,
-                QtCore.Qt.AspectRatioMode.KeepAspectRatio,
-                QtCore.Qt.TransformationMode.SmoothTransformation,
-            )
-        )
+            label.clear_picture()
+        else:
+            label.set_picture(array_to_pixmap(array))
