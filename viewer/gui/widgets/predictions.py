@@ -161,17 +161,17 @@ class PredictionsView(QtWidgets.QWidget):
         self.crop_labels: list[QtWidgets.QLabel] = []
         self.crop_tags: list[QtWidgets.QLabel] = []  # TL, TR, C, BL, BR (mirrored): drawn, not only in tooltips
         for number in range(10):
-            label = QtWidgets.QLabel()
-            label.setObjectName(f"crop{number}")
-            label.setAlignment(QtCore.Qt.AlignmentFlag.AlignCenter)
-            label.setFixedSize(CROP_SIDE, CROP_SIDE)
+            crop = QtWidgets.QLabel()
+            crop.setObjectName(f"crop{number}")
+            crop.setAlignment(QtCore.Qt.AlignmentFlag.AlignCenter)
+            crop.setFixedSize(CROP_SIDE, CROP_SIDE)
             tag = QtWidgets.QLabel()
             tag.setObjectName(f"cropTag{number}")
             tag.setAlignment(QtCore.Qt.AlignmentFlag.AlignHCenter | QtCore.Qt.AlignmentFlag.AlignTop)
             row, column = 2 * (number // 5), number % 5
-            crops_grid.addWidget(label, row, column, QtCore.Qt.AlignmentFlag.AlignHCenter)
+            crops_grid.addWidget(crop, row, column, QtCore.Qt.AlignmentFlag.AlignHCenter)
             crops_grid.addWidget(tag, row + 1, column)
-            self.crop_labels.append(label)
+            self.crop_labels.append(crop)
             self.crop_tags.append(tag)
         self.crops_box.hide()
         self.crops_toggle.hide()
