@@ -126,7 +126,9 @@ GPU = ModelChoice("resnet18", "none", None, "cuda")
 def test_out_of_gpu_memory_retries_with_the_low_memory_arguments(qtbot: Any, runner: EngineJobRunner) -> None:
     seen = collect(runner)
     with qtbot.waitSignal(runner.idle, timeout=JOB_TIMEOUT_MS):
-        ticket = runner.submit(JobKind.HEATMAP, "gpu_hungry", model=GPU, low_memory={"smaller": True}, fits_smaller=True)
+        ticket = runner.submit(
+            JobKind.HEATMAP, "gpu_hungry", model=GPU, low_memory={"smaller": True}, fits_smaller=True
+        )
     assert ticket.result() == {"device": "cuda", "smaller": True}
     assert seen["message"] == [f"Heatmap: {NOTE_RETRIED}"]
 

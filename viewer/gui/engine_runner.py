@@ -42,7 +42,16 @@ from viewer.core.progress import Progress
 from viewer.gui.client import EngineBug, EngineClient, EngineFuture, EngineStopped
 from viewer.gui.client.engine_client import DEFAULT_JOBS
 from viewer.gui.job_policy import priority
-from viewer.gui.tickets import ErrorHandler, JobCancelled, JobError, JobKind, ResultHandler, Stop, Ticket, describe_error
+from viewer.gui.tickets import (
+    ErrorHandler,
+    JobCancelled,
+    JobError,
+    JobKind,
+    ResultHandler,
+    Stop,
+    Ticket,
+    describe_error,
+)
 
 __all__ = ["EngineJobRunner", "EngineTicket", "job_error"]
 

@@ -49,7 +49,9 @@ log = logging.getLogger(__name__)
 
 # The notes of the out-of-memory policy; the window puts the job's description before them.
 NOTE_RETRIED = "GPU out of memory, retried with less memory."
-NOTE_CPU = "GPU out of memory, ran on the CPU instead (and will for this model until you choose a model or device again)."
+NOTE_CPU = (
+    "GPU out of memory, ran on the CPU instead (and will for this model until you choose a model or device again)."
+)
 
 
 class JobCancelled(Exception):
