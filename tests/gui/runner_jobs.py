@@ -2,7 +2,8 @@
 
 This engine builds no real model: its model cache hands a job the choice it was given (``loaded=`` is the
 :class:`ModelChoice`, on the device the engine's out-of-memory policy chose), so that the policy can be tested
-without torch or a GPU. The patch applies only in the engine's process, where this table is imported.
+without torch or a GPU. The patch applies to the process that imports this module, so only the engine may:
+the tests name the table (``TABLE``) and never import it.
 """
 
 from __future__ import annotations
@@ -17,8 +18,6 @@ from viewer.core.choice import ModelChoice
 from viewer.core.errors import ImageError
 from viewer.core.progress import Progress
 from viewer.engine.server.scheduler import model_cache
-
-TABLE = "runner_jobs:JOBS"  # how the tests name this table (this folder is on the engine's path)
 
 
 def _the_choice(self: Any, choice: ModelChoice, progress: Any = None) -> ModelChoice:

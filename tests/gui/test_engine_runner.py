@@ -11,13 +11,15 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from runner_jobs import TABLE
 
 from viewer.core.choice import ModelChoice
 from viewer.engine.server.scheduler import NOTE_CPU, NOTE_RETRIED
 from viewer.gui.engine_runner import EngineJobRunner
 from viewer.gui.tickets import JobError, JobKind, Stop, Ticket
 
+# The engine's job table (tests/gui/runner_jobs.py), never imported here: it patches the model cache of the
+# process that imports it, which must be the engine's only.
+TABLE = "runner_jobs:JOBS"
 JOB_TIMEOUT_MS = 180_000  # generous: the CPU is shared, and each test starts an engine
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="signals as on POSIX")
 
