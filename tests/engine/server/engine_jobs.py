@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import gc
 import os
 import signal
+import threading
 import time
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -55,6 +57,13 @@ def hang() -> None:
         time.sleep(3600)
 
 
+def runtime_state() -> dict[str, Any]:
+    """What the engine's runtime settings left: the niceness of the job loop's thread and of every other thread,
+    and how many objects the collector no longer walks."""
+    niceness = [os.getpriority(os.PRIO_PROCESS, thread.native_id or 0) for thread in threading.enumerate()]
+    return {"niceness": niceness, "frozen": gc.get_freeze_count()}
+
+
 def exit_now(status: int) -> None:
     os._exit(status)
 
@@ -78,6 +87,7 @@ JOBS: dict[str, Callable[..., Any]] = {
     "spin": spin,
     "hang": hang,
     "exit_now": exit_now,
+    "runtime_state": runtime_state,
     "user_error": user_error,
     "bug": bug,
     "big": big,

@@ -17,6 +17,7 @@ from viewer.core.choice import ModelChoice
 from viewer.core.errors import ImageError, ViewerError
 from viewer.core.progress import Progress
 from viewer.core.wire.shared import SEGMENT_PREFIX
+from viewer.engine.server.runtime import ENGINE_NICENESS
 from viewer.gui.client import EngineBug, EngineClient, EngineStopped
 
 HERE = Path(__file__).resolve().parent
@@ -88,6 +89,14 @@ def test_a_job_that_exits_the_engine_fails_and_a_new_one_starts(local_engine: En
     with pytest.raises(EngineStopped, match=r"^the engine stopped: it exited with status 3\.$"):
         local_engine.submit("exit_now", 3).result(RESULT_TIMEOUT_S)
     assert local_engine.submit("echo", 2).result(RESULT_TIMEOUT_S)["args"] == (2,)
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="the priority is per thread on Linux")
+def test_a_local_engine_yields_the_cpu_and_freezes_what_it_imported(local_engine: EngineClient) -> None:
+    state = local_engine.submit("runtime_state").result(RESULT_TIMEOUT_S)
+    expected = min(os.getpriority(os.PRIO_PROCESS, 0) + ENGINE_NICENESS, 19)
+    assert state["niceness"] and set(state["niceness"]) == {expected}  # every thread, the reader's too
+    assert state["frozen"] > 0
 
 
 def test_close_ends_an_engine_hung_in_a_job() -> None:

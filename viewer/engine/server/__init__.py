@@ -8,9 +8,11 @@ Protocol (messages of :mod:`viewer.core.wire`, framed by ``multiprocessing.conne
 
 - open: engine → ``hello`` (nonce); client → ``auth`` (HMAC of the nonce with the token, its own nonce);
   engine → ``welcome`` (its HMAC, client id, version, pid) or ``refused`` (one sentence) and closes.
-- client → ``submit`` {job, name, args, kwargs, model, models, priority, kind}; ``cancel`` {job}; ``bye``.
-- engine → per job: ``started``, ``progress`` {progress}, then one of ``result`` {value}, ``error`` {message,
-  details, is_bug, type} or ``cancelled``.
+- client → ``submit`` {job, name, args, kwargs, model, models, priority, kind, low_memory}; ``cancel`` {job};
+  ``forget`` (its models that ran out of GPU memory may try the GPU again); ``bye``.
+- engine → per job: ``started`` (again after nested jobs ran), ``progress`` {progress}, ``note`` {text} (the
+  out-of-memory policy's steps), then one of ``result`` {value, elapsed_ms}, ``error`` {message, details,
+  is_bug, type} or ``cancelled``.
 
 Jobs are the functions of a table ``module:attr`` (``viewer.engine.jobs:JOBS``); ``model=`` gives a job
 ``loaded=`` (built or cached here), ``models=`` a ``load=`` loader. Importing this package imports no torch:

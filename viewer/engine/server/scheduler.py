@@ -4,6 +4,12 @@ A job is a function of the job table, or a generator yielding :class:`~viewer.co
 returns its result. It runs on the thread that calls :meth:`Scheduler.run` (the engine's main thread); the
 sessions' reader threads put requests and cancel them. Between two steps of a job, queued jobs of a better
 priority run nested (the top-k of a new image while a comparison runs), as the window's worker did.
+
+Out of GPU memory, here because only the engine sees the exception: a job submitted with ``low_memory``
+keyword arguments is run again with them on the GPU (a heatmap in smaller tiles), and otherwise, or if that
+fails too, on the CPU; that model then stays on the CPU for that client's jobs until it asks to forget
+(:meth:`Scheduler.forget_gpu_fallbacks`, the window's "choose a model or device again"). Each step is told to
+the client as a ``note``.
 """
 
 from __future__ import annotations
@@ -16,20 +22,36 @@ import logging
 import queue
 import sys
 import threading
+import time
 import traceback
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
 from viewer.core.choice import ModelChoice
-from viewer.core.errors import CancelledError, ViewerError
+from viewer.core.errors import CancelledError, ViewerError, is_out_of_memory
 from viewer.core.progress import Progress
 from viewer.core.wire import WireError
 from viewer.engine.jobs.models import MODEL_CACHE_SIZE, ModelCache, ModelLoader
 
-__all__ = ["JobCancelled", "Request", "Scheduler", "Sender", "describe", "load_jobs"]
+__all__ = [
+    "NOTE_CPU",
+    "NOTE_RETRIED",
+    "JobCancelled",
+    "Request",
+    "Scheduler",
+    "Sender",
+    "describe",
+    "load_jobs",
+]
 
 log = logging.getLogger(__name__)
+
+# The notes of the out-of-memory policy; the window puts the job's description before them.
+NOTE_RETRIED = "GPU out of memory, retried with less memory."
+NOTE_CPU = (
+    "GPU out of memory, ran on the CPU instead (and will for this model until you choose a model or device again)."
+)
 
 
 class JobCancelled(Exception):
@@ -57,7 +79,21 @@ class Request:
     models: tuple[ModelChoice, ...] = ()  # the job gets ``load=`` a loader of these, built when it asks
     priority: int = 0
     kind: str = ""
+    low_memory: dict[str, Any] = field(default_factory=dict)  # kwargs to retry with on the GPU when out of memory
     cancelled: threading.Event = field(default_factory=threading.Event)
+    nested_s: float = 0.0  # time other jobs ran between two of its steps (not counted in its elapsed time)
+
+    def needed(self) -> list[ModelChoice]:
+        return ([self.model] if self.model is not None else []) + list(self.models)
+
+    def on_cpu(self, only: set[ModelChoice] | None = None) -> Request:
+        """The same request with its models (those in ``only``, when given) moved to the CPU."""
+
+        def moved(choice: ModelChoice) -> ModelChoice:
+            return choice.on_cpu() if only is None or choice in only else choice
+
+        model = None if self.model is None else moved(self.model)
+        return replace(self, model=model, models=tuple(moved(choice) for choice in self.models))
 
 
 def load_jobs(path: str) -> Mapping[str, Callable[..., Any]]:
@@ -98,6 +134,8 @@ class Scheduler:
         self._live: dict[tuple[int, int], Request] = {}  # (client, job): queued or running
         self._cache_size = cache_size
         self._cache: ModelCache | None = None
+        # Per client: the models that ran out of GPU memory and run on the CPU until it asks to forget them.
+        self._cpu_instead: dict[int, set[ModelChoice]] = {}
 
     # --- any thread ------------------------------------------------------------------------------
     def put(self, request: Request) -> None:
@@ -111,6 +149,11 @@ class Scheduler:
             for (client, number), request in self._live.items():
                 if client == client_id and (job is None or number == job):
                     request.cancelled.set()
+
+    def forget_gpu_fallbacks(self, client_id: int) -> None:
+        """Let ``client_id``'s models that ran out of GPU memory try the GPU again."""
+        with self._lock:
+            self._cpu_instead.pop(client_id, None)
 
     def stop(self) -> None:
         """End :meth:`run` after the running job stops (every job is cancelled)."""
@@ -133,8 +176,9 @@ class Scheduler:
                 _send(request, {"op": "cancelled"})
                 return
             _send(request, {"op": "started"})
+            began = time.perf_counter()
             try:
-                result = self._call(request)
+                result = self._run(request)
             except (JobCancelled, CancelledError):
                 _send(request, {"op": "cancelled"})
                 return
@@ -145,8 +189,9 @@ class Scheduler:
             if request.cancelled.is_set():
                 _send(request, {"op": "cancelled"})
                 return
+            elapsed_ms = (time.perf_counter() - began - request.nested_s) * 1e3
             try:
-                _send(request, {"op": "result", "value": result})
+                _send(request, {"op": "result", "value": result, "elapsed_ms": elapsed_ms})
             except WireError as error:  # a result of a type that may not cross: the job's bug, said as one
                 _send(request, {"op": "error", **describe(error)})
         finally:
@@ -159,7 +204,45 @@ class Scheduler:
             self._cache = ModelCache(size)
         return self._cache
 
-    def _call(self, request: Request) -> Any:
+    def _run(self, request: Request) -> Any:
+        """``request`` with the out-of-memory policy of the module docstring."""
+        with self._lock:
+            fallen_back = self._cpu_instead.setdefault(request.sender.client_id, set())
+        call = request.on_cpu(only=fallen_back) if fallen_back else request
+        on_gpu = [choice for choice in call.needed() if choice.device != "cpu"]
+        retry = bool(on_gpu and request.low_memory)
+        while True:
+            try:
+                return self._call(request, call)
+            except (JobCancelled, CancelledError):
+                raise
+            except Exception as error:
+                if not (is_out_of_memory(error) and on_gpu):
+                    raise
+                self._release_gpu_memory()
+                if retry:
+                    retry = False
+                    call = replace(call, kwargs={**call.kwargs, **request.low_memory})
+                    _send(request, {"op": "note", "text": NOTE_RETRIED})
+                    continue
+                # Later jobs of the same model go to the CPU directly: trying the GPU again would reload the
+                # model there (the cache was just emptied) only to run out of memory again.
+                fallen_back.update(on_gpu)
+                _send(request, {"op": "note", "text": NOTE_CPU})
+                call = call.on_cpu()
+                on_gpu = []
+
+    def _release_gpu_memory(self) -> None:
+        if self._cache is not None:
+            self._cache.clear()
+        torch = sys.modules.get("torch")  # never imported for this: no torch, no GPU memory to give back
+        if torch is not None:
+            with contextlib.suppress(Exception):
+                if torch.cuda.is_available():
+                    torch.cuda.empty_cache()
+
+    def _call(self, request: Request, call: Request) -> Any:
+        """Run ``request`` with the models and keyword arguments of ``call`` (itself, or moved by :meth:`_run`)."""
         fn = self.jobs.get(request.name)
         if fn is None:
             raise ViewerError(f"this engine has no job {request.name!r} (is it another version of the viewer?).")
@@ -173,11 +256,11 @@ class Scheduler:
                 raise JobCancelled
             return self._models().get(choice, download_progress)
 
-        kwargs = dict(request.kwargs)
-        if request.model is not None:
-            kwargs["loaded"] = get(request.model)
-        if request.models:
-            kwargs["load"] = ModelLoader(request.models, get)
+        kwargs = dict(call.kwargs)
+        if call.model is not None:
+            kwargs["loaded"] = get(call.model)
+        if call.models:
+            kwargs["load"] = ModelLoader(call.models, get)
         if request.cancelled.is_set():
             raise JobCancelled
         outcome = fn(*request.args, **kwargs)
@@ -198,16 +281,23 @@ class Scheduler:
                     raise JobCancelled
 
     def _run_urgent(self, running: Request) -> None:
-        """Between two steps of ``running``, the queued jobs of a better priority, nested on this thread."""
+        """Between two steps of ``running``, the queued jobs of a better priority, nested on this thread; then
+        ``running`` is said to be started again (the window's status bar names the running job again)."""
+        ran, began = False, time.perf_counter()
         while not running.cancelled.is_set():
             with self._queue.mutex:  # a peek: only this thread takes from the queue
                 head = self._queue.queue[0] if self._queue.queue else None
             if head is None or head[2] is None or head[0] >= running.priority:
-                return
+                break
             _priority, _number, request = self._queue.get_nowait()
             if request is not None:
                 with _default_torch_modes():
                     self._process(request)
+                ran = True
+        if ran:
+            running.nested_s += time.perf_counter() - began
+            if not running.cancelled.is_set():
+                _send(running, {"op": "started"})
 
 
 def _default_torch_modes() -> contextlib.AbstractContextManager[object]:

@@ -23,6 +23,7 @@ from viewer import __version__
 from viewer.core.choice import ModelChoice
 from viewer.core.wire import WireError
 from viewer.core.wire.channel import Channel, Refused, connect, offer_challenge
+from viewer.engine.server import runtime
 from viewer.engine.server.scheduler import Request, Scheduler, load_jobs
 
 __all__ = ["DEFAULT_JOBS", "ORPHAN_EXIT_S", "Session", "TcpServer", "run_local_engine"]
@@ -57,6 +58,8 @@ class Session:
                     job = message.get("job")
                     if isinstance(job, int):
                         self.scheduler.cancel(self.client_id, job)
+                elif op == "forget":
+                    self.scheduler.forget_gpu_fallbacks(self.client_id)
                 elif op == "bye":
                     return "the client said goodbye"
                 else:
@@ -68,6 +71,7 @@ class Session:
             return f"a malformed message ({error})"
         finally:
             self.scheduler.cancel(self.client_id)
+            self.scheduler.forget_gpu_fallbacks(self.client_id)
             self.channel.close()
 
     def _submit(self, message: dict[str, Any]) -> None:
@@ -75,6 +79,7 @@ class Session:
         args, kwargs = message.get("args", ()), message.get("kwargs", {})
         model, models = message.get("model"), message.get("models", ())
         priority, kind = message.get("priority", 0), message.get("kind", "")
+        low_memory = message.get("low_memory", {})
         if not isinstance(job, int):
             raise WireError("a submit without a job number")
         if not (
@@ -87,11 +92,13 @@ class Session:
             and all(isinstance(choice, ModelChoice) for choice in models)
             and type(priority) is int
             and isinstance(kind, str)
+            and isinstance(low_memory, dict)
+            and all(isinstance(key, str) for key in low_memory)
         ):
             self.send({"op": "error", "job": job, "message": "Bug: a malformed job request.", "details": "",
                        "is_bug": True, "type": "WireError"})  # fmt: skip
             return
-        request = Request(self, job, name, tuple(args), kwargs, model, tuple(models), priority, kind)
+        request = Request(self, job, name, tuple(args), kwargs, model, tuple(models), priority, kind, low_memory)
         self.scheduler.put(request)
 
 
@@ -105,10 +112,13 @@ def run_local_engine(host: str, port: int, token: bytes, jobs: str, shm_min_byte
     When the window goes (its connection ends) the jobs are cancelled and the process exits; if a job is stuck
     in C past ``ORPHAN_EXIT_S``, it exits anyway, so that no engine outlives its window.
     """
+    runtime.configure(local=True)  # before any other thread: they all inherit its priority
     logging.basicConfig(level=logging.WARNING, format="viewer engine: %(message)s")
     channel = Channel(connect(host, port), shm_min_bytes=shm_min_bytes)
     offer_challenge(channel, token, _welcome(1))
-    scheduler = Scheduler(load_jobs(jobs))
+    with runtime.quiet_imports():
+        table = load_jobs(jobs)
+    scheduler = Scheduler(table)
     session = Session(channel, scheduler, 1)
 
     def read() -> None:
@@ -126,7 +136,10 @@ class TcpServer:
 
     def __init__(self, host: str, port: int, token: bytes, jobs: str = DEFAULT_JOBS) -> None:
         self.token = token
-        self.scheduler = Scheduler(load_jobs(jobs))
+        runtime.configure(local=False)
+        with runtime.quiet_imports():
+            table = load_jobs(jobs)
+        self.scheduler = Scheduler(table)
         self._socket = socket.create_server((host, port))
         self.address: tuple[str, int] = self._socket.getsockname()[:2]
         self._stopping = threading.Event()

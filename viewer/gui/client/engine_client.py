@@ -23,7 +23,7 @@ import socket
 import threading
 import time
 import weakref
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Future
 from multiprocessing.connection import Connection
 from typing import Any
@@ -66,6 +66,7 @@ class EngineFuture(Future[Any]):
         message: dict[str, Any],
         on_progress: Callable[[Progress], object] | None,
         on_started: Callable[[EngineFuture], object] | None,
+        on_note: Callable[[str], object] | None = None,
     ) -> None:
         super().__init__()
         self.job = job
@@ -74,7 +75,9 @@ class EngineFuture(Future[Any]):
         self.message = message
         self.on_progress = on_progress
         self.on_started = on_started
+        self.on_note = on_note
         self.started = threading.Event()
+        self.elapsed_ms: float | None = None  # how long it ran in the engine, once done (nested jobs not counted)
         self._client = weakref.ref(client)
 
     def __repr__(self) -> str:
@@ -133,13 +136,20 @@ class EngineClient:
         kind: str = "",
         on_progress: Callable[[Progress], object] | None = None,
         on_started: Callable[[EngineFuture], object] | None = None,
+        on_note: Callable[[str], object] | None = None,
+        low_memory: Mapping[str, Any] | None = None,
         **kwargs: Any,
     ) -> EngineFuture:
-        """Run the engine's job ``name(*args, **kwargs)`` (with ``loaded=`` ``model``, or ``load=`` ``models``)."""
+        """Run the engine's job ``name(*args, **kwargs)`` (with ``loaded=`` ``model``, or ``load=`` ``models``).
+
+        ``low_memory``: keyword arguments the engine retries the job with on the GPU after it ran out of memory;
+        ``on_note`` gets the engine's notes about the job (such as that retry), on the link thread.
+        """
         job = next(self._numbers)
         message = {"op": "submit", "job": job, "name": name, "args": list(args), "kwargs": kwargs, "model": model,
-                   "models": list(models), "priority": int(priority), "kind": str(kind)}  # fmt: skip
-        future = EngineFuture(self, job, message, on_progress, on_started)
+                   "models": list(models), "priority": int(priority), "kind": str(kind),
+                   "low_memory": dict(low_memory or {})}  # fmt: skip
+        future = EngineFuture(self, job, message, on_progress, on_started, on_note)
         with self._lock:
             if self._closed:
                 raise RuntimeError("the engine client is closed")
@@ -174,6 +184,15 @@ class EngineClient:
             gone = _stop_process(process, deadline)
         self._link.join(max(0.0, deadline - time.monotonic()))
         return gone
+
+    def forget_gpu_fallbacks(self) -> None:
+        """Let this client's models that ran out of GPU memory try the GPU again (an engine started later has
+        none to forget)."""
+        with self._lock:
+            channel = self._channel
+        if channel is not None:
+            with contextlib.suppress(OSError, EOFError, ValueError):
+                channel.send({"op": "forget"})
 
     @property
     def pid(self) -> int | None:
@@ -324,8 +343,13 @@ def _deliver(future: EngineFuture, message: dict[str, Any]) -> None:
         elif op == "progress":
             if future.on_progress is not None and not future.done():
                 future.on_progress(message["progress"])
+        elif op == "note":
+            if future.on_note is not None and not future.done():
+                future.on_note(str(message.get("text", "")))
         elif op == "result":
             if not future.done():
+                elapsed = message.get("elapsed_ms")
+                future.elapsed_ms = float(elapsed) if isinstance(elapsed, (int, float)) else None
                 future.set_result(message.get("value"))
         elif op == "error":
             _fail(future, _error(message))
