@@ -70,4 +70,5 @@ def _section(name: str) -> Callable[..., list[Row]]:
         from viewer.bench.soak import bench_soak
 
         return bench_soak
-    raise ModelError(f"--only {name}: no such benchmark (classify, activations, dense, gui, graph, explain, engine, soak).")
+    names = "classify, activations, dense, gui, graph, explain, engine, soak"
+    raise ModelError(f"--only {name}: no such benchmark ({names}).")

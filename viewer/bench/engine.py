@@ -138,10 +138,7 @@ def _remote_row(local: EngineClient, entry: ImageEntry, device: str, repeats: in
         future = client.submit(JobName.CLASSIFY, entry, model=choice, topk=5, preset="weights", tta=False)
         return future.result(timeout=RESULT_TIMEOUT_S)
 
-    with tempfile.TemporaryDirectory(prefix="viewer-bench-engine-") as folder, _listening_engine(Path(folder)) as (
-        address,
-        token,
-    ):
+    with _listening_engine() as (address, token):
         remote = EngineClient(address=address, token=token)
         try:
             classify(remote)  # each engine builds its model: not timed
@@ -162,8 +159,13 @@ def _remote_row(local: EngineClient, entry: ImageEntry, device: str, repeats: in
 
 
 @contextlib.contextmanager
-def _listening_engine(folder: Path) -> Iterator[tuple[tuple[str, int], bytes]]:
-    """``viewer engine --listen 127.0.0.1:0`` in a subprocess with a token file in ``folder``: (address, token)."""
+def _listening_engine() -> Iterator[tuple[tuple[str, int], bytes]]:
+    """``viewer engine --listen 127.0.0.1:0`` in a subprocess (its token file in a temporary folder)."""
+    with tempfile.TemporaryDirectory(prefix="viewer-bench-engine-") as folder:
+        yield from _serve_from(Path(folder))
+
+
+def _serve_from(folder: Path) -> Iterator[tuple[tuple[str, int], bytes]]:
     token_file = folder / "token"
     token = secrets.token_urlsafe(32)
     token_file.write_text(token + "\n")
