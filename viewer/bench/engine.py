@@ -181,7 +181,8 @@ def _serve_from(folder: Path) -> Iterator[tuple[tuple[str, int], bytes]]:
         assert process.stdout is not None
         line = process.stdout.readline()
         if "listening on" not in line:
-            process.wait(5)
+            with contextlib.suppress(subprocess.TimeoutExpired):  # its log, once it has ended, says why
+                process.wait(5)
             raise RuntimeError(f"`viewer engine --listen` did not start: {line}{log_path.read_text()[-800:]}")
         host, _, port = line.rsplit(" ", 1)[1].strip().rpartition(":")
         yield (host, int(port)), token.encode()
