@@ -70,7 +70,7 @@ def test_an_unknown_section_is_one_sentence(capsys) -> None:
     assert len(err) == 1 and "no such benchmark" in err[0]
 
 
-@pytest.mark.parametrize("name", ["classify", "activations", "dense", "gui", "graph", "explain", "soak"])
+@pytest.mark.parametrize("name", ["classify", "activations", "dense", "gui", "graph", "explain", "engine", "soak"])
 def test_every_section_named_in_the_help_exists(name: str) -> None:
     assert callable(bench._section(name))
 
@@ -101,3 +101,18 @@ def test_heatmap_overhead_row_in_quick_mode() -> None:
 
     (row,) = bench_heatmap_overhead(quick=True, device="cpu")
     assert row.section == "dense" and "3-scale heatmap" in row.case and row.value > 0
+
+
+def test_engine_section_runs_its_three_rows_in_quick_mode(monkeypatch) -> None:
+    """A capture through a local engine process, a classification through `viewer engine --listen` on loopback
+    and the engine's start each give a positive value; the goals' verdicts are not asserted (timings)."""
+    import viewer.bench.engine as engine_bench
+
+    monkeypatch.setattr(engine_bench, "ACTIVATIONS_MODEL", "resnet18")  # the same path, a smaller capture
+    rows = bench._section("engine")(quick=True, device="cpu")
+    assert [row.section for row in rows] == ["engine"] * 3
+    capture, remote, start = rows
+    assert capture.case.startswith("resnet18 all ") and "MB back" in capture.case and capture.met in (True, False)
+    assert "--listen" in remote.case and remote.reference.startswith("local engine") and remote.met in (True, False)
+    assert start.case.startswith("start:") and start.met is None
+    assert all(row.value > 0 for row in rows)

@@ -25,7 +25,7 @@ def run_benchmarks(*, quick: bool = False, only: str | None = None, device: str 
     from viewer.engine.weights import resolve_device
 
     resolved = str(resolve_device(device))
-    sections = (only or "classify,activations,dense,gui,graph,explain,soak").split(",")
+    sections = (only or "classify,activations,dense,gui,graph,explain,engine,soak").split(",")
     print(f"# viewer bench — {machine_line(resolved)}")
     rows: list[Row] = []
     for section in sections:
@@ -62,8 +62,13 @@ def _section(name: str) -> Callable[..., list[Row]]:
         from viewer.bench.explain import bench_explain
 
         return bench_explain
+    if name == "engine":  # the engine's own process: a capture's transfer, a remote engine, the start (issue 21)
+        from viewer.bench.engine import bench_engine
+
+        return bench_engine
     if name == "soak":  # seeded actions on the real window: bugs, results over the wrong input, memory (issue 19)
         from viewer.bench.soak import bench_soak
 
         return bench_soak
-    raise ModelError(f"--only {name}: no such benchmark (classify, activations, dense, gui, graph, explain, soak).")
+    names = "classify, activations, dense, gui, graph, explain, engine, soak"
+    raise ModelError(f"--only {name}: no such benchmark ({names}).")
