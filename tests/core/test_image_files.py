@@ -27,7 +27,11 @@ def test_folders_expand_to_their_image_files_sorted_at_their_place(tmp_path: Pat
     single = tmp_path / "single.png"
     single.write_bytes(b"single")
     read = read_image_files([str(single), folder])
-    assert [(f.name, f.data) for f in read.files] == [("single.png", b"single"), ("a.JPG", b"a.JPG"), ("b.png", b"b.png")]
+    assert [(f.name, f.data) for f in read.files] == [
+        ("single.png", b"single"),
+        ("a.JPG", b"a.JPG"),
+        ("b.png", b"b.png"),
+    ]
     assert read.errors == []
 
 
@@ -91,3 +95,11 @@ def test_a_file_over_the_size_limit_is_refused_before_it_is_read(tmp_path: Path)
     with pytest.raises(ImageError, match=r"^big.tif: refused, the file is 3 MB, over the 2 MB limit\.$"):
         read_image_file(path, max_bytes=2_000_000)
     assert read_image_file(path, max_bytes=3_000_001).data == path.read_bytes()  # exactly at the limit: read
+
+
+def test_an_image_file_crosses_the_wire_as_its_bytes(shared_data: Path) -> None:
+    from viewer.core.wire import decode, encode
+
+    file = read_image_file(shared_data / "images" / "kitten.jpg")
+    received = decode(encode([file]).data)
+    assert received == [file] and type(received[0].data) is bytes

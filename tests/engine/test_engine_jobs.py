@@ -33,8 +33,9 @@ def test_the_open_job_decodes_bytes_and_never_touches_the_filesystem(shared_data
 
     # Warm the imports first: importing Pillow's plug-ins reads files; the job itself must not.
     session.open_images(files[1:])
-    for module, name in [(builtins, "open")] + [(os, n) for n in ("open", "stat", "lstat", "access", "scandir", "listdir")]:
-        monkeypatch.setattr(module, name, no_filesystem)
+    monkeypatch.setattr(builtins, "open", no_filesystem)
+    for name in ("open", "stat", "lstat", "access", "scandir", "listdir"):
+        monkeypatch.setattr(os, name, no_filesystem)
     opened = session.open_images(files)
     monkeypatch.undo()
     assert [entry.path for entry in opened.images] == [files[0].path, files[1].path]

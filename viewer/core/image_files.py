@@ -91,9 +91,7 @@ def read_image_file(path: str | os.PathLike[str], *, max_bytes: int = MAX_FILE_B
 
 def _refuse_large(name: str, size: int, max_bytes: int) -> None:
     if size > max_bytes:
-        raise ImageError(
-            f"{name}: refused, the file is {size / 1e6:.0f} MB, over the {max_bytes / 1e6:.0f} MB limit."
-        )
+        raise ImageError(f"{name}: refused, the file is {size / 1e6:.0f} MB, over the {max_bytes / 1e6:.0f} MB limit.")
 
 
 def read_image_files(paths: Iterable[str | os.PathLike[str]], *, max_bytes: int = MAX_FILE_BYTES) -> ReadFiles:

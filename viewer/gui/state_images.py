@@ -8,6 +8,7 @@ not the change of image. The list is a ``Sequence[ImageEntry]``: ``len(state.ima
 
 from __future__ import annotations
 
+import functools
 from abc import ABCMeta
 from collections.abc import Callable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any, Protocol, overload
@@ -91,7 +92,7 @@ class Images(QObject, Sequence[ImageEntry], metaclass=_Meta):
             JobKind.OPEN,  # never superseded: a second drop must not cost the first one its loading
             JobName.OPEN_IMAGES,
             read.files,
-            on_result=lambda result, refused=read.errors: self._opened(result, refused),
+            on_result=functools.partial(self._opened, refused=read.errors),
             description="Opening images",
         )
 
