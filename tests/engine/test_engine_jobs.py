@@ -3,28 +3,51 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
+from viewer.core.image_files import ImageFile, read_image_file
 from viewer.core.progress import Progress, run_job
 from viewer.core.results.heatmap import HeatmapOnScreen
 from viewer.engine.jobs import analysis, architecture, session
 
 
-def test_an_unreadable_folder_is_one_refusal_and_the_other_files_open(shared_data, tmp_path, monkeypatch):
-    from pathlib import Path
+def test_the_open_job_decodes_bytes_and_never_touches_the_filesystem(shared_data, tmp_path, monkeypatch):
+    """The window's paths are another machine's: the engine decodes the bytes it was sent, whatever the path."""
+    import builtins
+    import io
+    import os
 
-    locked = tmp_path / "locked"
-    locked.mkdir()
-    real_iterdir = Path.iterdir
+    from PIL import Image
 
-    def iterdir(self):  # root reads any folder, so the OS's refusal is simulated where it surfaces
-        if self == locked:
-            raise PermissionError(13, "Permission denied", str(self))
-        return real_iterdir(self)
+    photo = (shared_data / "images" / "kitten.jpg").read_bytes()
+    grey = io.BytesIO()
+    Image.new("LA", (30, 20), (90, 128)).save(grey, "PNG")
+    files = [
+        ImageFile("kitten.jpg", "C:\\Users\\someone\\Pictures\\kitten.jpg", photo),  # no such path here
+        ImageFile("grey.png", str(tmp_path / "not-there" / "grey.png"), grey.getvalue()),
+        ImageFile("notes.jpg", "/nowhere/notes.jpg", b"Dear diary, not an image."),
+    ]
 
-    monkeypatch.setattr(Path, "iterdir", iterdir)
-    opened = session.open_images([str(locked), str(shared_data / "images" / "kitten.jpg")])
-    assert [entry.name for entry in opened.images] == ["kitten.jpg"]
-    assert opened.errors == ["locked: the folder cannot be read (permission denied)."]
+    def no_filesystem(*args, **kwargs):
+        raise AssertionError(f"the open job touched the filesystem: {args!r}")
+
+    # Warm the imports first: importing Pillow's plug-ins reads files; the job itself must not.
+    session.open_images(files[1:])
+    monkeypatch.setattr(builtins, "open", no_filesystem)
+    for name in ("open", "stat", "lstat", "access", "scandir", "listdir"):
+        monkeypatch.setattr(os, name, no_filesystem)
+    opened = session.open_images(files)
+    monkeypatch.undo()
+    assert [entry.path for entry in opened.images] == [files[0].path, files[1].path]
+    kitten = session.open_images([read_image_file(shared_data / "images" / "kitten.jpg")]).images[0]
+    assert np.array_equal(opened.images[0].pixels, kitten.pixels)  # the same picture as the file opened here
+    assert opened.images[1].original_mode == "LA" and opened.images[1].size == (30, 20)
+    assert opened.errors == ["notes.jpg: not an image file (no known image header)."]
+
+
+def test_the_open_job_refuses_paths(shared_data):
+    with pytest.raises(TypeError, match="ImageFile"):
+        session.open_images([str(shared_data / "images" / "kitten.jpg")])
 
 
 def test_the_graph_of_a_custom_model_file_is_built_without_weights_and_only_from_the_agreed_content(tmp_path):
@@ -54,7 +77,7 @@ def test_the_graph_of_a_custom_model_file_is_built_without_weights_and_only_from
 def test_the_heatmap_job_returns_its_screen_copy_after_progress(shared_data):
     from viewer.engine.weights import load_model
 
-    opened = session.open_images([str(shared_data / "mnist" / "mnist_7.png")])
+    opened = session.open_images([read_image_file(shared_data / "mnist" / "mnist_7.png")])
     steps: list[Progress] = []  # the engine's progress (HeatmapProgress until it moves to core's Progress)
     shown = run_job(
         analysis.heatmap_for_screen(opened.images[0], load_model("lenet5", "none"), class_index=7, scales=(1.0,)),

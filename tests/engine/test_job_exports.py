@@ -9,6 +9,7 @@ import pytest
 from PIL import Image
 
 from viewer.core.errors import ExportError
+from viewer.core.image_files import read_image_file, read_image_files
 from viewer.core.progress import Progress, run_job
 from viewer.core.results.session import ExportResult
 from viewer.engine.inference import classify
@@ -22,7 +23,7 @@ def test_export_all_reports_an_image_the_network_refuses_and_writes_the_others(s
     strip = tmp_path / "strip.png"
     Image.new("RGB", (20000, 2), "white").save(strip)
     shutil.copy(shared_data / "images" / "kitten.jpg", tmp_path / "kitten.jpg")
-    opened = session.open_images([str(strip), str(tmp_path / "kitten.jpg")])
+    opened = session.open_images(read_image_files([strip, tmp_path / "kitten.jpg"]).files)
     assert [entry.name for entry in opened.images] == ["strip.png", "kitten.jpg"]
     out = tmp_path / "out"
     out.mkdir()
@@ -39,7 +40,7 @@ def test_export_all_reports_an_image_the_network_refuses_and_writes_the_others(s
 
 
 def test_export_all_with_heatmaps_writes_each_images_files_and_says_which_image_it_maps(shared_data, tmp_path):
-    opened = session.open_images([str(shared_data / "mnist" / "mnist_7.png")])
+    opened = session.open_images([read_image_file(shared_data / "mnist" / "mnist_7.png")])
     steps: list[Progress] = []
     job = exports.export_all(
         opened.images,
@@ -60,7 +61,7 @@ def test_export_all_with_heatmaps_writes_each_images_files_and_says_which_image_
 
 def test_a_prediction_export_writes_three_files_or_none(shared_data, tmp_path):
     loaded = load_model("lenet5", "none")
-    image = session.open_images([str(shared_data / "mnist" / "mnist_7.png")]).images[0]
+    image = session.open_images([read_image_file(shared_data / "mnist" / "mnist_7.png")]).images[0]
     prediction = classify([loaded_image(image)], loaded, topk=3)[0]
     result = exports.export_prediction(prediction, str(tmp_path / "top"), b"\x89PNG fake chart", force=False)
     assert sorted(p.rsplit("/", 1)[-1] for p in result.files) == ["top.csv", "top.json", "top.png"]

@@ -8,6 +8,7 @@ import threading
 import pytest
 from PySide6 import QtWidgets
 
+from viewer.core.image_files import read_image_file
 from viewer.engine.jobs import analysis, session
 from viewer.gui.jobs import WORKER_NICENESS, JobKind, JobRunner
 from viewer.gui.launch import after_first_paint
@@ -35,7 +36,7 @@ def test_the_worker_runs_below_the_gui_threads_priority(qtbot):
 
 
 def test_opened_images_come_with_a_preview_scaled_on_the_worker(shared_data):
-    result = session.open_images([str(shared_data / "images" / "tv_dog2.jpg")])
+    result = session.open_images([read_image_file(shared_data / "images" / "tv_dog2.jpg")])
     entry = result.images[0]
     assert max(entry.preview.shape[:2]) <= session.PREVIEW_SIDE and entry.preview.dtype.name == "uint8"
     assert max(entry.thumbnail.shape[:2]) <= session.THUMBNAIL_SIDE

@@ -14,6 +14,7 @@ Krizhevsky's test-time augmentation (``ten_crop_views``): the four corners and t
 from __future__ import annotations
 
 import functools
+import io
 import os
 import warnings
 from dataclasses import dataclass, field
@@ -22,9 +23,11 @@ from pathlib import Path
 import numpy as np
 import torch
 import torchvision.transforms.v2.functional as TF
-from PIL import Image, ImageFile, ImageOps, UnidentifiedImageError
+from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL import ImageFile as PillowImageFile
 from torchvision.transforms._presets import ImageClassification
 
+from viewer.core.image_files import MAX_FILE_BYTES, ImageFile, read_image_file
 from viewer.core.image_paths import is_image_path
 from viewer.core.input_spec import InputSpec
 from viewer.core.options import PRESETS
@@ -35,6 +38,7 @@ __all__ = [
     "MAX_IMAGE_PIXELS",
     "PRESETS",
     "LoadedImage",
+    "decode_image",
     "denormalize",
     "eval_transform",
     "input_box_to_image",
@@ -70,17 +74,21 @@ class LoadedImage:
 
 
 def load_image(path: str | os.PathLike[str], *, max_pixels: int = MAX_IMAGE_PIXELS) -> LoadedImage:
-    """Read ``path`` into an upright RGB image, or raise ``ImageError`` with one readable sentence."""
-    path = Path(path)
-    name = path.name or str(path)
-    if path.is_dir():
-        raise ImageError(f"{name}: is a folder, not an image file.")
-    if not path.exists():
-        raise ImageError(f"{name}: no such file.")
-    if not os.access(path, os.R_OK):
-        raise ImageError(f"{name}: permission denied.")
-    if path.stat().st_size == 0:
+    """Read ``path`` into an upright RGB image, or raise ``ImageError`` with one readable sentence.
+
+    The file is read as the window reads a dropped one (``read_image_file``: the same refusals), then decoded by
+    :func:`decode_image`, so that the CLI and the window open every file alike.
+    """
+    return decode_image(read_image_file(path), max_pixels=max_pixels)
+
+
+def decode_image(file: ImageFile, *, max_pixels: int = MAX_IMAGE_PIXELS) -> LoadedImage:
+    """Decode ``file``'s bytes (never its path) into an upright RGB image, or raise ``ImageError`` naming it."""
+    name = file.name or file.path
+    if not file.data:
         raise ImageError(f"{name}: the file is empty.")
+    if len(file.data) > MAX_FILE_BYTES:  # bytes from a peer: the window's limit holds here too
+        raise ImageError(f"{name}: refused, the file is over the {MAX_FILE_BYTES / 1e6:.0f} MB limit.")
     notes: list[str] = []
     try:
         with warnings.catch_warnings():
@@ -90,7 +98,8 @@ def load_image(path: str | os.PathLike[str], *, max_pixels: int = MAX_IMAGE_PIXE
             # Pillow warns about damaged metadata (the corrupt EXIF many phones write) while the pixels decode
             # fine: not the user's problem, and `viewer classify` must not print it for a good photo.
             warnings.filterwarnings("ignore", category=UserWarning, module=r"PIL\.")
-            with Image.open(path) as opened:
+            # BytesIO over bytes shares their buffer (no copy); Pillow reads it as it would read the file.
+            with Image.open(io.BytesIO(file.data)) as opened:
                 width, height = opened.size
                 if width * height > max_pixels:
                     raise ImageError(
@@ -121,7 +130,7 @@ def load_image(path: str | os.PathLike[str], *, max_pixels: int = MAX_IMAGE_PIXE
         raise ImageError(f"{name}: too large to decode in memory.") from None
     if original_mode not in ("RGB", "L", "RGBA"):
         notes.append(f"converted from {original_mode}")
-    return LoadedImage(str(path), rgb, original_mode, rgb.size, notes)
+    return LoadedImage(file.path, rgb, original_mode, rgb.size, notes)
 
 
 def _orientation(image: Image.Image) -> int | None:
@@ -135,7 +144,7 @@ def _orientation(image: Image.Image) -> int | None:
 
 def _to_rgb(image: Image.Image) -> Image.Image:
     """8-bit RGB from any mode; transparency is composited over white (how viewers show it)."""
-    ImageFile.LOAD_TRUNCATED_IMAGES = False
+    PillowImageFile.LOAD_TRUNCATED_IMAGES = False
     image.load()
     if image.mode in ("I;16", "I;16B", "I;16L", "I", "F"):
         # 16-bit and float greyscale: scale the actual range to 8 bits rather than clipping at 255.

@@ -8,12 +8,14 @@ not the change of image. The list is a ``Sequence[ImageEntry]``: ``len(state.ima
 
 from __future__ import annotations
 
+import functools
 from abc import ABCMeta
 from collections.abc import Callable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any, Protocol, overload
 
 from PySide6.QtCore import QObject, Signal
 
+from viewer.core.image_files import read_image_files
 from viewer.core.job_names import JobName
 from viewer.core.results.session import ImageEntry, OpenResult
 from viewer.gui.job_policy import Change
@@ -78,13 +80,19 @@ class Images(QObject, Sequence[ImageEntry], metaclass=_Meta):
         return self._entries[self.current] if 0 <= self.current < len(self._entries) else None
 
     # --- requests ------------------------------------------------------------------------------------
-    def open_paths(self, paths: Sequence[str], *, select: str = "first_new") -> Ticket:
-        """Load image files or folders (on the worker); files that fail are reported, nothing else changes."""
+    def open_paths(self, paths: Sequence[str], *, select: str = "first_new") -> Ticket | None:
+        """Open image files or folders: read here, decoded by the engine; files that fail are reported, nothing
+        else changes. None when no file could be read (the refusals are shown at once)."""
+        # The window reads the files and sends their bytes: the engine may be on another machine (issue 21).
+        read = read_image_files(paths)
+        if not read.files:
+            self._opened(OpenResult([]), read.errors)
+            return None
         return self._app._submit(
             JobKind.OPEN,  # never superseded: a second drop must not cost the first one its loading
             JobName.OPEN_IMAGES,
-            [str(p) for p in paths],
-            on_result=self._opened,
+            read.files,
+            on_result=functools.partial(self._opened, refused=read.errors),
             description="Opening images",
         )
 
@@ -116,11 +124,13 @@ class Images(QObject, Sequence[ImageEntry], metaclass=_Meta):
             self._switched()
 
     # --- results -------------------------------------------------------------------------------------
-    def _opened(self, result: OpenResult) -> None:
-        if result.errors:
-            first = result.errors[0]
-            more = f" (and {len(result.errors) - 1} more: see details)" if len(result.errors) > 1 else ""
-            self._notices.notify(first + more, "\n".join(result.errors), level="error", kind=JobKind.OPEN)
+    def _opened(self, result: OpenResult, refused: Sequence[str] = ()) -> None:
+        """The engine's images of one drop; ``refused``: what the window could not read of it (one notice for all)."""
+        errors = [*refused, *result.errors]
+        if errors:
+            first = errors[0]
+            more = f" (and {len(errors) - 1} more: see details)" if len(errors) > 1 else ""
+            self._notices.notify(first + more, "\n".join(errors), level="error", kind=JobKind.OPEN)
         if not result.images:
             return
         known = {entry.path: index for index, entry in enumerate(self._entries)}

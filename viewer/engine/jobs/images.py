@@ -1,7 +1,7 @@
 """An opened image (``ImageEntry``, plain arrays) as the engine's ``LoadedImage`` (a PIL picture), made once.
 
 Jobs get the window's ``ImageEntry``; the engine's functions read a ``LoadedImage``. The picture is made from
-``ImageEntry.pixels`` (the upright RGB image that ``load_image`` made, so nothing is lost) and kept for the last
+``ImageEntry.pixels`` (the upright RGB image that ``decode_image`` made, so nothing is lost) and kept for the last
 few entries, so that switching tabs on one image does not copy a photo's pixels for each job.
 """
 

@@ -10,11 +10,11 @@ import gc
 import platform
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
 
+from viewer.core.image_files import ImageFile
 from viewer.core.results.session import ImageEntry, ModelInfo, OpenResult, Registry
 from viewer.engine.jobs.images import keep_picture
 
@@ -133,33 +133,24 @@ def _qt_version() -> str:
         return "not installed"
 
 
-def open_images(paths: Sequence[str]) -> OpenResult:
-    """Load every image file of ``paths`` (folders expand to the images inside, sorted)."""
+def open_images(files: Sequence[ImageFile]) -> OpenResult:
+    """Decode every file the window read (its bytes: the engine never opens the window's paths).
+
+    The window reads the files (``viewer.core.image_files.read_image_files``) and keeps its own refusals; the
+    result's errors are the files that do not decode, one sentence each, naming the file.
+    """
     from PIL import Image
 
     from viewer.engine.errors import ImageError
-    from viewer.engine.images import is_image_path, load_image, to_display_array
+    from viewer.engine.images import decode_image, to_display_array
 
-    files: list[Path] = []
     errors: list[str] = []
-    for raw in paths:
-        path = Path(raw)
-        if path.is_dir():
-            try:
-                found = sorted(p for p in path.iterdir() if p.is_file() and is_image_path(p))
-            except OSError as error:  # an unreadable folder is one refusal, not a failed drop
-                reason = "permission denied" if isinstance(error, PermissionError) else (error.strerror or str(error))
-                errors.append(f"{path.name}: the folder cannot be read ({reason}).")
-                continue
-            if not found:
-                errors.append(f"{path.name}: the folder holds no image files.")
-            files.extend(found)
-        else:
-            files.append(path)
     entries = []
-    for path in files:
+    for file in files:
+        if not isinstance(file, ImageFile):  # a path, say: the engine never opens one (it is the window's)
+            raise TypeError(f"open_images takes ImageFile (bytes read by the window), not {type(file).__name__}")
         try:
-            loaded = load_image(path)
+            loaded = decode_image(file)
         except ImageError as error:
             errors.append(str(error))
             continue
