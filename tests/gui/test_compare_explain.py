@@ -360,3 +360,39 @@ def test_a_meaningless_patch_is_said_before_a_run_and_a_cancelled_method_is_not_
     with qtbot.waitSignal(links.explain.explanations_changed, timeout=JOB_TIMEOUT_MS):
         pass
     assert "ig" in view.found.results and "occlusion" not in view.found.results
+
+
+def test_a_long_reason_wraps_inside_its_column_with_the_whole_text_on_hover(qtbot) -> None:
+    from viewer.core.results.compare import NetworkResult
+    from viewer.gui.widgets.compare import NetworkColumn
+
+    reason = (
+        "Could not download resnext50_32x4d-1a0047aa.pth (no connection). Copy the file from "
+        "https://download.pytorch.org/models/resnext50_32x4d-1a0047aa.pth to "
+        "/home/student/.cache/torch/hub/checkpoints/resnext50_32x4d-1a0047aa.pth."
+    )
+    failed = NetworkResult(
+        "resnext50_32x4d",
+        "ResNeXt",
+        "not loaded",
+        False,
+        [],
+        0.0,
+        0,
+        0,
+        None,
+        {},
+        "",
+        (3, 224, 224),
+        "cpu",
+        error=reason,
+    )
+    column = NetworkColumn(failed)
+    qtbot.addWidget(column)
+    column.setFixedWidth(200)
+    column.show()
+    qtbot.waitExposed(column)
+    facts = column.facts
+    assert facts.toolTip() == reason
+    assert facts.minimumSizeHint().width() < 200 and facts.width() <= 200
+    assert facts.height() >= 5 * facts.fontMetrics().height()  # wrapped, inside the long path too

@@ -193,3 +193,14 @@ def test_gui_tab_flag_takes_every_tab_of_the_window():
         assert build_parser().parse_args(["gui", "--tab", tab]).tab == tab
     with pytest.raises(SystemExit):
         build_parser().parse_args(["gui", "--tab", "nonsense"])
+
+
+def test_the_chart_and_groups_windows_fit_the_available_screen(qtbot):
+    from viewer.gui.widgets.architecture_groups import GroupsWindow
+    from viewer.gui.widgets.zoo_chart import ChartWindow
+
+    for window in (ChartWindow(), GroupsWindow()):
+        qtbot.addWidget(window)
+        area = window.screen().availableGeometry()  # offscreen: 800x800, smaller than their preferred size
+        assert window.height() <= area.height() and area.contains(window.frameGeometry().topLeft())
+        assert window.width() <= max(area.width(), window.minimumSizeHint().width())

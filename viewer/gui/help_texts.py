@@ -76,15 +76,21 @@ Activations for any layer.</td></tr>
 mlpconv blocks (1×1 convolutions) and the global average pooling.</td></tr>
 <tr><td><b>GoogLeNet</b></td><td>Architecture: one box per Inception module, double-click opens its four branches
 merged by a concatenation (C); the auxiliary heads aux1/aux2 are drawn dashed, "training only", where they
-branch off. <i>Left-to-right</i> (beside Fit) lays the tall network across the screen.</td></tr>
+branch off. <i>Left-to-right</i> (beside Fit) lays the tall network across the screen. The
+<i>Inception (a) vs (b)</i> view under the diagram sets the naive module against the one with 1×1 reductions
+(parameters and MACs from the real module's channels), and GoogLeNet's parameters against AlexNet's.</td></tr>
 <tr><td><b>ResNet</b></td><td>Architecture: each block's skip (+), the 1×1-3×3-1×1 bottleneck with its projection
-shortcut; resnet50 is torchvision's v1.5 (stride on the 3×3), resnet50_v1 He et al.'s original. Table 1 of the
-paper: <code>viewer summary --model resnet50 --lecture-table</code>.</td></tr>
+shortcut; resnet50 is torchvision's v1.5 (stride on the 3×3), resnet50_v1 He et al.'s original. A block's
+tooltip gives the lecture's parameter formula beside the real count. Table 1 of the paper: the
+<i>Table 1 (ResNet)</i> view under the diagram, the chosen network's column highlighted (or
+<code>viewer summary --model resnet50 --lecture-table</code>).</td></tr>
 <tr><td><b>ResNeXt</b></td><td>Architecture: select a block and press <i>Expand groups</i>: the grouped
 convolution drawn as its 32 pathways, in a window with its own <i>Export…</i> (SVG or PNG).</td></tr>
 <tr><td><b>Convolutionized networks, OverFeat</b></td><td>Heatmap: the fully-connected layers become convolutions,
 one pass gives the class score at every position; <i>scales</i> and <i>offsets</i> are OverFeat's several scales
-and stride-1 max-pooling offsets. Try it on the dog-bicycle-truck sample with "bicycle" and "pickup".</td></tr>
+and stride-1 max-pooling offsets (type <i>overfeat</i> as the scales for the paper's six). Try it on the dog-bicycle-truck sample
+with "bicycle" and "pickup". Architecture › <i>Convolutionized at</i> draws AlexNet's or VGG's converted graph at
+the input size you choose.</td></tr>
 <tr><td><b>The networks side by side</b></td><td>Compare: two to six networks on the same image, their top-k,
 warm inference time, parameters, GMACs and published accuracy; <i>Accuracy vs cost chart…</i> places the whole zoo.
 </td></tr>

@@ -39,8 +39,8 @@ from viewer.gui.widgets.predictions import PredictionsView
 from viewer.gui.widgets.thumbnails import Thumbnail, ThumbnailStrip
 from viewer.gui.widgets.turns import LaterTurns
 from viewer.gui.widgets.welcome import SampleImage, WelcomeView
+from viewer.gui.widgets.window_fit import PREFERRED_SIZE, fit_on_screen
 from viewer.gui.window_drops import DropRouter
-from viewer.gui.window_fit import PREFERRED_SIZE, fit_on_screen
 
 if TYPE_CHECKING:
     from collections.abc import Callable

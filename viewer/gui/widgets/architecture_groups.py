@@ -30,6 +30,7 @@ from viewer.gui.widgets.architecture_export import (
 )
 from viewer.gui.widgets.architecture_scene import SceneItems, draw_layout
 from viewer.gui.widgets.export_message import ExportMessage
+from viewer.gui.widgets.window_fit import fit_on_screen
 
 __all__ = ["GroupsWindow"]
 
@@ -73,7 +74,7 @@ class GroupsWindow(QtWidgets.QDialog):
         layout.addWidget(self.export_message)
         layout.addWidget(self.note)
         layout.addWidget(self.diagram, 1)
-        self.resize(1100, 700)
+        fit_on_screen(self, (1100, 700))  # a 1366×768 screen has less room than that
 
     def show_layout(self, layout: Layout) -> None:
         """Draw ``layout``, fit it, and bring the window up."""

@@ -24,6 +24,7 @@ from viewer.gui.widgets.elided_label import ElidedLabel
 __all__ = ["REMEDIES", "CompareView", "ComparisonShown", "NetworkColumn", "NetworkShown", "RegistryShown", "TopShown"]
 
 MAX_NETWORKS = 6
+ERROR_LINES = 16  # a download failure with its URL and cache path fits; a traceback's tail is elided
 PICKER_CHARACTERS = 10  # what a closed picker shows at least; its list is as wide as its longest entry
 # What a failed column offers: (action, button text); the links carry them out.
 REMEDIES = (
@@ -192,10 +193,10 @@ class NetworkColumn(QtWidgets.QFrame):
         self.remedies: dict[str, QtWidgets.QPushButton] = {}
         self.heatmap_label: QtWidgets.QLabel | None = None
         if network.error:
-            self.facts = QtWidgets.QLabel(f"<b>not run</b>: {network.error}")
-            self.facts.setObjectName("compareFacts")
-            self.facts.setWordWrap(True)
-            self.facts.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+            layout.addWidget(QtWidgets.QLabel("<b>not run</b>:"))
+            # Wrapped inside a path or a URL too (a plain label overflowed its column); the whole text in the
+            # tooltip.
+            self.facts: QtWidgets.QLabel = ElidedLabel(network.error, objectName="compareFacts", lines=ERROR_LINES)
             layout.addWidget(self.facts)
             for action, text in REMEDIES:
                 button = QtWidgets.QPushButton(text)

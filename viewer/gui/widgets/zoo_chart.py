@@ -23,6 +23,7 @@ from viewer.core.errors import ExportError, ViewerError
 from viewer.core.file_export import atomic_write
 from viewer.core.zoo import ZooPoint
 from viewer.gui.widgets.png import png_bytes
+from viewer.gui.widgets.window_fit import fit_on_screen
 from viewer.gui.widgets.zoo_chart_svg import chart_svg
 
 __all__ = ["AXES", "ChartWindow", "ZooChart", "export_chart", "family_colours", "render_chart"]
@@ -196,7 +197,7 @@ class ChartWindow(QtWidgets.QWidget):
         self.measure_button.clicked.connect(self.measureRequested.emit)
         self.export_button.clicked.connect(self._choose_export)
         self.axis.currentIndexChanged.connect(lambda _i: self._draw())
-        self.resize(1100, 750)
+        fit_on_screen(self, (1100, 750))  # a 1366×768 screen has less room than that
 
     def set_points(self, points: Sequence[ZooPoint]) -> None:
         self._points = list(points)
