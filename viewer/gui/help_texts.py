@@ -89,8 +89,8 @@ convolution drawn as its 32 pathways, in a window with its own <i>Export…</i> 
 <tr><td><b>Convolutionized networks, OverFeat</b></td><td>Heatmap: the fully-connected layers become convolutions,
 one pass gives the class score at every position; <i>scales</i> and <i>offsets</i> are OverFeat's several scales
 and stride-1 max-pooling offsets (type <i>overfeat</i> as the scales for the paper's six). Try it on the
-dog-bicycle-truck sample with "bicycle" and "pickup". Architecture › <i>Convolutionized at</i> draws AlexNet's or VGG's converted graph at
-the input size you choose.</td></tr>
+dog-bicycle-truck sample with "bicycle" and "pickup". Architecture › <i>Convolutionized at</i> draws AlexNet's
+or VGG's converted graph at the input size you choose.</td></tr>
 <tr><td><b>The networks side by side</b></td><td>Compare: two to six networks on the same image, their top-k,
 warm inference time, parameters, GMACs and published accuracy; <i>Accuracy vs cost chart…</i> places the whole zoo.
 </td></tr>
