@@ -26,9 +26,11 @@ def test_offline_pick_then_use_random_weights_predicts_and_the_choice_sticks(
     state, bar = window.state, window.model_bar
     state.images.open_paths([str(shared_data / "images" / "kitten.jpg")])
     qtbot.waitUntil(lambda: state.predictions.prediction is not None, timeout=TIMEOUT)
+    assert " ms" in window.status_label.full_text()  # lenet5's timings
 
     choose_in_combo(bar.model_picker, "resnet18")  # pretrained by default: the download fails offline
     qtbot.waitUntil(lambda: state.model.error is not None, timeout=TIMEOUT)
+    assert window.status_label.full_text() == "resnet18: not loaded"  # not lenet5's timings beside its name
     assert list(_buttons(window)) == [
         "Retry",
         "Use random weights",

@@ -87,11 +87,13 @@ class ModelState(QObject):
         self.choice = choice
         self.info = None
         self.error = None
+        self.timings = {}  # the previous model's; a status line must not show them beside this one's name
 
     def announce(self) -> None:
         """Say the choice, and that its model is not loaded yet."""
         self.choice_changed.emit(self.choice)
         self.info_changed.emit(None)
+        self.timings_changed.emit({})
 
     def loaded(self, info: ModelInfo, load_ms: float | None) -> None:
         """The chosen model loaded, in ``load_ms``: the timings start afresh with it."""
