@@ -32,7 +32,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import replace
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from PySide6.QtCore import QObject, Signal, Slot
 
@@ -40,6 +40,7 @@ from viewer.core.choice import ModelChoice  # re-exported: the GUI names it here
 from viewer.core.job_names import JobName
 from viewer.core.progress import Progress
 from viewer.core.results.session import ImageEntry, ModelInfo, Registry
+from viewer.gui.engine_choice import make_runner
 from viewer.gui.job_policy import Change, withdrawn_on
 from viewer.gui.jobs import ErrorHandler, JobError, JobKind, JobRunner, Ticket
 from viewer.gui.state_analysis import ActivationsState, HeatmapState
@@ -56,6 +57,7 @@ from viewer.gui.state_weights import WeightsFallbacks
 
 if TYPE_CHECKING:
     from viewer.core.results.summary import Summary
+    from viewer.gui.engine_runner import EngineJobRunner
 
 __all__ = ["AppState", "ModelChoice", "Notice"]
 
@@ -71,9 +73,11 @@ class AppState(QObject):
     job_finished = Signal(str)  # kind of a job that ended (any outcome) with nothing more of its kind queued
     busy_changed = Signal(str)  # description of the running job, "" when idle
 
-    def __init__(self, runner: JobRunner | None = None, parent: QObject | None = None) -> None:
+    def __init__(self, runner: JobRunner | EngineJobRunner | None = None, parent: QObject | None = None) -> None:
+        """``runner``: where jobs run (None: as ``VIEWER_ENGINE`` says, by default in a worker thread)."""
         super().__init__(parent)
-        self.jobs = runner or JobRunner(self)
+        # Typed as the in-thread runner: EngineJobRunner has its API and signals (no ``cache``, no ``gate``).
+        self.jobs: JobRunner = cast("JobRunner", runner or make_runner(parent=self))
         self.notices = Notices(parent=self)  # what the banner and the tabs say, until it no longer holds
         self.images = Images(self, self.notices, parent=self)  # the opened images and the one shown
         self.model = ModelState(self.notices, parent=self)  # the choice, the model loaded, its summary, timings
