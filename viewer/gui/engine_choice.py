@@ -14,6 +14,7 @@ can be run against the engine process.
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -24,8 +25,9 @@ from viewer.core.errors import ViewerError
 if TYPE_CHECKING:
     from viewer.gui.engine_runner import EngineJobRunner
     from viewer.gui.jobs import JobRunner
+    from viewer.gui.tickets import JobError
 
-__all__ = ["ENGINE_ENV", "TOKEN_FILE_ENV", "engine_from_environment", "make_runner", "parse_engine"]
+__all__ = ["ENGINE_ENV", "TOKEN_FILE_ENV", "engine_died", "engine_from_environment", "make_runner", "parse_engine"]
 
 ENGINE_ENV = "VIEWER_ENGINE"
 TOKEN_FILE_ENV = "VIEWER_ENGINE_TOKEN_FILE"
@@ -45,6 +47,13 @@ def parse_engine(text: str) -> str | tuple[str, int]:
 def engine_from_environment() -> tuple[str, str | None]:
     """The engine and token file that ``VIEWER_ENGINE`` and ``VIEWER_ENGINE_TOKEN_FILE`` name ("thread", None if unset)."""
     return os.environ.get(ENGINE_ENV, "") or "thread", os.environ.get(TOKEN_FILE_ENV) or None
+
+
+def engine_died(error: JobError) -> bool:
+    """True when a job failed because the engine process ended under it (the runner says so once itself)."""
+    # Looked up in sys.modules: with the in-thread runner the client module is never imported, and no job dies so.
+    client = sys.modules.get("viewer.gui.client.engine_client")
+    return client is not None and isinstance(error.error, client.EngineStopped)
 
 
 def _read_token(path: str | None, where: str) -> bytes:

@@ -40,7 +40,7 @@ from viewer.core.choice import ModelChoice  # re-exported: the GUI names it here
 from viewer.core.job_names import JobName
 from viewer.core.progress import Progress
 from viewer.core.results.session import ImageEntry, ModelInfo, Registry
-from viewer.gui.engine_choice import make_runner
+from viewer.gui.engine_choice import engine_died, make_runner
 from viewer.gui.job_policy import Change, withdrawn_on
 from viewer.gui.jobs import ErrorHandler, JobError, JobKind, JobRunner, Ticket
 from viewer.gui.state_analysis import ActivationsState, HeatmapState
@@ -61,6 +61,8 @@ if TYPE_CHECKING:
 
 __all__ = ["AppState", "ModelChoice", "Notice"]
 
+# Jobs the state cannot go on without: asked again, once, of the engine restarted after one died under them.
+RESUBMITTED_AFTER_DEATH = frozenset({JobKind.REGISTRY, JobKind.MODEL, JobKind.SUMMARY, JobKind.GRAPH})
 STEP_THROTTLE_MS = 60  # PgUp/PgDn held down: at most one round of analysis jobs per this many milliseconds
 
 
@@ -228,12 +230,27 @@ class AppState(QObject):
             self.notices.clear(kind)
             on_result(result)
 
+        handler = on_error or (lambda error: self.notices.job_failed(kind, error))
+
+        def failed(error: JobError) -> None:
+            if not engine_died(error):
+                handler(error)
+            elif kind in RESUBMITTED_AFTER_DEATH and not retried:
+                # The state waits for these (the zoo, the model, its summary and graph): asked again of the
+                # restarted engine, once. The runner's message said the death, once, whatever it took with it.
+                self._submit(
+                    kind, job, *args, on_result=on_result, on_error=on_error, description=description,
+                    low_memory=low_memory, _retried=True, **kwargs,
+                )  # fmt: skip
+            # Any other job is not delivered: what the window shows stays, the user's next action asks again.
+
+        retried = bool(kwargs.pop("_retried", False))
         ticket = self.jobs.submit(
             kind,
             job,
             *args,
             on_result=delivered,
-            on_error=on_error or (lambda error: self.notices.job_failed(kind, error)),
+            on_error=failed,
             description=description,
             low_memory=low_memory,
             **kwargs,
