@@ -13,7 +13,7 @@ import time
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from PySide6 import QtCore, QtWidgets  # noqa: E402
+from PySide6 import QtCore, QtWidgets
 
 WAIT_S = 300.0  # generous: a shared CPU, the engine imports torch and builds each tab's model work
 
@@ -54,13 +54,14 @@ def main(settings_dir: str, weights: str, image: str) -> int:
     for tab in TABS:
         window.set_tab(tab)
         settled[tab] = wait_until(lambda: bool(state.images) and not state.jobs.is_busy())
+    prediction = state.predictions.prediction
     report = {
         "loaded": loaded and state.model.info is not None,
         "settled": settled,
         "notices": notices,
         "torch": "torch" in sys.modules,
         "engine_pid": state.jobs.client.pid,  # type: ignore[attr-defined]
-        "topk": [(t.index, round(t.prob, 6)) for t in state.predictions.prediction.topk] if state.predictions.prediction else None,
+        "topk": [(top.index, round(top.prob, 6)) for top in prediction.topk] if prediction else None,
     }
     window.close()
     QtWidgets.QApplication.processEvents()

@@ -115,9 +115,7 @@ def test_the_engine_killed_during_a_heatmap_is_said_once_and_the_window_goes_on(
     assert len([text for text in said if "the engine stopped" in text]) == 1
 
 
-def test_closing_the_window_during_a_long_job_ends_the_engine_within_two_seconds(
-    qtbot: Any, open_window: Any
-) -> None:
+def test_closing_the_window_during_a_long_job_ends_the_engine_within_two_seconds(qtbot: Any, open_window: Any) -> None:
     window = open_window(EngineJobRunner())
     state, runner = window.state, window.state.jobs
     with qtbot.waitSignal(runner.started, timeout=JOB_TIMEOUT_MS, check_params_cb=lambda t: t.kind is JobKind.HEATMAP):
@@ -145,3 +143,23 @@ def test_the_window_on_the_engine_process_imports_no_torch_on_any_tab(shared_dat
     assert not [text for text in report["notices"] if text.startswith("Bug")], report["notices"]
     assert report["torch"] is False
     assert report["topk"][0][0] == 243  # bull mastiff, as in the thread (the first test)
+
+
+def test_the_engine_is_chosen_by_option_or_environment(qtbot: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    from viewer.core.errors import ViewerError
+    from viewer.gui.engine_choice import ENGINE_ENV, make_runner, parse_engine
+
+    assert parse_engine("thread") == "thread" and parse_engine("LOCAL") == "local"
+    assert parse_engine("gpu-host:7341") == ("gpu-host", 7341) and parse_engine("[::1]:7341") == ("::1", 7341)
+    for wrong in ("gpu-host", "gpu-host:x", ":7341", "host:70000"):
+        with pytest.raises(ViewerError):
+            parse_engine(wrong)
+    with pytest.raises(ViewerError, match="token"):
+        make_runner("127.0.0.1:9")  # a remote engine without its token: one sentence, no window
+    monkeypatch.delenv(ENGINE_ENV, raising=False)
+    runner = make_runner()
+    assert isinstance(runner, JobRunner)  # the default, for now
+    runner.shutdown()
+    monkeypatch.setenv(ENGINE_ENV, "nowhere")
+    with pytest.raises(ViewerError, match="thread, local or HOST:PORT"):
+        make_runner()

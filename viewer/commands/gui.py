@@ -42,7 +42,9 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
         help="where jobs run: thread (in this process, the default), local (an engine process started here) or "
         "a remote `viewer engine --listen HOST:PORT` (default: $VIEWER_ENGINE, else thread)",
     )
-    gui.add_argument("--token-file", metavar="FILE", help="the remote engine's token (default: $VIEWER_ENGINE_TOKEN_FILE)")
+    gui.add_argument(
+        "--token-file", metavar="FILE", help="the remote engine's token (default: $VIEWER_ENGINE_TOKEN_FILE)"
+    )
     gui.set_defaults(run=run)
 
 

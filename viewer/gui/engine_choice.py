@@ -45,7 +45,7 @@ def parse_engine(text: str) -> str | tuple[str, int]:
 
 
 def engine_from_environment() -> tuple[str, str | None]:
-    """The engine and token file that ``VIEWER_ENGINE`` and ``VIEWER_ENGINE_TOKEN_FILE`` name ("thread", None if unset)."""
+    """The engine and token file that ``VIEWER_ENGINE`` and ``VIEWER_ENGINE_TOKEN_FILE`` name ("thread", None unset)."""
     return os.environ.get(ENGINE_ENV, "") or "thread", os.environ.get(TOKEN_FILE_ENV) or None
 
 
