@@ -36,6 +36,15 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
         type=_window_size,
         help="window size in pixels, e.g. 1366x768 (screenshots, tests); default: fits the screen",
     )
+    gui.add_argument(
+        "--engine",
+        metavar="thread|local|HOST:PORT",
+        help="where jobs run: thread (in this process, the default), local (an engine process started here) or "
+        "a remote `viewer engine --listen HOST:PORT` (default: $VIEWER_ENGINE, else thread)",
+    )
+    gui.add_argument(
+        "--token-file", metavar="FILE", help="the remote engine's token (default: $VIEWER_ENGINE_TOKEN_FILE)"
+    )
     gui.set_defaults(run=run)
 
 
@@ -46,6 +55,10 @@ def run(args: argparse.Namespace) -> int:
         # Read now, so that a typo is one sentence and exit status 2 rather than a window with a failed model
         # (whether the network has the enum named is known only once it is loaded: then the window says so).
         check_recipe_text(args.recipe)
+    if args.engine is not None:
+        from viewer.gui.engine_choice import parse_engine
+
+        parse_engine(args.engine)  # a typo is one sentence and exit status 2, before a window opens
     from viewer.gui.launch import run_gui
 
     return run_gui(
@@ -62,6 +75,8 @@ def run(args: argparse.Namespace) -> int:
         direction=args.direction,
         screenshot=args.screenshot,
         window_size=args.size,
+        engine=args.engine,
+        token_file=args.token_file,
     )
 
 

@@ -135,8 +135,14 @@ class Graph:
     default_expanded: frozenset[str] = frozenset()
     variant: str = ""  # e.g. "torchvision v1.5 (stride on the 3×3)" for ResNets: which costs these are
 
-    def __post_init__(self) -> None:
-        self._by_id = {node.id: node for node in self.nodes}
+    @property
+    def _by_id(self) -> dict[str, GraphNode]:
+        """The nodes by id, made at the first look-up: not in ``__post_init__``, which a graph rebuilt from the
+        wire never runs, and not a cached_property, which the wire would send along with the nodes."""
+        index: dict[str, GraphNode] | None = self.__dict__.get("_node_index")
+        if index is None:
+            index = self.__dict__["_node_index"] = {node.id: node for node in self.nodes}
+        return index
 
     @property
     def gmacs(self) -> float:

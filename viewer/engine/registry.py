@@ -17,6 +17,7 @@ from torch import nn
 from torchvision import models as tv_models
 
 from viewer.core.input_spec import InputSpec
+from viewer.core.network_spec import NetworkSpec
 from viewer.core.resources import bundled_path
 from viewer.engine.errors import ModelError
 from viewer.engine.zoo import V1_OF, LeNet5, NetworkInNetwork
@@ -69,43 +70,10 @@ FAMILY_ORDER: tuple[str, ...] = (*tuple(dict.fromkeys(family for _, family, _ in
 
 
 @dataclass(frozen=True)
-class ModelSpec:
-    """Everything the app knows about one network before building it."""
+class ModelSpec(NetworkSpec):
+    """A network's :class:`NetworkSpec` and the function that builds it (which never leaves the engine)."""
 
-    name: str
-    family: str
-    paper: str
-    source: str  # "torchvision", "seed" or "custom"
-    input: InputSpec
-    categories: tuple[str, ...]
-    weights: tuple[str, ...]  # names a user may pick besides "none" (and a file)
-    default_weights: str | None
-    num_params: int | None = None
-    gmacs: float | None = None
-    accuracy: dict[str, float] = field(default_factory=dict)
     builder: Callable[..., nn.Module] | None = field(default=None, repr=False, compare=False)
-    # The torchvision network whose weights enum this one loads ("" = its own): He et al.'s v1 ResNets load
-    # torchvision's v1.5 weights, and every view of those weights says so with ``weights_note``.
-    weights_of: str = ""
-    weights_note: str = ""
-    # Which form of the architecture, where the lecture's numbers depend on it: "v1.5" for torchvision's
-    # ResNet-50/101/152 (stride on the 3×3), "v1" for He et al.'s original (stride on the first 1×1).
-    variant: str = ""
-
-    @property
-    def has_pretrained(self) -> bool:
-        return self.default_weights is not None
-
-    def label(self) -> str:
-        """Short text for pickers: ``resnet50 · 25.6M · 4.09 GMACs``."""
-        parts = [f"{self.name} ({self.variant})" if self.variant else self.name]
-        if self.num_params is not None:
-            parts.append(f"{self.num_params / 1e6:.1f}M" if self.num_params >= 1e5 else f"{self.num_params / 1e3:.1f}k")
-        if self.gmacs is not None:
-            parts.append(f"{self.gmacs:.2f} GMACs" if self.gmacs >= 0.01 else f"{self.gmacs * 1e3:.2f} MMACs")
-        if self.weights_note:
-            parts.append(self.weights_note)
-        return " · ".join(parts)
 
 
 def family_of(name: str) -> tuple[str, str]:

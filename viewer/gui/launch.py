@@ -18,6 +18,7 @@ from PySide6 import QtCore, QtWidgets
 
 from viewer.core.layout import direction_of
 from viewer.gui.app import LAUNCHED_AT, create_application
+from viewer.gui.engine_choice import make_runner
 from viewer.gui.main_window import TABS, MainWindow
 from viewer.gui.settings import use_settings_path
 from viewer.gui.state import AppState, ModelChoice
@@ -43,6 +44,8 @@ def run_gui(
     direction: str | None = None,
     screenshot: str | None = None,
     window_size: tuple[int, int] | None = None,
+    engine: str | None = None,
+    token_file: str | None = None,
 ) -> int:
     """Run the app; returns the exit status (0, or 1 when a screenshot could not wait for its jobs).
 
@@ -50,7 +53,9 @@ def run_gui(
     "all" (``viewer.core.graph.expansion``); a screenshot waits for that layout too. ``direction`` ("TB" or "LR")
     is where the data flows in it (None: as last chosen). ``window_size`` (width,
     height; ``viewer gui --size WxH``) sets the window's size exactly (a screenshot's default is
-    ``SCREENSHOT_SIZE``; without either the window fits the screen). ``recipe`` (``--recipe``) is the initial
+    ``SCREENSHOT_SIZE``; without either the window fits the screen). ``engine`` (``--engine``): ``thread``,
+    ``local`` or a remote engine's ``HOST:PORT`` with its ``token_file`` (None: ``VIEWER_ENGINE``, else
+    ``thread``; :mod:`viewer.gui.engine_choice`). ``recipe`` (``--recipe``) is the initial
     weights' preprocessing; for a weights file it is remembered as the user's answer (``state_recipe``).
     """
     if screenshot and not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
@@ -60,7 +65,7 @@ def run_gui(
         # Screenshots start from default settings (same picture on every machine) and leave the user's alone.
         scratch = tempfile.TemporaryDirectory(prefix="viewer-screenshot-settings-")
         use_settings_path(scratch.name)
-    state = AppState()
+    state = AppState(make_runner(engine, token_file))
     window = MainWindow(state)
     saved = state.model.choice
     if model or model_file or weights or device != "auto":

@@ -32,7 +32,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import replace
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from PySide6.QtCore import QObject, Signal, Slot
 
@@ -40,6 +40,7 @@ from viewer.core.choice import ModelChoice  # re-exported: the GUI names it here
 from viewer.core.job_names import JobName
 from viewer.core.progress import Progress
 from viewer.core.results.session import ImageEntry, ModelInfo, Registry
+from viewer.gui.engine_choice import engine_died, make_runner
 from viewer.gui.job_policy import Change, withdrawn_on
 from viewer.gui.jobs import ErrorHandler, JobError, JobKind, JobRunner, Ticket
 from viewer.gui.state_analysis import ActivationsState, HeatmapState
@@ -56,9 +57,12 @@ from viewer.gui.state_weights import WeightsFallbacks
 
 if TYPE_CHECKING:
     from viewer.core.results.summary import Summary
+    from viewer.gui.engine_runner import EngineJobRunner
 
 __all__ = ["AppState", "ModelChoice", "Notice"]
 
+# Jobs the state cannot go on without: asked again, once, of the engine restarted after one died under them.
+RESUBMITTED_AFTER_DEATH = frozenset({JobKind.REGISTRY, JobKind.MODEL, JobKind.SUMMARY, JobKind.GRAPH})
 STEP_THROTTLE_MS = 60  # PgUp/PgDn held down: at most one round of analysis jobs per this many milliseconds
 
 
@@ -71,9 +75,11 @@ class AppState(QObject):
     job_finished = Signal(str)  # kind of a job that ended (any outcome) with nothing more of its kind queued
     busy_changed = Signal(str)  # description of the running job, "" when idle
 
-    def __init__(self, runner: JobRunner | None = None, parent: QObject | None = None) -> None:
+    def __init__(self, runner: JobRunner | EngineJobRunner | None = None, parent: QObject | None = None) -> None:
+        """``runner``: where jobs run (None: as ``VIEWER_ENGINE`` says, by default in a worker thread)."""
         super().__init__(parent)
-        self.jobs = runner or JobRunner(self)
+        # Typed as the in-thread runner: EngineJobRunner has its API and signals (no ``cache``, no ``gate``).
+        self.jobs: JobRunner = cast("JobRunner", runner or make_runner(parent=self))
         self.notices = Notices(parent=self)  # what the banner and the tabs say, until it no longer holds
         self.images = Images(self, self.notices, parent=self)  # the opened images and the one shown
         self.model = ModelState(self.notices, parent=self)  # the choice, the model loaded, its summary, timings
@@ -224,12 +230,27 @@ class AppState(QObject):
             self.notices.clear(kind)
             on_result(result)
 
+        handler = on_error or (lambda error: self.notices.job_failed(kind, error))
+
+        def failed(error: JobError) -> None:
+            if not engine_died(error):
+                handler(error)
+            elif kind in RESUBMITTED_AFTER_DEATH and not retried:
+                # The state waits for these (the zoo, the model, its summary and graph): asked again of the
+                # restarted engine, once. The runner's message said the death, once, whatever it took with it.
+                self._submit(
+                    kind, job, *args, on_result=on_result, on_error=on_error, description=description,
+                    low_memory=low_memory, _retried=True, **kwargs,
+                )  # fmt: skip
+            # Any other job is not delivered: what the window shows stays, the user's next action asks again.
+
+        retried = bool(kwargs.pop("_retried", False))
         ticket = self.jobs.submit(
             kind,
             job,
             *args,
             on_result=delivered,
-            on_error=on_error or (lambda error: self.notices.job_failed(kind, error)),
+            on_error=failed,
             description=description,
             low_memory=low_memory,
             **kwargs,

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 
 from viewer.core.choice import ModelChoice
+from viewer.core.network_spec import NetworkSpec
 from viewer.core.recipe import Recipe
 
 __all__ = ["ExportResult", "ImageEntry", "ModelInfo", "OpenResult", "Registry"]
@@ -23,7 +23,7 @@ __all__ = ["ExportResult", "ImageEntry", "ModelInfo", "OpenResult", "Registry"]
 class Registry:
     """The model zoo and the machine, read once at start-up."""
 
-    specs: list[Any]  # the engine's ModelSpec, in the lecture's family order
+    specs: list[NetworkSpec]  # in the lecture's family order
     family_order: tuple[str, ...]
     devices: list[str]  # "cuda:0", ..., "mps", "cpu"
     auto_device: str

@@ -120,7 +120,8 @@ def _load_registry() -> Registry:
     import viewer.engine.summary  # noqa: F401
     from viewer.engine.download import cache_dir
 
-    return Registry(registry.list_specs(), registry.FAMILY_ORDER, devices, str(auto), versions, str(cache_dir()))
+    specs = [spec.plain() for spec in registry.list_specs()]  # the builders stay here
+    return Registry(specs, registry.FAMILY_ORDER, devices, str(auto), versions, str(cache_dir()))
 
 
 def _qt_version() -> str:
