@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 import viewer
 from viewer.bench.common import Row, best_of_interleaved, sample_image
 from viewer.core.choice import ModelChoice
+from viewer.core.image_files import read_image_file
 from viewer.core.job_names import JobName
 
 if TYPE_CHECKING:
@@ -79,7 +80,8 @@ def _start_engine() -> tuple[EngineClient, float, float, ImageEntry]:
 
     started = time.perf_counter()
     client = EngineClient()
-    future = client.submit(JobName.OPEN_IMAGES, [str(sample_image())])  # queued until the engine is connected
+    # Queued until the engine is connected; the window reads the file, the engine decodes its bytes.
+    future = client.submit(JobName.OPEN_IMAGES, [read_image_file(sample_image())])
     if not client.connected.wait(RESULT_TIMEOUT_S):
         client.close()
         raise RuntimeError("the local engine did not start")
