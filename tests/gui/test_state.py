@@ -116,7 +116,7 @@ def test_analysis_jobs_reuse_the_loaded_model_also_for_auto_device_and_custom_fi
         lambda: state.predictions.prediction is not None and state.activations.shown is not None, timeout=TIMEOUT
     )
     assert state.predictions.prediction.topk[0].name == "7"
-    assert state.jobs.cache.keys() == [ModelChoice("lenet5", "default", None, "auto").key()]  # one copy
+    assert state.jobs.loaded_models() == [ModelChoice("lenet5", "default", None, "auto").key()]  # one copy
     fixture = Path(__file__).resolve().parents[1] / "fixtures" / "cifar_resnet.py"
     custom = ModelChoice(None, str(shared_data / "weights" / "resnet20-12fca82f.th"), f"{fixture}:resnet20", "cpu")
     state.set_model(custom)  # as the model bar does once the user allowed the file
@@ -130,7 +130,8 @@ def test_analysis_jobs_reuse_the_loaded_model_also_for_auto_device_and_custom_fi
     )
     assert state.predictions.prediction is not None, window.notices.text_label.text()
     assert state.predictions.prediction.model == "cifar_resnet:resnet20" and len(state.predictions.prediction.topk) == 5
-    assert state.jobs.cache.keys()[-1] == custom.key() and len(state.jobs.cache.keys()) == 2
+    loaded = state.jobs.loaded_models()
+    assert loaded[-1] == custom.key() and len(loaded) == 2
 
 
 def test_a_layer_the_model_lacks_is_said_and_its_first_convolution_shown(qtbot, make_window):
