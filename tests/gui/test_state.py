@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from viewer.core.errors import DownloadError
 from viewer.gui.state import AppState, ModelChoice
 
@@ -37,6 +39,7 @@ def test_images_that_fail_are_reported_and_the_rest_open(qtbot, shared_data, tmp
     state.jobs.shutdown()
 
 
+@pytest.mark.own_engine  # its engine must see the slow weights server set below
 def test_a_download_shows_progress_and_cancel_stops_it(qtbot, make_window, monkeypatch, tmp_path):
     import http.server
     import os
@@ -106,6 +109,7 @@ def test_removing_an_image_before_the_current_one_keeps_showing_the_current_one(
     state.jobs.shutdown()
 
 
+@pytest.mark.own_engine  # reads its engine's whole model cache
 def test_analysis_jobs_reuse_the_loaded_model_also_for_auto_device_and_custom_files(qtbot, make_window, shared_data):
     from pathlib import Path
 
