@@ -49,9 +49,7 @@ def shared_engine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[st
         "VIEWER_WEIGHTS_URL_BASE": "http://127.0.0.1:9/",
     }
     command = [sys.executable, "-m", "viewer", "engine", "--listen", "127.0.0.1:0", "--token-file", str(token_file)]
-    process = subprocess.Popen(
-        command, stdout=subprocess.PIPE, text=True, env=env, preexec_fn=lambda: os.nice(10)
-    )
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True, env=env, preexec_fn=lambda: os.nice(10))
     assert process.stdout is not None
     line = process.stdout.readline()
     assert "listening on" in line, f"the shared engine did not start: {line!r}"
