@@ -34,8 +34,9 @@ SHARED = "shared"  # the value of VIEWER_ENGINE that asks for one engine for the
 @pytest.fixture(scope="session")
 def shared_engine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str] | None]:
     """Under ``VIEWER_ENGINE=shared``: ``viewer engine --listen`` on loopback for the session, as (address, token
-    file); None otherwise. It sees the tests' weights cache and refused weights server (``tests/conftest.py``)
-    and runs at a local engine's lower priority, so that the windows' GUI threads get the CPU first."""
+    file); None otherwise. It sees the tests' weights cache and refused weights server (``tests/conftest.py``),
+    a cache folder of its own, and runs at a local engine's lower priority, so that the windows' GUI threads get
+    the CPU first."""
     if os.environ.get("VIEWER_ENGINE", "").lower() != SHARED:
         yield None
         return
@@ -47,6 +48,7 @@ def shared_engine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[st
         **os.environ,
         "TORCH_HOME": str(tmp_path_factory.getbasetemp() / "torch_home"),
         "VIEWER_WEIGHTS_URL_BASE": "http://127.0.0.1:9/",
+        "VIEWER_CACHE_DIR": str(folder / "cache"),  # the zoo's measured latencies: never the user's cache
     }
     command = [sys.executable, "-m", "viewer", "engine", "--listen", "127.0.0.1:0", "--token-file", str(token_file)]
     process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True, env=env, preexec_fn=lambda: os.nice(10))

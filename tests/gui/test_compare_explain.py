@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import ClassVar
 
 import numpy as np
+import pytest
 from PySide6 import QtCore, QtWidgets
 
 from tests.gui.conftest import JOB_TIMEOUT_MS
@@ -304,6 +305,7 @@ def test_a_method_that_does_not_apply_is_greyed_with_its_reason(qtbot) -> None:
     assert occlusion.picture.pixmap().toImage() != before
 
 
+@pytest.mark.own_engine  # its engine must write the latencies in the folder set below
 def test_the_chart_switches_to_latency_measured_on_the_worker(make_window, qtbot, tmp_path, monkeypatch) -> None:
     monkeypatch.setenv("VIEWER_CACHE_DIR", str(tmp_path))
     window = make_window()
