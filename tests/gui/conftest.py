@@ -1,7 +1,17 @@
-"""GUI fixtures: isolated QSettings, a configured QApplication, a main window on a chosen model, real drops."""
+"""GUI fixtures: isolated QSettings, a configured QApplication, a main window on a chosen model, real drops.
+
+``VIEWER_ENGINE=shared``: the windows' jobs run in one ``viewer engine --listen 127.0.0.1:0`` for the whole
+session (:func:`shared_engine`), instead of an engine process per window (``local``, which pays an interpreter
+start and torch's import per window) or the in-thread runner (``thread``, the default). A test that needs an
+engine of its own (it kills it, or changes the environment the engine must see) is marked ``own_engine``: under
+``shared`` its windows start a local engine.
+"""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
@@ -11,10 +21,63 @@ from PySide6 import QtCore, QtGui, QtWidgets
 
 from viewer.core.choice import ModelChoice
 from viewer.gui.app import create_application
+from viewer.gui.engine_choice import engine_from_environment
 from viewer.gui.settings import use_settings_path
 
 # Generous: the CPU is shared and the first job of a session imports torch.
 JOB_TIMEOUT_MS = 120_000
+
+
+SHARED = "shared"  # the value of VIEWER_ENGINE that asks for one engine for the session (not the app's: the suite's)
+
+
+@pytest.fixture(scope="session")
+def shared_engine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str] | None]:
+    """Under ``VIEWER_ENGINE=shared``: ``viewer engine --listen`` on loopback for the session, as (address, token
+    file); None otherwise. It sees the tests' weights cache and refused weights server (``tests/conftest.py``),
+    a cache folder of its own, and runs at a local engine's lower priority, so that the windows' GUI threads get
+    the CPU first."""
+    if os.environ.get("VIEWER_ENGINE", "").lower() != SHARED:
+        yield None
+        return
+    folder = tmp_path_factory.mktemp("shared_engine")
+    token_file = folder / "token"
+    token_file.write_text("a-shared-test-engine-token-0123456789\n")
+    token_file.chmod(0o600)
+    env = {
+        **os.environ,
+        "TORCH_HOME": str(tmp_path_factory.getbasetemp() / "torch_home"),
+        "VIEWER_WEIGHTS_URL_BASE": "http://127.0.0.1:9/",
+        "VIEWER_CACHE_DIR": str(folder / "cache"),  # the zoo's measured latencies: never the user's cache
+    }
+    command = [sys.executable, "-m", "viewer", "engine", "--listen", "127.0.0.1:0", "--token-file", str(token_file)]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True, env=env, preexec_fn=lambda: os.nice(10))
+    assert process.stdout is not None
+    line = process.stdout.readline()
+    assert "listening on" in line, f"the shared engine did not start: {line!r}"
+    address = line.rsplit(" ", 1)[1].strip()
+    yield address, str(token_file)
+    process.terminate()
+    try:
+        process.wait(10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
+@pytest.fixture(autouse=True)
+def _engine_of_the_test(
+    request: pytest.FixtureRequest, shared_engine: tuple[str, str] | None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The windows made without a runner connect to the shared engine, or (``own_engine``) start their own."""
+    if shared_engine is None:
+        return
+    if request.node.get_closest_marker("own_engine") is not None:
+        monkeypatch.setenv("VIEWER_ENGINE", "local")
+        return
+    address, token_file = shared_engine
+    monkeypatch.setenv("VIEWER_ENGINE", address)
+    monkeypatch.setenv("VIEWER_ENGINE_TOKEN_FILE", token_file)
 
 
 @pytest.fixture(autouse=True)
@@ -41,8 +104,16 @@ def make_window(qtbot) -> Iterator[Callable[..., object]]:
         start: bool = True,
         restore: bool = False,
         wait_model: bool = True,
+        jobs: str | None = None,
     ):
-        state = AppState()
+        # ``jobs``: a job table (``module:attr``) for an engine process, whose window then starts a local engine
+        # of it; with the in-thread runner the test patches the engine in this process instead.
+        runner = None
+        if jobs is not None and engine_from_environment()[0].lower() != "thread":
+            from viewer.gui.engine_runner import EngineJobRunner
+
+            runner = EngineJobRunner(jobs=jobs)
+        state = AppState(runner=runner)
         window = MainWindow(state, restore_choice=restore)
         if not restore:
             state.model.choice = ModelChoice(model, weights, None, "cpu")

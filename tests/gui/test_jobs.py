@@ -215,7 +215,9 @@ def test_model_keys_resolve_through_one_cached_model(qtbot, runner):
         runner.submit(JobKind.SUMMARY, lambda loaded: loaded, model=key)
     first, second = (result for result, _ in seen["returned"])
     assert first is second and first.name == "lenet5" and not first.pretrained
-    assert runner.cache.keys() == [key]
+    assert runner.cache.keys() == runner.loaded_models() == [key]
+    parameters = sum(p.numel() for p in first.model.parameters()) + sum(b.numel() for b in first.model.buffers())
+    assert runner.loaded_model_bytes() == 4 * parameters  # float32
 
 
 def test_out_of_memory_on_a_gpu_retries_on_the_cpu(qtbot, runner, monkeypatch):

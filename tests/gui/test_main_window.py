@@ -385,18 +385,14 @@ def test_the_class_picker_names_a_class_given_by_name_on_the_command_line(qtbot,
 
 
 def test_a_refused_capture_leaves_no_other_layers_channels_on_screen(qtbot, make_window, shared_data, monkeypatch):
+    from refused_capture_jobs import TABLE, refusing_capture
+
     from viewer.engine import activations
-    from viewer.engine.errors import BudgetError
 
-    real_capture = activations.capture
-
-    def capture(loaded, tensor, layers, **kwargs):  # the budget refusal, for one layer, without a huge model
-        if "features.3" in layers:
-            raise BudgetError("Capturing features.3 needs about 9,000 MB, over the 2,048 MB budget.")
-        return real_capture(loaded, tensor, layers, **kwargs)
-
-    monkeypatch.setattr(activations, "capture", capture)
-    window = make_window("lenet5", "default")
+    # The budget refusal, for one layer, without a huge model: patched here for the in-thread runner, in the
+    # window's own engine (the table TABLE) for an engine process.
+    monkeypatch.setattr(activations, "capture", refusing_capture(activations.capture))
+    window = make_window("lenet5", "default", jobs=TABLE)
     state, view = window.state, window.views["activations"]
     state.images.open_paths([str(shared_data / "mnist" / "mnist_7.png")])
     qtbot.waitUntil(lambda: view.shown_channel_count == 6, timeout=TIMEOUT)  # features.0

@@ -70,15 +70,20 @@ def held_by_design_mb(window: Any) -> float:
         links.state.comparison,
     )
     total = sum(_array_bytes(result) for result in shown)
-    for loaded in list(state.jobs.cache._models.values()):
-        model = loaded.model
-        total += sum(t.numel() * t.element_size() for t in (*model.parameters(), *model.buffers()))
+    if _models_in_this_process(state.jobs):  # an engine process's models are not in this process's RSS
+        total += state.jobs.loaded_model_bytes()
     for entry in list(state.images):
         width, height = entry.size
         total += width * height * 3  # the decoded RGB image the engine reads
         for array in (entry.display, entry.thumbnail, entry.preview):
             total += 0 if array is None else array.nbytes
     return total / 2**20
+
+
+def _models_in_this_process(runner: Any) -> bool:
+    from viewer.gui.jobs import JobRunner
+
+    return isinstance(runner, JobRunner)
 
 
 def slope_per_100(points: list[tuple[int, float]]) -> float:

@@ -203,6 +203,15 @@ class EngineJobRunner(QObject):
         """Let models that ran out of GPU memory try the GPU again (the user chose a model or device anew)."""
         self.client.forget_gpu_fallbacks()
 
+    def loaded_models(self, timeout: float = 60.0) -> list[ModelChoice]:
+        """The keys of the models cached in the engine, least recently used first (asks it and waits: for tests
+        and checks, read while the runner is idle)."""
+        return self.client.loaded_models(timeout)
+
+    def loaded_model_bytes(self, timeout: float = 60.0) -> int:
+        """The bytes of those models' tensors, held in the engine's process (not this one's)."""
+        return self.client.loaded_model_bytes(timeout)
+
     def shutdown(self, timeout: float = 2.0) -> bool:
         """Cancel everything and stop the engine (goodbye, terminate, kill); True if it was gone in ``timeout`` s."""
         if self._closed:

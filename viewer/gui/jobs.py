@@ -255,6 +255,17 @@ class JobRunner(QObject):
         """Let models that ran out of GPU memory try the GPU again (the user chose a model or device anew)."""
         self._cpu_instead = set()  # one assignment: the worker sees the old set or the new one, never half
 
+    def loaded_models(self, timeout: float = 60.0) -> list[ModelChoice]:
+        """The keys of the cached models, least recently used first (read while the runner is idle: the worker
+        changes the cache; ``timeout`` only for the engine runner's API)."""
+        del timeout
+        return self.cache.keys()
+
+    def loaded_model_bytes(self, timeout: float = 60.0) -> int:
+        """The bytes of those models' tensors, held in this process (read while idle, as :meth:`loaded_models`)."""
+        del timeout
+        return self.cache.nbytes()
+
     def shutdown(self, timeout: float = 5.0) -> bool:
         """Cancel everything and stop the thread; True if it stopped within ``timeout`` seconds."""
         if self._closed:

@@ -54,6 +54,9 @@ def test_a_real_classification_round_trips(local_engine: EngineClient, shared_da
     assert result["pid"] == local_engine.pid != os.getpid()
     assert spun.result(RESULT_TIMEOUT_S) == 3 and [s.step for s in steps] == [1, 2, 3]
     assert set(_leftover_segments()) <= before  # every segment was unlinked once read
+    # The scheduler's own queries: what its cache holds, which no job of the table can see.
+    assert local_engine.loaded_models(RESULT_TIMEOUT_S) == [_mobilenet(shared_data).key()]
+    assert local_engine.loaded_model_bytes(RESULT_TIMEOUT_S) > 10_000_000  # MobileNet V2's 3.5 M floats
 
 
 def test_errors_are_one_sentence_and_bugs_carry_the_traceback(local_engine: EngineClient) -> None:

@@ -84,6 +84,14 @@ class ModelCache:
             _release(evicted)
         return loaded
 
+    def nbytes(self) -> int:
+        """The bytes of the cached models' parameters and buffers (what the cache holds on purpose)."""
+        total = 0
+        for loaded in list(self._models.values()):
+            tensors = (*loaded.model.parameters(), *loaded.model.buffers())
+            total += sum(t.numel() * t.element_size() for t in tensors)
+        return total
+
     def clear(self) -> None:
         models = list(self._models.values())
         self._models.clear()

@@ -14,6 +14,10 @@ Protocol (messages of :mod:`viewer.core.wire`, framed by ``multiprocessing.conne
   out-of-memory policy's steps), then one of ``result`` {value, elapsed_ms}, ``error`` {message, details,
   is_bug, type} or ``cancelled``.
 
+The scheduler also answers its own queries, sent as a ``submit`` of a reserved name
+(:data:`viewer.core.job_names.LOADED_MODELS`, ``LOADED_MODEL_BYTES``) and answered with a ``result``: what its
+model cache holds, which no job of the table can see.
+
 Jobs are the functions of a table ``module:attr`` (``viewer.engine.jobs:JOBS``); ``model=`` gives a job
 ``loaded=`` (built or cached here), ``models=`` a ``load=`` loader. Importing this package imports no torch:
 the job table does, in the engine's process only.

@@ -10,6 +10,12 @@ keyword arguments is run again with them on the GPU (a heatmap in smaller tiles)
 fails too, on the CPU; that model then stays on the CPU for that client's jobs until it asks to forget
 (:meth:`Scheduler.forget_gpu_fallbacks`, the window's "choose a model or device again"). Each step is told to
 the client as a ``note``.
+
+Besides the table's jobs the scheduler answers its own queries, requests like any other (queued by priority,
+answered with a ``result``) that read the loop's state, which no job can see: ``engine.loaded_models``
+(:data:`~viewer.core.job_names.LOADED_MODELS`) is the keys of the cached models, least recently used first, and
+``engine.loaded_model_bytes`` the bytes of their tensors.
+They run on the loop's thread, so they read the cache between two jobs (or two steps), never while it changes.
 """
 
 from __future__ import annotations
@@ -30,6 +36,7 @@ from typing import Any, Protocol
 
 from viewer.core.choice import ModelChoice
 from viewer.core.errors import CancelledError, ViewerError, is_out_of_memory
+from viewer.core.job_names import LOADED_MODEL_BYTES, LOADED_MODELS
 from viewer.core.progress import Progress
 from viewer.core.wire import WireError
 from viewer.engine.jobs.models import MODEL_CACHE_SIZE, ModelCache, ModelLoader
@@ -198,6 +205,14 @@ class Scheduler:
             with self._lock:
                 self._live.pop((request.sender.client_id, request.job), None)
 
+    def loaded_models(self) -> list[ModelChoice]:
+        """The keys of the cached models, least recently used first (the loop's thread only)."""
+        return [] if self._cache is None else self._cache.keys()
+
+    def loaded_model_bytes(self) -> int:
+        """The bytes of the cached models' parameters and buffers (the loop's thread only)."""
+        return 0 if self._cache is None else self._cache.nbytes()
+
     def _models(self) -> ModelCache:
         if self._cache is None:
             size = self._cache_size if self._cache_size is not None else MODEL_CACHE_SIZE
@@ -243,6 +258,10 @@ class Scheduler:
 
     def _call(self, request: Request, call: Request) -> Any:
         """Run ``request`` with the models and keyword arguments of ``call`` (itself, or moved by :meth:`_run`)."""
+        if request.name == LOADED_MODELS:
+            return self.loaded_models()
+        if request.name == LOADED_MODEL_BYTES:
+            return self.loaded_model_bytes()
         fn = self.jobs.get(request.name)
         if fn is None:
             raise ViewerError(f"this engine has no job {request.name!r} (is it another version of the viewer?).")

@@ -30,6 +30,7 @@ from typing import Any
 
 from viewer.core import errors as core_errors
 from viewer.core.choice import ModelChoice
+from viewer.core.job_names import LOADED_MODEL_BYTES, LOADED_MODELS, QUERY_PRIORITY
 from viewer.core.progress import Progress
 from viewer.core.wire import WireError
 from viewer.core.wire.channel import Channel, Refused, answer_challenge, connect
@@ -193,6 +194,17 @@ class EngineClient:
         if channel is not None:
             with contextlib.suppress(OSError, EOFError, ValueError):
                 channel.send({"op": "forget"})
+
+    def loaded_models(self, timeout: float | None = None) -> list[ModelChoice]:
+        """The keys of the models cached in the engine, least recently used first; waits for the answer (between
+        two jobs, or two steps of one: read it while the engine is idle). Raises ``EngineStopped`` and ``TimeoutError``
+        as a job's Future does."""
+        answer = self.submit(LOADED_MODELS, priority=QUERY_PRIORITY, kind="query").result(timeout)
+        return list(answer)
+
+    def loaded_model_bytes(self, timeout: float | None = None) -> int:
+        """The bytes of those models' parameters and buffers, in the engine's memory (as :meth:`loaded_models`)."""
+        return int(self.submit(LOADED_MODEL_BYTES, priority=QUERY_PRIORITY, kind="query").result(timeout))
 
     @property
     def pid(self) -> int | None:
