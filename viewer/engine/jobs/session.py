@@ -1,7 +1,7 @@
 """The jobs of a session's start and its images: the zoo and the machine, opened images, the loaded model.
 
 ``load_registry`` is the first job: it imports torch and the analysis modules while the garbage collector is off,
-then freezes what they made out of later collections (see ``_quiet_collector``).
+then freezes what they made out of later collections (see ``quiet_imports``).
 """
 
 from __future__ import annotations
@@ -29,6 +29,7 @@ __all__ = [
     "load_registry",
     "model_info",
     "open_images",
+    "quiet_imports",
 ]
 
 THUMBNAIL_SIDE = 96
@@ -37,13 +38,13 @@ DISPLAY_SIDE = 4096  # the image panel's copy (``to_display_array``'s limit)
 
 
 def load_registry() -> Registry:
-    """Import torch and the engine (the first job), then read the zoo; see ``_quiet_collector``."""
-    with _quiet_collector():
+    """Import torch and the engine (the first job), then read the zoo; see ``quiet_imports``."""
+    with quiet_imports():
         return _load_registry()
 
 
 @contextmanager
-def _quiet_collector() -> Iterator[None]:
+def quiet_imports() -> Iterator[None]:
     """No garbage collection while torch is imported, then everything imported frozen out of later ones.
 
     Importing torch creates millions of long-lived objects, and each full collection on the way walks them

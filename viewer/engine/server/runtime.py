@@ -8,9 +8,9 @@ that runs jobs and shows nothing:
   thread waiting for a core while it repaints, exactly as the in-process worker did. It is set before any other
   thread of the engine exists, so every one (the reader, torch's OpenMP team) inherits it (on Linux the
   priority is per thread). Not for ``viewer engine --listen``: on its own server no window waits for a core.
-- **Collector frozen after torch's import** (``viewer.gui.tasks._quiet_collector``): *kept.* Importing torch
-  creates millions of long-lived objects that each full collection would walk again (up to 200 ms holding the
-  GIL); here such a pause stalls the job loop and delays every cancel, no longer a repaint, and is still worth
+- **Collector frozen after torch's import** (``viewer.engine.jobs.session.quiet_imports``, the one the first
+  job uses too, so the freeze happens once): *kept.* Importing torch creates millions of long-lived objects
+  that each full collection would walk again (up to 200 ms holding the GIL); here such a pause stalls the job loop and delays every cancel, no longer a repaint, and is still worth
   avoiding. The window's caveat (a closed window's objects frozen out of the collector's sight) has no
   counterpart: the engine holds no windows, and models built later are never frozen.
 - **GIL switch interval of 0.05 ms** (``viewer.gui.app.GIL_SWITCH_INTERVAL_S``): *dropped.* It shortened the GUI
@@ -28,16 +28,15 @@ that runs jobs and shows nothing:
 from __future__ import annotations
 
 import contextlib
-import gc
 import os
-from collections.abc import Iterator
+
+from viewer.engine.jobs.session import quiet_imports
 
 __all__ = ["ENGINE_NICENESS", "configure", "quiet_imports"]
 
 # The window's worker's niceness (``viewer.gui.jobs.WORKER_NICENESS``, measured there on the 2-core VM): the GUI
 # thread's CFS weight 1024 against the engine's 110.
 ENGINE_NICENESS = 10
-_frozen = False
 
 
 def configure(*, local: bool) -> None:
@@ -52,20 +51,3 @@ def _lower_priority() -> None:
         return
     with contextlib.suppress(OSError):  # not allowed here (a sandbox): run at normal priority
         nice(ENGINE_NICENESS)
-
-
-@contextlib.contextmanager
-def quiet_imports() -> Iterator[None]:
-    """No collection while the job table (and torch with it) is imported, then everything imported frozen out of
-    later collections; once per process."""
-    global _frozen
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
-        if not _frozen:
-            _frozen = True
-            gc.freeze()
