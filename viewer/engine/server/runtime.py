@@ -8,11 +8,11 @@ that runs jobs and shows nothing:
   thread waiting for a core while it repaints, exactly as the in-process worker did. It is set before any other
   thread of the engine exists, so every one (the reader, torch's OpenMP team) inherits it (on Linux the
   priority is per thread). Not for ``viewer engine --listen``: on its own server no window waits for a core.
-- **Collector frozen after torch's import** (``viewer.engine.jobs.session.quiet_imports``, the one the first
-  job uses too, so the freeze happens once): *kept.* Importing torch creates millions of long-lived objects
-  that each full collection would walk again (up to 200 ms holding the GIL); here such a pause stalls the job
-  loop and delays every cancel, no longer a repaint, and is still worth avoiding. The window's caveat (a closed window's objects frozen out of the collector's sight) has no
-  counterpart: the engine holds no windows, and models built later are never frozen.
+- **Collector frozen after torch's import** (``viewer.engine.jobs.session.quiet_imports``, the one the first job uses
+  too, so the freeze happens once): *kept.* Importing torch creates millions of long-lived objects that each full
+  collection would walk again (up to 200 ms holding the GIL); here such a pause stalls the job loop and delays every
+  cancel, no longer a repaint, and is still worth avoiding. The window's caveat (a closed window's objects frozen out
+  of the collector's sight) has no counterpart: the engine holds no windows, and models built later are never frozen.
 - **GIL switch interval of 0.05 ms** (``viewer.gui.app.GIL_SWITCH_INTERVAL_S``): *dropped.* It shortened the GUI
   thread's wait for the GIL that the in-process worker held. No GUI thread shares this interpreter: the job loop's
   only company is the session readers, which block on their sockets and need the GIL just to decode a message;
