@@ -168,7 +168,7 @@ class EngineClient:
         deadline = time.monotonic() + timeout
         with self._lock:
             if self._closed:
-                return self._process is None or not self._process.is_alive()
+                return self._process is None or _gone(self._process)
             self._closed = True
             channel, process = self._channel, self._process
             pending = [*self._unsent, *self._sent.values()]
@@ -210,7 +210,7 @@ class EngineClient:
     def pid(self) -> int | None:
         """The local engine's process id, while one runs."""
         process = self._process
-        return process.pid if process is not None and process.is_alive() else None
+        return process.pid if process is not None and not _gone(process) else None
 
     # --- the link thread ---------------------------------------------------------------------------
     def _run_link(self) -> None:
@@ -411,9 +411,17 @@ def _stop_process(process: multiprocessing.process.BaseProcess, deadline: float)
         if stop is not None:
             stop()
         process.join(max(0.1, (deadline - time.monotonic()) * share))
-        if not process.is_alive():
+        if _gone(process):
             return True
     return False
+
+
+def _gone(process: multiprocessing.process.BaseProcess) -> bool:
+    """Whether ``process`` has ended. Its exit status may have been collected by this client's other thread (the
+    death watch joins it too, and of two threads waiting for one child only one gets its status: the other's
+    ``is_alive()`` then stays True for a process that is gone); its sentinel, a pipe that the child's exit
+    closes, says so either way."""
+    return not process.is_alive() or bool(multiprocessing.connection.wait([process.sentinel], 0))
 
 
 def _close_at_exit(client: weakref.ref[EngineClient]) -> None:
