@@ -47,6 +47,7 @@ from viewer.gui.tickets import (
     JobCancelled,
     JobError,
     JobKind,
+    LiveTickets,
     ResultHandler,
     Stop,
     Ticket,
@@ -84,7 +85,7 @@ def job_error(error: BaseException, *, restarts: bool = True) -> JobError:
     return describe_error(error)  # the window's own bug (an argument that may not cross, say)
 
 
-class EngineJobRunner(QObject):
+class EngineJobRunner(LiveTickets, QObject):
     """Runs submitted jobs in the engine's process; see the module docstring for the rules."""
 
     started = Signal(object)  # Ticket
@@ -176,28 +177,6 @@ class EngineJobRunner(QObject):
         if ticket.stop_requested:  # stopped from another thread while it was being sent
             future.cancel()
         return ticket
-
-    def cancel(self, kind: JobKind | None = None) -> None:
-        """The user's Cancel of the jobs of ``kind`` (all jobs when None); they stop at their next step."""
-        for ticket in self.pending(kind):
-            ticket.cancel()
-
-    def withdraw(self, kind: JobKind) -> None:
-        """Stop ``kind``'s jobs because the state no longer wants them: no "cancelled" for those."""
-        for ticket in self.pending(kind):
-            ticket.stop(Stop.WITHDRAWN)
-
-    def pending(self, kind: JobKind | None = None) -> list[Ticket]:
-        """Jobs submitted and not yet delivered (in the GUI thread's view), optionally of one kind."""
-        return [t for t in self._live if kind is None or t.kind == kind]
-
-    def is_busy(self) -> bool:
-        return bool(self._live)
-
-    @property
-    def closed(self) -> bool:
-        """True once :meth:`shutdown` was called: no more submissions."""
-        return self._closed
 
     def forget_gpu_fallbacks(self) -> None:
         """Let models that ran out of GPU memory try the GPU again (the user chose a model or device anew)."""

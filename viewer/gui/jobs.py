@@ -63,6 +63,7 @@ from viewer.gui.tickets import (
     JobCancelled,
     JobError,
     JobKind,
+    LiveTickets,
     ResultHandler,
     Stop,
     Ticket,
@@ -154,7 +155,7 @@ class _Call:
         return replace(self, model=model, models=tuple(moved(choice) for choice in self.models))
 
 
-class JobRunner(QObject):
+class JobRunner(LiveTickets, QObject):
     """Runs submitted jobs on one background thread; see the module docstring for the rules."""
 
     started = Signal(object)  # Ticket
@@ -228,28 +229,6 @@ class JobRunner(QObject):
         self._calls[ticket.number] = _Call(fn, args, dict(kwargs), model, tuple(models))
         self._queue.put((priority(kind), ticket.number, ticket))
         return ticket
-
-    def cancel(self, kind: JobKind | None = None) -> None:
-        """The user's Cancel of the jobs of ``kind`` (all jobs when None); they stop at their next yield."""
-        for ticket in self.pending(kind):
-            ticket.cancel()
-
-    def withdraw(self, kind: JobKind) -> None:
-        """Stop ``kind``'s jobs because the state no longer wants them: no "cancelled" for those."""
-        for ticket in self.pending(kind):
-            ticket.stop(Stop.WITHDRAWN)
-
-    def pending(self, kind: JobKind | None = None) -> list[Ticket]:
-        """Jobs submitted and not yet delivered (in the GUI thread's view), optionally of one kind."""
-        return [t for t in self._live if kind is None or t.kind == kind]
-
-    def is_busy(self) -> bool:
-        return bool(self._live)
-
-    @property
-    def closed(self) -> bool:
-        """True once :meth:`shutdown` was called: no more submissions."""
-        return self._closed
 
     def forget_gpu_fallbacks(self) -> None:
         """Let models that ran out of GPU memory try the GPU again (the user chose a model or device anew)."""

@@ -20,6 +20,7 @@ __all__ = [
     "JobCancelled",
     "JobError",
     "JobKind",
+    "LiveTickets",
     "ResultHandler",
     "Stop",
     "Ticket",
@@ -164,3 +165,34 @@ def describe_error(error: BaseException) -> JobError:
     text = str(error).splitlines()[0] if str(error) else ""
     message = f"Bug: {type(error).__name__}{': ' + text[:200] if text else ''} (details show the traceback)."
     return JobError(message, details, True, error)
+
+
+class LiveTickets:
+    """What both job runners (the in-thread one and the engine process's) say of their submitted tickets, in the
+    GUI thread's view: the user's Cancel, the state's withdrawal, what is pending. A runner keeps ``_live``
+    (submitted, not yet delivered) and ``_closed`` (after its shutdown)."""
+
+    _live: list[Ticket]
+    _closed: bool
+
+    def cancel(self, kind: JobKind | None = None) -> None:
+        """The user's Cancel of the jobs of ``kind`` (all jobs when None); they stop at their next step."""
+        for ticket in self.pending(kind):
+            ticket.cancel()
+
+    def withdraw(self, kind: JobKind) -> None:
+        """Stop ``kind``'s jobs because the state no longer wants them: no "cancelled" for those."""
+        for ticket in self.pending(kind):
+            ticket.stop(Stop.WITHDRAWN)
+
+    def pending(self, kind: JobKind | None = None) -> list[Ticket]:
+        """Jobs submitted and not yet delivered (in the GUI thread's view), optionally of one kind."""
+        return [t for t in self._live if kind is None or t.kind == kind]
+
+    def is_busy(self) -> bool:
+        return bool(self._live)
+
+    @property
+    def closed(self) -> bool:
+        """True once ``shutdown`` was called: no more submissions."""
+        return self._closed
