@@ -10,16 +10,13 @@ network out). These questions only read the graph; :mod:`~viewer.engine.convolut
 from __future__ import annotations
 
 import operator
-from collections.abc import Callable
-from typing import Any
 
 import torch
 import torch.nn.functional as F
 from torch import fx, nn
-from torch.func import functional_call
 
 from viewer.engine.errors import UnsupportedModelError
-from viewer.engine.graph_trace import SAME_SHAPE_MODULES
+from viewer.engine.graph_trace import MetaInterpreter
 
 __all__ = [
     "ADAPTIVE_POOLS",
@@ -121,37 +118,16 @@ def propagate_shapes(module: fx.GraphModule, input_shape: tuple[int, ...]) -> to
     return shape
 
 
-class _ShapeRecorder(fx.Interpreter):
+class _ShapeRecorder(MetaInterpreter):
     """Runs a graph on meta tensors (see :func:`propagate_shapes`), recording each node's output shape."""
 
     def __init__(self, module: fx.GraphModule) -> None:
-        super().__init__(module, garbage_collect_values=True)
-        self.modules = dict(module.named_modules())
+        super().__init__(module, module)
 
     def run_node(self, n: fx.Node) -> object:
         result = super().run_node(n)
         n.meta["shape"] = tuple(result.shape) if isinstance(result, torch.Tensor) else None
         return result
-
-    def call_module(
-        self, target: str | Callable[..., Any], args: tuple[object, ...], kwargs: dict[str, object]
-    ) -> object:
-        assert isinstance(target, str)  # fx names a call_module's target by its qualified name
-        module = self.modules[target]
-        if type(module) in SAME_SHAPE_MODULES and len(args) == 1 and not kwargs and isinstance(args[0], torch.Tensor):
-            return torch.empty_like(args[0], device="meta")
-        real = {name: value for name, value in [*module.named_parameters(), *module.named_buffers()]
-                if value.device.type != "meta"}  # fmt: skip
-        if not real:
-            return module(*args, **kwargs)
-        stand_ins = {name: torch.empty_like(value, device="meta") for name, value in real.items()}
-        return functional_call(module, stand_ins, args, kwargs)
-
-    def fetch_attr(self, target: str) -> object:
-        value = super().fetch_attr(target)
-        if isinstance(value, torch.Tensor) and value.device.type != "meta":
-            return torch.empty_like(value, device="meta")
-        return value
 
 
 def shape_if_tensor(node: fx.Node) -> tuple[int, ...] | None:

@@ -25,7 +25,7 @@ from viewer.core.receptive import ReceptiveField, larger_field
 from viewer.engine.fx_tracers import forget_tracer
 from viewer.engine.receptive import layer_geometry
 
-__all__ = ["SAME_SHAPE_MODULES", "TracedGraph", "hyper_parameters", "trace_graph"]
+__all__ = ["SAME_SHAPE_MODULES", "MetaInterpreter", "TracedGraph", "hyper_parameters", "trace_graph"]
 
 # Module attributes worth showing as hyper-parameters, in display order.
 _HYPER_ATTRIBUTES = (
@@ -172,16 +172,45 @@ class TracedGraph:
     called_modules: set[str] = field(default_factory=set)
 
 
-class _MetaRunner(fx.Interpreter):
+class MetaInterpreter(fx.Interpreter):
+    """Runs a traced graph on meta tensors: each module called with meta stand-ins of its real parameters (the
+    same shapes, no data), the layers that keep their input's shape answered without running them. Shared by the
+    graph's trace (:class:`_MetaRunner`) and the convolutionized graph's shapes."""
+
+    def __init__(self, module: fx.GraphModule, modules_of: nn.Module) -> None:
+        super().__init__(module, garbage_collect_values=True)
+        self.modules = dict(modules_of.named_modules())
+
+    def call_module(
+        self, target: str | Callable[..., Any], args: tuple[object, ...], kwargs: dict[str, object]
+    ) -> object:
+        assert isinstance(target, str)  # fx names a call_module's target by its qualified name
+        module = self.modules[target]
+        if type(module) in SAME_SHAPE_MODULES and len(args) == 1 and not kwargs and isinstance(args[0], torch.Tensor):
+            return torch.empty_like(args[0], device="meta")
+        own = {name: value for name, value in [*module.named_parameters(), *module.named_buffers()]
+               if value.device.type != "meta"}  # fmt: skip
+        if not own:
+            return module(*args, **kwargs)
+        stand_ins = {name: torch.empty_like(value, device="meta") for name, value in own.items()}
+        return functional_call(module, stand_ins, args, kwargs)
+
+    def fetch_attr(self, target: str) -> object:
+        value = super().fetch_attr(target)
+        if isinstance(value, torch.Tensor) and value.device.type != "meta":
+            return torch.empty_like(value, device="meta")
+        return value
+
+
+class _MetaRunner(MetaInterpreter):
     """Runs the traced graph on meta tensors and records each node's shape, MACs and receptive field."""
 
     def __init__(self, module: fx.GraphModule, root: nn.Module, batch: int) -> None:
-        super().__init__(module, garbage_collect_values=True)
+        super().__init__(module, root)
         self.root = root
         self.batch = batch
         self.records: dict[fx.Node, _Record] = {}
         self.counter = FlopCounterMode(display=False)
-        self.modules = dict(root.named_modules())
 
     def _counts_flops(self, n: fx.Node) -> bool:
         if n.op == "call_module":
@@ -203,26 +232,6 @@ class _MetaRunner(fx.Interpreter):
         packs = not isinstance(result, torch.Tensor) and all(user.op == "output" for user in n.users)
         self.records[n] = _Record(shape, int(macs), self._field(n, tensor), tensor is not None, packs)
         return result
-
-    def call_module(
-        self, target: str | Callable[..., Any], args: tuple[object, ...], kwargs: dict[str, object]
-    ) -> object:
-        assert isinstance(target, str)  # fx names a call_module's target by its qualified name
-        module = self.modules[target]
-        if type(module) in SAME_SHAPE_MODULES and len(args) == 1 and not kwargs and isinstance(args[0], torch.Tensor):
-            return torch.empty_like(args[0], device="meta")
-        own = {name: value for name, value in [*module.named_parameters(), *module.named_buffers()]
-               if value.device.type != "meta"}  # fmt: skip
-        if not own:
-            return module(*args, **kwargs)
-        stand_ins = {name: torch.empty_like(value, device="meta") for name, value in own.items()}
-        return functional_call(module, stand_ins, args, kwargs)
-
-    def fetch_attr(self, target: str) -> object:
-        value = super().fetch_attr(target)
-        if isinstance(value, torch.Tensor) and value.device.type != "meta":
-            return torch.empty_like(value, device="meta")
-        return value
 
     def _input_fields(self, n: fx.Node) -> list[ReceptiveField | None]:
         inputs = [arg for arg in n.all_input_nodes if arg in self.records and self.records[arg].tensor]
