@@ -87,7 +87,7 @@ def _assert_same(a: Outer, b: Outer) -> None:
         assert (y.name, y.colour) == (x.name, x.colour) and y.colour is x.colour
         assert y.values.dtype == x.values.dtype and np.array_equal(y.values, x.values)
         assert y.values.flags.writeable
-    assert b.by_index[7].name == "b"
+    assert b.by_index[7] is b.inners[1]  # one object met twice arrives as one object
 
 
 def test_nested_dataclasses_with_arrays_round_trip() -> None:
@@ -96,12 +96,21 @@ def test_nested_dataclasses_with_arrays_round_trip() -> None:
 
 def test_large_arrays_go_through_shared_memory_and_are_unlinked() -> None:
     encoded = encode(_outer(), shm_min_bytes=32)
-    assert len(encoded.segments) == 3  # inners[1] is sent twice: identity is not kept
+    assert len(encoded.segments) == 2  # inners[1], met twice, crosses once
     _assert_same(_outer(), decode(encoded.data))
     if sys.platform == "linux":
         assert not [p for p in Path("/dev/shm").glob(f"{SEGMENT_PREFIX}*") if p.name in encoded.segments]
     with pytest.raises(WireError, match="gone"):
         decode(encoded.data)  # consumed once
+
+
+def test_an_array_or_instance_met_twice_arrives_as_one() -> None:
+    values = np.arange(6.0)
+    first, second = Inner("a", values), Inner("b", values)
+    decoded = decode(encode([first, second, first]).data)
+    assert decoded[0] is decoded[2] and decoded[0].values is decoded[1].values
+    equal_not_same = decode(encode([np.zeros(2), np.zeros(2)]).data)
+    assert equal_not_same[0] is not equal_not_same[1]  # equal values stay two objects
 
 
 def test_plain_values_round_trip() -> None:
@@ -185,6 +194,8 @@ def test_a_forged_dtype_is_refused(dtype: object) -> None:
             }
         ),
         _forge({"$t": "enum", "c": f"{__name__}:Colour", "v": "green"}),
+        _forge({"$t": "ref", "r": 0}),  # a reference to nothing sent before it
+        _forge([{"$t": "array", "d": "<f4", "s": [0], "b": 0}, {"$t": "ref", "r": 1}], b"", [[0, 0]]),
         _forge(json.loads("[" * 200 + "]" * 200)),
     ],
 )

@@ -23,10 +23,11 @@ from viewer.core.options import SMALL_TILE_PIXELS
 from viewer.core.results.activation import CaptureResult
 from viewer.core.results.heatmap import HeatmapOnScreen
 from viewer.core.results.session import ImageEntry
-from viewer.gui.jobs import JobError, JobKind, JobRunner, Ticket
+from viewer.gui.jobs import JobRunner
 from viewer.gui.state_model import ModelState
 from viewer.gui.state_notices import Notices
 from viewer.gui.state_predictions import PredictionsState
+from viewer.gui.tickets import JobError, JobKind, Ticket
 
 if TYPE_CHECKING:
     from viewer.core.activation_grid import ChannelGrid
@@ -191,8 +192,12 @@ class ActivationsState(QObject):
         self._notices.job_failed(JobKind.ACTIVATIONS, error)
 
     def _grid_drawn(self, grid: ChannelGrid) -> None:
-        # Withdrawn whenever the capture or the layers change, so a grid delivered is of the capture shown.
-        if self.capture is not None:
+        # Withdrawn whenever the capture or the layers change, so a grid delivered is of the capture shown; it
+        # comes back from the engine with a copy of the activation sent, so it is given the shown one again (the
+        # view shows a grid only over the very activation it was drawn from).
+        shown = None if self.capture is None else self.capture.activations.get(grid.layer)
+        if self.capture is not None and shown is not None:
+            grid = replace(grid, activation=shown)
             self.capture = replace(self.capture, grid=grid)
             self.grid_changed.emit(grid)
 

@@ -10,8 +10,10 @@ allows. Nothing in a message is ever called, and no class outside that set is ev
 Layout: ``MAGIC``, the header's length (4 bytes, big-endian), the header (UTF-8 JSON ``{"v": value, "b":
 [[offset, length], ...]}``), then the buffers the header's arrays and bytes refer to by index. Containers other
 than lists are tagged objects (``{"$t": "dict", "v": [[key, value], ...]}``), so no user dict can be mistaken
-for a tag. Arrays of at least ``shm_min_bytes`` go through shared memory instead (a local engine only). Values are
-sent as trees: one referenced twice arrives as two copies, and a cycle cannot be sent.
+for a tag. Arrays of at least ``shm_min_bytes`` go through shared memory instead (a local engine only). An array or
+dataclass instance met again in the same message is sent as a reference (``{"$t": "ref", "r": n}``, the n-th array
+or instance in the order of the tree): it arrives as one object, as it was sent (a capture's mosaic is of the very
+activation beside it, compared by identity, and its arrays cross once).
 """
 
 from __future__ import annotations
@@ -74,6 +76,17 @@ class _Writer:
         self.shm_min_bytes = shm_min_bytes
         self.buffers: list[bytes | memoryview] = []
         self.segments: list[str] = []
+        self.numbers: dict[int, int] = {}  # id of an array or instance already sent -> its number (a ref's ``r``)
+        self.kept: list[object] = []  # those values, alive until the message is made: their ids are never reused
+
+    def shared(self, value: object) -> dict[str, Any] | None:
+        """A reference to ``value`` if it was sent already in this message; else it gets the next number."""
+        number = self.numbers.get(id(value))
+        if number is not None:
+            return {"$t": "ref", "r": number}
+        self.numbers[id(value)] = len(self.numbers)
+        self.kept.append(value)
+        return None
 
     def buffer(self, data: bytes | memoryview) -> int:
         self.buffers.append(data)
@@ -105,9 +118,9 @@ class _Writer:
         if isinstance(value, PurePath):
             return {"$t": "path", "v": str(value)}
         if isinstance(value, np.ndarray):
-            return self.array(value)
+            return self.shared(value) or self.array(value)
         if dataclasses.is_dataclass(value) and not isinstance(value, type):
-            return self.dataclass(value, depth)
+            return self.shared(value) or self.dataclass(value, depth)
         raise WireError(f"a {type(value).__qualname__} cannot be sent to or from the engine")
 
     def allowed(self, cls: type) -> str:
@@ -169,6 +182,13 @@ class _Reader:
     def __init__(self, data: memoryview, buffers: list[tuple[int, int]]) -> None:
         self.data = data
         self.buffers = buffers
+        self.made: list[object] = []  # the arrays and instances, numbered as the writer numbered them
+
+    def ref(self, node: dict[str, Any], depth: int) -> object:
+        number = node.get("r")
+        if type(number) is not int or not 0 <= number < len(self.made):
+            raise WireError(f"reference {number!r} to nothing sent before it")
+        return self.made[number]
 
     def buffer(self, index: object) -> memoryview:
         if not isinstance(index, int) or isinstance(index, bool) or not 0 <= index < len(self.buffers):
@@ -213,13 +233,16 @@ class _Reader:
         dtype = np.dtype(dtype_name)
         if "shm" in node:
             try:
-                return shared.take(node["shm"], dtype, tuple(shape))
+                array = shared.take(node["shm"], dtype, tuple(shape))
             except ValueError as error:
                 raise WireError(str(error)) from None
-        data = self.buffer(node.get("b"))
-        if len(data) != int(np.prod(shape, dtype=np.int64)) * dtype.itemsize:
-            raise WireError(f"array of shape {shape} and dtype {dtype} does not fit its {len(data)} bytes")
-        return np.frombuffer(data, dtype=dtype).reshape(shape).copy()  # its own memory, writable
+        else:
+            data = self.buffer(node.get("b"))
+            if len(data) != int(np.prod(shape, dtype=np.int64)) * dtype.itemsize:
+                raise WireError(f"array of shape {shape} and dtype {dtype} does not fit its {len(data)} bytes")
+            array = np.frombuffer(data, dtype=dtype).reshape(shape).copy()  # its own memory, writable
+        self.made.append(array)
+        return array
 
     def object(self, node: dict[str, Any], depth: int) -> object:
         cls = self.cls(node)
@@ -233,6 +256,7 @@ class _Reader:
             raise WireError(f"{node['c']}: {sorted(made)} are not its cached properties")
         # Rebuilt field by field as pickle would, without running __init__/__post_init__ on a peer's values.
         instance = cls.__new__(cls)
+        self.made.append(instance)  # numbered before its fields, as the writer numbered it
         for name, item in fields.items():
             object.__setattr__(instance, name, self.value(item, depth))
         for name, item in made.items():
@@ -280,6 +304,7 @@ _DECODERS: dict[str, Callable[[_Reader, dict[str, Any], int], Any]] = {
     "object": _Reader.object,
     "enum": _Reader.enum,
     "scalar": _Reader.scalar,
+    "ref": _Reader.ref,
 }
 
 
