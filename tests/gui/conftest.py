@@ -1,9 +1,12 @@
 """GUI fixtures: isolated QSettings, a configured QApplication, a main window on a chosen model, real drops.
 
-``VIEWER_ENGINE=shared``: the windows' jobs run in one ``viewer engine --listen 127.0.0.1:0`` for the whole
-session (:func:`shared_engine`), instead of an engine process per window (``local``, which pays an interpreter
-start and torch's import per window) or the in-thread runner (``thread``, the default). A test that needs an
-engine of its own (it kills it, or changes the environment the engine must see) is marked ``own_engine``: under
+Where the windows' engine runs (``VIEWER_ENGINE``, see :mod:`viewer.gui.engine_choice`): by default here on a
+thread of the test process (``thread``: the same client, wire format, scheduler and job table as the app's engine
+process, without an interpreter start and torch's import per window, ~7 s each on the 2-core VM). The engine
+process itself has its own tests (``test_engine_window.py``, ``test_engine_runner.py``, ``tests/engine/server``).
+``VIEWER_ENGINE=local`` runs the suite with an engine process per window; ``VIEWER_ENGINE=shared`` with one
+``viewer engine --listen 127.0.0.1:0`` for the whole session (:func:`shared_engine`). A test that needs an engine
+of its own (it kills it, or changes the environment the engine must see) is marked ``own_engine``: under
 ``shared`` its windows start a local engine.
 """
 
@@ -21,7 +24,7 @@ from PySide6 import QtCore, QtGui, QtWidgets
 
 from viewer.core.choice import ModelChoice
 from viewer.gui.app import create_application
-from viewer.gui.engine_choice import engine_from_environment
+from viewer.gui.engine_choice import configured_engine
 from viewer.gui.settings import use_settings_path
 
 # Generous: the CPU is shared and the first job of a session imports torch.
@@ -69,8 +72,11 @@ def shared_engine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[st
 def _engine_of_the_test(
     request: pytest.FixtureRequest, shared_engine: tuple[str, str] | None, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The windows made without a runner connect to the shared engine, or (``own_engine``) start their own."""
+    """The windows made without a runner run their jobs on a thread engine, or as ``VIEWER_ENGINE`` says: with the
+    shared engine, or (``own_engine``) with their own."""
     if shared_engine is None:
+        if not os.environ.get("VIEWER_ENGINE"):
+            monkeypatch.setenv("VIEWER_ENGINE", "thread")
         return
     if request.node.get_closest_marker("own_engine") is not None:
         monkeypatch.setenv("VIEWER_ENGINE", "local")
@@ -90,6 +96,39 @@ def isolated_settings(tmp_path_factory: pytest.TempPathFactory, qapp: QtWidgets.
 
 
 @pytest.fixture
+def inline_runner(qtbot, monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[..., object]]:
+    """``inline_runner(name=function, ...)``: a job runner whose engine, on a thread of this process, runs these
+    functions as its job table (``inline_jobs``), so that they may share events and lists with the test, and
+    tells ``inline_jobs.wait_queued`` what it queued."""
+    import inline_jobs  # as the engine names it: one module object for the test and the engine
+
+    from viewer.engine.server.scheduler import Scheduler
+    from viewer.gui.client import EngineClient
+    from viewer.gui.jobs import JobRunner
+
+    runners = []
+    queue_request = Scheduler.put
+
+    def recording_put(scheduler: Scheduler, request) -> None:
+        queue_request(scheduler, request)
+        inline_jobs.record_queued(request.name)
+
+    monkeypatch.setattr(Scheduler, "put", recording_put)
+
+    def make(**jobs: Callable[..., object]) -> JobRunner:
+        inline_jobs.clear()
+        inline_jobs.JOBS.update(jobs)
+        runner = JobRunner(client=EngineClient(jobs=inline_jobs.TABLE, in_thread=True))
+        runners.append(runner)
+        return runner
+
+    yield make
+    for runner in runners:
+        assert runner.shutdown(timeout=10)
+    inline_jobs.clear()
+
+
+@pytest.fixture
 def make_window(qtbot) -> Iterator[Callable[..., object]]:
     """``make_window(model=..., weights=...)``: a shown MainWindow whose state has started on that model."""
     from viewer.gui.main_window import MainWindow
@@ -106,13 +145,14 @@ def make_window(qtbot) -> Iterator[Callable[..., object]]:
         wait_model: bool = True,
         jobs: str | None = None,
     ):
-        # ``jobs``: a job table (``module:attr``) for an engine process, whose window then starts a local engine
-        # of it; with the in-thread runner the test patches the engine in this process instead.
+        # ``jobs``: a job table (``module:attr``) for the window's own engine (on a thread, or a local process).
         runner = None
-        if jobs is not None and engine_from_environment()[0].lower() != "thread":
-            from viewer.gui.engine_runner import EngineJobRunner
+        if jobs is not None:
+            from viewer.gui.client import EngineClient
+            from viewer.gui.jobs import JobRunner
 
-            runner = EngineJobRunner(jobs=jobs)
+            in_thread = configured_engine()[0].lower() == "thread"
+            runner = JobRunner(client=EngineClient(jobs=jobs, in_thread=in_thread))
         state = AppState(runner=runner)
         window = MainWindow(state, restore_choice=restore)
         if not restore:

@@ -32,14 +32,14 @@ def wait_until(condition, timeout_s: float = WAIT_S) -> bool:
 
 def main(settings_dir: str, weights: str, image: str) -> int:
     from viewer.gui.app import create_application
-    from viewer.gui.engine_runner import EngineJobRunner
+    from viewer.gui.jobs import JobRunner
     from viewer.gui.main_window import TABS, MainWindow
     from viewer.gui.settings import use_settings_path
     from viewer.gui.state import AppState, ModelChoice
 
     create_application()
     use_settings_path(settings_dir)
-    state = AppState(runner=EngineJobRunner())
+    state = AppState(runner=JobRunner())
     notices: list[str] = []
     state.notices.message.connect(lambda notice: notices.append(notice.text))
     window = MainWindow(state)

@@ -6,8 +6,8 @@ import pytest
 from PySide6.QtCore import Qt
 
 from viewer.gui.analysis_links import AnalysisLinks, AnalysisViews
-from viewer.gui.jobs import JobKind
 from viewer.gui.state import AppState
+from viewer.gui.tickets import JobKind
 from viewer.gui.widgets.activations import ActivationsView
 from viewer.gui.widgets.architecture import ArchitectureView
 from viewer.gui.widgets.heatmap import HeatmapView

@@ -1,5 +1,5 @@
-"""The window on the engine process (``viewer gui --engine local``): the same top-k as in the thread, the
-engine's death said once with the window kept, no torch in the window's process, the engine gone on close."""
+"""The window on the engine process (``viewer gui``, ``--engine local``): the same top-k as on a thread engine,
+the engine's death said once with the window kept, no torch in the window's process, the engine gone on close."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ import pytest
 import shiboken6
 
 from viewer.core.choice import ModelChoice
-from viewer.gui.engine_runner import EngineJobRunner
+from viewer.gui.client import EngineClient
 from viewer.gui.jobs import JobRunner
 from viewer.gui.tickets import JobKind
 
@@ -42,7 +42,7 @@ def open_window(qtbot: Any, shared_data: Path) -> Iterator[Callable[..., Any]]:
     windows = []
     weights = str(shared_data / "weights" / "mobilenet_v2_imagenet1k.pth")
 
-    def make(runner: JobRunner | EngineJobRunner) -> Any:
+    def make(runner: JobRunner) -> Any:
         state = AppState(runner=runner)
         window = MainWindow(state)
         state.model.choice = ModelChoice("mobilenet_v2", weights, None, "cpu")
@@ -70,8 +70,8 @@ def probs(window: Any) -> list[float]:
 
 
 def test_the_top_k_through_the_engine_process_is_the_in_thread_one(qtbot: Any, open_window: Any) -> None:
-    in_thread = open_window(JobRunner())
-    in_engine = open_window(EngineJobRunner())
+    in_thread = open_window(JobRunner(client=EngineClient(in_thread=True)))
+    in_engine = open_window(JobRunner())
     assert topk(in_engine) == topk(in_thread)
     assert probs(in_engine) == pytest.approx(probs(in_thread), abs=1e-5)
     # What the Predictions tab painted: the class names by its bars, and their lengths.
@@ -89,7 +89,7 @@ def painted(window: Any) -> tuple[list[str], list[float]]:
 
 @pytest.mark.slow
 def test_the_engine_killed_during_a_heatmap_is_said_once_and_the_window_goes_on(qtbot: Any, open_window: Any) -> None:
-    window = open_window(EngineJobRunner())
+    window = open_window(JobRunner())
     state = window.state
     before, choice, image = (topk(window), probs(window)), state.model.choice, state.image
     said: list[str] = []
@@ -116,7 +116,7 @@ def test_the_engine_killed_during_a_heatmap_is_said_once_and_the_window_goes_on(
 
 
 def test_closing_the_window_during_a_long_job_ends_the_engine_within_two_seconds(qtbot: Any, open_window: Any) -> None:
-    window = open_window(EngineJobRunner())
+    window = open_window(JobRunner())
     state, runner = window.state, window.state.jobs
     with qtbot.waitSignal(runner.started, timeout=JOB_TIMEOUT_MS, check_params_cb=lambda t: t.kind is JobKind.HEATMAP):
         state.heatmap.request(scales=(1.0, 1.5, 2.0, 2.5))
@@ -158,8 +158,11 @@ def test_the_engine_is_chosen_by_option_or_environment(qtbot: Any, monkeypatch: 
         make_runner("127.0.0.1:9")  # a remote engine without its token: one sentence, no window
     monkeypatch.delenv(ENGINE_ENV, raising=False)
     runner = make_runner()
-    assert isinstance(runner, JobRunner)  # the default, for now
+    assert not runner.client.in_thread and runner.client.address is None  # the default: a local engine process
     runner.shutdown()
+    thread = make_runner("thread")
+    assert thread.client.in_thread
+    thread.shutdown()
     monkeypatch.setenv(ENGINE_ENV, "nowhere")
     with pytest.raises(ViewerError, match="thread, local or HOST:PORT"):
         make_runner()

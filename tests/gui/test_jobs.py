@@ -1,291 +1,213 @@
-"""The one worker: results delivered once, superseded jobs dropped, progress, cancel, errors, cache, OOM, exit."""
+"""The job runner over an engine process: delivery on the GUI thread, supersede, withdraw against Cancel, engine
+errors and death as JobErrors, the out-of-memory policy in the engine, a bug in a handler, shutdown."""
 
 from __future__ import annotations
 
+import os
+import signal
+import sys
 import threading
-import time
+from collections.abc import Iterator
+from typing import Any
 
 import pytest
 
 from viewer.core.choice import ModelChoice
-from viewer.core.progress import Progress
-from viewer.engine.errors import ImageError
-from viewer.gui import jobs
-from viewer.gui.jobs import JobKind, JobRunner
+from viewer.engine.server.scheduler import NOTE_CPU, NOTE_RETRIED
+from viewer.gui.jobs import JobRunner
+from viewer.gui.tickets import JobError, JobKind, Stop, Ticket
 
-JOB_TIMEOUT_MS = 120_000  # generous: the CPU is shared
+# The engine's job table (tests/gui/runner_jobs.py), never imported here: it patches the model cache of the
+# process that imports it, which must be the engine's only.
+TABLE = "runner_jobs:JOBS"
+JOB_TIMEOUT_MS = 180_000  # generous: the CPU is shared, and each test starts an engine
+pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="signals as on POSIX")
 
 
 @pytest.fixture
-def runner(qtbot):
-    jobs = JobRunner()
+def runner(qtbot: Any) -> Iterator[JobRunner]:
+    jobs = JobRunner(jobs=TABLE)
     yield jobs
-    assert jobs.shutdown(timeout=10)
+    pid = jobs.client.pid
+    assert jobs.shutdown(timeout=2.0), f"engine {pid} still alive"
 
 
-def collect(runner: JobRunner) -> dict[str, list]:
-    seen: dict[str, list] = {"returned": [], "errored": [], "progress": [], "cancelled": []}
+def collect(runner: JobRunner) -> dict[str, list[Any]]:
+    seen: dict[str, list[Any]] = {"returned": [], "errored": [], "cancelled": [], "finished": [], "message": []}
     runner.returned.connect(lambda result, ticket: seen["returned"].append((result, ticket)))
     runner.errored.connect(lambda error, ticket: seen["errored"].append((error, ticket)))
-    runner.progress.connect(lambda item, ticket: seen["progress"].append(item.step))
-    runner.cancelled.connect(lambda ticket: seen["cancelled"].append(ticket))
+    runner.cancelled.connect(seen["cancelled"].append)
+    runner.finished.connect(seen["finished"].append)
+    runner.message.connect(seen["message"].append)
     return seen
 
 
-def test_result_arrives_with_its_ticket(qtbot, runner):
+def running(qtbot: Any, runner: JobRunner, kind: JobKind, name: str, *args: Any, **kwargs: Any) -> Ticket:
+    """A job submitted and started in the engine."""
+    with qtbot.waitSignal(runner.started, timeout=JOB_TIMEOUT_MS, check_params_cb=lambda t: t.kind is kind):
+        ticket = runner.submit(kind, name, *args, **kwargs)
+    return ticket
+
+
+def test_results_and_progress_are_delivered_on_the_gui_thread(qtbot: Any, runner: JobRunner) -> None:
+    seen = collect(runner)
+    threads, steps = [], []
+    runner.progress.connect(lambda item, ticket: steps.append((item.step, threading.current_thread())))
+    with qtbot.waitSignal(runner.idle, timeout=JOB_TIMEOUT_MS):
+        spun = runner.submit(JobKind.COMPARE, "spin", 3, 0.0)
+        ticket = runner.submit(JobKind.ZOO, "echo", 1, on_result=lambda _r: threads.append(threading.current_thread()))
+    assert threads == [threading.main_thread()]
+    assert [step for step, _ in steps] == [1, 2, 3] and {t for _, t in steps} == {threading.main_thread()}
+    result = ticket.result()
+    assert result["args"] == (1,) and result["pid"] == runner.client.pid != os.getpid()
+    assert seen["returned"] == [(3, spun), (result, ticket)] and seen["finished"] == [spun, ticket]
+    assert ticket.elapsed_ms is not None and not runner.is_busy()
+
+
+def test_a_newer_job_of_a_kind_supersedes_the_older_one(qtbot: Any, runner: JobRunner) -> None:
+    seen = collect(runner)
+    handled: list[object] = []
+    first = running(qtbot, runner, JobKind.COMPARE, "spin", 100_000, on_result=handled.append)
+    with qtbot.waitSignal(runner.idle, timeout=JOB_TIMEOUT_MS):
+        other = runner.submit(JobKind.ZOO, "echo", "other kind")  # a different kind is not superseded
+        last = runner.submit(JobKind.COMPARE, "echo", "last")
+        assert first.stopped_by is Stop.SUPERSEDED and not last.stop_requested and not other.stop_requested
+    assert sorted(result["args"][0] for result, _ in seen["returned"]) == ["last", "other kind"]
+    assert handled == [] and seen["cancelled"] == [] and seen["errored"] == []
+    assert set(seen["finished"]) == {first, other, last}
+
+
+def test_withdraw_is_silent_and_only_the_users_cancel_says_cancelled(qtbot: Any, runner: JobRunner) -> None:
+    seen = collect(runner)
+    withdrawn = running(qtbot, runner, JobKind.HEATMAP, "spin", 100_000)
+    with qtbot.waitSignal(runner.idle, timeout=JOB_TIMEOUT_MS):
+        runner.withdraw(JobKind.HEATMAP)
+    assert withdrawn.stopped_by is Stop.WITHDRAWN and seen["cancelled"] == [] and seen["finished"] == [withdrawn]
+    cancelled = running(qtbot, runner, JobKind.EXPLAIN, "spin", 100_000)
+    queued = runner.submit(JobKind.EXPLAIN_COSTLY, "spin", 10)
+    with qtbot.waitSignal(runner.idle, timeout=JOB_TIMEOUT_MS):
+        runner.cancel()
+    assert seen["cancelled"] == [cancelled, queued] and seen["returned"] == [] and queued.cancelled()
+    with qtbot.waitSignal(runner.idle, timeout=JOB_TIMEOUT_MS):  # the engine stopped the job: the next one runs
+        after = runner.submit(JobKind.EXPLAIN, "echo", "after")
+    assert after.result()["args"] == ("after",)
+
+
+def test_engine_errors_are_job_errors(qtbot: Any, runner: JobRunner) -> None:
+    seen = collect(runner)
+    handled: list[JobError] = []
+    with qtbot.waitSignal(runner.idle, timeout=JOB_TIMEOUT_MS):
+        runner.submit(JobKind.OPEN, "user_error", "x.jpg", on_error=handled.append)
+        runner.submit(JobKind.ZOO, "bug")
+        runner.submit(JobKind.COMPARE, "nosuch")
+    user, bug, unknown = (error for error, _ in seen["errored"])
+    assert handled == [user] and not user.is_bug and user.message.startswith("x.jpg: not an image file")
+    assert bug.is_bug and "ZeroDivisionError" in bug.message and "return 1 / 0" in bug.details
+    assert not unknown.is_bug and "no job 'nosuch'" in unknown.message
+
+
+def test_a_job_killed_with_the_engine_errors_once_and_the_next_job_works(qtbot: Any, runner: JobRunner) -> None:
+    seen = collect(runner)
+    running(qtbot, runner, JobKind.COMPARE, "spin", 100_000)
+    runner.submit(JobKind.ZOO, "echo", "queued behind it")
+    pid = runner.client.pid
+    assert pid is not None
+    with qtbot.waitSignal(runner.idle, timeout=JOB_TIMEOUT_MS):
+        os.kill(pid, signal.SIGKILL)
+    sentence = "the engine stopped: it was killed by SIGKILL; restarted."
+    assert [(error.message, error.is_bug) for error, _ in seen["errored"]] == [(sentence, False)] * 2
+    assert seen["message"] == [sentence]  # once, for both jobs
+    with qtbot.waitSignal(runner.idle, timeout=JOB_TIMEOUT_MS):
+        after = runner.submit(JobKind.ZOO, "echo", "after")
+    assert after.result()["pid"] not in (pid, os.getpid())
+
+
+GPU = ModelChoice("resnet18", "none", None, "cuda")
+
+
+def test_out_of_gpu_memory_retries_with_the_low_memory_arguments(qtbot: Any, runner: JobRunner) -> None:
     seen = collect(runner)
     with qtbot.waitSignal(runner.idle, timeout=JOB_TIMEOUT_MS):
-        ticket = runner.submit(JobKind.CLASSIFY, sum, [1, 2, 3])
-    assert seen["returned"] == [(6, ticket)] and ticket.result() == 6
-    assert not runner.is_busy()
+        ticket = runner.submit(
+            JobKind.HEATMAP, "gpu_hungry", model=GPU, low_memory={"smaller": True}, fits_smaller=True
+        )
+    assert ticket.result() == {"device": "cuda", "smaller": True}
+    assert seen["message"] == [f"Heatmap: {NOTE_RETRIED}"]
 
 
-def test_newer_job_of_a_kind_supersedes_older_ones(qtbot, runner):
+def test_out_of_gpu_memory_falls_back_to_the_cpu_until_forgotten(qtbot: Any, runner: JobRunner) -> None:
     seen = collect(runner)
-    gate, running = threading.Event(), threading.Event()
-    blocker = runner.submit(JobKind.CLASSIFY, lambda: running.set() or (gate.wait(30) and "first"))
-    # Running before the next is submitted: superseded while still queued, the worker would skip it and start
-    # the next one, which is then no longer queued when the last supersedes it (a race CI once lost).
-    assert running.wait(30)
-    middle = runner.submit(JobKind.CLASSIFY, lambda: "middle")
-    other = runner.submit(JobKind.SUMMARY, lambda: "other kind")  # a different kind is not superseded
-    last = runner.submit(JobKind.CLASSIFY, lambda: "last")
-    assert blocker.stopped_by is middle.stopped_by is jobs.Stop.SUPERSEDED and not last.stop_requested
-    assert middle.cancelled()  # still queued: its Future is cancelled outright
     with qtbot.waitSignal(runner.idle, timeout=JOB_TIMEOUT_MS):
-        gate.set()
-    results = sorted(result for result, _ in seen["returned"])
-    assert results == ["last", "other kind"] and other.result() == "other kind"
-    assert dict(seen["returned"])["last"] is last and seen["cancelled"] == []
+        first = runner.submit(JobKind.HEATMAP, "gpu_hungry", model=GPU, low_memory={"smaller": True})
+    assert first.result() == {"device": "cpu", "smaller": True}
+    assert seen["message"] == [f"Heatmap: {NOTE_RETRIED}", f"Heatmap: {NOTE_CPU}"]
+    with qtbot.waitSignal(runner.idle, timeout=JOB_TIMEOUT_MS):  # remembered: straight to the CPU, nothing said
+        second = runner.submit(JobKind.EXPLAIN, "gpu_hungry", model=GPU)
+    assert second.result() == {"device": "cpu", "smaller": False} and len(seen["message"]) == 2
+    runner.forget_gpu_fallbacks()
+    with qtbot.waitSignal(runner.idle, timeout=JOB_TIMEOUT_MS):  # the GPU is tried again (and fails again)
+        third = runner.submit(JobKind.EXPLAIN, "gpu_hungry", model=GPU)
+    assert third.result() == {"device": "cpu", "smaller": False}
+    assert seen["message"][2:] == [f"Explain: {NOTE_CPU}"]
 
 
-def test_the_next_job_waits_until_the_gui_thread_has_handled_a_result(qtbot, runner, monkeypatch):
-    # While the GUI thread shows a result (slots, repaints: Python called from Qt), a worker running on
-    # through Python-heavy code would make it wait for the GIL at each call. So the next job starts after.
-    monkeypatch.setattr(jobs, "DELIVERY_WAIT_S", 60.0)  # the bound is tested below
-    handled = threading.Event()
-    handled_before_next = []
-    runner.submit(JobKind.CLASSIFY, lambda: "first", on_result=lambda _result: handled.set())
-    with qtbot.waitSignal(runner.idle, timeout=JOB_TIMEOUT_MS):
-        runner.submit(JobKind.ACTIVATIONS, lambda: handled_before_next.append(handled.is_set()))
-    assert handled_before_next == [True]
-
-
-def test_a_job_runs_only_once_the_gui_thread_has_shown_that_it_started(qtbot, runner, monkeypatch):
-    # Showing "Heatmap of …" (status bar, progress) is GUI work too; the job's Python must not race it.
-    monkeypatch.setattr(jobs, "DELIVERY_WAIT_S", 60.0)
-    shown = threading.Event()
-    runner.started.connect(lambda ticket: shown.set())
-    shown_before_running = []
-    with qtbot.waitSignal(runner.idle, timeout=JOB_TIMEOUT_MS):
-        runner.submit(JobKind.HEATMAP, lambda: shown_before_running.append(shown.is_set()))
-    assert shown_before_running == [True]
-
-
-def test_what_the_user_waits_for_runs_before_the_graph_and_the_summary(qtbot, runner):
-    gate = threading.Event()
-    ran = []
-    runner.submit(JobKind.HEATMAP, lambda: gate.wait(30))  # busy: the others queue behind it
-    for kind in (JobKind.GRAPH, JobKind.SUMMARY, JobKind.ACTIVATIONS, JobKind.CLASSIFY):
-        runner.submit(kind, ran.append, kind)
-    with qtbot.waitSignal(runner.idle, timeout=JOB_TIMEOUT_MS):
-        gate.set()
-    assert ran == [JobKind.CLASSIFY, JobKind.ACTIVATIONS, JobKind.GRAPH, JobKind.SUMMARY]
-
-
-def test_a_job_cancelled_while_its_start_is_shown_builds_no_model(qtbot, runner, monkeypatch):
-    monkeypatch.setattr(jobs, "DELIVERY_WAIT_S", 60.0)
-    built, ran = [], []
-    monkeypatch.setattr(runner.cache, "get", lambda key, progress=None: built.append(key) or key)
-    runner.started.connect(lambda ticket: ticket.cancel())  # the user changes their mind at once
-    with qtbot.waitSignal(runner.idle, timeout=JOB_TIMEOUT_MS):
-        runner.submit(JobKind.MODEL, lambda loaded: ran.append(loaded), model=ModelChoice("vgg19", "none", None, "cpu"))
-    assert built == [] and ran == []
-
-
-def test_a_busy_gui_thread_does_not_hold_the_worker_back(qtbot, runner):
-    # The wait for the GUI thread is bounded: a slot that blocks (here until the next job starts) must not
-    # deadlock the worker.
-    next_started = threading.Event()
-    seen = []
-    runner.returned.connect(lambda result, ticket: result == "first" and seen.append(next_started.wait(30)))
-    with qtbot.waitSignal(runner.idle, timeout=JOB_TIMEOUT_MS):
-        runner.submit(JobKind.CLASSIFY, lambda: "first")
-        runner.submit(JobKind.ACTIVATIONS, lambda: next_started.set() or "second")
-    assert seen == [True]
-
-
-def test_a_generator_reports_progress_and_its_returned_value_goes_to_its_own_handler(qtbot, runner):
+def test_shutdown_mid_job_ends_the_engine_within_two_seconds(qtbot: Any) -> None:
+    runner = JobRunner(jobs=TABLE)
     seen = collect(runner)
-    handled = []
-
-    def job():
-        for step in range(3):
-            yield Progress(step, 3)
-        return "done"
-
-    with qtbot.waitSignal(runner.idle, timeout=JOB_TIMEOUT_MS):
-        runner.submit(JobKind.HEATMAP, job, on_result=handled.append)
-        runner.submit(JobKind.CLASSIFY, lambda: "other", on_result=lambda result: handled.append(("classify", result)))
-    assert seen["progress"] == [0, 1, 2]
-    assert sorted(handled, key=str) == [("classify", "other"), "done"]  # each result to its own handler
+    running(qtbot, runner, JobKind.EXPLAIN_COSTLY, "hang")  # ignores SIGTERM: only the kill ends it
+    pid = runner.client.pid
+    assert pid is not None
+    assert runner.shutdown(timeout=2.0) and runner.closed
+    with pytest.raises(ProcessLookupError):
+        os.kill(pid, 0)
+    with pytest.raises(RuntimeError, match="shut down"):
+        runner.submit(JobKind.ZOO, "echo")
+    assert seen["errored"] == [] and seen["cancelled"] == []  # nothing delivered after the shutdown
 
 
-def test_cancel_stops_a_generator_between_yields(qtbot, runner):
-    seen = collect(runner)
-    reached = threading.Event()
-    steps_run = []
-
-    def job():
-        for step in range(10_000):
-            steps_run.append(step)
-            reached.set()
-            time.sleep(0.01)  # simulated work inside the job, not synchronisation
-            yield Progress(step, 10_000)
-        return "never"
-
-    ticket = runner.submit(JobKind.HEATMAP, job)
-    qtbot.waitUntil(reached.is_set, timeout=JOB_TIMEOUT_MS)
-    with qtbot.waitSignal(runner.cancelled, timeout=JOB_TIMEOUT_MS):
-        runner.cancel(JobKind.HEATMAP)
-    assert seen["cancelled"] == [ticket] and seen["returned"] == []
-    assert isinstance(ticket.exception(), jobs.JobCancelled) and ticket.stopped_by is jobs.Stop.USER
-    assert len(steps_run) < 10_000
-
-
-def test_a_withdrawn_or_superseded_job_says_nothing(qtbot, runner):
-    seen = collect(runner)
-    reached = threading.Event()
-
-    def job():
-        while True:
-            reached.set()
-            yield Progress(0, 1)
-
-    runner.submit(JobKind.HEATMAP, job)
-    qtbot.waitUntil(reached.is_set, timeout=JOB_TIMEOUT_MS)
-    runner.submit(JobKind.HEATMAP, job)  # supersedes the running one
-    reached.clear()
-    qtbot.waitUntil(reached.is_set, timeout=JOB_TIMEOUT_MS)
-    with qtbot.waitSignal(runner.idle, timeout=JOB_TIMEOUT_MS):
-        runner.withdraw(JobKind.HEATMAP)  # the state moved on
-    assert seen["cancelled"] == [] and seen["returned"] == [] and seen["errored"] == []
-
-
-def test_user_errors_read_as_sentences_and_bugs_carry_a_traceback(qtbot, runner):
-    seen = collect(runner)
-
-    def user_error():
-        raise ImageError("cat.txt: not an image file (no known image header).")
-
-    def bug():
-        return {}["missing"]
-
-    with qtbot.waitSignal(runner.idle, timeout=JOB_TIMEOUT_MS):
-        runner.submit(JobKind.CLASSIFY, user_error)
-        runner.submit(JobKind.SUMMARY, bug)
-    (first, _), (second, _) = seen["errored"]
-    assert first.message == "cat.txt: not an image file (no known image header)." and not first.is_bug
-    assert isinstance(first.error, ImageError)
-    assert second.is_bug and second.message.startswith("Bug: KeyError")
-    assert "Traceback" in second.details and "def bug" not in second.message
-
-
-def test_a_bug_in_a_result_handler_is_reported_and_the_runner_goes_on(qtbot, runner, monkeypatch):
-    import sys
-
-    reported = []
+def test_a_bug_in_a_result_handler_is_reported_and_the_runner_goes_on(
+    qtbot: Any, inline_runner: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    reported: list[BaseException] = []
     monkeypatch.setattr(sys, "excepthook", lambda kind, error, trace: reported.append(error))
 
-    def broken_handler(result):
+    def broken_handler(result: object) -> None:
         raise KeyError(result)
 
-    handled = []
+    handled: list[object] = []
+    runner = inline_runner(first=lambda: "first", second=lambda: "second")
     with qtbot.waitSignal(runner.idle, timeout=JOB_TIMEOUT_MS):
-        runner.submit(JobKind.CLASSIFY, lambda: "first", on_result=broken_handler)
-        runner.submit(JobKind.SUMMARY, lambda: "second", on_result=handled.append)
+        runner.submit(JobKind.CLASSIFY, "first", on_result=broken_handler)
+        runner.submit(JobKind.SUMMARY, "second", on_result=handled.append)
     assert [type(error) for error in reported] == [KeyError] and handled == ["second"] and not runner.is_busy()
 
 
-def test_model_keys_resolve_through_one_cached_model(qtbot, runner):
-    seen = collect(runner)
-    key = ModelChoice("lenet5", "none", None, "cpu")
-    with qtbot.waitSignal(runner.idle, timeout=JOB_TIMEOUT_MS):
-        runner.submit(JobKind.CLASSIFY, lambda loaded: loaded, model=key)
-        runner.submit(JobKind.SUMMARY, lambda loaded: loaded, model=key)
-    first, second = (result for result, _ in seen["returned"])
-    assert first is second and first.name == "lenet5" and not first.pretrained
-    assert runner.cache.keys() == runner.loaded_models() == [key]
-    parameters = sum(p.numel() for p in first.model.parameters()) + sum(b.numel() for b in first.model.buffers())
-    assert runner.loaded_model_bytes() == 4 * parameters  # float32
-
-
-def test_out_of_memory_on_a_gpu_retries_on_the_cpu(qtbot, runner, monkeypatch):
-    seen = collect(runner)
-    messages = []
-    runner.message.connect(messages.append)
-    monkeypatch.setattr(runner.cache, "get", lambda key, progress=None: key)  # no model needed here
-
-    def job(loaded):
-        key = loaded
-        if key.device != "cpu":
-            raise RuntimeError("CUDA out of memory. Tried to allocate 2.00 GiB")
-        return "ran on " + key.device
-
-    with qtbot.waitSignal(runner.idle, timeout=JOB_TIMEOUT_MS):
-        runner.submit(
-            JobKind.CLASSIFY, job, model=ModelChoice("resnet50", "none", None, "cuda:0"), description="Classifying"
-        )
-    assert [r for r, _ in seen["returned"]] == ["ran on cpu"]
-    assert messages and "out of memory" in messages[0] and "CPU" in messages[0]
-
-
-def test_after_running_out_of_gpu_memory_a_model_stays_on_the_cpu_until_chosen_again(qtbot, runner, monkeypatch):
-    monkeypatch.setattr(runner.cache, "get", lambda key, progress=None: key)
-    tried = []
-
-    def job(loaded):
-        key = loaded
-        tried.append(key.device)
-        if key.device != "cpu":
-            raise RuntimeError("CUDA out of memory. Tried to allocate 2.00 GiB")
-        return key.device
-
-    gpu = ModelChoice("resnet50", "none", None, "cuda:0")
-    for kind in (JobKind.CLASSIFY, JobKind.ACTIVATIONS):
-        with qtbot.waitSignal(runner.idle, timeout=JOB_TIMEOUT_MS):
-            runner.submit(kind, job, model=gpu)
-    assert tried == ["cuda:0", "cpu", "cpu"]  # the second job did not reload the model on the GPU to fail again
-    other = ModelChoice("resnet18", "none", None, "cuda:0")
-    runner.forget_gpu_fallbacks()  # the user chose the device again
-    tried.clear()
-    with qtbot.waitSignal(runner.idle, timeout=JOB_TIMEOUT_MS):
-        runner.submit(JobKind.CLASSIFY, job, model=gpu)
-    with qtbot.waitSignal(runner.idle, timeout=JOB_TIMEOUT_MS):
-        runner.submit(JobKind.SUMMARY, lambda loaded: tried.append(("other", loaded.device)), model=other)
-    assert tried == ["cuda:0", "cpu", ("other", "cuda:0")]  # tried the GPU again; another model was never moved
-
-
-def test_out_of_memory_retries_with_less_memory_on_the_gpu_before_the_cpu(qtbot, runner, monkeypatch):
-    monkeypatch.setattr(runner.cache, "get", lambda key, progress=None: key)
-    tried = []
-
-    def job(*, loaded, tile=None):
-        key = loaded
-        tried.append((key.device, tile))
-        if key.device != "cpu":
-            raise RuntimeError("CUDA out of memory. Tried to allocate 2.00 GiB")
-        return key.device
-
-    gpu = ModelChoice("resnet50", "none", None, "cuda:0")
-    with qtbot.waitSignal(runner.idle, timeout=JOB_TIMEOUT_MS):
-        ticket = runner.submit(JobKind.HEATMAP, job, model=gpu, low_memory={"tile": 512})
-    assert tried == [("cuda:0", None), ("cuda:0", 512), ("cpu", 512)] and ticket.result() == "cpu"
-
-
-def test_a_closed_runner_takes_no_more_jobs(qtbot):
-    # Closing during a long job is tested once, end to end: test_stress.py (a real window, a real heatmap).
-    runner = JobRunner()
+def test_a_closed_runner_takes_no_more_jobs(qtbot: Any, inline_runner: Any) -> None:
+    runner = inline_runner(first=lambda: "first")
     assert runner.shutdown(timeout=10)
     with pytest.raises(RuntimeError):
-        runner.submit(JobKind.CLASSIFY, sum, [])
+        runner.submit(JobKind.CLASSIFY, "first")
+
+
+@pytest.mark.gpu
+def test_a_real_out_of_memory_runs_the_job_on_the_cpu(qtbot: Any, inline_runner: Any) -> None:
+    torch = pytest.importorskip("torch")
+    if not torch.cuda.is_available():
+        pytest.skip("needs a CUDA device")
+    total = torch.cuda.get_device_properties(0).total_memory
+
+    def greedy(loaded: Any) -> str:
+        if loaded.device.type == "cuda":
+            torch.empty(2 * total, dtype=torch.uint8, device=loaded.device)  # more than the card has
+        return str(loaded.device.type)
+
+    runner = inline_runner(greedy=greedy)
+    returned: list[object] = []
+    messages: list[str] = []
+    runner.returned.connect(lambda result, ticket: returned.append(result))
+    runner.message.connect(messages.append)
+    with qtbot.waitSignal(runner.idle, timeout=300_000):
+        runner.submit(
+            JobKind.CLASSIFY, "greedy", model=ModelChoice("lenet5", "none", None, "cuda"), description="Greedy"
+        )
+    assert returned == ["cpu"] and "GPU out of memory" in messages[0]

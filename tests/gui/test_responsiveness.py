@@ -2,37 +2,12 @@
 
 from __future__ import annotations
 
-import sys
-import threading
-
 import pytest
 from PySide6 import QtWidgets
 
 from viewer.core.image_files import read_image_file
 from viewer.engine.jobs import analysis, session
-from viewer.gui.jobs import WORKER_NICENESS, JobKind, JobRunner
 from viewer.gui.launch import after_first_paint
-
-
-def _niceness(thread_id: int) -> int:
-    import os
-
-    return os.getpriority(os.PRIO_PROCESS, thread_id)
-
-
-@pytest.mark.skipif(sys.platform != "linux", reason="per-thread priority is Linux's")
-def test_the_worker_runs_below_the_gui_threads_priority(qtbot):
-    runner = JobRunner()
-    try:
-        with qtbot.waitSignal(runner.returned, timeout=30_000) as blocker:
-            runner.submit(JobKind.CLASSIFY, lambda: (threading.get_native_id(), _niceness(threading.get_native_id())))
-        worker_id, worker_nice = blocker.args[0]
-        gui_nice = _niceness(threading.get_native_id())
-        assert worker_id != threading.get_native_id()
-        # Lowered by WORKER_NICENESS unless the system caps it (nice is at most 19).
-        assert worker_nice == min(gui_nice + WORKER_NICENESS, 19)
-    finally:
-        assert runner.shutdown()
 
 
 def test_opened_images_come_with_a_preview_scaled_on_the_worker(shared_data):
@@ -157,26 +132,6 @@ def test_the_activations_tab_draws_its_items_when_shown_not_while_hidden(qtbot, 
     window.set_tab("activations")
     assert np.array_equal(view._mosaic_item.image, view.shown_grid.image)
     assert view.detail.channel_image is not None and view.selected_channel == 0
-
-
-def test_start_up_imports_are_frozen_out_of_later_garbage_collections():
-    # A fresh process: in this one, a window closed by an earlier test has lifted the freeze for good.
-    import subprocess
-    import sys
-
-    script = (
-        "import gc, sys\n"
-        "from viewer.engine.jobs import session\n"
-        "assert gc.isenabled()\n"
-        "registry = session.load_registry()\n"
-        "print(bool(registry.specs), gc.isenabled(), gc.get_freeze_count())\n"
-        "print(*(name in sys.modules for name in ('captum.attr', 'matplotlib', 'grandalf')))\n"
-    )
-    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300, check=True)
-    specs, enabled, frozen, *imported = done.stdout.split()
-    assert specs == "True" and enabled == "True"  # collection back on …
-    assert int(frozen) > 100_000  # … and torch's objects no longer walked by it
-    assert imported == ["True"] * 3  # nor those of the libraries Explain and the diagram import later
 
 
 def test_later_turns_run_one_call_per_turn_and_a_newer_call_replaces_a_waiting_one(qtbot):

@@ -81,9 +81,8 @@ def held_by_design_mb(window: Any) -> float:
 
 
 def _models_in_this_process(runner: Any) -> bool:
-    from viewer.gui.jobs import JobRunner
-
-    return isinstance(runner, JobRunner)
+    """An engine on a thread of this process (``--engine thread``) keeps its models in this process's memory."""
+    return bool(runner.client.in_thread)
 
 
 def slope_per_100(points: list[tuple[int, float]]) -> float:

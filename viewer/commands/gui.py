@@ -38,9 +38,10 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
     )
     gui.add_argument(
         "--engine",
-        metavar="thread|local|HOST:PORT",
-        help="where jobs run: thread (in this process, the default), local (an engine process started here) or "
-        "a remote `viewer engine --listen HOST:PORT` (default: $VIEWER_ENGINE, else thread)",
+        metavar="local|HOST:PORT|thread",
+        help="where jobs run: local (an engine process started here, the default), a remote `viewer engine --listen "
+        "HOST:PORT` (a GPU server through an SSH tunnel), or thread (in this process, for debugging) "
+        "(default: $VIEWER_ENGINE, else the engine set in Settings › Engine, else local)",
     )
     gui.add_argument(
         "--token-file", metavar="FILE", help="the remote engine's token (default: $VIEWER_ENGINE_TOKEN_FILE)"

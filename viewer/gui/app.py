@@ -17,6 +17,7 @@ import traceback
 from pathlib import Path
 from types import TracebackType
 
+from pyqtgraph.util.garbage_collector import GarbageCollector
 from PySide6 import QtWidgets
 from PySide6.QtCore import QObject, QSettings, QStandardPaths, Signal
 
@@ -30,7 +31,8 @@ MAX_LOG_BYTES = 1_000_000  # beyond it the log is moved to errors.log.1 (one old
 # When the process started the GUI (for the launch-to-window time shown in the log and the status bar).
 LAUNCHED_AT = time.perf_counter()
 _configured = False
-GIL_SWITCH_INTERVAL_S = 0.00005
+_gui_collector: GarbageCollector | None = None
+GC_INTERVAL_S = 0.5
 
 
 def log_folder() -> Path:
@@ -128,12 +130,13 @@ def create_application(argv: list[str] | None = None) -> QtWidgets.QApplication:
         import pyqtgraph as pg
 
         pg.setConfigOptions(imageAxisOrder="row-major", antialias=True)
-        # The worker runs Python-heavy code (torch.fx tracing, summaries) while the GUI thread draws. Each time
-        # the GUI thread releases the GIL (most Qt calls do) it waits for the worker to hand it back, by
-        # default up to 5 ms. A repaint crosses into Qt hundreds of times (pyqtgraph paints in Python); at 1 ms
-        # the 200-switch soak's longest stalls were 77-123 ms on the 2-core VM, at 0.2 ms 53-66 ms, at 0.05 ms
-        # 42-49 ms (below that the hand-over itself costs as much: 44 ms at 0.02 ms). An idle worker never waits.
-        sys.setswitchinterval(min(sys.getswitchinterval(), GIL_SWITCH_INTERVAL_S))
+        # Python's cyclic collector runs on whichever thread allocates when a threshold is crossed: here also the
+        # engine client's link thread, which decodes results (and the engine's own thread under --engine thread).
+        # A collection there may free a cycle holding Qt objects (a closed window's wrappers) on the wrong thread,
+        # which crashes Qt (seen as a segfault in the event loop of the GUI tests). pyqtgraph's collector turns
+        # automatic collection off and collects on the GUI thread, on a timer, by the same thresholds.
+        global _gui_collector
+        _gui_collector = GarbageCollector(interval=GC_INTERVAL_S)
         sys.excepthook = error_sink.excepthook
         threading.excepthook = error_sink.thread_excepthook
         _configured = True

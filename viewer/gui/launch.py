@@ -53,9 +53,9 @@ def run_gui(
     "all" (``viewer.core.graph.expansion``); a screenshot waits for that layout too. ``direction`` ("TB" or "LR")
     is where the data flows in it (None: as last chosen). ``window_size`` (width,
     height; ``viewer gui --size WxH``) sets the window's size exactly (a screenshot's default is
-    ``SCREENSHOT_SIZE``; without either the window fits the screen). ``engine`` (``--engine``): ``thread``,
-    ``local`` or a remote engine's ``HOST:PORT`` with its ``token_file`` (None: ``VIEWER_ENGINE``, else
-    ``thread``; :mod:`viewer.gui.engine_choice`). ``recipe`` (``--recipe``) is the initial
+    ``SCREENSHOT_SIZE``; without either the window fits the screen). ``engine`` (``--engine``): ``local``,
+    a remote engine's ``HOST:PORT`` with its ``token_file``, or ``thread`` (None: ``VIEWER_ENGINE``, else the
+    settings' engine, else ``local``; :mod:`viewer.gui.engine_choice`). ``recipe`` (``--recipe``) is the initial
     weights' preprocessing; for a weights file it is remembered as the user's answer (``state_recipe``).
     """
     if screenshot and not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):

@@ -52,12 +52,6 @@ ANALYSIS_TABS = TABS[:4]  # built here; Compare and Explain are added after them
 OVERLAY_TABS = {"heatmap": "overlay", "activations": "box"}  # what each tab draws over the image panel
 
 
-def _collect_after_deletion() -> None:
-    from viewer.gui.jobs import collect_closed_window
-
-    QtCore.QTimer.singleShot(0, collect_closed_window)  # once the deletion of its children is over
-
-
 class MainWindow(QtWidgets.QMainWindow):
     """The viewer's window; ``state`` may be passed in (tests, launch) or is created."""
 
@@ -430,8 +424,6 @@ class MainWindow(QtWidgets.QMainWindow):
             self._temp_dir.cleanup()
             # Freed once closed: the connections to lambdas and bound methods of the window (its own signals,
             # the state's) are references Python's collector cannot see, so only deleting the Qt objects drops
-            # them; the window, its state, its models and images then go.
+            # them; the window, its state and its images then go (its models live in the engine).
             self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose, True)
-            # Not a method of the window: nothing of it may outlive its deletion, not even this connection.
-            self.destroyed.connect(_collect_after_deletion)
         super().closeEvent(event)

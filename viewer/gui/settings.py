@@ -118,6 +118,15 @@ class Settings:
         value = self._settings.value(key)
         return value if isinstance(value, QByteArray) and not value.isEmpty() else None
 
+    # --- engine -------------------------------------------------------------------------------------
+    def engine(self) -> tuple[str, str | None]:
+        """Where jobs run (File › Engine…): ``"local"`` or a server's ``"HOST:PORT"``, and its token file."""
+        return self._str("engine/where", "local") or "local", self._str("engine/token_file")
+
+    def set_engine(self, where: str, token_file: str | None) -> None:
+        self._settings.setValue("engine/where", where)
+        self._settings.setValue("engine/token_file", token_file or "")
+
     # --- window -------------------------------------------------------------------------------------
     def geometry(self) -> QByteArray | None:
         return self._bytes(GEOMETRY)

@@ -32,7 +32,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import replace
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, Signal, Slot
 
@@ -42,7 +42,7 @@ from viewer.core.progress import Progress
 from viewer.core.results.session import ImageEntry, ModelInfo, Registry
 from viewer.gui.engine_choice import engine_died, make_runner
 from viewer.gui.job_policy import Change, withdrawn_on
-from viewer.gui.jobs import ErrorHandler, JobError, JobKind, JobRunner, Ticket
+from viewer.gui.jobs import JobRunner
 from viewer.gui.state_analysis import ActivationsState, HeatmapState
 from viewer.gui.state_architecture import ArchitectureState
 from viewer.gui.state_compare import CompareState, ExplainState
@@ -54,10 +54,10 @@ from viewer.gui.state_notices import CHOICE_NOTICES, Notice, Notices
 from viewer.gui.state_predictions import PredictionsState
 from viewer.gui.state_recipe import WeightsRecipes
 from viewer.gui.state_weights import WeightsFallbacks
+from viewer.gui.tickets import ErrorHandler, JobError, JobKind, Ticket
 
 if TYPE_CHECKING:
     from viewer.core.results.summary import Summary
-    from viewer.gui.engine_runner import EngineJobRunner
 
 __all__ = ["AppState", "ModelChoice", "Notice"]
 
@@ -75,11 +75,10 @@ class AppState(QObject):
     job_finished = Signal(str)  # kind of a job that ended (any outcome) with nothing more of its kind queued
     busy_changed = Signal(str)  # description of the running job, "" when idle
 
-    def __init__(self, runner: JobRunner | EngineJobRunner | None = None, parent: QObject | None = None) -> None:
-        """``runner``: where jobs run (None: as ``VIEWER_ENGINE`` says, by default in a worker thread)."""
+    def __init__(self, runner: JobRunner | None = None, parent: QObject | None = None) -> None:
+        """``runner``: where jobs run (None: as ``VIEWER_ENGINE`` says, by default in an engine process)."""
         super().__init__(parent)
-        # Typed as the in-thread runner: EngineJobRunner has its API and signals (no ``cache``, no ``gate``).
-        self.jobs: JobRunner = cast("JobRunner", runner or make_runner(parent=self))
+        self.jobs: JobRunner = runner or make_runner(parent=self)
         self.notices = Notices(parent=self)  # what the banner and the tabs say, until it no longer holds
         self.images = Images(self, self.notices, parent=self)  # the opened images and the one shown
         self.model = ModelState(self.notices, parent=self)  # the choice, the model loaded, its summary, timings

@@ -20,9 +20,9 @@ from viewer.core.graph import Graph, expansion
 from viewer.core.job_names import JobName
 from viewer.core.layout import Direction, Layout
 from viewer.gui.job_policy import Change
-from viewer.gui.jobs import JobError, JobKind, Ticket
 from viewer.gui.state_model import ModelState
 from viewer.gui.state_notices import Notices
+from viewer.gui.tickets import JobError, JobKind, Ticket
 
 __all__ = ["ArchitectureHost", "ArchitectureState"]
 

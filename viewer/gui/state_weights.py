@@ -28,7 +28,7 @@ from viewer.gui.state_model import ModelState
 from viewer.gui.state_notices import Notices
 
 if TYPE_CHECKING:
-    from viewer.gui.jobs import JobError
+    from viewer.gui.tickets import JobError
 
 __all__ = ["WeightsFallbacks", "WeightsHost", "gui_wording", "is_weights_file"]
 

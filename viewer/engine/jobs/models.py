@@ -106,10 +106,14 @@ def _release(models: list[LoadedModel]) -> None:
     (``viewer.engine.fx_tracers``), so this is a safety net for whatever else may. A full collection holds the
     GIL for 50-190 ms on a 2-core machine (``viewer bench``: it was the longest stall of the 200-switch soak),
     so it runs only when a model did outlive the list that held it; the objects of the libraries were frozen
-    out of it once torch was imported (``viewer.engine.jobs.session``). Nothing is frozen here: the models still
+    out of it once torch was imported (``viewer.engine.server.runtime``). Nothing is frozen here: the models still
     cached would be frozen too, and a frozen cycle is never freed once they are evicted in turn.
+
+    Not where automatic collection is off: that is a window's process running its engine on a thread
+    (``--engine thread``), whose collections run on the GUI thread only (``viewer.gui.app``), since a collection
+    on this thread could free a Qt object on the wrong thread.
     """
     survivors = [weakref.ref(loaded.model) for loaded in models]
     models.clear()  # the caller's last references: what nothing else holds is freed here
-    if any(survivor() is not None for survivor in survivors):
+    if gc.isenabled() and any(survivor() is not None for survivor in survivors):
         gc.collect()

@@ -1,15 +1,13 @@
 """The jobs of a session's start and its images: the zoo and the machine, opened images, the loaded model.
 
-``load_registry`` is the first job: it imports torch and the analysis modules while the garbage collector is off,
-then freezes what they made out of later collections (see ``quiet_imports``).
+``load_registry`` is a window's first job: the zoo, and the devices of the machine the engine runs on (a GPU
+server's, for a remote engine), which the window's device picker lists.
 """
 
 from __future__ import annotations
 
-import gc
 import platform
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -25,11 +23,9 @@ __all__ = [
     "DISPLAY_SIDE",
     "PREVIEW_SIDE",
     "THUMBNAIL_SIDE",
-    "collect_closed_window",
     "load_registry",
     "model_info",
     "open_images",
-    "quiet_imports",
 ]
 
 THUMBNAIL_SIDE = 96
@@ -38,52 +34,7 @@ DISPLAY_SIDE = 4096  # the image panel's copy (``to_display_array``'s limit)
 
 
 def load_registry() -> Registry:
-    """Import torch and the engine (the first job), then read the zoo; see ``quiet_imports``."""
-    with quiet_imports():
-        return _load_registry()
-
-
-@contextmanager
-def quiet_imports() -> Iterator[None]:
-    """No garbage collection while torch is imported, then everything imported frozen out of later ones.
-
-    Importing torch creates millions of long-lived objects, and each full collection on the way walks them
-    all (up to 200 ms, holding the GIL, so the window froze). Module-level objects live as long as the
-    process: ``gc.freeze`` keeps every later collection from walking them again. Frozen once per process
-    only: a later call (a second window, tests) would also freeze whatever garbage is waiting then.
-    """
-    global _FROZEN
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
-        if not _FROZEN:
-            _FROZEN = True
-            gc.freeze()
-
-
-_FROZEN = False
-
-
-def collect_closed_window() -> None:
-    """A window was deleted: collect what of it the freeze above kept out of the collector's sight.
-
-    The freeze also froze whatever the first window held when torch was imported (its Python wrappers and the
-    cycles between them), so a closed window would never be freed. The objects are unfrozen for good: freezing
-    again would also freeze the models another window holds now, and a model evicted later is freed only by the
-    collector (torch.fx leaves cycles), which never looks at frozen objects (a soak of close-and-reopen cycles
-    kept 50 MB more that way). Later full collections walk torch's objects again: longer pauses, after a window
-    closed, rather than a leak.
-    """
-    if _FROZEN:
-        gc.unfreeze()  # nothing left to unfreeze after the first close: then a plain collection
-        gc.collect()
-
-
-def _load_registry() -> Registry:
+    """The zoo, the machine's devices and the versions (the first job of a window)."""
     import torch
     import torchvision
 

@@ -26,7 +26,7 @@ the job table does, in the engine's process only.
 from __future__ import annotations
 
 from viewer.engine.server.scheduler import JobCancelled, Request, Scheduler, describe, load_jobs
-from viewer.engine.server.serve import DEFAULT_JOBS, Session, TcpServer, run_local_engine
+from viewer.engine.server.serve import DEFAULT_JOBS, Session, TcpServer, run_engine_thread, run_local_engine
 
 __all__ = [
     "DEFAULT_JOBS",
@@ -37,5 +37,6 @@ __all__ = [
     "TcpServer",
     "describe",
     "load_jobs",
+    "run_engine_thread",
     "run_local_engine",
 ]

@@ -26,7 +26,7 @@ from viewer.core.wire.channel import Channel, Refused, connect, offer_challenge
 from viewer.engine.server import runtime
 from viewer.engine.server.scheduler import Request, Scheduler, load_jobs
 
-__all__ = ["DEFAULT_JOBS", "ORPHAN_EXIT_S", "Session", "TcpServer", "run_local_engine"]
+__all__ = ["DEFAULT_JOBS", "ORPHAN_EXIT_S", "Session", "TcpServer", "run_engine_thread", "run_local_engine"]
 
 log = logging.getLogger(__name__)
 
@@ -114,9 +114,26 @@ def run_local_engine(host: str, port: int, token: bytes, jobs: str, shm_min_byte
     """
     runtime.configure(local=True)  # before any other thread: they all inherit its priority
     logging.basicConfig(level=logging.WARNING, format="viewer engine: %(message)s")
+    _serve_window(host, port, token, jobs, shm_min_bytes, in_process=False)
+    os._exit(0)  # not sys.exit: the orphan timer must not keep a finished engine alive
+
+
+def run_engine_thread(host: str, port: int, token: bytes, jobs: str, shm_min_bytes: int | None) -> None:
+    """``viewer gui --engine thread``: the same loop and protocol on a thread of the window's own process.
+
+    For debugging engine code in one process and for the GUI tests (a window's start costs no interpreter and
+    no torch import); it changes no process-wide setting (:mod:`viewer.engine.server.runtime` is the engine
+    process's) and ends when its window says goodbye.
+    """
+    _serve_window(host, port, token, jobs, shm_min_bytes, in_process=True)
+
+
+def _serve_window(
+    host: str, port: int, token: bytes, jobs: str, shm_min_bytes: int | None, *, in_process: bool
+) -> None:
     channel = Channel(connect(host, port), shm_min_bytes=shm_min_bytes)
     offer_challenge(channel, token, _welcome(1))
-    with runtime.quiet_imports():
+    with contextlib.nullcontext() if in_process else runtime.quiet_imports():
         table = load_jobs(jobs)
     scheduler = Scheduler(table)
     session = Session(channel, scheduler, 1)
@@ -124,11 +141,11 @@ def run_local_engine(host: str, port: int, token: bytes, jobs: str, shm_min_byte
     def read() -> None:
         session.serve()
         scheduler.stop()
-        threading.Timer(ORPHAN_EXIT_S, os._exit, (0,)).start()
+        if not in_process:
+            threading.Timer(ORPHAN_EXIT_S, os._exit, (0,)).start()
 
     threading.Thread(target=read, name="engine-reader", daemon=True).start()
     scheduler.run()
-    os._exit(0)  # not sys.exit: the orphan timer must not keep a finished engine alive
 
 
 class TcpServer:

@@ -94,7 +94,9 @@ class EngineFuture(Future[Any]):
 
 
 class EngineClient:
-    """A local engine (``EngineClient()``) or a remote one (``EngineClient(address=(host, port), token=...)``)."""
+    """A local engine (``EngineClient()``), a remote one (``EngineClient(address=(host, port), token=...)``), or
+    the same loop on a thread of this process (``EngineClient(in_thread=True)``: ``--engine thread``, for
+    debugging and the GUI tests; it imports torch here)."""
 
     def __init__(
         self,
@@ -103,10 +105,14 @@ class EngineClient:
         token: bytes | None = None,
         jobs: str = DEFAULT_JOBS,
         shm_min_bytes: int | None = SHM_MIN_BYTES,
+        in_thread: bool = False,
     ) -> None:
         if address is not None and not token:
             raise ValueError("a remote engine needs its token")
+        if address is not None and in_thread:
+            raise ValueError("an engine is remote or on a thread of this process, not both")
         self.address = address
+        self.in_thread = in_thread
         self.jobs = jobs
         self.shm_min_bytes = None if address is not None else shm_min_bytes
         self._token = token
@@ -250,7 +256,7 @@ class EngineClient:
                 _fail(future, EngineStopped(f"the engine stopped: {reason}."))
             if not self._closed:
                 log.warning("the engine stopped: %s", reason)
-                if process is None:  # a remote engine: reconnect when there is work again
+                if process is None:  # a remote engine or one on a thread: reconnect when there is work again
                     self._wait_for_work()
 
     def _wait_for_work(self) -> None:
@@ -273,22 +279,29 @@ class EngineClient:
             return channel, None
         return self._start_local()
 
-    def _start_local(self) -> tuple[Channel, multiprocessing.process.BaseProcess]:
-        from viewer.engine.server.serve import run_local_engine  # torch-free: the job table is imported there
+    def _start_local(self) -> tuple[Channel, multiprocessing.process.BaseProcess | None]:
+        """A local engine that connects back to a listener of this process (a spawned child, or a thread here,
+        which a lost connection then starts again at the next job, as a remote engine is reached again)."""
+        # torch-free: the job table is imported there
+        from viewer.engine.server.serve import run_engine_thread, run_local_engine
 
         token = secrets.token_bytes(32)
         with socket.create_server(("127.0.0.1", 0)) as listener:
             host, port = listener.getsockname()[:2]
-            context = multiprocessing.get_context("spawn")
-            # Not daemonic: a daemonic process may not start its own (a DataLoader's workers); close() ends it.
-            process = context.Process(
-                target=run_local_engine, args=(host, port, token, self.jobs, self.shm_min_bytes), name="viewer-engine"
-            )
-            process.start()
+            args = (host, port, token, self.jobs, self.shm_min_bytes)
+            process: multiprocessing.process.BaseProcess | None = None
+            if self.in_thread:
+                threading.Thread(target=run_engine_thread, args=args, name="viewer-engine", daemon=True).start()
+            else:
+                context = multiprocessing.get_context("spawn")
+                # Not daemonic: a daemonic process may not start its own (a DataLoader's workers); close() ends it.
+                process = context.Process(target=run_local_engine, args=args, name="viewer-engine")
+                process.start()
             deadline = time.monotonic() + START_TIMEOUT_S
             while True:
                 remaining = deadline - time.monotonic()
-                ready = multiprocessing.connection.wait([listener, process.sentinel], max(0.0, remaining))
+                waited: list[socket.socket | int] = [listener] if process is None else [listener, process.sentinel]
+                ready = multiprocessing.connection.wait(waited, max(0.0, remaining))
                 if listener in ready:
                     sock, _peer = listener.accept()
                     channel = Channel(Connection(sock.detach()), shm_min_bytes=self.shm_min_bytes)
@@ -299,8 +312,14 @@ class EngineClient:
                         continue
                     return channel, process
                 if ready or remaining <= 0:
-                    _stop_process(process, time.monotonic() + 1.0)
-                    raise EngineStopped(_why(process) if ready else f"it did not answer in {START_TIMEOUT_S:g} s")
+                    if process is not None:
+                        _stop_process(process, time.monotonic() + 1.0)
+                    why = (
+                        _why(process)
+                        if ready and process is not None
+                        else f"it did not answer in {START_TIMEOUT_S:g} s"
+                    )
+                    raise EngineStopped(why)
 
     def _send(self, channel: Channel, future: EngineFuture) -> None:
         try:

@@ -156,7 +156,9 @@ class DrawWhenShown(QtCore.QObject):
             self._run()
 
     def eventFilter(self, watched: QtCore.QObject, event: QtCore.QEvent) -> bool:
-        if self._stale and event.type() == QtCore.QEvent.Type.Show and watched is self._view:
+        # getattr: a view deleted later (deleteLater) whose Python side the collector has already cleared sends
+        # its last events to this helper with its attributes gone.
+        if getattr(self, "_stale", False) and event.type() == QtCore.QEvent.Type.Show and watched is self._view:
             if self._later:
                 self._timer.start()
             else:
