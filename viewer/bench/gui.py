@@ -6,8 +6,9 @@ ticks is the longest time the window could not repaint or answer a click. Jobs r
 Python code there (tracing, summaries, building models) holds the GIL; these gaps show how much of it leaks.
 It runs in a fresh process, as the app does: torch is first imported there by the app's own worker.
 
-Launch: a fresh ``python`` process runs the app's real entry point (``run_gui``); the time from just before
-the process is spawned (interpreter start and every import included) to the window's first paint.
+Launch: a fresh ``python`` process runs the app's real entry point (``run_gui``, which starts its engine
+process); the time from just before the process is spawned (interpreter start and every import included) to the
+window's first paint, against the same for a bare PySide6 window; and whether torch was in the window's process.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from viewer.bench.common import Row, measured_in_fresh_process, offscreen_unless
 __all__ = ["bench_gui"]
 
 GAP_GOAL_MS = 30.0
-LAUNCH_GOAL_S = 1.0
+LAUNCH_GOAL_RATIO = 2.5  # launch to first paint / a bare PySide6 window
 TICK_MS = 5
 HEATMAP_SCALES = (1.0, 1.4, 2.0)
 WAIT_S = 900  # gives up (and says so) rather than hang
@@ -35,7 +36,9 @@ def bench_gui(*, quick: bool = False, device: str = "cpu") -> list[Row]:
     launches = [
         (_launch_seconds(_BARE_WINDOW_SCRIPT), _launch_seconds(_LAUNCH_SCRIPT)) for _ in range(1 if quick else 3)
     ]
-    bare_window, launch = min(bare for bare, _ in launches), min(ours for _, ours in launches)
+    bare_window, launch = min(bare[0] for bare, _ in launches), min(ours[0] for _, ours in launches)
+    torch_in_window = any(ours[1] for _, ours in launches)
+    ratio = launch / bare_window
     working, loading, elapsed = _stalls_in_a_fresh_process(device)
     return [
         *_latency_rows(device, quick),
@@ -59,12 +62,12 @@ def bench_gui(*, quick: bool = False, device: str = "cpu") -> list[Row]:
         ),
         Row(
             "gui",
-            "launch to window painted (fresh process)",
+            f"launch to window painted (fresh process; torch in the window's: {'yes' if torch_in_window else 'no'})",
             f"{launch:.2f} s",
-            f"process spawn; a bare PySide6 window {bare_window:.2f} s",
-            launch,
-            f"≤{LAUNCH_GOAL_S:.0f} s",
-            launch <= LAUNCH_GOAL_S,
+            f"a bare PySide6 window {bare_window:.2f} s",
+            ratio,
+            f"≤{LAUNCH_GOAL_RATIO}",
+            ratio <= LAUNCH_GOAL_RATIO and not torch_in_window,
         ),
     ]
 
@@ -178,7 +181,7 @@ class FirstPaint(QtCore.QObject):
     def eventFilter(self, watched, event):
         if not self.seen and event.type() == QtCore.QEvent.Type.Paint and isinstance(watched, QtWidgets.QMainWindow):
             self.seen = True
-            print(f"painted {time.time():.6f}", flush=True)
+            print(f"painted {time.time():.6f} {int('torch' in sys.modules)}", flush=True)
             QtCore.QTimer.singleShot(0, watched.close)  # closing the last window ends run_gui
         return False
 
@@ -200,7 +203,7 @@ app = QtWidgets.QApplication(sys.argv[:1])
 class FirstPaint(QtCore.QObject):
     def eventFilter(self, watched, event):
         if event.type() == QtCore.QEvent.Type.Paint and isinstance(watched, QtWidgets.QMainWindow):
-            print(f"painted {time.time():.6f}", flush=True)
+            print(f"painted {time.time():.6f} 0", flush=True)
             QtCore.QTimer.singleShot(0, app.quit)
         return False
 
@@ -213,8 +216,9 @@ app.exec()
 """
 
 
-def _launch_seconds(script: str) -> float:
-    """Seconds from spawning a fresh interpreter running ``script`` to its window first painting."""
+def _launch_seconds(script: str) -> tuple[float, bool]:
+    """Seconds from spawning a fresh interpreter running ``script`` to its window first painting, and whether
+    torch was imported in that process by then."""
     with tempfile.TemporaryDirectory(prefix="viewer-bench-launch-") as folder:
         spawned = time.time()
         done = subprocess.run(
@@ -227,7 +231,8 @@ def _launch_seconds(script: str) -> float:
     painted = [line for line in done.stdout.splitlines() if line.startswith("painted ")]
     if not painted:
         raise RuntimeError(f"the app did not paint its window (exit {done.returncode}): {done.stderr[-500:]}")
-    return float(painted[0].split()[1]) - spawned
+    _, when, torch_imported = painted[0].split()
+    return float(when) - spawned, torch_imported == "1"
 
 
 if __name__ == "__main__":  # the stall measurement's own process (see _stalls_in_a_fresh_process)

@@ -15,10 +15,12 @@ from PySide6 import QtCore, QtGui, QtWidgets
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QKeySequence
 
+from viewer.gui.engine_choice import engine_in_words, validate_address
 from viewer.gui.help_texts import LECTURE_HTML, SAMPLES, about_html, resource_path, shortcuts_html
 from viewer.gui.settings import Settings
 from viewer.gui.state import AppState
 from viewer.gui.widgets.architecture_diagram import DiagramView
+from viewer.gui.widgets.engine_dialog import EngineDialog
 from viewer.gui.widgets.image_panel import ImagePanel
 
 __all__ = [
@@ -30,6 +32,7 @@ __all__ = [
     "export_all",
     "fit_focused",
     "samples_menu",
+    "show_engine_dialog",
     "show_help",
 ]
 
@@ -127,6 +130,8 @@ def build_menus(window: QtWidgets.QMainWindow, host: MenuHost, tabs: Sequence[st
     file_menu.addMenu(samples_menu(host))
     file_menu.addSeparator()
     file_menu.addAction(menus.export_action)
+    file_menu.addSeparator()
+    file_menu.addAction(_action(window, "E&ngine…", lambda: show_engine_dialog(host), name="engineAction"))
     file_menu.addSeparator()
     file_menu.addAction(quit_action)
 
@@ -228,7 +233,8 @@ def about_text(host: MenuHost) -> str:
     versions = dict(registry.versions) if registry is not None else {"torch": "loading…"}
     versions["Qt"] = QtCore.qVersion()
     if registry is not None:
-        versions["devices"] = ", ".join(registry.devices)
+        versions["devices"] = ", ".join(registry.devices)  # the engine's machine's (a server's, for a remote one)
+    versions["engine"] = engine_in_words(host.state.jobs)
     return about_html(
         versions,
         registry.auto_device if registry is not None else None,
@@ -258,6 +264,26 @@ def show_help(window: QtWidgets.QWidget, menus: Menus, title: str, text: str) ->
     browser.setHtml(text)
     dialog.show()
     dialog.raise_()
+    return dialog
+
+
+def show_engine_dialog(host: MenuHost) -> EngineDialog:
+    """File › Engine…: where jobs run now, and where they run from the next start (stored in the settings)."""
+    where, token_file = host.settings.engine()
+    dialog = EngineDialog(
+        engine_in_words(host.state.jobs), where, token_file or "", validate_address, parent=host.window()
+    )
+
+    def chosen(engine: str, token: str) -> None:
+        host.settings.set_engine(engine, token or None)
+        host.settings.sync()
+        window = host.window()
+        if isinstance(window, QtWidgets.QMainWindow):
+            window.statusBar().showMessage(f"Engine: {engine}, from the next start of the app.", 10_000)
+
+    dialog.engineChosen.connect(chosen)
+    dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose, True)
+    dialog.open()
     return dialog
 
 
