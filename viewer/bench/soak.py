@@ -10,9 +10,10 @@ buttons, closing and reopening the window). After every action it processes even
 - no result is shown over the wrong input: the prediction, the heatmap, the Explain tab's maps and the Compare
   tab's comparison are each of the image shown (and the first three of the model loaded); checked after every
   action and at the moment each result is delivered;
-- memory: every few actions, once the worker is idle, the resident set after ``malloc_trim`` less what the app
-  holds by design at that moment (the cached models' tensors and the open images' pixels, which the actions
-  make come and go by tens of MB); the least-squares slope over the second half is the leak rate.
+- memory: every few actions, once the engine is idle, the resident set of the window's process and of its
+  engine's, after ``malloc_trim``, less what the app holds by design at that moment (the cached models' tensors
+  and the open images' pixels, which the actions make come and go by tens of MB); the least-squares slope over
+  the second half is the leak rate.
 
 The test (``tests/gui/test_soak.py``) runs a short form; ``viewer bench --only soak`` the long one, in a fresh
 process (``python -m viewer.bench.soak``) whose weights cache is empty and whose downloads fail at once (the
@@ -36,7 +37,7 @@ from typing import Any
 
 from viewer.bench.common import Row, measured_in_fresh_process, offscreen_unless_display
 from viewer.bench.soak_actions import ACTIONS, SoakContext, SoakData, answer_dialogs, prepare_window
-from viewer.bench.soak_checks import Faults, held_by_design_mb, rss_mb, slope_per_100
+from viewer.bench.soak_checks import Faults, engine_rss_mb, held_by_design_mb, rss_mb, slope_per_100
 
 __all__ = ["LEAK_GOAL_MB", "SoakReport", "bench_soak", "new_window", "run_soak"]
 
@@ -176,7 +177,8 @@ def run_soak(
             if index % RSS_EVERY == RSS_EVERY - 1:
                 settle(SETTLE_S)
                 gc.collect()
-                report.rss.append((index + 1, rss_mb(), held_by_design_mb(context.window)))
+                resident = rss_mb() + engine_rss_mb(context.window)  # the window's process and its engine's
+                report.rss.append((index + 1, resident, held_by_design_mb(context.window)))
                 faults.check(context.window, "settled")
         context.state.cancel()
         settle(SETTLE_S)

@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from types import TracebackType
 from typing import Any, Protocol
 
-__all__ = ["Faults", "held_by_design_mb", "rss_mb", "slope_per_100", "wrong_results"]
+__all__ = ["Faults", "engine_rss_mb", "held_by_design_mb", "rss_mb", "slope_per_100", "wrong_results"]
 
 
 class _Report(Protocol):
@@ -54,7 +54,7 @@ def _array_bytes(value: Any, depth: int = 4) -> int:
 
 
 def held_by_design_mb(window: Any) -> float:
-    """What the app holds on purpose now, in MB: the worker's cached models (tensors), the open images' pixels
+    """What the app holds on purpose now, in MB: the engine's cached models (tensors), the open images' pixels
     and the arrays of the results shown (prediction, activations, heatmap, the Explain maps, the comparison).
 
     Read while the worker is idle. They come and go with the actions (a cache of three models from 0.2 to 45 MB
@@ -69,9 +69,7 @@ def held_by_design_mb(window: Any) -> float:
         links.explain.explanations,
         links.state.comparison,
     )
-    total = sum(_array_bytes(result) for result in shown)
-    if _models_in_this_process(state.jobs):  # an engine process's models are not in this process's RSS
-        total += state.jobs.loaded_model_bytes()
+    total = sum(_array_bytes(result) for result in shown) + state.jobs.loaded_model_bytes()
     for entry in list(state.images):
         width, height = entry.size
         total += width * height * 3  # the decoded RGB image the engine reads
@@ -80,9 +78,13 @@ def held_by_design_mb(window: Any) -> float:
     return total / 2**20
 
 
-def _models_in_this_process(runner: Any) -> bool:
-    """An engine on a thread of this process (``--engine thread``) keeps its models in this process's memory."""
-    return bool(runner.client.in_thread)
+def engine_rss_mb(window: Any) -> float:
+    """The resident memory of the window's engine process in MB, 0 for an engine on a thread of this process (in
+    :func:`rss_mb` already) or on another machine. Read while the engine is idle."""
+    client = window.state.jobs.client
+    if client.in_thread or client.address is not None:
+        return 0.0
+    return float(client.engine_rss_bytes(60.0)) / 2**20
 
 
 def slope_per_100(points: list[tuple[int, float]]) -> float:

@@ -8,13 +8,16 @@ from __future__ import annotations
 
 from enum import Enum
 
-__all__ = ["LOADED_MODELS", "LOADED_MODEL_BYTES", "QUERY_PRIORITY", "JobName"]
+__all__ = ["ENGINE_RSS_BYTES", "LOADED_MODELS", "LOADED_MODEL_BYTES", "QUERY_PRIORITY", "JobName"]
 
 # The engine's own queries: answered by its scheduler, not by a job of the table (a job cannot see the model cache).
 # ``loaded_models``: the keys (``ModelChoice``) of the models cached in the engine, least recently used first.
 LOADED_MODELS = "engine.loaded_models"
 # ``loaded_model_bytes``: the bytes of those models' parameters and buffers (the soak's "held by design").
 LOADED_MODEL_BYTES = "engine.loaded_model_bytes"
+# ``engine_rss_bytes``: the engine process's resident memory, after its allocator gave back what it held free (the
+# soak's memory is the window's and the engine's).
+ENGINE_RSS_BYTES = "engine.rss_bytes"
 # Better than every job's priority (``viewer.gui.job_policy``): a query is answered between two steps of a job.
 QUERY_PRIORITY = -1_000_000
 

@@ -57,6 +57,8 @@ def test_a_real_classification_round_trips(local_engine: EngineClient, shared_da
     # The scheduler's own queries: what its cache holds, which no job of the table can see.
     assert local_engine.loaded_models(RESULT_TIMEOUT_S) == [_mobilenet(shared_data).key()]
     assert local_engine.loaded_model_bytes(RESULT_TIMEOUT_S) > 10_000_000  # MobileNet V2's 3.5 M floats
+    if sys.platform == "linux":  # the engine's own resident memory (torch and the model), not this process's
+        assert local_engine.engine_rss_bytes(RESULT_TIMEOUT_S) > 100_000_000
 
 
 def test_errors_are_one_sentence_and_bugs_carry_the_traceback(local_engine: EngineClient) -> None:

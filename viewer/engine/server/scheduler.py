@@ -14,17 +14,19 @@ the client as a ``note``.
 Besides the table's jobs the scheduler answers its own queries, requests like any other (queued by priority,
 answered with a ``result``) that read the loop's state, which no job can see: ``engine.loaded_models``
 (:data:`~viewer.core.job_names.LOADED_MODELS`) is the keys of the cached models, least recently used first, and
-``engine.loaded_model_bytes`` the bytes of their tensors.
+``engine.loaded_model_bytes`` the bytes of their tensors, ``engine.rss_bytes`` this process's resident memory.
 They run on the loop's thread, so they read the cache between two jobs (or two steps), never while it changes.
 """
 
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import importlib
 import inspect
 import itertools
 import logging
+import os
 import queue
 import sys
 import threading
@@ -36,7 +38,7 @@ from typing import Any, Protocol
 
 from viewer.core.choice import ModelChoice
 from viewer.core.errors import CancelledError, ViewerError, is_out_of_memory
-from viewer.core.job_names import LOADED_MODEL_BYTES, LOADED_MODELS
+from viewer.core.job_names import ENGINE_RSS_BYTES, LOADED_MODEL_BYTES, LOADED_MODELS
 from viewer.core.progress import Progress
 from viewer.core.wire import WireError
 from viewer.engine.jobs.models import MODEL_CACHE_SIZE, ModelCache, ModelLoader
@@ -262,6 +264,8 @@ class Scheduler:
             return self.loaded_models()
         if request.name == LOADED_MODEL_BYTES:
             return self.loaded_model_bytes()
+        if request.name == ENGINE_RSS_BYTES:
+            return resident_bytes()
         fn = self.jobs.get(request.name)
         if fn is None:
             raise ViewerError(f"this engine has no job {request.name!r} (is it another version of the viewer?).")
@@ -328,3 +332,15 @@ def _default_torch_modes() -> contextlib.AbstractContextManager[object]:
     stack.enter_context(torch.inference_mode(False))
     stack.enter_context(torch.enable_grad())
     return stack
+
+
+def resident_bytes() -> int:
+    """This process's resident memory, after the C allocator gave back what it holds free (its fragments would
+    read as growth); 0 where /proc is not there to say."""
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    try:
+        with open("/proc/self/statm") as statm:
+            return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+    except OSError:
+        return 0

@@ -30,7 +30,7 @@ from typing import Any
 
 from viewer.core import errors as core_errors
 from viewer.core.choice import ModelChoice
-from viewer.core.job_names import LOADED_MODEL_BYTES, LOADED_MODELS, QUERY_PRIORITY
+from viewer.core.job_names import ENGINE_RSS_BYTES, LOADED_MODEL_BYTES, LOADED_MODELS, QUERY_PRIORITY
 from viewer.core.progress import Progress
 from viewer.core.wire import WireError
 from viewer.core.wire.channel import Channel, Refused, answer_challenge, connect
@@ -211,6 +211,10 @@ class EngineClient:
     def loaded_model_bytes(self, timeout: float | None = None) -> int:
         """The bytes of those models' parameters and buffers, in the engine's memory (as :meth:`loaded_models`)."""
         return int(self.submit(LOADED_MODEL_BYTES, priority=QUERY_PRIORITY, kind="query").result(timeout))
+
+    def engine_rss_bytes(self, timeout: float | None = None) -> int:
+        """The engine process's resident memory (as :meth:`loaded_models`; this process's own under ``in_thread``)."""
+        return int(self.submit(ENGINE_RSS_BYTES, priority=QUERY_PRIORITY, kind="query").result(timeout))
 
     @property
     def pid(self) -> int | None:
