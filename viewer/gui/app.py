@@ -17,11 +17,11 @@ import traceback
 from pathlib import Path
 from types import TracebackType
 
-from pyqtgraph.util.garbage_collector import GarbageCollector
 from PySide6 import QtWidgets
 from PySide6.QtCore import QObject, QSettings, QStandardPaths, Signal
 
 from viewer.gui import settings
+from viewer.gui.collector import GuiThreadCollector
 
 __all__ = ["LAUNCHED_AT", "LOG_NAME", "ErrorSink", "create_application", "error_sink", "log_folder"]
 
@@ -31,8 +31,6 @@ MAX_LOG_BYTES = 1_000_000  # beyond it the log is moved to errors.log.1 (one old
 # When the process started the GUI (for the launch-to-window time shown in the log and the status bar).
 LAUNCHED_AT = time.perf_counter()
 _configured = False
-_gui_collector: GarbageCollector | None = None
-GC_INTERVAL_S = 0.5
 
 
 def log_folder() -> Path:
@@ -130,13 +128,7 @@ def create_application(argv: list[str] | None = None) -> QtWidgets.QApplication:
         import pyqtgraph as pg
 
         pg.setConfigOptions(imageAxisOrder="row-major", antialias=True)
-        # Python's cyclic collector runs on whichever thread allocates when a threshold is crossed: here also the
-        # engine client's link thread, which decodes results (and the engine's own thread under --engine thread).
-        # A collection there may free a cycle holding Qt objects (a closed window's wrappers) on the wrong thread,
-        # which crashes Qt (seen as a segfault in the event loop of the GUI tests). pyqtgraph's collector turns
-        # automatic collection off and collects on the GUI thread, on a timer, by the same thresholds.
-        global _gui_collector
-        _gui_collector = GarbageCollector(interval=GC_INTERVAL_S)
+        GuiThreadCollector(app)  # garbage is collected on this thread only (see viewer.gui.collector)
         sys.excepthook = error_sink.excepthook
         threading.excepthook = error_sink.thread_excepthook
         _configured = True
