@@ -10,7 +10,8 @@ state no longer wants without a "cancelled"; :meth:`JobRunner.cancel` is the use
 emits ``cancelled``. The handlers bound to a ticket run on the GUI thread, only for a job neither superseded nor
 stopped. The client's callbacks arrive on its link thread and are bounced here through queued signals.
 Priorities are the job policy's (:mod:`viewer.gui.job_policy`), applied by the engine's scheduler, which also
-runs better-priority jobs between two steps of a long one.
+runs better-priority jobs between two steps of a long one. An idle engine starts the first job it reads: the
+state asks for what the user waits for first (a model's top-k before its graph's trace).
 
 The engine is where :mod:`viewer.gui.engine_choice` says: a child process (the default), a ``viewer engine
 --listen`` server, or a thread of this process (``--engine thread``, for debugging and the tests).
@@ -44,6 +45,7 @@ from PySide6.QtCore import QObject, Qt, Signal, Slot
 from viewer.core.choice import ModelChoice
 from viewer.core.errors import ViewerError
 from viewer.core.progress import Progress
+from viewer.gui import collector
 from viewer.gui.client import EngineBug, EngineClient, EngineFuture, EngineStopped
 from viewer.gui.client.engine_client import DEFAULT_JOBS
 from viewer.gui.job_policy import priority
@@ -118,6 +120,7 @@ class JobRunner(LiveTickets, QObject):
         """Over ``client`` (a remote engine's, say), or a local engine of the job table ``jobs`` started here."""
         super().__init__(parent)
         self.client = client if client is not None else EngineClient(jobs=jobs)
+        collector.watch(self)  # no full collection while a result is awaited
         self._numbers = itertools.count(1)
         self._latest: dict[JobKind, Ticket] = {}
         self._live: list[Ticket] = []  # submitted, not delivered (GUI-thread view)
@@ -159,14 +162,26 @@ class JobRunner(LiveTickets, QObject):
                 previous.stop(Stop.SUPERSEDED)
             self._latest[kind] = ticket
         self._live.append(ticket)
+        self._send(ticket, name, args, model, tuple(models), kwargs)
+        return ticket
+
+    def _send(
+        self,
+        ticket: EngineTicket,
+        name: str,
+        args: tuple[Any, ...],
+        model: ModelChoice | None,
+        models: tuple[ModelChoice, ...],
+        kwargs: dict[str, Any],
+    ) -> None:
         try:
             future = self.client.submit(
                 name,
                 *args,
                 model=model,
                 models=models,
-                priority=priority(kind),
-                kind=kind.value,
+                priority=priority(ticket.kind),
+                kind=ticket.kind.value,
                 on_started=lambda _future: self._started(ticket),
                 on_progress=lambda item: self._emit(self._raw_progress, item, ticket),
                 on_note=lambda text: self._emit(self._raw_message, f"{ticket.description}: {text}"),
@@ -176,12 +191,11 @@ class JobRunner(LiveTickets, QObject):
         except RuntimeError as error:  # the client is closed: a failure delivered like any other
             ticket.set_exception(error)
             self._raw_done.emit(ticket)
-            return ticket
+            return
         ticket.future = future
         future.add_done_callback(lambda done: self._ended(ticket, done))
         if ticket.stop_requested:  # stopped from another thread while it was being sent
             future.cancel()
-        return ticket
 
     def forget_gpu_fallbacks(self) -> None:
         """Let models that ran out of GPU memory try the GPU again (the user chose a model or device anew)."""

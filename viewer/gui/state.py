@@ -193,7 +193,7 @@ class AppState(QObject):
                 on_error=self._model_failed,
                 description=f"Loading {label}",
             )
-            self.architecture.request_graph()
+            self.architecture.request_graph(now=False)  # traced once the top-k is asked for (_model_loaded)
 
     def input_changed(self, change: Change) -> None:
         """The one place where the job policy's withdrawals happen (``job_policy.POLICY``): jobs computing for
@@ -291,6 +291,7 @@ class AppState(QObject):
         self.model.loaded(replace(info, key=choice), self._delivering_ms)
         self.predictions.request()  # first: the top-k is what the user waits for
         self.heatmap.refresh()
+        self.architecture.submit_waiting_graph()  # after the top-k: an idle engine would trace it first
         self._submit(
             JobKind.SUMMARY,
             JobName.SUMMARY,
@@ -302,6 +303,7 @@ class AppState(QObject):
     def _model_failed(self, error: JobError) -> None:
         self.model.failed(error)
         self.weights.model_failed(error)
+        self.architecture.submit_waiting_graph()  # the network's diagram needs no weights
 
     def _summary_arrived(self, summary: Summary) -> None:
         self.activations.check_layers(summary)  # before the views see the summary: they select the layers

@@ -133,8 +133,7 @@ class ActivationsState(QObject):
         """Capture the chosen layers for the shown image (withdrawn while something it needs is missing)."""
         jobs = self._app.jobs
         jobs.withdraw(JobKind.ACTIVATION_GRID)  # a grid of the old capture is not wanted any more
-        summary = self._app.model.summary
-        if not self.layers or summary is None:  # the summary's arrival captures (layers checked then)
+        if not self.layers or self._app.model.summary is None:  # the summary's arrival captures (layers checked)
             jobs.withdraw(JobKind.ACTIVATIONS)
             return
         ready = self._app._ready(JobKind.ACTIVATIONS)
@@ -147,7 +146,6 @@ class ActivationsState(QObject):
                 model=model,
                 layers=list(self.layers),
                 preset=self._app.predictions.preset,
-                summary=summary,
                 grid_options=self.grid_options,
                 on_result=self._captured,
                 on_error=self._capture_failed,

@@ -67,6 +67,7 @@ class ArchitectureState(QObject):
         self.plain: Graph | None = None  # the chosen network's own graph, shown or not
         self.memory: dict[str, list[str]] = {}  # network -> the blocks open on it, restored when chosen again
         self._source: tuple[str | None, ...] | None = None  # the network the graph is (being) built for
+        self._graph_waits = False  # its trace waits for the model's top-k to be asked for (request_graph)
 
     def shows_plain_graph(self) -> bool:
         """True unless the convolutionized form is on screen (its open blocks are not remembered for the network)."""
@@ -119,8 +120,12 @@ class ArchitectureState(QObject):
             expanded = expansion(graph) if remembered is None else frozenset(remembered)
         self.set_expanded(expanded)
 
-    def request_graph(self) -> None:
-        """Build the graph of the chosen network, unless the one shown (or being built) is already of it."""
+    def request_graph(self, *, now: bool = True) -> None:
+        """Build the graph of the chosen network, unless the one shown (or being built) is already of it.
+
+        ``now=False`` (a model switch): what is of another network goes at once, and the trace is asked for by
+        :meth:`submit_waiting_graph`, once the model's top-k has been asked for (an idle engine starts the first
+        job it reads, and the top-k is what the user waits for)."""
         choice = self._app.model.choice
         source = ("file", choice.model_file, choice.model_file_sha256) if choice.model_file else ("name", choice.model)
         if source == self._source:
@@ -132,6 +137,18 @@ class ArchitectureState(QObject):
         if self.graph is not None or self.layout is not None:
             self.graph, self.layout, self.expanded = None, None, None
             self.graph_changed.emit(None)
+        self._graph_waits = not now
+        if now:
+            self._submit_graph()
+
+    def submit_waiting_graph(self) -> None:
+        """Ask for the trace that :meth:`request_graph` left waiting, if one does."""
+        if self._graph_waits:
+            self._graph_waits = False
+            self._submit_graph()
+
+    def _submit_graph(self) -> None:
+        choice = self._app.model.choice
         label = choice.model_file or choice.model
         self._app._submit(
             JobKind.GRAPH,

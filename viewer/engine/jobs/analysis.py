@@ -6,6 +6,7 @@ the engine is imported when a job first runs, so importing this table costs the 
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -46,22 +47,29 @@ def classify(image: ImageEntry, loaded: LoadedModel, *, topk: int, preset: str, 
 
 
 def summary(loaded: LoadedModel) -> Summary:
-    """The layer tree of the loaded model at its input size (shapes only: the meta device)."""
+    """The layer tree of the loaded model at its input size (shapes only: the meta device), kept with the model
+    for its captures."""
     from viewer.engine.summary import summarize
 
-    return summarize(loaded)
+    made = summarize(loaded)
+    _summaries[loaded.model] = made
+    return made
 
 
-def activations(
-    image: ImageEntry, loaded: LoadedModel, layers: Sequence[str], *, preset: str, summary: Summary | None = None
-) -> dict[str, Activation]:
+# The summary of each cached model, for its captures: the window never sends it back (a ResNet's layer tree is
+# thousands of objects, ~90 ms to encode on the GUI thread for every capture). Weak: it goes with its model.
+_summaries: weakref.WeakKeyDictionary[Any, Summary] = weakref.WeakKeyDictionary()
+
+
+def activations(image: ImageEntry, loaded: LoadedModel, layers: Sequence[str], *, preset: str) -> dict[str, Activation]:
     """Captured activations of ``layers`` for ``image`` (the engine refuses over-budget captures)."""
     from viewer.engine.activations import capture
     from viewer.engine.images import preprocess
 
     tensor = preprocess(loaded_image(image), loaded.input, preset).unsqueeze(0)
     # The summary is at the weights' crop size; other presets feed the whole image (other shapes).
-    return capture(loaded, tensor, list(layers), summary=summary if preset == "weights" else None)
+    known = _summaries.get(loaded.model) if preset == "weights" else None
+    return capture(loaded, tensor, list(layers), summary=known)
 
 
 def activations_with_grid(
@@ -70,11 +78,10 @@ def activations_with_grid(
     layers: Sequence[str],
     *,
     preset: str,
-    summary: Summary | None = None,
     grid_options: GridOptions | None = None,
 ) -> CaptureResult:
     """``activations`` plus the first layer's channel mosaic, so that the GUI thread only has to show it."""
-    captured = activations(image, loaded, layers, preset=preset, summary=summary)
+    captured = activations(image, loaded, layers, preset=preset)
     first = captured.get(layers[0]) if layers else None
     grid = None if first is None or grid_options is None else activation_grid(first, grid_options)
     return CaptureResult(captured, grid)
