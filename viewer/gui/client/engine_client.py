@@ -18,7 +18,6 @@ import logging
 import multiprocessing
 import multiprocessing.connection
 import secrets
-import signal
 import socket
 import threading
 import time
@@ -34,6 +33,7 @@ from viewer.core.job_names import ENGINE_RSS_BYTES, LOADED_MODEL_BYTES, LOADED_M
 from viewer.core.progress import Progress
 from viewer.core.wire import WireError
 from viewer.core.wire.channel import Channel, Refused, answer_challenge, connect
+from viewer.gui.client.processes import has_ended, stop_process, why_it_ended
 
 __all__ = ["DEFAULT_JOBS", "SHM_MIN_BYTES", "EngineBug", "EngineClient", "EngineFuture", "EngineStopped"]
 
@@ -174,7 +174,7 @@ class EngineClient:
         deadline = time.monotonic() + timeout
         with self._lock:
             if self._closed:
-                return self._process is None or _gone(self._process)
+                return self._process is None or has_ended(self._process)
             self._closed = True
             channel, process = self._channel, self._process
             pending = [*self._unsent, *self._sent.values()]
@@ -188,7 +188,7 @@ class EngineClient:
             channel.shutdown()
         gone = True
         if process is not None:
-            gone = _stop_process(process, deadline)
+            gone = stop_process(process, deadline)
         self._link.join(max(0.0, deadline - time.monotonic()))
         return gone
 
@@ -220,7 +220,7 @@ class EngineClient:
     def pid(self) -> int | None:
         """The local engine's process id, while one runs."""
         process = self._process
-        return process.pid if process is not None and not _gone(process) else None
+        return process.pid if process is not None and not has_ended(process) else None
 
     # --- the link thread ---------------------------------------------------------------------------
     def _run_link(self) -> None:
@@ -240,7 +240,7 @@ class EngineClient:
                     channel.shutdown()
                     channel.close()
                     if process is not None:
-                        _stop_process(process, time.monotonic() + 1.0)
+                        stop_process(process, time.monotonic() + 1.0)
                     return
                 self._channel, self._process = channel, process
                 waiting, self._unsent = self._unsent, []
@@ -255,7 +255,7 @@ class EngineClient:
                 self._channel = None
                 lost, self._sent = list(self._sent.values()), {}
             channel.close()
-            reason = _why(process) if process is not None else reason
+            reason = why_it_ended(process) if process is not None else reason
             for future in lost:
                 _fail(future, EngineStopped(f"the engine stopped: {reason}."))
             if not self._closed:
@@ -317,9 +317,9 @@ class EngineClient:
                     return channel, process
                 if ready or remaining <= 0:
                     if process is not None:
-                        _stop_process(process, time.monotonic() + 1.0)
+                        stop_process(process, time.monotonic() + 1.0)
                     why = (
-                        _why(process)
+                        why_it_ended(process)
                         if ready and process is not None
                         else f"it did not answer in {START_TIMEOUT_S:g} s"
                     )
@@ -412,39 +412,8 @@ def _fail(future: Future[Any], error: BaseException) -> None:
             future.set_exception(error)
 
 
-def _why(process: multiprocessing.process.BaseProcess) -> str:
-    process.join(1.0)  # the connection can end a moment before the exit status is known
-    code = process.exitcode
-    if code is None:
-        return "the connection to it closed"
-    if code < 0:
-        with contextlib.suppress(ValueError):
-            return f"it was killed by {signal.Signals(-code).name}"
-        return f"it was killed by signal {-code}"
-    return f"it exited with status {code}"
-
-
 def _where(address: tuple[str, int]) -> str:
     return f"{address[0]}:{address[1]}"
-
-
-def _stop_process(process: multiprocessing.process.BaseProcess, deadline: float) -> bool:
-    """Wait for ``process`` to end on its own, then terminate it, then kill it; True once it is gone."""
-    for stop, share in ((None, 0.4), (process.terminate, 0.5), (process.kill, 1.0)):
-        if stop is not None:
-            stop()
-        process.join(max(0.1, (deadline - time.monotonic()) * share))
-        if _gone(process):
-            return True
-    return False
-
-
-def _gone(process: multiprocessing.process.BaseProcess) -> bool:
-    """Whether ``process`` has ended. Its exit status may have been collected by this client's other thread (the
-    death watch joins it too, and of two threads waiting for one child only one gets its status: the other's
-    ``is_alive()`` then stays True for a process that is gone); its sentinel, a pipe that the child's exit
-    closes, says so either way."""
-    return not process.is_alive() or bool(multiprocessing.connection.wait([process.sentinel], 0))
 
 
 def _close_at_exit(client: weakref.ref[EngineClient]) -> None:
