@@ -166,3 +166,26 @@ def test_the_engine_is_chosen_by_option_or_environment(qtbot: Any, monkeypatch: 
     monkeypatch.setenv(ENGINE_ENV, "nowhere")
     with pytest.raises(ViewerError, match="thread, local or HOST:PORT"):
         make_runner()
+
+
+def test_a_window_whose_engine_cannot_be_reached_says_so_and_settles(qtbot: Any) -> None:
+    import socket
+
+    from viewer.gui.main_window import MainWindow
+    from viewer.gui.state import AppState
+
+    with socket.socket() as free:  # a port nobody listens on: every connection is refused
+        free.bind(("127.0.0.1", 0))
+        port = free.getsockname()[1]
+    state = AppState(runner=JobRunner(client=EngineClient(address=("127.0.0.1", port), token=b"any-token")))
+    window = MainWindow(state, restore_choice=False)
+    window.show()
+    try:
+        state.start()
+        qtbot.waitUntil(state.is_settled, timeout=JOB_TIMEOUT_MS)  # the zoo failed (asked twice): nothing waits
+        assert state.model.registry is None and state.model.registry_error is not None
+        said = window.notices.text()
+        assert f"the engine at 127.0.0.1:{port} could not be reached" in said, said
+        assert "Could not load torch and the model zoo" in said and "Bug" not in said
+    finally:
+        window.close()

@@ -122,6 +122,20 @@ def test_a_job_killed_with_the_engine_errors_once_and_the_next_job_works(qtbot: 
     assert after.result()["pid"] not in (pid, os.getpid())
 
 
+def test_an_idle_engine_killed_is_said_once_and_restarted(qtbot: Any, runner: JobRunner) -> None:
+    seen = collect(runner)
+    with qtbot.waitSignal(runner.idle, timeout=JOB_TIMEOUT_MS):
+        first = runner.submit(JobKind.ZOO, "echo", "before")
+    pid = first.result()["pid"]
+    with qtbot.waitSignal(runner.message, timeout=JOB_TIMEOUT_MS):
+        os.kill(pid, signal.SIGKILL)
+    assert seen["message"] == ["the engine stopped: it was killed by SIGKILL; restarted."] and not seen["errored"]
+    with qtbot.waitSignal(runner.idle, timeout=JOB_TIMEOUT_MS):
+        after = runner.submit(JobKind.ZOO, "echo", "after")
+    assert after.result()["pid"] not in (pid, os.getpid())
+    assert seen["message"] == ["the engine stopped: it was killed by SIGKILL; restarted."]  # said once
+
+
 GPU = ModelChoice("resnet18", "none", None, "cuda")
 
 

@@ -73,8 +73,7 @@ def bench_engine(*, quick: bool = False, device: str = "cpu") -> list[Row]:
 def _start_engine() -> tuple[EngineClient, float, float, ImageEntry]:
     """A fresh local engine: its client, seconds to the connection and to the first job's result, the photo.
 
-    The first job opens the sample photo, as a drop on the window does; it imports torch in the engine. (The
-    window's own first job, ``load_registry``, cannot cross yet: its ``ModelSpec.builder`` is a class.)
+    The first job opens the sample photo, as a drop on the window does (the engine imports torch as it starts).
     """
     from viewer.gui.client import EngineClient
 

@@ -41,7 +41,7 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
         metavar="local|HOST:PORT|thread",
         help="where jobs run: local (an engine process started here, the default), a remote `viewer engine --listen "
         "HOST:PORT` (a GPU server through an SSH tunnel), or thread (in this process, for debugging) "
-        "(default: $VIEWER_ENGINE, else the engine set in Settings › Engine, else local)",
+        "(default: $VIEWER_ENGINE, else the engine set in File › Engine…, else local)",
     )
     gui.add_argument(
         "--token-file", metavar="FILE", help="the remote engine's token (default: $VIEWER_ENGINE_TOKEN_FILE)"

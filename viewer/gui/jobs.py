@@ -68,7 +68,7 @@ class EngineTicket(Ticket):
     """A :class:`Ticket` whose stop also cancels its job in the engine."""
 
     future: EngineFuture | None = None
-    death: str | None = None  # which death of the engine failed it (the engine's count and why), if one did
+    death: int | None = None  # which engine's death failed it (the client's count of engines), if one did
 
     def stop(self, reason: Stop) -> bool:
         stopping = super().stop(reason)
@@ -109,6 +109,7 @@ class JobRunner(LiveTickets, QObject):
     _raw_progress = Signal(object, object)  # Progress, Ticket
     _raw_done = Signal(object)  # Ticket (its future is done)
     _raw_message = Signal(str)
+    _raw_death = Signal(int, str)  # the engine's number (the client's count), "the engine stopped: <why>."
 
     def __init__(
         self,
@@ -125,11 +126,14 @@ class JobRunner(LiveTickets, QObject):
         self._latest: dict[JobKind, Ticket] = {}
         self._live: list[Ticket] = []  # submitted, not delivered (GUI-thread view)
         self._closed = False
-        self._last_death: str | None = None  # the engine death already said through ``message``
+        self._last_death: int | None = None  # the engine whose death was already said through ``message``
         self._raw_started.connect(self._on_started, Qt.ConnectionType.QueuedConnection)
         self._raw_progress.connect(self._on_progress, Qt.ConnectionType.QueuedConnection)
         self._raw_done.connect(self._on_done, Qt.ConnectionType.QueuedConnection)
         self._raw_message.connect(self._on_message, Qt.ConnectionType.QueuedConnection)
+        self._raw_death.connect(self._on_death, Qt.ConnectionType.QueuedConnection)
+        # Said even when no job was running (an idle engine killed): the client tells each end of an engine.
+        self.client.on_stopped = lambda number, text: self._emit(self._raw_death, number, text)
 
     # --- GUI-thread API -----------------------------------------------------------------------------
     def submit(
@@ -240,7 +244,7 @@ class JobRunner(LiveTickets, QObject):
                     ticket.set_exception(JobCancelled())
                 elif (error := future.exception()) is not None:
                     if isinstance(error, EngineStopped):  # told here, before the client starts the next engine
-                        ticket.death = f"{self.client.starts}: {error}"
+                        ticket.death = self.client.starts
                     ticket.set_exception(error)
                 else:
                     ticket.elapsed_ms = getattr(future, "elapsed_ms", None)
@@ -257,6 +261,17 @@ class JobRunner(LiveTickets, QObject):
     def _on_progress(self, item: Progress, ticket: Ticket) -> None:
         if not self._closed and not ticket.stop_requested:
             self.progress.emit(item, ticket)
+
+    @Slot(int, str)
+    def _on_death(self, number: int, text: str) -> None:
+        if not self._closed:
+            self._say_death(number, job_error(EngineStopped(text), restarts=self.client.address is None).message)
+
+    def _say_death(self, number: int, text: str) -> None:
+        """One message per death of the engine, however many jobs it took with it."""
+        if number != self._last_death:
+            self._last_death = number
+            self.message.emit(text)
 
     @Slot(str)
     def _on_message(self, text: str) -> None:
@@ -283,9 +298,8 @@ class JobRunner(LiveTickets, QObject):
                 self.returned.emit(result, ticket)
             else:
                 described = job_error(error, restarts=self.client.address is None)
-                if isinstance(ticket, EngineTicket) and ticket.death is not None and ticket.death != self._last_death:
-                    self._last_death = ticket.death  # one message per death, however many jobs it took with it
-                    self.message.emit(described.message)
+                if isinstance(ticket, EngineTicket) and ticket.death is not None:
+                    self._say_death(ticket.death, described.message)
                 if ticket.on_error is not None:
                     ticket.on_error(described)
                 self.errored.emit(described, ticket)

@@ -155,16 +155,18 @@ def save_when_settled(
     """Grab the window into ``path`` once every job of the current state has finished.
 
     Settled means: the zoo and the model are loaded (or failed with a message), the images are open and
-    nothing is queued or running. Checked on every ``idle`` of the runner; a timer gives up after
-    ``timeout_s`` (saving what is there, status 1).
+    nothing is queued or running; or the zoo could not be read (no engine: a wrong token, say). Checked on every
+    ``idle`` of the runner; a timer gives up after ``timeout_s`` (saving what is there, status 1).
     """
     state = window.state
     started = time.perf_counter()
     done = {"saved": False}
 
     def settled() -> bool:
-        if state.jobs.is_busy() or state.model.registry is None:
+        if state.jobs.is_busy():
             return False
+        if state.model.registry is None:  # nothing more will come once the zoo could not be read (no engine)
+            return state.model.registry_error is not None
         if state.model.info is None and state.model.error is None:
             return False
         return not expect_images or bool(state.images) or state.jobs.pending() == []

@@ -151,7 +151,7 @@ class AppState(QObject):
 
     def is_settled(self) -> bool:
         """Nothing queued or running, and everything asked for is shown (screenshot mode waits for it)."""
-        return not self.jobs.is_busy() and self.model.registry is not None
+        return not self.jobs.is_busy() and (self.model.registry is not None or self.model.registry_error is not None)
 
     # --- requests from widgets ---------------------------------------------------------------------
     def start(self) -> None:
@@ -160,9 +160,7 @@ class AppState(QObject):
             JobKind.REGISTRY,
             JobName.LOAD_REGISTRY,
             on_result=self._registry_loaded,
-            on_error=lambda error: self.notices.notify(
-                "Could not load torch and the model zoo: " + error.message, error.details, kind=JobKind.REGISTRY
-            ),
+            on_error=self._registry_failed,
             description="Loading torch and the model zoo",
         )
 
@@ -241,6 +239,8 @@ class AppState(QObject):
                     kind, job, *args, on_result=on_result, on_error=on_error, description=description,
                     low_memory=low_memory, _retried=True, **kwargs,
                 )  # fmt: skip
+            elif kind in RESUBMITTED_AFTER_DEATH:  # no engine twice (a server that refuses the token, say)
+                handler(error)
             # Any other job is not delivered: what the window shows stays, the user's next action asks again.
 
         retried = bool(kwargs.pop("_retried", False))
@@ -298,6 +298,12 @@ class AppState(QObject):
             model=choice,
             on_result=self._summary_arrived,
             description=f"Summarising {info.name}",
+        )
+
+    def _registry_failed(self, error: JobError) -> None:
+        self.model.registry_failed(error)
+        self.notices.notify(
+            "Could not load torch and the model zoo: " + error.message, error.details, kind=JobKind.REGISTRY
         )
 
     def _model_failed(self, error: JobError) -> None:

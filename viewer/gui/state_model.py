@@ -51,6 +51,7 @@ class ModelState(QObject):
         super().__init__(parent)
         self._notices = notices
         self.registry: Registry | None = None
+        self.registry_error: JobError | None = None  # the zoo could not be read (no engine): nothing will load
         self.choice = ModelChoice()
         self.info: ModelInfo | None = None
         self.error: JobError | None = None
@@ -78,8 +79,11 @@ class ModelState(QObject):
 
     # --- told by AppState --------------------------------------------------------------------------
     def set_registry(self, registry: Registry) -> None:
-        self.registry = registry
+        self.registry, self.registry_error = registry, None
         self.registry_changed.emit(registry)
+
+    def registry_failed(self, error: JobError) -> None:
+        self.registry_error = error
 
     def choose(self, choice: ModelChoice) -> None:
         """``choice`` is chosen and no model is loaded for it yet. Said by ``announce``, once the app has

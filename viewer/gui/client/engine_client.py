@@ -127,6 +127,8 @@ class EngineClient:
         self.connected = threading.Event()
         self.welcome: dict[str, Any] = {}
         self.starts = 0  # how many engines were connected (a restart adds one)
+        # Told on the link thread when a connected engine ends (not when closed): its number and the sentence.
+        self.on_stopped: Callable[[int, str], object] | None = None
         self._link = threading.Thread(target=self._run_link, name="engine-link", daemon=True)
         self._link.start()
         # Before multiprocessing's own exit handler, which would wait for a non-daemonic engine forever.
@@ -260,6 +262,11 @@ class EngineClient:
                 _fail(future, EngineStopped(f"the engine stopped: {reason}."))
             if not self._closed:
                 log.warning("the engine stopped: %s", reason)
+                if self.on_stopped is not None:
+                    try:
+                        self.on_stopped(self.starts, f"the engine stopped: {reason}.")
+                    except Exception:  # a callback's bug must not end the link
+                        log.exception("telling that the engine stopped")
                 if process is None:  # a remote engine or one on a thread: reconnect when there is work again
                     self._wait_for_work()
 

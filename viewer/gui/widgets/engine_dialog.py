@@ -16,6 +16,8 @@ from PySide6.QtCore import Signal
 
 __all__ = ["EngineDialog"]
 
+MIN_WIDTH = 620
+
 SSH_HINT = (
     "On the server: <code>viewer engine --listen 127.0.0.1:7341 --token-file ~/.viewer-token</code><br>"
     "Here: <code>ssh -N -L 7341:127.0.0.1:7341 server</code>, copy the token file, then give "
@@ -45,6 +47,7 @@ class EngineDialog(QtWidgets.QDialog):
         super().__init__(parent)
         self.setObjectName("engineDialog")
         self.setWindowTitle("Engine")
+        self.setMinimumWidth(MIN_WIDTH)  # the fields' hints are whole sentences
         self._validate = validate
         self.now_label = QtWidgets.QLabel(f"Jobs run now: {now}")
         self.now_label.setObjectName("engineNow")
