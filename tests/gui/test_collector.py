@@ -28,7 +28,7 @@ def test_the_full_collection_waits_until_nothing_is_awaited_or_it_is_overdue(
     watcher = collector.GuiThreadCollector()
     try:
         source = Source()
-        collector.watch(source)
+        watcher.watch(source)
         gc.collect(1)  # something reached the oldest generation
         watcher.check()
         now[0] += collector.MAX_DELAY_S / 2

@@ -20,8 +20,7 @@ from types import TracebackType
 from PySide6 import QtWidgets
 from PySide6.QtCore import QObject, QSettings, QStandardPaths, Signal
 
-from viewer.gui import settings
-from viewer.gui.collector import GuiThreadCollector
+from viewer.gui import collector, settings
 
 __all__ = ["LAUNCHED_AT", "LOG_NAME", "ErrorSink", "create_application", "error_sink", "log_folder"]
 
@@ -128,7 +127,7 @@ def create_application(argv: list[str] | None = None) -> QtWidgets.QApplication:
         import pyqtgraph as pg
 
         pg.setConfigOptions(imageAxisOrder="row-major", antialias=True)
-        GuiThreadCollector(app)  # garbage is collected on this thread only (see viewer.gui.collector)
+        collector.install(app)  # garbage is collected on this thread only (see viewer.gui.collector)
         sys.excepthook = error_sink.excepthook
         threading.excepthook = error_sink.thread_excepthook
         _configured = True

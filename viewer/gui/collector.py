@@ -26,7 +26,7 @@ from typing import Protocol
 
 from PySide6.QtCore import QObject, QTimer
 
-__all__ = ["IDLE_S", "INTERVAL_MS", "MAX_DELAY_S", "GuiThreadCollector", "watch"]
+__all__ = ["IDLE_S", "INTERVAL_MS", "MAX_DELAY_S", "GuiThreadCollector", "install", "unwatch", "watch"]
 
 INTERVAL_MS = 100
 IDLE_S = 1.0
@@ -37,12 +37,27 @@ class Busy(Protocol):
     def is_busy(self) -> bool: ...
 
 
-_watched: weakref.WeakSet[Busy] = weakref.WeakSet()
+_installed: GuiThreadCollector | None = None
+
+
+def install(parent: QObject) -> GuiThreadCollector:
+    """The app's collector (``create_application``: one per app)."""
+    global _installed
+    if _installed is None:
+        _installed = GuiThreadCollector(parent)
+    return _installed
 
 
 def watch(source: Busy) -> None:
-    """The full collection waits while ``source.is_busy()`` (a job runner): its results are awaited."""
-    _watched.add(source)
+    """The app's full collections wait while ``source.is_busy()`` (a job runner): its results are awaited."""
+    if _installed is not None:
+        _installed.watch(source)
+
+
+def unwatch(source: Busy) -> None:
+    """``source`` awaits nothing any more (a runner shut down)."""
+    if _installed is not None:
+        _installed.unwatch(source)
 
 
 class GuiThreadCollector(QObject):
@@ -54,11 +69,18 @@ class GuiThreadCollector(QObject):
         self.full_collections = 0
         self._idle_since: float | None = None
         self._last_full = time.monotonic()
+        self._watched: weakref.WeakSet[Busy] = weakref.WeakSet()
         gc.disable()
         self._timer = QTimer(self)
         self._timer.setInterval(INTERVAL_MS)
         self._timer.timeout.connect(self.check)
         self._timer.start()
+
+    def watch(self, source: Busy) -> None:
+        self._watched.add(source)
+
+    def unwatch(self, source: Busy) -> None:
+        self._watched.discard(source)
 
     def check(self) -> None:
         young, middle, old = gc.get_count()
@@ -67,7 +89,7 @@ class GuiThreadCollector(QObject):
             if middle > self.thresholds[1]:
                 gc.collect(1)
         now = time.monotonic()
-        if any(source.is_busy() for source in list(_watched)):
+        if any(source.is_busy() for source in list(self._watched)):
             self._idle_since = None
             overdue = now - self._last_full >= MAX_DELAY_S
         else:

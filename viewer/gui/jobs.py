@@ -219,6 +219,7 @@ class JobRunner(LiveTickets, QObject):
         if self._closed:
             return self.client.close(timeout)
         self._closed = True
+        collector.unwatch(self)
         for ticket in self._live:
             ticket.stop(Stop.SHUTDOWN)
         return self.client.close(timeout)
