@@ -255,7 +255,9 @@ class JobRunner(LiveTickets, QObject):
     # --- GUI thread: deliveries, superseded and stopped jobs never reach the handlers ---------------
     @Slot(object)
     def _on_started(self, ticket: Ticket) -> None:
-        if not self._closed and not ticket.stop_requested and not ticket.done():
+        # Not ``ticket.done()``: a quick job's result is set on the link thread before this queued call runs, and
+        # its start is still told (its delivery comes after, in order); ``_live``: not once delivered.
+        if not self._closed and not ticket.stop_requested and ticket in self._live:
             self.started.emit(ticket)
 
     @Slot(object, object)

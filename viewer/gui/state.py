@@ -191,7 +191,8 @@ class AppState(QObject):
                 on_error=self._model_failed,
                 description=f"Loading {label}",
             )
-            self.architecture.request_graph(now=False)  # traced once the top-k is asked for (_model_loaded)
+            self.predictions.request_with_model(choice)  # run by the engine right after the model's job
+            self.architecture.request_graph(now=False)  # traced after the top-k (_model_loaded)
 
     def input_changed(self, change: Change) -> None:
         """The one place where the job policy's withdrawals happen (``job_policy.POLICY``): jobs computing for
@@ -289,7 +290,7 @@ class AppState(QObject):
         self.weights.model_loaded(choice)
         # Later jobs name the model by the choice it was loaded (and cached) under.
         self.model.loaded(replace(info, key=choice), self._delivering_ms)
-        self.predictions.request()  # first: the top-k is what the user waits for
+        self.predictions.request()  # first (unless asked with the model): the top-k is what the user waits for
         self.heatmap.refresh()
         self.architecture.submit_waiting_graph()  # after the top-k: an idle engine would trace it first
         self._submit(

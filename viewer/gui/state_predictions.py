@@ -18,7 +18,8 @@ from viewer.core.choice import ModelChoice
 from viewer.core.job_names import JobName
 from viewer.core.results.session import ImageEntry
 from viewer.gui.state_model import ModelState
-from viewer.gui.tickets import JobKind, Ticket
+from viewer.gui.state_notices import Notices
+from viewer.gui.tickets import JobError, JobKind, Ticket
 
 if TYPE_CHECKING:
     from viewer.core.results.prediction import Prediction
@@ -31,7 +32,10 @@ class PredictionsHost(Protocol):
     one submission path, the model's timings, and what follows a preset."""
 
     model: ModelState
+    notices: Notices
 
+    @property
+    def image(self) -> ImageEntry | None: ...
     def _ready(self, kind: JobKind) -> tuple[ImageEntry, ModelChoice] | None: ...
     def _submit(
         self, kind: JobKind, job: JobName, *args: Any, on_result: Callable[[Any], None], **kwargs: Any
@@ -58,6 +62,8 @@ class PredictionsState(QObject):
         self.preset = "weights"
         self.tta = False
         self.topk = 5
+        self._asked: tuple[object, ...] | None = None  # what the last top-k asked for is of, with its options
+        self._ticket: Ticket | None = None
 
     def set_options(self, *, preset: str | None = None, tta: bool | None = None, topk: int | None = None) -> None:
         """New options (None: unchanged): the top-k is asked for again with them."""
@@ -75,21 +81,46 @@ class PredictionsState(QObject):
                 self._app.preset_switched()
 
     def request(self) -> None:
-        """Classify the shown image with the loaded model (withdrawn while one is missing)."""
+        """Classify the shown image with the loaded model (withdrawn while one is missing), unless that very top-k
+        is already on its way (asked for with the model: :meth:`request_with_model`)."""
         ready = self._app._ready(JobKind.CLASSIFY)
         if ready is not None:
             image, model = ready
-            self._app._submit(
-                JobKind.CLASSIFY,
-                JobName.CLASSIFY,
-                image,
-                model=model,
-                topk=self.topk,
-                preset=self.preset,
-                tta=self.tta,
-                on_result=self._arrived,
-                description=f"Classifying {image.name}",
-            )
+            ticket = self._ticket
+            on_its_way = ticket is not None and not ticket.done() and not ticket.stop_requested
+            if on_its_way and self._asked == self._key(image, model):
+                return
+            self._ask(image, model, on_error=None)
+
+    def request_with_model(self, choice: ModelChoice) -> None:
+        """A model switch: the shown image's top-k is asked for in the same breath as the model, which the engine
+        then runs right after building it (no round trip through the window in between; ``viewer bench``'s
+        picker row). A failure of the model itself is said by the model's job, not again here."""
+        image = self._app.image
+        if image is not None:
+            self._ask(image, choice, on_error=self._failed_with_model)
+
+    def _key(self, image: ImageEntry, model: ModelChoice) -> tuple[object, ...]:
+        return (id(image), model, self.topk, self.preset, self.tta)
+
+    def _ask(self, image: ImageEntry, model: ModelChoice, on_error: Callable[[JobError], None] | None) -> None:
+        self._asked = self._key(image, model)
+        self._ticket = self._app._submit(
+            JobKind.CLASSIFY,
+            JobName.CLASSIFY,
+            image,
+            model=model,
+            topk=self.topk,
+            preset=self.preset,
+            tta=self.tta,
+            on_result=self._arrived,
+            on_error=on_error,
+            description=f"Classifying {image.name}",
+        )
+
+    def _failed_with_model(self, error: JobError) -> None:
+        if self._app.model.error is None:  # not the model's own failure (delivered first: it ran first)
+            self._app.notices.job_failed(JobKind.CLASSIFY, error)
 
     def clear(self) -> None:
         """The prediction shown is of an image or model no longer shown: it goes."""
