@@ -1,4 +1,5 @@
-"""The engine's job loop: requests of every client, run one at a time by priority, cancelled between steps.
+"""The engine's job loop: requests of every client, run one at a time by priority, cancelled between steps (and
+inside a forward pass: :mod:`~viewer.engine.server.interrupts`).
 
 A job is a function of the job table, or a generator yielding :class:`~viewer.core.progress.Progress` that
 returns its result. It runs on the thread that calls :meth:`Scheduler.run` (the engine's main thread); the
@@ -42,6 +43,7 @@ from viewer.core.job_names import ENGINE_RSS_BYTES, LOADED_MODEL_BYTES, LOADED_M
 from viewer.core.progress import Progress
 from viewer.core.wire import WireError
 from viewer.engine.jobs.models import MODEL_CACHE_SIZE, ModelCache, ModelLoader
+from viewer.engine.server.interrupts import Interrupted, Interrupts
 
 __all__ = [
     "NOTE_CPU",
@@ -145,6 +147,7 @@ class Scheduler:
         self._cache: ModelCache | None = None
         # Per client: the models that ran out of GPU memory and run on the CPU until it asks to forget them.
         self._cpu_instead: dict[int, set[ModelChoice]] = {}
+        self._interrupts = Interrupts()
 
     # --- any thread ------------------------------------------------------------------------------
     def put(self, request: Request) -> None:
@@ -187,8 +190,9 @@ class Scheduler:
             _send(request, {"op": "started"})
             began = time.perf_counter()
             try:
-                result = self._run(request)
-            except (JobCancelled, CancelledError):
+                with self._interrupts.watching(request):
+                    result = self._run(request)
+            except (JobCancelled, CancelledError, Interrupted):
                 _send(request, {"op": "cancelled"})
                 return
             except Exception as error:
