@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 import numpy as np
+from PySide6 import QtWidgets
 
 from viewer.core.input_spec import InputSpec
 from viewer.core.results.prediction import Prediction, TopClass
@@ -100,3 +101,24 @@ def test_ten_crops_are_drawn_labelled_and_the_header_says_their_geometry(qtbot):
     assert view.shown_crops() == [box.tag for box in boxes]
     assert {"TL", "TR", "C", "BL", "BR", "TL mirrored", "C mirrored"} <= set(view.shown_crops())
     assert "shorter side 256 (the paper's), central 256² square, 224² views" in view.header.text()
+
+
+def test_the_chart_keeps_its_place_while_the_next_prediction_loads(qtbot):
+    """A model switch clears the prediction ("Loading …" in one line) and the next one comes back (a header of two
+    lines): the chart and the previews below keep their size, not re-laid out and repainted twice a switch."""
+    view = PredictionsView()
+    qtbot.addWidget(view)
+    view.resize(480, 700)
+    view.show()
+    qtbot.waitExposed(view)
+    view.set_prediction(_prediction(TOP))
+    QtWidgets.QApplication.processEvents()  # the layout request the new header posted
+    assert view.header.height() >= 2 * view.header.fontMetrics().lineSpacing()  # it wraps at this width
+    shown = view.plot.geometry()
+    view.set_prediction(None)
+    view.set_busy("Loading mobilenet_v2…")
+    QtWidgets.QApplication.processEvents()
+    assert view.plot.geometry() == shown
+    view.set_prediction(replace(_prediction(TOP), model="mobilenet_v2"))
+    QtWidgets.QApplication.processEvents()
+    assert view.plot.geometry() == shown

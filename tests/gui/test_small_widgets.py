@@ -28,6 +28,21 @@ def test_elided_label_keeps_the_full_text_and_stays_narrow(qtbot) -> None:
     assert label.full_text() == "short"
 
 
+def test_a_wrapped_label_follows_its_text_and_font_at_a_width_it_was_asked_before(qtbot) -> None:
+    label = ElidedLabel("word " * 60, lines=3)
+    qtbot.addWidget(label)
+    spacing = label.fontMetrics().lineSpacing()
+    assert label.heightForWidth(200) == 3 * spacing  # as many lines as it may take
+    label.setText("short")
+    assert label.heightForWidth(200) == spacing  # not the three lines it measured at 200 px before
+    label.setText("word " * 60)
+    assert label.heightForWidth(200) == 3 * spacing
+    bigger = label.font()
+    bigger.setPointSizeF(bigger.pointSizeF() * 2)
+    label.setFont(bigger)
+    assert label.heightForWidth(200) == 3 * label.fontMetrics().lineSpacing() > 3 * spacing
+
+
 def test_png_bytes_decode_to_the_same_image(qtbot) -> None:
     image = QtGui.QImage(3, 2, QtGui.QImage.Format.Format_RGB32)
     image.fill(QtGui.QColor(10, 200, 30))

@@ -34,6 +34,9 @@ class ElidedLabel(QtWidgets.QLabel):
             self.setObjectName(objectName)
         self._full = ""
         self._lines = max(1, lines)
+        # Lines per width for the current text and font: a layout pass asks a multi-line label's height for
+        # the same few widths dozens of times (45 calls per model switch, each a QTextLayout), hidden tabs too.
+        self._wrapped_at: dict[int, list[str]] = {}
         self.setTextFormat(Qt.TextFormat.PlainText)
         if self._lines == 1:
             self.setSizePolicy(QtWidgets.QSizePolicy.Policy.Ignored, QtWidgets.QSizePolicy.Policy.Preferred)
@@ -47,6 +50,7 @@ class ElidedLabel(QtWidgets.QLabel):
 
     def setText(self, text: str) -> None:
         self._full = text
+        self._wrapped_at.clear()
         self.setToolTip(text)
         super().setText(text)
         self.updateGeometry()  # a multi-line label's height follows its text
@@ -81,9 +85,22 @@ class ElidedLabel(QtWidgets.QLabel):
         shown = len(self._wrapped(width - margins.left() - margins.right()))
         return max(1, shown) * self.fontMetrics().lineSpacing() + margins.top() + margins.bottom()
 
+    def changeEvent(self, event: QtCore.QEvent) -> None:
+        if event.type() == QtCore.QEvent.Type.FontChange:
+            self._wrapped_at.clear()
+        super().changeEvent(event)
+
     # --- drawing -----------------------------------------------------------------------------------
     def _wrapped(self, width: int) -> list[str]:
         """The text as drawn in ``width`` pixels: at most ``lines`` lines, the last elided if text is left."""
+        lines = self._wrapped_at.get(width)
+        if lines is None:
+            if len(self._wrapped_at) >= 32:  # a window resized by dragging asks for every width once
+                self._wrapped_at.clear()
+            lines = self._wrapped_at[width] = self._wrap(width)
+        return lines
+
+    def _wrap(self, width: int) -> list[str]:
         metrics = self.fontMetrics()
         if self._lines == 1 or width <= 0:
             return [metrics.elidedText(self._full.replace("\n", " "), Qt.TextElideMode.ElideRight, max(width, 0))]

@@ -111,6 +111,10 @@ class PredictionsView(QtWidgets.QWidget):
         self.header.setObjectName("predictionHeader")
         self.header.setWordWrap(True)
         self.header.setTextFormat(QtCore.Qt.TextFormat.RichText)
+        # Room for two lines whatever it says: a prediction's header (model · weights · device · preprocess …)
+        # wraps into two at the usual widths, a placeholder ("Loading resnet18…") takes one, and a header that
+        # changed height with each model switch re-laid out and repainted the chart and both previews twice.
+        self.header.setMinimumHeight(2 * self.header.fontMetrics().lineSpacing())
         self.k_spin = QtWidgets.QSpinBox(minimum=1, maximum=50, value=5)
         self.k_spin.setObjectName("topkSpin")
         self.k_spin.setPrefix("top ")
@@ -325,6 +329,9 @@ class PredictionsView(QtWidgets.QWidget):
             label.hide()
         prediction = self._prediction
         if prediction is None:
+            # Hidden while empty: its axes re-lay themselves out over several event-loop turns, each a repaint
+            # of an empty chart (four per model switch, while the engine loads the next model on the same cores).
+            self.plot.getPlotItem().hide()
             self.bars.setOpts(x0=[], y=[], width=[], height=0.7)
             self.plot.getPlotItem().getAxis("left").setTicks([[]])
             self.timing.setText("")
@@ -382,6 +389,7 @@ class PredictionsView(QtWidgets.QWidget):
         timings = prediction.timings_ms
         self.timing.setText(" · ".join(f"{name} {ms:.0f} ms" for name, ms in timings.items()))
         self._set_preview(self.seen_label, prediction.seen)
+        self.plot.getPlotItem().show()
 
     def _add_labels(self, count: int) -> None:
         for _ in range(count):
