@@ -96,3 +96,19 @@ def test_the_screen_copy_is_small_and_keeps_the_full_range():
     scores[0, 0], scores[-1, -1] = -4.0, float("nan")
     shown = analysis.screen_copy(SimpleNamespace(scores=scores), max_side=300)
     assert shown.scores.shape == (300, 150) and shown.levels[0] == -4.0 and shown.levels[1] > shown.levels[0]
+
+
+def test_a_graph_is_drawn_by_its_key_while_the_engine_keeps_it():
+    from viewer.core.errors import GraphGone
+    from viewer.core.graph import expansion
+
+    built = architecture.graph("lenet5")
+    assert built.key
+    opened = expansion(built)
+    by_key = architecture.graph_layout(built.key, opened, "LR")
+    assert by_key == architecture.graph_layout(built, opened, "LR")  # the same drawing as of the graph itself
+    for _ in range(architecture.KEPT_GRAPHS):  # newer graphs push it out
+        architecture.graph("lenet5")
+    with pytest.raises(GraphGone):
+        architecture.graph_layout(built.key, opened, "LR")
+    assert architecture.graph_layout(built, opened, "LR") == by_key  # the graph itself still draws

@@ -372,3 +372,35 @@ def test_expand_groups_draws_resnexts_32_pathways_in_a_window(qtbot, make_window
     assert sum(1 for name in drawn if name.endswith(".conv2")) == 32 and "sum" in drawn
     assert isinstance(drawn["sum"], JoinItem)
     assert "32 pathways" in view.groups_window.note.text()
+
+
+def test_layouts_name_the_graph_and_send_it_only_once_the_engine_has_let_it_go(qtbot, make_window, monkeypatch):
+    from viewer.core.graph import Graph
+    from viewer.core.job_names import JobName
+    from viewer.engine.jobs.architecture import KEPT_GRAPHS
+    from viewer.gui.tickets import JobKind
+
+    window = make_window("lenet5", "none")
+    state = window.state
+    qtbot.waitUntil(lambda: state.architecture.layout is not None and not state.jobs.is_busy(), timeout=JOB_TIMEOUT_MS)
+    said = []
+    state.notices.message.connect(said.append)
+    sent: list[object] = []  # what each layout request carried as its graph
+    submit = state.jobs.submit
+
+    def recording(kind, name, *args, **kwargs):
+        if kind is JobKind.GRAPH_LAYOUT:
+            sent.append(args[0])
+        return submit(kind, name, *args, **kwargs)
+
+    monkeypatch.setattr(state.jobs, "submit", recording)
+    state.architecture.set_direction("LR")
+    qtbot.waitUntil(lambda: state.architecture.layout.direction == "LR", timeout=JOB_TIMEOUT_MS)
+    assert sent == [state.architecture.graph.key]  # by name: the graph stayed in the engine
+    for _ in range(KEPT_GRAPHS):  # the engine traces newer graphs (other windows, other networks)
+        ticket = state.jobs.submit(JobKind.GRAPH, JobName.GRAPH, "lenet5")
+        qtbot.waitUntil(ticket.done, timeout=JOB_TIMEOUT_MS)
+    state.architecture.set_direction("TB")
+    qtbot.waitUntil(lambda: state.architecture.layout.direction == "TB", timeout=JOB_TIMEOUT_MS)
+    assert [type(graph) for graph in sent[1:]] == [str, Graph]  # asked by name, refused, then sent whole
+    assert said == []  # and nothing said about it

@@ -11,6 +11,7 @@ __all__ = [
     "CancelledError",
     "DownloadError",
     "ExportError",
+    "GraphGone",
     "ImageError",
     "ModelError",
     "UnsupportedModelError",
@@ -54,6 +55,11 @@ class ExportError(ViewerError):
 
 class CancelledError(ViewerError):
     """A long job was cancelled by the user."""
+
+
+class GraphGone(ViewerError):
+    """A job named a graph by its key and the engine no longer holds it (it restarted, or kept newer ones): the
+    window sends the whole graph instead."""
 
 
 def is_out_of_memory(error: BaseException) -> bool:

@@ -134,6 +134,9 @@ class Graph:
     fallback_reason: str = ""
     default_expanded: frozenset[str] = frozenset()
     variant: str = ""  # e.g. "torchvision v1.5 (stride on the 3×3)" for ResNets: which costs these are
+    # The engine's name for this graph while it keeps it: a layout asks for it by name instead of sending the
+    # graph back (encoding a ResNet-50's graph on the GUI thread took 60 ms, the longest stall of a switch).
+    key: str = field(default="", compare=False)
 
     @property
     def _by_id(self) -> dict[str, GraphNode]:

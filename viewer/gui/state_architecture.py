@@ -15,7 +15,7 @@ from typing import Any, Protocol
 
 from PySide6.QtCore import QObject, Signal
 
-from viewer.core.errors import ModelError
+from viewer.core.errors import GraphGone, ModelError
 from viewer.core.graph import Graph, expansion
 from viewer.core.job_names import JobName
 from viewer.core.layout import Direction, Layout
@@ -80,10 +80,9 @@ class ArchitectureState(QObject):
         self.expanded = frozenset(expanded)
         if self.shows_plain_graph():  # the convolutionized form's blocks are not the network's to remember
             self.memory[self._app.model.network_id()] = sorted(self.expanded)
-        self._app._submit(
+        self._draw(
             JobKind.GRAPH_LAYOUT,
             JobName.GRAPH_LAYOUT,
-            self.graph,
             self.expanded,
             self.direction,
             on_result=self._layout_arrived,
@@ -101,15 +100,38 @@ class ArchitectureState(QObject):
     def request_groups(self, block: str) -> None:
         """Lay out ``block``'s grouped convolution as its parallel pathways (ResNeXt), on the worker."""
         if self.graph is not None:
-            self._app._submit(
+            self._draw(
                 JobKind.GRAPH_GROUPS,
                 JobName.GRAPH_GROUPS,
-                self.graph,
                 block,
                 self.direction,
                 on_result=self.groups_ready.emit,
                 description=f"Expanding the groups of {block}",
             )
+
+    def _draw(
+        self, kind: JobKind, job: JobName, *args: Any, on_result: Callable[[Any], None], description: str
+    ) -> None:
+        """A drawing of the shown graph, asked for by the key the engine gave it (``Graph.key``); the whole graph
+        is sent only when the engine no longer holds it."""
+        graph = self.graph
+        assert graph is not None
+
+        def failed(error: JobError) -> None:
+            if isinstance(error.error, GraphGone) and graph is self.graph:
+                self._app._submit(kind, job, graph, *args, on_result=on_result, description=description)
+            else:
+                self._notices.job_failed(kind, error)
+
+        self._app._submit(
+            kind,
+            job,
+            graph.key or graph,
+            *args,
+            on_result=on_result,
+            on_error=failed if graph.key else None,
+            description=description,
+        )
 
     def show_graph(self, graph: Graph, expanded: frozenset[str] | None) -> None:
         """Put ``graph`` on screen in place of the one shown; ``expanded`` None: the blocks remembered for it."""

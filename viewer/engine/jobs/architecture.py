@@ -2,18 +2,58 @@
 
 Graphs are built on the meta device (no weights, no arithmetic on tensors); the drawing is grandalf's (pure
 Python). The engine is imported when a job first runs.
+
+The engine keeps the last graphs it returned, each under the ``key`` it gave it: the window's drawings of a
+graph (its blocks opened, its direction turned, a block's pathways) name it by that key instead of sending the
+whole graph back, which the window encoded on its GUI thread (60 ms for ResNet-50). A key the engine no longer
+holds (it restarted, or kept newer graphs) fails with ``GraphGone``, and the window sends the graph itself.
 """
 
 from __future__ import annotations
 
+import itertools
+import os
+import threading
+from collections import OrderedDict
+from dataclasses import replace
 from typing import TYPE_CHECKING
+
+from viewer.core.errors import GraphGone
 
 if TYPE_CHECKING:
     from viewer.core.graph import Graph
     from viewer.core.layout import Direction, Layout
     from viewer.core.results.lecture import ResNetTable
 
-__all__ = ["convolutionized_graph", "graph", "graph_groups", "graph_layout", "lecture_table"]
+__all__ = ["KEPT_GRAPHS", "convolutionized_graph", "graph", "graph_groups", "graph_layout", "lecture_table"]
+
+KEPT_GRAPHS = 8  # a few networks and their convolutionized forms
+_kept: OrderedDict[str, Graph] = OrderedDict()
+_kept_lock = threading.Lock()
+_keys = itertools.count(1)
+
+
+def _keep(built: Graph) -> Graph:
+    """``built`` under a new key, kept (a shallow copy: the graph caches' own objects stay as they are)."""
+    kept = replace(built, key=f"{os.getpid()}-{next(_keys)}")
+    with _kept_lock:
+        _kept[kept.key] = kept
+        while len(_kept) > KEPT_GRAPHS:
+            _kept.popitem(last=False)
+    return kept
+
+
+def _held(graph: Graph | str) -> Graph:
+    """The graph itself, or the one kept under that key."""
+    if not isinstance(graph, str):
+        return graph
+    with _kept_lock:
+        found = _kept.get(graph)
+        if found is not None:
+            _kept.move_to_end(graph)
+    if found is None:
+        raise GraphGone(f"the engine no longer holds graph {graph}; the window sends it again.")
+    return found
 
 
 def graph(model: str | None, model_file: str | None = None, model_file_sha256: str | None = None) -> Graph:
@@ -26,7 +66,7 @@ def graph(model: str | None, model_file: str | None = None, model_file_sha256: s
     from viewer.engine.graph import build_graph, graph_of_name
 
     if not model_file:
-        return graph_of_name(model or "")
+        return _keep(graph_of_name(model or ""))
     import torch
 
     from viewer.core.errors import ModelError
@@ -43,25 +83,25 @@ def graph(model: str | None, model_file: str | None = None, model_file_sha256: s
             module = spec.builder()
         except Exception as error:
             raise ModelError(f"{spec.name}: the builder failed ({type(error).__name__}: {error}).") from None
-    return build_graph(module, spec.input.shape, model_name=spec.name)
+    return _keep(build_graph(module, spec.input.shape, model_name=spec.name))
 
 
-def graph_layout(graph: Graph, expanded: frozenset[str], direction: Direction = "TB") -> Layout:
-    """The drawing of ``graph`` with the blocks of ``expanded`` open, flowing in ``direction`` (grandalf, pure
-    Python)."""
+def graph_layout(graph: Graph | str, expanded: frozenset[str], direction: Direction = "TB") -> Layout:
+    """The drawing of ``graph`` (or the one kept under that key) with the blocks of ``expanded`` open, flowing in
+    ``direction`` (grandalf, pure Python)."""
     from viewer.core.graph import collapse
     from viewer.engine.layout import layout_view
 
-    return layout_view(collapse(graph, expanded), direction)
+    return layout_view(collapse(_held(graph), expanded), direction)
 
 
-def graph_groups(graph: Graph, block: str, direction: Direction = "TB") -> Layout:
+def graph_groups(graph: Graph | str, block: str, direction: Direction = "TB") -> Layout:
     """``block``'s grouped convolution drawn as its pathways merged by a sum (ResNeXt's Fig. 3a)."""
     from viewer.core.graph import collapse
     from viewer.core.graph_groups import expand_groups
     from viewer.engine.layout import layout_view
 
-    return layout_view(collapse(expand_groups(graph, block), frozenset()), direction)
+    return layout_view(collapse(expand_groups(_held(graph), block), frozenset()), direction)
 
 
 def convolutionized_graph(model: str, size: tuple[int, int]) -> Graph:
@@ -73,7 +113,7 @@ def convolutionized_graph(model: str, size: tuple[int, int]) -> Graph:
     """
     from viewer.engine.graph_variants import convolutionized_graph as engine_convolutionized
 
-    return engine_convolutionized(model, size)
+    return _keep(engine_convolutionized(model, size))
 
 
 def lecture_table(chosen: str | None) -> ResNetTable:
