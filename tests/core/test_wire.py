@@ -17,7 +17,7 @@ from viewer.core.choice import ModelChoice
 from viewer.core.progress import Progress
 from viewer.core.wire import WireError, allow, decode, encode
 from viewer.core.wire.codec import MAGIC
-from viewer.core.wire.shared import SEGMENT_PREFIX
+from viewer.core.wire.shared import ALIGN, SEGMENT_PREFIX
 
 
 @allow
@@ -79,6 +79,12 @@ def _forge(value: object, buffers: bytes = b"", offsets: list[list[int]] | None 
     return struct.pack(">4sI", MAGIC, len(header)) + header + buffers
 
 
+def _forge_shared(section: object) -> bytes:
+    """A message whose one array lies in the shared-memory segment that ``section`` describes."""
+    header = json.dumps({"v": {"$t": "array", "m": 0}, "b": [], "m": section}).encode()
+    return struct.pack(">4sI", MAGIC, len(header)) + header
+
+
 def _assert_same(a: Outer, b: Outer) -> None:
     assert type(b) is Outer
     assert b.shape == a.shape and b.path == a.path and b.progress == a.progress and b.choice == a.choice
@@ -96,12 +102,43 @@ def test_nested_dataclasses_with_arrays_round_trip() -> None:
 
 def test_large_arrays_go_through_shared_memory_and_are_unlinked() -> None:
     encoded = encode(_outer(), shm_min_bytes=32)
-    assert len(encoded.segments) == 2  # inners[1], met twice, crosses once
+    assert len(encoded.segments) == 1  # one segment for the message, whatever number of arrays
+    header = json.loads(encoded.data[8 : 8 + struct.unpack(">I", encoded.data[4:8])[0]])
+    assert len(header["m"]["a"]) == 2  # two large arrays; inners[1], met twice, crosses once
+    assert all(offset % ALIGN == 0 for offset, _dtype, _shape in header["m"]["a"])
     _assert_same(_outer(), decode(encoded.data))
     if sys.platform == "linux":
         assert not [p for p in Path("/dev/shm").glob(f"{SEGMENT_PREFIX}*") if p.name in encoded.segments]
     with pytest.raises(WireError, match="gone"):
         decode(encoded.data)  # consumed once
+
+
+@pytest.mark.parametrize("mapped", [True, False], ids=["mapped", "copied"])
+def test_shared_arrays_arrive_whole_and_writable_mapped_or_copied(mapped: bool, monkeypatch, tmp_path) -> None:
+    from viewer.core.wire import shared
+
+    if not mapped:  # as where POSIX shared memory is no folder of files (macOS, Windows)
+        monkeypatch.setattr(shared, "SHM_FOLDER", tmp_path / "no-such-folder")
+    elif not shared.SHM_FOLDER.is_dir():
+        pytest.skip("POSIX shared memory is no folder here")
+    sent = [np.arange(1000, dtype=np.float16).reshape(10, 100), np.ones((3, 5), np.int64), np.arange(7.0)]
+    received = decode(encode(sent, shm_min_bytes=1).data)
+    for array, back in zip(sent, received, strict=True):
+        assert back.dtype == array.dtype and np.array_equal(back, array) and back.flags.writeable
+    received[1][0, 0] = 7  # its own memory: nothing else sees it
+    assert received[2][0] == 0
+
+
+def test_an_offset_past_the_segment_is_refused_and_the_segment_still_unlinked() -> None:
+    encoded = encode(np.arange(64, dtype=np.float32), shm_min_bytes=32)
+    length = struct.unpack(">I", encoded.data[4:8])[0]
+    header = json.loads(encoded.data[8 : 8 + length])
+    header["m"]["a"][0][0] = 1 << 20  # forged: past the segment's end
+    forged = json.dumps(header).encode()
+    with pytest.raises(WireError, match="holds"):
+        decode(struct.pack(">4sI", MAGIC, len(forged)) + forged)
+    with pytest.raises(WireError, match="gone"):
+        decode(encoded.data)  # unlinked all the same
 
 
 def test_an_array_or_instance_met_twice_arrives_as_one() -> None:
@@ -177,8 +214,11 @@ def test_a_forged_dtype_is_refused(dtype: object) -> None:
         _forge({"$t": "bytes", "b": 0}, b"ab", [[0, 5]]),  # past the end
         _forge({"$t": "array", "d": "<f4", "s": [3], "b": 0}, b"\x00" * 8, [[0, 8]]),  # does not fit
         _forge({"$t": "array", "d": "<f4", "s": [-1], "b": 0}),
-        _forge({"$t": "array", "d": "<f4", "s": [4], "shm": "/../etc/passwd"}),
-        _forge({"$t": "array", "d": "<f4", "s": [4], "shm": "psm_someone_elses"}),
+        _forge_shared({"n": "/../etc/passwd", "a": [[0, "<f4", [4]]]}),
+        _forge_shared({"n": "psm_someone_elses", "a": [[0, "<f4", [4]]]}),
+        _forge_shared({"n": f"{SEGMENT_PREFIX}1_0123456789abcdef", "a": [[0, "|O", [4]]]}),  # a forged dtype
+        _forge_shared({"n": f"{SEGMENT_PREFIX}1_0123456789abcdef", "a": "all"}),
+        _forge({"$t": "array", "m": 0}),  # no segment sent
         _forge({"$t": "nope"}),
         _forge({"plain": "dict"}),
         _forge({"$t": "dict", "v": [[[1], 2]]}),  # unhashable key

@@ -10,7 +10,9 @@ allows. Nothing in a message is ever called, and no class outside that set is ev
 Layout: ``MAGIC``, the header's length (4 bytes, big-endian), the header (UTF-8 JSON ``{"v": value, "b":
 [[offset, length], ...]}``), then the buffers the header's arrays and bytes refer to by index. Containers other
 than lists are tagged objects (``{"$t": "dict", "v": [[key, value], ...]}``), so no user dict can be mistaken
-for a tag. Arrays of at least ``shm_min_bytes`` go through shared memory instead (a local engine only). An array or
+for a tag. Arrays of at least ``shm_min_bytes`` go through one shared-memory segment instead (a local engine
+only): the header's ``"m"`` is ``{"n": segment, "a": [[offset, dtype, shape], ...]}`` and such an array's node
+is ``{"$t": "array", "m": index}``. An array or
 dataclass instance met again in the same message is sent as a reference (``{"$t": "ref", "r": n}``, the n-th array
 or instance in the order of the tree): it arrives as one object, as it was sent (a capture's mosaic is of the very
 activation beside it, compared by identity, and its arrays cross once).
@@ -22,6 +24,7 @@ import dataclasses
 import enum
 import functools
 import json
+import math
 import struct
 from collections.abc import Callable
 from pathlib import Path, PurePath
@@ -75,7 +78,7 @@ class _Writer:
     def __init__(self, shm_min_bytes: int | None) -> None:
         self.shm_min_bytes = shm_min_bytes
         self.buffers: list[bytes | memoryview] = []
-        self.segments: list[str] = []
+        self.shared_arrays: list[np.ndarray] = []  # bound for the message's segment, in its order
         self.numbers: dict[int, int] = {}  # id of an array or instance already sent -> its number (a ref's ``r``)
         self.kept: list[object] = []  # those values, alive until the message is made: their ids are never reused
 
@@ -95,6 +98,8 @@ class _Writer:
     def value(self, value: Any, depth: int = 0) -> Any:
         if depth > MAX_DEPTH:
             raise WireError(f"a value nested more than {MAX_DEPTH} deep cannot be sent")
+        if type(value) is np.ndarray:  # first: a capture's message holds a thousand of them
+            return self.shared(value) or self.array(value)
         if isinstance(value, enum.Enum):  # before int and str: an IntEnum or str enum is still an enum
             return {"$t": "enum", "c": self.allowed(type(value)), "v": self.value(value.value, depth + 1)}
         if value is None or isinstance(value, str):
@@ -130,13 +135,12 @@ class _Writer:
 
     def array(self, array: np.ndarray) -> dict[str, Any]:
         dtype = _dtype_name(array.dtype)
-        array = array.astype(np.dtype(dtype), order="C", copy=False)  # not ascontiguousarray: it makes 0-d 1-d
-        header: dict[str, Any] = {"$t": "array", "d": dtype, "s": list(array.shape)}
+        array = array.astype(_DTYPE_OF[dtype], order="C", copy=False)  # not ascontiguousarray: it makes 0-d 1-d
         if self.shm_min_bytes is not None and array.nbytes >= max(1, self.shm_min_bytes):
-            header["shm"] = shared.put(array)
-            self.segments.append(header["shm"])
-        else:
-            header["b"] = self.buffer(array.reshape(-1).view(np.uint8).data if array.size else b"")
+            self.shared_arrays.append(array)
+            return {"$t": "array", "m": len(self.shared_arrays) - 1}
+        header: dict[str, Any] = {"$t": "array", "d": dtype, "s": list(array.shape)}
+        header["b"] = self.buffer(array.reshape(-1).view(np.uint8).data if array.size else b"")
         return header
 
     def dataclass(self, value: Any, depth: int) -> dict[str, Any]:
@@ -154,8 +158,41 @@ class _Writer:
         return header
 
 
+# The allowed dtypes by name, made once: a capture's message holds a thousand small arrays (each layer's channel
+# statistics), and their per-array Python cost was most of its decoding.
+_DTYPE_OF: dict[str, np.dtype[Any]] = {name: np.dtype(name) for name in DTYPES}
+
+
+def _layout(dtype_name: object, shape: object) -> tuple[np.dtype[Any], tuple[int, ...]]:
+    """An array's dtype and shape as a header gives them, checked."""
+    dtype = _DTYPE_OF.get(dtype_name) if isinstance(dtype_name, str) else None
+    if dtype is None:
+        raise WireError(f"array dtype {dtype_name!r} is not allowed")
+    if type(shape) is not list or not all(type(n) is int and n >= 0 for n in shape):
+        raise WireError(f"bad array shape {shape!r}")
+    return dtype, tuple(shape)
+
+
+def _shared_arrays(section: object) -> list[np.ndarray]:
+    """The arrays of a message's segment (its header's ``"m"``), read out and the segment unlinked."""
+    if section is None:
+        return []
+    if not isinstance(section, dict) or set(section) != {"n", "a"} or not isinstance(section["a"], list):
+        raise WireError("a shared-memory section is not {n, a}")
+    layouts = []
+    for entry in section["a"]:
+        if not (isinstance(entry, list) and len(entry) == 3 and type(entry[0]) is int):
+            raise WireError(f"bad shared array entry {str(entry)[:60]}")
+        dtype, shape = _layout(entry[1], entry[2])
+        layouts.append((entry[0], dtype, shape))
+    try:
+        return shared.take_all(section["n"], layouts)
+    except ValueError as error:
+        raise WireError(str(error)) from None
+
+
 def _dtype_name(dtype: np.dtype[Any]) -> str:
-    native = dtype.newbyteorder("=").str if dtype.byteorder not in ("=", "|") else dtype.str
+    native = dtype.str if dtype.byteorder in ("=", "|") else dtype.newbyteorder("=").str
     if native not in DTYPES:
         raise WireError(f"arrays of dtype {dtype} cannot be sent (numbers and booleans only)")
     return native
@@ -164,24 +201,36 @@ def _dtype_name(dtype: np.dtype[Any]) -> str:
 def encode(value: Any, *, shm_min_bytes: int | None = None) -> Encoded:
     """``value`` as one message; arrays of ``shm_min_bytes`` or more go through shared memory (None: never)."""
     writer = _Writer(shm_min_bytes)
+    segments: list[str] = []
     try:
         tree = writer.value(value)
         offsets, position = [], 0
         for buffer in writer.buffers:
             offsets.append([position, len(buffer)])
             position += len(buffer)
-        header = json.dumps({"v": tree, "b": offsets}, separators=(",", ":")).encode()
+        message: dict[str, Any] = {"v": tree, "b": offsets}
+        if writer.shared_arrays:
+            name, starts = shared.put_all(writer.shared_arrays)
+            segments.append(name)
+            message["m"] = {
+                "n": name,
+                "a": [
+                    [start, a.dtype.str, list(a.shape)] for start, a in zip(starts, writer.shared_arrays, strict=True)
+                ],
+            }
+        header = json.dumps(message, separators=(",", ":")).encode()
     except BaseException:
-        shared.discard(writer.segments)
+        shared.discard(segments)
         raise
     data = b"".join([_PREFIX.pack(MAGIC, len(header)), header, *writer.buffers])
-    return Encoded(data, writer.segments)
+    return Encoded(data, segments)
 
 
 class _Reader:
-    def __init__(self, data: memoryview, buffers: list[tuple[int, int]]) -> None:
+    def __init__(self, data: memoryview, buffers: list[tuple[int, int]], shared_arrays: list[np.ndarray]) -> None:
         self.data = data
         self.buffers = buffers
+        self.shared_arrays = shared_arrays  # the message's segment, read out before its tree
         self.made: list[object] = []  # the arrays and instances, numbered as the writer numbered them
 
     def ref(self, node: dict[str, Any], depth: int) -> object:
@@ -223,22 +272,15 @@ class _Reader:
         return {key: item for key, item in pairs}
 
     def array(self, node: dict[str, Any], depth: int) -> np.ndarray:
-        dtype_name, shape = node.get("d"), node.get("s")
-        if dtype_name not in DTYPES:
-            raise WireError(f"array dtype {dtype_name!r} is not allowed")
-        if not isinstance(shape, list) or not all(
-            isinstance(n, int) and not isinstance(n, bool) and n >= 0 for n in shape
-        ):
-            raise WireError(f"bad array shape {shape!r}")
-        dtype = np.dtype(dtype_name)
-        if "shm" in node:
-            try:
-                array = shared.take(node["shm"], dtype, tuple(shape))
-            except ValueError as error:
-                raise WireError(str(error)) from None
+        if "m" in node:
+            index = node["m"]
+            if type(index) is not int or not 0 <= index < len(self.shared_arrays):
+                raise WireError(f"shared array {index!r} does not exist")
+            array = self.shared_arrays[index]
         else:
+            dtype, shape = _layout(node.get("d"), node.get("s"))
             data = self.buffer(node.get("b"))
-            if len(data) != int(np.prod(shape, dtype=np.int64)) * dtype.itemsize:
+            if len(data) != math.prod(shape) * dtype.itemsize:
                 raise WireError(f"array of shape {shape} and dtype {dtype} does not fit its {len(data)} bytes")
             array = np.frombuffer(data, dtype=dtype).reshape(shape).copy()  # its own memory, writable
         self.made.append(array)
@@ -323,8 +365,10 @@ def decode(data: bytes | bytearray | memoryview) -> Any:
         header = json.loads(bytes(view[_PREFIX.size : body]))
     except (ValueError, RecursionError) as error:  # UnicodeDecodeError and JSONDecodeError are ValueErrors
         raise WireError(f"unreadable header ({error})") from None
-    if not isinstance(header, dict) or set(header) != {"v", "b"} or not isinstance(header["b"], list):
-        raise WireError("header is not {v, b}")
+    if not isinstance(header, dict) or not {"v", "b"} <= set(header) <= {"v", "b", "m"}:
+        raise WireError("header is not {v, b[, m]}")
+    if not isinstance(header["b"], list):
+        raise WireError("header is not {v, b[, m]}")
     buffers = []
     for entry in header["b"]:
         if not (isinstance(entry, list) and len(entry) == 2 and all(type(n) is int and n >= 0 for n in entry)):
@@ -332,7 +376,8 @@ def decode(data: bytes | bytearray | memoryview) -> Any:
         if body + entry[0] + entry[1] > len(view):
             raise WireError("a buffer runs past the message's end")
         buffers.append((body + entry[0], entry[1]))
+    shared_arrays = _shared_arrays(header.get("m"))
     try:
-        return _Reader(view, buffers).value(header["v"])
+        return _Reader(view, buffers, shared_arrays).value(header["v"])
     except (TypeError, RecursionError) as error:  # an unhashable key, a set of lists: forged, not ours
         raise WireError(f"malformed value ({error})") from None
