@@ -291,7 +291,7 @@ def test_paste_of_a_file_path_opens_it(qtbot, make_window, shared_data):
 
 
 def test_uncaught_exceptions_reach_the_banner_with_their_traceback(make_window, isolated_settings, capfd):
-    from viewer.gui.app import error_sink
+    from viewer.gui.error_sink import error_sink
 
     window = make_window(start=False)
     try:
@@ -314,7 +314,7 @@ def test_uncaught_exceptions_reach_the_banner_with_their_traceback(make_window, 
 def test_an_exception_in_a_slot_gives_one_notice_and_a_log_never_a_traceback(
     qtbot, make_window, tmp_path, capfd, monkeypatch
 ):
-    from viewer.gui.app import error_sink
+    from viewer.gui.error_sink import error_sink
 
     # create_application installs it once per process; pytest-qt puts back the hook it found after each test.
     monkeypatch.setattr(sys, "excepthook", error_sink.excepthook)

@@ -1,4 +1,4 @@
-"""The model's state (viewer.gui.state_model): a switch says the new choice once the old results went; the
+"""The model's state (viewer.gui.state.model): a switch says the new choice once the old results went; the
 timings start afresh with each model; classes are found by index or name."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The Predictions tab's state (viewer.gui.state_predictions): a new k or preset classifies again with it, a preset
+"""The Predictions tab's state (viewer.gui.state.predictions): a new k or preset classifies again with it, a preset
 captures the activations again, and options that change nothing ask for nothing."""
 
 from __future__ import annotations

@@ -20,7 +20,7 @@ from viewer.core.progress import Progress
 from viewer.core.results.explain import ExplainSet
 from viewer.core.results.session import ImageEntry
 from viewer.gui.state import AppState, Notice
-from viewer.gui.state_notices import TAB_OF_KIND
+from viewer.gui.state.notices import TAB_OF_KIND
 from viewer.gui.tab_exports import TabExports
 from viewer.gui.tickets import JobKind, Ticket
 from viewer.gui.widgets.compare import CompareView, ComparisonShown

@@ -56,7 +56,7 @@ def run_gui(
     ``SCREENSHOT_SIZE``; without either the window fits the screen). ``engine`` (``--engine``): ``local``,
     a remote engine's ``HOST:PORT`` with its ``token_file``, or ``thread`` (None: ``VIEWER_ENGINE``, else the
     settings' engine, else ``local``; :mod:`viewer.gui.engine_choice`). ``recipe`` (``--recipe``) is the initial
-    weights' preprocessing; for a weights file it is remembered as the user's answer (``state_recipe``).
+    weights' preprocessing; for a weights file it is remembered as the user's answer (``state.recipe``).
     """
     if screenshot and not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # a screenshot needs no screen

@@ -19,8 +19,9 @@ from viewer.core.defaults import DEFAULT_MODEL
 from viewer.core.results.session import ImageEntry, ModelInfo
 from viewer.core.trust import ModelFileTrust
 from viewer.gui.analysis_links import AnalysisLinks, AnalysisViews
-from viewer.gui.app import LAUNCHED_AT, error_sink
+from viewer.gui.app import LAUNCHED_AT
 from viewer.gui.compare_links import install as install_compare
+from viewer.gui.error_sink import error_sink
 from viewer.gui.help_texts import SAMPLES, SHORTCUTS, resource_path
 from viewer.gui.main_menus import build_menus
 from viewer.gui.mime_paths import carries_files, local_paths, pasted_paths, real_path, save_pasted_image

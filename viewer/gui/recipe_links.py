@@ -1,5 +1,5 @@
 """Wiring of a weights file's recipe into the main window: the Recipe button by the model bar, Model › Weights
-recipe…, and the recipe dialog, bound to ``state.recipes`` (:mod:`viewer.gui.state_recipe`).
+recipe…, and the recipe dialog, bound to ``state.recipes`` (:mod:`viewer.gui.state.recipe`).
 
 The button says the recipe of the weights file in use ("Recipe: IMAGENET1K_V1", "(assumed)" when nothing said
 it) and is there only while the weights are a file; it and the menu action open the dialog, non-modal, as does the

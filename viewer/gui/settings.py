@@ -46,7 +46,7 @@ RECENT = "files/recent"
 LAST_FOLDER = "files/last_folder"
 TRUSTED_MODEL_FILES = "security/trusted_model_files"  # {resolved path: sha256} of custom model files run before
 # {resolved path: "sha256 recipe"} of the weights files whose recipe the user chose ("" after the sha256: the
-# network's default, or what the file says); see viewer.gui.state_recipe.
+# network's default, or what the file says); see viewer.gui.state.recipe.
 WEIGHTS_RECIPES = "weights/recipes"
 
 
@@ -242,7 +242,7 @@ class Settings:
         self._settings.setValue(TRUSTED_MODEL_FILES, trusted)
         self._settings.sync()  # a yes to running code is written at once
 
-    # --- the recipe chosen for each weights file (viewer.gui.state_recipe.RecipeStore) ----------------
+    # --- the recipe chosen for each weights file (viewer.gui.state.recipe.RecipeStore) ----------------
     def _weights_recipes(self) -> dict[str, str]:
         value = self._settings.value(WEIGHTS_RECIPES, {})
         return {str(k): str(v) for k, v in value.items()} if isinstance(value, dict) else {}

@@ -17,8 +17,8 @@ from PySide6.QtCore import QObject, Signal
 from viewer.core.choice import ModelChoice
 from viewer.core.job_names import JobName
 from viewer.core.results.session import ImageEntry
-from viewer.gui.state_model import ModelState
-from viewer.gui.state_notices import Notices
+from viewer.gui.state.model import ModelState
+from viewer.gui.state.notices import Notices
 from viewer.gui.tickets import JobError, JobKind, Ticket
 
 if TYPE_CHECKING:

@@ -19,9 +19,9 @@ from viewer.core.convolutionizable import convolutionize_refusal
 from viewer.core.graph import Graph, expansion
 from viewer.core.job_names import JobName
 from viewer.gui.jobs import JobRunner
-from viewer.gui.state_architecture import ArchitectureState
-from viewer.gui.state_model import ModelState
-from viewer.gui.state_notices import Notices
+from viewer.gui.state.architecture import ArchitectureState
+from viewer.gui.state.model import ModelState
+from viewer.gui.state.notices import Notices
 from viewer.gui.tickets import JobError, JobKind, Ticket
 
 if TYPE_CHECKING:

@@ -5,7 +5,7 @@ weights or a new device), and its layout whenever the set of open blocks or the 
 data flowing down or to the right) changes. The blocks open on a network
 are remembered for it (``memory``) and opened again when it is chosen again. ``graph`` is the graph on screen:
 the network's own (``plain``) or, while the lecture's toggle is on, its convolutionized form
-(:class:`~viewer.gui.state_lecture.LectureState` puts it there with :meth:`ArchitectureState.show_graph`).
+(:class:`~viewer.gui.state.lecture.LectureState` puts it there with :meth:`ArchitectureState.show_graph`).
 """
 
 from __future__ import annotations
@@ -20,8 +20,8 @@ from viewer.core.graph import Graph, expansion
 from viewer.core.job_names import JobName
 from viewer.core.layout import Direction, Layout
 from viewer.gui.job_policy import Change
-from viewer.gui.state_model import ModelState
-from viewer.gui.state_notices import Notices
+from viewer.gui.state.model import ModelState
+from viewer.gui.state.notices import Notices
 from viewer.gui.tickets import JobError, JobKind, Ticket
 
 __all__ = ["ArchitectureHost", "ArchitectureState"]

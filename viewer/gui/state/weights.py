@@ -24,8 +24,8 @@ from PySide6.QtCore import QObject, Signal
 
 from viewer.core.choice import ModelChoice
 from viewer.core.errors import DownloadError
-from viewer.gui.state_model import ModelState
-from viewer.gui.state_notices import Notices
+from viewer.gui.state.model import ModelState
+from viewer.gui.state.notices import Notices
 
 if TYPE_CHECKING:
     from viewer.gui.tickets import JobError

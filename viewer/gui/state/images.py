@@ -19,7 +19,7 @@ from viewer.core.image_files import read_image_files
 from viewer.core.job_names import JobName
 from viewer.core.results.session import ImageEntry, OpenResult
 from viewer.gui.job_policy import Change
-from viewer.gui.state_notices import Notices
+from viewer.gui.state.notices import Notices
 from viewer.gui.tickets import JobKind, Ticket
 
 __all__ = ["Images", "ImagesHost"]

@@ -1,7 +1,7 @@
 """The Compare and Explain tabs' state (and the chart's): sub-states of :class:`~viewer.gui.state.AppState`.
 
 They follow the app's image and model through its signals, submit their jobs through the app's one submission
-path (``AppState._submit``: notices of their kinds, said on their own tab, see ``state_notices``) and obey the
+path (``AppState._submit``: notices of their kinds, said on their own tab, see ``state.notices``) and obey the
 job policy (``job_policy``):
 
 - Compare runs only when asked. Each network is built when its turn comes, through the worker's model cache
@@ -33,15 +33,15 @@ from viewer.core.results.explain import ExplainSet
 from viewer.core.results.session import ImageEntry
 from viewer.core.zoo import LECTURE_NETWORKS, ZooPoint
 from viewer.gui.jobs import JobRunner
-from viewer.gui.state_images import Images
-from viewer.gui.state_model import ModelState
-from viewer.gui.state_notices import Notices
-from viewer.gui.state_weights import RANDOM, WeightsFallbacks, gui_wording
+from viewer.gui.state.images import Images
+from viewer.gui.state.model import ModelState
+from viewer.gui.state.notices import Notices
+from viewer.gui.state.weights import RANDOM, WeightsFallbacks, gui_wording
 from viewer.gui.tickets import JobKind, Ticket
 
 if TYPE_CHECKING:
     from viewer.core.results.compare import Comparison
-    from viewer.gui.state_recipe import WeightsRecipes
+    from viewer.gui.state.recipe import WeightsRecipes
 
 __all__ = ["CHEAP_METHODS", "DEFAULT_COMPARE", "EXPLAIN_METHODS", "CompareState", "ExplainState"]
 

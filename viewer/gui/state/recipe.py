@@ -26,11 +26,11 @@ from PySide6.QtCore import QObject, Signal
 from viewer.core.choice import ModelChoice
 from viewer.core.recipe import Recipe, RecipeError, parse_recipe
 from viewer.core.results.session import ModelInfo
-from viewer.gui.state_notices import Notices
-from viewer.gui.state_weights import is_weights_file
+from viewer.gui.state.notices import Notices
+from viewer.gui.state.weights import is_weights_file
 
 if TYPE_CHECKING:
-    from viewer.gui.state_model import ModelState
+    from viewer.gui.state.model import ModelState
 
 __all__ = [
     "RECIPE_NOTICE",
@@ -42,7 +42,7 @@ __all__ = [
     "WeightsRecipes",
 ]
 
-RECIPE_NOTICE = "recipe"  # the notice's kind: it goes when the choice changes (state_notices.CHOICE_NOTICES)
+RECIPE_NOTICE = "recipe"  # the notice's kind: it goes when the choice changes (state.notices.CHOICE_NOTICES)
 
 
 class RecipeStore(Protocol):

@@ -19,7 +19,7 @@ from viewer.core.choice import ModelChoice
 from viewer.core.class_search import find_class
 from viewer.core.errors import ModelError
 from viewer.core.results.session import ModelInfo, Registry
-from viewer.gui.state_notices import Notices
+from viewer.gui.state.notices import Notices
 from viewer.gui.tickets import JobError, JobKind
 
 if TYPE_CHECKING:

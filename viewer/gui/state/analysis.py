@@ -24,9 +24,9 @@ from viewer.core.results.activation import CaptureResult
 from viewer.core.results.heatmap import HeatmapOnScreen
 from viewer.core.results.session import ImageEntry
 from viewer.gui.jobs import JobRunner
-from viewer.gui.state_model import ModelState
-from viewer.gui.state_notices import Notices
-from viewer.gui.state_predictions import PredictionsState
+from viewer.gui.state.model import ModelState
+from viewer.gui.state.notices import Notices
+from viewer.gui.state.predictions import PredictionsState
 from viewer.gui.tickets import JobError, JobKind, Ticket
 
 if TYPE_CHECKING:

@@ -10,18 +10,18 @@ and the orchestration of what follows a change of model (``set_model`` and the m
 (``image_switched``), and is composed of typed sub-states, each owning its data and its signals and reaching the
 app through a narrow Protocol of what it uses:
 
-- ``notices`` (``state_notices``): what the banner and the tabs say, until it no longer holds;
-- ``images`` (``state_images``): the opened images and the one shown (a ``Sequence[ImageEntry]``);
-- ``model`` (``state_model``): the registry, the model choice, the model loaded for it (or why not), its layer
+- ``notices`` (``state.notices``): what the banner and the tabs say, until it no longer holds;
+- ``images`` (``state.images``): the opened images and the one shown (a ``Sequence[ImageEntry]``);
+- ``model`` (``state.model``): the registry, the model choice, the model loaded for it (or why not), its layer
   summary and the status bar's timings;
-- ``predictions`` (``state_predictions``): the Predictions tab's top-k, its options (preset, TTA, k) and result;
-- ``weights`` (``state_weights``): what a failed load of weights leaves chosen, and the notice's remedies;
-- ``recipes`` (``state_recipe``): the preprocessing a weights file gets, asked once per file and remembered;
-- ``architecture`` and ``lecture`` (``state_architecture``, ``state_lecture``): the Architecture tab's graph,
+- ``predictions`` (``state.predictions``): the Predictions tab's top-k, its options (preset, TTA, k) and result;
+- ``weights`` (``state.weights``): what a failed load of weights leaves chosen, and the notice's remedies;
+- ``recipes`` (``state.recipe``): the preprocessing a weights file gets, asked once per file and remembered;
+- ``architecture`` and ``lecture`` (``state.architecture``, ``state.lecture``): the Architecture tab's graph,
   layout and open blocks; ResNet's Table 1 and the convolutionized graph;
-- ``activations`` and ``heatmap`` (``state_analysis``): those tabs' requests and results;
-- ``exports`` (``state_exports``): Export all and each tab's Export…;
-- ``compare`` and ``explain`` (``state_compare``): the Compare tab (and the chart) and the Explain tab.
+- ``activations`` and ``heatmap`` (``state.analysis``): those tabs' requests and results;
+- ``exports`` (``state.exports``): Export all and each tab's Export…;
+- ``compare`` and ``explain`` (``state.compare``): the Compare tab (and the chart) and the Explain tab.
 
 Notices are state too (:attr:`Notices.notice`): each belongs to a job kind or to the model choice ("model"),
 and goes when that kind next succeeds or the choice changes (``Notices.cleared``). A job the state withdrew or a
@@ -36,30 +36,30 @@ from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, Signal, Slot
 
-from viewer.core.choice import ModelChoice  # re-exported: the GUI names it here
+from viewer.core.choice import ModelChoice
 from viewer.core.job_names import JobName
 from viewer.core.progress import Progress
 from viewer.core.results.session import ImageEntry, ModelInfo, Registry
 from viewer.gui.engine_choice import engine_died, make_runner
 from viewer.gui.job_policy import Change, withdrawn_on
 from viewer.gui.jobs import JobRunner
-from viewer.gui.state_analysis import ActivationsState, HeatmapState
-from viewer.gui.state_architecture import ArchitectureState
-from viewer.gui.state_compare import CompareState, ExplainState
-from viewer.gui.state_exports import ExportState
-from viewer.gui.state_images import Images
-from viewer.gui.state_lecture import LectureState
-from viewer.gui.state_model import ModelState
-from viewer.gui.state_notices import CHOICE_NOTICES, Notice, Notices
-from viewer.gui.state_predictions import PredictionsState
-from viewer.gui.state_recipe import WeightsRecipes
-from viewer.gui.state_weights import WeightsFallbacks
+from viewer.gui.state.analysis import ActivationsState, HeatmapState
+from viewer.gui.state.architecture import ArchitectureState
+from viewer.gui.state.compare import CompareState, ExplainState
+from viewer.gui.state.exports import ExportState
+from viewer.gui.state.images import Images
+from viewer.gui.state.lecture import LectureState
+from viewer.gui.state.model import ModelState
+from viewer.gui.state.notices import CHOICE_NOTICES, Notices
+from viewer.gui.state.predictions import PredictionsState
+from viewer.gui.state.recipe import WeightsRecipes
+from viewer.gui.state.weights import WeightsFallbacks
 from viewer.gui.tickets import ErrorHandler, JobError, JobKind, Ticket
 
 if TYPE_CHECKING:
     from viewer.core.results.summary import Summary
 
-__all__ = ["AppState", "ModelChoice", "Notice"]
+__all__ = ["AppState"]
 
 # Jobs the state cannot go on without: asked again, once, of the engine restarted after one died under them.
 RESUBMITTED_AFTER_DEATH = frozenset({JobKind.REGISTRY, JobKind.MODEL, JobKind.SUMMARY, JobKind.GRAPH})
@@ -168,7 +168,7 @@ class AppState(QObject):
         """Switch model, weights or device; results of the previous model are never shown afterwards.
 
         A network whose pretrained weights failed earlier keeps what the user chose instead (see
-        ``state_weights``) when it is picked again with its default weights. The model is loaded and the image
+        ``state.weights``) when it is picked again with its default weights. The model is loaded and the image
         classified before the graph is traced: the top-k is what the user waits for (``viewer bench``).
         """
         choice = self.recipes.with_remembered(self.weights.with_sticky_weights(choice))
@@ -284,7 +284,7 @@ class AppState(QObject):
 
     def _model_loaded(self, choice: ModelChoice, info: ModelInfo) -> None:
         instead = self.recipes.model_loaded(choice, replace(info, key=choice))
-        if instead is not None:  # the file's content has another recipe remembered (state_recipe)
+        if instead is not None:  # the file's content has another recipe remembered (state.recipe)
             self.set_model(instead)
             return
         self.weights.model_loaded(choice)
