@@ -14,10 +14,10 @@ from PIL import Image
 
 from viewer.core.progress import Progress, run_job
 from viewer.engine.errors import ModelError, UnsupportedModelError
-from viewer.engine.explain import METHODS, applicable_methods, explain, gradcam_layer, run_explain
-from viewer.engine.explain_export import explanation_paths, write_explanation
-from viewer.engine.explain_input import explain_input
-from viewer.engine.explain_occlusion import check_occlusion, occlusion_origins, occlusion_sweep
+from viewer.engine.explain.export import explanation_paths, write_explanation
+from viewer.engine.explain.input import explain_input
+from viewer.engine.explain.methods import METHODS, applicable_methods, explain, gradcam_layer, run_explain
+from viewer.engine.explain.occlusion import check_occlusion, occlusion_origins, occlusion_sweep
 from viewer.engine.images import load_image, to_display_array
 from viewer.engine.weights import load_model
 

@@ -8,7 +8,7 @@ from captum.attr import IntegratedGradients
 from torch import nn
 
 from viewer.core.progress import run_job
-from viewer.engine.explain_ig import chunk_sizes, integrated_gradients
+from viewer.engine.explain.ig import chunk_sizes, integrated_gradients
 
 
 def _small_network() -> nn.Module:

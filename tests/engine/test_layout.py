@@ -13,7 +13,7 @@ import pytest
 from viewer.core.graph import GraphEdge, GraphView, ViewNode, collapse, expansion
 from viewer.core.layout import Box, Layout
 from viewer.engine.graph import graph_of_name
-from viewer.engine.layout import layout_view
+from viewer.engine.layout.layered import layout_view
 
 LECTURE = ["lenet5", "alexnet", "vgg16", "nin", "googlenet", "resnet18", "resnet50", "resnext50_32x4d"]
 ROOT = Path(__file__).resolve().parents[2]
@@ -185,7 +185,7 @@ def test_the_drawing_does_not_depend_on_the_process_hash_seed() -> None:
         "import json, hashlib\n"
         "from viewer.engine.graph import build_graph\n"
         "from viewer.core.graph import collapse, expansion\n"
-        "from viewer.engine.layout import layout_view\n"
+        "from viewer.engine.layout.layered import layout_view\n"
         "g = build_graph('resnet18')\n"
         "L = layout_view(collapse(g, expansion(g, 'all')))\n"
         "data = [sorted((b.id, b.x, b.y, b.w, b.h, b.rank) for b in L.boxes.values()),"

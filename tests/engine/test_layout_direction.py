@@ -14,8 +14,8 @@ from viewer.core.graph_groups import expand_groups
 from viewer.core.layout import Layout, box_lines, box_size
 from viewer.engine.graph import graph_of_name
 from viewer.engine.graph_svg import graph_svg
-from viewer.engine.layout import layout_view
-from viewer.engine.layout_parts import FRAME_LABEL, FRAME_PAD
+from viewer.engine.layout.layered import layout_view
+from viewer.engine.layout.parts import FRAME_LABEL, FRAME_PAD
 
 SVG = "{http://www.w3.org/2000/svg}"
 

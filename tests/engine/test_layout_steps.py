@@ -7,9 +7,9 @@ from grandalf.layouts import Layer
 
 from viewer.core.graph import collapse, expansion
 from viewer.engine.graph import graph_of_name
-from viewer.engine.layout_order import components, frame_members, frame_spans, rank_and_order
-from viewer.engine.layout_parts import FRAME_LABEL, FRAME_PAD, X_SPACE, Y_SPACE, IndexedLayers, Part, Slot
-from viewer.engine.layout_place import assign_x, assign_y
+from viewer.engine.layout.order import components, frame_members, frame_spans, rank_and_order
+from viewer.engine.layout.parts import FRAME_LABEL, FRAME_PAD, X_SPACE, Y_SPACE, IndexedLayers, Part, Slot
+from viewer.engine.layout.place import assign_x, assign_y
 
 
 def _slot(node_id: str, rank: int, width: float = 40.0, stiffness: float = 1.0) -> Slot:

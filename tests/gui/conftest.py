@@ -182,7 +182,7 @@ def show(qtbot):
     """``show(graph, spec)``: a shown Architecture view of ``graph`` with ``expansion(graph, spec)`` laid out and
     drawn (the layout computed here, as the worker would, in the direction the view's box asks for)."""
     from viewer.core.graph import collapse, expansion
-    from viewer.engine.layout import layout_view
+    from viewer.engine.layout.layered import layout_view
     from viewer.gui.widgets.architecture import ArchitectureView
 
     def make(graph, spec=None):

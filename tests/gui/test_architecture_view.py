@@ -17,7 +17,7 @@ from torch import nn
 
 from viewer.core.graph import collapse
 from viewer.engine.graph import build_graph, graph_of_name
-from viewer.engine.layout import layout_view
+from viewer.engine.layout.layered import layout_view
 from viewer.gui.widgets.architecture import ArchitectureView
 from viewer.gui.widgets.architecture_scene import JoinItem
 

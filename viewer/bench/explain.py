@@ -1,13 +1,13 @@
 """The cost of explanations and comparisons against the bare network work they contain, measured in one run.
 
-- occlusion: :func:`viewer.engine.explain_occlusion.occlusion_sweep` on a 224² MobileNetV2 input, 32-px patch,
+- occlusion: :func:`viewer.engine.explain.occlusion.occlusion_sweep` on a 224² MobileNetV2 input, 32-px patch,
   stride 8 (625 occluded images), against one batched forward of the *same* occluded images, prepared
   beforehand, in the same batch size, softmax included, the two timed batch by batch alternately
   (:func:`~viewer.bench.common.best_of_stepwise`: a whole run lasts tens of seconds on a slow CPU, long
   enough for a burst of load on a shared machine to fall on one side only). Goal ≤ 1.10: building masks and
   occluded images and accumulating the map may add at most 10 %.
-- Grad-CAM: the whole :func:`viewer.engine.explain.explain` job (resize, Captum's ``LayerGradCam``, upsampling to
-  the image) on a 224² photo, against one forward and one backward to the input of the same network on the
+- Grad-CAM: the whole :func:`viewer.engine.explain.methods.explain` job (resize, Captum's ``LayerGradCam``,
+  upsampling to the image) on a 224² photo, against one forward and one backward to the input of the same network on the
   same input prepared beforehand. Goal ≤ 1.20.
 - compare: :func:`viewer.engine.compare.compare` of three loaded networks (preprocessing, a warm-up and
   ``runs`` timed passes each, top-k), against the same number of bare forwards of the three on inputs prepared
@@ -72,7 +72,7 @@ def bench_explain(*, quick: bool = False, device: str = "cpu") -> list[Row]:
 def _occlusion_row(loaded, repeats: int, device: str) -> Row:
     import torch
 
-    from viewer.engine.explain_occlusion import occlusion_origins, occlusion_sweep
+    from viewer.engine.explain.occlusion import occlusion_origins, occlusion_sweep
 
     synchronise = _synchroniser(device)
     x = torch.randn(1, 3, SIDE, SIDE, device=loaded.device)
@@ -119,8 +119,8 @@ def _occlusion_row(loaded, repeats: int, device: str) -> Row:
 def _gradcam_row(loaded, image, repeats: int, device: str) -> Row:
     import torch
 
-    from viewer.engine.explain import run_explain
-    from viewer.engine.explain_input import explain_input
+    from viewer.engine.explain.input import explain_input
+    from viewer.engine.explain.methods import run_explain
 
     synchronise = _synchroniser(device)
     prepared = explain_input(loaded, image).tensor

@@ -41,8 +41,8 @@ def run(args: argparse.Namespace) -> int:
     from viewer.core.progress import run_job
     from viewer.engine import export
     from viewer.engine.errors import ModelError
-    from viewer.engine.explain import explain
-    from viewer.engine.explain_export import write_explanation
+    from viewer.engine.explain.export import write_explanation
+    from viewer.engine.explain.methods import explain
     from viewer.engine.images import load_image, to_display_array
     from viewer.engine.weights import load_model
 

@@ -96,9 +96,9 @@ NORMALIZATIONS: tuple[Normalization, ...] = get_args(Normalization)
 """An activation grid's scale: each tile on its own min..max, or one scale for the whole layer."""
 
 EXPLAIN_METHODS = ("dense", "gradcam", "occlusion", "saliency", "ig")
-"""The explanation methods of ``viewer explain`` and the Explain view (``viewer.engine.explain``)."""
+"""The explanation methods of ``viewer explain`` and the Explain view (``viewer.engine.explain.methods``)."""
 ExplainOptions: TypeAlias = Mapping[str, Mapping[str, int | float | str | tuple[float, ...]]]
-"""Per method, its keyword options of ``viewer.engine.explain.explain``, which validates them:
+"""Per method, its keyword options of ``viewer.engine.explain.methods.explain``, which validates them:
 ``{"occlusion": {"patch": 32, "stride": 8}, "ig": {"steps": 32, "chunks": 4}}``."""
 OCCLUSION_PATCH, OCCLUSION_STRIDE, IG_STEPS = 32, 8, 32  # network-input pixels; integration steps
 EXPLAIN_DEFAULTS: Mapping[str, Mapping[str, int | float | str | tuple[float, ...]]] = {

@@ -15,7 +15,7 @@ from torch import nn
 from viewer.core.graph import Graph, GraphView, Shape, ViewNode, collapse, expansion
 from viewer.core.layout import Direction, Layout
 from viewer.engine.graph import build_graph
-from viewer.engine.layout import layout_view
+from viewer.engine.layout.layered import layout_view
 
 __all__ = ["COLLAPSED_BLOCKS", "GraphDrawing", "draw_graph", "graph_document"]
 

@@ -90,7 +90,7 @@ def graph_layout(graph: Graph | str, expanded: frozenset[str], direction: Direct
     """The drawing of ``graph`` (or the one kept under that key) with the blocks of ``expanded`` open, flowing in
     ``direction`` (grandalf, pure Python)."""
     from viewer.core.graph import collapse
-    from viewer.engine.layout import layout_view
+    from viewer.engine.layout.layered import layout_view
 
     return layout_view(collapse(_held(graph), expanded), direction)
 
@@ -99,7 +99,7 @@ def graph_groups(graph: Graph | str, block: str, direction: Direction = "TB") ->
     """``block``'s grouped convolution drawn as its pathways merged by a sum (ResNeXt's Fig. 3a)."""
     from viewer.core.graph import collapse
     from viewer.core.graph_groups import expand_groups
-    from viewer.engine.layout import layout_view
+    from viewer.engine.layout.layered import layout_view
 
     return layout_view(collapse(expand_groups(_held(graph), block), frozenset()), direction)
 

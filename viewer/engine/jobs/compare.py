@@ -66,7 +66,7 @@ def explain_methods(
     """Each applicable method of ``methods`` in turn; the others get their reason instead of a map. With
     ``measure``, also one forward pass timed, for the costly methods' estimates."""
     from viewer.engine.errors import ViewerError
-    from viewer.engine.explain import applicable_methods, explain
+    from viewer.engine.explain.methods import applicable_methods, explain
     from viewer.engine.inference import classify
 
     yield Progress(0, len(methods) + 1, "explain: which methods apply")
@@ -93,7 +93,7 @@ def explain_methods(
         except ViewerError as error:  # this method fails here; the others still run
             found.reasons[method] = str(error)
     if measure:
-        from viewer.engine.explain_timing import forward_time
+        from viewer.engine.explain.timing import forward_time
 
         found.input_size, found.forward_ms = forward_time(loaded, loaded_image(image))
     return found
@@ -103,7 +103,7 @@ def export_explanation(
     result: Explanation, image: ImageEntry, path: str, *, colormap: str, alpha: float, force: bool = False
 ) -> list[str]:
     """Write one method's map like a heatmap: PNG overlay, float32 NPY, JSON provenance."""
-    from viewer.engine.explain_export import write_explanation
+    from viewer.engine.explain.export import write_explanation
 
     written = write_explanation(path, image.pixels, result, colormap=colormap, alpha=alpha, force=force)
     return [str(p) for p in written]

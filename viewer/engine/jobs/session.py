@@ -65,10 +65,10 @@ def load_registry() -> Registry:
     import captum.attr  # noqa: F401
 
     import viewer.engine.activations
-    import viewer.engine.explain
+    import viewer.engine.explain.methods
     import viewer.engine.heatmap
     import viewer.engine.inference
-    import viewer.engine.layout
+    import viewer.engine.layout.layered
     import viewer.engine.summary  # noqa: F401
     from viewer.engine.download import cache_dir
 

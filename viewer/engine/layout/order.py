@@ -1,4 +1,4 @@
-"""Step 1 of the layered layout (``viewer.engine.layout``): ranks and order, by grandalf's Sugiyama layout.
+"""Step 1 of the layered layout (``viewer.engine.layout.layered``): ranks and order, by grandalf's Sugiyama layout.
 
 Each box gets a rank (the longest path from the input), a dummy vertex is inserted wherever an edge spans
 several ranks, and each rank is ordered to reduce crossings; training-only boxes move to the right end of their
@@ -13,7 +13,7 @@ from grandalf.graphs import Edge, Vertex, graph_core
 from grandalf.layouts import DummyVertex, SugiyamaLayout
 
 from viewer.core.graph import GraphEdge, GraphView
-from viewer.engine.layout_parts import (
+from viewer.engine.layout.parts import (
     DUMMY_WIDTH,
     MAIN_SLACK,
     ORDER_BUDGET,

@@ -34,8 +34,8 @@ from __future__ import annotations
 
 from viewer.core.graph import GraphEdge, GraphView, ViewFrame
 from viewer.core.layout import Box, Direction, FrameBox, Layout, Route, box_size
-from viewer.engine.layout_order import components, frame_members, rank_and_order
-from viewer.engine.layout_parts import (
+from viewer.engine.layout.order import components, frame_members, rank_and_order
+from viewer.engine.layout.parts import (
     COMPONENT_GAP,
     FRAME_LABEL,
     FRAME_PAD,
@@ -43,7 +43,7 @@ from viewer.engine.layout_parts import (
     Part,
     Slot,
 )
-from viewer.engine.layout_place import assign_x, assign_y, separate_frames
+from viewer.engine.layout.place import assign_x, assign_y, separate_frames
 
 __all__ = ["MARGIN", "layout_view"]
 

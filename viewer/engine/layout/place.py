@@ -1,4 +1,4 @@
-"""Steps 2 and 3 of the layered layout (``viewer.engine.layout``): the x of every slot, then the y of every rank.
+"""Steps 2 and 3 of the layered layout (``layered``): the x of every slot, then the y of every rank.
 
 x: sweeps down and up, each rank solved exactly (ordered least squares, boxes kept apart); sibling frames are
 then pushed apart. y: one band per rank, the gaps grown by the frame borders and labels that open or close there.
@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from itertools import pairwise
 
-from viewer.engine.layout_order import frame_spans
-from viewer.engine.layout_parts import (
+from viewer.engine.layout.order import frame_spans
+from viewer.engine.layout.parts import (
     DUMMY_SPACE,
     FRAME_LABEL,
     FRAME_PAD,

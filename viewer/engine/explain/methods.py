@@ -3,10 +3,10 @@
 Every method is a generator (:data:`viewer.core.progress.Job`): it yields :class:`~viewer.core.progress.Progress`
 between steps, where the worker may cancel, and returns an :class:`Explanation`, a float32 map in the image's own
 pixel coordinates. The gradient methods are Captum's (``LayerGradCam``, ``Saliency``, ``IntegratedGradients``);
-occlusion is hand-written (:mod:`viewer.engine.explain_occlusion` says why); ``dense`` is the convolutionized map
+occlusion is hand-written (:mod:`viewer.engine.explain.occlusion` says why); ``dense`` is the convolutionized map
 of :mod:`viewer.engine.heatmap`, offered here so that every view and the CLI treat all five alike.
 
-Methods see the whole image (:mod:`viewer.engine.explain_input`). :func:`applicable_methods` says which methods
+Methods see the whole image (:mod:`viewer.engine.explain.input`). :func:`applicable_methods` says which methods
 a network allows, and why not the others.
 """
 
@@ -25,8 +25,8 @@ from viewer.core.options import EXPLAIN_DEFAULTS, EXPLAIN_METHODS
 from viewer.core.progress import Progress
 from viewer.core.results.explain import METHOD_LABELS, Explanation
 from viewer.engine.errors import ModelError, UnsupportedModelError
-from viewer.engine.explain_input import ExplainInput, explain_input, to_image_pixels
-from viewer.engine.explain_occlusion import check_occlusion, occlusion_sweep
+from viewer.engine.explain.input import ExplainInput, explain_input, to_image_pixels
+from viewer.engine.explain.occlusion import check_occlusion, occlusion_sweep
 from viewer.engine.images import LoadedImage, load_image
 from viewer.engine.versions import library_versions
 from viewer.engine.weights import LoadedModel
@@ -168,8 +168,8 @@ def _integrated_gradients(
     loaded: LoadedModel, prepared: ExplainInput, class_index: int, params: dict[str, Any]
 ) -> _MethodJob:
     """Captum's IG quadrature over exactly ``steps`` points, in ``chunks`` groups so that the worker may cancel
-    between them (``viewer.engine.explain_ig``)."""
-    from viewer.engine.explain_ig import QUADRATURE, chunk_sizes, integrated_gradients
+    between them (``viewer.engine.explain.ig``)."""
+    from viewer.engine.explain.ig import QUADRATURE, chunk_sizes, integrated_gradients
 
     ig = EXPLAIN_DEFAULTS["ig"]
     steps, chunks = int(params.setdefault("steps", ig["steps"])), int(params.setdefault("chunks", ig["chunks"]))

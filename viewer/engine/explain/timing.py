@@ -10,7 +10,7 @@ import time
 
 import torch
 
-from viewer.engine.explain_input import explain_input
+from viewer.engine.explain.input import explain_input
 from viewer.engine.images import LoadedImage
 from viewer.engine.weights import LoadedModel
 

@@ -1,7 +1,7 @@
-"""The constants and the working types of the layered layout (``viewer.engine.layout``): slots and parts.
+"""The constants and the working types of the layered layout (``viewer.engine.layout.layered``): slots and parts.
 
-Shared by its steps: ``layout_order`` (ranks and order), ``layout_place`` (x and y) and ``layout`` (routes,
-frames and the whole).
+Shared by its steps: ``order`` (ranks and order), ``place`` (x and y) and ``layered`` (routes, frames and the
+whole).
 """
 
 from __future__ import annotations
