@@ -15,7 +15,7 @@ import pytest
 import torch
 
 from viewer.engine.activations import capture
-from viewer.engine.heatmap import run_heatmap
+from viewer.engine.heatmap.dense import run_heatmap
 from viewer.engine.images import load_image, preprocess
 from viewer.engine.inference import classify
 from viewer.engine.weights import load_model

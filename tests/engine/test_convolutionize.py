@@ -8,15 +8,15 @@ import pytest
 import torch
 from torch import nn
 
-from viewer.engine.convolutionize import (
+from viewer.engine.errors import UnsupportedModelError
+from viewer.engine.heatmap.convolutionize import (
     ConvolutionizedLinear,
     conversion_of,
     convolutionize,
     propagate_shapes,
     reduce_to_logits,
 )
-from viewer.engine.errors import UnsupportedModelError
-from viewer.engine.heatmap_geometry import grid_geometry, split_for_offsets
+from viewer.engine.heatmap.geometry import grid_geometry, split_for_offsets
 from viewer.engine.registry import build_model, get_spec
 
 CHUNK = torch.randn(1 << 20, generator=torch.Generator().manual_seed(0))

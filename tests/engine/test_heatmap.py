@@ -12,8 +12,8 @@ import torch
 from viewer.core.progress import Progress
 from viewer.core.results.heatmap import ClassHeatmap
 from viewer.engine.errors import ImageError
-from viewer.engine.heatmap import dense_heatmap, dense_network, run_heatmap
-from viewer.engine.heatmap_geometry import GridGeometry, place_on_image
+from viewer.engine.heatmap.dense import dense_heatmap, dense_network, run_heatmap
+from viewer.engine.heatmap.geometry import GridGeometry, place_on_image
 from viewer.engine.images import load_image
 from viewer.engine.weights import load_model
 
@@ -172,7 +172,7 @@ def test_class_index_out_of_range_is_refused_before_any_work(mobilenet, shared_d
 
 
 def test_a_tile_budget_below_one_receptive_field_uses_the_smallest_exact_tiles(shared_data) -> None:
-    from viewer.engine.heatmap import run_heatmap
+    from viewer.engine.heatmap.dense import run_heatmap
     from viewer.engine.images import load_image
     from viewer.engine.weights import load_model
 

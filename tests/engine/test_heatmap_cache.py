@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 
-import viewer.engine.convolutionize as convolutionize_module
-from viewer.engine import heatmap
-from viewer.engine.heatmap import run_heatmap
+import viewer.engine.heatmap.convolutionize as convolutionize_module
+from viewer.engine.heatmap import dense as heatmap
+from viewer.engine.heatmap.dense import run_heatmap
 from viewer.engine.jobs.models import ModelCache, ModelKey
 
 LENET = ModelKey("lenet5", "default", None, "cpu")

@@ -10,10 +10,10 @@ import torch
 import torch.nn.functional as F
 from torch import fx, nn
 
-from viewer.engine.convolutionize import propagate_shapes
 from viewer.engine.errors import UnsupportedModelError
-from viewer.engine.heatmap import dense_network, run_heatmap
-from viewer.engine.heatmap_geometry import grid_geometry
+from viewer.engine.heatmap.convolutionize import propagate_shapes
+from viewer.engine.heatmap.dense import dense_network, run_heatmap
+from viewer.engine.heatmap.geometry import grid_geometry
 from viewer.engine.images import load_image
 from viewer.engine.weights import load_model
 

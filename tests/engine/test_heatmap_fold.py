@@ -6,9 +6,9 @@ import pytest
 import torch
 from torch import nn
 
-from viewer.engine.convolutionize import convolutionize
-from viewer.engine.heatmap import dense_network
-from viewer.engine.heatmap_fold import PackedConv2d, fold_batchnorm
+from viewer.engine.heatmap.convolutionize import convolutionize
+from viewer.engine.heatmap.dense import dense_network
+from viewer.engine.heatmap.fold import PackedConv2d, fold_batchnorm
 from viewer.engine.registry import build_model
 from viewer.engine.weights import load_model
 

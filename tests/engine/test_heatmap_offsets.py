@@ -1,6 +1,6 @@
 """OverFeat's offsets (Sermanet et al. 2014, §3.3): each offset's map is the network run on the shifted input.
 
-``viewer.engine.heatmap`` runs the final max-pool at every shift (Δy, Δx) below its stride (AlexNet: 2) on the
+``viewer.engine.heatmap.dense`` runs the final max-pool at every shift (Δy, Δx) below its stride (AlexNet: 2) on the
 features, and interleaves the classifier's maps. Shifting the features by one cell is shifting the input by the
 features' jump (16 px for AlexNet), so offset (Δy, Δx)'s map must equal the plain convolutionized network run on
 the input cropped by (16·Δy, 16·Δx) pixels, wherever neither run's receptive field reaches the zero padding at
@@ -13,8 +13,8 @@ import numpy as np
 import pytest
 import torch
 
-from viewer.engine.heatmap import DenseNetwork, _offset_runner, dense_network
-from viewer.engine.heatmap_geometry import GridGeometry, OffsetSplit
+from viewer.engine.heatmap.dense import DenseNetwork, _offset_runner, dense_network
+from viewer.engine.heatmap.geometry import GridGeometry, OffsetSplit
 from viewer.engine.weights import load_model
 
 SIZE = 576  # input pixels: big enough for several interior cells of AlexNet's 355-px receptive field

@@ -12,7 +12,7 @@ conversion variant:
 Goals: dense ≥ 0.90 of the matmul rate, and a speed-up at least the FLOP ratio. Variants: ``lecture``
 (each Linear becomes a plain ``nn.Conv2d``, NCHW), ``gemm`` (:class:`ConvolutionizedLinear`'s plain GEMMs,
 NCHW) and ``viewer`` (what ``dense_heatmap`` runs: GEMMs on MKL-packed weights, convolutions on weights
-reordered once with their ReLU fused (:mod:`viewer.engine.heatmap_fold`), channels-last input).
+reordered once with their ReLU fused (:mod:`viewer.engine.heatmap.fold`), channels-last input).
 
 ``--cpu-time`` runs one thread and reads the process's CPU time: on a machine shared with other jobs it
 measures the code, not the neighbours (the rate fraction stays meaningful; the times are one core's).
@@ -35,8 +35,8 @@ from torch import fx, nn
 from torch.utils.flop_counter import FlopCounterMode
 
 from viewer.bench.common import Row
-from viewer.engine.convolutionize import ConvolutionizedLinear, convolutionize
-from viewer.engine.heatmap_fold import fold_batchnorm
+from viewer.engine.heatmap.convolutionize import ConvolutionizedLinear, convolutionize
+from viewer.engine.heatmap.fold import fold_batchnorm
 from viewer.engine.registry import build_model, get_spec
 
 __all__ = [

@@ -1,6 +1,6 @@
 """The dense heatmap's overhead: a whole 3-scale MobileNetV2 heatmap against the bare network at the same sizes.
 
-Ours: :func:`viewer.engine.heatmap.run_heatmap` on a 500×500 photo already loaded, model warm, class given
+Ours: :func:`viewer.engine.heatmap.dense.run_heatmap` on a 500×500 photo already loaded, model warm, class given
 (no whole-image classification), so everything a heatmap adds around the dense passes is counted: resizing and
 normalising per scale, the per-cell softmax, placing each grid on the image and fusing the scales.
 
@@ -9,7 +9,7 @@ the same network inputs prepared beforehand (channels-last, as the heatmap feeds
 is not counted as our gain). The two run alternately, best of each. Goal: ≤ 1.05.
 
 The heatmap runs the dense network with its BatchNorms folded into the convolutions and each convolution's
-ReLU/ReLU6 fused, on weights reordered once (:mod:`viewer.engine.heatmap_fold`); the reference stays
+ReLU/ReLU6 fused, on weights reordered once (:mod:`viewer.engine.heatmap.fold`); the reference stays
 torchvision's trunk as it is, so that gain is counted as the app's. Without it the heatmap's own work
 (resizing, normalising, softmax, placement, fusion) costs a few per cent over its dense passes.
 """
@@ -49,7 +49,7 @@ def bench_heatmap_overhead(*, quick: bool = False, device: str = "cpu") -> list[
     import torch.nn.functional as F
     from torch import nn
 
-    from viewer.engine.heatmap import _image_tensor, _network_input, run_heatmap
+    from viewer.engine.heatmap.dense import _image_tensor, _network_input, run_heatmap
     from viewer.engine.images import load_image
     from viewer.engine.weights import load_model
 

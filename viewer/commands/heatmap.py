@@ -42,8 +42,9 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
 
 def run(args: argparse.Namespace) -> int:
     from viewer.core.out_paths import prepare_out
-    from viewer.engine import export, heatmap
+    from viewer.engine import export
     from viewer.engine.errors import ModelError
+    from viewer.engine.heatmap import dense as heatmap
     from viewer.engine.images import load_image, to_display_array
 
     # Refuse before any work. Into a folder the names come from the result (write_heatmap checks them then).

@@ -121,7 +121,7 @@ def compare(
 
 
 def _add_heatmap(result: NetworkResult, loaded: LoadedModel, image: LoadedImage, class_index: int) -> None:
-    from viewer.engine.heatmap import run_heatmap
+    from viewer.engine.heatmap.dense import run_heatmap
 
     if not 0 <= class_index < len(loaded.categories):
         result.notes.append(f"no dense map: {loaded.name} has no class {class_index}")

@@ -1,10 +1,10 @@
-"""Reading a traced classifier for :mod:`viewer.engine.convolutionize`: shapes, and what each node does.
+"""Reading a traced classifier for :mod:`viewer.engine.heatmap.convolutionize`: shapes, and what each node does.
 
 The rewrite needs to know, of each ``torch.fx`` node, the shape it carries at the canonical input (found on
 meta tensors, so without arithmetic) and what kind of operation it is: a *flatten point* (an (N, C, H, W) map
 made an (N, features) vector), a *global pooling* (an h×w map reduced to 1×1), an operation that acts on each
 position alone (which may stay in a convolutionized head), or attention over a fixed token grid (which rules the
-network out). These questions only read the graph; :mod:`~viewer.engine.convolutionize` changes it.
+network out). These questions only read the graph; :mod:`~viewer.engine.heatmap.convolutionize` changes it.
 """
 
 from __future__ import annotations

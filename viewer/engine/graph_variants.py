@@ -15,8 +15,8 @@ from torch import fx, nn
 from viewer.core.errors import ModelError, UnsupportedModelError
 from viewer.core.graph import Graph, Shape, format_shape
 from viewer.engine import registry
-from viewer.engine.convolutionize import ConvolutionizedLinear, conversion_of, convolutionize, propagate_shapes
 from viewer.engine.graph import build_graph
+from viewer.engine.heatmap.convolutionize import ConvolutionizedLinear, conversion_of, convolutionize, propagate_shapes
 from viewer.engine.meta import meta_model
 
 __all__ = ["convolutionized_graph", "parse_size", "without_training_heads"]

@@ -4,7 +4,7 @@ Every method is a generator (:data:`viewer.core.progress.Job`): it yields :class
 between steps, where the worker may cancel, and returns an :class:`Explanation`, a float32 map in the image's own
 pixel coordinates. The gradient methods are Captum's (``LayerGradCam``, ``Saliency``, ``IntegratedGradients``);
 occlusion is hand-written (:mod:`viewer.engine.explain.occlusion` says why); ``dense`` is the convolutionized map
-of :mod:`viewer.engine.heatmap`, offered here so that every view and the CLI treat all five alike.
+of :mod:`viewer.engine.heatmap.dense`, offered here so that every view and the CLI treat all five alike.
 
 Methods see the whole image (:mod:`viewer.engine.explain.input`). :func:`applicable_methods` says which methods
 a network allows, and why not the others.
@@ -103,7 +103,7 @@ def applicable_methods(loaded: LoadedModel) -> dict[str, str | None]:
     """Each method of :data:`METHODS` → None where it applies to ``loaded``, else the reason it does not."""
     reasons: dict[str, str | None] = dict.fromkeys(METHODS)
     try:
-        from viewer.engine.heatmap import dense_network
+        from viewer.engine.heatmap.dense import dense_network
 
         dense_network(loaded)
     except (UnsupportedModelError, ModelError) as error:
@@ -223,7 +223,7 @@ def _dense(
     """The convolutionized map; accepts the heatmap generator's protocol of either kind (a final yielded
     result, or a ``return``\\ ed one)."""
     from viewer.core.results.heatmap import ClassHeatmap
-    from viewer.engine.heatmap import dense_heatmap
+    from viewer.engine.heatmap.dense import dense_heatmap
 
     params.setdefault("scales", [1.0, 1.4, 2.0])
     params.setdefault("mode", "softmax")

@@ -101,7 +101,7 @@ def heatmap(image: ImageEntry, loaded: LoadedModel, **options: Any) -> Job[Class
     engine overlaps the tiles), then on the CPU: that policy is the runner's (``viewer.gui.jobs``), submitted
     with it.
     """
-    from viewer.engine.heatmap import dense_heatmap
+    from viewer.engine.heatmap.dense import dense_heatmap
 
     return (yield from dense_heatmap(loaded, loaded_image(image), **options))
 

@@ -96,7 +96,7 @@ def export_all(
         if heatmaps:
             yield Progress(step, steps, f"Heatmap of {entry.name}")
             try:
-                from viewer.engine.heatmap import dense_heatmap
+                from viewer.engine.heatmap.dense import dense_heatmap
 
                 heatmap = yield from _relabelled(
                     dense_heatmap(loaded, loaded_image(entry), **(heatmap_options or {})), step, steps, entry.name

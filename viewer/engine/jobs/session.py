@@ -66,7 +66,7 @@ def load_registry() -> Registry:
 
     import viewer.engine.activations
     import viewer.engine.explain.methods
-    import viewer.engine.heatmap
+    import viewer.engine.heatmap.dense
     import viewer.engine.inference
     import viewer.engine.layout.layered
     import viewer.engine.summary  # noqa: F401

@@ -49,9 +49,9 @@ from viewer.engine.convolutionize_graph import (
     shape_if_tensor,
     shape_of,
 )
-from viewer.engine.convolutionized_linear import ConvolutionizedLinear
 from viewer.engine.errors import UnsupportedModelError
 from viewer.engine.fx_tracers import symbolic_trace
+from viewer.engine.heatmap.convolutionized_linear import ConvolutionizedLinear
 
 __all__ = [
     "ConversionInfo",

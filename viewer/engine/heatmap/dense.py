@@ -1,9 +1,9 @@
 """Dense class heatmaps over images larger than the training size (OverFeat; Long et al.'s FCN).
 
-The network is convolutionized once (:mod:`viewer.engine.convolutionize`), the image is resized so that its
+The network is convolutionized once (:mod:`viewer.engine.heatmap.convolutionize`), the image is resized so that its
 short side is ``base_size × scale`` for each scale, one dense pass gives a class map per scale, each map is
 placed in the original image's pixel coordinates from the receptive-field geometry
-(:mod:`viewer.engine.heatmap_geometry`), and the scales are fused.
+(:mod:`viewer.engine.heatmap.geometry`), and the scales are fused.
 
 :func:`dense_heatmap` is a generator, like napari's ``HistogramModel.compute()``: it yields
 :class:`Progress` before each forward pass and returns the :class:`ClassHeatmap` (``StopIteration.value``,
@@ -27,10 +27,10 @@ from viewer.core.input_spec import InputSpec
 from viewer.core.options import FUSIONS, MODES
 from viewer.core.progress import Progress, run_job
 from viewer.core.results.heatmap import ClassHeatmap
-from viewer.engine.convolutionize import ConvolutionizedLinear, conversion_of, convolutionize, propagate_shapes
 from viewer.engine.errors import ImageError, ModelError
-from viewer.engine.heatmap_fold import FoldedNetwork, fold_batchnorm
-from viewer.engine.heatmap_geometry import (
+from viewer.engine.heatmap.convolutionize import ConvolutionizedLinear, conversion_of, convolutionize, propagate_shapes
+from viewer.engine.heatmap.fold import FoldedNetwork, fold_batchnorm
+from viewer.engine.heatmap.geometry import (
     GridGeometry,
     OffsetSplit,
     grid_geometry,
@@ -51,7 +51,7 @@ class DenseNetwork:
 
     ``fcn`` is the convolutionized model as converted (its graph is what geometry, notes and summaries read);
     the heatmap's passes run ``folded.module``, the same network with its BatchNorms folded into the
-    convolutions before them (:mod:`viewer.engine.heatmap_fold`), and the offset split is cut from that one.
+    convolutions before them (:mod:`viewer.engine.heatmap.fold`), and the offset split is cut from that one.
     """
 
     fcn: torch.fx.GraphModule
