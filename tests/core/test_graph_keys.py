@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from viewer.core.graph_keys import enclosing_blocks, grouped_block, key_of, layer_of
-from viewer.engine.graph import graph_of_name
+from viewer.engine.graph.build import graph_of_name
 
 
 @pytest.fixture(scope="module")

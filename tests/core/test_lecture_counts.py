@@ -7,7 +7,7 @@ import pytest
 from tests.resnet_counts import basic_block_counts, block_counts, meta_resnet, signed_amounts
 from viewer.core.lecture_counts import basic_block_formula, block_formula, block_formulas
 from viewer.core.lecture_inception import inception_blocks, inception_comparison
-from viewer.engine.graph import graph_of_name
+from viewer.engine.graph.build import graph_of_name
 
 
 def test_the_basic_block_formula_at_64_and_256_channels() -> None:

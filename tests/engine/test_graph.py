@@ -10,7 +10,7 @@ from viewer.core.graph import Graph, collapse, expansion
 from viewer.core.graph_groups import expand_groups
 from viewer.core.graph_table import graph_rows
 from viewer.engine.errors import ModelError
-from viewer.engine.graph import build_graph, graph_of_name
+from viewer.engine.graph.build import build_graph, graph_of_name
 from viewer.engine.summary import format_table, summarize
 
 
@@ -210,7 +210,7 @@ def test_expansion_specs() -> None:
 
 
 def test_the_architecture_tab_and_the_summary_share_one_cached_graph() -> None:
-    from viewer.engine.graph import graph_of_name
+    from viewer.engine.graph.build import graph_of_name
     from viewer.engine.summary import summarize
 
     shown = graph_of_name("squeezenet1_1")  # what the Architecture tab asks for: no size

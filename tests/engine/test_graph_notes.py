@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from viewer.engine.graph import graph_of_name
+from viewer.engine.graph.build import graph_of_name
 
 
 @pytest.mark.parametrize("name", ["resnext50_32x4d", "resnext101_32x8d", "resnext101_64x4d"])

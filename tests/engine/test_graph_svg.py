@@ -10,8 +10,8 @@ from torch import nn
 from viewer.core.errors import ExportError
 from viewer.core.graph import collapse, expansion
 from viewer.core.layout import box_lines
-from viewer.engine.graph import build_graph, graph_of_name
-from viewer.engine.graph_svg import KIND_COLOURS, graph_svg, kind_of, write_graph_svg
+from viewer.engine.graph.build import build_graph, graph_of_name
+from viewer.engine.graph.svg import KIND_COLOURS, graph_svg, kind_of, write_graph_svg
 from viewer.engine.layout.layered import layout_view
 
 SVG = "{http://www.w3.org/2000/svg}"

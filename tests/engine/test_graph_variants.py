@@ -9,9 +9,9 @@ import torch
 from torch import nn
 
 from viewer.core.errors import ModelError, UnsupportedModelError
-from viewer.engine.graph import graph_of_name
-from viewer.engine.graph_export import draw_graph, graph_document
-from viewer.engine.graph_variants import convolutionized_graph, parse_size, without_training_heads
+from viewer.engine.graph.build import graph_of_name
+from viewer.engine.graph.export import draw_graph, graph_document
+from viewer.engine.graph.variants import convolutionized_graph, parse_size, without_training_heads
 
 
 def _by_id(graph):

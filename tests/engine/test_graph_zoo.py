@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from viewer.core.graph import Graph, collapse
-from viewer.engine.graph import build_graph
+from viewer.engine.graph.build import build_graph
 from viewer.engine.layout.layered import frame_label
 from viewer.engine.registry import list_specs
 

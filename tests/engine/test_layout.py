@@ -12,7 +12,7 @@ import pytest
 
 from viewer.core.graph import GraphEdge, GraphView, ViewNode, collapse, expansion
 from viewer.core.layout import Box, Layout
-from viewer.engine.graph import graph_of_name
+from viewer.engine.graph.build import graph_of_name
 from viewer.engine.layout.layered import layout_view
 
 LECTURE = ["lenet5", "alexnet", "vgg16", "nin", "googlenet", "resnet18", "resnet50", "resnext50_32x4d"]
@@ -183,7 +183,7 @@ def test_the_same_view_gives_the_same_drawing() -> None:
 def test_the_drawing_does_not_depend_on_the_process_hash_seed() -> None:
     script = (
         "import json, hashlib\n"
-        "from viewer.engine.graph import build_graph\n"
+        "from viewer.engine.graph.build import build_graph\n"
         "from viewer.core.graph import collapse, expansion\n"
         "from viewer.engine.layout.layered import layout_view\n"
         "g = build_graph('resnet18')\n"

@@ -6,7 +6,7 @@ import pytest
 
 from viewer.core.errors import ModelError
 from viewer.core.results.lecture import ResNetTable, TableRow
-from viewer.engine.graph import graph_of_name
+from viewer.engine.graph.build import graph_of_name
 from viewer.engine.lecture_tables import PAPER_GFLOPS, format_resnet_table, resnet_table, resnet_table_of_graphs
 
 STAGES = ("conv2_x", "conv3_x", "conv4_x", "conv5_x")

@@ -9,7 +9,7 @@ import torchvision
 from viewer.engine import registry
 from viewer.engine.download import cache_dir
 from viewer.engine.errors import ModelError
-from viewer.engine.graph import build_graph
+from viewer.engine.graph.build import build_graph
 from viewer.engine.meta import meta_model
 from viewer.engine.weights import load_model
 from viewer.engine.zoo import BLOCKS, move_stride_to_first_conv, v1_macs

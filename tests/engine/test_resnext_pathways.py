@@ -15,7 +15,7 @@ from torch import nn
 
 from viewer.core.graph import GraphNode
 from viewer.core.graph_groups import expand_groups
-from viewer.engine.graph import graph_of_name
+from viewer.engine.graph.build import graph_of_name
 
 BLOCK = "layer1.1"  # 256 → 128 (32 groups of 4) → 256, identity shortcut
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from PySide6 import QtGui
 from PySide6.QtCore import Qt
 
-from viewer.engine.graph import graph_of_name
+from viewer.engine.graph.build import graph_of_name
 from viewer.engine.lecture_tables import resnet_table
 from viewer.gui.widgets.convolutionize_bar import ConvolutionizeBar
 from viewer.gui.widgets.lecture_table_view import HIGHLIGHT, cell_text

@@ -19,7 +19,7 @@ from viewer.core.errors import ExportError
 from viewer.core.graph import Graph, collapse, expansion
 from viewer.core.graph_groups import expand_groups
 from viewer.core.layout import Layout
-from viewer.engine.graph import graph_of_name
+from viewer.engine.graph.build import graph_of_name
 from viewer.engine.layout.layered import layout_view
 from viewer.gui.widgets.architecture_diagram import READABLE_ZOOM, DiagramView
 from viewer.gui.widgets.architecture_export import (

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from PySide6 import QtWidgets
 
-from viewer.engine.graph import graph_of_name
+from viewer.engine.graph.build import graph_of_name
 
 STAGES = [f"features.stage{number}" for number in range(1, 6)]
 

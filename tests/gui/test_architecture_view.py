@@ -16,7 +16,7 @@ from PySide6.QtCore import Qt
 from torch import nn
 
 from viewer.core.graph import collapse
-from viewer.engine.graph import build_graph, graph_of_name
+from viewer.engine.graph.build import build_graph, graph_of_name
 from viewer.engine.layout.layered import layout_view
 from viewer.gui.widgets.architecture import ArchitectureView
 from viewer.gui.widgets.architecture_scene import JoinItem

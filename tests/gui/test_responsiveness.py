@@ -48,7 +48,7 @@ def test_work_waits_for_the_windows_first_paint(qtbot):
 
 def test_the_architecture_diagram_is_built_only_when_its_tab_is_shown(qtbot):
     from viewer.core.graph import collapse
-    from viewer.engine.graph import graph_of_name
+    from viewer.engine.graph.build import graph_of_name
     from viewer.engine.layout.layered import layout_view
     from viewer.gui.widgets.architecture import ArchitectureView
 
@@ -67,7 +67,7 @@ def test_the_architecture_diagram_is_built_only_when_its_tab_is_shown(qtbot):
 def test_the_architecture_table_is_filled_only_when_shown_or_read(qtbot):
     from PySide6.QtCore import Qt
 
-    from viewer.engine.graph import graph_of_name
+    from viewer.engine.graph.build import graph_of_name
     from viewer.gui.widgets.architecture import ArchitectureView
 
     graph = graph_of_name("resnet18")
@@ -178,7 +178,7 @@ def test_the_diagrams_items_are_made_by_the_scene_not_by_python_subclasses(qtbot
     from PySide6 import QtWidgets
 
     from viewer.core.graph import collapse
-    from viewer.engine.graph import graph_of_name
+    from viewer.engine.graph.build import graph_of_name
     from viewer.engine.layout.layered import layout_view
     from viewer.gui.widgets.architecture_scene import draw_layout, item_key
 
@@ -200,7 +200,7 @@ def test_the_diagrams_items_are_made_by_the_scene_not_by_python_subclasses(qtbot
 
 def test_a_large_diagram_is_made_a_few_boxes_per_turn_and_at_once_when_read(qtbot):
     from viewer.core.graph import collapse
-    from viewer.engine.graph import graph_of_name
+    from viewer.engine.graph.build import graph_of_name
     from viewer.engine.layout.layered import layout_view
     from viewer.gui.widgets.architecture import ArchitectureView
     from viewer.gui.widgets.architecture_scene import BOXES_PER_STEP

@@ -14,7 +14,7 @@ from viewer.commands.common import (
 if TYPE_CHECKING:
     from torch import nn
 
-    from viewer.engine.graph_export import GraphDrawing
+    from viewer.engine.graph.export import GraphDrawing
 
 __all__ = ["add_parser", "run"]
 
@@ -58,9 +58,9 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
 def run(args: argparse.Namespace) -> int:
     from viewer.core.out_paths import prepare_out
     from viewer.engine import export
-    from viewer.engine.graph_export import draw_graph, graph_document
-    from viewer.engine.graph_svg import write_graph_svg
-    from viewer.engine.graph_variants import parse_size
+    from viewer.engine.graph.export import draw_graph, graph_document
+    from viewer.engine.graph.svg import write_graph_svg
+    from viewer.engine.graph.variants import parse_size
 
     name = args.model_file.rpartition(":")[2] if args.model_file else args.model
     json_file = prepare_out(args.json, f"{name}_graph.json") if args.json and args.json != "-" else None

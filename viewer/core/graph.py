@@ -1,6 +1,6 @@
 """The data-flow graph of a network, and its partly collapsed views (plain Python: no torch, no Qt).
 
-The engine (``viewer.engine.graph``) fills a :class:`Graph` from a torch.fx trace: a :class:`GraphNode` per call
+The engine (``viewer.engine.graph.build``) fills a :class:`Graph` from a torch.fx trace: a :class:`GraphNode` per call
 (a module called three times is three nodes), a :class:`GraphEdge` per tensor, and the module hierarchy as
 :class:`Block` s. Everything after that is plain Python and lives here, so that the GUI, the CLI and the layout
 share it without torch: collapsing blocks (:func:`collapse`), the lecture's default level (``Graph.default_expanded``)

@@ -4,7 +4,10 @@ Every result the GUI or the CLI shows is computed here and returned as plain dat
 Import the submodules directly (``from viewer.engine.inference import classify``): importing this package
 stays cheap.
 
+Packages by concept: ``graph`` (the data-flow graph and the lecture's readings of it), ``layout`` (its drawing),
+``heatmap`` (dense class maps and convolutionizing), ``explain`` (attribution maps), ``jobs`` (what the engine
+process runs, by name), ``server`` (the engine process: its job loop, sessions and settings), ``zoo``.
+
 Torch-free (an import-linter contract in pyproject.toml holds it): ``class_names``, ``colors``, ``errors``,
-``export``, ``graph_svg`` and the layout (``layout``, ``layout_order``, ``layout_parts``, ``layout_place``).
-Every other module imports torch.
+``export``, ``graph.svg`` and the ``layout`` package. Every other module imports torch.
 """

@@ -151,7 +151,7 @@ def _parameters(loaded: LoadedModel) -> tuple[int, int]:
 
     Only networks with training-only heads need the graph (a meta trace, cached per network and size).
     """
-    from viewer.engine.graph import AUX_MODELS, graph_of_name
+    from viewer.engine.graph.build import AUX_MODELS, graph_of_name
     from viewer.engine.summary import parameter_split
 
     if loaded.name not in AUX_MODELS:

@@ -3,7 +3,7 @@
 Table 1 of "Deep residual learning for image recognition" ("Architectures for ImageNet") gives, for the 18-,
 34-, 50-, 101- and 152-layer networks, each stage's output size, its block (the convolutions of one residual
 block) and how many blocks it stacks, and the cost of the whole network. Here every cell is read off the data-flow
-graph (:func:`viewer.engine.graph.build_graph`): kernel sizes and widths from the Conv2d nodes of each stage's
+graph (:func:`viewer.engine.graph.build.build_graph`): kernel sizes and widths from the Conv2d nodes of each stage's
 first block, block counts from the blocks of each stage, output sizes from node shapes, the depth in the column
 title by counting weighted layers, and the FLOPs (multiply-adds, the paper's convention) from ``Graph.macs``,
 for He et al.'s stride placement (v1) and torchvision's (v1.5). Only the row of FLOPs as the paper prints them
@@ -175,7 +175,7 @@ def resnet_table(chosen: str | None = None) -> ResNetTable:
     Raises:
         ModelError: ``chosen`` is not one of the table's networks (one sentence).
     """
-    from viewer.engine.graph import graph_of_name
+    from viewer.engine.graph.build import graph_of_name
 
     known = {name for pair in RESNET_TABLE_MODELS for name in pair}
     if chosen is not None and chosen not in known:

@@ -1,6 +1,6 @@
 """Architecture summary: output shape, parameters, MACs, memory and receptive field per layer, from the graph.
 
-Everything comes from :func:`viewer.engine.graph.build_graph` (one torch.fx trace run on the meta device): the
+Everything comes from :func:`viewer.engine.graph.build.build_graph` (one torch.fx trace run on the meta device): the
 table (:func:`format_table`, :func:`summary_rows`) has one row per call in execution order, so a module called
 three times is three rows with three shapes, and functional operations (additions, concatenations) have rows of
 their own. A ResNet block's row carries the lecture's count beside the real one
@@ -22,8 +22,8 @@ from viewer.core.lecture_counts import LectureFormula, block_formulas
 from viewer.core.results.summary import LayerNode, Summary
 from viewer.engine import registry
 from viewer.engine.errors import ModelError
-from viewer.engine.graph import AUX_MODELS, build_graph, graph_of_name
-from viewer.engine.graph_trace import hyper_parameters
+from viewer.engine.graph.build import AUX_MODELS, build_graph, graph_of_name
+from viewer.engine.graph.trace import hyper_parameters
 from viewer.engine.meta import meta_model
 
 if TYPE_CHECKING:

@@ -20,7 +20,7 @@ Networks where it cannot hold raise :class:`UnsupportedModelError` with the reas
 token grid, an operation after the flatten that mixes the vector's entries, an untraceable forward...).
 
 This module changes the graph; what it asks of the graph (shapes, which node flattens, pools globally or acts
-per position) is answered by :mod:`viewer.engine.convolutionize_graph`.
+per position) is answered by :mod:`viewer.engine.graph.convolutionized`.
 """
 
 from __future__ import annotations
@@ -33,7 +33,8 @@ import torch
 import torch.nn.functional as F
 from torch import fx, nn
 
-from viewer.engine.convolutionize_graph import (
+from viewer.engine.errors import UnsupportedModelError
+from viewer.engine.graph.convolutionized import (
     ADAPTIVE_POOL_FUNCTIONS,
     ADAPTIVE_POOLS,
     PER_POSITION_FUNCTIONS,
@@ -49,8 +50,7 @@ from viewer.engine.convolutionize_graph import (
     shape_if_tensor,
     shape_of,
 )
-from viewer.engine.errors import UnsupportedModelError
-from viewer.engine.fx_tracers import symbolic_trace
+from viewer.engine.graph.fx_tracers import symbolic_trace
 from viewer.engine.heatmap.convolutionized_linear import ConvolutionizedLinear
 
 __all__ = [

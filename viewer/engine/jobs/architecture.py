@@ -63,7 +63,7 @@ def graph(model: str | None, model_file: str | None = None, model_file_sha256: s
     is run the way the app loads it (``custom_spec``: the content the user agreed to run, checked) and built
     on the meta device when its builder allows, on the CPU with random weights otherwise.
     """
-    from viewer.engine.graph import build_graph, graph_of_name
+    from viewer.engine.graph.build import build_graph, graph_of_name
 
     if not model_file:
         return _keep(graph_of_name(model or ""))
@@ -111,7 +111,7 @@ def convolutionized_graph(model: str, size: tuple[int, int]) -> Graph:
         ModelError: the size is too small (the sentence names the smallest), or the network cannot be
             convolutionized (no Linear layer, attention).
     """
-    from viewer.engine.graph_variants import convolutionized_graph as engine_convolutionized
+    from viewer.engine.graph.variants import convolutionized_graph as engine_convolutionized
 
     return _keep(engine_convolutionized(model, size))
 

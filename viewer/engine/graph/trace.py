@@ -22,7 +22,7 @@ from torch.utils.flop_counter import FlopCounterMode
 
 from viewer.core.graph import GraphEdge, GraphNode, HyperValue, Shape
 from viewer.core.receptive import ReceptiveField, larger_field
-from viewer.engine.fx_tracers import forget_tracer
+from viewer.engine.graph.fx_tracers import forget_tracer
 from viewer.engine.receptive import layer_geometry
 
 __all__ = ["SAME_SHAPE_MODULES", "MetaInterpreter", "TracedGraph", "hyper_parameters", "trace_graph"]

@@ -13,7 +13,7 @@ from torch import nn
 
 from viewer.core.errors import ModelError
 from viewer.core.graph import Block, Graph, GraphEdge, GraphNode, Shape
-from viewer.engine.graph_trace import hyper_parameters
+from viewer.engine.graph.trace import hyper_parameters
 
 __all__ = ["module_tree_graph"]
 

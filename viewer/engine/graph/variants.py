@@ -15,7 +15,7 @@ from torch import fx, nn
 from viewer.core.errors import ModelError, UnsupportedModelError
 from viewer.core.graph import Graph, Shape, format_shape
 from viewer.engine import registry
-from viewer.engine.graph import build_graph
+from viewer.engine.graph.build import build_graph
 from viewer.engine.heatmap.convolutionize import ConvolutionizedLinear, conversion_of, convolutionize, propagate_shapes
 from viewer.engine.meta import meta_model
 

@@ -16,7 +16,7 @@ import torch.nn.functional as F
 from torch import fx, nn
 
 from viewer.engine.errors import UnsupportedModelError
-from viewer.engine.graph_trace import MetaInterpreter
+from viewer.engine.graph.trace import MetaInterpreter
 
 __all__ = [
     "ADAPTIVE_POOLS",

@@ -14,7 +14,7 @@ from torch import nn
 
 from viewer.core.graph import Graph, GraphView, Shape, ViewNode, collapse, expansion
 from viewer.core.layout import Direction, Layout
-from viewer.engine.graph import build_graph
+from viewer.engine.graph.build import build_graph
 from viewer.engine.layout.layered import layout_view
 
 __all__ = ["COLLAPSED_BLOCKS", "GraphDrawing", "draw_graph", "graph_document"]
@@ -58,7 +58,7 @@ def draw_graph(
     Raises:
         ModelError: an unknown block (with close matches), a size too small, no Linear layer to convolutionize…
     """
-    from viewer.engine.graph_variants import convolutionized_graph, without_training_heads
+    from viewer.engine.graph.variants import convolutionized_graph, without_training_heads
 
     if convolutionized is not None:
         graph = convolutionized_graph(model, convolutionized, input_shape=input_shape, model_name=model_name)
