@@ -144,7 +144,7 @@ def make_weights_corpus(folder: Path) -> tuple[list[Case], Path]:
     import torch
     from torch import nn
 
-    from viewer.engine.registry import build_model
+    from viewer.engine.models.registry import build_model
 
     folder.mkdir(parents=True, exist_ok=True)
     sentinel = folder / SENTINEL_NAME

@@ -95,8 +95,8 @@ def test_a_checkpoint_that_saved_its_recipe_gets_it(shared_data, tmp_path, capsy
 
 
 def test_a_file_with_torchvisions_published_sha256_is_recognised() -> None:
-    from viewer.engine.recipes import published_member
-    from viewer.engine.registry import get_spec
+    from viewer.engine.models.recipes import published_member
+    from viewer.engine.models.registry import get_spec
 
     # torchvision names its files after their sha256's first hex digits: mobilenet_v2-b0353104.pth is V1.
     assert published_member(get_spec("mobilenet_v2"), "b0353104" + "0" * 56).name == "IMAGENET1K_V1"

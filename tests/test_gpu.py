@@ -18,7 +18,7 @@ from viewer.engine.activations import capture
 from viewer.engine.heatmap.dense import run_heatmap
 from viewer.engine.images import load_image, preprocess
 from viewer.engine.inference import classify
-from viewer.engine.weights import load_model
+from viewer.engine.models.weights import load_model
 
 pytestmark = [
     pytest.mark.gpu,

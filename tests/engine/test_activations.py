@@ -10,7 +10,7 @@ from torch import nn
 from viewer.core.results.activation import Activation
 from viewer.engine.activations import capture, channel_grid, estimate_bytes, recording_outputs
 from viewer.engine.errors import BudgetError, ModelError
-from viewer.engine.registry import build_model
+from viewer.engine.models.registry import build_model
 from viewer.engine.summary import meta_model, summarize
 
 

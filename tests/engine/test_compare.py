@@ -14,7 +14,7 @@ from PIL import Image
 from viewer.core.progress import Progress, run_job
 from viewer.engine.compare import compare, weights_accuracy
 from viewer.engine.errors import ModelError
-from viewer.engine.weights import load_model
+from viewer.engine.models.weights import load_model
 from viewer.engine.zoo_chart import (
     CACHE_ENV,
     LECTURE_NETWORKS,

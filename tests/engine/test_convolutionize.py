@@ -17,7 +17,7 @@ from viewer.engine.heatmap.convolutionize import (
     reduce_to_logits,
 )
 from viewer.engine.heatmap.geometry import grid_geometry, split_for_offsets
-from viewer.engine.registry import build_model, get_spec
+from viewer.engine.models.registry import build_model, get_spec
 
 CHUNK = torch.randn(1 << 20, generator=torch.Generator().manual_seed(0))
 

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from viewer.engine.custom_model import custom_spec
 from viewer.engine.errors import ModelError
-from viewer.engine.weights import load_model
+from viewer.engine.models.custom import custom_spec
+from viewer.engine.models.weights import load_model
 
 TINY = """
 import torch

@@ -14,9 +14,9 @@ from pathlib import Path
 import pytest
 import torch
 
-from viewer.engine.download import URL_BASE_ENV, cache_dir, fetch_url_to_cache
 from viewer.engine.errors import CancelledError, DownloadError, WeightsError
-from viewer.engine.weights import load_model
+from viewer.engine.models.download import URL_BASE_ENV, cache_dir, fetch_url_to_cache
+from viewer.engine.models.weights import load_model
 
 BODY = bytes(range(256)) * 800  # 204,800 bytes: several 64 KiB chunks
 

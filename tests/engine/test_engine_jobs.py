@@ -75,7 +75,7 @@ def test_the_graph_of_a_custom_model_file_is_built_without_weights_and_only_from
 
 
 def test_the_heatmap_job_returns_its_screen_copy_after_progress(shared_data):
-    from viewer.engine.weights import load_model
+    from viewer.engine.models.weights import load_model
 
     opened = session.open_images([read_image_file(shared_data / "mnist" / "mnist_7.png")])
     steps: list[Progress] = []  # the engine's progress (HeatmapProgress until it moves to core's Progress)

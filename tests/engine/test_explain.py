@@ -19,7 +19,7 @@ from viewer.engine.explain.input import explain_input
 from viewer.engine.explain.methods import METHODS, applicable_methods, explain, gradcam_layer, run_explain
 from viewer.engine.explain.occlusion import check_occlusion, occlusion_origins, occlusion_sweep
 from viewer.engine.images import load_image, to_display_array
-from viewer.engine.weights import load_model
+from viewer.engine.models.weights import load_model
 
 GERMAN_SHEPHERD, ESPRESSO = 235, 967
 HALF = 256  # each photo is resized to HALF×HALF; the dog is the left half, the espresso the right half

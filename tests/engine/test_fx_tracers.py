@@ -18,7 +18,7 @@ from viewer.engine.graph.fx_tracers import forgetting_feature_extractor_tracers,
 from viewer.engine.graph.trace import trace_graph
 from viewer.engine.heatmap.convolutionize import convolutionize
 from viewer.engine.images import load_image, preprocess
-from viewer.engine.weights import LoadedModel, load_model
+from viewer.engine.models.weights import LoadedModel, load_model
 
 
 @pytest.fixture()

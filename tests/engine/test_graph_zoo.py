@@ -7,7 +7,7 @@ import pytest
 from viewer.core.graph import Graph, collapse
 from viewer.engine.graph.build import build_graph
 from viewer.engine.layout.layered import frame_label
-from viewer.engine.registry import list_specs
+from viewer.engine.models.registry import list_specs
 
 # Networks whose forward torch.fx cannot trace: they fall back to the module tree (none at present; a new one
 # must be declared here with the reason its graph gives).

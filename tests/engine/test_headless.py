@@ -7,9 +7,9 @@ import sys
 
 ENGINE_MODULES = [
     "viewer.engine.errors",
-    "viewer.engine.registry",
-    "viewer.engine.weights",
-    "viewer.engine.download",
+    "viewer.engine.models.registry",
+    "viewer.engine.models.weights",
+    "viewer.engine.models.download",
     "viewer.engine.images",
     "viewer.engine.inference",
     "viewer.engine.summary",

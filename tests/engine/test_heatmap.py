@@ -15,7 +15,7 @@ from viewer.engine.errors import ImageError
 from viewer.engine.heatmap.dense import dense_heatmap, dense_network, run_heatmap
 from viewer.engine.heatmap.geometry import GridGeometry, place_on_image
 from viewer.engine.images import load_image
-from viewer.engine.weights import load_model
+from viewer.engine.models.weights import load_model
 
 # Object boxes (x0, y0, x1, y1) in image pixels, measured by eye on the images with a 50/100 px grid drawn.
 CAT_DOG_DOG = (70, 0, 175, 155)  # bulldog, upper middle of the 224×224 picture
@@ -174,7 +174,7 @@ def test_class_index_out_of_range_is_refused_before_any_work(mobilenet, shared_d
 def test_a_tile_budget_below_one_receptive_field_uses_the_smallest_exact_tiles(shared_data) -> None:
     from viewer.engine.heatmap.dense import run_heatmap
     from viewer.engine.images import load_image
-    from viewer.engine.weights import load_model
+    from viewer.engine.models.weights import load_model
 
     loaded = load_model("nin", "none", device="cpu")
     image = load_image(shared_data / "images" / "sk_coffee.png")
@@ -187,7 +187,7 @@ def test_a_tile_budget_below_one_receptive_field_uses_the_smallest_exact_tiles(s
 def test_a_thin_strip_is_refused_without_allocating_gigabytes(tmp_path) -> None:
     from PIL import Image
 
-    from viewer.engine.weights import load_model
+    from viewer.engine.models.weights import load_model
 
     path = tmp_path / "strip.png"
     Image.new("RGB", (20000, 2), (90, 120, 30)).save(path)

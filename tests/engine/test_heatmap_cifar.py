@@ -15,7 +15,7 @@ from viewer.engine.heatmap.convolutionize import propagate_shapes
 from viewer.engine.heatmap.dense import dense_network, run_heatmap
 from viewer.engine.heatmap.geometry import grid_geometry
 from viewer.engine.images import load_image
-from viewer.engine.weights import load_model
+from viewer.engine.models.weights import load_model
 
 RESNET20 = f"{Path(__file__).resolve().parents[1] / 'fixtures' / 'cifar_resnet.py'}:resnet20"
 

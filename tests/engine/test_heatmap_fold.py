@@ -9,8 +9,8 @@ from torch import nn
 from viewer.engine.heatmap.convolutionize import convolutionize
 from viewer.engine.heatmap.dense import dense_network
 from viewer.engine.heatmap.fold import PackedConv2d, fold_batchnorm
-from viewer.engine.registry import build_model
-from viewer.engine.weights import load_model
+from viewer.engine.models.registry import build_model
+from viewer.engine.models.weights import load_model
 
 
 def _randomise_batchnorms(model: nn.Module, seed: int) -> None:

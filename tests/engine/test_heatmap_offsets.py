@@ -15,7 +15,7 @@ import torch
 
 from viewer.engine.heatmap.dense import DenseNetwork, _offset_runner, dense_network
 from viewer.engine.heatmap.geometry import GridGeometry, OffsetSplit
-from viewer.engine.weights import load_model
+from viewer.engine.models.weights import load_model
 
 SIZE = 576  # input pixels: big enough for several interior cells of AlexNet's 355-px receptive field
 

@@ -12,8 +12,8 @@ from PIL import Image
 from viewer.engine.errors import ImageError, ViewerError
 from viewer.engine.images import load_image, to_display_array
 from viewer.engine.inference import classify
-from viewer.engine.registry import get_spec
-from viewer.engine.weights import load_model
+from viewer.engine.models.registry import get_spec
+from viewer.engine.models.weights import load_model
 
 IMAGENET = get_spec("resnet18").input
 

@@ -11,7 +11,7 @@ from PIL import Image
 
 from viewer.engine.errors import ImageError
 from viewer.engine.images import denormalize, load_image, preprocess, standardize, ten_crop
-from viewer.engine.registry import get_spec
+from viewer.engine.models.registry import get_spec
 
 IMAGENET = get_spec("resnet18").input
 MNIST = get_spec("lenet5").input

@@ -10,8 +10,8 @@ import torch
 
 from viewer.engine.images import load_image, preprocess, ten_crop
 from viewer.engine.inference import classify
-from viewer.engine.registry import get_spec
-from viewer.engine.weights import LoadedModel, load_model
+from viewer.engine.models.registry import get_spec
+from viewer.engine.models.weights import LoadedModel, load_model
 
 SEED_NETWORKS = [
     "lenet5",

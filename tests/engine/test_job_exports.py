@@ -15,7 +15,7 @@ from viewer.core.results.session import ExportResult
 from viewer.engine.inference import classify
 from viewer.engine.jobs import exports, session
 from viewer.engine.jobs.images import loaded_image
-from viewer.engine.weights import load_model
+from viewer.engine.models.weights import load_model
 
 
 def test_export_all_reports_an_image_the_network_refuses_and_writes_the_others(shared_data, tmp_path):

@@ -12,7 +12,7 @@ import torch
 from viewer.core.resources import bundled_path
 from viewer.engine.images import load_image, preprocess
 from viewer.engine.inference import classify
-from viewer.engine.weights import load_model
+from viewer.engine.models.weights import load_model
 
 HELD_OUT = slice(8000, 10000)  # never seen in training (scripts/train_lenet5.py trains on 0-7999)
 

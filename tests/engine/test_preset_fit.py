@@ -19,7 +19,7 @@ from viewer.core.preset_fit import (
 from viewer.core.tta import tta_resize_size
 from viewer.engine.images import preprocess, ten_crop_views
 from viewer.engine.inference import average_views
-from viewer.engine.weights import load_model
+from viewer.engine.models.weights import load_model
 
 IMAGENET = {"mean": (0.485, 0.456, 0.406), "std": (0.229, 0.224, 0.225)}
 

@@ -16,8 +16,8 @@ from torch._subclasses.fake_tensor import FakeTensorMode
 from viewer.engine.explain.input import explain_input
 from viewer.engine.explain.methods import gradcam_layer
 from viewer.engine.images import load_image
+from viewer.engine.models.weights import load_model
 from viewer.engine.quiet import QUIET_LOGGERS, quiet_torch_logs
-from viewer.engine.weights import load_model
 
 
 class _Records(logging.Handler):

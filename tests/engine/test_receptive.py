@@ -98,7 +98,7 @@ def test_summary_carries_the_fields() -> None:
 
 @pytest.mark.parametrize("name", ["inception_v3", "convnext_tiny", "swin_t", "efficientnet_b0"])
 def test_other_families_trace(name: str) -> None:
-    from viewer.engine.registry import get_spec
+    from viewer.engine.models.registry import get_spec
 
     fields = _fields(name, get_spec(name).input.shape)
     sized = [f for f in fields.values() if f is not None]

@@ -3,9 +3,9 @@ recipe a file would get without a request (what it says, or the network's defaul
 
 from __future__ import annotations
 
-from viewer.engine.recipes import enum_recipes
-from viewer.engine.registry import get_spec
-from viewer.engine.weights import load_model
+from viewer.engine.models.recipes import enum_recipes
+from viewer.engine.models.registry import get_spec
+from viewer.engine.models.weights import load_model
 
 
 def test_the_recipes_of_an_architectures_torchvision_weights_are_offered() -> None:

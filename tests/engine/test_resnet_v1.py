@@ -6,12 +6,12 @@ import pytest
 import torch
 import torchvision
 
-from viewer.engine import registry
-from viewer.engine.download import cache_dir
 from viewer.engine.errors import ModelError
 from viewer.engine.graph.build import build_graph
-from viewer.engine.meta import meta_model
-from viewer.engine.weights import load_model
+from viewer.engine.models import registry
+from viewer.engine.models.download import cache_dir
+from viewer.engine.models.meta import meta_model
+from viewer.engine.models.weights import load_model
 from viewer.engine.zoo import BLOCKS, move_stride_to_first_conv, v1_macs
 
 # The lecture's table (He et al. 2015, Table 1, "FLOPs" that are multiply-adds) at 224×224.

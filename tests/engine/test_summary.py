@@ -12,7 +12,7 @@ from torchvision.models.resnet import Bottleneck
 from tests.resnet_counts import basic_block_counts, block_counts, meta_resnet, signed_amounts
 from viewer.core.results.summary import LayerNode
 from viewer.engine.errors import ModelError
-from viewer.engine.registry import build_model, get_spec, list_specs
+from viewer.engine.models.registry import build_model, get_spec, list_specs
 from viewer.engine.summary import format_table, meta_model, summarize, summary_rows, summary_to_dict
 
 ALL_MODELS = [spec.name for spec in list_specs()]
@@ -203,7 +203,7 @@ def test_loaded_model_like_objects_are_accepted() -> None:
 
 def test_a_real_model_that_cannot_take_the_input_size_is_one_sentence() -> None:
     from viewer.engine.errors import ModelError
-    from viewer.engine.registry import build_model
+    from viewer.engine.models.registry import build_model
 
     # LeNet-5's flatten -> Linear(256) fails at 400x600 on the meta device and again for real.
     with pytest.raises(ModelError, match=r"lenet5 cannot run on a 1x400x600 input: mat1 and mat2"):

@@ -13,8 +13,8 @@ from viewer.core.tta import ten_crop_boxes, tta_resize_size
 from viewer.engine.errors import ModelError
 from viewer.engine.images import LoadedImage, preprocess, ten_crop_views
 from viewer.engine.inference import average_views, classify
-from viewer.engine.registry import IMAGENET_MEAN, IMAGENET_STD
-from viewer.engine.weights import load_model
+from viewer.engine.models.registry import IMAGENET_MEAN, IMAGENET_STD
+from viewer.engine.models.weights import load_model
 
 SPEC = InputSpec(3, 224, 256, IMAGENET_MEAN, IMAGENET_STD)
 

@@ -14,8 +14,8 @@ from viewer.core.hashing import file_sha256
 from viewer.engine.errors import ModelError, WeightsError
 from viewer.engine.images import load_image
 from viewer.engine.inference import classify
-from viewer.engine.registry import IMAGENET_MEAN, IMAGENET_STD
-from viewer.engine.weights import load_model, load_state_dict_file, resolve_device
+from viewer.engine.models.registry import IMAGENET_MEAN, IMAGENET_STD
+from viewer.engine.models.weights import load_model, load_state_dict_file, resolve_device
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 RESNET20 = f"{FIXTURES / 'cifar_resnet.py'}:resnet20"
@@ -257,7 +257,7 @@ def test_missing_file_and_folder_are_refused(tmp_path):
 
 def test_a_text_file_as_weights_says_so_in_plain_words(tmp_path) -> None:
     from viewer.engine.errors import WeightsError
-    from viewer.engine.weights import load_state_dict_file
+    from viewer.engine.models.weights import load_state_dict_file
 
     path = tmp_path / "notes.pth"
     path.write_text("just some text\n")

@@ -11,9 +11,9 @@ from PySide6.QtCore import Qt
 from viewer.engine.activations import capture
 from viewer.engine.images import load_image, preprocess
 from viewer.engine.inference import classify
-from viewer.engine.registry import build_model
+from viewer.engine.models.registry import build_model
+from viewer.engine.models.weights import load_model
 from viewer.engine.summary import summarize
-from viewer.engine.weights import load_model
 from viewer.gui.widgets.activations import ActivationsView
 
 pg.setConfigOptions(imageAxisOrder="row-major")

@@ -9,7 +9,7 @@ from PySide6 import QtWidgets
 
 from viewer.core.input_spec import InputSpec
 from viewer.core.results.prediction import Prediction, TopClass
-from viewer.engine.registry import IMAGENET_MEAN, IMAGENET_STD
+from viewer.engine.models.registry import IMAGENET_MEAN, IMAGENET_STD
 from viewer.gui.widgets.predictions import PredictionsView
 
 TOP = [TopClass(235, "German shepherd", 9.5, 0.91), TopClass(174, "Norwegian elkhound", 5.1, 0.05)]

@@ -42,7 +42,7 @@ def _with_recipe(state, resize: int):
 def _reference(weights_file: str, photo: str, recipe: str):
     """The engine's classify of ``photo`` with ``recipe`` (what ``viewer classify --recipe`` prints)."""
     from viewer.engine.inference import classify
-    from viewer.engine.weights import load_model
+    from viewer.engine.models.weights import load_model
 
     loaded = load_model("mobilenet_v2", weights_file, device="cpu", recipe=recipe)
     return classify([photo], loaded, topk=5, preset="weights")[0]

@@ -22,7 +22,7 @@ __all__ = [
 
 def run_benchmarks(*, quick: bool = False, only: str | None = None, device: str = "auto") -> int:
     """Run the chosen sections and print one table; returns a process exit code."""
-    from viewer.engine.weights import resolve_device
+    from viewer.engine.models.weights import resolve_device
 
     resolved = str(resolve_device(device))
     sections = (only or "classify,activations,dense,gui,graph,explain,engine,soak").split(",")

@@ -22,7 +22,7 @@ from viewer.bench.common import Row, best_of, best_of_interleaved, sample_image
 
 if TYPE_CHECKING:
     from viewer.core.results.summary import LayerNode, Summary
-    from viewer.engine.weights import LoadedModel
+    from viewer.engine.models.weights import LoadedModel
 
 __all__ = ["MODELS", "bench_capture"]
 
@@ -43,8 +43,8 @@ def _synchronized(function: Callable[[], object], device: str) -> Callable[[], o
 
 def _inputs(name: str, device: str) -> tuple[LoadedModel, torch.Tensor, Summary]:
     from viewer.engine.images import load_image, preprocess
+    from viewer.engine.models.weights import load_model
     from viewer.engine.summary import summarize
-    from viewer.engine.weights import load_model
 
     loaded = load_model(name, "none", device=device)
     batch = preprocess(load_image(sample_image()), loaded.input, "weights").unsqueeze(0).to(device)

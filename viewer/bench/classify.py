@@ -21,7 +21,7 @@ def bench_classify(*, quick: bool = False, device: str = "cpu") -> list[Row]:
 
 def _classify_row(name: str, device: str, repeats: int) -> Row:
     from viewer.engine.inference import classify
-    from viewer.engine.weights import load_model
+    from viewer.engine.models.weights import load_model
 
     path = sample_image()
     loaded = load_model(name, "none", device=device)

@@ -37,7 +37,7 @@ from torch.utils.flop_counter import FlopCounterMode
 from viewer.bench.common import Row
 from viewer.engine.heatmap.convolutionize import ConvolutionizedLinear, convolutionize
 from viewer.engine.heatmap.fold import fold_batchnorm
-from viewer.engine.registry import build_model, get_spec
+from viewer.engine.models.registry import build_model, get_spec
 
 __all__ = [
     "CASES",

@@ -98,7 +98,7 @@ def _activations_row(client: EngineClient, entry: ImageEntry, device: str, repea
     from viewer.bench.capture import _leaf_layers
     from viewer.core.wire import encode
     from viewer.engine.jobs import analysis
-    from viewer.engine.weights import load_model
+    from viewer.engine.models.weights import load_model
 
     choice = ModelChoice(ACTIVATIONS_MODEL, "none", None, device)
     loaded = load_model(ACTIVATIONS_MODEL, "none", device=device)

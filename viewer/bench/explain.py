@@ -57,7 +57,7 @@ def _synchroniser(device: str):
 def bench_explain(*, quick: bool = False, device: str = "cpu") -> list[Row]:
     """Three rows: occlusion, Grad-CAM and compare, each a ratio against its bare-network reference."""
     from viewer.engine.images import load_image
-    from viewer.engine.weights import load_model
+    from viewer.engine.models.weights import load_model
 
     loaded = load_model("mobilenet_v2", _weights(), device=device, seed=0)
     image = load_image(_photo())
@@ -155,7 +155,7 @@ def _compare_row(image, repeats: int, device: str) -> Row:
     from viewer.core.progress import run_job
     from viewer.engine.compare import compare
     from viewer.engine.images import preprocess
-    from viewer.engine.weights import load_model
+    from viewer.engine.models.weights import load_model
 
     synchronise = _synchroniser(device)
     runs = 3

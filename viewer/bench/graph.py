@@ -23,7 +23,7 @@ def bench_graph(*, quick: bool = False, device: str = "cpu") -> list[Row]:
     from viewer.core.graph import collapse, expansion
     from viewer.engine.graph.build import build_graph
     from viewer.engine.layout.layered import layout_view
-    from viewer.engine.registry import build_model, get_spec
+    from viewer.engine.models.registry import build_model, get_spec
 
     spec = get_spec(MODEL)
     repeats = 2 if quick else 5

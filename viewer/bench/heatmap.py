@@ -51,7 +51,7 @@ def bench_heatmap_overhead(*, quick: bool = False, device: str = "cpu") -> list[
 
     from viewer.engine.heatmap.dense import _image_tensor, _network_input, run_heatmap
     from viewer.engine.images import load_image
-    from viewer.engine.weights import load_model
+    from viewer.engine.models.weights import load_model
 
     loaded = load_model("mobilenet_v2", _weights(), device=device, seed=0)
     image = load_image(_photo())

@@ -20,7 +20,7 @@ from viewer.core.tta import TTA_RESIZES, tta_description
 if TYPE_CHECKING:
     from viewer.core.results.prediction import Prediction
     from viewer.engine.images import LoadedImage
-    from viewer.engine.weights import LoadedModel
+    from viewer.engine.models.weights import LoadedModel
 
 __all__ = ["add_parser", "run"]
 

@@ -13,7 +13,7 @@ from viewer.core.defaults import DEFAULT_MODEL
 
 if TYPE_CHECKING:
     from viewer.core.progress import Progress
-    from viewer.engine.weights import LoadedModel
+    from viewer.engine.models.weights import LoadedModel
 
 __all__ = [
     "EXIT_BAD_INPUT",
@@ -87,7 +87,7 @@ def class_index_option(choice: str, categories: Sequence[str], model_name: str) 
 
 
 def load_model_from(args: argparse.Namespace):
-    from viewer.engine.weights import load_model
+    from viewer.engine.models.weights import load_model
 
     progress = TextProgress() if sys.stderr.isatty() else None
     loaded = load_model(

@@ -44,7 +44,7 @@ def run(args: argparse.Namespace) -> int:
     from viewer.engine.explain.export import write_explanation
     from viewer.engine.explain.methods import explain
     from viewer.engine.images import load_image, to_display_array
-    from viewer.engine.weights import load_model
+    from viewer.engine.models.weights import load_model
 
     if args.patch < 1 or args.stride < 1 or args.steps < 1:
         raise ModelError("--patch, --stride and --steps must be at least 1.")

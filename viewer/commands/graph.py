@@ -69,7 +69,7 @@ def run(args: argparse.Namespace) -> int:
     size = parse_size(args.convolutionized) if args.convolutionized else None
     input_shape = parse_input(args.input)
     if args.model_file:
-        from viewer.engine.weights import custom_spec
+        from viewer.engine.models.weights import custom_spec
 
         spec = custom_spec(args.model_file)
         assert spec.builder is not None  # custom_spec always holds the user's function

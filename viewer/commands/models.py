@@ -31,7 +31,7 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
 def run(args: argparse.Namespace) -> int:
     if args.chart:
         return _chart(args)
-    from viewer.engine.registry import list_specs
+    from viewer.engine.models.registry import list_specs
 
     specs = list_specs()
     if args.json:

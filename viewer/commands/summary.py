@@ -42,9 +42,9 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
 
 def run(args: argparse.Namespace) -> int:
     from viewer.engine import export, summary
-    from viewer.engine.registry import get_spec
-    from viewer.engine.weights import custom_spec
-    from viewer.engine.weights import with_module_attributes as custom_spec_with_module
+    from viewer.engine.models.registry import get_spec
+    from viewer.engine.models.weights import custom_spec
+    from viewer.engine.models.weights import with_module_attributes as custom_spec_with_module
 
     if args.lecture_table:
         return _print_lecture_table(args)

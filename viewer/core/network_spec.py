@@ -1,6 +1,6 @@
 """What the window knows of one network of the zoo before it is built: plain data that crosses the wire.
 
-The engine's registry holds :class:`viewer.engine.registry.ModelSpec`, this plus the function that builds the
+The engine's registry holds :class:`viewer.engine.models.registry.ModelSpec`, this plus the function that builds the
 module (which never leaves the engine); :class:`~viewer.core.results.session.Registry` carries these.
 """
 

@@ -5,8 +5,9 @@ Import the submodules directly (``from viewer.engine.inference import classify``
 stays cheap.
 
 Packages by concept: ``graph`` (the data-flow graph and the lecture's readings of it), ``layout`` (its drawing),
-``heatmap`` (dense class maps and convolutionizing), ``explain`` (attribution maps), ``jobs`` (what the engine
-process runs, by name), ``server`` (the engine process: its job loop, sessions and settings), ``zoo``.
+``heatmap`` (dense class maps and convolutionizing), ``explain`` (attribution maps), ``models`` (the registry,
+weights, downloads, custom model files, recipes), ``zoo`` (the lecture's own networks), ``jobs`` (what the
+engine process runs, by name), ``server`` (the engine process: its job loop, sessions and settings).
 
 Torch-free (an import-linter contract in pyproject.toml holds it): ``class_names``, ``colors``, ``errors``,
 ``export``, ``graph.svg`` and the ``layout`` package. Every other module imports torch.

@@ -29,7 +29,7 @@ from viewer.engine.graph.fx_tracers import forget_tracer, forgetting_feature_ext
 from viewer.engine.summary import summarize
 
 if TYPE_CHECKING:  # weights imports the registry and the zoo: a type here, duck-typed at run time
-    from viewer.engine.weights import LoadedModel
+    from viewer.engine.models.weights import LoadedModel
 
 __all__ = [
     "DEFAULT_BUDGET_BYTES",

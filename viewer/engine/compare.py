@@ -20,7 +20,7 @@ from viewer.core.recipe import recipe_used
 from viewer.core.results.compare import Comparison, NetworkResult, TopEntry
 from viewer.engine.errors import ModelError, ViewerError
 from viewer.engine.images import LoadedImage, load_image, preprocess
-from viewer.engine.weights import LoadedModel, load_model
+from viewer.engine.models.weights import LoadedModel, load_model
 
 __all__ = ["MAX_NETWORKS", "MIN_NETWORKS", "compare", "weights_accuracy"]
 
@@ -37,7 +37,7 @@ def weights_accuracy(loaded: LoadedModel) -> tuple[dict[str, float], str]:
         return dict(spec.accuracy), "MNIST" if spec.accuracy else ""
     if spec.source != "torchvision" or spec.weights_of:
         return {}, ""
-    from viewer.engine.registry import torchvision_weights
+    from viewer.engine.models.registry import torchvision_weights
 
     metrics = torchvision_weights(spec.name, loaded.weights).meta.get("_metrics", {})
     for dataset, values in metrics.items():
@@ -135,7 +135,7 @@ def _add_heatmap(result: NetworkResult, loaded: LoadedModel, image: LoadedImage,
 
 
 def _failed(name: str, error: str, device: str | torch.device) -> NetworkResult:
-    from viewer.engine.registry import get_spec
+    from viewer.engine.models.registry import get_spec
 
     try:
         spec = get_spec(name)

@@ -19,7 +19,7 @@ from viewer.engine.images import (
     preprocess,
     ten_crop_views,
 )
-from viewer.engine.weights import LoadedModel
+from viewer.engine.models.weights import LoadedModel
 
 __all__ = ["average_views", "classify", "forward_logits"]
 

@@ -20,14 +20,14 @@ from viewer.core.graph import Block, Graph, GraphNode
 from viewer.core.graph_table import format_graph_table, graph_rows
 from viewer.core.lecture_counts import LectureFormula, block_formulas
 from viewer.core.results.summary import LayerNode, Summary
-from viewer.engine import registry
 from viewer.engine.errors import ModelError
 from viewer.engine.graph.build import AUX_MODELS, build_graph, graph_of_name
 from viewer.engine.graph.trace import hyper_parameters
-from viewer.engine.meta import meta_model
+from viewer.engine.models import registry
+from viewer.engine.models.meta import meta_model
 
 if TYPE_CHECKING:
-    from viewer.engine.weights import LoadedModel
+    from viewer.engine.models.weights import LoadedModel
 
 __all__ = [
     "format_table",

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from viewer.core.progress import Progress
 from viewer.core.zoo import LECTURE_FAMILIES, LECTURE_NETWORKS, ZooPoint
-from viewer.engine.registry import ModelSpec, list_specs
+from viewer.engine.models.registry import ModelSpec, list_specs
 
 __all__ = [
     "CACHE_ENV",
@@ -97,7 +97,7 @@ def measure_latency(
     import torch
 
     from viewer.engine.export import write_json
-    from viewer.engine.registry import build_model, get_spec
+    from viewer.engine.models.registry import build_model, get_spec
 
     target = torch.device(device)
     wanted = list(names) if names is not None else [point.name for point in zoo_points()]

@@ -18,7 +18,7 @@ import torchvision.transforms.v2.functional as TF
 from PIL import Image
 
 from viewer.engine.images import LoadedImage
-from viewer.engine.weights import LoadedModel
+from viewer.engine.models.weights import LoadedModel
 
 __all__ = ["ExplainInput", "explain_input", "to_image_pixels"]
 

@@ -28,8 +28,8 @@ from viewer.engine.errors import ModelError, UnsupportedModelError
 from viewer.engine.explain.input import ExplainInput, explain_input, to_image_pixels
 from viewer.engine.explain.occlusion import check_occlusion, occlusion_sweep
 from viewer.engine.images import LoadedImage, load_image
+from viewer.engine.models.weights import LoadedModel
 from viewer.engine.versions import library_versions
-from viewer.engine.weights import LoadedModel
 
 if TYPE_CHECKING:  # heatmap is imported when the dense method first runs
     from viewer.core.results.heatmap import ClassHeatmap

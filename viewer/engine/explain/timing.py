@@ -12,7 +12,7 @@ import torch
 
 from viewer.engine.explain.input import explain_input
 from viewer.engine.images import LoadedImage
-from viewer.engine.weights import LoadedModel
+from viewer.engine.models.weights import LoadedModel
 
 __all__ = ["TIMED_PASSES", "forward_time"]
 

@@ -17,15 +17,15 @@ from torch import nn
 
 from viewer.core.errors import ModelError, UnsupportedModelError
 from viewer.core.graph import Block, Graph, GraphEdge, GraphNode, Shape
-from viewer.engine import registry
 from viewer.engine.graph.fallback import module_tree_graph
 from viewer.engine.graph.notes import annotate
 from viewer.engine.graph.stages import STAGE_TYPE, split_stages
 from viewer.engine.graph.trace import TracedGraph, trace_graph
-from viewer.engine.meta import meta_model
+from viewer.engine.models import registry
+from viewer.engine.models.meta import meta_model
 
 if TYPE_CHECKING:
-    from viewer.engine.weights import LoadedModel
+    from viewer.engine.models.weights import LoadedModel
 
 __all__ = ["AUX_MODELS", "build_graph", "graph_of_name"]
 

@@ -98,7 +98,7 @@ def googlenet_alexnet_note(model: nn.Module, params: int) -> str:
     the lecture's "12 times fewer" and why the two ratios differ."""
     if type(model).__name__ != "GoogLeNet" or not params:
         return ""
-    from viewer.engine.meta import meta_model  # the registry's AlexNet on the meta device: no memory, no weights
+    from viewer.engine.models.meta import meta_model  # the registry's AlexNet on the meta device: no memory, no weights
 
     alexnet = sum(parameter.numel() for parameter in meta_model("alexnet").parameters())
     return (f"Parameters: {params / 1e6:.2f}M, {alexnet / params:.1f}× fewer than AlexNet's {alexnet / 1e6:.2f}M as "

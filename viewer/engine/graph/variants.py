@@ -14,10 +14,10 @@ from torch import fx, nn
 
 from viewer.core.errors import ModelError, UnsupportedModelError
 from viewer.core.graph import Graph, Shape, format_shape
-from viewer.engine import registry
 from viewer.engine.graph.build import build_graph
 from viewer.engine.heatmap.convolutionize import ConvolutionizedLinear, conversion_of, convolutionize, propagate_shapes
-from viewer.engine.meta import meta_model
+from viewer.engine.models import registry
+from viewer.engine.models.meta import meta_model
 
 __all__ = ["convolutionized_graph", "parse_size", "without_training_heads"]
 

@@ -39,8 +39,8 @@ from viewer.engine.heatmap.geometry import (
     split_for_offsets,
 )
 from viewer.engine.images import MAX_IMAGE_PIXELS, LoadedImage, load_image
+from viewer.engine.models.weights import LoadedModel
 from viewer.engine.versions import library_versions
-from viewer.engine.weights import LoadedModel
 
 __all__ = ["FUSIONS", "MODES", "dense_heatmap", "dense_network", "run_heatmap"]
 

@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from viewer.core.activation_grid import ChannelGrid, GridOptions
     from viewer.core.results.prediction import Prediction
     from viewer.core.results.summary import Summary
-    from viewer.engine.weights import LoadedModel
+    from viewer.engine.models.weights import LoadedModel
 
 __all__ = [
     "SMALL_TILE_PIXELS",

@@ -70,7 +70,7 @@ def graph(model: str | None, model_file: str | None = None, model_file_sha256: s
     import torch
 
     from viewer.core.errors import ModelError
-    from viewer.engine.weights import custom_spec
+    from viewer.engine.models.weights import custom_spec
 
     spec = custom_spec(model_file, model_file_sha256)
     assert spec.builder is not None

@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from viewer.core.results.explain import Explanation
     from viewer.core.zoo import ZooPoint
     from viewer.engine.jobs.models import ModelLoader
-    from viewer.engine.weights import LoadedModel
+    from viewer.engine.models.weights import LoadedModel
 
 __all__ = ["compare_networks", "explain_methods", "export_explanation", "measure_zoo", "zoo"]
 
@@ -111,7 +111,7 @@ def export_explanation(
 
 def zoo(device: str = "cpu") -> list[ZooPoint]:
     """The chart's points, with the latencies measured earlier on ``device`` (if any)."""
-    from viewer.engine.weights import resolve_device
+    from viewer.engine.models.weights import resolve_device
     from viewer.engine.zoo_chart import load_latency_cache, zoo_points
 
     return zoo_points(load_latency_cache(str(resolve_device(device))))
@@ -119,7 +119,7 @@ def zoo(device: str = "cpu") -> list[ZooPoint]:
 
 def measure_zoo(device: str = "cpu", names: Sequence[str] | None = None) -> Generator[Progress, None, list[ZooPoint]]:
     """Measure the latency of the chart's networks on ``device`` (cached), then return the points with it."""
-    from viewer.engine.weights import resolve_device
+    from viewer.engine.models.weights import resolve_device
     from viewer.engine.zoo_chart import measure_latency, zoo_points
 
     latency = yield from measure_latency(names, device=str(resolve_device(device)))

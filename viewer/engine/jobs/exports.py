@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from viewer.core.results.activation import Activation
     from viewer.core.results.heatmap import ClassHeatmap
     from viewer.core.results.prediction import Prediction
-    from viewer.engine.weights import LoadedModel
+    from viewer.engine.models.weights import LoadedModel
 
 __all__ = ["export_activation", "export_all", "export_heatmap", "export_prediction"]
 

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 from viewer.core.choice import ModelChoice
 
 if TYPE_CHECKING:
-    from viewer.engine.weights import LoadedModel
+    from viewer.engine.models.weights import LoadedModel
 
 
 __all__ = ["MODEL_CACHE_SIZE", "ModelCache", "ModelKey", "ModelLoader"]
@@ -65,7 +65,7 @@ class ModelCache:
         if key in self._models:
             self._models.move_to_end(key)
             return self._models[key]
-        from viewer.engine.weights import load_model  # torch is imported here, on the worker, on first use
+        from viewer.engine.models.weights import load_model  # torch is imported here, on the worker, on first use
 
         loaded = load_model(
             key.model,

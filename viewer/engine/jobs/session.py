@@ -17,7 +17,7 @@ from viewer.core.results.session import ImageEntry, ModelInfo, OpenResult, Regis
 from viewer.engine.jobs.images import keep_picture
 
 if TYPE_CHECKING:
-    from viewer.engine.weights import LoadedModel
+    from viewer.engine.models.weights import LoadedModel
 
 __all__ = [
     "DISPLAY_SIDE",
@@ -39,8 +39,8 @@ def load_registry() -> Registry:
     import torchvision
 
     from viewer import __version__
-    from viewer.engine import registry
-    from viewer.engine.weights import resolve_device
+    from viewer.engine.models import registry
+    from viewer.engine.models.weights import resolve_device
 
     devices = [f"cuda:{i}" for i in range(torch.cuda.device_count())] if torch.cuda.is_available() else []
     if getattr(torch.backends, "mps", None) and torch.backends.mps.is_available():
@@ -70,7 +70,7 @@ def load_registry() -> Registry:
     import viewer.engine.inference
     import viewer.engine.layout.layered
     import viewer.engine.summary  # noqa: F401
-    from viewer.engine.download import cache_dir
+    from viewer.engine.models.download import cache_dir
 
     specs = [spec.plain() for spec in registry.list_specs()]  # the builders stay here
     return Registry(specs, registry.FAMILY_ORDER, devices, str(auto), versions, str(cache_dir()))
@@ -131,7 +131,7 @@ def open_images(files: Sequence[ImageFile]) -> OpenResult:
 
 def model_info(loaded: LoadedModel) -> ModelInfo:
     """Summarise the loaded model (the runner's cache keeps the module); the state adds the choice as ``key``."""
-    from viewer.engine.recipes import enum_recipes
+    from viewer.engine.models.recipes import enum_recipes
 
     channels, height, width = loaded.input.shape
     return ModelInfo(

@@ -24,8 +24,8 @@ kept here only if its reason holds in a process that runs jobs and shows nothing
   link, decodes a message now and then.
 - **The repaint gate** (the worker waited before each job until the GUI thread had shown the last result):
   *dropped.* It existed because the worker's Python held the GIL that the repaint needed.
-- **Patched ``nn.Module.register_parameter`` / ``register_buffer``** (``viewer.engine.meta``) and **the swapped
-  torchvision weights loader** (``viewer.engine.weights``): *nothing to apply.* Both are scoped context managers
+- **Patched ``nn.Module.register_parameter`` / ``register_buffer``** (``viewer.engine.models.meta``) and **the swapped
+  torchvision weights loader** (``viewer.engine.models.weights``): *nothing to apply.* Both are scoped context managers
   inside the engine's own code, so they already run in this process with the jobs, one job at a time on the job
   loop's thread; the other threads here (the readers) never build a module or load weights.
 """
@@ -59,7 +59,7 @@ def _lower_priority() -> None:
 
 
 # What the engine imports before it serves (torch's import is most of an engine's start).
-PRELOADED = ("torch", "torchvision", "viewer.engine.registry", "viewer.engine.weights")
+PRELOADED = ("torch", "torchvision", "viewer.engine.models.registry", "viewer.engine.models.weights")
 
 
 @contextlib.contextmanager

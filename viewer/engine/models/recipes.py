@@ -19,7 +19,7 @@ from torchvision import models as tv_models
 
 from viewer.core.input_spec import InputSpec
 from viewer.core.recipe import NOT_SAID, Recipe, RecipeError, parse_recipe
-from viewer.engine.registry import ModelSpec
+from viewer.engine.models.registry import ModelSpec
 
 __all__ = [
     "checkpoint_recipe",

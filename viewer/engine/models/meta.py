@@ -10,7 +10,7 @@ import torch
 from torch import nn
 from torch.overrides import TorchFunctionMode
 
-from viewer.engine import registry
+from viewer.engine.models import registry
 
 __all__ = ["meta_model"]
 

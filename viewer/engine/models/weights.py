@@ -23,12 +23,12 @@ from viewer.core.hashing import file_sha256
 from viewer.core.input_spec import InputSpec
 from viewer.core.recipe import Recipe, RecipeError
 from viewer.core.resources import bundled_path
-from viewer.engine import registry
-from viewer.engine.custom_model import custom_spec, with_module_attributes
-from viewer.engine.download import ProgressCallback, fetch_url_to_cache
 from viewer.engine.errors import ModelError, WeightsError
-from viewer.engine.recipes import checkpoint_recipe, enum_recipe, input_for, resolve_recipe, spec_recipe
-from viewer.engine.registry import ModelSpec
+from viewer.engine.models import registry
+from viewer.engine.models.custom import custom_spec, with_module_attributes
+from viewer.engine.models.download import ProgressCallback, fetch_url_to_cache
+from viewer.engine.models.recipes import checkpoint_recipe, enum_recipe, input_for, resolve_recipe, spec_recipe
+from viewer.engine.models.registry import ModelSpec
 
 __all__ = [
     "LoadedModel",
@@ -223,7 +223,7 @@ def load_model(
     ``IMAGENET1K_V2``, ``MNIST`` for the bundled LeNet-5, or the path of a local state_dict file.
     ``recipe``: the evaluation preprocessing (``--recipe``: an enum name of the network or explicit values,
     see ``viewer.core.recipe``); without it the weights' own, or for a file what the file says
-    (``viewer.engine.recipes.resolve_recipe``).
+    (``viewer.engine.models.recipes.resolve_recipe``).
     """
     spec = custom_spec(model_file, model_file_sha256) if model_file else registry.get_spec(name or "")
     target = resolve_device(device)
@@ -298,7 +298,7 @@ def _recipe(
     sha256: str | None,
     saved: Any | None,
 ) -> tuple[Recipe, Recipe]:
-    """(the recipe in use, the one without ``request``) of these weights (see ``viewer.engine.recipes``): the
+    """(the recipe in use, the one without ``request``) of these weights (see ``viewer.engine.models.recipes``): the
     request, else an enum's own, the file's, or the default."""
     if spec.source == "torchvision" and not is_file and choice != RANDOM:
         default = enum_recipe(registry.torchvision_weights(spec.name, choice), said_by="the weights")

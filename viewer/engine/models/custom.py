@@ -20,9 +20,9 @@ from torch import nn
 
 from viewer.core.hashing import sha256_bytes
 from viewer.core.input_spec import InputSpec
-from viewer.engine import registry
 from viewer.engine.errors import ModelError
-from viewer.engine.registry import ModelSpec
+from viewer.engine.models import registry
+from viewer.engine.models.registry import ModelSpec
 
 __all__ = ["custom_spec", "with_module_attributes"]
 
