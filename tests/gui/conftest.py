@@ -131,8 +131,8 @@ def inline_runner(qtbot, monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[.
 @pytest.fixture
 def make_window(qtbot) -> Iterator[Callable[..., object]]:
     """``make_window(model=..., weights=...)``: a shown MainWindow whose state has started on that model."""
-    from viewer.gui.main_window import MainWindow
     from viewer.gui.state import AppState, ModelChoice
+    from viewer.gui.window.main_window import MainWindow
 
     windows = []
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import pytest
 from PySide6.QtCore import Qt
 
-from viewer.gui.analysis_links import AnalysisLinks, AnalysisViews
 from viewer.gui.state import AppState
 from viewer.gui.tickets import JobKind
 from viewer.gui.widgets.activations import ActivationsView
@@ -13,6 +12,7 @@ from viewer.gui.widgets.architecture import ArchitectureView
 from viewer.gui.widgets.heatmap import HeatmapView
 from viewer.gui.widgets.image_panel import ImagePanel
 from viewer.gui.widgets.predictions import PredictionsView
+from viewer.gui.window.analysis_links import AnalysisLinks, AnalysisViews
 
 TIMEOUT = 120_000
 

@@ -36,8 +36,8 @@ def process_gone(pid: int) -> bool:
 @pytest.fixture
 def open_window(qtbot: Any, shared_data: Path) -> Iterator[Callable[..., Any]]:
     """``open_window(runner)``: a shown window on the shared MobileNetV2 weights (CPU), model loaded, a photo open."""
-    from viewer.gui.main_window import MainWindow
     from viewer.gui.state import AppState
+    from viewer.gui.window.main_window import MainWindow
 
     windows = []
     weights = str(shared_data / "weights" / "mobilenet_v2_imagenet1k.pth")
@@ -171,8 +171,8 @@ def test_the_engine_is_chosen_by_option_or_environment(qtbot: Any, monkeypatch: 
 def test_a_window_whose_engine_cannot_be_reached_says_so_and_settles(qtbot: Any) -> None:
     import socket
 
-    from viewer.gui.main_window import MainWindow
     from viewer.gui.state import AppState
+    from viewer.gui.window.main_window import MainWindow
 
     with socket.socket() as free:  # a port nobody listens on: every connection is refused
         free.bind(("127.0.0.1", 0))

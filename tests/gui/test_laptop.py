@@ -10,7 +10,7 @@ from viewer.cli import build_parser
 from viewer.commands import gui as gui_command
 from viewer.core.results.compare import Comparison, NetworkResult, TopEntry
 from viewer.core.results.explain import ExplainSet, Explanation
-from viewer.gui.main_window import PREFERRED_SIZE, TABS
+from viewer.gui.window.main_window import PREFERRED_SIZE, TABS
 
 TIMEOUT = 120_000
 LAPTOP_WIDTH = 1280

@@ -32,7 +32,7 @@ def test_window_appears_before_torch_is_imported(tmp_path):
     code = (
         "import sys, time; from viewer.gui.settings import use_settings_path; use_settings_path(sys.argv[1]);"
         "from viewer.gui.app import create_application; app = create_application();"
-        "from viewer.gui.main_window import MainWindow; w = MainWindow(); w.show(); app.processEvents();"
+        "from viewer.gui.window.main_window import MainWindow; w = MainWindow(); w.show(); app.processEvents();"
         "print('torch' in sys.modules, 'torchvision' in sys.modules, round(w.shown_at, 3)); w.close()"
     )
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
@@ -133,7 +133,7 @@ def test_random_init_is_labelled_as_such(qtbot, make_window, drop_files, shared_
     assert "random init" in window.predictions.header.text()
     assert "random init" in window.status_label.text()
     assert "Random init" in window.views["activations"].notice_text
-    from viewer.gui.main_menus import about_text
+    from viewer.gui.window.menus import about_text
 
     about = about_text(window)
     assert all(word in about for word in ("torch", "torchvision", "PySide6", "device (Auto)", "cpu"))
@@ -188,7 +188,7 @@ def test_settings_persist_across_two_windows(qtbot, make_window, shared_data):
 
 
 def test_export_all_writes_one_csv_and_each_heatmap(qtbot, make_window, shared_data, tmp_path):
-    from viewer.gui.main_menus import export_all
+    from viewer.gui.window.menus import export_all
 
     window = make_window("nin", "none")
     state = window.state

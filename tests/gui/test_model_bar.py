@@ -107,8 +107,8 @@ def test_a_custom_model_file_edited_since_it_was_allowed_is_not_run_unasked(bar,
 
 
 def test_a_restored_model_file_runs_only_with_the_content_allowed(qtbot, tmp_path):
-    from viewer.gui.main_window import MainWindow
     from viewer.gui.state import AppState
+    from viewer.gui.window.main_window import MainWindow
 
     source = tmp_path / "tiny.py"
     source.write_text(

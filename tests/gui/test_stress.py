@@ -175,7 +175,7 @@ _CLOSE_DURING_HEATMAP = textwrap.dedent("""
     use_settings_path(sys.argv[1])
     from viewer.gui.app import create_application
     app = create_application()
-    from viewer.gui.main_window import MainWindow
+    from viewer.gui.window.main_window import MainWindow
     from viewer.gui.state import AppState, ModelChoice
     state = AppState()
     state.model.choice = ModelChoice("resnet18", "none", None, "cpu")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from PySide6 import QtCore, QtWidgets
 
-from viewer.gui.help_texts import SAMPLES
+from viewer.gui.window.help_texts import SAMPLES
 
 TIMEOUT = 120_000
 
@@ -66,7 +66,7 @@ def test_help_menu_lists_shortcuts_the_lecture_and_versions(qtbot, make_window):
         "TTA",
     ):
         assert idea in text, idea
-    from viewer.gui.main_menus import about_text
+    from viewer.gui.window.menus import about_text
 
     about = about_text(window)
     for word in ("torch", "torchvision", "Qt", "device (Auto)", "weights folder", "checkpoints"):

@@ -8,8 +8,8 @@ import weakref
 from PySide6 import QtCore, QtWidgets
 
 from tests.gui.conftest import JOB_TIMEOUT_MS
-from viewer.gui.main_window import MainWindow
 from viewer.gui.state import AppState, ModelChoice
+from viewer.gui.window.main_window import MainWindow
 
 
 def _rss_mb() -> float:

@@ -114,9 +114,9 @@ def _measure_stalls(device: str) -> dict[str, float]:
 
     from viewer.gui.app import create_application
     from viewer.gui.launch import after_first_paint
-    from viewer.gui.main_window import MainWindow
     from viewer.gui.settings import use_settings_path
     from viewer.gui.state import AppState, ModelChoice
+    from viewer.gui.window.main_window import MainWindow
 
     create_application()
     scratch = tempfile.TemporaryDirectory(prefix="viewer-bench-settings-")

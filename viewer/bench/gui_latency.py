@@ -122,9 +122,9 @@ def _measure(device: str, quick: bool) -> dict[str, Any]:
 
     from viewer.gui.app import create_application
     from viewer.gui.launch import after_first_paint
-    from viewer.gui.main_window import MainWindow
     from viewer.gui.settings import use_settings_path
     from viewer.gui.state import AppState, ModelChoice
+    from viewer.gui.window.main_window import MainWindow
 
     create_application()
     scratch = tempfile.TemporaryDirectory(prefix="viewer-bench-latency-")
@@ -245,7 +245,7 @@ def _soak(window: Any, state: Any, choice_type: Any, switches: int) -> dict[str,
     paths = [str(shared / name) for name in SOAK_PHOTOS if (shared / name).exists()] or [str(sample_image())]
     state.images.open_paths(paths)
     _wait_until(lambda: len(state.images) >= len(paths))
-    from viewer.gui.main_window import TABS
+    from viewer.gui.window.main_window import TABS
 
     tabs = list(TABS)  # Compare and Explain too: Explain computes its maps whenever it is shown
     rng = random.Random(13)

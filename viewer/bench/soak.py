@@ -78,8 +78,8 @@ class SoakReport:
 
 def new_window(choice: Any = None) -> Any:
     """A shown MainWindow on a new AppState, started on ``choice`` (LeNet-5, random init, on the CPU)."""
-    from viewer.gui.main_window import MainWindow
     from viewer.gui.state import AppState, ModelChoice
+    from viewer.gui.window.main_window import MainWindow
 
     state = AppState()
     window = MainWindow(state, restore_choice=False)
@@ -239,7 +239,7 @@ def _main(actions: int, folder: Path) -> dict[str, Any]:
     use_settings_path(folder / "settings")  # the user's own settings are neither read nor changed
     shared = sample_image().parents[1]
     if not (shared / "images").is_dir():
-        from viewer.gui.help_texts import resource_path
+        from viewer.gui.window.help_texts import resource_path
 
         shared = resource_path("sample_dog.jpg").parent
     out = folder / "out"

@@ -10,7 +10,7 @@ from viewer.commands.common import (
 
 __all__ = ["TABS", "add_parser", "run"]
 
-# The window's tabs in order (viewer.gui.main_window.TABS, which imports Qt: a test checks they agree).
+# The window's tabs in order (viewer.gui.window.main_window.TABS, which imports Qt: a test checks they agree).
 TABS = ("predictions", "activations", "architecture", "heatmap", "compare", "explain")
 
 

@@ -19,9 +19,9 @@ from PySide6 import QtCore, QtWidgets
 from viewer.core.layout import direction_of
 from viewer.gui.app import LAUNCHED_AT, create_application
 from viewer.gui.engine_choice import make_runner
-from viewer.gui.main_window import TABS, MainWindow
 from viewer.gui.settings import use_settings_path
 from viewer.gui.state import AppState, ModelChoice
+from viewer.gui.window.main_window import TABS, MainWindow
 
 __all__ = ["SCREENSHOT_TIMEOUT_S", "run_gui", "save_when_settled"]
 

@@ -1,7 +1,7 @@
 """The main window: composition only. Menus, model bar, thumbnails, image panel, tabs, banner, status.
 
 Every widget is wired to the :class:`AppState` (requests go in, results come out as signals); no widget
-reads another one. The analysis tabs' wiring lives in :mod:`viewer.gui.analysis_links`. Files and folders
+reads another one. The analysis tabs' wiring lives in :mod:`viewer.gui.window.analysis_links`. Files and folders
 can be dropped anywhere on the window.
 """
 
@@ -18,17 +18,10 @@ from PySide6.QtCore import Qt
 from viewer.core.defaults import DEFAULT_MODEL
 from viewer.core.results.session import ImageEntry, ModelInfo
 from viewer.core.trust import ModelFileTrust
-from viewer.gui.analysis_links import AnalysisLinks, AnalysisViews
 from viewer.gui.app import LAUNCHED_AT
-from viewer.gui.compare_links import install as install_compare
 from viewer.gui.error_sink import error_sink
-from viewer.gui.help_texts import SAMPLES, SHORTCUTS, resource_path
-from viewer.gui.main_menus import build_menus
-from viewer.gui.mime_paths import carries_files, local_paths, pasted_paths, real_path, save_pasted_image
-from viewer.gui.recipe_links import RecipeLinks
 from viewer.gui.settings import Settings
 from viewer.gui.state import AppState, ModelChoice, Notice
-from viewer.gui.tab_exports import TabExports
 from viewer.gui.widgets.activations import ActivationsView
 from viewer.gui.widgets.architecture import ArchitectureView
 from viewer.gui.widgets.heatmap import HeatmapView
@@ -41,7 +34,14 @@ from viewer.gui.widgets.thumbnails import Thumbnail, ThumbnailStrip
 from viewer.gui.widgets.turns import LaterTurns
 from viewer.gui.widgets.welcome import SampleImage, WelcomeView
 from viewer.gui.widgets.window_fit import PREFERRED_SIZE, fit_on_screen
-from viewer.gui.window_drops import DropRouter
+from viewer.gui.window.analysis_links import AnalysisLinks, AnalysisViews
+from viewer.gui.window.compare_links import install as install_compare
+from viewer.gui.window.drops import DropRouter
+from viewer.gui.window.help_texts import SAMPLES, SHORTCUTS, resource_path
+from viewer.gui.window.menus import build_menus
+from viewer.gui.window.mime_paths import carries_files, local_paths, pasted_paths, real_path, save_pasted_image
+from viewer.gui.window.recipe_links import RecipeLinks
+from viewer.gui.window.tab_exports import TabExports
 
 if TYPE_CHECKING:
     from collections.abc import Callable

@@ -13,7 +13,6 @@ from typing import TYPE_CHECKING
 from PySide6 import QtCore
 
 from viewer.gui.state import AppState
-from viewer.gui.tab_exports import said_on_tab
 from viewer.gui.tickets import JobKind
 from viewer.gui.widgets.activations import ActivationsView
 from viewer.gui.widgets.architecture import ArchitectureView
@@ -21,6 +20,7 @@ from viewer.gui.widgets.heatmap import HeatmapView
 from viewer.gui.widgets.image_panel import ImagePanel, input_box_to_image
 from viewer.gui.widgets.lecture_table_view import ResNetTableShown
 from viewer.gui.widgets.predictions import PredictionShown, PredictionsView
+from viewer.gui.window.tab_exports import said_on_tab
 
 if TYPE_CHECKING:
     from viewer.core.results.lecture import ResNetTable

@@ -16,12 +16,12 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QKeySequence
 
 from viewer.gui.engine_choice import engine_in_words, validate_address
-from viewer.gui.help_texts import LECTURE_HTML, SAMPLES, about_html, resource_path, shortcuts_html
 from viewer.gui.settings import Settings
 from viewer.gui.state import AppState
 from viewer.gui.widgets.architecture_diagram import DiagramView
 from viewer.gui.widgets.engine_dialog import EngineDialog
 from viewer.gui.widgets.image_panel import ImagePanel
+from viewer.gui.window.help_texts import LECTURE_HTML, SAMPLES, about_html, resource_path, shortcuts_html
 
 __all__ = [
     "MenuHost",
@@ -91,7 +91,7 @@ class Menus:
     paste_action: QAction
     export_action: QAction
     recent_menu: RecentMenu
-    model_menu: QtWidgets.QMenu  # filled by viewer.gui.recipe_links (weights file, weights recipe)
+    model_menu: QtWidgets.QMenu  # filled by viewer.gui.window.recipe_links (weights file, weights recipe)
     help_dialog: QtWidgets.QDialog | None = None
 
 

@@ -3,7 +3,7 @@
 ``install(window, state, tabs)`` adds the two tabs after the window's own, opens the chart from the Compare tab
 and the View menu, and connects the views to the app state's sub-states (``state.compare``, ``state.explain``).
 The notices of their kinds are said on their own tab (``Notice.tab``), never in the window's banner. It takes
-the window's state and tabs as arguments (as :class:`~viewer.gui.analysis_links.AnalysisLinks` does) rather
+the window's state and tabs as arguments (as :class:`~viewer.gui.window.analysis_links.AnalysisLinks` does) rather
 than importing ``MainWindow``, which imports this module.
 """
 
@@ -21,10 +21,10 @@ from viewer.core.results.explain import ExplainSet
 from viewer.core.results.session import ImageEntry
 from viewer.gui.state import AppState, Notice
 from viewer.gui.state.notices import TAB_OF_KIND
-from viewer.gui.tab_exports import TabExports
 from viewer.gui.tickets import JobKind, Ticket
 from viewer.gui.widgets.compare import CompareView, ComparisonShown
 from viewer.gui.widgets.explain import ExplainShown, ExplainView
+from viewer.gui.window.tab_exports import TabExports
 
 if TYPE_CHECKING:  # the chart (pyqtgraph) is imported when first opened, the engine on the worker
     from viewer.core.results.compare import Comparison

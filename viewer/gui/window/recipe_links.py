@@ -15,11 +15,11 @@ from PySide6 import QtCore, QtWidgets
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction
 
-from viewer.gui.main_menus import Menus
 from viewer.gui.settings import Settings
 from viewer.gui.state import AppState
 from viewer.gui.widgets.model_bar import ModelBar
 from viewer.gui.widgets.recipe_dialog import RecipeDialog
+from viewer.gui.window.menus import Menus
 
 __all__ = ["RecipeLinks", "RecipeWindow"]
 
