@@ -1,6 +1,6 @@
 """GUI fixtures: isolated QSettings, a configured QApplication, a main window on a chosen model, real drops.
 
-Where the windows' engine runs (``VIEWER_ENGINE``, see :mod:`viewer.gui.engine_choice`): by default here on a
+Where the windows' engine runs (``VIEWER_ENGINE``, see :mod:`viewer.gui.jobs.engine_choice`): by default here on a
 thread of the test process (``thread``: the same client, wire format, scheduler and job table as the app's engine
 process, without an interpreter start and torch's import per window, ~7 s each on the 2-core VM). The engine
 process itself has its own tests (``test_engine_window.py``, ``test_engine_runner.py``, ``tests/engine/server``).
@@ -24,7 +24,7 @@ from PySide6 import QtCore, QtGui, QtWidgets
 
 from viewer.core.choice import ModelChoice
 from viewer.gui.app import create_application
-from viewer.gui.engine_choice import configured_engine
+from viewer.gui.jobs.engine_choice import configured_engine
 from viewer.gui.settings import use_settings_path
 
 # Generous: the CPU is shared and the first job of a session imports torch.
@@ -104,7 +104,7 @@ def inline_runner(qtbot, monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[.
 
     from viewer.engine.server.scheduler import Scheduler
     from viewer.gui.client import EngineClient
-    from viewer.gui.jobs import JobRunner
+    from viewer.gui.jobs.runner import JobRunner
 
     runners = []
     queue_request = Scheduler.put
@@ -149,7 +149,7 @@ def make_window(qtbot) -> Iterator[Callable[..., object]]:
         runner = None
         if jobs is not None:
             from viewer.gui.client import EngineClient
-            from viewer.gui.jobs import JobRunner
+            from viewer.gui.jobs.runner import JobRunner
 
             in_thread = configured_engine()[0].lower() == "thread"
             runner = JobRunner(client=EngineClient(jobs=jobs, in_thread=in_thread))

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from PySide6.QtCore import Qt
 
+from viewer.gui.jobs.tickets import JobKind
 from viewer.gui.state import AppState
-from viewer.gui.tickets import JobKind
 from viewer.gui.widgets.activations import ActivationsView
 from viewer.gui.widgets.architecture import ArchitectureView
 from viewer.gui.widgets.heatmap import HeatmapView

@@ -378,7 +378,7 @@ def test_layouts_name_the_graph_and_send_it_only_once_the_engine_has_let_it_go(q
     from viewer.core.graph import Graph
     from viewer.core.job_names import JobName
     from viewer.engine.jobs.architecture import KEPT_GRAPHS
-    from viewer.gui.tickets import JobKind
+    from viewer.gui.jobs.tickets import JobKind
 
     window = make_window("lenet5", "none")
     state = window.state

@@ -1,6 +1,6 @@
 """Compare tab, chart window and Explain tab in the real main window, on the real worker (small CPU networks).
 
-Their job policy (``viewer.gui.job_policy``): Compare runs only when asked and builds one network at a time;
+Their job policy (``viewer.gui.jobs.policy``): Compare runs only when asked and builds one network at a time;
 Explain runs the cheap methods by itself while shown, the costly ones only when asked; a change of input
 withdraws what was of the old one. Their notices are said on their own tab.
 """
@@ -18,8 +18,8 @@ from PySide6 import QtCore, QtWidgets
 from tests.gui.conftest import JOB_TIMEOUT_MS
 from viewer.core.results.explain import ExplainSet
 from viewer.engine.jobs.models import MODEL_CACHE_SIZE
+from viewer.gui.jobs.tickets import JobKind, Stop
 from viewer.gui.state import ModelChoice
-from viewer.gui.tickets import JobKind, Stop
 from viewer.gui.widgets.compare import NetworkColumn
 from viewer.gui.widgets.explain import ExplainView
 

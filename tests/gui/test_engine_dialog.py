@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from PySide6 import QtCore, QtWidgets
 
-from viewer.gui.engine_choice import ENGINE_ENV, configured_engine
+from viewer.gui.jobs.engine_choice import ENGINE_ENV, configured_engine
 from viewer.gui.settings import Settings
 from viewer.gui.widgets.engine_dialog import EngineDialog
 

@@ -17,8 +17,8 @@ import shiboken6
 
 from viewer.core.choice import ModelChoice
 from viewer.gui.client import EngineClient
-from viewer.gui.jobs import JobRunner
-from viewer.gui.tickets import JobKind
+from viewer.gui.jobs.runner import JobRunner
+from viewer.gui.jobs.tickets import JobKind
 
 JOB_TIMEOUT_MS = 300_000  # generous: the CPU is shared, and each window here starts an engine (torch import)
 pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="process states read from /proc")
@@ -147,7 +147,7 @@ def test_the_window_on_the_engine_process_imports_no_torch_on_any_tab(shared_dat
 
 def test_the_engine_is_chosen_by_option_or_environment(qtbot: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     from viewer.core.errors import ViewerError
-    from viewer.gui.engine_choice import ENGINE_ENV, make_runner, parse_engine
+    from viewer.gui.jobs.engine_choice import ENGINE_ENV, make_runner, parse_engine
 
     assert parse_engine("thread") == "thread" and parse_engine("LOCAL") == "local"
     assert parse_engine("gpu-host:7341") == ("gpu-host", 7341) and parse_engine("[::1]:7341") == ("::1", 7341)

@@ -9,8 +9,8 @@ import inline_jobs  # as the engine names it (tests/gui is on the path)
 
 from tests.gui.conftest import JOB_TIMEOUT_MS
 from viewer.core.progress import Progress
-from viewer.gui.job_policy import POLICY, Change, policy_table, withdrawn_on
-from viewer.gui.tickets import JobKind, Stop
+from viewer.gui.jobs.policy import POLICY, Change, policy_table, withdrawn_on
+from viewer.gui.jobs.tickets import JobKind, Stop
 
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "gui.md"
 

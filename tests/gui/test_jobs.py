@@ -14,8 +14,8 @@ import pytest
 
 from viewer.core.choice import ModelChoice
 from viewer.engine.server.scheduler import NOTE_CPU, NOTE_RETRIED
-from viewer.gui.jobs import JobRunner
-from viewer.gui.tickets import JobError, JobKind, Stop, Ticket
+from viewer.gui.jobs.runner import JobRunner
+from viewer.gui.jobs.tickets import JobError, JobKind, Stop, Ticket
 
 # The engine's job table (tests/gui/runner_jobs.py), never imported here: it patches the model cache of the
 # process that imports it, which must be the engine's only.

@@ -11,7 +11,7 @@ from PySide6 import QtGui
 from PySide6.QtCore import Qt
 
 from viewer.core.choice import ModelChoice
-from viewer.gui.tickets import JobKind
+from viewer.gui.jobs.tickets import JobKind
 
 TIMEOUT = 120_000
 IMAGES = ("sk_chelsea.png", "kitten.jpg", "sk_coffee.png")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from viewer.core.activation_grid import GridOptions
 from viewer.core.choice import ModelChoice
-from viewer.gui.tickets import JobKind
+from viewer.gui.jobs.tickets import JobKind
 
 TIMEOUT = 120_000
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from PySide6 import QtCore
 
-from viewer.gui.tickets import JobKind
+from viewer.gui.jobs.tickets import JobKind
 
 TIMEOUT = 120_000
 

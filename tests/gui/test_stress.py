@@ -20,7 +20,7 @@ from PySide6 import QtWidgets
 
 from viewer.core.job_names import JobName
 from viewer.engine.jobs import JOBS, analysis
-from viewer.gui.engine_choice import configured_engine
+from viewer.gui.jobs.engine_choice import configured_engine
 from viewer.gui.state import ModelChoice
 
 TIMEOUT_MS = 120_000  # catches hangs only

@@ -64,7 +64,7 @@ def _costly_running(sweep: dict[str, int], item: Any, kind: str) -> None:
 
 def switch_during_occlusion(window: Any, state: Any, watch: PaintWatch, repeats: int) -> dict[str, Any]:
     """Best times (ours, reference) in seconds summed over :data:`OTHERS`, and what stopped each sweep."""
-    from viewer.gui.tickets import JobKind
+    from viewer.gui.jobs.tickets import JobKind
 
     image = state.image.path
     view = window.compare_links.explain_view

@@ -57,7 +57,7 @@ def run(args: argparse.Namespace) -> int:
         # (whether the network has the enum named is known only once it is loaded: then the window says so).
         check_recipe_text(args.recipe)
     if args.engine is not None:
-        from viewer.gui.engine_choice import parse_engine
+        from viewer.gui.jobs.engine_choice import parse_engine
 
         parse_engine(args.engine)  # a typo is one sentence and exit status 2, before a window opens
     from viewer.gui.launch import run_gui

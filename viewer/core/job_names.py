@@ -18,7 +18,7 @@ LOADED_MODEL_BYTES = "engine.loaded_model_bytes"
 # ``engine_rss_bytes``: the engine process's resident memory, after its allocator gave back what it held free (the
 # soak's memory is the window's and the engine's).
 ENGINE_RSS_BYTES = "engine.rss_bytes"
-# Better than every job's priority (``viewer.gui.job_policy``): a query is answered between two steps of a job.
+# Better than every job's priority (``viewer.gui.jobs.policy``): a query is answered between two steps of a job.
 QUERY_PRIORITY = -1_000_000
 
 

@@ -18,7 +18,7 @@ from PySide6 import QtCore, QtWidgets
 
 from viewer.core.layout import direction_of
 from viewer.gui.app import LAUNCHED_AT, create_application
-from viewer.gui.engine_choice import make_runner
+from viewer.gui.jobs.engine_choice import make_runner
 from viewer.gui.settings import use_settings_path
 from viewer.gui.state import AppState, ModelChoice
 from viewer.gui.window.main_window import TABS, MainWindow
@@ -55,7 +55,7 @@ def run_gui(
     height; ``viewer gui --size WxH``) sets the window's size exactly (a screenshot's default is
     ``SCREENSHOT_SIZE``; without either the window fits the screen). ``engine`` (``--engine``): ``local``,
     a remote engine's ``HOST:PORT`` with its ``token_file``, or ``thread`` (None: ``VIEWER_ENGINE``, else the
-    settings' engine, else ``local``; :mod:`viewer.gui.engine_choice`). ``recipe`` (``--recipe``) is the initial
+    settings' engine, else ``local``; :mod:`viewer.gui.jobs.engine_choice`). ``recipe`` (``--recipe``) is the initial
     weights' preprocessing; for a weights file it is remembered as the user's answer (``state.recipe``).
     """
     if screenshot and not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):

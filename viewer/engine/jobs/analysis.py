@@ -98,7 +98,7 @@ def heatmap(image: ImageEntry, loaded: LoadedModel, **options: Any) -> Job[Class
     """The dense class heatmap: progress, then the ``ClassHeatmap`` returned (a generator).
 
     Out of GPU memory the runner runs it again with ``max_tile_pixels=SMALL_TILE_PIXELS`` (same result, the
-    engine overlaps the tiles), then on the CPU: that policy is the runner's (``viewer.gui.jobs``), submitted
+    engine overlaps the tiles), then on the CPU: that policy is the runner's (``viewer.gui.jobs.runner``), submitted
     with it.
     """
     from viewer.engine.heatmap.dense import dense_heatmap

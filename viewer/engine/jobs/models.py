@@ -1,6 +1,6 @@
 """The models of the jobs: ``ModelCache`` keeps the last few built, keyed by ``ModelChoice.key()`` (plain Python).
 
-Used only by the job runner (today the worker thread of ``viewer.gui.jobs``); torch is imported on the first
+Used only by the job runner (today the worker thread of ``viewer.gui.jobs.runner``); torch is imported on the first
 ``get``.
 """
 

@@ -7,7 +7,7 @@ and Heatmap), ``exports``, ``compare`` (Compare, the chart and Explain). ``app``
 submission path and the job policy's one place; the sub-states reach it through narrow Protocols.
 
 May import: ``viewer.core``, Qt's core (signals, no widgets), and of the GUI the job runner and its vocabulary
-(``viewer.gui.jobs``, ``tickets``, ``job_policy``, ``engine_choice``). Never the widgets or the window (they are
+(``viewer.gui.jobs.runner``, ``tickets``, ``job_policy``, ``engine_choice``). Never the widgets or the window (they are
 bound to the state, not the other way), the settings (the window hands its stores in), the engine (jobs are
 named by ``viewer.core.job_names`` and run by the runner), nor torch.
 """

@@ -23,11 +23,11 @@ from viewer.core.options import SMALL_TILE_PIXELS
 from viewer.core.results.activation import CaptureResult
 from viewer.core.results.heatmap import HeatmapOnScreen
 from viewer.core.results.session import ImageEntry
-from viewer.gui.jobs import JobRunner
+from viewer.gui.jobs.runner import JobRunner
+from viewer.gui.jobs.tickets import JobError, JobKind, Ticket
 from viewer.gui.state.model import ModelState
 from viewer.gui.state.notices import Notices
 from viewer.gui.state.predictions import PredictionsState
-from viewer.gui.tickets import JobError, JobKind, Ticket
 
 if TYPE_CHECKING:
     from viewer.core.activation_grid import ChannelGrid

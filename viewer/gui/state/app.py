@@ -40,9 +40,10 @@ from viewer.core.choice import ModelChoice
 from viewer.core.job_names import JobName
 from viewer.core.progress import Progress
 from viewer.core.results.session import ImageEntry, ModelInfo, Registry
-from viewer.gui.engine_choice import engine_died, make_runner
-from viewer.gui.job_policy import Change, withdrawn_on
-from viewer.gui.jobs import JobRunner
+from viewer.gui.jobs.engine_choice import engine_died, make_runner
+from viewer.gui.jobs.policy import Change, withdrawn_on
+from viewer.gui.jobs.runner import JobRunner
+from viewer.gui.jobs.tickets import ErrorHandler, JobError, JobKind, Ticket
 from viewer.gui.state.analysis import ActivationsState, HeatmapState
 from viewer.gui.state.architecture import ArchitectureState
 from viewer.gui.state.compare import CompareState, ExplainState
@@ -54,7 +55,6 @@ from viewer.gui.state.notices import CHOICE_NOTICES, Notices
 from viewer.gui.state.predictions import PredictionsState
 from viewer.gui.state.recipe import WeightsRecipes
 from viewer.gui.state.weights import WeightsFallbacks
-from viewer.gui.tickets import ErrorHandler, JobError, JobKind, Ticket
 
 if TYPE_CHECKING:
     from viewer.core.results.summary import Summary

@@ -19,10 +19,10 @@ from viewer.core.errors import GraphGone, ModelError
 from viewer.core.graph import Graph, expansion
 from viewer.core.job_names import JobName
 from viewer.core.layout import Direction, Layout
-from viewer.gui.job_policy import Change
+from viewer.gui.jobs.policy import Change
+from viewer.gui.jobs.tickets import JobError, JobKind, Ticket
 from viewer.gui.state.model import ModelState
 from viewer.gui.state.notices import Notices
-from viewer.gui.tickets import JobError, JobKind, Ticket
 
 __all__ = ["ArchitectureHost", "ArchitectureState"]
 

@@ -32,12 +32,12 @@ from viewer.core.options import EXPLAIN_METHODS, ExplainOptions
 from viewer.core.results.explain import ExplainSet
 from viewer.core.results.session import ImageEntry
 from viewer.core.zoo import LECTURE_NETWORKS, ZooPoint
-from viewer.gui.jobs import JobRunner
+from viewer.gui.jobs.runner import JobRunner
+from viewer.gui.jobs.tickets import JobKind, Ticket
 from viewer.gui.state.images import Images
 from viewer.gui.state.model import ModelState
 from viewer.gui.state.notices import Notices
 from viewer.gui.state.weights import RANDOM, WeightsFallbacks, gui_wording
-from viewer.gui.tickets import JobKind, Ticket
 
 if TYPE_CHECKING:
     from viewer.core.results.compare import Comparison

@@ -14,12 +14,12 @@ from PySide6.QtCore import QObject, Signal
 
 from viewer.core.job_names import JobName
 from viewer.core.results.session import ExportResult
+from viewer.gui.jobs.tickets import ErrorHandler, JobKind, Ticket
 from viewer.gui.state.analysis import ActivationsState, HeatmapState
 from viewer.gui.state.images import Images
 from viewer.gui.state.model import ModelState
 from viewer.gui.state.notices import Notices
 from viewer.gui.state.predictions import PredictionsState
-from viewer.gui.tickets import ErrorHandler, JobKind, Ticket
 
 __all__ = ["ExportState", "ExportsHost"]
 

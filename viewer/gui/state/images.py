@@ -18,9 +18,9 @@ from PySide6.QtCore import QObject, Signal
 from viewer.core.image_files import read_image_files
 from viewer.core.job_names import JobName
 from viewer.core.results.session import ImageEntry, OpenResult
-from viewer.gui.job_policy import Change
+from viewer.gui.jobs.policy import Change
+from viewer.gui.jobs.tickets import JobKind, Ticket
 from viewer.gui.state.notices import Notices
-from viewer.gui.tickets import JobKind, Ticket
 
 __all__ = ["Images", "ImagesHost"]
 

@@ -18,11 +18,11 @@ from PySide6.QtCore import QObject, Signal
 from viewer.core.convolutionizable import convolutionize_refusal
 from viewer.core.graph import Graph, expansion
 from viewer.core.job_names import JobName
-from viewer.gui.jobs import JobRunner
+from viewer.gui.jobs.runner import JobRunner
+from viewer.gui.jobs.tickets import JobError, JobKind, Ticket
 from viewer.gui.state.architecture import ArchitectureState
 from viewer.gui.state.model import ModelState
 from viewer.gui.state.notices import Notices
-from viewer.gui.tickets import JobError, JobKind, Ticket
 
 if TYPE_CHECKING:
     from viewer.core.results.lecture import ResNetTable

@@ -19,8 +19,8 @@ from viewer.core.choice import ModelChoice
 from viewer.core.class_search import find_class
 from viewer.core.errors import ModelError
 from viewer.core.results.session import ModelInfo, Registry
+from viewer.gui.jobs.tickets import JobError, JobKind
 from viewer.gui.state.notices import Notices
-from viewer.gui.tickets import JobError, JobKind
 
 if TYPE_CHECKING:
     from viewer.core.results.summary import Summary

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from PySide6.QtCore import QObject, Signal, Slot
 
 from viewer.core.errors import BudgetError
-from viewer.gui.tickets import JobError, JobKind, Ticket
+from viewer.gui.jobs.tickets import JobError, JobKind, Ticket
 
 __all__ = ["CHOICE_NOTICES", "TAB_OF_KIND", "Notice", "Notices"]
 

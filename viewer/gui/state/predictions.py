@@ -17,9 +17,9 @@ from PySide6.QtCore import QObject, Signal
 from viewer.core.choice import ModelChoice
 from viewer.core.job_names import JobName
 from viewer.core.results.session import ImageEntry
+from viewer.gui.jobs.tickets import JobError, JobKind, Ticket
 from viewer.gui.state.model import ModelState
 from viewer.gui.state.notices import Notices
-from viewer.gui.tickets import JobError, JobKind, Ticket
 
 if TYPE_CHECKING:
     from viewer.core.results.prediction import Prediction

@@ -28,7 +28,7 @@ from viewer.gui.state.model import ModelState
 from viewer.gui.state.notices import Notices
 
 if TYPE_CHECKING:
-    from viewer.gui.tickets import JobError
+    from viewer.gui.jobs.tickets import JobError
 
 __all__ = ["WeightsFallbacks", "WeightsHost", "gui_wording", "is_weights_file"]
 

@@ -12,8 +12,8 @@ from typing import TYPE_CHECKING
 
 from PySide6 import QtCore
 
+from viewer.gui.jobs.tickets import JobKind
 from viewer.gui.state import AppState
-from viewer.gui.tickets import JobKind
 from viewer.gui.widgets.activations import ActivationsView
 from viewer.gui.widgets.architecture import ArchitectureView
 from viewer.gui.widgets.heatmap import HeatmapView

@@ -19,9 +19,9 @@ from viewer.core.options import ExplainOptions
 from viewer.core.progress import Progress
 from viewer.core.results.explain import ExplainSet
 from viewer.core.results.session import ImageEntry
+from viewer.gui.jobs.tickets import JobKind, Ticket
 from viewer.gui.state import AppState, Notice
 from viewer.gui.state.notices import TAB_OF_KIND
-from viewer.gui.tickets import JobKind, Ticket
 from viewer.gui.widgets.compare import CompareView, ComparisonShown
 from viewer.gui.widgets.explain import ExplainShown, ExplainView
 from viewer.gui.window.tab_exports import TabExports

@@ -15,7 +15,7 @@ from PySide6 import QtCore, QtGui, QtWidgets
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QKeySequence
 
-from viewer.gui.engine_choice import engine_in_words, validate_address
+from viewer.gui.jobs.engine_choice import engine_in_words, validate_address
 from viewer.gui.settings import Settings
 from viewer.gui.state import AppState
 from viewer.gui.widgets.architecture_diagram import DiagramView

@@ -16,9 +16,9 @@ from PySide6 import QtCore, QtWidgets
 
 from viewer.core.errors import ExportError, ViewerError
 from viewer.core.file_export import bundle_paths, check_targets
+from viewer.gui.jobs.tickets import ErrorHandler, JobError, JobKind, Ticket
 from viewer.gui.settings import Settings
 from viewer.gui.state import AppState
-from viewer.gui.tickets import ErrorHandler, JobError, JobKind, Ticket
 from viewer.gui.widgets.activations import ActivationsView
 from viewer.gui.widgets.predictions import PredictionsView
 

@@ -22,7 +22,7 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 
-from viewer.gui.tickets import JobKind
+from viewer.gui.jobs.tickets import JobKind
 
 __all__ = ["POLICY", "Change", "JobPolicy", "Start", "policy_table", "priority", "withdrawn_on"]
 

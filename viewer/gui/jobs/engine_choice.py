@@ -6,7 +6,7 @@
 - ``thread``: the same engine loop on a thread of this process, which then imports torch: for debugging engine code
   in one process, and for the GUI tests (a window's start costs no interpreter start and no torch import).
 
-Each is a :class:`~viewer.gui.jobs.JobRunner` over an :class:`~viewer.gui.client.EngineClient`; only where the
+Each is a :class:`~viewer.gui.jobs.runner.JobRunner` over an :class:`~viewer.gui.client.EngineClient`; only where the
 engine runs differs.
 
 Without an option, the environment variables ``VIEWER_ENGINE`` and ``VIEWER_ENGINE_TOKEN_FILE`` give the choice,
@@ -26,8 +26,8 @@ from PySide6.QtCore import QObject
 from viewer.core.errors import ViewerError
 
 if TYPE_CHECKING:
-    from viewer.gui.jobs import JobRunner
-    from viewer.gui.tickets import JobError
+    from viewer.gui.jobs.runner import JobRunner
+    from viewer.gui.jobs.tickets import JobError
 
 __all__ = [
     "DEFAULT_ENGINE",
@@ -97,7 +97,7 @@ def _read_token(path: str | None, where: str) -> bytes:
 def make_runner(engine: str | None = None, token_file: str | None = None, parent: QObject | None = None) -> JobRunner:
     """The runner for ``engine`` (None: the environment's choice, or ``local``); see the module docstring."""
     from viewer.gui.client import EngineClient
-    from viewer.gui.jobs import JobRunner
+    from viewer.gui.jobs.runner import JobRunner
 
     if engine is None:
         engine, env_token = configured_engine()

@@ -2,21 +2,21 @@
 
 ``submit(kind, "job_name", *args, model=..., on_result=..., ...)`` sends the engine's job of that name (a key of
 its job table, ``viewer.engine.jobs:JOBS``; a :class:`~viewer.core.job_names.JobName`) through an
-:class:`~viewer.gui.client.EngineClient` and returns a :class:`~viewer.gui.tickets.Ticket`, a
-``concurrent.futures.Future``. A newer job of a :class:`~viewer.gui.tickets.JobKind` supersedes the older one
+:class:`~viewer.gui.client.EngineClient` and returns a :class:`~viewer.gui.jobs.tickets.Ticket`, a
+``concurrent.futures.Future``. A newer job of a :class:`~viewer.gui.jobs.tickets.JobKind` supersedes the older one
 (except ``OPEN``: one drop must not cancel another's loading): a superseded job is dropped if still queued,
 stopped at its next step if running, and its result never delivered. :meth:`JobRunner.withdraw` stops jobs the
 state no longer wants without a "cancelled"; :meth:`JobRunner.cancel` is the user's Cancel, the only one that
 emits ``cancelled``. The handlers bound to a ticket run on the GUI thread, only for a job neither superseded nor
 stopped. The client's callbacks arrive on its link thread and are bounced here through queued signals.
-Priorities are the job policy's (:mod:`viewer.gui.job_policy`), applied by the engine's scheduler, which also
+Priorities are the job policy's (:mod:`viewer.gui.jobs.policy`), applied by the engine's scheduler, which also
 runs better-priority jobs between two steps of a long one. An idle engine starts the first job it reads: the
 state asks for what the user waits for first (a model's top-k before its graph's trace).
 
-The engine is where :mod:`viewer.gui.engine_choice` says: a child process (the default), a ``viewer engine
+The engine is where :mod:`viewer.gui.jobs.engine_choice` says: a child process (the default), a ``viewer engine
 --listen`` server, or a thread of this process (``--engine thread``, for debugging and the tests).
 
-Failures become :class:`~viewer.gui.tickets.JobError`: a user error is its sentence, an
+Failures become :class:`~viewer.gui.jobs.tickets.JobError`: a user error is its sentence, an
 :class:`~viewer.gui.client.EngineBug` a bug with the engine's traceback as details, and the engine's death "the
 engine stopped: <why>; restarted." for each job it took with it, said once through ``message`` as well.
 
@@ -48,8 +48,8 @@ from viewer.core.progress import Progress
 from viewer.gui import collector
 from viewer.gui.client import EngineBug, EngineClient, EngineFuture, EngineStopped
 from viewer.gui.client.engine_client import DEFAULT_JOBS
-from viewer.gui.job_policy import priority
-from viewer.gui.tickets import (
+from viewer.gui.jobs.policy import priority
+from viewer.gui.jobs.tickets import (
     ErrorHandler,
     JobCancelled,
     JobError,
