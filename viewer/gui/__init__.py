@@ -1,4 +1,11 @@
-"""The desktop app (PySide6 + pyqtgraph): thin views over engine results. Start it with ``run_gui``."""
+"""The desktop app (PySide6 + pyqtgraph): thin views over engine results. Start it with ``run_gui``.
+
+Packages, each with what it may import in its docstring (and in pyproject.toml's import-linter contracts):
+``state`` (the one state model), ``jobs`` (the job runner, job kinds and policy, the engine's choice), ``client``
+(the engine client: starts or reaches the engine; no Qt, no torch), ``window`` (the main window and its wiring),
+``widgets`` (thin views: only the core). The application's own modules: ``app`` (the QApplication), ``launch``
+(``viewer gui``), ``settings``, ``error_sink``, ``collector`` (garbage collected on the GUI thread only).
+"""
 
 from __future__ import annotations
 
