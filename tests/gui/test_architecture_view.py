@@ -230,6 +230,23 @@ def test_zoom_keys_wheel_and_dragging(show, googlenet, qtbot):
     assert shown.contains(diagram.sceneRect().adjusted(1, 1, -1, -1))
 
 
+def test_the_screen_and_the_svg_export_fill_each_box_alike(show, googlenet):
+    from viewer.engine.graph.svg import graph_svg
+
+    view = show(googlenet, "inception3a")
+    on_screen = {
+        name: item.item.brush().color().name() for name, item in view.scene_items.nodes.items() if name != "input"
+    }
+    svg = ElementTree.fromstring(graph_svg(layout_view(collapse(googlenet, view.expanded_blocks), view.direction)))
+    exported = {}
+    for group in svg.iter("{http://www.w3.org/2000/svg}g"):
+        rect = group.find("{http://www.w3.org/2000/svg}rect")
+        if group.get("data-id") in on_screen and rect is not None:
+            exported[group.get("data-id")] = rect.get("fill")
+    assert len(exported) > 20 and all(exported[name] == on_screen[name] for name in exported)
+    assert len(set(exported.values())) >= 4  # blocks, pools, reshapes, the classifier: told apart
+
+
 def test_export_svg_and_png(show, googlenet, tmp_path, qtbot):
     view = show(googlenet, "inception3a")
     svg, png = tmp_path / "net.svg", tmp_path / "net.png"

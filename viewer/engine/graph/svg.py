@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import BinaryIO
 from xml.sax.saxutils import escape
 
+from viewer.core.diagram_colours import BORDER, FRAME_BORDER, FRAME_FILLS, KIND_COLOURS, ROUTE, TRAINING, kind_of
 from viewer.core.graph import ViewNode, format_shape
 from viewer.core.layout import (
     CHAR_WIDTH,
@@ -32,53 +33,11 @@ from viewer.core.layout import (
 )
 from viewer.core.svg import attr, number, svg_header
 
-__all__ = ["KIND_COLOURS", "fill_for", "graph_svg", "kind_of", "write_graph_svg"]
+__all__ = ["graph_svg", "write_graph_svg"]
 
 FONT_SIZE = 10.0
 CAPTION_LINE = 15.0
 MIN_WIDTH = 480.0  # a narrow network (a single column) still gets a readable caption
-
-# The app's diagram colours (``viewer.gui.widgets.architecture_diagram``), by kind.
-KIND_COLOURS = {
-    "conv": "#dbe9f9",
-    "norm": "#def2de",
-    "activation": "#fdebd3",
-    "pool": "#ece0f5",
-    "linear": "#f8dcdc",
-    "reshape": "#f1f1f1",
-    "block": "#e4e7eb",
-    "join": "#ffffff",
-    "input": "#fff8d6",
-    "other": "#ffffff",
-}
-_KIND_WORDS = (
-    ("conv", ("conv",)),
-    ("norm", ("norm",)),
-    ("activation", ("relu", "gelu", "silu", "sigmoid", "tanh", "hardswish", "softmax", "mish", "elu")),
-    ("pool", ("pool",)),
-    ("linear", ("linear",)),
-    ("reshape", ("dropout", "flatten", "identity", "view", "reshape")),
-)
-_STROKE = "#607080"
-_LINE = "#8090a0"
-_FRAME_STROKE = "#9aa8b8"
-_FRAME_FILL = "#f7f8fa"
-_TRAINING = "#b06000"
-
-
-def kind_of(node: ViewNode) -> str:
-    """The colour class of a box: input, join, block, or the layer kind read off its type name."""
-    if node.kind in ("input", "join", "block"):
-        return node.kind
-    lowered = node.type.lower()
-    for kind, words in _KIND_WORDS:
-        if any(word in lowered for word in words):
-            return kind
-    return "other"
-
-
-def fill_for(node: ViewNode) -> str:
-    return KIND_COLOURS[kind_of(node)]
 
 
 def _caption_lines(layout: Layout, width: float) -> tuple[list[str], list[str]]:
@@ -115,8 +74,8 @@ def graph_svg(layout: Layout) -> str:
     out: list[str] = [
         *svg_header(width, height, title=f"{view.model_name}: data-flow graph", font_size=FONT_SIZE),
         "<defs>",
-        _marker("arrow", _LINE),
-        _marker("arrow-training", _TRAINING),
+        _marker("arrow", ROUTE),
+        _marker("arrow-training", TRAINING),
         "</defs>",
         f'<rect x="0" y="0" width="{number(width)}" height="{number(height)}" fill="#ffffff"/>',
     ]
@@ -163,21 +122,21 @@ def _marker(name: str, colour: str) -> str:
 
 def _frame(frame: FrameBox) -> str:
     dash = ' stroke-dasharray="6 3"' if frame.training_only else ' stroke-dasharray="4 3"'
-    stroke = _TRAINING if frame.training_only else _FRAME_STROKE
+    stroke = TRAINING if frame.training_only else FRAME_BORDER
     label = frame.label + (" · training only" if frame.training_only else "")
     fits = max(4, int((frame.w - 10) / (CHAR_WIDTH * 0.95)))
     shown = label if len(label) <= fits else label[: fits - 1] + "…"
     return (
         f'<g class="frame" data-block="{attr(frame.name)}"><title>{escape(label)}</title>'
         f'<rect x="{number(frame.x)}" y="{number(frame.y)}" width="{number(frame.w)}" '
-        f'height="{number(frame.h)}" rx="6" fill="{_FRAME_FILL}" stroke="{stroke}"{dash}/>'
+        f'height="{number(frame.h)}" rx="6" fill="{FRAME_FILLS[0]}" stroke="{stroke}"{dash}/>'
         f'<text x="{number(frame.x + 6)}" y="{number(frame.y + 12)}" fill="#506070">{escape(shown)}</text></g>'
     )
 
 
 def _route(route: Route, nodes: dict[str, ViewNode], layout: Layout) -> Iterable[str]:
     points = " ".join(f"{number(x)},{number(y)}" for x, y in route.points)
-    colour, marker = (_TRAINING, "arrow-training") if route.training_only else (_LINE, "arrow")
+    colour, marker = (TRAINING, "arrow-training") if route.training_only else (ROUTE, "arrow")
     dash = ' stroke-dasharray="5 3"' if route.training_only else ""
     tip = f"{route.src} → {route.dst}: {format_shape(route.shape)}"
     yield (
@@ -209,7 +168,7 @@ def _box(box: Box, node: ViewNode, direction: Direction) -> Iterable[str]:
         tip.append(f"receptive field {node.receptive_field}")
     title = f"<title>{escape(chr(10).join(tip))}</title>"
     dash = ' stroke-dasharray="4 2"' if node.training_only else ""
-    stroke = _TRAINING if node.training_only else _STROKE
+    stroke = TRAINING if node.training_only else BORDER
     yield f'<g class="node {kind}" data-id="{attr(node.id)}">{title}'
     if node.kind == "join":
         cx, cy = box.center
@@ -231,6 +190,6 @@ def _box(box: Box, node: ViewNode, direction: Direction) -> Iterable[str]:
             y = box.y + 6 + LINE_HEIGHT * (index + 1) - 3
             style = ' font-weight="bold"' if index == 0 else ""
             if line == "training only":
-                style = f' font-style="italic" fill="{_TRAINING}"'
+                style = f' font-style="italic" fill="{TRAINING}"'
             yield f'<text x="{number(cx)}" y="{number(y)}" text-anchor="middle"{style}>{escape(line)}</text>'
     yield "</g>"

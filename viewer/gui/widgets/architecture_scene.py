@@ -14,6 +14,17 @@ from dataclasses import dataclass, field
 from PySide6 import QtCore, QtGui, QtWidgets
 from PySide6.QtCore import Qt
 
+from viewer.core.diagram_colours import (
+    BORDER,
+    FRAME_BORDER,
+    FRAME_FILLS,
+    KIND_COLOURS,
+    ROUTE,
+    SELECTED,
+    TEXT,
+    TRAINING,
+    fill_for,
+)
 from viewer.core.graph import ViewNode, format_shape
 from viewer.core.layout import (
     PADDING,
@@ -42,7 +53,6 @@ __all__ = [
     "SceneItems",
     "draw_layout",
     "drawing_steps",
-    "fill_for",
     "item_key",
 ]
 
@@ -51,39 +61,12 @@ FRAME_LABEL_PIXELS = 10
 
 # Fill colour by layer kind (first matching word of the type name), so that a glance shows the rhythm of
 # convolution / normalisation / activation / pooling in a network.
-_KIND_COLOURS = (
-    (("conv",), "#d6e6fa"),
-    (("norm",), "#dcf0dc"),
-    (("relu", "gelu", "silu", "sigmoid", "tanh", "hardswish", "softmax", "mish", "elu"), "#fde6c8"),
-    (("pool",), "#e9dcf5"),
-    (("linear",), "#f8d6d6"),
-    (("dropout", "flatten", "identity"), "#eeeeee"),
-)
-_BLOCK_FILL = "#dfe4ea"
-_INPUT_FILL = "#fff5c2"
-_JOIN_FILL = "#ffffff"
-_BORDER = QtGui.QColor("#5a6b7c")
-_SELECTED = QtGui.QColor("#1565c0")
-_TRAINING = QtGui.QColor("#b0413e")  # training-only heads: dashed, in the colour of a warning
-_ROUTE = QtGui.QColor("#6f8194")
-_FRAME_BORDER = QtGui.QColor("#8c9bab")
-_FRAME_FILLS = ("#f4f7fb", "#eaf0f7", "#e0e8f2")  # deeper frames a little darker, so nesting reads
+_BORDER = QtGui.QColor(BORDER)
+_SELECTED = QtGui.QColor(SELECTED)
+_TRAINING = QtGui.QColor(TRAINING)
+_ROUTE = QtGui.QColor(ROUTE)
+_FRAME_BORDER = QtGui.QColor(FRAME_BORDER)
 _ARROW = 7.0  # arrowhead length
-
-
-def fill_for(node: ViewNode) -> str:
-    """A box's fill: the input, a collapsed block, or the colour of its layer kind."""
-    if node.kind == "input":
-        return _INPUT_FILL
-    if node.kind == "join":
-        return _JOIN_FILL
-    if node.kind == "block":
-        return _BLOCK_FILL
-    lowered = node.type.lower()
-    for words, colour in _KIND_COLOURS:
-        if any(word in lowered for word in words):
-            return colour
-    return "#ffffff"
 
 
 @functools.cache  # one font object per style: a diagram has hundreds of lines of text
@@ -201,7 +184,7 @@ class NodeItem(_Box):
                 card = scene.addRect(
                     QtCore.QRectF(offset, offset, box.w, box.h),
                     _pen(_BORDER, 0.8),
-                    QtGui.QColor(_BLOCK_FILL).darker(108),
+                    QtGui.QColor(KIND_COLOURS["block"]).darker(108),
                 )
                 card.setParentItem(self.item)
                 card.setData(KEY, self.item.data(KEY))
@@ -244,7 +227,7 @@ class JoinItem(_Box):
         self.item = scene.addEllipse(QtCore.QRectF(0, 0, box.w, box.h))
         self.item.setPos(box.x, box.y)
         self.item.setZValue(10)
-        self.item.setBrush(QtGui.QColor(_JOIN_FILL))
+        self.item.setBrush(QtGui.QColor(KIND_COLOURS["join"]))
         self.item.setData(KEY, f"box:{node.id}")
         symbol = _add_label(scene, join_symbol(node), _font(bold=True, pixels=13), self.item)
         bounds = symbol.boundingRect()
@@ -302,7 +285,7 @@ class FrameItem(_Drawn):
         self.item = scene.addRect(
             QtCore.QRectF(0, 0, frame.w, frame.h),
             _pen(_TRAINING if frame.training_only else _FRAME_BORDER, 1, Qt.PenStyle.DashLine),
-            QtGui.QColor(_FRAME_FILLS[min(depth, len(_FRAME_FILLS) - 1)]),
+            QtGui.QColor(FRAME_FILLS[min(depth, len(FRAME_FILLS) - 1)]),
         )
         self.item.setPos(frame.x, frame.y)
         self.item.setZValue(depth)
@@ -311,7 +294,7 @@ class FrameItem(_Drawn):
         # (BasicConv2d)" inside inception4a.branch2). Shortening it again here garbled it ("inception4a.branch2.0d)").
         label = frame.label + ("  · training only" if frame.training_only else "")
         self.label = text = _add_label(scene, label, _font(bold=True, pixels=FRAME_LABEL_PIXELS), self.item)
-        text.setBrush(_TRAINING if frame.training_only else QtGui.QColor("#3d4b59"))
+        text.setBrush(_TRAINING if frame.training_only else QtGui.QColor(TEXT))
         width = text.boundingRect().width()
         if width > frame.w - 10:
             text.setScale((frame.w - 10) / width)
