@@ -13,6 +13,7 @@ from torch import nn
 
 from viewer.core.errors import ModelError
 from viewer.core.graph import Block, Graph, GraphEdge, GraphNode, Shape
+from viewer.core.macs import macs_from_flops
 from viewer.engine.graph.trace import hyper_parameters
 
 __all__ = ["module_tree_graph"]
@@ -37,7 +38,7 @@ def _calls(model: nn.Module, input_shape: Shape, real: bool) -> list[tuple[str, 
         def after(_module: nn.Module, _args: object, output: object, name: str = name) -> None:
             tensor = next((leaf for leaf in tree_leaves(output) if isinstance(leaf, torch.Tensor)), None)
             shape = tuple(int(n) for n in tensor.shape[1:]) if tensor is not None else None
-            calls.append((name, shape, (counter.get_total_flops() - started.pop(name, 0)) // 2))
+            calls.append((name, shape, macs_from_flops(counter.get_total_flops() - started.pop(name, 0))))
 
         handles += [module.register_forward_pre_hook(before), module.register_forward_hook(after)]
     modes = {module: module.training for module in model.modules()}

@@ -21,6 +21,7 @@ from torch.utils._pytree import tree_leaves
 from torch.utils.flop_counter import FlopCounterMode
 
 from viewer.core.graph import GraphEdge, GraphNode, HyperValue, Shape
+from viewer.core.macs import macs_from_flops
 from viewer.core.receptive import ReceptiveField, larger_field
 from viewer.engine.graph.fx_tracers import forget_tracer
 from viewer.engine.receptive import layer_geometry
@@ -224,7 +225,7 @@ class _MetaRunner(MetaInterpreter):
         if self._counts_flops(n):
             with self.counter:  # entering resets its counts: what it holds afterwards is this node's alone
                 result = super().run_node(n)
-            macs = self.counter.get_total_flops() // 2 // self.batch
+            macs = macs_from_flops(self.counter.get_total_flops()) // self.batch
         else:
             result = super().run_node(n)
         tensor = _first_tensor(result)

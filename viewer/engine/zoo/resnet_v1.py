@@ -18,6 +18,8 @@ from torch import nn
 from torchvision import models as tv_models
 from torchvision.models.resnet import Bottleneck
 
+from viewer.core.macs import macs_from_flops
+
 __all__ = [
     "BLOCKS",
     "V1_OF",
@@ -95,8 +97,8 @@ def _twin_macs(size: int) -> tuple[int, tuple[int, ...]]:
         with counter, torch.no_grad():
             model(torch.empty(1, 3, size, size))
     per_module = counter.get_flop_counts()
-    repeated = tuple(sum(per_module[f"ResNet.{stage}.1"].values()) // 2 for stage in ("layer1", *_STAGES))
-    return counter.get_total_flops() // 2, repeated  # FLOPs count a multiply-add twice; `_ops` are MACs
+    repeated = tuple(macs_from_flops(sum(per_module[f"ResNet.{stage}.1"].values())) for stage in ("layer1", *_STAGES))
+    return macs_from_flops(counter.get_total_flops()), repeated  # `_ops` are MACs
 
 
 def v1_macs(blocks: Sequence[int], size: int = 224) -> int:
