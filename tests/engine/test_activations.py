@@ -7,9 +7,9 @@ import pytest
 import torch
 from torch import nn
 
+from viewer.core.errors import BudgetError, ModelError
 from viewer.core.results.activation import Activation
 from viewer.engine.activations import capture, channel_grid, estimate_bytes, recording_outputs
-from viewer.engine.errors import BudgetError, ModelError
 from viewer.engine.models.registry import build_model
 from viewer.engine.summary import meta_model, summarize
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from viewer.engine.class_names import find_class
-from viewer.engine.errors import ModelError
+from viewer.core.class_search import find_class
+from viewer.core.errors import ModelError
 
 CIFAR = ("airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck")
 

@@ -9,12 +9,12 @@ import pytest
 from torchvision.models import MobileNet_V2_Weights
 
 from viewer.core.class_search import (
+    find_class,
     full_names,
     imagenet_full_names,
     is_imagenet,
     search_classes,
 )
-from viewer.engine.class_names import find_class
 
 ROOT = Path(__file__).resolve().parents[2]
 IMAGENET = tuple(MobileNet_V2_Weights.IMAGENET1K_V1.meta["categories"])

@@ -6,9 +6,10 @@ import numpy as np
 import pytest
 from cmap import Colormap
 
+from viewer.core import colors
 from viewer.core.colormaps import ColormapError
-from viewer.engine import colors, export
-from viewer.engine.errors import ExportError
+from viewer.core.errors import ExportError
+from viewer.engine import export
 
 
 def _rgb(height: int = 12, width: int = 16) -> np.ndarray:

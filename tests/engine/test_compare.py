@@ -11,9 +11,9 @@ import pytest
 import torchvision
 from PIL import Image
 
+from viewer.core.errors import ModelError
 from viewer.core.progress import Progress, run_job
 from viewer.engine.compare import compare, weights_accuracy
-from viewer.engine.errors import ModelError
 from viewer.engine.models.weights import load_model
 from viewer.engine.zoo_chart import (
     CACHE_ENV,

@@ -8,7 +8,7 @@ import pytest
 import torch
 from torch import nn
 
-from viewer.engine.errors import UnsupportedModelError
+from viewer.core.errors import UnsupportedModelError
 from viewer.engine.heatmap.convolutionize import (
     ConvolutionizedLinear,
     conversion_of,

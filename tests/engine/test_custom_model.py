@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from viewer.engine.errors import ModelError
+from viewer.core.errors import ModelError
 from viewer.engine.models.custom import custom_spec
 from viewer.engine.models.weights import load_model
 

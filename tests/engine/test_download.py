@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 import torch
 
-from viewer.engine.errors import CancelledError, DownloadError, WeightsError
+from viewer.core.errors import CancelledError, DownloadError, WeightsError
 from viewer.engine.models.download import URL_BASE_ENV, cache_dir, fetch_url_to_cache
 from viewer.engine.models.weights import load_model
 

@@ -12,8 +12,8 @@ import torch
 import torch.nn.functional as F
 from PIL import Image
 
+from viewer.core.errors import ModelError, UnsupportedModelError
 from viewer.core.progress import Progress, run_job
-from viewer.engine.errors import ModelError, UnsupportedModelError
 from viewer.engine.explain.export import explanation_paths, write_explanation
 from viewer.engine.explain.input import explain_input
 from viewer.engine.explain.methods import METHODS, applicable_methods, explain, gradcam_layer, run_explain

@@ -10,8 +10,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from viewer.core.errors import ExportError
 from viewer.engine import export
-from viewer.engine.errors import ExportError
 
 
 def _rgb(height: int = 12, width: int = 16) -> np.ndarray:

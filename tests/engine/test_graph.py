@@ -6,10 +6,10 @@ import pytest
 import torch
 from torch import nn
 
+from viewer.core.errors import ModelError
 from viewer.core.graph import Graph, collapse, expansion
 from viewer.core.graph_groups import expand_groups
 from viewer.core.graph_table import graph_rows
-from viewer.engine.errors import ModelError
 from viewer.engine.graph.build import build_graph, graph_of_name
 from viewer.engine.summary import format_table, summarize
 

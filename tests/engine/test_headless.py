@@ -6,7 +6,7 @@ import subprocess
 import sys
 
 ENGINE_MODULES = [
-    "viewer.engine.errors",
+    "viewer.core.errors",
     "viewer.engine.models.registry",
     "viewer.engine.models.weights",
     "viewer.engine.models.download",
@@ -17,7 +17,7 @@ ENGINE_MODULES = [
     "viewer.engine.heatmap.convolutionize",
     "viewer.engine.heatmap.dense",
     "viewer.engine.export",
-    "viewer.engine.colors",
+    "viewer.core.colors",
     "viewer.cli",
 ]
 

@@ -9,9 +9,9 @@ import numpy as np
 import pytest
 import torch
 
+from viewer.core.errors import ImageError
 from viewer.core.progress import Progress
 from viewer.core.results.heatmap import ClassHeatmap
-from viewer.engine.errors import ImageError
 from viewer.engine.heatmap.dense import dense_heatmap, dense_network, run_heatmap
 from viewer.engine.heatmap.geometry import GridGeometry, place_on_image
 from viewer.engine.images import load_image
@@ -165,7 +165,7 @@ def test_lenet_digit_with_offsets_on_a_tiny_image(shared_data: Path) -> None:
 
 
 def test_class_index_out_of_range_is_refused_before_any_work(mobilenet, shared_data: Path) -> None:
-    from viewer.engine.errors import ModelError
+    from viewer.core.errors import ModelError
 
     with pytest.raises(ModelError, match="no class 1000"):
         next(dense_heatmap(mobilenet, shared_data / "images/cat_dog.png", class_index=1000))

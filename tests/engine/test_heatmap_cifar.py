@@ -10,7 +10,7 @@ import torch
 import torch.nn.functional as F
 from torch import fx, nn
 
-from viewer.engine.errors import UnsupportedModelError
+from viewer.core.errors import UnsupportedModelError
 from viewer.engine.heatmap.convolutionize import propagate_shapes
 from viewer.engine.heatmap.dense import dense_network, run_heatmap
 from viewer.engine.heatmap.geometry import grid_geometry

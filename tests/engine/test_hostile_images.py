@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from viewer.engine.errors import ImageError, ViewerError
+from viewer.core.errors import ImageError, ViewerError
 from viewer.engine.images import load_image, to_display_array
 from viewer.engine.inference import classify
 from viewer.engine.models.registry import get_spec

@@ -9,7 +9,7 @@ import pytest
 import torch
 from PIL import Image
 
-from viewer.engine.errors import ImageError
+from viewer.core.errors import ImageError
 from viewer.engine.images import denormalize, load_image, preprocess, standardize, ten_crop
 from viewer.engine.models.registry import get_spec
 

@@ -7,7 +7,7 @@ import torch
 import torchvision
 from torch.utils.flop_counter import FlopCounterMode
 
-from viewer.engine.errors import ModelError
+from viewer.core.errors import ModelError
 from viewer.engine.models import registry
 
 LECTURE_FAMILIES = ["LeNet", "AlexNet", "VGG", "Network in Network", "GoogLeNet / Inception", "ResNet", "ResNeXt"]

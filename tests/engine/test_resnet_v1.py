@@ -6,7 +6,7 @@ import pytest
 import torch
 import torchvision
 
-from viewer.engine.errors import ModelError
+from viewer.core.errors import ModelError
 from viewer.engine.graph.build import build_graph
 from viewer.engine.models import registry
 from viewer.engine.models.download import cache_dir

@@ -10,8 +10,8 @@ from torch import nn
 from torchvision.models.resnet import Bottleneck
 
 from tests.resnet_counts import basic_block_counts, block_counts, meta_resnet, signed_amounts
+from viewer.core.errors import ModelError
 from viewer.core.results.summary import LayerNode
-from viewer.engine.errors import ModelError
 from viewer.engine.models.registry import build_model, get_spec, list_specs
 from viewer.engine.summary import format_table, meta_model, summarize, summary_rows, summary_to_dict
 
@@ -202,7 +202,7 @@ def test_loaded_model_like_objects_are_accepted() -> None:
 
 
 def test_a_real_model_that_cannot_take_the_input_size_is_one_sentence() -> None:
-    from viewer.engine.errors import ModelError
+    from viewer.core.errors import ModelError
     from viewer.engine.models.registry import build_model
 
     # LeNet-5's flatten -> Linear(256) fails at 400x600 on the meta device and again for real.

@@ -10,8 +10,8 @@ import pytest
 import torch
 from torch import nn
 
+from viewer.core.errors import ModelError, WeightsError
 from viewer.core.hashing import file_sha256
-from viewer.engine.errors import ModelError, WeightsError
 from viewer.engine.images import load_image
 from viewer.engine.inference import classify
 from viewer.engine.models.registry import IMAGENET_MEAN, IMAGENET_STD
@@ -256,7 +256,7 @@ def test_missing_file_and_folder_are_refused(tmp_path):
 
 
 def test_a_text_file_as_weights_says_so_in_plain_words(tmp_path) -> None:
-    from viewer.engine.errors import WeightsError
+    from viewer.core.errors import WeightsError
     from viewer.engine.models.weights import load_state_dict_file
 
     path = tmp_path / "notes.pth"

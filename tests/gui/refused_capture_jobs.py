@@ -17,7 +17,7 @@ REFUSAL = "Capturing features.3 needs about 9,000 MB, over the 2,048 MB budget."
 
 def refusing_capture(real_capture: Callable[..., Any]) -> Callable[..., Any]:
     """``capture`` refused for ``REFUSED_LAYER`` (the budget refusal, without a huge model)."""
-    from viewer.engine.errors import BudgetError
+    from viewer.core.errors import BudgetError
 
     def capture(loaded: Any, tensor: Any, layers: Any, **kwargs: Any) -> Any:
         if REFUSED_LAYER in layers:

@@ -36,7 +36,7 @@ def run_benchmarks(*, quick: bool = False, only: str | None = None, device: str 
 
 
 def _section(name: str) -> Callable[..., list[Row]]:
-    from viewer.engine.errors import ModelError
+    from viewer.core.errors import ModelError
 
     if name == "classify":
         from viewer.bench.classify import bench_classify

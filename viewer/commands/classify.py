@@ -66,8 +66,8 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
 
 
 def run(args: argparse.Namespace) -> int:
+    from viewer.core.errors import ModelError, ViewerError
     from viewer.core.image_paths import expand_image_paths
-    from viewer.engine.errors import ModelError, ViewerError
     from viewer.engine.images import load_image
 
     if args.topk < 1:
@@ -124,7 +124,7 @@ def _classify_each(
     while it is preprocessed (too elongated to resize, say) fails that whole call: then each image is classified
     alone, so that only the refused ones are missing.
     """
-    from viewer.engine.errors import ViewerError
+    from viewer.core.errors import ViewerError
     from viewer.engine.inference import classify
 
     def run_on(batch: Sequence[LoadedImage]) -> list[Prediction]:

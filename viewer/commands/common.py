@@ -75,8 +75,8 @@ def add_model_options(parser: argparse.ArgumentParser, *, default_model: str | N
 
 def class_index_option(choice: str, categories: Sequence[str], model_name: str) -> int | None:
     """``--class`` (a name, an index, or "top"/empty for the image's top class, None) as a class index."""
-    from viewer.engine.class_names import find_class
-    from viewer.engine.errors import ModelError
+    from viewer.core.class_search import find_class
+    from viewer.core.errors import ModelError
 
     if choice in ("", "top"):
         return None
@@ -119,7 +119,7 @@ class TextProgress:
 
 
 def parse_input(text: str | None) -> tuple[int, int, int] | None:
-    from viewer.engine.errors import ModelError
+    from viewer.core.errors import ModelError
 
     if not text:
         return None

@@ -55,10 +55,10 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
 
 
 def run(args: argparse.Namespace) -> int:
+    from viewer.core.errors import ModelError
     from viewer.core.progress import run_job
     from viewer.engine import export
     from viewer.engine.compare import compare
-    from viewer.engine.errors import ModelError
 
     if args.topk < 1 or args.runs < 1:
         raise ModelError("--topk and --runs must be at least 1.")

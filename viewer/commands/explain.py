@@ -37,10 +37,10 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
 
 
 def run(args: argparse.Namespace) -> int:
+    from viewer.core.errors import ModelError
     from viewer.core.out_paths import prepare_out
     from viewer.core.progress import run_job
     from viewer.engine import export
-    from viewer.engine.errors import ModelError
     from viewer.engine.explain.export import write_explanation
     from viewer.engine.explain.methods import explain
     from viewer.engine.images import load_image, to_display_array

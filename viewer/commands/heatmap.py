@@ -41,9 +41,9 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
 
 
 def run(args: argparse.Namespace) -> int:
+    from viewer.core.errors import ModelError
     from viewer.core.out_paths import prepare_out
     from viewer.engine import export
-    from viewer.engine.errors import ModelError
     from viewer.engine.heatmap import dense as heatmap
     from viewer.engine.images import load_image, to_display_array
 

@@ -67,10 +67,10 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _chart(args: argparse.Namespace) -> int:
+    from viewer.core.errors import ExportError
     from viewer.core.out_paths import prepare_out
     from viewer.core.progress import run_job
     from viewer.engine import export
-    from viewer.engine.errors import ExportError
     from viewer.engine.zoo_chart import measure_latency, zoo_points
 
     path = Path(prepare_out(args.chart, "zoo_chart.svg") or args.chart)

@@ -72,8 +72,8 @@ def run(args: argparse.Namespace) -> int:
 def _print_lecture_table(args: argparse.Namespace) -> int:
     from dataclasses import asdict
 
+    from viewer.core.errors import ModelError
     from viewer.engine import lecture_tables
-    from viewer.engine.errors import ModelError
 
     if args.model_file or args.input or args.out:
         raise ModelError(

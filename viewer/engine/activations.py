@@ -22,9 +22,9 @@ from torch.utils._pytree import tree_leaves, tree_map
 from torchvision.models.feature_extraction import create_feature_extractor
 
 from viewer.core.activation_grid import channel_grid  # re-exported: the CLI and tests name it here
+from viewer.core.errors import BudgetError, ModelError
 from viewer.core.results.activation import Activation
 from viewer.core.results.summary import Summary
-from viewer.engine.errors import BudgetError, ModelError
 from viewer.engine.graph.fx_tracers import forget_tracer, forgetting_feature_extractor_tracers
 from viewer.engine.summary import summarize
 

@@ -15,10 +15,10 @@ from collections.abc import Callable, Generator, Sequence
 
 import torch
 
+from viewer.core.errors import ModelError, ViewerError
 from viewer.core.progress import Progress
 from viewer.core.recipe import recipe_used
 from viewer.core.results.compare import Comparison, NetworkResult, TopEntry
-from viewer.engine.errors import ModelError, ViewerError
 from viewer.engine.images import LoadedImage, load_image, preprocess
 from viewer.engine.models.weights import LoadedModel, load_model
 

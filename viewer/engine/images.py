@@ -27,12 +27,12 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 from PIL import ImageFile as PillowImageFile
 from torchvision.transforms._presets import ImageClassification
 
+from viewer.core.errors import ImageError
 from viewer.core.image_files import MAX_FILE_BYTES, ImageFile, read_image_file
 from viewer.core.image_paths import is_image_path
 from viewer.core.input_spec import InputSpec
 from viewer.core.options import PRESETS
 from viewer.core.tta import CropBox, resized_size, ten_crop_boxes
-from viewer.engine.errors import ImageError
 
 __all__ = [
     "MAX_IMAGE_PIXELS",

@@ -8,10 +8,10 @@ from collections.abc import Sequence
 import numpy as np
 import torch
 
+from viewer.core.errors import ImageError, ModelError
 from viewer.core.recipe import recipe_used
 from viewer.core.results.prediction import Prediction, TopClass
 from viewer.core.tta import AVERAGES, TTA_RESIZES, CropBox, tta_resize_size
-from viewer.engine.errors import ImageError, ModelError
 from viewer.engine.images import (
     LoadedImage,
     denormalize,

@@ -16,11 +16,11 @@ from typing import TYPE_CHECKING
 
 from torch import nn
 
+from viewer.core.errors import ModelError
 from viewer.core.graph import Block, Graph, GraphNode
 from viewer.core.graph_table import format_graph_table, graph_rows
 from viewer.core.lecture_counts import LectureFormula, block_formulas
 from viewer.core.results.summary import LayerNode, Summary
-from viewer.engine.errors import ModelError
 from viewer.engine.graph.build import AUX_MODELS, build_graph, graph_of_name
 from viewer.engine.graph.trace import hyper_parameters
 from viewer.engine.models import registry

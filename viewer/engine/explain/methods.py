@@ -21,10 +21,10 @@ import numpy as np
 import torch
 from torch import nn
 
+from viewer.core.errors import ModelError, UnsupportedModelError
 from viewer.core.options import EXPLAIN_DEFAULTS, EXPLAIN_METHODS
 from viewer.core.progress import Progress
 from viewer.core.results.explain import METHOD_LABELS, Explanation
-from viewer.engine.errors import ModelError, UnsupportedModelError
 from viewer.engine.explain.input import ExplainInput, explain_input, to_image_pixels
 from viewer.engine.explain.occlusion import check_occlusion, occlusion_sweep
 from viewer.engine.images import LoadedImage, load_image

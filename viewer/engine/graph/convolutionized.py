@@ -15,7 +15,7 @@ import torch
 import torch.nn.functional as F
 from torch import fx, nn
 
-from viewer.engine.errors import UnsupportedModelError
+from viewer.core.errors import UnsupportedModelError
 from viewer.engine.graph.trace import MetaInterpreter
 
 __all__ = [

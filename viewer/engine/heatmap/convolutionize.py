@@ -33,7 +33,7 @@ import torch
 import torch.nn.functional as F
 from torch import fx, nn
 
-from viewer.engine.errors import UnsupportedModelError
+from viewer.core.errors import UnsupportedModelError
 from viewer.engine.graph.convolutionized import (
     ADAPTIVE_POOL_FUNCTIONS,
     ADAPTIVE_POOLS,

@@ -9,7 +9,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from viewer.engine.errors import UnsupportedModelError
+from viewer.core.errors import UnsupportedModelError
 
 if TYPE_CHECKING:
     from typing_extensions import Self  # typing.Self from Python 3.11

@@ -23,11 +23,11 @@ import numpy as np
 import torch
 import torchvision.transforms.v2.functional as TF
 
+from viewer.core.errors import ImageError, ModelError
 from viewer.core.input_spec import InputSpec
 from viewer.core.options import FUSIONS, MODES
 from viewer.core.progress import Progress, run_job
 from viewer.core.results.heatmap import ClassHeatmap
-from viewer.engine.errors import ImageError, ModelError
 from viewer.engine.heatmap.convolutionize import ConvolutionizedLinear, conversion_of, convolutionize, propagate_shapes
 from viewer.engine.heatmap.fold import FoldedNetwork, fold_batchnorm
 from viewer.engine.heatmap.geometry import (

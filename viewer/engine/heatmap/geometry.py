@@ -22,7 +22,7 @@ import numpy as np
 import torch.nn.functional as F
 from torch import fx, nn
 
-from viewer.engine.errors import UnsupportedModelError
+from viewer.core.errors import UnsupportedModelError
 from viewer.engine.heatmap.convolutionize import ConvolutionizedLinear
 
 __all__ = ["GridGeometry", "OffsetSplit", "grid_geometry", "place_on_image", "plan_tiles", "split_for_offsets"]

@@ -65,7 +65,7 @@ def explain_methods(
 ) -> Generator[Progress, None, ExplainSet]:
     """Each applicable method of ``methods`` in turn; the others get their reason instead of a map. With
     ``measure``, also one forward pass timed, for the costly methods' estimates."""
-    from viewer.engine.errors import ViewerError
+    from viewer.core.errors import ViewerError
     from viewer.engine.explain.methods import applicable_methods, explain
     from viewer.engine.inference import classify
 

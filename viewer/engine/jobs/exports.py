@@ -61,8 +61,8 @@ def export_all(
     import csv
     import io
 
+    from viewer.core.errors import ViewerError
     from viewer.engine import export
-    from viewer.engine.errors import ViewerError
     from viewer.engine.inference import classify as engine_classify
 
     out = Path(folder)

@@ -94,7 +94,7 @@ def open_images(files: Sequence[ImageFile]) -> OpenResult:
     """
     from PIL import Image
 
-    from viewer.engine.errors import ImageError
+    from viewer.core.errors import ImageError
     from viewer.engine.images import decode_image, to_display_array
 
     errors: list[str] = []

@@ -18,9 +18,9 @@ from typing import Any
 import torch
 from torch import nn
 
+from viewer.core.errors import ModelError
 from viewer.core.hashing import sha256_bytes
 from viewer.core.input_spec import InputSpec
-from viewer.engine.errors import ModelError
 from viewer.engine.models import registry
 from viewer.engine.models.registry import ModelSpec
 

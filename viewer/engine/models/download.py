@@ -20,7 +20,7 @@ from urllib.parse import urlparse
 
 import torch
 
-from viewer.engine.errors import CancelledError, DownloadError
+from viewer.core.errors import CancelledError, DownloadError
 
 __all__ = ["URL_BASE_ENV", "ProgressCallback", "cache_dir", "fetch_url_to_cache"]
 

@@ -19,11 +19,11 @@ from typing import Any
 import torch
 from torch import nn
 
+from viewer.core.errors import ModelError, WeightsError
 from viewer.core.hashing import file_sha256
 from viewer.core.input_spec import InputSpec
 from viewer.core.recipe import Recipe, RecipeError
 from viewer.core.resources import bundled_path
-from viewer.engine.errors import ModelError, WeightsError
 from viewer.engine.models import registry
 from viewer.engine.models.custom import custom_spec, with_module_attributes
 from viewer.engine.models.download import ProgressCallback, fetch_url_to_cache
