@@ -14,7 +14,7 @@ from torch import nn
 from torchvision.models import feature_extraction
 
 from viewer.engine.activations import capture
-from viewer.engine.graph.fx_tracers import forgetting_feature_extractor_tracers, symbolic_trace
+from viewer.engine.fx_tracers import forgetting_feature_extractor_tracers, symbolic_trace
 from viewer.engine.graph.trace import trace_graph
 from viewer.engine.heatmap.convolutionize import convolutionize
 from viewer.engine.images import load_image, preprocess

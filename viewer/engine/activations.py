@@ -25,7 +25,7 @@ from viewer.core.activation_grid import channel_grid  # re-exported: the CLI and
 from viewer.core.errors import BudgetError, ModelError
 from viewer.core.results.activation import Activation
 from viewer.core.results.summary import Summary
-from viewer.engine.graph.fx_tracers import forget_tracer, forgetting_feature_extractor_tracers
+from viewer.engine.fx_tracers import forget_tracer, forgetting_feature_extractor_tracers
 from viewer.engine.summary import summarize
 
 if TYPE_CHECKING:  # weights imports the registry and the zoo: a type here, duck-typed at run time

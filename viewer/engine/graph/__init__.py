@@ -1,10 +1,10 @@
 """The Architecture tab's data-flow graph of any network, and the lecture's readings of it.
 
 ``build`` is the entry point (:func:`~viewer.engine.graph.build.build_graph`, :func:`graph_of_name` cached by
-name): ``trace`` runs one torch.fx trace on the meta device (``fx_tracers``: traces that keep nothing alive,
-``fallback``: the module tree when fx cannot trace), ``notes`` and ``stages`` add what the lecture says that a
-trace cannot (ResNet variants, VGG's stages), ``variants`` the convolutionized twin and the graph without its
-training-only heads (``convolutionized`` reads a trace for :mod:`viewer.engine.heatmap.convolutionize`),
-``export`` and ``svg`` write a drawn graph as JSON and SVG. May import ``viewer.core``, torch, torchvision and
-the engine's registry and layout; ``svg`` imports no torch (an import-linter contract).
+name): ``trace`` runs one torch.fx trace on the meta device (with :mod:`viewer.engine.fx_tracers` and
+:mod:`viewer.engine.meta_interpreter`, shared with the heatmap; ``fallback``: the module tree when fx cannot
+trace), ``notes`` and ``stages`` add what the lecture says that a trace cannot (ResNet variants, VGG's stages),
+``variants`` the convolutionized twin and the graph without its training-only heads, ``export`` and ``svg``
+write a drawn graph as JSON and SVG. May import ``viewer.core``, torch, torchvision and the engine's models,
+layout and heatmap (never the other way: an import-linter contract forbids cycles); ``svg`` imports no torch.
 """

@@ -11,22 +11,21 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
 
 import torch
 import torch.nn.functional as F
 from torch import fx, nn
-from torch.func import functional_call
 from torch.utils._pytree import tree_leaves
 from torch.utils.flop_counter import FlopCounterMode
 
 from viewer.core.graph import GraphEdge, GraphNode, HyperValue, Shape
 from viewer.core.macs import macs_from_flops
 from viewer.core.receptive import ReceptiveField, larger_field
-from viewer.engine.graph.fx_tracers import forget_tracer
+from viewer.engine.fx_tracers import forget_tracer
+from viewer.engine.meta_interpreter import MetaInterpreter
 from viewer.engine.receptive import layer_geometry
 
-__all__ = ["SAME_SHAPE_MODULES", "MetaInterpreter", "TracedGraph", "hyper_parameters", "trace_graph"]
+__all__ = ["TracedGraph", "hyper_parameters", "trace_graph"]
 
 # Module attributes worth showing as hyper-parameters, in display order.
 _HYPER_ATTRIBUTES = (
@@ -69,14 +68,6 @@ _FLOP_FREE_MODULES = frozenset(
         "Identity",
     }
 )
-# torch.nn's elementwise and normalising layers: their output has their input's shape. On meta tensors their
-# forward still runs PyTorch's Python decompositions (BatchNorm's above all), a third of a MobileNet's trace, all
-# of it holding the GIL while the GUI thread waits to repaint; their shape is known without running them.
-SAME_SHAPE_MODULES: tuple[type[nn.Module], ...] = (
-    nn.BatchNorm1d, nn.BatchNorm2d, nn.BatchNorm3d, nn.LayerNorm, nn.GroupNorm, nn.LocalResponseNorm,
-    nn.ReLU, nn.ReLU6, nn.LeakyReLU, nn.GELU, nn.SiLU, nn.Hardswish, nn.Hardsigmoid, nn.Sigmoid, nn.Tanh,
-    nn.Softmax, nn.Dropout, nn.Dropout2d, nn.Identity,
-)  # fmt: skip
 _FLOP_FREE_FUNCTIONS = frozenset(
     {
         "add",
@@ -171,36 +162,6 @@ class TracedGraph:
     edges: list[GraphEdge]
     block_types: dict[str, str]  # module path → class name, for every block that contains a node
     called_modules: set[str] = field(default_factory=set)
-
-
-class MetaInterpreter(fx.Interpreter):
-    """Runs a traced graph on meta tensors: each module called with meta stand-ins of its real parameters (the
-    same shapes, no data), the layers that keep their input's shape answered without running them. Shared by the
-    graph's trace (:class:`_MetaRunner`) and the convolutionized graph's shapes."""
-
-    def __init__(self, module: fx.GraphModule, modules_of: nn.Module) -> None:
-        super().__init__(module, garbage_collect_values=True)
-        self.modules = dict(modules_of.named_modules())
-
-    def call_module(
-        self, target: str | Callable[..., Any], args: tuple[object, ...], kwargs: dict[str, object]
-    ) -> object:
-        assert isinstance(target, str)  # fx names a call_module's target by its qualified name
-        module = self.modules[target]
-        if type(module) in SAME_SHAPE_MODULES and len(args) == 1 and not kwargs and isinstance(args[0], torch.Tensor):
-            return torch.empty_like(args[0], device="meta")
-        own = {name: value for name, value in [*module.named_parameters(), *module.named_buffers()]
-               if value.device.type != "meta"}  # fmt: skip
-        if not own:
-            return module(*args, **kwargs)
-        stand_ins = {name: torch.empty_like(value, device="meta") for name, value in own.items()}
-        return functional_call(module, stand_ins, args, kwargs)
-
-    def fetch_attr(self, target: str) -> object:
-        value = super().fetch_attr(target)
-        if isinstance(value, torch.Tensor) and value.device.type != "meta":
-            return torch.empty_like(value, device="meta")
-        return value
 
 
 class _MetaRunner(MetaInterpreter):

@@ -20,7 +20,7 @@ Networks where it cannot hold raise :class:`UnsupportedModelError` with the reas
 token grid, an operation after the flatten that mixes the vector's entries, an untraceable forward...).
 
 This module changes the graph; what it asks of the graph (shapes, which node flattens, pools globally or acts
-per position) is answered by :mod:`viewer.engine.graph.convolutionized`.
+per position) is answered by :mod:`viewer.engine.heatmap.traced`.
 """
 
 from __future__ import annotations
@@ -34,7 +34,9 @@ import torch.nn.functional as F
 from torch import fx, nn
 
 from viewer.core.errors import UnsupportedModelError
-from viewer.engine.graph.convolutionized import (
+from viewer.engine.fx_tracers import symbolic_trace
+from viewer.engine.heatmap.convolutionized_linear import ConvolutionizedLinear
+from viewer.engine.heatmap.traced import (
     ADAPTIVE_POOL_FUNCTIONS,
     ADAPTIVE_POOLS,
     PER_POSITION_FUNCTIONS,
@@ -50,8 +52,6 @@ from viewer.engine.graph.convolutionized import (
     shape_if_tensor,
     shape_of,
 )
-from viewer.engine.graph.fx_tracers import symbolic_trace
-from viewer.engine.heatmap.convolutionized_linear import ConvolutionizedLinear
 
 __all__ = [
     "ConversionInfo",

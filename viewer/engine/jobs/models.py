@@ -103,7 +103,7 @@ def _release(models: list[LoadedModel]) -> None:
 
     A model left in a reference cycle outlives its last reference until the cyclic collector runs: with
     VGG-size models that is gigabytes. torch.fx's tracers made such cycles; the engine empties them once done
-    (``viewer.engine.graph.fx_tracers``), so this is a safety net for whatever else may. A full collection holds the
+    (``viewer.engine.fx_tracers``), so this is a safety net for whatever else may. A full collection holds the
     GIL for 50-190 ms on a 2-core machine (``viewer bench``: it was the longest stall of the 200-switch soak),
     so it runs only when a model did outlive the list that held it; the objects of the libraries were frozen
     out of it once torch was imported (``viewer.engine.server.runtime``). Nothing is frozen here: the models still

@@ -16,7 +16,7 @@ import torch.nn.functional as F
 from torch import fx, nn
 
 from viewer.core.errors import UnsupportedModelError
-from viewer.engine.graph.trace import MetaInterpreter
+from viewer.engine.meta_interpreter import MetaInterpreter
 
 __all__ = [
     "ADAPTIVE_POOLS",
