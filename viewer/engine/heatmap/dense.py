@@ -33,6 +33,7 @@ from viewer.engine.heatmap.fold import FoldedNetwork, fold_batchnorm
 from viewer.engine.heatmap.geometry import (
     GridGeometry,
     OffsetSplit,
+    Tile,
     grid_geometry,
     place_on_image,
     plan_tiles,
@@ -168,6 +169,137 @@ def _network_input(source: torch.Tensor, size: tuple[int, int], spec: InputSpec)
     return batch.contiguous(memory_format=layout)
 
 
+# A scale to run: the multiple of the base size, the resized image's (width, height), its tiles (None: whole).
+_Plan = tuple[float, tuple[int, int], list[Tile] | None]
+
+
+def _check_options(loaded: LoadedModel, class_index: int | None, mode: str, fuse: str, scales: Sequence[float]) -> None:
+    if mode not in MODES:
+        raise ValueError(f"mode must be one of {MODES}, not {mode!r}")
+    if fuse not in FUSIONS:
+        raise ValueError(f"fuse must be one of {FUSIONS}, not {fuse!r}")
+    if not scales or any(s <= 0 for s in scales):
+        raise ValueError("scales must be positive numbers")
+    if class_index is not None and not 0 <= class_index < len(loaded.categories):
+        raise ModelError(
+            f"{loaded.name} has {len(loaded.categories)} classes (0..{len(loaded.categories) - 1}); "
+            f"there is no class {class_index}."
+        )
+
+
+def _runner(
+    loaded: LoadedModel, dense: DenseNetwork, offsets: bool, notes: list[str]
+) -> tuple[Callable[[torch.Tensor], torch.Tensor], GridGeometry, bool]:
+    """The dense pass to run (with OverFeat's offsets where they apply), its grid's geometry, and whether the
+    offsets are used; what the user should know goes into ``notes``."""
+    geometry = dense.geometry
+    runner: Callable[[torch.Tensor], torch.Tensor] = dense.folded.module
+    if offsets and isinstance(dense.split, str):
+        notes.append(
+            f"offsets ignored: {loaded.name}: {dense.split}; OverFeat's offsets need a final max-pool "
+            "right before the classifier (AlexNet, VGG)"
+        )
+        offsets = False
+    elif offsets and isinstance(dense.split, OffsetSplit):
+        runner = _offset_runner(dense.split)
+        geometry = geometry.refined(dense.split.stride)
+    if geometry.global_context:
+        notes.append("squeeze-excitation gates pool the whole image: every cell also sees global context")
+    return runner, geometry, offsets
+
+
+def _plans(
+    loaded: LoadedModel,
+    runner: Callable[[torch.Tensor], torch.Tensor],
+    geometry: GridGeometry,
+    image_size: tuple[int, int],
+    scales: Sequence[float],
+    base: int,
+    max_tile_pixels: int | None,
+    notes: list[str],
+) -> tuple[list[_Plan], float]:
+    """The scales that fit (the others said in ``notes``), and the smallest short side the network takes."""
+    spec = loaded.input
+    width, height = image_size
+    minimum = min(geometry.size[0], spec.crop_size)
+    align = (int(geometry.jump[0]), int(geometry.jump[1]))
+    plans: list[_Plan] = []
+    for scale in scales:
+        short = round(base * scale)
+        if short < minimum:
+            notes.append(
+                f"scale {scale:g} skipped: a short side of {short} px is below the network's window "
+                f"({minimum:.0f} px, the smaller of its receptive field and crop size)"
+            )
+            continue
+        if width <= height:
+            size = (short, max(1, round(height * short / width)))
+        else:
+            size = (max(1, round(width * short / height)), short)
+        pixels = size[0] * size[1]
+        if pixels > MAX_IMAGE_PIXELS:  # a long thin strip scaled to the base size would need gigabytes
+            notes.append(
+                f"scale {scale:g} skipped: {size[0]}x{size[1]} is over the {MAX_IMAGE_PIXELS / 1e6:.0f} MP limit"
+            )
+            continue
+        tiles = None
+        if max_tile_pixels is not None and pixels > max_tile_pixels:
+            shape = (1, spec.channels, size[1], size[0])
+            grid = _grid_shape(runner, shape, loaded.device)
+            tiles = plan_tiles(geometry, grid, (size[1], size[0]), align, max_tile_pixels)
+            if geometry.global_context:
+                notes.append(f"scale {scale:g}: tiled, approximate (global context differs per tile)")
+        plans.append((scale, size, tiles))
+    return plans, minimum
+
+
+def _scale_scores(
+    runner: Callable[[torch.Tensor], torch.Tensor],
+    batch: torch.Tensor,
+    tiles: list[Tile] | None,
+    class_index: int,
+    mode: str,
+    label: str,
+    step: int,
+    total: int,
+) -> Generator[Progress, None, np.ndarray]:
+    """One scale's class scores: one dense pass, or its tiles (a progress step each)."""
+    if not tiles:
+        yield Progress(step, total, f"{label}: dense pass")
+        with torch.inference_mode():
+            return _class_scores(runner(batch), class_index, mode)
+    rows = max(t.place[0].stop for t in tiles)
+    cols = max(t.place[1].stop for t in tiles)
+    scores = np.zeros((rows, cols), dtype=np.float32)
+    for number, tile in enumerate(tiles, 1):
+        yield Progress(step + number - 1, total, f"{label}: tile {number}/{len(tiles)}")
+        y0, y1, x0, x1 = tile.window
+        with torch.inference_mode():
+            part = _class_scores(runner(batch[:, :, y0:y1, x0:x1]), class_index, mode)
+        scores[tile.place] = part[tile.take]
+    return scores
+
+
+def _fused(per_scale: list[np.ndarray], fuse: str) -> np.ndarray:
+    fused = per_scale[0].copy()
+    for placed in per_scale[1:]:  # in place: no (scales, H, W) stack of a large photo
+        np.add(fused, placed, out=fused) if fuse == "mean" else np.maximum(fused, placed, out=fused)
+    if fuse == "mean":
+        fused /= len(per_scale)
+    return fused
+
+
+def _preprocessing(spec: InputSpec) -> dict[str, Any]:
+    return {
+        "resize": "short side = base_size × scale, in uint8",
+        "interpolation": spec.interpolation,
+        "antialias": True,
+        "mean": list(spec.mean),
+        "std": list(spec.std),
+        "channels": spec.channels,
+    }
+
+
 def dense_heatmap(
     loaded: LoadedModel,
     image: LoadedImage | str,
@@ -198,17 +330,7 @@ def dense_heatmap(
     Raises:
         UnsupportedModelError: the network cannot be convolutionized. ImageError: no scale fits.
     """
-    if mode not in MODES:
-        raise ValueError(f"mode must be one of {MODES}, not {mode!r}")
-    if fuse not in FUSIONS:
-        raise ValueError(f"fuse must be one of {FUSIONS}, not {fuse!r}")
-    if not scales or any(s <= 0 for s in scales):
-        raise ValueError("scales must be positive numbers")
-    if class_index is not None and not 0 <= class_index < len(loaded.categories):
-        raise ModelError(
-            f"{loaded.name} has {len(loaded.categories)} classes (0..{len(loaded.categories) - 1}); "
-            f"there is no class {class_index}."
-        )
+    _check_options(loaded, class_index, mode, fuse, scales)
     image = image if isinstance(image, LoadedImage) else load_image(image)
     started = time.perf_counter()
     dense = dense_network(loaded)
@@ -220,52 +342,10 @@ def dense_heatmap(
             "the global pooling was removed: each cell is the classifier applied to one position's "
             "features (a class activation map)"
         )
-    geometry = dense.geometry
-    runner: Callable[[torch.Tensor], torch.Tensor] = dense.folded.module
-    align = (int(geometry.jump[0]), int(geometry.jump[1]))
-    if offsets and isinstance(dense.split, str):
-        notes.append(
-            f"offsets ignored: {loaded.name}: {dense.split}; OverFeat's offsets need a final max-pool "
-            "right before the classifier (AlexNet, VGG)"
-        )
-        offsets = False
-    elif offsets and isinstance(dense.split, OffsetSplit):
-        runner = _offset_runner(dense.split)
-        geometry = geometry.refined(dense.split.stride)
-    if geometry.global_context:
-        notes.append("squeeze-excitation gates pool the whole image: every cell also sees global context")
-
+    runner, geometry, offsets = _runner(loaded, dense, offsets, notes)
     spec = loaded.input
     base = int(base_size or spec.resize_size or spec.crop_size)
-    width, height = image.size
-    minimum = min(geometry.size[0], spec.crop_size)
-    plans = []
-    for scale in scales:
-        short = round(base * scale)
-        if short < minimum:
-            notes.append(
-                f"scale {scale:g} skipped: a short side of {short} px is below the network's window "
-                f"({minimum:.0f} px, the smaller of its receptive field and crop size)"
-            )
-            continue
-        if width <= height:
-            size = (short, max(1, round(height * short / width)))
-        else:
-            size = (max(1, round(width * short / height)), short)
-        pixels = size[0] * size[1]
-        if pixels > MAX_IMAGE_PIXELS:  # a long thin strip scaled to the base size would need gigabytes
-            notes.append(
-                f"scale {scale:g} skipped: {size[0]}x{size[1]} is over the {MAX_IMAGE_PIXELS / 1e6:.0f} MP limit"
-            )
-            continue
-        tiles = None
-        if max_tile_pixels is not None and pixels > max_tile_pixels:
-            shape = (1, spec.channels, size[1], size[0])
-            grid = _grid_shape(runner, shape, loaded.device)
-            tiles = plan_tiles(geometry, grid, (size[1], size[0]), align, max_tile_pixels)
-            if geometry.global_context:
-                notes.append(f"scale {scale:g}: tiled, approximate (global context differs per tile)")
-        plans.append((scale, size, tiles))
+    plans, minimum = _plans(loaded, runner, geometry, image.size, scales, base, max_tile_pixels, notes)
     if not plans:
         raise ImageError(
             f"{image.name}: no scale fits {loaded.name}: every resized image is smaller than its {minimum:.0f} px "
@@ -281,47 +361,26 @@ def dense_heatmap(
         class_index = classify([image], loaded, topk=1)[0].topk[0].index
         step += 1
     source = _image_tensor(image, spec.channels, loaded.device)
-    per_scale, grids, used, input_sizes = [], [], [], []
+    per_scale, grids = [], []
     forward_ms = 0.0
     for scale, size, tiles in plans:
         batch = _network_input(source, size, spec)
         label = f"scale {scale:g} ({size[0]}×{size[1]})"
         tick = time.perf_counter()
-        if not tiles:
-            yield Progress(step, total, f"{label}: dense pass")
-            with torch.inference_mode():
-                scores = _class_scores(runner(batch), class_index, mode)
-            step += 1
-        else:
-            rows = max(t.place[0].stop for t in tiles)
-            cols = max(t.place[1].stop for t in tiles)
-            scores = np.zeros((rows, cols), dtype=np.float32)
-            for number, tile in enumerate(tiles, 1):
-                yield Progress(step, total, f"{label}: tile {number}/{len(tiles)}")
-                y0, y1, x0, x1 = tile.window
-                with torch.inference_mode():
-                    part = _class_scores(runner(batch[:, :, y0:y1, x0:x1]), class_index, mode)
-                scores[tile.place] = part[tile.take]
-                step += 1
+        scores = yield from _scale_scores(runner, batch, tiles, class_index, mode, label, step, total)
+        step += len(tiles) if tiles else 1
         forward_ms += (time.perf_counter() - tick) * 1e3
-        centres = geometry.centres(scores.shape)
-        per_scale.append(place_on_image(scores, centres, size, image.size))
+        per_scale.append(place_on_image(scores, geometry.centres(scores.shape), size, image.size))
         grids.append(scores)
-        used.append(scale)
-        input_sizes.append(size)
 
     yield Progress(step, total, "fusing scales")
-    fused = per_scale[0].copy()
-    for placed in per_scale[1:]:  # in place: no (scales, H, W) stack of a large photo
-        np.add(fused, placed, out=fused) if fuse == "mean" else np.maximum(fused, placed, out=fused)
-    if fuse == "mean":
-        fused /= len(per_scale)
-    upscale = base * max(used) / min(width, height)
+    used = [scale for scale, _, _ in plans]
+    upscale = base * max(used) / min(image.size)
     if upscale > 2:
-        notes.append(f"the image was enlarged up to {upscale:.1f}× (its short side is {min(width, height)} px)")
+        notes.append(f"the image was enlarged up to {upscale:.1f}× (its short side is {min(image.size)} px)")
     timings["forward"] = forward_ms
     return ClassHeatmap(
-        scores=fused.astype(np.float32),
+        scores=_fused(per_scale, fuse).astype(np.float32),
         per_scale=per_scale,
         class_index=int(class_index),
         class_name=loaded.categories[class_index],
@@ -340,21 +399,14 @@ def dense_heatmap(
         notes=notes + list(image.notes),
         requested_scales=tuple(scales),
         base_size=base,
-        input_sizes=input_sizes,
+        input_sizes=[size for _, size, _ in plans],
         geometry={
             "jump": list(geometry.jump),
             "start": list(geometry.start),
             "receptive_field": list(geometry.size),
             "global_context": geometry.global_context,
         },
-        preprocessing={
-            "resize": "short side = base_size × scale, in uint8",
-            "interpolation": spec.interpolation,
-            "antialias": True,
-            "mean": list(spec.mean),
-            "std": list(spec.std),
-            "channels": spec.channels,
-        },
+        preprocessing=_preprocessing(spec),
         recipe=loaded.recipe.as_dict(),
         device=str(loaded.device),
         timings_ms=timings,
