@@ -1,16 +1,30 @@
-"""Receptive fields against values computed by hand from the layer tables of the papers."""
+"""Receptive fields, as the data-flow graph computes them, against values computed by hand from the papers'
+layer tables."""
 
 from __future__ import annotations
+
+from collections.abc import Iterator
 
 import pytest
 from torch import nn
 
-from viewer.engine.receptive import ReceptiveField, layer_geometry, receptive_fields
-from viewer.engine.summary import meta_model, summarize
+from viewer.core.receptive import ReceptiveField
+from viewer.core.results.summary import LayerNode
+from viewer.engine.receptive import layer_geometry
+from viewer.engine.summary import summarize
+
+
+def _walk(node: LayerNode) -> Iterator[LayerNode]:
+    yield node
+    for child in node.children:
+        yield from _walk(child)
 
 
 def _fields(name: str, shape: tuple[int, int, int]) -> dict[str, ReceptiveField | None]:
-    return receptive_fields(meta_model(name), shape)
+    """Each module's field (a block's: of its last call), read off the graph as the app shows it."""
+    summary = summarize(name)
+    assert tuple(summary.input_shape) == shape
+    return {node.name: node.receptive_field for node in _walk(summary.root)}
 
 
 def test_lenet5_by_hand() -> None:

@@ -152,6 +152,7 @@ class _Record:
     field: ReceptiveField | None
     tensor: bool  # the output carries tensors
     packs_output: bool = False  # builds the model's returned container (GoogLeNet's namedtuple): not data flow
+    constant: bool = False  # computed from parameters alone (a positional embedding, a class token): sees nothing
 
 
 @dataclass
@@ -192,7 +193,11 @@ class _MetaRunner(MetaInterpreter):
         tensor = _first_tensor(result)
         shape = tuple(int(s) for s in tensor.shape[1:]) if tensor is not None and tensor.dim() > 0 else None
         packs = not isinstance(result, torch.Tensor) and all(user.op == "output" for user in n.users)
-        self.records[n] = _Record(shape, int(macs), self._field(n, tensor), tensor is not None, packs)
+        constant = n.op == "get_attr" or (
+            n.op != "placeholder"
+            and all(self.records[arg].constant for arg in n.all_input_nodes if arg in self.records)
+        )
+        self.records[n] = _Record(shape, int(macs), self._field(n, tensor), tensor is not None, packs, constant)
         return result
 
     def _input_fields(self, n: fx.Node) -> list[ReceptiveField | None]:
@@ -226,9 +231,17 @@ class _MetaRunner(MetaInterpreter):
             return incoming
         if n.op == "call_function" and n.target in _POOL_FUNCTIONS and fields[0] is not None:
             return _pool_function_field(n, fields[0])
+        # A merge (an add, a product, a concatenation) takes the larger of its inputs' fields. An input that sees
+        # the whole image: a gate broadcast over the map (squeeze-and-excitation's pooled scales) leaves the map's
+        # local field; a whole map of it (a transformer's residual add after attention) makes the merge global.
         merged: ReceptiveField | None = None
-        for incoming in fields:
-            merged = larger_field(merged, incoming)
+        for source in n.all_input_nodes:
+            record = self.records.get(source)
+            if record is None or not record.tensor or record.constant:
+                continue
+            if record.field is None and record.shape == tuple(output.shape[1:]):
+                return None
+            merged = larger_field(merged, record.field)
         return merged
 
 
