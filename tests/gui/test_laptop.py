@@ -8,8 +8,9 @@ from PySide6 import QtCore, QtWidgets
 
 from viewer.cli import build_parser
 from viewer.commands import gui as gui_command
-from viewer.core.results.compare import Comparison, NetworkResult, TopEntry
+from viewer.core.results.compare import Comparison, NetworkResult
 from viewer.core.results.explain import ExplainSet, Explanation
+from viewer.core.results.prediction import TopClass
 from viewer.gui.window.main_window import PREFERRED_SIZE, TABS
 
 TIMEOUT = 120_000
@@ -122,7 +123,7 @@ def _network(name: str, weights: str, *, error: str = "", topk=(), heatmap=None)
 
 
 def _six_columns() -> Comparison:
-    top = [TopEntry(i, f"a class with a long WordNet name, synonym {i}, another synonym", 0.2) for i in range(5)]
+    top = [TopClass(i, f"a class with a long WordNet name, synonym {i}, another synonym", 1.0, 0.2) for i in range(5)]
     maps = np.linspace(0, 1, 24 * 32, dtype=np.float32).reshape(24, 32)
     networks = [_network(name, weights, topk=top, heatmap=maps) for name, weights in SIX[:5]]
     networks.append(_network(*SIX[5], error=LONG))

@@ -18,7 +18,8 @@ import torch
 from viewer.core.errors import ModelError, ViewerError
 from viewer.core.progress import Progress
 from viewer.core.recipe import recipe_used
-from viewer.core.results.compare import Comparison, NetworkResult, TopEntry
+from viewer.core.results.compare import Comparison, NetworkResult
+from viewer.core.results.prediction import TopClass
 from viewer.engine.images import LoadedImage, load_image, preprocess
 from viewer.engine.models.weights import LoadedModel, load_model
 
@@ -180,7 +181,9 @@ def _run_one(loaded: LoadedModel, image: LoadedImage, topk: int, runs: int) -> N
         weights=loaded.weights_label,
         pretrained=loaded.pretrained,
         topk=[
-            TopEntry(int(i), categories[int(i)] if int(i) < len(categories) else str(int(i)), float(p))
+            TopClass(
+                int(i), categories[int(i)] if int(i) < len(categories) else str(int(i)), float(logits[0, i]), float(p)
+            )
             for p, i in zip(top_probs, top_indices, strict=True)
         ],
         time_ms=float(statistics.median(times)),

@@ -7,14 +7,9 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["Comparison", "NetworkResult", "TopEntry"]
+from viewer.core.results.prediction import TopClass
 
-
-@dataclass(frozen=True)
-class TopEntry:
-    index: int
-    name: str
-    prob: float
+__all__ = ["Comparison", "NetworkResult"]
 
 
 @dataclass
@@ -25,7 +20,7 @@ class NetworkResult:
     family: str
     weights: str  # the weights label every view shows (random init says so)
     pretrained: bool
-    topk: list[TopEntry]
+    topk: list[TopClass]  # the same entries as a prediction's (its logit too)
     time_ms: float  # median of ``runs`` warm forward passes, batch 1
     runs: int
     params: int  # of the network that predicts (training-only heads are in ``training_only_params``)

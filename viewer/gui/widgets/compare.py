@@ -40,7 +40,7 @@ UNTRAINED = "<span style='color:#b3261e'><b>random init: not trained, its classe
 # contract, which counts imports under TYPE_CHECKING too). compare_links.py has mypy check that the engine's
 # dataclasses satisfy them. Read-only properties, so that frozen and plain dataclasses both do.
 class TopShown(Protocol):
-    """One class of a network's top-k (the engine's ``compare.TopEntry``)."""
+    """One class of a network's top-k (``viewer.core.results.prediction.TopClass``, as a prediction's)."""
 
     @property
     def index(self) -> int: ...
