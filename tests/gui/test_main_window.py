@@ -27,22 +27,50 @@ def wait_classified(qtbot, window, path) -> None:
     )
 
 
-def test_window_appears_before_torch_is_imported(tmp_path):
-    # A fresh process: the window is shown with torch not imported yet (the worker imports it later).
+def test_the_frame_paints_before_the_views_are_imported_and_torch_never_is(tmp_path):
+    # A fresh process, as the launch does it: the frame (title, status bar, "Starting…") is shown and painted with
+    # neither pyqtgraph nor numpy imported; building it brings the views, still without torch (the engine's).
     code = (
-        "import sys, time; from viewer.gui.settings import use_settings_path; use_settings_path(sys.argv[1]);"
+        "import sys; from viewer.gui.settings import use_settings_path; use_settings_path(sys.argv[1]);"
         "from viewer.gui.app import create_application; app = create_application();"
-        "from viewer.gui.window.main_window import MainWindow; w = MainWindow(); w.show(); app.processEvents();"
-        "print('torch' in sys.modules, 'torchvision' in sys.modules, round(w.shown_at, 3)); w.close()"
+        "from viewer.gui.window.main_window import MainWindow; w = MainWindow(build=False); w.show();"
+        "app.processEvents(); light = [m for m in ('pyqtgraph', 'numpy', 'torch') if m in sys.modules];"
+        "print(w.status_label.text(), '|', w.centralWidget().objectName(), '|',"
+        " light, '|', round(w.shown_at, 3));"
+        "w.build(); app.processEvents();"
+        "print(w.centralWidget().objectName(), '|', w.tabs.count(), '|', 'pyqtgraph' in sys.modules, '|',"
+        " 'torch' in sys.modules, 'torchvision' in sys.modules); w.close()"
     )
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
     done = subprocess.run(
         [sys.executable, "-c", code, str(tmp_path)], capture_output=True, text=True, env=env, timeout=300
     )
     assert done.returncode == 0, done.stderr
-    torch_loaded, torchvision_loaded, shown_after = done.stdout.split()
-    assert (torch_loaded, torchvision_loaded) == ("False", "False")
+    frame, built = done.stdout.splitlines()
+    status, page, imported, shown_after = (part.strip() for part in frame.split("|"))
+    assert (status, page, imported) == ("Starting…", "startingPage", "[]")
     assert float(shown_after) > 0
+    assert [part.strip() for part in built.split("|")] == ["mainSplitter", "6", "True", "False False"]
+
+
+def test_files_dropped_on_the_starting_frame_open_once_it_is_built(qtbot, drop_files, shared_data):
+    from viewer.gui.state import AppState
+    from viewer.gui.window.main_window import MainWindow
+
+    window = MainWindow(build=False)
+    window.show()
+    path = shared_data / "images" / "kitten.jpg"
+    assert drop_files(window.centralWidget(), [path])
+    state = AppState()
+    window.build(state)
+    state.model.choice = ModelChoice("lenet5", "none", None, "cpu")
+    state.start()
+    try:
+        qtbot.waitUntil(lambda: [entry.name for entry in state.images] == ["kitten.jpg"], timeout=TIMEOUT)
+        assert window.image_stack.currentWidget() is window.image_panel
+    finally:
+        window.close()
+        assert state.jobs.shutdown()
 
 
 def test_window_has_its_named_parts(make_window):

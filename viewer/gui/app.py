@@ -1,4 +1,4 @@
-"""The QApplication: names for QSettings, pyqtgraph's row-major images, the window's garbage collector, and
+"""The QApplication: names for QSettings, the window's garbage collector, and
 :mod:`viewer.gui.error_sink` installed as the hook of uncaught exceptions (in Qt slots and in threads)."""
 
 from __future__ import annotations
@@ -20,7 +20,8 @@ _configured = False
 
 
 def create_application(argv: list[str] | None = None) -> QtWidgets.QApplication:
-    """The QApplication (created once), with the app's names and pyqtgraph configured."""
+    """The QApplication (created once), with the app's names (pyqtgraph is configured by its first user:
+    :mod:`viewer.gui.widgets.plots`)."""
     global _configured
     existing = QtWidgets.QApplication.instance()
     if existing is None:
@@ -33,9 +34,6 @@ def create_application(argv: list[str] | None = None) -> QtWidgets.QApplication:
         app.setOrganizationName(settings.ORGANIZATION)
         app.setApplicationName(settings.APPLICATION)
         app.setApplicationDisplayName("ConvNet Viewer")
-        import pyqtgraph as pg
-
-        pg.setConfigOptions(imageAxisOrder="row-major", antialias=True)
         collector.install(app)  # garbage is collected on this thread only (see viewer.gui.collector)
         sys.excepthook = error_sink.excepthook
         threading.excepthook = error_sink.thread_excepthook

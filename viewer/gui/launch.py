@@ -16,11 +16,11 @@ from pathlib import Path
 
 from PySide6 import QtCore, QtWidgets
 
+from viewer.core.choice import ModelChoice
 from viewer.core.layout import direction_of
 from viewer.gui.app import LAUNCHED_AT, create_application
 from viewer.gui.jobs.engine_choice import make_runner
 from viewer.gui.settings import use_settings_path
-from viewer.gui.state import AppState, ModelChoice
 from viewer.gui.window.main_window import TABS, MainWindow
 
 __all__ = ["SCREENSHOT_TIMEOUT_S", "run_gui", "save_when_settled"]
@@ -65,50 +65,56 @@ def run_gui(
         # Screenshots start from default settings (same picture on every machine) and leave the user's alone.
         scratch = tempfile.TemporaryDirectory(prefix="viewer-screenshot-settings-")
         use_settings_path(scratch.name)
-    state = AppState(make_runner(engine, token_file))
-    window = MainWindow(state)
-    saved = state.model.choice
-    if model or model_file or weights or device != "auto":
-        # A model file named on the command line is the user's explicit consent to run it.
-        same_model = (model is None and model_file is None) or (model == saved.model and not model_file)
-        state.model.choice = ModelChoice(
-            model=None if model_file else (model or saved.model),
-            weights=weights or (saved.weights if same_model else ("none" if model_file else "default")),
-            model_file=model_file,
-            device=device if device != "auto" else saved.device,
-        )
-    if recipe:
-        state.model.choice = replace(state.model.choice, recipe=recipe)
-    window.model_bar.set_choice(state.model.choice)
-    if tab is not None:
-        if tab not in TABS:
-            raise ValueError(f"unknown tab {tab!r}; use one of {', '.join(TABS)}")
-        window.set_tab(tab)
-    if layer:
-        state.activations.layers = [layer]
-    if expand:
-        state.architecture.expand_spec = expand
-    if direction:
-        window.architecture.set_direction(direction_of(direction))
-    if class_ is not None or tab == "heatmap":
-        state.heatmap.request_options = {} if class_ is None else {"class_": class_}
+    if tab is not None and tab not in TABS:
+        raise ValueError(f"unknown tab {tab!r}; use one of {', '.join(TABS)}")
+    # The frame first: painted within a fraction of a second, before the views' imports (pyqtgraph, numpy)
+    # and the engine's start, which follow once it has painted.
+    window = MainWindow(build=False)
     if window_size or screenshot:
         # Exactly as asked (a screenshot is the same picture on every machine), not shrunk to the screen.
         window.resize(*(window_size or SCREENSHOT_SIZE))
     window.show()
     print(f"window shown {time.perf_counter() - LAUNCHED_AT:.2f} s after launch", file=sys.stderr)
+    outcome = {"status": 0}
 
-    def start() -> None:
+    def build_and_start() -> None:
+        if not window.isVisible():  # closed while starting
+            return
+        from viewer.gui.state import AppState
+
+        window.build(AppState(make_runner(engine, token_file)))
+        state = window.state
+        saved = state.model.choice
+        if model or model_file or weights or device != "auto":
+            # A model file named on the command line is the user's explicit consent to run it.
+            same_model = (model is None and model_file is None) or (model == saved.model and not model_file)
+            state.model.choice = ModelChoice(
+                model=None if model_file else (model or saved.model),
+                weights=weights or (saved.weights if same_model else ("none" if model_file else "default")),
+                model_file=model_file,
+                device=device if device != "auto" else saved.device,
+            )
+        if recipe:
+            state.model.choice = replace(state.model.choice, recipe=recipe)
+        window.model_bar.set_choice(state.model.choice)
+        if tab is not None:
+            window.set_tab(tab)
+        if layer:
+            state.activations.layers = [layer]
+        if expand:
+            state.architecture.expand_spec = expand
+        if direction:
+            window.architecture.set_direction(direction_of(direction))
+        if class_ is not None or tab == "heatmap":
+            state.heatmap.request_options = {} if class_ is None else {"class_": class_}
+        print(f"window built {time.perf_counter() - LAUNCHED_AT:.2f} s after launch", file=sys.stderr)
         state.start()
         if images:
             window.open_paths([str(p) for p in images])
+        if screenshot:
+            save_when_settled(window, Path(screenshot), on_done=lambda status: _finish(window, outcome, status))
 
-    # The worker's first job imports torch (a second of Python holding the GIL): start it once the window
-    # has painted, so that the first paint does not wait for it.
-    after_first_paint(window, start)
-    outcome = {"status": 0}
-    if screenshot:
-        save_when_settled(window, Path(screenshot), on_done=lambda status: _finish(window, outcome, status))
+    after_first_paint(window, build_and_start)
     app.exec()
     return outcome["status"]
 

@@ -16,7 +16,6 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-import pyqtgraph as pg
 from pyqtgraph.GraphicsScene.mouseEvents import MouseClickEvent
 from PySide6 import QtCore, QtWidgets
 from PySide6.QtCore import Qt, Signal
@@ -27,6 +26,7 @@ from viewer.gui.widgets.activations_large import ChannelDetail
 from viewer.gui.widgets.activations_tree import LayerTree
 from viewer.gui.widgets.architecture_format import format_shape
 from viewer.gui.widgets.export_message import ExportMessage
+from viewer.gui.widgets.plots import pg
 from viewer.gui.widgets.turns import DrawWhenShown
 
 __all__ = ["COLORMAPS", "ActivationsView"]

@@ -11,13 +11,13 @@ import math
 from typing import Any
 
 import numpy as np
-import pyqtgraph as pg
 from pyqtgraph.GraphicsScene.mouseEvents import MouseClickEvent
 from PySide6 import QtCore, QtWidgets
 from PySide6.QtCore import Qt, Signal
 
 from viewer.core.colormaps import LUT_SIZE, lookup_table
 from viewer.core.ranges import score_range
+from viewer.gui.widgets.plots import pg
 
 __all__ = ["ChannelDetail", "lookup_table", "pyqtgraph_colormap"]
 

@@ -12,7 +12,6 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import pyqtgraph as pg
 from PySide6 import QtCore, QtWidgets
 from PySide6.QtCore import Qt, Signal
 
@@ -23,6 +22,7 @@ from viewer.core.ranges import score_range
 from viewer.gui.widgets.activations_large import pyqtgraph_colormap
 from viewer.gui.widgets.export_message import ExportMessage
 from viewer.gui.widgets.heatmap_classes import ClassPicker
+from viewer.gui.widgets.plots import pg
 from viewer.gui.widgets.turns import DrawWhenShown
 
 __all__ = ["HEATMAP_COLORMAPS", "HeatmapView", "parse_scales"]

@@ -8,11 +8,11 @@ the picture, one for the overlay (stretched over the whole image) and a rectangl
 from __future__ import annotations
 
 import numpy as np
-import pyqtgraph as pg
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from viewer.core.colormaps import lookup_table
 from viewer.core.ranges import score_range
+from viewer.gui.widgets.plots import pg
 
 __all__ = ["ImagePanel", "input_box_to_image"]
 

@@ -10,7 +10,6 @@ from collections.abc import Mapping, Sequence
 from typing import Protocol
 
 import numpy as np
-import pyqtgraph as pg
 from PySide6 import QtCore, QtGui, QtWidgets
 from PySide6.QtCore import Signal
 
@@ -18,6 +17,7 @@ from viewer.core.recipe import used_details, used_label
 from viewer.core.tta import CropBox, tta_description
 from viewer.gui.widgets.export_message import ExportMessage
 from viewer.gui.widgets.fitted_picture import FittedPicture
+from viewer.gui.widgets.plots import pg
 from viewer.gui.widgets.png import png_bytes
 
 __all__ = ["ClassShown", "PredictionShown", "PredictionsView", "array_to_pixmap"]

@@ -15,13 +15,13 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-import pyqtgraph as pg
 from PySide6 import QtCore, QtWidgets
 from PySide6.QtCore import Signal
 
 from viewer.core.errors import ExportError, ViewerError
 from viewer.core.file_export import atomic_write
 from viewer.core.zoo import ZooPoint
+from viewer.gui.widgets.plots import pg
 from viewer.gui.widgets.png import png_bytes
 from viewer.gui.widgets.window_fit import fit_on_screen
 from viewer.gui.widgets.zoo_chart_svg import chart_svg

@@ -13,10 +13,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-import pyqtgraph as pg
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from viewer.core.svg import FONT, circle, line, number, svg_header, text
+from viewer.gui.widgets.plots import pg
 
 __all__ = ["chart_svg"]
 

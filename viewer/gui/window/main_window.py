@@ -8,43 +8,39 @@ can be dropped anywhere on the window.
 from __future__ import annotations
 
 import tempfile
-from dataclasses import replace
+import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from PySide6 import QtCore, QtGui, QtWidgets
 from PySide6.QtCore import Qt
 
+from viewer.core.choice import ModelChoice
 from viewer.core.defaults import DEFAULT_MODEL
-from viewer.core.results.session import ImageEntry, ModelInfo
 from viewer.core.trust import ModelFileTrust
 from viewer.gui.app import LAUNCHED_AT
-from viewer.gui.error_sink import error_sink
 from viewer.gui.settings import Settings
-from viewer.gui.state import AppState, ModelChoice, Notice
-from viewer.gui.widgets.activations import ActivationsView
-from viewer.gui.widgets.architecture import ArchitectureView
-from viewer.gui.widgets.heatmap import HeatmapView
-from viewer.gui.widgets.image_panel import ImagePanel
 from viewer.gui.widgets.job_status import JobStatusBar
-from viewer.gui.widgets.model_bar import ModelBar
-from viewer.gui.widgets.notices import NoticeBanner
-from viewer.gui.widgets.predictions import PredictionsView
-from viewer.gui.widgets.thumbnails import Thumbnail, ThumbnailStrip
-from viewer.gui.widgets.turns import LaterTurns
-from viewer.gui.widgets.welcome import SampleImage, WelcomeView
 from viewer.gui.widgets.window_fit import PREFERRED_SIZE, fit_on_screen
-from viewer.gui.window.analysis_links import AnalysisLinks, AnalysisViews
-from viewer.gui.window.compare_links import install as install_compare
 from viewer.gui.window.drops import DropRouter
-from viewer.gui.window.help_texts import SAMPLES, SHORTCUTS, resource_path
-from viewer.gui.window.menus import build_menus
 from viewer.gui.window.mime_paths import carries_files, local_paths, pasted_paths, real_path, save_pasted_image
-from viewer.gui.window.recipe_links import RecipeLinks
-from viewer.gui.window.tab_exports import TabExports
+from viewer.gui.window.saved_choice import restored_choice, save_choice
+from viewer.gui.window.status_text import status_text
 
 if TYPE_CHECKING:
     from collections.abc import Callable
+
+    from viewer.core.results.session import ImageEntry, ModelInfo
+    from viewer.gui.state import AppState
+    from viewer.gui.widgets.activations import ActivationsView
+    from viewer.gui.widgets.architecture import ArchitectureView
+    from viewer.gui.widgets.heatmap import HeatmapView
+    from viewer.gui.widgets.image_panel import ImagePanel
+    from viewer.gui.widgets.model_bar import ModelBar
+    from viewer.gui.widgets.notices import NoticeBanner
+    from viewer.gui.widgets.predictions import PredictionsView
+    from viewer.gui.widgets.thumbnails import ThumbnailStrip
+    from viewer.gui.widgets.welcome import WelcomeView
 
 __all__ = ["PREFERRED_SIZE", "TABS", "MainWindow", "fit_on_screen"]
 
@@ -54,29 +50,80 @@ OVERLAY_TABS = {"heatmap": "overlay", "activations": "box"}  # what each tab dra
 
 
 class MainWindow(QtWidgets.QMainWindow):
-    """The viewer's window; ``state`` may be passed in (tests, launch) or is created."""
+    """The viewer's window; ``state`` may be passed in (tests, launch) or is created.
+
+    With ``build=False`` only the frame is made (title, size, status bar, a "Starting…" page): the launch shows
+    and paints it within a fraction of a second, then calls :meth:`build`, which imports the views (pyqtgraph,
+    numpy: about a second on a small machine) and builds the state, the tabs, the menus and their wiring.
+    """
+
+    state: AppState
+    model_bar: ModelBar
+    image_panel: ImagePanel
+    thumbnails: ThumbnailStrip
+    notices: NoticeBanner
+    welcome: WelcomeView
+    predictions: PredictionsView
+    activations: ActivationsView
+    architecture: ArchitectureView
+    heatmap: HeatmapView
 
     def __init__(
-        self, state: AppState | None = None, *, settings: Settings | None = None, restore_choice: bool = True
+        self,
+        state: AppState | None = None,
+        *,
+        settings: Settings | None = None,
+        restore_choice: bool = True,
+        build: bool = True,
     ) -> None:
         super().__init__()
         self.setWindowTitle("ConvNet Viewer")
         self.setAcceptDrops(True)
         self.settings = settings or Settings()
         self.trust = ModelFileTrust(self.settings)  # which custom model files may run unasked
-        self.state = state or AppState(parent=self)
-        if self.state.parent() is None:
-            self.state.setParent(self)  # deleted with the window: its signals' connections go with it
         self.shown_at: float | None = None  # seconds from launch to the window first shown
+        self.built = False  # True once build() has made the views
+        self._early_paths: list[str] = []
         self._temp_dir = tempfile.TemporaryDirectory(prefix="viewer-paste-")
         self._closing = False
         # Shows a folder in the file manager (False: none could); tests replace it so that nothing opens.
         self.open_folder: Callable[[str], bool] = lambda folder: QtGui.QDesktopServices.openUrl(
             QtCore.QUrl.fromLocalFile(folder)
         )
-        self._shown_notice: Notice | None = None  # the state's latest notice, kept after its banner is dismissed
+        starting = QtWidgets.QLabel("Starting ConvNet Viewer…")
+        starting.setObjectName("startingPage")
+        starting.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.setCentralWidget(starting)
+        self.status_bar = JobStatusBar()
+        self.setStatusBar(self.status_bar)
+        self.status_label = self.status_bar.status_label
+        self.busy_label = self.status_bar.busy_label
+        self.progress_bar = self.status_bar.progress_bar
+        self.cancel_button = self.status_bar.cancel_button
+        self.status_label.setText("Starting…")
+        fit_on_screen(self, PREFERRED_SIZE)
+        geometry = self.settings.geometry()
+        if geometry is not None:
+            self.restoreGeometry(geometry)
+            fit_on_screen(self, (self.width(), self.height()))  # saved on a larger screen
+        if build:
+            self.build(state, restore_choice=restore_choice)
+
+    def build(self, state: AppState | None = None, *, restore_choice: bool = True) -> None:
+        """Make the views, the menus and their wiring to ``state`` (created when None); once."""
+        if self.built:
+            return
+        # Imported here rather than at the top: this module must stay light for the launch's first paint.
+        from viewer.gui.state import AppState
+
+        self.state = state or AppState(parent=self)
+        if self.state.parent() is None:
+            self.state.setParent(self)  # deleted with the window: its signals' connections go with it
         self._build()
         self._connect()
+        from viewer.gui.window.menus import build_menus
+        from viewer.gui.window.recipe_links import RecipeLinks
+
         self.menus = build_menus(self, self, TABS)
         self.open_action = self.menus.open_action
         self.paste_action = self.menus.paste_action
@@ -88,9 +135,25 @@ class MainWindow(QtWidgets.QMainWindow):
         self._update_status()
         self.drops = DropRouter(self, self.dragEnterEvent, self.dropEvent)
         self.drops.watch()
+        self.built = True
+        if self._early_paths:  # after the caller has started the state (the launch does so in this turn)
+            early, self._early_paths = self._early_paths, []
+            QtCore.QTimer.singleShot(0, self, lambda: self.open_paths(early))
 
     # --- construction ------------------------------------------------------------------------------
     def _build(self) -> None:
+        from viewer.gui.widgets.activations import ActivationsView
+        from viewer.gui.widgets.architecture import ArchitectureView
+        from viewer.gui.widgets.heatmap import HeatmapView
+        from viewer.gui.widgets.image_panel import ImagePanel
+        from viewer.gui.widgets.model_bar import ModelBar
+        from viewer.gui.widgets.notices import NoticeBanner
+        from viewer.gui.widgets.predictions import PredictionsView
+        from viewer.gui.widgets.thumbnails import ThumbnailStrip
+        from viewer.gui.widgets.turns import LaterTurns
+        from viewer.gui.widgets.welcome import SampleImage, WelcomeView
+        from viewer.gui.window.help_texts import SAMPLES, SHORTCUTS, resource_path
+
         self.later = LaterTurns(self)  # an image switch's view updates, each in its own event-loop turn
         self.model_bar = ModelBar(self, trust=self.trust, start_folder=self.settings.last_folder)
         self.image_panel = ImagePanel(self)
@@ -142,16 +205,14 @@ class MainWindow(QtWidgets.QMainWindow):
         self.model_toolbar.setObjectName("modelToolbar")
         self.model_toolbar.addWidget(self.model_bar)  # added below the file toolbar by build_menus
 
-        self.status_bar = JobStatusBar()
-        self.setStatusBar(self.status_bar)
-        self.status_label = self.status_bar.status_label
-        self.busy_label = self.status_bar.busy_label
-        self.progress_bar = self.status_bar.progress_bar
-        self.cancel_button = self.status_bar.cancel_button
-        fit_on_screen(self, PREFERRED_SIZE)
-
     def _connect(self) -> None:
+        from viewer.gui.window.analysis_links import AnalysisLinks, AnalysisViews
+        from viewer.gui.window.compare_links import install as install_compare
+        from viewer.gui.window.notice_links import NoticeLinks
+        from viewer.gui.window.tab_exports import TabExports
+
         state = self.state
+        self.notice_links = NoticeLinks(state, self.notices, lambda: self.open_folder, parent=self)
         state.model.registry_changed.connect(self.model_bar.set_registry)
         state.model.choice_changed.connect(self._on_choice_changed)
         state.model.info_changed.connect(self._on_model_changed)
@@ -160,14 +221,9 @@ class MainWindow(QtWidgets.QMainWindow):
         state.images.image_changed.connect(self._on_image_changed)
         state.progress.connect(self._on_progress)
         state.busy_changed.connect(self._on_busy)
-        state.notices.message.connect(self._show_notice)
         state.model.timings_changed.connect(lambda _t: self._update_status())
         state.recipes.changed.connect(self._update_status)
         state.weights.file_requested.connect(self.model_bar.choose_weights_file)
-        state.weights.folder_requested.connect(self._open_weights_folder)
-        state.notices.cleared.connect(self.notices.clear)
-        self.notices.dismissed.connect(state.notices.dismiss)
-        error_sink.reported.connect(self._on_error_reported)
 
         self.model_bar.choiceRequested.connect(state.set_model)
         self.model_bar.optionsRequested.connect(
@@ -190,10 +246,7 @@ class MainWindow(QtWidgets.QMainWindow):
 
     def _restore(self, restore_choice: bool) -> None:
         s = self.settings
-        geometry, window_state, splitter = s.geometry(), s.window_state(), s.splitter()
-        if geometry is not None:
-            self.restoreGeometry(geometry)
-            fit_on_screen(self, (self.width(), self.height()))  # saved on a larger screen
+        window_state, splitter = s.window_state(), s.splitter()  # the geometry was restored with the frame
         if window_state is not None:
             self.restoreState(window_state)
         if splitter is not None:
@@ -203,17 +256,9 @@ class MainWindow(QtWidgets.QMainWindow):
         self.predictions.set_show_logits(s.show_logits())
         self.architecture.set_direction(s.diagram_direction())
         if restore_choice:
-            choice = ModelChoice(s.model() or ModelChoice().model, s.weights() or "default", s.model_file(), s.device())
-            digest = self.trust.trusted_digest(choice.model_file) if choice.model_file else None
-            if choice.model_file and digest is None:
-                # Changed (or gone) since the user allowed it: never run it unasked at start-up.
-                self.notices.show_notice(
-                    f"{Path(choice.model_file.rpartition(':')[0]).name} changed since you allowed it to run (or is "
-                    "gone), so it was not loaded; choose it again under Model › Custom model file… to run it.",
-                    level="warning",
-                )
-                choice = ModelChoice(device=choice.device)
-            self.state.model.choice = replace(choice, model_file_sha256=digest)
+            self.state.model.choice, warning = restored_choice(s, self.trust)
+            if warning:
+                self.notices.show_notice(warning, level="warning")
             predictions = self.state.predictions
             predictions.preset, predictions.tta, predictions.topk = s.preset(), s.tta(), s.topk()
         self.model_bar.set_choice(self.state.model.choice)
@@ -227,7 +272,9 @@ class MainWindow(QtWidgets.QMainWindow):
 
     # --- public API --------------------------------------------------------------------------------
     def open_paths(self, paths: list[str]) -> None:
-        if paths:
+        if not self.built:  # dropped on the "Starting…" page: opened once the views exist
+            self._early_paths += paths
+        elif paths:
             self.settings.set_last_folder(str(real_path(paths[0]).parent))
             self.state.images.open_paths(paths)
 
@@ -279,7 +326,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.open_paths(paths)
 
     def keyPressEvent(self, event: QtGui.QKeyEvent) -> None:
-        if event.key() == Qt.Key.Key_Delete and self.thumbnails.hasFocus():
+        if event.key() == Qt.Key.Key_Delete and self.built and self.thumbnails.hasFocus():
             self.state.images.remove(self.thumbnails.currentRow())
             return
         super().keyPressEvent(event)
@@ -287,26 +334,14 @@ class MainWindow(QtWidgets.QMainWindow):
     # --- state → widgets ---------------------------------------------------------------------------
     def _on_choice_changed(self, choice: ModelChoice) -> None:
         self.model_bar.set_choice(choice)
-        self._save_choice()
+        save_choice(self.settings, self.state)
         self._update_status()
 
     def _on_options_changed(self) -> None:
         options = self.state.predictions
         self.model_bar.set_options(options.preset, options.tta)
         self.predictions.set_topk(options.topk)
-        self._save_choice()
-
-    def _save_choice(self) -> None:
-        c, options = self.state.model.choice, self.state.predictions
-        self.settings.save_choice(
-            model=c.model,
-            weights=c.weights,
-            model_file=c.model_file,
-            device=c.device,
-            preset=options.preset,
-            tta=options.tta,
-            topk=options.topk,
-        )
+        save_choice(self.settings, self.state)
 
     def _on_model_changed(self, info: ModelInfo | None) -> None:
         self._update_status()
@@ -323,6 +358,8 @@ class MainWindow(QtWidgets.QMainWindow):
         self.heatmap.set_notice(notice)
 
     def _on_images_changed(self, images: list[ImageEntry]) -> None:
+        from viewer.gui.widgets.thumbnails import Thumbnail  # imported by _build already
+
         thumbnails = [Thumbnail(entry.thumbnail, entry.name, entry.path) for entry in images]
         self.thumbnails.set_images(thumbnails, self.state.images.current)
         self.image_stack.setCurrentWidget(self.image_panel if images else self.welcome)
@@ -363,28 +400,6 @@ class MainWindow(QtWidgets.QMainWindow):
         self.status_bar.set_busy(description)
         self.predictions.set_busy(f"{description}…" if description else "")
 
-    def _on_error_reported(self, text: str, details: str, level: str) -> None:
-        self.notices.show_notice(text, details, level)
-
-    def _show_notice(self, notice: Notice) -> None:
-        if notice.tab:  # said on its own tab (compare_links), never in the banner above every tab
-            return
-        self._shown_notice = notice
-        self.notices.show_notice(notice.text, notice.details, notice.level, notice.actions, notice.kind)
-
-    def _open_weights_folder(self, folder: str) -> None:
-        """The notice's "Open the weights folder": open it, and keep the notice (its Retry is needed once a file
-        is copied there) with the folder's path to copy, which is all there is when no file manager opens it."""
-        opened = bool(self.open_folder(folder))
-        notice = self._shown_notice
-        if notice is not None and self.notices.isHidden():  # its button dismissed it: it comes back
-            self.state.notices.notify(notice.text, notice.details, notice.level, notice.actions, kind=notice.kind)
-        if opened:
-            note = "Opened in the file manager. Copy the weights file into this folder, then Retry:"
-        else:
-            note = "No file manager could open the weights folder. Copy its path and put the weights file there:"
-        self.notices.show_path(folder, note)
-
     def _show_tab_overlay(self) -> None:
         """The image panel draws the heatmap only on the Heatmap tab and the receptive field only on the
         Activations tab; on the others it shows the plain image (both are kept for the way back)."""
@@ -392,36 +407,25 @@ class MainWindow(QtWidgets.QMainWindow):
         self.image_panel.show_decorations(overlay=drawn == "overlay", box=drawn == "box")
 
     def _update_status(self) -> None:
-        model, info = self.state.model, self.state.model.info
-        if model.registry is None:
-            text = "Loading torch and the model zoo…"
-        elif info is None:
-            label = model.choice.model_file or model.choice.model
-            text = f"{label}: not loaded" if model.error else f"Loading {label}…"
-        else:
-            text = f"{info.device} · {info.name} · {info.weights_label}"
-            recipe = self.state.recipes.shown()  # a weights file's: what said it, or "assumed"
-            text += f" · {recipe.text}" if recipe is not None else ""
-        timings = " · ".join(f"{k} {v:.0f} ms" for k, v in model.timings.items())
-        self.status_label.setText(text + (f" · {timings}" if timings else ""))
+        self.status_label.setText(status_text(self.state))
 
     # --- lifecycle ---------------------------------------------------------------------------------
     def showEvent(self, event: QtGui.QShowEvent) -> None:
         super().showEvent(event)
-        self.drops.watch()
+        if self.built:
+            self.drops.watch()
         if self.shown_at is None:
-            import time
-
             self.shown_at = time.perf_counter() - LAUNCHED_AT
 
     def closeEvent(self, event: QtGui.QCloseEvent) -> None:
         if not self._closing:
             self._closing = True
-            self.settings.save_window(self.saveGeometry(), self.saveState(), self.splitter.saveState())
-            self.settings.set_tab(self.current_tab())
-            self.settings.sync()
-            error_sink.reported.disconnect(self._on_error_reported)
-            self.state.jobs.shutdown(timeout=3.0)
+            if self.built:
+                self.settings.save_window(self.saveGeometry(), self.saveState(), self.splitter.saveState())
+                self.settings.set_tab(self.current_tab())
+                self.settings.sync()
+                self.notice_links.disconnect_errors()
+                self.state.jobs.shutdown(timeout=3.0)
             self._temp_dir.cleanup()
             # Freed once closed: the connections to lambdas and bound methods of the window (its own signals,
             # the state's) are references Python's collector cannot see, so only deleting the Qt objects drops
