@@ -15,7 +15,7 @@ def make_activation(
     receptive_field: ReceptiveField | None = None,
     input_shape: tuple[int, ...] = (1, 8, 8),
 ) -> Activation:
-    """``maps`` (C, H, W) or (N,) as a captured activation: per-channel mean, max, zeros, dead and orders."""
+    """``maps`` (C, H, W) or (N,) as a captured activation: per-channel mean, max and zeros (dead and orders follow)."""
     flat = maps.reshape(maps.shape[0], -1)
     mean, peak = flat.mean(axis=1), flat.max(axis=1)
     return Activation(
@@ -24,8 +24,6 @@ def make_activation(
         mean=mean,
         max=peak,
         zero_fraction=(flat == 0).mean(axis=1),
-        dead=np.all(flat == 0, axis=1),
-        order={"index": np.arange(len(mean)), "mean": np.argsort(-mean), "max": np.argsort(-peak)},
         receptive_field=receptive_field,
         input_shape=input_shape,
     )

@@ -81,7 +81,7 @@ def _forge(value: object, buffers: bytes = b"", offsets: list[list[int]] | None 
 
 def _forge_shared(section: object) -> bytes:
     """A message whose one array lies in the shared-memory segment that ``section`` describes."""
-    header = json.dumps({"v": {"$t": "array", "m": 0}, "b": [], "m": section}).encode()
+    header = json.dumps({"v": {"$t": "array", "m": 0}, "b": [], "m": [section]}).encode()
     return struct.pack(">4sI", MAGIC, len(header)) + header
 
 
@@ -104,8 +104,8 @@ def test_large_arrays_go_through_shared_memory_and_are_unlinked() -> None:
     encoded = encode(_outer(), shm_min_bytes=32)
     assert len(encoded.segments) == 1  # one segment for the message, whatever number of arrays
     header = json.loads(encoded.data[8 : 8 + struct.unpack(">I", encoded.data[4:8])[0]])
-    assert len(header["m"]["a"]) == 2  # two large arrays; inners[1], met twice, crosses once
-    assert all(offset % ALIGN == 0 for offset, _dtype, _shape in header["m"]["a"])
+    assert len(header["m"][0]["a"]) == 2  # two large arrays; inners[1], met twice, crosses once
+    assert all(offset % ALIGN == 0 for offset, _dtype, _shape in header["m"][0]["a"])
     _assert_same(_outer(), decode(encoded.data))
     if sys.platform == "linux":
         assert not [p for p in Path("/dev/shm").glob(f"{SEGMENT_PREFIX}*") if p.name in encoded.segments]
@@ -133,7 +133,7 @@ def test_an_offset_past_the_segment_is_refused_and_the_segment_still_unlinked() 
     encoded = encode(np.arange(64, dtype=np.float32), shm_min_bytes=32)
     length = struct.unpack(">I", encoded.data[4:8])[0]
     header = json.loads(encoded.data[8 : 8 + length])
-    header["m"]["a"][0][0] = 1 << 20  # forged: past the segment's end
+    header["m"][0]["a"][0][0] = 1 << 20  # forged: past the segment's end
     forged = json.dumps(header).encode()
     with pytest.raises(WireError, match="holds"):
         decode(struct.pack(">4sI", MAGIC, len(forged)) + forged)
@@ -218,6 +218,8 @@ def test_a_forged_dtype_is_refused(dtype: object) -> None:
         _forge_shared({"n": "psm_someone_elses", "a": [[0, "<f4", [4]]]}),
         _forge_shared({"n": f"{SEGMENT_PREFIX}1_0123456789abcdef", "a": [[0, "|O", [4]]]}),  # a forged dtype
         _forge_shared({"n": f"{SEGMENT_PREFIX}1_0123456789abcdef", "a": "all"}),
+        _forge({"$t": "array", "m": 0}).replace(b'"b":[]', b'"b":[],"m":{"n":"x","a":[]}'),  # not a list
+        _forge({"$t": "array", "m": 0}).replace(b'"b":[]', b'"b":[],"m":[]'),  # an empty list
         _forge({"$t": "array", "m": 0}),  # no segment sent
         _forge({"$t": "nope"}),
         _forge({"plain": "dict"}),

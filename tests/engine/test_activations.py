@@ -144,8 +144,7 @@ def _activation(maps: np.ndarray) -> Activation:
     flat = maps.reshape(maps.shape[0], -1)
     mean, peak = flat.mean(axis=1), flat.max(axis=1)
     return Activation(
-        layer="x", array=maps, mean=mean, max=peak, zero_fraction=(flat == 0).mean(axis=1), dead=peak <= 0,
-        order={"index": np.arange(len(mean)), "mean": np.argsort(-mean), "max": np.argsort(-peak)},
+        layer="x", array=maps, mean=mean, max=peak, zero_fraction=(flat == 0).mean(axis=1),
         receptive_field=None, input_shape=(1, 4, 4),
     )  # fmt: skip
 

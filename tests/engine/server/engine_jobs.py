@@ -32,6 +32,20 @@ def classify(path: str, *, loaded: Any, topk: int = 3) -> dict[str, Any]:
     }
 
 
+def capture_all(seed: int) -> dict[str, Any]:
+    """Every layer of a seeded random LeNet-5 for a seeded input, captured as the real engine captures them."""
+    import torch
+
+    from viewer.engine.activations import capture
+    from viewer.engine.models.registry import build_model
+
+    torch.manual_seed(seed)
+    model = build_model("lenet5").eval()
+    layers = [name for name, module in model.named_modules() if name and not list(module.children())]
+    activations = capture(model, torch.rand(1, 1, 28, 28), layers)
+    return {"arrays": {name: a.array for name, a in activations.items()}, "pid": os.getpid()}
+
+
 def torch_version() -> str:
     import torch
 
@@ -82,6 +96,7 @@ def big(n: int) -> np.ndarray:
 
 JOBS: dict[str, Callable[..., Any]] = {
     "classify": classify,
+    "capture_all": capture_all,
     "echo": echo,
     "torch_version": torch_version,
     "spin": spin,

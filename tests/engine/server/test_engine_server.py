@@ -9,6 +9,7 @@ import sys
 import threading
 from pathlib import Path
 
+import numpy as np
 import pytest
 from engine_jobs import RESULT_TIMEOUT_S
 from engine_jobs import TABLE as JOBS
@@ -59,6 +60,20 @@ def test_a_real_classification_round_trips(local_engine: EngineClient, shared_da
     assert local_engine.loaded_model_bytes(RESULT_TIMEOUT_S) > 10_000_000  # MobileNet V2's 3.5 M floats
     if sys.platform == "linux":  # the engine's own resident memory (torch and the model), not this process's
         assert local_engine.engine_rss_bytes(RESULT_TIMEOUT_S) > 100_000_000
+
+
+def test_a_capture_is_made_in_shared_memory_and_arrives_equal(local_engine: EngineClient) -> None:
+    # The engine makes each layer's array where the window reads it (viewer.core.wire.arena); the same values.
+    from engine_jobs import capture_all
+
+    before = set(_leftover_segments())
+    result = local_engine.submit("capture_all", 5).result(RESULT_TIMEOUT_S)
+    here = capture_all(5)
+    assert result["pid"] != here["pid"]
+    assert result["arrays"].keys() == here["arrays"].keys() and len(here["arrays"]) >= 8
+    for name, array in here["arrays"].items():
+        assert result["arrays"][name].dtype == array.dtype and np.array_equal(result["arrays"][name], array), name
+    assert set(_leftover_segments()) <= before  # the arena was unlinked once mapped
 
 
 def test_errors_are_one_sentence_and_bugs_carry_the_traceback(local_engine: EngineClient) -> None:

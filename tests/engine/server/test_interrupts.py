@@ -21,6 +21,7 @@ class Recorder:
     """A client's session as the loop sees it: the messages it was sent, and an event per ended job."""
 
     client_id = 1
+    shares_memory = False
 
     def __init__(self) -> None:
         self.messages: list[dict[str, Any]] = []

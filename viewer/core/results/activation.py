@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import numpy as np
@@ -18,8 +19,8 @@ class Activation:
 
     ``array`` is (C, H, W) for feature maps and (N,) for anything else (vectors, token sequences). The
     statistics are per channel (per element for (N,)), computed in float32 before the ``array`` is stored in
-    its smaller dtype. ``dead`` channels are exactly zero everywhere for this image (what a ReLU leaves of a
-    unit that never fires); a logit or a pre-activation that stays negative is not dead.
+    its smaller dtype. ``dead`` and ``order`` are derived from them where they are first asked for (a capture of
+    every layer crosses to the window as three small arrays per layer, not eight).
     """
 
     layer: str
@@ -27,8 +28,6 @@ class Activation:
     mean: np.ndarray
     max: np.ndarray
     zero_fraction: np.ndarray
-    dead: np.ndarray
-    order: dict[str, np.ndarray]  # "index", "mean", "max" → channel indices ("mean"/"max": descending)
     receptive_field: ReceptiveField | None
     input_shape: tuple[int, ...]  # (C, H, W) of the network input
     method: str = "fx"  # "fx" (feature extraction) or "hooks"
@@ -36,6 +35,21 @@ class Activation:
     @property
     def channels(self) -> int:
         return int(self.mean.shape[0])
+
+    @functools.cached_property
+    def dead(self) -> np.ndarray:
+        """Channels exactly zero everywhere for this image (what a ReLU leaves of a unit that never fires); a
+        logit or a pre-activation that stays negative is not dead."""
+        return np.asarray(self.zero_fraction >= 1.0)
+
+    @functools.cached_property
+    def order(self) -> dict[str, np.ndarray]:
+        """ "index", "mean", "max" → channel indices ("mean" and "max": descending, ties in index order)."""
+        return {
+            "index": np.arange(self.channels),
+            "mean": np.argsort(-self.mean, kind="stable"),
+            "max": np.argsort(-self.max, kind="stable"),
+        }
 
 
 @dataclass(frozen=True)

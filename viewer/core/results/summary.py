@@ -75,6 +75,13 @@ class Summary:
 
     def find(self, name: str) -> LayerNode:
         """The node of qualified name ``name``; a ``ModelError`` with close names otherwise."""
+        # Down the path of prefixes first ("layer1" holds "layer1.0.conv1"): a capture of every layer of a
+        # ResNet-50 asks for 500 nodes, and a walk of the whole tree for each took 90 ms.
+        node: LayerNode | None = self.root
+        while node is not None and node.name != name:
+            node = next((c for c in node.children if name == c.name or name.startswith(c.name + ".")), None)
+        if node is not None:
+            return node
         for node in self.iter_nodes():
             if node.name == name:
                 return node

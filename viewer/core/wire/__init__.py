@@ -2,7 +2,8 @@
 
 Torch-free and Qt-free, so both processes use the same code: :mod:`codec` (JSON header + raw array buffers,
 never pickle), :mod:`allowed` (which classes a message may name), :mod:`shared` (large arrays through shared
-memory to a local engine) and :mod:`channel` (framed messages over a socket, with the token's challenge).
+memory to a local engine), :mod:`arena` (a job's large outputs made in shared memory) and :mod:`channel`
+(framed messages over a socket, with the token's challenge).
 """
 
 from __future__ import annotations

@@ -62,6 +62,9 @@ def lookup(name: str) -> type:
     registered = _registered.get(name)
     if registered is not None:
         return registered
+    known = _found.get(name)  # a capture's message names the same few classes a hundred times each
+    if known is not None:
+        return known
     if not isinstance(name, str) or not _NAME.match(name):
         raise LookupError(f"{name!r} is not a class name")
     module_name, qualname = name.split(":")
@@ -75,4 +78,8 @@ def lookup(name: str) -> type:
         found = getattr(found, part, None)
     if not isinstance(found, type) or class_name(found) != name or not is_allowed(found):
         raise LookupError(f"{name} is not an allowed dataclass or enum")
+    _found[name] = found
     return found
+
+
+_found: dict[str, type] = {}  # viewer.core classes that lookup found and checked

@@ -11,8 +11,9 @@ Layout: ``MAGIC``, the header's length (4 bytes, big-endian), the header (UTF-8 
 [[offset, length], ...]}``), then the buffers the header's arrays and bytes refer to by index. Containers other
 than lists are tagged objects (``{"$t": "dict", "v": [[key, value], ...]}``), so no user dict can be mistaken
 for a tag. Arrays of at least ``shm_min_bytes`` go through one shared-memory segment instead (a local engine
-only): the header's ``"m"`` is ``{"n": segment, "a": [[offset, dtype, shape], ...]}`` and such an array's node
-is ``{"$t": "array", "m": index}``. An array or
+only), and arrays its job made in an arena (:mod:`viewer.core.wire.arena`) are named where they lie: the
+header's ``"m"`` is a list of sections ``{"n": segment, "a": [[offset, dtype, shape], ...]}`` and such an
+array's node is ``{"$t": "array", "m": index}``, its index among the sections' arrays in order. An array or
 dataclass instance met again in the same message is sent as a reference (``{"$t": "ref", "r": n}``, the n-th array
 or instance in the order of the tree): it arrives as one object, as it was sent (a capture's mosaic is of the very
 activation beside it, compared by identity, and its arrays cross once).
@@ -32,7 +33,7 @@ from typing import Any
 
 import numpy as np
 
-from viewer.core.wire import shared
+from viewer.core.wire import arena, shared
 from viewer.core.wire.allowed import class_name, is_allowed, lookup
 
 __all__ = ["DTYPES", "MAGIC", "Encoded", "WireError", "decode", "encode"]
@@ -40,6 +41,7 @@ __all__ = ["DTYPES", "MAGIC", "Encoded", "WireError", "decode", "encode"]
 MAGIC = b"VWR1"
 _PREFIX = struct.Struct(">4sI")
 MAX_DEPTH = 64  # a forged header nested deeper is refused rather than exhausting the stack
+MAX_SEGMENTS = 16  # shared-memory segments one message may name: its own, and the arenas its job made
 DTYPES = frozenset(
     np.dtype(name).str
     for name in (
@@ -79,6 +81,7 @@ class _Writer:
         self.shm_min_bytes = shm_min_bytes
         self.buffers: list[bytes | memoryview] = []
         self.shared_arrays: list[np.ndarray] = []  # bound for the message's segment, in its order
+        self.in_arenas: list[tuple[dict[str, Any], np.ndarray, arena.Arena, int]] = []  # node, array, where
         self.numbers: dict[int, int] = {}  # id of an array or instance already sent -> its number (a ref's ``r``)
         self.kept: list[object] = []  # those values, alive until the message is made: their ids are never reused
 
@@ -136,9 +139,15 @@ class _Writer:
     def array(self, array: np.ndarray) -> dict[str, Any]:
         dtype = _dtype_name(array.dtype)
         array = array.astype(_DTYPE_OF[dtype], order="C", copy=False)  # not ascontiguousarray: it makes 0-d 1-d
-        if self.shm_min_bytes is not None and array.nbytes >= max(1, self.shm_min_bytes):
-            self.shared_arrays.append(array)
-            return {"$t": "array", "m": len(self.shared_arrays) - 1}
+        if self.shm_min_bytes is not None:
+            slot = arena.arena_slot(array)  # made where the receiver will read it: named, not copied
+            if slot is not None:
+                node: dict[str, Any] = {"$t": "array", "m": -1}  # numbered once the message's sections are known
+                self.in_arenas.append((node, array, *slot))
+                return node
+            if array.nbytes >= max(1, self.shm_min_bytes):
+                self.shared_arrays.append(array)
+                return {"$t": "array", "m": len(self.shared_arrays) - 1}
         header: dict[str, Any] = {"$t": "array", "d": dtype, "s": list(array.shape)}
         header["b"] = self.buffer(array.reshape(-1).view(np.uint8).data if array.size else b"")
         return header
@@ -173,10 +182,19 @@ def _layout(dtype_name: object, shape: object) -> tuple[np.dtype[Any], tuple[int
     return dtype, tuple(shape)
 
 
-def _shared_arrays(section: object) -> list[np.ndarray]:
-    """The arrays of a message's segment (its header's ``"m"``), read out and the segment unlinked."""
-    if section is None:
+def _shared_arrays(sections: object) -> list[np.ndarray]:
+    """The arrays of a message's segments (its header's ``"m"``), read out and the segments unlinked."""
+    if sections is None:
         return []
+    if not isinstance(sections, list) or not sections or len(sections) > MAX_SEGMENTS:
+        raise WireError("a message's shared memory is a list of sections")
+    arrays: list[np.ndarray] = []
+    for section in sections:
+        arrays += _section_arrays(section)
+    return arrays
+
+
+def _section_arrays(section: object) -> list[np.ndarray]:
     if not isinstance(section, dict) or set(section) != {"n", "a"} or not isinstance(section["a"], list):
         raise WireError("a shared-memory section is not {n, a}")
     layouts = []
@@ -189,6 +207,11 @@ def _shared_arrays(section: object) -> list[np.ndarray]:
         return shared.take_all(section["n"], layouts)
     except ValueError as error:
         raise WireError(str(error)) from None
+
+
+@functools.cache
+def _field_names(cls: type) -> frozenset[str]:
+    return frozenset(f.name for f in dataclasses.fields(cls))
 
 
 def _dtype_name(dtype: np.dtype[Any]) -> str:
@@ -209,21 +232,40 @@ def encode(value: Any, *, shm_min_bytes: int | None = None) -> Encoded:
             offsets.append([position, len(buffer)])
             position += len(buffer)
         message: dict[str, Any] = {"v": tree, "b": offsets}
-        if writer.shared_arrays:
-            name, starts = shared.put_all(writer.shared_arrays)
-            segments.append(name)
-            message["m"] = {
-                "n": name,
-                "a": [
-                    [start, a.dtype.str, list(a.shape)] for start, a in zip(starts, writer.shared_arrays, strict=True)
-                ],
-            }
+        sections = _sections(writer, segments)
+        if sections:
+            message["m"] = sections
         header = json.dumps(message, separators=(",", ":")).encode()
     except BaseException:
         shared.discard(segments)
         raise
     data = b"".join([_PREFIX.pack(MAGIC, len(header)), header, *writer.buffers])
     return Encoded(data, segments)
+
+
+def _sections(writer: _Writer, segments: list[str]) -> list[dict[str, Any]]:
+    """The message's shared-memory sections: a new segment of the arrays to copy, then each arena named (whose
+    arrays' nodes are numbered here); every segment's name is added to ``segments``."""
+    sections = []
+    if writer.shared_arrays:
+        name, starts = shared.put_all(writer.shared_arrays)
+        segments.append(name)
+        arrays = writer.shared_arrays
+        sections.append(
+            {"n": name, "a": [[at, a.dtype.str, list(a.shape)] for at, a in zip(starts, arrays, strict=True)]}
+        )
+    numbered = len(writer.shared_arrays)
+    for spent in dict.fromkeys(where for _node, _array, where, _offset in writer.in_arenas):
+        layouts: list[list[Any]] = []
+        for node, array, where, offset in writer.in_arenas:
+            if where is spent:
+                node["m"] = numbered + len(layouts)
+                layouts.append([offset, array.dtype.str, list(array.shape)])
+        numbered += len(layouts)
+        spent.sent = True  # the receiver unlinks it (or Channel.send discards it if this message is not sent)
+        segments.append(spent.name)
+        sections.append({"n": spent.name, "a": layouts})
+    return sections
 
 
 class _Reader:
@@ -291,8 +333,8 @@ class _Reader:
         fields, made = node.get("f"), node.get("p", {})
         if not dataclasses.is_dataclass(cls) or not isinstance(fields, dict) or not isinstance(made, dict):
             raise WireError(f"{node.get('c')} is not sent as a dataclass")
-        names = {f.name for f in dataclasses.fields(cls)}
-        if set(fields) != names:
+        names = _field_names(cls)
+        if fields.keys() != names:
             raise WireError(f"{node['c']}: fields {sorted(fields)} are not its fields {sorted(names)}")
         if not all(isinstance(getattr(cls, name, None), functools.cached_property) for name in made):
             raise WireError(f"{node['c']}: {sorted(made)} are not its cached properties")

@@ -42,6 +42,7 @@ from viewer.core.errors import CancelledError, ViewerError, is_out_of_memory
 from viewer.core.job_names import ENGINE_RSS_BYTES, LOADED_MODEL_BYTES, LOADED_MODELS
 from viewer.core.progress import Progress
 from viewer.core.wire import WireError
+from viewer.core.wire.arena import arenas
 from viewer.engine.jobs.models import MODEL_CACHE_SIZE, ModelCache, ModelLoader
 from viewer.engine.server.interrupts import Interrupted, Interrupts
 
@@ -73,6 +74,7 @@ class Sender(Protocol):
     """Where a request's messages go: its client's session."""
 
     client_id: int
+    shares_memory: bool  # reads this machine's shared memory: the job's large outputs may be made there
 
     def send(self, message: dict[str, Any]) -> None: ...
 
@@ -183,6 +185,10 @@ class Scheduler:
             self._process(request)
 
     def _process(self, request: Request) -> None:
+        with arenas(enabled=request.sender.shares_memory):  # the job's outputs made where its client reads them
+            self._answer(request)
+
+    def _answer(self, request: Request) -> None:
         try:
             if request.cancelled.is_set():
                 _send(request, {"op": "cancelled"})

@@ -42,6 +42,7 @@ class Session:
         self.channel = channel
         self.scheduler = scheduler
         self.client_id = client_id
+        self.shares_memory = channel.shm_min_bytes is not None
 
     def send(self, message: dict[str, Any]) -> None:
         self.channel.send(message)

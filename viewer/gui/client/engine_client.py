@@ -40,7 +40,7 @@ __all__ = ["DEFAULT_JOBS", "SHM_MIN_BYTES", "EngineBug", "EngineClient", "Engine
 log = logging.getLogger(__name__)
 
 DEFAULT_JOBS = "viewer.engine.jobs:JOBS"
-SHM_MIN_BYTES = 1 << 20  # arrays of 1 MiB or more cross to a local engine through shared memory
+SHM_MIN_BYTES = 1 << 14  # arrays of 16 KiB or more cross to a local engine through shared memory (see below)
 START_TIMEOUT_S = 120.0  # a spawned engine's interpreter start on a loaded 2-core machine
 
 
