@@ -101,7 +101,7 @@ def test_nested_dataclasses_with_arrays_round_trip() -> None:
 
 
 def test_large_arrays_go_through_shared_memory_and_are_unlinked() -> None:
-    encoded = encode(_outer(), shm_min_bytes=32)
+    encoded = encode(_outer(), shm_min_bytes=32, segment_min_bytes=0)
     assert len(encoded.segments) == 1  # one segment for the message, whatever number of arrays
     header = json.loads(encoded.data[8 : 8 + struct.unpack(">I", encoded.data[4:8])[0]])
     assert len(header["m"][0]["a"]) == 2  # two large arrays; inners[1], met twice, crosses once
@@ -113,6 +113,17 @@ def test_large_arrays_go_through_shared_memory_and_are_unlinked() -> None:
         decode(encoded.data)  # consumed once
 
 
+def test_arrays_adding_up_to_less_than_a_segments_worth_go_inline() -> None:
+    # A segment costs about a millisecond each way: a thumbnail's message is not worth one.
+    sent = [np.ones(300_000, np.uint8), np.ones(300_000, np.uint8)]  # each over shm_min_bytes, 600 kB together
+    inline = encode(sent, shm_min_bytes=1024)
+    assert inline.segments == []
+    assert all(np.array_equal(a, b) for a, b in zip(decode(inline.data), sent, strict=True))
+    shared = encode([*sent, np.ones(500_000, np.uint8)], shm_min_bytes=1024)  # 1.1 MB: one segment
+    assert len(shared.segments) == 1 and len(shared.data) < 10_000
+    assert [len(a) for a in decode(shared.data)] == [300_000, 300_000, 500_000]
+
+
 @pytest.mark.parametrize("mapped", [True, False], ids=["mapped", "copied"])
 def test_shared_arrays_arrive_whole_and_writable_mapped_or_copied(mapped: bool, monkeypatch, tmp_path) -> None:
     from viewer.core.wire import shared
@@ -122,7 +133,7 @@ def test_shared_arrays_arrive_whole_and_writable_mapped_or_copied(mapped: bool, 
     elif not shared.SHM_FOLDER.is_dir():
         pytest.skip("POSIX shared memory is no folder here")
     sent = [np.arange(1000, dtype=np.float16).reshape(10, 100), np.ones((3, 5), np.int64), np.arange(7.0)]
-    received = decode(encode(sent, shm_min_bytes=1).data)
+    received = decode(encode(sent, shm_min_bytes=1, segment_min_bytes=0).data)
     for array, back in zip(sent, received, strict=True):
         assert back.dtype == array.dtype and np.array_equal(back, array) and back.flags.writeable
     received[1][0, 0] = 7  # its own memory: nothing else sees it
@@ -130,7 +141,7 @@ def test_shared_arrays_arrive_whole_and_writable_mapped_or_copied(mapped: bool, 
 
 
 def test_an_offset_past_the_segment_is_refused_and_the_segment_still_unlinked() -> None:
-    encoded = encode(np.arange(64, dtype=np.float32), shm_min_bytes=32)
+    encoded = encode(np.arange(64, dtype=np.float32), shm_min_bytes=32, segment_min_bytes=0)
     length = struct.unpack(">I", encoded.data[4:8])[0]
     header = json.loads(encoded.data[8 : 8 + length])
     header["m"][0]["a"][0][0] = 1 << 20  # forged: past the segment's end

@@ -30,7 +30,7 @@ def test_arrays_made_in_an_arena_cross_where_they_lie_beside_copied_ones() -> No
         small = arena.empty((3,), np.float32)
         small[...] = [1, 2, 3]
         copied = np.arange(5000, dtype=np.float32)  # ordinary memory: copied into the message's own segment
-        encoded = encode({"made": made, "copied": copied, "small": small}, shm_min_bytes=1024)
+        encoded = encode({"made": made, "copied": copied, "small": small}, shm_min_bytes=1024, segment_min_bytes=0)
         assert arena.name in encoded.segments and len(encoded.segments) == 2
         sections = _sections(encoded.data)
         assert [section["n"] for section in sections][1] == arena.name

@@ -41,6 +41,9 @@ __all__ = ["DTYPES", "MAGIC", "Encoded", "WireError", "decode", "encode"]
 MAGIC = b"VWR1"
 _PREFIX = struct.Struct(">4sI")
 MAX_DEPTH = 64  # a forged header nested deeper is refused rather than exhausting the stack
+# A segment costs about a millisecond each way (create, map, register, unlink) on a 2-core machine: the arrays
+# of a message go through one only when they add up to this much (a capture's, a dense map's, not a thumbnail's).
+SEGMENT_MIN_BYTES = 1 << 20
 MAX_SEGMENTS = 16  # shared-memory segments one message may name: its own, and the arenas its job made
 DTYPES = frozenset(
     np.dtype(name).str
@@ -77,10 +80,11 @@ class Encoded:
 
 
 class _Writer:
-    def __init__(self, shm_min_bytes: int | None) -> None:
+    def __init__(self, shm_min_bytes: int | None, segment_min_bytes: int) -> None:
         self.shm_min_bytes = shm_min_bytes
+        self.segment_min_bytes = segment_min_bytes
         self.buffers: list[bytes | memoryview] = []
-        self.shared_arrays: list[np.ndarray] = []  # bound for the message's segment, in its order
+        self.shared_arrays: list[tuple[dict[str, Any], np.ndarray]] = []  # node and array, for the message's segment
         self.in_arenas: list[tuple[dict[str, Any], np.ndarray, arena.Arena, int]] = []  # node, array, where
         self.numbers: dict[int, int] = {}  # id of an array or instance already sent -> its number (a ref's ``r``)
         self.kept: list[object] = []  # those values, alive until the message is made: their ids are never reused
@@ -146,9 +150,13 @@ class _Writer:
                 self.in_arenas.append((node, array, *slot))
                 return node
             if array.nbytes >= max(1, self.shm_min_bytes):
-                self.shared_arrays.append(array)
-                return {"$t": "array", "m": len(self.shared_arrays) - 1}
-        header: dict[str, Any] = {"$t": "array", "d": dtype, "s": list(array.shape)}
+                shared_node: dict[str, Any] = {"$t": "array", "m": len(self.shared_arrays)}
+                self.shared_arrays.append((shared_node, array))
+                return shared_node
+        return self.inline(array)
+
+    def inline(self, array: np.ndarray) -> dict[str, Any]:
+        header: dict[str, Any] = {"$t": "array", "d": _dtype_name(array.dtype), "s": list(array.shape)}
         header["b"] = self.buffer(array.reshape(-1).view(np.uint8).data if array.size else b"")
         return header
 
@@ -221,18 +229,19 @@ def _dtype_name(dtype: np.dtype[Any]) -> str:
     return native
 
 
-def encode(value: Any, *, shm_min_bytes: int | None = None) -> Encoded:
-    """``value`` as one message; arrays of ``shm_min_bytes`` or more go through shared memory (None: never)."""
-    writer = _Writer(shm_min_bytes)
+def encode(value: Any, *, shm_min_bytes: int | None = None, segment_min_bytes: int = SEGMENT_MIN_BYTES) -> Encoded:
+    """``value`` as one message; arrays of ``shm_min_bytes`` or more go through shared memory (None: never) when
+    they add up to ``segment_min_bytes``, and arrays made in an arena always do."""
+    writer = _Writer(shm_min_bytes, segment_min_bytes)
     segments: list[str] = []
     try:
         tree = writer.value(value)
+        sections = _sections(writer, segments)  # first: arrays too small for a segment become buffers
         offsets, position = [], 0
         for buffer in writer.buffers:
             offsets.append([position, len(buffer)])
             position += len(buffer)
         message: dict[str, Any] = {"v": tree, "b": offsets}
-        sections = _sections(writer, segments)
         if sections:
             message["m"] = sections
         header = json.dumps(message, separators=(",", ":")).encode()
@@ -247,10 +256,15 @@ def _sections(writer: _Writer, segments: list[str]) -> list[dict[str, Any]]:
     """The message's shared-memory sections: a new segment of the arrays to copy, then each arena named (whose
     arrays' nodes are numbered here); every segment's name is added to ``segments``."""
     sections = []
-    if writer.shared_arrays:
-        name, starts = shared.put_all(writer.shared_arrays)
+    arrays = [array for _node, array in writer.shared_arrays]
+    if sum(array.nbytes for array in arrays) < writer.segment_min_bytes:
+        for node, array in writer.shared_arrays:  # not worth a segment: inline after all
+            node.clear()
+            node.update(writer.inline(array))
+        writer.shared_arrays, arrays = [], []
+    if arrays:
+        name, starts = shared.put_all(arrays)
         segments.append(name)
-        arrays = writer.shared_arrays
         sections.append(
             {"n": name, "a": [[at, a.dtype.str, list(a.shape)] for at, a in zip(starts, arrays, strict=True)]}
         )
