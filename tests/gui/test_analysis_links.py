@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from PySide6.QtCore import Qt
 
+from viewer.core.options import HeatmapRequest
 from viewer.gui.jobs.tickets import JobKind
 from viewer.gui.state import AppState
 from viewer.gui.widgets.activations import ActivationsView
@@ -38,7 +39,7 @@ def test_a_heatmap_is_drawn_in_its_tab_and_over_the_image_from_one_screen_copy(q
     assert views.predictions.isEnabled() and state.predictions.prediction.topk[0].name == "7"
 
     with qtbot.waitSignal(state.heatmap.changed, timeout=TIMEOUT, check_params_cb=lambda result: result is not None):
-        heatmap.computeRequested.emit({"class_index": 3, "scales": (1.0,)})
+        heatmap.computeRequested.emit(HeatmapRequest(class_index=3, scales=(1.0,)))
     shown = state.heatmap.on_screen
     assert shown is not None and heatmap.shown_class == 3 == shown.heatmap.class_index
     assert panel.has_overlay() and tuple(panel.overlay_item.getLevels()) == pytest.approx(shown.levels)
@@ -54,6 +55,6 @@ def test_a_heatmap_is_drawn_in_its_tab_and_over_the_image_from_one_screen_copy(q
 
     state.job_started.connect(cancel_at_start)
     with qtbot.waitSignal(state.jobs.cancelled, timeout=TIMEOUT):  # the tab's Cancel is the user's Cancel
-        heatmap.computeRequested.emit({"class_index": 5, "scales": (1.0, 2.0)})
+        heatmap.computeRequested.emit(HeatmapRequest(class_index=5, scales=(1.0, 2.0)))
     assert state.heatmap.shown is shown.heatmap and heatmap.shown_class == 3  # the older map stays, and is named
     assert not heatmap.cancel_button.isEnabled()

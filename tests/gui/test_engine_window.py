@@ -16,6 +16,7 @@ import pytest
 import shiboken6
 
 from viewer.core.choice import ModelChoice
+from viewer.core.options import HeatmapRequest
 from viewer.gui.client import EngineClient
 from viewer.gui.jobs.runner import JobRunner
 from viewer.gui.jobs.tickets import JobKind
@@ -97,7 +98,7 @@ def test_the_engine_killed_during_a_heatmap_is_said_once_and_the_window_goes_on(
     runner = state.jobs
     with qtbot.waitSignal(runner.started, timeout=JOB_TIMEOUT_MS, check_params_cb=lambda t: t.kind is JobKind.HEATMAP):
         window.set_tab("heatmap")
-        state.heatmap.request(scales=(1.0, 1.5, 2.0))
+        state.heatmap.request(HeatmapRequest(scales=(1.0, 1.5, 2.0)))
     pid = runner.client.pid
     assert pid is not None
     with qtbot.waitSignal(runner.message, timeout=JOB_TIMEOUT_MS):
@@ -119,7 +120,7 @@ def test_closing_the_window_during_a_long_job_ends_the_engine_within_two_seconds
     window = open_window(JobRunner())
     state, runner = window.state, window.state.jobs
     with qtbot.waitSignal(runner.started, timeout=JOB_TIMEOUT_MS, check_params_cb=lambda t: t.kind is JobKind.HEATMAP):
-        state.heatmap.request(scales=(1.0, 1.5, 2.0, 2.5))
+        state.heatmap.request(HeatmapRequest(scales=(1.0, 1.5, 2.0, 2.5)))
     pid = runner.client.pid
     assert pid is not None
     window.close()

@@ -9,7 +9,7 @@ import pyqtgraph as pg
 import pytest
 from PySide6.QtCore import Qt
 
-from viewer.core.options import SCALE_PRESETS
+from viewer.core.options import SCALE_PRESETS, HeatmapRequest
 from viewer.gui.widgets.heatmap import HeatmapView, parse_scales
 
 pg.setConfigOptions(imageAxisOrder="row-major")
@@ -78,7 +78,7 @@ def test_compute_emits_the_parameters(view, qtbot):
     view.mode_picker.setCurrentText("logit")
     with qtbot.waitSignal(view.computeRequested) as blocker:
         qtbot.mouseClick(view.compute_button, Qt.MouseButton.LeftButton)
-    assert blocker.args == [{"class_index": 4, "mode": "logit", "scales": (1.0, 2.0), "offsets": True, "fuse": "max"}]
+    assert blocker.args == [HeatmapRequest(class_index=4, mode="logit", scales=(1.0, 2.0), offsets=True, fuse="max")]
 
 
 def test_enter_in_the_scales_computes(view, qtbot):
@@ -86,7 +86,7 @@ def test_enter_in_the_scales_computes(view, qtbot):
     qtbot.keyClicks(view.scales_edit, "1.5")
     with qtbot.waitSignal(view.computeRequested) as blocker:
         qtbot.keyClick(view.scales_edit, Qt.Key.Key_Return)
-    assert blocker.args[0]["scales"] == (1.5,) and blocker.args[0]["class_index"] == 3
+    assert blocker.args[0].scales == (1.5,) and blocker.args[0].class_index == 3
 
 
 def test_bad_scales_are_refused_with_a_notice(view, qtbot):
@@ -105,7 +105,7 @@ def test_the_overfeat_preset_by_name(view, qtbot):
     view.scales_edit.setText("overfeat")
     with qtbot.waitSignal(view.computeRequested) as blocker:
         qtbot.mouseClick(view.compute_button, Qt.MouseButton.LeftButton)
-    assert blocker.args[0]["scales"] == SCALE_PRESETS["overfeat"] and len(SCALE_PRESETS["overfeat"]) == 6
+    assert blocker.args[0].scales == SCALE_PRESETS["overfeat"] and len(SCALE_PRESETS["overfeat"]) == 6
 
 
 def test_the_random_init_notice_survives_compute(view, qtbot):

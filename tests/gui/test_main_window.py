@@ -10,6 +10,7 @@ import sys
 import pytest
 from PySide6 import QtCore, QtWidgets
 
+from viewer.core.options import HeatmapRequest
 from viewer.gui.state import ModelChoice
 
 TIMEOUT = 120_000  # generous: the CPU is shared
@@ -250,9 +251,7 @@ def test_heatmap_tab_computes_on_request_and_draws_it(qtbot, make_window, drop_f
     with qtbot.waitSignal(
         window.state.heatmap.changed, timeout=TIMEOUT, check_params_cb=lambda result: result is not None
     ):
-        view.computeRequested.emit(
-            {"class_index": 3, "mode": "softmax", "scales": (1.0,), "offsets": False, "fuse": "mean"}
-        )
+        view.computeRequested.emit(HeatmapRequest(class_index=3, scales=(1.0,)))
     assert view.shown_class == 3 and window.state.heatmap.shown.class_index == 3
     assert window.image_panel.has_overlay()
     for tab in ("predictions", "activations", "architecture", "compare", "explain"):
@@ -369,7 +368,7 @@ def test_export_all_maps_the_class_named_on_the_command_line(qtbot, make_window,
 
     window = make_window("nin", "none")
     state = window.state
-    state.heatmap.request_options = {"class_": "cat"}  # as `viewer gui --class cat` leaves it
+    state.heatmap.requested = HeatmapRequest(class_name="cat")  # as `viewer gui --class cat` leaves it
     state.images.open_paths([str(shared_data / "images" / "sk_chelsea.png")])
     qtbot.waitUntil(lambda: state.heatmap.shown is not None, timeout=TIMEOUT)
     with qtbot.waitSignal(state.exports.finished, timeout=TIMEOUT) as blocker:
@@ -403,7 +402,7 @@ def test_the_class_picker_keeps_naming_the_class_whose_heatmap_follows_the_image
 def test_the_class_picker_names_a_class_given_by_name_on_the_command_line(qtbot, make_window, shared_data):
     window = make_window("lenet5", "default")
     state, view = window.state, window.views["heatmap"]
-    state.heatmap.request_options = {"class_": "5"}  # as `viewer gui --class 5` leaves it
+    state.heatmap.requested = HeatmapRequest(class_name="5")  # as `viewer gui --class 5` leaves it
     state.images.open_paths([str(shared_data / "mnist" / "mnist_7.png")])
     qtbot.waitUntil(
         lambda: state.predictions.prediction is not None and state.heatmap.shown is not None, timeout=TIMEOUT

@@ -11,6 +11,7 @@ from PySide6 import QtGui
 from PySide6.QtCore import Qt
 
 from viewer.core.choice import ModelChoice
+from viewer.core.options import HeatmapRequest
 from viewer.gui.jobs.tickets import JobKind
 
 TIMEOUT = 120_000
@@ -71,7 +72,7 @@ def test_a_burst_of_image_and_model_switches_leaves_no_notice(qtbot, make_window
     qtbot.waitUntil(
         lambda: len(state.images) == len(IMAGES) and state.predictions.prediction is not None, timeout=TIMEOUT
     )
-    window.views["heatmap"].computeRequested.emit({"class_index": 0, "scales": (1.0,)})  # kept for each image
+    window.views["heatmap"].computeRequested.emit(HeatmapRequest(class_index=0, scales=(1.0,)))  # kept for each image
     next_image = window.findChild(QtGui.QAction, "nextImageAction")
     previous_image = window.findChild(QtGui.QAction, "previousImageAction")
     for model in ("nin", "lenet5", "nin", "lenet5"):

@@ -10,6 +10,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from viewer.core.options import HeatmapRequest
+
 
 def test_screenshot_mode_writes_a_settled_window(tmp_path, shared_data):
     target = tmp_path / "shot.png"
@@ -58,7 +60,7 @@ def test_each_tab_screenshot_shows_its_widgets_drawn(tab, qtbot, make_window, sh
     window.resize(1400, 860)
     window.set_tab(tab)
     if tab == "heatmap":
-        window.state.heatmap.request_options = {}  # as `viewer gui --tab heatmap` asks: the top class's map
+        window.state.heatmap.requested = HeatmapRequest()  # as `viewer gui --tab heatmap` asks: the top class's map
     window.state.start()
     window.open_paths([str(shared_data / "mnist" / "mnist_7.png")])
     target = tmp_path / f"{tab}.png"

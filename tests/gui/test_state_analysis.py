@@ -4,13 +4,16 @@ from __future__ import annotations
 
 from viewer.core.activation_grid import GridOptions
 from viewer.core.choice import ModelChoice
+from viewer.core.options import HeatmapRequest
 from viewer.gui.jobs.tickets import JobKind
 
 TIMEOUT = 120_000
 
 
 def test_a_heatmap_asked_for_before_image_and_model_comes_once_both_are_there(qtbot, state, shared_data):
-    state.heatmap.request(class_="7", scales=(1.0,))  # a class by name, as `viewer gui --class 7` asks
+    state.heatmap.request(
+        HeatmapRequest(class_name="7", scales=(1.0,))
+    )  # a class by name, as `viewer gui --class 7` asks
     assert state.jobs.pending(JobKind.HEATMAP) == []
     started: list[str] = []
     state.job_started.connect(started.append)
@@ -34,7 +37,7 @@ def test_an_unknown_class_submits_nothing_and_says_so(qtbot, state, shared_data)
     qtbot.waitUntil(lambda: state.predictions.prediction is not None and not state.jobs.is_busy(), timeout=TIMEOUT)
     notices = []
     state.notices.message.connect(notices.append)
-    state.heatmap.request(class_="zebra")
+    state.heatmap.request(HeatmapRequest(class_name="zebra"))
     assert state.jobs.pending(JobKind.HEATMAP) == [] and len(notices) == 1 and "zebra" in notices[0].text
     assert state.heatmap.requested_class() is None  # asked quietly: no second notice
     assert len(notices) == 1

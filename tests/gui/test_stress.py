@@ -19,6 +19,7 @@ import pytest
 from PySide6 import QtWidgets
 
 from viewer.core.job_names import JobName
+from viewer.core.options import HeatmapRequest
 from viewer.engine.jobs import JOBS, analysis
 from viewer.gui.jobs.engine_choice import configured_engine
 from viewer.gui.state import ModelChoice
@@ -141,7 +142,7 @@ def test_200_rapid_switches_never_show_a_stale_result(qtbot, make_window, shared
                 window.views["architecture"].layerSelected.emit(layer)
         elif action == "class":
             wanted["class"] = rng.randrange(1000)
-            heatmap_view.computeRequested.emit({"class_index": wanted["class"], "scales": (1.0,)})
+            heatmap_view.computeRequested.emit(HeatmapRequest(class_index=wanted["class"], scales=(1.0,)))
         QtWidgets.QApplication.processEvents()
         if step % 25 == 12:  # let some results through mid-way, so that displays happen between switches
             qtbot.waitUntil(lambda: state.predictions.prediction is not None, timeout=TIMEOUT_MS)
@@ -181,7 +182,7 @@ _CLOSE_DURING_HEATMAP = textwrap.dedent("""
     state.model.choice = ModelChoice("resnet18", "none", None, "cpu")
     window = MainWindow(state, restore_choice=False)
     window.show()
-    state.heatmap.request_options = {"scales": (1.0, 2.0, 3.0, 4.0)}  # a long job: ~25 GMACs at the largest scale
+    state.heatmap.requested = HeatmapRequest(scales=(1.0, 2.0, 3.0, 4.0))  # a long job: ~25 GMACs at the largest scale
     state.start()
     state.images.open_paths([sys.argv[2]])
     closed = {}

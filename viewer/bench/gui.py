@@ -124,6 +124,7 @@ def _stalls_in_a_fresh_process(device: str) -> tuple[float, float, float]:
 def _measure_stalls(device: str) -> dict[str, float]:
     from PySide6 import QtCore
 
+    from viewer.core.options import HeatmapRequest
     from viewer.gui.app import create_application
     from viewer.gui.launch import after_first_paint
     from viewer.gui.settings import use_settings_path
@@ -152,7 +153,7 @@ def _measure_stalls(device: str) -> dict[str, float]:
         loading = _longest_gap_ms(ticks)
         ticks.clear()
         started = time.perf_counter()
-        state.heatmap.request(scales=HEATMAP_SCALES)
+        state.heatmap.request(HeatmapRequest(scales=HEATMAP_SCALES))
         window.open_paths([str(sample_image())])
         wait_until(
             lambda: (

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Literal, TypeAlias, get_args
 
 __all__ = [
@@ -28,6 +29,7 @@ __all__ = [
     "SORT_KEYS",
     "ExplainOptions",
     "Fusion",
+    "HeatmapRequest",
     "Mode",
     "Normalization",
     "Preset",
@@ -56,6 +58,33 @@ FUSIONS: tuple[Fusion, ...] = get_args(Fusion)
 SMALL_TILE_PIXELS = 512 * 512
 """A dense heatmap's ``max_tile_pixels`` when it is run again after the GPU ran out of memory (same map: the
 engine overlaps the tiles)."""
+
+
+@dataclass(frozen=True)
+class HeatmapRequest:
+    """The dense heatmap asked for (the Heatmap tab's Compute, ``viewer gui --class``), kept for every image and
+    model until another is asked for: ``dense_heatmap``'s options, the class as an index or as the user named it
+    ("cat", "281": resolved against the shown model's classes when the job is sent; neither: the top class)."""
+
+    class_index: int | None = None
+    class_name: str | None = None
+    mode: Mode = "softmax"
+    scales: tuple[float, ...] = (1.0, 1.4, 2.0)
+    offsets: bool = False
+    fuse: Fusion = "mean"
+    max_tile_pixels: int | None = None  # None: the engine's own tiling
+
+    def engine_options(self, class_index: int | None) -> dict[str, object]:
+        """The keyword arguments of the engine's heatmap job, for the class resolved to ``class_index``."""
+        return {
+            "class_index": class_index,
+            "mode": self.mode,
+            "scales": self.scales,
+            "offsets": self.offsets,
+            "fuse": self.fuse,
+            "max_tile_pixels": self.max_tile_pixels,
+        }
+
 
 SCALE_PRESETS: Mapping[str, tuple[float, ...]] = {
     "default": (1.0, 1.4, 2.0),

@@ -18,6 +18,7 @@ from PySide6 import QtCore, QtWidgets
 
 from viewer.core.choice import ModelChoice
 from viewer.core.layout import direction_of
+from viewer.core.options import HeatmapRequest
 from viewer.gui.app import LAUNCHED_AT, create_application
 from viewer.gui.jobs.engine_choice import make_runner
 from viewer.gui.settings import use_settings_path
@@ -106,7 +107,7 @@ def run_gui(
         if direction:
             window.architecture.set_direction(direction_of(direction))
         if class_ is not None or tab == "heatmap":
-            state.heatmap.request_options = {} if class_ is None else {"class_": class_}
+            state.heatmap.requested = HeatmapRequest(class_name=None if class_ is None else str(class_))
         print(f"window built {time.perf_counter() - LAUNCHED_AT:.2f} s after launch", file=sys.stderr)
         state.start()
         if images:

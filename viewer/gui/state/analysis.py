@@ -19,7 +19,7 @@ from viewer.core.activation_grid import GridOptions
 from viewer.core.choice import ModelChoice
 from viewer.core.errors import ModelError
 from viewer.core.job_names import JobName
-from viewer.core.options import SMALL_TILE_PIXELS
+from viewer.core.options import SMALL_TILE_PIXELS, HeatmapRequest
 from viewer.core.results.activation import CaptureResult
 from viewer.core.results.heatmap import HeatmapOnScreen
 from viewer.core.results.session import ImageEntry
@@ -201,8 +201,8 @@ class ActivationsState(QObject):
 
 
 class HeatmapState(QObject):
-    """``request_options`` (the dense heatmap asked for, kept up to date for every image and model; None until
-    one is asked for) and ``on_screen`` (the ClassHeatmap shown, with its screen copy).
+    """``requested`` (the dense heatmap asked for, kept up to date for every image and model; None until one is
+    asked for) and ``on_screen`` (the ClassHeatmap shown, with its screen copy).
 
     Signals:
         changed(object): the engine ClassHeatmap shown, or None when it no longer holds.
@@ -213,7 +213,7 @@ class HeatmapState(QObject):
     def __init__(self, app: AnalysisHost, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._app = app
-        self.request_options: dict[str, Any] | None = None
+        self.requested: HeatmapRequest | None = None
         self.on_screen: HeatmapOnScreen | None = None
 
     @property
@@ -221,18 +221,18 @@ class HeatmapState(QObject):
         """The heatmap shown (``on_screen.heatmap``)."""
         return None if self.on_screen is None else self.on_screen.heatmap
 
-    def request(self, **options: Any) -> None:
-        """Compute the dense heatmap (options go to the engine's ``dense_heatmap``) and keep it current."""
-        self.request_options = dict(options)
+    def request(self, requested: HeatmapRequest) -> None:
+        """Compute this dense heatmap and keep it current."""
+        self.requested = requested
         self.refresh()
 
     def refresh(self) -> None:
         """Compute the heatmap asked for on the shown image and model (withdrawn while one is missing)."""
-        if self.request_options is None:
+        if self.requested is None:
             self._app.jobs.withdraw(JobKind.HEATMAP)
             return
         ready = self._app._ready(JobKind.HEATMAP)
-        options = None if ready is None else self.options()
+        options = None if ready is None else self.engine_options()
         if ready is not None and options is not None:
             image, model = ready
             self._app._submit(
@@ -242,26 +242,27 @@ class HeatmapState(QObject):
                 model=model,
                 **options,
                 on_result=self._arrived,
-                low_memory=None if options.get("max_tile_pixels") else {"max_tile_pixels": SMALL_TILE_PIXELS},
+                low_memory=None if self.requested.max_tile_pixels else {"max_tile_pixels": SMALL_TILE_PIXELS},
                 description=f"Heatmap of {image.name}",
             )
 
-    def options(self) -> dict[str, Any] | None:
-        """The heatmap request as ``dense_heatmap`` arguments (a class name resolved); None if unknown."""
-        options = dict(self.request_options or {})
-        if "class_" in options:
-            index = self._app.model.class_index(options.pop("class_"))
+    def engine_options(self) -> dict[str, object] | None:
+        """The request (the default one if none was made) as the engine job's arguments, a class name resolved;
+        None if that class is unknown (a notice said so)."""
+        requested = self.requested or HeatmapRequest()
+        index = requested.class_index
+        if requested.class_name is not None:
+            index = self._app.model.class_index(requested.class_name)
             if index is None:
                 return None
-            options["class_index"] = index
-        return options
+        return requested.engine_options(index)
 
     def requested_class(self) -> int | None:
         """The class the kept heatmap request maps (an index, or a name resolved quietly); None for top."""
-        request = self.request_options or {}
-        if request.get("class_index") is not None:
-            return int(request["class_index"])
-        return self._app.model.class_index(request.get("class_"), quiet=True)
+        requested = self.requested
+        if requested is None or requested.class_index is not None:
+            return None if requested is None else requested.class_index
+        return self._app.model.class_index(requested.class_name, quiet=True)
 
     def clear(self) -> None:
         """The heatmap shown is of an image or model no longer shown: it goes."""

@@ -91,7 +91,7 @@ class ExportState(QObject):
         if info is None or info.key is None or not self._images:
             self._notices.notify("Load an image and a model before exporting.", level="warning", kind=JobKind.EXPORT)
             return None
-        heatmap_options = self._heatmap.options() if heatmaps else {}
+        heatmap_options = self._heatmap.engine_options() if heatmaps else {}
         if heatmap_options is None:
             return None  # a class this model does not have (already said)
         return self._app._submit(

@@ -1,6 +1,6 @@
 """Heatmap tab: pick a class, ask for a dense class heatmap, see it over the image with a colour bar.
 
-A pure view over the engine's ``ClassHeatmap``: the parameters leave as ``computeRequested(dict)``, the
+A pure view over the engine's ``ClassHeatmap``: the parameters leave as ``computeRequested(HeatmapRequest)``, the
 app runs ``dense_heatmap`` on the worker and feeds back ``set_progress`` / ``set_heatmap``. Export asks
 for a path (and before overwriting) and leaves as ``exportRequested``; the app writes the files.
 """
@@ -16,7 +16,7 @@ from PySide6 import QtCore, QtWidgets
 from PySide6.QtCore import Qt, Signal
 
 from viewer.core.file_export import heatmap_paths
-from viewer.core.options import FUSIONS, HEATMAP_COLORMAPS, MODES, SCALE_PRESETS
+from viewer.core.options import FUSIONS, HEATMAP_COLORMAPS, MODES, SCALE_PRESETS, HeatmapRequest
 from viewer.core.options import parse_scales as parse_core_scales
 from viewer.core.ranges import score_range
 from viewer.gui.widgets.activations_large import pyqtgraph_colormap
@@ -43,14 +43,13 @@ class HeatmapView(QtWidgets.QWidget):
     """Class picker, dense-evaluation options, overlay (objectName ``heatmapView``) and colour bar.
 
     Signals:
-        computeRequested(dict): keys class_index (int), mode ("softmax"|"logit"), scales (tuple of float),
-            offsets (bool), fuse ("mean"|"max").
+        computeRequested(HeatmapRequest): the class (an index), mode, scales, offsets and fusion chosen.
         cancelRequested(): the user pressed Cancel while busy.
         exportRequested(str, bool): a path chosen for the export and whether overwriting was confirmed
             (False when none of the files exists). The app writes with ``colormap_name`` and ``alpha``.
     """
 
-    computeRequested = Signal(dict)
+    computeRequested = Signal(object)
     cancelRequested = Signal()
     exportRequested = Signal(str, bool)
 
@@ -366,13 +365,13 @@ class HeatmapView(QtWidgets.QWidget):
             return
         self._show_notice(self._standing_notice)  # a refusal's message goes, "random init" stays
         self.computeRequested.emit(
-            {
-                "class_index": index,
-                "mode": self.mode_picker.currentText(),
-                "scales": scales,
-                "offsets": self.offsets_check.isChecked(),
-                "fuse": self.fuse_picker.currentText(),
-            }
+            HeatmapRequest(
+                class_index=index,
+                mode=MODES[self.mode_picker.currentIndex()],
+                scales=scales,
+                offsets=self.offsets_check.isChecked(),
+                fuse=FUSIONS[self.fuse_picker.currentIndex()],
+            )
         )
 
     def _on_export(self) -> None:

@@ -92,7 +92,7 @@ class AnalysisLinks(QtCore.QObject):
         lecture.convolutionize.convolutionizedRequested.connect(state.lecture.set_convolutionized)
         state.lecture.convolutionized_failed.connect(lecture.convolutionize.say)
         heatmap = self.views.heatmap
-        heatmap.computeRequested.connect(lambda options: state.heatmap.request(**options))
+        heatmap.computeRequested.connect(state.heatmap.request)
         heatmap.cancelRequested.connect(lambda: state.cancel(JobKind.HEATMAP))
         heatmap.exportRequested.connect(self._on_heatmap_export)
         # The image panel's copy of the overlay follows the tab's colormap and opacity.
