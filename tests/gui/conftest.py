@@ -183,7 +183,7 @@ def show(qtbot):
     drawn (the layout computed here, as the worker would, in the direction the view's box asks for)."""
     from viewer.core.graph import collapse, expansion
     from viewer.engine.layout.layered import layout_view
-    from viewer.gui.widgets.architecture import ArchitectureView
+    from viewer.gui.widgets.architecture.view import ArchitectureView
 
     def make(graph, spec=None):
         view = ArchitectureView()

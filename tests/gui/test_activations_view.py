@@ -14,7 +14,7 @@ from viewer.engine.inference import classify
 from viewer.engine.models.registry import build_model
 from viewer.engine.models.weights import load_model
 from viewer.engine.summary import summarize
-from viewer.gui.widgets.activations import ActivationsView
+from viewer.gui.widgets.activations.view import ActivationsView
 
 pg.setConfigOptions(imageAxisOrder="row-major")
 DEAD_RED = (220, 30, 30)  # channel_grid's border for dead channels

@@ -8,8 +8,8 @@ from PySide6.QtCore import Qt
 from viewer.core.options import HeatmapRequest
 from viewer.gui.jobs.tickets import JobKind
 from viewer.gui.state import AppState
-from viewer.gui.widgets.activations import ActivationsView
-from viewer.gui.widgets.architecture import ArchitectureView
+from viewer.gui.widgets.activations.view import ActivationsView
+from viewer.gui.widgets.architecture.view import ArchitectureView
 from viewer.gui.widgets.heatmap import HeatmapView
 from viewer.gui.widgets.image_panel import ImagePanel
 from viewer.gui.widgets.predictions import PredictionsView

@@ -21,8 +21,8 @@ from viewer.core.graph_groups import expand_groups
 from viewer.core.layout import Layout
 from viewer.engine.graph.build import graph_of_name
 from viewer.engine.layout.layered import layout_view
-from viewer.gui.widgets.architecture_diagram import READABLE_ZOOM, DiagramView
-from viewer.gui.widgets.architecture_export import (
+from viewer.gui.widgets.architecture.diagram import READABLE_ZOOM, DiagramView
+from viewer.gui.widgets.architecture.export import (
     PNG_SCALE,
     export_format,
     graph_csv,
@@ -31,17 +31,17 @@ from viewer.gui.widgets.architecture_export import (
     unselected_render,
     write_file,
 )
-from viewer.gui.widgets.architecture_find import FindBar, button_row
-from viewer.gui.widgets.architecture_format import (
+from viewer.gui.widgets.architecture.find import FindBar, button_row
+from viewer.gui.widgets.architecture.format import (
     format_count,
     format_macs,
     format_shape,
     graph_notes_html,
     graph_totals_html,
 )
-from viewer.gui.widgets.architecture_groups import GroupsWindow
-from viewer.gui.widgets.architecture_scene import draw_layout
-from viewer.gui.widgets.architecture_table import ArchitectureTable
+from viewer.gui.widgets.architecture.groups import GroupsWindow
+from viewer.gui.widgets.architecture.scene import draw_layout
+from viewer.gui.widgets.architecture.table import ArchitectureTable
 
 SVG = "{http://www.w3.org/2000/svg}"
 

@@ -18,8 +18,8 @@ from torch import nn
 from viewer.core.graph import collapse
 from viewer.engine.graph.build import build_graph, graph_of_name
 from viewer.engine.layout.layered import layout_view
-from viewer.gui.widgets.architecture import ArchitectureView
-from viewer.gui.widgets.architecture_scene import JoinItem
+from viewer.gui.widgets.architecture.scene import JoinItem
+from viewer.gui.widgets.architecture.view import ArchitectureView
 
 JOB_TIMEOUT_MS = 120_000  # generous: the CPU is shared, and the first job imports torch
 

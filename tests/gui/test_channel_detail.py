@@ -1,4 +1,4 @@
-"""The large channel view of the Activations tab (widgets.activations_large.ChannelDetail), on its own."""
+"""The large channel view of the Activations tab (widgets.activations.large.ChannelDetail), on its own."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from activation_factory import make_activation
 from PySide6.QtCore import Qt
 
 from viewer.core.receptive import ReceptiveField
-from viewer.gui.widgets.activations_large import ChannelDetail
+from viewer.gui.widgets.activations.large import ChannelDetail
 
 
 @pytest.fixture

@@ -125,6 +125,25 @@ def test_a_compare_notice_is_said_on_its_tab_only_and_goes_with_the_next_compari
     _idle(window, qtbot)
 
 
+def test_the_tabs_cancel_is_there_only_while_its_job_runs(make_window, qtbot, shared_data) -> None:
+    # As the Heatmap tab's: Cancel is greyed at rest, live while this tab's job runs, greyed once it ended.
+    window = make_window()
+    _open(window, qtbot, [shared_data / "mnist/mnist_3.png"])
+    _idle(window, qtbot)
+    links = window.compare_links
+    compare, explain = links.compare_view, links.explain_view
+    assert not compare.cancel_button.isEnabled() and not explain.cancel_button.isEnabled()
+    window.tabs.setCurrentWidget(compare)
+    links.state.runs = 1
+    with qtbot.waitSignal(window.state.job_started, timeout=JOB_TIMEOUT_MS, check_params_cb=lambda k: k == "compare"):
+        links.state.request_compare(SMALL)
+    assert compare.cancel_button.isEnabled() and not explain.cancel_button.isEnabled()
+    with qtbot.waitSignal(window.state.jobs.cancelled, timeout=JOB_TIMEOUT_MS):
+        qtbot.mouseClick(compare.cancel_button, QtCore.Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not compare.cancel_button.isEnabled(), timeout=JOB_TIMEOUT_MS)
+    _idle(window, qtbot)
+
+
 def test_a_chart_click_picks_that_network(make_window, qtbot) -> None:
     window = make_window()
     links = window.compare_links

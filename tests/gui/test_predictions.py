@@ -111,7 +111,9 @@ def test_the_chart_keeps_its_place_while_the_next_prediction_loads(qtbot):
     view.resize(480, 700)
     view.show()
     qtbot.waitExposed(view)
+    assert not view.plot.getPlotItem().isVisible()  # no axes of nothing before the first prediction
     view.set_prediction(_prediction(TOP))
+    assert view.plot.getPlotItem().isVisible()
     QtWidgets.QApplication.processEvents()  # the layout request the new header posted
     assert view.header.height() >= 2 * view.header.fontMetrics().lineSpacing()  # it wraps at this width
     shown = view.plot.geometry()

@@ -50,7 +50,7 @@ def test_the_architecture_diagram_is_built_only_when_its_tab_is_shown(qtbot):
     from viewer.core.graph import collapse
     from viewer.engine.graph.build import graph_of_name
     from viewer.engine.layout.layered import layout_view
-    from viewer.gui.widgets.architecture import ArchitectureView
+    from viewer.gui.widgets.architecture.view import ArchitectureView
 
     graph = graph_of_name("resnet18")
     view = ArchitectureView()
@@ -68,7 +68,7 @@ def test_the_architecture_table_is_filled_only_when_shown_or_read(qtbot):
     from PySide6.QtCore import Qt
 
     from viewer.engine.graph.build import graph_of_name
-    from viewer.gui.widgets.architecture import ArchitectureView
+    from viewer.gui.widgets.architecture.view import ArchitectureView
 
     graph = graph_of_name("resnet18")
     view = ArchitectureView()
@@ -180,7 +180,7 @@ def test_the_diagrams_items_are_made_by_the_scene_not_by_python_subclasses(qtbot
     from viewer.core.graph import collapse
     from viewer.engine.graph.build import graph_of_name
     from viewer.engine.layout.layered import layout_view
-    from viewer.gui.widgets.architecture_scene import draw_layout, item_key
+    from viewer.gui.widgets.architecture.scene import draw_layout, item_key
 
     scene = QtWidgets.QGraphicsScene()
     graph = graph_of_name("resnet18")
@@ -202,8 +202,8 @@ def test_a_large_diagram_is_made_a_few_boxes_per_turn_and_at_once_when_read(qtbo
     from viewer.core.graph import collapse
     from viewer.engine.graph.build import graph_of_name
     from viewer.engine.layout.layered import layout_view
-    from viewer.gui.widgets.architecture import ArchitectureView
-    from viewer.gui.widgets.architecture_scene import BOXES_PER_STEP
+    from viewer.gui.widgets.architecture.scene import BOXES_PER_STEP
+    from viewer.gui.widgets.architecture.view import ArchitectureView
 
     graph = graph_of_name("mobilenet_v2")
     layout = layout_view(collapse(graph))

@@ -11,6 +11,7 @@ import hashlib
 import http.client
 import os
 import re
+import socket
 import tempfile
 import urllib.error
 import urllib.request
@@ -73,6 +74,18 @@ def _offline_advice(url: str, target: Path, reason: str) -> str:
     )
 
 
+def _connection_failure(error: BaseException, timeout: float) -> str:
+    """Why no connection was made, in words ("[Errno -2] Name or service not known" is what the OS says)."""
+    reason = getattr(error, "reason", error)
+    if isinstance(reason, socket.gaierror):
+        return "no connection: this computer could not look up the server's name (offline?)"
+    if isinstance(reason, TimeoutError):
+        return f"no connection: no answer from the server within {timeout:g} s"
+    if isinstance(reason, ConnectionRefusedError):
+        return "no connection: the server refused it"
+    return f"no connection: {getattr(reason, 'strerror', None) or reason}"
+
+
 def _download(
     url: str, target: Path, hash_prefix: str | None, progress: ProgressCallback | None, timeout: float
 ) -> None:
@@ -85,8 +98,7 @@ def _download(
         except urllib.error.HTTPError as error:
             raise DownloadError(_offline_advice(url, target, f"HTTP {error.code}")) from None
         except (TimeoutError, urllib.error.URLError, OSError) as error:
-            reason = getattr(error, "reason", error)
-            raise DownloadError(_offline_advice(url, target, f"no connection: {reason}")) from None
+            raise DownloadError(_offline_advice(url, target, _connection_failure(error, timeout))) from None
         digest = hashlib.sha256()
         with response, os.fdopen(handle, "wb") as out:
             handle = -1

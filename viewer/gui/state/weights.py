@@ -139,7 +139,7 @@ class WeightsFallbacks(QObject):
         if isinstance(error.error, DownloadError) and choice.model and not choice.model_file:
             self._unavailable.add(choice.model)
             self._notices.notify(
-                f"{choice.model}: its pretrained weights cannot be had. {text}",
+                f"{choice.model}: its pretrained weights are not on this computer. {text}",
                 error.details,
                 level="warning",
                 kind="model",

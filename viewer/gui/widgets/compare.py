@@ -279,6 +279,7 @@ class CompareView(QtWidgets.QWidget):
         self.run_button.setObjectName("compareRun")
         self.cancel_button = QtWidgets.QPushButton("Cancel")
         self.cancel_button.setObjectName("compareCancel")
+        self.cancel_button.setEnabled(False)  # until a job of this tab runs
         self.chart_button = QtWidgets.QPushButton("Accuracy vs cost chart…")
         self.chart_button.setObjectName("compareChart")
         self.heatmap_class = QtWidgets.QLineEdit()
@@ -349,6 +350,10 @@ class CompareView(QtWidgets.QWidget):
 
     def request(self) -> None:
         self.networksRequested.emit(self.networks())
+
+    def set_running(self, running: bool) -> None:
+        """Cancel is there while a job of this tab runs (as the Heatmap tab's)."""
+        self.cancel_button.setEnabled(running)
 
     def set_progress(self, step: Progress | None) -> None:
         if step is None:

@@ -196,6 +196,7 @@ class ExplainView(QtWidgets.QWidget):
         self.compute_button.setToolTip("Explain this class (top: the network's first) with the cheap methods")
         self.cancel_button = QtWidgets.QPushButton("Cancel")
         self.cancel_button.setObjectName("explainCancel")
+        self.cancel_button.setEnabled(False)  # until a job of this tab runs
         labelled = (
             ("Class", self.class_edit),
             ("Patch", self.patch),
@@ -268,6 +269,10 @@ class ExplainView(QtWidgets.QWidget):
         """The image shown (maps of it are on their way); the maps of another image go."""
         self.image = rgb
         self.set_explanations(None)
+
+    def set_running(self, running: bool) -> None:
+        """Cancel is there while a job of this tab runs (as the Heatmap tab's)."""
+        self.cancel_button.setEnabled(running)
 
     def set_progress(self, step: Progress | None) -> None:
         if step is None:

@@ -19,7 +19,7 @@ from viewer.core.file_export import heatmap_paths
 from viewer.core.options import FUSIONS, HEATMAP_COLORMAPS, MODES, SCALE_PRESETS, HeatmapRequest
 from viewer.core.options import parse_scales as parse_core_scales
 from viewer.core.ranges import score_range
-from viewer.gui.widgets.activations_large import pyqtgraph_colormap
+from viewer.gui.widgets.activations.large import pyqtgraph_colormap
 from viewer.gui.widgets.export_message import ExportMessage
 from viewer.gui.widgets.heatmap_classes import ClassPicker
 from viewer.gui.widgets.plots import pg

@@ -204,6 +204,7 @@ class PredictionsView(QtWidgets.QWidget):
         self.export_button.clicked.connect(self.exportRequested)
         self.logit_toggle.toggled.connect(lambda _on: self._draw())
         self.crops_toggle.toggled.connect(lambda _on: self._draw_crops())
+        self.plot.getPlotItem().hide()  # empty until a prediction comes (no axes of nothing)
 
     # --- setters -----------------------------------------------------------------------------------
     def set_prediction(self, prediction: PredictionShown | None) -> None:

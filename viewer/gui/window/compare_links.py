@@ -70,6 +70,7 @@ class CompareLinks(QtCore.QObject):
         app.notices.message.connect(self._notice)
         app.notices.cleared.connect(self._notice_cleared)
         app.progress.connect(self._progress)
+        app.job_started.connect(self._job_started)
         app.job_finished.connect(self._job_finished)
         tabs.currentChanged.connect(self._tab_changed)
 
@@ -156,9 +157,20 @@ class CompareLinks(QtCore.QObject):
         elif tab == "chart" and self.chart_window is not None and step is not None:
             self.chart_window.set_progress(step)
 
+    def _job_started(self, kind: str) -> None:
+        self._set_running(kind, True)
+
     def _job_finished(self, kind: str) -> None:
         """Nothing of ``kind`` runs any more (delivered, failed, cancelled, withdrawn): no progress bar stays."""
         self._progress(None, kind)
+        self._set_running(kind, False)
+
+    def _set_running(self, kind: str, running: bool) -> None:
+        tab = TAB_OF_KIND.get(kind)
+        if tab == "compare":
+            self.compare_view.set_running(running)
+        elif tab == "explain":
+            self.explain_view.set_running(running)
 
     # --- views → state ---------------------------------------------------------------------------------
     def _compare(self, networks: list[tuple[str, str]]) -> None:

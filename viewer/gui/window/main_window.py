@@ -32,8 +32,8 @@ if TYPE_CHECKING:
 
     from viewer.core.results.session import ImageEntry, ModelInfo
     from viewer.gui.state import AppState
-    from viewer.gui.widgets.activations import ActivationsView
-    from viewer.gui.widgets.architecture import ArchitectureView
+    from viewer.gui.widgets.activations.view import ActivationsView
+    from viewer.gui.widgets.architecture.view import ArchitectureView
     from viewer.gui.widgets.heatmap import HeatmapView
     from viewer.gui.widgets.image_panel import ImagePanel
     from viewer.gui.widgets.model_bar import ModelBar
@@ -142,8 +142,8 @@ class MainWindow(QtWidgets.QMainWindow):
 
     # --- construction ------------------------------------------------------------------------------
     def _build(self) -> None:
-        from viewer.gui.widgets.activations import ActivationsView
-        from viewer.gui.widgets.architecture import ArchitectureView
+        from viewer.gui.widgets.activations.view import ActivationsView
+        from viewer.gui.widgets.architecture.view import ArchitectureView
         from viewer.gui.widgets.heatmap import HeatmapView
         from viewer.gui.widgets.image_panel import ImagePanel
         from viewer.gui.widgets.model_bar import ModelBar

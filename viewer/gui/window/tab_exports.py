@@ -19,7 +19,7 @@ from viewer.core.file_export import bundle_paths, check_targets
 from viewer.gui.jobs.tickets import ErrorHandler, JobError, JobKind, Ticket
 from viewer.gui.settings import Settings
 from viewer.gui.state import AppState
-from viewer.gui.widgets.activations import ActivationsView
+from viewer.gui.widgets.activations.view import ActivationsView
 from viewer.gui.widgets.predictions import PredictionsView
 
 __all__ = ["TabExports", "said_on_tab"]

@@ -15,8 +15,8 @@ from PySide6.QtCore import Qt
 
 from viewer.core.graph import Graph
 from viewer.core.lecture_counts import block_formulas
+from viewer.gui.widgets.architecture.inception import InceptionPanel
 from viewer.gui.widgets.convolutionize_bar import ConvolutionizeBar
-from viewer.gui.widgets.inception_panel import InceptionPanel
 from viewer.gui.widgets.lecture_table_view import LectureTableView
 
 __all__ = ["LectureViews", "block_notes"]

@@ -13,7 +13,7 @@ from PySide6.QtCore import Qt
 
 from viewer.core.graph import Graph
 from viewer.core.lecture_inception import InceptionComparison, inception_blocks, inception_comparison
-from viewer.gui.widgets.architecture_format import format_count, format_macs
+from viewer.gui.widgets.architecture.format import format_count, format_macs
 
 __all__ = ["InceptionPanel", "comparison_html"]
 

@@ -18,7 +18,7 @@ from PySide6 import QtCore, QtGui, QtSvg, QtWidgets
 from viewer.core.errors import ViewerError
 from viewer.core.file_export import atomic_write
 from viewer.core.graph import Graph
-from viewer.gui.widgets.architecture_scene import JoinItem, NodeItem
+from viewer.gui.widgets.architecture.scene import JoinItem, NodeItem
 from viewer.gui.widgets.png import png_bytes
 
 __all__ = [

@@ -18,8 +18,8 @@ from PySide6.QtCore import Signal
 from viewer.core.errors import ExportError
 from viewer.core.file_export import stem_from
 from viewer.core.layout import Layout
-from viewer.gui.widgets.architecture_diagram import DiagramView
-from viewer.gui.widgets.architecture_export import (
+from viewer.gui.widgets.architecture.diagram import DiagramView
+from viewer.gui.widgets.architecture.export import (
     DIAGRAM_FILTERS,
     PNG_SCALE,
     ask_export_path,
@@ -28,7 +28,7 @@ from viewer.gui.widgets.architecture_export import (
     scene_svg,
     write_file,
 )
-from viewer.gui.widgets.architecture_scene import SceneItems, draw_layout
+from viewer.gui.widgets.architecture.scene import SceneItems, draw_layout
 from viewer.gui.widgets.export_message import ExportMessage
 from viewer.gui.widgets.window_fit import fit_on_screen
 

@@ -8,7 +8,7 @@ from typing import Any
 from PySide6 import QtWidgets
 from PySide6.QtCore import Qt, Signal
 
-from viewer.gui.widgets.architecture_format import format_shape
+from viewer.gui.widgets.architecture.format import format_shape
 from viewer.gui.widgets.turns import DrawWhenShown
 
 __all__ = ["LayerTree"]

@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 from pyqtgraph.GraphicsScene.mouseEvents import MouseClickEvent
-from PySide6 import QtCore, QtWidgets
+from PySide6 import QtCore, QtGui, QtWidgets
 from PySide6.QtCore import Qt, Signal
 
 from viewer.core.colormaps import LUT_SIZE, lookup_table
@@ -45,6 +45,7 @@ class ChannelDetail(QtWidgets.QWidget):
 
         self.view = pg.GraphicsLayoutWidget()
         self.view.setObjectName("channelView")
+        self.view.setBackground(self.palette().color(QtGui.QPalette.ColorRole.Base))  # as the image panel's
         self.view.setMinimumHeight(180)
         self.channel_box = self.view.addViewBox(row=0, col=0, lockAspect=True, enableMenu=False)
         self.overlay_box = self.view.addViewBox(row=0, col=1, lockAspect=True, enableMenu=False)

@@ -19,8 +19,8 @@ from viewer.core.errors import ExportError, ModelError
 from viewer.core.graph import Graph, GraphView, expansion
 from viewer.core.graph_keys import enclosing_blocks, grouped_block, key_of, layer_of
 from viewer.core.layout import Direction, Layout
-from viewer.gui.widgets.architecture_diagram import DiagramView
-from viewer.gui.widgets.architecture_export import (
+from viewer.gui.widgets.architecture.diagram import DiagramView
+from viewer.gui.widgets.architecture.export import (
     DIAGRAM_FILTERS,
     PNG_SCALE,
     ask_export_path,
@@ -31,12 +31,12 @@ from viewer.gui.widgets.architecture_export import (
     unselected_render,
     write_file,
 )
-from viewer.gui.widgets.architecture_find import FindBar, button_row, direction_combo
-from viewer.gui.widgets.architecture_format import graph_notes_html, graph_totals_html
-from viewer.gui.widgets.architecture_groups import GroupsWindow
-from viewer.gui.widgets.architecture_lecture import LectureViews, block_notes
-from viewer.gui.widgets.architecture_scene import SceneItems, drawing_steps
-from viewer.gui.widgets.architecture_table import ArchitectureTable
+from viewer.gui.widgets.architecture.find import FindBar, button_row, direction_combo
+from viewer.gui.widgets.architecture.format import graph_notes_html, graph_totals_html
+from viewer.gui.widgets.architecture.groups import GroupsWindow
+from viewer.gui.widgets.architecture.lecture import LectureViews, block_notes
+from viewer.gui.widgets.architecture.scene import SceneItems, drawing_steps
+from viewer.gui.widgets.architecture.table import ArchitectureTable
 from viewer.gui.widgets.export_message import ExportMessage
 from viewer.gui.widgets.turns import DrawWhenShown, StepsInTurns
 

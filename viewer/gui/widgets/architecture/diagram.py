@@ -1,6 +1,6 @@
 """The diagram's QGraphicsView: zoom (wheel, Ctrl +/−), pan (drag), fit, and what clicks and keys ask for.
 
-It draws nothing itself (``architecture_scene`` fills its scene) and decides nothing: a click on a box, a
+It draws nothing itself (``scene`` fills its scene) and decides nothing: a click on a box, a
 double-click on a box or a frame, and the +/− keys leave as signals for ``ArchitectureView``.
 """
 
@@ -10,7 +10,7 @@ from PySide6 import QtCore, QtGui, QtWidgets
 from PySide6.QtCore import Qt, Signal
 
 from viewer.core.layout import Direction
-from viewer.gui.widgets.architecture_scene import item_key
+from viewer.gui.widgets.architecture.scene import item_key
 
 __all__ = ["MAX_ZOOM", "MIN_ZOOM", "READABLE_ZOOM", "DiagramView"]
 

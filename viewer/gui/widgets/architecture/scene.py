@@ -38,7 +38,7 @@ from viewer.core.layout import (
     join_symbol,
 )
 from viewer.core.progress import Job, Progress, run_job
-from viewer.gui.widgets.architecture_format import (
+from viewer.gui.widgets.architecture.format import (
     format_field,
     format_hyper,
     format_macs,

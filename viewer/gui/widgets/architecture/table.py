@@ -13,7 +13,7 @@ from PySide6 import QtWidgets
 from PySide6.QtCore import Qt, Signal
 
 from viewer.core.graph import Block, Graph, GraphNode, format_shape
-from viewer.gui.widgets.architecture_format import (
+from viewer.gui.widgets.architecture.format import (
     format_count,
     format_field,
     format_hyper,

@@ -17,14 +17,14 @@ from typing import Any
 
 import numpy as np
 from pyqtgraph.GraphicsScene.mouseEvents import MouseClickEvent
-from PySide6 import QtCore, QtWidgets
+from PySide6 import QtCore, QtGui, QtWidgets
 from PySide6.QtCore import Qt, Signal
 
 from viewer.core.activation_grid import ChannelGrid, GridOptions, MosaicLayout, effective_normalize, render_grid
 from viewer.core.options import ACTIVATION_COLORMAPS, SORT_KEYS
-from viewer.gui.widgets.activations_large import ChannelDetail
-from viewer.gui.widgets.activations_tree import LayerTree
-from viewer.gui.widgets.architecture_format import format_shape
+from viewer.gui.widgets.activations.large import ChannelDetail
+from viewer.gui.widgets.activations.tree import LayerTree
+from viewer.gui.widgets.architecture.format import format_shape
 from viewer.gui.widgets.export_message import ExportMessage
 from viewer.gui.widgets.plots import pg
 from viewer.gui.widgets.turns import DrawWhenShown
@@ -115,6 +115,7 @@ class ActivationsView(QtWidgets.QWidget):
 
         self.grid = pg.GraphicsLayoutWidget()
         self.grid.setObjectName("activationGrid")
+        self.grid.setBackground(self.palette().color(QtGui.QPalette.ColorRole.Base))  # as the image panel's
         self.grid.setMinimumSize(200, 200)
         self._grid_box = self.grid.addViewBox(lockAspect=True, enableMenu=False)
         self._grid_box.invertY(True)
