@@ -73,9 +73,12 @@ def hang() -> None:
 
 def runtime_state() -> dict[str, Any]:
     """What the engine's runtime settings left: the niceness of the job loop's thread and of every other thread,
-    and how many objects the collector no longer walks."""
+    how many objects the collector no longer walks, and where tqdm's lock comes from."""
+    import tqdm  # what torch.fx's Interpreter makes a (disabled) bar of at every run
+
     niceness = [os.getpriority(os.PRIO_PROCESS, thread.native_id or 0) for thread in threading.enumerate()]
-    return {"niceness": niceness, "frozen": gc.get_freeze_count()}
+    lock = type(tqdm.tqdm.get_lock()).__module__
+    return {"niceness": niceness, "frozen": gc.get_freeze_count(), "tqdm_lock": lock}
 
 
 def exit_now(status: int) -> None:

@@ -28,6 +28,11 @@ kept here only if its reason holds in a process that runs jobs and shows nothing
   torchvision weights loader** (``viewer.engine.models.weights``): *nothing to apply.* Both are scoped context managers
   inside the engine's own code, so they already run in this process with the jobs, one job at a time on the job
   loop's thread; the other threads here (the readers) never build a module or load weights.
+
+One setting is the engine's own: **tqdm's lock is a thread lock** (:func:`configure`). torch.fx's ``Interpreter``
+makes a (disabled) tqdm bar at every run, and tqdm's first bar makes a ``multiprocessing`` lock: a semaphore
+registered with the resource tracker that the window's process shares, which warned of it as "leaked" at every
+exit of the app. Bars are only ever made on the job loop's thread here.
 """
 
 from __future__ import annotations
@@ -36,6 +41,7 @@ import contextlib
 import gc
 import importlib
 import os
+import threading
 from collections.abc import Iterator
 
 __all__ = ["ENGINE_NICENESS", "configure", "quiet_imports"]
@@ -48,6 +54,14 @@ def configure(*, local: bool) -> None:
     """The engine's process-wide settings; call first thing in the engine's main thread (see the docstring)."""
     if local:
         _lower_priority()
+    _thread_lock_for_tqdm()
+
+
+def _thread_lock_for_tqdm() -> None:
+    with contextlib.suppress(ImportError):  # tqdm is torch's dependency, imported by torch.fx when it runs
+        import tqdm  # type: ignore[import-untyped]
+
+        tqdm.tqdm.set_lock(threading.RLock())
 
 
 def _lower_priority() -> None:
