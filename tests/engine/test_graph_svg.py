@@ -8,11 +8,11 @@ import pytest
 from torch import nn
 
 from viewer.core.diagram_colours import KIND_COLOURS, kind_of
+from viewer.core.diagram_svg import graph_svg, write_graph_svg
 from viewer.core.errors import ExportError
 from viewer.core.graph import collapse, expansion
 from viewer.core.layout import box_lines
 from viewer.engine.graph.build import build_graph, graph_of_name
-from viewer.engine.graph.svg import graph_svg, write_graph_svg
 from viewer.engine.layout.layered import layout_view
 
 SVG = "{http://www.w3.org/2000/svg}"

@@ -15,6 +15,7 @@ from PySide6 import QtCore, QtGui, QtWidgets
 from PySide6.QtCore import Qt
 from torch import nn
 
+from viewer.core.diagram_svg import graph_svg
 from viewer.core.graph import collapse
 from viewer.engine.graph.build import build_graph, graph_of_name
 from viewer.engine.layout.layered import layout_view
@@ -231,8 +232,6 @@ def test_zoom_keys_wheel_and_dragging(show, googlenet, qtbot):
 
 
 def test_the_screen_and_the_svg_export_fill_each_box_alike(show, googlenet):
-    from viewer.engine.graph.svg import graph_svg
-
     view = show(googlenet, "inception3a")
     on_screen = {
         name: item.item.brush().color().name() for name, item in view.scene_items.nodes.items() if name != "input"
@@ -255,6 +254,8 @@ def test_export_svg_and_png(show, googlenet, tmp_path, qtbot):
     assert ElementTree.parse(svg).getroot().tag.endswith("svg")
     text = svg.read_text()
     assert "branch2.0" in text and "inception3a" in text  # boxes and frames keep their text in the vector file
+    # The same file as `viewer graph --svg` of the layout shown: one SVG of a diagram.
+    assert text == graph_svg(layout_view(collapse(googlenet, view.expanded_blocks), view.direction))
     view.choose_export_path = lambda: str(png)
     with qtbot.waitSignal(view.exported) as blocker:
         qtbot.mouseClick(view.findChild(QtWidgets.QPushButton, "exportArchitectureButton"), Qt.MouseButton.LeftButton)

@@ -56,10 +56,10 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
 
 
 def run(args: argparse.Namespace) -> int:
+    from viewer.core.diagram_svg import write_graph_svg
     from viewer.core.out_paths import prepare_out
     from viewer.engine import export
     from viewer.engine.graph.export import draw_graph, graph_document
-    from viewer.engine.graph.svg import write_graph_svg
     from viewer.engine.graph.variants import parse_size
 
     name = args.model_file.rpartition(":")[2] if args.model_file else args.model

@@ -9,7 +9,7 @@ Packages by concept: ``graph`` (the data-flow graph and the lecture's readings o
 weights, downloads, custom model files, recipes), ``zoo`` (the lecture's own networks), ``jobs`` (what the
 engine process runs, by name), ``server`` (the engine process: its job loop, sessions and settings).
 
-Torch-free (an import-linter contract in pyproject.toml holds it): ``export``, ``graph.svg`` and the ``layout``
+Torch-free (an import-linter contract in pyproject.toml holds it): ``export`` and the ``layout``
 package. Every other module imports torch. The errors, colours and class search every layer uses are
 ``viewer.core``'s (imported from there: the engine re-exports nothing).
 """

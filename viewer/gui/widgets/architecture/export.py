@@ -1,4 +1,5 @@
-"""The diagram's scene as file bytes: SVG (vector, QtSvg; text stays text) and PNG (twice the screen's scale).
+"""The diagram's scene as PNG bytes (twice the screen's scale; its SVG is :mod:`viewer.core.diagram_svg`'s, the
+same file as ``viewer graph --svg``).
 
 Pure rendering of what is on the scene, and the table as CSV; the view writes the bytes atomically. The Export…
 flow the diagram windows share (the Architecture tab, the expanded groups' window) is here too: ask where
@@ -13,7 +14,7 @@ from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import BinaryIO
 
-from PySide6 import QtCore, QtGui, QtSvg, QtWidgets
+from PySide6 import QtCore, QtGui, QtWidgets
 
 from viewer.core.errors import ViewerError
 from viewer.core.file_export import atomic_write
@@ -29,7 +30,6 @@ __all__ = [
     "graph_csv",
     "run_export",
     "scene_png",
-    "scene_svg",
     "unselected_render",
     "write_file",
 ]
@@ -43,23 +43,6 @@ Render = Callable[[QtGui.QPainter, QtCore.QRectF], None]
 
 def _default_render(scene: QtWidgets.QGraphicsScene) -> Render:
     return lambda painter, target: scene.render(painter, target, scene.sceneRect())
-
-
-def scene_svg(scene: QtWidgets.QGraphicsScene, title: str, render: Render | None = None) -> bytes:
-    """The scene as an SVG document; ``render(painter, target)`` paints it (default: ``scene.render``)."""
-    rect = scene.sceneRect()
-    buffer = QtCore.QBuffer()
-    buffer.open(QtCore.QIODevice.OpenModeFlag.WriteOnly)
-    generator = QtSvg.QSvgGenerator()
-    generator.setOutputDevice(buffer)
-    generator.setSize(rect.size().toSize())
-    generator.setViewBox(QtCore.QRectF(0, 0, rect.width(), rect.height()))
-    generator.setTitle(title)
-    generator.setDescription("convnet viewer architecture diagram")
-    painter = QtGui.QPainter(generator)
-    (render or _default_render(scene))(painter, QtCore.QRectF(0, 0, rect.width(), rect.height()))
-    painter.end()
-    return bytes(buffer.data().data())
 
 
 def scene_png(scene: QtWidgets.QGraphicsScene, render: Render | None = None, scale: float = PNG_SCALE) -> bytes:

@@ -15,6 +15,7 @@ from pathlib import Path
 from PySide6 import QtWidgets
 from PySide6.QtCore import Signal
 
+from viewer.core.diagram_svg import graph_svg
 from viewer.core.errors import ExportError
 from viewer.core.file_export import stem_from
 from viewer.core.layout import Layout
@@ -25,7 +26,6 @@ from viewer.gui.widgets.architecture.export import (
     ask_export_path,
     run_export,
     scene_png,
-    scene_svg,
     write_file,
 )
 from viewer.gui.widgets.architecture.scene import SceneItems, draw_layout
@@ -93,8 +93,7 @@ class GroupsWindow(QtWidgets.QDialog):
     # Each export_* raises ExportError (one sentence) when it cannot write; the Export… button says it here.
     def export_svg(self, path: str | os.PathLike[str]) -> Path:
         """Write the drawing as SVG (vector, text kept as text), atomically; overwrites ``path``."""
-        title = self._shown().view.model_name
-        return self._write(path, scene_svg(self.diagram.scene(), title))
+        return self._write(path, graph_svg(self._shown()).encode("utf-8"))
 
     def export_png(self, path: str | os.PathLike[str]) -> Path:
         """Write the drawing as PNG at twice screen resolution, atomically; overwrites ``path``."""

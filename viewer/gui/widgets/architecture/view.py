@@ -15,6 +15,7 @@ from pathlib import Path
 from PySide6 import QtCore, QtGui, QtWidgets
 from PySide6.QtCore import Qt, Signal
 
+from viewer.core.diagram_svg import graph_svg
 from viewer.core.errors import ExportError, ModelError
 from viewer.core.graph import Graph, GraphView, expansion
 from viewer.core.graph_keys import enclosing_blocks, grouped_block, key_of, layer_of
@@ -27,7 +28,6 @@ from viewer.gui.widgets.architecture.export import (
     graph_csv,
     run_export,
     scene_png,
-    scene_svg,
     unselected_render,
     write_file,
 )
@@ -293,10 +293,11 @@ class ArchitectureView(QtWidgets.QWidget):
     # ----------------------------------------------------------------------------------------- export
     # Each export_* raises ExportError (one sentence) when it cannot write; the Export… button says it on the tab.
     def export_svg(self, path: str | os.PathLike[str]) -> Path:
-        """Write the diagram as SVG (vector, text kept as text), atomically; overwrites ``path``."""
+        """Write the diagram as SVG (vector, text kept as text: the same file as ``viewer graph --svg``), atomically;
+        overwrites ``path``."""
         self._ensure_drawn_for_export()
-        title = self._graph.model_name if self._graph is not None else "network"
-        return self._write(path, scene_svg(self.diagram.scene(), title, self._render))
+        assert self._layout is not None  # what _ensure_drawn_for_export checked
+        return self._write(path, graph_svg(self._layout).encode("utf-8"))
 
     def export_png(self, path: str | os.PathLike[str]) -> Path:
         """Write the diagram as PNG at twice screen resolution, atomically; overwrites ``path``."""

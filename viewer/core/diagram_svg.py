@@ -1,4 +1,5 @@
-"""A laid-out graph as a standalone SVG file (plain strings, no Qt): what ``viewer graph --svg`` writes.
+"""A laid-out graph as a standalone SVG file (plain strings, no Qt): what ``viewer graph --svg`` writes, and the
+Architecture tab's and the pathways window's Export… as SVG (one SVG of a diagram, wherever it is asked for).
 
 It draws the same :class:`viewer.core.layout.Layout` the app paints, with the app's colours: rounded boxes filled
 by layer kind (convolution, pooling, normalisation, activation, linear, collapsed block, join) holding the
@@ -18,6 +19,7 @@ from typing import BinaryIO
 from xml.sax.saxutils import escape
 
 from viewer.core.diagram_colours import BORDER, FRAME_BORDER, FRAME_FILLS, KIND_COLOURS, ROUTE, TRAINING, kind_of
+from viewer.core.file_export import atomic_write
 from viewer.core.graph import ViewNode, format_shape
 from viewer.core.layout import (
     CHAR_WIDTH,
@@ -103,8 +105,6 @@ def graph_svg(layout: Layout) -> str:
 
 def write_graph_svg(path: str | os.PathLike[str], layout: Layout, *, force: bool = False) -> Path:
     """Write :func:`graph_svg` atomically (an existing file is kept unless ``force``)."""
-    from viewer.engine.export import atomic_write
-
     payload = graph_svg(layout).encode("utf-8")
 
     def write(handle: BinaryIO) -> None:
