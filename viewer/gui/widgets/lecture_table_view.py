@@ -16,6 +16,8 @@ from typing import Protocol
 from PySide6 import QtGui, QtWidgets
 from PySide6.QtCore import Qt, Signal
 
+from viewer.gui.widgets.turns import DrawWhenShown
+
 __all__ = ["HIGHLIGHT", "LectureTableView", "ResNetTableShown", "TableCellShown", "TableRowShown"]
 
 HIGHLIGHT = "#fff1b8"  # the chosen network's column
@@ -108,6 +110,8 @@ class LectureTableView(QtWidgets.QWidget):
         layout.addWidget(self.grid, 1)
         layout.addWidget(self.notes)
         self._say_waiting()
+        self._when_shown = DrawWhenShown(self, self._request, when_shown="now")
+        self._when_shown.request()  # the first table is asked for when the view is first shown
 
     @property
     def table(self) -> ResNetTableShown | None:
@@ -129,15 +133,10 @@ class LectureTableView(QtWidgets.QWidget):
             self.grid.clear()
             self.grid.setRowCount(0)
             self._say_waiting()
-            if self.isVisible():
-                self._request()
+            self._when_shown.request()  # asked for now if on screen, else when next shown
             return
+        self._when_shown.cancel()
         self._fill(table)
-
-    def showEvent(self, event: QtGui.QShowEvent) -> None:
-        super().showEvent(event)
-        if self._table is None:
-            self._request()
 
     def _request(self) -> None:
         if not self._asked:
