@@ -11,7 +11,7 @@ import re
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from PySide6 import QtGui, QtWidgets
 from PySide6.QtCore import Qt, Signal
@@ -20,6 +20,10 @@ from viewer.core.choice import ModelChoice
 from viewer.core.options import PRESET_LABELS
 from viewer.core.preset_fit import preset_reason, tta_reason
 from viewer.core.trust import ModelFileTrust
+
+if TYPE_CHECKING:  # numpy comes with the results module: the model bar is made before the window's views
+    from viewer.core.network_spec import NetworkSpec
+    from viewer.core.results.session import ModelInfo, Registry
 
 __all__ = ["PRESETS", "ModelBar"]
 
@@ -59,7 +63,7 @@ class ModelBar(QtWidgets.QWidget):
         self._start_folder = start_folder  # where the file dialogs open
         self._choice = ModelChoice()
         self._failed = False  # the shown weights could not be loaded (set_failed)
-        self._specs: dict[str, Any] = {}
+        self._specs: dict[str, NetworkSpec] = {}
         self._updating = False
         # Dialogs go through these so that tests (and scripts) can answer them without a modal loop.
         self.ask_open_file: Callable[[str, str], str] = self._ask_open_file
@@ -119,7 +123,7 @@ class ModelBar(QtWidgets.QWidget):
         self.tta_box.toggled.connect(self._emit_options)
 
     # --- setters (from the state) ------------------------------------------------------------------
-    def set_registry(self, registry: Any) -> None:
+    def set_registry(self, registry: Registry) -> None:
         """Fill the pickers from the core ``Registry``: grouped models, devices."""
         self._updating = True
         try:
@@ -129,7 +133,7 @@ class ModelBar(QtWidgets.QWidget):
             model = picker.model()
             assert isinstance(model, QtGui.QStandardItemModel)
             order = {family: index for index, family in enumerate(registry.family_order)}
-            groups: dict[str, list[Any]] = {}
+            groups: dict[str, list[NetworkSpec]] = {}
             for spec in registry.specs:
                 groups.setdefault(spec.family, []).append(spec)
             for family in sorted(groups, key=lambda f: order.get(f, len(order))):
@@ -195,7 +199,7 @@ class ModelBar(QtWidgets.QWidget):
             "These weights could not be loaded: the message above says why." if failed else ""
         )
 
-    def set_fit(self, info: Any | None) -> None:
+    def set_fit(self, info: ModelInfo | None) -> None:
         """Mark the presets and TTA that do not suit the loaded weights (the core ModelInfo), with the reason as
         tooltip. Nothing is forbidden: a marked choice can still be picked, to see what it does."""
         for row, (value, text) in enumerate(PRESETS):

@@ -13,7 +13,7 @@ itself.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 from pyqtgraph.GraphicsScene.mouseEvents import MouseClickEvent
@@ -28,6 +28,10 @@ from viewer.gui.widgets.architecture.format import format_shape
 from viewer.gui.widgets.export_message import ExportMessage
 from viewer.gui.widgets.plots import pg
 from viewer.gui.widgets.turns import DrawWhenShown
+
+if TYPE_CHECKING:
+    from viewer.core.results.activation import Activation
+    from viewer.core.results.summary import Summary
 
 __all__ = ["COLORMAPS", "ActivationsView"]
 
@@ -57,8 +61,8 @@ class ActivationsView(QtWidgets.QWidget):
 
     def __init__(self, parent: QtWidgets.QWidget | None = None) -> None:
         super().__init__(parent)
-        self._summary: Any = None
-        self._activation: Any = None
+        self._summary: Summary | None = None
+        self._activation: Activation | None = None
         self._grid: ChannelGrid | None = None  # the mosaic on screen (always of ``_activation``)
         self._order: np.ndarray = np.zeros(0, dtype=np.int64)
         self._layout: MosaicLayout | None = None
@@ -196,7 +200,7 @@ class ActivationsView(QtWidgets.QWidget):
         """Geometry of the mosaic, for tests and for mapping clicks."""
         return self._layout
 
-    def set_summary(self, summary: Any | None) -> None:
+    def set_summary(self, summary: Summary | None) -> None:
         """Fill the layer tree from an engine ``Summary`` (None clears it)."""
         self.tree.set_summary(summary)
 
@@ -204,7 +208,7 @@ class ActivationsView(QtWidgets.QWidget):
         """Select ``name`` in the tree without emitting ``layerRequested`` (the app already knows)."""
         self.tree.select_layer(name)
 
-    def set_activation(self, activation: Any | None, grid: ChannelGrid | None = None) -> None:
+    def set_activation(self, activation: Activation | None, grid: ChannelGrid | None = None) -> None:
         """Show an engine ``Activation``: its channels in the mosaic, the first one (or the same one) large.
 
         ``grid`` is its mosaic drawn on the worker; without one (or with one of another activation) the view
