@@ -35,7 +35,7 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
     atlas.add_argument("--out", required=True, metavar="DIR", help="grids, contact sheets and the index go here")
     atlas.add_argument("--workers", type=int, metavar="K", help="decoding processes (default: the cores but one)")
     atlas.add_argument("--batch-size", type=int, default=64, metavar="B", help="images per forward pass (64)")
-    atlas.add_argument("--tile", type=int, default=96, metavar="PX", help="a patch's side in the grids (96)")
+    atlas.add_argument("--tile", type=int, default=96, metavar="PX", help="a patch's side in the grids and sheets (96)")
     atlas.add_argument(
         "--index-dir", metavar="DIR", help="where indexes are kept (default: the user's cache, shared with the app)"
     )
@@ -102,7 +102,11 @@ def run(args: argparse.Namespace) -> int:
         for channel in range(channels[layer]):
             grid = crops.channel_grid(atlas, layer, channel, tile=args.tile, cache=cache)
             written.append(export.write_png(grid_path(out, layer, channel), grid, force=args.force))
-        written.append(export.write_png(sheet_path(out, layer), crops.contact_sheet(atlas, layer), force=args.force))
+        written.append(
+            export.write_png(
+                sheet_path(out, layer), crops.contact_sheet(atlas, layer, tile=args.tile, cache=cache), force=args.force
+            )
+        )
     kept = index_paths(index_dir, atlas.key, len(layers))
     if index_dir.resolve() != out.resolve():  # a copy beside the pictures: what they were made from
         members = [(out / path.name, _copy_of(path)) for path in kept]
