@@ -108,7 +108,12 @@ def run(args: argparse.Namespace) -> int:
             )
         )
     kept = index_paths(index_dir, atlas.key, len(layers))
-    if index_dir.resolve() != out.resolve():  # a copy beside the pictures: what they were made from
+    if not atlas.index_path:
+        print(
+            f"viewer: warning: the index could not be saved in {index_dir}; the next run computes it again",
+            file=sys.stderr,
+        )
+    elif index_dir.resolve() != out.resolve():  # a copy beside the pictures: what they were made from
         members = [(out / path.name, _copy_of(path)) for path in kept]
         written += export.write_group(members, force=args.force)
     else:

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import torch
 
-from viewer.core.errors import ModelError
+from viewer.core.errors import ExportError, ModelError
 from viewer.core.progress import Job, Progress
 from viewer.core.receptive import ReceptiveField
 from viewer.core.results.atlas import Atlas, LayerAtlas, Unreadable
@@ -130,14 +130,19 @@ def atlas_pass(
     clock = {"saved": started}  # when the index last counted this run's seconds
     method, consistent = "auto", True
 
-    def save(complete: bool) -> None:
+    def save(complete: bool) -> bool:
+        """Write the index; False when it cannot be written (a read-only cache must not cost the pass)."""
         for layer in state.layers:
             layer.table = _table(running[layer.layer], layer, (size, size), loaded.input)
         state.complete = complete
         now = time.perf_counter()
         state.seconds += now - clock["saved"]
         clock["saved"] = now
-        save_index(store, state)
+        try:
+            save_index(store, state)
+        except (OSError, ExportError):
+            return False
+        return True
 
     batches = iter(loader)
     try:
@@ -171,8 +176,8 @@ def atlas_pass(
     finally:
         del batches  # the workers stop now, not when the frame is collected
     elapsed = time.perf_counter() - started
-    save(complete=True)
-    return _result(root, loaded, state, store, from_index=False, seconds=elapsed)
+    saved = save(complete=True)
+    return _result(root, loaded, state, store if saved else None, from_index=False, seconds=elapsed)
 
 
 def _message(name: str, done: int, total: int, begun: int, elapsed: float) -> str:
@@ -221,9 +226,10 @@ def _table(running: RunningTop, layer: LayerState, input_size: tuple[int, int], 
 
 
 def _result(
-    root: Path, loaded: LoadedModel, state: IndexState, store: Path, *, from_index: bool, seconds: float
+    root: Path, loaded: LoadedModel, state: IndexState, store: Path | None, *, from_index: bool, seconds: float
 ) -> Atlas:
-    """The index as the result: only the images its entries name are listed, and indexed from 0."""
+    """The index as the result (``store``: where it was saved, None if it could not be): only the images its
+    entries name are listed, and indexed from 0."""
     named = sorted({int(i) for layer in state.layers for i in np.unique(layer.table[..., 1]) if i >= 0})
     lookup = np.full(len(state.files) + 1, -1, dtype=np.int32)  # the last slot: -1 for an empty slot
     lookup[named] = np.arange(len(named), dtype=np.int32)
@@ -256,7 +262,7 @@ def _result(
         indexed=state.indexed,
         unreadable=[Unreadable(str(root / path), reason) for path, reason in state.unreadable],
         key=state.key,
-        index_path=str(index_paths(store, state.key, 0)[0]),
+        index_path="" if store is None else str(index_paths(store, state.key, 0)[0]),
         from_index=from_index,
         seconds=seconds,
     )
