@@ -33,8 +33,17 @@ def atlas(
     (None: the user's cache)."""
     from viewer.engine.atlas.job import atlas_pass
 
+    # The engine process has threads (a reader per window): its decoding workers are forked from a fresh
+    # forkserver, never from this process (a fork copies locks that other threads may hold).
     return (
         yield from atlas_pass(
-            loaded, folder, layers, top=top, batch_size=batch_size, workers=workers, index_dir=index_dir
+            loaded,
+            folder,
+            layers,
+            top=top,
+            batch_size=batch_size,
+            workers=workers,
+            index_dir=index_dir,
+            context="forkserver",
         )
     )
