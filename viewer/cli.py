@@ -1,5 +1,5 @@
-"""Command line: ``viewer [gui] | classify | models | summary | graph | activations | heatmap | explain | compare |
-bench | engine``.
+"""Command line: ``viewer [gui] | classify | models | summary | graph | activations | atlas | heatmap | explain |
+compare | bench | engine``.
 
 Each subcommand (a module of ``viewer.commands``) parses its arguments, makes one engine call and prints or
 exports the result; there is no logic here of its own. A ``ViewerError`` (bad input) prints its one sentence on
@@ -20,6 +20,7 @@ from types import ModuleType
 from viewer import __version__
 from viewer.commands import (
     activations,
+    atlas,
     bench,
     classify,
     compare,
@@ -42,6 +43,7 @@ COMMANDS: tuple[ModuleType, ...] = (
     summary,
     graph,
     activations,
+    atlas,
     heatmap,
     explain,
     compare,

@@ -49,6 +49,7 @@ class JobName(str, Enum):
     EXPORT_ALL = "export_all"
     EXPORT_PREDICTION = "export_prediction"
     EXPORT_ACTIVATION = "export_activation"
+    ATLAS = "atlas"
 
     def __str__(self) -> str:
         return self.value

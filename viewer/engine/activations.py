@@ -38,6 +38,7 @@ __all__ = [
     "capture",
     "channel_grid",
     "estimate_bytes",
+    "layer_outputs",
     "readable_scale",
     "recording_outputs",
 ]
@@ -225,6 +226,31 @@ def _run_hooks(model: nn.Module, batch: torch.Tensor, layers: tuple[str, ...]) -
     return dict(outputs)
 
 
+def layer_outputs(
+    model: nn.Module, batch: torch.Tensor, layers: Sequence[str], summary: Summary, *, method: str = "auto"
+) -> tuple[dict[str, torch.Tensor], str]:
+    """The outputs of ``layers`` for ``batch`` (on the model's device), and how they were taken ("fx" or "hooks").
+
+    ``method``: "auto" (feature extraction, hooks where the model does not trace or a shape disagrees with the
+    ``summary``), "fx" or "hooks". Call it under ``torch.no_grad()``. A layer that gave no tensor is missing from
+    the dict (the caller names it).
+    """
+    wanted = tuple(dict.fromkeys(layers))
+    if method == "hooks" or "" in wanted:
+        return _run_hooks(model, batch, wanted), "hooks"
+    try:
+        outputs = _run_fx(model, batch, wanted)
+        # Safety net for the name mapping: each output must have the shape the summary saw.
+        wrong = [n for n in wanted if tuple(outputs[n].shape[1:]) != summary.find(n).output_shape]
+        if wrong:
+            raise ModelError(f"feature extraction returned unexpected shapes for {', '.join(wrong[:3])}.")
+    except Exception:
+        if method == "fx":
+            raise
+        return _run_hooks(model, batch, wanted), "hooks"  # data-dependent control flow, untraceable ops
+    return outputs, "fx"
+
+
 def _model_and_name(loaded_or_model: LoadedModel | nn.Module) -> tuple[nn.Module, str]:
     if isinstance(loaded_or_model, nn.Module):
         return loaded_or_model, type(loaded_or_model).__name__
@@ -281,23 +307,8 @@ def capture(
 
     parameter = next(iter([*model.parameters(), *model.buffers()]), None)
     batch = batch.to(parameter.device if parameter is not None else batch.device)
-    used = "hooks" if method == "hooks" or "" in wanted else "fx"
     with torch.no_grad():
-        outputs = None
-        if used == "fx":
-            try:
-                outputs = _run_fx(model, batch, wanted)
-                # Safety net for the name mapping: each output must have the shape the summary saw.
-                wrong = [n for n in wanted if tuple(outputs[n].shape[1:]) != summary.find(n).output_shape]
-                if wrong:
-                    raise ModelError(f"feature extraction returned unexpected shapes for {', '.join(wrong[:3])}.")
-            except Exception:
-                if method == "fx":
-                    raise
-                outputs = None  # data-dependent control flow, untraceable ops: hooks see the real run
-            used = "fx" if outputs is not None else "hooks"
-        if outputs is None:
-            outputs = _run_hooks(model, batch, wanted)
+        outputs, used = layer_outputs(model, batch, wanted, summary, method=method)
     missing = [name for name in wanted if outputs.get(name) is None]
     if missing:
         raise ModelError(f"{model_name} layer(s) {', '.join(missing)} produced no tensor output for this input.")
