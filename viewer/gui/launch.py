@@ -85,19 +85,7 @@ def run_gui(
 
         window.build(AppState(make_runner(engine, token_file)))
         state = window.state
-        saved = state.model.choice
-        if model or model_file or weights or device != "auto":
-            # A model file named on the command line is the user's explicit consent to run it.
-            same_model = (model is None and model_file is None) or (model == saved.model and not model_file)
-            state.model.choice = ModelChoice(
-                model=None if model_file else (model or saved.model),
-                weights=weights or (saved.weights if same_model else ("none" if model_file else "default")),
-                model_file=model_file,
-                device=device if device != "auto" else saved.device,
-            )
-        if recipe:
-            state.model.choice = replace(state.model.choice, recipe=recipe)
-        window.model_bar.set_choice(state.model.choice)
+        _apply_choice(window, model=model, weights=weights, model_file=model_file, device=device, recipe=recipe)
         if tab is not None:
             window.set_tab(tab)
         if layer:
@@ -118,6 +106,32 @@ def run_gui(
     after_first_paint(window, build_and_start)
     app.exec()
     return outcome["status"]
+
+
+def _apply_choice(
+    window: MainWindow,
+    *,
+    model: str | None,
+    weights: str | None,
+    model_file: str | None,
+    device: str,
+    recipe: str | None,
+) -> None:
+    """The command line's model choice over the saved one (what it does not name is kept)."""
+    state = window.state
+    saved = state.model.choice
+    if model or model_file or weights or device != "auto":
+        # A model file named on the command line is the user's explicit consent to run it.
+        same_model = (model is None and model_file is None) or (model == saved.model and not model_file)
+        state.model.choice = ModelChoice(
+            model=None if model_file else (model or saved.model),
+            weights=weights or (saved.weights if same_model else ("none" if model_file else "default")),
+            model_file=model_file,
+            device=device if device != "auto" else saved.device,
+        )
+    if recipe:
+        state.model.choice = replace(state.model.choice, recipe=recipe)
+    window.model_bar.set_choice(state.model.choice)
 
 
 FIRST_PAINT_WAIT_MS = 1000  # a window that never paints (minimised, covered) must not hold the start forever

@@ -66,6 +66,32 @@ class HeatmapView(QtWidgets.QWidget):
 
     # ----------------------------------------------------------------------------------------- layout
     def _build(self) -> None:
+        first, second = self._build_controls()
+        self.notice = QtWidgets.QLabel()
+        self.notice.setObjectName("heatmapNotice")
+        self.notice.setWordWrap(True)
+        self.notice.setStyleSheet("QLabel { background: #fff3cd; color: #664d03; padding: 4px; }")
+        self.notice.hide()
+        self._build_plot()
+        self.info = QtWidgets.QLabel()
+        self.info.setObjectName("heatmapInfo")
+        self.info.setWordWrap(True)
+        self.info.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+
+        layout = QtWidgets.QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addLayout(first)
+        layout.addLayout(second)
+        layout.addWidget(self.notice)
+        layout.addWidget(self.export_message)
+        layout.addWidget(self.graphics, 1)
+        layout.addWidget(self.info)
+        self._apply_alpha()
+        self.set_busy(False)
+        self.set_heatmap(None)
+
+    def _build_controls(self) -> tuple[QtWidgets.QHBoxLayout, QtWidgets.QHBoxLayout]:
+        """The two rows above the map: what to compute, then how to show it (and Cancel, Export)."""
         self.class_picker = ClassPicker(self)  # objectName heatmapClassPicker
         self.mode_picker = QtWidgets.QComboBox()
         self.mode_picker.setObjectName("heatmapMode")
@@ -138,13 +164,10 @@ class HeatmapView(QtWidgets.QWidget):
         fixed = QtWidgets.QSizePolicy.Policy.Fixed
         for widget in (self.colormap_picker, self.cancel_button, self.export_button, self.compute_button):
             widget.setSizePolicy(fixed, widget.sizePolicy().verticalPolicy())
+        return first, second
 
-        self.notice = QtWidgets.QLabel()
-        self.notice.setObjectName("heatmapNotice")
-        self.notice.setWordWrap(True)
-        self.notice.setStyleSheet("QLabel { background: #fff3cd; color: #664d03; padding: 4px; }")
-        self.notice.hide()
-
+    def _build_plot(self) -> None:
+        """The image, the map over it, its peak and the colour bar."""
         self.graphics = pg.GraphicsLayoutWidget()
         self.graphics.setObjectName("heatmapView")
         self.plot = self.graphics.addPlot()
@@ -174,23 +197,6 @@ class HeatmapView(QtWidgets.QWidget):
         self.peak_mark = pg.ScatterPlotItem(size=14, symbol="+", pen=pg.mkPen("w", width=2), brush=None)
         self.peak_mark.setZValue(2)
         self.plot.addItem(self.peak_mark)
-
-        self.info = QtWidgets.QLabel()
-        self.info.setObjectName("heatmapInfo")
-        self.info.setWordWrap(True)
-        self.info.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-
-        layout = QtWidgets.QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.addLayout(first)
-        layout.addLayout(second)
-        layout.addWidget(self.notice)
-        layout.addWidget(self.export_message)
-        layout.addWidget(self.graphics, 1)
-        layout.addWidget(self.info)
-        self._apply_alpha()
-        self.set_busy(False)
-        self.set_heatmap(None)
 
     # ----------------------------------------------------------------------------------------- state
     @property
