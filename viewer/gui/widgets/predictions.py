@@ -128,7 +128,37 @@ class PredictionsView(QtWidgets.QWidget):
         self.export_button.setObjectName("exportPredictionsButton")
         self.export_button.setToolTip("Save the top-k as CSV and JSON (with how it was computed) and the chart as PNG")
         self.export_message = ExportMessage("predictionsExportMessage")
+        self._build_plot()
+        self._build_previews()
 
+        controls = QtWidgets.QHBoxLayout()
+        controls.addWidget(self.k_spin)
+        controls.addWidget(self.logit_toggle)
+        controls.addWidget(self.crops_toggle)
+        controls.addStretch(1)
+        controls.addWidget(self.timing)
+        controls.addWidget(self.export_button)
+        previews = QtWidgets.QGridLayout()
+        previews.addWidget(QtWidgets.QLabel("Original"), 0, 0)
+        previews.addWidget(self.seen_caption, 0, 1)
+        previews.addWidget(self.original_label, 1, 0)
+        previews.addWidget(self.seen_label, 1, 1)
+        layout = QtWidgets.QVBoxLayout(self)
+        layout.addWidget(self.header)
+        layout.addLayout(controls)
+        layout.addWidget(self.export_message)
+        layout.addWidget(self.plot, 3)
+        layout.addLayout(previews, 1)
+        layout.addWidget(self.crops_box)
+
+        self.k_spin.valueChanged.connect(self.topkRequested)
+        self.export_button.clicked.connect(self.exportRequested)
+        self.logit_toggle.toggled.connect(lambda _on: self._draw())
+        self.crops_toggle.toggled.connect(lambda _on: self._draw_crops())
+        self.plot.getPlotItem().hide()  # empty until a prediction comes (no axes of nothing)
+
+    def _build_plot(self) -> None:
+        """The bars of the top-k, class names as the left axis' ticks."""
         self.plot = pg.PlotWidget()
         self.plot.setObjectName("topkPlot")
         self.plot.setBackground(self.palette().color(QtGui.QPalette.ColorRole.Base))
@@ -144,6 +174,8 @@ class PredictionsView(QtWidgets.QWidget):
         self._axis_for_logits: bool | None = None  # the mode the bottom axis was last set up for
         self._add_labels(5)  # the default k, made now: creating them when a result lands stalls the GUI thread
 
+    def _build_previews(self) -> None:
+        """The original, what the network sees, and (with ten-crop TTA) the ten views."""
         # Whole pictures scaled to the room the plot leaves them (a fixed size was cut off at 1366×768).
         self.original_label = FittedPicture(largest=PREVIEW_LARGEST, smallest=PREVIEW_SMALLEST)
         self.original_label.setObjectName("originalPreview")
@@ -179,32 +211,6 @@ class PredictionsView(QtWidgets.QWidget):
             self.crop_tags.append(tag)
         self.crops_box.hide()
         self.crops_toggle.hide()
-
-        controls = QtWidgets.QHBoxLayout()
-        controls.addWidget(self.k_spin)
-        controls.addWidget(self.logit_toggle)
-        controls.addWidget(self.crops_toggle)
-        controls.addStretch(1)
-        controls.addWidget(self.timing)
-        controls.addWidget(self.export_button)
-        previews = QtWidgets.QGridLayout()
-        previews.addWidget(QtWidgets.QLabel("Original"), 0, 0)
-        previews.addWidget(self.seen_caption, 0, 1)
-        previews.addWidget(self.original_label, 1, 0)
-        previews.addWidget(self.seen_label, 1, 1)
-        layout = QtWidgets.QVBoxLayout(self)
-        layout.addWidget(self.header)
-        layout.addLayout(controls)
-        layout.addWidget(self.export_message)
-        layout.addWidget(self.plot, 3)
-        layout.addLayout(previews, 1)
-        layout.addWidget(self.crops_box)
-
-        self.k_spin.valueChanged.connect(self.topkRequested)
-        self.export_button.clicked.connect(self.exportRequested)
-        self.logit_toggle.toggled.connect(lambda _on: self._draw())
-        self.crops_toggle.toggled.connect(lambda _on: self._draw_crops())
-        self.plot.getPlotItem().hide()  # empty until a prediction comes (no axes of nothing)
 
     # --- setters -----------------------------------------------------------------------------------
     def set_prediction(self, prediction: PredictionShown | None) -> None:
