@@ -178,6 +178,7 @@ _CLOSE_DURING_HEATMAP = textwrap.dedent("""
     app = create_application()
     from viewer.gui.window.main_window import MainWindow
     from viewer.gui.state import AppState, ModelChoice
+    from viewer.core.options import HeatmapRequest
     state = AppState()
     state.model.choice = ModelChoice("resnet18", "none", None, "cpu")
     window = MainWindow(state, restore_choice=False)

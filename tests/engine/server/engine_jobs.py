@@ -46,6 +46,24 @@ def capture_all(seed: int) -> dict[str, Any]:
     return {"arrays": {name: a.array for name, a in activations.items()}, "pid": os.getpid()}
 
 
+def open_image(file: Any) -> Any:
+    """The real engine's opened image (with the key that later jobs name it by)."""
+    from viewer.engine.jobs.session import open_images
+
+    return open_images([file]).images[0]
+
+
+_SEEN_IMAGES: dict[str, list[int]] = {}
+
+
+def image_size(entry: Any) -> tuple[tuple[int, int], int]:
+    """The entry's size, and how many distinct entry objects of its key this engine has been given."""
+    seen = _SEEN_IMAGES.setdefault(entry.key, [])
+    if id(entry) not in seen:
+        seen.append(id(entry))
+    return entry.size, len(seen)
+
+
 def torch_version() -> str:
     import torch
 
@@ -100,6 +118,8 @@ def big(n: int) -> np.ndarray:
 JOBS: dict[str, Callable[..., Any]] = {
     "classify": classify,
     "capture_all": capture_all,
+    "open_image": open_image,
+    "image_size": image_size,
     "echo": echo,
     "torch_version": torch_version,
     "spin": spin,

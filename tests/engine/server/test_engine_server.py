@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -103,6 +104,25 @@ def test_a_killed_engine_fails_its_jobs_and_a_new_one_starts(local_engine: Engin
             future.result(RESULT_TIMEOUT_S)
     answer = local_engine.submit("echo", "after").result(RESULT_TIMEOUT_S)
     assert answer["args"] == ("after",) and answer["pid"] != first
+
+
+def test_an_image_crosses_once_and_is_named_afterwards_also_by_a_restarted_engine(
+    local_engine: EngineClient, shared_data: Path
+) -> None:
+    from viewer.core.image_files import read_image_file
+
+    photo = read_image_file(shared_data / "images" / "kitten.jpg")
+    entry = local_engine.submit("open_image", photo).result(RESULT_TIMEOUT_S)
+    assert entry.key
+    sizes = [local_engine.submit("image_size", entry).result(RESULT_TIMEOUT_S) for _ in range(2)]
+    assert sizes == [(entry.size, 1), (entry.size, 1)]  # the second named it: the very entry the engine kept
+    first = local_engine.pid
+    assert first is not None
+    os.kill(first, signal.SIGKILL)
+    with contextlib.suppress(EngineStopped):
+        local_engine.submit("echo", "dies").result(RESULT_TIMEOUT_S)
+    again = local_engine.submit("image_size", entry).result(RESULT_TIMEOUT_S)  # in full to the new engine
+    assert again == (entry.size, 1) and local_engine.pid != first
 
 
 def test_a_job_that_exits_the_engine_fails_and_a_new_one_starts(local_engine: EngineClient) -> None:

@@ -44,6 +44,7 @@ class ImageEntry:
     thumbnail: np.ndarray  # uint8 hxwx3
     preview: np.ndarray | None = None  # uint8, longer side at most PREVIEW_SIDE (scaled on the worker)
     notes: list[str] = field(default_factory=list)  # what was done to it that a user should know
+    key: str = ""  # given by the engine that opened it: later jobs name it so (viewer.core.image_refs)
 
     @property
     def name(self) -> str:

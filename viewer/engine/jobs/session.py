@@ -7,6 +7,7 @@ server's, for a remote engine), which the window's device picker lists.
 from __future__ import annotations
 
 import platform
+import secrets
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
@@ -123,6 +124,7 @@ def open_images(files: Sequence[ImageFile]) -> OpenResult:
             np.asarray(thumb.convert("RGB")),
             np.asarray(preview.convert("RGB")),
             list(loaded.notes),
+            key=secrets.token_hex(8),
         )
         keep_picture(entry, loaded)
         entries.append(entry)

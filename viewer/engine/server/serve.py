@@ -21,6 +21,7 @@ from typing import Any
 
 from viewer import __version__
 from viewer.core.choice import ModelChoice
+from viewer.core.image_refs import HeldImages
 from viewer.core.wire import WireError
 from viewer.core.wire.channel import Channel, Refused, connect, offer_challenge
 from viewer.engine.server import runtime
@@ -43,6 +44,7 @@ class Session:
         self.scheduler = scheduler
         self.client_id = client_id
         self.shares_memory = channel.shm_min_bytes is not None
+        self.images = HeldImages()  # the images this window sent, which it names by reference afterwards
 
     def send(self, message: dict[str, Any]) -> None:
         self.channel.send(message)
@@ -98,6 +100,12 @@ class Session:
         ):
             self.send({"op": "error", "job": job, "message": "Bug: a malformed job request.", "details": "",
                        "is_bug": True, "type": "WireError"})  # fmt: skip
+            return
+        try:
+            args, kwargs = self.images.resolve(args, kwargs)  # the images named by reference, put back
+        except LookupError as error:
+            self.send({"op": "error", "job": job, "message": f"Bug: {error}.", "details": "", "is_bug": True,
+                       "type": "LookupError"})  # fmt: skip
             return
         request = Request(self, job, name, tuple(args), kwargs, model, tuple(models), priority, kind, low_memory)
         self.scheduler.put(request)

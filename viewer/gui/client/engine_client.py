@@ -29,6 +29,7 @@ from typing import Any
 
 from viewer.core import errors as core_errors
 from viewer.core.choice import ModelChoice
+from viewer.core.image_refs import SentImages
 from viewer.core.job_names import ENGINE_RSS_BYTES, LOADED_MODEL_BYTES, LOADED_MODELS, QUERY_PRIORITY
 from viewer.core.progress import Progress
 from viewer.core.wire import WireError
@@ -121,6 +122,9 @@ class EngineClient:
         self._unsent: list[EngineFuture] = []  # submitted while no engine was connected
         self._sent: dict[int, EngineFuture] = {}  # sent to the engine now connected, not finished
         self._channel: Channel | None = None
+        self._send_order = threading.Lock()
+        self._images_channel: Channel | None = None  # the connection that _images_sent counts for
+        self._images_sent = SentImages()  # the images that connection's engine holds (viewer.core.image_refs)
         self._process: multiprocessing.process.BaseProcess | None = None
         self._closed = False
         self._wake = threading.Event()
@@ -333,8 +337,18 @@ class EngineClient:
                     raise EngineStopped(why)
 
     def _send(self, channel: Channel, future: EngineFuture) -> None:
+        message = future.message
         try:
-            channel.send(future.message)
+            # One at a time from here to the wire: the engine must meet an image in full before its references.
+            with self._send_order:
+                if channel is not self._images_channel:  # a new connection: its engine holds no image yet
+                    self._images_channel, self._images_sent = channel, SentImages()
+                args, kwargs = self._images_sent.shrink(message["args"], message["kwargs"])
+                try:
+                    channel.send({**message, "args": args, "kwargs": kwargs})
+                except WireError:
+                    self._images_sent = SentImages()  # not sent: what it counted as held is not
+                    raise
         except WireError as error:  # an argument of a type that may not cross: the caller's bug
             with self._lock:
                 self._sent.pop(future.job, None)
