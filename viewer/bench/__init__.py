@@ -25,7 +25,7 @@ def run_benchmarks(*, quick: bool = False, only: str | None = None, device: str 
     from viewer.engine.models.weights import resolve_device
 
     resolved = str(resolve_device(device))
-    sections = (only or "classify,activations,dense,gui,graph,explain,engine,soak").split(",")
+    sections = (only or "classify,activations,dense,gui,graph,explain,engine,atlas,soak").split(",")
     print(f"# viewer bench — {machine_line(resolved)}")
     rows: list[Row] = []
     for section in sections:
@@ -66,9 +66,13 @@ def _section(name: str) -> Callable[..., list[Row]]:
         from viewer.bench.engine import bench_engine
 
         return bench_engine
+    if name == "atlas":  # each channel's strongest images over a folder (issue 23)
+        from viewer.bench.atlas import bench_atlas
+
+        return bench_atlas
     if name == "soak":  # seeded actions on the real window: bugs, results over the wrong input, memory (issue 19)
         from viewer.bench.soak import bench_soak
 
         return bench_soak
-    names = "classify, activations, dense, gui, graph, explain, engine, soak"
+    names = "classify, activations, dense, gui, graph, explain, engine, atlas, soak"
     raise ModelError(f"--only {name}: no such benchmark ({names}).")
