@@ -101,9 +101,8 @@ def _memory_row(small: Path, large: Path, device: str) -> Row:
 
     def peak(folder: Path) -> float:
         with tempfile.TemporaryDirectory(prefix="viewer-bench-atlas-") as index:
-            return _peak_rss_above(
-                lambda: _drain(atlas_pass(loaded, folder, ["features.3"], batch_size=BATCH, workers=1, index_dir=index))
-            )
+            job = atlas_pass(loaded, folder, ["features.3"], batch_size=BATCH, workers=1, index_dir=index)
+            return _peak_rss(lambda: _drain(job))
 
     peak(small)  # warm
     low, high = peak(small), peak(large)
