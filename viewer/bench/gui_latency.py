@@ -34,11 +34,16 @@ import time
 from collections.abc import Callable
 from itertools import pairwise
 from pathlib import Path
-from typing import Any, TypedDict
+from typing import TYPE_CHECKING, Any, TypedDict
 
 from viewer.bench.common import Row, sample_image, wait_until
 from viewer.bench.gui_occlusion import occlusion_row, switch_during_occlusion
 from viewer.bench.gui_paint import PaintWatch, bare, painted
+
+if TYPE_CHECKING:
+    from viewer.core.choice import ModelChoice
+    from viewer.gui.state import AppState
+    from viewer.gui.window.main_window import MainWindow
 
 __all__ = ["DROP_GOAL", "STALL_GOAL_MS", "SWITCH_GOAL", "latency_rows"]
 
@@ -105,7 +110,7 @@ class SwitchTimes(TypedDict):
     job_starts_ms: dict[str, list[list[object]]]
 
 
-def _drop(window: Any, path: Path) -> None:
+def _drop(window: MainWindow, path: Path) -> None:
     from PySide6 import QtCore, QtGui, QtWidgets
 
     mime = QtCore.QMimeData()
@@ -199,9 +204,10 @@ def _alternate(
     return {"ours_s": min(timings[1:]), "reference_s": best_reference}
 
 
-def _switch(window: Any, state: Any, watch: PaintWatch, repeats: int) -> SwitchTimes:
+def _switch(window: MainWindow, state: AppState, watch: PaintWatch, repeats: int) -> SwitchTimes:
     from viewer.gui.state import ModelChoice
 
+    assert state.image is not None  # the measurement opened one
     image = state.image.path
     ours: dict[str, float] = {}
     reference: dict[str, float] = {}
@@ -237,7 +243,7 @@ def _switch(window: Any, state: Any, watch: PaintWatch, repeats: int) -> SwitchT
     }
 
 
-def _soak(window: Any, state: Any, choice_type: Any, switches: int) -> dict[str, Any]:
+def _soak(window: MainWindow, state: AppState, choice_type: type[ModelChoice], switches: int) -> dict[str, Any]:
     """Seeded switches, one every 20–150 ms; the longest timer gap and what ran around the worst ones."""
     from PySide6 import QtCore
 

@@ -14,10 +14,14 @@ from __future__ import annotations
 import functools
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from viewer.bench.common import Row, wait_until
 from viewer.bench.gui_paint import PaintWatch, bare, painted
+
+if TYPE_CHECKING:
+    from viewer.gui.state import AppState
+    from viewer.gui.window.main_window import MainWindow
 
 __all__ = ["OCCLUSION_GOAL", "occlusion_row", "switch_during_occlusion"]
 
@@ -44,7 +48,7 @@ def occlusion_row(measured: dict[str, Any]) -> Row:
     )
 
 
-def _pick(window: Any, name: str) -> None:
+def _pick(window: MainWindow, name: str) -> None:
     from viewer.gui.state import ModelChoice
 
     choice = ModelChoice(name, "none", None, window.state.model.choice.device)
@@ -62,10 +66,11 @@ def _costly_running(sweep: dict[str, int], item: Any, kind: str) -> None:
         sweep["steps"] += 1
 
 
-def switch_during_occlusion(window: Any, state: Any, watch: PaintWatch, repeats: int) -> dict[str, Any]:
+def switch_during_occlusion(window: MainWindow, state: AppState, watch: PaintWatch, repeats: int) -> dict[str, Any]:
     """Best times (ours, reference) in seconds summed over :data:`OTHERS`, and what stopped each sweep."""
     from viewer.gui.jobs.tickets import JobKind
 
+    assert state.image is not None  # the measurement opened one
     image = state.image.path
     view = window.compare_links.explain_view
     view.patch.setValue(PATCH)
@@ -80,6 +85,7 @@ def switch_during_occlusion(window: Any, state: Any, watch: PaintWatch, repeats:
             _pick(window, OCCLUDED)
             window.set_tab("explain")
             button = view.panels["occlusion"].compute_button
+            assert button is not None  # occlusion is a costly method: its panel has one
             wait_until(functools.partial(_offered, view, button), WAIT_S)
             wait_until(lambda: not state.jobs.is_busy(), WAIT_S)  # the summary and graph too, then the reference
             started = time.perf_counter()

@@ -33,11 +33,14 @@ import weakref
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from viewer.bench.common import Row, measured_in_fresh_process, offscreen_unless_display
 from viewer.bench.soak_actions import ACTIONS, SoakContext, SoakData, answer_dialogs, prepare_window
 from viewer.bench.soak_checks import Faults, engine_rss_mb, held_by_design_mb, rss_mb, slope_per_100
+
+if TYPE_CHECKING:
+    from viewer.gui.window.main_window import MainWindow
 
 __all__ = ["LEAK_GOAL_MB", "SoakReport", "bench_soak", "new_window", "run_soak"]
 
@@ -155,7 +158,8 @@ def run_soak(
     def settle(timeout_s: float) -> bool:
         return _run_until(lambda: not context.window.state.jobs.is_busy(), timeout_s)
 
-    context = SoakContext(None, rng, data, out_dir, reopen, settle)
+    # The first window opens inside faults.hooked() below, which must see it being made.
+    context = SoakContext(cast("MainWindow", None), rng, data, out_dir, reopen, settle)
     names, weights = [a[0] for a in ACTIONS], [a[1] for a in ACTIONS]
     table = {name: act for name, _w, act in ACTIONS}
     started = time.perf_counter()

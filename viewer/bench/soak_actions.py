@@ -13,9 +13,13 @@ import random
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from viewer.core.choice import ModelChoice
+
+if TYPE_CHECKING:
+    from viewer.gui.state import AppState
+    from viewer.gui.window.main_window import MainWindow
 
 __all__ = ["ACTIONS", "SMALL_COMPARE", "SoakContext", "SoakData", "answer_dialogs", "write_hostile_files"]
 
@@ -52,7 +56,7 @@ class SoakData:
 class SoakContext:
     """What the actions act on: the window shown now (replaced by ``reopen``), the seeded draw, the data."""
 
-    window: Any  # MainWindow
+    window: MainWindow
     rng: random.Random
     data: SoakData
     out_dir: Path
@@ -61,7 +65,7 @@ class SoakContext:
     save_paths: list[str] = field(default_factory=list)  # what the next save dialog answers
 
     @property
-    def state(self) -> Any:
+    def state(self) -> AppState:
         return self.window.state
 
     def next_save_path(self, suffix: str) -> str:
@@ -274,7 +278,9 @@ def _export(context: SoakContext) -> str:
     elif tab == "activations":
         window.tab_exports.export_activations()
     elif tab == "architecture":
-        window.architecture.findChild(_button_type(), "exportArchitectureButton").click()
+        button = window.architecture.findChild(_button_type(), "exportArchitectureButton")
+        assert button is not None  # the view's own button
+        button.click()
     elif tab == "heatmap":
         window.heatmap.export_button.click()
     else:

@@ -12,7 +12,10 @@ import sys
 import threading
 from collections.abc import Iterator
 from types import TracebackType
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
+
+if TYPE_CHECKING:
+    from viewer.gui.window.main_window import MainWindow
 
 __all__ = ["Faults", "engine_rss_mb", "held_by_design_mb", "rss_mb", "slope_per_100", "wrong_results"]
 
@@ -53,7 +56,7 @@ def _array_bytes(value: Any, depth: int = 4) -> int:
     return sum(_array_bytes(child, depth - 1) for child in children)
 
 
-def held_by_design_mb(window: Any) -> float:
+def held_by_design_mb(window: MainWindow) -> float:
     """What the app holds on purpose now, in MB: the engine's cached models (tensors), the open images' pixels
     and the arrays of the results shown (prediction, activations, heatmap, the Explain maps, the comparison).
 
@@ -78,7 +81,7 @@ def held_by_design_mb(window: Any) -> float:
     return total / 2**20
 
 
-def engine_rss_mb(window: Any) -> float:
+def engine_rss_mb(window: MainWindow) -> float:
     """The resident memory of the window's engine process in MB, 0 for an engine on a thread of this process (in
     :func:`rss_mb` already) or on another machine. Read while the engine is idle."""
     client = window.state.jobs.client
@@ -99,7 +102,7 @@ def slope_per_100(points: list[tuple[int, float]]) -> float:
     return 100 * sum((x - mean_x) * (y - mean_y) for x, y in zip(xs, ys, strict=True)) / spread
 
 
-def wrong_results(window: Any) -> tuple[list[str], list[str]]:
+def wrong_results(window: MainWindow) -> tuple[list[str], list[str]]:
     """(the results shown over another image or model than the one shown, the kinds of results shown)."""
     state = window.state
     image = state.image.path if state.image is not None else None
@@ -141,13 +144,13 @@ class Faults:
     def bug(self, text: str) -> None:
         self.report.exceptions.append(f"{self.action}: {text}")
 
-    def check(self, window: Any, when: str) -> None:
+    def check(self, window: MainWindow, when: str) -> None:
         wrong, shown = wrong_results(window)
         self.report.wrong_input.extend(f"{self.action} ({when}): {text}" for text in wrong)
         for kind in shown:
             self.report.checked[kind] = self.report.checked.get(kind, 0) + 1
 
-    def watch(self, window: Any) -> None:
+    def watch(self, window: MainWindow) -> None:
         """Check each result the moment it is delivered too (after the window's own slots drew it), and count
         the job failures that are bugs (a notice "Bug…", on the banner or on a tab)."""
         state = window.state
