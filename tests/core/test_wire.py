@@ -255,3 +255,29 @@ def test_a_forged_dtype_is_refused(dtype: object) -> None:
 def test_malformed_input_raises_one_clear_error(data: bytes) -> None:
     with pytest.raises(WireError):
         decode(data)
+
+
+def test_framed_connections_send_without_nagles_delay() -> None:
+    # A message over 16 KiB is written as its length and then its body: with Nagle's algorithm the body waited
+    # for the peer's delayed acknowledgement of the length (40 ms). Both ends of every channel turn it off.
+    import os
+    import socket
+
+    from viewer.core.wire.channel import connect, framed
+
+    with socket.create_server(("127.0.0.1", 0)) as listener:
+        client = connect(*listener.getsockname()[:2])
+        accepted, _peer = listener.accept()
+        server = framed(accepted)
+    try:
+        for connection in (client, server):
+            sock = socket.socket(fileno=os.dup(connection.fileno()))
+            try:
+                assert sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY) != 0
+            finally:
+                sock.close()
+        client.send_bytes(b"x" * 20_000)
+        assert len(server.recv_bytes()) == 20_000
+    finally:
+        client.close()
+        server.close()

@@ -23,7 +23,7 @@ from viewer import __version__
 from viewer.core.choice import ModelChoice
 from viewer.core.image_refs import HeldImages
 from viewer.core.wire import WireError
-from viewer.core.wire.channel import Channel, Refused, connect, offer_challenge
+from viewer.core.wire.channel import Channel, Refused, connect, framed, offer_challenge
 from viewer.engine.server import runtime
 from viewer.engine.server.scheduler import Request, Scheduler, load_jobs
 
@@ -194,7 +194,7 @@ class TcpServer:
                     sock.close()
                     break
                 threading.Thread(
-                    target=self._serve_one, args=(Connection(sock.detach()), peer), name="engine-client", daemon=True
+                    target=self._serve_one, args=(framed(sock), peer), name="engine-client", daemon=True
                 ).start()
 
     def _serve_one(self, connection: Connection, peer: tuple[str, int]) -> None:

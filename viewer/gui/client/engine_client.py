@@ -24,7 +24,6 @@ import time
 import weakref
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Future
-from multiprocessing.connection import Connection
 from typing import Any
 
 from viewer.core import errors as core_errors
@@ -33,7 +32,7 @@ from viewer.core.image_refs import SentImages
 from viewer.core.job_names import ENGINE_RSS_BYTES, LOADED_MODEL_BYTES, LOADED_MODELS, QUERY_PRIORITY
 from viewer.core.progress import Progress
 from viewer.core.wire import WireError
-from viewer.core.wire.channel import Channel, Refused, answer_challenge, connect
+from viewer.core.wire.channel import Channel, Refused, answer_challenge, connect, framed
 from viewer.gui.client.processes import has_ended, stop_process, why_it_ended
 
 __all__ = ["DEFAULT_JOBS", "SHM_MIN_BYTES", "EngineBug", "EngineClient", "EngineFuture", "EngineStopped"]
@@ -319,7 +318,7 @@ class EngineClient:
                 ready = multiprocessing.connection.wait(waited, max(0.0, remaining))
                 if listener in ready:
                     sock, _peer = listener.accept()
-                    channel = Channel(Connection(sock.detach()), shm_min_bytes=self.shm_min_bytes)
+                    channel = Channel(framed(sock), shm_min_bytes=self.shm_min_bytes)
                     try:
                         self.welcome = answer_challenge(channel, token)
                     except (Refused, WireError, TimeoutError, OSError, EOFError):
