@@ -75,6 +75,9 @@ class UnitMap:
     image_rgb: np.ndarray  # uint8 (H, W, 3): ``rgb`` resized to the image (8-bit: a photo's float copy is 4x)
     image_magnitude: np.ndarray  # float32 (H, W): ``magnitude`` resized to the image (as the Explain maps are)
     peak: float  # max |attribution|: the scale of the pictures (0 when the gradient is 0 everywhere)
+    # The share of the gradient's energy (sum of squares) outside the unit's field box: 0 when every layer up to the
+    # unit is local; a global op on the way (squeeze-excitation's pooling) lets a little reach the whole image.
+    outside_energy: float = 0.0
 
     @property
     def label(self) -> str:
@@ -125,7 +128,10 @@ class UnitAttribution:
             "default_cell": self.default_cell,
             "activation": self.activation,
             "map_shape": list(self.channel_map.shape),
-            "methods": {method: {"label": item.label, "peak": item.peak} for method, item in self.maps.items()},
+            "methods": {
+                method: {"label": item.label, "peak": item.peak, "outside_energy": item.outside_energy}
+                for method, item in self.maps.items()
+            },
             "receptive_field": None if self.receptive_field is None else self.receptive_field.as_dict(),
             "input_box": list(self.input_box),
             "image_box": list(self.image_box),

@@ -26,7 +26,15 @@ import torch
 
 from viewer.core.errors import ModelError, UnsupportedModelError
 from viewer.core.progress import Job, Progress
-from viewer.core.results.unit import UNIT_METHOD_LABELS, UNIT_METHODS, Box, Unit, UnitAttribution, UnitMap
+from viewer.core.results.unit import (
+    UNIT_METHOD_LABELS,
+    UNIT_METHODS,
+    Box,
+    Unit,
+    UnitAttribution,
+    UnitMap,
+    box_slices,
+)
 from viewer.engine.explain.input import explain_input, to_image_pixels
 from viewer.engine.explain.relu_rules import ForwardAudit, audit_forward, relu6_as_relu
 from viewer.engine.images import LoadedImage, load_image
@@ -86,7 +94,7 @@ def unit_attribution(
         yield Progress(step, 3, f"{layer} channel {channel} ({row}, {col}): {UNIT_METHOD_LABELS[method].lower()}")
         begun = time.perf_counter()
         attribution = _captum(loaded, layer, method, prepared.tensor, selector)
-        maps[method] = unit_pictures(method, attribution, image.size)
+        maps[method] = unit_pictures(method, attribution, image.size, input_box)
         timings[method] = (time.perf_counter() - begun) * 1e3
     timings["total"] = (time.perf_counter() - started) * 1e3
     return UnitAttribution(
@@ -135,10 +143,20 @@ def run_unit_attribution(
     return run_job(unit_attribution(loaded, image, layer, channel, row, col, summary=summary))
 
 
-def unit_pictures(method: str, attribution: np.ndarray, image_size: tuple[int, int]) -> UnitMap:
+def unit_pictures(
+    method: str, attribution: np.ndarray, image_size: tuple[int, int], input_box: Box | None = None
+) -> UnitMap:
     """The usual pictures of a (C, h, w) gradient: signed RGB around mid-grey and the magnitude, both scaled by the
-    largest |gradient|, over the input and resized to ``image_size`` (width, height)."""
+    largest |gradient|, over the input and resized to ``image_size`` (width, height); with the unit's field box
+    (input pixels), the share of the gradient's energy outside it."""
     data = np.asarray(attribution, dtype=np.float32)
+    energy = np.square(data, dtype=np.float64).sum(axis=0)
+    total = float(energy.sum())
+    if input_box is not None and total > 0:
+        rows, cols = box_slices(input_box, energy.shape)
+        outside = max(0.0, (total - float(energy[rows, cols].sum())) / total)
+    else:
+        outside = 0.0
     peak = float(np.abs(data).max()) if data.size else 0.0
     signed = data / (peak or 1.0)
     # A grey input's gradient is shown grey; an input of other than 1 or 3 channels by its mean (no colour order).
@@ -154,6 +172,7 @@ def unit_pictures(method: str, attribution: np.ndarray, image_size: tuple[int, i
         image_rgb=np.round(np.clip(resized, 0.0, 1.0) * 255.0).astype(np.uint8),
         image_magnitude=np.clip(to_image_pixels(magnitude, image_size), 0.0, 1.0),
         peak=peak,
+        outside_energy=outside,
     )
 
 
