@@ -60,6 +60,7 @@ class Unit:
     row: int
     col: int
 
+    @property
     def label(self) -> str:
         return f"{self.layer} channel {self.channel} at ({self.row}, {self.col})"
 
