@@ -1,5 +1,5 @@
 """Command line: ``viewer [gui] | classify | models | summary | graph | activations | atlas | heatmap | explain |
-compare | bench | engine``.
+deconv | compare | bench | engine``.
 
 Each subcommand (a module of ``viewer.commands``) parses its arguments, makes one engine call and prints or
 exports the result; there is no logic here of its own. A ``ViewerError`` (bad input) prints its one sentence on
@@ -24,6 +24,7 @@ from viewer.commands import (
     bench,
     classify,
     compare,
+    deconv,
     engine,
     explain,
     graph,
@@ -46,6 +47,7 @@ COMMANDS: tuple[ModuleType, ...] = (
     atlas,
     heatmap,
     explain,
+    deconv,
     compare,
     bench,
     engine,

@@ -50,6 +50,7 @@ class JobName(str, Enum):
     EXPORT_PREDICTION = "export_prediction"
     EXPORT_ACTIVATION = "export_activation"
     ATLAS = "atlas"
+    UNIT_ATTRIBUTION = "unit_attribution"
 
     def __str__(self) -> str:
         return self.value

@@ -9,7 +9,7 @@ Importing this package imports no torch: the jobs import the engine when they fi
 - :mod:`~viewer.engine.jobs.session`: the zoo and the machine (the first job), opened images, the model's info.
 - :mod:`~viewer.engine.jobs.analysis`: top-k, the layer tree, activations, the dense heatmap.
 - :mod:`~viewer.engine.jobs.architecture`: the graph, its drawing, the lecture's table and convolutionized graph.
-- :mod:`~viewer.engine.jobs.compare`: Compare, Explain, the accuracy-versus-cost chart.
+- :mod:`~viewer.engine.jobs.compare`: Compare, Explain (and one unit's deconvolution), the accuracy-versus-cost chart.
 - :mod:`~viewer.engine.jobs.atlas`: each channel's strongest images over a folder (a long job).
 - :mod:`~viewer.engine.jobs.exports`: the files of Export all and of each tab.
 - :mod:`~viewer.engine.jobs.models`: the cache of built models and the loader of a job's models.
@@ -53,6 +53,7 @@ JOBS: dict[str, Callable[..., object]] = {
     JobName.EXPORT_PREDICTION: exports.export_prediction,
     JobName.EXPORT_ACTIVATION: exports.export_activation,
     JobName.ATLAS: atlas.atlas,
+    JobName.UNIT_ATTRIBUTION: compare.unit_attribution,
 }
 
 

@@ -36,6 +36,7 @@ __all__ = [
     "heatmap_for_screen",
     "screen_copy",
     "summary",
+    "summary_of",
 ]
 
 
@@ -54,6 +55,12 @@ def summary(loaded: LoadedModel) -> Summary:
     made = summarize(loaded)
     _summaries[loaded.model] = made
     return made
+
+
+def summary_of(loaded: LoadedModel) -> Summary:
+    """The summary kept with ``loaded`` (made by the summary job), made and kept now if there is none."""
+    known = _summaries.get(loaded.model)
+    return known if known is not None else summary(loaded)
 
 
 # The summary of each cached model, for its captures: the window never sends it back (a ResNet's layer tree is

@@ -1,4 +1,4 @@
-"""The jobs of Compare, Explain and the accuracy-versus-cost chart.
+"""The jobs of Compare, Explain (with one unit's deconvolution) and the accuracy-versus-cost chart.
 
 Long ones are generators of the engine's protocol: they yield ``Progress`` and ``return`` their result
 (:mod:`viewer.core.progress`). The engine is imported when a job first runs.
@@ -20,11 +20,12 @@ from viewer.engine.jobs.images import loaded_image
 if TYPE_CHECKING:
     from viewer.core.results.compare import Comparison
     from viewer.core.results.explain import Explanation
+    from viewer.core.results.unit import UnitAttribution
     from viewer.core.zoo import ZooPoint
     from viewer.engine.jobs.models import ModelLoader
     from viewer.engine.models.weights import LoadedModel
 
-__all__ = ["compare_networks", "explain_methods", "export_explanation", "measure_zoo", "zoo"]
+__all__ = ["compare_networks", "explain_methods", "export_explanation", "measure_zoo", "unit_attribution", "zoo"]
 
 
 def compare_networks(
@@ -107,6 +108,23 @@ def export_explanation(
 
     written = write_explanation(path, image.pixels, result, colormap=colormap, alpha=alpha, force=force)
     return [str(p) for p in written]
+
+
+def unit_attribution(
+    image: ImageEntry,
+    loaded: LoadedModel,
+    layer: str,
+    channel: int,
+    row: int | None = None,
+    col: int | None = None,
+) -> Generator[Progress, None, UnitAttribution]:
+    """Deconvolution and guided backpropagation of one unit (``layer``, ``channel``, cell ``row``, ``col`` of the
+    channel's map over the whole image; both None: its strongest cell) back to the image entry."""
+    from viewer.engine.explain.unit import unit_attribution as engine_unit
+    from viewer.engine.jobs.analysis import summary_of
+
+    summary = summary_of(loaded)  # the layer tree the window asked for, kept with the model: not traced again
+    return (yield from engine_unit(loaded, loaded_image(image), layer, channel, row, col, summary=summary))
 
 
 def zoo(device: str = "cpu") -> list[ZooPoint]:
