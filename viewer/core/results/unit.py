@@ -7,9 +7,11 @@ also keeps ReLU's forward mask. The engine (:mod:`viewer.engine.explain.unit`) c
 ``NeuronDeconvolution`` and ``NeuronGuidedBackprop`` over the whole image, as the Explain tab's maps are.
 
 Each method's :class:`UnitMap` is the usual picture of those methods: the signed gradient per pixel and colour
-channel, scaled so that 0 is mid-grey (0.5) and the largest magnitude reaches 0 or 1, and the absolute maximum
-over the colour channels as a map in [0, 1]. Both are given over the network input and over the original image's
-pixels; :meth:`UnitAttribution.crop` cuts any of them to the unit's receptive field.
+channel, scaled so that 0 is mid-grey (0.5) and the 99th percentile of the non-zero magnitudes reaches 0 or 1
+(clipped beyond: scaled by the very largest, a few extreme pixels left a photo's picture almost uniformly grey),
+and the absolute maximum over the colour channels as a map in [0, 1] on the same scale. Both are given over the
+network input and over the original image's pixels; :meth:`UnitAttribution.crop` cuts any of them to the unit's
+receptive field.
 """
 
 from __future__ import annotations
@@ -71,14 +73,15 @@ class UnitMap:
 
     method: str  # one of UNIT_METHODS
     attribution: np.ndarray  # float32 (C, h, w): Captum's result over the network input (signed, unscaled)
-    rgb: np.ndarray  # float32 (h, w, 3) in [0, 1]: 0.5 + 0.5·gradient / peak (grey input: its channel thrice)
-    magnitude: np.ndarray  # float32 (h, w) in [0, 1]: max over channels of |gradient| / peak
+    rgb: np.ndarray  # float32 (h, w, 3) in [0, 1]: 0.5 + 0.5·clip(gradient / scale) (grey input: its channel thrice)
+    magnitude: np.ndarray  # float32 (h, w) in [0, 1]: max over channels of clip(|gradient| / scale)
     image_rgb: np.ndarray  # uint8 (H, W, 3): ``rgb`` resized to the image (8-bit: a photo's float copy is 4x)
     image_magnitude: np.ndarray  # float32 (H, W): ``magnitude`` resized to the image (as the Explain maps are)
-    peak: float  # max |attribution|: the scale of the pictures (0 when the gradient is 0 everywhere)
+    peak: float  # max |attribution| (0 when the gradient is 0 everywhere)
     # The share of the gradient's energy (sum of squares) outside the unit's field box: 0 when every layer up to the
     # unit is local; a global op on the way (squeeze-excitation's pooling) lets a little reach the whole image.
     outside_energy: float = 0.0
+    scale: float = 0.0  # the pictures' scale: the 99th percentile of the non-zero |attribution| (0: none)
 
     @property
     def label(self) -> str:

@@ -45,7 +45,7 @@ if TYPE_CHECKING:
     from viewer.core.results.summary import LayerNode, Summary
     from viewer.engine.models.weights import LoadedModel
 
-__all__ = ["UNIT_METHODS", "run_unit_attribution", "unit_attribution", "unit_pictures"]
+__all__ = ["UNIT_METHODS", "picture_scale", "run_unit_attribution", "unit_attribution", "unit_pictures"]
 
 _CAPTUM_HOOK_WARNING = "Setting backward hooks on ReLU activations"  # Captum's, at every call: said once in notes
 
@@ -116,7 +116,8 @@ def unit_attribution(
             "input": prepared.fit,
             "cell": "the channel's strongest on this image" if default_cell else "given",
             "relu_rules": _rules(audit),
-            "picture": "0.5 + 0.5 · gradient / max |gradient| per colour channel; magnitude: max over channels",
+            "picture": "0.5 + 0.5 · clip(gradient / s) per colour channel, s the 99th percentile of the non-zero "
+            "|gradient|; magnitude: max over channels",
             "library": "captum.attr.NeuronDeconvolution, captum.attr.NeuronGuidedBackprop",
         },
         notes=prepared.notes + list(image.notes) + _notes(loaded, layer, audit, field),
@@ -158,7 +159,8 @@ def unit_pictures(
     else:
         outside = 0.0
     peak = float(np.abs(data).max()) if data.size else 0.0
-    signed = data / (peak or 1.0)
+    scale = picture_scale(data)
+    signed = np.clip(data / (scale or 1.0), -1.0, 1.0)
     # A grey input's gradient is shown grey; an input of other than 1 or 3 channels by its mean (no colour order).
     colour = signed if signed.shape[0] == 3 else np.repeat(signed.mean(axis=0, keepdims=True), 3, axis=0)
     rgb = np.ascontiguousarray(0.5 + 0.5 * colour.transpose(1, 2, 0), dtype=np.float32)
@@ -173,10 +175,18 @@ def unit_pictures(
         image_magnitude=np.clip(to_image_pixels(magnitude, image_size), 0.0, 1.0),
         peak=peak,
         outside_energy=outside,
+        scale=scale,
     )
 
 
 # --- the steps ------------------------------------------------------------------------------------------------
+
+
+def picture_scale(attribution: np.ndarray) -> float:
+    """The magnitude that the pictures show at full strength: the 99th percentile of the non-zero |attribution|
+    (most of a map is zero outside the unit's field; its very largest values are a few pixels)."""
+    magnitudes = np.abs(attribution[attribution != 0])
+    return float(np.percentile(magnitudes, 99)) if magnitudes.size else 0.0
 
 
 def _layer_node(loaded: LoadedModel, layer: str, summary: Summary | None) -> LayerNode:
