@@ -16,15 +16,21 @@ from typing import BinaryIO
 
 from PySide6 import QtCore, QtGui, QtWidgets
 
+from viewer.core.diagram_svg import graph_svg
 from viewer.core.errors import ViewerError
 from viewer.core.file_export import atomic_write
 from viewer.core.graph import Graph
+from viewer.core.layout import Layout
+from viewer.gui.widgets.architecture.diagram import DiagramView
 from viewer.gui.widgets.architecture.scene import JoinItem, NodeItem
+from viewer.gui.widgets.export_message import ExportMessage
 from viewer.gui.widgets.png import png_bytes
 
 __all__ = [
     "DIAGRAM_FILTERS",
     "PNG_SCALE",
+    "DiagramExports",
+    "Render",
     "ask_export_path",
     "export_format",
     "graph_csv",
@@ -162,3 +168,60 @@ def write_file(path: str | os.PathLike[str], data: bytes) -> Path:
         handle.write(data)
 
     return atomic_write(path, write, force=True)
+
+
+class DiagramExports:
+    """Export… of a drawn diagram, the same for the Architecture tab and the pathways window: SVG (the file of
+    :mod:`viewer.core.diagram_svg`, as ``viewer graph --svg`` writes it), PNG of the scene at twice its scale, each
+    written whole or not at all; a failure is one sentence under the owner's Export… button.
+
+    A mix-in for the two widgets: they give their scene (``diagram``), their ``export_message``, the layout drawn
+    (:meth:`_drawn_layout`) and the dialog (:meth:`choose_export_path`); each ``export_*`` raises ``ExportError``
+    (one sentence) when it cannot write.
+    """
+
+    diagram: DiagramView
+    export_message: ExportMessage
+
+    def export_svg(self, path: str | os.PathLike[str]) -> Path:
+        """Write the diagram as SVG (vector, text kept as text: the same file as ``viewer graph --svg``),
+        atomically; overwrites ``path``."""
+        return self._write(path, graph_svg(self._drawn_layout()).encode("utf-8"))
+
+    def export_png(self, path: str | os.PathLike[str]) -> Path:
+        """Write the diagram as PNG at twice screen resolution, atomically; overwrites ``path``."""
+        self._drawn_layout()
+        return self._write(path, scene_png(self.diagram.scene(), self._export_render(), PNG_SCALE))
+
+    def show_export_message(self, text: str) -> None:
+        """Why the last export failed, under the buttons ('' hides it)."""
+        self.export_message.say(text)
+
+    def choose_export_path(self) -> str:
+        """Ask where to save (the dialog confirms overwriting); '' when cancelled. Tests override this."""
+        raise NotImplementedError
+
+    def _drawn_layout(self) -> Layout:
+        """The layout on screen; ``ExportError`` while there is none drawn."""
+        raise NotImplementedError
+
+    def _exported(self, path: str) -> None:
+        """A file was written (the owner's ``exported`` signal)."""
+        raise NotImplementedError
+
+    def _export_render(self) -> Render | None:
+        return None  # the scene as it is
+
+    def _export_writers(self) -> dict[str, Callable[[str], object]]:
+        return {"png": self.export_png, "svg": self.export_svg}
+
+    def _write(self, path: str | os.PathLike[str], data: bytes) -> Path:
+        written = write_file(path, data)
+        self._exported(str(written))
+        return written
+
+    def _on_export_clicked(self) -> None:
+        self.show_export_message("")
+        path = self.choose_export_path()
+        if path:
+            run_export(path, self._export_writers(), self.show_export_message)

@@ -9,24 +9,18 @@ it replaces a file).
 from __future__ import annotations
 
 import html
-import os
-from pathlib import Path
 
 from PySide6 import QtWidgets
 from PySide6.QtCore import Signal
 
-from viewer.core.diagram_svg import graph_svg
 from viewer.core.errors import ExportError
 from viewer.core.file_export import stem_from
 from viewer.core.layout import Layout
 from viewer.gui.widgets.architecture.diagram import DiagramView
 from viewer.gui.widgets.architecture.export import (
     DIAGRAM_FILTERS,
-    PNG_SCALE,
+    DiagramExports,
     ask_export_path,
-    run_export,
-    scene_png,
-    write_file,
 )
 from viewer.gui.widgets.architecture.scene import SceneItems, draw_layout
 from viewer.gui.widgets.export_message import ExportMessage
@@ -35,7 +29,7 @@ from viewer.gui.widgets.window_fit import fit_on_screen
 __all__ = ["GroupsWindow"]
 
 
-class GroupsWindow(QtWidgets.QDialog):
+class GroupsWindow(DiagramExports, QtWidgets.QDialog):
     """Non-modal window (objectName ``architectureGroups``) drawing one aggregated-transformations layout.
 
     Signals:
@@ -89,35 +83,17 @@ class GroupsWindow(QtWidgets.QDialog):
         self.raise_()
         self.diagram.request_fit()
 
-    # --- export ------------------------------------------------------------------------------------
-    # Each export_* raises ExportError (one sentence) when it cannot write; the Export… button says it here.
-    def export_svg(self, path: str | os.PathLike[str]) -> Path:
-        """Write the drawing as SVG (vector, text kept as text), atomically; overwrites ``path``."""
-        return self._write(path, graph_svg(self._shown()).encode("utf-8"))
-
-    def export_png(self, path: str | os.PathLike[str]) -> Path:
-        """Write the drawing as PNG at twice screen resolution, atomically; overwrites ``path``."""
-        self._shown()
-        return self._write(path, scene_png(self.diagram.scene(), scale=PNG_SCALE))
-
+    # --- export (DiagramExports) -----------------------------------------------------------------------
     def choose_export_path(self) -> str:
         """Ask where to save (QFileDialog confirms overwriting); '' when cancelled. Tests override this."""
         shown = self.layout_shown
         name = "groups" if shown is None else stem_from({"model": shown.view.model_name}, "groups")
         return ask_export_path(self, "Export the pathways", name + ".svg", DIAGRAM_FILTERS)
 
-    def _shown(self) -> Layout:
+    def _drawn_layout(self) -> Layout:
         if self.layout_shown is None or not self.items.nodes:
             raise ExportError("There is no drawing to export yet: wait until it is drawn.")
         return self.layout_shown
 
-    def _write(self, path: str | os.PathLike[str], data: bytes) -> Path:
-        written = write_file(path, data)
-        self.exported.emit(str(written))
-        return written
-
-    def _on_export_clicked(self) -> None:
-        self.export_message.say("")
-        path = self.choose_export_path()
-        if path:
-            run_export(path, {"png": self.export_png, "svg": self.export_svg}, self.export_message.say)
+    def _exported(self, path: str) -> None:
+        self.exported.emit(path)

@@ -10,12 +10,12 @@ right, with ``directionChanged``) and draws the layout that comes back. The user
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from pathlib import Path
 
-from PySide6 import QtCore, QtGui, QtWidgets
+from PySide6 import QtCore, QtWidgets
 from PySide6.QtCore import Qt, Signal
 
-from viewer.core.diagram_svg import graph_svg
 from viewer.core.errors import ExportError, ModelError
 from viewer.core.graph import Graph, GraphView, expansion
 from viewer.core.graph_keys import enclosing_blocks, grouped_block, key_of, layer_of
@@ -24,12 +24,11 @@ from viewer.gui.widgets.architecture.diagram import DiagramView
 from viewer.gui.widgets.architecture.export import (
     DIAGRAM_FILTERS,
     PNG_SCALE,
+    DiagramExports,
+    Render,
     ask_export_path,
     graph_csv,
-    run_export,
-    scene_png,
     unselected_render,
-    write_file,
 )
 from viewer.gui.widgets.architecture.find import FindBar, button_row, direction_combo
 from viewer.gui.widgets.architecture.format import graph_notes_html, graph_totals_html
@@ -43,7 +42,7 @@ from viewer.gui.widgets.turns import DrawWhenShown, StepsInTurns
 __all__ = ["PNG_SCALE", "ArchitectureView"]
 
 
-class ArchitectureView(QtWidgets.QWidget):
+class ArchitectureView(DiagramExports, QtWidgets.QWidget):
     """Diagram (objectName ``architectureView``), table (``architectureTable``) and totals of one network.
 
     Signals:
@@ -292,24 +291,13 @@ class ArchitectureView(QtWidgets.QWidget):
 
     # ----------------------------------------------------------------------------------------- export
     # Each export_* raises ExportError (one sentence) when it cannot write; the Export… button says it on the tab.
-    def export_svg(self, path: str | os.PathLike[str]) -> Path:
-        """Write the diagram as SVG (vector, text kept as text: the same file as ``viewer graph --svg``), atomically;
-        overwrites ``path``."""
-        self._ensure_drawn_for_export()
-        assert self._layout is not None  # what _ensure_drawn_for_export checked
-        return self._write(path, graph_svg(self._layout).encode("utf-8"))
-
-    def export_png(self, path: str | os.PathLike[str]) -> Path:
-        """Write the diagram as PNG at twice screen resolution, atomically; overwrites ``path``."""
-        self._ensure_drawn_for_export()
-        return self._write(path, scene_png(self.diagram.scene(), self._render, PNG_SCALE))
-
-    def _ensure_drawn_for_export(self) -> None:
+    def _drawn_layout(self) -> Layout:
         """Draw the diagram now if it waits for the tab; refuse while there is none (no network, or its layout still
         being made): an empty scene would be an empty SVG, and a PNG of no pixels Qt cannot even paint."""
         self._ensure_drawn()
         if self._layout is None or not self._items.nodes:
             raise ExportError("There is no diagram to export yet: wait until it is drawn.")
+        return self._layout
 
     def export_csv(self, path: str | os.PathLike[str]) -> Path:
         """Write the table (``graph_rows``: one row per call, blocks as rows), atomically; overwrites ``path``."""
@@ -322,25 +310,15 @@ class ArchitectureView(QtWidgets.QWidget):
         name = (self._graph.model_name if self._graph is not None else "network").replace(":", "_") + ".svg"
         return ask_export_path(self, "Export architecture", name, DIAGRAM_FILTERS + ";;CSV table (*.csv)")
 
-    def _render(self, painter: QtGui.QPainter, target: QtCore.QRectF) -> None:
+    def _export_render(self) -> Render:
         selected = self._items.nodes.get(self._selected_box() or "")
-        unselected_render(self.diagram.scene(), selected)(painter, target)
+        return unselected_render(self.diagram.scene(), selected)
 
-    def _write(self, path: str | os.PathLike[str], data: bytes) -> Path:
-        written = write_file(path, data)
-        self.exported.emit(str(written))
-        return written
+    def _export_writers(self) -> dict[str, Callable[[str], object]]:
+        return {**super()._export_writers(), "csv": self.export_csv}
 
-    def show_export_message(self, text: str) -> None:
-        """Why the last export failed, under the buttons ('' hides it)."""
-        self.export_message.say(text)
-
-    def _on_export_clicked(self) -> None:
-        self.show_export_message("")
-        path = self.choose_export_path()
-        if path:
-            writers = {"png": self.export_png, "csv": self.export_csv, "svg": self.export_svg}
-            run_export(path, writers, self.show_export_message)
+    def _exported(self, path: str) -> None:
+        self.exported.emit(path)
 
     # ----------------------------------------------------------------------------------------- internals
     def _select(self, key: str, *, reveal: bool, centre: bool = False) -> None:
