@@ -50,6 +50,7 @@ class JobName(str, Enum):
     EXPORT_PREDICTION = "export_prediction"
     EXPORT_ACTIVATION = "export_activation"
     ATLAS = "atlas"
+    OPTIMISED_IMAGE = "optimised_image"
 
     def __str__(self) -> str:
         return self.value
