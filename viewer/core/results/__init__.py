@@ -12,6 +12,7 @@ concept:
 - :mod:`~viewer.core.results.explain`: ``Explanation`` of one method, ``ExplainSet`` of several.
 - :mod:`~viewer.core.results.atlas`: ``Atlas`` of a folder (each channel's strongest images), its ``LayerAtlas``
   arrays, ``AtlasEntry`` rows and ``Unreadable`` files.
+- :mod:`~viewer.core.results.optimised`: ``OptimisedImage``, the image optimised to excite one channel.
 - :mod:`~viewer.core.results.lecture`: ``ResNetTable`` (ResNet's Table 1) and its rows and cells.
 - :mod:`~viewer.core.results.session`: the zoo and machine (``Registry``), the loaded model (``ModelInfo``),
   opened images (``ImageEntry``, ``OpenResult``) and what an export wrote (``ExportResult``).

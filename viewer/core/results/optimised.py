@@ -13,7 +13,13 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["OptimisedImage"]
+__all__ = ["OptimisedImage", "unit_title"]
+
+
+def unit_title(layer: str, channel: int, channel_name: str = "") -> str:
+    """How a unit is named in messages: "features.10 channel 7", "class 1 (goldfish)" for the output."""
+    unit = f"{layer} channel {channel}" if layer else f"class {channel}"
+    return f"{unit} ({channel_name})" if channel_name else unit
 
 
 @dataclass
@@ -38,6 +44,11 @@ class OptimisedImage:
     settings: dict[str, Any] = field(default_factory=dict)
     device: str = "cpu"
     seconds: float = 0.0  # of the optimisation (this run; 0 when it was not timed)
+
+    @property
+    def title(self) -> str:
+        """The unit it excites, as messages name it (:func:`unit_title`)."""
+        return unit_title(self.layer, self.channel, self.channel_name)
 
     @property
     def size(self) -> tuple[int, int]:

@@ -25,7 +25,7 @@ from torch.utils._pytree import tree_leaves
 
 from viewer.core.errors import ModelError
 from viewer.core.progress import Job, Progress
-from viewer.core.results.optimised import OptimisedImage
+from viewer.core.results.optimised import OptimisedImage, unit_title
 from viewer.engine.atlas.job import layer_geometry
 from viewer.engine.optimise.image import FourierImage
 from viewer.engine.optimise.robustness import PAD_VALUE, RandomAffine
@@ -119,7 +119,7 @@ def optimise_channel(
     if side < MIN_SIZE:
         raise ModelError(f"An optimised image is at least {MIN_SIZE} pixels a side, not {side}.")
     channel_name, per_map = _check_channel(loaded, layer, channel)
-    where = f"{layer or 'output'} channel {channel}" + (f" ({channel_name})" if channel_name else "")
+    where = unit_title(layer, channel, channel_name)
     transforms = transforms or RandomAffine()
     device, spec = loaded.device, loaded.input
     generator = torch.Generator().manual_seed(seed)
