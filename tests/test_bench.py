@@ -70,7 +70,9 @@ def test_an_unknown_section_is_one_sentence(capsys) -> None:
     assert len(err) == 1 and "no such benchmark" in err[0]
 
 
-@pytest.mark.parametrize("name", ["classify", "activations", "dense", "gui", "graph", "explain", "engine", "soak"])
+@pytest.mark.parametrize(
+    "name", ["classify", "activations", "dense", "gui", "graph", "explain", "dream", "engine", "soak"]
+)
 def test_every_section_named_in_the_help_exists(name: str) -> None:
     assert callable(bench._section(name))
 

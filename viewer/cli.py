@@ -1,5 +1,5 @@
-"""Command line: ``viewer [gui] | classify | models | summary | graph | activations | atlas | heatmap | explain |
-deconv | compare | bench | engine``.
+"""Command line: ``viewer [gui] | classify | models | summary | graph | activations | atlas | deconv | dream |
+heatmap | explain | compare | bench | engine``.
 
 Each subcommand (a module of ``viewer.commands``) parses its arguments, makes one engine call and prints or
 exports the result; there is no logic here of its own. A ``ViewerError`` (bad input) prints its one sentence on
@@ -25,6 +25,7 @@ from viewer.commands import (
     classify,
     compare,
     deconv,
+    dream,
     engine,
     explain,
     graph,
@@ -45,6 +46,7 @@ COMMANDS: tuple[ModuleType, ...] = (
     graph,
     activations,
     atlas,
+    dream,
     heatmap,
     explain,
     deconv,

@@ -25,7 +25,7 @@ def run_benchmarks(*, quick: bool = False, only: str | None = None, device: str 
     from viewer.engine.models.weights import resolve_device
 
     resolved = str(resolve_device(device))
-    sections = (only or "classify,activations,dense,gui,graph,explain,engine,atlas,soak").split(",")
+    sections = (only or "classify,activations,dense,gui,graph,explain,dream,engine,atlas,soak").split(",")
     print(f"# viewer bench — {machine_line(resolved)}")
     rows: list[Row] = []
     for section in sections:
@@ -62,6 +62,10 @@ def _section(name: str) -> Callable[..., list[Row]]:
         from viewer.bench.explain import bench_explain
 
         return bench_explain
+    if name == "dream":  # the optimised image of a channel against the bare passes it contains (issue 23)
+        from viewer.bench.dream import bench_dream
+
+        return bench_dream
     if name == "engine":  # the engine's own process: a capture's transfer, a remote engine, the start (issue 21)
         from viewer.bench.engine import bench_engine
 
@@ -74,5 +78,5 @@ def _section(name: str) -> Callable[..., list[Row]]:
         from viewer.bench.soak import bench_soak
 
         return bench_soak
-    names = "classify, activations, dense, gui, graph, explain, engine, atlas, soak"
+    names = "classify, activations, dense, gui, graph, explain, dream, engine, atlas, soak"
     raise ModelError(f"--only {name}: no such benchmark ({names}).")

@@ -10,7 +10,9 @@ __all__ = ["add_parser", "run"]
 def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     bench = subparsers.add_parser("bench", help="benchmarks: ratios against bare torchvision, as a table")
     bench.add_argument("--quick", action="store_true", help="fewer repetitions and smaller inputs")
-    bench.add_argument("--only", help="comma-separated: classify,activations,dense,gui,graph,explain,engine,atlas,soak")
+    bench.add_argument(
+        "--only", help="comma-separated: classify,activations,dense,gui,graph,explain,dream,engine,atlas,soak"
+    )
     bench.add_argument("--device", default="auto")
     bench.set_defaults(run=run)
 

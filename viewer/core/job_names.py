@@ -51,6 +51,7 @@ class JobName(str, Enum):
     EXPORT_ACTIVATION = "export_activation"
     ATLAS = "atlas"
     UNIT_ATTRIBUTION = "unit_attribution"
+    OPTIMISED_IMAGE = "optimised_image"
 
     def __str__(self) -> str:
         return self.value

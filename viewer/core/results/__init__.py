@@ -14,6 +14,7 @@ concept:
   arrays, ``AtlasEntry`` rows and ``Unreadable`` files.
 - :mod:`~viewer.core.results.unit`: ``UnitAttribution`` of one unit (deconvolution, guided backpropagation), its
   ``UnitMap`` pictures and the ``Unit`` itself.
+- :mod:`~viewer.core.results.optimised`: ``OptimisedImage``, the image optimised to excite one channel.
 - :mod:`~viewer.core.results.lecture`: ``ResNetTable`` (ResNet's Table 1) and its rows and cells.
 - :mod:`~viewer.core.results.session`: the zoo and machine (``Registry``), the loaded model (``ModelInfo``),
   opened images (``ImageEntry``, ``OpenResult``) and what an export wrote (``ExportResult``).
