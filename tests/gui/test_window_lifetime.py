@@ -55,6 +55,8 @@ def test_eight_close_and_reopen_cycles_free_every_window(qtbot, shared_data) -> 
         rss.append(_rss_mb())
     assert [ref() for ref in windows] == [None] * 8
     assert [ref() for ref in states] == [None] * 8
-    # Each leaked window would keep ResNet-18 (45 MB of weights) and its images: the second half of the cycles
-    # together must not grow by one of them (the first ones fill torch's and the allocator's caches).
-    assert rss[-1] - rss[3] < 45, rss
+    # Each leaked window would keep ResNet-18 (45 MB of weights) and its images: over the second half of the cycles
+    # the floor of the resident memory must not rise by one of them (the first ones fill torch's and the
+    # allocator's caches). The floor, not one sample: between cycles it swings by about 50 MB either way (a CI run
+    # read 1424, 1478, 1439 ... 1471 MB with every window freed), where four leaked windows would lift it 180 MB.
+    assert min(rss[5:]) - min(rss[2:5]) < 45, rss
