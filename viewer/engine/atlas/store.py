@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from viewer.core.file_export import write_group
+from viewer.core.file_export import Writer, write_group
 from viewer.core.receptive import ReceptiveField
 from viewer.engine.atlas.folder import FolderFile
 from viewer.engine.export import json_bytes
@@ -165,18 +165,18 @@ def save_index(index_dir: str | os.PathLike[str], state: IndexState) -> Path:
         "unreadable": [list(pair) for pair in state.unreadable],
         "files": state.files,
     }
-    members: list[tuple[Path, Any]] = [(paths[0], _bytes_writer(json_bytes(document)))]
+    members: list[tuple[Path, Writer]] = [(paths[0], _bytes_writer(json_bytes(document)))]
     for layer, path in zip(state.layers, paths[1:], strict=True):
         members.append((path, _npy_writer(np.asarray(layer.table, dtype=np.float64))))
     write_group(members, force=True)
     return paths[0]
 
 
-def _bytes_writer(payload: bytes) -> Any:
+def _bytes_writer(payload: bytes) -> Writer:
     return lambda handle: handle.write(payload)
 
 
-def _npy_writer(array: np.ndarray) -> Any:
+def _npy_writer(array: np.ndarray) -> Writer:
     return lambda handle: np.save(handle, array, allow_pickle=False)
 
 

@@ -84,10 +84,20 @@ class ForwardAudit:
     others: Counter[str] = field(default_factory=Counter)  # other nonlinearities by name (modules and functions)
 
 
+@dataclass
+class _Seen:
+    """The counts of :class:`ForwardAudit`, made while the forward runs."""
+
+    rectifiers: int = 0
+    relu6: int = 0
+    functional: list[tuple[str, str]] = field(default_factory=list)
+    others: Counter[str] = field(default_factory=Counter)
+
+
 class _Watch(TorchFunctionMode):
     """Sees every torch function called in the forward; counts rectifications made outside a ReLU module."""
 
-    def __init__(self, stack: list[nn.Module], names: Mapping[nn.Module, str], found: dict[str, Any]) -> None:
+    def __init__(self, stack: list[nn.Module], names: Mapping[nn.Module, str], found: _Seen) -> None:
         super().__init__()
         self.stack, self.names, self.found = stack, names, found
 
@@ -103,9 +113,9 @@ class _Watch(TorchFunctionMode):
         if not inside:
             if func in _RECTIFIER_FUNCTIONS:
                 where = self.names.get(self.stack[-1], "") if self.stack else ""
-                self.found["functional"].append((_RECTIFIER_FUNCTIONS[func], where or "the network's forward"))
+                self.found.functional.append((_RECTIFIER_FUNCTIONS[func], where or "the network's forward"))
             elif func in _OTHER_FUNCTIONS:
-                self.found["others"][_OTHER_FUNCTIONS[func]] += 1
+                self.found.others[_OTHER_FUNCTIONS[func]] += 1
         return func(*args, **dict(kwargs or {}))
 
 
@@ -114,16 +124,16 @@ def audit_forward(model: nn.Module, layer: str, tensor: torch.Tensor) -> Forward
     target = model.get_submodule(layer)
     names = {module: name for name, module in model.named_modules()}
     stack: list[nn.Module] = []
-    found: dict[str, Any] = {"functional": [], "others": Counter(), "rectifiers": 0, "relu6": 0}
+    found = _Seen()
     captured: list[torch.Tensor] = []
 
     def enter(module: nn.Module, _inputs: Any) -> None:
         stack.append(module)
         if isinstance(module, _RECTIFIER_MODULES):
-            found["rectifiers"] += 1
-            found["relu6"] += isinstance(module, nn.ReLU6)
+            found.rectifiers += 1
+            found.relu6 += isinstance(module, nn.ReLU6)
         elif isinstance(module, _OTHER_MODULES):
-            found["others"][type(module).__name__] += 1
+            found.others[type(module).__name__] += 1
 
     def leave(module: nn.Module, _inputs: Any, output: Any) -> None:
         if module is target:
@@ -151,10 +161,10 @@ def audit_forward(model: nn.Module, layer: str, tensor: torch.Tensor) -> Forward
         raise LookupError(f"{layer} did not run in the forward pass")
     return ForwardAudit(
         output=captured[0],
-        rectifier_modules=int(found["rectifiers"]),
-        relu6_modules=int(found["relu6"]),
-        functional=list(found["functional"]),
-        others=found["others"],
+        rectifier_modules=found.rectifiers,
+        relu6_modules=found.relu6,
+        functional=found.functional,
+        others=found.others,
     )
 
 
