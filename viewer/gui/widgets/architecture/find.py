@@ -1,5 +1,5 @@
-"""The Architecture tab's find bar (a layer or block name with completion; Enter asks for it), its button row and
-its direction box (the data flowing down or to the right)."""
+"""The Architecture tab's find bar (a layer or block name with completion; Enter asks for it), its button row, its
+direction box (the data flowing down or to the right) and its wrapped labels."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from PySide6.QtCore import Qt, Signal
 
 from viewer.core.layout import Direction
 
-__all__ = ["DIRECTION_CHOICES", "ButtonSpec", "FindBar", "button_row", "direction_combo"]
+__all__ = ["DIRECTION_CHOICES", "ButtonSpec", "FindBar", "button_row", "direction_combo", "wrapped_label"]
 
 ButtonSpec = tuple[str, str, Callable[[], object], str]  # text, objectName, slot, tooltip
 DIRECTION_CHOICES = (("Top-down", "TB"), ("Left-to-right", "LR"))  # text, the layout's direction
@@ -101,3 +101,12 @@ def direction_combo(chosen: Callable[[Direction], object]) -> QtWidgets.QComboBo
         combo.addItem(text, direction)
     combo.currentIndexChanged.connect(lambda _index: chosen("LR" if combo.currentData() == "LR" else "TB"))
     return combo
+
+
+def wrapped_label(name: str) -> QtWidgets.QLabel:
+    """A selectable label that wraps (a long variant line or note must not widen the window)."""
+    label = QtWidgets.QLabel()
+    label.setObjectName(name)
+    label.setWordWrap(True)
+    label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+    return label

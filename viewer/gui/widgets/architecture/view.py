@@ -14,7 +14,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from PySide6 import QtCore, QtWidgets
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Signal
 
 from viewer.core.errors import ExportError, ModelError
 from viewer.core.graph import Graph, GraphView, expansion
@@ -30,7 +30,7 @@ from viewer.gui.widgets.architecture.export import (
     graph_csv,
     unselected_render,
 )
-from viewer.gui.widgets.architecture.find import FindBar, button_row, direction_combo
+from viewer.gui.widgets.architecture.find import FindBar, button_row, direction_combo, wrapped_label
 from viewer.gui.widgets.architecture.format import graph_notes_html, graph_totals_html
 from viewer.gui.widgets.architecture.groups import GroupsWindow
 from viewer.gui.widgets.architecture.lecture import LectureViews, block_notes
@@ -78,7 +78,7 @@ class ArchitectureView(DiagramExports, QtWidgets.QWidget):
 
     def _build(self) -> None:
         # Word-wrapped: a long variant line or note must not widen the window.
-        self.totals, self.notes = _text_label("architectureTotals"), _text_label("architectureNotes")
+        self.totals, self.notes = wrapped_label("architectureTotals"), wrapped_label("architectureNotes")
         self.totals.setText("No network yet.")
         self.notes.setStyleSheet("color: #46505a")
         self.diagram = DiagramView(self)
@@ -445,11 +445,3 @@ class ArchitectureView(DiagramExports, QtWidgets.QWidget):
         self._selected = key
         self._apply_selection()
         self.layerSelected.emit(layer)
-
-
-def _text_label(name: str) -> QtWidgets.QLabel:
-    label = QtWidgets.QLabel()
-    label.setObjectName(name)
-    label.setWordWrap(True)
-    label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-    return label
