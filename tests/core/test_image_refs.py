@@ -45,3 +45,13 @@ def test_the_least_recently_used_is_sent_again_and_the_engine_still_holds_what_i
 def test_a_reference_the_engine_does_not_hold_is_a_lookup_error() -> None:
     with pytest.raises(LookupError, match="does not hold image 'zz'"):
         HeldImages().resolve([ImageRef("zz")], {})
+
+
+def test_the_engine_keeps_a_budget_of_bytes_and_says_which_image_it_dropped() -> None:
+    held = HeldImages(budget_bytes=100)  # each test entry: 4x4x3 pixels, the same array three times: 48 bytes
+    a, b, c = _entry("a"), _entry("b"), _entry("c")
+    for entry in (a, b, c):
+        held.resolve([entry], {})
+    with pytest.raises(LookupError, match="'a'"):
+        held.resolve([ImageRef("a")], {})  # dropped for c
+    assert held.resolve([ImageRef("c")], {})[0][0] is c

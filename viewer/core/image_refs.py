@@ -9,9 +9,11 @@ encoded on the window's GUI thread. The engine made the entry (``open_images`` g
 - the engine's session (:class:`HeldImages`) keeps the entries it received and puts them back in place of the
   references before the job runs.
 
-Both forget the least recently used first; the engine holds twice as many as the window names, and messages
-arrive in the order they were sent, so a reference always finds its entry. A new connection (an engine restarted)
-starts with nothing sent. Only the arguments of a job and the items of a list or tuple among them are looked at.
+Both forget the least recently used first, and messages arrive in the order they were sent; the engine holds
+twice as many as the window names, within a budget of bytes (a few dozen 12-megapixel photos): a reference to an
+entry it had to drop is answered with an :data:`IMAGE_GONE` error, and the window sends that job again with its
+images in full. A new connection (an engine restarted) starts with nothing sent. Only the arguments of a job and
+the items of a list or tuple among them are looked at.
 """
 
 from __future__ import annotations
@@ -24,10 +26,12 @@ from typing import TypeVar
 
 from viewer.core.results.session import ImageEntry
 
-__all__ = ["ENGINE_CAPACITY", "WINDOW_CAPACITY", "HeldImages", "ImageRef", "SentImages"]
+__all__ = ["ENGINE_BYTES", "ENGINE_CAPACITY", "IMAGE_GONE", "WINDOW_CAPACITY", "HeldImages", "ImageRef", "SentImages"]
 
 WINDOW_CAPACITY = 64  # entries the window names by reference (the open images of a session, and then some)
 ENGINE_CAPACITY = 2 * WINDOW_CAPACITY
+ENGINE_BYTES = 2 << 30  # what one window's images may hold in the engine (pixels and display copies)
+IMAGE_GONE = "ImageGone"  # the error type of a job that named an image the engine no longer holds
 
 T = TypeVar("T")
 
@@ -67,13 +71,15 @@ class SentImages:
 class HeldImages:
     """The engine's side: the entries one window sent, to put back in place of its references."""
 
-    def __init__(self, capacity: int = ENGINE_CAPACITY) -> None:
+    def __init__(self, capacity: int = ENGINE_CAPACITY, budget_bytes: int | None = None) -> None:
         self._entries: OrderedDict[str, ImageEntry] = OrderedDict()
         self._capacity = capacity
+        self._budget = ENGINE_BYTES if budget_bytes is None else budget_bytes
+        self._bytes = 0
 
     def resolve(self, args: Sequence[object], kwargs: Mapping[str, object]) -> tuple[list[object], dict[str, object]]:
         """``args`` and ``kwargs`` with every reference replaced by its entry, and every entry kept; ``LookupError``
-        for a reference to an entry this side does not hold (a bug: the window's count went wrong)."""
+        for a reference to an entry this side does not hold (dropped for the budget: see the module docstring)."""
         return _replaced(args, kwargs, self._one)
 
     def _one(self, value: object) -> object:
@@ -84,11 +90,19 @@ class HeldImages:
             self._entries.move_to_end(value.key)
             return entry
         if isinstance(value, ImageEntry) and value.key:
+            if value.key not in self._entries:
+                self._bytes += _nbytes(value)
             self._entries[value.key] = value
             self._entries.move_to_end(value.key)
-            while len(self._entries) > self._capacity:
-                self._entries.popitem(last=False)
+            while len(self._entries) > 1 and (len(self._entries) > self._capacity or self._bytes > self._budget):
+                _key, dropped = self._entries.popitem(last=False)
+                self._bytes -= _nbytes(dropped)
         return value
+
+
+def _nbytes(entry: ImageEntry) -> int:
+    arrays = {id(a): a for a in (entry.pixels, entry.display, entry.thumbnail, entry.preview) if a is not None}
+    return sum(int(a.nbytes) for a in arrays.values())
 
 
 def _replaced(

@@ -125,6 +125,26 @@ def test_an_image_crosses_once_and_is_named_afterwards_also_by_a_restarted_engin
     assert again == (entry.size, 1) and local_engine.pid != first
 
 
+def test_an_image_the_engine_dropped_is_sent_again_in_full(shared_data: Path, monkeypatch) -> None:
+    # The engine keeps a budget of bytes of a window's images; a job naming one it dropped is sent again.
+    from viewer.core import image_refs
+    from viewer.core.image_files import read_image_file
+
+    monkeypatch.setattr(image_refs, "ENGINE_BYTES", 1)  # room for the latest image only
+    client = EngineClient(jobs=JOBS, in_thread=True)  # this process: the budget above is the engine's
+    try:
+        first, second = (
+            client.submit("open_image", read_image_file(shared_data / "images" / name)).result(RESULT_TIMEOUT_S)
+            for name in ("kitten.jpg", "tv_dog1.jpg")
+        )
+        futures = [client.submit("image_size", entry) for entry in (first, second, first)]
+        assert [future.result(RESULT_TIMEOUT_S)[0] for future in futures] == [first.size, second.size, first.size]
+        # The last named the first by reference: the engine had dropped it, so it went again, in full.
+        assert [future.resent for future in futures] == [False, False, True]
+    finally:
+        client.close()
+
+
 def test_a_job_that_exits_the_engine_fails_and_a_new_one_starts(local_engine: EngineClient) -> None:
     with pytest.raises(EngineStopped, match=r"^the engine stopped: it exited with status 3\.$"):
         local_engine.submit("exit_now", 3).result(RESULT_TIMEOUT_S)

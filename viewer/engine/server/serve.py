@@ -21,7 +21,7 @@ from typing import Any
 
 from viewer import __version__
 from viewer.core.choice import ModelChoice
-from viewer.core.image_refs import HeldImages
+from viewer.core.image_refs import IMAGE_GONE, HeldImages
 from viewer.core.wire import WireError
 from viewer.core.wire.channel import Channel, Refused, connect, framed, offer_challenge
 from viewer.engine.server import runtime
@@ -103,9 +103,9 @@ class Session:
             return
         try:
             args, kwargs = self.images.resolve(args, kwargs)  # the images named by reference, put back
-        except LookupError as error:
-            self.send({"op": "error", "job": job, "message": f"Bug: {error}.", "details": "", "is_bug": True,
-                       "type": "LookupError"})  # fmt: skip
+        except LookupError as error:  # dropped for the budget: the window sends the job again, images in full
+            self.send({"op": "error", "job": job, "message": f"{error}.", "details": "", "is_bug": False,
+                       "type": IMAGE_GONE})  # fmt: skip
             return
         request = Request(self, job, name, tuple(args), kwargs, model, tuple(models), priority, kind, low_memory)
         self.scheduler.put(request)

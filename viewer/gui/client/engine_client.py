@@ -28,7 +28,7 @@ from typing import Any
 
 from viewer.core import errors as core_errors
 from viewer.core.choice import ModelChoice
-from viewer.core.image_refs import SentImages
+from viewer.core.image_refs import IMAGE_GONE, SentImages
 from viewer.core.job_names import ENGINE_RSS_BYTES, LOADED_MODEL_BYTES, LOADED_MODELS, QUERY_PRIORITY
 from viewer.core.progress import Progress
 from viewer.core.wire import WireError
@@ -78,6 +78,7 @@ class EngineFuture(Future[Any]):
         self.on_started = on_started
         self.on_note = on_note
         self.started = threading.Event()
+        self.resent = False  # sent again with its images in full (the engine no longer held one)
         self.elapsed_ms: float | None = None  # how long it ran in the engine, once done (nested jobs not counted)
         self._client = weakref.ref(client)
 
@@ -380,12 +381,27 @@ class EngineClient:
                 log.error("the engine sent a malformed message: %s", error)
                 channel.shutdown()
                 return f"it sent a malformed message ({error})"
+            if message.get("type") == IMAGE_GONE and self._resend_in_full(channel, message.get("job")):
+                continue
             with self._lock:
                 future = self._sent.get(message.get("job"))  # type: ignore[arg-type]
                 if future is not None and message["op"] in ("result", "error", "cancelled"):
                     del self._sent[future.job]
             if future is not None:
                 _deliver(future, message)
+
+    def _resend_in_full(self, channel: Channel, job: object) -> bool:
+        """The engine no longer holds an image the job named (it keeps a bounded number of bytes): count nothing as
+        held on this connection and send the job again, its images in full; once per job. False: not done."""
+        with self._lock:
+            future = self._sent.get(job) if isinstance(job, int) else None
+            if future is None or future.resent:
+                return False
+            future.resent = True
+        with self._send_order:
+            self._images_sent = SentImages()
+        self._send(channel, future)
+        return True
 
 
 def _deliver(future: EngineFuture, message: dict[str, Any]) -> None:
