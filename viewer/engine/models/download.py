@@ -78,7 +78,7 @@ def _connection_failure(error: BaseException, timeout: float) -> str:
     """Why no connection was made, in words ("[Errno -2] Name or service not known" is what the OS says)."""
     reason = getattr(error, "reason", error)
     if isinstance(reason, socket.gaierror):
-        return "no connection: this computer could not look up the server's name (offline?)"
+        return "no connection: the server's name could not be looked up; is this computer offline?"
     if isinstance(reason, TimeoutError):
         return f"no connection: no answer from the server within {timeout:g} s"
     if isinstance(reason, ConnectionRefusedError):
