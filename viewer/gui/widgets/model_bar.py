@@ -81,7 +81,7 @@ class ModelBar(QtWidgets.QWidget):
         self.model_picker.setEnabled(False)
         self.weights_picker = QtWidgets.QComboBox()
         self.weights_picker.setObjectName("weightsPicker")
-        self.weights_picker.setMinimumContentsLength(24)  # "not loaded: IMAGENET1K_V2" whole
+        self.weights_picker.setMinimumContentsLength(18)
         self.weights_picker.setSizeAdjustPolicy(
             QtWidgets.QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
         )
