@@ -92,7 +92,7 @@ def test_bad_input_is_one_sentence_and_exit_2(arguments: list[str], words: list[
 
 def test_expand_groups_needs_the_pathways_module(capsys) -> None:
     try:
-        import viewer.core.graph_groups  # noqa: F401
+        import viewer.core.graph.groups  # noqa: F401
     except ImportError:
         assert main(["graph", "--model", "resnext50_32x4d", "--expand-groups", "layer1.0"]) == 2
         assert "--expand-groups" in _one_error(capsys)

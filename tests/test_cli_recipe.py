@@ -11,7 +11,7 @@ from PIL import Image, ImageOps
 from torchvision.models import MobileNet_V2_Weights, mobilenet_v2
 
 from viewer.cli import main
-from viewer.core.image_paths import expand_image_paths
+from viewer.core.images.paths import expand_image_paths
 
 
 def _reference(weights_file: Path, images: list[str], transforms) -> dict[str, torch.Tensor]:

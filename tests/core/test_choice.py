@@ -1,11 +1,11 @@
-"""The model choice, which is also the key a job carries (viewer.core.choice)."""
+"""The model choice, which is also the key a job carries (viewer.core.network.choice)."""
 
 from __future__ import annotations
 
 from dataclasses import replace
 
-from viewer.core.choice import ModelChoice
 from viewer.core.defaults import DEFAULT_MODEL
+from viewer.core.network.choice import ModelChoice
 
 
 def test_a_zoo_choice_keys_its_model() -> None:

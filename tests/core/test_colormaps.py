@@ -1,4 +1,4 @@
-"""core.colormaps: one cached table per name, cmap's colours, one error for an unknown name."""
+"""core.colormap.tables: one cached table per name, cmap's colours, one error for an unknown name."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from cmap import Colormap
 
-from viewer.core.colormaps import LUT_SIZE, ColormapError, apply_colormap, lookup_table
+from viewer.core.colormap.tables import LUT_SIZE, ColormapError, apply_colormap, lookup_table
 from viewer.core.errors import ViewerError
 
 

@@ -1,10 +1,10 @@
-"""Naming things in a data-flow graph (viewer.core.graph_keys), on real graphs of zoo networks."""
+"""Naming things in a data-flow graph (viewer.core.graph.keys), on real graphs of zoo networks."""
 
 from __future__ import annotations
 
 import pytest
 
-from viewer.core.graph_keys import enclosing_blocks, grouped_block, key_of, layer_of
+from viewer.core.graph.keys import enclosing_blocks, grouped_block, key_of, layer_of
 from viewer.engine.graph.build import graph_of_name
 
 

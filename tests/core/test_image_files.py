@@ -1,4 +1,4 @@
-"""The window's reading of dropped files (``viewer.core.image_files``): bytes for the engine, or one sentence each."""
+"""The window's reading of dropped files (``viewer.core.images.files``): bytes for the engine, or one sentence each."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from viewer.core.errors import ImageError
-from viewer.core.image_files import ImageFile, read_image_file, read_image_files
+from viewer.core.images.files import ImageFile, read_image_file, read_image_files
 
 
 def test_a_file_is_read_whole_with_its_name_and_the_windows_path(shared_data: Path) -> None:

@@ -1,11 +1,11 @@
-"""Images cross to the engine once per connection; later jobs name them (viewer.core.image_refs)."""
+"""Images cross to the engine once per connection; later jobs name them (viewer.core.images.refs)."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from viewer.core.image_refs import HeldImages, ImageRef, SentImages
+from viewer.core.images.refs import HeldImages, ImageRef, SentImages
 from viewer.core.results.session import ImageEntry
 
 

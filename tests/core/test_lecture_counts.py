@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from tests.resnet_counts import basic_block_counts, block_counts, meta_resnet, signed_amounts
-from viewer.core.lecture_counts import basic_block_formula, block_formula, block_formulas
-from viewer.core.lecture_inception import inception_blocks, inception_comparison
+from viewer.core.lecture.counts import basic_block_formula, block_formula, block_formulas
+from viewer.core.lecture.inception import inception_blocks, inception_comparison
 from viewer.engine.graph.build import graph_of_name
 
 

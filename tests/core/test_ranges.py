@@ -1,11 +1,11 @@
-"""core.ranges.score_range: data extremes or given bounds, and the one flat guard."""
+"""core.colormap.ranges.score_range: data extremes or given bounds, and the one flat guard."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from viewer.core.ranges import FLAT_EPSILON, score_range
+from viewer.core.colormap.ranges import FLAT_EPSILON, score_range
 
 
 def test_range_is_the_finite_extremes() -> None:

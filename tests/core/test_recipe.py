@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from viewer.core.recipe import (
+from viewer.core.network.recipe import (
     Recipe,
     RecipeError,
     check_recipe_text,

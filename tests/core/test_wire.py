@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from viewer.core.choice import ModelChoice
+from viewer.core.network.choice import ModelChoice
 from viewer.core.progress import Progress
 from viewer.core.wire import WireError, allow, decode, encode
 from viewer.core.wire.codec import MAGIC

@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 from cmap import Colormap
 
-from viewer.core import colors
-from viewer.core.colormaps import ColormapError
+from viewer.core.colormap import images as colors
+from viewer.core.colormap.tables import ColormapError
 from viewer.core.errors import ExportError
 from viewer.engine import export
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from viewer.core.image_files import ImageFile, read_image_file
+from viewer.core.images.files import ImageFile, read_image_file
 from viewer.core.progress import Progress, run_job
 from viewer.core.results.heatmap import HeatmapOnScreen
 from viewer.engine.jobs import analysis, architecture, session
@@ -100,7 +100,7 @@ def test_the_screen_copy_is_small_and_keeps_the_full_range():
 
 def test_a_graph_is_drawn_by_its_key_while_the_engine_keeps_it():
     from viewer.core.errors import GraphGone
-    from viewer.core.graph import expansion
+    from viewer.core.graph.dataflow import expansion
 
     built = architecture.graph("lenet5")
     assert built.key

@@ -7,9 +7,9 @@ import torch
 from torch import nn
 
 from viewer.core.errors import ModelError
-from viewer.core.graph import Graph, collapse, expansion
-from viewer.core.graph_groups import expand_groups
-from viewer.core.graph_table import graph_rows
+from viewer.core.graph.dataflow import Graph, collapse, expansion
+from viewer.core.graph.groups import expand_groups
+from viewer.core.graph.table import graph_rows
 from viewer.engine.graph.build import build_graph, graph_of_name
 from viewer.engine.summary import format_table, summarize
 

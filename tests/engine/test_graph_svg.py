@@ -7,11 +7,11 @@ import xml.etree.ElementTree as ET
 import pytest
 from torch import nn
 
-from viewer.core.diagram_colours import KIND_COLOURS, kind_of
-from viewer.core.diagram_svg import graph_svg, write_graph_svg
+from viewer.core.diagram.colours import KIND_COLOURS, kind_of
+from viewer.core.diagram.layout import box_lines
+from viewer.core.diagram.svg import graph_svg, write_graph_svg
 from viewer.core.errors import ExportError
-from viewer.core.graph import collapse, expansion
-from viewer.core.layout import box_lines
+from viewer.core.graph.dataflow import collapse, expansion
 from viewer.engine.graph.build import build_graph, graph_of_name
 from viewer.engine.layout.layered import layout_view
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from viewer.core.graph import Graph, collapse
+from viewer.core.graph.dataflow import Graph, collapse
 from viewer.engine.graph.build import build_graph
 from viewer.engine.layout.layered import frame_label
 from viewer.engine.models.registry import list_specs

@@ -9,7 +9,7 @@ import pytest
 from PIL import Image
 
 from viewer.core.errors import ExportError
-from viewer.core.image_files import read_image_file, read_image_files
+from viewer.core.images.files import read_image_file, read_image_files
 from viewer.core.progress import Progress, run_job
 from viewer.core.results.session import ExportResult
 from viewer.engine.inference import classify

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from viewer.core.choice import ModelChoice
+from viewer.core.network.choice import ModelChoice
 from viewer.engine.jobs.models import ModelCache
 
 

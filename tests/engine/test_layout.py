@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from viewer.core.graph import GraphEdge, GraphView, ViewNode, collapse, expansion
-from viewer.core.layout import Box, Layout
+from viewer.core.diagram.layout import Box, Layout
+from viewer.core.graph.dataflow import GraphEdge, GraphView, ViewNode, collapse, expansion
 from viewer.engine.graph.build import graph_of_name
 from viewer.engine.layout.layered import layout_view
 
@@ -184,7 +184,7 @@ def test_the_drawing_does_not_depend_on_the_process_hash_seed() -> None:
     script = (
         "import json, hashlib\n"
         "from viewer.engine.graph.build import build_graph\n"
-        "from viewer.core.graph import collapse, expansion\n"
+        "from viewer.core.graph.dataflow import collapse, expansion\n"
         "from viewer.engine.layout.layered import layout_view\n"
         "g = build_graph('resnet18')\n"
         "L = layout_view(collapse(g, expansion(g, 'all')))\n"

@@ -9,10 +9,10 @@ from itertools import pairwise
 import pytest
 
 from tests.engine.test_layout import _overlap, _segment_crosses
-from viewer.core.diagram_svg import graph_svg
-from viewer.core.graph import collapse, expansion
-from viewer.core.graph_groups import expand_groups
-from viewer.core.layout import Layout, box_lines, box_size
+from viewer.core.diagram.layout import Layout, box_lines, box_size
+from viewer.core.diagram.svg import graph_svg
+from viewer.core.graph.dataflow import collapse, expansion
+from viewer.core.graph.groups import expand_groups
 from viewer.engine.graph.build import graph_of_name
 from viewer.engine.layout.layered import layout_view
 from viewer.engine.layout.parts import FRAME_LABEL, FRAME_PAD

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from grandalf.layouts import Layer
 
-from viewer.core.graph import collapse, expansion
+from viewer.core.graph.dataflow import collapse, expansion
 from viewer.engine.graph.build import graph_of_name
 from viewer.engine.layout.order import components, frame_members, frame_spans, rank_and_order
 from viewer.engine.layout.parts import FRAME_LABEL, FRAME_PAD, X_SPACE, Y_SPACE, IndexedLayers, Part, Slot

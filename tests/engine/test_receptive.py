@@ -8,7 +8,7 @@ from collections.abc import Iterator
 import pytest
 from torch import nn
 
-from viewer.core.receptive import ReceptiveField
+from viewer.core.graph.receptive import ReceptiveField
 from viewer.core.results.summary import LayerNode
 from viewer.engine.receptive import layer_geometry
 from viewer.engine.summary import summarize

@@ -1,6 +1,6 @@
 """ResNeXt's 32 pathways (the Architecture tab's "expand groups" drawing) compute what the grouped block computes.
 
-``viewer.core.graph_groups.expand_groups`` draws a block's grouped convolution as ``g`` pathways of
+``viewer.core.graph.groups.expand_groups`` draws a block's grouped convolution as ``g`` pathways of
 1×1 → 3×3 → 1×1 merged by a sum (Xie et al. 2016, Fig. 3a ≡ 3c); the engine has no per-pathway weights, so this
 test builds each drawn pathway as real layers, with the shapes the drawing gives them and the grouped block's own
 weights sliced per group, and checks that their sum is the block's residual branch on a random input.
@@ -13,8 +13,8 @@ import torch
 import torchvision
 from torch import nn
 
-from viewer.core.graph import GraphNode
-from viewer.core.graph_groups import expand_groups
+from viewer.core.graph.dataflow import GraphNode
+from viewer.core.graph.groups import expand_groups
 from viewer.engine.graph.build import graph_of_name
 
 BLOCK = "layer1.1"  # 256 → 128 (32 groups of 4) → 256, identity shortcut

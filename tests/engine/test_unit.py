@@ -19,7 +19,7 @@ from captum.attr import NeuronDeconvolution, NeuronGuidedBackprop
 from torch import nn
 
 from viewer.core.errors import ModelError, UnsupportedModelError
-from viewer.core.image_files import read_image_file
+from viewer.core.images.files import read_image_file
 from viewer.core.job_names import JobName
 from viewer.core.progress import Progress, run_job
 from viewer.core.results.unit import UNIT_METHODS, UnitAttribution, box_slices

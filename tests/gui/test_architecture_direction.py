@@ -12,7 +12,7 @@ from PySide6.QtCore import Qt
 
 from tests.gui.conftest import JOB_TIMEOUT_MS
 from viewer.cli import build_parser
-from viewer.core.layout import box_lines
+from viewer.core.diagram.layout import box_lines
 from viewer.engine.graph.build import graph_of_name
 from viewer.gui.settings import Settings
 

@@ -15,10 +15,10 @@ from PIL import Image
 from PySide6 import QtCore, QtWidgets
 from PySide6.QtCore import Qt
 
+from viewer.core.diagram.layout import Layout
 from viewer.core.errors import ExportError
-from viewer.core.graph import Graph, collapse, expansion
-from viewer.core.graph_groups import expand_groups
-from viewer.core.layout import Layout
+from viewer.core.graph.dataflow import Graph, collapse, expansion
+from viewer.core.graph.groups import expand_groups
 from viewer.engine.graph.build import graph_of_name
 from viewer.engine.layout.layered import layout_view
 from viewer.gui.widgets.architecture.diagram import READABLE_ZOOM, DiagramView

@@ -15,8 +15,8 @@ from PySide6 import QtCore, QtGui, QtWidgets
 from PySide6.QtCore import Qt
 from torch import nn
 
-from viewer.core.diagram_svg import graph_svg
-from viewer.core.graph import collapse
+from viewer.core.diagram.svg import graph_svg
+from viewer.core.graph.dataflow import collapse
 from viewer.engine.graph.build import build_graph, graph_of_name
 from viewer.engine.layout.layered import layout_view
 from viewer.gui.widgets.architecture.scene import JoinItem
@@ -393,7 +393,7 @@ def test_expand_groups_draws_resnexts_32_pathways_in_a_window(qtbot, make_window
 
 
 def test_layouts_name_the_graph_and_send_it_only_once_the_engine_has_let_it_go(qtbot, make_window, monkeypatch):
-    from viewer.core.graph import Graph
+    from viewer.core.graph.dataflow import Graph
     from viewer.core.job_names import JobName
     from viewer.engine.jobs.architecture import KEPT_GRAPHS
     from viewer.gui.jobs.tickets import JobKind

@@ -7,7 +7,7 @@ import pytest
 from activation_factory import make_activation
 from PySide6.QtCore import Qt
 
-from viewer.core.receptive import ReceptiveField
+from viewer.core.graph.receptive import ReceptiveField
 from viewer.gui.widgets.activations.large import ChannelDetail
 
 

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 import shiboken6
 
-from viewer.core.choice import ModelChoice
+from viewer.core.network.choice import ModelChoice
 from viewer.core.options import HeatmapRequest
 from viewer.gui.client import EngineClient
 from viewer.gui.jobs.runner import JobRunner

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from viewer.core.choice import ModelChoice
+from viewer.core.network.choice import ModelChoice
 from viewer.engine.server.scheduler import NOTE_CPU, NOTE_RETRIED
 from viewer.gui.jobs.runner import JobRunner
 from viewer.gui.jobs.tickets import JobError, JobKind, Stop, Ticket

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from PySide6.QtCore import Qt
 
-from viewer.core.choice import ModelChoice
+from viewer.core.network.choice import ModelChoice
 from viewer.core.trust import ModelFileTrust, file_sha256
 from viewer.engine.jobs import session
 from viewer.gui.settings import Settings

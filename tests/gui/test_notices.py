@@ -10,7 +10,7 @@ from __future__ import annotations
 from PySide6 import QtGui
 from PySide6.QtCore import Qt
 
-from viewer.core.choice import ModelChoice
+from viewer.core.network.choice import ModelChoice
 from viewer.core.options import HeatmapRequest
 from viewer.gui.jobs.tickets import JobKind
 

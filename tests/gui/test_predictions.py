@@ -7,7 +7,7 @@ from dataclasses import replace
 import numpy as np
 from PySide6 import QtWidgets
 
-from viewer.core.input_spec import InputSpec
+from viewer.core.network.input import InputSpec
 from viewer.core.results.prediction import Prediction, TopClass
 from viewer.engine.models.registry import IMAGENET_MEAN, IMAGENET_STD
 from viewer.gui.widgets.predictions import PredictionsView
@@ -86,7 +86,7 @@ def test_previews_show_the_whole_picture_in_the_room_they_are_given(qtbot):
 
 
 def test_ten_crops_are_drawn_labelled_and_the_header_says_their_geometry(qtbot):
-    from viewer.core.tta import ten_crop_boxes
+    from viewer.core.lecture.tta import ten_crop_boxes
 
     view = PredictionsView()
     qtbot.addWidget(view)

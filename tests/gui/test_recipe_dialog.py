@@ -5,7 +5,7 @@ from __future__ import annotations
 from PySide6 import QtWidgets
 from PySide6.QtCore import Qt
 
-from viewer.core.recipe import Recipe, parse_recipe
+from viewer.core.network.recipe import Recipe, parse_recipe
 from viewer.gui.widgets.recipe_dialog import RecipeDialog
 
 MEAN, STD = (0.485, 0.456, 0.406), (0.229, 0.224, 0.225)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from PySide6 import QtWidgets
 
-from viewer.core.image_files import read_image_file
+from viewer.core.images.files import read_image_file
 from viewer.engine.jobs import analysis, session
 from viewer.gui.launch import after_first_paint
 
@@ -47,7 +47,7 @@ def test_work_waits_for_the_windows_first_paint(qtbot):
 
 
 def test_the_architecture_diagram_is_built_only_when_its_tab_is_shown(qtbot):
-    from viewer.core.graph import collapse
+    from viewer.core.graph.dataflow import collapse
     from viewer.engine.graph.build import graph_of_name
     from viewer.engine.layout.layered import layout_view
     from viewer.gui.widgets.architecture.view import ArchitectureView
@@ -177,7 +177,7 @@ def test_the_diagrams_items_are_made_by_the_scene_not_by_python_subclasses(qtbot
     # A Python-made item makes Qt take the GIL for its paint and hit-test calls; scene-made ones never do.
     from PySide6 import QtWidgets
 
-    from viewer.core.graph import collapse
+    from viewer.core.graph.dataflow import collapse
     from viewer.engine.graph.build import graph_of_name
     from viewer.engine.layout.layered import layout_view
     from viewer.gui.widgets.architecture.scene import draw_layout, item_key
@@ -199,7 +199,7 @@ def test_the_diagrams_items_are_made_by_the_scene_not_by_python_subclasses(qtbot
 
 
 def test_a_large_diagram_is_made_a_few_boxes_per_turn_and_at_once_when_read(qtbot):
-    from viewer.core.graph import collapse
+    from viewer.core.graph.dataflow import collapse
     from viewer.engine.graph.build import graph_of_name
     from viewer.engine.layout.layered import layout_view
     from viewer.gui.widgets.architecture.scene import BOXES_PER_STEP

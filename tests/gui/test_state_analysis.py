@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from viewer.core.activation_grid import GridOptions
-from viewer.core.choice import ModelChoice
+from viewer.core.network.choice import ModelChoice
 from viewer.core.options import HeatmapRequest
 from viewer.gui.jobs.tickets import JobKind
 

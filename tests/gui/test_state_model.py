@@ -3,7 +3,7 @@ timings start afresh with each model; classes are found by index or name."""
 
 from __future__ import annotations
 
-from viewer.core.choice import ModelChoice
+from viewer.core.network.choice import ModelChoice
 
 TIMEOUT = 120_000
 

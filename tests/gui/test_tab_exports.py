@@ -67,7 +67,7 @@ def test_each_tab_export_writes_its_files(qtbot, make_window, shared_data, tmp_p
     view.choose_export_path = lambda: str(tmp_path / "lenet5.csv")
     with qtbot.waitSignal(view.exported, timeout=TIMEOUT):
         _click(qtbot, window, "exportArchitectureButton")
-    from viewer.core.graph_table import graph_rows
+    from viewer.core.graph.table import graph_rows
 
     table = list(csv.DictReader((tmp_path / "lenet5.csv").open()))
     assert len(table) == len(graph_rows(state.architecture.graph)) and any(row["type"] == "Conv2d" for row in table)

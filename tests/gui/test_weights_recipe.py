@@ -11,7 +11,7 @@ import pytest
 from PySide6 import QtCore, QtWidgets
 from PySide6.QtCore import Qt
 
-from viewer.core.choice import ModelChoice
+from viewer.core.network.choice import ModelChoice
 from viewer.gui.widgets.model_bar import FROM_FILE, RANDOM
 from viewer.gui.widgets.recipe_dialog import RecipeDialog
 

@@ -15,7 +15,7 @@ import pytest
 from PySide6 import QtGui
 from PySide6.QtSvg import QSvgRenderer
 
-from viewer.core.zoo import ZooPoint
+from viewer.core.lecture.zoo import ZooPoint
 from viewer.gui.widgets.zoo_chart import family_colours, render_chart
 
 SVG = "{http://www.w3.org/2000/svg}"
@@ -102,7 +102,8 @@ def test_the_svg_shows_the_points_where_the_png_does(exports: tuple[Path, Path])
 def test_no_platform_warning(tmp_path: Path) -> None:
     """A fresh process, as ``viewer models --chart`` runs (Qt warns about a platform's limits once per process)."""
     script = (
-        "import sys; from viewer.core.zoo import ZooPoint; from viewer.gui.widgets.zoo_chart import render_chart; "
+        "import sys; from viewer.core.lecture.zoo import ZooPoint; "
+        "from viewer.gui.widgets.zoo_chart import render_chart; "
         "render_chart([ZooPoint('alexnet', 'AlexNet', 56.5, None, 0.71, 61100840, True)], sys.argv[1])"
     )
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}

@@ -41,7 +41,7 @@ from viewer.bench.gui_occlusion import occlusion_row, switch_during_occlusion
 from viewer.bench.gui_paint import PaintWatch, bare, painted
 
 if TYPE_CHECKING:
-    from viewer.core.choice import ModelChoice
+    from viewer.core.network.choice import ModelChoice
     from viewer.gui.state import AppState
     from viewer.gui.window.main_window import MainWindow
 

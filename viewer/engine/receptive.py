@@ -23,7 +23,7 @@ from typing import Any
 
 from torch import nn
 
-from viewer.core.receptive import Pair, as_pair
+from viewer.core.graph.receptive import Pair, as_pair
 
 __all__ = ["layer_geometry"]
 

@@ -16,8 +16,8 @@ from pathlib import Path
 
 from PySide6 import QtCore, QtWidgets
 
-from viewer.core.choice import ModelChoice
-from viewer.core.layout import direction_of
+from viewer.core.diagram.layout import direction_of
+from viewer.core.network.choice import ModelChoice
 from viewer.core.options import HeatmapRequest
 from viewer.gui.app import LAUNCHED_AT, create_application
 from viewer.gui.jobs.engine_choice import make_runner
@@ -51,7 +51,7 @@ def run_gui(
     """Run the app; returns the exit status (0, or 1 when a screenshot could not wait for its jobs).
 
     ``expand`` opens blocks of the Architecture diagram: block names ("inception3a,inception4a"), a depth or
-    "all" (``viewer.core.graph.expansion``); a screenshot waits for that layout too. ``direction`` ("TB" or "LR")
+    "all" (``core.graph.dataflow.expansion``); a screenshot waits for that layout too. ``direction`` ("TB" or "LR")
     is where the data flows in it (None: as last chosen). ``window_size`` (width,
     height; ``viewer gui --size WxH``) sets the window's size exactly (a screenshot's default is
     ``SCREENSHOT_SIZE``; without either the window fits the screen). ``engine`` (``--engine``): ``local``,

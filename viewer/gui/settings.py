@@ -10,7 +10,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QByteArray, QCoreApplication, QEvent, QObject, QSettings, QThread, QTimer
 
-from viewer.core.layout import Direction, direction_of
+from viewer.core.diagram.layout import Direction, direction_of
 
 __all__ = [
     "APPLICATION",

@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
-from viewer.core.choice import ModelChoice
+from viewer.core.network.choice import ModelChoice
 
 if TYPE_CHECKING:
     from viewer.engine.models.weights import LoadedModel

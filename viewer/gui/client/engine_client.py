@@ -25,13 +25,13 @@ import weakref
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from viewer.core.choice import ModelChoice
-from viewer.core.image_refs import IMAGE_GONE, SentImages
+from viewer.core.images.refs import IMAGE_GONE, SentImages
 from viewer.core.job_names import ENGINE_RSS_BYTES, LOADED_MODEL_BYTES, LOADED_MODELS, QUERY_PRIORITY
+from viewer.core.network.choice import ModelChoice
 from viewer.core.progress import Progress
 from viewer.core.wire import WireError
 from viewer.core.wire.channel import Channel, Refused, answer_challenge, connect, framed
-from viewer.gui.client.futures import EngineBug, EngineFuture, EngineStopped, deliver, fail
+from viewer.gui.client.futures import EngineFuture, EngineStopped, deliver, fail
 from viewer.gui.client.processes import has_ended, stop_process, why_it_ended
 
 __all__ = ["DEFAULT_JOBS", "SHM_MIN_BYTES", "EngineClient"]
@@ -73,7 +73,7 @@ class EngineClient:
         self._channel: Channel | None = None
         self._send_order = threading.Lock()
         self._images_channel: Channel | None = None  # the connection that _images_sent counts for
-        self._images_sent = SentImages()  # the images that connection's engine holds (viewer.core.image_refs)
+        self._images_sent = SentImages()  # the images that connection's engine holds (viewer.core.images.refs)
         self._process: multiprocessing.process.BaseProcess | None = None
         self._closed = False
         self._wake = threading.Event()

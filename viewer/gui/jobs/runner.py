@@ -42,8 +42,8 @@ from typing import Any
 
 from PySide6.QtCore import QObject, Qt, Signal, Slot
 
-from viewer.core.choice import ModelChoice
 from viewer.core.errors import ViewerError
+from viewer.core.network.choice import ModelChoice
 from viewer.core.progress import Progress
 from viewer.gui import collector
 from viewer.gui.client import EngineBug, EngineClient, EngineFuture, EngineStopped

@@ -1,7 +1,7 @@
 """Which preprocessing a weights file gets: asked once per file, remembered, shown, changeable.
 
 ``AppState.recipes``, a sub-state of :class:`viewer.gui.state.AppState`. A weights file is trained with one
-evaluation recipe (resize, crop, interpolation, mean, std; ``viewer.core.recipe``) and gives its published
+evaluation recipe (resize, crop, interpolation, mean, std; ``viewer.core.network.recipe``) and gives its published
 accuracy only with it, but a plain state_dict does not say which. The file is loaded first with what it says
 (torchvision's published sha256, a saved ``recipe`` entry) or else the network's default; when nothing said it,
 one notice asks, offering the architecture's torchvision weights (each with its resize and crop), keeping the
@@ -23,8 +23,8 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from PySide6.QtCore import QObject, Signal
 
-from viewer.core.choice import ModelChoice
-from viewer.core.recipe import Recipe, RecipeError, parse_recipe
+from viewer.core.network.choice import ModelChoice
+from viewer.core.network.recipe import Recipe, RecipeError, parse_recipe
 from viewer.core.results.session import ModelInfo
 from viewer.gui.state.notices import Notices
 from viewer.gui.state.weights import is_weights_file

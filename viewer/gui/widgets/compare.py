@@ -17,7 +17,7 @@ import numpy as np
 from PySide6 import QtGui, QtWidgets
 from PySide6.QtCore import Qt, Signal
 
-from viewer.core.colors import overlay  # the exports' colours
+from viewer.core.colormap.images import overlay  # the exports' colours
 from viewer.core.progress import Progress
 from viewer.gui.widgets.elided_label import ElidedLabel
 

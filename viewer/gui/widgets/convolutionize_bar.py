@@ -12,8 +12,8 @@ import re
 from PySide6 import QtWidgets
 from PySide6.QtCore import Qt, Signal
 
-from viewer.core.convolutionizable import convolutionize_refusal, is_convolutionized
-from viewer.core.graph import Graph
+from viewer.core.graph.convolutionizable import convolutionize_refusal, is_convolutionized
+from viewer.core.graph.dataflow import Graph
 
 __all__ = ["DEFAULT_SIZE", "ConvolutionizeBar", "parse_size"]
 

@@ -20,7 +20,7 @@ import numpy as np
 from PySide6 import QtGui, QtWidgets
 from PySide6.QtCore import Qt, Signal
 
-from viewer.core.colors import overlay  # the exports' colours
+from viewer.core.colormap.images import overlay  # the exports' colours
 from viewer.core.errors import ViewerError
 from viewer.core.explain_cost import COSTLY_METHODS, check_occlusion, estimate_cost
 from viewer.core.options import IG_STEPS, OCCLUSION_PATCH, OCCLUSION_STRIDE, ExplainOptions

@@ -15,10 +15,10 @@ import numpy as np
 from PySide6 import QtCore, QtWidgets
 from PySide6.QtCore import Qt, Signal
 
+from viewer.core.colormap.ranges import score_range
 from viewer.core.file_export import heatmap_paths
 from viewer.core.options import FUSIONS, HEATMAP_COLORMAPS, MODES, SCALE_PRESETS, HeatmapRequest
 from viewer.core.options import parse_scales as parse_core_scales
-from viewer.core.ranges import score_range
 from viewer.gui.widgets.activations.large import pyqtgraph_colormap
 from viewer.gui.widgets.export_message import ExportMessage
 from viewer.gui.widgets.heatmap_classes import ClassPicker

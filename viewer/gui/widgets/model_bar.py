@@ -16,13 +16,13 @@ from typing import TYPE_CHECKING
 from PySide6 import QtGui, QtWidgets
 from PySide6.QtCore import Qt, Signal
 
-from viewer.core.choice import ModelChoice
+from viewer.core.network.choice import ModelChoice
+from viewer.core.network.preset_fit import preset_reason, tta_reason
 from viewer.core.options import PRESET_LABELS
-from viewer.core.preset_fit import preset_reason, tta_reason
 from viewer.core.trust import ModelFileTrust
 
 if TYPE_CHECKING:  # numpy comes with the results module: the model bar is made before the window's views
-    from viewer.core.network_spec import NetworkSpec
+    from viewer.core.network.spec import NetworkSpec
     from viewer.core.results.session import ModelInfo, Registry
 
 __all__ = ["PRESETS", "ModelBar"]

@@ -2,7 +2,7 @@
 
 It offers the architecture's torchvision weights, each with its resize, crop and interpolation ("IMAGENET1K_V1 —
 resize 256, crop 224, bilinear"), what the file says or else the network's default, and explicit values. The
-answer is the text ``--recipe`` takes (``viewer.core.recipe``): an enum name, ``resize=…,crop=…,…``, or None for
+answer is the text ``--recipe`` takes (``viewer.core.network.recipe``): an enum name, ``resize=…,crop=…,…``, or None for
 the file's own (or the default).
 """
 
@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from PySide6 import QtWidgets
 from PySide6.QtCore import Signal
 
-from viewer.core.recipe import INTERPOLATIONS, Recipe, RecipeError, parse_recipe
+from viewer.core.network.recipe import INTERPOLATIONS, Recipe, RecipeError, parse_recipe
 
 __all__ = ["RecipeDialog"]
 

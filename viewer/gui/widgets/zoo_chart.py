@@ -20,7 +20,7 @@ from PySide6.QtCore import Signal
 
 from viewer.core.errors import ExportError, ViewerError
 from viewer.core.file_export import atomic_write
-from viewer.core.zoo import ZooPoint
+from viewer.core.lecture.zoo import ZooPoint
 from viewer.gui.widgets.plots import pg
 from viewer.gui.widgets.png import png_bytes
 from viewer.gui.widgets.window_fit import fit_on_screen

@@ -15,8 +15,8 @@ from typing import TYPE_CHECKING, Any
 from PySide6 import QtCore, QtGui, QtWidgets
 from PySide6.QtCore import Qt
 
-from viewer.core.choice import ModelChoice
 from viewer.core.defaults import DEFAULT_MODEL
+from viewer.core.network.choice import ModelChoice
 from viewer.core.trust import ModelFileTrust
 from viewer.gui.app import LAUNCHED_AT
 from viewer.gui.settings import Settings

@@ -6,7 +6,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from viewer.core.choice import ModelChoice
+from viewer.core.network.choice import ModelChoice
 
 if TYPE_CHECKING:
     from viewer.core.trust import ModelFileTrust

@@ -15,8 +15,8 @@ from pyqtgraph.GraphicsScene.mouseEvents import MouseClickEvent
 from PySide6 import QtCore, QtGui, QtWidgets
 from PySide6.QtCore import Qt, Signal
 
-from viewer.core.colormaps import LUT_SIZE, lookup_table
-from viewer.core.ranges import score_range
+from viewer.core.colormap.ranges import score_range
+from viewer.core.colormap.tables import LUT_SIZE, lookup_table
 from viewer.gui.widgets.plots import pg
 
 __all__ = ["ChannelDetail", "lookup_table", "pyqtgraph_colormap"]

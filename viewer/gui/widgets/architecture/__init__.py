@@ -3,5 +3,5 @@ labels, find bar and export), the layer table, the lecture's numbers beside it (
 Inception module beside the real one) and the pathways window.
 
 Pure views like every widget: they may import ``viewer.core`` and each other, never the state, the window or the
-engine; the diagram's layout arrives computed (``viewer.core.layout`` types).
+engine; the diagram's layout arrives computed (``viewer.core.diagram.layout`` types).
 """

@@ -1,7 +1,7 @@
 """Image files read into memory by the side that has them: what the engine decodes, never a path.
 
 The engine may run on another machine (issue 21), so the window reads the files a drop, a paste or File › Open
-names (folders expanded as :func:`~viewer.core.image_paths.expand_image_paths` does) and sends their bytes as
+names (folders expanded as :func:`~viewer.core.images.paths.expand_image_paths` does) and sends their bytes as
 :class:`ImageFile`; the engine's ``decode_image`` decodes them from memory. The CLI reads its paths with the same
 :func:`read_image_file`, so that a file is refused with the same sentence wherever it is opened.
 
@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from viewer.core.errors import ImageError
-from viewer.core.image_paths import expand_image_paths
+from viewer.core.images.paths import expand_image_paths
 
 __all__ = ["MAX_FILE_BYTES", "ImageFile", "ReadFiles", "read_image_file", "read_image_files"]
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, fields
 
-from viewer.core.input_spec import InputSpec
+from viewer.core.network.input import InputSpec
 
 __all__ = ["NetworkSpec"]
 

@@ -9,8 +9,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from viewer.core.graph import Block, Graph, GraphNode
-from viewer.core.receptive import ReceptiveField
+from viewer.core.graph.dataflow import Block, Graph, GraphNode
+from viewer.core.graph.receptive import ReceptiveField
 
 __all__ = ["TableRow", "format_graph_table", "graph_rows", "human_count"]
 

@@ -8,7 +8,7 @@ README promised the same boxes; these are the app's.
 
 from __future__ import annotations
 
-from viewer.core.graph import ViewNode
+from viewer.core.graph.dataflow import ViewNode
 
 __all__ = [
     "BORDER",

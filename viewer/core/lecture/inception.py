@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from viewer.core.graph import Graph, GraphNode
+from viewer.core.graph.dataflow import Graph, GraphNode
 
 __all__ = ["BranchCounts", "InceptionComparison", "inception_blocks", "inception_comparison"]
 

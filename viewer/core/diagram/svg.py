@@ -1,7 +1,7 @@
 """A laid-out graph as a standalone SVG file (plain strings, no Qt): what ``viewer graph --svg`` writes, and the
 Architecture tab's and the pathways window's Export… as SVG (one SVG of a diagram, wherever it is asked for).
 
-It draws the same :class:`viewer.core.layout.Layout` the app paints, with the app's colours: rounded boxes filled
+It draws the same :class:`core.diagram.layout.Layout` the app paints, with the app's colours: rounded boxes filled
 by layer kind (convolution, pooling, normalisation, activation, linear, collapsed block, join) holding the
 ``box_lines`` text, round ⊕/concatenation joins, expanded blocks as labelled frames behind their boxes, edges as
 polylines with arrowheads and each tensor's shape in a tooltip (and as a small label where no box shows it),
@@ -18,10 +18,8 @@ from pathlib import Path
 from typing import BinaryIO
 from xml.sax.saxutils import escape
 
-from viewer.core.diagram_colours import BORDER, FRAME_BORDER, FRAME_FILLS, KIND_COLOURS, ROUTE, TRAINING, kind_of
-from viewer.core.file_export import atomic_write
-from viewer.core.graph import ViewNode, format_shape
-from viewer.core.layout import (
+from viewer.core.diagram.colours import BORDER, FRAME_BORDER, FRAME_FILLS, KIND_COLOURS, ROUTE, TRAINING, kind_of
+from viewer.core.diagram.layout import (
     CHAR_WIDTH,
     LINE_HEIGHT,
     Box,
@@ -33,7 +31,9 @@ from viewer.core.layout import (
     format_count,
     join_symbol,
 )
-from viewer.core.svg import attr, number, svg_header
+from viewer.core.diagram.svg_pieces import attr, number, svg_header
+from viewer.core.file_export import atomic_write
+from viewer.core.graph.dataflow import ViewNode, format_shape
 
 __all__ = ["graph_svg", "write_graph_svg"]
 

@@ -24,7 +24,7 @@ class ModelChoice:
     model_file: str | None = None  # "path/to/file.py:function" for a custom model
     device: str = "auto"
     model_file_sha256: str | None = None  # the model file's content the user agreed to run
-    # The evaluation recipe as ``--recipe`` takes it (an enum name or key=value text, ``viewer.core.recipe``);
+    # The evaluation recipe as ``--recipe`` takes it (an enum name or key=value text, ``viewer.core.network.recipe``);
     # None: what a weights file says, else the weights' own or the network's default. Part of the key: the same
     # weights under another recipe are another model for every job (another input size, another normalisation).
     recipe: str | None = None

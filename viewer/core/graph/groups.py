@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from viewer.core.errors import ModelError
-from viewer.core.graph import Graph, GraphEdge, GraphNode, HyperValue
+from viewer.core.graph.dataflow import Graph, GraphEdge, GraphNode, HyperValue
 
 __all__ = ["MAX_PATHWAYS", "expand_groups", "grouped_convolution"]
 

@@ -14,7 +14,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
 from viewer.core.errors import ModelError
-from viewer.core.receptive import ReceptiveField, larger_field
+from viewer.core.graph.receptive import ReceptiveField, larger_field
 
 __all__ = [
     "JOIN_TYPES",

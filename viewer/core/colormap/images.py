@@ -9,9 +9,9 @@ from __future__ import annotations
 import numpy as np
 from PIL import Image
 
-from viewer.core.colormaps import apply_colormap
+from viewer.core.colormap.ranges import score_range
+from viewer.core.colormap.tables import apply_colormap
 from viewer.core.errors import ExportError
-from viewer.core.ranges import score_range
 
 __all__ = ["colorize", "overlay"]
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from viewer.core.graph import Graph, GraphNode
+from viewer.core.graph.dataflow import Graph, GraphNode
 
 __all__ = [
     "ConvSpec",

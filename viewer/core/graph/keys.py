@@ -9,8 +9,8 @@ one. These functions translate between the two.
 from __future__ import annotations
 
 from viewer.core.errors import ModelError
-from viewer.core.graph import Graph
-from viewer.core.graph_groups import grouped_convolution
+from viewer.core.graph.dataflow import Graph
+from viewer.core.graph.groups import grouped_convolution
 
 __all__ = ["enclosing_blocks", "grouped_block", "key_of", "layer_of"]
 

@@ -7,7 +7,7 @@ offers the convolutionized form only where this finds no reason against it; the 
 
 from __future__ import annotations
 
-from viewer.core.graph import Graph
+from viewer.core.graph.dataflow import Graph
 
 __all__ = ["CONVOLUTIONIZED_TYPE", "convolutionize_refusal", "is_convolutionized"]
 

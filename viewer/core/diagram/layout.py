@@ -1,10 +1,10 @@
 """A laid-out graph view: boxes, edge routes and frames in drawing units (plain Python, shared by GUI and SVG).
 
-``viewer.engine.layout.layered.layout_view`` computes a :class:`Layout` from a :class:`viewer.core.graph.GraphView`; the
-GUI paints it and ``viewer.core.diagram_svg`` writes it, so the app and ``viewer graph --svg`` draw the same
-picture. Coordinates grow right (x) and down (y); a box's (x, y) is its top-left corner. The data flows down
-(``"TB"``, the lecture's figures) or to the right (``"LR"``: a deep, narrow network such as GoogLeNet then fits a
-wide screen at a readable size).
+``viewer.engine.layout.layered.layout_view`` computes a :class:`Layout` from a
+:class:`viewer.core.graph.dataflow.GraphView`; the GUI paints it and ``viewer.core.diagram.svg`` writes it, so the
+app and ``viewer graph --svg`` draw the same picture. Coordinates grow right (x) and down (y); a box's (x, y) is its
+top-left corner. The data flows down (``"TB"``, the lecture's figures) or to the right (``"LR"``: a deep, narrow
+network such as GoogLeNet then fits a wide screen at a readable size).
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal, get_args
 
-from viewer.core.graph import GraphView, HyperValue, Shape, ViewNode, format_shape
+from viewer.core.graph.dataflow import GraphView, HyperValue, Shape, ViewNode, format_shape
 
 __all__ = [
     "CHAR_WIDTH",
