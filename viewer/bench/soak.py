@@ -15,7 +15,7 @@ buttons, closing and reopening the window). After every action it processes even
   and the open images' pixels, which the actions make come and go by tens of MB); the least-squares slope over
   the second half is the leak rate.
 
-The test (``tests/gui/test_soak.py``) runs a short form; ``viewer bench --only soak`` the long one, in a fresh
+The test (``tests/gui/window/test_soak.py``) runs a short form; ``viewer bench --only soak`` the long one, in a fresh
 process (``python -m viewer.bench.soak``) whose weights cache is empty and whose downloads fail at once (the
 offline state a new user sees), so that the pretrained network it picks fails as it would there.
 """

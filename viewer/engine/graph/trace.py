@@ -22,8 +22,8 @@ from viewer.core.graph.dataflow import GraphEdge, GraphNode, HyperValue, Shape
 from viewer.core.graph.receptive import ReceptiveField, larger_field
 from viewer.core.macs import macs_from_flops
 from viewer.engine.fx_tracers import forget_tracer
+from viewer.engine.graph.layer_geometry import layer_geometry
 from viewer.engine.meta_interpreter import MetaInterpreter
-from viewer.engine.receptive import layer_geometry
 
 __all__ = ["TracedGraph", "hyper_parameters", "trace_graph"]
 

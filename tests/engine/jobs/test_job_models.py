@@ -27,7 +27,7 @@ def test_a_choice_is_built_once_and_the_least_recently_used_goes_first():
 def test_a_model_file_is_one_key_whatever_network_name_comes_with_it(shared_data):
     from pathlib import Path
 
-    fixture = Path(__file__).resolve().parents[1] / "fixtures" / "cifar_resnet.py"
+    fixture = Path(__file__).resolve().parents[2] / "fixtures" / "cifar_resnet.py"
     weights = str(shared_data / "weights" / "resnet20-12fca82f.th")
     named = ModelChoice("resnet18", weights, f"{fixture}:resnet20", "cpu")  # the picker's network stays set
     cache = ModelCache(size=2)

@@ -13,7 +13,7 @@ from PIL import Image
 from viewer.cli import build_parser, main
 from viewer.core.defaults import DEFAULT_MODEL
 
-RESNET20 = f"{Path(__file__).resolve().parent / 'fixtures' / 'cifar_resnet.py'}:resnet20"
+RESNET20 = f"{Path(__file__).resolve().parents[1] / 'fixtures' / 'cifar_resnet.py'}:resnet20"
 SCORE_NAME = re.compile(r"^-?\d+\.\d\d \S.*$")
 
 

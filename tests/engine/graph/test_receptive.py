@@ -10,7 +10,7 @@ from torch import nn
 
 from viewer.core.graph.receptive import ReceptiveField
 from viewer.core.results.summary import LayerNode
-from viewer.engine.receptive import layer_geometry
+from viewer.engine.graph.layer_geometry import layer_geometry
 from viewer.engine.summary import summarize
 
 

@@ -267,7 +267,7 @@ def test_export_svg_and_png(show, googlenet, tmp_path, qtbot):
 
 
 def test_export_before_the_diagram_is_laid_out_is_one_sentence_and_writes_nothing(googlenet, tmp_path, qtbot, capfd):
-    # Found by the soak (tests/gui/test_soak.py): the tab's Export… before the layout arrived painted an empty
+    # Found by the soak (tests/gui/window/test_soak.py): the tab's Export… before the layout arrived painted an empty
     # scene, QPainter's warnings went to stderr and an empty SVG was written.
     view = ArchitectureView()
     qtbot.addWidget(view)

@@ -8,7 +8,7 @@ from itertools import pairwise
 
 import pytest
 
-from tests.engine.test_layout import _overlap, _segment_crosses
+from tests.engine.layout.test_layout import _overlap, _segment_crosses
 from viewer.core.diagram.layout import Layout, box_lines, box_size
 from viewer.core.diagram.svg import graph_svg
 from viewer.core.graph.dataflow import collapse, expansion

@@ -17,7 +17,7 @@ from viewer.engine.heatmap.geometry import grid_geometry
 from viewer.engine.images import load_image
 from viewer.engine.models.weights import load_model
 
-RESNET20 = f"{Path(__file__).resolve().parents[1] / 'fixtures' / 'cifar_resnet.py'}:resnet20"
+RESNET20 = f"{Path(__file__).resolve().parents[2] / 'fixtures' / 'cifar_resnet.py'}:resnet20"
 
 
 class Shortcut(nn.Module):

@@ -16,7 +16,7 @@ from viewer.engine.graph.build import graph_of_name
 from viewer.engine.layout.layered import layout_view
 
 LECTURE = ["lenet5", "alexnet", "vgg16", "nin", "googlenet", "resnet18", "resnet50", "resnext50_32x4d"]
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 
 
 def _layout(name: str, spec: str | None = None) -> Layout:

@@ -123,7 +123,7 @@ def test_analysis_jobs_reuse_the_loaded_model_also_for_auto_device_and_custom_fi
     )
     assert state.predictions.prediction.topk[0].name == "7"
     assert state.jobs.loaded_models() == [ModelChoice("lenet5", "default", None, "auto").key()]  # one copy
-    fixture = Path(__file__).resolve().parents[1] / "fixtures" / "cifar_resnet.py"
+    fixture = Path(__file__).resolve().parents[2] / "fixtures" / "cifar_resnet.py"
     custom = ModelChoice(None, str(shared_data / "weights" / "resnet20-12fca82f.th"), f"{fixture}:resnet20", "cpu")
     state.set_model(custom)  # as the model bar does once the user allowed the file
     state.images.open_paths([str(shared_data / "images" / "kitten.jpg")])

@@ -12,7 +12,7 @@ from viewer.core.progress import Progress
 from viewer.gui.jobs.policy import POLICY, Change, policy_table, withdrawn_on
 from viewer.gui.jobs.tickets import JobKind, Stop
 
-DOCS = Path(__file__).resolve().parents[2] / "docs" / "gui.md"
+DOCS = Path(__file__).resolve().parents[3] / "docs" / "gui.md"
 
 
 def test_every_job_kind_has_a_policy_and_the_docs_show_the_table() -> None:

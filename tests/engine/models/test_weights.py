@@ -17,7 +17,7 @@ from viewer.engine.inference import classify
 from viewer.engine.models.registry import IMAGENET_MEAN, IMAGENET_STD
 from viewer.engine.models.weights import load_model, load_state_dict_file, resolve_device
 
-FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
+FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
 RESNET20 = f"{FIXTURES / 'cifar_resnet.py'}:resnet20"
 
 
