@@ -140,10 +140,10 @@ def test_a_recipe_the_network_does_not_have_is_one_sentence(mobilenet_args, shar
 def test_the_window_takes_a_recipe_for_its_first_weights_and_refuses_a_typo_before_opening(
     monkeypatch, mobilenet_args, capsys
 ) -> None:
-    import viewer.gui.launch
+    import viewer.gui.window.launch
 
     opened: list[dict] = []
-    monkeypatch.setattr(viewer.gui.launch, "run_gui", lambda images, **options: opened.append(options) or 0)
+    monkeypatch.setattr(viewer.gui.window.launch, "run_gui", lambda images, **options: opened.append(options) or 0)
     assert main(["gui", *mobilenet_args, "--recipe", "IMAGENET1K_V1"]) == 0
     assert opened[0]["recipe"] == "IMAGENET1K_V1" and opened[0]["weights"].endswith("mobilenet_v2_imagenet1k.pth")
     # Explicit values are read before the network is known: a 1-channel mean (LeNet-5's) is no error here.

@@ -6,7 +6,7 @@ import numpy as np
 
 from viewer.core.graph.receptive import ReceptiveField
 from viewer.core.results.atlas import Atlas, AtlasEntry, LayerAtlas, Unreadable
-from viewer.core.wire.codec import decode, encode
+from viewer.core.wire import decode, encode
 
 
 def _atlas() -> Atlas:

@@ -23,9 +23,9 @@ import shiboken6
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from viewer.core.network.choice import ModelChoice
-from viewer.gui.app import create_application
 from viewer.gui.jobs.engine_choice import configured_engine
-from viewer.gui.settings import use_settings_path
+from viewer.gui.runtime.application import create_application
+from viewer.gui.runtime.settings import use_settings_path
 
 # Generous: the CPU is shared and the first job of a session imports torch.
 JOB_TIMEOUT_MS = 120_000

@@ -236,8 +236,8 @@ def bench_soak(*, quick: bool = False, device: str = "cpu") -> list[Row]:
 
 def _main(actions: int, folder: Path) -> dict[str, Any]:
     from viewer.bench.common import sample_image
-    from viewer.gui.app import create_application
-    from viewer.gui.settings import use_settings_path
+    from viewer.gui.runtime.application import create_application
+    from viewer.gui.runtime.settings import use_settings_path
 
     create_application()
     use_settings_path(folder / "settings")  # the user's own settings are neither read nor changed

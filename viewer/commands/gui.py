@@ -60,7 +60,7 @@ def run(args: argparse.Namespace) -> int:
         from viewer.gui.jobs.engine_choice import parse_engine
 
         parse_engine(args.engine)  # a typo is one sentence and exit status 2, before a window opens
-    from viewer.gui.launch import run_gui
+    from viewer.gui.window.launch import run_gui
 
     return run_gui(
         list(args.images),

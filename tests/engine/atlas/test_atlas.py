@@ -15,7 +15,7 @@ from PIL import Image
 
 from viewer.core.progress import Progress, run_job
 from viewer.core.results.atlas import Atlas
-from viewer.core.wire.codec import decode, encode
+from viewer.core.wire import decode, encode
 from viewer.engine.atlas import crops
 from viewer.engine.atlas import job as atlas_job
 from viewer.engine.atlas.job import atlas_pass

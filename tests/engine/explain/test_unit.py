@@ -23,7 +23,7 @@ from viewer.core.images.files import read_image_file
 from viewer.core.job_names import JobName
 from viewer.core.progress import Progress, run_job
 from viewer.core.results.unit import UNIT_METHODS, UnitAttribution, box_slices
-from viewer.core.wire.codec import decode, encode
+from viewer.core.wire import decode, encode
 from viewer.engine.explain.input import explain_input, to_image_pixels
 from viewer.engine.explain.unit import run_unit_attribution, unit_attribution
 from viewer.engine.images import load_image

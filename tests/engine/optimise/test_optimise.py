@@ -14,7 +14,7 @@ import torchvision.transforms.v2.functional as TF
 from viewer.core.errors import ModelError
 from viewer.core.progress import Progress, run_job
 from viewer.core.results.optimised import OptimisedImage
-from viewer.core.wire.codec import decode, encode
+from viewer.core.wire import decode, encode
 from viewer.engine.activations import layer_outputs
 from viewer.engine.images import load_image, preprocess
 from viewer.engine.jobs import job

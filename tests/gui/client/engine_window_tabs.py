@@ -31,9 +31,9 @@ def wait_until(condition, timeout_s: float = WAIT_S) -> bool:
 
 
 def main(settings_dir: str, weights: str, image: str) -> int:
-    from viewer.gui.app import create_application
     from viewer.gui.jobs.runner import JobRunner
-    from viewer.gui.settings import use_settings_path
+    from viewer.gui.runtime.application import create_application
+    from viewer.gui.runtime.settings import use_settings_path
     from viewer.gui.state import AppState, ModelChoice
     from viewer.gui.window.main_window import TABS, MainWindow
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from viewer.core.trust import FileReview, ModelFileTrust, file_sha256
-from viewer.gui.settings import Settings
+from viewer.gui.runtime.settings import Settings
 
 
 @pytest.fixture

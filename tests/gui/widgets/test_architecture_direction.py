@@ -14,7 +14,7 @@ from tests.gui.conftest import JOB_TIMEOUT_MS
 from viewer.cli import build_parser
 from viewer.core.diagram.layout import box_lines
 from viewer.engine.graph.build import graph_of_name
-from viewer.gui.settings import Settings
+from viewer.gui.runtime.settings import Settings
 
 
 @pytest.fixture(scope="module")

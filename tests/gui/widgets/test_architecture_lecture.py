@@ -11,8 +11,8 @@ from PySide6.QtCore import Qt
 
 from viewer.engine.graph.build import graph_of_name
 from viewer.engine.lecture_tables import resnet_table
-from viewer.gui.widgets.convolutionize_bar import ConvolutionizeBar
-from viewer.gui.widgets.lecture_table_view import HIGHLIGHT, cell_text
+from viewer.gui.widgets.architecture.convolutionize_bar import ConvolutionizeBar
+from viewer.gui.widgets.architecture.lecture_table import HIGHLIGHT, cell_text
 
 JOB_TIMEOUT_MS = 120_000
 

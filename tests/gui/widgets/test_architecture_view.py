@@ -337,7 +337,7 @@ def test_a_new_image_does_not_rebuild_the_graph(qtbot, make_window, shared_data)
 
 
 def test_expand_spec_opens_that_block_before_the_screenshot(qtbot, make_window, shared_data, tmp_path):
-    from viewer.gui.launch import save_when_settled
+    from viewer.gui.window.launch import save_when_settled
 
     window = make_window("googlenet", "none", start=False)
     window.resize(1400, 860)

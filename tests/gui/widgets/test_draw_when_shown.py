@@ -6,7 +6,7 @@ from typing import ClassVar
 
 from PySide6 import QtCore, QtWidgets
 
-from viewer.gui.widgets.turns import DrawWhenShown
+from viewer.gui.widgets.common.turns import DrawWhenShown
 
 
 class _Counting(DrawWhenShown):

@@ -9,8 +9,8 @@ import pytest
 from PySide6 import QtCore, QtWidgets
 
 from viewer.gui.jobs.engine_choice import ENGINE_ENV, configured_engine
-from viewer.gui.settings import Settings
-from viewer.gui.widgets.engine_dialog import EngineDialog
+from viewer.gui.runtime.settings import Settings
+from viewer.gui.widgets.model.engine_dialog import EngineDialog
 
 
 def _open_dialog(qtbot: Any, window: Any) -> EngineDialog:

@@ -10,7 +10,7 @@ import pytest
 from PySide6.QtCore import Qt
 
 from viewer.core.options import SCALE_PRESETS, HeatmapRequest
-from viewer.gui.widgets.heatmap import HeatmapView, parse_scales
+from viewer.gui.widgets.heatmap.view import HeatmapView, parse_scales
 
 pg.setConfigOptions(imageAxisOrder="row-major")
 
@@ -190,7 +190,7 @@ def test_export_asks_for_a_path_and_before_overwriting(view, qtbot, tmp_path):
 
 
 def test_a_new_images_top_k_replaces_only_the_head_of_the_class_list(qtbot) -> None:
-    from viewer.gui.widgets.heatmap_classes import ClassPicker
+    from viewer.gui.widgets.heatmap.classes import ClassPicker
 
     picker = ClassPicker()
     qtbot.addWidget(picker)

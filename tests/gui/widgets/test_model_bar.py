@@ -8,8 +8,8 @@ from PySide6.QtCore import Qt
 from viewer.core.network.choice import ModelChoice
 from viewer.core.trust import ModelFileTrust, file_sha256
 from viewer.engine.jobs import session
-from viewer.gui.settings import Settings
-from viewer.gui.widgets.model_bar import ModelBar
+from viewer.gui.runtime.settings import Settings
+from viewer.gui.widgets.model.bar import ModelBar
 
 
 @pytest.fixture(scope="module")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from viewer.gui.widgets.model_bar import UNFIT
+from viewer.gui.widgets.model.bar import UNFIT
 
 TIMEOUT = 120_000
 

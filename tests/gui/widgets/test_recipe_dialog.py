@@ -6,7 +6,7 @@ from PySide6 import QtWidgets
 from PySide6.QtCore import Qt
 
 from viewer.core.network.recipe import Recipe, parse_recipe
-from viewer.gui.widgets.recipe_dialog import RecipeDialog
+from viewer.gui.widgets.model.recipe_dialog import RecipeDialog
 
 MEAN, STD = (0.485, 0.456, 0.406), (0.229, 0.224, 0.225)
 V1 = Recipe(256, 224, "bilinear", MEAN, STD, "IMAGENET1K_V1", "the weights")

@@ -7,9 +7,9 @@ from pathlib import Path
 import numpy as np
 from PySide6 import QtCore, QtGui, QtWidgets
 
-from viewer.gui.widgets.elided_label import ElidedLabel
-from viewer.gui.widgets.job_status import JobStatusBar
-from viewer.gui.widgets.png import png_bytes
+from viewer.gui.widgets.common.elided_label import ElidedLabel
+from viewer.gui.widgets.common.job_status import JobStatusBar
+from viewer.gui.widgets.common.png import png_bytes
 from viewer.gui.widgets.thumbnails import Thumbnail, ThumbnailStrip
 from viewer.gui.widgets.welcome import SampleImage, WelcomeView
 from viewer.gui.window.help_texts import SAMPLES, SHORTCUTS, resource_path

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from PySide6 import QtCore, QtWidgets
 
-from viewer.gui.widgets.model_bar import FROM_FILE, RANDOM
+from viewer.gui.widgets.model.bar import FROM_FILE, RANDOM
 
 TIMEOUT = 120_000
 

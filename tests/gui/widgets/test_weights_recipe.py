@@ -12,8 +12,8 @@ from PySide6 import QtCore, QtWidgets
 from PySide6.QtCore import Qt
 
 from viewer.core.network.choice import ModelChoice
-from viewer.gui.widgets.model_bar import FROM_FILE, RANDOM
-from viewer.gui.widgets.recipe_dialog import RecipeDialog
+from viewer.gui.widgets.model.bar import FROM_FILE, RANDOM
+from viewer.gui.widgets.model.recipe_dialog import RecipeDialog
 
 TIMEOUT = 120_000
 LEFT = Qt.MouseButton.LeftButton
@@ -163,7 +163,7 @@ def test_the_failed_downloads_remedy_asks_too_and_the_dialog_changes_the_recipe_
 
 
 def test_a_recipe_given_at_start_applies_to_the_file_and_is_its_answer(qtbot, make_window, weights_file):
-    # What `viewer gui --weights FILE --recipe IMAGENET1K_V1` does (viewer.gui.launch): the first choice has it.
+    # What `viewer gui --weights FILE --recipe IMAGENET1K_V1` does (viewer.gui.window.launch): the first choice has it.
     window = make_window(start=False)
     state = window.state
     state.model.choice = ModelChoice("mobilenet_v2", weights_file, None, "cpu", recipe="imagenet1k_v1")

@@ -16,7 +16,7 @@ from PySide6 import QtGui
 from PySide6.QtSvg import QSvgRenderer
 
 from viewer.core.lecture.zoo import ZooPoint
-from viewer.gui.widgets.zoo_chart import family_colours, render_chart
+from viewer.gui.widgets.compare.chart import family_colours, render_chart
 
 SVG = "{http://www.w3.org/2000/svg}"
 
@@ -103,7 +103,7 @@ def test_no_platform_warning(tmp_path: Path) -> None:
     """A fresh process, as ``viewer models --chart`` runs (Qt warns about a platform's limits once per process)."""
     script = (
         "import sys; from viewer.core.lecture.zoo import ZooPoint; "
-        "from viewer.gui.widgets.zoo_chart import render_chart; "
+        "from viewer.gui.widgets.compare.chart import render_chart; "
         "render_chart([ZooPoint('alexnet', 'AlexNet', 56.5, None, 0.71, 61100840, True)], sys.argv[1])"
     )
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}

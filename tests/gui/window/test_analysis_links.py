@@ -10,7 +10,7 @@ from viewer.gui.jobs.tickets import JobKind
 from viewer.gui.state import AppState
 from viewer.gui.widgets.activations.view import ActivationsView
 from viewer.gui.widgets.architecture.view import ArchitectureView
-from viewer.gui.widgets.heatmap import HeatmapView
+from viewer.gui.widgets.heatmap.view import HeatmapView
 from viewer.gui.widgets.image_panel import ImagePanel
 from viewer.gui.widgets.predictions import PredictionsView
 from viewer.gui.window.analysis_links import AnalysisLinks, AnalysisViews

@@ -20,7 +20,7 @@ from viewer.core.results.explain import ExplainSet
 from viewer.engine.jobs.models import MODEL_CACHE_SIZE
 from viewer.gui.jobs.tickets import JobKind, Stop
 from viewer.gui.state import ModelChoice
-from viewer.gui.widgets.compare import NetworkColumn
+from viewer.gui.widgets.compare.view import NetworkColumn
 from viewer.gui.widgets.explain import ExplainView
 
 SMALL = [("lenet5", "default"), ("nin", "none"), ("squeezenet1_1", "none")]
@@ -371,7 +371,7 @@ def test_a_meaningless_patch_is_said_before_a_run_and_a_cancelled_method_is_not_
 
 def test_a_long_reason_wraps_inside_its_column_with_the_whole_text_on_hover(qtbot) -> None:
     from viewer.core.results.compare import NetworkResult
-    from viewer.gui.widgets.compare import NetworkColumn
+    from viewer.gui.widgets.compare.view import NetworkColumn
 
     reason = (
         "Could not download resnext50_32x4d-1a0047aa.pth (no connection). Copy the file from "

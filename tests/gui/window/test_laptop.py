@@ -198,7 +198,7 @@ def test_gui_tab_flag_takes_every_tab_of_the_window():
 
 def test_the_chart_and_groups_windows_fit_the_available_screen(qtbot):
     from viewer.gui.widgets.architecture.groups import GroupsWindow
-    from viewer.gui.widgets.zoo_chart import ChartWindow
+    from viewer.gui.widgets.compare.chart import ChartWindow
 
     for window in (ChartWindow(), GroupsWindow()):
         qtbot.addWidget(window)

@@ -32,8 +32,8 @@ def test_the_frame_paints_before_the_views_are_imported_and_torch_never_is(tmp_p
     # A fresh process, as the launch does it: the frame (title, status bar, "Starting…") is shown and painted with
     # neither pyqtgraph nor numpy imported; building it brings the views, still without torch (the engine's).
     code = (
-        "import sys; from viewer.gui.settings import use_settings_path; use_settings_path(sys.argv[1]);"
-        "from viewer.gui.app import create_application; app = create_application();"
+        "import sys; from viewer.gui.runtime.settings import use_settings_path; use_settings_path(sys.argv[1]);"
+        "from viewer.gui.runtime.application import create_application; app = create_application();"
         "from viewer.gui.window.main_window import MainWindow; w = MainWindow(build=False); w.show();"
         "app.processEvents(); light = [m for m in ('pyqtgraph', 'numpy', 'torch') if m in sys.modules];"
         "print(w.status_label.text(), '|', w.centralWidget().objectName(), '|',"
@@ -318,7 +318,7 @@ def test_paste_of_a_file_path_opens_it(qtbot, make_window, shared_data):
 
 
 def test_uncaught_exceptions_reach_the_banner_with_their_traceback(make_window, isolated_settings, capfd):
-    from viewer.gui.error_sink import error_sink
+    from viewer.gui.runtime.error_sink import error_sink
 
     window = make_window(start=False)
     try:
@@ -341,7 +341,7 @@ def test_uncaught_exceptions_reach_the_banner_with_their_traceback(make_window, 
 def test_an_exception_in_a_slot_gives_one_notice_and_a_log_never_a_traceback(
     qtbot, make_window, tmp_path, capfd, monkeypatch
 ):
-    from viewer.gui.error_sink import error_sink
+    from viewer.gui.runtime.error_sink import error_sink
 
     # create_application installs it once per process; pytest-qt puts back the hook it found after each test.
     monkeypatch.setattr(sys, "excepthook", error_sink.excepthook)

@@ -7,7 +7,7 @@ from PySide6 import QtWidgets
 
 from viewer.core.images.files import read_image_file
 from viewer.engine.jobs import analysis, session
-from viewer.gui.launch import after_first_paint
+from viewer.gui.window.launch import after_first_paint
 
 
 def test_opened_images_come_with_a_preview_scaled_on_the_worker(shared_data):
@@ -87,7 +87,7 @@ def test_the_architecture_table_is_filled_only_when_shown_or_read(qtbot):
 def test_a_large_heatmap_reaches_the_screen_as_a_small_copy_made_on_the_worker(qtbot):
     import numpy as np
 
-    from viewer.gui.widgets.heatmap import HeatmapView
+    from viewer.gui.widgets.heatmap.view import HeatmapView
 
     class Heatmap:  # the fields of the engine's ClassHeatmap the view reads
         class_index, class_name, mode, scales, fuse, offsets, model, weights, notes = (
@@ -137,7 +137,7 @@ def test_the_activations_tab_draws_its_items_when_shown_not_while_hidden(qtbot, 
 def test_later_turns_run_one_call_per_turn_and_a_newer_call_replaces_a_waiting_one(qtbot):
     from PySide6 import QtCore
 
-    from viewer.gui.widgets.turns import LaterTurns
+    from viewer.gui.widgets.common.turns import LaterTurns
 
     turns = LaterTurns()
     events: list[str] = []
@@ -162,7 +162,7 @@ def test_later_turns_run_one_call_per_turn_and_a_newer_call_replaces_a_waiting_o
 def test_a_hidden_heatmap_view_draws_its_image_when_shown(qtbot):
     import numpy as np
 
-    from viewer.gui.widgets.heatmap import HeatmapView
+    from viewer.gui.widgets.heatmap.view import HeatmapView
 
     view = HeatmapView()
     qtbot.addWidget(view)

@@ -16,7 +16,7 @@ from viewer.core.options import HeatmapRequest
 def test_screenshot_mode_writes_a_settled_window(tmp_path, shared_data):
     target = tmp_path / "shot.png"
     code = (
-        "import sys; from viewer.gui.launch import run_gui; "
+        "import sys; from viewer.gui.window.launch import run_gui; "
         "raise SystemExit(run_gui([sys.argv[1]], model='lenet5', weights='none', device='cpu', "
         "tab='predictions', screenshot=sys.argv[2]))"
     )
@@ -54,7 +54,7 @@ TAB_WIDGETS = {
 def test_each_tab_screenshot_shows_its_widgets_drawn(tab, qtbot, make_window, shared_data, tmp_path):
     from PySide6 import QtCore, QtWidgets
 
-    from viewer.gui.launch import save_when_settled
+    from viewer.gui.window.launch import save_when_settled
 
     window = make_window("lenet5", "default", start=False)
     window.resize(1400, 860)

@@ -172,9 +172,9 @@ def test_200_rapid_switches_never_show_a_stale_result(qtbot, make_window, shared
 _CLOSE_DURING_HEATMAP = textwrap.dedent("""
     import sys, threading, time
     from PySide6 import QtCore
-    from viewer.gui.settings import use_settings_path
+    from viewer.gui.runtime.settings import use_settings_path
     use_settings_path(sys.argv[1])
-    from viewer.gui.app import create_application
+    from viewer.gui.runtime.application import create_application
     app = create_application()
     from viewer.gui.window.main_window import MainWindow
     from viewer.gui.state import AppState, ModelChoice

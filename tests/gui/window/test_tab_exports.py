@@ -11,7 +11,7 @@ from PySide6 import QtGui, QtWidgets
 from PySide6.QtCore import Qt
 
 from viewer.core.file_export import TEMPORARY_PREFIX
-from viewer.gui.settings import Settings
+from viewer.gui.runtime.settings import Settings
 
 TIMEOUT = 120_000
 

@@ -1,7 +1,7 @@
 """Plain-string SVG pieces shared by the app's hand-written SVG files (no Qt, no torch).
 
 ``viewer graph --svg`` (``viewer.core.diagram.svg``) and the accuracy-versus-cost chart
-(``viewer.gui.widgets.zoo_chart_svg``) write SVG as text rather than through a painter: every shape stays a
+(``viewer.gui.widgets.compare.chart_svg``) write SVG as text rather than through a painter: every shape stays a
 vector element (a point is a ``<circle>``, a label a ``<text>``), the file names no external resource, and the
 numbers are short. These helpers keep the two writers formatting numbers, escaping text and opening the document
 the same way.

@@ -46,7 +46,7 @@ RECIPE_NOTICE = "recipe"  # the notice's kind: it goes when the choice changes (
 
 
 class RecipeStore(Protocol):
-    """Where the recipe chosen for each weights file is kept (``viewer.gui.settings.Settings``); text "" is the
+    """Where the recipe chosen for each weights file is kept (``viewer.gui.runtime.settings.Settings``); text "" is the
     network's default (or what the file says), chosen."""
 
     def recipe_of_file(self, path: str) -> tuple[str, str] | None: ...  # (sha256, text)

@@ -15,10 +15,10 @@ from PySide6.QtCore import Signal
 
 from viewer.core.lecture.tta import CropBox, tta_description
 from viewer.core.network.recipe import used_details, used_label
-from viewer.gui.widgets.export_message import ExportMessage
-from viewer.gui.widgets.fitted_picture import FittedPicture
-from viewer.gui.widgets.plots import pg
-from viewer.gui.widgets.png import png_bytes
+from viewer.gui.widgets.common.export_message import ExportMessage
+from viewer.gui.widgets.common.fitted_picture import FittedPicture
+from viewer.gui.widgets.common.plots import pg
+from viewer.gui.widgets.common.png import png_bytes
 
 __all__ = ["ClassShown", "PredictionShown", "PredictionsView", "array_to_pixmap"]
 

@@ -10,7 +10,7 @@ from viewer.core.network.choice import ModelChoice
 
 if TYPE_CHECKING:
     from viewer.core.trust import ModelFileTrust
-    from viewer.gui.settings import Settings
+    from viewer.gui.runtime.settings import Settings
     from viewer.gui.state import AppState
 
 __all__ = ["restored_choice", "save_choice"]

@@ -17,7 +17,7 @@ from PySide6.QtCore import Qt, Signal
 
 from viewer.core.colormap.ranges import score_range
 from viewer.core.colormap.tables import LUT_SIZE, lookup_table
-from viewer.gui.widgets.plots import pg
+from viewer.gui.widgets.common.plots import pg
 
 __all__ = ["ChannelDetail", "lookup_table", "pyqtgraph_colormap"]
 

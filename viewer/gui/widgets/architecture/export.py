@@ -23,8 +23,8 @@ from viewer.core.file_export import atomic_write
 from viewer.core.graph.dataflow import Graph
 from viewer.gui.widgets.architecture.diagram import DiagramView
 from viewer.gui.widgets.architecture.scene import JoinItem, NodeItem
-from viewer.gui.widgets.export_message import ExportMessage
-from viewer.gui.widgets.png import png_bytes
+from viewer.gui.widgets.common.export_message import ExportMessage
+from viewer.gui.widgets.common.png import png_bytes
 
 __all__ = [
     "DIAGRAM_FILTERS",

@@ -23,8 +23,8 @@ from viewer.gui.widgets.architecture.export import (
     ask_export_path,
 )
 from viewer.gui.widgets.architecture.scene import SceneItems, draw_layout
-from viewer.gui.widgets.export_message import ExportMessage
-from viewer.gui.widgets.window_fit import fit_on_screen
+from viewer.gui.widgets.common.export_message import ExportMessage
+from viewer.gui.widgets.common.window_fit import fit_on_screen
 
 __all__ = ["GroupsWindow"]
 

@@ -19,7 +19,7 @@ from viewer.gui.widgets.architecture.format import (
     format_hyper,
     format_macs,
 )
-from viewer.gui.widgets.turns import DrawWhenShown
+from viewer.gui.widgets.common.turns import DrawWhenShown
 
 __all__ = ["COLUMNS", "KEY_ROLE", "LAYER_ROLE", "ArchitectureTable"]
 

@@ -36,8 +36,8 @@ from viewer.gui.widgets.architecture.groups import GroupsWindow
 from viewer.gui.widgets.architecture.lecture import LectureViews, block_notes
 from viewer.gui.widgets.architecture.scene import SceneItems, drawing_steps
 from viewer.gui.widgets.architecture.table import ArchitectureTable
-from viewer.gui.widgets.export_message import ExportMessage
-from viewer.gui.widgets.turns import DrawWhenShown, StepsInTurns
+from viewer.gui.widgets.common.export_message import ExportMessage
+from viewer.gui.widgets.common.turns import DrawWhenShown, StepsInTurns
 
 __all__ = ["PNG_SCALE", "ArchitectureView"]
 

@@ -21,10 +21,10 @@ from PySide6.QtCore import Signal
 from viewer.core.errors import ExportError, ViewerError
 from viewer.core.file_export import atomic_write
 from viewer.core.lecture.zoo import ZooPoint
-from viewer.gui.widgets.plots import pg
-from viewer.gui.widgets.png import png_bytes
-from viewer.gui.widgets.window_fit import fit_on_screen
-from viewer.gui.widgets.zoo_chart_svg import chart_svg
+from viewer.gui.widgets.common.plots import pg
+from viewer.gui.widgets.common.png import png_bytes
+from viewer.gui.widgets.common.window_fit import fit_on_screen
+from viewer.gui.widgets.compare.chart_svg import chart_svg
 
 __all__ = ["AXES", "ChartWindow", "ZooChart", "export_chart", "family_colours", "render_chart"]
 

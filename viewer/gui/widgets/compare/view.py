@@ -19,7 +19,7 @@ from PySide6.QtCore import Qt, Signal
 
 from viewer.core.colormap.images import overlay  # the exports' colours
 from viewer.core.progress import Progress
-from viewer.gui.widgets.elided_label import ElidedLabel
+from viewer.gui.widgets.common.elided_label import ElidedLabel
 
 __all__ = ["REMEDIES", "CompareView", "ComparisonShown", "NetworkColumn", "NetworkShown", "RegistryShown", "TopShown"]
 

@@ -20,10 +20,10 @@ from viewer.core.file_export import heatmap_paths
 from viewer.core.options import FUSIONS, HEATMAP_COLORMAPS, MODES, SCALE_PRESETS, HeatmapRequest
 from viewer.core.options import parse_scales as parse_core_scales
 from viewer.gui.widgets.activations.large import pyqtgraph_colormap
-from viewer.gui.widgets.export_message import ExportMessage
-from viewer.gui.widgets.heatmap_classes import ClassPicker
-from viewer.gui.widgets.plots import pg
-from viewer.gui.widgets.turns import DrawWhenShown
+from viewer.gui.widgets.common.export_message import ExportMessage
+from viewer.gui.widgets.common.plots import pg
+from viewer.gui.widgets.common.turns import DrawWhenShown
+from viewer.gui.widgets.heatmap.classes import ClassPicker
 
 __all__ = ["HEATMAP_COLORMAPS", "HeatmapView", "parse_scales"]
 

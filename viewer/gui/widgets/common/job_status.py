@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from PySide6 import QtWidgets
 
-from viewer.gui.widgets.elided_label import ElidedLabel
+from viewer.gui.widgets.common.elided_label import ElidedLabel
 
 __all__ = ["JobStatusBar"]
 

@@ -1,5 +1,5 @@
 """The QApplication: names for QSettings, the window's garbage collector, and
-:mod:`viewer.gui.error_sink` installed as the hook of uncaught exceptions (in Qt slots and in threads)."""
+:mod:`viewer.gui.runtime.error_sink` installed as the hook of uncaught exceptions (in Qt slots and in threads)."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ import time
 
 from PySide6 import QtWidgets
 
-from viewer.gui import collector, settings
-from viewer.gui.error_sink import error_sink
+from viewer.gui.runtime import collector, settings
+from viewer.gui.runtime.error_sink import error_sink
 
 __all__ = ["LAUNCHED_AT", "create_application"]
 
@@ -21,7 +21,7 @@ _configured = False
 
 def create_application(argv: list[str] | None = None) -> QtWidgets.QApplication:
     """The QApplication (created once), with the app's names (pyqtgraph is configured by its first user:
-    :mod:`viewer.gui.widgets.plots`)."""
+    :mod:`viewer.gui.widgets.common.plots`)."""
     global _configured
     existing = QtWidgets.QApplication.instance()
     if existing is None:
@@ -34,7 +34,7 @@ def create_application(argv: list[str] | None = None) -> QtWidgets.QApplication:
         app.setOrganizationName(settings.ORGANIZATION)
         app.setApplicationName(settings.APPLICATION)
         app.setApplicationDisplayName("ConvNet Viewer")
-        collector.install(app)  # garbage is collected on this thread only (see viewer.gui.collector)
+        collector.install(app)  # garbage is collected on this thread only (see viewer.gui.runtime.collector)
         sys.excepthook = error_sink.excepthook
         threading.excepthook = error_sink.thread_excepthook
         _configured = True

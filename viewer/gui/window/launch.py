@@ -19,9 +19,9 @@ from PySide6 import QtCore, QtWidgets
 from viewer.core.diagram.layout import direction_of
 from viewer.core.network.choice import ModelChoice
 from viewer.core.options import HeatmapRequest
-from viewer.gui.app import LAUNCHED_AT, create_application
 from viewer.gui.jobs.engine_choice import make_runner
-from viewer.gui.settings import use_settings_path
+from viewer.gui.runtime.application import LAUNCHED_AT, create_application
+from viewer.gui.runtime.settings import use_settings_path
 from viewer.gui.window.main_window import TABS, MainWindow
 
 __all__ = ["SCREENSHOT_TIMEOUT_S", "run_gui", "save_when_settled"]

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from viewer.gui import collector
+from viewer.gui.runtime import collector
 
 
 class Source:

@@ -16,7 +16,7 @@ from typing import Protocol
 from PySide6 import QtGui, QtWidgets
 from PySide6.QtCore import Qt, Signal
 
-from viewer.gui.widgets.turns import DrawWhenShown
+from viewer.gui.widgets.common.turns import DrawWhenShown
 
 __all__ = ["HIGHLIGHT", "LectureTableView", "ResNetTableShown", "TableCellShown", "TableRowShown"]
 

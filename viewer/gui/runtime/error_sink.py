@@ -1,9 +1,9 @@
 """The one error sink: every error the app shows goes through :data:`error_sink`.
 
 Job failures (via the state's notices) and uncaught exceptions in Qt slots (``sys.excepthook``) or threads
-(``threading.excepthook``, both installed by :func:`viewer.gui.app.create_application`). A bug becomes one notice
-in the banner that says where its log is, with the traceback in the banner's details and appended to that log,
-instead of a traceback in a terminal nobody reads (or the app killed). Its own module, apart from the
+(``threading.excepthook``, both installed by :func:`viewer.gui.runtime.application.create_application`). A bug
+becomes one notice in the banner that says where its log is, with the traceback in the banner's details and appended
+to that log, instead of a traceback in a terminal nobody reads (or the app killed). Its own module, apart from the
 application, so that the state can report a job's bug without importing what the application configures.
 """
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from viewer.gui.settings import MAX_RECENT, Settings
+from viewer.gui.runtime.settings import MAX_RECENT, Settings
 
 
 def test_settings_live_in_the_test_folder(isolated_settings):

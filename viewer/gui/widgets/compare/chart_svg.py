@@ -16,7 +16,7 @@ from collections.abc import Iterable
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from viewer.core.diagram.svg_pieces import FONT, circle, line, number, svg_header, text
-from viewer.gui.widgets.plots import pg
+from viewer.gui.widgets.common.plots import pg
 
 __all__ = ["chart_svg"]
 
