@@ -23,6 +23,7 @@ from PySide6.QtCore import Qt, Signal
 from viewer.core.activation_grid import ChannelGrid, GridOptions, MosaicLayout, effective_normalize, render_grid
 from viewer.core.options import ACTIVATION_COLORMAPS, SORT_KEYS
 from viewer.gui.widgets.activations.large import ChannelDetail
+from viewer.gui.widgets.activations.looks_for import ChannelLooksFor
 from viewer.gui.widgets.activations.tree import LayerTree
 from viewer.gui.widgets.architecture.format import format_shape
 from viewer.gui.widgets.export_message import ExportMessage
@@ -142,10 +143,18 @@ class ActivationsView(QtWidgets.QWidget):
         right_layout.addWidget(self.export_message)
         right_layout.addLayout(controls)
         right_layout.addWidget(self.header)
+        # What the selected channel looks for (its top patches, optimised image, a unit's deconvolution), beside
+        # its map on the current image.
+        self.looks_for = ChannelLooksFor(self)
+        below = QtWidgets.QSplitter(Qt.Orientation.Horizontal)
+        below.setObjectName("channelSplitter")
+        below.addWidget(self.detail)
+        below.addWidget(self.looks_for)
+        below.setSizes([400, 400])
         views = QtWidgets.QSplitter(Qt.Orientation.Vertical)
         views.addWidget(self.grid)
-        views.addWidget(self.detail)
-        views.setSizes([500, 400])
+        views.addWidget(below)
+        views.setSizes([360, 540])
         right_layout.addWidget(views, 1)
 
         splitter = QtWidgets.QSplitter(Qt.Orientation.Horizontal)
