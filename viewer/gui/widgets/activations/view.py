@@ -73,6 +73,9 @@ class ActivationsView(QtWidgets.QWidget):
         # Show event (before its first paint: the tab never shows the previous layer's pictures).
         self._when_shown = DrawWhenShown(self, self._draw_items, when_shown="now")
         self._selected_channel: int | None = None
+        # The channel last shown and its layer: the next image's capture of that layer shows it again (its top
+        # patches and optimised image stay), where a clear in between would have made it channel 0.
+        self._kept: tuple[str, int] | None = None
         self._build()
 
     # ----------------------------------------------------------------------------------------- layout
@@ -233,8 +236,11 @@ class ActivationsView(QtWidgets.QWidget):
             return
         if activation.layer != self.tree.current_layer:
             self.select_layer(activation.layer)
+        if self._selected_channel is None and self._kept is not None and self._kept[0] == activation.layer:
+            self._selected_channel = self._kept[1]
         if self._selected_channel is None or self._selected_channel >= self.shown_channel_count:
             self._selected_channel = 0
+        self._kept = (activation.layer, self._selected_channel)
         self.detail.set_geometry(activation)
         if grid is None or grid.activation is not activation:
             if self.deferred_grids:
@@ -288,6 +294,7 @@ class ActivationsView(QtWidgets.QWidget):
         if self._activation is None or not 0 <= channel < self.shown_channel_count:
             return
         self._selected_channel = int(channel)
+        self._kept = (self._activation.layer, int(channel))
         self._show_selected()
         self.channelSelected.emit(int(channel))
 
