@@ -39,7 +39,7 @@ if TYPE_CHECKING:
 __all__ = ["ChannelHost", "ChannelState", "OpenedField"]
 
 DEFAULT_TOP = 9  # Zeiler & Fergus's 3 x 3
-DEFAULT_STEPS = 128  # the optimisation's steps from the tab: half the CLI's 256, a few seconds on a CPU for LeNet
+DEFAULT_STEPS = 256  # as `viewer dream`: the same seed and steps give the CLI's image
 
 
 class ChannelHost(Protocol):

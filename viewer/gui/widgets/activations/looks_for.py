@@ -32,6 +32,7 @@ if TYPE_CHECKING:
 __all__ = ["VIEWS", "ChannelLooksFor"]
 
 VIEWS = ("patches", "sheet", "optimised", "unit")  # what each Export… names
+UNIT_SHORT_LABELS = {"deconvolution": "Deconvolution", "guided_backprop": "Guided backprop"}  # room for two
 NO_FOLDER = "Name a folder of images (Dataset folder…) to see the patches that excite this channel most."
 
 
@@ -107,10 +108,14 @@ class ChannelLooksFor(QtWidgets.QTabWidget):
         self._patches_text = NO_FOLDER
         self._when_shown = DrawWhenShown(self, self._draw, when_shown="now")
         self.export_message = ExportMessage("channelExportMessage")
-        self.addTab(self._build_patches(), "Top patches")
-        self.addTab(self._build_sheet(), "Layer mosaic")
-        self.addTab(self._build_optimised(), "Optimised")
-        self.addTab(self._build_unit(), "Deconvolution")
+        # Short names: the four tabs fit half of a 1366-px window's Activations tab without scroll arrows.
+        for page, name, tip in (
+            (self._build_patches(), "Top patches", "The channel's strongest patches over a folder of images"),
+            (self._build_sheet(), "Mosaic", "Every channel's best patch; click one to select it"),
+            (self._build_optimised(), "Optimised", "The image optimised to excite the channel"),
+            (self._build_unit(), "Deconv", "Deconvolution and guided backpropagation of a clicked cell"),
+        ):
+            self.setTabToolTip(self.addTab(page, name), tip)
 
     # ----------------------------------------------------------------------------------------- pages
     def _page(self, *rows: QtWidgets.QWidget | QtWidgets.QLayout, stretch: int = -1) -> QtWidgets.QWidget:
@@ -181,7 +186,8 @@ class ChannelLooksFor(QtWidgets.QTabWidget):
         grid = QtWidgets.QGridLayout()
         for row, method in enumerate(UNIT_METHODS):
             for col, (part, title) in enumerate((("field", "its field"), ("whole", "whole image"))):
-                picture = CaptionedPicture(f"unit_{method}_{part}", f"{UNIT_METHOD_LABELS[method]}: {title}")
+                picture = CaptionedPicture(f"unit_{method}_{part}", f"{UNIT_SHORT_LABELS[method]}: {title}")
+                picture.setToolTip(UNIT_METHOD_LABELS[method])
                 self.unit_pictures[(method, part)] = picture
                 grid.addWidget(picture, row, col)
         return self._page(top, grid)

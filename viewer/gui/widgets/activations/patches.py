@@ -170,6 +170,9 @@ class CaptionedPicture(QtWidgets.QWidget):
         self.setObjectName(name)
         self.title = QtWidgets.QLabel(title)
         self.title.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.title.setWordWrap(True)
+        # A long title wraps rather than widen the window (1366 px: four of these share half the tab).
+        self.title.setSizePolicy(QtWidgets.QSizePolicy.Policy.Ignored, QtWidgets.QSizePolicy.Policy.Preferred)
         self.picture = FittedPicture("", largest=largest, smallest=smallest)
         self.picture.setObjectName(f"{name}Picture")
         layout = QtWidgets.QVBoxLayout(self)
