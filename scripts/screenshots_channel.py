@@ -15,7 +15,6 @@ import tempfile
 from pathlib import Path
 
 import numpy as np
-
 from screenshots_compare import _wait
 
 __all__ = ["CHANNEL_SHOTS", "shoot_channel"]
@@ -71,7 +70,7 @@ def shoot_channel(name: str, data: Path, out: Path) -> int:
     panel.folder_button.click()
     ok = ok and _wait(app, lambda: state.channel.patches is not None and not state.jobs.is_busy())
     if name == "channel_optimised":
-        panel.setCurrentIndex(2)
+        panel.setCurrentIndex(0)
         state.channel.steps = 256
         panel.optimise_button.click()
         ok = ok and _wait(app, lambda: state.channel.optimised is not None and not state.jobs.is_busy())

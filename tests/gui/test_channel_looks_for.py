@@ -110,6 +110,13 @@ def test_a_channel_shows_its_top_patches_and_a_patch_opens_its_image_with_the_fi
     assert state.channel.patches is None and panel.shown_patches == 0 and panel.sheet is None
     qtbot.waitUntil(lambda: state.channel.patches is not None, timeout=JOB_TIMEOUT_MS)
     assert state.channel.patches.layer == "features.3" and state.channel.atlas.layers.keys() == {"features.3"}
+    # A convolution's patch is a part of its image: the large view marks the unit's cell and field on the input.
+    entry = state.channel.patches.entries[0]
+    qtbot.mouseClick(panel.patch_grid.buttons[0], Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: view.detail.receptive_field_box is not None, timeout=JOB_TIMEOUT_MS)
+    assert state.image.path.endswith(Path(entry.path).name)
+    assert view.detail.receptive_field_box == pytest.approx(entry.input_box)
+    assert window.image_panel.box() == pytest.approx(entry.image_box)
 
     # Back to the output: its index is on disk, read without a forward pass.
     view.layerRequested.emit(OUTPUT)
@@ -142,12 +149,12 @@ def test_optimise_shows_the_channels_image_and_exports_it(qtbot, window, tmp_pat
     _show_layer(qtbot, window, "features.3")
     view.select_channel(5)
     state.channel.steps = 4  # a few steps: the test is of the view, the engine's tests judge the image
-    panel.setCurrentIndex(2)
+    panel.setCurrentIndex(0)
     with qtbot.waitSignal(state.channel.optimised_changed, timeout=JOB_TIMEOUT_MS, check_params_cb=_some):
         qtbot.mouseClick(panel.optimise_button, Qt.MouseButton.LeftButton)
     image = state.channel.optimised
     assert (image.layer, image.channel, image.steps, image.seed) == ("features.3", 5, 4, 0)
-    assert panel.optimised_picture.has_picture and "after 4 steps" in panel.optimised_caption.text()
+    assert panel.optimised_picture.has_picture and "in 4 steps" in panel.optimised_caption.text()
 
     with qtbot.waitSignal(state.exports.finished, timeout=JOB_TIMEOUT_MS):
         assert window.channel_links.export("optimised", str(tmp_path / "dream.png"))
@@ -181,7 +188,7 @@ def test_a_clicked_cell_shows_that_units_deconvolution_on_the_tabs_own_input(
     assert np.allclose(unit.channel_map, np.asarray(activation.array[channel], dtype=np.float32), atol=2e-2)
     # Its field, in the image's pixels, is the large view's box mapped back through the crop.
     assert unit.image_box == pytest.approx(window.image_panel.box(), abs=1e-3)
-    assert panel.currentIndex() == 3
+    assert panel.currentIndex() == 2
     assert all(picture.has_picture for picture in panel.unit_pictures.values())
     assert f"{layer} channel {channel} at ({row}, {col})" in panel.unit_caption.text()
 

@@ -108,10 +108,12 @@ class ChannelLinks(QtCore.QObject):
         field = self.state.channel.opened_field
         if field is not None and not field.is_of(entry):
             self.state.channel.opened_field = None  # the user moved to another image: that field is done
-        self._draw_opened_field()
+        elif field is not None:
+            self.image_panel.set_box(field.image_box)  # at once; the capture of the image draws the unit
 
     def _draw_opened_field(self) -> None:
-        """The opened patch's unit on its image: the box on the image panel, the cell in the large view."""
+        """The opened patch's unit on its image, once its capture is there: the box on the image panel, the channel
+        and the cell in the large view; then it is done (the user's next choice is theirs)."""
         field = self.state.channel.opened_field
         if field is None or not field.is_of(self.state.image):
             return
@@ -125,10 +127,11 @@ class ChannelLinks(QtCore.QObject):
         if activation.receptive_field is not None and self.state.predictions.preset == "weights":
             self.view.detail.show_receptive_field(field.row, field.col)
         self.image_panel.set_box(field.image_box)
+        self.state.channel.opened_field = None  # shown: the user's next choice of channel or cell is theirs
 
     def _on_cell(self, row: int, col: int) -> None:
         if self.state.channel.request_unit(row, col) is not None:
-            self.panel.setCurrentIndex(3)  # the Deconvolution page: what the click asked for
+            self.panel.setCurrentIndex(2)  # the Deconvolution page: what the click asked for
             self.panel.set_unit_busy(f"Deconvolution of cell ({row}, {col})…")
 
     def _on_progress(self, item: Any, kind: str) -> None:

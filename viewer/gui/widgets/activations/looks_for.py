@@ -1,10 +1,11 @@
-"""What the selected channel looks for, beside its map in the Activations tab (issue 23): four pages.
+"""What the selected channel looks for, beside its map in the Activations tab (issue 23): three pages.
 
 - **Top patches**: the channel's strongest patches over a folder the user names (Dataset folder…), a 3 x 3 grid for
   nine; the pass over the folder shows its progress (images/s, time left) with Cancel; a patch clicked opens its
   image with the unit's field.
 - **Layer mosaic**: every channel's best patch; a tile clicked selects its channel.
-- **Optimised image**: Optimise (never by itself: seconds of work), progress per step, Cancel, the image.
+- beside the patches, the **optimised image**: Optimise (never by itself: seconds of work), progress per step,
+  Cancel, the image.
 - **Deconvolution**: a cell clicked on the channel's map, projected back to the image by deconvolution and guided
   backpropagation, cut to the unit's field and whole.
 
@@ -32,6 +33,7 @@ if TYPE_CHECKING:
 __all__ = ["VIEWS", "ChannelLooksFor"]
 
 VIEWS = ("patches", "sheet", "optimised", "unit")  # what each Export… names
+OPTIMISE_HINT = "Optimise: the image that excites this channel most (seconds; never by itself)."
 UNIT_SHORT_LABELS = {"deconvolution": "Deconvolution", "guided_backprop": "Guided backprop"}  # room for two
 NO_FOLDER = "Name a folder of images (Dataset folder…) to see the patches that excite this channel most."
 
@@ -78,7 +80,7 @@ class _Progress(QtWidgets.QWidget):
 
 
 class ChannelLooksFor(QtWidgets.QTabWidget):
-    """The four pages (objectName ``channelLooksFor``); see the module docstring.
+    """The three pages (objectName ``channelLooksFor``); see the module docstring.
 
     Signals:
         folderRequested(): Dataset folder… pressed (the window asks which).
@@ -108,11 +110,14 @@ class ChannelLooksFor(QtWidgets.QTabWidget):
         self._patches_text = NO_FOLDER
         self._when_shown = DrawWhenShown(self, self._draw, when_shown="now")
         self.export_message = ExportMessage("channelExportMessage")
-        # Short names: the four tabs fit half of a 1366-px window's Activations tab without scroll arrows.
+        # Short names: the tabs fit half of a 1366-px window's Activations tab without scroll arrows.
         for page, name, tip in (
-            (self._build_patches(), "Top patches", "The channel's strongest patches over a folder of images"),
+            (
+                self._build_patches(),
+                "Top patches · optimised",
+                "The channel's strongest patches over a folder of images, and the image optimised to excite it",
+            ),
             (self._build_sheet(), "Mosaic", "Every channel's best patch; click one to select it"),
-            (self._build_optimised(), "Optimised", "The image optimised to excite the channel"),
             (self._build_unit(), "Deconv", "Deconvolution and guided backpropagation of a clicked cell"),
         ):
             self.setTabToolTip(self.addTab(page, name), tip)
@@ -145,7 +150,21 @@ class ChannelLooksFor(QtWidgets.QTabWidget):
         self.patches_caption = _wrapped("patchesCaption", NO_FOLDER)
         self.patch_grid = PatchGrid()
         self.patch_grid.patchClicked.connect(self.patchClicked)
-        return self._page(top, self.atlas_progress, self.export_message, self.patches_caption, self.patch_grid)
+        # The optimised image beside the patches: what the channel responds to in data, and what it wants.
+        pictures = QtWidgets.QHBoxLayout()
+        pictures.addWidget(self.patch_grid, 3)
+        pictures.addWidget(self._build_optimised(), 2)
+        self.optimise_progress = _Progress("optimise")
+        self.optimise_progress.cancel.clicked.connect(self.optimiseCancelled)
+        return self._page(
+            top,
+            self.atlas_progress,
+            self.export_message,
+            self.patches_caption,
+            pictures,
+            self.optimise_progress,
+            stretch=4,
+        )
 
     def _build_sheet(self) -> QtWidgets.QWidget:
         self.sheet_caption = _wrapped("sheetCaption", NO_FOLDER)
@@ -165,15 +184,18 @@ class ChannelLooksFor(QtWidgets.QTabWidget):
         self.optimise_button.clicked.connect(self.optimiseRequested)
         self.optimised_export = _button("Export…", "exportOptimisedButton", "Save the optimised image as PNG")
         self.optimised_export.clicked.connect(lambda: self.exportRequested.emit("optimised"))
-        top = QtWidgets.QHBoxLayout()
-        top.addWidget(self.optimise_button)
-        self.optimised_caption = _wrapped("optimisedCaption", "Optimise makes the image that excites this channel.")
-        top.addWidget(self.optimised_caption, 1)
-        top.addWidget(self.optimised_export)
-        self.optimise_progress = _Progress("optimise")
-        self.optimise_progress.cancel.clicked.connect(self.optimiseCancelled)
+        buttons = QtWidgets.QHBoxLayout()
+        buttons.addWidget(self.optimise_button)
+        buttons.addWidget(self.optimised_export)
+        self.optimised_caption = _wrapped("optimisedCaption", OPTIMISE_HINT)
         self.optimised_picture = CaptionedPicture("optimisedImage", "", largest=360)
-        return self._page(top, self.optimise_progress, self.optimised_picture)
+        column = QtWidgets.QWidget()
+        layout = QtWidgets.QVBoxLayout(column)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addLayout(buttons)
+        layout.addWidget(self.optimised_picture, 1)
+        layout.addWidget(self.optimised_caption)
+        return column
 
     def _build_unit(self) -> QtWidgets.QWidget:
         self.unit_caption = _wrapped("unitCaption", "Click a cell of the channel's map to see what that unit saw.")
@@ -281,12 +303,12 @@ class ChannelLooksFor(QtWidgets.QTabWidget):
         if image is None:
             self.optimised_picture.set_pixels(None, "")
             self.optimised_picture.title.setText("")
-            self.optimised_caption.setText("Optimise makes the image that excites this channel.")
+            self.optimised_caption.setText(OPTIMISE_HINT)
             return
         self.optimised_picture.set_pixels(image.image)
         self.optimised_picture.title.setText(image.title)
         self.optimised_caption.setText(
-            f"objective {image.start_value:.3g} → {image.end_value:.3g} after {image.steps} steps "
+            f"optimised: objective {image.start_value:.3g} → {image.end_value:.3g} in {image.steps} steps "
             f"(seed {image.seed}, {image.seconds:.1f} s)"
         )
 

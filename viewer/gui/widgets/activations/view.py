@@ -153,7 +153,7 @@ class ActivationsView(QtWidgets.QWidget):
         below.setObjectName("channelSplitter")
         below.addWidget(self.detail)
         below.addWidget(self.looks_for)
-        below.setSizes([400, 400])
+        below.setSizes([330, 470])
         views = QtWidgets.QSplitter(Qt.Orientation.Vertical)
         views.addWidget(self.grid)
         views.addWidget(below)
