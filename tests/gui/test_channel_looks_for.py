@@ -105,6 +105,16 @@ def test_a_channel_shows_its_top_patches_and_a_patch_opens_its_image_with_the_fi
         qtbot.mouseClick(panel.sheet_picture, Qt.MouseButton.LeftButton, pos=panel.sheet_picture.tile_centre(8))
     assert view.selected_channel == 8 and state.channel.patches.channel == 8
 
+    # Both pictures export as PNG with a JSON of where they came from.
+    for which in ("patches", "sheet"):
+        with qtbot.waitSignal(state.exports.finished, timeout=JOB_TIMEOUT_MS):
+            assert window.channel_links.export(which, str(tmp_path / f"{which}.png"))
+    assert np.array_equal(np.asarray(Image.open(tmp_path / "patches.png").convert("RGB")), state.channel.patches.grid)
+    assert [p["path"] for p in json.loads((tmp_path / "patches.json").read_text())["patches"]] == [
+        e.path for e in state.channel.patches.entries
+    ]
+    assert Image.open(tmp_path / "sheet.png").size == panel.sheet.image.shape[1::-1]
+
     # Another layer: the output's patches go at once, never shown under it; its own come from its own pass.
     view.layerRequested.emit("features.3")
     assert state.channel.patches is None and panel.shown_patches == 0 and panel.sheet is None
