@@ -216,3 +216,15 @@ def test_a_clicked_cell_shows_that_units_deconvolution_on_the_tabs_own_input(
     state.images.open_paths([str(shared_data / "mnist" / "mnist_3.png")])
     qtbot.waitUntil(lambda: state.image.name == "mnist_3.png")
     assert state.channel.unit is None and not any(p.has_picture for p in panel.unit_pictures.values())
+
+
+def test_a_folder_without_images_is_said_on_the_panel(qtbot, window, tmp_path) -> None:
+    state, panel = window.state, window.activations.looks_for
+    empty = tmp_path / "notes"
+    empty.mkdir()
+    (empty / "readme.txt").write_text("no pictures here")
+    _show_layer(qtbot, window, OUTPUT)
+    with qtbot.waitSignal(state.channel.atlas_failed, timeout=JOB_TIMEOUT_MS) as failed:
+        _name_folder(qtbot, window, empty)
+    assert "holds no image files" in failed.args[0] and "holds no image files" in panel.patches_caption.text()
+    assert state.channel.atlas is None and panel.shown_patches == 0

@@ -25,7 +25,7 @@ from viewer.core.choice import ModelChoice
 from viewer.core.job_names import JobName
 from viewer.core.results.session import ImageEntry
 from viewer.gui.jobs.runner import JobRunner
-from viewer.gui.jobs.tickets import ErrorHandler, JobKind, Ticket
+from viewer.gui.jobs.tickets import ErrorHandler, JobError, JobKind, Ticket
 from viewer.gui.state.model import ModelState
 from viewer.gui.state.notices import Notices
 from viewer.gui.state.predictions import PredictionsState
@@ -89,6 +89,7 @@ class ChannelState(QObject):
         sheet_changed(object): the selected layer's AtlasSheet (every channel's best patch), or None.
         optimised_changed(object): the selected channel's OptimisedImage, or None.
         unit_changed(object): the UnitAttribution of the cell clicked, or None.
+        atlas_failed(str): the pass over the folder failed: its sentence (also a notice).
     """
 
     folder_changed = Signal(str)
@@ -97,6 +98,7 @@ class ChannelState(QObject):
     sheet_changed = Signal(object)
     optimised_changed = Signal(object)
     unit_changed = Signal(object)
+    atlas_failed = Signal(str)
 
     def __init__(self, app: ChannelHost, notices: Notices, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -159,6 +161,7 @@ class ChannelState(QObject):
             batch_size=self.batch_size,
             workers=self.workers,
             on_result=lambda atlas: self._atlas_arrived(wanted, atlas),
+            on_error=self._atlas_error,
             description=f"Top patches of {self.layer} over {name}",
         )
 
@@ -274,6 +277,10 @@ class ChannelState(QObject):
                 on_result=lambda sheet: self._sheet_arrived(atlas, sheet),
                 description=f"Best patch of every channel of {self.layer}",
             )
+
+    def _atlas_error(self, error: JobError) -> None:
+        self._notices.job_failed(JobKind.ATLAS, error)
+        self.atlas_failed.emit(error.message)
 
     def _patches_arrived(self, atlas: Atlas, patches: ChannelPatches) -> None:
         if atlas is not self.atlas or (patches.layer, patches.channel) != (self.layer, self.channel):

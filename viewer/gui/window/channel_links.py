@@ -68,6 +68,7 @@ class ChannelLinks(QtCore.QObject):
         channel.sheet_changed.connect(panel.set_sheet)
         channel.optimised_changed.connect(panel.set_optimised)
         channel.unit_changed.connect(panel.set_unit)
+        channel.atlas_failed.connect(panel.say_atlas_failed)
         panel.folderRequested.connect(self.choose_folder)
         panel.atlasCancelled.connect(lambda: self.state.cancel(JobKind.ATLAS))
         panel.optimiseRequested.connect(self._optimise)

@@ -108,6 +108,7 @@ class ChannelLooksFor(QtWidgets.QTabWidget):
         self._optimised: OptimisedImage | None = None
         self._unit: UnitAttribution | None = None
         self._patches_text = NO_FOLDER
+        self._folder = ""
         self._when_shown = DrawWhenShown(self, self._draw, when_shown="now")
         self.export_message = ExportMessage("channelExportMessage")
         # Short names: the tabs fit half of a 1366-px window's Activations tab without scroll arrows.
@@ -216,13 +217,14 @@ class ChannelLooksFor(QtWidgets.QTabWidget):
 
     # ----------------------------------------------------------------------------------------- setters
     def set_folder(self, folder: str) -> None:
+        self._folder = folder
         self.folder_label.setText(folder or "no folder")
         self.folder_label.setToolTip(folder)
 
     def set_atlas(self, atlas: Atlas | None, channel: int | None) -> None:
         """Say what the patches are of (the pass's numbers), or why there are none."""
         if atlas is None:
-            self._patches_text = NO_FOLDER if self.folder_label.toolTip() == "" else "No patches yet."
+            self._patches_text = "Finding the top patches…" if self._folder else NO_FOLDER
         else:
             how = "read from its index" if atlas.from_index else f"indexed in {atlas.seconds:.1f} s"
             unreadable = f", {len(atlas.unreadable)} unreadable" if atlas.unreadable else ""
@@ -231,6 +233,11 @@ class ChannelLooksFor(QtWidgets.QTabWidget):
                 if channel is not None
                 else f"{atlas.indexed:,} images{unreadable} ({how})"
             )
+        self._when_shown.request()
+
+    def say_atlas_failed(self, text: str) -> None:
+        """Why the pass over the folder gave no patches (its sentence)."""
+        self._patches_text = f"No patches: {text}"
         self._when_shown.request()
 
     def set_patches(self, patches: ChannelPatches | None) -> None:
