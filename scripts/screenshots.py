@@ -66,10 +66,17 @@ SHOTS: dict[str, dict[str, Any]] = {  # file name (without .png) -> run_gui argu
     },
 }
 SHOTS.update({shot: {"custom": True} for shot in ("compare", "explain", "chart")})  # screenshots_compare.py
+# What a channel looks for (issue 23), LeNet-5 on MNIST digits: screenshots_channel.py
+SHOTS.update({shot: {"channel": True} for shot in ("channel_patches", "channel_optimised", "channel_deconv")})
 
 
 def shoot(name: str, data: Path, out: Path) -> int:
     options = dict(SHOTS[name])
+    if options.get("channel"):
+        sys.path.insert(0, str(Path(__file__).resolve().parent))
+        from screenshots_channel import shoot_channel
+
+        return shoot_channel(name, data, out)
     if options.get("custom"):
         sys.path.insert(0, str(Path(__file__).resolve().parent))
         from screenshots_compare import shoot_custom

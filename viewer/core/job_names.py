@@ -50,8 +50,11 @@ class JobName(str, Enum):
     EXPORT_PREDICTION = "export_prediction"
     EXPORT_ACTIVATION = "export_activation"
     ATLAS = "atlas"
+    ATLAS_PATCHES = "atlas_patches"
+    ATLAS_SHEET = "atlas_sheet"
     UNIT_ATTRIBUTION = "unit_attribution"
     OPTIMISED_IMAGE = "optimised_image"
+    EXPORT_PICTURES = "export_pictures"
 
     def __str__(self) -> str:
         return self.value

@@ -41,6 +41,7 @@ __all__ = [
     "heatmap_paths",
     "json_bytes",
     "overlay",
+    "png_bytes",
     "write_activation",
     "write_group",
     "write_heatmap",
@@ -61,6 +62,13 @@ def write_png(path: str | os.PathLike[str], image: np.ndarray, force: bool = Fal
     """An 8-bit image (H, W), (H, W, 3) or (H, W, 4) as a PNG."""
     picture = _as_image(image)
     return atomic_write(path, lambda handle: picture.save(handle, format="PNG"), force=force)
+
+
+def png_bytes(image: np.ndarray) -> bytes:
+    """An 8-bit image as PNG bytes (for a member of a group written with ``write_group``)."""
+    buffer = io.BytesIO()
+    _as_image(image).save(buffer, format="PNG")
+    return buffer.getvalue()
 
 
 def write_npy(path: str | os.PathLike[str], array: np.ndarray, force: bool = False) -> Path:

@@ -307,3 +307,29 @@ def test_the_job_returns_a_result_that_crosses_the_wire(shared_data: Path) -> No
     for method in UNIT_METHODS:
         assert np.array_equal(back.maps[method].image_rgb, result.maps[method].image_rgb)
         assert np.array_equal(back.crop(method, "rgb"), result.crop(method, "rgb"))
+
+
+def test_with_a_preset_the_unit_is_a_cell_of_the_activations_tabs_input(shared_data: Path) -> None:
+    """A portrait on LeNet-5: the weights' preset is a centre crop; the cell indexes that input's map (the one the
+    Activations tab captures), its field maps back through the crop, and the image's pictures are the input's,
+    placed where the crop was cut (mid-grey elsewhere)."""
+    from viewer.engine.activations import capture
+    from viewer.engine.images import input_box_to_image, preprocess
+
+    lenet = load_model("lenet5", device="cpu")
+    image = load_image(shared_data / "images" / "grace_hopper_517x606.jpg")
+    tab = capture(lenet, preprocess(image, lenet.input, "weights").unsqueeze(0), ["features.3"])["features.3"]
+    result = run_unit_attribution(lenet, image, "features.3", 2, 5, 3, preset="weights")
+    assert result.channel_map.shape == tab.array.shape[1:] and result.input_size == (28, 28)
+    assert result.activation == pytest.approx(float(tab.array[2, 5, 3]), rel=1e-2, abs=1e-2)
+    assert result.image_box == pytest.approx(input_box_to_image(result.input_box, image.size, lenet.input))
+    crop = input_box_to_image((0.0, 0.0, 28.0, 28.0), image.size, lenet.input)
+    rows, cols = box_slices(crop, (image.size[1], image.size[0]))
+    for method in UNIT_METHODS:
+        pictures = result.maps[method]
+        outside = np.ones(pictures.image_rgb.shape[:2], dtype=bool)
+        outside[rows, cols] = False
+        assert np.all(pictures.image_rgb[outside] == 128) and np.all(pictures.image_magnitude[outside] == 0)
+        assert pictures.image_magnitude[rows, cols].max() > 0
+    whole = run_unit_attribution(lenet, image, "features.3", 2, 5, 3)  # the whole image, squashed: another unit
+    assert whole.activation != pytest.approx(result.activation, abs=1e-3)

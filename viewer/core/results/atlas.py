@@ -16,7 +16,7 @@ import numpy as np
 
 from viewer.core.graph.receptive import ReceptiveField
 
-__all__ = ["Atlas", "AtlasEntry", "Box", "LayerAtlas", "Unreadable"]
+__all__ = ["Atlas", "AtlasEntry", "AtlasSheet", "Box", "ChannelPatches", "LayerAtlas", "Unreadable"]
 
 Box = tuple[float, float, float, float]
 """(x0, y0, x1, y1) pixel edges; pixel ``i`` spans ``[i, i + 1)``."""
@@ -118,3 +118,46 @@ class Atlas:
 
 def _box(values: np.ndarray) -> Box:
     return float(values[0]), float(values[1]), float(values[2]), float(values[3])
+
+
+@dataclass
+class ChannelPatches:
+    """One channel's top patches as pictures (the engine cuts them from its images): best first, with the entries
+    they show and the grid an export writes (3 x 3 for nine)."""
+
+    layer: str
+    channel: int
+    entries: list[AtlasEntry]
+    tiles: list[np.ndarray]  # uint8 (tile, tile, 3) each, one per entry
+    grid: np.ndarray  # uint8 (H, W, 3): the tiles in a near-square grid, white between them
+
+
+@dataclass
+class AtlasSheet:
+    """A layer's contact sheet: every channel's best patch, channel by channel in index order, in a grid of
+    ``columns`` tiles of ``tile`` px, ``gap`` px apart."""
+
+    layer: str
+    image: np.ndarray  # uint8 (H, W, 3)
+    channels: int
+    columns: int
+    tile: int
+    gap: int
+
+    def channel_at(self, x: float, y: float) -> int | None:
+        """The channel whose tile holds pixel (``x``, ``y``) of ``image``; None between tiles or beyond them."""
+        if x < 0 or y < 0:
+            return None
+        step = self.tile + self.gap
+        col, dx = divmod(int(x), step)
+        row, dy = divmod(int(y), step)
+        channel = row * self.columns + col
+        if col >= self.columns or dx >= self.tile or dy >= self.tile or channel >= self.channels:
+            return None
+        return channel
+
+    def tile_centre(self, channel: int) -> tuple[float, float]:
+        """(x, y) of ``channel``'s tile centre in ``image``'s pixels."""
+        row, col = divmod(channel, self.columns)
+        step = self.tile + self.gap
+        return col * step + self.tile / 2, row * step + self.tile / 2

@@ -4,7 +4,10 @@ A unit is one cell (row, col) of one channel's map in one layer. Its two maps ar
 ``NeuronDeconvolution`` and ``NeuronGuidedBackprop`` over the whole image, made the network's input as the Explain
 tab's maps are (:func:`~viewer.engine.explain.input.explain_input`: short side = the weights' crop size, aspect
 kept, the recipe's mean and std) and resized back to the image's pixels the same way. The cell indexes the
-channel's map *over that input*; left out, it is the cell where the channel is strongest on this image.
+channel's map *over that input*; left out, it is the cell where the channel is strongest on this image. With a
+``preset`` the input is instead the one the Activations tab captures (:func:`~viewer.engine.images.preprocess`:
+for ``weights`` the resized centre crop), so that a cell clicked on that tab's map is the unit computed here; the
+image's pictures then hold the input's in the part of the image it was cut from (mid-grey, zero elsewhere).
 
 :mod:`~viewer.engine.explain.relu_rules` says which ReLUs the rules reach: ``nn.ReLU`` modules (in place or not,
 called once or several times) and ``nn.ReLU6``; a network that rectifies with ``F.relu`` before the unit's layer
@@ -35,7 +38,7 @@ from viewer.core.results.unit import (
     UnitMap,
     box_slices,
 )
-from viewer.engine.explain.input import explain_input, to_image_pixels
+from viewer.engine.explain.input import ExplainInput, explain_input, to_image_pixels
 from viewer.engine.explain.relu_rules import ForwardAudit, audit_forward, relu6_as_relu
 from viewer.engine.images import LoadedImage, load_image
 from viewer.engine.versions import library_versions
@@ -59,11 +62,13 @@ def unit_attribution(
     col: int | None = None,
     *,
     summary: Summary | None = None,
+    preset: str | None = None,
 ) -> Job[UnitAttribution]:
     """Yield progress, return both methods' maps of the unit (``layer``, ``channel``, ``row``, ``col``).
 
-    ``row`` and ``col`` index ``channel``'s map over the whole-image input; both None: the channel's strongest cell
-    on this image. ``summary`` (the model's, at any input size): the layer's receptive field; made when None.
+    ``row`` and ``col`` index ``channel``'s map over the whole-image input (``preset`` None) or over the input that
+    ``preset`` makes (the Activations tab's); both None: the channel's strongest cell on this image. ``summary``
+    (the model's, at any input size): the layer's receptive field; made when None.
 
     Raises:
         ModelError: no such layer, channel or cell (one sentence, with close names for a typo).
@@ -74,7 +79,7 @@ def unit_attribution(
     image = image if isinstance(image, LoadedImage) else load_image(image)
     yield Progress(0, 3, f"{layer}: forward to the layer")
     node = _layer_node(loaded, layer, summary)
-    prepared = explain_input(loaded, image)
+    prepared = explain_input(loaded, image) if preset is None else _preset_input(loaded, image, preset)
     audit = audit_forward(loaded.model, layer, prepared.tensor)
     _refuse_functional(loaded, layer, audit)
     channel_map = _channel_map(loaded, layer, audit.output, channel)
@@ -84,8 +89,7 @@ def unit_attribution(
     width, height = prepared.size
     whole: Box = (0.0, 0.0, float(width), float(height))
     input_box = field.box(row, col, clip=(height, width)) if field is not None else whole
-    scale_x, scale_y = image.size[0] / width, image.size[1] / height
-    image_box: Box = (input_box[0] * scale_x, input_box[1] * scale_y, input_box[2] * scale_x, input_box[3] * scale_y)
+    image_box, region = _image_boxes(loaded, image.size, prepared.size, input_box, preset)
     timings = {"forward": (time.perf_counter() - started) * 1e3}
 
     selector = (channel, row, col) if audit.output.dim() == 4 else (channel,)
@@ -94,7 +98,7 @@ def unit_attribution(
         yield Progress(step, 3, f"{layer} channel {channel} ({row}, {col}): {UNIT_METHOD_LABELS[method].lower()}")
         begun = time.perf_counter()
         attribution = _captum(loaded, layer, method, prepared.tensor, selector)
-        maps[method] = unit_pictures(method, attribution, image.size, input_box)
+        maps[method] = unit_pictures(method, attribution, image.size, input_box, region=region)
         timings[method] = (time.perf_counter() - begun) * 1e3
     timings["total"] = (time.perf_counter() - started) * 1e3
     return UnitAttribution(
@@ -114,6 +118,7 @@ def unit_attribution(
         weights_sha256=loaded.weights_sha256,
         parameters={
             "input": prepared.fit,
+            "preset": preset,
             "cell": "the channel's strongest on this image" if default_cell else "given",
             "relu_rules": _rules(audit),
             "picture": "0.5 + 0.5 · clip(gradient / s) per colour channel, s the 99th percentile of the non-zero "
@@ -137,19 +142,26 @@ def run_unit_attribution(
     col: int | None = None,
     *,
     summary: Summary | None = None,
+    preset: str | None = None,
 ) -> UnitAttribution:
     """:func:`unit_attribution` run to its end."""
     from viewer.core.progress import run_job
 
-    return run_job(unit_attribution(loaded, image, layer, channel, row, col, summary=summary))
+    return run_job(unit_attribution(loaded, image, layer, channel, row, col, summary=summary, preset=preset))
 
 
 def unit_pictures(
-    method: str, attribution: np.ndarray, image_size: tuple[int, int], input_box: Box | None = None
+    method: str,
+    attribution: np.ndarray,
+    image_size: tuple[int, int],
+    input_box: Box | None = None,
+    *,
+    region: Box | None = None,
 ) -> UnitMap:
     """The usual pictures of a (C, h, w) gradient: signed RGB around mid-grey and the magnitude, both scaled by the
     largest |gradient|, over the input and resized to ``image_size`` (width, height); with the unit's field box
-    (input pixels), the share of the gradient's energy outside it."""
+    (input pixels), the share of the gradient's energy outside it. ``region`` (image pixels): where the input was
+    cut from, when it is not the whole image; the image's pictures are mid-grey and zero outside it."""
     data = np.asarray(attribution, dtype=np.float32)
     energy = np.square(data, dtype=np.float64).sum(axis=0)
     total = float(energy.sum())
@@ -165,18 +177,58 @@ def unit_pictures(
     colour = signed if signed.shape[0] == 3 else np.repeat(signed.mean(axis=0, keepdims=True), 3, axis=0)
     rgb = np.ascontiguousarray(0.5 + 0.5 * colour.transpose(1, 2, 0), dtype=np.float32)
     magnitude = np.abs(signed).max(axis=0).astype(np.float32)
-    resized = np.stack([to_image_pixels(rgb[..., index], image_size) for index in range(3)], axis=-1)
+    resized = _placed(rgb, image_size, region, 0.5)
     return UnitMap(
         method=method,
         attribution=data,
         rgb=rgb,
         magnitude=magnitude,
         image_rgb=np.round(np.clip(resized, 0.0, 1.0) * 255.0).astype(np.uint8),
-        image_magnitude=np.clip(to_image_pixels(magnitude, image_size), 0.0, 1.0),
+        image_magnitude=np.clip(_placed(magnitude, image_size, region, 0.0), 0.0, 1.0),
         peak=peak,
         outside_energy=outside,
         scale=scale,
     )
+
+
+def _placed(picture: np.ndarray, image_size: tuple[int, int], region: Box | None, fill: float) -> np.ndarray:
+    """``picture`` (h, w) or (h, w, 3) over the input, resized to the image's pixels: to the whole image, or into
+    ``region`` (x0, y0, x1, y1, the part of the image the input was cut from) with ``fill`` around it."""
+    planes = picture[..., None] if picture.ndim == 2 else picture
+    if region is None:
+        resized = np.stack([to_image_pixels(planes[..., i], image_size) for i in range(planes.shape[-1])], axis=-1)
+        return resized[..., 0] if picture.ndim == 2 else resized
+    width, height = image_size
+    canvas = np.full((height, width, planes.shape[-1]), fill, dtype=np.float32)
+    rows, cols = box_slices(region, (height, width))
+    inner = (cols.stop - cols.start, rows.stop - rows.start)
+    canvas[rows, cols] = np.stack([to_image_pixels(planes[..., i], inner) for i in range(planes.shape[-1])], axis=-1)
+    return canvas[..., 0] if picture.ndim == 2 else canvas
+
+
+def _preset_input(loaded: LoadedModel, image: LoadedImage, preset: str) -> ExplainInput:
+    """The input the Activations tab captures for ``preset`` (for ``weights``: resized, centre-cropped)."""
+    from viewer.engine.images import preprocess
+
+    tensor = preprocess(image, loaded.input, preset).unsqueeze(0).to(loaded.device)
+    size = (int(tensor.shape[-1]), int(tensor.shape[-2]))
+    how = "the weights' resize and centre crop" if preset == "weights" else f"the whole image ({preset})"
+    return ExplainInput(tensor, size, f"the Activations tab's input: {how}")
+
+
+def _image_boxes(
+    loaded: LoadedModel, image_size: tuple[int, int], input_size: tuple[int, int], input_box: Box, preset: str | None
+) -> tuple[Box, Box | None]:
+    """(the field box in the image's pixels, the part of the image the input covers or None for all of it)."""
+    if preset is None:  # the whole image, resized: a scale on each axis
+        scale_x, scale_y = image_size[0] / input_size[0], image_size[1] / input_size[1]
+        box: Box = (input_box[0] * scale_x, input_box[1] * scale_y, input_box[2] * scale_x, input_box[3] * scale_y)
+        return box, None
+    from viewer.engine.images import input_box_to_image
+
+    whole: Box = (0.0, 0.0, float(input_size[0]), float(input_size[1]))
+    region = input_box_to_image(whole, image_size, loaded.input, preset)
+    return input_box_to_image(input_box, image_size, loaded.input, preset), region
 
 
 # --- the steps ------------------------------------------------------------------------------------------------

@@ -54,8 +54,11 @@ JOBS: dict[str, Callable[..., object]] = {
     JobName.EXPORT_PREDICTION: exports.export_prediction,
     JobName.EXPORT_ACTIVATION: exports.export_activation,
     JobName.ATLAS: atlas.atlas,
+    JobName.ATLAS_PATCHES: atlas.atlas_patches,
+    JobName.ATLAS_SHEET: atlas.atlas_sheet,
     JobName.UNIT_ATTRIBUTION: compare.unit_attribution,
     JobName.OPTIMISED_IMAGE: optimise.optimised_image,
+    JobName.EXPORT_PICTURES: exports.export_pictures,
 }
 
 

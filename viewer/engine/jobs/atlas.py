@@ -10,13 +10,18 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from viewer.core.progress import Job
-from viewer.core.results.atlas import Atlas
+from viewer.core.progress import Job, Progress
+from viewer.core.results.atlas import Atlas, AtlasEntry, AtlasSheet, ChannelPatches
 
 if TYPE_CHECKING:
+    from viewer.engine.atlas import crops
     from viewer.engine.models.weights import LoadedModel
 
-__all__ = ["atlas"]
+__all__ = ["PATCH_TILE", "SHEET_TILE", "atlas", "atlas_patches", "atlas_sheet"]
+
+PATCH_TILE = 96  # px a side of a channel's patch (the CLI's grids')
+SHEET_TILE = 48  # px a side of a contact sheet's tile
+SHEET_STEP = 32  # channels between two progress steps of a contact sheet
 
 
 def atlas(
@@ -47,3 +52,47 @@ def atlas(
             context="forkserver",
         )
     )
+
+
+def atlas_patches(
+    layer: str, channel: int, entries: Sequence[AtlasEntry], *, top: int, tile: int = PATCH_TILE
+) -> ChannelPatches:
+    """``entries`` (one channel's, from the window's :class:`Atlas`) cut from their images, each to its field."""
+    from viewer.engine.atlas import crops
+
+    cache = _image_cache()
+    tiles = [crops.patch(cache.get(entry.path), entry.image_box, tile) for entry in entries]
+    return ChannelPatches(layer, channel, list(entries), tiles, crops.mosaic(tiles, max(top, 1), tile=tile))
+
+
+def atlas_sheet(found: Atlas, layer: str, *, tile: int = SHEET_TILE) -> Job[AtlasSheet]:
+    """``layer``'s contact sheet: every channel's best patch (progress every few dozen channels: a wide layer's
+    sheet decodes hundreds of images)."""
+    import math
+
+    from viewer.engine.atlas import crops
+
+    cache = _image_cache()
+    channels = found.layers[layer].channels
+    tiles = []
+    for channel in range(channels):
+        if channel % SHEET_STEP == 0:
+            yield Progress(channel, channels, f"{layer}: best patch of channel {channel:,} of {channels:,}")
+        best = next(iter(found.entries(layer, channel)), None)
+        tiles.append(None if best is None else crops.patch(cache.get(best.path), best.image_box, tile))
+    columns = max(1, math.ceil(math.sqrt(max(1, channels))))
+    image = crops.mosaic(tiles, channels, tile=tile, columns=columns)
+    return AtlasSheet(layer, image, channels, columns, tile, crops.GAP)
+
+
+def _image_cache() -> crops.ImageCache:
+    """The engine's few decoded images, kept between jobs (neighbouring channels share images)."""
+    global _cache
+    if _cache is None:
+        from viewer.engine.atlas.crops import ImageCache
+
+        _cache = ImageCache(64)
+    return _cache
+
+
+_cache: crops.ImageCache | None = None

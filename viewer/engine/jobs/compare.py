@@ -117,14 +117,19 @@ def unit_attribution(
     channel: int,
     row: int | None = None,
     col: int | None = None,
+    *,
+    preset: str | None = None,
 ) -> Generator[Progress, None, UnitAttribution]:
     """Deconvolution and guided backpropagation of one unit (``layer``, ``channel``, cell ``row``, ``col`` of the
-    channel's map over the whole image; both None: its strongest cell) back to the image entry."""
+    channel's map over the whole image, or over the input ``preset`` makes (the Activations tab's); both None: its
+    strongest cell) back to the image entry."""
     from viewer.engine.explain.unit import unit_attribution as engine_unit
     from viewer.engine.jobs.analysis import summary_of
 
     summary = summary_of(loaded)  # the layer tree the window asked for, kept with the model: not traced again
-    return (yield from engine_unit(loaded, loaded_image(image), layer, channel, row, col, summary=summary))
+    return (
+        yield from engine_unit(loaded, loaded_image(image), layer, channel, row, col, summary=summary, preset=preset)
+    )
 
 
 def zoo(device: str = "cpu") -> list[ZooPoint]:

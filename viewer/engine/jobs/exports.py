@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from viewer.core.results.prediction import Prediction
     from viewer.engine.models.weights import LoadedModel
 
-__all__ = ["export_activation", "export_all", "export_heatmap", "export_prediction"]
+__all__ = ["export_activation", "export_all", "export_heatmap", "export_pictures", "export_prediction"]
 
 
 def export_heatmap(
@@ -181,3 +181,26 @@ def export_activation(
     stem = bundle_paths(base, (".png", ".npy"))[0].with_suffix("")
     paths = export.write_activation(stem, grid_rgb, np.asarray(activation.array), force=force, provenance=provenance)
     return ExportResult(str(stem.parent), [str(p) for p in paths], [])
+
+
+def export_pictures(
+    base: str, pictures: Sequence[tuple[str, np.ndarray]], provenance: dict[str, Any], *, force: bool
+) -> ExportResult:
+    """What a view of a channel shows (its top patches, its optimised image, a unit's deconvolution): each
+    ``(suffix, uint8 pixels)`` as ``<stem><suffix>.png`` and the provenance as ``<stem>.json``, written together
+    or not at all (the stem is ``base`` without the first suffix's ``.png``)."""
+    from viewer.engine import export
+
+    suffixes = [f"{suffix}.png" for suffix, _ in pictures] + [".json"]
+    paths = bundle_paths(base, suffixes)
+    writers = [(path, _png_writer(pixels)) for path, (_suffix, pixels) in zip(paths, pictures, strict=False)]
+    payload = export.json_bytes(provenance)
+    writers.append((paths[-1], partial(_write_all, data=payload)))
+    written = export.write_group(writers, force=force)
+    return ExportResult(str(paths[0].parent), [str(p) for p in written], [])
+
+
+def _png_writer(pixels: np.ndarray) -> Any:
+    from viewer.engine import export
+
+    return partial(_write_all, data=export.png_bytes(pixels))  # an ExportError for other than 8-bit pixels, now

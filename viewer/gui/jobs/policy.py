@@ -83,11 +83,19 @@ POLICY: dict[JobKind, JobPolicy] = {
     JobKind.COMPARE: JobPolicy(Start.WHEN_ASKED, 2, frozenset({Change.IMAGE}), "the image through 2–6 networks"),
     JobKind.ZOO: JobPolicy(Start.WHEN_ASKED, 2, _NEVER, "the accuracy-versus-cost chart's points"),
     JobKind.ZOO_LATENCY: JobPolicy(Start.WHEN_ASKED, 2, _NEVER, "measure the chart networks' latency"),
+    JobKind.ATLAS: JobPolicy(
+        Start.BY_ITSELF, 2, _MODEL, "a folder's top patches per channel of a layer, once a folder was named"
+    ),
+    JobKind.ATLAS_PATCHES: JobPolicy(Start.BY_ITSELF, 1, _MODEL, "cut the selected channel's top patches"),
+    JobKind.ATLAS_SHEET: JobPolicy(Start.BY_ITSELF, 2, _MODEL, "a layer's mosaic of every channel's best patch"),
+    JobKind.OPTIMISE: JobPolicy(Start.WHEN_ASKED, 2, _MODEL, "the image optimised to excite a channel"),
+    JobKind.UNIT: JobPolicy(Start.WHEN_ASKED, 1, _SHOWN, "deconvolution and guided backprop of a clicked unit"),
     JobKind.EXPORT: JobPolicy(Start.WHEN_ASKED, 2, _NEVER, "File › Export all"),
     JobKind.EXPORT_PREDICTIONS: JobPolicy(Start.WHEN_ASKED, 2, _NEVER, "a tab's Export…"),
     JobKind.EXPORT_ACTIVATIONS: JobPolicy(Start.WHEN_ASKED, 2, _NEVER, "a tab's Export…"),
     JobKind.EXPORT_HEATMAP: JobPolicy(Start.WHEN_ASKED, 2, _NEVER, "a tab's Export…"),
     JobKind.EXPORT_EXPLANATION: JobPolicy(Start.WHEN_ASKED, 2, _NEVER, "a tab's Export…"),
+    JobKind.EXPORT_CHANNEL: JobPolicy(Start.WHEN_ASKED, 2, _NEVER, "a channel view's Export…"),
 }
 
 

@@ -60,6 +60,12 @@ class JobKind(str, enum.Enum):
     ZOO = "zoo"
     ZOO_LATENCY = "zoo-latency"
     EXPORT_EXPLANATION = "export-explanation"
+    ATLAS = "atlas"
+    ATLAS_PATCHES = "atlas-patches"
+    ATLAS_SHEET = "atlas-sheet"
+    OPTIMISE = "optimise"
+    UNIT = "unit"
+    EXPORT_CHANNEL = "export-channel"
 
     @property
     def label(self) -> str:
@@ -80,6 +86,12 @@ _LABELS = {
     JobKind.ZOO_LATENCY: "Latency",
     JobKind.EXPORT_EXPLANATION: "Export",
     JobKind.EXPLAIN_COSTLY: "Explain",
+    JobKind.ATLAS: "Top patches",
+    JobKind.ATLAS_PATCHES: "Top patches",
+    JobKind.ATLAS_SHEET: "Layer mosaic",
+    JobKind.OPTIMISE: "Optimised image",
+    JobKind.UNIT: "Deconvolution",
+    JobKind.EXPORT_CHANNEL: "Export",
 }
 
 

@@ -44,6 +44,7 @@ SHOW_LOGITS = "predictions/logits"
 DIAGRAM_DIRECTION = "architecture/direction"  # "TB" or "LR": where the data flows in the diagram
 RECENT = "files/recent"
 LAST_FOLDER = "files/last_folder"
+ATLAS_FOLDER = "activations/atlas_folder"  # the folder whose images give a channel's top patches (issue 23)
 TRUSTED_MODEL_FILES = "security/trusted_model_files"  # {resolved path: sha256} of custom model files run before
 # {resolved path: "sha256 recipe"} of the weights files whose recipe the user chose ("" after the sha256: the
 # network's default, or what the file says); see viewer.gui.state.recipe.
@@ -227,6 +228,13 @@ class Settings:
 
     def set_last_folder(self, folder: str) -> None:
         self._settings.setValue(LAST_FOLDER, folder)
+
+    def atlas_folder(self) -> str:
+        """The Activations tab's dataset folder ("" until one is named)."""
+        return self._str(ATLAS_FOLDER) or ""
+
+    def set_atlas_folder(self, folder: str) -> None:
+        self._settings.setValue(ATLAS_FOLDER, folder)
 
     # --- custom model files (Python code: run only after the user said yes once for this content) ---
     def _trusted(self) -> dict[str, str]:

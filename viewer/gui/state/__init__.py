@@ -3,8 +3,9 @@
 Each module holds one sub-state, its data and its signals: ``notices`` (what the banner and the tabs say),
 ``images``, ``model`` (the choice and what is known of it), ``predictions``, ``weights`` (what a failed load leaves
 chosen), ``recipe`` (a weights file's preprocessing), ``architecture`` and ``lecture``, ``analysis`` (Activations
-and Heatmap), ``exports``, ``compare`` (Compare, the chart and Explain). ``app`` composes them, holds the one
-submission path and the job policy's one place; the sub-states reach it through narrow Protocols.
+and Heatmap), ``channel`` (what the Activations tab's channel looks for), ``exports``, ``compare`` (Compare, the
+chart and Explain). ``app`` composes them, holds the one submission path and the job policy's one place; the
+sub-states reach it through narrow Protocols.
 
 May import: ``viewer.core``, Qt's core (signals, no widgets), and of the GUI the job runner and its vocabulary
 (``viewer.gui.jobs.runner``, ``tickets``, ``job_policy``, ``engine_choice``). Never the widgets or the window (they are

@@ -46,6 +46,7 @@ from viewer.gui.jobs.runner import JobRunner
 from viewer.gui.jobs.tickets import ErrorHandler, JobError, JobKind, Ticket
 from viewer.gui.state.analysis import ActivationsState, HeatmapState
 from viewer.gui.state.architecture import ArchitectureState
+from viewer.gui.state.channel import ChannelState
 from viewer.gui.state.compare import CompareState, ExplainState
 from viewer.gui.state.exports import ExportState
 from viewer.gui.state.images import Images
@@ -90,6 +91,7 @@ class AppState(QObject):
         self.lecture = LectureState(self, self.architecture, self.notices, parent=self)  # Table 1, convolutionized
         self.activations = ActivationsState(self, self.notices, parent=self)  # the layers captured, their mosaic
         self.heatmap = HeatmapState(self, parent=self)  # the dense heatmap asked for and the one shown
+        self.channel = ChannelState(self, self.notices, parent=self)  # what the selected channel looks for
         self.exports = ExportState(
             self,
             model=self.model,
@@ -269,6 +271,7 @@ class AppState(QObject):
         self.predictions.clear()
         self.activations.clear()
         self.heatmap.clear()
+        self.channel.clear(model=summary)
         if summary:
             self.model.set_summary(None)
 

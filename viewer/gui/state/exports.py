@@ -8,7 +8,7 @@ a notice of its kind, unless the caller passes ``on_error`` (the tabs say it on 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from PySide6.QtCore import QObject, Signal
 
@@ -20,6 +20,9 @@ from viewer.gui.state.images import Images
 from viewer.gui.state.model import ModelState
 from viewer.gui.state.notices import Notices
 from viewer.gui.state.predictions import PredictionsState
+
+if TYPE_CHECKING:
+    import numpy as np
 
 __all__ = ["ExportState", "ExportsHost"]
 
@@ -153,6 +156,29 @@ class ExportState(QObject):
             on_result=self._exported,
             on_error=on_error,
             description="Exporting the activations",
+        )
+
+    def pictures(
+        self,
+        base: str,
+        pictures: list[tuple[str, np.ndarray]],
+        provenance: dict[str, Any],
+        *,
+        force: bool,
+        on_error: ErrorHandler | None = None,
+    ) -> Ticket:
+        """A channel's view (its patches, its optimised image, a unit's deconvolution): each ``(suffix, uint8
+        pixels)`` as ``<stem><suffix>.png`` with ``<stem>.json``, written together or not at all."""
+        return self._app._submit(
+            JobKind.EXPORT_CHANNEL,
+            JobName.EXPORT_PICTURES,
+            base,
+            pictures,
+            provenance,
+            force=force,
+            on_result=self._exported,
+            on_error=on_error,
+            description="Exporting the channel's pictures",
         )
 
     def _exported(self, result: ExportResult) -> None:

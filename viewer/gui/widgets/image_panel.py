@@ -12,6 +12,7 @@ from PySide6 import QtCore, QtGui, QtWidgets
 
 from viewer.core.colormap.ranges import score_range
 from viewer.core.colormap.tables import lookup_table
+from viewer.core.lecture.tta import resized_size
 from viewer.gui.widgets.common.plots import pg
 
 __all__ = ["ImagePanel", "input_box_to_image"]
@@ -32,11 +33,12 @@ def input_box_to_image(
     x0, y0, x1, y1 = box
     if resize_size is None or crop_size is None:
         return box
-    width, height = image_size
-    scale = min(width, height) / resize_size
-    resized_w, resized_h = width / scale, height / scale
-    left = (resized_w - crop_size) / 2
-    top = (resized_h - crop_size) / 2
+    # As torchvision rounds them (the engine's ``input_box_to_image`` too): the resized long side truncated, the
+    # crop's offsets rounded; an unrounded offset put a portrait's box up to half an input pixel off.
+    scale = min(image_size) / resize_size
+    resized_w, resized_h = resized_size(image_size, resize_size)
+    left = round((resized_w - crop_size) / 2.0)
+    top = round((resized_h - crop_size) / 2.0)
     return ((x0 + left) * scale, (y0 + top) * scale, (x1 + left) * scale, (y1 + top) * scale)
 
 

@@ -240,6 +240,12 @@ class MainWindow(QtWidgets.QMainWindow):
         views = AnalysisViews(self.predictions, self.activations, self.architecture, self.heatmap)
         self.analysis_links = AnalysisLinks(state, views, self.image_panel, parent=self)
         self.tab_exports = TabExports(self, state, self.settings, self.predictions, self.activations)
+        from viewer.gui.window.channel_links import ChannelLinks
+
+        # What the selected channel looks for: after the analysis links (their capture handler resets the box).
+        self.channel_links = ChannelLinks(
+            self, state, self.settings, self.activations, self.image_panel, self.tab_exports
+        )
         self.compare_links = install_compare(
             self, state, self.tabs, self.tab_exports
         )  # Compare and Explain tabs, the chart window

@@ -71,11 +71,16 @@ class ChannelDetail(QtWidgets.QWidget):
         self.info = QtWidgets.QLabel()
         self.info.setObjectName("channelInfo")
         self.info.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        # Wrapped, and never asking for its text's width: beside the channel's patches the view has half the tab,
+        # and a long cell-and-field line would have widened the window past a laptop's screen.
+        self.info.setWordWrap(True)
+        self.info.setSizePolicy(QtWidgets.QSizePolicy.Policy.Ignored, QtWidgets.QSizePolicy.Policy.Preferred)
         self.alpha = QtWidgets.QSlider(Qt.Orientation.Horizontal)
         self.alpha.setObjectName("overlayAlpha")
         self.alpha.setRange(0, 100)
         self.alpha.setValue(60)
         self.alpha.setMaximumWidth(160)
+        self.alpha.setMinimumWidth(60)
         self.alpha.valueChanged.connect(self._apply_alpha)
         self.alpha.setToolTip("Opacity of the channel over the input image")
 

@@ -23,6 +23,7 @@ from PySide6.QtCore import Qt, Signal
 from viewer.core.activation_grid import ChannelGrid, GridOptions, MosaicLayout, effective_normalize, render_grid
 from viewer.core.options import ACTIVATION_COLORMAPS, SORT_KEYS
 from viewer.gui.widgets.activations.large import ChannelDetail
+from viewer.gui.widgets.activations.looks_for import ChannelLooksFor
 from viewer.gui.widgets.activations.tree import LayerTree
 from viewer.gui.widgets.architecture.format import format_shape
 from viewer.gui.widgets.common.export_message import ExportMessage
@@ -72,6 +73,9 @@ class ActivationsView(QtWidgets.QWidget):
         # Show event (before its first paint: the tab never shows the previous layer's pictures).
         self._when_shown = DrawWhenShown(self, self._draw_items, when_shown="now")
         self._selected_channel: int | None = None
+        # The channel last shown and its layer: the next image's capture of that layer shows it again (its top
+        # patches and optimised image stay), where a clear in between would have made it channel 0.
+        self._kept: tuple[str, int] | None = None
         self._build()
 
     # ----------------------------------------------------------------------------------------- layout
@@ -142,17 +146,25 @@ class ActivationsView(QtWidgets.QWidget):
         right_layout.addWidget(self.export_message)
         right_layout.addLayout(controls)
         right_layout.addWidget(self.header)
+        # What the selected channel looks for (its top patches, optimised image, a unit's deconvolution), beside
+        # its map on the current image.
+        self.looks_for = ChannelLooksFor(self)
+        below = QtWidgets.QSplitter(Qt.Orientation.Horizontal)
+        below.setObjectName("channelSplitter")
+        below.addWidget(self.detail)
+        below.addWidget(self.looks_for)
+        below.setSizes([330, 470])
         views = QtWidgets.QSplitter(Qt.Orientation.Vertical)
         views.addWidget(self.grid)
-        views.addWidget(self.detail)
-        views.setSizes([500, 400])
+        views.addWidget(below)
+        views.setSizes([360, 540])
         right_layout.addWidget(views, 1)
 
         splitter = QtWidgets.QSplitter(Qt.Orientation.Horizontal)
         splitter.addWidget(self.tree)
         splitter.addWidget(right)
         splitter.setStretchFactor(1, 1)
-        splitter.setSizes([340, 760])
+        splitter.setSizes([280, 820])
         layout = QtWidgets.QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(splitter)
@@ -224,8 +236,11 @@ class ActivationsView(QtWidgets.QWidget):
             return
         if activation.layer != self.tree.current_layer:
             self.select_layer(activation.layer)
+        if self._selected_channel is None and self._kept is not None and self._kept[0] == activation.layer:
+            self._selected_channel = self._kept[1]
         if self._selected_channel is None or self._selected_channel >= self.shown_channel_count:
             self._selected_channel = 0
+        self._kept = (activation.layer, self._selected_channel)
         self.detail.set_geometry(activation)
         if grid is None or grid.activation is not activation:
             if self.deferred_grids:
@@ -279,6 +294,7 @@ class ActivationsView(QtWidgets.QWidget):
         if self._activation is None or not 0 <= channel < self.shown_channel_count:
             return
         self._selected_channel = int(channel)
+        self._kept = (self._activation.layer, int(channel))
         self._show_selected()
         self.channelSelected.emit(int(channel))
 
