@@ -8,7 +8,7 @@ import numpy as np
 
 from viewer.core.job_names import JobName
 from viewer.core.progress import run_job
-from viewer.core.wire.codec import decode, encode
+from viewer.core.wire import decode, encode
 from viewer.engine.jobs import JOBS
 from viewer.engine.models.weights import load_model
 
