@@ -166,7 +166,13 @@ def test_a_second_run_with_the_same_key_reads_the_index(lenet, small_folder, tmp
 
 
 def test_the_job_of_the_table_returns_an_atlas_that_crosses_the_wire(lenet, small_folder, tmp_path) -> None:
-    atlas = run_job(job("atlas")(str(small_folder), lenet, [OUTPUT], index_dir=str(tmp_path), workers=0))
+    # Asked to read an index only (what the window does when a layer is chosen), it runs no pass: None until one ran.
+    index = str(tmp_path / "index")
+    read_only = job("atlas")(str(small_folder), lenet, [OUTPUT], index_dir=index, indexed_only=True)
+    assert run_job(read_only) is None and not (tmp_path / "index").exists()
+    atlas = run_job(job("atlas")(str(small_folder), lenet, [OUTPUT], index_dir=index, workers=0))
+    indexed = run_job(job("atlas")(str(small_folder), lenet, [OUTPUT], index_dir=index, indexed_only=True))
+    assert indexed is not None and indexed.from_index and indexed.entries(OUTPUT, 3) == atlas.entries(OUTPUT, 3)
     back = decode(encode(atlas).data)
     assert isinstance(back, Atlas) and back.entries(OUTPUT, 3) == atlas.entries(OUTPUT, 3)
 

@@ -115,10 +115,18 @@ def test_a_channel_shows_its_top_patches_and_a_patch_opens_its_image_with_the_fi
     ]
     assert Image.open(tmp_path / "sheet.png").size == panel.sheet.image.shape[1::-1]
 
-    # Another layer: the output's patches go at once, never shown under it; its own come from its own pass.
-    view.layerRequested.emit("features.3")
-    assert state.channel.patches is None and panel.shown_patches == 0 and panel.sheet is None
+    # Another layer: the output's patches go at once, never shown under it. It has no index of the folder, and a
+    # pass (minutes over a large folder) never starts by itself: the panel says so and offers it.
+    panel.setCurrentIndex(0)  # back to the patches' page
+    with qtbot.waitSignal(state.channel.not_indexed, timeout=JOB_TIMEOUT_MS):
+        view.layerRequested.emit("features.3")
+        assert state.channel.patches is None and panel.shown_patches == 0 and panel.sheet is None
+    assert not state.jobs.pending(JobKind.ATLAS) and state.channel.atlas is None
+    qtbot.waitUntil(lambda: "no index of this folder yet" in panel.patches_caption.text())
+    assert panel.index_button.isVisible()
+    qtbot.mouseClick(panel.index_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: state.channel.patches is not None, timeout=JOB_TIMEOUT_MS)
+    assert not panel.index_button.isVisible() and not state.channel.atlas.from_index
     assert state.channel.patches.layer == "features.3" and state.channel.atlas.layers.keys() == {"features.3"}
     # A convolution's patch is a part of its image: the large view marks the unit's cell and field on the input.
     entry = state.channel.patches.entries[0]

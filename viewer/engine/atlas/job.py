@@ -14,7 +14,7 @@ import os
 import time
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
 import torch
@@ -25,7 +25,7 @@ from viewer.core.progress import Job, Progress
 from viewer.core.results.atlas import Atlas, LayerAtlas, Unreadable
 from viewer.core.results.summary import Summary
 from viewer.engine.activations import layer_outputs
-from viewer.engine.atlas.folder import FolderImages, default_workers, folder_loader, list_images
+from viewer.engine.atlas.folder import FolderFile, FolderImages, default_workers, folder_loader, list_images
 from viewer.engine.atlas.running import COLUMNS, RunningTop
 from viewer.engine.atlas.store import (
     TABLE_COLUMNS,
@@ -44,7 +44,7 @@ if TYPE_CHECKING:
     from viewer.core.network.input import InputSpec
     from viewer.engine.models.weights import LoadedModel
 
-__all__ = ["DEFAULT_BATCH", "DEFAULT_TOP", "atlas_pass", "layer_geometry"]
+__all__ = ["DEFAULT_BATCH", "DEFAULT_TOP", "atlas_pass", "indexed_atlas", "layer_geometry"]
 
 DEFAULT_TOP = 9  # Zeiler & Fergus's 3 x 3 grids
 DEFAULT_BATCH = 64
@@ -90,16 +90,8 @@ def atlas_pass(
         context: The workers' start method (None: torch's default).
         checkpoint_seconds: Save the unfinished index this often during the pass (and always when cancelled).
     """
-    wanted = list(dict.fromkeys(layers))
-    if not wanted:
-        raise ModelError("No layer was chosen for the atlas.")
-    if top < 1:
-        raise ModelError(f"The atlas keeps at least one image per channel, not {top}.")
-    root = Path(folder).expanduser().resolve()
-    store = Path(index_dir).expanduser() if index_dir is not None else default_index_dir()
-    files = list_images(root, exclude=[*exclude, store])
-    key, made_of = index_key(loaded, wanted, top, files)
-    state = load_index(store, key)
+    opened = _open(loaded, folder, layers, top, index_dir, exclude)
+    wanted, root, store, files, key, made_of, state = opened
     if state is not None and state.complete:
         return _result(root, loaded, state, store, from_index=True, seconds=0.0)
 
@@ -178,6 +170,55 @@ def atlas_pass(
     elapsed = time.perf_counter() - started
     saved = save(complete=True)
     return _result(root, loaded, state, store if saved else None, from_index=False, seconds=elapsed)
+
+
+def indexed_atlas(
+    loaded: LoadedModel,
+    folder: str | os.PathLike[str],
+    layers: Sequence[str],
+    *,
+    top: int = DEFAULT_TOP,
+    index_dir: str | os.PathLike[str] | None = None,
+) -> Atlas | None:
+    """The atlas of a finished index of ``folder`` (what :func:`atlas_pass` would return at once), or None when
+    the folder has no finished index for these layers: no forward pass, only the folder's listing and the index
+    read (the window reads an index by itself when a layer is chosen; a pass, minutes over a large folder, runs
+    only when the user asks)."""
+    opened = _open(loaded, folder, layers, top, index_dir, ())
+    if opened.state is None or not opened.state.complete:
+        return None
+    return _result(opened.root, loaded, opened.state, opened.store, from_index=True, seconds=0.0)
+
+
+def _open(
+    loaded: LoadedModel,
+    folder: str | os.PathLike[str],
+    layers: Sequence[str],
+    top: int,
+    index_dir: str | os.PathLike[str] | None,
+    exclude: Sequence[str | os.PathLike[str]],
+) -> _Opened:
+    """What a pass or a reading of ``folder``'s index starts from (see :class:`_Opened`)."""
+    wanted = list(dict.fromkeys(layers))
+    if not wanted:
+        raise ModelError("No layer was chosen for the atlas.")
+    if top < 1:
+        raise ModelError(f"The atlas keeps at least one image per channel, not {top}.")
+    root = Path(folder).expanduser().resolve()
+    store = Path(index_dir).expanduser() if index_dir is not None else default_index_dir()
+    files = list_images(root, exclude=[*exclude, store])
+    key, made_of = index_key(loaded, wanted, top, files)
+    return _Opened(wanted, root, store, files, key, made_of, load_index(store, key))
+
+
+class _Opened(NamedTuple):
+    wanted: list[str]  # the layers, each once
+    root: Path  # the folder
+    store: Path  # the index's folder
+    files: list[FolderFile]  # the folder's images
+    key: str  # the index's key
+    made_of: dict[str, Any]  # what the key is made of (written beside the index)
+    state: IndexState | None  # the index found under that key; None: none yet
 
 
 def _message(name: str, done: int, total: int, begun: int, elapsed: float) -> str:

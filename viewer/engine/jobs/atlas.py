@@ -33,10 +33,14 @@ def atlas(
     batch_size: int = 64,
     workers: int | None = None,
     index_dir: str | None = None,
-) -> Job[Atlas]:
+    indexed_only: bool = False,
+) -> Job[Atlas | None]:
     """``layers``' top-``top`` images per channel over ``folder`` (recursively), with the index kept in ``index_dir``
-    (None: the user's cache)."""
-    from viewer.engine.atlas.job import atlas_pass
+    (None: the user's cache). With ``indexed_only``: a finished index read, or None, never a pass."""
+    from viewer.engine.atlas.job import atlas_pass, indexed_atlas
+
+    if indexed_only:
+        return indexed_atlas(loaded, folder, layers, top=top, index_dir=index_dir)
 
     # The engine process has threads (a reader per window): its decoding workers are forked from a fresh
     # forkserver, never from this process (a fork copies locks that other threads may hold).

@@ -84,7 +84,11 @@ POLICY: dict[JobKind, JobPolicy] = {
     JobKind.ZOO: JobPolicy(Start.WHEN_ASKED, 2, _NEVER, "the accuracy-versus-cost chart's points"),
     JobKind.ZOO_LATENCY: JobPolicy(Start.WHEN_ASKED, 2, _NEVER, "measure the chart networks' latency"),
     JobKind.ATLAS: JobPolicy(
-        Start.BY_ITSELF, 2, _MODEL, "a folder's top patches per channel of a layer, once a folder was named"
+        Start.BY_ITSELF,
+        2,
+        _MODEL,
+        "a layer's top patches per channel: the folder's index read by itself; a pass over the folder only when "
+        "asked (Dataset folder…, Index this layer)",
     ),
     JobKind.ATLAS_PATCHES: JobPolicy(Start.BY_ITSELF, 1, _MODEL, "cut the selected channel's top patches"),
     JobKind.ATLAS_SHEET: JobPolicy(Start.BY_ITSELF, 2, _MODEL, "a layer's mosaic of every channel's best patch"),

@@ -90,6 +90,7 @@ class ChannelState(QObject):
         optimised_changed(object): the selected channel's OptimisedImage, or None.
         unit_changed(object): the UnitAttribution of the cell clicked, or None.
         atlas_failed(str): the pass over the folder failed: its sentence (also a notice).
+        not_indexed(str): the folder has no finished index of this layer (its name): ``request_atlas(run=True)``.
     """
 
     folder_changed = Signal(str)
@@ -99,12 +100,14 @@ class ChannelState(QObject):
     optimised_changed = Signal(object)
     unit_changed = Signal(object)
     atlas_failed = Signal(str)
+    not_indexed = Signal(str)  # the folder has no finished index of this layer (its name) yet: a pass must be asked for
 
     def __init__(self, app: ChannelHost, notices: Notices, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._app = app
         self._notices = notices
         self.folder = ""
+        self.indexed: bool | None = None  # whether the folder has a finished index of the layer (None: not known yet)
         self.layer: str | None = None
         self.channel: int | None = None
         self.atlas: Atlas | None = None
@@ -127,7 +130,7 @@ class ChannelState(QObject):
         self.folder = folder
         self.folder_changed.emit(folder)
         self._drop_atlas()
-        self.request_atlas()
+        self.request_atlas(run=True)  # the user named it: the pass is what they asked for
 
     def select(self, layer: str | None, channel: int | None) -> None:
         """The Activations tab shows ``channel`` of ``layer`` (None: no channel yet): what was found for another
@@ -142,8 +145,10 @@ class ChannelState(QObject):
             self._drop_channel()
             self.request_patches()
 
-    def request_atlas(self) -> None:
-        """The atlas pass (or, for an index the engine has, its reading) of the folder for the selected layer."""
+    def request_atlas(self, *, run: bool = False) -> None:
+        """The folder's index for the selected layer: read if the engine has it finished; the pass over the folder
+        (minutes for a large folder and network) only with ``run``, when the user asks (Dataset folder…, Index this
+        layer), never because another layer was selected: ``not_indexed`` says there is none yet."""
         jobs = self._app.jobs
         info = self._app.model.info
         if not self.folder or self.layer is None or info is None or info.key is None:
@@ -151,6 +156,7 @@ class ChannelState(QObject):
             return
         wanted = (info.key, self.layer, self.folder)
         name = os.path.basename(self.folder.rstrip(os.sep)) or self.folder
+        self.indexed = None
         self._app._submit(
             JobKind.ATLAS,
             JobName.ATLAS,
@@ -160,9 +166,10 @@ class ChannelState(QObject):
             top=self.top,
             batch_size=self.batch_size,
             workers=self.workers,
+            indexed_only=not run,
             on_result=lambda atlas: self._atlas_arrived(wanted, atlas),
             on_error=self._atlas_error,
-            description=f"Top patches of {self.layer} over {name}",
+            description=f"Top patches of {self.layer} over {name}" if run else f"Index of {self.layer} over {name}",
         )
 
     def request_patches(self) -> None:
@@ -257,9 +264,13 @@ class ChannelState(QObject):
         info = self._app.model.info
         return None if info is None else info.key
 
-    def _atlas_arrived(self, wanted: tuple[ModelChoice, str, str], atlas: Atlas) -> None:
+    def _atlas_arrived(self, wanted: tuple[ModelChoice, str, str], atlas: Atlas | None) -> None:
         if wanted != (self._current(), self.layer, self.folder):
             return  # of a selection or folder no longer shown
+        self.indexed = atlas is not None
+        if atlas is None:  # no finished index of this layer: the user may ask for the pass
+            self.not_indexed.emit(wanted[1])
+            return
         self.atlas = atlas
         self.atlas_changed.emit(atlas)
         if atlas.unreadable:

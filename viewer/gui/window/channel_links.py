@@ -69,6 +69,8 @@ class ChannelLinks(QtCore.QObject):
         channel.optimised_changed.connect(panel.set_optimised)
         channel.unit_changed.connect(panel.set_unit)
         channel.atlas_failed.connect(panel.say_atlas_failed)
+        channel.not_indexed.connect(panel.say_not_indexed)
+        panel.indexRequested.connect(lambda: channel.request_atlas(run=True))
         panel.folderRequested.connect(self.choose_folder)
         panel.atlasCancelled.connect(lambda: self.state.cancel(JobKind.ATLAS))
         panel.optimiseRequested.connect(self._optimise)

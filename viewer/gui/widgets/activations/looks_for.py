@@ -84,6 +84,7 @@ class ChannelLooksFor(QtWidgets.QTabWidget):
 
     Signals:
         folderRequested(): Dataset folder… pressed (the window asks which).
+        indexRequested(): Index this layer pressed (the folder has no index of the layer yet).
         atlasCancelled(): Cancel of the pass over the folder.
         patchClicked(int): the i-th patch (best first) was clicked.
         channelChosen(int): a tile of the layer mosaic was clicked.
@@ -93,6 +94,7 @@ class ChannelLooksFor(QtWidgets.QTabWidget):
     """
 
     folderRequested = Signal()
+    indexRequested = Signal()
     atlasCancelled = Signal()
     patchClicked = Signal(int)
     channelChosen = Signal(int)
@@ -139,12 +141,18 @@ class ChannelLooksFor(QtWidgets.QTabWidget):
     def _build_patches(self) -> QtWidgets.QWidget:
         self.folder_button = _button("Dataset folder…", "datasetFolderButton", "The folder of images to search")
         self.folder_button.clicked.connect(self.folderRequested)
+        self.index_button = _button(
+            "Index this layer", "indexLayerButton", "Run this layer's pass over the folder (it resumes if cancelled)"
+        )
+        self.index_button.clicked.connect(self.indexRequested)
+        self.index_button.hide()  # only while the layer has no index of the folder
         self.folder_label = _wrapped("datasetFolder", "no folder")
         self.patches_export = _button("Export…", "exportPatchesButton", "Save the patches as one PNG grid")
         self.patches_export.clicked.connect(lambda: self.exportRequested.emit("patches"))
         top = QtWidgets.QHBoxLayout()
         top.addWidget(self.folder_button)
         top.addWidget(self.folder_label, 1)
+        top.addWidget(self.index_button)
         top.addWidget(self.patches_export)
         self.atlas_progress = _Progress("atlas")
         self.atlas_progress.cancel.clicked.connect(self.atlasCancelled)
@@ -221,10 +229,20 @@ class ChannelLooksFor(QtWidgets.QTabWidget):
         self.folder_label.setText(folder or "no folder")
         self.folder_label.setToolTip(folder)
 
+    def say_not_indexed(self, layer: str) -> None:
+        """The folder has no index of ``layer`` yet: say so, and offer the pass (never run by itself)."""
+        self._patches_text = (
+            f"{layer} has no index of this folder yet: Index this layer runs one pass over it "
+            "(seconds for small networks and folders, minutes for large ones; Cancel keeps what it did)."
+        )
+        self.index_button.show()
+        self._when_shown.request()
+
     def set_atlas(self, atlas: Atlas | None, channel: int | None) -> None:
         """Say what the patches are of (the pass's numbers), or why there are none."""
+        self.index_button.hide()
         if atlas is None:
-            self._patches_text = "Finding the top patches…" if self._folder else NO_FOLDER
+            self._patches_text = "Looking for the top patches…" if self._folder else NO_FOLDER
         else:
             how = "read from its index" if atlas.from_index else f"indexed in {atlas.seconds:.1f} s"
             unreadable = f", {len(atlas.unreadable)} unreadable" if atlas.unreadable else ""
