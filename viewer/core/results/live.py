@@ -1,0 +1,59 @@
+"""Live input: a video frame on its way to the engine, and what the engine says of it.
+
+``LiveFrame`` is lighter than an :class:`~viewer.core.results.session.ImageEntry`: only the pixels (no display
+copy, thumbnail or preview, which a frame shown once and then dropped never needs) and when it was shown.
+``FrameResult`` is the top-k of one frame (no logits, no network input: a live view draws bars and moves on).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from viewer.core.results.prediction import TopClass
+
+__all__ = ["VIDEO_SUFFIXES", "FrameResult", "LiveFrame", "is_video_path"]
+
+# What a drop or the CLI takes for a video (by suffix, any case); everything else is opened as an image.
+VIDEO_SUFFIXES = (".mp4", ".avi", ".mkv", ".webm", ".mov", ".m4v", ".mpg", ".mpeg", ".ogv")
+
+
+def is_video_path(path: object) -> bool:
+    """True when ``path``'s name ends in a known video suffix (any case)."""
+    return str(path).lower().endswith(VIDEO_SUFFIXES)
+
+
+@dataclass(frozen=True, eq=False)
+class LiveFrame:
+    """One frame of a camera or a video: ``pixels`` uint8 HxWx3 RGB, ``time_s`` its time in the stream."""
+
+    number: int  # counted by the source from 0: which frame a result is of
+    time_s: float
+    pixels: np.ndarray
+    source: str = ""  # the video's file name or the camera's description, for sentences and saved frames
+
+
+@dataclass(frozen=True)
+class FrameResult:
+    """The top-k of one frame (``number`` and ``time_s`` are the frame's) and how long the engine took."""
+
+    number: int
+    time_s: float
+    topk: list[TopClass]
+    model: str
+    forward_ms: float = 0.0  # preprocessing and the forward pass, in the engine
+    timings_ms: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def top1(self) -> TopClass:
+        return self.topk[0]
+
+    def as_dict(self) -> dict[str, object]:
+        """The JSON form of ``viewer classify VIDEO --json``: one object per analysed frame."""
+        return {
+            "frame": self.number,
+            "time_s": round(self.time_s, 4),
+            "model": self.model,
+            "topk": [{"index": t.index, "name": t.name, "logit": t.logit, "prob": t.prob} for t in self.topk],
+        }
