@@ -52,6 +52,7 @@ class JobName(str, Enum):
     ATLAS = "atlas"
     UNIT_ATTRIBUTION = "unit_attribution"
     OPTIMISED_IMAGE = "optimised_image"
+    LIVE_FRAME = "live_frame"
 
     def __str__(self) -> str:
         return self.value

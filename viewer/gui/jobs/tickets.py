@@ -60,6 +60,7 @@ class JobKind(str, enum.Enum):
     ZOO = "zoo"
     ZOO_LATENCY = "zoo-latency"
     EXPORT_EXPLANATION = "export-explanation"
+    LIVE = "live"
 
     @property
     def label(self) -> str:
@@ -80,6 +81,7 @@ _LABELS = {
     JobKind.ZOO_LATENCY: "Latency",
     JobKind.EXPORT_EXPLANATION: "Export",
     JobKind.EXPLAIN_COSTLY: "Explain",
+    JobKind.LIVE: "Live",
 }
 
 
