@@ -29,7 +29,8 @@ if TYPE_CHECKING:
 
 __all__ = ["RATE_WINDOW_S", "LiveHost", "LiveState"]
 
-RATE_WINDOW_S = 2.0  # the rates are over the last two seconds: steady to read, quick to follow a change
+RATE_EVENTS = 10  # the rates are over the last ten frames: steady to read, quick to follow a change
+RATE_WINDOW_S = 10.0  # and none older than this (a network slower than one frame in ten seconds reads 0)
 
 
 class LiveHost(Protocol):
@@ -44,7 +45,7 @@ class LiveHost(Protocol):
 
 
 class Rate:
-    """Events a second over the last :data:`RATE_WINDOW_S` seconds (0 until there are two)."""
+    """Events a second over the last :data:`RATE_EVENTS` of them within :data:`RATE_WINDOW_S` (0 until two)."""
 
     def __init__(self, clock: Callable[[], float] = time.perf_counter) -> None:
         self._times: deque[float] = deque()
@@ -53,7 +54,7 @@ class Rate:
     def tick(self) -> None:
         now = self._clock()
         self._times.append(now)
-        while self._times and now - self._times[0] > RATE_WINDOW_S:
+        while self._times and (now - self._times[0] > RATE_WINDOW_S or len(self._times) > RATE_EVENTS):
             self._times.popleft()
 
     def per_second(self) -> float:

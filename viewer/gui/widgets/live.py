@@ -44,12 +44,12 @@ class FrameShown(Protocol):
 
 def _font(height: float) -> QtGui.QFont:
     font = QtGui.QFont()
-    font.setPixelSize(int(max(11, min(26, height / 26))))
+    font.setPixelSize(int(max(11, min(20, height / 36))))
     return font
 
 
 def rates_text(analysed: float, shown: float) -> str:
-    return f"analysis {analysed:.1f} frames/s · video {shown:.1f} frames/s"
+    return f"analysed {analysed:.1f} frames/s · video {shown:.1f} frames/s"
 
 
 def paint_overlay(
@@ -62,9 +62,7 @@ def paint_overlay(
     line = metrics.height()
     pad = line * 0.35
     painter.setPen(Qt.PenStyle.NoPen)
-    text = rates_text(*rates)
-    if result is not None:
-        text += f" · {result.model} · frame at {result.time_s:.2f} s"
+    text = metrics.elidedText(rates_text(*rates), Qt.TextElideMode.ElideRight, area.width() - 2 * pad)
     width = min(metrics.horizontalAdvance(text) + 2 * pad, area.width())
     box = QtCore.QRectF(area.left(), area.top(), width, line + 2 * pad)
     painter.fillRect(box, BOX_COLOUR)
@@ -73,11 +71,14 @@ def paint_overlay(
     if result is None or not result.topk:
         return
     rows = list(result.topk)
-    bar_width = min(area.width() * 0.55, line * 16)
-    height = len(rows) * (line + pad) + pad
+    bar_width = min(area.width() * 0.6, line * 16)
+    height = (len(rows) + 1) * (line + pad) + pad
     panel = QtCore.QRectF(area.left(), area.bottom() - height, bar_width + 2 * pad, height)
     painter.fillRect(panel, BOX_COLOUR)
-    for row, top in enumerate(rows):
+    title = f"{result.model}, frame at {result.time_s:.2f} s"
+    title = metrics.elidedText(title, Qt.TextElideMode.ElideRight, bar_width)
+    painter.drawText(QtCore.QRectF(panel.left() + pad, panel.top() + pad, bar_width, line), 0, title)
+    for row, top in enumerate(rows, 1):
         y = panel.top() + pad + row * (line + pad)
         bar = QtCore.QRectF(panel.left() + pad, y, bar_width * max(0.0, min(1.0, top.prob)), line)
         painter.fillRect(bar, BAR_COLOUR)
