@@ -104,7 +104,7 @@ class LiveCanvas(QtWidgets.QWidget):
     def __init__(self, parent: QtWidgets.QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("liveCanvas")
-        self.setMinimumSize(160, 120)
+        self.setMinimumSize(96, 72)
         self.setSizePolicy(QtWidgets.QSizePolicy.Policy.Expanding, QtWidgets.QSizePolicy.Policy.Expanding)
         self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent)
         self.frame: QtGui.QImage | None = None
@@ -166,17 +166,20 @@ class LivePanel(QtWidgets.QWidget):
         row = QtWidgets.QHBoxLayout()
         self.source_label = QtWidgets.QLabel()
         self.source_label.setObjectName("liveSource")
-        self.source_label.setMinimumWidth(40)
+        self.source_label.setMinimumWidth(0)  # elided by the layout: the panel must not widen the window
         self.source_label.setSizePolicy(QtWidgets.QSizePolicy.Policy.Ignored, QtWidgets.QSizePolicy.Policy.Preferred)
-        self.freeze_button = QtWidgets.QPushButton("Freeze")
+        self.freeze_button = QtWidgets.QToolButton()
+        self.freeze_button.setText("Freeze")
         self.freeze_button.setObjectName("liveFreeze")
         self.freeze_button.setCheckable(True)
         self.freeze_button.setToolTip("Space: the frame shown becomes an image in the list (every tab works on it)")
-        self.record_button = QtWidgets.QPushButton("Record")
+        self.record_button = QtWidgets.QToolButton()
+        self.record_button.setText("Record")
         self.record_button.setObjectName("liveRecord")
         self.record_button.setCheckable(True)
         self.record_button.setToolTip("Save each analysed frame, with its top-k drawn on it, as a PNG in a folder")
-        self.stop_button = QtWidgets.QPushButton("Stop")
+        self.stop_button = QtWidgets.QToolButton()
+        self.stop_button.setText("Stop")
         self.stop_button.setObjectName("liveStop")
         row.addWidget(self.source_label, 1)
         for button in (self.freeze_button, self.record_button, self.stop_button):
