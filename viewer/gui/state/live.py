@@ -158,6 +158,11 @@ class LiveState(QObject):
             description="Live",
         )
 
+    def resumed(self) -> None:
+        """The source goes on after a pause (Unfreeze): the rates start again, not averaged over the pause."""
+        self.shown_rate.clear()
+        self.analysed_rate.clear()
+
     def model_ready(self) -> None:
         """A model is loaded: the frame waiting for one goes."""
         self._send_waiting()

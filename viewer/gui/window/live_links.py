@@ -223,6 +223,7 @@ class LiveLinks(QObject):
                 self.host.open_paths([str(self._save_frozen(frame))])
         else:
             self.host.image_stack.setCurrentWidget(self.panel)
+            self.live.resumed()
             self.source.resume()
 
     def _save_frozen(self, frame: QtGui.QImage) -> Path:
