@@ -15,8 +15,8 @@ from viewer.commands.common import (
     load_model_from,
     warn_unfit,
 )
+from viewer.core.image_paths import VIDEO_SUFFIXES, is_video_path
 from viewer.core.options import PRESETS
-from viewer.core.results.live import VIDEO_SUFFIXES, is_video_path
 from viewer.core.tta import TTA_RESIZES, tta_description
 
 if TYPE_CHECKING:

@@ -13,15 +13,7 @@ import numpy as np
 
 from viewer.core.results.prediction import TopClass
 
-__all__ = ["VIDEO_SUFFIXES", "FrameResult", "LiveFrame", "is_video_path"]
-
-# What a drop or the CLI takes for a video (by suffix, any case); everything else is opened as an image.
-VIDEO_SUFFIXES = (".mp4", ".avi", ".mkv", ".webm", ".mov", ".m4v", ".mpg", ".mpeg", ".ogv")
-
-
-def is_video_path(path: object) -> bool:
-    """True when ``path``'s name ends in a known video suffix (any case)."""
-    return str(path).lower().endswith(VIDEO_SUFFIXES)
+__all__ = ["FrameResult", "LiveFrame"]
 
 
 @dataclass(frozen=True, eq=False)

@@ -21,7 +21,8 @@ from PySide6 import QtCore, QtGui, QtWidgets
 from PySide6.QtCore import QObject, Qt
 from PySide6.QtGui import QAction, QKeySequence
 
-from viewer.core.results.live import VIDEO_SUFFIXES, LiveFrame
+from viewer.core.image_paths import VIDEO_SUFFIXES
+from viewer.core.results.live import LiveFrame
 from viewer.gui.widgets.live import LivePanel, annotated
 from viewer.gui.window.live_source import LiveSource, cameras, frame_pixels
 

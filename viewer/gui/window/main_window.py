@@ -17,7 +17,7 @@ from PySide6.QtCore import Qt
 
 from viewer.core.choice import ModelChoice
 from viewer.core.defaults import DEFAULT_MODEL
-from viewer.core.results.live import is_video_path
+from viewer.core.image_paths import is_video_path
 from viewer.core.trust import ModelFileTrust
 from viewer.gui.app import LAUNCHED_AT
 from viewer.gui.settings import Settings
