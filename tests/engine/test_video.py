@@ -61,3 +61,13 @@ def test_top1_follows_the_photos(video: Path, mobilenet) -> None:
     first = next(video_frames(video))
     one = classify_frame(first, mobilenet, topk=1)
     assert one.number == 0 and one.top1.name == PHOTOS[0][1] and one.forward_ms > 0
+
+
+def test_a_frame_with_its_heatmap(video: Path, mobilenet) -> None:
+    first = next(video_frames(video))
+    made = classify_frame(first, mobilenet, topk=2, heatmap=True)
+    assert made.heatmap is not None and made.heatmap.dtype.name == "float32"
+    assert max(made.heatmap.shape) <= 96 and 0 <= made.heatmap.min() < made.heatmap.max() <= 1
+    assert made.heatmap_class == made.top1.name == PHOTOS[0][1] and made.heatmap_range[1] > made.heatmap_range[0]
+    other = classify_frame(first, mobilenet, heatmap=True, heatmap_class=872)  # tripod, asked for by index
+    assert other.heatmap_class == "tripod" and other.top1.name == PHOTOS[0][1]

@@ -110,6 +110,20 @@ def test_freeze_puts_the_frame_in_the_image_list_and_unfreeze_resumes(qtbot, win
     assert not live.active and window.image_stack.currentWidget() is window.image_panel
 
 
+def test_the_heatmap_is_drawn_over_the_frame(qtbot, window) -> None:
+    live, links = window.state.live, window.live_links
+    links.source._make_sink()
+    links.start("heatmap")
+    links.panel.heatmap_button.click()
+    assert live.heatmap and live.heatmap_class is None  # no class asked for in the Heatmap tab: each top-1
+    links.source.sink.setVideoFrame(_frame(0xFF3366CC, 0))
+    qtbot.waitUntil(lambda: live.analysed == 1, timeout=JOB_TIMEOUT_MS)
+    result = live.result
+    assert result is not None and result.heatmap is not None and result.heatmap_class == result.top1.name
+    assert links.canvas.heatmap is not None and links.canvas.heatmap.size().width() == result.heatmap.shape[1]
+    links.canvas.repaint()  # drawn without error, over the frame
+
+
 def test_no_camera_is_one_notice(window, monkeypatch: pytest.MonkeyPatch) -> None:
     import viewer.gui.window.live_links as live_links
 

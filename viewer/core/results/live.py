@@ -13,7 +13,9 @@ import numpy as np
 
 from viewer.core.results.prediction import TopClass
 
-__all__ = ["FrameResult", "LiveFrame"]
+__all__ = ["LIVE_HEATMAP_SIDE", "FrameResult", "LiveFrame"]
+
+LIVE_HEATMAP_SIDE = 96  # drawn stretched over the frame: a few cells per network stride is all it holds
 
 
 @dataclass(frozen=True, eq=False)
@@ -36,6 +38,12 @@ class FrameResult:
     model: str
     forward_ms: float = 0.0  # preprocessing and the forward pass, in the engine
     timings_ms: dict[str, float] = field(default_factory=dict)
+    # With a heatmap asked for: the single-scale dense map of ``heatmap_class`` over the whole frame, small (its
+    # longer side at most ``LIVE_HEATMAP_SIDE``) and scaled to [0, 1] between ``heatmap_range``'s ends.
+    heatmap: np.ndarray | None = None
+    heatmap_class: str = ""
+    heatmap_range: tuple[float, float] = (0.0, 1.0)
+    notes: list[str] = field(default_factory=list)  # why a heatmap asked for is missing, say
 
     @property
     def top1(self) -> TopClass:

@@ -12,8 +12,16 @@ if TYPE_CHECKING:
 __all__ = ["live_frame"]
 
 
-def live_frame(frame: LiveFrame, loaded: LoadedModel, *, topk: int = 5, preset: str = "weights") -> FrameResult:
-    """The top-k of ``frame`` (see :func:`viewer.engine.live.frames.classify_frame`)."""
+def live_frame(
+    frame: LiveFrame,
+    loaded: LoadedModel,
+    *,
+    topk: int = 5,
+    preset: str = "weights",
+    heatmap: bool = False,
+    heatmap_class: int | None = None,
+) -> FrameResult:
+    """The top-k of ``frame``, and its heatmap if asked (see :func:`viewer.engine.live.frames.classify_frame`)."""
     from viewer.engine.live.frames import classify_frame
 
-    return classify_frame(frame, loaded, topk=topk, preset=preset)
+    return classify_frame(frame, loaded, topk=topk, preset=preset, heatmap=heatmap, heatmap_class=heatmap_class)

@@ -87,6 +87,8 @@ class LiveState(QObject):
         self.source = ""  # the video's name or the camera's description
         self.topk = 5
         self.preset = "weights"
+        self.heatmap = False  # a single-scale dense heatmap with each top-k
+        self.heatmap_class: int | None = None  # of this class; None: each frame's top-1
         self.result: FrameResult | None = None
         self.shown = 0  # frames offered (shown) since the source started
         self.analysed = 0  # frames whose top-k came back
@@ -153,6 +155,8 @@ class LiveState(QObject):
             model=info.key,
             topk=self.topk,
             preset=self.preset,
+            heatmap=self.heatmap,
+            heatmap_class=self.heatmap_class,
             on_result=self._arrived,
             on_error=self._failed,
             description="Live",

@@ -11,10 +11,16 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Protocol
 
+import numpy as np
 from PySide6 import QtCore, QtGui, QtWidgets
 from PySide6.QtCore import Qt, Signal
 
-__all__ = ["FrameShown", "LiveCanvas", "LivePanel", "annotated", "paint_overlay"]
+from viewer.core.colormaps import apply_colormap
+
+__all__ = ["HEATMAP_COLORMAP", "FrameShown", "LiveCanvas", "LivePanel", "annotated", "heatmap_image", "paint_overlay"]
+
+HEATMAP_COLORMAP = "inferno"
+HEATMAP_OPACITY = 0.55
 
 BAR_COLOUR = QtGui.QColor("#3b7dd8")
 BOX_COLOUR = QtGui.QColor(0, 0, 0, 150)
@@ -40,6 +46,12 @@ class FrameShown(Protocol):
     def topk(self) -> Sequence[TopShown]: ...
     @property
     def model(self) -> str: ...
+    @property
+    def heatmap(self) -> np.ndarray | None: ...
+    @property
+    def heatmap_class(self) -> str: ...
+    @property
+    def notes(self) -> Sequence[str]: ...
 
 
 def _font(height: float) -> QtGui.QFont:
@@ -52,10 +64,29 @@ def rates_text(analysed: float, shown: float) -> str:
     return f"analysed {analysed:.1f} frames/s · video {shown:.1f} frames/s"
 
 
+def heatmap_image(result: FrameShown | None) -> QtGui.QImage | None:
+    """``result``'s heatmap (values in [0, 1]) in colours, or None."""
+    scaled = None if result is None else result.heatmap
+    if scaled is None:
+        return None
+    rgb = np.ascontiguousarray(apply_colormap(scaled, HEATMAP_COLORMAP))
+    height, width = rgb.shape[:2]
+    return QtGui.QImage(rgb.data, width, height, width * 3, QtGui.QImage.Format.Format_RGB888).copy()
+
+
 def paint_overlay(
-    painter: QtGui.QPainter, area: QtCore.QRectF, result: FrameShown | None, rates: tuple[float, float]
+    painter: QtGui.QPainter,
+    area: QtCore.QRectF,
+    result: FrameShown | None,
+    rates: tuple[float, float],
+    heatmap: QtGui.QImage | None = None,
 ) -> None:
-    """The rates in the top-left corner of ``area`` and ``result``'s top-k bars in its bottom-left one."""
+    """``heatmap`` over all of ``area``, the rates in its top-left corner and ``result``'s top-k bars in its
+    bottom-left one."""
+    if heatmap is not None:
+        painter.setOpacity(HEATMAP_OPACITY)
+        painter.drawImage(area, heatmap)
+        painter.setOpacity(1.0)
     font = _font(area.height())
     painter.setFont(font)
     metrics = QtGui.QFontMetricsF(font)
@@ -76,6 +107,10 @@ def paint_overlay(
     panel = QtCore.QRectF(area.left(), area.bottom() - height, bar_width + 2 * pad, height)
     painter.fillRect(panel, BOX_COLOUR)
     title = f"{result.model}, frame at {result.time_s:.2f} s"
+    if result.heatmap_class:
+        title += f"; heatmap: {result.heatmap_class}"
+    elif result.notes:
+        title += f"; {result.notes[0]}"
     title = metrics.elidedText(title, Qt.TextElideMode.ElideRight, bar_width)
     painter.drawText(QtCore.QRectF(panel.left() + pad, panel.top() + pad, bar_width, line), 0, title)
     for row, top in enumerate(rows, 1):
@@ -93,7 +128,7 @@ def annotated(frame: QtGui.QImage, result: FrameShown | None, rates: tuple[float
     image = frame.convertToFormat(QtGui.QImage.Format.Format_RGB32)
     painter = QtGui.QPainter(image)
     painter.setRenderHint(QtGui.QPainter.RenderHint.TextAntialiasing)
-    paint_overlay(painter, QtCore.QRectF(image.rect()), result, rates)
+    paint_overlay(painter, QtCore.QRectF(image.rect()), result, rates, heatmap_image(result))
     painter.end()
     return image
 
@@ -109,6 +144,7 @@ class LiveCanvas(QtWidgets.QWidget):
         self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent)
         self.frame: QtGui.QImage | None = None
         self.result: FrameShown | None = None
+        self.heatmap: QtGui.QImage | None = None  # the result's heatmap in colours, made once per result
         self.rates = (0.0, 0.0)
         self.paints = 0  # counted for the tests: frames are drawn, not queued
 
@@ -118,6 +154,7 @@ class LiveCanvas(QtWidgets.QWidget):
 
     def set_result(self, result: FrameShown | None) -> None:
         self.result = result
+        self.heatmap = heatmap_image(result)
         self.update()
 
     def set_rates(self, analysed: float, shown: float) -> None:
@@ -142,7 +179,7 @@ class LiveCanvas(QtWidgets.QWidget):
         area = self.frame_area()
         painter.setRenderHint(QtGui.QPainter.RenderHint.SmoothPixmapTransform)
         painter.drawImage(area, self.frame)
-        paint_overlay(painter, area, self.result, self.rates)
+        paint_overlay(painter, area, self.result, self.rates, self.heatmap)
 
 
 class LivePanel(QtWidgets.QWidget):
@@ -150,11 +187,13 @@ class LivePanel(QtWidgets.QWidget):
 
     Signals:
         freezeToggled(bool): the user froze (True) or unfroze the live view.
+        heatmapToggled(bool): the heatmap over the frame was switched on or off.
         recordToggled(bool): Record was switched on (the window asks where) or off.
         stopRequested(): the user stopped the camera or the video.
     """
 
     freezeToggled = Signal(bool)
+    heatmapToggled = Signal(bool)
     recordToggled = Signal(bool)
     stopRequested = Signal()
 
@@ -173,6 +212,14 @@ class LivePanel(QtWidgets.QWidget):
         self.freeze_button.setObjectName("liveFreeze")
         self.freeze_button.setCheckable(True)
         self.freeze_button.setToolTip("Space: the frame shown becomes an image in the list (every tab works on it)")
+        self.heatmap_button = QtWidgets.QToolButton()
+        self.heatmap_button.setText("Heatmap")
+        self.heatmap_button.setObjectName("liveHeatmap")
+        self.heatmap_button.setCheckable(True)
+        self.heatmap_button.setToolTip(
+            "A single-scale dense heatmap over each analysed frame: of the class chosen in the Heatmap tab, else of "
+            "the frame's top-1 (slower: a pass over the whole frame)"
+        )
         self.record_button = QtWidgets.QToolButton()
         self.record_button.setText("Record")
         self.record_button.setObjectName("liveRecord")
@@ -182,13 +229,14 @@ class LivePanel(QtWidgets.QWidget):
         self.stop_button.setText("Stop")
         self.stop_button.setObjectName("liveStop")
         row.addWidget(self.source_label, 1)
-        for button in (self.freeze_button, self.record_button, self.stop_button):
+        for button in (self.freeze_button, self.heatmap_button, self.record_button, self.stop_button):
             row.addWidget(button)
         layout.addLayout(row)
         self.canvas = LiveCanvas(self)
         layout.addWidget(self.canvas, 1)
         self.freeze_button.toggled.connect(self._frozen)
         self.record_button.toggled.connect(self.recordToggled)
+        self.heatmap_button.toggled.connect(self.heatmapToggled)
         self.stop_button.clicked.connect(self.stopRequested)
 
     def _frozen(self, frozen: bool) -> None:

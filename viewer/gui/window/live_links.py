@@ -81,6 +81,7 @@ class LiveLinks(QObject):
         self.live.rates_changed.connect(self.canvas.set_rates)
         self.panel.freezeToggled.connect(self.set_frozen)
         self.panel.recordToggled.connect(self._record_toggled)
+        self.panel.heatmapToggled.connect(self.set_heatmap)
         self.panel.stopRequested.connect(self.stop)
         host.state.images.images_changed.connect(self._images_opened)
         window = host.window()
@@ -203,6 +204,16 @@ class LiveLinks(QObject):
             self.frozen = True
             self.panel.set_frozen(True)
             self.source.pause()
+
+    def set_heatmap(self, on: bool) -> None:
+        """Each frame's top-k comes with a heatmap: of the class the Heatmap tab was asked for by index, else of
+        the frame's top-1 (from the next frame sent)."""
+        requested = self.host.state.heatmap.requested
+        self.live.heatmap = on
+        self.live.heatmap_class = None if requested is None else requested.class_index
+        blocked = self.panel.heatmap_button.blockSignals(True)
+        self.panel.heatmap_button.setChecked(on)
+        self.panel.heatmap_button.blockSignals(blocked)
 
     # --- freeze --------------------------------------------------------------------------------------
     def toggle_frozen(self) -> None:
