@@ -79,6 +79,10 @@ def test_a_burst_faster_than_the_network_leaves_no_queue(qtbot, window) -> None:
         links.source.sink.setVideoFrame(_frame(0xFF202020, number * 33_000))
     qtbot.waitUntil(lambda: live.analysed == 4 and not live._in_flight(), timeout=JOB_TIMEOUT_MS)
     assert live.sent_numbers == [0, 39, 40, 44] and live.analysed <= live.shown == 45
+    window.state.predictions.set_options(topk=2)  # the tab's k applies to the next frame sent
+    links.source.sink.setVideoFrame(_frame(0xFF202020, 45 * 33_000))
+    qtbot.waitUntil(lambda: live.analysed == 5, timeout=JOB_TIMEOUT_MS)
+    assert len(live.result.topk) == 2
 
 
 def test_freeze_puts_the_frame_in_the_image_list_and_unfreeze_resumes(qtbot, window, tmp_path: Path) -> None:

@@ -84,6 +84,7 @@ class LiveLinks(QObject):
         self.panel.heatmapToggled.connect(self.set_heatmap)
         self.panel.stopRequested.connect(self.stop)
         host.state.images.images_changed.connect(self._images_opened)
+        host.state.predictions.options_changed.connect(self._options_changed)
         window = host.window()
         self.video_action = _action(window, "Open &video…", self.choose_video, "Ctrl+Shift+O", "openVideoAction")
         self.camera_action = _action(window, "&Camera…", self.choose_camera, None, "cameraAction")
@@ -151,13 +152,17 @@ class LiveLinks(QObject):
         self.panel.set_frozen(False)
         self.panel.set_source(description)
         self.canvas.set_frame(None)
-        self.live.topk = self.host.state.predictions.topk
-        self.live.preset = self.host.state.predictions.preset
+        self._options_changed()
         self.live.start(description)
         self.host.state.notices.clear(SOURCE_NOTICE)
         self.freeze_action.setEnabled(True)
         self.stop_action.setEnabled(True)
         self.host.image_stack.setCurrentWidget(self.panel)
+
+    def _options_changed(self) -> None:
+        """The Predictions tab's k and the preprocessing apply to the live top-k too (from the next frame sent)."""
+        self.live.topk = self.host.state.predictions.topk
+        self.live.preset = self.host.state.predictions.preset
 
     def stop(self) -> None:
         """Stop the source and the analysis; the image list's current image (or the welcome) comes back."""
