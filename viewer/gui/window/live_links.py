@@ -278,13 +278,15 @@ class LiveLinks(QObject):
         self.panel.set_recording(False)
 
     def _record(self, result: FrameResult) -> None:
-        assert self.record_folder is not None and self.canvas.frame is not None and self._writer is not None
-        self.recorded = [future for future in self.recorded if not future.done()]
-        if len(self.recorded) >= RECORD_BACKLOG:
+        frame, folder, writer = self.canvas.frame, self.record_folder, self._writer
+        if frame is None or folder is None or writer is None:
             return
-        image = annotated(self.canvas.frame, result, self.canvas.rates)  # drawn here: QPainter on a QImage is
-        path = self.record_folder / f"frame-{result.number:06d}.png"  # safe elsewhere, but the frame is ours
-        self.recorded.append(self._writer.submit(image.save, str(path)))
+        self.recorded = [future for future in self.recorded if not future.done()]
+        if len(self.recorded) >= RECORD_BACKLOG:  # the disk is slower than the network: this frame is not saved
+            return
+        # Drawn here (a millisecond or two), encoded and written on the recorder's thread (the slow part).
+        image = annotated(frame, result, self.canvas.rates)
+        self.recorded.append(writer.submit(image.save, str(folder / f"frame-{result.number:06d}.png")))
 
     def close(self) -> None:
         """The window closes: the source stops and the frames being written are finished."""
