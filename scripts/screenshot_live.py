@@ -37,8 +37,8 @@ def main() -> None:
 
     from PySide6 import QtCore
 
-    from viewer.gui.app import create_application
-    from viewer.gui.settings import use_settings_path
+    from viewer.gui.runtime.application import create_application
+    from viewer.gui.runtime.settings import use_settings_path
     from viewer.gui.state import AppState, ModelChoice
     from viewer.gui.window.main_window import MainWindow
 

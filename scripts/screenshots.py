@@ -81,8 +81,8 @@ def shoot(name: str, data: Path, out: Path) -> int:
 
         os.environ["TORCH_HOME"] = tempfile.mkdtemp(prefix="viewer-screenshot-torch-")
         os.environ["VIEWER_WEIGHTS_URL_BASE"] = "http://127.0.0.1:9/"
-    from viewer.gui.launch import run_gui
     from viewer.gui.window.help_texts import resource_path
+    from viewer.gui.window.launch import run_gui
 
     if options["weights"] not in ("none", "default"):
         options["weights"] = str(data / "weights" / options["weights"])

@@ -35,8 +35,8 @@ def _wait(app, condition: Callable[[], bool], timeout_s: float = TIMEOUT_S) -> b
 
 
 def shoot_custom(name: str, data: Path, out: Path) -> int:
-    from viewer.gui.app import create_application
-    from viewer.gui.settings import use_settings_path
+    from viewer.gui.runtime.application import create_application
+    from viewer.gui.runtime.settings import use_settings_path
     from viewer.gui.state import AppState, ModelChoice
     from viewer.gui.window.main_window import MainWindow
 

@@ -1,7 +1,7 @@
 """Hostile and unusual inputs written on the fly (never committed): images and weights files.
 
-Shared by the GUI drop tests (tests/gui/test_hostile_drops.py) and the command-line tests
-(tests/test_cli_hostile.py) so that both face exactly the same files. Each case says whether a correct
+Shared by the GUI drop tests (tests/gui/window/test_hostile_drops.py) and the command-line tests
+(tests/commands/test_cli_hostile.py) so that both face exactly the same files. Each case says whether a correct
 result is expected ("ok") or one readable sentence naming the file ("error", with a phrase it must hold).
 """
 

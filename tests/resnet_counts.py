@@ -1,6 +1,6 @@
 """Parameter counts read from torchvision's real ResNet blocks (built on the meta device: no weights, no memory).
 
-What the lecture's formulas (``viewer.core.lecture_counts``) are checked against, counted here from the modules
+What the lecture's formulas (``viewer.core.lecture.counts``) are checked against, counted here from the modules
 themselves rather than from the data-flow graph the viewer reads them from.
 """
 

@@ -14,7 +14,7 @@ from viewer.core.activation_grid import (
     layout_for,
     render_grid,
 )
-from viewer.core.colormaps import ColormapError
+from viewer.core.colormap.tables import ColormapError
 
 
 def test_layout_is_about_square_and_maps_points_to_tiles() -> None:

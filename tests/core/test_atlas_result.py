@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from viewer.core.receptive import ReceptiveField
+from viewer.core.graph.receptive import ReceptiveField
 from viewer.core.results.atlas import Atlas, AtlasEntry, LayerAtlas, Unreadable
-from viewer.core.wire.codec import decode, encode
+from viewer.core.wire import decode, encode
 
 
 def _atlas() -> Atlas:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from viewer.core.colormaps import lookup_table
+from viewer.core.colormap.tables import lookup_table
 from viewer.core.options import (
     ACTIVATION_COLORMAPS,
     FUSIONS,

@@ -17,7 +17,7 @@ ENGINE_MODULES = [
     "viewer.engine.heatmap.convolutionize",
     "viewer.engine.heatmap.dense",
     "viewer.engine.export",
-    "viewer.core.colors",
+    "viewer.core.colormap.images",
     "viewer.cli",
 ]
 

@@ -6,7 +6,7 @@ the first cycles, and once the cache lets go every large tensor is freed.
 torch.fx's ``Tracer.trace`` defines a recursive local function (``collect_tensor_attrs``) that closes over the
 tracer, whose ``root`` is the model: a reference cycle that would keep every traced model until a full
 collection. The engine empties its tracers once done (``viewer.engine.fx_tracers``), so an evicted model goes
-with its last reference (``tests/engine/test_fx_tracers.py`` checks it with the cyclic collector off).
+with its last reference (``tests/engine/graph/test_fx_tracers.py`` checks it with the cyclic collector off).
 """
 
 from __future__ import annotations

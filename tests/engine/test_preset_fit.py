@@ -9,14 +9,14 @@ import pytest
 import torch
 from PIL import Image
 
-from viewer.core.preset_fit import (
+from viewer.core.lecture.tta import tta_resize_size
+from viewer.core.network.preset_fit import (
     DIGITS,
     LENET_ACCURACY,
     preset_reason,
     tta_reason,
     unfit_reasons,
 )
-from viewer.core.tta import tta_resize_size
 from viewer.engine.images import preprocess, ten_crop_views
 from viewer.engine.inference import average_views
 from viewer.engine.models.weights import load_model

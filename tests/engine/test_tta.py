@@ -9,8 +9,8 @@ import torchvision.transforms.v2.functional as TF
 from PIL import Image
 
 from viewer.core.errors import ModelError
-from viewer.core.input_spec import InputSpec
-from viewer.core.tta import ten_crop_boxes, tta_resize_size
+from viewer.core.lecture.tta import ten_crop_boxes, tta_resize_size
+from viewer.core.network.input import InputSpec
 from viewer.engine.images import LoadedImage, preprocess, ten_crop_views
 from viewer.engine.inference import average_views, classify
 from viewer.engine.models.registry import IMAGENET_MEAN, IMAGENET_STD

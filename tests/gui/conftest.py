@@ -22,10 +22,10 @@ import pytest
 import shiboken6
 from PySide6 import QtCore, QtGui, QtWidgets
 
-from viewer.core.choice import ModelChoice
-from viewer.gui.app import create_application
+from viewer.core.network.choice import ModelChoice
 from viewer.gui.jobs.engine_choice import configured_engine
-from viewer.gui.settings import use_settings_path
+from viewer.gui.runtime.application import create_application
+from viewer.gui.runtime.settings import use_settings_path
 
 # Generous: the CPU is shared and the first job of a session imports torch.
 JOB_TIMEOUT_MS = 120_000
@@ -181,7 +181,7 @@ def make_window(qtbot) -> Iterator[Callable[..., object]]:
 def show(qtbot):
     """``show(graph, spec)``: a shown Architecture view of ``graph`` with ``expansion(graph, spec)`` laid out and
     drawn (the layout computed here, as the worker would, in the direction the view's box asks for)."""
-    from viewer.core.graph import collapse, expansion
+    from viewer.core.graph.dataflow import collapse, expansion
     from viewer.engine.layout.layered import layout_view
     from viewer.gui.widgets.architecture.view import ArchitectureView
 

@@ -14,8 +14,8 @@ import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from viewer.core.choice import ModelChoice
 from viewer.core.errors import ImageError
+from viewer.core.network.choice import ModelChoice
 from viewer.core.progress import Progress
 from viewer.engine.jobs.models import ModelCache
 

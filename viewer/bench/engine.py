@@ -23,9 +23,9 @@ from typing import TYPE_CHECKING, Any
 
 import viewer
 from viewer.bench.common import Row, best_of_interleaved, sample_image
-from viewer.core.choice import ModelChoice
-from viewer.core.image_files import read_image_file
+from viewer.core.images.files import read_image_file
 from viewer.core.job_names import JobName
+from viewer.core.network.choice import ModelChoice
 
 if TYPE_CHECKING:
     from viewer.core.results.session import ImageEntry

@@ -20,7 +20,7 @@ GOAL = 5.0
 
 def bench_graph(*, quick: bool = False, device: str = "cpu") -> list[Row]:
     """One row: (graph + layout) / forward. The forward runs on the CPU whatever ``device`` is (the drawing does)."""
-    from viewer.core.graph import collapse, expansion
+    from viewer.core.graph.dataflow import collapse, expansion
     from viewer.engine.graph.build import build_graph
     from viewer.engine.layout.layered import layout_view
     from viewer.engine.models.registry import build_model, get_spec

@@ -125,10 +125,10 @@ def _measure_stalls(device: str) -> dict[str, float]:
     from PySide6 import QtCore
 
     from viewer.core.options import HeatmapRequest
-    from viewer.gui.app import create_application
-    from viewer.gui.launch import after_first_paint
-    from viewer.gui.settings import use_settings_path
+    from viewer.gui.runtime.application import create_application
+    from viewer.gui.runtime.settings import use_settings_path
     from viewer.gui.state import AppState, ModelChoice
+    from viewer.gui.window.launch import after_first_paint
     from viewer.gui.window.main_window import MainWindow
 
     create_application()
@@ -146,7 +146,7 @@ def _measure_stalls(device: str) -> dict[str, float]:
     ticker.timeout.connect(lambda: ticks.append(time.perf_counter()))
     try:
         ticker.start()
-        after_first_paint(window, state.start)  # as the app starts its worker (viewer.gui.launch)
+        after_first_paint(window, state.start)  # as the app starts its worker (viewer.gui.window.launch)
         wait_until(lambda: state.model.summary is not None or state.model.error is not None)
         if state.model.error is not None:
             raise RuntimeError(f"VGG19 did not load: {state.model.error.message}")
@@ -181,10 +181,10 @@ def _longest_gap_ms(ticks: list[float]) -> float:
 _LAUNCH_SCRIPT = """
 import sys, time
 from PySide6 import QtCore, QtWidgets
-from viewer.gui.settings import use_settings_path
+from viewer.gui.runtime.settings import use_settings_path
 use_settings_path(sys.argv[1])
-from viewer.gui.app import create_application
-from viewer.gui.launch import run_gui
+from viewer.gui.runtime.application import create_application
+from viewer.gui.window.launch import run_gui
 
 app = create_application()
 

@@ -41,7 +41,7 @@ from viewer.bench.gui_occlusion import occlusion_row, switch_during_occlusion
 from viewer.bench.gui_paint import PaintWatch, bare, painted
 
 if TYPE_CHECKING:
-    from viewer.core.choice import ModelChoice
+    from viewer.core.network.choice import ModelChoice
     from viewer.gui.state import AppState
     from viewer.gui.window.main_window import MainWindow
 
@@ -125,10 +125,10 @@ def _drop(window: MainWindow, path: Path) -> None:
 def _measure(device: str, quick: bool) -> dict[str, Any]:
     from PySide6 import QtCore
 
-    from viewer.gui.app import create_application
-    from viewer.gui.launch import after_first_paint
-    from viewer.gui.settings import use_settings_path
+    from viewer.gui.runtime.application import create_application
+    from viewer.gui.runtime.settings import use_settings_path
     from viewer.gui.state import AppState, ModelChoice
+    from viewer.gui.window.launch import after_first_paint
     from viewer.gui.window.main_window import MainWindow
 
     create_application()

@@ -15,7 +15,7 @@ buttons, closing and reopening the window). After every action it processes even
   and the open images' pixels, which the actions make come and go by tens of MB); the least-squares slope over
   the second half is the leak rate.
 
-The test (``tests/gui/test_soak.py``) runs a short form; ``viewer bench --only soak`` the long one, in a fresh
+The test (``tests/gui/window/test_soak.py``) runs a short form; ``viewer bench --only soak`` the long one, in a fresh
 process (``python -m viewer.bench.soak``) whose weights cache is empty and whose downloads fail at once (the
 offline state a new user sees), so that the pretrained network it picks fails as it would there.
 """
@@ -236,8 +236,8 @@ def bench_soak(*, quick: bool = False, device: str = "cpu") -> list[Row]:
 
 def _main(actions: int, folder: Path) -> dict[str, Any]:
     from viewer.bench.common import sample_image
-    from viewer.gui.app import create_application
-    from viewer.gui.settings import use_settings_path
+    from viewer.gui.runtime.application import create_application
+    from viewer.gui.runtime.settings import use_settings_path
 
     create_application()
     use_settings_path(folder / "settings")  # the user's own settings are neither read nor changed

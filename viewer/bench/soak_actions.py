@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from viewer.core.choice import ModelChoice
+from viewer.core.network.choice import ModelChoice
 
 if TYPE_CHECKING:
     from viewer.gui.state import AppState

@@ -171,7 +171,7 @@ class Faults:
     @contextlib.contextmanager
     def hooked(self) -> Iterator[None]:
         """Count what reaches ``sys.excepthook``, ``threading.excepthook`` and the error sink, then pass it on."""
-        from viewer.gui.error_sink import error_sink
+        from viewer.gui.runtime.error_sink import error_sink
 
         previous, previous_thread = sys.excepthook, threading.excepthook
 

@@ -38,8 +38,8 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
 
 
 def run(args: argparse.Namespace) -> int:
+    from viewer.core.network.recipe import recipe_used
     from viewer.core.out_paths import prepare_out
-    from viewer.core.recipe import recipe_used
     from viewer.engine import activations, export
     from viewer.engine.images import load_image, preprocess
 

@@ -15,9 +15,9 @@ from viewer.commands.common import (
     load_model_from,
     warn_unfit,
 )
-from viewer.core.image_paths import VIDEO_SUFFIXES, is_video_path
+from viewer.core.images.paths import VIDEO_SUFFIXES, is_video_path
+from viewer.core.lecture.tta import TTA_RESIZES, tta_description
 from viewer.core.options import PRESETS
-from viewer.core.tta import TTA_RESIZES, tta_description
 
 if TYPE_CHECKING:
     from viewer.core.results.prediction import Prediction
@@ -73,7 +73,7 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
 
 def run(args: argparse.Namespace) -> int:
     from viewer.core.errors import ModelError, ViewerError
-    from viewer.core.image_paths import expand_image_paths
+    from viewer.core.images.paths import expand_image_paths
     from viewer.engine.images import load_image
 
     if args.topk < 1:

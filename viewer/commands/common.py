@@ -137,7 +137,7 @@ def print_written(paths: Sequence[Path]) -> None:
 
 def warn_unfit(loaded: LoadedModel, preset: str, tta: bool) -> None:
     """A warning line on stderr for each preset that does not fit these weights (nothing is refused)."""
-    from viewer.core.preset_fit import unfit_reasons
+    from viewer.core.network.preset_fit import unfit_reasons
 
     for reason in unfit_reasons(
         preset,

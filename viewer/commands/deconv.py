@@ -63,7 +63,7 @@ def out_paths(out: Path) -> list[Path]:
 
 
 def run(args: argparse.Namespace) -> int:
-    from viewer.core.colormaps import lookup_table
+    from viewer.core.colormap.tables import lookup_table
     from viewer.core.errors import ModelError
     from viewer.core.out_paths import prepare_out
     from viewer.core.progress import run_job

@@ -56,7 +56,7 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
 
 
 def run(args: argparse.Namespace) -> int:
-    from viewer.core.diagram_svg import write_graph_svg
+    from viewer.core.diagram.svg import write_graph_svg
     from viewer.core.out_paths import prepare_out
     from viewer.engine import export
     from viewer.engine.graph.export import draw_graph, graph_document
@@ -95,8 +95,8 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _graph_text(drawing: GraphDrawing) -> str:
-    from viewer.core.graph import format_shape
-    from viewer.core.layout import box_lines, format_count
+    from viewer.core.diagram.layout import box_lines, format_count
+    from viewer.core.graph.dataflow import format_shape
 
     graph, view, layout = drawing.graph, drawing.view, drawing.layout
     lines = [f"{graph.model_name}: input {format_shape(graph.input_shape)}, {format_count(graph.total_params)} "

@@ -51,7 +51,7 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
 
 def run(args: argparse.Namespace) -> int:
     if args.recipe:
-        from viewer.core.recipe import check_recipe_text
+        from viewer.core.network.recipe import check_recipe_text
 
         # Read now, so that a typo is one sentence and exit status 2 rather than a window with a failed model
         # (whether the network has the enum named is known only once it is loaded: then the window says so).
@@ -60,7 +60,7 @@ def run(args: argparse.Namespace) -> int:
         from viewer.gui.jobs.engine_choice import parse_engine
 
         parse_engine(args.engine)  # a typo is one sentence and exit status 2, before a window opens
-    from viewer.gui.launch import run_gui
+    from viewer.gui.window.launch import run_gui
 
     return run_gui(
         list(args.images),

@@ -81,7 +81,7 @@ def _chart(args: argparse.Namespace) -> int:
     if args.chart_x == "latency":
         latency = run_job(measure_latency(device=args.chart_device), progress_line if sys.stderr.isatty() else None)
     points = zoo_points(latency)
-    from viewer.gui.widgets.zoo_chart import (
+    from viewer.gui.widgets.compare.chart import (
         render_chart,
     )  # the GUI only inside this subcommand (offscreen without a display)
 

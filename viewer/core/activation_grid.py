@@ -16,9 +16,9 @@ from typing import Protocol
 
 import numpy as np
 
-from viewer.core.colormaps import apply_colormap
+from viewer.core.colormap.ranges import score_range
+from viewer.core.colormap.tables import apply_colormap
 from viewer.core.options import NORMALIZATIONS
-from viewer.core.ranges import score_range
 
 __all__ = [
     "ChannelGrid",

@@ -19,7 +19,7 @@ __all__ = ["FileReview", "ModelFileTrust", "TrustStore", "file_sha256"]
 
 
 class TrustStore(Protocol):
-    """Where the allowed files are remembered: {resolved path: sha256} (``viewer.gui.settings.Settings``)."""
+    """Where the allowed files are remembered: {resolved path: sha256} (``viewer.gui.runtime.settings.Settings``)."""
 
     def is_trusted_model_file(self, path: str, sha256: str) -> bool: ...
     def trust_model_file(self, path: str, sha256: str) -> None: ...

@@ -16,8 +16,8 @@ from collections.abc import Callable, Generator, Sequence
 import torch
 
 from viewer.core.errors import ModelError, ViewerError
+from viewer.core.network.recipe import recipe_used
 from viewer.core.progress import Progress
-from viewer.core.recipe import recipe_used
 from viewer.core.results.compare import Comparison, NetworkResult
 from viewer.core.results.prediction import TopClass
 from viewer.engine.images import LoadedImage, load_image, preprocess

@@ -6,7 +6,7 @@ target's name, and without ``force`` an existing file is never replaced. Files w
 PNG, NPY and JSON) are one set: a journal makes them appear together or not at all, even across a SIGKILL
 (the next export into the folder finishes or removes what a killed one left).
 
-Colouring (``colorize``, ``overlay``) lives in ``viewer.core.colors`` and is re-exported here.
+Colouring (``colorize``, ``overlay``) lives in ``viewer.core.colormap.images`` and is re-exported here.
 """
 
 from __future__ import annotations
@@ -22,7 +22,8 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from viewer.core.colors import colorize, overlay
+from viewer.core.colormap.images import colorize, overlay
+from viewer.core.colormap.ranges import score_range
 from viewer.core.errors import ExportError
 from viewer.core.file_export import (  # atomic_write, check_targets, heatmap_paths, write_group: re-exported
     atomic_write,
@@ -32,7 +33,6 @@ from viewer.core.file_export import (  # atomic_write, check_targets, heatmap_pa
     with_suffix,
     write_group,
 )
-from viewer.core.ranges import score_range
 
 __all__ = [
     "atomic_write",

@@ -8,7 +8,7 @@ Presets:
 - ``full``: normalisation only, at full resolution (the input of dense heatmaps).
 
 Krizhevsky's test-time augmentation (``ten_crop_views``): the four corners and the centre of the central
-``resize_size`` square of the rescaled image, each also mirrored, at the crop size (``viewer.core.tta``).
+``resize_size`` square of the rescaled image, each also mirrored, at the crop size (``viewer.core.lecture.tta``).
 """
 
 from __future__ import annotations
@@ -28,11 +28,11 @@ from PIL import ImageFile as PillowImageFile
 from torchvision.transforms._presets import ImageClassification
 
 from viewer.core.errors import ImageError
-from viewer.core.image_files import MAX_FILE_BYTES, ImageFile, read_image_file
-from viewer.core.image_paths import is_image_path
-from viewer.core.input_spec import InputSpec
+from viewer.core.images.files import MAX_FILE_BYTES, ImageFile, read_image_file
+from viewer.core.images.paths import is_image_path
+from viewer.core.lecture.tta import CropBox, resized_size, ten_crop_boxes
+from viewer.core.network.input import InputSpec
 from viewer.core.options import PRESETS
-from viewer.core.tta import CropBox, resized_size, ten_crop_boxes
 
 __all__ = [
     "MAX_IMAGE_PIXELS",
@@ -232,12 +232,12 @@ def ten_crop_views(
 ) -> tuple[torch.Tensor, tuple[CropBox, ...]]:
     """Krizhevsky's ten views, shape (10, C, crop, crop), and the boxes they were cut from.
 
-    As the paper (see ``viewer.core.tta``): the image rescaled so that its shorter side is ``resize_size`` (with
+    As the paper (see ``viewer.core.lecture.tta``): the image rescaled so that its shorter side is ``resize_size`` (with
     the weights' own interpolation, as the ``weights`` preset does), the central ``resize_size`` square, its four
     corners and its centre at ``crop_size``, then the same five mirrored left-right. The preset decides only the
     values: ``weights`` and ``full`` normalise with the weights' mean/std, ``standardize`` applies the lecture's
     per-image standardisation to the rescaled image. The centre view of ``weights`` is exactly ``preprocess``.
-    ``resize`` replaces ``resize_size`` (``viewer.core.tta.tta_resize_size``: the paper's 256 for a 224 crop).
+    ``resize`` replaces ``resize_size`` (``viewer.core.lecture.tta.tta_resize_size``: the paper's 256 for a 224 crop).
     """
     if preset not in PRESETS:
         raise ValueError(f"unknown preprocessing preset {preset!r}; use one of {', '.join(PRESETS)}")

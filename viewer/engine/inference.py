@@ -9,9 +9,9 @@ import numpy as np
 import torch
 
 from viewer.core.errors import ImageError, ModelError
-from viewer.core.recipe import recipe_used
+from viewer.core.lecture.tta import AVERAGES, TTA_RESIZES, CropBox, tta_resize_size
+from viewer.core.network.recipe import recipe_used
 from viewer.core.results.prediction import Prediction, TopClass
-from viewer.core.tta import AVERAGES, TTA_RESIZES, CropBox, tta_resize_size
 from viewer.engine.images import (
     LoadedImage,
     denormalize,
@@ -68,7 +68,7 @@ def classify(
     for_display: bool = False,
 ) -> list[Prediction]:
     """Top-k for each image. Images of one size are run as one batch; with ``tta`` each image's ten
-    views (Krizhevsky et al., ``viewer.core.tta``) are one batch, and their softmax outputs are averaged
+    views (Krizhevsky et al., ``viewer.core.lecture.tta``) are one batch, and their softmax outputs are averaged
     (``tta_average="logits"``: the softmax of their averaged logits; see ``average_views``), cut after rescaling the
     shorter side to the paper's 256 (for a 224 crop; ``tta_resize="weights"``: the weights' resize). ``for_display``
     makes ``seen`` (and with TTA ``tta_seen``) now and drops the float ``network_input`` (with the

@@ -16,7 +16,7 @@ import textwrap
 from collections.abc import Sequence
 
 from viewer.core.errors import ModelError
-from viewer.core.graph import Graph, GraphNode
+from viewer.core.graph.dataflow import Graph, GraphNode
 from viewer.core.results.lecture import ResNetTable, TableCell, TableRow
 
 __all__ = [

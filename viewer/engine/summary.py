@@ -4,7 +4,7 @@ Everything comes from :func:`viewer.engine.graph.build.build_graph` (one torch.f
 table (:func:`format_table`, :func:`summary_rows`) has one row per call in execution order, so a module called
 three times is three rows with three shapes, and functional operations (additions, concatenations) have rows of
 their own. A ResNet block's row carries the lecture's count beside the real one
-(:mod:`viewer.core.lecture_counts`): lines under it in the text, a ``lecture`` object in JSON, ``lecture_*``
+(:mod:`viewer.core.lecture.counts`): lines under it in the text, a ``lecture`` object in JSON, ``lecture_*``
 columns in CSV. :class:`Summary` also keeps the module tree (:class:`LayerNode`) that the Activations tab picks layers
 from: a module's node shows its first call's shape and field, its MACs summed over its calls.
 """
@@ -17,9 +17,9 @@ from typing import TYPE_CHECKING
 from torch import nn
 
 from viewer.core.errors import ModelError
-from viewer.core.graph import Block, Graph, GraphNode
-from viewer.core.graph_table import format_graph_table, graph_rows
-from viewer.core.lecture_counts import LectureFormula, block_formulas
+from viewer.core.graph.dataflow import Block, Graph, GraphNode
+from viewer.core.graph.table import format_graph_table, graph_rows
+from viewer.core.lecture.counts import LectureFormula, block_formulas
 from viewer.core.results.summary import LayerNode, Summary
 from viewer.engine.graph.build import AUX_MODELS, build_graph, graph_of_name
 from viewer.engine.graph.trace import hyper_parameters

@@ -15,8 +15,8 @@ import time
 from collections.abc import Generator, Sequence
 from pathlib import Path
 
+from viewer.core.lecture.zoo import LECTURE_FAMILIES, LECTURE_NETWORKS, ZooPoint
 from viewer.core.progress import Progress
-from viewer.core.zoo import LECTURE_FAMILIES, LECTURE_NETWORKS, ZooPoint
 from viewer.engine.models.registry import ModelSpec, list_specs
 
 __all__ = [

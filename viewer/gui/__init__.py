@@ -3,8 +3,8 @@
 Packages, each with what it may import in its docstring (and in pyproject.toml's import-linter contracts):
 ``state`` (the one state model), ``jobs`` (the job runner, job kinds and policy, the engine's choice), ``client``
 (the engine client: starts or reaches the engine; no Qt, no torch), ``window`` (the main window and its wiring),
-``widgets`` (thin views: only the core). The application's own modules: ``app`` (the QApplication), ``launch``
-(``viewer gui``), ``settings``, ``error_sink``, ``collector`` (garbage collected on the GUI thread only).
+``widgets`` (thin views: only the core), ``runtime`` (the window's process itself: the QApplication, settings,
+the error sink, garbage collection on the GUI thread only). ``window.launch`` is ``viewer gui``.
 """
 
 from __future__ import annotations
@@ -13,6 +13,6 @@ __all__ = ["run_gui"]
 
 
 def run_gui(*args, **kwargs) -> int:
-    from viewer.gui.launch import run_gui as launch
+    from viewer.gui.window.launch import run_gui as launch
 
     return launch(*args, **kwargs)

@@ -15,8 +15,8 @@ import pytest
 from engine_jobs import RESULT_TIMEOUT_S
 from engine_jobs import TABLE as JOBS
 
-from viewer.core.choice import ModelChoice
 from viewer.core.errors import ImageError, ViewerError
+from viewer.core.network.choice import ModelChoice
 from viewer.core.progress import Progress
 from viewer.core.wire.shared import SEGMENT_PREFIX
 from viewer.engine.server.runtime import ENGINE_NICENESS
@@ -109,7 +109,7 @@ def test_a_killed_engine_fails_its_jobs_and_a_new_one_starts(local_engine: Engin
 def test_an_image_crosses_once_and_is_named_afterwards_also_by_a_restarted_engine(
     local_engine: EngineClient, shared_data: Path
 ) -> None:
-    from viewer.core.image_files import read_image_file
+    from viewer.core.images.files import read_image_file
 
     photo = read_image_file(shared_data / "images" / "kitten.jpg")
     entry = local_engine.submit("open_image", photo).result(RESULT_TIMEOUT_S)
@@ -127,8 +127,8 @@ def test_an_image_crosses_once_and_is_named_afterwards_also_by_a_restarted_engin
 
 def test_an_image_the_engine_dropped_is_sent_again_in_full(shared_data: Path, monkeypatch) -> None:
     # The engine keeps a budget of bytes of a window's images; a job naming one it dropped is sent again.
-    from viewer.core import image_refs
-    from viewer.core.image_files import read_image_file
+    from viewer.core.images import refs as image_refs
+    from viewer.core.images.files import read_image_file
 
     monkeypatch.setattr(image_refs, "ENGINE_BYTES", 1)  # room for the latest image only
     client = EngineClient(jobs=JOBS, in_thread=True)  # this process: the budget above is the engine's

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from viewer.core.activation_grid import ChannelGrid, GridOptions
-from viewer.core.receptive import ReceptiveField
+from viewer.core.graph.receptive import ReceptiveField
 
 __all__ = ["Activation", "CaptureResult"]
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from viewer.core.receptive import ReceptiveField
+from viewer.core.graph.receptive import ReceptiveField
 
 __all__ = ["Atlas", "AtlasEntry", "Box", "LayerAtlas", "Unreadable"]
 

@@ -32,7 +32,7 @@ class NetworkResult:
     notes: list[str] = field(default_factory=list)
     error: str = ""  # why this network could not run (its weights could not be loaded, say); the others still run
     heatmap: np.ndarray | None = None  # float32 (H, W) dense map of ``heatmap_class`` in image pixels, if asked for
-    recipe: dict[str, Any] = field(default_factory=dict)  # the preprocessing applied (viewer.core.recipe)
+    recipe: dict[str, Any] = field(default_factory=dict)  # the preprocessing applied (viewer.core.network.recipe)
     training_only_params: int = 0  # auxiliary classifiers loaded with the weights (Inception-v3's), not counted above
 
     @property

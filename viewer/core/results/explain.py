@@ -37,7 +37,7 @@ class Explanation:
     notes: list[str] = field(default_factory=list)
     device: str = "cpu"
     timings_ms: dict[str, float] = field(default_factory=dict)
-    # The weights' recipe (viewer.core.recipe): interpolation, mean and std applied to the whole image, whose
+    # The weights' recipe (viewer.core.network.recipe): interpolation, mean and std applied to the whole image, whose
     # short side is the recipe's crop (``parameters["input"]`` says how it was fitted); the dense method's base
     # size is the recipe's resize.
     recipe: dict[str, Any] = field(default_factory=dict)

@@ -38,7 +38,7 @@ class ClassHeatmap:
     input_sizes: list[tuple[int, int]] = field(default_factory=list)  # (width, height) the network saw per scale
     geometry: dict[str, Any] = field(default_factory=dict)
     preprocessing: dict[str, Any] = field(default_factory=dict)
-    # The weights' recipe (viewer.core.recipe): its resize is the base size, its interpolation, mean and std
+    # The weights' recipe (viewer.core.network.recipe): its resize is the base size, its interpolation, mean and std
     # are applied; its crop is not (the whole image is seen).
     recipe: dict[str, Any] = field(default_factory=dict)
     device: str = "cpu"

@@ -7,8 +7,8 @@ from functools import cached_property
 
 import numpy as np
 
-from viewer.core.input_spec import InputSpec
-from viewer.core.tta import CropBox
+from viewer.core.lecture.tta import CropBox
+from viewer.core.network.input import InputSpec
 
 __all__ = ["Prediction", "TopClass", "denormalized"]
 

@@ -12,9 +12,9 @@ from pathlib import Path
 
 import numpy as np
 
-from viewer.core.choice import ModelChoice
-from viewer.core.network_spec import NetworkSpec
-from viewer.core.recipe import Recipe
+from viewer.core.network.choice import ModelChoice
+from viewer.core.network.recipe import Recipe
+from viewer.core.network.spec import NetworkSpec
 
 __all__ = ["ExportResult", "ImageEntry", "ModelInfo", "OpenResult", "Registry"]
 
@@ -44,7 +44,7 @@ class ImageEntry:
     thumbnail: np.ndarray  # uint8 hxwx3
     preview: np.ndarray | None = None  # uint8, longer side at most PREVIEW_SIDE (scaled on the worker)
     notes: list[str] = field(default_factory=list)  # what was done to it that a user should know
-    key: str = ""  # given by the engine that opened it: later jobs name it so (viewer.core.image_refs)
+    key: str = ""  # given by the engine that opened it: later jobs name it so (viewer.core.images.refs)
 
     @property
     def name(self) -> str:

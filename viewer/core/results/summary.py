@@ -11,8 +11,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from viewer.core.errors import ModelError
-from viewer.core.graph import Graph, HyperValue
-from viewer.core.receptive import ReceptiveField
+from viewer.core.graph.dataflow import Graph, HyperValue
+from viewer.core.graph.receptive import ReceptiveField
 
 __all__ = ["LayerNode", "Summary"]
 

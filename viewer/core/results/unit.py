@@ -23,7 +23,7 @@ from typing import Any, Literal
 
 import numpy as np
 
-from viewer.core.receptive import ReceptiveField
+from viewer.core.graph.receptive import ReceptiveField
 
 __all__ = [
     "UNIT_FILE_STEMS",
@@ -110,7 +110,7 @@ class UnitAttribution:
     notes: list[str] = field(default_factory=list)  # what the user should know (a non-ReLU nonlinearity, …)
     device: str = "cpu"
     timings_ms: dict[str, float] = field(default_factory=dict)
-    recipe: dict[str, Any] = field(default_factory=dict)  # the weights' recipe (viewer.core.recipe)
+    recipe: dict[str, Any] = field(default_factory=dict)  # the weights' recipe (viewer.core.network.recipe)
     versions: dict[str, str] = field(default_factory=dict)  # torch, torchvision, captum, viewer
 
     @property

@@ -17,7 +17,8 @@ import threading
 from multiprocessing.connection import Connection
 from typing import Any
 
-from viewer.core.wire.codec import WireError, decode, encode
+from viewer.core.wire.codec import WireError, encode
+from viewer.core.wire.decoding import decode
 from viewer.core.wire.shared import discard
 
 __all__ = [

@@ -18,8 +18,8 @@ import torch
 from torch.utils.data import DataLoader, Dataset
 
 from viewer.core.errors import ImageError
-from viewer.core.image_paths import IMAGE_SUFFIXES
-from viewer.core.input_spec import InputSpec
+from viewer.core.images.paths import IMAGE_SUFFIXES
+from viewer.core.network.input import InputSpec
 from viewer.engine.images import load_image, preprocess
 
 __all__ = [

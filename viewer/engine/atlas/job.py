@@ -20,8 +20,8 @@ import numpy as np
 import torch
 
 from viewer.core.errors import ExportError, ModelError
+from viewer.core.graph.receptive import ReceptiveField
 from viewer.core.progress import Job, Progress
-from viewer.core.receptive import ReceptiveField
 from viewer.core.results.atlas import Atlas, LayerAtlas, Unreadable
 from viewer.core.results.summary import Summary
 from viewer.engine.activations import layer_outputs
@@ -41,7 +41,7 @@ from viewer.engine.images import input_box_to_image
 from viewer.engine.summary import summarize
 
 if TYPE_CHECKING:
-    from viewer.core.input_spec import InputSpec
+    from viewer.core.network.input import InputSpec
     from viewer.engine.models.weights import LoadedModel
 
 __all__ = ["DEFAULT_BATCH", "DEFAULT_TOP", "atlas_pass", "layer_geometry"]

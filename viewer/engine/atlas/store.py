@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from viewer.core.file_export import Writer, write_group
-from viewer.core.receptive import ReceptiveField
+from viewer.core.graph.receptive import ReceptiveField
 from viewer.engine.atlas.folder import FolderFile
 from viewer.engine.export import json_bytes
 

@@ -10,7 +10,7 @@ channel's map *over that input*; left out, it is the cell where the channel is s
 called once or several times) and ``nn.ReLU6``; a network that rectifies with ``F.relu`` before the unit's layer
 (GoogLeNet, Inception v3) is refused with that reason, other nonlinearities before it are named in the notes.
 
-The receptive field is the summary's (``LayerNode.receptive_field``, :mod:`viewer.core.receptive`): the cell's
+The receptive field is the summary's (``LayerNode.receptive_field``, :mod:`viewer.core.graph.receptive`): the cell's
 box, clipped to the input, and the same box in the image's pixels. For a network whose layers up to the unit are
 all local (convolutions, pooling, element-wise), every non-zero gradient lies inside that box.
 """
@@ -41,7 +41,7 @@ from viewer.engine.images import LoadedImage, load_image
 from viewer.engine.versions import library_versions
 
 if TYPE_CHECKING:
-    from viewer.core.receptive import ReceptiveField
+    from viewer.core.graph.receptive import ReceptiveField
     from viewer.core.results.summary import LayerNode, Summary
     from viewer.engine.models.weights import LoadedModel
 

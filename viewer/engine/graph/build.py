@@ -1,6 +1,6 @@
 """The data-flow graph of any model: torch.fx trace, shapes on the meta device, parameters, MACs, receptive fields.
 
-``build_graph`` returns a :class:`viewer.core.graph.Graph`: a node per call (module calls and tensor functions),
+``build_graph`` returns a :class:`core.graph.dataflow.Graph`: a node per call (module calls and tensor functions),
 an edge per tensor, the module hierarchy as blocks, inference totals, and the lecture's notes (which variant of
 ResNet this is, where torchvision's GoogLeNet differs from the paper, that auxiliary heads only train). Auxiliary
 classifiers are traced in training mode and spliced in where they branch off, marked ``training_only``; they are
@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 from torch import nn
 
 from viewer.core.errors import ModelError, UnsupportedModelError
-from viewer.core.graph import Block, Graph, GraphEdge, GraphNode, Shape
+from viewer.core.graph.dataflow import Block, Graph, GraphEdge, GraphNode, Shape
 from viewer.engine.graph.fallback import module_tree_graph
 from viewer.engine.graph.notes import annotate
 from viewer.engine.graph.stages import STAGE_TYPE, split_stages

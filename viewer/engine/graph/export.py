@@ -12,8 +12,8 @@ from typing import Any
 
 from torch import nn
 
-from viewer.core.graph import Graph, GraphView, Shape, ViewNode, collapse, expansion
-from viewer.core.layout import Direction, Layout
+from viewer.core.diagram.layout import Direction, Layout
+from viewer.core.graph.dataflow import Graph, GraphView, Shape, ViewNode, collapse, expansion
 from viewer.engine.graph.build import build_graph
 from viewer.engine.layout.layered import layout_view
 
@@ -68,7 +68,7 @@ def draw_graph(
         graph = without_training_heads(graph)
     expanded = expansion(graph, expand)
     if expand_groups:
-        from viewer.core.graph_groups import expand_groups as pathways
+        from viewer.core.graph.groups import expand_groups as pathways
 
         graph = pathways(graph, expand_groups)
         expanded = frozenset(graph.blocks)  # the pathways' picture is drawn whole

@@ -12,7 +12,7 @@ from itertools import pairwise
 from torch import nn
 
 from viewer.core.errors import ModelError
-from viewer.core.graph import Block, Graph, GraphEdge, GraphNode, Shape
+from viewer.core.graph.dataflow import Block, Graph, GraphEdge, GraphNode, Shape
 from viewer.core.macs import macs_from_flops
 from viewer.engine.graph.trace import hyper_parameters
 

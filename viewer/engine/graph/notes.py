@@ -10,7 +10,7 @@ from dataclasses import replace
 
 from torch import nn
 
-from viewer.core.graph import Block, Graph, GraphNode
+from viewer.core.graph.dataflow import Block, Graph, GraphNode
 
 __all__ = ["alexnet_note", "annotate", "googlenet_alexnet_note", "googlenet_batchnorm_note", "resnet_variant"]
 

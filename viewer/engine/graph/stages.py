@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from viewer.core.graph import CONTAINER_TYPES, GraphNode
+from viewer.core.graph.dataflow import CONTAINER_TYPES, GraphNode
 
 __all__ = ["STAGE_TYPE", "split_stages"]
 

@@ -1,4 +1,4 @@
-"""One torch.fx trace of a model, run on the meta device, turned into :class:`viewer.core.graph.GraphNode` s.
+"""One torch.fx trace of a model, run on the meta device, turned into :class:`viewer.core.graph.dataflow.GraphNode` s.
 
 torch.fx records every module call and tensor function with the stack of modules it happened in
 (``node.meta["nn_module_stack"]``), which gives the hierarchy. An ``fx.Interpreter`` then runs the traced graph
@@ -18,12 +18,12 @@ from torch import fx, nn
 from torch.utils._pytree import tree_leaves
 from torch.utils.flop_counter import FlopCounterMode
 
-from viewer.core.graph import GraphEdge, GraphNode, HyperValue, Shape
+from viewer.core.graph.dataflow import GraphEdge, GraphNode, HyperValue, Shape
+from viewer.core.graph.receptive import ReceptiveField, larger_field
 from viewer.core.macs import macs_from_flops
-from viewer.core.receptive import ReceptiveField, larger_field
 from viewer.engine.fx_tracers import forget_tracer
+from viewer.engine.graph.layer_geometry import layer_geometry
 from viewer.engine.meta_interpreter import MetaInterpreter
-from viewer.engine.receptive import layer_geometry
 
 __all__ = ["TracedGraph", "hyper_parameters", "trace_graph"]
 

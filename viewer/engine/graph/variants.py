@@ -13,7 +13,7 @@ from dataclasses import replace
 from torch import fx, nn
 
 from viewer.core.errors import ModelError, UnsupportedModelError
-from viewer.core.graph import Graph, Shape, format_shape
+from viewer.core.graph.dataflow import Graph, Shape, format_shape
 from viewer.engine.graph.build import build_graph
 from viewer.engine.heatmap.convolutionize import ConvolutionizedLinear, conversion_of, convolutionize, propagate_shapes
 from viewer.engine.models import registry

@@ -24,7 +24,7 @@ import torch
 import torchvision.transforms.v2.functional as TF
 
 from viewer.core.errors import ImageError, ModelError
-from viewer.core.input_spec import InputSpec
+from viewer.core.network.input import InputSpec
 from viewer.core.options import FUSIONS, MODES
 from viewer.core.progress import Progress, run_job
 from viewer.core.results.heatmap import ClassHeatmap

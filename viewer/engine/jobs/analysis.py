@@ -12,9 +12,9 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from viewer.core.colormap.ranges import score_range
 from viewer.core.options import SMALL_TILE_PIXELS
 from viewer.core.progress import Job
-from viewer.core.ranges import score_range
 from viewer.core.results.activation import Activation, CaptureResult
 from viewer.core.results.heatmap import SCREEN_HEATMAP_SIDE, ClassHeatmap, HeatmapOnScreen
 from viewer.core.results.session import ImageEntry

@@ -21,8 +21,8 @@ from typing import TYPE_CHECKING
 from viewer.core.errors import GraphGone
 
 if TYPE_CHECKING:
-    from viewer.core.graph import Graph
-    from viewer.core.layout import Direction, Layout
+    from viewer.core.diagram.layout import Direction, Layout
+    from viewer.core.graph.dataflow import Graph
     from viewer.core.results.lecture import ResNetTable
 
 __all__ = ["KEPT_GRAPHS", "convolutionized_graph", "graph", "graph_groups", "graph_layout", "lecture_table"]
@@ -89,7 +89,7 @@ def graph(model: str | None, model_file: str | None = None, model_file_sha256: s
 def graph_layout(graph: Graph | str, expanded: frozenset[str], direction: Direction = "TB") -> Layout:
     """The drawing of ``graph`` (or the one kept under that key) with the blocks of ``expanded`` open, flowing in
     ``direction`` (grandalf, pure Python)."""
-    from viewer.core.graph import collapse
+    from viewer.core.graph.dataflow import collapse
     from viewer.engine.layout.layered import layout_view
 
     return layout_view(collapse(_held(graph), expanded), direction)
@@ -97,8 +97,8 @@ def graph_layout(graph: Graph | str, expanded: frozenset[str], direction: Direct
 
 def graph_groups(graph: Graph | str, block: str, direction: Direction = "TB") -> Layout:
     """``block``'s grouped convolution drawn as its pathways merged by a sum (ResNeXt's Fig. 3a)."""
-    from viewer.core.graph import collapse
-    from viewer.core.graph_groups import expand_groups
+    from viewer.core.graph.dataflow import collapse
+    from viewer.core.graph.groups import expand_groups
     from viewer.engine.layout.layered import layout_view
 
     return layout_view(collapse(expand_groups(_held(graph), block), frozenset()), direction)

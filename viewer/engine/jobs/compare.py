@@ -9,8 +9,8 @@ from __future__ import annotations
 from collections.abc import Generator, Sequence
 from typing import TYPE_CHECKING
 
-from viewer.core.choice import ModelChoice
 from viewer.core.class_search import find_class
+from viewer.core.network.choice import ModelChoice
 from viewer.core.options import ExplainOptions
 from viewer.core.progress import Progress
 from viewer.core.results.explain import ExplainSet
@@ -18,10 +18,10 @@ from viewer.core.results.session import ImageEntry
 from viewer.engine.jobs.images import loaded_image
 
 if TYPE_CHECKING:
+    from viewer.core.lecture.zoo import ZooPoint
     from viewer.core.results.compare import Comparison
     from viewer.core.results.explain import Explanation
     from viewer.core.results.unit import UnitAttribution
-    from viewer.core.zoo import ZooPoint
     from viewer.engine.jobs.models import ModelLoader
     from viewer.engine.models.weights import LoadedModel
 

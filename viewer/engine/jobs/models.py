@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
-from viewer.core.choice import ModelChoice
+from viewer.core.network.choice import ModelChoice
 
 if TYPE_CHECKING:
     from viewer.engine.models.weights import LoadedModel
@@ -110,8 +110,8 @@ def _release(models: list[LoadedModel]) -> None:
     cached would be frozen too, and a frozen cycle is never freed once they are evicted in turn.
 
     Not where automatic collection is off: that is a window's process running its engine on a thread
-    (``--engine thread``), whose collections run on the GUI thread only (``viewer.gui.app``), since a collection
-    on this thread could free a Qt object on the wrong thread.
+    (``--engine thread``), whose collections run on the GUI thread only (``gui.runtime.application``), since a
+    collection on this thread could free a Qt object on the wrong thread.
     """
     survivors = [weakref.ref(loaded.model) for loaded in models]
     models.clear()  # the caller's last references: what nothing else holds is freed here

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from viewer.core.image_files import ImageFile
+from viewer.core.images.files import ImageFile
 from viewer.core.results.session import ImageEntry, ModelInfo, OpenResult, Registry
 from viewer.engine.jobs.images import keep_picture
 
@@ -90,7 +90,7 @@ def _qt_version() -> str:
 def open_images(files: Sequence[ImageFile]) -> OpenResult:
     """Decode every file the window read (its bytes: the engine never opens the window's paths).
 
-    The window reads the files (``viewer.core.image_files.read_image_files``) and keeps its own refusals; the
+    The window reads the files (``viewer.core.images.files.read_image_files``) and keeps its own refusals; the
     result's errors are the files that do not decode, one sentence each, naming the file.
     """
     from PIL import Image

@@ -32,8 +32,8 @@ the same layout feeds the GUI and the SVG export.
 
 from __future__ import annotations
 
-from viewer.core.graph import GraphEdge, GraphView, ViewFrame
-from viewer.core.layout import Box, Direction, FrameBox, Layout, Route, box_size
+from viewer.core.diagram.layout import Box, Direction, FrameBox, Layout, Route, box_size
+from viewer.core.graph.dataflow import GraphEdge, GraphView, ViewFrame
 from viewer.engine.layout.order import components, frame_members, rank_and_order
 from viewer.engine.layout.parts import (
     COMPONENT_GAP,

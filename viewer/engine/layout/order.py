@@ -12,7 +12,7 @@ from itertools import pairwise
 from grandalf.graphs import Edge, Vertex, graph_core
 from grandalf.layouts import DummyVertex, SugiyamaLayout
 
-from viewer.core.graph import GraphEdge, GraphView
+from viewer.core.graph.dataflow import GraphEdge, GraphView
 from viewer.engine.layout.parts import (
     DUMMY_WIDTH,
     MAIN_SLACK,

@@ -20,7 +20,7 @@ from torch import nn
 
 from viewer.core.errors import ModelError
 from viewer.core.hashing import sha256_bytes
-from viewer.core.input_spec import InputSpec
+from viewer.core.network.input import InputSpec
 from viewer.engine.models import registry
 from viewer.engine.models.registry import ModelSpec
 

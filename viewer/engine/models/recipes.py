@@ -3,7 +3,7 @@
 torchvision's weights enums say their own (``transforms()``); a weights *file* is recognised when its sha256
 begins as one of torchvision's published files of that architecture (their names carry that prefix:
 ``mobilenet_v2-b0353104.pth``), or when the checkpoint saved a ``recipe`` entry beside its state_dict (an
-enum name, the ``--recipe`` text, or a mapping of :data:`viewer.core.recipe.RECIPE_KEYS`). Otherwise the
+enum name, the ``--recipe`` text, or a mapping of :data:`viewer.core.network.recipe.RECIPE_KEYS`). Otherwise the
 network's default recipe stays, and its ``said_by`` says that nothing told it. A ``--recipe`` given by the
 user always wins.
 """
@@ -17,8 +17,8 @@ from typing import Any
 
 from torchvision import models as tv_models
 
-from viewer.core.input_spec import InputSpec
-from viewer.core.recipe import NOT_SAID, Recipe, RecipeError, parse_recipe
+from viewer.core.network.input import InputSpec
+from viewer.core.network.recipe import NOT_SAID, Recipe, RecipeError, parse_recipe
 from viewer.engine.models.registry import ModelSpec
 
 __all__ = [

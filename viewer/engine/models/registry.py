@@ -17,8 +17,8 @@ from torch import nn
 from torchvision import models as tv_models
 
 from viewer.core.errors import ModelError
-from viewer.core.input_spec import InputSpec
-from viewer.core.network_spec import NetworkSpec
+from viewer.core.network.input import InputSpec
+from viewer.core.network.spec import NetworkSpec
 from viewer.core.resources import bundled_path
 from viewer.engine.zoo import V1_OF, LeNet5, NetworkInNetwork
 from viewer.engine.zoo.lenet import MNIST_MEAN, MNIST_STD

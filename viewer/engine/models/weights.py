@@ -21,8 +21,8 @@ from torch import nn
 
 from viewer.core.errors import ModelError, WeightsError
 from viewer.core.hashing import file_sha256
-from viewer.core.input_spec import InputSpec
-from viewer.core.recipe import Recipe, RecipeError
+from viewer.core.network.input import InputSpec
+from viewer.core.network.recipe import Recipe, RecipeError
 from viewer.core.resources import bundled_path
 from viewer.engine.models import registry
 from viewer.engine.models.custom import custom_spec, with_module_attributes
@@ -222,7 +222,7 @@ def load_model(
     ``weights``: ``default``, ``none`` (random init, seeded), a torchvision enum name such as
     ``IMAGENET1K_V2``, ``MNIST`` for the bundled LeNet-5, or the path of a local state_dict file.
     ``recipe``: the evaluation preprocessing (``--recipe``: an enum name of the network or explicit values,
-    see ``viewer.core.recipe``); without it the weights' own, or for a file what the file says
+    see ``viewer.core.network.recipe``); without it the weights' own, or for a file what the file says
     (``viewer.engine.models.recipes.resolve_recipe``).
     """
     spec = custom_spec(model_file, model_file_sha256) if model_file else registry.get_spec(name or "")

@@ -37,9 +37,9 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
-from viewer.core.choice import ModelChoice
 from viewer.core.errors import CancelledError, ViewerError, is_out_of_memory
 from viewer.core.job_names import ENGINE_RSS_BYTES, LOADED_MODEL_BYTES, LOADED_MODELS
+from viewer.core.network.choice import ModelChoice
 from viewer.core.progress import Progress
 from viewer.core.wire import WireError
 from viewer.core.wire.arena import arenas

@@ -20,8 +20,8 @@ from multiprocessing.connection import Connection
 from typing import Any
 
 from viewer import __version__
-from viewer.core.choice import ModelChoice
-from viewer.core.image_refs import IMAGE_GONE, HeldImages
+from viewer.core.images.refs import IMAGE_GONE, HeldImages
+from viewer.core.network.choice import ModelChoice
 from viewer.core.wire import WireError
 from viewer.core.wire.channel import Channel, Refused, connect, framed, offer_challenge
 from viewer.engine.server import runtime

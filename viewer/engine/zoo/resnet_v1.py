@@ -79,7 +79,7 @@ V1_OF: dict[str, str] = {"resnet50_v1": "resnet50", "resnet101_v1": "resnet101",
 
 
 # Bottleneck blocks per stage (conv2_x … conv5_x), the paper's Table 1 and torchvision's builders alike
-# (tests/engine/test_resnet_v1.py checks them against the built networks).
+# (tests/engine/zoo/test_resnet_v1.py checks them against the built networks).
 BLOCKS: dict[str, tuple[int, int, int, int]] = {"resnet50": (3, 4, 6, 3), "resnet101": (3, 4, 23, 3),
                                                 "resnet152": (3, 8, 36, 3)}  # fmt: skip
 

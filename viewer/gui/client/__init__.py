@@ -5,6 +5,7 @@ Plain Python: no torch and no Qt (the GUI bounces callbacks to its thread).
 
 from __future__ import annotations
 
-from viewer.gui.client.engine_client import EngineBug, EngineClient, EngineFuture, EngineStopped
+from viewer.gui.client.engine_client import EngineClient
+from viewer.gui.client.futures import EngineBug, EngineFuture, EngineStopped
 
 __all__ = ["EngineBug", "EngineClient", "EngineFuture", "EngineStopped"]

@@ -23,75 +23,24 @@ import threading
 import time
 import weakref
 from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import Future
 from typing import Any
 
-from viewer.core import errors as core_errors
-from viewer.core.choice import ModelChoice
-from viewer.core.image_refs import IMAGE_GONE, SentImages
+from viewer.core.images.refs import IMAGE_GONE, SentImages
 from viewer.core.job_names import ENGINE_RSS_BYTES, LOADED_MODEL_BYTES, LOADED_MODELS, QUERY_PRIORITY
+from viewer.core.network.choice import ModelChoice
 from viewer.core.progress import Progress
 from viewer.core.wire import WireError
 from viewer.core.wire.channel import Channel, Refused, answer_challenge, connect, framed
+from viewer.gui.client.futures import EngineFuture, EngineStopped, deliver, fail
 from viewer.gui.client.processes import has_ended, stop_process, why_it_ended
 
-__all__ = ["DEFAULT_JOBS", "SHM_MIN_BYTES", "EngineBug", "EngineClient", "EngineFuture", "EngineStopped"]
+__all__ = ["DEFAULT_JOBS", "SHM_MIN_BYTES", "EngineClient"]
 
 log = logging.getLogger(__name__)
 
 DEFAULT_JOBS = "viewer.engine.jobs:JOBS"
 SHM_MIN_BYTES = 1 << 14  # arrays of 16 KiB or more cross to a local engine through shared memory (see below)
 START_TIMEOUT_S = 120.0  # a spawned engine's interpreter start on a loaded 2-core machine
-
-
-class EngineStopped(RuntimeError):
-    """The engine ended (or could not start) while the job was submitted; ``str()`` is the sentence to show."""
-
-
-class EngineBug(RuntimeError):
-    """A job failed with a bug in the engine: ``str()`` is one line, ``details`` the engine's traceback."""
-
-    def __init__(self, message: str, details: str = "", type_name: str = "") -> None:
-        super().__init__(message)
-        self.details = details
-        self.type_name = type_name
-
-
-class EngineFuture(Future[Any]):
-    """One submitted job. ``cancel()`` works until the result arrives: a running job stops at its next step."""
-
-    def __init__(
-        self,
-        client: EngineClient,
-        job: int,
-        message: dict[str, Any],
-        on_progress: Callable[[Progress], object] | None,
-        on_started: Callable[[EngineFuture], object] | None,
-        on_note: Callable[[str], object] | None = None,
-    ) -> None:
-        super().__init__()
-        self.job = job
-        self.name = str(message["name"])
-        self.kind = str(message["kind"])
-        self.message = message
-        self.on_progress = on_progress
-        self.on_started = on_started
-        self.on_note = on_note
-        self.started = threading.Event()
-        self.resent = False  # sent again with its images in full (the engine no longer held one)
-        self.elapsed_ms: float | None = None  # how long it ran in the engine, once done (nested jobs not counted)
-        self._client = weakref.ref(client)
-
-    def __repr__(self) -> str:
-        return f"EngineFuture({self.name!r}, job={self.job}, state={self._state})"
-
-    def cancel(self) -> bool:
-        """Cancelled at once here (the Future never enters RUNNING); the engine is told to stop the job."""
-        cancelled = super().cancel()
-        client = self._client()
-        if cancelled and client is not None:
-            client._cancel(self)
-        return cancelled
 
 
 class EngineClient:
@@ -124,7 +73,7 @@ class EngineClient:
         self._channel: Channel | None = None
         self._send_order = threading.Lock()
         self._images_channel: Channel | None = None  # the connection that _images_sent counts for
-        self._images_sent = SentImages()  # the images that connection's engine holds (viewer.core.image_refs)
+        self._images_sent = SentImages()  # the images that connection's engine holds (viewer.core.images.refs)
         self._process: multiprocessing.process.BaseProcess | None = None
         self._closed = False
         self._wake = threading.Event()
@@ -187,7 +136,7 @@ class EngineClient:
             self._unsent, self._sent = [], {}
         self._wake.set()
         for future in pending:
-            _fail(future, EngineStopped("the engine stopped: the window closed it."))
+            fail(future, EngineStopped("the engine stopped: the window closed it."))
         if channel is not None:
             with contextlib.suppress(OSError, EOFError, ValueError):
                 channel.send({"op": "bye"})
@@ -238,7 +187,7 @@ class EngineClient:
                     waiting, self._unsent = self._unsent, []
                 where = "could not start" if self.address is None else f"at {_where(self.address)} could not be reached"
                 for future in waiting:
-                    _fail(future, EngineStopped(f"the engine {where}: {error}"))
+                    fail(future, EngineStopped(f"the engine {where}: {error}"))
                 self._wait_for_work()
                 continue
             with self._lock:
@@ -263,7 +212,7 @@ class EngineClient:
             channel.close()
             reason = why_it_ended(process) if process is not None else reason
             for future in lost:
-                _fail(future, EngineStopped(f"the engine stopped: {reason}."))
+                fail(future, EngineStopped(f"the engine stopped: {reason}."))
             if not self._closed:
                 log.warning("the engine stopped: %s", reason)
                 if self.on_stopped is not None:
@@ -356,7 +305,8 @@ class EngineClient:
         except (OSError, EOFError, ValueError):
             pass  # the engine is gone: the link fails the job when it sees the end
 
-    def _cancel(self, future: EngineFuture) -> None:
+    def cancel_job(self, future: EngineFuture) -> None:
+        """Tell the engine a job is no longer wanted (a job not sent yet is simply dropped)."""
         with self._lock:
             if future in self._unsent:
                 self._unsent.remove(future)
@@ -388,7 +338,7 @@ class EngineClient:
                 if future is not None and message["op"] in ("result", "error", "cancelled"):
                     del self._sent[future.job]
             if future is not None:
-                _deliver(future, message)
+                deliver(future, message)
 
     def _resend_in_full(self, channel: Channel, job: object) -> bool:
         """The engine no longer holds an image the job named (it keeps a bounded number of bytes): count nothing as
@@ -402,50 +352,6 @@ class EngineClient:
             self._images_sent = SentImages()
         self._send(channel, future)
         return True
-
-
-def _deliver(future: EngineFuture, message: dict[str, Any]) -> None:
-    op = message["op"]
-    try:
-        if op == "started":
-            future.started.set()
-            if future.on_started is not None and not future.done():
-                future.on_started(future)
-        elif op == "progress":
-            if future.on_progress is not None and not future.done():
-                future.on_progress(message["progress"])
-        elif op == "note":
-            if future.on_note is not None and not future.done():
-                future.on_note(str(message.get("text", "")))
-        elif op == "result":
-            if not future.done():
-                elapsed = message.get("elapsed_ms")
-                future.elapsed_ms = float(elapsed) if isinstance(elapsed, (int, float)) else None
-                future.set_result(message.get("value"))
-        elif op == "error":
-            _fail(future, _error(message))
-        elif op == "cancelled":
-            Future.cancel(future)
-    except Exception:  # a callback's bug must not end the link
-        log.exception("delivering %s of %r", op, future)
-
-
-def _error(message: dict[str, Any]) -> BaseException:
-    """An ``error`` message as the exception a caller expects: the core's ``ViewerError`` class, or a bug."""
-    text = str(message.get("message", "the engine failed."))
-    type_name = str(message.get("type", ""))
-    if message.get("is_bug"):
-        return EngineBug(text, str(message.get("details", "")), type_name)
-    cls = getattr(core_errors, type_name, None)
-    if isinstance(cls, type) and issubclass(cls, core_errors.ViewerError):
-        return cls(text)
-    return core_errors.ViewerError(text)
-
-
-def _fail(future: Future[Any], error: BaseException) -> None:
-    if not future.done():
-        with contextlib.suppress(Exception):  # done meanwhile (cancelled on another thread)
-            future.set_exception(error)
 
 
 def _where(address: tuple[str, int]) -> str:

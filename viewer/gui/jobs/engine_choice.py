@@ -10,7 +10,7 @@ Each is a :class:`~viewer.gui.jobs.runner.JobRunner` over an :class:`~viewer.gui
 engine runs differs.
 
 Without an option, the environment variables ``VIEWER_ENGINE`` and ``VIEWER_ENGINE_TOKEN_FILE`` give the choice,
-else the settings (File › Engine…, :meth:`~viewer.gui.settings.Settings.engine`), else ``local``. The environment
+else the settings (File › Engine…, :meth:`~gui.runtime.settings.Settings.engine`), else ``local``. The environment
 comes before the settings so that the test suite (whose windows are made without a runner) can be run against any
 of them, whatever the user's settings say.
 """
@@ -61,7 +61,7 @@ def configured_engine() -> tuple[str, str | None]:
     """The engine and token file that the environment names, else the settings (see the module docstring)."""
     if os.environ.get(ENGINE_ENV):
         return os.environ[ENGINE_ENV], os.environ.get(TOKEN_FILE_ENV) or None
-    from viewer.gui.settings import Settings
+    from viewer.gui.runtime.settings import Settings
 
     return Settings().engine()
 

@@ -42,10 +42,9 @@ from typing import Any
 
 from PySide6.QtCore import QObject, Qt, Signal, Slot
 
-from viewer.core.choice import ModelChoice
 from viewer.core.errors import ViewerError
+from viewer.core.network.choice import ModelChoice
 from viewer.core.progress import Progress
-from viewer.gui import collector
 from viewer.gui.client import EngineBug, EngineClient, EngineFuture, EngineStopped
 from viewer.gui.client.engine_client import DEFAULT_JOBS
 from viewer.gui.jobs.policy import priority
@@ -60,6 +59,7 @@ from viewer.gui.jobs.tickets import (
     Ticket,
     describe_error,
 )
+from viewer.gui.runtime import collector
 
 __all__ = ["EngineTicket", "JobRunner", "job_error"]
 

@@ -12,7 +12,7 @@ bound to the state, not the other way), the settings (the window hands its store
 named by ``viewer.core.job_names`` and run by the runner), nor torch.
 """
 
-from viewer.core.choice import ModelChoice
+from viewer.core.network.choice import ModelChoice
 from viewer.gui.state.app import AppState
 from viewer.gui.state.notices import Notice
 

@@ -16,9 +16,9 @@ from typing import TYPE_CHECKING, Any, Protocol
 from PySide6.QtCore import QObject, Signal
 
 from viewer.core.activation_grid import GridOptions
-from viewer.core.choice import ModelChoice
 from viewer.core.errors import ModelError
 from viewer.core.job_names import JobName
+from viewer.core.network.choice import ModelChoice
 from viewer.core.options import SMALL_TILE_PIXELS, HeatmapRequest
 from viewer.core.results.activation import CaptureResult
 from viewer.core.results.heatmap import HeatmapOnScreen

@@ -37,8 +37,8 @@ from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, Signal, Slot
 
-from viewer.core.choice import ModelChoice
 from viewer.core.job_names import JobName
+from viewer.core.network.choice import ModelChoice
 from viewer.core.progress import Progress
 from viewer.core.results.session import ImageEntry, ModelInfo, Registry
 from viewer.gui.jobs.engine_choice import engine_died, make_runner

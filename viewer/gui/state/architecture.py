@@ -15,10 +15,10 @@ from typing import Any, Protocol
 
 from PySide6.QtCore import QObject, Signal
 
+from viewer.core.diagram.layout import Direction, Layout
 from viewer.core.errors import GraphGone, ModelError
-from viewer.core.graph import Graph, expansion
+from viewer.core.graph.dataflow import Graph, expansion
 from viewer.core.job_names import JobName
-from viewer.core.layout import Direction, Layout
 from viewer.gui.jobs.policy import Change
 from viewer.gui.jobs.tickets import JobError, JobKind, Ticket
 from viewer.gui.state.model import ModelState

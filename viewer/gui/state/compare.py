@@ -25,13 +25,13 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from PySide6.QtCore import QObject, Signal
 
-from viewer.core.choice import ModelChoice
 from viewer.core.explain_cost import COSTLY_METHODS
 from viewer.core.job_names import JobName
+from viewer.core.lecture.zoo import LECTURE_NETWORKS, ZooPoint
+from viewer.core.network.choice import ModelChoice
 from viewer.core.options import EXPLAIN_METHODS, ExplainOptions
 from viewer.core.results.explain import ExplainSet
 from viewer.core.results.session import ImageEntry
-from viewer.core.zoo import LECTURE_NETWORKS, ZooPoint
 from viewer.gui.jobs.runner import JobRunner
 from viewer.gui.jobs.tickets import JobKind, Ticket
 from viewer.gui.state.images import Images

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, Protocol, overload
 
 from PySide6.QtCore import QObject, Signal
 
-from viewer.core.image_files import read_image_files
+from viewer.core.images.files import read_image_files
 from viewer.core.job_names import JobName
 from viewer.core.results.session import ImageEntry, OpenResult
 from viewer.gui.jobs.policy import Change

@@ -15,8 +15,8 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from PySide6.QtCore import QObject, Signal
 
-from viewer.core.convolutionizable import convolutionize_refusal
-from viewer.core.graph import Graph, expansion
+from viewer.core.graph.convolutionizable import convolutionize_refusal
+from viewer.core.graph.dataflow import Graph, expansion
 from viewer.core.job_names import JobName
 from viewer.gui.jobs.runner import JobRunner
 from viewer.gui.jobs.tickets import JobError, JobKind, Ticket

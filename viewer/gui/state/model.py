@@ -15,9 +15,9 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Signal
 
-from viewer.core.choice import ModelChoice
 from viewer.core.class_search import find_class
 from viewer.core.errors import ModelError
+from viewer.core.network.choice import ModelChoice
 from viewer.core.results.session import ModelInfo, Registry
 from viewer.gui.jobs.tickets import JobError, JobKind
 from viewer.gui.state.notices import Notices

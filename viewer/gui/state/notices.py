@@ -101,7 +101,7 @@ class Notices(QObject):
         if error.is_bug and error.error is not None:
             # A bug, whatever tab it happened for: the window's banner with its traceback and a log entry, like
             # a bug in any handler (a tab's own line has no room for the details).
-            from viewer.gui.error_sink import error_sink
+            from viewer.gui.runtime.error_sink import error_sink
 
             error_sink.excepthook(type(error.error), error.error, error.error.__traceback__)
             return

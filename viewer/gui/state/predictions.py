@@ -14,8 +14,8 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from PySide6.QtCore import QObject, Signal
 
-from viewer.core.choice import ModelChoice
 from viewer.core.job_names import JobName
+from viewer.core.network.choice import ModelChoice
 from viewer.core.results.session import ImageEntry
 from viewer.gui.jobs.tickets import JobError, JobKind, Ticket
 from viewer.gui.state.model import ModelState

@@ -1,7 +1,7 @@
 """Which preprocessing a weights file gets: asked once per file, remembered, shown, changeable.
 
 ``AppState.recipes``, a sub-state of :class:`viewer.gui.state.AppState`. A weights file is trained with one
-evaluation recipe (resize, crop, interpolation, mean, std; ``viewer.core.recipe``) and gives its published
+evaluation recipe (resize, crop, interpolation, mean, std; ``viewer.core.network.recipe``) and gives its published
 accuracy only with it, but a plain state_dict does not say which. The file is loaded first with what it says
 (torchvision's published sha256, a saved ``recipe`` entry) or else the network's default; when nothing said it,
 one notice asks, offering the architecture's torchvision weights (each with its resize and crop), keeping the
@@ -23,8 +23,8 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from PySide6.QtCore import QObject, Signal
 
-from viewer.core.choice import ModelChoice
-from viewer.core.recipe import Recipe, RecipeError, parse_recipe
+from viewer.core.network.choice import ModelChoice
+from viewer.core.network.recipe import Recipe, RecipeError, parse_recipe
 from viewer.core.results.session import ModelInfo
 from viewer.gui.state.notices import Notices
 from viewer.gui.state.weights import is_weights_file
@@ -46,7 +46,7 @@ RECIPE_NOTICE = "recipe"  # the notice's kind: it goes when the choice changes (
 
 
 class RecipeStore(Protocol):
-    """Where the recipe chosen for each weights file is kept (``viewer.gui.settings.Settings``); text "" is the
+    """Where the recipe chosen for each weights file is kept (``viewer.gui.runtime.settings.Settings``); text "" is the
     network's default (or what the file says), chosen."""
 
     def recipe_of_file(self, path: str) -> tuple[str, str] | None: ...  # (sha256, text)

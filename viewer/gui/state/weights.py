@@ -22,8 +22,8 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from PySide6.QtCore import QObject, Signal
 
-from viewer.core.choice import ModelChoice
 from viewer.core.errors import DownloadError
+from viewer.core.network.choice import ModelChoice
 from viewer.gui.state.model import ModelState
 from viewer.gui.state.notices import Notices
 

@@ -20,14 +20,14 @@ import numpy as np
 from PySide6 import QtGui, QtWidgets
 from PySide6.QtCore import Qt, Signal
 
-from viewer.core.colors import overlay  # the exports' colours
+from viewer.core.colormap.images import overlay  # the exports' colours
 from viewer.core.errors import ViewerError
 from viewer.core.explain_cost import COSTLY_METHODS, check_occlusion, estimate_cost
 from viewer.core.options import IG_STEPS, OCCLUSION_PATCH, OCCLUSION_STRIDE, ExplainOptions
 from viewer.core.progress import Progress
-from viewer.gui.widgets.elided_label import ElidedLabel
-from viewer.gui.widgets.fitted_picture import FittedPicture
-from viewer.gui.widgets.turns import DrawWhenShown
+from viewer.gui.widgets.common.elided_label import ElidedLabel
+from viewer.gui.widgets.common.fitted_picture import FittedPicture
+from viewer.gui.widgets.common.turns import DrawWhenShown
 
 __all__ = ["EXPLAIN_COLORMAPS", "METHOD_TITLES", "ExplainShown", "ExplainView", "MapShown", "MethodPanel"]
 

@@ -10,9 +10,9 @@ from __future__ import annotations
 import numpy as np
 from PySide6 import QtCore, QtGui, QtWidgets
 
-from viewer.core.colormaps import lookup_table
-from viewer.core.ranges import score_range
-from viewer.gui.widgets.plots import pg
+from viewer.core.colormap.ranges import score_range
+from viewer.core.colormap.tables import lookup_table
+from viewer.gui.widgets.common.plots import pg
 
 __all__ = ["ImagePanel", "input_box_to_image"]
 

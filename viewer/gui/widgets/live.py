@@ -15,7 +15,7 @@ import numpy as np
 from PySide6 import QtCore, QtGui, QtWidgets
 from PySide6.QtCore import Qt, Signal
 
-from viewer.core.colormaps import apply_colormap
+from viewer.core.colormap.tables import apply_colormap
 
 __all__ = ["HEATMAP_COLORMAP", "FrameShown", "LiveCanvas", "LivePanel", "annotated", "heatmap_image", "paint_overlay"]
 

@@ -13,12 +13,12 @@ import numpy as np
 from PySide6 import QtCore, QtGui, QtWidgets
 from PySide6.QtCore import Signal
 
-from viewer.core.recipe import used_details, used_label
-from viewer.core.tta import CropBox, tta_description
-from viewer.gui.widgets.export_message import ExportMessage
-from viewer.gui.widgets.fitted_picture import FittedPicture
-from viewer.gui.widgets.plots import pg
-from viewer.gui.widgets.png import png_bytes
+from viewer.core.lecture.tta import CropBox, tta_description
+from viewer.core.network.recipe import used_details, used_label
+from viewer.gui.widgets.common.export_message import ExportMessage
+from viewer.gui.widgets.common.fitted_picture import FittedPicture
+from viewer.gui.widgets.common.plots import pg
+from viewer.gui.widgets.common.png import png_bytes
 
 __all__ = ["ClassShown", "PredictionShown", "PredictionsView", "array_to_pixmap"]
 
@@ -59,7 +59,9 @@ class PredictionShown(Protocol):
     @property
     def preprocess(self) -> str: ...
     @property
-    def recipe(self) -> Mapping[str, object]: ...  # the preprocessing applied (``viewer.core.recipe.recipe_used``)
+    def recipe(
+        self,
+    ) -> Mapping[str, object]: ...  # the preprocessing applied (``viewer.core.network.recipe.recipe_used``)
     @property
     def tta(self) -> bool: ...
     @property

@@ -15,10 +15,10 @@ from PySide6 import QtCore
 from viewer.gui.jobs.tickets import JobKind
 from viewer.gui.state import AppState
 from viewer.gui.widgets.activations.view import ActivationsView
+from viewer.gui.widgets.architecture.lecture_table import ResNetTableShown
 from viewer.gui.widgets.architecture.view import ArchitectureView
-from viewer.gui.widgets.heatmap import HeatmapView
+from viewer.gui.widgets.heatmap.view import HeatmapView
 from viewer.gui.widgets.image_panel import ImagePanel, input_box_to_image
-from viewer.gui.widgets.lecture_table_view import ResNetTableShown
 from viewer.gui.widgets.predictions import PredictionShown, PredictionsView
 from viewer.gui.window.tab_exports import said_on_tab
 

@@ -22,13 +22,13 @@ from viewer.core.results.session import ImageEntry
 from viewer.gui.jobs.tickets import JobKind, Ticket
 from viewer.gui.state import AppState, Notice
 from viewer.gui.state.notices import TAB_OF_KIND
-from viewer.gui.widgets.compare import CompareView, ComparisonShown
+from viewer.gui.widgets.compare.view import CompareView, ComparisonShown
 from viewer.gui.widgets.explain import ExplainShown, ExplainView
 from viewer.gui.window.tab_exports import TabExports
 
 if TYPE_CHECKING:  # the chart (pyqtgraph) is imported when first opened, the engine on the worker
     from viewer.core.results.compare import Comparison
-    from viewer.gui.widgets.zoo_chart import ChartWindow
+    from viewer.gui.widgets.compare.chart import ChartWindow
 
     # The views draw what the state's signals carry through protocols (widgets never import the engine); a
     # change to the engine's dataclasses that a view would trip over fails mypy here.
@@ -98,7 +98,7 @@ class CompareLinks(QtCore.QObject):
 
     def show_chart(self) -> ChartWindow:
         """Open (or raise) the chart window; its points are read on the worker."""
-        from viewer.gui.widgets.zoo_chart import ChartWindow
+        from viewer.gui.widgets.compare.chart import ChartWindow
 
         if self.chart_window is None:
             self.chart_window = ChartWindow(self.window)

@@ -21,14 +21,14 @@ from PySide6 import QtCore, QtGui, QtWidgets
 from PySide6.QtCore import QObject, Qt
 from PySide6.QtGui import QAction, QKeySequence
 
-from viewer.core.image_paths import VIDEO_SUFFIXES
+from viewer.core.images.paths import VIDEO_SUFFIXES
 from viewer.core.results.live import LiveFrame
 from viewer.gui.widgets.live import LivePanel, annotated
 from viewer.gui.window.live_source import LiveSource, cameras, frame_pixels
 
 if TYPE_CHECKING:
     from viewer.core.results.live import FrameResult
-    from viewer.gui.settings import Settings
+    from viewer.gui.runtime.settings import Settings
     from viewer.gui.state import AppState
 
 __all__ = ["VIDEO_FILTER", "LiveHost", "LiveLinks"]

@@ -15,14 +15,14 @@ from typing import TYPE_CHECKING, Any
 from PySide6 import QtCore, QtGui, QtWidgets
 from PySide6.QtCore import Qt
 
-from viewer.core.choice import ModelChoice
 from viewer.core.defaults import DEFAULT_MODEL
-from viewer.core.image_paths import is_video_path
+from viewer.core.images.paths import is_video_path
+from viewer.core.network.choice import ModelChoice
 from viewer.core.trust import ModelFileTrust
-from viewer.gui.app import LAUNCHED_AT
-from viewer.gui.settings import Settings
-from viewer.gui.widgets.job_status import JobStatusBar
-from viewer.gui.widgets.window_fit import PREFERRED_SIZE, fit_on_screen
+from viewer.gui.runtime.application import LAUNCHED_AT
+from viewer.gui.runtime.settings import Settings
+from viewer.gui.widgets.common.job_status import JobStatusBar
+from viewer.gui.widgets.common.window_fit import PREFERRED_SIZE, fit_on_screen
 from viewer.gui.window.drops import DropRouter
 from viewer.gui.window.mime_paths import carries_files, local_paths, pasted_paths, real_path, save_pasted_image
 from viewer.gui.window.saved_choice import restored_choice, save_choice
@@ -35,9 +35,9 @@ if TYPE_CHECKING:
     from viewer.gui.state import AppState
     from viewer.gui.widgets.activations.view import ActivationsView
     from viewer.gui.widgets.architecture.view import ArchitectureView
-    from viewer.gui.widgets.heatmap import HeatmapView
+    from viewer.gui.widgets.heatmap.view import HeatmapView
     from viewer.gui.widgets.image_panel import ImagePanel
-    from viewer.gui.widgets.model_bar import ModelBar
+    from viewer.gui.widgets.model.bar import ModelBar
     from viewer.gui.widgets.notices import NoticeBanner
     from viewer.gui.widgets.predictions import PredictionsView
     from viewer.gui.widgets.thumbnails import ThumbnailStrip
@@ -148,13 +148,13 @@ class MainWindow(QtWidgets.QMainWindow):
     def _build(self) -> None:
         from viewer.gui.widgets.activations.view import ActivationsView
         from viewer.gui.widgets.architecture.view import ArchitectureView
-        from viewer.gui.widgets.heatmap import HeatmapView
+        from viewer.gui.widgets.common.turns import LaterTurns
+        from viewer.gui.widgets.heatmap.view import HeatmapView
         from viewer.gui.widgets.image_panel import ImagePanel
-        from viewer.gui.widgets.model_bar import ModelBar
+        from viewer.gui.widgets.model.bar import ModelBar
         from viewer.gui.widgets.notices import NoticeBanner
         from viewer.gui.widgets.predictions import PredictionsView
         from viewer.gui.widgets.thumbnails import ThumbnailStrip
-        from viewer.gui.widgets.turns import LaterTurns
         from viewer.gui.widgets.welcome import SampleImage, WelcomeView
         from viewer.gui.window.help_texts import SAMPLES, SHORTCUTS, resource_path
 

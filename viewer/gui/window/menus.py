@@ -16,11 +16,11 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QKeySequence
 
 from viewer.gui.jobs.engine_choice import engine_in_words, validate_address
-from viewer.gui.settings import Settings
+from viewer.gui.runtime.settings import Settings
 from viewer.gui.state import AppState
 from viewer.gui.widgets.architecture.diagram import DiagramView
-from viewer.gui.widgets.engine_dialog import EngineDialog
 from viewer.gui.widgets.image_panel import ImagePanel
+from viewer.gui.widgets.model.engine_dialog import EngineDialog
 from viewer.gui.window.help_texts import LECTURE_HTML, SAMPLES, about_html, resource_path, shortcuts_html
 
 __all__ = [

@@ -7,7 +7,7 @@ from collections.abc import Callable
 
 from PySide6 import QtCore
 
-from viewer.gui.error_sink import error_sink
+from viewer.gui.runtime.error_sink import error_sink
 from viewer.gui.state import AppState, Notice
 from viewer.gui.widgets.notices import NoticeBanner
 

@@ -15,10 +15,10 @@ from PySide6 import QtCore, QtWidgets
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction
 
-from viewer.gui.settings import Settings
+from viewer.gui.runtime.settings import Settings
 from viewer.gui.state import AppState
-from viewer.gui.widgets.model_bar import ModelBar
-from viewer.gui.widgets.recipe_dialog import RecipeDialog
+from viewer.gui.widgets.model.bar import ModelBar
+from viewer.gui.widgets.model.recipe_dialog import RecipeDialog
 from viewer.gui.window.menus import Menus
 
 __all__ = ["RecipeLinks", "RecipeWindow"]

@@ -6,11 +6,11 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from viewer.core.choice import ModelChoice
+from viewer.core.network.choice import ModelChoice
 
 if TYPE_CHECKING:
     from viewer.core.trust import ModelFileTrust
-    from viewer.gui.settings import Settings
+    from viewer.gui.runtime.settings import Settings
     from viewer.gui.state import AppState
 
 __all__ = ["restored_choice", "save_choice"]

@@ -17,7 +17,7 @@ from PySide6 import QtCore, QtWidgets
 from viewer.core.errors import ExportError, ViewerError
 from viewer.core.file_export import bundle_paths, check_targets
 from viewer.gui.jobs.tickets import ErrorHandler, JobError, JobKind, Ticket
-from viewer.gui.settings import Settings
+from viewer.gui.runtime.settings import Settings
 from viewer.gui.state import AppState
 from viewer.gui.widgets.activations.view import ActivationsView
 from viewer.gui.widgets.predictions import PredictionsView

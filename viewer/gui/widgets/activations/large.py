@@ -15,9 +15,9 @@ from pyqtgraph.GraphicsScene.mouseEvents import MouseClickEvent
 from PySide6 import QtCore, QtGui, QtWidgets
 from PySide6.QtCore import Qt, Signal
 
-from viewer.core.colormaps import LUT_SIZE, lookup_table
-from viewer.core.ranges import score_range
-from viewer.gui.widgets.plots import pg
+from viewer.core.colormap.ranges import score_range
+from viewer.core.colormap.tables import LUT_SIZE, lookup_table
+from viewer.gui.widgets.common.plots import pg
 
 __all__ = ["ChannelDetail", "lookup_table", "pyqtgraph_colormap"]
 

@@ -9,7 +9,7 @@ from PySide6 import QtWidgets
 from PySide6.QtCore import Qt, Signal
 
 from viewer.gui.widgets.architecture.format import format_shape
-from viewer.gui.widgets.turns import DrawWhenShown
+from viewer.gui.widgets.common.turns import DrawWhenShown
 
 __all__ = ["LayerTree"]
 

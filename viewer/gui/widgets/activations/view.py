@@ -25,9 +25,9 @@ from viewer.core.options import ACTIVATION_COLORMAPS, SORT_KEYS
 from viewer.gui.widgets.activations.large import ChannelDetail
 from viewer.gui.widgets.activations.tree import LayerTree
 from viewer.gui.widgets.architecture.format import format_shape
-from viewer.gui.widgets.export_message import ExportMessage
-from viewer.gui.widgets.plots import pg
-from viewer.gui.widgets.turns import DrawWhenShown
+from viewer.gui.widgets.common.export_message import ExportMessage
+from viewer.gui.widgets.common.plots import pg
+from viewer.gui.widgets.common.turns import DrawWhenShown
 
 if TYPE_CHECKING:
     from viewer.core.results.activation import Activation

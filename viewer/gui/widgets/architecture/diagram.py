@@ -9,7 +9,7 @@ from __future__ import annotations
 from PySide6 import QtCore, QtGui, QtWidgets
 from PySide6.QtCore import Qt, Signal
 
-from viewer.core.layout import Direction
+from viewer.core.diagram.layout import Direction
 from viewer.gui.widgets.architecture.scene import item_key
 
 __all__ = ["MAX_ZOOM", "MIN_ZOOM", "READABLE_ZOOM", "DiagramView"]

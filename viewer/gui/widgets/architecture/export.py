@@ -1,4 +1,4 @@
-"""The diagram's scene as PNG bytes (twice the screen's scale; its SVG is :mod:`viewer.core.diagram_svg`'s, the
+"""The diagram's scene as PNG bytes (twice the screen's scale; its SVG is :mod:`viewer.core.diagram.svg`'s, the
 same file as ``viewer graph --svg``).
 
 Pure rendering of what is on the scene, and the table as CSV; the view writes the bytes atomically. The Export…
@@ -16,15 +16,15 @@ from typing import BinaryIO
 
 from PySide6 import QtCore, QtGui, QtWidgets
 
-from viewer.core.diagram_svg import graph_svg
+from viewer.core.diagram.layout import Layout
+from viewer.core.diagram.svg import graph_svg
 from viewer.core.errors import ViewerError
 from viewer.core.file_export import atomic_write
-from viewer.core.graph import Graph
-from viewer.core.layout import Layout
+from viewer.core.graph.dataflow import Graph
 from viewer.gui.widgets.architecture.diagram import DiagramView
 from viewer.gui.widgets.architecture.scene import JoinItem, NodeItem
-from viewer.gui.widgets.export_message import ExportMessage
-from viewer.gui.widgets.png import png_bytes
+from viewer.gui.widgets.common.export_message import ExportMessage
+from viewer.gui.widgets.common.png import png_bytes
 
 __all__ = [
     "DIAGRAM_FILTERS",
@@ -82,12 +82,12 @@ CSV_COLUMNS = (
 
 
 def graph_csv(graph: Graph) -> str:
-    """The Architecture table as CSV: one row per ``viewer.core.graph_table.graph_rows`` row (blocks and calls,
+    """The Architecture table as CSV: one row per ``viewer.core.graph.table.graph_rows`` row (blocks and calls,
     execution order), shapes as ``1x64x56x56``, receptive field size and jump as ``HxW``."""
     import csv
     import io
 
-    from viewer.core.graph_table import graph_rows
+    from viewer.core.graph.table import graph_rows
 
     def pair(value: Iterable[object] | None) -> str:
         return "" if value is None else "x".join(str(v) for v in value)
@@ -172,7 +172,7 @@ def write_file(path: str | os.PathLike[str], data: bytes) -> Path:
 
 class DiagramExports:
     """Export… of a drawn diagram, the same for the Architecture tab and the pathways window: SVG (the file of
-    :mod:`viewer.core.diagram_svg`, as ``viewer graph --svg`` writes it), PNG of the scene at twice its scale, each
+    :mod:`viewer.core.diagram.svg`, as ``viewer graph --svg`` writes it), PNG of the scene at twice its scale, each
     written whole or not at all; a failure is one sentence under the owner's Export… button.
 
     A mix-in for the two widgets: they give their scene (``diagram``), their ``export_message``, the layout drawn

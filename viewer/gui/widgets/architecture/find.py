@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterable, Sequence
 from PySide6 import QtCore, QtWidgets
 from PySide6.QtCore import Qt, Signal
 
-from viewer.core.layout import Direction
+from viewer.core.diagram.layout import Direction
 
 __all__ = ["DIRECTION_CHOICES", "ButtonSpec", "FindBar", "button_row", "direction_combo", "wrapped_label"]
 

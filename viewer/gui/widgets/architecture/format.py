@@ -10,7 +10,7 @@ import html
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from viewer.core.graph import Graph
+from viewer.core.graph.dataflow import Graph
 
 __all__ = [
     "format_bytes",

@@ -1,6 +1,6 @@
 """A window with ResNeXt's aggregated-transformations picture of one block (its grouped convolution's pathways).
 
-The layout comes from the worker (``core.graph_groups.expand_groups`` + the engine's layout); this window only
+The layout comes from the worker (``core.graph.groups.expand_groups`` + the engine's layout); this window only
 paints it with the Architecture tab's own scene items, beside its title and the note on the equivalence, and
 exports it as the tab exports its diagram (SVG or PNG, written all or nothing, the save dialog asking before
 it replaces a file).
@@ -13,9 +13,9 @@ import html
 from PySide6 import QtWidgets
 from PySide6.QtCore import Signal
 
+from viewer.core.diagram.layout import Layout
 from viewer.core.errors import ExportError
 from viewer.core.file_export import stem_from
-from viewer.core.layout import Layout
 from viewer.gui.widgets.architecture.diagram import DiagramView
 from viewer.gui.widgets.architecture.export import (
     DIAGRAM_FILTERS,
@@ -23,8 +23,8 @@ from viewer.gui.widgets.architecture.export import (
     ask_export_path,
 )
 from viewer.gui.widgets.architecture.scene import SceneItems, draw_layout
-from viewer.gui.widgets.export_message import ExportMessage
-from viewer.gui.widgets.window_fit import fit_on_screen
+from viewer.gui.widgets.common.export_message import ExportMessage
+from viewer.gui.widgets.common.window_fit import fit_on_screen
 
 __all__ = ["GroupsWindow"]
 

@@ -11,8 +11,8 @@ import html
 from PySide6 import QtWidgets
 from PySide6.QtCore import Qt
 
-from viewer.core.graph import Graph
-from viewer.core.lecture_inception import InceptionComparison, inception_blocks, inception_comparison
+from viewer.core.graph.dataflow import Graph
+from viewer.core.lecture.inception import InceptionComparison, inception_blocks, inception_comparison
 from viewer.gui.widgets.architecture.format import format_count, format_macs
 
 __all__ = ["InceptionPanel", "comparison_html"]

@@ -13,11 +13,11 @@ import html
 from PySide6 import QtWidgets
 from PySide6.QtCore import Qt
 
-from viewer.core.graph import Graph
-from viewer.core.lecture_counts import block_formulas
+from viewer.core.graph.dataflow import Graph
+from viewer.core.lecture.counts import block_formulas
+from viewer.gui.widgets.architecture.convolutionize_bar import ConvolutionizeBar
 from viewer.gui.widgets.architecture.inception import InceptionPanel
-from viewer.gui.widgets.convolutionize_bar import ConvolutionizeBar
-from viewer.gui.widgets.lecture_table_view import LectureTableView
+from viewer.gui.widgets.architecture.lecture_table import LectureTableView
 
 __all__ = ["LectureViews", "block_notes"]
 

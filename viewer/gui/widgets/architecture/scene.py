@@ -1,4 +1,4 @@
-"""Paint a laid-out graph (``viewer.core.layout.Layout``) onto a QGraphicsScene: boxes, joins, routes, frames.
+"""Paint a laid-out graph (``viewer.core.diagram.layout.Layout``) onto a QGraphicsScene: boxes, joins, routes, frames.
 
 The layout (computed on the worker) fixes every position; this module only turns it into graphics items, so
 the GUI thread never lays anything out. Boxes carry the text of ``box_lines`` in the diagram font the layout
@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from PySide6 import QtCore, QtGui, QtWidgets
 from PySide6.QtCore import Qt
 
-from viewer.core.diagram_colours import (
+from viewer.core.diagram.colours import (
     BORDER,
     FRAME_BORDER,
     FRAME_FILLS,
@@ -25,8 +25,7 @@ from viewer.core.diagram_colours import (
     TRAINING,
     fill_for,
 )
-from viewer.core.graph import ViewNode, format_shape
-from viewer.core.layout import (
+from viewer.core.diagram.layout import (
     PADDING,
     Box,
     Direction,
@@ -37,6 +36,7 @@ from viewer.core.layout import (
     format_count,
     join_symbol,
 )
+from viewer.core.graph.dataflow import ViewNode, format_shape
 from viewer.core.progress import Job, Progress, run_job
 from viewer.gui.widgets.architecture.format import (
     format_field,

@@ -12,14 +12,14 @@ from __future__ import annotations
 from PySide6 import QtWidgets
 from PySide6.QtCore import Qt, Signal
 
-from viewer.core.graph import Block, Graph, GraphNode, format_shape
+from viewer.core.graph.dataflow import Block, Graph, GraphNode, format_shape
 from viewer.gui.widgets.architecture.format import (
     format_count,
     format_field,
     format_hyper,
     format_macs,
 )
-from viewer.gui.widgets.turns import DrawWhenShown
+from viewer.gui.widgets.common.turns import DrawWhenShown
 
 __all__ = ["COLUMNS", "KEY_ROLE", "LAYER_ROLE", "ArchitectureTable"]
 

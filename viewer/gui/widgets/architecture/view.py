@@ -16,10 +16,10 @@ from pathlib import Path
 from PySide6 import QtCore, QtWidgets
 from PySide6.QtCore import Signal
 
+from viewer.core.diagram.layout import Direction, Layout
 from viewer.core.errors import ExportError, ModelError
-from viewer.core.graph import Graph, GraphView, expansion
-from viewer.core.graph_keys import enclosing_blocks, grouped_block, key_of, layer_of
-from viewer.core.layout import Direction, Layout
+from viewer.core.graph.dataflow import Graph, GraphView, expansion
+from viewer.core.graph.keys import enclosing_blocks, grouped_block, key_of, layer_of
 from viewer.gui.widgets.architecture.diagram import DiagramView
 from viewer.gui.widgets.architecture.export import (
     DIAGRAM_FILTERS,
@@ -36,8 +36,8 @@ from viewer.gui.widgets.architecture.groups import GroupsWindow
 from viewer.gui.widgets.architecture.lecture import LectureViews, block_notes
 from viewer.gui.widgets.architecture.scene import SceneItems, drawing_steps
 from viewer.gui.widgets.architecture.table import ArchitectureTable
-from viewer.gui.widgets.export_message import ExportMessage
-from viewer.gui.widgets.turns import DrawWhenShown, StepsInTurns
+from viewer.gui.widgets.common.export_message import ExportMessage
+from viewer.gui.widgets.common.turns import DrawWhenShown, StepsInTurns
 
 __all__ = ["PNG_SCALE", "ArchitectureView"]
 
