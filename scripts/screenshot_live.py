@@ -3,7 +3,8 @@
     VIEWER_ENGINE=thread .venv/bin/python scripts/screenshot_live.py [--data ../shared/data] [--out docs/screenshots]
 
 The video is made with PyAV (each photo four seconds, 12 frames a second, played at half speed); one frame is
-frozen into the image list first (so the Predictions tab shows it), then the video goes on; the shot is taken
+frozen into the image list first (so the Predictions tab shows it), then the video goes on with the live heatmap
+switched on; the shot is taken
 with the source paused, once the frame shown has its own top-k drawn over it. MobileNetV2 with the shared
 ImageNet weights. Offscreen when there is no display.
 """
@@ -65,14 +66,15 @@ def main() -> None:
     wait(lambda: live.analysed >= 3)
     links.freeze_action.trigger()  # Space: the frame joins the image list
     wait(lambda: state.predictions.prediction is not None)
-    links.freeze_action.trigger()  # and the video goes on
-    wait(lambda: live.result is not None and live.result.time_s > 5.0)
+    links.freeze_action.trigger()  # and the video goes on, with the heatmap of each frame's top-1 over it
+    links.panel.heatmap_button.click()
+    wait(lambda: live.result is not None and live.result.heatmap is not None and live.result.time_s > 5.0)
     links.source.pause()  # the frame shown is the newest: its top-k comes next, drawn over it
     wait(lambda: not live._in_flight() and live._waiting is None)
     wait(lambda: False, 0.5)
     args.out.mkdir(parents=True, exist_ok=True)
     window.grab().save(str(args.out / "live.png"))
-    print(f"wrote {args.out / 'live.png'} (rates {live.rates}, {live.analysed} of {live.shown} frames analysed)")
+    print(f"wrote {args.out / 'live.png'} ({live.analysed} of {live.shown} frames analysed, rates {live.rates})")
     window.close()
 
 

@@ -106,9 +106,9 @@ def paint_overlay(
     height = (len(rows) + 1) * (line + pad) + pad
     panel = QtCore.QRectF(area.left(), area.bottom() - height, bar_width + 2 * pad, height)
     painter.fillRect(panel, BOX_COLOUR)
-    title = f"{result.model}, frame at {result.time_s:.2f} s"
+    title = f"{result.model}, frame {result.time_s:.2f} s"  # the model: a recorded frame says what drew it
     if result.heatmap_class:
-        title += f"; heatmap: {result.heatmap_class}"
+        title = f"frame {result.time_s:.2f} s, map of {result.heatmap_class}"
     elif result.notes:
         title += f"; {result.notes[0]}"
     title = metrics.elidedText(title, Qt.TextElideMode.ElideRight, bar_width)
