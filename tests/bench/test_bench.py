@@ -71,7 +71,7 @@ def test_an_unknown_section_is_one_sentence(capsys) -> None:
 
 
 @pytest.mark.parametrize(
-    "name", ["classify", "activations", "dense", "gui", "graph", "explain", "dream", "engine", "soak"]
+    "name", ["classify", "activations", "dense", "gui", "graph", "explain", "dream", "engine", "soak", "live"]
 )
 def test_every_section_named_in_the_help_exists(name: str) -> None:
     assert callable(bench._section(name))
@@ -118,3 +118,15 @@ def test_engine_section_runs_its_three_rows_in_quick_mode(monkeypatch) -> None:
     assert "--listen" in remote.case and remote.reference.startswith("local engine") and remote.met in (True, False)
     assert start.case.startswith("start:") and start.met is None
     assert all(row.value > 0 for row in rows)
+
+
+def test_live_rows_come_from_a_quick_fresh_process_measurement(monkeypatch) -> None:
+    """Both live rows (analysis rate against a bare forward, the longest stall); no speed asserted here."""
+    pytest.importorskip("PySide6.QtMultimedia", exc_type=ImportError)
+    import viewer.bench.live as live_bench
+
+    monkeypatch.setattr(live_bench, "_bare_forward_rate", lambda device, seconds: 10.0)
+    rate, stall = live_bench.bench_live(quick=True, device="cpu")
+    assert rate.section == stall.section == "live"
+    assert rate.reference == "bare batch-1 forward 10.0/s" and rate.value > 0 and rate.goal == "≥0.9"
+    assert stall.ours.endswith(" ms") and stall.goal == "≤25 ms"

@@ -25,7 +25,7 @@ def run_benchmarks(*, quick: bool = False, only: str | None = None, device: str 
     from viewer.engine.models.weights import resolve_device
 
     resolved = str(resolve_device(device))
-    sections = (only or "classify,activations,dense,gui,graph,explain,dream,engine,atlas,soak").split(",")
+    sections = (only or "classify,activations,dense,gui,graph,explain,dream,engine,atlas,soak,live").split(",")
     print(f"# viewer bench — {machine_line(resolved)}")
     rows: list[Row] = []
     for section in sections:
@@ -74,9 +74,13 @@ def _section(name: str) -> Callable[..., list[Row]]:
         from viewer.bench.atlas import bench_atlas
 
         return bench_atlas
+    if name == "live":  # a camera or a video: the newest frame's analysis rate, the window's stalls (issue 24)
+        from viewer.bench.live import bench_live
+
+        return bench_live
     if name == "soak":  # seeded actions on the real window: bugs, results over the wrong input, memory (issue 19)
         from viewer.bench.soak import bench_soak
 
         return bench_soak
-    names = "classify, activations, dense, gui, graph, explain, dream, engine, atlas, soak"
+    names = "classify, activations, dense, gui, graph, explain, dream, engine, atlas, soak, live"
     raise ModelError(f"--only {name}: no such benchmark ({names}).")

@@ -11,7 +11,7 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
     bench = subparsers.add_parser("bench", help="benchmarks: ratios against bare torchvision, as a table")
     bench.add_argument("--quick", action="store_true", help="fewer repetitions and smaller inputs")
     bench.add_argument(
-        "--only", help="comma-separated: classify,activations,dense,gui,graph,explain,dream,engine,atlas,soak"
+        "--only", help="comma-separated: classify,activations,dense,gui,graph,explain,dream,engine,atlas,soak,live"
     )
     bench.add_argument("--device", default="auto")
     bench.set_defaults(run=run)

@@ -1,4 +1,5 @@
-"""``viewer classify``: the top-k classes of images, as text, the lecture's lines or JSON."""
+"""``viewer classify``: the top-k classes of images, as text, the lecture's lines or JSON; of a video's frames,
+one line per analysed frame (``--every N`` or ``--fps F``)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from viewer.commands.common import (
     load_model_from,
     warn_unfit,
 )
+from viewer.core.images.paths import VIDEO_SUFFIXES, is_video_path
 from viewer.core.lecture.tta import TTA_RESIZES, tta_description
 from viewer.core.options import PRESETS
 
@@ -26,12 +28,13 @@ __all__ = ["add_parser", "run"]
 
 
 def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    classify = subparsers.add_parser("classify", help="top-k classes of images")
+    classify = subparsers.add_parser("classify", help="top-k classes of images, or of a video's frames")
     classify.add_argument(
         "images",
         nargs="+",
-        metavar="IMAGE|FOLDER",
-        help="image files, or folders (the images directly inside, as a drop on the app)",
+        metavar="IMAGE|FOLDER|VIDEO",
+        help="image files, or folders (the images directly inside, as a drop on the app), or video files (by "
+        f"suffix: {' '.join(VIDEO_SUFFIXES)}): one line per analysed frame",
     )
     add_model_options(classify)
     classify.add_argument("--topk", type=int, default=5)
@@ -62,6 +65,9 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
         "demo; json: as --json",
     )
     classify.add_argument("--json", action="store_true", help="print one JSON document (a list, one object per image)")
+    sampling = classify.add_mutually_exclusive_group()
+    sampling.add_argument("--every", type=int, metavar="N", help="videos: analyse every N-th frame (default: all)")
+    sampling.add_argument("--fps", type=float, metavar="F", help="videos: analyse F frames per second of video")
     classify.set_defaults(run=run)
 
 
@@ -72,9 +78,14 @@ def run(args: argparse.Namespace) -> int:
 
     if args.topk < 1:
         raise ModelError(f"--topk {args.topk}: ask for at least one class.")
+    videos = [path for path in args.images if is_video_path(path)]
+    if videos and args.tta:
+        raise ModelError("--tta is for images: a video's frames are classified with the plain preprocessing.")
+    if not videos and (args.every is not None or args.fps is not None):
+        raise ModelError("--every and --fps are for videos: name a video file (" + " ".join(VIDEO_SUFFIXES) + ").")
     loaded = load_model_from(args)
     warn_unfit(loaded, args.preprocess, args.tta)
-    expanded = expand_image_paths(args.images)  # folders as a drop on the app reads them
+    expanded = expand_image_paths([path for path in args.images if not is_video_path(path)])
     failures = Failures()
     for error in expanded.errors:
         failures.report(error)
@@ -84,10 +95,12 @@ def run(args: argparse.Namespace) -> int:
             images.append(load_image(path))
         except ViewerError as error:  # other images are still classified
             failures.report(error)
-    predictions = _classify_each(images, loaded, failures, args)
+    predictions = _classify_each(images, loaded, failures, args) if images else []
     if args.json or args.format == "json":
-        print(json.dumps([p.as_dict() for p in predictions], indent=2))
-    elif args.format == "lecture":
+        video_docs = [_classify_video(video, loaded, failures, args, as_json=True) for video in videos]
+        print(json.dumps([p.as_dict() for p in predictions] + [doc for doc in video_docs if doc], indent=2))
+        return failures.exit_status
+    if args.format == "lecture":
         _print_lecture(predictions, loaded.categories)
     else:
         for number, prediction in enumerate(predictions):
@@ -105,7 +118,48 @@ def run(args: argparse.Namespace) -> int:
             )
             for top in prediction.topk:
                 print(f"{top.logit:.2f} {top.name}  (p={top.prob:.3f})")
+    for number, video in enumerate(videos):  # after the images, each frame's line as it is analysed
+        if number or predictions:
+            print()
+        _classify_video(video, loaded, failures, args, as_json=False)
     return failures.exit_status
+
+
+def _classify_video(
+    path: str, loaded: LoadedModel, failures: Failures, args: argparse.Namespace, *, as_json: bool
+) -> dict[str, object] | None:
+    """One line per analysed frame as it comes (time, top-1, its probability), after a header line; with
+    ``as_json`` nothing is printed and the video's JSON object is returned (None when it could not be read)."""
+    from viewer.core.errors import ViewerError
+    from viewer.engine.live.frames import classify_video
+
+    frames = []
+    try:
+        for number, result in enumerate(
+            classify_video(path, loaded, every=args.every, fps=args.fps, topk=args.topk, preset=args.preprocess)
+        ):
+            if as_json:
+                frames.append(result.as_dict())
+                continue
+            if number == 0:
+                print(f"{Path(path).name}: {loaded.name}, {loaded.weights_label}, {loaded.device}, "
+                      f"preprocess {args.preprocess}; time, top-1, probability")  # fmt: skip
+            top = result.top1
+            print(f"{result.time_s:9.3f} s  {top.name}  (p={top.prob:.3f})", flush=True)
+    except ViewerError as error:
+        failures.report(error)
+        if not frames:
+            return None
+    return {
+        "video": path,
+        "model": loaded.name,
+        "weights": loaded.weights_label,
+        "device": str(loaded.device),
+        "preprocess": args.preprocess,
+        "every": args.every,
+        "fps": args.fps,
+        "frames": frames,
+    }
 
 
 def _recipe_text(loaded: LoadedModel) -> str:

@@ -55,6 +55,7 @@ class JobName(str, Enum):
     UNIT_ATTRIBUTION = "unit_attribution"
     OPTIMISED_IMAGE = "optimised_image"
     EXPORT_PICTURES = "export_pictures"
+    LIVE_FRAME = "live_frame"
 
     def __str__(self) -> str:
         return self.value

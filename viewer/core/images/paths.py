@@ -12,14 +12,21 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-__all__ = ["IMAGE_SUFFIXES", "ExpandedPaths", "expand_image_paths", "is_image_path"]
+__all__ = ["IMAGE_SUFFIXES", "VIDEO_SUFFIXES", "ExpandedPaths", "expand_image_paths", "is_image_path", "is_video_path"]
 
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".gif", ".tif", ".tiff", ".webp", ".ppm", ".pgm", ".pbm")
+# What a drop or the CLI takes for a video (by suffix, any case): played live, or its frames classified.
+VIDEO_SUFFIXES = (".mp4", ".avi", ".mkv", ".webm", ".mov", ".m4v", ".mpg", ".mpeg", ".ogv")
 
 
 def is_image_path(path: str | os.PathLike[str]) -> bool:
     """True when the file name ends in a known image suffix (any case)."""
     return Path(path).suffix.lower() in IMAGE_SUFFIXES
+
+
+def is_video_path(path: str | os.PathLike[str]) -> bool:
+    """True when the file name ends in a known video suffix (any case)."""
+    return Path(path).suffix.lower() in VIDEO_SUFFIXES
 
 
 @dataclass

@@ -12,6 +12,7 @@ Importing this package imports no torch: the jobs import the engine when they fi
 - :mod:`~viewer.engine.jobs.compare`: Compare, Explain (and one unit's deconvolution), the accuracy-versus-cost chart.
 - :mod:`~viewer.engine.jobs.atlas`: each channel's strongest images over a folder (a long job).
 - :mod:`~viewer.engine.jobs.optimise`: the image optimised to excite one channel (a long job).
+- :mod:`~viewer.engine.jobs.live`: the top-k of one camera or video frame (the live view's newest).
 - :mod:`~viewer.engine.jobs.exports`: the files of Export all and of each tab.
 - :mod:`~viewer.engine.jobs.models`: the cache of built models and the loader of a job's models.
 - :mod:`~viewer.engine.jobs.images`: an ``ImageEntry``'s picture for the engine, made once.
@@ -24,7 +25,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from viewer.core.job_names import JobName
-from viewer.engine.jobs import analysis, architecture, atlas, compare, exports, optimise, session
+from viewer.engine.jobs import analysis, architecture, atlas, compare, exports, live, optimise, session
 
 __all__ = ["JOBS", "job"]
 
@@ -59,6 +60,7 @@ JOBS: dict[str, Callable[..., object]] = {
     JobName.UNIT_ATTRIBUTION: compare.unit_attribution,
     JobName.OPTIMISED_IMAGE: optimise.optimised_image,
     JobName.EXPORT_PICTURES: exports.export_pictures,
+    JobName.LIVE_FRAME: live.live_frame,
 }
 
 

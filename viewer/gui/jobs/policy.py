@@ -67,6 +67,8 @@ POLICY: dict[JobKind, JobPolicy] = {
     JobKind.OPEN: JobPolicy(Start.WHEN_ASKED, 0, _NEVER, "read dropped, opened or pasted images"),
     JobKind.MODEL: JobPolicy(Start.BY_ITSELF, 0, _MODEL, "build the chosen model, download its weights"),
     JobKind.CLASSIFY: JobPolicy(Start.BY_ITSELF, 0, _SHOWN, "top-k of the shown image"),
+    # One in flight: the live state sends the newest frame when the last one's top-k is back (never a queue).
+    JobKind.LIVE: JobPolicy(Start.WHEN_ASKED, 0, _MODEL, "top-k of the newest camera or video frame"),
     JobKind.ACTIVATIONS: JobPolicy(Start.BY_ITSELF, 1, _SHOWN, "capture the chosen layers"),
     JobKind.ACTIVATION_GRID: JobPolicy(Start.BY_ITSELF, 1, _SHOWN, "draw a layer's channel mosaic"),
     JobKind.HEATMAP: JobPolicy(Start.BY_ITSELF, 1, _SHOWN, "dense class map, once one was asked for"),

@@ -66,6 +66,7 @@ class JobKind(str, enum.Enum):
     OPTIMISE = "optimise"
     UNIT = "unit"
     EXPORT_CHANNEL = "export-channel"
+    LIVE = "live"
 
     @property
     def label(self) -> str:
@@ -92,6 +93,7 @@ _LABELS = {
     JobKind.OPTIMISE: "Optimised image",
     JobKind.UNIT: "Deconvolution",
     JobKind.EXPORT_CHANNEL: "Export",
+    JobKind.LIVE: "Live",
 }
 
 

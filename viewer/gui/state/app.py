@@ -21,7 +21,8 @@ app through a narrow Protocol of what it uses:
   layout and open blocks; ResNet's Table 1 and the convolutionized graph;
 - ``activations`` and ``heatmap`` (``state.analysis``): those tabs' requests and results;
 - ``exports`` (``state.exports``): Export all and each tab's Export…;
-- ``compare`` and ``explain`` (``state.compare``): the Compare tab (and the chart) and the Explain tab.
+- ``compare`` and ``explain`` (``state.compare``): the Compare tab (and the chart) and the Explain tab;
+- ``live`` (``state.live``): a camera or a video, the newest frame sent only, its top-k and the rates.
 
 Notices are state too (:attr:`Notices.notice`): each belongs to a job kind or to the model choice ("model"),
 and goes when that kind next succeeds or the choice changes (``Notices.cleared``). A job the state withdrew or a
@@ -51,6 +52,7 @@ from viewer.gui.state.compare import CompareState, ExplainState
 from viewer.gui.state.exports import ExportState
 from viewer.gui.state.images import Images
 from viewer.gui.state.lecture import LectureState
+from viewer.gui.state.live import LiveState
 from viewer.gui.state.model import ModelState
 from viewer.gui.state.notices import CHOICE_NOTICES, Notices
 from viewer.gui.state.predictions import PredictionsState
@@ -104,6 +106,7 @@ class AppState(QObject):
         )
         self.compare = CompareState(self, parent=self)  # the Compare tab and the chart
         self.explain = ExplainState(self, parent=self)  # the Explain tab
+        self.live = LiveState(self, parent=self)  # a camera or a video: the newest frame's top-k
         self._stepped: Callable[[], object] | None = None  # see _analyse_stepped
         self.jobs.progress.connect(self._on_progress)
         self.jobs.finished.connect(self._on_finished)
@@ -294,6 +297,7 @@ class AppState(QObject):
         # Later jobs name the model by the choice it was loaded (and cached) under.
         self.model.loaded(replace(info, key=choice), self._delivering_ms)
         self.predictions.request()  # first (unless asked with the model): the top-k is what the user waits for
+        self.live.model_ready()
         self.heatmap.refresh()
         self.architecture.submit_waiting_graph()  # after the top-k: an idle engine would trace it first
         self._submit(
@@ -323,6 +327,8 @@ class AppState(QObject):
     # --- the runner's signals ----------------------------------------------------------------------
     @Slot(object)
     def _on_started(self, ticket: Ticket) -> None:
+        if ticket.kind is JobKind.LIVE:  # a frame every few tens of milliseconds: not a job to say "busy" about
+            return
         self.busy_changed.emit(ticket.description)
         self.job_started.emit(ticket.kind)
 

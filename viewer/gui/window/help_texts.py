@@ -18,7 +18,8 @@ __all__ = ["LECTURE_HTML", "SAMPLES", "SHORTCUTS", "Sample", "about_html", "reso
 SHORTCUTS: tuple[tuple[str, str], ...] = (
     ("Ctrl+O", "open images or folders"),
     ("Ctrl+V", "paste an image, or the path of one"),
-    ("drag and drop", "images or folders, anywhere on the window"),
+    ("drag and drop", "images or folders, anywhere on the window; a video plays live"),
+    ("Space", "live video: freeze the frame as an image in the list / go on"),
     ("PgUp / PgDn", "previous / next image, from anywhere"),
     ("Delete", "remove the image selected in the strip"),
     ("Ctrl+1 … Ctrl+6", "Predictions, Activations, Architecture, Heatmap, Compare, Explain"),

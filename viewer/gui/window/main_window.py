@@ -16,6 +16,7 @@ from PySide6 import QtCore, QtGui, QtWidgets
 from PySide6.QtCore import Qt
 
 from viewer.core.defaults import DEFAULT_MODEL
+from viewer.core.images.paths import is_video_path
 from viewer.core.network.choice import ModelChoice
 from viewer.core.trust import ModelFileTrust
 from viewer.gui.runtime.application import LAUNCHED_AT
@@ -130,6 +131,9 @@ class MainWindow(QtWidgets.QMainWindow):
         self.export_action = self.menus.export_action
         self.recent_menu = self.menus.recent_menu
         self.recipe_links = RecipeLinks(self)  # a weights file's recipe: the Recipe button, Model › Weights recipe…
+        from viewer.gui.window.live_links import LiveLinks
+
+        self.live_links = LiveLinks(self, self.menus.file_menu, Path(self._temp_dir.name))  # a camera or a video
         self._restore(restore_choice)
         self._show_tab_overlay()
         self._update_status()
@@ -282,7 +286,12 @@ class MainWindow(QtWidgets.QMainWindow):
             self._early_paths += paths
         elif paths:
             self.settings.set_last_folder(str(real_path(paths[0]).parent))
-            self.state.images.open_paths(paths)
+            videos = [path for path in paths if is_video_path(path)]
+            if videos:  # a dropped video plays live (the first one); the images beside it open as images
+                self.live_links.open_video(videos[0])
+                paths = [path for path in paths if not is_video_path(path)]
+            if paths:
+                self.state.images.open_paths(paths)
 
     def open_sample(self, path: str, model: str | None = None) -> None:
         """Open a bundled sample. The MNIST digit brings LeNet-5 (an ImageNet network reads a digit as
@@ -431,6 +440,7 @@ class MainWindow(QtWidgets.QMainWindow):
                 self.settings.set_tab(self.current_tab())
                 self.settings.sync()
                 self.notice_links.disconnect_errors()
+                self.live_links.close()
                 self.state.jobs.shutdown(timeout=3.0)
             self._temp_dir.cleanup()
             # Freed once closed: the connections to lambdas and bound methods of the window (its own signals,

@@ -92,6 +92,7 @@ class Menus:
     export_action: QAction
     recent_menu: RecentMenu
     model_menu: QtWidgets.QMenu  # filled by viewer.gui.window.recipe_links (weights file, weights recipe)
+    file_menu: QtWidgets.QMenu | None = None  # the live links add Open video… and Camera… to it
     help_dialog: QtWidgets.QDialog | None = None
 
 
@@ -123,6 +124,7 @@ def build_menus(window: QtWidgets.QMainWindow, host: MenuHost, tabs: Sequence[st
         recent_menu=RecentMenu(host),
         model_menu=menu_bar.addMenu("&Model"),
     )
+    menus.file_menu = file_menu
     quit_action = _action(window, "&Quit", window.close, QKeySequence.StandardKey.Quit, "quitAction")
     for item in (menus.open_action, menus.paste_action):
         file_menu.addAction(item)
