@@ -23,6 +23,7 @@ from torchvision.models.feature_extraction import create_feature_extractor
 
 from viewer.core.activation_grid import channel_grid  # re-exported: the CLI and tests name it here
 from viewer.core.errors import BudgetError, ModelError
+from viewer.core.graph.receptive import ReceptiveField
 from viewer.core.results.activation import Activation
 from viewer.core.results.summary import Summary
 from viewer.core.wire.arena import Arena, new_arena
@@ -35,6 +36,7 @@ if TYPE_CHECKING:  # weights imports the registry and the zoo: a type here, duck
 
 __all__ = [
     "DEFAULT_BUDGET_BYTES",
+    "activation_of",
     "capture",
     "channel_grid",
     "estimate_bytes",
@@ -64,6 +66,21 @@ def _channel_view(output: torch.Tensor) -> torch.Tensor:
 def _activation(
     layer: str, output: torch.Tensor, summary: Summary, dtype: DTypeLike, method: str, arena: Arena | None = None
 ) -> Activation:
+    node = summary.find(layer)
+    return activation_of(layer, output, node.receptive_field, summary.input_shape, dtype, method, arena)
+
+
+def activation_of(
+    layer: str,
+    output: torch.Tensor,
+    receptive_field: ReceptiveField | None,
+    input_shape: tuple[int, ...],
+    dtype: DTypeLike = np.float16,
+    method: str = "hooks",
+    arena: Arena | None = None,
+) -> Activation:
+    """The :class:`Activation` of one image's ``output`` (C, H, W or anything flattened): its statistics computed
+    in float32, its array stored in ``dtype`` (in ``arena`` when given)."""
     values = _channel_view(output.detach().float())
     flat = values.reshape(values.shape[0], -1)
     mean = flat.mean(dim=1).cpu().numpy()
@@ -83,8 +100,8 @@ def _activation(
         mean=mean,
         max=peak,
         zero_fraction=zero_fraction,
-        receptive_field=summary.find(layer).receptive_field,
-        input_shape=summary.input_shape,
+        receptive_field=receptive_field,
+        input_shape=input_shape,
         method=method,
     )
 

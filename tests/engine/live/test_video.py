@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from video_factory import PHOTOS, make_video
 
-from viewer.core.errors import ImageError
+from viewer.core.errors import ImageError, ModelError
 from viewer.engine.live.frames import classify_frame, classify_video
 from viewer.engine.live.video import sampled_frames, video_frames
 
@@ -71,3 +71,16 @@ def test_a_frame_with_its_heatmap(video: Path, mobilenet) -> None:
     assert made.heatmap_class == made.top1.name == PHOTOS[0][1] and made.heatmap_range[1] > made.heatmap_range[0]
     other = classify_frame(first, mobilenet, heatmap=True, heatmap_class=872)  # tripod, asked for by index
     assert other.heatmap_class == "tripod" and other.top1.name == PHOTOS[0][1]
+
+
+def test_a_frame_with_a_layers_mosaic_from_the_same_forward_pass(video: Path, mobilenet) -> None:
+    first = next(video_frames(video))
+    made = classify_frame(first, mobilenet, topk=1, layer="features.3")
+    plain = classify_frame(first, mobilenet, topk=1)
+    assert made.layer == "features.3" and made.top1 == plain.top1  # the hook changes nothing of the top-k
+    grid = made.layer_grid
+    assert grid is not None and grid.dtype.name == "uint8" and grid.ndim == 3 and grid.shape[2] == 3
+    # features.3 of MobileNetV2 at 224²: 24 channels of 56×56, tiled about square with 1-px gaps (5 × 5 tiles).
+    assert grid.shape[:2] == (5 * 57 - 1, 5 * 57 - 1)
+    with pytest.raises(ModelError, match=r"no layer named 'features\.99'"):
+        classify_frame(first, mobilenet, layer="features.99")

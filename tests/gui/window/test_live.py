@@ -141,6 +141,26 @@ def test_the_heatmap_is_drawn_over_the_frame(qtbot, window) -> None:
     links.canvas.repaint()  # drawn without error, over the frame
 
 
+def test_the_activations_layer_is_drawn_over_the_frame(qtbot, window) -> None:
+    live, links, state = window.state.live, window.live_links, window.state
+    links.source._make_sink()
+    links.start("layer")
+    qtbot.waitUntil(lambda: state.model.summary is not None, timeout=JOB_TIMEOUT_MS)
+    state.activations.set_layers(["features.5"])  # what picking it in the Activations tab's tree does
+    links.panel.layer_button.click()
+    assert live.show_layer and live.layer() == "features.5"
+    links.source.sink.setVideoFrame(_frame(0xFF3366CC, 0))
+    qtbot.waitUntil(lambda: live.analysed == 1, timeout=JOB_TIMEOUT_MS)
+    result = live.result
+    assert result is not None and result.layer == "features.5" and result.layer_grid is not None
+    assert links.canvas.grid is not None and links.canvas.grid.width() == result.layer_grid.shape[1]
+    links.canvas.repaint()  # drawn without error, in the top-right corner
+    links.panel.layer_button.click()
+    links.source.sink.setVideoFrame(_frame(0xFF3366CC, 40_000))
+    qtbot.waitUntil(lambda: live.analysed == 2, timeout=JOB_TIMEOUT_MS)
+    assert live.result.layer_grid is None and links.canvas.grid is None
+
+
 def test_no_camera_is_one_notice(window, monkeypatch: pytest.MonkeyPatch) -> None:
     import viewer.gui.window.live_links as live_links
 

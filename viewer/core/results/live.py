@@ -44,6 +44,10 @@ class FrameResult:
     heatmap_class: str = ""
     heatmap_range: tuple[float, float] = (0.0, 1.0)
     notes: list[str] = field(default_factory=list)  # why a heatmap asked for is missing, say
+    # With a layer asked for: its activation's mosaic for this frame (every channel, as the Activations tab draws
+    # it with its default options), uint8 H x W x 3.
+    layer: str = ""
+    layer_grid: np.ndarray | None = None
 
     @property
     def top1(self) -> TopClass:

@@ -20,8 +20,12 @@ def live_frame(
     preset: str = "weights",
     heatmap: bool = False,
     heatmap_class: int | None = None,
+    layer: str | None = None,
 ) -> FrameResult:
-    """The top-k of ``frame``, and its heatmap if asked (see :func:`viewer.engine.live.frames.classify_frame`)."""
+    """The top-k of ``frame``, and its heatmap and a layer's mosaic if asked (see
+    :func:`viewer.engine.live.frames.classify_frame`)."""
     from viewer.engine.live.frames import classify_frame
 
-    return classify_frame(frame, loaded, topk=topk, preset=preset, heatmap=heatmap, heatmap_class=heatmap_class)
+    return classify_frame(
+        frame, loaded, topk=topk, preset=preset, heatmap=heatmap, heatmap_class=heatmap_class, layer=layer
+    )

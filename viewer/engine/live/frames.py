@@ -15,9 +15,11 @@ import numpy as np
 import torch
 from PIL import Image
 
+from viewer.core.activation_grid import GridOptions, render_grid
 from viewer.core.errors import ImageError, ModelError, UnsupportedModelError
 from viewer.core.results.live import LIVE_HEATMAP_SIDE, FrameResult, LiveFrame
 from viewer.core.results.prediction import TopClass
+from viewer.engine.activations import activation_of, recording_outputs
 from viewer.engine.images import LoadedImage, preprocess
 from viewer.engine.inference import forward_logits
 from viewer.engine.live.video import sampled_frames
@@ -34,16 +36,22 @@ def classify_frame(
     preset: str = "weights",
     heatmap: bool = False,
     heatmap_class: int | None = None,
+    layer: str | None = None,
 ) -> FrameResult:
     """The top-k of one frame, with the time its preprocessing and forward pass took; with ``heatmap``, also the
-    single-scale dense map of ``heatmap_class`` (None: the frame's top-1) over the whole frame."""
+    single-scale dense map of ``heatmap_class`` (None: the frame's top-1) over the whole frame; with ``layer``,
+    also that layer's mosaic, recorded in the same forward pass."""
     if topk < 1:
         raise ModelError(f"top-k {topk}: ask for at least one class.")
     started = time.perf_counter()
     picture = Image.fromarray(frame.pixels)
     tensor = preprocess(picture, loaded.input, preset).unsqueeze(0)
     prepared = time.perf_counter()
-    logits = forward_logits(loaded, tensor)[0]
+    layers = [layer] if layer is not None else []
+    if layer is not None and layer not in dict(loaded.model.named_modules()):
+        raise ModelError(f"{loaded.name} has no layer named {layer!r}.")
+    with recording_outputs(loaded.model, layers) as outputs:
+        logits = forward_logits(loaded, tensor)[0]
     done = time.perf_counter()
     probs = torch.softmax(logits, dim=0)
     k = max(1, min(topk, len(probs)))
@@ -55,6 +63,8 @@ def classify_frame(
     ]
     timings = {"preprocess": (prepared - started) * 1e3, "forward": (done - prepared) * 1e3}
     result = FrameResult(frame.number, frame.time_s, top, loaded.name, (done - started) * 1e3, timings)
+    if layer is not None:
+        result = _with_layer(result, layer, outputs.get(layer), tuple(tensor.shape[1:]))
     if not heatmap:
         return result
     class_index = top[0].index if heatmap_class is None else heatmap_class
@@ -63,6 +73,17 @@ def classify_frame(
     except (UnsupportedModelError, ImageError) as error:  # the top-k still counts; the reason is drawn instead
         result.notes.append(f"No heatmap: {error}")
         return result
+
+
+def _with_layer(
+    result: FrameResult, layer: str, output: torch.Tensor | None, input_shape: tuple[int, ...]
+) -> FrameResult:
+    """``result`` with ``layer``'s mosaic for this frame (the Activations tab's default drawing)."""
+    if output is None:
+        result.notes.append(f"No mosaic: {layer} gave no tensor output.")
+        return result
+    activation = activation_of(layer, output[0], None, input_shape, np.float32)
+    return replace(result, layer=layer, layer_grid=render_grid(activation, GridOptions()).image)
 
 
 def _with_heatmap(

@@ -21,6 +21,7 @@ from PySide6.QtCore import QObject, Signal
 
 from viewer.core.job_names import JobName
 from viewer.gui.jobs.tickets import JobError, JobKind, Stop, Ticket
+from viewer.gui.state.analysis import ActivationsState
 from viewer.gui.state.model import ModelState
 from viewer.gui.state.notices import Notices
 
@@ -34,9 +35,11 @@ RATE_WINDOW_S = 10.0  # and none older than this (a network slower than one fram
 
 
 class LiveHost(Protocol):
-    """What :class:`LiveState` uses of the app: the loaded model, the notices, the one submission path."""
+    """What :class:`LiveState` uses of the app: the loaded model, the Activations tab's layers, the notices, the
+    one submission path."""
 
     model: ModelState
+    activations: ActivationsState
     notices: Notices
 
     def _submit(
@@ -89,6 +92,7 @@ class LiveState(QObject):
         self.preset = "weights"
         self.heatmap = False  # a single-scale dense heatmap with each top-k
         self.heatmap_class: int | None = None  # of this class; None: each frame's top-1
+        self.show_layer = False  # the mosaic of the Activations tab's layer with each top-k
         self.result: FrameResult | None = None
         self.shown = 0  # frames offered (shown) since the source started
         self.analysed = 0  # frames whose top-k came back
@@ -157,6 +161,7 @@ class LiveState(QObject):
             preset=self.preset,
             heatmap=self.heatmap,
             heatmap_class=self.heatmap_class,
+            layer=self.layer() if self.show_layer else None,
             on_result=self._arrived,
             on_error=self._failed,
             description="Live",
@@ -179,14 +184,24 @@ class LiveState(QObject):
         self.analysed += 1
         self.analysed_rate.tick()
         self.result = result
+        # The waiting frame goes before this result is drawn: the engine works on it while the window paints.
+        self._send_waiting()
         self.result_changed.emit(result)
         self.rates_changed.emit(self.analysed_rate.per_second(), self.shown_rate.per_second())
-        self._send_waiting()
 
     def _failed(self, error: JobError) -> None:
         self._ticket = None
         self._app.notices.job_failed(JobKind.LIVE, error)
         # The next frame shown tries again (a model that failed to load says so once, through its notice).
+
+    def layer(self) -> str | None:
+        """The layer whose mosaic comes with each frame: the Activations tab's (its first convolution until one is
+        picked there), followed as the user picks another."""
+        layers = self._app.activations.layers
+        if layers:
+            return layers[0]
+        summary = self._app.model.summary
+        return None if summary is None else summary.first_convolution()
 
     @property
     def rates(self) -> tuple[float, float]:

@@ -17,7 +17,16 @@ from PySide6.QtCore import Qt, Signal
 
 from viewer.core.colormap.tables import apply_colormap
 
-__all__ = ["HEATMAP_COLORMAP", "FrameShown", "LiveCanvas", "LivePanel", "annotated", "heatmap_image", "paint_overlay"]
+__all__ = [
+    "HEATMAP_COLORMAP",
+    "FrameShown",
+    "LiveCanvas",
+    "LivePanel",
+    "annotated",
+    "grid_image",
+    "heatmap_image",
+    "paint_overlay",
+]
 
 HEATMAP_COLORMAP = "inferno"
 HEATMAP_OPACITY = 0.55
@@ -52,6 +61,10 @@ class FrameShown(Protocol):
     def heatmap_class(self) -> str: ...
     @property
     def notes(self) -> Sequence[str]: ...
+    @property
+    def layer(self) -> str: ...
+    @property
+    def layer_grid(self) -> np.ndarray | None: ...
 
 
 def _font(height: float) -> QtGui.QFont:
@@ -74,15 +87,26 @@ def heatmap_image(result: FrameShown | None) -> QtGui.QImage | None:
     return QtGui.QImage(rgb.data, width, height, width * 3, QtGui.QImage.Format.Format_RGB888).copy()
 
 
+def grid_image(result: FrameShown | None) -> QtGui.QImage | None:
+    """``result``'s layer mosaic (uint8 RGB) as an image, or None."""
+    grid = None if result is None else result.layer_grid
+    if grid is None:
+        return None
+    rgb = np.ascontiguousarray(grid)
+    height, width = rgb.shape[:2]
+    return QtGui.QImage(rgb.data, width, height, width * 3, QtGui.QImage.Format.Format_RGB888).copy()
+
+
 def paint_overlay(
     painter: QtGui.QPainter,
     area: QtCore.QRectF,
     result: FrameShown | None,
     rates: tuple[float, float],
     heatmap: QtGui.QImage | None = None,
+    grid: QtGui.QImage | None = None,
 ) -> None:
-    """``heatmap`` over all of ``area``, the rates in its top-left corner and ``result``'s top-k bars in its
-    bottom-left one."""
+    """``heatmap`` over all of ``area``, the rates in its top-left corner, ``result``'s top-k bars in its
+    bottom-left one and its layer's mosaic (``grid``) in the top-right one."""
     if heatmap is not None:
         painter.setOpacity(HEATMAP_OPACITY)
         painter.drawImage(area, heatmap)
@@ -101,6 +125,8 @@ def paint_overlay(
     painter.drawText(box.adjusted(pad, pad, -pad, -pad), Qt.AlignmentFlag.AlignLeft, text)
     if result is None or not result.topk:
         return
+    if grid is not None and not grid.isNull():
+        _paint_grid(painter, area, grid, f"{result.layer} ({result.model})", metrics, pad)
     rows = list(result.topk)
     bar_width = min(area.width() * 0.6, line * 16)
     height = (len(rows) + 1) * (line + pad) + pad
@@ -123,12 +149,38 @@ def paint_overlay(
         )
 
 
+def _paint_grid(
+    painter: QtGui.QPainter,
+    area: QtCore.QRectF,
+    grid: QtGui.QImage,
+    caption: str,
+    metrics: QtGui.QFontMetricsF,
+    pad: float,
+) -> None:
+    """The layer's mosaic in ``area``'s top-right corner, at most 45 % of its width and half its height, its
+    cells sharp, under a line naming the layer."""
+    line = metrics.height()
+    size = QtCore.QSizeF(grid.size()).scaled(
+        QtCore.QSizeF(area.width() * 0.45, area.height() * 0.5 - line - 2 * pad), Qt.AspectRatioMode.KeepAspectRatio
+    )
+    width = max(size.width(), min(metrics.horizontalAdvance(caption), area.width() * 0.45))
+    box = QtCore.QRectF(area.right() - width - 2 * pad, area.top(), width + 2 * pad, size.height() + line + 3 * pad)
+    painter.fillRect(box, BOX_COLOUR)
+    text = metrics.elidedText(caption, Qt.TextElideMode.ElideRight, width)
+    painter.drawText(QtCore.QRectF(box.left() + pad, box.top() + pad, width, line), 0, text)
+    smooth = painter.testRenderHint(QtGui.QPainter.RenderHint.SmoothPixmapTransform)
+    painter.setRenderHint(QtGui.QPainter.RenderHint.SmoothPixmapTransform, False)  # a cell is a block, not a blur
+    target = QtCore.QRectF(box.right() - pad - size.width(), box.top() + line + 2 * pad, size.width(), size.height())
+    painter.drawImage(target, grid)
+    painter.setRenderHint(QtGui.QPainter.RenderHint.SmoothPixmapTransform, smooth)
+
+
 def annotated(frame: QtGui.QImage, result: FrameShown | None, rates: tuple[float, float]) -> QtGui.QImage:
     """``frame`` with the overlay drawn on it at its own size (what Record saves)."""
     image = frame.convertToFormat(QtGui.QImage.Format.Format_RGB32)
     painter = QtGui.QPainter(image)
     painter.setRenderHint(QtGui.QPainter.RenderHint.TextAntialiasing)
-    paint_overlay(painter, QtCore.QRectF(image.rect()), result, rates, heatmap_image(result))
+    paint_overlay(painter, QtCore.QRectF(image.rect()), result, rates, heatmap_image(result), grid_image(result))
     painter.end()
     return image
 
@@ -145,6 +197,7 @@ class LiveCanvas(QtWidgets.QWidget):
         self.frame: QtGui.QImage | None = None
         self.result: FrameShown | None = None
         self.heatmap: QtGui.QImage | None = None  # the result's heatmap in colours, made once per result
+        self.grid: QtGui.QImage | None = None  # the result's layer mosaic, made once per result
         self.rates = (0.0, 0.0)
         self.paints = 0  # counted for the tests: frames are drawn, not queued
 
@@ -155,6 +208,7 @@ class LiveCanvas(QtWidgets.QWidget):
     def set_result(self, result: FrameShown | None) -> None:
         self.result = result
         self.heatmap = heatmap_image(result)
+        self.grid = grid_image(result)
         self.update()
 
     def set_rates(self, analysed: float, shown: float) -> None:
@@ -179,7 +233,7 @@ class LiveCanvas(QtWidgets.QWidget):
         area = self.frame_area()
         painter.setRenderHint(QtGui.QPainter.RenderHint.SmoothPixmapTransform)
         painter.drawImage(area, self.frame)
-        paint_overlay(painter, area, self.result, self.rates, self.heatmap)
+        paint_overlay(painter, area, self.result, self.rates, self.heatmap, self.grid)
 
 
 class LivePanel(QtWidgets.QWidget):
@@ -188,12 +242,14 @@ class LivePanel(QtWidgets.QWidget):
     Signals:
         freezeToggled(bool): the user froze (True) or unfroze the live view.
         heatmapToggled(bool): the heatmap over the frame was switched on or off.
+        layerToggled(bool): the mosaic of the Activations tab's layer over the frame was switched on or off.
         recordToggled(bool): Record was switched on (the window asks where) or off.
         stopRequested(): the user stopped the camera or the video.
     """
 
     freezeToggled = Signal(bool)
     heatmapToggled = Signal(bool)
+    layerToggled = Signal(bool)
     recordToggled = Signal(bool)
     stopRequested = Signal()
 
@@ -220,6 +276,14 @@ class LivePanel(QtWidgets.QWidget):
             "A single-scale dense heatmap over each analysed frame: of the class chosen in the Heatmap tab, else of "
             "the frame's top-1 (slower: a pass over the whole frame)"
         )
+        self.layer_button = QtWidgets.QToolButton()
+        self.layer_button.setText("Layer")
+        self.layer_button.setObjectName("liveLayer")
+        self.layer_button.setCheckable(True)
+        self.layer_button.setToolTip(
+            "Every channel of the Activations tab's layer for each analysed frame, drawn in the top-right corner "
+            "(recorded in the same forward pass)"
+        )
         self.record_button = QtWidgets.QToolButton()
         self.record_button.setText("Record")
         self.record_button.setObjectName("liveRecord")
@@ -229,7 +293,8 @@ class LivePanel(QtWidgets.QWidget):
         self.stop_button.setText("Stop")
         self.stop_button.setObjectName("liveStop")
         row.addWidget(self.source_label, 1)
-        for button in (self.freeze_button, self.heatmap_button, self.record_button, self.stop_button):
+        buttons = (self.freeze_button, self.heatmap_button, self.layer_button, self.record_button, self.stop_button)
+        for button in buttons:
             row.addWidget(button)
         layout.addLayout(row)
         self.canvas = LiveCanvas(self)
@@ -237,6 +302,7 @@ class LivePanel(QtWidgets.QWidget):
         self.freeze_button.toggled.connect(self._frozen)
         self.record_button.toggled.connect(self.recordToggled)
         self.heatmap_button.toggled.connect(self.heatmapToggled)
+        self.layer_button.toggled.connect(self.layerToggled)
         self.stop_button.clicked.connect(self.stopRequested)
 
     def _frozen(self, frozen: bool) -> None:

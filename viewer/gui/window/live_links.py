@@ -82,6 +82,7 @@ class LiveLinks(QObject):
         self.panel.freezeToggled.connect(self.set_frozen)
         self.panel.recordToggled.connect(self._record_toggled)
         self.panel.heatmapToggled.connect(self.set_heatmap)
+        self.panel.layerToggled.connect(self.set_layer)
         self.panel.stopRequested.connect(self.stop)
         host.state.images.images_changed.connect(self._images_opened)
         host.state.predictions.options_changed.connect(self._options_changed)
@@ -219,6 +220,13 @@ class LiveLinks(QObject):
         blocked = self.panel.heatmap_button.blockSignals(True)
         self.panel.heatmap_button.setChecked(on)
         self.panel.heatmap_button.blockSignals(blocked)
+
+    def set_layer(self, on: bool) -> None:
+        """Each frame's top-k comes with the mosaic of the Activations tab's layer (from the next frame sent)."""
+        self.live.show_layer = on
+        blocked = self.panel.layer_button.blockSignals(True)
+        self.panel.layer_button.setChecked(on)
+        self.panel.layer_button.blockSignals(blocked)
 
     # --- freeze --------------------------------------------------------------------------------------
     def toggle_frozen(self) -> None:
