@@ -127,6 +127,30 @@ def test_freeze_puts_the_frame_in_the_image_list_and_unfreeze_resumes(qtbot, win
     assert not live.active and window.image_stack.currentWidget() is window.image_panel
 
 
+def test_record_draws_each_result_on_its_own_frame_and_freeze_names_the_frame_shown(
+    qtbot, window, tmp_path: Path
+) -> None:
+    live, links = window.state.live, window.live_links
+    links.source._make_sink()
+    links.start("camera stand-in")
+    links.start_recording(tmp_path / "recorded")
+    blue, red = 0xFF3366CC, 0xFFCC2222
+    links.source.sink.setVideoFrame(_frame(blue, 0))  # sent at once
+    links.source.sink.setVideoFrame(_frame(red, 2_000_000))  # shown before the blue frame's result comes back
+    qtbot.waitUntil(lambda: live.analysed >= 1, timeout=JOB_TIMEOUT_MS)
+    qtbot.waitUntil(lambda: bool(links.recorded) and all(f.done() for f in links.recorded), timeout=JOB_TIMEOUT_MS)
+    saved = QtGui.QImage(str(tmp_path / "recorded" / "frame-000000.png"))
+    corner = saved.pixelColor(saved.width() - 2, saved.height() - 2)  # clear of the overlay's boxes
+    assert corner.rgb() == QtGui.QColor(blue).rgb()  # the frame the result is of, not the red one shown
+    assert links.canvas.frame_time_s == pytest.approx(2.0)
+    qtbot.waitUntil(lambda: live.analysed == 2 and not live._in_flight(), timeout=JOB_TIMEOUT_MS)
+    links.freeze_action.trigger()
+    qtbot.waitUntil(lambda: len(window.state.images) == 1, timeout=JOB_TIMEOUT_MS)
+    assert window.state.images.shown.name.endswith("-2.00s.png")  # the frame shown when frozen
+    links.stop()
+    assert links.record_folder is None
+
+
 def test_the_heatmap_is_drawn_over_the_frame(qtbot, window) -> None:
     live, links = window.state.live, window.live_links
     links.source._make_sink()

@@ -35,6 +35,7 @@ BAR_COLOUR = QtGui.QColor("#3b7dd8")
 BOX_COLOUR = QtGui.QColor(0, 0, 0, 150)
 TEXT_COLOUR = QtGui.QColor("white")
 WAITING = "Waiting for the first frame…"
+STALE_S = 0.5  # a result this much older than the frame under it says its age
 
 
 class TopShown(Protocol):
@@ -104,9 +105,11 @@ def paint_overlay(
     rates: tuple[float, float],
     heatmap: QtGui.QImage | None = None,
     grid: QtGui.QImage | None = None,
+    shown_time_s: float | None = None,
 ) -> None:
     """``heatmap`` over all of ``area``, the rates in its top-left corner, ``result``'s top-k bars in its
-    bottom-left one and its layer's mosaic (``grid``) in the top-right one."""
+    bottom-left one and its layer's mosaic (``grid``) in the top-right one. ``shown_time_s``: the time of the frame
+    drawn under it, when it is not the result's own (the result's age is then said)."""
     if heatmap is not None:
         painter.setOpacity(HEATMAP_OPACITY)
         painter.drawImage(area, heatmap)
@@ -137,6 +140,9 @@ def paint_overlay(
         title = f"frame {result.time_s:.2f} s, map of {result.heatmap_class}"
     elif result.notes:
         title += f"; {result.notes[0]}"
+    age = None if shown_time_s is None else shown_time_s - result.time_s
+    if age is not None and age >= STALE_S:  # a slow network: say the bars are of an earlier frame
+        title = f"{age:.1f} s ago: " + title
     title = metrics.elidedText(title, Qt.TextElideMode.ElideRight, bar_width)
     painter.drawText(QtCore.QRectF(panel.left() + pad, panel.top() + pad, bar_width, line), 0, title)
     for row, top in enumerate(rows, 1):
@@ -195,14 +201,15 @@ class LiveCanvas(QtWidgets.QWidget):
         self.setSizePolicy(QtWidgets.QSizePolicy.Policy.Expanding, QtWidgets.QSizePolicy.Policy.Expanding)
         self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent)
         self.frame: QtGui.QImage | None = None
+        self.frame_time_s: float | None = None  # the shown frame's time in the stream
         self.result: FrameShown | None = None
         self.heatmap: QtGui.QImage | None = None  # the result's heatmap in colours, made once per result
         self.grid: QtGui.QImage | None = None  # the result's layer mosaic, made once per result
         self.rates = (0.0, 0.0)
         self.paints = 0  # counted for the tests: frames are drawn, not queued
 
-    def set_frame(self, frame: QtGui.QImage | None) -> None:
-        self.frame = frame
+    def set_frame(self, frame: QtGui.QImage | None, time_s: float | None = None) -> None:
+        self.frame, self.frame_time_s = frame, time_s
         self.update()
 
     def set_result(self, result: FrameShown | None) -> None:
@@ -233,7 +240,7 @@ class LiveCanvas(QtWidgets.QWidget):
         area = self.frame_area()
         painter.setRenderHint(QtGui.QPainter.RenderHint.SmoothPixmapTransform)
         painter.drawImage(area, self.frame)
-        paint_overlay(painter, area, self.result, self.rates, self.heatmap, self.grid)
+        paint_overlay(painter, area, self.result, self.rates, self.heatmap, self.grid, self.frame_time_s)
 
 
 class LivePanel(QtWidgets.QWidget):

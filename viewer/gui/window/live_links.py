@@ -71,6 +71,10 @@ class LiveLinks(QObject):
         self.frames = 0  # frames shown since the source started (each one's number)
         self.record_folder: Path | None = None
         self.recorded: list[Future[bool]] = []
+        self.records = 0  # frames saved (or being saved) since Record was pressed
+        # The frames sent to the engine, by number, until their result comes: Record draws a result on its own
+        # frame, not on the one shown when it arrives (seconds later with a slow network).
+        self._sent: dict[int, QtGui.QImage] = {}
         self._writer: ThreadPoolExecutor | None = None
         self._temp = temp_folder
         self._freezes = 0
@@ -195,13 +199,19 @@ class LiveLinks(QObject):
             return
         number = self.frames
         self.frames += 1
-        self.canvas.set_frame(image)
+        self.canvas.set_frame(image, time_s)
         source = self.live.source
-        self.live.offer(number, lambda: LiveFrame(number, time_s, frame_pixels(image), source))
+
+        def sent() -> LiveFrame:
+            self._sent = {kept: frame for kept, frame in self._sent.items() if kept > number - 8}
+            self._sent[number] = image
+            return LiveFrame(number, time_s, frame_pixels(image), source)
+
+        self.live.offer(number, sent)
 
     def _on_result(self, result: FrameResult | None) -> None:
         self.canvas.set_result(result)
-        if result is not None and self.record_folder is not None and self.canvas.frame is not None:
+        if result is not None and self.record_folder is not None:
             self._record(result)
 
     def _images_opened(self, _images: object) -> None:
@@ -254,7 +264,7 @@ class LiveLinks(QObject):
     def _save_frozen(self, frame: QtGui.QImage) -> Path:
         self._freezes += 1
         stem = re.sub(r"[^\w.-]+", "_", Path(self.live.source).stem or "live")
-        time_s = self.live.result.time_s if self.live.result is not None else 0.0
+        time_s = self.canvas.frame_time_s or 0.0  # the frame shown, which is the one frozen
         path = self._temp / f"{stem}-{self._freezes}-{time_s:.2f}s.png"
         frame.save(str(path))
         return path
@@ -264,9 +274,10 @@ class LiveLinks(QObject):
         if not on:
             self._stop_recording()
             return
-        folder = QtWidgets.QFileDialog.getExistingDirectory(
-            self.host.window(), "Save annotated frames in", self.host.settings.last_folder()
-        )
+        start = self.host.settings.last_folder()
+        if not start or Path(start).is_relative_to(self._temp):  # a frozen frame's folder: the app's own
+            start = str(Path.home())
+        folder = QtWidgets.QFileDialog.getExistingDirectory(self.host.window(), "Save annotated frames in", start)
         if folder:
             self.start_recording(Path(folder))
         else:
@@ -277,16 +288,21 @@ class LiveLinks(QObject):
         folder.mkdir(parents=True, exist_ok=True)
         self.record_folder = folder
         self.recorded = []
+        self.records = 0
         if self._writer is None:
             self._writer = ThreadPoolExecutor(1, thread_name_prefix="viewer-record")
         self.panel.set_recording(True)
 
     def _stop_recording(self) -> None:
-        self.record_folder = None
+        folder, self.record_folder = self.record_folder, None
         self.panel.set_recording(False)
+        self.panel.set_source(self.live.source)
+        if folder is not None:
+            saved = f"{self.records} annotated frame{'s' if self.records != 1 else ''}"
+            self.host.state.notices.notify(f"Recorded {saved} in {folder}.", level="info", kind=SOURCE_NOTICE)
 
     def _record(self, result: FrameResult) -> None:
-        frame, folder, writer = self.canvas.frame, self.record_folder, self._writer
+        frame, folder, writer = self._sent.pop(result.number, None), self.record_folder, self._writer
         if frame is None or folder is None or writer is None:
             return
         self.recorded = [future for future in self.recorded if not future.done()]
@@ -295,6 +311,8 @@ class LiveLinks(QObject):
         # Drawn here (a millisecond or two), encoded and written on the recorder's thread (the slow part).
         image = annotated(frame, result, self.canvas.rates)
         self.recorded.append(writer.submit(image.save, str(folder / f"frame-{result.number:06d}.png")))
+        self.records += 1
+        self.panel.set_source(f"{self.live.source} · recording: {self.records} frames in {folder}")
 
     def close(self) -> None:
         """The window closes: the source stops and the frames being written are finished."""
