@@ -11,7 +11,7 @@ from collections.abc import Callable, Generator
 from dataclasses import dataclass
 from typing import TypeVar
 
-__all__ = ["Job", "Progress", "run_job"]
+__all__ = ["Job", "Progress", "run_job", "time_left"]
 
 ResultT = TypeVar("ResultT")
 
@@ -43,3 +43,13 @@ def run_job(job: Job[ResultT], on_progress: Callable[[Progress], object] | None 
             return result
         if on_progress is not None:
             on_progress(step)
+
+
+def time_left(done: int, total: int, begun: int, elapsed_s: float) -> str:
+    """ ", 1:05 left" (or ", 1:02:05 left") at the rate of the steps since ``begun``; "" until there is a rate."""
+    rate = (done - begun) / elapsed_s if elapsed_s > 0 else 0.0
+    if rate <= 0 or done >= total:
+        return ""
+    minutes, seconds = divmod(round((total - done) / rate), 60)
+    hours, minutes = divmod(minutes, 60)
+    return f", {hours}:{minutes:02d}:{seconds:02d} left" if hours else f", {minutes}:{seconds:02d} left"

@@ -64,7 +64,7 @@ class Unit:
 
     @property
     def label(self) -> str:
-        return f"{self.layer} channel {self.channel} at ({self.row}, {self.col})"
+        return f"{self.layer} channel {self.channel}, cell x {self.col}, y {self.row}"
 
 
 @dataclass

@@ -21,7 +21,7 @@ import torch
 
 from viewer.core.errors import ExportError, ModelError
 from viewer.core.graph.receptive import ReceptiveField
-from viewer.core.progress import Job, Progress
+from viewer.core.progress import Job, Progress, time_left
 from viewer.core.results.atlas import Atlas, LayerAtlas, Unreadable
 from viewer.core.results.summary import Summary
 from viewer.engine.activations import layer_outputs
@@ -223,14 +223,7 @@ class _Opened(NamedTuple):
 
 def _message(name: str, done: int, total: int, begun: int, elapsed: float) -> str:
     rate = (done - begun) / elapsed if elapsed > 0 else 0.0
-    left = f", {_clock((total - done) / rate)} left" if rate > 0 and done < total else ""
-    return f"{name}: {done:,} of {total:,} images, {rate:,.0f} images/s{left}"
-
-
-def _clock(seconds: float) -> str:
-    minutes, secs = divmod(round(seconds), 60)
-    hours, minutes = divmod(minutes, 60)
-    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
+    return f"{name}: {done:,} of {total:,} images, {rate:,.0f} images/s{time_left(done, total, begun, elapsed)}"
 
 
 def _empty_table(channels: int, top: int) -> np.ndarray:

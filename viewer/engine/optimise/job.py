@@ -24,7 +24,7 @@ from torch import nn
 from torch.utils._pytree import tree_leaves
 
 from viewer.core.errors import ModelError
-from viewer.core.progress import Job, Progress
+from viewer.core.progress import Job, Progress, time_left
 from viewer.core.results.optimised import OptimisedImage, unit_title
 from viewer.engine.atlas.job import layer_geometry
 from viewer.engine.optimise.image import FourierImage
@@ -155,7 +155,8 @@ def optimise_channel(
             values[step] = value.detach()
         if (step + 1) % REPORT_EVERY == 0 or step + 1 == steps:
             shown = float(values[step])  # a device sync: only every few steps
-        yield Progress(step + 1, steps, f"{where}: step {step + 1} of {steps}, objective {shown:.4g}")
+        left = time_left(step + 1, steps, 0, time.perf_counter() - started)
+        yield Progress(step + 1, steps, f"{where}: step {step + 1} of {steps}, objective {shown:.4g}{left}")
     seconds = time.perf_counter() - started
 
     with torch.inference_mode(False), torch.no_grad():

@@ -108,6 +108,7 @@ class ChannelState(QObject):
         self._notices = notices
         self.folder = ""
         self.indexed: bool | None = None  # whether the folder has a finished index of the layer (None: not known yet)
+        self.pass_ticket: Ticket | None = None  # the last request of the folder's index (a pass, or its reading)
         self.layer: str | None = None
         self.channel: int | None = None
         self.atlas: Atlas | None = None
@@ -157,7 +158,7 @@ class ChannelState(QObject):
         wanted = (info.key, self.layer, self.folder)
         name = os.path.basename(self.folder.rstrip(os.sep)) or self.folder
         self.indexed = None
-        self._app._submit(
+        self.pass_ticket = self._app._submit(
             JobKind.ATLAS,
             JobName.ATLAS,
             self.folder,

@@ -17,7 +17,7 @@ from PySide6 import QtCore, QtWidgets
 
 from viewer.core.errors import ExportError
 from viewer.core.results.unit import UNIT_FILE_STEMS, UNIT_METHODS
-from viewer.gui.jobs.tickets import JobKind, Ticket
+from viewer.gui.jobs.tickets import JobKind, Stop, Ticket
 from viewer.gui.state import AppState
 from viewer.gui.widgets.activations.view import ActivationsView
 from viewer.gui.widgets.image_panel import ImagePanel
@@ -143,12 +143,16 @@ class ChannelLinks(QtCore.QObject):
         step, total, message = int(item.step), int(item.total or 0), str(getattr(item, "message", ""))
         if kind == JobKind.ATLAS:
             self.panel.atlas_progress.show_step(step, total, message)
+            self.panel.say_indexing()
         elif kind == JobKind.OPTIMISE:
             self.panel.optimise_progress.show_step(step, total, message)
 
     def _on_finished(self, kind: str) -> None:
         if kind == JobKind.ATLAS:
             self.panel.atlas_progress.hide()
+            channel, ticket = self.state.channel, self.state.channel.pass_ticket
+            if ticket is not None and ticket.stopped_by == Stop.USER and channel.layer is not None:
+                self.panel.say_not_indexed(channel.layer, cancelled=True)
         elif kind == JobKind.OPTIMISE:
             self.panel.optimise_progress.hide()
         elif kind == JobKind.UNIT:

@@ -33,7 +33,11 @@ if TYPE_CHECKING:
 __all__ = ["VIEWS", "ChannelLooksFor"]
 
 VIEWS = ("patches", "sheet", "optimised", "unit")  # what each Export… names
-OPTIMISE_HINT = "Optimise: the image that excites this channel most (seconds; never by itself)."
+INDEXING = "Indexing the folder for this layer…"
+OPTIMISE_HINT = (
+    "Optimise: the image that excites this channel most (256 steps: under a minute for a small network on a CPU, "
+    "minutes for a large one; never by itself)."
+)
 UNIT_SHORT_LABELS = {"deconvolution": "Deconvolution", "guided_backprop": "Guided backprop"}  # room for two
 NO_FOLDER = "Name a folder of images (Dataset folder…) to see the patches that excite this channel most."
 
@@ -110,6 +114,7 @@ class ChannelLooksFor(QtWidgets.QTabWidget):
         self._optimised: OptimisedImage | None = None
         self._unit: UnitAttribution | None = None
         self._patches_text = NO_FOLDER
+        self._sheet_text = ""  # what the Mosaic page says instead of the patches' sentence ("": the same)
         self._folder = ""
         self._when_shown = DrawWhenShown(self, self._draw, when_shown="now")
         self.export_message = ExportMessage("channelExportMessage")
@@ -229,18 +234,31 @@ class ChannelLooksFor(QtWidgets.QTabWidget):
         self.folder_label.setText(folder or "no folder")
         self.folder_label.setToolTip(folder)
 
-    def say_not_indexed(self, layer: str) -> None:
-        """The folder has no index of ``layer`` yet: say so, and offer the pass (never run by itself)."""
+    def say_not_indexed(self, layer: str, *, cancelled: bool = False) -> None:
+        """The folder has no index of ``layer`` yet (or its pass was cancelled): say so, and offer the pass (never
+        run by itself)."""
         self._patches_text = (
-            f"{layer} has no index of this folder yet: Index this layer runs one pass over it "
+            f"The pass over the folder for {layer} was cancelled; what it did is kept: Index this layer goes on "
+            "from there."
+            if cancelled
+            else f"{layer} has no index of this folder yet: Index this layer runs one pass over it "
             "(seconds for small networks and folders, minutes for large ones; Cancel keeps what it did)."
         )
+        self._sheet_text = "Not indexed yet: Index this layer on the Top patches page."
         self.index_button.show()
         self._when_shown.request()
+
+    def say_indexing(self) -> None:
+        """A pass over the folder runs (its progress is shown above)."""
+        if self._patches_text != INDEXING:
+            self.index_button.hide()
+            self._patches_text = self._sheet_text = INDEXING
+            self._when_shown.request()
 
     def set_atlas(self, atlas: Atlas | None, channel: int | None) -> None:
         """Say what the patches are of (the pass's numbers), or why there are none."""
         self.index_button.hide()
+        self._sheet_text = ""
         if atlas is None:
             self._patches_text = "Looking for the top patches…" if self._folder else NO_FOLDER
         else:
@@ -312,7 +330,7 @@ class ChannelLooksFor(QtWidgets.QTabWidget):
             self.patch_grid.set_patches(patches.tiles, patches.entries)
         self.patches_export.setEnabled(patches is not None)
         sheet = self._sheet
-        self.sheet_picture.set_sheet(sheet, "" if sheet is not None else self._patches_text)
+        self.sheet_picture.set_sheet(sheet, "" if sheet is not None else (self._sheet_text or self._patches_text))
         self.sheet_caption.setText(
             f"{sheet.layer}: the best patch of each of its {sheet.channels} channels; click one to select it"
             if sheet is not None

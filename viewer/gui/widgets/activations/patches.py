@@ -111,6 +111,7 @@ class SheetPicture(FittedPicture):
     def __init__(self) -> None:
         super().__init__("", largest=900, smallest=120)
         self.setObjectName("layerMosaic")
+        self.setWordWrap(True)  # a sentence in place of the mosaic must not be cut at the page's sides
         self.setMouseTracking(True)
         self._sheet: AtlasSheet | None = None
 
