@@ -55,8 +55,9 @@ def test_eight_close_and_reopen_cycles_free_every_window(qtbot, shared_data) -> 
         rss.append(_rss_mb())
     assert [ref() for ref in windows] == [None] * 8
     assert [ref() for ref in states] == [None] * 8
-    # Each leaked window would keep ResNet-18 (45 MB of weights) and its images: over the second half of the cycles
-    # the floor of the resident memory must not rise by one of them (the first ones fill torch's and the
-    # allocator's caches). The floor, not one sample: between cycles it swings by about 50 MB either way (a CI run
-    # read 1424, 1478, 1439 ... 1471 MB with every window freed), where four leaked windows would lift it 180 MB.
-    assert min(rss[5:]) - min(rss[2:5]) < 45, rss
+    # Each leaked window would keep ResNet-18 (45 MB of weights) and its images: a window leaked by each cycle lifts
+    # the floor of cycles 5-7 above that of cycles 2-4 by three of them, 135 MB (the first cycles fill torch's and
+    # the allocator's caches). The floor, not one sample, and not tighter: late in the whole suite the process's
+    # heap steps by 50-75 MB between cycles with every window freed (CI runs read 1424, 1478, 1439 ... 1471 MB,
+    # and 1666 ... 1670, 1717, 1738 MB); the weak references above are the exact check.
+    assert min(rss[5:]) - min(rss[2:5]) < 90, rss
