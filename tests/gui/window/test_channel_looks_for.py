@@ -208,7 +208,7 @@ def test_a_clicked_cell_shows_that_units_deconvolution_on_the_tabs_own_input(
     assert unit.image_box == pytest.approx(window.image_panel.box(), abs=1e-3)
     assert panel.currentIndex() == 2
     assert all(picture.has_picture for picture in panel.unit_pictures.values())
-    assert f"{layer} channel {channel} at ({row}, {col})" in panel.unit_caption.text()
+    assert f"{layer} channel {channel}, cell x {col}, y {row}" in panel.unit_caption.text()
 
     with qtbot.waitSignal(state.exports.finished, timeout=JOB_TIMEOUT_MS):
         assert window.channel_links.export("unit", str(tmp_path / "unit.png"))
