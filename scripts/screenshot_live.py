@@ -36,14 +36,13 @@ def main() -> None:
     folder = Path(tempfile.mkdtemp(prefix="viewer-live-shot-"))
     video = make_video(folder / "street.mp4", [args.data / "images" / n for n in PHOTOS], seconds=4, fps=12, side=480)
 
-    from PySide6 import QtCore
-
+    from viewer.bench.common import wait_until
     from viewer.gui.runtime.application import create_application
     from viewer.gui.runtime.settings import use_settings_path
     from viewer.gui.state import AppState, ModelChoice
     from viewer.gui.window.main_window import MainWindow
 
-    app = create_application()
+    create_application()
     use_settings_path(folder / "settings")
     state = AppState()
     window = MainWindow(state, restore_choice=False)
@@ -55,9 +54,9 @@ def main() -> None:
     state.start()
 
     def wait(condition: Callable[[], bool], seconds: float = 180) -> None:
-        end = time.time() + seconds
-        while not condition() and time.time() < end:
-            app.processEvents(QtCore.QEventLoop.ProcessEventsFlag.AllEvents, 50)
+        # The event loop, idle between checks: a loop spinning on processEvents would keep a core busy and starve
+        # the engine (niced) of it.
+        wait_until(condition, seconds)
 
     wait(lambda: state.model.info is not None)
     window.open_paths([str(video)])
@@ -71,7 +70,8 @@ def main() -> None:
     wait(lambda: live.result is not None and live.result.heatmap is not None and live.result.time_s > 5.0)
     links.source.pause()  # the frame shown is the newest: its top-k comes next, drawn over it
     wait(lambda: not live._in_flight() and live._waiting is None)
-    wait(lambda: False, 0.5)
+    settled = time.perf_counter() + 0.5  # the last paint
+    wait(lambda: time.perf_counter() > settled)
     args.out.mkdir(parents=True, exist_ok=True)
     window.grab().save(str(args.out / "live.png"))
     print(f"wrote {args.out / 'live.png'} ({live.analysed} of {live.shown} frames analysed, rates {live.rates})")

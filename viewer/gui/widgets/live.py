@@ -299,10 +299,11 @@ class LivePanel(QtWidgets.QWidget):
         self.stop_button = QtWidgets.QToolButton()
         self.stop_button.setText("Stop")
         self.stop_button.setObjectName("liveStop")
-        row.addWidget(self.source_label, 1)
         buttons = (self.freeze_button, self.heatmap_button, self.layer_button, self.record_button, self.stop_button)
         for button in buttons:
             row.addWidget(button)
+        row.addStretch(1)
+        layout.addWidget(self.source_label)  # its own line: the buttons take a narrow panel's whole width
         layout.addLayout(row)
         self.canvas = LiveCanvas(self)
         layout.addWidget(self.canvas, 1)
