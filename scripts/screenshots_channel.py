@@ -9,7 +9,6 @@ its optimised image; ``channel_deconv``: a cell of its map clicked, with both de
 
 from __future__ import annotations
 
-import gzip
 import os
 import tempfile
 from pathlib import Path
@@ -26,14 +25,12 @@ DIGITS = 2000
 
 
 def _digits(data: Path, folder: Path) -> None:
-    def read(name: str) -> np.ndarray:
-        with gzip.open(data / "mnist" / name, "rb") as handle:
-            raw = handle.read()
-        dims = raw[3]
-        shape = [int.from_bytes(raw[4 + 4 * i : 8 + 4 * i], "big") for i in range(dims)]
-        return np.frombuffer(raw, dtype=np.uint8, offset=4 + 4 * dims).reshape(shape)
-
     from PIL import Image
+
+    from viewer.core.images.idx import read_idx
+
+    def read(name: str) -> np.ndarray:
+        return read_idx(data / "mnist" / name)
 
     images, labels = read("t10k-images-idx3-ubyte.gz"), read("t10k-labels-idx1-ubyte.gz")
     folder.mkdir(parents=True, exist_ok=True)

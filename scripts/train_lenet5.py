@@ -28,7 +28,6 @@ Usage: ``python scripts/train_lenet5.py [--data ../shared/data/mnist] [--epochs 
 from __future__ import annotations
 
 import argparse
-import gzip
 import json
 import math
 import platform
@@ -39,23 +38,12 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from viewer.core.images.idx import read_idx
 from viewer.engine.zoo.lenet import MNIST_MEAN, MNIST_STD, LeNet5
 
 ROOT = Path(__file__).resolve().parents[1]
 TRAIN_RANGE = (0, 8000)
 HELD_OUT_RANGE = (8000, 10000)
-
-
-def read_idx(path: Path) -> np.ndarray:
-    """An IDX file (MNIST's format: big-endian magic, dimension sizes, then raw uint8 data) as an array."""
-    with gzip.open(path, "rb") as handle:
-        data = handle.read()
-    magic = int.from_bytes(data[:4], "big")
-    if magic >> 8 != 0x08:  # 0x08 = unsigned byte data
-        raise ValueError(f"{path.name}: not an unsigned-byte IDX file (magic {magic:#x})")
-    dims = magic & 0xFF
-    shape = [int.from_bytes(data[4 + 4 * i : 8 + 4 * i], "big") for i in range(dims)]
-    return np.frombuffer(data, dtype=np.uint8, offset=4 + 4 * dims).reshape(shape)
 
 
 def load_mnist_test(folder: Path) -> tuple[torch.Tensor, torch.Tensor]:

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import gzip
-
 import numpy as np
 import pytest
 import torch
 from PIL import Image
 
+from viewer.core.images.idx import read_idx
 from viewer.core.lecture.tta import tta_resize_size
 from viewer.core.network.preset_fit import (
     DIGITS,
@@ -22,14 +21,6 @@ from viewer.engine.inference import average_views
 from viewer.engine.models.weights import load_model
 
 IMAGENET = {"mean": (0.485, 0.456, 0.406), "std": (0.229, 0.224, 0.225)}
-
-
-def _read_idx(path) -> np.ndarray:
-    with gzip.open(path, "rb") as handle:
-        data = handle.read()
-    dims = data[3]
-    shape = [int.from_bytes(data[4 + 4 * i : 8 + 4 * i], "big") for i in range(dims)]
-    return np.frombuffer(data, dtype=np.uint8, offset=4 + 4 * dims).reshape(shape)
 
 
 def test_mirroring_digits_is_marked_and_nothing_else_is() -> None:
@@ -64,8 +55,8 @@ def test_standardising_for_mean_std_weights_is_marked_junk() -> None:
 
 @pytest.fixture(scope="module")
 def held_out(shared_data):
-    images = _read_idx(shared_data / "mnist/t10k-images-idx3-ubyte.gz")[8000:]
-    labels = _read_idx(shared_data / "mnist/t10k-labels-idx1-ubyte.gz")[8000:]
+    images = read_idx(shared_data / "mnist/t10k-images-idx3-ubyte.gz")[8000:]
+    labels = read_idx(shared_data / "mnist/t10k-labels-idx1-ubyte.gz")[8000:]
     return [Image.fromarray(image, "L") for image in images], torch.from_numpy(labels.astype(np.int64))
 
 

@@ -12,15 +12,12 @@
 
 from __future__ import annotations
 
-import gzip
 import os
 import tempfile
 import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
-
-import numpy as np
 
 from viewer.bench.common import Row, sample_image
 
@@ -160,8 +157,9 @@ def _mnist_folder(count: int) -> Path:
     if folder.exists() and _count(folder) == count:
         return folder
     folder.mkdir(parents=True, exist_ok=True)
-    with gzip.open(sample_image().parents[1] / "mnist" / "t10k-images-idx3-ubyte.gz", "rb") as handle:
-        data = np.frombuffer(handle.read(), dtype=np.uint8, offset=16).reshape(-1, 28, 28)
+    from viewer.core.images.idx import read_idx
+
+    data = read_idx(sample_image().parents[1] / "mnist" / "t10k-images-idx3-ubyte.gz")
     for index in range(count):
         Image.fromarray(data[index]).save(folder / f"{index:05d}.png")
     return folder

@@ -3,7 +3,6 @@ unreadable files named, a finished index read back without a forward pass, and t
 
 from __future__ import annotations
 
-import gzip
 import json
 import os
 import shutil
@@ -13,6 +12,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from viewer.core.images.idx import read_idx
 from viewer.core.progress import Progress, run_job
 from viewer.core.results.atlas import Atlas
 from viewer.core.wire import decode, encode
@@ -27,19 +27,11 @@ from viewer.engine.summary import summarize
 OUTPUT = "classifier.4"  # LeNet-5's last Linear: the ten class logits
 
 
-def _read_idx(path: Path) -> np.ndarray:
-    with gzip.open(path, "rb") as handle:
-        data = handle.read()
-    dims = data[3]
-    shape = [int.from_bytes(data[4 + 4 * i : 8 + 4 * i], "big") for i in range(dims)]
-    return np.frombuffer(data, dtype=np.uint8, offset=4 + 4 * dims).reshape(shape)
-
-
 @pytest.fixture(scope="session")
 def mnist_folder(shared_data: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The 10,000 MNIST test digits as PNGs named ``<index>_<label>.png``, so that a path tells its class."""
-    images = _read_idx(shared_data / "mnist" / "t10k-images-idx3-ubyte.gz")
-    labels = _read_idx(shared_data / "mnist" / "t10k-labels-idx1-ubyte.gz")
+    images = read_idx(shared_data / "mnist" / "t10k-images-idx3-ubyte.gz")
+    labels = read_idx(shared_data / "mnist" / "t10k-labels-idx1-ubyte.gz")
     folder = tmp_path_factory.mktemp("mnist_test_digits")
     for index, (image, label) in enumerate(zip(images, labels, strict=True)):
         Image.fromarray(image).save(folder / f"{index:05d}_{label}.png")

@@ -2,27 +2,19 @@
 
 from __future__ import annotations
 
-import gzip
 import json
 
 import numpy as np
 import pytest
 import torch
 
+from viewer.core.images.idx import read_idx
 from viewer.core.resources import bundled_path
 from viewer.engine.images import load_image, preprocess
 from viewer.engine.inference import classify
 from viewer.engine.models.weights import load_model
 
 HELD_OUT = slice(8000, 10000)  # never seen in training (scripts/train_lenet5.py trains on 0-7999)
-
-
-def _read_idx(path) -> np.ndarray:
-    with gzip.open(path, "rb") as handle:
-        data = handle.read()
-    dims = data[3]
-    shape = [int.from_bytes(data[4 + 4 * i : 8 + 4 * i], "big") for i in range(dims)]
-    return np.frombuffer(data, dtype=np.uint8, offset=4 + 4 * dims).reshape(shape)
 
 
 @pytest.fixture(scope="module")
@@ -33,7 +25,7 @@ def lenet():
 @pytest.fixture(scope="module")
 def mnist_test(shared_data):
     folder = shared_data / "mnist"
-    return _read_idx(folder / "t10k-images-idx3-ubyte.gz"), _read_idx(folder / "t10k-labels-idx1-ubyte.gz")
+    return read_idx(folder / "t10k-images-idx3-ubyte.gz"), read_idx(folder / "t10k-labels-idx1-ubyte.gz")
 
 
 def test_default_weights_are_the_bundled_mnist_file(lenet):

@@ -5,7 +5,6 @@ deconvolution on the tab's own input, and nothing of one layer or model shown un
 
 from __future__ import annotations
 
-import gzip
 import json
 from pathlib import Path
 
@@ -15,24 +14,17 @@ from conftest import JOB_TIMEOUT_MS
 from PIL import Image
 from PySide6.QtCore import Qt
 
+from viewer.core.images.idx import read_idx
 from viewer.core.network.choice import ModelChoice
 from viewer.gui.jobs.tickets import JobKind
 
 OUTPUT = "classifier.4"  # LeNet-5's ten class logits
 
 
-def _read_idx(path: Path) -> np.ndarray:
-    with gzip.open(path, "rb") as handle:
-        data = handle.read()
-    dims = data[3]
-    shape = [int.from_bytes(data[4 + 4 * i : 8 + 4 * i], "big") for i in range(dims)]
-    return np.frombuffer(data, dtype=np.uint8, offset=4 + 4 * dims).reshape(shape)
-
-
 def _digits(shared_data: Path, folder: Path, count: int) -> Path:
     """``count`` MNIST test digits as ``<index>_<label>.png`` (the name tells the class)."""
-    images = _read_idx(shared_data / "mnist" / "t10k-images-idx3-ubyte.gz")[:count]
-    labels = _read_idx(shared_data / "mnist" / "t10k-labels-idx1-ubyte.gz")[:count]
+    images = read_idx(shared_data / "mnist" / "t10k-images-idx3-ubyte.gz")[:count]
+    labels = read_idx(shared_data / "mnist" / "t10k-labels-idx1-ubyte.gz")[:count]
     folder.mkdir()
     for index, (image, label) in enumerate(zip(images, labels, strict=True)):
         Image.fromarray(image).save(folder / f"{index:05d}_{label}.png")
