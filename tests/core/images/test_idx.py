@@ -21,5 +21,5 @@ def test_a_file_that_is_not_idx_is_refused(tmp_path: Path) -> None:
     path = tmp_path / "notes.gz"
     with gzip.open(path, "wb") as handle:
         handle.write(b"PK\x03\x04 not an IDX file")
-    with pytest.raises(ValueError, match="notes.gz: not an unsigned-byte IDX file"):
+    with pytest.raises(ValueError, match=r"notes\.gz: not an unsigned-byte IDX file"):
         read_idx(path)
