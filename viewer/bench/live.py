@@ -128,11 +128,12 @@ def _measure(device: str, seconds: float) -> dict[str, float]:
     feeder = QtCore.QTimer()
     feeder.setInterval(FEED_MS)
     fed = [0]
+    sink = links.source._the_sink()  # where a camera's frames arrive
 
     def feed() -> None:
         frame = frames[fed[0] % len(frames)]
         frame.setStartTime(fed[0] * 33_333)
-        links.source.sink.setVideoFrame(frame)
+        sink.setVideoFrame(frame)
         fed[0] += 1
 
     feeder.timeout.connect(feed)
@@ -141,7 +142,6 @@ def _measure(device: str, seconds: float) -> dict[str, float]:
         wait_until(lambda: state.model.info is not None or state.model.error is not None)
         if state.model.error is not None:
             raise RuntimeError(f"{MODEL} did not load: {state.model.error.message}")
-        links.source._make_sink()
         links.start("benchmark frames")
         feeder.start()
         wait_until(lambda: len(results) >= WARMUP_RESULTS)

@@ -12,11 +12,15 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
-from typing import Any
+from types import ModuleType
+from typing import TYPE_CHECKING
 
 import numpy as np
 from PySide6 import QtCore, QtGui
 from PySide6.QtCore import QObject, Signal, Slot
+
+if TYPE_CHECKING:  # imported when a source opens (see the module docstring); named here for the types only
+    from PySide6.QtMultimedia import QCamera, QCameraDevice, QMediaCaptureSession, QMediaPlayer, QVideoFrame, QVideoSink
 
 __all__ = ["SEND_SHORT_SIDE", "LiveSource", "cameras", "frame_pixels", "multimedia"]
 
@@ -25,7 +29,7 @@ __all__ = ["SEND_SHORT_SIDE", "LiveSource", "cameras", "frame_pixels", "multimed
 SEND_SHORT_SIDE = 480
 
 
-def multimedia() -> Any:
+def multimedia() -> ModuleType:
     """The ``PySide6.QtMultimedia`` module, or ``RuntimeError`` with the sentence to show."""
     try:
         from PySide6 import QtMultimedia
@@ -34,7 +38,7 @@ def multimedia() -> Any:
     return QtMultimedia
 
 
-def cameras() -> list[Any]:
+def cameras() -> list[QCameraDevice]:
     """The cameras the system offers (``QCameraDevice``), the default first."""
     qm = multimedia()
     devices = list(qm.QMediaDevices.videoInputs())
@@ -73,26 +77,31 @@ class LiveSource(QObject):
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self.sink: Any = None
-        self.player: Any = None
-        self.camera: Any = None
-        self.session: Any = None
+        self.sink: QVideoSink | None = None
+        self.player: QMediaPlayer | None = None
+        self.camera: QCamera | None = None
+        self.session: QMediaCaptureSession | None = None
         self.description = ""
         self._started = 0.0
 
-    def _make_sink(self) -> Any:
+    def _make_sink(self) -> ModuleType:
         qm = multimedia()
         if self.sink is None:
             self.sink = qm.QVideoSink(self)
             self.sink.videoFrameChanged.connect(self._on_video_frame)
         return qm
 
+    def _the_sink(self) -> QVideoSink:
+        self._make_sink()
+        assert self.sink is not None  # made just above
+        return self.sink
+
     def open_video(self, path: str) -> None:
         """Play ``path`` into the sink (``RuntimeError``: Qt Multimedia is missing)."""
         self.stop()
         qm = self._make_sink()
         self.player = qm.QMediaPlayer(self)
-        self.player.setVideoSink(self.sink)
+        self.player.setVideoSink(self._the_sink())
         self.player.errorOccurred.connect(self._on_player_error)
         self.player.mediaStatusChanged.connect(self._on_status)
         self.description = Path(path).name
@@ -100,7 +109,7 @@ class LiveSource(QObject):
         self.player.setSource(QtCore.QUrl.fromLocalFile(str(Path(path).absolute())))
         self.player.play()
 
-    def open_camera(self, device: Any) -> None:
+    def open_camera(self, device: QCameraDevice) -> None:
         """Capture ``device`` (a ``QCameraDevice``) into the sink."""
         self.stop()
         qm = self._make_sink()
@@ -108,7 +117,7 @@ class LiveSource(QObject):
         self.camera.errorOccurred.connect(self._on_camera_error)
         self.session = qm.QMediaCaptureSession(self)
         self.session.setCamera(self.camera)
-        self.session.setVideoSink(self.sink)
+        self.session.setVideoSink(self._the_sink())
         self.description = device.description() or "camera"
         self._started = time.perf_counter()
         self.camera.start()
@@ -141,7 +150,7 @@ class LiveSource(QObject):
 
     # --- the sink: cameras and videos alike from here on ---------------------------------------------
     @Slot(object)
-    def _on_video_frame(self, video_frame: Any) -> None:
+    def _on_video_frame(self, video_frame: QVideoFrame | None) -> None:
         if video_frame is None or not video_frame.isValid():  # a video's end sends an empty frame
             return
         image = video_frame.toImage()
@@ -151,15 +160,15 @@ class LiveSource(QObject):
         time_s = start_us / 1e6 if start_us >= 0 else time.perf_counter() - self._started
         self.frame.emit(image, time_s)
 
-    def _on_status(self, status: Any) -> None:
+    def _on_status(self, status: QMediaPlayer.MediaStatus) -> None:
         qm = multimedia()
         if status == qm.QMediaPlayer.MediaStatus.EndOfMedia:
             self.ended.emit()
         elif status == qm.QMediaPlayer.MediaStatus.InvalidMedia:
             self.failed.emit(f"{self.description}: Qt Multimedia cannot play this file.")
 
-    def _on_player_error(self, _error: Any, text: str) -> None:
+    def _on_player_error(self, _error: QMediaPlayer.Error, text: str) -> None:
         self.failed.emit(f"{self.description}: {text or 'the video cannot be played'}.")
 
-    def _on_camera_error(self, _error: Any, text: str) -> None:
+    def _on_camera_error(self, _error: QCamera.Error, text: str) -> None:
         self.failed.emit(f"The camera {self.description} cannot be used: {text or 'refused by the system'}.")
