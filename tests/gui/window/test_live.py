@@ -116,11 +116,14 @@ def test_freeze_puts_the_frame_in_the_image_list_and_unfreeze_resumes(qtbot, win
     entry = window.state.images.shown
     assert entry is not None and entry.size == (320, 240) and entry.name.startswith("camera_stand-in")
     assert window.image_stack.currentWidget() is window.image_panel
+    notice = window.state.notices.notice  # the live panel's Unfreeze is out of sight: the notice offers it
+    assert notice is not None and "frozen" in notice.text and [label for label, _ in notice.actions] == ["Unfreeze"]
     qtbot.waitUntil(lambda: window.state.predictions.prediction is not None, timeout=JOB_TIMEOUT_MS)
     links.source.sink.setVideoFrame(_frame(0xFF000000, 33_000))  # frozen: not shown, not analysed
     assert live.shown == 1
     links.freeze_action.trigger()
     assert not links.frozen and window.image_stack.currentWidget() is links.panel
+    assert window.state.notices.notice is None or "frozen" not in window.state.notices.notice.text
     links.source.sink.setVideoFrame(_frame(0xFF000000, 66_000))
     assert live.shown == 2
     links.stop()

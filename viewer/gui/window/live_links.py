@@ -35,6 +35,7 @@ __all__ = ["VIDEO_FILTER", "LiveHost", "LiveLinks"]
 
 VIDEO_FILTER = f"Videos ({' '.join('*' + suffix for suffix in VIDEO_SUFFIXES)});;All files (*)"
 SOURCE_NOTICE = "live-source"  # the notices about the camera or the video (not cleared by each frame's job)
+FROZEN_NOTICE = "live-frozen"  # the way back to the live view while its frame is shown as an image
 RECORD_BACKLOG = 4  # frames waiting to be written before Record skips one (a slow disk must not fill memory)
 
 
@@ -171,6 +172,7 @@ class LiveLinks(QObject):
 
     def stop(self) -> None:
         """Stop the source and the analysis; the image list's current image (or the welcome) comes back."""
+        self.host.state.notices.clear(FROZEN_NOTICE)
         self.source.stop()
         self.live.stop()
         self._stop_recording()
@@ -256,7 +258,15 @@ class LiveLinks(QObject):
             frame = self.canvas.frame
             if frame is not None:
                 self.host.open_paths([str(self._save_frozen(frame))])
+            # The frame takes the live panel's place, and its Unfreeze with it: the notice keeps the way back.
+            self.host.state.notices.notify(
+                f"{self.live.source or 'Live'} is frozen: the frame is in the image list. Space goes on.",
+                level="info",
+                actions=(("Unfreeze", lambda: self.set_frozen(False)),),
+                kind=FROZEN_NOTICE,
+            )
         else:
+            self.host.state.notices.clear(FROZEN_NOTICE)
             self.host.image_stack.setCurrentWidget(self.panel)
             self.live.resumed()
             self.source.resume()
