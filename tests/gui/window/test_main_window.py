@@ -392,6 +392,7 @@ def test_the_class_picker_keeps_naming_the_class_whose_heatmap_follows_the_image
             state.image.name == "mnist_7.png"
             and state.predictions.prediction is not None
             and state.heatmap.shown is not None
+            and view.shown_class is not None  # the view draws the map a turn after the state keeps it
         ),
         timeout=TIMEOUT,
     )
@@ -405,7 +406,12 @@ def test_the_class_picker_names_a_class_given_by_name_on_the_command_line(qtbot,
     state.heatmap.requested = HeatmapRequest(class_name="5")  # as `viewer gui --class 5` leaves it
     state.images.open_paths([str(shared_data / "mnist" / "mnist_7.png")])
     qtbot.waitUntil(
-        lambda: state.predictions.prediction is not None and state.heatmap.shown is not None, timeout=TIMEOUT
+        lambda: (
+            state.predictions.prediction is not None
+            and state.heatmap.shown is not None
+            and view.shown_class is not None
+        ),  # the view draws the map a turn after the state keeps it
+        timeout=TIMEOUT,
     )
     assert state.predictions.prediction.topk[0].index == 7
     assert view.shown_class == 5 and view.selected_class == 5
